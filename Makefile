@@ -1,0 +1,93 @@
+# symgrad: a plain Makefile.
+#
+#   make            build ./symgrad (optimized)
+#   make test       build with AddressSanitizer + UBSan, run the cmocka unit
+#                   tests, the golden tests and ../shared/acceptance/run
+#   make golden     rewrite the golden files from the current symgrad (review the diff!)
+#   make clean
+#
+# Objects go to $(B) (build/ by default, build/asan for the test build);
+# flex, bison and the embedded templates are generated into $(B)/gen, never
+# into the source tree.
+
+VERSION   := 0.1.0
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -pedantic
+# the generated scanner and parser are not ours to keep warning-free
+GENWARN   := -std=c99 -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
+CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DSG_VERSION='"$(VERSION)"' -I. -I$(B)/gen
+LDLIBS    += -lm
+FLEX      ?= flex
+BISON     ?= bison
+B         ?= build
+SHARED    ?= ../shared
+SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+SRC       := $(wildcard lexer/*.c parser/*.c symbolic/*.c codegen/*.c)
+OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
+TEMPLATES := $(sort $(wildcard templates/*.c templates/*.h templates/*.tex))
+TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+
+.PHONY: all test unit golden-test golden acceptance clean
+.SUFFIXES:
+
+all: symgrad
+
+symgrad: $(B)/symgrad
+	@[ "$(B)" = build ] && cp $(B)/symgrad symgrad || true
+
+$(B)/symgrad: $(B)/main.o $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c | $(B)/gen/parser.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/gen/%.o: $(B)/gen/%.c | $(B)/gen/parser.h
+	$(CC) $(CPPFLAGS) $(GENWARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/gen/lexer.c $(B)/gen/lexer.h: lexer/lexer.l
+	@mkdir -p $(B)/gen
+	$(FLEX) --header-file=$(B)/gen/lexer.h -o $(B)/gen/lexer.c $<
+
+$(B)/gen/parser.c $(B)/gen/parser.h: parser/parser.y
+	@mkdir -p $(B)/gen
+	$(BISON) -Wall -Werror --defines=$(B)/gen/parser.h -o $(B)/gen/parser.c $<
+
+$(B)/gen/lexer.o: $(B)/gen/parser.h
+$(B)/gen/parser.o: $(B)/gen/lexer.h
+
+# templates/ is compiled into the binary: one byte array per file
+$(B)/gen/embed: templates/embed.c
+	@mkdir -p $(B)/gen
+	$(CC) -std=c99 -O1 -o $@ $<
+
+$(B)/gen/templates.c: $(B)/gen/embed $(TEMPLATES)
+	$(B)/gen/embed $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+# ---- tests ---------------------------------------------------------------
+
+$(B)/tests/%: tests/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+test:
+	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit golden-test acceptance
+
+unit: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+golden-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/golden.sh
+
+acceptance: $(B)/symgrad
+	$(SHARED)/acceptance/run --symgrad $(B)/symgrad
+
+golden: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/golden.sh --update
+
+clean:
+	rm -rf build symgrad
+
+-include $(OBJ:.o=.d) $(B)/main.d

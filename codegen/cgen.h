@@ -1,0 +1,40 @@
+/*
+ * cgen.h: the C printer.
+ *
+ * Prints a checked problem as one C99 file (and its header) with the API of
+ * INTERFACE.md: P_dims, P_in, P_out, P_work_size, P_eval. It re-derives
+ * nothing: it schedules the DAG that symbolic/ built (which nodes each
+ * requested output needs, in what order, in which work buffer) and prints
+ * loops and kernel calls for it. Kernels come from templates/ and are copied
+ * into the output only when used.
+ *
+ * Ownership: the returned strings are malloc'd; the caller frees them.
+ */
+#ifndef SG_CGEN_H
+#define SG_CGEN_H
+
+#include <stddef.h>
+#include "../symbolic/check.h"
+
+typedef struct {
+    const char *name; /* a dimension fixed with --dim N=V */
+    long value;
+} sg_dimfix;
+
+typedef struct {
+    const char *prefix;     /* C prefix P */
+    int use_float;          /* --type float */
+    const char *header;     /* file name the .c includes ("ae.h"), or NULL to
+                               put the declarations in the .c itself */
+    const char *version;    /* "0.1.0" */
+    const char *command;    /* the command line, for the banner comment */
+    const char *source_name; /* the .sg file name, for the banner comment */
+    const sg_dimfix *fixed; /* --dim */
+    int nfixed;
+    int check_main;         /* --check: append a finite-difference main() */
+} sg_cgen_opts;
+
+char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
+char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * source.h: the source buffer, its line map, and diagnostics.
+ *
+ * A span is a half-open byte range [begin, end) into the source text. Every
+ * token, syntax node and expression that came from the input carries one, so
+ * that any pass can report an error at the exact place. Diagnostics are
+ * collected, not printed at once: sg_src_print_errors() prints them all,
+ * sorted by position, in the format of LANGUAGE.md:
+ *
+ *     FILE:LINE:COL: error: MESSAGE
+ *         <the source line>
+ *         ^~~~ (a caret under the first character, ~ under the rest of the span)
+ *
+ * LINE and COL are 1-based and count code points, not bytes. Bytes that are
+ * not valid UTF-8 count one column each.
+ *
+ * Ownership: sg_src_new() copies the text; sg_src_free() releases the source
+ * and every diagnostic. Message strings are copied.
+ */
+#ifndef SG_SOURCE_H
+#define SG_SOURCE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct {
+    unsigned begin, end; /* byte offsets, half-open */
+} sg_span;
+
+typedef struct {
+    sg_span span;
+    char *msg;
+    unsigned seq; /* order of reporting, to keep the sort stable */
+} sg_diagnostic;
+
+typedef struct {
+    char *name;    /* as given on the command line ("-" is shown as <stdin>) */
+    char *text;    /* NUL-terminated copy of the input */
+    size_t len;    /* bytes, without the NUL */
+    unsigned *line_start; /* byte offset of each line's first byte */
+    unsigned nlines;
+    sg_diagnostic *diags;
+    unsigned ndiags, cap;
+} sg_src;
+
+sg_src *sg_src_new(const char *name, const char *text, size_t len);
+void sg_src_free(sg_src *src);
+
+/* 1-based line and column (in code points) of a byte offset */
+void sg_src_linecol(const sg_src *src, unsigned off, unsigned *line, unsigned *col);
+/* span joining a and b (from a.begin to b.end) */
+sg_span sg_span_join(sg_span a, sg_span b);
+
+/* record an error at span; the message is printf-formatted */
+void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+unsigned sg_src_nerrors(const sg_src *src);
+/* print every error, sorted by position, with the source line and caret */
+void sg_src_print_errors(const sg_src *src, FILE *out);
+
+/*
+ * Check that the text is valid UTF-8. Each maximal run of invalid bytes is
+ * reported once ("invalid UTF-8 byte 0xFF"). Returns the number of runs.
+ */
+unsigned sg_src_check_utf8(sg_src *src);
+
+/*
+ * Decode one UTF-8 code point at s (n bytes available). Returns its length
+ * in bytes (1..4) and stores the code point, or returns 0 for an invalid or
+ * truncated sequence (overlongs, surrogates and values past U+10FFFF are
+ * invalid).
+ */
+int sg_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp);
+
+#endif

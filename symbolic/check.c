@@ -1,0 +1,1207 @@
+/*
+ * check.c: names, shapes and expressions, from the syntax tree to the DAG.
+ *
+ * One pass over the statements, in order, because a name must be declared or
+ * defined before it is used. Each definition's expression is checked
+ * bottom-up into a DAG node; an error is recorded in the source's diagnostics
+ * and the walk goes on with the value marked as failed, so that one mistake
+ * gives one message and every independent mistake is still reported.
+ *
+ * Shapes flow both ways. Most nodes know their shape from their operands, but
+ * I and 𝟙 take theirs from context (XXᵀ + βI, (𝟙 − y)ᵀ log(𝟙 − p)). Checking
+ * is therefore bidirectional: check() takes the shape the context wants, with
+ * unknown dimensions left open, and a subtree that still cannot know its size
+ * answers POLY instead of a node. Its parent, once the other operand has told
+ * it the size, checks that subtree again with the wanted shape. Only subtrees
+ * free of errors answer POLY, so checking one twice never reports twice.
+ *
+ * A name that is neither declared nor defined may be a product written as on
+ * paper: `Wx` is `W x` when exactly one split into known names exists, and a
+ * postfix operator after it binds to the last part (`YYᵀ` is `Y Yᵀ`).
+ */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lexer/buf.h"
+
+/* what a name stands for */
+typedef enum { N_NONE, N_SYM, N_DEF, N_DIM, N_FUNC } name_kind;
+
+typedef struct {
+    const char *name;
+    sg_expr *expr;   /* NULL when its definition failed: uses stay silent */
+    sg_span span;
+} def_t;
+
+typedef struct {
+    sg_src *src;
+    sg_ctx *ctx;
+    def_t *defs;
+    int ndefs, capdefs;
+    sg_result *res;
+    int nres, capres;
+    const char *prefix;
+} C;
+
+/* the result of checking a subtree */
+enum { OK, ERR, POLY };
+typedef struct {
+    int st;
+    sg_expr *e;      /* OK */
+    sg_span poly;    /* POLY: where the I or 𝟙 of unknown size is */
+    int poly_ones;   /* POLY: it is a 𝟙 (else an I) */
+} val;
+
+/* the shape a context wants; -1 where it does not know */
+typedef struct {
+    sg_dim r, c;
+} want;
+
+static const want ANY = {-1, -1};
+
+static val ok(sg_expr *e)
+{
+    val v = {OK, e, {0, 0}, 0};
+    return v;
+}
+
+static val err(void)
+{
+    val v = {ERR, NULL, {0, 0}, 0};
+    return v;
+}
+
+static val poly(sg_span at, int ones)
+{
+    val v = {POLY, NULL, at, ones};
+    v.poly = at;
+    return v;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    sg_op op;
+    int nargs; /* -1: one or two */
+} func_t;
+
+/* SG_OP_COUNT marks functions that are not a single op */
+static const func_t funcs[] = {
+    {"exp", SG_OP_EXP, 1},         {"log", SG_OP_LOG, 1},
+    {"sqrt", SG_OP_SQRT, 1},       {"abs", SG_OP_ABS, 1},
+    {"sin", SG_OP_SIN, 1},         {"cos", SG_OP_COS, 1},
+    {"tanh", SG_OP_TANH, 1},       {"sigmoid", SG_OP_SIGMOID, 1},
+    {"sigma", SG_OP_SIGMOID, 1},   {"relu", SG_OP_RELU, 1},
+    {"swish", SG_OP_SWISH, 1},     {"softplus", SG_OP_SOFTPLUS, 1},
+    {"log1p", SG_OP_LOG1P, 1},     {"expm1", SG_OP_EXPM1, 1},
+    {"softmax", SG_OP_SOFTMAX, 1}, {"logsoftmax", SG_OP_LOGSOFTMAX, 1},
+    {"logsumexp", SG_OP_LOGSUMEXP, 1},
+    {"norm", SG_OP_NORM, 1},       {"norm1", SG_OP_NORM1, 1},
+    {"sum", SG_OP_SUM, 1},         {"mean", SG_OP_COUNT, 1},
+    {"tr", SG_OP_TRACE, 1},        {"trace", SG_OP_TRACE, 1},
+    {"det", SG_OP_DET, 1},         {"logdet", SG_OP_LOGDET, 1},
+    {"inv", SG_OP_INV, 1},         {"diag", SG_OP_COUNT, 1},
+    {"dot", SG_OP_DOT, 2},         {"eye", SG_OP_EYE, 1},
+    {"ones", SG_OP_ONES, -1},
+};
+
+static const func_t *find_func(const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof funcs / sizeof funcs[0]; i++)
+        if (!strcmp(funcs[i].name, name))
+            return &funcs[i];
+    return NULL;
+}
+
+static int find_def(const C *c, const char *name)
+{
+    int i;
+    for (i = 0; i < c->ndefs; i++)
+        if (!strcmp(c->defs[i].name, name))
+            return i;
+    return -1;
+}
+
+/* what name means here; *idx is the symbol, definition or dimension */
+static name_kind lookup(const C *c, const char *name, int *idx)
+{
+    int i;
+    if ((i = sg_sym_find(c->ctx, name)) >= 0) {
+        *idx = i;
+        return N_SYM;
+    }
+    if ((i = find_def(c, name)) >= 0) {
+        *idx = i;
+        return N_DEF;
+    }
+    if ((i = sg_dim_find(c->ctx, name)) >= 0) {
+        *idx = i;
+        return N_DIM;
+    }
+    if (find_func(name))
+        return N_FUNC;
+    return N_NONE;
+}
+
+/* a name that can be part of a juxtaposed product: a value, or I */
+static int is_part(const C *c, const char *s, size_t n)
+{
+    char buf[256];
+    int idx;
+    name_kind k;
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!strcmp(buf, "I"))
+        return 1;
+    k = lookup(c, buf, &idx);
+    return k == N_SYM || k == N_DEF || k == N_DIM;
+}
+
+#define MAX_READINGS 4
+#define MAX_PARTS 32
+
+typedef struct {
+    int n;                  /* how many parts */
+    size_t cut[MAX_PARTS];  /* part i is name[cut[i] .. cut[i+1]) */
+} split_t;
+
+/*
+ * Every way to write name as a concatenation of known names, up to
+ * MAX_READINGS of them. ways[i] counts the splits of name[i..] (capped), so
+ * the enumeration only follows prefixes that can be completed.
+ */
+static int split_name(const C *c, const char *name, split_t *out)
+{
+    size_t len = strlen(name), i, j;
+    int *ways, nout = 0;
+    split_t cur;
+    size_t stack[MAX_PARTS + 1];
+    int depth;
+    if (len > 200)
+        return 0;
+    ways = sg_xmalloc((len + 1) * sizeof *ways);
+    ways[len] = 1;
+    for (i = len; i-- > 0;) {
+        ways[i] = 0;
+        for (j = i + 1; j <= len; j++)
+            if (ways[j] && is_part(c, name + i, j - i)) {
+                ways[i] += ways[j];
+                if (ways[i] > MAX_READINGS)
+                    ways[i] = MAX_READINGS;
+            }
+    }
+    /* depth-first enumeration; stack[d] is the end of part d-1 being tried */
+    depth = 0;
+    cur.cut[0] = 0;
+    stack[0] = 0;
+    if (!ways[0]) {
+        free(ways);
+        return 0;
+    }
+    stack[1] = 0;
+    depth = 1;
+    while (depth > 0 && nout < MAX_READINGS) {
+        size_t start = cur.cut[depth - 1];
+        size_t end = ++stack[depth];
+        if (end > len || depth > MAX_PARTS - 1) {
+            depth--;
+            continue;
+        }
+        if (!ways[end] || !is_part(c, name + start, end - start))
+            continue;
+        cur.cut[depth] = end;
+        if (end == len) {
+            if (depth >= 2) { /* the whole name alone is not a split */
+                out[nout] = cur;
+                out[nout].n = depth;
+                nout++;
+            }
+            continue;
+        }
+        depth++;
+        stack[depth] = end;
+    }
+    free(ways);
+    return nout;
+}
+
+/* ---- messages ------------------------------------------------------------- */
+
+static const char *shape_str(C *c, sg_shape s)
+{
+    return sg_shape_str(c->ctx, s, 0);
+}
+
+/* the source text of a span, for messages; elided when long */
+static const char *text_of(C *c, sg_span sp)
+{
+    size_t n = sp.end > sp.begin ? sp.end - sp.begin : 0;
+    if (n > 24)
+        return sg_arena_printf(sg_ctx_arena(c->ctx), "%.*s…", 20, c->src->text + sp.begin);
+    return sg_arena_strndup(sg_ctx_arena(c->ctx), c->src->text + sp.begin, n);
+}
+
+static void error(C *c, sg_span at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void error(C *c, sg_span at, const char *fmt, ...)
+{
+    va_list ap;
+    sg_buf b;
+    sg_buf_init(&b);
+    va_start(ap, fmt);
+    sg_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    sg_src_error(c->src, at, "%s", sg_buf_str(&b));
+    sg_buf_free(&b);
+}
+
+/* ---- shapes --------------------------------------------------------------- */
+
+static sg_shape shape_of(const val *v)
+{
+    return v->e->shape;
+}
+
+static int is_scalar(const val *v)
+{
+    return sg_shape_is_scalar(v->e->shape);
+}
+
+static want want_of(sg_shape s)
+{
+    want w;
+    w.r = s.rows;
+    w.c = s.cols;
+    return w;
+}
+
+static want want_t(want w)
+{
+    want t;
+    t.r = w.c;
+    t.c = w.r;
+    return t;
+}
+
+/* I sized by the context */
+static val make_eye(C *c, want w, sg_span at)
+{
+    sg_dim n = w.r >= 0 ? w.r : w.c;
+    if (n < 0)
+        return poly(at, 0);
+    if (w.r >= 0 && w.c >= 0 && w.r != w.c) {
+        sg_shape s = sg_shape_make(w.r, w.c);
+        error(c, at, "I is square, but here it would have to be %s", shape_str(c, s));
+        return err();
+    }
+    return ok(sg_eye(c->ctx, n));
+}
+
+/* 𝟙 sized by the context: a column unless the context says otherwise */
+static val make_ones(C *c, want w, sg_span at)
+{
+    if (w.r < 0)
+        return poly(at, 1);
+    return ok(sg_ones(c->ctx, sg_shape_make(w.r, w.c >= 0 ? w.c : SG_DIM_ONE)));
+}
+
+/* ---- expressions ---------------------------------------------------------- */
+
+static val check(C *c, const sg_ast *a, want w);
+
+/* a · b for checked operands; span is the whole product, for errors */
+static val mul_vals(C *c, val a, val b, sg_span at, const char *ta, const char *tb)
+{
+    sg_shape sa, sb;
+    if (a.st != OK || b.st != OK)
+        return a.st == ERR || b.st == ERR ? err() : (a.st == POLY ? a : b);
+    sa = shape_of(&a);
+    sb = shape_of(&b);
+    if (is_scalar(&a) || is_scalar(&b) || sa.cols == sb.rows)
+        return ok(sg_mul(c->ctx, a.e, b.e));
+    if (sa.cols == SG_DIM_ONE && sb.cols == SG_DIM_ONE)
+        error(c, at,
+              "cannot multiply two column vectors, %s (%s) and %s (%s): write %sᵀ%s for "
+              "their inner product or %s ⊙ %s for the elementwise product",
+              ta, shape_str(c, sa), tb, shape_str(c, sb), ta, tb, ta, tb);
+    else
+        error(c, at, "cannot multiply %s (%s) by %s (%s): inner dimensions %s and %s differ", ta,
+              shape_str(c, sa), tb, shape_str(c, sb),
+              shape_str(c, sg_shape_make(sa.cols, SG_DIM_ONE)),
+              shape_str(c, sg_shape_make(sb.rows, SG_DIM_ONE)));
+    return err();
+}
+
+/* the wanted shape of one factor of a product, given the other */
+static want factor_want(const val *other, int other_is_left, want w)
+{
+    want f = ANY;
+    if (other->st != OK)
+        return f;
+    if (sg_shape_is_scalar(other->e->shape))
+        return w; /* scaling */
+    if (other_is_left) {
+        f.r = other->e->shape.cols;
+        f.c = w.c;
+    } else {
+        f.r = w.r;
+        f.c = other->e->shape.rows;
+    }
+    return f;
+}
+
+/* product: juxtaposition, *, · */
+static val check_product(C *c, const sg_ast *a, want w)
+{
+    val va = check(c, a->a, ANY), vb = check(c, a->b, ANY);
+    if (va.st == ERR || vb.st == ERR)
+        return err();
+    if (va.st == POLY && vb.st == POLY) {
+        want wa = {w.r, -1};
+        va = check(c, a->a, wa);
+        if (va.st == OK)
+            vb = check(c, a->b, factor_want(&va, 1, w));
+    } else if (va.st == POLY) {
+        va = check(c, a->a, factor_want(&vb, 0, w));
+    } else if (vb.st == POLY) {
+        vb = check(c, a->b, factor_want(&va, 1, w));
+    }
+    return mul_vals(c, va, vb, a->span, text_of(c, a->a->span), text_of(c, a->b->span));
+}
+
+static const char *binop_name(sg_ast_kind k)
+{
+    switch (k) {
+    case SG_AST_ADD: return "add";
+    case SG_AST_SUB: return "subtract";
+    case SG_AST_HADAMARD: return "multiply elementwise (⊙)";
+    default: return "divide elementwise (⊘)";
+    }
+}
+
+/* + − ⊙ ⊘: equal shapes, or a scalar on either side broadcast */
+static val check_elementwise(C *c, const sg_ast *a, want w)
+{
+    val va = check(c, a->a, w), vb = check(c, a->b, w);
+    sg_ctx *x = c->ctx;
+    if (va.st == ERR || vb.st == ERR)
+        return err();
+    if (va.st == POLY && vb.st == OK && !is_scalar(&vb))
+        va = check(c, a->a, want_of(vb.e->shape));
+    else if (vb.st == POLY && va.st == OK && !is_scalar(&va))
+        vb = check(c, a->b, want_of(va.e->shape));
+    if (va.st != OK || vb.st != OK)
+        return va.st == ERR || vb.st == ERR ? err() : (va.st == POLY ? va : vb);
+    if (is_scalar(&va) && !is_scalar(&vb)) {
+        switch (a->kind) {
+        case SG_AST_ADD: return ok(sg_add(x, sg_fill(x, va.e, vb.e->shape), vb.e));
+        case SG_AST_SUB: return ok(sg_sub(x, sg_fill(x, va.e, vb.e->shape), vb.e));
+        case SG_AST_HADAMARD: return ok(sg_mul(x, va.e, vb.e));
+        default: return ok(sg_hdiv(x, sg_fill(x, va.e, vb.e->shape), vb.e));
+        }
+    }
+    if (is_scalar(&vb) && !is_scalar(&va)) {
+        switch (a->kind) {
+        case SG_AST_ADD: return ok(sg_add(x, va.e, sg_fill(x, vb.e, va.e->shape)));
+        case SG_AST_SUB: return ok(sg_sub(x, va.e, sg_fill(x, vb.e, va.e->shape)));
+        case SG_AST_HADAMARD: return ok(sg_mul(x, vb.e, va.e));
+        default: return ok(sg_div(x, va.e, vb.e));
+        }
+    }
+    if (!sg_shape_eq(va.e->shape, vb.e->shape)) {
+        error(c, a->span, "cannot %s %s (%s) and %s (%s): the shapes differ", binop_name(a->kind),
+              text_of(c, a->a->span), shape_str(c, va.e->shape), text_of(c, a->b->span),
+              shape_str(c, vb.e->shape));
+        return err();
+    }
+    switch (a->kind) {
+    case SG_AST_ADD: return ok(sg_add(x, va.e, vb.e));
+    case SG_AST_SUB: return ok(sg_sub(x, va.e, vb.e));
+    case SG_AST_HADAMARD:
+        if (sg_shape_is_scalar(va.e->shape))
+            return ok(sg_mul(x, va.e, vb.e));
+        return ok(sg_hadamard(x, va.e, vb.e));
+    default:
+        if (sg_shape_is_scalar(va.e->shape))
+            return ok(sg_div(x, va.e, vb.e));
+        return ok(sg_hdiv(x, va.e, vb.e));
+    }
+}
+
+/* a value that must have a known size: reports a POLY as an error */
+static val need_size(C *c, val v)
+{
+    if (v.st == POLY) {
+        if (v.poly_ones)
+            error(c, v.poly, "cannot tell the size of 𝟙 here: write ones(n)");
+        else
+            error(c, v.poly, "cannot tell the size of I here: write I(n)");
+        return err();
+    }
+    return v;
+}
+
+static val need_scalar(C *c, const sg_ast *a, val v, const char *what)
+{
+    v = need_size(c, v);
+    if (v.st == OK && !is_scalar(&v)) {
+        error(c, a->span, "%s must be a scalar, but %s is %s", what, text_of(c, a->span),
+              shape_str(c, v.e->shape));
+        return err();
+    }
+    return v;
+}
+
+static val unsupported(C *c, sg_span at, const char *what)
+{
+    error(c, at, "%s is not supported yet", what);
+    return err();
+}
+
+/* a constant exponent, for messages and the ‖e‖² rule */
+static int is_num(const sg_ast *a, double v)
+{
+    return a && a->kind == SG_AST_NUM && a->num == v;
+}
+
+/* xᵀ, x², x^p, x⁻¹ applied to a checked operand */
+static val apply_postfix(C *c, const sg_ast *post, val v)
+{
+    sg_ctx *x = c->ctx;
+    if (v.st != OK)
+        return v.st == POLY && post->kind == SG_AST_TRANSPOSE ? v : need_size(c, v);
+    switch (post->kind) {
+    case SG_AST_TRANSPOSE:
+        return ok(sg_transpose(x, v.e));
+    case SG_AST_INVERSE:
+        if (is_scalar(&v))
+            return ok(sg_pow(x, v.e, sg_const(x, -1)));
+        if (v.e->shape.rows != v.e->shape.cols) {
+            error(c, post->span, "only a square matrix has an inverse, but %s is %s",
+                  text_of(c, post->a->span), shape_str(c, v.e->shape));
+            return err();
+        }
+        return unsupported(c, post->span, "the matrix inverse");
+    case SG_AST_POW:
+    case SG_AST_EPOW: {
+        val p = need_scalar(c, post->b, check(c, post->b, ANY), "an exponent");
+        if (p.st != OK)
+            return p;
+        if (post->kind == SG_AST_POW && !is_scalar(&v)) {
+            if (post->a->kind == SG_AST_NORM && is_num(post->b, 2))
+                return v; /* handled by the caller */
+            error(c, post->span,
+                  "%s is %s, not a scalar: write %s.^%s for the elementwise power, or a product",
+                  text_of(c, post->a->span), shape_str(c, v.e->shape), text_of(c, post->a->span),
+                  text_of(c, post->b->span));
+            return err();
+        }
+        return ok(sg_pow(x, v.e, p.e));
+    }
+    default:
+        return v;
+    }
+}
+
+/*
+ * A name, possibly with a postfix operator `post` written after it. A name
+ * that is not known is tried as a juxtaposed product of known names.
+ */
+static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
+{
+    int idx, n, i;
+    split_t sp[MAX_READINGS];
+    name_kind k = lookup(c, a->name, &idx);
+    val acc;
+    switch (k) {
+    case N_SYM:
+        return ok(sg_var(c->ctx, idx));
+    case N_DEF:
+        return c->defs[idx].expr ? ok(c->defs[idx].expr) : err();
+    case N_DIM:
+        return ok(sg_dimval(c->ctx, idx));
+    case N_FUNC:
+        if (!strcmp(a->name, "ones"))
+            return make_ones(c, post && post->kind == SG_AST_TRANSPOSE ? want_t(w) : w, a->span);
+        error(c, a->span, "%s is a function: write %s(…)", a->name, a->name);
+        return err();
+    case N_NONE:
+        break;
+    }
+    if (!strcmp(a->name, "I"))
+        return make_eye(c, w, a->span);
+    n = split_name(c, a->name, sp);
+    if (n == 0) {
+        error(c, a->name_span, "undefined name '%s'", a->name);
+        return err();
+    }
+    if (n > 1) {
+        sg_buf b;
+        int r, p;
+        sg_buf_init(&b);
+        for (r = 0; r < n; r++) {
+            sg_buf_puts(&b, r ? (r == n - 1 ? " or " : ", ") : "");
+            for (p = 0; p < sp[r].n; p++) {
+                if (p)
+                    sg_buf_putc(&b, ' ');
+                sg_buf_putn(&b, a->name + sp[r].cut[p], sp[r].cut[p + 1] - sp[r].cut[p]);
+            }
+        }
+        error(c, a->name_span, "ambiguous name '%s': it reads as %s; separate the factors with spaces",
+              a->name, sg_buf_str(&b));
+        sg_buf_free(&b);
+        return err();
+    }
+    /* build the product left to right; the postfix binds to the last part */
+    acc = err();
+    for (i = 0; i < sp[0].n; i++) {
+        char part[256];
+        size_t len = sp[0].cut[i + 1] - sp[0].cut[i];
+        int last = i == sp[0].n - 1;
+        sg_ast leaf = *a;
+        val v;
+        want pw = ANY;
+        memcpy(part, a->name + sp[0].cut[i], len);
+        part[len] = '\0';
+        leaf.kind = SG_AST_NAME;
+        leaf.name = part;
+        if (!strcmp(part, "I")) {
+            /* I takes its size from its neighbours */
+            if (i > 0 && acc.st == OK && !is_scalar(&acc))
+                pw.r = pw.c = acc.e->shape.cols;
+            else if (last)
+                pw = w;
+        }
+        v = check_name(c, &leaf, pw, NULL);
+        if (last && post)
+            v = apply_postfix(c, post, v);
+        if (i == 0) {
+            acc = v;
+            continue;
+        }
+        acc = mul_vals(c, acc, v, a->span,
+                       sg_arena_strndup(sg_ctx_arena(c->ctx), a->name, sp[0].cut[i]),
+                       sg_arena_strdup(sg_ctx_arena(c->ctx), part));
+        if (acc.st == ERR)
+            return acc;
+    }
+    return acc;
+}
+
+/* f(args), f|e|, f‖e‖ — or, when f is a value, a product */
+static val check_call(C *c, const sg_ast *a, want w)
+{
+    int idx, i;
+    name_kind k = lookup(c, a->name, &idx);
+    const func_t *f;
+    val v, args[2];
+    sg_ctx *x = c->ctx;
+    split_t readings[MAX_READINGS];
+    if (k == N_SYM || k == N_DEF || k == N_DIM || (k == N_NONE && strcmp(a->name, "I"))) {
+        sg_ast name = *a;
+        if (a->nargs != 1) {
+            if (k == N_NONE)
+                error(c, a->name_span, "unknown function '%s'", a->name);
+            else
+                error(c, a->name_span, "%s is not a function", a->name);
+            return err();
+        }
+        if (k == N_NONE && !split_name(c, a->name, readings)) {
+            error(c, a->name_span, "unknown function '%s'", a->name);
+            return err();
+        }
+        name.kind = SG_AST_NAME;
+        name.span = a->name_span;
+        v = check_name(c, &name, ANY, NULL);
+        args[0] = check(c, a->args[0], ANY);
+        if (args[0].st == POLY && v.st == OK)
+            args[0] = check(c, a->args[0], factor_want(&v, 1, w));
+        return mul_vals(c, v, args[0], a->span, text_of(c, a->name_span),
+                        text_of(c, a->args[0]->span));
+    }
+    f = find_func(a->name);
+    if (!strcmp(a->name, "I") || (f && f->op == SG_OP_EYE)) {
+        const sg_ast *d = a->nargs == 1 ? a->args[0] : NULL;
+        if (!d || !(d->kind == SG_AST_NUM || (d->kind == SG_AST_NAME &&
+                                              lookup(c, d->name, &idx) == N_DIM))) {
+            error(c, a->span, "%s(n) takes one dimension: a name or a positive integer",
+                  a->name);
+            return err();
+        }
+        if (d->kind == SG_AST_NUM) {
+            if (d->num < 1 || d->num != (long)d->num || d->num > 1e12) {
+                error(c, d->span, "a dimension must be a positive integer");
+                return err();
+            }
+            return ok(sg_eye(x, sg_dim_const(x, (long)d->num)));
+        }
+        return ok(sg_eye(x, idx));
+    }
+    if (f->op == SG_OP_ONES) {
+        sg_dim dd[2] = {SG_DIM_ONE, SG_DIM_ONE};
+        if (a->nargs < 1 || a->nargs > 2) {
+            error(c, a->span, "ones takes one or two dimensions: ones(n) or ones(m, n)");
+            return err();
+        }
+        for (i = 0; i < a->nargs; i++) {
+            const sg_ast *d = a->args[i];
+            if (d->kind == SG_AST_NUM && d->num >= 1 && d->num == (long)d->num && d->num <= 1e12)
+                dd[i] = sg_dim_const(x, (long)d->num);
+            else if (d->kind == SG_AST_NAME && lookup(c, d->name, &idx) == N_DIM)
+                dd[i] = idx;
+            else {
+                error(c, d->span, "a dimension must be a name or a positive integer");
+                return err();
+            }
+        }
+        return ok(sg_ones(x, sg_shape_make(dd[0], dd[1])));
+    }
+    if (a->nargs != f->nargs) {
+        error(c, a->span, "%s takes %d argument%s, not %d", a->name, f->nargs,
+              f->nargs == 1 ? "" : "s", a->nargs);
+        return err();
+    }
+    if (f->op == SG_OP_DOT) {
+        args[0] = check(c, a->args[0], ANY);
+        args[1] = check(c, a->args[1], ANY);
+        if (args[0].st == POLY && args[1].st == OK)
+            args[0] = check(c, a->args[0], want_of(args[1].e->shape));
+        if (args[1].st == POLY && args[0].st == OK)
+            args[1] = check(c, a->args[1], want_of(args[0].e->shape));
+        args[0] = need_size(c, args[0]);
+        args[1] = need_size(c, args[1]);
+        if (args[0].st != OK || args[1].st != OK)
+            return err();
+        if (!sg_shape_eq(args[0].e->shape, args[1].e->shape)) {
+            error(c, a->span, "the inner product needs equal shapes, not %s and %s",
+                  shape_str(c, args[0].e->shape), shape_str(c, args[1].e->shape));
+            return err();
+        }
+        return ok(sg_dot(x, args[0].e, args[1].e));
+    }
+    /* one argument; elementwise functions pass the wanted shape through */
+    if (sg_op_is_elementwise_unary(f->op)) {
+        v = check(c, a->args[0], w);
+        if (v.st != OK)
+            return v;
+        return ok(sg_unary(x, f->op, v.e));
+    }
+    v = need_size(c, check(c, a->args[0], ANY));
+    if (v.st != OK)
+        return v;
+    switch (f->op) {
+    case SG_OP_SUM: return ok(sg_sum(x, v.e));
+    case SG_OP_NORM:
+    case SG_OP_NORM1:
+    case SG_OP_SOFTMAX:
+    case SG_OP_LOGSOFTMAX:
+    case SG_OP_LOGSUMEXP:
+        return ok(sg_unary(x, f->op, v.e));
+    default:
+        break;
+    }
+    if (!strcmp(f->name, "mean")) {
+        sg_expr *n = sg_mul(x, sg_dimval(x, v.e->shape.rows), sg_dimval(x, v.e->shape.cols));
+        return ok(sg_div(x, sg_sum(x, v.e), n));
+    }
+    if (!strcmp(f->name, "diag")) {
+        if (v.e->shape.cols == SG_DIM_ONE && v.e->shape.rows != SG_DIM_ONE)
+            return ok(sg_diag(x, v.e));
+        if (v.e->shape.rows == v.e->shape.cols && !is_scalar(&v))
+            return ok(sg_diagv(x, v.e));
+        error(c, a->span, "diag takes a vector or a square matrix, not %s",
+              shape_str(c, v.e->shape));
+        return err();
+    }
+    /* tr, det, logdet, inv: square matrices */
+    if (v.e->shape.rows != v.e->shape.cols) {
+        error(c, a->span, "%s needs a square matrix, but %s is %s", a->name,
+              text_of(c, a->args[0]->span), shape_str(c, v.e->shape));
+        return err();
+    }
+    if (f->op == SG_OP_TRACE)
+        return ok(sg_trace(x, v.e));
+    if (is_scalar(&v)) {
+        if (f->op == SG_OP_INV)
+            return ok(sg_pow(x, v.e, sg_const(x, -1)));
+        if (f->op == SG_OP_DET)
+            return v;
+        return ok(sg_unary(x, SG_OP_LOG, sg_unary(x, SG_OP_ABS, v.e)));
+    }
+    return unsupported(c, a->span, f->op == SG_OP_INV ? "the matrix inverse" :
+                                   f->op == SG_OP_DET ? "the determinant" : "logdet");
+}
+
+static val check(C *c, const sg_ast *a, want w)
+{
+    sg_ctx *x = c->ctx;
+    val v;
+    switch (a->kind) {
+    case SG_AST_NUM:
+        return ok(sg_const(x, a->num));
+    case SG_AST_NAME:
+        return check_name(c, a, w, NULL);
+    case SG_AST_CALL:
+        return check_call(c, a, w);
+    case SG_AST_INDEX:
+    case SG_AST_SUMOVER:
+        return unsupported(c, a->span, "a sequence (recurrences come in a later version)");
+    case SG_AST_NEG:
+        v = check(c, a->a, w);
+        return v.st == OK ? ok(sg_neg(x, v.e)) : v;
+    case SG_AST_POS:
+        return check(c, a->a, w);
+    case SG_AST_ADD:
+    case SG_AST_SUB:
+    case SG_AST_HADAMARD:
+    case SG_AST_HDIV:
+        return check_elementwise(c, a, w);
+    case SG_AST_MUL:
+    case SG_AST_JUX:
+        return check_product(c, a, w);
+    case SG_AST_DIV: {
+        val vb;
+        v = check(c, a->a, w);
+        vb = need_scalar(c, a->b, check(c, a->b, ANY), "a divisor");
+        if (vb.st == OK && v.st == OK)
+            return ok(sg_div(x, v.e, vb.e));
+        if (vb.st == ERR || v.st == ERR)
+            return err();
+        return v;
+    }
+    case SG_AST_TRANSPOSE:
+    case SG_AST_INVERSE:
+    case SG_AST_POW:
+    case SG_AST_EPOW: {
+        want inner = a->kind == SG_AST_TRANSPOSE ? want_t(w) : w;
+        if (a->kind == SG_AST_POW && a->a->kind == SG_AST_NORM && is_num(a->b, 2)) {
+            /* ‖e‖² is ⟨e, e⟩ */
+            v = need_size(c, check(c, a->a->a, ANY));
+            return v.st == OK ? ok(sg_dot(x, v.e, v.e)) : v;
+        }
+        if (a->a->kind == SG_AST_NAME)
+            return check_name(c, a->a, inner, a);
+        return apply_postfix(c, a, check(c, a->a, inner));
+    }
+    case SG_AST_NORM:
+    case SG_AST_NORM1:
+        v = need_size(c, check(c, a->a, ANY));
+        return v.st == OK ? ok(sg_unary(x, a->kind == SG_AST_NORM ? SG_OP_NORM : SG_OP_NORM1, v.e))
+                          : v;
+    case SG_AST_BARS:
+        v = need_size(c, check(c, a->a, ANY));
+        if (v.st != OK)
+            return v;
+        if (is_scalar(&v))
+            return ok(sg_unary(x, SG_OP_ABS, v.e));
+        if (v.e->shape.rows == v.e->shape.cols)
+            return unsupported(c, a->span, "the determinant |A|");
+        error(c, a->span, "|%s| of %s: write abs(%s) for the elementwise absolute value or ‖%s‖ "
+              "for the norm (|A| is the determinant of a square matrix)",
+              text_of(c, a->a->span), shape_str(c, v.e->shape), text_of(c, a->a->span),
+              text_of(c, a->a->span));
+        return err();
+    case SG_AST_INNER: {
+        sg_ast call = *a;
+        sg_ast *args[2];
+        args[0] = a->a;
+        args[1] = a->b;
+        call.kind = SG_AST_CALL;
+        call.name = "dot";
+        call.args = args;
+        call.nargs = 2;
+        return check_call(c, &call, w);
+    }
+    }
+    return err();
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static int is_c_identifier(const char *s)
+{
+    static const char *const reserved[] = {
+        "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+        "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+        "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+        "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool",
+        "_Complex", "_Imaginary"};
+    size_t i;
+    if (!*s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return 0;
+    for (i = 1; s[i]; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
+              (s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (!strcmp(s, reserved[i]))
+            return 0;
+    return 1;
+}
+
+/* a name about to be declared or defined must be new */
+static int fresh(C *c, const char *name, sg_span at, const char *what)
+{
+    int idx;
+    unsigned line, col;
+    name_kind k = lookup(c, name, &idx);
+    if (k == N_SYM || k == N_DEF) {
+        sg_span prev = k == N_SYM ? sg_sym(c->ctx, idx)->span : c->defs[idx].span;
+        sg_src_linecol(c->src, prev.begin, &line, &col);
+        error(c, at, "%s is already %s at line %u", name,
+              k == N_SYM ? "declared" : "defined", line);
+        return 0;
+    }
+    if (k == N_DIM) {
+        error(c, at, "%s is a dimension; it cannot also be %s", name, what);
+        return 0;
+    }
+    if (!strcmp(name, "I") || !strcmp(name, "ones")) {
+        error(c, at, "%s is the identity/ones and cannot be %s", name, what);
+        return 0;
+    }
+    return 1;
+}
+
+static int dim_of(C *c, const sg_ident *id, sg_dim *out)
+{
+    int idx;
+    name_kind k;
+    if (!id->name) {
+        if (id->value < 1) {
+            error(c, id->span, "a dimension must be a positive integer or a name");
+            return 0;
+        }
+        *out = sg_dim_const(c->ctx, id->value);
+        return 1;
+    }
+    k = lookup(c, id->name, &idx);
+    if (k == N_SYM || k == N_DEF) {
+        error(c, id->span, "%s is %s, not a dimension", id->name,
+              k == N_SYM ? "a declared symbol" : "a definition");
+        return 0;
+    }
+    if (!is_c_identifier(id->name)) {
+        error(c, id->span, "'%s' cannot be a dimension name", id->name);
+        return 0;
+    }
+    *out = sg_dim_named(c->ctx, id->name);
+    return 1;
+}
+
+static void declare(C *c, const sg_stmt *s)
+{
+    sg_dim d[2] = {SG_DIM_ONE, SG_DIM_ONE};
+    sg_shape shape;
+    unsigned props = SG_PROP_NONE;
+    int i;
+    if (s->index) {
+        unsupported(c, s->index->span, "a sequence (recurrences come in a later version)");
+        return;
+    }
+    for (i = 0; i < s->ndims; i++)
+        if (!dim_of(c, &s->dims[i], &d[i]))
+            return;
+    switch (s->type) {
+    case SG_TYPE_SCALAR: shape = sg_shape_make(SG_DIM_ONE, SG_DIM_ONE); break;
+    case SG_TYPE_VECTOR: shape = sg_shape_make(d[0], SG_DIM_ONE); break;
+    case SG_TYPE_MATRIX: shape = sg_shape_make(d[0], d[1]); break;
+    case SG_TYPE_SYMMETRIC:
+        shape = sg_shape_make(d[0], d[0]);
+        props = SG_PROP_SYMMETRIC;
+        break;
+    case SG_TYPE_SPD:
+        shape = sg_shape_make(d[0], d[0]);
+        props = SG_PROP_SYMMETRIC | SG_PROP_SPD;
+        break;
+    default:
+        shape = sg_shape_make(d[0], SG_DIM_ONE);
+        props = SG_PROP_SIMPLEX;
+        break;
+    }
+    for (i = 0; i < s->nnames; i++) {
+        const sg_ident *n = &s->names[i];
+        if (!fresh(c, n->name, n->span, "declared"))
+            continue;
+        if (!is_c_identifier(n->name)) {
+            error(c, n->span, "'%s' cannot be used as a name in C; choose another", n->name);
+            continue;
+        }
+        sg_sym_add(c->ctx, n->name, shape, props, n->span);
+    }
+}
+
+static void add_def(C *c, const char *name, sg_expr *e, sg_span span)
+{
+    name = sg_arena_strdup(sg_ctx_arena(c->ctx), name);
+    if (c->ndefs == c->capdefs) {
+        c->capdefs = c->capdefs ? 2 * c->capdefs : 16;
+        c->defs = sg_xrealloc(c->defs, (size_t)c->capdefs * sizeof *c->defs);
+    }
+    c->defs[c->ndefs].name = name;
+    c->defs[c->ndefs].expr = e;
+    c->defs[c->ndefs].span = span;
+    c->ndefs++;
+    /* the node prints under the user's name (a leaf keeps its own) */
+    if (e && !e->name && e->op != SG_OP_VAR && e->op != SG_OP_CONST && e->op != SG_OP_DIMVAL)
+        e->name = name;
+}
+
+static void define(C *c, const sg_stmt *s)
+{
+    val v;
+    int ok_name;
+    if (s->index) {
+        unsupported(c, s->index->span, "a recurrence (recurrences come in a later version)");
+        add_def(c, s->target.name, NULL, s->target.span);
+        return;
+    }
+    ok_name = fresh(c, s->target.name, s->target.span, "defined");
+    if (ok_name && !is_c_identifier(s->target.name)) {
+        error(c, s->target.span, "'%s' cannot be used as a name in C; choose another",
+              s->target.name);
+        ok_name = 0;
+    }
+    if (!s->expr) { /* its parse failed: remember the name so uses stay quiet */
+        if (ok_name)
+            add_def(c, s->target.name, NULL, s->target.span);
+        return;
+    }
+    v = need_size(c, check(c, s->expr, ANY));
+    if (ok_name)
+        add_def(c, s->target.name, v.st == OK ? v.e : NULL, s->target.span);
+}
+
+static sg_result *add_result(C *c, sg_result_kind kind, const char *cname)
+{
+    sg_result *r;
+    int i;
+    for (i = 0; i < c->nres; i++)
+        if (!strcmp(c->res[i].cname, cname))
+            return NULL; /* asked twice: once is enough */
+    if (c->nres == c->capres) {
+        c->capres = c->capres ? 2 * c->capres : 8;
+        c->res = sg_xrealloc(c->res, (size_t)c->capres * sizeof *c->res);
+    }
+    r = &c->res[c->nres++];
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->cname = cname;
+    return r;
+}
+
+/* the defined value a request names; NULL (reported) when there is none */
+static sg_expr *requested(C *c, const sg_ident *id, int *failed)
+{
+    int idx;
+    name_kind k = lookup(c, id->name, &idx);
+    *failed = 0;
+    if (k == N_DEF) {
+        if (!c->defs[idx].expr)
+            *failed = 1;
+        return c->defs[idx].expr;
+    }
+    if (k == N_SYM) {
+        unsigned line, col;
+        sg_src_linecol(c->src, sg_sym(c->ctx, idx)->span.begin, &line, &col);
+        error(c, id->span, "%s is an input (declared at line %u); only a definition can be requested",
+              id->name, line);
+    } else
+        error(c, id->span, "undefined name '%s'", id->name);
+    return NULL;
+}
+
+static void request(C *c, const sg_stmt *s, sg_stmt **grads, int *ngrads)
+{
+    sg_expr *f;
+    int failed, i, idx;
+    sg_arena *ar = sg_ctx_arena(c->ctx);
+    switch (s->kind) {
+    case SG_STMT_OUTPUT:
+        for (i = 0; i < s->nnames; i++) {
+            sg_result *r;
+            f = requested(c, &s->names[i], &failed);
+            if (!f)
+                continue;
+            if ((r = add_result(c, SG_RES_VALUE, s->names[i].name))) {
+                r->of = s->names[i].name;
+                r->expr = f;
+            }
+        }
+        return;
+    case SG_STMT_JACOBIAN:
+        unsupported(c, s->span, "jacobian (it comes in a later version)");
+        return;
+    case SG_STMT_HESSIAN:
+        unsupported(c, s->span, "hessian (it comes in a later version)");
+        return;
+    case SG_STMT_GRAD:
+        break;
+    default:
+        return;
+    }
+    f = requested(c, &s->target, &failed);
+    if (f && !sg_shape_is_scalar(f->shape)) {
+        error(c, s->target.span,
+              "grad needs a scalar, but %s is %s: use jacobian %s wrt … for a vector",
+              s->target.name, shape_str(c, f->shape), s->target.name);
+        f = NULL;
+    }
+    for (i = 0; i < s->nnames; i++) {
+        name_kind k = lookup(c, s->names[i].name, &idx);
+        if (k == N_SYM)
+            continue;
+        if (k == N_DEF)
+            error(c, s->names[i].span,
+                  "%s is a definition; gradients are taken with respect to declared symbols",
+                  s->names[i].name);
+        else if (k == N_DIM)
+            error(c, s->names[i].span, "%s is a dimension, not a symbol", s->names[i].name);
+        else
+            error(c, s->names[i].span, "undefined name '%s'", s->names[i].name);
+        f = NULL;
+    }
+    if (!f)
+        return;
+    {
+        sg_result *r = add_result(c, SG_RES_VALUE, s->target.name);
+        if (r) {
+            r->of = s->target.name;
+            r->expr = f;
+        }
+    }
+    grads[(*ngrads)++] = (sg_stmt *)s;
+    (void)ar;
+}
+
+/* the gradients, after every value: INTERFACE.md orders results that way */
+static void differentiate(C *c, sg_stmt **grads, int ngrads)
+{
+    int g, i;
+    sg_arena *ar = sg_ctx_arena(c->ctx);
+    for (g = 0; g < ngrads; g++) {
+        const sg_stmt *s = grads[g];
+        int failed, n = s->nnames;
+        sg_expr *f = requested(c, &s->target, &failed);
+        sg_expr **wrt = sg_arena_alloc(ar, (size_t)n * sizeof *wrt);
+        sg_expr **out = sg_arena_alloc(ar, (size_t)n * sizeof *out);
+        sg_log *log = sg_log_new(c->ctx);
+        for (i = 0; i < n; i++)
+            wrt[i] = sg_var(c->ctx, sg_sym_find(c->ctx, s->names[i].name));
+        sg_diff_grad(c->ctx, f, n, wrt, out, log);
+        for (i = 0; i < n; i++) {
+            const char *cname =
+                sg_arena_printf(ar, "d%s_d%s", s->target.name, s->names[i].name);
+            sg_result *r = add_result(c, SG_RES_GRAD, cname);
+            if (!r)
+                continue;
+            r->of = s->target.name;
+            r->wrt = s->names[i].name;
+            r->expr = out[i];
+            r->log = log;
+        }
+    }
+}
+
+sg_problem *sg_check(sg_src *src, const sg_program *prog)
+{
+    C c;
+    const sg_stmt *s;
+    sg_stmt **grads;
+    int ngrads = 0, nstmts = 0, i;
+    sg_problem *p;
+    memset(&c, 0, sizeof c);
+    c.src = src;
+    c.ctx = sg_ctx_new();
+    for (s = prog ? prog->first : NULL; s; s = s->next)
+        nstmts++;
+    grads = sg_xmalloc((size_t)(nstmts + 1) * sizeof *grads);
+    for (s = prog ? prog->first : NULL; s; s = s->next) {
+        switch (s->kind) {
+        case SG_STMT_PREFIX:
+            if (!is_c_identifier(s->target.name))
+                error(&c, s->target.span, "prefix '%s' is not a C identifier", s->target.name);
+            else if (c.prefix && strcmp(c.prefix, s->target.name))
+                error(&c, s->target.span, "the prefix is already '%s'", c.prefix);
+            else
+                c.prefix = s->target.name;
+            break;
+        case SG_STMT_DIM:
+            for (i = 0; i < s->nnames; i++) {
+                sg_dim d;
+                int idx;
+                name_kind k = lookup(&c, s->names[i].name, &idx);
+                if (k == N_SYM || k == N_DEF)
+                    error(&c, s->names[i].span, "%s is already a %s", s->names[i].name,
+                          k == N_SYM ? "declared symbol" : "definition");
+                else
+                    dim_of(&c, &s->names[i], &d);
+            }
+            break;
+        case SG_STMT_DECL:
+            declare(&c, s);
+            break;
+        case SG_STMT_DEF:
+            define(&c, s);
+            break;
+        default:
+            request(&c, s, grads, &ngrads);
+            break;
+        }
+    }
+    if (c.nres == 0 && sg_src_nerrors(src) == 0) {
+        sg_span end = {(unsigned)src->len, (unsigned)src->len};
+        error(&c, end, "nothing is requested: add `grad L wrt x`, `jacobian`, `hessian` or "
+                       "`output` for the results to compute");
+    }
+    if (sg_src_nerrors(src) == 0)
+        differentiate(&c, grads, ngrads);
+    free(grads);
+    if (sg_src_nerrors(src)) {
+        free(c.defs);
+        free(c.res);
+        sg_ctx_free(c.ctx);
+        return NULL;
+    }
+    p = sg_xmalloc(sizeof *p);
+    p->ctx = c.ctx;
+    p->prefix = c.prefix ? sg_arena_strdup(sg_ctx_arena(c.ctx), c.prefix) : NULL;
+    p->ndefs = 0;
+    p->defs = sg_arena_alloc(sg_ctx_arena(c.ctx), (size_t)(c.ndefs + 1) * sizeof *p->defs);
+    for (i = 0; i < c.ndefs; i++) {
+        p->defs[p->ndefs].name = sg_arena_strdup(sg_ctx_arena(c.ctx), c.defs[i].name);
+        p->defs[p->ndefs].expr = c.defs[i].expr;
+        p->defs[p->ndefs].span = c.defs[i].span;
+        p->ndefs++;
+    }
+    p->nresults = c.nres;
+    p->results = sg_arena_alloc(sg_ctx_arena(c.ctx), (size_t)(c.nres + 1) * sizeof *p->results);
+    for (i = 0; i < c.nres; i++) {
+        p->results[i] = c.res[i];
+        p->results[i].cname = sg_arena_strdup(sg_ctx_arena(c.ctx), c.res[i].cname);
+        p->results[i].of = p->results[i].of ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].of) : NULL;
+        p->results[i].wrt = p->results[i].wrt ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt) : NULL;
+    }
+    free(c.defs);
+    free(c.res);
+    return p;
+}
+
+void sg_problem_free(sg_problem *p)
+{
+    if (!p)
+        return;
+    sg_ctx_free(p->ctx);
+    free(p);
+}

@@ -1,0 +1,56 @@
+/*
+ * check.h: from the syntax tree to a problem: names, shapes, expressions,
+ * derivatives.
+ *
+ * sg_check() resolves every name (splitting `Wx` into `W x` where exactly
+ * one split exists), infers and checks every shape (with unification for
+ * I, 𝟙 and 0), builds each definition as a DAG node, and differentiates what
+ * is requested. Every error is recorded in src in the format of LANGUAGE.md;
+ * checking goes on after an error so that all of them are reported.
+ *
+ * Ownership: the problem owns its context (and so every node); free it with
+ * sg_problem_free().
+ */
+#ifndef SG_CHECK_H
+#define SG_CHECK_H
+
+#include "../parser/ast.h"
+#include "diff.h"
+#include "expr.h"
+
+typedef enum {
+    SG_RES_VALUE,    /* a defined value: L, s, r */
+    SG_RES_GRAD,     /* dL_dW: shaped like W */
+    SG_RES_JACOBIAN, /* ds_dz: p×q, rows and columns flattened row-major */
+    SG_RES_HESSIAN,  /* d2L_dx2, d2L_dxdy */
+} sg_result_kind;
+
+typedef struct {
+    sg_result_kind kind;
+    const char *cname; /* the C field name: "L", "dL_dW", "ds_dz", "d2L_dxdy" */
+    const char *of;    /* the value, or the differentiated name */
+    const char *wrt, *wrt2; /* what it is differentiated with respect to */
+    sg_expr *expr;     /* the result (for a Jacobian, already the p×q matrix) */
+    sg_log *log;       /* GRAD: the derivation; NULL otherwise */
+} sg_result;
+
+typedef struct {
+    const char *name;
+    sg_expr *expr;
+    sg_span span;
+} sg_def;
+
+typedef struct {
+    sg_ctx *ctx;
+    const char *prefix;   /* from a `prefix` statement, else NULL */
+    sg_def *defs;         /* in the order written */
+    int ndefs;
+    sg_result *results;   /* values first, then derivatives, in request order */
+    int nresults;
+} sg_problem;
+
+/* NULL when any error was recorded in src */
+sg_problem *sg_check(sg_src *src, const sg_program *prog);
+void sg_problem_free(sg_problem *p);
+
+#endif

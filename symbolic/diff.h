@@ -1,0 +1,54 @@
+/*
+ * diff.h: differentiation, and the derivation log it records.
+ *
+ * Gradients of a scalar are built by reverse accumulation over the DAG: the
+ * adjoint of each node (∂f/∂node, shaped like the node) is a new expression
+ * in the same DAG, pushed to the node's children by the rule of its op
+ * (Y = AB ⇒ Ā += ȲBᵀ, B̄ += AᵀȲ). A node reached along several paths gets the
+ * sum of their contributions (the total derivative rule).
+ *
+ * Every rule applied and every sum of paths is recorded in an sg_log, in the
+ * order it happened, for the LaTeX printer: nothing is derived twice.
+ *
+ * Ownership: the log and its steps live in the context's arena.
+ */
+#ifndef SG_DIFF_H
+#define SG_DIFF_H
+
+#include "expr.h"
+
+typedef enum {
+    SG_STEP_SEED,  /* ∂f/∂f = 1: node is f */
+    SG_STEP_RULE,  /* node's adjoint pushed to kid: contrib */
+    SG_STEP_TOTAL, /* node reached along ncontribs paths: adjoint is their sum */
+} sg_step_kind;
+
+typedef struct {
+    sg_step_kind kind;
+    const sg_expr *node;    /* the node whose adjoint is being propagated */
+    const sg_expr *adjoint; /* its adjoint ∂f/∂node */
+    int kid;                /* RULE: which child receives the contribution */
+    const sg_expr *contrib; /* RULE: the contribution to that child's adjoint */
+    const char *rule;       /* RULE: the identity used, "Y = AB ⇒ B̄ += AᵀȲ" */
+    const sg_expr **terms;  /* TOTAL: the contributions summed */
+    int nterms;
+} sg_step;
+
+typedef struct {
+    const sg_expr *f;       /* the differentiated scalar */
+    sg_step *steps;
+    int nsteps, cap;
+} sg_log;
+
+/*
+ * ∇_{wrt[i]} f for a 1×1 f, for i < n; out[i] gets wrt[i]'s shape. wrt[i] may
+ * be any node of f's DAG: a VAR, or a defined value (∂L/∂z₂ holds everything
+ * upstream of z₂ fixed). A wrt[i] that f does not depend on gets a zero.
+ * When log is not NULL the derivation is appended to it.
+ */
+void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr **out,
+                  sg_log *log);
+
+sg_log *sg_log_new(sg_ctx *ctx);
+
+#endif

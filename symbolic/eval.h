@@ -1,0 +1,38 @@
+/*
+ * eval.h: numbers for expressions.
+ *
+ * A straightforward interpreter of the DAG, written for clarity rather than
+ * speed: the finite-difference tests check every derivative rule with it,
+ * --eval prints with it, and the C printer's output is cross-checked against
+ * it. Values are memoized per node for one evaluation context.
+ *
+ * Ownership: the values returned belong to the sg_eval and live until
+ * sg_eval_free().
+ */
+#ifndef SG_EVAL_H
+#define SG_EVAL_H
+
+#include "expr.h"
+
+typedef struct sg_eval sg_eval;
+
+/*
+ * dims[d] is the value of dimension d for every named dimension (constant
+ * dimensions are read from the context). syms[i] points to symbol i's values,
+ * row-major. Both arrays are borrowed and must outlive the sg_eval.
+ */
+sg_eval *sg_eval_new(const sg_ctx *ctx, const long *dims, const double *const *syms);
+void sg_eval_free(sg_eval *ev);
+
+/* rows and cols of a shape under ev's dimensions */
+long sg_eval_rows(const sg_eval *ev, sg_shape s);
+long sg_eval_cols(const sg_eval *ev, sg_shape s);
+
+/*
+ * The values of e, row-major. Returns NULL when a value is undefined (a
+ * singular matrix inverted, a determinant's log of a non-positive number
+ * is NaN instead, as in C).
+ */
+const double *sg_eval_expr(sg_eval *ev, const sg_expr *e);
+
+#endif
