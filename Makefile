@@ -1,5 +1,6 @@
 # symgrad: a plain Makefile.
 #
+#   make deps       install flex, bison, cmocka, … with apt-get when missing
 #   make            build ./symgrad (optimized)
 #   make test       build with AddressSanitizer + UBSan, run the cmocka unit
 #                   tests, the golden tests and ../shared/acceptance/run
@@ -13,7 +14,7 @@
 VERSION   := 0.1.0
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-WARN      := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -pedantic
+WARN      := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wwrite-strings -pedantic $(WERROR)
 # the generated scanner and parser are not ours to keep warning-free
 GENWARN   := -std=c99 -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 CPPFLAGS  += -D_POSIX_C_SOURCE=200809L -DSG_VERSION='"$(VERSION)"' -I. -I$(B)/gen
@@ -25,11 +26,11 @@ SHARED    ?= ../shared
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRC       := $(wildcard lexer/*.c parser/*.c symbolic/*.c codegen/*.c)
-OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/parser.o $(B)/gen/templates.o
-TEMPLATES := $(sort $(wildcard templates/*.c templates/*.h templates/*.tex))
+OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o $(B)/gen/templates.o
+TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c templates/*.h templates/*.tex)))
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test unit golden-test golden acceptance clean
+.PHONY: all deps test unit golden-test golden acceptance clean
 .SUFFIXES:
 
 all: symgrad
@@ -40,23 +41,23 @@ symgrad: $(B)/symgrad
 $(B)/symgrad: $(B)/main.o $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/%.o: %.c | $(B)/gen/parser.h
+$(B)/%.o: %.c | $(B)/gen/grammar.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/gen/%.o: $(B)/gen/%.c | $(B)/gen/parser.h
+$(B)/gen/%.o: $(B)/gen/%.c | $(B)/gen/grammar.h
 	$(CC) $(CPPFLAGS) $(GENWARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/gen/lexer.c $(B)/gen/lexer.h: lexer/lexer.l
 	@mkdir -p $(B)/gen
 	$(FLEX) --header-file=$(B)/gen/lexer.h -o $(B)/gen/lexer.c $<
 
-$(B)/gen/parser.c $(B)/gen/parser.h: parser/parser.y
+$(B)/gen/grammar.c $(B)/gen/grammar.h: parser/parser.y
 	@mkdir -p $(B)/gen
-	$(BISON) -Wall -Werror --defines=$(B)/gen/parser.h -o $(B)/gen/parser.c $<
+	$(BISON) -Wall -Werror --defines=$(B)/gen/grammar.h -o $(B)/gen/grammar.c $<
 
-$(B)/gen/lexer.o: $(B)/gen/parser.h
-$(B)/gen/parser.o: $(B)/gen/lexer.h
+$(B)/gen/lexer.o: $(B)/gen/grammar.h
+$(B)/gen/grammar.o: $(B)/gen/lexer.h
 
 # templates/ is compiled into the binary: one byte array per file
 $(B)/gen/embed: templates/embed.c
@@ -71,6 +72,9 @@ $(B)/gen/templates.c: $(B)/gen/embed $(TEMPLATES)
 $(B)/tests/%: tests/%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+deps:
+	sh .ci/deps
 
 test:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit golden-test acceptance

@@ -34,7 +34,19 @@ typedef struct {
     int check_main;         /* --check: append a finite-difference main() */
 } sg_cgen_opts;
 
+/*
+ * The .c file, and the header it includes when o->header is set. Both return
+ * NULL when the problem uses an operation the printer cannot write yet (see
+ * sg_cgen_unsupported). A --dim name that is not a dimension is ignored.
+ */
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
+
+/* every kernel of templates/, expanded for double or float (for tests) */
+char *sg_cgen_kernels(int use_float, size_t *len);
+
+/* why the printer cannot write p ("the inverse of a matrix is not supported
+   by the C printer yet"), or NULL when it can */
+const char *sg_cgen_unsupported(const sg_problem *p);
 
 #endif

@@ -112,6 +112,16 @@ sg_ast *sg_ast_unary(sg_arena *a, sg_ast_kind k, sg_span span, sg_ast *x);
 sg_ast *sg_ast_binary(sg_arena *a, sg_ast_kind k, sg_ast *x, sg_ast *y);
 sg_ast *sg_ast_call(sg_arena *a, sg_span span, const char *name, sg_span name_span,
                     sg_ast **args, int nargs);
+/* h[i] */
+sg_ast *sg_ast_index(sg_arena *a, sg_span span, const char *name, sg_span name_span,
+                     sg_ast *i);
+/* ⟨x, y⟩ */
+sg_ast *sg_ast_inner(sg_arena *a, sg_span span, sg_ast *x, sg_ast *y);
+/* x² x³: POW with b a NUM node at p_span */
+sg_ast *sg_ast_power(sg_arena *a, sg_ast *x, double p, sg_span p_span);
+/* Σ_{var=lo}^{hi} body */
+sg_ast *sg_ast_sumover(sg_arena *a, sg_span span, const char *var, sg_span var_span,
+                       sg_ast *lo, sg_ast *hi, sg_ast *body);
 
 /* one line per node, indented: for tests and --debug dumps */
 void sg_ast_dump(const sg_ast *e, char *buf, size_t cap);

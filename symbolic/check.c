@@ -239,6 +239,15 @@ static const char *shape_str(C *c, sg_shape s)
     return sg_shape_str(c->ctx, s, 0);
 }
 
+/* a dimension as written: "n" or "3" */
+static const char *dim_str(C *c, sg_dim d)
+{
+    const sg_diminfo *di = sg_diminfo_of(c->ctx, d);
+    if (di->name)
+        return di->name;
+    return sg_arena_printf(sg_ctx_arena(c->ctx), "%ld", di->value);
+}
+
 /* the source text of a span, for messages; elided when long */
 static const char *text_of(C *c, sg_span sp)
 {
@@ -337,9 +346,7 @@ static val mul_vals(C *c, val a, val b, sg_span at, const char *ta, const char *
               ta, shape_str(c, sa), tb, shape_str(c, sb), ta, tb, ta, tb);
     else
         error(c, at, "cannot multiply %s (%s) by %s (%s): inner dimensions %s and %s differ", ta,
-              shape_str(c, sa), tb, shape_str(c, sb),
-              shape_str(c, sg_shape_make(sa.cols, SG_DIM_ONE)),
-              shape_str(c, sg_shape_make(sb.rows, SG_DIM_ONE)));
+              shape_str(c, sa), tb, shape_str(c, sb), dim_str(c, sa.cols), dim_str(c, sb.rows));
     return err();
 }
 
@@ -526,21 +533,30 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
     val acc;
     switch (k) {
     case N_SYM:
-        return ok(sg_var(c->ctx, idx));
+        acc = ok(sg_var(c->ctx, idx));
+        return post ? apply_postfix(c, post, acc) : acc;
     case N_DEF:
-        return c->defs[idx].expr ? ok(c->defs[idx].expr) : err();
+        if (!c->defs[idx].expr)
+            return err();
+        acc = ok(c->defs[idx].expr);
+        return post ? apply_postfix(c, post, acc) : acc;
     case N_DIM:
-        return ok(sg_dimval(c->ctx, idx));
+        acc = ok(sg_dimval(c->ctx, idx));
+        return post ? apply_postfix(c, post, acc) : acc;
     case N_FUNC:
-        if (!strcmp(a->name, "ones"))
-            return make_ones(c, post && post->kind == SG_AST_TRANSPOSE ? want_t(w) : w, a->span);
+        if (!strcmp(a->name, "ones")) {
+            acc = make_ones(c, w, a->span);
+            return post ? apply_postfix(c, post, acc) : acc;
+        }
         error(c, a->span, "%s is a function: write %s(…)", a->name, a->name);
         return err();
     case N_NONE:
         break;
     }
-    if (!strcmp(a->name, "I"))
-        return make_eye(c, w, a->span);
+    if (!strcmp(a->name, "I")) {
+        acc = make_eye(c, w, a->span);
+        return post ? apply_postfix(c, post, acc) : acc;
+    }
     n = split_name(c, a->name, sp);
     if (n == 0) {
         error(c, a->name_span, "undefined name '%s'", a->name);

@@ -188,5 +188,8 @@ int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e); /* provably Eᵀ 
 int sg_op_is_elementwise_unary(sg_op op);
 const char *sg_op_name(sg_op op); /* "exp", "softmax", "+", "ᵀ", … */
 unsigned sg_expr_count(const sg_ctx *ctx); /* nodes made so far */
+/* an elementwise unary op applied to one number, in its stable form
+   (σ and softplus never overflow); used for constant folding and by eval */
+double sg_op_apply1(sg_op op, double x);
 
 #endif

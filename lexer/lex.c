@@ -1,0 +1,661 @@
+/*
+ * lex.c: from raw tokens to the tokens the grammar reads.
+ *
+ * The rules of lex.h all depend on where we are in the statement, so the
+ * lexer keeps the statement's state: how many tokens it has, the last one,
+ * its first keyword, whether a `=` or a declaration has been seen, and a
+ * stack of what is open (brackets and bars). Each raw token is turned into
+ * zero or more grammar tokens, which wait in a queue until the parser asks;
+ * the end of a statement, for instance, queues the closing tokens of
+ * whatever is still open and then END.
+ *
+ * After a syntax error the parser throws the rest of the statement away;
+ * the lexer then ends the statement at the next newline whatever is open,
+ * so that one error does not swallow the lines after it.
+ */
+#include "lex.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grammar.h"
+#include "scan.h"
+
+/* raw kinds and grammar kinds share one number space */
+typedef char raw_kinds_follow_the_grammars[(int)SG_SCAN_NEWLINE > (int)TK_NAME_ALONE ? 1 : -1];
+
+typedef struct {
+    int kind;     /* TK_LPAREN, TK_LBRACK, TK_LBRACE, TK_LANGLE, or a bar */
+    sg_span span; /* the opening character */
+    int reported; /* an unclosed bar already reported */
+    int sigma;    /* the { of Σ_{…} */
+} open_t;
+
+struct sg_lexer {
+    sg_src *src;
+    sg_arena *arena;
+    void *scan;
+    sg_span pos;              /* the raw token just scanned */
+    sg_token peeked;
+    int has_peeked;
+
+    sg_token *queue;          /* tokens ready for the parser */
+    unsigned qhead, qlen, qcap;
+    int ends_queued;          /* END tokens in the queue */
+    int last_synthetic;       /* the last token handed out was made up */
+    int done;                 /* the end of input was queued */
+
+    /* the statement being read */
+    open_t *open;
+    unsigned nopen, capopen;
+    int ntok;                 /* tokens so far */
+    int last;                 /* the last token's kind (0: none yet) */
+    unsigned last_end;        /* and where it ended */
+    int lead;                 /* GRAD, JACOBIAN, …: the statement's keyword */
+    int assigned, decl;       /* after `=`; after ∈ : in */
+    int error;                /* the parser gave up on this statement */
+    int after_sigma;          /* the last token closed the subscript of Σ */
+};
+
+/* ---- names ---------------------------------------------------------------- */
+
+static const char *const greek[] = { /* α (U+03B1) … ω (U+03C9) */
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+    "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma" /* ς */,
+    "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+};
+
+char *sg_lex_normalize(sg_arena *arena, const char *text, size_t len)
+{
+    /* the longest expansion is a 2-byte Greek letter into 7 ("omicron") */
+    char *out = sg_arena_alloc(arena, 4 * len + 1), *o = out;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned long cp;
+        const char *word = NULL;
+        int n = sg_utf8_decode((const unsigned char *)text + i, len - i, &cp);
+        if (n <= 0) { /* not reached for scanner names; keep the byte */
+            *o++ = text[i++];
+            continue;
+        }
+        if (cp < 0x80) {
+            *o++ = (char)cp;
+        } else if (cp >= 0x2080 && cp <= 0x2089) { /* ₀ … ₉ */
+            *o++ = (char)('0' + (cp - 0x2080));
+        } else if (cp >= 0x3b1 && cp <= 0x3c9) {
+            word = greek[cp - 0x3b1];
+        } else if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2) {
+            word = greek[cp - 0x391];
+            *o++ = (char)(word[0] - 'a' + 'A');
+            word++;
+        } else if (cp == 0x3f5) { /* ϵ */
+            word = "epsilon";
+        } else if (cp == 0x3d1) { /* ϑ */
+            word = "theta";
+        } else if (cp == 0x3d5) { /* ϕ */
+            word = "phi";
+        } else if (cp == 0x3f1) { /* ϱ */
+            word = "rho";
+        } else if (cp == 0x1d7d9) { /* 𝟙 */
+            word = "ones";
+        } else { /* not reached: the scanner allows no other letter */
+            memcpy(o, text + i, (size_t)n);
+            o += n;
+        }
+        if (word) {
+            size_t w = strlen(word);
+            memcpy(o, word, w);
+            o += w;
+        }
+        i += (size_t)n;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- token names ---------------------------------------------------------- */
+
+static const struct {
+    const char *name, *text;
+} tokens[] = {
+    [TK_YYEOF] = {"EOF", "end of input"},
+    [TK_END] = {"END", "end of line"},
+    [TK_NAME] = {"NAME", "a name"},
+    [TK_NUM] = {"NUM", "a number"},
+    [TK_POWNUM] = {"POWNUM", "'²'"},
+    [TK_GRAD] = {"GRAD", "'grad'"},
+    [TK_JACOBIAN] = {"JACOBIAN", "'jacobian'"},
+    [TK_HESSIAN] = {"HESSIAN", "'hessian'"},
+    [TK_OUTPUT] = {"OUTPUT", "'output'"},
+    [TK_PREFIX] = {"PREFIX", "'prefix'"},
+    [TK_DIM] = {"DIM", "'dim'"},
+    [TK_WRT] = {"WRT", "'wrt'"},
+    [TK_FOR] = {"FOR", "'for'"},
+    [TK_IN] = {"IN", "'in'"},
+    [TK_ELEM] = {"ELEM", "'∈'"},
+    [TK_COLON] = {"COLON", "':'"},
+    [TK_REALS] = {"REALS", "'ℝ'"},
+    [TK_SYMSET] = {"SYMSET", "'𝕊'"},
+    [TK_SPDSET] = {"SPDSET", "'𝕊₊₊'"},
+    [TK_SIMPLEX] = {"SIMPLEX", "'Δ'"},
+    [TK_TIMES] = {"TIMES", "'×'"},
+    [TK_SCALAR] = {"SCALAR", "'scalar'"},
+    [TK_VECTOR] = {"VECTOR", "'vector'"},
+    [TK_MATRIX] = {"MATRIX", "'matrix'"},
+    [TK_SYMMETRIC] = {"SYMMETRIC", "'symmetric'"},
+    [TK_SPD] = {"SPD", "'spd'"},
+    [TK_ONEHOT] = {"ONEHOT", "'onehot'"},
+    [TK_PLUS] = {"PLUS", "'+'"},
+    [TK_MINUS] = {"MINUS", "'-'"},
+    [TK_STAR] = {"STAR", "'*'"},
+    [TK_CDOT] = {"CDOT", "'·'"},
+    [TK_SLASH] = {"SLASH", "'/'"},
+    [TK_HADAMARD] = {"HADAMARD", "'⊙'"},
+    [TK_HDIV] = {"HDIV", "'⊘'"},
+    [TK_EPOW] = {"EPOW", "'.^'"},
+    [TK_CARET] = {"CARET", "'^'"},
+    [TK_TRANSPOSE] = {"TRANSPOSE", "'ᵀ'"},
+    [TK_INVERSE] = {"INVERSE", "'⁻¹'"},
+    [TK_ASSIGN] = {"ASSIGN", "'='"},
+    [TK_COMMA] = {"COMMA", "','"},
+    [TK_DOTDOT] = {"DOTDOT", "'..'"},
+    [TK_LPAREN] = {"LPAREN", "'('"},
+    [TK_CALL_LPAREN] = {"CALL_LPAREN", "'('"},
+    [TK_RPAREN] = {"RPAREN", "')'"},
+    [TK_LBRACK] = {"LBRACK", "'['"},
+    [TK_RBRACK] = {"RBRACK", "']'"},
+    [TK_LBRACE] = {"LBRACE", "'{'"},
+    [TK_RBRACE] = {"RBRACE", "'}'"},
+    [TK_LANGLE] = {"LANGLE", "'⟨'"},
+    [TK_RANGLE] = {"RANGLE", "'⟩'"},
+    [TK_NORM_OPEN] = {"NORM_OPEN", "'‖'"},
+    [TK_NORM_CLOSE] = {"NORM_CLOSE", "'‖'"},
+    [TK_NORM1_CLOSE] = {"NORM1_CLOSE", "'‖₁'"},
+    [TK_BAR_OPEN] = {"BAR_OPEN", "'|'"},
+    [TK_BAR_CLOSE] = {"BAR_CLOSE", "'|'"},
+    [TK_SIGMA] = {"SIGMA", "'Σ'"},
+    [TK_UNDERSCORE] = {"UNDERSCORE", "'_'"},
+};
+
+const char *sg_lex_token_name(int kind)
+{
+    if (kind >= 0 && (size_t)kind < sizeof tokens / sizeof tokens[0] && tokens[kind].name)
+        return tokens[kind].name;
+    return "?";
+}
+
+const char *sg_lex_token_text(int kind)
+{
+    if (kind >= 0 && (size_t)kind < sizeof tokens / sizeof tokens[0] && tokens[kind].text)
+        return tokens[kind].text;
+    return "a token";
+}
+
+/* ---- raw tokens ----------------------------------------------------------- */
+
+static void stray(sg_lexer *lx, sg_span at)
+{
+    const unsigned char *s = (const unsigned char *)lx->src->text + at.begin;
+    unsigned long cp = 0;
+    sg_utf8_decode(s, at.end - at.begin, &cp);
+    if (cp > 0x20 && cp < 0x7f)
+        sg_src_error(lx->src, at, "unexpected character '%c'", (int)cp);
+    else if (cp < 0xa0)
+        sg_src_error(lx->src, at, "unexpected character U+%04lX", cp);
+    else
+        sg_src_error(lx->src, at, "unexpected character '%.*s' (U+%04lX)",
+                     (int)(at.end - at.begin), (const char *)s, cp);
+}
+
+static double fraction(const char *s)
+{
+    static const struct {
+        const char *text;
+        double v;
+    } vulgar[] = {
+        {"½", 1.0 / 2}, {"⅓", 1.0 / 3}, {"⅔", 2.0 / 3}, {"¼", 1.0 / 4},
+        {"¾", 3.0 / 4}, {"⅕", 1.0 / 5}, {"⅙", 1.0 / 6}, {"⅛", 1.0 / 8},
+    };
+    size_t i;
+    for (i = 0; i < sizeof vulgar / sizeof vulgar[0]; i++)
+        if (strncmp(s, vulgar[i].text, strlen(vulgar[i].text)) == 0)
+            return vulgar[i].v;
+    return 0;
+}
+
+static void number(sg_lexer *lx, sg_token *t)
+{
+    const char *s = lx->src->text + t->span.begin;
+    size_t n = t->span.end - t->span.begin;
+    if (*s == '.' || (*s >= '0' && *s <= '9')) {
+        t->num = strtod(sg_arena_strndup(lx->arena, s, n), NULL);
+        if (!isfinite(t->num)) {
+            sg_src_error(lx->src, t->span, "number too large");
+            t->num = 0;
+        }
+    } else {
+        t->num = fraction(s);
+    }
+}
+
+/* the next raw token that is not an error, with its value */
+static void scan(sg_lexer *lx, sg_token *t)
+{
+    if (lx->has_peeked) {
+        *t = lx->peeked;
+        lx->has_peeked = 0;
+        return;
+    }
+    for (;;) {
+        memset(t, 0, sizeof *t);
+        t->kind = lx->scan ? sg_scan_next(lx->scan) : TK_YYEOF;
+        t->span = lx->pos;
+        switch (t->kind) {
+        case TK_YYEOF:
+            t->span.begin = t->span.end = (unsigned)lx->src->len;
+            return;
+        case SG_SCAN_INVALID: /* reported by sg_src_check_utf8 */
+            continue;
+        case SG_SCAN_STRAY:
+            stray(lx, t->span);
+            continue;
+        case TK_NAME:
+            t->name = sg_lex_normalize(lx->arena, lx->src->text + t->span.begin,
+                                       t->span.end - t->span.begin);
+            return;
+        case TK_NUM:
+            number(lx, t);
+            return;
+        case TK_POWNUM: /* ² is C2 B2, ³ is C2 B3 */
+            t->num = lx->src->text[t->span.begin + 1] == '\xb2' ? 2 : 3;
+            return;
+        default:
+            return;
+        }
+    }
+}
+
+static void peek(sg_lexer *lx, sg_token *t)
+{
+    if (!lx->has_peeked) {
+        scan(lx, &lx->peeked);
+        lx->has_peeked = 1;
+    }
+    *t = lx->peeked;
+}
+
+/* ---- the statement -------------------------------------------------------- */
+
+static void emit(sg_lexer *lx, const sg_token *t)
+{
+    if (lx->qhead + lx->qlen == lx->qcap) {
+        if (lx->qhead > 0) {
+            memmove(lx->queue, lx->queue + lx->qhead, lx->qlen * sizeof *lx->queue);
+            lx->qhead = 0;
+        } else {
+            lx->qcap = lx->qcap ? 2 * lx->qcap : 16;
+            lx->queue = sg_xrealloc(lx->queue, lx->qcap * sizeof *lx->queue);
+        }
+    }
+    lx->queue[lx->qhead + lx->qlen++] = *t;
+    lx->ends_queued += t->kind == TK_END;
+    lx->ntok++;
+    lx->last = t->kind;
+    lx->last_end = t->span.end;
+}
+
+static void emit_kind(sg_lexer *lx, int kind, sg_span span, int synthetic)
+{
+    sg_token t;
+    memset(&t, 0, sizeof t);
+    t.kind = kind;
+    t.span = span;
+    t.synthetic = synthetic;
+    emit(lx, &t);
+}
+
+static void push_open(sg_lexer *lx, int kind, sg_span span, int sigma)
+{
+    open_t *o;
+    if (lx->nopen == lx->capopen) {
+        lx->capopen = lx->capopen ? 2 * lx->capopen : 16;
+        lx->open = sg_xrealloc(lx->open, lx->capopen * sizeof *lx->open);
+    }
+    o = &lx->open[lx->nopen++];
+    o->kind = kind;
+    o->span = span;
+    o->reported = 0;
+    o->sigma = sigma;
+}
+
+static int is_bar(int kind)
+{
+    return kind == SG_SCAN_NORM_BAR || kind == SG_SCAN_ABS_BAR;
+}
+
+/* can a token of this kind end an operand (so that a bar after it closes)? */
+static int ends_operand(int kind)
+{
+    switch (kind) {
+    case TK_NAME: case TK_NUM: case TK_RPAREN: case TK_RBRACK: case TK_RANGLE:
+    case TK_NORM_CLOSE: case TK_NORM1_CLOSE: case TK_BAR_CLOSE:
+    case TK_TRANSPOSE: case TK_POWNUM: case TK_INVERSE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* does a line ending with this token go on on the next line? */
+static int continues(int kind)
+{
+    switch (kind) {
+    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_CDOT: case TK_SLASH:
+    case TK_HADAMARD: case TK_HDIV: case TK_EPOW: case TK_CARET: case TK_ASSIGN:
+    case TK_COMMA: case TK_ELEM: case TK_COLON: case TK_IN: case TK_WRT:
+    case TK_DOTDOT: case TK_TIMES:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void report_bar(sg_lexer *lx, open_t *o)
+{
+    if (o->reported || lx->error)
+        return;
+    o->reported = 1;
+    if (o->kind == SG_SCAN_NORM_BAR)
+        sg_src_error(lx->src, o->span,
+                     "unclosed ‖ (a norm must close on the line where it opens)");
+    else
+        sg_src_error(lx->src, o->span,
+                     "unclosed | (|…| must close on the line where it opens)");
+}
+
+/* the token that closes o, made up at `at` */
+static void close_synthetic(sg_lexer *lx, const open_t *o, unsigned at)
+{
+    sg_span span;
+    int kind;
+    span.begin = span.end = at;
+    switch (o->kind) {
+    case TK_LPAREN: kind = TK_RPAREN; break;
+    case TK_LBRACK: kind = TK_RBRACK; break;
+    case TK_LBRACE: kind = TK_RBRACE; break;
+    case TK_LANGLE: kind = TK_RANGLE; break;
+    case SG_SCAN_NORM_BAR: kind = TK_NORM_CLOSE; break;
+    default: kind = TK_BAR_CLOSE; break;
+    }
+    emit_kind(lx, kind, span, 1);
+}
+
+/*
+ * End the statement at `at` (a newline, `;`, or the end of input): report
+ * and close what is open, then END. An empty statement ends silently.
+ */
+static void finish(sg_lexer *lx, sg_span at, int hard)
+{
+    unsigned i;
+    if (lx->ntok > 0) {
+        for (i = 0; i < lx->nopen; i++)
+            if (is_bar(lx->open[i].kind))
+                report_bar(lx, &lx->open[i]);
+        /* the outermost bracket tells where the trouble started */
+        for (i = 0; hard && !lx->error && i < lx->nopen; i++) {
+            if (!is_bar(lx->open[i].kind)) {
+                sg_src_error(lx->src, lx->open[i].span, "unclosed '%.*s'",
+                             (int)(lx->open[i].span.end - lx->open[i].span.begin),
+                             lx->src->text + lx->open[i].span.begin);
+                break;
+            }
+        }
+        for (i = lx->nopen; i-- > 0;)
+            close_synthetic(lx, &lx->open[i], at.begin);
+        emit_kind(lx, TK_END, at, 0);
+    }
+    lx->nopen = 0;
+    lx->ntok = 0;
+    lx->last = 0;
+    lx->lead = 0;
+    lx->assigned = lx->decl = lx->error = lx->after_sigma = 0;
+    if (lx->scan)
+        sg_scan_decl(lx->scan, 0);
+}
+
+static void newline(sg_lexer *lx, sg_span at)
+{
+    unsigned i;
+    int bracket = 0;
+    for (i = 0; i < lx->nopen; i++) {
+        if (is_bar(lx->open[i].kind))
+            report_bar(lx, &lx->open[i]);
+        else
+            bracket = 1;
+    }
+    if (!lx->error && (bracket || continues(lx->last)))
+        return;
+    finish(lx, at, 0);
+}
+
+static void bar(sg_lexer *lx, sg_token *t)
+{
+    int kind = t->kind == SG_SCAN_ABS_BAR ? SG_SCAN_ABS_BAR : SG_SCAN_NORM_BAR;
+    if (lx->nopen && lx->open[lx->nopen - 1].kind == kind && ends_operand(lx->last)) {
+        lx->nopen--;
+        t->kind = kind == SG_SCAN_ABS_BAR ? TK_BAR_CLOSE
+                  : t->kind == SG_SCAN_NORM_BAR1 ? TK_NORM1_CLOSE : TK_NORM_CLOSE;
+        emit(lx, t);
+        return;
+    }
+    if (t->kind == SG_SCAN_NORM_BAR1) { /* ‖₁ opening: the ₁ belongs to nothing */
+        sg_span sub;
+        sub.begin = t->span.begin + 3; /* ‖ and ∥ are 3 bytes */
+        sub.end = t->span.end;
+        t->span.end = sub.begin;
+        stray(lx, sub);
+    }
+    push_open(lx, kind, t->span, 0);
+    t->kind = kind == SG_SCAN_ABS_BAR ? TK_BAR_OPEN : TK_NORM_OPEN;
+    emit(lx, t);
+}
+
+static void opener(sg_lexer *lx, sg_token *t)
+{
+    push_open(lx, t->kind, t->span, t->kind == TK_LBRACE && lx->last == TK_UNDERSCORE);
+    if (t->kind == TK_LPAREN && lx->last == TK_NAME && lx->last_end == t->span.begin)
+        t->kind = TK_CALL_LPAREN;
+    emit(lx, t);
+}
+
+static void closer(sg_lexer *lx, sg_token *t)
+{
+    int want = t->kind == TK_RPAREN ? TK_LPAREN
+               : t->kind == TK_RBRACK ? TK_LBRACK
+               : t->kind == TK_RBRACE ? TK_LBRACE : TK_LANGLE;
+    unsigned i, j;
+    int sigma;
+
+    for (i = lx->nopen; i-- > 0;)
+        if (lx->open[i].kind == want)
+            break;
+    if (i == (unsigned)-1) { /* closes nothing: the grammar will say so */
+        emit(lx, t);
+        return;
+    }
+    /* bars left open inside are closed; other brackets the grammar reports */
+    for (j = lx->nopen; j-- > i + 1;) {
+        if (is_bar(lx->open[j].kind)) {
+            report_bar(lx, &lx->open[j]);
+            close_synthetic(lx, &lx->open[j], t->span.begin);
+        }
+    }
+    sigma = lx->open[i].sigma;
+    lx->nopen = i;
+    emit(lx, t);
+    lx->after_sigma = sigma;
+}
+
+static int lead_keyword(const char *s)
+{
+    static const struct {
+        const char *word;
+        int kind;
+    } kw[] = {
+        {"grad", TK_GRAD}, {"jacobian", TK_JACOBIAN}, {"hessian", TK_HESSIAN},
+        {"output", TK_OUTPUT}, {"prefix", TK_PREFIX}, {"dim", TK_DIM},
+    };
+    size_t i;
+    for (i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (strcmp(s, kw[i].word) == 0)
+            return kw[i].kind;
+    return 0;
+}
+
+/* a name, or the keyword it is here */
+static int keyword(sg_lexer *lx, const sg_token *t)
+{
+    const char *s = t->name;
+    if (lx->ntok == 0) {
+        int kw = lead_keyword(s);
+        sg_token next;
+        if (!kw)
+            return TK_NAME;
+        peek(lx, &next);
+        if (next.kind != TK_NAME)
+            return TK_NAME; /* `grad = …`, `dim ∈ ℝ`: a name after all */
+        lx->lead = kw;
+        return kw;
+    }
+    if (lx->ntok == 2 && strcmp(s, "wrt") == 0 &&
+        (lx->lead == TK_GRAD || lx->lead == TK_JACOBIAN || lx->lead == TK_HESSIAN))
+        return TK_WRT;
+    if (strcmp(s, "in") == 0 && !lx->lead && !lx->decl && !lx->assigned &&
+        lx->nopen == 0 && (lx->last == TK_NAME || lx->last == TK_RBRACK)) {
+        lx->decl = 1;
+        sg_scan_decl(lx->scan, 1);
+        return TK_IN;
+    }
+    if (strcmp(s, "for") == 0 && (lx->assigned || lx->decl) && lx->nopen == 0 &&
+        (ends_operand(lx->last) || lx->last == TK_RBRACE || lx->last == TK_REALS ||
+         lx->last == TK_SCALAR)) {
+        lx->decl = 0;
+        sg_scan_decl(lx->scan, 0);
+        return TK_FOR;
+    }
+    return TK_NAME;
+}
+
+/* turn the next raw token into grammar tokens (maybe none) */
+static void advance(sg_lexer *lx)
+{
+    sg_token t;
+    int after_sigma = lx->after_sigma;
+
+    if (lx->done) {
+        emit_kind(lx, TK_YYEOF, lx->pos, 0);
+        return;
+    }
+    scan(lx, &t);
+    lx->after_sigma = 0;
+    switch (t.kind) {
+    case TK_YYEOF:
+        finish(lx, t.span, 1);
+        lx->done = 1;
+        emit(lx, &t);
+        lx->pos = t.span;
+        return;
+    case SG_SCAN_SEMI:
+        finish(lx, t.span, 1);
+        return;
+    case SG_SCAN_NEWLINE:
+        newline(lx, t.span);
+        return;
+    case SG_SCAN_NORM_BAR: case SG_SCAN_NORM_BAR1: case SG_SCAN_ABS_BAR:
+        bar(lx, &t);
+        return;
+    case TK_LPAREN: case TK_LBRACK: case TK_LBRACE: case TK_LANGLE:
+        opener(lx, &t);
+        return;
+    case TK_RPAREN: case TK_RBRACK: case TK_RBRACE: case TK_RANGLE:
+        closer(lx, &t);
+        return;
+    case TK_NAME:
+        t.kind = keyword(lx, &t);
+        break;
+    case TK_ELEM: case TK_COLON:
+        lx->decl = 1;
+        sg_scan_decl(lx->scan, 1);
+        break;
+    case TK_ASSIGN:
+        lx->assigned = 1;
+        break;
+    case TK_TRANSPOSE: /* Σ_{t=1}^T: the upper limit T, not a transpose */
+        if (after_sigma && lx->src->text[t.span.begin] == '^') {
+            sg_span caret = t.span;
+            caret.end = caret.begin + 1;
+            emit_kind(lx, TK_CARET, caret, 0);
+            t.kind = TK_NAME;
+            t.span.begin = caret.end;
+            t.name = "T";
+        }
+        break;
+    default:
+        break;
+    }
+    emit(lx, &t);
+}
+
+/* ---- the interface -------------------------------------------------------- */
+
+sg_lexer *sg_lex_new(sg_src *src, sg_arena *arena)
+{
+    sg_lexer *lx = sg_xmalloc(sizeof *lx);
+    memset(lx, 0, sizeof *lx);
+    lx->src = src;
+    lx->arena = arena;
+    sg_src_check_utf8(src);
+    /* flex counts in int */
+    if (src->len < 0x7fffff00u)
+        lx->scan = sg_scan_open(src->text, src->len, &lx->pos);
+    else
+        sg_src_error(src, lx->pos, "the input is too large (2 GiB or more)");
+    return lx;
+}
+
+void sg_lex_free(sg_lexer *lx)
+{
+    if (!lx)
+        return;
+    if (lx->scan)
+        sg_scan_close(lx->scan);
+    free(lx->queue);
+    free(lx->open);
+    free(lx);
+}
+
+void sg_lex_next(sg_lexer *lx, sg_token *t)
+{
+    while (lx->qlen == 0)
+        advance(lx);
+    *t = lx->queue[lx->qhead++];
+    lx->qlen--;
+    if (lx->qlen == 0)
+        lx->qhead = 0;
+    lx->ends_queued -= t->kind == TK_END;
+    lx->last_synthetic = t->synthetic;
+}
+
+void sg_lex_syntax_error(sg_lexer *lx)
+{
+    /* an END still queued means the statement is over already */
+    if (!lx->ends_queued && lx->ntok > 0)
+        lx->error = 1;
+}
+
+int sg_lex_last_synthetic(const sg_lexer *lx)
+{
+    return lx->last_synthetic;
+}

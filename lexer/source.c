@@ -1,0 +1,275 @@
+/*
+ * source.c: the source buffer, its line map, UTF-8, and diagnostics.
+ *
+ * Positions are byte offsets everywhere; they become LINE:COL only when an
+ * error is printed. The line map is built once (one offset per line) and a
+ * position is found by binary search, then its column by counting code
+ * points from the start of its line. A byte that is not valid UTF-8 counts as
+ * one column, so every byte of the file has a column.
+ *
+ * The printed source line must be safe to show in a terminal: invalid bytes
+ * and control characters other than tab are shown as U+FFFD, one column
+ * each, so the caret line still lines up.
+ */
+#include "source.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+sg_src *sg_src_new(const char *name, const char *text, size_t len)
+{
+    sg_src *src = sg_xmalloc(sizeof *src);
+    int too_large = len >= UINT_MAX; /* spans are unsigned byte offsets */
+    unsigned i, n;
+
+    if (too_large)
+        len = 0;
+    memset(src, 0, sizeof *src);
+    src->name = sg_xmalloc(strlen(name) + 1);
+    strcpy(src->name, name);
+    src->text = sg_xmalloc(len + 1);
+    if (len)
+        memcpy(src->text, text, len);
+    src->text[len] = '\0';
+    src->len = len;
+
+    for (n = 1, i = 0; i < len; i++)
+        n += src->text[i] == '\n';
+    src->line_start = sg_xmalloc(n * sizeof *src->line_start);
+    src->line_start[0] = 0;
+    for (n = 1, i = 0; i < len; i++)
+        if (src->text[i] == '\n')
+            src->line_start[n++] = i + 1;
+    src->nlines = n;
+
+    if (too_large) {
+        sg_span at = {0, 0};
+        sg_src_error(src, at, "the input is too large (4 GiB or more)");
+    }
+    return src;
+}
+
+void sg_src_free(sg_src *src)
+{
+    unsigned i;
+    if (!src)
+        return;
+    for (i = 0; i < src->ndiags; i++)
+        free(src->diags[i].msg);
+    free(src->diags);
+    free(src->line_start);
+    free(src->text);
+    free(src->name);
+    free(src);
+}
+
+/* index of the line holding byte off */
+static unsigned line_of(const sg_src *src, unsigned off)
+{
+    unsigned lo = 0, hi = src->nlines; /* line_start[lo] <= off < line_start[hi] */
+    while (hi - lo > 1) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (src->line_start[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* the next code point boundary after off (an invalid byte is one step) */
+static unsigned next_char(const sg_src *src, unsigned off)
+{
+    unsigned long cp;
+    int n;
+    if (off >= src->len)
+        return off + 1;
+    n = sg_utf8_decode((const unsigned char *)src->text + off, src->len - off, &cp);
+    return off + (unsigned)(n > 0 ? n : 1);
+}
+
+void sg_src_linecol(const sg_src *src, unsigned off, unsigned *line, unsigned *col)
+{
+    unsigned l, i, c = 1;
+    if (off > src->len)
+        off = (unsigned)src->len;
+    l = line_of(src, off);
+    for (i = src->line_start[l]; i < off; i = next_char(src, i))
+        c++;
+    *line = l + 1;
+    *col = c;
+}
+
+sg_span sg_span_join(sg_span a, sg_span b)
+{
+    sg_span s;
+    s.begin = a.begin;
+    s.end = b.end;
+    return s;
+}
+
+void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
+{
+    va_list ap;
+    sg_diagnostic *d;
+    int n;
+
+    if (src->ndiags == src->cap) {
+        src->cap = src->cap ? 2 * src->cap : 16;
+        src->diags = sg_xrealloc(src->diags, src->cap * sizeof *src->diags);
+    }
+    d = &src->diags[src->ndiags];
+    d->span = span;
+    d->seq = src->ndiags++;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    d->msg = sg_xmalloc((size_t)n + 1);
+    d->msg[0] = '\0';
+    va_start(ap, fmt);
+    vsnprintf(d->msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+}
+
+unsigned sg_src_nerrors(const sg_src *src)
+{
+    return src->ndiags;
+}
+
+static int by_position(const void *pa, const void *pb)
+{
+    const sg_diagnostic *a = *(const sg_diagnostic *const *)pa, *b = *(const sg_diagnostic *const *)pb;
+    if (a->span.begin != b->span.begin)
+        return a->span.begin < b->span.begin ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* end of the line starting at off, before its '\n' and a trailing '\r' */
+static unsigned line_end(const sg_src *src, unsigned off)
+{
+    const char *nl = memchr(src->text + off, '\n', src->len - off);
+    unsigned end = nl ? (unsigned)(nl - src->text) : (unsigned)src->len;
+    if (end > off && src->text[end - 1] == '\r')
+        end--;
+    return end;
+}
+
+static void print_line(const sg_src *src, unsigned from, unsigned to, FILE *out)
+{
+    unsigned i = from;
+    while (i < to) {
+        unsigned next = next_char(src, i);
+        unsigned char c = (unsigned char)src->text[i];
+        if (next > to)
+            next = to;
+        if (next - i == 1 && ((c < 0x20 && c != '\t') || c >= 0x7f))
+            fputs("\xef\xbf\xbd", out); /* U+FFFD: invalid byte or control character */
+        else
+            fwrite(src->text + i, 1, next - i, out);
+        i = next;
+    }
+}
+
+static void print_diag(const sg_src *src, const sg_diagnostic *d, FILE *out)
+{
+    unsigned begin = d->span.begin > src->len ? (unsigned)src->len : d->span.begin;
+    unsigned line, col, start, end, i;
+
+    sg_src_linecol(src, begin, &line, &col);
+    fprintf(out, "%s:%u:%u: error: %s\n",
+            strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, line, col, d->msg);
+
+    start = src->line_start[line - 1];
+    end = line_end(src, start);
+    fputs("    ", out);
+    print_line(src, start, end, out);
+    fputs("\n    ", out);
+    for (i = start; i < begin; i = next_char(src, i))
+        fputc(src->text[i] == '\t' ? '\t' : ' ', out);
+    fputc('^', out);
+    /* ~ under the rest of the span, as far as this line goes */
+    for (i = next_char(src, begin); i < d->span.end && i < end; i = next_char(src, i))
+        fputc('~', out);
+    fputc('\n', out);
+}
+
+void sg_src_print_errors(const sg_src *src, FILE *out)
+{
+    const sg_diagnostic **sorted;
+    unsigned i;
+
+    if (!src->ndiags)
+        return;
+    sorted = sg_xmalloc(src->ndiags * sizeof *sorted);
+    for (i = 0; i < src->ndiags; i++)
+        sorted[i] = &src->diags[i];
+    qsort(sorted, src->ndiags, sizeof *sorted, by_position);
+    for (i = 0; i < src->ndiags; i++)
+        print_diag(src, sorted[i], out);
+    free(sorted);
+}
+
+int sg_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
+{
+    unsigned long c, min;
+    int len, i;
+
+    if (n == 0)
+        return 0;
+    c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, c &= 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, c &= 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, c &= 0x07, min = 0x10000;
+    } else {
+        return 0; /* a continuation byte, or a lead byte that is never valid */
+    }
+    if (n < (size_t)len)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0; /* overlong, past Unicode, or a surrogate */
+    *cp = c;
+    return len;
+}
+
+unsigned sg_src_check_utf8(sg_src *src)
+{
+    const unsigned char *s = (const unsigned char *)src->text;
+    unsigned i = 0, runs = 0;
+
+    while (i < src->len) {
+        unsigned long cp;
+        unsigned start = i;
+        if (sg_utf8_decode(s + i, src->len - i, &cp) > 0) {
+            i = next_char(src, i);
+            continue;
+        }
+        while (i < src->len && sg_utf8_decode(s + i, src->len - i, &cp) == 0)
+            i++;
+        {
+            sg_span run;
+            run.begin = start;
+            run.end = i;
+            sg_src_error(src, run, "invalid UTF-8 byte 0x%02X", s[start]);
+        }
+        runs++;
+    }
+    return runs;
+}

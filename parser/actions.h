@@ -1,0 +1,91 @@
+/*
+ * actions.h: what the grammar's actions call (parser/parser.c), and the
+ * parser's state.
+ *
+ * The grammar (parser/parser.y) builds expressions with the constructors of
+ * ast.h and everything else with these: lists, types, ranges and the
+ * statements themselves. A statement constructor appends the statement to
+ * the program. Checks that belong to the syntax (a dimension is a positive
+ * integer or a name, a Hessian has one or two variables) are made here and
+ * reported in the source.
+ *
+ * Ownership: every value lives in the parser's arena.
+ */
+#ifndef SG_ACTIONS_H
+#define SG_ACTIONS_H
+
+#include "../lexer/lex.h"
+#include "ast.h"
+
+typedef struct {
+    sg_src *src;
+    sg_arena *arena;
+    sg_lexer *lex;
+    sg_program *prog;
+    sg_stmt **tail; /* where the next statement goes */
+} sg_parser;
+
+/* growable arrays in the arena */
+typedef struct {
+    sg_ast **v;
+    int n, cap;
+} sg_ast_vec;
+
+typedef struct {
+    sg_ident *v;
+    int n, cap;
+} sg_ident_vec;
+
+/* the type of a declaration */
+typedef struct {
+    sg_type_kind kind;
+    sg_ident dims[2];
+    int ndims;
+} sg_typedecl;
+
+/* for var = lo..hi */
+typedef struct {
+    sg_ident var;
+    sg_ast *lo, *hi;
+} sg_range;
+
+/* the deepest expression accepted; deeper ones would exhaust the C stack of
+   every pass that recurses over the tree */
+#define SG_PARSE_MAX_DEPTH 1000
+
+/* lists: start one with list == NULL */
+sg_ast_vec sg_parse_args(sg_parser *p, const sg_ast_vec *list, sg_ast *e);
+sg_ident_vec sg_parse_names(sg_parser *p, const sg_ident_vec *list, const char *name,
+                            sg_span span);
+
+/* declarations */
+sg_ident sg_parse_dim_name(sg_span span, const char *name);
+sg_ident sg_parse_dim_num(sg_parser *p, sg_span span, double v);
+sg_typedecl sg_parse_type(sg_type_kind kind, const sg_ident *d0, const sg_ident *d1);
+sg_range sg_parse_range(const char *var, sg_span var_span, sg_ast *lo, sg_ast *hi);
+
+/* expressions that need more than a node constructor */
+sg_ast *sg_parse_paren(sg_ast *e, sg_span span);
+sg_ast *sg_parse_call1(sg_parser *p, sg_span span, const char *name, sg_span name_span,
+                       sg_ast *arg);
+sg_ast *sg_parse_sum(sg_parser *p, sg_span span, const char *fn, sg_span fn_span,
+                     const char *var, sg_span var_span, sg_ast *lo, sg_ast *hi,
+                     sg_ast *body);
+
+/* statements: each is appended to the program */
+/* names ∈ type, or (names == NULL) seq[index] ∈ type for range */
+void sg_parse_decl(sg_parser *p, sg_span span, const sg_ident_vec *names, const char *seq,
+                   sg_span seq_span, sg_ast *index, const sg_typedecl *type,
+                   const sg_range *range);
+void sg_parse_def(sg_parser *p, sg_span span, const char *name, sg_span name_span,
+                  sg_ast *index, sg_ast *e, const sg_range *range);
+void sg_parse_request(sg_parser *p, sg_stmt_kind kind, sg_span span, const char *name,
+                      sg_span name_span, const sg_ident_vec *wrt);
+void sg_parse_list(sg_parser *p, sg_stmt_kind kind, sg_span span, const sg_ident_vec *names);
+void sg_parse_prefix(sg_parser *p, sg_span span, const char *name, sg_span name_span);
+
+/* a syntax error: the unexpected token and the kinds that would have fitted */
+void sg_parse_syntax_error(sg_parser *p, sg_span at, int unexpected, const int *expected,
+                           int nexpected);
+
+#endif

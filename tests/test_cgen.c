@@ -1,0 +1,1113 @@
+/*
+ * test_cgen.c: the C printer, end to end.
+ *
+ * Each test builds a problem with the expr.h constructors and sg_diff_grad,
+ * prints it as C, and compiles what was printed: with gcc (-std=c99 -Wall
+ * -Wextra -pedantic -Werror, under AddressSanitizer and UBSan), with clang
+ * and with g++ as C++. A generated driver fills the inputs with the numbers
+ * the test chose, allocates exactly P_work_size bytes (so that ASan catches a
+ * write past it) filled with NaNs (so that a read of a buffer never written
+ * shows), calls P_eval once for the values alone and once for the requested
+ * results, checks that the values agree bit for bit, and prints every result.
+ * The test compares them with sg_eval, the DAG interpreter.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codegen/cgen.h"
+#include "codegen/formula.h"
+#include "symbolic/eval.h"
+
+#define MAXS 16
+#define MAXR 16
+
+typedef struct {
+    sg_ctx *ctx;
+    sg_result res[MAXR];
+    int nres;
+    long dimval[16];           /* by dimension index */
+    const char *kind[MAXS];    /* by symbol: how to fill it */
+    double *in[MAXS];
+    const char *prefix;
+} prob;
+
+static char tmpdir[256];
+static char workdir[512]; /* tmpdir/PREFIX: one folder per problem */
+
+/* ---- building problems ------------------------------------------------------ */
+
+static void prob_init(prob *p, const char *prefix)
+{
+    memset(p, 0, sizeof *p);
+    p->ctx = sg_ctx_new();
+    p->prefix = prefix;
+}
+
+static void prob_free(prob *p)
+{
+    int i;
+    for (i = 0; i < MAXS; i++)
+        free(p->in[i]);
+    sg_ctx_free(p->ctx);
+}
+
+static sg_dim dim(prob *p, const char *name, long value)
+{
+    sg_dim d = sg_dim_named(p->ctx, name);
+    p->dimval[d] = value;
+    return d;
+}
+
+static sg_expr *var(prob *p, const char *name, sg_dim r, sg_dim c, const char *kind)
+{
+    sg_span sp = {0, 0};
+    int s = sg_sym_add(p->ctx, name, sg_shape_make(r, c), 0, sp);
+    p->kind[s] = kind;
+    return sg_var(p->ctx, s);
+}
+
+static sg_expr *named(sg_expr *e, const char *name)
+{
+    if (!e->name && e->op != SG_OP_VAR && e->op != SG_OP_CONST && e->op != SG_OP_DIMVAL)
+        e->name = name;
+    return e;
+}
+
+static void value(prob *p, const char *name, sg_expr *e)
+{
+    sg_result *r = &p->res[p->nres++];
+    memset(r, 0, sizeof *r);
+    r->kind = SG_RES_VALUE;
+    r->cname = name;
+    r->of = name;
+    r->expr = named(e, name);
+}
+
+/* ∂f/∂x for each named symbol x, as results dF_dX */
+static void grad(prob *p, const char *f, sg_expr *fe, int n, ...)
+{
+    sg_expr *wrt[8], *out[8];
+    const char *names[8];
+    va_list ap;
+    int i;
+    va_start(ap, n);
+    for (i = 0; i < n; i++) {
+        names[i] = va_arg(ap, const char *);
+        wrt[i] = sg_var(p->ctx, sg_sym_find(p->ctx, names[i]));
+    }
+    va_end(ap);
+    sg_diff_grad(p->ctx, fe, n, wrt, out, NULL);
+    for (i = 0; i < n; i++) {
+        sg_result *r = &p->res[p->nres++];
+        memset(r, 0, sizeof *r);
+        r->kind = SG_RES_GRAD;
+        r->cname = sg_arena_printf(sg_ctx_arena(p->ctx), "d%s_d%s", f, names[i]);
+        r->of = f;
+        r->wrt = names[i];
+        r->expr = out[i];
+    }
+}
+
+static sg_problem problem_of(prob *p)
+{
+    sg_problem pr;
+    memset(&pr, 0, sizeof pr);
+    pr.ctx = p->ctx;
+    pr.prefix = p->prefix;
+    pr.results = p->res;
+    pr.nresults = p->nres;
+    return pr;
+}
+
+/* ---- inputs -------------------------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double uniform(uint64_t *s)
+{
+    return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static long rows_of(prob *p, sg_shape s)
+{
+    const sg_diminfo *di = sg_diminfo_of(p->ctx, s.rows);
+    return di->name ? p->dimval[s.rows] : di->value;
+}
+
+static long cols_of(prob *p, sg_shape s)
+{
+    const sg_diminfo *di = sg_diminfo_of(p->ctx, s.cols);
+    return di->name ? p->dimval[s.cols] : di->value;
+}
+
+static void fill_inputs(prob *p, int single)
+{
+    int s;
+    for (s = 0; s < sg_nsyms(p->ctx); s++) {
+        sg_shape sh = sg_sym(p->ctx, s)->shape;
+        long len = rows_of(p, sh) * cols_of(p, sh), i;
+        uint64_t st = 1000003ull * (uint64_t)(s + 1);
+        const char *k = p->kind[s] ? p->kind[s] : "RAND";
+        free(p->in[s]);
+        p->in[s] = malloc(sizeof(double) * (size_t)(len ? len : 1));
+        for (i = 0; i < len; i++) {
+            double u = uniform(&st), v;
+            if (!strcmp(k, "POS"))
+                v = 0.5 + u;
+            else if (!strcmp(k, "PROB"))
+                v = 0.1 + 0.8 * u;
+            else if (!strcmp(k, "ONEHOT"))
+                v = i == 1 % len ? 1.0 : 0.0;
+            else
+                v = 2.0 * u - 1.0;
+            p->in[s][i] = single ? (double)(float)v : v;
+        }
+    }
+}
+
+/* ---- files and processes -------------------------------------------------------- */
+
+static void write_file(const char *name, const char *text)
+{
+    char path[600];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", workdir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void append_file(const char *name, const char *text)
+{
+    char path[600];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", workdir, name);
+    f = fopen(path, "a");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    rc = system(cmd);
+    if (rc != 0)
+        fprintf(stderr, "failed (%d): %s\n", rc, cmd);
+    return rc;
+}
+
+static int have(const char *tool)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
+    return system(cmd) == 0;
+}
+
+/* ---- the driver -------------------------------------------------------------------- */
+
+/*
+ * The driver's argv[1] says which results to ask for ("1011": one character
+ * per result); it first computes the values alone, then those.
+ * argv[1] = "edims" calls P_eval with the first fixed dimension off by one
+ * and expects P_EDIMS.
+ */
+static char *driver_source(prob *p, const char *P, const char *PU, int single,
+                           const char *include, const char *edim)
+{
+    sg_buf b;
+    const char *T = single ? "float" : "double";
+    int s, r, d;
+    sg_buf_init(&b);
+    sg_buf_printf(&b, "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+                      "#include \"%s\"\n\n",
+                  include);
+    for (s = 0; s < sg_nsyms(p->ctx); s++) {
+        sg_shape sh = sg_sym(p->ctx, s)->shape;
+        long len = rows_of(p, sh) * cols_of(p, sh), i;
+        sg_buf_printf(&b, "static const %s in_%s[%ld] = {", T, sg_sym(p->ctx, s)->name,
+                      len ? len : 1);
+        for (i = 0; i < len; i++)
+            sg_buf_printf(&b, "%s%.17g", i ? ", " : "", p->in[s][i]);
+        sg_buf_puts(&b, "};\n");
+    }
+    for (r = 0; r < p->nres; r++) {
+        sg_shape sh = p->res[r].expr->shape;
+        long len = rows_of(p, sh) * cols_of(p, sh);
+        sg_buf_printf(&b, "static %s res_%d[%ld];\n", T, r, len ? len : 1);
+        if (p->res[r].kind == SG_RES_VALUE)
+            sg_buf_printf(&b, "static %s first_%d[%ld];\n", T, r, len ? len : 1);
+    }
+    sg_buf_printf(&b, "\nint main(int argc, char **argv)\n{\n"
+                      "    %s_dims dims;\n    %s_in in;\n    %s_out out;\n"
+                      "    size_t bytes;\n    void *work;\n    int rc;\n"
+                      "    const char *want = argc > 1 ? argv[1] : \"\";\n"
+                      "    memset(&dims, 0, sizeof dims);\n    memset(&in, 0, sizeof in);\n",
+                  P, P, P);
+    for (d = 0; d < sg_ndims(p->ctx); d++)
+        if (sg_diminfo_of(p->ctx, d)->name)
+            sg_buf_printf(&b, "    dims.%s = %ld;\n", sg_diminfo_of(p->ctx, d)->name,
+                          p->dimval[d]);
+    for (s = 0; s < sg_nsyms(p->ctx); s++)
+        sg_buf_printf(&b, "    in.%s = in_%s;\n", sg_sym(p->ctx, s)->name,
+                      sg_sym(p->ctx, s)->name);
+    sg_buf_printf(&b, "    bytes = %s_work_size(&dims);\n"
+                      "    work = malloc(bytes ? bytes : 1);\n"
+                      "    if (!strcmp(want, \"edims\")) {\n",
+                  P);
+    if (edim)
+        sg_buf_printf(&b, "        dims.%s++;\n        memset(&out, 0, sizeof out);\n"
+                          "        out.%s = res_0;\n"
+                          "        rc = %s_eval(&dims, &in, &out, work);\n"
+                          "        free(work);\n        return rc == %s_EDIMS ? 0 : 1;\n",
+                      edim, p->res[0].cname, P, PU);
+    sg_buf_puts(&b, "    }\n");
+    /* values alone */
+    sg_buf_puts(&b, "    memset(&out, 0, sizeof out);\n    memset(work, 0xff, bytes);\n");
+    for (r = 0; r < p->nres; r++)
+        if (p->res[r].kind == SG_RES_VALUE)
+            sg_buf_printf(&b, "    out.%s = first_%d;\n", p->res[r].cname, r);
+    sg_buf_printf(&b, "    rc = %s_eval(&dims, &in, &out, work);\n"
+                      "    if (rc != %s_OK) return 10 + rc;\n",
+                  P, PU);
+    /* what argv[1] asks for */
+    sg_buf_puts(&b, "    memset(&out, 0, sizeof out);\n    memset(work, 0xff, bytes);\n");
+    for (r = 0; r < p->nres; r++)
+        sg_buf_printf(&b, "    if ((int)strlen(want) > %d && want[%d] == '1') out.%s = res_%d;\n",
+                      r, r, p->res[r].cname, r);
+    sg_buf_printf(&b, "    rc = %s_eval(&dims, &in, &out, work);\n"
+                      "    if (rc != %s_OK) return 20 + rc;\n",
+                  P, PU);
+    for (r = 0; r < p->nres; r++) {
+        sg_shape sh = p->res[r].expr->shape;
+        long len = rows_of(p, sh) * cols_of(p, sh);
+        if (p->res[r].kind == SG_RES_VALUE)
+            sg_buf_printf(&b, "    if (out.%s && memcmp(first_%d, res_%d, sizeof res_%d)) {\n"
+                              "        fprintf(stderr, \"%s differs with derivatives\\n\");\n"
+                              "        return 30;\n    }\n",
+                          p->res[r].cname, r, r, r, p->res[r].cname);
+        sg_buf_printf(&b, "    if (out.%s) {\n        int i;\n        printf(\"%d\");\n"
+                          "        for (i = 0; i < %ld; i++) printf(\" %%.17g\", (double)res_%d[i]);\n"
+                          "        printf(\"\\n\");\n    }\n",
+                      p->res[r].cname, r, len, r);
+    }
+    sg_buf_puts(&b, "    free(work);\n    return 0;\n}\n");
+    return sg_buf_take(&b, NULL);
+}
+
+/* ---- checking ---------------------------------------------------------------------- */
+
+typedef struct {
+    int single;            /* --type float */
+    const sg_dimfix *fixed;
+    int nfixed;
+    int inline_decls;      /* no header: the declarations in the .c */
+    const char *masks[8];  /* requests to try besides "everything" */
+    double rtol;
+} opts;
+
+static void compare(prob *p, const char *output, const char *want, double rtol)
+{
+    const double *syms[MAXS];
+    sg_eval *ev;
+    const char *s = output;
+    int s_i, r;
+    for (s_i = 0; s_i < sg_nsyms(p->ctx); s_i++)
+        syms[s_i] = p->in[s_i];
+    ev = sg_eval_new(p->ctx, p->dimval, syms);
+    for (r = 0; r < p->nres; r++) {
+        sg_shape sh = p->res[r].expr->shape;
+        long len = rows_of(p, sh) * cols_of(p, sh), i;
+        const double *ref = sg_eval_expr(ev, p->res[r].expr);
+        double scale = 1e-3, worst = 0;
+        char *end;
+        if (!((int)strlen(want) > r && want[r] == '1'))
+            continue;
+        assert_non_null(ref);
+        assert_int_equal(strtol(s, &end, 10), r);
+        s = end;
+        for (i = 0; i < len; i++)
+            if (fabs(ref[i]) > scale)
+                scale = fabs(ref[i]);
+        for (i = 0; i < len; i++) {
+            double v = strtod(s, &end);
+            assert_true(end != s);
+            s = end;
+            if (!(fabs(v - ref[i]) <= worst))
+                worst = fabs(v - ref[i]);
+            if (!(fabs(v - ref[i]) <= rtol * scale))
+                fprintf(stderr, "%s[%ld]: got %.17g, want %.17g\n", p->res[r].cname, i, v,
+                        ref[i]);
+        }
+        assert_true(worst <= rtol * scale);
+        while (*s == ' ')
+            s++;
+        assert_true(*s == '\n');
+        s++;
+    }
+    assert_true(*s == '\0');
+    sg_eval_free(ev);
+}
+
+static char *run_driver(const char *arg)
+{
+    char cmd[600], *out = malloc(1 << 20);
+    FILE *f;
+    size_t n;
+    int rc;
+    snprintf(cmd, sizeof cmd, "cd %s && ./driver %s", workdir, arg);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    n = fread(out, 1, (1 << 20) - 1, f);
+    out[n] = '\0';
+    rc = pclose(f);
+    if (rc != 0)
+        fprintf(stderr, "driver %s exited %d:\n%s\n", arg, rc, out);
+    assert_int_equal(rc, 0);
+    return out;
+}
+
+/* prints p as C, builds it every way, runs it and checks every result */
+static void check(prob *p, const opts *op)
+{
+    sg_problem pr = problem_of(p);
+    sg_cgen_opts o;
+    char *src, *hdr, *again, *drv, all[MAXR + 1], *output;
+    char P[64], PU[64];
+    const char *strict = "-std=c99 -Wall -Wextra -pedantic -Werror";
+    int i, m;
+    double rtol = op->rtol > 0 ? op->rtol : op->single ? 1e-4 : 1e-10;
+
+    memset(&o, 0, sizeof o);
+    o.prefix = p->prefix;
+    o.use_float = op->single;
+    o.header = op->inline_decls ? NULL : "gen.h";
+    o.version = "test";
+    o.command = "test_cgen";
+    o.source_name = "test.sg";
+    o.fixed = op->fixed;
+    o.nfixed = op->nfixed;
+    snprintf(P, sizeof P, "%s", p->prefix);
+    snprintf(PU, sizeof PU, "%s", p->prefix);
+    for (i = 0; PU[i]; i++)
+        if (PU[i] >= 'a' && PU[i] <= 'z')
+            PU[i] = (char)(PU[i] - 'a' + 'A');
+
+    assert_null(sg_cgen_unsupported(&pr));
+    src = sg_cgen_source(&pr, &o, NULL);
+    hdr = sg_cgen_header(&pr, &o, NULL);
+    assert_non_null(src);
+    assert_non_null(hdr);
+    again = sg_cgen_source(&pr, &o, NULL); /* byte-identical every time */
+    assert_string_equal(src, again);
+    free(again);
+
+    snprintf(workdir, sizeof workdir, "%s/%s%s", tmpdir, p->prefix, op->single ? "_f" : "");
+    assert_int_equal(sh("mkdir -p %s", workdir), 0);
+    fill_inputs(p, op->single);
+    write_file("gen.c", src);
+    write_file("gen.h", hdr);
+    drv = driver_source(p, P, PU, op->single, op->inline_decls ? "gen.c" : "gen.h",
+                        op->nfixed ? op->fixed[0].name : NULL);
+    write_file("driver.c", drv);
+    free(drv);
+
+    assert_int_equal(sh("cd %s && gcc %s -c gen.c -o gen_gcc.o", workdir, strict), 0);
+    if (have("clang"))
+        assert_int_equal(sh("cd %s && clang %s -c gen.c -o gen_clang.o", workdir, strict), 0);
+    if (have("g++"))
+        assert_int_equal(sh("cd %s && g++ -x c++ -Wall -Wextra -Werror -c gen.c -o gen_cxx.o",
+                            workdir),
+                         0);
+    assert_int_equal(sh("cd %s && gcc -std=c99 -Wall -Wextra -Werror -g -O1 "
+                        "-fsanitize=address,undefined -fno-sanitize-recover=all "
+                        "driver.c %s -o driver -lm",
+                        workdir, op->inline_decls ? "" : "gen.c"),
+                     0);
+
+    for (i = 0; i < p->nres; i++)
+        all[i] = '1';
+    all[p->nres] = '\0';
+    output = run_driver(all);
+    compare(p, output, all, rtol);
+    free(output);
+    for (m = 0; m < 8 && op->masks[m]; m++) {
+        output = run_driver(op->masks[m]);
+        compare(p, output, op->masks[m], rtol);
+        free(output);
+    }
+    if (op->nfixed)
+        free(run_driver("edims"));
+    free(src);
+    free(hdr);
+}
+
+/* ---- problems -------------------------------------------------------------------------- */
+
+/* L = ½‖WᵀWx − x‖², r named */
+static void autoencoder(prob *p, long m, long n)
+{
+    sg_ctx *c = p->ctx;
+    sg_dim dm = dim(p, "m", m), dn = dim(p, "n", n);
+    sg_expr *W = var(p, "W", dm, dn, "RAND"), *x = var(p, "x", dn, SG_DIM_ONE, "RAND");
+    sg_expr *r = named(sg_sub(c, sg_mul(c, sg_mul(c, sg_transpose(c, W), W), x), x), "r");
+    sg_expr *L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r));
+    value(p, "L", L);
+    grad(p, "L", L, 2, "W", "x");
+}
+
+static void test_autoencoder(void **state)
+{
+    prob p;
+    opts op;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "100";
+    op.masks[1] = "010";
+    op.masks[2] = "001";
+    op.masks[3] = "011";
+    prob_init(&p, "autoencoder");
+    autoencoder(&p, 3, 5);
+    check(&p, &op);
+    prob_free(&p);
+}
+
+static void test_float(void **state)
+{
+    prob p;
+    opts op;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.single = 1;
+    op.masks[0] = "010";
+    prob_init(&p, "ae");
+    autoencoder(&p, 4, 3);
+    check(&p, &op);
+    prob_free(&p);
+}
+
+static void test_fixed_dims(void **state)
+{
+    prob p;
+    opts op;
+    sg_dimfix fix[2] = {{"n", 5}, {"m", 3}};
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.fixed = fix;
+    op.nfixed = 2;
+    op.inline_decls = 1;
+    op.masks[0] = "001";
+    prob_init(&p, "fixed");
+    autoencoder(&p, 3, 5);
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* z₁ = W₁x + b₁, h₁ = swish(z₁), z₂ = W₂h₁ + b₂, L = −yᵀ log(softmax(z₂)) */
+static void test_mlp(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim D, H, C;
+    sg_expr *x, *W1, *b1, *W2, *b2, *y, *z1, *h1, *z2, *L;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "10000";
+    op.masks[1] = "01000";
+    op.masks[2] = "00010";
+    op.masks[3] = "00001";
+    prob_init(&p, "mlp");
+    c = p.ctx;
+    D = dim(&p, "D", 5);
+    H = dim(&p, "H", 4);
+    C = dim(&p, "C", 3);
+    x = var(&p, "x", D, SG_DIM_ONE, "RAND");
+    W1 = var(&p, "W1", H, D, "RAND");
+    b1 = var(&p, "b1", H, SG_DIM_ONE, "RAND");
+    W2 = var(&p, "W2", C, H, "RAND");
+    b2 = var(&p, "b2", C, SG_DIM_ONE, "RAND");
+    y = var(&p, "y", C, SG_DIM_ONE, "ONEHOT");
+    z1 = named(sg_add(c, sg_mul(c, W1, x), b1), "z1");
+    h1 = named(sg_unary(c, SG_OP_SWISH, z1), "h1");
+    z2 = named(sg_add(c, sg_mul(c, W2, h1), b2), "z2");
+    L = sg_neg(c, sg_mul(c, sg_transpose(c, y),
+                         sg_unary(c, SG_OP_LOG, sg_unary(c, SG_OP_SOFTMAX, z2))));
+    value(&p, "L", L);
+    grad(&p, "L", L, 4, "W1", "b1", "W2", "b2");
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* column-wise softmax family on matrices, plain and transposed */
+static void test_columnwise(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim pd, N;
+    sg_expr *X, *A, *Z, *S, *T, *L;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "1100";
+    op.masks[1] = "0001";
+    prob_init(&p, "cw");
+    c = p.ctx;
+    pd = dim(&p, "p", 4);
+    N = dim(&p, "N", 3);
+    X = var(&p, "X", pd, N, "RAND");
+    A = var(&p, "A", N, pd, "RAND");
+    Z = var(&p, "Z", N, pd, "RAND");
+    /* S = softmax(X) p×N; T = logsoftmax(Zᵀ) p×N (a transposed operand) */
+    S = sg_unary(c, SG_OP_SOFTMAX, X);
+    T = sg_unary(c, SG_OP_LOGSOFTMAX, sg_transpose(c, Z));
+    /* L = Σ logsumexp(X) + ⟨Aᵀ, S⟩ + sum(T ⊙ S) + Σ logsumexp(Zᵀ) */
+    L = sg_add(c, sg_sum(c, sg_unary(c, SG_OP_LOGSUMEXP, X)),
+               sg_add(c, sg_dot(c, sg_transpose(c, A), S),
+                      sg_add(c, sg_sum(c, sg_hadamard(c, T, S)),
+                             sg_sum(c, sg_unary(c, SG_OP_LOGSUMEXP, sg_transpose(c, Z))))));
+    value(&p, "S", S);
+    value(&p, "T", T);
+    value(&p, "L", L);
+    grad(&p, "L", L, 1, "X");
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* every elementwise function, powers, ⊙ and ⊘ */
+static void test_elementwise(void **state)
+{
+    static const sg_op ops[] = {SG_OP_EXP,   SG_OP_SIN,      SG_OP_COS,   SG_OP_TANH,
+                                SG_OP_SIGMOID, SG_OP_RELU,   SG_OP_SWISH, SG_OP_SOFTPLUS,
+                                SG_OP_EXPM1, SG_OP_ABS};
+    static const sg_op pos_ops[] = {SG_OP_LOG, SG_OP_SQRT, SG_OP_LOG1P};
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n;
+    sg_expr *x, *y, *acc, *L;
+    size_t i;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "010";
+    prob_init(&p, "ew");
+    c = p.ctx;
+    n = dim(&p, "n", 7);
+    x = var(&p, "x", n, SG_DIM_ONE, "RAND");
+    y = var(&p, "y", n, SG_DIM_ONE, "POS");
+    acc = sg_hadamard(c, x, y);
+    for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        acc = sg_add(c, acc, sg_mul(c, sg_const(c, (double)(i + 1)), sg_unary(c, ops[i], x)));
+    for (i = 0; i < sizeof pos_ops / sizeof pos_ops[0]; i++)
+        acc = sg_sub(c, acc, sg_unary(c, pos_ops[i], y));
+    acc = sg_add(c, acc, sg_pow(c, x, sg_const(c, 3)));
+    acc = sg_add(c, acc, sg_pow(c, y, sg_const(c, 0.5)));
+    acc = sg_add(c, acc, sg_pow(c, y, sg_const(c, 1.5)));
+    acc = sg_add(c, acc, sg_hdiv(c, x, y));
+    L = sg_add(c, sg_sum(c, sg_hadamard(c, acc, acc)),
+               sg_unary(c, SG_OP_NORM, sg_unary(c, SG_OP_TANH, x)));
+    L = sg_add(c, L, sg_unary(c, SG_OP_NORM1, sg_unary(c, SG_OP_SIN, y)));
+    value(&p, "L", L);
+    grad(&p, "L", L, 2, "x", "y");
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* L = −(yᵀ log p + (𝟙 − y)ᵀ log(𝟙 − p))/N + λ/2 ‖w‖², p = σ(Xw) */
+static void test_logreg(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim N, D;
+    sg_expr *X, *y, *w, *lam, *pr, *one, *L;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "10";
+    prob_init(&p, "logreg");
+    c = p.ctx;
+    N = dim(&p, "N", 6);
+    D = dim(&p, "D", 3);
+    X = var(&p, "X", N, D, "RAND");
+    y = var(&p, "y", N, SG_DIM_ONE, "PROB");
+    w = var(&p, "w", D, SG_DIM_ONE, "RAND");
+    lam = var(&p, "lambda", SG_DIM_ONE, SG_DIM_ONE, "POS");
+    pr = named(sg_unary(c, SG_OP_SIGMOID, sg_mul(c, X, w)), "p");
+    one = sg_ones(c, sg_shape_make(N, SG_DIM_ONE));
+    L = sg_add(c,
+               sg_div(c,
+                      sg_neg(c, sg_add(c, sg_mul(c, sg_transpose(c, y), sg_unary(c, SG_OP_LOG, pr)),
+                                       sg_mul(c, sg_transpose(c, sg_sub(c, one, y)),
+                                              sg_unary(c, SG_OP_LOG, sg_sub(c, one, pr))))),
+                      sg_dimval(c, N)),
+               sg_mul(c, sg_div(c, lam, sg_const(c, 2)), sg_dot(c, w, w)));
+    value(&p, "L", L);
+    grad(&p, "L", L, 1, "w");
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* products with every transpose, traces, diagonals, ones, outer products */
+static void test_matrices(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n, m, k;
+    sg_expr *A, *B, *C, *v, *u, *s, *L, *M, *one_m, *Dg;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "0100";
+    op.masks[1] = "0010";
+    op.masks[2] = "1000";
+    prob_init(&p, "mat");
+    c = p.ctx;
+    n = dim(&p, "n", 4);
+    m = dim(&p, "m", 3);
+    k = dim(&p, "k", 5);
+    A = var(&p, "A", n, m, "RAND");
+    B = var(&p, "B", k, m, "RAND");
+    C = var(&p, "C", n, n, "RAND");
+    v = var(&p, "v", n, SG_DIM_ONE, "RAND");
+    u = var(&p, "u", m, SG_DIM_ONE, "RAND");
+    s = var(&p, "s", SG_DIM_ONE, SG_DIM_ONE, "POS");
+    one_m = sg_ones(c, sg_shape_make(m, SG_DIM_ONE));
+    /* M = diag(v) A Bᵀ (n×k): a row scaling, then a product with a transposed operand */
+    Dg = sg_diag(c, sg_unary(c, SG_OP_TANH, v));
+    M = named(sg_mul(c, sg_mul(c, Dg, A), sg_transpose(c, B)), "M");
+    L = sg_add(c, sg_trace(c, sg_mul(c, sg_mul(c, C, A), sg_transpose(c, A))),
+               sg_mul(c, s, sg_unary(c, SG_OP_NORM, M)));
+    L = sg_add(c, L, sg_dot(c, sg_mul(c, A, one_m), v));              /* 𝟙ᵀ… row sums */
+    L = sg_add(c, L, sg_dot(c, sg_mul(c, sg_transpose(c, v), A), sg_transpose(c, u)));
+    L = sg_add(c, L, sg_sum(c, sg_unary(c, SG_OP_EXP, sg_mul(c, sg_mul(c, v, sg_transpose(c, u)),
+                                                             sg_transpose(c, A)))));
+    L = sg_add(c, L, sg_dot(c, sg_diagv(c, C), v));
+    L = sg_add(c, L, sg_pow(c, sg_sum(c, sg_mul(c, sg_transpose(c, C), C)), sg_const(c, 2)));
+    value(&p, "L", L);
+    value(&p, "M", M);
+    grad(&p, "L", L, 2, "A", "C");
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* odd shapes and leaves: a Jacobian-shaped result, fills, I, 𝟙, copies of
+   inputs, zero gradients, constants */
+static void test_edges(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n;
+    sg_expr *x, *beta, *S, *s, *J, *V, *U, *L;
+    sg_shape vec, mat;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "1000000";
+    op.masks[1] = "0000100";
+    op.masks[2] = "0000010";
+    prob_init(&p, "edge");
+    c = p.ctx;
+    n = dim(&p, "n", 4);
+    vec = sg_shape_make(n, SG_DIM_ONE);
+    mat = sg_shape_make(n, n);
+    x = var(&p, "x", n, SG_DIM_ONE, "RAND");
+    beta = var(&p, "beta", SG_DIM_ONE, SG_DIM_ONE, "POS");
+    S = var(&p, "S", n, n, "RAND");
+    s = sg_unary(c, SG_OP_SOFTMAX, x);
+    /* ∂s/∂x = diag(s) − s sᵀ */
+    J = sg_sub(c, sg_diag(c, s), sg_mul(c, s, sg_transpose(c, s)));
+    V = sg_sub(c, sg_add(c, x, sg_fill(c, beta, vec)), sg_div(c, x, sg_dimval(c, n)));
+    U = sg_add(c, sg_mul(c, sg_ones(c, vec), sg_transpose(c, x)),
+               sg_hadamard(c, S, sg_eye(c, n)));
+    U = sg_add(c, U, sg_mul(c, sg_fill(c, beta, mat), sg_ones(c, mat)));
+    L = sg_add(c, sg_mul(c, sg_const(c, 0.5), sg_dot(c, x, x)),
+               sg_add(c, sg_pow(c, beta, sg_const(c, 2)), sg_const(c, 3)));
+    value(&p, "J", J);
+    value(&p, "V", V);
+    value(&p, "U", U);
+    value(&p, "L", L);
+    grad(&p, "L", L, 3, "x", "beta", "S");
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* no dimensions, no buffers: scalars only */
+static void test_scalars(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_expr *a, *b, *L;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "010";
+    prob_init(&p, "sc");
+    c = p.ctx;
+    a = var(&p, "a", SG_DIM_ONE, SG_DIM_ONE, "POS");
+    b = var(&p, "b", SG_DIM_ONE, SG_DIM_ONE, "RAND");
+    L = sg_add(c, sg_mul(c, a, sg_unary(c, SG_OP_SIN, b)),
+               sg_div(c, sg_unary(c, SG_OP_LOG, a), sg_add(c, b, sg_const(c, 2))));
+    value(&p, "L", L);
+    grad(&p, "L", L, 2, "a", "b");
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* random problems: every op, every shape, compared with sg_eval */
+static uint64_t fz;
+
+static int rnd(int n)
+{
+    return (int)(splitmix64(&fz) % (uint64_t)n);
+}
+
+typedef struct {
+    prob *p;
+    sg_dim d[3]; /* 1, n, m */
+    sg_expr *vars[8];
+    int nvars;
+} fuzzer;
+
+static sg_expr *gen(fuzzer *f, sg_dim r, sg_dim c, int depth);
+
+static sg_expr *leaf(fuzzer *f, sg_dim r, sg_dim c)
+{
+    sg_ctx *ctx = f->p->ctx;
+    int i, tries;
+    sg_shape s = sg_shape_make(r, c);
+    for (tries = 0; tries < 4; tries++) {
+        i = rnd(f->nvars);
+        if (sg_shape_eq(f->vars[i]->shape, s))
+            return f->vars[i];
+        if (f->vars[i]->shape.rows == c && f->vars[i]->shape.cols == r)
+            return sg_transpose(ctx, f->vars[i]);
+    }
+    switch (rnd(5)) {
+    case 0: return sg_ones(ctx, s);
+    case 1: return r == c ? sg_eye(ctx, r) : sg_ones(ctx, s);
+    case 2: return sg_fill(ctx, sg_const(ctx, 0.5 + rnd(4)), s);
+    default:
+        for (i = 0; i < f->nvars; i++)
+            if (sg_shape_eq(f->vars[i]->shape, s))
+                return f->vars[i];
+        return sg_ones(ctx, s);
+    }
+}
+
+static sg_expr *gen_scalar(fuzzer *f, int depth)
+{
+    sg_ctx *ctx = f->p->ctx;
+    sg_dim a = f->d[1 + rnd(2)], b = f->d[rnd(3)];
+    sg_expr *x;
+    if (depth <= 0)
+        return rnd(2) ? leaf(f, f->d[0], f->d[0]) : sg_const(ctx, 1.5);
+    switch (rnd(9)) {
+    case 0: return sg_sum(ctx, gen(f, a, b, depth - 1));
+    case 1: x = gen(f, a, b, depth - 1); return sg_dot(ctx, x, gen(f, a, b, depth - 1));
+    case 2: return sg_unary(ctx, SG_OP_NORM, gen(f, a, b, depth - 1));
+    case 3: return sg_trace(ctx, gen(f, a, a, depth - 1));
+    case 4: return sg_mul(ctx, gen(f, f->d[0], a, depth - 1), gen(f, a, f->d[0], depth - 1));
+    case 5: return sg_unary(ctx, SG_OP_LOGSUMEXP, gen(f, a, f->d[0], depth - 1));
+    case 6: return sg_unary(ctx, SG_OP_NORM1, gen(f, a, b, depth - 1));
+    case 7: return sg_mul(ctx, gen_scalar(f, depth - 1), gen_scalar(f, depth - 1));
+    default: return sg_unary(ctx, SG_OP_TANH, gen_scalar(f, depth - 1));
+    }
+}
+
+static sg_expr *gen(fuzzer *f, sg_dim r, sg_dim c, int depth)
+{
+    sg_ctx *ctx = f->p->ctx;
+    sg_dim k = f->d[rnd(3)];
+    static const sg_op un[] = {SG_OP_TANH, SG_OP_SIGMOID, SG_OP_SIN, SG_OP_SWISH,
+                               SG_OP_SOFTPLUS, SG_OP_COS, SG_OP_RELU, SG_OP_ABS};
+    if (r == f->d[0] && c == f->d[0])
+        return gen_scalar(f, depth);
+    if (depth <= 0)
+        return leaf(f, r, c);
+    switch (rnd(12)) {
+    case 0: return sg_add(ctx, gen(f, r, c, depth - 1), gen(f, r, c, depth - 1));
+    case 1: return sg_sub(ctx, gen(f, r, c, depth - 1), gen(f, r, c, depth - 1));
+    case 2: case 3: return sg_mul(ctx, gen(f, r, k, depth - 1), gen(f, k, c, depth - 1));
+    case 4: return sg_hadamard(ctx, gen(f, r, c, depth - 1), gen(f, r, c, depth - 1));
+    case 5: return sg_mul(ctx, gen_scalar(f, depth - 1), gen(f, r, c, depth - 1));
+    case 6: return sg_transpose(ctx, gen(f, c, r, depth - 1));
+    case 7: return sg_unary(ctx, un[rnd(8)], gen(f, r, c, depth - 1));
+    case 8: return sg_unary(ctx, rnd(2) ? SG_OP_SOFTMAX : SG_OP_LOGSOFTMAX, gen(f, r, c, depth - 1));
+    case 9:
+        if (r == c)
+            return sg_diag(ctx, gen(f, r, f->d[0], depth - 1));
+        if (c == f->d[0])
+            return sg_diagv(ctx, gen(f, r, r, depth - 1));
+        return gen(f, r, c, depth - 1);
+    case 10:
+        if (r == f->d[0])
+            return sg_unary(ctx, SG_OP_LOGSUMEXP, gen(f, k, c, depth - 1));
+        return sg_hdiv(ctx, gen(f, r, c, depth - 1),
+                       sg_add(ctx, sg_fill(ctx, sg_const(ctx, 3), sg_shape_make(r, c)),
+                              sg_unary(ctx, SG_OP_SIN, gen(f, r, c, depth - 1))));
+    default:
+        return leaf(f, r, c);
+    }
+}
+
+static void fuzz_one(uint64_t seed)
+{
+    static char prefix[32];
+    prob p;
+    opts op;
+    fuzzer f;
+    sg_expr *L, *V;
+    int i;
+    fz = seed * 0x9E3779B97F4A7C15ull + 1;
+    snprintf(prefix, sizeof prefix, "fz%lu", (unsigned long)seed);
+    prob_init(&p, prefix);
+    memset(&op, 0, sizeof op);
+    memset(&f, 0, sizeof f);
+    f.p = &p;
+    f.d[0] = SG_DIM_ONE;
+    f.d[1] = dim(&p, "n", 3);
+    f.d[2] = dim(&p, "m", 4);
+    f.vars[f.nvars++] = var(&p, "A", f.d[2], f.d[1], "RAND");
+    f.vars[f.nvars++] = var(&p, "B", f.d[1], f.d[2], "RAND");
+    f.vars[f.nvars++] = var(&p, "x", f.d[1], SG_DIM_ONE, "RAND");
+    f.vars[f.nvars++] = var(&p, "y", f.d[2], SG_DIM_ONE, "RAND");
+    f.vars[f.nvars++] = var(&p, "s", SG_DIM_ONE, SG_DIM_ONE, "POS");
+    f.vars[f.nvars++] = var(&p, "C", f.d[1], f.d[1], "RAND");
+    L = gen_scalar(&f, 4);
+    V = gen(&f, f.d[1], f.d[2], 3);
+    value(&p, "L", L);
+    value(&p, "V", V);
+    grad(&p, "L", L, 6, "A", "B", "x", "y", "s", "C");
+    op.masks[0] = "10000000";
+    op.masks[1] = "01000000";
+    op.masks[2] = "00100101";
+    op.masks[3] = "00011010";
+    for (i = 0; i < p.nres; i++) /* sg_eval has no NaN-free value here: skip the seed */
+        ;
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* random problems over every op and shape; SG_FUZZ=N tries N more seeds */
+static void test_random(void **state)
+{
+    uint64_t seed, extra = getenv("SG_FUZZ") ? strtoull(getenv("SG_FUZZ"), NULL, 10) : 0;
+    (void)state;
+    for (seed = 1; seed <= 4 + extra; seed++)
+        fuzz_one(seed);
+}
+
+/* every kernel expands completely and compiles cleanly, in both precisions */
+static void test_kernels(void **state)
+{
+    int single;
+    (void)state;
+    snprintf(workdir, sizeof workdir, "%s", tmpdir);
+    for (single = 0; single < 2; single++) {
+        char *k = sg_cgen_kernels(single, NULL);
+        assert_null(strchr(k, '@'));
+        write_file("kernels.c", "#include <math.h>\n");
+        append_file("kernels.c", k);
+        free(k);
+        assert_int_equal(sh("cd %s && gcc -std=c99 -Wall -Wextra -pedantic -Werror "
+                            "-Wno-unused-function -c kernels.c -o kernels.o",
+                            workdir),
+                         0);
+        if (have("g++"))
+            assert_int_equal(sh("cd %s && g++ -x c++ -Wall -Wextra -Werror "
+                                "-Wno-unused-function -c kernels.c -o kernels.o",
+                                workdir),
+                             0);
+    }
+}
+
+/* the same problem built twice, in two contexts, prints the same bytes */
+static void test_deterministic(void **state)
+{
+    prob p, q;
+    sg_problem a, b;
+    sg_cgen_opts o;
+    char *x, *y;
+    (void)state;
+    prob_init(&p, "det");
+    prob_init(&q, "det");
+    autoencoder(&p, 3, 5);
+    autoencoder(&q, 3, 5);
+    a = problem_of(&p);
+    b = problem_of(&q);
+    memset(&o, 0, sizeof o);
+    o.prefix = "det";
+    x = sg_cgen_source(&a, &o, NULL);
+    y = sg_cgen_source(&b, &o, NULL);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+    x = sg_cgen_header(&a, &o, NULL);
+    y = sg_cgen_header(&b, &o, NULL);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+    prob_free(&p);
+    prob_free(&q);
+}
+
+/* the generated code reads like the formulas: names, steps, comments */
+static void test_readable(void **state)
+{
+    prob p;
+    sg_problem pr;
+    sg_cgen_opts o;
+    char *src, *hdr;
+    (void)state;
+    prob_init(&p, "autoencoder");
+    autoencoder(&p, 3, 5);
+    pr = problem_of(&p);
+    memset(&o, 0, sizeof o);
+    o.prefix = "autoencoder";
+    o.header = "autoencoder.h";
+    o.version = "9.9";
+    o.source_name = "ae.sg";
+    o.command = "symgrad ae.sg -o ae.c -H autoencoder.h";
+    src = sg_cgen_source(&pr, &o, NULL);
+    hdr = sg_cgen_header(&pr, &o, NULL);
+    assert_non_null(strstr(src, "generated by symgrad 9.9 from ae.sg; do not edit"));
+    assert_non_null(strstr(src, "command: symgrad ae.sg -o ae.c -H autoencoder.h"));
+    assert_non_null(strstr(src, "#include \"autoencoder.h\""));
+    assert_non_null(strstr(src, " *   L = ½‖r‖²\n"));
+    assert_non_null(strstr(src, "/* t1 = Wx  (m) */"));
+    assert_non_null(strstr(src, "double *const r = "));
+    assert_non_null(strstr(src, "sg_gemv(m, n, 0, W, x, t1);"));
+    assert_non_null(strstr(src, "if (out->L) {"));
+    assert_non_null(strstr(src, "if (!out->L && !out->dL_dW && !out->dL_dx)"));
+    assert_null(strstr(src, "sg_gemm")); /* Wᵀ(Wx), never (WᵀW)x */
+    assert_null(strstr(src, "sg_softmax")); /* kernels only when used */
+    assert_non_null(strstr(hdr, "#ifndef AUTOENCODER_H"));
+    assert_non_null(strstr(hdr, "typedef struct {\n    long m;\n    long n;\n} autoencoder_dims;"));
+    assert_non_null(strstr(hdr, "const double *W; /* m×n */"));
+    assert_non_null(strstr(hdr, "double *dL_dW; /* ∂L/∂W, m×n */"));
+    assert_non_null(strstr(hdr, "#define AUTOENCODER_OK 0"));
+    assert_non_null(strstr(hdr, "#define AUTOENCODER_EDIMS 3"));
+    assert_non_null(strstr(hdr, "extern \"C\""));
+    free(src);
+    free(hdr);
+    prob_free(&p);
+}
+
+/* names that clash with C are renamed; the fields keep theirs unless they are keywords */
+static void test_names(void **state)
+{
+    prob p;
+    sg_problem pr;
+    sg_cgen_opts o;
+    opts op;
+    sg_ctx *c;
+    sg_dim n, k;
+    sg_expr *x, *e, *t1, *L;
+    char *src;
+    (void)state;
+    prob_init(&p, "names");
+    c = p.ctx;
+    n = dim(&p, "n", 3);
+    k = dim(&p, "i", 2); /* a loop index */
+    x = var(&p, "x", n, SG_DIM_ONE, "RAND");
+    e = var(&p, "exp", n, k, "RAND"); /* a math function */
+    t1 = named(sg_mul(c, sg_transpose(c, e), x), "t1"); /* a temporary's name */
+    L = sg_dot(c, t1, t1);
+    value(&p, "L", L);
+    grad(&p, "L", L, 1, "x");
+    pr = problem_of(&p);
+    memset(&o, 0, sizeof o);
+    o.prefix = "names";
+    src = sg_cgen_source(&pr, &o, NULL);
+    assert_non_null(strstr(src, "const long i_ = dims->i;"));
+    assert_non_null(strstr(src, "const double *exp_ = in->exp;"));
+    assert_non_null(strstr(src, "double *const t1_ = "));
+    free(src);
+    memset(&op, 0, sizeof op);
+    check(&p, &op);
+    prob_free(&p);
+}
+
+static void test_unsupported(void **state)
+{
+    prob p;
+    sg_problem pr;
+    sg_cgen_opts o;
+    sg_dim n;
+    sg_expr *A;
+    (void)state;
+    prob_init(&p, "inv");
+    n = dim(&p, "n", 3);
+    A = var(&p, "A", n, n, "RAND");
+    value(&p, "L", sg_sum(p.ctx, sg_unary(p.ctx, SG_OP_INV, A)));
+    pr = problem_of(&p);
+    memset(&o, 0, sizeof o);
+    o.prefix = "inv";
+    assert_non_null(sg_cgen_unsupported(&pr));
+    assert_null(sg_cgen_source(&pr, &o, NULL));
+    prob_free(&p);
+}
+
+static int setup(void **state)
+{
+    char *d;
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "%s/sg-cgen-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
+                                                                             : "/tmp");
+    d = mkdtemp(tmpdir);
+    return d ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (!getenv("SG_KEEP"))
+        sh("rm -rf %s", tmpdir);
+    else
+        fprintf(stderr, "kept %s\n", tmpdir);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernels),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_readable),
+        cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_autoencoder),
+        cmocka_unit_test(test_float),
+        cmocka_unit_test(test_fixed_dims),
+        cmocka_unit_test(test_mlp),
+        cmocka_unit_test(test_columnwise),
+        cmocka_unit_test(test_elementwise),
+        cmocka_unit_test(test_logreg),
+        cmocka_unit_test(test_matrices),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_scalars),
+        cmocka_unit_test(test_random),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,171 @@
+/*
+ * test_eval.c: the interpreter's numbers on cases worked out by hand, and
+ * its stable forms on inputs that would overflow the naive ones.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "symbolic/eval.h"
+#include "symbolic/expr.h"
+
+typedef struct {
+    sg_ctx *ctx;
+    sg_dim two, n;
+    long dims[8];
+    const double *syms[8];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->ctx = sg_ctx_new();
+    f->two = sg_dim_const(f->ctx, 2);
+    f->n = sg_dim_named(f->ctx, "n");
+    f->dims[f->n] = 3;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    sg_ctx_free(f->ctx);
+    free(f);
+    return 0;
+}
+
+static sg_expr *input(fixture *f, sg_dim r, sg_dim c, const double *v)
+{
+    sg_span sp = {0, 0};
+    int sym = sg_sym_add(f->ctx, sg_nsyms(f->ctx) ? "b" : "a", sg_shape_make(r, c), 0, sp);
+    f->syms[sym] = v;
+    return sg_var(f->ctx, sym);
+}
+
+static void expect(fixture *f, const sg_expr *e, const double *want, int n, double tol)
+{
+    sg_eval *ev = sg_eval_new(f->ctx, f->dims, f->syms);
+    const double *v = sg_eval_expr(ev, e);
+    int i;
+    assert_non_null(v);
+    for (i = 0; i < n; i++)
+        if (!(fabs(v[i] - want[i]) <= tol * (1 + fabs(want[i]))))
+            fail_msg("entry %d: got %.17g, want %.17g", i, v[i], want[i]);
+    sg_eval_free(ev);
+}
+
+static void test_linear_algebra(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    static const double A[] = {4, 7, 2, 6};    /* det 10 */
+    static const double S[] = {1, 2, 2, 4};    /* singular */
+    static const double inv[] = {0.6, -0.7, -0.2, 0.4};
+    sg_expr *a = input(f, f->two, f->two, A), *s = input(f, f->two, f->two, S);
+    double d = 10, l = log(10.0), tr = 10;
+    sg_eval *ev;
+
+    expect(f, sg_unary(c, SG_OP_INV, a), inv, 4, 1e-14);
+    expect(f, sg_unary(c, SG_OP_DET, a), &d, 1, 1e-14);
+    expect(f, sg_unary(c, SG_OP_LOGDET, a), &l, 1, 1e-14);
+    expect(f, sg_trace(c, a), &tr, 1, 0);
+    /* a singular matrix has no inverse: NULL, and so has anything using it */
+    ev = sg_eval_new(c, f->dims, f->syms);
+    assert_null(sg_eval_expr(ev, sg_unary(c, SG_OP_INV, s)));
+    assert_null(sg_eval_expr(ev, sg_add(c, sg_unary(c, SG_OP_INV, s), a)));
+    assert_true(sg_eval_expr(ev, sg_unary(c, SG_OP_DET, s))[0] == 0);
+    assert_true(isinf(sg_eval_expr(ev, sg_unary(c, SG_OP_LOGDET, s))[0]));
+    sg_eval_free(ev);
+}
+
+static void test_products(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    static const double A[] = {1, 2, 3, 4, 5, 6}; /* 2×3 */
+    static const double x[] = {1, -1, 2};
+    static const double Ax[] = {5, 11};
+    static const double AtA_x[] = {49, 65, 81}; /* Aᵀ(Ax) */
+    static const double At[] = {1, 4, 2, 5, 3, 6};
+    sg_expr *a = input(f, f->two, f->n, A), *v = input(f, f->n, SG_DIM_ONE, x);
+    double n = 3, nrm = sqrt(91.0), sum = 21;
+
+    expect(f, sg_mul(c, a, v), Ax, 2, 0);
+    expect(f, sg_mul(c, sg_mul(c, sg_transpose(c, a), a), v), AtA_x, 3, 0);
+    expect(f, sg_transpose(c, a), At, 6, 0);
+    expect(f, sg_dimval(c, f->n), &n, 1, 0);
+    expect(f, sg_unary(c, SG_OP_NORM, a), &nrm, 1, 1e-15);
+    expect(f, sg_sum(c, a), &sum, 1, 0);
+}
+
+static void test_softmax_columns(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    /* 2×2, columns (0, log 3) and (1000, 1000): the second would overflow */
+    static double Z[] = {0, 1000, 0, 1000};
+    double sm[4], lsm[4], lse[2];
+    sg_expr *z;
+    Z[2] = log(3.0);
+    z = input(f, f->two, f->two, Z);
+    sm[0] = 0.25, sm[2] = 0.75, sm[1] = sm[3] = 0.5;
+    lsm[0] = log(0.25), lsm[2] = log(0.75), lsm[1] = lsm[3] = log(0.5);
+    lse[0] = log(4.0), lse[1] = 1000 + log(2.0);
+    expect(f, sg_unary(c, SG_OP_SOFTMAX, z), sm, 4, 1e-15);
+    expect(f, sg_unary(c, SG_OP_LOGSOFTMAX, z), lsm, 4, 1e-15);
+    expect(f, sg_unary(c, SG_OP_LOGSUMEXP, z), lse, 2, 1e-15);
+}
+
+static void test_stable_scalars(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    static const double x[] = {-1000, 1000};
+    sg_expr *v = input(f, f->two, SG_DIM_ONE, x);
+    static const double sig[] = {0, 1}, sp[] = {0, 1000}, relu[] = {0, 1000};
+    static const double sgn[] = {-1, 1}, step[] = {0, 1};
+    expect(f, sg_unary(c, SG_OP_SIGMOID, v), sig, 2, 0);
+    expect(f, sg_unary(c, SG_OP_SOFTPLUS, v), sp, 2, 0);
+    expect(f, sg_unary(c, SG_OP_RELU, v), relu, 2, 0);
+    expect(f, sg_unary(c, SG_OP_SIGN, v), sgn, 2, 0);
+    expect(f, sg_unary(c, SG_OP_STEP, v), step, 2, 0);
+    /* at the kinks: relu(0) = sign(0) = step(0) = 0 */
+    assert_true(sg_op_apply1(SG_OP_RELU, 0) == 0);
+    assert_true(sg_op_apply1(SG_OP_SIGN, 0) == 0);
+    assert_true(sg_op_apply1(SG_OP_STEP, 0) == 0);
+    assert_true(sg_op_apply1(SG_OP_SWISH, -1000) == 0);
+}
+
+static void test_memo_after_growth(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    static const double x[] = {1, 2};
+    sg_expr *v = input(f, f->two, SG_DIM_ONE, x), *e = v;
+    sg_eval *ev = sg_eval_new(c, f->dims, f->syms);
+    int i;
+    /* nodes made after the sg_eval, and a deep chain: no recursion */
+    for (i = 0; i < 100000; i++)
+        e = sg_unary(c, SG_OP_SIN, e);
+    assert_non_null(sg_eval_expr(ev, e));
+    assert_ptr_equal(sg_eval_expr(ev, e), sg_eval_expr(ev, e));
+    sg_eval_free(ev);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_linear_algebra, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_products, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_softmax_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stable_scalars, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memo_after_growth, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
