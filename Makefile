@@ -23,6 +23,9 @@ FLEX      ?= flex
 BISON     ?= bison
 B         ?= build
 SHARED    ?= ../shared
+# the acceptance cases the current version must pass (the rest need later issues)
+ACCEPT    ?= autoencoder autoencoder_ascii mlp_swish err_shape err_undefined \
+             err_unclosed_norm err_grad_of_vector err_bad_utf8
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRC       := $(wildcard lexer/*.c parser/*.c symbolic/*.c codegen/*.c)
@@ -86,7 +89,7 @@ golden-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/golden.sh
 
 acceptance: $(B)/symgrad
-	$(SHARED)/acceptance/run --symgrad $(B)/symgrad
+	$(SHARED)/acceptance/run --symgrad $(B)/symgrad $(ACCEPT)
 
 golden: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/golden.sh --update

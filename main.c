@@ -432,7 +432,9 @@ int main(int argc, char **argv)
         if (o.header)
             hdr = sg_cgen_header(p, &co, &hdrlen);
         if (!out || (o.header && !hdr)) {
-            fputs("symgrad: internal error: the C printer failed\n", stderr);
+            const char *why = sg_cgen_unsupported(p);
+            fprintf(stderr, "symgrad: %s: %s\n", name,
+                    why ? why : "internal error: the C printer failed");
             rc = EXIT_INPUT;
         }
     }

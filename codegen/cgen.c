@@ -140,6 +140,8 @@ typedef struct {
 
 /* ---- the generator --------------------------------------------------------- */
 
+#define K_MAX 32 /* room for the kernels of templates/ (K_COUNT below) */
+
 typedef struct {
     const sg_problem *p;
     const sg_cgen_opts *o;
@@ -165,7 +167,7 @@ typedef struct {
     const char **symname;  /* per symbol: its C local name */
     const char **fieldname; /* per symbol: its field in P_in */
     unsigned char *symused;
-    int kernels[32];     /* by K_*: printed into the output */
+    int kernels[K_MAX];  /* by K_*: printed into the output */
     const char *tmpname; /* for an entry used twice in a loop body */
     const char *unsupported;
 } G;
@@ -341,10 +343,9 @@ static void plan_scalar(G *g, node *n)
     n->plan = PL_SLEAF; /* unsupported: keeps the walk going */
 }
 
-static void plan_mul(G *g, node *n)
+static void plan_mul(node *n)
 {
     const sg_expr *e = n->e, *a = e->kid[0], *b = e->kid[1];
-    (void)g;
     n->plan = PL_EW;
     if (scalar(a) || scalar(b)) {
         const sg_expr *s = scalar(a) ? a : b, *x = scalar(a) ? b : a;
@@ -414,7 +415,7 @@ static void plan_node(G *g, node *n)
         n->plan = PL_INPUT;
         return;
     case SG_OP_MUL:
-        plan_mul(g, n);
+        plan_mul(n);
         return;
     case SG_OP_SOFTMAX: case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
         n->plan = PL_COLWISE;
@@ -715,7 +716,8 @@ static const char *poly_c(G *g, poly *p, unsigned char *used)
     int i, first = 1;
     const char *s;
     sg_buf_init(&b);
-    qsort(p->m, (size_t)p->n, sizeof *p->m, mono_cmp);
+    if (p->n > 1)
+        qsort(p->m, (size_t)p->n, sizeof *p->m, mono_cmp);
     for (i = 0; i < p->n; i++) {
         mono m = p->m[i];
         int k;
@@ -1012,15 +1014,20 @@ static const char *dim_c(G *g, sg_dim d, unsigned char *used)
     return g->dimname[d];
 }
 
-/* the number of entries of a shape, as a C expression */
+static const char *D(G *g, sg_dim d)
+{
+    return dim_c(g, d, g->dimused);
+}
+
+/* the number of entries of a shape, as a C expression: m*n, n, 3*n */
 static const char *len_c(G *g, sg_shape s)
 {
-    poly p = {NULL, 0};
-    const char *c;
-    poly_add_mono(&p, size_mono(g, s));
-    c = poly_c(g, &p, g->dimused);
-    free(p.m);
-    return c;
+    const sg_diminfo *r = sg_diminfo_of(g->ctx, s.rows), *c = sg_diminfo_of(g->ctx, s.cols);
+    if (!r->name && !c->name)
+        return fmt(g, "%ld", r->value * c->value);
+    if (is_one(s.rows) || is_one(s.cols))
+        return D(g, is_one(s.rows) ? s.cols : s.rows);
+    return fmt(g, "%s*%s", D(g, s.rows), D(g, s.cols));
 }
 
 /* how a loop indexes: flat (one index over every entry) or by row and column */
@@ -1137,6 +1144,8 @@ static cx power(G *g, cx a, const sg_expr *p)
 enum { K_RESTRICT, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM, K_DOT,
        K_GEMV, K_GEMM, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_LOGSOFTMAX, K_LOGSUMEXP,
        K_COUNT };
+
+typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
 
 static const char *const kernel_file[K_COUNT] = {
     "restrict.h", "sigmoid.c", "swish.c", "softplus.c", "relu.c", "step.c", "sign.c",
@@ -1519,10 +1528,6 @@ static const char *ptr(G *g, const sg_expr *e)
     return n->cname;
 }
 
-static const char *D(G *g, sg_dim d)
-{
-    return dim_c(g, d, g->dimused);
-}
 
 /* a kernel call computing node n into dest */
 static void emit_kernel(G *g, sg_buf *b, int lv, node *n, const char *dest)
@@ -2227,46 +2232,31 @@ char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
         release(g);
         return NULL;
     }
-    sg_buf_init(&b);
-    sg_buf_init(&fns);
     /* the functions first: printing them tells which kernels are used */
-    eval_fn(g, &fns);
+    sg_buf_init(&fns);
+    work_size_fn(g, &fns);
     sg_buf_putc(&fns, '\n');
-    {
-        sg_buf ws;
-        sg_buf_init(&ws);
-        work_size_fn(g, &ws);
-        sg_buf_puts(&b, ""); /* keeps the order below readable */
-        banner(g, &b, "computes");
+    eval_fn(g, &fns);
+
+    sg_buf_init(&b);
+    banner(g, &b, "computes");
+    sg_buf_putc(&b, '\n');
+    if (o->header)
+        sg_buf_printf(&b, "#include \"%s\"\n\n", o->header);
+    sg_buf_puts(&b, "#include <math.h>\n#include <stddef.h>\n\n");
+    if (!o->header) {
+        header_text(g, &b, 0);
         sg_buf_putc(&b, '\n');
-        if (o->header) {
-            sg_buf_printf(&b, "#include \"%s\"\n\n", o->header);
-            sg_buf_puts(&b, "#include <math.h>\n#include <stddef.h>\n\n");
-        } else {
-            sg_buf_puts(&b, "#include <math.h>\n#include <stddef.h>\n\n");
-            header_text(g, &b, 0);
+    }
+    for (k = 0; k < K_COUNT; k++) /* the kernels used, in a fixed order */
+        if (g->kernels[k]) {
+            const char *t = sg_template(kernel_file[k]);
+            assert(t != NULL);
+            expand(g, &b, t ? t : "");
             sg_buf_putc(&b, '\n');
         }
-        for (k = 0; k < K_COUNT; k++) {
-            const char *t;
-            if (!g->kernels[k])
-                continue;
-            t = sg_template(kernel_file[k]);
-            assert(t);
-            if (t) {
-                expand(g, &b, t);
-                sg_buf_putc(&b, '\n');
-            }
-        }
-        sg_buf_puts(&b, sg_buf_str(&ws));
-        sg_buf_putc(&b, '\n');
-        sg_buf_free(&ws);
-    }
     sg_buf_puts(&b, sg_buf_str(&fns));
     sg_buf_free(&fns);
-    /* no blank line at the end */
-    while (b.len >= 2 && b.data[b.len - 1] == '\n' && b.data[b.len - 2] == '\n')
-        b.data[--b.len] = '\0';
     text = sg_buf_take(&b, len);
     release(g);
     return text;
