@@ -48,7 +48,8 @@ for sg in "$top"/examples/*.sg "$golden"/*.sg; do
         compare "$name" c "$tmp/out"
     fi
     if [ -f "$golden/$name.h" ]; then
-        (cd "$tmp" && "$symgrad" $opts "$sg" -o "$tmp/x.c" -H "$name.h") >/dev/null 2>&1
+        cp "$sg" "$tmp/$base"
+        (cd "$tmp" && "$symgrad" $opts "$base" -o x.c -H "$name.h") >/dev/null 2>&1
         compare "$name" h "$tmp/$name.h"
     fi
     if [ -f "$golden/$name.formulas" ]; then
