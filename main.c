@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "codegen/cgen.h"
+#include "codegen/evalprint.h"
 #include "codegen/formula.h"
 #include "lexer/arena.h"
 #include "lexer/buf.h"
@@ -32,7 +33,7 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 /* the largest input accepted, so that nothing downstream has to worry */
 #define MAX_INPUT (4u << 20)
 
-typedef enum { MODE_C, MODE_FORMULAS, MODE_LATEX } mode_t_;
+typedef enum { MODE_C, MODE_FORMULAS, MODE_LATEX, MODE_EVAL } mode_t_;
 
 typedef struct {
     const char *input;
@@ -42,6 +43,7 @@ typedef struct {
     int use_float;
     int check;
     int ascii;
+    const char *eval;
     mode_t_ mode;
     sg_dimfix *fixed;
     int nfixed;
@@ -57,6 +59,8 @@ static const char usage_text[] =
     "      --latex           write the derivation as a LaTeX document instead of C\n"
     "      --formulas        print the derived formulas as plain text\n"
     "      --ascii           with --formulas: ASCII instead of Unicode\n"
+    "      --eval VALUES     evaluate every definition and derivative at VALUES,\n"
+    "                        e.g. 'W=[[1,2],[3,4]]; x=[1,1]' (dimensions are inferred)\n"
     "      --check           add a main() that checks every derivative against\n"
     "                        central finite differences and exits non-zero on mismatch\n"
     "  -h, --help            usage\n"
@@ -188,6 +192,11 @@ static int parse_args(int argc, char **argv, options *o)
                 o->use_float = 0;
             else
                 return usage_error("--type is double or float, not '%s'", v);
+        } else if (LONGOPT("--eval")) {
+            if (!(v = optval(argc, argv, &i, a, n)))
+                return usage_error("%s needs values, e.g. --eval 'x=[1,2]; n=2'", a);
+            o->eval = v;
+            o->mode = MODE_EVAL;
         } else if (LONGOPT("--dim")) {
             if (!(v = optval(argc, argv, &i, a, n)))
                 return usage_error("%s needs N=V", a);
@@ -413,6 +422,16 @@ int main(int argc, char **argv)
     cmd = command_line(argc, argv);
     if (o.mode == MODE_FORMULAS) {
         out = sg_fmt_problem(p, o.ascii, &outlen);
+    } else if (o.mode == MODE_EVAL) {
+        sg_buf b, e;
+        sg_buf_init(&b);
+        sg_buf_init(&e);
+        if (sg_evalprint(p, o.eval, &b, &e) != 0) {
+            fprintf(stderr, "symgrad: %s\n", sg_buf_str(&e));
+            rc = EXIT_USAGE;
+        }
+        out = sg_buf_take(&b, &outlen);
+        sg_buf_free(&e);
     } else if (o.mode == MODE_LATEX) {
         fputs("symgrad: --latex is not available yet\n", stderr);
         rc = EXIT_USAGE;

@@ -499,7 +499,7 @@ static val apply_postfix(C *c, const sg_ast *post, val v)
                   text_of(c, post->a->span), shape_str(c, v.e->shape));
             return err();
         }
-        return unsupported(c, post->span, "the matrix inverse");
+        return ok(sg_unary(x, SG_OP_INV, v.e));
     case SG_AST_POW:
     case SG_AST_EPOW: {
         val p = need_scalar(c, post->b, check(c, post->b, ANY), "an exponent");
@@ -711,6 +711,9 @@ static val check_call(C *c, const sg_ast *a, want w)
         v = check(c, a->args[0], w);
         if (v.st != OK)
             return v;
+        /* log|K| and log(det K): the log-determinant, computed from a factor */
+        if (f->op == SG_OP_LOG && v.e->op == SG_OP_DET)
+            return ok(sg_unary(x, SG_OP_LOGDET, v.e->kid[0]));
         return ok(sg_unary(x, f->op, v.e));
     }
     v = need_size(c, check(c, a->args[0], ANY));
@@ -755,8 +758,7 @@ static val check_call(C *c, const sg_ast *a, want w)
             return v;
         return ok(sg_unary(x, SG_OP_LOG, sg_unary(x, SG_OP_ABS, v.e)));
     }
-    return unsupported(c, a->span, f->op == SG_OP_INV ? "the matrix inverse" :
-                                   f->op == SG_OP_DET ? "the determinant" : "logdet");
+    return ok(sg_unary(x, f->op, v.e));
 }
 
 static val check(C *c, const sg_ast *a, want w)
@@ -822,7 +824,7 @@ static val check(C *c, const sg_ast *a, want w)
         if (is_scalar(&v))
             return ok(sg_unary(x, SG_OP_ABS, v.e));
         if (v.e->shape.rows == v.e->shape.cols)
-            return unsupported(c, a->span, "the determinant |A|");
+            return ok(sg_unary(x, SG_OP_DET, v.e));
         error(c, a->span, "|%s| of %s: write abs(%s) for the elementwise absolute value or ‖%s‖ "
               "for the norm (|A| is the determinant of a square matrix)",
               text_of(c, a->a->span), shape_str(c, v.e->shape), text_of(c, a->a->span),
@@ -1038,13 +1040,51 @@ static sg_expr *requested(C *c, const sg_ident *id, int *failed)
     return NULL;
 }
 
-static void request(C *c, const sg_stmt *s, sg_stmt **grads, int *ngrads)
+/* a scalar or a column vector: what Jacobians take and give */
+static int is_vector_or_scalar(sg_shape s)
+{
+    return s.cols == SG_DIM_ONE;
+}
+
+/* the symbols a derivative is taken with respect to; 0 when one is wrong */
+static int wrt_ok(C *c, const sg_stmt *s, int vectors_only)
+{
+    int i, idx, good = 1;
+    for (i = 0; i < s->nnames; i++) {
+        name_kind k = lookup(c, s->names[i].name, &idx);
+        if (k == N_SYM) {
+            sg_shape sh = sg_sym(c->ctx, idx)->shape;
+            if (vectors_only && !is_vector_or_scalar(sh)) {
+                error(c, s->names[i].span,
+                      "%s is %s: a %s is taken with respect to a scalar or a vector",
+                      s->names[i].name, shape_str(c, sh),
+                      s->kind == SG_STMT_JACOBIAN ? "Jacobian" : "Hessian");
+                good = 0;
+            }
+            continue;
+        }
+        if (k == N_DEF)
+            error(c, s->names[i].span,
+                  "%s is a definition; derivatives are taken with respect to declared symbols",
+                  s->names[i].name);
+        else if (k == N_DIM)
+            error(c, s->names[i].span, "%s is a dimension, not a symbol", s->names[i].name);
+        else
+            error(c, s->names[i].span, "undefined name '%s'", s->names[i].name);
+        good = 0;
+    }
+    return good;
+}
+
+/*
+ * grad, jacobian, hessian, output: check the names now, so that errors come
+ * in source order; the derivatives are taken after every value is known.
+ */
+static void request(C *c, const sg_stmt *s, sg_stmt **reqs, int *nreqs)
 {
     sg_expr *f;
-    int failed, i, idx;
-    sg_arena *ar = sg_ctx_arena(c->ctx);
-    switch (s->kind) {
-    case SG_STMT_OUTPUT:
+    int failed, i;
+    if (s->kind == SG_STMT_OUTPUT) {
         for (i = 0; i < s->nnames; i++) {
             sg_result *r;
             f = requested(c, &s->names[i], &failed);
@@ -1056,39 +1096,28 @@ static void request(C *c, const sg_stmt *s, sg_stmt **grads, int *ngrads)
             }
         }
         return;
-    case SG_STMT_JACOBIAN:
-        unsupported(c, s->span, "jacobian (it comes in a later version)");
-        return;
-    case SG_STMT_HESSIAN:
-        unsupported(c, s->span, "hessian (it comes in a later version)");
-        return;
-    case SG_STMT_GRAD:
-        break;
-    default:
-        return;
     }
+    if (s->kind != SG_STMT_GRAD && s->kind != SG_STMT_JACOBIAN && s->kind != SG_STMT_HESSIAN)
+        return;
     f = requested(c, &s->target, &failed);
-    if (f && !sg_shape_is_scalar(f->shape)) {
+    if (f && s->kind == SG_STMT_JACOBIAN && !is_vector_or_scalar(f->shape)) {
         error(c, s->target.span,
-              "grad needs a scalar, but %s is %s: use jacobian %s wrt … for a vector",
-              s->target.name, shape_str(c, f->shape), s->target.name);
+              "jacobian needs a scalar or a vector, but %s is %s", s->target.name,
+              shape_str(c, f->shape));
+        f = NULL;
+    } else if (f && s->kind != SG_STMT_JACOBIAN && !sg_shape_is_scalar(f->shape)) {
+        error(c, s->target.span, "%s needs a scalar, but %s is %s%s",
+              s->kind == SG_STMT_GRAD ? "grad" : "hessian", s->target.name,
+              shape_str(c, f->shape),
+              is_vector_or_scalar(f->shape) ? ": use jacobian for a vector" : "");
         f = NULL;
     }
-    for (i = 0; i < s->nnames; i++) {
-        name_kind k = lookup(c, s->names[i].name, &idx);
-        if (k == N_SYM)
-            continue;
-        if (k == N_DEF)
-            error(c, s->names[i].span,
-                  "%s is a definition; gradients are taken with respect to declared symbols",
-                  s->names[i].name);
-        else if (k == N_DIM)
-            error(c, s->names[i].span, "%s is a dimension, not a symbol", s->names[i].name);
-        else
-            error(c, s->names[i].span, "undefined name '%s'", s->names[i].name);
+    if (s->kind == SG_STMT_HESSIAN && s->nnames > 2) {
+        error(c, s->names[2].span,
+              "a Hessian is taken with respect to one variable (d²L/dx²) or two (d²L/dxdy)");
         f = NULL;
     }
-    if (!f)
+    if (!wrt_ok(c, s, s->kind != SG_STMT_GRAD) || !f)
         return;
     {
         sg_result *r = add_result(c, SG_RES_VALUE, s->target.name);
@@ -1097,35 +1126,78 @@ static void request(C *c, const sg_stmt *s, sg_stmt **grads, int *ngrads)
             r->expr = f;
         }
     }
-    grads[(*ngrads)++] = (sg_stmt *)s;
-    (void)ar;
+    reqs[(*nreqs)++] = (sg_stmt *)s;
 }
 
-/* the gradients, after every value: INTERFACE.md orders results that way */
-static void differentiate(C *c, sg_stmt **grads, int ngrads)
+static sg_expr *var_named(C *c, const char *name)
 {
-    int g, i;
+    return sg_var(c->ctx, sg_sym_find(c->ctx, name));
+}
+
+/* one derivative result */
+static void add_derivative(C *c, sg_result_kind kind, const char *cname, const char *of,
+                           const char *wrt, const char *wrt2, sg_expr *e, sg_log *log)
+{
+    sg_result *r = add_result(c, kind, cname);
+    if (!r)
+        return;
+    r->of = of;
+    r->wrt = wrt;
+    r->wrt2 = wrt2;
+    r->expr = e;
+    r->log = log;
+}
+
+/* the derivatives, after every value: INTERFACE.md orders results that way */
+static void differentiate(C *c, sg_stmt **reqs, int nreqs)
+{
+    int q, i;
     sg_arena *ar = sg_ctx_arena(c->ctx);
-    for (g = 0; g < ngrads; g++) {
-        const sg_stmt *s = grads[g];
+    for (q = 0; q < nreqs; q++) {
+        const sg_stmt *s = reqs[q];
         int failed, n = s->nnames;
+        const char *of = s->target.name;
         sg_expr *f = requested(c, &s->target, &failed);
-        sg_expr **wrt = sg_arena_alloc(ar, (size_t)n * sizeof *wrt);
-        sg_expr **out = sg_arena_alloc(ar, (size_t)n * sizeof *out);
         sg_log *log = sg_log_new(c->ctx);
-        for (i = 0; i < n; i++)
-            wrt[i] = sg_var(c->ctx, sg_sym_find(c->ctx, s->names[i].name));
-        sg_diff_grad(c->ctx, f, n, wrt, out, log);
-        for (i = 0; i < n; i++) {
-            const char *cname =
-                sg_arena_printf(ar, "d%s_d%s", s->target.name, s->names[i].name);
-            sg_result *r = add_result(c, SG_RES_GRAD, cname);
-            if (!r)
+        if (s->kind == SG_STMT_GRAD) {
+            sg_expr **wrt = sg_arena_alloc(ar, (size_t)n * sizeof *wrt);
+            sg_expr **out = sg_arena_alloc(ar, (size_t)n * sizeof *out);
+            for (i = 0; i < n; i++)
+                wrt[i] = var_named(c, s->names[i].name);
+            sg_diff_grad(c->ctx, f, n, wrt, out, log);
+            for (i = 0; i < n; i++)
+                add_derivative(c, SG_RES_GRAD,
+                               sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
+                               s->names[i].name, NULL, out[i], log);
+        } else if (s->kind == SG_STMT_JACOBIAN) {
+            for (i = 0; i < n; i++) {
+                const char *why = NULL;
+                sg_expr *j = sg_diff_jacobian(c->ctx, f, var_named(c, s->names[i].name), log, &why);
+                if (!j) {
+                    error(c, s->names[i].span, "cannot take the Jacobian of %s with respect to %s: %s",
+                          of, s->names[i].name, why ? why : "unsupported");
+                    continue;
+                }
+                add_derivative(c, SG_RES_JACOBIAN,
+                               sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
+                               s->names[i].name, NULL, j, log);
+            }
+        } else {
+            /* the Hessian is the Jacobian of the gradient */
+            const char *x = s->names[0].name, *y = n > 1 ? s->names[1].name : x;
+            sg_expr *vx = var_named(c, x), *g, *h;
+            const char *why = NULL;
+            sg_diff_grad(c->ctx, f, 1, &vx, &g, log);
+            h = sg_diff_jacobian(c->ctx, g, var_named(c, y), log, &why);
+            if (!h) {
+                error(c, s->target.span, "cannot take the Hessian of %s: %s", of,
+                      why ? why : "unsupported");
                 continue;
-            r->of = s->target.name;
-            r->wrt = s->names[i].name;
-            r->expr = out[i];
-            r->log = log;
+            }
+            add_derivative(c, SG_RES_HESSIAN,
+                           n > 1 ? sg_arena_printf(ar, "d2%s_d%sd%s", of, x, y)
+                                 : sg_arena_printf(ar, "d2%s_d%s2", of, x),
+                           of, x, n > 1 ? y : NULL, h, log);
         }
     }
 }
@@ -1134,15 +1206,15 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
 {
     C c;
     const sg_stmt *s;
-    sg_stmt **grads;
-    int ngrads = 0, nstmts = 0, i;
+    sg_stmt **reqs;
+    int nreqs = 0, nstmts = 0, i;
     sg_problem *p;
     memset(&c, 0, sizeof c);
     c.src = src;
     c.ctx = sg_ctx_new();
     for (s = prog ? prog->first : NULL; s; s = s->next)
         nstmts++;
-    grads = sg_xmalloc((size_t)(nstmts + 1) * sizeof *grads);
+    reqs = sg_xmalloc((size_t)(nstmts + 1) * sizeof *reqs);
     for (s = prog ? prog->first : NULL; s; s = s->next) {
         switch (s->kind) {
         case SG_STMT_PREFIX:
@@ -1172,7 +1244,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
             define(&c, s);
             break;
         default:
-            request(&c, s, grads, &ngrads);
+            request(&c, s, reqs, &nreqs);
             break;
         }
     }
@@ -1182,8 +1254,8 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
                        "`output` for the results to compute");
     }
     if (sg_src_nerrors(src) == 0)
-        differentiate(&c, grads, ngrads);
-    free(grads);
+        differentiate(&c, reqs, nreqs);
+    free(reqs);
     if (sg_src_nerrors(src)) {
         free(c.defs);
         free(c.res);
@@ -1208,6 +1280,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->results[i].cname = sg_arena_strdup(sg_ctx_arena(c.ctx), c.res[i].cname);
         p->results[i].of = p->results[i].of ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].of) : NULL;
         p->results[i].wrt = p->results[i].wrt ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt) : NULL;
+        p->results[i].wrt2 = p->results[i].wrt2 ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt2) : NULL;
     }
     free(c.defs);
     free(c.res);

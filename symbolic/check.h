@@ -30,7 +30,10 @@ typedef struct {
     const char *cname; /* the C field name: "L", "dL_dW", "ds_dz", "d2L_dxdy" */
     const char *of;    /* the value, or the differentiated name */
     const char *wrt, *wrt2; /* what it is differentiated with respect to */
-    sg_expr *expr;     /* the result (for a Jacobian, already the p×q matrix) */
+    sg_expr *expr;     /* the result (for a Jacobian, already the p×q matrix),
+                          in the form the C printer computes it */
+    sg_expr *display;  /* the same value simplified for reading (sg_simplify):
+                          what --formulas and --latex print */
     sg_log *log;       /* GRAD: the derivation; NULL otherwise */
 } sg_result;
 

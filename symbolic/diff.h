@@ -49,6 +49,18 @@ typedef struct {
 void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr **out,
                   sg_log *log);
 
+/*
+ * ∂f/∂x in closed form, for f and x each a scalar or a column vector: the
+ * p×q matrix [J]_ij = ∂f_i/∂x_j (p = 1 for a scalar f, q = 1 for a scalar
+ * x). Built by forward Jacobian propagation: J(Ax) = A J(x),
+ * J(f(a)) = diag(f′(a)) J(a), J(softmax(a)) = (diag(s) − ssᵀ) J(a), and the
+ * transposed gradient for every 1×1 node on the way. Returns NULL, with
+ * *why set to a sentence naming the construct, when f depends on x through
+ * something this cannot express (a matrix-valued function of x).
+ * A Hessian is the Jacobian of a gradient.
+ */
+sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, const char **why);
+
 sg_log *sg_log_new(sg_ctx *ctx);
 
 #endif

@@ -1,0 +1,332 @@
+/*
+ * evalprint.c: --eval. A small recursive-descent reader for nested lists of
+ * numbers, the dimension bookkeeping, and a printer for the values the
+ * interpreter (symbolic/eval.c) computes. The interpreter is independent of
+ * the C printer, which is what makes --eval a cross-check of generated code.
+ */
+#include "evalprint.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lexer/lex.h"
+#include "../symbolic/eval.h"
+
+typedef struct {
+    double *v;
+    long n, cap;
+    long rows, cols; /* rows = 0 for a number; a vector is rows×1 */
+} value_t;
+
+typedef struct {
+    const char *s;
+    sg_buf *err;
+} reader;
+
+static void skip_space(reader *r)
+{
+    while (*r->s == ' ' || *r->s == '\t' || *r->s == '\n' || *r->s == '\r')
+        r->s++;
+}
+
+static void push(value_t *val, double x)
+{
+    if (val->n == val->cap) {
+        val->cap = val->cap ? 2 * val->cap : 16;
+        val->v = sg_xrealloc(val->v, (size_t)val->cap * sizeof *val->v);
+    }
+    val->v[val->n++] = x;
+}
+
+static int number(reader *r, value_t *val)
+{
+    char *end;
+    double x;
+    errno = 0;
+    x = strtod(r->s, &end);
+    if (end == r->s) {
+        sg_buf_printf(r->err, "--eval: expected a number at '%.20s'", r->s);
+        return -1;
+    }
+    r->s = end;
+    push(val, x);
+    return 0;
+}
+
+/* one row of a matrix: [a, b, …]; every row as long as the first */
+static int row(reader *r, value_t *val)
+{
+    long len = 0;
+    r->s++; /* [ */
+    for (;;) {
+        skip_space(r);
+        if (number(r, val))
+            return -1;
+        len++;
+        skip_space(r);
+        if (*r->s == ',') {
+            r->s++;
+            continue;
+        }
+        if (*r->s == ']')
+            break;
+        sg_buf_printf(r->err, "--eval: expected ',' or ']' at '%.20s'", r->s);
+        return -1;
+    }
+    r->s++; /* ] */
+    if (val->cols && val->cols != len) {
+        sg_buf_puts(r->err, "--eval: the rows of a matrix differ in length");
+        return -1;
+    }
+    val->cols = len;
+    return 0;
+}
+
+/* a vector [a, b, …] or a matrix as a list of rows [[…], […]] */
+static int list(reader *r, value_t *val)
+{
+    int rows_mode = -1;
+    long count = 0;
+    r->s++; /* [ */
+    for (;;) {
+        int is_row;
+        skip_space(r);
+        is_row = *r->s == '[';
+        if (rows_mode >= 0 && rows_mode != is_row) {
+            sg_buf_puts(r->err, "--eval: a list holds numbers (a vector) or rows (a matrix), not both");
+            return -1;
+        }
+        rows_mode = is_row;
+        if (is_row ? row(r, val) : number(r, val))
+            return -1;
+        count++;
+        skip_space(r);
+        if (*r->s == ',') {
+            r->s++;
+            continue;
+        }
+        if (*r->s == ']')
+            break;
+        sg_buf_printf(r->err, "--eval: expected ',' or ']' at '%.20s'", r->s);
+        return -1;
+    }
+    r->s++; /* ] */
+    val->rows = count;
+    if (!rows_mode)
+        val->cols = 1;
+    return 0;
+}
+
+static int find_dim(const sg_ctx *ctx, const char *name)
+{
+    return sg_dim_find(ctx, name);
+}
+
+/* unify dimension d with the value n; -1 and a message on a conflict */
+static int bind(const sg_ctx *ctx, long *dims, sg_dim d, long n, const char *who, sg_buf *err)
+{
+    const sg_diminfo *di = sg_diminfo_of(ctx, d);
+    if (!di->name) {
+        if (di->value != n) {
+            sg_buf_printf(err, "--eval: %s has %ld where its declaration says %ld", who, n, di->value);
+            return -1;
+        }
+        return 0;
+    }
+    if (dims[d] && dims[d] != n) {
+        sg_buf_printf(err, "--eval: %s makes %s = %ld, but it is %ld elsewhere", who, di->name, n,
+                      dims[d]);
+        return -1;
+    }
+    dims[d] = n;
+    return 0;
+}
+
+static void print_number(sg_buf *out, double x)
+{
+    if (x == 0)
+        x = 0; /* no -0 */
+    sg_buf_printf(out, "%.10g", x);
+}
+
+static void print_value(sg_buf *out, const double *v, long rows, long cols)
+{
+    long i, j;
+    if (rows == 1 && cols == 1) {
+        print_number(out, v[0]);
+        return;
+    }
+    if (cols == 1) {
+        sg_buf_putc(out, '[');
+        for (i = 0; i < rows * cols; i++) {
+            if (i)
+                sg_buf_puts(out, ", ");
+            print_number(out, v[i]);
+        }
+        sg_buf_putc(out, ']');
+        return;
+    }
+    sg_buf_putc(out, '[');
+    for (i = 0; i < rows; i++) {
+        sg_buf_puts(out, i ? ", [" : "[");
+        for (j = 0; j < cols; j++) {
+            if (j)
+                sg_buf_puts(out, ", ");
+            print_number(out, v[i * cols + j]);
+        }
+        sg_buf_putc(out, ']');
+    }
+    sg_buf_putc(out, ']');
+}
+
+static void print_named(sg_buf *out, sg_eval *ev, const char *name, const sg_expr *e)
+{
+    const double *v = sg_eval_expr(ev, e);
+    long rows = sg_eval_rows(ev, e->shape), cols = sg_eval_cols(ev, e->shape);
+    sg_buf_printf(out, "%s = ", name);
+    if (!v)
+        sg_buf_puts(out, "undefined (a singular matrix)");
+    else
+        print_value(out, v, rows, cols);
+    sg_buf_putc(out, '\n');
+}
+
+int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err)
+{
+    const sg_ctx *ctx = p->ctx;
+    int nsyms = sg_nsyms(ctx), ndims = sg_ndims(ctx), i, rc = -1;
+    long *dims = sg_xmalloc((size_t)(ndims + 1) * sizeof *dims);
+    value_t *vals = sg_xmalloc((size_t)(nsyms + 1) * sizeof *vals);
+    const double **syms = sg_xmalloc((size_t)(nsyms + 1) * sizeof *syms);
+    int *given = sg_xmalloc((size_t)(nsyms + 1) * sizeof *given);
+    sg_arena *ar = sg_arena_new();
+    reader r;
+    sg_eval *ev = NULL;
+
+    memset(dims, 0, (size_t)(ndims + 1) * sizeof *dims);
+    memset(vals, 0, (size_t)(nsyms + 1) * sizeof *vals);
+    memset(given, 0, (size_t)(nsyms + 1) * sizeof *given);
+    r.s = spec;
+    r.err = err;
+    /* name = value; … */
+    for (;;) {
+        const char *start;
+        char *name;
+        int sym, dim;
+        value_t v;
+        skip_space(&r);
+        while (*r.s == ';') {
+            r.s++;
+            skip_space(&r);
+        }
+        if (!*r.s)
+            break;
+        start = r.s;
+        while (*r.s && *r.s != '=' && *r.s != ' ' && *r.s != '\t' && *r.s != ';')
+            r.s++;
+        if (r.s == start) {
+            sg_buf_printf(err, "--eval: expected NAME=VALUE at '%.20s'", start);
+            goto out;
+        }
+        name = sg_lex_normalize(ar, start, (size_t)(r.s - start));
+        skip_space(&r);
+        if (*r.s != '=') {
+            sg_buf_printf(err, "--eval: expected '=' after %s", name);
+            goto out;
+        }
+        r.s++;
+        skip_space(&r);
+        memset(&v, 0, sizeof v);
+        if (*r.s == '[') {
+            if (list(&r, &v)) {
+                free(v.v);
+                goto out;
+            }
+        } else if (number(&r, &v)) {
+            free(v.v);
+            goto out;
+        }
+        skip_space(&r);
+        if (*r.s && *r.s != ';') {
+            sg_buf_printf(err, "--eval: expected ';' after the value of %s", name);
+            free(v.v);
+            goto out;
+        }
+        sym = sg_sym_find(ctx, name);
+        dim = find_dim(ctx, name);
+        if (sym >= 0) {
+            if (given[sym]) {
+                sg_buf_printf(err, "--eval: %s is given twice", name);
+                free(v.v);
+                goto out;
+            }
+            given[sym] = 1;
+            vals[sym] = v;
+        } else if (dim >= 0 && v.rows == 0) {
+            double x = v.v[0];
+            free(v.v);
+            if (x < 1 || x != floor(x) || x > 1e9) {
+                sg_buf_printf(err, "--eval: the dimension %s must be a positive integer", name);
+                goto out;
+            }
+            if (bind(ctx, dims, dim, (long)x, name, err))
+                goto out;
+        } else {
+            sg_buf_printf(err, "--eval: %s is not an input or a dimension of this problem", name);
+            free(v.v);
+            goto out;
+        }
+    }
+    /* every input given, with a shape that fits its declaration */
+    for (i = 0; i < nsyms; i++) {
+        const sg_symbol *s = sg_sym(ctx, i);
+        value_t *v = &vals[i];
+        long rows = v->rows ? v->rows : 1, cols = v->cols ? v->cols : 1;
+        if (!given[i]) {
+            sg_buf_printf(err, "--eval: no value for %s", s->name);
+            goto out;
+        }
+        if (v->rows == 0 && !sg_shape_is_scalar(s->shape)) {
+            sg_buf_printf(err, "--eval: %s is %s, not a number", s->name,
+                          sg_shape_str((sg_ctx *)ctx, s->shape, 1));
+            goto out;
+        }
+        if (s->shape.cols == SG_DIM_ONE && v->cols > 1) {
+            sg_buf_printf(err, "--eval: %s is a vector; write it as a flat list", s->name);
+            goto out;
+        }
+        if (bind(ctx, dims, s->shape.rows, rows, s->name, err) ||
+            bind(ctx, dims, s->shape.cols, cols, s->name, err))
+            goto out;
+        syms[i] = v->v;
+    }
+    for (i = 1; i < ndims; i++) {
+        const sg_diminfo *di = sg_diminfo_of(ctx, i);
+        if (di->name && !dims[i]) {
+            sg_buf_printf(err, "--eval: no value for the dimension %s (give %s=…)", di->name,
+                          di->name);
+            goto out;
+        }
+    }
+    ev = sg_eval_new(ctx, dims, syms);
+    for (i = 0; i < p->ndefs; i++)
+        if (p->defs[i].expr)
+            print_named(out, ev, p->defs[i].name, p->defs[i].expr);
+    for (i = 0; i < p->nresults; i++)
+        if (p->results[i].kind != SG_RES_VALUE)
+            print_named(out, ev, p->results[i].cname, p->results[i].expr);
+    rc = 0;
+out:
+    if (ev)
+        sg_eval_free(ev);
+    for (i = 0; i < nsyms; i++)
+        free(vals[i].v);
+    free(vals);
+    free(syms);
+    free(given);
+    free(dims);
+    sg_arena_free(ar);
+    return rc;
+}

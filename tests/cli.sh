@@ -1,0 +1,95 @@
+#!/bin/sh
+# The command line as a user meets it: options, exit codes, atomic output.
+# Each check runs symgrad and asserts something that could fail.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+symgrad=$(cd "$top" && realpath "${SYMGRAD:-./symgrad}")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL cli: $1"; }
+# expect STATUS DESCRIPTION COMMAND...
+expect() {
+    want=$1 what=$2
+    shift 2
+    "$@" >out.txt 2>err.txt
+    got=$?
+    if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want ($(head -c 300 err.txt))"; fi
+}
+
+cp "$top/examples/autoencoder.sg" ae.sg
+printf 'x ∈ ℝ^n\nL = ‖x − z‖²\ngrad L wrt x\n' > bad.sg
+
+expect 0 "--version" "$symgrad" --version
+grep -q '^symgrad [0-9]' out.txt && ok || bad "--version prints the version"
+expect 0 "--help" "$symgrad" -h
+grep -q -- '--output' out.txt && ok || bad "--help lists the options"
+expect 2 "no input" "$symgrad"
+expect 2 "unknown option" "$symgrad" --frobnicate ae.sg
+expect 2 "bad --type" "$symgrad" -t quad ae.sg
+expect 2 "bad prefix" "$symgrad" -p 9lives ae.sg
+expect 2 "bad --dim" "$symgrad" --dim n=zero ae.sg
+expect 2 "two inputs" "$symgrad" ae.sg ae.sg
+expect 3 "missing input" "$symgrad" no-such-file.sg
+grep -q "cannot read 'no-such-file.sg'" err.txt && ok || bad "a missing input names the file"
+
+# C to stdout, to a file, with a header
+expect 0 "C to stdout" "$symgrad" ae.sg
+grep -q 'int autoencoder_eval' out.txt && ok || bad "stdout holds the C"
+expect 0 "-o -H" "$symgrad" ae.sg -o ae.c -H ae.h
+grep -q '#include "ae.h"' ae.c && ok || bad "the .c includes its header"
+grep -q 'autoencoder_work_size' ae.h && ok || bad "the header declares the API"
+[ ! -s out.txt ] && ok || bad "-o leaves stdout empty"
+ls ./*.tmp* >/dev/null 2>&1 && bad "temporary files left behind" || ok
+expect 0 "--output=FILE and -pNAME" "$symgrad" --output=p.c -pmy ae.sg
+grep -q 'int my_eval' p.c && ok || bad "-p sets the prefix"
+expect 0 "float" "$symgrad" -t float ae.sg -o f.c
+grep -q 'const float \*W' f.c && ok || bad "--type float"
+expect 0 "stdin" sh -c "\"$symgrad\" - < ae.sg"
+grep -q 'int autoencoder_eval' out.txt && ok || bad "stdin is read"
+
+# byte-identical output for the same input
+"$symgrad" ae.sg -o a.c && mv a.c a1.c && "$symgrad" ae.sg -o a.c && cmp -s a1.c a.c && ok || bad "output is deterministic"
+
+# errors: exit 1, diagnostics on stderr, nothing written, an old file untouched
+echo keep > keep.c
+expect 1 "input error" "$symgrad" bad.sg -o keep.c -H keep.h
+grep -q '^bad.sg:2:10: error: ' err.txt && ok || bad "the error names FILE:LINE:COL"
+[ "$(cat keep.c)" = keep ] && ok || bad "an error leaves the old output alone"
+[ ! -e keep.h ] && ok || bad "an error writes no header"
+[ ! -s out.txt ] && ok || bad "an error prints nothing on stdout"
+
+# I/O errors: exit 3, nothing left behind
+if [ -w /dev/full ]; then
+    expect 3 "stdout on /dev/full" sh -c "\"$symgrad\" ae.sg > /dev/full"
+fi
+expect 3 "unwritable directory" "$symgrad" ae.sg -o no/such/dir/x.c
+mkdir ro && chmod 555 ro
+if [ "$(id -u)" != 0 ]; then
+    expect 3 "read-only directory" "$symgrad" ae.sg -o ro/x.c
+fi
+
+# --formulas and --eval
+expect 0 "--formulas" "$symgrad" --formulas ae.sg
+grep -q '∂L/∂W = ' out.txt && ok || bad "--formulas prints ∂L/∂W"
+expect 0 "--formulas --ascii" "$symgrad" --formulas --ascii ae.sg
+grep -q 'dL/dW = ' out.txt && ok || bad "--ascii prints dL/dW"
+LC_ALL=C grep -q "$(printf '[\200-\377]')" out.txt && bad "--ascii output is ASCII" || ok
+expect 0 "--eval" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1]'
+grep -qx 'L = 809' out.txt && ok || bad "--eval computes L = 809 ($(cat out.txt))"
+grep -qx 'dL_dx = \[669, 949\]' out.txt && ok || bad "--eval computes dL/dx"
+expect 2 "--eval with a bad shape" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1,1]'
+expect 2 "--eval missing an input" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]'
+
+# the README's example program builds against the generated C and runs
+awk '/^A complete program:/ {on = 1; next} on && /^```c/ {inside = 1; next}
+     inside && /^```/ {exit} inside {print}' "$top/README.md" > readme_main.c
+"$symgrad" ae.sg -o ae.c -H ae.h &&
+    cc -std=c99 -Wall -Wextra -pedantic -Werror readme_main.c ae.c -lm -o readme_demo &&
+    ./readme_demo | grep -q '^L = ' && ok || bad "the README's example program builds and runs"
+
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ]
