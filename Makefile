@@ -33,7 +33,7 @@ OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o $(B)/gen/te
 TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c templates/*.h templates/*.tex)))
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps test unit cli-test golden-test golden acceptance clean
+.PHONY: all deps test unit cli-test integrations golden-test golden acceptance clean
 .SUFFIXES:
 
 all: symgrad
@@ -80,13 +80,16 @@ deps:
 	sh .ci/deps
 
 test:
-	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test acceptance
+	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test integrations acceptance
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
 cli-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/cli.sh
+
+integrations: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/integrations.sh
 
 golden-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/golden.sh
