@@ -43,6 +43,7 @@ typedef struct {
     int use_float;
     int check;
     int ascii;
+    int color; /* -1 auto, 0 never, 1 always */
     const char *eval;
     mode_t_ mode;
     sg_dimfix *fixed;
@@ -63,6 +64,7 @@ static const char usage_text[] =
     "                        e.g. 'W=[[1,2],[3,4]]; x=[1,1]' (dimensions are inferred)\n"
     "      --check           add a main() that checks every derivative against\n"
     "                        central finite differences and exits non-zero on mismatch\n"
+    "      --color[=WHEN]    color the diagnostics: auto (default), always or never\n"
     "  -h, --help            usage\n"
     "  -V, --version         version\n";
 
@@ -130,6 +132,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
     int i, rc, only_files = 0;
     memset(o, 0, sizeof *o);
+    o->color = -1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         size_t n;
@@ -161,6 +164,21 @@ static int parse_args(int argc, char **argv, options *o)
         }
         if (!strcmp(a, "--ascii")) {
             o->ascii = 1;
+            continue;
+        }
+        if (!strcmp(a, "--color")) {
+            o->color = 1;
+            continue;
+        }
+        if (!strncmp(a, "--color=", 8)) {
+            if (!strcmp(a + 8, "auto"))
+                o->color = -1;
+            else if (!strcmp(a + 8, "always"))
+                o->color = 1;
+            else if (!strcmp(a + 8, "never"))
+                o->color = 0;
+            else
+                return usage_error("--color is auto, always or never, not '%s'", a + 8);
             continue;
         }
         if (!strcmp(a, "--check")) {
@@ -359,6 +377,17 @@ static int write_stdout(const char *data, size_t len)
     return 0;
 }
 
+/* --color=auto colors a terminal that is not dumb, unless NO_COLOR is set */
+static int wants_color(int setting)
+{
+    const char *term = getenv("TERM");
+    if (setting >= 0)
+        return setting;
+    if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+        return 0;
+    return isatty(fileno(stderr)) && term && *term && strcmp(term, "dumb") != 0;
+}
+
 /* the command line, for the banner of the generated C */
 static char *command_line(int argc, char **argv)
 {
@@ -407,6 +436,7 @@ int main(int argc, char **argv)
     }
     src = sg_src_new(name, text, len);
     free(text);
+    src->color = wants_color(o.color);
     arena = sg_arena_new();
     prog = sg_parse(src, arena);
     p = sg_check(src, prog);

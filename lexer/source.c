@@ -182,9 +182,14 @@ static void print_diag(const sg_src *src, const sg_diagnostic *d, FILE *out)
     unsigned begin = d->span.begin > src->len ? (unsigned)src->len : d->span.begin;
     unsigned line, col, start, end, i;
 
+    /* gcc's colors: the location bold, "error:" bold red, the caret bold green */
+    const char *bold = src->color ? "\033[1m" : "", *red = src->color ? "\033[1;31m" : "";
+    const char *green = src->color ? "\033[1;32m" : "", *reset = src->color ? "\033[0m" : "";
+
     sg_src_linecol(src, begin, &line, &col);
-    fprintf(out, "%s:%u:%u: error: %s\n",
-            strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, line, col, d->msg);
+    fprintf(out, "%s%s:%u:%u:%s %serror:%s %s\n", bold,
+            strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, line, col, reset, red, reset,
+            d->msg);
 
     start = src->line_start[line - 1];
     end = line_end(src, start);
@@ -193,10 +198,12 @@ static void print_diag(const sg_src *src, const sg_diagnostic *d, FILE *out)
     fputs("\n    ", out);
     for (i = start; i < begin; i = next_char(src, i))
         fputc(src->text[i] == '\t' ? '\t' : ' ', out);
+    fputs(green, out);
     fputc('^', out);
     /* ~ under the rest of the span, as far as this line goes */
     for (i = next_char(src, begin); i < d->span.end && i < end; i = next_char(src, i))
         fputc('~', out);
+    fputs(reset, out);
     fputc('\n', out);
 }
 

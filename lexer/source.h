@@ -41,6 +41,7 @@ typedef struct {
     unsigned nlines;
     sg_diagnostic *diags;
     unsigned ndiags, cap;
+    int color;     /* print diagnostics with ANSI colors, as gcc does (0: plain) */
 } sg_src;
 
 sg_src *sg_src_new(const char *name, const char *text, size_t len);

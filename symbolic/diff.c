@@ -34,7 +34,7 @@ sg_log *sg_log_new(sg_ctx *ctx)
     return sg_arena_alloc(sg_ctx_arena(ctx), sizeof(sg_log));
 }
 
-static sg_step *log_step(sg_ctx *ctx, sg_log *log)
+sg_step *sg_log_step(sg_ctx *ctx, sg_log *log)
 {
     sg_step *s;
     if (log->nsteps == log->cap) {
@@ -78,6 +78,104 @@ static sg_expr *ones_row(sg_ctx *ctx, sg_dim p)
 static sg_expr *one_minus(sg_ctx *ctx, sg_expr *a)
 {
     return sg_sub(ctx, sg_ones(ctx, a->shape), a);
+}
+
+/* has e a negative constant coefficient: (−1)·y, −2·A */
+static int negated(const sg_expr *e)
+{
+    return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST && e->kid[0]->value < 0;
+}
+
+/*
+ * a − b, with the positive term first when only −b is positive: for a
+ * one-hot y the cross-entropy rule gives Ȳ = −y and 𝟙ᵀȲ = −1, and
+ * softmax(z) − y reads better than −y + softmax(z).
+ */
+static sg_expr *minus(sg_ctx *ctx, sg_expr *a, sg_expr *b)
+{
+    sg_expr *nb = sg_neg(ctx, b);
+    if (negated(a) && !negated(nb))
+        return sg_add(ctx, nb, a);
+    return sg_add(ctx, a, nb);
+}
+
+/*
+ * Ȳ ⊙ f′(A) for Y = f(A) elementwise. Shared by the reverse rules (any Ȳ)
+ * and the forward Jacobian rule (Ȳ = 𝟙 gives f′(A)), so that each function
+ * has one derivative.
+ */
+sg_expr *sg_diff_elementwise(sg_ctx *ctx, sg_expr *y, sg_expr *g, const char **text)
+{
+    sg_expr *a = y->kid[0], *s, *t;
+
+    switch (y->op) {
+    case SG_OP_EXP:
+        /* Y = exp(A) ⇒ Ā += Ȳ ⊙ Y */
+        *text = "Y = exp(A) ⇒ Ā += Ȳ ⊙ Y";
+        return sg_hadamard(ctx, g, y);
+    case SG_OP_LOG:
+        /* Y = log(A) ⇒ Ā += Ȳ ⊘ A */
+        *text = "Y = log(A) ⇒ Ā += Ȳ ⊘ A";
+        return sg_hdiv(ctx, g, a);
+    case SG_OP_SQRT:
+        /* Y = √A ⇒ Ā += Ȳ ⊘ 2Y */
+        *text = "Y = √A ⇒ Ā += Ȳ ⊘ 2Y";
+        return sg_hdiv(ctx, g, sg_mul(ctx, sg_const(ctx, 2), y));
+    case SG_OP_ABS:
+        /* Y = |A| ⇒ Ā += Ȳ ⊙ sign(A), with abs′(0) = 0 */
+        *text = "Y = |A| ⇒ Ā += Ȳ ⊙ sign(A)";
+        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGN, a));
+    case SG_OP_SIN:
+        /* Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A) */
+        *text = "Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A)";
+        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_COS, a));
+    case SG_OP_COS:
+        /* Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A) */
+        *text = "Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A)";
+        return sg_neg(ctx, sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIN, a)));
+    case SG_OP_TANH:
+        /* Y = tanh(A) ⇒ Ā += Ȳ ⊙ (𝟙 − Y ⊙ Y) */
+        *text = "Y = tanh(A) ⇒ Ā += Ȳ ⊙ (𝟙 − Y ⊙ Y)";
+        return sg_hadamard(ctx, g, one_minus(ctx, sg_hadamard(ctx, y, y)));
+    case SG_OP_SIGMOID:
+        /* Y = σ(A) ⇒ Ā += Ȳ ⊙ Y ⊙ (𝟙 − Y) */
+        *text = "Y = σ(A) ⇒ Ā += Ȳ ⊙ Y ⊙ (𝟙 − Y)";
+        return sg_hadamard(ctx, g, sg_hadamard(ctx, y, one_minus(ctx, y)));
+    case SG_OP_RELU:
+        /* Y = max(A, 0) ⇒ Ā += Ȳ ⊙ step(A), with relu′(0) = 0 */
+        *text = "Y = relu(A) ⇒ Ā += Ȳ ⊙ step(A)";
+        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_STEP, a));
+    case SG_OP_SWISH:
+        /* Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A))) */
+        *text = "Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A)))";
+        s = sg_unary(ctx, SG_OP_SIGMOID, a);
+        t = sg_hadamard(ctx, sg_hadamard(ctx, a, s), one_minus(ctx, s));
+        return sg_hadamard(ctx, g, sg_add(ctx, s, t));
+    case SG_OP_SOFTPLUS:
+        /* Y = log(𝟙 + exp(A)) ⇒ Ā += Ȳ ⊙ σ(A) */
+        *text = "Y = softplus(A) ⇒ Ā += Ȳ ⊙ σ(A)";
+        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGMOID, a));
+    case SG_OP_LOG1P:
+        /* Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A) */
+        *text = "Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A)";
+        return sg_hdiv(ctx, g, sg_add(ctx, sg_ones(ctx, a->shape), a));
+    case SG_OP_EXPM1:
+        /* Y = exp(A) − 𝟙 ⇒ Ā += Ȳ ⊙ (Y + 𝟙) */
+        *text = "Y = exp(A) − 𝟙 ⇒ Ā += Ȳ ⊙ (Y + 𝟙)";
+        return sg_hadamard(ctx, g, sg_add(ctx, y, sg_ones(ctx, y->shape)));
+    case SG_OP_SIGN:
+        /* sign′ = 0 (taken as 0 at the jump) */
+        *text = "Y = sign(A) ⇒ Ā += 0";
+        return sg_zero(ctx, a->shape);
+    case SG_OP_STEP:
+        /* step′ = 0 (taken as 0 at the jump) */
+        *text = "Y = step(A) ⇒ Ā += 0";
+        return sg_zero(ctx, a->shape);
+    default:
+        assert(!"sg_diff_elementwise: not an elementwise unary op");
+        *text = "";
+        return sg_zero(ctx, a->shape);
+    }
 }
 
 /*
@@ -172,68 +270,10 @@ static sg_expr *rule(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g, const char **te
         if (b->op == SG_OP_CONST)
             return sg_const(ctx, 0);
         return sg_sum(ctx, sg_hadamard(ctx, sg_hadamard(ctx, g, y), sg_unary(ctx, SG_OP_LOG, a)));
-    case SG_OP_EXP:
-        /* Y = exp(A) ⇒ Ā += Ȳ ⊙ Y */
-        *text = "Y = exp(A) ⇒ Ā += Ȳ ⊙ Y";
-        return sg_hadamard(ctx, g, y);
-    case SG_OP_LOG:
-        /* Y = log(A) ⇒ Ā += Ȳ ⊘ A */
-        *text = "Y = log(A) ⇒ Ā += Ȳ ⊘ A";
-        return sg_hdiv(ctx, g, a);
-    case SG_OP_SQRT:
-        /* Y = √A ⇒ Ā += Ȳ ⊘ 2Y */
-        *text = "Y = √A ⇒ Ā += Ȳ ⊘ 2Y";
-        return sg_hdiv(ctx, g, sg_mul(ctx, sg_const(ctx, 2), y));
-    case SG_OP_ABS:
-        /* Y = |A| ⇒ Ā += Ȳ ⊙ sign(A), with abs′(0) = 0 */
-        *text = "Y = |A| ⇒ Ā += Ȳ ⊙ sign(A)";
-        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGN, a));
-    case SG_OP_SIN:
-        /* Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A) */
-        *text = "Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A)";
-        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_COS, a));
-    case SG_OP_COS:
-        /* Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A) */
-        *text = "Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A)";
-        return sg_neg(ctx, sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIN, a)));
-    case SG_OP_TANH:
-        /* Y = tanh(A) ⇒ Ā += Ȳ ⊙ (𝟙 − Y ⊙ Y) */
-        *text = "Y = tanh(A) ⇒ Ā += Ȳ ⊙ (𝟙 − Y ⊙ Y)";
-        return sg_hadamard(ctx, g, one_minus(ctx, sg_hadamard(ctx, y, y)));
-    case SG_OP_SIGMOID:
-        /* Y = σ(A) ⇒ Ā += Ȳ ⊙ Y ⊙ (𝟙 − Y) */
-        *text = "Y = σ(A) ⇒ Ā += Ȳ ⊙ Y ⊙ (𝟙 − Y)";
-        return sg_hadamard(ctx, g, sg_hadamard(ctx, y, one_minus(ctx, y)));
-    case SG_OP_RELU:
-        /* Y = max(A, 0) ⇒ Ā += Ȳ ⊙ step(A), with relu′(0) = 0 */
-        *text = "Y = relu(A) ⇒ Ā += Ȳ ⊙ step(A)";
-        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_STEP, a));
-    case SG_OP_SWISH:
-        /* Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A))) */
-        *text = "Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A)))";
-        s = sg_unary(ctx, SG_OP_SIGMOID, a);
-        t = sg_hadamard(ctx, sg_hadamard(ctx, a, s), one_minus(ctx, s));
-        return sg_hadamard(ctx, g, sg_add(ctx, s, t));
-    case SG_OP_SOFTPLUS:
-        /* Y = log(𝟙 + exp(A)) ⇒ Ā += Ȳ ⊙ σ(A) */
-        *text = "Y = softplus(A) ⇒ Ā += Ȳ ⊙ σ(A)";
-        return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGMOID, a));
-    case SG_OP_LOG1P:
-        /* Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A) */
-        *text = "Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A)";
-        return sg_hdiv(ctx, g, sg_add(ctx, sg_ones(ctx, a->shape), a));
-    case SG_OP_EXPM1:
-        /* Y = exp(A) − 𝟙 ⇒ Ā += Ȳ ⊙ (Y + 𝟙) */
-        *text = "Y = exp(A) − 𝟙 ⇒ Ā += Ȳ ⊙ (Y + 𝟙)";
-        return sg_hadamard(ctx, g, sg_add(ctx, y, sg_ones(ctx, y->shape)));
-    case SG_OP_SIGN:
-        /* sign′ = 0 (taken as 0 at the jump) */
-        *text = "Y = sign(A) ⇒ Ā += 0";
-        return sg_zero(ctx, a->shape);
-    case SG_OP_STEP:
-        /* step′ = 0 (taken as 0 at the jump) */
-        *text = "Y = step(A) ⇒ Ā += 0";
-        return sg_zero(ctx, a->shape);
+    case SG_OP_EXP: case SG_OP_LOG: case SG_OP_SQRT: case SG_OP_ABS: case SG_OP_SIN:
+    case SG_OP_COS: case SG_OP_TANH: case SG_OP_SIGMOID: case SG_OP_RELU: case SG_OP_SWISH:
+    case SG_OP_SOFTPLUS: case SG_OP_LOG1P: case SG_OP_EXPM1: case SG_OP_SIGN: case SG_OP_STEP:
+        return sg_diff_elementwise(ctx, y, g, text);
     case SG_OP_NORM:
         /* y = ‖A‖ ⇒ dy = ⟨A, dA⟩/‖A‖ ⇒ Ā += (ȳ/y) A */
         *text = "y = ‖A‖ ⇒ Ā += (ȳ/y) A";
@@ -254,7 +294,7 @@ static sg_expr *rule(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g, const char **te
         *text = "Y = logsoftmax(A) ⇒ Ā += Ȳ − softmax(A) ⊙ (𝟙(𝟙ᵀȲ))";
         p = a->shape.rows;
         s = sg_mul(ctx, ones_col(ctx, p), sg_mul(ctx, ones_row(ctx, p), g));
-        return sg_sub(ctx, g, sg_hadamard(ctx, sg_unary(ctx, SG_OP_SOFTMAX, a), s));
+        return minus(ctx, g, sg_hadamard(ctx, sg_unary(ctx, SG_OP_SOFTMAX, a), s));
     case SG_OP_LOGSUMEXP:
         /* y = log 𝟙ᵀexp(A) (1×N) ⇒ Ā += softmax(A) ⊙ (𝟙ₚ ȳ) */
         *text = "y = logsumexp(A) ⇒ Ā += softmax(A) ⊙ (𝟙ȳ)";
@@ -328,7 +368,7 @@ void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr *
     }
 
     if (log) {
-        sg_step *st = log_step(ctx, log);
+        sg_step *st = sg_log_step(ctx, log);
         log->f = f;
         st->kind = SG_STEP_SEED;
         st->node = f;
@@ -347,7 +387,7 @@ void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr *
             g = sg_add(ctx, g, c->terms[j]);
         adj[e->id] = g;
         if (log && c->n >= 2) {
-            sg_step *st = log_step(ctx, log);
+            sg_step *st = sg_log_step(ctx, log);
             const sg_expr **terms =
                 sg_arena_alloc(sg_ctx_arena(ctx), (size_t)c->n * sizeof *terms);
             for (j = 0; j < c->n; j++)
@@ -368,7 +408,7 @@ void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr *
             contrib = rule(ctx, e, k, g, &text);
             assert(sg_shape_eq(contrib->shape, e->kid[k]->shape));
             if (log) {
-                sg_step *st = log_step(ctx, log);
+                sg_step *st = sg_log_step(ctx, log);
                 st->kind = SG_STEP_RULE;
                 st->node = e;
                 st->adjoint = g;

@@ -10,6 +10,11 @@
  * Every rule applied and every sum of paths is recorded in an sg_log, in the
  * order it happened, for the LaTeX printer: nothing is derived twice.
  *
+ * Jacobians of vectors (jacobian.c) go the other way, forward from x: each
+ * node that depends on x gets J(node) = ∂vec(node)/∂x from its kids'
+ * (J(Av) = A J(v)), and a 1×1 node on the way gets the transpose of its
+ * gradient. A Hessian is the Jacobian of a gradient.
+ *
  * Ownership: the log and its steps live in the context's arena.
  */
 #ifndef SG_DIFF_H
@@ -21,21 +26,25 @@ typedef enum {
     SG_STEP_SEED,  /* ∂f/∂f = 1: node is f */
     SG_STEP_RULE,  /* node's adjoint pushed to kid: contrib */
     SG_STEP_TOTAL, /* node reached along ncontribs paths: adjoint is their sum */
+    SG_STEP_JACOBIAN, /* forward: contrib is J(node) = ∂vec(node)/∂x, by rule */
 } sg_step_kind;
 
 typedef struct {
     sg_step_kind kind;
-    const sg_expr *node;    /* the node whose adjoint is being propagated */
-    const sg_expr *adjoint; /* its adjoint ∂f/∂node */
+    const sg_expr *node;    /* the node whose adjoint (JACOBIAN: Jacobian) is built */
+    const sg_expr *adjoint; /* its adjoint ∂f/∂node (not for JACOBIAN) */
     int kid;                /* RULE: which child receives the contribution */
-    const sg_expr *contrib; /* RULE: the contribution to that child's adjoint */
-    const char *rule;       /* RULE: the identity used, "Y = AB ⇒ B̄ += AᵀȲ" */
+    const sg_expr *contrib; /* RULE: the contribution to that child's adjoint;
+                               JACOBIAN: the node's Jacobian J(node) */
+    const char *rule;       /* RULE, JACOBIAN: the identity used, "Y = AB ⇒ B̄ += AᵀȲ",
+                               "J(Av) = A J(v)" */
     const sg_expr **terms;  /* TOTAL: the contributions summed */
     int nterms;
 } sg_step;
 
 typedef struct {
-    const sg_expr *f;       /* the differentiated scalar */
+    const sg_expr *f;       /* the differentiated scalar (for a Jacobian alone in a
+                               log: the differentiated vector) */
     sg_step *steps;
     int nsteps, cap;
 } sg_log;
@@ -57,10 +66,24 @@ void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr *
  * transposed gradient for every 1×1 node on the way. Returns NULL, with
  * *why set to a sentence naming the construct, when f depends on x through
  * something this cannot express (a matrix-valued function of x).
- * A Hessian is the Jacobian of a gradient.
+ * A Hessian is the Jacobian of a gradient. x may be any node of f's DAG, as
+ * for sg_diff_grad (what is upstream of it is held fixed). When log is not
+ * NULL one SG_STEP_JACOBIAN step is appended per node; log->f is set only
+ * if the log is still empty of it (a Hessian's log keeps the scalar).
  */
 sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, const char **why);
 
+/*
+ * Ȳ ⊙ f′(A) for an elementwise unary Y = f(A) (EXP … STEP), written the way
+ * the reverse rule reads ("Y = log(A) ⇒ Ā += Ȳ ⊘ A"), and the identity in
+ * *rule. With Ȳ = 𝟙 it is f′(A) itself: the forward rule
+ * J(f(a)) = diag(f′(a)) J(a) uses it so that both directions share one
+ * derivative per function.
+ */
+sg_expr *sg_diff_elementwise(sg_ctx *ctx, sg_expr *y, sg_expr *g, const char **rule);
+
 sg_log *sg_log_new(sg_ctx *ctx);
+/* a new zeroed step at the end of log */
+sg_step *sg_log_step(sg_ctx *ctx, sg_log *log);
 
 #endif

@@ -62,6 +62,16 @@ grep -q '^bad.sg:2:10: error: ' err.txt && ok || bad "the error names FILE:LINE:
 [ ! -e keep.h ] && ok || bad "an error writes no header"
 [ ! -s out.txt ] && ok || bad "an error prints nothing on stdout"
 
+# colors: always, never, and never when stderr is not a terminal (auto)
+esc=$(printf '\033')
+expect 1 "--color=always" "$symgrad" --color=always bad.sg
+grep -q "$esc" err.txt && ok || bad "--color=always colors the diagnostics"
+expect 1 "--color=auto on a file" "$symgrad" bad.sg
+grep -q "$esc" err.txt && bad "--color=auto does not color a file" || ok
+expect 1 "--color=never" "$symgrad" --color=never bad.sg
+grep -q "$esc" err.txt && bad "--color=never" || ok
+expect 2 "--color=sometimes" "$symgrad" --color=sometimes bad.sg
+
 # I/O errors: exit 3, nothing left behind
 if [ -w /dev/full ]; then
     expect 3 "stdout on /dev/full" sh -c "\"$symgrad\" ae.sg > /dev/full"
