@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codegen/cgen.h"
@@ -304,13 +305,38 @@ typedef struct {
     char *tmp;
 } pending;
 
+/*
+ * A destination that exists and is not a regular file (/dev/null, /dev/full,
+ * a pipe) is written in place: renaming a temporary over it would replace
+ * the device with a file.
+ */
+static int write_in_place(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0) {
+        fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* write data to a new temporary beside path; NULL tmp on failure (reported) */
 static int write_tmp(pending *p, const char *path, const char *data, size_t len)
 {
     size_t n = strlen(path);
     int fd;
     FILE *f;
+    struct stat st;
     p->path = path;
+    p->tmp = NULL;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_in_place(path, data, len);
     p->tmp = sg_xmalloc(n + 16);
     memcpy(p->tmp, path, n);
     memcpy(p->tmp + n, ".tmpXXXXXX", 11);

@@ -27,6 +27,20 @@
  *  6. Print: the body first (it tells which dimensions, inputs and kernels
  *     are used), then the declarations, then the kernels, in a fixed order.
  *
+ * Linear algebra never forms an inverse it can avoid. Each matrix A under
+ * an inverse, det or logdet gets one factorization, a node of the schedule
+ * that the DAG does not have (the printer makes it, with an id past the
+ * DAG's): Cholesky when A is provably symmetric positive definite (declared
+ * so, or built as GGᵀ + λI with λ > 0 and the like), else LU with partial
+ * pivoting. A copy of A (fused with whatever computes A) is factored in
+ * place; A⁻¹B and BA⁻¹ are solves against the factor, det and logdet read
+ * its pivots, tr(A⁻¹B) is the trace of a solve, and A⁻¹ itself (when a
+ * gradient −A⁻ᵀȲA⁻ᵀ or a result needs it) is a solve against I. A singular
+ * or indefinite A makes P_eval return an error code (see declarations()).
+ *
+ * With --check, a main() follows that checks every derivative against
+ * central finite differences of what it differentiates (check_main()).
+ *
  * Everything is indexed by node id or ordered by it, never by address, so
  * the output is byte-identical from run to run.
  */
@@ -60,13 +74,39 @@ enum {
     PL_GEMM,  /* op(A) op(B) */
     PL_COLSUM, /* 𝟙ᵀ op(X) */
     PL_ROWSUM, /* op(X) 𝟙 */
-    PL_COLWISE /* softmax, logsoftmax, logsumexp of each column */
+    PL_COLWISE, /* softmax, logsoftmax, logsumexp of each column */
+    PL_DIAGMUL, /* diag(op(A) op(B)) without the product */
+    PL_FACTOR, /* the LU or Cholesky factors of a matrix (a node of its own) */
+    PL_SOLVE   /* op(A)⁻¹ B or B op(A)⁻¹ from A's factors (variant SV_*) */
 };
 
 enum { /* PL_SRED */
     RD_SUM, RD_DOT, RD_NORM, RD_NORM1, RD_TRACE, RD_INNER, RD_LSE,
-    RD_TRPROD /* tr(XY) = Σᵢⱼ XᵢⱼYⱼᵢ, without the product */
+    RD_TRPROD, /* tr(XY) = Σᵢⱼ XᵢⱼYⱼᵢ, without the product */
+    RD_DET, RD_LOGDET, /* from the factors: ref[0] is the factor node */
+    RD_DIAGDOT /* Σᵢ vᵢXᵢᵢ: ⟨diag(v), X⟩ = tr(diag(v)X), without diag(v) */
 };
+
+enum { /* PL_SOLVE: ref[0] is the factor node, ref[1] is B (absent for SV_EYE) */
+    SV_RIGHT = 1, /* B op(A)⁻¹, else op(A)⁻¹ B */
+    SV_TRANS = 2, /* op(A) = Aᵀ */
+    SV_EYE = 4    /* B = I: the inverse itself */
+};
+
+/*
+ * A factorization is a node of the schedule like any other (it has a buffer,
+ * a mask, a statement), but no node of the DAG stands for it: the printer
+ * makes one, with this op, A as its kid and an id past the DAG's, in its own
+ * arena. Every solve, inverse, det and logdet of A reads the one factor.
+ */
+#define OP_FACTOR SG_OP_COUNT
+
+typedef struct {
+    sg_expr *node;     /* the factor's node: op OP_FACTOR, kid A (never transposed) */
+    int chol;          /* Cholesky (A is provably SPD), else LU with partial pivoting */
+    int strict;        /* something other than det reads it: a singular A is an error */
+    unsigned long *smask; /* the results whose readers make a singular A an error */
+} factor;
 
 enum { /* PL_EW */
     EW_PLAIN,    /* the op itself: leaves, +, ⊙, ⊘, .^, unary functions, ᵀ, fill, diag */
@@ -170,6 +210,13 @@ typedef struct {
     int kernels[K_MAX];  /* by K_*: printed into the output */
     const char *tmpname; /* for an entry used twice in a loop body */
     const char *unsupported;
+    unsigned nreal;      /* the DAG's nodes; ids from nreal to nnodes are factors */
+    factor *fac;
+    int nfac;
+    int *fac_of;         /* by the id of A: its factor, or -1 */
+    const sg_expr **topo; /* reached nodes, every node after the nodes it reads */
+    unsigned ntopo;
+    int hide_inv;        /* printing a solve's formula: its inverse prints as A⁻¹ */
 } G;
 
 static const char *fmt(G *g, const char *f, ...)
@@ -258,10 +305,171 @@ static void add_ref(node *n, const sg_expr *e, int need)
     n->nref++;
 }
 
+static int is_leaf_value(const sg_expr *e);
+
+/* ---- linear algebra ----------------------------------------------------------- */
+
+/* e without its transposes; *t flips once for each */
+static const sg_expr *strip_t(const sg_expr *e, int *t)
+{
+    while (e->op == SG_OP_TRANSPOSE) {
+        e = e->kid[0];
+        *t ^= 1;
+    }
+    return e;
+}
+
+/* e is op(A)⁻¹ for a square non-scalar A: A itself, and *t set when op(A) = Aᵀ
+   ((A⁻¹)ᵀ = (Aᵀ)⁻¹, so every transpose on the way counts) */
+static int inverse_of(const sg_expr *e, const sg_expr **A, int *t)
+{
+    int u = 0;
+    e = strip_t(e, &u);
+    if (e->op != SG_OP_INV || scalar(e))
+        return 0;
+    *A = strip_t(e->kid[0], &u);
+    *t = u;
+    return 1;
+}
+
+/* provably > 0 (pos) or ≥ 0 (!pos), entry by entry */
+static int signed_ok(const sg_expr *e, int pos)
+{
+    const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
+    switch (e->op) {
+    case SG_OP_CONST:
+        return pos ? e->value > 0 : e->value >= 0;
+    case SG_OP_DIMVAL: case SG_OP_ONES: case SG_OP_EXP: case SG_OP_SIGMOID: case SG_OP_SOFTPLUS:
+        return 1;
+    case SG_OP_ZERO: case SG_OP_ABS: case SG_OP_RELU: case SG_OP_STEP: case SG_OP_NORM:
+    case SG_OP_NORM1:
+        return !pos;
+    case SG_OP_SQRT: case SG_OP_FILL: case SG_OP_TRANSPOSE:
+        return signed_ok(a, pos);
+    case SG_OP_DOT:
+        return !pos && a == b;
+    case SG_OP_HADAMARD: case SG_OP_HDIV:
+        return signed_ok(a, pos) && signed_ok(b, e->op == SG_OP_HDIV || pos);
+    case SG_OP_MUL: /* a scaling, or a product of scalars */
+        return scalar(a) && signed_ok(a, pos) && signed_ok(b, pos);
+    case SG_OP_ADD:
+        return (signed_ok(a, pos) && signed_ok(b, 0)) || (signed_ok(a, 0) && signed_ok(b, pos));
+    case SG_OP_POW:
+        return signed_ok(a, pos) || (!pos && b->op == SG_OP_CONST && fmod(b->value, 2) == 0);
+    default:
+        return 0;
+    }
+}
+
+static int is_transpose_of(const sg_ctx *ctx, const sg_expr *a, const sg_expr *b)
+{
+    return (a->op == SG_OP_TRANSPOSE && a->kid[0] == b) ||
+           (b->op == SG_OP_TRANSPOSE && b->kid[0] == a) ||
+           (a == b && sg_expr_is_symmetric(ctx, a));
+}
+
+static int definite(const sg_ctx *ctx, const sg_expr *e, int strict);
+
+/* G M Gᵀ with M positive semidefinite (or absent) */
+static int gram(const sg_ctx *ctx, const sg_expr *e)
+{
+    enum { MAXF = 8 };
+    const sg_expr *f[MAXF + 1], *stack[2 * MAXF + 2];
+    int n = 0, sp = 0, i;
+    stack[sp++] = e;
+    while (sp > 0) { /* the factors of the product, left to right */
+        const sg_expr *x = stack[--sp];
+        if (x->op == SG_OP_MUL && !scalar(x->kid[0]) && sp + 2 <= 2 * MAXF + 2) {
+            stack[sp++] = x->kid[1];
+            stack[sp++] = x->kid[0];
+        } else if (n < MAXF) {
+            f[n++] = x;
+        } else {
+            return 0;
+        }
+    }
+    if (n < 2)
+        return 0;
+    for (i = 0; i < n / 2; i++)
+        if (!is_transpose_of(ctx, f[i], f[n - 1 - i]))
+            return 0;
+    return n % 2 == 0 || definite(ctx, f[n / 2], 0);
+}
+
+/* provably positive definite (strict) or semidefinite (!strict), and symmetric:
+   what decides between a Cholesky and an LU factor */
+static int definite(const sg_ctx *ctx, const sg_expr *e, int strict)
+{
+    const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
+    if (e->shape.rows != e->shape.cols)
+        return 0;
+    switch (e->op) {
+    case SG_OP_VAR:
+        return (sg_sym(ctx, e->sym)->props & SG_PROP_SPD) != 0;
+    case SG_OP_EYE:
+        return 1;
+    case SG_OP_ZERO: case SG_OP_ONES:
+        return !strict;
+    case SG_OP_FILL:
+        return !strict && signed_ok(a, 0);
+    case SG_OP_DIAG:
+        return signed_ok(a, strict);
+    case SG_OP_TRANSPOSE: case SG_OP_INV:
+        return definite(ctx, a, strict);
+    case SG_OP_ADD:
+        return (definite(ctx, a, strict) && definite(ctx, b, 0)) ||
+               (definite(ctx, a, 0) && definite(ctx, b, strict));
+    case SG_OP_MUL:
+        if (scalar(a))
+            return signed_ok(a, strict) && definite(ctx, b, strict);
+        return !strict && gram(ctx, e);
+    default:
+        return 0;
+    }
+}
+
+/* the factor of A (untransposed), made on first use */
+static factor *factor_of(G *g, const sg_expr *a)
+{
+    int k = g->fac_of[a->id];
+    if (k < 0) {
+        sg_expr *f = sg_arena_alloc(g->ar, sizeof *f);
+        memset(f, 0, sizeof *f);
+        f->op = OP_FACTOR;
+        f->shape = a->shape;
+        f->nkids = 1;
+        f->kid[0] = (sg_expr *)a;
+        f->id = g->nreal + (unsigned)g->nfac;
+        assert(f->id < g->nnodes);
+        k = g->fac_of[a->id] = g->nfac++;
+        g->fac[k].node = f;
+        g->fac[k].chol = definite(g->ctx, a, 1);
+        g->fac[k].strict = g->fac[k].chol; /* Cholesky cannot go on past a bad pivot */
+    }
+    return &g->fac[k];
+}
+
+static factor *factor_at(G *g, const sg_expr *f)
+{
+    return &g->fac[g->fac_of[f->kid[0]->id]];
+}
+
+/* X = op(A)⁻¹ B, B op(A)⁻¹ or op(A)⁻¹ (variant SV_*) */
+static void plan_solve(G *g, node *n, const sg_expr *A, int t, int var, const sg_expr *B)
+{
+    factor *f = factor_of(g, A);
+    f->strict = 1;
+    n->plan = PL_SOLVE;
+    n->var = (unsigned char)(var | (t ? SV_TRANS : 0));
+    add_ref(n, f->node, NEED_ADDR);
+    if (B)
+        add_ref(n, B, NEED_VAL);
+}
+
 static void plan_scalar(G *g, node *n)
 {
-    const sg_expr *e = n->e, *a = e->nkids ? e->kid[0] : NULL;
-    int i;
+    const sg_expr *e = n->e, *a = e->nkids ? e->kid[0] : NULL, *A;
+    int i, t = 0;
     switch (e->op) {
     case SG_OP_CONST: case SG_OP_DIMVAL: case SG_OP_VAR: case SG_OP_ZERO: case SG_OP_ONES:
     case SG_OP_EYE:
@@ -285,6 +493,22 @@ static void plan_scalar(G *g, node *n)
         return;
     }
     n->plan = PL_SRED;
+    /* a diagonal matrix in a reduction: only its diagonal counts */
+    if ((e->op == SG_OP_SUM || e->op == SG_OP_TRACE) && a->op == SG_OP_DIAG) {
+        n->var = RD_SUM;
+        add_ref(n, a->kid[0], NEED_VAL);
+        return;
+    }
+    if (e->op == SG_OP_DOT || (e->op == SG_OP_TRACE && a->op == SG_OP_MUL && !scalar(a->kid[0]))) {
+        const sg_expr *x = e->op == SG_OP_DOT ? a : a->kid[0];
+        const sg_expr *y = e->op == SG_OP_DOT ? e->kid[1] : a->kid[1];
+        if (x->op == SG_OP_DIAG || y->op == SG_OP_DIAG) {
+            n->var = RD_DIAGDOT;
+            add_ref(n, (x->op == SG_OP_DIAG ? x : y)->kid[0], NEED_VAL);
+            add_ref(n, x->op == SG_OP_DIAG ? y : x, NEED_VAL);
+            return;
+        }
+    }
     switch (e->op) {
     case SG_OP_SUM:
         n->var = RD_SUM;
@@ -292,6 +516,11 @@ static void plan_scalar(G *g, node *n)
         return;
     case SG_OP_DOT:
         n->var = RD_DOT;
+        if (a->op == SG_OP_EYE || e->kid[1]->op == SG_OP_EYE) { /* ⟨A, I⟩ = tr A */
+            n->var = RD_TRACE;
+            add_ref(n, a->op == SG_OP_EYE ? e->kid[1] : a, NEED_VAL);
+            return;
+        }
         add_ref(n, a, NEED_VAL);
         add_ref(n, e->kid[1], NEED_VAL);
         return;
@@ -305,7 +534,9 @@ static void plan_scalar(G *g, node *n)
         return;
     case SG_OP_TRACE:
         n->var = RD_TRACE;
-        if (a->op == SG_OP_MUL && !scalar(a->kid[0]) && !scalar(a->kid[1]) && !a->name) {
+        if (a->op == SG_OP_MUL && !scalar(a->kid[0]) && !scalar(a->kid[1]) && !a->name &&
+            !inverse_of(a->kid[0], &A, &t) && !inverse_of(a->kid[1], &A, &t)) {
+            /* tr(A⁻¹B) is the trace of a solve: the product is never formed */
             n->var = RD_TRPROD;
             add_ref(n, a->kid[0], NEED_VAL);
             add_ref(n, a->kid[1], NEED_VAL);
@@ -330,12 +561,14 @@ static void plan_scalar(G *g, node *n)
         n->var = RD_LSE;
         add_ref(n, a, NEED_ADDR);
         return;
-    case SG_OP_DET:
-        g->unsupported = "the determinant of a matrix is not supported by the C printer yet";
-        break;
-    case SG_OP_LOGDET:
-        g->unsupported = "logdet of a matrix is not supported by the C printer yet";
-        break;
+    case SG_OP_DET: case SG_OP_LOGDET: { /* det Aᵀ = det A */
+        factor *f = factor_of(g, strip_t(a, &t));
+        n->var = e->op == SG_OP_DET ? RD_DET : RD_LOGDET;
+        if (e->op == SG_OP_LOGDET) /* log 0 */
+            f->strict = 1;
+        add_ref(n, f->node, NEED_ADDR);
+        return;
+    }
     default:
         g->unsupported = "an operation the C printer does not know";
         break;
@@ -343,9 +576,10 @@ static void plan_scalar(G *g, node *n)
     n->plan = PL_SLEAF; /* unsupported: keeps the walk going */
 }
 
-static void plan_mul(node *n)
+static void plan_mul(G *g, node *n)
 {
-    const sg_expr *e = n->e, *a = e->kid[0], *b = e->kid[1];
+    const sg_expr *e = n->e, *a = e->kid[0], *b = e->kid[1], *A;
+    int t;
     n->plan = PL_EW;
     if (scalar(a) || scalar(b)) {
         const sg_expr *s = scalar(a) ? a : b, *x = scalar(a) ? b : a;
@@ -387,6 +621,14 @@ static void plan_mul(node *n)
         add_ref(n, b->kid[0], NEED_CHEAP);
         return;
     }
+    if (inverse_of(a, &A, &t)) { /* op(A)⁻¹B: solve op(A) X = B */
+        plan_solve(g, n, A, t, 0, b);
+        return;
+    }
+    if (inverse_of(b, &A, &t)) { /* B op(A)⁻¹: solve op(A)ᵀ Xᵀ = Bᵀ */
+        plan_solve(g, n, A, t, SV_RIGHT, a);
+        return;
+    }
     if (a->op == SG_OP_ONES && is_one(a->shape.rows)) {
         n->plan = PL_COLSUM;
         add_ref(n, b, NEED_ADDR);
@@ -415,16 +657,40 @@ static void plan_node(G *g, node *n)
         n->plan = PL_INPUT;
         return;
     case SG_OP_MUL:
-        plan_mul(n);
+        plan_mul(g, n);
         return;
     case SG_OP_SOFTMAX: case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
         n->plan = PL_COLWISE;
         add_ref(n, e->kid[0], NEED_ADDR);
         return;
-    case SG_OP_INV:
-        g->unsupported = "the inverse of a matrix is not supported by the C printer yet";
-        n->plan = PL_EW;
+    case SG_OP_INV: { /* wanted itself: solve op(A) X = I */
+        const sg_expr *A = NULL;
+        int t = 0;
+        inverse_of(e, &A, &t);
+        plan_solve(g, n, A, t, SV_EYE, NULL);
         return;
+    }
+    case OP_FACTOR: /* a copy of A, factored in place */
+        n->plan = PL_FACTOR;
+        add_ref(n, e->kid[0], NEED_VAL);
+        return;
+    case SG_OP_DIAGV: { /* diag(AB) = (Σₚ AᵢₚBₚᵢ)ᵢ: n products, not n² */
+        const sg_expr *m = e->kid[0], *A, *x, *y;
+        int t;
+        if (m->op == SG_OP_MUL && !scalar(m->kid[0]) && !scalar(m->kid[1]) &&
+            !is_one(m->kid[0]->shape.cols)) {
+            x = m->kid[0];
+            y = m->kid[1];
+            if (!inverse_of(x, &A, &t) && !inverse_of(y, &A, &t) && x->op != SG_OP_DIAG &&
+                y->op != SG_OP_DIAG && !is_leaf_value(x) && !is_leaf_value(y)) {
+                n->plan = PL_DIAGMUL;
+                add_ref(n, x, NEED_ADDR);
+                add_ref(n, y, NEED_ADDR);
+                return;
+            }
+        }
+        break;
+    }
     default:
         break;
     }
@@ -455,6 +721,7 @@ static void reach(G *g, const sg_expr *e)
         if (scalar(n->r[i].e) && (n->plan != PL_SEXPR))
             k->inloop = 1;
     }
+    g->topo[g->ntopo++] = e;
 }
 
 /* ---- 2. storage decisions ----------------------------------------------------- */
@@ -522,15 +789,34 @@ static void decide(G *g)
 static void compute_masks(G *g)
 {
     int r, i;
-    unsigned id;
+    unsigned k;
     for (r = 0; r < g->nres; r++)
         bs_set(mask_of(g, g->p->results[r].expr), r);
-    for (id = g->nnodes; id-- > 0;) {
-        node *n = &g->ni[id];
-        if (!n->reach)
-            continue;
+    for (k = g->ntopo; k-- > 0;) { /* every reader before what it reads */
+        node *n = N(g, g->topo[k]);
         for (i = 0; i < n->nref; i++)
             bs_or(mask_of(g, n->r[i].e), mask_of(g, n->e), g->nw);
+    }
+}
+
+/* the results for which a factor's failure is an error: those of every reader
+   but det of an LU factor */
+static void strict_masks(G *g)
+{
+    unsigned k;
+    int i;
+    for (i = 0; i < g->nfac; i++) {
+        g->fac[i].smask = sg_arena_alloc(g->ar, (size_t)g->nw * sizeof *g->fac[i].smask);
+        memset(g->fac[i].smask, 0, (size_t)g->nw * sizeof *g->fac[i].smask);
+    }
+    for (k = 0; k < g->ntopo; k++) {
+        node *n = N(g, g->topo[k]);
+        for (i = 0; i < n->nref; i++)
+            if (n->r[i].e->op == OP_FACTOR) {
+                factor *f = factor_at(g, n->r[i].e);
+                if (f->chol || !(n->plan == PL_SRED && n->var == RD_DET))
+                    bs_or(f->smask, mask_of(g, n->e), g->nw);
+            }
     }
 }
 
@@ -738,6 +1024,43 @@ static const char *poly_c(G *g, poly *p, unsigned char *used)
     return s;
 }
 
+static int poly_eq(poly *a, poly *b)
+{
+    int i;
+    if (a->n != b->n)
+        return 0;
+    qsort(a->m, (size_t)a->n, sizeof *a->m, mono_cmp);
+    qsort(b->m, (size_t)b->n, sizeof *b->m, mono_cmp);
+    for (i = 0; i < a->n; i++)
+        if (!mono_eq(a->m[i], b->m[i]))
+            return 0;
+    return 1;
+}
+
+static int is_lu(G *g, const sg_expr *e)
+{
+    return e->op == OP_FACTOR && !factor_at(g, e)->chol;
+}
+
+/* the reals a node's buffer holds: its entries, and an LU factor's pivots */
+static poly buffer_size(G *g, const sg_expr *e)
+{
+    poly p = {NULL, 0};
+    poly_add_mono(&p, size_mono(g, e->shape));
+    if (is_lu(g, e))
+        poly_add_mono(&p, size_mono(g, sg_shape_make(e->shape.rows, SG_DIM_ONE)));
+    return p;
+}
+
+/* adds every slot before slot s (all of them for s = nslots) to p */
+static void slots_before(G *g, int s, poly *p)
+{
+    int k, i;
+    for (k = 0; k < s; k++)
+        for (i = 0; i < g->slots[k].size.n; i++)
+            poly_add_mono(p, g->slots[k].size.m[i]);
+}
+
 static void allocate(G *g)
 {
     int pos, k;
@@ -755,23 +1078,22 @@ static void allocate(G *g)
         int i = g->order[pos], s;
         item *t = &g->it[i];
         node *n = N(g, t->e);
-        mono m;
+        poly m;
         if (t->kind != IT_NODE || !n->mat || n->out >= 0)
             continue;
-        m = size_mono(g, t->e->shape);
+        m = buffer_size(g, t->e);
         for (s = 0; s < g->nslots; s++)
-            if (g->slots[s].last < pos && g->slots[s].size.n == 1 &&
-                mono_eq(g->slots[s].size.m[0], m))
+            if (g->slots[s].last < pos && poly_eq(&g->slots[s].size, &m))
                 break;
         if (s == g->nslots) {
             if (g->nslots == g->capslots) {
                 g->capslots = g->capslots ? 2 * g->capslots : 16;
                 g->slots = sg_xrealloc(g->slots, (size_t)g->capslots * sizeof *g->slots);
             }
-            g->slots[s].size.m = NULL;
-            g->slots[s].size.n = 0;
-            poly_add_mono(&g->slots[s].size, m);
+            g->slots[s].size = m;
             g->nslots++;
+        } else {
+            free(m.m);
         }
         g->slots[s].last = last[i];
         n->slot = s;
@@ -894,6 +1216,14 @@ static void name_things(G *g)
             continue;
         if (n->out >= 0) {
             n->cname = fmt(g, "out->%s", g->p->results[n->out].cname);
+            continue;
+        }
+        if (it->e->op == OP_FACTOR) { /* K_lu, S_chol */
+            const sg_expr *a = it->e->kid[0];
+            const char *an = a->op == SG_OP_VAR ? sg_sym(g->ctx, a->sym)->name : a->name;
+            const char *suf = factor_at(g, it->e)->chol ? "chol" : "lu";
+            n->cname = an ? claim(g, fmt(g, "%s_%s", an, suf)) : fmt(g, "t%d", ++t);
+            n->fname = n->cname;
             continue;
         }
         if (it->e->name) {
@@ -1143,14 +1473,16 @@ static cx power(G *g, cx a, const sg_expr *p)
 
 enum { K_RESTRICT, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM, K_DOT,
        K_GEMV, K_GEMM, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_LOGSOFTMAX, K_LOGSUMEXP,
-       K_COUNT };
+       K_DIAGMUL, K_LU, K_LU_SOLVE, K_LU_DET, K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_DET,
+       K_CHOL_LOGDET, K_COUNT };
 
 typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
 
 static const char *const kernel_file[K_COUNT] = {
     "restrict.h", "sigmoid.c", "swish.c", "softplus.c", "relu.c", "step.c", "sign.c",
     "sum.c", "dot.c", "gemv.c", "gemm.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c",
-    "logsoftmax.c", "logsumexp.c",
+    "logsoftmax.c", "logsumexp.c", "diagmul.c", "lu.c", "lu_solve.c", "lu_det.c",
+    "lu_logdet.c", "chol.c", "chol_solve.c", "chol_det.c", "chol_logdet.c",
 };
 
 static void use_kernel(G *g, int k)
@@ -1169,7 +1501,8 @@ static void use_kernel(G *g, int k)
         g->kernels[K_RESTRICT] = 1;
         break;
     case K_SUM: case K_DOT: case K_GER: case K_COLSUM: case K_SOFTMAX: case K_LOGSOFTMAX:
-    case K_LOGSUMEXP:
+    case K_LOGSUMEXP: case K_DIAGMUL: case K_LU_SOLVE: case K_LU_DET: case K_LU_LOGDET:
+    case K_CHOL_SOLVE: case K_CHOL_DET: case K_CHOL_LOGDET:
         g->kernels[K_RESTRICT] = 1;
         break;
     default:
@@ -1289,6 +1622,14 @@ static cx sval_def(G *g, const sg_expr *e)
     }
 }
 
+/* entry x of I */
+static cx eye_elem(G *g, ix x)
+{
+    if (!strcmp(x.i, x.j)) /* read on the diagonal, as by tr or diag */
+        return lit(g, 1);
+    return mkcx(fmt(g, "(%s == %s ? %s : %s)", x.i, x.j, lit(g, 1).s, lit(g, 0).s), C_ATOM);
+}
+
 /* the entry x of a non-scalar node, computed from its refs (not read from its buffer) */
 static cx elem_def(G *g, const sg_expr *e, ix x)
 {
@@ -1331,9 +1672,7 @@ static cx elem_def(G *g, const sg_expr *e, ix x)
     case SG_OP_ONES:
         return lit(g, 1);
     case SG_OP_EYE:
-        if (!strcmp(x.i, x.j)) /* read on the diagonal, as by tr or diag */
-            return lit(g, 1);
-        return mkcx(fmt(g, "(%s == %s ? %s : %s)", x.i, x.j, lit(g, 1).s, lit(g, 0).s), C_ATOM);
+        return eye_elem(g, x);
     case SG_OP_FILL:
         return sval(g, a);
     case SG_OP_ADD:
@@ -1354,8 +1693,6 @@ static cx elem_def(G *g, const sg_expr *e, ix x)
                     C_ATOM);
     case SG_OP_DIAGV:
         return elem(g, a, mkix(0, x.i, x.i));
-    case SG_OP_INV:
-        return lit(g, 0); /* unsupported: never printed */
     default:
         return unary(g, e->op, elem(g, a, x));
     }
@@ -1453,6 +1790,8 @@ static const char *comment_safe(G *g, const char *s)
     return r;
 }
 
+static int is_lu(G *g, const sg_expr *e);
+
 /* m×n, n, 1×n */
 static const char *shape_text(G *g, sg_shape s)
 {
@@ -1467,23 +1806,57 @@ static const char *shape_text(G *g, sg_shape s)
     return fmt(g, "%s×%s", r, c);
 }
 
-static const char *namer(void *arg, const sg_expr *e)
+/* what a node's buffer holds: its shape, and an LU factor's pivots */
+static const char *buffer_text(G *g, const sg_expr *e)
 {
-    G *g = arg;
+    if (is_lu(g, e))
+        return fmt(g, "%s and %s pivots", shape_text(g, e->shape),
+                   shape_text(g, sg_shape_make(e->shape.rows, SG_DIM_ONE)));
+    return shape_text(g, e->shape);
+}
+
+/* the name of e's buffer or local, if it has one (not out->X) */
+static const char *stored_name(G *g, const sg_expr *e)
+{
     node *n = N(g, e);
     if (!n->reach || n->out >= 0 || !(n->mat || n->local))
         return NULL;
     return n->fname;
 }
 
+static const char *namer(void *arg, const sg_expr *e)
+{
+    G *g = arg;
+    const char *s = stored_name(g, e);
+    if (e->op == SG_OP_INV && g->hide_inv) /* a solve never reads the inverse */
+        return NULL;
+    if (!s && e->id < g->nreal && g->fac_of[e->id] >= 0 && e->name) {
+        sg_buf b; /* a factored matrix lives in its factor: it keeps its name */
+        sg_buf_init(&b);
+        sg_fmt_name(&b, e->name, 0);
+        s = sg_arena_strdup(g->ar, sg_buf_str(&b));
+        sg_buf_free(&b);
+    }
+    return s;
+}
+
 static const char *formula(G *g, const sg_expr *e)
 {
     sg_buf b;
     const char *s;
+    if (e->op == OP_FACTOR) { /* "the LU factors of K = XXᵀ + βI" */
+        const sg_expr *a = e->kid[0];
+        const char *what = factor_at(g, e)->chol ? "the Cholesky factor of" : "the LU factors of";
+        if (a->name && a->op != SG_OP_VAR && !stored_name(g, a))
+            return fmt(g, "%s %s = %s", what, namer(g, a), formula(g, a));
+        return fmt(g, "%s %s", what, stored_name(g, a) ? stored_name(g, a) : formula(g, a));
+    }
+    g->hide_inv = N(g, e)->plan == PL_SOLVE;
     sg_buf_init(&b);
     sg_fmt_expr_named(&b, g->ctx, e, 0, namer, g);
     s = comment_safe(g, sg_arena_strdup(g->ar, sg_buf_str(&b)));
     sg_buf_free(&b);
+    g->hide_inv = 0;
     return s;
 }
 
@@ -1576,16 +1949,87 @@ static void emit_kernel(G *g, sg_buf *b, int lv, node *n, const char *dest)
              D(g, x->shape.cols), ptr(g, A->e), rs, cs, dest);
         return;
     }
+    case PL_DIAGMUL: /* diag(op(A) op(B)), op(A) n×k */
+        use_kernel(g, K_DIAGMUL);
+        line(b, lv, "sg_diagmul(%s, %s, %d, %s, %d, %s, %s);", D(g, e->shape.rows),
+             D(g, e->kid[0]->kid[0]->shape.cols), A->trans, ptr(g, A->e), B->trans,
+             ptr(g, B->e), dest);
+        return;
     default:
         assert(!"not a kernel");
     }
+}
+
+/* the entries of src (of I when src is NULL) into n's buffer */
+static void emit_copy(G *g, sg_buf *b, int lv, node *n, const sg_expr *src)
+{
+    ix x;
+    int body = open_loops(g, b, lv, n->e->shape, src && flat_ok(g, src), &x, 0);
+    cx v = src ? elem(g, src, x) : eye_elem(g, x);
+    line(b, body, "%s = %s;", read_stored(g, n->e, x).s, v.s);
+}
+
+static const char *condition(G *g, const unsigned long *mask, int negate);
+
+/* A's factors: a copy of A (fused with whatever computes it), factored in place */
+static void emit_factor(G *g, sg_buf *b, int lv, node *n)
+{
+    const factor *f = factor_at(g, n->e);
+    const char *fn = f->chol ? "chol" : "lu";
+    line(b, lv, "/* %s = %s  (%s) */", n->fname, formula(g, n->e), buffer_text(g, n->e));
+    emit_copy(g, b, lv, n, n->e->kid[0]);
+    use_kernel(g, f->chol ? K_CHOL : K_LU);
+    if (f->strict) { /* unless only det wants it for these results */
+        int all = bs_eq(f->smask, mask_of(g, n->e), g->nw);
+        line(b, lv, "if (sg_%s(%s, %s)%s%s%s)", fn, D(g, n->e->shape.rows), n->cname,
+             all ? "" : " && (", all ? "" : condition(g, f->smask, 0), all ? "" : ")");
+        line(b, lv + 1, "return %s_%s;", g->PU, f->chol ? "ENOTSPD" : "ESINGULAR");
+    } else {
+        line(b, lv, "sg_%s(%s, %s); /* only det reads it: singular is det 0, no error */", fn,
+             D(g, n->e->shape.rows), n->cname);
+    }
+}
+
+/* X = op(A)⁻¹B, B op(A)⁻¹ or op(A)⁻¹: B copied into X, solved in place */
+static void emit_solve(G *g, sg_buf *b, int lv, node *n)
+{
+    const sg_expr *e = n->e, *fe = n->r[0].e;
+    const factor *f = factor_at(g, fe);
+    const char *nn = D(g, fe->shape.rows), *k, *rs, *cs;
+    int trans = (n->var & SV_TRANS) != 0;
+    emit_copy(g, b, lv, n, n->var & SV_EYE ? NULL : n->r[1].e);
+    if (n->var & SV_RIGHT) { /* Xᵀ = op(A)⁻ᵀBᵀ: X's columns are the unknowns */
+        k = D(g, e->shape.rows);
+        rs = "1";
+        cs = nn;
+        trans ^= 1;
+    } else {
+        k = D(g, e->shape.cols);
+        rs = k;
+        cs = "1";
+    }
+    use_kernel(g, f->chol ? K_CHOL_SOLVE : K_LU_SOLVE);
+    if (f->chol)
+        line(b, lv, "sg_chol_solve(%s, %s, %s, %s, %s, %s);", nn, ptr(g, fe), k, n->cname, rs,
+             cs);
+    else
+        line(b, lv, "sg_lu_solve(%s, %s, %d, %s, %s, %s, %s);", nn, ptr(g, fe), trans, k,
+             n->cname, rs, cs);
 }
 
 /* the statement of a materialized non-scalar node */
 static void emit_mat(G *g, sg_buf *b, int lv, node *n)
 {
     const char *name = n->out >= 0 ? result_name(g, n->out) : n->fname;
+    if (n->plan == PL_FACTOR) {
+        emit_factor(g, b, lv, n);
+        return;
+    }
     line(b, lv, "/* %s = %s  (%s) */", name, formula(g, n->e), shape_text(g, n->e->shape));
+    if (n->plan == PL_SOLVE) {
+        emit_solve(g, b, lv, n);
+        return;
+    }
     if (n->plan == PL_EW) {
         ix x;
         int flat = flat_def(g, n->e);
@@ -1637,6 +2081,13 @@ static void emit_red(G *g, sg_buf *b, int lv, node *n, const char *decl)
             return;
         }
         break;
+    case RD_DET: case RD_LOGDET: {
+        int chol = factor_at(g, a)->chol, det = n->var == RD_DET;
+        use_kernel(g, chol ? (det ? K_CHOL_DET : K_CHOL_LOGDET) : det ? K_LU_DET : K_LU_LOGDET);
+        line(b, lv, "%s%s = sg_%s_%s(%s, %s);", decl, t, chol ? "chol" : "lu",
+             det ? "det" : "logdet", D(g, a->shape.rows), ptr(g, a));
+        return;
+    }
     case RD_LSE:
         use_kernel(g, K_LOGSUMEXP);
         line(b, lv, "%s%s = %s;", decl, t, lit(g, 0).s);
@@ -1658,6 +2109,11 @@ static void emit_red(G *g, sg_buf *b, int lv, node *n, const char *decl)
     case RD_INNER:
         line(b, lv, "for (long i = 0; i < %s; i++)", D(g, a->shape.cols));
         v = bin(g, elem(g, a, mkix(0, "0", "i")), "*", elem(g, c, mkix(0, "i", "0")), C_MUL);
+        line(b, lv + 1, "%s += %s;", t, v.s);
+        return;
+    case RD_DIAGDOT:
+        line(b, lv, "for (long i = 0; i < %s; i++)", D(g, c->shape.rows));
+        v = bin(g, vec_elem(g, &n->r[0], "i"), "*", elem(g, c, mkix(0, "i", "i")), C_MUL);
         line(b, lv + 1, "%s += %s;", t, v.s);
         return;
     case RD_TRPROD:
@@ -1811,8 +2267,30 @@ static void declarations(G *g, sg_buf *b)
                      "definite */\n",
                   PU);
     sg_buf_printf(b, "#define %s_EDIMS 3      /* dims differs from a dimension fixed when "
-                     "generating */\n\n",
+                     "generating */\n",
                   PU);
+    if (g->nfac) {
+        int lu = 0, chol = 0, k;
+        for (k = 0; k < g->nfac; k++) {
+            lu |= !g->fac[k].chol;
+            chol |= g->fac[k].chol;
+        }
+        sg_buf_puts(b, "/*\n");
+        if (lu)
+            sg_buf_printf(b, " * Singular: the LU factorization (partial pivoting) meets a pivot "
+                             "|u_kk| <= n*eps*max|a_ij|,\n"
+                             " * eps the machine epsilon of %s (an exact 0 included). A "
+                             "determinant alone is not\n"
+                             " * an error: a singular matrix has det 0.\n",
+                          T);
+        if (chol)
+            sg_buf_puts(b, " * Not positive definite: the Cholesky factorization of a matrix "
+                           "declared (or built)\n"
+                           " * positive definite meets a pivot <= 0; it reads the lower "
+                           "triangle only.\n");
+        sg_buf_puts(b, " * The results are unspecified when an error is returned.\n */\n");
+    }
+    sg_buf_putc(b, '\n');
 
     sg_buf_puts(b, "/* the dimensions */\ntypedef struct {\n");
     for (d = 0; d < sg_ndims(g->ctx); d++) {
@@ -1873,11 +2351,23 @@ static void declarations(G *g, sg_buf *b)
                      "aligned for %s.\n * Returns %s_OK",
                   P, T, PU);
     {
-        int nfix = 0;
+        const char *why[3];
+        int nfix = 0, n = 0, k, lu = 0, chol = 0;
         for (d = 0; d < sg_ndims(g->ctx); d++)
             nfix += g->dimfix[d] != 0;
+        for (k = 0; k < g->nfac; k++) {
+            lu |= !g->fac[k].chol && g->fac[k].strict;
+            chol |= g->fac[k].chol;
+        }
         if (nfix)
-            sg_buf_printf(b, ", or %s_EDIMS when dims differs from a fixed dimension", PU);
+            why[n++] = fmt(g, "%s_EDIMS when dims differs from a fixed dimension", PU);
+        if (lu)
+            why[n++] = fmt(g, "%s_ESINGULAR when a matrix it solves with is singular", PU);
+        if (chol)
+            why[n++] = fmt(g, "%s_ENOTSPD when a matrix it factors by Cholesky is not "
+                              "positive definite", PU);
+        for (k = 0; k < n; k++) /* on one line when it is the only one */
+            sg_buf_printf(b, "%s%s%s", n == 1 ? ", " : ",\n * ", k == n - 1 ? "or " : "", why[k]);
     }
     sg_buf_printf(b, ".\n */\nint %s_eval(const %s_dims *dims, const %s_in *in, %s_out *out, "
                      "void *work);\n",
@@ -1916,6 +2406,8 @@ static void expand(G *g, sg_buf *b, const char *text)
             sg_buf_puts(b, g->real);
         else if (end - at - 1 == 8 && !strncmp(at + 1, "restrict", 8))
             sg_buf_puts(b, "SG_RESTRICT");
+        else if (end - at - 1 == 3 && !strncmp(at + 1, "eps", 3)) /* the machine epsilon */
+            sg_buf_puts(b, g->fsuf[0] ? "1.1920929e-07f" : "2.220446049250313e-16");
         else { /* a math function */
             sg_buf_putn(b, at + 1, (size_t)(end - at - 1));
             sg_buf_puts(b, g->fsuf);
@@ -1933,16 +2425,34 @@ static void upper(char *s)
             *s = (char)(*s - 'a' + 'A');
 }
 
+/* how many inverses, dets and logdets are reachable from e: a bound on the factors */
+static unsigned count_la(const sg_expr *e, unsigned char *seen)
+{
+    unsigned c = 0;
+    int i;
+    if (seen[e->id])
+        return 0;
+    seen[e->id] = 1;
+    for (i = 0; i < e->nkids; i++)
+        c += count_la(e->kid[i], seen);
+    return c + (e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET);
+}
+
 static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
 {
     G *g = sg_xmalloc(sizeof *g);
     int r, i;
     char *pu;
+    unsigned nla = 0;
     memset(g, 0, sizeof *g);
     g->p = p;
     g->o = o;
     g->ctx = p->ctx;
     g->ar = sg_arena_new();
+    if (sg_nseqs(p->ctx) > 0) { /* the loops over t are a later version's */
+        g->unsupported = "recurrences are not supported by the C printer yet";
+        return g;
+    }
     g->real = o->use_float ? "float" : "double";
     g->fsuf = o->use_float ? "f" : "";
     g->P = o->prefix ? o->prefix : p->prefix ? p->prefix : "sg";
@@ -1953,7 +2463,20 @@ static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
     g->nw = (g->nres + 8 * (int)sizeof(unsigned long) - 1) / (8 * (int)sizeof(unsigned long));
     if (g->nw == 0)
         g->nw = 1;
-    g->nnodes = sg_expr_count(p->ctx);
+    g->nreal = sg_expr_count(p->ctx);
+    {
+        unsigned char *seen = sg_xmalloc(g->nreal + 1);
+        memset(seen, 0, g->nreal + 1);
+        for (r = 0; r < g->nres; r++)
+            nla += count_la(p->results[r].expr, seen);
+        free(seen);
+    }
+    g->nnodes = g->nreal + nla; /* room for a factor per inverse, det, logdet */
+    g->fac = sg_xmalloc((nla + 1) * sizeof *g->fac);
+    g->fac_of = sg_xmalloc((g->nreal + 1) * sizeof *g->fac_of);
+    for (i = 0; i < (int)g->nreal; i++)
+        g->fac_of[i] = -1;
+    g->topo = sg_xmalloc((g->nnodes + 1) * sizeof *g->topo);
     g->ni = sg_xmalloc((g->nnodes + 1) * sizeof *g->ni);
     memset(g->ni, 0, (g->nnodes + 1) * sizeof *g->ni);
     for (i = 0; i < (int)g->nnodes; i++) {
@@ -1999,6 +2522,7 @@ static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
             n->out = r;
     }
     compute_masks(g);
+    strict_masks(g);
     schedule(g);
     allocate(g);
     name_things(g);
@@ -2022,6 +2546,9 @@ static void release(G *g)
     free(g->masks);
     free(g->omasks);
     free(g->full);
+    free(g->fac);
+    free(g->fac_of);
+    free(g->topo);
     sg_arena_free(g->ar);
     free(g);
 }
@@ -2059,9 +2586,8 @@ static void work_size_fn(G *g, sg_buf *b)
     poly total = {NULL, 0};
     unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
     const char *expr;
-    int s, d, any = 0;
-    for (s = 0; s < g->nslots; s++)
-        poly_add_mono(&total, g->slots[s].size.m[0]);
+    int d, any = 0;
+    slots_before(g, g->nslots, &total);
     expr = poly_c(g, &total, used);
     sg_buf_printf(b, "/* %d buffer%s of %s: see the top of %s_eval */\n", g->nslots,
                   g->nslots == 1 ? "" : "s", g->real, g->P);
@@ -2131,9 +2657,7 @@ static void eval_fn(G *g, sg_buf *out)
             decl[pos] = NULL;
             if (t->kind == IT_NODE && n->slot >= 0) {
                 poly o = {NULL, 0};
-                int k;
-                for (k = 0; k < n->slot; k++)
-                    poly_add_mono(&o, g->slots[k].size.m[0]);
+                slots_before(g, n->slot, &o);
                 decl[pos] = fmt(g, "    %s *const %s = scratch%s%s;", g->real, n->cname,
                                 o.n ? " + " : "", o.n ? poly_c(g, &o, g->dimused) : "");
                 if (strlen(decl[pos]) > w)
@@ -2148,7 +2672,7 @@ static void eval_fn(G *g, sg_buf *out)
                 continue;
             sg_buf_puts(&bufs, decl[pos]);
             pad(&bufs, start, w);
-            sg_buf_printf(&bufs, "/* %s  (%s) */\n", formula(g, e), shape_text(g, e->shape));
+            sg_buf_printf(&bufs, "/* %s  (%s) */\n", formula(g, e), buffer_text(g, e));
         }
         free(decl);
     }
@@ -2222,6 +2746,277 @@ static void eval_fn(G *g, sg_buf *out)
     sg_buf_free(&checks);
 }
 
+/* ---- --check: a main() that compares derivatives with finite differences ---------- */
+
+/* the value result named name (of kind), or -1 */
+static int result_of(G *g, sg_result_kind kind, const char *of, const char *wrt)
+{
+    int r;
+    for (r = 0; r < g->nres; r++) {
+        const sg_result *x = &g->p->results[r];
+        const char *xof = x->of ? x->of : x->cname;
+        if (x->kind == kind && of && !strcmp(xof, of) &&
+            (!wrt || (x->wrt && !strcmp(x->wrt, wrt))))
+            return r;
+    }
+    return -1;
+}
+
+/* how sg_check_fill fills a symbol, and which directions move it */
+static int fill_kind(G *g, int s)
+{
+    unsigned props = sg_sym(g->ctx, s)->props;
+    sg_shape sh = sg_sym(g->ctx, s)->shape;
+    if (props & SG_PROP_SPD)
+        return 2;
+    if ((props & SG_PROP_SYMMETRIC) && sh.rows == sh.cols)
+        return 1;
+    if (props & SG_PROP_SIMPLEX)
+        return 3;
+    return 0;
+}
+
+static void templ(G *g, sg_buf *b, const char *name)
+{
+    const char *t = sg_template(name);
+    assert(t != NULL);
+    expand(g, b, t ? t : "");
+    sg_buf_putc(b, '\n');
+}
+
+static void check_main(G *g, sg_buf *b)
+{
+    const char *P = g->P, *T = g->real;
+    int nd = sg_ndims(g->ctx), ns = sg_nsyms(g->ctx), d, s, r, next = 3;
+    long *dv = sg_arena_alloc(g->ar, (size_t)(nd + 1) * sizeof *dv), maxp = 1;
+    int *how = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *how); /* 0 skip, 1 FD, 2 FD² */
+    int *fres = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *fres);
+    int *ysym = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *ysym);
+    int *xsym = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *xsym);
+    const char **why = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *why);
+    int any_fd = 0, any_fd2 = 0, any_sym = 0, any_simplex = 0;
+    const char *tol = g->o->use_float ? "1e-2" : "1e-5";
+    const char *h1 = g->o->use_float ? "5e-3" : "1e-6", *h2 = g->o->use_float ? "2e-2" : "1e-4";
+    sg_buf dims;
+
+    /* the dimensions: the fixed ones, and 3, 4, 5, … (distinct) for the others */
+    sg_buf_init(&dims);
+    for (d = 0; d < nd; d++) {
+        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+        dv[d] = di->name ? g->dimfix[d] : di->value;
+    }
+    for (d = 0; d < nd; d++) {
+        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+        int k, clash;
+        if (!di->name)
+            continue;
+        if (!dv[d]) {
+            do {
+                clash = 0;
+                for (k = 0; k < nd; k++)
+                    clash |= sg_diminfo_of(g->ctx, k)->name && dv[k] == next;
+                if (clash)
+                    next++;
+            } while (clash);
+            dv[d] = next++;
+        }
+        sg_buf_printf(&dims, "%s%s = %ld", dims.len ? ", " : "", di->name, dv[d]);
+    }
+#define ROWS(sh) dv[(sh).rows]
+#define NUMEL(sh) (dv[(sh).rows] * dv[(sh).cols])
+
+    /* what each derivative is compared with */
+    for (r = 0; r < g->nres; r++) {
+        const sg_result *x = &g->p->results[r];
+        const char *wrt2 = x->wrt2 ? x->wrt2 : x->wrt;
+        how[r] = 0;
+        why[r] = NULL;
+        xsym[r] = x->wrt ? sg_sym_find(g->ctx, x->wrt) : -1;
+        ysym[r] = x->kind == SG_RES_HESSIAN && wrt2 ? sg_sym_find(g->ctx, wrt2) : xsym[r];
+        if (x->kind == SG_RES_VALUE)
+            continue;
+        fres[r] = result_of(g, SG_RES_VALUE, x->of, NULL);
+        if (xsym[r] < 0 || ysym[r] < 0) {
+            why[r] = fmt(g, "%s is not an input", xsym[r] < 0 ? x->wrt : wrt2);
+            continue;
+        }
+        if (x->kind == SG_RES_HESSIAN) {
+            int gr = result_of(g, SG_RES_GRAD, x->of, x->wrt);
+            if (gr >= 0) {
+                fres[r] = gr;
+                how[r] = 1;
+            } else if (fres[r] >= 0 && scalar(g->p->results[fres[r]].expr)) {
+                how[r] = 2;
+            }
+        } else if (fres[r] >= 0) {
+            how[r] = 1;
+        }
+        if (!how[r]) {
+            why[r] = fmt(g, "%s is not a result", x->of);
+            continue;
+        }
+        if (how[r] == 1 && NUMEL(g->p->results[fres[r]].expr->shape) > maxp)
+            maxp = NUMEL(g->p->results[fres[r]].expr->shape);
+        any_fd |= how[r] == 1;
+        any_fd2 |= how[r] == 2;
+        for (s = 0; s < 2; s++) {
+            int k = fill_kind(g, s ? ysym[r] : xsym[r]);
+            any_sym |= k == 1 || k == 2;
+            any_simplex |= k == 3;
+        }
+    }
+
+    sg_buf_printf(b, "/* ---- --check "
+                     "------------------------------------------------------------------ */\n\n");
+    sg_buf_printf(b, "/*\n * main() checks every derivative %s_eval computes against central "
+                     "finite\n * differences of the result it differentiates (a Hessian: of "
+                     "the gradient, or\n * second differences of the value), at inputs drawn "
+                     "at random as their\n * declarations allow, with a fixed seed%s%s. It "
+                     "prints each one's worst relative\n * error and exits 1 when one exceeds "
+                     "%s.\n",
+                  P, dims.len ? ", for " : "", sg_buf_str(&dims), tol);
+    if (any_sym)
+        sg_buf_puts(b, " * A symmetric input moves S_ab and S_ba together, which keeps it "
+                       "symmetric (and\n * positive definite): the derivative along that "
+                       "direction is G_ab + G_ba (G_aa\n * on the diagonal) for the "
+                       "unstructured gradient G, whichever triangle the\n * code reads.\n");
+    if (any_simplex)
+        sg_buf_puts(b, " * A simplex input moves e_a - e_last, which keeps its sum 1: the "
+                       "derivative\n * along it is G_a - G_last.\n");
+    sg_buf_puts(b, " */\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
+    templ(g, b, "check.c");
+    if (any_fd || any_fd2)
+        templ(g, b, "check_fd.c");
+    if (any_fd)
+        templ(g, b, "check_jacobian.c");
+    if (any_fd2)
+        templ(g, b, "check_hessian.c");
+
+    sg_buf_printf(b, "typedef struct {\n    %s_dims dims;\n    %s_in in;\n    void *work;\n"
+                     "} sg_check_state;\n\n",
+                  P, P);
+    if (any_fd || any_fd2) {
+        sg_buf_printf(b, "/* %s_eval computing result k alone, into dst */\n"
+                         "static int sg_check_run(void *arg, int k, %s *dst)\n{\n"
+                         "    sg_check_state *c = (sg_check_state *)arg;\n    %s_out out;\n"
+                         "    memset(&out, 0, sizeof out);\n    switch (k) {\n",
+                      P, T, P);
+        for (r = 0; r < g->nres; r++)
+            sg_buf_printf(b, "    case %d:\n        out.%s = dst;\n        break;\n", r,
+                          g->p->results[r].cname);
+        sg_buf_printf(b, "    default:\n        break;\n    }\n"
+                         "    return %s_eval(&c->dims, &c->in, &out, c->work);\n}\n\n",
+                      P);
+    }
+
+    sg_buf_printf(b, "int main(void)\n{\n    sg_check_state sg_c;\n    %s_out sg_o;\n"
+                     "    %s *sg_x[%d], *sg_r[%d], *sg_fp, *sg_fm;\n"
+                     "%s"
+                     "    int sg_rc = 0, sg_bad = 0, sg_k, sg_try;\n\n"
+                     "    memset(&sg_c, 0, sizeof sg_c);\n    memset(&sg_o, 0, sizeof sg_o);\n",
+                  P, T, ns ? ns : 1, g->nres ? g->nres : 1,
+                  any_fd || any_fd2 ? "    double sg_err;\n" : "");
+    for (d = 0; d < nd; d++)
+        if (sg_diminfo_of(g->ctx, d)->name)
+            sg_buf_printf(b, "    sg_c.dims.%s = %ld;\n", field(g, sg_diminfo_of(g->ctx, d)->name),
+                          dv[d]);
+    for (s = 0; s < ns; s++) {
+        sg_buf_printf(b, "    sg_x[%d] = sg_check_alloc(%ld);\n", s,
+                      NUMEL(sg_sym(g->ctx, s)->shape));
+        sg_buf_printf(b, "    sg_c.in.%s = sg_x[%d];\n", g->fieldname[s], s);
+    }
+    if (!ns)
+        sg_buf_puts(b, "    (void)sg_check_fill;\n");
+    for (r = 0; r < g->nres; r++) {
+        sg_buf_printf(b, "    sg_r[%d] = sg_check_alloc(%ld);\n", r,
+                      NUMEL(g->p->results[r].expr->shape));
+        sg_buf_printf(b, "    sg_o.%s = sg_r[%d];\n", g->p->results[r].cname, r);
+    }
+    sg_buf_printf(b, "    sg_fp = sg_check_alloc(%ld);\n    sg_fm = sg_check_alloc(%ld);\n", maxp,
+                  maxp);
+    sg_buf_printf(b, "    sg_c.work = malloc(%s_work_size(&sg_c.dims) + 1);\n"
+                     "    if (!sg_c.work) {\n        fprintf(stderr, \"check: out of memory\\n\");\n"
+                     "        return 2;\n    }\n\n",
+                  P);
+    sg_buf_puts(b, "    /* the inputs as declared, uniform in [-1, 1] where nothing is; in [0.5, "
+                   "1.5]\n       instead when the results are not all finite there (a log, a "
+                   "sqrt) */\n");
+    sg_buf_puts(b, "    for (sg_try = 0; sg_try < 2; sg_try++) {\n");
+    if (ns)
+        sg_buf_puts(b, "        unsigned long long sg_seed = 20240229ull;\n");
+    for (s = 0; s < ns; s++) {
+        sg_shape sh = sg_sym(g->ctx, s)->shape;
+        int k = fill_kind(g, s);
+        sg_buf_printf(b, "        sg_check_fill(sg_x[%d], %ld, %ld, %s, &sg_seed);\n", s,
+                      ROWS(sh), dv[sh.cols], k ? fmt(g, "%d", k) : "sg_try ? 4 : 0");
+    }
+    sg_buf_printf(b, "        sg_rc = %s_eval(&sg_c.dims, &sg_c.in, &sg_o, sg_c.work);\n"
+                     "        if (sg_rc == %s_OK",
+                  P, g->PU);
+    for (r = 0; r < g->nres; r++)
+        sg_buf_printf(b, " &&\n            sg_check_finite(sg_r[%d], %ld)", r,
+                      NUMEL(g->p->results[r].expr->shape));
+    sg_buf_puts(b, ")\n            break;\n    }\n");
+    sg_buf_printf(b, "    if (sg_rc != %s_OK) {\n"
+                     "        printf(\"%s_eval returned %%d at the check's inputs\\n\", sg_rc);\n"
+                     "        sg_bad = 1;\n"
+                     "    } else if (sg_try == 2) {\n"
+                     "        printf(\"check: the results are not finite at the check's "
+                     "inputs\\n\");\n"
+                     "        sg_bad = 1;\n"
+                     "    } else if (sg_try == 1) {\n"
+                     "        printf(\"check: inputs in [0.5, 1.5], where every result is "
+                     "finite\\n\");\n"
+                     "    }\n",
+                  g->PU, P);
+    sg_buf_puts(b, "    if (!sg_bad) {\n");
+    if (!any_fd && !any_fd2)
+        sg_buf_puts(b, "        printf(\"check: no derivative to check\\n\");\n");
+    for (r = 0; r < g->nres; r++) {
+        const sg_result *x = &g->p->results[r];
+        const char *name = x->cname;
+        int xs = xsym[r], ys = ysym[r];
+        if (x->kind == SG_RES_VALUE)
+            continue;
+        if (!how[r]) {
+            sg_buf_printf(b, "        printf(\"%s: not checked (%s)\\n\");\n", name,
+                          comment_safe(g, why[r]));
+            continue;
+        }
+        if (how[r] == 1) {
+            sg_shape ysh = sg_sym(g->ctx, ys)->shape;
+            sg_buf_printf(b, "        /* %s: differences of %s along %s */\n", name,
+                          g->p->results[fres[r]].cname, sg_sym(g->ctx, ys)->name);
+            sg_buf_printf(b, "        sg_err = sg_check_jacobian(sg_check_run, &sg_c, %d, %ld, "
+                             "sg_x[%d], %ld, %ld, %d, sg_r[%d],\n"
+                             "                                   %s, sg_fp, sg_fm);\n",
+                          fres[r], NUMEL(g->p->results[fres[r]].expr->shape), ys, NUMEL(ysh),
+                          ROWS(ysh), fill_kind(g, ys), r, h1);
+            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, tol);
+        } else {
+            sg_shape xsh = sg_sym(g->ctx, xs)->shape, ysh = sg_sym(g->ctx, ys)->shape;
+            sg_buf_printf(b, "        /* %s: second differences of %s along %s and %s */\n",
+                          name, g->p->results[fres[r]].cname, sg_sym(g->ctx, xs)->name,
+                          sg_sym(g->ctx, ys)->name);
+            sg_buf_printf(b, "        sg_err = sg_check_hessian(sg_check_run, &sg_c, %d, sg_x[%d], "
+                             "%ld, %ld, %d, sg_x[%d], %ld, %ld,\n"
+                             "                                  %d, sg_r[%d], %s);\n",
+                          fres[r], xs, NUMEL(xsh), ROWS(xsh), fill_kind(g, xs), ys, NUMEL(ysh),
+                          ROWS(ysh), fill_kind(g, ys), r, h2);
+            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, tol);
+        }
+    }
+    sg_buf_puts(b, "    }\n\n");
+    sg_buf_printf(b, "    for (sg_k = 0; sg_k < %d; sg_k++)\n        free(sg_x[sg_k]);\n", ns);
+    sg_buf_printf(b, "    for (sg_k = 0; sg_k < %d; sg_k++)\n        free(sg_r[sg_k]);\n",
+                  g->nres);
+    sg_buf_puts(b, "    free(sg_fp);\n    free(sg_fm);\n    free(sg_c.work);\n"
+                   "    return sg_bad;\n}\n");
+#undef ROWS
+#undef NUMEL
+    sg_buf_free(&dims);
+}
+
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
 {
     G *g = prepare(p, o);
@@ -2257,6 +3052,10 @@ char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
         }
     sg_buf_puts(&b, sg_buf_str(&fns));
     sg_buf_free(&fns);
+    if (o->check_main) {
+        sg_buf_putc(&b, '\n');
+        check_main(g, &b);
+    }
     text = sg_buf_take(&b, len);
     release(g);
     return text;

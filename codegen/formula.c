@@ -7,13 +7,20 @@
  * ⊙ is parenthesized anyway, so the text reads the same either way). A child is
  * printed into a scratch buffer first, and put in parentheses only when its
  * level is below what its parent's operator needs, so that the text has
- * exactly the parentheses the reading requires: Wᵀ(Wx) − x, not
- * ((Wᵀ)(Wx)) − x. Products keep the association of the DAG (the C printer
- * computes Wᵀ(Wx), and the formula says so); sums read left to right.
+ * exactly the parentheses the reading requires: WᵀWx − x, not
+ * ((Wᵀ)(Wx)) − x. A chain of matrix products prints flat, WᵀWx whether the
+ * DAG holds Wᵀ(Wx) or (WᵀW)x: the product is associative, and the order the C
+ * printer computes it in is not for reading. Sums read left to right.
  *
  * The canonical forms of expr.c are undone for reading: (−1)·a prints as
- * −a, a + (−c)·b as a − cb, (1/s)·a as a/s, ⟨a, a⟩ as ‖a‖², ⟨a, b⟩ of
- * vectors as aᵀb.
+ * −a, a + (−c)·b as a − cb, (1/s)·a as a/s, c·(1/s)·t·a as cta/s, ⟨a, a⟩ as
+ * ‖a‖², ⟨a, b⟩ of vectors as aᵀb.
+ *
+ * --formulas (sg_fmt_problem) prints each result's display form and names
+ * what they share: a node that a definition names prints as its name, and so
+ * does a larger unnamed node that occurs twice or more in the printed text,
+ * under a fresh name (r = WᵀWx − x). The definitions come first, each after
+ * the names it uses.
  */
 #include "formula.h"
 
@@ -307,33 +314,119 @@ static void juxtapose(F *f, sg_buf *b, const char *l, const char *r)
     sg_buf_puts(b, r);
 }
 
-/* l r as a product: l at product level, r tighter (rmin) */
-static int pr_product(F *f, sg_buf *b, const sg_expr *l, const sg_expr *r, int rmin)
+/*
+ * e as the right factor of a product: another product runs on flat (WᵀWx),
+ * but a negation or a number in front would read wrong (W(−x), W(2x)).
+ */
+static int sub_right(F *f, sg_buf *b, const sg_expr *e)
+{
+    sg_buf t;
+    int p;
+    sg_buf_init(&t);
+    p = pr(f, &t, e, 0);
+    if ((p < P_PROD && !(e->op == SG_OP_SEQSUM && !name_of(f, e, 0))) || p == P_NEG ||
+        (!name_of(f, e, 0) && e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST)) {
+        sg_buf_putc(b, '(');
+        sg_buf_puts(b, sg_buf_str(&t));
+        sg_buf_putc(b, ')');
+        p = P_ATOM;
+    } else {
+        sg_buf_puts(b, sg_buf_str(&t));
+    }
+    sg_buf_free(&t);
+    return p;
+}
+
+/* l r as a product, flat: l at product level, r as a right factor */
+static int pr_product(F *f, sg_buf *b, const sg_expr *l, const sg_expr *r)
 {
     sg_buf lb, rb;
     sg_buf_init(&lb);
     sg_buf_init(&rb);
     sub(f, &lb, l, P_PROD);
-    sub(f, &rb, r, rmin);
+    sub_right(f, &rb, r);
     juxtapose(f, b, sg_buf_str(&lb), sg_buf_str(&rb));
     sg_buf_free(&lb);
     sg_buf_free(&rb);
     return P_PROD;
 }
 
+/*
+ * s when e is (1/s)·y or ((1/s)·t)·y, with *t (or NULL) and *y set: such a
+ * scaling prints as ty/s.
+ */
+static const sg_expr *over(F *f, const sg_expr *e, const sg_expr **t, const sg_expr **y)
+{
+    const sg_expr *a, *s;
+    if (e->op != SG_OP_MUL || name_of(f, e, 0) || !is_scalar(e->kid[0]))
+        return NULL;
+    a = e->kid[0];
+    *y = e->kid[1];
+    *t = NULL;
+    if ((s = reciprocal(f, a)) != NULL)
+        return s;
+    if (a->op == SG_OP_MUL && !name_of(f, a, 0) && is_scalar(a->kid[1]) &&
+        (s = reciprocal(f, a->kid[0])) != NULL) {
+        *t = a->kid[1];
+        return s;
+    }
+    return NULL;
+}
+
+/* c t y / s, for a constant c > 0 (1: none) and t possibly NULL */
+static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y,
+                   const sg_expr *s)
+{
+    if (c == 1 && !t) {
+        sub(f, b, y, P_OP);
+    } else {
+        sg_buf nb, yb, tb;
+        sg_buf_init(&nb);
+        sg_buf_init(&yb);
+        sg_buf_init(&tb);
+        if (c != 1)
+            pr_num(f, &nb, c);
+        if (t) {
+            sub(f, &tb, t, P_PROD);
+            if (c != 1) {
+                sg_buf x;
+                sg_buf_init(&x);
+                juxtapose(f, &x, sg_buf_str(&nb), sg_buf_str(&tb));
+                sg_buf_free(&nb);
+                nb = x;
+            } else {
+                sg_buf_free(&nb);
+                nb = tb;
+                sg_buf_init(&tb);
+            }
+        }
+        sub_right(f, &yb, y);
+        juxtapose(f, b, sg_buf_str(&nb), sg_buf_str(&yb));
+        sg_buf_free(&nb);
+        sg_buf_free(&yb);
+        sg_buf_free(&tb);
+    }
+    sg_buf_puts(b, f->ascii ? " / " : "/");
+    sub(f, b, s, P_POST);
+    return P_OP;
+}
+
 /* c·x for a constant c > 0 (x may be NULL: just c) */
 static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
 {
     sg_buf nb, xb;
+    const sg_expr *t, *y, *s;
     int p;
     if (!x)
         return pr_num(f, b, c);
+    if ((s = over(f, x, &t, &y)) != NULL)
+        return pr_over(f, b, c, t, y, s);
     if (c == 1)
         return sub(f, b, x, min);
     sg_buf_init(&nb);
     sg_buf_init(&xb);
     pr_num(f, &nb, c);
-    sub(f, &xb, x, P_PROD);
+    sub_right(f, &xb, x);
     juxtapose(f, b, sg_buf_str(&nb), sg_buf_str(&xb));
     sg_buf_free(&nb);
     sg_buf_free(&xb);
@@ -436,12 +529,44 @@ static int pr_dim(F *f, sg_buf *b, sg_dim d)
     return P_ATOM;
 }
 
+/* c𝟙 for a fill of the constant c·sign: 2𝟙, −𝟙 */
+static int pr_fill(F *f, sg_buf *b, const sg_expr *e, int sign)
+{
+    double c = e->kid[0]->value * sign;
+    sg_buf nb, ob;
+    if (c < 0)
+        sg_buf_puts(b, minus(f));
+    if (fabs(c) == 1) {
+        pr_ones(f, b, e->shape);
+        return c < 0 ? P_NEG : P_PROD;
+    }
+    sg_buf_init(&nb);
+    sg_buf_init(&ob);
+    pr_num(f, &nb, fabs(c));
+    pr_ones(f, &ob, e->shape);
+    juxtapose(f, b, sg_buf_str(&nb), sg_buf_str(&ob));
+    sg_buf_free(&nb);
+    sg_buf_free(&ob);
+    return c < 0 ? P_NEG : P_PROD;
+}
+
+static int is_const_fill(F *f, const sg_expr *e)
+{
+    return e->op == SG_OP_FILL && !name_of(f, e, 0) && e->kid[0]->op == SG_OP_CONST &&
+           !name_of(f, e->kid[0], 0);
+}
+
 static int pr_add(F *f, sg_buf *b, const sg_expr *e)
 {
     double c;
     const sg_expr *x;
     sg_buf rb;
     sub(f, b, e->kid[0], P_SUM);
+    if (is_const_fill(f, e->kid[1]) && e->kid[1]->kid[0]->value < 0) { /* a − 𝟙 */
+        sg_buf_puts(b, f->ascii ? " - " : " − ");
+        pr_fill(f, b, e->kid[1], -1);
+        return P_SUM;
+    }
     if (negative(f, e->kid[1], 0, &c, &x)) {
         sg_buf_puts(b, f->ascii ? " - " : " − ");
         pr_scaled(f, b, c, x, P_OP);
@@ -463,7 +588,7 @@ static int pr_add(F *f, sg_buf *b, const sg_expr *e)
 
 static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
 {
-    const sg_expr *a = e->kid[0], *x = e->kid[1], *s;
+    const sg_expr *a = e->kid[0], *x = e->kid[1], *s, *t;
     double c;
     const sg_expr *y;
     if (is_scalar(a) && negative(f, e, 1, &c, &y)) { /* −a, −2a */
@@ -471,17 +596,12 @@ static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
         pr_scaled(f, b, c, y, P_OP);
         return P_NEG;
     }
-    if (is_scalar(a) && (s = reciprocal(f, a)) != NULL) { /* x/s */
-        sub(f, b, x, P_OP);
-        sg_buf_puts(b, f->ascii ? " / " : "/");
-        sub(f, b, s, P_POST);
-        return P_OP;
-    }
+    if ((s = over(f, e, &t, &y)) != NULL) /* x/s, tx/s */
+        return pr_over(f, b, 1, t, y, s);
     if (is_scalar(a) && a->op == SG_OP_CONST && !name_of(f, a, 0))
         return pr_scaled(f, b, a->value, x, P_PROD);
-    if (is_scalar(a) || is_scalar(x)) /* scaling commutes: a(Wx) reads aWx */
-        return pr_product(f, b, a, x, P_PROD);
-    return pr_product(f, b, a, x, P_POST);
+    /* a scaling commutes, a(Wx) reads aWx; a product chain prints flat */
+    return pr_product(f, b, a, x);
 }
 
 static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
@@ -504,7 +624,7 @@ static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
         sg_buf_init(&rb);
         sub(f, &lb, x, P_ATOM);
         sg_buf_puts(&lb, f->ascii ? "'" : "ᵀ");
-        sub(f, &rb, y, P_POST);
+        sub_right(f, &rb, y);
         juxtapose(f, b, sg_buf_str(&lb), sg_buf_str(&rb));
         sg_buf_free(&lb);
         sg_buf_free(&rb);
@@ -525,6 +645,69 @@ static int pr_bars(F *f, sg_buf *b, const char *open, const sg_expr *a, const ch
     pr(f, b, a, 0);
     sg_buf_puts(b, close);
     return P_ATOM;
+}
+
+/* ---- sequences ---------------------------------------------------------- */
+
+/* a sequence's name: δh (ASCII: delta_h) */
+static void pr_seq_name(F *f, sg_buf *b, int q)
+{
+    const char *name = sg_seq_of(f->ctx, q)->name;
+    if (f->ascii && strncmp(name, "δ", strlen("δ")) == 0) {
+        sg_buf_puts(b, "delta_");
+        name += strlen("δ");
+    }
+    sg_fmt_name(b, name, f->ascii);
+}
+
+/* k, T, T−1, T+1 */
+static void pr_index(F *f, sg_buf *b, sg_index i)
+{
+    if (i.dim < 0) {
+        sg_buf_printf(b, "%ld", i.off);
+        return;
+    }
+    pr_dim(f, b, i.dim);
+    if (i.off > 0)
+        sg_buf_printf(b, "+%ld", i.off);
+    else if (i.off < 0)
+        sg_buf_printf(b, "%s%ld", minus(f), -i.off);
+}
+
+/* h[t], h[t−1], δh[t+1]: a step relative to the loop's t */
+static int pr_step(F *f, sg_buf *b, const sg_expr *e)
+{
+    pr_seq_name(f, b, e->seq);
+    sg_buf_puts(b, "[t");
+    if (e->off > 0)
+        sg_buf_printf(b, "+%ld", e->off);
+    else if (e->off < 0)
+        sg_buf_printf(b, "%s%ld", minus(f), -e->off);
+    sg_buf_putc(b, ']');
+    return P_ATOM;
+}
+
+/* Σ_{t=1}^{T} body (ASCII: sum(t = 1..T, body)); as the last factor of a
+   product it needs no parentheses, since it reaches to the end anyway */
+static int pr_seqsum(F *f, sg_buf *b, const sg_expr *e)
+{
+    if (f->ascii) {
+        sg_buf_puts(b, "sum(t = ");
+        pr_index(f, b, e->lo);
+        sg_buf_puts(b, "..");
+        pr_index(f, b, e->hi);
+        sg_buf_puts(b, ", ");
+        pr(f, b, e->kid[0], 0);
+        sg_buf_putc(b, ')');
+        return P_ATOM;
+    }
+    sg_buf_puts(b, "Σ_{t=");
+    pr_index(f, b, e->lo);
+    sg_buf_puts(b, "}^{");
+    pr_index(f, b, e->hi);
+    sg_buf_puts(b, "} ");
+    sub(f, b, e->kid[0], P_PROD);
+    return P_OP;
 }
 
 static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
@@ -571,6 +754,8 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         return P_POST;
     case SG_OP_FILL: {
         sg_buf sb, ob;
+        if (is_const_fill(f, e))
+            return pr_fill(f, b, e, 1);
         sg_buf_init(&sb);
         sg_buf_init(&ob);
         sub(f, &sb, a, P_PROD);
@@ -628,6 +813,16 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         return u ? pr_bars(f, b, "|", a, "|") : pr_call(f, b, "det", a);
     case SG_OP_LOGDET:
         return u ? pr_bars(f, b, "log|", a, "|") : pr_call(f, b, "logdet", a);
+    case SG_OP_SEQSTEP:
+        return pr_step(f, b, e);
+    case SG_OP_AT:
+        pr_seq_name(f, b, e->seq);
+        sg_buf_putc(b, '[');
+        pr_index(f, b, e->at);
+        sg_buf_putc(b, ']');
+        return P_ATOM;
+    case SG_OP_SEQSUM:
+        return pr_seqsum(f, b, e);
     default:
         sg_buf_puts(b, "?");
         return P_ATOM;
@@ -702,75 +897,428 @@ void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii)
 
 /* ---- --formulas ------------------------------------------------------------ */
 
-typedef struct {
-    const sg_expr **list; /* named nodes to define, as found */
-    int n, cap;
-    unsigned char *seen;  /* by node id */
-} defs;
+/* a shared node prints as a name when its formula has at least MIN_OPS
+   operators (r = WᵀWx − x; softmax(z₂) − y reads better inline), or one
+   fewer and it occurs in three places inside other formulas (r = UVᵀ − Y
+   in L, ∂L/∂U and ∂L/∂V) */
+#define MIN_OPS 3
+#define OPS_CAP 1000
 
-/* finds the named nodes that e prints in terms of, and theirs in turn */
-static void collect(defs *d, const sg_expr *e, int root)
+/* fresh names, in order, before r₁, r₂, … */
+static const char *const pool[] = {"r", "u", "v", "q"};
+
+typedef struct {
+    const sg_problem *p;
+    int ascii;
+    unsigned n;          /* nodes have ids below n */
+    const char **name;   /* by id: the printed name, NULL for a formula */
+    unsigned char *def;  /* by id: 1 a definition printed, 2 a fresh one */
+} names;
+
+static const char *lookup_name(void *arg, const sg_expr *e)
 {
-    int i;
-    if (d->seen[e->id] & (root ? 1 : 2))
-        return;
-    d->seen[e->id] |= root ? 1 : 2;
-    if (e->name && !root) {
-        if (!(d->seen[e->id] & 4)) {
-            d->seen[e->id] |= 4;
-            if (d->n == d->cap) {
-                d->cap = d->cap ? 2 * d->cap : 16;
-                d->list = sg_xrealloc(d->list, (size_t)d->cap * sizeof *d->list);
-            }
-            d->list[d->n++] = e;
-            collect(d, e, 1);
-        }
-        return;
-    }
-    for (i = 0; i < e->nkids; i++)
-        collect(d, e->kid[i], 0);
+    names *nm = arg;
+    return e->id < nm->n ? nm->name[e->id] : NULL;
 }
 
-static int by_id(const void *a, const void *b)
+/* an unnamed matrix product: it runs on flat inside another (WᵀWx) */
+static int is_chain(const sg_expr *e)
 {
-    unsigned x = (*(const sg_expr *const *)a)->id, y = (*(const sg_expr *const *)b)->id;
-    return x < y ? -1 : x > y;
+    return e->op == SG_OP_MUL && !e->name && !is_scalar(e->kid[0]);
+}
+
+/* the operators that make e worth a name: −x, xᵀ and 2x add none */
+static int own_ops(const sg_expr *e)
+{
+    if (e->nkids == 0 || e->op == SG_OP_TRANSPOSE || e->op == SG_OP_FILL)
+        return 0;
+    if (e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST)
+        return 0;
+    return 1;
+}
+
+/* the kids e prints (‖a‖² prints a once) */
+static int printed_kids(const sg_expr *e)
+{
+    return e->op == SG_OP_DOT && e->kid[0] == e->kid[1] ? 1 : e->nkids;
+}
+
+static int by_id_desc(const void *pa, const void *pb)
+{
+    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
+    return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
+}
+
+static int name_taken(const sg_problem *p, const char **used, int nused, const char *s)
+{
+    int i;
+    if (sg_sym_find(p->ctx, s) >= 0 || sg_dim_find(p->ctx, s) >= 0)
+        return 1;
+    for (i = 0; i < p->ndefs; i++)
+        if (p->defs[i].name && !strcmp(p->defs[i].name, s))
+            return 1;
+    for (i = 0; i < nused; i++)
+        if (!strcmp(used[i], s))
+            return 1;
+    return 0;
+}
+
+static const sg_expr *shown(const sg_result *r)
+{
+    return r->display ? r->display : r->expr;
+}
+
+/*
+ * Decides what prints as a name. Parents come before kids in id order, so
+ * when a node is reached, every place it prints is known: occ counts them
+ * (a named node's body prints once, in its definition), unit those where it
+ * stands as a factor of its own rather than inside a flat chain. How much
+ * a node's formula holds depends in turn on which of its kids got names
+ * (v = 1/u is not worth a name once u = ‖r‖ has one), so the choice is
+ * repeated with the last one's names until it settles.
+ */
+static void choose_names(names *nm, const sg_expr **order, int norder, const unsigned *roots)
+{
+    unsigned *occ = sg_xmalloc(nm->n * sizeof *occ), *unit = sg_xmalloc(nm->n * sizeof *unit);
+    int *ops = sg_xmalloc(nm->n * sizeof *ops);
+    unsigned char *prev = sg_xmalloc(nm->n);
+    int i, k, round, changed = 1;
+    memset(prev, 0, nm->n);
+    for (round = 0; round < 4 && changed; round++) {
+        memset(occ, 0, nm->n * sizeof *occ);
+        memset(unit, 0, nm->n * sizeof *unit);
+        for (i = norder - 1; i >= 0; i--) { /* kids first */
+            const sg_expr *e = order[i];
+            int o = own_ops(e);
+            for (k = 0; k < printed_kids(e); k++)
+                if (!e->kid[k]->name && !prev[e->kid[k]->id])
+                    o += ops[e->kid[k]->id];
+            ops[e->id] = o < OPS_CAP ? o : OPS_CAP;
+        }
+        changed = 0;
+        for (i = 0; i < norder; i++) { /* parents first */
+            const sg_expr *e = order[i];
+            unsigned total = occ[e->id] + roots[e->id], mult = total;
+            nm->def[e->id] = 0;
+            if (total == 0)
+                continue;
+            if (e->name) {
+                if (occ[e->id] > 0) {
+                    nm->def[e->id] = 1;
+                    mult = 1;
+                }
+            } else if (own_ops(e) && occ[e->id] > 0 && !sg_expr_varies(e) &&
+                       ((ops[e->id] >= MIN_OPS && unit[e->id] + roots[e->id] >= 2) ||
+                        (ops[e->id] == MIN_OPS - 1 && unit[e->id] >= 3))) {
+                nm->def[e->id] = 2;
+                mult = 1;
+            }
+            changed |= (nm->def[e->id] == 2) != prev[e->id];
+            prev[e->id] = nm->def[e->id] == 2;
+            for (k = 0; k < printed_kids(e); k++) {
+                const sg_expr *kid = e->kid[k];
+                occ[kid->id] += mult;
+                /* Wᵀ(Wx) and β(Wx) print WᵀWx, βWx: Wx is not a factor of its own */
+                if (!(is_chain(kid) && (is_chain(e) || (k == 1 && is_scalar(e->kid[0]) &&
+                                                        e->op == SG_OP_MUL && !e->name))))
+                    unit[kid->id] += mult;
+            }
+        }
+    }
+    free(occ);
+    free(unit);
+    free(ops);
+    free(prev);
+}
+
+/* the definitions d's body prints in terms of, into deps (stamped seen) */
+static int deps_of(names *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
+                   const sg_expr **stack, const sg_expr **deps)
+{
+    int sp = 0, n = 0, k;
+    stack[sp++] = d;
+    while (sp > 0) {
+        const sg_expr *e = stack[--sp];
+        for (k = 0; k < e->nkids; k++) {
+            const sg_expr *kid = e->kid[k];
+            if (seen[kid->id] == stamp)
+                continue;
+            seen[kid->id] = stamp;
+            if (nm->def[kid->id])
+                deps[n++] = kid;
+            else
+                stack[sp++] = kid;
+        }
+    }
+    return n;
+}
+
+/* e is printed as a whole formula once more */
+static void add_root(const sg_expr *e, unsigned *roots, unsigned char *seen,
+                     const sg_expr **stack, int *sp)
+{
+    roots[e->id]++;
+    if (!seen[e->id]) {
+        seen[e->id] = 1;
+        stack[(*sp)++] = e;
+    }
+}
+
+/* one piece of a recurrence, then the steps it is part of: "[t < T]" */
+static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii, names *nm,
+                      sg_index lo, sg_index hi, sg_index all_lo, sg_index all_hi)
+{
+    int sum = e->op == SG_OP_ADD && !lookup_name(nm, e);
+    int from = !sg_index_provably_le(lo, all_lo), to = !sg_index_provably_le(all_hi, hi);
+    F f;
+    f.ctx = ctx;
+    f.ascii = ascii;
+    f.namer = lookup_name;
+    f.arg = nm;
+    if (sum)
+        sg_buf_putc(b, '(');
+    sg_fmt_expr_named(b, ctx, e, ascii, lookup_name, nm);
+    if (sum)
+        sg_buf_putc(b, ')');
+    if (!from && !to)
+        return;
+    sg_buf_puts(b, " [");
+    if (sg_index_eq(lo, hi)) {
+        sg_buf_puts(b, "t = ");
+        pr_index(&f, b, lo);
+    } else if (!from && sg_index_eq(sg_index_plus(hi, 1), all_hi)) {
+        sg_buf_puts(b, "t < ");
+        pr_index(&f, b, all_hi);
+    } else {
+        if (from) {
+            pr_index(&f, b, lo);
+            sg_buf_puts(b, ascii ? " <= " : " ≤ ");
+        }
+        sg_buf_putc(b, 't');
+        if (to) {
+            sg_buf_puts(b, ascii ? " <= " : " ≤ ");
+            pr_index(&f, b, hi);
+        }
+    }
+    sg_buf_putc(b, ']');
+}
+
+/*
+ * A recurrence, the way it is written on paper:
+ *   h[0] = h₀
+ *   h[t] = tanh(W_hh h[t−1] + W_xh x[t]), t = 1, …, T
+ *   δh[t] = W_hhᵀ(δh[t+1] ⊙ …) [t < T] + W_yᵀ(W_y h[t] − y[t]) [1 ≤ t], t = T, …, 0
+ * (ASCII: "for t = 1..T", "for t = T down to 0").
+ */
+static void fmt_seq(sg_buf *b, const sg_ctx *ctx, int q, int ascii, names *nm)
+{
+    const sg_seq *s = sg_seq_of(ctx, q);
+    sg_index first = sg_index_plus(s->lo, -1);
+    const char *sep = ascii ? " for t = " : ", t = ";
+    F f;
+    int k, any = 0;
+    f.ctx = ctx;
+    f.ascii = ascii;
+    f.namer = lookup_name;
+    f.arg = nm;
+    if (s->kind == SG_SEQ_INPUT || !s->body)
+        return;
+    if (s->kind == SG_SEQ_FORWARD) {
+        if (s->init) {
+            pr_seq_name(&f, b, q);
+            sg_buf_putc(b, '[');
+            pr_index(&f, b, first);
+            sg_buf_puts(b, "] = ");
+            sg_fmt_expr_named(b, ctx, s->init, ascii, lookup_name, nm);
+            sg_buf_putc(b, '\n');
+        }
+        pr_seq_name(&f, b, q);
+        sg_buf_puts(b, "[t] = ");
+        sg_fmt_expr_named(b, ctx, s->display ? s->display : s->body, ascii, lookup_name, nm);
+        sg_buf_puts(b, sep);
+        pr_index(&f, b, s->lo);
+        sg_buf_puts(b, ascii ? ".." : ", …, ");
+        pr_index(&f, b, s->hi);
+        sg_buf_putc(b, '\n');
+        return;
+    }
+    /* δ[t] = [t < hi]·body(t) + Σₖ [loₖ ≤ t ≤ hiₖ]·termₖ(t), for t = hi down to lo − 1 */
+    pr_seq_name(&f, b, q);
+    sg_buf_puts(b, "[t] = ");
+    if (!sg_expr_is_zero(s->display ? s->display : s->body)) {
+        fmt_piece(b, ctx, s->display ? s->display : s->body, ascii, nm, first,
+                  sg_index_plus(s->hi, -1), first, s->hi);
+        any = 1;
+    }
+    for (k = 0; k < s->nterms; k++) {
+        if (any)
+            sg_buf_puts(b, " + ");
+        fmt_piece(b, ctx, s->terms[k].display ? s->terms[k].display : s->terms[k].value, ascii,
+                  nm, s->terms[k].lo, s->terms[k].hi, first, s->hi);
+        any = 1;
+    }
+    if (!any)
+        sg_buf_putc(b, '0');
+    sg_buf_puts(b, sep);
+    pr_index(&f, b, s->hi);
+    sg_buf_puts(b, ascii ? " down to " : ", …, ");
+    pr_index(&f, b, first);
+    sg_buf_putc(b, '\n');
 }
 
 char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
 {
     sg_buf b;
-    defs d;
-    int i, j;
+    names nm;
+    const sg_expr **order, **stack, **defs, **deps;
+    unsigned char *seen, *seqs;
+    unsigned *roots, *stamp;
+    int norder = 0, sp = 0, ndefs = 0, nused = 0, done = 0, i, j, k;
+    const char **used;
+    char **owned;
+    unsigned fresh = 0, gen = 0;
+
     sg_buf_init(&b);
-    memset(&d, 0, sizeof d);
-    d.seen = sg_xmalloc(sg_expr_count(p->ctx) + 1);
-    memset(d.seen, 0, sg_expr_count(p->ctx) + 1);
+    nm.p = p;
+    nm.ascii = ascii;
+    nm.n = sg_expr_count(p->ctx);
+    nm.name = sg_xmalloc((nm.n + 1) * sizeof *nm.name);
+    nm.def = sg_xmalloc(nm.n + 1);
+    seen = sg_xmalloc(nm.n + 1);
+    roots = sg_xmalloc((nm.n + 1) * sizeof *roots);
+    stamp = sg_xmalloc((nm.n + 1) * sizeof *stamp);
+    order = sg_xmalloc((nm.n + 1) * sizeof *order);
+    stack = sg_xmalloc((nm.n + 1) * sizeof *stack);
+    seqs = sg_xmalloc((size_t)sg_nseqs(p->ctx) + 1);
+    memset(seqs, 0, (size_t)sg_nseqs(p->ctx) + 1);
+    memset(nm.name, 0, (nm.n + 1) * sizeof *nm.name);
+    memset(nm.def, 0, nm.n + 1);
+    memset(seen, 0, nm.n + 1);
+    memset(roots, 0, (nm.n + 1) * sizeof *roots);
+    memset(stamp, 0, (nm.n + 1) * sizeof *stamp);
+
+    /* every node the results print, named ones' bodies included, and the
+       recurrences of the sequences they read */
     for (i = 0; i < p->nresults; i++)
-        collect(&d, p->results[i].expr, 1);
-    if (d.n > 1)
-        qsort(d.list, (size_t)d.n, sizeof *d.list, by_id);
-    for (i = 0; i < d.n; i++) {
-        sg_fmt_name(&b, d.list[i]->name, ascii);
+        add_root(shown(&p->results[i]), roots, seen, stack, &sp);
+    while (sp > 0) {
+        const sg_expr *e = stack[--sp];
+        order[norder++] = e;
+        if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !seqs[e->seq]) {
+            const sg_seq *q = sg_seq_of(p->ctx, e->seq);
+            seqs[e->seq] = 1;
+            if (q->init)
+                add_root(q->init, roots, seen, stack, &sp);
+            if (q->body)
+                add_root(q->display ? q->display : q->body, roots, seen, stack, &sp);
+            for (k = 0; k < q->nterms; k++)
+                add_root(q->terms[k].display ? q->terms[k].display : q->terms[k].value, roots,
+                         seen, stack, &sp);
+        }
+        for (k = 0; k < e->nkids; k++)
+            if (!seen[e->kid[k]->id]) {
+                seen[e->kid[k]->id] = 1;
+                stack[sp++] = e->kid[k];
+            }
+    }
+    qsort(order, (size_t)norder, sizeof *order, by_id_desc);
+    choose_names(&nm, order, norder, roots);
+
+    /* the definitions, each after those it uses (Kahn's, oldest first) */
+    defs = sg_xmalloc(((size_t)norder + 1) * sizeof *defs);
+    deps = sg_xmalloc(((size_t)norder + 1) * sizeof *deps);
+    for (i = norder - 1; i >= 0; i--)
+        if (nm.def[order[i]->id])
+            defs[ndefs++] = order[i];
+    used = sg_xmalloc(((size_t)ndefs + 1) * sizeof *used);
+    owned = sg_xmalloc(((size_t)ndefs + 1) * sizeof *owned);
+    for (i = 0; i < ndefs; i++)
+        if (defs[i]->name)
+            used[nused++] = defs[i]->name;
+    memset(seen, 0, nm.n + 1);
+    for (i = 0; i < ndefs; i++) {
+        int pick = -1;
+        for (j = 0; j < ndefs && pick < 0; j++) {
+            int nd;
+            if (seen[defs[j]->id])
+                continue;
+            nd = deps_of(&nm, defs[j], stamp, ++gen, stack, deps);
+            for (k = 0; k < nd && seen[deps[k]->id]; k++)
+                ;
+            if (k == nd)
+                pick = j;
+        }
+        if (pick < 0) /* not reached: definitions form a DAG */
+            for (pick = 0; seen[defs[pick]->id]; pick++)
+                ;
+        seen[defs[pick]->id] = 1;
+        order[done++] = defs[pick];
+    }
+    /* names: the user's, then fresh ones in printing order */
+    for (i = 0; i < done; i++) {
+        const sg_expr *e = order[i];
+        sg_buf t;
+        const char *s = e->name;
+        char num[32];
+        if (!s) {
+            do {
+                if (fresh < sizeof pool / sizeof pool[0]) {
+                    s = pool[fresh];
+                } else {
+                    snprintf(num, sizeof num, "r%u",
+                             fresh + 1 - (unsigned)(sizeof pool / sizeof pool[0]));
+                    s = num;
+                }
+                fresh++;
+            } while (name_taken(p, used, nused, s));
+            owned[i] = sg_xmalloc(strlen(s) + 1);
+            strcpy(owned[i], s);
+            used[nused++] = owned[i];
+        } else {
+            owned[i] = NULL;
+        }
+        sg_buf_init(&t);
+        sg_fmt_name(&t, owned[i] ? owned[i] : s, ascii);
+        nm.name[e->id] = sg_buf_take(&t, NULL);
+    }
+    for (i = 0; i < done; i++) {
+        sg_buf_puts(&b, nm.name[order[i]->id]);
         sg_buf_puts(&b, " = ");
-        sg_fmt_expr(&b, p->ctx, d.list[i], ascii);
+        sg_fmt_expr_named(&b, p->ctx, order[i], ascii, lookup_name, &nm);
         sg_buf_putc(&b, '\n');
     }
+    for (i = 0; i < sg_nseqs(p->ctx); i++)
+        if (seqs[i])
+            fmt_seq(&b, p->ctx, i, ascii, &nm);
     for (i = 0; i < p->nresults; i++) {
         const sg_result *r = &p->results[i];
-        int done = 0;
-        if (r->kind == SG_RES_VALUE)
-            for (j = 0; j < d.n; j++)
-                if (d.list[j] == r->expr && r->of && !strcmp(d.list[j]->name, r->of))
-                    done = 1;
-        if (done)
-            continue;
+        const sg_expr *e = shown(r);
+        if (r->kind == SG_RES_VALUE && r->expr->name && r->expr->id < nm.n &&
+            nm.def[r->expr->id] && r->of && !strcmp(r->expr->name, r->of))
+            continue; /* printed among the definitions */
         sg_fmt_result_name(&b, r, ascii);
         sg_buf_puts(&b, " = ");
-        sg_fmt_expr(&b, p->ctx, r->expr, ascii);
+        if (nm.name[e->id])
+            sg_buf_puts(&b, nm.name[e->id]);
+        else
+            sg_fmt_expr_named(&b, p->ctx, e, ascii, lookup_name, &nm);
         sg_buf_putc(&b, '\n');
     }
-    free(d.list);
-    free(d.seen);
+    for (i = 0; i < done; i++) {
+        free((char *)nm.name[order[i]->id]);
+        free(owned[i]);
+    }
+    free(nm.name);
+    free(nm.def);
+    free(seen);
+    free(seqs);
+    free(roots);
+    free(stamp);
+    free(order);
+    free(stack);
+    free(defs);
+    free(deps);
+    free(used);
+    free(owned);
     return sg_buf_take(&b, len);
 }

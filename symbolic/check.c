@@ -18,6 +18,16 @@
  * A name that is neither declared nor defined may be a product written as on
  * paper: `Wx` is `W x` when exactly one split into known names exists, and a
  * postfix operator after it binds to the last part (`YYᵀ` is `Y Yᵀ`).
+ *
+ * Sequences. `x[t] ∈ ℝ^k for t = 1..T` declares an input sequence; `h[0] =
+ * h0` starts a recurrence and `h[t] = … h[t−1] … for t = 1..T` gives its
+ * step. The body of a step or of a Σ over time is checked inside a loop (the
+ * variable, its range, the recurrence being defined): there x[t + c] is a
+ * STEP leaf, checked to stay in x's range for every t of the loop, and a
+ * step may read only the step before its own. Outside loops h[T] is an AT
+ * leaf, and h[0] is the initial value itself. Ranges and indices are compared
+ * symbolically (T − 1 ≤ T, 1 ≤ T since dimensions are ≥ 1): an index that
+ * could leave its sequence's range for some T is an error.
  */
 #include "check.h"
 
@@ -26,9 +36,10 @@
 #include <string.h>
 
 #include "../lexer/buf.h"
+#include "simplify.h"
 
 /* what a name stands for */
-typedef enum { N_NONE, N_SYM, N_DEF, N_DIM, N_FUNC } name_kind;
+typedef enum { N_NONE, N_SYM, N_DEF, N_DIM, N_FUNC, N_SEQ } name_kind;
 
 typedef struct {
     const char *name;
@@ -44,6 +55,14 @@ typedef struct {
     sg_result *res;
     int nres, capres;
     const char *prefix;
+    unsigned char *seqbad; /* by sequence: its definition failed, uses stay silent */
+    int capseqbad;
+    /* the loop whose body is being checked (a Σ or a step); var NULL outside */
+    struct {
+        const char *var;
+        sg_index lo, hi;
+        int self; /* a step: the recurrence it defines; −1 in a Σ */
+    } loop;
 } C;
 
 /* the result of checking a subtree */
@@ -127,10 +146,14 @@ static int find_def(const C *c, const char *name)
     return -1;
 }
 
-/* what name means here; *idx is the symbol, definition or dimension */
+/* what name means here; *idx is the symbol, definition, dimension or sequence */
 static name_kind lookup(const C *c, const char *name, int *idx)
 {
     int i;
+    if ((i = sg_seq_find(c->ctx, name)) >= 0) { /* before its symbol, for an input */
+        *idx = i;
+        return N_SEQ;
+    }
     if ((i = sg_sym_find(c->ctx, name)) >= 0) {
         *idx = i;
         return N_SYM;
@@ -328,6 +351,8 @@ static val make_ones(C *c, want w, sg_span at)
 /* ---- expressions ---------------------------------------------------------- */
 
 static val check(C *c, const sg_ast *a, want w);
+static val check_index(C *c, const sg_ast *a);
+static val check_sumover(C *c, const sg_ast *a, want w);
 
 /* a · b for checked operands; span is the whole product, for errors */
 static val mul_vals(C *c, val a, val b, sg_span at, const char *ta, const char *tb)
@@ -470,12 +495,6 @@ static val need_scalar(C *c, const sg_ast *a, val v, const char *what)
     return v;
 }
 
-static val unsupported(C *c, sg_span at, const char *what)
-{
-    error(c, at, "%s is not supported yet", what);
-    return err();
-}
-
 /* a constant exponent, for messages and the ‖e‖² rule */
 static int is_num(const sg_ast *a, double v)
 {
@@ -543,6 +562,12 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
     case N_DIM:
         acc = ok(sg_dimval(c->ctx, idx));
         return post ? apply_postfix(c, post, acc) : acc;
+    case N_SEQ:
+        if (idx < c->capseqbad && c->seqbad[idx])
+            return err();
+        error(c, a->span, "%s is a sequence: write %s[t] for its step t, or a fixed step like %s[%s]",
+              a->name, a->name, a->name, sg_index_str(c->ctx, sg_seq_of(c->ctx, idx)->hi, 0));
+        return err();
     case N_FUNC:
         if (!strcmp(a->name, "ones")) {
             acc = make_ones(c, w, a->span);
@@ -552,6 +577,11 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
         return err();
     case N_NONE:
         break;
+    }
+    if (c->loop.var && !strcmp(a->name, c->loop.var)) {
+        error(c, a->span, "%s is the index of the loop: it can only be used inside [ ] for now",
+              a->name);
+        return err();
     }
     if (!strcmp(a->name, "I")) {
         acc = make_eye(c, w, a->span);
@@ -624,6 +654,12 @@ static val check_call(C *c, const sg_ast *a, want w)
     val v, args[2];
     sg_ctx *x = c->ctx;
     split_t readings[MAX_READINGS];
+    if (k == N_SEQ) {
+        sg_ast name = *a;
+        name.kind = SG_AST_NAME;
+        name.span = a->name_span;
+        return check_name(c, &name, w, NULL);
+    }
     if (k == N_SYM || k == N_DEF || k == N_DIM || (k == N_NONE && strcmp(a->name, "I"))) {
         sg_ast name = *a;
         if (a->nargs != 1) {
@@ -761,6 +797,211 @@ static val check_call(C *c, const sg_ast *a, want w)
     return ok(sg_unary(x, f->op, v.e));
 }
 
+/* ---- sequences ------------------------------------------------------------- */
+
+static int dim_of(C *c, const sg_ident *id, sg_dim *out);
+
+/* a whole number as written: 0, 1, 12 (−1 through NEG) */
+static int whole(const sg_ast *a, long *v)
+{
+    int neg = 0;
+    if (a->kind == SG_AST_NEG) {
+        a = a->a;
+        neg = 1;
+    }
+    if (a->kind != SG_AST_NUM || a->num > 1e12 || a->num != (double)(long)a->num)
+        return 0;
+    *v = neg ? -(long)a->num : (long)a->num;
+    return 1;
+}
+
+/* t, T or 3: 1 when read, 0 when an error was reported, −1 when it is not
+   an index at all. A new dimension name is made one when intro is set */
+static int index_base(C *c, const sg_ast *a, int intro, int *rel, sg_index *out)
+{
+    long v;
+    int idx;
+    name_kind k;
+    *rel = 0;
+    if (whole(a, &v)) {
+        *out = sg_index_make(-1, v);
+        return 1;
+    }
+    if (a->kind != SG_AST_NAME)
+        return -1;
+    if (c->loop.var && !strcmp(a->name, c->loop.var)) {
+        *rel = 1;
+        *out = sg_index_make(-1, 0);
+        return 1;
+    }
+    k = lookup(c, a->name, &idx);
+    if (k == N_DIM) {
+        *out = sg_index_make(idx, 0);
+        return 1;
+    }
+    if (k == N_NONE && intro) {
+        sg_ident id;
+        sg_dim d;
+        id.name = a->name;
+        id.value = 0;
+        id.span = a->span;
+        if (!dim_of(c, &id, &d))
+            return 0;
+        *out = sg_index_make(d, 0);
+        return 1;
+    }
+    if (k == N_NONE && c->loop.var)
+        error(c, a->span, "'%s' is not the index of the loop around it (%s)", a->name, c->loop.var);
+    else if (k == N_NONE)
+        error(c, a->span,
+              "undefined index '%s': a sequence is indexed by the variable of a Σ or a step "
+              "around it, or by a fixed step like h[T]",
+              a->name);
+    else
+        error(c, a->span, "%s is %s, not an index", a->name,
+              k == N_SYM   ? "a declared symbol"
+              : k == N_DEF ? "a definition"
+              : k == N_SEQ ? "a sequence"
+                           : "a function");
+    return 0;
+}
+
+/* an index as written: t, t − 1, t + 1, T, T − 1, 0; *rel when it is
+   relative to the loop variable (then out->off is the offset). 0 when an
+   error was reported */
+static int parse_index(C *c, const sg_ast *a, int intro, int *rel, sg_index *out)
+{
+    long v;
+    int r;
+    if ((a->kind == SG_AST_ADD || a->kind == SG_AST_SUB) && whole(a->b, &v)) {
+        r = index_base(c, a->a, intro, rel, out);
+        if (r > 0)
+            out->off += a->kind == SG_AST_ADD ? v : -v;
+    } else if (a->kind == SG_AST_ADD && whole(a->a, &v)) {
+        r = index_base(c, a->b, intro, rel, out);
+        if (r > 0)
+            out->off += v;
+    } else {
+        r = index_base(c, a, intro, rel, out);
+    }
+    if (r < 0) {
+        error(c, a->span, "an index is written t, t − 1, t + 1, a dimension (T), T − 1 or a "
+                          "whole number");
+        return 0;
+    }
+    return r;
+}
+
+/* lo..hi as a range that runs forwards (or is empty) for every T */
+static int range_ok(C *c, sg_index lo, sg_index hi, sg_span at)
+{
+    if (sg_index_provably_le(sg_index_plus(lo, -1), hi))
+        return 1;
+    error(c, at, "the range %s..%s may run backwards: its end must not be below its start "
+                 "minus one, whatever the dimensions",
+          sg_index_str(c->ctx, lo, 0), sg_index_str(c->ctx, hi, 0));
+    return 0;
+}
+
+static int seq_bad(const C *c, int q)
+{
+    return q < c->capseqbad && c->seqbad[q];
+}
+
+static void set_seq_bad(C *c, int q)
+{
+    if (q >= c->capseqbad) {
+        int n = 2 * q + 8;
+        c->seqbad = sg_xrealloc(c->seqbad, (size_t)n);
+        memset(c->seqbad + c->capseqbad, 0, (size_t)(n - c->capseqbad));
+        c->capseqbad = n;
+    }
+    c->seqbad[q] = 1;
+}
+
+/* h[t − 1], x[t], h[T], h[0] */
+static val check_index(C *c, const sg_ast *a)
+{
+    int q, rel;
+    sg_index idx, first, last;
+    const sg_seq *sq;
+    const char *var = c->loop.var ? c->loop.var : "t";
+    name_kind k = lookup(c, a->name, &q);
+    if (k != N_SEQ) {
+        if (k == N_NONE)
+            error(c, a->name_span, "undefined name '%s'", a->name);
+        else
+            error(c, a->name_span, "%s is not a sequence: only a sequence takes an index [ ]",
+                  a->name);
+        return err();
+    }
+    if (!parse_index(c, a->args[0], 0, &rel, &idx) || seq_bad(c, q))
+        return err();
+    sq = sg_seq_of(c->ctx, q);
+    first = sg_seq_first(c->ctx, q);
+    last = sq->hi;
+    if (q == c->loop.self) {
+        if (rel && idx.off == -1)
+            return ok(sg_seq_step(c->ctx, q, -1));
+        if (rel && idx.off >= 0)
+            error(c, a->args[0]->span, "a step of %s may only use earlier steps (%s[%s−1])",
+                  a->name, a->name, var);
+        else
+            error(c, a->args[0]->span, "a step of %s may only use the step just before it, %s[%s−1]",
+                  a->name, a->name, var);
+        return err();
+    }
+    if (!rel && sq->kind == SG_SEQ_FORWARD && sg_index_eq(idx, first))
+        return ok(sq->init); /* h[0] is the initial value itself */
+    if (sq->kind == SG_SEQ_FORWARD && !sq->body) {
+        error(c, a->span, "%s is used before its step %s[t] = … is defined", a->name, a->name);
+        return err();
+    }
+    if (rel ? !(sg_index_provably_le(first, sg_index_plus(c->loop.lo, idx.off)) &&
+                sg_index_provably_le(sg_index_plus(c->loop.hi, idx.off), last))
+            : !(sg_index_provably_le(first, idx) && sg_index_provably_le(idx, last))) {
+        error(c, a->args[0]->span, "index out of range: %s is defined for %s = %s..%s", a->name,
+              var, sg_index_str(c->ctx, first, 0), sg_index_str(c->ctx, last, 0));
+        return err();
+    }
+    return ok(rel ? sg_seq_step(c->ctx, q, idx.off) : sg_seq_at(c->ctx, q, idx));
+}
+
+/* Σ_{t=lo}^{hi} body, sum(t = lo..hi, body) */
+static val check_sumover(C *c, const sg_ast *a, want w)
+{
+    int rel, idx;
+    sg_index lo, hi;
+    val v;
+    if (c->loop.var) {
+        error(c, a->span, "a Σ inside a Σ or a step is not supported yet");
+        return err();
+    }
+    if (lookup(c, a->name, &idx) != N_NONE || !strcmp(a->name, "I")) {
+        error(c, a->name_span, "the index %s is already a name; choose another", a->name);
+        return err();
+    }
+    if (!parse_index(c, a->args[0], 0, &rel, &lo) || !parse_index(c, a->args[1], 0, &rel, &hi))
+        return err();
+    /* a range that may be empty for some T (Σ_{t=2}^{T−1}) is fine, one that
+       always runs backwards is a mistake */
+    if (sg_index_provably_le(sg_index_plus(hi, 2), lo)) {
+        error(c, a->args[1]->span, "the range %s..%s runs backwards", sg_index_str(c->ctx, lo, 0),
+              sg_index_str(c->ctx, hi, 0));
+        return err();
+    }
+    c->loop.var = a->name;
+    c->loop.lo = lo;
+    c->loop.hi = hi;
+    c->loop.self = -1;
+    v = need_size(c, check(c, a->a, w));
+    c->loop.var = NULL;
+    c->loop.self = -1;
+    if (v.st != OK)
+        return v;
+    return ok(sg_seq_sum(c->ctx, v.e, lo, hi));
+}
+
 static val check(C *c, const sg_ast *a, want w)
 {
     sg_ctx *x = c->ctx;
@@ -773,8 +1014,9 @@ static val check(C *c, const sg_ast *a, want w)
     case SG_AST_CALL:
         return check_call(c, a, w);
     case SG_AST_INDEX:
+        return check_index(c, a);
     case SG_AST_SUMOVER:
-        return unsupported(c, a->span, "a sequence (recurrences come in a later version)");
+        return check_sumover(c, a, w);
     case SG_AST_NEG:
         v = check(c, a->a, w);
         return v.st == OK ? ok(sg_neg(x, v.e)) : v;
@@ -874,11 +1116,16 @@ static int fresh(C *c, const char *name, sg_span at, const char *what)
     int idx;
     unsigned line, col;
     name_kind k = lookup(c, name, &idx);
-    if (k == N_SYM || k == N_DEF) {
-        sg_span prev = k == N_SYM ? sg_sym(c->ctx, idx)->span : c->defs[idx].span;
+    if (k == N_SYM || k == N_DEF || k == N_SEQ) {
+        sg_span prev = k == N_SYM   ? sg_sym(c->ctx, idx)->span
+                       : k == N_DEF ? c->defs[idx].span
+                                    : sg_seq_of(c->ctx, idx)->span;
         sg_src_linecol(c->src, prev.begin, &line, &col);
         error(c, at, "%s is already %s at line %u", name,
-              k == N_SYM ? "declared" : "defined", line);
+              k == N_SYM || (k == N_SEQ && sg_seq_of(c->ctx, idx)->kind == SG_SEQ_INPUT)
+                  ? "declared"
+                  : "defined",
+              line);
         return 0;
     }
     if (k == N_DIM) {
@@ -905,9 +1152,9 @@ static int dim_of(C *c, const sg_ident *id, sg_dim *out)
         return 1;
     }
     k = lookup(c, id->name, &idx);
-    if (k == N_SYM || k == N_DEF) {
+    if (k == N_SYM || k == N_DEF || k == N_SEQ) {
         error(c, id->span, "%s is %s, not a dimension", id->name,
-              k == N_SYM ? "a declared symbol" : "a definition");
+              k == N_SYM ? "a declared symbol" : k == N_DEF ? "a definition" : "a sequence");
         return 0;
     }
     if (!is_c_identifier(id->name)) {
@@ -918,16 +1165,55 @@ static int dim_of(C *c, const sg_ident *id, sg_dim *out)
     return 1;
 }
 
+/* the range of `for t = lo..hi` after a sequence's index, which must be t;
+   new dimension names become dimensions. 0 when an error was reported */
+static int stmt_range(C *c, const sg_stmt *s, sg_index *lo, sg_index *hi)
+{
+    int rel, idx;
+    const char *var = s->range_var.name;
+    if (s->index->kind != SG_AST_NAME || strcmp(s->index->name, var)) {
+        error(c, s->index->span, "the step is written %s[%s], with %s the variable of its range",
+              s->target.name ? s->target.name : s->names[0].name, var, var);
+        return 0;
+    }
+    if (lookup(c, var, &idx) != N_NONE || !strcmp(var, "I")) {
+        error(c, s->range_var.span, "the index %s is already a name; choose another", var);
+        return 0;
+    }
+    return parse_index(c, s->range_lo, 1, &rel, lo) && parse_index(c, s->range_hi, 1, &rel, hi) &&
+           range_ok(c, *lo, *hi, s->range_hi->span);
+}
+
+/* x[t] ∈ ℝ^k for t = 1..T */
+static void declare_seq(C *c, const sg_stmt *s, sg_shape shape, unsigned props)
+{
+    sg_index lo, hi;
+    int i;
+    if (!s->range_var.name) {
+        error(c, s->index->span, "a sequence needs its range: write `for %s = 1..T` after the type",
+              s->index->kind == SG_AST_NAME ? s->index->name : "t");
+        return;
+    }
+    if (!stmt_range(c, s, &lo, &hi))
+        return;
+    for (i = 0; i < s->nnames; i++) {
+        const sg_ident *n = &s->names[i];
+        if (!fresh(c, n->name, n->span, "declared"))
+            continue;
+        if (!is_c_identifier(n->name)) {
+            error(c, n->span, "'%s' cannot be used as a name in C; choose another", n->name);
+            continue;
+        }
+        sg_seq_add_input(c->ctx, n->name, shape, props, lo, hi, n->span);
+    }
+}
+
 static void declare(C *c, const sg_stmt *s)
 {
     sg_dim d[2] = {SG_DIM_ONE, SG_DIM_ONE};
     sg_shape shape;
     unsigned props = SG_PROP_NONE;
     int i;
-    if (s->index) {
-        unsupported(c, s->index->span, "a sequence (recurrences come in a later version)");
-        return;
-    }
     for (i = 0; i < s->ndims; i++)
         if (!dim_of(c, &s->dims[i], &d[i]))
             return;
@@ -947,6 +1233,10 @@ static void declare(C *c, const sg_stmt *s)
         shape = sg_shape_make(d[0], SG_DIM_ONE);
         props = SG_PROP_SIMPLEX;
         break;
+    }
+    if (s->index) {
+        declare_seq(c, s, shape, props);
+        return;
     }
     for (i = 0; i < s->nnames; i++) {
         const sg_ident *n = &s->names[i];
@@ -976,13 +1266,119 @@ static void add_def(C *c, const char *name, sg_expr *e, sg_span span)
         e->name = name;
 }
 
+/* h[0] = e: a recurrence starts */
+static void define_init(C *c, const sg_stmt *s)
+{
+    const char *name = s->target.name;
+    int rel, q;
+    sg_index at;
+    val v = err();
+    if (!fresh(c, name, s->target.span, "defined"))
+        return;
+    if (!is_c_identifier(name)) {
+        error(c, s->target.span, "'%s' cannot be used as a name in C; choose another", name);
+        return;
+    }
+    if (!parse_index(c, s->index, 0, &rel, &at))
+        return;
+    if (s->expr)
+        v = need_size(c, check(c, s->expr, ANY));
+    q = sg_seq_add(c->ctx, name, SG_SEQ_FORWARD,
+                   v.st == OK ? v.e->shape : sg_shape_make(SG_DIM_ONE, SG_DIM_ONE),
+                   sg_index_plus(at, 1), sg_index_plus(at, 1), s->target.span);
+    if (v.st == OK)
+        sg_seq_mut(c->ctx, q)->init = v.e;
+    else
+        set_seq_bad(c, q);
+}
+
+/* h[t] = e for t = lo..hi: its step */
+static void define_step(C *c, const sg_stmt *s)
+{
+    const char *name = s->target.name;
+    int q = -1;
+    unsigned line, col;
+    sg_index lo, hi;
+    const sg_seq *sq;
+    val v;
+    name_kind k = lookup(c, name, &q);
+    if (!stmt_range(c, s, &lo, &hi))
+        return;
+    if (k != N_SEQ && k != N_NONE) {
+        fresh(c, name, s->target.span, "defined");
+        return;
+    }
+    if (k == N_NONE) {
+        error(c, s->target.span, "%s has no initial value: write %s[%s] = …", name, name,
+              sg_index_str(c->ctx, sg_index_plus(lo, -1), 0));
+        if (is_c_identifier(name)) /* known from here on, so that its uses stay quiet */
+            set_seq_bad(c, sg_seq_add(c->ctx, name, SG_SEQ_FORWARD,
+                                      sg_shape_make(SG_DIM_ONE, SG_DIM_ONE), lo, hi,
+                                      s->target.span));
+        return;
+    }
+    sq = sg_seq_of(c->ctx, q);
+    sg_src_linecol(c->src, sq->span.begin, &line, &col);
+    if (sq->kind == SG_SEQ_INPUT) {
+        error(c, s->target.span, "%s is an input sequence (declared at line %u); it cannot be defined",
+              name, line);
+        return;
+    }
+    if (sq->body || (seq_bad(c, q) && sq->init)) {
+        error(c, s->target.span, "%s already has its step", name);
+        return;
+    }
+    if (!sg_index_eq(sg_index_plus(lo, -1), sg_index_plus(sq->lo, -1))) {
+        error(c, s->range_lo->span,
+              "the steps of %s start right after its initial value %s[%s]: write %s = %s..%s", name,
+              name, sg_index_str(c->ctx, sg_index_plus(sq->lo, -1), 0), s->range_var.name,
+              sg_index_str(c->ctx, sq->lo, 0), sg_index_str(c->ctx, hi, 0));
+        return;
+    }
+    if (!s->expr || seq_bad(c, q)) {
+        set_seq_bad(c, q);
+        return;
+    }
+    sg_seq_mut(c->ctx, q)->hi = hi;
+    c->loop.var = s->range_var.name;
+    c->loop.lo = lo;
+    c->loop.hi = hi;
+    c->loop.self = q;
+    v = need_size(c, check(c, s->expr, want_of(sq->shape)));
+    c->loop.var = NULL;
+    c->loop.self = -1;
+    if (v.st == OK && !sg_shape_eq(v.e->shape, sq->shape)) {
+        error(c, s->expr->span, "the step of %s is %s, but its initial value %s[%s] is %s", name,
+              shape_str(c, v.e->shape), name, sg_index_str(c->ctx, sg_index_plus(sq->lo, -1), 0),
+              shape_str(c, sq->shape));
+        v = err();
+    }
+    if (v.st != OK) {
+        set_seq_bad(c, q);
+        return;
+    }
+    sg_seq_mut(c->ctx, q)->body = v.e;
+}
+
+static void define_seq(C *c, const sg_stmt *s)
+{
+    if (s->range_var.name)
+        define_step(c, s);
+    else
+        define_init(c, s);
+}
+
 static void define(C *c, const sg_stmt *s)
 {
     val v;
     int ok_name;
     if (s->index) {
-        unsupported(c, s->index->span, "a recurrence (recurrences come in a later version)");
-        add_def(c, s->target.name, NULL, s->target.span);
+        define_seq(c, s);
+        return;
+    }
+    if (s->range_var.name) {
+        error(c, s->range_var.span, "only a step %s[%s] = … takes a range", s->target.name,
+              s->range_var.name);
         return;
     }
     ok_name = fresh(c, s->target.name, s->target.span, "defined");
@@ -1035,6 +1431,13 @@ static sg_expr *requested(C *c, const sg_ident *id, int *failed)
         sg_src_linecol(c->src, sg_sym(c->ctx, idx)->span.begin, &line, &col);
         error(c, id->span, "%s is an input (declared at line %u); only a definition can be requested",
               id->name, line);
+    } else if (k == N_SEQ) {
+        if (!seq_bad(c, idx))
+            error(c, id->span,
+                  "%s is a sequence; request one of its steps through a definition (%sT = %s[%s])",
+                  id->name, id->name, id->name,
+                  sg_index_str(c->ctx, sg_seq_of(c->ctx, idx)->hi, 0));
+        *failed = 1;
     } else
         error(c, id->span, "undefined name '%s'", id->name);
     return NULL;
@@ -1063,10 +1466,14 @@ static int wrt_ok(C *c, const sg_stmt *s, int vectors_only)
             }
             continue;
         }
-        if (k == N_DEF)
+        if (k == N_SEQ && sg_seq_of(c->ctx, idx)->kind == SG_SEQ_INPUT)
             error(c, s->names[i].span,
-                  "%s is a definition; derivatives are taken with respect to declared symbols",
+                  "%s is a sequence: derivatives with respect to a sequence are not supported yet",
                   s->names[i].name);
+        else if (k == N_DEF || k == N_SEQ)
+            error(c, s->names[i].span,
+                  "%s is a %s; derivatives are taken with respect to declared symbols",
+                  s->names[i].name, k == N_DEF ? "definition" : "recurrence");
         else if (k == N_DIM)
             error(c, s->names[i].span, "%s is a dimension, not a symbol", s->names[i].name);
         else
@@ -1202,6 +1609,55 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
     }
 }
 
+/* the Σ over time nodes of e, not inside one another */
+static int find_sums(sg_ctx *ctx, sg_expr *e, sg_expr ***out)
+{
+    unsigned n = sg_expr_count(ctx);
+    unsigned char *seen = sg_xmalloc(n);
+    sg_expr **stack = sg_xmalloc(n * sizeof *stack);
+    int sp = 0, nout = 0, k;
+    memset(seen, 0, n);
+    *out = sg_xmalloc(n * sizeof **out);
+    stack[sp++] = e;
+    seen[e->id] = 1;
+    while (sp > 0) {
+        sg_expr *x = stack[--sp];
+        if (x->op == SG_OP_SEQSUM) {
+            (*out)[nout++] = x;
+            continue;
+        }
+        for (k = 0; k < x->nkids; k++)
+            if (!seen[x->kid[k]->id]) {
+                seen[x->kid[k]->id] = 1;
+                stack[sp++] = x->kid[k];
+            }
+    }
+    free(seen);
+    free(stack);
+    return nout;
+}
+
+/*
+ * sg_simplify(e) for reading. The simplifier does not rebuild a Σ over time
+ * yet, so a result with one has each Σ's body simplified on its own and the
+ * rest left as built.
+ */
+static sg_expr *display_of(sg_ctx *ctx, sg_expr *e)
+{
+    sg_expr **sums;
+    int n = find_sums(ctx, e, &sums), i;
+    if (n == 0) {
+        free(sums);
+        return sg_simplify(ctx, e);
+    }
+    for (i = 0; i < n; i++) {
+        sg_expr *b = sg_simplify(ctx, sums[i]->kid[0]);
+        e = sg_expr_replace(ctx, e, sums[i], sg_seq_sum(ctx, b, sums[i]->lo, sums[i]->hi));
+    }
+    free(sums);
+    return e;
+}
+
 sg_problem *sg_check(sg_src *src, const sg_program *prog)
 {
     C c;
@@ -1212,6 +1668,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     memset(&c, 0, sizeof c);
     c.src = src;
     c.ctx = sg_ctx_new();
+    c.loop.self = -1;
     for (s = prog ? prog->first : NULL; s; s = s->next)
         nstmts++;
     reqs = sg_xmalloc((size_t)(nstmts + 1) * sizeof *reqs);
@@ -1230,9 +1687,9 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
                 sg_dim d;
                 int idx;
                 name_kind k = lookup(&c, s->names[i].name, &idx);
-                if (k == N_SYM || k == N_DEF)
+                if (k == N_SYM || k == N_DEF || k == N_SEQ)
                     error(&c, s->names[i].span, "%s is already a %s", s->names[i].name,
-                          k == N_SYM ? "declared symbol" : "definition");
+                          k == N_SYM ? "declared symbol" : k == N_DEF ? "definition" : "sequence");
                 else
                     dim_of(&c, &s->names[i], &d);
             }
@@ -1259,6 +1716,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     if (sg_src_nerrors(src)) {
         free(c.defs);
         free(c.res);
+        free(c.seqbad);
         sg_ctx_free(c.ctx);
         return NULL;
     }
@@ -1282,8 +1740,19 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->results[i].wrt = p->results[i].wrt ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt) : NULL;
         p->results[i].wrt2 = p->results[i].wrt2 ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt2) : NULL;
     }
+    for (i = 0; i < p->nresults; i++)
+        p->results[i].display = display_of(c.ctx, p->results[i].expr);
+    for (i = 0; i < sg_nseqs(c.ctx); i++) {
+        sg_seq *q = sg_seq_mut(c.ctx, i);
+        int k;
+        if (q->body)
+            q->display = display_of(c.ctx, q->body);
+        for (k = 0; k < q->nterms; k++)
+            q->terms[k].display = display_of(c.ctx, q->terms[k].value);
+    }
     free(c.defs);
     free(c.res);
+    free(c.seqbad);
     return p;
 }
 

@@ -13,6 +13,26 @@
  *
  * Only kids from which some requested node can be reached receive anything:
  * adjoints of constants and of unrelated inputs are never built.
+ *
+ * Recurrences (backpropagation through time, in closed form). The graph the
+ * pass walks has one more kind of vertex, a recurrence h: its parents are the
+ * AT h[k] leaves and the Σs whose bodies read h[t + off]; its children are
+ * its initial value and the invariant nodes of its step body (W_hh in
+ * tanh(W_hh h[t−1] + …)). A Σ's children are likewise the invariant nodes of
+ * its body and the recurrences it reads. In this order, parents first:
+ *
+ *   - a Σ with adjoint s̄ differentiates its body once, with seed s̄ and its
+ *     STEP leaves as leaves: what reaches an invariant node Z is the same
+ *     expression at every step, so Z̄ += Σ_t (it) over the Σ's range; what
+ *     reaches h[t + off] becomes a term of δh over the shifted range;
+ *   - an AT h[k] with adjoint Ā becomes a term of δh on the range k..k;
+ *   - h, once all its terms are in, gets δh, whose body is ∇_{h[t]} of
+ *     ⟨δh[t+1], body(t+1)⟩: the step body differentiated with seed δh[t]
+ *     at STEP(h, −1), then read one step later. Its invariant nodes get
+ *     Σ_t ∇⟨δh[t], body(t)⟩ and its initial value δh[lo−1].
+ *
+ * Wherever a per-step result holds the step body itself (tanh′ is written
+ * with tanh), it is replaced by h[t], its value: 𝟙 − h[t] ⊙ h[t].
  */
 #include "diff.h"
 
@@ -47,6 +67,7 @@ sg_step *sg_log_step(sg_ctx *ctx, sg_log *log)
     }
     s = &log->steps[log->nsteps++];
     memset(s, 0, sizeof *s);
+    s->seq = s->adjseq = s->term = -1;
     return s;
 }
 
@@ -57,12 +78,6 @@ static void push(contribs *c, sg_expr *e)
         c->terms = sg_xrealloc(c->terms, (size_t)c->cap * sizeof *c->terms);
     }
     c->terms[c->n++] = e;
-}
-
-static int by_id_desc(const void *pa, const void *pb)
-{
-    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
-    return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
 }
 
 static sg_expr *ones_col(sg_ctx *ctx, sg_dim p)
@@ -320,115 +335,554 @@ static sg_expr *rule(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g, const char **te
     }
 }
 
-void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr **out,
-                  sg_log *log)
+/* ---- the pass ------------------------------------------------------------- */
+
+/* the vertices of the graph a pass walks: a node (its id, below N) or a
+   recurrence q (N + q) */
+typedef struct {
+    int *v;
+    int n, cap;
+} vlist;
+
+/* a contribution to δh found before δh exists */
+typedef struct {
+    sg_expr *value;
+    sg_index lo, hi;
+    const sg_expr *from;
+} pterm;
+
+typedef struct {
+    pterm *t;
+    int n, cap;
+} ptlist;
+
+typedef struct {
+    sg_ctx *ctx;
+    sg_log *log;
+    unsigned N;       /* nodes when the pass began */
+    int S;            /* sequences when the pass began */
+    int inner;        /* a body: invariant nodes (and STEP leaves) are leaves */
+    sg_expr *root;
+    unsigned char *flags; /* by vertex */
+    vlist *kids;          /* by vertex: its children */
+    contribs *acc;        /* by node id */
+    sg_expr **adj;        /* by node id */
+    sg_expr **node;       /* by node id: the node, once reached */
+    ptlist *pending;      /* by sequence: the terms of its adjoint */
+    unsigned *mark;       /* by node id: for frontier() */
+    unsigned stamp;
+} pass;
+
+static void vpush(vlist *l, int v)
 {
-    unsigned N = sg_expr_count(ctx); /* nodes made from here on are adjoints */
-    unsigned char *flags = sg_xmalloc(N);
-    sg_expr **adj = sg_xmalloc(N * sizeof *adj);
-    contribs *acc = sg_xmalloc(N * sizeof *acc);
-    sg_expr **order = sg_xmalloc(N * sizeof *order);
-    int norder = 0, sp = 0, i, j, k;
-
-    assert(sg_shape_is_scalar(f->shape));
-    memset(flags, 0, N);
-    memset(adj, 0, N * sizeof *adj);
-    memset(acc, 0, N * sizeof *acc);
-    for (i = 0; i < n; i++) {
-        assert(wrt[i]->id < N);
-        flags[wrt[i]->id] |= WANTED;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 4;
+        l->v = sg_xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
     }
+    l->v[l->n++] = v;
+}
 
-    /* the nodes reachable from f: order doubles as the DFS stack */
+static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
+{
+    unsigned V;
+    memset(p, 0, sizeof *p);
+    p->ctx = ctx;
+    p->log = log;
+    p->inner = inner;
+    p->N = sg_expr_count(ctx);
+    p->S = sg_nseqs(ctx);
+    V = p->N + (unsigned)p->S + 1;
+    p->flags = sg_xmalloc(V);
+    memset(p->flags, 0, V);
+    p->kids = sg_xmalloc(V * sizeof *p->kids);
+    memset(p->kids, 0, V * sizeof *p->kids);
+    p->acc = sg_xmalloc(p->N * sizeof *p->acc + 1);
+    memset(p->acc, 0, p->N * sizeof *p->acc + 1);
+    p->adj = sg_xmalloc(p->N * sizeof *p->adj + 1);
+    memset(p->adj, 0, p->N * sizeof *p->adj + 1);
+    p->node = sg_xmalloc(p->N * sizeof *p->node + 1);
+    memset(p->node, 0, p->N * sizeof *p->node + 1);
+    p->mark = sg_xmalloc(p->N * sizeof *p->mark + 1);
+    memset(p->mark, 0, p->N * sizeof *p->mark + 1);
+    p->pending = sg_xmalloc(((size_t)p->S + 1) * sizeof *p->pending);
+    memset(p->pending, 0, ((size_t)p->S + 1) * sizeof *p->pending);
+}
+
+static void pass_free(pass *p)
+{
+    unsigned v, V = p->N + (unsigned)p->S;
+    int q;
+    for (v = 0; v < V; v++)
+        free(p->kids[v].v);
+    for (v = 0; v < p->N; v++)
+        free(p->acc[v].terms);
+    for (q = 0; q < p->S; q++)
+        free(p->pending[q].t);
+    free(p->flags);
+    free(p->kids);
+    free(p->acc);
+    free(p->adj);
+    free(p->node);
+    free(p->mark);
+    free(p->pending);
+}
+
+static int is_rec(const pass *p, int q)
+{
+    return q < p->S && sg_seq_of(p->ctx, q)->kind == SG_SEQ_FORWARD;
+}
+
+/*
+ * Under a body: its invariant nodes that are not under another one (inv),
+ * and its STEP leaves (steps). An invariant body is its own frontier.
+ */
+static void frontier(pass *p, sg_expr *body, vlist *inv, vlist *steps)
+{
+    sg_expr **stack = sg_xmalloc((p->N + 1) * sizeof *stack);
+    int sp = 0, k;
+    p->stamp++;
+    stack[sp++] = body;
+    p->mark[body->id] = p->stamp;
+    while (sp > 0) {
+        sg_expr *e = stack[--sp];
+        p->node[e->id] = e;
+        if (!sg_expr_varies(e)) {
+            vpush(inv, (int)e->id);
+            continue;
+        }
+        if (e->op == SG_OP_SEQSTEP) {
+            vpush(steps, (int)e->id);
+            continue;
+        }
+        for (k = 0; k < e->nkids; k++)
+            if (p->mark[e->kid[k]->id] != p->stamp) {
+                p->mark[e->kid[k]->id] = p->stamp;
+                stack[sp++] = e->kid[k];
+            }
+    }
+    free(stack);
+}
+
+/* the children of vertex v, into p->kids[v] */
+static void find_kids(pass *p, int v)
+{
+    vlist *out = &p->kids[v], inv = {NULL, 0, 0}, steps = {NULL, 0, 0};
+    sg_expr *e, *body;
+    int i;
+    if ((unsigned)v >= p->N) { /* a recurrence: its initial value and its body's frontier */
+        const sg_seq *q = sg_seq_of(p->ctx, v - (int)p->N);
+        body = q->body;
+        if (q->init) {
+            p->node[q->init->id] = q->init;
+            vpush(out, (int)q->init->id);
+        }
+    } else {
+        e = p->node[v];
+        if (e->op == SG_OP_SEQSTEP || (p->inner && e != p->root && !sg_expr_varies(e)))
+            return; /* a leaf of the body */
+        if (!p->inner && e->op == SG_OP_AT) {
+            if (is_rec(p, e->seq))
+                vpush(out, (int)p->N + e->seq);
+            return;
+        }
+        if (p->inner || e->op != SG_OP_SEQSUM) {
+            for (i = 0; i < e->nkids; i++) {
+                p->node[e->kid[i]->id] = e->kid[i];
+                vpush(out, (int)e->kid[i]->id);
+            }
+            return;
+        }
+        body = e->kid[0];
+    }
+    frontier(p, body, &inv, &steps);
+    for (i = 0; i < inv.n; i++)
+        vpush(out, inv.v[i]);
+    for (i = 0; i < steps.n; i++) {
+        int q = p->node[steps.v[i]]->seq, j;
+        if (!is_rec(p, q) || (unsigned)v == p->N + (unsigned)q)
+            continue; /* an input, or the recurrence's own earlier step */
+        for (j = 0; j < out->n && out->v[j] != (int)p->N + q; j++)
+            ;
+        if (j == out->n)
+            vpush(out, (int)p->N + q);
+    }
+    free(inv.v);
+    free(steps.v);
+}
+
+/*
+ * The order of the walk, as a key: parents have larger keys. Nodes are
+ * ordered by id (kids are older). A recurrence sits just above its initial
+ * value and step body: everything that reads it (an AT, a Σ over it) is
+ * made after its step is defined (the checker sees to it), so later.
+ */
+static long key_of(const pass *p, int v)
+{
+    const sg_seq *q;
+    unsigned m;
+    if ((unsigned)v < p->N)
+        return 2 * (long)v;
+    q = sg_seq_of(p->ctx, v - (int)p->N);
+    m = q->body->id;
+    if (q->init && q->init->id > m)
+        m = q->init->id;
+    return 2 * (long)m + 1;
+}
+
+typedef struct {
+    long key;
+    int v;
+} keyed;
+
+static int by_key_desc(const void *pa, const void *pb)
+{
+    const keyed *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? 1 : -1;
+    return a->v < b->v ? 1 : a->v > b->v ? -1 : 0;
+}
+
+static sg_step *log_step(pass *p, sg_step_kind kind, const sg_expr *node)
+{
+    sg_step *st = sg_log_step(p->ctx, p->log);
+    st->kind = kind;
+    st->node = node;
+    return st;
+}
+
+static void add_pending(pass *p, int q, sg_expr *value, sg_index lo, sg_index hi,
+                        const sg_expr *from)
+{
+    ptlist *l = &p->pending[q];
+    if (sg_expr_is_zero(value))
+        return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 4;
+        l->t = sg_xrealloc(l->t, (size_t)l->cap * sizeof *l->t);
+    }
+    l->t[l->n].value = value;
+    l->t[l->n].lo = lo;
+    l->t[l->n].hi = hi;
+    l->t[l->n].from = from;
+    l->n++;
+}
+
+static void add_contrib(pass *p, const sg_expr *to, sg_expr *c)
+{
+    if (!sg_expr_is_zero(c))
+        push(&p->acc[to->id], c);
+}
+
+static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out);
+
+/* the adjoints of wrt[0..n) in body, seeded with seed: one pass over the body */
+static void body_grad(pass *outer, sg_expr *body, sg_expr *seed, int n, sg_expr *const *wrt,
+                      sg_expr **out)
+{
+    pass p;
+    pass_init(&p, outer->ctx, outer->log, 1);
+    run(&p, body, seed, n, wrt, out);
+    pass_free(&p);
+}
+
+/* the invariant frontier nodes of body that lead somewhere wanted, and the
+   STEP leaves of recurrences that do, as one list of nodes */
+static int wanted_under(pass *p, sg_expr *body, sg_expr ***list)
+{
+    vlist inv = {NULL, 0, 0}, steps = {NULL, 0, 0};
+    int i, n = 0;
+    frontier(p, body, &inv, &steps);
+    *list = sg_xmalloc((size_t)(inv.n + steps.n + 1) * sizeof **list);
+    for (i = 0; i < inv.n; i++)
+        if (p->flags[inv.v[i]] & NEEDED)
+            (*list)[n++] = p->node[inv.v[i]];
+    for (i = 0; i < steps.n; i++) {
+        sg_expr *s = p->node[steps.v[i]];
+        if (is_rec(p, s->seq) && (p->flags[p->N + (unsigned)s->seq] & NEEDED))
+            (*list)[n++] = s;
+    }
+    free(inv.v);
+    free(steps.v);
+    return n;
+}
+
+/* Y = Σ_{t=lo}^{hi} B(t) ⇒ Z̄ += Σ_t ∂⟨Ȳ, B(t)⟩/∂Z for an invariant Z, and
+   δh[t + off] += ∂⟨Ȳ, B(t)⟩/∂h[t + off] */
+static void sum_rule(pass *p, sg_expr *s, sg_expr *g)
+{
+    sg_expr **w, **out;
+    int n = wanted_under(p, s->kid[0], &w), i;
+    if (n > 0) {
+        out = sg_xmalloc((size_t)n * sizeof *out);
+        if (p->log) {
+            sg_step *st = log_step(p, SG_STEP_SEQ_SUM, s);
+            st->adjoint = g;
+            st->rule = "Y = Σ_t B(t) ⇒ each step's B(t) is differentiated with the seed Ȳ";
+        }
+        body_grad(p, s->kid[0], g, n, w, out);
+        for (i = 0; i < n; i++) {
+            if (w[i]->op == SG_OP_SEQSTEP) {
+                /* the step read at t + off is δh's step u = t + off: u − off = t */
+                long off = w[i]->off;
+                add_pending(p, w[i]->seq, sg_expr_shift(p->ctx, out[i], -off),
+                            sg_index_plus(s->lo, off), sg_index_plus(s->hi, off), s);
+            } else {
+                sg_expr *c = sg_seq_sum(p->ctx, out[i], s->lo, s->hi);
+                if (p->log) {
+                    sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, s);
+                    st->adjoint = g;
+                    st->to = w[i];
+                    st->contrib = c;
+                    st->rule = "Y = Σ_t B(t) ⇒ Z̄ += Σ_t ∇_Z ⟨Ȳ, B(t)⟩";
+                }
+                add_contrib(p, w[i], c);
+            }
+        }
+        free(out);
+    }
+    free(w);
+}
+
+/* "δh", or "δh_2" … when that is taken */
+static const char *adjoint_name(sg_ctx *ctx, const char *name)
+{
+    sg_arena *ar = sg_ctx_arena(ctx);
+    const char *s = sg_arena_printf(ar, "δ%s", name);
+    int k;
+    for (k = 2; sg_seq_find(ctx, s) >= 0; k++)
+        s = sg_arena_printf(ar, "δ%s_%d", name, k);
+    return s;
+}
+
+/* recurrence q, every contribution to its adjoint in: δh and what it gives */
+static void recurrence_rule(pass *p, int q)
+{
+    sg_ctx *ctx = p->ctx;
+    const sg_seq *h = sg_seq_of(ctx, q);
+    ptlist *pl = &p->pending[q];
+    sg_expr **w, **out, *own = sg_seq_step(ctx, q, 0), *body = NULL;
+    sg_index lo = h->lo, hi = h->hi;
+    int d, n, i;
+    if (pl->n == 0)
+        return; /* no adjoint reaches h */
+    d = sg_seq_add(ctx, adjoint_name(ctx, h->name), SG_SEQ_BACKWARD, h->shape, lo, hi, h->span);
+    sg_seq_mut(ctx, d)->of = q;
+    h = sg_seq_of(ctx, q); /* the table may have moved */
+    for (i = 0; i < pl->n; i++) {
+        sg_seq_add_term(ctx, d, pl->t[i].lo, pl->t[i].hi, pl->t[i].value);
+        if (p->log) {
+            sg_step *st = log_step(p, SG_STEP_SEQ_TERM, pl->t[i].from);
+            st->adjseq = d;
+            st->term = i;
+            st->contrib = pl->t[i].value;
+            st->rule = pl->t[i].from->op == SG_OP_AT ? "∂L/∂h[k] directly, at the one step k"
+                                                      : "∂L/∂h[t] directly, at every step t read";
+        }
+    }
+    n = wanted_under(p, h->body, &w);
+    out = sg_xmalloc((size_t)(n + 1) * sizeof *out);
+    if (p->log) {
+        sg_step *st = log_step(p, SG_STEP_SEQ_REC, h->body);
+        st->seq = q;
+        st->adjseq = d;
+        st->adjoint = sg_seq_step(ctx, d, 0);
+        st->rule = "h[t] = f(h[t−1]) ⇒ ∂⟨δh[t], f⟩ is differentiated once, for every t";
+    }
+    body_grad(p, h->body, sg_seq_step(ctx, d, 0), n, w, out);
+    for (i = 0; i < n; i++) {
+        /* the step body is h[t] where it appears in its own derivative */
+        sg_expr *g = sg_expr_replace(ctx, out[i], h->body, own);
+        if (w[i]->op == SG_OP_SEQSTEP && w[i]->seq == q && w[i]->off == -1) {
+            /* ∂⟨δ[t], body(t)⟩/∂h[t−1] read at t + 1: ∂L/∂h[t] through h[t+1] */
+            body = sg_expr_shift(ctx, g, 1);
+        } else if (w[i]->op == SG_OP_SEQSTEP) {
+            long off = w[i]->off; /* another recurrence read at t + off */
+            add_pending(p, w[i]->seq, sg_expr_shift(ctx, g, -off), sg_index_plus(lo, off),
+                        sg_index_plus(hi, off), h->body);
+        } else {
+            /* ∇_Z L = Σ_t ∇_Z ⟨δh[t], body(t)⟩ for an invariant Z */
+            sg_expr *c = sg_seq_sum(ctx, g, lo, hi);
+            if (p->log) {
+                sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, h->body);
+                st->seq = q;
+                st->adjoint = sg_seq_step(ctx, d, 0);
+                st->to = w[i];
+                st->contrib = c;
+                st->rule = "h[t] = f(W, h[t−1]) for every t ⇒ W̄ += Σ_t ∇_W ⟨δh[t], f⟩";
+            }
+            add_contrib(p, w[i], c);
+        }
+    }
+    if (!body)
+        body = sg_zero(ctx, h->shape);
+    sg_seq_mut(ctx, d)->body = body;
+    if (p->log) {
+        sg_step *st = log_step(p, SG_STEP_SEQ_DELTA, h->body);
+        st->seq = q;
+        st->adjseq = d;
+        st->contrib = body;
+        st->rule = "δh[t] = ∂L/∂h[t] = (direct terms at t) + ∇_{h[t]} ⟨δh[t+1], h[t+1]⟩ for t < "
+                   "the last step: backpropagation through time";
+    }
+    /* h[lo−1] = init ⇒ init̄ += δh[lo−1] */
+    if (h->init && (p->flags[h->init->id] & NEEDED)) {
+        sg_expr *c = sg_seq_at(ctx, d, sg_index_plus(lo, -1));
+        if (p->log) {
+            sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, h->init);
+            st->seq = q;
+            st->to = h->init;
+            st->contrib = c;
+            st->rule = "h[lo−1] = h₀ ⇒ h̄₀ += δh[lo−1]";
+        }
+        add_contrib(p, h->init, c);
+    }
+    free(w);
+    free(out);
+}
+
+/* one node's adjoint g, pushed to its children by the rule of its op */
+static void node_rule(pass *p, sg_expr *e, sg_expr *g)
+{
+    int k;
+    if (!p->inner && e->op == SG_OP_SEQSUM) {
+        sum_rule(p, e, g);
+        return;
+    }
+    if (!p->inner && e->op == SG_OP_AT) {
+        /* ∂L/∂h[k]: a one-step term of δh */
+        if (is_rec(p, e->seq))
+            add_pending(p, e->seq, g, e->at, e->at, e);
+        return;
+    }
+    if (e->nkids == 0 || e->op == SG_OP_AT || e->op == SG_OP_SEQSUM ||
+        (p->inner && e != p->root && !sg_expr_varies(e)))
+        return; /* a leaf here */
+    for (k = 0; k < e->nkids; k++) {
+        const char *text = NULL;
+        sg_expr *contrib;
+        if (!(p->flags[e->kid[k]->id] & NEEDED))
+            continue;
+        contrib = rule(p->ctx, e, k, g, &text);
+        assert(sg_shape_eq(contrib->shape, e->kid[k]->shape));
+        if (p->log) {
+            sg_step *st = log_step(p, SG_STEP_RULE, e);
+            st->adjoint = g;
+            st->kid = k;
+            st->contrib = contrib;
+            st->rule = text;
+        }
+        add_contrib(p, e->kid[k], contrib);
+    }
+}
+
+static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out)
+{
+    int *order, norder = 0, sp = 0, i, j;
+    unsigned V = p->N + (unsigned)p->S;
+
+    p->root = root;
+    for (i = 0; i < n; i++) {
+        assert(wrt[i]->id < p->N);
+        p->flags[wrt[i]->id] |= WANTED;
+    }
+    /* the vertices reachable from root: order doubles as the DFS stack */
+    order = sg_xmalloc((V + 1) * sizeof *order);
     {
-        sg_expr **stack = sg_xmalloc(N * sizeof *stack);
-        stack[sp++] = f;
-        flags[f->id] |= REACHED;
+        int *stack = sg_xmalloc((V + 1) * sizeof *stack);
+        stack[sp++] = (int)root->id;
+        p->node[root->id] = root;
+        p->flags[root->id] |= REACHED;
         while (sp > 0) {
-            sg_expr *e = stack[--sp];
-            order[norder++] = e;
-            for (k = 0; k < e->nkids; k++)
-                if (!(flags[e->kid[k]->id] & REACHED)) {
-                    flags[e->kid[k]->id] |= REACHED;
-                    stack[sp++] = e->kid[k];
+            int v = stack[--sp];
+            vlist *ks;
+            order[norder++] = v;
+            find_kids(p, v);
+            ks = &p->kids[v];
+            for (j = 0; j < ks->n; j++)
+                if (!(p->flags[ks->v[j]] & REACHED)) {
+                    p->flags[ks->v[j]] |= REACHED;
+                    stack[sp++] = ks->v[j];
                 }
         }
         free(stack);
     }
-    qsort(order, (size_t)norder, sizeof *order, by_id_desc);
+    {
+        keyed *ks = sg_xmalloc((size_t)(norder + 1) * sizeof *ks);
+        for (i = 0; i < norder; i++) {
+            ks[i].key = key_of(p, order[i]);
+            ks[i].v = order[i];
+        }
+        qsort(ks, (size_t)norder, sizeof *ks, by_key_desc);
+        for (i = 0; i < norder; i++)
+            order[i] = ks[i].v;
+        free(ks);
+    }
 
-    /* kids before parents: which nodes lead to a requested one */
+    /* children before parents: which vertices lead to a requested node */
     for (i = norder - 1; i >= 0; i--) {
-        sg_expr *e = order[i];
-        if (flags[e->id] & WANTED)
-            flags[e->id] |= NEEDED;
-        for (k = 0; k < e->nkids; k++)
-            if (flags[e->kid[k]->id] & NEEDED)
-                flags[e->id] |= NEEDED;
+        int v = order[i];
+        if (p->flags[v] & WANTED)
+            p->flags[v] |= NEEDED;
+        for (j = 0; j < p->kids[v].n; j++) {
+            assert(key_of(p, p->kids[v].v[j]) < key_of(p, v));
+            if (p->flags[p->kids[v].v[j]] & NEEDED)
+                p->flags[v] |= NEEDED;
+        }
     }
 
-    if (log) {
-        sg_step *st = sg_log_step(ctx, log);
-        log->f = f;
-        st->kind = SG_STEP_SEED;
-        st->node = f;
-        st->adjoint = sg_const(ctx, 1);
+    if (p->log && !p->inner) {
+        sg_step *st = log_step(p, SG_STEP_SEED, root);
+        p->log->f = root;
+        st->adjoint = seed;
     }
-    push(&acc[f->id], sg_const(ctx, 1));
+    push(&p->acc[root->id], seed);
 
     for (i = 0; i < norder; i++) {
-        sg_expr *e = order[i], *g;
-        contribs *c = &acc[e->id];
-        if (!(flags[e->id] & NEEDED) || c->n == 0)
+        int v = order[i];
+        contribs *c;
+        sg_expr *e, *g;
+        if (!(p->flags[v] & NEEDED))
+            continue;
+        if ((unsigned)v >= p->N) {
+            recurrence_rule(p, v - (int)p->N);
+            continue;
+        }
+        e = p->node[v];
+        c = &p->acc[v];
+        if (c->n == 0)
             continue;
         /* the total derivative: Ȳ is the sum over the paths to Y */
         g = c->terms[0];
         for (j = 1; j < c->n; j++)
-            g = sg_add(ctx, g, c->terms[j]);
-        adj[e->id] = g;
-        if (log && c->n >= 2) {
-            sg_step *st = sg_log_step(ctx, log);
+            g = sg_add(p->ctx, g, c->terms[j]);
+        p->adj[v] = g;
+        if (p->log && c->n >= 2) {
+            sg_step *st = log_step(p, SG_STEP_TOTAL, e);
             const sg_expr **terms =
-                sg_arena_alloc(sg_ctx_arena(ctx), (size_t)c->n * sizeof *terms);
+                sg_arena_alloc(sg_ctx_arena(p->ctx), (size_t)c->n * sizeof *terms);
             for (j = 0; j < c->n; j++)
                 terms[j] = c->terms[j];
-            st->kind = SG_STEP_TOTAL;
-            st->node = e;
             st->adjoint = g;
             st->terms = terms;
             st->nterms = c->n;
         }
-        if (sg_expr_is_zero(g))
-            continue;
-        for (k = 0; k < e->nkids; k++) {
-            const char *text = NULL;
-            sg_expr *contrib;
-            if (!(flags[e->kid[k]->id] & NEEDED))
-                continue;
-            contrib = rule(ctx, e, k, g, &text);
-            assert(sg_shape_eq(contrib->shape, e->kid[k]->shape));
-            if (log) {
-                sg_step *st = sg_log_step(ctx, log);
-                st->kind = SG_STEP_RULE;
-                st->node = e;
-                st->adjoint = g;
-                st->kid = k;
-                st->contrib = contrib;
-                st->rule = text;
-            }
-            if (!sg_expr_is_zero(contrib))
-                push(&acc[e->kid[k]->id], contrib);
-        }
+        if (!sg_expr_is_zero(g))
+            node_rule(p, e, g);
     }
 
     for (i = 0; i < n; i++) {
-        sg_expr *a = adj[wrt[i]->id];
-        out[i] = a ? a : sg_zero(ctx, wrt[i]->shape);
+        sg_expr *a = p->adj[wrt[i]->id];
+        out[i] = a ? a : sg_zero(p->ctx, wrt[i]->shape);
     }
-    for (i = 0; i < norder; i++)
-        free(acc[order[i]->id].terms);
-    free(flags);
-    free(adj);
-    free(acc);
     free(order);
+}
+
+void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr **out,
+                  sg_log *log)
+{
+    pass p;
+    assert(sg_shape_is_scalar(f->shape));
+    pass_init(&p, ctx, log, 0);
+    run(&p, f, sg_const(ctx, 1), n, wrt, out);
+    pass_free(&p);
 }

@@ -10,6 +10,13 @@
  * Every rule applied and every sum of paths is recorded in an sg_log, in the
  * order it happened, for the LaTeX printer: nothing is derived twice.
  *
+ * Recurrences are differentiated by backpropagation through time, in closed
+ * form: a recurrence h gets an adjoint sequence δh (δh[t] = ∂L/∂h[t], a
+ * BACKWARD sg_seq) that runs from h's last step back to its initial value,
+ * and a parameter W of h's step gets Σ_t ∇_W ⟨δh[t], h[t](W)⟩, a Σ over
+ * time. The body of a Σ or a step is differentiated once, like any
+ * expression, with its STEP leaves as leaves: the result holds at every t.
+ *
  * Jacobians of vectors (jacobian.c) go the other way, forward from x: each
  * node that depends on x gets J(node) = ∂vec(node)/∂x from its kids'
  * (J(Av) = A J(v)), and a 1×1 node on the way gets the transpose of its
@@ -27,6 +34,24 @@ typedef enum {
     SG_STEP_RULE,  /* node's adjoint pushed to kid: contrib */
     SG_STEP_TOTAL, /* node reached along ncontribs paths: adjoint is their sum */
     SG_STEP_JACOBIAN, /* forward: contrib is J(node) = ∂vec(node)/∂x, by rule */
+    /* backpropagation through time. The RULE and TOTAL steps after a SEQ_SUM
+       or SEQ_REC, up to the next SEQ_ step, are about the body at one step t:
+       their STEP leaves are read at t */
+    SG_STEP_SEQ_SUM,   /* node, a Σ over time with adjoint `adjoint`: its body is
+                          differentiated at every step t with that seed */
+    SG_STEP_SEQ_REC,   /* node, the step body of recurrence `seq`, is
+                          differentiated with seed `adjoint` = δ[t] (a STEP of the
+                          adjoint sequence `adjseq`) */
+    SG_STEP_SEQ_TERM,  /* node (an AT h[k], a Σ, or another recurrence's body) gives
+                          δ[t] (`adjseq`, its term number `term`) the contribution
+                          contrib, for t in the term's range */
+    SG_STEP_SEQ_DELTA, /* the adjoint `adjseq` of recurrence `seq` is complete:
+                          δ[t] = [t < hi]·contrib (its body, the next step
+                          back-propagated) + its terms */
+    SG_STEP_SEQ_PUSH,  /* `to`, outside any loop, receives contrib from node: a Σ
+                          over time of the per-step contributions (node a Σ, or the
+                          step body of recurrence `seq`), or δ[lo−1] (node and to
+                          the initial value of `seq`) */
 } sg_step_kind;
 
 typedef struct {
@@ -40,6 +65,10 @@ typedef struct {
                                "J(Av) = A J(v)" */
     const sg_expr **terms;  /* TOTAL: the contributions summed */
     int nterms;
+    const sg_expr *to;      /* SEQ_PUSH: the node receiving contrib */
+    int seq;                /* SEQ_REC, SEQ_DELTA, SEQ_PUSH: the recurrence; else −1 */
+    int adjseq;             /* SEQ_REC, SEQ_TERM, SEQ_DELTA: its adjoint sequence; else −1 */
+    int term;               /* SEQ_TERM: the term's index in adjseq; else −1 */
 } sg_step;
 
 typedef struct {
@@ -52,7 +81,10 @@ typedef struct {
 /*
  * ∇_{wrt[i]} f for a 1×1 f, for i < n; out[i] gets wrt[i]'s shape. wrt[i] may
  * be any node of f's DAG: a VAR, or a defined value (∂L/∂z₂ holds everything
- * upstream of z₂ fixed). A wrt[i] that f does not depend on gets a zero.
+ * upstream of z₂ fixed), a STEP leaf of a body (f then is a body too) or an
+ * AT leaf (the uses of that node alone, not through later steps). A wrt[i]
+ * that f does not depend on gets a zero. Every recurrence f reaches through
+ * an AT or a Σ gets its adjoint sequence, added to the context's sequences.
  * When log is not NULL the derivation is appended to it.
  */
 void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr **out,

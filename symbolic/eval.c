@@ -8,6 +8,14 @@
  * logsumexp subtract each column's maximum; σ and softplus never overflow;
  * inverses and determinants go through Gaussian elimination with partial
  * pivoting.
+ *
+ * Sequences are computed by running their loops: a recurrence from its
+ * initial value forwards (an adjoint one from its last step backwards), a Σ
+ * over time step by step, each step kept. The body of a loop is evaluated in
+ * a frame, one per loop, whose values hold for one step t only: nodes that
+ * vary with t are computed in the frame and dropped when t moves on, while
+ * invariant ones are computed once, in the evaluator's own table. Loops nest
+ * only as deep as sequences read other sequences, never as long as T.
  */
 #include "eval.h"
 
@@ -19,6 +27,13 @@
 
 enum { UNSEEN, PENDING, DONE };
 
+/* a sequence's computed steps */
+typedef struct {
+    unsigned char state; /* UNSEEN, PENDING (its loop is running), DONE */
+    long first, count;   /* steps first … first + count − 1 */
+    double **step;       /* step[t − first]; NULL when undefined */
+} seqval;
+
 struct sg_eval {
     const sg_ctx *ctx;
     const long *dims;
@@ -26,7 +41,18 @@ struct sg_eval {
     double **val;          /* by node id; NULL when undefined */
     unsigned char *state;  /* by node id */
     unsigned cap;
+    seqval *seq;           /* by sequence */
+    int nseq;
 };
+
+/* one loop's values at its current step t */
+typedef struct {
+    long t;
+    double **val;         /* by node id, for nodes that vary with t */
+    unsigned char *state; /* by node id: DONE when val holds this step's value */
+    unsigned *done;       /* ids set this step, to clear when t moves on */
+    unsigned ndone, n;
+} frame;
 
 sg_eval *sg_eval_new(const sg_ctx *ctx, const long *dims, const double *const *syms)
 {
@@ -37,6 +63,8 @@ sg_eval *sg_eval_new(const sg_ctx *ctx, const long *dims, const double *const *s
     ev->val = NULL;
     ev->state = NULL;
     ev->cap = 0;
+    ev->seq = NULL;
+    ev->nseq = 0;
     return ev;
 }
 
@@ -47,6 +75,13 @@ void sg_eval_free(sg_eval *ev)
         return;
     for (i = 0; i < ev->cap; i++)
         free(ev->val[i]);
+    for (i = 0; i < (unsigned)ev->nseq; i++) {
+        long t;
+        for (t = 0; t < ev->seq[i].count; t++)
+            free(ev->seq[i].step[t]);
+        free(ev->seq[i].step);
+    }
+    free(ev->seq);
     free(ev->val);
     free(ev->state);
     free(ev);
@@ -178,27 +213,22 @@ static void determinant(const double *a, long n, double *det, double *logabs)
 
 /* ---- one node ----------------------------------------------------------- */
 
-/* values of node e whose kids are all evaluated; NULL when undefined */
-static double *eval_node(sg_eval *ev, const sg_expr *e)
+/* values of node e from its kids' values a and b; NULL when undefined */
+static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const double *b)
 {
     long r = sg_eval_rows(ev, e->shape), c = sg_eval_cols(ev, e->shape);
     long n = r * c, i, j, k;
-    const double *a = NULL, *b = NULL;
     long ar = 0, ac = 0;
     double *y;
 
     if (e->nkids >= 1) {
-        a = ev->val[e->kid[0]->id];
         ar = sg_eval_rows(ev, e->kid[0]->shape);
         ac = sg_eval_cols(ev, e->kid[0]->shape);
         if (!a)
             return NULL;
     }
-    if (e->nkids == 2) {
-        b = ev->val[e->kid[1]->id];
-        if (!b)
-            return NULL;
-    }
+    if (e->nkids == 2 && !b)
+        return NULL;
     y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
 
     switch (e->op) {
@@ -345,6 +375,9 @@ static double *eval_node(sg_eval *ev, const sg_expr *e)
             y[0] = e->op == SG_OP_DET ? det : logabs;
         }
         break;
+    case SG_OP_SEQSTEP: case SG_OP_AT: case SG_OP_SEQSUM: /* by seq_node */
+        free(y);
+        return NULL;
     default:
         assert(sg_op_is_elementwise_unary(e->op));
         for (i = 0; i < n; i++)
@@ -352,6 +385,253 @@ static double *eval_node(sg_eval *ev, const sg_expr *e)
         break;
     }
     return y;
+}
+
+/* ---- sequences ---------------------------------------------------------- */
+
+static long numel(const sg_eval *ev, sg_shape s)
+{
+    return sg_eval_rows(ev, s) * sg_eval_cols(ev, s);
+}
+
+static long index_value(const sg_eval *ev, sg_index i)
+{
+    return (i.dim < 0 ? 0 : dim_value(ev, i.dim)) + i.off;
+}
+
+static double *copy_of(const double *v, long n)
+{
+    double *y;
+    if (!v)
+        return NULL;
+    y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
+    memcpy(y, v, (size_t)n * sizeof *y);
+    return y;
+}
+
+static seqval *seq_slot(sg_eval *ev, int q)
+{
+    int n = sg_nseqs(ev->ctx);
+    if (n > ev->nseq) { /* sequences made after sg_eval_new (adjoints) */
+        ev->seq = sg_xrealloc(ev->seq, (size_t)n * sizeof *ev->seq);
+        memset(ev->seq + ev->nseq, 0, (size_t)(n - ev->nseq) * sizeof *ev->seq);
+        ev->nseq = n;
+    }
+    return &ev->seq[q];
+}
+
+static void run_seq(sg_eval *ev, int q);
+
+/* step s of sequence q, running its loop first if need be; NULL when it
+   is out of range, not computed (yet) or undefined. A loop that is running
+   reads the steps it already made: h[t − 1], δ[t + 1] */
+static const double *step_value(sg_eval *ev, int q, long s)
+{
+    const sg_seq *sq = sg_seq_of(ev->ctx, q);
+    seqval *v;
+    if (sq->kind == SG_SEQ_INPUT) {
+        long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi);
+        const double *all = ev->syms[sq->sym];
+        if (!all || s < lo || s > hi)
+            return NULL;
+        return all + (s - lo) * numel(ev, sq->shape);
+    }
+    v = seq_slot(ev, q);
+    if (v->state == UNSEEN)
+        run_seq(ev, q);
+    v = seq_slot(ev, q);
+    if (s < v->first || s >= v->first + v->count)
+        return NULL;
+    return v->step[s - v->first];
+}
+
+static void frame_init(sg_eval *ev, frame *fr)
+{
+    fr->n = sg_expr_count(ev->ctx);
+    fr->val = sg_xmalloc((fr->n + 1) * sizeof *fr->val);
+    fr->state = sg_xmalloc(fr->n + 1);
+    fr->done = sg_xmalloc((fr->n + 1) * sizeof *fr->done);
+    memset(fr->val, 0, (fr->n + 1) * sizeof *fr->val);
+    memset(fr->state, UNSEEN, fr->n + 1);
+    fr->ndone = 0;
+    fr->t = 0;
+}
+
+/* forgets the values of the step just done */
+static void frame_next(frame *fr, long t)
+{
+    unsigned i;
+    for (i = 0; i < fr->ndone; i++) {
+        free(fr->val[fr->done[i]]);
+        fr->val[fr->done[i]] = NULL;
+        fr->state[fr->done[i]] = UNSEEN;
+    }
+    fr->ndone = 0;
+    fr->t = t;
+}
+
+static void frame_free(frame *fr)
+{
+    frame_next(fr, 0);
+    free(fr->val);
+    free(fr->state);
+    free(fr->done);
+}
+
+static const double *kid_value(sg_eval *ev, frame *fr, const sg_expr *k)
+{
+    return sg_expr_varies(k) ? fr->val[k->id] : ev->val[k->id];
+}
+
+/* e at the frame's step t (borrowed: valid until the frame moves on) */
+static const double *step_expr(sg_eval *ev, frame *fr, const sg_expr *e)
+{
+    const sg_expr **stack;
+    int sp = 0, cap = 64, k;
+    if (!sg_expr_varies(e))
+        return sg_eval_expr(ev, e);
+    assert(e->id < fr->n);
+    if (fr->state[e->id] == DONE)
+        return fr->val[e->id];
+    stack = sg_xmalloc((size_t)cap * sizeof *stack);
+    stack[sp++] = e;
+    while (sp > 0) {
+        const sg_expr *x = stack[sp - 1];
+        int ready = 1;
+        if (fr->state[x->id] == DONE) {
+            sp--;
+            continue;
+        }
+        if (x->op == SG_OP_SEQSTEP) {
+            fr->val[x->id] = copy_of(step_value(ev, x->seq, fr->t + x->off),
+                                     numel(ev, x->shape));
+        } else {
+            for (k = 0; k < x->nkids; k++) {
+                const sg_expr *kid = x->kid[k];
+                if (!sg_expr_varies(kid)) {
+                    sg_eval_expr(ev, kid);
+                } else if (fr->state[kid->id] != DONE) {
+                    ready = 0;
+                    if (sp == cap) {
+                        cap *= 2;
+                        stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
+                    }
+                    stack[sp++] = kid;
+                }
+            }
+            if (!ready)
+                continue;
+            fr->val[x->id] = eval_node(ev, x, x->nkids > 0 ? kid_value(ev, fr, x->kid[0]) : NULL,
+                                       x->nkids > 1 ? kid_value(ev, fr, x->kid[1]) : NULL);
+        }
+        fr->state[x->id] = DONE;
+        fr->done[fr->ndone++] = x->id;
+        sp--;
+    }
+    free(stack);
+    return fr->val[e->id];
+}
+
+/* acc += v (n entries); a NULL v makes acc undefined */
+static int add_into(double *acc, const double *v, long n)
+{
+    long i;
+    if (!v)
+        return 0;
+    for (i = 0; i < n; i++)
+        acc[i] += v[i];
+    return 1;
+}
+
+/* runs sequence q's loop, keeping every step */
+static void run_seq(sg_eval *ev, int q)
+{
+    const sg_seq *sq = sg_seq_of(ev->ctx, q);
+    long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi), n = numel(ev, sq->shape);
+    long t, i;
+    int bad = 0;
+    seqval *v = seq_slot(ev, q);
+    frame fr;
+
+    v->state = PENDING;
+    v->first = lo - 1;
+    v->count = hi >= lo - 1 ? hi - lo + 2 : 0;
+    v->step = sg_xmalloc((size_t)(v->count ? v->count : 1) * sizeof *v->step);
+    memset(v->step, 0, (size_t)(v->count ? v->count : 1) * sizeof *v->step);
+    if (!sq->body || (sq->kind == SG_SEQ_FORWARD && !sq->init) || v->count == 0) {
+        v->state = DONE; /* not defined (yet): every step undefined */
+        return;
+    }
+    frame_init(ev, &fr);
+    if (sq->kind == SG_SEQ_FORWARD) {
+        double *init = copy_of(sg_eval_expr(ev, sq->init), n);
+        seq_slot(ev, q)->step[0] = init;
+        bad = !init;
+        for (t = lo; t <= hi && !bad; t++) {
+            double *y;
+            frame_next(&fr, t);
+            y = copy_of(step_expr(ev, &fr, sq->body), n);
+            seq_slot(ev, q)->step[t - (lo - 1)] = y;
+            bad = !y;
+        }
+    } else {
+        for (t = hi; t >= lo - 1 && !bad; t--) {
+            double *y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
+            for (i = 0; i < n; i++)
+                y[i] = 0;
+            frame_next(&fr, t);
+            if (t < hi)
+                bad |= !add_into(y, step_expr(ev, &fr, sq->body), n);
+            for (i = 0; i < sq->nterms && !bad; i++)
+                if (index_value(ev, sq->terms[i].lo) <= t && t <= index_value(ev, sq->terms[i].hi))
+                    bad |= !add_into(y, step_expr(ev, &fr, sq->terms[i].value), n);
+            if (bad) {
+                free(y);
+                y = NULL;
+            }
+            seq_slot(ev, q)->step[t - (lo - 1)] = y;
+        }
+    }
+    frame_free(&fr);
+    v = seq_slot(ev, q);
+    if (bad) /* one undefined step makes the sequence undefined */
+        for (t = 0; t < v->count; t++) {
+            free(v->step[t]);
+            v->step[t] = NULL;
+        }
+    v->state = DONE;
+}
+
+/* the value of a SEQSTEP, AT or SEQSUM node outside any loop */
+static double *seq_node(sg_eval *ev, const sg_expr *e)
+{
+    long n = numel(ev, e->shape), lo, hi, t;
+    double *y;
+    frame fr;
+    int ok = 1;
+    switch (e->op) {
+    case SG_OP_AT:
+        return copy_of(step_value(ev, e->seq, index_value(ev, e->at)), n);
+    case SG_OP_SEQSUM:
+        lo = index_value(ev, e->lo);
+        hi = index_value(ev, e->hi);
+        y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
+        for (t = 0; t < n; t++)
+            y[t] = 0;
+        frame_init(ev, &fr);
+        for (t = lo; t <= hi && ok; t++) {
+            frame_next(&fr, t);
+            ok = add_into(y, step_expr(ev, &fr, e->kid[0]), n);
+        }
+        frame_free(&fr);
+        if (!ok) {
+            free(y);
+            return NULL;
+        }
+        return y;
+    default: /* a step outside any loop has no t */
+        return NULL;
+    }
 }
 
 const double *sg_eval_expr(sg_eval *ev, const sg_expr *e)
@@ -365,11 +645,21 @@ const double *sg_eval_expr(sg_eval *ev, const sg_expr *e)
     stack = sg_xmalloc((size_t)cap * sizeof *stack);
     stack[sp++] = e;
     /* post-order without recursion: a node is computed when it is seen again
-       with all its kids done */
+       with all its kids done. A Σ's kid is its body, evaluated by seq_node
+       at every step, not here */
     while (sp > 0) {
         const sg_expr *t = stack[sp - 1];
         int ready = 1;
+        reserve(ev, t->id);
         if (ev->state[t->id] == DONE) {
+            sp--;
+            continue;
+        }
+        if (sg_op_is_seq(t->op)) {
+            double *v = seq_node(ev, t);
+            reserve(ev, t->id);
+            ev->val[t->id] = v;
+            ev->state[t->id] = DONE;
             sp--;
             continue;
         }
@@ -386,7 +676,8 @@ const double *sg_eval_expr(sg_eval *ev, const sg_expr *e)
             }
         }
         if (ready) {
-            ev->val[t->id] = eval_node(ev, t);
+            ev->val[t->id] = eval_node(ev, t, t->nkids > 0 ? ev->val[t->kid[0]->id] : NULL,
+                                       t->nkids > 1 ? ev->val[t->kid[1]->id] : NULL);
             ev->state[t->id] = DONE;
             sp--;
         } else {

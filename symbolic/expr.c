@@ -19,7 +19,16 @@
  *     since they are free views in generated code and pushing them would
  *     duplicate work;
  *   - 1×1 forms of 0, 𝟙, I and fills are the scalar itself, so that a
- *     scalar has one canonical spelling.
+ *     scalar has one canonical spelling;
+ *   - numerically fragile compositions become the op that evaluates them
+ *     stably, wherever the composition is built (so in derivatives too):
+ *     log σ(x) → −softplus(−x), log(𝟙 + eˣ) → softplus(x), log(𝟙 + x) →
+ *     log1p(x), eˣ − 𝟙 → expm1(x), log sum(exp x) → logsumexp(x),
+ *     eˣ/sum(eˣ) → softmax(x), x − logsumexp(x) → logsoftmax(x), and
+ *     σ(−x) → 𝟙 − σ(x) so that σ(x) is shared. Each is at its constructor
+ *     with its identity. They keep values finite for logits in the
+ *     thousands, where the naive forms give log 0 or ∞/∞;
+ *   - declared properties: Sᵀ = S for a symmetric S, sum(y) = 1 for y ∈ Δ.
  *
  * Whether a node is provably symmetric is decided when it is made, from its
  * kids' flags, and kept next to the node (struct node below).
@@ -29,6 +38,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +48,8 @@ typedef struct {
     unsigned flags;
 } node;
 
-#define F_SYM 1u /* provably symmetric */
+#define F_SYM 1u    /* provably symmetric */
+#define F_VARIES 2u /* depends on the loop index t */
 
 struct sg_ctx {
     sg_arena *arena;
@@ -46,6 +57,8 @@ struct sg_ctx {
     int ndims, dimcap;
     sg_symbol **syms;
     int nsyms, symcap;
+    sg_seq **seqs; /* arena-allocated entries, so pointers stay valid */
+    int nseqs, seqcap;
     sg_expr **table; /* unique table: buckets chained through e->chain */
     unsigned tabsize, count;
 };
@@ -76,6 +89,7 @@ void sg_ctx_free(sg_ctx *ctx)
     sg_arena_free(ctx->arena);
     free(ctx->dims);
     free(ctx->syms);
+    free(ctx->seqs);
     free(ctx->table);
     free(ctx);
 }
@@ -193,6 +207,7 @@ int sg_sym_add(sg_ctx *ctx, const char *name, sg_shape shape, unsigned props, sg
     s->shape = shape;
     s->props = props;
     s->span = span;
+    s->seq = -1;
     ctx->syms[ctx->nsyms] = s;
     return ctx->nsyms++;
 }
@@ -215,6 +230,144 @@ const sg_symbol *sg_sym(const sg_ctx *ctx, int i)
 {
     assert(i >= 0 && i < ctx->nsyms);
     return ctx->syms[i];
+}
+
+/* ---- sequences ----------------------------------------------------------- */
+
+sg_index sg_index_make(sg_dim dim, long off)
+{
+    sg_index i;
+    i.dim = dim < 0 ? -1 : dim;
+    i.off = off;
+    return i;
+}
+
+sg_index sg_index_plus(sg_index i, long k)
+{
+    i.off += k;
+    return i;
+}
+
+int sg_index_eq(sg_index a, sg_index b)
+{
+    return a.dim == b.dim && a.off == b.off;
+}
+
+int sg_index_provably_le(sg_index a, sg_index b)
+{
+    if (a.dim == b.dim)
+        return a.off <= b.off;
+    if (a.dim < 0) /* c ≤ T + d for every T ≥ 1 */
+        return a.off <= 1 + b.off;
+    return 0; /* T + c ≤ d, or two dimensions: T is unbounded */
+}
+
+int sg_index_snprint(char *buf, size_t cap, const sg_ctx *ctx, sg_index i, int ascii)
+{
+    const char *minus = ascii ? "-" : "−";
+    const sg_diminfo *d;
+    char dim[32];
+    const char *dn;
+    if (i.dim < 0)
+        return snprintf(buf, cap, "%ld", i.off);
+    d = sg_diminfo_of(ctx, i.dim);
+    if (d->name) {
+        dn = d->name;
+    } else {
+        snprintf(dim, sizeof dim, "%ld", d->value);
+        dn = dim;
+    }
+    if (i.off == 0)
+        return snprintf(buf, cap, "%s", dn);
+    return snprintf(buf, cap, "%s %s %ld", dn, i.off < 0 ? minus : "+", i.off < 0 ? -i.off : i.off);
+}
+
+const char *sg_index_str(sg_ctx *ctx, sg_index i, int ascii)
+{
+    int n = sg_index_snprint(NULL, 0, ctx, i, ascii);
+    char *s = sg_arena_alloc(ctx->arena, (size_t)n + 1);
+    sg_index_snprint(s, (size_t)n + 1, ctx, i, ascii);
+    return s;
+}
+
+int sg_seq_add(sg_ctx *ctx, const char *name, sg_seq_kind kind, sg_shape step, sg_index lo,
+               sg_index hi, sg_span span)
+{
+    sg_seq *q;
+    if (ctx->nseqs == ctx->seqcap) {
+        ctx->seqcap = ctx->seqcap ? 2 * ctx->seqcap : 8;
+        ctx->seqs = sg_xrealloc(ctx->seqs, (size_t)ctx->seqcap * sizeof *ctx->seqs);
+    }
+    q = sg_arena_alloc(ctx->arena, sizeof *q);
+    memset(q, 0, sizeof *q);
+    q->name = sg_arena_strdup(ctx->arena, name);
+    q->kind = kind;
+    q->shape = step;
+    q->lo = lo;
+    q->hi = hi;
+    q->sym = -1;
+    q->of = -1;
+    q->span = span;
+    ctx->seqs[ctx->nseqs] = q;
+    if (kind == SG_SEQ_INPUT) {
+        q->sym = sg_sym_add(ctx, name, step, SG_PROP_NONE, span);
+        ctx->syms[q->sym]->seq = ctx->nseqs;
+    }
+    return ctx->nseqs++;
+}
+
+int sg_seq_add_input(sg_ctx *ctx, const char *name, sg_shape step, unsigned props, sg_index lo,
+                     sg_index hi, sg_span span)
+{
+    int q = sg_seq_add(ctx, name, SG_SEQ_INPUT, step, lo, hi, span);
+    ctx->syms[ctx->seqs[q]->sym]->props = props;
+    return q;
+}
+
+int sg_seq_find(const sg_ctx *ctx, const char *name)
+{
+    int i;
+    for (i = 0; i < ctx->nseqs; i++)
+        if (strcmp(ctx->seqs[i]->name, name) == 0)
+            return i;
+    return -1;
+}
+
+int sg_nseqs(const sg_ctx *ctx)
+{
+    return ctx->nseqs;
+}
+
+const sg_seq *sg_seq_of(const sg_ctx *ctx, int q)
+{
+    assert(q >= 0 && q < ctx->nseqs);
+    return ctx->seqs[q];
+}
+
+sg_seq *sg_seq_mut(sg_ctx *ctx, int q)
+{
+    assert(q >= 0 && q < ctx->nseqs);
+    return ctx->seqs[q];
+}
+
+void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *value)
+{
+    sg_seq *s = sg_seq_mut(ctx, q);
+    sg_seq_term *t = sg_arena_alloc(ctx->arena, (size_t)(s->nterms + 1) * sizeof *t);
+    if (s->nterms)
+        memcpy(t, s->terms, (size_t)s->nterms * sizeof *t);
+    t[s->nterms].lo = lo;
+    t[s->nterms].hi = hi;
+    t[s->nterms].value = value;
+    t[s->nterms].display = NULL;
+    s->terms = t;
+    s->nterms++;
+}
+
+sg_index sg_seq_first(const sg_ctx *ctx, int q)
+{
+    const sg_seq *s = sg_seq_of(ctx, q);
+    return s->kind == SG_SEQ_INPUT ? s->lo : sg_index_plus(s->lo, -1);
 }
 
 /* ---- the unique table ---------------------------------------------------- */
@@ -241,21 +394,64 @@ static unsigned mix(unsigned h, unsigned v)
     return h;
 }
 
-static unsigned hash_of(sg_op op, sg_shape s, const sg_expr *a, const sg_expr *b, double value,
-                        int sym, sg_dim dim)
+/* what a node holds besides its op, shape and kids: all of it is identity */
+typedef struct {
+    double value;
+    int sym;
+    sg_dim dim;
+    int seq;
+    long off;
+    sg_index at, lo, hi;
+} payload;
+
+static payload plain(double value, int sym, sg_dim dim)
+{
+    payload p;
+    memset(&p, 0, sizeof p);
+    p.value = value == 0 ? 0 : value; /* one zero: −0 is +0 */
+    p.sym = sym;
+    p.dim = dim;
+    p.seq = -1;
+    p.at = p.lo = p.hi = sg_index_make(-1, 0);
+    return p;
+}
+
+static unsigned mix_index(unsigned h, sg_index i)
+{
+    h = mix(h, (unsigned)i.dim);
+    h = mix(h, (unsigned)i.off);
+    return mix(h, (unsigned)((unsigned long)i.off >> 16 >> 16));
+}
+
+static unsigned hash_of(sg_op op, sg_shape s, const sg_expr *a, const sg_expr *b,
+                        const payload *p)
 {
     uint64_t bits;
     unsigned h = (unsigned)op * 2654435761u;
-    memcpy(&bits, &value, sizeof bits);
+    memcpy(&bits, &p->value, sizeof bits);
     h = mix(h, (unsigned)s.rows);
     h = mix(h, (unsigned)s.cols);
     h = mix(h, a ? a->id + 1 : 0);
     h = mix(h, b ? b->id + 1 : 0);
     h = mix(h, (unsigned)bits);
     h = mix(h, (unsigned)(bits >> 32));
-    h = mix(h, (unsigned)sym);
-    h = mix(h, (unsigned)dim);
+    h = mix(h, (unsigned)p->sym);
+    h = mix(h, (unsigned)p->dim);
+    if (p->seq >= 0 || op == SG_OP_SEQSUM) {
+        h = mix(h, (unsigned)p->seq);
+        h = mix(h, (unsigned)p->off);
+        h = mix_index(h, p->at);
+        h = mix_index(h, p->lo);
+        h = mix_index(h, p->hi);
+    }
     return h;
+}
+
+static int same_payload(const sg_expr *e, const payload *p)
+{
+    return memcmp(&e->value, &p->value, sizeof p->value) == 0 && e->sym == p->sym &&
+           e->dim == p->dim && e->seq == p->seq && e->off == p->off &&
+           sg_index_eq(e->at, p->at) && sg_index_eq(e->lo, p->lo) && sg_index_eq(e->hi, p->hi);
 }
 
 static void grow_table(sg_ctx *ctx)
@@ -332,26 +528,23 @@ static int calc_symmetric(const sg_ctx *ctx, const sg_expr *e)
         if (is_scalar(e->kid[0]))
             return sym_flag(e->kid[1]);
         return product_is_symmetric(e);
-    case SG_OP_TRANSPOSE: case SG_OP_POW: case SG_OP_INV:
+    case SG_OP_TRANSPOSE: case SG_OP_POW: case SG_OP_INV: case SG_OP_SEQSUM:
         return sym_flag(e->kid[0]);
     default:
         return sg_op_is_elementwise_unary(e->op) && sym_flag(e->kid[0]);
     }
 }
 
-static sg_expr *intern(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
-                       double value, int sym, sg_dim dim)
+static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
+                         const payload *p)
 {
     unsigned h;
     sg_expr *e;
     node *n;
-    if (value == 0)
-        value = 0; /* one zero: −0 is +0 */
-    h = hash_of(op, s, a, b, value, sym, dim);
+    h = hash_of(op, s, a, b, p);
     for (e = ctx->table[h & (ctx->tabsize - 1)]; e; e = e->chain)
         if (e->hash == h && e->op == op && sg_shape_eq(e->shape, s) && e->kid[0] == a &&
-            e->kid[1] == b && memcmp(&e->value, &value, sizeof value) == 0 && e->sym == sym &&
-            e->dim == dim)
+            e->kid[1] == b && same_payload(e, p))
             return e;
     if (ctx->count >= ctx->tabsize)
         grow_table(ctx);
@@ -362,16 +555,33 @@ static sg_expr *intern(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b
     e->nkids = a ? (b ? 2 : 1) : 0;
     e->kid[0] = a;
     e->kid[1] = b;
-    e->value = value;
-    e->sym = sym;
-    e->dim = dim;
+    e->value = p->value;
+    e->sym = p->sym;
+    e->dim = p->dim;
+    e->seq = p->seq;
+    e->off = p->off;
+    e->at = p->at;
+    e->lo = p->lo;
+    e->hi = p->hi;
     e->id = ctx->count++;
     e->hash = h;
     e->chain = ctx->table[h & (ctx->tabsize - 1)];
     ctx->table[h & (ctx->tabsize - 1)] = e;
     if (calc_symmetric(ctx, e))
         n->flags |= F_SYM;
+    /* t is bound by a Σ: the sum itself is the same at every step */
+    if (op == SG_OP_SEQSTEP ||
+        (op != SG_OP_SEQSUM && ((a && (((node *)a)->flags & F_VARIES)) ||
+                                (b && (((node *)b)->flags & F_VARIES)))))
+        n->flags |= F_VARIES;
     return e;
+}
+
+static sg_expr *intern(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
+                       double value, int sym, sg_dim dim)
+{
+    payload p = plain(value, sym, dim);
+    return intern_p(ctx, op, s, a, b, &p);
 }
 
 static sg_expr *mk1(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a)
@@ -464,6 +674,16 @@ int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e)
     return sym_flag(e);
 }
 
+int sg_expr_varies(const sg_expr *e)
+{
+    return (((const node *)e)->flags & F_VARIES) != 0;
+}
+
+int sg_op_is_seq(sg_op op)
+{
+    return op == SG_OP_SEQSTEP || op == SG_OP_AT || op == SG_OP_SEQSUM;
+}
+
 int sg_op_is_elementwise_unary(sg_op op)
 {
     return op >= SG_OP_EXP && op <= SG_OP_STEP;
@@ -493,6 +713,8 @@ const char *sg_op_name(sg_op op)
         [SG_OP_LOGSOFTMAX] = "logsoftmax", [SG_OP_LOGSUMEXP] = "logsumexp",
         [SG_OP_INV] = "inv",          [SG_OP_DET] = "det",
         [SG_OP_LOGDET] = "logdet",
+        [SG_OP_SEQSTEP] = "step of",  [SG_OP_AT] = "at",
+        [SG_OP_SEQSUM] = "Σ",
     };
     if ((int)op < 0 || op >= SG_OP_COUNT || !names[op])
         return "?";
@@ -548,6 +770,50 @@ sg_expr *sg_fill(sg_ctx *ctx, sg_expr *s, sg_shape shape)
     return mk1(ctx, SG_OP_FILL, shape, s);
 }
 
+/* a column vector n×1, n ≠ 1 */
+static int is_column(const sg_expr *e)
+{
+    return sg_shape_is_vector(e->shape);
+}
+
+static int is_sum_of(const sg_expr *d, const sg_expr *a)
+{
+    return d->op == SG_OP_SUM && d->kid[0] == a;
+}
+
+/* is s = c/sum(a), or sum(a).^−1 (then c = 1), for a constant c? */
+static int reciprocal_sum(const sg_expr *s, const sg_expr *a, double *c)
+{
+    if (s->op == SG_OP_HDIV && s->kid[0]->op == SG_OP_CONST && is_sum_of(s->kid[1], a)) {
+        *c = s->kid[0]->value;
+        return 1;
+    }
+    if (s->op == SG_OP_POW && is_sum_of(s->kid[0], a) && sg_expr_is_const(s->kid[1], -1)) {
+        *c = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* is e = c·t with a negative constant c? */
+static int negated(const sg_expr *e)
+{
+    return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST && e->kid[0]->value < 0;
+}
+
+/* t when e = −t (the constructors' (−1)·t), else NULL */
+static sg_expr *minus_of(const sg_expr *e)
+{
+    return negated(e) && e->kid[0]->value == -1 ? e->kid[1] : NULL;
+}
+
+/* is e = t/d for a 1×1 t and a constant d ≠ 0? */
+static int is_const_quotient(const sg_expr *e)
+{
+    return e->op == SG_OP_HDIV && is_scalar(e) && e->kid[1]->op == SG_OP_CONST &&
+           e->kid[1]->value != 0;
+}
+
 /*
  * s·a for a 1×1 s. Keeps the canonical form: a constant coefficient is the
  * outermost factor, symbolic scalars are gathered into one kid[0], and
@@ -579,6 +845,13 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
         case SG_OP_MUL:
             if (a->kid[0]->op == SG_OP_CONST)
                 return scale(ctx, sg_const(ctx, c * a->kid[0]->value), a->kid[1]);
+            if (is_const_quotient(a->kid[0])) /* c·((t/d)A) = (c/d)·(tA): 2(λ/2)w = λw */
+                return scale(ctx, sg_const(ctx, c / a->kid[0]->kid[1]->value),
+                             scale(ctx, a->kid[0]->kid[0], a->kid[1]));
+            break;
+        case SG_OP_HDIV:
+            if (is_const_quotient(a)) /* c(t/d) = (c/d)t */
+                return scale(ctx, sg_const(ctx, c / a->kid[1]->value), a->kid[0]);
             break;
         default:
             break;
@@ -587,6 +860,13 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
     }
     if (s->op == SG_OP_MUL && s->kid[0]->op == SG_OP_CONST) /* (c t)·a = c·(t a) */
         return scale(ctx, s->kid[0], scale(ctx, s->kid[1], a));
+    {
+        /* eˣ/sum(eˣ) = softmax(x) for a vector x: evaluated without the
+           overflow of eˣ (sg_div builds a/s as (1/s)·a; s⁻¹ is s.^−1) */
+        double c;
+        if (is_column(a) && a->op == SG_OP_EXP && reciprocal_sum(s, a, &c))
+            return scale(ctx, sg_const(ctx, c), sg_unary(ctx, SG_OP_SOFTMAX, a->kid[0]));
+    }
     switch (a->op) {
     case SG_OP_ZERO:
         return a;
@@ -806,10 +1086,97 @@ static sg_expr *fill_value(sg_ctx *ctx, sg_expr *e)
     return e->op == SG_OP_FILL ? e->kid[0] : sg_const(ctx, 1);
 }
 
+/* x when e is −logsumexp(x) broadcast over x's shape: −lse(x)𝟙 for a
+   vector, −𝟙 logsumexp(X) (a row per column) for a matrix; else NULL */
+static sg_expr *neg_lse_of(const sg_expr *e)
+{
+    const sg_expr *t;
+    if (e->op == SG_OP_FILL) {
+        t = minus_of(e->kid[0]);
+        if (t && t->op == SG_OP_LOGSUMEXP && sg_shape_eq(t->kid[0]->shape, e->shape))
+            return t->kid[0];
+        return NULL;
+    }
+    t = minus_of(e);
+    if (t && t->op == SG_OP_MUL && t->kid[0]->op == SG_OP_ONES &&
+        t->kid[1]->op == SG_OP_LOGSUMEXP && sg_shape_eq(t->kid[1]->kid[0]->shape, e->shape))
+        return t->kid[1]->kid[0];
+    return NULL;
+}
+
+/*
+ * a + b when it has a stable closed form (tried both ways round), else
+ * NULL. Each one removes a cancellation that loses every digit for some
+ * inputs.
+ */
+static sg_expr *stable_sum(sg_ctx *ctx, sg_expr *a, sg_expr *b)
+{
+    sg_expr *t;
+    /* eˣ − 𝟙 = expm1(x): eˣ − 1 for |x| < 1e−16 is 0, expm1 is x */
+    if (a->op == SG_OP_EXP && sg_expr_is_const(b, -1))
+        return sg_unary(ctx, SG_OP_EXPM1, a->kid[0]);
+    /* 𝟙 − eˣ = −expm1(x) */
+    if (sg_expr_is_const(a, 1) && (t = minus_of(b)) != NULL && t->op == SG_OP_EXP)
+        return sg_neg(ctx, sg_unary(ctx, SG_OP_EXPM1, t->kid[0]));
+    /* x − 𝟙 logsumexp(x) = logsoftmax(x), per column: log(eˣ/𝟙ᵀeˣ) without
+       computing either */
+    if (neg_lse_of(b) == a)
+        return sg_unary(ctx, SG_OP_LOGSOFTMAX, a);
+    return NULL;
+}
+
+/* u and x when e = uᵀsoftplus(x) for vectors u, x (a row times a column,
+   or ⟨u, softplus(x)⟩ either way round) */
+static int weighted_softplus(sg_expr *e, sg_expr **u, sg_expr **x)
+{
+    sg_expr *l = e->nkids == 2 ? e->kid[0] : NULL, *r = e->nkids == 2 ? e->kid[1] : NULL;
+    if (!l || !is_scalar(e))
+        return 0;
+    if (e->op == SG_OP_MUL && l->op == SG_OP_TRANSPOSE && r->op == SG_OP_SOFTPLUS) {
+        *u = l->kid[0];
+        *x = r->kid[0];
+    } else if (e->op == SG_OP_DOT && r->op == SG_OP_SOFTPLUS) {
+        *u = l;
+        *x = r->kid[0];
+    } else if (e->op == SG_OP_DOT && l->op == SG_OP_SOFTPLUS) {
+        *u = r;
+        *x = l->kid[0];
+    } else {
+        return 0;
+    }
+    return is_column(*u);
+}
+
+/* is b = 𝟙 − a? */
+static int complements(const sg_expr *a, const sg_expr *b)
+{
+    return b->op == SG_OP_ADD && b->kid[0]->op == SG_OP_ONES && minus_of(b->kid[1]) == a;
+}
+
+/*
+ * uᵀsoftplus(−z) + (𝟙 − u)ᵀsoftplus(z) = 𝟙ᵀsoftplus(z) − uᵀz, or NULL:
+ * softplus(−z) = softplus(z) − z. This is the logistic loss
+ * −(yᵀlog σ(z) + (𝟙 − y)ᵀlog(𝟙 − σ(z))) once the logs are rewritten, in
+ * the form with one softplus, whose gradient is σ(z) − y and whose Hessian
+ * is diag(σ(z) ⊙ (𝟙 − σ(z))). The value is then exact to ulp(max |z|)
+ * absolutely, not relatively, per example.
+ */
+static sg_expr *logistic_sum(sg_ctx *ctx, sg_expr *a, sg_expr *b)
+{
+    sg_expr *u1, *x1, *u2, *z;
+    if (!weighted_softplus(a, &u1, &x1) || !weighted_softplus(b, &u2, &z))
+        return NULL;
+    if (minus_of(x1) != z || !(complements(u1, u2) || complements(u2, u1)))
+        return NULL;
+    /* ⟨u, z⟩ rather than uᵀz: a product chain would re-associate yᵀ(Xw) as
+       (yᵀX)w and lose the z = Xw that softplus(z) shares */
+    return sg_sub(ctx, sg_sum(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, z)), sg_dot(ctx, u1, z));
+}
+
 sg_expr *sg_add(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
     double ca, cb;
-    sg_expr *ta, *tb;
+    sg_expr *ta, *tb, *e;
     assert(sg_shape_eq(a->shape, b->shape));
     if (sg_expr_is_zero(a))
         return b;
@@ -819,10 +1186,20 @@ sg_expr *sg_add(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return sg_const(ctx, a->value + b->value);
     if (is_fillish(a) && is_fillish(b))
         return sg_fill(ctx, sg_add(ctx, fill_value(ctx, a), fill_value(ctx, b)), a->shape);
+    if ((e = stable_sum(ctx, a, b)) != NULL || (e = stable_sum(ctx, b, a)) != NULL)
+        return e;
     ta = split_coef(a, &ca);
     tb = split_coef(b, &cb);
     if (ta == tb) /* c₁t + c₂t = (c₁ + c₂)t */
         return scale(ctx, sg_const(ctx, ca + cb), ta);
+    if (ca == cb && ((e = logistic_sum(ctx, ta, tb)) != NULL ||
+                     (e = logistic_sum(ctx, tb, ta)) != NULL))
+        return scale(ctx, sg_const(ctx, ca), e);
+    /* c·softplus(u) − c·softplus(−u) = c·u, since softplus(u) − softplus(−u)
+       = log((1 + eᵘ)/(1 + e⁻ᵘ)) = u */
+    if (ca == -cb && ta->op == SG_OP_SOFTPLUS && tb->op == SG_OP_SOFTPLUS &&
+        (minus_of(tb->kid[0]) == ta->kid[0] || minus_of(ta->kid[0]) == tb->kid[0]))
+        return scale(ctx, sg_const(ctx, ca), ta->kid[0]);
     return mk2(ctx, SG_OP_ADD, a->shape, a, b);
 }
 
@@ -864,6 +1241,7 @@ sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 
 sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
+    sg_expr *c;
     assert(sg_shape_eq(a->shape, b->shape));
     if (a->op == SG_OP_CONST && b->op == SG_OP_CONST)
         return sg_const(ctx, a->value / b->value);
@@ -877,6 +1255,19 @@ sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return scale(ctx, a->kid[0], sg_hdiv(ctx, a->kid[1], b));
     if (b->op == SG_OP_MUL && b->kid[0]->op == SG_OP_CONST && b->kid[0]->value != 0)
         return scale(ctx, sg_const(ctx, 1 / b->kid[0]->value), sg_hdiv(ctx, a, b->kid[1]));
+    /* a constant numerator is a coefficient, kept outermost like every
+       other: c/s = c(1/s), c𝟙 ⊘ B = c(𝟙 ⊘ B), so that −(−1/N) is 1/N */
+    c = a->op == SG_OP_CONST                                  ? a
+        : a->op == SG_OP_FILL && a->kid[0]->op == SG_OP_CONST ? a->kid[0]
+                                                              : NULL;
+    if (c && c->value != 1)
+        return scale(ctx, c, sg_hdiv(ctx, sg_ones(ctx, a->shape), b));
+    /* exp(X) ⊘ 𝟙(𝟙ᵀexp(X)) = softmax(X), per column (a vector's 𝟙ᵀeˣ is a
+       scalar, and eˣ ⊘ sum(eˣ)𝟙 is a scaling: see scale) */
+    if (a->op == SG_OP_EXP && b->op == SG_OP_MUL && b->kid[0]->op == SG_OP_ONES &&
+        b->kid[1]->op == SG_OP_MUL && b->kid[1]->kid[0]->op == SG_OP_ONES &&
+        b->kid[1]->kid[1] == a)
+        return sg_unary(ctx, SG_OP_SOFTMAX, a->kid[0]);
     return mk2(ctx, SG_OP_HDIV, a->shape, a, b);
 }
 
@@ -958,6 +1349,11 @@ sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
         return sg_dimval(ctx, a->shape.rows);
     case SG_OP_TRANSPOSE:
         return sg_sum(ctx, a->kid[0]);
+    case SG_OP_VAR:
+        /* y ∈ Δ (declared): 𝟙ᵀy = 1 */
+        if (is_column(a) && (sg_sym(ctx, a->sym)->props & SG_PROP_SIMPLEX))
+            return sg_const(ctx, 1);
+        break;
     default:
         break;
     }
@@ -1085,9 +1481,49 @@ static sg_expr *unary_scalar(sg_ctx *ctx, sg_op op, sg_expr *a)
     }
 }
 
+/* t when e = 𝟙 + t or t + 𝟙 (1 + t for a scalar), else NULL */
+static sg_expr *one_plus_of(const sg_expr *e)
+{
+    if (e->op != SG_OP_ADD)
+        return NULL;
+    if (sg_expr_is_const(e->kid[0], 1))
+        return e->kid[1];
+    if (sg_expr_is_const(e->kid[1], 1))
+        return e->kid[0];
+    return NULL;
+}
+
+/* log(a) in a form that cannot overflow or cancel, or NULL */
+static sg_expr *stable_log(sg_ctx *ctx, sg_expr *a)
+{
+    sg_expr *t, *u;
+    /* log σ(x) = −log(1 + e⁻ˣ) = −softplus(−x): log σ(−1000) is −1000, not log 0 */
+    if (a->op == SG_OP_SIGMOID)
+        return sg_neg(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, sg_neg(ctx, a->kid[0])));
+    if ((t = one_plus_of(a)) != NULL) {
+        /* log(𝟙 − σ(x)) = log σ(−x) = −softplus(x) */
+        if ((u = minus_of(t)) != NULL && u->op == SG_OP_SIGMOID)
+            return sg_neg(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, u->kid[0]));
+        /* log(𝟙 + eˣ) = softplus(x): before log1p, which would still overflow in eˣ */
+        if (t->op == SG_OP_EXP)
+            return sg_unary(ctx, SG_OP_SOFTPLUS, t->kid[0]);
+        /* log(𝟙 + x) = log1p(x): exact for |x| below the rounding of 1 + x */
+        return sg_unary(ctx, SG_OP_LOG1P, t);
+    }
+    /* log 𝟙ᵀeˣ = logsumexp(x) for a vector (a row is its transpose's) */
+    if (a->op == SG_OP_SUM && a->kid[0]->op == SG_OP_EXP) {
+        t = a->kid[0]->kid[0];
+        if (is_column(t))
+            return sg_unary(ctx, SG_OP_LOGSUMEXP, t);
+        if (t->shape.rows == SG_DIM_ONE)
+            return sg_unary(ctx, SG_OP_LOGSUMEXP, sg_transpose(ctx, t));
+    }
+    return NULL;
+}
+
 static sg_expr *elementwise(sg_ctx *ctx, sg_op op, sg_expr *a)
 {
-    sg_expr *k = a->nkids ? a->kid[0] : NULL;
+    sg_expr *k = a->nkids ? a->kid[0] : NULL, *e;
     switch (a->op) {
     case SG_OP_CONST:
         return sg_const(ctx, sg_op_apply1(op, a->value));
@@ -1106,6 +1542,14 @@ static sg_expr *elementwise(sg_ctx *ctx, sg_op op, sg_expr *a)
             return k;
         if (a->op == SG_OP_SOFTMAX) /* evaluated stably as one op */
             return sg_unary(ctx, SG_OP_LOGSOFTMAX, k);
+        if ((e = stable_log(ctx, a)) != NULL)
+            return e;
+        break;
+    case SG_OP_SIGMOID:
+        /* σ(−x) = 𝟙 − σ(x) (and σ(c x) = 𝟙 − σ(−c x) for c < 0): the
+           derivatives of log σ(x) and log(𝟙 − σ(x)) then share σ(x) */
+        if (negated(a))
+            return sg_sub(ctx, sg_ones(ctx, a->shape), sg_unary(ctx, op, sg_neg(ctx, a)));
         break;
     case SG_OP_EXP:
         if (a->op == SG_OP_LOGSOFTMAX)
@@ -1164,4 +1608,166 @@ sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a)
         assert(!"sg_unary: not a unary op");
         return a;
     }
+}
+
+/* ---- sequences: leaves, Σ over time, rewriting --------------------------- */
+
+static payload seq_payload(int seq, long off)
+{
+    payload p = plain(0, -1, -1);
+    p.seq = seq;
+    p.off = off;
+    return p;
+}
+
+sg_expr *sg_seq_step(sg_ctx *ctx, int seq, long off)
+{
+    payload p = seq_payload(seq, off);
+    return intern_p(ctx, SG_OP_SEQSTEP, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
+}
+
+sg_expr *sg_seq_at(sg_ctx *ctx, int seq, sg_index at)
+{
+    payload p = seq_payload(seq, 0);
+    p.at = sg_index_make(at.dim, at.off);
+    return intern_p(ctx, SG_OP_AT, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
+}
+
+/* hi − lo + 1 as an expression when it is provably ≥ 0, else NULL */
+static sg_expr *range_length(sg_ctx *ctx, sg_index lo, sg_index hi)
+{
+    if (lo.dim == hi.dim)
+        return sg_const(ctx, (double)(hi.off - lo.off + 1 > 0 ? hi.off - lo.off + 1 : 0));
+    if (lo.dim < 0 && sg_index_provably_le(sg_index_plus(lo, -1), hi))
+        return sg_add(ctx, sg_dimval(ctx, hi.dim), sg_const(ctx, (double)(hi.off - lo.off + 1)));
+    return NULL;
+}
+
+sg_expr *sg_seq_sum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi)
+{
+    payload p = plain(0, -1, -1);
+    sg_expr *n;
+    if (sg_expr_is_zero(body))
+        return body;
+    /* Σ c·B = c·Σ B for a constant c */
+    if (body->op == SG_OP_MUL && body->kid[0]->op == SG_OP_CONST)
+        return sg_mul(ctx, body->kid[0], sg_seq_sum(ctx, body->kid[1], lo, hi));
+    /* Σ_{t=lo}^{hi} B = (hi − lo + 1)·B when B is the same at every step */
+    if (!sg_expr_varies(body) && (n = range_length(ctx, lo, hi)) != NULL)
+        return sg_mul(ctx, n, body);
+    p.lo = sg_index_make(lo.dim, lo.off);
+    p.hi = sg_index_make(hi.dim, hi.off);
+    return intern_p(ctx, SG_OP_SEQSUM, body->shape, body, NULL, &p);
+}
+
+sg_expr *sg_expr_rebuild(sg_ctx *ctx, const sg_expr *e, sg_expr *a, sg_expr *b)
+{
+    if (e->nkids == 0 || (a == e->kid[0] && (e->nkids < 2 || b == e->kid[1])))
+        return (sg_expr *)e;
+    switch (e->op) {
+    case SG_OP_ADD: return sg_add(ctx, a, b);
+    case SG_OP_MUL: return sg_mul(ctx, a, b);
+    case SG_OP_TRANSPOSE: return sg_transpose(ctx, a);
+    case SG_OP_FILL: return sg_fill(ctx, a, e->shape);
+    case SG_OP_SUM: return sg_sum(ctx, a);
+    case SG_OP_TRACE: return sg_trace(ctx, a);
+    case SG_OP_DOT: return sg_dot(ctx, a, b);
+    case SG_OP_DIAG: return sg_diag(ctx, a);
+    case SG_OP_DIAGV: return sg_diagv(ctx, a);
+    case SG_OP_HADAMARD: return sg_hadamard(ctx, a, b);
+    case SG_OP_HDIV: return sg_hdiv(ctx, a, b);
+    case SG_OP_POW: return sg_pow(ctx, a, b);
+    case SG_OP_SEQSUM: return sg_seq_sum(ctx, a, e->lo, e->hi);
+    default: return sg_unary(ctx, e->op, a);
+    }
+}
+
+/* what a rewrite makes of node e by itself, or NULL to rebuild it from its
+   kids' rewrites */
+typedef sg_expr *(*rewrite_fn)(sg_ctx *ctx, sg_expr *e, const void *arg);
+
+/* e rewritten bottom-up: each node once, without recursion */
+static sg_expr *rewrite(sg_ctx *ctx, sg_expr *root, rewrite_fn fn, const void *arg)
+{
+    unsigned n = ctx->count;
+    sg_expr **memo = sg_xmalloc(n * sizeof *memo), **stack, *r;
+    int sp = 0, cap = 64, k;
+    memset(memo, 0, n * sizeof *memo);
+    stack = sg_xmalloc((size_t)cap * sizeof *stack);
+    stack[sp++] = root;
+    while (sp > 0) {
+        sg_expr *e = stack[sp - 1];
+        int pending = 0;
+        if (memo[e->id]) {
+            sp--;
+            continue;
+        }
+        if ((r = fn(ctx, e, arg)) != NULL) {
+            memo[e->id] = r;
+            sp--;
+            continue;
+        }
+        for (k = 0; k < e->nkids; k++)
+            if (!memo[e->kid[k]->id]) {
+                if (sp == cap) {
+                    cap *= 2;
+                    stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
+                }
+                stack[sp++] = e->kid[k];
+                pending = 1;
+            }
+        if (pending)
+            continue;
+        memo[e->id] = sg_expr_rebuild(ctx, e, memo[e->kid[0]->id],
+                                      e->nkids > 1 ? memo[e->kid[1]->id] : NULL);
+        sp--;
+    }
+    r = memo[root->id];
+    free(memo);
+    free(stack);
+    return r;
+}
+
+static sg_expr *shift_one(sg_ctx *ctx, sg_expr *e, const void *arg)
+{
+    long by = *(const long *)arg;
+    if (e->op == SG_OP_SEQSTEP)
+        return sg_seq_step(ctx, e->seq, e->off + by);
+    /* nothing to shift; a Σ's steps are its own */
+    if (!sg_expr_varies(e) || e->op == SG_OP_SEQSUM)
+        return e;
+    return NULL;
+}
+
+sg_expr *sg_expr_shift(sg_ctx *ctx, sg_expr *e, long by)
+{
+    if (by == 0 || !sg_expr_varies(e))
+        return e;
+    return rewrite(ctx, e, shift_one, &by);
+}
+
+typedef struct {
+    const sg_expr *from;
+    sg_expr *to;
+} replacement;
+
+static sg_expr *replace_one(sg_ctx *ctx, sg_expr *e, const void *arg)
+{
+    const replacement *r = arg;
+    (void)ctx;
+    if (e == r->from)
+        return r->to;
+    if (e->id < r->from->id || e->nkids == 0) /* older nodes cannot contain it */
+        return e;
+    return NULL;
+}
+
+sg_expr *sg_expr_replace(sg_ctx *ctx, sg_expr *e, const sg_expr *from, sg_expr *to)
+{
+    replacement r;
+    r.from = from;
+    r.to = to;
+    if (e->id < from->id)
+        return e;
+    return rewrite(ctx, e, replace_one, &r);
 }

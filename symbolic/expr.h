@@ -22,8 +22,16 @@
  * Dimensions are indices into the context's dimension table: symbolic names
  * (n, m) or positive constants; SG_DIM_ONE is the constant 1.
  *
- * Ownership: a context owns every node, dimension and symbol; sg_ctx_free()
- * releases them all.
+ * Sequences (x[t], a recurrence h[t], the adjoint δh[t] of one) live in a
+ * table next to the symbols. An expression refers to one step of a sequence
+ * through a leaf: STEP (step t + off, inside the body of a loop over t) or AT
+ * (a fixed step, h[T]). A Σ over time (SEQSUM) has its body as its kid; the
+ * body's STEP leaves are read at the Σ's t. A body also appears in the table:
+ * a recurrence's step. Nodes that do not depend on t (no STEP leaf outside a
+ * Σ) are "invariant": the same at every step, computed once outside the loop.
+ *
+ * Ownership: a context owns every node, dimension, symbol and sequence;
+ * sg_ctx_free() releases them all.
  */
 #ifndef SG_EXPR_H
 #define SG_EXPR_H
@@ -54,10 +62,64 @@ typedef enum {
 
 typedef struct {
     const char *name;  /* normalized source name, also the C name: "W1", "beta" */
-    sg_shape shape;
+    sg_shape shape;    /* for a sequence input: the shape of one step */
     unsigned props;    /* sg_props */
     sg_span span;      /* where it was declared */
+    int seq;           /* a sequence input x[t]: its sequence, whose steps lo..hi the
+                          symbol holds one after another (step t at (t − lo)·size of a
+                          step); −1 for an ordinary symbol */
 } sg_symbol;
+
+typedef struct sg_expr sg_expr;
+
+/* a time index: dim + off, or the constant off when dim < 0. t = 1..T is
+   lo {−1, 1}, hi {T, 0}; T − 1 is {T, −1} */
+typedef struct {
+    sg_dim dim;
+    long off;
+} sg_index;
+
+typedef enum {
+    SG_SEQ_INPUT,    /* x[t] ∈ ℝ^k for t = lo..hi: given, steps lo..hi */
+    SG_SEQ_FORWARD,  /* h[lo−1] = init, h[t] = body(t) for t = lo..hi */
+    SG_SEQ_BACKWARD, /* δ[t] for t = hi down to lo−1 (see sg_seq) */
+} sg_seq_kind;
+
+/* one piece of a backward recurrence: value(t) is added to δ[t] when
+   lo ≤ t ≤ hi (at run time: the bounds may make the range empty) */
+typedef struct {
+    sg_index lo, hi;
+    sg_expr *value;   /* STEP leaves read at t; an AT's piece has none */
+    sg_expr *display; /* value simplified for reading (NULL until the checker sets it) */
+} sg_seq_term;
+
+/*
+ * A sequence. Its steps run over lo..hi for an INPUT, lo−1..hi for a
+ * FORWARD or BACKWARD one (the value before the first step is part of it).
+ *
+ *   FORWARD:  h[lo−1] = init (no STEP leaf), then h[t] = body(t) for
+ *             t = lo, …, hi, where body reads STEP(h, −1) and inputs.
+ *   BACKWARD: the adjoint δ[t] = ∂L/∂h[t] of FORWARD seq `of`, computed for
+ *             t = hi, hi−1, …, lo−1 as
+ *                 δ[t] = [t < hi]·body(t) + Σₖ [loₖ ≤ t ≤ hiₖ]·termsₖ(t)
+ *             where body reads STEP(δ, +1) (the next step back-propagated)
+ *             and the terms are the direct contributions (from a Σ over
+ *             time, or from an AT(h, k) as a one-step range k..k).
+ */
+typedef struct {
+    const char *name;  /* "x", "h", "δh" */
+    sg_seq_kind kind;
+    sg_shape shape;    /* of one step */
+    sg_index lo, hi;
+    int sym;           /* INPUT: the symbol holding every step; else −1 */
+    int of;            /* BACKWARD: the FORWARD sequence it is the adjoint of; else −1 */
+    sg_expr *init;     /* FORWARD: the value at lo−1 (NULL until defined) */
+    sg_expr *body;     /* FORWARD, BACKWARD: see above (NULL until defined) */
+    sg_expr *display;  /* body simplified for reading (NULL until the checker sets it) */
+    sg_seq_term *terms; /* BACKWARD */
+    int nterms;
+    sg_span span;      /* where it was declared or first defined */
+} sg_seq;
 
 typedef enum {
     /* leaves */
@@ -109,10 +171,13 @@ typedef enum {
     SG_OP_INV,        /* A⁻¹ */
     SG_OP_DET,        /* det A */
     SG_OP_LOGDET,     /* log |det A| */
+    /* sequences (see sg_seq) */
+    SG_OP_SEQSTEP,    /* h[t + off] inside a loop body over t (seq, off); a leaf */
+    SG_OP_AT,         /* h[k] for a fixed k (seq, at): h[T], x[1]; a leaf */
+    SG_OP_SEQSUM,     /* Σ_{t=lo}^{hi} kid[0], kid[0] read at every t (lo, hi) */
     SG_OP_COUNT
 } sg_op;
 
-typedef struct sg_expr sg_expr;
 struct sg_expr {
     sg_op op;
     sg_shape shape;
@@ -121,6 +186,10 @@ struct sg_expr {
     double value;        /* CONST */
     int sym;             /* VAR: index into the context's symbols */
     sg_dim dim;          /* DIMVAL */
+    int seq;             /* SEQSTEP, AT: the sequence; −1 otherwise */
+    long off;            /* SEQSTEP: the step read is t + off */
+    sg_index at;         /* AT: the step read */
+    sg_index lo, hi;     /* SEQSUM: the range summed over */
     unsigned id;         /* creation order: kids always have smaller ids */
     unsigned hash;
     sg_expr *chain;      /* next node in the unique table's bucket */
@@ -153,6 +222,35 @@ int sg_sym_find(const sg_ctx *ctx, const char *name); /* -1 if absent */
 int sg_nsyms(const sg_ctx *ctx);
 const sg_symbol *sg_sym(const sg_ctx *ctx, int i);
 
+/*
+ * sequences. sg_seq_add makes the table entry (an INPUT also gets its
+ * symbol, of the step's shape); the caller fills in init, body and terms
+ * through sg_seq_mut as they become known. Indices stay valid as the
+ * table grows.
+ */
+int sg_seq_add(sg_ctx *ctx, const char *name, sg_seq_kind kind, sg_shape step, sg_index lo,
+               sg_index hi, sg_span span);
+/* an INPUT with declared properties for each step (y[t] ∈ Δ^C) */
+int sg_seq_add_input(sg_ctx *ctx, const char *name, sg_shape step, unsigned props, sg_index lo,
+                     sg_index hi, sg_span span);
+int sg_seq_find(const sg_ctx *ctx, const char *name); /* -1 if absent */
+int sg_nseqs(const sg_ctx *ctx);
+const sg_seq *sg_seq_of(const sg_ctx *ctx, int q);
+sg_seq *sg_seq_mut(sg_ctx *ctx, int q);
+void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *value);
+/* the steps a sequence holds: lo..hi for an INPUT, lo−1..hi otherwise */
+sg_index sg_seq_first(const sg_ctx *ctx, int q);
+sg_index sg_index_make(sg_dim dim, long off);
+sg_index sg_index_plus(sg_index i, long k);
+int sg_index_eq(sg_index a, sg_index b);
+/* a ≤ b for every value of the dimensions (each ≥ 1) */
+int sg_index_provably_le(sg_index a, sg_index b);
+/* "T − 1", "0", "T" (ascii: "T - 1"), in the context's arena */
+const char *sg_index_str(sg_ctx *ctx, sg_index i, int ascii);
+/* the same into buf (cap bytes, truncated), for printers with a const ctx;
+   returns what snprintf returns */
+int sg_index_snprint(char *buf, size_t cap, const sg_ctx *ctx, sg_index i, int ascii);
+
 /* leaves */
 sg_expr *sg_var(sg_ctx *ctx, int sym);
 sg_expr *sg_const(sg_ctx *ctx, double v);
@@ -181,10 +279,29 @@ sg_expr *sg_pow(sg_ctx *ctx, sg_expr *a, sg_expr *p);  /* elementwise a.^p */
 /* elementwise unary functions, norms, column-wise softmax family, INV, DET, LOGDET */
 sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a);
 
+/* sequence leaves and the Σ over time */
+sg_expr *sg_seq_step(sg_ctx *ctx, int seq, long off);   /* h[t + off] */
+sg_expr *sg_seq_at(sg_ctx *ctx, int seq, sg_index at); /* h[k] */
+/* Σ_{t=lo}^{hi} body: a constant coefficient comes out (Σ c·B = c·Σ B); an
+   invariant body over a range whose length is known is a product with it */
+sg_expr *sg_seq_sum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi);
+
+/* rewriting (through the constructors; shared subexpressions rebuilt once) */
+/* e with its kids replaced by a (and b): e's op applied to them */
+sg_expr *sg_expr_rebuild(sg_ctx *ctx, const sg_expr *e, sg_expr *a, sg_expr *b);
+/* e with every STEP(q, off) read as STEP(q, off + by): e(t + by) */
+sg_expr *sg_expr_shift(sg_ctx *ctx, sg_expr *e, long by);
+/* e with every occurrence of the node from replaced by to */
+sg_expr *sg_expr_replace(sg_ctx *ctx, sg_expr *e, const sg_expr *from, sg_expr *to);
+
 /* properties used by the simplifier and the checker */
 int sg_expr_is_const(const sg_expr *e, double v); /* a CONST (or FILL of one) equal to v */
 int sg_expr_is_zero(const sg_expr *e);
 int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e); /* provably Eᵀ = E */
+/* depends on the loop index t: has a STEP leaf not inside a Σ of its own */
+int sg_expr_varies(const sg_expr *e);
+/* SEQSTEP, AT or SEQSUM: an op the C printer must write loops for */
+int sg_op_is_seq(sg_op op);
 int sg_op_is_elementwise_unary(sg_op op);
 const char *sg_op_name(sg_op op); /* "exp", "softmax", "+", "ᵀ", … */
 unsigned sg_expr_count(const sg_ctx *ctx); /* nodes made so far */

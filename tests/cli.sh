@@ -76,6 +76,12 @@ expect 2 "--color=sometimes" "$symgrad" --color=sometimes bad.sg
 if [ -w /dev/full ]; then
     expect 3 "stdout on /dev/full" sh -c "\"$symgrad\" ae.sg > /dev/full"
 fi
+expect 0 "-o /dev/null" "$symgrad" ae.sg -o /dev/null
+[ -c /dev/null ] && ok || bad "-o /dev/null must leave the device a device"
+if [ -w /dev/full ]; then
+    expect 3 "-o /dev/full" "$symgrad" ae.sg -o /dev/full
+    [ -c /dev/full ] && ok || bad "-o /dev/full must leave the device a device"
+fi
 expect 3 "unwritable directory" "$symgrad" ae.sg -o no/such/dir/x.c
 mkdir ro && chmod 555 ro
 if [ "$(id -u)" != 0 ]; then

@@ -40,5 +40,18 @@ if command -v cmake >/dev/null 2>&1; then
 else
     echo "integrations: cmake is not installed; skipping the CMake example"
 fi
+# make install into a prefix gives a working symgrad and its man page; uninstall removes them
+if make -s -C "$top" install PREFIX="$tmp/prefix" >install.log 2>&1 &&
+    "$tmp/prefix/bin/symgrad" --version | grep -q '^symgrad ' &&
+    MANPATH="$tmp/prefix/share/man" man -w symgrad 2>/dev/null | grep -q "$tmp/prefix" &&
+    { ! command -v groff >/dev/null || MANPATH="$tmp/prefix/share/man" man symgrad 2>&1 | grep -q 'GENERATED API'; } &&
+    make -s -C "$top" uninstall PREFIX="$tmp/prefix" >>install.log 2>&1 &&
+    [ ! -e "$tmp/prefix/bin/symgrad" ] && [ ! -e "$tmp/prefix/share/man/man1/symgrad.1" ]; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "FAIL integrations: make install / uninstall"
+    tail -20 install.log
+fi
 echo "integrations: $pass passed, $fail failed"
 [ $fail = 0 ]

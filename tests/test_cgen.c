@@ -10,6 +10,12 @@
  * shows), calls P_eval once for the values alone and once for the requested
  * results, checks that the values agree bit for bit, and prints every result.
  * The test compares them with sg_eval, the DAG interpreter.
+ *
+ * The linear algebra (factors, solves, inverses, det, logdet) is checked the
+ * same way, and its errors (a singular matrix, one that is not positive
+ * definite) by the code P_eval returns. The --check main() is compiled and
+ * run as a user would, on right derivatives (it must exit 0) and on a wrong
+ * one (it must not).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "codegen/cgen.h"
@@ -67,12 +74,18 @@ static sg_dim dim(prob *p, const char *name, long value)
     return d;
 }
 
-static sg_expr *var(prob *p, const char *name, sg_dim r, sg_dim c, const char *kind)
+static sg_expr *var_p(prob *p, const char *name, sg_dim r, sg_dim c, const char *kind,
+                      unsigned props)
 {
     sg_span sp = {0, 0};
-    int s = sg_sym_add(p->ctx, name, sg_shape_make(r, c), 0, sp);
+    int s = sg_sym_add(p->ctx, name, sg_shape_make(r, c), props, sp);
     p->kind[s] = kind;
     return sg_var(p->ctx, s);
+}
+
+static sg_expr *var(prob *p, const char *name, sg_dim r, sg_dim c, const char *kind)
+{
+    return var_p(p, name, r, c, kind, 0);
 }
 
 static sg_expr *named(sg_expr *e, const char *name)
@@ -90,6 +103,20 @@ static void value(prob *p, const char *name, sg_expr *e)
     r->cname = name;
     r->of = name;
     r->expr = named(e, name);
+}
+
+/* a derivative result of any kind, its expression built by the test */
+static void deriv(prob *p, sg_result_kind kind, const char *cname, const char *of,
+                  const char *wrt, const char *wrt2, sg_expr *e)
+{
+    sg_result *r = &p->res[p->nres++];
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->cname = cname;
+    r->of = of;
+    r->wrt = wrt;
+    r->wrt2 = wrt2;
+    r->expr = e;
 }
 
 /* ∂f/∂x for each named symbol x, as results dF_dX */
@@ -155,6 +182,33 @@ static long cols_of(prob *p, sg_shape s)
     return di->name ? p->dimval[s.cols] : di->value;
 }
 
+/* SPD: AAᵀ/n + I; NEGDEF: its negative; SYM: (A + Aᵀ)/2; SIMPLEX: positive, sum 1 */
+static void fill_structured(double *v, long r, long c, const char *k, uint64_t *st, int single)
+{
+    double *a = malloc(sizeof *a * (size_t)(r * c)), sum = 0;
+    long i, j, l;
+    for (i = 0; i < r * c; i++) {
+        a[i] = 2.0 * uniform(st) - 1.0;
+        sum += a[i] + 1.1;
+    }
+    for (i = 0; i < r; i++)
+        for (j = 0; j < c; j++) {
+            double x;
+            if (!strcmp(k, "SYM")) {
+                x = 0.5 * (a[i * c + j] + a[j * c + i]);
+            } else if (!strcmp(k, "SIMPLEX")) {
+                x = (a[i * c + j] + 1.1) / sum;
+            } else {
+                for (x = i == j ? 1.0 : 0.0, l = 0; l < c; l++)
+                    x += a[i * c + l] * a[j * c + l] / (double)c;
+                if (!strcmp(k, "NEGDEF"))
+                    x = -x;
+            }
+            v[i * c + j] = single ? (double)(float)x : x;
+        }
+    free(a);
+}
+
 static void fill_inputs(prob *p, int single)
 {
     int s;
@@ -165,6 +219,11 @@ static void fill_inputs(prob *p, int single)
         const char *k = p->kind[s] ? p->kind[s] : "RAND";
         free(p->in[s]);
         p->in[s] = malloc(sizeof(double) * (size_t)(len ? len : 1));
+        if (!strcmp(k, "SPD") || !strcmp(k, "NEGDEF") || !strcmp(k, "SYM") ||
+            !strcmp(k, "SIMPLEX")) {
+            fill_structured(p->in[s], rows_of(p, sh), cols_of(p, sh), k, &st, single);
+            continue;
+        }
         for (i = 0; i < len; i++) {
             double u = uniform(&st), v;
             if (!strcmp(k, "POS"))
@@ -283,6 +342,17 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
                           "        free(work);\n        return rc == %s_EDIMS ? 0 : 1;\n",
                       edim, p->res[0].cname, P, PU);
     sg_buf_puts(&b, "    }\n");
+    /* "rc" and "rcMASK": everything, or what MASK asks for, printing the code
+       P_eval returns */
+    sg_buf_puts(&b, "    if (!strncmp(want, \"rc\", 2)) {\n        const char *m = want + 2;\n"
+                    "        memset(&out, 0, sizeof out);\n");
+    for (r = 0; r < p->nres; r++)
+        sg_buf_printf(&b, "        if (!*m || ((int)strlen(m) > %d && m[%d] == '1'))\n"
+                          "            out.%s = res_%d;\n",
+                      r, r, p->res[r].cname, r);
+    sg_buf_printf(&b, "        rc = %s_eval(&dims, &in, &out, work);\n"
+                      "        printf(\"%%d\\n\", rc);\n        free(work);\n        return 0;\n    }\n",
+                  P);
     /* values alone */
     sg_buf_puts(&b, "    memset(&out, 0, sizeof out);\n    memset(work, 0xff, bytes);\n");
     for (r = 0; r < p->nres; r++)
@@ -325,6 +395,10 @@ typedef struct {
     int inline_decls;      /* no header: the declarations in the .c */
     const char *masks[8];  /* requests to try besides "everything" */
     double rtol;
+    int rc_only;           /* only the code P_eval returns is checked: */
+    int want_rc;           /*   this one, */
+    const char *rc_mask;   /*   for this request (NULL: everything) */
+    char **src;            /* when set, gets the generated .c (the caller frees it) */
 } opts;
 
 static void compare(prob *p, const char *output, const char *want, double rtol)
@@ -446,6 +520,19 @@ static void check(prob *p, const opts *op)
                         workdir, op->inline_decls ? "" : "gen.c"),
                      0);
 
+    if (op->rc_only) {
+        char arg[MAXR + 3];
+        snprintf(arg, sizeof arg, "rc%s", op->rc_mask ? op->rc_mask : "");
+        output = run_driver(arg);
+        assert_int_equal(atoi(output), op->want_rc);
+        free(output);
+        if (op->src)
+            *op->src = src;
+        else
+            free(src);
+        free(hdr);
+        return;
+    }
     for (i = 0; i < p->nres; i++)
         all[i] = '1';
     all[p->nres] = '\0';
@@ -459,8 +546,69 @@ static void check(prob *p, const opts *op)
     }
     if (op->nfixed)
         free(run_driver("edims"));
-    free(src);
+    if (op->src)
+        *op->src = src;
+    else
+        free(src);
     free(hdr);
+}
+
+/* how many times needle occurs in hay */
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    const char *s;
+    for (s = strstr(hay, needle); s; s = strstr(s + 1, needle))
+        n++;
+    return n;
+}
+
+/*
+ * Prints p with --check's main(), builds it as a user would (gcc and clang
+ * strict, g++ as C++; gcc under ASan and UBSan), runs it, and returns its exit
+ * status with its output in out.
+ */
+static int run_check_main(prob *p, int single, char *out, size_t cap)
+{
+    sg_problem pr = problem_of(p);
+    sg_cgen_opts o;
+    char *src, *again, cmd[700];
+    const char *strict = "-std=c99 -Wall -Wextra -pedantic -Werror";
+    FILE *f;
+    size_t n;
+    int rc;
+    memset(&o, 0, sizeof o);
+    o.prefix = p->prefix;
+    o.use_float = single;
+    o.version = "test";
+    o.source_name = "test.sg";
+    o.check_main = 1;
+    src = sg_cgen_source(&pr, &o, NULL);
+    assert_non_null(src);
+    again = sg_cgen_source(&pr, &o, NULL);
+    assert_string_equal(src, again);
+    free(again);
+    snprintf(workdir, sizeof workdir, "%s/%s_check%s", tmpdir, p->prefix, single ? "_f" : "");
+    assert_int_equal(sh("mkdir -p %s", workdir), 0);
+    write_file("check.c", src);
+    free(src);
+    assert_int_equal(sh("cd %s && gcc %s -g -O1 -fsanitize=address,undefined "
+                        "-fno-sanitize-recover=all check.c -o check -lm",
+                        workdir, strict),
+                     0);
+    if (have("clang"))
+        assert_int_equal(sh("cd %s && clang %s -c check.c -o check_clang.o", workdir, strict), 0);
+    if (have("g++"))
+        assert_int_equal(sh("cd %s && g++ -x c++ -Wall -Wextra -Werror -c check.c -o check_cxx.o",
+                            workdir),
+                         0);
+    snprintf(cmd, sizeof cmd, "cd %s && ./check", workdir);
+    f = popen(cmd, "r");
+    assert_non_null(f);
+    n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    rc = pclose(f);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 100;
 }
 
 /* ---- problems -------------------------------------------------------------------------- */
@@ -774,6 +922,353 @@ static void test_scalars(void **state)
     prob_free(&p);
 }
 
+/* ---- linear algebra ---------------------------------------------------------------------- */
+
+/* the Gaussian-process log-likelihood of the acceptance case gp_loglik:
+   K = XXᵀ + βI, L = −D/2 log|K| − ½ tr(K⁻¹YYᵀ) */
+static void gp(prob *p, long N, long Q, long D)
+{
+    sg_ctx *c = p->ctx;
+    sg_dim dN = dim(p, "N", N), dQ = dim(p, "Q", Q), dD = dim(p, "D", D);
+    sg_expr *X = var(p, "X", dN, dQ, "RAND"), *Y = var(p, "Y", dN, dD, "RAND");
+    sg_expr *beta = var(p, "beta", SG_DIM_ONE, SG_DIM_ONE, "POS");
+    sg_expr *K = named(sg_add(c, sg_mul(c, X, sg_transpose(c, X)), sg_mul(c, beta, sg_eye(c, dN))),
+                       "K");
+    sg_expr *L = sg_sub(c,
+                        sg_mul(c, sg_mul(c, sg_const(c, -0.5), sg_dimval(c, dD)),
+                               sg_unary(c, SG_OP_LOGDET, K)),
+                        sg_mul(c, sg_const(c, 0.5),
+                               sg_trace(c, sg_mul(c, sg_unary(c, SG_OP_INV, K),
+                                                  sg_mul(c, Y, sg_transpose(c, Y))))));
+    value(p, "L", L);
+    grad(p, "L", L, 2, "X", "beta");
+}
+
+static void test_gp(void **state)
+{
+    prob p;
+    opts op;
+    char *src = NULL;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "100";
+    op.masks[1] = "010";
+    op.masks[2] = "001";
+    op.src = &src;
+    op.inline_decls = 1;
+    prob_init(&p, "gp");
+    gp(&p, 4, 2, 3);
+    check(&p, &op);
+    /* K is factored once, in place of K itself; every solve and the inverse the
+       gradient needs use that factor; log|K| comes from its pivots */
+    assert_int_equal(count(src, "sg_lu(N, K_lu)"), 1);
+    assert_non_null(strstr(src, "if (sg_lu(N, K_lu))\n        return GP_ESINGULAR;"));
+    assert_non_null(strstr(src, "= sg_lu_logdet(N, K_lu);"));
+    assert_non_null(strstr(src, "sg_lu_solve(N, K_lu, 0, D, "));  /* K⁻¹Y */
+    assert_non_null(strstr(src, "sg_lu_solve(N, K_lu, 1, N, "));  /* (K⁻¹YYᵀ)K⁻¹ */
+    assert_int_equal(count(src, "sg_gemm(N, N, N"), 0);           /* no product with K⁻¹ */
+    assert_non_null(strstr(src, "/* K_lu = the LU factors of K = t1 + βI  (N×N and N pivots) */"));
+    assert_non_null(strstr(src, "n*eps*max|a_ij|"));
+    free(src);
+    prob_free(&p);
+    /* in single precision too */
+    memset(&op, 0, sizeof op);
+    op.single = 1;
+    prob_init(&p, "gpf");
+    gp(&p, 5, 3, 2);
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* LU: inverses, solves from either side and transposed, det, logdet, tr(A⁻¹B) */
+static void test_lu(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n, m;
+    sg_expr *B, *C, *b, *A, *Ai, *L;
+    char *src = NULL;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "1000000000";
+    op.masks[1] = "0100000000";
+    op.masks[2] = "0000000011";
+    op.masks[3] = "0000000100";
+    op.src = &src;
+    prob_init(&p, "lu");
+    c = p.ctx;
+    n = dim(&p, "n", 4);
+    m = dim(&p, "m", 3);
+    B = var(&p, "B", n, n, "RAND");
+    C = var(&p, "C", n, m, "RAND");
+    b = var(&p, "b", n, SG_DIM_ONE, "RAND");
+    A = named(sg_add(c, B, sg_mul(c, sg_const(c, 3), sg_eye(c, n))), "A");
+    Ai = sg_unary(c, SG_OP_INV, A);
+    value(&p, "Ai", Ai);                                             /* A⁻¹ itself */
+    value(&p, "d", sg_unary(c, SG_OP_DET, A));                       /* det A */
+    value(&p, "X1", sg_mul(c, Ai, C));                               /* A⁻¹C */
+    value(&p, "X2", sg_mul(c, sg_transpose(c, C), Ai));              /* CᵀA⁻¹ */
+    value(&p, "X3", sg_mul(c, sg_transpose(c, Ai), C));              /* A⁻ᵀC */
+    value(&p, "X4", sg_mul(c, sg_transpose(c, C), sg_unary(c, SG_OP_INV, sg_transpose(c, A))));
+    value(&p, "X5", sg_unary(c, SG_OP_INV, sg_transpose(c, B)));     /* another matrix */
+    L = sg_add(c, sg_unary(c, SG_OP_LOGDET, A),
+               sg_add(c, sg_trace(c, sg_mul(c, Ai, sg_mul(c, C, sg_transpose(c, C)))),
+                      sg_mul(c, sg_transpose(c, b), sg_mul(c, Ai, b))));
+    L = sg_add(c, L, sg_mul(c, sg_const(c, 0.1), sg_unary(c, SG_OP_DET, A)));
+    value(&p, "L", L);
+    grad(&p, "L", L, 2, "B", "b");
+    assert_int_equal(p.nres, 10);
+    check(&p, &op);
+    /* det alone does not fail on a singular A */
+    assert_int_equal(count(src, "if (sg_lu(n, A_lu) && (out->Ai || "), 1);
+    assert_int_equal(count(src, "if (sg_lu(n, B_lu))"), 1);
+    assert_non_null(strstr(src, "sg_lu_det(n, A_lu)"));
+    free(src);
+    prob_free(&p);
+}
+
+/* Cholesky: an input declared SPD, and a matrix built SPD (BBᵀ + I) */
+static void test_cholesky(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n;
+    sg_expr *S, *B, *x, *E, *L;
+    char *src = NULL;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "10000";
+    op.masks[1] = "01000";
+    op.masks[2] = "00110";
+    op.src = &src;
+    prob_init(&p, "chol");
+    c = p.ctx;
+    n = dim(&p, "n", 5);
+    S = var_p(&p, "S", n, n, "SPD", SG_PROP_SPD);
+    B = var(&p, "B", n, n, "RAND");
+    x = var(&p, "x", n, SG_DIM_ONE, "RAND");
+    E = named(sg_add(c, sg_mul(c, B, sg_transpose(c, B)), sg_eye(c, n)), "E");
+    L = sg_add(c, sg_unary(c, SG_OP_LOGDET, S),
+               sg_mul(c, sg_transpose(c, x), sg_mul(c, sg_unary(c, SG_OP_INV, S), x)));
+    L = sg_add(c, L, sg_mul(c, sg_const(c, 0.5), sg_unary(c, SG_OP_LOGDET, E)));
+    L = sg_add(c, L, sg_trace(c, sg_mul(c, sg_unary(c, SG_OP_INV, E), S)));
+    value(&p, "L", L);
+    value(&p, "dS", sg_unary(c, SG_OP_DET, S));
+    value(&p, "Ei", sg_unary(c, SG_OP_INV, E));
+    grad(&p, "L", L, 2, "S", "x");
+    check(&p, &op);
+    assert_int_equal(count(src, "if (sg_chol(n, S_chol))"), 1);
+    assert_int_equal(count(src, "return CHOL_ENOTSPD;"), 2);
+    assert_int_equal(count(src, "if (sg_chol(n, E_chol))"), 1);
+    assert_null(strstr(src, "sg_lu("));
+    assert_non_null(strstr(src, "sg_chol_logdet(n, S_chol)"));
+    assert_non_null(strstr(src, "sg_chol_det(n, S_chol)"));
+    assert_non_null(strstr(src, "sg_chol_solve(n, "));
+    free(src);
+    prob_free(&p);
+}
+
+/* the codes: a singular matrix, one that is not positive definite, and a
+   determinant (0) that is no error */
+static void test_la_errors(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n;
+    sg_expr *u, *v, *S, *A;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.rc_only = 1;
+    op.want_rc = 1; /* ESINGULAR */
+    prob_init(&p, "sing");
+    c = p.ctx;
+    n = dim(&p, "n", 4);
+    u = var(&p, "u", n, SG_DIM_ONE, "RAND");
+    v = var(&p, "v", n, SG_DIM_ONE, "RAND");
+    A = named(sg_mul(c, u, sg_transpose(c, v)), "A"); /* rank 1 */
+    value(&p, "L", sg_add(c, sg_unary(c, SG_OP_LOGDET, A),
+                          sg_sum(c, sg_mul(c, sg_unary(c, SG_OP_INV, A), u))));
+    grad(&p, "L", p.res[0].expr, 1, "u");
+    check(&p, &op);
+    prob_free(&p);
+
+    memset(&op, 0, sizeof op);
+    op.rc_only = 1;
+    op.want_rc = 2; /* ENOTSPD */
+    prob_init(&p, "notspd");
+    c = p.ctx;
+    n = dim(&p, "n", 3);
+    S = var_p(&p, "S", n, n, "NEGDEF", SG_PROP_SPD);
+    value(&p, "L", sg_unary(c, SG_OP_LOGDET, S));
+    grad(&p, "L", p.res[0].expr, 1, "S");
+    check(&p, &op);
+    prob_free(&p);
+
+    /* det of a singular matrix is 0, not an error; its inverse is one */
+    prob_init(&p, "det0");
+    c = p.ctx;
+    n = dim(&p, "n", 4);
+    u = var(&p, "u", n, SG_DIM_ONE, "RAND");
+    v = var(&p, "v", n, SG_DIM_ONE, "RAND");
+    A = sg_mul(c, u, sg_transpose(c, v));
+    value(&p, "d", sg_unary(c, SG_OP_DET, A));
+    value(&p, "Ai", sg_unary(c, SG_OP_INV, A));
+    memset(&op, 0, sizeof op);
+    op.rtol = 1e-6;
+    p.nres = 1; /* d alone: its value is compared */
+    check(&p, &op);
+    p.nres = 2;
+    op.rc_only = 1;
+    op.want_rc = 1;
+    op.rc_mask = "01";
+    check(&p, &op);
+    op.want_rc = 0; /* d alone, from the code that can compute both */
+    op.rc_mask = "10";
+    check(&p, &op);
+    prob_free(&p);
+}
+
+/* diag(v) as scalings, in sums and as a result; diag(A) of products without them */
+static void test_diag(void **state)
+{
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n, m;
+    sg_expr *X, *A, *v, *w, *s, *pr, *d, *H, *L;
+    char *src = NULL, *line_;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "10000000";
+    op.masks[1] = "01000000";
+    op.masks[2] = "00000011";
+    op.src = &src;
+    prob_init(&p, "dg");
+    c = p.ctx;
+    n = dim(&p, "n", 5);
+    m = dim(&p, "m", 3);
+    X = var(&p, "X", n, m, "RAND");
+    A = var(&p, "A", n, n, "RAND");
+    v = var(&p, "v", n, SG_DIM_ONE, "RAND");
+    w = var(&p, "w", m, SG_DIM_ONE, "RAND");
+    s = var(&p, "s", SG_DIM_ONE, SG_DIM_ONE, "POS");
+    /* a logistic-regression Hessian: Xᵀ diag(p ⊙ (𝟙 − p)) X / n + sI */
+    pr = named(sg_unary(c, SG_OP_SIGMOID, sg_mul(c, X, w)), "p");
+    d = sg_hadamard(c, pr, sg_sub(c, sg_ones(c, pr->shape), pr));
+    H = sg_add(c, sg_div(c, sg_mul(c, sg_mul(c, sg_transpose(c, X), sg_diag(c, d)), X),
+                         sg_dimval(c, n)),
+               sg_mul(c, s, sg_eye(c, m)));
+    value(&p, "H", H);
+    value(&p, "D", sg_diag(c, v));                                      /* a result */
+    value(&p, "J", sg_sub(c, sg_diag(c, pr), sg_mul(c, pr, sg_transpose(c, pr))));
+    value(&p, "dAX", sg_diagv(c, sg_mul(c, A, sg_mul(c, X, sg_transpose(c, X)))));
+    value(&p, "dXX", sg_diagv(c, sg_mul(c, sg_transpose(c, X), X)));    /* m */
+    L = sg_add(c, sg_sum(c, sg_mul(c, sg_diag(c, sg_unary(c, SG_OP_EXP, v)), A)),
+               sg_dot(c, sg_diagv(c, sg_mul(c, A, sg_transpose(c, A))), v));
+    L = sg_add(c, L, sg_sum(c, sg_mul(c, sg_transpose(c, X), sg_diag(c, v))));
+    L = sg_add(c, L, sg_trace(c, sg_mul(c, sg_diag(c, v), A)));
+    value(&p, "L", L);
+    grad(&p, "L", L, 2, "v", "A");
+    check(&p, &op);
+    assert_non_null(strstr(src, "sg_diagmul("));
+    /* no temporary holds an n×n diagonal matrix (the result D does) */
+    for (line_ = strstr(src, "*const t"); line_; line_ = strstr(line_ + 1, "*const t")) {
+        const char *eol = strchr(line_, '\n');
+        const char *dg = strstr(line_, "diag(");
+        if (dg && dg < eol)
+            assert_false(strstr(line_, "(n×n)") && strstr(line_, "(n×n)") < eol);
+    }
+    free(src);
+    prob_free(&p);
+}
+
+/* ---- --check ------------------------------------------------------------------------------- */
+
+/* L over an SPD S, a symmetric T (whose gradient is not symmetric) and a
+   simplex y; s = softmax(z) with its Jacobian; f = ‖Ax − b‖² with its gradient
+   and Hessians, one of them mixed */
+static void structured(prob *p, int broken)
+{
+    sg_ctx *c = p->ctx;
+    sg_dim n = dim(p, "n", 0), m = dim(p, "m", 0);
+    sg_expr *S = var_p(p, "S", n, n, "SPD", SG_PROP_SPD);
+    sg_expr *T = var_p(p, "T", n, n, "SYM", SG_PROP_SYMMETRIC);
+    sg_expr *y = var_p(p, "y", n, SG_DIM_ONE, "SIMPLEX", SG_PROP_SIMPLEX);
+    sg_expr *x = var(p, "x", n, SG_DIM_ONE, "RAND"), *z = var(p, "z", n, SG_DIM_ONE, "RAND");
+    sg_expr *A = var(p, "A", m, n, "RAND"), *b = var(p, "b", m, SG_DIM_ONE, "RAND");
+    sg_expr *L, *sm, *r, *f, *g;
+    L = sg_add(c, sg_unary(c, SG_OP_LOGDET, S),
+               sg_mul(c, sg_transpose(c, x), sg_mul(c, sg_unary(c, SG_OP_INV, S), z)));
+    L = sg_add(c, L, sg_mul(c, sg_transpose(c, x), sg_mul(c, T, z)));
+    L = sg_sub(c, L, sg_mul(c, sg_transpose(c, y), sg_unary(c, SG_OP_LOGSOFTMAX, z)));
+    value(p, "L", L);
+    sm = sg_unary(c, SG_OP_SOFTMAX, z);
+    value(p, "s", sm);
+    r = named(sg_sub(c, sg_mul(c, A, x), b), "r");
+    f = sg_dot(c, r, r);
+    value(p, "f", f);
+    grad(p, "L", L, 4, "S", "T", "y", "z");
+    /* ∂s/∂z = diag(s) − ssᵀ */
+    deriv(p, SG_RES_JACOBIAN, "ds_dz", "s", "z", NULL,
+          sg_sub(c, sg_diag(c, sm), sg_mul(c, sm, sg_transpose(c, sm))));
+    g = sg_mul(c, sg_const(c, 2), sg_mul(c, sg_transpose(c, A), r));
+    if (broken) /* a wrong gradient: off by 0.01 in every entry */
+        g = sg_add(c, g, sg_fill(c, sg_const(c, 0.01), g->shape));
+    deriv(p, SG_RES_GRAD, "df_dx", "f", "x", NULL, g);
+    deriv(p, SG_RES_HESSIAN, "d2f_dx2", "f", "x", NULL,
+          sg_mul(c, sg_const(c, 2), sg_mul(c, sg_transpose(c, A), A)));
+    /* ∂²f/∂x∂b = −2Aᵀ: no gradient wrt b among the results, so second differences */
+    deriv(p, SG_RES_HESSIAN, "d2f_dxdb", "f", "x", "b",
+          sg_mul(c, sg_const(c, -2), sg_transpose(c, A)));
+    /* a derivative the check cannot redo: with respect to a defined value */
+    deriv(p, SG_RES_GRAD, "df_dr", "f", "r", NULL, sg_mul(c, sg_const(c, 2), r));
+}
+
+static void test_check_main(void **state)
+{
+    static char out[1 << 16];
+    prob p;
+    (void)state;
+    prob_init(&p, "ae");
+    autoencoder(&p, 3, 5);
+    assert_int_equal(run_check_main(&p, 0, out, sizeof out), 0);
+    assert_non_null(strstr(out, "dL_dW: worst relative error "));
+    assert_non_null(strstr(out, "dL_dx: worst relative error "));
+    prob_free(&p);
+
+    prob_init(&p, "gp");
+    gp(&p, 3, 4, 5);
+    assert_int_equal(run_check_main(&p, 0, out, sizeof out), 0);
+    assert_int_equal(run_check_main(&p, 1, out, sizeof out), 0);
+    prob_free(&p);
+
+    prob_init(&p, "st");
+    structured(&p, 0);
+    if (run_check_main(&p, 0, out, sizeof out) != 0)
+        fprintf(stderr, "%s", out);
+    assert_int_equal(count(out, "worst relative error"), 8);
+    assert_null(strstr(out, "too large"));
+    assert_non_null(strstr(out, "df_dr: not checked (r is not an input)"));
+    assert_int_equal(run_check_main(&p, 1, out, sizeof out), 0);
+    prob_free(&p);
+}
+
+static void test_check_main_broken(void **state)
+{
+    static char out[1 << 16];
+    prob p;
+    (void)state;
+    prob_init(&p, "bad");
+    structured(&p, 1);
+    assert_int_equal(run_check_main(&p, 0, out, sizeof out), 1);
+    assert_non_null(strstr(out, "df_dx: worst relative error "));
+    assert_int_equal(count(out, "(too large)"), 1);
+    prob_free(&p);
+}
+
 /* random problems: every op, every shape, compared with sg_eval */
 static uint64_t fz;
 
@@ -790,6 +1285,18 @@ typedef struct {
 } fuzzer;
 
 static sg_expr *gen(fuzzer *f, sg_dim r, sg_dim c, int depth);
+
+/* a well-conditioned square matrix of size d: C + 4I (C is 3×3 in [−1, 1], so
+   diagonally dominant), an SPD AAᵀ + I, or an SPD input */
+static sg_expr *invertible(fuzzer *f, sg_dim d)
+{
+    sg_ctx *ctx = f->p->ctx;
+    sg_expr *A = f->vars[0]; /* m×n */
+    if (d == f->d[1])
+        return rnd(2) ? sg_add(ctx, f->vars[5], sg_mul(ctx, sg_const(ctx, 4), sg_eye(ctx, d)))
+                      : f->vars[6];
+    return sg_add(ctx, sg_mul(ctx, A, sg_transpose(ctx, A)), sg_eye(ctx, d));
+}
 
 static sg_expr *leaf(fuzzer *f, sg_dim r, sg_dim c)
 {
@@ -822,7 +1329,11 @@ static sg_expr *gen_scalar(fuzzer *f, int depth)
     sg_expr *x;
     if (depth <= 0)
         return rnd(2) ? leaf(f, f->d[0], f->d[0]) : sg_const(ctx, 1.5);
-    switch (rnd(9)) {
+    switch (rnd(11)) {
+    case 9: return sg_unary(ctx, rnd(2) ? SG_OP_LOGDET : SG_OP_DET, invertible(f, a));
+    case 10: /* tr(M⁻¹X) */
+        return sg_trace(ctx, sg_mul(ctx, sg_unary(ctx, SG_OP_INV, invertible(f, a)),
+                                    gen(f, a, a, depth - 1)));
     case 0: return sg_sum(ctx, gen(f, a, b, depth - 1));
     case 1: x = gen(f, a, b, depth - 1); return sg_dot(ctx, x, gen(f, a, b, depth - 1));
     case 2: return sg_unary(ctx, SG_OP_NORM, gen(f, a, b, depth - 1));
@@ -845,7 +1356,21 @@ static sg_expr *gen(fuzzer *f, sg_dim r, sg_dim c, int depth)
         return gen_scalar(f, depth);
     if (depth <= 0)
         return leaf(f, r, c);
-    switch (rnd(12)) {
+    switch (rnd(14)) {
+    case 12: /* M⁻¹X, XM⁻¹, M⁻ᵀX */
+        switch (r == f->d[0] ? 1 : c == f->d[0] ? 2 * rnd(2) : rnd(3)) {
+        case 0:
+            return sg_mul(ctx, sg_unary(ctx, SG_OP_INV, invertible(f, r)), gen(f, r, c, depth - 1));
+        case 1:
+            return sg_mul(ctx, gen(f, r, c, depth - 1), sg_unary(ctx, SG_OP_INV, invertible(f, c)));
+        default:
+            return sg_mul(ctx, sg_transpose(ctx, sg_unary(ctx, SG_OP_INV, invertible(f, r))),
+                          gen(f, r, c, depth - 1));
+        }
+    case 13:
+        if (r == c && r != f->d[0])
+            return sg_unary(ctx, SG_OP_INV, invertible(f, r));
+        return leaf(f, r, c);
     case 0: return sg_add(ctx, gen(f, r, c, depth - 1), gen(f, r, c, depth - 1));
     case 1: return sg_sub(ctx, gen(f, r, c, depth - 1), gen(f, r, c, depth - 1));
     case 2: case 3: return sg_mul(ctx, gen(f, r, k, depth - 1), gen(f, k, c, depth - 1));
@@ -894,11 +1419,12 @@ static void fuzz_one(uint64_t seed)
     f.vars[f.nvars++] = var(&p, "y", f.d[2], SG_DIM_ONE, "RAND");
     f.vars[f.nvars++] = var(&p, "s", SG_DIM_ONE, SG_DIM_ONE, "POS");
     f.vars[f.nvars++] = var(&p, "C", f.d[1], f.d[1], "RAND");
+    f.vars[f.nvars++] = var_p(&p, "S", f.d[1], f.d[1], "SPD", SG_PROP_SPD);
     L = gen_scalar(&f, 4);
     V = gen(&f, f.d[1], f.d[2], 3);
     value(&p, "L", L);
     value(&p, "V", V);
-    grad(&p, "L", L, 6, "A", "B", "x", "y", "s", "C");
+    grad(&p, "L", L, 7, "A", "B", "x", "y", "s", "C", "S");
     op.masks[0] = "10000000";
     op.masks[1] = "01000000";
     op.masks[2] = "00100101";
@@ -1049,23 +1575,22 @@ static void test_names(void **state)
     prob_free(&p);
 }
 
-static void test_unsupported(void **state)
+/* every op of expr.h prints: the inverse, det and logdet too */
+static void test_supported(void **state)
 {
     prob p;
     sg_problem pr;
-    sg_cgen_opts o;
     sg_dim n;
     sg_expr *A;
     (void)state;
     prob_init(&p, "inv");
     n = dim(&p, "n", 3);
     A = var(&p, "A", n, n, "RAND");
-    value(&p, "L", sg_sum(p.ctx, sg_unary(p.ctx, SG_OP_INV, A)));
+    value(&p, "L", sg_add(p.ctx, sg_sum(p.ctx, sg_unary(p.ctx, SG_OP_INV, A)),
+                          sg_add(p.ctx, sg_unary(p.ctx, SG_OP_DET, A),
+                                 sg_unary(p.ctx, SG_OP_LOGDET, A))));
     pr = problem_of(&p);
-    memset(&o, 0, sizeof o);
-    o.prefix = "inv";
-    assert_non_null(sg_cgen_unsupported(&pr));
-    assert_null(sg_cgen_source(&pr, &o, NULL));
+    assert_null(sg_cgen_unsupported(&pr));
     prob_free(&p);
 }
 
@@ -1095,7 +1620,7 @@ int main(void)
         cmocka_unit_test(test_kernels),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_readable),
-        cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_supported),
         cmocka_unit_test(test_autoencoder),
         cmocka_unit_test(test_float),
         cmocka_unit_test(test_fixed_dims),
@@ -1107,6 +1632,13 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_scalars),
+        cmocka_unit_test(test_gp),
+        cmocka_unit_test(test_lu),
+        cmocka_unit_test(test_cholesky),
+        cmocka_unit_test(test_la_errors),
+        cmocka_unit_test(test_diag),
+        cmocka_unit_test(test_check_main),
+        cmocka_unit_test(test_check_main_broken),
         cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

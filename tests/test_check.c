@@ -200,6 +200,23 @@ static void test_all_errors_reported(void **state)
     done(&r);
 }
 
+static void test_failed_recurrence_stays_quiet(void **state)
+{
+    /* a recurrence without its initial value, or whose step failed */
+    run_t r = run("x[t] ∈ ℝ^n for t = 1..T\nh[t] = x[t] for t = 1..T\nL = sum(h[T]) + sum(h)\n"
+                  "output L\n");
+    run_t s = run("x[t] ∈ ℝ^n for t = 1..T\nh[0] = q\nh[t] = h[t−1] for t = 1..T\n"
+                  "g[0] = x[1]\ng[t] = g[t−1] + z for t = 1..T\n"
+                  "L = sum(h[T]) + sum(g[T]) + Σ_{t=1}^{T} sum(g[t])\noutput L\n");
+    (void)state;
+    assert_null(r.p);
+    assert_int_equal(sg_src_nerrors(r.src), 1);
+    assert_null(s.p);
+    assert_int_equal(sg_src_nerrors(s.src), 2);
+    done(&r);
+    done(&s);
+}
+
 static void test_failed_definition_stays_quiet(void **state)
 {
     /* a use of a name whose definition failed is not a second error */
@@ -208,6 +225,94 @@ static void test_failed_definition_stays_quiet(void **state)
     assert_null(r.p);
     assert_int_equal(sg_src_nerrors(r.src), 1);
     done(&r);
+}
+
+/* ---- sequences ------------------------------------------------------------ */
+
+#define RNN_HEAD "x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\n"
+
+static void test_sequences(void **state)
+{
+    (void)state;
+    shape_is(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\n"
+                      "L = Σ_{t=1}^{T} ‖h[t]‖²\ngrad L wrt W, U, h0\n",
+             "dL_dW", "ℝ^{n×n}");
+    shape_is(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\n"
+                      "s = sum(t = 1..T, h[t])\noutput s\n",
+             "s", "ℝ^n");
+    /* h[0] is the initial value; x over 0..T−1 read at t − 1 */
+    shape_is("x[t] : vector(k) for t = 0..T-1\nh0 ∈ ℝ^n\nU ∈ ℝ^{n×k}\n"
+             "h[0] = h0\nh[t] = tanh(h[t-1] + U x[t-1]) for t = 1..T\n"
+             "L = norm(h[T])^2 + norm(h[0])^2\ngrad L wrt h0\n",
+             "dL_dh0", "ℝ^n");
+}
+
+static void test_sequence_errors(void **state)
+{
+    (void)state;
+    fails(RNN_HEAD "h[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\n", "5:1",
+          "h has no initial value: write h[0] = …");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 2..T\n", "6:40",
+          "the steps of h start right after its initial value h[0]: write t = 1..T");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t] + U x[t]) for t = 1..T\n", "6:17",
+          "a step of h may only use earlier steps (h[t−1])");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t+1] + U x[t]) for t = 1..T\n", "6:17",
+          "a step of h may only use earlier steps (h[t−1])");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−2] + U x[t]) for t = 1..T\n", "6:17",
+          "a step of h may only use the step just before it, h[t−1]");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t−1]) for t = 1..T\n", "6:28",
+          "index out of range: x is defined for t = 1..T");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\nL = ‖h[T+1]‖²\n"
+                   "grad L wrt W\n",
+          "7:8", "index out of range: h is defined for t = 0..T");
+    fails(RNN_HEAD "L = Σ_{t=1}^{T+1} ‖x[t]‖²\ngrad L wrt W\n", "5:22",
+          "index out of range: x is defined for t = 1..T");
+    fails(RNN_HEAD "L = sum(x)\noutput L\n", "5:9", "x is a sequence: write x[t] for its step t");
+    fails(RNN_HEAD "L = Σ_{s=1}^{T} ‖x[t]‖²\noutput L\n", "5:20",
+          "'t' is not the index of the loop around it (s)");
+    fails(RNN_HEAD "L = ‖x[t]‖²\noutput L\n", "5:8", "undefined index 't'");
+    fails(RNN_HEAD "L = Σ_{t=1}^{T} Σ_{s=1}^{T} ‖x[s]‖²\noutput L\n", "5:17",
+          "a Σ inside a Σ or a step is not supported yet");
+    fails(RNN_HEAD "L = Σ_{t=1}^{T} sum(x[t])\ngrad L wrt x\n", "6:12",
+          "x is a sequence: derivatives with respect to a sequence are not supported yet");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\nL = sum(h[T])\n"
+                   "grad L wrt h\n",
+          "8:12", "h is a recurrence; derivatives are taken with respect to declared symbols");
+    fails("x[t] ∈ ℝ^n\n", "1:3", "a sequence needs its range: write `for t = 1..T`");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = W for t = 1..T\n", "6:8",
+          "the step of h is ℝ^{n×n}, but its initial value h[0] is ℝ^n");
+    fails(RNN_HEAD "h[0] = h0\nL = sum(h[1])\nh[t] = tanh(W h[t−1]) for t = 1..T\noutput L\n",
+          "6:9", "h is used before its step h[t] = … is defined");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1]) for t = 1..T\noutput h\n", "7:8",
+          "h is a sequence; request one of its steps through a definition (hT = h[T])");
+    fails(RNN_HEAD "L = sum(x[2t])\noutput L\n", "5:11", "an index is written t, t − 1");
+    fails(RNN_HEAD "L = Σ_{t=3}^{1} sum(x[t])\noutput L\n", "5:14", "the range 3..1 runs backwards");
+    fails("x[t] ∈ ℝ^n for t = 3..1\n", "1:23", "the range 3..1 may run backwards");
+    fails(RNN_HEAD "L = sum(W[T])\noutput L\n", "5:9", "W is not a sequence");
+    fails(RNN_HEAD "L = Σ_{t=1}^{T} t sum(x[t])\noutput L\n", "5:17",
+          "t is the index of the loop: it can only be used inside [ ] for now");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1]) for t = 1..T\nh[t] = W h[t−1] for t = 1..T\n",
+          "7:1", "h already has its step");
+    fails(RNN_HEAD "x[t] = U x[t] for t = 1..T\n", "5:1", "x is an input sequence");
+    fails(RNN_HEAD "h[0] = h0\nh[s] = tanh(W h[s−1]) for t = 1..T\n", "6:3",
+          "the step is written h[t], with t the variable of its range");
+    fails(RNN_HEAD "h[0] = h0\nh[n] = tanh(W h[n−1]) for n = 1..T\n", "6:27",
+          "the index n is already a name; choose another");
+    fails(RNN_HEAD "h[0] = h0\nh0[t] = h0 for t = 1..T\n", "6:1", "h0 is already declared");
+    fails(RNN_HEAD "L = sum(x(1))\noutput L\n", "5:9", "x is a sequence");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\ns = h[T]\n"
+                   "jacobian s wrt h0\n",
+          "8:16", "it goes through a sequence");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\nL = ‖h[T]‖²\n"
+                   "hessian L wrt h0\n",
+          "8:9", "cannot take the Hessian of L: it goes through a sequence");
+    fails(RNN_HEAD "L = sum(x[W])\noutput L\n", "5:11", "W is a declared symbol, not an index");
+    fails(RNN_HEAD "L = Σ_{x=1}^{T} sum(W)\noutput L\n", "5:8",
+          "the index x is already a name; choose another");
+    fails(RNN_HEAD "dim x\n", "5:5", "x is already a sequence");
+    fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[0]) for t = 1..T\n", "6:17",
+          "a step of h may only use the step just before it, h[t−1]");
+    fails(RNN_HEAD "L = ‖x[t] − x[t−1]‖²\noutput L\n", "5:8", "undefined index 't'");
 }
 
 int main(void)
@@ -223,6 +328,9 @@ int main(void)
         cmocka_unit_test(test_request_errors),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_failed_definition_stays_quiet),
+        cmocka_unit_test(test_failed_recurrence_stays_quiet),
+        cmocka_unit_test(test_sequences),
+        cmocka_unit_test(test_sequence_errors),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

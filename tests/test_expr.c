@@ -1,6 +1,8 @@
 /*
  * test_expr.c: the hash-consed DAG: interning, every constructor
- * simplification, product re-association, symmetry and shape strings.
+ * simplification, product re-association, symmetry and shape strings; the
+ * numerical-stability rewrites, structurally and by their values at logits
+ * of ±1000 and ±30 against a long double reference; declared properties.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,9 +10,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "symbolic/diff.h"
+#include "symbolic/eval.h"
 #include "symbolic/expr.h"
 
 typedef struct {
@@ -532,6 +538,369 @@ static void test_reductions(void **state)
     assert_ptr_equal(sg_div(ctx, f->W, sg_const(ctx, 2)), sg_mul(ctx, sg_const(ctx, 0.5), f->W));
 }
 
+
+/* ---- stability rewrites -------------------------------------------------- */
+
+static void test_stable_logs(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *ctx = f->ctx;
+    sg_shape sh = f->a->shape;
+    sg_expr *ones = sg_ones(ctx, sh), *one = sg_const(ctx, 1), *a = f->a, *s = f->s;
+    sg_expr *sig = sg_unary(ctx, SG_OP_SIGMOID, a), *ea = sg_unary(ctx, SG_OP_EXP, a);
+    sg_expr *e;
+#define U(op, x) sg_unary(ctx, SG_OP_##op, x)
+
+    /* log σ(x) = −softplus(−x) */
+    assert_ptr_equal(U(LOG, sig), sg_neg(ctx, U(SOFTPLUS, sg_neg(ctx, a))));
+    assert_ptr_equal(U(LOG, U(SIGMOID, s)), sg_neg(ctx, U(SOFTPLUS, sg_neg(ctx, s))));
+    /* σ(−x) = 𝟙 − σ(x), σ(−2x) = 𝟙 − σ(2x) */
+    assert_ptr_equal(U(SIGMOID, sg_neg(ctx, a)), sg_sub(ctx, ones, sig));
+    assert_ptr_equal(U(SIGMOID, sg_mul(ctx, sg_const(ctx, -2), a)),
+                     sg_sub(ctx, ones, U(SIGMOID, sg_mul(ctx, sg_const(ctx, 2), a))));
+    assert_ptr_equal(U(SIGMOID, sg_neg(ctx, s)), sg_sub(ctx, one, U(SIGMOID, s)));
+    assert_int_equal(U(SIGMOID, sg_mul(ctx, sg_const(ctx, 2), a))->op, SG_OP_SIGMOID);
+    /* log(𝟙 − σ(x)) = log σ(−x) = −softplus(x) */
+    assert_ptr_equal(U(LOG, sg_sub(ctx, ones, sig)), sg_neg(ctx, U(SOFTPLUS, a)));
+    assert_ptr_equal(U(LOG, U(SIGMOID, sg_neg(ctx, a))), sg_neg(ctx, U(SOFTPLUS, a)));
+    assert_ptr_equal(U(LOG, sg_sub(ctx, one, U(SIGMOID, s))), sg_neg(ctx, U(SOFTPLUS, s)));
+    /* log(𝟙 + eˣ) = softplus(x), either order, scalars too */
+    assert_ptr_equal(U(LOG, sg_add(ctx, ones, ea)), U(SOFTPLUS, a));
+    assert_ptr_equal(U(LOG, sg_add(ctx, ea, ones)), U(SOFTPLUS, a));
+    assert_ptr_equal(U(LOG, sg_add(ctx, one, U(EXP, s))), U(SOFTPLUS, s));
+    /* log(𝟙 + x) = log1p(x), log(1 − s) = log1p(−s) */
+    assert_ptr_equal(U(LOG, sg_add(ctx, ones, a)), U(LOG1P, a));
+    assert_ptr_equal(U(LOG, sg_add(ctx, a, ones)), U(LOG1P, a));
+    assert_ptr_equal(U(LOG, sg_add(ctx, one, s)), U(LOG1P, s));
+    assert_ptr_equal(U(LOG, sg_add(ctx, s, one)), U(LOG1P, s));
+    assert_ptr_equal(U(LOG, sg_sub(ctx, one, s)), U(LOG1P, sg_neg(ctx, s)));
+    /* log(2𝟙 + x) is left alone */
+    e = U(LOG, sg_add(ctx, sg_fill(ctx, sg_const(ctx, 2), sh), a));
+    assert_int_equal(e->op, SG_OP_LOG);
+    /* eˣ − 𝟙 = expm1(x), 𝟙 − eˣ = −expm1(x) */
+    assert_ptr_equal(sg_sub(ctx, ea, ones), U(EXPM1, a));
+    assert_ptr_equal(sg_add(ctx, sg_neg(ctx, ones), ea), U(EXPM1, a));
+    assert_ptr_equal(sg_sub(ctx, U(EXP, s), one), U(EXPM1, s));
+    assert_ptr_equal(sg_sub(ctx, ones, ea), sg_neg(ctx, U(EXPM1, a)));
+    /* log sum(eˣ) = logsumexp(x), for a column, a row (𝟙ᵀeˣ too), not a matrix */
+    e = U(LOG, sg_sum(ctx, ea));
+    assert_int_equal(e->op, SG_OP_LOGSUMEXP);
+    assert_ptr_equal(e->kid[0], a);
+    assert_true(sg_shape_is_scalar(e->shape));
+    assert_ptr_equal(U(LOG, sg_mul(ctx, sg_ones(ctx, shp(SG_DIM_ONE, f->n)), ea)), e);
+    assert_ptr_equal(U(LOG, sg_sum(ctx, U(EXP, sg_transpose(ctx, a)))), e);
+    assert_int_equal(U(LOG, sg_sum(ctx, U(EXP, f->W)))->op, SG_OP_LOG);
+#undef U
+}
+
+static void test_stable_softmax(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *ctx = f->ctx;
+    sg_expr *a = f->a, *ea = sg_unary(ctx, SG_OP_EXP, a), *se = sg_sum(ctx, ea);
+    sg_expr *sm = sg_unary(ctx, SG_OP_SOFTMAX, a), *lsm = sg_unary(ctx, SG_OP_LOGSOFTMAX, a);
+    sg_expr *lse = sg_unary(ctx, SG_OP_LOGSUMEXP, a), *W = f->W, *e;
+    sg_shape col = shp(f->m, SG_DIM_ONE);
+
+    /* eˣ/sum(eˣ) = softmax(x), however the division is spelled */
+    assert_ptr_equal(sg_div(ctx, ea, se), sm);
+    assert_ptr_equal(sg_hdiv(ctx, ea, sg_fill(ctx, se, a->shape)), sm);
+    assert_ptr_equal(sg_mul(ctx, sg_pow(ctx, se, sg_const(ctx, -1)), ea), sm);
+    assert_ptr_equal(sg_div(ctx, sg_mul(ctx, sg_const(ctx, 2), ea), se),
+                     sg_mul(ctx, sg_const(ctx, 2), sm));
+    /* per column: exp(X) ⊘ 𝟙(𝟙ᵀexp(X)) */
+    e = sg_unary(ctx, SG_OP_EXP, W);
+    e = sg_hdiv(ctx, e, sg_mul(ctx, sg_ones(ctx, col),
+                               sg_mul(ctx, sg_ones(ctx, shp(SG_DIM_ONE, f->m)), e)));
+    assert_ptr_equal(e, sg_unary(ctx, SG_OP_SOFTMAX, W));
+    /* not the same x: a plain scaling */
+    e = sg_div(ctx, ea, sg_sum(ctx, sg_unary(ctx, SG_OP_EXP, f->b)));
+    assert_int_equal(e->op, SG_OP_MUL);
+    /* x − 𝟙 logsumexp(x) = logsoftmax(x), either order; per column for a matrix */
+    assert_ptr_equal(sg_sub(ctx, a, sg_fill(ctx, lse, a->shape)), lsm);
+    assert_ptr_equal(sg_add(ctx, sg_neg(ctx, sg_fill(ctx, lse, a->shape)), a), lsm);
+    assert_ptr_equal(sg_sub(ctx, a, sg_mul(ctx, sg_ones(ctx, a->shape), lse)), lsm);
+    e = sg_mul(ctx, sg_ones(ctx, col), sg_unary(ctx, SG_OP_LOGSUMEXP, W));
+    assert_ptr_equal(sg_sub(ctx, W, e), sg_unary(ctx, SG_OP_LOGSOFTMAX, W));
+    assert_int_equal(sg_sub(ctx, f->b, sg_fill(ctx, lse, a->shape))->op, SG_OP_ADD);
+}
+
+static void test_softplus_identities(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *ctx = f->ctx;
+    sg_span sp0 = {0, 0};
+    sg_expr *a = f->a, *z = f->b, *ones = sg_ones(ctx, a->shape);
+    sg_expr *y = sg_var(ctx, sg_sym_add(ctx, "y", a->shape, 0, sp0));
+    sg_expr *sp = sg_unary(ctx, SG_OP_SOFTPLUS, a);
+    sg_expr *spm = sg_unary(ctx, SG_OP_SOFTPLUS, sg_neg(ctx, a)), *two = sg_const(ctx, 2);
+    sg_expr *p, *ll, *L, *e;
+
+    /* softplus(x) − softplus(−x) = x */
+    assert_ptr_equal(sg_sub(ctx, sp, spm), a);
+    assert_ptr_equal(sg_sub(ctx, spm, sp), sg_neg(ctx, a));
+    assert_ptr_equal(sg_sub(ctx, sg_mul(ctx, two, sp), sg_mul(ctx, two, spm)),
+                     sg_mul(ctx, two, a));
+    /* the logistic loss: −(yᵀlog σ(z) + (𝟙 − y)ᵀlog(𝟙 − σ(z))) = 𝟙ᵀsoftplus(z) − ⟨y, z⟩ */
+    p = sg_unary(ctx, SG_OP_SIGMOID, z);
+    ll = sg_add(ctx, sg_mul(ctx, sg_transpose(ctx, y), sg_unary(ctx, SG_OP_LOG, p)),
+                sg_mul(ctx, sg_transpose(ctx, sg_sub(ctx, ones, y)),
+                       sg_unary(ctx, SG_OP_LOG, sg_sub(ctx, ones, p))));
+    L = sg_neg(ctx, ll);
+    e = sg_sub(ctx, sg_sum(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, z)), sg_dot(ctx, y, z));
+    assert_ptr_equal(L, e);
+    /* the other order, and inner products */
+    ll = sg_add(ctx, sg_dot(ctx, sg_sub(ctx, ones, y),
+                            sg_unary(ctx, SG_OP_LOG, sg_sub(ctx, ones, p))),
+                sg_dot(ctx, sg_unary(ctx, SG_OP_LOG, p), y));
+    assert_ptr_equal(sg_neg(ctx, ll), e);
+    /* not complementary weights: two softpluses stay */
+    ll = sg_add(ctx, sg_mul(ctx, sg_transpose(ctx, y), sg_unary(ctx, SG_OP_LOG, p)),
+                sg_mul(ctx, sg_transpose(ctx, y), sg_unary(ctx, SG_OP_LOG, sg_sub(ctx, ones, p))));
+    assert_int_equal(ll->op, SG_OP_ADD);
+}
+
+static void test_constant_coefficients(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *ctx = f->ctx;
+    sg_expr *s = f->s, *e;
+    /* c/s = c(1/s): −(−1/s) is 1/s */
+    e = sg_hdiv(ctx, sg_const(ctx, -1), s);
+    assert_ptr_equal(e, sg_neg(ctx, sg_hdiv(ctx, sg_const(ctx, 1), s)));
+    assert_ptr_equal(sg_neg(ctx, e), sg_hdiv(ctx, sg_const(ctx, 1), s));
+    e = sg_hdiv(ctx, sg_fill(ctx, sg_const(ctx, 3), f->a->shape), f->b);
+    assert_ptr_equal(e, sg_mul(ctx, sg_const(ctx, 3),
+                               sg_hdiv(ctx, sg_ones(ctx, f->a->shape), f->b)));
+    /* c(t/d) = (c/d)t: 2(s/2) = s, 2((s/2)A) = sA; s/2 itself stays */
+    e = sg_div(ctx, s, sg_const(ctx, 2));
+    assert_int_equal(e->op, SG_OP_HDIV);
+    assert_ptr_equal(sg_mul(ctx, sg_const(ctx, 2), e), s);
+    assert_ptr_equal(sg_mul(ctx, sg_const(ctx, 2), sg_mul(ctx, e, f->A)), sg_mul(ctx, s, f->A));
+    assert_ptr_equal(sg_mul(ctx, sg_const(ctx, 3), sg_mul(ctx, e, f->A)),
+                     sg_mul(ctx, sg_const(ctx, 1.5), sg_mul(ctx, s, f->A)));
+}
+
+/* ---- declared properties ------------------------------------------------- */
+
+static void test_simplex(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *ctx = f->ctx;
+    sg_span sp = {0, 0};
+    sg_expr *y = sg_var(ctx, sg_sym_add(ctx, "y", f->a->shape, SG_PROP_SIMPLEX, sp));
+    sg_expr *one = sg_const(ctx, 1), *ones = sg_ones(ctx, y->shape), *z = f->b, *L, *g;
+
+    /* y ∈ Δ: sum(y) = ⟨y, 𝟙⟩ = 𝟙ᵀy = yᵀ𝟙 = 1 */
+    assert_ptr_equal(sg_sum(ctx, y), one);
+    assert_ptr_equal(sg_dot(ctx, y, ones), one);
+    assert_ptr_equal(sg_mul(ctx, sg_transpose(ctx, ones), y), one);
+    assert_ptr_equal(sg_mul(ctx, sg_transpose(ctx, y), ones), one);
+    assert_ptr_equal(sg_sum(ctx, sg_mul(ctx, sg_const(ctx, 3), y)), sg_const(ctx, 3));
+    assert_int_equal(sg_sum(ctx, f->a)->op, SG_OP_SUM);
+    /* so the cross-entropy gradient is softmax(z) − y, positive term first */
+    L = sg_neg(ctx, sg_mul(ctx, sg_transpose(ctx, y),
+                           sg_unary(ctx, SG_OP_LOG, sg_unary(ctx, SG_OP_SOFTMAX, z))));
+    sg_diff_grad(ctx, L, 1, &z, &g, NULL);
+    assert_ptr_equal(g, sg_sub(ctx, sg_unary(ctx, SG_OP_SOFTMAX, z), y));
+    assert_int_equal(g->op, SG_OP_ADD);
+    assert_ptr_equal(g->kid[0], sg_unary(ctx, SG_OP_SOFTMAX, z));
+    /* without the declaration: sum(a) softmax(z) − a */
+    L = sg_neg(ctx, sg_mul(ctx, sg_transpose(ctx, f->a),
+                           sg_unary(ctx, SG_OP_LOG, sg_unary(ctx, SG_OP_SOFTMAX, z))));
+    sg_diff_grad(ctx, L, 1, &z, &g, NULL);
+    assert_ptr_equal(g, sg_sub(ctx, sg_mul(ctx, sg_sum(ctx, f->a), sg_unary(ctx, SG_OP_SOFTMAX, z)),
+                               f->a));
+}
+
+/* ---- values at logits in the thousands ------------------------------------ */
+
+/*
+ * The stable forms, evaluated by sg_eval at logits of ±1000 and ±30 where
+ * the naive forms give log 0 or ∞/∞, against a long double reference that
+ * is naive but does not overflow there (exp(1000) ≈ 2e434 is a long double).
+ */
+typedef struct {
+    sg_ctx *ctx;
+    const double *syms[64];
+    long dims[16];
+    sg_eval *ev;
+} num;
+
+static sg_expr *num_input(num *u, const char *name, long r, long c, unsigned props,
+                          const double *v)
+{
+    sg_span sp = {0, 0};
+    sg_shape s = shp(sg_dim_const(u->ctx, r), c == 1 ? SG_DIM_ONE : sg_dim_const(u->ctx, c));
+    int sym = sg_sym_add(u->ctx, name, s, props, sp);
+    assert_true(sym < 64);
+    u->syms[sym] = v;
+    return sg_var(u->ctx, sym);
+}
+
+/* e's n values are finite and within tol of want */
+static void near(num *u, sg_expr *e, const long double *want, long n, double tol, const char *what)
+{
+    const double *v = sg_eval_expr(u->ev, e);
+    long i;
+    assert_non_null(v);
+    for (i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            fail_msg("%s[%ld] = %g, not finite", what, i, v[i]);
+        if (!(fabsl((long double)v[i] - want[i]) <= tol))
+            fail_msg("%s[%ld]: %.17g, reference %.17Lg (tolerance %g)", what, i, v[i],
+                     want[i], tol);
+    }
+}
+
+static sg_expr *grad_of(sg_ctx *ctx, sg_expr *L, sg_expr *x)
+{
+    sg_expr *g;
+    sg_diff_grad(ctx, L, 1, &x, &g, NULL);
+    return g;
+}
+
+static long double sigmoidl(long double z)
+{
+    return 1 / (1 + expl(-z));
+}
+
+enum { NX = 8, DX = 2, C = 5 };
+
+static void test_stable_values(void **state)
+{
+    fixture *f = *state;
+    num u;
+    sg_ctx *ctx = f->ctx;
+    /* logits ±1000 and ±30, labels right and wrong */
+    static const double X[NX * DX] = {1000, 0.25, -1000, -0.5, 30, 0.125, -30, 1,
+                                      1000, -0.75, -1000, 0.5, 30, -1, -30, 0.25};
+    static const double y[NX] = {1, 1, 1, 1, 0, 0, 0, 0};
+    static const double w[DX] = {1, 0.5};
+    static const double zc[C] = {1000, -1000, 30, -30, 999};
+    static const double yc[C] = {0, 1, 0, 0, 0}, yq[C] = {0.25, 0.25, 0, 0.5, 0};
+    sg_expr *Xv, *yv, *wv, *zv, *ycv, *yqv, *ones, *p, *L, *g, *e;
+    long double z[NX], Lr = 0, gr[DX] = {0, 0}, scale = 0, gscale[DX] = {0, 0};
+    long double lse = 0, sm[C], Lc, gc[C], t;
+    long i, j;
+    const double eps = DBL_EPSILON;
+
+    if (LDBL_MAX_EXP < 16384)
+        skip(); /* the reference needs exp(1000) as a long double */
+    memset(&u, 0, sizeof u);
+    u.ctx = ctx;
+    Xv = num_input(&u, "Xs", NX, DX, 0, X);
+    yv = num_input(&u, "ys", NX, 1, 0, y);
+    wv = num_input(&u, "ws", DX, 1, 0, w);
+    zv = num_input(&u, "zs", C, 1, 0, zc);
+    ycv = num_input(&u, "yc", C, 1, SG_PROP_SIMPLEX, yc);
+    yqv = num_input(&u, "yq", C, 1, SG_PROP_SIMPLEX, yq);
+    u.ev = sg_eval_new(ctx, u.dims, u.syms);
+
+    /* logistic: L = −(yᵀlog σ(Xw) + (𝟙 − y)ᵀlog(𝟙 − σ(Xw)))/N, ∇_w L = Xᵀ(σ(Xw) − y)/N */
+    for (i = 0; i < NX; i++) {
+        z[i] = (long double)X[i * DX] * w[0] + (long double)X[i * DX + 1] * w[1];
+        Lr += y[i] * log1pl(expl(-z[i])) + (1 - y[i]) * log1pl(expl(z[i]));
+        scale += fabsl(z[i]) + 1;
+        for (j = 0; j < DX; j++) {
+            gr[j] += X[i * DX + j] * (sigmoidl(z[i]) - y[i]);
+            gscale[j] += fabsl((long double)X[i * DX + j]);
+        }
+    }
+    Lr /= NX;
+    for (j = 0; j < DX; j++)
+        gr[j] /= NX;
+    ones = sg_ones(ctx, yv->shape);
+    p = sg_unary(ctx, SG_OP_SIGMOID, sg_mul(ctx, Xv, wv));
+    L = sg_add(ctx, sg_mul(ctx, sg_transpose(ctx, yv), sg_unary(ctx, SG_OP_LOG, p)),
+               sg_mul(ctx, sg_transpose(ctx, sg_sub(ctx, ones, yv)),
+                      sg_unary(ctx, SG_OP_LOG, sg_sub(ctx, ones, p))));
+    L = sg_div(ctx, sg_neg(ctx, L), sg_const(ctx, NX));
+    near(&u, L, &Lr, 1, 8 * eps * (double)(scale / NX), "logistic L");
+    g = grad_of(ctx, L, wv);
+    t = gscale[0] > gscale[1] ? gscale[0] : gscale[1];
+    near(&u, g, gr, DX, 8 * eps * (double)(t / NX), "logistic ∇L");
+    /* each term on its own: log σ(z) and log(𝟙 − σ(z)) */
+    {
+        long double ls[NX], l1s[NX];
+        for (i = 0; i < NX; i++) {
+            ls[i] = -log1pl(expl(-z[i]));
+            l1s[i] = -log1pl(expl(z[i]));
+        }
+        near(&u, sg_unary(ctx, SG_OP_LOG, p), ls, NX, 8 * eps * 1000, "log σ(z)");
+        near(&u, sg_unary(ctx, SG_OP_LOG, sg_sub(ctx, ones, p)), l1s, NX, 8 * eps * 1000,
+             "log(𝟙 − σ(z))");
+    }
+
+    /* log Σ exp, −yᵀlog softmax(z) for a one-hot and a soft y */
+    for (i = 0; i < C; i++)
+        lse += expl(zc[i]);
+    lse = logl(lse);
+    for (i = 0; i < C; i++)
+        sm[i] = expl(zc[i] - lse);
+    e = sg_unary(ctx, SG_OP_LOG, sg_sum(ctx, sg_unary(ctx, SG_OP_EXP, zv)));
+    near(&u, e, &lse, 1, 8 * eps * 1000, "log Σ exp");
+    near(&u, grad_of(ctx, e, zv), sm, C, 4 * eps, "∇ log Σ exp");
+    for (j = 0; j < 2; j++) {
+        const double *yy = j ? yq : yc;
+        sg_expr *yvv = j ? yqv : ycv;
+        Lc = 0;
+        for (i = 0; i < C; i++) {
+            Lc -= yy[i] * (zc[i] - lse);
+            gc[i] = sm[i] - yy[i];
+        }
+        L = sg_neg(ctx, sg_mul(ctx, sg_transpose(ctx, yvv),
+                               sg_unary(ctx, SG_OP_LOG, sg_unary(ctx, SG_OP_SOFTMAX, zv))));
+        near(&u, L, &Lc, 1, 8 * eps * 2000, "cross-entropy");
+        near(&u, grad_of(ctx, L, zv), gc, C, 4 * eps, "∇ cross-entropy");
+    }
+
+    /* Σ log(𝟙 + eᶻ) = Σ softplus(z), ∇ = σ(z) */
+    t = 0;
+    for (i = 0; i < C; i++) {
+        t += log1pl(expl(zc[i]));
+        gc[i] = sigmoidl(zc[i]);
+    }
+    e = sg_sum(ctx, sg_unary(ctx, SG_OP_LOG, sg_add(ctx, sg_ones(ctx, zv->shape),
+                                                   sg_unary(ctx, SG_OP_EXP, zv))));
+    near(&u, e, &t, 1, 8 * eps * 2000, "Σ log(𝟙 + eᶻ)");
+    near(&u, grad_of(ctx, e, zv), gc, C, 4 * eps, "∇ Σ log(𝟙 + eᶻ)");
+    sg_eval_free(u.ev);
+}
+
+/* log(1 + x) and eˣ − 1 keep every digit for tiny x */
+static void test_stable_small(void **state)
+{
+    fixture *f = *state;
+    num u;
+    sg_ctx *ctx = f->ctx;
+    static const double x[3] = {1e-12, -3e-17, 2.5e-9};
+    long double l1p[3], em1[3];
+    sg_expr *xv, *ones;
+    long i;
+    memset(&u, 0, sizeof u);
+    u.ctx = ctx;
+    xv = num_input(&u, "xs", 3, 1, 0, x);
+    u.ev = sg_eval_new(ctx, u.dims, u.syms);
+    ones = sg_ones(ctx, xv->shape);
+    for (i = 0; i < 3; i++) {
+        l1p[i] = log1pl(x[i]);
+        em1[i] = expm1l(x[i]);
+    }
+    /* relative accuracy: the naive forms are off by up to 100% here */
+    {
+        const double *v = sg_eval_expr(u.ev, sg_unary(ctx, SG_OP_LOG, sg_add(ctx, ones, xv)));
+        const double *w = sg_eval_expr(u.ev, sg_sub(ctx, sg_unary(ctx, SG_OP_EXP, xv), ones));
+        assert_non_null(v);
+        assert_non_null(w);
+        for (i = 0; i < 3; i++) {
+            assert_true(fabsl(v[i] - l1p[i]) <= 2 * DBL_EPSILON * fabsl(l1p[i]));
+            assert_true(fabsl(w[i] - em1[i]) <= 2 * DBL_EPSILON * fabsl(em1[i]));
+        }
+    }
+    sg_eval_free(u.ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +921,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_symmetric, setup, teardown),
         cmocka_unit_test_setup_teardown(test_elementwise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reductions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stable_logs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stable_softmax, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_softplus_identities, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_constant_coefficients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_simplex, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stable_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stable_small, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * test_formula.c: the formula printer, Unicode and ASCII: precedence and
- * parentheses, the canonical forms undone for reading (−a, a − b, a/s, ‖a‖²,
- * aᵀb), names, numbers, and --formulas for a whole problem.
+ * parentheses, flat product chains, the canonical forms undone for reading
+ * (−a, a − b, a/s, ‖a‖², aᵀb), names, numbers, and --formulas for a whole
+ * problem with its shared subexpressions named.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "codegen/formula.h"
+#include "symbolic/simplify.h"
 
 typedef struct {
     sg_ctx *ctx;
@@ -72,11 +74,25 @@ static void test_products(void **state)
 {
     fixture *f = *state;
     sg_ctx *c = f->ctx;
-    sg_expr *Wt = sg_transpose(c, f->W);
-    /* Wᵀ(Wx): the association of the DAG, with the parentheses it needs */
-    expect(c, sg_mul(c, Wt, sg_mul(c, f->W, f->x)), "Wᵀ(Wx)", "W' * (W * x)");
-    expect(c, sg_sub(c, sg_mul(c, Wt, sg_mul(c, f->W, f->x)), f->x), "Wᵀ(Wx) − x",
-           "W' * (W * x) - x");
+    sg_expr *Wt = sg_transpose(c, f->W), *WtW, *N = sg_dimval(c, f->n);
+    /* Wᵀ(Wx) prints flat: the association is the C printer's business */
+    expect(c, sg_mul(c, Wt, sg_mul(c, f->W, f->x)), "WᵀWx", "W' * W * x");
+    expect(c, sg_sub(c, sg_mul(c, Wt, sg_mul(c, f->W, f->x)), f->x), "WᵀWx − x",
+           "W' * W * x - x");
+    /* either association */
+    WtW = sg_mul(c, Wt, f->W);
+    expect(c, sg_mul(c, WtW, f->Whh), "WᵀW W_hh", "W' * W * W_hh");
+    expect(c, sg_mul(c, f->Whh, WtW), "W_hh WᵀW", "W_hh * W' * W");
+    /* a scaling runs on too, a sum keeps its parentheses */
+    expect(c, sg_mul(c, f->beta, sg_mul(c, f->W, f->x)), "βWx", "beta * W * x");
+    expect(c, sg_mul(c, f->W, sg_add(c, f->x, f->y)), "W(x + y)", "W * (x + y)");
+    expect(c, sg_mul(c, sg_transpose(c, f->x), sg_mul(c, f->Whh, f->y)), "xᵀ W_hh y",
+           "x' * W_hh * y");
+    /* (1/n)·β·x and 2·(1/n)·x */
+    expect(c, sg_mul(c, sg_hdiv(c, sg_const(c, 1), N), sg_mul(c, f->beta, f->x)), "βx/n",
+           "beta * x / n");
+    expect(c, sg_mul(c, sg_const(c, 2), sg_div(c, sg_mul(c, f->W, f->x), N)), "2Wx/n",
+           "2 * W * x / n");
     /* long names stand apart, single letters run together */
     expect(c, sg_mul(c, f->Whh, f->x), "W_hh x", "W_hh * x");
     expect(c, sg_mul(c, f->W1, f->x), "W₁x", "W1 * x");
@@ -121,7 +137,7 @@ static void test_functions(void **state)
     expect(c, sg_mul(c, sg_hadamard(c, f->x, f->y), sg_transpose(c, f->z)), "(x ⊙ y)zᵀ",
            "(x .* y) * z'");
     expect(c, sg_hadamard(c, f->x, sg_mul(c, sg_transpose(c, f->W), sg_mul(c, f->W, f->y))),
-           "x ⊙ (Wᵀ(Wy))", "x .* (W' * (W * y))");
+           "x ⊙ (WᵀWy)", "x .* (W' * W * y)");
 }
 
 static void test_norms_and_dots(void **state)
@@ -170,6 +186,9 @@ static void test_leaves(void **state)
     sg_ctx *c = f->ctx;
     sg_shape v = sg_shape_make(f->n, SG_DIM_ONE);
     expect(c, sg_sub(c, sg_ones(c, v), f->y), "𝟙 − y", "ones(n) - y");
+    expect(c, sg_sub(c, f->y, sg_ones(c, v)), "y − 𝟙", "y - ones(n)");
+    expect(c, sg_sub(c, f->y, sg_fill(c, sg_const(c, 2), v)), "y − 2𝟙", "y - 2 * ones(n)");
+    expect(c, sg_fill(c, sg_const(c, -1), v), "−𝟙", "-ones(n)");
     expect(c, sg_add(c, f->Whh, sg_mul(c, f->beta, sg_eye(c, f->n))), "W_hh + βI",
            "W_hh + beta * eye(n)");
     expect(c, sg_dimval(c, f->n), "n", "n");
@@ -271,15 +290,183 @@ static void test_problem(void **state)
     p.results = res;
     p.nresults = 3;
     text = sg_fmt_problem(&p, 0, NULL);
-    assert_non_null(strstr(text, "r = Wᵀ(Wx) − x\nL = ½‖r‖²\n∂L/∂W = "));
+    assert_non_null(strstr(text, "r = WᵀWx − x\nL = ½‖r‖²\n∂L/∂W = "));
     assert_non_null(strstr(text, "\n∂L/∂x = "));
     again = sg_fmt_problem(&p, 0, NULL);
     assert_string_equal(text, again);
     free(text);
     free(again);
     text = sg_fmt_problem(&p, 1, NULL);
-    assert_non_null(strstr(text, "r = W' * (W * x) - x\nL = 0.5 * norm(r)^2\ndL/dW = "));
+    assert_non_null(strstr(text, "r = W' * W * x - x\nL = 0.5 * norm(r)^2\ndL/dW = "));
     assert_non_null(strstr(text, "\ndL/dx = "));
+    free(text);
+}
+
+static void grad_result(sg_result *r, const char *cname, const char *wrt, sg_expr *e)
+{
+    memset(r, 0, sizeof *r);
+    r->kind = SG_RES_GRAD;
+    r->cname = cname;
+    r->of = "L";
+    r->wrt = wrt;
+    r->expr = e;
+}
+
+/* ½‖WᵀWx − x‖² with nothing named: --formulas names r itself */
+static void test_shared_names(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_expr *r, *L, *wrt[2], *out[2];
+    sg_result res[3];
+    sg_problem p;
+    char *text;
+    int i;
+    r = sg_sub(c, sg_mul(c, sg_transpose(c, f->W), sg_mul(c, f->W, f->x)), f->x);
+    L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r));
+    L->name = "L";
+    wrt[0] = f->W;
+    wrt[1] = f->x;
+    sg_diff_grad(c, L, 2, wrt, out, NULL);
+    memset(res, 0, sizeof res);
+    res[0].kind = SG_RES_VALUE;
+    res[0].cname = res[0].of = "L";
+    res[0].expr = L;
+    grad_result(&res[1], "dL_dW", "W", out[0]);
+    grad_result(&res[2], "dL_dx", "x", out[1]);
+    for (i = 0; i < 3; i++)
+        res[i].display = sg_simplify(c, res[i].expr);
+    memset(&p, 0, sizeof p);
+    p.ctx = c;
+    p.results = res;
+    p.nresults = 3;
+    text = sg_fmt_problem(&p, 0, NULL);
+    assert_string_equal(text, "r = WᵀWx − x\n"
+                              "L = ½‖r‖²\n"
+                              "∂L/∂W = W(xrᵀ + rxᵀ)\n"
+                              "∂L/∂x = WᵀWr − r\n");
+    free(text);
+    text = sg_fmt_problem(&p, 1, NULL);
+    assert_string_equal(text, "r = W' * W * x - x\n"
+                              "L = 0.5 * norm(r)^2\n"
+                              "dL/dW = W * (x * r' + r * x')\n"
+                              "dL/dx = W' * W * r - r\n");
+    free(text);
+    /* without display forms, the compute forms print */
+    for (i = 0; i < 3; i++)
+        res[i].display = NULL;
+    text = sg_fmt_problem(&p, 0, NULL);
+    assert_non_null(strstr(text, "r = WᵀWx − x\nL = ½‖r‖²\n"));
+    free(text);
+}
+
+/* a smaller node is named when it occurs in three formulas: ½‖AᵀB − W_hh‖² */
+static void test_three_places(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_expr *r, *L, *wrt[2], *out[2];
+    sg_result res[3];
+    sg_problem p;
+    char *text;
+    int i;
+    r = sg_sub(c, sg_mul(c, sg_transpose(c, f->A), f->B), f->Whh);
+    L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r));
+    L->name = "L";
+    wrt[0] = f->A;
+    wrt[1] = f->B;
+    sg_diff_grad(c, L, 2, wrt, out, NULL);
+    memset(res, 0, sizeof res);
+    res[0].kind = SG_RES_VALUE;
+    res[0].cname = res[0].of = "L";
+    res[0].expr = L;
+    grad_result(&res[1], "dL_dA", "A", out[0]);
+    grad_result(&res[2], "dL_dB", "B", out[1]);
+    for (i = 0; i < 3; i++)
+        res[i].display = sg_simplify(c, res[i].expr);
+    memset(&p, 0, sizeof p);
+    p.ctx = c;
+    p.results = res;
+    p.nresults = 3;
+    text = sg_fmt_problem(&p, 0, NULL);
+    assert_string_equal(text, "r = AᵀB − W_hh\n"
+                              "L = ½‖r‖²\n"
+                              "∂L/∂A = Brᵀ\n"
+                              "∂L/∂B = Ar\n");
+    free(text);
+}
+
+/* fresh names avoid symbols, in printing order, each after what it uses */
+static void test_fresh_names(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_span sp = {0, 0};
+    sg_expr *q, *t, *small, *rsym;
+    sg_result res[4];
+    sg_problem p;
+    char *text;
+    rsym = sg_var(c, sg_sym_add(c, "r", sg_shape_make(f->n, SG_DIM_ONE), 0, sp));
+    q = sg_sub(c, sg_mul(c, sg_transpose(c, f->W), sg_mul(c, f->W, f->x)), rsym);
+    t = sg_hadamard(c, sg_unary(c, SG_OP_TANH, q), sg_unary(c, SG_OP_SIGMOID, q));
+    small = sg_sub(c, sg_unary(c, SG_OP_SOFTMAX, f->z), f->y); /* too short for a name */
+    grad_result(&res[0], "a", "x", t);
+    grad_result(&res[1], "b", "y", sg_mul(c, t, sg_transpose(c, f->y)));
+    grad_result(&res[2], "c", "z", small);
+    grad_result(&res[3], "d", "W", sg_mul(c, small, sg_transpose(c, f->x)));
+    memset(&p, 0, sizeof p);
+    p.ctx = c;
+    p.results = res;
+    p.nresults = 4;
+    text = sg_fmt_problem(&p, 0, NULL);
+    assert_string_equal(text, "u = WᵀWx − r\n"
+                              "v = tanh(u) ⊙ σ(u)\n"
+                              "∂L/∂x = v\n"
+                              "∂L/∂y = vyᵀ\n"
+                              "∂L/∂z = softmax(z) − y\n"
+                              "∂L/∂W = (softmax(z) − y)xᵀ\n");
+    free(text);
+}
+
+/* sequences: h[t], h[T], Σ over time, and the recurrences they come from */
+static void test_sequences(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_span sp = {0, 0};
+    sg_dim T = sg_dim_named(c, "T");
+    sg_shape v = sg_shape_make(f->n, SG_DIM_ONE);
+    sg_index one = sg_index_make(-1, 1), last = sg_index_make(T, 0);
+    int x = sg_seq_add_input(c, "x", v, 0, one, last, sp);
+    int h = sg_seq_add(c, "h", SG_SEQ_FORWARD, v, one, last, sp);
+    sg_seq *hs = sg_seq_mut(c, h);
+    sg_expr *ht = sg_seq_step(c, h, 0), *L;
+    sg_result res;
+    sg_problem p;
+    char *text;
+    hs->init = f->z;
+    hs->body = sg_unary(c, SG_OP_TANH, sg_add(c, sg_mul(c, f->Whh, sg_seq_step(c, h, -1)),
+                                              sg_seq_step(c, x, 0)));
+    L = sg_mul(c, sg_const(c, 0.5), sg_seq_sum(c, sg_dot(c, ht, ht), one, last));
+    expect(c, L, "½ Σ_{t=1}^{T} ‖h[t]‖²", "0.5 * sum(t = 1..T, norm(h[t])^2)");
+    expect(c, sg_seq_at(c, h, last), "h[T]", "h[T]");
+    memset(&res, 0, sizeof res);
+    res.kind = SG_RES_VALUE;
+    res.cname = res.of = "L";
+    res.expr = L;
+    memset(&p, 0, sizeof p);
+    p.ctx = c;
+    p.results = &res;
+    p.nresults = 1;
+    text = sg_fmt_problem(&p, 0, NULL);
+    assert_string_equal(text, "h[0] = z\n"
+                              "h[t] = tanh(W_hh h[t−1] + x[t]), t = 1, …, T\n"
+                              "L = ½ Σ_{t=1}^{T} ‖h[t]‖²\n");
+    free(text);
+    text = sg_fmt_problem(&p, 1, NULL);
+    assert_string_equal(text, "h[0] = z\n"
+                              "h[t] = tanh(W_hh * h[t-1] + x[t]) for t = 1..T\n"
+                              "L = 0.5 * sum(t = 1..T, norm(h[t])^2)\n");
     free(text);
 }
 
@@ -296,6 +483,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_problem, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_three_places, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sequences, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

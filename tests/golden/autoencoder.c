@@ -108,9 +108,10 @@ size_t autoencoder_work_size(const autoencoder_dims *dims)
 }
 
 /*
- *   L = ½‖Wᵀ(Wx) − x‖²
- *   ∂L/∂W = W(Wᵀ(Wx) − x)xᵀ + ((Wᵀ(Wx) − x)(Wx)ᵀ)ᵀ
- *   ∂L/∂x = −(Wᵀ(Wx) − x) + Wᵀ(W(Wᵀ(Wx) − x))
+ *   r = WᵀWx − x
+ *   L = ½‖r‖²
+ *   ∂L/∂W = W(xrᵀ + rxᵀ)
+ *   ∂L/∂x = WᵀWr − r
  */
 int autoencoder_eval(const autoencoder_dims *dims, const autoencoder_in *in, autoencoder_out *out, void *work)
 {

@@ -108,10 +108,10 @@ size_t ae_work_size(const ae_dims *dims)
 }
 
 /*
- *   r = Wᵀ(Wx) − x
+ *   r = WᵀWx − x
  *   L = ½‖r‖²
- *   ∂L/∂W = Wrxᵀ + (r(Wx)ᵀ)ᵀ
- *   ∂L/∂x = −r + Wᵀ(Wr)
+ *   ∂L/∂W = W(xrᵀ + rxᵀ)
+ *   ∂L/∂x = WᵀWr − r
  */
 int ae_eval(const ae_dims *dims, const ae_in *in, ae_out *out, void *work)
 {

@@ -82,22 +82,6 @@ static double sg_swish(double x)
     return x * sg_sigmoid(x);
 }
 
-/* Σᵢ x[i], with four accumulators (independent additions pipeline) */
-static double sg_sum(long n, const double *SG_RESTRICT x)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long i;
-    for (i = 0; i + 4 <= n; i += 4) {
-        s0 += x[i];
-        s1 += x[i + 1];
-        s2 += x[i + 2];
-        s3 += x[i + 3];
-    }
-    for (; i < n; i++)
-        s0 += x[i];
-    return (s0 + s1) + (s2 + s3);
-}
-
 /* Σᵢ x[i] y[i], with four accumulators */
 static double sg_dot(long n, const double *SG_RESTRICT x, const double *SG_RESTRICT y)
 {
@@ -195,11 +179,12 @@ size_t mlp_work_size(const mlp_dims *dims)
  *   z₁ = W₁x + b₁
  *   h₁ = swish(z₁)
  *   z₂ = W₂h₁ + b₂
+ *   r = W₂ᵀ(softmax(z₂) − y) ⊙ (σ(z₁) + z₁ ⊙ σ(z₁) ⊙ (𝟙 − σ(z₁)))
  *   L = −yᵀ logsoftmax(z₂)
- *   ∂L/∂W₁ = (W₂ᵀ(−y + sum(y) softmax(z₂)) ⊙ (σ(z₁) + z₁ ⊙ σ(z₁) ⊙ (𝟙 − σ(z₁))))xᵀ
- *   ∂L/∂b₁ = W₂ᵀ(−y + sum(y) softmax(z₂)) ⊙ (σ(z₁) + z₁ ⊙ σ(z₁) ⊙ (𝟙 − σ(z₁)))
- *   ∂L/∂W₂ = (−y + sum(y) softmax(z₂))h₁ᵀ
- *   ∂L/∂b₂ = −y + sum(y) softmax(z₂)
+ *   ∂L/∂W₁ = rxᵀ
+ *   ∂L/∂b₁ = r
+ *   ∂L/∂W₂ = (softmax(z₂) − y)h₁ᵀ
+ *   ∂L/∂b₂ = softmax(z₂) − y
  */
 int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
 {
@@ -213,17 +198,17 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
     const double *b2 = in->b2;
     const double *y = in->y;
     double *const scratch = (double *)work;
-    double *const t1 = scratch;              /* W₁x  (H) */
-    double *const z1 = scratch + H;          /* t1 + b₁  (H) */
-    double *const h1 = scratch;              /* swish(z₁)  (H) */
-    double *const t2 = scratch + 2*H;        /* W₂h₁  (C) */
-    double *const z2 = scratch + 2*H + C;    /* t2 + b₂  (C) */
-    double *const t3 = scratch + 2*H;        /* softmax(z₂)  (C) */
-    double *const t5 = scratch + 2*H + 2*C;  /* −y + t4 t3  (C) */
-    double *const t6 = scratch + 2*H;        /* logsoftmax(z₂)  (C) */
-    double *const t8 = scratch;              /* W₂ᵀ t5  (H) */
-    double *const t9 = scratch + 2*H + 3*C;  /* σ(z₁)  (H) */
-    double *const t10 = scratch + 3*H + 3*C; /* t8 ⊙ (t9 + z₁ ⊙ t9 ⊙ (𝟙 − t9))  (H) */
+    double *const t1 = scratch;             /* W₁x  (H) */
+    double *const z1 = scratch + H;         /* t1 + b₁  (H) */
+    double *const h1 = scratch;             /* swish(z₁)  (H) */
+    double *const t2 = scratch + 2*H;       /* W₂h₁  (C) */
+    double *const z2 = scratch + 2*H + C;   /* t2 + b₂  (C) */
+    double *const t3 = scratch + 2*H;       /* softmax(z₂)  (C) */
+    double *const t4 = scratch + 2*H + 2*C; /* t3 − y  (C) */
+    double *const t5 = scratch + 2*H;       /* logsoftmax(z₂)  (C) */
+    double *const t7 = scratch;             /* W₂ᵀ t4  (H) */
+    double *const t8 = scratch + 2*H + 3*C; /* σ(z₁)  (H) */
+    double *const t9 = scratch + 3*H + 3*C; /* t7 ⊙ (t8 + z₁ ⊙ t8 ⊙ (𝟙 − t8))  (H) */
 
     if (!out->L && !out->dL_dW1 && !out->dL_db1 && !out->dL_dW2 && !out->dL_db2)
         return MLP_OK;
@@ -245,57 +230,55 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
     if (out->dL_dW1 || out->dL_db1 || out->dL_dW2 || out->dL_db2) {
         /* t3 = softmax(z₂)  (C) */
         sg_softmax(C, 1, z2, 1, 1, t3);
-        /* t4 = sum(y) */
-        double t4 = sg_sum(C, y);
-        /* t5 = −y + t4 t3  (C) */
+        /* t4 = t3 − y  (C) */
         for (long i = 0; i < C; i++)
-            t5[i] = -y[i] + t4 * t3[i];
+            t4[i] = t3[i] - y[i];
     }
 
     if (out->L) {
-        /* t6 = logsoftmax(z₂)  (C) */
-        sg_logsoftmax(C, 1, z2, 1, 1, t6);
-        /* t7 = yᵀ t6 */
-        double t7 = sg_dot(C, y, t6);
-        /* L = −t7 */
-        *out->L = -t7;
+        /* t5 = logsoftmax(z₂)  (C) */
+        sg_logsoftmax(C, 1, z2, 1, 1, t5);
+        /* t6 = yᵀ t5 */
+        double t6 = sg_dot(C, y, t5);
+        /* L = −t6 */
+        *out->L = -t6;
     }
 
     if (out->dL_db2) {
-        /* ∂L/∂b₂ = t5 */
+        /* ∂L/∂b₂ = t4 */
         for (long i = 0; i < C; i++)
-            out->dL_db2[i] = t5[i];
+            out->dL_db2[i] = t4[i];
     }
 
     if (out->dL_dW2) {
-        /* ∂L/∂W₂ = t5 h₁ᵀ  (C×H) */
+        /* ∂L/∂W₂ = t4 h₁ᵀ  (C×H) */
         for (long i = 0; i < C; i++)
             for (long j = 0; j < H; j++)
-                out->dL_dW2[i*H + j] = t5[i] * h1[j];
+                out->dL_dW2[i*H + j] = t4[i] * h1[j];
     }
 
     if (out->dL_dW1 || out->dL_db1) {
-        /* t8 = W₂ᵀ t5  (H) */
-        sg_gemv(C, H, 1, W2, t5, t8);
-        /* t9 = σ(z₁)  (H) */
+        /* t7 = W₂ᵀ t4  (H) */
+        sg_gemv(C, H, 1, W2, t4, t7);
+        /* t8 = σ(z₁)  (H) */
         for (long i = 0; i < H; i++)
-            t9[i] = sg_sigmoid(z1[i]);
-        /* t10 = t8 ⊙ (t9 + z₁ ⊙ t9 ⊙ (𝟙 − t9))  (H) */
+            t8[i] = sg_sigmoid(z1[i]);
+        /* t9 = t7 ⊙ (t8 + z₁ ⊙ t8 ⊙ (𝟙 − t8))  (H) */
         for (long i = 0; i < H; i++)
-            t10[i] = t8[i] * (t9[i] + z1[i] * t9[i] * (1.0 - t9[i]));
+            t9[i] = t7[i] * (t8[i] + z1[i] * t8[i] * (1.0 - t8[i]));
     }
 
     if (out->dL_db1) {
-        /* ∂L/∂b₁ = t10 */
+        /* ∂L/∂b₁ = t9 */
         for (long i = 0; i < H; i++)
-            out->dL_db1[i] = t10[i];
+            out->dL_db1[i] = t9[i];
     }
 
     if (out->dL_dW1) {
-        /* ∂L/∂W₁ = t10 xᵀ  (H×D) */
+        /* ∂L/∂W₁ = t9 xᵀ  (H×D) */
         for (long i = 0; i < H; i++)
             for (long j = 0; j < D; j++)
-                out->dL_dW1[i*D + j] = t10[i] * x[j];
+                out->dL_dW1[i*D + j] = t9[i] * x[j];
     }
     return MLP_OK;
 }

@@ -1,0 +1,769 @@
+/*
+ * bench/harness.c: times the C implementations of every benchmark problem.
+ *
+ *   harness OUTDIR [PROBLEM...]
+ *
+ * For each problem and size: fills the inputs deterministically, runs the
+ * generated code (symgrad), the plain hand-written C (bench/baselines) and the
+ * OpenBLAS version (bench/blas), checks that every implementation agrees with
+ * the generated code (normwise relative difference ≤ 1e-9 on every output)
+ * and only then times each one, value alone (gradient pointers NULL) and value
+ * with gradients. A measurement is the median over BENCH_BATCHES (default 5)
+ * batches of the per-call time of a batch; a batch repeats the call until it
+ * lasts at least BENCH_MIN_BATCH seconds (default 0.2). Also measures the
+ * memory bandwidth (STREAM copy and triad) in the same run.
+ *
+ * Writes OUTDIR/c_results.tsv (lines: time, check, bw, bound, note) and, for
+ * bench/torch_bench.py, OUTDIR/data/<problem>_<size>.{meta,bin}: the inputs and
+ * the generated code's outputs.
+ *
+ * Which parts exist is decided at compile time by bench/run.sh:
+ * HAVE_AE, HAVE_MLP, HAVE_MLPB, HAVE_GP (symgrad generated the problem),
+ * HAVE_MLPB_BLAS (symgrad --blas worked), HAVE_BLAS (OpenBLAS is installed).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "baselines/baselines.h"
+#if HAVE_BLAS
+#include "blas/blas_impl.h"
+#endif
+#if HAVE_AE
+#include "autoencoder.h"
+#endif
+#if HAVE_MLP
+#include "mlp_swish.h"
+#endif
+#if HAVE_MLPB
+#include "mlp_batch.h"
+#endif
+#if HAVE_MLPB_BLAS
+#include "mlp_batch_blas.h"
+#endif
+#if HAVE_GP
+#include "gp_loglik.h"
+#endif
+
+#define MAXA 8
+#define MAXI 4
+#define TOL 1e-9
+
+typedef struct problem problem;
+/* out[0] is the value L; out[1..] the gradients, all NULL for the value alone */
+typedef int (*eval_fn)(const problem *p, double *const *out, void *work);
+typedef size_t (*work_fn)(const problem *p); /* bytes */
+
+typedef struct {
+    const char *name; /* symgrad, symgrad_blas, hand, blas */
+    eval_fn eval;
+    work_fn work;
+} impl;
+
+struct problem {
+    const char *name;
+    char size[64];
+    double xsize; /* the abscissa of the plot */
+    long d[4];
+    int nin;
+    const char *in_name[MAXA];
+    size_t in_len[MAXA];
+    double *in[MAXA];
+    int nout;
+    const char *out_name[MAXA];
+    size_t out_len[MAXA];
+    int nimpl;
+    impl impls[MAXI];
+};
+
+static FILE *tsv;
+static double min_batch = 0.2;
+static int nbatches = 5;
+
+/* ---- utilities --------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void *xalloc(size_t bytes)
+{
+    void *p = NULL;
+    if (bytes == 0)
+        bytes = 64;
+    bytes = (bytes + 63) / 64 * 64;
+    if (posix_memalign(&p, 64, bytes) != 0) {
+        fprintf(stderr, "harness: out of memory (%zu bytes)\n", bytes);
+        exit(2);
+    }
+    memset(p, 0, bytes);
+    return p;
+}
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void) /* splitmix64 */
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void rng_seed(const char *s, int k)
+{
+    uint64_t h = 1469598103934665603ull;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    rng_state = h + (uint64_t)k * 0x632be59bd9b4e019ull;
+}
+
+static double uniform(double lo, double hi)
+{
+    return lo + (hi - lo) * (double)(rng_next() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double *add_in(problem *p, const char *name, size_t len, double lo, double hi)
+{
+    int k = p->nin++;
+    size_t i;
+    p->in_name[k] = name;
+    p->in_len[k] = len;
+    p->in[k] = xalloc(sizeof(double) * len);
+    rng_seed(p->name, k);
+    for (i = 0; i < len; i++)
+        p->in[k][i] = uniform(lo, hi);
+    return p->in[k];
+}
+
+/* a rows×cols matrix whose columns are one-hot (a vector when cols = 1) */
+static void add_onehot(problem *p, const char *name, long rows, long cols)
+{
+    double *y = add_in(p, name, (size_t)(rows * cols), 0, 0);
+    long j;
+    for (j = 0; j < cols; j++)
+        y[(long)(rng_next() % (uint64_t)rows) * cols + j] = 1.0;
+}
+
+static void add_out(problem *p, const char *name, size_t len)
+{
+    p->out_name[p->nout] = name;
+    p->out_len[p->nout] = len;
+    p->nout++;
+}
+
+static void add_impl(problem *p, const char *name, eval_fn eval, work_fn work)
+{
+    p->impls[p->nimpl].name = name;
+    p->impls[p->nimpl].eval = eval;
+    p->impls[p->nimpl].work = work;
+    p->nimpl++;
+}
+
+/* normwise relative difference max|a−b| / max|b|; NaN (or an output left
+ * unwritten, which stays NaN) gives +inf */
+static double reldiff(const double *a, const double *b, size_t n)
+{
+    double num = 0, den = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]);
+        if (d != d)
+            return INFINITY;
+        if (d > num)
+            num = d;
+        if (fabs(b[i]) > den)
+            den = fabs(b[i]);
+    }
+    if (den == 0)
+        return num == 0 ? 0 : INFINITY;
+    return num / den;
+}
+
+static void fill_nan(double **o, const problem *p)
+{
+    int k;
+    size_t i;
+    for (k = 0; k < p->nout; k++)
+        for (i = 0; i < p->out_len[k]; i++)
+            o[k][i] = NAN;
+}
+
+/* ---- timing ------------------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* the median per-call time over nbatches batches of `calls` calls each,
+ * `calls` chosen so that a batch lasts at least min_batch seconds */
+static double time_impl(const problem *p, const impl *im, double *const *o, void *w,
+                        long *calls_out, double *min_out, double *max_out)
+{
+    double t[64], t0, dt;
+    long calls = 1, c;
+    int b, nb = nbatches > 64 ? 64 : nbatches;
+
+    im->eval(p, o, w); /* warm-up */
+    for (;;) {
+        t0 = now();
+        for (c = 0; c < calls; c++)
+            im->eval(p, o, w);
+        dt = now() - t0;
+        if (dt >= min_batch)
+            break;
+        if (dt < min_batch / 100)
+            calls *= 10;
+        else
+            calls = (long)(calls * (min_batch * 1.1 / dt)) + 1;
+    }
+    for (b = 0; b < nb; b++) {
+        t0 = now();
+        for (c = 0; c < calls; c++)
+            im->eval(p, o, w);
+        t[b] = (now() - t0) / (double)calls;
+    }
+    qsort(t, (size_t)nb, sizeof t[0], cmp_double);
+    *calls_out = calls;
+    *min_out = t[0];
+    *max_out = t[nb - 1];
+    return nb % 2 ? t[nb / 2] : 0.5 * (t[nb / 2 - 1] + t[nb / 2]);
+}
+
+/* ---- the driver -------------------------------------------------------- */
+
+static void write_data(const char *dir, const problem *p, double *const *ref)
+{
+    char path[4096];
+    FILE *f;
+    int k;
+    snprintf(path, sizeof path, "%s/data/%s_%s.meta", dir, p->name, p->size);
+    f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "harness: cannot write %s: %s\n", path, strerror(errno));
+        return;
+    }
+    fprintf(f, "problem %s\nsize %s\nxsize %.17g\n", p->name, p->size, p->xsize);
+    for (k = 0; k < 4; k++)
+        fprintf(f, "dim %ld\n", p->d[k]);
+    for (k = 0; k < p->nin; k++)
+        fprintf(f, "in %s %zu\n", p->in_name[k], p->in_len[k]);
+    for (k = 0; k < p->nout; k++)
+        fprintf(f, "out %s %zu\n", p->out_name[k], p->out_len[k]);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/data/%s_%s.bin", dir, p->name, p->size);
+    f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "harness: cannot write %s: %s\n", path, strerror(errno));
+        return;
+    }
+    for (k = 0; k < p->nin; k++)
+        fwrite(p->in[k], sizeof(double), p->in_len[k], f);
+    for (k = 0; k < p->nout; k++)
+        fwrite(ref[k], sizeof(double), p->out_len[k], f);
+    fclose(f);
+}
+
+static void run_problem(const char *dir, problem *p)
+{
+    double *o[MAXI][MAXA], *vo[MAXA]; /* full outputs per impl; value-only views */
+    void *w[MAXI];
+    int ok[MAXI];
+    int i, k, rc;
+
+    for (i = 0; i < p->nimpl; i++) {
+        for (k = 0; k < p->nout; k++)
+            o[i][k] = xalloc(sizeof(double) * p->out_len[k]);
+        w[i] = xalloc(p->impls[i].work(p));
+    }
+
+    /* the reference: the generated code (impls[0]) */
+    fill_nan(o[0], p);
+    rc = p->impls[0].eval(p, o[0], w[0]);
+    if (rc != 0) {
+        fprintf(tsv, "check\t%s\t%s\t%s\tinf\tERROR\treturned %d\n", p->name, p->size,
+                p->impls[0].name, rc);
+        fprintf(stderr, "  %s %s: %s returned %d, problem skipped\n", p->name, p->size,
+                p->impls[0].name, rc);
+        goto done;
+    }
+    write_data(dir, p, o[0]);
+
+    /* check every implementation, value + gradients and value alone */
+    for (i = 0; i < p->nimpl; i++) {
+        double worst = 0, r, Lfull;
+        const char *worst_name = "-";
+        char detail[256];
+        if (i > 0) {
+            fill_nan(o[i], p);
+            rc = p->impls[i].eval(p, o[i], w[i]);
+        } else
+            rc = 0;
+        for (k = 0; rc == 0 && k < p->nout; k++) {
+            r = reldiff(o[i][k], o[0][k], p->out_len[k]);
+            if (!(r <= worst)) {
+                worst = r;
+                worst_name = p->out_name[k];
+            }
+        }
+        /* the value alone must give the same L */
+        Lfull = o[i][0][0];
+        vo[0] = o[i][0];
+        for (k = 1; k < p->nout; k++)
+            vo[k] = NULL;
+        o[i][0][0] = NAN;
+        if (rc == 0)
+            rc = p->impls[i].eval(p, vo, w[i]);
+        if (rc == 0) {
+            r = reldiff(o[i][0], &Lfull, 1);
+            if (!(r <= worst)) {
+                worst = r;
+                worst_name = "L (value alone)";
+            }
+        }
+        o[i][0][0] = Lfull;
+        ok[i] = rc == 0 && worst <= TOL;
+        if (rc != 0)
+            snprintf(detail, sizeof detail, "returned %d", rc);
+        else
+            snprintf(detail, sizeof detail, "worst output %s", worst_name);
+        fprintf(tsv, "check\t%s\t%s\t%s\t%.3g\t%s\t%s\n", p->name, p->size, p->impls[i].name,
+                rc ? INFINITY : worst, ok[i] ? "ok" : "MISMATCH", detail);
+        fflush(tsv);
+        fprintf(stderr, "  check %-12s %-10s %-13s rel %.2e %s\n", p->name, p->size,
+                p->impls[i].name, rc ? INFINITY : worst, ok[i] ? "ok" : "MISMATCH (not timed)");
+    }
+
+    /* time */
+    for (i = 0; i < p->nimpl; i++) {
+        int mode;
+        if (!ok[i])
+            continue;
+        for (mode = 0; mode < 2; mode++) {
+            double med, mn, mx;
+            long calls;
+            vo[0] = o[i][0];
+            for (k = 1; k < p->nout; k++)
+                vo[k] = mode ? o[i][k] : NULL;
+            med = time_impl(p, &p->impls[i], vo, w[i], &calls, &mn, &mx);
+            fprintf(tsv, "time\t%s\t%s\t%.17g\t%s\t%s\t%.6e\t%.6e\t%.6e\t%ld\t%d\n", p->name,
+                    p->size, p->xsize, p->impls[i].name, mode ? "grad" : "value", med, mn, mx,
+                    calls, nbatches);
+            fflush(tsv);
+            fprintf(stderr, "  time  %-12s %-10s %-13s %-5s %.4e s  (%ld calls x %d)\n", p->name,
+                    p->size, p->impls[i].name, mode ? "grad" : "value", med, calls, nbatches);
+        }
+    }
+
+done:
+    for (i = 0; i < p->nimpl; i++) {
+        for (k = 0; k < p->nout; k++)
+            free(o[i][k]);
+        free(w[i]);
+    }
+    for (k = 0; k < p->nin; k++)
+        free(p->in[k]);
+}
+
+/* ---- memory bandwidth: STREAM copy and triad --------------------------- */
+
+static void stream(void)
+{
+    const char *e = getenv("BENCH_STREAM_MB");
+    size_t n = (size_t)(e ? atol(e) : 256) * 1024 * 1024 / sizeof(double), i;
+    double *a = xalloc(n * sizeof(double)), *b = xalloc(n * sizeof(double)),
+           *c = xalloc(n * sizeof(double));
+    double best_copy = 1e30, best_triad = 1e30, best_read = 1e30, t0, dt, s = 0;
+    int rep;
+    for (i = 0; i < n; i++) {
+        a[i] = 1.0;
+        b[i] = 2.0;
+        c[i] = 0.0;
+    }
+    for (rep = 0; rep < 10; rep++) {
+        t0 = now();
+        for (i = 0; i < n; i++)
+            c[i] = a[i];
+        dt = now() - t0;
+        if (dt < best_copy)
+            best_copy = dt;
+        t0 = now();
+        for (i = 0; i < n; i++)
+            a[i] = b[i] + 3.0 * c[i];
+        dt = now() - t0;
+        if (dt < best_triad)
+            best_triad = dt;
+        t0 = now();
+        {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (i = 0; i + 3 < n; i += 4) {
+                s0 += a[i];
+                s1 += a[i + 1];
+                s2 += a[i + 2];
+                s3 += a[i + 3];
+            }
+            s += s0 + s1 + s2 + s3;
+        }
+        dt = now() - t0;
+        if (dt < best_read)
+            best_read = dt;
+    }
+    /* STREAM's byte counts: copy 16, triad 24 bytes per element (no write-allocate) */
+    fprintf(tsv, "bw\tcopy\t%.6e\n", 16.0 * (double)n / best_copy);
+    fprintf(tsv, "bw\ttriad\t%.6e\n", 24.0 * (double)n / best_triad);
+    fprintf(tsv, "bw\tread\t%.6e\n", 8.0 * (double)n / best_read);
+    fprintf(tsv, "bw\tarray_mb\t%zu\n", n * sizeof(double) / (1024 * 1024));
+    fprintf(stderr, "  stream: copy %.2f GB/s, triad %.2f GB/s, read %.2f GB/s (check %g)\n",
+            16e-9 * (double)n / best_copy, 24e-9 * (double)n / best_triad,
+            8e-9 * (double)n / best_read, s > 0 ? 1.0 : 0.0);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* ---- the problems ------------------------------------------------------ */
+
+#if HAVE_AE
+/* autoencoder: d = {m, n}; in W, x; out L, dL_dW, dL_dx */
+static size_t hand_ae_work(const problem *p)
+{
+    return sizeof(double) * hand_autoencoder_work(p->d[0], p->d[1]);
+}
+static int hand_ae(const problem *p, double *const *o, void *w)
+{
+    return hand_autoencoder(p->d[0], p->d[1], p->in[0], p->in[1], o[0], o[1], o[2], w);
+}
+#if HAVE_BLAS
+static size_t blas_ae_work(const problem *p)
+{
+    return sizeof(double) * blas_autoencoder_work(p->d[0], p->d[1]);
+}
+static int blas_ae(const problem *p, double *const *o, void *w)
+{
+    return blas_autoencoder(p->d[0], p->d[1], p->in[0], p->in[1], o[0], o[1], o[2], w);
+}
+#endif
+static size_t sg_ae_work(const problem *p)
+{
+    autoencoder_dims d = {.m = p->d[0], .n = p->d[1]};
+    return autoencoder_work_size(&d);
+}
+static int sg_ae(const problem *p, double *const *o, void *w)
+{
+    autoencoder_dims d = {.m = p->d[0], .n = p->d[1]};
+    autoencoder_in in = {.W = p->in[0], .x = p->in[1]};
+    autoencoder_out out = {.L = o[0], .dL_dW = o[1], .dL_dx = o[2]};
+    return autoencoder_eval(&d, &in, &out, w);
+}
+
+static void problem_ae(const char *dir, long m, long n)
+{
+    problem p;
+    memset(&p, 0, sizeof p);
+    p.name = "autoencoder";
+    snprintf(p.size, sizeof p.size, "%ldx%ld", m, n);
+    p.xsize = (double)m * (double)n;
+    p.d[0] = m;
+    p.d[1] = n;
+    add_in(&p, "W", (size_t)(m * n), -1.0 / sqrt((double)n), 1.0 / sqrt((double)n));
+    add_in(&p, "x", (size_t)n, -1.0, 1.0);
+    add_out(&p, "L", 1);
+    add_out(&p, "dL_dW", (size_t)(m * n));
+    add_out(&p, "dL_dx", (size_t)n);
+    add_impl(&p, "symgrad", sg_ae, sg_ae_work);
+    add_impl(&p, "hand", hand_ae, hand_ae_work);
+#if HAVE_BLAS
+    add_impl(&p, "blas", blas_ae, blas_ae_work);
+#endif
+    if (m >= 1024) {
+        /* the bytes it must move: W read once for the value; also ∂L/∂W written */
+        fprintf(tsv, "bound\t%s\t%s\tvalue\t%.17g\n", p.name, p.size, 8.0 * (double)(m * n));
+        fprintf(tsv, "bound\t%s\t%s\tgrad\t%.17g\n", p.name, p.size, 16.0 * (double)(m * n));
+    }
+    run_problem(dir, &p);
+}
+#endif
+
+#if HAVE_MLP
+/* mlp_swish: d = {D, H, C}; in x, W1, b1, W2, b2, y; out L, dL_dW1, dL_db1, dL_dW2, dL_db2 */
+static size_t hand_mlp1_work(const problem *p)
+{
+    return sizeof(double) * hand_mlp_work(p->d[0], p->d[1], p->d[2]);
+}
+static int hand_mlp1(const problem *p, double *const *o, void *w)
+{
+    return hand_mlp(p->d[0], p->d[1], p->d[2], p->in[0], p->in[1], p->in[2], p->in[3],
+                    p->in[4], p->in[5], o[0], o[1], o[2], o[3], o[4], w);
+}
+#if HAVE_BLAS
+static size_t blas_mlp1_work(const problem *p)
+{
+    return sizeof(double) * blas_mlp_work(p->d[0], p->d[1], p->d[2]);
+}
+static int blas_mlp1(const problem *p, double *const *o, void *w)
+{
+    return blas_mlp(p->d[0], p->d[1], p->d[2], p->in[0], p->in[1], p->in[2], p->in[3],
+                    p->in[4], p->in[5], o[0], o[1], o[2], o[3], o[4], w);
+}
+#endif
+static size_t sg_mlp1_work(const problem *p)
+{
+    mlp_dims d = {.D = p->d[0], .H = p->d[1], .C = p->d[2]};
+    return mlp_work_size(&d);
+}
+static int sg_mlp1(const problem *p, double *const *o, void *w)
+{
+    mlp_dims d = {.D = p->d[0], .H = p->d[1], .C = p->d[2]};
+    mlp_in in = {.x = p->in[0], .W1 = p->in[1], .b1 = p->in[2], .W2 = p->in[3],
+                 .b2 = p->in[4], .y = p->in[5]};
+    mlp_out out = {.L = o[0], .dL_dW1 = o[1], .dL_db1 = o[2], .dL_dW2 = o[3], .dL_db2 = o[4]};
+    return mlp_eval(&d, &in, &out, w);
+}
+
+static void problem_mlp(const char *dir, long D, long H, long C)
+{
+    problem p;
+    memset(&p, 0, sizeof p);
+    p.name = "mlp_swish";
+    snprintf(p.size, sizeof p.size, "%ld-%ld-%ld", D, H, C);
+    p.xsize = (double)(H * D + C * H);
+    p.d[0] = D;
+    p.d[1] = H;
+    p.d[2] = C;
+    add_in(&p, "x", (size_t)D, 0.0, 1.0);
+    add_in(&p, "W1", (size_t)(H * D), -1.0 / sqrt((double)D), 1.0 / sqrt((double)D));
+    add_in(&p, "b1", (size_t)H, -0.1, 0.1);
+    add_in(&p, "W2", (size_t)(C * H), -1.0 / sqrt((double)H), 1.0 / sqrt((double)H));
+    add_in(&p, "b2", (size_t)C, -0.1, 0.1);
+    add_onehot(&p, "y", C, 1);
+    add_out(&p, "L", 1);
+    add_out(&p, "dL_dW1", (size_t)(H * D));
+    add_out(&p, "dL_db1", (size_t)H);
+    add_out(&p, "dL_dW2", (size_t)(C * H));
+    add_out(&p, "dL_db2", (size_t)C);
+    add_impl(&p, "symgrad", sg_mlp1, sg_mlp1_work);
+    add_impl(&p, "hand", hand_mlp1, hand_mlp1_work);
+#if HAVE_BLAS
+    add_impl(&p, "blas", blas_mlp1, blas_mlp1_work);
+#endif
+    run_problem(dir, &p);
+}
+#endif
+
+#if HAVE_MLPB
+/* mlp_batch: d = {D, H, C, N}; in X, Y, W1, b1, W2, b2; out L, dL_dW1, dL_db1, dL_dW2, dL_db2 */
+static size_t hand_mlpb_work(const problem *p)
+{
+    return sizeof(double) * hand_mlp_batch_work(p->d[0], p->d[1], p->d[2], p->d[3]);
+}
+static int hand_mlpb(const problem *p, double *const *o, void *w)
+{
+    return hand_mlp_batch(p->d[0], p->d[1], p->d[2], p->d[3], p->in[0], p->in[1], p->in[2],
+                          p->in[3], p->in[4], p->in[5], o[0], o[1], o[2], o[3], o[4], w);
+}
+#if HAVE_BLAS
+static size_t blas_mlpb_work(const problem *p)
+{
+    return sizeof(double) * blas_mlp_batch_work(p->d[0], p->d[1], p->d[2], p->d[3]);
+}
+static int blas_mlpb(const problem *p, double *const *o, void *w)
+{
+    return blas_mlp_batch(p->d[0], p->d[1], p->d[2], p->d[3], p->in[0], p->in[1], p->in[2],
+                          p->in[3], p->in[4], p->in[5], o[0], o[1], o[2], o[3], o[4], w);
+}
+#endif
+/* the generated interface for prefix P (mlpb, and mlpb_blas from symgrad --blas) */
+#define SG_MLPB(P)                                                                          \
+    static size_t sg_##P##_work(const problem *p)                                          \
+    {                                                                                       \
+        P##_dims d = {.D = p->d[0], .H = p->d[1], .C = p->d[2], .N = p->d[3]};              \
+        return P##_work_size(&d);                                                           \
+    }                                                                                       \
+    static int sg_##P(const problem *p, double *const *o, void *w)                          \
+    {                                                                                       \
+        P##_dims d = {.D = p->d[0], .H = p->d[1], .C = p->d[2], .N = p->d[3]};              \
+        P##_in in = {.X = p->in[0], .Y = p->in[1], .W1 = p->in[2], .b1 = p->in[3],          \
+                     .W2 = p->in[4], .b2 = p->in[5]};                                       \
+        P##_out out = {.L = o[0], .dL_dW1 = o[1], .dL_db1 = o[2], .dL_dW2 = o[3],           \
+                       .dL_db2 = o[4]};                                                     \
+        return P##_eval(&d, &in, &out, w);                                                  \
+    }
+SG_MLPB(mlpb)
+#if HAVE_MLPB_BLAS
+SG_MLPB(mlpb_blas)
+#endif
+
+static void problem_mlpb(const char *dir, long D, long H, long C, long N)
+{
+    problem p;
+    memset(&p, 0, sizeof p);
+    p.name = "mlp_batch";
+    snprintf(p.size, sizeof p.size, "%ld-%ld-%ld_N%ld", D, H, C, N);
+    p.xsize = (double)(H * D + C * H) * (double)N;
+    p.d[0] = D;
+    p.d[1] = H;
+    p.d[2] = C;
+    p.d[3] = N;
+    add_in(&p, "X", (size_t)(D * N), 0.0, 1.0);
+    add_onehot(&p, "Y", C, N);
+    add_in(&p, "W1", (size_t)(H * D), -1.0 / sqrt((double)D), 1.0 / sqrt((double)D));
+    add_in(&p, "b1", (size_t)H, -0.1, 0.1);
+    add_in(&p, "W2", (size_t)(C * H), -1.0 / sqrt((double)H), 1.0 / sqrt((double)H));
+    add_in(&p, "b2", (size_t)C, -0.1, 0.1);
+    add_out(&p, "L", 1);
+    add_out(&p, "dL_dW1", (size_t)(H * D));
+    add_out(&p, "dL_db1", (size_t)H);
+    add_out(&p, "dL_dW2", (size_t)(C * H));
+    add_out(&p, "dL_db2", (size_t)C);
+    add_impl(&p, "symgrad", sg_mlpb, sg_mlpb_work);
+#if HAVE_MLPB_BLAS
+    add_impl(&p, "symgrad_blas", sg_mlpb_blas, sg_mlpb_blas_work);
+#endif
+    add_impl(&p, "hand", hand_mlpb, hand_mlpb_work);
+#if HAVE_BLAS
+    add_impl(&p, "blas", blas_mlpb, blas_mlpb_work);
+#endif
+    run_problem(dir, &p);
+}
+#endif
+
+#if HAVE_GP
+/* gp_loglik: d = {N, Q, D}; in X, Y, beta; out L, dL_dX, dL_dbeta */
+static size_t hand_gp1_work(const problem *p)
+{
+    return sizeof(double) * hand_gp_work(p->d[0], p->d[1], p->d[2]);
+}
+static int hand_gp1(const problem *p, double *const *o, void *w)
+{
+    return hand_gp(p->d[0], p->d[1], p->d[2], p->in[0], p->in[1], p->in[2][0], o[0], o[1],
+                   o[2], w);
+}
+#if HAVE_BLAS
+static size_t blas_gp1_work(const problem *p)
+{
+    return sizeof(double) * blas_gp_work(p->d[0], p->d[1], p->d[2]);
+}
+static int blas_gp1(const problem *p, double *const *o, void *w)
+{
+    return blas_gp(p->d[0], p->d[1], p->d[2], p->in[0], p->in[1], p->in[2][0], o[0], o[1],
+                   o[2], w);
+}
+#endif
+static size_t sg_gp1_work(const problem *p)
+{
+    gp_dims d = {.N = p->d[0], .Q = p->d[1], .D = p->d[2]};
+    return gp_work_size(&d);
+}
+static int sg_gp1(const problem *p, double *const *o, void *w)
+{
+    gp_dims d = {.N = p->d[0], .Q = p->d[1], .D = p->d[2]};
+    gp_in in = {.X = p->in[0], .Y = p->in[1], .beta = p->in[2]};
+    gp_out out = {.L = o[0], .dL_dX = o[1], .dL_dbeta = o[2]};
+    return gp_eval(&d, &in, &out, w);
+}
+
+static void problem_gp(const char *dir, long N, long Q, long D)
+{
+    problem p;
+    memset(&p, 0, sizeof p);
+    p.name = "gp_loglik";
+    snprintf(p.size, sizeof p.size, "N%ld_Q%ld_D%ld", N, Q, D);
+    p.xsize = (double)N;
+    p.d[0] = N;
+    p.d[1] = Q;
+    p.d[2] = D;
+    add_in(&p, "X", (size_t)(N * Q), -0.5, 0.5);
+    add_in(&p, "Y", (size_t)(N * D), -1.0, 1.0);
+    add_in(&p, "beta", 1, 1.0, 1.0);
+    add_out(&p, "L", 1);
+    add_out(&p, "dL_dX", (size_t)(N * Q));
+    add_out(&p, "dL_dbeta", 1);
+    add_impl(&p, "symgrad", sg_gp1, sg_gp1_work);
+    add_impl(&p, "hand", hand_gp1, hand_gp1_work);
+#if HAVE_BLAS
+    add_impl(&p, "blas", blas_gp1, blas_gp1_work);
+#endif
+    run_problem(dir, &p);
+}
+#endif
+
+static int wanted(int argc, char **argv, const char *name)
+{
+    int i;
+    if (argc <= 2)
+        return 1;
+    for (i = 2; i < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char path[4096];
+    const char *e;
+    const char *dir = argc > 1 ? argv[1] : "bench/build";
+
+    if ((e = getenv("BENCH_MIN_BATCH")) != NULL)
+        min_batch = atof(e);
+    if ((e = getenv("BENCH_BATCHES")) != NULL)
+        nbatches = atoi(e) < 1 ? 1 : atoi(e);
+    snprintf(path, sizeof path, "%s/c_results.tsv", dir);
+    tsv = fopen(path, "w");
+    if (!tsv) {
+        fprintf(stderr, "harness: cannot write %s: %s\n", path, strerror(errno));
+        return 3;
+    }
+#if HAVE_BLAS
+    blas_single_thread();
+#endif
+    fprintf(tsv, "note\tmin_batch\t%g\nnote\tbatches\t%d\n", min_batch, nbatches);
+
+    if (wanted(argc, argv, "stream"))
+        stream();
+#if HAVE_AE
+    if (wanted(argc, argv, "autoencoder")) {
+        problem_ae(dir, 3, 5);
+        problem_ae(dir, 256, 784);
+        problem_ae(dir, 1024, 4096);
+    }
+#endif
+#if HAVE_MLP
+    if (wanted(argc, argv, "mlp_swish")) {
+        problem_mlp(dir, 5, 4, 3);
+        problem_mlp(dir, 784, 256, 10);
+    }
+#endif
+#if HAVE_MLPB
+    if (wanted(argc, argv, "mlp_batch"))
+    {
+        problem_mlpb(dir, 784, 512, 10, 16); /* N = 16 and 64 for the plot only */
+        problem_mlpb(dir, 784, 512, 10, 64);
+        problem_mlpb(dir, 784, 512, 10, 256);
+    }
+#endif
+#if HAVE_GP
+    if (wanted(argc, argv, "gp_loglik")) {
+        problem_gp(dir, 128, 8, 4);
+        problem_gp(dir, 256, 8, 4);
+        problem_gp(dir, 512, 8, 4);
+    }
+#endif
+    fclose(tsv);
+    /* used only by the problems symgrad generated */
+    (void)run_problem;
+    (void)add_impl;
+    (void)add_in;
+    (void)add_out;
+    (void)add_onehot;
+    return 0;
+}

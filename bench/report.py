@@ -1,0 +1,494 @@
+#!/usr/bin/python3
+"""bench/report.py: BUILDDIR/*.tsv -> RESULTSDIR/results.md and the plots.
+
+    python3 bench/report.py BUILDDIR RESULTSDIR [HAVE_GNUPLOT]
+
+Reads what bench/run.sh, bench/harness and bench/torch_bench.py wrote
+(c_results.tsv, torch_results.tsv, engine.tsv, notes.tsv, env.tsv), writes
+RESULTSDIR/results.md, RESULTSDIR/<problem>.png (gnuplot, time against size,
+log scales) and prints the main table. Standard library only.
+"""
+import os
+import subprocess
+import sys
+
+IMPLS = ["symgrad", "hand", "blas", "torch"]
+IMPL_TITLE = {"symgrad": "symgrad", "symgrad_blas": "symgrad --blas", "hand": "hand C",
+              "blas": "OpenBLAS", "torch": "PyTorch"}
+PROBLEMS = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik"]
+PROBLEM_TITLE = {
+    "autoencoder": "autoencoder ½‖WᵀWx − x‖²",
+    "mlp_swish": "MLP swish, one example",
+    "mlp_batch": "MLP swish 784-512-10 over a batch of N",
+    "gp_loglik": "GP log-likelihood",
+}
+XLABEL = {
+    "autoencoder": "m·n (entries of W)",
+    "mlp_swish": "weights H·D + C·H",
+    "mlp_batch": "weights × batch size N (N = 16, 64, 256)",
+    "gp_loglik": "N (Q = 8, D = 4)",
+}
+
+
+def read_tsv(path):
+    rows = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line:
+                    rows.append(line.split("\t"))
+    return rows
+
+
+def fmt_time(t):
+    if t is None:
+        return None
+    if t < 1e-6:
+        return "%.1f ns" % (t * 1e9)
+    if t < 1e-3:
+        return "%.2f µs" % (t * 1e6) if t < 1e-5 else "%.1f µs" % (t * 1e6)
+    if t < 1:
+        return "%.2f ms" % (t * 1e3) if t < 1e-2 else "%.1f ms" % (t * 1e3)
+    return "%.2f s" % t
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "—"
+    if r >= 100:
+        return "%.0f×" % r
+    if r >= 10:
+        return "%.1f×" % r
+    if r >= 0.1:
+        return "%.2f×" % r
+    return "%.2g×" % r
+
+
+def pretty_size(problem, size):
+    s = size.replace("x", "×")
+    if problem == "mlp_batch":
+        s = s.replace("_N", ", N = ")
+    if problem == "gp_loglik":
+        s = s.replace("N", "N = ").replace("_Q", ", Q = ").replace("_D", ", D = ")
+    return s
+
+
+class Data:
+    def __init__(self, build):
+        self.time = {}      # (problem, size, impl, mode) -> (median, min, max, calls, batches)
+        self.xsize = {}     # (problem, size) -> float
+        self.check = {}     # (problem, size, impl) -> (rel, status, detail)
+        self.bw = {}
+        self.bound = {}     # (problem, size, mode) -> bytes
+        self.notes = []     # (key, text)
+        self.env = []
+        self.engine = []
+        self.meta = {}
+        self.sizes = {p: [] for p in PROBLEMS}
+        for name in ("c_results.tsv", "torch_results.tsv"):
+            for r in read_tsv(os.path.join(build, name)):
+                kind = r[0]
+                if kind == "time":
+                    prob, size, xs, impl, mode = r[1], r[2], float(r[3]), r[4], r[5]
+                    self.time[(prob, size, impl, mode)] = (float(r[6]), float(r[7]),
+                                                           float(r[8]), int(r[9]), int(r[10]))
+                    self.xsize[(prob, size)] = xs
+                    self.add_size(prob, size)
+                elif kind == "check":
+                    self.check[(r[1], r[2], r[3])] = (float(r[4]), r[5], r[6] if len(r) > 6 else "")
+                    self.add_size(r[1], r[2])
+                elif kind == "bw":
+                    self.bw[r[1]] = float(r[2])
+                elif kind == "bound":
+                    self.bound[(r[1], r[2], r[3])] = float(r[4])
+                elif kind == "note":
+                    self.meta[r[1]] = r[2]
+        for r in read_tsv(os.path.join(build, "notes.tsv")):
+            self.notes.append((r[0], r[1] if len(r) > 1 else ""))
+        self.env = [(r[1], r[2]) for r in read_tsv(os.path.join(build, "env.tsv")) if len(r) > 2]
+        self.engine = [r[1:] for r in read_tsv(os.path.join(build, "engine.tsv"))]
+        # sizes in order of the abscissa
+        datadir = os.path.join(build, "data")
+        if os.path.isdir(datadir):
+            for m in os.listdir(datadir):
+                if m.endswith(".meta"):
+                    with open(os.path.join(datadir, m)) as f:
+                        kv = dict(line.split(None, 1) for line in f if " " in line)
+                    prob, size = kv["problem"].strip(), kv["size"].strip()
+                    self.xsize[(prob, size)] = float(kv["xsize"])
+                    self.add_size(prob, size)
+        for p in self.sizes:
+            self.sizes[p].sort(key=lambda s: self.xsize.get((p, s), 0))
+        self.has_torch = any(k[2] == "torch" for k in self.check)
+        self.has_blas = any(k[2] == "blas" for k in self.check)
+
+    def add_size(self, prob, size):
+        if prob in self.sizes and size not in self.sizes[prob]:
+            self.sizes[prob].append(size)
+
+    def t(self, prob, size, impl, mode="grad"):
+        v = self.time.get((prob, size, impl, mode))
+        return v[0] if v else None
+
+    def note(self, key):
+        for k, text in self.notes:
+            if k == key:
+                return text
+        return None
+
+    def missing(self, prob, size, impl):
+        """why there is no time for impl, as a short table cell"""
+        c = self.check.get((prob, size, impl))
+        if c and c[1] != "ok":
+            return "✗ %s (%.1e)" % (c[1].lower(), c[0]) if c[0] != float("inf") else "✗ %s" % c[2]
+        if impl == "torch" and not self.has_torch:
+            return "n/a (no torch)"
+        if impl == "blas" and not self.has_blas:
+            return "n/a (no OpenBLAS)"
+        if impl == "symgrad_blas":
+            n = self.note("noblasgen")
+            if n:
+                return n.split(": ", 1)[1] if ": " in n else n
+        return "n/a"
+
+
+def targets(d):
+    """[(row key or None, description, measured text, met: True/False/None)]"""
+    out = []
+
+    def speed(prob, size, other, factor, label):
+        s, o = d.t(prob, size, "symgrad"), d.t(prob, size, other)
+        desc = "%s %s: ≥ %g× faster than %s" % (prob, pretty_size(prob, size), factor, label)
+        if s is None or o is None:
+            out.append(((prob, size), desc, d.missing(prob, size, other if s else "symgrad"), None))
+        else:
+            out.append(((prob, size), desc, fmt_ratio(o / s), o / s >= factor))
+
+    def throughput(prob, size, impl, frac, label):
+        s, o = d.t(prob, size, impl), d.t(prob, size, "torch")
+        desc = "%s %s: %s ≥ %d%% of PyTorch's throughput" % (prob, pretty_size(prob, size), label,
+                                                             round(frac * 100))
+        if s is None or o is None:
+            out.append(((prob, size), desc, d.missing(prob, size, impl if s is None else "torch"),
+                        None))
+        else:
+            out.append(((prob, size), desc, "%.0f%%" % (100 * o / s), o / s >= frac))
+
+    speed("autoencoder", "3x5", "torch", 300, "PyTorch")
+    speed("mlp_swish", "5-4-3", "torch", 300, "PyTorch")
+    for prob, size in (("autoencoder", "256x784"), ("mlp_swish", "784-256-10")):
+        speed(prob, size, "torch", 3, "PyTorch")
+        speed(prob, size, "hand", 2, "the hand-written C")
+    speed("autoencoder", "1024x4096", "torch", 2, "PyTorch")
+    # the memory-bandwidth bound
+    key = ("autoencoder", "1024x4096")
+    bw = max(d.bw.get("copy", 0), d.bw.get("triad", 0))
+    s = d.t(key[0], key[1], "symgrad")
+    nbytes = d.bound.get(key + ("grad",))
+    desc = "autoencoder 1024×4096: value + gradients within 1.5× of the memory-bandwidth bound"
+    if s is None or not nbytes or not bw:
+        out.append((key, desc, "n/a", None))
+    else:
+        r = s / (nbytes / bw)
+        out.append((key, desc, "%.2f× the bound" % r, r <= 1.5))
+    throughput("mlp_batch", "784-512-10_N256", "symgrad", 0.5, "default output")
+    throughput("mlp_batch", "784-512-10_N256", "symgrad_blas", 0.9, "--blas")
+    for prob in PROBLEMS:
+        for size in d.sizes[prob]:
+            for impl in ("symgrad", "symgrad_blas"):
+                v, g = d.t(prob, size, impl, "value"), d.t(prob, size, impl, "grad")
+                if impl == "symgrad_blas" and g is None:
+                    continue
+                desc = "%s %s: %s value + gradients ≤ 3× the value alone" % (
+                    prob, pretty_size(prob, size), IMPL_TITLE[impl])
+                if v is None or g is None:
+                    out.append(((prob, size), desc, d.missing(prob, size, impl), None))
+                else:
+                    out.append(((prob, size), desc, fmt_ratio(g / v), g / v <= 3))
+    eng = {int(r[0]): r for r in d.engine}
+
+    def eng_wall(L):
+        r = eng.get(L)
+        return float(r[1]) if r and r[5] == "0" else None
+
+    w1000, w100 = eng_wall(1000), eng_wall(100)
+    out.append((None, "engine, 1000 layers: symgrad ≤ 1 s",
+                fmt_time(w1000) if w1000 is not None else "failed", w1000 is not None and w1000 <= 1))
+    rss = int(eng[1000][2]) if 1000 in eng else None
+    out.append((None, "engine, 1000 layers: symgrad ≤ 200 MB peak memory",
+                "%.1f MB" % (rss / 1024) if rss else "n/a", rss is not None and rss / 1024 <= 200))
+    if w1000 is not None and w100:
+        out.append((None, "engine, 1000 layers: ≤ 12× the time for 100 layers",
+                    fmt_ratio(w1000 / w100), w1000 / w100 <= 12))
+    else:
+        out.append((None, "engine, 1000 layers: ≤ 12× the time for 100 layers", "n/a", None))
+    r = eng.get(100)
+    if r and r[6] == "0":
+        g = float(r[4])
+        out.append((None, "gcc -O2 compiles the generated C for 100 layers in ≤ 3 s",
+                    fmt_time(g), g <= 3))
+    else:
+        out.append((None, "gcc -O2 compiles the generated C for 100 layers in ≤ 3 s",
+                    "failed" if r else "n/a", None if not r else False))
+    return out
+
+
+def met_text(m):
+    return {True: "met", False: "**not met**", None: "n/a"}[m]
+
+
+def main_table(d, tg):
+    lines = []
+    head = ["problem", "size", "symgrad", "hand C", "OpenBLAS", "PyTorch",
+            "hand C ÷ symgrad", "OpenBLAS ÷ symgrad", "PyTorch ÷ symgrad",
+            "grad ÷ value (symgrad)", "targets met"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for prob in PROBLEMS:
+        rows = [(size, "symgrad") for size in d.sizes[prob]]
+        if prob == "mlp_batch":
+            rows += [(size, "symgrad_blas") for size in d.sizes[prob]]
+        for size, me in rows:
+            s = d.t(prob, size, me)
+            cells = [prob + (" (--blas)" if me == "symgrad_blas" else ""), pretty_size(prob, size)]
+            cells.append(fmt_time(s) or d.missing(prob, size, me))
+            for impl in ("hand", "blas", "torch"):
+                cells.append(fmt_time(d.t(prob, size, impl)) or d.missing(prob, size, impl))
+            for impl in ("hand", "blas", "torch"):
+                o = d.t(prob, size, impl)
+                cells.append(fmt_ratio(o / s) if (o and s) else "—")
+            v = d.t(prob, size, me, "value")
+            cells.append(fmt_ratio(s / v) if (s and v) else "—")
+            mine = [t for t in tg if t[0] == (prob, size) and
+                    (("--blas" in t[1]) == (me == "symgrad_blas"))]
+            if mine:
+                ok = sum(1 for t in mine if t[3])
+                cells.append("%d/%d" % (ok, len(mine)) + ("" if ok == len(mine) else " ✗"))
+            else:
+                cells.append("—")
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def plots(d, results, build):
+    made = []
+    pdir = os.path.join(build, "plots")
+    os.makedirs(pdir, exist_ok=True)
+    for prob in PROBLEMS:
+        sizes = d.sizes[prob]
+        if not sizes:
+            continue
+        series = []
+        for impl in ("symgrad", "symgrad_blas", "hand", "blas", "torch"):
+            for mode in ("grad", "value"):
+                pts = [(d.xsize[(prob, s)], d.t(prob, s, impl, mode), s) for s in sizes
+                       if d.t(prob, s, impl, mode)]
+                if not pts:
+                    continue
+                fn = os.path.join(pdir, "%s_%s_%s.dat" % (prob, impl, mode))
+                with open(fn, "w") as f:
+                    for x, t, s in pts:
+                        f.write("%.17g %.6e %s\n" % (x, t, s))
+                series.append((impl, mode, fn))
+        if not series:
+            continue
+        xs = [d.xsize[(prob, s)] for s in sizes]
+        color = {"symgrad": "#1f77b4", "symgrad_blas": "#17becf", "hand": "#ff7f0e",
+                 "blas": "#2ca02c", "torch": "#d62728"}
+        gp = os.path.join(pdir, prob + ".gp")
+        png = os.path.join(results, prob + ".png")
+        with open(gp, "w") as f:
+            f.write("set terminal pngcairo size 900,560 font ',10'\n")
+            f.write("set output '%s'\n" % png)
+            f.write("set title '%s: time per call (median, one thread)'\n" % PROBLEM_TITLE[prob])
+            f.write("set logscale xy\nset grid\nset key left top\n")
+            f.write("set format y '10^{%L}'\n")
+            f.write("set xlabel '%s'\nset ylabel 'seconds per call'\n" % XLABEL[prob])
+            f.write("set xrange [%g:%g]\n" % (min(xs) / 2, max(xs) * 2))
+            cmds = []
+            for impl, mode, fn in series:
+                title = IMPL_TITLE[impl] + (" (value + gradients)" if mode == "grad" else " (value)")
+                dash = "dt 1" if mode == "grad" else "dt 2"
+                cmds.append("'%s' using 1:2 with linespoints lw 2 pt 7 %s lc rgb '%s' title '%s'"
+                            % (fn, dash, color[impl], title))
+            f.write("plot " + ", \\\n     ".join(cmds) + "\n")
+        if subprocess.call(["gnuplot", gp]) == 0:
+            made.append(prob + ".png")
+    # the engine
+    ok = [r for r in d.engine if r[5] == "0"]
+    if ok:
+        fn = os.path.join(pdir, "engine.dat")
+        with open(fn, "w") as f:
+            for r in ok:
+                gw = r[4] if r[6] == "0" else "NaN"
+                f.write("%s %s %s %s %s\n" % (r[0], r[1], gw, int(r[2]) / 1024.0, int(r[3]) / 1e6))
+        gp = os.path.join(pdir, "engine.gp")
+        png = os.path.join(results, "engine.png")
+        with open(gp, "w") as f:
+            f.write("set terminal pngcairo size 900,560 font ',10'\n")
+            f.write("set output '%s'\n" % png)
+            f.write("set title 'engine scaling: deep tanh network of L layers (width 8)'\n")
+            f.write("set logscale xy\nset grid\nset key left top\n")
+            f.write("set xlabel 'layers L'\nset ylabel 'seconds'\nset y2label 'MB'\n")
+            f.write("set logscale y2\nset y2tics\nset xrange [5:2000]\n")
+            f.write("plot '%s' using 1:2 with linespoints lw 2 pt 7 title 'symgrad time', \\\n"
+                    "     '%s' using 1:3 with linespoints lw 2 pt 7 title 'gcc -O2 time on its C', \\\n"
+                    "     '%s' using 1:4 axes x1y2 with linespoints lw 2 pt 5 dt 2 title 'symgrad peak RSS (MB)', \\\n"
+                    "     '%s' using 1:5 axes x1y2 with linespoints lw 2 pt 5 dt 3 title 'C size (MB)'\n"
+                    % (fn, fn, fn, fn))
+        if subprocess.call(["gnuplot", gp]) == 0:
+            made.append("engine.png")
+    return made
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    build, results = sys.argv[1], sys.argv[2]
+    want_plots = len(sys.argv) < 4 or sys.argv[3] == "1"
+    os.makedirs(results, exist_ok=True)
+    d = Data(build)
+    tg = targets(d)
+    md = []
+    md.append("# symgrad benchmark results")
+    md.append("")
+    md.append("Written by `make bench` (bench/run.sh); how to read it: bench/README.md.")
+    md.append("Times are the median time of one call, one thread, float64; value + gradients "
+              "unless said otherwise. A ratio `X ÷ symgrad` above 1 means symgrad is faster.")
+    md.append("")
+    for k, v in d.env:
+        md.append("- %s: %s" % (k, v))
+    if d.meta:
+        md.append("- timing: median of %s batches, each ≥ %s s of repeated calls"
+                  % (d.meta.get("batches", "?"), d.meta.get("min_batch", "?")))
+    md.append("")
+    if d.notes:
+        md.append("**Notes:**")
+        md.append("")
+        for _, text in d.notes:
+            md.append("- " + text)
+        md.append("")
+    md.append("## Value and gradients")
+    md.append("")
+    table = main_table(d, tg)
+    md += table
+    md.append("")
+    spread = sorted(((v[2] / v[1], k) for k, v in d.time.items() if v[1] > 0), reverse=True)
+    if spread:
+        noisy = ["%s %s %s %s %.2f" % (k[0], pretty_size(k[0], k[1]), IMPL_TITLE.get(k[2], k[2]),
+                                       k[3], r) for r, k in spread if r > 1.25]
+        md.append("Spread of the batches (slowest ÷ fastest batch of a measurement): at most "
+                  "%.2f; median %.2f over %d measurements%s" % (
+                      spread[0][0], spread[len(spread) // 2][0], len(spread),
+                      (". Above 1.25 (noisy): " + "; ".join(noisy[:12]) +
+                       (" …" if len(noisy) > 12 else "") + ".") if noisy else "."))
+        md.append("")
+    md.append("## Targets")
+    md.append("")
+    md.append("| target | measured | |")
+    md.append("|---|---|---|")
+    for _, desc, measured, met in tg:
+        md.append("| %s | %s | %s |" % (desc, measured, met_text(met)))
+    nmet = sum(1 for t in tg if t[3])
+    md.append("")
+    md.append("%d of %d targets met." % (nmet, len(tg)))
+    md.append("")
+    md.append("## Value alone (gradient outputs NULL)")
+    md.append("")
+    md.append("| problem | size | symgrad | symgrad --blas | hand C | OpenBLAS | PyTorch | "
+              "grad ÷ value: symgrad | hand C | OpenBLAS | PyTorch |")
+    md.append("|" + "---|" * 11)
+    for prob in PROBLEMS:
+        for size in d.sizes[prob]:
+            cells = [prob, pretty_size(prob, size)]
+            for impl in ("symgrad", "symgrad_blas", "hand", "blas", "torch"):
+                cells.append(fmt_time(d.t(prob, size, impl, "value")) or "—")
+            for impl in ("symgrad", "hand", "blas", "torch"):
+                v, g = d.t(prob, size, impl, "value"), d.t(prob, size, impl, "grad")
+                cells.append(fmt_ratio(g / v) if (v and g) else "—")
+            md.append("| " + " | ".join(cells) + " |")
+    md.append("")
+    md.append("## Memory bandwidth (autoencoder 1024×4096)")
+    md.append("")
+    if d.bw:
+        bw = max(d.bw.get("copy", 0), d.bw.get("triad", 0))
+        md.append("STREAM-style, one thread, %s MB arrays, best of 10: copy %.1f GB/s, "
+                  "triad %.1f GB/s (read-only sum %.1f GB/s, for reference). "
+                  "The bound uses the best of copy and triad, %.1f GB/s."
+                  % (int(d.bw.get("array_mb", 0)), d.bw.get("copy", 0) / 1e9,
+                     d.bw.get("triad", 0) / 1e9, d.bw.get("read", 0) / 1e9, bw / 1e9))
+        md.append("")
+        md.append("| call | bytes it must move | bound | symgrad | ÷ bound | OpenBLAS | ÷ bound |")
+        md.append("|---|---|---|---|---|---|---|")
+        for (prob, size, mode), nbytes in sorted(d.bound.items()):
+            b = nbytes / bw if bw else None
+            s, o = d.t(prob, size, "symgrad", mode), d.t(prob, size, "blas", mode)
+            what = ("value: W read once (8mn)" if mode == "value"
+                    else "value + gradients: W read once, ∂L/∂W written once (16mn)")
+            md.append("| %s | %.1f MB | %s | %s | %s | %s | %s |" % (
+                what, nbytes / 1e6, fmt_time(b), fmt_time(s) or "—",
+                "%.2f×" % (s / b) if (s and b) else "—", fmt_time(o) or "—",
+                "%.2f×" % (o / b) if (o and b) else "—"))
+        md.append("")
+    md.append("## Engine scaling: deep tanh networks")
+    md.append("")
+    md.append("h₀ = x, h_k = tanh(W_k h_{k−1}), L = ½‖h_L − y‖², grad wrt every W_k ∈ ℝ^{8×8} "
+              "(bench/gen_deep.sh). symgrad time: median of 3 runs; peak RSS: largest of 3.")
+    md.append("")
+    md.append("| layers | symgrad time | symgrad peak RSS | generated C | gcc -O2 time on it |")
+    md.append("|---|---|---|---|---|")
+    for r in d.engine:
+        L, wall, rss, nbytes, gwall, st, gst, gto = r[:8]
+        if st != "0":
+            md.append("| %s | symgrad failed (status %s) | | | |" % (L, st))
+            continue
+        if gst == "0":
+            g = fmt_time(float(gwall))
+        elif gst == "124":
+            g = "> %s s (timed out)" % gto
+        elif gst == "ice":
+            g = "gcc crashed after %s (internal compiler error)" % fmt_time(float(gwall))
+        else:
+            g = "failed (status %s)" % gst
+        md.append("| %s | %s | %.1f MB | %.1f KB | %s |" % (
+            L, fmt_time(float(wall)), int(rss) / 1024, int(nbytes) / 1024, g))
+    md.append("")
+    md.append("## Agreement with the generated code")
+    md.append("")
+    md.append("Before timing, every output of every implementation is compared with the "
+              "generated code's: normwise relative difference max|a − b| / max|b| per output, "
+              "the worst one shown; above 1e-9 the implementation is not timed.")
+    md.append("")
+    md.append("| problem | size | hand C | OpenBLAS | PyTorch | symgrad --blas | symgrad value alone |")
+    md.append("|---|---|---|---|---|---|---|")
+    for prob in PROBLEMS:
+        for size in d.sizes[prob]:
+            cells = [prob, pretty_size(prob, size)]
+            for impl in ("hand", "blas", "torch", "symgrad_blas", "symgrad"):
+                c = d.check.get((prob, size, impl))
+                cells.append("—" if not c else "%.1e %s" % (c[0], "✓" if c[1] == "ok" else
+                                                              "✗ " + c[1] + ", " + c[2]))
+            md.append("| " + " | ".join(cells) + " |")
+    md.append("")
+    made = plots(d, results, build) if want_plots else []
+    if made:
+        md.append("## Plots")
+        md.append("")
+        for p in made:
+            md.append("![%s](%s)" % (p[:-4], p))
+        md.append("")
+    with open(os.path.join(results, "results.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(md))
+    print("\n".join(table))
+    print()
+    print("| target | measured | |")
+    print("|---|---|---|")
+    for _, desc, measured, met in tg:
+        print("| %s | %s | %s |" % (desc, measured, met_text(met)))
+    print("\n%d of %d targets met. Full report: %s" % (nmet, len(tg),
+                                                      os.path.join(results, "results.md")))
+
+
+if __name__ == "__main__":
+    main()

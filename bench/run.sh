@@ -1,0 +1,239 @@
+#!/bin/sh
+# bench/run.sh: what `make bench` runs (see bench/README.md).
+#
+# Installs what is missing (libopenblas-dev, python3-torch, gnuplot-nox) with
+# apt-get, generates the C of every problem with ./symgrad into bench/build/,
+# compiles every C file with the same flags, runs bench/harness (the generated
+# code, the hand-written C, OpenBLAS), bench/torch_bench.py (PyTorch) and the
+# engine-scaling measurement, and writes bench/results/results.md and one PNG
+# per problem. Whatever cannot be installed or built is skipped with a note
+# in the table.
+#
+# Environment: BENCH_CC (default gcc), BENCH_CFLAGS (default -O2 -march=native),
+# BENCH_MIN_BATCH, BENCH_BATCHES (see harness.c), BENCH_NO_INSTALL=1 (never
+# call apt-get), BENCH_GCC_TIMEOUT (seconds, default 300), BENCH_PYTHON (the
+# python3 with torch, default /usr/bin/python3), BENCH_NO_BLAS=1 (leave
+# OpenBLAS out, to test the fallback).
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+B=bench/build
+R=bench/results
+CC=${BENCH_CC:-gcc}
+CFLAGS=${BENCH_CFLAGS:--O2 -march=native}
+STD="-std=c99 -D_DEFAULT_SOURCE"
+GCC_TIMEOUT=${BENCH_GCC_TIMEOUT:-300}
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+rm -rf "$B/gen" "$B/obj" "$B/data" "$B/deep" "$B/plots"
+mkdir -p "$B/gen" "$B/obj" "$B/data" "$B/deep" "$B/plots" "$R" || exit 1
+rm -f "$B"/*.tsv "$B"/*.log
+NOTES=$B/notes.tsv
+: > "$NOTES"
+note() {   # note KEY TEXT: shown in results.md
+    printf '%s\t%s\n' "$1" "$2" >> "$NOTES"
+    echo "bench: $2" >&2
+}
+step() { printf '\n== %s\n' "$*" >&2; }
+
+# ---- 1. dependencies ------------------------------------------------------
+
+step "dependencies"
+PY=${BENCH_PYTHON:-/usr/bin/python3}
+[ -x "$PY" ] || PY=python3
+have_torch() { "$PY" -c 'import torch, numpy' >/dev/null 2>&1; }
+have_blas() {
+    [ "${BENCH_NO_BLAS:-0}" = 1 ] && return 1
+    printf '#include <cblas.h>\nint main(void){double a=1,b=1,c=0;cblas_dgemm(CblasRowMajor,CblasNoTrans,CblasNoTrans,1,1,1,1.0,&a,1,&b,1,0.0,&c,1);return c!=1;}\n' \
+        > "$B/obj/blastest.c" &&
+        $CC $CFLAGS $STD -o "$B/obj/blastest" "$B/obj/blastest.c" -lopenblas >/dev/null 2>&1 &&
+        "$B/obj/blastest"
+}
+have_gnuplot() { command -v gnuplot >/dev/null 2>&1; }
+
+missing=""
+have_blas || missing="$missing libopenblas-dev"
+have_torch || missing="$missing python3-torch"
+have_gnuplot || missing="$missing gnuplot-nox"
+if [ -n "$missing" ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
+    SUDO=none
+    if [ "$(id -u)" = 0 ]; then
+        SUDO=
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        SUDO="sudo -n"
+    fi
+    if [ "$SUDO" = none ] || ! command -v apt-get >/dev/null 2>&1; then
+        note install "cannot install$missing (needs root and apt-get)"
+    else
+        echo "installing$missing" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        # shellcheck disable=SC2086
+        if ! $SUDO apt-get install -y --no-install-recommends $missing > "$B/apt.log" 2>&1; then
+            $SUDO apt-get update >> "$B/apt.log" 2>&1
+            for p in $missing; do
+                $SUDO apt-get install -y --no-install-recommends "$p" >> "$B/apt.log" 2>&1 ||
+                    note install "apt-get could not install $p (see $B/apt.log)"
+            done
+        fi
+    fi
+fi
+HAVE_BLAS=0; have_blas && HAVE_BLAS=1
+HAVE_TORCH=0; have_torch && HAVE_TORCH=1
+HAVE_GNUPLOT=0; have_gnuplot && HAVE_GNUPLOT=1
+[ $HAVE_BLAS = 1 ] || note noblas "OpenBLAS: not available (libopenblas-dev not installed)"
+[ $HAVE_TORCH = 1 ] || note notorch "PyTorch: not available (python3-torch not installed for $PY)"
+[ $HAVE_GNUPLOT = 1 ] || note nognuplot "no plots: gnuplot is not installed"
+
+# ---- 2. symgrad and the generated C ----------------------------------------
+
+step "symgrad"
+if [ ! -x ./symgrad ]; then
+    make symgrad >&2 || { echo "bench: cannot build ./symgrad" >&2; exit 1; }
+fi
+gen() {   # gen MACRO NAME SOURCE [OPTIONS]: ./symgrad SOURCE → $B/gen/NAME.{c,h}
+    macro=$1 name=$2 src=$3
+    shift 3
+    if ./symgrad "$@" "$src" -o "$B/gen/$name.c" -H "$B/gen/$name.h" 2> "$B/gen/$name.err"; then
+        echo "$macro=1" >> "$B/gen/have"
+        echo "generated $B/gen/$name.c" >&2
+        return 0
+    fi
+    rm -f "$B/gen/$name.c" "$B/gen/$name.h"
+    return 1
+}
+: > "$B/gen/have"
+gen HAVE_AE autoencoder examples/autoencoder.sg ||
+    note gen "symgrad failed on examples/autoencoder.sg: $(head -c 300 $B/gen/autoencoder.err)"
+gen HAVE_MLP mlp_swish examples/mlp_swish.sg ||
+    note gen "symgrad failed on examples/mlp_swish.sg: $(head -c 300 $B/gen/mlp_swish.err)"
+gen HAVE_MLPB mlp_batch bench/problems/mlp_batch.sg ||
+    note gen "symgrad failed on bench/problems/mlp_batch.sg: $(head -c 300 $B/gen/mlp_batch.err)"
+gen HAVE_GP gp_loglik examples/gp_loglik.sg ||
+    note gen "symgrad failed on examples/gp_loglik.sg: $(head -c 300 $B/gen/gp_loglik.err)"
+if [ $HAVE_BLAS = 0 ]; then
+    note noblasgen "mlp_batch --blas: n/a (OpenBLAS not installed)"
+elif gen HAVE_MLPB_BLAS mlp_batch_blas bench/problems/mlp_batch.sg --blas -p mlpb_blas; then
+    :
+elif grep -q "unknown option '--blas'" "$B/gen/mlp_batch_blas.err"; then
+    note noblasgen "mlp_batch --blas: n/a (no --blas yet)"
+else
+    note noblasgen "mlp_batch --blas: n/a (symgrad --blas failed: $(head -c 300 $B/gen/mlp_batch_blas.err))"
+fi
+
+# ---- 3. compile, every C file with the same flags ------------------------
+
+step "compile ($CC $CFLAGS)"
+DEFS="-DHAVE_BLAS=$HAVE_BLAS"
+OBJS=""
+compile() {   # compile SRC OBJ: returns the compiler's status
+    $CC $CFLAGS $STD $DEFS -Ibench -I"$B/gen" -c -o "$2" "$1" 2> "$2.err"
+    st=$?
+    [ -s "$2.err" ] && cat "$2.err" >&2
+    return $st
+}
+while IFS='=' read -r macro _; do
+    [ -n "$macro" ] || continue
+    case $macro in
+        HAVE_AE) name=autoencoder ;;
+        HAVE_MLP) name=mlp_swish ;;
+        HAVE_MLPB) name=mlp_batch ;;
+        HAVE_MLPB_BLAS) name=mlp_batch_blas ;;
+        HAVE_GP) name=gp_loglik ;;
+        *) continue ;;
+    esac
+    if compile "$B/gen/$name.c" "$B/obj/gen_$name.o"; then
+        DEFS="$DEFS -D$macro=1"
+        OBJS="$OBJS $B/obj/gen_$name.o"
+    else
+        note compile "the generated $name.c does not compile: $(head -c 300 $B/obj/gen_$name.o.err)"
+    fi
+done < "$B/gen/have"
+ok=1
+for f in bench/baselines/*.c; do
+    o=$B/obj/hand_$(basename "$f" .c).o
+    compile "$f" "$o" && OBJS="$OBJS $o" || ok=0
+done
+LIBS="-lm"
+if [ $HAVE_BLAS = 1 ]; then
+    for f in bench/blas/*.c; do
+        o=$B/obj/blas_$(basename "$f" .c).o
+        compile "$f" "$o" && OBJS="$OBJS $o" || ok=0
+    done
+    LIBS="-lopenblas -lm"
+fi
+compile bench/harness.c "$B/obj/harness.o" || ok=0
+[ $ok = 1 ] || { echo "bench: the harness does not compile" >&2; exit 1; }
+# shellcheck disable=SC2086
+$CC $CFLAGS -o "$B/harness" "$B/obj/harness.o" $OBJS $LIBS || exit 1
+$CC $CFLAGS $STD -o "$B/runstat" bench/runstat.c || exit 1
+
+# ---- 4. run ------------------------------------------------------------
+
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+step "C implementations (bench/harness)"
+{ "$B/harness" "$B" 2>&1; echo $? > "$B/harness.status"; } | tee "$B/harness.log" >&2
+[ "$(cat "$B/harness.status")" = 0 ] ||
+    note harness "bench/harness exited with status $(cat "$B/harness.status"): the results stop where it did (see $B/harness.log)"
+
+if [ $HAVE_TORCH = 1 ]; then
+    step "PyTorch (bench/torch_bench.py)"
+    { "$PY" bench/torch_bench.py "$B" 2>&1; echo $? > "$B/torch.status"; } | tee "$B/torch.log" >&2
+    [ "$(cat "$B/torch.status")" = 0 ] ||
+        note torch "bench/torch_bench.py exited with status $(cat "$B/torch.status") (see $B/torch.log)"
+fi
+
+step "engine scaling (deep tanh networks)"
+E=$B/engine.tsv
+: > "$E"
+TO=""
+command -v timeout >/dev/null 2>&1 && TO="timeout $GCC_TIMEOUT"
+for L in 10 100 1000; do
+    sh bench/gen_deep.sh "$L" > "$B/deep/deep$L.sg"
+    walls="" rss=0 st=0
+    for _ in 1 2 3; do
+        "$B/runstat" -o "$B/deep/run.txt" ./symgrad "$B/deep/deep$L.sg" \
+            -o "$B/deep/deep$L.c" -H "$B/deep/deep$L.h" || st=1
+        read -r w k s < "$B/deep/run.txt"
+        [ "$s" = 0 ] || st=$s
+        walls="$walls $w"
+        [ "$k" -gt "$rss" ] && rss=$k
+    done
+    wall=$(printf '%s\n' $walls | sort -g | sed -n 2p)   # the median of 3
+    bytes=$(wc -c < "$B/deep/deep$L.c" 2>/dev/null || echo 0)
+    gwall=nan gst=skipped
+    if [ "$st" = 0 ]; then
+        # shellcheck disable=SC2086
+        "$B/runstat" -o "$B/deep/gcc.txt" $TO $CC $CFLAGS $STD -c -o "$B/deep/deep$L.o" \
+            "$B/deep/deep$L.c" 2> "$B/deep/gcc$L.err"
+        read -r gwall k gst < "$B/deep/gcc.txt"
+        if grep -q "internal compiler error" "$B/deep/gcc$L.err"; then
+            gst=ice
+            note gccice "$CC crashed (internal compiler error) on the generated C for $L layers: $(grep -m1 'internal compiler error' "$B/deep/gcc$L.err")"
+        fi
+    fi
+    printf 'engine\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$L" "$wall" "$rss" "$bytes" "$gwall" "$st" "$gst" "$GCC_TIMEOUT" >> "$E"
+    echo "  layers $L: symgrad ${wall} s, ${rss} KB, ${bytes} bytes of C; $CC $CFLAGS: ${gwall} s (status $gst)" >&2
+done
+
+# ---- 5. the environment and the report ----------------------------------
+
+V=$B/env.tsv
+{
+    printf 'env\tdate\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    printf 'env\tcommit\t%s\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with uncommitted changes)')"
+    printf 'env\tsymgrad\t%s\n' "$(./symgrad --version 2>&1 | head -1)"
+    printf 'env\tcpu\t%s, %s cores\n' "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" "$(getconf _NPROCESSORS_ONLN)"
+    printf 'env\tload\t1-minute load average %s before the timings, %s after (other processes share the cores when it is above ~1)\n' "$LOAD0" "$(cut -d' ' -f1 /proc/loadavg)"
+    printf 'env\tcc\t%s; flags: %s %s\n' "$($CC --version | head -1)" "$CFLAGS" "$STD"
+    [ $HAVE_BLAS = 1 ] && printf 'env\topenblas\t%s\n' "$(dpkg-query -W -f '${Version}' libopenblas-dev 2>/dev/null || echo '?')"
+    [ $HAVE_TORCH = 1 ] && printf 'env\ttorch\t%s (%s)\n' "$("$PY" -c 'import torch; print(torch.__version__)')" "$PY"
+} > "$V"
+
+step "report"
+if command -v "$PY" >/dev/null 2>&1; then
+    "$PY" bench/report.py "$B" "$R" "$HAVE_GNUPLOT"
+else
+    echo "bench: no python3 to write the report; the raw results are in $B/*.tsv" >&2
+    exit 1
+fi

@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""bench/torch_bench.py: the benchmark problems in PyTorch on the CPU.
+
+    /usr/bin/python3 bench/torch_bench.py BUILDDIR [PROBLEM...]
+
+Reads the inputs and the generated code's results that bench/harness wrote to
+BUILDDIR/data/, checks that PyTorch agrees with them (normwise relative
+difference <= 1e-9 on every output), then times one call the way harness.c
+does: float64, one thread, autograd; the value alone under torch.no_grad(),
+value + gradients as forward + torch.autograd.grad. A measurement is the
+median over BENCH_BATCHES (default 5) batches of the per-call time; a batch
+repeats the call until it lasts BENCH_MIN_BATCH seconds (default 0.2).
+Appends lines in harness.c's format to BUILDDIR/torch_results.tsv.
+"""
+import os
+import sys
+import time
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+TOL = 1e-9
+MIN_BATCH = float(os.environ.get("BENCH_MIN_BATCH", "0.2"))
+BATCHES = max(1, int(os.environ.get("BENCH_BATCHES", "5")))
+ORDER = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik"]
+
+
+def load(meta_path):
+    meta = {"dims": [], "in": [], "out": []}
+    with open(meta_path) as f:
+        for line in f:
+            w = line.split()
+            if w[0] in ("problem", "size"):
+                meta[w[0]] = w[1]
+            elif w[0] == "xsize":
+                meta["xsize"] = w[1]
+            elif w[0] == "dim":
+                meta["dims"].append(int(w[1]))
+            else:
+                meta[w[0]].append((w[1], int(w[2])))
+    flat = np.fromfile(meta_path[:-5] + ".bin", dtype="<f8")
+    pos = 0
+    arrays = {}
+    for kind in ("in", "out"):
+        for name, n in meta[kind]:
+            arrays[name] = torch.from_numpy(flat[pos:pos + n].copy())
+            pos += n
+    if pos != flat.size:
+        raise SystemExit("torch_bench: %s: size mismatch" % meta_path)
+    return meta, arrays
+
+
+# Each setup returns (f, params, outputs): f() computes L from the tensors in
+# params (the ones differentiated, requires_grad) and the constants it closes
+# over; outputs names the reference arrays of L and of each gradient.
+
+def setup_autoencoder(d, a):
+    m, n = d[0], d[1]
+    W = a["W"].reshape(m, n).requires_grad_()
+    x = a["x"].requires_grad_()
+
+    def f():
+        # WᵀWx as the row vector (Wx)ᵀW: the same numbers, and PyTorch's
+        # fastest natural spelling (W.t() @ (W @ x) backpropagates through a
+        # transposed add and takes ~1.4x longer at 1024x4096)
+        r = (W @ x) @ W - x
+        return 0.5 * torch.dot(r, r)
+    return f, [W, x], ["L", "dL_dW", "dL_dx"]
+
+
+def setup_mlp_swish(d, a):
+    D, H, C = d[0], d[1], d[2]
+    x, y = a["x"], a["y"]
+    W1 = a["W1"].reshape(H, D).requires_grad_()
+    b1 = a["b1"].requires_grad_()
+    W2 = a["W2"].reshape(C, H).requires_grad_()
+    b2 = a["b2"].requires_grad_()
+
+    def f():
+        h1 = F.silu(torch.addmv(b1, W1, x))
+        z2 = torch.addmv(b2, W2, h1)
+        return -torch.dot(y, F.log_softmax(z2, dim=0))
+    return f, [W1, b1, W2, b2], ["L", "dL_dW1", "dL_db1", "dL_dW2", "dL_db2"]
+
+
+def setup_mlp_batch(d, a):
+    D, H, C, N = d[0], d[1], d[2], d[3]
+    X = a["X"].reshape(D, N)
+    Y = a["Y"].reshape(C, N)
+    W1 = a["W1"].reshape(H, D).requires_grad_()
+    b1 = a["b1"].requires_grad_()
+    W2 = a["W2"].reshape(C, H).requires_grad_()
+    b2 = a["b2"].requires_grad_()
+
+    def f():
+        H1 = F.silu(torch.addmm(b1.unsqueeze(1), W1, X))
+        Z2 = torch.addmm(b2.unsqueeze(1), W2, H1)
+        return -(Y * F.log_softmax(Z2, dim=0)).sum() / N
+    return f, [W1, b1, W2, b2], ["L", "dL_dW1", "dL_db1", "dL_dW2", "dL_db2"]
+
+
+def setup_gp_loglik(d, a):
+    N, Q, D = d[0], d[1], d[2]
+    X = a["X"].reshape(N, Q).requires_grad_()
+    Y = a["Y"].reshape(N, D)
+    beta = a["beta"].reshape(()).clone().requires_grad_()
+    eye = torch.eye(N, dtype=torch.float64)
+
+    def f():
+        K = X @ X.t() + beta * eye
+        Lc = torch.linalg.cholesky(K)
+        logdet = 2.0 * torch.log(torch.diagonal(Lc)).sum()
+        A = torch.cholesky_solve(Y, Lc)
+        return -0.5 * D * logdet - 0.5 * (Y * A).sum()
+    return f, [X, beta], ["L", "dL_dX", "dL_dbeta"]
+
+
+SETUP = {
+    "autoencoder": setup_autoencoder,
+    "mlp_swish": setup_mlp_swish,
+    "mlp_batch": setup_mlp_batch,
+    "gp_loglik": setup_gp_loglik,
+}
+
+
+def reldiff(a, b):
+    a = a.detach().reshape(-1)
+    b = b.reshape(-1)
+    num = (a - b).abs().max().item()
+    den = b.abs().max().item()
+    if num != num:
+        return float("inf")
+    if den == 0:
+        return 0.0 if num == 0 else float("inf")
+    return num / den
+
+
+def time_call(call):
+    call()
+    call()
+    calls = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            call()
+        dt = time.perf_counter() - t0
+        if dt >= MIN_BATCH:
+            break
+        calls = calls * 10 if dt < MIN_BATCH / 100 else int(calls * MIN_BATCH * 1.1 / dt) + 1
+    t = []
+    for _ in range(BATCHES):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            call()
+        t.append((time.perf_counter() - t0) / calls)
+    t.sort()
+    k = len(t)
+    med = t[k // 2] if k % 2 else 0.5 * (t[k // 2 - 1] + t[k // 2])
+    return med, t[0], t[-1], calls
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    build = sys.argv[1]
+    only = set(sys.argv[2:])
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    datadir = os.path.join(build, "data")
+    metas = [m for m in os.listdir(datadir) if m.endswith(".meta")]
+    cases = []
+    for m in metas:
+        meta, arrays = load(os.path.join(datadir, m))
+        if only and meta["problem"] not in only:
+            continue
+        if meta["problem"] not in SETUP:
+            continue
+        cases.append((ORDER.index(meta["problem"]), float(meta["xsize"]), meta, arrays))
+    cases.sort(key=lambda c: (c[0], c[1]))
+    out = open(os.path.join(build, "torch_results.tsv"), "w")
+    out.write("note\ttorch_version\t%s\n" % torch.__version__)
+    out.write("note\ttorch_threads\t%d\n" % torch.get_num_threads())
+    for _, _, meta, a in cases:
+        prob, size = meta["problem"], meta["size"]
+        f, params, names = SETUP[prob](meta["dims"], a)
+        L = f()
+        grads = torch.autograd.grad(L, params)
+        worst, worst_name = 0.0, "-"
+        for name, got in zip(names, [L] + list(grads)):
+            r = reldiff(got, a[name])
+            if not r <= worst:
+                worst, worst_name = r, name
+        with torch.no_grad():
+            r = reldiff(f(), a["L"])
+        if not r <= worst:
+            worst, worst_name = r, "L (value alone)"
+        ok = worst <= TOL
+        out.write("check\t%s\t%s\ttorch\t%.3g\t%s\tworst output %s\n"
+                  % (prob, size, worst, "ok" if ok else "MISMATCH", worst_name))
+        out.flush()
+        sys.stderr.write("  check %-12s %-10s %-13s rel %.2e %s\n"
+                         % (prob, size, "torch", worst, "ok" if ok else "MISMATCH (not timed)"))
+        if not ok:
+            continue
+
+        def value():
+            with torch.no_grad():
+                return f()
+
+        def grad():
+            return torch.autograd.grad(f(), params)
+
+        for mode, call in (("value", value), ("grad", grad)):
+            med, lo, hi, calls = time_call(call)
+            out.write("time\t%s\t%s\t%s\ttorch\t%s\t%.6e\t%.6e\t%.6e\t%d\t%d\n"
+                      % (prob, size, meta["xsize"], mode, med, lo, hi, calls, BATCHES))
+            out.flush()
+            sys.stderr.write("  time  %-12s %-10s %-13s %-5s %.4e s  (%d calls x %d)\n"
+                             % (prob, size, "torch", mode, med, calls, BATCHES))
+    out.close()
+
+
+if __name__ == "__main__":
+    main()
