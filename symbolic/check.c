@@ -1609,55 +1609,6 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
     }
 }
 
-/* the Σ over time nodes of e, not inside one another */
-static int find_sums(sg_ctx *ctx, sg_expr *e, sg_expr ***out)
-{
-    unsigned n = sg_expr_count(ctx);
-    unsigned char *seen = sg_xmalloc(n);
-    sg_expr **stack = sg_xmalloc(n * sizeof *stack);
-    int sp = 0, nout = 0, k;
-    memset(seen, 0, n);
-    *out = sg_xmalloc(n * sizeof **out);
-    stack[sp++] = e;
-    seen[e->id] = 1;
-    while (sp > 0) {
-        sg_expr *x = stack[--sp];
-        if (x->op == SG_OP_SEQSUM) {
-            (*out)[nout++] = x;
-            continue;
-        }
-        for (k = 0; k < x->nkids; k++)
-            if (!seen[x->kid[k]->id]) {
-                seen[x->kid[k]->id] = 1;
-                stack[sp++] = x->kid[k];
-            }
-    }
-    free(seen);
-    free(stack);
-    return nout;
-}
-
-/*
- * sg_simplify(e) for reading. The simplifier does not rebuild a Σ over time
- * yet, so a result with one has each Σ's body simplified on its own and the
- * rest left as built.
- */
-static sg_expr *display_of(sg_ctx *ctx, sg_expr *e)
-{
-    sg_expr **sums;
-    int n = find_sums(ctx, e, &sums), i;
-    if (n == 0) {
-        free(sums);
-        return sg_simplify(ctx, e);
-    }
-    for (i = 0; i < n; i++) {
-        sg_expr *b = sg_simplify(ctx, sums[i]->kid[0]);
-        e = sg_expr_replace(ctx, e, sums[i], sg_seq_sum(ctx, b, sums[i]->lo, sums[i]->hi));
-    }
-    free(sums);
-    return e;
-}
-
 sg_problem *sg_check(sg_src *src, const sg_program *prog)
 {
     C c;
@@ -1741,14 +1692,14 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->results[i].wrt2 = p->results[i].wrt2 ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt2) : NULL;
     }
     for (i = 0; i < p->nresults; i++)
-        p->results[i].display = display_of(c.ctx, p->results[i].expr);
+        p->results[i].display = sg_simplify(c.ctx, p->results[i].expr);
     for (i = 0; i < sg_nseqs(c.ctx); i++) {
         sg_seq *q = sg_seq_mut(c.ctx, i);
         int k;
         if (q->body)
-            q->display = display_of(c.ctx, q->body);
+            q->display = sg_simplify(c.ctx, q->body);
         for (k = 0; k < q->nterms; k++)
-            q->terms[k].display = display_of(c.ctx, q->terms[k].value);
+            q->terms[k].display = sg_simplify(c.ctx, q->terms[k].value);
     }
     free(c.defs);
     free(c.res);
