@@ -100,6 +100,18 @@ grep -qx 'dL_dx = \[669, 949\]' out.txt && ok || bad "--eval computes dL/dx"
 expect 2 "--eval with a bad shape" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1,1]'
 expect 2 "--eval missing an input" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]'
 
+# --check: every example's generated main() agrees with finite differences
+for sg in "$top"/examples/*.sg; do
+    name=$(basename "$sg" .sg)
+    if "$symgrad" --check "$sg" -o "check_$name.c" 2>err.txt &&
+        cc -std=c99 -O1 -Wall -Wextra -pedantic -Werror "check_$name.c" -o "check_$name" -lm 2>>err.txt &&
+        "./check_$name" >out.txt 2>>err.txt && grep -q 'worst relative error' out.txt; then
+        ok
+    else
+        bad "--check on examples/$name.sg: $(head -c 300 err.txt) $(head -c 300 out.txt)"
+    fi
+done
+
 # the README's example program builds against the generated C and runs
 awk '/^A complete program:/ {on = 1; next} on && /^```c/ {inside = 1; next}
      inside && /^```/ {exit} inside {print}' "$top/README.md" > readme_main.c
