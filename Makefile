@@ -3,8 +3,11 @@
 #   make deps       install flex, bison, cmocka, … with apt-get when missing
 #   make            build ./symgrad (optimized)
 #   make test       build with AddressSanitizer + UBSan, run the cmocka unit
-#                   tests, the golden tests and ../shared/acceptance/run
+#                   tests, the golden tests, the LaTeX documents through pdflatex
+#                   (when installed) and ../shared/acceptance/run
 #   make golden     rewrite the golden files from the current symgrad (review the diff!)
+#   make fuzz       fuzz the whole pipeline with libFuzzer for FUZZ_SECONDS (60);
+#                   what it finds is copied to tests/fuzz-regressions/
 #   make clean
 #
 # Objects go to $(B) (build/ by default, build/asan for the test build);
@@ -27,7 +30,7 @@ SHARED    ?= ../shared
 # issues); ACCEPT_XMACRO are the cases whose case.h the suite cannot compile
 # (an input named X in X-macros with parameter X): tests/acceptance_xmacro.sh
 # runs them from a copy with the macro parameter renamed
-ACCEPT    ?= autoencoder autoencoder_ascii mlp_swish err_shape err_undefined \
+ACCEPT    ?= autoencoder autoencoder_ascii mlp_swish err_shape err_undefined rnn_bptt \
              err_unclosed_norm err_grad_of_vector err_bad_utf8 softmax_jacobian least_squares
 ACCEPT_XMACRO ?= gp_loglik logreg
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -37,7 +40,8 @@ OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o $(B)/gen/te
 TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c templates/*.h templates/*.tex)))
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps install uninstall test unit cli-test integrations golden-test golden acceptance clean bench
+.PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
+        fuzz fuzz-replay errors-test
 .SUFFIXES:
 
 all: symgrad
@@ -80,11 +84,20 @@ $(B)/tests/%: tests/%.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
+# the fuzz harness as a plain program that replays the files it is given
+$(B)/fuzz-replay: tests/fuzz_pipeline.c $(OBJ)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -DSG_FUZZ_REPLAY -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+# the libFuzzer harness (make fuzz builds it with clang into build/fuzz)
+$(B)/fuzz_pipeline: tests/fuzz_pipeline.c $(OBJ)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
 deps:
 	sh .ci/deps
 
 test:
-	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test integrations acceptance
+	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
+	    fuzz-replay errors-test acceptance
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -98,9 +111,32 @@ integrations: $(B)/symgrad
 golden-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/golden.sh
 
+# every example's --latex derivation through pdflatex (skipped without it)
+latex-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/latex.sh
+
 acceptance: $(B)/symgrad
 	$(SHARED)/acceptance/run --symgrad $(B)/symgrad $(ACCEPT)
 	SHARED=$(SHARED) SYMGRAD=$(B)/symgrad sh tests/acceptance_xmacro.sh $(ACCEPT_XMACRO)
+
+# every regression input the fuzzer found, and the seed corpus, through the
+# whole pipeline under the sanitizers of the build
+fuzz-replay: $(B)/fuzz-replay
+	@$(B)/fuzz-replay $(filter-out %.md,$(wildcard tests/fuzz-regressions/*)) examples/*.sg tests/golden/*.sg \
+	    $(wildcard $(SHARED)/acceptance/cases/*/problem.sg)
+
+# every diagnostic in the source is pinned by a test
+errors-test:
+	@sh tests/errors.sh
+
+# make fuzz FUZZ_SECONDS=1800 FUZZ_JOBS=2
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+fuzz:
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    LDFLAGS="$(FUZZ_SAN)" build/fuzz/fuzz_pipeline
+	SHARED=$(SHARED) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz.sh build/fuzz
 
 golden: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/golden.sh --update

@@ -19,6 +19,7 @@
 #include "codegen/cgen.h"
 #include "codegen/evalprint.h"
 #include "codegen/formula.h"
+#include "codegen/latex.h"
 #include "lexer/arena.h"
 #include "lexer/buf.h"
 #include "lexer/source.h"
@@ -45,6 +46,8 @@ typedef struct {
     int check;
     int ascii;
     int color; /* -1 auto, 0 never, 1 always */
+    int fragment; /* --latex: the body only */
+    int index;    /* --latex: results entry by entry too */
     const char *eval;
     mode_t_ mode;
     sg_dimfix *fixed;
@@ -59,6 +62,8 @@ static const char usage_text[] =
     "  -t, --type T          double (default) or float\n"
     "      --dim N=V         fix dimension N to V when generating (repeatable)\n"
     "      --latex           write the derivation as a LaTeX document instead of C\n"
+    "      --fragment        with --latex: the body only, to paste into a document\n"
+    "      --index           with --latex: also each result entry by entry\n"
     "      --formulas        print the derived formulas as plain text\n"
     "      --ascii           with --formulas: ASCII instead of Unicode\n"
     "      --eval VALUES     evaluate every definition and derivative at VALUES,\n"
@@ -159,6 +164,14 @@ static int parse_args(int argc, char **argv, options *o)
             o->mode = MODE_LATEX;
             continue;
         }
+        if (!strcmp(a, "--fragment")) {
+            o->fragment = 1;
+            continue;
+        }
+        if (!strcmp(a, "--index")) {
+            o->index = 1;
+            continue;
+        }
         if (!strcmp(a, "--formulas")) {
             o->mode = MODE_FORMULAS;
             continue;
@@ -229,6 +242,8 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (!o->input)
         return usage_error("%s", "no input file (use - for standard input)");
+    if ((o->fragment || o->index) && o->mode != MODE_LATEX)
+        return usage_error("%s", "--fragment and --index go with --latex");
     if (o->header && o->mode != MODE_C)
         return usage_error("%s", "-H/--header goes with C output, not --latex or --formulas");
     return 0;
@@ -489,8 +504,12 @@ int main(int argc, char **argv)
         out = sg_buf_take(&b, &outlen);
         sg_buf_free(&e);
     } else if (o.mode == MODE_LATEX) {
-        fputs("symgrad: --latex is not available yet\n", stderr);
-        rc = EXIT_USAGE;
+        sg_latex_opts lo;
+        memset(&lo, 0, sizeof lo);
+        lo.fragment = o.fragment;
+        lo.index = o.index;
+        lo.source = basename_of(name);
+        out = sg_latex_document(p, &lo, &outlen);
     } else {
         sg_cgen_opts co;
         memset(&co, 0, sizeof co);

@@ -38,6 +38,23 @@
  * gradient −A⁻ᵀȲA⁻ᵀ or a result needs it) is a solve against I. A singular
  * or indefinite A makes P_eval return an error code (see declarations()).
  *
+ * Recurrences become loops over t, never unrolled: the code is the same
+ * size for any T. Each sequence the results read (a recurrence h, an
+ * adjoint δh) is a node of the schedule whose statement is its loop and
+ * whose buffer holds every step, (hi − lo + 2)·(size of a step) numbers; a
+ * Σ over time is a loop into its sum. A loop's body is scheduled like
+ * P_eval's body (a scope of its own, built by the same passes): its nodes
+ * are those that vary with t, computed into temporaries that one step
+ * reuses at the next; STEP leaves read the stored steps in place through
+ * pointers (h_prev = h + (t − 1)*n); whatever does not vary with t is
+ * computed once, before the loop, as a node of P_eval. An adjoint's loop
+ * runs t from hi down to lo − 1: δ[t] = 0, then each piece whose range
+ * holds t adds to it, each under its condition on t (the pieces are the
+ * bits of the body's masks, as the results are P_eval's). A Σ whose body
+ * reads an adjoint at t or later is summed by that adjoint's loop as it
+ * goes (fused), so the gradients accumulate on the way back. The work is
+ * O(T·n): the stored steps, and one step's temporaries per loop.
+ *
  * With --check, a main() follows that checks every derivative against
  * central finite differences of what it differentiates (check_main()).
  *
@@ -77,7 +94,11 @@ enum {
     PL_COLWISE, /* softmax, logsoftmax, logsumexp of each column */
     PL_DIAGMUL, /* diag(op(A) op(B)) without the product */
     PL_FACTOR, /* the LU or Cholesky factors of a matrix (a node of its own) */
-    PL_SOLVE   /* op(A)⁻¹ B or B op(A)⁻¹ from A's factors (variant SV_*) */
+    PL_SOLVE,  /* op(A)⁻¹ B or B op(A)⁻¹ from A's factors (variant SV_*) */
+    /* sequences */
+    PL_LOOP,   /* a loop over t: a recurrence's steps, or a Σ over time */
+    PL_AT,     /* h[k]: one stored step, read in place */
+    PL_STEP    /* h[t + off] in a loop body, read in place */
 };
 
 enum { /* PL_SRED */
@@ -100,6 +121,14 @@ enum { /* PL_SOLVE: ref[0] is the factor node, ref[1] is B (absent for SV_EYE) *
  * arena. Every solve, inverse, det and logdet of A reads the one factor.
  */
 #define OP_FACTOR SG_OP_COUNT
+
+/*
+ * A recurrence's (or an adjoint's) stored steps are a node of the schedule
+ * too: the loop that computes them is its statement, its buffer holds every
+ * step, and the loops and fixed steps (h[T]) that read it depend on it. It
+ * has this op, the sequence in seq and an id past the factors'.
+ */
+#define OP_SEQ (SG_OP_COUNT + 1)
 
 typedef struct {
     sg_expr *node;     /* the factor's node: op OP_FACTOR, kid A (never transposed) */
@@ -143,6 +172,10 @@ typedef struct {
     int slot;              /* its work slot, else -1 */
     const char *cname;     /* its buffer or local */
     const char *fname;     /* the name it has in step comments */
+    unsigned char ext;     /* in a loop body: invariant, computed outside the loop */
+    unsigned char fromloop; /* read from inside a loop: computed once, before it */
+    unsigned char fused;   /* a Σ summed by an adjoint's loop (PL_LOOP, loop is that one) */
+    int loop;              /* PL_LOOP: its loop */
 } node;
 
 /* ---- statements ------------------------------------------------------------ */
@@ -158,14 +191,17 @@ typedef struct {
     int *succ, nsucc, capsucc;
     int pending, pos, block, done;
     unsigned key;
+    unsigned char own; /* in an adjoint's loop: reads the step being made */
 } item;
 
 /* ---- size polynomials ------------------------------------------------------ */
 
+#define MONO_DIMS 4 /* a stored sequence of matrices is T·m·n */
+
 typedef struct {
     long coef;
     int nd;
-    sg_dim d[2]; /* named dimensions, sorted */
+    sg_dim d[MONO_DIMS]; /* named dimensions, sorted */
 } mono;
 
 typedef struct {
@@ -178,6 +214,71 @@ typedef struct {
     int last; /* position of its current node's last reader */
 } slot;
 
+/* ---- schedules and loops ---------------------------------------------------- */
+
+/*
+ * A schedule of statements: P_eval's body, or the body of one loop over t.
+ * Its bits are the results (P_eval) or the pieces of the loop (what one
+ * step adds or stores, each under its own condition on t); every node it
+ * computes has a record here, by id. A loop body's records say only ext for
+ * the invariant nodes it reads: those live in P_eval's schedule (N() looks
+ * there), computed once before the loop.
+ */
+typedef struct scope {
+    int loop;              /* its loop, or -1 for P_eval's body */
+    int nbits, nw;         /* results or pieces; words of a bitset */
+    node *ni;              /* by node id */
+    unsigned long *masks;  /* nnodes × nw: which bits need each node */
+    unsigned long *omasks; /* nbits × nw: one bit each */
+    unsigned long *full;
+    item *it;
+    int nit, capit;
+    int *order;            /* items in schedule order */
+    slot *slots;
+    int nslots, capslots;
+    const sg_expr **topo;  /* reached nodes, every node after the nodes it reads */
+    unsigned ntopo;
+} scope;
+
+enum { /* what a piece of a loop does with its value at step t */
+    PC_STORE, /* h[t] = value */
+    PC_ADD,   /* δ[t] += value (δ[t] set to 0 first) */
+    PC_SUM    /* Σ += value */
+};
+
+typedef struct {
+    int kind;
+    const sg_expr *value;
+    const sg_expr *sum;   /* PC_SUM: the Σ it accumulates into */
+    sg_index lo, hi;      /* it runs when lo ≤ t (if from) and t ≤ hi (if to): */
+    unsigned char from, to; /*   the bounds the loop's own range does not imply */
+    const char *name;     /* what it computes, for comments: "h[t]", "δh[t]" */
+} piece;
+
+typedef struct {
+    const sg_expr *e;     /* its node: a Σ, or a sequence's (OP_SEQ) */
+    int seq;              /* the recurrence it runs, or -1 for a Σ */
+    sg_index lo, hi;      /* t runs over lo..hi (down from hi for an adjoint) */
+    int down;
+    piece *pc;
+    int npc;
+    scope *body;
+    const sg_expr **reads; /* the nodes outside it that it reads, sequences included */
+    int nreads, capreads;
+    poly temps;           /* the work of one step: the body's slots */
+    int region;           /* the top-level slot holding temps, or -1 */
+    const sg_expr **sums; /* an adjoint's: the Σs fused into it (summed at each step) */
+    int nsums;
+} loopinfo;
+
+/* the C name of a pointer to one step of a sequence inside a loop: x_t, h_prev */
+typedef struct {
+    int seq;
+    long off;
+    const char *name;
+    unsigned char used; /* by the loop being printed */
+} stepname;
+
 /* ---- the generator --------------------------------------------------------- */
 
 #define K_MAX 32 /* room for the kernels of templates/ (K_COUNT below) */
@@ -188,17 +289,17 @@ typedef struct {
     const sg_ctx *ctx;
     sg_arena *ar;
     const char *real, *fsuf, *P, *PU; /* "double", "" or "f", prefix, PREFIX */
-    int nres, nw;
+    int nres;
     unsigned nnodes;
-    node *ni;
-    unsigned long *masks; /* nnodes × nw */
-    unsigned long *omasks; /* nres × nw: one bit per result */
-    unsigned long *full;
-    item *it;
-    int nit, capit;
-    int *order; /* items in schedule order */
-    slot *slots;
-    int nslots, capslots;
+    scope top;           /* P_eval's body */
+    scope *sc;           /* the schedule being planned or printed */
+    loopinfo *loops;
+    int nloops, caploops;
+    sg_expr **seqnode;   /* by sequence: its OP_SEQ node (not for an input), made on first use */
+    const char **seqbuf; /* by sequence: the C name of its steps (the input, or its buffer) */
+    stepname *steps;
+    int nsteps, capsteps;
+    int ntemp;           /* t1, t2, …: temporaries named so far */
     const char **taken;
     int ntaken, captaken;
     const char **dimname;  /* per dimension: its C name (named ones) */
@@ -210,13 +311,14 @@ typedef struct {
     int kernels[K_MAX];  /* by K_*: printed into the output */
     const char *tmpname; /* for an entry used twice in a loop body */
     const char *unsupported;
-    unsigned nreal;      /* the DAG's nodes; ids from nreal to nnodes are factors */
+    unsigned nreal;      /* the DAG's nodes; then the factors, then the sequences */
+    unsigned nla;        /* room for factors: ids nreal … nreal + nla − 1 */
     factor *fac;
     int nfac;
     int *fac_of;         /* by the id of A: its factor, or -1 */
-    const sg_expr **topo; /* reached nodes, every node after the nodes it reads */
-    unsigned ntopo;
     int hide_inv;        /* printing a solve's formula: its inverse prints as A⁻¹ */
+    char *formulas;      /* sg_fmt_problem's text: the loops' comments come from it */
+    int fusing;          /* planning a Σ fused into an adjoint's loop: it may read δ[t] */
 } G;
 
 static const char *fmt(G *g, const char *f, ...)
@@ -239,9 +341,21 @@ static const char *fmt(G *g, const char *f, ...)
     return s;
 }
 
+/* the record of e in the schedule being planned (in a loop body: ext for
+   what lives outside) */
+static node *L(G *g, const sg_expr *e)
+{
+    return &g->sc->ni[e->id];
+}
+
+/* the record that says how e is computed and read: in a loop body, an
+   invariant node's is P_eval's */
 static node *N(G *g, const sg_expr *e)
 {
-    return &g->ni[e->id];
+    node *n = &g->sc->ni[e->id];
+    if (g->sc != &g->top && (!n->reach || n->ext))
+        return &g->top.ni[e->id];
+    return n;
 }
 
 static int scalar(const sg_expr *e)
@@ -264,7 +378,7 @@ static int veclike(const sg_expr *e)
 
 static unsigned long *mask_of(G *g, const sg_expr *e)
 {
-    return g->masks + (size_t)e->id * (size_t)g->nw;
+    return g->sc->masks + (size_t)e->id * (size_t)g->sc->nw;
 }
 
 static void bs_or(unsigned long *d, const unsigned long *s, int nw)
@@ -700,18 +814,370 @@ static void plan_node(G *g, node *n)
         add_ref(n, e->kid[i], NEED_VAL);
 }
 
-/* plans every node reachable from e, counting reads */
+/* ---- 1b. loops over t ----------------------------------------------------------- */
+
+/*
+ * A loop's body is a schedule of its own (a scope): the nodes that vary with
+ * t, planned as everywhere else, whose STEP leaves read the stored steps in
+ * place. What does not vary is read from outside: it is a node of P_eval's
+ * schedule, computed once before the loop (the loop depends on it), and so
+ * is every sequence the body reads. A loop has pieces, the bits of its
+ * scope: a recurrence stores its body into h[t]; an adjoint adds its body
+ * (for t < hi) and each of its terms (where their ranges hold t) into δ[t];
+ * a Σ adds its body into its sum.
+ */
+
+static int varies(G *g, const sg_expr *e)
+{
+    (void)g;
+    if ((int)e->op == OP_SEQ)
+        return 0;
+    if (e->op == OP_FACTOR)
+        return varies(g, e->kid[0]);
+    return sg_expr_varies(e);
+}
+
+/* sequence q's node (not an input's), made on first use */
+static sg_expr *seq_node(G *g, int q)
+{
+    if (!g->seqnode[q]) {
+        sg_expr *f = sg_arena_alloc(g->ar, sizeof *f);
+        memset(f, 0, sizeof *f);
+        f->op = (sg_op)OP_SEQ;
+        f->shape = sg_seq_of(g->ctx, q)->shape;
+        f->seq = q;
+        f->id = g->nreal + g->nla + (unsigned)q;
+        assert(f->id < g->nnodes);
+        g->seqnode[q] = f;
+    }
+    return g->seqnode[q];
+}
+
+static int is_input_seq(G *g, int q)
+{
+    return sg_seq_of(g->ctx, q)->kind == SG_SEQ_INPUT;
+}
+
+static void scope_init(G *g, scope *sc, int loop)
+{
+    unsigned i;
+    memset(sc, 0, sizeof *sc);
+    sc->loop = loop;
+    sc->ni = sg_xmalloc((g->nnodes + 1) * sizeof *sc->ni);
+    memset(sc->ni, 0, (g->nnodes + 1) * sizeof *sc->ni);
+    for (i = 0; i < g->nnodes; i++) {
+        sc->ni[i].out = -1;
+        sc->ni[i].slot = -1;
+        sc->ni[i].item = -1;
+        sc->ni[i].loop = -1;
+    }
+    sc->topo = sg_xmalloc((g->nnodes + 1) * sizeof *sc->topo);
+}
+
+/* the bitsets, once the bits (results, or a loop's pieces) are known */
+static void scope_bits(G *g, scope *sc, int nbits)
+{
+    int r;
+    sc->nbits = nbits;
+    sc->nw = (nbits + 8 * (int)sizeof(unsigned long) - 1) / (8 * (int)sizeof(unsigned long));
+    if (sc->nw == 0)
+        sc->nw = 1;
+    sc->masks = sg_xmalloc(((size_t)g->nnodes + 1) * (size_t)sc->nw * sizeof *sc->masks);
+    memset(sc->masks, 0, ((size_t)g->nnodes + 1) * (size_t)sc->nw * sizeof *sc->masks);
+    sc->omasks = sg_xmalloc(((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
+    memset(sc->omasks, 0, ((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
+    sc->full = sg_xmalloc((size_t)sc->nw * sizeof *sc->full);
+    memset(sc->full, 0, (size_t)sc->nw * sizeof *sc->full);
+    for (r = 0; r < nbits; r++) {
+        bs_set(sc->omasks + (size_t)r * (size_t)sc->nw, r);
+        bs_set(sc->full, r);
+    }
+}
+
+static void scope_free(scope *sc)
+{
+    int i;
+    for (i = 0; i < sc->nit; i++) {
+        free(sc->it[i].deps);
+        free(sc->it[i].succ);
+    }
+    for (i = 0; i < sc->nslots; i++)
+        free(sc->slots[i].size.m);
+    free(sc->it);
+    free(sc->order);
+    free(sc->slots);
+    free(sc->ni);
+    free(sc->masks);
+    free(sc->omasks);
+    free(sc->full);
+    free(sc->topo);
+}
+
+/* a node the loop reads from outside, once */
+static void loop_read(loopinfo *lp, const sg_expr *e)
+{
+    int i;
+    for (i = 0; i < lp->nreads; i++)
+        if (lp->reads[i] == e)
+            return;
+    if (lp->nreads == lp->capreads) {
+        lp->capreads = lp->capreads ? 2 * lp->capreads : 8;
+        lp->reads = sg_xrealloc(lp->reads, (size_t)lp->capreads * sizeof *lp->reads);
+    }
+    lp->reads[lp->nreads++] = e;
+}
+
+static piece *add_piece(loopinfo *lp, int kind, const sg_expr *value, const char *name)
+{
+    piece *pc;
+    lp->pc = sg_xrealloc(lp->pc, (size_t)(lp->npc + 1) * sizeof *lp->pc);
+    pc = &lp->pc[lp->npc++];
+    memset(pc, 0, sizeof *pc);
+    pc->kind = kind;
+    pc->value = value;
+    pc->name = name;
+    return pc;
+}
+
+/* a piece that runs for t in lo..hi, inside a loop over lp->lo..lp->hi */
+static void piece_range(loopinfo *lp, piece *pc, sg_index lo, sg_index hi)
+{
+    pc->lo = lo;
+    pc->hi = hi;
+    pc->from = !sg_index_provably_le(lo, lp->lo);
+    pc->to = !sg_index_provably_le(lp->hi, hi);
+}
+
+static void reach(G *g, const sg_expr *e);
+
+/* n's loop: its pieces, and its body planned in a scope of its own */
+static void build_loop(G *g, node *n)
+{
+    const sg_expr *e = n->e;
+    scope *saved = g->sc;
+    loopinfo *lp;
+    int k, i;
+    sg_buf nb;
+    if (g->nloops == g->caploops) {
+        g->caploops = g->caploops ? 2 * g->caploops : 8;
+        g->loops = sg_xrealloc(g->loops, (size_t)g->caploops * sizeof *g->loops);
+    }
+    k = g->nloops++;
+    lp = &g->loops[k];
+    memset(lp, 0, sizeof *lp);
+    lp->e = e;
+    lp->seq = -1;
+    lp->region = -1;
+    n->plan = PL_LOOP;
+    n->loop = k;
+    sg_buf_init(&nb);
+    if ((int)e->op == OP_SEQ) {
+        const sg_seq *sq = sg_seq_of(g->ctx, e->seq);
+        sg_index first = sg_index_plus(sq->lo, -1);
+        lp->seq = e->seq;
+        sg_fmt_name(&nb, sq->name, 0);
+        sg_buf_puts(&nb, "[t]");
+        if (!sg_index_provably_le(first, sq->hi)) /* the buffer could have no step */
+            g->unsupported = "a recurrence over a range that may be empty is not supported "
+                             "by the C printer";
+        if (!sq->body || (sq->kind == SG_SEQ_FORWARD && !sq->init)) {
+            g->unsupported = "a recurrence without a definition";
+        } else if (sq->kind == SG_SEQ_FORWARD) {
+            lp->lo = sq->lo;
+            lp->hi = sq->hi;
+            add_piece(lp, PC_STORE, sq->body, sg_arena_strdup(g->ar, sg_buf_str(&nb)));
+            loop_read(lp, sq->init);
+        } else {
+            piece *pc;
+            lp->lo = first;
+            lp->hi = sq->hi;
+            lp->down = 1;
+            if (!sg_expr_is_zero(sq->body)) { /* the next step back-propagated, for t < hi */
+                pc = add_piece(lp, PC_ADD, sq->body, sg_arena_strdup(g->ar, sg_buf_str(&nb)));
+                piece_range(lp, pc, first, sg_index_plus(sq->hi, -1));
+            }
+            for (i = 0; i < sq->nterms; i++)
+                if (!sg_expr_is_zero(sq->terms[i].value)) {
+                    pc = add_piece(lp, PC_ADD, sq->terms[i].value,
+                                   sg_arena_strdup(g->ar, sg_buf_str(&nb)));
+                    piece_range(lp, pc, sq->terms[i].lo, sq->terms[i].hi);
+                }
+        }
+    } else {
+        piece *pc;
+        lp->lo = e->lo;
+        lp->hi = e->hi;
+        pc = add_piece(lp, PC_SUM, e->kid[0], NULL);
+        pc->sum = e;
+    }
+    sg_buf_free(&nb);
+    lp->body = sg_xmalloc(sizeof *lp->body);
+    scope_init(g, lp->body, k);
+    g->sc = lp->body;
+    for (i = 0; i < g->loops[k].npc; i++) {
+        const sg_expr *v = g->loops[k].pc[i].value;
+        node *r = L(g, v);
+        reach(g, v);
+        r->uses++;
+        if (!r->ext && g->loops[k].pc[i].kind == PC_STORE)
+            r->root = 1; /* stored, in place when nothing else reads it */
+    }
+    g->sc = saved;
+}
+
+/* does e contain the node x (not looking into the sequences it reads)? */
+static int contains(const sg_expr *e, const sg_expr *x, unsigned char *seen)
+{
+    int i;
+    if (e == x)
+        return 1;
+    if (seen[e->id])
+        return 0;
+    seen[e->id] = 1;
+    for (i = 0; i < e->nkids; i++)
+        if (contains(e->kid[i], x, seen))
+            return 1;
+    return 0;
+}
+
+/*
+ * The adjoint whose loop can sum the Σ e as it goes, or −1: e's body reads
+ * that adjoint at t or later (made already when the loop, running down, is
+ * at t), recurrences and inputs, and nothing else computed by a loop (no
+ * fixed step, no other Σ); its range lies in the loop's; the adjoint does
+ * not read e. So ∇_W L = Σ_t δh[t]h[t−1]ᵀ is summed while δh is made.
+ */
+static int fusable(G *g, const sg_expr *e)
+{
+    const sg_expr **stack = sg_xmalloc((g->nreal + 1) * sizeof *stack);
+    unsigned char *seen = sg_xmalloc(g->nreal + 1);
+    int sp = 0, q = -1, ok = 1, k;
+    memset(seen, 0, g->nreal + 1);
+    stack[sp++] = e->kid[0];
+    seen[e->kid[0]->id] = 1;
+    while (sp > 0 && ok) {
+        const sg_expr *x = stack[--sp];
+        if (x->op == SG_OP_SEQSTEP) {
+            if (sg_seq_of(g->ctx, x->seq)->kind == SG_SEQ_BACKWARD) {
+                ok = (q < 0 || q == x->seq) && x->off >= 0;
+                q = x->seq;
+            }
+        } else if (x->op == SG_OP_AT || x->op == SG_OP_SEQSUM) {
+            ok = 0;
+        } else {
+            for (k = 0; k < x->nkids; k++)
+                if (!seen[x->kid[k]->id]) {
+                    seen[x->kid[k]->id] = 1;
+                    stack[sp++] = x->kid[k];
+                }
+        }
+    }
+    if (ok && q >= 0) {
+        const sg_seq *sq = sg_seq_of(g->ctx, q);
+        ok = sg_index_provably_le(sg_index_plus(sq->lo, -1), e->lo) &&
+             sg_index_provably_le(e->hi, sq->hi);
+        memset(seen, 0, g->nreal + 1);
+        if (ok && sq->body)
+            ok = !contains(sq->body, e, seen);
+        for (k = 0; ok && k < sq->nterms; k++)
+            ok = !contains(sq->terms[k].value, e, seen);
+    }
+    free(stack);
+    free(seen);
+    return ok ? q : -1;
+}
+
+/* the Σ of n becomes a piece of its adjoint's loop (built by now) */
+static void fuse_sum(G *g, node *n)
+{
+    const sg_expr *e = n->e, *body = e->kid[0];
+    int k = L(g, n->r[0].e)->loop, first, i;
+    scope *saved = g->sc;
+    loopinfo *lp = &g->loops[k];
+    piece *pc = add_piece(lp, PC_SUM, body, NULL);
+    pc->sum = e;
+    piece_range(lp, pc, e->lo, e->hi);
+    lp->sums = sg_xrealloc(lp->sums, (size_t)(lp->nsums + 1) * sizeof *lp->sums);
+    lp->sums[lp->nsums++] = e;
+    n->loop = k;
+    first = lp->nreads;
+    g->sc = lp->body;
+    g->fusing = 1;
+    reach(g, body);
+    L(g, body)->uses++;
+    g->fusing = 0;
+    g->sc = saved;
+    for (i = first; i < g->loops[k].nreads; i++) { /* what the body reads besides */
+        const sg_expr *x = g->loops[k].reads[i];
+        reach(g, x);
+        L(g, x)->uses++;
+        L(g, x)->fromloop = 1;
+    }
+}
+
+/* plans e if it is a node of a sequence (a loop, a fixed step, a step); 0 if not */
+static int plan_seq(G *g, node *n)
+{
+    const sg_expr *e = n->e;
+    int q;
+    if (e->op == SG_OP_SEQSUM && g->sc == &g->top && (q = fusable(g, e)) >= 0) {
+        n->plan = PL_LOOP; /* summed by the adjoint's loop: fuse_sum, once it is built */
+        n->fused = 1;
+        add_ref(n, seq_node(g, q), NEED_ADDR);
+        return 1;
+    }
+    if ((int)e->op == OP_SEQ || e->op == SG_OP_SEQSUM) {
+        if (g->sc != &g->top)
+            g->unsupported = "a loop inside a loop";
+        else
+            build_loop(g, n);
+        return 1;
+    }
+    if (e->op == SG_OP_AT) {
+        n->plan = PL_AT;
+        if (!is_input_seq(g, e->seq))
+            add_ref(n, seq_node(g, e->seq), NEED_ADDR);
+        return 1;
+    }
+    if (e->op == SG_OP_SEQSTEP) {
+        q = e->seq;
+        n->plan = PL_STEP;
+        if (g->sc == &g->top) {
+            g->unsupported = "a step h[t] outside a loop over t";
+        } else {
+            loopinfo *lp = &g->loops[g->sc->loop];
+            const sg_seq *sq = sg_seq_of(g->ctx, q);
+            if (q == lp->seq) { /* its own steps: those it has made already */
+                if (lp->down ? e->off < (g->fusing ? 0 : 1) : e->off >= 0)
+                    g->unsupported = "a recurrence that reads a step it has not made yet";
+            } else if (sq->kind != SG_SEQ_INPUT) {
+                loop_read(lp, seq_node(g, q));
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* plans every node reachable from e, counting reads; in a loop's body, what
+   does not vary with t is read from outside */
 static void reach(G *g, const sg_expr *e)
 {
-    node *n = N(g, e);
+    node *n = L(g, e);
     int i;
     if (n->reach)
         return;
     n->reach = 1;
     n->e = e;
-    plan_node(g, n);
+    if (g->sc != &g->top && !varies(g, e)) {
+        n->ext = 1;
+        loop_read(&g->loops[g->sc->loop], e);
+        return;
+    }
+    if (!plan_seq(g, n))
+        plan_node(g, n);
     for (i = 0; i < n->nref; i++) {
-        node *k = N(g, n->r[i].e);
+        node *k = L(g, n->r[i].e);
         reach(g, n->r[i].e);
         k->uses++;
         if (n->r[i].need == NEED_ADDR)
@@ -721,7 +1187,17 @@ static void reach(G *g, const sg_expr *e)
         if (scalar(n->r[i].e) && (n->plan != PL_SEXPR))
             k->inloop = 1;
     }
-    g->topo[g->ntopo++] = e;
+    if (n->fused)
+        fuse_sum(g, n);
+    else if (n->plan == PL_LOOP) /* what its body reads: computed before it, once */
+        for (i = 0; i < g->loops[n->loop].nreads; i++) {
+            const sg_expr *x = g->loops[n->loop].reads[i];
+            node *k = L(g, x);
+            reach(g, x);
+            k->uses++;
+            k->fromloop = 1;
+        }
+    g->sc->topo[g->sc->ntopo++] = e;
 }
 
 /* ---- 2. storage decisions ----------------------------------------------------- */
@@ -736,7 +1212,7 @@ static int is_leaf_value(const sg_expr *e)
 static int stored(G *g, const sg_expr *e)
 {
     node *n = N(g, e);
-    return n->plan == PL_INPUT || n->mat;
+    return n->plan == PL_INPUT || n->plan == PL_AT || n->plan == PL_STEP || n->mat;
 }
 
 /* a view costs nothing to read twice: ᵀ, diag, I·X of something stored */
@@ -761,21 +1237,30 @@ static void decide(G *g)
 {
     unsigned id;
     for (id = 0; id < g->nnodes; id++) {
-        node *n = &g->ni[id];
-        if (!n->reach)
+        node *n = &g->sc->ni[id];
+        if (!n->reach || n->ext)
+            continue;
+        if (n->plan == PL_LOOP) { /* a Σ into a local or a buffer; a sequence's steps */
+            n->mat = (int)n->e->op == OP_SEQ || !scalar(n->e);
+            n->local = !n->mat;
+            n->top = n->local && n->fused; /* 0 before the loop that sums it */
+            continue;
+        }
+        if (n->plan == PL_AT || n->plan == PL_STEP) /* read in place */
             continue;
         if (scalar(n->e)) {
             n->local = n->plan == PL_SRED ||
-                       (n->plan == PL_SEXPR && (n->uses > 1 || n->inloop));
+                       (n->plan == PL_SEXPR && (n->uses > 1 || n->inloop || n->fromloop));
             continue;
         }
         switch (n->plan) {
         case PL_INPUT:
             break;
         case PL_EW:
-            /* leaves and views are cheap to read again; a kernel needs memory */
+            /* leaves and views are cheap to read again; a kernel needs memory; a
+               loop reads what it does not compute at every step */
             n->mat = n->root || (n->addr & 1) ||
-                     ((n->addr & 2 || n->uses > 1) && !cheap_view(g, n));
+                     ((n->addr & 2 || n->uses > 1 || n->fromloop) && !cheap_view(g, n));
             break;
         default:
             n->mat = 1;
@@ -786,16 +1271,74 @@ static void decide(G *g)
 
 /* ---- 3. masks ------------------------------------------------------------------ */
 
+/* the expression of result r (P_eval), or of piece r (a loop's body) */
+static const sg_expr *root_of(G *g, int r)
+{
+    if (g->sc == &g->top)
+        return g->p->results[r].expr;
+    return g->loops[g->sc->loop].pc[r].value;
+}
+
+static unsigned long *top_mask(G *g, const sg_expr *e)
+{
+    return g->top.masks + (size_t)e->id * (size_t)g->top.nw;
+}
+
+/* a Σ fused into an adjoint's loop, which some results the loop runs for do
+   not need: it runs only when they are asked for */
+static int narrower(G *g, const loopinfo *lp, const piece *pc)
+{
+    return pc->kind == PC_SUM && lp->seq >= 0 &&
+           !bs_eq(top_mask(g, pc->sum), top_mask(g, lp->e), g->top.nw);
+}
+
+/* does a block of statements for these bits run unconditionally? In P_eval,
+   when every result needs it; in a loop, when a piece that runs at every t does */
+static int always(G *g, const unsigned long *mask)
+{
+    int r;
+    if (g->sc == &g->top)
+        return bs_eq(mask, g->sc->full, g->sc->nw);
+    for (r = 0; r < g->sc->nbits; r++) {
+        const loopinfo *lp = &g->loops[g->sc->loop];
+        const piece *pc = &lp->pc[r];
+        if (bs_has(mask, r) && !pc->from && !pc->to && !narrower(g, lp, pc))
+            return 1;
+    }
+    return 0;
+}
+
+/* d |= s; did d change? */
+static int bs_merge(unsigned long *d, const unsigned long *s, int nw)
+{
+    int i, changed = 0;
+    for (i = 0; i < nw; i++) {
+        changed |= (d[i] | s[i]) != d[i];
+        d[i] |= s[i];
+    }
+    return changed;
+}
+
+/* every node needed by a bit needs what it reads. Mostly one pass, every
+   reader before what it reads; a Σ fused into a loop adds reads to the loop
+   after it was planned, so this goes on until nothing changes */
 static void compute_masks(G *g)
 {
-    int r, i;
+    int r, i, changed = 1;
     unsigned k;
-    for (r = 0; r < g->nres; r++)
-        bs_set(mask_of(g, g->p->results[r].expr), r);
-    for (k = g->ntopo; k-- > 0;) { /* every reader before what it reads */
-        node *n = N(g, g->topo[k]);
-        for (i = 0; i < n->nref; i++)
-            bs_or(mask_of(g, n->r[i].e), mask_of(g, n->e), g->nw);
+    for (r = 0; r < g->sc->nbits; r++)
+        bs_set(mask_of(g, root_of(g, r)), r);
+    while (changed) {
+        changed = 0;
+        for (k = g->sc->ntopo; k-- > 0;) {
+            node *n = L(g, g->sc->topo[k]);
+            for (i = 0; i < n->nref; i++)
+                changed |= bs_merge(mask_of(g, n->r[i].e), mask_of(g, n->e), g->sc->nw);
+            if (n->plan == PL_LOOP && !n->fused)
+                for (i = 0; i < g->loops[n->loop].nreads; i++)
+                    changed |= bs_merge(mask_of(g, g->loops[n->loop].reads[i]),
+                                        mask_of(g, n->e), g->sc->nw);
+        }
     }
 }
 
@@ -806,17 +1349,22 @@ static void strict_masks(G *g)
     unsigned k;
     int i;
     for (i = 0; i < g->nfac; i++) {
-        g->fac[i].smask = sg_arena_alloc(g->ar, (size_t)g->nw * sizeof *g->fac[i].smask);
-        memset(g->fac[i].smask, 0, (size_t)g->nw * sizeof *g->fac[i].smask);
+        g->fac[i].smask = sg_arena_alloc(g->ar, (size_t)g->sc->nw * sizeof *g->fac[i].smask);
+        memset(g->fac[i].smask, 0, (size_t)g->sc->nw * sizeof *g->fac[i].smask);
     }
-    for (k = 0; k < g->ntopo; k++) {
-        node *n = N(g, g->topo[k]);
+    for (k = 0; k < g->sc->ntopo; k++) {
+        node *n = L(g, g->sc->topo[k]);
         for (i = 0; i < n->nref; i++)
             if (n->r[i].e->op == OP_FACTOR) {
                 factor *f = factor_at(g, n->r[i].e);
                 if (f->chol || !(n->plan == PL_SRED && n->var == RD_DET))
-                    bs_or(f->smask, mask_of(g, n->e), g->nw);
+                    bs_or(f->smask, mask_of(g, n->e), g->sc->nw);
             }
+        if (n->plan == PL_LOOP && !n->fused) /* a loop solves with it (never det) */
+            for (i = 0; i < g->loops[n->loop].nreads; i++)
+                if (g->loops[n->loop].reads[i]->op == OP_FACTOR)
+                    bs_or(factor_at(g, g->loops[n->loop].reads[i])->smask, mask_of(g, n->e),
+                          g->sc->nw);
     }
 }
 
@@ -825,17 +1373,17 @@ static void strict_masks(G *g)
 static int new_item(G *g, int kind, const sg_expr *e, int res)
 {
     item *t;
-    if (g->nit == g->capit) {
-        g->capit = g->capit ? 2 * g->capit : 64;
-        g->it = sg_xrealloc(g->it, (size_t)g->capit * sizeof *g->it);
+    if (g->sc->nit == g->sc->capit) {
+        g->sc->capit = g->sc->capit ? 2 * g->sc->capit : 64;
+        g->sc->it = sg_xrealloc(g->sc->it, (size_t)g->sc->capit * sizeof *g->sc->it);
     }
-    t = &g->it[g->nit];
+    t = &g->sc->it[g->sc->nit];
     memset(t, 0, sizeof *t);
     t->kind = kind;
     t->e = e;
     t->res = res;
     t->pos = -1;
-    return g->nit++;
+    return g->sc->nit++;
 }
 
 static void push_int(int **a, int *n, int *cap, int v)
@@ -854,14 +1402,28 @@ static void push_int(int **a, int *n, int *cap, int v)
 /* the statements whose results e's code reads, looking through fused nodes */
 static void deps_of(G *g, item *t, const sg_expr *e, int self)
 {
-    node *n = N(g, e);
+    node *n = L(g, e);
     int i;
+    if (n->plan == PL_STEP && !n->ext && e->off == 0 && e->seq == g->loops[g->sc->loop].seq)
+        t->own = 1; /* δ[t]: once every piece has added to it */
+    if (n->ext || n->plan == PL_STEP) /* computed before the loop, or stored */
+        return;
     if (!self && n->item >= 0) {
         push_int(&t->deps, &t->ndeps, &t->capdeps, n->item);
         return;
     }
     for (i = 0; i < n->nref; i++)
         deps_of(g, t, n->r[i].e, 0);
+    if (n->plan == PL_LOOP && !n->fused)
+        for (i = 0; i < g->loops[n->loop].nreads; i++)
+            deps_of(g, t, g->loops[n->loop].reads[i], 0);
+}
+
+/* piece or result r is computed in place: no statement copies it */
+static int in_place(G *g, int r)
+{
+    node *n = L(g, root_of(g, r));
+    return n->reach && !n->ext && n->out == r;
 }
 
 static void schedule(G *g)
@@ -870,67 +1432,75 @@ static void schedule(G *g)
     int r, i, k, pos = 0, block = -1;
     const unsigned long *cur = NULL;
     for (id = 0; id < g->nnodes; id++) {
-        node *n = &g->ni[id];
+        node *n = &g->sc->ni[id];
         n->item = -1;
-        if (n->reach && (n->mat || n->local)) {
+        if (n->reach && !n->ext && !n->fused && (n->mat || n->local)) {
             n->item = new_item(g, IT_NODE, n->e, n->out);
-            g->it[n->item].mask = mask_of(g, n->e);
-            g->it[n->item].key = 2 * id;
+            g->sc->it[n->item].mask = mask_of(g, n->e);
+            g->sc->it[n->item].key = 2 * id;
         }
     }
-    for (r = 0; r < g->nres; r++) {
-        const sg_expr *root = g->p->results[r].expr;
-        if (N(g, root)->out == r)
+    for (r = 0; r < g->sc->nbits; r++) {
+        const sg_expr *root = root_of(g, r);
+        if (in_place(g, r))
             continue;
         i = new_item(g, IT_OUTPUT, root, r);
-        g->it[i].mask = g->omasks + (size_t)r * (size_t)g->nw;
-        g->it[i].key = 2 * root->id + 1;
+        g->sc->it[i].mask = g->sc->omasks + (size_t)r * (size_t)g->sc->nw;
+        g->sc->it[i].key = 2 * root->id + 1;
     }
-    for (i = 0; i < g->nit; i++) {
-        item *t = &g->it[i];
+    for (i = 0; i < g->sc->nit; i++) {
+        item *t = &g->sc->it[i];
         if (t->kind == IT_NODE)
             deps_of(g, t, t->e, 1);
         else
             deps_of(g, t, t->e, 0);
+        if (t->own) /* what reads δ[t] waits for every piece of it */
+            for (k = 0; k < g->sc->nit; k++)
+                if (g->sc->it[k].kind == IT_OUTPUT &&
+                    g->loops[g->sc->loop].pc[g->sc->it[k].res].kind == PC_ADD)
+                    push_int(&t->deps, &t->ndeps, &t->capdeps, k);
         t->pending = t->ndeps;
         for (k = 0; k < t->ndeps; k++) {
-            item *d = &g->it[t->deps[k]];
+            item *d = &g->sc->it[t->deps[k]];
             push_int(&d->succ, &d->nsucc, &d->capsucc, i);
         }
     }
-    g->order = sg_xmalloc((size_t)(g->nit + 1) * sizeof *g->order);
-    for (pos = 0; pos < g->nit; pos++) {
+    g->sc->order = sg_xmalloc((size_t)(g->sc->nit + 1) * sizeof *g->sc->order);
+    for (pos = 0; pos < g->sc->nit; pos++) {
         int best = -1, same = 0;
-        for (i = 0; i < g->nit; i++) {
-            item *t = &g->it[i];
+        for (i = 0; i < g->sc->nit; i++) {
+            item *t = &g->sc->it[i];
             int s;
             if (t->done || t->pending)
                 continue;
-            s = cur && bs_eq(t->mask, cur, g->nw);
-            if (best < 0 || (s && !same) || (s == same && t->key < g->it[best].key)) {
+            s = cur && bs_eq(t->mask, cur, g->sc->nw);
+            if (best < 0 || (s && !same) || (s == same && t->key < g->sc->it[best].key)) {
                 best = i;
                 same = s;
             }
         }
-        assert(best >= 0);
-        if (!cur || !bs_eq(g->it[best].mask, cur, g->nw))
+        if (best < 0) { /* a cycle: a loop reads what needs the loop done */
+            g->unsupported = "a recurrence that reads a fixed step of itself (or of a later "
+                             "loop) is not supported by the C printer";
+            break;
+        }
+        if (!cur || !bs_eq(g->sc->it[best].mask, cur, g->sc->nw))
             block++;
-        cur = g->it[best].mask;
-        g->it[best].done = 1;
-        g->it[best].pos = pos;
-        g->it[best].block = block;
-        g->order[pos] = best;
-        for (k = 0; k < g->it[best].nsucc; k++)
-            g->it[g->it[best].succ[k]].pending--;
+        cur = g->sc->it[best].mask;
+        g->sc->it[best].done = 1;
+        g->sc->it[best].pos = pos;
+        g->sc->it[best].block = block;
+        g->sc->order[pos] = best;
+        for (k = 0; k < g->sc->it[best].nsucc; k++)
+            g->sc->it[g->sc->it[best].succ[k]].pending--;
     }
     /* a local read outside the block that computes it is declared at the top */
-    for (i = 0; i < g->nit; i++) {
-        item *t = &g->it[i];
+    for (i = 0; i < g->sc->nit; i++) {
+        item *t = &g->sc->it[i];
         for (k = 0; k < t->ndeps; k++) {
-            item *d = &g->it[t->deps[k]];
-            node *n = N(g, d->e);
-            if (d->kind == IT_NODE && n->local && d->block != t->block &&
-                !bs_eq(d->mask, g->full, g->nw))
+            item *d = &g->sc->it[t->deps[k]];
+            node *n = L(g, d->e);
+            if (d->kind == IT_NODE && n->local && d->block != t->block && !always(g, d->mask))
                 n->top = 1;
         }
     }
@@ -938,12 +1508,23 @@ static void schedule(G *g)
 
 /* ---- 5. storage: sizes, slots, names ---------------------------------------------- */
 
+/* the same named dimensions */
+static int mono_like(const mono *a, const mono *b)
+{
+    int i;
+    if (a->nd != b->nd)
+        return 0;
+    for (i = 0; i < a->nd; i++)
+        if (a->d[i] != b->d[i])
+            return 0;
+    return 1;
+}
+
 static void poly_add_mono(poly *p, mono m)
 {
     int i;
     for (i = 0; i < p->n; i++)
-        if (p->m[i].nd == m.nd && (m.nd < 1 || p->m[i].d[0] == m.d[0]) &&
-            (m.nd < 2 || p->m[i].d[1] == m.d[1])) {
+        if (mono_like(&p->m[i], &m)) {
             p->m[i].coef += m.coef;
             return;
         }
@@ -951,34 +1532,35 @@ static void poly_add_mono(poly *p, mono m)
     p->m[p->n++] = m;
 }
 
+/* m times the dimension d (named or a constant) */
+static mono mono_times(G *g, mono m, sg_dim d)
+{
+    const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+    int i;
+    if (!di->name) {
+        m.coef *= di->value;
+        return m;
+    }
+    assert(m.nd < MONO_DIMS);
+    for (i = m.nd; i > 0 && m.d[i - 1] > d; i--) /* sorted */
+        m.d[i] = m.d[i - 1];
+    m.d[i] = d;
+    m.nd++;
+    return m;
+}
+
 static mono size_mono(G *g, sg_shape s)
 {
     mono m;
-    sg_dim d[2];
-    int i;
+    memset(&m, 0, sizeof m);
     m.coef = 1;
     m.nd = 0;
-    d[0] = s.rows;
-    d[1] = s.cols;
-    for (i = 0; i < 2; i++) {
-        const sg_diminfo *di = sg_diminfo_of(g->ctx, d[i]);
-        if (di->name)
-            m.d[m.nd++] = d[i];
-        else
-            m.coef *= di->value;
-    }
-    if (m.nd == 2 && m.d[0] > m.d[1]) {
-        sg_dim t = m.d[0];
-        m.d[0] = m.d[1];
-        m.d[1] = t;
-    }
-    return m;
+    return mono_times(g, mono_times(g, m, s.rows), s.cols);
 }
 
 static int mono_eq(mono a, mono b)
 {
-    return a.coef == b.coef && a.nd == b.nd && (a.nd < 1 || a.d[0] == b.d[0]) &&
-           (a.nd < 2 || a.d[1] == b.d[1]);
+    return a.coef == b.coef && mono_like(&a, &b);
 }
 
 static int mono_cmp(const void *x, const void *y)
@@ -1042,61 +1624,100 @@ static int is_lu(G *g, const sg_expr *e)
     return e->op == OP_FACTOR && !factor_at(g, e)->chol;
 }
 
-/* the reals a node's buffer holds: its entries, and an LU factor's pivots */
+/* the steps sequence q stores (lo − 1 … hi): hi − lo + 2, each of size m */
+static poly seq_steps(G *g, int q, mono m)
+{
+    const sg_seq *sq = sg_seq_of(g->ctx, q);
+    poly p = {NULL, 0};
+    mono c = m;
+    c.coef *= sq->hi.off - sq->lo.off + 2;
+    poly_add_mono(&p, c);
+    if (sq->hi.dim >= 0)
+        poly_add_mono(&p, mono_times(g, m, sq->hi.dim));
+    if (sq->lo.dim >= 0) {
+        c = mono_times(g, m, sq->lo.dim);
+        c.coef = -c.coef;
+        poly_add_mono(&p, c);
+    }
+    return p;
+}
+
+/* the reals a node's buffer holds: its entries, and an LU factor's pivots;
+   every step of a sequence */
 static poly buffer_size(G *g, const sg_expr *e)
 {
     poly p = {NULL, 0};
+    if ((int)e->op == OP_SEQ)
+        return seq_steps(g, e->seq, size_mono(g, e->shape));
     poly_add_mono(&p, size_mono(g, e->shape));
     if (is_lu(g, e))
         poly_add_mono(&p, size_mono(g, sg_shape_make(e->shape.rows, SG_DIM_ONE)));
     return p;
 }
 
-/* adds every slot before slot s (all of them for s = nslots) to p */
-static void slots_before(G *g, int s, poly *p)
+/* adds every slot of sc before slot s (all of them for s = nslots) to p */
+static void slots_before(const scope *sc, int s, poly *p)
 {
     int k, i;
     for (k = 0; k < s; k++)
-        for (i = 0; i < g->slots[k].size.n; i++)
-            poly_add_mono(p, g->slots[k].size.m[i]);
+        for (i = 0; i < sc->slots[k].size.n; i++)
+            poly_add_mono(p, sc->slots[k].size.m[i]);
+}
+
+/* a slot of size m (taken over) free at pos, then busy until last */
+static int take_slot(scope *sc, poly m, int pos, int last)
+{
+    int s;
+    for (s = 0; s < sc->nslots; s++)
+        if (sc->slots[s].last < pos && poly_eq(&sc->slots[s].size, &m))
+            break;
+    if (s == sc->nslots) {
+        if (sc->nslots == sc->capslots) {
+            sc->capslots = sc->capslots ? 2 * sc->capslots : 16;
+            sc->slots = sg_xrealloc(sc->slots, (size_t)sc->capslots * sizeof *sc->slots);
+        }
+        sc->slots[s].size = m;
+        sc->nslots++;
+    } else {
+        free(m.m);
+    }
+    sc->slots[s].last = last;
+    return s;
 }
 
 static void allocate(G *g)
 {
     int pos, k;
-    int *last = sg_xmalloc((size_t)(g->nit + 1) * sizeof *last);
-    for (k = 0; k < g->nit; k++)
-        last[k] = g->it[k].pos;
-    for (k = 0; k < g->nit; k++) {
-        item *t = &g->it[k];
+    int *last = sg_xmalloc((size_t)(g->sc->nit + 1) * sizeof *last);
+    for (k = 0; k < g->sc->nit; k++)
+        last[k] = g->sc->it[k].pos;
+    for (k = 0; k < g->sc->nit; k++) {
+        item *t = &g->sc->it[k];
         int d;
         for (d = 0; d < t->ndeps; d++)
             if (last[t->deps[d]] < t->pos)
                 last[t->deps[d]] = t->pos;
     }
-    for (pos = 0; pos < g->nit; pos++) {
-        int i = g->order[pos], s;
-        item *t = &g->it[i];
-        node *n = N(g, t->e);
-        poly m;
-        if (t->kind != IT_NODE || !n->mat || n->out >= 0)
+    for (pos = 0; pos < g->sc->nit; pos++) {
+        int i = g->sc->order[pos];
+        item *t = &g->sc->it[i];
+        node *n = L(g, t->e);
+        if (t->kind != IT_NODE)
             continue;
-        m = buffer_size(g, t->e);
-        for (s = 0; s < g->nslots; s++)
-            if (g->slots[s].last < pos && poly_eq(&g->slots[s].size, &m))
-                break;
-        if (s == g->nslots) {
-            if (g->nslots == g->capslots) {
-                g->capslots = g->capslots ? 2 * g->capslots : 16;
-                g->slots = sg_xrealloc(g->slots, (size_t)g->capslots * sizeof *g->slots);
+        if (n->mat && n->out < 0)
+            n->slot = take_slot(g->sc, buffer_size(g, t->e), pos, last[i]);
+        if (n->plan == PL_LOOP) /* the Σs it sums: its readers read them too */
+            for (k = 0; k < g->loops[n->loop].nsums; k++) {
+                node *m = L(g, g->loops[n->loop].sums[k]);
+                if (m->mat && m->out < 0)
+                    m->slot = take_slot(g->sc, buffer_size(g, m->e), pos, last[i]);
             }
-            g->slots[s].size = m;
-            g->nslots++;
-        } else {
-            free(m.m);
+        if (n->plan == PL_LOOP && g->loops[n->loop].temps.n) { /* the work of one step */
+            loopinfo *lp = &g->loops[n->loop];
+            poly m = {NULL, 0};
+            slots_before(lp->body, lp->body->nslots, &m);
+            lp->region = take_slot(g->sc, m, pos, pos);
         }
-        g->slots[s].last = last[i];
-        n->slot = s;
     }
     free(last);
 }
@@ -1143,6 +1764,8 @@ static int reserved(G *g, const char *s)
             return 1;
     if (s[0] == 't' && n > 1 && strspn(s + 1, "0123456789") == n - 1)
         return 1; /* t1, t2, …: temporaries */
+    if (g->nloops && !strcmp(s, "t"))
+        return 1; /* the loops over time count with t */
     if (!strncmp(s, "sg_", 3) || (!strncmp(s, g->P, plen) && s[plen] == '_') ||
         (!strncmp(s, g->PU, plen) && s[plen] == '_'))
         return 1;
@@ -1196,37 +1819,43 @@ static const char *field(G *g, const char *name)
     return name;
 }
 
-static void name_things(G *g)
+/* the C name of a sequence's steps: δh → dh */
+static const char *seq_cname(G *g, int q)
 {
-    int d, s, pos, t = 0;
-    for (d = 0; d < sg_ndims(g->ctx); d++) {
-        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
-        if (di->name)
-            g->dimname[d] = claim(g, di->name);
-    }
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        g->fieldname[s] = field(g, sg_sym(g->ctx, s)->name);
-        g->symname[s] = claim(g, sg_sym(g->ctx, s)->name);
-    }
-    for (pos = 0; pos < g->nit; pos++) {
-        item *it = &g->it[g->order[pos]];
-        node *n = N(g, it->e);
+    const char *name = sg_seq_of(g->ctx, q)->name;
+    if (!strncmp(name, "δ", strlen("δ")))
+        return claim(g, fmt(g, "d%s", name + strlen("δ")));
+    return claim(g, name);
+}
+
+/* the buffers and locals of a schedule's statements, in the order they run;
+   a loop's own as the loop comes */
+static void name_scope(G *g, scope *sc)
+{
+    int pos;
+    for (pos = 0; pos < sc->nit; pos++) {
+        item *it = &sc->it[sc->order[pos]];
+        node *n = &sc->ni[it->e->id];
         sg_buf fb;
         if (it->kind != IT_NODE)
             continue;
-        if (n->out >= 0) {
+        if (n->out >= 0 && sc == &g->top) {
             n->cname = fmt(g, "out->%s", g->p->results[n->out].cname);
-            continue;
-        }
-        if (it->e->op == OP_FACTOR) { /* K_lu, S_chol */
+        } else if (n->out >= 0) { /* a recurrence's step, in place: named when printed */
+            n->fname = g->loops[sc->loop].pc[n->out].name;
+        } else if ((int)it->e->op == OP_SEQ) {
+            n->cname = g->seqbuf[it->e->seq] = seq_cname(g, it->e->seq);
+            sg_buf_init(&fb);
+            sg_fmt_name(&fb, sg_seq_of(g->ctx, it->e->seq)->name, 0);
+            n->fname = sg_arena_strdup(g->ar, sg_buf_str(&fb));
+            sg_buf_free(&fb);
+        } else if (it->e->op == OP_FACTOR) { /* K_lu, S_chol */
             const sg_expr *a = it->e->kid[0];
             const char *an = a->op == SG_OP_VAR ? sg_sym(g->ctx, a->sym)->name : a->name;
             const char *suf = factor_at(g, it->e)->chol ? "chol" : "lu";
-            n->cname = an ? claim(g, fmt(g, "%s_%s", an, suf)) : fmt(g, "t%d", ++t);
+            n->cname = an ? claim(g, fmt(g, "%s_%s", an, suf)) : fmt(g, "t%d", ++g->ntemp);
             n->fname = n->cname;
-            continue;
-        }
-        if (it->e->name) {
+        } else if (it->e->name) {
             n->cname = claim(g, it->e->name);
             if (!strcmp(n->cname, it->e->name)) {
                 sg_buf_init(&fb);
@@ -1235,11 +1864,39 @@ static void name_things(G *g)
                 sg_buf_free(&fb);
             }
         } else {
-            n->cname = fmt(g, "t%d", ++t);
+            n->cname = fmt(g, "t%d", ++g->ntemp);
         }
         if (!n->fname)
             n->fname = n->cname;
+        if (n->plan == PL_LOOP) { /* the Σs it sums, its step's temporaries */
+            loopinfo *lp = &g->loops[n->loop];
+            int k;
+            for (k = 0; k < lp->nsums; k++) {
+                node *m = &sc->ni[lp->sums[k]->id];
+                m->cname = m->out >= 0 ? fmt(g, "out->%s", g->p->results[m->out].cname)
+                                       : fmt(g, "t%d", ++g->ntemp);
+                m->fname = m->cname;
+            }
+            name_scope(g, lp->body);
+        }
     }
+}
+
+static void name_things(G *g)
+{
+    int d, s;
+    for (d = 0; d < sg_ndims(g->ctx); d++) {
+        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+        if (di->name)
+            g->dimname[d] = claim(g, di->name);
+    }
+    for (s = 0; s < sg_nsyms(g->ctx); s++) {
+        g->fieldname[s] = field(g, sg_sym(g->ctx, s)->name);
+        g->symname[s] = claim(g, sg_sym(g->ctx, s)->name);
+        if (sg_sym(g->ctx, s)->seq >= 0) /* an input sequence's steps are the input */
+            g->seqbuf[sg_sym(g->ctx, s)->seq] = g->symname[s];
+    }
+    name_scope(g, &g->top);
     {
         static const char *const cands[] = {"e", "v", "u", "q", "z", "tmp"};
         size_t c;
@@ -1383,32 +2040,150 @@ static ix swap(ix x)
 static cx sval(G *g, const sg_expr *e);
 static cx elem(G *g, const sg_expr *e, ix x);
 
-/* the entry x of a node that lives in memory */
-static cx read_stored(G *g, const sg_expr *e, ix x)
+/* ---- sequences in C ---- */
+
+/* (t) + a − b as C: "t - 1", "T", "T - 1", "0" */
+static const char *lin_c(G *g, int t, sg_index a, sg_index b)
+{
+    sg_buf s;
+    const char *r;
+    long c = a.off - b.off;
+    int da = a.dim >= 0, db = b.dim >= 0;
+    if (da && db && a.dim == b.dim)
+        da = db = 0;
+    sg_buf_init(&s);
+    if (t)
+        sg_buf_putc(&s, 't');
+    if (da)
+        sg_buf_printf(&s, "%s%s", s.len ? " + " : "", D(g, a.dim));
+    if (db)
+        sg_buf_printf(&s, "%s%s", s.len ? " - " : "-", D(g, b.dim));
+    if (c != 0 || !s.len) {
+        if (!s.len)
+            sg_buf_printf(&s, "%ld", c);
+        else
+            sg_buf_printf(&s, " %c %ld", c < 0 ? '-' : '+', c < 0 ? -c : c);
+    }
+    r = sg_arena_strdup(g->ar, sg_buf_str(&s));
+    sg_buf_free(&s);
+    return r;
+}
+
+/* a step index k as an offset into a buffer of steps of shape sh: k*n, (t - 1)*n;
+   NULL for 0 */
+static const char *scaled(G *g, const char *k, sg_shape sh)
+{
+    const char *len = len_c(g, sh);
+    if (!strcmp(k, "0"))
+        return NULL;
+    if (!strcmp(len, "1"))
+        return k;
+    if (!strchr(k, ' ') && k[0] != '-')
+        return fmt(g, "%s*%s", k, len);
+    return fmt(g, "(%s)*%s", k, len);
+}
+
+/* the C name of sequence q's steps: the input, or its buffer */
+static const char *seq_base(G *g, int q)
+{
+    const sg_seq *sq = sg_seq_of(g->ctx, q);
+    if (sq->kind == SG_SEQ_INPUT) {
+        g->symused[sq->sym] = 1;
+        return g->symname[sq->sym];
+    }
+    return g->seqbuf[q];
+}
+
+/* the pointer to step t + off of sequence q in a loop: x_t, h_prev, dh_next */
+static stepname *step_ptr(G *g, int q, long off)
+{
+    const char *base = seq_base(g, q), *name;
+    int i;
+    for (i = 0; i < g->nsteps; i++)
+        if (g->steps[i].seq == q && g->steps[i].off == off)
+            return &g->steps[i];
+    if (off == 0)
+        name = fmt(g, "%s_t", base);
+    else if (off == -1 || off == 1)
+        name = fmt(g, "%s_%s", base, off < 0 ? "prev" : "next");
+    else
+        name = fmt(g, "%s_t%c%ld", base, off < 0 ? 'm' : 'p', off < 0 ? -off : off);
+    if (g->nsteps == g->capsteps) {
+        g->capsteps = g->capsteps ? 2 * g->capsteps : 8;
+        g->steps = sg_xrealloc(g->steps, (size_t)g->capsteps * sizeof *g->steps);
+    }
+    g->steps[g->nsteps].seq = q;
+    g->steps[g->nsteps].off = off;
+    g->steps[g->nsteps].name = claim(g, name);
+    g->steps[g->nsteps].used = 0;
+    return &g->steps[g->nsteps++];
+}
+
+/* can step t + off of q be pointed at for every t of the loop? (a pointer
+   may not even be formed outside its buffer, one past its end aside) */
+static int ptr_ok(G *g, const loopinfo *lp, int q, long off)
+{
+    const sg_seq *sq = sg_seq_of(g->ctx, q);
+    return sg_index_provably_le(sg_seq_first(g->ctx, q), sg_index_plus(lp->lo, off)) &&
+           sg_index_provably_le(sg_index_plus(lp->hi, off), sg_index_plus(sq->hi, 1));
+}
+
+/* where a stored node's entries are: *base, from entry *off (NULL: 0) on */
+static void stored_at(G *g, const sg_expr *e, const char **base, const char **off)
 {
     node *n = N(g, e);
-    const char *base, *idx;
+    *off = NULL;
     if (n->plan == PL_INPUT) {
         g->symused[e->sym] = 1;
-        base = g->symname[e->sym];
+        *base = g->symname[e->sym];
+    } else if (n->plan == PL_AT) {
+        *base = seq_base(g, e->seq);
+        *off = scaled(g, lin_c(g, 0, e->at, sg_seq_first(g->ctx, e->seq)), e->shape);
+    } else if (n->plan == PL_STEP) {
+        const loopinfo *lp = &g->loops[g->sc->loop];
+        if (ptr_ok(g, lp, e->seq, e->off)) {
+            stepname *sp = step_ptr(g, e->seq, e->off);
+            sp->used = 1;
+            *base = sp->name;
+        } else { /* indexed from the start at every use */
+            *base = seq_base(g, e->seq);
+            *off = scaled(g, lin_c(g, 1, sg_index_make(-1, e->off), sg_seq_first(g->ctx, e->seq)),
+                          e->shape);
+        }
     } else {
-        base = n->cname;
+        *base = n->cname;
     }
+}
+
+/* entry x of a row-major array of shape s that starts at entry off of base */
+static cx entry(G *g, const char *base, const char *off, sg_shape s, ix x)
+{
+    const char *idx;
     if (x.flat)
         idx = x.i;
-    else if (is_one(e->shape.rows) && is_one(e->shape.cols))
+    else if (is_one(s.rows) && is_one(s.cols))
         idx = "0";
-    else if (is_one(e->shape.cols))
+    else if (is_one(s.cols))
         idx = x.i;
-    else if (is_one(e->shape.rows))
+    else if (is_one(s.rows))
         idx = x.j;
     else if (!strcmp(x.i, "0"))
         idx = x.j;
     else if (!strcmp(x.j, "0"))
-        idx = fmt(g, "%s*%s", x.i, dim_c(g, e->shape.cols, g->dimused));
+        idx = fmt(g, "%s*%s", x.i, dim_c(g, s.cols, g->dimused));
     else
-        idx = fmt(g, "%s*%s + %s", x.i, dim_c(g, e->shape.cols, g->dimused), x.j);
+        idx = fmt(g, "%s*%s + %s", x.i, dim_c(g, s.cols, g->dimused), x.j);
+    if (off)
+        idx = strcmp(idx, "0") ? fmt(g, "%s + %s", off, idx) : off;
     return mkcx(fmt(g, "%s[%s]", base, idx), C_ATOM);
+}
+
+/* the entry x of a node that lives in memory */
+static cx read_stored(G *g, const sg_expr *e, ix x)
+{
+    const char *base, *off;
+    stored_at(g, e, &base, &off);
+    return entry(g, base, off, e->shape, x);
 }
 
 /* a ref's entry, through the transpose it was read with */
@@ -1590,6 +2365,8 @@ static cx sval_def(G *g, const sg_expr *e)
     default:
         break;
     }
+    if (n->plan == PL_AT || n->plan == PL_STEP) /* one step of a scalar sequence */
+        return read_stored(g, e, mkix(1, "0", "0"));
     assert(n->plan == PL_SEXPR);
     if (n->var == EW_SCALEDIV) /* (1/s) b */
         return bin(g, sval(g, n->r[1].e), "/", sval(g, n->r[0].e), C_MUL);
@@ -1806,9 +2583,26 @@ static const char *shape_text(G *g, sg_shape s)
     return fmt(g, "%s×%s", r, c);
 }
 
-/* what a node's buffer holds: its shape, and an LU factor's pivots */
+/* k as printed: T − 1, 0 */
+static const char *index_text(G *g, sg_index k)
+{
+    char s[128];
+    sg_index_snprint(s, sizeof s, g->ctx, k, 0);
+    return fmt(g, "%s", s);
+}
+
+/* what a node's buffer holds: its shape, and an LU factor's pivots; a
+   sequence's steps */
 static const char *buffer_text(G *g, const sg_expr *e)
 {
+    if ((int)e->op == OP_SEQ) {
+        const sg_seq *sq = sg_seq_of(g->ctx, e->seq);
+        sg_index first = sg_index_plus(sq->lo, -1), count = sg_index_plus(sq->hi, 1 - first.off);
+        const char *nsteps = first.dim < 0 ? index_text(g, count) : "the steps";
+        if (scalar(e))
+            return fmt(g, "%s numbers", nsteps);
+        return fmt(g, "%s steps of %s", nsteps, shape_text(g, e->shape));
+    }
     if (is_lu(g, e))
         return fmt(g, "%s and %s pivots", shape_text(g, e->shape),
                    shape_text(g, sg_shape_make(e->shape.rows, SG_DIM_ONE)));
@@ -1844,6 +2638,12 @@ static const char *formula(G *g, const sg_expr *e)
 {
     sg_buf b;
     const char *s;
+    if ((int)e->op == OP_SEQ) { /* h[0], …, h[T] */
+        const sg_seq *sq = sg_seq_of(g->ctx, e->seq);
+        const char *name = N(g, e)->fname;
+        return fmt(g, "%s[%s], …, %s[%s]", name, index_text(g, sg_index_plus(sq->lo, -1)), name,
+                   index_text(g, sq->hi));
+    }
     if (e->op == OP_FACTOR) { /* "the LU factors of K = XXᵀ + βI" */
         const sg_expr *a = e->kid[0];
         const char *what = factor_at(g, e)->chol ? "the Cholesky factor of" : "the LU factors of";
@@ -1871,6 +2671,14 @@ static const char *result_name(G *g, int r)
     return s;
 }
 
+/* what bit r of the schedule being printed stands for: a result, or a piece */
+static const char *out_name(G *g, int r)
+{
+    if (g->sc == &g->top)
+        return result_name(g, r);
+    return g->loops[g->sc->loop].pc[r].name;
+}
+
 /* for (…) loops over a shape; returns the level of the body */
 static int open_loops(G *g, sg_buf *b, int lv, sg_shape s, int flat, ix *x, int brace)
 {
@@ -1892,15 +2700,11 @@ static int open_loops(G *g, sg_buf *b, int lv, sg_shape s, int flat, ix *x, int 
 /* the pointer to a ref's data */
 static const char *ptr(G *g, const sg_expr *e)
 {
-    node *n = N(g, e);
-    if (n->plan == PL_INPUT) {
-        g->symused[e->sym] = 1;
-        return g->symname[e->sym];
-    }
-    assert(n->mat);
-    return n->cname;
+    const char *base, *off;
+    assert(stored(g, e));
+    stored_at(g, e, &base, &off);
+    return off ? fmt(g, "%s + %s", base, off) : base;
 }
-
 
 /* a kernel call computing node n into dest */
 static void emit_kernel(G *g, sg_buf *b, int lv, node *n, const char *dest)
@@ -1979,8 +2783,8 @@ static void emit_factor(G *g, sg_buf *b, int lv, node *n)
     line(b, lv, "/* %s = %s  (%s) */", n->fname, formula(g, n->e), buffer_text(g, n->e));
     emit_copy(g, b, lv, n, n->e->kid[0]);
     use_kernel(g, f->chol ? K_CHOL : K_LU);
-    if (f->strict) { /* unless only det wants it for these results */
-        int all = bs_eq(f->smask, mask_of(g, n->e), g->nw);
+    if (f->strict) { /* unless only det wants it for these results (in a loop: always) */
+        int all = g->sc != &g->top || bs_eq(f->smask, mask_of(g, n->e), g->sc->nw);
         line(b, lv, "if (sg_%s(%s, %s)%s%s%s)", fn, D(g, n->e->shape.rows), n->cname,
              all ? "" : " && (", all ? "" : condition(g, f->smask, 0), all ? "" : ")");
         line(b, lv + 1, "return %s_%s;", g->PU, f->chol ? "ENOTSPD" : "ESINGULAR");
@@ -2018,9 +2822,15 @@ static void emit_solve(G *g, sg_buf *b, int lv, node *n)
 }
 
 /* the statement of a materialized non-scalar node */
+static void emit_loop(G *g, sg_buf *b, int lv, node *n, const char *decl);
+
 static void emit_mat(G *g, sg_buf *b, int lv, node *n)
 {
-    const char *name = n->out >= 0 ? result_name(g, n->out) : n->fname;
+    const char *name = n->out >= 0 ? out_name(g, n->out) : n->fname;
+    if (n->plan == PL_LOOP) {
+        emit_loop(g, b, lv, n, "");
+        return;
+    }
     if (n->plan == PL_FACTOR) {
         emit_factor(g, b, lv, n);
         return;
@@ -2151,6 +2961,10 @@ static void emit_red(G *g, sg_buf *b, int lv, node *n, const char *decl)
 static void emit_local(G *g, sg_buf *b, int lv, node *n)
 {
     const char *decl = n->top ? "" : fmt(g, "%s ", g->real);
+    if (n->plan == PL_LOOP) {
+        emit_loop(g, b, lv, n, decl);
+        return;
+    }
     line(b, lv, "/* %s = %s */", n->fname, formula(g, n->e));
     if (n->plan == PL_SRED) {
         emit_red(g, b, lv, n, decl);
@@ -2178,11 +2992,28 @@ static void emit_output(G *g, sg_buf *b, int lv, item *t)
         sg_buf_free(&f);
     }
     line(b, lv, "for (long i = 0; i < %s; i++)", len_c(g, e->shape));
-    line(b, lv + 1, "out->%s[i] = %s[i];", cname, ptr(g, e));
+    line(b, lv + 1, "out->%s[i] = %s;", cname, read_stored(g, e, mkix(1, "i", "i")).s);
 }
 
-/* if (out->A || out->B) */
-static const char *condition(G *g, const unsigned long *mask, int negate)
+/* the steps at which piece pc runs: t >= 1, t < T, t == T - 1; NULL for all */
+static const char *piece_cond(G *g, const piece *pc)
+{
+    const loopinfo *lp = &g->loops[g->sc->loop];
+    sg_index zero = sg_index_make(-1, 0);
+    const char *lo = lin_c(g, 0, pc->lo, zero);
+    if ((pc->from || pc->to) && sg_index_eq(pc->from ? pc->lo : lp->lo, pc->to ? pc->hi : lp->hi))
+        return fmt(g, "t == %s", lin_c(g, 0, pc->from ? pc->lo : pc->hi, zero));
+    if (pc->to) {
+        const char *hi = pc->hi.dim >= 0 && pc->hi.off < 0
+                             ? fmt(g, "t < %s", lin_c(g, 0, sg_index_plus(pc->hi, 1), zero))
+                             : fmt(g, "t <= %s", lin_c(g, 0, pc->hi, zero));
+        return pc->from ? fmt(g, "t >= %s && %s", lo, hi) : hi;
+    }
+    return pc->from ? fmt(g, "t >= %s", lo) : NULL;
+}
+
+/* out->A || out->B (negated: !out->A && !out->B) for the results in mask */
+static const char *out_cond(G *g, const unsigned long *mask, int negate)
 {
     sg_buf b;
     const char *s;
@@ -2199,31 +3030,288 @@ static const char *condition(G *g, const unsigned long *mask, int negate)
     return s;
 }
 
-static void emit_body(G *g, sg_buf *b)
+static int same_str(const char *a, const char *b)
 {
-    int pos, open = 0, lv = 1, prev = -1;
-    for (pos = 0; pos < g->nit; pos++) {
-        item *t = &g->it[g->order[pos]];
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * if (out->A || out->B); in a loop, when one of its pieces runs: their
+ * steps, grouped, and the results a fused Σ is for,
+ *     t < T || (t >= 1 && (out->dL_dW || out->dL_dU))
+ */
+static const char *condition(G *g, const unsigned long *mask, int negate)
+{
+    const loopinfo *lp;
+    unsigned char *done;
+    const char **group;
+    sg_buf b;
+    const char *s;
+    int r, k, ngroups = 0;
+    if (g->sc == &g->top)
+        return out_cond(g, mask, negate);
+    assert(!negate);
+    lp = &g->loops[g->sc->loop];
+    done = sg_xmalloc((size_t)g->sc->nbits + 1);
+    memset(done, 0, (size_t)g->sc->nbits + 1);
+    group = sg_xmalloc(((size_t)g->sc->nbits + 1) * sizeof *group);
+    for (r = 0; r < g->sc->nbits; r++) {
+        const char *range, *res, *grp;
+        unsigned long *rm;
+        int all = 0;
+        if (!bs_has(mask, r) || done[r])
+            continue;
+        range = piece_cond(g, &lp->pc[r]);
+        rm = sg_xmalloc((size_t)g->top.nw * sizeof *rm);
+        memset(rm, 0, (size_t)g->top.nw * sizeof *rm);
+        for (k = r; k < g->sc->nbits; k++) /* the pieces that run at the same steps */
+            if (bs_has(mask, k) && !done[k] && same_str(range, piece_cond(g, &lp->pc[k]))) {
+                done[k] = 1;
+                if (narrower(g, lp, &lp->pc[k]))
+                    bs_or(rm, top_mask(g, lp->pc[k].sum), g->top.nw);
+                else
+                    all = 1;
+            }
+        res = all ? NULL : out_cond(g, rm, 0);
+        free(rm);
+        if (range && res)
+            grp = fmt(g, strstr(res, "||") ? "%s && (%s)" : "%s && %s", range, res);
+        else
+            grp = range ? range : res;
+        assert(grp != NULL); /* always() said so */
+        group[ngroups++] = grp;
+    }
+    sg_buf_init(&b);
+    for (k = 0; k < ngroups; k++)
+        sg_buf_printf(&b, ngroups > 1 && strstr(group[k], "&&") ? "%s(%s)" : "%s%s",
+                      k ? " || " : "", group[k]);
+    s = sg_arena_strdup(g->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    free(done);
+    free(group);
+    return s;
+}
+
+/* what one step of a loop does with a piece's value: h[t] = v, δh[t] += v, Σ += v */
+static void emit_piece(G *g, sg_buf *b, int lv, item *t)
+{
+    const loopinfo *lp = &g->loops[g->sc->loop];
+    const piece *pc = &lp->pc[t->res];
+    const sg_expr *v = pc->value;
+    const char *op = pc->kind == PC_STORE ? "=" : "+=", *name = pc->name, *own = NULL;
+    ix x;
+    int body;
+    if (pc->kind == PC_SUM) {
+        node *s = N(g, pc->sum); /* P_eval's: the sum lives outside the loop */
+        name = s->out >= 0 ? result_name(g, s->out) : s->fname;
+    } else {
+        own = step_ptr(g, lp->seq, 0)->name;
+    }
+    line(b, lv, "/* %s %s %s */", name, op, formula(g, v));
+    if (scalar(v)) {
+        if (pc->kind == PC_SUM)
+            line(b, lv, "%s += %s;", N(g, pc->sum)->cname, sval(g, v).s);
+        else
+            line(b, lv, "%s[0] %s %s;", own, op, sval(g, v).s);
+        return;
+    }
+    body = open_loops(g, b, lv, v->shape, flat_ok(g, v), &x, 0);
+    line(b, body, "%s %s %s;",
+         pc->kind == PC_SUM ? read_stored(g, pc->sum, x).s : entry(g, own, NULL, v->shape, x).s, op,
+         elem(g, v, x).s);
+}
+
+/* the statements of the schedule being printed, at level lv0 */
+static void emit_body(G *g, sg_buf *b, int lv0)
+{
+    int pos, open = 0, lv = lv0, prev = -1;
+    if (g->sc != &g->top) /* a loop's locals read across its blocks */
+        for (pos = 0; pos < g->sc->nit; pos++) {
+            item *t = &g->sc->it[g->sc->order[pos]];
+            node *n = L(g, t->e);
+            if (t->kind == IT_NODE && n->local && n->top)
+                line(b, lv0, "%s %s = %s; /* %s */", g->real, n->cname, lit(g, 0).s,
+                     formula(g, t->e));
+        }
+    for (pos = 0; pos < g->sc->nit; pos++) {
+        item *t = &g->sc->it[g->sc->order[pos]];
         if (t->block != prev) {
             if (open)
-                line(b, 1, "}");
+                line(b, lv0, "}");
             if (prev >= 0)
                 sg_buf_putc(b, '\n');
-            open = !bs_eq(t->mask, g->full, g->nw);
+            open = !always(g, t->mask);
             if (open)
-                line(b, 1, "if (%s) {", condition(g, t->mask, 0));
-            lv = open ? 2 : 1;
+                line(b, lv0, "if (%s) {", condition(g, t->mask, 0));
+            lv = open ? lv0 + 1 : lv0;
             prev = t->block;
         }
-        if (t->kind == IT_OUTPUT)
+        if (t->kind == IT_OUTPUT && g->sc == &g->top)
             emit_output(g, b, lv, t);
-        else if (N(g, t->e)->mat)
-            emit_mat(g, b, lv, N(g, t->e));
+        else if (t->kind == IT_OUTPUT)
+            emit_piece(g, b, lv, t);
+        else if (L(g, t->e)->mat)
+            emit_mat(g, b, lv, L(g, t->e));
         else
-            emit_local(g, b, lv, N(g, t->e));
+            emit_local(g, b, lv, L(g, t->e));
     }
     if (open)
-        line(b, 1, "}");
+        line(b, lv0, "}");
+}
+
+/* the longest formula line in a comment, in bytes */
+#define MAX_COMMENT 1000
+
+/* the first n bytes of s for a comment: cut at a character boundary past
+   MAX_COMMENT (--formulas has it all) */
+static const char *comment_line(G *g, const char *s, size_t n)
+{
+    size_t k = n;
+    if (k > MAX_COMMENT) {
+        k = MAX_COMMENT;
+        while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+            k--;
+    }
+    return fmt(g, "%s%s", comment_safe(g, sg_arena_strndup(g->ar, s, k)), k < n ? " …" : "");
+}
+
+/* the line of the formulas (--formulas) that defines sequence q at its
+   first step (h[0] = h₀) or at t; NULL if there is none */
+static const char *seq_line(G *g, int q, int at_t)
+{
+    sg_buf pre;
+    const char *s, *r = NULL;
+    sg_buf_init(&pre);
+    sg_fmt_name(&pre, sg_seq_of(g->ctx, q)->name, 0);
+    sg_buf_putc(&pre, '[');
+    for (s = g->formulas; s && *s && !r;) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        if (n > pre.len && !strncmp(s, sg_buf_str(&pre), pre.len) &&
+            (strncmp(s + pre.len, "t] = ", 5) == 0) == at_t)
+            r = comment_line(g, s, n);
+        s += n + (nl ? 1 : 0);
+    }
+    sg_buf_free(&pre);
+    return r;
+}
+
+static int by_seq_off(const void *x, const void *y)
+{
+    const stepname *a = *(const stepname *const *)x, *b = *(const stepname *const *)y;
+    if (a->seq != b->seq)
+        return a->seq - b->seq;
+    return a->off < b->off ? -1 : a->off > b->off;
+}
+
+/*
+ * A loop over t:
+ *     h[0] = init; for t = lo … hi: h[t] = body(t)
+ *     for t = hi down to lo − 1: δ[t] = 0; δ[t] += each piece that runs at t
+ *     Σ = 0; for t = lo … hi: Σ += body(t)
+ * Its body is printed first: that tells which step pointers it reads.
+ */
+static void emit_loop(G *g, sg_buf *b, int lv, node *n, const char *decl)
+{
+    loopinfo *lp = &g->loops[n->loop];
+    scope *outer = g->sc;
+    sg_index zero = sg_index_make(-1, 0);
+    stepname **used;
+    sg_buf body;
+    const char *own = NULL, *c;
+    int i, k, nused = 0, at;
+    ix x;
+    if (lp->seq >= 0) {
+        const sg_seq *sq = sg_seq_of(g->ctx, lp->seq);
+        if (sq->kind == SG_SEQ_FORWARD) { /* h[lo − 1] = init */
+            c = seq_line(g, lp->seq, 0);
+            line(b, lv, "/* %s */", c ? c : fmt(g, "%s[%s] = %s", n->fname,
+                                                 index_text(g, sg_index_plus(sq->lo, -1)),
+                                                 formula(g, sq->init)));
+            if (scalar(sq->init)) {
+                line(b, lv, "%s[0] = %s;", n->cname, sval(g, sq->init).s);
+            } else {
+                at = open_loops(g, b, lv, sq->shape, flat_ok(g, sq->init), &x, 0);
+                line(b, at, "%s = %s;", entry(g, n->cname, NULL, sq->shape, x).s,
+                     elem(g, sq->init, x).s);
+            }
+        }
+        for (k = 0; k < lp->nsums; k++) { /* the Σs it sums as it goes: 0 first */
+            const sg_expr *se = lp->sums[k];
+            node *m = N(g, se);
+            int part = !bs_eq(top_mask(g, se), top_mask(g, n->e), g->top.nw);
+            line(b, lv, "/* %s = %s, summed below */", m->out >= 0 ? result_name(g, m->out) : m->fname,
+                 formula(g, se));
+            if (m->local)
+                continue; /* a local, declared 0 */
+            if (part)
+                line(b, lv, "if (%s)", out_cond(g, top_mask(g, se), 0));
+            at = open_loops(g, b, lv + part, se->shape, 1, &x, 0);
+            line(b, at, "%s = %s;", read_stored(g, se, x).s, lit(g, 0).s);
+        }
+        c = seq_line(g, lp->seq, 1);
+        line(b, lv, "/* %s */", c ? c : fmt(g, "%s[t] = %s", n->fname, formula(g, sq->body)));
+    } else { /* Σ = 0 */
+        line(b, lv, "/* %s = %s */", n->out >= 0 ? result_name(g, n->out) : n->fname,
+             formula(g, n->e));
+        if (n->local) {
+            line(b, lv, "%s%s = %s;", decl, n->cname, lit(g, 0).s);
+        } else {
+            at = open_loops(g, b, lv, n->e->shape, 1, &x, 0);
+            line(b, at, "%s = %s;", read_stored(g, n->e, x).s, lit(g, 0).s);
+        }
+    }
+
+    /* the body, with the step it makes (in place when nothing else reads it) */
+    for (i = 0; i < g->nsteps; i++)
+        g->steps[i].used = 0;
+    if (lp->seq >= 0) {
+        stepname *sp = step_ptr(g, lp->seq, 0);
+        sp->used = 1;
+        own = sp->name;
+        for (k = 0; k < lp->npc; k++) {
+            node *r = &lp->body->ni[lp->pc[k].value->id];
+            if (r->reach && !r->ext && r->out >= 0)
+                r->cname = own;
+        }
+    }
+    sg_buf_init(&body);
+    g->sc = lp->body;
+    emit_body(g, &body, lv + 1);
+    g->sc = outer;
+
+    if (lp->down)
+        line(b, lv, "for (long t = %s; t >= %s; t--) {", lin_c(g, 0, lp->hi, zero),
+             lin_c(g, 0, lp->lo, zero));
+    else
+        line(b, lv, "for (long t = %s; t <= %s; t++) {", lin_c(g, 0, lp->lo, zero),
+             lin_c(g, 0, lp->hi, zero));
+    used = sg_xmalloc((size_t)(g->nsteps + 1) * sizeof *used);
+    for (i = 0; i < g->nsteps; i++)
+        if (g->steps[i].used)
+            used[nused++] = &g->steps[i];
+    qsort(used, (size_t)nused, sizeof *used, by_seq_off);
+    for (i = 0; i < nused; i++) {
+        const stepname *sp = used[i];
+        const char *off = scaled(g, lin_c(g, 1, sg_index_make(-1, sp->off),
+                                          sg_seq_first(g->ctx, sp->seq)),
+                                 sg_seq_of(g->ctx, sp->seq)->shape);
+        line(b, lv + 1, "%s%s *const %s = %s%s%s;", sp->name == own ? "" : "const ", g->real,
+             sp->name, seq_base(g, sp->seq), off ? " + " : "", off ? off : "");
+    }
+    free(used);
+    if (lp->down) { /* δ[t] = 0, then each piece that runs at t adds to it */
+        const sg_shape sh = sg_seq_of(g->ctx, lp->seq)->shape;
+        if (sg_shape_is_scalar(sh)) {
+            line(b, lv + 1, "%s[0] = %s;", own, lit(g, 0).s);
+        } else {
+            at = open_loops(g, b, lv + 1, sh, 1, &x, 0);
+            line(b, at, "%s = %s;", entry(g, own, NULL, sh, x).s, lit(g, 0).s);
+        }
+    }
+    sg_buf_puts(b, sg_buf_str(&body));
+    sg_buf_free(&body);
+    line(b, lv, "}");
 }
 
 /* ---- declarations ---------------------------------------------------------------- */
@@ -2252,6 +3340,27 @@ static void pad(sg_buf *b, size_t from, size_t w)
     do
         sg_buf_putc(b, ' ');
     while (b->len - from < w + 1);
+}
+
+/* what input s holds: its shape, or a sequence's steps: x[1], …, x[T]  (T steps of k) */
+static const char *input_text(G *g, int s)
+{
+    const sg_symbol *sym = sg_sym(g->ctx, s);
+    const sg_seq *sq;
+    sg_buf nb;
+    const char *name, *count;
+    if (sym->seq < 0)
+        return shape_text(g, sym->shape);
+    sq = sg_seq_of(g->ctx, sym->seq);
+    sg_buf_init(&nb);
+    sg_fmt_name(&nb, sym->name, 0);
+    name = sg_arena_strdup(g->ar, sg_buf_str(&nb));
+    sg_buf_free(&nb);
+    count = sq->lo.dim < 0 ? index_text(g, sg_index_plus(sq->hi, 1 - sq->lo.off)) : "the";
+    return fmt(g, "%s[%s], …, %s[%s]  (%s %s)", name, index_text(g, sq->lo), name,
+               index_text(g, sq->hi), count,
+               sg_shape_is_scalar(sym->shape) ? "numbers"
+                                              : fmt(g, "steps of %s", shape_text(g, sym->shape)));
 }
 
 static void declarations(G *g, sg_buf *b)
@@ -2313,7 +3422,7 @@ static void declarations(G *g, sg_buf *b)
     sg_buf_printf(b, "/* the inputs, row-major; a sequence holds its steps one after another */\n"
                      "typedef struct {\n");
     for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        size_t l = strlen(T) + strlen(g->fieldname[s]) + 12;
+        size_t l = strlen(T) + strlen(g->fieldname[s]) + 13; /* "    const T *name;" */
         if (l > w)
             w = l;
     }
@@ -2321,7 +3430,7 @@ static void declarations(G *g, sg_buf *b)
         start = b->len;
         sg_buf_printf(b, "    const %s *%s;", T, g->fieldname[s]);
         pad(b, start, w);
-        sg_buf_printf(b, "/* %s */\n", shape_text(g, sg_sym(g->ctx, s)->shape));
+        sg_buf_printf(b, "/* %s */\n", input_text(g, s));
     }
     if (sg_nsyms(g->ctx) == 0)
         sg_buf_puts(b, "    int unused; /* the problem has no inputs */\n");
@@ -2331,7 +3440,7 @@ static void declarations(G *g, sg_buf *b)
                    "typedef struct {\n");
     w = 0;
     for (r = 0; r < g->nres; r++) {
-        size_t l = strlen(T) + strlen(g->p->results[r].cname) + 6;
+        size_t l = strlen(T) + strlen(g->p->results[r].cname) + 7; /* "    T *name;" */
         if (l > w)
             w = l;
     }
@@ -2425,8 +3534,10 @@ static void upper(char *s)
             *s = (char)(*s - 'a' + 'A');
 }
 
-/* how many inverses, dets and logdets are reachable from e: a bound on the factors */
-static unsigned count_la(const sg_expr *e, unsigned char *seen)
+/* how many inverses, dets and logdets are reachable from e (through the
+   sequences it reads too): a bound on the factors */
+static unsigned count_la(const sg_ctx *ctx, const sg_expr *e, unsigned char *seen,
+                         unsigned char *seqseen)
 {
     unsigned c = 0;
     int i;
@@ -2434,25 +3545,31 @@ static unsigned count_la(const sg_expr *e, unsigned char *seen)
         return 0;
     seen[e->id] = 1;
     for (i = 0; i < e->nkids; i++)
-        c += count_la(e->kid[i], seen);
+        c += count_la(ctx, e->kid[i], seen, seqseen);
+    if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !seqseen[e->seq]) {
+        const sg_seq *q = sg_seq_of(ctx, e->seq);
+        seqseen[e->seq] = 1;
+        if (q->init)
+            c += count_la(ctx, q->init, seen, seqseen);
+        if (q->body)
+            c += count_la(ctx, q->body, seen, seqseen);
+        for (i = 0; i < q->nterms; i++)
+            c += count_la(ctx, q->terms[i].value, seen, seqseen);
+    }
     return c + (e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET);
 }
 
 static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
 {
     G *g = sg_xmalloc(sizeof *g);
-    int r, i;
+    int r, i, k, nseqs = sg_nseqs(p->ctx);
     char *pu;
-    unsigned nla = 0;
     memset(g, 0, sizeof *g);
     g->p = p;
     g->o = o;
     g->ctx = p->ctx;
     g->ar = sg_arena_new();
-    if (sg_nseqs(p->ctx) > 0) { /* the loops over t are a later version's */
-        g->unsupported = "recurrences are not supported by the C printer yet";
-        return g;
-    }
+    g->sc = &g->top;
     g->real = o->use_float ? "float" : "double";
     g->fsuf = o->use_float ? "f" : "";
     g->P = o->prefix ? o->prefix : p->prefix ? p->prefix : "sg";
@@ -2460,40 +3577,28 @@ static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
     upper(pu);
     g->PU = pu;
     g->nres = p->nresults;
-    g->nw = (g->nres + 8 * (int)sizeof(unsigned long) - 1) / (8 * (int)sizeof(unsigned long));
-    if (g->nw == 0)
-        g->nw = 1;
     g->nreal = sg_expr_count(p->ctx);
     {
-        unsigned char *seen = sg_xmalloc(g->nreal + 1);
+        unsigned char *seen = sg_xmalloc(g->nreal + 1), *seqseen = sg_xmalloc((size_t)nseqs + 1);
         memset(seen, 0, g->nreal + 1);
+        memset(seqseen, 0, (size_t)nseqs + 1);
         for (r = 0; r < g->nres; r++)
-            nla += count_la(p->results[r].expr, seen);
+            g->nla += count_la(p->ctx, p->results[r].expr, seen, seqseen);
         free(seen);
+        free(seqseen);
     }
-    g->nnodes = g->nreal + nla; /* room for a factor per inverse, det, logdet */
-    g->fac = sg_xmalloc((nla + 1) * sizeof *g->fac);
+    /* room for a factor per inverse, det, logdet; a node per sequence */
+    g->nnodes = g->nreal + g->nla + (unsigned)nseqs;
+    g->fac = sg_xmalloc((g->nla + 1) * sizeof *g->fac);
     g->fac_of = sg_xmalloc((g->nreal + 1) * sizeof *g->fac_of);
     for (i = 0; i < (int)g->nreal; i++)
         g->fac_of[i] = -1;
-    g->topo = sg_xmalloc((g->nnodes + 1) * sizeof *g->topo);
-    g->ni = sg_xmalloc((g->nnodes + 1) * sizeof *g->ni);
-    memset(g->ni, 0, (g->nnodes + 1) * sizeof *g->ni);
-    for (i = 0; i < (int)g->nnodes; i++) {
-        g->ni[i].out = -1;
-        g->ni[i].slot = -1;
-        g->ni[i].item = -1;
-    }
-    g->masks = sg_xmalloc(((size_t)g->nnodes + 1) * (size_t)g->nw * sizeof *g->masks);
-    memset(g->masks, 0, ((size_t)g->nnodes + 1) * (size_t)g->nw * sizeof *g->masks);
-    g->omasks = sg_xmalloc(((size_t)g->nres + 1) * (size_t)g->nw * sizeof *g->omasks);
-    memset(g->omasks, 0, ((size_t)g->nres + 1) * (size_t)g->nw * sizeof *g->omasks);
-    g->full = sg_xmalloc((size_t)g->nw * sizeof *g->full);
-    memset(g->full, 0, (size_t)g->nw * sizeof *g->full);
-    for (r = 0; r < g->nres; r++) {
-        bs_set(g->omasks + (size_t)r * (size_t)g->nw, r);
-        bs_set(g->full, r);
-    }
+    g->seqnode = sg_arena_alloc(g->ar, ((size_t)nseqs + 1) * sizeof *g->seqnode);
+    memset(g->seqnode, 0, ((size_t)nseqs + 1) * sizeof *g->seqnode);
+    g->seqbuf = sg_arena_alloc(g->ar, ((size_t)nseqs + 1) * sizeof *g->seqbuf);
+    memset(g->seqbuf, 0, ((size_t)nseqs + 1) * sizeof *g->seqbuf);
+    scope_init(g, &g->top, -1);
+    scope_bits(g, &g->top, g->nres);
     i = sg_ndims(p->ctx) + 1;
     g->dimname = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->dimname);
     g->dimfix = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->dimfix);
@@ -2508,22 +3613,54 @@ static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
             g->dimfix[d] = o->fixed[i].value;
     }
 
+    /* 1. plans: P_eval's, and each loop's as the results reach it */
     for (r = 0; r < g->nres; r++)
         reach(g, p->results[r].expr);
+    if (g->unsupported)
+        return g;
     for (r = 0; r < g->nres; r++) {
         node *n = N(g, p->results[r].expr);
         n->root = 1;
         n->uses++;
     }
+    /* 2. storage: a loop's body reads what P_eval stores */
     decide(g);
     for (r = 0; r < g->nres; r++) { /* a root read by its result alone is computed in place */
         node *n = N(g, p->results[r].expr);
         if (n->mat && n->uses == 1)
             n->out = r;
     }
+    for (k = 0; k < g->nloops; k++) {
+        loopinfo *lp = &g->loops[k];
+        g->sc = lp->body;
+        scope_bits(g, lp->body, lp->npc);
+        decide(g);
+        for (r = 0; r < lp->npc; r++) { /* a step read by nothing else: made in place */
+            node *n = L(g, lp->pc[r].value);
+            if (lp->pc[r].kind == PC_STORE && n->reach && !n->ext && n->mat && n->uses == 1)
+                n->out = r;
+        }
+        compute_masks(g);
+        g->sc = &g->top;
+    }
+    /* 3. masks, 4. schedules, 5. work: each loop's step before P_eval's */
     compute_masks(g);
     strict_masks(g);
+    for (k = 0; k < g->nloops && !g->unsupported; k++) {
+        loopinfo *lp = &g->loops[k];
+        g->sc = lp->body;
+        schedule(g);
+        if (!g->unsupported) {
+            allocate(g);
+            slots_before(lp->body, lp->body->nslots, &lp->temps);
+        }
+        g->sc = &g->top;
+    }
+    if (g->unsupported)
+        return g;
     schedule(g);
+    if (g->unsupported)
+        return g;
     allocate(g);
     name_things(g);
     return g;
@@ -2531,24 +3668,23 @@ static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
 
 static void release(G *g)
 {
-    int i;
-    for (i = 0; i < g->nit; i++) {
-        free(g->it[i].deps);
-        free(g->it[i].succ);
+    int k;
+    for (k = 0; k < g->nloops; k++) {
+        if (g->loops[k].body)
+            scope_free(g->loops[k].body);
+        free(g->loops[k].body);
+        free(g->loops[k].pc);
+        free(g->loops[k].reads);
+        free(g->loops[k].sums);
+        free(g->loops[k].temps.m);
     }
-    for (i = 0; i < g->nslots; i++)
-        free(g->slots[i].size.m);
-    free(g->it);
-    free(g->order);
-    free(g->slots);
+    free(g->loops);
+    free(g->steps);
+    scope_free(&g->top);
     free(g->taken);
-    free(g->ni);
-    free(g->masks);
-    free(g->omasks);
-    free(g->full);
     free(g->fac);
     free(g->fac_of);
-    free(g->topo);
+    free(g->formulas);
     sg_arena_free(g->ar);
     free(g);
 }
@@ -2587,10 +3723,10 @@ static void work_size_fn(G *g, sg_buf *b)
     unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
     const char *expr;
     int d, any = 0;
-    slots_before(g, g->nslots, &total);
+    slots_before(&g->top, g->top.nslots, &total);
     expr = poly_c(g, &total, used);
-    sg_buf_printf(b, "/* %d buffer%s of %s: see the top of %s_eval */\n", g->nslots,
-                  g->nslots == 1 ? "" : "s", g->real, g->P);
+    sg_buf_printf(b, "/* %d buffer%s of %s: see the top of %s_eval */\n", g->sc->nslots,
+                  g->sc->nslots == 1 ? "" : "s", g->real, g->P);
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims)\n{\n", g->P, g->P);
     for (d = 0; d < sg_ndims(g->ctx); d++) {
         if (!used[d])
@@ -2612,35 +3748,106 @@ static void work_size_fn(G *g, sg_buf *b)
     free(total.m);
 }
 
-/* the longest formula line in a comment, in bytes */
-#define MAX_COMMENT 1000
+/* the declaration of a buffer at offset o of scratch, and its comment */
+typedef struct {
+    const char *decl;
+    scope *sc;
+    const sg_expr *e;
+} bufdecl;
+
+static void add_decl(G *g, bufdecl *d, int *n, scope *sc, const sg_expr *e, const char *name,
+                     poly *o)
+{
+    d[*n].decl = fmt(g, "    %s *const %s = scratch%s%s;", g->real, name, o->n ? " + " : "",
+                     o->n ? poly_c(g, o, g->dimused) : "");
+    d[*n].sc = sc;
+    d[*n].e = e;
+    (*n)++;
+}
+
+/* every buffer of P_eval, in the order they are first written; the
+   temporaries of a loop's step after the loop's own */
+static void buffer_decls(G *g, sg_buf *bufs)
+{
+    int pos, k, n = 0, cap = g->top.nit + 1;
+    bufdecl *d;
+    size_t w = 0;
+    for (pos = 0; pos < g->top.nit; pos++) {
+        node *m = &g->top.ni[g->top.it[pos].e->id];
+        if (m->plan == PL_LOOP)
+            cap += g->loops[m->loop].body->nit + g->loops[m->loop].nsums;
+    }
+    d = sg_xmalloc((size_t)cap * sizeof *d);
+    for (pos = 0; pos < g->top.nit; pos++) {
+        item *t = &g->top.it[g->top.order[pos]];
+        node *m = &g->top.ni[t->e->id];
+        poly o = {NULL, 0};
+        if (t->kind != IT_NODE)
+            continue;
+        if (m->slot >= 0) {
+            slots_before(&g->top, m->slot, &o);
+            add_decl(g, d, &n, &g->top, t->e, m->cname, &o);
+            free(o.m);
+        }
+        if (m->plan == PL_LOOP) /* the Σs it sums */
+            for (k = 0; k < g->loops[m->loop].nsums; k++) {
+                const sg_expr *se = g->loops[m->loop].sums[k];
+                node *v = &g->top.ni[se->id];
+                if (v->slot < 0)
+                    continue;
+                o.m = NULL;
+                o.n = 0;
+                slots_before(&g->top, v->slot, &o);
+                add_decl(g, d, &n, &g->top, se, v->cname, &o);
+                free(o.m);
+            }
+        if (m->plan == PL_LOOP && g->loops[m->loop].region >= 0) {
+            scope *body = g->loops[m->loop].body;
+            for (k = 0; k < body->nit; k++) {
+                item *u = &body->it[body->order[k]];
+                node *v = &body->ni[u->e->id];
+                if (u->kind != IT_NODE || v->slot < 0)
+                    continue;
+                o.m = NULL;
+                o.n = 0;
+                slots_before(&g->top, g->loops[m->loop].region, &o);
+                slots_before(body, v->slot, &o);
+                add_decl(g, d, &n, body, u->e, v->cname, &o);
+                free(o.m);
+            }
+        }
+    }
+    for (k = 0; k < n; k++)
+        if (strlen(d[k].decl) > w)
+            w = strlen(d[k].decl);
+    for (k = 0; k < n; k++) {
+        size_t start = bufs->len;
+        sg_buf_puts(bufs, d[k].decl);
+        pad(bufs, start, w);
+        g->sc = d[k].sc;
+        sg_buf_printf(bufs, "/* %s  (%s) */\n", formula(g, d[k].e), buffer_text(g, d[k].e));
+        g->sc = &g->top;
+    }
+    free(d);
+}
 
 static void eval_fn(G *g, sg_buf *out)
 {
     sg_buf body, bufs, checks;
-    char *formulas, *line_start;
+    const char *line_start;
     int d, s, i, pos, any_dim = 0, any_sym = 0, any_full = 0;
 
     sg_buf_init(&body);
-    emit_body(g, &body);
+    emit_body(g, &body, 1);
 
     /* the function's comment: what it computes */
-    formulas = sg_fmt_problem(g->p, 0, NULL);
     sg_buf_puts(out, "/*\n");
-    for (line_start = formulas; *line_start;) {
-        char *nl = strchr(line_start, '\n');
-        size_t n = nl ? (size_t)(nl - line_start) : strlen(line_start), k = n;
-        if (k > MAX_COMMENT) { /* cut at a character boundary; --formulas has it all */
-            k = MAX_COMMENT;
-            while (k > 0 && ((unsigned char)line_start[k] & 0xC0) == 0x80)
-                k--;
-        }
-        sg_buf_puts(out, " *   ");
-        sg_buf_puts(out, comment_safe(g, sg_arena_strndup(g->ar, line_start, k)));
-        sg_buf_puts(out, k < n ? " …\n" : "\n");
+    for (line_start = g->formulas; *line_start;) {
+        const char *nl = strchr(line_start, '\n');
+        size_t n = nl ? (size_t)(nl - line_start) : strlen(line_start);
+        sg_buf_printf(out, " *   %s\n", comment_line(g, line_start, n));
         line_start += n + (nl ? 1 : 0);
     }
-    free(formulas);
     sg_buf_puts(out, " */\n");
     sg_buf_printf(out, "int %s_eval(const %s_dims *dims, const %s_in *in, %s_out *out, "
                        "void *work)\n{\n",
@@ -2648,34 +3855,7 @@ static void eval_fn(G *g, sg_buf *out)
 
     /* the buffers, printed first since their offsets may use dimensions too */
     sg_buf_init(&bufs);
-    {
-        const char **decl = sg_xmalloc((size_t)(g->nit + 1) * sizeof *decl);
-        size_t w = 0;
-        for (pos = 0; pos < g->nit; pos++) {
-            item *t = &g->it[g->order[pos]];
-            node *n = N(g, t->e);
-            decl[pos] = NULL;
-            if (t->kind == IT_NODE && n->slot >= 0) {
-                poly o = {NULL, 0};
-                slots_before(g, n->slot, &o);
-                decl[pos] = fmt(g, "    %s *const %s = scratch%s%s;", g->real, n->cname,
-                                o.n ? " + " : "", o.n ? poly_c(g, &o, g->dimused) : "");
-                if (strlen(decl[pos]) > w)
-                    w = strlen(decl[pos]);
-                free(o.m);
-            }
-        }
-        for (pos = 0; pos < g->nit; pos++) {
-            const sg_expr *e = g->it[g->order[pos]].e;
-            size_t start = bufs.len;
-            if (!decl[pos])
-                continue;
-            sg_buf_puts(&bufs, decl[pos]);
-            pad(&bufs, start, w);
-            sg_buf_printf(&bufs, "/* %s  (%s) */\n", formula(g, e), buffer_text(g, e));
-        }
-        free(decl);
-    }
+    buffer_decls(g, &bufs);
 
     /* dimensions, inputs, the scratch memory, then the buffers in it */
     sg_buf_init(&checks);
@@ -2700,31 +3880,38 @@ static void eval_fn(G *g, sg_buf *out)
         if (!g->symused[s])
             continue;
         any_sym = 1;
-        if (sg_shape_is_scalar(sg_sym(g->ctx, s)->shape))
+        if (sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) && sg_sym(g->ctx, s)->seq < 0)
             line(out, 1, "const %s %s = *in->%s;", g->real, g->symname[s], g->fieldname[s]);
         else
             line(out, 1, "const %s *%s = in->%s;", g->real, g->symname[s], g->fieldname[s]);
     }
-    if (g->nslots)
+    if (g->sc->nslots)
         line(out, 1, "%s *const scratch = (%s *)work;", g->real, g->real);
     sg_buf_puts(out, sg_buf_str(&bufs));
-    for (pos = 0; pos < g->nit; pos++) {
-        item *t = &g->it[g->order[pos]];
+    for (pos = 0; pos < g->sc->nit; pos++) {
+        item *t = &g->sc->it[g->sc->order[pos]];
         node *n = N(g, t->e);
         if (t->kind == IT_NODE && n->local && n->top)
             line(out, 1, "%s %s = %s; /* %s */", g->real, n->cname, lit(g, 0).s, formula(g, t->e));
+        if (t->kind == IT_NODE && n->plan == PL_LOOP) /* the Σs an adjoint's loop sums */
+            for (i = 0; i < g->loops[n->loop].nsums; i++) {
+                const sg_expr *se = g->loops[n->loop].sums[i];
+                if (N(g, se)->local)
+                    line(out, 1, "%s %s = %s; /* %s */", g->real, N(g, se)->cname, lit(g, 0).s,
+                         formula(g, se));
+            }
     }
-    for (i = 0; i < g->nit; i++)
-        if (bs_eq(g->it[i].mask, g->full, g->nw))
+    for (i = 0; i < g->sc->nit; i++)
+        if (bs_eq(g->sc->it[i].mask, g->sc->full, g->sc->nw))
             any_full = 1;
 
-    if (!any_dim || !any_sym || !g->nslots) {
+    if (!any_dim || !any_sym || !g->sc->nslots) {
         sg_buf_putc(out, '\n');
         if (!any_dim)
             line(out, 1, "(void)dims;");
         if (!any_sym)
             line(out, 1, "(void)in;");
-        if (!g->nslots)
+        if (!g->sc->nslots)
             line(out, 1, "(void)work;");
     }
     if (checks.len) { /* the dimensions fixed when generating */
@@ -2734,7 +3921,7 @@ static void eval_fn(G *g, sg_buf *out)
     }
     if (any_full) {
         sg_buf_putc(out, '\n');
-        line(out, 1, "if (%s)", condition(g, g->full, 1));
+        line(out, 1, "if (%s)", condition(g, g->sc->full, 1));
         line(out, 2, "return %s_OK;", g->PU);
     }
     sg_buf_putc(out, '\n');
@@ -2774,6 +3961,21 @@ static int fill_kind(G *g, int s)
     if (props & SG_PROP_SIMPLEX)
         return 3;
     return 0;
+}
+
+/* how many steps input s holds with the dimensions dv: hi − lo + 1 for a
+   sequence, else 1 */
+static long steps_of(G *g, int s, const long *dv)
+{
+    const sg_symbol *sym = sg_sym(g->ctx, s);
+    const sg_seq *sq;
+    long lo, hi;
+    if (sym->seq < 0)
+        return 1;
+    sq = sg_seq_of(g->ctx, sym->seq);
+    lo = (sq->lo.dim >= 0 ? dv[sq->lo.dim] : 0) + sq->lo.off;
+    hi = (sq->hi.dim >= 0 ? dv[sq->hi.dim] : 0) + sq->hi.off;
+    return hi >= lo ? hi - lo + 1 : 0;
 }
 
 static void templ(G *g, sg_buf *b, const char *name)
@@ -2922,7 +4124,7 @@ static void check_main(G *g, sg_buf *b)
                           dv[d]);
     for (s = 0; s < ns; s++) {
         sg_buf_printf(b, "    sg_x[%d] = sg_check_alloc(%ld);\n", s,
-                      NUMEL(sg_sym(g->ctx, s)->shape));
+                      NUMEL(sg_sym(g->ctx, s)->shape) * steps_of(g, s, dv));
         sg_buf_printf(b, "    sg_c.in.%s = sg_x[%d];\n", g->fieldname[s], s);
     }
     if (!ns)
@@ -2947,8 +4149,14 @@ static void check_main(G *g, sg_buf *b)
     for (s = 0; s < ns; s++) {
         sg_shape sh = sg_sym(g->ctx, s)->shape;
         int k = fill_kind(g, s);
-        sg_buf_printf(b, "        sg_check_fill(sg_x[%d], %ld, %ld, %s, &sg_seed);\n", s,
-                      ROWS(sh), dv[sh.cols], k ? fmt(g, "%d", k) : "sg_try ? 4 : 0");
+        long steps = steps_of(g, s, dv);
+        if (k && steps != 1) /* each step as declared */
+            sg_buf_printf(b, "        for (sg_k = 0; sg_k < %ld; sg_k++)\n"
+                             "            sg_check_fill(sg_x[%d] + sg_k * %ld, %ld, %ld, %d, &sg_seed);\n",
+                          steps, s, NUMEL(sh), ROWS(sh), dv[sh.cols], k);
+        else /* every step at once: its steps are the rows of one matrix */
+            sg_buf_printf(b, "        sg_check_fill(sg_x[%d], %ld, %ld, %s, &sg_seed);\n", s,
+                          ROWS(sh) * steps, dv[sh.cols], k ? fmt(g, "%d", k) : "sg_try ? 4 : 0");
     }
     sg_buf_printf(b, "        sg_rc = %s_eval(&sg_c.dims, &sg_c.in, &sg_o, sg_c.work);\n"
                      "        if (sg_rc == %s_OK",
@@ -3028,6 +4236,7 @@ char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
         return NULL;
     }
     /* the functions first: printing them tells which kernels are used */
+    g->formulas = sg_fmt_problem(p, 0, NULL);
     sg_buf_init(&fns);
     work_size_fn(g, &fns);
     sg_buf_putc(&fns, '\n');

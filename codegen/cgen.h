@@ -6,7 +6,8 @@
  * nothing: it schedules the DAG that symbolic/ built (which nodes each
  * requested output needs, in what order, in which work buffer) and prints
  * loops and kernel calls for it. Kernels come from templates/ and are copied
- * into the output only when used.
+ * into the output only when used. A recurrence is a loop over t (never
+ * unrolled), its steps stored in the work memory.
  *
  * Ownership: the returned strings are malloc'd; the caller frees them.
  */

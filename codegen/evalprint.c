@@ -3,6 +3,11 @@
  * numbers, the dimension bookkeeping, and a printer for the values the
  * interpreter (symbolic/eval.c) computes. The interpreter is independent of
  * the C printer, which is what makes --eval a cross-check of generated code.
+ *
+ * A sequence input x[t] is a list of its steps, each written as a value of
+ * its own: x=[[1,2],[3,4],[5,6]] is x[1..3] ∈ ℝ² (T = 3); a sequence of
+ * numbers is a flat list. The steps of every recurrence are printed one per
+ * line, h[0] = …, h[1] = …, after the definitions.
  */
 #include "evalprint.h"
 
@@ -119,6 +124,51 @@ static int list(reader *r, value_t *val)
     return 0;
 }
 
+/*
+ * the steps of a sequence: [s, s, …], each step a number, a vector [a, b]
+ * or a matrix [[a, b], [c, d]], all of one shape; *count gets their number
+ * and val the shape of one step
+ */
+static int steps(reader *r, value_t *val, long *count)
+{
+    *count = 0;
+    r->s++; /* [ */
+    for (;;) {
+        value_t one;
+        long i;
+        skip_space(r);
+        if (*r->s == ']' && *count == 0)
+            break;
+        memset(&one, 0, sizeof one);
+        if (*r->s == '[' ? list(r, &one) : number(r, &one)) {
+            free(one.v);
+            return -1;
+        }
+        if (*count > 0 && (one.rows != val->rows || one.cols != val->cols)) {
+            sg_buf_puts(r->err, "--eval: the steps of a sequence differ in shape");
+            free(one.v);
+            return -1;
+        }
+        val->rows = one.rows;
+        val->cols = one.cols;
+        for (i = 0; i < one.n; i++)
+            push(val, one.v[i]);
+        free(one.v);
+        (*count)++;
+        skip_space(r);
+        if (*r->s == ',') {
+            r->s++;
+            continue;
+        }
+        if (*r->s == ']')
+            break;
+        sg_buf_printf(r->err, "--eval: expected ',' or ']' at '%.20s'", r->s);
+        return -1;
+    }
+    r->s++; /* ] */
+    return 0;
+}
+
 static int find_dim(const sg_ctx *ctx, const char *name)
 {
     return sg_dim_find(ctx, name);
@@ -201,6 +251,7 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
     value_t *vals = sg_xmalloc((size_t)(nsyms + 1) * sizeof *vals);
     const double **syms = sg_xmalloc((size_t)(nsyms + 1) * sizeof *syms);
     int *given = sg_xmalloc((size_t)(nsyms + 1) * sizeof *given);
+    long *count = sg_xmalloc((size_t)(nsyms + 1) * sizeof *count); /* a sequence's steps */
     sg_arena *ar = sg_arena_new();
     reader r;
     sg_eval *ev = NULL;
@@ -208,6 +259,7 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
     memset(dims, 0, (size_t)(ndims + 1) * sizeof *dims);
     memset(vals, 0, (size_t)(nsyms + 1) * sizeof *vals);
     memset(given, 0, (size_t)(nsyms + 1) * sizeof *given);
+    memset(count, 0, (size_t)(nsyms + 1) * sizeof *count);
     r.s = spec;
     r.err = err;
     /* name = value; … */
@@ -239,7 +291,17 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         r.s++;
         skip_space(&r);
         memset(&v, 0, sizeof v);
-        if (*r.s == '[') {
+        sym = sg_sym_find(ctx, name);
+        if (sym >= 0 && sg_sym(ctx, sym)->seq >= 0) { /* a list of steps */
+            if (*r.s != '[') {
+                sg_buf_printf(err, "--eval: %s is a sequence: give the list of its steps", name);
+                goto out;
+            }
+            if (steps(&r, &v, &count[sym])) {
+                free(v.v);
+                goto out;
+            }
+        } else if (*r.s == '[') {
             if (list(&r, &v)) {
                 free(v.v);
                 goto out;
@@ -254,7 +316,6 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
             free(v.v);
             goto out;
         }
-        sym = sg_sym_find(ctx, name);
         dim = find_dim(ctx, name);
         if (sym >= 0) {
             if (given[sym]) {
@@ -300,6 +361,17 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         if (bind(ctx, dims, s->shape.rows, rows, s->name, err) ||
             bind(ctx, dims, s->shape.cols, cols, s->name, err))
             goto out;
+        if (s->seq >= 0) { /* steps lo..hi: T from their number when hi is T + c */
+            const sg_seq *q = sg_seq_of(ctx, s->seq);
+            long fixed = q->lo.off - q->hi.off - 1 + count[i];
+            if (q->hi.dim >= 0 && q->lo.dim < 0 && fixed < 1) {
+                sg_buf_printf(err, "--eval: %s has %ld steps, too few for its range", s->name,
+                              count[i]);
+                goto out;
+            }
+            if (q->hi.dim >= 0 && q->lo.dim < 0 && bind(ctx, dims, q->hi.dim, fixed, s->name, err))
+                goto out;
+        }
         syms[i] = v->v;
     }
     for (i = 1; i < ndims; i++) {
@@ -310,10 +382,36 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
             goto out;
         }
     }
+    for (i = 0; i < nsyms; i++) { /* every sequence as long as its range says */
+        const sg_symbol *s = sg_sym(ctx, i);
+        if (s->seq >= 0) {
+            const sg_seq *q = sg_seq_of(ctx, s->seq);
+            long lo = (q->lo.dim >= 0 ? dims[q->lo.dim] : 0) + q->lo.off;
+            long hi = (q->hi.dim >= 0 ? dims[q->hi.dim] : 0) + q->hi.off;
+            if (count[i] != (hi >= lo ? hi - lo + 1 : 0)) {
+                sg_buf_printf(err, "--eval: %s has %ld steps where its range holds %ld", s->name,
+                              count[i], hi >= lo ? hi - lo + 1 : 0);
+                goto out;
+            }
+        }
+    }
     ev = sg_eval_new(ctx, dims, syms);
     for (i = 0; i < p->ndefs; i++)
         if (p->defs[i].expr)
             print_named(out, ev, p->defs[i].name, p->defs[i].expr);
+    for (i = 0; i < sg_nseqs(ctx); i++) { /* each recurrence's steps */
+        const sg_seq *q = sg_seq_of(ctx, i);
+        long lo, hi, t;
+        if (q->kind != SG_SEQ_FORWARD)
+            continue;
+        lo = (q->lo.dim >= 0 ? dims[q->lo.dim] : 0) + q->lo.off;
+        hi = (q->hi.dim >= 0 ? dims[q->hi.dim] : 0) + q->hi.off;
+        for (t = lo - 1; t <= hi; t++) {
+            char name[160];
+            snprintf(name, sizeof name, "%s[%ld]", q->name, t);
+            print_named(out, ev, name, sg_seq_at(p->ctx, i, sg_index_make(-1, t)));
+        }
+    }
     for (i = 0; i < p->nresults; i++)
         if (p->results[i].kind != SG_RES_VALUE)
             print_named(out, ev, p->results[i].cname, p->results[i].expr);
@@ -326,6 +424,7 @@ out:
     free(vals);
     free(syms);
     free(given);
+    free(count);
     free(dims);
     sg_arena_free(ar);
     return rc;

@@ -3,10 +3,12 @@
  *
  * Parses values for the inputs (and dimensions) written as on a blackboard,
  *     W=[[1,2],[3,4]]; x=[1,1]; n=2; beta=0.5
- * (a matrix is a list of rows, a vector a flat list, a scalar a number;
+ * (a matrix is a list of rows, a vector a flat list, a scalar a number, a
+ * sequence x[t] the list of its steps, x=[[1,2],[3,4]] for T = 2;
  * dimensions not given are read off the shapes of the values), evaluates
- * every definition and every result with the reference interpreter, and
- * prints each as `name = value`, one per line, results under their C names.
+ * every definition, every step of every recurrence (h[0], h[1], …) and
+ * every result with the reference interpreter, and prints each as
+ * `name = value`, one per line, results under their C names.
  *
  * Ownership: text is appended to the caller's buffers.
  */

@@ -16,6 +16,11 @@
  * −a, a + (−c)·b as a − cb, (1/s)·a as a/s, c·(1/s)·t·a as cta/s, ⟨a, a⟩ as
  * ‖a‖², ⟨a, b⟩ of vectors as aᵀb.
  *
+ * Three alphabets share the one walk: Unicode, ASCII and LaTeX (for the
+ * derivation printer, latex.c: W^\top x, \lVert r\rVert^{2}, \frac{a}{N},
+ * h_{t-1}). Each place that writes a symbol picks the spelling of the
+ * alphabet; the structure, and so the parentheses, are the same in all three.
+ *
  * --formulas (sg_fmt_problem) prints each result's display form and names
  * what they share: a node that a definition names prints as its name, and so
  * does a larger unnamed node that occurs twice or more in the printed text,
@@ -30,7 +35,14 @@
 #include <string.h>
 
 /* precedence levels: sums; ⊙ ⊘ and /; juxtaposition; −a; aᵀ a²; atoms */
-enum { P_SUM = 1, P_OP, P_PROD, P_NEG, P_POST, P_ATOM };
+enum {
+    P_SUM = SG_FMT_SUM,
+    P_OP = SG_FMT_OP,
+    P_PROD = SG_FMT_PROD,
+    P_NEG = SG_FMT_NEG,
+    P_POST = SG_FMT_POST,
+    P_ATOM = SG_FMT_ATOM
+};
 
 /* marks where two factors were run together (Wx), so that the next
    juxtaposition sees x, not Wx, as the last word; removed before output */
@@ -39,35 +51,128 @@ enum { P_SUM = 1, P_OP, P_PROD, P_NEG, P_POST, P_ATOM };
 
 typedef struct {
     const sg_ctx *ctx;
-    int ascii;
+    int ascii;          /* the ASCII alphabet */
+    int tex;            /* the LaTeX alphabet */
     sg_fmt_namer namer; /* NULL: nodes with a name print as it */
     void *arg;
+    int (*level)(void *arg, const sg_expr *e); /* of a name the namer gave */
+    int breaks;         /* mark the top-level sum's break points */
+    const sg_expr *top; /* the sum whose terms are top-level, while printing it */
 } F;
 
 static int pr(F *f, sg_buf *b, const sg_expr *e, int root);
 
+static void f_init(F *f, const sg_ctx *ctx, int alphabet, sg_fmt_namer namer, void *arg)
+{
+    memset(f, 0, sizeof *f);
+    f->ctx = ctx;
+    f->ascii = alphabet == SG_FMT_ASCII;
+    f->tex = alphabet == SG_FMT_LATEX;
+    f->namer = namer;
+    f->arg = arg;
+}
+
 /* ---- names and numbers --------------------------------------------------- */
 
-static const char *const greek[][2] = {
-    {"alpha", "α"},   {"beta", "β"},    {"gamma", "γ"},   {"delta", "δ"},
-    {"epsilon", "ε"}, {"zeta", "ζ"},    {"eta", "η"},     {"theta", "θ"},
-    {"iota", "ι"},    {"kappa", "κ"},   {"lambda", "λ"},  {"mu", "μ"},
-    {"nu", "ν"},      {"xi", "ξ"},      {"omicron", "ο"}, {"pi", "π"},
-    {"rho", "ρ"},     {"sigma", "σ"},   {"tau", "τ"},     {"upsilon", "υ"},
-    {"phi", "φ"},     {"chi", "χ"},     {"psi", "ψ"},     {"omega", "ω"},
-    {"Gamma", "Γ"},   {"Delta", "Δ"},   {"Theta", "Θ"},   {"Lambda", "Λ"},
-    {"Xi", "Ξ"},      {"Pi", "Π"},      {"Sigma", "Σ"},   {"Upsilon", "Υ"},
-    {"Phi", "Φ"},     {"Psi", "Ψ"},     {"Omega", "Ω"},
+static const char *const greek[][3] = {
+    {"alpha", "α", "\\alpha"},       {"beta", "β", "\\beta"},       {"gamma", "γ", "\\gamma"},
+    {"delta", "δ", "\\delta"},       {"epsilon", "ε", "\\varepsilon"}, {"zeta", "ζ", "\\zeta"},
+    {"eta", "η", "\\eta"},           {"theta", "θ", "\\theta"},     {"iota", "ι", "\\iota"},
+    {"kappa", "κ", "\\kappa"},       {"lambda", "λ", "\\lambda"},   {"mu", "μ", "\\mu"},
+    {"nu", "ν", "\\nu"},             {"xi", "ξ", "\\xi"},           {"omicron", "ο", "o"},
+    {"pi", "π", "\\pi"},             {"rho", "ρ", "\\rho"},         {"sigma", "σ", "\\sigma"},
+    {"tau", "τ", "\\tau"},           {"upsilon", "υ", "\\upsilon"}, {"phi", "φ", "\\phi"},
+    {"chi", "χ", "\\chi"},           {"psi", "ψ", "\\psi"},         {"omega", "ω", "\\omega"},
+    {"Gamma", "Γ", "\\Gamma"},       {"Delta", "Δ", "\\Delta"},     {"Theta", "Θ", "\\Theta"},
+    {"Lambda", "Λ", "\\Lambda"},     {"Xi", "Ξ", "\\Xi"},           {"Pi", "Π", "\\Pi"},
+    {"Sigma", "Σ", "\\Sigma"},       {"Upsilon", "Υ", "\\Upsilon"}, {"Phi", "Φ", "\\Phi"},
+    {"Psi", "Ψ", "\\Psi"},           {"Omega", "Ω", "\\Omega"},
 };
+
+#define NGREEK (sizeof greek / sizeof greek[0])
 
 static const char *const subdigit[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
 static const char *const supdigit[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
 
+/* the index of the Greek letter spelled by the n bytes at s, or −1 */
+static int greek_index(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < NGREEK; i++)
+        if (strlen(greek[i][0]) == n && strncmp(s, greek[i][0], n) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* one word of a LaTeX name: a Greek letter, a letter, or a longer word in
+   \mathrm (so that "hh" in W_{hh} stays a label, not h times h, and Whh is
+   one symbol) */
+static void tex_word(sg_buf *out, const char *s, size_t n, int in_sub)
+{
+    int g = greek_index(s, n);
+    if (g >= 0)
+        sg_buf_puts(out, greek[g][2]);
+    else if (n == 1 || in_sub)
+        sg_buf_putn(out, s, n);
+    else {
+        sg_buf_puts(out, "\\mathit{");
+        sg_buf_putn(out, s, n);
+        sg_buf_putc(out, '}');
+    }
+}
+
+/*
+ * A name in LaTeX: W1 → W_1, W12 → W_{12}, W_hh → W_{hh}, beta → \beta,
+ * beta_2 → \beta_2, x_in_1 → x_{in,1}. What follows the first _ (or the
+ * trailing digits) is the subscript; further _ separate its parts.
+ */
+static void tex_name(sg_buf *out, const char *name)
+{
+    size_t n = strlen(name), stem = n, i, start;
+    const char *us = strchr(name, '_');
+    sg_buf sub;
+    if (us && us != name) {
+        stem = (size_t)(us - name);
+    } else {
+        while (stem > 0 && name[stem - 1] >= '0' && name[stem - 1] <= '9')
+            stem--;
+        if (stem == 0)
+            stem = n;
+    }
+    tex_word(out, name, stem, 0);
+    if (stem == n)
+        return;
+    sg_buf_init(&sub);
+    start = name[stem] == '_' ? stem + 1 : stem;
+    for (i = start; i <= n; i++)
+        if (i == n || name[i] == '_') {
+            if (i > start) {
+                if (sg_buf_str(&sub)[0])
+                    sg_buf_putc(&sub, ',');
+                tex_word(&sub, name + start, i - start, 1);
+            }
+            start = i + 1;
+        }
+    if (sg_buf_str(&sub)[0]) {
+        const char *s = sg_buf_str(&sub);
+        if (strlen(s) == 1)
+            sg_buf_printf(out, "_%s", s);
+        else
+            sg_buf_printf(out, "_{%s}", s);
+    }
+    sg_buf_free(&sub);
+}
+
 void sg_fmt_name(sg_buf *out, const char *name, int ascii)
 {
     size_t n = strlen(name), stem = n, i;
-    if (ascii) {
+    int g;
+    if (ascii == SG_FMT_ASCII) {
         sg_buf_puts(out, name);
+        return;
+    }
+    if (ascii == SG_FMT_LATEX) {
+        tex_name(out, name);
         return;
     }
     /* a run of digits after letters is a subscript: W1 → W₁ */
@@ -75,11 +180,9 @@ void sg_fmt_name(sg_buf *out, const char *name, int ascii)
         stem--;
     if (stem == 0 || name[stem - 1] == '_')
         stem = n;
-    for (i = 0; i < sizeof greek / sizeof greek[0]; i++)
-        if (strlen(greek[i][0]) == stem && strncmp(name, greek[i][0], stem) == 0)
-            break;
-    if (i < sizeof greek / sizeof greek[0])
-        sg_buf_puts(out, greek[i][1]);
+    g = greek_index(name, stem);
+    if (g >= 0)
+        sg_buf_puts(out, greek[g][1]);
     else
         sg_buf_putn(out, name, stem);
     for (i = stem; i < n; i++)
@@ -106,36 +209,48 @@ static void num_text(char *s, size_t size, double v)
         }
 }
 
+/* a number's text, in LaTeX 1.5 \cdot 10^{-7} for 1.5e-07 */
+static void pr_num_text(F *f, sg_buf *b, double v)
+{
+    char s[40], *e;
+    num_text(s, sizeof s, v);
+    if (f->tex && (e = strchr(s, 'e')) != NULL) {
+        long x = strtol(e + 1, NULL, 10);
+        *e = '\0';
+        if (strcmp(s, "1") != 0)
+            sg_buf_printf(b, "%s \\cdot ", s);
+        sg_buf_printf(b, "10^{%ld}", x);
+        return;
+    }
+    sg_buf_puts(b, s);
+}
+
 /* a nonnegative number; returns P_ATOM */
 static int pr_num(F *f, sg_buf *b, double v)
 {
-    char s[40];
-    if (!f->ascii) {
-        if (v == 0.5) {
-            sg_buf_puts(b, "½");
-            return P_ATOM;
-        }
-        if (v == 0.25) {
-            sg_buf_puts(b, "¼");
-            return P_ATOM;
-        }
-        if (v == 0.75) {
-            sg_buf_puts(b, "¾");
-            return P_ATOM;
-        }
-    }
+    static const struct {
+        double v;
+        const char *uni, *tex;
+    } fractions[] = {{0.5, "½", "\\tfrac{1}{2}"}, {0.25, "¼", "\\tfrac{1}{4}"},
+                     {0.75, "¾", "\\tfrac{3}{4}"}};
+    size_t i;
+    if (!f->ascii)
+        for (i = 0; i < sizeof fractions / sizeof fractions[0]; i++)
+            if (v == fractions[i].v) {
+                sg_buf_puts(b, f->tex ? fractions[i].tex : fractions[i].uni);
+                return P_ATOM;
+            }
     if (isinf(v)) {
-        sg_buf_puts(b, f->ascii ? "inf" : "∞");
+        sg_buf_puts(b, f->ascii ? "inf" : f->tex ? "\\infty" : "∞");
         return P_ATOM;
     }
-    num_text(s, sizeof s, v);
-    sg_buf_puts(b, s);
+    pr_num_text(f, b, v);
     return P_ATOM;
 }
 
 static const char *minus(F *f)
 {
-    return f->ascii ? "-" : "−";
+    return f->ascii || f->tex ? "-" : "−";
 }
 
 /* a signed number */
@@ -154,6 +269,11 @@ static int pr_const(F *f, sg_buf *b, double v)
 static int is_scalar(const sg_expr *e)
 {
     return sg_shape_is_scalar(e->shape);
+}
+
+static int is_leaf(const sg_expr *e)
+{
+    return e->nkids == 0;
 }
 
 /* the name e prints as, or NULL to print its formula */
@@ -197,6 +317,23 @@ static const sg_expr *reciprocal(F *f, const sg_expr *e)
     return NULL;
 }
 
+/* LaTeX that stands taller than a line: its parentheses grow with it */
+static int tall(const char *s)
+{
+    return strstr(s, "\\frac{") || strstr(s, "\\sum") || strstr(s, "\\left(") ||
+           strstr(s, "\\Bigl(");
+}
+
+/* (s) in the alphabet; in LaTeX sized to a tall s, with \Bigl( when s holds
+   break marks (\left…\right could not break across lines) */
+static void parens(F *f, sg_buf *b, const char *s)
+{
+    int big = f->tex && tall(s), breakable = big && strchr(s, SG_FMT_BREAK);
+    sg_buf_puts(b, breakable ? "\\Bigl(" : big ? "\\left(" : "(");
+    sg_buf_puts(b, s);
+    sg_buf_puts(b, breakable ? "\\Bigr)" : big ? "\\right)" : ")");
+}
+
 /* prints e, in parentheses when its level is below min */
 static int sub(F *f, sg_buf *b, const sg_expr *e, int min)
 {
@@ -205,9 +342,7 @@ static int sub(F *f, sg_buf *b, const sg_expr *e, int min)
     sg_buf_init(&t);
     p = pr(f, &t, e, 0);
     if (p < min) {
-        sg_buf_putc(b, '(');
-        sg_buf_puts(b, sg_buf_str(&t));
-        sg_buf_putc(b, ')');
+        parens(f, b, sg_buf_str(&t));
         p = P_ATOM;
     } else {
         sg_buf_puts(b, sg_buf_str(&t));
@@ -295,9 +430,30 @@ static int tail_word(const char *s, size_t n, int *is_number)
     return count;
 }
 
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* does the LaTeX text end with a control word (\top, \lambda)? */
+static int ends_in_control_word(const char *s, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && is_alpha(s[i - 1]))
+        i--;
+    return i < n && i > 0 && s[i - 1] == '\\';
+}
+
 /*
  * Juxtaposes two printed factors. On paper single letters run together (Wx,
- * Wᵀ(Wx), 2x, ½‖r‖²) and longer names stand apart (yᵀ log(s), W_hh h).
+ * Wᵀ(Wx), 2x, ½‖r‖²) and longer names stand apart (yᵀ log(s), W_hh h). In
+ * LaTeX the spacing is TeX's: a space only where a control word would run
+ * into a letter (x^\top y), and a \cdot between two numbers.
  */
 static void juxtapose(F *f, sg_buf *b, const char *l, const char *r)
 {
@@ -305,6 +461,14 @@ static void juxtapose(F *f, sg_buf *b, const char *l, const char *r)
     sg_buf_puts(b, l);
     if (f->ascii) {
         sg_buf_puts(b, " * ");
+    } else if (f->tex) {
+        size_t n = strlen(l);
+        while (n > 0 && l[n - 1] == JOIN)
+            n--;
+        if (n > 0 && (is_digit(l[n - 1]) || l[n - 1] == '}') && is_digit(r[0]))
+            sg_buf_puts(b, " \\cdot ");
+        else if (ends_in_control_word(l, n) && (is_alpha(r[0]) || is_digit(r[0])))
+            sg_buf_putc(b, ' ');
     } else {
         lw = tail_word(l, strlen(l), &lnum);
         rw = lead_word(r, &rnum);
@@ -326,9 +490,7 @@ static int sub_right(F *f, sg_buf *b, const sg_expr *e)
     p = pr(f, &t, e, 0);
     if ((p < P_PROD && !(e->op == SG_OP_SEQSUM && !name_of(f, e, 0))) || p == P_NEG ||
         (!name_of(f, e, 0) && e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST)) {
-        sg_buf_putc(b, '(');
-        sg_buf_puts(b, sg_buf_str(&t));
-        sg_buf_putc(b, ')');
+        parens(f, b, sg_buf_str(&t));
         p = P_ATOM;
     } else {
         sg_buf_puts(b, sg_buf_str(&t));
@@ -373,12 +535,27 @@ static const sg_expr *over(F *f, const sg_expr *e, const sg_expr **t, const sg_e
     return NULL;
 }
 
+/* \frac{num}{den}: a fraction is one symbol on the page, but a postfix
+   operator after it still wants parentheses */
+static int pr_frac(F *f, sg_buf *b, const char *num, const sg_expr *den)
+{
+    sg_buf_printf(b, "\\frac{%s}{", num);
+    pr(f, b, den, 0);
+    sg_buf_putc(b, '}');
+    return P_PROD;
+}
+
 /* c t y / s, for a constant c > 0 (1: none) and t possibly NULL */
 static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y,
                    const sg_expr *s)
 {
+    sg_buf num;
+    sg_buf_init(&num);
     if (c == 1 && !t) {
-        sub(f, b, y, P_OP);
+        if (f->tex)
+            pr(f, &num, y, 0);
+        else
+            sub(f, &num, y, P_OP);
     } else {
         sg_buf nb, yb, tb;
         sg_buf_init(&nb);
@@ -401,11 +578,50 @@ static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y
             }
         }
         sub_right(f, &yb, y);
-        juxtapose(f, b, sg_buf_str(&nb), sg_buf_str(&yb));
+        juxtapose(f, &num, sg_buf_str(&nb), sg_buf_str(&yb));
         sg_buf_free(&nb);
         sg_buf_free(&yb);
         sg_buf_free(&tb);
     }
+    if (f->tex) {
+        int p;
+        if (!(is_leaf(y) || name_of(f, y, 0))) { /* \frac{1}{N}X^\top(p - y) */
+            sg_buf sc, yb;
+            sg_buf_init(&sc);
+            sg_buf_init(&yb);
+            if (c != 1 || !t)
+                pr_num(f, &sc, c);
+            if (t) {
+                sg_buf tb;
+                sg_buf_init(&tb);
+                sub(f, &tb, t, P_PROD);
+                if (c != 1) {
+                    sg_buf x2;
+                    sg_buf_init(&x2);
+                    juxtapose(f, &x2, sg_buf_str(&sc), sg_buf_str(&tb));
+                    sg_buf_free(&sc);
+                    sc = x2;
+                } else {
+                    sg_buf_puts(&sc, sg_buf_str(&tb));
+                }
+                sg_buf_free(&tb);
+            }
+            pr_frac(f, &yb, sg_buf_str(&sc), s);
+            sg_buf_free(&sc);
+            sg_buf_init(&sc);
+            sub_right(f, &sc, y);
+            juxtapose(f, b, sg_buf_str(&yb), sg_buf_str(&sc));
+            sg_buf_free(&sc);
+            sg_buf_free(&yb);
+            sg_buf_free(&num);
+            return P_PROD;
+        }
+        p = pr_frac(f, b, sg_buf_str(&num), s);
+        sg_buf_free(&num);
+        return p;
+    }
+    sg_buf_puts(b, sg_buf_str(&num));
+    sg_buf_free(&num);
     sg_buf_puts(b, f->ascii ? " / " : "/");
     sub(f, b, s, P_POST);
     return P_OP;
@@ -436,10 +652,12 @@ static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
 
 static int pr_call(F *f, sg_buf *b, const char *fn, const sg_expr *a)
 {
+    sg_buf t;
     sg_buf_puts(b, fn);
-    sg_buf_putc(b, '(');
-    pr(f, b, a, 0);
-    sg_buf_putc(b, ')');
+    sg_buf_init(&t);
+    pr(f, &t, a, 0);
+    parens(f, b, sg_buf_str(&t));
+    sg_buf_free(&t);
     return P_ATOM;
 }
 
@@ -471,6 +689,18 @@ static int pr_pow(F *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
 {
     int scalar = is_scalar(a);
     sub(f, b, a, P_ATOM);
+    if (f->tex) { /* a^{2}, and the Hadamard power x^{\circ 2} */
+        sg_buf_puts(b, scalar ? "^{" : "^{\\circ ");
+        if (p->op == SG_OP_CONST && !name_of(f, p, 0)) {
+            if (p->value < 0)
+                sg_buf_putc(b, '-');
+            pr_num_text(f, b, fabs(p->value));
+        } else {
+            pr(f, b, p, 0);
+        }
+        sg_buf_putc(b, '}');
+        return P_POST;
+    }
     if (!f->ascii && scalar && p->op == SG_OP_CONST && superscript(b, p->value))
         return P_POST;
     sg_buf_puts(b, scalar ? "^" : ".^");
@@ -488,6 +718,7 @@ static int pr_pow(F *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
 static int pr_ones(F *f, sg_buf *b, sg_shape s)
 {
     const sg_diminfo *r = sg_diminfo_of(f->ctx, s.rows), *c = sg_diminfo_of(f->ctx, s.cols);
+    const char *one = f->tex ? "\\mathbf{1}" : "𝟙", *t = f->tex ? "^\\top" : "ᵀ";
     if (f->ascii) {
         char num[32];
         sg_buf_puts(b, "ones(");
@@ -508,14 +739,14 @@ static int pr_ones(F *f, sg_buf *b, sg_shape s)
         return P_ATOM;
     }
     if (s.rows == SG_DIM_ONE) {
-        sg_buf_puts(b, "𝟙ᵀ");
+        sg_buf_printf(b, "%s%s", one, t);
         return P_POST;
     }
     if (s.cols == SG_DIM_ONE) {
-        sg_buf_puts(b, "𝟙");
+        sg_buf_puts(b, one);
         return P_ATOM;
     }
-    sg_buf_puts(b, "𝟙𝟙ᵀ");
+    sg_buf_printf(b, "%s%s%s", one, one, t);
     return P_PROD;
 }
 
@@ -523,7 +754,7 @@ static int pr_dim(F *f, sg_buf *b, sg_dim d)
 {
     const sg_diminfo *di = sg_diminfo_of(f->ctx, d);
     if (di->name)
-        sg_fmt_name(b, di->name, f->ascii);
+        sg_fmt_name(b, di->name, f->tex ? SG_FMT_LATEX : f->ascii);
     else
         sg_buf_printf(b, "%ld", di->value);
     return P_ATOM;
@@ -556,29 +787,42 @@ static int is_const_fill(F *f, const sg_expr *e)
            !name_of(f, e->kid[0], 0);
 }
 
+/* the sum e's terms print at the top level too (a break may go between them) */
+static int sub_term(F *f, sg_buf *b, const sg_expr *e, int top)
+{
+    const sg_expr *saved = f->top;
+    int p;
+    if (top && e->op == SG_OP_ADD && !name_of(f, e, 0))
+        f->top = e;
+    p = sub(f, b, e, P_SUM);
+    f->top = saved;
+    return p;
+}
+
 static int pr_add(F *f, sg_buf *b, const sg_expr *e)
 {
     double c;
     const sg_expr *x;
     sg_buf rb;
-    sub(f, b, e->kid[0], P_SUM);
+    int top = f->breaks && f->top == e;
+    const char *brk = f->breaks ? "\002" : ""; /* latex.c breaks where TeX allows */
+    const char *op_minus = f->ascii || f->tex ? " - " : " − ";
+    sub_term(f, b, e->kid[0], top);
     if (is_const_fill(f, e->kid[1]) && e->kid[1]->kid[0]->value < 0) { /* a − 𝟙 */
-        sg_buf_puts(b, f->ascii ? " - " : " − ");
+        sg_buf_printf(b, "%s%s", brk, op_minus);
         pr_fill(f, b, e->kid[1], -1);
         return P_SUM;
     }
     if (negative(f, e->kid[1], 0, &c, &x)) {
-        sg_buf_puts(b, f->ascii ? " - " : " − ");
+        sg_buf_printf(b, "%s%s", brk, op_minus);
         pr_scaled(f, b, c, x, P_OP);
         return P_SUM;
     }
-    sg_buf_puts(b, " + ");
+    sg_buf_printf(b, "%s + ", brk);
     sg_buf_init(&rb);
-    sub(f, &rb, e->kid[1], P_SUM);
+    sub_term(f, &rb, e->kid[1], top);
     if (strncmp(sg_buf_str(&rb), minus(f), strlen(minus(f))) == 0) {
-        sg_buf_putc(b, '(');
-        sg_buf_puts(b, sg_buf_str(&rb));
-        sg_buf_putc(b, ')');
+        parens(f, b, sg_buf_str(&rb));
     } else {
         sg_buf_puts(b, sg_buf_str(&rb));
     }
@@ -600,6 +844,24 @@ static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
         return pr_over(f, b, 1, t, y, s);
     if (is_scalar(a) && a->op == SG_OP_CONST && !name_of(f, a, 0))
         return pr_scaled(f, b, a->value, x, P_PROD);
+    if (f->tex && is_scalar(a) && !is_scalar(x) && !name_of(f, a, 0) &&
+        ((a->op == SG_OP_MUL && !is_scalar(a->kid[0])) ||
+         (a->op == SG_OP_SUM && a->kid[0]->shape.cols == SG_DIM_ONE) ||
+         (a->op == SG_OP_DOT && a->kid[0] != a->kid[1] && a->kid[0]->shape.cols == SG_DIM_ONE))) {
+        /* (𝟙ᵀv)s: an inner product scaling a vector, in parentheses */
+        sg_buf lb, rb;
+        sg_buf_init(&lb);
+        sg_buf_init(&rb);
+        pr(f, &lb, a, 0);
+        parens(f, &rb, sg_buf_str(&lb));
+        sg_buf_free(&lb);
+        sg_buf_init(&lb);
+        sub_right(f, &lb, x);
+        juxtapose(f, b, sg_buf_str(&rb), sg_buf_str(&lb));
+        sg_buf_free(&lb);
+        sg_buf_free(&rb);
+        return P_PROD;
+    }
     /* a scaling commutes, a(Wx) reads aWx; a product chain prints flat */
     return pr_product(f, b, a, x);
 }
@@ -611,11 +873,11 @@ static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
         if (f->ascii)
             pr_call(f, b, "norm", x);
         else {
-            sg_buf_puts(b, "‖");
+            sg_buf_puts(b, f->tex ? "\\lVert " : "‖");
             pr(f, b, x, 0);
-            sg_buf_puts(b, "‖");
+            sg_buf_puts(b, f->tex ? "\\rVert" : "‖");
         }
-        sg_buf_puts(b, f->ascii ? "^2" : "²");
+        sg_buf_puts(b, f->ascii ? "^2" : f->tex ? "^{2}" : "²");
         return P_POST;
     }
     if (x->shape.cols == SG_DIM_ONE) { /* xᵀy */
@@ -623,12 +885,25 @@ static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
         sg_buf_init(&lb);
         sg_buf_init(&rb);
         sub(f, &lb, x, P_ATOM);
-        sg_buf_puts(&lb, f->ascii ? "'" : "ᵀ");
+        sg_buf_puts(&lb, f->ascii ? "'" : f->tex ? "^\\top" : "ᵀ");
         sub_right(f, &rb, y);
         juxtapose(f, b, sg_buf_str(&lb), sg_buf_str(&rb));
         sg_buf_free(&lb);
         sg_buf_free(&rb);
         return P_PROD;
+    }
+    if (f->tex) { /* ⟨a, b⟩, grown to tall contents */
+        sg_buf t;
+        int big;
+        sg_buf_init(&t);
+        pr(f, &t, x, 0);
+        sg_buf_puts(&t, ", ");
+        pr(f, &t, y, 0);
+        big = tall(sg_buf_str(&t)) && !strchr(sg_buf_str(&t), SG_FMT_BREAK);
+        sg_buf_printf(b, "%s%s%s", big ? "\\left\\langle " : "\\langle ", sg_buf_str(&t),
+                      big ? "\\right\\rangle" : "\\rangle");
+        sg_buf_free(&t);
+        return P_ATOM;
     }
     sg_buf_puts(b, f->ascii ? "dot(" : "⟨");
     pr(f, b, x, 0);
@@ -638,7 +913,7 @@ static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
     return P_ATOM;
 }
 
-/* ‖a‖ ‖a‖₁ |a| log|a| in Unicode */
+/* ‖a‖ ‖a‖₁ |a| log|a| in Unicode and LaTeX */
 static int pr_bars(F *f, sg_buf *b, const char *open, const sg_expr *a, const char *close)
 {
     sg_buf_puts(b, open);
@@ -649,15 +924,38 @@ static int pr_bars(F *f, sg_buf *b, const char *open, const sg_expr *a, const ch
 
 /* ---- sequences ---------------------------------------------------------- */
 
-/* a sequence's name: δh (ASCII: delta_h) */
+/* "δ" starts the name of an adjoint sequence */
+static const char delta_utf8[] = "δ";
+
+/* the number of adjoint sequences: with one, LaTeX calls it plain δ */
+static int adjoint_seqs(const sg_ctx *ctx)
+{
+    int q, n = 0;
+    for (q = 0; q < sg_nseqs(ctx); q++)
+        if (sg_seq_of(ctx, q)->kind == SG_SEQ_BACKWARD)
+            n++;
+    return n;
+}
+
+/* a sequence's name: δh (ASCII: delta_h; LaTeX: \delta, or \delta^{(h)}
+   when there are several) */
 static void pr_seq_name(F *f, sg_buf *b, int q)
 {
     const char *name = sg_seq_of(f->ctx, q)->name;
-    if (f->ascii && strncmp(name, "δ", strlen("δ")) == 0) {
-        sg_buf_puts(b, "delta_");
-        name += strlen("δ");
+    if (f->tex && strncmp(name, delta_utf8, strlen(delta_utf8)) == 0) {
+        sg_buf_puts(b, "\\delta");
+        if (adjoint_seqs(f->ctx) > 1) {
+            sg_buf_puts(b, "^{(");
+            tex_name(b, name + strlen(delta_utf8));
+            sg_buf_puts(b, ")}");
+        }
+        return;
     }
-    sg_fmt_name(b, name, f->ascii);
+    if (f->ascii && strncmp(name, delta_utf8, strlen(delta_utf8)) == 0) {
+        sg_buf_puts(b, "delta_");
+        name += strlen(delta_utf8);
+    }
+    sg_fmt_name(b, name, f->tex ? SG_FMT_LATEX : f->ascii);
 }
 
 /* k, T, T−1, T+1 */
@@ -674,9 +972,50 @@ static void pr_index(F *f, sg_buf *b, sg_index i)
         sg_buf_printf(b, "%s%ld", minus(f), -i.off);
 }
 
+/*
+ * A step of a sequence in LaTeX: the index joins the name's own subscript,
+ * h_{t-1}, h_{1,t}, \delta_{t+1}; idx is the index's text. A name with a
+ * superscript (\delta^{(h)}) is a postfix form: a transpose after it needs
+ * parentheses.
+ */
+static int pr_tex_step(F *f, sg_buf *b, int q, const char *idx)
+{
+    sg_buf nb;
+    const char *s, *us;
+    int p;
+    sg_buf_init(&nb);
+    pr_seq_name(f, &nb, q);
+    s = sg_buf_str(&nb);
+    us = strrchr(s, '_');
+    p = strchr(s, '^') ? P_POST : P_ATOM;
+    if (us && us[1] == '{' && s[strlen(s) - 1] == '}') { /* h_{ab} → h_{ab,t} */
+        sg_buf_putn(b, s, strlen(s) - 1);
+        sg_buf_printf(b, ",%s}", idx);
+    } else if (us && us[1] && us[2] == '\0') { /* h_1 → h_{1,t} */
+        sg_buf_putn(b, s, (size_t)(us - s));
+        sg_buf_printf(b, "_{%c,%s}", us[1], idx);
+    } else if (strlen(idx) == 1) {
+        sg_buf_printf(b, "%s_%s", s, idx);
+    } else {
+        sg_buf_printf(b, "%s_{%s}", s, idx);
+    }
+    sg_buf_free(&nb);
+    return p;
+}
+
 /* h[t], h[t−1], δh[t+1]: a step relative to the loop's t */
 static int pr_step(F *f, sg_buf *b, const sg_expr *e)
 {
+    if (f->tex) {
+        char idx[32];
+        if (e->off > 0)
+            snprintf(idx, sizeof idx, "t+%ld", e->off);
+        else if (e->off < 0)
+            snprintf(idx, sizeof idx, "t-%ld", -e->off);
+        else
+            snprintf(idx, sizeof idx, "t");
+        return pr_tex_step(f, b, e->seq, idx);
+    }
     pr_seq_name(f, b, e->seq);
     sg_buf_puts(b, "[t");
     if (e->off > 0)
@@ -685,6 +1024,25 @@ static int pr_step(F *f, sg_buf *b, const sg_expr *e)
         sg_buf_printf(b, "%s%ld", minus(f), -e->off);
     sg_buf_putc(b, ']');
     return P_ATOM;
+}
+
+/* h[T], h[0]: a fixed step */
+static int pr_at(F *f, sg_buf *b, const sg_expr *e)
+{
+    sg_buf ib;
+    int p = P_ATOM;
+    if (f->tex) {
+        sg_buf_init(&ib);
+        pr_index(f, &ib, e->at);
+        p = pr_tex_step(f, b, e->seq, sg_buf_str(&ib));
+        sg_buf_free(&ib);
+        return p;
+    }
+    pr_seq_name(f, b, e->seq);
+    sg_buf_putc(b, '[');
+    pr_index(f, b, e->at);
+    sg_buf_putc(b, ']');
+    return p;
 }
 
 /* Σ_{t=1}^{T} body (ASCII: sum(t = 1..T, body)); as the last factor of a
@@ -701,7 +1059,7 @@ static int pr_seqsum(F *f, sg_buf *b, const sg_expr *e)
         sg_buf_putc(b, ')');
         return P_ATOM;
     }
-    sg_buf_puts(b, "Σ_{t=");
+    sg_buf_puts(b, f->tex ? "\\sum_{t=" : "Σ_{t=");
     pr_index(f, b, e->lo);
     sg_buf_puts(b, "}^{");
     pr_index(f, b, e->hi);
@@ -710,21 +1068,49 @@ static int pr_seqsum(F *f, sg_buf *b, const sg_expr *e)
     return P_OP;
 }
 
+/* the LaTeX spelling of a function's name */
+static const char *tex_fn(sg_op op)
+{
+    switch (op) {
+    case SG_OP_EXP: return "\\exp";
+    case SG_OP_LOG: return "\\log";
+    case SG_OP_SIN: return "\\sin";
+    case SG_OP_COS: return "\\cos";
+    case SG_OP_TANH: return "\\tanh";
+    case SG_OP_SIGMOID: return "\\sigma";
+    case SG_OP_RELU: return "\\operatorname{relu}";
+    case SG_OP_SWISH: return "\\operatorname{swish}";
+    case SG_OP_SOFTPLUS: return "\\operatorname{softplus}";
+    case SG_OP_LOG1P: return "\\operatorname{log1p}";
+    case SG_OP_EXPM1: return "\\operatorname{expm1}";
+    case SG_OP_SIGN: return "\\operatorname{sign}";
+    case SG_OP_STEP: return "\\operatorname{step}";
+    case SG_OP_SOFTMAX: return "\\operatorname{softmax}";
+    case SG_OP_LOGSOFTMAX: return "\\log\\operatorname{softmax}";
+    case SG_OP_LOGSUMEXP: return "\\operatorname{logsumexp}";
+    case SG_OP_TRACE: return "\\operatorname{tr}";
+    case SG_OP_DIAG: case SG_OP_DIAGV: return "\\operatorname{diag}";
+    case SG_OP_SUM: return "\\operatorname{sum}";
+    default: return "?";
+    }
+}
+
 static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
 {
     const char *name = name_of(f, e, root);
     const sg_expr *a = e->nkids > 0 ? e->kid[0] : NULL;
-    int u = !f->ascii;
+    int u = !f->ascii && !f->tex, t = f->tex;
     if (name) {
-        if (f->namer)
+        if (f->namer) {
             sg_buf_puts(b, name);
-        else
-            sg_fmt_name(b, name, f->ascii);
+            return f->level ? f->level(f->arg, e) : P_ATOM;
+        }
+        sg_fmt_name(b, name, t ? SG_FMT_LATEX : f->ascii);
         return P_ATOM;
     }
     switch (e->op) {
     case SG_OP_VAR:
-        sg_fmt_name(b, sg_sym(f->ctx, e->sym)->name, f->ascii);
+        sg_fmt_name(b, sg_sym(f->ctx, e->sym)->name, t ? SG_FMT_LATEX : f->ascii);
         return P_ATOM;
     case SG_OP_CONST:
         return pr_const(f, b, e->value);
@@ -736,7 +1122,7 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
     case SG_OP_ONES:
         return pr_ones(f, b, e->shape);
     case SG_OP_EYE:
-        if (u) {
+        if (!f->ascii) {
             sg_buf_puts(b, "I");
             return P_ATOM;
         }
@@ -750,7 +1136,7 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         return pr_mul(f, b, e);
     case SG_OP_TRANSPOSE:
         sub(f, b, a, P_ATOM);
-        sg_buf_puts(b, u ? "ᵀ" : "'");
+        sg_buf_puts(b, u ? "ᵀ" : t ? "^\\top" : "'");
         return P_POST;
     case SG_OP_FILL: {
         sg_buf sb, ob;
@@ -766,22 +1152,45 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         return P_PROD;
     }
     case SG_OP_SUM:
-        return pr_call(f, b, "sum", a);
+        if (t && a->shape.cols == SG_DIM_ONE) { /* 𝟙ᵀx */
+            sg_buf xb;
+            sg_buf_init(&xb);
+            sub_right(f, &xb, a);
+            juxtapose(f, b, "\\mathbf{1}^\\top", sg_buf_str(&xb));
+            sg_buf_free(&xb);
+            return P_PROD;
+        }
+        return pr_call(f, b, t ? tex_fn(e->op) : "sum", a);
     case SG_OP_TRACE:
-        return pr_call(f, b, "tr", a);
+        return pr_call(f, b, t ? tex_fn(e->op) : "tr", a);
     case SG_OP_DOT:
         return pr_dot(f, b, e);
     case SG_OP_DIAG: case SG_OP_DIAGV:
-        return pr_call(f, b, "diag", a);
+        return pr_call(f, b, t ? tex_fn(e->op) : "diag", a);
     case SG_OP_HADAMARD:
-        return pr_binop(f, b, a, u ? " ⊙ " : " .* ", e->kid[1]);
+        return pr_binop(f, b, a, u ? " ⊙ " : t ? " \\odot " : " .* ", e->kid[1]);
     case SG_OP_HDIV:
+        if (t && is_scalar(e)) {
+            sg_buf nb;
+            int p;
+            sg_buf_init(&nb);
+            pr(f, &nb, a, 0);
+            p = pr_frac(f, b, sg_buf_str(&nb), e->kid[1]);
+            sg_buf_free(&nb);
+            return p;
+        }
         if (is_scalar(e))
             return pr_binop(f, b, a, u ? "/" : " / ", e->kid[1]);
-        return pr_binop(f, b, a, u ? " ⊘ " : " ./ ", e->kid[1]);
+        return pr_binop(f, b, a, u ? " ⊘ " : t ? " \\oslash " : " ./ ", e->kid[1]);
     case SG_OP_POW:
         return pr_pow(f, b, a, e->kid[1]);
     case SG_OP_SQRT:
+        if (t) {
+            sg_buf_puts(b, "\\sqrt{");
+            pr(f, b, a, 0);
+            sg_buf_putc(b, '}');
+            return P_ATOM;
+        }
         if (u) {
             sg_buf_puts(b, "√");
             sub(f, b, a, P_ATOM);
@@ -789,38 +1198,44 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         }
         return pr_call(f, b, "sqrt", a);
     case SG_OP_ABS:
+        if (t)
+            return pr_bars(f, b, "\\lvert ", a, "\\rvert");
         if (u && is_scalar(a))
             return pr_bars(f, b, "|", a, "|");
         return pr_call(f, b, "abs", a);
     case SG_OP_SIGMOID:
-        return pr_call(f, b, u ? "σ" : "sigmoid", a);
+        return pr_call(f, b, t ? tex_fn(e->op) : u ? "σ" : "sigmoid", a);
     case SG_OP_EXP: case SG_OP_LOG: case SG_OP_SIN: case SG_OP_COS: case SG_OP_TANH:
     case SG_OP_RELU: case SG_OP_SWISH: case SG_OP_SOFTPLUS: case SG_OP_LOG1P:
     case SG_OP_EXPM1: case SG_OP_SIGN: case SG_OP_STEP: case SG_OP_SOFTMAX:
     case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
-        return pr_call(f, b, sg_op_name(e->op), a);
+        return pr_call(f, b, t ? tex_fn(e->op) : sg_op_name(e->op), a);
     case SG_OP_NORM:
+        if (t)
+            return pr_bars(f, b, "\\lVert ", a, "\\rVert");
         return u ? pr_bars(f, b, "‖", a, "‖") : pr_call(f, b, "norm", a);
     case SG_OP_NORM1:
+        if (t)
+            return pr_bars(f, b, "\\lVert ", a, "\\rVert_{1}");
         return u ? pr_bars(f, b, "‖", a, "‖₁") : pr_call(f, b, "norm1", a);
     case SG_OP_INV:
-        if (!u)
+        if (f->ascii)
             return pr_call(f, b, "inv", a);
         sub(f, b, a, P_ATOM);
-        sg_buf_puts(b, "⁻¹");
+        sg_buf_puts(b, t ? "^{-1}" : "⁻¹");
         return P_POST;
     case SG_OP_DET:
+        if (t)
+            return pr_bars(f, b, "\\lvert ", a, "\\rvert");
         return u ? pr_bars(f, b, "|", a, "|") : pr_call(f, b, "det", a);
     case SG_OP_LOGDET:
+        if (t)
+            return pr_bars(f, b, "\\log\\lvert ", a, "\\rvert");
         return u ? pr_bars(f, b, "log|", a, "|") : pr_call(f, b, "logdet", a);
     case SG_OP_SEQSTEP:
         return pr_step(f, b, e);
     case SG_OP_AT:
-        pr_seq_name(f, b, e->seq);
-        sg_buf_putc(b, '[');
-        pr_index(f, b, e->at);
-        sg_buf_putc(b, ']');
-        return P_ATOM;
+        return pr_at(f, b, e);
     case SG_OP_SEQSUM:
         return pr_seqsum(f, b, e);
     default:
@@ -829,12 +1244,13 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
     }
 }
 
-/* appends the printed text of t to out without its JOIN marks */
-static void finish(sg_buf *out, sg_buf *t)
+/* appends the printed text of t to out without its JOIN marks (and without
+   its break marks, unless they were asked for) */
+static void finish(sg_buf *out, sg_buf *t, int breaks)
 {
     const char *s = sg_buf_str(t);
     for (; *s; s++)
-        if (*s != JOIN)
+        if (*s != JOIN && (*s != SG_FMT_BREAK || breaks))
             sg_buf_putc(out, *s);
     sg_buf_free(t);
 }
@@ -843,13 +1259,10 @@ void sg_fmt_expr(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int ascii)
 {
     sg_buf t;
     F f;
-    f.ctx = ctx;
-    f.ascii = ascii;
-    f.namer = NULL;
-    f.arg = NULL;
+    f_init(&f, ctx, ascii, NULL, NULL);
     sg_buf_init(&t);
     pr(&f, &t, e, 1);
-    finish(out, &t);
+    finish(out, &t, 0);
 }
 
 void sg_fmt_expr_named(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int ascii,
@@ -857,18 +1270,59 @@ void sg_fmt_expr_named(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int asc
 {
     sg_buf t;
     F f;
-    f.ctx = ctx;
-    f.ascii = ascii;
-    f.namer = namer;
-    f.arg = arg;
+    f_init(&f, ctx, ascii, namer, arg);
     sg_buf_init(&t);
     pr(&f, &t, e, 1);
-    finish(out, &t);
+    finish(out, &t, 0);
+}
+
+int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg_fmt_style *st)
+{
+    sg_buf t;
+    F f;
+    int p;
+    f_init(&f, ctx, st->alphabet, st->namer, st->arg);
+    f.level = st->level;
+    f.breaks = st->breaks;
+    if (f.breaks && e->op == SG_OP_ADD)
+        f.top = e;
+    sg_buf_init(&t);
+    p = pr(&f, &t, e, st->named_root ? 0 : 1);
+    finish(out, &t, st->breaks);
+    return p;
 }
 
 void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii)
 {
-    const char *d = ascii ? "d" : "∂";
+    const char *d = ascii == SG_FMT_ASCII ? "d" : "∂";
+    if (ascii == SG_FMT_LATEX) {
+        switch (r->kind) {
+        case SG_RES_VALUE:
+            sg_fmt_name(out, r->of ? r->of : r->cname, ascii);
+            return;
+        case SG_RES_GRAD: case SG_RES_JACOBIAN:
+            sg_buf_puts(out, "\\frac{\\partial ");
+            sg_fmt_name(out, r->of, ascii);
+            sg_buf_puts(out, "}{\\partial ");
+            sg_fmt_name(out, r->wrt, ascii);
+            sg_buf_putc(out, '}');
+            return;
+        case SG_RES_HESSIAN:
+            sg_buf_puts(out, "\\frac{\\partial^2 ");
+            sg_fmt_name(out, r->of, ascii);
+            sg_buf_puts(out, "}{\\partial ");
+            sg_fmt_name(out, r->wrt, ascii);
+            if (r->wrt2 && strcmp(r->wrt2, r->wrt) != 0) {
+                sg_buf_puts(out, "\\,\\partial ");
+                sg_fmt_name(out, r->wrt2, ascii);
+            } else {
+                sg_buf_puts(out, "^2");
+            }
+            sg_buf_putc(out, '}');
+            return;
+        }
+        return;
+    }
     switch (r->kind) {
     case SG_RES_VALUE:
         sg_fmt_name(out, r->of ? r->of : r->cname, ascii);
@@ -1071,10 +1525,7 @@ static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii,
     int sum = e->op == SG_OP_ADD && !lookup_name(nm, e);
     int from = !sg_index_provably_le(lo, all_lo), to = !sg_index_provably_le(all_hi, hi);
     F f;
-    f.ctx = ctx;
-    f.ascii = ascii;
-    f.namer = lookup_name;
-    f.arg = nm;
+    f_init(&f, ctx, ascii, lookup_name, nm);
     if (sum)
         sg_buf_putc(b, '(');
     sg_fmt_expr_named(b, ctx, e, ascii, lookup_name, nm);
@@ -1117,10 +1568,7 @@ static void fmt_seq(sg_buf *b, const sg_ctx *ctx, int q, int ascii, names *nm)
     const char *sep = ascii ? " for t = " : ", t = ";
     F f;
     int k, any = 0;
-    f.ctx = ctx;
-    f.ascii = ascii;
-    f.namer = lookup_name;
-    f.arg = nm;
+    f_init(&f, ctx, ascii, lookup_name, nm);
     if (s->kind == SG_SEQ_INPUT || !s->body)
         return;
     if (s->kind == SG_SEQ_FORWARD) {

@@ -1,10 +1,14 @@
 /*
  * formula.h: expressions as text, the way they are written on paper.
  *
- * One printer, two alphabets: Unicode (Wᵀ(Wx) − x, ‖r‖², σ(z), ∂L/∂W) and
- * ASCII (W' * (W * x) - x, norm(r)^2, sigmoid(z)). Nodes that carry a user's
- * name (a definition) print as that name unless they are the root.
- * Parenthesizes by precedence only where needed.
+ * One printer, three alphabets: Unicode (Wᵀ(Wx) − x, ‖r‖², σ(z), ∂L/∂W),
+ * ASCII (W' * (W * x) - x, norm(r)^2, sigmoid(z)) and LaTeX
+ * (W^\top Wx - x, \lVert r\rVert^{2}, \sigma(z), for the derivation
+ * printer). Nodes that carry a user's name (a definition) print as that name
+ * unless they are the root. Parenthesizes by precedence only where needed.
+ *
+ * The `ascii` argument below is the alphabet: 0 (SG_FMT_UNICODE),
+ * 1 (SG_FMT_ASCII) or SG_FMT_LATEX.
  *
  * Ownership: the text is appended to a caller's sg_buf.
  */
@@ -13,6 +17,17 @@
 
 #include "../lexer/buf.h"
 #include "../symbolic/check.h"
+
+enum { SG_FMT_UNICODE = 0, SG_FMT_ASCII = 1, SG_FMT_LATEX = 2 };
+
+/* how tightly a printed expression binds, loosest first: a + b; a ⊙ b and
+   a/b; ab; −a; aᵀ and a²; atoms */
+enum { SG_FMT_SUM = 1, SG_FMT_OP, SG_FMT_PROD, SG_FMT_NEG, SG_FMT_POST, SG_FMT_ATOM };
+
+/* with sg_fmt_style.breaks: where a line may break, before each + or − of
+   a sum (the printer of the lines decides which are usable: not inside a
+   \frac or \left…\right) */
+#define SG_FMT_BREAK '\002'
 
 void sg_fmt_expr(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int ascii);
 
@@ -27,7 +42,25 @@ typedef const char *(*sg_fmt_namer)(void *arg, const sg_expr *e);
 void sg_fmt_expr_named(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int ascii,
                        sg_fmt_namer namer, void *arg);
 
-/* a source name as printed: W1 → W₁, beta → β (ASCII: unchanged) */
+/*
+ * Everything at once: the alphabet, a namer, the level a named node prints
+ * at (a name such as \frac{\partial L}{\partial v} is not an atom: (…)ᵀ
+ * needs parentheses), break marks, and whether the root itself may print
+ * as its name. Returns the level of the printed text.
+ */
+typedef struct {
+    int alphabet;
+    sg_fmt_namer namer;                        /* NULL: e->name */
+    void *arg;
+    int (*level)(void *arg, const sg_expr *e); /* NULL: names are atoms */
+    int breaks;                                /* mark SG_FMT_BREAK */
+    int named_root;                            /* the root may print as a name */
+} sg_fmt_style;
+
+int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg_fmt_style *st);
+
+/* a source name as printed: W1 → W₁, beta → β (ASCII: unchanged; LaTeX:
+   W_1, \beta, W_hh → W_{hh}) */
 void sg_fmt_name(sg_buf *out, const char *name, int ascii);
 
 /* the name of a result: L, ∂L/∂W, ∂²L/∂x², ∂s/∂z (ASCII: dL/dW, d2L/dx2) */

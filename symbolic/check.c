@@ -63,6 +63,8 @@ typedef struct {
         sg_index lo, hi;
         int self; /* a step: the recurrence it defines; −1 in a Σ */
     } loop;
+    struct memo *memo; /* check()'s answers, by subtree and wanted shape */
+    unsigned nmemo, capmemo;
 } C;
 
 /* the result of checking a subtree */
@@ -1002,7 +1004,7 @@ static val check_sumover(C *c, const sg_ast *a, want w)
     return ok(sg_seq_sum(c->ctx, v.e, lo, hi));
 }
 
-static val check(C *c, const sg_ast *a, want w)
+static val check_node(C *c, const sg_ast *a, want w)
 {
     sg_ctx *x = c->ctx;
     val v;
@@ -1085,6 +1087,64 @@ static val check(C *c, const sg_ast *a, want w)
     }
     }
     return err();
+}
+
+/*
+ * check() remembers its answer for each (subtree, wanted shape). A subtree
+ * that answers POLY is checked again once its sibling tells the size, and
+ * that second check checks its own POLY subtrees again: without the memo,
+ * `𝟙 W W W …` takes 2ⁿ steps. A subtree is checked in one context only (its
+ * statement, its loop), and its answer does not change, errors included:
+ * the memo also keeps an error from being reported twice.
+ */
+struct memo {
+    const sg_ast *a; /* NULL: an empty slot */
+    want w;
+    val v;
+};
+
+static unsigned memo_slot(const C *c, const sg_ast *a, want w)
+{
+    size_t h = (size_t)a / sizeof(void *);
+    unsigned i = (unsigned)(h * 2654435761u) ^ (unsigned)(w.r * 31 + w.c) * 40503u;
+    for (i &= c->capmemo - 1;; i = (i + 1) & (c->capmemo - 1)) {
+        const struct memo *m = &c->memo[i];
+        if (!m->a || (m->a == a && m->w.r == w.r && m->w.c == w.c))
+            return i;
+    }
+}
+
+static void memo_grow(C *c)
+{
+    struct memo *old = c->memo;
+    unsigned n = c->capmemo, i;
+    c->capmemo = n ? 2 * n : 256;
+    c->memo = sg_xmalloc(c->capmemo * sizeof *c->memo);
+    memset(c->memo, 0, c->capmemo * sizeof *c->memo);
+    for (i = 0; i < n; i++)
+        if (old[i].a)
+            c->memo[memo_slot(c, old[i].a, old[i].w)] = old[i];
+    free(old);
+}
+
+static val check(C *c, const sg_ast *a, want w)
+{
+    val v;
+    unsigned i;
+    if (c->capmemo) {
+        i = memo_slot(c, a, w);
+        if (c->memo[i].a)
+            return c->memo[i].v;
+    }
+    v = check_node(c, a, w);
+    if (2 * (c->nmemo + 1) > c->capmemo)
+        memo_grow(c);
+    i = memo_slot(c, a, w);
+    c->memo[i].a = a;
+    c->memo[i].w = w;
+    c->memo[i].v = v;
+    c->nmemo++;
+    return v;
 }
 
 /* ---- statements ----------------------------------------------------------- */
@@ -1664,6 +1724,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     if (sg_src_nerrors(src) == 0)
         differentiate(&c, reqs, nreqs);
     free(reqs);
+    free(c.memo);
     if (sg_src_nerrors(src)) {
         free(c.defs);
         free(c.res);

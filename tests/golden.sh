@@ -7,6 +7,8 @@
 #   NAME.c         symgrad NAME.sg                  (the generated C)
 #   NAME.h         symgrad NAME.sg -o … -H NAME.h   (the generated header)
 #   NAME.formulas  symgrad --formulas NAME.sg
+#   NAME.tex       symgrad --latex NAME.sg          (the derivation; tests/latex.sh
+#                                                   compiles it when pdflatex is there)
 #   NAME.err       symgrad NAME.sg must exit 1 with exactly this on stderr
 # A problem may carry extra options on a first line "# symgrad: OPTIONS".
 # With --update, the expected files that exist are rewritten instead; a new
@@ -55,6 +57,10 @@ for sg in "$top"/examples/*.sg "$golden"/*.sg; do
     if [ -f "$golden/$name.formulas" ]; then
         (cd "$dir" && "$symgrad" $opts --formulas "$base") >"$tmp/out" 2>&1
         compare "$name" formulas "$tmp/out"
+    fi
+    if [ -f "$golden/$name.tex" ]; then
+        (cd "$dir" && "$symgrad" $opts --latex "$base") >"$tmp/out" 2>&1
+        compare "$name" tex "$tmp/out"
     fi
     if [ -f "$golden/$name.err" ]; then
         (cd "$dir" && "$symgrad" $opts "$base" -o "$tmp/never.c") >"$tmp/out" 2>"$tmp/err"

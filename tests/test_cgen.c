@@ -16,6 +16,14 @@
  * definite) by the code P_eval returns. The --check main() is compiled and
  * run as a user would, on right derivatives (it must exit 0) and on a wrong
  * one (it must not).
+ *
+ * Recurrences come from .sg text, through the parser and the checker: the
+ * acceptance RNN for T = 1, 2, 5 and 10 000 (loops, never unrolled: the C
+ * for T = 5 and T = 10 000 fixed with --dim differs in the constants only;
+ * a loss-only call does not run the backward loop), and problems that
+ * exercise the corners: a loss at the last step, scalar sequences, Σs over
+ * ranges that are empty for small T, two and stacked recurrences, solves
+ * inside a step, steps that are matrices.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,7 +39,9 @@
 #include <unistd.h>
 
 #include "codegen/cgen.h"
+#include "codegen/evalprint.h"
 #include "codegen/formula.h"
+#include "parser/parser.h"
 #include "symbolic/eval.h"
 
 #define MAXS 16
@@ -45,6 +55,9 @@ typedef struct {
     const char *kind[MAXS];    /* by symbol: how to fill it */
     double *in[MAXS];
     const char *prefix;
+    sg_problem *parsed;        /* a problem read from .sg text (load()): it owns ctx */
+    sg_src *src;
+    sg_arena *arena;
 } prob;
 
 static char tmpdir[256];
@@ -64,7 +77,42 @@ static void prob_free(prob *p)
     int i;
     for (i = 0; i < MAXS; i++)
         free(p->in[i]);
-    sg_ctx_free(p->ctx);
+    if (p->parsed) {
+        sg_problem_free(p->parsed);
+        sg_arena_free(p->arena);
+        sg_src_free(p->src);
+    } else {
+        sg_ctx_free(p->ctx);
+    }
+}
+
+/* a problem as a user writes it, through the parser and the checker, with
+   dims "T=5 n=3" */
+static void load(prob *p, const char *prefix, const char *text, const char *dims)
+{
+    char name[64];
+    long v;
+    int n, i;
+    memset(p, 0, sizeof *p);
+    p->prefix = prefix;
+    p->src = sg_src_new("t.sg", text, strlen(text));
+    p->arena = sg_arena_new();
+    p->parsed = sg_check(p->src, sg_parse(p->src, p->arena));
+    if (!p->parsed) {
+        for (i = 0; i < (int)p->src->ndiags; i++)
+            print_error("%s\n", p->src->diags[i].msg);
+        fail_msg("the problem does not check");
+    }
+    p->ctx = p->parsed->ctx;
+    assert_true(p->parsed->nresults <= MAXR);
+    for (i = 0; i < p->parsed->nresults; i++)
+        p->res[p->nres++] = p->parsed->results[i];
+    while (sscanf(dims, " %63[^=]=%ld%n", name, &v, &n) == 2) {
+        int d = sg_dim_find(p->ctx, name);
+        assert_true(d >= 0 && d < 16);
+        p->dimval[d] = v;
+        dims += n;
+    }
 }
 
 static sg_dim dim(prob *p, const char *name, long value)
@@ -182,6 +230,27 @@ static long cols_of(prob *p, sg_shape s)
     return di->name ? p->dimval[s.cols] : di->value;
 }
 
+/* the steps input s holds: hi − lo + 1 for a sequence, else 1 */
+static long steps_of(prob *p, int s)
+{
+    const sg_symbol *sym = sg_sym(p->ctx, s);
+    const sg_seq *q;
+    long lo, hi;
+    if (sym->seq < 0)
+        return 1;
+    q = sg_seq_of(p->ctx, sym->seq);
+    lo = (q->lo.dim >= 0 ? p->dimval[q->lo.dim] : 0) + q->lo.off;
+    hi = (q->hi.dim >= 0 ? p->dimval[q->hi.dim] : 0) + q->hi.off;
+    return hi >= lo ? hi - lo + 1 : 0;
+}
+
+/* the entries of input s: all its steps */
+static long input_len(prob *p, int s)
+{
+    sg_shape sh = sg_sym(p->ctx, s)->shape;
+    return rows_of(p, sh) * cols_of(p, sh) * steps_of(p, s);
+}
+
 /* SPD: AAᵀ/n + I; NEGDEF: its negative; SYM: (A + Aᵀ)/2; SIMPLEX: positive, sum 1 */
 static void fill_structured(double *v, long r, long c, const char *k, uint64_t *st, int single)
 {
@@ -214,7 +283,7 @@ static void fill_inputs(prob *p, int single)
     int s;
     for (s = 0; s < sg_nsyms(p->ctx); s++) {
         sg_shape sh = sg_sym(p->ctx, s)->shape;
-        long len = rows_of(p, sh) * cols_of(p, sh), i;
+        long len = input_len(p, s), i;
         uint64_t st = 1000003ull * (uint64_t)(s + 1);
         const char *k = p->kind[s] ? p->kind[s] : "RAND";
         free(p->in[s]);
@@ -303,8 +372,7 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
                       "#include \"%s\"\n\n",
                   include);
     for (s = 0; s < sg_nsyms(p->ctx); s++) {
-        sg_shape sh = sg_sym(p->ctx, s)->shape;
-        long len = rows_of(p, sh) * cols_of(p, sh), i;
+        long len = input_len(p, s), i;
         sg_buf_printf(&b, "static const %s in_%s[%ld] = {", T, sg_sym(p->ctx, s)->name,
                       len ? len : 1);
         for (i = 0; i < len; i++)
@@ -342,6 +410,21 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
                           "        free(work);\n        return rc == %s_EDIMS ? 0 : 1;\n",
                       edim, p->res[0].cname, P, PU);
     sg_buf_puts(&b, "    }\n");
+    /* "touchMASK": what MASK asks for, printing how many bytes of work the call
+       wrote (work starts as 0xff bytes; the NaN pattern is never computed) */
+    sg_buf_puts(&b, "    if (!strncmp(want, \"touch\", 5)) {\n        const char *m = want + 5;\n"
+                    "        size_t k, n = 0;\n        memset(&out, 0, sizeof out);\n"
+                    "        memset(work, 0xff, bytes);\n");
+    for (r = 0; r < p->nres; r++)
+        sg_buf_printf(&b, "        if ((int)strlen(m) > %d && m[%d] == '1')\n"
+                          "            out.%s = res_%d;\n",
+                      r, r, p->res[r].cname, r);
+    sg_buf_printf(&b, "        rc = %s_eval(&dims, &in, &out, work);\n"
+                      "        for (k = 0; k < bytes; k++)\n"
+                      "            n += ((unsigned char *)work)[k] != 0xff;\n"
+                      "        printf(\"%%lu\\n\", (unsigned long)n);\n"
+                      "        free(work);\n        return rc;\n    }\n",
+                  P);
     /* "rc" and "rcMASK": everything, or what MASK asks for, printing the code
        P_eval returns */
     sg_buf_puts(&b, "    if (!strncmp(want, \"rc\", 2)) {\n        const char *m = want + 2;\n"
@@ -1594,6 +1677,414 @@ static void test_supported(void **state)
     prob_free(&p);
 }
 
+/* ---- recurrences: loops over t ------------------------------------------------------- */
+
+/* the acceptance RNN, as in examples/rnn.sg */
+static const char rnn_text[] =
+    "# Vanilla RNN over T steps, squared error at every step\n"
+    "prefix rnn\n"
+    "x[t] ∈ ℝ^k for t = 1..T\n"
+    "y[t] ∈ ℝ^p for t = 1..T\n"
+    "h0 ∈ ℝ^n\n"
+    "W_hh ∈ ℝ^{n×n}\n"
+    "W_xh ∈ ℝ^{n×k}\n"
+    "W_y ∈ ℝ^{p×n}\n"
+    "h[0] = h0\n"
+    "h[t] = tanh(W_hh h[t−1] + W_xh x[t]) for t = 1..T\n"
+    "L = Σ_{t=1}^{T} ½‖W_y h[t] − y[t]‖²\n"
+    "grad L wrt W_hh, W_xh, W_y, h0\n";
+
+/* examples/rnn.sg when the tests run from the source tree, else the copy above */
+static char *rnn_source(void)
+{
+    FILE *f = fopen("examples/rnn.sg", "rb");
+    char *text;
+    long n;
+    if (!f) {
+        text = malloc(sizeof rnn_text);
+        memcpy(text, rnn_text, sizeof rnn_text);
+        return text;
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    text = malloc((size_t)n + 1);
+    n = (long)fread(text, 1, (size_t)n, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* the text between the first occurrence of from and the next of to */
+static char *between(const char *src, const char *from, const char *to)
+{
+    const char *a = strstr(src, from), *b;
+    char *s;
+    assert_non_null(a);
+    b = strstr(a + strlen(from), to);
+    assert_non_null(b);
+    s = malloc((size_t)(b - a) + 1);
+    memcpy(s, a, (size_t)(b - a));
+    s[b - a] = '\0';
+    return s;
+}
+
+/* how many bytes of work a call for mask wrote (the driver of the last check) */
+static long touched(const char *mask)
+{
+    char arg[64];
+    char *out;
+    long n;
+    snprintf(arg, sizeof arg, "touch%s", mask);
+    out = run_driver(arg);
+    n = atol(out);
+    free(out);
+    return n;
+}
+
+/* the RNN for T = 1, 2, 5: every result, each alone, and some together */
+static void test_rnn(void **state)
+{
+    static const long Ts[] = {1, 2, 5};
+    char *text = rnn_source(), *src, *bwd;
+    size_t t;
+    (void)state;
+    for (t = 0; t < sizeof Ts / sizeof Ts[0]; t++) {
+        prob p;
+        opts op;
+        char dims[64];
+        memset(&op, 0, sizeof op);
+        op.masks[0] = "10000";
+        op.masks[1] = "01000";
+        op.masks[2] = "00100";
+        op.masks[3] = "00010";
+        op.masks[4] = "00001";
+        op.masks[5] = "01101";
+        op.src = &src;
+        snprintf(dims, sizeof dims, "T=%ld k=2 p=3 n=4", Ts[t]);
+        load(&p, "rnn", text, dims);
+        check(&p, &op);
+        /* a loss-only call runs no backward loop: δh, (T + 1)·n numbers, is
+           not even written */
+        assert_true(touched("10000") + (long)sizeof(double) * (Ts[t] + 1) * 4 <=
+                    touched("11111"));
+        prob_free(&p);
+        if (t + 1 < sizeof Ts / sizeof Ts[0])
+            free(src);
+    }
+    /* the loops, each under its recurrence; the gradients summed on the way back */
+    assert_non_null(strstr(src, "    /* h[0] = h₀ */\n"));
+    assert_non_null(strstr(src, "    /* h[t] = tanh(W_hh h[t−1] + W_xh x[t]), t = 1, …, T */\n"
+                                "    for (long t = 1; t <= T; t++) {\n"));
+    assert_non_null(strstr(src, "        const double *const h_prev = h + (t - 1)*n;\n"));
+    assert_non_null(strstr(src, "        /* δh[t] = W_hhᵀ (δh[t+1] ⊙ (𝟙 − h[t+1] ⊙ h[t+1])) [t < T] + "
+                                "W_yᵀ (W_y h[t] − y[t]) [1 ≤ t], t = T, …, 0 */\n"
+                                "        for (long t = T; t >= 0; t--) {\n"));
+    assert_non_null(strstr(src, "double *const h = scratch;"));
+    bwd = between(src, "    if (out->dL_dW_hh || out->dL_dW_xh || out->dL_dh0) {\n", "\n    }\n\n");
+    assert_non_null(strstr(bwd, "for (long t = T; t >= 0; t--)"));
+    assert_non_null(strstr(bwd, "out->dL_dW_hh[i*n + j] +="));
+    assert_non_null(strstr(bwd, "out->dL_dW_xh[i*k + j] +="));
+    assert_non_null(strstr(bwd, "if (t >= 1 && (out->dL_dW_hh || out->dL_dW_xh)) {"));
+    assert_null(strstr(bwd, "out->L"));
+    free(bwd);
+    /* never unrolled: T appears as a bound, not as a count of statements */
+    assert_int_equal(count(src, "for (long t = "), 4);
+    assert_non_null(strstr(src, "return sizeof(double) * (2*T*n + 4*p + 6*n);"));
+    free(src);
+    free(text);
+}
+
+/* T = 10 000 under ASan and UBSan with exactly P_work_size bytes; the C for
+   T = 5 and T = 10 000 fixed with --dim differs in the constants only */
+static void test_rnn_long(void **state)
+{
+    char *text = rnn_source(), *a, *b, *sa, *sb, *la, *lb;
+    sg_dimfix five = {"T", 5}, many = {"T", 10000};
+    prob p;
+    opts op;
+    int diff = 0, na = 0, nb = 0;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "10000";
+    op.masks[1] = "00001";
+    load(&p, "rnn", text, "T=10000 k=2 p=3 n=3");
+    check(&p, &op);
+    prob_free(&p);
+
+    memset(&op, 0, sizeof op);
+    op.fixed = &five;
+    op.nfixed = 1;
+    op.src = &a;
+    load(&p, "rnn", text, "T=5 k=2 p=3 n=3");
+    check(&p, &op);
+    prob_free(&p);
+    op.fixed = &many;
+    op.src = &b;
+    load(&p, "rnn", text, "T=10000 k=2 p=3 n=3");
+    check(&p, &op);
+    prob_free(&p);
+    /* line by line: the same lines but for the value of T */
+    for (sa = a, sb = b; *sa || *sb;) {
+        la = strchr(sa, '\n');
+        lb = strchr(sb, '\n');
+        if (!la || !lb)
+            break;
+        if (la - sa != lb - sb || strncmp(sa, sb, (size_t)(la - sa)))
+            diff++;
+        na++;
+        nb++;
+        sa = la + 1;
+        sb = lb + 1;
+    }
+    assert_int_equal(count(a, "\n"), count(b, "\n"));
+    assert_true(diff <= 5);
+    assert_non_null(strstr(b, "const long T = 10000; /* fixed when generating */"));
+    assert_non_null(strstr(b, "for (long t = 1; t <= T; t++) {"));
+    (void)na;
+    (void)nb;
+    free(a);
+    free(b);
+    free(text);
+}
+
+static void test_rnn_float(void **state)
+{
+    char *text = rnn_source();
+    prob p;
+    opts op;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.single = 1;
+    op.masks[0] = "01000";
+    load(&p, "rnnf", text, "T=6 k=2 p=3 n=3");
+    check(&p, &op);
+    prob_free(&p);
+    free(text);
+}
+
+/* --check's main() fills every step and checks every parameter's gradient */
+static void test_rnn_check_main(void **state)
+{
+    static char out[1 << 16];
+    char *text = rnn_source();
+    prob p;
+    (void)state;
+    load(&p, "rnn", text, "");
+    assert_int_equal(run_check_main(&p, 0, out, sizeof out), 0);
+    assert_int_equal(count(out, "worst relative error"), 4);
+    assert_int_equal(run_check_main(&p, 1, out, sizeof out), 0);
+    prob_free(&p);
+    free(text);
+}
+
+/* a problem read from text, checked for each T in Ts (0-terminated) */
+static void check_seq(const char *prefix, const char *text, const char *dims, const long *Ts,
+                      const char *mask)
+{
+    int i;
+    for (i = 0; Ts[i]; i++) {
+        prob p;
+        opts op;
+        char d[128];
+        memset(&op, 0, sizeof op);
+        op.masks[0] = mask;
+        snprintf(d, sizeof d, "T=%ld %s", Ts[i], dims);
+        load(&p, prefix, text, d);
+        check(&p, &op);
+        prob_free(&p);
+    }
+}
+
+/* the loss at the last step only: δh[T] is its one term */
+static void test_last_step_loss(void **state)
+{
+    static const long Ts[] = {1, 2, 5, 0};
+    (void)state;
+    check_seq("last",
+              "x[t] ∈ ℝ^k for t = 1..T\ny ∈ ℝ^p\nh0 ∈ ℝ^n\n"
+              "W ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\nV ∈ ℝ^{p×n}\n"
+              "h[0] = h0\n"
+              "h[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\n"
+              "L = ½‖V h[T] − y‖²\n"
+              "grad L wrt W, U, V, h0\n",
+              "k=2 p=3 n=3", Ts, "10000");
+}
+
+/* a leaky update with a scalar α */
+static void test_leaky(void **state)
+{
+    static const long Ts[] = {1, 5, 0};
+    (void)state;
+    check_seq("leaky",
+              "x[t] ∈ ℝ^k for t = 1..T\ny[t] ∈ ℝ^n for t = 1..T\nh0 ∈ ℝ^n\nα ∈ ℝ\n"
+              "W ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\n"
+              "h[0] = h0\n"
+              "h[t] = (1 − α)h[t−1] + α tanh(W h[t−1] + U x[t]) for t = 1..T\n"
+              "L = Σ_{t=1}^{T} ½‖h[t] − y[t]‖²\n"
+              "grad L wrt α, W, U, h0\n",
+              "k=2 n=3", Ts, "01000");
+}
+
+/* Σ over part of the range, h one step back, fixed steps: at T = 1 and 2 the
+   Σ is empty and some terms never run */
+static void test_sub_range_sum(void **state)
+{
+    static const long Ts[] = {1, 2, 3, 6, 0};
+    (void)state;
+    check_seq("sub",
+              "x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nc ∈ ℝ^n\n"
+              "W ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\n"
+              "h[0] = h0\n"
+              "h[t] = σ(W h[t−1] + U x[t]) for t = 1..T\n"
+              "L = Σ_{t=2}^{T−1} cᵀ(h[t] ⊙ h[t−1]) + ‖h[T−1]‖² + ⟨c, h[1]⟩\n"
+              "grad L wrt W, U, h0, c\n",
+              "k=2 n=3", Ts, "00001");
+}
+
+/* two independent recurrences, sharing a parameter, each with its adjoint */
+static void test_two_recurrences(void **state)
+{
+    static const long Ts[] = {1, 4, 0};
+    (void)state;
+    check_seq("two",
+              "x[t] ∈ ℝ^n for t = 1..T\nh0, g0 ∈ ℝ^n\nW, V ∈ ℝ^{n×n}\n"
+              "h[0] = h0\n"
+              "h[t] = tanh(W h[t−1] + x[t]) for t = 1..T\n"
+              "g[0] = g0\n"
+              "g[t] = σ(V g[t−1] + W x[t]) for t = 1..T\n"
+              "L = Σ_{t=1}^{T} ⟨h[t], g[t]⟩ + ‖g[T]‖²\n"
+              "grad L wrt W, V, h0, g0\n",
+              "n=3", Ts, "00010");
+}
+
+/* a stacked RNN: the second layer reads the first, its adjoint the second's */
+static void test_stacked(void **state)
+{
+    static const long Ts[] = {1, 4, 0};
+    (void)state;
+    check_seq("stacked",
+              "x[t] ∈ ℝ^k for t = 1..T\nh0, g0 ∈ ℝ^n\nW, V, A ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\n"
+              "h[0] = h0\n"
+              "h[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\n"
+              "g[0] = g0\n"
+              "g[t] = tanh(V g[t−1] + A h[t]) for t = 1..T\n"
+              "L = Σ_{t=1}^{T} ½‖g[t]‖²\n"
+              "grad L wrt W, U, V, A, h0, g0\n",
+              "k=2 n=3", Ts, "0001001");
+}
+
+/* scalar sequences, a start from an input's step, x[t+1] in a Σ, a Σ from 0,
+   a definition outside the loops */
+static void test_mixed(void **state)
+{
+    static const long Ts[] = {1, 2, 4, 0};
+    (void)state;
+    check_seq("mixed",
+              "x[t] ∈ ℝ for t = 1..T\nw[t] ∈ ℝ^n for t = 1..T\na, s0 ∈ ℝ\nB ∈ ℝ^{n×n}\n"
+              "M = B + Bᵀ + I\n"
+              "s[0] = s0\n"
+              "s[t] = tanh(a s[t−1] + x[t]) for t = 1..T\n"
+              "q[0] = w[1]\n"
+              "q[t] = M q[t−1] / (1 + ‖q[t−1]‖²) for t = 1..T\n"
+              "L = Σ_{t=1}^{T−1} s[t] x[t+1] + Σ_{t=0}^{T} ⟨w[T], q[t]⟩ + s[T]²\n"
+              "grad L wrt a, s0, B\n",
+              "n=3", Ts, "0100");
+}
+
+/* Σs of what does not vary, and an invariant Σ inside a step; a recurrence
+   that reads the next step of another */
+static void test_sums_outside(void **state)
+{
+    static const long Ts[] = {1, 3, 0};
+    (void)state;
+    check_seq("inv",
+              "W ∈ ℝ^{n×n}\nx[t] ∈ ℝ^n for t = 1..T\n"
+              "L = Σ_{t=1}^{T} ‖W‖² + Σ_{t=2}^{T} sum(W x[t])\n"
+              "grad L wrt W\n",
+              "n=3", Ts, "10");
+    check_seq("instep",
+              "x[t] ∈ ℝ^n for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\n"
+              "z = Σ_{t=1}^{T} W x[t]\n"
+              "h[0] = h0\n"
+              "h[t] = tanh(W h[t−1] + z) for t = 1..T\n"
+              "L = ‖h[T]‖² sum(z) + Σ_{t=1}^{T} sum(h[t])\n"
+              "grad L wrt W, h0\n",
+              "n=3", Ts, "010");
+    check_seq("ahead",
+              "x[t] ∈ ℝ^n for t = 1..T\nh0, g0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\n"
+              "h[0] = h0\n"
+              "h[t] = tanh(W h[t−1] + x[t]) for t = 1..T\n"
+              "g[0] = g0\n"
+              "g[t] = g[t−1] ⊙ h[t+1] for t = 1..T−1\n"
+              "L = ‖g[T−1]‖² + Σ_{t=1}^{T} sum(h[t])\n"
+              "grad L wrt W, h0, g0\n",
+              "n=3", Ts, "0010");
+}
+
+/* a solve and a log-determinant at every step: a factor per step, in the
+   step's work; matrices as steps */
+static void test_algebra_in_steps(void **state)
+{
+    static const long Ts[] = {1, 3, 0};
+    (void)state;
+    check_seq("inv",
+              "x[t] ∈ ℝ^n for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\n"
+              "h[0] = h0\n"
+              "h[t] = (I + diag(h[t−1] ⊙ h[t−1]))⁻¹ (W x[t]) for t = 1..T\n"
+              "L = ‖h[T]‖² + Σ_{t=1}^{T} log(det(I + h[t] h[t]ᵀ))\n"
+              "grad L wrt W, h0\n",
+              "n=3", Ts, "010");
+    check_seq("mat",
+              "X[t] ∈ ℝ^{m×n} for t = 1..T\nH0 ∈ ℝ^{m×n}\nA ∈ ℝ^{m×m}\n"
+              "H[0] = H0\n"
+              "H[t] = tanh(A H[t−1] + X[t]) for t = 1..T\n"
+              "L = Σ_{t=1}^{T} tr(H[t]ᵀ H[t]) + ‖H[T]‖²\n"
+              "grad L wrt A, H0\n",
+              "m=2 n=3", Ts, "001");
+}
+
+/* --eval takes a sequence as the list of its steps, and prints each step of
+   a recurrence */
+static void test_eval_sequences(void **state)
+{
+    prob p;
+    sg_buf out, err;
+    (void)state;
+    load(&p, "rnn", rnn_text, "");
+    sg_buf_init(&out);
+    sg_buf_init(&err);
+    assert_int_equal(sg_evalprint(p.parsed,
+                                  "x=[[1,2],[3,4]]; y=[[1,0,0],[0,1,0]]; h0=[0,0,0]; "
+                                  "W_hh=[[0,0,0],[0,0,0],[0,0,0]]; W_xh=[[1,0],[0,1],[0,0]]; "
+                                  "W_y=[[1,0,0],[0,1,0],[0,0,1]]",
+                                  &out, &err),
+                     0);
+    /* h[1] = tanh(W_xh x[1]) = tanh([1, 2, 0]) */
+    assert_non_null(strstr(sg_buf_str(&out), "h[0] = [0, 0, 0]\n"));
+    assert_non_null(strstr(sg_buf_str(&out), "h[1] = [0.761594156, 0.9640275801, 0]\n"));
+    assert_non_null(strstr(sg_buf_str(&out), "h[2] = [0.9950547537, 0.9993292997, 0]\n"));
+    assert_non_null(strstr(sg_buf_str(&out), "dL_dh0 = [0, 0, 0]\n")); /* W_hh = 0 */
+    sg_buf_free(&out);
+    sg_buf_free(&err);
+    /* the steps must agree with each other and with T */
+    sg_buf_init(&out);
+    sg_buf_init(&err);
+    assert_int_not_equal(sg_evalprint(p.parsed, "x=[[1,2],[3,4,5]]", &out, &err), 0);
+    assert_string_equal(sg_buf_str(&err), "--eval: the steps of a sequence differ in shape");
+    sg_buf_free(&err);
+    sg_buf_init(&err);
+    assert_int_not_equal(sg_evalprint(p.parsed, "T=3; x=[[1,2],[3,4]]", &out, &err), 0);
+    assert_string_equal(sg_buf_str(&err), "--eval: x makes T = 2, but it is 3 elsewhere");
+    sg_buf_free(&err);
+    sg_buf_init(&err);
+    assert_int_not_equal(sg_evalprint(p.parsed, "x=1", &out, &err), 0);
+    assert_string_equal(sg_buf_str(&err), "--eval: x is a sequence: give the list of its steps");
+    sg_buf_free(&out);
+    sg_buf_free(&err);
+    prob_free(&p);
+}
+
 static int setup(void **state)
 {
     char *d;
@@ -1640,6 +2131,19 @@ int main(void)
         cmocka_unit_test(test_check_main),
         cmocka_unit_test(test_check_main_broken),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_rnn),
+        cmocka_unit_test(test_rnn_long),
+        cmocka_unit_test(test_rnn_float),
+        cmocka_unit_test(test_rnn_check_main),
+        cmocka_unit_test(test_last_step_loss),
+        cmocka_unit_test(test_leaky),
+        cmocka_unit_test(test_sub_range_sum),
+        cmocka_unit_test(test_two_recurrences),
+        cmocka_unit_test(test_stacked),
+        cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_sums_outside),
+        cmocka_unit_test(test_algebra_in_steps),
+        cmocka_unit_test(test_eval_sequences),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

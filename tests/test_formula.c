@@ -253,6 +253,46 @@ static void test_result_names(void **state)
     sg_fmt_result_name(&b, &r, 1);
     assert_string_equal(sg_buf_str(&b), "ds/dz");
     sg_buf_free(&b);
+    /* LaTeX */
+    sg_fmt_result_name(&b, &r, SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "\\frac{\\partial s}{\\partial z}");
+    sg_buf_free(&b);
+    r.kind = SG_RES_HESSIAN;
+    r.of = "L";
+    r.wrt = "W1";
+    r.wrt2 = NULL;
+    sg_fmt_result_name(&b, &r, SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "\\frac{\\partial^2 L}{\\partial W_1^2}");
+    sg_buf_free(&b);
+}
+
+/* the LaTeX alphabet: the same structure, TeX's spelling */
+static void test_latex_alphabet(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_buf b;
+    sg_expr *z1 = sg_add(c, sg_mul(c, f->W1, f->x), sg_mul(c, f->W, f->y));
+    z1->name = "z1";
+    sg_buf_init(&b);
+    sg_fmt_expr(&b, c, sg_unary(c, SG_OP_SWISH, z1), SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "\\operatorname{swish}(z_1)");
+    sg_buf_free(&b);
+    sg_fmt_expr(&b, c, z1, SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "W_1x + Wy");
+    sg_buf_free(&b);
+    sg_fmt_expr(&b, c, sg_mul(c, f->Whh, sg_transpose(c, f->Whh)), SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "W_{hh}W_{hh}^\\top");
+    sg_buf_free(&b);
+    sg_fmt_expr(&b, c, sg_hdiv(c, f->x, sg_add(c, f->y, f->z)), SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "x \\oslash (y + z)");
+    sg_buf_free(&b);
+    sg_fmt_expr(&b, c, sg_mul(c, sg_const(c, 0.25), sg_dot(c, f->x, f->y)), SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "\\tfrac{1}{4}x^\\top y");
+    sg_buf_free(&b);
+    sg_fmt_expr(&b, c, sg_mul(c, sg_const(c, 2), sg_const(c, 3)), SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), "6");
+    sg_buf_free(&b);
 }
 
 /* --formulas: the named intermediates, then each result */
@@ -482,6 +522,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latex_alphabet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_problem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_names, setup, teardown),

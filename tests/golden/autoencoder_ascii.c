@@ -31,7 +31,7 @@ typedef struct {
 
 /* the results; a NULL pointer skips the result and the work only it needs */
 typedef struct {
-    double *L;    /* L, scalar */
+    double *L;     /* L, scalar */
     double *dL_dW; /* ∂L/∂W, m×n */
     double *dL_dx; /* ∂L/∂x, n */
 } ae_out;

@@ -32,15 +32,15 @@ typedef struct {
 
 /* the inputs, row-major; a sequence holds its steps one after another */
 typedef struct {
-    const double *X;   /* N×Q */
-    const double *Y;   /* N×D */
+    const double *X;    /* N×Q */
+    const double *Y;    /* N×D */
     const double *beta; /* scalar */
 } gp_in;
 
 /* the results; a NULL pointer skips the result and the work only it needs */
 typedef struct {
-    double *L;       /* L, scalar */
-    double *dL_dX;   /* ∂L/∂X, N×Q */
+    double *L;        /* L, scalar */
+    double *dL_dX;    /* ∂L/∂X, N×Q */
     double *dL_dbeta; /* ∂L/∂β, scalar */
 } gp_out;
 

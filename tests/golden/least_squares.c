@@ -32,8 +32,8 @@ typedef struct {
 
 /* the results; a NULL pointer skips the result and the work only it needs */
 typedef struct {
-    double *f;      /* f, scalar */
-    double *df_dx;  /* ∂f/∂x, n */
+    double *f;       /* f, scalar */
+    double *df_dx;   /* ∂f/∂x, n */
     double *d2f_dx2; /* ∂²f/∂x², n×n */
 } lsq_out;
 

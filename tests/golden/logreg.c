@@ -25,16 +25,16 @@ typedef struct {
 
 /* the inputs, row-major; a sequence holds its steps one after another */
 typedef struct {
-    const double *X;     /* N×D */
-    const double *y;     /* N */
-    const double *w;     /* D */
+    const double *X;      /* N×D */
+    const double *y;      /* N */
+    const double *w;      /* D */
     const double *lambda; /* scalar */
 } logreg_in;
 
 /* the results; a NULL pointer skips the result and the work only it needs */
 typedef struct {
-    double *L;      /* L, scalar */
-    double *dL_dw;  /* ∂L/∂w, D */
+    double *L;       /* L, scalar */
+    double *dL_dw;   /* ∂L/∂w, D */
     double *d2L_dw2; /* ∂²L/∂w², D×D */
 } logreg_out;
 

@@ -26,17 +26,17 @@ typedef struct {
 
 /* the inputs, row-major; a sequence holds its steps one after another */
 typedef struct {
-    const double *x; /* D */
+    const double *x;  /* D */
     const double *W1; /* H×D */
     const double *b1; /* H */
     const double *W2; /* C×H */
     const double *b2; /* C */
-    const double *y; /* C */
+    const double *y;  /* C */
 } mlp_in;
 
 /* the results; a NULL pointer skips the result and the work only it needs */
 typedef struct {
-    double *L;     /* L, scalar */
+    double *L;      /* L, scalar */
     double *dL_dW1; /* ∂L/∂W₁, H×D */
     double *dL_db1; /* ∂L/∂b₁, H */
     double *dL_dW2; /* ∂L/∂W₂, C×H */

@@ -29,7 +29,7 @@ typedef struct {
 
 /* the results; a NULL pointer skips the result and the work only it needs */
 typedef struct {
-    double *s;    /* s, n */
+    double *s;     /* s, n */
     double *ds_dz; /* ∂s/∂z, n×n */
 } smax_out;
 

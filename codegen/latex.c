@@ -1,0 +1,3656 @@
+/*
+ * latex.c: the derivation, as a homework solution in LaTeX.
+ *
+ * The document is printed from the derivation log (symbolic/diff.h) and
+ * nothing else: the log says which rule pushed which contribution from
+ * which node to which child, where the contributions of several paths were
+ * summed, and (for recurrences) how the adjoint sequence δ was assembled.
+ * This file decides only how to show it.
+ *
+ * Named intermediates. The log walks the DAG the C printer computes from,
+ * one op per node, down to transposes and scalings. A solution names fewer
+ * things: the user's definitions (z₁, h₁, K), nodes shared by several
+ * parents, and, inside a definition with two or more real ops, the layer-
+ * level values a person would name: a sum (r = v − x), a nonlinearity, the
+ * pre-activation of one (a_t), and the links of a product chain that the
+ * same symbol enters twice (u = Wx, v = Wᵀu). These are the "stations";
+ * their names come from the user or from a short pool (u, v, w, …; r for a
+ * difference, a for a pre-activation). Transposes, scalings, sums and
+ * matrix products between stations are passed through: their rules compose
+ * into the line of the station below, so that "through v" reads u(∂L/∂v)ᵀ
+ * rather than a transpose of a product. An op that is neither (K⁻¹ under
+ * tr(K⁻¹YYᵀ)) gets a line of its own, ∂L/∂K⁻¹ = −½YYᵀ.
+ *
+ * The local rule of a line is written out by instantiating the op's rule
+ * with a placeholder for the parent's adjoint (a symbol that prints as
+ * ∂L/∂v), built with the DAG's constructors so that (Wᵀ)ᵀ prints W; the
+ * value beside it is the contribution the log recorded, in display form.
+ * test_latex.c checks that the instantiated rules, fed the logged adjoints,
+ * give back exactly the logged contributions.
+ *
+ * Names are the same in every part of the document: the printer's namer maps
+ * a node to its station name, a placeholder to its ∂L/∂·, a long elementwise
+ * derivative to f′(a) (swish′(z₁)), and, in values, the adjoint of an
+ * earlier line to its ∂L/∂· when it is long; boxed results are written in
+ * closed form, with station names only for what the user or a sum named.
+ */
+#include "latex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../symbolic/simplify.h"
+#include "formula.h"
+#include "templates.h"
+
+/* the roles of a node in the backward pass */
+enum {
+    K_NONE,    /* not in the derivation */
+    K_STATION, /* a named intermediate: a line of its own, ∂L/∂u */
+    K_AUX,     /* unnamed, but its rule is worth a line: ∂L/∂K⁻¹ */
+    K_PASS,    /* its rule composes into the line below (ᵀ, sA, A + B, AB) */
+    K_DIRECT,  /* its adjoint is a number (or cI): used as it is */
+};
+
+/* how the namer names nodes, by what is being printed */
+enum {
+    M_FORM,  /* a rule instantiated: every station, placeholders, f′ */
+    M_VALUE, /* a value: heavy stations, f′, long adjoints of earlier lines */
+    M_BOX,   /* a boxed result: heavy stations and f′ only */
+    M_FWD,   /* the forward pass: every station */
+    M_CLOSED, /* a closed form in the text: heavy stations and f′ */
+};
+
+/* rules beyond one per op: a scaling sA, and ‖A‖² = ⟨A, A⟩ */
+enum { R_SCALE = SG_OP_COUNT, R_SQNORM, NRULES };
+
+typedef struct {
+    const sg_expr *node;  /* the node this is about */
+    const char *fwd;      /* its name in the forward pass: u, r, z_1, a_t, h_t */
+    const char *base;     /* for a step's station: its name without the step, r */
+    unsigned char heavy;  /* fwd names it in values too */
+    unsigned char boxed;  /* and in boxed results */
+    unsigned char kind;   /* K_* */
+    unsigned char needed; /* a node of some backward pass */
+    unsigned char owner;  /* a root, a user's definition, a recurrence's step */
+    unsigned char line;   /* printed as a line in the current pass */
+    int nparents;         /* distinct parents in the backward passes */
+    const sg_expr *parent;
+    const char *ph;       /* this node is a placeholder: it prints as ph */
+    sg_expr *phnode;      /* the placeholder of this node's adjoint */
+    const char *fp;       /* this node is f′(a), printed so */
+    const char *adj;      /* this node is the (long) adjoint of a line */
+} info;
+
+typedef struct {
+    const sg_problem *p;
+    sg_ctx *ctx;
+    sg_arena *ar;
+    const sg_latex_opts *o;
+    sg_buf *out;
+    info *ni;
+    unsigned nni;
+    int nsyms0;                /* the user's symbols; placeholders come after */
+    int mode;                  /* M_* */
+    const sg_expr *hide;       /* prints as its formula, not its adjoint name */
+    const char *fname;         /* the differentiated quantity: L */
+    int cite[NRULES];          /* citation number of each rule used, 0 if none */
+    int cited[NRULES];         /* the rules in order of first citation */
+    int ncited;
+    const char **used;         /* names given out */
+    int nused, capused;
+    int fresh;
+    int inline_;               /* result_tex for running text */
+} X;
+
+/* ---- node information ------------------------------------------------------- */
+
+static info *ni(X *x, const sg_expr *e)
+{
+    if (e->id >= x->nni) {
+        unsigned n = x->nni ? x->nni : 64;
+        while (n <= e->id)
+            n *= 2;
+        x->ni = sg_xrealloc(x->ni, n * sizeof *x->ni);
+        memset(x->ni + x->nni, 0, (n - x->nni) * sizeof *x->ni);
+        x->nni = n;
+    }
+    x->ni[e->id].node = e;
+    return &x->ni[e->id];
+}
+
+static const char *namer(void *arg, const sg_expr *e)
+{
+    X *x = arg;
+    const info *n;
+    if (e->id >= x->nni)
+        return NULL;
+    n = &x->ni[e->id];
+    if (n->ph)
+        return n->ph;
+    if (n->fwd && (x->mode == M_FORM || x->mode == M_FWD ||
+                   ((x->mode == M_VALUE || x->mode == M_CLOSED) && n->heavy) ||
+                   (x->mode == M_BOX && n->boxed)))
+        return n->fwd;
+    if (n->fp && x->mode != M_FWD)
+        return n->fp;
+    if (n->adj && x->mode == M_VALUE && e != x->hide)
+        return n->adj;
+    return NULL;
+}
+
+static int name_level(void *arg, const sg_expr *e)
+{
+    const char *s = namer(arg, e);
+    if (s && strncmp(s, "\\frac", 5) == 0)
+        return SG_FMT_PROD; /* (∂L/∂v)ᵀ */
+    if (s && strchr(s, '^'))
+        return SG_FMT_POST; /* δ^{(h)}_t: a transpose needs parentheses */
+    return SG_FMT_ATOM;
+}
+
+/* e in LaTeX, named as mode says; returns its level */
+static int texp(X *x, sg_buf *b, const sg_expr *e, int mode, int named_root, int breaks)
+{
+    sg_fmt_style st;
+    int saved = x->mode, p;
+    memset(&st, 0, sizeof st);
+    st.alphabet = SG_FMT_LATEX;
+    st.namer = namer;
+    st.arg = x;
+    st.level = name_level;
+    st.breaks = breaks;
+    st.named_root = named_root;
+    x->mode = mode;
+    p = sg_fmt_expr_style(b, x->ctx, e, &st);
+    x->mode = saved;
+    return p;
+}
+
+/* the same as a string in the arena */
+static const char *texs(X *x, const sg_expr *e, int mode, int named_root)
+{
+    sg_buf b;
+    const char *s;
+    sg_buf_init(&b);
+    texp(x, &b, e, mode, named_root, 0);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* the same with break marks, for the parts of an equation */
+static const char *texb(X *x, const sg_expr *e, int mode, int named_root)
+{
+    sg_buf b;
+    const char *s;
+    sg_buf_init(&b);
+    texp(x, &b, e, mode, named_root, 1);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* e as a factor of a product: parenthesized below product level */
+static const char *factor(X *x, const sg_expr *e, int mode)
+{
+    sg_buf b;
+    const char *s;
+    int p;
+    sg_buf_init(&b);
+    p = texp(x, &b, e, mode, 1, 0);
+    if (p < SG_FMT_PROD || p == SG_FMT_NEG)
+        s = sg_arena_printf(x->ar, "\\left(%s\\right)", sg_buf_str(&b));
+    else
+        s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* e as the user wrote it: only definitions named */
+static const char *user_text(X *x, const sg_expr *e)
+{
+    sg_buf b;
+    const char *s;
+    sg_fmt_style st;
+    memset(&st, 0, sizeof st);
+    st.alphabet = SG_FMT_LATEX;
+    st.breaks = 1;
+    sg_buf_init(&b);
+    sg_fmt_expr_style(&b, x->ctx, e, &st);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+static const char *name_tex(X *x, const char *name)
+{
+    sg_buf b;
+    const char *s;
+    sg_buf_init(&b);
+    sg_fmt_name(&b, name, SG_FMT_LATEX);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* \mathbb{R}^{m\times n} */
+static const char *shape_tex(X *x, sg_shape s)
+{
+    const char *r = texs(x, sg_dimval(x->ctx, s.rows), M_FWD, 0);
+    const char *c = texs(x, sg_dimval(x->ctx, s.cols), M_FWD, 0);
+    if (sg_shape_is_scalar(s))
+        return "\\mathbb{R}";
+    if (s.cols == SG_DIM_ONE)
+        return sg_arena_printf(x->ar, "\\mathbb{R}^{%s}", r);
+    return sg_arena_printf(x->ar, "\\mathbb{R}^{%s\\times %s}", r, c);
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+void sg_latex_escape(sg_buf *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '\\': sg_buf_puts(out, "\\textbackslash{}"); break;
+        case '{': case '}': case '$': case '&': case '#': case '_': case '%':
+            sg_buf_putc(out, '\\');
+            sg_buf_putc(out, *s);
+            break;
+        case '^': sg_buf_puts(out, "\\textasciicircum{}"); break;
+        case '~': sg_buf_puts(out, "\\textasciitilde{}"); break;
+        default:
+            /* pdflatex without inputenc options: keep to ASCII */
+            if ((unsigned char)*s >= 0x80)
+                sg_buf_putc(out, '?');
+            else
+                sg_buf_putc(out, *s);
+            break;
+        }
+    }
+}
+
+static const char *const number_words[] = {"no", "one", "two", "three", "four", "five",
+                                           "six", "seven", "eight", "nine", "ten"};
+
+static const char *count_word(X *x, int n)
+{
+    if (n >= 0 && n < (int)(sizeof number_words / sizeof number_words[0]))
+        return number_words[n];
+    return sg_arena_printf(x->ar, "%d", n);
+}
+
+static void index_line(X *x, sg_buf *b, const sg_result *r);
+static int is_alpha_c(char c);
+
+/* LaTeX that stands taller than a line: its parentheses grow with it */
+static int tall(const char *s)
+{
+    return strstr(s, "\\frac{") || strstr(s, "\\sum") || strstr(s, "\\left(");
+}
+
+/* ---- ops and rules ------------------------------------------------------------ */
+
+const char *sg_latex_op(sg_op op)
+{
+    static const char *const tex[SG_OP_COUNT] = {
+        [SG_OP_VAR] = "X",                   [SG_OP_CONST] = "c",
+        [SG_OP_DIMVAL] = "n",                [SG_OP_ZERO] = "0",
+        [SG_OP_ONES] = "\\mathbf{1}",         [SG_OP_EYE] = "I",
+        [SG_OP_ADD] = "+",                   [SG_OP_MUL] = "AB",
+        [SG_OP_TRANSPOSE] = "^\\top",         [SG_OP_FILL] = "s\\mathbf{1}\\mathbf{1}^\\top",
+        [SG_OP_SUM] = "\\operatorname{sum}",  [SG_OP_TRACE] = "\\operatorname{tr}",
+        [SG_OP_DOT] = "\\langle\\cdot,\\cdot\\rangle", [SG_OP_DIAG] = "\\operatorname{diag}",
+        [SG_OP_DIAGV] = "\\operatorname{diag}", [SG_OP_HADAMARD] = "\\odot",
+        [SG_OP_HDIV] = "\\oslash",            [SG_OP_POW] = "^{\\circ p}",
+        [SG_OP_EXP] = "\\exp",                [SG_OP_LOG] = "\\log",
+        [SG_OP_SQRT] = "\\sqrt{\\cdot}",      [SG_OP_ABS] = "\\lvert\\cdot\\rvert",
+        [SG_OP_SIN] = "\\sin",                [SG_OP_COS] = "\\cos",
+        [SG_OP_TANH] = "\\tanh",              [SG_OP_SIGMOID] = "\\sigma",
+        [SG_OP_RELU] = "\\operatorname{relu}", [SG_OP_SWISH] = "\\operatorname{swish}",
+        [SG_OP_SOFTPLUS] = "\\operatorname{softplus}", [SG_OP_LOG1P] = "\\operatorname{log1p}",
+        [SG_OP_EXPM1] = "\\operatorname{expm1}", [SG_OP_SIGN] = "\\operatorname{sign}",
+        [SG_OP_STEP] = "\\operatorname{step}", [SG_OP_NORM] = "\\lVert\\cdot\\rVert",
+        [SG_OP_NORM1] = "\\lVert\\cdot\\rVert_{1}", [SG_OP_SOFTMAX] = "\\operatorname{softmax}",
+        [SG_OP_LOGSOFTMAX] = "\\log\\operatorname{softmax}",
+        [SG_OP_LOGSUMEXP] = "\\operatorname{logsumexp}",
+        [SG_OP_INV] = "^{-1}",                [SG_OP_DET] = "\\det",
+        [SG_OP_LOGDET] = "\\log\\lvert\\cdot\\rvert", [SG_OP_SEQSTEP] = "h_{t}",
+        [SG_OP_AT] = "h_{k}",                 [SG_OP_SEQSUM] = "\\sum_{t}",
+    };
+    return (int)op >= 0 && op < SG_OP_COUNT && tex[op] ? tex[op] : NULL;
+}
+
+#define TO " \\;\\Rightarrow\\; "
+#define YB "\\bar Y"
+
+/* the local rules, in the adjoint notation \bar Y = ∂L/∂Y (the same
+   identities as diff.c's, which its comments state) */
+static const char *const rules[NRULES] = {
+    [SG_OP_VAR] = "X \\text{ an input:}\\quad \\nabla_X L = \\bar X, \\text{ summed over its paths}",
+    [SG_OP_CONST] = "c \\text{ a number: nothing to propagate}",
+    [SG_OP_DIMVAL] = "n \\text{ a dimension: a number}",
+    [SG_OP_ZERO] = "0 \\text{: nothing to propagate}",
+    [SG_OP_ONES] = "\\mathbf{1} \\text{: nothing to propagate}",
+    [SG_OP_EYE] = "I \\text{: nothing to propagate}",
+    [SG_OP_ADD] = "Y = A + B" TO "\\bar A = " YB ",\\ \\bar B = " YB,
+    [SG_OP_MUL] = "Y = AB" TO "\\bar A = " YB "B^\\top,\\ \\bar B = A^\\top" YB,
+    [R_SCALE] = "Y = sA" TO "\\bar s = \\langle " YB ", A\\rangle,\\ \\bar A = s" YB,
+    [SG_OP_TRANSPOSE] = "Y = A^\\top" TO "\\bar A = " YB "^\\top",
+    [SG_OP_FILL] = "Y = s\\mathbf{1}\\mathbf{1}^\\top" TO "\\bar s = \\textstyle\\sum_{ij}" YB "_{ij}",
+    [SG_OP_SUM] = "y = \\textstyle\\sum_{ij} A_{ij}" TO "\\bar A = \\bar y\\,\\mathbf{1}\\mathbf{1}^\\top",
+    [SG_OP_TRACE] = "y = \\operatorname{tr}(A)" TO "\\bar A = \\bar y\\, I",
+    [SG_OP_DOT] = "y = \\langle A, B\\rangle" TO "\\bar A = \\bar y B,\\ \\bar B = \\bar y A",
+    [R_SQNORM] = "y = \\lVert A\\rVert^2 = \\langle A, A\\rangle" TO "\\bar A = 2\\bar y A",
+    [SG_OP_DIAG] = "Y = \\operatorname{diag}(v)" TO "\\bar v = \\operatorname{diag}(" YB ")",
+    [SG_OP_DIAGV] = "y = \\operatorname{diag}(A)" TO "\\bar A = \\operatorname{diag}(\\bar y)",
+    [SG_OP_HADAMARD] = "Y = A \\odot B" TO "\\bar A = " YB " \\odot B,\\ \\bar B = " YB " \\odot A",
+    [SG_OP_HDIV] = "Y = A \\oslash B" TO "\\bar A = " YB " \\oslash B,\\ \\bar B = -(" YB
+                   " \\odot Y) \\oslash B",
+    [SG_OP_POW] = "Y = A^{\\circ p}" TO "\\bar A = p\\, " YB " \\odot A^{\\circ (p-1)}",
+    [SG_OP_EXP] = "Y = \\exp(A)" TO "\\bar A = " YB " \\odot \\exp(A),\\quad \\exp'(z) = \\exp(z)",
+    [SG_OP_LOG] = "Y = \\log(A)" TO "\\bar A = " YB " \\oslash A,\\quad \\log'(z) = 1/z",
+    [SG_OP_SQRT] = "Y = \\sqrt{A}" TO "\\bar A = " YB " \\oslash 2Y,\\quad (\\sqrt{z})' = "
+                   "\\frac{1}{2\\sqrt{z}}",
+    [SG_OP_ABS] = "Y = \\lvert A\\rvert" TO "\\bar A = " YB " \\odot \\operatorname{sign}(A),"
+                  "\\quad \\lvert z\\rvert' = \\operatorname{sign}(z)",
+    [SG_OP_SIN] = "Y = \\sin(A)" TO "\\bar A = " YB " \\odot \\cos(A),\\quad \\sin'(z) = \\cos(z)",
+    [SG_OP_COS] = "Y = \\cos(A)" TO "\\bar A = -" YB " \\odot \\sin(A),\\quad \\cos'(z) = -\\sin(z)",
+    [SG_OP_TANH] = "Y = \\tanh(A)" TO "\\bar A = " YB " \\odot (\\mathbf{1} - Y \\odot Y),"
+                   "\\quad \\tanh'(z) = 1 - \\tanh^2(z)",
+    [SG_OP_SIGMOID] = "Y = \\sigma(A)" TO "\\bar A = " YB " \\odot Y \\odot (\\mathbf{1} - Y),"
+                      "\\quad \\sigma'(z) = \\sigma(z)(1 - \\sigma(z))",
+    [SG_OP_RELU] = "Y = \\operatorname{relu}(A)" TO "\\bar A = " YB " \\odot "
+                   "\\operatorname{step}(A),\\quad \\operatorname{relu}'(z) = [z > 0]",
+    [SG_OP_SWISH] = "Y = \\operatorname{swish}(A)" TO "\\bar A = " YB " \\odot "
+                    "\\operatorname{swish}'(A),\\quad \\operatorname{swish}'(z) = \\sigma(z) + "
+                    "z\\sigma(z)(1 - \\sigma(z))",
+    [SG_OP_SOFTPLUS] = "Y = \\operatorname{softplus}(A)" TO "\\bar A = " YB " \\odot \\sigma(A),"
+                       "\\quad \\operatorname{softplus}'(z) = \\sigma(z)",
+    [SG_OP_LOG1P] = "Y = \\log(\\mathbf{1} + A)" TO "\\bar A = " YB " \\oslash (\\mathbf{1} + A)",
+    [SG_OP_EXPM1] = "Y = \\exp(A) - \\mathbf{1}" TO "\\bar A = " YB " \\odot (Y + \\mathbf{1})",
+    [SG_OP_SIGN] = "Y = \\operatorname{sign}(A)" TO "\\bar A = 0 \\text{ (taken as 0 at the jump)}",
+    [SG_OP_STEP] = "Y = \\operatorname{step}(A)" TO "\\bar A = 0 \\text{ (taken as 0 at the jump)}",
+    [SG_OP_NORM] = "y = \\lVert A\\rVert" TO "\\bar A = \\frac{\\bar y}{y} A",
+    [SG_OP_NORM1] = "y = \\lVert A\\rVert_1" TO "\\bar A = \\bar y \\operatorname{sign}(A)",
+    [SG_OP_SOFTMAX] = "S = \\operatorname{softmax}(A)" TO "\\bar A = S \\odot (\\bar S - "
+                      "\\mathbf{1}\\mathbf{1}^\\top (S \\odot \\bar S)) \\text{ (per column)}",
+    [SG_OP_LOGSOFTMAX] = "Y = \\log\\operatorname{softmax}(A)" TO "\\bar A = " YB " - "
+                         "\\operatorname{softmax}(A) \\odot \\mathbf{1}\\mathbf{1}^\\top" YB,
+    [SG_OP_LOGSUMEXP] = "y = \\operatorname{logsumexp}(A)" TO "\\bar A = "
+                        "\\operatorname{softmax}(A) \\odot \\mathbf{1}\\bar y",
+    [SG_OP_INV] = "Y = A^{-1}" TO "\\bar A = -Y^\\top " YB " Y^\\top",
+    [SG_OP_DET] = "y = \\lvert A\\rvert" TO "\\bar A = \\bar y\\, y\\, A^{-\\top}",
+    [SG_OP_LOGDET] = "y = \\log\\lvert A\\rvert" TO "\\bar A = \\bar y A^{-\\top}",
+    [SG_OP_SEQSTEP] = "h_t = f(h_{t-1})" TO "\\delta_{t-1} \\mathrel{+}= \\nabla_{h_{t-1}} "
+                      "\\langle \\delta_t, f(h_{t-1})\\rangle",
+    [SG_OP_AT] = "y = h_k" TO "\\delta_k \\mathrel{+}= \\bar y",
+    [SG_OP_SEQSUM] = "Y = \\textstyle\\sum_t B_t" TO "\\bar B_t = " YB " \\text{ at every } t",
+};
+
+const char *sg_latex_rule(sg_op op)
+{
+    return (int)op >= 0 && op < SG_OP_COUNT ? rules[op] : NULL;
+}
+
+/* cites rule r: its number in the list of rules used */
+static int cite(X *x, int r)
+{
+    if (!x->cite[r]) {
+        x->cited[x->ncited++] = r;
+        x->cite[r] = x->ncited;
+    }
+    return x->cite[r];
+}
+
+/* the rule a log step used */
+static int rule_of(const sg_expr *node, int merged)
+{
+    if (merged)
+        return R_SQNORM;
+    if (node->op == SG_OP_MUL && sg_shape_is_scalar(node->kid[0]->shape))
+        return R_SCALE;
+    return node->op;
+}
+
+/* ---- rules instantiated ------------------------------------------------------- */
+
+static sg_expr *ones_col(sg_ctx *ctx, sg_dim p)
+{
+    return sg_ones(ctx, sg_shape_make(p, SG_DIM_ONE));
+}
+
+static sg_expr *ones_row(sg_ctx *ctx, sg_dim p)
+{
+    return sg_ones(ctx, sg_shape_make(SG_DIM_ONE, p));
+}
+
+static int negated(const sg_expr *e)
+{
+    return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST && e->kid[0]->value < 0;
+}
+
+/* a − b with the positive term first, as diff.c writes softmax(z) − y */
+static sg_expr *minus(sg_ctx *ctx, sg_expr *a, sg_expr *b)
+{
+    sg_expr *nb = sg_neg(ctx, b);
+    if (negated(a) && !negated(nb))
+        return sg_add(ctx, nb, a);
+    return sg_add(ctx, a, nb);
+}
+
+/*
+ * The rule of node y's op, for its kid k, with the adjoint g: the same
+ * identities as diff.c's rule(), built with the same constructors, so that
+ * with g the logged adjoint it is the logged contribution itself (checked
+ * by test_latex.c). With g a placeholder it is the rule as a line reads:
+ * W ∂L/∂v. merged: the two kids of ⟨A, A⟩ at once, 2ȳA.
+ */
+static sg_expr *rule_form(sg_ctx *ctx, const sg_expr *cy, int k, sg_expr *g, int merged)
+{
+    sg_expr *y = (sg_expr *)cy;
+    sg_expr *a = y->kid[0], *b = y->nkids > 1 ? y->kid[1] : NULL, *s;
+    const char *text;
+    sg_dim p;
+    switch (y->op) {
+    case SG_OP_ADD:
+        return g;
+    case SG_OP_MUL:
+        if (sg_shape_is_scalar(a->shape))
+            return k == 0 ? sg_dot(ctx, g, b) : sg_mul(ctx, a, g);
+        if (k == 0)
+            return sg_mul(ctx, g, sg_transpose(ctx, b));
+        return sg_mul(ctx, sg_transpose(ctx, a), g);
+    case SG_OP_TRANSPOSE:
+        return sg_transpose(ctx, g);
+    case SG_OP_FILL:
+        return sg_sum(ctx, g);
+    case SG_OP_SUM:
+        return sg_fill(ctx, g, a->shape);
+    case SG_OP_TRACE:
+        return sg_mul(ctx, g, sg_eye(ctx, a->shape.rows));
+    case SG_OP_DOT:
+        if (merged)
+            return sg_mul(ctx, sg_mul(ctx, sg_const(ctx, 2), g), a);
+        return sg_mul(ctx, g, k == 0 ? b : a);
+    case SG_OP_DIAG:
+        s = sg_diagv(ctx, g);
+        return a->shape.cols == SG_DIM_ONE ? s : sg_transpose(ctx, s);
+    case SG_OP_DIAGV:
+        return sg_diag(ctx, g);
+    case SG_OP_HADAMARD:
+        return sg_hadamard(ctx, g, k == 0 ? b : a);
+    case SG_OP_HDIV:
+        if (k == 0)
+            return sg_hdiv(ctx, g, b);
+        return sg_neg(ctx, sg_hdiv(ctx, sg_hadamard(ctx, g, y), b));
+    case SG_OP_POW:
+        if (k == 0) {
+            s = sg_pow(ctx, a, sg_sub(ctx, b, sg_const(ctx, 1)));
+            return sg_mul(ctx, b, sg_hadamard(ctx, g, s));
+        }
+        if (b->op == SG_OP_CONST)
+            return sg_const(ctx, 0);
+        return sg_sum(ctx, sg_hadamard(ctx, sg_hadamard(ctx, g, y), sg_unary(ctx, SG_OP_LOG, a)));
+    case SG_OP_NORM:
+        return sg_mul(ctx, sg_hdiv(ctx, g, y), a);
+    case SG_OP_NORM1:
+        return sg_mul(ctx, g, sg_unary(ctx, SG_OP_SIGN, a));
+    case SG_OP_SOFTMAX:
+        p = a->shape.rows;
+        s = sg_mul(ctx, ones_col(ctx, p), sg_mul(ctx, ones_row(ctx, p), sg_hadamard(ctx, y, g)));
+        return sg_hadamard(ctx, y, sg_sub(ctx, g, s));
+    case SG_OP_LOGSOFTMAX:
+        p = a->shape.rows;
+        s = sg_mul(ctx, ones_col(ctx, p), sg_mul(ctx, ones_row(ctx, p), g));
+        return minus(ctx, g, sg_hadamard(ctx, sg_unary(ctx, SG_OP_SOFTMAX, a), s));
+    case SG_OP_LOGSUMEXP:
+        s = sg_mul(ctx, ones_col(ctx, a->shape.rows), g);
+        return sg_hadamard(ctx, sg_unary(ctx, SG_OP_SOFTMAX, a), s);
+    case SG_OP_INV:
+        s = sg_transpose(ctx, y);
+        return sg_neg(ctx, sg_mul(ctx, sg_mul(ctx, s, g), s));
+    case SG_OP_DET:
+        return sg_mul(ctx, sg_mul(ctx, g, y), sg_transpose(ctx, sg_unary(ctx, SG_OP_INV, a)));
+    case SG_OP_LOGDET:
+        return sg_mul(ctx, g, sg_transpose(ctx, sg_unary(ctx, SG_OP_INV, a)));
+    default:
+        if (sg_op_is_elementwise_unary(y->op))
+            return sg_diff_elementwise(ctx, y, g, &text);
+        return NULL;
+    }
+}
+
+sg_expr *sg_latex_rule_form(sg_ctx *ctx, const sg_expr *y, int k, sg_expr *g)
+{
+    return y->nkids > 0 ? rule_form(ctx, y, k, g, 0) : NULL;
+}
+
+/* ---- which nodes are named ------------------------------------------------------- */
+
+static int is_scalar(const sg_expr *e)
+{
+    return sg_shape_is_scalar(e->shape);
+}
+
+static int is_leaf(const sg_expr *e)
+{
+    return e->nkids == 0;
+}
+
+/* a matrix product (not a scaling) */
+static int is_matmul(const sg_expr *e)
+{
+    return e->op == SG_OP_MUL && !is_scalar(e->kid[0]);
+}
+
+/* softmax and the elementwise functions: what a pre-activation feeds */
+static int is_nonlinear(sg_op op)
+{
+    return sg_op_is_elementwise_unary(op) || op == SG_OP_SOFTMAX || op == SG_OP_LOGSOFTMAX ||
+           op == SG_OP_LOGSUMEXP;
+}
+
+/* an op nobody names: ᵀ, a scaling, a fill, a division by a constant */
+static int is_trivial(X *x, const sg_expr *e)
+{
+    switch (e->op) {
+    case SG_OP_TRANSPOSE: case SG_OP_FILL:
+        return 1;
+    case SG_OP_MUL:
+        return is_scalar(e->kid[0]);
+    case SG_OP_HDIV:
+        return is_scalar(e->kid[1]) && !ni(x, e->kid[1])->needed;
+    default:
+        return is_leaf(e);
+    }
+}
+
+/* the logs of the problem's results, each once, in result order */
+static int logs_of(const sg_problem *p, const sg_log **logs)
+{
+    int i, j, n = 0;
+    for (i = 0; i < p->nresults; i++) {
+        const sg_log *l = p->results[i].log;
+        if (!l)
+            continue;
+        for (j = 0; j < n && logs[j] != l; j++)
+            ;
+        if (j == n)
+            logs[n++] = l;
+    }
+    return n;
+}
+
+static int has_seed(const sg_log *l)
+{
+    return l->nsteps > 0 && l->steps[0].kind == SG_STEP_SEED;
+}
+
+/* a parent–child edge of a backward pass */
+typedef struct {
+    unsigned parent, child;
+} pedge;
+
+typedef struct {
+    pedge *e;
+    int n, cap;
+} pedges;
+
+static void edge_add(X *x, pedges *l, const sg_expr *parent, const sg_expr *child)
+{
+    ni(x, parent)->needed = 1;
+    ni(x, child)->needed = 1;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->e = sg_xrealloc(l->e, (size_t)l->cap * sizeof *l->e);
+    }
+    l->e[l->n].parent = parent->id;
+    l->e[l->n].child = child->id;
+    l->n++;
+    if (!ni(x, child)->parent)
+        ni(x, child)->parent = parent;
+}
+
+static int by_edge(const void *pa, const void *pb)
+{
+    const pedge *a = pa, *b = pb;
+    if (a->child != b->child)
+        return a->child < b->child ? -1 : 1;
+    return a->parent < b->parent ? -1 : a->parent > b->parent ? 1 : 0;
+}
+
+/* the nodes of every backward pass, their parents, and the owners */
+static void find_needed(X *x, const sg_log **logs, int nlogs)
+{
+    pedges l = {NULL, 0, 0};
+    int i, k;
+    for (i = 0; i < nlogs; i++) {
+        const sg_log *g = logs[i];
+        int seed = has_seed(g);
+        if (g->f) {
+            ni(x, g->f)->needed = 1;
+            ni(x, g->f)->owner = 1;
+        }
+        for (k = 0; k < g->nsteps; k++) {
+            const sg_step *s = &g->steps[k];
+            switch (s->kind) {
+            case SG_STEP_RULE:
+                edge_add(x, &l, s->node, s->node->kid[s->kid]);
+                break;
+            case SG_STEP_SEQ_SUM:
+                edge_add(x, &l, s->node, s->node->kid[0]);
+                break;
+            case SG_STEP_SEQ_REC:
+                ni(x, s->node)->needed = 1;
+                ni(x, s->node)->owner = 1;
+                break;
+            case SG_STEP_JACOBIAN:
+                if (!seed) { /* a Jacobian alone: its nodes are the function's */
+                    int j;
+                    ni(x, s->node)->needed = 1;
+                    for (j = 0; j < s->node->nkids; j++)
+                        if (ni(x, s->node->kid[j])->needed)
+                            edge_add(x, &l, s->node, s->node->kid[j]);
+                }
+                break;
+            default:
+                if (s->node)
+                    ni(x, s->node)->needed = 1;
+                break;
+            }
+        }
+    }
+    /* distinct parents */
+    if (l.n > 0)
+        qsort(l.e, (size_t)l.n, sizeof *l.e, by_edge);
+    for (i = 0; i < l.n; i++)
+        if (i == 0 || l.e[i].child != l.e[i - 1].child || l.e[i].parent != l.e[i - 1].parent)
+            x->ni[l.e[i].child].nparents++;
+    free(l.e);
+}
+
+/* the non-trivial ops of an owner's formula, down to names and leaves */
+static int region_ops(X *x, const sg_expr *owner)
+{
+    const sg_expr **stack;
+    unsigned char *seen;
+    unsigned n = sg_expr_count(x->ctx);
+    int sp = 0, count = 0, k;
+    stack = sg_xmalloc((n + 1) * sizeof *stack);
+    seen = sg_xmalloc(n + 1);
+    memset(seen, 0, n + 1);
+    stack[sp++] = owner;
+    while (sp > 0) {
+        const sg_expr *e = stack[--sp];
+        for (k = 0; k < e->nkids; k++) {
+            const sg_expr *c = e->kid[k];
+            if (seen[c->id] || c->name || is_leaf(c) || (c->id < x->nni && x->ni[c->id].owner))
+                continue;
+            seen[c->id] = 1;
+            if (!is_trivial(x, c))
+                count++;
+            stack[sp++] = c;
+        }
+    }
+    free(stack);
+    free(seen);
+    return count;
+}
+
+/* the owner whose formula e is part of */
+static const sg_expr *owner_of(X *x, const sg_expr *e)
+{
+    int guard = 0;
+    while (e && !ni(x, e)->owner && !e->name && guard++ < 100000)
+        e = ni(x, e)->parent;
+    return e;
+}
+
+/* a link of a product chain that its sibling's symbol also enters: Wx in Wᵀ(Wx) */
+static int split_link(X *x, const sg_expr *e)
+{
+    const sg_expr *p = ni(x, e)->parent, *sib;
+    if (!p || !is_matmul(e) || !is_matmul(p) || p->name || ni(x, p)->owner)
+        return 0;
+    sib = p->kid[0] == e ? p->kid[1] : p->kid[0];
+    return ni(x, sib)->needed;
+}
+
+/* does a split link hang below the chain top e? */
+static int chain_split(X *x, const sg_expr *e, int depth)
+{
+    int k;
+    if (depth > 64)
+        return 0;
+    for (k = 0; k < e->nkids; k++) {
+        const sg_expr *c = e->kid[k];
+        if (is_matmul(c) && !c->name && ni(x, c)->needed &&
+            (split_link(x, c) || chain_split(x, c, depth + 1)))
+            return 1;
+    }
+    return 0;
+}
+
+/* is e, a needed node, a named intermediate? */
+static int is_station(X *x, const sg_expr *e)
+{
+    const info *n = ni(x, e);
+    const sg_expr *owner, *parent = n->parent;
+    int owns = n->owner, nparents = n->nparents; /* n may move below */
+    if (is_leaf(e))
+        return 0;
+    if (owns || e->name)
+        return 1;
+    if (is_trivial(x, e))
+        return 0;
+    if (nparents >= 2 && !is_scalar(e))
+        return 1;
+    owner = owner_of(x, e);
+    if (!owner || region_ops(x, owner) < 2 || is_scalar(e) || e->op == SG_OP_INV)
+        return 0;
+    if (is_matmul(e)) {
+        if (split_link(x, e))
+            return 1;
+        if (parent && is_matmul(parent) && !parent->name && !ni(x, parent)->owner)
+            return 0; /* an inner link */
+        return chain_split(x, e, 0) || (parent && is_nonlinear(parent->op));
+    }
+    if (e->op == SG_OP_ADD)
+        return !(parent && parent->op == SG_OP_ADD && !parent->name && !ni(x, parent)->owner);
+    return e->op != SG_OP_SEQSUM;
+}
+
+static void use_name(X *x, const char *s)
+{
+    if (x->nused == x->capused) {
+        x->capused = x->capused ? 2 * x->capused : 32;
+        x->used = sg_xrealloc(x->used, (size_t)x->capused * sizeof *x->used);
+    }
+    x->used[x->nused++] = s;
+}
+
+static int taken(X *x, const char *s)
+{
+    int i;
+    if (sg_sym_find(x->ctx, s) >= 0 || sg_dim_find(x->ctx, s) >= 0 || sg_seq_find(x->ctx, s) >= 0)
+        return 1;
+    for (i = 0; i < x->p->ndefs; i++)
+        if (x->p->defs[i].name && !strcmp(x->p->defs[i].name, s))
+            return 1;
+    for (i = 0; i < x->nused; i++)
+        if (!strcmp(x->used[i], s))
+            return 1;
+    return 0;
+}
+
+/* a fresh name: the preferred one if free, else the next of the pool */
+static const char *fresh_name(X *x, const char *prefer)
+{
+    static const char *const pool[] = {"u", "v", "w", "q", "a", "b", "c", "d", "g", "s"};
+    const char *s;
+    if (prefer && !taken(x, prefer)) {
+        use_name(x, prefer);
+        return prefer;
+    }
+    for (;;) {
+        int k = x->fresh++;
+        if (k < (int)(sizeof pool / sizeof pool[0]))
+            s = pool[k];
+        else
+            s = sg_arena_printf(x->ar, "u%d", k + 1 - (int)(sizeof pool / sizeof pool[0]));
+        if (!taken(x, s)) {
+            use_name(x, s);
+            return s;
+        }
+    }
+}
+
+/* base with the time index joined to its subscript: a → a_{t+1}, z_1 → z_{1,t} */
+static const char *with_index(X *x, const char *base, long off)
+{
+    char idx[32];
+    size_t n = strlen(base);
+    if (off > 0)
+        snprintf(idx, sizeof idx, "t+%ld", off);
+    else if (off < 0)
+        snprintf(idx, sizeof idx, "t-%ld", -off);
+    else
+        snprintf(idx, sizeof idx, "t");
+    if (n > 3 && base[n - 1] == '}' && strstr(base, "_{"))
+        return sg_arena_printf(x->ar, "%.*s,%s}", (int)(n - 1), base, idx);
+    if (n >= 2 && base[n - 2] == '_')
+        return sg_arena_printf(x->ar, "%.*s_{%c,%s}", (int)(n - 2), base, base[n - 1], idx);
+    return sg_arena_printf(x->ar, off ? "%s_{%s}" : "%s_%s", base, idx);
+}
+
+/* names a step-varying node, and its neighbours in time: a_t, a_{t+1}, a_{t-1} */
+static void name_varying(X *x, sg_expr *e, const char *base, int heavy, int boxed)
+{
+    long off;
+    for (off = -1; off <= 1; off++) {
+        sg_expr *s = off ? sg_expr_shift(x->ctx, e, off) : e;
+        info *n = ni(x, s);
+        if (!n->fwd) {
+            n->fwd = with_index(x, base, off);
+            n->base = base;
+            n->heavy = (unsigned char)heavy;
+            n->boxed = (unsigned char)boxed;
+        }
+    }
+}
+
+/* a pure product of leaves (Wx, WᵀWx): its formula is as short as a name */
+static int light(const sg_expr *e, int depth)
+{
+    int k;
+    if (is_leaf(e))
+        return 1;
+    if (depth > 8 || !(e->op == SG_OP_MUL || e->op == SG_OP_TRANSPOSE))
+        return 0;
+    for (k = 0; k < e->nkids; k++)
+        if (!light(e->kid[k], depth + 1))
+            return 0;
+    return 1;
+}
+
+/* the number of operator nodes in e's tree, up to cap */
+static int ops_in(const sg_expr *e, int cap)
+{
+    int n = 0, k;
+    if (is_leaf(e) || cap <= 0)
+        return 0;
+    n = 1;
+    for (k = 0; k < e->nkids && n < cap; k++)
+        n += ops_in(e->kid[k], cap - n);
+    return n;
+}
+
+/* the same, stopping at named nodes: what e's formula shows */
+static int shown_ops(X *x, const sg_expr *e, int cap, int root)
+{
+    int n = 0, k;
+    if (is_leaf(e) || cap <= 0)
+        return 0;
+    if (!root && (e->name || (e->id < x->nni && (x->ni[e->id].fwd || x->ni[e->id].fp))))
+        return 0;
+    n = is_trivial(x, e) ? 0 : 1;
+    for (k = 0; k < e->nkids && n < cap; k++)
+        n += shown_ops(x, e->kid[k], cap - n, 0);
+    return n;
+}
+
+/* the name a fresh station would like: r for a difference, a for a
+   pre-activation */
+static const char *preferred(X *x, const sg_expr *e)
+{
+    const sg_expr *parent = ni(x, e)->parent;
+    if (e->op == SG_OP_ADD &&
+        (negated(e->kid[1]) || (e->kid[1]->op == SG_OP_FILL && e->kid[1]->kid[0]->op == SG_OP_CONST &&
+                                e->kid[1]->kid[0]->value < 0)))
+        return "r";
+    if (parent && is_nonlinear(parent->op))
+        return "a";
+    return NULL;
+}
+
+/* f′ in LaTeX: \operatorname{swish}', \tanh' */
+static const char *prime_of(X *x, sg_op op)
+{
+    const char *t = sg_latex_op(op);
+    if (!t || strchr(t, '{') != strrchr(t, '{') || strstr(t, "cdot"))
+        return "f'";
+    return sg_arena_printf(x->ar, "%s'", t);
+}
+
+/* the ops of e's formula down to the user's names: how long it would print
+   without the names this file makes up */
+static int user_ops(X *x, const sg_expr *e, int cap, int root)
+{
+    int n = 0, k;
+    if (is_leaf(e) || cap <= 0 || (!root && e->name))
+        return 0;
+    n = is_trivial(x, e) ? 0 : 1;
+    for (k = 0; k < e->nkids && n < cap; k++)
+        n += user_ops(x, e->kid[k], cap - n, 0);
+    return n;
+}
+
+/* the stations, named, and the long elementwise derivatives */
+static void name_nodes(X *x)
+{
+    unsigned id, n;
+    int q, i;
+    /* the user's definitions print under their names wherever they occur */
+    for (i = 0; i < x->p->ndefs; i++) {
+        const sg_expr *e = x->p->defs[i].expr;
+        if (e && x->p->defs[i].name && !is_leaf(e) && e->name &&
+            !strcmp(e->name, x->p->defs[i].name)) {
+            ni(x, e)->fwd = name_tex(x, e->name);
+            ni(x, e)->heavy = 1;
+            ni(x, e)->boxed = 1;
+        }
+    }
+    n = x->nni;
+    for (q = 0; q < sg_nseqs(x->ctx); q++) {
+        const sg_seq *s = sg_seq_of(x->ctx, q);
+        if (s->kind == SG_SEQ_FORWARD && s->body && s->body->id < x->nni &&
+            x->ni[s->body->id].needed) {
+            /* a recurrence's step prints as h_t, one step later as h_{t+1} */
+            const char *now = texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0);
+            const char *next = texs(x, sg_seq_step(x->ctx, q, 1), M_FWD, 0);
+            sg_expr *later = sg_expr_shift(x->ctx, s->body, 1);
+            ni(x, s->body)->fwd = now;
+            ni(x, s->body)->heavy = ni(x, s->body)->boxed = 1;
+            if (!ni(x, later)->fwd) {
+                ni(x, later)->fwd = next;
+                ni(x, later)->heavy = ni(x, later)->boxed = 1;
+            }
+        }
+    }
+    for (id = 0; id < n; id++) {
+        const sg_expr *e = x->ni[id].node;
+        const char *base;
+        int heavy, boxed;
+        if (!e || !x->ni[id].needed || is_leaf(e) || !is_station(x, e))
+            continue;
+        x->ni[id].kind = K_STATION;
+        if (x->ni[id].fwd)
+            continue;
+        if (e->name) {
+            base = name_tex(x, e->name);
+            heavy = boxed = 1;
+        } else {
+            base = name_tex(x, fresh_name(x, preferred(x, e)));
+            heavy = !light(e, 0);
+            boxed = user_ops(x, e, 4, 1) >= 3;
+        }
+        if (sg_expr_varies(e)) {
+            name_varying(x, (sg_expr *)e, base, heavy, boxed);
+        } else {
+            x->ni[id].fwd = base;
+            x->ni[id].heavy = (unsigned char)heavy;
+            x->ni[id].boxed = (unsigned char)boxed;
+        }
+    }
+    /* an elementwise derivative longer than its name: swish′(z₁) */
+    for (id = 0; id < n; id++) {
+        sg_expr *e = (sg_expr *)x->ni[id].node, *d;
+        const char *text;
+        if (!e || !x->ni[id].needed || !sg_op_is_elementwise_unary(e->op))
+            continue;
+        d = sg_diff_elementwise(x->ctx, e, sg_ones(x->ctx, e->shape), &text);
+        if (shown_ops(x, d, 10, 1) < 4 || ni(x, d)->fp)
+            continue;
+        ni(x, d)->fp = sg_arena_printf(x->ar, "%s(%s)", prime_of(x, e->op),
+                                       texs(x, e->kid[0], M_FORM, 1));
+    }
+}
+
+/* ---- equations --------------------------------------------------------------- */
+
+/* the width of LaTeX math, in ems, roughly: enough to decide where to break */
+static double width_of(const char *s, size_t n);
+
+static double group_width(const char **ps, const char *end)
+{
+    const char *s = *ps;
+    int depth = 0;
+    const char *start;
+    double w;
+    if (s >= end || *s != '{') { /* a single token */
+        if (s < end && *s == '\\') {
+            const char *t = s + 1;
+            while (t < end && ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z')))
+                t++;
+            if (t == s + 1 && t < end)
+                t++;
+            w = width_of(s, (size_t)(t - s));
+            *ps = t;
+            return w;
+        }
+        *ps = s < end ? s + 1 : s;
+        return s < end ? width_of(s, 1) : 0;
+    }
+    start = s + 1;
+    for (; s < end; s++) {
+        if (*s == '{')
+            depth++;
+        else if (*s == '}' && --depth == 0)
+            break;
+    }
+    w = width_of(start, (size_t)(s - start));
+    *ps = s < end ? s + 1 : s;
+    return w;
+}
+
+static double width_of(const char *s, size_t n)
+{
+    const char *end = s + n;
+    double w = 0;
+    while (s < end) {
+        if (*s == '\\') {
+            const char *t = s + 1;
+            size_t len;
+            while (t < end && ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z')))
+                t++;
+            if (t == s + 1 && t < end)
+                t++; /* \, \; \{ */
+            len = (size_t)(t - s);
+#define IS(word) (len == sizeof(word) - 1 && strncmp(s, word, len) == 0)
+            if (IS("\\frac") || IS("\\tfrac")) {
+                double a, b;
+                const char *u = t;
+                a = group_width(&u, end);
+                b = group_width(&u, end);
+                w += (IS("\\tfrac") ? 0.7 : 1.0) * (a > b ? a : b) + 0.3;
+                s = u;
+                continue;
+            }
+            if (IS("\\operatorname") || IS("\\mathit") || IS("\\text") || IS("\\mathrm")) {
+                const char *u = t;
+                const char *g = u;
+                double inner;
+                while (g < end && *g != '}')
+                    g++;
+                inner = (double)(g - u) * (IS("\\text") ? 0.5 : 0.5);
+                (void)group_width(&u, end);
+                w += inner + 0.2;
+                s = u;
+                continue;
+            }
+            if (IS("\\mathbf") || IS("\\mathbb") || IS("\\bar") || IS("\\boxed")) {
+                const char *u = t;
+                w += group_width(&u, end) + (IS("\\boxed") ? 0.8 : 0.1);
+                s = u;
+                continue;
+            }
+            if (IS("\\left") || IS("\\right") || IS("\\!") || IS("\\limits"))
+                w += 0;
+            else if (IS("\\,"))
+                w += 0.17;
+            else if (IS("\\;") || IS("\\ "))
+                w += 0.28;
+            else if (IS("\\quad"))
+                w += 1;
+            else if (IS("\\qquad"))
+                w += 2;
+            else if (IS("\\sum")) { /* display style: its limits stack */
+                const char *u = t;
+                double lim = 1.44;
+                while (u < end && (*u == '_' || *u == '^')) {
+                    double g;
+                    u++;
+                    g = 0.7 * group_width(&u, end);
+                    if (g > lim)
+                        lim = g;
+                }
+                w += lim + 0.2;
+                s = u;
+                continue;
+            }
+            else if (IS("\\odot") || IS("\\oslash") || IS("\\Rightarrow") || IS("\\cdot") ||
+                     IS("\\times") || IS("\\in") || IS("\\ne") || IS("\\le"))
+                w += 1.3;
+            else if (IS("\\log") || IS("\\exp") || IS("\\sin") || IS("\\cos"))
+                w += 1.6;
+            else if (IS("\\tanh"))
+                w += 2.1;
+            else if (IS("\\top"))
+                w += 0.6;
+            else if (IS("\\partial"))
+                w += 0.55;
+            else if (IS("\\nabla"))
+                w += 0.85;
+            else
+                w += 0.8;
+#undef IS
+            s = t;
+            continue;
+        }
+        if (*s == '^' || *s == '_') {
+            const char *u = s + 1;
+            w += 0.7 * group_width(&u, end);
+            s = u;
+            continue;
+        }
+        if (*s == '{' || *s == '}' || *s == ' ' || *s == '&' || *s == SG_FMT_BREAK) {
+            s++;
+            continue;
+        }
+        if (*s == '+' || *s == '-' || *s == '=' || *s == '<' || *s == '>')
+            w += 1.3;
+        else if (*s == '(' || *s == ')' || *s == '[' || *s == ']' || *s == ',' || *s == '|')
+            w += 0.4;
+        else if (*s >= 'A' && *s <= 'Z')
+            w += 0.75;
+        else
+            w += 0.52;
+        s++;
+    }
+    return w;
+}
+
+static double width(const char *s)
+{
+    return width_of(s, strlen(s));
+}
+
+/* the widest the right side of a line of an align may be, in ems (the
+   text is 42 wide; the left side and the tag need the rest), and the
+   widest a left side may be before it gets a line of its own */
+#define LINE_EMS 30.0
+#define LHS_EMS 6.5
+
+/* s without its break marks */
+static void put_unbroken(sg_buf *b, const char *s)
+{
+    for (; *s; s++)
+        if (*s != SG_FMT_BREAK)
+            sg_buf_putc(b, *s);
+}
+
+static void put_unbroken_n(sg_buf *b, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (s[i] != SG_FMT_BREAK)
+            sg_buf_putc(b, s[i]);
+}
+
+/* the break marks of s that TeX can break at: outside braces and \left…\right */
+static void usable_marks(const char *s, unsigned char *ok)
+{
+    int depth = 0, left = 0;
+    size_t i;
+    for (i = 0; s[i]; i++) {
+        ok[i] = 0;
+        if (s[i] == '{')
+            depth++;
+        else if (s[i] == '}')
+            depth--;
+        else if (s[i] == '\\' && !strncmp(s + i, "\\left", 5) && !is_alpha_c(s[i + 5]))
+            left++;
+        else if (s[i] == '\\' && !strncmp(s + i, "\\right", 6) && !is_alpha_c(s[i + 6]))
+            left--;
+        else if (s[i] == SG_FMT_BREAK && depth == 0 && left == 0)
+            ok[i] = 1;
+    }
+}
+
+/*
+ * s after "&= " on a line already indent ems wide: broken before a + or −
+ * where the line would run over, each continuation indented (sep starts
+ * each new line: "\\\\\n  &\\qquad " in an align).
+ */
+static void put_broken_sep(sg_buf *b, const char *s, double indent, double avail, const char *sep)
+{
+    size_t n = strlen(s), i, start = 0, *marks;
+    unsigned char *ok = sg_xmalloc(n + 1);
+    int *depth, nm = 0, d = 0, k;
+    double used = indent;
+    usable_marks(s, ok);
+    marks = sg_xmalloc((n + 2) * sizeof *marks);
+    depth = sg_xmalloc((n + 2) * sizeof *depth);
+    /* the marks, with how deep in parentheses each lies */
+    for (i = 0; i < n; i++) {
+        if (s[i] == '(' || !strncmp(s + i, "\\Bigl(", 6))
+            d++;
+        else if (s[i] == ')' && d > 0)
+            d--;
+        if (ok[i]) {
+            marks[nm] = i;
+            depth[nm++] = d;
+        }
+    }
+    marks[nm] = n;
+    depth[nm] = -1;
+    /* each line ends at the shallowest mark that fits, the last such */
+    k = 0;
+    while (start < n) {
+        int best = -1, j;
+        for (j = k; j <= nm; j++) {
+            double w = width_of(s + start, marks[j] - start);
+            if (used + w > avail && j > k)
+                break;
+            if (best < 0 || depth[j] <= depth[best] || j == nm)
+                best = j;
+            if (used + w > avail)
+                break;
+        }
+        if (best < 0)
+            best = nm;
+        put_unbroken_n(b, s + start, marks[best] - start);
+        if (best == nm)
+            break;
+        sg_buf_puts(b, sep);
+        used = 4;
+        start = marks[best] + 1;
+        k = best + 1;
+    }
+    free(ok);
+    free(marks);
+    free(depth);
+}
+
+static void put_broken(sg_buf *b, const char *s, double indent)
+{
+    put_broken_sep(b, s, indent, LINE_EMS, "\\\\\n  &\\qquad ");
+}
+
+/* a boxed result; a long one boxed over several lines */
+static const char *boxed(X *x, const char *s, double avail)
+{
+    sg_buf b;
+    const char *r;
+    if (width(s) <= avail || !strchr(s, SG_FMT_BREAK))
+        return sg_arena_printf(x->ar, "\\boxed{%s}", s);
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "\\boxed{\\begin{aligned}[t]&");
+    put_broken_sep(&b, s, 0, avail, "\\\\ &\\qquad ");
+    sg_buf_puts(&b, "\\end{aligned}}");
+    r = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return r;
+}
+
+/*
+ * One equation of an align*: lhs &= parts[0] = parts[1] …, with tag at the
+ * right margin. Parts that do not fit go on lines of their own, "&= part";
+ * a part that alone is too wide breaks inside its outermost sum. lead
+ * (may be "") is written after the & instead of "= " before the first part.
+ */
+static void equation(sg_buf *b, const char *lhs, const char *lead, const char **parts, int nparts,
+                     const char *tag)
+{
+    double used;
+    int i;
+    if (!*lhs) { /* a labelled line: all of it right of the alignment point */
+        sg_buf_printf(b, "  &%s", lead);
+        used = width(lead);
+    } else if (width(lhs) > LHS_EMS) { /* a long left side on a line of its own */
+        sg_buf_printf(b, "  &%s\\\\\n  &\\qquad %s", lhs, lead);
+        used = 2 + width(lead);
+    } else {
+        sg_buf_printf(b, "  %s &%s", lhs, lead);
+        used = width(lead);
+    }
+    for (i = 0; i < nparts; i++) {
+        double w = width(parts[i]);
+        if (i > 0 && used + w + 1.5 > LINE_EMS) {
+            /* under a labelled line's formula, not under its label */
+            sg_buf_puts(b, *lhs ? "\\\\\n  &" : "\\\\\n  &\\qquad\\qquad ");
+            used = *lhs ? 1.5 : 5.5;
+        }
+        if (i > 0 || !*lead)
+            sg_buf_puts(b, "= ");
+        if (used + w + 1.5 > LINE_EMS)
+            put_broken(b, parts[i], used + 1.5);
+        else
+            put_unbroken(b, parts[i]);
+        used += w + 1.5;
+        if (i + 1 < nparts)
+            sg_buf_putc(b, ' ');
+    }
+    if (tag && *tag)
+        sg_buf_printf(b, " \\tag*{%s}", tag);
+    sg_buf_puts(b, "\\\\\n");
+}
+
+/* ends an align* body: the last \\ removed */
+static void end_align(sg_buf *b, size_t start)
+{
+    size_t n = b->len;
+    if (n >= start + 3 && strncmp(b->data + n - 3, "\\\\\n", 3) == 0) {
+        b->len -= 3;
+        b->data[b->len] = '\0';
+        sg_buf_putc(b, '\n');
+    }
+    sg_buf_puts(b, "\\end{align*}\n");
+}
+
+/* a rule instantiated, or NULL when it is too wide and cannot break (its
+   citation says which rule it was; the value follows) */
+static const char *fits(const char *s)
+{
+    size_t n, i;
+    unsigned char *ok;
+    int any = 0;
+    if (!s || width(s) <= LINE_EMS)
+        return s;
+    n = strlen(s);
+    ok = sg_xmalloc(n + 1);
+    usable_marks(s, ok);
+    for (i = 0; i < n; i++)
+        any |= ok[i];
+    free(ok);
+    return any ? s : NULL;
+}
+
+/* the tag of a line: the rules it used, and the shape at the margin */
+static const char *tag_of(X *x, const int *rs, int nrs, sg_shape shape)
+{
+    sg_buf b;
+    const char *s;
+    int i, j;
+    int no[32], n = 0;
+    sg_buf_init(&b);
+    for (i = 0; i < nrs && n < 32; i++) {
+        int c = cite(x, rs[i]), at;
+        for (j = 0; j < n && no[j] != c; j++)
+            ;
+        if (j < n)
+            continue;
+        for (at = n++; at > 0 && no[at - 1] > c; at--)
+            no[at] = no[at - 1];
+        no[at] = c;
+    }
+    if (n > 0) {
+        sg_buf_puts(&b, "(");
+        for (i = 0; i < n; i++)
+            sg_buf_printf(&b, "%sR%d", i ? ", " : "", no[i]);
+        sg_buf_puts(&b, ")\\quad ");
+    }
+    sg_buf_printf(&b, "$[\\in %s]$", shape_tex(x, shape));
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* ---- a backward pass ----------------------------------------------------------- */
+
+/* a step of the log that pushes a contribution: node's rule, for its kid */
+typedef struct {
+    const sg_expr *node;
+    int kid;
+    const sg_expr *to;
+    const sg_expr *contrib;
+    int merged; /* both kids of ⟨A, A⟩: one edge, 2ȳA */
+} edge;
+
+/* what the Total section says about a target */
+typedef struct {
+    const sg_expr *target;
+    int n;                 /* contributions */
+    const char **labels;   /* where each came through */
+    const char **values;
+    const sg_expr **vals;  /* the contributions themselves */
+} sums;
+
+/*
+ * A segment of a log: the steps of one backward pass over one formula. The
+ * whole gradient of a function without sequences is one segment; with
+ * sequences, so is the body of each Σ over time and of each recurrence (the
+ * steps after its SEQ_SUM or SEQ_REC).
+ */
+typedef struct {
+    const sg_expr *root;
+    sg_expr *seed;          /* stands for the root's adjoint: 1, ½, δ_t */
+    edge *e;
+    int ne;
+    unsigned n;             /* ids below n are indexed */
+    const sg_expr **adj;    /* by id: the logged adjoint */
+    unsigned char *kind;    /* by id: K_* in this segment */
+    int *first;             /* by id: the first edge out of it, −1 */
+    const sg_expr **order;  /* the nodes that get lines, in order */
+    int norder;
+    int step;               /* a body at one step t: its leaves get "to W:" lines */
+} seg;
+
+static void seg_free(seg *s)
+{
+    free(s->e);
+    free(s->adj);
+    free(s->kind);
+    free(s->first);
+    free(s->order);
+}
+
+/* an adjoint that is used as it stands: a number, cI, c𝟙 */
+static int direct_adjoint(const sg_expr *a)
+{
+    if (!a)
+        return 0;
+    if (is_scalar(a) || a->op == SG_OP_EYE || a->op == SG_OP_FILL || a->op == SG_OP_ONES)
+        return 1;
+    return a->op == SG_OP_MUL && is_scalar(a->kid[0]) && !ops_in(a->kid[0], 3) &&
+           (a->kid[1]->op == SG_OP_EYE || a->kid[1]->op == SG_OP_ONES);
+}
+
+static int in_seg(const seg *s, const sg_expr *e)
+{
+    return e->id < s->n;
+}
+
+/* the steps [from, to) of log g as a segment rooted at root */
+static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_expr *root,
+                      sg_expr *seed)
+{
+    int k, i;
+    memset(s, 0, sizeof *s);
+    s->root = root;
+    s->seed = seed;
+    s->n = sg_expr_count(x->ctx);
+    s->e = sg_xmalloc((size_t)(to - from + 1) * sizeof *s->e);
+    s->adj = sg_xmalloc(s->n * sizeof *s->adj);
+    s->kind = sg_xmalloc(s->n);
+    s->first = sg_xmalloc(s->n * sizeof *s->first);
+    s->order = sg_xmalloc((size_t)(to - from + 1) * 2 * sizeof *s->order);
+    memset(s->adj, 0, s->n * sizeof *s->adj);
+    memset(s->kind, 0, s->n);
+    for (i = 0; i < (int)s->n; i++)
+        s->first[i] = -1;
+    for (k = from; k < to; k++) {
+        const sg_step *st = &g->steps[k];
+        if (st->kind == SG_STEP_RULE) {
+            const sg_expr *c = st->node->kid[st->kid];
+            edge *last = s->ne > 0 ? &s->e[s->ne - 1] : NULL;
+            s->adj[st->node->id] = st->adjoint;
+            if (last && last->node == st->node && last->to == c && st->node->op == SG_OP_DOT) {
+                last->merged = 1; /* ⟨A, A⟩ */
+                last->contrib = sg_add(x->ctx, (sg_expr *)last->contrib, (sg_expr *)st->contrib);
+                continue;
+            }
+            s->e[s->ne].node = st->node;
+            s->e[s->ne].kid = st->kid;
+            s->e[s->ne].to = c;
+            s->e[s->ne].contrib = st->contrib;
+            s->e[s->ne].merged = 0;
+            if (s->first[st->node->id] < 0)
+                s->first[st->node->id] = s->ne;
+            s->ne++;
+        } else if ((st->kind == SG_STEP_TOTAL || st->kind == SG_STEP_SEED) && st->node) {
+            s->adj[st->node->id] = st->adjoint;
+        }
+    }
+    /* the roles in this pass */
+    for (i = 0; i < s->ne; i++) {
+        const sg_expr *v[2];
+        int j;
+        v[0] = s->e[i].node;
+        v[1] = s->e[i].to;
+        for (j = 0; j < 2; j++) {
+            const sg_expr *e = v[j];
+            unsigned char kind;
+            if (s->kind[e->id])
+                continue;
+            if (e == root || is_leaf(e))
+                kind = K_STATION;
+            else if (ni(x, e)->kind == K_STATION)
+                kind = K_STATION;
+            else if (is_trivial(x, e) || e->op == SG_OP_ADD || is_matmul(e))
+                kind = K_PASS;
+            else if (direct_adjoint(s->adj[e->id]))
+                kind = K_DIRECT;
+            else
+                kind = K_AUX;
+            /* a body's invariant nodes are its leaves */
+            if (sg_expr_varies(root) && !sg_expr_varies(e) && e != root)
+                kind = K_STATION;
+            s->kind[e->id] = kind;
+        }
+    }
+}
+
+/* the placeholder for e's adjoint: a symbol that prints as ∂L/∂e */
+static sg_expr *placeholder(X *x, const sg_expr *e, const sg_expr *adj)
+{
+    info *n = ni(x, e);
+    const char *text, *what;
+    sg_buf b;
+    sg_span none = {0, 0};
+    int sym, p;
+    if (n->phnode)
+        return n->phnode;
+    sg_buf_init(&b);
+    if (n->fwd) {
+        sg_buf_puts(&b, n->fwd);
+    } else {
+        p = texp(x, &b, e, M_FORM, 0, 0);
+        if (p < SG_FMT_POST) {
+            what = sg_arena_strdup(x->ar, sg_buf_str(&b));
+            sg_buf_free(&b);
+            sg_buf_init(&b);
+            sg_buf_printf(&b, "(%s)", what);
+        }
+    }
+    text = sg_arena_printf(x->ar, "\\frac{\\partial %s}{\\partial %s}", x->fname, sg_buf_str(&b));
+    sg_buf_free(&b);
+    sym = sg_sym_add(x->ctx, "\001", e->shape,
+                     adj && sg_expr_is_symmetric(x->ctx, adj) ? SG_PROP_SYMMETRIC : 0, none);
+    n = ni(x, e);
+    n->phnode = sg_var(x->ctx, sym);
+    ni(x, n->phnode)->ph = text;
+    return ni(x, e)->phnode;
+}
+
+/* ∂L/∂e in LaTeX */
+static const char *adj_name(X *x, const sg_expr *e)
+{
+    return ni(x, placeholder(x, e, NULL))->ph;
+}
+
+/* the rules a line cites */
+typedef struct {
+    int r[32];
+    int n;
+} cites;
+
+static void cite_add(cites *c, int r)
+{
+    int i;
+    for (i = 0; i < c->n; i++)
+        if (c->r[i] == r)
+            return;
+    if (c->n < 32)
+        c->r[c->n++] = r;
+}
+
+static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth);
+
+/* what stands for e's adjoint in the rules of the edges out of e */
+static sg_expr *g_form(X *x, seg *s, const sg_expr *e, cites *c, int depth)
+{
+    sg_expr *sum = NULL;
+    int i;
+    if (e == s->root)
+        return s->seed;
+    switch (s->kind[e->id]) {
+    case K_STATION: case K_AUX:
+        return placeholder(x, e, s->adj[e->id]);
+    case K_DIRECT: /* the rules that made the number */
+        for (i = 0; i < s->ne && depth < 200; i++)
+            if (s->e[i].to == e)
+                (void)edge_form(x, s, &s->e[i], c, depth + 1);
+        return (sg_expr *)s->adj[e->id];
+    default:
+        break;
+    }
+    if (depth > 200)
+        return (sg_expr *)s->adj[e->id];
+    for (i = 0; i < s->ne; i++)
+        if (s->e[i].to == e) {
+            sg_expr *f = edge_form(x, s, &s->e[i], c, depth + 1);
+            sum = sum ? sg_add(x->ctx, sum, f) : f;
+        }
+    return sum ? sum : (sg_expr *)s->adj[e->id];
+}
+
+/* the rule of an edge, instantiated with what stands for its node's adjoint */
+static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth)
+{
+    sg_expr *g = g_form(x, s, e->node, c, depth);
+    sg_expr *f = g ? rule_form(x->ctx, e->node, e->kid, g, e->merged) : NULL;
+    cite_add(c, rule_of(e->node, e->merged));
+    return f ? f : (sg_expr *)e->contrib;
+}
+
+/* the node a contribution came through: the line above it */
+static const sg_expr *through(X *x, seg *s, const sg_expr *e)
+{
+    int guard = 0;
+    (void)x;
+    while (e != s->root && s->kind[e->id] == K_PASS && guard++ < 1000) {
+        int i, n = 0, at = -1;
+        for (i = 0; i < s->ne; i++)
+            if (s->e[i].to == e) {
+                n++;
+                at = i;
+            }
+        if (n != 1)
+            break;
+        e = s->e[at].node;
+    }
+    return e;
+}
+
+/* a value as the page shows it: the display form of a logged expression */
+static const char *value_text(X *x, const sg_expr *v, int mode, int breaks)
+{
+    sg_buf b;
+    const char *s;
+    sg_buf_init(&b);
+    texp(x, &b, sg_simplify(x->ctx, (sg_expr *)v), mode, 1, breaks);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* a rule instantiated, as printed: as the rule reads, unless that leaves a
+   transpose of a product ((∂L/∂v uᵀ)ᵀ), which the display form pushes to
+   the leaves (u(∂L/∂v)ᵀ) */
+static const char *form_text(X *x, sg_expr *f)
+{
+    const char *raw = texb(x, f, M_FORM, 1), *simple;
+    if (!strstr(raw, ")^\\top") && !strstr(raw, "\\right)^\\top"))
+        return raw;
+    simple = texb(x, sg_simplify(x->ctx, f), M_FORM, 1);
+    return strlen(simple) <= strlen(raw) ? simple : raw;
+}
+
+/* after e's line: its adjoint, if long, is called ∂L/∂e from now on */
+static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
+{
+    sg_expr *v[2];
+    const char *name;
+    int i;
+    if (!adj || shown_ops(x, adj, 4, 1) < 3 || width(value_text(x, adj, M_VALUE, 0)) < 11)
+        return;
+    v[0] = (sg_expr *)adj;
+    v[1] = sg_simplify(x->ctx, (sg_expr *)adj);
+    name = adj_name(x, e); /* before ni(): a new placeholder may move the table */
+    for (i = 0; i < 2; i++) {
+        info *n = ni(x, v[i]);
+        if (!n->fwd && !n->fp && !n->ph && !n->adj)
+            n->adj = name;
+    }
+}
+
+/* the label of a contribution: "through v", told apart when two agree */
+static const char *label_of(X *x, seg *s, const edge *e)
+{
+    const sg_expr *t = through(x, s, e->node);
+    if (t == s->root && s->kind[e->node->id] != K_PASS)
+        t = e->node;
+    return texs(x, t, M_FORM, 1);
+}
+
+/* a symbol declared in Δ^C that e reads, or NULL */
+static const sg_expr *simplex_in(X *x, const sg_expr *e, int depth)
+{
+    int k;
+    if (e->op == SG_OP_VAR && e->sym < x->nsyms0 && (sg_sym(x->ctx, e->sym)->props & SG_PROP_SIMPLEX))
+        return e;
+    for (k = 0; k < e->nkids && depth < 100; k++) {
+        const sg_expr *f = simplex_in(x, e->kid[k], depth + 1);
+        if (f)
+            return f;
+    }
+    return NULL;
+}
+
+/* after a softmax rule whose adjoint holds a y ∈ Δ: why 𝟙ᵀy went */
+static void simplex_note(X *x, sg_buf *b, const seg *s, const sg_expr *c)
+{
+    int i;
+    for (i = 0; i < s->ne; i++) {
+        const edge *e = &s->e[i];
+        const sg_expr *y;
+        if (e->to != c || !(e->node->op == SG_OP_LOGSOFTMAX || e->node->op == SG_OP_SOFTMAX))
+            continue;
+        if (!s->adj[e->node->id] || !(y = simplex_in(x, s->adj[e->node->id], 0)))
+            continue;
+        sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = 1$ for $%s \\in \\Delta^{%s}$ "
+                         "(softmax with cross-entropy).}\n",
+                      texs(x, y, M_FORM, 1), texs(x, y, M_FORM, 1),
+                      texs(x, sg_dimval(x->ctx, y->shape.rows), M_FORM, 0));
+        return;
+    }
+}
+
+/* values joined into a sum, a break allowed before each further term */
+static const char *join_sum(X *x, const char **v, int n)
+{
+    sg_buf b;
+    const char *s;
+    int i;
+    sg_buf_init(&b);
+    for (i = 0; i < n; i++) {
+        if (i > 0 && v[i][0] == '-')
+            sg_buf_printf(&b, "%c - %s", SG_FMT_BREAK, v[i] + 1);
+        else if (i > 0)
+            sg_buf_printf(&b, "%c + %s", SG_FMT_BREAK, v[i]);
+        else
+            sg_buf_puts(&b, v[i]);
+    }
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* "through v" and "through u", or "through v and through u and …" */
+static void list_labels(X *x, sg_buf *b, const char **labels, int n)
+{
+    int i;
+    (void)x;
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            sg_buf_puts(b, i + 1 == n ? (n > 2 ? ", and " : " and ") : ", ");
+        sg_buf_printf(b, "through $%s$", labels[i]);
+    }
+}
+
+static int is_line(const seg *s, const sg_expr *e)
+{
+    return in_seg(s, e) && (s->kind[e->id] == K_STATION || s->kind[e->id] == K_AUX);
+}
+
+/*
+ * The lines of a segment into b (inside an align*): one per station and
+ * auxiliary node, in the order their adjoints are complete, then one per
+ * target (the inputs, or a body's leaves), each with its local rule and its
+ * value. A node reached along several paths gets a line per path and, unless
+ * it is a target whose sum the Total section states (defer), the sum.
+ * out[i] receives what the Total section needs about targets[i].
+ */
+static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, int nt, sums *out,
+                      int defer)
+{
+    const sg_expr **order = s->order;
+    int norder = 0, i, j, k;
+    /* nodes with lines: as their adjoints complete, then the targets */
+    for (i = 0; i < s->ne; i++) {
+        const sg_expr *e = s->e[i].node;
+        if (e == s->root || !is_line(s, e))
+            continue;
+        for (j = 0; j < norder && order[j] != e; j++)
+            ;
+        if (j == norder)
+            order[norder++] = e;
+    }
+    for (i = 0; i < nt; i++) {
+        for (j = 0; j < norder && order[j] != targets[i]; j++)
+            ;
+        if (j == norder)
+            order[norder++] = targets[i];
+    }
+    for (i = 0; i < s->ne; i++) {
+        const sg_expr *e = s->e[i].to;
+        if (!is_line(s, e))
+            continue;
+        for (j = 0; j < norder && order[j] != e; j++)
+            ;
+        if (j == norder)
+            order[norder++] = e;
+    }
+    s->norder = norder;
+
+    for (k = 0; k < norder; k++) {
+        const sg_expr *c = order[k];
+        const char **labels, **values, **forms;
+        const sg_expr **vals;
+        const char **as;
+        cites *cs;
+        sg_shape shape = c->shape;
+        int n = 0, t;
+        for (i = 0; i < s->ne; i++)
+            if (s->e[i].to == c)
+                n++;
+        for (t = 0; t < nt && targets[t] != c; t++)
+            ;
+        if (t < nt && out) {
+            out[t].target = c;
+            out[t].n = 0;
+        }
+        if (n == 0)
+            continue;
+        labels = sg_arena_alloc(x->ar, (size_t)n * sizeof *labels);
+        values = sg_arena_alloc(x->ar, (size_t)n * sizeof *values);
+        forms = sg_arena_alloc(x->ar, (size_t)n * sizeof *forms);
+        vals = sg_arena_alloc(x->ar, (size_t)n * sizeof *vals);
+        as = sg_arena_alloc(x->ar, (size_t)n * sizeof *as);
+        cs = sg_xmalloc((size_t)n * sizeof *cs);
+        n = 0;
+        for (i = 0; i < s->ne; i++) {
+            const edge *e = &s->e[i];
+            sg_expr *f;
+            if (e->to != c)
+                continue;
+            cs[n].n = 0;
+            f = edge_form(x, s, e, &cs[n], 0);
+            forms[n] = fits(form_text(x, f));
+            if (!forms[n])
+                forms[n] = value_text(x, e->contrib, M_VALUE, 1);
+            values[n] = value_text(x, e->contrib, M_VALUE, 1);
+            vals[n] = e->contrib;
+            labels[n] = label_of(x, s, e);
+            /* what c entered its parent as: itself, or its transpose */
+            as[n] = texs(x, is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, M_FORM, 1);
+            n++;
+        }
+        /* the same label twice: say what the symbol entered as (X, Xᵀ) */
+        for (i = 0; i < n; i++) {
+            int same = 0;
+            for (j = 0; j < n; j++)
+                same += !strcmp(labels[j], labels[i]);
+            if (same > 1)
+                for (j = n - 1; j >= i; j--)
+                    if (j == i || !strcmp(labels[j], labels[i]))
+                        labels[j] = sg_arena_printf(x->ar, "%s\\text{ as }%s", labels[j], as[j]);
+        }
+        for (i = 0; i < n; i++) {
+            int same = 0, nth = 0;
+            for (j = 0; j < n; j++)
+                same += !strcmp(labels[j], labels[i]);
+            if (same > 1)
+                for (j = n - 1; j >= i; j--)
+                    if (j == i || !strcmp(labels[j], labels[i]))
+                        labels[j] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[j], ++nth);
+        }
+        if (n == 1) {
+            const char *parts[2];
+            int np = 0;
+            parts[np++] = forms[0];
+            if (strcmp(forms[0], values[0]) != 0)
+                parts[np++] = values[0];
+            if (s->step && (is_leaf(c) || !sg_expr_varies(c)))
+                equation(b, "",
+                         sg_arena_printf(x->ar, "\\text{to } %s\\text{:}\\quad ", texs(x, c, M_FORM, 1)),
+                         parts, np, tag_of(x, cs[0].r, cs[0].n, shape));
+            else
+                equation(b, adj_name(x, c), "", parts, np, tag_of(x, cs[0].r, cs[0].n, shape));
+            simplex_note(x, b, s, c);
+        } else {
+            sg_buf tb;
+            sg_buf_init(&tb);
+            sg_buf_printf(&tb, "\\intertext{$%s$ is reached along %s paths, ",
+                          texs(x, c, M_FORM, 1), count_word(x, n));
+            list_labels(x, &tb, labels, n);
+            sg_buf_puts(&tb, ":}\n");
+            sg_buf_puts(b, sg_buf_str(&tb));
+            sg_buf_free(&tb);
+            for (i = 0; i < n; i++) {
+                const char *parts[2];
+                int np = 0;
+                parts[np++] = forms[i];
+                if (strcmp(forms[i], values[i]) != 0)
+                    parts[np++] = values[i];
+                equation(b, "",
+                         sg_arena_printf(x->ar, "\\text{through } %s\\text{:}\\quad ", labels[i]),
+                         parts, np, tag_of(x, cs[i].r, cs[i].n, shape));
+            }
+            if (!(defer && t < nt)) {
+                const char *parts[2];
+                const sg_expr *a = s->adj[c->id];
+                parts[0] = join_sum(x, values, n);
+                parts[1] = a ? value_text(x, a, M_VALUE, 1) : parts[0];
+                sg_buf_puts(b, "\\intertext{by the total derivative rule, they add:}\n");
+                equation(b, adj_name(x, c), "", parts, strcmp(parts[0], parts[1]) ? 2 : 1,
+                         tag_of(x, NULL, 0, shape));
+            }
+        }
+        if (t < nt && out) {
+            out[t].n = n;
+            out[t].labels = labels;
+            out[t].values = values;
+            out[t].vals = vals;
+        }
+        free(cs);
+        if (in_seg(s, c))
+            name_adjoint(x, c, s->adj[c->id]);
+    }
+}
+
+/* ---- the problem ------------------------------------------------------------ */
+
+static const char *range_text(X *x, sg_index lo, sg_index hi);
+
+/* "A, B and C" into b, of n items printed by each() */
+static void and_list(sg_buf *b, const char **items, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            sg_buf_puts(b, i + 1 == n ? (n > 2 ? ", and " : " and ") : ", ");
+        sg_buf_puts(b, items[i]);
+    }
+}
+
+/* where a symbol lives: \mathbb{R}^{n}, \mathbb{S}^{n}_{++}, \Delta^{C} */
+static const char *space_of(X *x, const sg_symbol *s)
+{
+    const char *n = texs(x, sg_dimval(x->ctx, s->shape.rows), M_FWD, 0);
+    if (s->props & SG_PROP_SPD)
+        return sg_arena_printf(x->ar, "\\mathbb{S}^{%s}_{++}", n);
+    if (s->props & SG_PROP_SYMMETRIC)
+        return sg_arena_printf(x->ar, "\\mathbb{S}^{%s}", n);
+    if (s->props & SG_PROP_SIMPLEX)
+        return sg_arena_printf(x->ar, "\\Delta^{%s}", n);
+    return shape_tex(x, s->shape);
+}
+
+/* ∇_W L, ∂s/∂z, ∇²_x f: what a result is called in the text */
+static const char *result_tex(X *x, const sg_result *r)
+{
+    const char *of = name_tex(x, r->of), *w = r->wrt ? name_tex(x, r->wrt) : "";
+    switch (r->kind) {
+    case SG_RES_GRAD:
+        return sg_arena_printf(x->ar, "\\nabla_{%s} %s", w, of);
+    case SG_RES_JACOBIAN:
+        return sg_arena_printf(x->ar, x->inline_ ? "\\partial %s/\\partial %s"
+                                                 : "\\frac{\\partial %s}{\\partial %s}", of, w);
+    case SG_RES_HESSIAN:
+        if (r->wrt2 && strcmp(r->wrt2, r->wrt) != 0)
+            return sg_arena_printf(x->ar, "\\frac{\\partial^2 %s}{\\partial %s\\,\\partial %s}", of,
+                                   w, name_tex(x, r->wrt2));
+        return sg_arena_printf(x->ar, "\\nabla^2_{%s} %s", w, of);
+    default:
+        return of;
+    }
+}
+
+static const char *index_tex(X *x, sg_index i)
+{
+    char buf[64];
+    const char *d;
+    if (i.dim < 0)
+        return sg_arena_printf(x->ar, "%ld", i.off);
+    d = texs(x, sg_dimval(x->ctx, i.dim), M_FWD, 0);
+    if (i.off == 0)
+        return d;
+    snprintf(buf, sizeof buf, "%s%ld", i.off > 0 ? "+" : "-", i.off > 0 ? i.off : -i.off);
+    return sg_arena_printf(x->ar, "%s%s", d, buf);
+}
+
+/* h_0 = …, h_t = f(h_{t-1}) for t = 1, …, T: a recurrence as the user wrote it */
+static void problem_recurrence(X *x, sg_buf *b, int q)
+{
+    const sg_seq *sq = sg_seq_of(x->ctx, q);
+    const char *parts[1];
+    if (sq->init) {
+        const char *first = texs(x, sg_seq_at(x->ctx, q, sg_index_plus(sq->lo, -1)), M_FWD, 0);
+        parts[0] = user_text(x, sq->init);
+        if (strcmp(first, parts[0]) != 0)
+            equation(b, first, "", parts, 1, "");
+    }
+    parts[0] = user_text(x, sq->body);
+    equation(b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), "", parts, 1,
+             sg_arena_printf(x->ar, "$%s$", range_text(x, sq->lo, sq->hi)));
+}
+
+static void doc_problem(X *x)
+{
+    sg_buf *b = x->out;
+    const char **items;
+    int i, n = 0, nres = 0;
+    items = sg_arena_alloc(x->ar, (size_t)(x->nsyms0 + x->p->nresults + 1) * sizeof *items);
+    sg_buf_puts(b, "\\subsection*{Problem}\n");
+    for (i = 0; i < x->nsyms0; i++) {
+        const sg_symbol *s = sg_sym(x->ctx, i);
+        if (s->seq >= 0) {
+            const sg_seq *q = sg_seq_of(x->ctx, s->seq);
+            items[n++] = sg_arena_printf(
+                x->ar, "$%s \\in %s$ for $t = %s, \\dots, %s$",
+                texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FWD, 0), space_of(x, s),
+                index_tex(x, q->lo), index_tex(x, q->hi));
+        } else {
+            items[n++] = sg_arena_printf(x->ar, "$%s \\in %s$", name_tex(x, s->name),
+                                         space_of(x, s));
+        }
+    }
+    if (n > 0) {
+        sg_buf_puts(b, "Given ");
+        and_list(b, items, n);
+        sg_buf_puts(b, ", and\n");
+        (void)0;
+    }
+    sg_buf_puts(b, "\\begin{align*}\n");
+    {
+        size_t start = b->len;
+        unsigned char *done = sg_xmalloc((size_t)sg_nseqs(x->ctx) + 1);
+        memset(done, 0, (size_t)sg_nseqs(x->ctx) + 1);
+        for (i = 0; i <= x->p->ndefs; i++) {
+            const sg_def *d = i < x->p->ndefs ? &x->p->defs[i] : NULL;
+            const char *parts[1];
+            int q;
+            (void)parts;
+            for (q = 0; d && q < sg_nseqs(x->ctx); q++) { /* recurrences written before d */
+                const sg_seq *sq = sg_seq_of(x->ctx, q);
+                if (sq->kind == SG_SEQ_FORWARD && sq->body && !done[q] &&
+                    sq->span.begin < d->span.begin && d->expr) {
+                    done[q] = 1;
+                    problem_recurrence(x, b, q);
+                }
+            }
+            if (d && d->expr && d->name) {
+                parts[0] = user_text(x, d->expr);
+                equation(b, name_tex(x, d->name), "", parts, 1, "");
+                continue;
+            }
+            /* a recurrence, where it was defined (the rest at the end) */
+            for (q = 0; q < sg_nseqs(x->ctx); q++) {
+                const sg_seq *sq = sg_seq_of(x->ctx, q);
+                if (sq->kind != SG_SEQ_FORWARD || !sq->body || done[q] ||
+                    (d && (!d->name || strcmp(d->name, sq->name))))
+                    continue;
+                done[q] = 1;
+                problem_recurrence(x, b, q);
+            }
+        }
+        free(done);
+        end_align(b, start);
+    }
+    for (i = 0; i < x->p->nresults; i++) {
+        const sg_result *r = &x->p->results[i];
+        if (r->kind == SG_RES_VALUE)
+            continue;
+        x->inline_ = 1;
+        items[nres++] = sg_arena_printf(x->ar, "$%s$", result_tex(x, r));
+        x->inline_ = 0;
+    }
+    sg_buf_puts(b, "find ");
+    and_list(b, items, nres);
+    sg_buf_puts(b, ".\n\n");
+}
+
+/* ---- the forward pass --------------------------------------------------------- */
+
+static int by_id(const void *pa, const void *pb)
+{
+    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
+    return a->id < b->id ? -1 : a->id > b->id ? 1 : 0;
+}
+
+static int push_unique(const sg_expr **list, int n, const sg_expr *e)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (list[i] == e)
+            return n;
+    list[n] = e;
+    return n + 1;
+}
+
+/* the stations of log g's function, kids first */
+static int log_stations(X *x, const sg_log *g, const sg_expr ***out)
+{
+    const sg_expr **list = sg_arena_alloc(x->ar, (size_t)(2 * g->nsteps + 2) * sizeof *list);
+    int n = 0, k, seed = has_seed(g);
+    for (k = 0; k < g->nsteps; k++) {
+        const sg_step *s = &g->steps[k];
+        const sg_expr *v[2] = {NULL, NULL};
+        int j;
+        if (s->kind == SG_STEP_RULE) {
+            v[0] = s->node;
+            v[1] = s->node->kid[s->kid];
+        } else if (s->kind == SG_STEP_SEQ_SUM) {
+            v[0] = s->node->kid[0];
+        } else if (s->kind == SG_STEP_SEQ_REC || s->kind == SG_STEP_SEED ||
+                   (s->kind == SG_STEP_JACOBIAN && !seed)) {
+            v[0] = s->node;
+        }
+        for (j = 0; j < 2; j++)
+            if (v[j] && !is_leaf(v[j]) && ni(x, v[j])->kind == K_STATION)
+                n = push_unique(list, n, v[j]);
+    }
+    if (n > 1)
+        qsort(list, (size_t)n, sizeof *list, by_id);
+    *out = list;
+    return n;
+}
+
+/* the stations and input symbols e's formula is written in */
+static int inputs_of(X *x, const sg_expr *e, const sg_expr **in, int n, int depth)
+{
+    int k;
+    for (k = 0; k < e->nkids; k++) {
+        const sg_expr *c = e->kid[k];
+        if (c->op == SG_OP_VAR || c->op == SG_OP_SEQSTEP || c->op == SG_OP_AT ||
+            (c->id < x->nni && x->ni[c->id].kind == K_STATION))
+            n = push_unique(in, n, c);
+        else if (depth < 200)
+            n = inputs_of(x, c, in, n, depth + 1);
+    }
+    return n;
+}
+
+static void doc_forward(X *x, const sg_log *g, const sg_expr **st, int nst)
+{
+    sg_buf *b = x->out;
+    size_t start;
+    int i, anyseq = 0;
+    (void)g;
+    sg_buf_puts(b, "\\subsection*{Forward pass}\n");
+    {   /* the user's other definitions, where they fall */
+        const sg_expr **all = sg_arena_alloc(x->ar, (size_t)(nst + x->p->ndefs + 1) * sizeof *all);
+        int n = 0, d;
+        for (i = 0; i < nst; i++)
+            all[n++] = st[i];
+        for (d = 0; d < x->p->ndefs; d++) {
+            const sg_expr *e = x->p->defs[d].expr;
+            if (e && !is_leaf(e) && e->id < x->nni && x->ni[e->id].fwd && !sg_expr_varies(e))
+                n = push_unique(all, n, e);
+        }
+        if (n > 1)
+            qsort(all, (size_t)n, sizeof *all, by_id);
+        st = all;
+        nst = n;
+    }
+    for (i = 0; i < nst; i++)
+        anyseq |= sg_expr_varies(st[i]);
+    if (anyseq)
+        sg_buf_puts(b, "At each step $t$, with the intermediates named and their shapes at the "
+                       "right:\n");
+    else
+        sg_buf_puts(b, "The intermediates, named, with their shapes at the right:\n");
+    sg_buf_puts(b, "\\begin{align*}\n");
+    start = b->len;
+    for (i = 0; i < nst; i++) {
+        const char *parts[1];
+        const char *lhs = ni(x, st[i])->fwd;
+        parts[0] = texb(x, st[i], M_FWD, 0);
+        equation(b, lhs, "", parts, 1, sg_arena_printf(x->ar, "$[\\in %s]$",
+                                                       shape_tex(x, st[i]->shape)));
+    }
+    end_align(b, start);
+}
+
+/* ---- the computation graph ------------------------------------------------------ */
+
+typedef struct {
+    const sg_expr *e;
+    int level;
+    double y;
+    int nin;
+    int in[16];   /* indices of its inputs among the graph's nodes */
+} gnode;
+
+/* colors for the paths of the symbols reached along several */
+static const char *const path_colors[] = {"blue!70!black", "red!70!black", "green!50!black",
+                                          "orange!80!black", "violet"};
+
+/* the paths from node i to the root (index root), as lists of edges
+   (node, input slot), up to cap */
+static int paths_from(const gnode *gn, int ngn, int i, int root, int *stack, int depth,
+                      int **paths, int *lens, int cap, int np)
+{
+    int j, k;
+    if (i == root) {
+        if (np < cap) {
+            paths[np] = sg_xmalloc((size_t)(depth + 1) * sizeof **paths);
+            memcpy(paths[np], stack, (size_t)depth * sizeof *stack);
+            lens[np] = depth;
+        }
+        return np + 1;
+    }
+    if (depth >= 60)
+        return np;
+    for (j = 0; j < ngn; j++)
+        for (k = 0; k < gn[j].nin; k++)
+            if (gn[j].in[k] == i) {
+                stack[depth] = j * 16 + k;
+                np = paths_from(gn, ngn, j, root, stack, depth + 1, paths, lens, cap, np);
+            }
+    return np;
+}
+
+/* the name of a graph node */
+static const char *gname(X *x, const sg_expr *e)
+{
+    const info *n = e->id < x->nni ? &x->ni[e->id] : NULL;
+    if (n && n->fwd)
+        return n->fwd;
+    return texs(x, e, M_FWD, 0);
+}
+
+/* how many of the backward pass's contributions to input came through station */
+static int multiplicity(X *x, seg *s, const sg_expr *station, const sg_expr *input)
+{
+    int i, n = 0;
+    if (!s)
+        return 1;
+    for (i = 0; i < s->ne; i++)
+        if (s->e[i].to == input && through(x, s, s->e[i].node) == station)
+            n++;
+    return n > 0 ? n : 1;
+}
+
+/* is e differentiated with respect to? */
+static int is_wrt(X *x, const sg_expr *e)
+{
+    int t;
+    const char *name;
+    if (e->op != SG_OP_VAR)
+        return 0;
+    name = sg_sym(x->ctx, e->sym)->name;
+    for (t = 0; t < x->p->nresults; t++) {
+        const sg_result *r = &x->p->results[t];
+        if ((r->wrt && !strcmp(r->wrt, name)) || (r->wrt2 && !strcmp(r->wrt2, name)))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The computation graph of a log's function, drawn left to right: inputs
+ * as boxes (grey: data, not differentiated), each one column left of its
+ * first use; named intermediates as circles, each one column right of its
+ * latest input; the differentiated quantity doubled. An input entering a
+ * formula twice (X in XXᵀ) has two edges. The edges of the symbols reached
+ * along several paths (multi) are numbered and colored, and the paths listed.
+ */
+static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr *root,
+                      const sg_expr *const *multi, int nmulti)
+{
+    sg_buf *b = x->out;
+    gnode *gn = sg_xmalloc((size_t)(nst * 17 + 2) * sizeof *gn);
+    int ngn = 0, i, j, k, m, maxlevel = 0, iroot = -1;
+    double dx;
+    const sg_expr **in = sg_xmalloc(256 * sizeof *in);
+    int *edgeno = sg_xmalloc((size_t)(nst * 16 + 1) * sizeof *edgeno);
+
+    /* nodes: the stations, then the inputs they read */
+    for (i = 0; i < nst; i++) {
+        memset(&gn[ngn], 0, sizeof gn[ngn]);
+        gn[ngn++].e = st[i];
+    }
+    for (i = 0; i < nst; i++) {
+        int nin = inputs_of(x, st[i], in, 0, 0);
+        for (k = 0; k < nin; k++) {
+            int mult = multiplicity(x, sg, st[i], in[k]), c;
+            for (j = 0; j < ngn && gn[j].e != in[k]; j++)
+                ;
+            if (j == ngn) {
+                memset(&gn[ngn], 0, sizeof gn[ngn]);
+                gn[ngn].e = in[k];
+                gn[ngn].level = -1;
+                ngn++;
+            }
+            for (c = 0; c < mult && gn[i].nin < 16; c++)
+                gn[i].in[gn[i].nin++] = j;
+        }
+    }
+    for (i = 0; i < ngn; i++)
+        if (gn[i].e == root)
+            iroot = i;
+    /* levels: a station one right of its latest input; an input one left of
+       its first reader */
+    for (i = 0; i < nst; i++) {
+        int lv = 1;
+        for (k = 0; k < gn[i].nin; k++) {
+            const gnode *c = &gn[gn[i].in[k]];
+            if (c->level >= lv)
+                lv = c->level + 1;
+        }
+        gn[i].level = lv;
+        if (lv > maxlevel)
+            maxlevel = lv;
+    }
+    for (j = nst; j < ngn; j++) {
+        int lv = maxlevel + 1;
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++)
+                if (gn[i].in[k] == j && gn[i].level - 1 < lv)
+                    lv = gn[i].level - 1;
+        gn[j].level = lv < 0 ? 0 : lv;
+    }
+    /* rows: inputs in declaration order, the rest by the mean of their inputs */
+    for (k = 0; k <= maxlevel; k++) {
+        int idx[64], nidx = 0, a, c;
+        for (i = 0; i < ngn && nidx < 64; i++)
+            if (gn[i].level == k)
+                idx[nidx++] = i;
+        for (i = 0; i < nidx; i++) {
+            gnode *g = &gn[idx[i]];
+            double sum = 0;
+            if (g->nin == 0) {
+                g->y = g->e->op == SG_OP_VAR ? -(double)g->e->sym : -1000.0 - g->e->id;
+                continue;
+            }
+            for (c = 0; c < g->nin; c++)
+                sum += gn[g->in[c]].y;
+            g->y = sum / g->nin;
+        }
+        for (a = 1; a < nidx; a++) /* top first, stable */
+            for (c = a; c > 0 && gn[idx[c]].y > gn[idx[c - 1]].y; c--) {
+                int t = idx[c];
+                idx[c] = idx[c - 1];
+                idx[c - 1] = t;
+            }
+        for (i = 0; i < nidx; i++) {
+            double y = ((double)(nidx - 1) / 2 - i) * 1.3;
+            /* a lone station stays level with its inputs */
+            if (!(nidx == 1 && gn[idx[i]].nin))
+                gn[idx[i]].y = y;
+        }
+    }
+    dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
+    if (dx > 3.0)
+        dx = 3.0;
+    sg_buf_puts(b, "\\begin{center}\n");
+    sg_buf_printf(b,
+                  "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
+                  "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                  "inner sep=2pt},\n"
+                  "  data/.style={input, draw=black!40, text=black!60},\n"
+                  "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
+                  "  result/.style={value, double, thick},\n"
+                  "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
+                  dx);
+    for (i = 0; i < ngn; i++) {
+        const sg_expr *e = gn[i].e;
+        const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
+                                                                                    : "data";
+        sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
+                      gn[i].y, gname(x, e));
+    }
+    for (m = 0; m < nmulti; m++) { /* the edges of a multi-path symbol, numbered */
+        int no = 0;
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++)
+                if (gn[gn[i].in[k]].e == multi[m])
+                    edgeno[i * 16 + k] = ++no;
+    }
+    for (i = 0; i < nst; i++)
+        for (k = 0; k < gn[i].nin; k++) {
+            int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
+            const char *color = NULL, *how;
+            for (m = 0; m < nmulti; m++)
+                if (gn[from].e == multi[m])
+                    color = path_colors[m % 5];
+            for (q = 0; q < k; q++)
+                nth += gn[i].in[q] == from;
+            if (nth > 0)
+                how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
+                                      30 + 15 * ((nth - 1) / 2));
+            else if (span > 1)
+                how = sg_arena_printf(x->ar, "to[bend %s=%d]",
+                                      gn[from].y + gn[i].y >= 0 ? "left" : "right",
+                                      span > 3 ? 10 : span > 2 ? 15 : 22);
+            else
+                how = "--";
+            sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
+                          color ? color : "", from, how);
+            if (color)
+                sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35", color,
+                              edgeno[i * 16 + k]);
+            sg_buf_printf(b, "(n%d);\n", i);
+        }
+    sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+    /* the paths of the symbols reached along several */
+    for (m = 0; m < nmulti && iroot >= 0; m++) {
+        int *paths[8], lens[8], stack[64], np, p, from;
+        for (from = 0; from < ngn && gn[from].e != multi[m]; from++)
+            ;
+        if (from == ngn)
+            continue;
+        np = paths_from(gn, ngn, from, iroot, stack, 0, paths, lens, 8, 0);
+        sg_buf_printf(b, "$%s$ has %s paths to $%s$: ", gname(x, multi[m]), count_word(x, np),
+                      gname(x, root));
+        for (p = 0; p < np && p < 8; p++) {
+            int q;
+            if (p > 0)
+                sg_buf_puts(b, p + 1 == np || p == 7 ? " and " : ", ");
+            sg_buf_printf(b, "$%s", gname(x, multi[m]));
+            for (q = 0; q < lens[p]; q++) {
+                int node = paths[p][q] / 16, slot = paths[p][q] % 16;
+                if (q == 0)
+                    sg_buf_printf(b, " \\xrightarrow{%d} %s", edgeno[node * 16 + slot],
+                                  gname(x, gn[node].e));
+                else
+                    sg_buf_printf(b, " \\to %s", gname(x, gn[node].e));
+            }
+            sg_buf_puts(b, "$");
+            free(paths[p]);
+        }
+        sg_buf_puts(b, np > 8 ? ", \\dots.\n" : ".\n");
+    }
+    sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
+                   "intermediates.\n\n");
+    free(gn);
+    free(in);
+    free(edgeno);
+}
+
+/* ---- rules used ----------------------------------------------------------------- */
+
+/* the rules cited since mark, listed (the list comes before the lines) */
+static void doc_rules(X *x, int mark)
+{
+    sg_buf *b = x->out;
+    int i;
+    if (x->ncited <= mark)
+        return;
+    if (mark == 0)
+        sg_buf_printf(b, "The local rules used, with $\\bar Y = \\partial %s/\\partial Y$ the "
+                         "gradient with respect to an intermediate $Y$ (shaped like $Y$):\n",
+                      x->fname);
+    else
+        sg_buf_puts(b, "Further rules used here:\n");
+    sg_buf_puts(b, "\\begin{align*}\n");
+    for (i = mark; i < x->ncited; i++) {
+        int r = x->cited[i];
+        sg_buf_printf(b, "  &%s \\tag*{(R%d)}%s\n", rules[r], i + 1, i + 1 < x->ncited ? "\\\\" : "");
+    }
+    sg_buf_puts(b, "\\end{align*}\n");
+}
+
+/* ---- a gradient ------------------------------------------------------------------ */
+
+/* the VAR node of the symbol called name */
+static const sg_expr *var_named(X *x, const char *name)
+{
+    int s = name ? sg_sym_find(x->ctx, name) : -1;
+    return s >= 0 ? sg_var(x->ctx, s) : NULL;
+}
+
+static int first_jacobian(const sg_log *g)
+{
+    int k;
+    for (k = 0; k < g->nsteps && g->steps[k].kind != SG_STEP_JACOBIAN; k++)
+        ;
+    return k;
+}
+
+/* the Total section: each result reached, its paths summed, boxed */
+static void doc_total(X *x, const sg_result *const *res, int nres, const sums *sm,
+                      const sg_expr *root)
+{
+    sg_buf *b = x->out;
+    const char **single = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *single);
+    const char *of = gname(x, root);
+    int i, multi = 0, nsingle = 0;
+    for (i = 0; i < nres; i++)
+        multi |= sm[i].n > 1;
+    sg_buf_printf(b, "\\subsection*{%s}\n", multi ? "Total derivative" : "Result");
+    for (i = 0; i < nres; i++) {
+        const sg_result *r = res[i];
+        const char *parts[2], *wrt = name_tex(x, r->wrt);
+        const char **v;
+        size_t start;
+        int k;
+        if (sm[i].n <= 1) {
+            single[nsingle++] = sg_arena_printf(x->ar, "$%s$", wrt);
+            continue;
+        }
+        sg_buf_printf(b, "$%s$ reaches $%s$ along %s paths, ", wrt, of, count_word(x, sm[i].n));
+        list_labels(x, b, sm[i].labels, sm[i].n);
+        sg_buf_puts(b, "; by the total derivative rule, their contributions add:\n");
+        v = sg_arena_alloc(x->ar, (size_t)sm[i].n * sizeof *v);
+        for (k = 0; k < sm[i].n; k++)
+            v[k] = value_text(x, sm[i].vals[k], M_BOX, 1);
+        parts[0] = join_sum(x, v, sm[i].n);
+        parts[1] = boxed(x, value_text(x, r->display, M_BOX, 1), 38 - width(result_tex(x, r)));
+        sg_buf_puts(b, "\\begin{align*}\n");
+        start = b->len;
+        equation(b, result_tex(x, r), "", parts, 2, "");
+        if (x->o->index)
+            index_line(x, b, r);
+        end_align(b, start);
+    }
+    if (nsingle > 0) {
+        size_t start;
+        and_list(b, single, nsingle);
+        if (nsingle > 1)
+            sg_buf_printf(b, " reach $%s$ along one path each, so the lines above are their "
+                             "gradients; in closed form:\n", of);
+        else
+            sg_buf_printf(b, " reaches $%s$ along one path, so the line above is its gradient; "
+                             "in closed form:\n", of);
+        sg_buf_puts(b, "\\begin{align*}\n");
+        start = b->len;
+        for (i = 0; i < nres; i++) {
+            const char *parts[1];
+            if (sm[i].n > 1)
+                continue;
+            parts[0] = boxed(x, value_text(x, res[i]->display, M_BOX, 1),
+                             38 - width(result_tex(x, res[i])));
+            equation(b, result_tex(x, res[i]), "", parts, 1, "");
+            if (x->o->index)
+                index_line(x, b, res[i]);
+        }
+        end_align(b, start);
+    }
+}
+
+/* the backward pass of a segment: rules used, then the lines */
+static void doc_backward(X *x, seg *s, const sg_expr *const *targets, int nt, sums *sm,
+                         int defer, const char *intro)
+{
+    sg_buf lines, *saved = x->out;
+    int mark = x->ncited;
+    size_t start;
+    sg_buf_init(&lines);
+    sg_buf_puts(&lines, "\\begin{align*}\n");
+    start = lines.len;
+    seg_lines(x, s, &lines, targets, nt, sm, defer);
+    end_align(&lines, start);
+    x->out = saved;
+    if (intro)
+        sg_buf_puts(x->out, intro);
+    doc_rules(x, mark);
+    sg_buf_puts(x->out, sg_buf_str(&lines));
+    sg_buf_free(&lines);
+}
+
+static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int nres)
+{
+    seg s;
+    const sg_expr **st, **targets, **multi;
+    sums *sm;
+    int nst, i, nmulti = 0, stop = first_jacobian(g);
+    nst = log_stations(x, g, &st);
+    targets = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *targets);
+    multi = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *multi);
+    sm = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *sm);
+    for (i = 0; i < nres; i++)
+        targets[i] = var_named(x, res[i]->wrt);
+    seg_build(x, &s, g, 0, stop, g->f, sg_const(x->ctx, 1));
+    for (i = 0; i < nres; i++) {
+        int k, n = 0;
+        for (k = 0; k < s.ne; k++)
+            n += s.e[k].to == targets[i];
+        if (n > 1)
+            multi[nmulti++] = targets[i];
+    }
+    doc_forward(x, g, st, nst);
+    sg_buf_puts(x->out, "\\subsection*{Computation graph}\n");
+    doc_graph(x, &s, st, nst, g->f, multi, nmulti);
+    sg_buf_puts(x->out, "\\subsection*{Backward pass}\n");
+    doc_backward(x, &s, targets, nres, sm, 1,
+                 sg_arena_printf(x->ar, "Starting from $\\partial %s/\\partial %s = 1$, each line "
+                                        "applies the local rule of one step of the forward pass "
+                                        "(cited at the right, before the shape).\n",
+                                 x->fname, x->fname));
+    doc_total(x, res, nres, sm, g->f);
+    seg_free(&s);
+}
+
+/* ---- the document ---------------------------------------------------------------- */
+
+static int has_seq_steps(const sg_log *g)
+{
+    int k;
+    for (k = 0; k < g->nsteps; k++)
+        if (g->steps[k].kind >= SG_STEP_SEQ_SUM)
+            return 1;
+    return 0;
+}
+
+static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nres);
+static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, int hessian);
+
+char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len)
+{
+    X x;
+    sg_buf out;
+    const sg_log **logs;
+    int nlogs, i, j;
+    memset(&x, 0, sizeof x);
+    sg_buf_init(&out);
+    x.p = p;
+    x.ctx = p->ctx;
+    x.ar = sg_ctx_arena(p->ctx);
+    x.o = o;
+    x.out = &out;
+    x.nsyms0 = sg_nsyms(p->ctx);
+    x.fname = "L";
+    logs = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *logs);
+    nlogs = logs_of(p, logs);
+    find_needed(&x, logs, nlogs);
+    name_nodes(&x);
+
+    sg_buf_puts(&out, "% The derivation, written by symgrad");
+    if (o->source) {
+        sg_buf_puts(&out, " from ");
+        sg_buf_puts(&out, o->source);
+    }
+    sg_buf_puts(&out, ".\n");
+    if (!o->fragment) {
+        const char *pre = sg_template("preamble.tex");
+        sg_buf_puts(&out, "% Compile with pdflatex; it needs amsmath, amssymb and tikz only.\n");
+        sg_buf_puts(&out, pre ? pre : "\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n");
+        sg_buf_puts(&out, "\\begin{document}\n");
+        if (o->source) {
+            sg_buf_puts(&out, "\\section*{Derivation: \\texttt{");
+            sg_latex_escape(&out, o->source);
+            sg_buf_puts(&out, "}}\n");
+        }
+    }
+    doc_problem(&x);
+    for (i = 0; i < nlogs; i++) {
+        const sg_log *g = logs[i];
+        const sg_result **res = sg_arena_alloc(x.ar, (size_t)(p->nresults + 1) * sizeof *res);
+        const sg_result *hess = NULL, *jac = NULL;
+        int nres = 0;
+        for (j = 0; j < p->nresults; j++) {
+            const sg_result *r = &p->results[j];
+            if (r->log != g)
+                continue;
+            if (r->kind == SG_RES_GRAD)
+                res[nres++] = r;
+            else if (r->kind == SG_RES_HESSIAN)
+                hess = r;
+            else if (r->kind == SG_RES_JACOBIAN && !jac)
+                jac = r;
+        }
+        if (g->f && g->f->name)
+            x.fname = name_tex(&x, g->f->name);
+        if (has_seed(g)) {
+            if (nres == 0 && hess) { /* the gradient the Hessian differentiates */
+                int k;
+                for (k = 0; k < i; k++) {
+                    int t;
+                    for (t = 0; t < p->nresults; t++)
+                        if (p->results[t].log == logs[k] && p->results[t].kind == SG_RES_GRAD &&
+                            logs[k]->f == g->f && !strcmp(p->results[t].wrt, hess->wrt))
+                            break;
+                    if (t < p->nresults)
+                        break;
+                }
+                if (k == i)
+                    res[nres++] = hess;
+            }
+            if (nres > 0) {
+                if (has_seq_steps(g))
+                    doc_bptt(&x, g, res, nres);
+                else
+                    doc_gradient(&x, g, res, nres);
+            }
+            if (hess)
+                doc_jacobian(&x, g, first_jacobian(g), hess, 1);
+        } else if (jac) {
+            doc_jacobian(&x, g, 0, jac, 0);
+        }
+    }
+    if (!o->fragment)
+        sg_buf_puts(&out, "\\end{document}\n");
+    free(logs);
+    free(x.ni);
+    free(x.used);
+    return sg_buf_take(&out, len);
+}
+
+/* ---- backpropagation through time ----------------------------------------------- */
+
+/* e read at the fixed step idx: every h[t + k] becomes h[idx + k] */
+static sg_expr *at_index(X *x, sg_expr *e, sg_index idx, int depth)
+{
+    int k;
+    if (e->op == SG_OP_SEQSTEP)
+        return sg_seq_at(x->ctx, e->seq, sg_index_plus(idx, e->off));
+    if (e->op == SG_OP_SEQSUM || !sg_expr_varies(e) || depth > 500)
+        return e;
+    for (k = 0; k < e->nkids; k++) {
+        sg_expr *c = at_index(x, e->kid[k], idx, depth + 1);
+        if (c != e->kid[k])
+            e = sg_expr_replace(x->ctx, e, e->kid[k], c);
+    }
+    return e;
+}
+
+/* the step's stations at a fixed step, named: r_T for r_t */
+static void name_at(X *x, sg_index idx)
+{
+    unsigned id, n = x->nni;
+    for (id = 0; id < n; id++) {
+        const sg_expr *e = x->ni[id].node;
+        const char *base = x->ni[id].base;
+        sg_expr *a;
+        if (!e || !base || x->ni[id].kind != K_STATION || !sg_expr_varies(e))
+            continue;
+        a = at_index(x, (sg_expr *)e, idx, 0);
+        if (!ni(x, a)->fwd) {
+            const char *i = index_tex(x, idx);
+            ni(x, a)->fwd = strlen(i) == 1 ? sg_arena_printf(x->ar, "%s_%s", base, i)
+                                            : sg_arena_printf(x->ar, "%s_{%s}", base, i);
+            ni(x, a)->heavy = ni(x, e)->heavy;
+            ni(x, a)->boxed = ni(x, e)->boxed;
+        }
+    }
+}
+
+/* a < b among the indices of one recurrence (dimensions taken large) */
+static int index_before(sg_index a, sg_index b)
+{
+    if (sg_index_eq(a, b))
+        return 0;
+    if (sg_index_provably_le(a, b))
+        return 1;
+    if (sg_index_provably_le(b, a))
+        return 0;
+    if (a.dim != b.dim)
+        return a.dim < b.dim;
+    return a.off < b.off;
+}
+
+/* "t = 1, \dots, T-1" */
+static const char *range_text(X *x, sg_index lo, sg_index hi)
+{
+    if (sg_index_eq(sg_index_plus(lo, 1), hi))
+        return sg_arena_printf(x->ar, "t = %s, %s", index_tex(x, lo), index_tex(x, hi));
+    return sg_arena_printf(x->ar, "t = %s, \\dots, %s", index_tex(x, lo), index_tex(x, hi));
+}
+
+/*
+ * The recurrence of an adjoint sequence, interval by interval:
+ * δ_T = W_yᵀ(W_y h_T − y_T), δ_t = W_yᵀ r_t + W_hhᵀ(…) for t = 1, …, T−1,
+ * δ_0 = W_hhᵀ(…): where each piece (the next step back-propagated, the
+ * direct terms) applies.
+ */
+static void delta_cases(X *x, int qd)
+{
+    const sg_seq *d = sg_seq_of(x->ctx, qd);
+    sg_buf *b = x->out;
+    sg_index first = sg_index_plus(d->lo, -1), pts[64];
+    int np = 0, i, j, k;
+    size_t start;
+    const char *dname;
+    pts[np++] = first;
+    pts[np++] = d->hi; /* the body applies before the last step */
+    pts[np++] = sg_index_plus(d->hi, 1);
+    for (k = 0; k < d->nterms && np < 62; k++) {
+        pts[np++] = d->terms[k].lo;
+        pts[np++] = sg_index_plus(d->terms[k].hi, 1);
+    }
+    for (i = 1; i < np; i++) /* sort, unique */
+        for (j = i; j > 0 && index_before(pts[j], pts[j - 1]); j--) {
+            sg_index t = pts[j];
+            pts[j] = pts[j - 1];
+            pts[j - 1] = t;
+        }
+    for (i = j = 0; i < np; i++)
+        if (j == 0 || !sg_index_eq(pts[i], pts[j - 1]))
+            pts[j++] = pts[i];
+    np = j;
+    sg_buf_puts(b, "\\begin{align*}\n");
+    start = b->len;
+    for (i = np - 2; i >= 0; i--) { /* from the last step back */
+        sg_index lo = pts[i], hi = sg_index_plus(pts[i + 1], -1);
+        const sg_expr *pieces[33];
+        int npieces = 0, single = sg_index_eq(lo, hi);
+        const char *parts[2], *lhs, **terms;
+        if (index_before(hi, first) || index_before(d->hi, lo))
+            continue;
+        for (k = 0; k < d->nterms && npieces < 32; k++) /* the direct terms first */
+            if (sg_index_provably_le(d->terms[k].lo, lo) && sg_index_provably_le(hi, d->terms[k].hi))
+                pieces[npieces++] = d->terms[k].display ? d->terms[k].display : d->terms[k].value;
+        if (sg_index_provably_le(first, lo) && sg_index_provably_le(hi, sg_index_plus(d->hi, -1)) &&
+            d->body && !sg_expr_is_zero(d->body))
+            pieces[npieces++] = d->display ? d->display : d->body;
+        if (single)
+            name_at(x, lo);
+        terms = sg_arena_alloc(x->ar, (size_t)(npieces + 1) * sizeof *terms);
+        for (k = 0; k < npieces; k++) {
+            sg_expr *e = (sg_expr *)pieces[k];
+            if (single)
+                e = sg_simplify(x->ctx, at_index(x, e, lo, 0));
+            terms[k] = value_text(x, e, M_CLOSED, 1);
+        }
+        dname = texs(x, single ? sg_seq_at(x->ctx, qd, lo) : sg_seq_step(x->ctx, qd, 0), M_FORM, 1);
+        lhs = dname;
+        parts[0] = npieces ? join_sum(x, terms, npieces) : "0";
+        equation(b, lhs, "", parts, 1,
+                 single ? "" : sg_arena_printf(x->ar, "$%s$", range_text(x, lo, hi)));
+    }
+    end_align(b, start);
+}
+
+/* the first forward recurrence a log differentiates through */
+static int log_recurrence(const sg_log *g)
+{
+    int k;
+    for (k = 0; k < g->nsteps; k++)
+        if (g->steps[k].kind == SG_STEP_SEQ_REC)
+            return g->steps[k].seq;
+    return -1;
+}
+
+/* the VARs multiplied with leaf in e (W_hh with h[t−1]): the labels of an edge */
+static int factors_with(const sg_expr *e, const sg_expr *leaf, const sg_expr **out, int n,
+                        int depth)
+{
+    int k;
+    if (depth > 200)
+        return n;
+    if (e->op == SG_OP_MUL) {
+        const sg_expr *o = e->kid[0] == leaf ? e->kid[1] : e->kid[1] == leaf ? e->kid[0] : NULL;
+        if (o && o->op == SG_OP_TRANSPOSE)
+            o = o->kid[0];
+        if (o && o->op == SG_OP_VAR && n < 4)
+            n = push_unique(out, n, o);
+    }
+    for (k = 0; k < e->nkids; k++)
+        n = factors_with(e->kid[k], leaf, out, n, depth + 1);
+    return n;
+}
+
+/* the input sequences e reads at step t */
+static int step_inputs(X *x, const sg_expr *e, const sg_expr **out, int n, int depth)
+{
+    int k;
+    if (e->op == SG_OP_SEQSTEP && e->off == 0 &&
+        sg_seq_of(x->ctx, e->seq)->kind == SG_SEQ_INPUT && n < 4)
+        return push_unique(out, n, e);
+    for (k = 0; k < e->nkids && depth < 200; k++)
+        n = step_inputs(x, e->kid[k], out, n, depth + 1);
+    return n;
+}
+
+static const char *names_of(X *x, const sg_expr **v, int n)
+{
+    sg_buf b;
+    const char *s;
+    int i;
+    sg_buf_init(&b);
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "%s%s", i ? ", " : "", texs(x, v[i], M_FORM, 1));
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/*
+ * The recurrence unrolled over three steps, t − 1, t, t + 1: the inputs
+ * below, the states in a row with the shared matrices on their edges, the
+ * loss terms above, all into L.
+ */
+static void doc_unrolled(X *x, const sg_log *g, int q, const sg_expr *loss)
+{
+    sg_buf *b = x->out;
+    const sg_seq *h = sg_seq_of(x->ctx, q);
+    const sg_expr *prev = sg_seq_step(x->ctx, q, -1), *now = sg_seq_step(x->ctx, q, 0);
+    const sg_expr *hh[4], *xh[4], *in[4], *out_in[4], *yv[4], *lossst = NULL;
+    int nhh = factors_with(h->body, prev, hh, 0, 0), nin = step_inputs(x, h->body, in, 0, 0);
+    int nxh = nin > 0 ? factors_with(h->body, in[0], xh, 0, 0) : 0, nyv = 0, nout = 0, k;
+    long off;
+    (void)g;
+    if (loss) { /* the loss term's station that reads h_t, and its other inputs */
+        const sg_expr *body = loss->op == SG_OP_SEQSUM ? loss->kid[0] : loss;
+        unsigned id;
+        for (id = 0; id < x->nni; id++) {
+            const sg_expr *e = x->ni[id].node;
+            if (e && x->ni[id].kind == K_STATION && sg_expr_varies(e) && e != h->body &&
+                e->id > h->body->id && e->id <= body->id && x->ni[id].needed) {
+                lossst = e;
+                break;
+            }
+        }
+        nyv = factors_with(body, now, yv, 0, 0);
+        nout = step_inputs(x, body, out_in, 0, 0);
+    }
+    sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth,\n"
+                   "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                   "inner sep=2pt},\n"
+                   "  data/.style={input, draw=black!40, text=black!60},\n"
+                   "  value/.style={draw, circle, minimum size=8mm, inner sep=1pt},\n"
+                   "  result/.style={value, double, thick},\n"
+                   "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n");
+    for (off = -1; off <= 1; off++) {
+        int c = (int)(off + 1);
+        double px = 3.6 * (double)off;
+        sg_buf_printf(b, "  \\node[value] (h%d) at (%.1f,1.8) {$%s$};\n", c, px,
+                      texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1));
+        for (k = 0; k < nin && k < 1; k++)
+            sg_buf_printf(b, "  \\node[input] (x%d) at (%.1f,0) {$%s$};\n", c, px,
+                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[k], off), M_FORM, 1));
+        if (lossst) {
+            sg_buf_printf(b, "  \\node[value] (l%d) at (%.1f,3.6) {$%s$};\n", c, px,
+                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1));
+            if (nout > 0)
+                sg_buf_printf(b, "  \\node[data] (y%d) at (%.1f,3.6) {$%s$};\n", c, px + 1.4,
+                              texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1));
+        }
+    }
+    sg_buf_printf(b, "  \\node (hl) at (-6.4,1.8) {$\\cdots$};\n  \\node (hr) at (6.4,1.8) "
+                     "{$\\cdots$};\n");
+    sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+    for (k = 0; k < 2; k++)
+        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- node[lab, above] {$%s$} (h%d);\n",
+                      k, names_of(x, hh, nhh), k + 1);
+    for (k = 0; k < 3; k++) {
+        if (nin > 0)
+            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- node[lab, left] {$%s$} "
+                             "(h%d);\n", k, names_of(x, xh, nxh), k);
+        if (lossst) {
+            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- node[lab, left] {$%s$} "
+                             "(l%d);\n", k, names_of(x, yv, nyv), k);
+            if (nout > 0)
+                sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+        }
+    }
+    if (lossst) {
+        sg_buf_printf(b, "  \\node[result] (L) at (0,5.4) {$%s$};\n", x->fname);
+        for (k = 0; k < 3; k++)
+            sg_buf_printf(b, "  \\draw[->] (l%d) -- (L);\n", k);
+        sg_buf_printf(b, "  \\node at (-5.2,5.4) {$\\cdots$};\n  \\node at (5.2,5.4) {$\\cdots$};\n");
+    }
+    sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+    sg_buf_printf(b, "The same $%s$", names_of(x, hh, nhh));
+    if (nxh)
+        sg_buf_printf(b, ", $%s$", names_of(x, xh, nxh));
+    if (nyv)
+        sg_buf_printf(b, " and $%s$", names_of(x, yv, nyv));
+    sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: this is "
+                     "why their gradients are sums over time. Colored edges carry the shared "
+                     "matrices; $%s$ also reaches $%s$ through every later state.\n\n",
+                  x->fname, texs(x, now, M_FORM, 1), x->fname);
+}
+
+static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nres)
+{
+    sg_buf *b = x->out;
+    const sg_expr **st, *loss = NULL;
+    int nst, k, q = log_recurrence(g), first_seq;
+    nst = log_stations(x, g, &st);
+    doc_forward(x, g, st, nst);
+    if (q >= 0) {
+        const sg_seq *h = sg_seq_of(x->ctx, q);
+        sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
+                      range_text(x, h->lo, h->hi),
+                      texs(x, sg_seq_at(x->ctx, q, sg_index_plus(h->lo, -1)), M_FORM, 1));
+    }
+    for (k = 0; k < g->nsteps; k++)
+        if (g->steps[k].kind == SG_STEP_SEQ_SUM && !loss)
+            loss = g->steps[k].node;
+    for (first_seq = 0; first_seq < g->nsteps && g->steps[first_seq].kind < SG_STEP_SEQ_SUM;
+         first_seq++)
+        ;
+    if (q >= 0) {
+        sg_buf_puts(b, "\\subsection*{Computation graph, unrolled}\n");
+        doc_unrolled(x, g, q, loss);
+    }
+    sg_buf_puts(b, "\\subsection*{Backpropagation through time}\n");
+    if (q >= 0) {
+        const sg_seq *h = sg_seq_of(x->ctx, q);
+        sg_buf_printf(b, "Write $\\delta_t = \\partial %s/\\partial %s \\in %s$. The state $%s$ "
+                         "reaches $%s$ along two kinds of paths: directly, through the loss term "
+                         "of step $t$, and through the next state $%s$. The log of the "
+                         "derivation, step by step:\n\n",
+                      x->fname, texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
+                      shape_tex(x, h->shape), texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
+                      x->fname, texs(x, sg_seq_step(x->ctx, q, 1), M_FORM, 1));
+    }
+    for (k = first_seq; k < g->nsteps; k++) {
+        const sg_step *s = &g->steps[k];
+        int end;
+        for (end = k + 1; end < g->nsteps && g->steps[end].kind < SG_STEP_SEQ_SUM &&
+                          g->steps[end].kind != SG_STEP_JACOBIAN;
+             end++)
+            ;
+        switch (s->kind) {
+        case SG_STEP_SEQ_SUM: {
+            seg sg;
+            seg_build(x, &sg, g, k + 1, end, s->node->kid[0], (sg_expr *)s->adjoint);
+            sg.step = 1;
+            sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, and each "
+                             "term is differentiated at its step $t$ with the seed $%s$, by "
+                             "$%s$.\n",
+                          texs(x, s->node, M_FWD, 1), value_text(x, s->adjoint, M_VALUE, 0),
+                          rules[SG_OP_SEQSUM]);
+            doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
+            seg_free(&sg);
+            k = end - 1;
+            break;
+        }
+        case SG_STEP_SEQ_REC: {
+            seg sg;
+            const sg_seq *h = sg_seq_of(x->ctx, s->seq);
+            int i;
+            seg_build(x, &sg, g, k + 1, end, s->node, (sg_expr *)s->adjoint);
+            sg.step = 1;
+            sg_buf_printf(b, "\\paragraph{One step of the recurrence.} $%s = %s$ is "
+                             "differentiated once, with the seed $%s$; what it gives holds at every "
+                             "step $t$, and what reaches $%s$ goes into $\\delta_{t-1}$ "
+                             "(backpropagation through time).\n",
+                          texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1),
+                          texs(x, s->node, M_FWD, 0), value_text(x, s->adjoint, M_VALUE, 0),
+                          texs(x, sg_seq_step(x->ctx, s->seq, -1), M_FORM, 1));
+            doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
+            /* its adjoints, where the step body is read as h[t] and one step later */
+            for (i = 0; i < sg.norder; i++) {
+                const sg_expr *c = sg.order[i], *a = in_seg(&sg, c) ? sg.adj[c->id] : NULL;
+                sg_expr *r, *r1;
+                const char *now, *next;
+                if (!a || is_leaf(c) || !sg_expr_varies(c) || !ni(x, c)->fwd)
+                    continue;
+                r = sg_expr_replace(x->ctx, (sg_expr *)a, h->body, sg_seq_step(x->ctx, s->seq, 0));
+                r1 = sg_expr_shift(x->ctx, r, 1);
+                now = adj_name(x, c); /* before ni(): placeholders move the table */
+                next = adj_name(x, sg_expr_shift(x->ctx, (sg_expr *)c, 1));
+                if (!ni(x, r)->fwd && !ni(x, r)->adj)
+                    ni(x, r)->adj = now;
+                if (!ni(x, r1)->fwd && !ni(x, r1)->adj)
+                    ni(x, r1)->adj = next;
+            }
+            seg_free(&sg);
+            k = end - 1;
+            break;
+        }
+        case SG_STEP_SEQ_TERM:
+            sg_buf_printf(b, "This gives $\\delta_t$ the direct term $%s$, at %s.\n\n",
+                          value_text(x, s->contrib, M_VALUE, 0),
+                          s->node->op == SG_OP_AT ? "that one step" : "every step of the sum");
+            break;
+        case SG_STEP_SEQ_PUSH: {
+            const char *to = texs(x, s->to, M_FORM, 1);
+            size_t start;
+            const char *parts[1];
+            if (s->seq >= 0 && s->to == sg_seq_of(x->ctx, s->seq)->init) {
+                sg_buf_printf(b, "\\paragraph{The initial state.} $%s$ is the state before the "
+                                 "first step, so its gradient is the last $\\delta$ of the "
+                                 "recurrence:\n",
+                              to);
+            } else {
+                sg_buf_printf(b, "\\paragraph{A sum over time.} $%s$ is the same at every step: it "
+                                 "reaches $%s$ along one path per step, so by the total "
+                                 "derivative rule its gradient is the sum of the per-step "
+                                 "contributions above:\n",
+                              to, x->fname);
+            }
+            sg_buf_puts(b, "\\begin{align*}\n");
+            start = b->len;
+            parts[0] = value_text(x, s->contrib, M_VALUE, 1);
+            equation(b, sg_arena_printf(x->ar, "\\nabla_{%s} %s", to, x->fname), "", parts, 1,
+                     tag_of(x, NULL, 0, s->to->shape));
+            end_align(b, start);
+            break;
+        }
+        case SG_STEP_SEQ_DELTA: {
+            sg_buf_printf(b, "\\paragraph{The recurrence for $\\delta$.} $%s$ reaches $%s$ "
+                             "directly and, before the last step, through $%s$; by the total "
+                             "derivative rule the contributions add, and $\\delta$ runs backwards "
+                             "from the last step:\n",
+                          texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1), x->fname,
+                          texs(x, sg_seq_step(x->ctx, s->seq, 1), M_FORM, 1));
+            delta_cases(x, s->adjseq);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
+    {
+        size_t start = b->len;
+        for (k = 0; k < nres; k++) {
+            const char *parts[1];
+            parts[0] = boxed(x, value_text(x, res[k]->display, M_BOX, 1),
+                             38 - width(result_tex(x, res[k])));
+            equation(b, result_tex(x, res[k]), "", parts, 1, "");
+            if (x->o->index)
+                index_line(x, b, res[k]);
+        }
+        end_align(b, start);
+    }
+}
+
+/* ---- Jacobians and Hessians -------------------------------------------------------- */
+
+/* the forward rules of jacobian.c, by the text the log records */
+static const char *const jrules[][2] = {
+    {"J(x) = I", "J(x) = I"},
+    {"J(s) = (∇ₓs)ᵀ", "J(s) = (\\nabla_x s)^\\top \\text{ for a scalar } s"},
+    {"J(a + b) = J(a) + J(b)", "J(a + b) = J(a) + J(b)"},
+    {"J(aᵀ) = J(a)", "J(a^\\top) = J(a)"},
+    {"J(s𝟙) = 𝟙 J(s)", "J(s\\mathbf{1}) = \\mathbf{1}J(s)"},
+    {"J(s v) = s J(v) + v J(s)", "J(sv) = sJ(v) + vJ(s)"},
+    {"J(A v) = A J(v)", "J(Av) = AJ(v)"},
+    {"J(u M) = Mᵀ J(u)", "J(uM) = M^\\top J(u)"},
+    {"J(a ⊙ b) = diag(b) J(a) + diag(a) J(b)",
+     "J(a \\odot b) = \\operatorname{diag}(b)J(a) + \\operatorname{diag}(a)J(b)"},
+    {"J(a ⊘ b) = diag(𝟙 ⊘ b) J(a) − diag((a ⊘ b) ⊘ b) J(b)",
+     "J(a \\oslash b) = \\operatorname{diag}(\\mathbf{1} \\oslash b)J(a) - "
+     "\\operatorname{diag}((a \\oslash b) \\oslash b)J(b)"},
+    {"J(a.^p) = diag(p a.^(p−1)) J(a) + (a.^p ⊙ log a) J(p)",
+     "J(a^{\\circ p}) = \\operatorname{diag}(p\\,a^{\\circ(p-1)})J(a) + (a^{\\circ p} \\odot "
+     "\\log a)J(p)"},
+    {"J(softmax(a)) = (diag(s) − ssᵀ) J(a), s = softmax(a)",
+     "J(s) = (\\operatorname{diag}(s) - ss^\\top)J(a) \\text{ for } s = "
+     "\\operatorname{softmax}(a)"},
+    {"J(logsoftmax(a)) = (I − 𝟙 softmax(a)ᵀ) J(a)",
+     "J(\\log\\operatorname{softmax}(a)) = (I - \\mathbf{1}\\operatorname{softmax}(a)^\\top)J(a)"},
+    {"J(f(a)) = diag(f′(a)) J(a)",
+     "J(f(a)) = \\operatorname{diag}(f'(a))J(a) \\text{ for an elementwise } f"},
+};
+
+#define NJRULES (int)(sizeof jrules / sizeof jrules[0])
+
+/* l r as one product: a space where a control word would run into r */
+static const char *jux(X *x, const char *l, const char *r)
+{
+    size_t n = strlen(l), i = n;
+    while (i > 0 && ((l[i - 1] >= 'a' && l[i - 1] <= 'z') || (l[i - 1] >= 'A' && l[i - 1] <= 'Z')))
+        i--;
+    if (i < n && i > 0 && l[i - 1] == '\\')
+        return sg_arena_printf(x->ar, "%s %s", l, r);
+    return sg_arena_printf(x->ar, "%s%s", l, r);
+}
+
+/* "J(Xw)", J(∂L/∂h_1) for a long node of a gradient */
+static const char *jname(X *x, const sg_expr *e)
+{
+    const char *t = texs(x, e, M_VALUE, 1);
+    if (strstr(t, "\\frac") || strstr(t, "\\sum"))
+        return sg_arena_printf(x->ar, "J\\left(%s\\right)", t);
+    return sg_arena_printf(x->ar, "J(%s)", t);
+}
+
+/* the forward rule of step st, instantiated: A J(v), diag(f′(a)) J(a) */
+static const char *jac_form(X *x, const sg_expr *e, const unsigned char *hasj,
+                            const sg_expr *wrt)
+{
+    const sg_expr *a = e->nkids > 0 ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
+    int ja = a && hasj[a->id], jb = b && hasj[b->id];
+    sg_buf t;
+    const char *s;
+    if (e == wrt || is_scalar(e))
+        return NULL;
+    sg_buf_init(&t);
+    switch (e->op) {
+    case SG_OP_ADD:
+        if (ja)
+            sg_buf_puts(&t, jname(x, a));
+        if (ja && jb)
+            sg_buf_puts(&t, "\002 + ");
+        if (jb)
+            sg_buf_puts(&t, jname(x, b));
+        break;
+    case SG_OP_TRANSPOSE:
+        sg_buf_puts(&t, jname(x, a));
+        break;
+    case SG_OP_FILL:
+        sg_buf_printf(&t, "\\mathbf{1}%s", jname(x, a));
+        break;
+    case SG_OP_MUL:
+        if (is_scalar(a)) {
+            if (jb)
+                sg_buf_puts(&t, jux(x, factor(x, a, M_FORM), jname(x, b)));
+            if (ja && jb)
+                sg_buf_puts(&t, "\002 + ");
+            if (ja)
+                sg_buf_puts(&t, jux(x, factor(x, b, M_FORM), jname(x, a)));
+        } else if (jb) {
+            sg_buf_puts(&t, jux(x, factor(x, a, M_FORM), jname(x, b)));
+        } else {
+            sg_buf_puts(&t, jux(x, factor(x, sg_transpose(x->ctx, (sg_expr *)b), M_FORM),
+                                jname(x, a)));
+        }
+        break;
+    case SG_OP_HADAMARD:
+        if (ja)
+            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", texs(x, b, M_FORM, 1), jname(x, a));
+        if (ja && jb)
+            sg_buf_puts(&t, "\002 + ");
+        if (jb)
+            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", texs(x, a, M_FORM, 1), jname(x, b));
+        break;
+    case SG_OP_SOFTMAX:
+        sg_buf_printf(&t, "(\\operatorname{diag}(%s) - %s%s^\\top)%s", texs(x, e, M_FORM, 1),
+                      texs(x, e, M_FORM, 1), texs(x, e, M_FORM, 1), jname(x, a));
+        break;
+    case SG_OP_LOGSOFTMAX:
+        sg_buf_printf(&t, "(I - \\mathbf{1}\\operatorname{softmax}(%s)^\\top)%s",
+                      texs(x, a, M_FORM, 1), jname(x, a));
+        break;
+    default:
+        if (sg_op_is_elementwise_unary(e->op)) {
+            const char *text;
+            sg_expr *d = sg_diff_elementwise(x->ctx, (sg_expr *)e,
+                                             sg_ones(x->ctx, e->shape), &text);
+            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", texs(x, d, M_FORM, 1), jname(x, a));
+        }
+        break;
+    }
+    s = t.len ? sg_arena_strdup(x->ar, sg_buf_str(&t)) : NULL;
+    sg_buf_free(&t);
+    return s;
+}
+
+/* v_i for a name v: x_i, (z_1)_i */
+static const char *entry(X *x, const char *v, const char *i)
+{
+    if (strchr(v, '_') || strchr(v, '^') || strchr(v, '\\'))
+        return sg_arena_printf(x->ar, "(%s)_{%s}", v, i);
+    return sg_arena_printf(x->ar, "%s_{%s}", v, i);
+}
+
+/* the softmax Jacobian, entry by entry: the i = j and i ≠ j cases */
+/* is the LaTeX a plain name (s, z_2, \beta), fit to index? */
+static int plain_name(const char *t)
+{
+    if (!strncmp(t, "\\mathit{", 8))
+        return 1;
+    for (; *t; t++)
+        if (*t == '(' || *t == ' ' || *t == '^' || (*t == '\\' && strncmp(t, "\\beta", 5) &&
+                                                   strncmp(t, "\\alpha", 6)))
+            return 0;
+    return 1;
+}
+
+static void softmax_cases(X *x, const sg_expr *e)
+{
+    sg_buf *b = x->out;
+    const char *s = texs(x, e, M_FORM, 1), *z = texs(x, e->kid[0], M_FORM, 1);
+    if (!plain_name(z) || !plain_name(s)) {
+        const char *full = s;
+        if (!plain_name(z)) {
+            sg_buf_printf(b, "Write $a = %s$. ", z);
+            z = "a";
+        }
+        if (!plain_name(s)) {
+            s = taken(x, "s") ? "\\sigma" : "s";
+            sg_buf_printf(b, "Write $%s = %s$. ", s, strcmp(z, "a") ? full
+                          : "\\operatorname{softmax}(a)");
+        }
+    }
+    const char *si = entry(x, s, "i"), *sj = entry(x, s, "j");
+    const char *zi = entry(x, z, "i"), *zj = entry(x, z, "j"), *zk = entry(x, z, "k");
+    sg_buf_printf(b,
+                  "Entry by entry, $%s = e^{%s}/\\sum_k e^{%s}$, and the quotient rule gives\n"
+                  "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{e^{%s}[i = j]\\sum_k e^{%s} - "
+                  "e^{%s}e^{%s}}{\\bigl(\\sum_k e^{%s}\\bigr)^2} = %s[i = j] - %s%s,\n\\]\n",
+                  si, zi, zk, si, zj, zi, zk, zi, zj, zk, si, si, sj);
+    sg_buf_printf(b,
+                  "so, case by case,\n\\[\n  \\frac{\\partial %s}{\\partial %s} = "
+                  "\\begin{cases} %s(1 - %s), & i = j,\\\\ -%s%s, & i \\ne j, \\end{cases}\n\\]\n"
+                  "which in matrix form is $\\operatorname{diag}(%s) - %s%s^\\top$: entry $(i,j)$ "
+                  "of $%s%s^\\top$ is $%s%s$, and $\\operatorname{diag}(%s)$ adds $%s$ on the "
+                  "diagonal.\n\n",
+                  si, zj, si, si, si, sj, s, s, s, s, s, si, sj, s, si);
+}
+
+static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, int hessian)
+{
+    sg_buf *b = x->out, lines;
+    const sg_expr *wrt = var_named(x, r->wrt), *groot = NULL, *softmax = NULL;
+    unsigned char *hasj;
+    const char *saved_fwd = NULL;
+    int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
+    size_t start;
+    unsigned n = sg_expr_count(x->ctx);
+    hasj = sg_xmalloc(n + 1);
+    memset(hasj, 0, n + 1);
+    memset(mark, 0, sizeof mark);
+    for (k = from; k < g->nsteps; k++)
+        if (g->steps[k].kind == SG_STEP_JACOBIAN)
+            groot = g->steps[k].node;
+    if (!hessian) {
+        const sg_expr **st;
+        int nst = log_stations(x, g, &st);
+        doc_forward(x, g, st, nst);
+        sg_buf_puts(b, "\\subsection*{Computation graph}\n");
+        doc_graph(x, NULL, st, nst, g->f, NULL, 0);
+        sg_buf_puts(b, "\\subsection*{Jacobian}\n");
+        sg_buf_printf(b, "Write $J(a) = \\partial a/\\partial %s$ for the Jacobian of an "
+                         "intermediate $a$ with respect to $%s$: entry $(i,j)$ is $\\partial a_i/"
+                         "\\partial %s$. It is propagated forward from $J(%s) = I$, one rule per "
+                         "line, the rules cited at the right:\n",
+                      name_tex(x, r->wrt), name_tex(x, r->wrt),
+                      entry(x, name_tex(x, r->wrt), "j"), name_tex(x, r->wrt));
+    } else {
+        sg_buf_puts(b, "\\subsection*{Hessian}\n");
+        sg_buf_printf(b, "The Hessian is the Jacobian of the gradient, $%s = J(\\nabla_{%s} %s)$, "
+                         "with $\\nabla_{%s} %s = %s$ as derived above. Write $J(a) = "
+                         "\\partial a/\\partial %s$ for the Jacobian of an intermediate $a$ of the "
+                         "gradient (entry $(i,j)$ is $\\partial a_i/\\partial %s$); it is "
+                         "propagated forward from $J(%s) = I$, one rule per line:\n",
+                      result_tex(x, r), name_tex(x, r->wrt), x->fname, name_tex(x, r->wrt),
+                      x->fname, groot ? value_text(x, groot, M_BOX, 0) : "",
+                      name_tex(x, r->wrt), entry(x, name_tex(x, r->wrt), "j"),
+                      name_tex(x, r->wrt));
+        if (groot) { /* the gradient prints as ∇_x f inside J(…) */
+            saved_fwd = ni(x, groot)->fwd;
+            ni(x, groot)->fwd = sg_arena_printf(x->ar, "\\nabla_{%s} %s", name_tex(x, r->wrt),
+                                                x->fname);
+        }
+    }
+    sg_buf_init(&lines);
+    sg_buf_puts(&lines, "\\begin{align*}\n");
+    start = lines.len;
+    for (k = from; k < g->nsteps; k++) {
+        const sg_step *st = &g->steps[k];
+        const char *parts[2], *form, *value, *tag;
+        int np = 0, j;
+        if (st->kind != SG_STEP_JACOBIAN)
+            continue;
+        for (j = 0; j < NJRULES && strcmp(jrules[j][0], st->rule ? st->rule : ""); j++)
+            ;
+        if (j < NJRULES && !mark[j]) {
+            mark[j] = ++njcited;
+            jcited[njcited - 1] = j;
+        }
+        form = fits(jac_form(x, st->node, hasj, wrt));
+        value = value_text(x, st->contrib, M_VALUE, 1);
+        if (form)
+            parts[np++] = form;
+        if (!form || strcmp(form, value))
+            parts[np++] = value;
+        tag = tag_of(x, NULL, 0, st->contrib->shape);
+        if (j < NJRULES)
+            tag = sg_arena_printf(x->ar, "(J%d)\\quad %s", mark[j], tag);
+        equation(&lines, jname(x, st->node), "", parts, np, tag);
+        if (st->node->id <= n)
+            hasj[st->node->id] = 1;
+        if (st->node->op == SG_OP_SOFTMAX)
+            softmax = st->node;
+        if (sg_op_is_elementwise_unary(st->node->op))
+            elementwise = 1;
+        if (st->node->nkids == 2 && (st->node->op == SG_OP_ADD || st->node->op == SG_OP_HADAMARD ||
+                                     st->node->op == SG_OP_MUL) &&
+            hasj[st->node->kid[0]->id] && hasj[st->node->kid[1]->id])
+            merges++;
+    }
+    end_align(&lines, start);
+    if (njcited > 0) {
+        sg_buf_puts(b, "\\begin{align*}\n");
+        for (k = 0; k < njcited; k++)
+            sg_buf_printf(b, "  &%s \\tag*{(J%d)}%s\n", jrules[jcited[k]][1], k + 1,
+                          k + 1 < njcited ? "\\\\" : "");
+        sg_buf_puts(b, "\\end{align*}\n");
+    }
+    sg_buf_puts(b, sg_buf_str(&lines));
+    sg_buf_free(&lines);
+    if (softmax)
+        softmax_cases(x, softmax);
+    if (elementwise)
+        sg_buf_puts(b, "An elementwise $f$ acts on each entry alone: $\\partial f(a)_i/\\partial "
+                       "a_j$ is $f'(a_i)$ when $i = j$ and $0$ when $i \\ne j$, which is the "
+                       "matrix $\\operatorname{diag}(f'(a))$.\n\n");
+    if (merges == 0)
+        sg_buf_printf(b, "$%s$ reaches $%s$ along one path, so no contributions add.\n\n",
+                      name_tex(x, r->wrt), hessian ? sg_arena_printf(x->ar, "\\nabla_{%s} %s",
+                                                                     name_tex(x, r->wrt), x->fname)
+                                                   : name_tex(x, r->of));
+    else
+        sg_buf_printf(b, "Where $%s$ reaches a node along several paths, $J(a + b) = J(a) + J(b)$ "
+                         "adds their contributions: the total derivative rule, forward.\n\n",
+                      name_tex(x, r->wrt));
+    if (groot && hessian)
+        ni(x, groot)->fwd = saved_fwd;
+    sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
+    {
+        const char *parts[1];
+        start = b->len;
+        parts[0] = boxed(x, value_text(x, r->display, M_BOX, 1), 38 - width(result_tex(x, r)));
+        equation(b, result_tex(x, r), "", parts, 1, "");
+        if (x->o->index)
+            index_line(x, b, r);
+        end_align(b, start);
+    }
+    free(hasj);
+}
+
+static int is_alpha_c(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* a function's LaTeX name: \tanh, \operatorname{swish} */
+static const char *tex_name_of_fn(sg_op op)
+{
+    const char *t = sg_latex_op(op);
+    return t ? t : "f";
+}
+
+/* ---- index notation (--index) ----------------------------------------------------- */
+
+enum { I_SUM = 1, I_OP, I_PROD, I_NEG, I_POST, I_ATOM };
+
+typedef struct {
+    X *x;
+    const char *pool[24]; /* free index letters */
+    int npool, next;
+} ixs;
+
+/* a fresh summation index */
+static const char *ix_fresh(ixs *s)
+{
+    if (s->next < s->npool)
+        return s->pool[s->next++];
+    return sg_arena_printf(s->x->ar, "k_{%d}", s->next++ - s->npool + 1);
+}
+
+/* the entry (i, j) of a named matrix: W_{ik}, (W_1)_{ik}, x_i, s */
+static const char *ix_entry(ixs *s, const char *name, const char *i, const char *j)
+{
+    char idx[64];
+    snprintf(idx, sizeof idx, "%s%s", i ? i : "", j ? j : "");
+    if (!idx[0])
+        return name;
+    return entry(s->x, name, idx);
+}
+
+static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j, int top);
+
+/* prints e's entry at least at level min, in parentheses if below */
+static void ix_sub(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j, int min)
+{
+    sg_buf t;
+    int p;
+    sg_buf_init(&t);
+    p = ix_expr(s, &t, e, i, j, 0);
+    if (p < min) /* \Bigl( lets a long entry break inside */
+        sg_buf_printf(b, "%s%s%s", tall(sg_buf_str(&t)) ? "\\Bigl(" : "(", sg_buf_str(&t),
+                      tall(sg_buf_str(&t)) ? "\\Bigr)" : ")");
+    else
+        sg_buf_puts(b, sg_buf_str(&t));
+    sg_buf_free(&t);
+}
+
+/* juxtaposes into b with a space where a control word ends */
+static void ix_cat(ixs *s, sg_buf *b, const char *r)
+{
+    const char *l = sg_buf_str(b);
+    (void)s;
+    if (*l) {
+        size_t n = strlen(l), k = n;
+        while (k > 0 && is_alpha_c(l[k - 1]))
+            k--;
+        if (k < n && k > 0 && l[k - 1] == '\\')
+            sg_buf_putc(b, ' ');
+    }
+    sg_buf_puts(b, r);
+}
+
+/* the factors of an unnamed product chain, left to right */
+static int chain_factors(X *x, const sg_expr *e, const sg_expr **f, int n)
+{
+    int k;
+    for (k = 0; k < 2; k++) {
+        const sg_expr *c = e->kid[k];
+        if (is_matmul(c) && !namer(x, c) && n < 30)
+            n = chain_factors(x, c, f, n);
+        else if (n < 32)
+            f[n++] = c;
+    }
+    return n;
+}
+
+/* the index of a dimension: none for 1 */
+static const char *ix_of(sg_dim d, const char *idx)
+{
+    return d == SG_DIM_ONE ? NULL : idx;
+}
+
+static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j, int top)
+{
+    X *x = s->x;
+    const char *name = namer(x, e);
+    const sg_expr *a = e->nkids ? e->kid[0] : NULL, *c = e->nkids > 1 ? e->kid[1] : NULL;
+    sg_buf t;
+    int k;
+    if (name || e->op == SG_OP_VAR || e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) {
+        sg_buf_puts(b, ix_entry(s, name ? name : texs(x, e, M_BOX, 1), i, j));
+        return I_ATOM;
+    }
+    switch (e->op) {
+    case SG_OP_CONST: case SG_OP_DIMVAL:
+        sg_buf_puts(b, texs(x, e, M_BOX, 1));
+        return e->op == SG_OP_CONST && e->value < 0 ? I_NEG : I_ATOM;
+    case SG_OP_ZERO:
+        sg_buf_puts(b, "0");
+        return I_ATOM;
+    case SG_OP_ONES:
+        sg_buf_puts(b, "1");
+        return I_ATOM;
+    case SG_OP_EYE:
+        sg_buf_printf(b, "[%s = %s]", i, j);
+        return I_ATOM;
+    case SG_OP_FILL:
+        return ix_expr(s, b, a, NULL, NULL, top);
+    case SG_OP_TRANSPOSE:
+        return ix_expr(s, b, a, j, i, top);
+    case SG_OP_ADD:
+        ix_sub(s, b, a, i, j, I_SUM);
+        sg_buf_init(&t);
+        ix_sub(s, &t, c, i, j, I_SUM);
+        (void)top;
+        if (sg_buf_str(&t)[0] == '-')
+            sg_buf_printf(b, "\002 - %s", sg_buf_str(&t) + 1);
+        else
+            sg_buf_printf(b, "\002 + %s", sg_buf_str(&t));
+        sg_buf_free(&t);
+        return I_SUM;
+    case SG_OP_MUL:
+        if (is_scalar(a)) {
+            if (a->op == SG_OP_CONST && a->value == -1) {
+                sg_buf_puts(b, "-");
+                ix_sub(s, b, c, i, j, I_PROD);
+                return I_NEG;
+            }
+            sg_buf_init(&t);
+            ix_sub(s, &t, a, NULL, NULL, I_PROD);
+            sg_buf_puts(b, sg_buf_str(&t));
+            sg_buf_free(&t);
+            sg_buf_init(&t);
+            ix_sub(s, &t, c, i, j, I_PROD);
+            ix_cat(s, b, sg_buf_str(&t));
+            sg_buf_free(&t);
+            return I_PROD;
+        } else {
+            const sg_expr *f[32];
+            const char *idx[33];
+            int nf = chain_factors(x, e, f, 0), any = 0, m;
+            sg_buf over, body;
+            idx[0] = i;
+            for (k = 1; k < nf; k++)
+                idx[k] = f[k]->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
+            idx[nf] = j;
+            /* a diagonal factor between two others ties their indices */
+            for (k = 1; k + 1 < nf; k++)
+                if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && idx[k + 1] && idx[k])
+                    for (m = nf; m > k; m--)
+                        if (idx[m] == idx[k + 1] && m != nf)
+                            idx[m] = idx[k];
+            sg_buf_init(&over);
+            sg_buf_init(&body);
+            for (k = 1; k < nf; k++) {
+                for (m = 1; m < k && idx[m] != idx[k]; m++)
+                    ;
+                if (idx[k] && m == k) {
+                    sg_buf_printf(&over, "%s%s", any ? "," : "\\sum_{", idx[k]);
+                    any = 1;
+                }
+            }
+            if (any)
+                sg_buf_puts(&over, "} ");
+            for (k = 0; k < nf; k++) {
+                sg_buf fb;
+                const char *r = ix_of(f[k]->shape.rows, idx[k]);
+                const char *q = ix_of(f[k]->shape.cols, idx[k + 1]);
+                sg_buf_init(&fb);
+                if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && r && q && r == q) {
+                    if (f[k]->op == SG_OP_DIAG)
+                        ix_sub(s, &fb, f[k]->kid[0], r, NULL, k + 1 < nf ? I_PROD : I_OP);
+                } else {
+                    ix_sub(s, &fb, f[k], r, q, k + 1 < nf ? I_PROD : I_OP);
+                }
+                ix_cat(s, &body, sg_buf_str(&fb));
+                sg_buf_free(&fb);
+            }
+            sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
+            sg_buf_free(&over);
+            sg_buf_free(&body);
+            return any ? I_OP : I_PROD;
+        }
+    case SG_OP_HADAMARD:
+        ix_sub(s, b, a, i, j, I_PROD);
+        sg_buf_init(&t);
+        ix_sub(s, &t, c, i, j, I_PROD);
+        ix_cat(s, b, sg_buf_str(&t));
+        sg_buf_free(&t);
+        return I_PROD;
+    case SG_OP_HDIV:
+        sg_buf_puts(b, "\\frac{");
+        ix_expr(s, b, a, i, j, 0);
+        sg_buf_puts(b, "}{");
+        ix_expr(s, b, c, is_scalar(c) ? NULL : i, is_scalar(c) ? NULL : j, 0);
+        sg_buf_puts(b, "}");
+        return I_PROD;
+    case SG_OP_POW:
+        ix_sub(s, b, a, i, j, I_ATOM);
+        sg_buf_printf(b, "^{%s}", texs(x, c, M_BOX, 1));
+        return I_POST;
+    case SG_OP_DOT: case SG_OP_SUM: case SG_OP_TRACE: {
+        const char *r = a->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
+        const char *q = e->op == SG_OP_TRACE ? r : a->shape.cols == SG_DIM_ONE ? NULL : ix_fresh(s);
+        sg_buf_printf(b, "\\sum_{%s%s%s} ", r ? r : "", r && q && q != r ? "," : "",
+                      q && q != r ? q : "");
+        if (e->op == SG_OP_DOT && a == c) {
+            ix_sub(s, b, a, r, q, I_ATOM);
+            sg_buf_puts(b, "^{2}");
+        } else {
+            ix_sub(s, b, a, r, q, I_POST);
+            if (e->op == SG_OP_DOT) {
+                sg_buf_init(&t);
+                ix_sub(s, &t, c, r, q, I_POST);
+                ix_cat(s, b, sg_buf_str(&t));
+                sg_buf_free(&t);
+            }
+        }
+        return I_OP;
+    }
+    case SG_OP_DIAG:
+        sg_buf_printf(b, "[%s = %s]\\,", i, j);
+        ix_sub(s, b, a, i, NULL, I_POST);
+        return I_PROD;
+    case SG_OP_DIAGV:
+        ix_sub(s, b, a, i, i, I_POST);
+        return I_POST;
+    case SG_OP_SEQSUM:
+        sg_buf_printf(b, "\\sum_{t=%s}^{%s} ", index_tex(x, e->lo), index_tex(x, e->hi));
+        ix_sub(s, b, a, i, j, I_PROD);
+        return I_OP;
+    default:
+        if (sg_op_is_elementwise_unary(e->op) && e->op != SG_OP_SQRT && e->op != SG_OP_ABS) {
+            sg_buf_printf(b, "%s(", tex_name_of_fn(e->op));
+            ix_expr(s, b, a, i, j, 0);
+            sg_buf_puts(b, ")");
+            return I_ATOM;
+        }
+        /* softmax(z)_i, (K^{-1})_{ij}: entries of a whole */
+        sg_buf_puts(b, ix_entry(s, texs(x, e, M_BOX, 1), i, j));
+        return I_ATOM;
+    }
+}
+
+/* the index form of a result, as one more line of its align */
+static void index_line(X *x, sg_buf *b, const sg_result *r)
+{
+    ixs s;
+    sg_buf t;
+    const char *lhs, *parts[1], *i, *j;
+    const char *of = name_tex(x, r->of), *w = r->wrt ? name_tex(x, r->wrt) : "";
+    static const char *const letters[] = {"i", "j", "k", "l", "p", "q", "a", "b", "c", "d",
+                                          "e", "f", "g", "s"};
+    sg_shape sh = r->display->shape;
+    int k;
+    memset(&s, 0, sizeof s);
+    s.x = x;
+    for (k = 0; k < (int)(sizeof letters / sizeof letters[0]); k++)
+        if (sg_sym_find(x->ctx, letters[k]) < 0 && sg_dim_find(x->ctx, letters[k]) < 0)
+            s.pool[s.npool++] = letters[k];
+    i = sh.rows == SG_DIM_ONE ? NULL : s.pool[s.next++];
+    j = sh.cols == SG_DIM_ONE ? NULL : s.pool[s.next++];
+    if (r->kind == SG_RES_GRAD)
+        lhs = sg_arena_printf(x->ar, "\\frac{\\partial %s}{\\partial %s}", of,
+                              ix_entry(&s, w, i, j));
+    else if (r->kind == SG_RES_JACOBIAN)
+        lhs = sg_arena_printf(x->ar, "\\frac{\\partial %s}{\\partial %s}", ix_entry(&s, of, i, NULL),
+                              ix_entry(&s, w, j, NULL));
+    else
+        lhs = sg_arena_printf(x->ar, "\\frac{\\partial^2 %s}{\\partial %s\\,\\partial %s}", of,
+                              ix_entry(&s, w, i, NULL),
+                              ix_entry(&s, r->wrt2 ? name_tex(x, r->wrt2) : w, j, NULL));
+    sg_buf_init(&t);
+    x->mode = M_BOX;
+    ix_expr(&s, &t, r->display, i, j, 1);
+    parts[0] = sg_arena_strdup(x->ar, sg_buf_str(&t));
+    sg_buf_free(&t);
+    if (width(parts[0]) > 3 * LINE_EMS)
+        return; /* entry by entry it would not read better */
+    equation(b, lhs, "", parts, 1, "\\text{(entry by entry)}");
+}
+

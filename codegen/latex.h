@@ -1,0 +1,55 @@
+/*
+ * latex.h: the derivation, as a homework solution in LaTeX.
+ *
+ * sg_latex_document() prints what differentiation did, from the derivation
+ * log each result carries (symbolic/diff.h): the problem, the forward pass
+ * with named intermediates and their shapes, the computation graph (TikZ),
+ * the backward pass one local rule per line, the total derivative wherever
+ * a symbol is reached along several paths, and each result boxed in its
+ * simplified closed form. Recurrences get backpropagation through time
+ * (the unrolled graph, the recurrence for δ, the sum over time), Jacobians
+ * forward propagation (softmax case by case), Hessians the Jacobian of the
+ * gradient. Nothing is derived again: every value printed is one the log
+ * recorded, or its display form.
+ *
+ * The document needs pdflatex and the standard packages amsmath, amssymb
+ * and tikz only; its preamble is templates/preamble.tex.
+ *
+ * Ownership: the returned text is the caller's (free()); the intermediate
+ * names and placeholders the printer makes live in the problem's context.
+ */
+#ifndef SG_LATEX_H
+#define SG_LATEX_H
+
+#include "../lexer/buf.h"
+#include "../symbolic/check.h"
+
+typedef struct {
+    int fragment;       /* the body only, for pasting into a document */
+    int index;          /* also each result entry by entry: ∂L/∂W_ij = Σ_k … */
+    const char *source; /* the input's name for the title; NULL: none */
+} sg_latex_opts;
+
+/* the whole document (or fragment); NUL-terminated, length in *len */
+char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len);
+
+/* how an op is written in LaTeX: "\odot", "\operatorname{tr}", "^{-1}" */
+const char *sg_latex_op(sg_op op);
+
+/* the op's local rule (reverse mode), one LaTeX line: for SG_OP_MUL
+   "Y = AB \Rightarrow \bar A = \bar Y B^\top,\ \bar B = A^\top \bar Y" */
+const char *sg_latex_rule(sg_op op);
+
+/*
+ * The local rule of y's op for its kid k, instantiated with the adjoint g,
+ * built with the DAG's constructors: what a line of the backward pass
+ * shows (W ∂L/∂v with g a placeholder). With g the adjoint the log
+ * recorded, it is the contribution the log recorded (the same node); NULL
+ * for an op without kids.
+ */
+sg_expr *sg_latex_rule_form(sg_ctx *ctx, const sg_expr *y, int k, sg_expr *g);
+
+/* text for LaTeX's text mode: \ { } $ & # ^ _ % ~ escaped */
+void sg_latex_escape(sg_buf *out, const char *text);
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * test_latex.c: the LaTeX derivation printer. Names and escaping; a LaTeX
+ * spelling and a local rule for every op; the instantiated rules against
+ * the contributions diff.c logged (so that what a line shows is what was
+ * derived); and whole documents: the autoencoder's two paths, total
+ * derivative and box, the softmax Jacobian case by case, backpropagation
+ * through time, --fragment, --index, determinism.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/formula.h"
+#include "codegen/latex.h"
+#include "lexer/arena.h"
+#include "parser/parser.h"
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+typedef struct {
+    sg_src *src;
+    sg_arena *arena;
+    sg_problem *p;
+} parsed;
+
+static void parse(parsed *q, const char *text)
+{
+    sg_program *prog;
+    q->src = sg_src_new("test.sg", text, strlen(text));
+    q->arena = sg_arena_new();
+    prog = sg_parse(q->src, q->arena);
+    q->p = sg_check(q->src, prog);
+    if (!q->p || sg_src_nerrors(q->src))
+        sg_src_print_errors(q->src, stderr);
+    assert_non_null(q->p);
+}
+
+static void unparse(parsed *q)
+{
+    sg_problem_free(q->p);
+    sg_arena_free(q->arena);
+    sg_src_free(q->src);
+}
+
+/* the document for text (caller frees) */
+static char *document(const char *text, int fragment, int index)
+{
+    parsed q;
+    sg_latex_opts o;
+    char *doc;
+    parse(&q, text);
+    memset(&o, 0, sizeof o);
+    o.fragment = fragment;
+    o.index = index;
+    o.source = "test.sg";
+    doc = sg_latex_document(q.p, &o, NULL);
+    unparse(&q);
+    return doc;
+}
+
+static void expect_in(const char *doc, const char *needle)
+{
+    if (!strstr(doc, needle)) {
+        fprintf(stderr, "not found: %s\n", needle);
+        fail();
+    }
+}
+
+static const char autoencoder[] = "W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nL = ½‖WᵀWx − x‖²\ngrad L wrt W, x\n";
+static const char softmax_jac[] = "z ∈ ℝ^n\ns = softmax(z)\njacobian s wrt z\n";
+static const char rnn[] = "x[t] ∈ ℝ^k for t = 1..T\ny[t] ∈ ℝ^p for t = 1..T\nh0 ∈ ℝ^n\n"
+                          "W_hh ∈ ℝ^{n×n}\nW_xh ∈ ℝ^{n×k}\nW_y ∈ ℝ^{p×n}\nh[0] = h0\n"
+                          "h[t] = tanh(W_hh h[t−1] + W_xh x[t]) for t = 1..T\n"
+                          "L = Σ_{t=1}^{T} ½‖W_y h[t] − y[t]‖²\n"
+                          "grad L wrt W_hh, W_xh, W_y, h0\n";
+
+/* ---- names, escaping, ops ----------------------------------------------------------- */
+
+static void expect_name(const char *name, const char *tex)
+{
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_fmt_name(&b, name, SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), tex);
+    sg_buf_free(&b);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    expect_name("W1", "W_1");
+    expect_name("W12", "W_{12}");
+    expect_name("W_hh", "W_{hh}");
+    expect_name("beta", "\\beta");
+    expect_name("lambda", "\\lambda");
+    expect_name("beta2", "\\beta_2");
+    expect_name("Sigma", "\\Sigma");
+    expect_name("omicron", "o");
+    expect_name("x", "x");
+    expect_name("h0", "h_0");
+    expect_name("logits", "\\mathit{logits}");
+    expect_name("x_in_1", "x_{in,1}");
+    expect_name("W_alpha", "W_{\\alpha}");
+}
+
+static void test_escape(void **state)
+{
+    sg_buf b;
+    (void)state;
+    sg_buf_init(&b);
+    sg_latex_escape(&b, "mlp_swish.sg 100% a&b #1 $x {y} ~ ^ \\");
+    assert_string_equal(sg_buf_str(&b), "mlp\\_swish.sg 100\\% a\\&b \\#1 \\$x \\{y\\} "
+                                        "\\textasciitilde{} \\textasciicircum{} \\textbackslash{}");
+    sg_buf_free(&b);
+    sg_latex_escape(&b, "β"); /* text mode stays ASCII for pdflatex */
+    assert_string_equal(sg_buf_str(&b), "??");
+    sg_buf_free(&b);
+}
+
+static void test_every_op(void **state)
+{
+    int op;
+    (void)state;
+    for (op = 0; op < SG_OP_COUNT; op++) {
+        const char *t = sg_latex_op((sg_op)op), *r = sg_latex_rule((sg_op)op);
+        assert_non_null(t);
+        assert_non_null(r);
+        assert_true(strlen(t) > 0);
+        assert_true(strlen(r) > 0);
+        /* LaTeX, not Unicode: pdflatex reads ASCII */
+        for (; *r; r++)
+            assert_true((unsigned char)*r < 0x80);
+    }
+    assert_null(sg_latex_op(SG_OP_COUNT));
+    assert_string_equal(sg_latex_op(SG_OP_HADAMARD), "\\odot");
+    assert_non_null(strstr(sg_latex_rule(SG_OP_MUL), "A^\\top\\bar Y"));
+    assert_non_null(strstr(sg_latex_rule(SG_OP_SWISH), "\\sigma(z) + z\\sigma(z)(1 - \\sigma(z))"));
+}
+
+static void expect_tex(const sg_ctx *ctx, const sg_expr *e, const char *tex)
+{
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_fmt_expr(&b, ctx, e, SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), tex);
+    sg_buf_free(&b);
+}
+
+/* the formula printer's LaTeX alphabet */
+static void test_alphabet(void **state)
+{
+    sg_ctx *c = sg_ctx_new();
+    sg_span sp = {0, 0};
+    sg_dim m = sg_dim_named(c, "m"), n = sg_dim_named(c, "n");
+    sg_expr *W = sg_var(c, sg_sym_add(c, "W", sg_shape_make(m, n), 0, sp));
+    sg_expr *x = sg_var(c, sg_sym_add(c, "x", sg_shape_make(n, SG_DIM_ONE), 0, sp));
+    sg_expr *b = sg_var(c, sg_sym_add(c, "beta", sg_shape_make(SG_DIM_ONE, SG_DIM_ONE), 0, sp));
+    sg_expr *r = sg_sub(c, sg_mul(c, sg_transpose(c, W), sg_mul(c, W, x)), x);
+    (void)state;
+    expect_tex(c, r, "W^\\top Wx - x");
+    expect_tex(c, sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r)),
+               "\\tfrac{1}{2}\\lVert W^\\top Wx - x\\rVert^{2}");
+    expect_tex(c, sg_unary(c, SG_OP_SIGMOID, x), "\\sigma(x)");
+    expect_tex(c, sg_hadamard(c, x, sg_unary(c, SG_OP_TANH, x)), "x \\odot \\tanh(x)");
+    expect_tex(c, sg_mul(c, b, x), "\\beta x");
+    expect_tex(c, sg_div(c, x, sg_dimval(c, n)), "\\frac{x}{n}");
+    expect_tex(c, sg_sub(c, sg_ones(c, x->shape), x), "\\mathbf{1} - x");
+    expect_tex(c, sg_unary(c, SG_OP_INV, sg_mul(c, W, sg_transpose(c, W))), "(WW^\\top)^{-1}");
+    expect_tex(c, sg_unary(c, SG_OP_LOGDET, sg_mul(c, W, sg_transpose(c, W))),
+               "\\log\\lvert WW^\\top\\rvert");
+    expect_tex(c, sg_dot(c, x, sg_unary(c, SG_OP_EXP, x)), "x^\\top\\exp(x)");
+    expect_tex(c, sg_pow(c, x, sg_const(c, 3)), "x^{\\circ 3}");
+    sg_ctx_free(c);
+}
+
+/* ---- the rules a line shows are the rules diff.c applied ------------------------------ */
+
+static const char *const rule_problems[] = {
+    autoencoder,
+    "x ∈ ℝ^D\nW₁ ∈ ℝ^{H×D}\nb₁ ∈ ℝ^H\nW₂ ∈ ℝ^{C×H}\nb₂ ∈ ℝ^C\ny ∈ Δ^C\nz₁ = W₁x + b₁\n"
+    "h₁ = swish(z₁)\nz₂ = W₂h₁ + b₂\nL = −yᵀ log(softmax(z₂))\ngrad L wrt W₁, b₁, W₂, b₂\n",
+    "X ∈ ℝ^{N×Q}\nY ∈ ℝ^{N×D}\nβ ∈ ℝ\nK = XXᵀ + βI\nL = −D/2 log|K| − ½ tr(K⁻¹YYᵀ)\n"
+    "grad L wrt X, β\n",
+    "X ∈ ℝ^{N×D}\ny ∈ ℝ^N\nw ∈ ℝ^D\nλ ∈ ℝ\np = σ(Xw)\n"
+    "L = −(yᵀ log(p) + (𝟙 − y)ᵀ log(𝟙 − p)) / N + λ/2 ‖w‖²\ngrad L wrt w\n",
+    "x ∈ ℝ^n\nA ∈ ℝ^{n×n}\nf = sum(exp(x) + log(x) + sqrt(x) + abs(x) + sin(x) + cos(x) + tanh(x)"
+    " + σ(x) + relu(x) + softplus(x) + log1p(x) + x ⊙ x + x ⊘ (x ⊙ x) + x.^3) + ‖x‖ + ‖x‖₁"
+    " + det(A) + logsumexp(x) + sum(softmax(x) ⊙ x) + sum(diag(diag(A) ⊙ x)) + tr(inv(A))"
+    " + sum(x) * xᵀx\ngrad f wrt x, A\n",
+    rnn,
+};
+
+static void test_rules_match_log(void **state)
+{
+    size_t i;
+    int k, checked = 0;
+    (void)state;
+    for (i = 0; i < sizeof rule_problems / sizeof rule_problems[0]; i++) {
+        parsed q;
+        int r;
+        parse(&q, rule_problems[i]);
+        for (r = 0; r < q.p->nresults; r++) {
+            const sg_log *g = q.p->results[r].log;
+            if (!g)
+                continue;
+            for (k = 0; k < g->nsteps; k++) {
+                const sg_step *s = &g->steps[k];
+                sg_expr *f;
+                if (s->kind != SG_STEP_RULE)
+                    continue;
+                f = sg_latex_rule_form(q.p->ctx, s->node, s->kid, (sg_expr *)s->adjoint);
+                if (f != s->contrib) {
+                    sg_buf b;
+                    sg_buf_init(&b);
+                    sg_fmt_expr(&b, q.p->ctx, s->node, 0);
+                    fprintf(stderr, "rule of %s (kid %d, %s) differs\n", sg_buf_str(&b), s->kid,
+                            s->rule);
+                    sg_buf_free(&b);
+                }
+                assert_ptr_equal(f, s->contrib);
+                checked++;
+            }
+        }
+        unparse(&q);
+    }
+    assert_true(checked > 80);
+}
+
+/* ---- documents ---------------------------------------------------------------------- */
+
+static void test_autoencoder(void **state)
+{
+    char *doc = document(autoencoder, 0, 0);
+    (void)state;
+    expect_in(doc, "\\documentclass");
+    expect_in(doc, "\\usepackage{amsmath}");
+    expect_in(doc, "\\begin{tikzpicture}");
+    expect_in(doc, "\\end{document}");
+    /* the forward pass, named as a person would */
+    expect_in(doc, "  u &= Wx \\tag*{$[\\in \\mathbb{R}^{m}]$}");
+    expect_in(doc, "  v &= W^\\top u \\tag*{$[\\in \\mathbb{R}^{n}]$}");
+    expect_in(doc, "  r &= v - x \\tag*{$[\\in \\mathbb{R}^{n}]$}");
+    /* one rule per line, with the shape */
+    expect_in(doc, "\\frac{\\partial L}{\\partial r} &= r \\tag*{");
+    expect_in(doc, "\\frac{\\partial L}{\\partial u} &= W\\frac{\\partial L}{\\partial v} = Wr");
+    /* W's two paths, each with its contribution */
+    expect_in(doc, "$W$ has two paths to $L$");
+    expect_in(doc, "&\\text{through } v\\text{:}\\quad u\\left(\\frac{\\partial L}{\\partial v}"
+                   "\\right)^\\top = Wxr^\\top");
+    expect_in(doc, "&\\text{through } u\\text{:}\\quad \\frac{\\partial L}{\\partial u}x^\\top = "
+                   "Wrx^\\top");
+    /* the total derivative, and the result boxed in closed form */
+    expect_in(doc, "by the total derivative rule, their contributions add");
+    expect_in(doc, "\\nabla_{W} L &= Wrx^\\top + Wxr^\\top = \\boxed{W(xr^\\top + rx^\\top)}");
+    expect_in(doc, "\\boxed{W^\\top Wr - r}");
+    free(doc);
+}
+
+static void test_fragment(void **state)
+{
+    char *doc = document(autoencoder, 1, 0);
+    (void)state;
+    assert_null(strstr(doc, "\\documentclass"));
+    assert_null(strstr(doc, "\\begin{document}"));
+    assert_null(strstr(doc, "\\end{document}"));
+    expect_in(doc, "\\subsection*{Backward pass}");
+    expect_in(doc, "\\boxed{W(xr^\\top + rx^\\top)}");
+    free(doc);
+}
+
+static void test_softmax_jacobian(void **state)
+{
+    char *doc = document(softmax_jac, 0, 0);
+    (void)state;
+    expect_in(doc, "J(s) &= (\\operatorname{diag}(s) - ss^\\top)J(z) = \\operatorname{diag}(s) - "
+                   "ss^\\top");
+    expect_in(doc, "s_{i}(1 - s_{i}), & i = j");
+    expect_in(doc, "-s_{i}s_{j}, & i \\ne j");
+    expect_in(doc, "\\boxed{\\operatorname{diag}(s) - ss^\\top}");
+    free(doc);
+}
+
+static void test_cross_entropy(void **state)
+{
+    char *doc = document(rule_problems[1], 0, 0);
+    (void)state;
+    expect_in(doc, "= \\operatorname{softmax}(z_2) - y");
+    expect_in(doc, "\\mathbf{1}^\\top y = 1$ for $y \\in \\Delta^{C}$");
+    /* the elementwise derivative named, and defined among the rules */
+    expect_in(doc, "\\operatorname{swish}'(z_1)");
+    expect_in(doc, "\\operatorname{swish}'(z) = \\sigma(z) + z\\sigma(z)(1 - \\sigma(z))");
+    free(doc);
+}
+
+static void test_bptt(void **state)
+{
+    char *doc = document(rnn, 0, 0);
+    (void)state;
+    expect_in(doc, "\\subsection*{Computation graph, unrolled}");
+    expect_in(doc, "{$h_{t-1}$}");
+    expect_in(doc, "{$h_{t+1}$}");
+    expect_in(doc, "\\subsection*{Backpropagation through time}");
+    expect_in(doc, "\\delta_t = \\partial L/\\partial h_t");
+    expect_in(doc, "\\delta_T &= W_y^\\top r_T");
+    expect_in(doc, "\\delta_t &= W_y^\\top r_t + W_{hh}^\\top(\\delta_{t+1} \\odot (\\mathbf{1} - "
+                   "h_{t+1} \\odot h_{t+1}))");
+    expect_in(doc, "its gradient is the sum of the per-step contributions");
+    expect_in(doc, "\\nabla_{h_0} L &= \\boxed{\\delta_0}");
+    free(doc);
+}
+
+static void test_index(void **state)
+{
+    char *doc = document(autoencoder, 0, 1);
+    (void)state;
+    expect_in(doc, "\\frac{\\partial L}{\\partial W_{ij}} &= \\sum_{k} W_{ik}(x_{k}r_{j} + "
+                   "r_{k}x_{j})");
+    free(doc);
+    doc = document(softmax_jac, 0, 1);
+    expect_in(doc, "\\frac{\\partial s_{i}}{\\partial z_{j}} &= [i = j]\\,s_{i} - s_{i}s_{j}");
+    free(doc);
+}
+
+static void test_deterministic(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof rule_problems / sizeof rule_problems[0]; i++) {
+        char *a = document(rule_problems[i], 0, 1), *b = document(rule_problems[i], 0, 1);
+        assert_string_equal(a, b);
+        /* pdflatex reads ASCII: nothing else may reach the page */
+        {
+            const char *s;
+            for (s = a; *s; s++)
+                if ((unsigned char)*s >= 0x80) {
+                    fprintf(stderr, "non-ASCII at: %.40s\n", s);
+                    fail();
+                }
+        }
+        free(a);
+        free(b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_every_op),
+        cmocka_unit_test(test_alphabet),
+        cmocka_unit_test(test_rules_match_log),
+        cmocka_unit_test(test_autoencoder),
+        cmocka_unit_test(test_fragment),
+        cmocka_unit_test(test_softmax_jacobian),
+        cmocka_unit_test(test_cross_entropy),
+        cmocka_unit_test(test_bptt),
+        cmocka_unit_test(test_index),
+        cmocka_unit_test(test_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
