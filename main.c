@@ -43,6 +43,7 @@ typedef struct {
     const char *header;
     const char *prefix;
     int use_float;
+    int blas;
     int check;
     int ascii;
     int color; /* -1 auto, 0 never, 1 always */
@@ -68,6 +69,7 @@ static const char usage_text[] =
     "      --ascii           with --formulas: ASCII instead of Unicode\n"
     "      --eval VALUES     evaluate every definition and derivative at VALUES,\n"
     "                        e.g. 'W=[[1,2],[3,4]]; x=[1,1]' (dimensions are inferred)\n"
+    "      --blas            large products call CBLAS (cblas_dgemm, …); link a CBLAS\n"
     "      --check           add a main() that checks every derivative against\n"
     "                        central finite differences and exits non-zero on mismatch\n"
     "      --color[=WHEN]    color the diagnostics: auto (default), always or never\n"
@@ -193,6 +195,10 @@ static int parse_args(int argc, char **argv, options *o)
                 o->color = 0;
             else
                 return usage_error("--color is auto, always or never, not '%s'", a + 8);
+            continue;
+        }
+        if (!strcmp(a, "--blas")) {
+            o->blas = 1;
             continue;
         }
         if (!strcmp(a, "--check")) {
@@ -522,6 +528,7 @@ int main(int argc, char **argv)
         co.fixed = o.fixed;
         co.nfixed = o.nfixed;
         co.check_main = o.check;
+        co.blas = o.blas;
         out = sg_cgen_source(p, &co, &outlen);
         if (o.header)
             hdr = sg_cgen_header(p, &co, &hdrlen);

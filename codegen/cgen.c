@@ -192,6 +192,8 @@ typedef struct {
     int pending, pos, block, done;
     unsigned key;
     unsigned char own; /* in an adjoint's loop: reads the step being made */
+    int sweep;         /* the sweep it leads (it prints the whole sweep), else -1 */
+    int lead;          /* a sweep's other member: the item that prints it, else -1 */
 } item;
 
 /* ---- size polynomials ------------------------------------------------------ */
@@ -281,7 +283,38 @@ typedef struct {
 
 /* ---- the generator --------------------------------------------------------- */
 
-#define K_MAX 32 /* room for the kernels of templates/ (K_COUNT below) */
+/*
+ * One pass over the rows of a stored m×n matrix W doing the work of several
+ * statements (sweeps()): products y = Wv (yᵢ = W[i,:]·v), z = Wᵀu (z += uᵢ
+ * W[i,:]), and entries by rows (row i of E from values at row i), so that a
+ * large W is read from memory once for all of them.
+ */
+enum { SW_NONE, SW_DOT, SW_AXPY, SW_ROW };
+
+typedef struct {
+    const sg_expr *W;     /* NULL: elementwise statements only, done a row at a time */
+    sg_dim rows;          /* the loop's count: W's rows, or the statements' */
+    int *member;          /* items, in the order the body does them (the first leads) */
+    unsigned char *kind;  /* SW_* of each */
+    int n, cap;
+    int reverse;          /* last row first: the rows the last pass over W read are cached */
+    unsigned long *mask;  /* the results any member is for */
+} sweep;
+
+/* a test of which results are asked for, held in a local (out_cond()) */
+typedef struct {
+    unsigned long *mask;
+    const char *name; /* NULL until named */
+    int count, index;
+} needvar;
+
+/* a kernel call that needs packing room (sg_gemm_pack(m, n, k), …): by K_* */
+typedef struct {
+    int kind;
+    sg_dim d[3];
+} packreq;
+
+#define K_MAX 40 /* room for the kernels of templates/ (K_COUNT below) */
 
 typedef struct {
     const sg_problem *p;
@@ -309,6 +342,15 @@ typedef struct {
     const char **fieldname; /* per symbol: its field in P_in */
     unsigned char *symused;
     int kernels[K_MAX];  /* by K_*: printed into the output */
+    packreq *packs;      /* what the kernels called need of work's packing room */
+    needvar *needs;      /* the tests of results held in locals */
+    sweep *sweeps;       /* P_eval's passes over the rows of a matrix */
+    int nsweeps, capsweeps;
+    const char *rowname; /* the pointer to a sweep's row */
+    const sg_expr **solves; /* the DAG's A⁻¹W products (reassociated_solve()) */
+    int nsolves, capsolves;
+    int nneeds, capneeds;
+    int npacks, cappacks;
     const char *tmpname; /* for an entry used twice in a loop body */
     const char *unsupported;
     unsigned nreal;      /* the DAG's nodes; then the factors, then the sequences */
@@ -690,9 +732,28 @@ static void plan_scalar(G *g, node *n)
     n->plan = PL_SLEAF; /* unsupported: keeps the walk going */
 }
 
+/* for B = U Wᵀ and a symmetric A: the DAG's node A⁻¹W, else NULL */
+static const sg_expr *reassociated_solve(G *g, const sg_expr *B, const sg_expr *A)
+{
+    const sg_expr *W, *inv;
+    int k, t = 0;
+    if (B->op != SG_OP_MUL || scalar(B->kid[0]) || scalar(B->kid[1]) ||
+        !sg_expr_is_symmetric(g->ctx, A))
+        return NULL;
+    W = B->kid[1];
+    if (W->op == SG_OP_TRANSPOSE)
+        W = W->kid[0];
+    else if (!sg_expr_is_symmetric(g->ctx, W))
+        return NULL;
+    for (k = 0; k < g->nsolves; k++)
+        if (g->solves[k]->kid[1] == W && inverse_of(g->solves[k]->kid[0], &inv, &t) && inv == A)
+            return g->solves[k];
+    return NULL;
+}
+
 static void plan_mul(G *g, node *n)
 {
-    const sg_expr *e = n->e, *a = e->kid[0], *b = e->kid[1], *A;
+    const sg_expr *e = n->e, *a = e->kid[0], *b = e->kid[1], *A, *X;
     int t;
     n->plan = PL_EW;
     if (scalar(a) || scalar(b)) {
@@ -737,6 +798,16 @@ static void plan_mul(G *g, node *n)
     }
     if (inverse_of(a, &A, &t)) { /* op(A)⁻¹B: solve op(A) X = B */
         plan_solve(g, n, A, t, 0, b);
+        return;
+    }
+    if (inverse_of(b, &A, &t) && (X = reassociated_solve(g, a, A))) {
+        /* (U Wᵀ)A⁻¹ = U (A⁻¹W)ᵀ for a symmetric A, and A⁻¹W is solved already:
+           a product instead of a solve for each of U's rows */
+        n->plan = is_one(e->shape.cols) ? PL_GEMV : is_one(e->shape.rows) ? PL_GEMVT : PL_GEMM;
+        n->var = 1;
+        add_ref(n, a->kid[0], NEED_ADDR);
+        add_ref(n, X, NEED_ADDR);
+        n->r[1].trans ^= 1;
         return;
     }
     if (inverse_of(b, &A, &t)) { /* B op(A)⁻¹: solve op(A)ᵀ Xᵀ = Bᵀ */
@@ -1383,6 +1454,8 @@ static int new_item(G *g, int kind, const sg_expr *e, int res)
     t->e = e;
     t->res = res;
     t->pos = -1;
+    t->sweep = -1;
+    t->lead = -1;
     return g->sc->nit++;
 }
 
@@ -1426,11 +1499,123 @@ static int in_place(G *g, int r)
     return n->reach && !n->ext && n->out == r;
 }
 
+/* a binary heap of items, the smallest key on top */
+typedef struct {
+    int *v, n, cap;
+} heap;
+
+static void heap_push(heap *h, const item *it, int i)
+{
+    int k;
+    if (h->n == h->cap) {
+        h->cap = h->cap ? 2 * h->cap : 8;
+        h->v = sg_xrealloc(h->v, (size_t)h->cap * sizeof *h->v);
+    }
+    for (k = h->n++; k > 0 && it[h->v[(k - 1) / 2]].key > it[i].key; k = (k - 1) / 2)
+        h->v[k] = h->v[(k - 1) / 2];
+    h->v[k] = i;
+}
+
+static int heap_pop(heap *h, const item *it)
+{
+    int top = h->v[0], last = h->v[--h->n], k = 0, c;
+    while ((c = 2 * k + 1) < h->n) {
+        if (c + 1 < h->n && it[h->v[c + 1]].key < it[h->v[c]].key)
+            c++;
+        if (it[last].key <= it[h->v[c]].key)
+            break;
+        h->v[k] = h->v[c];
+        k = c;
+    }
+    if (h->n > 0)
+        h->v[k] = last;
+    return top;
+}
+
+/*
+ * List scheduling: among the statements whose inputs are ready, one for the
+ * same results as the last one (so that they share a block), else the one
+ * with the smallest key (the order of the DAG). The ready statements wait in
+ * a heap per set of results and in one for all, so that this is n log n.
+ */
+static void order_items(G *g)
+{
+    scope *sc = g->sc;
+    int *cls = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *cls), *tab, tabsize = 16;
+    heap all = {NULL, 0, 0}, *byclass;
+    int i, k, pos, nclass = 0, cur = -1, block = -1;
+    while (tabsize < 2 * sc->nit)
+        tabsize *= 2;
+    tab = sg_xmalloc((size_t)tabsize * sizeof *tab);
+    for (i = 0; i < tabsize; i++)
+        tab[i] = -1;
+    for (i = 0; i < sc->nit; i++) { /* the classes: items with equal masks */
+        unsigned h = 2166136261u;
+        for (k = 0; k < sc->nw; k++)
+            h = (h ^ (unsigned)(sc->it[i].mask[k] ^ (sc->it[i].mask[k] >> 31))) * 16777619u;
+        for (k = (int)(h & (unsigned)(tabsize - 1)); tab[k] >= 0; k = (k + 1) & (tabsize - 1))
+            if (bs_eq(sc->it[tab[k]].mask, sc->it[i].mask, sc->nw))
+                break;
+        if (tab[k] < 0) {
+            tab[k] = i;
+            cls[i] = nclass++;
+        } else {
+            cls[i] = cls[tab[k]];
+        }
+    }
+    byclass = sg_xmalloc((size_t)(nclass + 1) * sizeof *byclass);
+    memset(byclass, 0, (size_t)(nclass + 1) * sizeof *byclass);
+    for (i = 0; i < sc->nit; i++)
+        if (!sc->it[i].pending) {
+            heap_push(&all, sc->it, i);
+            heap_push(&byclass[cls[i]], sc->it, i);
+        }
+    for (pos = 0; pos < sc->nit; pos++) {
+        int best = -1;
+        if (cur >= 0 && byclass[cur].n > 0)
+            best = heap_pop(&byclass[cur], sc->it);
+        while (best < 0 && all.n > 0) {
+            best = heap_pop(&all, sc->it);
+            if (sc->it[best].done)
+                best = -1;
+        }
+        if (best < 0) { /* a cycle: a loop reads what needs the loop done */
+            g->unsupported = "a recurrence that reads a fixed step of itself (or of a later "
+                             "loop) is not supported by the C printer";
+            break;
+        }
+        if (cls[best] != cur) { /* from the heap of all: the smallest of its class too */
+            block++;
+            assert(byclass[cls[best]].v[0] == best);
+            heap_pop(&byclass[cls[best]], sc->it);
+        }
+        cur = cls[best];
+        sc->it[best].done = 1;
+        sc->it[best].pos = pos;
+        sc->it[best].block = block;
+        sc->order[pos] = best;
+        for (k = 0; k < sc->it[best].nsucc; k++) {
+            const int s = sc->it[best].succ[k];
+            if (--sc->it[s].pending == 0) {
+                heap_push(&all, sc->it, s);
+                heap_push(&byclass[cls[s]], sc->it, s);
+            }
+        }
+    }
+    for (i = 0; i < nclass; i++)
+        free(byclass[i].v);
+    free(byclass);
+    free(all.v);
+    free(tab);
+    free(cls);
+}
+
+static void sweeps(G *g);
+
 static void schedule(G *g)
 {
     unsigned id;
-    int r, i, k, pos = 0, block = -1;
-    const unsigned long *cur = NULL;
+    int r, i, k;
     for (id = 0; id < g->nnodes; id++) {
         node *n = &g->sc->ni[id];
         n->item = -1;
@@ -1466,34 +1651,9 @@ static void schedule(G *g)
         }
     }
     g->sc->order = sg_xmalloc((size_t)(g->sc->nit + 1) * sizeof *g->sc->order);
-    for (pos = 0; pos < g->sc->nit; pos++) {
-        int best = -1, same = 0;
-        for (i = 0; i < g->sc->nit; i++) {
-            item *t = &g->sc->it[i];
-            int s;
-            if (t->done || t->pending)
-                continue;
-            s = cur && bs_eq(t->mask, cur, g->sc->nw);
-            if (best < 0 || (s && !same) || (s == same && t->key < g->sc->it[best].key)) {
-                best = i;
-                same = s;
-            }
-        }
-        if (best < 0) { /* a cycle: a loop reads what needs the loop done */
-            g->unsupported = "a recurrence that reads a fixed step of itself (or of a later "
-                             "loop) is not supported by the C printer";
-            break;
-        }
-        if (!cur || !bs_eq(g->sc->it[best].mask, cur, g->sc->nw))
-            block++;
-        cur = g->sc->it[best].mask;
-        g->sc->it[best].done = 1;
-        g->sc->it[best].pos = pos;
-        g->sc->it[best].block = block;
-        g->sc->order[pos] = best;
-        for (k = 0; k < g->sc->it[best].nsucc; k++)
-            g->sc->it[g->sc->it[best].succ[k]].pending--;
-    }
+    order_items(g);
+    if (g->sc == &g->top && !g->unsupported)
+        sweeps(g);
     /* a local read outside the block that computes it is declared at the top */
     for (i = 0; i < g->sc->nit; i++) {
         item *t = &g->sc->it[i];
@@ -1504,6 +1664,287 @@ static void schedule(G *g)
                 n->top = 1;
         }
     }
+}
+
+/* ---- sweeps: one pass over a matrix's rows for several statements ------------------ */
+
+/* W: a matrix stored in P_eval's memory (an input, or a buffer) */
+static int sweepable(G *g, const sg_expr *W)
+{
+    node *n = N(g, W);
+    return !veclike(W) && (n->plan == PL_INPUT || (n->mat && n->plan != PL_LOOP));
+}
+
+/* what item t can do in a sweep, with the matrix it reads (*W) and its vector
+   (*v: the v of Wv, the u of Wᵀu) */
+static int sweep_kind(G *g, const item *t, const sg_expr **W, const ref **v)
+{
+    node *n;
+    if (t->kind != IT_NODE)
+        return SW_NONE;
+    n = L(g, t->e);
+    *W = NULL;
+    *v = NULL;
+    if (!n->mat || n->ext)
+        return SW_NONE;
+    switch (n->plan) {
+    case PL_GEMV: /* op(W) x */
+        *W = n->r[0].e;
+        *v = &n->r[1];
+        return sweepable(g, *W) ? (n->r[0].trans ? SW_AXPY : SW_DOT) : SW_NONE;
+    case PL_GEMVT: /* a op(W) = (op(W)ᵀ aᵀ)ᵀ */
+        *W = n->r[1].e;
+        *v = &n->r[0];
+        return sweepable(g, *W) ? (n->r[1].trans ? SW_DOT : SW_AXPY) : SW_NONE;
+    case PL_EW:
+        return is_one(t->e->shape.rows) ? SW_NONE : SW_ROW;
+    default:
+        return SW_NONE;
+    }
+}
+
+/* the member of sweep w that computes e, or -1 */
+static int member_of(G *g, const sweep *w, const sg_expr *e)
+{
+    int k;
+    for (k = 0; k < w->n; k++)
+        if (g->sc->it[w->member[k]].e == e)
+            return k;
+    return -1;
+}
+
+enum { IX_0, IX_I, IX_J }; /* what a row or column index is at a sweep's row: 0, i, j */
+
+static int row_reads(G *g, const sweep *w, const sg_expr *e, int ri, int rj, int *bound);
+
+static int row_ref(G *g, const sweep *w, const ref *r, int ri, int rj, int *bound)
+{
+    return r->trans ? row_reads(g, w, r->e, rj, ri, bound) : row_reads(g, w, r->e, ri, rj, bound);
+}
+
+/* entry k of a vector-like ref, as vec_elem() reads it */
+static int row_vec(G *g, const sweep *w, const ref *r, int k, int *bound)
+{
+    int col = r->trans ? is_one(r->e->shape.rows) : is_one(r->e->shape.cols);
+    return col ? row_ref(g, w, r, k, IX_0, bound) : row_ref(g, w, r, IX_0, k, bound);
+}
+
+/* can e's definition be computed at row i of sweep w, e's row index being
+   ri and its column index rj? It reads what a member computes only at row i
+   and only from a product Wv or what is made by rows (whose row i is ready
+   there); *bound is set when it reads the row i of a member or entry i of the
+   u of a member's Wᵀu */
+static int row_def(G *g, const sweep *w, const sg_expr *e, int ri, int rj, int *bound)
+{
+    node *n = N(g, e);
+    int i;
+    if (n->plan != PL_EW)
+        return 0;
+    switch (n->var) {
+    case EW_OUTER:
+        return row_ref(g, w, &n->r[0], ri, IX_0, bound) && row_ref(g, w, &n->r[1], IX_0, rj, bound);
+    case EW_ROWSCALE:
+        return row_vec(g, w, &n->r[0], ri, bound) && row_ref(g, w, &n->r[1], ri, rj, bound);
+    case EW_COLSCALE:
+        return row_ref(g, w, &n->r[0], ri, rj, bound) && row_vec(g, w, &n->r[1], rj, bound);
+    case EW_ZERO:
+        return 1;
+    default:
+        break;
+    }
+    if (n->var == EW_PLAIN)
+        switch (e->op) {
+        case SG_OP_ZERO: case SG_OP_ONES: case SG_OP_EYE: case SG_OP_FILL:
+            return 1;
+        case SG_OP_TRANSPOSE:
+            return row_reads(g, w, e->kid[0], rj, ri, bound);
+        case SG_OP_DIAG:
+            return row_vec(g, w, &n->r[0], ri, bound);
+        case SG_OP_DIAGV:
+            return row_reads(g, w, e->kid[0], ri, ri, bound);
+        default:
+            break;
+        }
+    for (i = 0; i < n->nref; i++)
+        if (!row_reads(g, w, n->r[i].e, ri, rj, bound))
+            return 0;
+    return 1;
+}
+
+static int row_reads(G *g, const sweep *w, const sg_expr *e, int ri, int rj, int *bound)
+{
+    int k, at;
+    if (scalar(e))
+        return 1;
+    if (!stored(g, e))
+        return row_def(g, w, e, ri, rj, bound);
+    /* a stored vector is read at its one index; a matrix by both */
+    at = is_one(e->shape.cols) ? ri : is_one(e->shape.rows) ? rj : -1;
+    k = member_of(g, w, e);
+    if (k >= 0) { /* y of Wv, or what is made by rows: row i is ready at row i */
+        if (w->kind[k] == SW_AXPY || (at >= 0 ? at != IX_I : ri != IX_I))
+            return 0;
+        *bound = 1;
+        return 1;
+    }
+    for (k = 0; k < w->n; k++)
+        if (w->kind[k] == SW_AXPY && at == IX_I) {
+            node *m = L(g, g->sc->it[w->member[k]].e);
+            const ref *u = m->plan == PL_GEMV ? &m->r[1] : &m->r[0];
+            if (u->e == e)
+                *bound = 1;
+        }
+    return 1;
+}
+
+static void sweep_add(sweep *w, int it, int kind)
+{
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 4;
+        w->member = sg_xrealloc(w->member, (size_t)w->cap * sizeof *w->member);
+        w->kind = sg_xrealloc(w->kind, (size_t)w->cap * sizeof *w->kind);
+    }
+    w->member[w->n] = it;
+    w->kind[w->n++] = (unsigned char)kind;
+}
+
+/* may item b join sweep w, which runs at position at? Whatever it reads
+   outside the sweep is ready by then, and what it reads inside it is there at
+   the row it is at */
+static int sweep_fits(G *g, const sweep *w, int at, int bi, int kind, const sg_expr *W,
+                      const ref *v)
+{
+    const item *b = &g->sc->it[bi];
+    int d, k, bound = 0;
+    for (d = 0; d < b->ndeps; d++) {
+        int in = 0;
+        for (k = 0; k < w->n; k++)
+            in |= w->member[k] == b->deps[d];
+        if (!in && g->sc->it[b->deps[d]].pos >= at)
+            return 0;
+    }
+    switch (kind) {
+    case SW_DOT: /* its v is complete before the sweep */
+        return w->W && W == w->W && member_of(g, w, v->e) < 0;
+    case SW_AXPY: /* its u is complete, or the y of a Wv in the sweep */
+        k = member_of(g, w, v->e);
+        return w->W && W == w->W && (k < 0 || w->kind[k] == SW_DOT);
+    default: /* entries of a row: as many rows as the sweep, reading its values at row i */
+        return b->e->shape.rows == w->rows &&
+               row_def(g, w, b->e, IX_I, is_one(b->e->shape.cols) ? IX_0 : IX_J, &bound) &&
+               bound;
+    }
+}
+
+/* does a statement after item b, up to position pos, read b? */
+static int read_until(G *g, int bi, int pos)
+{
+    const scope *sc = g->sc;
+    int q, d;
+    for (q = sc->it[bi].pos + 1; q <= pos; q++) {
+        const item *t = &sc->it[sc->order[q]];
+        for (d = 0; d < t->ndeps; d++)
+            if (t->deps[d] == bi)
+                return 1;
+    }
+    return 0;
+}
+
+/*
+ * Finds P_eval's sweeps on the schedule: a product Wv or Wᵀu of a stored
+ * matrix gathers the later products of the same W, and the statements that
+ * write entries by rows from what the sweep computes (∂L/∂W = qxᵀ + urᵀ), as
+ * long as they can all run at its place. The members move next to it, and
+ * their blocks merge into one for the results any of them is for.
+ */
+static void sweeps(G *g)
+{
+    scope *sc = g->sc;
+    int pos, q, k, n = 0, block = -1;
+    int *order = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *order);
+    const unsigned long *cur = NULL;
+    for (pos = 0; pos < sc->nit; pos++) {
+        item *t = &sc->it[sc->order[pos]];
+        const sg_expr *W;
+        const ref *v;
+        int kind = sweep_kind(g, t, &W, &v);
+        sweep w;
+        if (t->lead >= 0 || kind == SW_NONE)
+            continue;
+        memset(&w, 0, sizeof w);
+        w.W = kind == SW_ROW ? NULL : W;
+        w.rows = kind == SW_ROW ? t->e->shape.rows : W->shape.rows;
+        sweep_add(&w, sc->order[pos], kind);
+        for (q = pos + 1; q < sc->nit; q++) {
+            const int bi = sc->order[q];
+            const sg_expr *Wb;
+            const ref *vb;
+            int kb = sweep_kind(g, &sc->it[bi], &Wb, &vb);
+            if (kb != SW_NONE && sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 &&
+                sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
+                sweep_add(&w, bi, kb);
+        }
+        for (q = pos - 1; q >= 0; q--) { /* earlier ones that can wait until the sweep */
+            const int bi = sc->order[q];
+            const sg_expr *Wb;
+            const ref *vb;
+            int kb = sweep_kind(g, &sc->it[bi], &Wb, &vb);
+            if (kb != SW_NONE && sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 &&
+                !read_until(g, bi, pos) && sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
+                sweep_add(&w, bi, kb);
+        }
+        if (w.n < 2) {
+            free(w.member);
+            free(w.kind);
+            continue;
+        }
+        w.mask = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *w.mask);
+        memset(w.mask, 0, (size_t)sc->nw * sizeof *w.mask);
+        for (k = 0; k < w.n; k++) {
+            bs_or(w.mask, sc->it[w.member[k]].mask, sc->nw);
+            if (k > 0)
+                sc->it[w.member[k]].lead = w.member[0];
+        }
+        for (k = 0; w.W && k < g->nsweeps; k++) /* every other pass over W backwards */
+            if (g->sweeps[k].W == w.W)
+                w.reverse = !g->sweeps[k].reverse;
+        t->sweep = g->nsweeps;
+        t->mask = w.mask;
+        if (g->nsweeps == g->capsweeps) {
+            g->capsweeps = g->capsweeps ? 2 * g->capsweeps : 4;
+            g->sweeps = sg_xrealloc(g->sweeps, (size_t)g->capsweeps * sizeof *g->sweeps);
+        }
+        g->sweeps[g->nsweeps++] = w;
+    }
+    if (!g->nsweeps) {
+        free(order);
+        return;
+    }
+    /* the members right after the item that prints them; blocks again */
+    for (pos = 0; pos < sc->nit; pos++) {
+        item *t = &sc->it[sc->order[pos]];
+        if (t->lead >= 0)
+            continue;
+        order[n++] = sc->order[pos];
+        if (t->sweep >= 0)
+            for (k = 1; k < g->sweeps[t->sweep].n; k++)
+                order[n++] = g->sweeps[t->sweep].member[k];
+    }
+    assert(n == sc->nit);
+    for (pos = 0; pos < n; pos++) {
+        item *t = &sc->it[order[pos]];
+        sc->order[pos] = order[pos];
+        t->pos = pos;
+        if (t->lead >= 0) {
+            t->block = sc->it[t->lead].block;
+            continue;
+        }
+        if (!cur || !bs_eq(t->mask, cur, sc->nw))
+            block++;
+        cur = t->mask;
+        t->block = block;
+    }
+    free(order);
 }
 
 /* ---- 5. storage: sizes, slots, names ---------------------------------------------- */
@@ -1704,8 +2145,9 @@ static void allocate(G *g)
         node *n = L(g, t->e);
         if (t->kind != IT_NODE)
             continue;
-        if (n->mat && n->out < 0)
-            n->slot = take_slot(g->sc, buffer_size(g, t->e), pos, last[i]);
+        if (n->mat && n->out < 0) /* a sweep's members are written all along it */
+            n->slot = take_slot(g->sc, buffer_size(g, t->e),
+                                t->lead >= 0 ? g->sc->it[t->lead].pos : pos, last[i]);
         if (n->plan == PL_LOOP) /* the Σs it sums: its readers read them too */
             for (k = 0; k < g->loops[n->loop].nsums; k++) {
                 node *m = L(g, g->loops[n->loop].sums[k]);
@@ -1750,7 +2192,7 @@ static const char *const c_names[] = {
     "HUGE_VAL", "HUGE_VALF", "NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t",
     "errno", "assert", "main",
     /* the generated code's own names (loops count with i and j) */
-    "dims", "in", "out", "work", "scratch", "i", "j", "SG_RESTRICT",
+    "dims", "in", "out", "work", "scratch", "pack", "i", "j", "SG_RESTRICT", "SG_UNROLL",
 };
 
 static int reserved(G *g, const char *s)
@@ -1884,7 +2326,7 @@ static void name_scope(G *g, scope *sc)
 
 static void name_things(G *g)
 {
-    int d, s;
+    int d, s, k;
     for (d = 0; d < sg_ndims(g->ctx); d++) {
         const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
         if (di->name)
@@ -1897,6 +2339,9 @@ static void name_things(G *g)
             g->seqbuf[sg_sym(g->ctx, s)->seq] = g->symname[s];
     }
     name_scope(g, &g->top);
+    for (k = 0; k < g->nsweeps && !g->rowname; k++) /* a sweep's row of W */
+        if (g->sweeps[k].W)
+            g->rowname = claim(g, "row");
     {
         static const char *const cands[] = {"e", "v", "u", "q", "z", "tmp"};
         size_t c;
@@ -2246,42 +2691,102 @@ static cx power(G *g, cx a, const sg_expr *p)
     return mkcx(fmt(g, "%s(%s, %s)", mathfn(g, "pow"), a.s, sval(g, p).s), C_ATOM);
 }
 
-enum { K_RESTRICT, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM, K_DOT,
-       K_GEMV, K_GEMM, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_LOGSOFTMAX, K_LOGSUMEXP,
-       K_DIAGMUL, K_LU, K_LU_SOLVE, K_LU_DET, K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_DET,
-       K_CHOL_LOGDET, K_COUNT };
+enum { K_RESTRICT, K_VECTORIZE, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM,
+       K_DOT, K_AXPY, K_GEMV, K_GEMM_SMALL, K_GEMM, K_GEMM_CALL, K_TRSM, K_TRSM_INVERSE, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX,
+       K_LOGSOFTMAX, K_LOGSUMEXP, K_DIAGMUL, K_LU, K_LU_SWAP, K_LU_SOLVE, K_LU_INVERSE, K_LU_DET,
+       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_COUNT };
 
 typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
 
+/* in the order they are printed: a kernel after the kernels it calls */
 static const char *const kernel_file[K_COUNT] = {
-    "restrict.h", "sigmoid.c", "swish.c", "softplus.c", "relu.c", "step.c", "sign.c",
-    "sum.c", "dot.c", "gemv.c", "gemm.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c",
-    "logsoftmax.c", "logsumexp.c", "diagmul.c", "lu.c", "lu_solve.c", "lu_det.c",
-    "lu_logdet.c", "chol.c", "chol_solve.c", "chol_det.c", "chol_logdet.c",
+    "restrict.h", "vectorize.h", "sigmoid.c", "swish.c", "softplus.c", "relu.c", "step.c",
+    "sign.c", "sum.c", "dot.c", "axpy.c", "gemv.c", "gemm_small.c", "gemm.c", "gemm_call.c",
+    "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "logsoftmax.c",
+    "logsumexp.c", "diagmul.c", "lu.c", "lu_swap.c", "lu_solve.c", "lu_inverse.c", "lu_det.c", "lu_logdet.c",
+    "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c",
 };
+
+/* kernel k's template: with --blas, the products call CBLAS */
+static const char *kernel_name(const G *g, int k)
+{
+    if (g->o && g->o->blas && k == K_GEMM)
+        return "gemm_blas.c";
+    if (g->o && g->o->blas && k == K_GEMV)
+        return "gemv_blas.c";
+    return kernel_file[k];
+}
 
 static void use_kernel(G *g, int k)
 {
     g->kernels[k] = 1;
+    g->kernels[K_RESTRICT] = 1;
     switch (k) {
     case K_SWISH:
         g->kernels[K_SIGMOID] = 1;
         break;
-    case K_GEMV: case K_GEMM:
+    case K_GEMV:
         g->kernels[K_DOT] = 1;
-        g->kernels[K_RESTRICT] = 1;
+        break;
+    case K_GEMM:
+        use_kernel(g, K_GEMM_SMALL);
+        break;
+    case K_GEMM_SMALL:
+        g->kernels[K_DOT] = 1;
+        break;
+    case K_TRSM: case K_GEMM_CALL:
+        use_kernel(g, K_GEMM);
+        break;
+    case K_LU_SOLVE: case K_LU_INVERSE:
+        use_kernel(g, K_LU_SWAP);
+        use_kernel(g, k == K_LU_INVERSE ? K_TRSM_INVERSE : K_TRSM);
+        break;
+    case K_CHOL_INVERSE:
+        use_kernel(g, K_TRSM_INVERSE);
+        break;
+    case K_TRSM_INVERSE: case K_LU: case K_CHOL: case K_CHOL_SOLVE:
+        use_kernel(g, K_TRSM);
         break;
     case K_ROWSUM:
         g->kernels[K_SUM] = 1;
-        g->kernels[K_RESTRICT] = 1;
-        break;
-    case K_SUM: case K_DOT: case K_GER: case K_COLSUM: case K_SOFTMAX: case K_LOGSOFTMAX:
-    case K_LOGSUMEXP: case K_DIAGMUL: case K_LU_SOLVE: case K_LU_DET: case K_LU_LOGDET:
-    case K_CHOL_SOLVE: case K_CHOL_DET: case K_CHOL_LOGDET:
-        g->kernels[K_RESTRICT] = 1;
         break;
     default:
         break;
+    }
+}
+
+/* a kernel that needs packing room in work: how much, by pack_text() */
+static void need_pack(G *g, int kind, sg_dim a, sg_dim b, sg_dim c)
+{
+    int i;
+    for (i = 0; i < g->npacks; i++)
+        if (g->packs[i].kind == kind && g->packs[i].d[0] == a && g->packs[i].d[1] == b &&
+            g->packs[i].d[2] == c)
+            return;
+    if (g->npacks == g->cappacks) {
+        g->cappacks = g->cappacks ? 2 * g->cappacks : 8;
+        g->packs = sg_xrealloc(g->packs, (size_t)g->cappacks * sizeof *g->packs);
+    }
+    g->packs[g->npacks].kind = kind;
+    g->packs[g->npacks].d[0] = a;
+    g->packs[g->npacks].d[1] = b;
+    g->packs[g->npacks].d[2] = c;
+    g->npacks++;
+}
+
+/* the reals that packing requirement k needs, as C */
+static const char *pack_text(G *g, const packreq *k, unsigned char *used)
+{
+    switch (k->kind) {
+    case K_GEMM:
+        return fmt(g, "sg_gemm_pack(%s, %s, %s)", dim_c(g, k->d[0], used),
+                   dim_c(g, k->d[1], used), dim_c(g, k->d[2], used));
+    case K_TRSM:
+        return fmt(g, "sg_trsm_pack(%s, %s)", dim_c(g, k->d[0], used), dim_c(g, k->d[1], used));
+    case K_LU:
+        return fmt(g, "sg_lu_pack(%s)", dim_c(g, k->d[0], used));
+    default:
+        return fmt(g, "sg_chol_pack(%s)", dim_c(g, k->d[0], used));
     }
 }
 
@@ -2722,12 +3227,15 @@ static void emit_kernel(G *g, sg_buf *b, int lv, node *n, const char *dest)
         line(b, lv, "sg_gemv(%s, %s, %d, %s, %s, %s);", D(g, B->e->shape.rows),
              D(g, B->e->shape.cols), !B->trans, ptr(g, B->e), ptr(g, A->e), dest);
         return;
-    case PL_GEMM:
-        use_kernel(g, K_GEMM);
-        line(b, lv, "sg_gemm(%s, %s, %s, %d, %s, %d, %s, %s);", D(g, e->shape.rows),
-             D(g, e->shape.cols), D(g, n->e->kid[0]->shape.cols), A->trans, ptr(g, A->e),
-             B->trans, ptr(g, B->e), dest);
+    case PL_GEMM: { /* op(A) op(B), op(A) m×k */
+        const sg_dim k = A->trans ? A->e->shape.rows : A->e->shape.cols;
+        use_kernel(g, K_GEMM_CALL);
+        need_pack(g, K_GEMM, e->shape.rows, e->shape.cols, k);
+        line(b, lv, "sg_gemm(%s, %s, %s, %d, %s, %d, %s, %s, pack);", D(g, e->shape.rows),
+             D(g, e->shape.cols), D(g, k), A->trans, ptr(g, A->e), B->trans, ptr(g, B->e),
+             dest);
         return;
+    }
     case PL_COLSUM: /* 𝟙ᵀX: colsum of X, or rowsum of the stored Xᵀ */
         use_kernel(g, A->trans ? K_ROWSUM : K_COLSUM);
         line(b, lv, "sg_%s(%s, %s, %s, %s);", A->trans ? "rowsum" : "colsum",
@@ -2783,14 +3291,15 @@ static void emit_factor(G *g, sg_buf *b, int lv, node *n)
     line(b, lv, "/* %s = %s  (%s) */", n->fname, formula(g, n->e), buffer_text(g, n->e));
     emit_copy(g, b, lv, n, n->e->kid[0]);
     use_kernel(g, f->chol ? K_CHOL : K_LU);
+    need_pack(g, f->chol ? K_CHOL : K_LU, n->e->shape.rows, 0, 0);
     if (f->strict) { /* unless only det wants it for these results (in a loop: always) */
         int all = g->sc != &g->top || bs_eq(f->smask, mask_of(g, n->e), g->sc->nw);
-        line(b, lv, "if (sg_%s(%s, %s)%s%s%s)", fn, D(g, n->e->shape.rows), n->cname,
+        line(b, lv, "if (sg_%s(%s, %s, pack)%s%s%s)", fn, D(g, n->e->shape.rows), n->cname,
              all ? "" : " && (", all ? "" : condition(g, f->smask, 0), all ? "" : ")");
         line(b, lv + 1, "return %s_%s;", g->PU, f->chol ? "ENOTSPD" : "ESINGULAR");
     } else {
-        line(b, lv, "sg_%s(%s, %s); /* only det reads it: singular is det 0, no error */", fn,
-             D(g, n->e->shape.rows), n->cname);
+        line(b, lv, "sg_%s(%s, %s, pack); /* only det reads it: singular is det 0, no error */",
+             fn, D(g, n->e->shape.rows), n->cname);
     }
 }
 
@@ -2799,26 +3308,35 @@ static void emit_solve(G *g, sg_buf *b, int lv, node *n)
 {
     const sg_expr *e = n->e, *fe = n->r[0].e;
     const factor *f = factor_at(g, fe);
-    const char *nn = D(g, fe->shape.rows), *k, *rs, *cs;
-    int trans = (n->var & SV_TRANS) != 0;
-    emit_copy(g, b, lv, n, n->var & SV_EYE ? NULL : n->r[1].e);
-    if (n->var & SV_RIGHT) { /* Xᵀ = op(A)⁻ᵀBᵀ: X's columns are the unknowns */
-        k = D(g, e->shape.rows);
-        rs = "1";
-        cs = nn;
-        trans ^= 1;
-    } else {
-        k = D(g, e->shape.cols);
-        rs = k;
-        cs = "1";
+    const int right = (n->var & SV_RIGHT) != 0, trans = (n->var & SV_TRANS) != 0;
+    /* the right-hand sides: X's columns, or its rows for B op(A)⁻¹ */
+    const sg_dim k = right ? e->shape.rows : e->shape.cols;
+    need_pack(g, K_TRSM, fe->shape.rows, k, 0);
+    if (n->var & SV_EYE) { /* the inverse itself */
+        use_kernel(g, f->chol ? K_CHOL_INVERSE : K_LU_INVERSE);
+        if (f->chol) /* A is symmetric: op(A)⁻¹ = A⁻¹ */
+            line(b, lv, "sg_chol_inverse(%s, %s, %s, pack);", D(g, fe->shape.rows), ptr(g, fe),
+                 n->cname);
+        else
+            line(b, lv, "sg_lu_inverse(%s, %s, %d, %s, pack);", D(g, fe->shape.rows), ptr(g, fe),
+                 trans, n->cname);
+        return;
     }
     use_kernel(g, f->chol ? K_CHOL_SOLVE : K_LU_SOLVE);
-    if (f->chol)
-        line(b, lv, "sg_chol_solve(%s, %s, %s, %s, %s, %s);", nn, ptr(g, fe), k, n->cname, rs,
-             cs);
+    emit_copy(g, b, lv, n, n->r[1].e);
+    if (f->chol) /* A is symmetric: op(A) = A */
+        line(b, lv, "sg_chol_solve(%s, %s, %d, %s, %s, pack);", D(g, fe->shape.rows),
+             ptr(g, fe), right, D(g, k), n->cname);
     else
-        line(b, lv, "sg_lu_solve(%s, %s, %d, %s, %s, %s, %s);", nn, ptr(g, fe), trans, k,
-             n->cname, rs, cs);
+        line(b, lv, "sg_lu_solve(%s, %s, %d, %d, %s, %s, pack);", D(g, fe->shape.rows),
+             ptr(g, fe), trans, right, D(g, k), n->cname);
+}
+
+/* a stored node's name, or its formula in parentheses */
+static const char *ref_name(G *g, const sg_expr *e)
+{
+    const char *s = stored_name(g, e);
+    return s ? s : fmt(g, "(%s)", formula(g, e));
 }
 
 /* the statement of a materialized non-scalar node */
@@ -2835,7 +3353,12 @@ static void emit_mat(G *g, sg_buf *b, int lv, node *n)
         emit_factor(g, b, lv, n);
         return;
     }
-    line(b, lv, "/* %s = %s  (%s) */", name, formula(g, n->e), shape_text(g, n->e->shape));
+    if ((n->plan == PL_GEMM || n->plan == PL_GEMV || n->plan == PL_GEMVT) && n->var == 1)
+        line(b, lv, "/* %s = %s = %s %sᵀ, the inverse being symmetric  (%s) */", name,
+             formula(g, n->e), ref_name(g, n->r[0].e), ref_name(g, n->r[1].e),
+             shape_text(g, n->e->shape));
+    else
+        line(b, lv, "/* %s = %s  (%s) */", name, formula(g, n->e), shape_text(g, n->e->shape));
     if (n->plan == PL_SOLVE) {
         emit_solve(g, b, lv, n);
         return;
@@ -3012,8 +3535,8 @@ static const char *piece_cond(G *g, const piece *pc)
     return pc->from ? fmt(g, "t >= %s", lo) : NULL;
 }
 
-/* out->A || out->B (negated: !out->A && !out->B) for the results in mask */
-static const char *out_cond(G *g, const unsigned long *mask, int negate)
+/* the results in mask, spelled out: out->A || out->B (negated: !out->A && !out->B) */
+static const char *out_list(G *g, const unsigned long *mask, int negate)
 {
     sg_buf b;
     const char *s;
@@ -3028,6 +3551,139 @@ static const char *out_cond(G *g, const unsigned long *mask, int negate)
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
+}
+
+static int bs_count(const unsigned long *a, int nw)
+{
+    int i, c = 0;
+    unsigned long w;
+    for (i = 0; i < nw; i++)
+        for (w = a[i]; w; w &= w - 1)
+            c++;
+    return c;
+}
+
+/*
+ * out->A || out->B for the results in mask. A test of more than NEED_MIN
+ * results is a boolean local instead, declared once at the top of P_eval
+ * (need_decls()), so that a deep network's nested tests are not each a list
+ * of every later gradient: the code stays linear in the number of results.
+ */
+#define NEED_MIN 4
+
+/* the local for the test of mask (NULL for a short test), made on first use;
+   named only when name is set */
+static needvar *need_of(G *g, const unsigned long *mask, int name)
+{
+    const int nw = g->top.nw;
+    int k;
+    if (bs_count(mask, nw) <= NEED_MIN)
+        return NULL;
+    for (k = 0; k < g->nneeds; k++)
+        if (bs_eq(g->needs[k].mask, mask, nw))
+            break;
+    if (k == g->nneeds) {
+        if (g->nneeds == g->capneeds) {
+            g->capneeds = g->capneeds ? 2 * g->capneeds : 16;
+            g->needs = sg_xrealloc(g->needs, (size_t)g->capneeds * sizeof *g->needs);
+        }
+        g->needs[k].mask = sg_arena_alloc(g->ar, (size_t)nw * sizeof *mask);
+        memcpy(g->needs[k].mask, mask, (size_t)nw * sizeof *mask);
+        g->needs[k].name = NULL;
+        g->needs[k].count = bs_count(mask, nw);
+        g->needs[k].index = k;
+        g->nneeds++;
+    }
+    if (name && !g->needs[k].name)
+        g->needs[k].name = claim(g, fmt(g, "need%d", k + 1));
+    return &g->needs[k];
+}
+
+static int by_count(const void *x, const void *y)
+{
+    const needvar *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count - b->count;
+    return a->index - b->index;
+}
+
+/* the tests of P_eval's blocks, numbered from the fewest results up */
+static void need_names(G *g)
+{
+    int pos, k;
+    for (pos = 0; pos < g->top.nit; pos++) {
+        const item *t = &g->top.it[g->top.order[pos]];
+        if (t->lead < 0 && !bs_eq(t->mask, g->top.full, g->top.nw))
+            need_of(g, t->mask, 0);
+    }
+    if (g->nneeds > 1)
+        qsort(g->needs, (size_t)g->nneeds, sizeof *g->needs, by_count);
+    for (k = 0; k < g->nneeds; k++)
+        g->needs[k].index = k;
+    for (k = 0; k < g->nneeds; k++)
+        need_of(g, g->needs[k].mask, 1);
+}
+
+static const char *out_cond(G *g, const unsigned long *mask, int negate)
+{
+    const int nw = g->top.nw;
+    const needvar *v = negate ? NULL : need_of(g, mask, 1);
+    unsigned long *rest;
+    const char *s;
+    int k, i, best = -1;
+    if (v)
+        return v->name;
+    if (!negate)
+        return out_list(g, mask, 0);
+    /* none asked for: !need9 && !out->L, with the largest local it contains */
+    for (k = 0; k < g->nneeds; k++) {
+        for (i = 0; i < nw; i++)
+            if (g->needs[k].mask[i] & ~mask[i])
+                break;
+        if (i == nw && g->needs[k].name && (best < 0 || g->needs[k].count > g->needs[best].count))
+            best = k;
+    }
+    if (best < 0)
+        return out_list(g, mask, 1);
+    rest = sg_xmalloc((size_t)nw * sizeof *rest);
+    for (i = 0; i < nw; i++)
+        rest[i] = mask[i] & ~g->needs[best].mask[i];
+    s = bs_count(rest, nw) ? fmt(g, "!%s && %s", g->needs[best].name, out_list(g, rest, 1))
+                           : fmt(g, "!%s", g->needs[best].name);
+    free(rest);
+    return s;
+}
+
+/* the tests out_cond() made locals: each from the largest one it contains,
+   need2 = need1 || out->dW3 */
+static void need_decls(G *g, sg_buf *b)
+{
+    const int nw = g->top.nw;
+    unsigned long *rest = sg_xmalloc((size_t)nw * sizeof *rest);
+    int k, j, i;
+    if (!g->nneeds) {
+        free(rest);
+        return;
+    }
+    if (g->nneeds > 1)
+        qsort(g->needs, (size_t)g->nneeds, sizeof *g->needs, by_count);
+    sg_buf_puts(b, "\n    /* which groups of results are asked for */\n");
+    for (k = 0; k < g->nneeds; k++) {
+        int best = -1;
+        for (j = k - 1; j >= 0 && best < 0; j--) { /* the largest subset: by count */
+            for (i = 0; i < nw; i++)
+                if (g->needs[j].mask[i] & ~g->needs[k].mask[i])
+                    break;
+            if (i == nw && g->needs[j].count < g->needs[k].count)
+                best = j;
+        }
+        for (i = 0; i < nw; i++)
+            rest[i] = g->needs[k].mask[i] & ~(best >= 0 ? g->needs[best].mask[i] : 0ul);
+        line(b, 1, "const int %s = %s%s%s;", g->needs[k].name,
+             best >= 0 ? g->needs[best].name : "", best >= 0 ? " || " : "",
+             out_list(g, rest, 0));
+    }
+    free(rest);
 }
 
 static int same_str(const char *a, const char *b)
@@ -3121,6 +3777,78 @@ static void emit_piece(G *g, sg_buf *b, int lv, item *t)
          elem(g, v, x).s);
 }
 
+/* the entry k of a stored vector-like node: v[k] */
+static cx vec_at(G *g, const sg_expr *e, const char *k)
+{
+    return read_stored(g, e, is_one(e->shape.cols) ? mkix(0, k, "0") : mkix(0, "0", k));
+}
+
+/* one member of a sweep, at row i; the row of W is at g->rowname */
+static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
+{
+    const item *t = &g->sc->it[w->member[k]];
+    node *n = L(g, t->e);
+    const char *len = w->W ? D(g, w->W->shape.cols) : NULL;
+    const int cond = !bs_eq(t->mask, w->mask, g->sc->nw);
+    const char *name = n->out >= 0 ? out_name(g, n->out) : n->fname;
+    if (cond) {
+        line(b, lv++, "if (%s) {", condition(g, t->mask, 0));
+    }
+    line(b, lv, "/* %s = %s  (%s) */", name, formula(g, t->e), shape_text(g, t->e->shape));
+    if (w->kind[k] == SW_DOT) { /* yᵢ = W[i,:]·v */
+        const ref *v = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
+        use_kernel(g, K_DOT);
+        line(b, lv, "%s = sg_dot(%s, %s, %s);", vec_at(g, t->e, "i").s, len, g->rowname,
+             ptr(g, v->e));
+    } else if (w->kind[k] == SW_AXPY) { /* z += uᵢ W[i,:] */
+        const ref *u = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
+        use_kernel(g, K_AXPY);
+        line(b, lv, "sg_axpy(%s, %s, %s, %s);", len, vec_at(g, u->e, "i").s, g->rowname,
+             n->cname);
+    } else if (is_one(t->e->shape.cols)) { /* entry i */
+        ix x = mkix(0, "i", "0");
+        line(b, lv, "%s = %s;", read_stored(g, t->e, x).s, elem_def(g, t->e, x).s);
+    } else { /* row i */
+        ix x = mkix(0, "i", "j");
+        line(b, lv, "for (long j = 0; j < %s; j++)", D(g, t->e->shape.cols));
+        line(b, lv + 1, "%s = %s;", read_stored(g, t->e, x).s, elem_def(g, t->e, x).s);
+    }
+    if (cond)
+        line(b, --lv, "}");
+}
+
+/* a sweep: the sums z = Wᵀu set to 0, then one loop over W's rows for every member */
+static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
+{
+    const char *m = D(g, w->rows);
+    int k;
+    if (w->W)
+        line(b, lv, "/* one pass over the rows of %s for %d statements%s */", formula(g, w->W),
+             w->n, w->reverse ? ", last row first (the last pass left those cached)" : "");
+    else
+        line(b, lv, "/* %d statements a row at a time: one pass over their memory */", w->n);
+    for (k = 0; k < w->n; k++) {
+        const item *t = &g->sc->it[w->member[k]];
+        if (w->kind[k] == SW_AXPY) {
+            int cond = !bs_eq(t->mask, w->mask, g->sc->nw);
+            if (cond)
+                line(b, lv, "if (%s)", condition(g, t->mask, 0));
+            line(b, lv + cond, "for (long i = 0; i < %s; i++)", len_c(g, t->e->shape));
+            line(b, lv + cond + 1, "%s = %s;", vec_at(g, t->e, "i").s, lit(g, 0).s);
+        }
+    }
+    if (w->reverse)
+        line(b, lv, "for (long i = %s - 1; i >= 0; i--) {", m);
+    else
+        line(b, lv, "for (long i = 0; i < %s; i++) {", m);
+    if (w->W)
+        line(b, lv + 1, "const %s *%s = %s + i*%s;", g->real, g->rowname, ptr(g, w->W),
+             D(g, w->W->shape.cols));
+    for (k = 0; k < w->n; k++)
+        emit_sweep_member(g, b, lv + 1, w, k);
+    line(b, lv, "}");
+}
+
 /* the statements of the schedule being printed, at level lv0 */
 static void emit_body(G *g, sg_buf *b, int lv0)
 {
@@ -3146,7 +3874,11 @@ static void emit_body(G *g, sg_buf *b, int lv0)
             lv = open ? lv0 + 1 : lv0;
             prev = t->block;
         }
-        if (t->kind == IT_OUTPUT && g->sc == &g->top)
+        if (t->lead >= 0) /* printed by its sweep */
+            continue;
+        if (t->sweep >= 0)
+            emit_sweep(g, b, lv, &g->sweeps[t->sweep]);
+        else if (t->kind == IT_OUTPUT && g->sc == &g->top)
             emit_output(g, b, lv, t);
         else if (t->kind == IT_OUTPUT)
             emit_piece(g, b, lv, t);
@@ -3158,6 +3890,9 @@ static void emit_body(G *g, sg_buf *b, int lv0)
     if (open)
         line(b, lv0, "}");
 }
+
+/* a longer P_eval keeps -O2's own vectorizer (see vectorize.h) */
+#define VEC_MAX_STATEMENTS 64
 
 /* the longest formula line in a comment, in bytes */
 #define MAX_COMMENT 1000
@@ -3515,6 +4250,8 @@ static void expand(G *g, sg_buf *b, const char *text)
             sg_buf_puts(b, g->real);
         else if (end - at - 1 == 8 && !strncmp(at + 1, "restrict", 8))
             sg_buf_puts(b, "SG_RESTRICT");
+        else if (end - at - 1 == 1 && at[1] == 'b') /* a BLAS name: cblas_dgemm, cblas_sgemm */
+            sg_buf_puts(b, g->fsuf[0] ? "s" : "d");
         else if (end - at - 1 == 3 && !strncmp(at + 1, "eps", 3)) /* the machine epsilon */
             sg_buf_puts(b, g->fsuf[0] ? "1.1920929e-07f" : "2.220446049250313e-16");
         else { /* a math function */
@@ -3536,7 +4273,7 @@ static void upper(char *s)
 
 /* how many inverses, dets and logdets are reachable from e (through the
    sequences it reads too): a bound on the factors */
-static unsigned count_la(const sg_ctx *ctx, const sg_expr *e, unsigned char *seen,
+static unsigned count_la(G *g, const sg_ctx *ctx, const sg_expr *e, unsigned char *seen,
                          unsigned char *seqseen)
 {
     unsigned c = 0;
@@ -3544,17 +4281,24 @@ static unsigned count_la(const sg_ctx *ctx, const sg_expr *e, unsigned char *see
     if (seen[e->id])
         return 0;
     seen[e->id] = 1;
+    if (e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_INV && !scalar(e->kid[0])) {
+        if (g->nsolves == g->capsolves) { /* A⁻¹W, for reassociated_solve() */
+            g->capsolves = g->capsolves ? 2 * g->capsolves : 8;
+            g->solves = sg_xrealloc(g->solves, (size_t)g->capsolves * sizeof *g->solves);
+        }
+        g->solves[g->nsolves++] = e;
+    }
     for (i = 0; i < e->nkids; i++)
-        c += count_la(ctx, e->kid[i], seen, seqseen);
+        c += count_la(g, ctx, e->kid[i], seen, seqseen);
     if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !seqseen[e->seq]) {
         const sg_seq *q = sg_seq_of(ctx, e->seq);
         seqseen[e->seq] = 1;
         if (q->init)
-            c += count_la(ctx, q->init, seen, seqseen);
+            c += count_la(g, ctx, q->init, seen, seqseen);
         if (q->body)
-            c += count_la(ctx, q->body, seen, seqseen);
+            c += count_la(g, ctx, q->body, seen, seqseen);
         for (i = 0; i < q->nterms; i++)
-            c += count_la(ctx, q->terms[i].value, seen, seqseen);
+            c += count_la(g, ctx, q->terms[i].value, seen, seqseen);
     }
     return c + (e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET);
 }
@@ -3583,7 +4327,7 @@ static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
         memset(seen, 0, g->nreal + 1);
         memset(seqseen, 0, (size_t)nseqs + 1);
         for (r = 0; r < g->nres; r++)
-            g->nla += count_la(p->ctx, p->results[r].expr, seen, seqseen);
+            g->nla += count_la(g, p->ctx, p->results[r].expr, seen, seqseen);
         free(seen);
         free(seqseen);
     }
@@ -3684,6 +4428,14 @@ static void release(G *g)
     free(g->taken);
     free(g->fac);
     free(g->fac_of);
+    free(g->packs);
+    free(g->needs);
+    for (k = 0; k < g->nsweeps; k++) {
+        free(g->sweeps[k].member);
+        free(g->sweeps[k].kind);
+    }
+    free(g->sweeps);
+    free(g->solves);
     free(g->formulas);
     sg_arena_free(g->ar);
     free(g);
@@ -3721,10 +4473,12 @@ static void work_size_fn(G *g, sg_buf *b)
 {
     poly total = {NULL, 0};
     unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
-    const char *expr;
-    int d, any = 0;
+    const char *expr, **packs = sg_arena_alloc(g->ar, (size_t)(g->npacks + 1) * sizeof *packs);
+    int d, k, any = 0;
     slots_before(&g->top, g->top.nslots, &total);
     expr = poly_c(g, &total, used);
+    for (k = 0; k < g->npacks; k++)
+        packs[k] = pack_text(g, &g->packs[k], used);
     sg_buf_printf(b, "/* %d buffer%s of %s: see the top of %s_eval */\n", g->sc->nslots,
                   g->sc->nslots == 1 ? "" : "s", g->real, g->P);
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims)\n{\n", g->P, g->P);
@@ -3740,10 +4494,22 @@ static void work_size_fn(G *g, sg_buf *b)
     }
     if (!any)
         line(b, 1, "(void)dims;");
-    if (total.n == 0)
+    if (g->npacks == 1) {
+        line(b, 1, "const size_t pack = (size_t)%s; /* for the kernels to pack blocks */",
+             packs[0]);
+    } else if (g->npacks > 1) {
+        line(b, 1, "size_t pack = 0; /* for the kernels to pack blocks: the most any needs */");
+        for (k = 0; k < g->npacks; k++) {
+            line(b, 1, "if ((size_t)%s > pack)", packs[k]);
+            line(b, 2, "pack = (size_t)%s;", packs[k]);
+        }
+    }
+    if (total.n == 0 && !g->npacks)
         line(b, 1, "return 0;");
+    else if (total.n == 0)
+        line(b, 1, "return sizeof(%s) * pack;", g->real);
     else
-        line(b, 1, "return sizeof(%s) * (%s);", g->real, expr);
+        line(b, 1, "return sizeof(%s) * (%s%s);", g->real, expr, g->npacks ? " + pack" : "");
     sg_buf_puts(b, "}\n");
     free(total.m);
 }
@@ -3837,6 +4603,7 @@ static void eval_fn(G *g, sg_buf *out)
     const char *line_start;
     int d, s, i, pos, any_dim = 0, any_sym = 0, any_full = 0;
 
+    need_names(g);
     sg_buf_init(&body);
     emit_body(g, &body, 1);
 
@@ -3885,9 +4652,16 @@ static void eval_fn(G *g, sg_buf *out)
         else
             line(out, 1, "const %s *%s = in->%s;", g->real, g->symname[s], g->fieldname[s]);
     }
-    if (g->sc->nslots)
+    if (g->sc->nslots || g->npacks)
         line(out, 1, "%s *const scratch = (%s *)work;", g->real, g->real);
     sg_buf_puts(out, sg_buf_str(&bufs));
+    if (g->npacks) { /* after every buffer: P_work_size adds its size last */
+        poly o = {NULL, 0};
+        slots_before(&g->top, g->top.nslots, &o);
+        line(out, 1, "%s *const pack = scratch%s%s; /* room for the kernels to pack blocks */",
+             g->real, o.n ? " + " : "", o.n ? poly_c(g, &o, g->dimused) : "");
+        free(o.m);
+    }
     for (pos = 0; pos < g->sc->nit; pos++) {
         item *t = &g->sc->it[g->sc->order[pos]];
         node *n = N(g, t->e);
@@ -3905,13 +4679,13 @@ static void eval_fn(G *g, sg_buf *out)
         if (bs_eq(g->sc->it[i].mask, g->sc->full, g->sc->nw))
             any_full = 1;
 
-    if (!any_dim || !any_sym || !g->sc->nslots) {
+    if (!any_dim || !any_sym || !(g->sc->nslots || g->npacks)) {
         sg_buf_putc(out, '\n');
         if (!any_dim)
             line(out, 1, "(void)dims;");
         if (!any_sym)
             line(out, 1, "(void)in;");
-        if (!g->sc->nslots)
+        if (!(g->sc->nslots || g->npacks))
             line(out, 1, "(void)work;");
     }
     if (checks.len) { /* the dimensions fixed when generating */
@@ -3919,6 +4693,7 @@ static void eval_fn(G *g, sg_buf *out)
         line(out, 1, "if (%s)", sg_buf_str(&checks));
         line(out, 2, "return %s_EDIMS;", g->PU);
     }
+    need_decls(g, out);
     if (any_full) {
         sg_buf_putc(out, '\n');
         line(out, 1, "if (%s)", condition(g, g->sc->full, 1));
@@ -4228,7 +5003,7 @@ static void check_main(G *g, sg_buf *b)
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
 {
     G *g = prepare(p, o);
-    sg_buf b, fns;
+    sg_buf b, fns, evalf;
     int k;
     char *text;
     if (g->unsupported) {
@@ -4238,9 +5013,12 @@ char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
     /* the functions first: printing them tells which kernels are used */
     g->formulas = sg_fmt_problem(p, 0, NULL);
     sg_buf_init(&fns);
+    sg_buf_init(&evalf);
+    eval_fn(g, &evalf); /* first: it tells the kernels' packing room */
     work_size_fn(g, &fns);
     sg_buf_putc(&fns, '\n');
-    eval_fn(g, &fns);
+    sg_buf_puts(&fns, sg_buf_str(&evalf));
+    sg_buf_free(&evalf);
 
     sg_buf_init(&b);
     banner(g, &b, "computes");
@@ -4248,17 +5026,26 @@ char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
     if (o->header)
         sg_buf_printf(&b, "#include \"%s\"\n\n", o->header);
     sg_buf_puts(&b, "#include <math.h>\n#include <stddef.h>\n\n");
+    if (o->blas) /* the program links a CBLAS of its choice */
+        sg_buf_puts(&b, "#include <cblas.h>\n\n");
     if (!o->header) {
         header_text(g, &b, 0);
         sg_buf_putc(&b, '\n');
     }
+    g->kernels[K_VECTORIZE] = 1; /* the loops of P_eval too */
     for (k = 0; k < K_COUNT; k++) /* the kernels used, in a fixed order */
         if (g->kernels[k]) {
-            const char *t = sg_template(kernel_file[k]);
+            const char *t = sg_template(kernel_name(g, k));
             assert(t != NULL);
             expand(g, &b, t ? t : "");
             sg_buf_putc(&b, '\n');
         }
+    if (g->top.nit > VEC_MAX_STATEMENTS)
+        sg_buf_printf(&b, "/* P_eval has %d statements: its loops are left to -O2 alone, since gcc's\n"
+                          "   compile time grows faster than the function with each vectorized loop */\n"
+                          "#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)\n"
+                          "#pragma GCC pop_options\n#endif\n\n",
+                      g->top.nit);
     sg_buf_puts(&b, sg_buf_str(&fns));
     sg_buf_free(&fns);
     if (o->check_main) {

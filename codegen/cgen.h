@@ -32,6 +32,9 @@ typedef struct {
     const char *source_name; /* the .sg file name, for the banner comment */
     const sg_dimfix *fixed; /* --dim */
     int nfixed;
+    int blas;               /* --blas: products and factorizations above a small size call
+                               CBLAS (cblas_dgemm, cblas_dgemv, or the float ones); the .c
+                               includes <cblas.h> and the program links a CBLAS */
     int check_main;         /* --check: append a main() that compares every derivative
                                with central finite differences (dimensions fixed, else
                                3, 4, 5, …; inputs random as declared) and exits 1 on a

@@ -328,7 +328,7 @@ static int tall(const char *s)
    break marks (\left…\right could not break across lines) */
 static void parens(F *f, sg_buf *b, const char *s)
 {
-    int big = f->tex && tall(s), breakable = big && strchr(s, SG_FMT_BREAK);
+    int big = f->tex && tall(s), breakable = big && strchr(s, SG_FMT_BREAK) && strlen(s) > 160;
     sg_buf_puts(b, breakable ? "\\Bigl(" : big ? "\\left(" : "(");
     sg_buf_puts(b, s);
     sg_buf_puts(b, breakable ? "\\Bigr)" : big ? "\\right)" : ")");
@@ -665,6 +665,8 @@ static int pr_call(F *f, sg_buf *b, const char *fn, const sg_expr *a)
 static int pr_binop(F *f, sg_buf *b, const sg_expr *l, const char *op, const sg_expr *r)
 {
     sub(f, b, l, P_OP);
+    if (f->breaks && op[0] == ' ') /* a line may break before ⊙ and ⊘ too */
+        sg_buf_putc(b, SG_FMT_BREAK);
     sg_buf_puts(b, op);
     sub(f, b, r, P_NEG);
     return P_OP;

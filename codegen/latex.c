@@ -31,8 +31,22 @@
  * Names are the same in every part of the document: the printer's namer maps
  * a node to its station name, a placeholder to its ∂L/∂·, a long elementwise
  * derivative to f′(a) (swish′(z₁)), and, in values, the adjoint of an
- * earlier line to its ∂L/∂· when it is long; boxed results are written in
- * closed form, with station names only for what the user or a sum named.
+ * earlier line to its ∂L/∂· when it is long. Boxed results are in closed
+ * form, naming only the user's definitions and intermediates whose formula
+ * is long (r = WᵀWx − x); one that would fill more than a few lines is
+ * written with the named adjoints instead.
+ *
+ * Recurrences (SEQ_* steps) get the unrolled graph, the body of the Σ and of
+ * the recurrence each as one step t, the sums over time and the recurrence
+ * for δ interval by interval; Jacobian steps are lines J(a) = …, with the
+ * softmax case by case; a Hessian is the Jacobian of the gradient.
+ *
+ * Layout: every equation is a line of an align* with the rules and the
+ * shape in its \tag*. The formula printer marks where a sum or ⊙ may break;
+ * a line wider than LINE_EMS (estimated by width(), calibrated against TeX)
+ * breaks at the shallowest usable mark, and a long boxed result becomes a
+ * boxed aligned block. The left column stays narrow (labels go right of the
+ * alignment point) so that no column pushes a line off the page.
  */
 #include "latex.h"
 
@@ -81,6 +95,8 @@ typedef struct {
     sg_expr *phnode;      /* the placeholder of this node's adjoint */
     const char *fp;       /* this node is f′(a), printed so */
     const char *adj;      /* this node is the (long) adjoint of a line */
+    sg_expr *simple;      /* sg_simplify() of it, once computed */
+    int region;           /* an owner's region_ops() + 1, once computed */
 } info;
 
 typedef struct {
@@ -748,7 +764,9 @@ static int is_station(X *x, const sg_expr *e)
     if (nparents >= 2 && !is_scalar(e))
         return 1;
     owner = owner_of(x, e);
-    if (!owner || region_ops(x, owner) < 2 || is_scalar(e) || e->op == SG_OP_INV)
+    if (owner && !ni(x, owner)->region)
+        ni(x, owner)->region = region_ops(x, owner) + 1;
+    if (!owner || ni(x, owner)->region - 1 < 2 || is_scalar(e) || e->op == SG_OP_INV)
         return 0;
     if (is_matmul(e)) {
         if (split_link(x, e))
@@ -1587,10 +1605,9 @@ static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth)
 }
 
 /* the node a contribution came through: the line above it */
-static const sg_expr *through(X *x, seg *s, const sg_expr *e)
+static const sg_expr *through(const seg *s, const sg_expr *e)
 {
     int guard = 0;
-    (void)x;
     while (e != s->root && s->kind[e->id] == K_PASS && guard++ < 1000) {
         int i, n = 0, at = -1;
         for (i = 0; i < s->ne; i++)
@@ -1605,13 +1622,26 @@ static const sg_expr *through(X *x, seg *s, const sg_expr *e)
     return e;
 }
 
+/* the display form of a node, computed once */
+static sg_expr *simple(X *x, const sg_expr *v)
+{
+    sg_expr *r = ni(x, v)->simple;
+    if (!r) {
+        /* a huge value prints in terms of named adjoints anyway; simplifying
+           each of a thousand of them would be quadratic */
+        r = ops_in(v, 400) >= 400 ? (sg_expr *)v : sg_simplify(x->ctx, (sg_expr *)v);
+        ni(x, v)->simple = r;
+    }
+    return r;
+}
+
 /* a value as the page shows it: the display form of a logged expression */
 static const char *value_text(X *x, const sg_expr *v, int mode, int breaks)
 {
     sg_buf b;
     const char *s;
     sg_buf_init(&b);
-    texp(x, &b, sg_simplify(x->ctx, (sg_expr *)v), mode, 1, breaks);
+    texp(x, &b, simple(x, v), mode, 1, breaks);
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
@@ -1638,7 +1668,7 @@ static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
     if (!adj || shown_ops(x, adj, 4, 1) < 3 || width(value_text(x, adj, M_VALUE, 0)) < 11)
         return;
     v[0] = (sg_expr *)adj;
-    v[1] = sg_simplify(x->ctx, (sg_expr *)adj);
+    v[1] = simple(x, adj);
     name = adj_name(x, e); /* before ni(): a new placeholder may move the table */
     for (i = 0; i < 2; i++) {
         info *n = ni(x, v[i]);
@@ -1650,7 +1680,7 @@ static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
 /* the label of a contribution: "through v", told apart when two agree */
 static const char *label_of(X *x, seg *s, const edge *e)
 {
-    const sg_expr *t = through(x, s, e->node);
+    const sg_expr *t = through(s, e->node);
     if (t == s->root && s->kind[e->node->id] != K_PASS)
         t = e->node;
     return texs(x, t, M_FORM, 1);
@@ -1710,10 +1740,9 @@ static const char *join_sum(X *x, const char **v, int n)
 }
 
 /* "through v" and "through u", or "through v and through u and …" */
-static void list_labels(X *x, sg_buf *b, const char **labels, int n)
+static void list_labels(sg_buf *b, const char **labels, int n)
 {
     int i;
-    (void)x;
     for (i = 0; i < n; i++) {
         if (i > 0)
             sg_buf_puts(b, i + 1 == n ? (n > 2 ? ", and " : " and ") : ", ");
@@ -1846,7 +1875,7 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             sg_buf_init(&tb);
             sg_buf_printf(&tb, "\\intertext{$%s$ is reached along %s paths, ",
                           texs(x, c, M_FORM, 1), count_word(x, n));
-            list_labels(x, &tb, labels, n);
+            list_labels(&tb, labels, n);
             sg_buf_puts(&tb, ":}\n");
             sg_buf_puts(b, sg_buf_str(&tb));
             sg_buf_free(&tb);
@@ -1883,6 +1912,19 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
 }
 
 /* ---- the problem ------------------------------------------------------------ */
+
+/* a result in closed form; when that would fill more than a few lines, in
+   terms of the adjoints the backward pass named (∂L/∂z_{99} h_{98}^\top) */
+static const char *result_text(X *x, const sg_expr *e)
+{
+    const char *closed;
+    if (shown_ops(x, simple(x, e), 200, 1) < 200) { /* else too long anyway */
+        closed = value_text(x, e, M_BOX, 1);
+        if (width(closed) <= 4 * LINE_EMS)
+            return closed;
+    }
+    return value_text(x, e, M_VALUE, 1);
+}
 
 static const char *range_text(X *x, sg_index lo, sg_index hi);
 
@@ -1983,7 +2025,6 @@ static void doc_problem(X *x)
         sg_buf_puts(b, "Given ");
         and_list(b, items, n);
         sg_buf_puts(b, ", and\n");
-        (void)0;
     }
     sg_buf_puts(b, "\\begin{align*}\n");
     {
@@ -1994,7 +2035,6 @@ static void doc_problem(X *x)
             const sg_def *d = i < x->p->ndefs ? &x->p->defs[i] : NULL;
             const char *parts[1];
             int q;
-            (void)parts;
             for (q = 0; d && q < sg_nseqs(x->ctx); q++) { /* recurrences written before d */
                 const sg_seq *sq = sg_seq_of(x->ctx, q);
                 if (sq->kind == SG_SEQ_FORWARD && sq->body && !done[q] &&
@@ -2095,12 +2135,11 @@ static int inputs_of(X *x, const sg_expr *e, const sg_expr **in, int n, int dept
     return n;
 }
 
-static void doc_forward(X *x, const sg_log *g, const sg_expr **st, int nst)
+static void doc_forward(X *x, const sg_expr **st, int nst)
 {
     sg_buf *b = x->out;
     size_t start;
     int i, anyseq = 0;
-    (void)g;
     sg_buf_puts(b, "\\subsection*{Forward pass}\n");
     {   /* the user's other definitions, where they fall */
         const sg_expr **all = sg_arena_alloc(x->ar, (size_t)(nst + x->p->ndefs + 1) * sizeof *all);
@@ -2185,13 +2224,13 @@ static const char *gname(X *x, const sg_expr *e)
 }
 
 /* how many of the backward pass's contributions to input came through station */
-static int multiplicity(X *x, seg *s, const sg_expr *station, const sg_expr *input)
+static int multiplicity(const seg *s, const sg_expr *station, const sg_expr *input)
 {
     int i, n = 0;
     if (!s)
         return 1;
     for (i = 0; i < s->ne; i++)
-        if (s->e[i].to == input && through(x, s, s->e[i].node) == station)
+        if (s->e[i].to == input && through(s, s->e[i].node) == station)
             n++;
     return n > 0 ? n : 1;
 }
@@ -2238,7 +2277,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     for (i = 0; i < nst; i++) {
         int nin = inputs_of(x, st[i], in, 0, 0);
         for (k = 0; k < nin; k++) {
-            int mult = multiplicity(x, sg, st[i], in[k]), c;
+            int mult = multiplicity(sg, st[i], in[k]), c;
             for (j = 0; j < ngn && gn[j].e != in[k]; j++)
                 ;
             if (j == ngn) {
@@ -2455,13 +2494,13 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
             continue;
         }
         sg_buf_printf(b, "$%s$ reaches $%s$ along %s paths, ", wrt, of, count_word(x, sm[i].n));
-        list_labels(x, b, sm[i].labels, sm[i].n);
+        list_labels(b, sm[i].labels, sm[i].n);
         sg_buf_puts(b, "; by the total derivative rule, their contributions add:\n");
         v = sg_arena_alloc(x->ar, (size_t)sm[i].n * sizeof *v);
         for (k = 0; k < sm[i].n; k++)
             v[k] = value_text(x, sm[i].vals[k], M_BOX, 1);
         parts[0] = join_sum(x, v, sm[i].n);
-        parts[1] = boxed(x, value_text(x, r->display, M_BOX, 1), 38 - width(result_tex(x, r)));
+        parts[1] = boxed(x, result_text(x, r->display), 38 - width(result_tex(x, r)));
         sg_buf_puts(b, "\\begin{align*}\n");
         start = b->len;
         equation(b, result_tex(x, r), "", parts, 2, "");
@@ -2484,7 +2523,7 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
             const char *parts[1];
             if (sm[i].n > 1)
                 continue;
-            parts[0] = boxed(x, value_text(x, res[i]->display, M_BOX, 1),
+            parts[0] = boxed(x, result_text(x, res[i]->display),
                              38 - width(result_tex(x, res[i])));
             equation(b, result_tex(x, res[i]), "", parts, 1, "");
             if (x->o->index)
@@ -2534,7 +2573,7 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
         if (n > 1)
             multi[nmulti++] = targets[i];
     }
-    doc_forward(x, g, st, nst);
+    doc_forward(x, st, nst);
     sg_buf_puts(x->out, "\\subsection*{Computation graph}\n");
     doc_graph(x, &s, st, nst, g->f, multi, nmulti);
     sg_buf_puts(x->out, "\\subsection*{Backward pass}\n");
@@ -2836,7 +2875,7 @@ static const char *names_of(X *x, const sg_expr **v, int n)
  * below, the states in a row with the shared matrices on their edges, the
  * loss terms above, all into L.
  */
-static void doc_unrolled(X *x, const sg_log *g, int q, const sg_expr *loss)
+static void doc_unrolled(X *x, int q, const sg_expr *loss)
 {
     sg_buf *b = x->out;
     const sg_seq *h = sg_seq_of(x->ctx, q);
@@ -2845,7 +2884,6 @@ static void doc_unrolled(X *x, const sg_log *g, int q, const sg_expr *loss)
     int nhh = factors_with(h->body, prev, hh, 0, 0), nin = step_inputs(x, h->body, in, 0, 0);
     int nxh = nin > 0 ? factors_with(h->body, in[0], xh, 0, 0) : 0, nyv = 0, nout = 0, k;
     long off;
-    (void)g;
     if (loss) { /* the loss term's station that reads h_t, and its other inputs */
         const sg_expr *body = loss->op == SG_OP_SEQSUM ? loss->kid[0] : loss;
         unsigned id;
@@ -2924,7 +2962,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
     const sg_expr **st, *loss = NULL;
     int nst, k, q = log_recurrence(g), first_seq;
     nst = log_stations(x, g, &st);
-    doc_forward(x, g, st, nst);
+    doc_forward(x, st, nst);
     if (q >= 0) {
         const sg_seq *h = sg_seq_of(x->ctx, q);
         sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
@@ -2939,7 +2977,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         ;
     if (q >= 0) {
         sg_buf_puts(b, "\\subsection*{Computation graph, unrolled}\n");
-        doc_unrolled(x, g, q, loss);
+        doc_unrolled(x, q, loss);
     }
     sg_buf_puts(b, "\\subsection*{Backpropagation through time}\n");
     if (q >= 0) {
@@ -3056,7 +3094,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         size_t start = b->len;
         for (k = 0; k < nres; k++) {
             const char *parts[1];
-            parts[0] = boxed(x, value_text(x, res[k]->display, M_BOX, 1),
+            parts[0] = boxed(x, result_text(x, res[k]->display),
                              38 - width(result_tex(x, res[k])));
             equation(b, result_tex(x, res[k]), "", parts, 1, "");
             if (x->o->index)
@@ -3191,7 +3229,14 @@ static const char *jac_form(X *x, const sg_expr *e, const unsigned char *hasj,
 /* v_i for a name v: x_i, (z_1)_i */
 static const char *entry(X *x, const char *v, const char *i)
 {
-    if (strchr(v, '_') || strchr(v, '^') || strchr(v, '\\'))
+    const char *t = v;
+    int word = 0;
+    if (*t == '\\') { /* one control word (\theta) is one symbol */
+        for (t++; is_alpha_c(*t); t++)
+            ;
+        word = *t == '\0';
+    }
+    if (!word && (strchr(v, '_') || strchr(v, '^') || strchr(v, '\\') || strchr(v, '(')))
         return sg_arena_printf(x->ar, "(%s)_{%s}", v, i);
     return sg_arena_printf(x->ar, "%s_{%s}", v, i);
 }
@@ -3259,7 +3304,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     if (!hessian) {
         const sg_expr **st;
         int nst = log_stations(x, g, &st);
-        doc_forward(x, g, st, nst);
+        doc_forward(x, st, nst);
         sg_buf_puts(b, "\\subsection*{Computation graph}\n");
         doc_graph(x, NULL, st, nst, g->f, NULL, 0);
         sg_buf_puts(b, "\\subsection*{Jacobian}\n");
@@ -3353,7 +3398,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     {
         const char *parts[1];
         start = b->len;
-        parts[0] = boxed(x, value_text(x, r->display, M_BOX, 1), 38 - width(result_tex(x, r)));
+        parts[0] = boxed(x, result_text(x, r->display), 38 - width(result_tex(x, r)));
         equation(b, result_tex(x, r), "", parts, 1, "");
         if (x->o->index)
             index_line(x, b, r);
@@ -3402,7 +3447,7 @@ static const char *ix_entry(ixs *s, const char *name, const char *i, const char 
     return entry(s->x, name, idx);
 }
 
-static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j, int top);
+static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j);
 
 /* prints e's entry at least at level min, in parentheses if below */
 static void ix_sub(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j, int min)
@@ -3410,7 +3455,7 @@ static void ix_sub(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
     sg_buf t;
     int p;
     sg_buf_init(&t);
-    p = ix_expr(s, &t, e, i, j, 0);
+    p = ix_expr(s, &t, e, i, j);
     if (p < min) /* \Bigl( lets a long entry break inside */
         sg_buf_printf(b, "%s%s%s", tall(sg_buf_str(&t)) ? "\\Bigl(" : "(", sg_buf_str(&t),
                       tall(sg_buf_str(&t)) ? "\\Bigr)" : ")");
@@ -3420,10 +3465,9 @@ static void ix_sub(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
 }
 
 /* juxtaposes into b with a space where a control word ends */
-static void ix_cat(ixs *s, sg_buf *b, const char *r)
+static void ix_cat(sg_buf *b, const char *r)
 {
     const char *l = sg_buf_str(b);
-    (void)s;
     if (*l) {
         size_t n = strlen(l), k = n;
         while (k > 0 && is_alpha_c(l[k - 1]))
@@ -3454,7 +3498,7 @@ static const char *ix_of(sg_dim d, const char *idx)
     return d == SG_DIM_ONE ? NULL : idx;
 }
 
-static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j, int top)
+static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
 {
     X *x = s->x;
     const char *name = namer(x, e);
@@ -3479,14 +3523,13 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
         sg_buf_printf(b, "[%s = %s]", i, j);
         return I_ATOM;
     case SG_OP_FILL:
-        return ix_expr(s, b, a, NULL, NULL, top);
+        return ix_expr(s, b, a, NULL, NULL);
     case SG_OP_TRANSPOSE:
-        return ix_expr(s, b, a, j, i, top);
+        return ix_expr(s, b, a, j, i);
     case SG_OP_ADD:
         ix_sub(s, b, a, i, j, I_SUM);
         sg_buf_init(&t);
         ix_sub(s, &t, c, i, j, I_SUM);
-        (void)top;
         if (sg_buf_str(&t)[0] == '-')
             sg_buf_printf(b, "\002 - %s", sg_buf_str(&t) + 1);
         else
@@ -3506,7 +3549,7 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             sg_buf_free(&t);
             sg_buf_init(&t);
             ix_sub(s, &t, c, i, j, I_PROD);
-            ix_cat(s, b, sg_buf_str(&t));
+            ix_cat(b, sg_buf_str(&t));
             sg_buf_free(&t);
             return I_PROD;
         } else {
@@ -3547,7 +3590,7 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
                 } else {
                     ix_sub(s, &fb, f[k], r, q, k + 1 < nf ? I_PROD : I_OP);
                 }
-                ix_cat(s, &body, sg_buf_str(&fb));
+                ix_cat(&body, sg_buf_str(&fb));
                 sg_buf_free(&fb);
             }
             sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
@@ -3559,14 +3602,14 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
         ix_sub(s, b, a, i, j, I_PROD);
         sg_buf_init(&t);
         ix_sub(s, &t, c, i, j, I_PROD);
-        ix_cat(s, b, sg_buf_str(&t));
+        ix_cat(b, sg_buf_str(&t));
         sg_buf_free(&t);
         return I_PROD;
     case SG_OP_HDIV:
         sg_buf_puts(b, "\\frac{");
-        ix_expr(s, b, a, i, j, 0);
+        ix_expr(s, b, a, i, j);
         sg_buf_puts(b, "}{");
-        ix_expr(s, b, c, is_scalar(c) ? NULL : i, is_scalar(c) ? NULL : j, 0);
+        ix_expr(s, b, c, is_scalar(c) ? NULL : i, is_scalar(c) ? NULL : j);
         sg_buf_puts(b, "}");
         return I_PROD;
     case SG_OP_POW:
@@ -3586,7 +3629,7 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             if (e->op == SG_OP_DOT) {
                 sg_buf_init(&t);
                 ix_sub(s, &t, c, r, q, I_POST);
-                ix_cat(s, b, sg_buf_str(&t));
+                ix_cat(b, sg_buf_str(&t));
                 sg_buf_free(&t);
             }
         }
@@ -3606,7 +3649,7 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
     default:
         if (sg_op_is_elementwise_unary(e->op) && e->op != SG_OP_SQRT && e->op != SG_OP_ABS) {
             sg_buf_printf(b, "%s(", tex_name_of_fn(e->op));
-            ix_expr(s, b, a, i, j, 0);
+            ix_expr(s, b, a, i, j);
             sg_buf_puts(b, ")");
             return I_ATOM;
         }
@@ -3626,7 +3669,7 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
     static const char *const letters[] = {"i", "j", "k", "l", "p", "q", "a", "b", "c", "d",
                                           "e", "f", "g", "s"};
     sg_shape sh = r->display->shape;
-    int k;
+    int k, saved;
     memset(&s, 0, sizeof s);
     s.x = x;
     for (k = 0; k < (int)(sizeof letters / sizeof letters[0]); k++)
@@ -3645,8 +3688,10 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
                               ix_entry(&s, w, i, NULL),
                               ix_entry(&s, r->wrt2 ? name_tex(x, r->wrt2) : w, j, NULL));
     sg_buf_init(&t);
-    x->mode = M_BOX;
-    ix_expr(&s, &t, r->display, i, j, 1);
+    saved = x->mode;
+    x->mode = M_BOX; /* the namer's, for the entries' names */
+    ix_expr(&s, &t, r->display, i, j);
+    x->mode = saved;
     parts[0] = sg_arena_strdup(x->ar, sg_buf_str(&t));
     sg_buf_free(&t);
     if (width(parts[0]) > 3 * LINE_EMS)

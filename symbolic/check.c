@@ -647,6 +647,19 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
     return acc;
 }
 
+/* is the call f(e) or f‖e‖ really the product of a value f and an atom? */
+static int call_is_product(const C *c, const sg_ast *call)
+{
+    int idx;
+    split_t readings[MAX_READINGS];
+    name_kind k = lookup(c, call->name, &idx);
+    if (call->nargs != 1)
+        return 0;
+    if (k == N_SYM || k == N_DEF || k == N_DIM)
+        return 1;
+    return k == N_NONE && strcmp(call->name, "I") && split_name(c, call->name, readings) > 0;
+}
+
 /* f(args), f|e|, f‖e‖ — or, when f is a value, a product */
 static val check_call(C *c, const sg_ast *a, want w)
 {
@@ -1054,6 +1067,20 @@ static val check_node(C *c, const sg_ast *a, want w)
         }
         if (a->a->kind == SG_AST_NAME)
             return check_name(c, a->a, inner, a);
+        if (a->a->kind == SG_AST_CALL && call_is_product(c, a->a)) {
+            /* α‖W‖², W(x)ᵀ: a value times an atom; the postfix binds to the atom */
+            sg_ast name = *a->a, post = *a, jux = *a;
+            name.kind = SG_AST_NAME;
+            name.span = a->a->name_span;
+            name.args = NULL;
+            name.nargs = 0;
+            post.a = a->a->args[0];
+            post.span = sg_span_join(post.a->span, a->span);
+            jux.kind = SG_AST_JUX;
+            jux.a = &name;
+            jux.b = &post;
+            return check(c, &jux, w);
+        }
         return apply_postfix(c, a, check(c, a->a, inner));
     }
     case SG_AST_NORM:

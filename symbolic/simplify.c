@@ -1319,7 +1319,8 @@ static sg_expr *factor_list(S *st, tlist *l, sg_shape shape, int top)
         term t = l->t[i];
         t.c /= g;
         drop_scalars(st, &t, common, nc);
-        t.f += p;
+        if (p) /* a term of scalars alone has no factors (f NULL) */
+            t.f += p;
         t.nf -= p + q;
         push(st, &inner, &t);
     }
@@ -1335,12 +1336,14 @@ static sg_expr *factor_list(S *st, tlist *l, sg_shape shape, int top)
         sg_expr *in = factor_list(st, &inner, ishape, 0);
         const term *t0 = &l->t[0];
         if (is_scalar(in)) { /* u(aᵀb + cᵀd): the middle is a scalar */
-            copy_nodes(outer.f + p, t0->f + t0->nf - q, q);
+            if (q) /* t0->f is NULL when t0 has no factors */
+                copy_nodes(outer.f + p, t0->f + t0->nf - q, q);
             outer.nf = p + q;
             outer = mul_scalar(st, &outer, in);
         } else {
             outer.f[p] = in;
-            copy_nodes(outer.f + p + 1, t0->f + t0->nf - q, q);
+            if (q)
+                copy_nodes(outer.f + p + 1, t0->f + t0->nf - q, q);
             outer.nf = p + q + 1;
         }
     }

@@ -1,32 +1,16 @@
 /*
- * Solves A X = B in place, from the factor L of sg_chol (A = L Lᵀ): Z holds
- * B on entry and X on return. X is n×k with entry (i, c) at Z[i*rs + c*cs]:
- * a row-major n×k X has rs = k, cs = 1, and rs = 1, cs = n reads the
- * transpose of a row-major k×n matrix, which turns B A⁻¹ = (A⁻¹Bᵀ)ᵀ into a
- * solve (A is symmetric).
+ * Solves A X = B (right = 0; X, B n×k) or X A = B (right = 1; X, B k×n) in
+ * place, from the factor L of sg_chol (A = L Lᵀ): Z holds B row-major on
+ * entry and X on return. Two triangular solves, each reading Z by whole rows.
+ * pack holds sg_trsm_pack(n, k) reals.
  */
-static void sg_chol_solve(long n, const @real@ *@restrict@ F, long k, @real@ *@restrict@ Z,
-                          long rs, long cs)
+static void sg_chol_solve(long n, const @real@ *F, int right, long k, @real@ *Z, @real@ *pack)
 {
-    long i, j, c;
-    for (i = 0; i < n; i++) { /* L Y = B */
-        for (j = 0; j < i; j++) {
-            const @real@ l = F[i * n + j];
-            if (l != 0)
-                for (c = 0; c < k; c++)
-                    Z[i * rs + c * cs] -= l * Z[j * rs + c * cs];
-        }
-        for (c = 0; c < k; c++)
-            Z[i * rs + c * cs] /= F[i * n + i];
-    }
-    for (i = n - 1; i >= 0; i--) { /* Lᵀ X = Y */
-        for (j = i + 1; j < n; j++) {
-            const @real@ l = F[j * n + i];
-            if (l != 0)
-                for (c = 0; c < k; c++)
-                    Z[i * rs + c * cs] -= l * Z[j * rs + c * cs];
-        }
-        for (c = 0; c < k; c++)
-            Z[i * rs + c * cs] /= F[i * n + i];
+    if (!right) { /* L Y = B, then Lᵀ X = Y */
+        sg_trsm(0, 1, 0, 0, n, F, n, k, Z, k, pack);
+        sg_trsm(0, 1, 1, 0, n, F, n, k, Z, k, pack);
+    } else { /* W Lᵀ = B, then X L = W */
+        sg_trsm(1, 1, 1, 0, n, F, n, k, Z, n, pack);
+        sg_trsm(1, 1, 0, 0, n, F, n, k, Z, n, pack);
     }
 }

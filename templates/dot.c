@@ -1,15 +1,20 @@
-/* Σᵢ x[i] y[i], with four accumulators */
+/* Σᵢ x[i] y[i], with sixteen accumulators: independent additions that vectorize */
 static @real@ sg_dot(long n, const @real@ *@restrict@ x, const @real@ *@restrict@ y)
 {
-    @real@ s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long i;
-    for (i = 0; i + 4 <= n; i += 4) {
-        s0 += x[i] * y[i];
-        s1 += x[i + 1] * y[i + 1];
-        s2 += x[i + 2] * y[i + 2];
-        s3 += x[i + 3] * y[i + 3];
+    @real@ s[16] = {0}, t;
+    long i, k;
+    if (n < 16) { /* short: one accumulator */
+        for (t = 0, i = 0; i < n; i++)
+            t += x[i] * y[i];
+        return t;
     }
-    for (; i < n; i++)
-        s0 += x[i] * y[i];
-    return (s0 + s1) + (s2 + s3);
+    for (i = 0; i + 16 <= n; i += 16)
+        for (k = 0; k < 16; k++)
+            s[k] += x[i + k] * y[i + k];
+    for (k = 8; k > 0; k /= 2) /* pairwise */
+        for (i = 0; i < k; i++)
+            s[i] += s[i + k];
+    for (t = s[0], i = n - n % 16; i < n; i++)
+        t += x[i] * y[i];
+    return t;
 }

@@ -1,70 +1,44 @@
 /*
- * Solves op(A) X = B in place, from the factors F of sg_lu (P A = L U): Z
- * holds B on entry and X on return. X is n×k with entry (i, c) at
- * Z[i*rs + c*cs]: a row-major n×k X has rs = k, cs = 1, and rs = 1, cs = n
- * reads the transpose of a row-major k×n matrix, which turns a product
- * B op(A)⁻¹ = (op(A)⁻ᵀ Bᵀ)ᵀ into a solve. op(A) is A, or Aᵀ when trans is
- * set: Aᵀ = Uᵀ Lᵀ P. F must not be singular.
+ * Solves op(A) X = B (right = 0; X, B n×k) or X op(A) = B (right = 1; X, B
+ * k×n) in place, from the factors F of sg_lu (P A = L U): Z holds B row-major
+ * on entry and X on return. op(A) is A, or Aᵀ when trans is set. Every
+ * step reads Z by whole rows: A = Pᵀ L U, Aᵀ = Uᵀ Lᵀ P, and each triangular
+ * factor is one sg_trsm. F must not be singular. pack holds
+ * sg_trsm_pack(n, k) reals.
  */
-static void sg_lu_solve(long n, const @real@ *@restrict@ F, int trans, long k,
-                        @real@ *@restrict@ Z, long rs, long cs)
+static void sg_lu_swap_rows(long n, const @real@ *piv, int undo, long k, @real@ *Z)
 {
-    const @real@ *piv = F + n * n;
-    long i, j, c;
-    if (!trans) { /* Z ← P Z, then L Y = Z, then U X = Y */
-        for (i = 0; i < n; i++) {
-            const long p = (long)piv[i];
-            if (p != i)
-                for (c = 0; c < k; c++) {
-                    const @real@ t = Z[i * rs + c * cs];
-                    Z[i * rs + c * cs] = Z[p * rs + c * cs];
-                    Z[p * rs + c * cs] = t;
-                }
-        }
-        for (i = 1; i < n; i++)
-            for (j = 0; j < i; j++) {
-                const @real@ l = F[i * n + j];
-                if (l != 0)
-                    for (c = 0; c < k; c++)
-                        Z[i * rs + c * cs] -= l * Z[j * rs + c * cs];
-            }
-        for (i = n - 1; i >= 0; i--) {
-            for (j = i + 1; j < n; j++) {
-                const @real@ u = F[i * n + j];
-                if (u != 0)
-                    for (c = 0; c < k; c++)
-                        Z[i * rs + c * cs] -= u * Z[j * rs + c * cs];
-            }
-            for (c = 0; c < k; c++)
-                Z[i * rs + c * cs] /= F[i * n + i];
-        }
-        return;
-    }
-    /* Uᵀ Y = Z, then Lᵀ W = Y, then X = Pᵀ W (the swaps undone in reverse) */
-    for (i = 0; i < n; i++) {
-        for (j = 0; j < i; j++) {
-            const @real@ u = F[j * n + i];
-            if (u != 0)
-                for (c = 0; c < k; c++)
-                    Z[i * rs + c * cs] -= u * Z[j * rs + c * cs];
-        }
-        for (c = 0; c < k; c++)
-            Z[i * rs + c * cs] /= F[i * n + i];
-    }
-    for (i = n - 1; i >= 0; i--)
-        for (j = i + 1; j < n; j++) {
-            const @real@ l = F[j * n + i];
-            if (l != 0)
-                for (c = 0; c < k; c++)
-                    Z[i * rs + c * cs] -= l * Z[j * rs + c * cs];
-        }
-    for (i = n - 1; i >= 0; i--) {
-        const long p = (long)piv[i];
+    long s, c;
+    for (s = 0; s < n; s++) {
+        const long i = undo ? n - 1 - s : s, p = (long)piv[i];
         if (p != i)
             for (c = 0; c < k; c++) {
-                const @real@ t = Z[i * rs + c * cs];
-                Z[i * rs + c * cs] = Z[p * rs + c * cs];
-                Z[p * rs + c * cs] = t;
+                const @real@ t = Z[i * k + c];
+                Z[i * k + c] = Z[p * k + c];
+                Z[p * k + c] = t;
             }
+    }
+}
+
+static void sg_lu_solve(long n, const @real@ *F, int trans, int right, long k, @real@ *Z,
+                        @real@ *pack)
+{
+    const @real@ *piv = F + n * n;
+    if (!right && !trans) { /* X = U⁻¹ L⁻¹ P B */
+        sg_lu_swap_rows(n, piv, 0, k, Z);
+        sg_trsm(0, 1, 0, 1, n, F, n, k, Z, k, pack);
+        sg_trsm(0, 0, 0, 0, n, F, n, k, Z, k, pack);
+    } else if (!right) { /* X = Pᵀ L⁻ᵀ U⁻ᵀ B */
+        sg_trsm(0, 0, 1, 0, n, F, n, k, Z, k, pack);
+        sg_trsm(0, 1, 1, 1, n, F, n, k, Z, k, pack);
+        sg_lu_swap_rows(n, piv, 1, k, Z);
+    } else if (!trans) { /* X = B U⁻¹ L⁻¹ P */
+        sg_trsm(1, 0, 0, 0, n, F, n, k, Z, n, pack);
+        sg_trsm(1, 1, 0, 1, n, F, n, k, Z, n, pack);
+        sg_lu_swap_cols(n, piv, 1, k, Z);
+    } else { /* X = B Pᵀ L⁻ᵀ U⁻ᵀ */
+        sg_lu_swap_cols(n, piv, 0, k, Z);
+        sg_trsm(1, 1, 1, 1, n, F, n, k, Z, n, pack);
+        sg_trsm(1, 0, 1, 0, n, F, n, k, Z, n, pack);
     }
 }

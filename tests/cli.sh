@@ -97,6 +97,10 @@ LC_ALL=C grep -q "$(printf '[\200-\377]')" out.txt && bad "--ascii output is ASC
 expect 0 "--eval" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1]'
 grep -qx 'L = 809' out.txt && ok || bad "--eval computes L = 809 ($(cat out.txt))"
 grep -qx 'dL_dx = \[669, 949\]' out.txt && ok || bad "--eval computes dL/dx"
+# a value before a norm: α‖W‖² is α·(‖W‖²), not (α‖W‖)²
+printf 'W ∈ ℝ^{m×n}\nα ∈ ℝ\nL = α‖W‖²\nM = α(‖W‖)²\noutput L, M\n' > scaled.sg
+expect 0 "α‖W‖²" "$symgrad" scaled.sg --eval 'W=[[1,2],[3,4]]; alpha=3'
+grep -qx 'L = 90' out.txt && grep -qx 'M = 90' out.txt && ok || bad "α‖W‖² is α(‖W‖²) ($(cat out.txt))"
 expect 2 "--eval with a bad shape" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1,1]'
 expect 2 "--eval missing an input" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]'
 

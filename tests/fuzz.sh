@@ -59,12 +59,12 @@ echo "fuzz: $(ls "$corpus" | wc -l) inputs in $corpus; fuzzing for ${seconds}s w
     -ignore_ooms=1 -artifact_prefix="$artifacts/" -print_final_stats=1 2>&1 |
     tee "$dir/fuzz.log" | grep -E '^#[0-9]+: |^INFO: |ERROR|fuzz target exited|stat::' | tail -n 40
 
-found=0
+found=0 # an artifact moves to tests/fuzz-regressions/ once
 for a in "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/leak-*; do
     [ -f "$a" ] || continue
     b=$(basename "$a")
     if [ ! -f "$regress/$b" ]; then
-        cp "$a" "$regress/$b"
+        mv "$a" "$regress/$b"
         echo "fuzz: FOUND $b: copied to tests/fuzz-regressions/$b (make test replays it)"
         found=$((found + 1))
     fi

@@ -5,7 +5,8 @@
  * parses and checks the bytes as a problem and, when they are one, prints
  * every output symgrad can make of it — the formulas in both alphabets, the
  * C source and header for double and float, with and without a fixed
- * dimension, and the --eval interpreter — then frees everything, so that
+ * dimension, the LaTeX derivation, and the --eval interpreter — then frees
+ * everything, so that
  * LeakSanitizer sees a leak as a failure. Whatever the input, the pipeline
  * must return: an error is fine, a crash, a hang or a leak is a finding.
  *
@@ -27,6 +28,7 @@
 #include "codegen/cgen.h"
 #include "codegen/evalprint.h"
 #include "codegen/formula.h"
+#include "codegen/latex.h"
 #include "lexer/arena.h"
 #include "lexer/buf.h"
 #include "lexer/source.h"
@@ -75,6 +77,7 @@ static void print_c(const sg_problem *p, int use_float, const sg_dimfix *fix, in
 static void print_all(const sg_problem *p)
 {
     sg_dimfix fix;
+    sg_latex_opts lo;
     char *s;
     size_t n;
     sg_buf out, err;
@@ -89,7 +92,14 @@ static void print_all(const sg_problem *p)
     if (first_dim(p, &fix))
         print_c(p, 0, &fix, 1);
 
-    /* ---- LaTeX: call the LaTeX printer here once codegen/latex.h exists ---- */
+    /* --latex, whole and as an indexed fragment */
+    memset(&lo, 0, sizeof lo);
+    lo.source = "fz.sg";
+    s = sg_latex_document(p, &lo, &n);
+    free(s);
+    lo.fragment = lo.index = 1;
+    s = sg_latex_document(p, &lo, &n);
+    free(s);
 
     /* --eval with no values: it must fail cleanly when inputs are missing */
     sg_buf_init(&out);
