@@ -34,7 +34,7 @@ typedef struct {
                           in the form the C printer computes it */
     sg_expr *display;  /* the same value simplified for reading (sg_simplify):
                           what --formulas and --latex print */
-    sg_log *log;       /* GRAD: the derivation; NULL otherwise */
+    sg_log *log;       /* GRAD, JACOBIAN, HESSIAN: the derivation; NULL for values */
 } sg_result;
 
 typedef struct {

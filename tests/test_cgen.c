@@ -1044,12 +1044,15 @@ static void test_gp(void **state)
     check(&p, &op);
     /* K is factored once, in place of K itself; every solve and the inverse the
        gradient needs use that factor; log|K| comes from its pivots */
-    assert_int_equal(count(src, "sg_lu(N, K_lu)"), 1);
-    assert_non_null(strstr(src, "if (sg_lu(N, K_lu))\n        return GP_ESINGULAR;"));
+    assert_int_equal(count(src, "sg_lu(N, K_lu, pack)"), 1);
+    assert_non_null(strstr(src, "if (sg_lu(N, K_lu, pack))\n        return GP_ESINGULAR;"));
     assert_non_null(strstr(src, "= sg_lu_logdet(N, K_lu);"));
-    assert_non_null(strstr(src, "sg_lu_solve(N, K_lu, 0, D, "));  /* K⁻¹Y */
-    assert_non_null(strstr(src, "sg_lu_solve(N, K_lu, 1, N, "));  /* (K⁻¹YYᵀ)K⁻¹ */
-    assert_int_equal(count(src, "sg_gemm(N, N, N"), 0);           /* no product with K⁻¹ */
+    assert_non_null(strstr(src, "sg_lu_solve(N, K_lu, 0, 0, D, "));  /* K⁻¹Y */
+    assert_non_null(strstr(src, "sg_lu_inverse(N, K_lu, 0, "));      /* K⁻¹ */
+    /* (K⁻¹YYᵀ)K⁻¹ = (K⁻¹Y)(K⁻¹Y)ᵀ, K being symmetric: no solve with N right-hand sides */
+    assert_int_equal(count(src, "sg_lu_solve(N, K_lu, 0, 1, "), 0);
+    assert_int_equal(count(src, "the inverse being symmetric"), 1);
+    assert_int_equal(count(src, "sg_gemm(N, N, N"), 0);              /* no product with K⁻¹ */
     assert_non_null(strstr(src, "/* K_lu = the LU factors of K = t1 + βI  (N×N and N pivots) */"));
     assert_non_null(strstr(src, "n*eps*max|a_ij|"));
     free(src);
@@ -1104,8 +1107,8 @@ static void test_lu(void **state)
     assert_int_equal(p.nres, 10);
     check(&p, &op);
     /* det alone does not fail on a singular A */
-    assert_int_equal(count(src, "if (sg_lu(n, A_lu) && (out->Ai || "), 1);
-    assert_int_equal(count(src, "if (sg_lu(n, B_lu))"), 1);
+    assert_int_equal(count(src, "if (sg_lu(n, A_lu, pack) && (out->Ai || "), 1);
+    assert_int_equal(count(src, "if (sg_lu(n, B_lu, pack))"), 1);
     assert_non_null(strstr(src, "sg_lu_det(n, A_lu)"));
     free(src);
     prob_free(&p);
@@ -1142,9 +1145,9 @@ static void test_cholesky(void **state)
     value(&p, "Ei", sg_unary(c, SG_OP_INV, E));
     grad(&p, "L", L, 2, "S", "x");
     check(&p, &op);
-    assert_int_equal(count(src, "if (sg_chol(n, S_chol))"), 1);
+    assert_int_equal(count(src, "if (sg_chol(n, S_chol, pack))"), 1);
     assert_int_equal(count(src, "return CHOL_ENOTSPD;"), 2);
-    assert_int_equal(count(src, "if (sg_chol(n, E_chol))"), 1);
+    assert_int_equal(count(src, "if (sg_chol(n, E_chol, pack))"), 1);
     assert_null(strstr(src, "sg_lu("));
     assert_non_null(strstr(src, "sg_chol_logdet(n, S_chol)"));
     assert_non_null(strstr(src, "sg_chol_det(n, S_chol)"));
@@ -1606,7 +1609,11 @@ static void test_readable(void **state)
     assert_non_null(strstr(src, " *   L = ½‖r‖²\n"));
     assert_non_null(strstr(src, "/* t1 = Wx  (m) */"));
     assert_non_null(strstr(src, "double *const r = "));
-    assert_non_null(strstr(src, "sg_gemv(m, n, 0, W, x, t1);"));
+    /* Wx and Wᵀ(Wx) in one pass over W's rows */
+    assert_non_null(strstr(src, "/* one pass over the rows of W for 2 statements */"));
+    assert_non_null(strstr(src, "        const double *row = W + i*n;\n"
+                                "        /* t1 = Wx  (m) */\n"
+                                "        t1[i] = sg_dot(n, row, x);\n"));
     assert_non_null(strstr(src, "if (out->L) {"));
     assert_non_null(strstr(src, "if (!out->L && !out->dL_dW && !out->dL_dx)"));
     assert_null(strstr(src, "sg_gemm")); /* Wᵀ(Wx), never (WᵀW)x */
