@@ -1463,11 +1463,7 @@ static void define(C *c, const sg_stmt *s)
         define_seq(c, s);
         return;
     }
-    if (s->range_var.name) {
-        error(c, s->range_var.span, "only a step %s[%s] = … takes a range", s->target.name,
-              s->range_var.name);
-        return;
-    }
+    /* the grammar gives a range only to an indexed step (r = x for … is a syntax error) */
     ok_name = fresh(c, s->target.name, s->target.span, "defined");
     if (ok_name && !is_c_identifier(s->target.name)) {
         error(c, s->target.span, "'%s' cannot be used as a name in C; choose another",

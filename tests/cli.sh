@@ -30,9 +30,14 @@ grep -q -- '--output' out.txt && ok || bad "--help lists the options"
 expect 2 "no input" "$symgrad"
 expect 2 "unknown option" "$symgrad" --frobnicate ae.sg
 expect 2 "bad --type" "$symgrad" -t quad ae.sg
+grep -q -- "--type is double or float, not 'quad'" err.txt && ok || bad "the --type message"
 expect 2 "bad prefix" "$symgrad" -p 9lives ae.sg
 expect 2 "bad --dim" "$symgrad" --dim n=zero ae.sg
+grep -q -- "--dim: 'n=zero' is not a positive integer value" err.txt && ok || bad "the --dim value message"
+expect 2 "--dim without =" "$symgrad" --dim n ae.sg
+grep -q -- "--dim wants N=V, not 'n'" err.txt && ok || bad "the --dim N=V message"
 expect 2 "two inputs" "$symgrad" ae.sg ae.sg
+grep -q "more than one input file ('ae.sg')" err.txt && ok || bad "the two-inputs message"
 expect 3 "missing input" "$symgrad" no-such-file.sg
 grep -q "cannot read 'no-such-file.sg'" err.txt && ok || bad "a missing input names the file"
 
@@ -71,6 +76,7 @@ grep -q "$esc" err.txt && bad "--color=auto does not color a file" || ok
 expect 1 "--color=never" "$symgrad" --color=never bad.sg
 grep -q "$esc" err.txt && bad "--color=never" || ok
 expect 2 "--color=sometimes" "$symgrad" --color=sometimes bad.sg
+grep -q -- "--color is auto, always or never, not 'sometimes'" err.txt && ok || bad "the --color message"
 
 # I/O errors: exit 3, nothing left behind
 if [ -w /dev/full ]; then
