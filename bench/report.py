@@ -434,7 +434,8 @@ def main():
     md.append("## Engine scaling: deep tanh networks")
     md.append("")
     md.append("h₀ = x, h_k = tanh(W_k h_{k−1}), L = ½‖h_L − y‖², grad wrt every W_k ∈ ℝ^{8×8} "
-              "(bench/gen_deep.sh). symgrad time: median of 3 runs; peak RSS: largest of 3.")
+              "(bench/gen_deep.sh). symgrad time: median of 3 runs; peak RSS: largest of 3; "
+              "gcc time: median of 3 compilations (one when it takes over 20 s).")
     md.append("")
     md.append("| layers | symgrad time | symgrad peak RSS | generated C | gcc -O2 time on it |")
     md.append("|---|---|---|---|---|")

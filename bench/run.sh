@@ -203,10 +203,17 @@ for L in 10 100 1000; do
     bytes=$(wc -c < "$B/deep/deep$L.c" 2>/dev/null || echo 0)
     gwall=nan gst=skipped
     if [ "$st" = 0 ]; then
-        # shellcheck disable=SC2086
-        "$B/runstat" -o "$B/deep/gcc.txt" $TO $CC $CFLAGS $STD -c -o "$B/deep/deep$L.o" \
-            "$B/deep/deep$L.c" 2> "$B/deep/gcc$L.err"
-        read -r gwall k gst < "$B/deep/gcc.txt"
+        # the median of 3 compilations, as for symgrad (one when it takes over 20 s)
+        gwalls=""
+        for n in 1 2 3; do
+            # shellcheck disable=SC2086
+            "$B/runstat" -o "$B/deep/gcc.txt" $TO $CC $CFLAGS $STD -c -o "$B/deep/deep$L.o" \
+                "$B/deep/deep$L.c" 2> "$B/deep/gcc$L.err"
+            read -r gwall k gst < "$B/deep/gcc.txt"
+            gwalls="$gwalls $gwall"
+            [ "$gst" = 0 ] && awk -v w="$gwall" 'BEGIN { exit !(w < 20) }' || break
+        done
+        [ "$n" = 3 ] && gwall=$(printf '%s\n' $gwalls | sort -g | sed -n 2p)
         if grep -q "internal compiler error" "$B/deep/gcc$L.err"; then
             gst=ice
             note gccice "$CC crashed (internal compiler error) on the generated C for $L layers: $(grep -m1 'internal compiler error' "$B/deep/gcc$L.err")"

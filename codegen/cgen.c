@@ -175,6 +175,7 @@ typedef struct {
     unsigned char ext;     /* in a loop body: invariant, computed outside the loop */
     unsigned char fromloop; /* read from inside a loop: computed once, before it */
     unsigned char fused;   /* a Σ summed by an adjoint's loop (PL_LOOP, loop is that one) */
+    unsigned char rowvar;  /* a vector only its sweep reads, at row i: a scalar there, no buffer */
     int loop;              /* PL_LOOP: its loop */
 } node;
 
@@ -297,15 +298,17 @@ typedef struct {
     int *member;          /* items, in the order the body does them (the first leads) */
     unsigned char *kind;  /* SW_* of each */
     int n, cap;
-    int reverse;          /* last row first: the rows the last pass over W read are cached */
     unsigned long *mask;  /* the results any member is for */
 } sweep;
 
 /* a test of which results are asked for, held in a local (out_cond()) */
 typedef struct {
     unsigned long *mask;
-    const char *name; /* NULL until named */
+    const char *name; /* NULL until named; in a chain "group1 <= 5" */
+    const char *neg;  /* its negation, for a chain's "group1 > 5" */
     int count, index;
+    int base;         /* the largest test it contains (by index), or -1 */
+    int chain, pos;   /* its chain and place in it (1, 2, …), or chain -1 */
 } needvar;
 
 /* a kernel call that needs packing room (sg_gemm_pack(m, n, k), …): by K_* */
@@ -343,14 +346,16 @@ typedef struct {
     unsigned char *symused;
     int kernels[K_MAX];  /* by K_*: printed into the output */
     packreq *packs;      /* what the kernels called need of work's packing room */
+    int npacks, cappacks;
     needvar *needs;      /* the tests of results held in locals */
+    int nneeds, capneeds;
+    const char **chains; /* by chain: the local that says which of its tests hold */
+    int nchains;
     sweep *sweeps;       /* P_eval's passes over the rows of a matrix */
     int nsweeps, capsweeps;
     const char *rowname; /* the pointer to a sweep's row */
     const sg_expr **solves; /* the DAG's A⁻¹W products (reassociated_solve()) */
     int nsolves, capsolves;
-    int nneeds, capneeds;
-    int npacks, cappacks;
     const char *tmpname; /* for an entry used twice in a loop body */
     const char *unsupported;
     unsigned nreal;      /* the DAG's nodes; then the factors, then the sequences */
@@ -1808,6 +1813,12 @@ static void sweep_add(sweep *w, int it, int kind)
     w->kind[w->n++] = (unsigned char)kind;
 }
 
+/* where item i runs: a sweep's member runs at the place of its sweep */
+static int eff_pos(const scope *sc, int i)
+{
+    return sc->it[i].lead >= 0 ? sc->it[sc->it[i].lead].pos : sc->it[i].pos;
+}
+
 /* may item b join sweep w, which runs at position at? Whatever it reads
    outside the sweep is ready by then, and what it reads inside it is there at
    the row it is at */
@@ -1820,15 +1831,15 @@ static int sweep_fits(G *g, const sweep *w, int at, int bi, int kind, const sg_e
         int in = 0;
         for (k = 0; k < w->n; k++)
             in |= w->member[k] == b->deps[d];
-        if (!in && g->sc->it[b->deps[d]].pos >= at)
+        if (!in && eff_pos(g->sc, b->deps[d]) >= at)
             return 0;
     }
     switch (kind) {
     case SW_DOT: /* its v is complete before the sweep */
         return w->W && W == w->W && member_of(g, w, v->e) < 0;
-    case SW_AXPY: /* its u is complete, or the y of a Wv in the sweep */
+    case SW_AXPY: /* its u is complete, or a vector the sweep makes entry i by entry i */
         k = member_of(g, w, v->e);
-        return w->W && W == w->W && (k < 0 || w->kind[k] == SW_DOT);
+        return w->W && W == w->W && (k < 0 || w->kind[k] != SW_AXPY);
     default: /* entries of a row: as many rows as the sweep, reading its values at row i */
         return b->e->shape.rows == w->rows &&
                row_def(g, w, b->e, IX_I, is_one(b->e->shape.cols) ? IX_0 : IX_J, &bound) &&
@@ -1836,18 +1847,61 @@ static int sweep_fits(G *g, const sweep *w, int at, int bi, int kind, const sg_e
     }
 }
 
-/* does a statement after item b, up to position pos, read b? */
-static int read_until(G *g, int bi, int pos)
+/* does a statement that runs up to position pos, or one of sweep w's, read b? */
+static int read_until(G *g, const sweep *w, int bi, int pos)
 {
     const scope *sc = g->sc;
-    int q, d;
-    for (q = sc->it[bi].pos + 1; q <= pos; q++) {
-        const item *t = &sc->it[sc->order[q]];
-        for (d = 0; d < t->ndeps; d++)
-            if (t->deps[d] == bi)
+    int k, j;
+    for (k = 0; k < sc->it[bi].nsucc; k++) {
+        const int s = sc->it[bi].succ[k];
+        for (j = 0; j < w->n; j++)
+            if (w->member[j] == s)
                 return 1;
+        if (eff_pos(sc, s) <= pos)
+            return 1;
     }
     return 0;
+}
+
+static int in_sweep(const sweep *w, int it)
+{
+    int k;
+    for (k = 0; k < w->n; k++)
+        if (w->member[k] == it)
+            return 1;
+    return 0;
+}
+
+/* the item that makes u (the u of a Wᵀu) a vector entry by entry, free to
+   join a sweep over W's rows, or -1 */
+static int row_producer(G *g, const sweep *w, const ref *u)
+{
+    const node *n = L(g, u->e);
+    const item *p;
+    int bound = 0;
+    if (n->item < 0 || n->ext || !veclike(u->e) || u->e->shape.rows != w->rows)
+        return -1;
+    p = &g->sc->it[n->item];
+    if (p->kind != IT_NODE || p->lead >= 0 || p->sweep >= 0 || n->plan != PL_EW || n->root)
+        return -1;
+    return row_def(g, w, u->e, IX_I, IX_0, &bound) ? n->item : -1;
+}
+
+/* is member k of w (a vector) read by its sweep alone, and not a result? */
+static int read_only_in(G *g, const sweep *w, int k)
+{
+    const item *t = &g->sc->it[w->member[k]];
+    const node *n = L(g, t->e);
+    int s, j, in;
+    if (n->root || n->out >= 0 || !veclike(t->e) || t->nsucc == 0)
+        return 0;
+    for (s = 0; s < t->nsucc; s++) {
+        for (in = 0, j = 0; j < w->n; j++)
+            in |= w->member[j] == t->succ[s] && j > k;
+        if (!in)
+            return 0;
+    }
+    return 1;
 }
 
 /*
@@ -1860,37 +1914,49 @@ static int read_until(G *g, int bi, int pos)
 static void sweeps(G *g)
 {
     scope *sc = g->sc;
-    int pos, q, k, n = 0, block = -1;
+    int pos, q, k, u, n = 0, block = -1;
     int *order = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *order);
     const unsigned long *cur = NULL;
-    for (pos = 0; pos < sc->nit; pos++) {
-        item *t = &sc->it[sc->order[pos]];
+    for (pos = 0; pos < 2 * sc->nit; pos++) { /* the passes over matrices first */
+        item *t = &sc->it[sc->order[pos % sc->nit]];
         const sg_expr *W;
         const ref *v;
         int kind = sweep_kind(g, t, &W, &v);
         sweep w;
-        if (t->lead >= 0 || kind == SW_NONE)
+        if (t->lead >= 0 || t->sweep >= 0 || kind == SW_NONE ||
+            (pos < sc->nit) != (kind != SW_ROW))
             continue;
         memset(&w, 0, sizeof w);
         w.W = kind == SW_ROW ? NULL : W;
         w.rows = kind == SW_ROW ? t->e->shape.rows : W->shape.rows;
-        sweep_add(&w, sc->order[pos], kind);
-        for (q = pos + 1; q < sc->nit; q++) {
+        if (kind == SW_AXPY && (u = row_producer(g, &w, v)) >= 0) {
+            /* Wᵀu with u made entry by entry just before: u joins, and leads */
+            sweep_add(&w, u, SW_ROW);
+            t = &sc->it[u];
+            if (!sweep_fits(g, &w, t->pos, sc->order[pos % sc->nit], kind, W, v)) {
+                w.n = 0;
+                t = &sc->it[sc->order[pos % sc->nit]];
+            }
+        }
+        if (w.n == 0 || sc->order[pos % sc->nit] != w.member[0])
+            sweep_add(&w, sc->order[pos % sc->nit], kind);
+        for (q = t->pos + 1; q < sc->nit; q++) {
             const int bi = sc->order[q];
             const sg_expr *Wb;
             const ref *vb;
             int kb = sweep_kind(g, &sc->it[bi], &Wb, &vb);
             if (kb != SW_NONE && sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 &&
-                sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
+                !in_sweep(&w, bi) && sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
                 sweep_add(&w, bi, kb);
         }
-        for (q = pos - 1; q >= 0; q--) { /* earlier ones that can wait until the sweep */
+        for (q = t->pos - 1; q >= 0; q--) { /* earlier ones that can wait for it */
             const int bi = sc->order[q];
             const sg_expr *Wb;
             const ref *vb;
             int kb = sweep_kind(g, &sc->it[bi], &Wb, &vb);
             if (kb != SW_NONE && sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 &&
-                !read_until(g, bi, pos) && sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
+                !in_sweep(&w, bi) && !read_until(g, &w, bi, t->pos) &&
+                sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
                 sweep_add(&w, bi, kb);
         }
         if (w.n < 2) {
@@ -1905,11 +1971,12 @@ static void sweeps(G *g)
             if (k > 0)
                 sc->it[w.member[k]].lead = w.member[0];
         }
-        for (k = 0; w.W && k < g->nsweeps; k++) /* every other pass over W backwards */
-            if (g->sweeps[k].W == w.W)
-                w.reverse = !g->sweeps[k].reverse;
         t->sweep = g->nsweeps;
         t->mask = w.mask;
+        for (k = 0; k < w.n; k++) /* vectors only the sweep reads: scalars in its loop */
+            if ((w.kind[k] == SW_DOT || w.kind[k] == SW_ROW) &&
+                bs_eq(sc->it[w.member[k]].mask, w.mask, sc->nw) && read_only_in(g, &w, k))
+                L(g, sc->it[w.member[k]].e)->rowvar = 1;
         if (g->nsweeps == g->capsweeps) {
             g->capsweeps = g->capsweeps ? 2 * g->capsweeps : 4;
             g->sweeps = sg_xrealloc(g->sweeps, (size_t)g->capsweeps * sizeof *g->sweeps);
@@ -2145,7 +2212,7 @@ static void allocate(G *g)
         node *n = L(g, t->e);
         if (t->kind != IT_NODE)
             continue;
-        if (n->mat && n->out < 0) /* a sweep's members are written all along it */
+        if (n->mat && n->out < 0 && !n->rowvar) /* a sweep's members are written all along it */
             n->slot = take_slot(g->sc, buffer_size(g, t->e),
                                 t->lead >= 0 ? g->sc->it[t->lead].pos : pos, last[i]);
         if (n->plan == PL_LOOP) /* the Σs it sums: its readers read them too */
@@ -2627,6 +2694,8 @@ static cx entry(G *g, const char *base, const char *off, sg_shape s, ix x)
 static cx read_stored(G *g, const sg_expr *e, ix x)
 {
     const char *base, *off;
+    if (N(g, e)->rowvar) /* entry i, in its sweep's loop */
+        return mkcx(N(g, e)->cname, C_ATOM);
     stored_at(g, e, &base, &off);
     return entry(g, base, off, e->shape, x);
 }
@@ -3294,8 +3363,10 @@ static void emit_factor(G *g, sg_buf *b, int lv, node *n)
     need_pack(g, f->chol ? K_CHOL : K_LU, n->e->shape.rows, 0, 0);
     if (f->strict) { /* unless only det wants it for these results (in a loop: always) */
         int all = g->sc != &g->top || bs_eq(f->smask, mask_of(g, n->e), g->sc->nw);
-        line(b, lv, "if (sg_%s(%s, %s, pack)%s%s%s)", fn, D(g, n->e->shape.rows), n->cname,
-             all ? "" : " && (", all ? "" : condition(g, f->smask, 0), all ? "" : ")");
+        const char *cond = all ? "" : condition(g, f->smask, 0);
+        const int paren = strstr(cond, "||") != NULL;
+        line(b, lv, "if (sg_%s(%s, %s, pack)%s%s%s%s)", fn, D(g, n->e->shape.rows), n->cname,
+             all ? "" : " && ", paren ? "(" : "", cond, paren ? ")" : "");
         line(b, lv + 1, "return %s_%s;", g->PU, f->chol ? "ENOTSPD" : "ESINGULAR");
     } else {
         line(b, lv, "sg_%s(%s, %s, pack); /* only det reads it: singular is det 0, no error */",
@@ -3590,8 +3661,12 @@ static needvar *need_of(G *g, const unsigned long *mask, int name)
         g->needs[k].mask = sg_arena_alloc(g->ar, (size_t)nw * sizeof *mask);
         memcpy(g->needs[k].mask, mask, (size_t)nw * sizeof *mask);
         g->needs[k].name = NULL;
+        g->needs[k].neg = NULL;
         g->needs[k].count = bs_count(mask, nw);
         g->needs[k].index = k;
+        g->needs[k].base = -1;
+        g->needs[k].chain = -1;
+        g->needs[k].pos = 0;
         g->nneeds++;
     }
     if (name && !g->needs[k].name)
@@ -3607,21 +3682,79 @@ static int by_count(const void *x, const void *y)
     return a->index - b->index;
 }
 
-/* the tests of P_eval's blocks, numbered from the fewest results up */
+/* the largest test need k contains, among those with fewer results, or -1 */
+static int need_base(G *g, int k)
+{
+    const int nw = g->top.nw;
+    int j, i, best = -1;
+    for (j = 0; j < g->nneeds; j++) {
+        if (g->needs[j].count >= g->needs[k].count ||
+            (best >= 0 && g->needs[j].count <= g->needs[best].count))
+            continue;
+        for (i = 0; i < nw; i++)
+            if (g->needs[j].mask[i] & ~g->needs[k].mask[i])
+                break;
+        if (i == nw)
+            best = j;
+    }
+    return best;
+}
+
+/*
+ * The tests of P_eval's blocks, numbered from the fewest results up. A run of
+ * CHAIN_MIN or more tests each built on the one before (a deep network's,
+ * one per layer) is a chain: one int local says the first test of the run
+ * that holds (group1 <= 37), rather than a boolean local each, which keeps
+ * the compiler from carrying hundreds of them through the function.
+ */
+#define CHAIN_MIN 8
+
 static void need_names(G *g)
 {
-    int pos, k;
+    int pos, k, *len, *tail;
     for (pos = 0; pos < g->top.nit; pos++) {
         const item *t = &g->top.it[g->top.order[pos]];
         if (t->lead < 0 && !bs_eq(t->mask, g->top.full, g->top.nw))
             need_of(g, t->mask, 0);
     }
+    for (k = 0; k < g->nfac; k++) { /* the tests of emit_factor() in P_eval */
+        const node *f = &g->top.ni[g->fac[k].node->id];
+        if (g->fac[k].strict && g->fac[k].smask && f->reach && !f->ext && f->item >= 0 &&
+            !bs_eq(g->fac[k].smask, top_mask(g, g->fac[k].node), g->top.nw))
+            need_of(g, g->fac[k].smask, 0);
+    }
     if (g->nneeds > 1)
         qsort(g->needs, (size_t)g->nneeds, sizeof *g->needs, by_count);
-    for (k = 0; k < g->nneeds; k++)
-        g->needs[k].index = k;
-    for (k = 0; k < g->nneeds; k++)
-        need_of(g, g->needs[k].mask, 1);
+    len = sg_xmalloc((size_t)(g->nneeds + 1) * sizeof *len);
+    tail = sg_xmalloc((size_t)(g->nneeds + 1) * sizeof *tail);
+    for (k = 0; k < g->nneeds; k++) { /* chains: a test extends its base's, when last */
+        needvar *v = &g->needs[k];
+        v->index = k;
+        v->base = need_base(g, k);
+        if (v->base >= 0 && tail[g->needs[v->base].chain] == v->base) {
+            v->chain = g->needs[v->base].chain;
+        } else {
+            v->chain = g->nchains++;
+            len[v->chain] = 0;
+        }
+        v->pos = ++len[v->chain];
+        tail[v->chain] = k;
+    }
+    g->chains = sg_xmalloc((size_t)(g->nchains + 1) * sizeof *g->chains);
+    for (k = 0; k < g->nchains; k++)
+        g->chains[k] = len[k] >= CHAIN_MIN ? claim(g, fmt(g, "group%d", k + 1)) : NULL;
+    for (k = 0; k < g->nneeds; k++) {
+        needvar *v = &g->needs[k];
+        if (g->chains[v->chain]) {
+            v->name = fmt(g, "%s <= %d", g->chains[v->chain], v->pos);
+            v->neg = fmt(g, "%s > %d", g->chains[v->chain], v->pos);
+        } else {
+            v->chain = -1;
+            need_of(g, v->mask, 1);
+        }
+    }
+    free(len);
+    free(tail);
 }
 
 static const char *out_cond(G *g, const unsigned long *mask, int negate)
@@ -3648,42 +3781,81 @@ static const char *out_cond(G *g, const unsigned long *mask, int negate)
     rest = sg_xmalloc((size_t)nw * sizeof *rest);
     for (i = 0; i < nw; i++)
         rest[i] = mask[i] & ~g->needs[best].mask[i];
-    s = bs_count(rest, nw) ? fmt(g, "!%s && %s", g->needs[best].name, out_list(g, rest, 1))
-                           : fmt(g, "!%s", g->needs[best].name);
+    s = fmt(g, g->needs[best].neg ? "%s" : "!%s",
+            g->needs[best].neg ? g->needs[best].neg : g->needs[best].name);
+    if (bs_count(rest, nw))
+        s = fmt(g, "%s && %s", s, out_list(g, rest, 1));
     free(rest);
     return s;
 }
 
-/* the tests out_cond() made locals: each from the largest one it contains,
-   need2 = need1 || out->dW3 */
-static void need_decls(G *g, sg_buf *b)
+/* the results of need k that its base does not have: out->dW3 (NULL: none) */
+static const char *need_rest(G *g, int k, int base)
 {
     const int nw = g->top.nw;
     unsigned long *rest = sg_xmalloc((size_t)nw * sizeof *rest);
-    int k, j, i;
-    if (!g->nneeds) {
-        free(rest);
-        return;
-    }
-    if (g->nneeds > 1)
-        qsort(g->needs, (size_t)g->nneeds, sizeof *g->needs, by_count);
-    sg_buf_puts(b, "\n    /* which groups of results are asked for */\n");
-    for (k = 0; k < g->nneeds; k++) {
-        int best = -1;
-        for (j = k - 1; j >= 0 && best < 0; j--) { /* the largest subset: by count */
-            for (i = 0; i < nw; i++)
-                if (g->needs[j].mask[i] & ~g->needs[k].mask[i])
-                    break;
-            if (i == nw && g->needs[j].count < g->needs[k].count)
-                best = j;
-        }
-        for (i = 0; i < nw; i++)
-            rest[i] = g->needs[k].mask[i] & ~(best >= 0 ? g->needs[best].mask[i] : 0ul);
-        line(b, 1, "const int %s = %s%s%s;", g->needs[k].name,
-             best >= 0 ? g->needs[best].name : "", best >= 0 ? " || " : "",
-             out_list(g, rest, 0));
-    }
+    const char *s;
+    int i;
+    for (i = 0; i < nw; i++)
+        rest[i] = g->needs[k].mask[i] & ~(base >= 0 ? g->needs[base].mask[i] : 0ul);
+    s = bs_count(rest, nw) ? out_list(g, rest, 0) : NULL;
     free(rest);
+    return s;
+}
+
+/* the test of need k from its base: need1 || out->dW3 */
+static const char *need_def(G *g, int k, int base)
+{
+    const char *rest = need_rest(g, k, base);
+    if (base < 0)
+        return rest;
+    return rest ? fmt(g, "%s || %s", g->needs[base].name, rest) : g->needs[base].name;
+}
+
+/* the tests out_cond() made locals, each from the largest one it contains
+   (need2 = need1 || out->dW3), and the chains of need_names() */
+static void need_decls(G *g, sg_buf *b)
+{
+    int *order, k, j, c, n = 0;
+    if (!g->nneeds)
+        return;
+    order = sg_xmalloc((size_t)g->nneeds * sizeof *order);
+    for (k = 0; k < g->nneeds; k++) { /* the ones made while printing: their bases now */
+        if (g->needs[k].chain < 0)
+            g->needs[k].base = need_base(g, k);
+        order[n++] = k;
+    }
+    for (k = 1; k < n; k++) /* by count, stable */
+        for (j = k; j > 0 && g->needs[order[j - 1]].count > g->needs[order[j]].count; j--) {
+            const int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    sg_buf_puts(b, "\n    /* which groups of results are asked for */\n");
+    for (k = 0; k < n; k++) {
+        const needvar *v = &g->needs[order[k]];
+        if (v->chain < 0) {
+            line(b, 1, "const int %s = %s;", v->name, need_def(g, order[k], v->base));
+            continue;
+        }
+        if (v->pos != 1)
+            continue;
+        /* a chain: the first of its tests that holds, its last test's results first */
+        c = v->chain;
+        for (j = g->nneeds - 1; j >= 0 && g->needs[j].chain != c; j--)
+            ;
+        line(b, 1, "int %s = %d; /* %s <= k: the k-th of these tests holds */", g->chains[c],
+             g->needs[j].pos + 1, g->chains[c]);
+        for (; j >= 0; j--) {
+            const needvar *m = &g->needs[j];
+            if (m->chain != c)
+                continue;
+            line(b, 1, "if (%s)", m->pos == 1 ? need_def(g, j, m->base)
+                                              : need_rest(g, j, m->base));
+            line(b, 2, "%s = %d;", g->chains[c], m->pos);
+        }
+    }
+    free(order);
 }
 
 static int same_str(const char *a, const char *b)
@@ -3798,8 +3970,8 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
     if (w->kind[k] == SW_DOT) { /* yᵢ = W[i,:]·v */
         const ref *v = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         use_kernel(g, K_DOT);
-        line(b, lv, "%s = sg_dot(%s, %s, %s);", vec_at(g, t->e, "i").s, len, g->rowname,
-             ptr(g, v->e));
+        line(b, lv, "%s%s = sg_dot(%s, %s, %s);", n->rowvar ? fmt(g, "const %s ", g->real) : "",
+             vec_at(g, t->e, "i").s, len, g->rowname, ptr(g, v->e));
     } else if (w->kind[k] == SW_AXPY) { /* z += uᵢ W[i,:] */
         const ref *u = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         use_kernel(g, K_AXPY);
@@ -3807,7 +3979,8 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
              n->cname);
     } else if (is_one(t->e->shape.cols)) { /* entry i */
         ix x = mkix(0, "i", "0");
-        line(b, lv, "%s = %s;", read_stored(g, t->e, x).s, elem_def(g, t->e, x).s);
+        line(b, lv, "%s%s = %s;", n->rowvar ? fmt(g, "const %s ", g->real) : "",
+             read_stored(g, t->e, x).s, elem_def(g, t->e, x).s);
     } else { /* row i */
         ix x = mkix(0, "i", "j");
         line(b, lv, "for (long j = 0; j < %s; j++)", D(g, t->e->shape.cols));
@@ -3817,14 +3990,72 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
         line(b, --lv, "}");
 }
 
+/* the member of w that is σ(X) when member k is swish(X), or swish(X) when it
+   is σ(X), both made by rows: they share one exponential; else -1 */
+static int sigmoid_twin(G *g, const sweep *w, int k)
+{
+    const sg_expr *e = g->sc->it[w->member[k]].e, *f;
+    int j;
+    if (w->kind[k] != SW_ROW || (e->op != SG_OP_SWISH && e->op != SG_OP_SIGMOID))
+        return -1;
+    for (j = 0; j < w->n; j++) {
+        f = g->sc->it[w->member[j]].e;
+        if (j != k && w->kind[j] == SW_ROW && f->kid[0] == e->kid[0] &&
+            ((e->op == SG_OP_SWISH && f->op == SG_OP_SIGMOID) ||
+             (e->op == SG_OP_SIGMOID && f->op == SG_OP_SWISH)))
+            return j;
+    }
+    return -1;
+}
+
+/* swish(X) = X ⊙ σ(X) and σ(X) at row i of a sweep, from one σ per entry */
+static void emit_swish_pair(G *g, sg_buf *b, int lv, const sweep *w, int k, int k2)
+{
+    const int nw = g->sc->nw;
+    const item *ta = &g->sc->it[w->member[k]], *tb = &g->sc->it[w->member[k2]];
+    const item *sw = ta->e->op == SG_OP_SWISH ? ta : tb, *sg = sw == ta ? tb : ta;
+    const node *nsw = L(g, sw->e), *nsg = L(g, sg->e);
+    const int vec = is_one(sw->e->shape.cols);
+    const ix x = vec ? mkix(0, "i", "0") : mkix(0, "i", "j");
+    unsigned long *both = sg_xmalloc((size_t)nw * sizeof *both);
+    int open, cw, cs;
+    cx xv;
+    memcpy(both, sw->mask, (size_t)nw * sizeof *both);
+    bs_or(both, sg->mask, nw);
+    open = !bs_eq(both, w->mask, nw);
+    cw = !bs_eq(sw->mask, both, nw);
+    cs = !bs_eq(sg->mask, both, nw);
+    if (open)
+        line(b, lv++, "if (%s) {", condition(g, both, 0));
+    line(b, lv, "/* %s = %s and %s = %s: one σ for both  (%s) */",
+         nsw->out >= 0 ? out_name(g, nsw->out) : nsw->fname, formula(g, sw->e),
+         nsg->out >= 0 ? out_name(g, nsg->out) : nsg->fname, formula(g, sg->e),
+         shape_text(g, sw->e->shape));
+    if (vec)
+        line(b, lv++, "{");
+    else
+        line(b, lv++, "for (long j = 0; j < %s; j++) {", D(g, sw->e->shape.cols));
+    use_kernel(g, K_SIGMOID);
+    xv = elem(g, sw->e->kid[0], x);
+    line(b, lv, "const %s %s = sg_sigmoid(%s);", g->real, g->tmpname, xv.s);
+    if (cw)
+        line(b, lv, "if (%s)", condition(g, sw->mask, 0));
+    line(b, lv + cw, "%s = %s * %s;", read_stored(g, sw->e, x).s, par(g, xv, C_MUL), g->tmpname);
+    if (cs)
+        line(b, lv, "if (%s)", condition(g, sg->mask, 0));
+    line(b, lv + cs, "%s = %s;", read_stored(g, sg->e, x).s, g->tmpname);
+    line(b, --lv, "}");
+    if (open)
+        line(b, --lv, "}");
+    free(both);
+}
 /* a sweep: the sums z = Wᵀu set to 0, then one loop over W's rows for every member */
 static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
 {
     const char *m = D(g, w->rows);
     int k;
     if (w->W)
-        line(b, lv, "/* one pass over the rows of %s for %d statements%s */", formula(g, w->W),
-             w->n, w->reverse ? ", last row first (the last pass left those cached)" : "");
+        line(b, lv, "/* one pass over the rows of %s for %d statements */", formula(g, w->W), w->n);
     else
         line(b, lv, "/* %d statements a row at a time: one pass over their memory */", w->n);
     for (k = 0; k < w->n; k++) {
@@ -3837,15 +4068,19 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
             line(b, lv + cond + 1, "%s = %s;", vec_at(g, t->e, "i").s, lit(g, 0).s);
         }
     }
-    if (w->reverse)
-        line(b, lv, "for (long i = %s - 1; i >= 0; i--) {", m);
-    else
-        line(b, lv, "for (long i = 0; i < %s; i++) {", m);
+    line(b, lv, "for (long i = 0; i < %s; i++) {", m);
     if (w->W)
         line(b, lv + 1, "const %s *%s = %s + i*%s;", g->real, g->rowname, ptr(g, w->W),
              D(g, w->W->shape.cols));
-    for (k = 0; k < w->n; k++)
-        emit_sweep_member(g, b, lv + 1, w, k);
+    for (k = 0; k < w->n; k++) {
+        const int k2 = sigmoid_twin(g, w, k);
+        if (k2 >= 0 && k2 < k)
+            continue; /* done with its twin */
+        if (k2 >= 0)
+            emit_swish_pair(g, b, lv + 1, w, k, k2);
+        else
+            emit_sweep_member(g, b, lv + 1, w, k);
+    }
     line(b, lv, "}");
 }
 
@@ -4430,6 +4665,7 @@ static void release(G *g)
     free(g->fac_of);
     free(g->packs);
     free(g->needs);
+    free(g->chains);
     for (k = 0; k < g->nsweeps; k++) {
         free(g->sweeps[k].member);
         free(g->sweeps[k].kind);

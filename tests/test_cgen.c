@@ -469,6 +469,77 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
     return sg_buf_take(&b, NULL);
 }
 
+/* ---- a CBLAS for --blas ------------------------------------------------------------- */
+
+/*
+ * The four CBLAS routines --blas calls, row-major only, as plain loops: the
+ * generated code is built and checked against them without a BLAS installed.
+ * Each call is counted in cblas_calls.txt, so that a test can tell the
+ * library was used.
+ */
+static const char cblas_h[] =
+    "#ifndef CBLAS_SHIM_H\n#define CBLAS_SHIM_H\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
+    "enum CBLAS_ORDER { CblasRowMajor = 101, CblasColMajor = 102 };\n"
+    "enum CBLAS_TRANSPOSE { CblasNoTrans = 111, CblasTrans = 112, CblasConjTrans = 113 };\n"
+    "void cblas_dgemm(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, int, int,"
+    " int, double, const double *, int, const double *, int, double, double *, int);\n"
+    "void cblas_sgemm(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, int, int,"
+    " int, float, const float *, int, const float *, int, float, float *, int);\n"
+    "void cblas_dgemv(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, int, int, double, const double *,"
+    " int, const double *, int, double, double *, int);\n"
+    "void cblas_sgemv(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, int, int, float, const float *,"
+    " int, const float *, int, float, float *, int);\n"
+    "#ifdef __cplusplus\n}\n#endif\n#endif\n";
+
+static const char cblas_c[] =
+    "#include <stdio.h>\n#include <stdlib.h>\n#include \"cblas.h\"\n"
+    "static long calls;\n"
+    "static void done(void)\n{\n    FILE *f = fopen(\"cblas_calls.txt\", \"w\");\n"
+    "    if (f) {\n        fprintf(f, \"%ld\\n\", calls);\n        fclose(f);\n    }\n}\n"
+    "static void count(enum CBLAS_ORDER o)\n{\n    if (o != CblasRowMajor)\n        abort();\n"
+    "    if (calls++ == 0)\n        atexit(done);\n}\n"
+    "#define GEMM(NAME, T)                                                              \\\n"
+    "    void NAME(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb,   \\\n"
+    "              int m, int n, int k, T alpha, const T *A, int lda, const T *B, int ldb, \\\n"
+    "              T beta, T *C, int ldc)                                               \\\n"
+    "    {                                                                              \\\n"
+    "        int i, j, p;                                                               \\\n"
+    "        count(o);                                                                  \\\n"
+    "        for (i = 0; i < m; i++)                                                    \\\n"
+    "            for (j = 0; j < n; j++) {                                              \\\n"
+    "                double s = 0;                                                      \\\n"
+    "                for (p = 0; p < k; p++)                                            \\\n"
+    "                    s += (double)(ta == CblasNoTrans ? A[i * lda + p] : A[p * lda + i]) \\\n"
+    "                         * (double)(tb == CblasNoTrans ? B[p * ldb + j] : B[j * ldb + p]); \\\n"
+    "                C[i * ldc + j] = (T)(alpha * s + (beta == 0 ? 0 : beta * C[i * ldc + j])); \\\n"
+    "            }                                                                      \\\n"
+    "    }\n"
+    "GEMM(cblas_dgemm, double)\nGEMM(cblas_sgemm, float)\n"
+    "#define GEMV(NAME, T)                                                              \\\n"
+    "    void NAME(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE t, int m, int n, T alpha,      \\\n"
+    "              const T *A, int lda, const T *x, int incx, T beta, T *y, int incy)     \\\n"
+    "    {                                                                              \\\n"
+    "        int i, j, len = t == CblasNoTrans ? m : n, inner = t == CblasNoTrans ? n : m; \\\n"
+    "        count(o);                                                                  \\\n"
+    "        for (i = 0; i < len; i++) {                                                \\\n"
+    "            double s = 0;                                                          \\\n"
+    "            for (j = 0; j < inner; j++)                                            \\\n"
+    "                s += (double)(t == CblasNoTrans ? A[i * lda + j] : A[j * lda + i]) * x[j * incx]; \\\n"
+    "            y[i * incy] = (T)(alpha * s + (beta == 0 ? 0 : beta * y[i * incy]));   \\\n"
+    "        }                                                                          \\\n"
+    "    }\n"
+    "GEMV(cblas_dgemv, double)\nGEMV(cblas_sgemv, float)\n";
+
+/* can gcc link a program against OpenBLAS's CBLAS? */
+static int have_openblas(void)
+{
+    return sh("cd %s && printf '#include <cblas.h>\\nint main(void){double a=1,b=1,c=0;"
+              "cblas_dgemm(CblasRowMajor,CblasNoTrans,CblasNoTrans,1,1,1,1.0,&a,1,&b,1,0.0,&c,1);"
+              "return c!=1;}\\n' > blastest.c && gcc blastest.c -o blastest -lopenblas "
+              ">/dev/null 2>&1 && ./blastest",
+              tmpdir) == 0;
+}
+
 /* ---- checking ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -482,6 +553,7 @@ typedef struct {
     int want_rc;           /*   this one, */
     const char *rc_mask;   /*   for this request (NULL: everything) */
     char **src;            /* when set, gets the generated .c (the caller frees it) */
+    int blas;              /* --blas: built against cblas_shim (and OpenBLAS when there) */
 } opts;
 
 static void compare(prob *p, const char *output, const char *want, double rtol)
@@ -565,6 +637,7 @@ static void check(prob *p, const opts *op)
     o.source_name = "test.sg";
     o.fixed = op->fixed;
     o.nfixed = op->nfixed;
+    o.blas = op->blas;
     snprintf(P, sizeof P, "%s", p->prefix);
     snprintf(PU, sizeof PU, "%s", p->prefix);
     for (i = 0; PU[i]; i++)
@@ -580,9 +653,14 @@ static void check(prob *p, const opts *op)
     assert_string_equal(src, again);
     free(again);
 
-    snprintf(workdir, sizeof workdir, "%s/%s%s", tmpdir, p->prefix, op->single ? "_f" : "");
+    snprintf(workdir, sizeof workdir, "%s/%s%s%s", tmpdir, p->prefix, op->single ? "_f" : "",
+             op->blas ? "_blas" : "");
     assert_int_equal(sh("mkdir -p %s", workdir), 0);
     fill_inputs(p, op->single);
+    if (op->blas) {
+        write_file("cblas.h", cblas_h);
+        write_file("cblas_shim.c", cblas_c);
+    }
     write_file("gen.c", src);
     write_file("gen.h", hdr);
     drv = driver_source(p, P, PU, op->single, op->inline_decls ? "gen.c" : "gen.h",
@@ -590,17 +668,17 @@ static void check(prob *p, const opts *op)
     write_file("driver.c", drv);
     free(drv);
 
-    assert_int_equal(sh("cd %s && gcc %s -c gen.c -o gen_gcc.o", workdir, strict), 0);
+    assert_int_equal(sh("cd %s && gcc %s -I. -c gen.c -o gen_gcc.o", workdir, strict), 0);
     if (have("clang"))
-        assert_int_equal(sh("cd %s && clang %s -c gen.c -o gen_clang.o", workdir, strict), 0);
+        assert_int_equal(sh("cd %s && clang %s -I. -c gen.c -o gen_clang.o", workdir, strict), 0);
     if (have("g++"))
-        assert_int_equal(sh("cd %s && g++ -x c++ -Wall -Wextra -Werror -c gen.c -o gen_cxx.o",
+        assert_int_equal(sh("cd %s && g++ -x c++ -Wall -Wextra -Werror -I. -c gen.c -o gen_cxx.o",
                             workdir),
                          0);
-    assert_int_equal(sh("cd %s && gcc -std=c99 -Wall -Wextra -Werror -g -O1 "
+    assert_int_equal(sh("cd %s && gcc -std=c99 -Wall -Wextra -Werror -g -O1 -I. "
                         "-fsanitize=address,undefined -fno-sanitize-recover=all "
-                        "driver.c %s -o driver -lm",
-                        workdir, op->inline_decls ? "" : "gen.c"),
+                        "driver.c %s %s -o driver -lm",
+                        workdir, op->inline_decls ? "" : "gen.c", op->blas ? "cblas_shim.c" : ""),
                      0);
 
     if (op->rc_only) {
@@ -629,6 +707,26 @@ static void check(prob *p, const opts *op)
     }
     if (op->nfixed)
         free(run_driver("edims"));
+    if (op->blas) { /* the shim did the large products; then OpenBLAS, when there */
+        char path[600];
+        FILE *f;
+        long calls = 0;
+        snprintf(path, sizeof path, "%s/cblas_calls.txt", workdir);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_int_equal(fscanf(f, "%ld", &calls), 1);
+        fclose(f);
+        assert_true(calls > 0);
+        if (have_openblas()) {
+            assert_int_equal(sh("cd %s && rm -f cblas.h && gcc -std=c99 -Wall -Wextra -Werror -g "
+                                "-O1 driver.c %s -o driver -lopenblas -lm",
+                                workdir, op->inline_decls ? "" : "gen.c"),
+                             0);
+            output = run_driver(all);
+            compare(p, output, all, rtol);
+            free(output);
+        }
+    }
     if (op->src)
         *op->src = src;
     else
@@ -651,7 +749,17 @@ static int count(const char *hay, const char *needle)
  * strict, g++ as C++; gcc under ASan and UBSan), runs it, and returns its exit
  * status with its output in out.
  */
+static int run_check_main_ex(prob *p, int single, const sg_dimfix *fixed, int nfixed, int blas,
+                             char *out, size_t cap);
+
 static int run_check_main(prob *p, int single, char *out, size_t cap)
+{
+    return run_check_main_ex(p, single, NULL, 0, 0, out, cap);
+}
+
+/* the same, with dimensions fixed and with --blas (built against cblas_shim) */
+static int run_check_main_ex(prob *p, int single, const sg_dimfix *fixed, int nfixed, int blas,
+                             char *out, size_t cap)
 {
     sg_problem pr = problem_of(p);
     sg_cgen_opts o;
@@ -666,23 +774,33 @@ static int run_check_main(prob *p, int single, char *out, size_t cap)
     o.version = "test";
     o.source_name = "test.sg";
     o.check_main = 1;
+    o.fixed = fixed;
+    o.nfixed = nfixed;
+    o.blas = blas;
     src = sg_cgen_source(&pr, &o, NULL);
     assert_non_null(src);
     again = sg_cgen_source(&pr, &o, NULL);
     assert_string_equal(src, again);
     free(again);
-    snprintf(workdir, sizeof workdir, "%s/%s_check%s", tmpdir, p->prefix, single ? "_f" : "");
+    snprintf(workdir, sizeof workdir, "%s/%s_check%s%s%s", tmpdir, p->prefix, single ? "_f" : "",
+             nfixed ? "_dims" : "", blas ? "_blas" : "");
     assert_int_equal(sh("mkdir -p %s", workdir), 0);
     write_file("check.c", src);
+    if (blas) {
+        write_file("cblas.h", cblas_h);
+        write_file("cblas_shim.c", cblas_c);
+    }
     free(src);
-    assert_int_equal(sh("cd %s && gcc %s -g -O1 -fsanitize=address,undefined "
-                        "-fno-sanitize-recover=all check.c -o check -lm",
-                        workdir, strict),
+    assert_int_equal(sh("cd %s && gcc %s -I. -g -O1 -fsanitize=address,undefined "
+                        "-fno-sanitize-recover=all check.c %s -o check -lm",
+                        workdir, strict, blas ? "cblas_shim.c" : ""),
                      0);
     if (have("clang"))
-        assert_int_equal(sh("cd %s && clang %s -c check.c -o check_clang.o", workdir, strict), 0);
+        assert_int_equal(sh("cd %s && clang %s -I. -c check.c -o check_clang.o", workdir, strict),
+                         0);
     if (have("g++"))
-        assert_int_equal(sh("cd %s && g++ -x c++ -Wall -Wextra -Werror -c check.c -o check_cxx.o",
+        assert_int_equal(sh("cd %s && g++ -x c++ -Wall -Wextra -Werror -I. -c check.c "
+                            "-o check_cxx.o",
                             workdir),
                          0);
     snprintf(cmd, sizeof cmd, "cd %s && ./check", workdir);
@@ -1107,7 +1225,7 @@ static void test_lu(void **state)
     assert_int_equal(p.nres, 10);
     check(&p, &op);
     /* det alone does not fail on a singular A */
-    assert_int_equal(count(src, "if (sg_lu(n, A_lu, pack) && (out->Ai || "), 1);
+    assert_int_equal(count(src, "if (sg_lu(n, A_lu, pack) && need"), 1); /* not for det */
     assert_int_equal(count(src, "if (sg_lu(n, B_lu, pack))"), 1);
     assert_non_null(strstr(src, "sg_lu_det(n, A_lu)"));
     free(src);
@@ -2092,6 +2210,212 @@ static void test_eval_sequences(void **state)
     prob_free(&p);
 }
 
+/* ---- the kernels that make it fast ---------------------------------------------------- */
+
+static const char mlpb_text[] =
+    "X ∈ ℝ^{D×N}\nY ∈ ℝ^{C×N}\nW₁ ∈ ℝ^{H×D}\nb₁ ∈ ℝ^H\nW₂ ∈ ℝ^{C×H}\nb₂ ∈ ℝ^C\n"
+    "Z₁ = W₁X + b₁𝟙ᵀ\nH₁ = swish(Z₁)\nZ₂ = W₂H₁ + b₂𝟙ᵀ\nL = −sum(Y ⊙ logsoftmax(Z₂))/N\n"
+    "grad L wrt W₁, b₁, W₂, b₂\n";
+
+/* the batched MLP with products large enough to be packed and tiled (gemm.c),
+   in double and float, with every dimension fixed, and with --blas */
+static void test_packed_products(void **state)
+{
+    static const sg_dimfix fix[4] = {{"D", 40}, {"H", 36}, {"C", 5}, {"N", 30}};
+    int v;
+    (void)state;
+    for (v = 0; v < 5; v++) {
+        prob p;
+        opts op;
+        char *src = NULL;
+        memset(&op, 0, sizeof op);
+        op.masks[0] = "10000";
+        op.masks[1] = "01000";
+        op.masks[2] = "00011";
+        op.single = v == 1 || v == 4;
+        op.blas = v >= 3;
+        if (v == 2) {
+            op.fixed = fix;
+            op.nfixed = 4;
+            op.inline_decls = 1;
+        }
+        op.src = &src;
+        load(&p, v == 4 ? "mlpbf" : "mlpb", mlpb_text, "D=40 H=36 C=5 N=30");
+        check(&p, &op);
+        /* Z₁, swish(Z₁) and σ(Z₁) for the gradient: one pass, a row at a time */
+        assert_non_null(strstr(src, "3 statements a row at a time"));
+        if (op.blas)
+            assert_non_null(strstr(src, op.single ? "cblas_sgemm(" : "cblas_dgemm("));
+        else
+            assert_non_null(strstr(src, "sg_gemm(H, N, D, 0, W1, 0, X, t1, pack);"));
+        free(src);
+        prob_free(&p);
+    }
+}
+
+static const char gp_text[] =
+    "X ∈ ℝ^{N×Q}\nY ∈ ℝ^{N×D}\nβ ∈ ℝ\nK = XXᵀ + βI\nL = −D/2 log|K| − ½ tr(K⁻¹YYᵀ)\n"
+    "grad L wrt X, β\n";
+
+static const char spd_text[] =
+    "A ∈ 𝕊₊₊^n\nB ∈ ℝ^{n×n}\nx ∈ ℝ^n\nL = logdet(A) + xᵀA⁻¹x + tr(A⁻¹B)\n"
+    "grad L wrt A, x, B\n";
+
+/* blocked LU and Cholesky, solves and inverses past one block (SG_NB = 64),
+   in double and float and through CBLAS */
+static void test_blocked_factors(void **state)
+{
+    int v;
+    (void)state;
+    for (v = 0; v < 3; v++) {
+        prob p;
+        opts op;
+        memset(&op, 0, sizeof op);
+        op.masks[0] = "100";
+        op.masks[1] = "010";
+        op.single = v == 1;
+        op.blas = v == 2;
+        op.rtol = op.single ? 1e-3 : 1e-9;
+        load(&p, v == 1 ? "gpbf" : "gpb", gp_text, "N=150 Q=3 D=2");
+        p.kind[sg_sym_find(p.ctx, "beta")] = "POS";
+        check(&p, &op);
+        prob_free(&p);
+        memset(&op, 0, sizeof op);
+        op.masks[0] = "1000";
+        op.masks[1] = "0100";
+        op.masks[2] = "0011";
+        op.single = v == 1;
+        op.blas = v == 2;
+        op.rtol = op.single ? 1e-3 : 1e-9;
+        load(&p, v == 1 ? "spdbf" : "spdb", spd_text, "n=131");
+        p.kind[sg_sym_find(p.ctx, "A")] = "SPD";
+        check(&p, &op);
+        prob_free(&p);
+    }
+}
+
+/* the sweeps: the autoencoder reads W twice (Wx and Wᵀ(Wx) in one pass; Wr,
+   Wᵀ(Wr) and ∂L/∂W in another, backwards), the results as sg_eval's */
+static void test_sweeps(void **state)
+{
+    static const char deep_text[] =
+        "dim n\nx : vector(n)\ny : vector(n)\nW1 : matrix(n, n)\nW2 : matrix(n, n)\n"
+        "W3 : matrix(n, n)\nh1 = tanh(W1 * x)\nh2 = tanh(W2 * h1)\nh3 = tanh(W3 * h2)\n"
+        "loss = 0.5 * norm(h3 - y)^2\ngrad loss wrt W1, W2, W3\n";
+    prob p;
+    opts op;
+    char *src = NULL, *grads;
+    (void)state;
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "100";
+    op.masks[1] = "010";
+    op.masks[2] = "001";
+    op.masks[3] = "110";
+    op.src = &src;
+    prob_init(&p, "sweep");
+    autoencoder(&p, 37, 53);
+    check(&p, &op);
+    assert_int_equal(count(src, "const double *row = W + i*n;"), 2);
+    assert_int_equal(count(src, "sg_gemv("), 0);
+    grads = between(src, "/* one pass over the rows of W for 3 statements */", "\n    }\n");
+    assert_non_null(strstr(grads, "for (long i = 0; i < m; i++) {"));
+    assert_non_null(strstr(grads, "sg_axpy(n, "));
+    assert_non_null(strstr(grads, "out->dL_dW[i*n + j] = "));
+    free(grads);
+    free(src);
+    prob_free(&p);
+    /* a deep network: each layer's Wᵀδ shares its pass over W with ∂L/∂W */
+    memset(&op, 0, sizeof op);
+    op.masks[0] = "1000";
+    op.masks[1] = "0100";
+    op.masks[2] = "0001";
+    op.src = &src;
+    load(&p, "deep", deep_text, "n=7");
+    check(&p, &op);
+    assert_non_null(strstr(src, "sg_axpy(n, "));
+    assert_non_null(strstr(src, "out->dloss_dW2[i*n + j] = "));
+    free(src);
+    prob_free(&p);
+}
+
+/* a deep tanh network's tests of which results are asked for are one chain,
+   each test the one before and a layer more: the C grows linearly with the layers */
+static void test_deep_guards(void **state)
+{
+    size_t len[2];
+    int k;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        const int layers = k ? 60 : 30;
+        sg_buf b;
+        sg_src *sgsrc;
+        sg_arena *ar;
+        sg_problem *pr;
+        sg_cgen_opts o;
+        char *src;
+        int l;
+        sg_buf_init(&b);
+        sg_buf_puts(&b, "dim n\nx : vector(n)\ny : vector(n)\n");
+        for (l = 1; l <= layers; l++)
+            sg_buf_printf(&b, "W%d : matrix(n, n)\n", l);
+        sg_buf_puts(&b, "h0 = x\n");
+        for (l = 1; l <= layers; l++)
+            sg_buf_printf(&b, "h%d = tanh(W%d * h%d)\n", l, l, l - 1);
+        sg_buf_printf(&b, "loss = 0.5 * norm(h%d - y)^2\ngrad loss wrt W1", layers);
+        for (l = 2; l <= layers; l++)
+            sg_buf_printf(&b, ", W%d", l);
+        sg_buf_puts(&b, "\n");
+        sgsrc = sg_src_new("deep.sg", sg_buf_str(&b), b.len);
+        ar = sg_arena_new();
+        pr = sg_check(sgsrc, sg_parse(sgsrc, ar));
+        assert_non_null(pr);
+        memset(&o, 0, sizeof o);
+        o.prefix = "deep";
+        src = sg_cgen_source(pr, &o, &len[k]);
+        assert_non_null(src);
+        /* one int for the chain of nested tests, not a boolean per layer */
+        assert_non_null(strstr(src, "    int group1 = "));
+        assert_non_null(strstr(src, "    if (group1 <= "));
+        assert_null(strstr(src, "const int need30 ="));
+        free(src);
+        sg_buf_free(&b);
+        sg_problem_free(pr);
+        sg_arena_free(ar);
+        sg_src_free(sgsrc);
+    }
+    assert_true(len[1] < 2.2 * (double)len[0]); /* twice the layers, twice the C */
+}
+
+/* --check's finite differences on the new kernels' paths: float, every dimension
+   fixed, and --blas, for a packed product, a blocked LU and a sweep */
+static void test_check_options(void **state)
+{
+    static char out[1 << 16];
+    static const sg_dimfix mfix[4] = {{"D", 40}, {"H", 36}, {"C", 5}, {"N", 30}};
+    static const sg_dimfix gfix[3] = {{"N", 70}, {"Q", 3}, {"D", 2}};
+    int v;
+    prob p;
+    (void)state;
+    for (v = 0; v < 4; v++) {
+        const int single = v == 1, blas = v == 3;
+        load(&p, "mlpbc", mlpb_text, "D=40 H=36 C=5 N=30");
+        if (run_check_main_ex(&p, single, v == 2 ? mfix : NULL, v == 2 ? 4 : 0, blas, out,
+                              sizeof out) != 0)
+            fprintf(stderr, "%s", out);
+        assert_null(strstr(out, "too large"));
+        assert_int_equal(count(out, "worst relative error"), 4);
+        prob_free(&p);
+        load(&p, "gpc", gp_text, "N=70 Q=3 D=2");
+        p.kind[sg_sym_find(p.ctx, "beta")] = "POS";
+        if (run_check_main_ex(&p, single, v == 2 ? gfix : NULL, v == 2 ? 3 : 0, blas, out,
+                              sizeof out) != 0)
+            fprintf(stderr, "%s", out);
+        assert_null(strstr(out, "too large"));
+        assert_int_equal(count(out, "worst relative error"), 2);
+        prob_free(&p);
+    }
+}
+
 static int setup(void **state)
 {
     char *d;
@@ -2151,6 +2475,11 @@ int main(void)
         cmocka_unit_test(test_sums_outside),
         cmocka_unit_test(test_algebra_in_steps),
         cmocka_unit_test(test_eval_sequences),
+        cmocka_unit_test(test_packed_products),
+        cmocka_unit_test(test_blocked_factors),
+        cmocka_unit_test(test_sweeps),
+        cmocka_unit_test(test_deep_guards),
+        cmocka_unit_test(test_check_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

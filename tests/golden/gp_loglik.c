@@ -67,53 +67,363 @@ int gp_eval(const gp_dims *dims, const gp_in *in, gp_out *out, void *work);
 #endif
 #endif
 
-/* Σᵢ x[i] y[i], with four accumulators */
+/*
+ * Loops that gcc -O2 vectorizes. At -O2, gcc 12 and later vectorize only
+ * loops whose trip count needs no scalar remainder ("very cheap" cost model),
+ * which leaves out nearly every loop over a dimension known at run time; the
+ * "cheap" model adds the remainder loop and a run-time check that the arrays
+ * do not overlap. Nothing else changes: no reassociation, no fast math, so
+ * the results are the ones the C says. Other compilers decide alone.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC push_options
+#pragma GCC optimize("vect-cost-model=cheap")
+#endif
+/* unrolls the loop that follows completely (with gcc; others decide alone) */
+#ifndef SG_UNROLL
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && __GNUC__ >= 8
+#define SG_UNROLL _Pragma("GCC unroll 16")
+#else
+#define SG_UNROLL
+#endif
+#endif
+
+/* Σᵢ x[i] y[i], with sixteen accumulators: independent additions that vectorize */
 static double sg_dot(long n, const double *SG_RESTRICT x, const double *SG_RESTRICT y)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long i;
-    for (i = 0; i + 4 <= n; i += 4) {
-        s0 += x[i] * y[i];
-        s1 += x[i + 1] * y[i + 1];
-        s2 += x[i + 2] * y[i + 2];
-        s3 += x[i + 3] * y[i + 3];
+    double t = 0;
+    long i = 0, j, k;
+    if (n >= 16) {
+        double s[16] = {0};
+        for (; i + 16 <= n; i += 16)
+            for (k = 0; k < 16; k++)
+                s[k] += x[i + k] * y[i + k];
+        for (k = 8; k > 0; k /= 2) /* pairwise */
+            for (j = 0; j < k; j++)
+                s[j] += s[j + k];
+        t = s[0];
     }
     for (; i < n; i++)
-        s0 += x[i] * y[i];
-    return (s0 + s1) + (s2 + s3);
+        t += x[i] * y[i];
+    return t;
 }
 
 /*
- * C = op(A) op(B), C m×n, op(A) m×k, op(B) k×n, all row-major; op(X) is X,
- * or Xᵀ when its flag is set (then X is stored k×m or n×k). Each row of C is
- * built from rows of op(B) scaled by op(A)'s entries (the i-p-j order, which
- * streams through B and C), except when B is transposed: then each entry is
- * a dot product of two contiguous rows.
+ * Products too small to pack (see gemm.c): C = α op(A) op(B) + β C (β 0 or
+ * 1, leading dimensions as stored) as plain loops. Each row of C is built
+ * from rows of op(B) scaled by op(A)'s entries (the i-p-j order, which
+ * streams through B and C), except when only B is transposed: then each
+ * entry is a dot product of two contiguous rows.
  */
-static void sg_gemm(long m, long n, long k, int ta, const double *SG_RESTRICT A, int tb,
-                    const double *SG_RESTRICT B, double *SG_RESTRICT C)
+#define SG_MR 6 /* gemm.c's tile: SG_MR rows of 2 vectors, 12 accumulators */
+#if defined(__AVX512F__)
+#define SG_VECBYTES 64
+#elif defined(__AVX__)
+#define SG_VECBYTES 32
+#else
+#define SG_VECBYTES 16
+#endif
+#define SG_NR (2 * SG_VECBYTES / (int)sizeof(double))
+
+/* a product this small runs as plain loops, without packing */
+static int sg_gemm_small(long m, long n, long k)
+{
+    return m < SG_MR || n < SG_NR / 2 || k < 8 || m * n * k < 32768;
+}
+
+static void sg_gemm_loops(long m, long n, long k, double alpha, int ta, const double *SG_RESTRICT A,
+                          long lda, int tb, const double *SG_RESTRICT B, long ldb, int beta,
+                          double *SG_RESTRICT C, long ldc)
 {
     long i, j, p;
     for (i = 0; i < m; i++) {
-        double *SG_RESTRICT c = C + i * n;
-        if (tb && !ta) {
-            for (j = 0; j < n; j++)
-                c[j] = sg_dot(k, A + i * k, B + j * k);
+        double *SG_RESTRICT c = C + i * ldc;
+        if (tb && !ta) { /* each entry a dot product of two rows */
+            for (j = 0; j < n; j++) {
+                double s = sg_dot(k, A + i * lda, B + j * ldb);
+                c[j] = beta ? c[j] + alpha * s : alpha * s;
+            }
             continue;
         }
-        for (j = 0; j < n; j++)
-            c[j] = 0;
-        for (p = 0; p < k; p++) {
-            const double a = ta ? A[p * m + i] : A[i * k + p];
+        if (!beta)
+            for (j = 0; j < n; j++)
+                c[j] = 0;
+        for (p = 0; p < k; p++) { /* c += α op(A)[i][p] op(B)[p][·] */
+            const double a = alpha * (ta ? A[p * lda + i] : A[i * lda + p]);
             if (tb)
                 for (j = 0; j < n; j++)
-                    c[j] += a * B[j * k + p];
-            else {
-                const double *SG_RESTRICT b = B + p * n;
+                    c[j] += a * B[j * ldb + p];
+            else
                 for (j = 0; j < n; j++)
-                    c[j] += a * b[j];
+                    c[j] += a * B[p * ldb + j];
+        }
+    }
+}
+
+/*
+ * The product kernel: C = α op(A) op(B) + β C with β 0 or 1 (β = 0 never
+ * reads C), op(A) m×k, op(B) k×n; every matrix row-major with its own
+ * leading dimension (the distance between two rows as stored), op(X) is X or,
+ * when its flag is set, Xᵀ. Small products are plain loops. Large ones are
+ * blocked as in GotoBLAS and BLIS: a kc×nc panel of op(B) is copied ("packed")
+ * into slivers SG_NR columns wide, an mc×kc block of op(A) into slivers SG_MR
+ * rows tall, so that both are read with unit stride from the caches; the
+ * micro-kernel multiplies a pair of slivers into an SG_MR×SG_NR tile of C
+ * held in registers, which is what makes it run near the machine's peak.
+ * Packing also absorbs the transposes. pack holds sg_gemm_pack(m, n, k)
+ * reals (none for a small product). The tile is SG_MR×SG_NR, from gemm_small.c.
+ */
+#define SG_MC 96  /* rows of op(A) per packed block: it stays in L2 */
+#define SG_KC 256 /* the depth of a panel: an op(B) sliver stays in L1 */
+#define SG_NC 4096 /* columns of op(B) per packed panel */
+
+/* the reals of pack that sg_gemm needs for these sizes */
+static long sg_gemm_pack(long m, long n, long k)
+{
+    long mc = m < SG_MC ? (m + SG_MR - 1) / SG_MR * SG_MR : SG_MC;
+    long nc = n < SG_NC ? (n + SG_NR - 1) / SG_NR * SG_NR : SG_NC;
+    long kc = k < SG_KC ? k : SG_KC;
+    return sg_gemm_small(m, n, k) ? 0 : (mc + nc) * kc;
+}
+
+/* the tile: C[0..mr)[0..nr) = α (a sliver × b sliver) + β C */
+static void sg_gemm_tile(long kc, const double *SG_RESTRICT a, const double *SG_RESTRICT b,
+                         double alpha, int beta, double *SG_RESTRICT c, long ldc, long mr,
+                         long nr)
+{
+    double t[SG_MR][SG_NR];
+    long p, r, q;
+    for (r = 0; r < SG_MR; r++)
+        for (q = 0; q < SG_NR; q++)
+            t[r][q] = 0;
+    for (p = 0; p < kc; p++, a += SG_MR, b += SG_NR) {
+        SG_UNROLL
+        for (r = 0; r < SG_MR; r++)
+            for (q = 0; q < SG_NR; q++)
+                t[r][q] += a[r] * b[q];
+    }
+    for (r = 0; r < mr; r++)
+        for (q = 0; q < nr; q++)
+            c[r * ldc + q] = beta ? c[r * ldc + q] + alpha * t[r][q] : alpha * t[r][q];
+}
+
+/* entries [i0, i0 + mc) × [p0, p0 + kc) of op(A) as slivers of SG_MR rows (zero-padded) */
+static void sg_gemm_pack_a(long mc, long kc, int ta, const double *SG_RESTRICT A, long lda,
+                           long i0, long p0, double *SG_RESTRICT d)
+{
+    long i, p, r;
+    for (i = 0; i < mc; i += SG_MR, d += SG_MR * kc) {
+        const long mr = mc - i < SG_MR ? mc - i : SG_MR;
+        for (p = 0; p < kc; p++) {
+            for (r = 0; r < mr; r++)
+                d[p * SG_MR + r] = ta ? A[(p0 + p) * lda + i0 + i + r] : A[(i0 + i + r) * lda + p0 + p];
+            for (; r < SG_MR; r++)
+                d[p * SG_MR + r] = 0;
+        }
+    }
+}
+
+/* entries [p0, p0 + kc) × [j0, j0 + nc) of op(B) as slivers of SG_NR columns (zero-padded) */
+static void sg_gemm_pack_b(long kc, long nc, int tb, const double *SG_RESTRICT B, long ldb,
+                           long p0, long j0, double *SG_RESTRICT d)
+{
+    long j, p, q;
+    for (j = 0; j < nc; j += SG_NR, d += SG_NR * kc) {
+        const long nr = nc - j < SG_NR ? nc - j : SG_NR;
+        for (p = 0; p < kc; p++) {
+            if (tb)
+                for (q = 0; q < nr; q++)
+                    d[p * SG_NR + q] = B[(j0 + j + q) * ldb + p0 + p];
+            else
+                for (q = 0; q < nr; q++)
+                    d[p * SG_NR + q] = B[(p0 + p) * ldb + j0 + j + q];
+            for (; q < SG_NR; q++)
+                d[p * SG_NR + q] = 0;
+        }
+    }
+}
+
+static void sg_gemm_ex(long m, long n, long k, double alpha, int ta, const double *SG_RESTRICT A,
+                       long lda, int tb, const double *SG_RESTRICT B, long ldb, int beta,
+                       double *SG_RESTRICT C, long ldc, double *SG_RESTRICT pack)
+{
+    long i, j, jc, pc, ic;
+    if (sg_gemm_small(m, n, k)) {
+        sg_gemm_loops(m, n, k, alpha, ta, A, lda, tb, B, ldb, beta, C, ldc);
+        return;
+    }
+    for (jc = 0; jc < n; jc += SG_NC) {
+        const long nc = n - jc < SG_NC ? n - jc : SG_NC;
+        for (pc = 0; pc < k; pc += SG_KC) {
+            const long kc = k - pc < SG_KC ? k - pc : SG_KC;
+            double *bp = pack + (m < SG_MC ? (m + SG_MR - 1) / SG_MR * SG_MR : SG_MC) * kc;
+            sg_gemm_pack_b(kc, nc, tb, B, ldb, pc, jc, bp);
+            for (ic = 0; ic < m; ic += SG_MC) {
+                const long mc = m - ic < SG_MC ? m - ic : SG_MC;
+                sg_gemm_pack_a(mc, kc, ta, A, lda, ic, pc, pack);
+                for (j = 0; j < nc; j += SG_NR)
+                    for (i = 0; i < mc; i += SG_MR)
+                        sg_gemm_tile(kc, pack + i * kc, bp + j * kc, alpha, beta || pc > 0,
+                                     C + (ic + i) * ldc + jc + j, ldc,
+                                     mc - i < SG_MR ? mc - i : SG_MR,
+                                     nc - j < SG_NR ? nc - j : SG_NR);
             }
         }
+    }
+}
+
+/* C = op(A) op(B), C m×n, op(A) m×k, op(B) k×n, all row-major as stored */
+static void sg_gemm(long m, long n, long k, int ta, const double *SG_RESTRICT A, int tb,
+                    const double *SG_RESTRICT B, double *SG_RESTRICT C, double *SG_RESTRICT pack)
+{
+    sg_gemm_ex(m, n, k, 1, ta, A, ta ? m : k, tb, B, tb ? k : n, 0, C, n, pack);
+}
+
+/*
+ * Triangular solves with many right-hand sides, in place: Z holds B on
+ * entry and X on return, for a triangular n×n T stored row-major (leading
+ * dimension ldt), with op(T) = T, or Tᵀ when trans is set:
+ *   left:  op(T) X = B, X and B n×k (leading dimension ldz);
+ *   right: X op(T) = B, X and B k×n.
+ * lower says whether T as stored is lower triangular (the other triangle is
+ * not read), unit that its diagonal is 1 (and not read). Blocked: the
+ * solutions of earlier diagonal blocks are subtracted from later ones with
+ * sg_gemm_ex, and each diagonal block is solved by row operations on
+ * contiguous rows of Z. pack holds sg_trsm_pack(n, k) reals (a right solve
+ * copies each diagonal block of op(T) there first).
+ */
+#define SG_NB 64 /* the block of triangular solves and factorizations */
+
+static long sg_trsm_pack(long n, long k)
+{
+    const long l = sg_gemm_pack(SG_NB, k, n), r = SG_NB * SG_NB + sg_gemm_pack(k, SG_NB, n);
+    return l > r ? l : r;
+}
+
+/* entry (i, j) of op(T) */
+#define SG_OPT(i, j) (trans ? T[(j) * ldt + (i)] : T[(i) * ldt + (j)])
+
+/* the diagonal block [b, b + nb): left, op(T) X = B on rows b.. of Z */
+static void sg_trsm_left_block(int fwd, int trans, int unit, long b, long nb, const double *T,
+                               long ldt, long k, double *Z, long ldz)
+{
+    long s, i, j, c;
+    for (s = 0; s < nb; s++) {
+        i = fwd ? b + s : b + nb - 1 - s;
+        for (j = fwd ? b : i + 1; j < (fwd ? i : b + nb); j++) {
+            const double t = SG_OPT(i, j);
+            double *SG_RESTRICT zi = Z + i * ldz;
+            const double *SG_RESTRICT zj = Z + j * ldz;
+            if (t != 0)
+                for (c = 0; c < k; c++)
+                    zi[c] -= t * zj[c];
+        }
+        if (!unit) {
+            const double d = 1 / SG_OPT(i, i);
+            for (c = 0; c < k; c++)
+                Z[i * ldz + c] *= d;
+        }
+    }
+}
+
+/* the diagonal block [b, b + nb): right, X op(T) = B on columns b.. of each row of Z;
+   D is op(T)'s block, copied contiguous (nb×nb) */
+static void sg_trsm_right_block(int fwd, int trans, int unit, long b, long nb,
+                                const double *T, long ldt, long k, double *Z, long ldz,
+                                double *SG_RESTRICT D)
+{
+    long r, s, j, i;
+    for (j = 0; j < nb; j++)
+        for (i = 0; i < nb; i++)
+            D[j * nb + i] = SG_OPT(b + j, b + i);
+    for (r = 0; r < k; r++) {
+        double *SG_RESTRICT z = Z + r * ldz + b;
+        for (s = 0; s < nb; s++) { /* z[j] is final once the earlier columns are out */
+            const double *SG_RESTRICT d;
+            j = fwd ? s : nb - 1 - s;
+            d = D + j * nb;
+            if (!unit)
+                z[j] /= d[j];
+            if (z[j] != 0) {
+                if (fwd)
+                    for (i = j + 1; i < nb; i++)
+                        z[i] -= z[j] * d[i];
+                else
+                    for (i = 0; i < j; i++)
+                        z[i] -= z[j] * d[i];
+            }
+        }
+    }
+}
+
+static void sg_trsm(int right, int lower, int trans, int unit, long n, const double *T, long ldt,
+                    long k, double *Z, long ldz, double *pack)
+{
+    /* op(T) is lower: the unknowns come out first to last (left), or last to
+       first (right); upper the other way round */
+    const int fwd = right ? (lower == trans) : (lower != trans);
+    long s, b, nb;
+    for (s = 0; s < n; s += SG_NB) {
+        nb = n - s < SG_NB ? n - s : SG_NB;
+        b = fwd ? s : n - s - nb;
+        if (!right) {
+            sg_trsm_left_block(fwd, trans, unit, b, nb, T, ldt, k, Z, ldz);
+            /* the rows still to solve: Z[rest] −= op(T)[rest][block] X[block] */
+            if (fwd && b + nb < n)
+                sg_gemm_ex(n - b - nb, k, nb, -1, trans, trans ? T + b * ldt + b + nb : T + (b + nb) * ldt + b,
+                           ldt, 0, Z + b * ldz, ldz, 1, Z + (b + nb) * ldz, ldz, pack);
+            if (!fwd && b > 0)
+                sg_gemm_ex(b, k, nb, -1, trans, trans ? T + b * ldt : T + b, ldt, 0, Z + b * ldz, ldz,
+                           1, Z, ldz, pack);
+        } else {
+            sg_trsm_right_block(fwd, trans, unit, b, nb, T, ldt, k, Z, ldz, pack);
+            /* the columns still to solve: Z[·][rest] −= X[·][block] op(T)[block][rest] */
+            if (fwd && b + nb < n)
+                sg_gemm_ex(k, n - b - nb, nb, -1, 0, Z + b, ldz, trans,
+                           trans ? T + (b + nb) * ldt + b : T + b * ldt + b + nb, ldt, 1, Z + b + nb,
+                           ldz, pack);
+            if (!fwd && b > 0)
+                sg_gemm_ex(k, b, nb, -1, 0, Z + b, ldz, trans, trans ? T + b : T + b * ldt, ldt, 1, Z,
+                           ldz, pack);
+        }
+    }
+}
+#undef SG_OPT
+
+/*
+ * Z = L⁻¹ for the lower triangular n×n L in T (leading dimension n; unit:
+ * its diagonal is 1 and not read), by the blocked forward solve L Z = I that
+ * skips what it knows is 0: L⁻¹ is lower triangular, so a block of rows only
+ * updates the columns up to its end, a third of a full solve's work. pack
+ * holds sg_trsm_pack(n, n) reals.
+ */
+static void sg_trsm_lower_inverse(long n, const double *T, int unit, double *Z, double *pack)
+{
+    long b, e, i, j, c;
+    for (i = 0; i < n * n; i++)
+        Z[i] = 0;
+    for (i = 0; i < n; i++)
+        Z[i * n + i] = 1;
+    for (b = 0; b < n; b = e) {
+        e = n - b < SG_NB ? n : b + SG_NB;
+        for (i = b; i < e; i++) { /* the diagonal block: row i has columns 0..i */
+            double *SG_RESTRICT zi = Z + i * n;
+            for (j = b; j < i; j++) {
+                const double t = T[i * n + j];
+                const double *SG_RESTRICT zj = Z + j * n;
+                if (t != 0)
+                    for (c = 0; c <= j; c++)
+                        zi[c] -= t * zj[c];
+            }
+            if (!unit) {
+                const double d = 1 / T[i * n + i];
+                for (c = 0; c <= i; c++)
+                    zi[c] *= d;
+            }
+        }
+        if (e < n) /* the rows below: columns 0..e−1 only */
+            sg_gemm_ex(n - e, e, e - b, -1, 0, T + e * n + b, n, 0, Z + b * n, n, 1, Z + e * n, n,
+                       pack);
     }
 }
 
@@ -127,114 +437,145 @@ static void sg_gemm(long m, long n, long k, int ta, const double *SG_RESTRICT A,
  * epsilon; an exact 0 and a NaN count too). A column whose pivot is exactly 0
  * has nothing to eliminate and is skipped, so that the factors stay finite
  * and the product of the pivots is still det A (0).
+ *
+ * Blocked, right-looking: a panel of SG_NB columns is factored by row
+ * operations (whole rows are swapped), then the rows of U to its right come
+ * from a triangular solve and the rest of the matrix is updated by one
+ * product, A₂₂ −= L₂₁U₁₂, where nearly all the work is done at the speed of
+ * sg_gemm_ex. pack holds sg_lu_pack(n) reals.
  */
-static int sg_lu(long n, double *F)
+static long sg_lu_pack(long n)
+{
+    return sg_gemm_pack(n, n, SG_NB) > sg_trsm_pack(SG_NB, n) ? sg_gemm_pack(n, n, SG_NB)
+                                                             : sg_trsm_pack(SG_NB, n);
+}
+
+static int sg_lu(long n, double *F, double *pack)
 {
     double *piv = F + n * n, big = 0, tol;
-    long i, j, k;
+    long i, j, k, b, e;
     int singular = 0;
     for (i = 0; i < n * n; i++)
         if (fabs(F[i]) > big)
             big = fabs(F[i]);
     tol = (double)n * 2.220446049250313e-16 * big;
-    for (k = 0; k < n; k++) {
-        double *fk = F + k * n;
-        long p = k;
-        for (i = k + 1; i < n; i++)
-            if (fabs(F[i * n + k]) > fabs(F[p * n + k]))
-                p = i;
-        piv[k] = (double)p;
-        if (p != k)
-            for (j = 0; j < n; j++) {
-                const double t = fk[j];
-                fk[j] = F[p * n + j];
-                F[p * n + j] = t;
+    for (b = 0; b < n; b = e) {
+        e = n - b < SG_NB ? n : b + SG_NB; /* the panel: columns [b, e) */
+        for (k = b; k < e; k++) {
+            double *fk = F + k * n;
+            long p = k;
+            for (i = k + 1; i < n; i++)
+                if (fabs(F[i * n + k]) > fabs(F[p * n + k]))
+                    p = i;
+            piv[k] = (double)p;
+            if (p != k)
+                for (j = 0; j < n; j++) {
+                    const double t = fk[j];
+                    fk[j] = F[p * n + j];
+                    F[p * n + j] = t;
+                }
+            if (!(fabs(fk[k]) > tol)) {
+                singular = 1;
+                if (fk[k] == 0)
+                    continue;
             }
-        if (!(fabs(fk[k]) > tol)) {
-            singular = 1;
-            if (fk[k] == 0)
-                continue;
+            for (i = k + 1; i < n; i++) {
+                double *fi = F + i * n;
+                const double l = fi[k] / fk[k];
+                fi[k] = l;
+                for (j = k + 1; j < e; j++)
+                    fi[j] -= l * fk[j];
+            }
         }
-        for (i = k + 1; i < n; i++) {
-            double *fi = F + i * n;
-            const double l = fi[k] / fk[k];
-            fi[k] = l;
-            for (j = k + 1; j < n; j++)
-                fi[j] -= l * fk[j];
+        if (e < n) {
+            /* U₁₂ = L₁₁⁻¹ A₁₂, then A₂₂ −= L₂₁ U₁₂ */
+            sg_trsm(0, 1, 0, 1, e - b, F + b * n + b, n, n - e, F + b * n + e, n, pack);
+            sg_gemm_ex(n - e, n - e, e - b, -1, 0, F + e * n + b, n, 0, F + b * n + e, n, 1,
+                       F + e * n + e, n, pack);
         }
     }
     return singular;
 }
 
-/*
- * Solves op(A) X = B in place, from the factors F of sg_lu (P A = L U): Z
- * holds B on entry and X on return. X is n×k with entry (i, c) at
- * Z[i*rs + c*cs]: a row-major n×k X has rs = k, cs = 1, and rs = 1, cs = n
- * reads the transpose of a row-major k×n matrix, which turns a product
- * B op(A)⁻¹ = (op(A)⁻ᵀ Bᵀ)ᵀ into a solve. op(A) is A, or Aᵀ when trans is
- * set: Aᵀ = Uᵀ Lᵀ P. F must not be singular.
- */
-static void sg_lu_solve(long n, const double *SG_RESTRICT F, int trans, long k,
-                        double *SG_RESTRICT Z, long rs, long cs)
+/* the column swaps of sg_lu's pivots applied to the k×n Z (undo: in reverse order) */
+static void sg_lu_swap_cols(long n, const double *piv, int undo, long k, double *Z)
 {
-    const double *piv = F + n * n;
-    long i, j, c;
-    if (!trans) { /* Z ← P Z, then L Y = Z, then U X = Y */
-        for (i = 0; i < n; i++) {
-            const long p = (long)piv[i];
-            if (p != i)
-                for (c = 0; c < k; c++) {
-                    const double t = Z[i * rs + c * cs];
-                    Z[i * rs + c * cs] = Z[p * rs + c * cs];
-                    Z[p * rs + c * cs] = t;
-                }
-        }
-        for (i = 1; i < n; i++)
-            for (j = 0; j < i; j++) {
-                const double l = F[i * n + j];
-                if (l != 0)
-                    for (c = 0; c < k; c++)
-                        Z[i * rs + c * cs] -= l * Z[j * rs + c * cs];
+    long s, r;
+    for (r = 0; r < k; r++)
+        for (s = 0; s < n; s++) {
+            const long i = undo ? n - 1 - s : s, p = (long)piv[i];
+            if (p != i) {
+                const double t = Z[r * n + i];
+                Z[r * n + i] = Z[r * n + p];
+                Z[r * n + p] = t;
             }
-        for (i = n - 1; i >= 0; i--) {
-            for (j = i + 1; j < n; j++) {
-                const double u = F[i * n + j];
-                if (u != 0)
-                    for (c = 0; c < k; c++)
-                        Z[i * rs + c * cs] -= u * Z[j * rs + c * cs];
-            }
-            for (c = 0; c < k; c++)
-                Z[i * rs + c * cs] /= F[i * n + i];
         }
-        return;
-    }
-    /* Uᵀ Y = Z, then Lᵀ W = Y, then X = Pᵀ W (the swaps undone in reverse) */
-    for (i = 0; i < n; i++) {
-        for (j = 0; j < i; j++) {
-            const double u = F[j * n + i];
-            if (u != 0)
-                for (c = 0; c < k; c++)
-                    Z[i * rs + c * cs] -= u * Z[j * rs + c * cs];
-        }
-        for (c = 0; c < k; c++)
-            Z[i * rs + c * cs] /= F[i * n + i];
-    }
-    for (i = n - 1; i >= 0; i--)
-        for (j = i + 1; j < n; j++) {
-            const double l = F[j * n + i];
-            if (l != 0)
-                for (c = 0; c < k; c++)
-                    Z[i * rs + c * cs] -= l * Z[j * rs + c * cs];
-        }
-    for (i = n - 1; i >= 0; i--) {
-        const long p = (long)piv[i];
+}
+
+/*
+ * Solves op(A) X = B (right = 0; X, B n×k) or X op(A) = B (right = 1; X, B
+ * k×n) in place, from the factors F of sg_lu (P A = L U): Z holds B row-major
+ * on entry and X on return. op(A) is A, or Aᵀ when trans is set. Every
+ * step reads Z by whole rows: A = Pᵀ L U, Aᵀ = Uᵀ Lᵀ P, and each triangular
+ * factor is one sg_trsm. F must not be singular. pack holds
+ * sg_trsm_pack(n, k) reals.
+ */
+static void sg_lu_swap_rows(long n, const double *piv, int undo, long k, double *Z)
+{
+    long s, c;
+    for (s = 0; s < n; s++) {
+        const long i = undo ? n - 1 - s : s, p = (long)piv[i];
         if (p != i)
             for (c = 0; c < k; c++) {
-                const double t = Z[i * rs + c * cs];
-                Z[i * rs + c * cs] = Z[p * rs + c * cs];
-                Z[p * rs + c * cs] = t;
+                const double t = Z[i * k + c];
+                Z[i * k + c] = Z[p * k + c];
+                Z[p * k + c] = t;
             }
     }
+}
+
+static void sg_lu_solve(long n, const double *F, int trans, int right, long k, double *Z,
+                        double *pack)
+{
+    const double *piv = F + n * n;
+    if (!right && !trans) { /* X = U⁻¹ L⁻¹ P B */
+        sg_lu_swap_rows(n, piv, 0, k, Z);
+        sg_trsm(0, 1, 0, 1, n, F, n, k, Z, k, pack);
+        sg_trsm(0, 0, 0, 0, n, F, n, k, Z, k, pack);
+    } else if (!right) { /* X = Pᵀ L⁻ᵀ U⁻ᵀ B */
+        sg_trsm(0, 0, 1, 0, n, F, n, k, Z, k, pack);
+        sg_trsm(0, 1, 1, 1, n, F, n, k, Z, k, pack);
+        sg_lu_swap_rows(n, piv, 1, k, Z);
+    } else if (!trans) { /* X = B U⁻¹ L⁻¹ P */
+        sg_trsm(1, 0, 0, 0, n, F, n, k, Z, n, pack);
+        sg_trsm(1, 1, 0, 1, n, F, n, k, Z, n, pack);
+        sg_lu_swap_cols(n, piv, 1, k, Z);
+    } else { /* X = B Pᵀ L⁻ᵀ U⁻ᵀ */
+        sg_lu_swap_cols(n, piv, 0, k, Z);
+        sg_trsm(1, 1, 1, 1, n, F, n, k, Z, n, pack);
+        sg_trsm(1, 0, 1, 0, n, F, n, k, Z, n, pack);
+    }
+}
+
+/*
+ * Z = op(A)⁻¹ (n×n) from the factors F of sg_lu: A⁻¹ = U⁻¹ L⁻¹ P, with L⁻¹
+ * from sg_trsm_lower_inverse (a third of a solve against I), U⁻¹ applied by
+ * rows, P by swapping columns; (Aᵀ)⁻¹ = (A⁻¹)ᵀ is that transposed in place.
+ * pack holds sg_trsm_pack(n, n) reals.
+ */
+static void sg_lu_inverse(long n, const double *F, int trans, double *Z, double *pack)
+{
+    long i, j;
+    sg_trsm_lower_inverse(n, F, 1, Z, pack);
+    sg_trsm(0, 0, 0, 0, n, F, n, n, Z, n, pack);
+    sg_lu_swap_cols(n, F + n * n, 1, n, Z);
+    if (trans)
+        for (i = 0; i < n; i++)
+            for (j = i + 1; j < n; j++) {
+                const double t = Z[i * n + j];
+                Z[i * n + j] = Z[j * n + i];
+                Z[j * n + i] = t;
+            }
 }
 
 /* log|det A| = Σ log|u_kk| from the factors of sg_lu: no product to overflow */
@@ -253,7 +594,22 @@ size_t gp_work_size(const gp_dims *dims)
     const size_t N = (size_t)dims->N;
     const size_t Q = (size_t)dims->Q;
     const size_t D = (size_t)dims->D;
-    return sizeof(double) * (4*N*N + 2*N*Q + N*D + N);
+    size_t pack = 0; /* for the kernels to pack blocks: the most any needs */
+    if ((size_t)sg_gemm_pack(N, N, Q) > pack)
+        pack = (size_t)sg_gemm_pack(N, N, Q);
+    if ((size_t)sg_lu_pack(N) > pack)
+        pack = (size_t)sg_lu_pack(N);
+    if ((size_t)sg_trsm_pack(N, D) > pack)
+        pack = (size_t)sg_trsm_pack(N, D);
+    if ((size_t)sg_trsm_pack(N, N) > pack)
+        pack = (size_t)sg_trsm_pack(N, N);
+    if ((size_t)sg_gemm_pack(N, N, D) > pack)
+        pack = (size_t)sg_gemm_pack(N, N, D);
+    if ((size_t)sg_gemm_pack(N, Q, N) > pack)
+        pack = (size_t)sg_gemm_pack(N, Q, N);
+    if ((size_t)sg_gemm_pack(Q, N, N) > pack)
+        pack = (size_t)sg_gemm_pack(Q, N, N);
+    return sizeof(double) * (4*N*N + 2*N*Q + N*D + N + pack);
 }
 
 /*
@@ -276,32 +632,32 @@ int gp_eval(const gp_dims *dims, const gp_in *in, gp_out *out, void *work)
     double *const K_lu = scratch + N*N;                  /* the LU factors of K = t1 + βI  (N×N and N pivots) */
     double *const t2 = scratch + 2*N*N + N;              /* K⁻¹Y  (N×D) */
     double *const t5 = scratch;                          /* K⁻¹  (N×N) */
-    double *const t6 = scratch + 2*N*N + N*D + N;        /* t2 Yᵀ  (N×N) */
-    double *const t7 = scratch + 3*N*N + N*D + N;        /* t6 K⁻¹  (N×N) */
-    double *const t8 = scratch + 2*N*N + N*D + N;        /* ½ t7 − ½D t5  (N×N) */
-    double *const t10 = scratch + 4*N*N + N*D + N;       /* t8 X  (N×Q) */
-    double *const t11 = scratch + 4*N*N + N*Q + N*D + N; /* Xᵀ t8  (Q×N) */
+    double *const t6 = scratch + 2*N*N + N*D + N;        /* t2 Yᵀ t5  (N×N) */
+    double *const t7 = scratch + 3*N*N + N*D + N;        /* ½ t6 − ½D t5  (N×N) */
+    double *const t9 = scratch + 4*N*N + N*D + N;        /* t7 X  (N×Q) */
+    double *const t10 = scratch + 4*N*N + N*Q + N*D + N; /* Xᵀ t7  (Q×N) */
+    double *const pack = scratch + 4*N*N + 2*N*Q + N*D + N; /* room for the kernels to pack blocks */
 
     if (!out->L && !out->dL_dX && !out->dL_dbeta)
         return GP_OK;
 
     /* t1 = XXᵀ  (N×N) */
-    sg_gemm(N, N, Q, 0, X, 1, X, t1);
+    sg_gemm(N, N, Q, 0, X, 1, X, t1, pack);
     /* K_lu = the LU factors of K = t1 + βI  (N×N and N pivots) */
     for (long i = 0; i < N; i++)
         for (long j = 0; j < N; j++)
             K_lu[i*N + j] = t1[i*N + j] + beta * (i == j ? 1.0 : 0.0);
-    if (sg_lu(N, K_lu))
+    if (sg_lu(N, K_lu, pack))
         return GP_ESINGULAR;
     /* t2 = K⁻¹Y  (N×D) */
     for (long i = 0; i < N*D; i++)
         t2[i] = Y[i];
-    sg_lu_solve(N, K_lu, 0, D, t2, D, 1);
+    sg_lu_solve(N, K_lu, 0, 0, D, t2, pack);
 
     if (out->L) {
         /* t3 = log|K| */
         double t3 = sg_lu_logdet(N, K_lu);
-        /* t4 = tr(t6) */
+        /* t4 = tr(t2 Yᵀ) */
         double t4 = 0.0;
         for (long i = 0; i < N; i++)
             for (long j = 0; j < D; j++)
@@ -312,38 +668,31 @@ int gp_eval(const gp_dims *dims, const gp_in *in, gp_out *out, void *work)
 
     if (out->dL_dX || out->dL_dbeta) {
         /* t5 = K⁻¹  (N×N) */
-        for (long i = 0; i < N; i++)
-            for (long j = 0; j < N; j++)
-                t5[i*N + j] = (i == j ? 1.0 : 0.0);
-        sg_lu_solve(N, K_lu, 0, N, t5, N, 1);
-        /* t6 = t2 Yᵀ  (N×N) */
-        sg_gemm(N, N, D, 0, t2, 1, Y, t6);
-        /* t7 = t6 K⁻¹  (N×N) */
+        sg_lu_inverse(N, K_lu, 0, t5, pack);
+        /* t6 = t2 Yᵀ t5 = t2 t2ᵀ, the inverse being symmetric  (N×N) */
+        sg_gemm(N, N, D, 0, t2, 1, t2, t6, pack);
+        /* t7 = ½ t6 − ½D t5  (N×N) */
         for (long i = 0; i < N*N; i++)
-            t7[i] = t6[i];
-        sg_lu_solve(N, K_lu, 1, N, t7, 1, N);
-        /* t8 = ½ t7 − ½D t5  (N×N) */
-        for (long i = 0; i < N*N; i++)
-            t8[i] = 0.5 * t7[i] - 0.5 * ((double)D * t5[i]);
+            t7[i] = 0.5 * t6[i] - 0.5 * ((double)D * t5[i]);
     }
 
     if (out->dL_dbeta) {
-        /* t9 = ⟨t8, I⟩ */
-        double t9 = 0.0;
+        /* t8 = ⟨t7, I⟩ */
+        double t8 = 0.0;
         for (long i = 0; i < N; i++)
-            t9 += t8[i*N + i];
-        *out->dL_dbeta = t9;
+            t8 += t7[i*N + i];
+        *out->dL_dbeta = t8;
     }
 
     if (out->dL_dX) {
-        /* t10 = t8 X  (N×Q) */
-        sg_gemm(N, Q, N, 0, t8, 0, X, t10);
-        /* t11 = Xᵀ t8  (Q×N) */
-        sg_gemm(Q, N, N, 1, X, 0, t8, t11);
-        /* ∂L/∂X = t10 + t11ᵀ  (N×Q) */
+        /* t9 = t7 X  (N×Q) */
+        sg_gemm(N, Q, N, 0, t7, 0, X, t9, pack);
+        /* t10 = Xᵀ t7  (Q×N) */
+        sg_gemm(Q, N, N, 1, X, 0, t7, t10, pack);
+        /* ∂L/∂X = t9 + t10ᵀ  (N×Q) */
         for (long i = 0; i < N; i++)
             for (long j = 0; j < Q; j++)
-                out->dL_dX[i*Q + j] = t10[i*Q + j] + t11[j*N + i];
+                out->dL_dX[i*Q + j] = t9[i*Q + j] + t10[j*N + i];
     }
     return GP_OK;
 }

@@ -61,6 +61,27 @@ int logreg_eval(const logreg_dims *dims, const logreg_in *in, logreg_out *out, v
 #endif
 #endif
 
+/*
+ * Loops that gcc -O2 vectorizes. At -O2, gcc 12 and later vectorize only
+ * loops whose trip count needs no scalar remainder ("very cheap" cost model),
+ * which leaves out nearly every loop over a dimension known at run time; the
+ * "cheap" model adds the remainder loop and a run-time check that the arrays
+ * do not overlap. Nothing else changes: no reassociation, no fast math, so
+ * the results are the ones the C says. Other compilers decide alone.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC push_options
+#pragma GCC optimize("vect-cost-model=cheap")
+#endif
+/* unrolls the loop that follows completely (with gcc; others decide alone) */
+#ifndef SG_UNROLL
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && __GNUC__ >= 8
+#define SG_UNROLL _Pragma("GCC unroll 16")
+#else
+#define SG_UNROLL
+#endif
+#endif
+
 /* σ(x) = 1/(1 + e^−x), branching on the sign so that exp never overflows */
 static double sg_sigmoid(double x)
 {
@@ -77,86 +98,212 @@ static double sg_softplus(double x)
     return (x > 0 ? x : 0) + log1p(exp(-fabs(x)));
 }
 
-/* Σᵢ x[i] y[i], with four accumulators */
+/* Σᵢ x[i] y[i], with sixteen accumulators: independent additions that vectorize */
 static double sg_dot(long n, const double *SG_RESTRICT x, const double *SG_RESTRICT y)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    long i;
-    for (i = 0; i + 4 <= n; i += 4) {
-        s0 += x[i] * y[i];
-        s1 += x[i + 1] * y[i + 1];
-        s2 += x[i + 2] * y[i + 2];
-        s3 += x[i + 3] * y[i + 3];
+    double t = 0;
+    long i = 0, j, k;
+    if (n >= 16) {
+        double s[16] = {0};
+        for (; i + 16 <= n; i += 16)
+            for (k = 0; k < 16; k++)
+                s[k] += x[i + k] * y[i + k];
+        for (k = 8; k > 0; k /= 2) /* pairwise */
+            for (j = 0; j < k; j++)
+                s[j] += s[j + k];
+        t = s[0];
     }
     for (; i < n; i++)
-        s0 += x[i] * y[i];
-    return (s0 + s1) + (s2 + s3);
+        t += x[i] * y[i];
+    return t;
 }
 
-/*
- * y = A x (trans = 0: y has m entries, x has n) or y = Aᵀx (trans = 1: y has
- * n, x has m), for an m×n row-major A. A x takes a dot product per row;
- * Aᵀx adds the rows of A scaled by x, so both read A in memory order.
- */
-static void sg_gemv(long m, long n, int trans, const double *SG_RESTRICT A,
-                    const double *SG_RESTRICT x, double *SG_RESTRICT y)
+/* y += a x: a row of a sweep added into a sum of rows */
+static void sg_axpy(long n, double a, const double *SG_RESTRICT x, double *SG_RESTRICT y)
 {
-    long i, j;
-    if (!trans) {
-        for (i = 0; i < m; i++)
-            y[i] = sg_dot(n, A + i * n, x);
-        return;
-    }
-    for (j = 0; j < n; j++)
-        y[j] = 0;
-    for (i = 0; i < m; i++) {
-        const double xi = x[i];
-        const double *SG_RESTRICT a = A + i * n;
-        for (j = 0; j < n; j++)
-            y[j] += a[j] * xi;
-    }
+    long i;
+    for (i = 0; i < n; i++)
+        y[i] += a * x[i];
 }
 
 /*
- * C = op(A) op(B), C m×n, op(A) m×k, op(B) k×n, all row-major; op(X) is X,
- * or Xᵀ when its flag is set (then X is stored k×m or n×k). Each row of C is
- * built from rows of op(B) scaled by op(A)'s entries (the i-p-j order, which
- * streams through B and C), except when B is transposed: then each entry is
- * a dot product of two contiguous rows.
+ * Products too small to pack (see gemm.c): C = α op(A) op(B) + β C (β 0 or
+ * 1, leading dimensions as stored) as plain loops. Each row of C is built
+ * from rows of op(B) scaled by op(A)'s entries (the i-p-j order, which
+ * streams through B and C), except when only B is transposed: then each
+ * entry is a dot product of two contiguous rows.
  */
-static void sg_gemm(long m, long n, long k, int ta, const double *SG_RESTRICT A, int tb,
-                    const double *SG_RESTRICT B, double *SG_RESTRICT C)
+#define SG_MR 6 /* gemm.c's tile: SG_MR rows of 2 vectors, 12 accumulators */
+#if defined(__AVX512F__)
+#define SG_VECBYTES 64
+#elif defined(__AVX__)
+#define SG_VECBYTES 32
+#else
+#define SG_VECBYTES 16
+#endif
+#define SG_NR (2 * SG_VECBYTES / (int)sizeof(double))
+
+/* a product this small runs as plain loops, without packing */
+static int sg_gemm_small(long m, long n, long k)
+{
+    return m < SG_MR || n < SG_NR / 2 || k < 8 || m * n * k < 32768;
+}
+
+static void sg_gemm_loops(long m, long n, long k, double alpha, int ta, const double *SG_RESTRICT A,
+                          long lda, int tb, const double *SG_RESTRICT B, long ldb, int beta,
+                          double *SG_RESTRICT C, long ldc)
 {
     long i, j, p;
     for (i = 0; i < m; i++) {
-        double *SG_RESTRICT c = C + i * n;
-        if (tb && !ta) {
-            for (j = 0; j < n; j++)
-                c[j] = sg_dot(k, A + i * k, B + j * k);
+        double *SG_RESTRICT c = C + i * ldc;
+        if (tb && !ta) { /* each entry a dot product of two rows */
+            for (j = 0; j < n; j++) {
+                double s = sg_dot(k, A + i * lda, B + j * ldb);
+                c[j] = beta ? c[j] + alpha * s : alpha * s;
+            }
             continue;
         }
-        for (j = 0; j < n; j++)
-            c[j] = 0;
-        for (p = 0; p < k; p++) {
-            const double a = ta ? A[p * m + i] : A[i * k + p];
+        if (!beta)
+            for (j = 0; j < n; j++)
+                c[j] = 0;
+        for (p = 0; p < k; p++) { /* c += α op(A)[i][p] op(B)[p][·] */
+            const double a = alpha * (ta ? A[p * lda + i] : A[i * lda + p]);
             if (tb)
                 for (j = 0; j < n; j++)
-                    c[j] += a * B[j * k + p];
-            else {
-                const double *SG_RESTRICT b = B + p * n;
+                    c[j] += a * B[j * ldb + p];
+            else
                 for (j = 0; j < n; j++)
-                    c[j] += a * b[j];
+                    c[j] += a * B[p * ldb + j];
+        }
+    }
+}
+
+/*
+ * The product kernel: C = α op(A) op(B) + β C with β 0 or 1 (β = 0 never
+ * reads C), op(A) m×k, op(B) k×n; every matrix row-major with its own
+ * leading dimension (the distance between two rows as stored), op(X) is X or,
+ * when its flag is set, Xᵀ. Small products are plain loops. Large ones are
+ * blocked as in GotoBLAS and BLIS: a kc×nc panel of op(B) is copied ("packed")
+ * into slivers SG_NR columns wide, an mc×kc block of op(A) into slivers SG_MR
+ * rows tall, so that both are read with unit stride from the caches; the
+ * micro-kernel multiplies a pair of slivers into an SG_MR×SG_NR tile of C
+ * held in registers, which is what makes it run near the machine's peak.
+ * Packing also absorbs the transposes. pack holds sg_gemm_pack(m, n, k)
+ * reals (none for a small product). The tile is SG_MR×SG_NR, from gemm_small.c.
+ */
+#define SG_MC 96  /* rows of op(A) per packed block: it stays in L2 */
+#define SG_KC 256 /* the depth of a panel: an op(B) sliver stays in L1 */
+#define SG_NC 4096 /* columns of op(B) per packed panel */
+
+/* the reals of pack that sg_gemm needs for these sizes */
+static long sg_gemm_pack(long m, long n, long k)
+{
+    long mc = m < SG_MC ? (m + SG_MR - 1) / SG_MR * SG_MR : SG_MC;
+    long nc = n < SG_NC ? (n + SG_NR - 1) / SG_NR * SG_NR : SG_NC;
+    long kc = k < SG_KC ? k : SG_KC;
+    return sg_gemm_small(m, n, k) ? 0 : (mc + nc) * kc;
+}
+
+/* the tile: C[0..mr)[0..nr) = α (a sliver × b sliver) + β C */
+static void sg_gemm_tile(long kc, const double *SG_RESTRICT a, const double *SG_RESTRICT b,
+                         double alpha, int beta, double *SG_RESTRICT c, long ldc, long mr,
+                         long nr)
+{
+    double t[SG_MR][SG_NR];
+    long p, r, q;
+    for (r = 0; r < SG_MR; r++)
+        for (q = 0; q < SG_NR; q++)
+            t[r][q] = 0;
+    for (p = 0; p < kc; p++, a += SG_MR, b += SG_NR) {
+        SG_UNROLL
+        for (r = 0; r < SG_MR; r++)
+            for (q = 0; q < SG_NR; q++)
+                t[r][q] += a[r] * b[q];
+    }
+    for (r = 0; r < mr; r++)
+        for (q = 0; q < nr; q++)
+            c[r * ldc + q] = beta ? c[r * ldc + q] + alpha * t[r][q] : alpha * t[r][q];
+}
+
+/* entries [i0, i0 + mc) × [p0, p0 + kc) of op(A) as slivers of SG_MR rows (zero-padded) */
+static void sg_gemm_pack_a(long mc, long kc, int ta, const double *SG_RESTRICT A, long lda,
+                           long i0, long p0, double *SG_RESTRICT d)
+{
+    long i, p, r;
+    for (i = 0; i < mc; i += SG_MR, d += SG_MR * kc) {
+        const long mr = mc - i < SG_MR ? mc - i : SG_MR;
+        for (p = 0; p < kc; p++) {
+            for (r = 0; r < mr; r++)
+                d[p * SG_MR + r] = ta ? A[(p0 + p) * lda + i0 + i + r] : A[(i0 + i + r) * lda + p0 + p];
+            for (; r < SG_MR; r++)
+                d[p * SG_MR + r] = 0;
+        }
+    }
+}
+
+/* entries [p0, p0 + kc) × [j0, j0 + nc) of op(B) as slivers of SG_NR columns (zero-padded) */
+static void sg_gemm_pack_b(long kc, long nc, int tb, const double *SG_RESTRICT B, long ldb,
+                           long p0, long j0, double *SG_RESTRICT d)
+{
+    long j, p, q;
+    for (j = 0; j < nc; j += SG_NR, d += SG_NR * kc) {
+        const long nr = nc - j < SG_NR ? nc - j : SG_NR;
+        for (p = 0; p < kc; p++) {
+            if (tb)
+                for (q = 0; q < nr; q++)
+                    d[p * SG_NR + q] = B[(j0 + j + q) * ldb + p0 + p];
+            else
+                for (q = 0; q < nr; q++)
+                    d[p * SG_NR + q] = B[(p0 + p) * ldb + j0 + j + q];
+            for (; q < SG_NR; q++)
+                d[p * SG_NR + q] = 0;
+        }
+    }
+}
+
+static void sg_gemm_ex(long m, long n, long k, double alpha, int ta, const double *SG_RESTRICT A,
+                       long lda, int tb, const double *SG_RESTRICT B, long ldb, int beta,
+                       double *SG_RESTRICT C, long ldc, double *SG_RESTRICT pack)
+{
+    long i, j, jc, pc, ic;
+    if (sg_gemm_small(m, n, k)) {
+        sg_gemm_loops(m, n, k, alpha, ta, A, lda, tb, B, ldb, beta, C, ldc);
+        return;
+    }
+    for (jc = 0; jc < n; jc += SG_NC) {
+        const long nc = n - jc < SG_NC ? n - jc : SG_NC;
+        for (pc = 0; pc < k; pc += SG_KC) {
+            const long kc = k - pc < SG_KC ? k - pc : SG_KC;
+            double *bp = pack + (m < SG_MC ? (m + SG_MR - 1) / SG_MR * SG_MR : SG_MC) * kc;
+            sg_gemm_pack_b(kc, nc, tb, B, ldb, pc, jc, bp);
+            for (ic = 0; ic < m; ic += SG_MC) {
+                const long mc = m - ic < SG_MC ? m - ic : SG_MC;
+                sg_gemm_pack_a(mc, kc, ta, A, lda, ic, pc, pack);
+                for (j = 0; j < nc; j += SG_NR)
+                    for (i = 0; i < mc; i += SG_MR)
+                        sg_gemm_tile(kc, pack + i * kc, bp + j * kc, alpha, beta || pc > 0,
+                                     C + (ic + i) * ldc + jc + j, ldc,
+                                     mc - i < SG_MR ? mc - i : SG_MR,
+                                     nc - j < SG_NR ? nc - j : SG_NR);
             }
         }
     }
 }
 
-/* 5 buffers of double: see the top of logreg_eval */
+/* C = op(A) op(B), C m×n, op(A) m×k, op(B) k×n, all row-major as stored */
+static void sg_gemm(long m, long n, long k, int ta, const double *SG_RESTRICT A, int tb,
+                    const double *SG_RESTRICT B, double *SG_RESTRICT C, double *SG_RESTRICT pack)
+{
+    sg_gemm_ex(m, n, k, 1, ta, A, ta ? m : k, tb, B, tb ? k : n, 0, C, n, pack);
+}
+
+/* 7 buffers of double: see the top of logreg_eval */
 size_t logreg_work_size(const logreg_dims *dims)
 {
     const size_t N = (size_t)dims->N;
     const size_t D = (size_t)dims->D;
-    return sizeof(double) * (N*D + D*D + 2*N + D);
+    const size_t pack = (size_t)sg_gemm_pack(D, D, N); /* for the kernels to pack blocks */
+    return sizeof(double) * (N*D + D*D + 4*N + D + pack);
 }
 
 /*
@@ -176,58 +323,68 @@ int logreg_eval(const logreg_dims *dims, const logreg_in *in, logreg_out *out, v
     double *const scratch = (double *)work;
     double *const t1 = scratch;                 /* Xw  (N) */
     double *const p = scratch + N;              /* σ(t1)  (N) */
-    double *const t5 = scratch;                 /* −y/N + p/N  (N) */
-    double *const t6 = scratch + 2*N;           /* Xᵀ t5  (D) */
-    double *const t7 = scratch;                 /* p ⊙ (𝟙 − p)  (N) */
-    double *const t8 = scratch + 2*N + D;       /* Xᵀ diag(t7)  (D×N) */
-    double *const t9 = scratch + N*D + 2*N + D; /* t8 X  (D×D) */
+    double *const t2 = scratch + 2*N;           /* −y/N + p/N  (N) */
+    double *const t3 = scratch + 3*N;           /* Xᵀ t2  (D) */
+    double *const t4 = scratch + 3*N + D;       /* p ⊙ (𝟙 − p)  (N) */
+    double *const t8 = scratch + 4*N + D;       /* Xᵀ diag(t4)  (D×N) */
+    double *const t9 = scratch + N*D + 4*N + D; /* t8 X  (D×D) */
+    double *const pack = scratch + N*D + D*D + 4*N + D; /* room for the kernels to pack blocks */
 
     if (!out->L && !out->dL_dw && !out->d2L_dw2)
         return LOGREG_OK;
 
-    /* t1 = Xw  (N) */
-    sg_gemv(N, D, 0, X, w, t1);
-
-    if (out->dL_dw || out->d2L_dw2) {
-        /* p = σ(t1)  (N) */
-        for (long i = 0; i < N; i++)
+    /* one pass over the rows of X for 5 statements */
+    if (out->dL_dw)
+        for (long i = 0; i < D; i++)
+            t3[i] = 0.0;
+    for (long i = 0; i < N; i++) {
+        const double *row = X + i*D;
+        /* t1 = Xw  (N) */
+        t1[i] = sg_dot(D, row, w);
+        if (out->dL_dw || out->d2L_dw2) {
+            /* p = σ(t1)  (N) */
             p[i] = sg_sigmoid(t1[i]);
+        }
+        if (out->dL_dw) {
+            /* t2 = −y/N + p/N  (N) */
+            t2[i] = -(y[i] / (double)N) + p[i] / (double)N;
+        }
+        if (out->dL_dw) {
+            /* t3 = Xᵀ t2  (D) */
+            sg_axpy(D, t2[i], row, t3);
+        }
+        if (out->d2L_dw2) {
+            /* t4 = p ⊙ (𝟙 − p)  (N) */
+            t4[i] = p[i] * (1.0 - p[i]);
+        }
     }
 
     if (out->L) {
-        /* t2 = yᵀ t1 */
-        double t2 = sg_dot(N, y, t1);
-        /* t3 = sum(softplus(t1)) */
-        double t3 = 0.0;
+        /* t5 = yᵀ t1 */
+        double t5 = sg_dot(N, y, t1);
+        /* t6 = sum(softplus(t1)) */
+        double t6 = 0.0;
         for (long i = 0; i < N; i++)
-            t3 += sg_softplus(t1[i]);
-        /* t4 = ‖w‖² */
-        double t4 = sg_dot(D, w, w);
-        /* L = (t3 − t2)/N + (λ/2) t4 */
-        *out->L = (t3 - t2) / (double)N + lambda / 2.0 * t4;
+            t6 += sg_softplus(t1[i]);
+        /* t7 = ‖w‖² */
+        double t7 = sg_dot(D, w, w);
+        /* L = (t6 − t5)/N + (λ/2) t7 */
+        *out->L = (t6 - t5) / (double)N + lambda / 2.0 * t7;
     }
 
     if (out->dL_dw) {
-        /* t5 = −y/N + p/N  (N) */
-        for (long i = 0; i < N; i++)
-            t5[i] = -(y[i] / (double)N) + p[i] / (double)N;
-        /* t6 = Xᵀ t5  (D) */
-        sg_gemv(N, D, 1, X, t5, t6);
-        /* ∂L/∂w = λw + t6  (D) */
+        /* ∂L/∂w = λw + t3  (D) */
         for (long i = 0; i < D; i++)
-            out->dL_dw[i] = lambda * w[i] + t6[i];
+            out->dL_dw[i] = lambda * w[i] + t3[i];
     }
 
     if (out->d2L_dw2) {
-        /* t7 = p ⊙ (𝟙 − p)  (N) */
-        for (long i = 0; i < N; i++)
-            t7[i] = p[i] * (1.0 - p[i]);
-        /* t8 = Xᵀ diag(t7)  (D×N) */
+        /* t8 = Xᵀ diag(t4)  (D×N) */
         for (long i = 0; i < D; i++)
             for (long j = 0; j < N; j++)
-                t8[i*N + j] = X[j*D + i] * t7[j];
+                t8[i*N + j] = X[j*D + i] * t4[j];
         /* t9 = t8 X  (D×D) */
-        sg_gemm(D, D, N, 0, t8, 0, X, t9);
+        sg_gemm(D, D, N, 0, t8, 0, X, t9, pack);
         /* ∂²L/∂w² = λI + t9/N  (D×D) */
         for (long i = 0; i < D; i++)
             for (long j = 0; j < D; j++)

@@ -57,6 +57,27 @@ int smax_eval(const smax_dims *dims, const smax_in *in, smax_out *out, void *wor
 #endif
 
 /*
+ * Loops that gcc -O2 vectorizes. At -O2, gcc 12 and later vectorize only
+ * loops whose trip count needs no scalar remainder ("very cheap" cost model),
+ * which leaves out nearly every loop over a dimension known at run time; the
+ * "cheap" model adds the remainder loop and a run-time check that the arrays
+ * do not overlap. Nothing else changes: no reassociation, no fast math, so
+ * the results are the ones the C says. Other compilers decide alone.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC push_options
+#pragma GCC optimize("vect-cost-model=cheap")
+#endif
+/* unrolls the loop that follows completely (with gcc; others decide alone) */
+#ifndef SG_UNROLL
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER) && __GNUC__ >= 8
+#define SG_UNROLL _Pragma("GCC unroll 16")
+#else
+#define SG_UNROLL
+#endif
+#endif
+
+/*
  * Y = softmax of each column of the p×N matrix X, whose entry (i, j) is
  * X[i*rs + j*cs] (a transposed X is read through its strides); Y is p×N
  * row-major. The column's maximum is subtracted before exp, so that no
