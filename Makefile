@@ -150,9 +150,9 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man/man1
 
-install: symgrad
+install: $(B)/symgrad
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
-	install -m 755 symgrad $(DESTDIR)$(BINDIR)/symgrad
+	install -m 755 $(B)/symgrad $(DESTDIR)$(BINDIR)/symgrad
 	install -m 644 symgrad.1 $(DESTDIR)$(MANDIR)/symgrad.1
 
 uninstall:
