@@ -4129,6 +4129,10 @@ static void emit_body(G *g, sg_buf *b, int lv0)
 /* a longer P_eval keeps -O2's own vectorizer (see vectorize.h) */
 #define VEC_MAX_STATEMENTS 64
 
+/* the end of what vectorize.h started */
+static const char vec_pop[] = "#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)\n"
+                              "#pragma GCC pop_options\n#endif\n";
+
 /* the longest formula line in a comment, in bytes */
 #define MAX_COMMENT 1000
 
@@ -5278,12 +5282,13 @@ char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
         }
     if (g->top.nit > VEC_MAX_STATEMENTS)
         sg_buf_printf(&b, "/* P_eval has %d statements: its loops are left to -O2 alone, since gcc's\n"
-                          "   compile time grows faster than the function with each vectorized loop */\n"
-                          "#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)\n"
-                          "#pragma GCC pop_options\n#endif\n\n",
-                      g->top.nit);
+                          "   compile time grows faster than the function with each vectorized "
+                          "loop */\n%s\n",
+                      g->top.nit, vec_pop);
     sg_buf_puts(&b, sg_buf_str(&fns));
     sg_buf_free(&fns);
+    if (g->top.nit <= VEC_MAX_STATEMENTS) /* what vectorize.h pushed */
+        sg_buf_printf(&b, "\n%s", vec_pop);
     if (o->check_main) {
         sg_buf_putc(&b, '\n');
         check_main(g, &b);

@@ -67,6 +67,8 @@ struct sg_ctx {
 #define NAMED_DIM_COST 1000.0
 /* longer chains of factors are not re-associated (the DP is cubic) */
 #define MAX_CHAIN 32
+/* a product with more factors is one factor of the products built on it */
+#define MAX_FLAT 256
 
 /* ---- context ------------------------------------------------------------ */
 
@@ -483,26 +485,35 @@ static int transposes(const sg_expr *x, const sg_expr *y)
 
 #define MAX_SYM_FACTORS 64
 
-static void collect_factors(const sg_expr *e, const sg_expr **f, int *n)
+/* the factors of the product e into f, or MAX_SYM_FACTORS + 1 when there
+   are more; without recursion, since a chain of definitions (B₂ = B₁A, …)
+   makes a product as deep as it is long */
+static int collect_factors(const sg_expr *e, const sg_expr **f)
 {
-    if (*n > MAX_SYM_FACTORS)
-        return;
-    if (e->op == SG_OP_MUL && !is_scalar(e->kid[0])) {
-        collect_factors(e->kid[0], f, n);
-        collect_factors(e->kid[1], f, n);
-    } else if (*n < MAX_SYM_FACTORS) {
-        f[*n] = e;
-        ++*n;
-    } else {
-        *n = MAX_SYM_FACTORS + 1; /* too long to tell */
+    const sg_expr *stack[MAX_SYM_FACTORS + 2];
+    int sp = 0, n = 0;
+    stack[sp++] = e;
+    while (sp > 0) {
+        e = stack[--sp];
+        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0])) {
+            /* each pending entry holds at least one factor */
+            if (n + sp + 2 > MAX_SYM_FACTORS)
+                return MAX_SYM_FACTORS + 1;
+            stack[sp++] = e->kid[1];
+            stack[sp++] = e->kid[0];
+        } else {
+            if (n == MAX_SYM_FACTORS)
+                return MAX_SYM_FACTORS + 1;
+            f[n++] = e;
+        }
     }
+    return n;
 }
 
 static int product_is_symmetric(const sg_expr *e)
 {
     const sg_expr *f[MAX_SYM_FACTORS];
-    int n = 0, i;
-    collect_factors(e, f, &n);
+    int n = collect_factors(e, f), i;
     if (n > MAX_SYM_FACTORS)
         return 0;
     for (i = 0; i < n / 2; i++)
@@ -920,15 +931,37 @@ static void chain_push(chain *c, sg_expr *e)
     c->f[c->n++] = e;
 }
 
-/* the factors of a product, left to right; a transposed product is one factor */
-static void flatten(chain *c, sg_expr *e)
+/*
+ * The factors of a product e, left to right, appended to c; a transposed
+ * product is one factor. 0, with c as it was, when there are more than
+ * MAX_FLAT: e is then one factor to its caller. Without recursion: a chain
+ * of definitions (B₂ = B₁A, B₃ = B₂A, …) makes a product as deep as it is
+ * long, and flattening each link whole would be quadratic.
+ */
+static int flatten(chain *c, sg_expr *e)
 {
-    if (e->op == SG_OP_MUL && !is_scalar(e->kid[0])) {
-        flatten(c, e->kid[0]);
-        flatten(c, e->kid[1]);
-    } else {
-        chain_push(c, e);
+    sg_expr *stack[MAX_FLAT + 2];
+    int sp = 0, n0 = c->n;
+    stack[sp++] = e;
+    while (sp > 0) {
+        e = stack[--sp];
+        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0])) {
+            /* each pending entry holds at least one factor */
+            if (c->n - n0 + sp + 2 > MAX_FLAT) {
+                c->n = n0;
+                return 0;
+            }
+            stack[sp++] = e->kid[1];
+            stack[sp++] = e->kid[0];
+        } else {
+            if (c->n - n0 == MAX_FLAT) {
+                c->n = n0;
+                return 0;
+            }
+            chain_push(c, e);
+        }
     }
+    return 1;
 }
 
 static double dim_cost(const sg_ctx *ctx, sg_dim d)
@@ -1022,8 +1055,10 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         e = sg_sum(ctx, a->op == SG_OP_ONES ? b : a); /* 𝟙ᵀv = vᵀ𝟙 = sum(v) */
         return s ? scale(ctx, s, e) : e;
     }
-    flatten(&in, a);
-    flatten(&in, b);
+    if (!flatten(&in, a))
+        chain_push(&in, a);
+    if (!flatten(&in, b))
+        chain_push(&in, b);
     /* 𝟙_{a×k} 𝟙_{k×b} = k 𝟙_{a×b}; an outer product 𝟙ₐ𝟙ᵦᵀ is left alone,
        since 𝟙(𝟙ᵀA) is cheaper than 𝟙_{a×b}A */
     for (i = 0; i < in.n; i++) {

@@ -186,3 +186,7 @@ int autoencoder_eval(const autoencoder_dims *dims, const autoencoder_in *in, aut
     }
     return AUTOENCODER_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif

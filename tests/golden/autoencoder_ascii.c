@@ -186,3 +186,7 @@ int ae_eval(const ae_dims *dims, const ae_in *in, ae_out *out, void *work)
     }
     return AE_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif

@@ -696,3 +696,7 @@ int gp_eval(const gp_dims *dims, const gp_in *in, gp_out *out, void *work)
     }
     return GP_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif

@@ -346,3 +346,7 @@ int lsq_eval(const lsq_dims *dims, const lsq_in *in, lsq_out *out, void *work)
     }
     return LSQ_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif

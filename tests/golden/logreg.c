@@ -392,3 +392,7 @@ int logreg_eval(const logreg_dims *dims, const logreg_in *in, logreg_out *out, v
     }
     return LOGREG_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif

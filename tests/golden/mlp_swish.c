@@ -297,3 +297,7 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
     }
     return MLP_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif

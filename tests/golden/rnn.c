@@ -339,3 +339,7 @@ int rnn_eval(const rnn_dims *dims, const rnn_in *in, rnn_out *out, void *work)
     }
     return RNN_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif

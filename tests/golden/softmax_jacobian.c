@@ -138,3 +138,7 @@ int smax_eval(const smax_dims *dims, const smax_in *in, smax_out *out, void *wor
     }
     return SMAX_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#pragma GCC pop_options
+#endif
