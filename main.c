@@ -32,9 +32,6 @@
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
-/* the largest input accepted, so that nothing downstream has to worry */
-#define MAX_INPUT (4u << 20)
-
 typedef enum { MODE_C, MODE_FORMULAS, MODE_LATEX, MODE_EVAL } mode_t_;
 
 typedef struct {
@@ -108,6 +105,8 @@ static int add_dim(options *o, const char *arg)
     v = strtol(eq + 1, &end, 10);
     if (errno || *end || end == eq + 1 || v < 1)
         return usage_error("--dim: '%s' is not a positive integer value", arg);
+    if (v > SG_MAX_DIM)
+        return usage_error("--dim: '%s' is larger than a dimension may be (2147483647)", arg);
     name = sg_xmalloc((size_t)(eq - arg) + 1);
     memcpy(name, arg, (size_t)(eq - arg));
     name[eq - arg] = '\0';
@@ -255,28 +254,30 @@ static int parse_args(int argc, char **argv, options *o)
     return 0;
 }
 
-/* the whole input, or NULL with errno set */
-static char *read_all(const char *path, size_t *len, int *too_big)
+/*
+ * The whole input, or NULL with errno set. Reading stops one byte past
+ * SG_SRC_MAX_BYTES: sg_src_new reports an input that large, and more of it
+ * need not be read.
+ */
+static char *read_all(const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     char *buf = NULL;
     size_t n = 0, cap = 0;
-    *too_big = 0;
     if (!f)
         return NULL;
     for (;;) {
-        size_t got;
+        size_t got, want;
         if (cap - n < 4096) {
             cap = cap ? 2 * cap : 65536;
             buf = sg_xrealloc(buf, cap + 1);
         }
-        got = fread(buf + n, 1, cap - n, f);
+        want = cap - n;
+        if (want > SG_SRC_MAX_BYTES + 1 - n)
+            want = SG_SRC_MAX_BYTES + 1 - n;
+        got = fread(buf + n, 1, want, f);
         n += got;
-        if (n > MAX_INPUT) {
-            *too_big = 1;
-            break;
-        }
-        if (got == 0)
+        if (got == 0 || n > SG_SRC_MAX_BYTES)
             break;
     }
     if (ferror(f)) {
@@ -461,7 +462,7 @@ int main(int argc, char **argv)
     options o;
     char *text, *out = NULL, *hdr = NULL, *stem, *cmd;
     size_t len, outlen = 0, hdrlen = 0;
-    int too_big, rc;
+    int rc;
     sg_src *src;
     sg_arena *arena;
     sg_program *prog;
@@ -471,15 +472,10 @@ int main(int argc, char **argv)
     if ((rc = parse_args(argc, argv, &o)))
         return rc;
     name = strcmp(o.input, "-") ? o.input : "<stdin>";
-    text = read_all(o.input, &len, &too_big);
+    text = read_all(o.input, &len);
     if (!text) {
         fprintf(stderr, "symgrad: cannot read '%s': %s\n", name, strerror(errno));
         return EXIT_IO;
-    }
-    if (too_big) {
-        fprintf(stderr, "symgrad: %s: the input is larger than %u bytes\n", name, MAX_INPUT);
-        free(text);
-        return EXIT_INPUT;
     }
     src = sg_src_new(name, text, len);
     free(text);

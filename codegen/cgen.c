@@ -299,6 +299,7 @@ typedef struct {
     unsigned char *kind;  /* SW_* of each */
     int n, cap;
     unsigned long *mask;  /* the results any member is for */
+    int pair;             /* softmax and logsoftmax of one X: one kernel call for both */
 } sweep;
 
 /* a test of which results are asked for, held in a local (out_cond()) */
@@ -1904,6 +1905,50 @@ static int read_only_in(G *g, const sweep *w, int k)
     return 1;
 }
 
+/* a softmax and a logsoftmax of the same X: the later joins the earlier (it reads
+   only X, ready there), and one kernel call makes both (sg_softmax2) */
+static void softmax_pairs(G *g)
+{
+    scope *sc = g->sc;
+    int pos, q, k;
+    for (pos = 0; pos < sc->nit; pos++) {
+        item *t = &sc->it[sc->order[pos]];
+        const node *n = L(g, t->e);
+        sweep w;
+        if (t->kind != IT_NODE || t->lead >= 0 || t->sweep >= 0 || n->plan != PL_COLWISE ||
+            n->out >= 0 || (t->e->op != SG_OP_SOFTMAX && t->e->op != SG_OP_LOGSOFTMAX))
+            continue;
+        for (q = pos + 1; q < sc->nit; q++) {
+            item *b = &sc->it[sc->order[q]];
+            const node *m = L(g, b->e);
+            if (b->kind == IT_NODE && b->lead < 0 && b->sweep < 0 && m->plan == PL_COLWISE &&
+                m->out < 0 && b->e->op != t->e->op &&
+                (b->e->op == SG_OP_SOFTMAX || b->e->op == SG_OP_LOGSOFTMAX) &&
+                m->r[0].e == n->r[0].e && m->r[0].trans == n->r[0].trans)
+                break;
+        }
+        if (q == sc->nit)
+            continue;
+        memset(&w, 0, sizeof w);
+        w.pair = 1;
+        w.rows = t->e->shape.rows;
+        sweep_add(&w, sc->order[pos], SW_NONE);
+        sweep_add(&w, sc->order[q], SW_NONE);
+        w.mask = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *w.mask);
+        memset(w.mask, 0, (size_t)sc->nw * sizeof *w.mask);
+        for (k = 0; k < 2; k++)
+            bs_or(w.mask, sc->it[w.member[k]].mask, sc->nw);
+        sc->it[w.member[1]].lead = w.member[0];
+        t->sweep = g->nsweeps;
+        t->mask = w.mask;
+        if (g->nsweeps == g->capsweeps) {
+            g->capsweeps = g->capsweeps ? 2 * g->capsweeps : 4;
+            g->sweeps = sg_xrealloc(g->sweeps, (size_t)g->capsweeps * sizeof *g->sweeps);
+        }
+        g->sweeps[g->nsweeps++] = w;
+    }
+}
+
 /*
  * Finds P_eval's sweeps on the schedule: a product Wv or Wᵀu of a stored
  * matrix gathers the later products of the same W, and the statements that
@@ -1983,6 +2028,7 @@ static void sweeps(G *g)
         }
         g->sweeps[g->nsweeps++] = w;
     }
+    softmax_pairs(g);
     if (!g->nsweeps) {
         free(order);
         return;
@@ -2761,7 +2807,7 @@ static cx power(G *g, cx a, const sg_expr *p)
 }
 
 enum { K_RESTRICT, K_VECTORIZE, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM,
-       K_DOT, K_AXPY, K_GEMV, K_GEMM_SMALL, K_GEMM, K_GEMM_CALL, K_TRSM, K_TRSM_INVERSE, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX,
+       K_DOT, K_AXPY, K_GEMV, K_GEMM_SMALL, K_GEMM, K_GEMM_CALL, K_TRSM, K_TRSM_INVERSE, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_SOFTMAX2,
        K_LOGSOFTMAX, K_LOGSUMEXP, K_DIAGMUL, K_LU, K_LU_SWAP, K_LU_SOLVE, K_LU_INVERSE, K_LU_DET,
        K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_COUNT };
 
@@ -2771,7 +2817,7 @@ typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
 static const char *const kernel_file[K_COUNT] = {
     "restrict.h", "vectorize.h", "sigmoid.c", "swish.c", "softplus.c", "relu.c", "step.c",
     "sign.c", "sum.c", "dot.c", "axpy.c", "gemv.c", "gemm_small.c", "gemm.c", "gemm_call.c",
-    "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "logsoftmax.c",
+    "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "softmax2.c", "logsoftmax.c",
     "logsumexp.c", "diagmul.c", "lu.c", "lu_swap.c", "lu_solve.c", "lu_inverse.c", "lu_det.c", "lu_logdet.c",
     "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c",
 };
@@ -4054,6 +4100,19 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
 {
     const char *m = D(g, w->rows);
     int k;
+    if (w->pair) { /* softmax and logsoftmax from one set of exponentials */
+        node *s0 = L(g, g->sc->it[w->member[0]].e), *s1 = L(g, g->sc->it[w->member[1]].e);
+        node *sm = s0->e->op == SG_OP_SOFTMAX ? s0 : s1, *ls = sm == s0 ? s1 : s0;
+        const ref *A = &sm->r[0];
+        const sg_expr *x = sm->e->kid[0];
+        line(b, lv, "/* %s = %s and %s = %s  (%s) */", sm->fname, formula(g, sm->e), ls->fname,
+             formula(g, ls->e), shape_text(g, sm->e->shape));
+        use_kernel(g, K_SOFTMAX2);
+        line(b, lv, "sg_softmax2(%s, %s, %s, %s, %s, %s, %s);", D(g, x->shape.rows),
+             D(g, x->shape.cols), ptr(g, A->e), A->trans ? "1" : D(g, A->e->shape.cols),
+             A->trans ? D(g, A->e->shape.cols) : "1", sm->cname, ls->cname);
+        return;
+    }
     if (w->W)
         line(b, lv, "/* one pass over the rows of %s for %d statements */", formula(g, w->W), w->n);
     else

@@ -264,6 +264,9 @@ static void scan(sg_lexer *lx, sg_token *t)
         case TK_NAME:
             t->name = sg_lex_normalize(lx->arena, lx->src->text + t->span.begin,
                                        t->span.end - t->span.begin);
+            if (strlen(t->name) > SG_LEX_MAX_NAME)
+                sg_src_error(lx->src, t->span, "name too long: more than %d characters",
+                             SG_LEX_MAX_NAME);
             return;
         case TK_NUM:
             number(lx, t);
@@ -616,12 +619,11 @@ sg_lexer *sg_lex_new(sg_src *src, sg_arena *arena)
     memset(lx, 0, sizeof *lx);
     lx->src = src;
     lx->arena = arena;
+    if (src->fatal) /* past a limit of the input: read none of it */
+        return lx;
     sg_src_check_utf8(src);
-    /* flex counts in int */
-    if (src->len < 0x7fffff00u)
-        lx->scan = sg_scan_open(src->text, src->len, &lx->pos);
-    else
-        sg_src_error(src, lx->pos, "the input is too large (2 GiB or more)");
+    /* flex counts in int: SG_SRC_MAX_BYTES is far below */
+    lx->scan = sg_scan_open(src->text, src->len, &lx->pos);
     return lx;
 }
 

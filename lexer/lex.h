@@ -22,8 +22,10 @@
  *     scalar vector … are keywords, and `^T` is `^` then the name T.
  *   - `(` directly after a name (no space) is CALL_LPAREN: `f(x)` is a call.
  *
- * Errors (a stray character, an unclosed bracket or bar) are recorded in the
- * source; the invalid UTF-8 check runs when the lexer is created.
+ * Errors (a stray character, an unclosed bracket or bar, a name longer than
+ * SG_LEX_MAX_NAME) are recorded in the source; the invalid UTF-8 check runs
+ * when the lexer is created. A source marked fatal (past a limit of the
+ * input) gives no tokens at all.
  *
  * Ownership: names are normalized into the arena; the lexer itself is freed
  * with sg_lex_free().
@@ -33,6 +35,9 @@
 
 #include "arena.h"
 #include "source.h"
+
+/* the longest name, normalized (β is "beta"): longer is an error */
+#define SG_LEX_MAX_NAME 200
 
 typedef struct {
     int kind;         /* TK_* of the grammar (grammar.h); TK_YYEOF (0) at the end */

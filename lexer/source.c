@@ -13,7 +13,6 @@
  */
 #include "source.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,7 @@
 sg_src *sg_src_new(const char *name, const char *text, size_t len)
 {
     sg_src *src = sg_xmalloc(sizeof *src);
-    int too_large = len >= UINT_MAX; /* spans are unsigned byte offsets */
+    int too_large = len > SG_SRC_MAX_BYTES;
     unsigned i, n;
 
     if (too_large)
@@ -48,7 +47,19 @@ sg_src *sg_src_new(const char *name, const char *text, size_t len)
 
     if (too_large) {
         sg_span at = {0, 0};
-        sg_src_error(src, at, "the input is too large (4 GiB or more)");
+        sg_src_error(src, at, "the input is larger than %u bytes (4 MiB)", SG_SRC_MAX_BYTES);
+        src->fatal = 1;
+    }
+    /* the first line that is too long (its '\n' not counted) */
+    for (i = 0; i < n && !src->fatal; i++) {
+        unsigned end = i + 1 < n ? src->line_start[i + 1] - 1 : (unsigned)len;
+        if (end - src->line_start[i] > SG_SRC_MAX_LINE) {
+            sg_span at;
+            at.begin = src->line_start[i];
+            at.end = at.begin + 1;
+            sg_src_error(src, at, "the line is longer than %u bytes", SG_SRC_MAX_LINE);
+            src->fatal = 1;
+        }
     }
     return src;
 }
@@ -118,6 +129,10 @@ void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
     sg_diagnostic *d;
     int n;
 
+    if (src->ndiags == SG_SRC_MAX_ERRORS) {
+        src->ndropped++;
+        return;
+    }
     if (src->ndiags == src->cap) {
         src->cap = src->cap ? 2 * src->cap : 16;
         src->diags = sg_xrealloc(src->diags, src->cap * sizeof *src->diags);
@@ -140,7 +155,7 @@ void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
 
 unsigned sg_src_nerrors(const sg_src *src)
 {
-    return src->ndiags;
+    return src->ndiags + src->ndropped;
 }
 
 static int by_position(const void *pa, const void *pb)
@@ -194,7 +209,16 @@ static void print_diag(const sg_src *src, const sg_diagnostic *d, FILE *out)
     start = src->line_start[line - 1];
     end = line_end(src, start);
     fputs("    ", out);
-    print_line(src, start, end, out);
+    if (end - start > SG_SRC_MAX_LINE) { /* the line that is too long: its start */
+        unsigned cut = start + SG_SRC_MAX_LINE;
+        while (cut > start && ((unsigned char)src->text[cut] & 0xc0) == 0x80)
+            cut--;
+        print_line(src, start, cut, out);
+        fputs("…", out);
+        end = cut;
+    } else {
+        print_line(src, start, end, out);
+    }
     fputs("\n    ", out);
     for (i = start; i < begin; i = next_char(src, i))
         fputc(src->text[i] == '\t' ? '\t' : ' ', out);
@@ -221,6 +245,10 @@ void sg_src_print_errors(const sg_src *src, FILE *out)
     for (i = 0; i < src->ndiags; i++)
         print_diag(src, sorted[i], out);
     free(sorted);
+    if (src->ndropped)
+        fprintf(out, "%s: %u more error%s not shown\n",
+                strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, src->ndropped,
+                src->ndropped == 1 ? "" : "s");
 }
 
 int sg_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)

@@ -14,6 +14,11 @@
  * LINE and COL are 1-based and count code points, not bytes. Bytes that are
  * not valid UTF-8 count one column each.
  *
+ * Limits, so that nothing downstream has to worry: an input larger than
+ * SG_SRC_MAX_BYTES or with a line longer than SG_SRC_MAX_LINE bytes is
+ * reported by sg_src_new() and marked fatal (sg_parse reads none of it); at
+ * most SG_SRC_MAX_ERRORS diagnostics are kept, the rest only counted.
+ *
  * Ownership: sg_src_new() copies the text; sg_src_free() releases the source
  * and every diagnostic. Message strings are copied.
  */
@@ -22,6 +27,10 @@
 
 #include <stddef.h>
 #include <stdio.h>
+
+#define SG_SRC_MAX_BYTES (4u << 20) /* 4 MiB */
+#define SG_SRC_MAX_LINE 10000u      /* bytes in one line */
+#define SG_SRC_MAX_ERRORS 1000u     /* diagnostics kept and printed */
 
 typedef struct {
     unsigned begin, end; /* byte offsets, half-open */
@@ -41,6 +50,8 @@ typedef struct {
     unsigned nlines;
     sg_diagnostic *diags;
     unsigned ndiags, cap;
+    unsigned ndropped; /* errors past SG_SRC_MAX_ERRORS: counted, not kept */
+    int fatal;     /* the input is past a limit: nothing of it is read */
     int color;     /* print diagnostics with ANSI colors, as gcc does (0: plain) */
 } sg_src;
 
@@ -58,8 +69,10 @@ void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* every error recorded, kept or not */
 unsigned sg_src_nerrors(const sg_src *src);
-/* print every error, sorted by position, with the source line and caret */
+/* print every error kept, sorted by position, with the source line (cut at
+   SG_SRC_MAX_LINE bytes) and caret, then how many more there were */
 void sg_src_print_errors(const sg_src *src, FILE *out);
 
 /*

@@ -18,6 +18,10 @@
 #include "../lexer/arena.h"
 #include "../lexer/source.h"
 
+/* the largest dimension written as a number (and the largest --dim value):
+   2³¹ − 1, so that each fits an int and a product of two a 64-bit long */
+#define SG_MAX_DIM 2147483647L
+
 typedef enum {
     SG_AST_NUM,       /* 2  0.5  1e-3  ½ */
     SG_AST_NAME,      /* W  β  Wx  I  𝟙 (name "ones")  — I and 𝟙 are names too */

@@ -66,8 +66,6 @@ sg_ident sg_parse_dim_name(sg_span span, const char *name)
     return d;
 }
 
-#define MAX_DIM 2147483647.0
-
 sg_ident sg_parse_dim_num(sg_parser *p, sg_span span, double v)
 {
     sg_ident d;
@@ -76,8 +74,8 @@ sg_ident sg_parse_dim_num(sg_parser *p, sg_span span, double v)
     d.span = span;
     if (v < 1 || v != floor(v))
         sg_src_error(p->src, span, "a dimension must be a positive integer or a name");
-    else if (v > MAX_DIM)
-        sg_src_error(p->src, span, "a dimension must be at most %.0f", MAX_DIM);
+    else if (v > (double)SG_MAX_DIM)
+        sg_src_error(p->src, span, "a dimension must be at most %ld", SG_MAX_DIM);
     else
         d.value = (long)v;
     return d;

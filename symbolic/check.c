@@ -31,6 +31,7 @@
  */
 #include "check.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ typedef struct {
     } loop;
     struct memo *memo; /* check()'s answers, by subtree and wanted shape */
     unsigned nmemo, capmemo;
+    int too_large;     /* the DAG outgrew SG_MAX_NODES (reported once) */
+    int size_reported; /* a value's size overflowed (reported once) */
 } C;
 
 /* the result of checking a subtree */
@@ -660,6 +663,21 @@ static int call_is_product(const C *c, const sg_ast *call)
     return k == N_NONE && strcmp(call->name, "I") && split_name(c, call->name, readings) > 0;
 }
 
+/* a number written as a dimension, I(3) or ones(2, 3): reported unless it is
+   one (the range is tested before the cast, which is undefined outside it) */
+static int dim_num_ok(C *c, const sg_ast *d)
+{
+    if (d->num < 1 || d->num != floor(d->num)) {
+        error(c, d->span, "a dimension must be a positive integer");
+        return 0;
+    }
+    if (d->num > (double)SG_MAX_DIM) {
+        error(c, d->span, "a dimension must be at most %ld", SG_MAX_DIM);
+        return 0;
+    }
+    return 1;
+}
+
 /* f(args), f|e|, f‖e‖ — or, when f is a value, a product */
 static val check_call(C *c, const sg_ast *a, want w)
 {
@@ -707,10 +725,8 @@ static val check_call(C *c, const sg_ast *a, want w)
             return err();
         }
         if (d->kind == SG_AST_NUM) {
-            if (d->num < 1 || d->num != (long)d->num || d->num > 1e12) {
-                error(c, d->span, "a dimension must be a positive integer");
+            if (!dim_num_ok(c, d))
                 return err();
-            }
             return ok(sg_eye(x, sg_dim_const(x, (long)d->num)));
         }
         return ok(sg_eye(x, idx));
@@ -723,9 +739,11 @@ static val check_call(C *c, const sg_ast *a, want w)
         }
         for (i = 0; i < a->nargs; i++) {
             const sg_ast *d = a->args[i];
-            if (d->kind == SG_AST_NUM && d->num >= 1 && d->num == (long)d->num && d->num <= 1e12)
+            if (d->kind == SG_AST_NUM) {
+                if (!dim_num_ok(c, d))
+                    return err();
                 dd[i] = sg_dim_const(x, (long)d->num);
-            else if (d->kind == SG_AST_NAME && lookup(c, d->name, &idx) == N_DIM)
+            } else if (d->kind == SG_AST_NAME && lookup(c, d->name, &idx) == N_DIM)
                 dd[i] = idx;
             else {
                 error(c, d->span, "a dimension must be a name or a positive integer");
@@ -1154,6 +1172,39 @@ static void memo_grow(C *c)
     free(old);
 }
 
+/*
+ * Does a value of this shape take more bytes than a size_t counts? Only
+ * constant dimensions can tell here (each at most SG_MAX_DIM, so the entries
+ * fit 64 bits); the C printer checks the sizes with --dim values fixed.
+ * Reported once, at `at`, for the value named `what` (NULL: as written there).
+ */
+static int size_overflows(C *c, sg_shape s, sg_span at, const char *what)
+{
+    const sg_diminfo *r = sg_diminfo_of(c->ctx, s.rows), *k = sg_diminfo_of(c->ctx, s.cols);
+    unsigned long long n;
+    if (r->name || k->name)
+        return 0;
+    n = (unsigned long long)r->value * (unsigned long long)k->value;
+    if (n <= (unsigned long long)((size_t)-1 / sizeof(double)))
+        return 0;
+    if (!c->size_reported)
+        error(c, at, "%s is %s: its size in bytes overflows a size_t",
+              what ? what : text_of(c, at), shape_str(c, s));
+    c->size_reported = 1;
+    return 1;
+}
+
+/* has the DAG outgrown SG_MAX_NODES? Reported once, at `at` */
+static int too_large(C *c, sg_span at)
+{
+    if (sg_expr_count(c->ctx) <= SG_MAX_NODES)
+        return 0;
+    if (!c->too_large)
+        error(c, at, "the problem is too large: more than %u expression nodes", SG_MAX_NODES);
+    c->too_large = 1;
+    return 1;
+}
+
 static val check(C *c, const sg_ast *a, want w)
 {
     val v;
@@ -1164,6 +1215,10 @@ static val check(C *c, const sg_ast *a, want w)
             return c->memo[i].v;
     }
     v = check_node(c, a, w);
+    if (too_large(c, a->span))
+        v = err();
+    else if (v.st == OK && size_overflows(c, v.e->shape, a->span, NULL))
+        v = err();
     if (2 * (c->nmemo + 1) > c->capmemo)
         memo_grow(c);
     i = memo_slot(c, a, w);
@@ -1333,6 +1388,7 @@ static void declare(C *c, const sg_stmt *s)
             error(c, n->span, "'%s' cannot be used as a name in C; choose another", n->name);
             continue;
         }
+        size_overflows(c, shape, n->span, n->name); /* declared all the same: uses stay quiet */
         sg_sym_add(c->ctx, n->name, shape, props, n->span);
     }
 }
@@ -1643,7 +1699,7 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
 {
     int q, i;
     sg_arena *ar = sg_ctx_arena(c->ctx);
-    for (q = 0; q < nreqs; q++) {
+    for (q = 0; q < nreqs && !c->too_large; q++) {
         const sg_stmt *s = reqs[q];
         int failed, n = s->nnames;
         const char *of = s->target.name;
@@ -1655,6 +1711,8 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
             for (i = 0; i < n; i++)
                 wrt[i] = var_named(c, s->names[i].name);
             sg_diff_grad(c->ctx, f, n, wrt, out, log);
+            if (too_large(c, s->target.span))
+                return;
             for (i = 0; i < n; i++)
                 add_derivative(c, SG_RES_GRAD,
                                sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
@@ -1663,6 +1721,8 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
             for (i = 0; i < n; i++) {
                 const char *why = NULL;
                 sg_expr *j = sg_diff_jacobian(c->ctx, f, var_named(c, s->names[i].name), log, &why);
+                if (too_large(c, s->names[i].span))
+                    return;
                 if (!j) {
                     error(c, s->names[i].span, "cannot take the Jacobian of %s with respect to %s: %s",
                           of, s->names[i].name, why ? why : "unsupported");
@@ -1678,7 +1738,11 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
             sg_expr *vx = var_named(c, x), *g, *h;
             const char *why = NULL;
             sg_diff_grad(c->ctx, f, 1, &vx, &g, log);
-            h = sg_diff_jacobian(c->ctx, g, var_named(c, y), log, &why);
+            h = too_large(c, s->target.span)
+                    ? NULL
+                    : sg_diff_jacobian(c->ctx, g, var_named(c, y), log, &why);
+            if (too_large(c, s->target.span))
+                return;
             if (!h) {
                 error(c, s->target.span, "cannot take the Hessian of %s: %s", of,
                       why ? why : "unsupported");
@@ -1692,9 +1756,22 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
     }
 }
 
+/* the work all the displayed forms of a problem may take together */
+#define DISPLAY_BUDGET 30000000ul
+
+/* e simplified for reading, unless the displays so far (since work0) took
+   the whole DISPLAY_BUDGET */
+static sg_expr *display(sg_ctx *ctx, sg_expr *e, unsigned long work0)
+{
+    if (sg_ctx_work(ctx) - work0 > DISPLAY_BUDGET)
+        return e;
+    return sg_simplify(ctx, e);
+}
+
 sg_problem *sg_check(sg_src *src, const sg_program *prog)
 {
     C c;
+    unsigned long work0;
     const sg_stmt *s;
     sg_stmt **reqs;
     int nreqs = 0, nstmts = 0, i;
@@ -1738,6 +1815,8 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
             request(&c, s, reqs, &nreqs);
             break;
         }
+        if (c.too_large)
+            break;
     }
     if (c.nres == 0 && sg_src_nerrors(src) == 0) {
         sg_span end = {(unsigned)src->len, (unsigned)src->len};
@@ -1775,15 +1854,18 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->results[i].wrt = p->results[i].wrt ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt) : NULL;
         p->results[i].wrt2 = p->results[i].wrt2 ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt2) : NULL;
     }
+    /* the forms for reading, within a budget: past it, a value is shown as
+       it was built */
+    work0 = sg_ctx_work(c.ctx);
     for (i = 0; i < p->nresults; i++)
-        p->results[i].display = sg_simplify(c.ctx, p->results[i].expr);
+        p->results[i].display = display(c.ctx, p->results[i].expr, work0);
     for (i = 0; i < sg_nseqs(c.ctx); i++) {
         sg_seq *q = sg_seq_mut(c.ctx, i);
         int k;
         if (q->body)
-            q->display = sg_simplify(c.ctx, q->body);
+            q->display = display(c.ctx, q->body, work0);
         for (k = 0; k < q->nterms; k++)
-            q->terms[k].display = sg_simplify(c.ctx, q->terms[k].value);
+            q->terms[k].display = display(c.ctx, q->terms[k].value, work0);
     }
     free(c.defs);
     free(c.res);

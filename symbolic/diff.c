@@ -843,6 +843,8 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
         sg_expr *e, *g;
         if (!(p->flags[v] & NEEDED))
             continue;
+        if (sg_expr_count(p->ctx) > SG_MAX_NODES)
+            break; /* sg_check reports it; what is left is not needed */
         if ((unsigned)v >= p->N) {
             recurrence_rule(p, v - (int)p->N);
             continue;

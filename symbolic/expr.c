@@ -61,6 +61,7 @@ struct sg_ctx {
     int nseqs, seqcap;
     sg_expr **table; /* unique table: buckets chained through e->chain */
     unsigned tabsize, count;
+    unsigned long lookups; /* intern() calls: the work done, found or made */
 };
 
 /* a named dimension is assumed this large when ordering products */
@@ -552,6 +553,7 @@ static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr 
     unsigned h;
     sg_expr *e;
     node *n;
+    ctx->lookups++;
     h = hash_of(op, s, a, b, p);
     for (e = ctx->table[h & (ctx->tabsize - 1)]; e; e = e->chain)
         if (e->hash == h && e->op == op && sg_shape_eq(e->shape, s) && e->kid[0] == a &&
@@ -608,6 +610,16 @@ static sg_expr *mk2(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b)
 unsigned sg_expr_count(const sg_ctx *ctx)
 {
     return ctx->count;
+}
+
+unsigned long sg_ctx_work(const sg_ctx *ctx)
+{
+    return ctx->lookups;
+}
+
+void sg_ctx_charge(sg_ctx *ctx, unsigned long work)
+{
+    ctx->lookups += work;
 }
 
 /* ---- leaves ------------------------------------------------------------- */

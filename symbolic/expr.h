@@ -305,6 +305,17 @@ int sg_op_is_seq(sg_op op);
 int sg_op_is_elementwise_unary(sg_op op);
 const char *sg_op_name(sg_op op); /* "exp", "softmax", "+", "ᵀ", … */
 unsigned sg_expr_count(const sg_ctx *ctx); /* nodes made so far */
+/* constructor calls so far, whether they found their node or made it: a
+   measure of the work done, for budgets (sg_simplify) */
+unsigned long sg_ctx_work(const sg_ctx *ctx);
+/* adds work done outside the constructors (a pass's comparisons) */
+void sg_ctx_charge(sg_ctx *ctx, unsigned long work);
+/*
+ * The most nodes a problem may have (sg_check reports more as an error):
+ * about 13 per layer of a deep tanh network, so 1000 layers take 13 000,
+ * and room for the quadratic growth of Hessians and displayed forms.
+ */
+#define SG_MAX_NODES 200000u
 /* an elementwise unary op applied to one number, in its stable form
    (σ and softplus never overflow); used for constant folding and by eval */
 double sg_op_apply1(sg_op op, double x);

@@ -314,6 +314,10 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
         const char *text = NULL;
         if (!(flags[e->id] & NEED))
             continue;
+        if (sg_expr_count(ctx) > SG_MAX_NODES) { /* sg_check reports it */
+            *why = "the problem is too large";
+            goto done;
+        }
         if (e == x) {
             /* dx = I dx */
             text = "J(x) = I";

@@ -34,7 +34,10 @@
  * terms of it. Every node is made by expr.c's constructors, so results share
  * structure with everything already built. Nodes taller than MAX_HEIGHT are
  * only rebuilt from their simplified kids, which bounds the recursion inside
- * one region and the work on pathological inputs.
+ * one region and the work on pathological inputs. Whatever is left of that
+ * work is bounded by a BUDGET of comparisons and constructor calls: a result
+ * that would take more (a product of a thousand scalars, each compared along
+ * its depth) is displayed as differentiation built it.
  */
 #include "simplify.h"
 
@@ -48,6 +51,9 @@
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
 #define SIZE_CAP 1e15  /* tree sizes saturate here */
+/* the work one sg_simplify may do (structural comparisons and constructor
+   calls): a result that needs more is displayed as it was built */
+#define BUDGET 3000000ul
 
 /* c · s₁…sₖ · F₁…Fₘ: the scalars commute and are kept sorted */
 typedef struct {
@@ -75,6 +81,9 @@ typedef struct {
     int *height;          /* by id: longest path to a leaf or atom */
     double *size;         /* by id, grown on demand: tree sizes, 0 unknown */
     unsigned nsize;
+    unsigned long *ops;   /* structural comparison steps so far */
+    unsigned long work0;  /* sg_ctx_work when sg_simplify started */
+    int gave_up;          /* the budget ran out: the result is e itself */
 } S;
 
 static sg_expr *canon_sum(S *st, tlist *l, sg_shape shape);
@@ -83,6 +92,15 @@ static sg_expr *transpose_atom(S *st, sg_expr *a);
 static int term_of(S *st, sg_expr *e, term *t, int depth);
 
 /* ---- small helpers -------------------------------------------------------- */
+
+/* has this simplification used up its BUDGET, or the DAG its SG_MAX_NODES?
+   From then on comparisons take ids, a cheap order, since the result will be
+   thrown away */
+static int exhausted(const S *st)
+{
+    return *st->ops + (sg_ctx_work(st->ctx) - st->work0) > BUDGET ||
+           sg_expr_count(st->ctx) > SG_MAX_NODES;
+}
 
 static int is_scalar(const sg_expr *e)
 {
@@ -176,6 +194,8 @@ static int cmp_node(const S *st, const sg_expr *a, const sg_expr *b)
         int i;
         if (a == b)
             return 0;
+        if (++*st->ops > BUDGET && exhausted(st))
+            return a->id < b->id ? -1 : 1;
         /* xᵀ sorts right after x */
         ba = a->op == SG_OP_TRANSPOSE && !named(st, a) ? a->kid[0] : a;
         bb = b->op == SG_OP_TRANSPOSE && !named(st, b) ? b->kid[0] : b;
@@ -1439,12 +1459,14 @@ static sg_expr *run(S *st, sg_expr *root, int phase)
                     h = st->height[e->kid[k]->id] + 1;
         st->height[e->id] = h;
     }
-    for (i = 0; i < norder; i++) {
+    for (i = 0; i < norder && !st->gave_up; i++) {
         sg_expr *e = order[i];
-        if (!interior(st, e))
+        if (exhausted(st))
+            st->gave_up = 1;
+        else if (!interior(st, e))
             st->val[e->id] = phase == 1 ? normal(st, e) : factored(st, e);
     }
-    result = st->val[root->id];
+    result = st->gave_up ? root : st->val[root->id];
     free(st->val);
     free(st->refs);
     free(st->parent);
@@ -1459,14 +1481,19 @@ sg_expr *sg_simplify(sg_ctx *ctx, sg_expr *e)
 {
     S st;
     sg_expr *r;
+    unsigned long ops = 0;
     if (!e)
         return NULL;
     memset(&st, 0, sizeof st);
     st.ctx = ctx;
     st.ar = sg_arena_new();
+    st.ops = &ops;
+    st.work0 = sg_ctx_work(ctx);
     r = run(&st, e, 1);
-    r = run(&st, r, 2);
+    if (!st.gave_up)
+        r = run(&st, r, 2);
     free(st.size);
     sg_arena_free(st.ar);
-    return r;
+    sg_ctx_charge(ctx, ops);
+    return st.gave_up ? e : r;
 }

@@ -65,7 +65,7 @@ for a in "$artifacts"/crash-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifa
     b=$(basename "$a")
     if [ ! -f "$regress/$b" ]; then
         mv "$a" "$regress/$b"
-        echo "fuzz: FOUND $b: copied to tests/fuzz-regressions/$b (make test replays it)"
+        echo "fuzz: FOUND $b: moved to tests/fuzz-regressions/$b (make test replays it)"
         found=$((found + 1))
     fi
 done

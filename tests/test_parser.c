@@ -986,21 +986,29 @@ static void test_semantic_errors_of_the_syntax(void **state)
 static void test_deep_nesting(void **state)
 {
     size_t n = 10000, i;
-    char *text = malloc(2 * n + 16);
+    char *text = malloc(3 * n + 16), *p, *close;
     (void)state;
-    strcpy(text, "x = 1\nL = ");
-    for (i = 0; i < n; i++)
-        text[10 + i] = '(';
-    text[10 + n] = 'x';
-    for (i = 0; i < n; i++)
-        text[11 + n + i] = ')';
-    text[11 + 2 * n] = '\0';
+    /* lines stay below SG_SRC_MAX_LINE: a newline inside brackets continues */
+    p = text + sprintf(text, "x = 1\nL = ");
+    for (i = 0; i < n; i++) {
+        *p++ = '(';
+        if (i % 100 == 99)
+            *p++ = '\n';
+    }
+    *p++ = 'x';
+    close = p;
+    for (i = 0; i < n; i++) {
+        *p++ = ')';
+        if (i % 100 == 99)
+            *p++ = '\n';
+    }
+    *p = '\0';
     /* the parser's stack is full: an error, and what came before is kept */
     PROGRAM(text, "DEF x = 1");
     assert_non_null(strstr(errors_out, ": expression nested too deeply\n"));
     assert_int_equal(last_src->ndiags, 1);
     /* all open, no close */
-    text[11 + n] = '\0';
+    *close = '\0';
     parse(text);
     assert_non_null(strstr(errors_out, ": expression nested too deeply\n"));
     free(text);
@@ -1008,7 +1016,7 @@ static void test_deep_nesting(void **state)
 
 static void test_deep_trees(void **state)
 {
-    size_t n = 5000, i;
+    size_t n = 2000, i;
     char *text = malloc(4 * n + 16);
     char *p;
     (void)state;

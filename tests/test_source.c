@@ -118,12 +118,92 @@ static void test_copies_text_with_nul_bytes(void **state)
 
 static void test_too_large(void **state)
 {
-    /* the text is never read when it is too large to hold in a span */
+    /* the text is never read past SG_SRC_MAX_BYTES (not even a span's worth) */
     sg_src *src = sg_src_new("big.sg", "", (size_t)UINT_MAX);
     (void)state;
     assert_int_equal(src->len, 0);
+    assert_true(src->fatal);
     assert_int_equal(sg_src_nerrors(src), 1);
-    assert_string_equal(src->diags[0].msg, "the input is too large (4 GiB or more)");
+    assert_string_equal(src->diags[0].msg, "the input is larger than 4194304 bytes (4 MiB)");
+    sg_src_free(src);
+}
+
+/* 4 MiB exactly is fine, one byte more is not */
+static void test_size_limit(void **state)
+{
+    size_t n = SG_SRC_MAX_BYTES + 1;
+    char *text = malloc(n);
+    sg_src *src;
+    size_t i;
+    (void)state;
+    for (i = 0; i < n; i++)
+        text[i] = i % 64 == 63 ? '\n' : 'a';
+    src = sg_src_new("max.sg", text, n - 1);
+    assert_int_equal(sg_src_nerrors(src), 0);
+    assert_false(src->fatal);
+    sg_src_free(src);
+    src = sg_src_new("over.sg", text, n);
+    assert_int_equal(sg_src_nerrors(src), 1);
+    assert_true(src->fatal);
+    sg_src_free(src);
+    free(text);
+}
+
+/* the first line longer than SG_SRC_MAX_LINE bytes, at its start; its
+   printed text is cut there */
+static void test_line_limit(void **state)
+{
+    size_t n = 3 * SG_SRC_MAX_LINE;
+    char *text = malloc(n + 1), out[2 * SG_SRC_MAX_LINE];
+    sg_src *src;
+    FILE *f;
+    size_t got;
+    (void)state;
+    memset(text, 'a', n);
+    text[n] = '\0';
+    text[SG_SRC_MAX_LINE] = '\n'; /* line 1: exactly the limit */
+    text[SG_SRC_MAX_LINE + 1] = 'x';
+    text[2 * SG_SRC_MAX_LINE + 2] = '\n'; /* line 2: one byte more */
+    src = sg_src_new("long.sg", text, n);
+    assert_int_equal(sg_src_nerrors(src), 1);
+    assert_true(src->fatal);
+    assert_string_equal(src->diags[0].msg, "the line is longer than 10000 bytes");
+    linecol(src, src->diags[0].span.begin, 2, 1);
+    f = tmpfile();
+    assert_non_null(f);
+    sg_src_print_errors(src, f);
+    rewind(f);
+    got = fread(out, 1, sizeof out - 1, f);
+    out[got] = '\0';
+    fclose(f);
+    assert_non_null(strstr(out, "long.sg:2:1: error: the line is longer than 10000 bytes\n    xaaa"));
+    assert_non_null(strstr(out, "aaa…\n    ^\n"));
+    assert_true(got < SG_SRC_MAX_LINE + 200);
+    sg_src_free(src);
+    free(text);
+}
+
+/* past SG_SRC_MAX_ERRORS, errors are counted, not kept; the count is printed */
+static void test_error_limit(void **state)
+{
+    sg_src *src = sg_src_new("many.sg", "x", 1);
+    char out[256];
+    unsigned i;
+    FILE *f;
+    size_t got;
+    (void)state;
+    for (i = 0; i < SG_SRC_MAX_ERRORS + 5; i++)
+        sg_src_error(src, span(0, 1), "error %u", i);
+    assert_int_equal(src->ndiags, SG_SRC_MAX_ERRORS);
+    assert_int_equal(sg_src_nerrors(src), SG_SRC_MAX_ERRORS + 5);
+    f = tmpfile();
+    assert_non_null(f);
+    sg_src_print_errors(src, f);
+    fseek(f, -(long)(sizeof out - 1), SEEK_END);
+    got = fread(out, 1, sizeof out - 1, f);
+    out[got] = '\0';
+    fclose(f);
+    assert_non_null(strstr(out, "many.sg: 5 more errors not shown\n"));
     sg_src_free(src);
 }
 
@@ -358,6 +438,9 @@ int main(void)
         cmocka_unit_test(test_empty_source),
         cmocka_unit_test(test_copies_text_with_nul_bytes),
         cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_line_limit),
+        cmocka_unit_test(test_error_limit),
         cmocka_unit_test(test_span_join),
         cmocka_unit_test(test_decode_valid),
         cmocka_unit_test(test_decode_invalid),

@@ -126,35 +126,12 @@ static void sg_axpy(long n, double a, const double *SG_RESTRICT x, double *SG_RE
 }
 
 /*
- * Y = softmax of each column of the p×N matrix X, whose entry (i, j) is
- * X[i*rs + j*cs] (a transposed X is read through its strides); Y is p×N
- * row-major. The column's maximum is subtracted before exp, so that no
- * exponential overflows and the largest is exactly 1.
+ * S = softmax and Ls = log softmax of each column of the p×N matrix X
+ * (strided as in sg_softmax) at once, from one exponential per entry: S is
+ * e/Σe and Ls is x − (max + log Σe), as sg_softmax and sg_logsoftmax have them.
  */
-static void sg_softmax(long p, long N, const double *SG_RESTRICT X, long rs, long cs,
-                       double *SG_RESTRICT Y)
-{
-    long i, j;
-    for (j = 0; j < N; j++) {
-        double mx = p > 0 ? X[j * cs] : 0, s = 0;
-        for (i = 1; i < p; i++)
-            if (X[i * rs + j * cs] > mx)
-                mx = X[i * rs + j * cs];
-        for (i = 0; i < p; i++) {
-            Y[i * N + j] = exp(X[i * rs + j * cs] - mx);
-            s += Y[i * N + j];
-        }
-        for (i = 0; i < p; i++)
-            Y[i * N + j] /= s;
-    }
-}
-
-/*
- * Y = log softmax of each column of the p×N matrix X (strided as in
- * sg_softmax): Y = x − max − log Σ exp(x − max), never log of an underflowed 0.
- */
-static void sg_logsoftmax(long p, long N, const double *SG_RESTRICT X, long rs, long cs,
-                          double *SG_RESTRICT Y)
+static void sg_softmax2(long p, long N, const double *SG_RESTRICT X, long rs, long cs,
+                        double *SG_RESTRICT S, double *SG_RESTRICT Ls)
 {
     long i, j;
     for (j = 0; j < N; j++) {
@@ -162,11 +139,15 @@ static void sg_logsoftmax(long p, long N, const double *SG_RESTRICT X, long rs, 
         for (i = 1; i < p; i++)
             if (X[i * rs + j * cs] > mx)
                 mx = X[i * rs + j * cs];
-        for (i = 0; i < p; i++)
-            s += exp(X[i * rs + j * cs] - mx);
+        for (i = 0; i < p; i++) {
+            S[i * N + j] = exp(X[i * rs + j * cs] - mx);
+            s += S[i * N + j];
+        }
         lse = mx + log(s);
-        for (i = 0; i < p; i++)
-            Y[i * N + j] = X[i * rs + j * cs] - lse;
+        for (i = 0; i < p; i++) {
+            S[i * N + j] /= s;
+            Ls[i * N + j] = X[i * rs + j * cs] - lse;
+        }
     }
 }
 
@@ -206,9 +187,9 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
     double *const t2 = scratch + 2*H;       /* σ(z₁)  (H) */
     double *const z2 = scratch + 3*H;       /* t3 + b₂  (C) */
     double *const t4 = scratch + 3*H + C;   /* softmax(z₂)  (C) */
-    double *const t5 = scratch + 3*H + 2*C; /* t4 − y  (C) */
-    double *const t6 = scratch + 3*H + C;   /* logsoftmax(z₂)  (C) */
-    double *const t8 = scratch + 3*H + 3*C; /* W₂ᵀ t5  (H) */
+    double *const t5 = scratch + 3*H + 2*C; /* logsoftmax(z₂)  (C) */
+    double *const t6 = scratch + 3*H;       /* t4 − y  (C) */
+    double *const t8 = scratch + 3*H + 3*C; /* W₂ᵀ t6  (H) */
     double *const t9 = scratch + H;         /* t8 ⊙ (t2 + z₁ ⊙ t2 ⊙ (𝟙 − t2))  (H) */
 
     if (!out->L && !out->dL_dW1 && !out->dL_db1 && !out->dL_dW2 && !out->dL_db2)
@@ -237,28 +218,26 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
         /* z₂ = t3 + b₂  (C) */
         z2[i] = t3 + b2[i];
     }
+    /* t4 = softmax(z₂) and t5 = logsoftmax(z₂)  (C) */
+    sg_softmax2(C, 1, z2, 1, 1, t4, t5);
 
     if (out->dL_dW1 || out->dL_db1 || out->dL_dW2 || out->dL_db2) {
-        /* t4 = softmax(z₂)  (C) */
-        sg_softmax(C, 1, z2, 1, 1, t4);
-        /* t5 = t4 − y  (C) */
+        /* t6 = t4 − y  (C) */
         for (long i = 0; i < C; i++)
-            t5[i] = t4[i] - y[i];
+            t6[i] = t4[i] - y[i];
     }
 
     if (out->L) {
-        /* t6 = logsoftmax(z₂)  (C) */
-        sg_logsoftmax(C, 1, z2, 1, 1, t6);
-        /* t7 = yᵀ t6 */
-        double t7 = sg_dot(C, y, t6);
+        /* t7 = yᵀ t5 */
+        double t7 = sg_dot(C, y, t5);
         /* L = −t7 */
         *out->L = -t7;
     }
 
     if (out->dL_db2) {
-        /* ∂L/∂b₂ = t5 */
+        /* ∂L/∂b₂ = t6 */
         for (long i = 0; i < C; i++)
-            out->dL_db2[i] = t5[i];
+            out->dL_db2[i] = t6[i];
     }
 
     if (out->dL_dW1 || out->dL_db1 || out->dL_dW2) {
@@ -267,12 +246,12 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
             t8[i] = 0.0;
         for (long i = 0; i < C; i++) {
             const double *row = W2 + i*H;
-            /* t8 = W₂ᵀ t5  (H) */
-            sg_axpy(H, t5[i], row, t8);
+            /* t8 = W₂ᵀ t6  (H) */
+            sg_axpy(H, t6[i], row, t8);
             if (out->dL_dW2) {
-                /* ∂L/∂W₂ = t5 h₁ᵀ  (C×H) */
+                /* ∂L/∂W₂ = t6 h₁ᵀ  (C×H) */
                 for (long j = 0; j < H; j++)
-                    out->dL_dW2[i*H + j] = t5[i] * h1[j];
+                    out->dL_dW2[i*H + j] = t6[i] * h1[j];
             }
         }
     }
