@@ -10,7 +10,9 @@
  *                    shape SCALAR, VEC (rows), MAT (rows×cols) or SEQ (rows
  *                    steps of cols); rows and cols are expressions of the
  *                    dimensions; gen RND (uniform in [−1, 1]), POS ([0.5, 1.5]),
- *                    U01 ([0, 1]) or SIMPLEX (positive, sums to 1)
+ *                    U01 ([0, 1]), SIMPLEX (positive, sums to 1), SPDGEN
+ *                    (MMᵀ/n + I: symmetric positive definite) or DIAGDOM
+ *                    (uniform in [−1, 1] plus 2 on the diagonal: invertible)
  *   OUTPUTS(F)       F(name, size) for each field of PFX_out, in order
  *   DIM_SETS         the initializers of dim_sets[][NDIM], normal sizes
  *   problem_checks() the problem's own checks (exact values for empty
@@ -23,6 +25,10 @@
  * sentinel, and the work buffer is malloc(PFX_work_size(dims)) bytes: any
  * read or write past one of them is an error for AddressSanitizer and
  * valgrind, and a result left unwritten still holds the sentinel.
+ *
+ * Built with -DNULL_WHEN_EMPTY, an input or a work buffer of 0 bytes is
+ * passed as a null pointer instead (what a caller that allocates nothing for
+ * nothing does): no arithmetic on it may be undefined.
  *
  * Usage: DRIVER check          run the generic and the problem's checks
  *        DRIVER eval SEED DIMS run once at random inputs: print the inputs in
@@ -43,6 +49,9 @@
 #define STR(a) STR_(a)
 
 #define SENTINEL (-7.25e77)
+#ifndef NULL_WHEN_EMPTY
+#define NULL_WHEN_EMPTY 0
+#endif
 
 enum {
 #define F_(d) DIM_##d,
@@ -63,7 +72,7 @@ enum {
     NOUT
 };
 enum { SCALAR, VEC, MAT, SEQ };
-enum { RND, POS, U01, SIMPLEX };
+enum { RND, POS, U01, SIMPLEX, SPDGEN, DIAGDOM };
 
 static const char *const dim_names[NDIM + 1] = {
 #define F_(d) #d,
@@ -203,12 +212,28 @@ static void values_init(struct values *v, const long *dv, unsigned long seed)
         v->in[i] = (double *)xmalloc(n * sizeof(double) + 1);
         for (j = 0; j < n; j++) {
             double u = uniform();
-            v->in[i][j] = gen == RND ? 2 * u - 1 : gen == POS ? 0.5 + u : gen == U01 ? u : 0.1 + u;
+            v->in[i][j] = gen == RND || gen == SPDGEN || gen == DIAGDOM ? 2 * u - 1 : gen == POS ? 0.5 + u : gen == U01 ? u : 0.1 + u;
             sum += v->in[i][j];
         }
         if (gen == SIMPLEX)
             for (j = 0; j < n; j++)
                 v->in[i][j] /= sum;
+        if (gen == DIAGDOM)
+            for (j = 0; j < (size_t)r; j++)
+                v->in[i][j * (size_t)r + j] += 2;
+        if (gen == SPDGEN) { /* M Mᵀ/r + I, M the random entries just drawn */
+            double *m = (double *)xmalloc(n * sizeof(double) + 1);
+            size_t a, b, q, rr = (size_t)r;
+            memcpy(m, v->in[i], n * sizeof(double));
+            for (a = 0; a < rr; a++)
+                for (b = 0; b < rr; b++) {
+                    double t = a == b ? 1 : 0;
+                    for (q = 0; q < rr; q++)
+                        t += m[a * rr + q] * m[b * rr + q] / (double)rr;
+                    v->in[i][a * rr + b] = t;
+                }
+            free(m);
+        }
     }
     for (o = 0; o < NOUT; o++)
         v->out[o] = (double *)xmalloc(out_size(dv, o) * sizeof(double) + 1);
@@ -246,7 +271,7 @@ static int run(struct values *v, unsigned mask)
 #undef F_
     for (i = 0; i < NIN; i++) {
         size_t n = in_size(dv, i);
-        ib[i] = (double *)xmalloc(n * sizeof(double));
+        ib[i] = (NULL_WHEN_EMPTY & 1) && !n ? NULL : (double *)xmalloc(n * sizeof(double));
         if (n)
             memcpy(ib[i], v->in[i], n * sizeof(double));
     }
@@ -263,7 +288,7 @@ static int run(struct values *v, unsigned mask)
     OUTPUTS(F_)
 #undef F_
     work_bytes = API(_work_size)(&d);
-    work = xmalloc(work_bytes);
+    work = (NULL_WHEN_EMPTY & 2) && !work_bytes ? NULL : xmalloc(work_bytes);
     rc = API(_eval)(&d, &in, &out, work);
     free(work);
     for (i = 0; i < NIN; i++) {
