@@ -2306,6 +2306,8 @@ static const char *const c_names[] = {
     "errno", "assert", "main",
     /* the generated code's own names (loops count with i and j) */
     "dims", "in", "out", "work", "scratch", "pack", "i", "j", "SG_RESTRICT", "SG_UNROLL",
+    "SG_CHUNK", "SG_STREAM_BIG", "SG_STREAM_BYTES", "SG_HAVE_STREAM", "SG_NO_STREAM",
+    "uintptr_t",
 };
 
 static int reserved(G *g, const char *s)
@@ -2809,7 +2811,7 @@ static cx power(G *g, cx a, const sg_expr *p)
 enum { K_RESTRICT, K_VECTORIZE, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM,
        K_DOT, K_AXPY, K_GEMV, K_GEMM_SMALL, K_GEMM, K_GEMM_CALL, K_TRSM, K_TRSM_INVERSE, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_SOFTMAX2,
        K_LOGSOFTMAX, K_LOGSUMEXP, K_DIAGMUL, K_LU, K_LU_SWAP, K_LU_SOLVE, K_LU_INVERSE, K_LU_DET,
-       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_COUNT };
+       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_STREAM, K_COUNT };
 
 typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
 
@@ -2819,7 +2821,7 @@ static const char *const kernel_file[K_COUNT] = {
     "sign.c", "sum.c", "dot.c", "axpy.c", "gemv.c", "gemm_small.c", "gemm.c", "gemm_call.c",
     "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "softmax2.c", "logsoftmax.c",
     "logsumexp.c", "diagmul.c", "lu.c", "lu_swap.c", "lu_solve.c", "lu_inverse.c", "lu_det.c", "lu_logdet.c",
-    "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c",
+    "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c", "stream.c",
 };
 
 /* kernel k's template: with --blas, the products call CBLAS */
@@ -4001,6 +4003,24 @@ static cx vec_at(G *g, const sg_expr *e, const char *k)
     return read_stored(g, e, is_one(e->shape.cols) ? mkix(0, k, "0") : mkix(0, "0", k));
 }
 
+/* a dimension's value when it is known when generating (a number or --dim), else 0 */
+static long known_dim(G *g, sg_dim d)
+{
+    const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+    return di->name ? g->dimfix[d] : di->value;
+}
+
+/* member k of w makes row i of an output matrix, which can be written by sg_stream
+   (when large, decided at run time); not when its size is known and small */
+static int streamed(G *g, const sweep *w, int k)
+{
+    const sg_expr *e = g->sc->it[w->member[k]].e;
+    const node *n = L(g, e);
+    const long r = known_dim(g, e->shape.rows), c = known_dim(g, e->shape.cols);
+    return w->kind[k] == SW_ROW && n->out >= 0 && !n->rowvar && !is_one(e->shape.cols) &&
+           !is_one(e->shape.rows) && !(r > 0 && c > 0 && (double)r * (double)c < 131072.0);
+}
+
 /* one member of a sweep, at row i; the row of W is at g->rowname */
 static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
 {
@@ -4027,6 +4047,23 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
         ix x = mkix(0, "i", "0");
         line(b, lv, "%s%s = %s;", n->rowvar ? fmt(g, "const %s ", g->real) : "",
              read_stored(g, t->e, x).s, elem_def(g, t->e, x).s);
+    } else if (streamed(g, w, k)) { /* row i of a large output */
+        ix x = mkix(0, "i", "j");
+        const char *cols = D(g, t->e->shape.cols);
+        use_kernel(g, K_STREAM);
+        line(b, lv, "if (SG_STREAM_BIG(%s)) /* larger than the caches: see sg_stream */",
+             len_c(g, t->e->shape));
+        line(b, lv + 1, "for (long sg_jb = 0; sg_jb < %s; sg_jb += SG_CHUNK) {", cols);
+        line(b, lv + 2, "%s sg_chunk[SG_CHUNK];", g->real);
+        line(b, lv + 2, "const long sg_nj = %s - sg_jb < SG_CHUNK ? %s - sg_jb : SG_CHUNK;", cols,
+             cols);
+        line(b, lv + 2, "for (long j = sg_jb; j < sg_jb + sg_nj; j++)");
+        line(b, lv + 3, "sg_chunk[j - sg_jb] = %s;", elem_def(g, t->e, x).s);
+        line(b, lv + 2, "sg_stream(sg_nj, sg_chunk, %s + i*%s + sg_jb);", ptr(g, t->e), cols);
+        line(b, lv + 1, "}");
+        line(b, lv, "else");
+        line(b, lv + 1, "for (long j = 0; j < %s; j++)", cols);
+        line(b, lv + 2, "%s = %s;", read_stored(g, t->e, x).s, elem_def(g, t->e, x).s);
     } else { /* row i */
         ix x = mkix(0, "i", "j");
         line(b, lv, "for (long j = 0; j < %s; j++)", D(g, t->e->shape.cols));
@@ -4141,6 +4178,11 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
             emit_sweep_member(g, b, lv + 1, w, k);
     }
     line(b, lv, "}");
+    for (k = 0; k < w->n; k++)
+        if (sigmoid_twin(g, w, k) < 0 && streamed(g, w, k)) {
+            line(b, lv, "if (SG_STREAM_BIG(%s))", len_c(g, g->sc->it[w->member[k]].e->shape));
+            line(b, lv + 1, "sg_stream_end();");
+        }
 }
 
 /* the statements of the schedule being printed, at level lv0 */
@@ -4550,6 +4592,8 @@ static void expand(G *g, sg_buf *b, const char *text)
             sg_buf_puts(b, "SG_RESTRICT");
         else if (end - at - 1 == 1 && at[1] == 'b') /* a BLAS name: cblas_dgemm, cblas_sgemm */
             sg_buf_puts(b, g->fsuf[0] ? "s" : "d");
+        else if (end - at - 1 == 4 && !strncmp(at + 1, "simd", 4)) /* _mm_stream_pd, _ps */
+            sg_buf_puts(b, g->fsuf[0] ? "ps" : "pd");
         else if (end - at - 1 == 3 && !strncmp(at + 1, "eps", 3)) /* the machine epsilon */
             sg_buf_puts(b, g->fsuf[0] ? "1.1920929e-07f" : "2.220446049250313e-16");
         else { /* a math function */
@@ -5327,6 +5371,19 @@ char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
     sg_buf_puts(&b, "#include <math.h>\n#include <stddef.h>\n\n");
     if (o->blas) /* the program links a CBLAS of its choice */
         sg_buf_puts(&b, "#include <cblas.h>\n\n");
+    if (g->kernels[K_STREAM]) /* the compiler's own header: no library */
+        sg_buf_puts(&b, "/* non-temporal stores (sg_stream): x86 with SSE2, else plain stores */\n"
+                        "#ifndef SG_HAVE_STREAM\n"
+                        "#if defined(__SSE2__) && !defined(SG_NO_STREAM)\n"
+                        "#define SG_HAVE_STREAM 1\n"
+                        "#else\n"
+                        "#define SG_HAVE_STREAM 0\n"
+                        "#endif\n"
+                        "#endif\n"
+                        "#if SG_HAVE_STREAM\n"
+                        "#include <immintrin.h>\n"
+                        "#include <stdint.h>\n"
+                        "#endif\n\n");
     if (!o->header) {
         header_text(g, &b, 0);
         sg_buf_putc(&b, '\n');

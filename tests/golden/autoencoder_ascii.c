@@ -7,6 +7,19 @@
 #include <math.h>
 #include <stddef.h>
 
+/* non-temporal stores (sg_stream): x86 with SSE2, else plain stores */
+#ifndef SG_HAVE_STREAM
+#if defined(__SSE2__) && !defined(SG_NO_STREAM)
+#define SG_HAVE_STREAM 1
+#else
+#define SG_HAVE_STREAM 0
+#endif
+#endif
+#if SG_HAVE_STREAM
+#include <immintrin.h>
+#include <stdint.h>
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -108,6 +121,65 @@ static void sg_axpy(long n, double a, const double *SG_RESTRICT x, double *SG_RE
         y[i] += a * x[i];
 }
 
+/*
+ * Non-temporal stores for a large output written once: the entries go
+ * straight to memory, not first read into the caches (an ordinary store
+ * reads the line it writes, which makes 3 bytes of traffic of every 2) and
+ * without evicting what the rest of the call reads. Only on x86 with SSE2
+ * (AVX and AVX-512: wider stores), elsewhere a plain copy; an output of at
+ * least SG_STREAM_BYTES (8 MiB unless defined before, larger than most
+ * caches' share of one core) is written this way, SG_CHUNK entries at a
+ * time computed into a buffer on the stack. Define SG_NO_STREAM to never.
+ */
+#ifndef SG_STREAM_BYTES
+#define SG_STREAM_BYTES 8388608
+#endif
+#ifndef SG_CHUNK
+#define SG_CHUNK 256
+#endif
+#ifndef SG_STREAM_BIG
+#if SG_HAVE_STREAM
+#define SG_STREAM_BIG(count) ((size_t)(count) * sizeof(double) >= (size_t)SG_STREAM_BYTES)
+#else
+#define SG_STREAM_BIG(count) 0
+#endif
+#endif
+
+/* dst[i] = src[i] for i < n, non-temporal where the target has such stores */
+static void sg_stream(long n, const double *SG_RESTRICT src, double *SG_RESTRICT dst)
+{
+    long i = 0;
+#if SG_HAVE_STREAM && defined(__AVX512F__)
+    const long w = 64 / (long)sizeof(double);
+    for (; i < n && ((uintptr_t)(dst + i) & 63) != 0; i++)
+        dst[i] = src[i];
+    for (; i + w <= n; i += w)
+        _mm512_stream_pd(dst + i, _mm512_loadu_pd(src + i));
+#elif SG_HAVE_STREAM && defined(__AVX__)
+    const long w = 32 / (long)sizeof(double);
+    for (; i < n && ((uintptr_t)(dst + i) & 31) != 0; i++)
+        dst[i] = src[i];
+    for (; i + w <= n; i += w)
+        _mm256_stream_pd(dst + i, _mm256_loadu_pd(src + i));
+#elif SG_HAVE_STREAM
+    const long w = 16 / (long)sizeof(double);
+    for (; i < n && ((uintptr_t)(dst + i) & 15) != 0; i++)
+        dst[i] = src[i];
+    for (; i + w <= n; i += w)
+        _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
+#endif
+    for (; i < n; i++)
+        dst[i] = src[i];
+}
+
+/* the non-temporal stores before whatever follows (a fence) */
+static void sg_stream_end(void)
+{
+#if SG_HAVE_STREAM
+    _mm_sfence();
+#endif
+}
+
 /* 3 buffers of double: see the top of ae_eval */
 size_t ae_work_size(const ae_dims *dims)
 {
@@ -173,10 +245,21 @@ int ae_eval(const ae_dims *dims, const ae_in *in, ae_out *out, void *work)
             }
             if (out->dL_dW) {
                 /* ∂L/∂W = t4 xᵀ + (r t1ᵀ)ᵀ  (m×n) */
-                for (long j = 0; j < n; j++)
-                    out->dL_dW[i*n + j] = t4 * x[j] + r[j] * t1[i];
+                if (SG_STREAM_BIG(m*n)) /* larger than the caches: see sg_stream */
+                    for (long sg_jb = 0; sg_jb < n; sg_jb += SG_CHUNK) {
+                        double sg_chunk[SG_CHUNK];
+                        const long sg_nj = n - sg_jb < SG_CHUNK ? n - sg_jb : SG_CHUNK;
+                        for (long j = sg_jb; j < sg_jb + sg_nj; j++)
+                            sg_chunk[j - sg_jb] = t4 * x[j] + r[j] * t1[i];
+                        sg_stream(sg_nj, sg_chunk, out->dL_dW + i*n + sg_jb);
+                    }
+                else
+                    for (long j = 0; j < n; j++)
+                        out->dL_dW[i*n + j] = t4 * x[j] + r[j] * t1[i];
             }
         }
+        if (SG_STREAM_BIG(m*n))
+            sg_stream_end();
     }
 
     if (out->dL_dx) {

@@ -7,6 +7,19 @@
 #include <math.h>
 #include <stddef.h>
 
+/* non-temporal stores (sg_stream): x86 with SSE2, else plain stores */
+#ifndef SG_HAVE_STREAM
+#if defined(__SSE2__) && !defined(SG_NO_STREAM)
+#define SG_HAVE_STREAM 1
+#else
+#define SG_HAVE_STREAM 0
+#endif
+#endif
+#if SG_HAVE_STREAM
+#include <immintrin.h>
+#include <stdint.h>
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -151,6 +164,65 @@ static void sg_softmax2(long p, long N, const double *SG_RESTRICT X, long rs, lo
     }
 }
 
+/*
+ * Non-temporal stores for a large output written once: the entries go
+ * straight to memory, not first read into the caches (an ordinary store
+ * reads the line it writes, which makes 3 bytes of traffic of every 2) and
+ * without evicting what the rest of the call reads. Only on x86 with SSE2
+ * (AVX and AVX-512: wider stores), elsewhere a plain copy; an output of at
+ * least SG_STREAM_BYTES (8 MiB unless defined before, larger than most
+ * caches' share of one core) is written this way, SG_CHUNK entries at a
+ * time computed into a buffer on the stack. Define SG_NO_STREAM to never.
+ */
+#ifndef SG_STREAM_BYTES
+#define SG_STREAM_BYTES 8388608
+#endif
+#ifndef SG_CHUNK
+#define SG_CHUNK 256
+#endif
+#ifndef SG_STREAM_BIG
+#if SG_HAVE_STREAM
+#define SG_STREAM_BIG(count) ((size_t)(count) * sizeof(double) >= (size_t)SG_STREAM_BYTES)
+#else
+#define SG_STREAM_BIG(count) 0
+#endif
+#endif
+
+/* dst[i] = src[i] for i < n, non-temporal where the target has such stores */
+static void sg_stream(long n, const double *SG_RESTRICT src, double *SG_RESTRICT dst)
+{
+    long i = 0;
+#if SG_HAVE_STREAM && defined(__AVX512F__)
+    const long w = 64 / (long)sizeof(double);
+    for (; i < n && ((uintptr_t)(dst + i) & 63) != 0; i++)
+        dst[i] = src[i];
+    for (; i + w <= n; i += w)
+        _mm512_stream_pd(dst + i, _mm512_loadu_pd(src + i));
+#elif SG_HAVE_STREAM && defined(__AVX__)
+    const long w = 32 / (long)sizeof(double);
+    for (; i < n && ((uintptr_t)(dst + i) & 31) != 0; i++)
+        dst[i] = src[i];
+    for (; i + w <= n; i += w)
+        _mm256_stream_pd(dst + i, _mm256_loadu_pd(src + i));
+#elif SG_HAVE_STREAM
+    const long w = 16 / (long)sizeof(double);
+    for (; i < n && ((uintptr_t)(dst + i) & 15) != 0; i++)
+        dst[i] = src[i];
+    for (; i + w <= n; i += w)
+        _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
+#endif
+    for (; i < n; i++)
+        dst[i] = src[i];
+}
+
+/* the non-temporal stores before whatever follows (a fence) */
+static void sg_stream_end(void)
+{
+#if SG_HAVE_STREAM
+    _mm_sfence();
+#endif
+}
+
 /* 7 buffers of double: see the top of mlp_eval */
 size_t mlp_work_size(const mlp_dims *dims)
 {
@@ -250,10 +322,21 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
             sg_axpy(H, t6[i], row, t8);
             if (out->dL_dW2) {
                 /* ∂L/∂W₂ = t6 h₁ᵀ  (C×H) */
-                for (long j = 0; j < H; j++)
-                    out->dL_dW2[i*H + j] = t6[i] * h1[j];
+                if (SG_STREAM_BIG(C*H)) /* larger than the caches: see sg_stream */
+                    for (long sg_jb = 0; sg_jb < H; sg_jb += SG_CHUNK) {
+                        double sg_chunk[SG_CHUNK];
+                        const long sg_nj = H - sg_jb < SG_CHUNK ? H - sg_jb : SG_CHUNK;
+                        for (long j = sg_jb; j < sg_jb + sg_nj; j++)
+                            sg_chunk[j - sg_jb] = t6[i] * h1[j];
+                        sg_stream(sg_nj, sg_chunk, out->dL_dW2 + i*H + sg_jb);
+                    }
+                else
+                    for (long j = 0; j < H; j++)
+                        out->dL_dW2[i*H + j] = t6[i] * h1[j];
             }
         }
+        if (SG_STREAM_BIG(C*H))
+            sg_stream_end();
     }
 
     if (out->dL_dW1 || out->dL_db1) {
@@ -263,10 +346,21 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
             t9[i] = t8[i] * (t2[i] + z1[i] * t2[i] * (1.0 - t2[i]));
             if (out->dL_dW1) {
                 /* ∂L/∂W₁ = t9 xᵀ  (H×D) */
-                for (long j = 0; j < D; j++)
-                    out->dL_dW1[i*D + j] = t9[i] * x[j];
+                if (SG_STREAM_BIG(H*D)) /* larger than the caches: see sg_stream */
+                    for (long sg_jb = 0; sg_jb < D; sg_jb += SG_CHUNK) {
+                        double sg_chunk[SG_CHUNK];
+                        const long sg_nj = D - sg_jb < SG_CHUNK ? D - sg_jb : SG_CHUNK;
+                        for (long j = sg_jb; j < sg_jb + sg_nj; j++)
+                            sg_chunk[j - sg_jb] = t9[i] * x[j];
+                        sg_stream(sg_nj, sg_chunk, out->dL_dW1 + i*D + sg_jb);
+                    }
+                else
+                    for (long j = 0; j < D; j++)
+                        out->dL_dW1[i*D + j] = t9[i] * x[j];
             }
         }
+        if (SG_STREAM_BIG(H*D))
+            sg_stream_end();
     }
 
     if (out->dL_db1) {
