@@ -107,6 +107,12 @@ gen HAVE_AE autoencoder examples/autoencoder.sg ||
     note gen "symgrad failed on examples/autoencoder.sg: $(head -c 300 $B/gen/autoencoder.err)"
 gen HAVE_MLP mlp_swish examples/mlp_swish.sg ||
     note gen "symgrad failed on examples/mlp_swish.sg: $(head -c 300 $B/gen/mlp_swish.err)"
+# the tiny sizes also with every dimension fixed (--dim), the feature for them
+AE_DIM="-DTINY_AE_M=3 -DTINY_AE_N=5" MLP_DIM="-DTINY_MLP_D=5 -DTINY_MLP_H=4 -DTINY_MLP_C=3"
+gen HAVE_AE_DIM ae_dim examples/autoencoder.sg --dim m=3 --dim n=5 -p ae_dim ||
+    note gen "symgrad --dim failed on examples/autoencoder.sg: $(head -c 300 $B/gen/ae_dim.err)"
+gen HAVE_MLP_DIM mlp_dim examples/mlp_swish.sg --dim D=5 --dim H=4 --dim C=3 -p mlp_dim ||
+    note gen "symgrad --dim failed on examples/mlp_swish.sg: $(head -c 300 $B/gen/mlp_dim.err)"
 gen HAVE_MLPB mlp_batch bench/problems/mlp_batch.sg ||
     note gen "symgrad failed on bench/problems/mlp_batch.sg: $(head -c 300 $B/gen/mlp_batch.err)"
 gen HAVE_GP gp_loglik examples/gp_loglik.sg ||
@@ -124,7 +130,7 @@ fi
 # ---- 3. compile, every C file with the same flags ------------------------
 
 step "compile ($CC $CFLAGS)"
-DEFS="-DHAVE_BLAS=$HAVE_BLAS"
+DEFS="-DHAVE_BLAS=$HAVE_BLAS $AE_DIM $MLP_DIM"
 OBJS=""
 compile() {   # compile SRC OBJ: returns the compiler's status
     $CC $CFLAGS $STD $DEFS -Ibench -I"$B/gen" -c -o "$2" "$1" 2> "$2.err"
@@ -137,6 +143,8 @@ while IFS='=' read -r macro _; do
     case $macro in
         HAVE_AE) name=autoencoder ;;
         HAVE_MLP) name=mlp_swish ;;
+        HAVE_AE_DIM) name=ae_dim ;;
+        HAVE_MLP_DIM) name=mlp_dim ;;
         HAVE_MLPB) name=mlp_batch ;;
         HAVE_MLPB_BLAS) name=mlp_batch_blas ;;
         HAVE_GP) name=gp_loglik ;;
