@@ -2811,7 +2811,7 @@ static cx power(G *g, cx a, const sg_expr *p)
 enum { K_RESTRICT, K_VECTORIZE, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM,
        K_DOT, K_AXPY, K_GEMV, K_GEMM_SMALL, K_GEMM, K_GEMM_CALL, K_TRSM, K_TRSM_INVERSE, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_SOFTMAX2,
        K_LOGSOFTMAX, K_LOGSUMEXP, K_DIAGMUL, K_LU, K_LU_SWAP, K_LU_SOLVE, K_LU_INVERSE, K_LU_DET,
-       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_STREAM, K_COUNT };
+       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_STREAM, K_DOT4, K_COUNT };
 
 typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
 
@@ -2822,6 +2822,7 @@ static const char *const kernel_file[K_COUNT] = {
     "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "softmax2.c", "logsoftmax.c",
     "logsumexp.c", "diagmul.c", "lu.c", "lu_swap.c", "lu_solve.c", "lu_inverse.c", "lu_det.c", "lu_logdet.c",
     "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c", "stream.c",
+    "dot4.c",
 };
 
 /* kernel k's template: with --blas, the products call CBLAS */
@@ -4033,16 +4034,25 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
         line(b, lv++, "if (%s) {", condition(g, t->mask, 0));
     }
     line(b, lv, "/* %s = %s  (%s) */", name, formula(g, t->e), shape_text(g, t->e->shape));
-    if (w->kind[k] == SW_DOT) { /* yᵢ = W[i,:]·v */
+    if (w->kind[k] == SW_DOT) { /* yᵢ = W[i,:]·v, four rows at a time */
         const ref *v = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         use_kernel(g, K_DOT);
-        line(b, lv, "%s%s = sg_dot(%s, %s, %s);", n->rowvar ? fmt(g, "const %s ", g->real) : "",
-             vec_at(g, t->e, "i").s, len, g->rowname, ptr(g, v->e));
-    } else if (w->kind[k] == SW_AXPY) { /* z += uᵢ W[i,:] */
+        use_kernel(g, K_DOT4);
+        line(b, lv, "if (i %% 4 == 0 && i + 3 < %s) /* four rows side by side: see sg_dot4 */",
+             D(g, w->rows));
+        line(b, lv + 1, "sg_dot4(%s, %s, %s, %s, sg_d%d);", len, g->rowname, len, ptr(g, v->e),
+             w->member[k]);
+        line(b, lv, "%s%s = (i | 3) < %s ? sg_d%d[i %% 4] : sg_dot(%s, %s, %s);",
+             n->rowvar ? fmt(g, "const %s ", g->real) : "", vec_at(g, t->e, "i").s,
+             D(g, w->rows), w->member[k], len, g->rowname, ptr(g, v->e));
+    } else if (w->kind[k] == SW_AXPY) { /* z += uᵢ W[i,:], four rows at a time */
         const ref *u = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         use_kernel(g, K_AXPY);
-        line(b, lv, "sg_axpy(%s, %s, %s, %s);", len, vec_at(g, u->e, "i").s, g->rowname,
-             n->cname);
+        line(b, lv, "sg_a%d[i %% 4] = %s; /* four rows at a time: one pass over %s for them */",
+             w->member[k], vec_at(g, u->e, "i").s, n->cname);
+        line(b, lv, "if (i %% 4 == 3)");
+        line(b, lv + 1, "sg_axpy4(%s, sg_a%d, %s - 3*%s, %s, %s);", len, w->member[k], g->rowname,
+             len, len, n->cname);
     } else if (is_one(t->e->shape.cols)) { /* entry i */
         ix x = mkix(0, "i", "0");
         line(b, lv, "%s%s = %s;", n->rowvar ? fmt(g, "const %s ", g->real) : "",
@@ -4164,6 +4174,11 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
             line(b, lv + cond + 1, "%s = %s;", vec_at(g, t->e, "i").s, lit(g, 0).s);
         }
     }
+    for (k = 0; k < w->n; k++)
+        if (w->kind[k] == SW_DOT) /* the four rows' products, from sg_dot4 */
+            line(b, lv, "%s sg_d%d[4];", g->real, w->member[k]);
+        else if (w->kind[k] == SW_AXPY) /* the scales of the last rows, for sg_axpy4 */
+            line(b, lv, "%s sg_a%d[4];", g->real, w->member[k]);
     line(b, lv, "for (long i = 0; i < %s; i++) {", m);
     if (w->W)
         line(b, lv + 1, "const %s *%s = %s + i*%s;", g->real, g->rowname, ptr(g, w->W),
@@ -4178,6 +4193,18 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
             emit_sweep_member(g, b, lv + 1, w, k);
     }
     line(b, lv, "}");
+    for (k = 0; k < w->n; k++) /* the last m % 4 rows of each Wᵀu */
+        if (w->kind[k] == SW_AXPY) {
+            const item *t = &g->sc->it[w->member[k]];
+            const int cond = !bs_eq(t->mask, w->mask, g->sc->nw);
+            if (cond)
+                line(b, lv, "if (%s)", condition(g, t->mask, 0));
+            line(b, lv + cond, "for (long i = %s - %s %% 4; i < %s; i++) /* the rows left of %s */",
+                 m, m, m, L(g, t->e)->cname);
+            line(b, lv + cond + 1, "sg_axpy(%s, sg_a%d[i %% 4], %s + i*%s, %s);",
+                 D(g, w->W->shape.cols), w->member[k], ptr(g, w->W), D(g, w->W->shape.cols),
+                 L(g, t->e)->cname);
+        }
     for (k = 0; k < w->n; k++)
         if (sigmoid_twin(g, w, k) < 0 && streamed(g, w, k)) {
             line(b, lv, "if (SG_STREAM_BIG(%s))", len_c(g, g->sc->it[w->member[k]].e->shape));

@@ -1731,7 +1731,10 @@ static void test_readable(void **state)
     assert_non_null(strstr(src, "/* one pass over the rows of W for 2 statements */"));
     assert_non_null(strstr(src, "        const double *row = W + i*n;\n"
                                 "        /* t1 = Wx  (m) */\n"
-                                "        t1[i] = sg_dot(n, row, x);\n"));
+                                "        if (i % 4 == 0 && i + 3 < m) /* four rows side by side: "
+                                "see sg_dot4 */\n"
+                                "            sg_dot4(n, row, n, x, sg_d0);\n"
+                                "        t1[i] = (i | 3) < m ? sg_d0[i % 4] : sg_dot(n, row, x);\n"));
     assert_non_null(strstr(src, "if (out->L) {"));
     assert_non_null(strstr(src, "if (!out->L && !out->dL_dW && !out->dL_dx)"));
     assert_null(strstr(src, "sg_gemm")); /* Wᵀ(Wx), never (WᵀW)x */

@@ -121,6 +121,19 @@ static void sg_axpy(long n, double a, const double *SG_RESTRICT x, double *SG_RE
         y[i] += a * x[i];
 }
 
+/* y += a[0] A[0,:] + a[1] A[1,:] + a[2] A[2,:] + a[3] A[3,:], rows lda apart: four
+   rows of a sweep added in one pass over y, which is read and written once for them */
+static void sg_axpy4(long n, const double *SG_RESTRICT a, const double *SG_RESTRICT A, long lda,
+                     double *SG_RESTRICT y)
+{
+    const double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    const double *SG_RESTRICT r0 = A, *SG_RESTRICT r1 = A + lda, *SG_RESTRICT r2 = A + 2 * lda,
+                 *SG_RESTRICT r3 = A + 3 * lda;
+    long i;
+    for (i = 0; i < n; i++)
+        y[i] += ((a0 * r0[i] + a1 * r1[i]) + a2 * r2[i]) + a3 * r3[i];
+}
+
 /*
  * Non-temporal stores for a large output written once: the entries go
  * straight to memory, not first read into the caches (an ordinary store
@@ -180,6 +193,55 @@ static void sg_stream_end(void)
 #endif
 }
 
+/*
+ * y[r] = A[r,:]·x for the four rows r = 0…3 of A (lda apart), each exactly as
+ * sg_dot sums it (sixteen accumulators, pairwise, then the rest in order), in
+ * one loop: x is read once for the four, and the four rows are read side by
+ * side, which keeps more reads in flight when A comes from memory.
+ */
+static void sg_dot4(long n, const double *SG_RESTRICT A, long lda, const double *SG_RESTRICT x,
+                    double *SG_RESTRICT y)
+{
+    const double *SG_RESTRICT a0 = A, *SG_RESTRICT a1 = A + lda, *SG_RESTRICT a2 = A + 2 * lda,
+                 *SG_RESTRICT a3 = A + 3 * lda;
+    double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    long i = 0, j, k;
+    if (n >= 16) {
+        double s0[16] = {0}, s1[16] = {0}, s2[16] = {0}, s3[16] = {0};
+        for (; i + 16 <= n; i += 16) {
+            for (k = 0; k < 16; k++)
+                s0[k] += a0[i + k] * x[i + k];
+            for (k = 0; k < 16; k++)
+                s1[k] += a1[i + k] * x[i + k];
+            for (k = 0; k < 16; k++)
+                s2[k] += a2[i + k] * x[i + k];
+            for (k = 0; k < 16; k++)
+                s3[k] += a3[i + k] * x[i + k];
+        }
+        for (k = 8; k > 0; k /= 2) /* pairwise */
+            for (j = 0; j < k; j++) {
+                s0[j] += s0[j + k];
+                s1[j] += s1[j + k];
+                s2[j] += s2[j + k];
+                s3[j] += s3[j + k];
+            }
+        t0 = s0[0];
+        t1 = s1[0];
+        t2 = s2[0];
+        t3 = s3[0];
+    }
+    for (; i < n; i++) {
+        t0 += a0[i] * x[i];
+        t1 += a1[i] * x[i];
+        t2 += a2[i] * x[i];
+        t3 += a3[i] * x[i];
+    }
+    y[0] = t0;
+    y[1] = t1;
+    y[2] = t2;
+    y[3] = t3;
+}
+
 /* 3 buffers of double: see the top of autoencoder_eval */
 size_t autoencoder_work_size(const autoencoder_dims *dims)
 {
@@ -212,13 +274,21 @@ int autoencoder_eval(const autoencoder_dims *dims, const autoencoder_in *in, aut
     /* one pass over the rows of W for 2 statements */
     for (long i = 0; i < n; i++)
         t2[i] = 0.0;
+    double sg_d0[4];
+    double sg_a1[4];
     for (long i = 0; i < m; i++) {
         const double *row = W + i*n;
         /* t1 = Wx  (m) */
-        t1[i] = sg_dot(n, row, x);
+        if (i % 4 == 0 && i + 3 < m) /* four rows side by side: see sg_dot4 */
+            sg_dot4(n, row, n, x, sg_d0);
+        t1[i] = (i | 3) < m ? sg_d0[i % 4] : sg_dot(n, row, x);
         /* t2 = Wᵀ t1  (n) */
-        sg_axpy(n, t1[i], row, t2);
+        sg_a1[i % 4] = t1[i]; /* four rows at a time: one pass over t2 for them */
+        if (i % 4 == 3)
+            sg_axpy4(n, sg_a1, row - 3*n, n, t2);
     }
+    for (long i = m - m % 4; i < m; i++) /* the rows left of t2 */
+        sg_axpy(n, sg_a1[i % 4], W + i*n, t2);
     /* t3 = t2 − x  (n) */
     for (long i = 0; i < n; i++)
         t3[i] = t2[i] - x[i];
@@ -235,13 +305,19 @@ int autoencoder_eval(const autoencoder_dims *dims, const autoencoder_in *in, aut
         if (out->dL_dx)
             for (long i = 0; i < n; i++)
                 t6[i] = 0.0;
+        double sg_d4[4];
+        double sg_a5[4];
         for (long i = 0; i < m; i++) {
             const double *row = W + i*n;
             /* t5 = W t3  (m) */
-            const double t5 = sg_dot(n, row, t3);
+            if (i % 4 == 0 && i + 3 < m) /* four rows side by side: see sg_dot4 */
+                sg_dot4(n, row, n, t3, sg_d4);
+            const double t5 = (i | 3) < m ? sg_d4[i % 4] : sg_dot(n, row, t3);
             if (out->dL_dx) {
                 /* t6 = Wᵀ t5  (n) */
-                sg_axpy(n, t5, row, t6);
+                sg_a5[i % 4] = t5; /* four rows at a time: one pass over t6 for them */
+                if (i % 4 == 3)
+                    sg_axpy4(n, sg_a5, row - 3*n, n, t6);
             }
             if (out->dL_dW) {
                 /* ∂L/∂W = t5 xᵀ + (t3 t1ᵀ)ᵀ  (m×n) */
@@ -258,6 +334,9 @@ int autoencoder_eval(const autoencoder_dims *dims, const autoencoder_in *in, aut
                         out->dL_dW[i*n + j] = t5 * x[j] + t3[j] * t1[i];
             }
         }
+        if (out->dL_dx)
+            for (long i = m - m % 4; i < m; i++) /* the rows left of t6 */
+                sg_axpy(n, sg_a5[i % 4], W + i*n, t6);
         if (SG_STREAM_BIG(m*n))
             sg_stream_end();
     }

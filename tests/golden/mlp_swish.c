@@ -138,6 +138,19 @@ static void sg_axpy(long n, double a, const double *SG_RESTRICT x, double *SG_RE
         y[i] += a * x[i];
 }
 
+/* y += a[0] A[0,:] + a[1] A[1,:] + a[2] A[2,:] + a[3] A[3,:], rows lda apart: four
+   rows of a sweep added in one pass over y, which is read and written once for them */
+static void sg_axpy4(long n, const double *SG_RESTRICT a, const double *SG_RESTRICT A, long lda,
+                     double *SG_RESTRICT y)
+{
+    const double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    const double *SG_RESTRICT r0 = A, *SG_RESTRICT r1 = A + lda, *SG_RESTRICT r2 = A + 2 * lda,
+                 *SG_RESTRICT r3 = A + 3 * lda;
+    long i;
+    for (i = 0; i < n; i++)
+        y[i] += ((a0 * r0[i] + a1 * r1[i]) + a2 * r2[i]) + a3 * r3[i];
+}
+
 /*
  * S = softmax and Ls = log softmax of each column of the p×N matrix X
  * (strided as in sg_softmax) at once, from one exponential per entry: S is
@@ -223,6 +236,55 @@ static void sg_stream_end(void)
 #endif
 }
 
+/*
+ * y[r] = A[r,:]·x for the four rows r = 0…3 of A (lda apart), each exactly as
+ * sg_dot sums it (sixteen accumulators, pairwise, then the rest in order), in
+ * one loop: x is read once for the four, and the four rows are read side by
+ * side, which keeps more reads in flight when A comes from memory.
+ */
+static void sg_dot4(long n, const double *SG_RESTRICT A, long lda, const double *SG_RESTRICT x,
+                    double *SG_RESTRICT y)
+{
+    const double *SG_RESTRICT a0 = A, *SG_RESTRICT a1 = A + lda, *SG_RESTRICT a2 = A + 2 * lda,
+                 *SG_RESTRICT a3 = A + 3 * lda;
+    double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    long i = 0, j, k;
+    if (n >= 16) {
+        double s0[16] = {0}, s1[16] = {0}, s2[16] = {0}, s3[16] = {0};
+        for (; i + 16 <= n; i += 16) {
+            for (k = 0; k < 16; k++)
+                s0[k] += a0[i + k] * x[i + k];
+            for (k = 0; k < 16; k++)
+                s1[k] += a1[i + k] * x[i + k];
+            for (k = 0; k < 16; k++)
+                s2[k] += a2[i + k] * x[i + k];
+            for (k = 0; k < 16; k++)
+                s3[k] += a3[i + k] * x[i + k];
+        }
+        for (k = 8; k > 0; k /= 2) /* pairwise */
+            for (j = 0; j < k; j++) {
+                s0[j] += s0[j + k];
+                s1[j] += s1[j + k];
+                s2[j] += s2[j + k];
+                s3[j] += s3[j + k];
+            }
+        t0 = s0[0];
+        t1 = s1[0];
+        t2 = s2[0];
+        t3 = s3[0];
+    }
+    for (; i < n; i++) {
+        t0 += a0[i] * x[i];
+        t1 += a1[i] * x[i];
+        t2 += a2[i] * x[i];
+        t3 += a3[i] * x[i];
+    }
+    y[0] = t0;
+    y[1] = t1;
+    y[2] = t2;
+    y[3] = t3;
+}
+
 /* 7 buffers of double: see the top of mlp_eval */
 size_t mlp_work_size(const mlp_dims *dims)
 {
@@ -268,10 +330,13 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
         return MLP_OK;
 
     /* one pass over the rows of W₁ for 4 statements */
+    double sg_d0[4];
     for (long i = 0; i < H; i++) {
         const double *row = W1 + i*D;
         /* t1 = W₁x  (H) */
-        const double t1 = sg_dot(D, row, x);
+        if (i % 4 == 0 && i + 3 < H) /* four rows side by side: see sg_dot4 */
+            sg_dot4(D, row, D, x, sg_d0);
+        const double t1 = (i | 3) < H ? sg_d0[i % 4] : sg_dot(D, row, x);
         /* z₁ = t1 + b₁  (H) */
         z1[i] = t1 + b1[i];
         /* h₁ = swish(z₁) and t2 = σ(z₁): one σ for both  (H) */
@@ -283,10 +348,13 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
         }
     }
     /* one pass over the rows of W₂ for 2 statements */
+    double sg_d3[4];
     for (long i = 0; i < C; i++) {
         const double *row = W2 + i*H;
         /* t3 = W₂h₁  (C) */
-        const double t3 = sg_dot(H, row, h1);
+        if (i % 4 == 0 && i + 3 < C) /* four rows side by side: see sg_dot4 */
+            sg_dot4(H, row, H, h1, sg_d3);
+        const double t3 = (i | 3) < C ? sg_d3[i % 4] : sg_dot(H, row, h1);
         /* z₂ = t3 + b₂  (C) */
         z2[i] = t3 + b2[i];
     }
@@ -316,10 +384,13 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
         /* one pass over the rows of W₂ for 2 statements */
         for (long i = 0; i < H; i++)
             t8[i] = 0.0;
+        double sg_a10[4];
         for (long i = 0; i < C; i++) {
             const double *row = W2 + i*H;
             /* t8 = W₂ᵀ t6  (H) */
-            sg_axpy(H, t6[i], row, t8);
+            sg_a10[i % 4] = t6[i]; /* four rows at a time: one pass over t8 for them */
+            if (i % 4 == 3)
+                sg_axpy4(H, sg_a10, row - 3*H, H, t8);
             if (out->dL_dW2) {
                 /* ∂L/∂W₂ = t6 h₁ᵀ  (C×H) */
                 if (SG_STREAM_BIG(C*H)) /* larger than the caches: see sg_stream */
@@ -335,6 +406,8 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
                         out->dL_dW2[i*H + j] = t6[i] * h1[j];
             }
         }
+        for (long i = C - C % 4; i < C; i++) /* the rows left of t8 */
+            sg_axpy(H, sg_a10[i % 4], W2 + i*H, t8);
         if (SG_STREAM_BIG(C*H))
             sg_stream_end();
     }
