@@ -2811,7 +2811,7 @@ static cx power(G *g, cx a, const sg_expr *p)
 enum { K_RESTRICT, K_VECTORIZE, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM,
        K_DOT, K_AXPY, K_GEMV, K_GEMM_SMALL, K_GEMM, K_GEMM_CALL, K_TRSM, K_TRSM_INVERSE, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_SOFTMAX2,
        K_LOGSOFTMAX, K_LOGSUMEXP, K_DIAGMUL, K_LU, K_LU_SWAP, K_LU_SOLVE, K_LU_INVERSE, K_LU_DET,
-       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_STREAM, K_DOT4, K_COUNT };
+       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_STREAM, K_DOT4, K_AXPY4, K_COUNT };
 
 typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
 
@@ -2822,7 +2822,7 @@ static const char *const kernel_file[K_COUNT] = {
     "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "softmax2.c", "logsoftmax.c",
     "logsumexp.c", "diagmul.c", "lu.c", "lu_swap.c", "lu_solve.c", "lu_inverse.c", "lu_det.c", "lu_logdet.c",
     "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c", "stream.c",
-    "dot4.c",
+    "dot4.c", "axpy4.c",
 };
 
 /* kernel k's template: with --blas, the products call CBLAS */
@@ -4004,6 +4004,16 @@ static cx vec_at(G *g, const sg_expr *e, const char *k)
     return read_stored(g, e, is_one(e->shape.cols) ? mkix(0, k, "0") : mkix(0, "0", k));
 }
 
+/* a longer P_eval keeps -O2's own vectorizer (see vectorize.h), and its sweeps their
+   plain form (sg_dot and sg_axpy a row at a time, ordinary stores): gcc's time grows
+   faster than the function with each loop it vectorizes or kernel it inlines */
+#define VEC_MAX_STATEMENTS 64
+
+static int long_eval(const G *g)
+{
+    return g->top.nit > VEC_MAX_STATEMENTS;
+}
+
 /* a dimension's value when it is known when generating (a number or --dim), else 0 */
 static long known_dim(G *g, sg_dim d)
 {
@@ -4018,7 +4028,8 @@ static int streamed(G *g, const sweep *w, int k)
     const sg_expr *e = g->sc->it[w->member[k]].e;
     const node *n = L(g, e);
     const long r = known_dim(g, e->shape.rows), c = known_dim(g, e->shape.cols);
-    return w->kind[k] == SW_ROW && n->out >= 0 && !n->rowvar && !is_one(e->shape.cols) &&
+    return !long_eval(g) && w->kind[k] == SW_ROW && n->out >= 0 && !n->rowvar &&
+           !is_one(e->shape.cols) &&
            !is_one(e->shape.rows) && !(r > 0 && c > 0 && (double)r * (double)c < 131072.0);
 }
 
@@ -4034,7 +4045,12 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
         line(b, lv++, "if (%s) {", condition(g, t->mask, 0));
     }
     line(b, lv, "/* %s = %s  (%s) */", name, formula(g, t->e), shape_text(g, t->e->shape));
-    if (w->kind[k] == SW_DOT) { /* yᵢ = W[i,:]·v, four rows at a time */
+    if (w->kind[k] == SW_DOT && long_eval(g)) { /* yᵢ = W[i,:]·v */
+        const ref *v = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
+        use_kernel(g, K_DOT);
+        line(b, lv, "%s%s = sg_dot(%s, %s, %s);", n->rowvar ? fmt(g, "const %s ", g->real) : "",
+             vec_at(g, t->e, "i").s, len, g->rowname, ptr(g, v->e));
+    } else if (w->kind[k] == SW_DOT) { /* yᵢ = W[i,:]·v, four rows at a time */
         const ref *v = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         use_kernel(g, K_DOT);
         use_kernel(g, K_DOT4);
@@ -4045,9 +4061,15 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
         line(b, lv, "%s%s = (i | 3) < %s ? sg_d%d[i %% 4] : sg_dot(%s, %s, %s);",
              n->rowvar ? fmt(g, "const %s ", g->real) : "", vec_at(g, t->e, "i").s,
              D(g, w->rows), w->member[k], len, g->rowname, ptr(g, v->e));
+    } else if (w->kind[k] == SW_AXPY && long_eval(g)) { /* z += uᵢ W[i,:] */
+        const ref *u = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
+        use_kernel(g, K_AXPY);
+        line(b, lv, "sg_axpy(%s, %s, %s, %s);", len, vec_at(g, u->e, "i").s, g->rowname,
+             n->cname);
     } else if (w->kind[k] == SW_AXPY) { /* z += uᵢ W[i,:], four rows at a time */
         const ref *u = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         use_kernel(g, K_AXPY);
+        use_kernel(g, K_AXPY4);
         line(b, lv, "sg_a%d[i %% 4] = %s; /* four rows at a time: one pass over %s for them */",
              w->member[k], vec_at(g, u->e, "i").s, n->cname);
         line(b, lv, "if (i %% 4 == 3)");
@@ -4174,7 +4196,7 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
             line(b, lv + cond + 1, "%s = %s;", vec_at(g, t->e, "i").s, lit(g, 0).s);
         }
     }
-    for (k = 0; k < w->n; k++)
+    for (k = 0; k < w->n && !long_eval(g); k++)
         if (w->kind[k] == SW_DOT) /* the four rows' products, from sg_dot4 */
             line(b, lv, "%s sg_d%d[4];", g->real, w->member[k]);
         else if (w->kind[k] == SW_AXPY) /* the scales of the last rows, for sg_axpy4 */
@@ -4193,7 +4215,7 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
             emit_sweep_member(g, b, lv + 1, w, k);
     }
     line(b, lv, "}");
-    for (k = 0; k < w->n; k++) /* the last m % 4 rows of each Wᵀu */
+    for (k = 0; k < w->n && !long_eval(g); k++) /* the last m % 4 rows of each Wᵀu */
         if (w->kind[k] == SW_AXPY) {
             const item *t = &g->sc->it[w->member[k]];
             const int cond = !bs_eq(t->mask, w->mask, g->sc->nw);
@@ -4254,8 +4276,6 @@ static void emit_body(G *g, sg_buf *b, int lv0)
         line(b, lv0, "}");
 }
 
-/* a longer P_eval keeps -O2's own vectorizer (see vectorize.h) */
-#define VEC_MAX_STATEMENTS 64
 
 /* the end of what vectorize.h started */
 static const char vec_pop[] = "#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)\n"

@@ -138,19 +138,6 @@ static void sg_axpy(long n, double a, const double *SG_RESTRICT x, double *SG_RE
         y[i] += a * x[i];
 }
 
-/* y += a[0] A[0,:] + a[1] A[1,:] + a[2] A[2,:] + a[3] A[3,:], rows lda apart: four
-   rows of a sweep added in one pass over y, which is read and written once for them */
-static void sg_axpy4(long n, const double *SG_RESTRICT a, const double *SG_RESTRICT A, long lda,
-                     double *SG_RESTRICT y)
-{
-    const double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-    const double *SG_RESTRICT r0 = A, *SG_RESTRICT r1 = A + lda, *SG_RESTRICT r2 = A + 2 * lda,
-                 *SG_RESTRICT r3 = A + 3 * lda;
-    long i;
-    for (i = 0; i < n; i++)
-        y[i] += ((a0 * r0[i] + a1 * r1[i]) + a2 * r2[i]) + a3 * r3[i];
-}
-
 /*
  * S = softmax and Ls = log softmax of each column of the p×N matrix X
  * (strided as in sg_softmax) at once, from one exponential per entry: S is
@@ -283,6 +270,19 @@ static void sg_dot4(long n, const double *SG_RESTRICT A, long lda, const double 
     y[1] = t1;
     y[2] = t2;
     y[3] = t3;
+}
+
+/* y += a[0] A[0,:] + a[1] A[1,:] + a[2] A[2,:] + a[3] A[3,:], rows lda apart: four
+   rows of a sweep added in one pass over y, which is read and written once for them */
+static void sg_axpy4(long n, const double *SG_RESTRICT a, const double *SG_RESTRICT A, long lda,
+                     double *SG_RESTRICT y)
+{
+    const double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    const double *SG_RESTRICT r0 = A, *SG_RESTRICT r1 = A + lda, *SG_RESTRICT r2 = A + 2 * lda,
+                 *SG_RESTRICT r3 = A + 3 * lda;
+    long i;
+    for (i = 0; i < n; i++)
+        y[i] += ((a0 * r0[i] + a1 * r1[i]) + a2 * r2[i]) + a3 * r3[i];
 }
 
 /* 7 buffers of double: see the top of mlp_eval */
