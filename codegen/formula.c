@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lexer/strmap.h"
+
 /* precedence levels: sums; ⊙ ⊘ and /; juxtaposition; −a; aᵀ a²; atoms */
 enum {
     P_SUM = SG_FMT_SUM,
@@ -1405,18 +1407,117 @@ static int by_id_desc(const void *pa, const void *pb)
     return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
 }
 
-static int name_taken(const sg_problem *p, const char **used, int nused, const char *s)
+/* a name the formulas already use: an input's, a dimension's, a definition's,
+   or one given out before (in `used`) */
+static int name_taken(const sg_problem *p, const sg_strmap *used, const char *s)
 {
-    int i;
-    if (sg_sym_find(p->ctx, s) >= 0 || sg_dim_find(p->ctx, s) >= 0)
-        return 1;
-    for (i = 0; i < p->ndefs; i++)
-        if (p->defs[i].name && !strcmp(p->defs[i].name, s))
-            return 1;
-    for (i = 0; i < nused; i++)
-        if (!strcmp(used[i], s))
-            return 1;
-    return 0;
+    return sg_sym_find(p->ctx, s) >= 0 || sg_dim_find(p->ctx, s) >= 0 ||
+           sg_strmap_get(used, s) >= 0;
+}
+
+/* the smallest of the heap h[0..n) goes, and the rest stays a heap */
+static int heap_pop(int *h, int *n)
+{
+    int top = h[0], i = 0, last = h[--*n];
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= last)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = last;
+    return top;
+}
+
+static void heap_push(int *h, int *n, int v)
+{
+    int i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static int deps_of(names *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
+                   const sg_expr **stack, const sg_expr **deps);
+
+/*
+ * The definitions in printing order, each after those it uses and otherwise
+ * oldest first (Kahn's, with the ready ones in a heap by age): order[i] is
+ * an index into defs.
+ */
+static void order_defs(names *nm, const sg_expr **defs, int ndefs, unsigned *stamp,
+                       const sg_expr **stack, const sg_expr **deps, int *order)
+{
+    int *index = sg_xmalloc((nm->n + 1) * sizeof *index);
+    int *indeg = sg_xmalloc(((size_t)ndefs + 1) * sizeof *indeg);
+    int *first = sg_xmalloc(((size_t)ndefs + 2) * sizeof *first);
+    int *heap = sg_xmalloc(((size_t)ndefs + 1) * sizeof *heap);
+    int *users = NULL, nusers = 0, capusers = 0, nheap = 0, done = 0, i, j, k;
+    unsigned char *out = sg_xmalloc((size_t)ndefs + 1);
+    unsigned gen = 0;
+    int *from = NULL; /* the def each entry of users depends on */
+    for (j = 0; j < ndefs; j++)
+        index[defs[j]->id] = j;
+    memset(out, 0, (size_t)ndefs + 1);
+    /* edges d → j for each definition d that j uses */
+    for (j = 0; j < ndefs; j++) {
+        int nd = deps_of(nm, defs[j], stamp, ++gen, stack, deps);
+        indeg[j] = nd;
+        for (k = 0; k < nd; k++) {
+            if (nusers == capusers) {
+                capusers = capusers ? 2 * capusers : 64;
+                users = sg_xrealloc(users, (size_t)capusers * sizeof *users);
+                from = sg_xrealloc(from, (size_t)capusers * sizeof *from);
+            }
+            from[nusers] = index[deps[k]->id];
+            users[nusers++] = j;
+        }
+    }
+    /* users grouped by the definition they use (a counting sort) */
+    {
+        int *by = sg_xmalloc(((size_t)nusers + 1) * sizeof *by);
+        memset(first, 0, ((size_t)ndefs + 2) * sizeof *first);
+        for (k = 0; k < nusers; k++)
+            first[from[k] + 2]++;
+        for (j = 0; j < ndefs; j++)
+            first[j + 2] += first[j + 1];
+        for (k = 0; k < nusers; k++)
+            by[first[from[k] + 1]++] = users[k];
+        free(users);
+        users = by;
+    }
+    for (j = 0; j < ndefs; j++)
+        if (indeg[j] == 0)
+            heap_push(heap, &nheap, j);
+    while (done < ndefs) {
+        if (nheap == 0) { /* not reached: definitions form a DAG */
+            for (j = 0; out[j]; j++)
+                ;
+            heap_push(heap, &nheap, j);
+            indeg[j] = 0;
+        }
+        j = heap_pop(heap, &nheap);
+        out[j] = 1;
+        order[done++] = j;
+        for (i = first[j]; i < first[j + 1]; i++)
+            if (--indeg[users[i]] == 0 && !out[users[i]])
+                heap_push(heap, &nheap, users[i]);
+    }
+    free(index);
+    free(indeg);
+    free(first);
+    free(heap);
+    free(users);
+    free(from);
+    free(out);
 }
 
 static const sg_expr *shown(const sg_result *r)
@@ -1623,10 +1724,10 @@ char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
     const sg_expr **order, **stack, **defs, **deps;
     unsigned char *seen, *seqs;
     unsigned *roots, *stamp;
-    int norder = 0, sp = 0, ndefs = 0, nused = 0, done = 0, i, j, k;
-    const char **used;
+    int norder = 0, sp = 0, ndefs = 0, done = 0, *pick, i, k;
+    sg_strmap used;
     char **owned;
-    unsigned fresh = 0, gen = 0;
+    unsigned fresh = 0;
 
     sg_buf_init(&b);
     nm.p = p;
@@ -1680,30 +1781,19 @@ char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
     for (i = norder - 1; i >= 0; i--)
         if (nm.def[order[i]->id])
             defs[ndefs++] = order[i];
-    used = sg_xmalloc(((size_t)ndefs + 1) * sizeof *used);
     owned = sg_xmalloc(((size_t)ndefs + 1) * sizeof *owned);
+    sg_strmap_init(&used);
+    for (i = 0; i < p->ndefs; i++)
+        if (p->defs[i].name)
+            sg_strmap_put(&used, p->defs[i].name, i);
     for (i = 0; i < ndefs; i++)
         if (defs[i]->name)
-            used[nused++] = defs[i]->name;
-    memset(seen, 0, nm.n + 1);
-    for (i = 0; i < ndefs; i++) {
-        int pick = -1;
-        for (j = 0; j < ndefs && pick < 0; j++) {
-            int nd;
-            if (seen[defs[j]->id])
-                continue;
-            nd = deps_of(&nm, defs[j], stamp, ++gen, stack, deps);
-            for (k = 0; k < nd && seen[deps[k]->id]; k++)
-                ;
-            if (k == nd)
-                pick = j;
-        }
-        if (pick < 0) /* not reached: definitions form a DAG */
-            for (pick = 0; seen[defs[pick]->id]; pick++)
-                ;
-        seen[defs[pick]->id] = 1;
-        order[done++] = defs[pick];
-    }
+            sg_strmap_put(&used, defs[i]->name, i);
+    pick = sg_xmalloc(((size_t)ndefs + 1) * sizeof *pick);
+    order_defs(&nm, defs, ndefs, stamp, stack, deps, pick);
+    for (i = 0; i < ndefs; i++)
+        order[done++] = defs[pick[i]];
+    free(pick);
     /* names: the user's, then fresh ones in printing order */
     for (i = 0; i < done; i++) {
         const sg_expr *e = order[i];
@@ -1720,10 +1810,10 @@ char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
                     s = num;
                 }
                 fresh++;
-            } while (name_taken(p, used, nused, s));
+            } while (name_taken(p, &used, s));
             owned[i] = sg_xmalloc(strlen(s) + 1);
             strcpy(owned[i], s);
-            used[nused++] = owned[i];
+            sg_strmap_put(&used, owned[i], i);
         } else {
             owned[i] = NULL;
         }
@@ -1768,7 +1858,7 @@ char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
     free(stack);
     free(defs);
     free(deps);
-    free(used);
+    sg_strmap_free(&used);
     free(owned);
     return sg_buf_take(&b, len);
 }

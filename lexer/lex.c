@@ -55,6 +55,8 @@ struct sg_lexer {
     int lead;                 /* GRAD, JACOBIAN, …: the statement's keyword */
     int assigned, decl;       /* after `=`; after ∈ : in */
     int error;                /* the parser gave up on this statement */
+    int stray;                /* a character was skipped on this line: an
+                                 operator before its end does not continue it */
     int after_sigma;          /* the last token closed the subscript of Σ */
 };
 
@@ -200,6 +202,7 @@ static void stray(sg_lexer *lx, sg_span at)
     const unsigned char *s = (const unsigned char *)lx->src->text + at.begin;
     unsigned long cp = 0;
     sg_utf8_decode(s, at.end - at.begin, &cp);
+    lx->stray = 1;
     if (cp > 0x20 && cp < 0x7f)
         sg_src_error(lx->src, at, "unexpected character '%c'", (int)cp);
     else if (cp < 0xa0)
@@ -438,8 +441,11 @@ static void newline(sg_lexer *lx, sg_span at)
         else
             bracket = 1;
     }
-    if (!lx->error && (bracket || continues(lx->last)))
+    if (!lx->error && (bracket || (continues(lx->last) && !lx->stray))) {
+        lx->stray = 0;
         return;
+    }
+    lx->stray = 0;
     finish(lx, at, 0);
 }
 

@@ -29,7 +29,7 @@
 #include <stdio.h>
 
 #define SG_SRC_MAX_BYTES (4u << 20) /* 4 MiB */
-#define SG_SRC_MAX_LINE 10000u      /* bytes in one line */
+#define SG_SRC_MAX_LINE 65536u      /* bytes in one line */
 #define SG_SRC_MAX_ERRORS 1000u     /* diagnostics kept and printed */
 
 typedef struct {

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "../lexer/buf.h"
+#include "../lexer/strmap.h"
 #include "simplify.h"
 
 /* what a name stands for */
@@ -53,6 +54,7 @@ typedef struct {
     sg_ctx *ctx;
     def_t *defs;
     int ndefs, capdefs;
+    sg_strmap defnames; /* name → index in defs */
     sg_result *res;
     int nres, capres;
     const char *prefix;
@@ -144,11 +146,7 @@ static const func_t *find_func(const char *name)
 
 static int find_def(const C *c, const char *name)
 {
-    int i;
-    for (i = 0; i < c->ndefs; i++)
-        if (!strcmp(c->defs[i].name, name))
-            return i;
-    return -1;
+    return sg_strmap_get(&c->defnames, name);
 }
 
 /* what name means here; *idx is the symbol, definition, dimension or sequence */
@@ -1403,6 +1401,7 @@ static void add_def(C *c, const char *name, sg_expr *e, sg_span span)
     c->defs[c->ndefs].name = name;
     c->defs[c->ndefs].expr = e;
     c->defs[c->ndefs].span = span;
+    sg_strmap_put(&c->defnames, name, c->ndefs);
     c->ndefs++;
     /* the node prints under the user's name (a leaf keeps its own) */
     if (e && !e->name && e->op != SG_OP_VAR && e->op != SG_OP_CONST && e->op != SG_OP_DIMVAL)
@@ -1759,19 +1758,42 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
 /* the work all the displayed forms of a problem may take together */
 #define DISPLAY_BUDGET 30000000ul
 
-/* e simplified for reading, unless the displays so far (since work0) took
-   the whole DISPLAY_BUDGET */
-static sg_expr *display(sg_ctx *ctx, sg_expr *e, unsigned long work0)
+/* the forms for reading, all at once (they share most of their DAG), within
+   DISPLAY_BUDGET: past it, values are shown as they were built */
+static void displays(sg_ctx *ctx, sg_problem *p)
 {
-    if (sg_ctx_work(ctx) - work0 > DISPLAY_BUDGET)
-        return e;
-    return sg_simplify(ctx, e);
+    int n = p->nresults, i, k;
+    sg_expr **e, **out;
+    for (i = 0; i < sg_nseqs(ctx); i++)
+        n += 1 + sg_seq_mut(ctx, i)->nterms;
+    e = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *e);
+    out = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *out);
+    n = 0;
+    for (i = 0; i < p->nresults; i++)
+        e[n++] = p->results[i].expr;
+    for (i = 0; i < sg_nseqs(ctx); i++) {
+        sg_seq *q = sg_seq_mut(ctx, i);
+        e[n++] = q->body;
+        for (k = 0; k < q->nterms; k++)
+            e[n++] = q->terms[k].value;
+    }
+    sg_simplify_all(ctx, e, n, out, DISPLAY_BUDGET);
+    n = 0;
+    for (i = 0; i < p->nresults; i++)
+        p->results[i].display = out[n++];
+    for (i = 0; i < sg_nseqs(ctx); i++) {
+        sg_seq *q = sg_seq_mut(ctx, i);
+        q->display = out[n++];
+        for (k = 0; k < q->nterms; k++)
+            q->terms[k].display = out[n++];
+    }
+    free(e);
+    free(out);
 }
 
 sg_problem *sg_check(sg_src *src, const sg_program *prog)
 {
     C c;
-    unsigned long work0;
     const sg_stmt *s;
     sg_stmt **reqs;
     int nreqs = 0, nstmts = 0, i;
@@ -1829,6 +1851,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     free(c.memo);
     if (sg_src_nerrors(src)) {
         free(c.defs);
+        sg_strmap_free(&c.defnames);
         free(c.res);
         free(c.seqbad);
         sg_ctx_free(c.ctx);
@@ -1854,20 +1877,9 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->results[i].wrt = p->results[i].wrt ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt) : NULL;
         p->results[i].wrt2 = p->results[i].wrt2 ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt2) : NULL;
     }
-    /* the forms for reading, within a budget: past it, a value is shown as
-       it was built */
-    work0 = sg_ctx_work(c.ctx);
-    for (i = 0; i < p->nresults; i++)
-        p->results[i].display = display(c.ctx, p->results[i].expr, work0);
-    for (i = 0; i < sg_nseqs(c.ctx); i++) {
-        sg_seq *q = sg_seq_mut(c.ctx, i);
-        int k;
-        if (q->body)
-            q->display = display(c.ctx, q->body, work0);
-        for (k = 0; k < q->nterms; k++)
-            q->terms[k].display = display(c.ctx, q->terms[k].value, work0);
-    }
+    displays(c.ctx, p);
     free(c.defs);
+    sg_strmap_free(&c.defnames);
     free(c.res);
     free(c.seqbad);
     return p;

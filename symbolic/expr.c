@@ -42,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lexer/strmap.h"
+
 /* the node as allocated: the public part, then what only expr.c keeps */
 typedef struct {
     sg_expr e;
@@ -59,6 +61,7 @@ struct sg_ctx {
     int nsyms, symcap;
     sg_seq **seqs; /* arena-allocated entries, so pointers stay valid */
     int nseqs, seqcap;
+    sg_strmap dimnames, symnames, seqnames; /* name → index in dims, syms, seqs */
     sg_expr **table; /* unique table: buckets chained through e->chain */
     unsigned tabsize, count;
     unsigned long lookups; /* intern() calls: the work done, found or made */
@@ -93,6 +96,9 @@ void sg_ctx_free(sg_ctx *ctx)
     free(ctx->dims);
     free(ctx->syms);
     free(ctx->seqs);
+    sg_strmap_free(&ctx->dimnames);
+    sg_strmap_free(&ctx->symnames);
+    sg_strmap_free(&ctx->seqnames);
     free(ctx->table);
     free(ctx);
 }
@@ -114,6 +120,8 @@ static sg_dim dim_add(sg_ctx *ctx, const char *name, long value)
     d = sg_arena_alloc(ctx->arena, sizeof *d);
     d->name = name ? sg_arena_strdup(ctx->arena, name) : NULL;
     d->value = value;
+    if (d->name)
+        sg_strmap_put(&ctx->dimnames, d->name, ctx->ndims);
     ctx->dims[ctx->ndims] = d;
     return ctx->ndims++;
 }
@@ -136,11 +144,7 @@ sg_dim sg_dim_const(sg_ctx *ctx, long value)
 
 int sg_dim_find(const sg_ctx *ctx, const char *name)
 {
-    int i;
-    for (i = 0; i < ctx->ndims; i++)
-        if (ctx->dims[i]->name && strcmp(ctx->dims[i]->name, name) == 0)
-            return i;
-    return -1;
+    return sg_strmap_get(&ctx->dimnames, name);
 }
 
 int sg_ndims(const sg_ctx *ctx)
@@ -212,16 +216,13 @@ int sg_sym_add(sg_ctx *ctx, const char *name, sg_shape shape, unsigned props, sg
     s->span = span;
     s->seq = -1;
     ctx->syms[ctx->nsyms] = s;
+    sg_strmap_put(&ctx->symnames, s->name, ctx->nsyms);
     return ctx->nsyms++;
 }
 
 int sg_sym_find(const sg_ctx *ctx, const char *name)
 {
-    int i;
-    for (i = 0; i < ctx->nsyms; i++)
-        if (strcmp(ctx->syms[i]->name, name) == 0)
-            return i;
-    return -1;
+    return sg_strmap_get(&ctx->symnames, name);
 }
 
 int sg_nsyms(const sg_ctx *ctx)
@@ -312,6 +313,7 @@ int sg_seq_add(sg_ctx *ctx, const char *name, sg_seq_kind kind, sg_shape step, s
     q->of = -1;
     q->span = span;
     ctx->seqs[ctx->nseqs] = q;
+    sg_strmap_put(&ctx->seqnames, q->name, ctx->nseqs);
     if (kind == SG_SEQ_INPUT) {
         q->sym = sg_sym_add(ctx, name, step, SG_PROP_NONE, span);
         ctx->syms[q->sym]->seq = ctx->nseqs;
@@ -329,11 +331,7 @@ int sg_seq_add_input(sg_ctx *ctx, const char *name, sg_shape step, unsigned prop
 
 int sg_seq_find(const sg_ctx *ctx, const char *name)
 {
-    int i;
-    for (i = 0; i < ctx->nseqs; i++)
-        if (strcmp(ctx->seqs[i]->name, name) == 0)
-            return i;
-    return -1;
+    return sg_strmap_get(&ctx->seqnames, name);
 }
 
 int sg_nseqs(const sg_ctx *ctx)

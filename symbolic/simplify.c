@@ -72,7 +72,7 @@ typedef struct {
 typedef struct {
     sg_ctx *ctx;
     sg_arena *ar;         /* terms and lists: freed when sg_simplify returns */
-    const sg_expr *root;  /* the node being simplified: never an atom */
+    unsigned char *root;  /* by id: a node being simplified (never an atom) */
     int phase;            /* 1: normal form, 2: factoring */
     unsigned n;           /* reachable nodes have ids below n */
     sg_expr **val;        /* by id: the pass's result, NULL until computed */
@@ -83,6 +83,7 @@ typedef struct {
     unsigned nsize;
     unsigned long *ops;   /* structural comparison steps so far */
     unsigned long work0;  /* sg_ctx_work when sg_simplify started */
+    unsigned long budget; /* the work this simplification may do */
     int gave_up;          /* the budget ran out: the result is e itself */
 } S;
 
@@ -98,7 +99,7 @@ static int term_of(S *st, sg_expr *e, term *t, int depth);
    thrown away */
 static int exhausted(const S *st)
 {
-    return *st->ops + (sg_ctx_work(st->ctx) - st->work0) > BUDGET ||
+    return *st->ops + (sg_ctx_work(st->ctx) - st->work0) > st->budget ||
            sg_expr_count(st->ctx) > SG_MAX_NODES;
 }
 
@@ -107,10 +108,15 @@ static int is_scalar(const sg_expr *e)
     return sg_shape_is_scalar(e->shape);
 }
 
-/* an atom because a definition names it (the node being simplified is not) */
+static int is_root(const S *st, const sg_expr *e)
+{
+    return e->id < st->n && st->root[e->id];
+}
+
+/* an atom because a definition names it (a node being simplified is not) */
 static int named(const S *st, const sg_expr *e)
 {
-    return e->name != NULL && e != st->root;
+    return e->name != NULL && !is_root(st, e);
 }
 
 static int is_sum(const S *st, const sg_expr *e)
@@ -1083,7 +1089,7 @@ static sg_expr *kid_val(S *st, sg_expr *e, int i)
 static int interior(const S *st, const sg_expr *e)
 {
     const sg_expr *p;
-    if (named(st, e) || st->refs[e->id] != 1 || e == st->root)
+    if (named(st, e) || st->refs[e->id] != 1 || is_root(st, e))
         return 0;
     p = st->parent[e->id];
     if (named(st, p) || st->height[p->id] > MAX_HEIGHT)
@@ -1400,7 +1406,7 @@ static sg_expr *factored(S *st, sg_expr *e)
         }
     }
     free(stack);
-    return factor_list(st, &l, e->shape, e == st->root);
+    return factor_list(st, &l, e->shape, is_root(st, e));
 }
 
 static int by_id(const void *pa, const void *pb)
@@ -1409,17 +1415,18 @@ static int by_id(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* one pass over the DAG under root, kids before parents */
-static sg_expr *run(S *st, sg_expr *root, int phase)
+/* one pass over the DAG under the roots, kids before parents: out[i] is the
+   pass's result for roots[i] */
+static void run(S *st, sg_expr *const *roots, int nroots, sg_expr **out, int phase)
 {
-    sg_expr **order, **stack, *result;
+    sg_expr **order, **stack;
     unsigned char *seen;
     int norder = 0, sp = 0, i, k;
     unsigned n = sg_expr_count(st->ctx);
 
-    st->root = root;
     st->phase = phase;
     st->n = n;
+    st->root = sg_xmalloc(n);
     st->val = sg_xmalloc(n * sizeof *st->val);
     st->refs = sg_xmalloc(n * sizeof *st->refs);
     st->parent = sg_xmalloc(n * sizeof *st->parent);
@@ -1427,25 +1434,33 @@ static sg_expr *run(S *st, sg_expr *root, int phase)
     seen = sg_xmalloc(n);
     order = sg_xmalloc(n * sizeof *order);
     stack = sg_xmalloc(n * sizeof *stack);
+    memset(st->root, 0, n);
     memset(st->val, 0, n * sizeof *st->val);
     memset(st->refs, 0, n * sizeof *st->refs);
     memset(seen, 0, n);
 
-    /* the nodes under root, not looking inside named ones */
-    stack[sp++] = root;
-    seen[root->id] = 1;
-    while (sp > 0) {
-        sg_expr *e = stack[--sp];
-        order[norder++] = e;
-        if (named(st, e))
+    /* the nodes under the roots, not looking inside named ones */
+    for (i = 0; i < nroots; i++)
+        if (roots[i])
+            st->root[roots[i]->id] = 1;
+    for (i = 0; i < nroots; i++) {
+        if (!roots[i] || seen[roots[i]->id])
             continue;
-        for (k = 0; k < e->nkids; k++) {
-            sg_expr *kid = e->kid[k];
-            if (st->refs[kid->id]++ == 0)
-                st->parent[kid->id] = e;
-            if (!seen[kid->id]) {
-                seen[kid->id] = 1;
-                stack[sp++] = kid;
+        stack[sp++] = roots[i];
+        seen[roots[i]->id] = 1;
+        while (sp > 0) {
+            sg_expr *e = stack[--sp];
+            order[norder++] = e;
+            if (named(st, e))
+                continue;
+            for (k = 0; k < e->nkids; k++) {
+                sg_expr *kid = e->kid[k];
+                if (st->refs[kid->id]++ == 0)
+                    st->parent[kid->id] = e;
+                if (!seen[kid->id]) {
+                    seen[kid->id] = 1;
+                    stack[sp++] = kid;
+                }
             }
         }
     }
@@ -1466,7 +1481,9 @@ static sg_expr *run(S *st, sg_expr *root, int phase)
         else if (!interior(st, e))
             st->val[e->id] = phase == 1 ? normal(st, e) : factored(st, e);
     }
-    result = st->gave_up ? root : st->val[root->id];
+    for (i = 0; i < nroots; i++)
+        out[i] = st->gave_up || !roots[i] ? roots[i] : st->val[roots[i]->id];
+    free(st->root);
     free(st->val);
     free(st->refs);
     free(st->parent);
@@ -1474,26 +1491,35 @@ static sg_expr *run(S *st, sg_expr *root, int phase)
     free(seen);
     free(order);
     free(stack);
-    return result;
 }
 
-sg_expr *sg_simplify(sg_ctx *ctx, sg_expr *e)
+void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out, unsigned long budget)
 {
     S st;
-    sg_expr *r;
     unsigned long ops = 0;
-    if (!e)
-        return NULL;
+    sg_expr **mid = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *mid);
+    int i;
     memset(&st, 0, sizeof st);
     st.ctx = ctx;
     st.ar = sg_arena_new();
     st.ops = &ops;
     st.work0 = sg_ctx_work(ctx);
-    r = run(&st, e, 1);
+    st.budget = budget;
+    run(&st, e, n, mid, 1);
     if (!st.gave_up)
-        r = run(&st, r, 2);
+        run(&st, mid, n, out, 2);
+    for (i = 0; i < n; i++)
+        if (st.gave_up)
+            out[i] = e[i];
+    free(mid);
     free(st.size);
     sg_arena_free(st.ar);
     sg_ctx_charge(ctx, ops);
-    return st.gave_up ? e : r;
+}
+
+sg_expr *sg_simplify(sg_ctx *ctx, sg_expr *e)
+{
+    sg_expr *r;
+    sg_simplify_all(ctx, &e, 1, &r, BUDGET);
+    return r;
 }

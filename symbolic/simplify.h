@@ -17,5 +17,14 @@
 #include "expr.h"
 
 sg_expr *sg_simplify(sg_ctx *ctx, sg_expr *e);
+/*
+ * out[i] = e[i] simplified, for n values at once: what they share is
+ * simplified once, so the work is linear in the DAG, not in the sum of the
+ * values' sizes (a thousand gradients of a deep network share one backward
+ * chain). The simplification may do `budget` work (constructor calls and
+ * comparisons); past it, every out[i] is e[i] as built. NULL stays NULL.
+ */
+void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out,
+                     unsigned long budget);
 
 #endif

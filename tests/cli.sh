@@ -110,6 +110,47 @@ grep -qx 'L = 90' out.txt && grep -qx 'M = 90' out.txt && ok || bad "α‖W‖²
 expect 2 "--eval with a bad shape" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1,1]'
 expect 2 "--eval missing an input" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]'
 
+# limits: each reported with file, line, column and caret, exit 1, nothing written
+# expect_limit DESCRIPTION MESSAGE FILE [OPTIONS]: exit 1, the message, no ./lim.c
+expect_limit() {
+    what=$1 msg=$2 file=$3
+    shift 3
+    rm -f lim.c lim.h
+    expect 1 "$what" "$symgrad" "$file" -o lim.c -H lim.h "$@"
+    grep -qF -- "$msg" err.txt && ok || bad "$what: the message ($(head -c 300 err.txt))"
+    grep -q "^$file:[0-9]*:[0-9]*: error: " err.txt && grep -q '^    *\^' err.txt && ok ||
+        bad "$what: file:line:col and caret"
+    [ ! -e lim.c ] && [ ! -e lim.h ] && ok || bad "$what: nothing written"
+}
+# the DAG size: a chain of 70 000 squares outgrows SG_MAX_NODES, quickly
+awk 'BEGIN { print "x0 ∈ ℝ"; for (i = 1; i < 70000; i++) printf "x%d = x%d*x%d + %d\n", i, i - 1, i - 1, i;
+             print "grad x69999 wrt x0" }' > chain.sg
+expect_limit "a DAG past its cap" "the problem is too large: more than 200000 expression nodes" chain.sg
+# sizes that overflow a size_t, from declarations and from values
+printf 'W ∈ ℝ^{2147483647×2147483647}\nx ∈ ℝ^{2147483647}\nL = ‖Wx‖²\ngrad L wrt W\n' > huge.sg
+expect_limit "a declared size overflowing size_t" \
+    "W is ℝ^{2147483647×2147483647}: its size in bytes overflows a size_t" huge.sg
+printf 'x ∈ ℝ^n\nA = ones(2147483647, 2147483647)\nL = sum(A) + ‖x‖²\ngrad L wrt x\n' > huge2.sg
+expect_limit "a value's size overflowing size_t" "its size in bytes overflows a size_t" huge2.sg
+printf 'W ∈ ℝ^{99999999999×3}\nL = ‖W‖²\ngrad L wrt W\n' > huge3.sg
+expect_limit "an absurd dimension" "a dimension must be at most 2147483647" huge3.sg
+printf 'x ∈ ℝ^n\nL = ‖I(3000000000) x‖²\ngrad L wrt x\n' > huge4.sg
+expect_limit "an absurd dimension of I" "a dimension must be at most 2147483647" huge4.sg
+expect 2 "an absurd --dim" "$symgrad" --dim n=99999999999 ae.sg -o lim.c
+grep -qF -- "--dim: 'n=99999999999' is larger than a dimension may be (2147483647)" err.txt && ok ||
+    bad "the --dim size message ($(head -c 300 err.txt))"
+# input size, line length, name length, number of errors
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "x%d = 1 # padding padding padding padding\n", i }' > big.sg
+expect_limit "an input over 4 MiB" "the input is larger than 4194304 bytes (4 MiB)" big.sg
+awk 'BEGIN { printf "x ∈ ℝ\nL = x"; for (i = 0; i < 40000; i++) printf " + x"; print ""; print "grad L wrt x" }' > wide.sg
+expect_limit "a line over the limit" "the line is longer than 65536 bytes" wide.sg
+awk 'BEGIN { printf "x ∈ ℝ\nL = "; for (i = 0; i < 201; i++) printf "a"; print " + x"; print "grad L wrt x" }' > name.sg
+expect_limit "a name over 200 characters" "name too long: more than 200 characters" name.sg
+awk 'BEGIN { for (i = 0; i < 1500; i++) print "x = $" }' > errs.sg
+expect_limit "more than 1000 errors" "more errors not shown" errs.sg
+grep -q '^errs.sg: [0-9]* more errors not shown$' err.txt && ok || bad "how many more errors"
+[ "$(grep -c ': error: ' err.txt)" = 1000 ] && ok || bad "1000 errors printed ($(grep -c ': error: ' err.txt))"
+
 # --check: every example's generated main() agrees with finite differences
 for sg in "$top"/examples/*.sg; do
     name=$(basename "$sg" .sg)
