@@ -1273,7 +1273,8 @@ static int fresh(C *c, const char *name, sg_span at, const char *what)
         return 0;
     }
     if (!strcmp(name, "I") || !strcmp(name, "ones")) {
-        error(c, at, "%s is the identity/ones and cannot be %s", name, what);
+        error(c, at, "%s is the built-in %s; it cannot also be %s", name,
+              !strcmp(name, "I") ? "identity matrix" : "all-ones 𝟙", what);
         return 0;
     }
     return 1;

@@ -36,6 +36,25 @@ expect 2 "bad --dim" "$symgrad" --dim n=zero ae.sg
 grep -q -- "--dim: 'n=zero' is not a positive integer value" err.txt && ok || bad "the --dim value message"
 expect 2 "--dim without =" "$symgrad" --dim n ae.sg
 grep -q -- "--dim wants N=V, not 'n'" err.txt && ok || bad "the --dim N=V message"
+expect 2 "--dim with a bad name" "$symgrad" --dim 9n=3 ae.sg
+grep -q -- "--dim: '9n=3' does not start with a dimension name" err.txt && ok || bad "the --dim name message"
+# an option whose value is missing (it was the last argument)
+for opt in -o --output -H --header; do
+    expect 2 "$opt without a value" "$symgrad" ae.sg $opt
+    grep -q -- "^symgrad: $opt needs a file name$" err.txt && ok || bad "the $opt message"
+done
+for opt in -p --prefix; do
+    expect 2 "$opt without a value" "$symgrad" ae.sg $opt
+    grep -q -- "^symgrad: $opt needs a name$" err.txt && ok || bad "the $opt message"
+done
+for opt in -t --type; do
+    expect 2 "$opt without a value" "$symgrad" ae.sg $opt
+    grep -q -- "^symgrad: $opt needs double or float$" err.txt && ok || bad "the $opt message"
+done
+expect 2 "--eval without a value" "$symgrad" ae.sg --eval
+grep -qF -- "symgrad: --eval needs values, e.g. --eval 'x=[1,2]; n=2'" err.txt && ok || bad "the --eval message"
+expect 2 "--dim without a value" "$symgrad" ae.sg --dim
+grep -q -- "^symgrad: --dim needs N=V$" err.txt && ok || bad "the --dim message"
 expect 2 "two inputs" "$symgrad" ae.sg ae.sg
 grep -q "more than one input file ('ae.sg')" err.txt && ok || bad "the two-inputs message"
 expect 3 "missing input" "$symgrad" no-such-file.sg

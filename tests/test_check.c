@@ -160,10 +160,21 @@ static void test_shape_errors(void **state)
     fails("x, y ∈ ℝ^n\nL = sum(xy)\noutput L\n", "2:9", "xᵀy");
     fails("x ∈ ℝ^n\ny ∈ ℝ^m\nz = x + y\noutput z\n", "3:5", "cannot add");
     fails("x ∈ ℝ^n\ny ∈ ℝ^m\nz = x ⊙ y\noutput z\n", "3:5", "the shapes differ");
-    fails("x, y ∈ ℝ^n\nz = x / y\noutput z\n", "2:9", "a divisor must be a scalar");
+    fails("x, y ∈ ℝ^n\nz = x / y\noutput z\n", "2:9", "a divisor must be a scalar, but y is ℝ^n");
+    fails("x ∈ ℝ^n\nL = x^(2x)\noutput L\n", "2:7",
+          "an exponent must be a scalar, but (2x) is ℝ^n");
     fails("x ∈ ℝ^n\nz = x²\noutput z\n", "2:5", ".^");
     fails("x ∈ ℝ^n\nz = |x|\noutput z\n", "2:5", "abs(x)");
-    fails("A ∈ ℝ^{m×n}\nt = tr(A)\noutput t\n", "2:5", "square");
+    fails("A ∈ ℝ^{m×n}\nt = tr(A)\noutput t\n", "2:5",
+          "tr needs a square matrix, but A is ℝ^{m×n}");
+    fails("A ∈ ℝ^{m×n}\nt = det(A)\noutput t\n", "2:5",
+          "det needs a square matrix, but A is ℝ^{m×n}");
+    fails("A ∈ ℝ^{m×n}\nB = A + I(A)\noutput B\n", "2:9",
+          "I(n) takes one dimension: a name or a positive integer");
+    fails("A ∈ ℝ^{m×n}\nB = A + I(2, 3)\noutput B\n", "2:9",
+          "I(n) takes one dimension: a name or a positive integer");
+    fails("x ∈ ℝ^n\nL = sum(eye(x))\noutput L\n", "2:9",
+          "eye(n) takes one dimension: a name or a positive integer");
     fails("x ∈ ℝ^n\ny ∈ ℝ^m\nt = ⟨x, y⟩\noutput t\n", "3:5", "equal shapes");
 }
 
@@ -173,7 +184,19 @@ static void test_name_errors(void **state)
     fails("x ∈ ℝ^n\nL = ‖x − z‖²\ngrad L wrt x\n", "2:10", "undefined name 'z'");
     fails("x ∈ ℝ^n\nx ∈ ℝ^m\n", "2:1", "already declared");
     fails("x ∈ ℝ^n\nr = x\nr = x\noutput r\n", "3:1", "already defined");
-    fails("x ∈ ℝ^n\nn ∈ ℝ\n", "2:1", "dimension");
+    fails("x ∈ ℝ^n\nn ∈ ℝ\n", "2:1", "n is a dimension; it cannot also be declared");
+    fails("x ∈ ℝ^n\nn = ‖x‖²\n", "2:1", "n is a dimension; it cannot also be defined");
+    fails("I ∈ ℝ\n", "1:1", "I is the built-in identity matrix; it cannot also be declared");
+    fails("x ∈ ℝ^n\nones = x\noutput ones\n", "2:1",
+          "ones is the built-in all-ones 𝟙; it cannot also be defined");
+    fails("A ∈ ℝ^{m×n}\nB ∈ ℝ^{A×n}\n", "2:8", "A is a declared symbol, not a dimension");
+    fails("x ∈ ℝ^n\nr = x\nB : matrix(m, r)\n", "3:15", "r is a definition, not a dimension");
+    fails("x ∈ ℝ^int\n", "1:7", "'int' cannot be a dimension name");
+    fails("x : vector(double)\n", "1:12", "'double' cannot be a dimension name");
+    fails("double ∈ ℝ^n\n", "1:1", "'double' cannot be used as a name in C; choose another");
+    fails("x ∈ ℝ^n\nwhile = ‖x‖²\noutput while\n", "2:1",
+          "'while' cannot be used as a name in C; choose another");
+    fails("x ∈ ℝ^n\nL = x(x, x)\noutput L\n", "2:5", "x is not a function");
     fails("x ∈ ℝ^n\nL = exp\noutput L\n", "2:5", "exp is a function");
     fails("x ∈ ℝ^n\nL = foo(x)\noutput L\n", "2:5", "unknown function 'foo'");
     fails("x ∈ ℝ^n\nL = sum(x, x)\noutput L\n", "2:5", "sum takes 1 argument, not 2");
@@ -288,7 +311,14 @@ static void test_sequence_errors(void **state)
     fails(RNN_HEAD "L = sum(x[2t])\noutput L\n", "5:11", "an index is written t, t − 1");
     fails(RNN_HEAD "L = Σ_{t=3}^{1} sum(x[t])\noutput L\n", "5:14", "the range 3..1 runs backwards");
     fails("x[t] ∈ ℝ^n for t = 3..1\n", "1:23", "the range 3..1 may run backwards");
-    fails(RNN_HEAD "L = sum(W[T])\noutput L\n", "5:9", "W is not a sequence");
+    fails(RNN_HEAD "L = sum(W[T])\noutput L\n", "5:9",
+          "W is not a sequence: only a sequence takes an index [ ]");
+    fails("y[t] ∈ ℝ^n for t = 1..T\nB ∈ ℝ^{y×n}\n", "2:8", "y is a sequence, not a dimension");
+    fails("int[t] ∈ ℝ^n for t = 1..T\n", "1:1",
+          "'int' cannot be used as a name in C; choose another");
+    fails(RNN_HEAD "long[0] = h0\n", "5:1", "'long' cannot be used as a name in C; choose another");
+    fails(RNN_HEAD "I[0] = h0\n", "5:1",
+          "I is the built-in identity matrix; it cannot also be defined");
     fails(RNN_HEAD "L = Σ_{t=1}^{T} t sum(x[t])\noutput L\n", "5:17",
           "t is the index of the loop: it can only be used inside [ ] for now");
     fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1]) for t = 1..T\nh[t] = W h[t−1] for t = 1..T\n",
