@@ -21,11 +21,11 @@ cat tests/*.c tests/*.sh tests/golden/*.err > "$tmp/tests" 2>/dev/null
 total=0
 missing=0
 while IFS= read -r msg; do
-    # the fixed leading words: at most five, up to the first format
-    # directive, quote or escape
-    key=$(printf '%s' "$msg" | sed -E "s/%.*//; s/\\\\.*//; s/'.*//; s/[\`].*//" |
-        awk '{ n = NF < 5 ? NF : 5; s = $1; for (i = 2; i <= n; i++) s = s " " $i; print s }' |
-        sed -E 's/[ :(,]*$//')
+    # the fixed words: the first run of at least six characters between
+    # format directives, escapes and quotes, at most five words of it
+    key=$(printf '%s' "$msg" | sed -E "s/%[-0-9.]*(l|ll|z)?[a-zA-Z]/\n/g; s/\\\\./\n/g; s/['\`(|]/\n/g" |
+        sed -E 's/^[ :,.]*//; s/[ :(,]*$//' | awk 'length($0) >= 6 { print; exit }' |
+        awk '{ n = NF < 5 ? NF : 5; s = $1; for (i = 2; i <= n; i++) s = s " " $i; print s }')
     [ ${#key} -ge 6 ] || continue
     total=$((total + 1))
     if ! grep -qF -- "$key" "$tmp/tests"; then
