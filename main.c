@@ -207,11 +207,11 @@ static int parse_args(int argc, char **argv, options *o)
 #define LONGOPT(s) (n = strlen(s), !strncmp(a, s, n) && (a[n] == '\0' || a[n] == '='))
 #define SHORTOPT(s) (n = 2, !strncmp(a, s, 2))
         if (LONGOPT("--output") || SHORTOPT("-o")) {
-            if (!(v = optval(argc, argv, &i, a, n)))
+            if (!(v = optval(argc, argv, &i, a, n)) || !*v)
                 return usage_error("%s needs a file name", a);
             o->output = v;
         } else if (LONGOPT("--header") || SHORTOPT("-H")) {
-            if (!(v = optval(argc, argv, &i, a, n)))
+            if (!(v = optval(argc, argv, &i, a, n)) || !*v)
                 return usage_error("%s needs a file name", a);
             o->header = v;
         } else if (LONGOPT("--prefix") || SHORTOPT("-p")) {

@@ -129,6 +129,9 @@ grep -qx 'L = 90' out.txt && grep -qx 'M = 90' out.txt && ok || bad "α‖W‖²
 expect 2 "--eval with a bad shape" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1,1]'
 expect 2 "--eval missing an input" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]'
 
+expect 2 "an empty --output=" "$symgrad" --output= ae.sg
+grep -q -- "--output= needs a file name" err.txt && ok || bad "an empty --output= is a usage error"
+expect 2 "an empty -H" "$symgrad" -H '' ae.sg
 # limits: each reported with file, line, column and caret, exit 1, nothing written
 # expect_limit DESCRIPTION MESSAGE FILE [OPTIONS]: exit 1, the message, no ./lim.c
 expect_limit() {
