@@ -97,6 +97,13 @@ typedef struct {
     const char *adj;      /* this node is the (long) adjoint of a line */
     sg_expr *simple;      /* sg_simplify() of it, once computed */
     int region;           /* an owner's region_ops() + 1, once computed */
+    /* the adjoint of a line already printed: values say it as lph (∂L/∂v),
+       or as closed, its display form, when that is short */
+    unsigned char lined;
+    sg_expr *lph;
+    sg_expr *closed;
+    unsigned stamp;       /* subst(): memo of this node's rewrite, when stamp is */
+    sg_expr *memo;        /* the current call's */
 } info;
 
 typedef struct {
@@ -118,6 +125,9 @@ typedef struct {
     int nused, capused;
     int fresh;
     int inline_;               /* result_tex for running text */
+    unsigned *lined;           /* ids of the nodes marked lined, to unmark */
+    int nlined, caplined;
+    unsigned stamp;            /* subst() calls so far */
 } X;
 
 /* ---- node information ------------------------------------------------------- */
@@ -166,11 +176,47 @@ static int name_level(void *arg, const sg_expr *e)
     return SG_FMT_ATOM;
 }
 
+/*
+ * The nodes of the tree e prints as in mode (a name or a leaf is one), up
+ * to a little over cap: what printing it costs. A value differentiation
+ * built is a DAG, and its tree can be exponentially larger than it (the
+ * adjoint of x in a chain of squares x_i = x_{i-1}x_{i-1}); the work here is
+ * bounded by cap, whatever the DAG.
+ */
+static int size_rec(X *x, const sg_expr *e, int cap, int root)
+{
+    int n = 1, k;
+    if (cap <= 1 || e->nkids == 0 || (!root && namer(x, e)))
+        return 1;
+    for (k = 0; k < e->nkids && n <= cap; k++)
+        n += size_rec(x, e->kid[k], cap - n, 0);
+    return n;
+}
+
+static int shown_size(X *x, const sg_expr *e, int mode, int cap, int named_root)
+{
+    int saved = x->mode, n;
+    x->mode = mode;
+    n = size_rec(x, e, cap, !named_root);
+    x->mode = saved;
+    return n;
+}
+
+/* the most nodes one printed formula may have; a longer one (which the
+   choices below avoid: it would have to be a DAG printed as a tree) is
+   elided, with a marker saying so */
+#define PRINT_CAP 2000
+#define ELIDED "\\text{[a formula too long to print]}"
+
 /* e in LaTeX, named as mode says; returns its level */
 static int texp(X *x, sg_buf *b, const sg_expr *e, int mode, int named_root, int breaks)
 {
     sg_fmt_style st;
     int saved = x->mode, p;
+    if (shown_size(x, e, mode, PRINT_CAP, named_root) > PRINT_CAP) {
+        sg_buf_puts(b, ELIDED);
+        return SG_FMT_ATOM;
+    }
     memset(&st, 0, sizeof st);
     st.alphabet = SG_FMT_LATEX;
     st.namer = namer;
@@ -1394,6 +1440,9 @@ typedef struct {
     const char **labels;   /* where each came through */
     const char **values;
     const sg_expr **vals;  /* the contributions themselves */
+    const char **forms;    /* each as its rule reads, in terms of the lines above */
+    int shared;            /* two of them go through the same line's adjoint */
+    const sg_expr *adj;    /* their sum, as logged */
 } sums;
 
 /*
@@ -1635,16 +1684,129 @@ static sg_expr *simple(X *x, const sg_expr *v)
     return r;
 }
 
-/* a value as the page shows it: the display form of a logged expression */
-static const char *value_text(X *x, const sg_expr *v, int mode, int breaks)
+/* ---- values in terms of the lines above ---------------------------------------- */
+
+/*
+ * A logged value (a contribution, an adjoint) is a DAG that reaches back
+ * through every adjoint above it. Printed as it is, or simplified as a
+ * whole, it says again what the lines above said, and its text can grow with
+ * the depth of the backward pass, or exponentially (an adjoint used twice,
+ * as in x·x, is written out twice, at every level). So each line's adjoint,
+ * once its line is printed, is "lined": values below substitute for it
+ * either its closed form, when that is short, or its placeholder ∂L/∂v.
+ * What a value prints is then its own rule applied to names already
+ * introduced, and the document stays linear in the size of the problem.
+ */
+
+/* marks a, the adjoint of the line of e, as said: by ph, or by closed when
+   that is short enough to repeat */
+static void line_adjoint(X *x, const sg_expr *a, sg_expr *ph, sg_expr *closed)
+{
+    info *n = ni(x, a);
+    if (n->lined || n->fwd || n->fp || n->ph || is_leaf(a) || a->name)
+        return;
+    n->lined = 1;
+    n->lph = ph;
+    n->closed = closed;
+    if (x->nlined == x->caplined) {
+        x->caplined = x->caplined ? 2 * x->caplined : 64;
+        x->lined = sg_xrealloc(x->lined, (size_t)x->caplined * sizeof *x->lined);
+    }
+    x->lined[x->nlined++] = a->id;
+}
+
+/* a new function: the adjoints of the last one are not its adjoints */
+static void unline_all(X *x)
+{
+    int i;
+    for (i = 0; i < x->nlined; i++) {
+        info *n = &x->ni[x->lined[i]];
+        n->lined = 0;
+        n->lph = n->closed = NULL;
+    }
+    x->nlined = 0;
+}
+
+static sg_expr *subst_rec(X *x, const sg_expr *e, int closed_ok, int depth)
+{
+    sg_expr *k[2] = {NULL, NULL}, *r;
+    info *m;
+    int i;
+    if (e->id < x->nni) {
+        const info *n = &x->ni[e->id];
+        if (n->lined)
+            return closed_ok && n->closed ? n->closed : n->lph;
+        if (n->ph || n->fwd || n->fp)
+            return (sg_expr *)e;
+        if (n->stamp == x->stamp && n->memo)
+            return n->memo;
+    }
+    if (is_leaf(e) || e->name || depth > 5000)
+        return (sg_expr *)e;
+    for (i = 0; i < e->nkids && i < 2; i++)
+        k[i] = subst_rec(x, e->kid[i], closed_ok, depth + 1);
+    r = sg_expr_rebuild(x->ctx, e, k[0], k[1]);
+    m = ni(x, e);
+    m->stamp = x->stamp;
+    m->memo = r;
+    return r;
+}
+
+/* v with the lined adjoints in it substituted: by their closed forms where
+   short (if closed_ok), else by their placeholders; each node once */
+static sg_expr *subst(X *x, const sg_expr *v, int closed_ok)
+{
+    if (!v || x->nlined == 0)
+        return (sg_expr *)v;
+    x->stamp++;
+    return subst_rec(x, v, closed_ok, 0);
+}
+
+/* the display form of v, said in terms of the lines above */
+static sg_expr *said(X *x, const sg_expr *v, int closed_ok)
+{
+    return simple(x, subst(x, v, closed_ok));
+}
+
+/* the most nodes a value shows before it is said by names instead */
+#define VALUE_CAP 400
+
+static const char *print_value(X *x, const sg_expr *v, int mode, int breaks)
 {
     sg_buf b;
     const char *s;
     sg_buf_init(&b);
-    texp(x, &b, simple(x, v), mode, 1, breaks);
+    texp(x, &b, v, mode, 1, breaks);
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
+}
+
+/*
+ * A value as the page shows it: its display form, if simplification made
+ * one (a value it leaves as built may repeat what the lines above said) and
+ * that is at most a few lines; else the display form of the value with the
+ * adjoints of the lines above in it said in closed form where short and as
+ * ∂L/∂v where long; if that is still long, every one of them by its name.
+ */
+static const char *value_text(X *x, const sg_expr *v, int mode, int breaks)
+{
+    sg_expr *c = simple(x, v), *n;
+    const char *t;
+    if ((c != v || x->nlined == 0 || is_leaf(v)) &&
+        shown_size(x, c, mode, VALUE_CAP, 1) <= VALUE_CAP) {
+        t = print_value(x, c, mode, breaks);
+        if (width(t) <= 4 * LINE_EMS || x->nlined == 0)
+            return t;
+    }
+    c = said(x, v, 1);
+    n = said(x, v, 0);
+    if (c != n && shown_size(x, c, mode, VALUE_CAP, 1) <= VALUE_CAP) {
+        t = print_value(x, c, mode, breaks);
+        if (width(t) <= 4 * LINE_EMS)
+            return t;
+    }
+    return print_value(x, n, mode, breaks);
 }
 
 /* a rule instantiated, as printed: as the rule reads, unless that leaves a
@@ -1659,17 +1821,26 @@ static const char *form_text(X *x, sg_expr *f)
     return strlen(simple) <= strlen(raw) ? simple : raw;
 }
 
-/* after e's line: its adjoint, if long, is called ∂L/∂e from now on */
+/* after e's line: its adjoint is said from now on by its closed form if that
+   is short, else by its name ∂L/∂e */
 static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
 {
-    sg_expr *v[2];
-    const char *name;
-    int i;
-    if (!adj || shown_ops(x, adj, 4, 1) < 3 || width(value_text(x, adj, M_VALUE, 0)) < 11)
+    sg_expr *v[2], *closed, *ph;
+    const char *name, *text;
+    int i, lng;
+    if (!adj)
+        return;
+    closed = said(x, adj, 1);
+    text = value_text(x, adj, M_VALUE, 0);
+    lng = width(text) >= 20 || shown_size(x, closed, M_VALUE, 60, 1) > 60 ||
+          (shown_ops(x, adj, 4, 1) >= 3 && width(text) >= 11);
+    ph = placeholder(x, e, adj);
+    line_adjoint(x, adj, ph, lng ? NULL : closed);
+    if (!lng)
         return;
     v[0] = (sg_expr *)adj;
     v[1] = simple(x, adj);
-    name = adj_name(x, e); /* before ni(): a new placeholder may move the table */
+    name = ni(x, ph)->ph;
     for (i = 0; i < 2; i++) {
         info *n = ni(x, v[i]);
         if (!n->fwd && !n->fp && !n->ph && !n->adj)
@@ -1750,6 +1921,45 @@ static void list_labels(sg_buf *b, const char **labels, int n)
     }
 }
 
+/* the placeholders in e (up to 8 in out[0..n)), looking at a few hundred nodes */
+static int phs_in(X *x, const sg_expr *e, const sg_expr **out, int n, int *budget)
+{
+    int k, i;
+    if (--*budget < 0)
+        return n;
+    if (e->id < x->nni && x->ni[e->id].ph) {
+        for (i = 0; i < n && out[i] != e; i++)
+            ;
+        if (i == n && n < 8)
+            out[n++] = e;
+        return n;
+    }
+    for (k = 0; k < e->nkids; k++)
+        n = phs_in(x, e->kid[k], out, n, budget);
+    return n;
+}
+
+/* do two of the contributions go through the adjoint of the same line? Their
+   sum then says it once (∂L/∂v x + x∂L/∂v = 2x∂L/∂v), not twice in closed form */
+static int shared_adjoint(X *x, const sg_expr *const *vals, int n)
+{
+    const sg_expr *(*ph)[8] = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ph);
+    int *nph = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *nph);
+    int i, j, k, l, shared = 0;
+    for (i = 0; i < n; i++) {
+        int budget = 400;
+        nph[i] = phs_in(x, subst(x, vals[i], 0), ph[i], 0, &budget);
+    }
+    for (i = 0; i < n && !shared; i++)
+        for (j = i + 1; j < n && !shared; j++)
+            for (k = 0; k < nph[i] && !shared; k++)
+                for (l = 0; l < nph[j]; l++)
+                    shared |= ph[i][k] == ph[j][l];
+    free(ph);
+    free(nph);
+    return shared;
+}
+
 static int is_line(const seg *s, const sg_expr *e)
 {
     return in_seg(s, e) && (s->kind[e->id] == K_STATION || s->kind[e->id] == K_AUX);
@@ -1799,7 +2009,8 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         const sg_expr *c = order[k];
         const char **labels, **values, **forms;
         const sg_expr **vals;
-        const char **as;
+        const char **as, **sq;
+        int *dup, shared = 0;
         cites *cs;
         sg_shape shape = c->shape;
         int n = 0, t;
@@ -1819,6 +2030,7 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         forms = sg_arena_alloc(x->ar, (size_t)n * sizeof *forms);
         vals = sg_arena_alloc(x->ar, (size_t)n * sizeof *vals);
         as = sg_arena_alloc(x->ar, (size_t)n * sizeof *as);
+        sq = sg_arena_alloc(x->ar, (size_t)n * sizeof *sq);
         cs = sg_xmalloc((size_t)n * sizeof *cs);
         n = 0;
         for (i = 0; i < s->ne; i++) {
@@ -1836,27 +2048,39 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             labels[n] = label_of(x, s, e);
             /* what c entered its parent as: itself, or its transpose */
             as[n] = texs(x, is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, M_FORM, 1);
+            sq[n] = NULL;
+            if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged)
+                sq[n] = sg_arena_printf(x->ar, "\\text{the %s %s of }%s", e->kid ? "second" : "first",
+                                        e->node->op == SG_OP_ADD ? "term" :
+                                        e->node->op == SG_OP_MUL || e->node->op == SG_OP_HADAMARD ?
+                                        "factor" : "operand",
+                                        texs(x, e->node, M_FORM, 1));
             n++;
         }
-        /* the same label twice: say what the symbol entered as (X, Xᵀ) */
+        /* the same label twice: say what the symbol entered as (X, Xᵀ), or
+           which operand of a square it was (x in xx) */
+        dup = sg_xmalloc((size_t)n * sizeof *dup);
         for (i = 0; i < n; i++) {
-            int same = 0;
+            dup[i] = 0;
             for (j = 0; j < n; j++)
-                same += !strcmp(labels[j], labels[i]);
-            if (same > 1)
-                for (j = n - 1; j >= i; j--)
-                    if (j == i || !strcmp(labels[j], labels[i]))
-                        labels[j] = sg_arena_printf(x->ar, "%s\\text{ as }%s", labels[j], as[j]);
+                dup[i] += !strcmp(labels[j], labels[i]);
         }
+        for (i = 0; i < n; i++)
+            if (dup[i] > 1)
+                labels[i] = sq[i] ? sq[i] : sg_arena_printf(x->ar, "%s\\text{ as }%s", labels[i], as[i]);
         for (i = 0; i < n; i++) {
-            int same = 0, nth = 0;
+            dup[i] = 0;
             for (j = 0; j < n; j++)
-                same += !strcmp(labels[j], labels[i]);
-            if (same > 1)
-                for (j = n - 1; j >= i; j--)
-                    if (j == i || !strcmp(labels[j], labels[i]))
-                        labels[j] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[j], ++nth);
+                dup[i] += !strcmp(labels[j], labels[i]);
         }
+        for (i = 0; i < n; i++)
+            if (dup[i] > 1) {
+                int nth = 1;
+                for (j = 0; j < i; j++)
+                    nth += !strcmp(labels[j], labels[i]);
+                labels[i] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[i], nth);
+            }
+        free(dup);
         if (n == 1) {
             const char *parts[2];
             int np = 0;
@@ -1889,14 +2113,26 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
                          sg_arena_printf(x->ar, "\\text{through } %s\\text{:}\\quad ", labels[i]),
                          parts, np, tag_of(x, cs[i].r, cs[i].n, shape));
             }
+            if (n > 1)
+                shared = shared_adjoint(x, vals, n);
             if (!(defer && t < nt)) {
-                const char *parts[2];
+                const char *parts[3];
                 const sg_expr *a = s->adj[c->id];
-                parts[0] = join_sum(x, values, n);
-                parts[1] = a ? value_text(x, a, M_VALUE, 1) : parts[0];
+                int np = 1;
+                if (a && shared) {
+                    /* in terms of the line above, then as short as it goes */
+                    parts[0] = join_sum(x, forms, n);
+                    parts[np] = print_value(x, said(x, a, 0), M_VALUE, 1);
+                    np += strcmp(parts[np], parts[np - 1]) != 0;
+                    parts[np] = value_text(x, a, M_VALUE, 1);
+                    np += strcmp(parts[np], parts[np - 1]) != 0;
+                } else {
+                    parts[0] = join_sum(x, values, n);
+                    parts[1] = a ? value_text(x, a, M_VALUE, 1) : parts[0];
+                    np += strcmp(parts[0], parts[1]) != 0;
+                }
                 sg_buf_puts(b, "\\intertext{by the total derivative rule, they add:}\n");
-                equation(b, adj_name(x, c), "", parts, strcmp(parts[0], parts[1]) ? 2 : 1,
-                         tag_of(x, NULL, 0, shape));
+                equation(b, adj_name(x, c), "", parts, np, tag_of(x, NULL, 0, shape));
             }
         }
         if (t < nt && out) {
@@ -1904,6 +2140,9 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             out[t].labels = labels;
             out[t].values = values;
             out[t].vals = vals;
+            out[t].forms = forms;
+            out[t].shared = shared;
+            out[t].adj = in_seg(s, c) ? s->adj[c->id] : NULL;
         }
         free(cs);
         if (in_seg(s, c))
@@ -1914,16 +2153,19 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
 /* ---- the problem ------------------------------------------------------------ */
 
 /* a result in closed form; when that would fill more than a few lines, in
-   terms of the adjoints the backward pass named (∂L/∂z_{99} h_{98}^\top) */
-static const char *result_text(X *x, const sg_expr *e)
+   terms of the adjoints the backward pass named (∂L/∂z_{99} h_{98}^\top):
+   those of raw, the value as logged, when given */
+static const char *result_text(X *x, const sg_expr *e, const sg_expr *raw)
 {
     const char *closed;
-    if (shown_ops(x, simple(x, e), 200, 1) < 200) { /* else too long anyway */
-        closed = value_text(x, e, M_BOX, 1);
+    sg_expr *c = simple(x, e);
+    if (shown_ops(x, c, 200, 1) < 200 && /* else too long anyway */
+        shown_size(x, c, M_BOX, VALUE_CAP, 1) <= VALUE_CAP) {
+        closed = print_value(x, c, M_BOX, 1);
         if (width(closed) <= 4 * LINE_EMS)
             return closed;
     }
-    return value_text(x, e, M_VALUE, 1);
+    return value_text(x, raw ? raw : e, M_VALUE, 1);
 }
 
 static const char *range_text(X *x, sg_index lo, sg_index hi);
@@ -2192,9 +2434,11 @@ static const char *const path_colors[] = {"blue!70!black", "red!70!black", "gree
 /* the paths from node i to the root (index root), as lists of edges
    (node, input slot), up to cap */
 static int paths_from(const gnode *gn, int ngn, int i, int root, int *stack, int depth,
-                      int **paths, int *lens, int cap, int np)
+                      int **paths, int *lens, int cap, int np, const int *dist)
 {
     int j, k;
+    if (np >= cap) /* enough to list: count_paths() counts them */
+        return np;
     if (i == root) {
         if (np < cap) {
             paths[np] = sg_xmalloc((size_t)(depth + 1) * sizeof **paths);
@@ -2207,11 +2451,49 @@ static int paths_from(const gnode *gn, int ngn, int i, int root, int *stack, int
         return np;
     for (j = 0; j < ngn; j++)
         for (k = 0; k < gn[j].nin; k++)
-            if (gn[j].in[k] == i) {
+            if (gn[j].in[k] == i && depth + 1 + dist[j] <= 60) { /* only toward the root */
                 stack[depth] = j * 16 + k;
-                np = paths_from(gn, ngn, j, root, stack, depth + 1, paths, lens, cap, np);
+                np = paths_from(gn, ngn, j, root, stack, depth + 1, paths, lens, cap, np, dist);
             }
     return np;
+}
+
+/* the number of paths from node i to the root (there can be 2^n of them),
+   and in dist[i] the length of the shortest (ngn + 1: none) */
+static double count_paths(const gnode *gn, int ngn, int i, int root, double *memo, int *dist)
+{
+    int j, k;
+    double n = 0;
+    if (i == root) {
+        dist[i] = 0;
+        return 1;
+    }
+    if (memo[i] >= 0)
+        return memo[i];
+    memo[i] = 0; /* no cycles, but never loop */
+    dist[i] = ngn + 1;
+    for (j = 0; j < ngn; j++)
+        for (k = 0; k < gn[j].nin; k++)
+            if (gn[j].in[k] == i) {
+                n += count_paths(gn, ngn, j, root, memo, dist);
+                if (dist[j] + 1 < dist[i])
+                    dist[i] = dist[j] + 1;
+            }
+    memo[i] = n;
+    return n;
+}
+
+/* a count of paths in words: "two", "1024", "about 3.3 \times 10^{150}" */
+static const char *paths_word(X *x, double n)
+{
+    int e = 0;
+    if (n < 1e9)
+        return count_word(x, (int)n);
+    while (n >= 10) {
+        n /= 10;
+        e++;
+    }
+    return sg_arena_printf(x->ar, "about $%.1f\\times 10^{%d}$", n, e);
 }
 
 /* the name of a graph node */
@@ -2404,9 +2686,20 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             ;
         if (from == ngn)
             continue;
-        np = paths_from(gn, ngn, from, iroot, stack, 0, paths, lens, 8, 0);
-        sg_buf_printf(b, "$%s$ has %s paths to $%s$: ", gname(x, multi[m]), count_word(x, np),
-                      gname(x, root));
+        double *memo = sg_xmalloc((size_t)ngn * sizeof *memo), count;
+        int *dist = sg_xmalloc((size_t)ngn * sizeof *dist);
+        for (p = 0; p < ngn; p++) {
+            memo[p] = -1;
+            dist[p] = ngn + 1;
+        }
+        count = count_paths(gn, ngn, from, iroot, memo, dist);
+        np = paths_from(gn, ngn, from, iroot, stack, 0, paths, lens, 8, 0, dist);
+        free(memo);
+        free(dist);
+        if (count < np)
+            count = np;
+        sg_buf_printf(b, "$%s$ has %s paths to $%s$%s", gname(x, multi[m]), paths_word(x, count),
+                      gname(x, root), np > 0 ? ": " : "");
         for (p = 0; p < np && p < 8; p++) {
             int q;
             if (p > 0)
@@ -2423,7 +2716,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             sg_buf_puts(b, "$");
             free(paths[p]);
         }
-        sg_buf_puts(b, np > 8 ? ", \\dots.\n" : ".\n");
+        sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
     sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
                    "intermediates.\n\n");
@@ -2497,10 +2790,10 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
         list_labels(b, sm[i].labels, sm[i].n);
         sg_buf_puts(b, "; by the total derivative rule, their contributions add:\n");
         v = sg_arena_alloc(x->ar, (size_t)sm[i].n * sizeof *v);
-        for (k = 0; k < sm[i].n; k++)
-            v[k] = value_text(x, sm[i].vals[k], M_BOX, 1);
+        for (k = 0; k < sm[i].n; k++) /* a shared adjoint: said once, by name */
+            v[k] = sm[i].shared ? sm[i].forms[k] : value_text(x, sm[i].vals[k], M_BOX, 1);
         parts[0] = join_sum(x, v, sm[i].n);
-        parts[1] = boxed(x, result_text(x, r->display), 38 - width(result_tex(x, r)));
+        parts[1] = boxed(x, result_text(x, r->display, sm[i].adj), 38 - width(result_tex(x, r)));
         sg_buf_puts(b, "\\begin{align*}\n");
         start = b->len;
         equation(b, result_tex(x, r), "", parts, 2, "");
@@ -2523,7 +2816,7 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
             const char *parts[1];
             if (sm[i].n > 1)
                 continue;
-            parts[0] = boxed(x, result_text(x, res[i]->display),
+            parts[0] = boxed(x, result_text(x, res[i]->display, sm[i].n == 1 ? sm[i].vals[0] : NULL),
                              38 - width(result_tex(x, res[i])));
             equation(b, result_tex(x, res[i]), "", parts, 1, "");
             if (x->o->index)
@@ -2656,6 +2949,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
         }
         if (g->f && g->f->name)
             x.fname = name_tex(&x, g->f->name);
+        unline_all(&x);
         if (has_seed(g)) {
             if (nres == 0 && hess) { /* the gradient the Hessian differentiates */
                 int k;
@@ -2688,6 +2982,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     free(logs);
     free(x.ni);
     free(x.used);
+    free(x.lined);
     return sg_buf_take(&out, len);
 }
 
@@ -3094,7 +3389,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         size_t start = b->len;
         for (k = 0; k < nres; k++) {
             const char *parts[1];
-            parts[0] = boxed(x, result_text(x, res[k]->display),
+            parts[0] = boxed(x, result_text(x, res[k]->display, NULL),
                              38 - width(result_tex(x, res[k])));
             equation(b, result_tex(x, res[k]), "", parts, 1, "");
             if (x->o->index)
@@ -3398,7 +3693,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     {
         const char *parts[1];
         start = b->len;
-        parts[0] = boxed(x, result_text(x, r->display), 38 - width(result_tex(x, r)));
+        parts[0] = boxed(x, result_text(x, r->display, NULL), 38 - width(result_tex(x, r)));
         equation(b, result_tex(x, r), "", parts, 1, "");
         if (x->o->index)
             index_line(x, b, r);
