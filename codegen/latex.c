@@ -1460,6 +1460,8 @@ typedef struct {
     const sg_expr **adj;    /* by id: the logged adjoint */
     unsigned char *kind;    /* by id: K_* in this segment */
     int *first;             /* by id: the first edge out of it, −1 */
+    int *nin;               /* by id: the edges into it */
+    int *lastin;            /* by id: the last edge into it, −1 */
     const sg_expr **order;  /* the nodes that get lines, in order */
     int norder;
     int step;               /* a body at one step t: its leaves get "to W:" lines */
@@ -1471,6 +1473,8 @@ static void seg_free(seg *s)
     free(s->adj);
     free(s->kind);
     free(s->first);
+    free(s->nin);
+    free(s->lastin);
     free(s->order);
 }
 
@@ -1506,8 +1510,13 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
     s->order = sg_xmalloc((size_t)(to - from + 1) * 2 * sizeof *s->order);
     memset(s->adj, 0, s->n * sizeof *s->adj);
     memset(s->kind, 0, s->n);
-    for (i = 0; i < (int)s->n; i++)
+    s->nin = sg_xmalloc(s->n * sizeof *s->nin);
+    s->lastin = sg_xmalloc(s->n * sizeof *s->lastin);
+    for (i = 0; i < (int)s->n; i++) {
         s->first[i] = -1;
+        s->nin[i] = 0;
+        s->lastin[i] = -1;
+    }
     for (k = from; k < to; k++) {
         const sg_step *st = &g->steps[k];
         if (st->kind == SG_STEP_RULE) {
@@ -1530,6 +1539,10 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
         } else if ((st->kind == SG_STEP_TOTAL || st->kind == SG_STEP_SEED) && st->node) {
             s->adj[st->node->id] = st->adjoint;
         }
+    }
+    for (i = 0; i < s->ne; i++) {
+        s->nin[s->e[i].to->id]++;
+        s->lastin[s->e[i].to->id] = i;
     }
     /* the roles in this pass */
     for (i = 0; i < s->ne; i++) {
@@ -1657,16 +1670,10 @@ static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth)
 static const sg_expr *through(const seg *s, const sg_expr *e)
 {
     int guard = 0;
-    while (e != s->root && s->kind[e->id] == K_PASS && guard++ < 1000) {
-        int i, n = 0, at = -1;
-        for (i = 0; i < s->ne; i++)
-            if (s->e[i].to == e) {
-                n++;
-                at = i;
-            }
-        if (n != 1)
+    while (e != s->root && in_seg(s, e) && s->kind[e->id] == K_PASS && guard++ < 1000) {
+        if (!in_seg(s, e) || s->nin[e->id] != 1)
             break;
-        e = s->e[at].node;
+        e = s->e[s->lastin[e->id]].node;
     }
     return e;
 }
@@ -1821,19 +1828,40 @@ static const char *form_text(X *x, sg_expr *f)
     return strlen(simple) <= strlen(raw) ? simple : raw;
 }
 
+/* the placeholders in e (up to 8 in out[0..n)), looking at a few hundred nodes */
+static int phs_in(X *x, const sg_expr *e, const sg_expr **out, int n, int *budget)
+{
+    int k, i;
+    if (--*budget < 0)
+        return n;
+    if (e->id < x->nni && x->ni[e->id].ph) {
+        for (i = 0; i < n && out[i] != e; i++)
+            ;
+        if (i == n && n < 8)
+            out[n++] = e;
+        return n;
+    }
+    for (k = 0; k < e->nkids; k++)
+        n = phs_in(x, e->kid[k], out, n, budget);
+    return n;
+}
+
 /* after e's line: its adjoint is said from now on by its closed form if that
    is short, else by its name ∂L/∂e */
 static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
 {
     sg_expr *v[2], *closed, *ph;
+    const sg_expr *ph1[8];
     const char *name, *text;
-    int i, lng;
+    int i, lng, budget;
     if (!adj)
         return;
     closed = said(x, adj, 1);
     text = value_text(x, adj, M_VALUE, 0);
+    budget = 400;
     lng = width(text) >= 20 || shown_size(x, closed, M_VALUE, 60, 1) > 60 ||
-          (shown_ops(x, adj, 4, 1) >= 3 && width(text) >= 11);
+          (shown_ops(x, adj, 4, 1) >= 3 && width(text) >= 11) ||
+          phs_in(x, closed, ph1, 0, &budget) > 0; /* not closed: said by a name */
     ph = placeholder(x, e, adj);
     line_adjoint(x, adj, ph, lng ? NULL : closed);
     if (!lng)
@@ -1915,28 +1943,14 @@ static void list_labels(sg_buf *b, const char **labels, int n)
 {
     int i;
     for (i = 0; i < n; i++) {
+        const char *end = strchr(labels[i], '}');
         if (i > 0)
             sg_buf_puts(b, i + 1 == n ? (n > 2 ? ", and " : " and ") : ", ");
-        sg_buf_printf(b, "through $%s$", labels[i]);
+        if (!strncmp(labels[i], "\\text{the ", 10) && end) /* words as text, to break */
+            sg_buf_printf(b, "through %.*s$%s$", (int)(end - labels[i] - 6), labels[i] + 6, end + 1);
+        else
+            sg_buf_printf(b, "through $%s$", labels[i]);
     }
-}
-
-/* the placeholders in e (up to 8 in out[0..n)), looking at a few hundred nodes */
-static int phs_in(X *x, const sg_expr *e, const sg_expr **out, int n, int *budget)
-{
-    int k, i;
-    if (--*budget < 0)
-        return n;
-    if (e->id < x->nni && x->ni[e->id].ph) {
-        for (i = 0; i < n && out[i] != e; i++)
-            ;
-        if (i == n && n < 8)
-            out[n++] = e;
-        return n;
-    }
-    for (k = 0; k < e->nkids; k++)
-        n = phs_in(x, e->kid[k], out, n, budget);
-    return n;
 }
 
 /* do two of the contributions go through the adjoint of the same line? Their
@@ -2162,7 +2176,9 @@ static const char *result_text(X *x, const sg_expr *e, const sg_expr *raw)
     if (shown_ops(x, c, 200, 1) < 200 && /* else too long anyway */
         shown_size(x, c, M_BOX, VALUE_CAP, 1) <= VALUE_CAP) {
         closed = print_value(x, c, M_BOX, 1);
-        if (width(closed) <= 4 * LINE_EMS)
+        /* a few lines, if it can break into them */
+        if (width(closed) <= 4 * LINE_EMS &&
+            (width(closed) <= LINE_EMS - 8 || strchr(closed, SG_FMT_BREAK)))
             return closed;
     }
     return value_text(x, raw ? raw : e, M_VALUE, 1);
@@ -2489,6 +2505,8 @@ static const char *paths_word(X *x, double n)
     int e = 0;
     if (n < 1e9)
         return count_word(x, (int)n);
+    if (!(n < 1e300)) /* or infinite */
+        return "more than $10^{300}$";
     while (n >= 10) {
         n /= 10;
         e++;
