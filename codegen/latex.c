@@ -3983,6 +3983,10 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
                                           "e", "f", "g", "s"};
     sg_shape sh = r->display->shape;
     int k, saved;
+    /* entry by entry, a long result (its tree perhaps exponential in its
+       DAG) would not fit in the three lines allowed below anyway */
+    if (shown_size(x, r->display, M_BOX, 300, 1) > 300)
+        return;
     memset(&s, 0, sizeof s);
     s.x = x;
     for (k = 0; k < (int)(sizeof letters / sizeof letters[0]); k++)
