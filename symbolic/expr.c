@@ -1087,6 +1087,10 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         if (f)
             chain_push(&out, f);
     }
+    /* the work of flattening and reordering, for the budgets of sg_ctx_work:
+       the constructor calls alone would not show a long chain rebuilt */
+    ctx->lookups += (unsigned long)in.n +
+                    (out.n <= MAX_CHAIN ? (unsigned long)out.n * out.n * out.n / 6 : 0);
     if (out.n == 0) /* 𝟙ᵀ𝟙 (already in s), or only identities */
         e = sg_shape_is_scalar(shape) ? sg_const(ctx, 1) : sg_eye(ctx, shape.rows);
     else if (out.n > MAX_CHAIN) /* too long to reorder: left to right */
