@@ -529,9 +529,10 @@ int main(int argc, char **argv)
         if (o.header)
             hdr = sg_cgen_header(p, &co, &hdrlen);
         if (!out || (o.header && !hdr)) {
-            const char *why = sg_cgen_unsupported(p);
-            fprintf(stderr, "symgrad: %s: %s\n", name,
+            char *why = sg_cgen_why(p, &co);
+            fprintf(stderr, "symgrad: %s: error: %s\n", name,
                     why ? why : "internal error: the C printer failed");
+            free(why);
             rc = EXIT_INPUT;
         }
     }

@@ -70,6 +70,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lexer/strmap.h"
+
 #include "../lexer/arena.h"
 #include "../lexer/buf.h"
 #include "formula.h"
@@ -337,8 +339,7 @@ typedef struct {
     stepname *steps;
     int nsteps, capsteps;
     int ntemp;           /* t1, t2, …: temporaries named so far */
-    const char **taken;
-    int ntaken, captaken;
+    sg_strmap taken; /* the C names given out so far */
     const char **dimname;  /* per dimension: its C name (named ones) */
     long *dimfix;          /* per dimension: fixed value, or 0 */
     unsigned char *dimused;
@@ -1956,17 +1957,30 @@ static void softmax_pairs(G *g)
  * long as they can all run at its place. The members move next to it, and
  * their blocks merge into one for the results any of them is for.
  */
+/* how far apart on the schedule two statements of one sweep may be: bounds
+   the search, so that a long P_eval is scheduled in linear time */
+#define SWEEP_WINDOW 256
+
 static void sweeps(G *g)
 {
     scope *sc = g->sc;
     int pos, q, k, u, n = 0, block = -1;
     int *order = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *order);
+    /* each item's sweep_kind, its matrix and vector, computed once */
+    int *kinds = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *kinds);
+    const sg_expr **mats = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *mats);
+    const ref **vecs = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *vecs);
     const unsigned long *cur = NULL;
+    for (k = 0; k < sc->nit; k++) {
+        mats[k] = NULL;
+        vecs[k] = NULL;
+        kinds[k] = sweep_kind(g, &sc->it[k], &mats[k], &vecs[k]);
+    }
     for (pos = 0; pos < 2 * sc->nit; pos++) { /* the passes over matrices first */
         item *t = &sc->it[sc->order[pos % sc->nit]];
-        const sg_expr *W;
-        const ref *v;
-        int kind = sweep_kind(g, t, &W, &v);
+        const sg_expr *W = mats[sc->order[pos % sc->nit]];
+        const ref *v = vecs[sc->order[pos % sc->nit]];
+        int kind = kinds[sc->order[pos % sc->nit]], lo, hi;
         sweep w;
         if (t->lead >= 0 || t->sweep >= 0 || kind == SW_NONE ||
             (pos < sc->nit) != (kind != SW_ROW))
@@ -1985,23 +1999,25 @@ static void sweeps(G *g)
         }
         if (w.n == 0 || sc->order[pos % sc->nit] != w.member[0])
             sweep_add(&w, sc->order[pos % sc->nit], kind);
-        for (q = t->pos + 1; q < sc->nit; q++) {
-            const int bi = sc->order[q];
-            const sg_expr *Wb;
-            const ref *vb;
-            int kb = sweep_kind(g, &sc->it[bi], &Wb, &vb);
-            if (kb != SW_NONE && sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 &&
-                !in_sweep(&w, bi) && sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
+        /* sweep_fits wants the same matrix, or a row-wise item as tall: the
+           others are not even asked */
+        lo = t->pos - SWEEP_WINDOW > 0 ? t->pos - SWEEP_WINDOW : 0;
+        hi = t->pos + 1 + SWEEP_WINDOW < sc->nit ? t->pos + 1 + SWEEP_WINDOW : sc->nit;
+        for (q = t->pos + 1; q < hi; q++) {
+            const int bi = sc->order[q], kb = kinds[bi];
+            if (kb != SW_NONE && (kb == SW_ROW ? sc->it[bi].e->shape.rows == w.rows
+                                               : w.W && mats[bi] == w.W) &&
+                sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 && !in_sweep(&w, bi) &&
+                sweep_fits(g, &w, t->pos, bi, kb, mats[bi], vecs[bi]))
                 sweep_add(&w, bi, kb);
         }
-        for (q = t->pos - 1; q >= 0; q--) { /* earlier ones that can wait for it */
-            const int bi = sc->order[q];
-            const sg_expr *Wb;
-            const ref *vb;
-            int kb = sweep_kind(g, &sc->it[bi], &Wb, &vb);
-            if (kb != SW_NONE && sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 &&
-                !in_sweep(&w, bi) && !read_until(g, &w, bi, t->pos) &&
-                sweep_fits(g, &w, t->pos, bi, kb, Wb, vb))
+        for (q = t->pos - 1; q >= lo; q--) { /* earlier ones that can wait for it */
+            const int bi = sc->order[q], kb = kinds[bi];
+            if (kb != SW_NONE && (kb == SW_ROW ? sc->it[bi].e->shape.rows == w.rows
+                                               : w.W && mats[bi] == w.W) &&
+                sc->it[bi].lead < 0 && sc->it[bi].sweep < 0 && !in_sweep(&w, bi) &&
+                !read_until(g, &w, bi, t->pos) &&
+                sweep_fits(g, &w, t->pos, bi, kb, mats[bi], vecs[bi]))
                 sweep_add(&w, bi, kb);
         }
         if (w.n < 2) {
@@ -2028,6 +2044,9 @@ static void sweeps(G *g)
         }
         g->sweeps[g->nsweeps++] = w;
     }
+    free(kinds);
+    free(mats);
+    free((void *)vecs);
     softmax_pairs(g);
     if (!g->nsweeps) {
         free(order);
@@ -2158,6 +2177,62 @@ static const char *poly_c(G *g, poly *p, unsigned char *used)
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
+}
+
+/* the polynomial as a C double, for the overflow test: 2.0*m*n + (double)n */
+static const char *poly_c_double(G *g, poly *p, unsigned char *used)
+{
+    sg_buf b;
+    int i, first = 1;
+    const char *s;
+    sg_buf_init(&b);
+    for (i = 0; i < p->n; i++) {
+        mono m = p->m[i];
+        int k;
+        if (m.coef == 0)
+            continue;
+        if (!first)
+            sg_buf_puts(&b, " + ");
+        first = 0;
+        if (m.coef != 1 || m.nd == 0)
+            sg_buf_printf(&b, "%ld.0%s", m.coef, m.nd ? "*" : "");
+        for (k = 0; k < m.nd; k++)
+            sg_buf_printf(&b, "%s%s%s", k ? "*" : "", !k && m.coef == 1 ? "(double)" : "",
+                          dim_c(g, m.d[k], used));
+    }
+    if (first)
+        sg_buf_puts(&b, "0.0");
+    s = sg_arena_strdup(g->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/*
+ * The polynomial's value when every dimension in it is known when
+ * generating: 1 with *v set, 0 when one is not known, -1 when the value
+ * passes `limit`.
+ */
+static long known_dim(G *g, sg_dim d);
+static int poly_value(G *g, const poly *p, unsigned long long limit, unsigned long long *v)
+{
+    unsigned long long total = 0;
+    int i, k;
+    for (i = 0; i < p->n; i++) {
+        unsigned long long t = (unsigned long long)(p->m[i].coef < 0 ? 0 : p->m[i].coef);
+        for (k = 0; k < p->m[i].nd; k++) {
+            long d = known_dim(g, p->m[i].d[k]);
+            if (d <= 0)
+                return 0;
+            if (t && (unsigned long long)d > limit / t)
+                return -1;
+            t *= (unsigned long long)d;
+        }
+        if (t > limit - total)
+            return -1;
+        total += t;
+    }
+    *v = total;
+    return 1;
 }
 
 static int poly_eq(poly *a, poly *b)
@@ -2328,19 +2403,12 @@ static int reserved(G *g, const char *s)
         return 1;
     if (n >= 2 && s[0] == '_' && ((s[1] >= 'A' && s[1] <= 'Z') || s[1] == '_'))
         return 1;
-    for (i = 0; i < (size_t)g->ntaken; i++)
-        if (!strcmp(s, g->taken[i]))
-            return 1;
-    return 0;
+    return sg_strmap_get(&g->taken, s) >= 0;
 }
 
 static void take(G *g, const char *s)
 {
-    if (g->ntaken == g->captaken) {
-        g->captaken = g->captaken ? 2 * g->captaken : 32;
-        g->taken = sg_xrealloc(g->taken, (size_t)g->captaken * sizeof *g->taken);
-    }
-    g->taken[g->ntaken++] = s;
+    sg_strmap_put(&g->taken, s, 0);
 }
 
 /* a C identifier from a user's name, renamed by appending _ while it clashes */
@@ -4814,7 +4882,7 @@ static void release(G *g)
     free(g->loops);
     free(g->steps);
     scope_free(&g->top);
-    free(g->taken);
+    sg_strmap_free(&g->taken);
     free(g->fac);
     free(g->fac_of);
     free(g->packs);
@@ -4829,6 +4897,23 @@ static void release(G *g)
     free(g->formulas);
     sg_arena_free(g->ar);
     free(g);
+}
+
+static char *source(const sg_problem *p, const sg_cgen_opts *o, size_t *len, char **why);
+
+char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
+{
+    char *why = NULL, *text = source(p, o, len, &why);
+    free(why);
+    return text;
+}
+
+char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o)
+{
+    char *why = NULL;
+    size_t len;
+    free(source(p, o, &len, &why));
+    return why;
 }
 
 const char *sg_cgen_unsupported(const sg_problem *p)
@@ -4894,12 +4979,17 @@ static void work_size_fn(G *g, sg_buf *b)
             line(b, 2, "pack = (size_t)%s;", packs[k]);
         }
     }
-    if (total.n == 0 && !g->npacks)
+    if (total.n == 0 && !g->npacks) {
         line(b, 1, "return 0;");
-    else if (total.n == 0)
+    } else if (total.n == 0) {
         line(b, 1, "return sizeof(%s) * pack;", g->real);
-    else
+    } else {
+        /* the size in double first, with room to spare: never a wrapped size */
+        line(b, 1, "if (%s%s > (double)((size_t)-1 / sizeof(%s)) / 2)",
+             poly_c_double(g, &total, used), g->npacks ? " + (double)pack" : "", g->real);
+        line(b, 2, "return (size_t)-1; /* more bytes than a size_t counts */");
         line(b, 1, "return sizeof(%s) * (%s%s);", g->real, expr, g->npacks ? " + pack" : "");
+    }
     sg_buf_puts(b, "}\n");
     free(total.m);
 }
@@ -4991,7 +5081,7 @@ static void eval_fn(G *g, sg_buf *out)
 {
     sg_buf body, bufs, checks;
     const char *line_start;
-    int d, s, i, pos, any_dim = 0, any_sym = 0, any_full = 0;
+    int d, s, i, pos, any_dim = 0, any_sym = 0, any_array = 0, any_full = 0;
 
     need_names(g);
     sg_buf_init(&body);
@@ -5037,13 +5127,22 @@ static void eval_fn(G *g, sg_buf *out)
         if (!g->symused[s])
             continue;
         any_sym = 1;
+        if (!sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) || sg_sym(g->ctx, s)->seq >= 0)
+            any_array = 1;
+    }
+    if (any_array || g->sc->nslots || g->npacks)
+        line(out, 1, "static %s sg_empty[1]; /* for a NULL pointer to an empty array */", g->real);
+    for (s = 0; s < sg_nsyms(g->ctx); s++) {
+        if (!g->symused[s])
+            continue;
         if (sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) && sg_sym(g->ctx, s)->seq < 0)
             line(out, 1, "const %s %s = *in->%s;", g->real, g->symname[s], g->fieldname[s]);
         else
-            line(out, 1, "const %s *%s = in->%s;", g->real, g->symname[s], g->fieldname[s]);
+            line(out, 1, "const %s *%s = in->%s ? in->%s : sg_empty;", g->real, g->symname[s],
+                 g->fieldname[s], g->fieldname[s]);
     }
     if (g->sc->nslots || g->npacks)
-        line(out, 1, "%s *const scratch = (%s *)work;", g->real, g->real);
+        line(out, 1, "%s *const scratch = work ? (%s *)work : sg_empty;", g->real, g->real);
     sg_buf_puts(out, sg_buf_str(&bufs));
     if (g->npacks) { /* after every buffer: P_work_size adds its size last */
         poly o = {NULL, 0};
@@ -5390,13 +5489,39 @@ static void check_main(G *g, sg_buf *b)
     sg_buf_free(&dims);
 }
 
-char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
+/*
+ * With every dimension of the work size known when generating (numbers and
+ * --dim values), is it more bytes than a size_t counts? The kernels' packing
+ * room is bounded by a few blocks of the largest dimension, far below the
+ * margin of half the range left here.
+ */
+static const char *work_overflow(G *g)
+{
+    poly total = {NULL, 0};
+    unsigned long long v;
+    const size_t real = g->o->use_float ? sizeof(float) : sizeof(double);
+    const char *msg = NULL;
+    unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
+    slots_before(&g->top, g->top.nslots, &total);
+    if (poly_value(g, &total, (unsigned long long)((size_t)-1 / real / 2), &v) < 0)
+        msg = fmt(g, "with the dimensions fixed by --dim, %s_work_size would be more bytes "
+                  "than a size_t counts (%s reals of %s)", g->P, poly_c(g, &total, used),
+                  g->real);
+    free(total.m);
+    return msg;
+}
+
+/* the .c file, or NULL with *why set (malloc'd) */
+static char *source(const sg_problem *p, const sg_cgen_opts *o, size_t *len, char **why)
 {
     G *g = prepare(p, o);
     sg_buf b, fns, evalf;
     int k;
     char *text;
-    if (g->unsupported) {
+    const char *msg = g->unsupported ? g->unsupported : work_overflow(g);
+    if (msg) {
+        *why = sg_xmalloc(strlen(msg) + 1);
+        strcpy(*why, msg);
         release(g);
         return NULL;
     }

@@ -49,6 +49,11 @@ typedef struct {
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 
+/* why sg_cgen_source(p, o) gives NULL (the problem uses an operation the
+   printer cannot write, or its work size with the --dim values overflows a
+   size_t), malloc'd; NULL when it does not */
+char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o);
+
 /* every kernel of templates/, expanded for double or float (for tests) */
 char *sg_cgen_kernels(int use_float, size_t *len);
 

@@ -1778,7 +1778,7 @@ static void test_names(void **state)
     o.prefix = "names";
     src = sg_cgen_source(&pr, &o, NULL);
     assert_non_null(strstr(src, "const long i_ = dims->i;"));
-    assert_non_null(strstr(src, "const double *exp_ = in->exp;"));
+    assert_non_null(strstr(src, "const double *exp_ = in->exp ? in->exp : sg_empty;"));
     assert_non_null(strstr(src, "double *const t1_ = "));
     free(src);
     memset(&op, 0, sizeof op);
