@@ -247,6 +247,8 @@ size_t ae_work_size(const ae_dims *dims)
 {
     const size_t m = (size_t)dims->m;
     const size_t n = (size_t)dims->n;
+    if ((double)m + 2.0*n > (double)((size_t)-1 / sizeof(double)) / 2)
+        return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (m + 2*n);
 }
 
@@ -260,9 +262,10 @@ int ae_eval(const ae_dims *dims, const ae_in *in, ae_out *out, void *work)
 {
     const long m = dims->m;
     const long n = dims->n;
-    const double *W = in->W;
-    const double *x = in->x;
-    double *const scratch = (double *)work;
+    static double sg_empty[1]; /* for a NULL pointer to an empty array */
+    const double *W = in->W ? in->W : sg_empty;
+    const double *x = in->x ? in->x : sg_empty;
+    double *const scratch = work ? (double *)work : sg_empty;
     double *const t1 = scratch;        /* Wx  (m) */
     double *const t2 = scratch + m;    /* Wᵀ t1  (n) */
     double *const r = scratch + m + n; /* t2 − x  (n) */

@@ -609,6 +609,8 @@ size_t gp_work_size(const gp_dims *dims)
         pack = (size_t)sg_gemm_pack(N, Q, N);
     if ((size_t)sg_gemm_pack(Q, N, N) > pack)
         pack = (size_t)sg_gemm_pack(Q, N, N);
+    if (4.0*N*N + 2.0*N*Q + (double)N*D + (double)N + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
+        return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (4*N*N + 2*N*Q + N*D + N + pack);
 }
 
@@ -624,10 +626,11 @@ int gp_eval(const gp_dims *dims, const gp_in *in, gp_out *out, void *work)
     const long N = dims->N;
     const long Q = dims->Q;
     const long D = dims->D;
-    const double *X = in->X;
-    const double *Y = in->Y;
+    static double sg_empty[1]; /* for a NULL pointer to an empty array */
+    const double *X = in->X ? in->X : sg_empty;
+    const double *Y = in->Y ? in->Y : sg_empty;
     const double beta = *in->beta;
-    double *const scratch = (double *)work;
+    double *const scratch = work ? (double *)work : sg_empty;
     double *const t1 = scratch;                          /* XXᵀ  (N×N) */
     double *const K_lu = scratch + N*N;                  /* the LU factors of K = t1 + βI  (N×N and N pivots) */
     double *const t2 = scratch + 2*N*N + N;              /* K⁻¹Y  (N×D) */

@@ -348,6 +348,8 @@ size_t lsq_work_size(const lsq_dims *dims)
     const size_t m = (size_t)dims->m;
     const size_t n = (size_t)dims->n;
     const size_t pack = (size_t)sg_gemm_pack(n, n, m); /* for the kernels to pack blocks */
+    if ((double)n*n + (double)m + (double)n + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
+        return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (n*n + m + n + pack);
 }
 
@@ -360,10 +362,11 @@ int lsq_eval(const lsq_dims *dims, const lsq_in *in, lsq_out *out, void *work)
 {
     const long m = dims->m;
     const long n = dims->n;
-    const double *A = in->A;
-    const double *b = in->b;
-    const double *x = in->x;
-    double *const scratch = (double *)work;
+    static double sg_empty[1]; /* for a NULL pointer to an empty array */
+    const double *A = in->A ? in->A : sg_empty;
+    const double *b = in->b ? in->b : sg_empty;
+    const double *x = in->x ? in->x : sg_empty;
+    double *const scratch = work ? (double *)work : sg_empty;
     double *const t2 = scratch;         /* t1 − b  (m) */
     double *const t3 = scratch + m;     /* Aᵀ t2  (n) */
     double *const t4 = scratch + m + n; /* AᵀA  (n×n) */

@@ -365,6 +365,8 @@ size_t logreg_work_size(const logreg_dims *dims)
     const size_t N = (size_t)dims->N;
     const size_t D = (size_t)dims->D;
     const size_t pack = (size_t)sg_gemm_pack(D, D, N); /* for the kernels to pack blocks */
+    if ((double)N*D + (double)D*D + 4.0*N + (double)D + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
+        return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (N*D + D*D + 4*N + D + pack);
 }
 
@@ -378,11 +380,12 @@ int logreg_eval(const logreg_dims *dims, const logreg_in *in, logreg_out *out, v
 {
     const long N = dims->N;
     const long D = dims->D;
-    const double *X = in->X;
-    const double *y = in->y;
-    const double *w = in->w;
+    static double sg_empty[1]; /* for a NULL pointer to an empty array */
+    const double *X = in->X ? in->X : sg_empty;
+    const double *y = in->y ? in->y : sg_empty;
+    const double *w = in->w ? in->w : sg_empty;
     const double lambda = *in->lambda;
-    double *const scratch = (double *)work;
+    double *const scratch = work ? (double *)work : sg_empty;
     double *const t1 = scratch;                 /* Xw  (N) */
     double *const p = scratch + N;              /* σ(t1)  (N) */
     double *const t2 = scratch + 2*N;           /* −y/N + p/N  (N) */

@@ -290,6 +290,8 @@ size_t mlp_work_size(const mlp_dims *dims)
 {
     const size_t H = (size_t)dims->H;
     const size_t C = (size_t)dims->C;
+    if (4.0*H + 3.0*C > (double)((size_t)-1 / sizeof(double)) / 2)
+        return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (4*H + 3*C);
 }
 
@@ -309,13 +311,14 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
     const long D = dims->D;
     const long H = dims->H;
     const long C = dims->C;
-    const double *x = in->x;
-    const double *W1 = in->W1;
-    const double *b1 = in->b1;
-    const double *W2 = in->W2;
-    const double *b2 = in->b2;
-    const double *y = in->y;
-    double *const scratch = (double *)work;
+    static double sg_empty[1]; /* for a NULL pointer to an empty array */
+    const double *x = in->x ? in->x : sg_empty;
+    const double *W1 = in->W1 ? in->W1 : sg_empty;
+    const double *b1 = in->b1 ? in->b1 : sg_empty;
+    const double *W2 = in->W2 ? in->W2 : sg_empty;
+    const double *b2 = in->b2 ? in->b2 : sg_empty;
+    const double *y = in->y ? in->y : sg_empty;
+    double *const scratch = work ? (double *)work : sg_empty;
     double *const z1 = scratch;             /* t1 + b₁  (H) */
     double *const h1 = scratch + H;         /* swish(z₁)  (H) */
     double *const t2 = scratch + 2*H;       /* σ(z₁)  (H) */

@@ -169,6 +169,8 @@ size_t rnn_work_size(const rnn_dims *dims)
     const size_t T = (size_t)dims->T;
     const size_t p = (size_t)dims->p;
     const size_t n = (size_t)dims->n;
+    if (2.0*T*n + 4.0*p + 6.0*n > (double)((size_t)-1 / sizeof(double)) / 2)
+        return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (2*T*n + 4*p + 6*n);
 }
 
@@ -188,13 +190,14 @@ int rnn_eval(const rnn_dims *dims, const rnn_in *in, rnn_out *out, void *work)
     const long T = dims->T;
     const long p = dims->p;
     const long n = dims->n;
-    const double *x = in->x;
-    const double *y = in->y;
-    const double *h0 = in->h0;
-    const double *W_hh = in->W_hh;
-    const double *W_xh = in->W_xh;
-    const double *W_y = in->W_y;
-    double *const scratch = (double *)work;
+    static double sg_empty[1]; /* for a NULL pointer to an empty array */
+    const double *x = in->x ? in->x : sg_empty;
+    const double *y = in->y ? in->y : sg_empty;
+    const double *h0 = in->h0 ? in->h0 : sg_empty;
+    const double *W_hh = in->W_hh ? in->W_hh : sg_empty;
+    const double *W_xh = in->W_xh ? in->W_xh : sg_empty;
+    const double *W_y = in->W_y ? in->W_y : sg_empty;
+    double *const scratch = work ? (double *)work : sg_empty;
     double *const h = scratch;                       /* h[0], …, h[T]  (T + 1 steps of n) */
     double *const t1 = scratch + T*n + n;            /* W_hh h[t−1]  (n) */
     double *const t2 = scratch + T*n + 2*n;          /* W_xh x[t]  (n) */

@@ -105,6 +105,8 @@ static void sg_softmax(long p, long N, const double *SG_RESTRICT X, long rs, lon
 size_t smax_work_size(const smax_dims *dims)
 {
     const size_t n = (size_t)dims->n;
+    if ((double)n > (double)((size_t)-1 / sizeof(double)) / 2)
+        return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (n);
 }
 
@@ -115,8 +117,9 @@ size_t smax_work_size(const smax_dims *dims)
 int smax_eval(const smax_dims *dims, const smax_in *in, smax_out *out, void *work)
 {
     const long n = dims->n;
-    const double *z = in->z;
-    double *const scratch = (double *)work;
+    static double sg_empty[1]; /* for a NULL pointer to an empty array */
+    const double *z = in->z ? in->z : sg_empty;
+    double *const scratch = work ? (double *)work : sg_empty;
     double *const s = scratch; /* softmax(z)  (n) */
 
     if (!out->s && !out->ds_dz)
