@@ -173,6 +173,17 @@ expect_limit "more than 1000 errors" "more errors not shown" errs.sg
 grep -q '^errs.sg: [0-9]* more errors not shown$' err.txt && ok || bad "how many more errors"
 [ "$(grep -c ': error: ' err.txt)" = 1000 ] && ok || bad "1000 errors printed ($(grep -c ': error: ' err.txt))"
 
+# a work size that overflows: reported when --dim fixes it, SIZE_MAX at run time
+rm -f lim.c
+expect 1 "--dim with an overflowing work size" "$symgrad" --dim N=2147483647 "$top/examples/gp_loglik.sg" -o lim.c
+grep -qF "gp_loglik.sg: error: with the dimensions fixed by --dim, gp_work_size would be more bytes than a size_t counts (4*N*N" err.txt &&
+    ok || bad "the --dim work-size message ($(head -c 300 err.txt))"
+[ ! -e lim.c ] && ok || bad "--dim with an overflowing work size: nothing written"
+"$symgrad" "$top/examples/gp_loglik.sg" -o gpw.c -H gpw.h 2>err.txt &&
+    printf '#include <stdint.h>\n#include <stdio.h>\n#include "gpw.h"\nint main(void)\n{\n    gp_dims big = {2147483647, 8, 4}, huge = {-1, 8, 4}, ok = {512, 8, 4};\n    return !(gp_work_size(&big) == SIZE_MAX && gp_work_size(&huge) == SIZE_MAX &&\n             gp_work_size(&ok) > 4 * 512 * 512 * sizeof(double) && gp_work_size(&ok) < SIZE_MAX);\n}\n' > gpw_main.c &&
+    cc -std=c99 -Wall -Wextra -pedantic -Werror gpw_main.c gpw.c -lm -o gpw &&
+    ./gpw && ok || bad "P_work_size saturates at SIZE_MAX ($(head -c 300 err.txt))"
+
 # --check: every example's generated main() agrees with finite differences
 for sg in "$top"/examples/*.sg; do
     name=$(basename "$sg" .sg)
