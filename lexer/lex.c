@@ -656,6 +656,25 @@ void sg_lex_next(sg_lexer *lx, sg_token *t)
     lx->last_synthetic = t->synthetic;
 }
 
+void sg_lex_open_before(sg_lexer *lx, sg_span at)
+{
+    unsigned i, line, col, open_line;
+    if (lx->error || lx->ends_queued)
+        return;
+    sg_src_linecol(lx->src, at.begin, &line, &col);
+    for (i = 0; i < lx->nopen; i++) {
+        if (is_bar(lx->open[i].kind))
+            continue;
+        sg_src_linecol(lx->src, lx->open[i].span.begin, &open_line, &col);
+        if (open_line < line)
+            sg_src_error(lx->src, lx->open[i].span,
+                         "unclosed '%.*s': the statement runs on to line %u",
+                         (int)(lx->open[i].span.end - lx->open[i].span.begin),
+                         lx->src->text + lx->open[i].span.begin, line);
+        return; /* the outermost tells where the trouble started */
+    }
+}
+
 void sg_lex_syntax_error(sg_lexer *lx)
 {
     /* an END still queued means the statement is over already */

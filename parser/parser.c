@@ -364,6 +364,7 @@ void sg_parse_syntax_error(sg_parser *p, sg_span at, int unexpected, const int *
     }
     sg_src_error(p->src, at, "%s", sg_buf_str(&b));
     sg_buf_free(&b);
+    sg_lex_open_before(p->lex, at);
     sg_lex_syntax_error(p->lex);
 }
 

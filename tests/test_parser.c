@@ -974,6 +974,19 @@ static void test_dimension_errors(void **state)
     ERRORS("1:12: a dimension must be at most 2147483647\n");
 }
 
+/* a syntax error inside a bracket opened on an earlier line: the bracket is
+   the likelier mistake, and is reported too (printed first, by position) */
+static void test_unclosed_bracket_across_lines(void **state)
+{
+    (void)state;
+    parse("x = 1\nL = (x + 1\nM = x\n");
+    ERRORS("3:3: unexpected '=', expected ')'\n"
+           "2:5: unclosed '(': the statement runs on to line 3\n");
+    /* on one line, the error alone */
+    parse("L = (x + = 1)\n");
+    ERRORS("1:10: unexpected '=', expected an expression\n");
+}
+
 static void test_semantic_errors_of_the_syntax(void **state)
 {
     (void)state;
@@ -1107,6 +1120,7 @@ int main(void)
         cmocka_unit_test_teardown(test_nul_bytes_and_odd_input, teardown),
         cmocka_unit_test_teardown(test_dimension_errors, teardown),
         cmocka_unit_test_teardown(test_semantic_errors_of_the_syntax, teardown),
+        cmocka_unit_test_teardown(test_unclosed_bracket_across_lines, teardown),
         cmocka_unit_test_teardown(test_deep_nesting, teardown),
         cmocka_unit_test_teardown(test_deep_trees, teardown),
         cmocka_unit_test_teardown(test_many_lines, teardown),
