@@ -351,6 +351,8 @@ typedef struct {
     int npacks, cappacks;
     needvar *needs;      /* the tests of results held in locals */
     int nneeds, capneeds;
+    int *needtab;        /* needs by mask: a hash table of indices, -1 empty */
+    unsigned needcap;    /* its size, a power of two at least twice nneeds */
     const char **chains; /* by chain: the local that says which of its tests hold */
     int nchains;
     sweep *sweeps;       /* P_eval's passes over the rows of a matrix */
@@ -3761,16 +3763,48 @@ static int bs_count(const unsigned long *a, int nw)
 
 /* the local for the test of mask (NULL for a short test), made on first use;
    named only when name is set */
+static unsigned bs_hash(const unsigned long *m, int nw)
+{
+    unsigned long h = 14695981039346656037ul;
+    int i;
+    for (i = 0; i < nw; i++)
+        h = (h ^ m[i]) * 1099511628211ul;
+    return (unsigned)(h ^ (h >> 32));
+}
+
+/* the slot of needtab that holds mask's need, or the empty one it would take */
+static unsigned need_slot(G *g, const unsigned long *mask)
+{
+    const int nw = g->top.nw;
+    unsigned i = bs_hash(mask, nw) & (g->needcap - 1);
+    while (g->needtab[i] >= 0 && !bs_eq(g->needs[g->needtab[i]].mask, mask, nw))
+        i = (i + 1) & (g->needcap - 1);
+    return i;
+}
+
 static needvar *need_of(G *g, const unsigned long *mask, int name)
 {
     const int nw = g->top.nw;
     int k;
+    unsigned at, i;
     if (bs_count(mask, nw) <= NEED_MIN)
         return NULL;
-    for (k = 0; k < g->nneeds; k++)
-        if (bs_eq(g->needs[k].mask, mask, nw))
-            break;
+    if (2 * ((unsigned)g->nneeds + 1) > g->needcap) { /* a larger table, refilled */
+        if (!g->needcap)
+            g->needcap = 64;
+        while (2 * ((unsigned)g->nneeds + 1) > g->needcap)
+            g->needcap *= 2;
+        free(g->needtab);
+        g->needtab = sg_xmalloc(g->needcap * sizeof *g->needtab);
+        for (i = 0; i < g->needcap; i++)
+            g->needtab[i] = -1;
+        for (k = 0; k < g->nneeds; k++)
+            g->needtab[need_slot(g, g->needs[k].mask)] = k;
+    }
+    at = need_slot(g, mask);
+    k = g->needtab[at] >= 0 ? g->needtab[at] : g->nneeds;
     if (k == g->nneeds) {
+        g->needtab[at] = k;
         if (g->nneeds == g->capneeds) {
             g->capneeds = g->capneeds ? 2 * g->capneeds : 16;
             g->needs = sg_xrealloc(g->needs, (size_t)g->capneeds * sizeof *g->needs);
@@ -3804,10 +3838,13 @@ static int need_base(G *g, int k)
 {
     const int nw = g->top.nw;
     int j, i, best = -1;
-    for (j = 0; j < g->nneeds; j++) {
-        if (g->needs[j].count >= g->needs[k].count ||
-            (best >= 0 && g->needs[j].count <= g->needs[best].count))
+    /* the needs are sorted by count (by_count): from k down, the first that
+       fits has the most results; the lowest index of that count wins */
+    for (j = k - 1; j >= 0; j--) {
+        if (g->needs[j].count >= g->needs[k].count)
             continue;
+        if (best >= 0 && g->needs[j].count < g->needs[best].count)
+            break;
         for (i = 0; i < nw; i++)
             if (g->needs[j].mask[i] & ~g->needs[k].mask[i])
                 break;
@@ -3840,8 +3877,12 @@ static void need_names(G *g)
             !bs_eq(g->fac[k].smask, top_mask(g, g->fac[k].node), g->top.nw))
             need_of(g, g->fac[k].smask, 0);
     }
-    if (g->nneeds > 1)
+    if (g->nneeds > 1) {
         qsort(g->needs, (size_t)g->nneeds, sizeof *g->needs, by_count);
+        free(g->needtab); /* stale: need_of refills it */
+        g->needtab = NULL;
+        g->needcap = 0;
+    }
     len = sg_xmalloc((size_t)(g->nneeds + 1) * sizeof *len);
     tail = sg_xmalloc((size_t)(g->nneeds + 1) * sizeof *tail);
     for (k = 0; k < g->nneeds; k++) { /* chains: a test extends its base's, when last */
@@ -4887,6 +4928,7 @@ static void release(G *g)
     free(g->fac_of);
     free(g->packs);
     free(g->needs);
+    free(g->needtab);
     free(g->chains);
     for (k = 0; k < g->nsweeps; k++) {
         free(g->sweeps[k].member);
