@@ -2152,8 +2152,9 @@ static int mono_cmp(const void *x, const void *y)
 
 static const char *dim_c(G *g, sg_dim d, unsigned char *used);
 
-/* the polynomial as C: m*n + 2*n + 3 ("0" when empty) */
-static const char *poly_c(G *g, poly *p, unsigned char *used)
+/* the polynomial as C: m*n + 2*n + 3 ("0" when empty); as a double (for the
+   overflow test of P_work_size) 1.0*m*n + 2.0*n + 3.0 */
+static const char *poly_text(G *g, poly *p, unsigned char *used, int as_double)
 {
     sg_buf b;
     int i, first = 1;
@@ -2169,44 +2170,23 @@ static const char *poly_c(G *g, poly *p, unsigned char *used)
         if (!first)
             sg_buf_puts(&b, " + ");
         first = 0;
-        if (m.coef != 1 || m.nd == 0)
+        if (as_double)
+            sg_buf_printf(&b, "%ld.0%s", m.coef, m.nd ? "*" : "");
+        else if (m.coef != 1 || m.nd == 0)
             sg_buf_printf(&b, "%ld%s", m.coef, m.nd ? "*" : "");
         for (k = 0; k < m.nd; k++)
             sg_buf_printf(&b, "%s%s", k ? "*" : "", dim_c(g, m.d[k], used));
     }
     if (first)
-        sg_buf_putc(&b, '0');
+        sg_buf_puts(&b, as_double ? "0.0" : "0");
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
 }
 
-/* the polynomial as a C double, for the overflow test: 2.0*m*n + (double)n */
-static const char *poly_c_double(G *g, poly *p, unsigned char *used)
+static const char *poly_c(G *g, poly *p, unsigned char *used)
 {
-    sg_buf b;
-    int i, first = 1;
-    const char *s;
-    sg_buf_init(&b);
-    for (i = 0; i < p->n; i++) {
-        mono m = p->m[i];
-        int k;
-        if (m.coef == 0)
-            continue;
-        if (!first)
-            sg_buf_puts(&b, " + ");
-        first = 0;
-        if (m.coef != 1 || m.nd == 0)
-            sg_buf_printf(&b, "%ld.0%s", m.coef, m.nd ? "*" : "");
-        for (k = 0; k < m.nd; k++)
-            sg_buf_printf(&b, "%s%s%s", k ? "*" : "", !k && m.coef == 1 ? "(double)" : "",
-                          dim_c(g, m.d[k], used));
-    }
-    if (first)
-        sg_buf_puts(&b, "0.0");
-    s = sg_arena_strdup(g->ar, sg_buf_str(&b));
-    sg_buf_free(&b);
-    return s;
+    return poly_text(g, p, used, 0);
 }
 
 /*
@@ -5028,7 +5008,7 @@ static void work_size_fn(G *g, sg_buf *b)
     } else {
         /* the size in double first, with room to spare: never a wrapped size */
         line(b, 1, "if (%s%s > (double)((size_t)-1 / sizeof(%s)) / 2)",
-             poly_c_double(g, &total, used), g->npacks ? " + (double)pack" : "", g->real);
+             poly_text(g, &total, used, 1), g->npacks ? " + (double)pack" : "", g->real);
         line(b, 2, "return (size_t)-1; /* more bytes than a size_t counts */");
         line(b, 1, "return sizeof(%s) * (%s%s);", g->real, expr, g->npacks ? " + pack" : "");
     }

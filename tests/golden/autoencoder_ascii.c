@@ -247,7 +247,7 @@ size_t ae_work_size(const ae_dims *dims)
 {
     const size_t m = (size_t)dims->m;
     const size_t n = (size_t)dims->n;
-    if ((double)m + 2.0*n > (double)((size_t)-1 / sizeof(double)) / 2)
+    if (1.0*m + 2.0*n > (double)((size_t)-1 / sizeof(double)) / 2)
         return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (m + 2*n);
 }

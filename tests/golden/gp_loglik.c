@@ -609,7 +609,7 @@ size_t gp_work_size(const gp_dims *dims)
         pack = (size_t)sg_gemm_pack(N, Q, N);
     if ((size_t)sg_gemm_pack(Q, N, N) > pack)
         pack = (size_t)sg_gemm_pack(Q, N, N);
-    if (4.0*N*N + 2.0*N*Q + (double)N*D + (double)N + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
+    if (4.0*N*N + 2.0*N*Q + 1.0*N*D + 1.0*N + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
         return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (4*N*N + 2*N*Q + N*D + N + pack);
 }

@@ -348,7 +348,7 @@ size_t lsq_work_size(const lsq_dims *dims)
     const size_t m = (size_t)dims->m;
     const size_t n = (size_t)dims->n;
     const size_t pack = (size_t)sg_gemm_pack(n, n, m); /* for the kernels to pack blocks */
-    if ((double)n*n + (double)m + (double)n + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
+    if (1.0*n*n + 1.0*m + 1.0*n + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
         return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (n*n + m + n + pack);
 }

@@ -365,7 +365,7 @@ size_t logreg_work_size(const logreg_dims *dims)
     const size_t N = (size_t)dims->N;
     const size_t D = (size_t)dims->D;
     const size_t pack = (size_t)sg_gemm_pack(D, D, N); /* for the kernels to pack blocks */
-    if ((double)N*D + (double)D*D + 4.0*N + (double)D + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
+    if (1.0*N*D + 1.0*D*D + 4.0*N + 1.0*D + (double)pack > (double)((size_t)-1 / sizeof(double)) / 2)
         return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (N*D + D*D + 4*N + D + pack);
 }

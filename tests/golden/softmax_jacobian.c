@@ -105,7 +105,7 @@ static void sg_softmax(long p, long N, const double *SG_RESTRICT X, long rs, lon
 size_t smax_work_size(const smax_dims *dims)
 {
     const size_t n = (size_t)dims->n;
-    if ((double)n > (double)((size_t)-1 / sizeof(double)) / 2)
+    if (1.0*n > (double)((size_t)-1 / sizeof(double)) / 2)
         return (size_t)-1; /* more bytes than a size_t counts */
     return sizeof(double) * (n);
 }
