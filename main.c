@@ -2,14 +2,32 @@
  * main.c: the symgrad command line (INTERFACE.md).
  *
  * Reads one problem, runs the pipeline (parse → check and differentiate →
- * print), and writes the result atomically: each output goes to a temporary
- * file in its destination's directory and is renamed into place only when
- * everything succeeded, so an error never leaves a partial or stale file.
+ * print), and writes the result as a compiler writes its outputs:
+ *
+ * - A regular file (or a new one) is written to a temporary in its
+ *   directory and renamed into place only when everything succeeded, so an
+ *   error never leaves a partial or stale file. The temporary gets the mode
+ *   a new file would (0666 & ~umask), and it is removed on every way out:
+ *   an error, exit() (out of memory), SIGINT, SIGTERM, SIGHUP, SIGPIPE.
+ * - Anything else (a device, a FIFO, /dev/stdout, a symlink) is opened and
+ *   written in place: a rename would replace the link or the device with a
+ *   file. A path that is our standard output is written to standard output.
+ * - A file that already holds exactly the bytes is left alone, mtime and
+ *   all, so that make does not rebuild what depends on it.
+ *
+ * Meaningless command lines (two outputs at once, an option of another
+ * output, the output over the input) are usage errors found before anything
+ * is read or written.
  *
  * Exit status: 0 success, 1 an error in the input, 2 a usage error, 3 an I/O
  * error.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +54,7 @@ typedef enum { MODE_C, MODE_FORMULAS, MODE_LATEX, MODE_EVAL } mode_t_;
 
 typedef struct {
     const char *input;
-    const char *output;
+    const char *output; /* "-": standard output, as when absent */
     const char *header;
     const char *prefix;
     int use_float;
@@ -46,7 +64,9 @@ typedef struct {
     int color; /* -1 auto, 0 never, 1 always */
     int fragment; /* --latex: the body only */
     int index;    /* --latex: results entry by entry too */
+    int latex, formulas; /* as given; mode says which output was chosen */
     const char *eval;
+    const char *c_only; /* the first option only C output takes, for the message */
     mode_t_ mode;
     sg_dimfix *fixed;
     int nfixed;
@@ -54,7 +74,7 @@ typedef struct {
 
 static const char usage_text[] =
     "usage: symgrad [OPTIONS] FILE            FILE may be - for standard input\n"
-    "  -o, --output FILE     write the result there (default: standard output)\n"
+    "  -o, --output FILE     write the result there (default, or -: standard output)\n"
     "  -H, --header FILE     also write the matching header; the .c then includes it\n"
     "  -p, --prefix NAME     C prefix (default: the file's `prefix`, else its stem)\n"
     "  -t, --type T          double (default) or float\n"
@@ -73,10 +93,19 @@ static const char usage_text[] =
     "  -h, --help            usage\n"
     "  -V, --version         version\n";
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
     fputs("symgrad: ", stderr);
-    fprintf(stderr, fmt, arg);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputs("\nTry 'symgrad --help'.\n", stderr);
     return EXIT_USAGE;
 }
@@ -99,6 +128,7 @@ static int add_dim(options *o, const char *arg)
     const char *eq = strchr(arg, '=');
     char *end, *name;
     long v;
+    int i;
     if (!eq || eq == arg)
         return usage_error("--dim wants N=V, not '%s'", arg);
     errno = 0;
@@ -113,6 +143,15 @@ static int add_dim(options *o, const char *arg)
     if (!is_identifier(name)) {
         free(name);
         return usage_error("--dim: '%s' does not start with a dimension name", arg);
+    }
+    for (i = 0; i < o->nfixed; i++) {
+        if (strcmp(o->fixed[i].name, name) != 0)
+            continue;
+        free(name);
+        if (o->fixed[i].value == v)
+            return 0;
+        return usage_error("--dim %s: %s is already fixed to %ld", arg, o->fixed[i].name,
+                           o->fixed[i].value);
     }
     o->fixed = sg_xrealloc(o->fixed, (size_t)(o->nfixed + 1) * sizeof *o->fixed);
     o->fixed[o->nfixed].name = name;
@@ -135,9 +174,88 @@ static const char *optval(int argc, char **argv, int *i, const char *arg, size_t
     return argv[++*i];
 }
 
+/* ---- the same file under two names ---- */
+
+/*
+ * What a path names: an existing file by device and inode (so that a.c,
+ * ./a.c and a symlink to it are one file), a new one by its directory's
+ * device and inode and its last component.
+ */
+typedef struct {
+    int known;   /* 0: neither could be found out; only the spelling compares */
+    int exists;  /* the file itself; else its directory */
+    int regular; /* exists and is a regular file (what an output replaces) */
+    dev_t dev;
+    ino_t ino;
+    const char *base; /* !exists: the last component */
+} file_id;
+
+static void identify(const char *path, file_id *id)
+{
+    struct stat st;
+    const char *slash = strrchr(path, '/');
+    memset(id, 0, sizeof *id);
+    if (!strcmp(path, "-") ? fstat(STDIN_FILENO, &st) == 0 : stat(path, &st) == 0) {
+        id->known = id->exists = 1;
+        id->regular = S_ISREG(st.st_mode);
+        id->dev = st.st_dev;
+        id->ino = st.st_ino;
+        return;
+    }
+    if (errno != ENOENT || (slash && !slash[1]))
+        return;
+    if (!slash) {
+        if (stat(".", &st) != 0)
+            return;
+        id->base = path;
+    } else {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        char *dir = sg_xmalloc(n + 1);
+        int got;
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+        got = stat(dir, &st) == 0;
+        free(dir);
+        if (!got)
+            return;
+        id->base = slash + 1;
+    }
+    id->known = 1;
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+}
+
+/*
+ * Whether writing a names the file b, so that one would destroy the other.
+ * Two names of one device or FIFO (-o /dev/null with /dev/null as input)
+ * harm nothing and are allowed.
+ */
+static int clobbers(const char *a, const char *b)
+{
+    file_id x, y;
+    identify(a, &x);
+    identify(b, &y);
+    if (x.exists && !x.regular)
+        return 0;
+    if (!strcmp(a, b))
+        return 1;
+    if (!x.known || !y.known || x.exists != y.exists || x.dev != y.dev || x.ino != y.ino)
+        return 0;
+    return x.exists || !strcmp(x.base, y.base);
+}
+
+static void free_options(options *o)
+{
+    while (o->nfixed > 0)
+        free((char *)o->fixed[--o->nfixed].name);
+    free(o->fixed);
+    o->fixed = NULL;
+}
+
 static int parse_args(int argc, char **argv, options *o)
 {
-    int i, rc, only_files = 0;
+    int i, rc, only_files = 0, nmodes = 0;
+    const char *modes[3];
     memset(o, 0, sizeof *o);
     o->color = -1;
     for (i = 1; i < argc; i++) {
@@ -162,7 +280,7 @@ static int parse_args(int argc, char **argv, options *o)
             exit(0);
         }
         if (!strcmp(a, "--latex")) {
-            o->mode = MODE_LATEX;
+            o->latex = 1;
             continue;
         }
         if (!strcmp(a, "--fragment")) {
@@ -174,7 +292,7 @@ static int parse_args(int argc, char **argv, options *o)
             continue;
         }
         if (!strcmp(a, "--formulas")) {
-            o->mode = MODE_FORMULAS;
+            o->formulas = 1;
             continue;
         }
         if (!strcmp(a, "--ascii")) {
@@ -196,12 +314,15 @@ static int parse_args(int argc, char **argv, options *o)
                 return usage_error("--color is auto, always or never, not '%s'", a + 8);
             continue;
         }
+#define C_ONLY(s) (o->c_only = o->c_only ? o->c_only : (s))
         if (!strcmp(a, "--blas")) {
             o->blas = 1;
+            C_ONLY("--blas");
             continue;
         }
         if (!strcmp(a, "--check")) {
             o->check = 1;
+            C_ONLY("--check");
             continue;
         }
 #define LONGOPT(s) (n = strlen(s), !strncmp(a, s, n) && (a[n] == '\0' || a[n] == '='))
@@ -209,17 +330,23 @@ static int parse_args(int argc, char **argv, options *o)
         if (LONGOPT("--output") || SHORTOPT("-o")) {
             if (!(v = optval(argc, argv, &i, a, n)) || !*v)
                 return usage_error("%s needs a file name", a);
+            if (o->output)
+                return usage_error("%s given twice ('%s', then '%s')", "-o/--output", o->output, v);
             o->output = v;
         } else if (LONGOPT("--header") || SHORTOPT("-H")) {
             if (!(v = optval(argc, argv, &i, a, n)) || !*v)
                 return usage_error("%s needs a file name", a);
+            if (o->header)
+                return usage_error("%s given twice ('%s', then '%s')", "-H/--header", o->header, v);
             o->header = v;
+            C_ONLY("-H/--header");
         } else if (LONGOPT("--prefix") || SHORTOPT("-p")) {
             if (!(v = optval(argc, argv, &i, a, n)))
                 return usage_error("%s needs a name", a);
             if (!is_identifier(v))
                 return usage_error("the prefix '%s' is not a C identifier", v);
             o->prefix = v;
+            C_ONLY("-p/--prefix");
         } else if (LONGOPT("--type") || SHORTOPT("-t")) {
             if (!(v = optval(argc, argv, &i, a, n)))
                 return usage_error("%s needs double or float", a);
@@ -229,28 +356,64 @@ static int parse_args(int argc, char **argv, options *o)
                 o->use_float = 0;
             else
                 return usage_error("--type is double or float, not '%s'", v);
+            C_ONLY("-t/--type");
         } else if (LONGOPT("--eval")) {
             if (!(v = optval(argc, argv, &i, a, n)))
                 return usage_error("%s needs values, e.g. --eval 'x=[1,2]; n=2'", a);
+            if (o->eval)
+                return usage_error("%s given twice ('%s', then '%s')", "--eval", o->eval, v);
             o->eval = v;
-            o->mode = MODE_EVAL;
         } else if (LONGOPT("--dim")) {
             if (!(v = optval(argc, argv, &i, a, n)))
                 return usage_error("%s needs N=V", a);
             if ((rc = add_dim(o, v)))
                 return rc;
+            C_ONLY("--dim");
         } else {
             return usage_error("unknown option '%s'", a);
         }
 #undef LONGOPT
 #undef SHORTOPT
+#undef C_ONLY
     }
     if (!o->input)
-        return usage_error("%s", "no input file (use - for standard input)");
+        return usage_error("no input file (use - for standard input)");
+
+    /* one output at a time, and only the options that output takes */
+    if (o->latex) {
+        modes[nmodes++] = "--latex";
+        o->mode = MODE_LATEX;
+    }
+    if (o->formulas) {
+        modes[nmodes++] = "--formulas";
+        o->mode = MODE_FORMULAS;
+    }
+    if (o->eval) {
+        modes[nmodes++] = "--eval";
+        o->mode = MODE_EVAL;
+    }
+    if (nmodes > 1)
+        return usage_error("%s and %s are different outputs: choose one", modes[0], modes[1]);
     if ((o->fragment || o->index) && o->mode != MODE_LATEX)
-        return usage_error("%s", "--fragment and --index go with --latex");
-    if (o->header && o->mode != MODE_C)
-        return usage_error("%s", "-H/--header goes with C output, not --latex or --formulas");
+        return usage_error("--fragment and --index go with --latex");
+    if (o->ascii && o->mode != MODE_FORMULAS)
+        return usage_error("--ascii goes with --formulas");
+    if (o->c_only && o->mode != MODE_C)
+        return usage_error("%s goes with C output, not %s", o->c_only, modes[0]);
+
+    /* outputs that would destroy the input or each other */
+    if (o->output && !strcmp(o->output, "-"))
+        o->output = NULL;
+    if (o->header && !strcmp(o->header, "-"))
+        return usage_error("the header cannot go to standard output (-H -): the .c includes it "
+                           "by its file name");
+    if (o->output && clobbers(o->output, o->input))
+        return usage_error("the output '%s' is the input file '%s'", o->output, o->input);
+    if (o->header && clobbers(o->header, o->input))
+        return usage_error("the header '%s' is the input file '%s'", o->header, o->input);
+    if (o->output && o->header && clobbers(o->output, o->header))
+        return usage_error("the output '%s' and the header '%s' are the same file", o->output,
+                           o->header);
     return 0;
 }
 
@@ -320,99 +483,234 @@ static char *stem_prefix(const char *path)
     return s;
 }
 
-/* ---- atomic output ---- */
-
-typedef struct {
-    const char *path;
-    char *tmp;
-} pending;
+/* ---- temporaries, removed on every way out ---- */
 
 /*
- * A destination that exists and is not a regular file (/dev/null, /dev/full,
- * a pipe) is written in place: renaming a temporary over it would replace
- * the device with a file.
+ * The temporaries that exist now: at most the header's and the output's. A
+ * signal handler may read this list at any moment, so it changes only with
+ * the caught signals blocked, and the handler does no more than unlink(2)
+ * each entry (async-signal-safe) and die of the signal as if it had not been
+ * caught. exit() — out of memory exits with 3 — removes them through atexit.
  */
-static int write_in_place(const char *path, const char *data, size_t len)
+static char *volatile tmp_names[2];
+static sigset_t caught;
+
+static void remove_temporaries(void)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0) {
-        fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(errno));
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    if (fclose(f) != 0) {
-        fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    int i;
+    for (i = 0; i < 2; i++)
+        if (tmp_names[i])
+            unlink(tmp_names[i]);
 }
 
-/* write data to a new temporary beside path; NULL tmp on failure (reported) */
-static int write_tmp(pending *p, const char *path, const char *data, size_t len)
+static void on_signal(int sig)
 {
-    size_t n = strlen(path);
-    int fd;
-    FILE *f;
-    struct stat st;
-    p->path = path;
-    p->tmp = NULL;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return write_in_place(path, data, len);
-    p->tmp = sg_xmalloc(n + 16);
-    memcpy(p->tmp, path, n);
-    memcpy(p->tmp + n, ".tmpXXXXXX", 11);
-    fd = mkstemp(p->tmp);
-    if (fd < 0 || !(f = fdopen(fd, "wb"))) {
-        fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(p->tmp);
+    sigset_t s;
+    remove_temporaries();
+    signal(sig, SIG_DFL);
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    sigprocmask(SIG_UNBLOCK, &s, NULL);
+    raise(sig);
+    _exit(128 + sig); /* not reached: the default action ends the process */
+}
+
+static void catch_signals(void)
+{
+    static const int sigs[] = {SIGHUP, SIGINT, SIGPIPE, SIGTERM};
+    struct sigaction sa, old;
+    size_t i;
+    sigemptyset(&caught);
+    for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaddset(&caught, sigs[i]);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_mask = caught; /* one handler at a time */
+    for (i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        /* a signal ignored on entry (nohup; SIGINT in a background job) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+    atexit(remove_temporaries);
+}
+
+/* ---- outputs ---- */
+
+typedef enum {
+    OUT_STDOUT,    /* no -o, -o -, or a path that is our standard output */
+    OUT_IN_PLACE,  /* a device, a FIFO, a symlink: opened and written, never replaced */
+    OUT_REPLACE,   /* a regular file or a new one: a temporary renamed over it */
+    OUT_UNCHANGED, /* a file that already holds exactly these bytes: left alone */
+} out_kind;
+
+typedef struct {
+    const char *path; /* NULL: standard output */
+    const char *data;
+    size_t len;
+    out_kind kind;
+    int slot; /* while its temporary exists, the index in tmp_names; else -1 */
+} output;
+
+static int write_error(const char *path, int err)
+{
+    fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(err));
+    return -1;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = ENOSPC;
+            return -1;
         }
-        free(p->tmp);
-        p->tmp = NULL;
-        return -1;
-    }
-    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fd) != 0) {
-        fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(errno));
-        fclose(f);
-        unlink(p->tmp);
-        free(p->tmp);
-        p->tmp = NULL;
-        return -1;
-    }
-    if (fclose(f) != 0) {
-        fprintf(stderr, "symgrad: cannot write '%s': %s\n", path, strerror(errno));
-        unlink(p->tmp);
-        free(p->tmp);
-        p->tmp = NULL;
-        return -1;
+        p += k;
+        n -= (size_t)k;
     }
     return 0;
 }
 
-static void discard(pending *p)
+/* whether the regular file at path holds exactly data */
+static int holds(const char *path, const char *data, size_t len)
 {
-    if (p->tmp) {
-        unlink(p->tmp);
-        free(p->tmp);
-        p->tmp = NULL;
+    char chunk[65536];
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    size_t off = 0, got;
+    int same = 1;
+    if (!f)
+        return 0;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (uintmax_t)st.st_size != len) {
+        fclose(f);
+        return 0;
     }
+    while (same && (got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (got > len - off || memcmp(chunk, data + off, got) != 0)
+            same = 0;
+        off += got;
+    }
+    same = same && off == len && !ferror(f);
+    fclose(f);
+    return same;
 }
 
-static int commit(pending *p)
+static void classify(output *w)
 {
-    int rc = 0;
-    if (!p->tmp)
-        return 0;
-    if (rename(p->tmp, p->path) != 0) {
-        fprintf(stderr, "symgrad: cannot write '%s': %s\n", p->path, strerror(errno));
-        unlink(p->tmp);
+    struct stat ls, st, so;
+    int found;
+    w->slot = -1;
+    if (!w->path) {
+        w->kind = OUT_STDOUT;
+        return;
+    }
+    /* new (or unreachable: creating the temporary reports why) */
+    if (lstat(w->path, &ls) != 0) {
+        w->kind = OUT_REPLACE;
+        return;
+    }
+    if (S_ISREG(ls.st_mode)) {
+        w->kind = holds(w->path, w->data, w->len) ? OUT_UNCHANGED : OUT_REPLACE;
+        return;
+    }
+    /* /dev/stdout, /proc/self/fd/1: the stream, so that >> appends */
+    found = stat(w->path, &st) == 0;
+    if (found && fstat(STDOUT_FILENO, &so) == 0 && st.st_dev == so.st_dev && st.st_ino == so.st_ino)
+        w->kind = OUT_STDOUT;
+    else if (found && S_ISREG(st.st_mode) && holds(w->path, w->data, w->len))
+        w->kind = OUT_UNCHANGED;
+    else
+        w->kind = OUT_IN_PLACE;
+}
+
+/*
+ * A new temporary beside w->path: "PATH.tmpXXXXXX", or, when that name is
+ * too long for the directory, "DIR/.symgrad.tmpXXXXXX". Registered in
+ * tmp_names before a signal can see it.
+ */
+static int make_temporary(output *w, mode_t perms)
+{
+    const char *slash = strrchr(w->path, '/');
+    size_t n = strlen(w->path), dir = slash ? (size_t)(slash - w->path) + 1 : 0;
+    char *name = sg_xmalloc(n + sizeof ".symgrad.tmpXXXXXX");
+    int fd, e, slot = tmp_names[0] ? 1 : 0, attempt;
+    sigset_t old;
+    for (attempt = 0; attempt < 2; attempt++) {
+        if (attempt == 0) {
+            memcpy(name, w->path, n);
+            memcpy(name + n, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
+        } else {
+            memcpy(name, w->path, dir);
+            memcpy(name + dir, ".symgrad.tmpXXXXXX", sizeof ".symgrad.tmpXXXXXX");
+        }
+        sigprocmask(SIG_BLOCK, &caught, &old);
+        fd = mkstemp(name);
+        e = errno;
+        if (fd >= 0)
+            tmp_names[slot] = name;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (fd >= 0 || e != ENAMETOOLONG)
+            break;
+    }
+    if (fd < 0) {
+        free(name);
+        return write_error(w->path, e);
+    }
+    w->slot = slot;
+    /* mkstemp makes 0600; a new file gets 0666 & ~umask, as gcc's do. A
+       file system without modes (vfat) refuses; the output is still right. */
+    fchmod(fd, perms);
+    if (write_all(fd, w->data, w->len) != 0 || fsync(fd) != 0) {
+        e = errno;
+        close(fd);
+        return write_error(w->path, e);
+    }
+    if (close(fd) != 0)
+        return write_error(w->path, errno);
+    return 0;
+}
+
+/* the temporary renamed over the path (rename) or removed (!rename) */
+static int finish_temporary(output *w, int rename_it)
+{
+    char *name = tmp_names[w->slot];
+    sigset_t old;
+    int rc = 0, e = 0;
+    sigprocmask(SIG_BLOCK, &caught, &old);
+    if (rename_it && rename(name, w->path) != 0) {
+        e = errno;
         rc = -1;
     }
-    free(p->tmp);
-    p->tmp = NULL;
-    return rc;
+    if (!rename_it || rc != 0)
+        unlink(name);
+    tmp_names[w->slot] = NULL;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    free(name);
+    w->slot = -1;
+    return rc ? write_error(w->path, e) : 0;
+}
+
+/*
+ * A device, a FIFO or a symlink is opened and written: renaming over it
+ * would replace it with a file. O_CREAT for a symlink whose target is new.
+ */
+static int write_in_place(const output *w)
+{
+    int fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC, 0666), e;
+    if (fd < 0)
+        return write_error(w->path, errno);
+    if (write_all(fd, w->data, w->len) != 0) {
+        e = errno;
+        close(fd);
+        return write_error(w->path, e);
+    }
+    if (close(fd) != 0)
+        return write_error(w->path, errno);
+    return 0;
 }
 
 /* the text to stdout in one piece; 0 or -1 (reported) */
@@ -423,6 +721,31 @@ static int write_stdout(const char *data, size_t len)
         return -1;
     }
     return 0;
+}
+
+/*
+ * Every output or none: the temporaries first (a full disk fails here,
+ * before anything is touched), then what is written in place, then the
+ * renames. 0, or -1 after reporting.
+ */
+static int write_outputs(output *w, int n, mode_t perms)
+{
+    int i, rc = 0;
+    for (i = 0; i < n; i++)
+        classify(&w[i]);
+    for (i = 0; i < n && rc == 0; i++)
+        if (w[i].kind == OUT_REPLACE && make_temporary(&w[i], perms) != 0)
+            rc = -1;
+    for (i = 0; i < n && rc == 0; i++) {
+        if (w[i].kind == OUT_STDOUT && write_stdout(w[i].data, w[i].len) != 0)
+            rc = -1;
+        if (w[i].kind == OUT_IN_PLACE && write_in_place(&w[i]) != 0)
+            rc = -1;
+    }
+    for (i = 0; i < n; i++)
+        if (w[i].slot >= 0 && finish_temporary(&w[i], rc == 0) != 0)
+            rc = -1;
+    return rc;
 }
 
 /* --color=auto colors a terminal that is not dumb, unless NO_COLOR is set */
@@ -457,24 +780,64 @@ static const char *basename_of(const char *path)
     return s ? s + 1 : path;
 }
 
+/*
+ * Each --dim names a dimension of the problem. A usage error, but found
+ * only now that the problem is read.
+ */
+static int check_fixed_dims(const options *o, const sg_problem *p, const char *name)
+{
+    int i, d;
+    for (i = 0; i < o->nfixed; i++) {
+        sg_buf dims;
+        if (sg_dim_find(p->ctx, o->fixed[i].name) >= 0)
+            continue;
+        sg_buf_init(&dims);
+        for (d = 0; d < sg_ndims(p->ctx); d++) {
+            const sg_diminfo *di = sg_diminfo_of(p->ctx, d);
+            if (!di->name)
+                continue;
+            if (dims.len)
+                sg_buf_puts(&dims, ", ");
+            sg_buf_puts(&dims, di->name);
+        }
+        if (dims.len)
+            usage_error("--dim %s=%ld: %s has no dimension %s; its dimensions are %s",
+                        o->fixed[i].name, o->fixed[i].value, name, o->fixed[i].name,
+                        sg_buf_str(&dims));
+        else
+            usage_error("--dim %s=%ld: %s has no dimensions to fix", o->fixed[i].name,
+                        o->fixed[i].value, name);
+        sg_buf_free(&dims);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     options o;
     char *text, *out = NULL, *hdr = NULL, *stem, *cmd;
     size_t len, outlen = 0, hdrlen = 0;
     int rc;
+    mode_t mask;
     sg_src *src;
     sg_arena *arena;
     sg_program *prog;
     sg_problem *p;
     const char *name;
 
-    if ((rc = parse_args(argc, argv, &o)))
+    mask = umask(0);
+    umask(mask);
+    catch_signals();
+    if ((rc = parse_args(argc, argv, &o))) {
+        free_options(&o);
         return rc;
+    }
     name = strcmp(o.input, "-") ? o.input : "<stdin>";
     text = read_all(o.input, &len);
     if (!text) {
         fprintf(stderr, "symgrad: cannot read '%s': %s\n", name, strerror(errno));
+        free_options(&o);
         return EXIT_IO;
     }
     src = sg_src_new(name, text, len);
@@ -485,15 +848,16 @@ int main(int argc, char **argv)
     p = sg_check(src, prog);
     if (!p || sg_src_nerrors(src)) {
         sg_src_print_errors(src, stderr);
-        sg_problem_free(p);
-        sg_arena_free(arena);
-        sg_src_free(src);
-        return EXIT_INPUT;
+        rc = EXIT_INPUT;
+    } else {
+        rc = check_fixed_dims(&o, p, name);
     }
 
     stem = stem_prefix(o.input);
     cmd = command_line(argc, argv);
-    if (o.mode == MODE_FORMULAS) {
+    if (rc != 0) {
+        /* nothing to print */
+    } else if (o.mode == MODE_FORMULAS) {
         out = sg_fmt_problem(p, o.ascii, &outlen);
     } else if (o.mode == MODE_EVAL) {
         sg_buf b, e;
@@ -510,7 +874,7 @@ int main(int argc, char **argv)
         memset(&lo, 0, sizeof lo);
         lo.fragment = o.fragment;
         lo.index = o.index;
-        lo.source = basename_of(name);
+        lo.source = name;
         out = sg_latex_document(p, &lo, &outlen);
     } else {
         sg_cgen_opts co;
@@ -538,26 +902,25 @@ int main(int argc, char **argv)
     }
 
     if (rc == 0) {
-        pending po = {NULL, NULL}, ph = {NULL, NULL};
-        if (o.header && write_tmp(&ph, o.header, hdr, hdrlen) != 0)
+        output w[2];
+        int n = 0;
+        if (o.header) {
+            w[n].path = o.header;
+            w[n].data = hdr;
+            w[n++].len = hdrlen;
+        }
+        w[n].path = o.output;
+        w[n].data = out;
+        w[n++].len = outlen;
+        if (write_outputs(w, n, 0666 & ~mask) != 0)
             rc = EXIT_IO;
-        if (rc == 0 && o.output && write_tmp(&po, o.output, out, outlen) != 0)
-            rc = EXIT_IO;
-        if (rc == 0 && !o.output && write_stdout(out, outlen) != 0)
-            rc = EXIT_IO;
-        if (rc == 0 && (commit(&ph) != 0 || commit(&po) != 0))
-            rc = EXIT_IO;
-        discard(&ph);
-        discard(&po);
     }
 
     free(out);
     free(hdr);
     free(stem);
     free(cmd);
-    while (o.nfixed--)
-        free((char *)o.fixed[o.nfixed].name);
-    free(o.fixed);
+    free_options(&o);
     sg_problem_free(p);
     sg_arena_free(arena);
     sg_src_free(src);

@@ -28,6 +28,7 @@ grep -q '^symgrad [0-9]' out.txt && ok || bad "--version prints the version"
 expect 0 "--help" "$symgrad" -h
 grep -q -- '--output' out.txt && ok || bad "--help lists the options"
 expect 2 "no input" "$symgrad"
+grep -qxF "symgrad: no input file (use - for standard input)" err.txt && ok || bad "the no-input message"
 expect 2 "unknown option" "$symgrad" --frobnicate ae.sg
 expect 2 "bad --type" "$symgrad" -t quad ae.sg
 grep -q -- "--type is double or float, not 'quad'" err.txt && ok || bad "the --type message"
@@ -183,6 +184,232 @@ grep -qF "gp_loglik.sg: error: with the dimensions fixed by --dim, gp_work_size 
     printf '#include <stdint.h>\n#include <stdio.h>\n#include "gpw.h"\nint main(void)\n{\n    gp_dims big = {2147483647, 8, 4}, huge = {-1, 8, 4}, ok = {512, 8, 4};\n    return !(gp_work_size(&big) == SIZE_MAX && gp_work_size(&huge) == SIZE_MAX &&\n             gp_work_size(&ok) > 4 * 512 * 512 * sizeof(double) && gp_work_size(&ok) < SIZE_MAX);\n}\n' > gpw_main.c &&
     cc -std=c99 -Wall -Wextra -pedantic -Werror gpw_main.c gpw.c -lm -o gpw &&
     ./gpw && ok || bad "P_work_size saturates at SIZE_MAX ($(head -c 300 err.txt))"
+
+# ---- outputs behave as a compiler's ----
+# mtime FILE, mode FILE: GNU stat
+mtime() { stat -c %Y "$1"; }
+mode() { stat -c %a "$1"; }
+notmp() { ! ls ./*.tmp* ./.symgrad.tmp* >/dev/null 2>&1; }
+# same_c A B: the same C but for the banner's command line
+same_c() { grep -v '^ \* command: ' "$1" > same_a.txt; grep -v '^ \* command: ' "$2" | cmp -s same_a.txt -; }
+
+# -o - (and --output=-) is standard output, as no -o is
+"$symgrad" ae.sg >plain.c 2>err.txt
+expect 0 "-o -" "$symgrad" ae.sg -o -
+same_c out.txt plain.c && ok || bad "-o - writes what standard output gets"
+[ ! -e ./- ] && ok || bad "-o - makes no file named -"
+expect 0 "--output=- with -H" "$symgrad" ae.sg --output=- -H std.h
+grep -q '#include "std.h"' out.txt && [ -s std.h ] && ok || bad "--output=- -H: the C on stdout includes the header"
+expect 2 "-H -" "$symgrad" ae.sg -H - -o hm.c
+grep -qF "symgrad: the header cannot go to standard output (-H -): the .c includes it by its file name" err.txt &&
+    ok || bad "the -H - message ($(head -c 300 err.txt))"
+[ ! -e hm.c ] && [ ! -s out.txt ] && ok || bad "-H -: nothing written"
+
+# what is not a regular file is written in place, never replaced
+# /dev/stdout is a symlink to /proc/self/fd/1: first a copy of it here, so
+# that a symgrad which replaces it (as root) does no harm; then the real one
+ln -s /proc/self/fd/1 mystdout
+expect 0 "-o a symlink to /proc/self/fd/1" sh -c "\"$symgrad\" ae.sg -o mystdout > devout.txt"
+same_c devout.txt plain.c && ok || bad "-o mystdout writes standard output"
+if [ -L mystdout ] && notmp; then
+    ok
+    expect 0 "-o /dev/stdout" sh -c "\"$symgrad\" ae.sg -o /dev/stdout > devout.txt"
+    same_c devout.txt plain.c && ok || bad "-o /dev/stdout writes standard output"
+    [ -L /dev/stdout ] && ok || bad "-o /dev/stdout must leave /dev/stdout a symlink"
+    ! ls /dev/stdout.tmp* >/dev/null 2>&1 && ok || bad "-o /dev/stdout left a temporary in /dev"
+else
+    bad "-o mystdout replaced the symlink (not trying /dev/stdout)"
+fi
+echo first > app.txt
+expect 0 "-o /proc/self/fd/1 appended" sh -c "\"$symgrad\" ae.sg -o /proc/self/fd/1 >> app.txt"
+[ "$(head -1 app.txt)" = first ] && tail -n +2 app.txt > app2.txt && same_c app2.txt plain.c && ok ||
+    bad "-o /proc/self/fd/1 with >> appends, as the shell asked"
+ln -s /dev/null tonull
+expect 0 "-o a symlink to /dev/null" "$symgrad" ae.sg -o tonull
+[ -L tonull ] && [ -c /dev/null ] && ok || bad "a symlink to /dev/null stays a symlink"
+mkfifo pipe.fifo && ln -s pipe.fifo tofifo
+cat pipe.fifo > fromfifo.txt &
+reader=$!
+expect 0 "-o a symlink to a FIFO" timeout 20 "$symgrad" ae.sg -o tofifo
+wait $reader
+same_c fromfifo.txt plain.c && ok || bad "the C came through the FIFO"
+[ -L tofifo ] && [ -p pipe.fifo ] && ok || bad "the symlink and the FIFO stay what they were"
+echo old > real.c && ln -s real.c toreal.c
+expect 0 "-o a symlink to a file" "$symgrad" ae.sg -o toreal.c
+[ -L toreal.c ] && same_c real.c plain.c && ok || bad "a symlink to a file stays a symlink; its target is written"
+ln -s made.c dangling.c
+expect 0 "-o a dangling symlink" "$symgrad" ae.sg -o dangling.c
+[ -L dangling.c ] && same_c made.c plain.c && ok || bad "a dangling symlink's target is created"
+mkdir adir
+expect 3 "-o a directory" "$symgrad" ae.sg -o adir
+grep -q "^symgrad: cannot write 'adir': " err.txt && ok || bad "-o a directory: the message ($(head -c 300 err.txt))"
+# a name so long that NAME.tmpXXXXXX is too long for the directory
+long=$(printf '%0250d.c' 0)
+expect 0 "-o a 252-character name" "$symgrad" ae.sg -o "$long"
+same_c "$long" plain.c && ok || bad "a 252-character output name is written"
+notmp && ok || bad "temporary files left behind"
+
+# a new file gets 0666 & ~umask (mkstemp alone would give 0600), a replaced one too
+rm -f perm.c perm.h
+expect 0 "umask 022" sh -c "umask 022 && \"$symgrad\" ae.sg -o perm.c -H perm.h"
+[ "$(mode perm.c)" = 644 ] && [ "$(mode perm.h)" = 644 ] && ok ||
+    bad "umask 022 gives 0644 ($(mode perm.c) $(mode perm.h))"
+rm -f perm.c perm.h
+expect 0 "umask 077" sh -c "umask 077 && \"$symgrad\" ae.sg -o perm.c -H perm.h"
+[ "$(mode perm.c)" = 600 ] && [ "$(mode perm.h)" = 600 ] && ok ||
+    bad "umask 077 gives 0600 ($(mode perm.c) $(mode perm.h))"
+echo old > perm.c && chmod 600 perm.c
+expect 0 "umask 022 over a 0600 file" sh -c "umask 022 && \"$symgrad\" ae.sg -o perm.c"
+[ "$(mode perm.c)" = 644 ] && ok || bad "a replaced file gets 0666 & ~umask, as gcc's ($(mode perm.c))"
+
+# an output that would not change is not rewritten: its mtime and inode stay, -o and -H each
+"$symgrad" ae.sg -o same.c -H same.h && touch -d 2000-01-01 same.c same.h
+ino=$(ls -i same.c | cut -d' ' -f1)
+expect 0 "unchanged outputs" "$symgrad" ae.sg -o same.c -H same.h
+[ "$(mtime same.c)" = 946684800 ] && [ "$(mtime same.h)" = 946684800 ] && ok ||
+    bad "unchanged outputs keep their mtime ($(mtime same.c) $(mtime same.h))"
+[ "$(ls -i same.c | cut -d' ' -f1)" = "$ino" ] && ok || bad "an unchanged output is not replaced"
+cp same.c fresh.c && echo '/* edited */' >> same.c && touch -d 2000-01-01 same.c
+expect 0 "one output changed" "$symgrad" ae.sg -o same.c -H same.h
+[ "$(mtime same.c)" != 946684800 ] && cmp -s same.c fresh.c && ok || bad "a changed output is rewritten"
+[ "$(mtime same.h)" = 946684800 ] && ok || bad "the unchanged header is left alone while the .c changes"
+"$symgrad" -p other ae.sg -o same.c -H same.h && [ "$(mtime same.h)" != 946684800 ] && ok ||
+    bad "a changed header is rewritten"
+notmp && ok || bad "temporary files left behind"
+
+# SIGTERM and SIGINT remove the temporaries: the header's temporary exists
+# while symgrad waits for a reader on the FIFO given as -o
+# await_tmp PATTERN: wait (up to 20 s) until a file matches
+await_tmp() {
+    i=0
+    while [ $i -lt 200 ] && ! ls $1 >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+    ls $1 >/dev/null 2>&1
+}
+# a background job starts with SIGINT ignored (and symgrad keeps it so): env gives it the default
+mkfifo wait.fifo
+for sig in TERM:143 INT:130; do
+    status=${sig#*:} sig=${sig%:*}
+    dfl=
+    if [ $sig = INT ]; then
+        if ! env --default-signal=INT true 2>/dev/null; then
+            echo "cli: SIGINT not tested (env has no --default-signal)"
+            continue
+        fi
+        dfl="env --default-signal=INT"
+    fi
+    rm -f sig.h
+    $dfl timeout 60 "$symgrad" ae.sg -H sig.h -o wait.fifo 2>err.txt &
+    job=$!
+    await_tmp 'sig.h.tmp*' && ok || bad "SIG$sig: the header's temporary never appeared"
+    kill -$sig $job 2>/dev/null
+    # timeout passes the signal on and dies of it too
+    wait $job 2>/dev/null
+    got=$?
+    [ $got = $status ] && ok || bad "SIG$sig: exit $got, expected $status (death by the signal)"
+    ! ls sig.h* >/dev/null 2>&1 && ok || bad "SIG$sig left $(ls sig.h* 2>/dev/null)"
+done
+# a signal while the input (a FIFO that never ends) is read: nothing written
+mkfifo in.fifo
+sleep 60 > in.fifo &
+writer=$!
+timeout 60 "$symgrad" in.fifo -o never.c -H never.h 2>err.txt &
+job=$!
+sleep 1
+kill -TERM $job 2>/dev/null
+wait $job 2>/dev/null
+got=$?
+kill $writer 2>/dev/null; wait $writer 2>/dev/null
+[ $got = 143 ] && ok || bad "SIGTERM while reading: exit $got"
+[ ! -e never.c ] && [ ! -e never.h ] && notmp && ok || bad "SIGTERM while reading: nothing written"
+# SIGPIPE: standard output is a pipe nobody reads any more, the header's temporary exists
+rm -f pipe.h
+{ sleep 1; "$symgrad" ae.sg -H pipe.h 2>err.txt; } | true
+! ls pipe.h* >/dev/null 2>&1 && ok || bad "a closed pipe on stdout left $(ls pipe.h* 2>/dev/null)"
+
+# usage errors: exit 2, every file untouched
+cp ae.sg keep.sg
+# usage2 DESCRIPTION MESSAGE ARGS...: exit 2, the message, nothing on stdout, no ./u.c or ./u.h
+usage2() {
+    what=$1 msg=$2
+    shift 2
+    rm -f u.c u.h
+    expect 2 "$what" "$@"
+    grep -qxF -- "symgrad: $msg" err.txt && ok || bad "$what: the message ($(head -c 300 err.txt))"
+    [ ! -s out.txt ] && [ ! -e u.c ] && [ ! -e u.h ] && cmp -s keep.sg ae.sg && ok || bad "$what: a file was touched"
+}
+usage2 "-o the input" "the output 'ae.sg' is the input file 'ae.sg'" "$symgrad" ae.sg -o ae.sg
+usage2 "-o ./the input" "the output './ae.sg' is the input file 'ae.sg'" "$symgrad" ae.sg -o ./ae.sg -H u.h
+usage2 "-o the input by its full path" "the output '$PWD/ae.sg' is the input file 'ae.sg'" \
+    "$symgrad" ae.sg -o "$PWD/ae.sg"
+ln -s ae.sg aelink.c
+usage2 "-o a symlink to the input" "the output 'aelink.c' is the input file 'ae.sg'" "$symgrad" ae.sg -o aelink.c
+usage2 "-o the input read from stdin" "the output 'ae.sg' is the input file '-'" \
+    sh -c "\"$symgrad\" - -o ae.sg < ae.sg"
+usage2 "-H the input" "the header './ae.sg' is the input file 'ae.sg'" "$symgrad" ae.sg -o u.c -H ./ae.sg
+usage2 "-o and -H one new file" "the output 'u.c' and the header './u.c' are the same file" \
+    "$symgrad" ae.sg -o u.c -H ./u.c
+echo keep > both.c
+usage2 "-o and -H one old file" "the output 'both.c' and the header 'sub/../both.c' are the same file" \
+    sh -c "mkdir -p sub && \"$symgrad\" ae.sg -o both.c -H sub/../both.c"
+[ "$(cat both.c)" = keep ] && ok || bad "-o and -H one file: the file is untouched"
+expect 0 "-o and -H both /dev/null" "$symgrad" ae.sg -o /dev/null -H /dev/null
+usage2 "-o twice" "-o/--output given twice ('u.c', then 'v.c')" "$symgrad" ae.sg -o u.c --output v.c
+usage2 "-H twice" "-H/--header given twice ('u.h', then 'v.h')" "$symgrad" ae.sg -H u.h -Hv.h -o u.c
+usage2 "--eval twice" "--eval given twice ('x=[1,1]', then 'x=[2,2]')" \
+    "$symgrad" ae.sg --eval 'x=[1,1]' --eval 'x=[2,2]' -o u.c
+# the outputs are C (the default), --latex, --formulas and --eval: one at a time
+usage2 "--latex --formulas" "--latex and --formulas are different outputs: choose one" \
+    "$symgrad" --latex --formulas ae.sg -o u.c
+usage2 "--formulas --latex" "--latex and --formulas are different outputs: choose one" \
+    "$symgrad" --formulas ae.sg --latex -o u.c
+usage2 "--latex --eval" "--latex and --eval are different outputs: choose one" \
+    "$symgrad" --latex --eval 'W=[[1,2],[3,4]]; x=[1,1]' ae.sg -o u.c
+usage2 "--formulas --eval" "--formulas and --eval are different outputs: choose one" \
+    "$symgrad" --eval 'W=[[1,2],[3,4]]; x=[1,1]' --formulas ae.sg -o u.c
+# options of one output with another
+for m in --latex --formulas "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
+    mode=${m%%=*}
+    usage2 "--check $mode" "--check goes with C output, not $mode" "$symgrad" "$m" --check ae.sg -o u.c
+    usage2 "--blas $mode" "--blas goes with C output, not $mode" "$symgrad" --blas ae.sg "$m" -o u.c
+    usage2 "--dim $mode" "--dim goes with C output, not $mode" "$symgrad" "$m" --dim n=2 ae.sg -o u.c
+    usage2 "-p $mode" "-p/--prefix goes with C output, not $mode" "$symgrad" "$m" -p q ae.sg -o u.c
+    usage2 "-t $mode" "-t/--type goes with C output, not $mode" "$symgrad" -t double "$m" ae.sg -o u.c
+    usage2 "-H $mode" "-H/--header goes with C output, not $mode" "$symgrad" "$m" ae.sg -o u.c -H u.h
+done
+for m in "" --latex "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
+    usage2 "--ascii ${m%%=*}" "--ascii goes with --formulas" "$symgrad" $m --ascii ae.sg -o u.c
+done
+for m in "" --formulas "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
+    usage2 "--fragment ${m%%=*}" "--fragment and --index go with --latex" "$symgrad" $m --fragment ae.sg -o u.c
+    usage2 "--index ${m%%=*}" "--fragment and --index go with --latex" "$symgrad" $m --index ae.sg -o u.c
+done
+# the combinations that mean something still work
+expect 0 "--latex --fragment --index -o" "$symgrad" --latex --fragment --index ae.sg -o ok.tex
+expect 0 "C with every C option" "$symgrad" --check --blas -t float -p q --dim n=2 ae.sg -o okc.c -H okc.h
+# --dim names a dimension of the problem (known only once it is read)
+usage2 "--dim an unknown dimension" "--dim q=3: ae.sg has no dimension q; its dimensions are m, n" \
+    "$symgrad" --dim n=2 --dim q=3 ae.sg -o u.c -H u.h
+printf 'x ∈ ℝ\nL = x*x\ngrad L wrt x\n' > nodims.sg
+usage2 "--dim and no dimensions" "--dim n=2: nodims.sg has no dimensions to fix" \
+    "$symgrad" --dim n=2 nodims.sg -o u.c
+usage2 "--dim twice, two values" "--dim n=4: n is already fixed to 3" "$symgrad" --dim n=3 --dim n=4 ae.sg -o u.c
+expect 0 "--dim twice, one value" "$symgrad" --dim n=3 --dim n=3 ae.sg -o u.c
+
+# the banner names the input as the user gave it, no more
+mkdir -p sub && cp ae.sg sub/ae.sg
+expect 0 "a relative input" "$symgrad" sub/ae.sg -o rel.c -H rel.h
+grep -q '^ \* generated by symgrad [0-9.]* from sub/ae.sg; do not edit$' rel.c &&
+    grep -q '^ \* generated by symgrad [0-9.]* from sub/ae.sg; do not edit$' rel.h && ok ||
+    bad "the banner names sub/ae.sg ($(grep -m1 'generated by' rel.c))"
+! grep -qF "$PWD" rel.c rel.h && ok || bad "no absolute path in the output unless given"
+expect 0 "--latex, a relative input" "$symgrad" --latex sub/ae.sg
+grep -q '^% The derivation, written by symgrad from sub/ae.sg\.$' out.txt &&
+    grep -qF '\section*{Derivation: \texttt{sub/ae.sg}}' out.txt && ok ||
+    bad "the LaTeX names sub/ae.sg ($(grep -m1 'written by' out.txt))"
+expect 0 "an absolute input" "$symgrad" "$PWD/ae.sg"
+grep -qF " from $PWD/ae.sg; do not edit" out.txt && ok || bad "an absolute input is named as given"
+expect 0 "stdin's banner" sh -c "\"$symgrad\" - < ae.sg"
+grep -qF ' from <stdin>; do not edit' out.txt && ok || bad "standard input is named <stdin>"
 
 # --check: every example's generated main() agrees with finite differences
 for sg in "$top"/examples/*.sg; do
