@@ -74,7 +74,7 @@ typedef struct {
 
 static const char usage_text[] =
     "usage: symgrad [OPTIONS] FILE            FILE may be - for standard input\n"
-    "  -o, --output FILE     write the result there (default, or -: standard output)\n"
+    "  -o, --output FILE     write the result there (default or -: standard output)\n"
     "  -H, --header FILE     also write the matching header; the .c then includes it\n"
     "  -p, --prefix NAME     C prefix (default: the file's `prefix`, else its stem)\n"
     "  -t, --type T          double (default) or float\n"
