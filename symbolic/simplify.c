@@ -81,6 +81,9 @@ typedef struct {
     int *height;          /* by id: longest path to a leaf or atom */
     double *size;         /* by id, grown on demand: tree sizes, 0 unknown */
     unsigned nsize;
+    sg_expr **tr;         /* by id, grown on demand: transpose_atom's results in
+                             this pass, NULL until computed */
+    unsigned ntr;
     unsigned long *ops;   /* structural comparison steps so far */
     unsigned long work0;  /* sg_ctx_work when sg_simplify started */
     unsigned long budget; /* the work this simplification may do */
@@ -1066,12 +1069,23 @@ static sg_expr *canon_node(S *st, sg_expr *e)
  */
 static sg_expr *transpose_atom(S *st, sg_expr *a)
 {
-    if (is_sum(st, a) && a->shape.cols != SG_DIM_ONE) {
-        tlist l = decompose(st, a);
-        tlist t = transpose_list(st, &l);
-        return canon_sum(st, &t, flip(a->shape));
+    tlist l, t;
+    if (!is_sum(st, a) || a->shape.cols == SG_DIM_ONE)
+        return sg_transpose(st->ctx, a);
+    /* once per sum and pass: a sum inside a sum's terms is transposed again
+       each time the outer one is (canon_terms counts the transposes both
+       ways round), so without the table nested sums take exponential work */
+    if (a->id >= st->ntr) {
+        unsigned n = sg_expr_count(st->ctx) + 64;
+        st->tr = sg_xrealloc(st->tr, n * sizeof *st->tr);
+        memset(st->tr + st->ntr, 0, (n - st->ntr) * sizeof *st->tr);
+        st->ntr = n;
     }
-    return sg_transpose(st->ctx, a);
+    if (st->tr[a->id])
+        return st->tr[a->id];
+    l = decompose(st, a);
+    t = transpose_list(st, &l);
+    return st->tr[a->id] = canon_sum(st, &t, flip(a->shape));
 }
 
 /* ---- the passes ------------------------------------------------------------ */
@@ -1426,6 +1440,8 @@ static void run(S *st, sg_expr *const *roots, int nroots, sg_expr **out, int pha
 
     st->phase = phase;
     st->n = n;
+    if (st->ntr) /* the sums' forms differ between the passes */
+        memset(st->tr, 0, st->ntr * sizeof *st->tr);
     st->root = sg_xmalloc(n);
     st->val = sg_xmalloc(n * sizeof *st->val);
     st->refs = sg_xmalloc(n * sizeof *st->refs);
@@ -1513,6 +1529,7 @@ void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out, unsig
             out[i] = e[i];
     free(mid);
     free(st.size);
+    free(st.tr);
     sg_arena_free(st.ar);
     sg_ctx_charge(ctx, ops);
 }
