@@ -1070,6 +1070,7 @@ static sg_expr *canon_node(S *st, sg_expr *e)
 static sg_expr *transpose_atom(S *st, sg_expr *a)
 {
     tlist l, t;
+    sg_expr *r;
     if (!is_sum(st, a) || a->shape.cols == SG_DIM_ONE)
         return sg_transpose(st->ctx, a);
     /* once per sum and pass: a sum inside a sum's terms is transposed again
@@ -1085,7 +1086,9 @@ static sg_expr *transpose_atom(S *st, sg_expr *a)
         return st->tr[a->id];
     l = decompose(st, a);
     t = transpose_list(st, &l);
-    return st->tr[a->id] = canon_sum(st, &t, flip(a->shape));
+    r = canon_sum(st, &t, flip(a->shape)); /* may grow st->tr */
+    st->tr[a->id] = r;
+    return r;
 }
 
 /* ---- the passes ------------------------------------------------------------ */
