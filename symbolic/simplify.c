@@ -21,7 +21,10 @@
  *     the sum shorter ((𝟙 − y) ⊙ p − y ⊙ (𝟙 − p) = p − y). ⊙ products are
  *     flattened and sorted; σ(−a) = 𝟙 − σ(a). Terms are ordered positive
  *     first, then by degree, then by a structural order that never looks at
- *     ids, so that equal sums are one node.
+ *     ids, so that equal sums are one node. A sum shared by several nodes
+ *     is inlined into the sums that use it only when it is short
+ *     (MAX_INLINE terms); a longer one stays one term, so that a chain of
+ *     sums each adding to the last stays linear in size.
  *  2. Factoring. A matrix factor common to the left or right of every term of
  *     a sum is pulled out with the scalars common to all terms
  *     (Wxrᵀ + Wrxᵀ = W(xrᵀ + rxᵀ)); common scalars alone come out of a sum
@@ -50,6 +53,7 @@
 #define MAX_NEST 200   /* deeper products and ⊙ chains are taken as one factor */
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
+#define MAX_INLINE 8   /* a shared sum with more terms stays one term of a sum */
 #define SIZE_CAP 1e15  /* tree sizes saturate here */
 /* the work one sg_simplify may do (structural comparisons and constructor
    calls): a result that needs more is displayed as it was built */
@@ -84,6 +88,9 @@ typedef struct {
     sg_expr **tr;         /* by id, grown on demand: transpose_atom's results in
                              this pass, NULL until computed */
     unsigned ntr;
+    unsigned char *kept;  /* by id, grown on demand: a shared sum kept whole as
+                             a term of the sums that use it (both passes) */
+    unsigned nkept;
     unsigned long *ops;   /* structural comparison steps so far */
     unsigned long work0;  /* sg_ctx_work when sg_simplify started */
     unsigned long budget; /* the work this simplification may do */
@@ -122,9 +129,26 @@ static int named(const S *st, const sg_expr *e)
     return e->name != NULL && !is_root(st, e);
 }
 
+static int is_kept(const S *st, const sg_expr *e)
+{
+    return e->id < st->nkept && st->kept[e->id];
+}
+
+static void keep(S *st, const sg_expr *e)
+{
+    if (e->id >= st->nkept) {
+        unsigned n = sg_expr_count(st->ctx) + 64;
+        st->kept = sg_xrealloc(st->kept, n);
+        memset(st->kept + st->nkept, 0, n - st->nkept);
+        st->nkept = n;
+    }
+    st->kept[e->id] = 1;
+}
+
+/* a sum whose terms are terms of the sums and products it is in */
 static int is_sum(const S *st, const sg_expr *e)
 {
-    return e->op == SG_OP_ADD && !named(st, e);
+    return e->op == SG_OP_ADD && !named(st, e) && !is_kept(st, e);
 }
 
 /* 1/s for a 1×1 s */
@@ -1106,7 +1130,7 @@ static sg_expr *kid_val(S *st, sg_expr *e, int i)
 static int interior(const S *st, const sg_expr *e)
 {
     const sg_expr *p;
-    if (named(st, e) || st->refs[e->id] != 1 || is_root(st, e))
+    if (named(st, e) || st->refs[e->id] != 1 || is_root(st, e) || is_kept(st, e))
         return 0;
     p = st->parent[e->id];
     if (named(st, p) || st->height[p->id] > MAX_HEIGHT)
@@ -1118,11 +1142,28 @@ static int interior(const S *st, const sg_expr *e)
 
 static tlist region(S *st, sg_expr *e);
 
+/*
+ * The terms of kid k. A sum that several nodes share stays one term when it
+ * is long: inlining it into every sum that uses it would copy it once per
+ * use, and a chain of sums each adding to the last (a Hessian built level by
+ * level, Jₖ = Aₖ + Jₖ₋₁) would grow quadratically with its length.
+ */
 static tlist sub_terms(S *st, sg_expr *k)
 {
+    sg_expr *v;
+    tlist l;
     if (interior(st, k))
         return region(st, k);
-    return decompose(st, st->val[k->id]);
+    v = st->val[k->id];
+    l = decompose(st, v);
+    if (l.n > MAX_INLINE && st->refs[k->id] > 1 && v->op == SG_OP_ADD && !named(st, v)) {
+        term t;
+        keep(st, v);
+        t = atom(st, v);
+        l.n = 0;
+        push(st, &l, &t);
+    }
+    return l;
 }
 
 /*
@@ -1410,7 +1451,13 @@ static sg_expr *factored(S *st, sg_expr *e)
     stack[sp++] = e;
     while (sp > 0) {
         sg_expr *x = stack[--sp];
-        if (is_sum(st, x)) {
+        if (x != e && is_kept(st, x) && st->val[x->id]->op == SG_OP_ADD) {
+            /* a long shared sum stays one term (sub_terms), in its new form */
+            term t;
+            keep(st, st->val[x->id]);
+            t = atom(st, st->val[x->id]);
+            push(st, &l, &t);
+        } else if (x == e || is_sum(st, x)) {
             if (sp + 2 > cap) {
                 cap *= 2;
                 stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
@@ -1533,6 +1580,7 @@ void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out, unsig
     free(mid);
     free(st.size);
     free(st.tr);
+    free(st.kept);
     sg_arena_free(st.ar);
     sg_ctx_charge(ctx, ops);
 }
