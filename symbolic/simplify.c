@@ -50,7 +50,7 @@
 #include <string.h>
 
 #define MAX_HEIGHT 2000 /* taller nodes are rebuilt from simplified kids only */
-#define MAX_NEST 200   /* deeper products and ⊙ chains are taken as one factor */
+#define MAX_NEST 16    /* deeper products and ⊙ chains are taken as one factor */
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
 #define MAX_INLINE 8   /* a shared sum with more terms stays one term of a sum */
@@ -1125,7 +1125,8 @@ static sg_expr *kid_val(S *st, sg_expr *e, int i)
 /*
  * Is e folded into its only parent's region instead of being simplified on
  * its own? In the normal form, any linear node used once by a linear parent;
- * in factoring, a sum that is a term of its parent sum.
+ * in factoring, a sum that is a term of its parent sum, and a product a
+ * factor of its parent product.
  */
 static int interior(const S *st, const sg_expr *e)
 {
@@ -1137,7 +1138,10 @@ static int interior(const S *st, const sg_expr *e)
         return 0;
     if (st->phase == 1)
         return linear_op(e->op) && linear_op(p->op);
-    return e->op == SG_OP_ADD && p->op == SG_OP_ADD;
+    /* a product inside a product too: each link of a chain made its own
+       form would flatten the chain under it again, quadratic in its length */
+    return (e->op == SG_OP_ADD && p->op == SG_OP_ADD) ||
+           (e->op == SG_OP_MUL && p->op == SG_OP_MUL);
 }
 
 static tlist region(S *st, sg_expr *e);
