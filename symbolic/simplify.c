@@ -50,7 +50,7 @@
 #include <string.h>
 
 #define MAX_HEIGHT 2000 /* taller nodes are rebuilt from simplified kids only */
-#define MAX_NEST 16    /* deeper products and ⊙ chains are taken as one factor */
+#define MAX_NEST 200   /* deeper products and ⊙ chains are taken as one factor */
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
 #define MAX_INLINE 8   /* a shared sum with more terms stays one term of a sum */
@@ -691,8 +691,10 @@ static sg_expr *build_term(S *st, const term *t, sg_shape shape)
     int i;
     if (t->c == 0)
         return sg_zero(ctx, shape);
-    for (i = 0; i < t->nf; i++)
-        m = m ? sg_mul(ctx, m, t->f[i]) : t->f[i];
+    /* right to left: a chain grown on the left (A J, forward Jacobians,
+       Aᵀ(Bᵀg), gradients) finds the product of its tail made already */
+    for (i = t->nf - 1; i >= 0; i--)
+        m = m ? sg_mul(ctx, t->f[i], m) : t->f[i];
     for (i = t->ns - 1; i >= 0; i--)
         s = s ? sg_mul(ctx, t->s[i], s) : t->s[i];
     if (s)
