@@ -48,6 +48,7 @@
 typedef struct {
     sg_expr e;
     unsigned flags;
+    unsigned nfac; /* the factors flatten() finds in it, at most MAX_FLAT + 1 */
 } node;
 
 #define F_SYM 1u    /* provably symmetric */
@@ -582,6 +583,11 @@ static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr 
     ctx->table[h & (ctx->tabsize - 1)] = e;
     if (calc_symmetric(ctx, e))
         n->flags |= F_SYM;
+    n->nfac = 1;
+    if (op == SG_OP_MUL && !is_scalar(a)) {
+        unsigned f = ((node *)a)->nfac + ((node *)b)->nfac;
+        n->nfac = f > MAX_FLAT ? MAX_FLAT + 1 : f;
+    }
     /* t is bound by a Σ: the sum itself is the same at every step */
     if (op == SG_OP_SEQSTEP ||
         (op != SG_OP_SEQSUM && ((a && (((node *)a)->flags & F_VARIES)) ||
@@ -1061,6 +1067,31 @@ static sg_expr *order_chain(sg_ctx *ctx, sg_expr **f, int n, int keep)
     return e;
 }
 
+/* the factors flatten() would take from e: e itself past MAX_FLAT */
+static unsigned factors(const sg_expr *e)
+{
+    unsigned n = ((const node *)e)->nfac;
+    return n > MAX_FLAT ? 1 : n;
+}
+
+/*
+ * Would the chain of a b be longer than MAX_CHAIN with no factor to drop
+ * (no I, no 𝟙𝟙 where a meets b)? Then it is a b as it came (matmul).
+ */
+static int long_pair(const sg_expr *a, const sg_expr *b)
+{
+    const sg_expr *l = a, *r = b;
+    if (factors(a) + factors(b) <= MAX_CHAIN || a->op == SG_OP_EYE || b->op == SG_OP_EYE)
+        return 0;
+    if (factors(a) > 1)
+        while (l->op == SG_OP_MUL && !is_scalar(l->kid[0]))
+            l = l->kid[1];
+    if (factors(b) > 1)
+        while (r->op == SG_OP_MUL && !is_scalar(r->kid[0]))
+            r = r->kid[0];
+    return !(l->op == SG_OP_ONES && r->op == SG_OP_ONES);
+}
+
 /* a b for non-scalar a, b with a.cols = b.rows */
 static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
@@ -1080,6 +1111,13 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
     b = take_scalar(ctx, b, &s);
     if (sg_shape_is_scalar(shape) && (a->op == SG_OP_ONES || b->op == SG_OP_ONES)) {
         e = sg_sum(ctx, a->op == SG_OP_ONES ? b : a); /* 𝟙ᵀv = vᵀ𝟙 = sum(v) */
+        return s ? scale(ctx, s, e) : e;
+    }
+    if (long_pair(a, b)) {
+        /* too long to reorder, and nothing to drop: as it came, without the
+           walk along the chain that flattening it would take */
+        ctx->lookups++;
+        e = product2(ctx, a, b);
         return s ? scale(ctx, s, e) : e;
     }
     if (!flatten(&in, a))

@@ -620,7 +620,7 @@ static tlist transpose_list(S *st, const tlist *l)
 static int term_of(S *st, sg_expr *e, term *t, int depth)
 {
     term a, b;
-    if (named(st, e) || depth > MAX_NEST) {
+    if (named(st, e) || depth > MAX_NEST || is_kept(st, e)) {
         *t = atom(st, e);
         return 1;
     }
@@ -1149,10 +1149,27 @@ static int interior(const S *st, const sg_expr *e)
 static tlist region(S *st, sg_expr *e);
 
 /*
- * The terms of kid k. A sum that several nodes share stays one term when it
- * is long: inlining it into every sum that uses it would copy it once per
- * use, and a chain of sums each adding to the last (a Hessian built level by
- * level, Jₖ = Aₖ + Jₖ₋₁) would grow quadratically with its length.
+ * Does v, the form of a kid that several nodes share, stay whole in them: a
+ * sum of more than MAX_INLINE terms (l) as one term of a sum, a product of
+ * more than MAX_INLINE factors as one factor of a product?
+ */
+static int stays_whole(const S *st, const sg_expr *v, const tlist *l)
+{
+    if (named(st, v))
+        return 0;
+    if (v->op == SG_OP_ADD)
+        return l->n > MAX_INLINE;
+    return v->op == SG_OP_MUL && l->n == 1 && l->t[0].c == 1 && l->t[0].ns == 0 &&
+           l->t[0].nf > MAX_INLINE;
+}
+
+/*
+ * The terms of kid k. A sum or product that several nodes share stays
+ * whole when it is long: inlining it into every node that uses it would
+ * copy it once per use, and a chain of sums each adding to the last (a
+ * Hessian built level by level, Jₖ = Aₖ + Jₖ₋₁) or of products each
+ * multiplying the last (Jₖ = DₖWₖJₖ₋₁) would grow quadratically with its
+ * length, in size or in the work of rebuilding it.
  */
 static tlist sub_terms(S *st, sg_expr *k)
 {
@@ -1162,7 +1179,7 @@ static tlist sub_terms(S *st, sg_expr *k)
         return region(st, k);
     v = st->val[k->id];
     l = decompose(st, v);
-    if (l.n > MAX_INLINE && st->refs[k->id] > 1 && v->op == SG_OP_ADD && !named(st, v)) {
+    if ((st->refs[k->id] > 1 || is_kept(st, k)) && stays_whole(st, v, &l)) {
         term t;
         keep(st, v);
         t = atom(st, v);
@@ -1457,8 +1474,10 @@ static sg_expr *factored(S *st, sg_expr *e)
     stack[sp++] = e;
     while (sp > 0) {
         sg_expr *x = stack[--sp];
-        if (x != e && is_kept(st, x) && st->val[x->id]->op == SG_OP_ADD) {
-            /* a long shared sum stays one term (sub_terms), in its new form */
+        if (x != e && is_kept(st, x) &&
+            (st->val[x->id]->op == SG_OP_ADD || st->val[x->id]->op == SG_OP_MUL)) {
+            /* a long shared sum or product stays whole (sub_terms), in its
+               new form */
             term t;
             keep(st, st->val[x->id]);
             t = atom(st, st->val[x->id]);
