@@ -388,6 +388,20 @@ static void test_long_chain(void **state)
     for (i = 0; i < 100; i++)
         e = sg_mul(ctx, e, f->A);
     assert_true(sg_shape_eq(e->shape, shp(SG_DIM_ONE, f->n)));
+    /* a long chain times a long chain is their product as they came, but
+       𝟙𝟙 = n𝟙 where they meet is still taken: (A⋯A𝟙)(𝟙A⋯A) = n A⋯A𝟙A⋯A */
+    {
+        sg_expr *one = sg_ones(ctx, shp(f->n, f->n)), *l = one, *r = one, *p;
+        for (i = 0; i < 40; i++) {
+            l = sg_mul(ctx, f->A, l);
+            r = sg_mul(ctx, r, f->B);
+        }
+        p = sg_mul(ctx, sg_mul(ctx, f->C, f->A), r);
+        assert_ptr_equal(p->kid[1], r); /* kept as it came */
+        p = sg_mul(ctx, l, r);
+        assert_int_equal(p->op, SG_OP_MUL);
+        assert_ptr_equal(p->kid[0], sg_dimval(ctx, f->n));
+    }
 }
 
 /* ---- transposes and symmetry -------------------------------------------- */
