@@ -48,6 +48,7 @@
 typedef struct {
     sg_expr e;
     unsigned flags;
+    unsigned nfac; /* the factors flatten() finds in it, at most MAX_FLAT + 1 */
 } node;
 
 #define F_SYM 1u    /* provably symmetric */
@@ -73,6 +74,8 @@ struct sg_ctx {
 #define MAX_CHAIN 32
 /* a product with more factors is one factor of the products built on it */
 #define MAX_FLAT 256
+/* a product of two products with more factors keeps them on a tie (order_chain) */
+#define KEEP_CHAIN 4
 
 /* ---- context ------------------------------------------------------------ */
 
@@ -580,6 +583,11 @@ static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr 
     ctx->table[h & (ctx->tabsize - 1)] = e;
     if (calc_symmetric(ctx, e))
         n->flags |= F_SYM;
+    n->nfac = 1;
+    if (op == SG_OP_MUL && !is_scalar(a)) {
+        unsigned f = ((node *)a)->nfac + ((node *)b)->nfac;
+        n->nfac = f > MAX_FLAT ? MAX_FLAT + 1 : f;
+    }
     /* t is bound by a Σ: the sum itself is the same at every step */
     if (op == SG_OP_SEQSTEP ||
         (op != SG_OP_SEQSUM && ((a && (((node *)a)->flags & F_VARIES)) ||
@@ -1009,8 +1017,19 @@ static sg_expr *build_chain(sg_ctx *ctx, sg_expr **f, const int *split, int n, i
  * to multiply factors i..j, an (a×b)(b×c) product costing a·b·c. Among
  * equally cheap splits the last one wins, which keeps left-to-right order
  * ((AB)C) on ties.
+ *
+ * The chain is the product of two nodes that exist already, a (factors
+ * 0..keep−1) and b (factors keep..n−1). For a chain longer than KEEP_CHAIN,
+ * when splitting there is as cheap as the best order, the result is a·b
+ * itself: one new node, and a and b stay shared. Re-associating a tie
+ * instead would rebuild the whole chain, and a chain grown one factor at a
+ * time (forward Jacobians through a deep network, J(hₖ) = DₖWₖJ(hₖ₋₁))
+ * would make a new node per factor per step: quadratic in the depth.
+ * Returns NULL in that case, for the caller to build a·b. A short chain
+ * costs a few nodes to rebuild, and left to right on ties reads and runs
+ * well there ((K⁻¹Y)Yᵀ solves for the thin factor).
  */
-static sg_expr *order_chain(sg_ctx *ctx, sg_expr **f, int n)
+static sg_expr *order_chain(sg_ctx *ctx, sg_expr **f, int n, int keep)
 {
     double *cost, *w;
     int *split, len, i, j, k;
@@ -1037,11 +1056,40 @@ static sg_expr *order_chain(sg_ctx *ctx, sg_expr **f, int n)
                 }
             }
         }
-    e = build_chain(ctx, f, split, n, 0, n - 1);
+    if (keep > 0 && keep < n && n > KEEP_CHAIN &&
+        cost[(keep - 1)] + cost[keep * n + n - 1] + w[0] * w[keep] * w[n] <= cost[n - 1])
+        e = NULL;
+    else
+        e = build_chain(ctx, f, split, n, 0, n - 1);
     free(cost);
     free(split);
     free(w);
     return e;
+}
+
+/* the factors flatten() would take from e: e itself past MAX_FLAT */
+static unsigned factors(const sg_expr *e)
+{
+    unsigned n = ((const node *)e)->nfac;
+    return n > MAX_FLAT ? 1 : n;
+}
+
+/*
+ * Would the chain of a b be longer than MAX_CHAIN with no factor to drop
+ * (no I, no 𝟙𝟙 where a meets b)? Then it is a b as it came (matmul).
+ */
+static int long_pair(const sg_expr *a, const sg_expr *b)
+{
+    const sg_expr *l = a, *r = b;
+    if (factors(a) + factors(b) <= MAX_CHAIN || a->op == SG_OP_EYE || b->op == SG_OP_EYE)
+        return 0;
+    if (factors(a) > 1)
+        while (l->op == SG_OP_MUL && !is_scalar(l->kid[0]))
+            l = l->kid[1];
+    if (factors(b) > 1)
+        while (r->op == SG_OP_MUL && !is_scalar(r->kid[0]))
+            r = r->kid[0];
+    return !(l->op == SG_OP_ONES && r->op == SG_OP_ONES);
 }
 
 /* a b for non-scalar a, b with a.cols = b.rows */
@@ -1050,7 +1098,7 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
     sg_shape shape = sg_shape_make(a->shape.rows, b->shape.cols);
     sg_expr *s = NULL, *e;
     chain in = {NULL, 0, 0}, out = {NULL, 0, 0};
-    int i;
+    int i, keep;
 
     assert(a->shape.cols == b->shape.rows);
     if (sg_expr_is_zero(a) || sg_expr_is_zero(b))
@@ -1065,8 +1113,16 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         e = sg_sum(ctx, a->op == SG_OP_ONES ? b : a); /* 𝟙ᵀv = vᵀ𝟙 = sum(v) */
         return s ? scale(ctx, s, e) : e;
     }
+    if (long_pair(a, b)) {
+        /* too long to reorder, and nothing to drop: as it came, without the
+           walk along the chain that flattening it would take */
+        ctx->lookups++;
+        e = product2(ctx, a, b);
+        return s ? scale(ctx, s, e) : e;
+    }
     if (!flatten(&in, a))
         chain_push(&in, a);
+    keep = in.n;
     if (!flatten(&in, b))
         chain_push(&in, b);
     /* 𝟙_{a×k} 𝟙_{k×b} = k 𝟙_{a×b}; an outer product 𝟙ₐ𝟙ᵦᵀ is left alone,
@@ -1087,17 +1143,21 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         if (f)
             chain_push(&out, f);
     }
+    if (out.n != in.n) /* a factor went: the chain is not a's and b's */
+        keep = 0;
     /* the work of flattening and reordering, for the budgets of sg_ctx_work:
        the constructor calls alone would not show a long chain rebuilt */
     ctx->lookups += (unsigned long)in.n +
                     (out.n <= MAX_CHAIN ? (unsigned long)out.n * out.n * out.n / 6 : 0);
     if (out.n == 0) /* 𝟙ᵀ𝟙 (already in s), or only identities */
         e = sg_shape_is_scalar(shape) ? sg_const(ctx, 1) : sg_eye(ctx, shape.rows);
+    else if (out.n > MAX_CHAIN && keep) /* too long to reorder: as it came */
+        e = product2(ctx, a, b);
     else if (out.n > MAX_CHAIN) /* too long to reorder: left to right */
         for (e = out.f[0], i = 1; i < out.n; i++)
             e = product2(ctx, e, out.f[i]);
-    else
-        e = order_chain(ctx, out.f, out.n);
+    else if (!(e = order_chain(ctx, out.f, out.n, keep))) /* a·b is as cheap */
+        e = product2(ctx, a, b);
     free(in.f);
     free(out.f);
     return s ? scale(ctx, s, e) : e;

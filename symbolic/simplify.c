@@ -21,7 +21,10 @@
  *     the sum shorter ((𝟙 − y) ⊙ p − y ⊙ (𝟙 − p) = p − y). ⊙ products are
  *     flattened and sorted; σ(−a) = 𝟙 − σ(a). Terms are ordered positive
  *     first, then by degree, then by a structural order that never looks at
- *     ids, so that equal sums are one node.
+ *     ids, so that equal sums are one node. A sum shared by several nodes
+ *     is inlined into the sums that use it only when it is short
+ *     (MAX_INLINE terms); a longer one stays one term, so that a chain of
+ *     sums each adding to the last stays linear in size.
  *  2. Factoring. A matrix factor common to the left or right of every term of
  *     a sum is pulled out with the scalars common to all terms
  *     (Wxrᵀ + Wrxᵀ = W(xrᵀ + rxᵀ)); common scalars alone come out of a sum
@@ -50,6 +53,7 @@
 #define MAX_NEST 200   /* deeper products and ⊙ chains are taken as one factor */
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
+#define MAX_INLINE 8   /* a shared sum with more terms stays one term of a sum */
 #define SIZE_CAP 1e15  /* tree sizes saturate here */
 /* the work one sg_simplify may do (structural comparisons and constructor
    calls): a result that needs more is displayed as it was built */
@@ -81,6 +85,12 @@ typedef struct {
     int *height;          /* by id: longest path to a leaf or atom */
     double *size;         /* by id, grown on demand: tree sizes, 0 unknown */
     unsigned nsize;
+    sg_expr **tr;         /* by id, grown on demand: transpose_atom's results in
+                             this pass, NULL until computed */
+    unsigned ntr;
+    unsigned char *kept;  /* by id, grown on demand: a shared sum kept whole as
+                             a term of the sums that use it (both passes) */
+    unsigned nkept;
     unsigned long *ops;   /* structural comparison steps so far */
     unsigned long work0;  /* sg_ctx_work when sg_simplify started */
     unsigned long budget; /* the work this simplification may do */
@@ -119,9 +129,26 @@ static int named(const S *st, const sg_expr *e)
     return e->name != NULL && !is_root(st, e);
 }
 
+static int is_kept(const S *st, const sg_expr *e)
+{
+    return e->id < st->nkept && st->kept[e->id];
+}
+
+static void keep(S *st, const sg_expr *e)
+{
+    if (e->id >= st->nkept) {
+        unsigned n = sg_expr_count(st->ctx) + 64;
+        st->kept = sg_xrealloc(st->kept, n);
+        memset(st->kept + st->nkept, 0, n - st->nkept);
+        st->nkept = n;
+    }
+    st->kept[e->id] = 1;
+}
+
+/* a sum whose terms are terms of the sums and products it is in */
 static int is_sum(const S *st, const sg_expr *e)
 {
-    return e->op == SG_OP_ADD && !named(st, e);
+    return e->op == SG_OP_ADD && !named(st, e) && !is_kept(st, e);
 }
 
 /* 1/s for a 1×1 s */
@@ -593,7 +620,7 @@ static tlist transpose_list(S *st, const tlist *l)
 static int term_of(S *st, sg_expr *e, term *t, int depth)
 {
     term a, b;
-    if (named(st, e) || depth > MAX_NEST) {
+    if (named(st, e) || depth > MAX_NEST || is_kept(st, e)) {
         *t = atom(st, e);
         return 1;
     }
@@ -664,8 +691,10 @@ static sg_expr *build_term(S *st, const term *t, sg_shape shape)
     int i;
     if (t->c == 0)
         return sg_zero(ctx, shape);
-    for (i = 0; i < t->nf; i++)
-        m = m ? sg_mul(ctx, m, t->f[i]) : t->f[i];
+    /* right to left: a chain grown on the left (A J, forward Jacobians,
+       Aᵀ(Bᵀg), gradients) finds the product of its tail made already */
+    for (i = t->nf - 1; i >= 0; i--)
+        m = m ? sg_mul(ctx, t->f[i], m) : t->f[i];
     for (i = t->ns - 1; i >= 0; i--)
         s = s ? sg_mul(ctx, t->s[i], s) : t->s[i];
     if (s)
@@ -1066,12 +1095,26 @@ static sg_expr *canon_node(S *st, sg_expr *e)
  */
 static sg_expr *transpose_atom(S *st, sg_expr *a)
 {
-    if (is_sum(st, a) && a->shape.cols != SG_DIM_ONE) {
-        tlist l = decompose(st, a);
-        tlist t = transpose_list(st, &l);
-        return canon_sum(st, &t, flip(a->shape));
+    tlist l, t;
+    sg_expr *r;
+    if (!is_sum(st, a) || a->shape.cols == SG_DIM_ONE)
+        return sg_transpose(st->ctx, a);
+    /* once per sum and pass: a sum inside a sum's terms is transposed again
+       each time the outer one is (canon_terms counts the transposes both
+       ways round), so without the table nested sums take exponential work */
+    if (a->id >= st->ntr) {
+        unsigned n = sg_expr_count(st->ctx) + 64;
+        st->tr = sg_xrealloc(st->tr, n * sizeof *st->tr);
+        memset(st->tr + st->ntr, 0, (n - st->ntr) * sizeof *st->tr);
+        st->ntr = n;
     }
-    return sg_transpose(st->ctx, a);
+    if (st->tr[a->id])
+        return st->tr[a->id];
+    l = decompose(st, a);
+    t = transpose_list(st, &l);
+    r = canon_sum(st, &t, flip(a->shape)); /* may grow st->tr */
+    st->tr[a->id] = r;
+    return r;
 }
 
 /* ---- the passes ------------------------------------------------------------ */
@@ -1084,28 +1127,66 @@ static sg_expr *kid_val(S *st, sg_expr *e, int i)
 /*
  * Is e folded into its only parent's region instead of being simplified on
  * its own? In the normal form, any linear node used once by a linear parent;
- * in factoring, a sum that is a term of its parent sum.
+ * in factoring, a sum that is a term of its parent sum, and a product a
+ * factor of its parent product.
  */
 static int interior(const S *st, const sg_expr *e)
 {
     const sg_expr *p;
-    if (named(st, e) || st->refs[e->id] != 1 || is_root(st, e))
+    if (named(st, e) || st->refs[e->id] != 1 || is_root(st, e) || is_kept(st, e))
         return 0;
     p = st->parent[e->id];
     if (named(st, p) || st->height[p->id] > MAX_HEIGHT)
         return 0;
     if (st->phase == 1)
         return linear_op(e->op) && linear_op(p->op);
-    return e->op == SG_OP_ADD && p->op == SG_OP_ADD;
+    /* a product inside a product too: each link of a chain made its own
+       form would flatten the chain under it again, quadratic in its length */
+    return (e->op == SG_OP_ADD && p->op == SG_OP_ADD) ||
+           (e->op == SG_OP_MUL && p->op == SG_OP_MUL);
 }
 
 static tlist region(S *st, sg_expr *e);
 
+/*
+ * Does v, the form of a kid that several nodes share, stay whole in them: a
+ * sum of more than MAX_INLINE terms (l) as one term of a sum, a product of
+ * more than MAX_INLINE factors as one factor of a product?
+ */
+static int stays_whole(const S *st, const sg_expr *v, const tlist *l)
+{
+    if (named(st, v))
+        return 0;
+    if (v->op == SG_OP_ADD)
+        return l->n > MAX_INLINE;
+    return v->op == SG_OP_MUL && l->n == 1 && l->t[0].c == 1 && l->t[0].ns == 0 &&
+           l->t[0].nf > MAX_INLINE;
+}
+
+/*
+ * The terms of kid k. A sum or product that several nodes share stays
+ * whole when it is long: inlining it into every node that uses it would
+ * copy it once per use, and a chain of sums each adding to the last (a
+ * Hessian built level by level, Jₖ = Aₖ + Jₖ₋₁) or of products each
+ * multiplying the last (Jₖ = DₖWₖJₖ₋₁) would grow quadratically with its
+ * length, in size or in the work of rebuilding it.
+ */
 static tlist sub_terms(S *st, sg_expr *k)
 {
+    sg_expr *v;
+    tlist l;
     if (interior(st, k))
         return region(st, k);
-    return decompose(st, st->val[k->id]);
+    v = st->val[k->id];
+    l = decompose(st, v);
+    if ((st->refs[k->id] > 1 || is_kept(st, k)) && stays_whole(st, v, &l)) {
+        term t;
+        keep(st, v);
+        t = atom(st, v);
+        l.n = 0;
+        push(st, &l, &t);
+    }
+    return l;
 }
 
 /*
@@ -1393,7 +1474,15 @@ static sg_expr *factored(S *st, sg_expr *e)
     stack[sp++] = e;
     while (sp > 0) {
         sg_expr *x = stack[--sp];
-        if (is_sum(st, x)) {
+        if (x != e && is_kept(st, x) &&
+            (st->val[x->id]->op == SG_OP_ADD || st->val[x->id]->op == SG_OP_MUL)) {
+            /* a long shared sum or product stays whole (sub_terms), in its
+               new form */
+            term t;
+            keep(st, st->val[x->id]);
+            t = atom(st, st->val[x->id]);
+            push(st, &l, &t);
+        } else if (x == e || is_sum(st, x)) {
             if (sp + 2 > cap) {
                 cap *= 2;
                 stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
@@ -1426,6 +1515,8 @@ static void run(S *st, sg_expr *const *roots, int nroots, sg_expr **out, int pha
 
     st->phase = phase;
     st->n = n;
+    if (st->ntr) /* the sums' forms differ between the passes */
+        memset(st->tr, 0, st->ntr * sizeof *st->tr);
     st->root = sg_xmalloc(n);
     st->val = sg_xmalloc(n * sizeof *st->val);
     st->refs = sg_xmalloc(n * sizeof *st->refs);
@@ -1513,6 +1604,8 @@ void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out, unsig
             out[i] = e[i];
     free(mid);
     free(st.size);
+    free(st.tr);
+    free(st.kept);
     sg_arena_free(st.ar);
     sg_ctx_charge(ctx, ops);
 }

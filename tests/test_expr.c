@@ -341,11 +341,26 @@ static void test_reassociation(void **state)
     e = sg_mul(ctx, f->W, sg_mul(ctx, f->x, rt));
     assert_ptr_equal(e->kid[0], u);
     assert_ptr_equal(e->kid[1], rt);
-    /* equal costs keep left-to-right: A(BC) is built (AB)C */
+    /* equal costs keep left-to-right in a short chain: A(BC) is built (AB)C */
     ab = sg_mul(ctx, f->A, f->B);
     e = sg_mul(ctx, f->A, sg_mul(ctx, f->B, f->C));
     assert_ptr_equal(e->kid[0], ab);
     assert_ptr_equal(e->kid[1], f->C);
+    /* in a longer one the two products are kept as they came, shared:
+       A(B(C(AB))) stays A·(B(C(AB))), so a product grown one factor at a
+       time (a forward Jacobian through many layers) adds one node per
+       factor, not a new chain */
+    e = sg_mul(ctx, f->B, sg_mul(ctx, f->C, ab));
+    assert_ptr_equal(sg_mul(ctx, f->A, e)->kid[0], f->A);
+    assert_ptr_equal(sg_mul(ctx, f->A, e)->kid[1], e);
+    {
+        unsigned n0 = sg_expr_count(ctx);
+        sg_expr *p = f->C;
+        int i;
+        for (i = 0; i < 50; i++)
+            p = sg_mul(ctx, i % 2 ? f->B : f->A, p);
+        assert_true(sg_expr_count(ctx) - n0 <= 60);
+    }
     /* a transposed product is one factor: (AB)ᵀ x stays (AB)ᵀ x although
        Bᵀ(Aᵀx) would be cheaper */
     e = sg_mul(ctx, sg_transpose(ctx, ab), f->a);
@@ -373,6 +388,20 @@ static void test_long_chain(void **state)
     for (i = 0; i < 100; i++)
         e = sg_mul(ctx, e, f->A);
     assert_true(sg_shape_eq(e->shape, shp(SG_DIM_ONE, f->n)));
+    /* a long chain times a long chain is their product as they came, but
+       𝟙𝟙 = n𝟙 where they meet is still taken: (A⋯A𝟙)(𝟙A⋯A) = n A⋯A𝟙A⋯A */
+    {
+        sg_expr *one = sg_ones(ctx, shp(f->n, f->n)), *l = one, *r = one, *p;
+        for (i = 0; i < 40; i++) {
+            l = sg_mul(ctx, f->A, l);
+            r = sg_mul(ctx, r, f->B);
+        }
+        p = sg_mul(ctx, sg_mul(ctx, f->C, f->A), r);
+        assert_ptr_equal(p->kid[1], r); /* kept as it came */
+        p = sg_mul(ctx, l, r);
+        assert_int_equal(p->op, SG_OP_MUL);
+        assert_ptr_equal(p->kid[0], sg_dimval(ctx, f->n));
+    }
 }
 
 /* ---- transposes and symmetry -------------------------------------------- */

@@ -7,6 +7,10 @@
  * λI + Xᵀdiag(p ⊙ (𝟙 − p))X/N for logistic regression. Then the cases that
  * have no Jacobian here, with the sentence that says why.
  *
+ * Deep chains (x ⊙ x + x nested, a tanh network, a quadratic map with a
+ * matrix per level) must give Hessians, and simplified displays of them,
+ * whose size and construction work grow linearly with the depth.
+ *
  * Inputs are random but deterministic (xorshift64*), and kept away from
  * kinks and domain edges.
  */
@@ -25,8 +29,9 @@
 #include "symbolic/diff.h"
 #include "symbolic/eval.h"
 #include "symbolic/expr.h"
+#include "symbolic/simplify.h"
 
-#define MAXSYMS 64
+#define MAXSYMS 160
 
 typedef struct {
     sg_ctx *ctx;
@@ -600,6 +605,125 @@ static void test_log(void **state)
     assert_true(jac > 0 && others > 0);
 }
 
+/* ---- deep chains: linear in the depth --------------------------------------- */
+
+typedef enum { CHAIN_HADAMARD, CHAIN_TANH, CHAIN_MATRIX } chain_kind;
+
+/*
+ * L after k levels from x, each level a definition named as sg_check names
+ * them: vᵢ = vᵢ₋₁ ⊙ vᵢ₋₁ + vᵢ₋₁ and L = sum(vₖ); hᵢ = tanh(Wᵢhᵢ₋₁ + bᵢ) and
+ * L = sum(hₖ); vᵢ = Aᵢvᵢ₋₁ + vᵢ₋₁ ⊙ vᵢ₋₁ and L = ‖vₖ‖². Inputs keep every
+ * level bounded (x ⊙ x + x maps [−0.9, −0.1] into [−0.25, 0)).
+ */
+static sg_expr *chain(T *t, chain_kind kind, int k, sg_expr **x)
+{
+    sg_ctx *c = t->ctx;
+    sg_expr *v, *W, *b;
+    int i;
+    *x = v = input(t, t->n, SG_DIM_ONE, -0.9, -0.1);
+    for (i = 1; i <= k; i++) {
+        switch (kind) {
+        case CHAIN_HADAMARD:
+            v = sg_add(c, sg_hadamard(c, v, v), v);
+            break;
+        case CHAIN_TANH:
+            W = input_ex(t, shp(t->n, t->n), -1, 1, 0);
+            b = input(t, t->n, SG_DIM_ONE, -0.5, 0.5);
+            v = sg_unary(c, SG_OP_TANH, sg_add(c, sg_mul(c, W, v), b));
+            break;
+        case CHAIN_MATRIX:
+            W = input_ex(t, shp(t->n, t->n), -0.3, 0.3, 0);
+            v = sg_add(c, sg_mul(c, W, v), sg_hadamard(c, v, v));
+            break;
+        }
+        v->name = sg_arena_printf(sg_ctx_arena(c), "v%d", i);
+    }
+    return kind == CHAIN_MATRIX ? sg_dot(c, v, v) : sg_sum(c, v);
+}
+
+typedef struct {
+    unsigned long nodes, work;           /* the Hessian: nodes made, work done */
+    unsigned long disp_nodes, disp_work; /* its simplified display */
+} cost;
+
+/* what the Hessian of a k-level chain and its display take, in a new context */
+static cost chain_cost(chain_kind kind, int k)
+{
+    void *state;
+    T *t;
+    sg_ctx *c;
+    sg_expr *x, *L, *g, *H, *D;
+    unsigned n0;
+    unsigned long w0;
+    cost r;
+    setup(&state);
+    t = state;
+    c = t->ctx;
+    L = chain(t, kind, k, &x);
+    n0 = sg_expr_count(c);
+    w0 = sg_ctx_work(c);
+    sg_diff_grad(c, L, 1, &x, &g, NULL);
+    H = jacobian(t, g, x, NULL);
+    r.nodes = sg_expr_count(c) - n0;
+    r.work = sg_ctx_work(c) - w0;
+    n0 = sg_expr_count(c);
+    w0 = sg_ctx_work(c);
+    sg_simplify_all(c, &H, 1, &D, 30000000ul);
+    r.disp_nodes = sg_expr_count(c) - n0;
+    r.disp_work = sg_ctx_work(c) - w0;
+    teardown(&state);
+    return r;
+}
+
+static void check_linear(chain_kind kind, const char *what)
+{
+    static const int depth[] = {4, 8, 16, 32, 64};
+    cost c[5];
+    int i;
+    for (i = 0; i < 5; i++) {
+        c[i] = chain_cost(kind, depth[i]);
+        print_message("%s depth %2d: Hessian %5lu nodes, work %7lu; display %5lu nodes, "
+                      "work %8lu\n",
+                      what, depth[i], c[i].nodes, c[i].work, c[i].disp_nodes, c[i].disp_work);
+    }
+    /* doubling the depth doubles the size, give or take the fixed part */
+    for (i = 2; i < 5; i++) {
+        assert_true(c[i].nodes < 3 * c[i - 1].nodes);
+        assert_true(c[i].disp_nodes < 3 * c[i - 1].disp_nodes);
+    }
+    /* and the work, once products are longer than the window in which their
+       order is optimized (32 factors: cubic work each, a constant) */
+    assert_true(c[4].work < 3 * c[3].work);
+    assert_true(c[4].disp_work < 3 * c[3].disp_work);
+}
+
+static void test_deep_hadamard(void **state)
+{
+    T *t = *state;
+    sg_expr *x, *L = chain(t, CHAIN_HADAMARD, 4, &x), *H = check_hess(t, L, x, x), *D;
+    sg_simplify_all(t->ctx, &H, 1, &D, 30000000ul);
+    same_values(t, D, H);
+    check_linear(CHAIN_HADAMARD, "x ⊙ x + x");
+}
+
+static void test_deep_tanh(void **state)
+{
+    T *t = *state;
+    sg_expr *x, *L = chain(t, CHAIN_TANH, 4, &x), *H = check_hess(t, L, x, x), *D;
+    sg_simplify_all(t->ctx, &H, 1, &D, 30000000ul);
+    same_values(t, D, H);
+    check_linear(CHAIN_TANH, "tanh(Wh + b)");
+}
+
+static void test_deep_matrix(void **state)
+{
+    T *t = *state;
+    sg_expr *x, *L = chain(t, CHAIN_MATRIX, 4, &x), *H = check_hess(t, L, x, x), *D;
+    sg_simplify_all(t->ctx, &H, 1, &D, 30000000ul);
+    same_values(t, D, H);
+    check_linear(CHAIN_MATRIX, "Av + v ⊙ v");
+}
+
 int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -610,6 +734,8 @@ int main(void)
         T_(test_hessian_least_squares), T_(test_hessian_logreg),
         T_(test_hessian_mixed),     T_(test_no_jacobian),
         T_(test_log),
+        T_(test_deep_hadamard),     T_(test_deep_tanh),
+        T_(test_deep_matrix),
     };
 #undef T_
     return cmocka_run_group_tests(tests, NULL, NULL);
