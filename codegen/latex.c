@@ -130,6 +130,30 @@ typedef struct {
     unsigned stamp;            /* subst() calls so far */
 } X;
 
+/* a list of nodes that grows as it is filled (free(l->v) when done) */
+typedef struct {
+    const sg_expr **v;
+    int n, cap;
+} elist;
+
+static void elist_push(elist *l, const sg_expr *e)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->v = sg_xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = e;
+}
+
+static void elist_push_unique(elist *l, const sg_expr *e)
+{
+    int i;
+    for (i = 0; i < l->n; i++)
+        if (l->v[i] == e)
+            return;
+    elist_push(l, e);
+}
+
 /* ---- node information ------------------------------------------------------- */
 
 static info *ni(X *x, const sg_expr *e)
@@ -311,26 +335,46 @@ static const char *shape_tex(X *x, sg_shape s)
 
 /* ---- text ------------------------------------------------------------------ */
 
+/*
+ * Text from outside the problem (a file name) as TeX text: every byte that
+ * means something to TeX is escaped, and what pdflatex without inputenc
+ * options cannot set (control bytes, a newline among them, and anything
+ * beyond ASCII) becomes '?', one per UTF-8 character. Nothing in s can end
+ * the group, the comment or the line it is put in, or start a command.
+ */
 void sg_latex_escape(sg_buf *out, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p++;
+        switch (c) {
         case '\\': sg_buf_puts(out, "\\textbackslash{}"); break;
         case '{': case '}': case '$': case '&': case '#': case '_': case '%':
             sg_buf_putc(out, '\\');
-            sg_buf_putc(out, *s);
+            sg_buf_putc(out, (char)c);
             break;
         case '^': sg_buf_puts(out, "\\textasciicircum{}"); break;
         case '~': sg_buf_puts(out, "\\textasciitilde{}"); break;
         default:
-            /* pdflatex without inputenc options: keep to ASCII */
-            if ((unsigned char)*s >= 0x80)
-                sg_buf_putc(out, '?');
-            else
-                sg_buf_putc(out, *s);
+            if (c >= 0xC2 && c <= 0xF4) { /* a UTF-8 lead byte: its continuation bytes too */
+                int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+                while (more-- > 0 && (*p & 0xC0) == 0x80)
+                    p++;
+            }
+            sg_buf_putc(out, c < 0x20 || c >= 0x7F ? '?' : (char)c);
             break;
         }
     }
+}
+
+/* text in a TeX comment: a newline (or any control byte) would end it, so
+   those become '?', as does what is not ASCII; TeX reads nothing else of a
+   comment */
+static void comment_text(sg_buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++)
+        sg_buf_putc(out, *p < 0x20 || *p >= 0x7F ? '?' : (char)*p);
 }
 
 static const char *const number_words[] = {"no", "one", "two", "three", "four", "five",
@@ -1398,9 +1442,9 @@ static const char *tag_of(X *x, const int *rs, int nrs, sg_shape shape)
     sg_buf b;
     const char *s;
     int i, j;
-    int no[32], n = 0;
+    int no[NRULES], n = 0; /* distinct rules: at most NRULES */
     sg_buf_init(&b);
-    for (i = 0; i < nrs && n < 32; i++) {
+    for (i = 0; i < nrs; i++) {
         int c = cite(x, rs[i]), at;
         for (j = 0; j < n && no[j] != c; j++)
             ;
@@ -1611,9 +1655,9 @@ static const char *adj_name(X *x, const sg_expr *e)
     return ni(x, placeholder(x, e, NULL))->ph;
 }
 
-/* the rules a line cites */
+/* the rules a line cites, each once: there are NRULES */
 typedef struct {
-    int r[32];
+    int r[NRULES];
     int n;
 } cites;
 
@@ -1623,8 +1667,7 @@ static void cite_add(cites *c, int r)
     for (i = 0; i < c->n; i++)
         if (c->r[i] == r)
             return;
-    if (c->n < 32)
-        c->r[c->n++] = r;
+    c->r[c->n++] = r;
 }
 
 static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth);
@@ -1828,22 +1871,19 @@ static const char *form_text(X *x, sg_expr *f)
     return strlen(simple) <= strlen(raw) ? simple : raw;
 }
 
-/* the placeholders in e (up to 8 in out[0..n)), looking at a few hundred nodes */
-static int phs_in(X *x, const sg_expr *e, const sg_expr **out, int n, int *budget)
+/* the placeholders in e, each once, into out, looking at a few hundred
+   nodes (budget) */
+static void phs_in(X *x, const sg_expr *e, elist *out, int *budget)
 {
-    int k, i;
+    int k;
     if (--*budget < 0)
-        return n;
+        return;
     if (e->id < x->nni && x->ni[e->id].ph) {
-        for (i = 0; i < n && out[i] != e; i++)
-            ;
-        if (i == n && n < 8)
-            out[n++] = e;
-        return n;
+        elist_push_unique(out, e);
+        return;
     }
     for (k = 0; k < e->nkids; k++)
-        n = phs_in(x, e->kid[k], out, n, budget);
-    return n;
+        phs_in(x, e->kid[k], out, budget);
 }
 
 /* after e's line: its adjoint is said from now on by its closed form if that
@@ -1851,7 +1891,7 @@ static int phs_in(X *x, const sg_expr *e, const sg_expr **out, int n, int *budge
 static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
 {
     sg_expr *v[2], *closed, *ph;
-    const sg_expr *ph1[8];
+    elist ph1 = {NULL, 0, 0};
     const char *name, *text;
     int i, lng, budget;
     if (!adj)
@@ -1860,8 +1900,12 @@ static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
     text = value_text(x, adj, M_VALUE, 0);
     budget = 400;
     lng = width(text) >= 20 || shown_size(x, closed, M_VALUE, 60, 1) > 60 ||
-          (shown_ops(x, adj, 4, 1) >= 3 && width(text) >= 11) ||
-          phs_in(x, closed, ph1, 0, &budget) > 0; /* not closed: said by a name */
+          (shown_ops(x, adj, 4, 1) >= 3 && width(text) >= 11);
+    if (!lng) { /* not closed: said by a name */
+        phs_in(x, closed, &ph1, &budget);
+        lng = ph1.n > 0;
+        free(ph1.v);
+    }
     ph = placeholder(x, e, adj);
     line_adjoint(x, adj, ph, lng ? NULL : closed);
     if (!lng)
@@ -1957,20 +2001,21 @@ static void list_labels(sg_buf *b, const char **labels, int n)
    sum then says it once (∂L/∂v x + x∂L/∂v = 2x∂L/∂v), not twice in closed form */
 static int shared_adjoint(X *x, const sg_expr *const *vals, int n)
 {
-    const sg_expr *(*ph)[8] = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ph);
-    int *nph = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *nph);
+    elist *ph = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ph);
     int i, j, k, l, shared = 0;
     for (i = 0; i < n; i++) {
         int budget = 400;
-        nph[i] = phs_in(x, subst(x, vals[i], 0), ph[i], 0, &budget);
+        memset(&ph[i], 0, sizeof ph[i]);
+        phs_in(x, subst(x, vals[i], 0), &ph[i], &budget);
     }
     for (i = 0; i < n && !shared; i++)
         for (j = i + 1; j < n && !shared; j++)
-            for (k = 0; k < nph[i] && !shared; k++)
-                for (l = 0; l < nph[j]; l++)
-                    shared |= ph[i][k] == ph[j][l];
+            for (k = 0; k < ph[i].n && !shared; k++)
+                for (l = 0; l < ph[j].n; l++)
+                    shared |= ph[i].v[k] == ph[j].v[l];
+    for (i = 0; i < n; i++)
+        free(ph[i].v);
     free(ph);
-    free(nph);
     return shared;
 }
 
@@ -2239,7 +2284,9 @@ static const char *index_tex(X *x, sg_index i)
     d = texs(x, sg_dimval(x->ctx, i.dim), M_FWD, 0);
     if (i.off == 0)
         return d;
-    snprintf(buf, sizeof buf, "%s%ld", i.off > 0 ? "+" : "-", i.off > 0 ? i.off : -i.off);
+    /* the magnitude as unsigned: −LONG_MIN is not a long; 64 holds any */
+    snprintf(buf, sizeof buf, "%s%lu", i.off > 0 ? "+" : "-",
+             i.off > 0 ? (unsigned long)i.off : 0UL - (unsigned long)i.off);
     return sg_arena_printf(x->ar, "%s%s", d, buf);
 }
 
@@ -2350,6 +2397,7 @@ static int push_unique(const sg_expr **list, int n, const sg_expr *e)
     return n + 1;
 }
 
+
 /* the stations of log g's function, kids first */
 static int log_stations(X *x, const sg_log *g, const sg_expr ***out)
 {
@@ -2378,19 +2426,56 @@ static int log_stations(X *x, const sg_log *g, const sg_expr ***out)
     return n;
 }
 
-/* the stations and input symbols e's formula is written in */
-static int inputs_of(X *x, const sg_expr *e, const sg_expr **in, int n, int depth)
+/* is c where a graph node's formula stops: a station or an input symbol */
+static int graph_leaf(X *x, const sg_expr *c)
 {
-    int k;
-    for (k = 0; k < e->nkids; k++) {
-        const sg_expr *c = e->kid[k];
-        if (c->op == SG_OP_VAR || c->op == SG_OP_SEQSTEP || c->op == SG_OP_AT ||
-            (c->id < x->nni && x->ni[c->id].kind == K_STATION))
-            n = push_unique(in, n, c);
-        else if (depth < 200)
-            n = inputs_of(x, c, in, n, depth + 1);
+    return c->op == SG_OP_VAR || c->op == SG_OP_SEQSTEP || c->op == SG_OP_AT ||
+           (c->id < x->nni && x->ni[c->id].kind == K_STATION);
+}
+
+/*
+ * The stations and input symbols e's formula is written in, into in, each
+ * once, in the order of the text. The walk keeps its own stack and marks
+ * what it saw with stamp (seen[] is indexed by node id, stamp new for each
+ * call), so a long sum costs no C stack and a shared subexpression is
+ * walked once: the work is the DAG's, not the tree's.
+ */
+static void inputs_of(X *x, const sg_expr *e, elist *in, unsigned *seen, unsigned stamp)
+{
+    typedef struct {
+        const sg_expr *e;
+        int k;
+    } frame;
+    frame *st = NULL;
+    int n = 0, cap = 0;
+    in->n = 0;
+    st = sg_xmalloc(8 * sizeof *st);
+    cap = 8;
+    st[n].e = e;
+    st[n++].k = 0;
+    while (n > 0) {
+        frame *f = &st[n - 1];
+        const sg_expr *c;
+        if (f->k == f->e->nkids) {
+            n--;
+            continue;
+        }
+        c = f->e->kid[f->k++];
+        if (seen[c->id] == stamp)
+            continue;
+        seen[c->id] = stamp;
+        if (graph_leaf(x, c)) {
+            elist_push(in, c);
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            st = sg_xrealloc(st, (size_t)cap * sizeof *st);
+        }
+        st[n].e = c;
+        st[n++].k = 0;
     }
-    return n;
+    free(st);
 }
 
 static void doc_forward(X *x, const sg_expr **st, int nst)
@@ -2435,50 +2520,109 @@ static void doc_forward(X *x, const sg_expr **st, int nst)
 
 /* ---- the computation graph ------------------------------------------------------ */
 
+/* a node of the drawn graph; its inputs are edges, numbered by slot */
 typedef struct {
     const sg_expr *e;
     int level;
     double y;
-    int nin;
-    int in[16];   /* indices of its inputs among the graph's nodes */
+    int nin, capin;
+    int *in;      /* indices of its inputs among the graph's nodes, an edge each */
+    int *no;      /* each edge's number, when it is a path's of a multi-path symbol */
 } gnode;
+
+/* the readers of each node, the graph read backwards: the edges (node j,
+   slot k) out of node i are rj[at[i]..at[i+1]), rk[…] */
+typedef struct {
+    int *at, *rj, *rk;
+} greaders;
+
+/* a column holding more nodes than this is not drawn: it would not fit the
+   page (nor TeX's dimensions, past a few hundred) */
+#define GRAPH_ROWS 20
+/* the paths listed for a symbol reached along several, and their most edges */
+#define PATHS_LISTED 8
+#define PATH_EDGES 60
 
 /* colors for the paths of the symbols reached along several */
 static const char *const path_colors[] = {"blue!70!black", "red!70!black", "green!50!black",
                                           "orange!80!black", "violet"};
 
-/* the paths from node i to the root (index root), as lists of edges
-   (node, input slot), up to cap */
-static int paths_from(const gnode *gn, int ngn, int i, int root, int *stack, int depth,
-                      int **paths, int *lens, int cap, int np, const int *dist)
+static void gnode_add_input(gnode *g, int from)
 {
-    int j, k;
+    if (g->nin == g->capin) {
+        g->capin = g->capin ? 2 * g->capin : 4;
+        g->in = sg_xrealloc(g->in, (size_t)g->capin * sizeof *g->in);
+        g->no = sg_xrealloc(g->no, (size_t)g->capin * sizeof *g->no);
+    }
+    g->no[g->nin] = 0;
+    g->in[g->nin++] = from;
+}
+
+static void greaders_build(greaders *r, const gnode *gn, int ngn)
+{
+    int i, k, *fill;
+    r->at = sg_xmalloc(((size_t)ngn + 1) * sizeof *r->at);
+    memset(r->at, 0, ((size_t)ngn + 1) * sizeof *r->at);
+    for (i = 0; i < ngn; i++)
+        for (k = 0; k < gn[i].nin; k++)
+            r->at[gn[i].in[k] + 1]++;
+    for (i = 0; i < ngn; i++)
+        r->at[i + 1] += r->at[i];
+    r->rj = sg_xmalloc(((size_t)r->at[ngn] + 1) * sizeof *r->rj);
+    r->rk = sg_xmalloc(((size_t)r->at[ngn] + 1) * sizeof *r->rk);
+    fill = sg_xmalloc(((size_t)ngn + 1) * sizeof *fill);
+    memcpy(fill, r->at, (size_t)ngn * sizeof *fill);
+    for (i = 0; i < ngn; i++) /* by reader, then slot: the order of the old scan */
+        for (k = 0; k < gn[i].nin; k++) {
+            int at = fill[gn[i].in[k]]++;
+            r->rj[at] = i;
+            r->rk[at] = k;
+        }
+    free(fill);
+}
+
+static void greaders_free(greaders *r)
+{
+    free(r->at);
+    free(r->rj);
+    free(r->rk);
+}
+
+/* the paths from node i to the root (index root), as lists of edges
+   (node, input slot) in pairs, up to cap; dist[] prunes what cannot reach
+   the root within PATH_EDGES */
+static int paths_from(const greaders *r, int i, int root, int *stack, int depth, int **paths,
+                      int *lens, int cap, int np, const int *dist)
+{
+    int a;
     if (np >= cap) /* enough to list: count_paths() counts them */
         return np;
     if (i == root) {
-        if (np < cap) {
-            paths[np] = sg_xmalloc((size_t)(depth + 1) * sizeof **paths);
-            memcpy(paths[np], stack, (size_t)depth * sizeof *stack);
-            lens[np] = depth;
-        }
+        paths[np] = sg_xmalloc((size_t)(2 * depth + 1) * sizeof **paths);
+        memcpy(paths[np], stack, (size_t)(2 * depth) * sizeof *stack);
+        lens[np] = depth;
         return np + 1;
     }
-    if (depth >= 60)
+    if (depth >= PATH_EDGES)
         return np;
-    for (j = 0; j < ngn; j++)
-        for (k = 0; k < gn[j].nin; k++)
-            if (gn[j].in[k] == i && depth + 1 + dist[j] <= 60) { /* only toward the root */
-                stack[depth] = j * 16 + k;
-                np = paths_from(gn, ngn, j, root, stack, depth + 1, paths, lens, cap, np, dist);
-            }
+    for (a = r->at[i]; a < r->at[i + 1]; a++) {
+        int j = r->rj[a];
+        if (depth + 1 + dist[j] <= PATH_EDGES) { /* only toward the root */
+            stack[2 * depth] = j;
+            stack[2 * depth + 1] = r->rk[a];
+            np = paths_from(r, j, root, stack, depth + 1, paths, lens, cap, np, dist);
+        }
+    }
     return np;
 }
 
 /* the number of paths from node i to the root (there can be 2^n of them),
-   and in dist[i] the length of the shortest (ngn + 1: none) */
-static double count_paths(const gnode *gn, int ngn, int i, int root, double *memo, int *dist)
+   and in dist[i] the length of the shortest (ngn + 1: none); the graph is
+   one level per station, so the recursion is as deep as the longest chain
+   of stations */
+static double count_paths(const greaders *r, int ngn, int i, int root, double *memo, int *dist)
 {
-    int j, k;
+    int a;
     double n = 0;
     if (i == root) {
         dist[i] = 0;
@@ -2488,15 +2632,27 @@ static double count_paths(const gnode *gn, int ngn, int i, int root, double *mem
         return memo[i];
     memo[i] = 0; /* no cycles, but never loop */
     dist[i] = ngn + 1;
-    for (j = 0; j < ngn; j++)
-        for (k = 0; k < gn[j].nin; k++)
-            if (gn[j].in[k] == i) {
-                n += count_paths(gn, ngn, j, root, memo, dist);
-                if (dist[j] + 1 < dist[i])
-                    dist[i] = dist[j] + 1;
-            }
+    for (a = r->at[i]; a < r->at[i + 1]; a++) {
+        int j = r->rj[a];
+        n += count_paths(r, ngn, j, root, memo, dist);
+        if (dist[j] + 1 < dist[i])
+            dist[i] = dist[j] + 1;
+    }
     memo[i] = n;
     return n;
+}
+/* the row order of one column: top (largest y) first, stable */
+typedef struct {
+    double y;
+    int pos, node;
+} grow;
+
+static int by_row(const void *pa, const void *pb)
+{
+    const grow *a = pa, *b = pb;
+    if (a->y != b->y)
+        return a->y > b->y ? -1 : 1;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
 /* a count of paths in words: "two", "1024", "about 3.3 \times 10^{150}" */
@@ -2523,18 +2679,6 @@ static const char *gname(X *x, const sg_expr *e)
     return texs(x, e, M_FWD, 0);
 }
 
-/* how many of the backward pass's contributions to input came through station */
-static int multiplicity(const seg *s, const sg_expr *station, const sg_expr *input)
-{
-    int i, n = 0;
-    if (!s)
-        return 1;
-    for (i = 0; i < s->ne; i++)
-        if (s->e[i].to == input && through(s, s->e[i].node) == station)
-            n++;
-    return n > 0 ? n : 1;
-}
-
 /* is e differentiated with respect to? */
 static int is_wrt(X *x, const sg_expr *e)
 {
@@ -2558,43 +2702,81 @@ static int is_wrt(X *x, const sg_expr *e)
  * latest input; the differentiated quantity doubled. An input entering a
  * formula twice (X in XXᵀ) has two edges. The edges of the symbols reached
  * along several paths (multi) are numbered and colored, and the paths listed.
+ * Everything here grows with the graph; only the drawing has a limit (a
+ * column of GRAPH_ROWS nodes), past which the text says what it would show.
  */
 static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr *root,
                       const sg_expr *const *multi, int nmulti)
 {
     sg_buf *b = x->out;
-    gnode *gn = sg_xmalloc((size_t)(nst * 17 + 2) * sizeof *gn);
-    int ngn = 0, i, j, k, m, maxlevel = 0, iroot = -1;
+    gnode *gn;
+    greaders rd;
+    grow *rows;
+    elist in = {NULL, 0, 0};
+    int ngn = 0, capgn = nst + 8, i, j, k, m, maxlevel = 0, iroot = -1, tallest = 0, nedges = 0;
+    int *gidx, *col;
+    unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
+    const sg_expr **thr = NULL;
     double dx;
-    const sg_expr **in = sg_xmalloc(256 * sizeof *in);
-    int *edgeno = sg_xmalloc((size_t)(nst * 16 + 1) * sizeof *edgeno);
 
+    gn = sg_xmalloc((size_t)capgn * sizeof *gn);
+    seen = sg_xmalloc((size_t)nseen * sizeof *seen);
+    memset(seen, 0, (size_t)nseen * sizeof *seen);
+    gidx = sg_xmalloc((size_t)nseen * sizeof *gidx); /* node id → graph index + 1 */
+    memset(gidx, 0, (size_t)nseen * sizeof *gidx);
+    if (sg) { /* the station each contribution came through, once */
+        thr = sg_xmalloc(((size_t)sg->ne + 1) * sizeof *thr);
+        for (i = 0; i < sg->ne; i++)
+            thr[i] = through(sg, sg->e[i].node);
+    }
     /* nodes: the stations, then the inputs they read */
     for (i = 0; i < nst; i++) {
         memset(&gn[ngn], 0, sizeof gn[ngn]);
-        gn[ngn++].e = st[i];
+        gn[ngn].e = st[i];
+        if (st[i]->id < nseen)
+            gidx[st[i]->id] = ngn + 1;
+        ngn++;
     }
     for (i = 0; i < nst; i++) {
-        int nin = inputs_of(x, st[i], in, 0, 0);
-        for (k = 0; k < nin; k++) {
-            int mult = multiplicity(sg, st[i], in[k]), c;
-            for (j = 0; j < ngn && gn[j].e != in[k]; j++)
-                ;
-            if (j == ngn) {
-                memset(&gn[ngn], 0, sizeof gn[ngn]);
-                gn[ngn].e = in[k];
-                gn[ngn].level = -1;
-                ngn++;
+        inputs_of(x, st[i], &in, seen, ++stamp);
+        for (k = 0; k < in.n; k++) {
+            const sg_expr *c = in.v[k];
+            int mult = 0, t;
+            if (sg) { /* how many of the backward pass's contributions to c came through st[i] */
+                for (t = 0; t < sg->ne; t++)
+                    mult += sg->e[t].to == c && thr[t] == st[i];
             }
-            for (c = 0; c < mult && gn[i].nin < 16; c++)
-                gn[i].in[gn[i].nin++] = j;
+            if (mult == 0)
+                mult = 1;
+            j = c->id < nseen ? gidx[c->id] - 1 : -1;
+            if (j < 0) {
+                if (ngn == capgn) {
+                    capgn *= 2;
+                    gn = sg_xrealloc(gn, (size_t)capgn * sizeof *gn);
+                }
+                memset(&gn[ngn], 0, sizeof gn[ngn]);
+                gn[ngn].e = c;
+                gn[ngn].level = -1;
+                j = ngn++;
+                if (c->id < nseen)
+                    gidx[c->id] = j + 1;
+            }
+            for (t = 0; t < mult; t++)
+                gnode_add_input(&gn[i], j);
         }
     }
-    for (i = 0; i < ngn; i++)
+    free(in.v);
+    free(thr);
+    free(seen);
+    free(gidx);
+    greaders_build(&rd, gn, ngn);
+    for (i = 0; i < ngn; i++) {
+        nedges += gn[i].nin;
         if (gn[i].e == root)
             iroot = i;
-    /* levels: a station one right of its latest input; an input one left of
-       its first reader */
+    }
+    /* levels: a station one right of its latest input (stations come kids
+       first); an input one left of its first reader */
     for (i = 0; i < nst; i++) {
         int lv = 1;
         for (k = 0; k < gn[i].nin; k++) {
@@ -2607,126 +2789,149 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             maxlevel = lv;
     }
     for (j = nst; j < ngn; j++) {
-        int lv = maxlevel + 1;
-        for (i = 0; i < nst; i++)
-            for (k = 0; k < gn[i].nin; k++)
-                if (gn[i].in[k] == j && gn[i].level - 1 < lv)
-                    lv = gn[i].level - 1;
+        int lv = maxlevel + 1, a;
+        for (a = rd.at[j]; a < rd.at[j + 1]; a++)
+            if (rd.rj[a] < nst && gn[rd.rj[a]].level - 1 < lv)
+                lv = gn[rd.rj[a]].level - 1;
         gn[j].level = lv < 0 ? 0 : lv;
     }
-    /* rows: inputs in declaration order, the rest by the mean of their inputs */
+    /* rows: inputs in declaration order, the rest by the mean of their
+       inputs; the nodes of each column, by column */
+    col = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *col);
+    memset(col, 0, ((size_t)maxlevel + 2) * sizeof *col);
+    for (i = 0; i < ngn; i++)
+        col[gn[i].level + 1]++;
     for (k = 0; k <= maxlevel; k++) {
-        int idx[64], nidx = 0, a, c;
-        for (i = 0; i < ngn && nidx < 64; i++)
-            if (gn[i].level == k)
-                idx[nidx++] = i;
+        if (col[k + 1] > tallest)
+            tallest = col[k + 1];
+        col[k + 1] += col[k];
+    }
+    rows = sg_xmalloc(((size_t)ngn + 1) * sizeof *rows);
+    {
+        int *fill = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *fill);
+        memcpy(fill, col, ((size_t)maxlevel + 1) * sizeof *fill);
+        for (i = 0; i < ngn; i++)
+            rows[fill[gn[i].level]++].node = i;
+        free(fill);
+    }
+    for (k = 0; k <= maxlevel; k++) {
+        grow *r = rows + col[k];
+        int nidx = col[k + 1] - col[k], c;
         for (i = 0; i < nidx; i++) {
-            gnode *g = &gn[idx[i]];
+            gnode *g = &gn[r[i].node];
             double sum = 0;
+            r[i].pos = i;
             if (g->nin == 0) {
                 g->y = g->e->op == SG_OP_VAR ? -(double)g->e->sym : -1000.0 - g->e->id;
-                continue;
+            } else {
+                for (c = 0; c < g->nin; c++)
+                    sum += gn[g->in[c]].y;
+                g->y = sum / g->nin;
             }
-            for (c = 0; c < g->nin; c++)
-                sum += gn[g->in[c]].y;
-            g->y = sum / g->nin;
+            r[i].y = g->y;
         }
-        for (a = 1; a < nidx; a++) /* top first, stable */
-            for (c = a; c > 0 && gn[idx[c]].y > gn[idx[c - 1]].y; c--) {
-                int t = idx[c];
-                idx[c] = idx[c - 1];
-                idx[c - 1] = t;
-            }
+        if (nidx > 1)
+            qsort(r, (size_t)nidx, sizeof *r, by_row);
         for (i = 0; i < nidx; i++) {
             double y = ((double)(nidx - 1) / 2 - i) * 1.3;
             /* a lone station stays level with its inputs */
-            if (!(nidx == 1 && gn[idx[i]].nin))
-                gn[idx[i]].y = y;
+            if (!(nidx == 1 && gn[r[i].node].nin))
+                gn[r[i].node].y = y;
         }
     }
-    dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
-    if (dx > 3.0)
-        dx = 3.0;
-    sg_buf_puts(b, "\\begin{center}\n");
-    sg_buf_printf(b,
-                  "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
-                  "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                  "inner sep=2pt},\n"
-                  "  data/.style={input, draw=black!40, text=black!60},\n"
-                  "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
-                  "  result/.style={value, double, thick},\n"
-                  "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
-                  dx);
-    for (i = 0; i < ngn; i++) {
-        const sg_expr *e = gn[i].e;
-        const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
-                                                                                    : "data";
-        sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
-                      gn[i].y, gname(x, e));
-    }
+    free(rows);
+    free(col);
     for (m = 0; m < nmulti; m++) { /* the edges of a multi-path symbol, numbered */
         int no = 0;
         for (i = 0; i < nst; i++)
             for (k = 0; k < gn[i].nin; k++)
                 if (gn[gn[i].in[k]].e == multi[m])
-                    edgeno[i * 16 + k] = ++no;
+                    gn[i].no[k] = ++no;
     }
-    for (i = 0; i < nst; i++)
-        for (k = 0; k < gn[i].nin; k++) {
-            int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
-            const char *color = NULL, *how;
-            for (m = 0; m < nmulti; m++)
-                if (gn[from].e == multi[m])
-                    color = path_colors[m % 5];
-            for (q = 0; q < k; q++)
-                nth += gn[i].in[q] == from;
-            if (nth > 0)
-                how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
-                                      30 + 15 * ((nth - 1) / 2));
-            else if (span > 1)
-                how = sg_arena_printf(x->ar, "to[bend %s=%d]",
-                                      gn[from].y + gn[i].y >= 0 ? "left" : "right",
-                                      span > 3 ? 10 : span > 2 ? 15 : 22);
-            else
-                how = "--";
-            sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
-                          color ? color : "", from, how);
-            if (color)
-                sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35", color,
-                              edgeno[i * 16 + k]);
-            sg_buf_printf(b, "(n%d);\n", i);
+    if (tallest > GRAPH_ROWS) {
+        sg_buf_printf(b, "The graph has %d nodes and %d edges, with %d nodes in one column: too "
+                         "many to draw on a page.\n",
+                      ngn, nedges, tallest);
+    } else {
+        dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
+        if (dx > 3.0)
+            dx = 3.0;
+        sg_buf_puts(b, "\\begin{center}\n");
+        sg_buf_printf(b,
+                      "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
+                      "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                      "inner sep=2pt},\n"
+                      "  data/.style={input, draw=black!40, text=black!60},\n"
+                      "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
+                      "  result/.style={value, double, thick},\n"
+                      "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
+                      dx);
+        for (i = 0; i < ngn; i++) {
+            const sg_expr *e = gn[i].e;
+            const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
+                                                                                        : "data";
+            sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
+                          gn[i].y, gname(x, e));
         }
-    sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++) {
+                int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
+                const char *color = NULL, *how;
+                for (m = 0; m < nmulti; m++)
+                    if (gn[from].e == multi[m])
+                        color = path_colors[m % 5];
+                for (q = 0; q < k; q++)
+                    nth += gn[i].in[q] == from;
+                if (nth > 0)
+                    how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
+                                          30 + 15 * ((nth - 1) / 2));
+                else if (span > 1)
+                    how = sg_arena_printf(x->ar, "to[bend %s=%d]",
+                                          gn[from].y + gn[i].y >= 0 ? "left" : "right",
+                                          span > 3 ? 10 : span > 2 ? 15 : 22);
+                else
+                    how = "--";
+                sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
+                              color ? color : "", from, how);
+                if (color)
+                    sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35",
+                                  color, gn[i].no[k]);
+                sg_buf_printf(b, "(n%d);\n", i);
+            }
+        sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+    }
     /* the paths of the symbols reached along several */
     for (m = 0; m < nmulti && iroot >= 0; m++) {
-        int *paths[8], lens[8], stack[64], np, p, from;
+        int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p, from;
+        double *memo, count;
+        int *dist;
         for (from = 0; from < ngn && gn[from].e != multi[m]; from++)
             ;
         if (from == ngn)
             continue;
-        double *memo = sg_xmalloc((size_t)ngn * sizeof *memo), count;
-        int *dist = sg_xmalloc((size_t)ngn * sizeof *dist);
+        memo = sg_xmalloc((size_t)ngn * sizeof *memo);
+        dist = sg_xmalloc((size_t)ngn * sizeof *dist);
         for (p = 0; p < ngn; p++) {
             memo[p] = -1;
             dist[p] = ngn + 1;
         }
-        count = count_paths(gn, ngn, from, iroot, memo, dist);
-        np = paths_from(gn, ngn, from, iroot, stack, 0, paths, lens, 8, 0, dist);
+        count = count_paths(&rd, ngn, from, iroot, memo, dist);
+        np = paths_from(&rd, from, iroot, stack, 0, paths, lens, PATHS_LISTED, 0, dist);
         free(memo);
         free(dist);
         if (count < np)
             count = np;
         sg_buf_printf(b, "$%s$ has %s paths to $%s$%s", gname(x, multi[m]), paths_word(x, count),
                       gname(x, root), np > 0 ? ": " : "");
-        for (p = 0; p < np && p < 8; p++) {
+        for (p = 0; p < np; p++) {
             int q;
             if (p > 0)
-                sg_buf_puts(b, p + 1 == np || p == 7 ? " and " : ", ");
+                sg_buf_puts(b, p + 1 == np || p == PATHS_LISTED - 1 ? " and " : ", ");
             sg_buf_printf(b, "$%s", gname(x, multi[m]));
             for (q = 0; q < lens[p]; q++) {
-                int node = paths[p][q] / 16, slot = paths[p][q] % 16;
+                int node = paths[p][2 * q], slot = paths[p][2 * q + 1];
                 if (q == 0)
-                    sg_buf_printf(b, " \\xrightarrow{%d} %s", edgeno[node * 16 + slot],
+                    sg_buf_printf(b, " \\xrightarrow{%d} %s", gn[node].no[slot],
                                   gname(x, gn[node].e));
                 else
                     sg_buf_printf(b, " \\to %s", gname(x, gn[node].e));
@@ -2736,11 +2941,17 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         }
         sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
-    sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
-                   "intermediates.\n\n");
+    if (tallest <= GRAPH_ROWS)
+        sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
+                       "intermediates.\n\n");
+    else
+        sg_buf_puts(b, "\n");
+    greaders_free(&rd);
+    for (i = 0; i < ngn; i++) {
+        free(gn[i].in);
+        free(gn[i].no);
+    }
     free(gn);
-    free(in);
-    free(edgeno);
 }
 
 /* ---- rules used ----------------------------------------------------------------- */
@@ -2934,7 +3145,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     sg_buf_puts(&out, "% The derivation, written by symgrad");
     if (o->source) {
         sg_buf_puts(&out, " from ");
-        sg_buf_puts(&out, o->source);
+        comment_text(&out, o->source);
     }
     sg_buf_puts(&out, ".\n");
     if (!o->fragment) {

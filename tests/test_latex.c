@@ -118,8 +118,49 @@ static void test_escape(void **state)
                                         "\\textasciitilde{} \\textasciicircum{} \\textbackslash{}");
     sg_buf_free(&b);
     sg_latex_escape(&b, "β"); /* text mode stays ASCII for pdflatex */
-    assert_string_equal(sg_buf_str(&b), "??");
+    assert_string_equal(sg_buf_str(&b), "?");
     sg_buf_free(&b);
+    /* a file name cannot end the line or the comment it is in, nor start a
+       command: a newline, control bytes, bytes that are not UTF-8 */
+    sg_latex_escape(&b, "a\n\\input{/etc/hostname}\r\\write18{touch x}%\t*\\?\?/\"'\x7f\x1b[31m"
+                        "\xff\xc3(\xe2\x82");
+    assert_string_equal(sg_buf_str(&b), "a?\\textbackslash{}input\\{/etc/hostname\\}?"
+                                        "\\textbackslash{}write18\\{touch x\\}\\%?*"
+                                        "\\textbackslash{}?\?/\"'??[31m??(?");
+    sg_buf_free(&b);
+}
+
+/* the title and the comment of a document whose file name is hostile */
+static void test_hostile_source(void **state)
+{
+    parsed q;
+    sg_latex_opts o;
+    char *doc;
+    const char *s;
+    int fragment;
+    (void)state;
+    for (fragment = 0; fragment < 2; fragment++) {
+        parse(&q, autoencoder);
+        memset(&o, 0, sizeof o);
+        o.fragment = fragment;
+        o.source = "x\n\\input{/etc/hostname}\n\\immediate\\write18{touch pwned}%\n\\end{document}";
+        doc = sg_latex_document(q.p, &o, NULL);
+        unparse(&q);
+        s = strchr(doc, '\n') + 1; /* past the comment: */
+        assert_null(strstr(s, "\\input{"));
+        assert_null(strstr(s, "\\write18{"));
+        assert_null(strstr(s, "\\immediate"));
+        /* one \end{document}, the document's own, at the end */
+        s = strstr(s, "\\end{document}");
+        if (fragment)
+            assert_null(s);
+        else
+            assert_string_equal(s, "\\end{document}\n");
+        /* the comment is one line */
+        expect_in(doc, "% The derivation, written by symgrad from x?\\input{/etc/hostname}?"
+                       "\\immediate\\write18{touch pwned}%?\\end{document}.\n");
+        free(doc);
+    }
 }
 
 static void test_every_op(void **state)
@@ -434,6 +475,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_hostile_source),
         cmocka_unit_test(test_every_op),
         cmocka_unit_test(test_alphabet),
         cmocka_unit_test(test_rules_match_log),
