@@ -407,8 +407,8 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         lo = (q->lo.dim >= 0 ? dims[q->lo.dim] : 0) + q->lo.off;
         hi = (q->hi.dim >= 0 ? dims[q->hi.dim] : 0) + q->hi.off;
         for (t = lo - 1; t <= hi; t++) {
-            char name[160];
-            snprintf(name, sizeof name, "%s[%ld]", q->name, t);
+            /* the name is as long as the user made it */
+            const char *name = sg_arena_printf(ar, "%s[%ld]", q->name, t);
             print_named(out, ev, name, sg_seq_at(p->ctx, i, sg_index_make(-1, t)));
         }
     }

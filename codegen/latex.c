@@ -3286,18 +3286,24 @@ static void delta_cases(X *x, int qd)
 {
     const sg_seq *d = sg_seq_of(x->ctx, qd);
     sg_buf *b = x->out;
-    sg_index first = sg_index_plus(d->lo, -1), pts[64];
+    sg_index first = sg_index_plus(d->lo, -1), *pts;
+    const sg_expr **pieces;
     int np = 0, i, j, k;
     size_t start;
     const char *dname;
+    /* where a piece starts or stops: three, and two per direct term */
+    pts = sg_xmalloc((3 + 2 * (size_t)d->nterms) * sizeof *pts);
+    pieces = sg_xmalloc(((size_t)d->nterms + 1) * sizeof *pieces);
     pts[np++] = first;
     pts[np++] = d->hi; /* the body applies before the last step */
     pts[np++] = sg_index_plus(d->hi, 1);
-    for (k = 0; k < d->nterms && np < 62; k++) {
+    for (k = 0; k < d->nterms; k++) {
         pts[np++] = d->terms[k].lo;
         pts[np++] = sg_index_plus(d->terms[k].hi, 1);
     }
-    for (i = 1; i < np; i++) /* sort, unique */
+    /* sort (stable), unique; an insertion sort, as index_before is an
+       order only among the indices of one recurrence */
+    for (i = 1; i < np; i++)
         for (j = i; j > 0 && index_before(pts[j], pts[j - 1]); j--) {
             sg_index t = pts[j];
             pts[j] = pts[j - 1];
@@ -3311,12 +3317,11 @@ static void delta_cases(X *x, int qd)
     start = b->len;
     for (i = np - 2; i >= 0; i--) { /* from the last step back */
         sg_index lo = pts[i], hi = sg_index_plus(pts[i + 1], -1);
-        const sg_expr *pieces[33];
         int npieces = 0, single = sg_index_eq(lo, hi);
         const char *parts[2], *lhs, **terms;
         if (index_before(hi, first) || index_before(d->hi, lo))
             continue;
-        for (k = 0; k < d->nterms && npieces < 32; k++) /* the direct terms first */
+        for (k = 0; k < d->nterms; k++) /* the direct terms first */
             if (sg_index_provably_le(d->terms[k].lo, lo) && sg_index_provably_le(hi, d->terms[k].hi))
                 pieces[npieces++] = d->terms[k].display ? d->terms[k].display : d->terms[k].value;
         if (sg_index_provably_le(first, lo) && sg_index_provably_le(hi, sg_index_plus(d->hi, -1)) &&
@@ -3338,6 +3343,8 @@ static void delta_cases(X *x, int qd)
                  single ? "" : sg_arena_printf(x->ar, "$%s$", range_text(x, lo, hi)));
     }
     end_align(b, start);
+    free(pts);
+    free(pieces);
 }
 
 /* the first forward recurrence a log differentiates through */
@@ -3350,38 +3357,68 @@ static int log_recurrence(const sg_log *g)
     return -1;
 }
 
-/* the VARs multiplied with leaf in e (W_hh with h[t−1]): the labels of an edge */
-static int factors_with(const sg_expr *e, const sg_expr *leaf, const sg_expr **out, int n,
-                        int depth)
+/*
+ * The nodes of e in the order of its text, each once (a shared node is not
+ * walked again), without recursion: what factors_with() and step_inputs()
+ * look through, at the cost of e's DAG.
+ */
+static void dag_nodes(X *x, const sg_expr *e, elist *out)
 {
+    unsigned n = sg_expr_count(x->ctx) + 1;
+    unsigned char *seen = sg_xmalloc(n);
+    elist stack = {NULL, 0, 0};
     int k;
-    if (depth > 200)
-        return n;
-    if (e->op == SG_OP_MUL) {
-        const sg_expr *o = e->kid[0] == leaf ? e->kid[1] : e->kid[1] == leaf ? e->kid[0] : NULL;
+    memset(seen, 0, n);
+    elist_push(&stack, e);
+    while (stack.n > 0) {
+        const sg_expr *t = stack.v[--stack.n];
+        if (t->id < n && seen[t->id])
+            continue;
+        if (t->id < n)
+            seen[t->id] = 1;
+        elist_push(out, t);
+        for (k = t->nkids - 1; k >= 0; k--) /* the first kid on top: walked first */
+            elist_push(&stack, t->kid[k]);
+    }
+    free(stack.v);
+    free(seen);
+}
+
+/* the VARs multiplied with leaf in e (W_hh with h[t−1]): the labels of an edge */
+static void factors_with(X *x, const sg_expr *e, const sg_expr *leaf, elist *out)
+{
+    elist all = {NULL, 0, 0};
+    int i;
+    dag_nodes(x, e, &all);
+    for (i = 0; i < all.n; i++) {
+        const sg_expr *m = all.v[i], *o;
+        if (m->op != SG_OP_MUL)
+            continue;
+        o = m->kid[0] == leaf ? m->kid[1] : m->kid[1] == leaf ? m->kid[0] : NULL;
         if (o && o->op == SG_OP_TRANSPOSE)
             o = o->kid[0];
-        if (o && o->op == SG_OP_VAR && n < 4)
-            n = push_unique(out, n, o);
+        if (o && o->op == SG_OP_VAR)
+            elist_push_unique(out, o);
     }
-    for (k = 0; k < e->nkids; k++)
-        n = factors_with(e->kid[k], leaf, out, n, depth + 1);
-    return n;
+    free(all.v);
 }
 
 /* the input sequences e reads at step t */
-static int step_inputs(X *x, const sg_expr *e, const sg_expr **out, int n, int depth)
+static void step_inputs(X *x, const sg_expr *e, elist *out)
 {
-    int k;
-    if (e->op == SG_OP_SEQSTEP && e->off == 0 &&
-        sg_seq_of(x->ctx, e->seq)->kind == SG_SEQ_INPUT && n < 4)
-        return push_unique(out, n, e);
-    for (k = 0; k < e->nkids && depth < 200; k++)
-        n = step_inputs(x, e->kid[k], out, n, depth + 1);
-    return n;
+    elist all = {NULL, 0, 0};
+    int i;
+    dag_nodes(x, e, &all);
+    for (i = 0; i < all.n; i++) {
+        const sg_expr *m = all.v[i];
+        if (m->op == SG_OP_SEQSTEP && m->off == 0 &&
+            sg_seq_of(x->ctx, m->seq)->kind == SG_SEQ_INPUT)
+            elist_push_unique(out, m);
+    }
+    free(all.v);
 }
 
-static const char *names_of(X *x, const sg_expr **v, int n)
+static const char *names_of(X *x, const sg_expr *const *v, int n)
 {
     sg_buf b;
     const char *s;
@@ -3404,10 +3441,15 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
     sg_buf *b = x->out;
     const sg_seq *h = sg_seq_of(x->ctx, q);
     const sg_expr *prev = sg_seq_step(x->ctx, q, -1), *now = sg_seq_step(x->ctx, q, 0);
-    const sg_expr *hh[4], *xh[4], *in[4], *out_in[4], *yv[4], *lossst = NULL;
-    int nhh = factors_with(h->body, prev, hh, 0, 0), nin = step_inputs(x, h->body, in, 0, 0);
-    int nxh = nin > 0 ? factors_with(h->body, in[0], xh, 0, 0) : 0, nyv = 0, nout = 0, k;
+    elist lhh = {NULL, 0, 0}, lxh = {NULL, 0, 0}, lin = {NULL, 0, 0}, lout = {NULL, 0, 0};
+    elist lyv = {NULL, 0, 0};
+    const sg_expr *const *hh, *const *xh, *const *in, *const *out_in, *const *yv, *lossst = NULL;
+    int nhh, nin, nxh, nyv, nout, k;
     long off;
+    factors_with(x, h->body, prev, &lhh);
+    step_inputs(x, h->body, &lin);
+    if (lin.n > 0)
+        factors_with(x, h->body, lin.v[0], &lxh);
     if (loss) { /* the loss term's station that reads h_t, and its other inputs */
         const sg_expr *body = loss->op == SG_OP_SEQSUM ? loss->kid[0] : loss;
         unsigned id;
@@ -3419,9 +3461,11 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
                 break;
             }
         }
-        nyv = factors_with(body, now, yv, 0, 0);
-        nout = step_inputs(x, body, out_in, 0, 0);
+        factors_with(x, body, now, &lyv);
+        step_inputs(x, body, &lout);
     }
+    hh = lhh.v, nhh = lhh.n, xh = lxh.v, nxh = lxh.n, in = lin.v, nin = lin.n;
+    yv = lyv.v, nyv = lyv.n, out_in = lout.v, nout = lout.n;
     sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth,\n"
                    "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
                    "inner sep=2pt},\n"
@@ -3478,6 +3522,11 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
                      "why their gradients are sums over time. Colored edges carry the shared "
                      "matrices; $%s$ also reaches $%s$ through every later state.\n\n",
                   x->fname, texs(x, now, M_FORM, 1), x->fname);
+    free(lhh.v);
+    free(lxh.v);
+    free(lin.v);
+    free(lout.v);
+    free(lyv.v);
 }
 
 static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nres)
@@ -3947,9 +3996,14 @@ static const char *tex_name_of_fn(sg_op op)
 
 enum { I_SUM = 1, I_OP, I_PROD, I_NEG, I_POST, I_ATOM };
 
+/* the index letters, in the order they are given out */
+static const char *const ix_letters[] = {"i", "j", "k", "l", "p", "q", "a", "b", "c", "d",
+                                         "e", "f", "g", "s"};
+#define NIX_LETTERS (int)(sizeof ix_letters / sizeof ix_letters[0])
+
 typedef struct {
     X *x;
-    const char *pool[24]; /* free index letters */
+    const char *pool[NIX_LETTERS]; /* the letters the problem leaves free */
     int npool, next;
 } ixs;
 
@@ -3964,11 +4018,9 @@ static const char *ix_fresh(ixs *s)
 /* the entry (i, j) of a named matrix: W_{ik}, (W_1)_{ik}, x_i, s */
 static const char *ix_entry(ixs *s, const char *name, const char *i, const char *j)
 {
-    char idx[64];
-    snprintf(idx, sizeof idx, "%s%s", i ? i : "", j ? j : "");
-    if (!idx[0])
+    if (!(i && *i) && !(j && *j))
         return name;
-    return entry(s->x, name, idx);
+    return entry(s->x, name, sg_arena_printf(s->x->ar, "%s%s", i ? i : "", j ? j : ""));
 }
 
 static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j);
@@ -4002,18 +4054,17 @@ static void ix_cat(sg_buf *b, const char *r)
     sg_buf_puts(b, r);
 }
 
-/* the factors of an unnamed product chain, left to right */
-static int chain_factors(X *x, const sg_expr *e, const sg_expr **f, int n)
+/* the factors of an unnamed product chain, left to right, into f */
+static void chain_factors(X *x, const sg_expr *e, elist *f)
 {
     int k;
     for (k = 0; k < 2; k++) {
         const sg_expr *c = e->kid[k];
-        if (is_matmul(c) && !namer(x, c) && n < 30)
-            n = chain_factors(x, c, f, n);
-        else if (n < 32)
-            f[n++] = c;
+        if (is_matmul(c) && !namer(x, c))
+            chain_factors(x, c, f);
+        else
+            elist_push(f, c);
     }
-    return n;
 }
 
 /* the index of a dimension: none for 1 */
@@ -4077,10 +4128,15 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             sg_buf_free(&t);
             return I_PROD;
         } else {
-            const sg_expr *f[32];
-            const char *idx[33];
-            int nf = chain_factors(x, e, f, 0), any = 0, m;
+            elist fl = {NULL, 0, 0};
+            const sg_expr *const *f;
+            const char **idx;
+            int nf, any = 0, m;
             sg_buf over, body;
+            chain_factors(x, e, &fl);
+            f = fl.v;
+            nf = fl.n;
+            idx = sg_xmalloc(((size_t)nf + 1) * sizeof *idx); /* the indices between factors */
             idx[0] = i;
             for (k = 1; k < nf; k++)
                 idx[k] = f[k]->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
@@ -4120,6 +4176,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
             sg_buf_free(&over);
             sg_buf_free(&body);
+            free(idx);
+            free(fl.v);
             return any ? I_OP : I_PROD;
         }
     case SG_OP_HADAMARD:
@@ -4190,8 +4248,6 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
     sg_buf t;
     const char *lhs, *parts[1], *i, *j;
     const char *of = name_tex(x, r->of), *w = r->wrt ? name_tex(x, r->wrt) : "";
-    static const char *const letters[] = {"i", "j", "k", "l", "p", "q", "a", "b", "c", "d",
-                                          "e", "f", "g", "s"};
     sg_shape sh = r->display->shape;
     int k, saved;
     /* entry by entry, a long result (its tree perhaps exponential in its
@@ -4200,9 +4256,9 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
         return;
     memset(&s, 0, sizeof s);
     s.x = x;
-    for (k = 0; k < (int)(sizeof letters / sizeof letters[0]); k++)
-        if (sg_sym_find(x->ctx, letters[k]) < 0 && sg_dim_find(x->ctx, letters[k]) < 0)
-            s.pool[s.npool++] = letters[k];
+    for (k = 0; k < NIX_LETTERS; k++)
+        if (sg_sym_find(x->ctx, ix_letters[k]) < 0 && sg_dim_find(x->ctx, ix_letters[k]) < 0)
+            s.pool[s.npool++] = ix_letters[k];
     i = sh.rows == SG_DIM_ONE ? NULL : s.pool[s.next++];
     j = sh.cols == SG_DIM_ONE ? NULL : s.pool[s.next++];
     if (r->kind == SG_RES_GRAD)
