@@ -2536,9 +2536,11 @@ typedef struct {
     int *at, *rj, *rk;
 } greaders;
 
-/* a column holding more nodes than this is not drawn: it would not fit the
-   page (nor TeX's dimensions, past a few hundred) */
+/* a graph with a column of more nodes than this, or more columns, is not
+   drawn: it would not fit the page (nor, past a few hundred rows, TeX's
+   dimensions), and its nodes would overlap */
 #define GRAPH_ROWS 20
+#define GRAPH_COLS 20
 /* the paths listed for a symbol reached along several, and their most edges */
 #define PATHS_LISTED 8
 #define PATH_EDGES 60
@@ -2714,6 +2716,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     grow *rows;
     elist in = {NULL, 0, 0};
     int ngn = 0, capgn = nst + 8, i, j, k, m, maxlevel = 0, iroot = -1, tallest = 0, nedges = 0;
+    int drawn;
     int *gidx, *col;
     unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
     const sg_expr **thr = NULL;
@@ -2848,10 +2851,11 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 if (gn[gn[i].in[k]].e == multi[m])
                     gn[i].no[k] = ++no;
     }
-    if (tallest > GRAPH_ROWS) {
-        sg_buf_printf(b, "The graph has %d nodes and %d edges, with %d nodes in one column: too "
+    drawn = tallest <= GRAPH_ROWS && maxlevel + 1 <= GRAPH_COLS;
+    if (!drawn) {
+        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d columns, up to %d in one: too "
                          "many to draw on a page.\n",
-                      ngn, nedges, tallest);
+                      ngn, nedges, maxlevel + 1, tallest);
     } else {
         dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
         if (dx > 3.0)
@@ -2941,7 +2945,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         }
         sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
-    if (tallest <= GRAPH_ROWS)
+    if (drawn)
         sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
                        "intermediates.\n\n");
     else

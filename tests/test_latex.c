@@ -126,7 +126,7 @@ static void test_escape(void **state)
                         "\xff\xc3(\xe2\x82");
     assert_string_equal(sg_buf_str(&b), "a?\\textbackslash{}input\\{/etc/hostname\\}?"
                                         "\\textbackslash{}write18\\{touch x\\}\\%?*"
-                                        "\\textbackslash{}?\?/\"'??[31m??(?");
+                                        "\\textbackslash{}?\?/\"'??[31m?\?(?");
     sg_buf_free(&b);
 }
 
@@ -448,6 +448,166 @@ static void test_deep_chains_linear(void **state)
     }
 }
 
+/* ---- no fixed-size limits: many inputs, paths, pieces, factors ----------------------- */
+
+/* n inputs a0 … a(n−1) into one node: L = sum(a0 op a1 op … op x), vectors
+   for + and ⊙, matrices for the product (op " "); the caller frees */
+static char *many_inputs(const char *op, int n)
+{
+    sg_buf b;
+    int i, matrices = !strcmp(op, " ");
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "x ∈ ℝ^n\n");
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "a%d ∈ ℝ^%s\n", i, matrices ? "{n×n}" : "n");
+    sg_buf_puts(&b, "L = sum(");
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "a%d%s", i, op);
+    sg_buf_puts(&b, "x)\ngrad L wrt a0, x\n");
+    return sg_buf_take(&b, NULL);
+}
+
+/* how many times needle occurs in s */
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    while ((s = strstr(s, needle)) != NULL) {
+        n++;
+        s += strlen(needle);
+    }
+    return n;
+}
+
+/*
+ * More than 16 inputs into one node overflowed the graph's in[16] (heap
+ * corruption at 19 summands), 256 inputs its list, 64 nodes a column. Now
+ * all of them are in the graph, drawn up to a page's worth and described
+ * past it, and the document is whole in every mode.
+ */
+static void test_many_inputs(void **state)
+{
+    static const char *const ops[] = {" + ", " ⊙ ", " "};
+    static const int sizes[] = {19, 100};
+    size_t o, k;
+    (void)state;
+    for (o = 0; o < 3; o++)
+        for (k = 0; k < 2; k++) {
+            char *t = many_inputs(ops[o], sizes[k]), *doc, *frag;
+            char last[64];
+            doc = document(t, 0, 0);
+            frag = document(t, 1, 1);
+            snprintf(last, sizeof last, "a_{%d}", sizes[k] - 1);
+            expect_in(doc, last);
+            expect_in(doc, "\\subsection*{Computation graph}");
+            expect_in(doc, "\\nabla_{a_0} L &= \\boxed{");
+            expect_in(doc, "\\end{document}\n");
+            expect_in(frag, "\\nabla_{x} L &= \\boxed{");
+            if (o == 0) { /* the sum u: one node, every summand (and x) an input of it */
+                if (sizes[k] <= 19) {
+                    expect_in(doc, "{$a_{18}$};");
+                    assert_int_equal(count_of(doc, " -- (n0);"), sizes[k] + 1);
+                } else {
+                    expect_in(doc, "The graph has 103 nodes and 102 edges in 3 columns, up to "
+                                   "101 in one: too many to draw on a page.");
+                    assert_null(strstr(doc, "tikzpicture"));
+                }
+            }
+            free(doc);
+            free(frag);
+            free(t);
+        }
+}
+
+/* x reached along 40 paths, through u_i = A_i x into one sum: 40 inputs into
+   L, 40 numbered edges, eight paths listed */
+static void test_many_paths(void **state)
+{
+    sg_buf b;
+    char *doc;
+    int i;
+    (void)state;
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "x ∈ ℝ^n\n");
+    for (i = 0; i < 40; i++)
+        sg_buf_printf(&b, "A%d ∈ ℝ^{n×n}\n", i);
+    for (i = 0; i < 40; i++)
+        sg_buf_printf(&b, "u%d = A%d x\n", i, i);
+    sg_buf_puts(&b, "L = ");
+    for (i = 0; i < 40; i++)
+        sg_buf_printf(&b, "%ssum(u%d)", i ? " + " : "", i);
+    sg_buf_puts(&b, "\ngrad L wrt x\n");
+    doc = document(sg_buf_str(&b), 0, 1);
+    expect_in(doc, "$x$ has 40 paths to $L$: $x \\xrightarrow{1} u_0 \\to L$, ");
+    expect_in(doc, " and $x \\xrightarrow{8} u_7 \\to L$, \\dots.");
+    expect_in(doc, "$x$ is reached along 40 paths");
+    expect_in(doc, "through $u_{39}$");
+    free(doc);
+    sg_buf_free(&b);
+}
+
+/* δ with 45 pieces at single steps (the old list took 30, and the steps
+   1 … 15 lost their direct terms), and 40 terms at every step (the old
+   list took 32) */
+static void test_many_delta_pieces(void **state)
+{
+    sg_buf b;
+    char *doc;
+    int i;
+    (void)state;
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "x[t] ∈ ℝ^k for t = 1..60\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\nh[0] = h0\n"
+                    "h[t] = tanh(W h[t−1] + U x[t]) for t = 1..60\nL = Σ_{t=1}^{60} sum(h[t])");
+    for (i = 1; i <= 45; i++)
+        sg_buf_printf(&b, " + sum(h[%d])", i);
+    sg_buf_puts(&b, "\ngrad L wrt W, h0\n");
+    doc = document(sg_buf_str(&b), 0, 0);
+    expect_in(doc, "\\delta_1 &= \\mathbf{1} + \\mathbf{1} + W^\\top(\\delta_2 \\odot");
+    expect_in(doc, "\\delta_{15} &= \\mathbf{1} + \\mathbf{1} + W^\\top(\\delta_{16} \\odot");
+    expect_in(doc, "\\delta_0 &= W^\\top(\\delta_1 \\odot");
+    assert_null(strstr(doc, "t = 0, \\dots, 15"));
+    free(doc);
+    sg_buf_free(&b);
+
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\n");
+    for (i = 0; i < 40; i++)
+        sg_buf_printf(&b, "c%d ∈ ℝ^n\n", i);
+    sg_buf_puts(&b, "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\nL = ");
+    for (i = 0; i < 40; i++)
+        sg_buf_printf(&b, "%sΣ_{t=1}^{T} ⟨c%d, h[t]⟩", i ? " + " : "", i);
+    sg_buf_puts(&b, "\ngrad L wrt W, h0\n");
+    doc = document(sg_buf_str(&b), 0, 0);
+    expect_in(doc, "\\delta_T &= c_{39} + c_{38} + ");
+    expect_in(doc, " + c_1 + c_0\\\\\n");
+    expect_in(doc, " + c_1 + c_0\\\\\n  &\\qquad  + W^\\top(\\delta_{t+1} \\odot");
+    free(doc);
+    sg_buf_free(&b);
+}
+
+/* a product of 40 matrices: every factor in the result, with --index (whose
+   chain of factors took 32) */
+static void test_many_factors(void **state)
+{
+    sg_buf b;
+    char *doc;
+    int i;
+    (void)state;
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "x ∈ ℝ^n\n");
+    for (i = 0; i < 40; i++)
+        sg_buf_printf(&b, "A%d ∈ ℝ^{n×n}\n", i);
+    sg_buf_puts(&b, "y = ");
+    for (i = 0; i < 40; i++)
+        sg_buf_printf(&b, "A%d ", i);
+    sg_buf_puts(&b, "x\nL = sum(y)\ngrad L wrt x\njacobian y wrt x\n");
+    doc = document(sg_buf_str(&b), 0, 1);
+    expect_in(doc, "\\boxed{A_{39}^\\top A_{38}^\\top ");
+    expect_in(doc, "A_1^\\top A_0^\\top\\mathbf{1}}");
+    expect_in(doc, "\\frac{\\partial y}{\\partial x} &= \\boxed{A_0A_1");
+    free(doc);
+    sg_buf_free(&b);
+}
+
 /* the chain of six squares: each adjoint in terms of the one above it, and
    the two operands of a square told apart by position */
 static void test_chain_by_name(void **state)
@@ -488,6 +648,10 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_deep_chains_linear),
         cmocka_unit_test(test_chain_by_name),
+        cmocka_unit_test(test_many_inputs),
+        cmocka_unit_test(test_many_paths),
+        cmocka_unit_test(test_many_delta_pieces),
+        cmocka_unit_test(test_many_factors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
