@@ -3732,6 +3732,38 @@ static const char *jname(X *x, const sg_expr *e)
     return sg_arena_printf(x->ar, "J(%s)", t);
 }
 
+/*
+ * After the line of J(e): its value j is said from now on as the backward
+ * pass says an adjoint (name_adjoint()), by its closed form where that is
+ * short, else by the name J(e). A Jacobian logged as a DAG (J(v ⊙ v) reads
+ * J(v) twice) is then printed line by line in terms of the lines above, not
+ * as its tree, which doubles with every level.
+ */
+static void name_jacobian(X *x, const sg_expr *e, const sg_expr *j)
+{
+    sg_span none = {0, 0};
+    sg_expr *closed, *ph;
+    const char *text, *name;
+    elist phs = {NULL, 0, 0};
+    int lng, budget = 400, sym;
+    if (!j || is_leaf(j) || j->name || (j->id < x->nni && (x->ni[j->id].lined ||
+                                                          x->ni[j->id].ph || x->ni[j->id].fwd)))
+        return;
+    closed = said(x, j, 1);
+    text = value_text(x, j, M_VALUE, 0);
+    lng = width(text) >= 20 || shown_size(x, closed, M_VALUE, 60, 1) > 60;
+    if (!lng) { /* not closed: it names lines above */
+        phs_in(x, closed, &phs, &budget);
+        lng = phs.n > 0;
+        free(phs.v);
+    }
+    name = jname(x, e);
+    sym = sg_sym_add(x->ctx, "\001", j->shape, 0, none);
+    ph = sg_var(x->ctx, sym);
+    ni(x, ph)->ph = name;
+    line_adjoint(x, j, ph, lng ? NULL : closed);
+}
+
 /* the forward rule of step st, instantiated: A J(v), diag(f′(a)) J(a) */
 static const char *jac_form(X *x, const sg_expr *e, const unsigned char *hasj,
                             const sg_expr *wrt)
@@ -3933,6 +3965,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         if (j < NJRULES)
             tag = sg_arena_printf(x->ar, "(J%d)\\quad %s", mark[j], tag);
         equation(&lines, jname(x, st->node), "", parts, np, tag);
+        name_jacobian(x, st->node, st->contrib);
         if (st->node->id <= n)
             hasj[st->node->id] = 1;
         if (st->node->op == SG_OP_SOFTMAX)
@@ -3974,8 +4007,16 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
     {
         const char *parts[1];
+        info *rn;
+        unsigned char lined;
         start = b->len;
-        parts[0] = boxed(x, result_text(x, r->display, NULL), 38 - width(result_tex(x, r)));
+        /* the result is the last line's value: said in terms of the lines
+           above, but not as its own name J(y) */
+        rn = ni(x, r->expr);
+        lined = rn->lined;
+        rn->lined = 0;
+        parts[0] = boxed(x, result_text(x, r->display, r->expr), 38 - width(result_tex(x, r)));
+        ni(x, r->expr)->lined = lined;
         equation(b, result_tex(x, r), "", parts, 1, "");
         if (x->o->index)
             index_line(x, b, r);
