@@ -154,6 +154,33 @@ static void elist_push_unique(elist *l, const sg_expr *e)
     elist_push(l, e);
 }
 
+/*
+ * The nodes of e in the order of its text, each once (a shared node is not
+ * walked again), without recursion: what factors_with() and step_inputs()
+ * look through, at the cost of e's DAG.
+ */
+static void dag_nodes(X *x, const sg_expr *e, elist *out)
+{
+    unsigned n = sg_expr_count(x->ctx) + 1;
+    unsigned char *seen = sg_xmalloc(n);
+    elist stack = {NULL, 0, 0};
+    int k;
+    memset(seen, 0, n);
+    elist_push(&stack, e);
+    while (stack.n > 0) {
+        const sg_expr *t = stack.v[--stack.n];
+        if (t->id < n && seen[t->id])
+            continue;
+        if (t->id < n)
+            seen[t->id] = 1;
+        elist_push(out, t);
+        for (k = t->nkids - 1; k >= 0; k--) /* the first kid on top: walked first */
+            elist_push(&stack, t->kid[k]);
+    }
+    free(stack.v);
+    free(seen);
+}
+
 /* ---- node information ------------------------------------------------------- */
 
 static info *ni(X *x, const sg_expr *e)
@@ -1929,18 +1956,22 @@ static const char *label_of(X *x, seg *s, const edge *e)
     return texs(x, t, M_FORM, 1);
 }
 
-/* a symbol declared in Δ^C that e reads, or NULL */
-static const sg_expr *simplex_in(X *x, const sg_expr *e, int depth)
+/* a symbol declared in Δ^C that e reads, or NULL; e is an adjoint, a DAG
+   whose tree can be exponentially larger, so each node is looked at once */
+static const sg_expr *simplex_in(X *x, const sg_expr *e)
 {
-    int k;
-    if (e->op == SG_OP_VAR && e->sym < x->nsyms0 && (sg_sym(x->ctx, e->sym)->props & SG_PROP_SIMPLEX))
-        return e;
-    for (k = 0; k < e->nkids && depth < 100; k++) {
-        const sg_expr *f = simplex_in(x, e->kid[k], depth + 1);
-        if (f)
-            return f;
+    elist all = {NULL, 0, 0};
+    const sg_expr *found = NULL;
+    int i;
+    dag_nodes(x, e, &all);
+    for (i = 0; i < all.n && !found; i++) {
+        const sg_expr *v = all.v[i];
+        if (v->op == SG_OP_VAR && v->sym < x->nsyms0 &&
+            (sg_sym(x->ctx, v->sym)->props & SG_PROP_SIMPLEX))
+            found = v;
     }
-    return NULL;
+    free(all.v);
+    return found;
 }
 
 /* after a softmax rule whose adjoint holds a y ∈ Δ: why 𝟙ᵀy went */
@@ -1952,7 +1983,7 @@ static void simplex_note(X *x, sg_buf *b, const seg *s, const sg_expr *c)
         const sg_expr *y;
         if (e->to != c || !(e->node->op == SG_OP_LOGSOFTMAX || e->node->op == SG_OP_SOFTMAX))
             continue;
-        if (!s->adj[e->node->id] || !(y = simplex_in(x, s->adj[e->node->id], 0)))
+        if (!s->adj[e->node->id] || !(y = simplex_in(x, s->adj[e->node->id])))
             continue;
         sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = 1$ for $%s \\in \\Delta^{%s}$ "
                          "(softmax with cross-entropy).}\n",
@@ -3359,33 +3390,6 @@ static int log_recurrence(const sg_log *g)
         if (g->steps[k].kind == SG_STEP_SEQ_REC)
             return g->steps[k].seq;
     return -1;
-}
-
-/*
- * The nodes of e in the order of its text, each once (a shared node is not
- * walked again), without recursion: what factors_with() and step_inputs()
- * look through, at the cost of e's DAG.
- */
-static void dag_nodes(X *x, const sg_expr *e, elist *out)
-{
-    unsigned n = sg_expr_count(x->ctx) + 1;
-    unsigned char *seen = sg_xmalloc(n);
-    elist stack = {NULL, 0, 0};
-    int k;
-    memset(seen, 0, n);
-    elist_push(&stack, e);
-    while (stack.n > 0) {
-        const sg_expr *t = stack.v[--stack.n];
-        if (t->id < n && seen[t->id])
-            continue;
-        if (t->id < n)
-            seen[t->id] = 1;
-        elist_push(out, t);
-        for (k = t->nkids - 1; k >= 0; k--) /* the first kid on top: walked first */
-            elist_push(&stack, t->kid[k]);
-    }
-    free(stack.v);
-    free(seen);
 }
 
 /* the VARs multiplied with leaf in e (W_hh with h[t−1]): the labels of an edge */
