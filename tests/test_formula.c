@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/evalprint.h"
 #include "codegen/formula.h"
 #include "lexer/arena.h"
 #include "parser/parser.h"
@@ -644,6 +645,72 @@ static void test_shared_chains_linear(void **state)
     }
 }
 
+/* --eval's messages quote the user's text: control bytes (an escape
+   sequence, a newline) and bytes that are not UTF-8 come out as \xNN */
+static void test_eval_messages(void **state)
+{
+    static const char *const specs[][2] = {
+        {"x=\033[31m\n\\input", "--eval: expected a number at '\\x1B[31m\\x0A\\input'"},
+        {"x=[1 \033]", "--eval: expected ',' or ']' at '\\x1B]'"},
+        {"\001xé=1", "--eval: \\x01xé is not an input or a dimension of this problem"},
+        {"x=[1,\377]", "--eval: expected a number at '\\xFF]'"},
+        {"q\033 1", "--eval: expected '=' after q\\x1B"},
+    };
+    const char *text = "x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt x\n";
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        sg_src *src = sg_src_new("test.sg", text, strlen(text));
+        sg_arena *ar = sg_arena_new();
+        sg_problem *p = sg_check(src, sg_parse(src, ar));
+        sg_buf out, err;
+        assert_non_null(p);
+        sg_buf_init(&out);
+        sg_buf_init(&err);
+        assert_int_not_equal(sg_evalprint(p, specs[i][0], &out, &err), 0);
+        assert_string_equal(sg_buf_str(&err), specs[i][1]);
+        sg_buf_free(&out);
+        sg_buf_free(&err);
+        sg_problem_free(p);
+        sg_arena_free(ar);
+        sg_src_free(src);
+    }
+}
+
+/* a recurrence's steps under --eval, named in full: a name of 181
+   characters and its index (a 160-byte buffer cut them) */
+static void test_eval_long_sequence(void **state)
+{
+    char name[200], want[220];
+    sg_buf text, out, err;
+    sg_src *src;
+    sg_arena *ar;
+    sg_problem *p;
+    (void)state;
+    memset(name, 'a', 181);
+    name[0] = 'h';
+    name[181] = '\0';
+    sg_buf_init(&text);
+    sg_buf_printf(&text, "x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×k}\n%s[0] = h0\n"
+                         "%s[t] = tanh(%s[t−1] + W x[t]) for t = 1..T\n"
+                         "L = Σ_{t=1}^{T} sum(%s[t])\ngrad L wrt W\n", name, name, name, name);
+    src = sg_src_new("test.sg", sg_buf_str(&text), text.len);
+    ar = sg_arena_new();
+    p = sg_check(src, sg_parse(src, ar));
+    assert_non_null(p);
+    sg_buf_init(&out);
+    sg_buf_init(&err);
+    assert_int_equal(sg_evalprint(p, "x=[[1],[2]]; h0=[0]; W=[[1]]", &out, &err), 0);
+    snprintf(want, sizeof want, "\n%s[2] = 0.99204557", name);
+    assert_non_null(strstr(sg_buf_str(&out), want));
+    sg_buf_free(&out);
+    sg_buf_free(&err);
+    sg_buf_free(&text);
+    sg_problem_free(p);
+    sg_arena_free(ar);
+    sg_src_free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +731,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sequences, setup, teardown),
         cmocka_unit_test(test_many_inputs),
         cmocka_unit_test(test_shared_chains_linear),
+        cmocka_unit_test(test_eval_messages),
+        cmocka_unit_test(test_eval_long_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
