@@ -3252,20 +3252,35 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
 
 /* ---- backpropagation through time ----------------------------------------------- */
 
-/* e read at the fixed step idx: every h[t + k] becomes h[idx + k] */
-static sg_expr *at_index(X *x, sg_expr *e, sg_index idx, int depth)
+/* e read at the fixed step idx: every h[t + k] becomes h[idx + k]; each
+   node once (the memo of subst(), under a stamp of its own), since a body
+   can share what it reads */
+static sg_expr *at_index_rec(X *x, sg_expr *e, sg_index idx)
 {
+    sg_expr *r = e;
+    info *m;
     int k;
     if (e->op == SG_OP_SEQSTEP)
         return sg_seq_at(x->ctx, e->seq, sg_index_plus(idx, e->off));
-    if (e->op == SG_OP_SEQSUM || !sg_expr_varies(e) || depth > 500)
+    if (e->op == SG_OP_SEQSUM || !sg_expr_varies(e))
         return e;
+    if (e->id < x->nni && x->ni[e->id].stamp == x->stamp && x->ni[e->id].memo)
+        return x->ni[e->id].memo;
     for (k = 0; k < e->nkids; k++) {
-        sg_expr *c = at_index(x, e->kid[k], idx, depth + 1);
-        if (c != e->kid[k])
-            e = sg_expr_replace(x->ctx, e, e->kid[k], c);
+        sg_expr *c = at_index_rec(x, e->kid[k], idx);
+        if (c != r->kid[k])
+            r = sg_expr_replace(x->ctx, r, r->kid[k], c);
     }
-    return e;
+    m = ni(x, e);
+    m->stamp = x->stamp;
+    m->memo = r;
+    return r;
+}
+
+static sg_expr *at_index(X *x, sg_expr *e, sg_index idx)
+{
+    x->stamp++;
+    return at_index_rec(x, e, idx);
 }
 
 /* the step's stations at a fixed step, named: r_T for r_t */
@@ -3278,7 +3293,7 @@ static void name_at(X *x, sg_index idx)
         sg_expr *a;
         if (!e || !base || x->ni[id].kind != K_STATION || !sg_expr_varies(e))
             continue;
-        a = at_index(x, (sg_expr *)e, idx, 0);
+        a = at_index(x, (sg_expr *)e, idx);
         if (!ni(x, a)->fwd) {
             const char *i = index_tex(x, idx);
             ni(x, a)->fwd = strlen(i) == 1 ? sg_arena_printf(x->ar, "%s_%s", base, i)
@@ -3368,7 +3383,7 @@ static void delta_cases(X *x, int qd)
         for (k = 0; k < npieces; k++) {
             sg_expr *e = (sg_expr *)pieces[k];
             if (single)
-                e = sg_simplify(x->ctx, at_index(x, e, lo, 0));
+                e = sg_simplify(x->ctx, at_index(x, e, lo));
             terms[k] = value_text(x, e, M_CLOSED, 1);
         }
         dname = texs(x, single ? sg_seq_at(x->ctx, qd, lo) : sg_seq_step(x->ctx, qd, 0), M_FORM, 1);

@@ -153,7 +153,7 @@ done
 
 # ---- large problems: no fixed-size tables -----------------------------------------
 # 19 and 100 inputs into one sum, product and ⊙ chain; a symbol reached along
-# 40 paths; δ of 45 pieces. Each compiles without a LaTeX error (a long
+# 40 paths; δ of 45 pieces; the Jacobian of a chain using each level twice. Each compiles without a LaTeX error (a long
 # unbreakable product may overfill a line; that is layout, not an error).
 big="$tmp/big"
 mkdir -p "$big"
@@ -182,6 +182,12 @@ gen_delta() {
     k=1; while [ $k -le 45 ]; do printf ' + sum(h[%d])' $k; k=$((k + 1)); done
     printf '\ngrad L wrt W, h0\n'
 }
+gen_twice() { # v_i = v_{i−1} ⊙ v_{i−1} + v_{i−1}: a Jacobian logged as a DAG
+    printf 'x ∈ ℝ^n\nv0 = tanh(x)\n'
+    k=1; while [ $k -le 8 ]; do echo "v$k = v$((k - 1)) ⊙ v$((k - 1)) + v$((k - 1))"; k=$((k + 1)); done
+    printf 'L = sum(v8)\ngrad L wrt x\njacobian v8 wrt x\n'
+}
+gen_twice >"$big/twice8.sg"
 gen_inputs 19 " + " >"$big/sum19.sg"
 gen_inputs 100 " + " >"$big/sum100.sg"
 gen_inputs 19 " ⊙ " >"$big/had19.sg"
