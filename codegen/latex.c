@@ -47,6 +47,14 @@
  * breaks at the shallowest usable mark, and a long boxed result becomes a
  * boxed aligned block. The left column stays narrow (labels go right of the
  * alignment point) so that no column pushes a line off the page.
+ *
+ * Sizes. Every list here grows with the problem (inputs of a node, paths,
+ * pieces of δ, factors of a product); walks over a value look at each node
+ * of its DAG once. The limits are the page's, and the text says when one
+ * applies: a graph too large to draw is described in words, a formula of
+ * more than PRINT_CAP nodes is elided with a marker, and of a symbol's
+ * paths the first PATHS_LISTED are listed, then "…". Text from outside the
+ * problem (the input's file name) is escaped for TeX, never copied.
  */
 #include "latex.h"
 
