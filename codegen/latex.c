@@ -2648,7 +2648,9 @@ static int paths_from(const greaders *r, int i, int root, int *stack, int depth,
         return np;
     for (a = r->at[i]; a < r->at[i + 1]; a++) {
         int j = r->rj[a];
-        if (depth + 1 + dist[j] <= PATH_EDGES) { /* only toward the root */
+        /* only toward the root: every step taken is on a path that reaches
+           it within PATH_EDGES, so the walk ends after cap paths */
+        if (dist[j] < PATH_EDGES && depth + 1 + dist[j] <= PATH_EDGES) {
             stack[2 * depth] = j;
             stack[2 * depth + 1] = r->rk[a];
             np = paths_from(r, j, root, stack, depth + 1, paths, lens, cap, np, dist);
