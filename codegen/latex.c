@@ -2074,9 +2074,12 @@ static int is_line(const seg *s, const sg_expr *e)
 static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, int nt, sums *out,
                       int defer)
 {
-    const sg_expr **order = s->order;
+    const sg_expr **order;
     int norder = 0, i, j, k;
-    /* nodes with lines: as their adjoints complete, then the targets */
+    /* nodes with lines: as their adjoints complete, then the targets (a
+       target need not be reached: grad L wrt a symbol L does not read) */
+    s->order = sg_xrealloc(s->order, ((size_t)2 * (size_t)s->ne + (size_t)nt + 1) * sizeof *s->order);
+    order = s->order;
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].node;
         if (e == s->root || !is_line(s, e))

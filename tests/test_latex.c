@@ -659,6 +659,29 @@ static void test_many_factors(void **state)
     sg_buf_free(&b);
 }
 
+/* gradients with respect to a dozen symbols L does not read: each a line
+   of its own (the list of lines was sized by the backward pass's steps) */
+static void test_many_unread_targets(void **state)
+{
+    sg_buf b;
+    char *doc;
+    int i;
+    (void)state;
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "x ∈ ℝ^n\n");
+    for (i = 0; i < 12; i++)
+        sg_buf_printf(&b, "a%d ∈ ℝ^n\n", i);
+    sg_buf_puts(&b, "L = sum(x)\ngrad L wrt x");
+    for (i = 0; i < 12; i++)
+        sg_buf_printf(&b, ", a%d", i);
+    sg_buf_puts(&b, "\n");
+    doc = document(sg_buf_str(&b), 0, 1);
+    expect_in(doc, "\\nabla_{a_0} L &= \\boxed{0}");
+    expect_in(doc, "\\nabla_{a_{11}} L &= \\boxed{0}");
+    free(doc);
+    sg_buf_free(&b);
+}
+
 /* the chain of six squares: each adjoint in terms of the one above it, and
    the two operands of a square told apart by position */
 static void test_chain_by_name(void **state)
@@ -704,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_many_paths),
         cmocka_unit_test(test_many_delta_pieces),
         cmocka_unit_test(test_many_factors),
+        cmocka_unit_test(test_many_unread_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
