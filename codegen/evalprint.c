@@ -30,6 +30,32 @@ typedef struct {
     sg_buf *err;
 } reader;
 
+/*
+ * Up to max characters (max < 0: all) of the user's text into a message:
+ * a character of UTF-8 as it is, a control byte or a byte that is not UTF-8
+ * as \xNN, so that a message can neither move the terminal's cursor nor
+ * end in half a character.
+ */
+static void put_shown(sg_buf *b, const char *text, int max)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int n;
+    for (n = 0; *s && (max < 0 || n < max); n++) {
+        int len = *s < 0x80 ? 1 : *s >= 0xC2 && *s <= 0xDF ? 2 : *s >= 0xE0 && *s <= 0xEF ? 3
+                : *s >= 0xF0 && *s <= 0xF4 ? 4 : 0, k;
+        for (k = 1; k < len; k++)
+            if ((s[k] & 0xC0) != 0x80)
+                len = 0;
+        if (len == 0 || *s < 0x20 || *s == 0x7F) {
+            sg_buf_printf(b, "\\x%02X", *s);
+            s++;
+        } else {
+            sg_buf_putn(b, (const char *)s, (size_t)len);
+            s += len;
+        }
+    }
+}
+
 static void skip_space(reader *r)
 {
     while (*r->s == ' ' || *r->s == '\t' || *r->s == '\n' || *r->s == '\r')
@@ -52,7 +78,9 @@ static int number(reader *r, value_t *val)
     errno = 0;
     x = strtod(r->s, &end);
     if (end == r->s) {
-        sg_buf_printf(r->err, "--eval: expected a number at '%.20s'", r->s);
+        sg_buf_puts(r->err, "--eval: expected a number at '");
+        put_shown(r->err, r->s, 20);
+        sg_buf_putc(r->err, '\'');
         return -1;
     }
     r->s = end;
@@ -77,7 +105,9 @@ static int row(reader *r, value_t *val)
         }
         if (*r->s == ']')
             break;
-        sg_buf_printf(r->err, "--eval: expected ',' or ']' at '%.20s'", r->s);
+        sg_buf_puts(r->err, "--eval: expected ',' or ']' at '");
+        put_shown(r->err, r->s, 20);
+        sg_buf_putc(r->err, '\'');
         return -1;
     }
     r->s++; /* ] */
@@ -114,7 +144,9 @@ static int list(reader *r, value_t *val)
         }
         if (*r->s == ']')
             break;
-        sg_buf_printf(r->err, "--eval: expected ',' or ']' at '%.20s'", r->s);
+        sg_buf_puts(r->err, "--eval: expected ',' or ']' at '");
+        put_shown(r->err, r->s, 20);
+        sg_buf_putc(r->err, '\'');
         return -1;
     }
     r->s++; /* ] */
@@ -162,7 +194,9 @@ static int steps(reader *r, value_t *val, long *count)
         }
         if (*r->s == ']')
             break;
-        sg_buf_printf(r->err, "--eval: expected ',' or ']' at '%.20s'", r->s);
+        sg_buf_puts(r->err, "--eval: expected ',' or ']' at '");
+        put_shown(r->err, r->s, 20);
+        sg_buf_putc(r->err, '\'');
         return -1;
     }
     r->s++; /* ] */
@@ -279,13 +313,16 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         while (*r.s && *r.s != '=' && *r.s != ' ' && *r.s != '\t' && *r.s != ';')
             r.s++;
         if (r.s == start) {
-            sg_buf_printf(err, "--eval: expected NAME=VALUE at '%.20s'", start);
+            sg_buf_puts(err, "--eval: expected NAME=VALUE at '");
+        put_shown(err, start, 20);
+        sg_buf_putc(err, '\'');
             goto out;
         }
         name = sg_lex_normalize(ar, start, (size_t)(r.s - start));
         skip_space(&r);
         if (*r.s != '=') {
-            sg_buf_printf(err, "--eval: expected '=' after %s", name);
+            sg_buf_puts(err, "--eval: expected '=' after ");
+            put_shown(err, name, -1);
             goto out;
         }
         r.s++;
@@ -312,7 +349,8 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         }
         skip_space(&r);
         if (*r.s && *r.s != ';') {
-            sg_buf_printf(err, "--eval: expected ';' after the value of %s", name);
+            sg_buf_puts(err, "--eval: expected ';' after the value of ");
+            put_shown(err, name, -1);
             free(v.v);
             goto out;
         }
@@ -335,7 +373,9 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
             if (bind(ctx, dims, dim, (long)x, name, err))
                 goto out;
         } else {
-            sg_buf_printf(err, "--eval: %s is not an input or a dimension of this problem", name);
+            sg_buf_puts(err, "--eval: ");
+            put_shown(err, name, -1);
+            sg_buf_puts(err, " is not an input or a dimension of this problem");
             free(v.v);
             goto out;
         }
@@ -407,8 +447,8 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         lo = (q->lo.dim >= 0 ? dims[q->lo.dim] : 0) + q->lo.off;
         hi = (q->hi.dim >= 0 ? dims[q->hi.dim] : 0) + q->hi.off;
         for (t = lo - 1; t <= hi; t++) {
-            char name[160];
-            snprintf(name, sizeof name, "%s[%ld]", q->name, t);
+            /* the name is as long as the user made it */
+            const char *name = sg_arena_printf(ar, "%s[%ld]", q->name, t);
             print_named(out, ev, name, sg_seq_at(p->ctx, i, sg_index_make(-1, t)));
         }
     }

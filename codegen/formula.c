@@ -973,7 +973,7 @@ static void pr_index(F *f, sg_buf *b, sg_index i)
     if (i.off > 0)
         sg_buf_printf(b, "+%ld", i.off);
     else if (i.off < 0)
-        sg_buf_printf(b, "%s%ld", minus(f), -i.off);
+        sg_buf_printf(b, "%s%lu", minus(f), 0UL - (unsigned long)i.off); /* −LONG_MIN */
 }
 
 /*
@@ -1011,11 +1011,11 @@ static int pr_tex_step(F *f, sg_buf *b, int q, const char *idx)
 static int pr_step(F *f, sg_buf *b, const sg_expr *e)
 {
     if (f->tex) {
-        char idx[32];
+        char idx[32]; /* "t-" and 20 digits at most */
         if (e->off > 0)
             snprintf(idx, sizeof idx, "t+%ld", e->off);
-        else if (e->off < 0)
-            snprintf(idx, sizeof idx, "t-%ld", -e->off);
+        else if (e->off < 0) /* the magnitude as unsigned: −LONG_MIN is not a long */
+            snprintf(idx, sizeof idx, "t-%lu", 0UL - (unsigned long)e->off);
         else
             snprintf(idx, sizeof idx, "t");
         return pr_tex_step(f, b, e->seq, idx);
@@ -1025,7 +1025,7 @@ static int pr_step(F *f, sg_buf *b, const sg_expr *e)
     if (e->off > 0)
         sg_buf_printf(b, "+%ld", e->off);
     else if (e->off < 0)
-        sg_buf_printf(b, "%s%ld", minus(f), -e->off);
+        sg_buf_printf(b, "%s%lu", minus(f), 0UL - (unsigned long)e->off);
     sg_buf_putc(b, ']');
     return P_ATOM;
 }

@@ -47,6 +47,14 @@
  * breaks at the shallowest usable mark, and a long boxed result becomes a
  * boxed aligned block. The left column stays narrow (labels go right of the
  * alignment point) so that no column pushes a line off the page.
+ *
+ * Sizes. Every list here grows with the problem (inputs of a node, paths,
+ * pieces of δ, factors of a product); walks over a value look at each node
+ * of its DAG once. The limits are the page's, and the text says when one
+ * applies: a graph too large to draw is described in words, a formula of
+ * more than PRINT_CAP nodes is elided with a marker, and of a symbol's
+ * paths the first PATHS_LISTED are listed, then "…". Text from outside the
+ * problem (the input's file name) is escaped for TeX, never copied.
  */
 #include "latex.h"
 
@@ -129,6 +137,57 @@ typedef struct {
     int nlined, caplined;
     unsigned stamp;            /* subst() calls so far */
 } X;
+
+/* a list of nodes that grows as it is filled (free(l->v) when done) */
+typedef struct {
+    const sg_expr **v;
+    int n, cap;
+} elist;
+
+static void elist_push(elist *l, const sg_expr *e)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->v = sg_xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = e;
+}
+
+static void elist_push_unique(elist *l, const sg_expr *e)
+{
+    int i;
+    for (i = 0; i < l->n; i++)
+        if (l->v[i] == e)
+            return;
+    elist_push(l, e);
+}
+
+/*
+ * The nodes of e in the order of its text, each once (a shared node is not
+ * walked again), without recursion: what factors_with() and step_inputs()
+ * look through, at the cost of e's DAG.
+ */
+static void dag_nodes(X *x, const sg_expr *e, elist *out)
+{
+    unsigned n = sg_expr_count(x->ctx) + 1;
+    unsigned char *seen = sg_xmalloc(n);
+    elist stack = {NULL, 0, 0};
+    int k;
+    memset(seen, 0, n);
+    elist_push(&stack, e);
+    while (stack.n > 0) {
+        const sg_expr *t = stack.v[--stack.n];
+        if (t->id < n && seen[t->id])
+            continue;
+        if (t->id < n)
+            seen[t->id] = 1;
+        elist_push(out, t);
+        for (k = t->nkids - 1; k >= 0; k--) /* the first kid on top: walked first */
+            elist_push(&stack, t->kid[k]);
+    }
+    free(stack.v);
+    free(seen);
+}
 
 /* ---- node information ------------------------------------------------------- */
 
@@ -311,26 +370,46 @@ static const char *shape_tex(X *x, sg_shape s)
 
 /* ---- text ------------------------------------------------------------------ */
 
+/*
+ * Text from outside the problem (a file name) as TeX text: every byte that
+ * means something to TeX is escaped, and what pdflatex without inputenc
+ * options cannot set (control bytes, a newline among them, and anything
+ * beyond ASCII) becomes '?', one per UTF-8 character. Nothing in s can end
+ * the group, the comment or the line it is put in, or start a command.
+ */
 void sg_latex_escape(sg_buf *out, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p++;
+        switch (c) {
         case '\\': sg_buf_puts(out, "\\textbackslash{}"); break;
         case '{': case '}': case '$': case '&': case '#': case '_': case '%':
             sg_buf_putc(out, '\\');
-            sg_buf_putc(out, *s);
+            sg_buf_putc(out, (char)c);
             break;
         case '^': sg_buf_puts(out, "\\textasciicircum{}"); break;
         case '~': sg_buf_puts(out, "\\textasciitilde{}"); break;
         default:
-            /* pdflatex without inputenc options: keep to ASCII */
-            if ((unsigned char)*s >= 0x80)
-                sg_buf_putc(out, '?');
-            else
-                sg_buf_putc(out, *s);
+            if (c >= 0xC2 && c <= 0xF4) { /* a UTF-8 lead byte: its continuation bytes too */
+                int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+                while (more-- > 0 && (*p & 0xC0) == 0x80)
+                    p++;
+            }
+            sg_buf_putc(out, c < 0x20 || c >= 0x7F ? '?' : (char)c);
             break;
         }
     }
+}
+
+/* text in a TeX comment: a newline (or any control byte) would end it, so
+   those become '?', as does what is not ASCII; TeX reads nothing else of a
+   comment */
+static void comment_text(sg_buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++)
+        sg_buf_putc(out, *p < 0x20 || *p >= 0x7F ? '?' : (char)*p);
 }
 
 static const char *const number_words[] = {"no", "one", "two", "three", "four", "five",
@@ -1398,9 +1477,9 @@ static const char *tag_of(X *x, const int *rs, int nrs, sg_shape shape)
     sg_buf b;
     const char *s;
     int i, j;
-    int no[32], n = 0;
+    int no[NRULES], n = 0; /* distinct rules: at most NRULES */
     sg_buf_init(&b);
-    for (i = 0; i < nrs && n < 32; i++) {
+    for (i = 0; i < nrs; i++) {
         int c = cite(x, rs[i]), at;
         for (j = 0; j < n && no[j] != c; j++)
             ;
@@ -1611,9 +1690,9 @@ static const char *adj_name(X *x, const sg_expr *e)
     return ni(x, placeholder(x, e, NULL))->ph;
 }
 
-/* the rules a line cites */
+/* the rules a line cites, each once: there are NRULES */
 typedef struct {
-    int r[32];
+    int r[NRULES];
     int n;
 } cites;
 
@@ -1623,8 +1702,7 @@ static void cite_add(cites *c, int r)
     for (i = 0; i < c->n; i++)
         if (c->r[i] == r)
             return;
-    if (c->n < 32)
-        c->r[c->n++] = r;
+    c->r[c->n++] = r;
 }
 
 static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth);
@@ -1828,22 +1906,19 @@ static const char *form_text(X *x, sg_expr *f)
     return strlen(simple) <= strlen(raw) ? simple : raw;
 }
 
-/* the placeholders in e (up to 8 in out[0..n)), looking at a few hundred nodes */
-static int phs_in(X *x, const sg_expr *e, const sg_expr **out, int n, int *budget)
+/* the placeholders in e, each once, into out, looking at a few hundred
+   nodes (budget) */
+static void phs_in(X *x, const sg_expr *e, elist *out, int *budget)
 {
-    int k, i;
+    int k;
     if (--*budget < 0)
-        return n;
+        return;
     if (e->id < x->nni && x->ni[e->id].ph) {
-        for (i = 0; i < n && out[i] != e; i++)
-            ;
-        if (i == n && n < 8)
-            out[n++] = e;
-        return n;
+        elist_push_unique(out, e);
+        return;
     }
     for (k = 0; k < e->nkids; k++)
-        n = phs_in(x, e->kid[k], out, n, budget);
-    return n;
+        phs_in(x, e->kid[k], out, budget);
 }
 
 /* after e's line: its adjoint is said from now on by its closed form if that
@@ -1851,7 +1926,7 @@ static int phs_in(X *x, const sg_expr *e, const sg_expr **out, int n, int *budge
 static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
 {
     sg_expr *v[2], *closed, *ph;
-    const sg_expr *ph1[8];
+    elist ph1 = {NULL, 0, 0};
     const char *name, *text;
     int i, lng, budget;
     if (!adj)
@@ -1860,8 +1935,12 @@ static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
     text = value_text(x, adj, M_VALUE, 0);
     budget = 400;
     lng = width(text) >= 20 || shown_size(x, closed, M_VALUE, 60, 1) > 60 ||
-          (shown_ops(x, adj, 4, 1) >= 3 && width(text) >= 11) ||
-          phs_in(x, closed, ph1, 0, &budget) > 0; /* not closed: said by a name */
+          (shown_ops(x, adj, 4, 1) >= 3 && width(text) >= 11);
+    if (!lng) { /* not closed: said by a name */
+        phs_in(x, closed, &ph1, &budget);
+        lng = ph1.n > 0;
+        free(ph1.v);
+    }
     ph = placeholder(x, e, adj);
     line_adjoint(x, adj, ph, lng ? NULL : closed);
     if (!lng)
@@ -1885,18 +1964,22 @@ static const char *label_of(X *x, seg *s, const edge *e)
     return texs(x, t, M_FORM, 1);
 }
 
-/* a symbol declared in Δ^C that e reads, or NULL */
-static const sg_expr *simplex_in(X *x, const sg_expr *e, int depth)
+/* a symbol declared in Δ^C that e reads, or NULL; e is an adjoint, a DAG
+   whose tree can be exponentially larger, so each node is looked at once */
+static const sg_expr *simplex_in(X *x, const sg_expr *e)
 {
-    int k;
-    if (e->op == SG_OP_VAR && e->sym < x->nsyms0 && (sg_sym(x->ctx, e->sym)->props & SG_PROP_SIMPLEX))
-        return e;
-    for (k = 0; k < e->nkids && depth < 100; k++) {
-        const sg_expr *f = simplex_in(x, e->kid[k], depth + 1);
-        if (f)
-            return f;
+    elist all = {NULL, 0, 0};
+    const sg_expr *found = NULL;
+    int i;
+    dag_nodes(x, e, &all);
+    for (i = 0; i < all.n && !found; i++) {
+        const sg_expr *v = all.v[i];
+        if (v->op == SG_OP_VAR && v->sym < x->nsyms0 &&
+            (sg_sym(x->ctx, v->sym)->props & SG_PROP_SIMPLEX))
+            found = v;
     }
-    return NULL;
+    free(all.v);
+    return found;
 }
 
 /* after a softmax rule whose adjoint holds a y ∈ Δ: why 𝟙ᵀy went */
@@ -1908,7 +1991,7 @@ static void simplex_note(X *x, sg_buf *b, const seg *s, const sg_expr *c)
         const sg_expr *y;
         if (e->to != c || !(e->node->op == SG_OP_LOGSOFTMAX || e->node->op == SG_OP_SOFTMAX))
             continue;
-        if (!s->adj[e->node->id] || !(y = simplex_in(x, s->adj[e->node->id], 0)))
+        if (!s->adj[e->node->id] || !(y = simplex_in(x, s->adj[e->node->id])))
             continue;
         sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = 1$ for $%s \\in \\Delta^{%s}$ "
                          "(softmax with cross-entropy).}\n",
@@ -1957,20 +2040,21 @@ static void list_labels(sg_buf *b, const char **labels, int n)
    sum then says it once (∂L/∂v x + x∂L/∂v = 2x∂L/∂v), not twice in closed form */
 static int shared_adjoint(X *x, const sg_expr *const *vals, int n)
 {
-    const sg_expr *(*ph)[8] = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ph);
-    int *nph = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *nph);
+    elist *ph = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ph);
     int i, j, k, l, shared = 0;
     for (i = 0; i < n; i++) {
         int budget = 400;
-        nph[i] = phs_in(x, subst(x, vals[i], 0), ph[i], 0, &budget);
+        memset(&ph[i], 0, sizeof ph[i]);
+        phs_in(x, subst(x, vals[i], 0), &ph[i], &budget);
     }
     for (i = 0; i < n && !shared; i++)
         for (j = i + 1; j < n && !shared; j++)
-            for (k = 0; k < nph[i] && !shared; k++)
-                for (l = 0; l < nph[j]; l++)
-                    shared |= ph[i][k] == ph[j][l];
+            for (k = 0; k < ph[i].n && !shared; k++)
+                for (l = 0; l < ph[j].n; l++)
+                    shared |= ph[i].v[k] == ph[j].v[l];
+    for (i = 0; i < n; i++)
+        free(ph[i].v);
     free(ph);
-    free(nph);
     return shared;
 }
 
@@ -1990,9 +2074,12 @@ static int is_line(const seg *s, const sg_expr *e)
 static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, int nt, sums *out,
                       int defer)
 {
-    const sg_expr **order = s->order;
+    const sg_expr **order;
     int norder = 0, i, j, k;
-    /* nodes with lines: as their adjoints complete, then the targets */
+    /* nodes with lines: as their adjoints complete, then the targets (a
+       target need not be reached: grad L wrt a symbol L does not read) */
+    s->order = sg_xrealloc(s->order, ((size_t)2 * (size_t)s->ne + (size_t)nt + 1) * sizeof *s->order);
+    order = s->order;
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].node;
         if (e == s->root || !is_line(s, e))
@@ -2239,7 +2326,9 @@ static const char *index_tex(X *x, sg_index i)
     d = texs(x, sg_dimval(x->ctx, i.dim), M_FWD, 0);
     if (i.off == 0)
         return d;
-    snprintf(buf, sizeof buf, "%s%ld", i.off > 0 ? "+" : "-", i.off > 0 ? i.off : -i.off);
+    /* the magnitude as unsigned: −LONG_MIN is not a long; 64 holds any */
+    snprintf(buf, sizeof buf, "%s%lu", i.off > 0 ? "+" : "-",
+             i.off > 0 ? (unsigned long)i.off : 0UL - (unsigned long)i.off);
     return sg_arena_printf(x->ar, "%s%s", d, buf);
 }
 
@@ -2350,6 +2439,7 @@ static int push_unique(const sg_expr **list, int n, const sg_expr *e)
     return n + 1;
 }
 
+
 /* the stations of log g's function, kids first */
 static int log_stations(X *x, const sg_log *g, const sg_expr ***out)
 {
@@ -2378,19 +2468,56 @@ static int log_stations(X *x, const sg_log *g, const sg_expr ***out)
     return n;
 }
 
-/* the stations and input symbols e's formula is written in */
-static int inputs_of(X *x, const sg_expr *e, const sg_expr **in, int n, int depth)
+/* is c where a graph node's formula stops: a station or an input symbol */
+static int graph_leaf(X *x, const sg_expr *c)
 {
-    int k;
-    for (k = 0; k < e->nkids; k++) {
-        const sg_expr *c = e->kid[k];
-        if (c->op == SG_OP_VAR || c->op == SG_OP_SEQSTEP || c->op == SG_OP_AT ||
-            (c->id < x->nni && x->ni[c->id].kind == K_STATION))
-            n = push_unique(in, n, c);
-        else if (depth < 200)
-            n = inputs_of(x, c, in, n, depth + 1);
+    return c->op == SG_OP_VAR || c->op == SG_OP_SEQSTEP || c->op == SG_OP_AT ||
+           (c->id < x->nni && x->ni[c->id].kind == K_STATION);
+}
+
+/*
+ * The stations and input symbols e's formula is written in, into in, each
+ * once, in the order of the text. The walk keeps its own stack and marks
+ * what it saw with stamp (seen[] is indexed by node id, stamp new for each
+ * call), so a long sum costs no C stack and a shared subexpression is
+ * walked once: the work is the DAG's, not the tree's.
+ */
+static void inputs_of(X *x, const sg_expr *e, elist *in, unsigned *seen, unsigned stamp)
+{
+    typedef struct {
+        const sg_expr *e;
+        int k;
+    } frame;
+    frame *st = NULL;
+    int n = 0, cap = 0;
+    in->n = 0;
+    st = sg_xmalloc(8 * sizeof *st);
+    cap = 8;
+    st[n].e = e;
+    st[n++].k = 0;
+    while (n > 0) {
+        frame *f = &st[n - 1];
+        const sg_expr *c;
+        if (f->k == f->e->nkids) {
+            n--;
+            continue;
+        }
+        c = f->e->kid[f->k++];
+        if (seen[c->id] == stamp)
+            continue;
+        seen[c->id] = stamp;
+        if (graph_leaf(x, c)) {
+            elist_push(in, c);
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            st = sg_xrealloc(st, (size_t)cap * sizeof *st);
+        }
+        st[n].e = c;
+        st[n++].k = 0;
     }
-    return n;
+    free(st);
 }
 
 static void doc_forward(X *x, const sg_expr **st, int nst)
@@ -2435,50 +2562,113 @@ static void doc_forward(X *x, const sg_expr **st, int nst)
 
 /* ---- the computation graph ------------------------------------------------------ */
 
+/* a node of the drawn graph; its inputs are edges, numbered by slot */
 typedef struct {
     const sg_expr *e;
     int level;
     double y;
-    int nin;
-    int in[16];   /* indices of its inputs among the graph's nodes */
+    int nin, capin;
+    int *in;      /* indices of its inputs among the graph's nodes, an edge each */
+    int *no;      /* each edge's number, when it is a path's of a multi-path symbol */
 } gnode;
+
+/* the readers of each node, the graph read backwards: the edges (node j,
+   slot k) out of node i are rj[at[i]..at[i+1]), rk[…] */
+typedef struct {
+    int *at, *rj, *rk;
+} greaders;
+
+/* a graph with a column of more nodes than this, or more columns, is not
+   drawn: it would not fit the page (nor, past a few hundred rows, TeX's
+   dimensions), and its nodes would overlap */
+#define GRAPH_ROWS 20
+#define GRAPH_COLS 20
+/* the paths listed for a symbol reached along several, and their most edges */
+#define PATHS_LISTED 8
+#define PATH_EDGES 60
 
 /* colors for the paths of the symbols reached along several */
 static const char *const path_colors[] = {"blue!70!black", "red!70!black", "green!50!black",
                                           "orange!80!black", "violet"};
 
-/* the paths from node i to the root (index root), as lists of edges
-   (node, input slot), up to cap */
-static int paths_from(const gnode *gn, int ngn, int i, int root, int *stack, int depth,
-                      int **paths, int *lens, int cap, int np, const int *dist)
+static void gnode_add_input(gnode *g, int from)
 {
-    int j, k;
+    if (g->nin == g->capin) {
+        g->capin = g->capin ? 2 * g->capin : 4;
+        g->in = sg_xrealloc(g->in, (size_t)g->capin * sizeof *g->in);
+        g->no = sg_xrealloc(g->no, (size_t)g->capin * sizeof *g->no);
+    }
+    g->no[g->nin] = 0;
+    g->in[g->nin++] = from;
+}
+
+static void greaders_build(greaders *r, const gnode *gn, int ngn)
+{
+    int i, k, *fill;
+    r->at = sg_xmalloc(((size_t)ngn + 1) * sizeof *r->at);
+    memset(r->at, 0, ((size_t)ngn + 1) * sizeof *r->at);
+    for (i = 0; i < ngn; i++)
+        for (k = 0; k < gn[i].nin; k++)
+            r->at[gn[i].in[k] + 1]++;
+    for (i = 0; i < ngn; i++)
+        r->at[i + 1] += r->at[i];
+    r->rj = sg_xmalloc(((size_t)r->at[ngn] + 1) * sizeof *r->rj);
+    r->rk = sg_xmalloc(((size_t)r->at[ngn] + 1) * sizeof *r->rk);
+    fill = sg_xmalloc(((size_t)ngn + 1) * sizeof *fill);
+    memcpy(fill, r->at, (size_t)ngn * sizeof *fill);
+    for (i = 0; i < ngn; i++) /* by reader, then slot: the order of the old scan */
+        for (k = 0; k < gn[i].nin; k++) {
+            int at = fill[gn[i].in[k]]++;
+            r->rj[at] = i;
+            r->rk[at] = k;
+        }
+    free(fill);
+}
+
+static void greaders_free(greaders *r)
+{
+    free(r->at);
+    free(r->rj);
+    free(r->rk);
+}
+
+/* the paths from node i to the root (index root), as lists of edges
+   (node, input slot) in pairs, up to cap; dist[] prunes what cannot reach
+   the root within PATH_EDGES */
+static int paths_from(const greaders *r, int i, int root, int *stack, int depth, int **paths,
+                      int *lens, int cap, int np, const int *dist)
+{
+    int a;
     if (np >= cap) /* enough to list: count_paths() counts them */
         return np;
     if (i == root) {
-        if (np < cap) {
-            paths[np] = sg_xmalloc((size_t)(depth + 1) * sizeof **paths);
-            memcpy(paths[np], stack, (size_t)depth * sizeof *stack);
-            lens[np] = depth;
-        }
+        paths[np] = sg_xmalloc((size_t)(2 * depth + 1) * sizeof **paths);
+        memcpy(paths[np], stack, (size_t)(2 * depth) * sizeof *stack);
+        lens[np] = depth;
         return np + 1;
     }
-    if (depth >= 60)
+    if (depth >= PATH_EDGES)
         return np;
-    for (j = 0; j < ngn; j++)
-        for (k = 0; k < gn[j].nin; k++)
-            if (gn[j].in[k] == i && depth + 1 + dist[j] <= 60) { /* only toward the root */
-                stack[depth] = j * 16 + k;
-                np = paths_from(gn, ngn, j, root, stack, depth + 1, paths, lens, cap, np, dist);
-            }
+    for (a = r->at[i]; a < r->at[i + 1]; a++) {
+        int j = r->rj[a];
+        /* only toward the root: every step taken is on a path that reaches
+           it within PATH_EDGES, so the walk ends after cap paths */
+        if (dist[j] < PATH_EDGES && depth + 1 + dist[j] <= PATH_EDGES) {
+            stack[2 * depth] = j;
+            stack[2 * depth + 1] = r->rk[a];
+            np = paths_from(r, j, root, stack, depth + 1, paths, lens, cap, np, dist);
+        }
+    }
     return np;
 }
 
 /* the number of paths from node i to the root (there can be 2^n of them),
-   and in dist[i] the length of the shortest (ngn + 1: none) */
-static double count_paths(const gnode *gn, int ngn, int i, int root, double *memo, int *dist)
+   and in dist[i] the length of the shortest (ngn + 1: none); the graph is
+   one level per station, so the recursion is as deep as the longest chain
+   of stations */
+static double count_paths(const greaders *r, int ngn, int i, int root, double *memo, int *dist)
 {
-    int j, k;
+    int a;
     double n = 0;
     if (i == root) {
         dist[i] = 0;
@@ -2488,15 +2678,27 @@ static double count_paths(const gnode *gn, int ngn, int i, int root, double *mem
         return memo[i];
     memo[i] = 0; /* no cycles, but never loop */
     dist[i] = ngn + 1;
-    for (j = 0; j < ngn; j++)
-        for (k = 0; k < gn[j].nin; k++)
-            if (gn[j].in[k] == i) {
-                n += count_paths(gn, ngn, j, root, memo, dist);
-                if (dist[j] + 1 < dist[i])
-                    dist[i] = dist[j] + 1;
-            }
+    for (a = r->at[i]; a < r->at[i + 1]; a++) {
+        int j = r->rj[a];
+        n += count_paths(r, ngn, j, root, memo, dist);
+        if (dist[j] + 1 < dist[i])
+            dist[i] = dist[j] + 1;
+    }
     memo[i] = n;
     return n;
+}
+/* the row order of one column: top (largest y) first, stable */
+typedef struct {
+    double y;
+    int pos, node;
+} grow;
+
+static int by_row(const void *pa, const void *pb)
+{
+    const grow *a = pa, *b = pb;
+    if (a->y != b->y)
+        return a->y > b->y ? -1 : 1;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
 /* a count of paths in words: "two", "1024", "about 3.3 \times 10^{150}" */
@@ -2523,18 +2725,6 @@ static const char *gname(X *x, const sg_expr *e)
     return texs(x, e, M_FWD, 0);
 }
 
-/* how many of the backward pass's contributions to input came through station */
-static int multiplicity(const seg *s, const sg_expr *station, const sg_expr *input)
-{
-    int i, n = 0;
-    if (!s)
-        return 1;
-    for (i = 0; i < s->ne; i++)
-        if (s->e[i].to == input && through(s, s->e[i].node) == station)
-            n++;
-    return n > 0 ? n : 1;
-}
-
 /* is e differentiated with respect to? */
 static int is_wrt(X *x, const sg_expr *e)
 {
@@ -2558,43 +2748,82 @@ static int is_wrt(X *x, const sg_expr *e)
  * latest input; the differentiated quantity doubled. An input entering a
  * formula twice (X in XXᵀ) has two edges. The edges of the symbols reached
  * along several paths (multi) are numbered and colored, and the paths listed.
+ * Everything here grows with the graph; only the drawing has a limit (a
+ * column of GRAPH_ROWS nodes), past which the text says what it would show.
  */
 static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr *root,
                       const sg_expr *const *multi, int nmulti)
 {
     sg_buf *b = x->out;
-    gnode *gn = sg_xmalloc((size_t)(nst * 17 + 2) * sizeof *gn);
-    int ngn = 0, i, j, k, m, maxlevel = 0, iroot = -1;
+    gnode *gn;
+    greaders rd;
+    grow *rows;
+    elist in = {NULL, 0, 0};
+    int ngn = 0, capgn = nst + 8, i, j, k, m, maxlevel = 0, iroot = -1, tallest = 0, nedges = 0;
+    int drawn;
+    int *gidx, *col;
+    unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
+    const sg_expr **thr = NULL;
     double dx;
-    const sg_expr **in = sg_xmalloc(256 * sizeof *in);
-    int *edgeno = sg_xmalloc((size_t)(nst * 16 + 1) * sizeof *edgeno);
 
+    gn = sg_xmalloc((size_t)capgn * sizeof *gn);
+    seen = sg_xmalloc((size_t)nseen * sizeof *seen);
+    memset(seen, 0, (size_t)nseen * sizeof *seen);
+    gidx = sg_xmalloc((size_t)nseen * sizeof *gidx); /* node id → graph index + 1 */
+    memset(gidx, 0, (size_t)nseen * sizeof *gidx);
+    if (sg) { /* the station each contribution came through, once */
+        thr = sg_xmalloc(((size_t)sg->ne + 1) * sizeof *thr);
+        for (i = 0; i < sg->ne; i++)
+            thr[i] = through(sg, sg->e[i].node);
+    }
     /* nodes: the stations, then the inputs they read */
     for (i = 0; i < nst; i++) {
         memset(&gn[ngn], 0, sizeof gn[ngn]);
-        gn[ngn++].e = st[i];
+        gn[ngn].e = st[i];
+        if (st[i]->id < nseen)
+            gidx[st[i]->id] = ngn + 1;
+        ngn++;
     }
     for (i = 0; i < nst; i++) {
-        int nin = inputs_of(x, st[i], in, 0, 0);
-        for (k = 0; k < nin; k++) {
-            int mult = multiplicity(sg, st[i], in[k]), c;
-            for (j = 0; j < ngn && gn[j].e != in[k]; j++)
-                ;
-            if (j == ngn) {
-                memset(&gn[ngn], 0, sizeof gn[ngn]);
-                gn[ngn].e = in[k];
-                gn[ngn].level = -1;
-                ngn++;
+        inputs_of(x, st[i], &in, seen, ++stamp);
+        for (k = 0; k < in.n; k++) {
+            const sg_expr *c = in.v[k];
+            int mult = 0, t;
+            if (sg) { /* how many of the backward pass's contributions to c came through st[i] */
+                for (t = 0; t < sg->ne; t++)
+                    mult += sg->e[t].to == c && thr[t] == st[i];
             }
-            for (c = 0; c < mult && gn[i].nin < 16; c++)
-                gn[i].in[gn[i].nin++] = j;
+            if (mult == 0)
+                mult = 1;
+            j = c->id < nseen ? gidx[c->id] - 1 : -1;
+            if (j < 0) {
+                if (ngn == capgn) {
+                    capgn *= 2;
+                    gn = sg_xrealloc(gn, (size_t)capgn * sizeof *gn);
+                }
+                memset(&gn[ngn], 0, sizeof gn[ngn]);
+                gn[ngn].e = c;
+                gn[ngn].level = -1;
+                j = ngn++;
+                if (c->id < nseen)
+                    gidx[c->id] = j + 1;
+            }
+            for (t = 0; t < mult; t++)
+                gnode_add_input(&gn[i], j);
         }
     }
-    for (i = 0; i < ngn; i++)
+    free(in.v);
+    free(thr);
+    free(seen);
+    free(gidx);
+    greaders_build(&rd, gn, ngn);
+    for (i = 0; i < ngn; i++) {
+        nedges += gn[i].nin;
         if (gn[i].e == root)
             iroot = i;
-    /* levels: a station one right of its latest input; an input one left of
-       its first reader */
+    }
+    /* levels: a station one right of its latest input (stations come kids
+       first); an input one left of its first reader */
     for (i = 0; i < nst; i++) {
         int lv = 1;
         for (k = 0; k < gn[i].nin; k++) {
@@ -2607,126 +2836,150 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             maxlevel = lv;
     }
     for (j = nst; j < ngn; j++) {
-        int lv = maxlevel + 1;
-        for (i = 0; i < nst; i++)
-            for (k = 0; k < gn[i].nin; k++)
-                if (gn[i].in[k] == j && gn[i].level - 1 < lv)
-                    lv = gn[i].level - 1;
+        int lv = maxlevel + 1, a;
+        for (a = rd.at[j]; a < rd.at[j + 1]; a++)
+            if (rd.rj[a] < nst && gn[rd.rj[a]].level - 1 < lv)
+                lv = gn[rd.rj[a]].level - 1;
         gn[j].level = lv < 0 ? 0 : lv;
     }
-    /* rows: inputs in declaration order, the rest by the mean of their inputs */
+    /* rows: inputs in declaration order, the rest by the mean of their
+       inputs; the nodes of each column, by column */
+    col = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *col);
+    memset(col, 0, ((size_t)maxlevel + 2) * sizeof *col);
+    for (i = 0; i < ngn; i++)
+        col[gn[i].level + 1]++;
     for (k = 0; k <= maxlevel; k++) {
-        int idx[64], nidx = 0, a, c;
-        for (i = 0; i < ngn && nidx < 64; i++)
-            if (gn[i].level == k)
-                idx[nidx++] = i;
+        if (col[k + 1] > tallest)
+            tallest = col[k + 1];
+        col[k + 1] += col[k];
+    }
+    rows = sg_xmalloc(((size_t)ngn + 1) * sizeof *rows);
+    {
+        int *fill = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *fill);
+        memcpy(fill, col, ((size_t)maxlevel + 1) * sizeof *fill);
+        for (i = 0; i < ngn; i++)
+            rows[fill[gn[i].level]++].node = i;
+        free(fill);
+    }
+    for (k = 0; k <= maxlevel; k++) {
+        grow *r = rows + col[k];
+        int nidx = col[k + 1] - col[k], c;
         for (i = 0; i < nidx; i++) {
-            gnode *g = &gn[idx[i]];
+            gnode *g = &gn[r[i].node];
             double sum = 0;
+            r[i].pos = i;
             if (g->nin == 0) {
                 g->y = g->e->op == SG_OP_VAR ? -(double)g->e->sym : -1000.0 - g->e->id;
-                continue;
+            } else {
+                for (c = 0; c < g->nin; c++)
+                    sum += gn[g->in[c]].y;
+                g->y = sum / g->nin;
             }
-            for (c = 0; c < g->nin; c++)
-                sum += gn[g->in[c]].y;
-            g->y = sum / g->nin;
+            r[i].y = g->y;
         }
-        for (a = 1; a < nidx; a++) /* top first, stable */
-            for (c = a; c > 0 && gn[idx[c]].y > gn[idx[c - 1]].y; c--) {
-                int t = idx[c];
-                idx[c] = idx[c - 1];
-                idx[c - 1] = t;
-            }
+        if (nidx > 1)
+            qsort(r, (size_t)nidx, sizeof *r, by_row);
         for (i = 0; i < nidx; i++) {
             double y = ((double)(nidx - 1) / 2 - i) * 1.3;
             /* a lone station stays level with its inputs */
-            if (!(nidx == 1 && gn[idx[i]].nin))
-                gn[idx[i]].y = y;
+            if (!(nidx == 1 && gn[r[i].node].nin))
+                gn[r[i].node].y = y;
         }
     }
-    dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
-    if (dx > 3.0)
-        dx = 3.0;
-    sg_buf_puts(b, "\\begin{center}\n");
-    sg_buf_printf(b,
-                  "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
-                  "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                  "inner sep=2pt},\n"
-                  "  data/.style={input, draw=black!40, text=black!60},\n"
-                  "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
-                  "  result/.style={value, double, thick},\n"
-                  "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
-                  dx);
-    for (i = 0; i < ngn; i++) {
-        const sg_expr *e = gn[i].e;
-        const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
-                                                                                    : "data";
-        sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
-                      gn[i].y, gname(x, e));
-    }
+    free(rows);
+    free(col);
     for (m = 0; m < nmulti; m++) { /* the edges of a multi-path symbol, numbered */
         int no = 0;
         for (i = 0; i < nst; i++)
             for (k = 0; k < gn[i].nin; k++)
                 if (gn[gn[i].in[k]].e == multi[m])
-                    edgeno[i * 16 + k] = ++no;
+                    gn[i].no[k] = ++no;
     }
-    for (i = 0; i < nst; i++)
-        for (k = 0; k < gn[i].nin; k++) {
-            int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
-            const char *color = NULL, *how;
-            for (m = 0; m < nmulti; m++)
-                if (gn[from].e == multi[m])
-                    color = path_colors[m % 5];
-            for (q = 0; q < k; q++)
-                nth += gn[i].in[q] == from;
-            if (nth > 0)
-                how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
-                                      30 + 15 * ((nth - 1) / 2));
-            else if (span > 1)
-                how = sg_arena_printf(x->ar, "to[bend %s=%d]",
-                                      gn[from].y + gn[i].y >= 0 ? "left" : "right",
-                                      span > 3 ? 10 : span > 2 ? 15 : 22);
-            else
-                how = "--";
-            sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
-                          color ? color : "", from, how);
-            if (color)
-                sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35", color,
-                              edgeno[i * 16 + k]);
-            sg_buf_printf(b, "(n%d);\n", i);
+    drawn = tallest <= GRAPH_ROWS && maxlevel + 1 <= GRAPH_COLS;
+    if (!drawn) {
+        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d columns, up to %d in one: too "
+                         "many to draw on a page.\n",
+                      ngn, nedges, maxlevel + 1, tallest);
+    } else {
+        dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
+        if (dx > 3.0)
+            dx = 3.0;
+        sg_buf_puts(b, "\\begin{center}\n");
+        sg_buf_printf(b,
+                      "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
+                      "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                      "inner sep=2pt},\n"
+                      "  data/.style={input, draw=black!40, text=black!60},\n"
+                      "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
+                      "  result/.style={value, double, thick},\n"
+                      "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
+                      dx);
+        for (i = 0; i < ngn; i++) {
+            const sg_expr *e = gn[i].e;
+            const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
+                                                                                        : "data";
+            sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
+                          gn[i].y, gname(x, e));
         }
-    sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++) {
+                int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
+                const char *color = NULL, *how;
+                for (m = 0; m < nmulti; m++)
+                    if (gn[from].e == multi[m])
+                        color = path_colors[m % 5];
+                for (q = 0; q < k; q++)
+                    nth += gn[i].in[q] == from;
+                if (nth > 0)
+                    how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
+                                          30 + 15 * ((nth - 1) / 2));
+                else if (span > 1)
+                    how = sg_arena_printf(x->ar, "to[bend %s=%d]",
+                                          gn[from].y + gn[i].y >= 0 ? "left" : "right",
+                                          span > 3 ? 10 : span > 2 ? 15 : 22);
+                else
+                    how = "--";
+                sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
+                              color ? color : "", from, how);
+                if (color)
+                    sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35",
+                                  color, gn[i].no[k]);
+                sg_buf_printf(b, "(n%d);\n", i);
+            }
+        sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+    }
     /* the paths of the symbols reached along several */
     for (m = 0; m < nmulti && iroot >= 0; m++) {
-        int *paths[8], lens[8], stack[64], np, p, from;
+        int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p, from;
+        double *memo, count;
+        int *dist;
         for (from = 0; from < ngn && gn[from].e != multi[m]; from++)
             ;
         if (from == ngn)
             continue;
-        double *memo = sg_xmalloc((size_t)ngn * sizeof *memo), count;
-        int *dist = sg_xmalloc((size_t)ngn * sizeof *dist);
+        memo = sg_xmalloc((size_t)ngn * sizeof *memo);
+        dist = sg_xmalloc((size_t)ngn * sizeof *dist);
         for (p = 0; p < ngn; p++) {
             memo[p] = -1;
             dist[p] = ngn + 1;
         }
-        count = count_paths(gn, ngn, from, iroot, memo, dist);
-        np = paths_from(gn, ngn, from, iroot, stack, 0, paths, lens, 8, 0, dist);
+        count = count_paths(&rd, ngn, from, iroot, memo, dist);
+        np = paths_from(&rd, from, iroot, stack, 0, paths, lens, PATHS_LISTED, 0, dist);
         free(memo);
         free(dist);
         if (count < np)
             count = np;
         sg_buf_printf(b, "$%s$ has %s paths to $%s$%s", gname(x, multi[m]), paths_word(x, count),
                       gname(x, root), np > 0 ? ": " : "");
-        for (p = 0; p < np && p < 8; p++) {
+        for (p = 0; p < np; p++) {
             int q;
             if (p > 0)
-                sg_buf_puts(b, p + 1 == np || p == 7 ? " and " : ", ");
+                sg_buf_puts(b, p + 1 == np || p == PATHS_LISTED - 1 ? " and " : ", ");
             sg_buf_printf(b, "$%s", gname(x, multi[m]));
             for (q = 0; q < lens[p]; q++) {
-                int node = paths[p][q] / 16, slot = paths[p][q] % 16;
+                int node = paths[p][2 * q], slot = paths[p][2 * q + 1];
                 if (q == 0)
-                    sg_buf_printf(b, " \\xrightarrow{%d} %s", edgeno[node * 16 + slot],
+                    sg_buf_printf(b, " \\xrightarrow{%d} %s", gn[node].no[slot],
                                   gname(x, gn[node].e));
                 else
                     sg_buf_printf(b, " \\to %s", gname(x, gn[node].e));
@@ -2736,11 +2989,17 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         }
         sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
-    sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
-                   "intermediates.\n\n");
+    if (drawn)
+        sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
+                       "intermediates.\n\n");
+    else
+        sg_buf_puts(b, "\n");
+    greaders_free(&rd);
+    for (i = 0; i < ngn; i++) {
+        free(gn[i].in);
+        free(gn[i].no);
+    }
     free(gn);
-    free(in);
-    free(edgeno);
 }
 
 /* ---- rules used ----------------------------------------------------------------- */
@@ -2934,7 +3193,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     sg_buf_puts(&out, "% The derivation, written by symgrad");
     if (o->source) {
         sg_buf_puts(&out, " from ");
-        sg_buf_puts(&out, o->source);
+        comment_text(&out, o->source);
     }
     sg_buf_puts(&out, ".\n");
     if (!o->fragment) {
@@ -3006,20 +3265,35 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
 
 /* ---- backpropagation through time ----------------------------------------------- */
 
-/* e read at the fixed step idx: every h[t + k] becomes h[idx + k] */
-static sg_expr *at_index(X *x, sg_expr *e, sg_index idx, int depth)
+/* e read at the fixed step idx: every h[t + k] becomes h[idx + k]; each
+   node once (the memo of subst(), under a stamp of its own), since a body
+   can share what it reads */
+static sg_expr *at_index_rec(X *x, sg_expr *e, sg_index idx)
 {
+    sg_expr *r = e;
+    info *m;
     int k;
     if (e->op == SG_OP_SEQSTEP)
         return sg_seq_at(x->ctx, e->seq, sg_index_plus(idx, e->off));
-    if (e->op == SG_OP_SEQSUM || !sg_expr_varies(e) || depth > 500)
+    if (e->op == SG_OP_SEQSUM || !sg_expr_varies(e))
         return e;
+    if (e->id < x->nni && x->ni[e->id].stamp == x->stamp && x->ni[e->id].memo)
+        return x->ni[e->id].memo;
     for (k = 0; k < e->nkids; k++) {
-        sg_expr *c = at_index(x, e->kid[k], idx, depth + 1);
-        if (c != e->kid[k])
-            e = sg_expr_replace(x->ctx, e, e->kid[k], c);
+        sg_expr *c = at_index_rec(x, e->kid[k], idx);
+        if (c != r->kid[k])
+            r = sg_expr_replace(x->ctx, r, r->kid[k], c);
     }
-    return e;
+    m = ni(x, e);
+    m->stamp = x->stamp;
+    m->memo = r;
+    return r;
+}
+
+static sg_expr *at_index(X *x, sg_expr *e, sg_index idx)
+{
+    x->stamp++;
+    return at_index_rec(x, e, idx);
 }
 
 /* the step's stations at a fixed step, named: r_T for r_t */
@@ -3032,7 +3306,7 @@ static void name_at(X *x, sg_index idx)
         sg_expr *a;
         if (!e || !base || x->ni[id].kind != K_STATION || !sg_expr_varies(e))
             continue;
-        a = at_index(x, (sg_expr *)e, idx, 0);
+        a = at_index(x, (sg_expr *)e, idx);
         if (!ni(x, a)->fwd) {
             const char *i = index_tex(x, idx);
             ni(x, a)->fwd = strlen(i) == 1 ? sg_arena_printf(x->ar, "%s_%s", base, i)
@@ -3075,18 +3349,24 @@ static void delta_cases(X *x, int qd)
 {
     const sg_seq *d = sg_seq_of(x->ctx, qd);
     sg_buf *b = x->out;
-    sg_index first = sg_index_plus(d->lo, -1), pts[64];
+    sg_index first = sg_index_plus(d->lo, -1), *pts;
+    const sg_expr **pieces;
     int np = 0, i, j, k;
     size_t start;
     const char *dname;
+    /* where a piece starts or stops: three, and two per direct term */
+    pts = sg_xmalloc((3 + 2 * (size_t)d->nterms) * sizeof *pts);
+    pieces = sg_xmalloc(((size_t)d->nterms + 1) * sizeof *pieces);
     pts[np++] = first;
     pts[np++] = d->hi; /* the body applies before the last step */
     pts[np++] = sg_index_plus(d->hi, 1);
-    for (k = 0; k < d->nterms && np < 62; k++) {
+    for (k = 0; k < d->nterms; k++) {
         pts[np++] = d->terms[k].lo;
         pts[np++] = sg_index_plus(d->terms[k].hi, 1);
     }
-    for (i = 1; i < np; i++) /* sort, unique */
+    /* sort (stable), unique; an insertion sort, as index_before is an
+       order only among the indices of one recurrence */
+    for (i = 1; i < np; i++)
         for (j = i; j > 0 && index_before(pts[j], pts[j - 1]); j--) {
             sg_index t = pts[j];
             pts[j] = pts[j - 1];
@@ -3100,12 +3380,11 @@ static void delta_cases(X *x, int qd)
     start = b->len;
     for (i = np - 2; i >= 0; i--) { /* from the last step back */
         sg_index lo = pts[i], hi = sg_index_plus(pts[i + 1], -1);
-        const sg_expr *pieces[33];
         int npieces = 0, single = sg_index_eq(lo, hi);
         const char *parts[2], *lhs, **terms;
         if (index_before(hi, first) || index_before(d->hi, lo))
             continue;
-        for (k = 0; k < d->nterms && npieces < 32; k++) /* the direct terms first */
+        for (k = 0; k < d->nterms; k++) /* the direct terms first */
             if (sg_index_provably_le(d->terms[k].lo, lo) && sg_index_provably_le(hi, d->terms[k].hi))
                 pieces[npieces++] = d->terms[k].display ? d->terms[k].display : d->terms[k].value;
         if (sg_index_provably_le(first, lo) && sg_index_provably_le(hi, sg_index_plus(d->hi, -1)) &&
@@ -3117,7 +3396,7 @@ static void delta_cases(X *x, int qd)
         for (k = 0; k < npieces; k++) {
             sg_expr *e = (sg_expr *)pieces[k];
             if (single)
-                e = sg_simplify(x->ctx, at_index(x, e, lo, 0));
+                e = sg_simplify(x->ctx, at_index(x, e, lo));
             terms[k] = value_text(x, e, M_CLOSED, 1);
         }
         dname = texs(x, single ? sg_seq_at(x->ctx, qd, lo) : sg_seq_step(x->ctx, qd, 0), M_FORM, 1);
@@ -3127,6 +3406,8 @@ static void delta_cases(X *x, int qd)
                  single ? "" : sg_arena_printf(x->ar, "$%s$", range_text(x, lo, hi)));
     }
     end_align(b, start);
+    free(pts);
+    free(pieces);
 }
 
 /* the first forward recurrence a log differentiates through */
@@ -3140,37 +3421,40 @@ static int log_recurrence(const sg_log *g)
 }
 
 /* the VARs multiplied with leaf in e (W_hh with h[t−1]): the labels of an edge */
-static int factors_with(const sg_expr *e, const sg_expr *leaf, const sg_expr **out, int n,
-                        int depth)
+static void factors_with(X *x, const sg_expr *e, const sg_expr *leaf, elist *out)
 {
-    int k;
-    if (depth > 200)
-        return n;
-    if (e->op == SG_OP_MUL) {
-        const sg_expr *o = e->kid[0] == leaf ? e->kid[1] : e->kid[1] == leaf ? e->kid[0] : NULL;
+    elist all = {NULL, 0, 0};
+    int i;
+    dag_nodes(x, e, &all);
+    for (i = 0; i < all.n; i++) {
+        const sg_expr *m = all.v[i], *o;
+        if (m->op != SG_OP_MUL)
+            continue;
+        o = m->kid[0] == leaf ? m->kid[1] : m->kid[1] == leaf ? m->kid[0] : NULL;
         if (o && o->op == SG_OP_TRANSPOSE)
             o = o->kid[0];
-        if (o && o->op == SG_OP_VAR && n < 4)
-            n = push_unique(out, n, o);
+        if (o && o->op == SG_OP_VAR)
+            elist_push_unique(out, o);
     }
-    for (k = 0; k < e->nkids; k++)
-        n = factors_with(e->kid[k], leaf, out, n, depth + 1);
-    return n;
+    free(all.v);
 }
 
 /* the input sequences e reads at step t */
-static int step_inputs(X *x, const sg_expr *e, const sg_expr **out, int n, int depth)
+static void step_inputs(X *x, const sg_expr *e, elist *out)
 {
-    int k;
-    if (e->op == SG_OP_SEQSTEP && e->off == 0 &&
-        sg_seq_of(x->ctx, e->seq)->kind == SG_SEQ_INPUT && n < 4)
-        return push_unique(out, n, e);
-    for (k = 0; k < e->nkids && depth < 200; k++)
-        n = step_inputs(x, e->kid[k], out, n, depth + 1);
-    return n;
+    elist all = {NULL, 0, 0};
+    int i;
+    dag_nodes(x, e, &all);
+    for (i = 0; i < all.n; i++) {
+        const sg_expr *m = all.v[i];
+        if (m->op == SG_OP_SEQSTEP && m->off == 0 &&
+            sg_seq_of(x->ctx, m->seq)->kind == SG_SEQ_INPUT)
+            elist_push_unique(out, m);
+    }
+    free(all.v);
 }
 
-static const char *names_of(X *x, const sg_expr **v, int n)
+static const char *names_of(X *x, const sg_expr *const *v, int n)
 {
     sg_buf b;
     const char *s;
@@ -3193,10 +3477,15 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
     sg_buf *b = x->out;
     const sg_seq *h = sg_seq_of(x->ctx, q);
     const sg_expr *prev = sg_seq_step(x->ctx, q, -1), *now = sg_seq_step(x->ctx, q, 0);
-    const sg_expr *hh[4], *xh[4], *in[4], *out_in[4], *yv[4], *lossst = NULL;
-    int nhh = factors_with(h->body, prev, hh, 0, 0), nin = step_inputs(x, h->body, in, 0, 0);
-    int nxh = nin > 0 ? factors_with(h->body, in[0], xh, 0, 0) : 0, nyv = 0, nout = 0, k;
+    elist lhh = {NULL, 0, 0}, lxh = {NULL, 0, 0}, lin = {NULL, 0, 0}, lout = {NULL, 0, 0};
+    elist lyv = {NULL, 0, 0};
+    const sg_expr *const *hh, *const *xh, *const *in, *const *out_in, *const *yv, *lossst = NULL;
+    int nhh, nin, nxh, nyv, nout, k;
     long off;
+    factors_with(x, h->body, prev, &lhh);
+    step_inputs(x, h->body, &lin);
+    if (lin.n > 0)
+        factors_with(x, h->body, lin.v[0], &lxh);
     if (loss) { /* the loss term's station that reads h_t, and its other inputs */
         const sg_expr *body = loss->op == SG_OP_SEQSUM ? loss->kid[0] : loss;
         unsigned id;
@@ -3208,9 +3497,11 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
                 break;
             }
         }
-        nyv = factors_with(body, now, yv, 0, 0);
-        nout = step_inputs(x, body, out_in, 0, 0);
+        factors_with(x, body, now, &lyv);
+        step_inputs(x, body, &lout);
     }
+    hh = lhh.v, nhh = lhh.n, xh = lxh.v, nxh = lxh.n, in = lin.v, nin = lin.n;
+    yv = lyv.v, nyv = lyv.n, out_in = lout.v, nout = lout.n;
     sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth,\n"
                    "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
                    "inner sep=2pt},\n"
@@ -3267,6 +3558,11 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
                      "why their gradients are sums over time. Colored edges carry the shared "
                      "matrices; $%s$ also reaches $%s$ through every later state.\n\n",
                   x->fname, texs(x, now, M_FORM, 1), x->fname);
+    free(lhh.v);
+    free(lxh.v);
+    free(lin.v);
+    free(lout.v);
+    free(lyv.v);
 }
 
 static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nres)
@@ -3466,6 +3762,38 @@ static const char *jname(X *x, const sg_expr *e)
     if (strstr(t, "\\frac") || strstr(t, "\\sum"))
         return sg_arena_printf(x->ar, "J\\left(%s\\right)", t);
     return sg_arena_printf(x->ar, "J(%s)", t);
+}
+
+/*
+ * After the line of J(e): its value j is said from now on as the backward
+ * pass says an adjoint (name_adjoint()), by its closed form where that is
+ * short, else by the name J(e). A Jacobian logged as a DAG (J(v ⊙ v) reads
+ * J(v) twice) is then printed line by line in terms of the lines above, not
+ * as its tree, which doubles with every level.
+ */
+static void name_jacobian(X *x, const sg_expr *e, const sg_expr *j)
+{
+    sg_span none = {0, 0};
+    sg_expr *closed, *ph;
+    const char *text, *name;
+    elist phs = {NULL, 0, 0};
+    int lng, budget = 400, sym;
+    if (!j || is_leaf(j) || j->name || (j->id < x->nni && (x->ni[j->id].lined ||
+                                                          x->ni[j->id].ph || x->ni[j->id].fwd)))
+        return;
+    closed = said(x, j, 1);
+    text = value_text(x, j, M_VALUE, 0);
+    lng = width(text) >= 20 || shown_size(x, closed, M_VALUE, 60, 1) > 60;
+    if (!lng) { /* not closed: it names lines above */
+        phs_in(x, closed, &phs, &budget);
+        lng = phs.n > 0;
+        free(phs.v);
+    }
+    name = jname(x, e);
+    sym = sg_sym_add(x->ctx, "\001", j->shape, 0, none);
+    ph = sg_var(x->ctx, sym);
+    ni(x, ph)->ph = name;
+    line_adjoint(x, j, ph, lng ? NULL : closed);
 }
 
 /* the forward rule of step st, instantiated: A J(v), diag(f′(a)) J(a) */
@@ -3669,6 +3997,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         if (j < NJRULES)
             tag = sg_arena_printf(x->ar, "(J%d)\\quad %s", mark[j], tag);
         equation(&lines, jname(x, st->node), "", parts, np, tag);
+        name_jacobian(x, st->node, st->contrib);
         if (st->node->id <= n)
             hasj[st->node->id] = 1;
         if (st->node->op == SG_OP_SOFTMAX)
@@ -3710,8 +4039,16 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
     {
         const char *parts[1];
+        info *rn;
+        unsigned char lined;
         start = b->len;
-        parts[0] = boxed(x, result_text(x, r->display, NULL), 38 - width(result_tex(x, r)));
+        /* the result is the last line's value: said in terms of the lines
+           above, but not as its own name J(y) */
+        rn = ni(x, r->expr);
+        lined = rn->lined;
+        rn->lined = 0;
+        parts[0] = boxed(x, result_text(x, r->display, r->expr), 38 - width(result_tex(x, r)));
+        ni(x, r->expr)->lined = lined;
         equation(b, result_tex(x, r), "", parts, 1, "");
         if (x->o->index)
             index_line(x, b, r);
@@ -3736,9 +4073,14 @@ static const char *tex_name_of_fn(sg_op op)
 
 enum { I_SUM = 1, I_OP, I_PROD, I_NEG, I_POST, I_ATOM };
 
+/* the index letters, in the order they are given out */
+static const char *const ix_letters[] = {"i", "j", "k", "l", "p", "q", "a", "b", "c", "d",
+                                         "e", "f", "g", "s"};
+#define NIX_LETTERS (int)(sizeof ix_letters / sizeof ix_letters[0])
+
 typedef struct {
     X *x;
-    const char *pool[24]; /* free index letters */
+    const char *pool[NIX_LETTERS]; /* the letters the problem leaves free */
     int npool, next;
 } ixs;
 
@@ -3753,11 +4095,9 @@ static const char *ix_fresh(ixs *s)
 /* the entry (i, j) of a named matrix: W_{ik}, (W_1)_{ik}, x_i, s */
 static const char *ix_entry(ixs *s, const char *name, const char *i, const char *j)
 {
-    char idx[64];
-    snprintf(idx, sizeof idx, "%s%s", i ? i : "", j ? j : "");
-    if (!idx[0])
+    if (!(i && *i) && !(j && *j))
         return name;
-    return entry(s->x, name, idx);
+    return entry(s->x, name, sg_arena_printf(s->x->ar, "%s%s", i ? i : "", j ? j : ""));
 }
 
 static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j);
@@ -3791,18 +4131,17 @@ static void ix_cat(sg_buf *b, const char *r)
     sg_buf_puts(b, r);
 }
 
-/* the factors of an unnamed product chain, left to right */
-static int chain_factors(X *x, const sg_expr *e, const sg_expr **f, int n)
+/* the factors of an unnamed product chain, left to right, into f */
+static void chain_factors(X *x, const sg_expr *e, elist *f)
 {
     int k;
     for (k = 0; k < 2; k++) {
         const sg_expr *c = e->kid[k];
-        if (is_matmul(c) && !namer(x, c) && n < 30)
-            n = chain_factors(x, c, f, n);
-        else if (n < 32)
-            f[n++] = c;
+        if (is_matmul(c) && !namer(x, c))
+            chain_factors(x, c, f);
+        else
+            elist_push(f, c);
     }
-    return n;
 }
 
 /* the index of a dimension: none for 1 */
@@ -3866,10 +4205,15 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             sg_buf_free(&t);
             return I_PROD;
         } else {
-            const sg_expr *f[32];
-            const char *idx[33];
-            int nf = chain_factors(x, e, f, 0), any = 0, m;
+            elist fl = {NULL, 0, 0};
+            const sg_expr *const *f;
+            const char **idx;
+            int nf, any = 0, m;
             sg_buf over, body;
+            chain_factors(x, e, &fl);
+            f = fl.v;
+            nf = fl.n;
+            idx = sg_xmalloc(((size_t)nf + 1) * sizeof *idx); /* the indices between factors */
             idx[0] = i;
             for (k = 1; k < nf; k++)
                 idx[k] = f[k]->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
@@ -3909,6 +4253,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
             sg_buf_free(&over);
             sg_buf_free(&body);
+            free(idx);
+            free(fl.v);
             return any ? I_OP : I_PROD;
         }
     case SG_OP_HADAMARD:
@@ -3979,8 +4325,6 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
     sg_buf t;
     const char *lhs, *parts[1], *i, *j;
     const char *of = name_tex(x, r->of), *w = r->wrt ? name_tex(x, r->wrt) : "";
-    static const char *const letters[] = {"i", "j", "k", "l", "p", "q", "a", "b", "c", "d",
-                                          "e", "f", "g", "s"};
     sg_shape sh = r->display->shape;
     int k, saved;
     /* entry by entry, a long result (its tree perhaps exponential in its
@@ -3989,9 +4333,9 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
         return;
     memset(&s, 0, sizeof s);
     s.x = x;
-    for (k = 0; k < (int)(sizeof letters / sizeof letters[0]); k++)
-        if (sg_sym_find(x->ctx, letters[k]) < 0 && sg_dim_find(x->ctx, letters[k]) < 0)
-            s.pool[s.npool++] = letters[k];
+    for (k = 0; k < NIX_LETTERS; k++)
+        if (sg_sym_find(x->ctx, ix_letters[k]) < 0 && sg_dim_find(x->ctx, ix_letters[k]) < 0)
+            s.pool[s.npool++] = ix_letters[k];
     i = sh.rows == SG_DIM_ONE ? NULL : s.pool[s.next++];
     j = sh.cols == SG_DIM_ONE ? NULL : s.pool[s.next++];
     if (r->kind == SG_RES_GRAD)

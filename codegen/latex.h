@@ -49,7 +49,8 @@ const char *sg_latex_rule(sg_op op);
  */
 sg_expr *sg_latex_rule_form(sg_ctx *ctx, const sg_expr *y, int k, sg_expr *g);
 
-/* text for LaTeX's text mode: \ { } $ & # ^ _ % ~ escaped */
+/* text for LaTeX's text mode (a file name): \ { } $ & # ^ _ % ~ escaped,
+   control bytes (a newline too) and each non-ASCII character as '?' */
 void sg_latex_escape(sg_buf *out, const char *text);
 
 #endif

@@ -7,8 +7,11 @@
 #                                                minimal document of our own
 # are compiled by pdflatex -halt-on-error in a temporary directory. Any LaTeX
 # error, and any overfull box (a line that runs off the page), fails. A
-# fragment must not carry a preamble. Without pdflatex on PATH the compiling
-# is skipped, and said so; the command-line checks run anyway.
+# fragment must not carry a preamble. Then input files with hostile names
+# (a newline and \input, \write18, %, control bytes) must give documents in
+# which the name is inert text, and large problems (100 inputs into one
+# node, 40 paths, 45 pieces of δ) documents that compile. Without pdflatex
+# on PATH the compiling is skipped, and said so; the other checks run anyway.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 symgrad=$(cd "$top" && realpath "${SYMGRAD:-./symgrad}")
@@ -83,6 +86,139 @@ for sg in "$top"/examples/*.sg "$top"/tests/golden/*.sg; do
     } >"$work/wrapped.tex"
     compile "$name (fragment, index)" "$work/wrapped.tex"
 done
+# ---- file names are text, never TeX -------------------------------------------
+# A newline in the input's name ended the comment line of the document and
+# what followed was live TeX (\input read /etc/hostname into the PDF,
+# \write18 ran with shell escape). Every hostile name below must come out as
+# inert text: no command of it outside the comment line, nothing read or
+# written by pdflatex, and no sign of it in --formulas or --eval.
+names="$tmp/names"
+mkdir -p "$names"
+nl='
+'
+problem='A ∈ ℝ^{m×n}
+b ∈ ℝ^m
+x ∈ ℝ^n
+f = ‖Ax − b‖²
+grad f wrt x
+'
+i=0
+for name in "a${nl}\\input{hostname}${nl}x" "b${nl}\\immediate\\write18{touch pwned}${nl}%" \
+            "c%\\end{document}" "d*\\" "e??=??(" "f\"'\`" "g\\\\\\" "h\$&#^_~{}" \
+            "i$(printf '\033[31m\001\177\377')"; do
+    i=$((i + 1))
+    d="$names/$i"
+    mkdir -p "$d"
+    printf '%s' "$problem" >"$d/$name.sg"
+    # what \input{hostname} would read, were it live
+    printf 'SECRET-MARKER\n' >"$d/hostname"
+    printf 'SECRET-MARKER\n' >"$d/hostname.tex"
+    for mode in "" --fragment; do
+        if ! (cd "$d" && "$symgrad" --latex $mode "$name.sg") >"$d/doc.tex" 2>"$d/err"; then
+            bad "hostile name $i $mode: symgrad failed"
+            cat "$d/err"
+            continue
+        fi
+        # the first line is the comment that names the file; nothing of the
+        # name is live below it
+        if [ "$(head -c 39 "$d/doc.tex")" != "% The derivation, written by symgrad fr" ] ||
+           sed 1d "$d/doc.tex" | grep -q '\\input\|\\write18\|\\immediate\|^x$\|^%$'; then
+            bad "hostile name $i $mode: live TeX in the document"
+            head -5 "$d/doc.tex"
+            continue
+        fi
+        ok
+    done
+    (cd "$d" && "$symgrad" --formulas "$name.sg") >"$d/formulas" 2>&1 &&
+        ! grep -q 'hostname\|write18\|pwned\|SECRET' "$d/formulas" && ok ||
+        bad "hostile name $i: --formulas"
+    (cd "$d" && "$symgrad" --eval 'A=[[1,2],[3,4]]; b=[1,1]; x=[1,0]' "$name.sg") >"$d/eval" 2>&1 &&
+        ! grep -q 'hostname\|write18\|pwned\|SECRET' "$d/eval" && ok ||
+        bad "hostile name $i: --eval"
+    [ $have_tex = 1 ] || continue
+    (cd "$d" && "$symgrad" --latex "$name.sg") >"$d/doc.tex" 2>/dev/null
+    if ! (cd "$d" && pdflatex -interaction=nonstopmode -halt-on-error -no-shell-escape doc.tex \
+            >/dev/null 2>&1); then
+        bad "hostile name $i: pdflatex failed"
+        grep -A3 '^!' "$d/doc.log" | head -8
+        continue
+    fi
+    if [ -e "$d/pwned" ] || grep -q '(\./hostname\|SECRET-MARKER\|runsystem' "$d/doc.log" ||
+       { command -v pdftotext >/dev/null 2>&1 && pdftotext "$d/doc.pdf" - | grep -q SECRET-MARKER; }; then
+        bad "hostile name $i: pdflatex read or wrote a file"
+        continue
+    fi
+    ok
+done
+
+# ---- large problems: no fixed-size tables -----------------------------------------
+# 19 and 100 inputs into one sum, product and ⊙ chain; a symbol reached along
+# 40 paths; δ of 45 pieces; the Jacobian of a chain using each level twice. Each compiles without a LaTeX error (a long
+# unbreakable product may overfill a line; that is layout, not an error).
+big="$tmp/big"
+mkdir -p "$big"
+gen_inputs() { # N OP: L = sum(a0 OP a1 OP … OP x)
+    n=$1 op=$2 k=0
+    echo "x ∈ ℝ^n"
+    while [ $k -lt "$n" ]; do
+        if [ "$op" = " " ]; then echo "a$k ∈ ℝ^{n×n}"; else echo "a$k ∈ ℝ^n"; fi
+        k=$((k + 1))
+    done
+    printf 'L = sum('
+    k=0
+    while [ $k -lt "$n" ]; do printf 'a%d%s' $k "$op"; k=$((k + 1)); done
+    printf 'x)\ngrad L wrt a0, x\n'
+}
+gen_paths() {
+    echo "x ∈ ℝ^n"
+    k=0; while [ $k -lt 40 ]; do echo "A$k ∈ ℝ^{n×n}"; echo "u$k = A$k x"; k=$((k + 1)); done
+    printf 'L = sum(u0)'
+    k=1; while [ $k -lt 40 ]; do printf ' + sum(u%d)' $k; k=$((k + 1)); done
+    printf '\ngrad L wrt x\n'
+}
+gen_delta() {
+    printf 'x[t] ∈ ℝ^k for t = 1..60\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\nh[0] = h0\n'
+    printf 'h[t] = tanh(W h[t−1] + U x[t]) for t = 1..60\nL = Σ_{t=1}^{60} sum(h[t])'
+    k=1; while [ $k -le 45 ]; do printf ' + sum(h[%d])' $k; k=$((k + 1)); done
+    printf '\ngrad L wrt W, h0\n'
+}
+gen_twice() { # v_i = v_{i−1} ⊙ v_{i−1} + v_{i−1}: a Jacobian logged as a DAG
+    printf 'x ∈ ℝ^n\nv0 = tanh(x)\n'
+    k=1; while [ $k -le 8 ]; do echo "v$k = v$((k - 1)) ⊙ v$((k - 1)) + v$((k - 1))"; k=$((k + 1)); done
+    printf 'L = sum(v8)\ngrad L wrt x\njacobian v8 wrt x\n'
+}
+gen_twice >"$big/twice8.sg"
+gen_inputs 19 " + " >"$big/sum19.sg"
+gen_inputs 100 " + " >"$big/sum100.sg"
+gen_inputs 19 " ⊙ " >"$big/had19.sg"
+gen_inputs 100 " ⊙ " >"$big/had100.sg"
+gen_inputs 19 " " >"$big/prod19.sg"
+gen_inputs 100 " " >"$big/prod100.sg"
+gen_paths >"$big/paths40.sg"
+gen_delta >"$big/delta45.sg"
+for sg in "$big"/*.sg; do
+    name=$(basename "$sg" .sg)
+    for mode in "" "--fragment --index" --index; do
+        if ! (cd "$big" && "$symgrad" --latex $mode "$name.sg") >"$big/$name.tex" 2>"$big/err"; then
+            bad "$name --latex $mode: symgrad failed"
+            head -5 "$big/err"
+            continue 2
+        fi
+    done
+    (cd "$big" && "$symgrad" --formulas "$name.sg") >/dev/null 2>"$big/err" && ok ||
+        bad "$name --formulas: symgrad failed"
+    (cd "$big" && "$symgrad" --latex --index "$name.sg") >"$big/$name.tex" 2>/dev/null
+    ok
+    [ $have_tex = 1 ] || continue
+    if (cd "$big" && pdflatex -interaction=nonstopmode -halt-on-error -no-shell-escape "$name.tex" \
+            >/dev/null 2>&1); then
+        ok
+    else
+        bad "$name: pdflatex failed"
+        grep -A3 '^!' "$big/$name.log" | head -8
+    fi
+done
+
 [ $have_tex = 1 ] || echo "latex: pdflatex not found, compiling skipped"
 echo "latex: $pass passed, $fail failed"
 [ $fail = 0 ]

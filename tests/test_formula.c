@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/evalprint.h"
 #include "codegen/formula.h"
+#include "lexer/arena.h"
+#include "parser/parser.h"
 #include "symbolic/simplify.h"
 
 typedef struct {
@@ -510,6 +513,204 @@ static void test_sequences(void **state)
     free(text);
 }
 
+/* ---- whole problems from text: many inputs, deep shared chains ----------------------- */
+
+/* --formulas of a problem's text, and the nodes of the DAG it prints (its
+   definitions and results, each node once); the caller frees */
+static char *formulas_of(const char *text, long *dag)
+{
+    sg_src *src = sg_src_new("test.sg", text, strlen(text));
+    sg_arena *ar = sg_arena_new();
+    sg_problem *p = sg_check(src, sg_parse(src, ar));
+    unsigned char *seen;
+    const sg_expr **stack;
+    char *out;
+    long n = 0;
+    int i, top = 0;
+    if (!p || sg_src_nerrors(src))
+        sg_src_print_errors(src, stderr);
+    assert_non_null(p);
+    seen = calloc(sg_expr_count(p->ctx) + 1, 1);
+    stack = malloc((sg_expr_count(p->ctx) + 1) * 2 * sizeof *stack);
+    assert_non_null(seen);
+    assert_non_null(stack);
+    for (i = 0; i < p->nresults + p->ndefs; i++) {
+        const sg_expr *e = i < p->nresults ? p->results[i].display : p->defs[i - p->nresults].expr;
+        if (e)
+            stack[top++] = e;
+        while (top > 0) {
+            const sg_expr *t = stack[--top];
+            int k;
+            if (seen[t->id])
+                continue;
+            seen[t->id] = 1;
+            n++;
+            for (k = 0; k < t->nkids; k++)
+                if (!seen[t->kid[k]->id])
+                    stack[top++] = t->kid[k];
+        }
+    }
+    free(seen);
+    free(stack);
+    out = sg_fmt_problem(p, 0, NULL);
+    sg_problem_free(p);
+    sg_arena_free(ar);
+    sg_src_free(src);
+    if (dag)
+        *dag = n;
+    return out;
+}
+
+/* 19 and 100 inputs into one sum, ⊙ chain and product: every one printed */
+static void test_many_inputs(void **state)
+{
+    static const char *const ops[] = {" + ", " ⊙ ", " "};
+    int o, k, n, i;
+    (void)state;
+    for (o = 0; o < 3; o++)
+        for (k = 0; k < 2; k++) {
+            sg_buf b;
+            char *text;
+            n = k ? 100 : 19;
+            sg_buf_init(&b);
+            sg_buf_puts(&b, "x ∈ ℝ^n\n");
+            for (i = 0; i < n; i++)
+                sg_buf_printf(&b, "a%d ∈ ℝ^%s\n", i, o == 2 ? "{n×n}" : "n");
+            sg_buf_puts(&b, "L = sum(");
+            for (i = 0; i < n; i++)
+                sg_buf_printf(&b, "a%d%s", i, ops[o]);
+            sg_buf_puts(&b, "x)\ngrad L wrt a0, x\n");
+            text = formulas_of(sg_buf_str(&b), NULL);
+            assert_non_null(strstr(text, k ? "a₉₉" : "a₁₈"));
+            assert_non_null(strstr(text, "\n∂L/∂a₀ = "));
+            assert_non_null(strstr(text, "\n∂L/∂x = "));
+            free(text);
+            sg_buf_free(&b);
+        }
+}
+
+/*
+ * Chains whose levels use the level below twice: v_i = v_{i−1} ⊙ v_{i−1} +
+ * v_{i−1} (grad), x_i = x_{i−1}x_{i−1} + i, x_i = x_{i−1} + x_{i−1}ᵀ. The
+ * tree of such a DAG doubles per level; --formulas prints each shared node
+ * once, by name, so its text is linear in the DAG it is given: at most 16
+ * bytes a node (measured 6 to 15). The ⊙ chain's display DAG grows faster
+ * than its depth (94, 207, 745 nodes at 10, 20, 40: simplify spreads the
+ * sums), the others linearly, and so does their text: at most 3× per
+ * doubling (measured 2.0 to 2.5, the names' subscripts growing too), where
+ * a printer of trees would grow 2^10× and more.
+ */
+static void test_shared_chains_linear(void **state)
+{
+    int shape, k, i;
+    (void)state;
+    for (shape = 0; shape < 3; shape++) {
+        size_t len[3];
+        for (k = 0; k < 3; k++) {
+            int n = 10 << k;
+            sg_buf b;
+            char *text;
+            long dag;
+            sg_buf_init(&b);
+            if (shape == 0) {
+                sg_buf_puts(&b, "x ∈ ℝ^n\nv0 = tanh(x)\n");
+                for (i = 1; i <= n; i++)
+                    sg_buf_printf(&b, "v%d = v%d ⊙ v%d + v%d\n", i, i - 1, i - 1, i - 1);
+                sg_buf_printf(&b, "L = sum(v%d)\ngrad L wrt x\n", n);
+            } else if (shape == 1) {
+                sg_buf_puts(&b, "x0 : scalar\n");
+                for (i = 1; i < n; i++)
+                    sg_buf_printf(&b, "x%d = x%d * x%d + %d\n", i, i - 1, i - 1, i);
+                sg_buf_printf(&b, "grad x%d wrt x0\n", n - 1);
+            } else {
+                sg_buf_puts(&b, "x0 : matrix(m, m)\n");
+                for (i = 1; i < n; i++)
+                    sg_buf_printf(&b, "x%d = x%d + x%d'\n", i, i - 1, i - 1);
+                sg_buf_printf(&b, "L = tr(x%d)\ngrad L wrt x0\n", n - 1);
+            }
+            text = formulas_of(sg_buf_str(&b), &dag);
+            len[k] = strlen(text);
+            if ((long)len[k] > 16 * dag) {
+                fprintf(stderr, "shape %d, %d levels: %zu bytes for %ld nodes\n", shape, n, len[k],
+                        dag);
+                fail();
+            }
+            free(text);
+            sg_buf_free(&b);
+        }
+        if (shape > 0 && (len[1] > 3 * len[0] || len[2] > 3 * len[1])) {
+            fprintf(stderr, "shape %d: %zu, %zu, %zu bytes\n", shape, len[0], len[1], len[2]);
+            fail();
+        }
+    }
+}
+
+/* --eval's messages quote the user's text: control bytes (an escape
+   sequence, a newline) and bytes that are not UTF-8 come out as \xNN */
+static void test_eval_messages(void **state)
+{
+    static const char *const specs[][2] = {
+        {"x=\033[31m\n\\input", "--eval: expected a number at '\\x1B[31m\\x0A\\input'"},
+        {"x=[1 \033]", "--eval: expected ',' or ']' at '\\x1B]'"},
+        {"\001xé=1", "--eval: \\x01xé is not an input or a dimension of this problem"},
+        {"x=[1,\377]", "--eval: expected a number at '\\xFF]'"},
+        {"q\033 1", "--eval: expected '=' after q\\x1B"},
+    };
+    const char *text = "x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt x\n";
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        sg_src *src = sg_src_new("test.sg", text, strlen(text));
+        sg_arena *ar = sg_arena_new();
+        sg_problem *p = sg_check(src, sg_parse(src, ar));
+        sg_buf out, err;
+        assert_non_null(p);
+        sg_buf_init(&out);
+        sg_buf_init(&err);
+        assert_int_not_equal(sg_evalprint(p, specs[i][0], &out, &err), 0);
+        assert_string_equal(sg_buf_str(&err), specs[i][1]);
+        sg_buf_free(&out);
+        sg_buf_free(&err);
+        sg_problem_free(p);
+        sg_arena_free(ar);
+        sg_src_free(src);
+    }
+}
+
+/* a recurrence's steps under --eval, named in full: a name of 181
+   characters and its index (a 160-byte buffer cut them) */
+static void test_eval_long_sequence(void **state)
+{
+    char name[200], want[220];
+    sg_buf text, out, err;
+    sg_src *src;
+    sg_arena *ar;
+    sg_problem *p;
+    (void)state;
+    memset(name, 'a', 181);
+    name[0] = 'h';
+    name[181] = '\0';
+    sg_buf_init(&text);
+    sg_buf_printf(&text, "x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×k}\n%s[0] = h0\n"
+                         "%s[t] = tanh(%s[t−1] + W x[t]) for t = 1..T\n"
+                         "L = Σ_{t=1}^{T} sum(%s[t])\ngrad L wrt W\n", name, name, name, name);
+    src = sg_src_new("test.sg", sg_buf_str(&text), text.len);
+    ar = sg_arena_new();
+    p = sg_check(src, sg_parse(src, ar));
+    assert_non_null(p);
+    sg_buf_init(&out);
+    sg_buf_init(&err);
+    assert_int_equal(sg_evalprint(p, "x=[[1],[2]]; h0=[0]; W=[[1]]", &out, &err), 0);
+    snprintf(want, sizeof want, "\n%s[2] = 0.99204557", name);
+    assert_non_null(strstr(sg_buf_str(&out), want));
+    sg_buf_free(&out);
+    sg_buf_free(&err);
+    sg_buf_free(&text);
+    sg_problem_free(p);
+    sg_arena_free(ar);
+    sg_src_free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +729,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fresh_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_three_places, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequences, setup, teardown),
+        cmocka_unit_test(test_many_inputs),
+        cmocka_unit_test(test_shared_chains_linear),
+        cmocka_unit_test(test_eval_messages),
+        cmocka_unit_test(test_eval_long_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
