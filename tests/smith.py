@@ -653,6 +653,8 @@ class Gen:
             self.many_inputs()
         if "front" in self.force or (not self.avoid and r.random() < 0.03):
             self.front()
+        if "hess" in self.force or (not self.avoid and r.random() < 0.03):
+            return self.hess_chain(requests)
         self.budget = 18
         L = self.define(None, depth)
         wrt = self.wrt_candidates()
@@ -698,7 +700,7 @@ class Gen:
         """Known class latex: a node with more than 16 inputs."""
         self.classes.add("latex")
         names = [s.name for s in self.syms if s.shape is None]
-        while len(names) < 18:
+        while len(names) < 24:
             names.append(self.declare("scalar", None).name)
         self.define_text(" + ".join(names) if self.rng.random() < 0.5 else
                          " * ".join("(1 + %s)" % n for n in names))
@@ -720,6 +722,23 @@ class Gen:
                 self.lines.append("%s ∈ ℝ" % n if self.uni else "%s : scalar" % n)
                 self.syms.append(Sym(n, "scalar", None))
             self.define_text("ab" * 30)
+
+    def hess_chain(self, requests):
+        """Known class hess: the Hessian through a deep chain of definitions."""
+        self.classes.add("hess")
+        n = self.vdim()
+        x = self.declare("vector", (n, 1))
+        W = self.declare("matrix", (n, n))
+        prev = x.name
+        for _ in range(self.rng.randint(12, 20)):
+            z = self.new_name("z")
+            self.lines.append("%s = tanh(%s %s)" % (z, W.name, prev))
+            self.defs.append(Sym(z, "def", (n, 1)))
+            prev = z
+        L = self.new_name("L")
+        self.lines.append("%s = sum(%s)" % (L, prev))
+        requests.append("hessian %s wrt %s" % (L, x.name))
+        self.results = [(L, None)]
 
     def define_text(self, e):
         name = self.new_name("z")
@@ -993,7 +1012,7 @@ def driver_c(prefix, h, dims, vals, keys):
         while base not in byplain and base.endswith("_"):
             base = base[:-1]
         dv.append(str(byplain.get(base, 1)))
-    lines = ['#include "%s.h"' % prefix, "#include <stdio.h>", "#include <stdlib.h>", ""]
+    lines = ['#include "gen.h"', "#include <stdio.h>", "#include <stdlib.h>", ""]
     lines.append("int main(void)\n{")
     for i, (n, v) in enumerate(vals):
         xs = flatten(json.loads(v))
@@ -1071,8 +1090,6 @@ class Runner:
         os.makedirs(wd, exist_ok=True)
         f = os.path.abspath(path)
         dims, vals, _ = problem_meta(text)
-        m = re.search(r"^prefix (\S+)", text, re.M)
-        prefix = m.group(1) if m else os.path.splitext(os.path.basename(path))[0]
         cflags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1"]
 
         r, why = self.sg([f, "-o", "one.c"], wd)
@@ -1085,7 +1102,7 @@ class Runner:
             why = self.cc(["gcc"] + cflags + ["-fsyntax-only", "one.c"], wd, "gcc one.c")
             if why:
                 fails.append(("C", why))
-        r, why = self.sg([f, "-o", prefix + ".c", "-H", prefix + ".h"], wd)
+        r, why = self.sg([f, "-o", "gen.c", "-H", "gen.h"], wd)
         if why:
             fails.append(("-H", why))
         for mode in (["--formulas"], ["--formulas", "--ascii"]):
@@ -1128,32 +1145,33 @@ class Runner:
             r, why = self.sg([f, "--eval", ev], wd)
             if why:
                 fails.append(("--eval", why))
-            elif os.path.exists(os.path.join(wd, prefix + ".h")):
-                fails += self.compare(wd, prefix, text, dims, vals, r.out.decode(errors="replace"),
+            elif os.path.exists(os.path.join(wd, "gen.h")):
+                fails += self.compare(wd, text, dims, vals, r.out.decode(errors="replace"),
                                       cflags, sample)
         return fails
 
-    def compare(self, wd, prefix, text, dims, vals, evout, cflags, sample):
-        h = open(os.path.join(wd, prefix + ".h"), encoding="utf-8").read()
+    def compare(self, wd, text, dims, vals, evout, cflags, sample):
+        h = open(os.path.join(wd, "gen.h"), encoding="utf-8").read()
         keys = result_keys(text)
+        prefix = header_fields(h, "dims")[1]
         src, why = driver_c(prefix, h, dims, vals, keys)
         if why:
             return [("driver", why)]
         with open(os.path.join(wd, "driver.c"), "w") as fp:
             fp.write(src)
         fails = []
-        why = self.cc(["gcc"] + cflags[:-1] + ["-O0", prefix + ".c", "driver.c", "-o", "drv", "-lm"], wd,
-                      "gcc %s.c driver.c" % prefix)
+        why = self.cc(["gcc"] + cflags[:-1] + ["-O0", "gen.c", "driver.c", "-o", "drv", "-lm"], wd,
+                      "gcc gen.c driver.c")
         if why:
             return [("-H", why)]
         if sample:
             if self.clang:
-                why = self.cc(["clang"] + cflags + ["-fsyntax-only", prefix + ".c"], wd, "clang")
+                why = self.cc(["clang"] + cflags + ["-fsyntax-only", "gen.c"], wd, "clang")
                 if why:
                     fails.append(("clang", why))
             if self.gpp:
                 why = self.cc(["g++", "-x", "c++", "-Wall", "-Wextra", "-Werror", "-pedantic",
-                               "-fsyntax-only", prefix + ".c"], wd, "g++")
+                               "-fsyntax-only", "gen.c"], wd, "g++")
                 if why:
                     fails.append(("g++", why))
         d = run4(["./drv"], timeout=10, cwd=wd)
