@@ -266,8 +266,8 @@ class Gen:
         n = self.vdim()
         return (n, n) if square else (n, self.vdim())
 
-    def declare(self, kind, shape, seq=False):
-        name = self.new_name()
+    def declare(self, kind, shape, seq=False, count=1):
+        name = ", ".join(self.new_name() for _ in range(count))
         s = Sym(name, kind, shape, seq)
         u = self.uni
         if kind in ("scalar", "vector", "matrix"):
@@ -286,8 +286,9 @@ class Gen:
         else:
             sep = "∈" if u else "in" if typ.startswith("R^") else ":"
             self.lines.append("%s %s %s" % (name, sep, typ))
-        self.syms.append(s)
-        return s
+        for n in name.split(", "):
+            self.syms.append(Sym(n, kind, shape, seq))
+        return self.syms[-1]
 
     # ---- expressions --------------------------------------------------------
     # gen(shape, depth) returns the text of an expression of that shape that
@@ -314,7 +315,9 @@ class Gen:
             tr = self.names_of((shape[1], shape[0]))
             cands += [self.T(n) for n in tr if shape[0] != shape[1] or r.random() < 0.3]
         if shape is None:
-            cands += [r.choice(["0.5", "½", "2", "1e-1", "0.25", "¾", "3"])] if r.random() < 0.3 else []
+            cands += [r.choice(["0.5", "½", "2", "1e-1", "0.25", "¾", "3", "⅓", "⅔", "⅕", "⅙", "⅛",
+                                "1e-3", "π"] if self.uni else
+                               ["0.5", "2", "1e-1", "0.25", "3", "1.5e0"])] if r.random() < 0.3 else []
             if self.dims and r.random() < 0.15:
                 cands.append("(%s/2)" % r.choice(list(self.dims)))
         if not cands:
@@ -405,7 +408,7 @@ class Gen:
         """An elementwise function of e, bounded where it matters."""
         r = self.rng
         f = r.choice(["σ", "tanh", "tanh", "relu", "swish", "softplus", "exp_b", "log_p", "sqrt_p",
-                      "sin", "cos", "abs", "log1p_p", "sq", "cube", "expm1_b"])
+                      "sin", "cos", "abs", "log1p_p", "sq", "cube", "expm1_b", "root"])
         if f == "σ":
             return ("σ(%s)" if self.uni else "sigmoid(%s)") % e
         if f == "expm1_b":
@@ -423,6 +426,9 @@ class Gen:
             return "log1p(%s)" % self.positive(e, shape)
         if f == "sq":
             return "(%s%s)" % (e, ".^2" if shape is not None else r.choice(["²", "^2"]))
+        if f == "root":
+            return "(%s.^0.5)" % self.positive(e, shape) if shape is not None else \
+                "(%s^0.5)" % self.positive(e, shape)
         if f == "cube":
             return "(%s%s)" % (e, ".^3" if shape is not None else r.choice(["³", "^3"]))
         return "%s(%s)" % (f, e)
@@ -459,11 +465,16 @@ class Gen:
             return "mean(%s)" % self.gen(v, d)
         if k == 2:
             n = self.mshape(True)[0]
-            return "tr(%s)" % self.gen((n, n), d)
+            return r.choice(["tr(%s)", "trace(%s)"]) % self.gen((n, n), d)
         if k == 3:
             v = (self.vdim(), 1)
             e = self.gen(v, d)
-            return r.choice(["‖%s‖", "‖%s‖²", "norm(%s)", "norm(%s)^2", "‖%s‖₁", "norm1(%s)"]) % e \
+            if r.random() < 0.3:
+                e = self.gen(self.mshape(), d)
+                return r.choice(["‖%s‖_F", "‖%s‖", "‖%s‖²", "norm(%s)"] if self.uni else
+                                ["norm(%s)", "norm(%s)^2"]) % e
+            return r.choice(["‖%s‖", "‖%s‖²", "norm(%s)", "norm(%s)^2", "‖%s‖₁", "norm1(%s)",
+                             "‖%s‖₂", "‖%s‖₂²"]) % e \
                 if self.uni else r.choice(["norm(%s)", "norm(%s)^2", "norm1(%s)"]) % e
         if k == 4:
             v = (self.vdim(), 1)
@@ -495,6 +506,13 @@ class Gen:
                     return "(%s %s%s %s)" % (self.T(x), s.name, inv, x)
                 return "(%s inv(%s) %s)" % (self.T(x), s.name, x)
             return self.elem(self.gen(None, d), None)
+        if k == 9 and self.uni:
+            return "|%s|" % self.gen(None, d)
+        if k == 10:
+            n = self.mshape(True)[0]
+            x = self.gen((n, self.vdim()), d)
+            return r.choice(["log|%s%s + I|", "logdet(%s %s + I)", "det(%s%s + I)"]) % (
+                x, self.T(x)) if self.uni else "logdet(%s %s + I)" % (x, self.T(x))
         if k in (9, 10, 11):
             return self.elem(self.gen(None, d), None)
         if k in (12, 13):
@@ -578,7 +596,8 @@ class Gen:
                 s = r.choice(spd)
                 return r.choice(["%s⁻¹", "inv(%s)"] if self.uni else ["%s^-1", "inv(%s)"]) % s.name
             x = self.gen((a, self.vdim()), d)
-            return "(%s%s%s + I)" % (x, self.mul(), self.T(x))
+            return r.choice(["(%s%s%s + I)", "(%s%s%s + I)⁻¹", "inv(%s%s%s + I)"] if self.uni else
+                            ["(%s%s%s + I)", "(%s%s%s + I)^-1"]) % (x, self.mul(), self.T(x))
         if k == 9 and a == b:
             return "diag(%s)" % self.gen((a, 1), d)
         if k == 10 and a == b:
@@ -625,17 +644,18 @@ class Gen:
         kinds = ["scalar", "vector", "vector", "matrix", "matrix", "symmetric", "spd", "onehot"]
         for _ in range(nin):
             kd = r.choice(kinds)
+            c = 2 if r.random() < 0.2 else 1
             if kd == "scalar":
-                self.declare("scalar", None)
+                self.declare("scalar", None, count=c)
             elif kd == "vector":
-                self.declare("vector", (self.rdim(), 1))
+                self.declare("vector", (self.rdim(), 1), count=c)
             elif kd == "matrix":
-                self.declare("matrix", (self.rdim(), self.rdim()))
+                self.declare("matrix", (self.rdim(), self.rdim()), count=c)
             elif kd in ("symmetric", "spd"):
                 n = self.rdim()
-                self.declare(kd, (n, n))
+                self.declare(kd, (n, n), count=c)
             else:
-                self.declare("onehot", (self.rdim(), 1))
+                self.declare("onehot", (self.rdim(), 1), count=c)
         if not self.dimline:
             used = set(d for sy in self.syms if sy.shape for d in sy.shape)
             for d in list(self.dims):
