@@ -1224,13 +1224,37 @@ class Runner:
                                "-fsyntax-only", "gen.c"], wd, "g++")
                 if why:
                     fails.append(("g++", why))
+        want = parse_eval(evout)
+        fails += self.run_driver(wd, prefix, keys, want, "differential")
+        if sample and dims and not fails:
+            # the same with every dimension fixed at generation (--dim): constants in the C
+            fixed = os.path.join(wd, "fixed")
+            os.makedirs(fixed, exist_ok=True)
+            dfields = header_fields(h, "dims")[0] or []
+            opts = []
+            for k, v in dims.items():
+                if plain(k) in [f.rstrip("_") for f in dfields]:
+                    opts += ["--dim", "%s=%d" % (k, v)]
+            r, why = self.sg([os.path.abspath(os.path.join(wd, "..", os.path.basename(wd)[:-2]))]
+                             + opts + ["-o", "gen.c", "-H", "gen.h"], fixed)
+            if why:
+                return fails + [("--dim", why)]
+            shutil.copy(os.path.join(wd, "driver.c"), fixed)
+            why = self.cc(["gcc"] + cflags + ["gen.c", "driver.c", "-o", "drv", "-lm"], fixed,
+                          "gcc gen.c driver.c (--dim)")
+            if why:
+                return fails + [("--dim", why)]
+            fails += self.run_driver(fixed, prefix, keys, want, "differential --dim")
+        return fails
+
+    def run_driver(self, wd, prefix, keys, want, mode):
+        fails = []
         d = run4(["./drv"], timeout=10, cwd=wd)
         if d.rc != 0:
-            return fails + [("driver", "the driver exits %d: %s" % (d.rc, d.err[-300:]))]
+            return [(mode, "the driver exits %d: %s" % (d.rc, d.err[-300:]))]
         lines = d.out.decode().splitlines()
         if lines[0] != "rc 0":
-            return fails + [("driver", "%s_eval returned %s at the --eval inputs" % (prefix, lines[0]))]
-        want = parse_eval(evout)
+            return [(mode, "%s_eval returned %s at the --eval inputs" % (prefix, lines[0]))]
         for key, line in zip(keys, lines[1:]):
             got = [float(x) for x in line.split()]
             w = want.get(key)
@@ -1239,13 +1263,13 @@ class Runner:
                 continue
             self.count["compared"] += 1
             if len(w) != len(got):
-                fails.append(("differential", "%s: %d values in C, %d from --eval" % (key, len(got), len(w))))
+                fails.append((mode, "%s: %d values in C, %d from --eval" % (key, len(got), len(w))))
                 continue
             scale = max([abs(x) for x in w + got] + [1e-300])
             for i, (a, b) in enumerate(zip(w, got)):
                 self.count["values"] += 1
                 if not (abs(a - b) <= 1e-7 * scale + 1e-11) and not (a != a and b != b):
-                    fails.append(("differential", "%s[%d]: --eval %r, C %r (scale %.3g)" %
+                    fails.append((mode, "%s[%d]: --eval %r, C %r (scale %.3g)" %
                                   (key, i, a, b, scale)))
                     break
         return fails
