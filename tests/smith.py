@@ -922,6 +922,7 @@ LIMITS = [r"only vectors and scalars may lie between", r"not supported yet"]
 SIGNATURES = {
     "uninit": r"may be used uninitialized",
     "latexempty": r"Display math should end with \$\$",
+    "stored": r"Assertion .stored\(g, e\). failed",
     "cnames": r"expected unqualified-id before .(class|new|delete|and|or|not|xor|this|template|"
               r"true|false|bool)\b",
 }
