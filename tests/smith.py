@@ -71,7 +71,7 @@ typedef union unsigned void volatile while""".split())
 COLLIDE = ["bool", "class", "new", "delete", "this", "template", "true",
            "false", "not", "and", "or", "xor",
            "main", "y0", "y1", "j0", "j1", "jn", "yn", "floor", "fabs",
-           "fmax", "hypot", "lgamma", "tgamma", "erfc", "expm1",
+           "fmax", "hypot", "lgamma", "tgamma", "erfc",
            "size_t", "uintptr_t", "work", "dims", "out", "scratch", "pack", "i",
            "j", "t1", "t2", "FILE", "printf", "malloc", "memcpy", "x_",
            "unix_", "gammaf", "restrict_"]
@@ -213,6 +213,9 @@ class Gen:
             return "ℝ" if u else "scalar"
         r, c = shape
         if c == 1:
+            if u and r == "n" and self.rng.random() < 0.3 and (not self.avoid or "supn" in self.force):
+                self.classes.add("supn")
+                return "ℝⁿ"
             return ("ℝ^" + self.brace(r)) if u else "vector(%s)" % r
         if u:
             return "ℝ^{%s×%s}" % (r, c)
@@ -471,10 +474,20 @@ class Gen:
             e = self.gen(v, d)
             if r.random() < 0.3:
                 e = self.gen(self.mshape(), d)
-                return r.choice(["‖%s‖_F", "‖%s‖", "‖%s‖²", "norm(%s)"] if self.uni else
-                                ["norm(%s)", "norm(%s)^2"]) % e
-            return r.choice(["‖%s‖", "‖%s‖²", "norm(%s)", "norm(%s)^2", "‖%s‖₁", "norm1(%s)",
-                             "‖%s‖₂", "‖%s‖₂²"]) % e \
+                f = r.choice(["‖%s‖_F", "‖%s‖_F²", "‖%s‖", "‖%s‖²", "norm(%s)"] if self.uni else
+                             ["norm(%s)", "norm(%s)^2"])
+                if "_F" in f and self.avoid and "normsub" not in self.force:
+                    f = "‖%s‖"
+                if "_F" in f:
+                    self.classes.add("normsub")
+                return f % e
+            f = r.choice(["‖%s‖", "‖%s‖²", "norm(%s)", "norm(%s)^2", "‖%s‖₁", "norm1(%s)",
+                          "‖%s‖₂", "‖%s‖₂²"])
+            if "₂" in f and self.avoid and "normsub" not in self.force:
+                f = "‖%s‖²"
+            if "₂" in f:
+                self.classes.add("normsub")
+            return f % e \
                 if self.uni else r.choice(["norm(%s)", "norm(%s)^2", "norm1(%s)"]) % e
         if k == 4:
             v = (self.vdim(), 1)
@@ -923,6 +936,7 @@ SIGNATURES = {
     "uninit": r"may be used uninitialized",
     "latexempty": r"Display math should end with \$\$",
     "stored": r"Assertion .stored\(g, e\). failed",
+    "seqdiff": r"Assertion .key_of\(p, p->kids",
     "cnames": r"expected unqualified-id before .(class|new|delete|and|or|not|xor|this|template|"
               r"true|false|bool)\b",
 }
