@@ -31,11 +31,20 @@ saved file replays alone. Failures are kept under --out (default
 build/smith/fail/) with the mode and reason printed; --reduce drops lines
 while the same failure stays.
 
-Known classes (fixed in parallel by other helpers; --avoid known skips them):
-  cnames  names starting sg_ / the prefix + _, predefined macros (linux, unix, i386)
-  latex   a node with more than 16 inputs (a flat sum of many names)
-  front   flat sums of over 1000 terms
-  hess    Hessians through chains of definitions
+Classes of problems that fail today. --avoid known leaves them out (by
+construction where a class is a kind of input, by the failure's signature
+(SIGNATURES) where it is not), --force CLASS,... makes them on purpose; their
+minimal inputs are in tests/smith-regressions/pending/:
+  cnames   names starting sg_ / the prefix + _, macro names (linux, NULL,
+           SG_UNROLL, ...), C++ keywords as results
+  latex    a node with more than 16 inputs
+  front    flat sums of over 1000 terms, exponential name splitting
+  hess     Hessians through deep chains of definitions
+  found by smith (new): sqrt (the prefix root), deltaname (Δ₁ as a name),
+  seqorder (a step reading a later sequence at t-1), normsub (‖e‖₂, ‖e‖_F),
+  supn (ℝⁿ), uninit (gcc -Wmaybe-uninitialized in the C), latexempty (a
+  recurrence without a shared matrix breaks pdflatex), stored and seqdiff
+  (assertions in cgen.c and diff.c)
 """
 
 import argparse
@@ -357,12 +366,12 @@ class Gen:
         if a is None or b is None:
             return None
         if self.rng.random() < 0.5 and self.can_concat(a, b):
-            return a + b          # written as on paper: Wx is W x
+            return "(%s)" % (a + b)   # written as on paper: Wx is W x
         return "(%s%s%s)" % (a, self.mul(), b)
 
     def prod(self, a, b):
         if self.rng.random() < 0.6 and self.can_concat(a, b):
-            return a + b
+            return "(%s)" % (a + b)   # a postfix after it would bind to its last part
         return "(%s%s%s)" % (a, self.mul(), b)
 
     def can_concat(self, a, b):
