@@ -42,7 +42,7 @@ minimal inputs are in tests/smith-regressions/pending/:
   hess     Hessians through deep chains of definitions
   found by smith (new): sqrt (the prefix root), deltaname (Δ₁ as a name),
   seqorder (a step reading a later sequence at t-1), normsub (‖e‖₂, ‖e‖_F),
-  supn (ℝⁿ), uninit (gcc -Wmaybe-uninitialized in the C), latexempty (a
+  supn (ℝⁿ), pi (the constant π), uninit (gcc -Wmaybe-uninitialized in the C), latexempty (a
   recurrence without a shared matrix breaks pdflatex), stored and seqdiff
   (assertions in cgen.c and diff.c)
 """
@@ -327,9 +327,13 @@ class Gen:
             tr = self.names_of((shape[1], shape[0]))
             cands += [self.T(n) for n in tr if shape[0] != shape[1] or r.random() < 0.3]
         if shape is None:
-            cands += [r.choice(["0.5", "½", "2", "1e-1", "0.25", "¾", "3", "⅓", "⅔", "⅕", "⅙", "⅛",
-                                "1e-3", "π"] if self.uni else
-                               ["0.5", "2", "1e-1", "0.25", "3", "1.5e0"])] if r.random() < 0.3 else []
+            c = r.choice(["0.5", "½", "2", "1e-1", "0.25", "¾", "3", "⅓", "⅔", "⅕", "⅙", "⅛",
+                          "1e-3", "π"] if self.uni else ["0.5", "2", "1e-1", "0.25", "3", "1.5e0"])
+            if c == "π" and self.avoid and "pi" not in self.force:
+                c = "3"
+            if c == "π":
+                self.classes.add("pi")
+            cands += [c] if r.random() < 0.3 else []
             if self.dims and r.random() < 0.15:
                 cands.append("(%s/2)" % r.choice(list(self.dims)))
         if not cands:
