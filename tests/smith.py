@@ -1003,7 +1003,9 @@ def run4(argv, limit_mem=False, timeout=TIMEOUT, cwd=None):
     out, err = outf.read(), errf.read()
     outf.close()
     errf.close()
-    return Result(rc, out, err, time.time() - t0, ru.ru_maxrss, timed_out)
+    res = Result(rc, out, err, time.time() - t0, ru.ru_maxrss, timed_out)
+    res.cpu = ru.ru_utime + ru.ru_stime
+    return res
 
 
 def header_fields(h, struct):
