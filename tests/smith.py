@@ -42,7 +42,7 @@ minimal inputs are in tests/smith-regressions/pending/:
   hess     Hessians through deep chains of definitions
   found by smith (new): sqrt (the prefix root), deltaname (Δ₁ as a name),
   seqorder (a step reading a later sequence at t-1), normsub (‖e‖₂, ‖e‖_F),
-  supn (ℝⁿ), pi (the constant π), uninit (gcc -Wmaybe-uninitialized in the C), latexempty (a
+  supn (ℝⁿ), pi (the constant π), splitpostfix ((Ax)ᵀ transposes x), uninit (gcc -Wmaybe-uninitialized in the C), latexempty (a
   recurrence without a shared matrix breaks pdflatex), stored and seqdiff
   (assertions in cgen.c and diff.c)
 """
@@ -235,6 +235,12 @@ class Gen:
         return s if len(s) == 1 else "{" + s + "}"
 
     def T(self, e):
+        split = getattr(self, "concats", {}).get(e)
+        if split:
+            if self.avoid and "splitpostfix" not in self.force:
+                e = "(%s %s)" % split
+            else:
+                self.classes.add("splitpostfix")
         return e + self.rng.choice(["ᵀ", "'", ".T", "^T"] if not self.uni else ["ᵀ", "ᵀ", "'"])
 
     # ---- declarations -------------------------------------------------------
@@ -370,13 +376,21 @@ class Gen:
         if a is None or b is None:
             return None
         if self.rng.random() < 0.5 and self.can_concat(a, b):
-            return "(%s)" % (a + b)   # written as on paper: Wx is W x
+            return self.concat(a, b)
         return "(%s%s%s)" % (a, self.mul(), b)
 
     def prod(self, a, b):
         if self.rng.random() < 0.6 and self.can_concat(a, b):
-            return "(%s)" % (a + b)   # a postfix after it would bind to its last part
+            return self.concat(a, b)
         return "(%s%s%s)" % (a, self.mul(), b)
+
+    def concat(self, a, b):
+        """a b written as on paper, ab, in parentheses (a postfix binds to the last part)."""
+        e = "(%s)" % (a + b)
+        if not hasattr(self, "concats"):
+            self.concats = {}
+        self.concats[e] = (a, b)
+        return e
 
     def can_concat(self, a, b):
         """a b may be written ab: plain names, ab no name, and exactly one split of it."""
