@@ -143,6 +143,11 @@ class Gen:
             return None
         if n in self.dims:
             return None
+        if n.lower() == getattr(self, "prefix", "").lower():
+            # a sequence named like the prefix in capitals hangs C generation (cnames)
+            if self.avoid and "cnames" not in self.force:
+                return None
+            self.classes.add("cnames")
         self.taken.add(n)
         return base
 
