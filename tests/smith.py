@@ -330,11 +330,17 @@ class Gen:
                 out.append(s.name)
         return out
 
+    def respell(self, name):
+        """The same name spelled otherwise, now and then: β as beta, W₁ as W1."""
+        if plain(name) != name and self.rng.random() < 0.3:
+            return plain(name)
+        return name
+
     def atom(self, shape):
         """A name of the shape, a transposed one, or a constant; None if none."""
         r = self.rng
         names = self.names_of(shape) + [e for e in self.seq_atoms if e[1] == shape and e[0]]
-        cands = [n if isinstance(n, str) else n[0] for n in names]
+        cands = [self.respell(n) if isinstance(n, str) else n[0] for n in names]
         if shape is not None:
             tr = self.names_of((shape[1], shape[0]))
             cands += [self.T(n) for n in tr if shape[0] != shape[1] or r.random() < 0.3]
