@@ -1032,6 +1032,8 @@ def run4(argv, limit_mem=False, timeout=TIMEOUT, cwd=None):
     out, err = outf.read(), errf.read()
     outf.close()
     errf.close()
+    os.unlink(outf.name)
+    os.unlink(errf.name)
     res = Result(rc, out, err, time.time() - t0, ru.ru_maxrss, timed_out)
     res.cpu = ru.ru_utime + ru.ru_stime
     return res
