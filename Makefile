@@ -6,6 +6,8 @@
 #                   tests, the golden tests, the LaTeX documents through pdflatex
 #                   (when installed) and ../shared/acceptance/run
 #   make golden     rewrite the golden files from the current symgrad (review the diff!)
+#   make smith      N random problems (from SEED) through every mode, checked against
+#                   --eval and finite differences (tests/README-smith.md)
 #   make fuzz       fuzz the whole pipeline with libFuzzer for FUZZ_SECONDS (60);
 #                   what it finds is copied to tests/fuzz-regressions/
 #   make clean
@@ -41,7 +43,7 @@ TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c temp
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
-        fuzz fuzz-replay errors-test gencode-test
+        fuzz fuzz-replay errors-test gencode-test smith smith-test
 .SUFFIXES:
 
 all: symgrad
@@ -97,7 +99,7 @@ deps:
 
 test:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
-	    fuzz-replay errors-test gencode-test acceptance
+	    fuzz-replay errors-test gencode-test acceptance smith-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -133,6 +135,24 @@ fuzz-replay: $(B)/fuzz-replay
 # every diagnostic in the source is pinned by a test
 errors-test:
 	@sh tests/errors.sh
+
+# random well-formed problems through every mode (tests/smith.py): the plain
+# build under the time and memory bounds, $(B)'s (sanitizer) build for crashes;
+# smith-test is a fixed-seed batch plus every saved regression
+N         ?= 100
+SEED      ?= 1
+SMITH_TEST_N ?= 30
+smith: symgrad
+	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/asan/symgrad
+	python3 tests/smith.py -n $(N) --seed $(SEED) $(SMITH_FLAGS)
+
+smith-test: $(B)/symgrad
+	@command -v python3 >/dev/null || { echo "smith-test: skipped (no python3)"; exit 0; }; \
+	$(MAKE) --no-print-directory B=build CFLAGS="-O2 -g" LDFLAGS= build/symgrad && \
+	    python3 tests/smith.py --symgrad build/symgrad --asan $(B)/symgrad --out $(B)/smith \
+	    -n $(SMITH_TEST_N) --seed 1 --avoid known --jobs 2 && \
+	    python3 tests/smith.py --symgrad build/symgrad --asan $(B)/symgrad --out $(B)/smith \
+	    --replay $(wildcard tests/smith-regressions/*.sg)
 
 # make fuzz FUZZ_SECONDS=1800 FUZZ_JOBS=2
 FUZZ_SECONDS ?= 60
