@@ -993,11 +993,39 @@ class Result:
         self.secs, self.rss_kb, self.timed_out = secs, rss_kb, timed_out
 
 
-def run4(argv, limit_mem=False, timeout=TIMEOUT, cwd=None):
-    """Like run, with the child's own max RSS from os.wait4 (output to files)."""
+# CPU and wall seconds of the children by phase (--profile): phase -> [cpu, wall, runs]
+PROF = {}
+
+
+class _Late(Exception):
+    pass
+
+
+def _late(signum, frame):
+    raise _Late()
+
+
+_FILES = []
+
+
+def run4(argv, limit_mem=False, timeout=TIMEOUT, cwd=None, phase=None):
+    """Like run, with the child's own max RSS from os.wait4 (output to files).
+
+    The parent blocks in wait4 under an interval timer (no polling: a busy
+    parent would steal the CPU the children are measured on), and reuses its
+    two output files."""
     t0 = time.time()
-    outf = open("/tmp/.smith_out_%d" % os.getpid(), "w+b")
-    errf = open("/tmp/.smith_err_%d" % os.getpid(), "w+b")
+    if not _FILES or _FILES[0] != os.getpid():
+        # opened and unlinked at once: nothing left behind, whatever ends the process
+        _FILES[:] = [os.getpid()]
+        for what in ("out", "err"):
+            f = open("/tmp/.smith_%s_%d" % (what, os.getpid()), "w+b")
+            os.unlink(f.name)
+            _FILES.append(f)
+    outf, errf = _FILES[1], _FILES[2]
+    for f in (outf, errf):
+        f.seek(0)
+        f.truncate()
     pid = os.fork()
     if pid == 0:
         try:
@@ -1012,30 +1040,31 @@ def run4(argv, limit_mem=False, timeout=TIMEOUT, cwd=None):
         finally:
             os._exit(127)
     timed_out = False
-    deadline = t0 + timeout
-    while True:
-        wpid, status, ru = os.wait4(pid, os.WNOHANG)
-        if wpid == pid:
-            break
-        if time.time() > deadline:
-            timed_out = True
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            wpid, status, ru = os.wait4(pid, 0)
-            break
-        time.sleep(0.002)
+    old = signal.signal(signal.SIGALRM, _late)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        wpid, status, ru = os.wait4(pid, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Late:
+        timed_out = True
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        wpid, status, ru = os.wait4(pid, 0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
     rc = os.waitstatus_to_exitcode(status)
     outf.seek(0)
     errf.seek(0)
     out, err = outf.read(), errf.read()
-    outf.close()
-    errf.close()
-    os.unlink(outf.name)
-    os.unlink(errf.name)
     res = Result(rc, out, err, time.time() - t0, ru.ru_maxrss, timed_out)
     res.cpu = ru.ru_utime + ru.ru_stime
+    p = PROF.setdefault(phase or os.path.basename(argv[0]), [0.0, 0.0, 0])
+    p[0] += res.cpu
+    p[1] += res.secs
+    p[2] += 1
     return res
 
 
@@ -1150,14 +1179,33 @@ class Runner:
         self.gpp = shutil.which("g++")
         self.count = {"problems": 0, "runs": 0, "compiles": 0, "checks": 0, "compared": 0,
                       "values": 0, "pdflatex": 0, "refused": 0}
+        self.fast = args.fast
         self.fails = []
         self.max_rss = 0
         self.max_secs = 0.0
 
-    def sg(self, args, wd):
-        """symgrad with args: the plain build under the limits, then ASan. A failure string or None."""
+    def sg(self, args, wd, bound=True):
+        """symgrad with args: the plain build under the limits, then ASan. A failure string or None.
+
+        With --fast a mode that is not bound runs the ASan build only (its
+        outputs are the ones compiled): a crash, a sanitizer report or an
+        unclean exit is a failure as with both builds, the ASan build's own
+        timeout stands for the time bound."""
+        if self.fast and self.asan and not bound:
+            self.count["runs"] += 1
+            a = run4([self.asan] + args, timeout=20, cwd=wd, phase="symgrad asan")
+            err = a.err.decode(errors="replace")
+            if a.timed_out:
+                return a, "timeout under ASan (> 20s)"
+            if b"runtime error" in a.err or b"Sanitizer" in a.err:
+                return a, "ASan/UBSan (status %d): %s" % (a.rc, err[-600:])
+            if a.rc < 0 or a.rc > 4:
+                return a, "crashed (status %d): %s" % (a.rc, err[-300:])
+            if a.rc != 0:
+                return a, "exit %d: %s" % (a.rc, err.strip()[:600])
+            return a, None
         self.count["runs"] += 1
-        r = run4([self.plain] + args, limit_mem=True, cwd=wd)
+        r = run4([self.plain] + args, limit_mem=True, cwd=wd, phase="symgrad plain")
         self.max_rss = max(self.max_rss, r.rss_kb)
         self.max_secs = max(self.max_secs, r.secs)
         if r.timed_out:
@@ -1170,7 +1218,7 @@ class Runner:
             return r, "exit %d: %s" % (r.rc, r.err.decode(errors="replace").strip()[:600])
         if self.asan:
             self.count["runs"] += 1
-            a = run4([self.asan] + args, timeout=20, cwd=wd)
+            a = run4([self.asan] + args, timeout=20, cwd=wd, phase="symgrad asan")
             if a.rc != 0 or b"runtime error" in a.err or b"Sanitizer" in a.err:
                 return a, "ASan/UBSan (status %d): %s" % (a.rc, a.err.decode(errors="replace")[-600:])
             if a.out != r.out:
@@ -1179,7 +1227,7 @@ class Runner:
 
     def cc(self, argv, wd, what):
         self.count["compiles"] += 1
-        r = run4(argv, timeout=60, cwd=wd)
+        r = run4(argv, timeout=60, cwd=wd, phase="cc " + what)
         if r.rc != 0:
             return "%s: %s" % (what, r.err.decode(errors="replace")[:1500])
         return None
@@ -1193,9 +1241,12 @@ class Runner:
         os.makedirs(wd, exist_ok=True)
         f = os.path.abspath(path)
         dims, vals, _ = problem_meta(text)
-        cflags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1"]
+        # --fast: the C at -O0 (the oracle is about values), -O1 on the sample,
+        # where gcc's -Wmaybe-uninitialized needs the optimiser
+        cflags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic",
+                  "-O0" if self.fast and not sample else "-O1"]
 
-        r, why = self.sg([f, "-o", "one.c"], wd)
+        r, why = self.sg([f, "-o", "one.c"], wd, bound=sample)
         if why and r.rc == 1 and any(re.search(p, why) for p in LIMITS):
             self.count["refused"] += 1
             return []
@@ -1205,7 +1256,7 @@ class Runner:
             why = self.cc(["gcc"] + cflags + ["-fsyntax-only", "one.c"], wd, "gcc one.c")
             if why:
                 fails.append(("C", why))
-        r, why = self.sg([f, "-o", "gen.c", "-H", "gen.h"], wd)
+        r, why = self.sg([f, "-o", "gen.c", "-H", "gen.h"], wd, bound=sample)
         if why:
             fails.append(("-H", why))
         if sample:
@@ -1217,7 +1268,7 @@ class Runner:
                 if why:
                     fails.append(("-t float", why))
         for mode in (["--formulas"], ["--formulas", "--ascii"]):
-            r, why = self.sg([f] + mode, wd)
+            r, why = self.sg([f] + mode, wd, bound=sample)
             if why:
                 fails.append((" ".join(mode), why))
         r, why = self.sg([f, "--latex", "-o", "doc.tex"], wd)
@@ -1383,6 +1434,8 @@ def _one(item):
     with open(path, "w", encoding="utf-8") as fp:
         fp.write(text)
     before = dict(runner.count)
+    prof0 = dict((k, list(v)) for k, v in PROF.items())
+    tm0 = os.times()
     fails = runner.one(path, isinstance(what, str) or k % max(1, args.sample) == 0)
     out = []
     known_classes = []
@@ -1410,6 +1463,10 @@ def _one(item):
         if not fails:
             os.remove(path)
     delta = dict((c, runner.count[c] - before.get(c, 0)) for c in runner.count)
+    tm1 = os.times()
+    prof = dict((k, [v[i] - prof0.get(k, [0, 0, 0])[i] for i in range(3)]) for k, v in PROF.items())
+    prof["python (self)"] = [tm1.user + tm1.system - tm0.user - tm0.system, 0.0, 1]
+    delta["prof"] = prof
     return out, bool(fails), sorted(classes), delta, runner.max_rss, runner.max_secs, \
         sorted(set(known_classes))
 
@@ -1430,6 +1487,10 @@ def main():
     ap.add_argument("--replay", nargs="*", help="problem files to run instead of generating")
     ap.add_argument("--print", action="store_true", help="print problem --seed and stop")
     ap.add_argument("--reduce", action="store_true", help="reduce each failure by dropping lines")
+    ap.add_argument("--fast", action="store_true",
+                    help="make test's batch: ASan only on -o/-H/--formulas, -O0 off the sample, "
+                         "the C of many problems compiled and linked together")
+    ap.add_argument("--profile", action="store_true", help="print CPU time per phase")
     ap.add_argument("--keep", action="store_true", help="keep the work files of passing problems")
     args = ap.parse_args()
     if args.print:
@@ -1465,6 +1526,7 @@ def main():
         pool = None
         results = map(_one, items())
     known_hit = {}
+    prof = {}
     for out, failed, classes, delta, rss, secs, known in results:
         for c in known:
             known_hit[c] = known_hit.get(c, 0) + 1
@@ -1472,6 +1534,10 @@ def main():
             print(line)
         sys.stdout.flush()
         nfail += failed
+        for ph, v in delta.pop("prof").items():
+            t = prof.setdefault(ph, [0.0, 0.0, 0])
+            for i in range(3):
+                t[i] += v[i]
         for c in delta:
             count[c] += delta[c]
         max_rss, max_secs = max(max_rss, rss), max(max_secs, secs)
@@ -1489,6 +1555,12 @@ def main():
           (c["problems"], secs, c["problems"] / secs if secs else 0, nfail, c["runs"], c["compiles"],
            c["checks"], c["compared"], c["values"], c["pdflatex"], c["refused"], max_rss // 1024,
            max_secs))
+    if args.profile and c["problems"]:
+        n = c["problems"]
+        print("smith: CPU (and wall) per problem by phase, ms:")
+        for ph, (cpu, wall, runs) in sorted(prof.items(), key=lambda kv: -kv[1][0]):
+            print("  %-28s %7.1f cpu %7.1f wall  (%d runs)" % (ph, 1000 * cpu / n, 1000 * wall / n, runs))
+        print("  %-28s %7.1f cpu" % ("total", 1000 * sum(v[0] for v in prof.values()) / n))
     if known_hit:
         print("smith: known findings (not failures with --avoid known): " +
               ", ".join("%s %d" % kv for kv in sorted(known_hit.items())))
