@@ -1178,7 +1178,7 @@ class Runner:
         self.clang = shutil.which("clang")
         self.gpp = shutil.which("g++")
         self.count = {"problems": 0, "runs": 0, "compiles": 0, "checks": 0, "compared": 0,
-                      "values": 0, "pdflatex": 0, "refused": 0}
+                      "values": 0, "pdflatex": 0, "refused": 0, "unbatched": 0}
         self.fast = args.fast
         self.fails = []
         self.max_rss = 0
@@ -1232,8 +1232,22 @@ class Runner:
             return "%s: %s" % (what, r.err.decode(errors="replace")[:1500])
         return None
 
-    def one(self, path, sample):
-        """Every mode on one problem file; a list of (mode, reason)."""
+    def later(self, batch, wd, kind, incs, compile_, exe, run, fail):
+        """Compiles a program and runs it: now, or (batch) with the batch's other programs."""
+        if batch is None:
+            why = compile_()
+            if why:
+                fail(why)
+            else:
+                run([exe])
+        else:
+            batch.add(wd, kind, incs, compile_, exe, run, fail)
+
+    def one(self, path, sample, batch=None):
+        """Every mode on one problem file; a list of (mode, reason).
+
+        With a batch the C programs are only queued (the list is completed
+        when the batch is built and run)."""
         fails = []
         self.count["problems"] += 1
         text = open(path, encoding="utf-8").read()
@@ -1287,15 +1301,16 @@ class Runner:
         if why:
             fails.append(("--check", why))
         else:
-            why = self.cc(["gcc"] + cflags + ["check.c", "-o", "check", "-lm"], wd, "gcc check.c")
-            if why:
-                fails.append(("--check", why))
-            else:
+            def check_run(cmd):
                 self.count["checks"] += 1
-                c = run4(["./check"], timeout=10, cwd=wd)
+                c = run4(cmd, timeout=10, cwd=wd, phase="check")
                 if c.rc != 0:
                     fails.append(("--check", "the check program exits %d: %s" %
                                   (c.rc, c.out.decode(errors="replace")[-600:])))
+            self.later(batch, wd, "c", ["check.c"],
+                       lambda: self.cc(["gcc"] + cflags + ["check.c", "-o", "check", "-lm"], wd,
+                                       "gcc check.c"),
+                       "./check", check_run, lambda why: fails.append(("--check", why)))
         # --eval against the C, at the same inputs
         if vals:
             declared = set()
@@ -1309,10 +1324,10 @@ class Runner:
                 fails.append(("--eval", why))
             elif os.path.exists(os.path.join(wd, "gen.h")):
                 fails += self.compare(wd, text, dims, vals, r.out.decode(errors="replace"),
-                                      cflags, sample)
+                                      cflags, sample, batch, fails)
         return fails
 
-    def compare(self, wd, text, dims, vals, evout, cflags, sample):
+    def compare(self, wd, text, dims, vals, evout, cflags, sample, batch=None, sink=None):
         h = open(os.path.join(wd, "gen.h"), encoding="utf-8").read()
         keys = result_keys(text)
         prefix = header_fields(h, "dims")[1]
@@ -1322,8 +1337,19 @@ class Runner:
         with open(os.path.join(wd, "driver.c"), "w") as fp:
             fp.write(src)
         fails = []
-        why = self.cc(["gcc"] + cflags[:-1] + ["-O0", "gen.c", "driver.c", "-o", "drv", "-lm"], wd,
-                      "gcc gen.c driver.c")
+        want = parse_eval(evout)
+
+        def drv_compile():
+            return self.cc(["gcc"] + cflags[:-1] + ["-O0", "gen.c", "driver.c", "-o", "drv", "-lm"],
+                           wd, "gcc gen.c driver.c")
+        if batch is not None:
+            # what follows is for the sample, which is not batched
+            batch.add(wd, "d", ["gen.c", "driver.c"], drv_compile, "./drv",
+                      lambda cmd: sink.extend(self.run_driver(wd, prefix, keys, want,
+                                                              "differential", cmd)),
+                      lambda why: sink.append(("-H", why)))
+            return []
+        why = drv_compile()
         if why:
             return [("-H", why)]
         if sample:
@@ -1336,7 +1362,6 @@ class Runner:
                                "-fsyntax-only", "gen.c"], wd, "g++")
                 if why:
                     fails.append(("g++", why))
-        want = parse_eval(evout)
         fails += self.run_driver(wd, prefix, keys, want, "differential")
         if sample and dims and not fails:
             # the same with every dimension fixed at generation (--dim): constants in the C
@@ -1359,9 +1384,9 @@ class Runner:
             fails += self.run_driver(fixed, prefix, keys, want, "differential --dim")
         return fails
 
-    def run_driver(self, wd, prefix, keys, want, mode):
+    def run_driver(self, wd, prefix, keys, want, mode, cmd=("./drv",)):
         fails = []
-        d = run4(["./drv"], timeout=10, cwd=wd)
+        d = run4(list(cmd), timeout=10, cwd=wd, phase="drv")
         if d.rc != 0:
             return [(mode, "the driver exits %d: %s" % (d.rc, d.err[-300:]))]
         lines = d.out.decode().splitlines()
@@ -1385,6 +1410,101 @@ class Runner:
                                   (key, i, a, b, scale)))
                     break
         return fails
+
+
+class Batch:
+    """The C programs of many problems compiled by one gcc and linked into one program (--fast).
+
+    Each program becomes a file that #includes its sources with main renamed
+    smith_<name>; objcopy then makes every other symbol of its object local
+    (two problems may share a prefix, and a kernel need not be static), and
+    one main dispatches on argv[1]. The sources are the ones the per-problem
+    path compiles, with the same warnings as errors; if the batch does not
+    build, every program is compiled and run on its own, which names the
+    culprit."""
+
+    def __init__(self, runner, where):
+        self.runner = runner
+        self.dir = where
+        self.jobs = []
+
+    def add(self, wd, kind, incs, compile_, exe, run, fail):
+        name = "%s%d" % (kind, len(self.jobs))
+        self.jobs.append((name, wd, incs, compile_, exe, run, fail))
+
+    def build(self):
+        """The program's path, or None when the batch does not build."""
+        d = self.dir
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        files = []
+        for name, wd, incs, _, _, _, _ in self.jobs:
+            with open(os.path.join(d, name + ".c"), "w", encoding="utf-8") as fp:
+                fp.write("#define main smith_%s\n" % name)
+                for f in incs:
+                    fp.write('#include "%s"\n' % os.path.abspath(os.path.join(wd, f)))
+            files.append(name + ".c")
+        lines = ["#include <string.h>"]
+        lines += ["int smith_%s(void);" % j[0] for j in self.jobs]
+        lines.append("int main(int argc, char **argv)\n{")
+        lines += ['    if (argc == 2 && !strcmp(argv[1], "%s"))\n        return smith_%s();' % (j[0], j[0])
+                  for j in self.jobs]
+        lines.append("    return 99;\n}\n")
+        with open(os.path.join(d, "smith_main.c"), "w") as fp:
+            fp.write("\n".join(lines))
+        cflags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O0"]
+        r = self.runner
+        # <immintrin.h> (the streaming stores, which the C includes before any
+        # of its own code) is 1.4 MB to parse: precompiled once per worker
+        imm, other = [], ["smith_main.c"]
+        for (name, wd, incs, _, _, _, _), f in zip(self.jobs, files):
+            big = any("#include <immintrin.h>" in open(os.path.join(wd, i), encoding="utf-8").read()
+                      for i in incs)
+            (imm if big else other).append(f)
+        if r.cc(["gcc"] + cflags + ["-c"] + other, d, "gcc -c (batch)"):
+            return None
+        if imm:
+            pch = self.pch(cflags)
+            if r.cc(["gcc"] + cflags + (["-include", pch, "-Winvalid-pch"] if pch else []) + ["-c"] + imm,
+                    d, "gcc -c (batch, immintrin)"):
+                return None
+        for name, _, _, _, _, _, _ in self.jobs:
+            if r.cc(["objcopy", "-G", "smith_" + name, name + ".o"], d, "objcopy (batch)"):
+                return None
+        if r.cc(["gcc", "-o", "prog"] + [f[:-2] + ".o" for f in files] + ["smith_main.o", "-lm"], d,
+                "gcc link (batch)"):
+            return None
+        return os.path.join(d, "prog")
+
+    def pch(self, cflags):
+        """<immintrin.h> precompiled with cflags (None if that fails)."""
+        if "pch" not in _W:
+            d = os.path.join(self.runner.args.out, "work", "pch%d" % os.getpid())
+            os.makedirs(d, exist_ok=True)
+            h = os.path.join(d, "smith_imm.h")
+            with open(h, "w") as fp:
+                fp.write("#include <immintrin.h>\n#include <stdint.h>\n")
+            bad = self.runner.cc(["gcc"] + cflags + ["-x", "c-header", h, "-o", h + ".gch"], d,
+                                 "gcc (precompiled header)")
+            _W["pch"] = None if bad else h
+        return _W["pch"]
+
+    def run(self):
+        prog = self.build() if self.jobs else None
+        if prog is None:
+            self.runner.count["unbatched"] += len(self.jobs)
+        for name, wd, incs, compile_, exe, run, fail in self.jobs:
+            if prog:
+                run([prog, name])
+            else:
+                why = compile_()
+                if why:
+                    fail(why)
+                else:
+                    run([exe])
+        if not self.runner.args.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.jobs = []
 
 
 def reduce_file(runner, path, fails):
@@ -1417,58 +1537,69 @@ def _init(args):
     _W["args"] = args
 
 
-def _one(item):
-    """Worker: one problem (a seed, or a file to replay); what the parent prints and counts."""
+def _chunk(items):
+    """Worker: a few problems (seeds, or files to replay); what the parent prints and counts.
+
+    With --fast the C programs of the chunk's problems off the sample are
+    built together (Batch), after every problem's symgrad runs."""
     args, runner = _W["args"], _W["runner"]
     avoid = args.avoid == "known"
     force = set(x for x in args.force.split(",") if x)
-    k, what = item
     work = os.path.join(args.out, "work")
-    if isinstance(what, str):
-        text = open(what, encoding="utf-8").read()
-        path = os.path.join(work, os.path.basename(what))
-        classes = problem_meta(text)[2]
-    else:
-        text, classes = make_problem(what, avoid, force)
-        path = os.path.join(work, "p%d.sg" % what)
-    with open(path, "w", encoding="utf-8") as fp:
-        fp.write(text)
     before = dict(runner.count)
     prof0 = dict((k, list(v)) for k, v in PROF.items())
     tm0 = os.times()
-    fails = runner.one(path, isinstance(what, str) or k % max(1, args.sample) == 0)
-    out = []
-    known_classes = []
-    if avoid:
-        known = [(m, w, c) for m, w in fails for c, sig in SIGNATURES.items() if re.search(sig, w)]
-        for m, w, c in known:
-            out.append("KNOWN %s [%s] %s" % (path, m, c))
-            known_classes.append(c)
-        fails = [(m, w) for m, w in fails if not any(re.search(sig, w) for sig in SIGNATURES.values())]
-        if known and not args.keep:
+    batch = Batch(runner, os.path.join(work, "batch%d_%d" % (os.getpid(), items[0][0]))) \
+        if args.fast else None
+    started = []
+    for k, what in items:
+        if isinstance(what, str):
+            text = open(what, encoding="utf-8").read()
+            path = os.path.join(work, os.path.basename(what))
+            classes = problem_meta(text)[2]
+        else:
+            text, classes = make_problem(what, avoid, force)
+            path = os.path.join(work, "p%d.sg" % what)
+        with open(path, "w", encoding="utf-8") as fp:
+            fp.write(text)
+        sample = isinstance(what, str) or k % max(1, args.sample) == 0
+        started.append((path, classes, runner.one(path, sample, None if sample else batch)))
+    if batch:
+        batch.run()
+    out, nfail, failed_classes, known_classes = [], 0, [], []
+    for path, classes, fails in started:
+        if avoid:
+            known = [(m, w, c) for m, w in fails for c, sig in SIGNATURES.items() if re.search(sig, w)]
+            for m, w, c in known:
+                out.append("KNOWN %s [%s] %s" % (path, m, c))
+            known_classes += sorted(set(c for m, w, c in known))
+            fails = [(m, w) for m, w in fails
+                     if not any(re.search(sig, w) for sig in SIGNATURES.values())]
+            if known and not args.keep:
+                keep = os.path.join(args.out, "fail", os.path.basename(path))
+                shutil.copy(path, keep)
+        keep = None
+        if fails:
+            nfail += 1
+            failed_classes += sorted(classes)
             keep = os.path.join(args.out, "fail", os.path.basename(path))
             shutil.copy(path, keep)
-    keep = None
-    if fails:
-        keep = os.path.join(args.out, "fail", os.path.basename(path))
-        shutil.copy(path, keep)
-        for mode, why in fails:
-            out.append("FAIL %s [%s] %s%s" % (keep, mode, why.strip().replace("\n", "\n    "),
-                                              "  (known: %s)" % ",".join(sorted(classes))
-                                              if classes else ""))
-        if args.reduce:
-            out.append("  reduced: " + reduce_file(runner, keep, fails))
-    if not args.keep:
-        shutil.rmtree(path + ".d", ignore_errors=True)
-        if not fails:
-            os.remove(path)
+            for mode, why in fails:
+                out.append("FAIL %s [%s] %s%s" % (keep, mode, why.strip().replace("\n", "\n    "),
+                                                  "  (known: %s)" % ",".join(sorted(classes))
+                                                  if classes else ""))
+            if args.reduce:
+                out.append("  reduced: " + reduce_file(runner, keep, fails))
+        if not args.keep:
+            shutil.rmtree(path + ".d", ignore_errors=True)
+            if not fails:
+                os.remove(path)
     delta = dict((c, runner.count[c] - before.get(c, 0)) for c in runner.count)
     tm1 = os.times()
     prof = dict((k, [v[i] - prof0.get(k, [0, 0, 0])[i] for i in range(3)]) for k, v in PROF.items())
-    prof["python (self)"] = [tm1.user + tm1.system - tm0.user - tm0.system, 0.0, 1]
+    prof["python (self)"] = [tm1.user + tm1.system - tm0.user - tm0.system, 0.0, len(items)]
     delta["prof"] = prof
-    return out, bool(fails), sorted(classes), delta, runner.max_rss, runner.max_secs, \
-        sorted(set(known_classes))
+    return out, nfail, failed_classes, delta, runner.max_rss, runner.max_secs, known_classes
 
 
 def main():
@@ -1490,6 +1621,8 @@ def main():
     ap.add_argument("--fast", action="store_true",
                     help="make test's batch: ASan only on -o/-H/--formulas, -O0 off the sample, "
                          "the C of many problems compiled and linked together")
+    ap.add_argument("--chunk", type=int, default=10,
+                    help="--fast: problems whose C is built into one program")
     ap.add_argument("--profile", action="store_true", help="print CPU time per phase")
     ap.add_argument("--keep", action="store_true", help="keep the work files of passing problems")
     args = ap.parse_args()
@@ -1505,7 +1638,7 @@ def main():
     os.makedirs(os.path.join(args.out, "work"), exist_ok=True)
     t0 = time.time()
 
-    def items():
+    def problems():
         if args.replay is not None:
             for k, p in enumerate(args.replay):
                 yield (k, p)
@@ -1515,16 +1648,26 @@ def main():
             yield (k, args.seed + k)
             k += 1
 
+    def items():
+        chunk = []
+        for it in problems():
+            chunk.append(it)
+            if len(chunk) >= (args.chunk if args.fast else 1):
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
     count = dict((c, 0) for c in Runner(args).count)
     nfail, max_rss, max_secs, classes_hit = 0, 0, 0.0, {}
     if args.jobs > 1:
         import multiprocessing
         pool = multiprocessing.Pool(args.jobs, _init, (args,))
-        results = pool.imap(_one, items())
+        results = pool.imap(_chunk, items())
     else:
         _init(args)
         pool = None
-        results = map(_one, items())
+        results = map(_chunk, items())
     known_hit = {}
     prof = {}
     for out, failed, classes, delta, rss, secs, known in results:
@@ -1541,9 +1684,8 @@ def main():
         for c in delta:
             count[c] += delta[c]
         max_rss, max_secs = max(max_rss, rss), max(max_secs, secs)
-        if failed:
-            for c in classes:
-                classes_hit[c] = classes_hit.get(c, 0) + 1
+        for c in classes:
+            classes_hit[c] = classes_hit.get(c, 0) + 1
     if pool:
         pool.close()
         pool.join()
@@ -1561,6 +1703,8 @@ def main():
         for ph, (cpu, wall, runs) in sorted(prof.items(), key=lambda kv: -kv[1][0]):
             print("  %-28s %7.1f cpu %7.1f wall  (%d runs)" % (ph, 1000 * cpu / n, 1000 * wall / n, runs))
         print("  %-28s %7.1f cpu" % ("total", 1000 * sum(v[0] for v in prof.values()) / n))
+    if c["unbatched"]:
+        print("smith: %d programs compiled on their own (their batch did not build)" % c["unbatched"])
     if known_hit:
         print("smith: known findings (not failures with --avoid known): " +
               ", ".join("%s %d" % kv for kv in sorted(known_hit.items())))
