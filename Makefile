@@ -138,10 +138,11 @@ errors-test:
 
 # random well-formed problems through every mode (tests/smith.py): the plain
 # build under the time and memory bounds, $(B)'s (sanitizer) build for crashes;
-# smith-test is a fixed-seed batch plus every saved regression
+# smith-test is a fixed-seed batch (--fast: tests/README-smith.md) plus every
+# saved regression at full strength
 N         ?= 100
 SEED      ?= 1
-SMITH_TEST_N ?= 30
+SMITH_TEST_N ?= 200
 smith: symgrad
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/asan/symgrad
 	python3 tests/smith.py -n $(N) --seed $(SEED) $(SMITH_FLAGS)
@@ -150,7 +151,7 @@ smith-test: $(B)/symgrad
 	@command -v python3 >/dev/null || { echo "smith-test: skipped (no python3)"; exit 0; }; \
 	$(MAKE) --no-print-directory B=build CFLAGS="-O2 -g" LDFLAGS= build/symgrad && \
 	    python3 tests/smith.py --symgrad build/symgrad --asan $(B)/symgrad --out $(B)/smith \
-	    -n $(SMITH_TEST_N) --seed 1 --avoid known --jobs 2 && \
+	    -n $(SMITH_TEST_N) --seed 1 --avoid known --fast --jobs 2 && \
 	    python3 tests/smith.py --symgrad build/symgrad --asan $(B)/symgrad --out $(B)/smith \
 	    --replay $(wildcard tests/smith-regressions/*.sg)
 

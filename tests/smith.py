@@ -25,6 +25,9 @@ exit 0.
   python3 tests/smith.py -n 100 --avoid known      # skip the classes being fixed
   python3 tests/smith.py --replay tests/smith-regressions/*.sg
   python3 tests/smith.py --print --seed 7          # show one problem
+  python3 tests/smith.py -n 200 --fast --jobs 2    # make test's batch: the same checks,
+                                                   # less CPU (tests/README-smith.md)
+  python3 tests/smith.py -n 20 --profile           # CPU per phase
 
 A problem carries its inputs in comments (# smith-dims:, # smith-eval:), so a
 saved file replays alone. Failures are kept under --out (default
@@ -266,8 +269,9 @@ class Gen:
             self.lines.append("dim " + ", ".join(self.dims))
 
     def rdim(self):
-        if self.dims and self.rng.random() < 0.8:
-            return self.rng.choice([d for d in self.dims if d != "T"])
+        ds = [d for d in self.dims if d != "T"]
+        if self.dims and self.rng.random() < 0.8 and ds:
+            return self.rng.choice(ds)
         return self.rng.choice(self.dimlist)
 
     def shapes(self):
@@ -1174,6 +1178,8 @@ class Runner:
         self.args = args
         self.plain = os.path.abspath(args.symgrad)
         self.asan = os.path.abspath(args.asan) if args.asan and os.path.exists(args.asan) else None
+        if self.asan == self.plain:
+            self.asan = None      # one build: it runs every mode under the limits
         self.pdflatex = shutil.which("pdflatex") if not args.no_latex else None
         self.clang = shutil.which("clang")
         self.gpp = shutil.which("g++")
@@ -1217,12 +1223,18 @@ class Runner:
         if r.rc != 0:
             return r, "exit %d: %s" % (r.rc, r.err.decode(errors="replace").strip()[:600])
         if self.asan:
+            # the files written too: the same problem must give the same bytes every run
+            files = [args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-o", "-H")]
+            first = [open(os.path.join(wd, f), "rb").read() for f in files]
             self.count["runs"] += 1
             a = run4([self.asan] + args, timeout=20, cwd=wd, phase="symgrad asan")
             if a.rc != 0 or b"runtime error" in a.err or b"Sanitizer" in a.err:
                 return a, "ASan/UBSan (status %d): %s" % (a.rc, a.err.decode(errors="replace")[-600:])
             if a.out != r.out:
                 return a, "ASan build prints differently from the plain build"
+            for f, b in zip(files, first):
+                if open(os.path.join(wd, f), "rb").read() != b:
+                    return a, "the ASan build writes a different %s from the plain build's" % f
         return r, None
 
     def cc(self, argv, wd, what):
@@ -1461,11 +1473,11 @@ class Batch:
             big = any("#include <immintrin.h>" in open(os.path.join(wd, i), encoding="utf-8").read()
                       for i in incs)
             (imm if big else other).append(f)
-        if r.cc(["gcc"] + cflags + ["-c"] + other, d, "gcc -c (batch)"):
+        if r.cc(["gcc", "-pipe"] + cflags + ["-c"] + other, d, "gcc -c (batch)"):
             return None
         if imm:
             pch = self.pch(cflags)
-            if r.cc(["gcc"] + cflags + (["-include", pch, "-Winvalid-pch"] if pch else []) + ["-c"] + imm,
+            if r.cc(["gcc", "-pipe"] + cflags + (["-include", pch, "-Winvalid-pch"] if pch else []) + ["-c"] + imm,
                     d, "gcc -c (batch, immintrin)"):
                 return None
         for name, _, _, _, _, _, _ in self.jobs:
