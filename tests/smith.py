@@ -1658,6 +1658,7 @@ def main():
     if not os.path.exists(args.symgrad):
         print("smith: no %s (make it first)" % args.symgrad)
         return 2
+    args.out = os.path.abspath(args.out)    # the batch's program runs in each problem's directory
     os.makedirs(os.path.join(args.out, "fail"), exist_ok=True)
     os.makedirs(os.path.join(args.out, "work"), exist_ok=True)
     t0 = time.time()
