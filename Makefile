@@ -145,6 +145,7 @@ SEED      ?= 1
 SMITH_TEST_N ?= 200
 smith: symgrad
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/asan/symgrad
+	python3 tests/smith.py --self-test
 	python3 tests/smith.py -n $(N) --seed $(SEED) $(SMITH_FLAGS)
 
 smith-test: $(B)/symgrad

@@ -1626,6 +1626,70 @@ def _chunk(items):
     return out, nfail, failed_classes, delta, runner.max_rss, runner.max_secs, known_classes
 
 
+# --self-test: symgrad broken on purpose, each way caught by the --fast batch.
+# The wrapper runs the real binary (argv[1]) and spoils one thing.
+BREAK_WRAPPER = r"""import os, re, subprocess, sys
+real, how, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+if how == "abort" and "--ascii" in args:
+    os.kill(os.getpid(), 6)
+r = subprocess.run([real] + args, stdout=subprocess.PIPE)
+out = r.stdout
+if how == "eval" and "--eval" in args:
+    out = re.sub(rb"[1-8]", b"9", out, count=1)
+sys.stdout.buffer.write(out)
+sys.stdout.flush()
+def spoil(name, pat, rep):
+    text = open(name).read()
+    open(name, "w").write(re.sub(pat, rep, text, flags=re.M))
+if r.returncode == 0 and how == "genc" and "-H" in args:
+    spoil("gen.c", r"^( *\*?out->\w+(\[\w+\])?) = (.*);$", r"\1 = (\3) + 0.5;")
+if r.returncode == 0 and how == "warn" and "-H" in args:
+    spoil("gen.c", r"^\{$", "{ int smith_unused;")
+if r.returncode == 0 and how == "check" and "--check" in args:
+    spoil("check.c", r"^( *\*?out->d\w+(\[\w+\])?) = (.*);$", r"\1 = (\3) + 0.5;")
+sys.exit(r.returncode)
+"""
+
+# what each way must be caught as (the mode printed), on a problem off the sample
+BREAKS = {"eval": "differential", "abort": "--formulas --ascii", "genc": "differential",
+          "warn": "-H", "check": "--check"}
+
+
+def self_test(args):
+    """The --fast batch on a few problems with a broken symgrad: each breakage must fail."""
+    base = os.path.join(args.out, "selftest")
+    os.makedirs(base, exist_ok=True)
+    wrapper = os.path.join(base, "break.py")
+    with open(wrapper, "w") as fp:
+        fp.write(BREAK_WRAPPER)
+    bad = 0
+    for how, mode in sorted(BREAKS.items()):
+        exes = []
+        for which, real in (("plain", args.symgrad), ("asan", args.asan)):
+            exe = os.path.join(base, "%s-%s" % (how, which))
+            with open(exe, "w") as fp:
+                fp.write('#!/bin/sh\nexec "%s" "%s" "%s" %s "$@"\n' %
+                         (sys.executable, wrapper, os.path.abspath(real), how))
+            os.chmod(exe, 0o755)
+            exes.append(exe)
+        n, seed = 3, 2     # fixed: problems 3 and 4 show every breakage
+        p = subprocess.run([sys.executable, os.path.abspath(__file__), "--symgrad", exes[0],
+                            "--asan", exes[1], "-n", str(n), "--seed", str(seed), "--fast",
+                            "--chunk", str(n), "--sample", str(n), "--avoid", "known",
+                            "--out", os.path.join(base, how)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = p.stdout.decode(errors="replace")
+        # the first problem is the sample (full path); the others go through the batch
+        batched = [line for line in out.splitlines() if line.startswith("FAIL")
+                   and "[%s]" % mode in line and not line.split()[1].endswith("/p%d.sg" % seed)]
+        ok = p.returncode == 1 and batched
+        bad += not ok
+        print("smith --self-test: symgrad broken (%s): %s" %
+              (how, "caught, %d failures off the sample" % len(batched) if ok else
+               "NOT caught (exit %d)\n%s" % (p.returncode, out[-2000:])))
+    return 1 if bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", type=int, default=100, help="problems to generate")
@@ -1647,6 +1711,8 @@ def main():
                          "the C of many problems compiled and linked together")
     ap.add_argument("--chunk", type=int, default=10,
                     help="--fast: problems whose C is built into one program")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check that the --fast batch catches a symgrad broken on purpose")
     ap.add_argument("--profile", action="store_true", help="print CPU time per phase")
     ap.add_argument("--keep", action="store_true", help="keep the work files of passing problems")
     args = ap.parse_args()
@@ -1658,6 +1724,9 @@ def main():
     if not os.path.exists(args.symgrad):
         print("smith: no %s (make it first)" % args.symgrad)
         return 2
+    if args.self_test:
+        args.out = os.path.abspath(args.out)
+        return self_test(args)
     args.out = os.path.abspath(args.out)    # the batch's program runs in each problem's directory
     os.makedirs(os.path.join(args.out, "fail"), exist_ok=True)
     os.makedirs(os.path.join(args.out, "work"), exist_ok=True)
