@@ -1331,7 +1331,7 @@ class Runner:
                 if c.rc != 0:
                     fails.append(("--check", "the check program exits %d: %s" %
                                   (c.rc, c.out.decode(errors="replace")[-600:])))
-            self.later(batch, wd, "c", ["check.c"],
+            self.later(batch, wd, "c", [["check.c"]],
                        lambda: self.cc(["gcc"] + cflags + ["check.c", "-o", "check", "-lm"], wd,
                                        "gcc check.c"),
                        "./check", check_run, lambda why: fails.append(("--check", why)))
@@ -1368,7 +1368,8 @@ class Runner:
                            wd, "gcc gen.c driver.c")
         if batch is not None:
             # what follows is for the sample, which is not batched
-            batch.add(wd, "d", ["gen.c", "driver.c"], drv_compile, "./drv",
+            # two files, as a user would: the driver sees the header only
+            batch.add(wd, "d", [["gen.c"], ["driver.c"]], drv_compile, "./drv",
                       lambda cmd: sink.extend(self.run_driver(wd, prefix, keys, want,
                                                               "differential", cmd)),
                       lambda why: sink.append(("-H", why)))
@@ -1439,7 +1440,7 @@ class Runner:
 class Batch:
     """The C programs of many problems compiled by one gcc and linked into one program (--fast).
 
-    Each program becomes a file that #includes its sources with main renamed
+    Each file of a program becomes a file that #includes it with main renamed
     smith_<name>; objcopy then makes every other symbol of its object local
     (two problems may share a prefix, and a kernel need not be static), and
     one main dispatches on argv[1]. The sources are the ones the per-problem
@@ -1461,13 +1462,19 @@ class Batch:
         d = self.dir
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
-        files = []
-        for name, wd, incs, _, _, _, _ in self.jobs:
-            with open(os.path.join(d, name + ".c"), "w", encoding="utf-8") as fp:
-                fp.write("#define main smith_%s\n" % name)
-                for f in incs:
-                    fp.write('#include "%s"\n' % os.path.abspath(os.path.join(wd, f)))
-            files.append(name + ".c")
+        imm, other = [], ["smith_main.c"]
+        for name, wd, units, _, _, _, _ in self.jobs:
+            for k, unit in enumerate(units):
+                src = "%s_%d.c" % (name, k)
+                text = ""
+                with open(os.path.join(d, src), "w", encoding="utf-8") as fp:
+                    fp.write("#define main smith_%s\n" % name)
+                    for f in unit:
+                        fp.write('#include "%s"\n' % os.path.abspath(os.path.join(wd, f)))
+                        text += open(os.path.join(wd, f), encoding="utf-8").read()
+                # <immintrin.h> (the streaming stores, included before any of
+                # the C's own code) is 1.4 MB to parse: precompiled once per worker
+                (imm if "#include <immintrin.h>" in text else other).append(src)
         lines = ["#include <string.h>"]
         lines += ["int smith_%s(void);" % j[0] for j in self.jobs]
         lines.append("int main(int argc, char **argv)\n{")
@@ -1478,24 +1485,25 @@ class Batch:
             fp.write("\n".join(lines))
         cflags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O0"]
         r = self.runner
-        # <immintrin.h> (the streaming stores, which the C includes before any
-        # of its own code) is 1.4 MB to parse: precompiled once per worker
-        imm, other = [], ["smith_main.c"]
-        for (name, wd, incs, _, _, _, _), f in zip(self.jobs, files):
-            big = any("#include <immintrin.h>" in open(os.path.join(wd, i), encoding="utf-8").read()
-                      for i in incs)
-            (imm if big else other).append(f)
         if r.cc(["gcc", "-pipe"] + cflags + ["-c"] + other, d, "gcc -c (batch)"):
             return None
         if imm:
             pch = self.pch(cflags)
-            if r.cc(["gcc", "-pipe"] + cflags + (["-include", pch, "-Winvalid-pch"] if pch else []) + ["-c"] + imm,
-                    d, "gcc -c (batch, immintrin)"):
+            if r.cc(["gcc", "-pipe"] + cflags + (["-include", pch, "-Winvalid-pch"] if pch else []) +
+                    ["-c"] + imm, d, "gcc -c (batch, immintrin)"):
                 return None
-        for name, _, _, _, _, _, _ in self.jobs:
+        for name, _, units, _, _, _, _ in self.jobs:
+            objs = ["%s_%d.o" % (name, k) for k in range(len(units))]
+            # a program of several files (the -H C and its driver) is linked
+            # by itself first, so that only its renamed main stays global
+            if len(objs) > 1:
+                if r.cc(["ld", "-r", "-o", name + ".o"] + objs, d, "ld -r (batch)"):
+                    return None
+            else:
+                os.rename(os.path.join(d, objs[0]), os.path.join(d, name + ".o"))
             if r.cc(["objcopy", "-G", "smith_" + name, name + ".o"], d, "objcopy (batch)"):
                 return None
-        if r.cc(["gcc", "-o", "prog"] + [f[:-2] + ".o" for f in files] + ["smith_main.o", "-lm"], d,
+        if r.cc(["gcc", "-o", "prog"] + [j[0] + ".o" for j in self.jobs] + ["smith_main.o", "-lm"], d,
                 "gcc link (batch)"):
             return None
         return os.path.join(d, "prog")
@@ -1643,6 +1651,8 @@ def spoil(name, pat, rep):
     open(name, "w").write(re.sub(pat, rep, text, flags=re.M))
 if r.returncode == 0 and how == "genc" and "-H" in args:
     spoil("gen.c", r"^( *\*?out->\w+(\[\w+\])?) = (.*);$", r"\1 = (\3) + 0.5;")
+if r.returncode == 0 and how == "header" and "-H" in args:
+    spoil("gen.h", r"^int \w+_eval\(.*\);$", "")
 if r.returncode == 0 and how == "warn" and "-H" in args:
     spoil("gen.c", r"^\{$", "{ int smith_unused;")
 if r.returncode == 0 and how == "check" and "--check" in args:
@@ -1652,7 +1662,8 @@ sys.exit(r.returncode)
 
 # what each way must be caught as (the mode printed), on a problem off the sample
 BREAKS = {"eval": "differential", "abort": "--formulas --ascii", "genc": "differential",
-          "warn": "-H", "check": "--check"}
+          "warn": "-H", "check": "--check",
+           "header": "-H"}
 
 
 def self_test(args):
