@@ -19,6 +19,9 @@
  * reported by sg_src_new() and marked fatal (sg_parse reads none of it); at
  * most SG_SRC_MAX_ERRORS diagnostics are kept, the rest only counted.
  *
+ * A UTF-8 byte-order mark at the start of the input is not copied: the text,
+ * its offsets and its columns start after it.
+ *
  * Ownership: sg_src_new() copies the text; sg_src_free() releases the source
  * and every diagnostic. Message strings are copied.
  */
