@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "../lexer/buf.h"
+#include "../lexer/lex.h"
 #include "../lexer/strmap.h"
 #include "simplify.h"
 
@@ -191,69 +192,85 @@ static int is_part(const C *c, const char *s, size_t n)
 }
 
 #define MAX_READINGS 4
-#define MAX_PARTS 32
 
+/* one reading of a name as a product: part i is name[cut[i] .. cut[i+1]) */
 typedef struct {
-    int n;                  /* how many parts */
-    size_t cut[MAX_PARTS];  /* part i is name[cut[i] .. cut[i+1]) */
+    int n;       /* how many parts */
+    size_t *cut; /* n + 1 offsets (heap: a name may have SG_LEX_MAX_NAME parts) */
 } split_t;
 
+static void free_splits(split_t *sp, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        free(sp[i].cut);
+}
+
 /*
- * Every way to write name as a concatenation of known names, up to
- * MAX_READINGS of them. ways[i] counts the splits of name[i..] (capped), so
- * the enumeration only follows prefixes that can be completed.
+ * The ways to write name as a concatenation of at least two known names, up
+ * to MAX_READINGS of them, shortest first part first; out == NULL only
+ * counts them. Polynomial whatever the name: part[] asks each substring once
+ * whether it is a known name, and ways[i] counts the splits of name[i..]
+ * (capped), so the enumeration only enters a prefix that can be completed:
+ * each reading costs O(len²) steps, never a search of dead ends (`aaaa…a`
+ * with a and aa known has exponentially many readings and prefixes).
  */
 static int split_name(const C *c, const char *name, split_t *out)
 {
-    size_t len = strlen(name), i, j;
-    int *ways, nout = 0;
-    split_t cur;
-    size_t stack[MAX_PARTS + 1];
+    size_t len = strlen(name), i, j, w = len + 1;
+    unsigned char *part;
+    int *ways, nout = 0, total = 0;
+    size_t *cut, *next;
     int depth;
-    if (len > 200)
+
+    if (len > SG_LEX_MAX_NAME || len < 2)
         return 0;
-    ways = sg_xmalloc((len + 1) * sizeof *ways);
+    part = sg_xmalloc(w * w);
+    ways = sg_xmalloc(w * sizeof *ways);
     ways[len] = 1;
     for (i = len; i-- > 0;) {
         ways[i] = 0;
-        for (j = i + 1; j <= len; j++)
-            if (ways[j] && is_part(c, name + i, j - i)) {
-                ways[i] += ways[j];
-                if (ways[i] > MAX_READINGS)
-                    ways[i] = MAX_READINGS;
-            }
+        for (j = i + 1; j <= len; j++) {
+            part[i * w + j] = ways[j] && !(i == 0 && j == len) && is_part(c, name + i, j - i);
+            if (part[i * w + j] && (ways[i] += ways[j]) > MAX_READINGS)
+                ways[i] = MAX_READINGS;
+        }
     }
-    /* depth-first enumeration; stack[d] is the end of part d-1 being tried */
-    depth = 0;
-    cur.cut[0] = 0;
-    stack[0] = 0;
-    if (!ways[0]) {
+    total = ways[0];
+    if (!out || !total) {
+        free(part);
         free(ways);
-        return 0;
+        return total;
     }
-    stack[1] = 0;
+    /* depth-first, in order: cut[d] ends part d − 1; next[d] is the next end
+       to try for part d − 1 */
+    cut = sg_xmalloc((w + 1) * sizeof *cut);
+    next = sg_xmalloc((w + 1) * sizeof *next);
+    cut[0] = 0;
+    next[1] = 1;
     depth = 1;
-    while (depth > 0 && nout < MAX_READINGS) {
-        size_t start = cur.cut[depth - 1];
-        size_t end = ++stack[depth];
-        if (end > len || depth > MAX_PARTS - 1) {
+    while (depth > 0 && nout < total) {
+        size_t start = cut[depth - 1], end = next[depth]++;
+        if (end > len) {
             depth--;
             continue;
         }
-        if (!ways[end] || !is_part(c, name + start, end - start))
+        if (!part[start * w + end])
             continue;
-        cur.cut[depth] = end;
+        cut[depth] = end;
         if (end == len) {
-            if (depth >= 2) { /* the whole name alone is not a split */
-                out[nout] = cur;
-                out[nout].n = depth;
-                nout++;
-            }
+            out[nout].n = depth;
+            out[nout].cut = sg_xmalloc((size_t)(depth + 1) * sizeof *out[nout].cut);
+            memcpy(out[nout].cut, cut, (size_t)(depth + 1) * sizeof *cut);
+            nout++;
             continue;
         }
         depth++;
-        stack[depth] = end;
+        next[depth] = end + 1;
     }
+    free(cut);
+    free(next);
+    free(part);
     free(ways);
     return nout;
 }
@@ -543,13 +560,74 @@ static val apply_postfix(C *c, const sg_ast *post, val v)
     }
 }
 
+/* the error for a name with several readings: all of them, as they read */
+static val ambiguous(C *c, const sg_ast *a, const split_t *sp, int n)
+{
+    sg_buf b;
+    int r, p;
+    sg_buf_init(&b);
+    for (r = 0; r < n; r++) {
+        sg_buf_puts(&b, r ? (r == n - 1 ? " or " : ", ") : "");
+        for (p = 0; p < sp[r].n; p++) {
+            if (p)
+                sg_buf_putc(&b, ' ');
+            sg_buf_putn(&b, a->name + sp[r].cut[p], sp[r].cut[p + 1] - sp[r].cut[p]);
+        }
+    }
+    error(c, a->name_span, "ambiguous name '%s': it reads as %s; separate the factors with spaces",
+          a->name, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return err();
+}
+
+static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post);
+
+/* the product a name reads as, left to right; the postfix binds to the last part */
+static val product_of_parts(C *c, const sg_ast *a, want w, const sg_ast *post, const split_t *sp)
+{
+    val acc = err();
+    int i;
+    for (i = 0; i < sp->n; i++) {
+        char part[SG_LEX_MAX_NAME + 1];
+        size_t len = sp->cut[i + 1] - sp->cut[i];
+        int last = i == sp->n - 1;
+        sg_ast leaf = *a;
+        val v;
+        want pw = ANY;
+        memcpy(part, a->name + sp->cut[i], len);
+        part[len] = '\0';
+        leaf.kind = SG_AST_NAME;
+        leaf.name = part;
+        if (!strcmp(part, "I")) {
+            /* I takes its size from its neighbours */
+            if (i > 0 && acc.st == OK && !is_scalar(&acc))
+                pw.r = pw.c = acc.e->shape.cols;
+            else if (last)
+                pw = w;
+        }
+        v = check_name(c, &leaf, pw, NULL);
+        if (last && post)
+            v = apply_postfix(c, post, v);
+        if (i == 0) {
+            acc = v;
+            continue;
+        }
+        acc = mul_vals(c, acc, v, a->span,
+                       sg_arena_strndup(sg_ctx_arena(c->ctx), a->name, sp->cut[i]),
+                       sg_arena_strdup(sg_ctx_arena(c->ctx), part));
+        if (acc.st == ERR)
+            return acc;
+    }
+    return acc;
+}
+
 /*
  * A name, possibly with a postfix operator `post` written after it. A name
  * that is not known is tried as a juxtaposed product of known names.
  */
 static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
 {
-    int idx, n, i;
+    int idx, n;
     split_t sp[MAX_READINGS];
     name_kind k = lookup(c, a->name, &idx);
     val acc;
@@ -595,56 +673,8 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
         error(c, a->name_span, "undefined name '%s'", a->name);
         return err();
     }
-    if (n > 1) {
-        sg_buf b;
-        int r, p;
-        sg_buf_init(&b);
-        for (r = 0; r < n; r++) {
-            sg_buf_puts(&b, r ? (r == n - 1 ? " or " : ", ") : "");
-            for (p = 0; p < sp[r].n; p++) {
-                if (p)
-                    sg_buf_putc(&b, ' ');
-                sg_buf_putn(&b, a->name + sp[r].cut[p], sp[r].cut[p + 1] - sp[r].cut[p]);
-            }
-        }
-        error(c, a->name_span, "ambiguous name '%s': it reads as %s; separate the factors with spaces",
-              a->name, sg_buf_str(&b));
-        sg_buf_free(&b);
-        return err();
-    }
-    /* build the product left to right; the postfix binds to the last part */
-    acc = err();
-    for (i = 0; i < sp[0].n; i++) {
-        char part[256];
-        size_t len = sp[0].cut[i + 1] - sp[0].cut[i];
-        int last = i == sp[0].n - 1;
-        sg_ast leaf = *a;
-        val v;
-        want pw = ANY;
-        memcpy(part, a->name + sp[0].cut[i], len);
-        part[len] = '\0';
-        leaf.kind = SG_AST_NAME;
-        leaf.name = part;
-        if (!strcmp(part, "I")) {
-            /* I takes its size from its neighbours */
-            if (i > 0 && acc.st == OK && !is_scalar(&acc))
-                pw.r = pw.c = acc.e->shape.cols;
-            else if (last)
-                pw = w;
-        }
-        v = check_name(c, &leaf, pw, NULL);
-        if (last && post)
-            v = apply_postfix(c, post, v);
-        if (i == 0) {
-            acc = v;
-            continue;
-        }
-        acc = mul_vals(c, acc, v, a->span,
-                       sg_arena_strndup(sg_ctx_arena(c->ctx), a->name, sp[0].cut[i]),
-                       sg_arena_strdup(sg_ctx_arena(c->ctx), part));
-        if (acc.st == ERR)
-            return acc;
-    }
+    acc = n > 1 ? ambiguous(c, a, sp, n) : product_of_parts(c, a, w, post, &sp[0]);
+    free_splits(sp, n);
     return acc;
 }
 
@@ -652,13 +682,12 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
 static int call_is_product(const C *c, const sg_ast *call)
 {
     int idx;
-    split_t readings[MAX_READINGS];
     name_kind k = lookup(c, call->name, &idx);
     if (call->nargs != 1)
         return 0;
     if (k == N_SYM || k == N_DEF || k == N_DIM)
         return 1;
-    return k == N_NONE && strcmp(call->name, "I") && split_name(c, call->name, readings) > 0;
+    return k == N_NONE && strcmp(call->name, "I") && split_name(c, call->name, NULL) > 0;
 }
 
 /* a number written as a dimension, I(3) or ones(2, 3): reported unless it is
@@ -684,7 +713,6 @@ static val check_call(C *c, const sg_ast *a, want w)
     const func_t *f;
     val v, args[2];
     sg_ctx *x = c->ctx;
-    split_t readings[MAX_READINGS];
     if (k == N_SEQ) {
         sg_ast name = *a;
         name.kind = SG_AST_NAME;
@@ -700,7 +728,7 @@ static val check_call(C *c, const sg_ast *a, want w)
                 error(c, a->name_span, "%s is not a function", a->name);
             return err();
         }
-        if (k == N_NONE && !split_name(c, a->name, readings)) {
+        if (k == N_NONE && !split_name(c, a->name, NULL)) {
             error(c, a->name_span, "unknown function '%s'", a->name);
             return err();
         }
