@@ -57,6 +57,7 @@ typedef struct {
     def_t *defs;
     int ndefs, capdefs;
     sg_strmap defnames; /* name → index in defs */
+    sg_strmap resnames; /* result name → index in res: a request asked twice is one */
     sg_result *res;
     int nres, capres;
     const char *prefix;
@@ -1896,10 +1897,10 @@ static void define(C *c, const sg_stmt *s)
 static sg_result *add_result(C *c, sg_result_kind kind, const char *cname)
 {
     sg_result *r;
-    int i;
-    for (i = 0; i < c->nres; i++)
-        if (!strcmp(c->res[i].cname, cname))
-            return NULL; /* asked twice: once is enough */
+    if (sg_strmap_get(&c->resnames, cname) >= 0)
+        return NULL; /* asked twice: once is enough */
+    cname = sg_arena_strdup(sg_ctx_arena(c->ctx), cname); /* the map keeps the key */
+    sg_strmap_put(&c->resnames, cname, c->nres);
     if (c->nres == c->capres) {
         c->capres = c->capres ? 2 * c->capres : 8;
         c->res = sg_xrealloc(c->res, (size_t)c->capres * sizeof *c->res);
@@ -2210,6 +2211,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     if (sg_src_nerrors(src)) {
         free(c.defs);
         sg_strmap_free(&c.defnames);
+        sg_strmap_free(&c.resnames);
         free(c.res);
         free(c.seqbad);
         sg_ctx_free(c.ctx);
@@ -2238,6 +2240,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     displays(c.ctx, p);
     free(c.defs);
     sg_strmap_free(&c.defnames);
+    sg_strmap_free(&c.resnames);
     free(c.res);
     free(c.seqbad);
     return p;
