@@ -431,6 +431,58 @@ static void test_many_errors(void **state)
     sg_src_free(src);
 }
 
+/* a UTF-8 byte-order mark at the start is not part of the text */
+static void test_byte_order_mark(void **state)
+{
+    sg_src *src = sg_src_new("f.sg", "\xef\xbb\xbfx = @\n", 10);
+    (void)state;
+    assert_int_equal(src->len, 7);
+    assert_string_equal(src->text, "x = @\n");
+    sg_src_error(src, span(4, 5), "bad");
+    linecol(src, 4, 1, 5);
+    assert_printed(src, "f.sg:1:5: error: bad\n    x = @\n        ^\n");
+    sg_src_free(src);
+    /* elsewhere it is a character like any other */
+    src = src_of("x\xef\xbb\xbf");
+    assert_int_equal(src->len, 4);
+    linecol(src, 4, 1, 3);
+    sg_src_free(src);
+    /* a mark alone is an empty file */
+    src = src_of("\xef\xbb\xbf");
+    assert_int_equal(src->len, 0);
+    sg_src_free(src);
+}
+
+/* a thousand diagnostics on one long line: one buffer, written whole */
+static void test_print_long_line_of_errors(void **state)
+{
+    size_t n = 16384, i;
+    char *text = malloc(n + 2), *out;
+    sg_src *src;
+    (void)state;
+    memset(text, 1, n);
+    text[n] = '\n';
+    text[n + 1] = '\0';
+    src = src_of(text);
+    for (i = 0; i < 2 * SG_SRC_MAX_ERRORS; i++)
+        sg_src_error(src, span((unsigned)i, (unsigned)i + 1), "unexpected character U+0001");
+    out = printed(src);
+    {
+        const char *p = out, *tail = "f.sg: 1000 more errors not shown\n";
+        unsigned count = 0;
+        while ((p = strstr(p, ": error: unexpected character U+0001\n    \xef\xbf\xbd")) != NULL) {
+            count++;
+            p++;
+        }
+        assert_int_equal(count, SG_SRC_MAX_ERRORS);
+        assert_string_equal(out + strlen(out) - strlen(tail), tail);
+        assert_true(strncmp(out, "f.sg:1:1: error: ", 17) == 0);
+    }
+    free(out);
+    sg_src_free(src);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +512,8 @@ int main(void)
         cmocka_unit_test(test_print_stdin_name),
         cmocka_unit_test(test_print_nothing_without_errors),
         cmocka_unit_test(test_many_errors),
+        cmocka_unit_test(test_byte_order_mark),
+        cmocka_unit_test(test_print_long_line_of_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
