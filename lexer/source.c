@@ -191,8 +191,19 @@ static void print_line(const sg_src *src, unsigned from, unsigned to, sg_buf *ou
 {
     unsigned i = from;
     while (i < to) {
-        unsigned next = next_char(src, i);
-        unsigned char c = (unsigned char)src->text[i];
+        unsigned next, run = i;
+        unsigned char c;
+        /* printable ASCII, the common case, a run at a time */
+        while (run < to && ((unsigned char)src->text[run] >= 0x20 || src->text[run] == '\t') &&
+               (unsigned char)src->text[run] < 0x7f)
+            run++;
+        if (run > i) {
+            sg_buf_putn(out, src->text + i, run - i);
+            i = run;
+            continue;
+        }
+        next = next_char(src, i);
+        c = (unsigned char)src->text[i];
         if (next > to)
             next = to;
         if (next - i == 1 && ((c < 0x20 && c != '\t') || c >= 0x7f))

@@ -456,7 +456,7 @@ static void test_byte_order_mark(void **state)
 /* a thousand diagnostics on one long line: one buffer, written whole */
 static void test_print_long_line_of_errors(void **state)
 {
-    size_t n = 16384, i;
+    size_t n = 2048, i;
     char *text = malloc(n + 2), *out;
     sg_src *src;
     (void)state;
