@@ -214,6 +214,9 @@ static void print_line(const sg_src *src, unsigned from, unsigned to, sg_buf *ou
     }
 }
 
+/* the bytes of a source line shown at most: longer lines are cut around the caret */
+#define WINDOW 1024u
+
 static void print_diag(const sg_src *src, const sg_diagnostic *d, sg_buf *out)
 {
     unsigned begin = d->span.begin > src->len ? (unsigned)src->len : d->span.begin;
@@ -231,22 +234,35 @@ static void print_diag(const sg_src *src, const sg_diagnostic *d, sg_buf *out)
     start = src->line_start[line - 1];
     end = line_end(src, start);
     sg_buf_puts(out, "    ");
-    if (end - start > SG_SRC_MAX_LINE) { /* the line that is too long: its start */
-        unsigned cut = start + SG_SRC_MAX_LINE;
-        while (cut > start && ((unsigned char)src->text[cut] & 0xc0) == 0x80)
-            cut--;
-        print_line(src, start, cut, out);
-        sg_buf_puts(out, "…");
-        end = cut;
+    if (end - start > WINDOW) {
+        /* a long line: the part around the caret, cut at characters, so
+           that a line of a thousand errors does not print it a thousand
+           times (the line that is too long shows its start) */
+        unsigned from = begin - start > WINDOW / 2 ? begin - WINDOW / 2 : start;
+        unsigned to = end - from > WINDOW ? from + WINDOW : end;
+        while (from < begin && ((unsigned char)src->text[from] & 0xc0) == 0x80)
+            from++;
+        while (to > begin && to < end && ((unsigned char)src->text[to] & 0xc0) == 0x80)
+            to--;
+        if (from > start)
+            sg_buf_puts(out, "…");
+        print_line(src, from, to, out);
+        if (to < end)
+            sg_buf_puts(out, "…");
+        sg_buf_puts(out, "\n    ");
+        if (from > start)
+            sg_buf_putc(out, ' '); /* under the … */
+        start = from;
+        end = to;
     } else {
         print_line(src, start, end, out);
+        sg_buf_puts(out, "\n    ");
     }
-    sg_buf_puts(out, "\n    ");
     for (i = start; i < begin; i = next_char(src, i))
         sg_buf_putc(out, src->text[i] == '\t' ? '\t' : ' ');
     sg_buf_puts(out, green);
     sg_buf_putc(out, '^');
-    /* ~ under the rest of the span, as far as this line goes */
+    /* ~ under the rest of the span, as far as this line (or its part) goes */
     for (i = next_char(src, begin); i < d->span.end && i < end; i = next_char(src, i))
         sg_buf_putc(out, '~');
     sg_buf_puts(out, reset);
