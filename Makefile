@@ -43,7 +43,7 @@ TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c temp
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
-        fuzz fuzz-replay errors-test gencode-test smith smith-test
+        fuzz fuzz-replay errors-test gencode-test front-test smith smith-test
 .SUFFIXES:
 
 all: symgrad
@@ -99,7 +99,7 @@ deps:
 
 test:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
-	    fuzz-replay errors-test gencode-test acceptance smith-test
+	    fuzz-replay errors-test gencode-test front-test acceptance smith-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -112,6 +112,11 @@ integrations: $(B)/symgrad
 
 golden-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/golden.sh
+
+# the front end's limits: long names, flat chains, a byte-order mark, long
+# lines of errors, --eval past memory, out of memory (tests/front.sh)
+front-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/front.sh
 
 # the generated C of every example at run time: empty dimensions, NaN and ±∞,
 # singular matrices, exact work buffers, under the sanitizers and valgrind

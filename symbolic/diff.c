@@ -371,6 +371,9 @@ typedef struct {
     ptlist *pending;      /* by sequence: the terms of its adjoint */
     unsigned *mark;       /* by node id: for frontier() */
     unsigned stamp;
+    vlist touched;        /* the vertices whose kids or contributions were
+                             allocated: pass_free frees those, not every
+                             vertex, so a pass costs what it reaches */
 } pass;
 
 static void vpush(vlist *l, int v)
@@ -410,12 +413,17 @@ static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
 
 static void pass_free(pass *p)
 {
-    unsigned v, V = p->N + (unsigned)p->S;
-    int q;
-    for (v = 0; v < V; v++)
+    int i, q;
+    for (i = 0; i < p->touched.n; i++) { /* a vertex may be listed twice */
+        unsigned v = (unsigned)p->touched.v[i];
         free(p->kids[v].v);
-    for (v = 0; v < p->N; v++)
-        free(p->acc[v].terms);
+        p->kids[v].v = NULL;
+        if (v < p->N) {
+            free(p->acc[v].terms);
+            p->acc[v].terms = NULL;
+        }
+    }
+    free(p->touched.v);
     for (q = 0; q < p->S; q++)
         free(p->pending[q].t);
     free(p->flags);
@@ -425,6 +433,14 @@ static void pass_free(pass *p)
     free(p->node);
     free(p->mark);
     free(p->pending);
+}
+
+/* one more contribution to node id's adjoint */
+static void add_term(pass *p, unsigned id, sg_expr *e)
+{
+    if (!p->acc[id].terms)
+        vpush(&p->touched, (int)id);
+    push(&p->acc[id], e);
 }
 
 static int is_rec(const pass *p, int q)
@@ -469,6 +485,7 @@ static void find_kids(pass *p, int v)
     vlist *out = &p->kids[v], inv = {NULL, 0, 0}, steps = {NULL, 0, 0};
     sg_expr *e, *body;
     int i;
+    vpush(&p->touched, v);
     if ((unsigned)v >= p->N) { /* a recurrence: its initial value and its body's frontier */
         const sg_seq *q = sg_seq_of(p->ctx, v - (int)p->N);
         body = q->body;
@@ -570,7 +587,7 @@ static void add_pending(pass *p, int q, sg_expr *value, sg_index lo, sg_index hi
 static void add_contrib(pass *p, const sg_expr *to, sg_expr *c)
 {
     if (!sg_expr_is_zero(c))
-        push(&p->acc[to->id], c);
+        add_term(p, to->id, c);
 }
 
 static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out);
@@ -835,7 +852,7 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
         p->log->f = root;
         st->adjoint = seed;
     }
-    push(&p->acc[root->id], seed);
+    add_term(p, root->id, seed);
 
     for (i = 0; i < norder; i++) {
         int v = order[i];
