@@ -126,7 +126,8 @@ ln -s "$top/examples" run/examples
 # the error example's problem.sg, as the README describes it
 printf 'W ∈ ℝ^{m×n}\nb ∈ ℝ^m\nL = ‖Wb‖²\n' >run/problem.sg
 
-# "$ cmd" lines and the output under them: files cmd.N and want.N
+# "$ cmd" lines and the output under them (README and LANGUAGE.md): files
+# cmd.N and want.N
 awk -v dir="$tmp" '
 /^```/ { inb = !inb; cur = ""; next }
 !inb { next }
@@ -134,7 +135,7 @@ awk -v dir="$tmp" '
          print substr($0, 3) > (dir "/cmd." k); close(dir "/cmd." k); next }
 cur != "" && /^$/ { blank++; next }
 cur != "" { while (blank > 0) { print "" >> cur; blank-- } print >> cur }
-' "$top/README.md"
+' "$top/README.md" "$top/docs/LANGUAGE.md"
 ncmd=0
 for c in cmd.*; do
     [ -f "$c" ] || continue
@@ -183,6 +184,22 @@ if [ -s run/main.c ] && [ -f run/ae.c ] && [ -f run/ae.h ] &&
 else
     bad "README's program builds with the ae.c and ae.h it shows how to write: $(head -c 400 cc.err 2>/dev/null)"
 fi
+
+# every complete problem in LANGUAGE.md (a block with a declaration and a
+# request) is accepted
+awk -v dir="$tmp" '/^```/ { if (inb) { if (decl && req) { k++; printf "%s", buf > (dir "/lang." k ".sg") }
+                                       inb = 0 } else { inb = 1; buf = ""; decl = req = 0 } next }
+    inb { buf = buf $0 "\n" }
+    inb && /(∈|:| in )/ && !/^\$/ { decl = 1 }
+    inb && /^(grad|jacobian|hessian|output) / { req = 1 }' "$top/docs/LANGUAGE.md"
+nlang=0
+for f in lang.*.sg; do
+    [ -f "$f" ] || continue
+    nlang=$((nlang + 1))
+    (cd run && "$symgrad" --formulas "../$f") >/dev/null 2>lang.err && ok ||
+        bad "LANGUAGE.md's problem $(head -2 "$f" | tr '\n' ' ')is rejected: $(head -c 300 lang.err)"
+done
+[ $nlang -ge 3 ] && ok || bad "LANGUAGE.md holds at least 3 complete problems (found $nlang)"
 
 # ---- 3. documentation files ------------------------------------------------
 
