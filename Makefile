@@ -3,7 +3,7 @@
 #   make deps       install what building needs (make, cc, flex, bison) with
 #                   apt-get when missing
 #   make test-deps  install what testing needs (cmocka, clang, g++, valgrind,
-#                   python3, cmake, TeX Live, poppler-utils)
+#                   python3, cmake, man, OpenBLAS, TeX Live, poppler-utils)
 #   make            build ./symgrad (optimized)
 #   make test       build with AddressSanitizer + UBSan and run every test: the
 #                   cmocka unit tests, the command line, the golden files, the
