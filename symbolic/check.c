@@ -2052,35 +2052,91 @@ static void add_derivative(C *c, sg_result_kind kind, const char *cname, const c
     r->log = log;
 }
 
+/*
+ * Every gradient of one function, from all its `grad` requests: one reverse
+ * sweep gives ∂f/∂x for every x at once, so `grad L wrt W1` … `grad L wrt
+ * W1000` on a thousand lines cost one sweep, not a thousand (each sweep
+ * walks all of f). The requests keep their own order in the results.
+ */
+typedef struct {
+    int n, cap;     /* the variables of every request of f, in order */
+    sg_expr **wrt;
+    sg_expr **out;  /* ∂f/∂wrt[i], once swept */
+    sg_log *log;    /* the sweep's rules, shared by the requests */
+} grad_sweep;
+
+/* the sweeps of the grad requests, one per function; at[q] is where request
+   q's variables start in its sweep */
+static grad_sweep *plan_sweeps(C *c, sg_stmt **reqs, int nreqs, int *at, int *which)
+{
+    sg_strmap of;
+    grad_sweep *sw = sg_xmalloc((size_t)(nreqs > 0 ? nreqs : 1) * sizeof *sw);
+    int q, i, nsw = 0;
+    sg_strmap_init(&of);
+    for (q = 0; q < nreqs; q++) {
+        const sg_stmt *s = reqs[q];
+        grad_sweep *g;
+        if (s->kind != SG_STMT_GRAD)
+            continue;
+        if ((which[q] = sg_strmap_get(&of, s->target.name)) < 0) {
+            which[q] = nsw;
+            sg_strmap_put(&of, s->target.name, nsw);
+            memset(&sw[nsw++], 0, sizeof *sw);
+        }
+        g = &sw[which[q]];
+        if (g->n + s->nnames > g->cap) {
+            while (g->n + s->nnames > g->cap)
+                g->cap = g->cap ? 2 * g->cap : 8;
+            g->wrt = sg_xrealloc(g->wrt, (size_t)g->cap * sizeof *g->wrt);
+        }
+        at[q] = g->n;
+        for (i = 0; i < s->nnames; i++)
+            g->wrt[g->n++] = var_named(c, s->names[i].name);
+    }
+    sg_strmap_free(&of);
+    return sw;
+}
+
 /* the derivatives, after every value: INTERFACE.md orders results that way */
 static void differentiate(C *c, sg_stmt **reqs, int nreqs)
 {
     int q, i;
     sg_arena *ar = sg_ctx_arena(c->ctx);
+    int *at = sg_xmalloc((size_t)(nreqs > 0 ? nreqs : 1) * sizeof *at);
+    int *which = sg_xmalloc((size_t)(nreqs > 0 ? nreqs : 1) * sizeof *which);
+    grad_sweep *sw = plan_sweeps(c, reqs, nreqs, at, which);
+    int nsw = 0;
+    for (q = 0; q < nreqs; q++)
+        if (reqs[q]->kind == SG_STMT_GRAD && which[q] + 1 > nsw)
+            nsw = which[q] + 1;
     for (q = 0; q < nreqs && !c->too_large; q++) {
         const sg_stmt *s = reqs[q];
         int failed, n = s->nnames;
         const char *of = s->target.name;
         sg_expr *f = requested(c, &s->target, &failed);
-        sg_log *log = sg_log_new(c->ctx);
+        sg_log *log;
         if (s->kind == SG_STMT_GRAD) {
-            sg_expr **wrt = sg_arena_alloc(ar, (size_t)n * sizeof *wrt);
-            sg_expr **out = sg_arena_alloc(ar, (size_t)n * sizeof *out);
-            for (i = 0; i < n; i++)
-                wrt[i] = var_named(c, s->names[i].name);
-            sg_diff_grad(c->ctx, f, n, wrt, out, log);
+            grad_sweep *g = &sw[which[q]];
+            if (!g->log) { /* the first request of f sweeps for all of them */
+                g->log = sg_log_new(c->ctx);
+                g->out = sg_arena_alloc(ar, (size_t)g->n * sizeof *g->out);
+                sg_diff_grad(c->ctx, f, g->n, g->wrt, g->out, g->log);
+            }
             if (too_large(c, s->target.span))
-                return;
+                goto done;
             for (i = 0; i < n; i++)
                 add_derivative(c, SG_RES_GRAD,
                                sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
-                               s->names[i].name, NULL, out[i], log);
-        } else if (s->kind == SG_STMT_JACOBIAN) {
+                               s->names[i].name, NULL, g->out[at[q] + i], g->log);
+            continue;
+        }
+        log = sg_log_new(c->ctx);
+        if (s->kind == SG_STMT_JACOBIAN) {
             for (i = 0; i < n; i++) {
                 const char *why = NULL;
                 sg_expr *j = sg_diff_jacobian(c->ctx, f, var_named(c, s->names[i].name), log, &why);
                 if (too_large(c, s->names[i].span))
-                    return;
+                    goto done;
                 if (!j) {
                     error(c, s->names[i].span, "cannot take the Jacobian of %s with respect to %s: %s",
                           of, s->names[i].name, why ? why : "unsupported");
@@ -2100,7 +2156,7 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
                     ? NULL
                     : sg_diff_jacobian(c->ctx, g, var_named(c, y), log, &why);
             if (too_large(c, s->target.span))
-                return;
+                goto done;
             if (!h) {
                 error(c, s->target.span, "cannot take the Hessian of %s: %s", of,
                       why ? why : "unsupported");
@@ -2112,6 +2168,12 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
                            of, x, n > 1 ? y : NULL, h, log);
         }
     }
+done:
+    for (i = 0; i < nsw; i++)
+        free(sw[i].wrt);
+    free(sw);
+    free(at);
+    free(which);
 }
 
 /* the work all the displayed forms of a problem may take together */

@@ -505,6 +505,52 @@ static void test_long_splits(void **state)
     fails("ab, b ∈ ℝ\nL = abba\noutput L\n", "2:5", "undefined name 'abba'");
 }
 
+/* grad requests of one function on separate lines share one reverse sweep:
+   the DAG is the one a single `grad L wrt …` line builds, not one sweep per
+   line (a thousand lines were a thousand walks of L), and the results keep
+   the order of the requests */
+static void test_grad_requests_share_a_sweep(void **state)
+{
+    static const char head[] = "W1, W2, W3 ∈ ℝ^{n×n}\nx ∈ ℝ^n\n"
+                               "h1 = tanh(W1 x)\nh2 = tanh(W2 h1)\nh3 = tanh(W3 h2)\n"
+                               "L = ‖h3‖²\nM = sum(h2)\n";
+    char one[512], many[512];
+    run_t a, b;
+    int i;
+    (void)state;
+    snprintf(one, sizeof one, "%sgrad L wrt W3, W1, x\ngrad M wrt W2\ngrad L wrt W2\n", head);
+    snprintf(many, sizeof many,
+             "%sgrad L wrt W3\ngrad M wrt W2\ngrad L wrt W1\ngrad L wrt x\ngrad L wrt W2\n", head);
+    a = run(one);
+    b = run(many);
+    assert_non_null(a.p);
+    assert_non_null(b.p);
+    assert_int_equal(sg_expr_count(a.p->ctx), sg_expr_count(b.p->ctx));
+    assert_int_equal(a.p->nresults, b.p->nresults);
+    {
+        static const char *const order[] = {"L", "M", "dL_dW3", "dM_dW2", "dL_dW1", "dL_dx", "dL_dW2"};
+        assert_int_equal(b.p->nresults, 7);
+        for (i = 0; i < 7; i++)
+            assert_string_equal(b.p->results[i].cname, order[i]);
+    }
+    /* one sweep per function: L's three lines share its log, M has its own */
+    assert_ptr_equal(b.p->results[2].log, b.p->results[4].log);
+    assert_ptr_equal(b.p->results[2].log, b.p->results[5].log);
+    assert_ptr_equal(b.p->results[2].log, b.p->results[6].log);
+    assert_ptr_not_equal(b.p->results[2].log, b.p->results[3].log);
+    /* the same gradients, whichever line asked */
+    for (i = 0; i < b.p->nresults; i++) {
+        int j;
+        for (j = 0; j < a.p->nresults; j++)
+            if (!strcmp(a.p->results[j].cname, b.p->results[i].cname))
+                break;
+        assert_true(j < a.p->nresults);
+        assert_ptr_equal(a.p->results[j].expr == NULL, b.p->results[i].expr == NULL);
+    }
+    done(&a);
+    done(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_long_chains),
         cmocka_unit_test(test_long_chain_errors),
         cmocka_unit_test(test_long_splits),
+        cmocka_unit_test(test_grad_requests_share_a_sweep),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }
