@@ -1313,6 +1313,23 @@ static int cheap_view(G *g, node *n)
     return 1;
 }
 
+/*
+ * How a loop body reads e, which it does not compute (ext): the body's own
+ * record of it holds the need (a kernel in the body needs e in memory, addr
+ * bit 1), but e is stored or not by P_eval's record, decided here.
+ */
+static unsigned loop_addr(G *g, const sg_expr *e)
+{
+    unsigned a = 0;
+    int k;
+    for (k = 0; k < g->nloops; k++) {
+        const node *x = &g->loops[k].body->ni[e->id];
+        if (x->reach && x->ext)
+            a |= x->addr;
+    }
+    return a;
+}
+
 static void decide(G *g)
 {
     unsigned id;
@@ -1320,6 +1337,8 @@ static void decide(G *g)
         node *n = &g->sc->ni[id];
         if (!n->reach || n->ext)
             continue;
+        if (g->sc == &g->top && n->fromloop)
+            n->addr |= loop_addr(g, n->e); /* a kernel in the loop reads it in place */
         if (n->plan == PL_LOOP) { /* a Σ into a local or a buffer; a sequence's steps */
             n->mat = (int)n->e->op == OP_SEQ || !scalar(n->e);
             n->local = !n->mat;

@@ -2172,6 +2172,79 @@ static void test_algebra_in_steps(void **state)
               "m=2 n=3", Ts, "001");
 }
 
+/*
+ * A node that does not vary with t, read in place by a kernel at every step
+ * of a loop (sg_gemv(…, diag(K⁻¹), …)): P_eval computes it before the loop
+ * and must store it, even when it is a view it would otherwise read through
+ * (the diagonal of a stored K⁻¹ or of an input). Each problem is compared
+ * with the interpreter at two lengths, and its --check main() must pass.
+ */
+static void test_views_in_loops(void **state)
+{
+    static const struct {
+        const char *text, *dims;
+    } cases[] = {
+        /* the smith reproducer: a vector view, on the right of a step's product */
+        {"K : matrix(m, m)\nC : vector(m)\nx[t] : vector(m) for t = 1..T\n"
+         "L = sum(t = 1..T, sum((K + x[t] C^T) diag(inv(K))))\n"
+         "output L\n",
+         "m=3"},
+        /* its gradients: the adjoint's Σs read the view too */
+        {"K : matrix(m, m)\nC : vector(m)\nx[t] : vector(m) for t = 1..T\n"
+         "L = sum(t = 1..T, sum((K + x[t] C^T) diag(inv(K))))\n"
+         "grad L wrt K, C\n",
+         "m=3"},
+        /* a diagonal matrix of an spd inverse's diagonal, on the left */
+        {"K ∈ 𝕊₊₊^m\nC ∈ ℝ^m\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum(diag(diag(K⁻¹)) (x[t] Cᵀ + K))\n"
+         "grad L wrt C, K\n",
+         "m=3"},
+        /* the diagonal of an input, no inverse; a determinant beside */
+        {"A ∈ ℝ^{m×m}\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum((A + x[t]x[t]ᵀ) diag(A)) + log|A|\n"
+         "grad L wrt A\n",
+         "m=3"},
+        /* a recurrence's step reads the view, and starts from it */
+        {"K ∈ ℝ^{m×m}\nB ∈ ℝ^{m×n}\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "h[0] = diag(K⁻¹)\n"
+         "h[t] = tanh((B Bᵀ + x[t] h[t−1]ᵀ) diag(K⁻¹)) for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum(h[t]) + det(K)\n"
+         "grad L wrt K, B\n",
+         "m=3 n=2"},
+        /* a named view read by the loop and by a Jacobian and a Hessian outside */
+        {"K ∈ 𝕊₊₊^m\nC ∈ ℝ^m\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "d = diag(K⁻¹)\n"
+         "L = Σ_{t=1}^{T} sum((K + x[t] Cᵀ) d) + logdet(K)\n"
+         "u = d ⊙ σ(K C)\n"
+         "M = Cᵀ K⁻¹ C + ‖d ⊙ C‖² + sum(exp(C))\n"
+         "grad L wrt C\njacobian u wrt C\nhessian M wrt C\noutput L\n",
+         "m=3"},
+    };
+    static const long Ts[] = {1, 3};
+    static char out[1 << 16];
+    size_t i;
+    int k, s;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (k = 0; k < 2; k++) {
+            prob p;
+            opts op;
+            char d[64];
+            memset(&op, 0, sizeof op);
+            snprintf(d, sizeof d, "T=%ld %s", Ts[k], cases[i].dims);
+            load(&p, "views", cases[i].text, d);
+            for (s = 0; s < sg_nsyms(p.ctx); s++)
+                if (sg_sym(p.ctx, s)->props & SG_PROP_SPD)
+                    p.kind[s] = "SPD";
+            check(&p, &op);
+            if (k == 1 && p.nres > 1) {
+                assert_int_equal(run_check_main(&p, 0, out, sizeof out), 0);
+                assert_true(count(out, "worst relative error") >= 1);
+            }
+            prob_free(&p);
+        }
+}
+
 /* --eval takes a sequence as the list of its steps, and prints each step of
    a recurrence */
 static void test_eval_sequences(void **state)
@@ -2477,6 +2550,7 @@ int main(void)
         cmocka_unit_test(test_mixed),
         cmocka_unit_test(test_sums_outside),
         cmocka_unit_test(test_algebra_in_steps),
+        cmocka_unit_test(test_views_in_loops),
         cmocka_unit_test(test_eval_sequences),
         cmocka_unit_test(test_packed_products),
         cmocka_unit_test(test_blocked_factors),
