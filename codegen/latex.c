@@ -3528,16 +3528,20 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
     sg_buf_printf(b, "  \\node (hl) at (-6.4,1.8) {$\\cdots$};\n  \\node (hr) at (6.4,1.8) "
                      "{$\\cdots$};\n");
     sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+    /* an edge is labelled with the matrices it carries, when there are any */
     for (k = 0; k < 2; k++)
-        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- node[lab, above] {$%s$} (h%d);\n",
-                      k, names_of(x, hh, nhh), k + 1);
+        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
+                      nhh ? "node[lab, above] {$" : "", nhh ? names_of(x, hh, nhh) : "",
+                      nhh ? "$}" : "", k + 1);
     for (k = 0; k < 3; k++) {
         if (nin > 0)
-            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- node[lab, left] {$%s$} "
-                             "(h%d);\n", k, names_of(x, xh, nxh), k);
+            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
+                          nxh ? "node[lab, left] {$" : "", nxh ? names_of(x, xh, nxh) : "",
+                          nxh ? "$}" : "", k);
         if (lossst) {
-            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- node[lab, left] {$%s$} "
-                             "(l%d);\n", k, names_of(x, yv, nyv), k);
+            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n", k,
+                          nyv ? "node[lab, left] {$" : "", nyv ? names_of(x, yv, nyv) : "",
+                          nyv ? "$}" : "", k);
             if (nout > 0)
                 sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
         }
@@ -3549,15 +3553,30 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
         sg_buf_printf(b, "  \\node at (-5.2,5.4) {$\\cdots$};\n  \\node at (5.2,5.4) {$\\cdots$};\n");
     }
     sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
-    sg_buf_printf(b, "The same $%s$", names_of(x, hh, nhh));
-    if (nxh)
-        sg_buf_printf(b, ", $%s$", names_of(x, xh, nxh));
-    if (nyv)
-        sg_buf_printf(b, " and $%s$", names_of(x, yv, nyv));
-    sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: this is "
-                     "why their gradients are sums over time. Colored edges carry the shared "
-                     "matrices; $%s$ also reaches $%s$ through every later state.\n\n",
-                  x->fname, texs(x, now, M_FORM, 1), x->fname);
+    {
+        /* the shared matrices, in the order of the edges; a recurrence may
+           have none (h_t = tanh(x_t + h_{t−1})) */
+        const char *grp[3];
+        int ng = 0;
+        if (nhh)
+            grp[ng++] = names_of(x, hh, nhh);
+        if (nxh)
+            grp[ng++] = names_of(x, xh, nxh);
+        if (nyv)
+            grp[ng++] = names_of(x, yv, nyv);
+        if (ng) {
+            for (k = 0; k < ng; k++)
+                sg_buf_printf(b, "%s$%s$", k == 0 ? "The same " : k == ng - 1 ? " and " : ", ",
+                              grp[k]);
+            sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: "
+                             "this is why their gradients are sums over time. Colored edges "
+                             "carry the shared matrices; ", x->fname);
+        } else {
+            sg_buf_puts(b, "The same step is applied at every time; ");
+        }
+        sg_buf_printf(b, "$%s$ also reaches $%s$ through every later state.\n\n",
+                      texs(x, now, M_FORM, 1), x->fname);
+    }
     free(lhh.v);
     free(lxh.v);
     free(lin.v);
