@@ -399,15 +399,36 @@ static void sort_terms(S *st, term *t, int n, term_cmp cmp)
     free(tmp);
 }
 
+/* stable, like sort_terms: insertion for a few nodes, merging for more (a
+   ⊙ chain of a thousand factors is sorted in n log n comparisons) */
 static void sort_nodes(S *st, sg_expr **v, int n)
 {
-    int i, j;
-    for (i = 1; i < n; i++) { /* few: insertion sort */
-        sg_expr *x = v[i];
-        for (j = i; j > 0 && cmp_node(st, v[j - 1], x) > 0; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
+    sg_expr **tmp;
+    int i, j, width;
+    if (n <= 16) {
+        for (i = 1; i < n; i++) {
+            sg_expr *x = v[i];
+            for (j = i; j > 0 && cmp_node(st, v[j - 1], x) > 0; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        return;
     }
+    tmp = sg_xmalloc((size_t)n * sizeof *tmp);
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            int lo = i, mid = i + width < n ? i + width : n;
+            int hi = i + 2 * width < n ? i + 2 * width : n, a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                tmp[k++] = cmp_node(st, v[b], v[a]) < 0 ? v[b++] : v[a++];
+            while (a < mid)
+                tmp[k++] = v[a++];
+            while (b < hi)
+                tmp[k++] = v[b++];
+        }
+        memcpy(v, tmp, (size_t)n * sizeof *v);
+    }
+    free(tmp);
 }
 
 /* ---- tree sizes: what "shorter" means ------------------------------------- */
