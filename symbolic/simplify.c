@@ -1605,7 +1605,7 @@ static int by_id(const void *pa, const void *pb)
 /* numbers e in this pass, growing the pass's tables to hold it */
 static unsigned reach(S *st, const sg_expr *e)
 {
-    unsigned i = sg_idmap_add(&st->pass, e);
+    unsigned n0 = st->pass.n, i = sg_idmap_add(&st->pass, e);
     if (i >= st->npass) {
         unsigned n = st->npass ? 2 * st->npass : 64;
         st->root = sg_xrealloc(st->root, n);
@@ -1618,7 +1618,7 @@ static unsigned reach(S *st, const sg_expr *e)
                                          sizeof *st->parent + sizeof *st->height));
         st->npass = n;
     }
-    if (i == st->pass.n - 1) { /* new */
+    if (st->pass.n > n0) { /* new */
         st->root[i] = 0;
         st->val[i] = NULL;
         st->refs[i] = 0;
