@@ -41,7 +41,7 @@ TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c temp
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
-        fuzz fuzz-replay errors-test gencode-test
+        fuzz fuzz-replay errors-test gencode-test chains-test
 .SUFFIXES:
 
 all: symgrad
@@ -97,7 +97,7 @@ deps:
 
 test:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
-	    fuzz-replay errors-test gencode-test acceptance
+	    fuzz-replay errors-test gencode-test chains-test acceptance
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -115,6 +115,10 @@ golden-test: $(B)/symgrad
 # singular matrices, exact work buffers, under the sanitizers and valgrind
 gencode-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/gencode.sh
+
+# ⊙, + and product chains of 250 to 1000 factors through every mode
+chains-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/chains.sh
 
 # every example's --latex derivation through pdflatex (skipped without it)
 latex-test: $(B)/symgrad

@@ -169,24 +169,22 @@ static void elist_push_unique(elist *l, const sg_expr *e)
  */
 static void dag_nodes(X *x, const sg_expr *e, elist *out)
 {
-    unsigned n = sg_expr_count(x->ctx) + 1;
-    unsigned char *seen = sg_xmalloc(n);
+    sg_idmap seen; /* sized by e's DAG, not by every node made */
     elist stack = {NULL, 0, 0};
     int k;
-    memset(seen, 0, n);
+    sg_idmap_init(&seen, x->ctx);
     elist_push(&stack, e);
     while (stack.n > 0) {
         const sg_expr *t = stack.v[--stack.n];
-        if (t->id < n && seen[t->id])
+        if (sg_idmap_find(&seen, t) != SG_IDMAP_NONE)
             continue;
-        if (t->id < n)
-            seen[t->id] = 1;
+        sg_idmap_add(&seen, t);
         elist_push(out, t);
         for (k = t->nkids - 1; k >= 0; k--) /* the first kid on top: walked first */
             elist_push(&stack, t->kid[k]);
     }
     free(stack.v);
-    free(seen);
+    sg_idmap_free(&seen);
 }
 
 /* ---- node information ------------------------------------------------------- */
@@ -815,28 +813,26 @@ static void find_needed(X *x, const sg_log **logs, int nlogs)
 /* the non-trivial ops of an owner's formula, down to names and leaves */
 static int region_ops(X *x, const sg_expr *owner)
 {
-    const sg_expr **stack;
-    unsigned char *seen;
-    unsigned n = sg_expr_count(x->ctx);
-    int sp = 0, count = 0, k;
-    stack = sg_xmalloc((n + 1) * sizeof *stack);
-    seen = sg_xmalloc(n + 1);
-    memset(seen, 0, n + 1);
-    stack[sp++] = owner;
-    while (sp > 0) {
-        const sg_expr *e = stack[--sp];
+    elist stack = {NULL, 0, 0};
+    sg_idmap seen; /* sized by the region, not by every node made */
+    int count = 0, k;
+    sg_idmap_init(&seen, x->ctx);
+    elist_push(&stack, owner);
+    while (stack.n > 0) {
+        const sg_expr *e = stack.v[--stack.n];
         for (k = 0; k < e->nkids; k++) {
             const sg_expr *c = e->kid[k];
-            if (seen[c->id] || c->name || is_leaf(c) || (c->id < x->nni && x->ni[c->id].owner))
+            if (sg_idmap_find(&seen, c) != SG_IDMAP_NONE || c->name || is_leaf(c) ||
+                (c->id < x->nni && x->ni[c->id].owner))
                 continue;
-            seen[c->id] = 1;
+            sg_idmap_add(&seen, c);
             if (!is_trivial(x, c))
                 count++;
-            stack[sp++] = c;
+            elist_push(&stack, c);
         }
     }
-    free(stack);
-    free(seen);
+    free(stack.v);
+    sg_idmap_free(&seen);
     return count;
 }
 
