@@ -1,6 +1,7 @@
 #!/bin/sh
 # chains.sh: long chains through every mode. A ⊙ chain, a + chain and a
-# chain of square matrix products of 250, 500 and 1000 factors (past 1000
+# chain of square matrix products of 250, 500 and 1000 factors, and a sum of
+# as many small pieces with a gradient asked for each (past 1000
 # nesting levels the parser refuses one expression, so the longer ones are
 # definitions of 250 factors each) go through the C printer, --formulas,
 # --latex and --eval with a value for every input. Each must exit 0 with its
@@ -22,8 +23,9 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
-gen() { # KIND N: had (⊙), add (+) or mat (products of m×m matrices)
+gen() { # KIND N: had (⊙), add (+), mat (products of m×m matrices), ind
     kind=$1 n=$2 i=0
+    if [ "$kind" = ind ]; then gen_ind "$n"; return; fi
     case $kind in had) op=" ⊙ " p=a ;; add) op=" + " p=a ;; *) op=" " p=A ;; esac
     while [ $i -lt "$n" ]; do
         if [ "$kind" = mat ]; then echo "A$i ∈ ℝ^{m×m}"; else echo "a$i ∈ ℝ^m"; fi
@@ -38,16 +40,34 @@ gen() { # KIND N: had (⊙), add (+) or mat (products of m×m matrices)
     if [ "$kind" = mat ]; then printf 'L = tr(%s)\ngrad L wrt A0\n' "$s"
     else printf 'L = sum(%s)\ngrad L wrt a0\n' "$s"; fi
 }
+gen_ind() { # N: a sum of N small pieces, and the gradient wrt each one's input
+    n=$1 i=0
+    while [ $i -lt "$n" ]; do echo "a$i ∈ ℝ^m"; echo "b$i ∈ ℝ^m"; i=$((i + 1)); done
+    i=1 s="sum(a0 ⊙ b0)" d=0
+    while [ $i -lt "$n" ]; do
+        if [ $((i % 200)) = 0 ]; then d=$((d + 1)); echo "c$d = $s"; s="c$d"; fi
+        s="$s + sum(a$i ⊙ b$i)"
+        i=$((i + 1))
+    done
+    echo "L = $s"
+    printf 'grad L wrt a0'
+    i=1; while [ $i -lt "$n" ]; do printf ', a%d' $i; i=$((i + 1)); done
+    echo
+}
 vals() { # KIND N: --eval values, m = 2
     kind=$1 n=$2 i=0 v="m=2"
     while [ $i -lt "$n" ]; do
-        if [ "$kind" = mat ]; then v="$v; A$i=[[1,0.5],[0.25,1]]"; else v="$v; a$i=[1,1]"; fi
+        case $kind in
+        mat) v="$v; A$i=[[1,0.5],[0.25,1]]" ;;
+        ind) v="$v; a$i=[1,2]; b$i=[3,4]" ;;
+        *) v="$v; a$i=[1,1]" ;;
+        esac
         i=$((i + 1))
     done
     echo "$v"
 }
 
-for kind in had add mat; do
+for kind in had add mat ind; do
     for n in $sizes; do
         f=$kind$n
         gen "$kind" "$n" >"$f.sg"
