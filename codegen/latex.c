@@ -3809,11 +3809,11 @@ static void name_jacobian(X *x, const sg_expr *e, const sg_expr *j)
 }
 
 /* the forward rule of step st, instantiated: A J(v), diag(f′(a)) J(a) */
-static const char *jac_form(X *x, const sg_expr *e, const unsigned char *hasj,
-                            const sg_expr *wrt)
+static const char *jac_form(X *x, const sg_expr *e, const sg_idmap *hasj, const sg_expr *wrt)
 {
     const sg_expr *a = e->nkids > 0 ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
-    int ja = a && hasj[a->id], jb = b && hasj[b->id];
+    int ja = a && sg_idmap_find(hasj, a) != SG_IDMAP_NONE;
+    int jb = b && sg_idmap_find(hasj, b) != SG_IDMAP_NONE;
     sg_buf t;
     const char *s;
     if (e == wrt || is_scalar(e))
@@ -3943,13 +3943,12 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
 {
     sg_buf *b = x->out, lines;
     const sg_expr *wrt = var_named(x, r->wrt), *groot = NULL, *softmax = NULL;
-    unsigned char *hasj;
+    sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
     const char *saved_fwd = NULL;
     int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
     size_t start;
     unsigned n = sg_expr_count(x->ctx);
-    hasj = sg_xmalloc(n + 1);
-    memset(hasj, 0, n + 1);
+    sg_idmap_init(&hasj, x->ctx);
     memset(mark, 0, sizeof mark);
     for (k = from; k < g->nsteps; k++)
         if (g->steps[k].kind == SG_STEP_JACOBIAN)
@@ -3999,7 +3998,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
             mark[j] = ++njcited;
             jcited[njcited - 1] = j;
         }
-        form = fits(jac_form(x, st->node, hasj, wrt));
+        form = fits(jac_form(x, st->node, &hasj, wrt));
         value = value_text(x, st->contrib, M_VALUE, 1);
         if (form)
             parts[np++] = form;
@@ -4011,14 +4010,15 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         equation(&lines, jname(x, st->node), "", parts, np, tag);
         name_jacobian(x, st->node, st->contrib);
         if (st->node->id <= n)
-            hasj[st->node->id] = 1;
+            sg_idmap_add(&hasj, st->node);
         if (st->node->op == SG_OP_SOFTMAX)
             softmax = st->node;
         if (sg_op_is_elementwise_unary(st->node->op))
             elementwise = 1;
         if (st->node->nkids == 2 && (st->node->op == SG_OP_ADD || st->node->op == SG_OP_HADAMARD ||
                                      st->node->op == SG_OP_MUL) &&
-            hasj[st->node->kid[0]->id] && hasj[st->node->kid[1]->id])
+            sg_idmap_find(&hasj, st->node->kid[0]) != SG_IDMAP_NONE &&
+            sg_idmap_find(&hasj, st->node->kid[1]) != SG_IDMAP_NONE)
             merges++;
     }
     end_align(&lines, start);
@@ -4066,7 +4066,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
             index_line(x, b, r);
         end_align(b, start);
     }
-    free(hasj);
+    sg_idmap_free(&hasj);
 }
 
 static int is_alpha_c(char c)
