@@ -19,9 +19,10 @@
  *     A sum inside a product stays one factor, and so does a scaled sum (−r,
  *     not −WᵀWx + x): it is distributed only when that makes terms cancel and
  *     the sum shorter ((𝟙 − y) ⊙ p − y ⊙ (𝟙 − p) = p − y). ⊙ products are
- *     flattened and sorted; σ(−a) = 𝟙 − σ(a). Terms are ordered positive
- *     first, then by degree, then by a structural order that never looks at
- *     ids, so that equal sums are one node. A sum shared by several nodes
+ *     flattened and sorted, a chain of them once at its top (a ⊙ used once
+ *     by a ⊙ is part of its region, like a sum in a sum); σ(−a) = 𝟙 − σ(a).
+ *     Terms are ordered positive first, then by degree, then by a structural
+ *     order that never looks at ids, so that equal sums are one node. A sum shared by several nodes
  *     is inlined into the sums that use it only when it is short
  *     (MAX_INLINE terms); a longer one stays one term, so that a chain of
  *     sums each adding to the last stays linear in size.
@@ -32,6 +33,10 @@
  *     the text. Every other node is rebuilt as in pass 1 from its kids' new
  *     forms, so that the result is a fixed point: simplifying it again
  *     returns the same node.
+ *
+ * A pass's tables are indexed by a numbering of the nodes it reaches
+ * (sg_idmap), not by node id: the printers simplify each value they show, and
+ * tables sized by every node made would cost each small value the whole DAG.
  *
  * A node a definition names (z₁, h₁) is an atom: the result is written in
  * terms of it. Every node is made by expr.c's constructors, so results share
