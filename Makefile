@@ -43,7 +43,7 @@ TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
         fuzz fuzz-replay errors-test gencode-test front-test smith smith-test docs-test \
-        test-deps check-test-deps
+        test-deps check-test-deps chains-test
 .SUFFIXES:
 
 all: symgrad
@@ -107,7 +107,7 @@ check-test-deps:
 
 test: check-test-deps
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
-	    fuzz-replay errors-test gencode-test front-test docs-test acceptance smith-test
+	    fuzz-replay errors-test gencode-test front-test chains-test docs-test acceptance smith-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -130,6 +130,10 @@ front-test: $(B)/symgrad
 # singular matrices, exact work buffers, under the sanitizers and valgrind
 gencode-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/gencode.sh
+
+# ⊙, + and product chains of 250 to 1000 factors through every mode
+chains-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/chains.sh
 
 # every example's --latex derivation through pdflatex (skipped without it)
 latex-test: $(B)/symgrad
