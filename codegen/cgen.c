@@ -3378,22 +3378,84 @@ static void line(sg_buf *b, int level, const char *f, ...)
     sg_buf_putc(b, '\n');
 }
 
-/* text for a comment: no */
+/* the length of the well-formed UTF-8 character at s (1 for ASCII), or 0 */
+static size_t utf8_char(const unsigned char *s)
+{
+    size_t n, i;
+    unsigned c = s[0];
+    unsigned long cp;
+    if (c < 0x80)
+        return 1;
+    n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (!n)
+        return 0;
+    cp = c & (0x7Fu >> n);
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0; /* overlong, a surrogate, past U+10FFFF */
+    return n;
+}
+
+/*
+ * Text for a comment, from anywhere (a file name, the command line, a
+ * formula): whatever its bytes, it stays one line of the comment. A control
+ * byte, a byte of ill-formed UTF-8 and a backslash are written \xHH (so no
+ * line ends in a backslash, which would splice the next one to it), the
+ * star-slash that would end the comment and the slash-star -Wcomment warns
+ * of get a space between their two characters, and the second ? of ?? is
+ * written \x3F (no trigraph: ??/ is a backslash where trigraphs are on).
+ */
 static const char *comment_safe(G *g, const char *s)
 {
+    const unsigned char *u = (const unsigned char *)s;
     sg_buf b;
     const char *r;
-    if (!strstr(s, "*/"))
+    size_t i, n;
+    for (i = 0; u[i]; i += n) {
+        n = utf8_char(u + i);
+        if (!n || u[i] < 0x20 || u[i] == 0x7F || u[i] == '\\' || (u[i] == '?' && u[i + 1] == '?') ||
+            (u[i] == '*' && u[i + 1] == '/') || (u[i] == '/' && u[i + 1] == '*'))
+            break;
+    }
+    if (!u[i])
         return s;
     sg_buf_init(&b);
-    for (; *s; s++) {
-        sg_buf_putc(&b, *s);
-        if (s[0] == '*' && s[1] == '/')
-            sg_buf_putc(&b, ' ');
+    for (i = 0; u[i]; i += n) {
+        n = utf8_char(u + i);
+        if (!n || u[i] < 0x20 || u[i] == 0x7F || u[i] == '\\') {
+            sg_buf_printf(&b, "\\x%02X", u[i]);
+            n = 1;
+        } else if (u[i] == '?' && u[i + 1] == '?') {
+            sg_buf_puts(&b, "?\\x3F");
+            n = 2;
+        } else {
+            sg_buf_putn(&b, (const char *)u + i, n);
+            if ((u[i] == '*' && u[i + 1] == '/') || (u[i] == '/' && u[i + 1] == '*'))
+                sg_buf_putc(&b, ' ');
+        }
     }
     r = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return r;
+}
+
+int sg_cgen_include_ok(const char *name)
+{
+    const unsigned char *u = (const unsigned char *)name;
+    size_t i, n;
+    if (!*name)
+        return 0;
+    for (i = 0; u[i]; i += n) {
+        n = utf8_char(u + i);
+        if (!n || u[i] < 0x20 || u[i] == 0x7F || u[i] == '"' || u[i] == '\\' || u[i] == '\'' ||
+            u[i] == '/')
+            return 0;
+    }
+    return 1;
 }
 
 static int is_lu(G *g, const sg_expr *e);
@@ -4697,6 +4759,8 @@ static void banner(G *g, sg_buf *b, const char *what)
                                                                             : "<stdin>"));
     if (o->command)
         sg_buf_printf(b, " * command: %s\n", comment_safe(g, o->command));
+    sg_buf_puts(b, " * Generated code, including the kernels copied from symgrad's templates, "
+                   "is yours to use, modify and distribute without conditions.\n");
     sg_buf_puts(b, " */\n");
 }
 
@@ -5699,6 +5763,8 @@ static char *source(const sg_problem *p, const sg_cgen_opts *o, size_t *len, cha
     int k;
     char *text;
     const char *msg = g->unsupported ? g->unsupported : work_overflow(g);
+    if (!msg && o->header && !sg_cgen_include_ok(o->header))
+        msg = "the header name cannot be written in #include \"…\"";
     if (msg) {
         *why = sg_xmalloc(strlen(msg) + 1);
         strcpy(*why, msg);
