@@ -2154,9 +2154,8 @@ static int mono_cmp(const void *x, const void *y)
 
 static const char *dim_c(G *g, sg_dim d, unsigned char *used);
 
-/* the polynomial as C: m*n + 2*n + 3 ("0" when empty); as a double (for the
-   overflow test of P_work_size) 1.0*m*n + 2.0*n + 3.0 */
-static const char *poly_text(G *g, poly *p, unsigned char *used, int as_double)
+/* the polynomial as C: m*n + 2*n + 3 ("0" when empty) */
+static const char *poly_c(G *g, poly *p, unsigned char *used)
 {
     sg_buf b;
     int i, first = 1;
@@ -2172,23 +2171,29 @@ static const char *poly_text(G *g, poly *p, unsigned char *used, int as_double)
         if (!first)
             sg_buf_puts(&b, " + ");
         first = 0;
-        if (as_double)
-            sg_buf_printf(&b, "%ld.0%s", m.coef, m.nd ? "*" : "");
-        else if (m.coef != 1 || m.nd == 0)
+        if (m.coef != 1 || m.nd == 0)
             sg_buf_printf(&b, "%ld%s", m.coef, m.nd ? "*" : "");
         for (k = 0; k < m.nd; k++)
             sg_buf_printf(&b, "%s%s", k ? "*" : "", dim_c(g, m.d[k], used));
     }
     if (first)
-        sg_buf_puts(&b, as_double ? "0.0" : "0");
+        sg_buf_puts(&b, "0");
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
 }
 
-static const char *poly_c(G *g, poly *p, unsigned char *used)
+/* the monomial m as size_t arithmetic that saturates at SIZE_MAX instead of
+   wrapping: sg_size_mul(sg_size_mul(2, (size_t)m), (size_t)n) */
+static const char *mono_sat(G *g, const mono *m, unsigned char *used)
 {
-    return poly_text(g, p, used, 0);
+    const char *s = m->coef != 1 || m->nd == 0 ? fmt(g, "%ld", m->coef) : NULL;
+    int k;
+    for (k = 0; k < m->nd; k++) {
+        const char *d = fmt(g, "(size_t)%s", dim_c(g, m->d[k], used));
+        s = s ? fmt(g, "sg_size_mul(%s, %s)", s, d) : d;
+    }
+    return s;
 }
 
 /*
@@ -4888,7 +4893,11 @@ static void declarations(G *g, sg_buf *b)
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims);\n\n", P, P);
     sg_buf_printf(b, "/*\n * Computes the results whose pointers in out are not NULL, and only "
                      "the work they\n * need. work holds at least %s_work_size(dims) bytes, "
-                     "aligned for %s.\n * Returns %s_OK",
+                     "aligned for %s.\n"
+                     " * No result may overlap an input, another result or work: results are "
+                     "written\n * while inputs are still read (as BLAS's C in C = AB + C may "
+                     "not overlap A or B).\n * Inputs may overlap one another.\n"
+                     " * Returns %s_OK",
                   P, T, PU);
     {
         const char *why[3];
@@ -5193,11 +5202,26 @@ static void work_size_fn(G *g, sg_buf *b)
     poly total = {NULL, 0};
     unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
     const char *expr, **packs = sg_arena_alloc(g->ar, (size_t)(g->npacks + 1) * sizeof *packs);
-    int d, k, any = 0;
+    int d, k, any = 0, nterms = 0, mul = 0;
+    const char **terms;
     slots_before(&g->top, g->top.nslots, &total);
     expr = poly_c(g, &total, used);
+    terms = sg_arena_alloc(g->ar, (size_t)(total.n + 1) * sizeof *terms);
     for (k = 0; k < g->npacks; k++)
         packs[k] = pack_text(g, &g->packs[k], used);
+    for (k = 0; k < total.n; k++) /* each a sum of products that saturates */
+        if (total.m[k].coef != 0) {
+            terms[nterms] = mono_sat(g, &total.m[k], used);
+            mul |= strstr(terms[nterms++], "sg_size_mul") != NULL;
+        }
+    if (nterms)
+        sg_buf_printf(b, "/* a+b%s, or SIZE_MAX when the true value is larger */\n"
+                         "static size_t sg_size_add(size_t a, size_t b)\n{\n"
+                         "    return a > (size_t)-1 - b ? (size_t)-1 : a + b;\n}\n\n",
+                      mul ? " and a*b" : "");
+    if (mul)
+        sg_buf_puts(b, "static size_t sg_size_mul(size_t a, size_t b)\n{\n"
+                       "    return b && a > (size_t)-1 / b ? (size_t)-1 : a * b;\n}\n\n");
     sg_buf_printf(b, "/* %d buffer%s of %s: see the top of %s_eval */\n", g->sc->nslots,
                   g->sc->nslots == 1 ? "" : "s", g->real, g->P);
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims)\n{\n", g->P, g->P);
@@ -5206,10 +5230,9 @@ static void work_size_fn(G *g, sg_buf *b)
             continue;
         any |= !g->dimfix[d];
         if (g->dimfix[d])
-            line(b, 1, "const size_t %s = %ld;", g->dimname[d], g->dimfix[d]);
+            line(b, 1, "const long %s = %ld;", g->dimname[d], g->dimfix[d]);
         else
-            line(b, 1, "const size_t %s = (size_t)dims->%s;", g->dimname[d],
-                 g->dimfield[d]);
+            line(b, 1, "const long %s = dims->%s;", g->dimname[d], g->dimfield[d]);
     }
     if (!any)
         line(b, 1, "(void)dims;");
@@ -5223,16 +5246,20 @@ static void work_size_fn(G *g, sg_buf *b)
             line(b, 2, "pack = (size_t)%s;", packs[k]);
         }
     }
-    if (total.n == 0 && !g->npacks) {
+    if (nterms == 0 && !g->npacks) {
         line(b, 1, "return 0;");
-    } else if (total.n == 0) {
+    } else if (nterms == 0) {
         line(b, 1, "return sizeof(%s) * pack;", g->real);
     } else {
-        /* the size in double first, with room to spare: never a wrapped size */
-        line(b, 1, "if (%s%s > (double)((size_t)-1 / sizeof(%s)) / 2)",
-             poly_text(g, &total, used, 1), g->npacks ? " + (double)pack" : "", g->real);
+        /* counted in size_t that saturates: never a wrapped size, and no
+           floating point in the function */
+        line(b, 1, "size_t reals = %s; /* %s%s */", g->npacks ? "pack" : "0", expr,
+             g->npacks ? " + pack" : "");
+        for (k = 0; k < nterms; k++)
+            line(b, 1, "reals = sg_size_add(reals, %s);", terms[k]);
+        line(b, 1, "if (reals > (size_t)-1 / sizeof(%s))", g->real);
         line(b, 2, "return (size_t)-1; /* more bytes than a size_t counts */");
-        line(b, 1, "return sizeof(%s) * (%s%s);", g->real, expr, g->npacks ? " + pack" : "");
+        line(b, 1, "return sizeof(%s) * reals;", g->real);
     }
     sg_buf_puts(b, "}\n");
     free(total.m);
