@@ -41,7 +41,7 @@ TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c temp
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
-        fuzz fuzz-replay errors-test gencode-test
+        fuzz fuzz-replay errors-test gencode-test cwarn-test
 .SUFFIXES:
 
 all: symgrad
@@ -97,7 +97,7 @@ deps:
 
 test:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
-	    fuzz-replay errors-test gencode-test acceptance
+	    fuzz-replay errors-test gencode-test cwarn-test acceptance
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -123,6 +123,11 @@ latex-test: $(B)/symgrad
 acceptance: $(B)/symgrad
 	$(SHARED)/acceptance/run --symgrad $(B)/symgrad $(ACCEPT)
 	SHARED=$(SHARED) SYMGRAD=$(B)/symgrad sh tests/acceptance_xmacro.sh $(ACCEPT_XMACRO)
+
+# the generated C: warning-free under -Wconversion … -Werror with gcc and clang,
+# no double in -t float code, reserved names renamed, file names kept in comments
+cwarn-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/cwarn.sh
 
 # every regression input the fuzzer found, and the seed corpus, through the
 # whole pipeline under the sanitizers of the build
