@@ -131,8 +131,8 @@ what="-p net on a file without a prefix"
 sed '/^prefix/d' net.sg > nop.sg
 if timeout 10 "$symgrad" -p net nop.sg -o nop.c; then ok; compile nop.c; else bad "$what"; fi
 # byte-identical across runs
-timeout 10 "$symgrad" net.sg -o once.c
-timeout 10 "$symgrad" net.sg -o again.c
+timeout 10 "$symgrad" net.sg > once.c
+timeout 10 "$symgrad" net.sg > again.c
 if cmp -s once.c again.c; then ok; else bad "reserved names: output differs between runs"; fi
 
 # ---- 3. file names and the command line in the banner ------------------------------------------------

@@ -801,7 +801,9 @@ static int run_check_main_ex(prob *p, int single, const sg_dimfix *fixed, int nf
     }
     free(src);
     assert_int_equal(sh("cd %s && gcc %s -I. -g -O1 -fsanitize=address,undefined "
-                        "-fno-sanitize-recover=all check.c %s -o check -lm",
+                        "-fno-sanitize-recover=all -c check.c -o check.o && "
+                        "gcc -std=c99 -Wall -Wextra -Werror -I. -g -O1 -fsanitize=address,undefined "
+                        "-fno-sanitize-recover=all check.o %s -o check -lm",
                         workdir, strict, blas ? "cblas_shim.c" : ""),
                      0);
     if (have("clang"))
