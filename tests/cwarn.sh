@@ -99,10 +99,10 @@ NET_OK ∈ ℝ^n
 sg_x ∈ ℝ^n
 SG_RESTRICT ∈ ℝ^n
 linux ∈ ℝ^unix
-NULL, EOF, errno, bool, assert, size_t, exp, sqrtf, M_PI, M_PI_, t1, i, dims ∈ ℝ
-s = NULL + EOF + errno + bool + assert + size_t + exp + sqrtf + M_PI + M_PI_ + t1 + i + dims
+NULL, EOF, errno, bool, assert, size_t, exp, sqrtf, M_PI, M_PI_, t1, i, dims, a__b, a_b ∈ ℝ
+s = NULL + EOF + errno + bool + assert + size_t + exp + sqrtf + M_PI + M_PI_ + t1 + i + dims + a__b + a_b
 L = s ‖net_bias + net_eval + NET_OK + sg_x + SG_RESTRICT‖² + ‖linux‖²
-grad L wrt net_bias, NET_OK, sg_x, linux, NULL, EOF, M_PI_, t1, i
+grad L wrt net_bias, NET_OK, sg_x, linux, NULL, EOF, M_PI_, t1, i, a__b, a_b
 EOF
 cd "$tmp/names" || exit 1
 for t in double float; do
