@@ -1,7 +1,8 @@
 #!/bin/sh
 # The generated C is safe and clean (docs/GENERATED_C.md):
 #   1. warnings: every problem (examples/*.sg, tests/golden/*.sg that check,
-#      tests/gencode/*.sg) × {double, float} × {.c alone, .c with -H, --check}
+#      tests/gencode/*.sg) × {double, float} × {.c alone, .c with -H, --check,
+#      --blas --check when <cblas.h> is installed}
 #      compiles with gcc and clang under
 #        -std=c99 -Wall -Wextra -pedantic -Wconversion -Wsign-conversion
 #        -Wdouble-promotion -Wfloat-equal -Werror
@@ -50,6 +51,10 @@ compile() {
     fi
 }
 
+# --blas too where a CBLAS header is installed
+blas=0
+printf '#include <cblas.h>\n' | gcc -E - >/dev/null 2>&1 && blas=1
+
 # ---- 1. every problem, every way, warning-free -------------------------------------------------
 for sg in "$top"/examples/*.sg "$top"/tests/golden/*.sg "$top"/tests/gencode/*.sg; do
     [ -f "$sg" ] || continue
@@ -73,6 +78,12 @@ for sg in "$top"/examples/*.sg "$top"/tests/golden/*.sg "$top"/tests/gencode/*.s
         # shellcheck disable=SC2086
         timeout 60 "$symgrad" $opts -t $t --check "$sg" -o "$d/check.c" || bad "$what: symgrad"
         compile "$d/check.c"
+        if [ $blas = 1 ]; then
+            what="$name -t $t --blas --check"
+            # shellcheck disable=SC2086
+            timeout 60 "$symgrad" $opts -t $t --blas --check "$sg" -o "$d/blas.c" || bad "$what: symgrad"
+            compile "$d/blas.c"
+        fi
         if [ $t = float ]; then
             # the code without comments: no double, no literal without its f
             gcc -fpreprocessed -dD -E -P "$d/plain.c" 2>/dev/null | grep -v '^#' > "$d/code.c"
