@@ -43,7 +43,7 @@ TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
         fuzz fuzz-replay errors-test gencode-test front-test smith smith-test docs-test \
-        test-deps check-test-deps chains-test
+        test-deps check-test-deps chains-test cwarn-test
 .SUFFIXES:
 
 all: symgrad
@@ -107,7 +107,8 @@ check-test-deps:
 
 test: check-test-deps
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
-	    fuzz-replay errors-test gencode-test front-test chains-test docs-test acceptance smith-test
+	    fuzz-replay errors-test gencode-test front-test chains-test cwarn-test docs-test acceptance \
+	    smith-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -152,6 +153,11 @@ acceptance: $(B)/symgrad
 	else \
 	    echo "acceptance: skipped, no suite at $(SHARED)/acceptance/run (set SHARED=DIR to run it)"; \
 	fi
+
+# the generated C: warning-free under -Wconversion … -Werror with gcc and clang,
+# no double in -t float code, reserved names renamed, file names kept in comments
+cwarn-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/cwarn.sh
 
 # every regression input the fuzzer found, and the seed corpus, through the
 # whole pipeline under the sanitizers of the build
