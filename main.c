@@ -833,6 +833,12 @@ int main(int argc, char **argv)
         free_options(&o);
         return rc;
     }
+    if (o.header && !sg_cgen_include_ok(basename_of(o.header))) {
+        free_options(&o);
+        return usage_error("%s", "-H/--header: the file name cannot be written in #include \"…\" "
+                                 "(it has a quote, an apostrophe, a backslash, a control character "
+                                 "or ill-formed UTF-8)");
+    }
     name = strcmp(o.input, "-") ? o.input : "<stdin>";
     text = read_all(o.input, &len);
     if (!text) {

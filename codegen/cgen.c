@@ -345,6 +345,8 @@ typedef struct {
     unsigned char *dimused;
     const char **symname;  /* per symbol: its C local name */
     const char **fieldname; /* per symbol: its field in P_in */
+    const char **dimfield; /* per dimension: its field in P_dims (named ones) */
+    const char **resname;  /* per result: its field in P_out */
     unsigned char *symused;
     int kernels[K_MAX];  /* by K_*: printed into the output */
     packreq *packs;      /* what the kernels called need of work's packing room */
@@ -1313,6 +1315,23 @@ static int cheap_view(G *g, node *n)
     return 1;
 }
 
+/*
+ * How a loop body reads e, which it does not compute (ext): the body's own
+ * record of it holds the need (a kernel in the body needs e in memory, addr
+ * bit 1), but e is stored or not by P_eval's record, decided here.
+ */
+static unsigned loop_addr(G *g, const sg_expr *e)
+{
+    unsigned a = 0;
+    int k;
+    for (k = 0; k < g->nloops; k++) {
+        const node *x = &g->loops[k].body->ni[e->id];
+        if (x->reach && x->ext)
+            a |= x->addr;
+    }
+    return a;
+}
+
 static void decide(G *g)
 {
     unsigned id;
@@ -1320,6 +1339,8 @@ static void decide(G *g)
         node *n = &g->sc->ni[id];
         if (!n->reach || n->ext)
             continue;
+        if (g->sc == &g->top && n->fromloop)
+            n->addr |= loop_addr(g, n->e); /* a kernel in the loop reads it in place */
         if (n->plan == PL_LOOP) { /* a Σ into a local or a buffer; a sequence's steps */
             n->mat = (int)n->e->op == OP_SEQ || !scalar(n->e);
             n->local = !n->mat;
@@ -2152,9 +2173,8 @@ static int mono_cmp(const void *x, const void *y)
 
 static const char *dim_c(G *g, sg_dim d, unsigned char *used);
 
-/* the polynomial as C: m*n + 2*n + 3 ("0" when empty); as a double (for the
-   overflow test of P_work_size) 1.0*m*n + 2.0*n + 3.0 */
-static const char *poly_text(G *g, poly *p, unsigned char *used, int as_double)
+/* the polynomial as C: m*n + 2*n + 3 ("0" when empty) */
+static const char *poly_c(G *g, poly *p, unsigned char *used)
 {
     sg_buf b;
     int i, first = 1;
@@ -2170,23 +2190,29 @@ static const char *poly_text(G *g, poly *p, unsigned char *used, int as_double)
         if (!first)
             sg_buf_puts(&b, " + ");
         first = 0;
-        if (as_double)
-            sg_buf_printf(&b, "%ld.0%s", m.coef, m.nd ? "*" : "");
-        else if (m.coef != 1 || m.nd == 0)
+        if (m.coef != 1 || m.nd == 0)
             sg_buf_printf(&b, "%ld%s", m.coef, m.nd ? "*" : "");
         for (k = 0; k < m.nd; k++)
             sg_buf_printf(&b, "%s%s", k ? "*" : "", dim_c(g, m.d[k], used));
     }
     if (first)
-        sg_buf_puts(&b, as_double ? "0.0" : "0");
+        sg_buf_puts(&b, "0");
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
 }
 
-static const char *poly_c(G *g, poly *p, unsigned char *used)
+/* the monomial m as size_t arithmetic that saturates at SIZE_MAX instead of
+   wrapping: sg_size_mul(sg_size_mul(2, (size_t)m), (size_t)n) */
+static const char *mono_sat(G *g, const mono *m, unsigned char *used)
 {
-    return poly_text(g, p, used, 0);
+    const char *s = m->coef != 1 || m->nd == 0 ? fmt(g, "%ld", m->coef) : NULL;
+    int k;
+    for (k = 0; k < m->nd; k++) {
+        const char *d = fmt(g, "(size_t)%s", dim_c(g, m->d[k], used));
+        s = s ? fmt(g, "sg_size_mul(%s, %s)", s, d) : d;
+    }
+    return s;
 }
 
 /*
@@ -2334,96 +2360,240 @@ static void allocate(G *g)
     free(last);
 }
 
-/* C and C++ keywords: not even a field may be named so */
+/*
+ * ---- names in the generated code (docs/GENERATED_C.md) ----
+ *
+ * A user's name is written in C as itself whenever it can be (W₁ → W1 and
+ * β → beta are the checker's spelling); otherwise by one rule:
+ *
+ *  1. spelling: a byte that is not an ASCII letter, digit or _ becomes _, a
+ *     run of _ becomes one _, and a name that does not start with a letter
+ *     gets a v in front. So no name starts with _ or holds __ (reserved to
+ *     the implementation in C and C++).
+ *  2. a name that is reserved (below), or already given to another name in
+ *     the same scope, is renamed to the first of  N_, N_2, N_3, …  (N_ is N
+ *     when N already ends in _) that is neither.
+ *
+ * Reserved: the C99/C11/C23 and C++ keywords; the macros gcc and clang
+ * predefine in their gnu modes (linux, unix, i386, …); the macros and types
+ * of the headers the generated code includes (NULL, NAN, EOF, errno, size_t,
+ * uint8_t, …); names that start with symgrad's own prefixes sg_ and SG_, or
+ * with the problem's P_ and PU_ (PU the prefix in capitals: PU_OK is a
+ * macro); and in a function's body also the functions it may call (exp,
+ * sqrtf, …) and its own locals (dims, in, out, work, i, j, t, t1, t2, …).
+ *
+ * The rule always terminates: the names reserved by a prefix are reserved
+ * only because symgrad's own names start so, and none of those ends in _ or
+ * in _ and digits, so a name that does (N_, N_2, …) is not reserved by a
+ * prefix; spelling never leaves a leading _ or a __; so of N_, N_2, N_3, …
+ * only the finitely many listed names and the finitely many taken ones are
+ * refused. It is deterministic: names are given in a fixed order (the
+ * problem's declarations, then the schedule), so the output is the same byte
+ * for byte on every run.
+ */
+
+/* C (C99, C11, C23 without the _Capital ones, which step 1 rules out), GNU C
+   and C++ keywords: no name of any kind may be spelt so */
 static const char *const keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
     "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
     "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
-    "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool", "_Complex",
-    "_Imaginary", "alignas", "alignof", "and", "and_eq", "asm", "bitand", "bitor", "bool",
-    "catch", "char16_t", "char32_t", "class", "compl", "concept", "consteval", "constexpr",
-    "constinit", "const_cast", "co_await", "co_return", "co_yield", "decltype", "delete",
-    "dynamic_cast", "explicit", "export", "false", "friend", "mutable", "namespace", "new",
-    "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private",
+    "typedef", "union", "unsigned", "void", "volatile", "while", "typeof", "typeof_unqual",
+    "alignas", "alignof", "and", "and_eq", "asm", "bitand", "bitor", "bool",
+    "catch", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "consteval",
+    "constexpr", "constinit", "const_cast", "co_await", "co_return", "co_yield", "decltype",
+    "delete", "dynamic_cast", "explicit", "export", "false", "friend", "mutable", "namespace",
+    "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private",
     "protected", "public", "reinterpret_cast", "requires", "static_assert", "static_cast",
     "template", "this", "thread_local", "throw", "true", "try", "typeid", "typename",
     "using", "virtual", "wchar_t", "xor", "xor_eq",
 };
 
-/* names a local must not take: <math.h>, <stddef.h>, the generated code's own */
-static const char *const c_names[] = {
-    "acos", "asin", "atan", "atan2", "cbrt", "ceil", "copysign", "cos", "cosh", "erf", "erfc",
-    "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma", "fmax", "fmin", "fmod", "frexp",
-    "gamma", "hypot", "ilogb", "j0", "j1", "jn", "ldexp", "lgamma", "llrint", "llround",
-    "log", "log10", "log1p", "log2", "logb", "lrint", "lround", "modf", "nan", "nearbyint",
-    "nextafter", "nexttoward", "pow", "remainder", "remquo", "rint", "round", "scalbln",
-    "scalbn", "signbit", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc", "y0",
-    "y1", "yn", "isnan", "isinf", "isfinite", "isnormal", "fpclassify", "NAN", "INFINITY",
-    "HUGE_VAL", "HUGE_VALF", "NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t",
-    "errno", "assert", "main",
-    /* the generated code's own names (loops count with i and j) */
-    "dims", "in", "out", "work", "scratch", "pack", "i", "j", "SG_RESTRICT", "SG_UNROLL",
-    "SG_CHUNK", "SG_STREAM_BIG", "SG_STREAM_BYTES", "SG_HAVE_STREAM", "SG_NO_STREAM",
-    "uintptr_t",
+/* macros and types: a field is spelt after -> or ., but a macro replaces it
+   all the same, and a type name cannot be declared a field in C++. The
+   macros gcc and clang predefine in their default gnu modes (gcc -dM -E on
+   x86, i386, sparc, mips, …), the macros and types of the headers the
+   generated code includes (<math.h>, <stddef.h>; <stdio.h>, <stdlib.h> with
+   --check; <stdint.h> for the streaming stores; the C standard's names and
+   those glibc defines besides, from gcc -dM -E) and the complex.h macros a
+   program that includes the header may have defined */
+static const char *const macros[] = {
+    /* predefined in gnu modes */
+    "linux", "unix", "i386", "i486", "i586", "i686", "sun", "sparc", "mips", "vax", "hppa",
+    "MIPSEB", "MIPSEL", "R3000", "R4000", "pyr", "ns32000", "m68k", "mc68000", "arm",
+    /* <stddef.h>, <stdint.h> */
+    "NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t", "wchar_t", "wint_t",
+    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t",
+    "uint64_t", "intptr_t", "uintptr_t", "intmax_t", "uintmax_t", "int_least8_t",
+    "int_least16_t", "int_least32_t", "int_least64_t", "uint_least8_t", "uint_least16_t",
+    "uint_least32_t", "uint_least64_t", "int_fast8_t", "int_fast16_t", "int_fast32_t",
+    "int_fast64_t", "uint_fast8_t", "uint_fast16_t", "uint_fast32_t", "uint_fast64_t",
+    "INT8_C", "INT16_C", "INT32_C", "INT64_C", "UINT8_C", "UINT16_C", "UINT32_C", "UINT64_C",
+    "INTMAX_C", "UINTMAX_C", "INT8_MAX", "INT8_MIN", "INT16_MAX", "INT16_MIN", "INT32_MAX",
+    "INT32_MIN", "INT64_MAX", "INT64_MIN", "UINT8_MAX", "UINT16_MAX", "UINT32_MAX",
+    "UINT64_MAX", "INTMAX_MAX", "INTMAX_MIN", "UINTMAX_MAX", "INTPTR_MAX", "INTPTR_MIN",
+    "UINTPTR_MAX", "INT_FAST8_MAX", "INT_FAST8_MIN", "INT_FAST16_MAX", "INT_FAST16_MIN",
+    "INT_FAST32_MAX", "INT_FAST32_MIN", "INT_FAST64_MAX", "INT_FAST64_MIN",
+    "INT_LEAST8_MAX", "INT_LEAST8_MIN", "INT_LEAST16_MAX", "INT_LEAST16_MIN",
+    "INT_LEAST32_MAX", "INT_LEAST32_MIN", "INT_LEAST64_MAX", "INT_LEAST64_MIN",
+    "UINT_FAST8_MAX", "UINT_FAST16_MAX", "UINT_FAST32_MAX", "UINT_FAST64_MAX",
+    "UINT_LEAST8_MAX", "UINT_LEAST16_MAX", "UINT_LEAST32_MAX", "UINT_LEAST64_MAX",
+    "PTRDIFF_MAX", "PTRDIFF_MIN", "SIZE_MAX", "SIG_ATOMIC_MAX", "SIG_ATOMIC_MIN",
+    "WCHAR_MAX", "WCHAR_MIN", "WINT_MAX", "WINT_MIN",
+    /* <math.h> */
+    "NAN", "INFINITY", "HUGE_VAL", "HUGE_VALF", "HUGE_VALL", "FP_INFINITE", "FP_NAN",
+    "FP_NORMAL", "FP_SUBNORMAL", "FP_ZERO", "FP_FAST_FMA", "FP_FAST_FMAF", "FP_FAST_FMAL",
+    "FP_ILOGB0", "FP_ILOGBNAN", "MATH_ERRNO", "MATH_ERREXCEPT", "math_errhandling",
+    "float_t", "double_t", "fpclassify", "isfinite", "isinf", "isnan", "isnormal", "signbit",
+    "isgreater", "isgreaterequal", "isless", "islessequal", "islessgreater", "isunordered",
+    "M_E", "M_LOG2E", "M_LOG10E", "M_LN2", "M_LN10", "M_PI", "M_PI_2", "M_PI_4", "M_1_PI",
+    "M_2_PI", "M_2_SQRTPI", "M_SQRT2", "M_SQRT1_2",
+    /* <stdio.h>, <stdlib.h> and what glibc's define besides */
+    "EOF", "BUFSIZ", "FILE", "fpos_t", "FILENAME_MAX", "FOPEN_MAX", "L_tmpnam", "L_ctermid",
+    "P_tmpdir", "TMP_MAX", "SEEK_CUR", "SEEK_END", "SEEK_SET", "stdin", "stdout", "stderr",
+    "EXIT_FAILURE", "EXIT_SUCCESS", "RAND_MAX", "MB_CUR_MAX", "div_t", "ldiv_t", "lldiv_t",
+    "va_list", "va_arg", "va_copy", "va_end", "va_start", "alloca", "BIG_ENDIAN",
+    "LITTLE_ENDIAN", "PDP_ENDIAN", "BYTE_ORDER", "FD_CLR", "FD_ISSET", "FD_SET", "FD_SETSIZE",
+    "FD_ZERO", "NFDBITS", "WCONTINUED", "WEXITED", "WEXITSTATUS", "WIFCONTINUED",
+    "WIFEXITED", "WIFSIGNALED", "WIFSTOPPED", "WNOHANG", "WNOWAIT", "WSTOPPED", "WSTOPSIG",
+    "WTERMSIG", "WUNTRACED", "be16toh", "be32toh", "be64toh", "htobe16", "htobe32",
+    "htobe64", "htole16", "htole32", "htole64", "le16toh", "le32toh", "le64toh",
+    /* <errno.h>, <assert.h>, <complex.h>, <stdbool.h>: a program that includes the
+       header may have included them first */
+    "errno", "assert", "NDEBUG", "complex", "imaginary", "I",
 };
 
-static int reserved(G *g, const char *s)
+/* the functions a body may call: <math.h> (each also with f and l, see
+   libm()), <stdlib.h>, and main */
+static const char *const functions[] = {
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
+    "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma",
+    "fmax", "fmin", "fmod", "frexp", "gamma", "hypot", "ilogb", "j0", "j1", "jn", "ldexp",
+    "lgamma", "llrint", "llround", "log", "log10", "log1p", "log2", "logb", "lrint",
+    "lround", "modf", "nan", "nearbyint", "nextafter", "nexttoward", "pow", "remainder",
+    "remquo", "rint", "round", "scalbln", "scalbn", "sin", "sinh", "sqrt", "tan", "tanh",
+    "tgamma", "trunc", "y0", "y1", "yn", "abs", "labs", "malloc", "calloc", "realloc",
+    "free", "abort", "exit", "printf", "fprintf", "main",
+};
+
+/* the locals of the generated functions: P_eval's and P_work_size's
+   arguments, the loops' counters, the kernels' packing room */
+static const char *const locals[] = {"dims", "in", "out", "work", "scratch", "pack", "i", "j"};
+
+static int listed(const char *s, const char *const *list, size_t n)
 {
-    size_t i, n = strlen(s), plen = strlen(g->P);
-    for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (!strcmp(s, keywords[i]))
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!strcmp(s, list[i]))
             return 1;
-    for (i = 0; i < sizeof c_names / sizeof c_names[0]; i++)
-        if (!strcmp(s, c_names[i]))
-            return 1;
+    return 0;
+}
+#define LISTED(s, list) listed(s, list, sizeof list / sizeof list[0])
+
+/* a <math.h> function, with or without its f or l */
+static int libm(const char *s)
+{
+    char base[32];
+    size_t n = strlen(s);
+    if (LISTED(s, functions))
+        return 1;
+    if (n < 2 || n >= sizeof base || (s[n - 1] != 'f' && s[n - 1] != 'l'))
+        return 0;
+    memcpy(base, s, n - 1);
+    base[n - 1] = '\0';
+    return LISTED(base, functions);
+}
+
+/* s ends in _ or in _ and digits: the renamed forms, reserved by no prefix */
+static int renamed_form(const char *s)
+{
+    size_t n = strlen(s), k = n;
+    while (k > 0 && s[k - 1] >= '0' && s[k - 1] <= '9')
+        k--;
+    return k > 0 && s[k - 1] == '_';
+}
+
+static int starts(const char *s, const char *p)
+{
+    size_t n = strlen(p);
+    return !strncmp(s, p, n) && s[n] == '_';
+}
+
+/* whether s may not be used: local says as a name in a function's body (else
+   as a field) */
+static int reserved_name(G *g, const char *s, int local)
+{
+    size_t n = strlen(s);
+    if (LISTED(s, keywords) || LISTED(s, macros))
+        return 1;
+    if (!renamed_form(s) && (starts(s, "sg") || starts(s, "SG") || starts(s, g->P) ||
+                             starts(s, g->PU)))
+        return 1;
+    if (n >= 2 && s[0] == '_' && ((s[1] >= 'A' && s[1] <= 'Z') || s[1] == '_'))
+        return 1; /* not from spell(), but from nowhere else either */
+    if (strstr(s, "__"))
+        return 1;
+    if (!local)
+        return 0;
+    if (libm(s) || LISTED(s, locals))
+        return 1;
     if (s[0] == 't' && n > 1 && strspn(s + 1, "0123456789") == n - 1)
         return 1; /* t1, t2, …: temporaries */
     if (g->nloops && !strcmp(s, "t"))
         return 1; /* the loops over time count with t */
-    if (!strncmp(s, "sg_", 3) || (!strncmp(s, g->P, plen) && s[plen] == '_') ||
-        (!strncmp(s, g->PU, plen) && s[plen] == '_'))
-        return 1;
-    if (n >= 2 && s[0] == '_' && ((s[1] >= 'A' && s[1] <= 'Z') || s[1] == '_'))
-        return 1;
-    return sg_strmap_get(&g->taken, s) >= 0;
+    return 0;
 }
 
-static void take(G *g, const char *s)
+static int reserved(G *g, const char *s)
 {
-    sg_strmap_put(&g->taken, s, 0);
+    return reserved_name(g, s, 1) || sg_strmap_get(&g->taken, s) >= 0;
 }
 
-/* a C identifier from a user's name, renamed by appending _ while it clashes */
-static const char *claim(G *g, const char *name)
+/* rule 1: the name spelt as a C identifier */
+static void spell(sg_buf *b, const char *name)
+{
+    size_t i;
+    if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+        sg_buf_putc(b, 'v');
+    for (i = 0; name[i]; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!ok && b->len > 0 && b->data[b->len - 1] == '_')
+            continue;
+        sg_buf_putc(b, ok ? c : '_');
+    }
+}
+
+/* rules 1 and 2: the C name of name among the names in map (local: a
+   function's body, else a struct's fields); the name is added to map */
+static const char *allocate_name(G *g, sg_strmap *map, const char *name, int local)
 {
     sg_buf b;
     const char *s;
-    size_t i;
+    size_t stem;
+    unsigned long k;
     sg_buf_init(&b);
-    for (i = 0; name[i]; i++) {
-        char c = name[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                 (i > 0 && c >= '0' && c <= '9');
-        sg_buf_putc(&b, ok ? c : '_');
+    spell(&b, name);
+    if (reserved_name(g, sg_buf_str(&b), local) || sg_strmap_get(map, sg_buf_str(&b)) >= 0) {
+        if (b.data[b.len - 1] != '_')
+            sg_buf_putc(&b, '_');
+        stem = b.len;
+        for (k = 2; reserved_name(g, sg_buf_str(&b), local) || sg_strmap_get(map, sg_buf_str(&b)) >= 0;
+             k++) {
+            b.len = stem;
+            sg_buf_printf(&b, "%lu", k);
+        }
     }
-    if (b.len == 0)
-        sg_buf_putc(&b, '_');
-    while (reserved(g, sg_buf_str(&b)))
-        sg_buf_putc(&b, '_');
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
-    take(g, s);
+    sg_strmap_put(map, s, 0);
     return s;
 }
 
-/* a field name: only C and C++ keywords are renamed */
-static const char *field(G *g, const char *name)
+/* a local of P_eval or P_work_size */
+static const char *claim(G *g, const char *name)
 {
-    size_t i;
-    for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (!strcmp(name, keywords[i]))
-            return fmt(g, "%s_", name);
-    return name;
+    return allocate_name(g, &g->taken, name, 1);
 }
 
 /* the C name of a sequence's steps: δh → dh */
@@ -2447,7 +2617,7 @@ static void name_scope(G *g, scope *sc)
         if (it->kind != IT_NODE)
             continue;
         if (n->out >= 0 && sc == &g->top) {
-            n->cname = fmt(g, "out->%s", g->p->results[n->out].cname);
+            n->cname = fmt(g, "out->%s", g->resname[n->out]);
         } else if (n->out >= 0) { /* a recurrence's step, in place: named when printed */
             n->fname = g->loops[sc->loop].pc[n->out].name;
         } else if ((int)it->e->op == OP_SEQ) {
@@ -2480,7 +2650,7 @@ static void name_scope(G *g, scope *sc)
             int k;
             for (k = 0; k < lp->nsums; k++) {
                 node *m = &sc->ni[lp->sums[k]->id];
-                m->cname = m->out >= 0 ? fmt(g, "out->%s", g->p->results[m->out].cname)
+                m->cname = m->out >= 0 ? fmt(g, "out->%s", g->resname[m->out])
                                        : fmt(g, "t%d", ++g->ntemp);
                 m->fname = m->cname;
             }
@@ -2492,13 +2662,23 @@ static void name_scope(G *g, scope *sc)
 static void name_things(G *g)
 {
     int d, s, k;
+    sg_strmap fields[3]; /* P_dims's, P_in's, P_out's */
+    for (k = 0; k < 3; k++)
+        sg_strmap_init(&fields[k]);
     for (d = 0; d < sg_ndims(g->ctx); d++) {
         const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
-        if (di->name)
+        if (di->name) {
+            g->dimfield[d] = allocate_name(g, &fields[0], di->name, 0);
             g->dimname[d] = claim(g, di->name);
+        }
     }
+    for (s = 0; s < sg_nsyms(g->ctx); s++)
+        g->fieldname[s] = allocate_name(g, &fields[1], sg_sym(g->ctx, s)->name, 0);
+    for (k = 0; k < g->nres; k++)
+        g->resname[k] = allocate_name(g, &fields[2], g->p->results[k].cname, 0);
+    for (k = 0; k < 3; k++)
+        sg_strmap_free(&fields[k]);
     for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        g->fieldname[s] = field(g, sg_sym(g->ctx, s)->name);
         g->symname[s] = claim(g, sg_sym(g->ctx, s)->name);
         if (sg_sym(g->ctx, s)->seq >= 0) /* an input sequence's steps are the input */
             g->seqbuf[sg_sym(g->ctx, s)->seq] = g->symname[s];
@@ -3222,22 +3402,84 @@ static void line(sg_buf *b, int level, const char *f, ...)
     sg_buf_putc(b, '\n');
 }
 
-/* text for a comment: no */
+/* the length of the well-formed UTF-8 character at s (1 for ASCII), or 0 */
+static size_t utf8_char(const unsigned char *s)
+{
+    size_t n, i;
+    unsigned c = s[0];
+    unsigned long cp;
+    if (c < 0x80)
+        return 1;
+    n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (!n)
+        return 0;
+    cp = c & (0x7Fu >> n);
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0; /* overlong, a surrogate, past U+10FFFF */
+    return n;
+}
+
+/*
+ * Text for a comment, from anywhere (a file name, the command line, a
+ * formula): whatever its bytes, it stays one line of the comment. A control
+ * byte, a byte of ill-formed UTF-8 and a backslash are written \xHH (so no
+ * line ends in a backslash, which would splice the next one to it), the
+ * star-slash that would end the comment and the slash-star -Wcomment warns
+ * of get a space between their two characters, and the second ? of ?? is
+ * written \x3F (no trigraph: ??/ is a backslash where trigraphs are on).
+ */
 static const char *comment_safe(G *g, const char *s)
 {
+    const unsigned char *u = (const unsigned char *)s;
     sg_buf b;
     const char *r;
-    if (!strstr(s, "*/"))
+    size_t i, n;
+    for (i = 0; u[i]; i += n) {
+        n = utf8_char(u + i);
+        if (!n || u[i] < 0x20 || u[i] == 0x7F || u[i] == '\\' || (u[i] == '?' && u[i + 1] == '?') ||
+            (u[i] == '*' && u[i + 1] == '/') || (u[i] == '/' && u[i + 1] == '*'))
+            break;
+    }
+    if (!u[i])
         return s;
     sg_buf_init(&b);
-    for (; *s; s++) {
-        sg_buf_putc(&b, *s);
-        if (s[0] == '*' && s[1] == '/')
-            sg_buf_putc(&b, ' ');
+    for (i = 0; u[i]; i += n) {
+        n = utf8_char(u + i);
+        if (!n || u[i] < 0x20 || u[i] == 0x7F || u[i] == '\\') {
+            sg_buf_printf(&b, "\\x%02X", u[i]);
+            n = 1;
+        } else if (u[i] == '?' && u[i + 1] == '?') {
+            sg_buf_puts(&b, "?\\x3F");
+            n = 2;
+        } else {
+            sg_buf_putn(&b, (const char *)u + i, n);
+            if ((u[i] == '*' && u[i + 1] == '/') || (u[i] == '/' && u[i + 1] == '*'))
+                sg_buf_putc(&b, ' ');
+        }
     }
     r = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return r;
+}
+
+int sg_cgen_include_ok(const char *name)
+{
+    const unsigned char *u = (const unsigned char *)name;
+    size_t i, n;
+    if (!*name)
+        return 0;
+    for (i = 0; u[i]; i += n) {
+        n = utf8_char(u + i);
+        if (!n || u[i] < 0x20 || u[i] == 0x7F || u[i] == '"' || u[i] == '\\' || u[i] == '\'' ||
+            u[i] == '/')
+            return 0;
+    }
+    return 1;
 }
 
 static int is_lu(G *g, const sg_expr *e);
@@ -3669,7 +3911,7 @@ static void emit_local(G *g, sg_buf *b, int lv, node *n)
 static void emit_output(G *g, sg_buf *b, int lv, item *t)
 {
     const sg_expr *e = t->e;
-    const char *cname = g->p->results[t->res].cname;
+    const char *cname = g->resname[t->res];
     if (scalar(e)) {
         if (!N(g, e)->local)
             line(b, lv, "/* %s = %s */", result_name(g, t->res), formula(g, e));
@@ -3715,7 +3957,7 @@ static const char *out_list(G *g, const unsigned long *mask, int negate)
     for (r = 0; r < g->nres; r++)
         if (bs_has(mask, r)) {
             sg_buf_printf(&b, "%s%sout->%s", first ? "" : negate ? " && " : " || ",
-                          negate ? "!" : "", g->p->results[r].cname);
+                          negate ? "!" : "", g->resname[r]);
             first = 0;
         }
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
@@ -4541,6 +4783,8 @@ static void banner(G *g, sg_buf *b, const char *what)
                                                                             : "<stdin>"));
     if (o->command)
         sg_buf_printf(b, " * command: %s\n", comment_safe(g, o->command));
+    sg_buf_puts(b, " * Generated code, including the kernels copied from symgrad's templates, "
+                   "is yours to use, modify and distribute without conditions.\n");
     sg_buf_puts(b, " */\n");
 }
 
@@ -4619,7 +4863,7 @@ static void declarations(G *g, sg_buf *b)
             continue;
         any = 1;
         start = b->len;
-        sg_buf_printf(b, "    long %s;", field(g, di->name));
+        sg_buf_printf(b, "    long %s;", g->dimfield[d]);
         if (g->dimfix[d]) {
             pad(b, start, 20);
             sg_buf_printf(b, "/* must be %ld */", g->dimfix[d]);
@@ -4651,13 +4895,13 @@ static void declarations(G *g, sg_buf *b)
                    "typedef struct {\n");
     w = 0;
     for (r = 0; r < g->nres; r++) {
-        size_t l = strlen(T) + strlen(g->p->results[r].cname) + 7; /* "    T *name;" */
+        size_t l = strlen(T) + strlen(g->resname[r]) + 7; /* "    T *name;" */
         if (l > w)
             w = l;
     }
     for (r = 0; r < g->nres; r++) {
         start = b->len;
-        sg_buf_printf(b, "    %s *%s;", T, g->p->results[r].cname);
+        sg_buf_printf(b, "    %s *%s;", T, g->resname[r]);
         pad(b, start, w);
         sg_buf_printf(b, "/* %s, %s */\n", result_name(g, r),
                       shape_text(g, g->p->results[r].expr->shape));
@@ -4668,7 +4912,11 @@ static void declarations(G *g, sg_buf *b)
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims);\n\n", P, P);
     sg_buf_printf(b, "/*\n * Computes the results whose pointers in out are not NULL, and only "
                      "the work they\n * need. work holds at least %s_work_size(dims) bytes, "
-                     "aligned for %s.\n * Returns %s_OK",
+                     "aligned for %s.\n"
+                     " * No result may overlap an input, another result or work: results are "
+                     "written\n * while inputs are still read (as BLAS's C in C = AB + C may "
+                     "not overlap A or B).\n * Inputs may overlap one another.\n"
+                     " * Returns %s_OK",
                   P, T, PU);
     {
         const char *why[3];
@@ -4828,6 +5076,8 @@ static G *prepare(const sg_problem *p, const sg_cgen_opts *o)
     i = sg_nsyms(p->ctx) + 1;
     g->symname = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->symname);
     g->fieldname = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->fieldname);
+    g->dimfield = sg_arena_alloc(g->ar, ((size_t)sg_ndims(p->ctx) + 1) * sizeof *g->dimfield);
+    g->resname = sg_arena_alloc(g->ar, ((size_t)g->nres + 1) * sizeof *g->resname);
     g->symused = sg_arena_alloc(g->ar, (size_t)i);
     for (i = 0; i < o->nfixed; i++) {
         int d = sg_dim_find(p->ctx, o->fixed[i].name);
@@ -4971,11 +5221,26 @@ static void work_size_fn(G *g, sg_buf *b)
     poly total = {NULL, 0};
     unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
     const char *expr, **packs = sg_arena_alloc(g->ar, (size_t)(g->npacks + 1) * sizeof *packs);
-    int d, k, any = 0;
+    int d, k, any = 0, nterms = 0, mul = 0;
+    const char **terms;
     slots_before(&g->top, g->top.nslots, &total);
     expr = poly_c(g, &total, used);
+    terms = sg_arena_alloc(g->ar, (size_t)(total.n + 1) * sizeof *terms);
     for (k = 0; k < g->npacks; k++)
         packs[k] = pack_text(g, &g->packs[k], used);
+    for (k = 0; k < total.n; k++) /* each a sum of products that saturates */
+        if (total.m[k].coef != 0) {
+            terms[nterms] = mono_sat(g, &total.m[k], used);
+            mul |= strstr(terms[nterms++], "sg_size_mul") != NULL;
+        }
+    if (nterms)
+        sg_buf_printf(b, "/* a+b%s, or SIZE_MAX when the true value is larger */\n"
+                         "static size_t sg_size_add(size_t a, size_t b)\n{\n"
+                         "    return a > (size_t)-1 - b ? (size_t)-1 : a + b;\n}\n\n",
+                      mul ? " and a*b" : "");
+    if (mul)
+        sg_buf_puts(b, "static size_t sg_size_mul(size_t a, size_t b)\n{\n"
+                       "    return b && a > (size_t)-1 / b ? (size_t)-1 : a * b;\n}\n\n");
     sg_buf_printf(b, "/* %d buffer%s of %s: see the top of %s_eval */\n", g->sc->nslots,
                   g->sc->nslots == 1 ? "" : "s", g->real, g->P);
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims)\n{\n", g->P, g->P);
@@ -4984,10 +5249,9 @@ static void work_size_fn(G *g, sg_buf *b)
             continue;
         any |= !g->dimfix[d];
         if (g->dimfix[d])
-            line(b, 1, "const size_t %s = %ld;", g->dimname[d], g->dimfix[d]);
+            line(b, 1, "const long %s = %ld;", g->dimname[d], g->dimfix[d]);
         else
-            line(b, 1, "const size_t %s = (size_t)dims->%s;", g->dimname[d],
-                 field(g, sg_diminfo_of(g->ctx, d)->name));
+            line(b, 1, "const long %s = dims->%s;", g->dimname[d], g->dimfield[d]);
     }
     if (!any)
         line(b, 1, "(void)dims;");
@@ -5001,16 +5265,20 @@ static void work_size_fn(G *g, sg_buf *b)
             line(b, 2, "pack = (size_t)%s;", packs[k]);
         }
     }
-    if (total.n == 0 && !g->npacks) {
+    if (nterms == 0 && !g->npacks) {
         line(b, 1, "return 0;");
-    } else if (total.n == 0) {
+    } else if (nterms == 0) {
         line(b, 1, "return sizeof(%s) * pack;", g->real);
     } else {
-        /* the size in double first, with room to spare: never a wrapped size */
-        line(b, 1, "if (%s%s > (double)((size_t)-1 / sizeof(%s)) / 2)",
-             poly_text(g, &total, used, 1), g->npacks ? " + (double)pack" : "", g->real);
+        /* counted in size_t that saturates: never a wrapped size, and no
+           floating point in the function */
+        line(b, 1, "size_t reals = %s; /* %s%s */", g->npacks ? "pack" : "0", expr,
+             g->npacks ? " + pack" : "");
+        for (k = 0; k < nterms; k++)
+            line(b, 1, "reals = sg_size_add(reals, %s);", terms[k]);
+        line(b, 1, "if (reals > (size_t)-1 / sizeof(%s))", g->real);
         line(b, 2, "return (size_t)-1; /* more bytes than a size_t counts */");
-        line(b, 1, "return sizeof(%s) * (%s%s);", g->real, expr, g->npacks ? " + pack" : "");
+        line(b, 1, "return sizeof(%s) * reals;", g->real);
     }
     sg_buf_puts(b, "}\n");
     free(total.m);
@@ -5129,7 +5397,7 @@ static void eval_fn(G *g, sg_buf *out)
     /* dimensions, inputs, the scratch memory, then the buffers in it */
     sg_buf_init(&checks);
     for (d = 0; d < sg_ndims(g->ctx); d++) {
-        const char *f = sg_diminfo_of(g->ctx, d)->name ? field(g, sg_diminfo_of(g->ctx, d)->name)
+        const char *f = sg_diminfo_of(g->ctx, d)->name ? g->dimfield[d]
                                                        : NULL;
         if (g->dimfix[d]) {
             sg_buf_printf(&checks, "%sdims->%s != %ld", checks.len ? " || " : "", f,
@@ -5391,7 +5659,7 @@ static void check_main(G *g, sg_buf *b)
                       P, T, P);
         for (r = 0; r < g->nres; r++)
             sg_buf_printf(b, "    case %d:\n        out.%s = dst;\n        break;\n", r,
-                          g->p->results[r].cname);
+                          g->resname[r]);
         sg_buf_printf(b, "    default:\n        break;\n    }\n"
                          "    return %s_eval(&c->dims, &c->in, &out, c->work);\n}\n\n",
                       P);
@@ -5406,7 +5674,7 @@ static void check_main(G *g, sg_buf *b)
                   any_fd || any_fd2 ? "    double sg_err;\n" : "");
     for (d = 0; d < nd; d++)
         if (sg_diminfo_of(g->ctx, d)->name)
-            sg_buf_printf(b, "    sg_c.dims.%s = %ld;\n", field(g, sg_diminfo_of(g->ctx, d)->name),
+            sg_buf_printf(b, "    sg_c.dims.%s = %ld;\n", g->dimfield[d],
                           dv[d]);
     for (s = 0; s < ns; s++) {
         sg_buf_printf(b, "    sg_x[%d] = sg_check_alloc(%ld);\n", s,
@@ -5418,7 +5686,7 @@ static void check_main(G *g, sg_buf *b)
     for (r = 0; r < g->nres; r++) {
         sg_buf_printf(b, "    sg_r[%d] = sg_check_alloc(%ld);\n", r,
                       NUMEL(g->p->results[r].expr->shape));
-        sg_buf_printf(b, "    sg_o.%s = sg_r[%d];\n", g->p->results[r].cname, r);
+        sg_buf_printf(b, "    sg_o.%s = sg_r[%d];\n", g->resname[r], r);
     }
     sg_buf_printf(b, "    sg_fp = sg_check_alloc(%ld);\n    sg_fm = sg_check_alloc(%ld);\n", maxp,
                   maxp);
@@ -5480,7 +5748,7 @@ static void check_main(G *g, sg_buf *b)
         if (how[r] == 1) {
             sg_shape ysh = sg_sym(g->ctx, ys)->shape;
             sg_buf_printf(b, "        /* %s: differences of %s along %s */\n", name,
-                          g->p->results[fres[r]].cname, sg_sym(g->ctx, ys)->name);
+                          g->resname[fres[r]], sg_sym(g->ctx, ys)->name);
             sg_buf_printf(b, "        sg_err = sg_check_jacobian(sg_check_run, &sg_c, %d, %ld, "
                              "sg_x[%d], %ld, %ld, %d, sg_r[%d],\n"
                              "                                   %s, sg_fp, sg_fm);\n",
@@ -5490,7 +5758,7 @@ static void check_main(G *g, sg_buf *b)
         } else {
             sg_shape xsh = sg_sym(g->ctx, xs)->shape, ysh = sg_sym(g->ctx, ys)->shape;
             sg_buf_printf(b, "        /* %s: second differences of %s along %s and %s */\n",
-                          name, g->p->results[fres[r]].cname, sg_sym(g->ctx, xs)->name,
+                          name, g->resname[fres[r]], sg_sym(g->ctx, xs)->name,
                           sg_sym(g->ctx, ys)->name);
             sg_buf_printf(b, "        sg_err = sg_check_hessian(sg_check_run, &sg_c, %d, sg_x[%d], "
                              "%ld, %ld, %d, sg_x[%d], %ld, %ld,\n"
@@ -5541,6 +5809,8 @@ static char *source(const sg_problem *p, const sg_cgen_opts *o, size_t *len, cha
     int k;
     char *text;
     const char *msg = g->unsupported ? g->unsupported : work_overflow(g);
+    if (!msg && o->header && !sg_cgen_include_ok(o->header))
+        msg = "the header name cannot be written in #include \"…\"";
     if (msg) {
         *why = sg_xmalloc(strlen(msg) + 1);
         strcpy(*why, msg);

@@ -54,6 +54,12 @@ char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
    size_t), malloc'd; NULL when it does not */
 char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o);
 
+/* whether name can be written in #include "name": not empty, well-formed
+   UTF-8 with no control character, quote, apostrophe, backslash or slash
+   (the C standard leaves ' \ and // undefined there, and a " or newline
+   cannot be written at all); main.c makes another -H name a usage error */
+int sg_cgen_include_ok(const char *name);
+
 /* every kernel of templates/, expanded for double or float (for tests) */
 char *sg_cgen_kernels(int use_float, size_t *len);
 

@@ -265,16 +265,20 @@ static void print_value(sg_buf *out, const double *v, long rows, long cols)
     sg_buf_putc(out, ']');
 }
 
-static void print_named(sg_buf *out, sg_eval *ev, const char *name, const sg_expr *e)
+/* 0, or -1 when the evaluation passed a limit (sg_eval_error) */
+static int print_named(sg_buf *out, sg_eval *ev, const char *name, const sg_expr *e)
 {
     const double *v = sg_eval_expr(ev, e);
     long rows = sg_eval_rows(ev, e->shape), cols = sg_eval_cols(ev, e->shape);
+    if (sg_eval_error(ev))
+        return -1;
     sg_buf_printf(out, "%s = ", name);
     if (!v)
         sg_buf_puts(out, "undefined (a singular matrix)");
     else
         print_value(out, v, rows, cols);
     sg_buf_putc(out, '\n');
+    return 0;
 }
 
 int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err)
@@ -437,8 +441,8 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
     }
     ev = sg_eval_new(ctx, dims, syms);
     for (i = 0; i < p->ndefs; i++)
-        if (p->defs[i].expr)
-            print_named(out, ev, p->defs[i].name, p->defs[i].expr);
+        if (p->defs[i].expr && print_named(out, ev, p->defs[i].name, p->defs[i].expr))
+            goto limit;
     for (i = 0; i < sg_nseqs(ctx); i++) { /* each recurrence's steps */
         const sg_seq *q = sg_seq_of(ctx, i);
         long lo, hi, t;
@@ -449,13 +453,18 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         for (t = lo - 1; t <= hi; t++) {
             /* the name is as long as the user made it */
             const char *name = sg_arena_printf(ar, "%s[%ld]", q->name, t);
-            print_named(out, ev, name, sg_seq_at(p->ctx, i, sg_index_make(-1, t)));
+            if (print_named(out, ev, name, sg_seq_at(p->ctx, i, sg_index_make(-1, t))))
+                goto limit;
         }
     }
     for (i = 0; i < p->nresults; i++)
-        if (p->results[i].kind != SG_RES_VALUE)
-            print_named(out, ev, p->results[i].cname, p->results[i].expr);
+        if (p->results[i].kind != SG_RES_VALUE &&
+            print_named(out, ev, p->results[i].cname, p->results[i].expr))
+            goto limit;
     rc = 0;
+limit:
+    if (rc)
+        sg_buf_puts(err, sg_eval_error(ev));
 out:
     if (ev)
         sg_eval_free(ev);

@@ -169,24 +169,22 @@ static void elist_push_unique(elist *l, const sg_expr *e)
  */
 static void dag_nodes(X *x, const sg_expr *e, elist *out)
 {
-    unsigned n = sg_expr_count(x->ctx) + 1;
-    unsigned char *seen = sg_xmalloc(n);
+    sg_idmap seen; /* sized by e's DAG, not by every node made */
     elist stack = {NULL, 0, 0};
     int k;
-    memset(seen, 0, n);
+    sg_idmap_init(&seen, x->ctx);
     elist_push(&stack, e);
     while (stack.n > 0) {
         const sg_expr *t = stack.v[--stack.n];
-        if (t->id < n && seen[t->id])
+        if (sg_idmap_find(&seen, t) != SG_IDMAP_NONE)
             continue;
-        if (t->id < n)
-            seen[t->id] = 1;
+        sg_idmap_add(&seen, t);
         elist_push(out, t);
         for (k = t->nkids - 1; k >= 0; k--) /* the first kid on top: walked first */
             elist_push(&stack, t->kid[k]);
     }
     free(stack.v);
-    free(seen);
+    sg_idmap_free(&seen);
 }
 
 /* ---- node information ------------------------------------------------------- */
@@ -815,28 +813,26 @@ static void find_needed(X *x, const sg_log **logs, int nlogs)
 /* the non-trivial ops of an owner's formula, down to names and leaves */
 static int region_ops(X *x, const sg_expr *owner)
 {
-    const sg_expr **stack;
-    unsigned char *seen;
-    unsigned n = sg_expr_count(x->ctx);
-    int sp = 0, count = 0, k;
-    stack = sg_xmalloc((n + 1) * sizeof *stack);
-    seen = sg_xmalloc(n + 1);
-    memset(seen, 0, n + 1);
-    stack[sp++] = owner;
-    while (sp > 0) {
-        const sg_expr *e = stack[--sp];
+    elist stack = {NULL, 0, 0};
+    sg_idmap seen; /* sized by the region, not by every node made */
+    int count = 0, k;
+    sg_idmap_init(&seen, x->ctx);
+    elist_push(&stack, owner);
+    while (stack.n > 0) {
+        const sg_expr *e = stack.v[--stack.n];
         for (k = 0; k < e->nkids; k++) {
             const sg_expr *c = e->kid[k];
-            if (seen[c->id] || c->name || is_leaf(c) || (c->id < x->nni && x->ni[c->id].owner))
+            if (sg_idmap_find(&seen, c) != SG_IDMAP_NONE || c->name || is_leaf(c) ||
+                (c->id < x->nni && x->ni[c->id].owner))
                 continue;
-            seen[c->id] = 1;
+            sg_idmap_add(&seen, c);
             if (!is_trivial(x, c))
                 count++;
-            stack[sp++] = c;
+            elist_push(&stack, c);
         }
     }
-    free(stack);
-    free(seen);
+    free(stack.v);
+    sg_idmap_free(&seen);
     return count;
 }
 
@@ -1530,17 +1526,26 @@ typedef struct {
  * sequences, so is the body of each Σ over time and of each recurrence (the
  * steps after its SEQ_SUM or SEQ_REC).
  */
+/* a segment's facts about one node */
+typedef struct {
+    const sg_expr *adj;     /* the logged adjoint */
+    unsigned char kind;     /* K_* in this segment */
+    int nin;                /* the edges into it */
+    int firstin, lastin;    /* the first and last edge into it, −1 */
+} segnode;
+
 typedef struct {
     const sg_expr *root;
     sg_expr *seed;          /* stands for the root's adjoint: 1, ½, δ_t */
     edge *e;
     int ne;
-    unsigned n;             /* ids below n are indexed */
-    const sg_expr **adj;    /* by id: the logged adjoint */
-    unsigned char *kind;    /* by id: K_* in this segment */
-    int *first;             /* by id: the first edge out of it, −1 */
-    int *nin;               /* by id: the edges into it */
-    int *lastin;            /* by id: the last edge into it, −1 */
+    /* what the segment knows of each node its steps name, by the node's
+       sg_idmap number: sized by the segment, not by every node made, since
+       a document builds one segment per backward pass and per step body */
+    sg_idmap m;
+    segnode *v;
+    unsigned cap;
+    int *nextin;            /* by edge: the next edge into the same node, −1 */
     const sg_expr **order;  /* the nodes that get lines, in order */
     int norder;
     int step;               /* a body at one step t: its leaves get "to W:" lines */
@@ -1549,12 +1554,35 @@ typedef struct {
 static void seg_free(seg *s)
 {
     free(s->e);
-    free(s->adj);
-    free(s->kind);
-    free(s->first);
-    free(s->nin);
-    free(s->lastin);
+    free(s->v);
+    sg_idmap_free(&s->m);
+    free(s->nextin);
     free(s->order);
+}
+
+/* a node no step of the segment names */
+static const segnode seg_none = {NULL, K_NONE, 0, -1, -1};
+
+/* what the segment knows of e */
+static const segnode *sv(const seg *s, const sg_expr *e)
+{
+    unsigned i = sg_idmap_find(&s->m, e);
+    return i == SG_IDMAP_NONE ? &seg_none : &s->v[i];
+}
+
+/* the same, numbering e if the segment did not know it */
+static segnode *sw(seg *s, const sg_expr *e)
+{
+    unsigned n0 = s->m.n, i = sg_idmap_add(&s->m, e);
+    if (i >= s->cap) {
+        unsigned n = s->cap ? 2 * s->cap : 64;
+        s->v = sg_xrealloc(s->v, n * sizeof *s->v);
+        sg_ctx_scratch_add(s->m.ctx, (unsigned long)(n - s->cap) * sizeof *s->v);
+        s->cap = n;
+    }
+    if (s->m.n > n0)
+        s->v[i] = seg_none;
+    return &s->v[i];
 }
 
 /* an adjoint that is used as it stands: a number, cI, c𝟙 */
@@ -1570,7 +1598,7 @@ static int direct_adjoint(const sg_expr *a)
 
 static int in_seg(const seg *s, const sg_expr *e)
 {
-    return e->id < s->n;
+    return sg_idmap_find(&s->m, e) != SG_IDMAP_NONE;
 }
 
 /* the steps [from, to) of log g as a segment rooted at root */
@@ -1581,27 +1609,15 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
     memset(s, 0, sizeof *s);
     s->root = root;
     s->seed = seed;
-    s->n = sg_expr_count(x->ctx);
+    sg_idmap_init(&s->m, x->ctx);
     s->e = sg_xmalloc((size_t)(to - from + 1) * sizeof *s->e);
-    s->adj = sg_xmalloc(s->n * sizeof *s->adj);
-    s->kind = sg_xmalloc(s->n);
-    s->first = sg_xmalloc(s->n * sizeof *s->first);
     s->order = sg_xmalloc((size_t)(to - from + 1) * 2 * sizeof *s->order);
-    memset(s->adj, 0, s->n * sizeof *s->adj);
-    memset(s->kind, 0, s->n);
-    s->nin = sg_xmalloc(s->n * sizeof *s->nin);
-    s->lastin = sg_xmalloc(s->n * sizeof *s->lastin);
-    for (i = 0; i < (int)s->n; i++) {
-        s->first[i] = -1;
-        s->nin[i] = 0;
-        s->lastin[i] = -1;
-    }
     for (k = from; k < to; k++) {
         const sg_step *st = &g->steps[k];
         if (st->kind == SG_STEP_RULE) {
             const sg_expr *c = st->node->kid[st->kid];
             edge *last = s->ne > 0 ? &s->e[s->ne - 1] : NULL;
-            s->adj[st->node->id] = st->adjoint;
+            sw(s, st->node)->adj = st->adjoint;
             if (last && last->node == st->node && last->to == c && st->node->op == SG_OP_DOT) {
                 last->merged = 1; /* ⟨A, A⟩ */
                 last->contrib = sg_add(x->ctx, (sg_expr *)last->contrib, (sg_expr *)st->contrib);
@@ -1612,16 +1628,22 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
             s->e[s->ne].to = c;
             s->e[s->ne].contrib = st->contrib;
             s->e[s->ne].merged = 0;
-            if (s->first[st->node->id] < 0)
-                s->first[st->node->id] = s->ne;
             s->ne++;
         } else if ((st->kind == SG_STEP_TOTAL || st->kind == SG_STEP_SEED) && st->node) {
-            s->adj[st->node->id] = st->adjoint;
+            sw(s, st->node)->adj = st->adjoint;
         }
     }
+    /* the edges into each node, as a list in edge order */
+    s->nextin = sg_xmalloc(((size_t)s->ne + 1) * sizeof *s->nextin);
     for (i = 0; i < s->ne; i++) {
-        s->nin[s->e[i].to->id]++;
-        s->lastin[s->e[i].to->id] = i;
+        segnode *t = sw(s, s->e[i].to);
+        s->nextin[i] = -1;
+        if (t->lastin >= 0)
+            s->nextin[t->lastin] = i;
+        else
+            t->firstin = i;
+        t->nin++;
+        t->lastin = i;
     }
     /* the roles in this pass */
     for (i = 0; i < s->ne; i++) {
@@ -1632,7 +1654,7 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
         for (j = 0; j < 2; j++) {
             const sg_expr *e = v[j];
             unsigned char kind;
-            if (s->kind[e->id])
+            if (sv(s, e)->kind)
                 continue;
             if (e == root || is_leaf(e))
                 kind = K_STATION;
@@ -1640,14 +1662,14 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
                 kind = K_STATION;
             else if (is_trivial(x, e) || e->op == SG_OP_ADD || is_matmul(e))
                 kind = K_PASS;
-            else if (direct_adjoint(s->adj[e->id]))
+            else if (direct_adjoint(sv(s, e)->adj))
                 kind = K_DIRECT;
             else
                 kind = K_AUX;
             /* a body's invariant nodes are its leaves */
             if (sg_expr_varies(root) && !sg_expr_varies(e) && e != root)
                 kind = K_STATION;
-            s->kind[e->id] = kind;
+            sw(s, e)->kind = kind;
         }
     }
 }
@@ -1714,25 +1736,23 @@ static sg_expr *g_form(X *x, seg *s, const sg_expr *e, cites *c, int depth)
     int i;
     if (e == s->root)
         return s->seed;
-    switch (s->kind[e->id]) {
+    switch (sv(s, e)->kind) {
     case K_STATION: case K_AUX:
-        return placeholder(x, e, s->adj[e->id]);
+        return placeholder(x, e, sv(s, e)->adj);
     case K_DIRECT: /* the rules that made the number */
-        for (i = 0; i < s->ne && depth < 200; i++)
-            if (s->e[i].to == e)
-                (void)edge_form(x, s, &s->e[i], c, depth + 1);
-        return (sg_expr *)s->adj[e->id];
+        for (i = sv(s, e)->firstin; i >= 0 && depth < 200; i = s->nextin[i])
+            (void)edge_form(x, s, &s->e[i], c, depth + 1);
+        return (sg_expr *)sv(s, e)->adj;
     default:
         break;
     }
     if (depth > 200)
-        return (sg_expr *)s->adj[e->id];
-    for (i = 0; i < s->ne; i++)
-        if (s->e[i].to == e) {
-            sg_expr *f = edge_form(x, s, &s->e[i], c, depth + 1);
-            sum = sum ? sg_add(x->ctx, sum, f) : f;
-        }
-    return sum ? sum : (sg_expr *)s->adj[e->id];
+        return (sg_expr *)sv(s, e)->adj;
+    for (i = sv(s, e)->firstin; i >= 0; i = s->nextin[i]) {
+        sg_expr *f = edge_form(x, s, &s->e[i], c, depth + 1);
+        sum = sum ? sg_add(x->ctx, sum, f) : f;
+    }
+    return sum ? sum : (sg_expr *)sv(s, e)->adj;
 }
 
 /* the rule of an edge, instantiated with what stands for its node's adjoint */
@@ -1748,10 +1768,10 @@ static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth)
 static const sg_expr *through(const seg *s, const sg_expr *e)
 {
     int guard = 0;
-    while (e != s->root && in_seg(s, e) && s->kind[e->id] == K_PASS && guard++ < 1000) {
-        if (!in_seg(s, e) || s->nin[e->id] != 1)
+    while (e != s->root && in_seg(s, e) && sv(s, e)->kind == K_PASS && guard++ < 1000) {
+        if (!in_seg(s, e) || sv(s, e)->nin != 1)
             break;
-        e = s->e[s->lastin[e->id]].node;
+        e = s->e[sv(s, e)->lastin].node;
     }
     return e;
 }
@@ -1959,7 +1979,7 @@ static void name_adjoint(X *x, const sg_expr *e, const sg_expr *adj)
 static const char *label_of(X *x, seg *s, const edge *e)
 {
     const sg_expr *t = through(s, e->node);
-    if (t == s->root && s->kind[e->node->id] != K_PASS)
+    if (t == s->root && sv(s, e->node)->kind != K_PASS)
         t = e->node;
     return texs(x, t, M_FORM, 1);
 }
@@ -1986,12 +2006,12 @@ static const sg_expr *simplex_in(X *x, const sg_expr *e)
 static void simplex_note(X *x, sg_buf *b, const seg *s, const sg_expr *c)
 {
     int i;
-    for (i = 0; i < s->ne; i++) {
+    for (i = sv(s, c)->firstin; i >= 0; i = s->nextin[i]) {
         const edge *e = &s->e[i];
         const sg_expr *y;
-        if (e->to != c || !(e->node->op == SG_OP_LOGSOFTMAX || e->node->op == SG_OP_SOFTMAX))
+        if (!(e->node->op == SG_OP_LOGSOFTMAX || e->node->op == SG_OP_SOFTMAX))
             continue;
-        if (!s->adj[e->node->id] || !(y = simplex_in(x, s->adj[e->node->id])))
+        if (!sv(s, e->node)->adj || !(y = simplex_in(x, sv(s, e->node)->adj)))
             continue;
         sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = 1$ for $%s \\in \\Delta^{%s}$ "
                          "(softmax with cross-entropy).}\n",
@@ -2060,7 +2080,7 @@ static int shared_adjoint(X *x, const sg_expr *const *vals, int n)
 
 static int is_line(const seg *s, const sg_expr *e)
 {
-    return in_seg(s, e) && (s->kind[e->id] == K_STATION || s->kind[e->id] == K_AUX);
+    return in_seg(s, e) && (sv(s, e)->kind == K_STATION || sv(s, e)->kind == K_AUX);
 }
 
 /*
@@ -2114,10 +2134,7 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         int *dup, shared = 0;
         cites *cs;
         sg_shape shape = c->shape;
-        int n = 0, t;
-        for (i = 0; i < s->ne; i++)
-            if (s->e[i].to == c)
-                n++;
+        int n = sv(s, c)->nin, t;
         for (t = 0; t < nt && targets[t] != c; t++)
             ;
         if (t < nt && out) {
@@ -2134,11 +2151,9 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         sq = sg_arena_alloc(x->ar, (size_t)n * sizeof *sq);
         cs = sg_xmalloc((size_t)n * sizeof *cs);
         n = 0;
-        for (i = 0; i < s->ne; i++) {
+        for (i = sv(s, c)->firstin; i >= 0; i = s->nextin[i]) {
             const edge *e = &s->e[i];
             sg_expr *f;
-            if (e->to != c)
-                continue;
             cs[n].n = 0;
             f = edge_form(x, s, e, &cs[n], 0);
             forms[n] = fits(form_text(x, f));
@@ -2218,7 +2233,7 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
                 shared = shared_adjoint(x, vals, n);
             if (!(defer && t < nt)) {
                 const char *parts[3];
-                const sg_expr *a = s->adj[c->id];
+                const sg_expr *a = sv(s, c)->adj;
                 int np = 1;
                 if (a && shared) {
                     /* in terms of the line above, then as short as it goes */
@@ -2243,11 +2258,11 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             out[t].vals = vals;
             out[t].forms = forms;
             out[t].shared = shared;
-            out[t].adj = in_seg(s, c) ? s->adj[c->id] : NULL;
+            out[t].adj = sv(s, c)->adj;
         }
         free(cs);
         if (in_seg(s, c))
-            name_adjoint(x, c, s->adj[c->id]);
+            name_adjoint(x, c, sv(s, c)->adj);
     }
 }
 
@@ -2790,8 +2805,8 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             const sg_expr *c = in.v[k];
             int mult = 0, t;
             if (sg) { /* how many of the backward pass's contributions to c came through st[i] */
-                for (t = 0; t < sg->ne; t++)
-                    mult += sg->e[t].to == c && thr[t] == st[i];
+                for (t = sv(sg, c)->firstin; t >= 0; t = sg->nextin[t])
+                    mult += thr[t] == st[i];
             }
             if (mult == 0)
                 mult = 1;
@@ -3137,10 +3152,7 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
         targets[i] = var_named(x, res[i]->wrt);
     seg_build(x, &s, g, 0, stop, g->f, sg_const(x->ctx, 1));
     for (i = 0; i < nres; i++) {
-        int k, n = 0;
-        for (k = 0; k < s.ne; k++)
-            n += s.e[k].to == targets[i];
-        if (n > 1)
+        if (sv(&s, targets[i])->nin > 1)
             multi[nmulti++] = targets[i];
     }
     doc_forward(x, st, nst);
@@ -3528,16 +3540,20 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
     sg_buf_printf(b, "  \\node (hl) at (-6.4,1.8) {$\\cdots$};\n  \\node (hr) at (6.4,1.8) "
                      "{$\\cdots$};\n");
     sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+    /* an edge is labelled with the matrices it carries, when there are any */
     for (k = 0; k < 2; k++)
-        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- node[lab, above] {$%s$} (h%d);\n",
-                      k, names_of(x, hh, nhh), k + 1);
+        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
+                      nhh ? "node[lab, above] {$" : "", nhh ? names_of(x, hh, nhh) : "",
+                      nhh ? "$}" : "", k + 1);
     for (k = 0; k < 3; k++) {
         if (nin > 0)
-            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- node[lab, left] {$%s$} "
-                             "(h%d);\n", k, names_of(x, xh, nxh), k);
+            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
+                          nxh ? "node[lab, left] {$" : "", nxh ? names_of(x, xh, nxh) : "",
+                          nxh ? "$}" : "", k);
         if (lossst) {
-            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- node[lab, left] {$%s$} "
-                             "(l%d);\n", k, names_of(x, yv, nyv), k);
+            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n", k,
+                          nyv ? "node[lab, left] {$" : "", nyv ? names_of(x, yv, nyv) : "",
+                          nyv ? "$}" : "", k);
             if (nout > 0)
                 sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
         }
@@ -3549,15 +3565,30 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
         sg_buf_printf(b, "  \\node at (-5.2,5.4) {$\\cdots$};\n  \\node at (5.2,5.4) {$\\cdots$};\n");
     }
     sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
-    sg_buf_printf(b, "The same $%s$", names_of(x, hh, nhh));
-    if (nxh)
-        sg_buf_printf(b, ", $%s$", names_of(x, xh, nxh));
-    if (nyv)
-        sg_buf_printf(b, " and $%s$", names_of(x, yv, nyv));
-    sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: this is "
-                     "why their gradients are sums over time. Colored edges carry the shared "
-                     "matrices; $%s$ also reaches $%s$ through every later state.\n\n",
-                  x->fname, texs(x, now, M_FORM, 1), x->fname);
+    {
+        /* the shared matrices, in the order of the edges; a recurrence may
+           have none (h_t = tanh(x_t + h_{t−1})) */
+        const char *grp[3];
+        int ng = 0;
+        if (nhh)
+            grp[ng++] = names_of(x, hh, nhh);
+        if (nxh)
+            grp[ng++] = names_of(x, xh, nxh);
+        if (nyv)
+            grp[ng++] = names_of(x, yv, nyv);
+        if (ng) {
+            for (k = 0; k < ng; k++)
+                sg_buf_printf(b, "%s$%s$", k == 0 ? "The same " : k == ng - 1 ? " and " : ", ",
+                              grp[k]);
+            sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: "
+                             "this is why their gradients are sums over time. Colored edges "
+                             "carry the shared matrices; ", x->fname);
+        } else {
+            sg_buf_puts(b, "The same step is applied at every time; ");
+        }
+        sg_buf_printf(b, "$%s$ also reaches $%s$ through every later state.\n\n",
+                      texs(x, now, M_FORM, 1), x->fname);
+    }
     free(lhh.v);
     free(lxh.v);
     free(lin.v);
@@ -3637,7 +3668,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
             doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
             /* its adjoints, where the step body is read as h[t] and one step later */
             for (i = 0; i < sg.norder; i++) {
-                const sg_expr *c = sg.order[i], *a = in_seg(&sg, c) ? sg.adj[c->id] : NULL;
+                const sg_expr *c = sg.order[i], *a = sv(&sg, c)->adj;
                 sg_expr *r, *r1;
                 const char *now, *next;
                 if (!a || is_leaf(c) || !sg_expr_varies(c) || !ni(x, c)->fwd)
@@ -3797,11 +3828,11 @@ static void name_jacobian(X *x, const sg_expr *e, const sg_expr *j)
 }
 
 /* the forward rule of step st, instantiated: A J(v), diag(f′(a)) J(a) */
-static const char *jac_form(X *x, const sg_expr *e, const unsigned char *hasj,
-                            const sg_expr *wrt)
+static const char *jac_form(X *x, const sg_expr *e, const sg_idmap *hasj, const sg_expr *wrt)
 {
     const sg_expr *a = e->nkids > 0 ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
-    int ja = a && hasj[a->id], jb = b && hasj[b->id];
+    int ja = a && sg_idmap_find(hasj, a) != SG_IDMAP_NONE;
+    int jb = b && sg_idmap_find(hasj, b) != SG_IDMAP_NONE;
     sg_buf t;
     const char *s;
     if (e == wrt || is_scalar(e))
@@ -3931,13 +3962,12 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
 {
     sg_buf *b = x->out, lines;
     const sg_expr *wrt = var_named(x, r->wrt), *groot = NULL, *softmax = NULL;
-    unsigned char *hasj;
+    sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
     const char *saved_fwd = NULL;
     int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
     size_t start;
     unsigned n = sg_expr_count(x->ctx);
-    hasj = sg_xmalloc(n + 1);
-    memset(hasj, 0, n + 1);
+    sg_idmap_init(&hasj, x->ctx);
     memset(mark, 0, sizeof mark);
     for (k = from; k < g->nsteps; k++)
         if (g->steps[k].kind == SG_STEP_JACOBIAN)
@@ -3987,7 +4017,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
             mark[j] = ++njcited;
             jcited[njcited - 1] = j;
         }
-        form = fits(jac_form(x, st->node, hasj, wrt));
+        form = fits(jac_form(x, st->node, &hasj, wrt));
         value = value_text(x, st->contrib, M_VALUE, 1);
         if (form)
             parts[np++] = form;
@@ -3999,14 +4029,15 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         equation(&lines, jname(x, st->node), "", parts, np, tag);
         name_jacobian(x, st->node, st->contrib);
         if (st->node->id <= n)
-            hasj[st->node->id] = 1;
+            sg_idmap_add(&hasj, st->node);
         if (st->node->op == SG_OP_SOFTMAX)
             softmax = st->node;
         if (sg_op_is_elementwise_unary(st->node->op))
             elementwise = 1;
         if (st->node->nkids == 2 && (st->node->op == SG_OP_ADD || st->node->op == SG_OP_HADAMARD ||
                                      st->node->op == SG_OP_MUL) &&
-            hasj[st->node->kid[0]->id] && hasj[st->node->kid[1]->id])
+            sg_idmap_find(&hasj, st->node->kid[0]) != SG_IDMAP_NONE &&
+            sg_idmap_find(&hasj, st->node->kid[1]) != SG_IDMAP_NONE)
             merges++;
     }
     end_align(&lines, start);
@@ -4054,7 +4085,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
             index_line(x, b, r);
         end_align(b, start);
     }
-    free(hasj);
+    sg_idmap_free(&hasj);
 }
 
 static int is_alpha_c(char c)

@@ -1,6 +1,7 @@
 /*
  * arena.c: bump allocation in chunks. A request larger than a chunk gets a
- * chunk of its own, so no object ever straddles two.
+ * chunk of its own, so no object ever straddles two. Running out of memory
+ * is an exit (status 3) with a message, never an abort.
  */
 #include "arena.h"
 
@@ -23,17 +24,20 @@ struct sg_arena {
     size_t total;
 };
 
-static void out_of_memory(void)
+void sg_out_of_memory(size_t size)
 {
-    fputs("symgrad: out of memory\n", stderr);
-    abort();
+    if (size)
+        fprintf(stderr, "symgrad: out of memory (allocating %lu bytes)\n", (unsigned long)size);
+    else
+        fputs("symgrad: out of memory (a size past SIZE_MAX)\n", stderr);
+    exit(SG_EXIT_NOMEM);
 }
 
 void *sg_xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);
     if (!p)
-        out_of_memory();
+        sg_out_of_memory(size ? size : 1);
     return p;
 }
 
@@ -41,7 +45,7 @@ void *sg_xrealloc(void *p, size_t size)
 {
     p = realloc(p, size ? size : 1);
     if (!p)
-        out_of_memory();
+        sg_out_of_memory(size ? size : 1);
     return p;
 }
 
@@ -78,7 +82,7 @@ void *sg_arena_alloc(sg_arena *a, size_t size)
     if (!c || c->size - c->used < size) {
         size_t want = size > CHUNK ? size : CHUNK;
         if (want > (size_t)-1 - HDR)
-            out_of_memory();
+            sg_out_of_memory(0);
         c = sg_xmalloc(HDR + want);
         c->used = 0;
         c->size = want;

@@ -3,8 +3,10 @@
  *
  * The syntax tree, the expression DAG, strings and the derivation log all
  * live in arenas and are freed together with sg_arena_free(). Nothing
- * allocated from an arena is freed on its own. Allocation failure aborts
- * with a message: symgrad has no partial state worth saving.
+ * allocated from an arena is freed on its own. Allocation failure ends the
+ * run with `symgrad: out of memory` and exit status 3 (exit, not abort, so
+ * that the atexit handlers remove temporary files): symgrad has no partial
+ * state worth saving.
  */
 #ifndef SG_ARENA_H
 #define SG_ARENA_H
@@ -31,5 +33,15 @@ size_t sg_arena_used(const sg_arena *a);
 /* xmalloc-style helpers for the few growable arrays outside arenas */
 void *sg_xmalloc(size_t size);
 void *sg_xrealloc(void *p, size_t size);
+
+/* the exit status when memory runs out (an I/O error, as INTERFACE.md counts) */
+#define SG_EXIT_NOMEM 3
+/* prints `symgrad: out of memory (N bytes)` and exits with SG_EXIT_NOMEM;
+   size 0 when the size is past what a size_t holds */
+void sg_out_of_memory(size_t size)
+#if defined(__GNUC__)
+    __attribute__((noreturn))
+#endif
+    ;
 
 #endif

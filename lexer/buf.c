@@ -37,13 +37,16 @@ static void reserve(sg_buf *b, size_t n)
     size_t need = b->len + n + 1;
     if (need <= b->cap)
         return;
-    if (need < b->len) { /* size_t wrapped */
-        fputs("symgrad: out of memory\n", stderr);
-        abort();
-    }
+    if (need < b->len) /* size_t wrapped */
+        sg_out_of_memory(0);
     b->cap = b->cap ? b->cap : 64;
-    while (b->cap < need)
+    while (b->cap < need) {
+        if (b->cap > (size_t)-1 / 2) { /* doubling would wrap: take exactly what is needed */
+            b->cap = need;
+            break;
+        }
         b->cap *= 2;
+    }
     b->data = sg_xrealloc(b->data, b->cap);
 }
 

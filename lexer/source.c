@@ -9,7 +9,13 @@
  *
  * The printed source line must be safe to show in a terminal: invalid bytes
  * and control characters other than tab are shown as U+FFFD, one column
- * each, so the caret line still lines up.
+ * each, so the caret line still lines up. Diagnostics are formatted into one
+ * buffer and written with one fwrite: stderr is unbuffered, and a character
+ * at a time made a long line of errors take minutes.
+ *
+ * A UTF-8 byte-order mark (EF BB BF) at the start of the input is dropped
+ * when the text is copied: it is not part of the program, and columns count
+ * from the character after it.
  */
 #include "source.h"
 
@@ -18,6 +24,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 
 sg_src *sg_src_new(const char *name, const char *text, size_t len)
 {
@@ -27,6 +34,10 @@ sg_src *sg_src_new(const char *name, const char *text, size_t len)
 
     if (too_large)
         len = 0;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a byte-order mark */
+        text += 3;
+        len -= 3;
+    }
     memset(src, 0, sizeof *src);
     src->name = sg_xmalloc(strlen(name) + 1);
     strcpy(src->name, name);
@@ -176,23 +187,37 @@ static unsigned line_end(const sg_src *src, unsigned off)
     return end;
 }
 
-static void print_line(const sg_src *src, unsigned from, unsigned to, FILE *out)
+static void print_line(const sg_src *src, unsigned from, unsigned to, sg_buf *out)
 {
     unsigned i = from;
     while (i < to) {
-        unsigned next = next_char(src, i);
-        unsigned char c = (unsigned char)src->text[i];
+        unsigned next, run = i;
+        unsigned char c;
+        /* printable ASCII, the common case, a run at a time */
+        while (run < to && ((unsigned char)src->text[run] >= 0x20 || src->text[run] == '\t') &&
+               (unsigned char)src->text[run] < 0x7f)
+            run++;
+        if (run > i) {
+            sg_buf_putn(out, src->text + i, run - i);
+            i = run;
+            continue;
+        }
+        next = next_char(src, i);
+        c = (unsigned char)src->text[i];
         if (next > to)
             next = to;
         if (next - i == 1 && ((c < 0x20 && c != '\t') || c >= 0x7f))
-            fputs("\xef\xbf\xbd", out); /* U+FFFD: invalid byte or control character */
+            sg_buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD: invalid byte or control character */
         else
-            fwrite(src->text + i, 1, next - i, out);
+            sg_buf_putn(out, src->text + i, next - i);
         i = next;
     }
 }
 
-static void print_diag(const sg_src *src, const sg_diagnostic *d, FILE *out)
+/* the bytes of a source line shown at most: longer lines are cut around the caret */
+#define WINDOW 1024u
+
+static void print_diag(const sg_src *src, const sg_diagnostic *d, sg_buf *out)
 {
     unsigned begin = d->span.begin > src->len ? (unsigned)src->len : d->span.begin;
     unsigned line, col, start, end, i;
@@ -202,39 +227,63 @@ static void print_diag(const sg_src *src, const sg_diagnostic *d, FILE *out)
     const char *green = src->color ? "\033[1;32m" : "", *reset = src->color ? "\033[0m" : "";
 
     sg_src_linecol(src, begin, &line, &col);
-    fprintf(out, "%s%s:%u:%u:%s %serror:%s %s\n", bold,
+    sg_buf_printf(out, "%s%s:%u:%u:%s %serror:%s %s\n", bold,
             strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, line, col, reset, red, reset,
             d->msg);
 
     start = src->line_start[line - 1];
     end = line_end(src, start);
-    fputs("    ", out);
-    if (end - start > SG_SRC_MAX_LINE) { /* the line that is too long: its start */
-        unsigned cut = start + SG_SRC_MAX_LINE;
-        while (cut > start && ((unsigned char)src->text[cut] & 0xc0) == 0x80)
-            cut--;
-        print_line(src, start, cut, out);
-        fputs("…", out);
-        end = cut;
+    sg_buf_puts(out, "    ");
+    if (end - start > WINDOW) {
+        /* a long line: the part around the caret, cut at characters, so
+           that a line of a thousand errors does not print it a thousand
+           times (the line that is too long shows its start) */
+        unsigned from = begin - start > WINDOW / 2 ? begin - WINDOW / 2 : start;
+        unsigned to = end - from > WINDOW ? from + WINDOW : end;
+        while (from < begin && ((unsigned char)src->text[from] & 0xc0) == 0x80)
+            from++;
+        while (to > begin && to < end && ((unsigned char)src->text[to] & 0xc0) == 0x80)
+            to--;
+        if (from > start)
+            sg_buf_puts(out, "…");
+        print_line(src, from, to, out);
+        if (to < end)
+            sg_buf_puts(out, "…");
+        sg_buf_puts(out, "\n    ");
+        if (from > start)
+            sg_buf_putc(out, ' '); /* under the … */
+        start = from;
+        end = to;
     } else {
         print_line(src, start, end, out);
+        sg_buf_puts(out, "\n    ");
     }
-    fputs("\n    ", out);
     for (i = start; i < begin; i = next_char(src, i))
-        fputc(src->text[i] == '\t' ? '\t' : ' ', out);
-    fputs(green, out);
-    fputc('^', out);
-    /* ~ under the rest of the span, as far as this line goes */
+        sg_buf_putc(out, src->text[i] == '\t' ? '\t' : ' ');
+    sg_buf_puts(out, green);
+    sg_buf_putc(out, '^');
+    /* ~ under the rest of the span, as far as this line (or its part) goes */
     for (i = next_char(src, begin); i < d->span.end && i < end; i = next_char(src, i))
-        fputc('~', out);
-    fputs(reset, out);
-    fputc('\n', out);
+        sg_buf_putc(out, '~');
+    sg_buf_puts(out, reset);
+    sg_buf_putc(out, '\n');
+}
+
+/* what is in b, then empty it (kept small: one diagnostic's worth at a time) */
+static void flush(sg_buf *b, FILE *out)
+{
+    if (b->len) {
+        fwrite(b->data, 1, b->len, out);
+        b->len = 0;
+        b->data[0] = '\0';
+    }
 }
 
 void sg_src_print_errors(const sg_src *src, FILE *out)
 {
     const sg_diagnostic **sorted;
     unsigned i;
+    sg_buf b;
 
     if (!src->ndiags)
         return;
@@ -242,13 +291,20 @@ void sg_src_print_errors(const sg_src *src, FILE *out)
     for (i = 0; i < src->ndiags; i++)
         sorted[i] = &src->diags[i];
     qsort(sorted, src->ndiags, sizeof *sorted, by_position);
-    for (i = 0; i < src->ndiags; i++)
-        print_diag(src, sorted[i], out);
+    sg_buf_init(&b);
+    for (i = 0; i < src->ndiags; i++) {
+        print_diag(src, sorted[i], &b);
+        if (b.len >= 1u << 16)
+            flush(&b, out);
+    }
     free(sorted);
     if (src->ndropped)
-        fprintf(out, "%s: %u more error%s not shown\n",
-                strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, src->ndropped,
-                src->ndropped == 1 ? "" : "s");
+        sg_buf_printf(&b, "%s: %u more error%s not shown\n",
+                      strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, src->ndropped,
+                      src->ndropped == 1 ? "" : "s");
+    flush(&b, out);
+    sg_buf_free(&b);
+    fflush(out);
 }
 
 int sg_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)

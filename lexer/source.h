@@ -12,12 +12,16 @@
  *         ^~~~ (a caret under the first character, ~ under the rest of the span)
  *
  * LINE and COL are 1-based and count code points, not bytes. Bytes that are
- * not valid UTF-8 count one column each.
+ * not valid UTF-8 count one column each. A line longer than 1024 bytes is
+ * shown cut around the caret, with … where it was cut.
  *
  * Limits, so that nothing downstream has to worry: an input larger than
  * SG_SRC_MAX_BYTES or with a line longer than SG_SRC_MAX_LINE bytes is
  * reported by sg_src_new() and marked fatal (sg_parse reads none of it); at
  * most SG_SRC_MAX_ERRORS diagnostics are kept, the rest only counted.
+ *
+ * A UTF-8 byte-order mark at the start of the input is not copied: the text,
+ * its offsets and its columns start after it.
  *
  * Ownership: sg_src_new() copies the text; sg_src_free() releases the source
  * and every diagnostic. Message strings are copied.
@@ -71,8 +75,9 @@ void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
     ;
 /* every error recorded, kept or not */
 unsigned sg_src_nerrors(const sg_src *src);
-/* print every error kept, sorted by position, with the source line (cut at
-   SG_SRC_MAX_LINE bytes) and caret, then how many more there were */
+/* print every error kept, sorted by position, with the source line (a long
+   one cut around the caret) and caret, then how many more there were; one
+   buffer, written a diagnostic or more at a time */
 void sg_src_print_errors(const sg_src *src, FILE *out);
 
 /*

@@ -50,7 +50,8 @@ typedef struct {
 } sg_range;
 
 /* the deepest expression accepted; deeper ones would exhaust the C stack of
-   every pass that recurses over the tree */
+   every pass that recurses over the tree. A flat chain of one operator
+   (sg_ast_chain) counts as one level, however long */
 #define SG_PARSE_MAX_DEPTH 1000
 
 /* lists: start one with list == NULL */

@@ -99,6 +99,27 @@ sg_ast *sg_ast_sumover(sg_arena *a, sg_span span, const char *var, sg_span var_s
     return e;
 }
 
+/*
+ * The chain an operator belongs to: a + b − c, a b · c (matrix products) and
+ * a ⊙ b ⊙ c are written flat and read left-associatively, so the grammar
+ * makes them left-leaning trees as deep as they are long. Such a chain is
+ * one level, however long: every pass walks it in a loop. 0: not a chain
+ * operator.
+ */
+int sg_ast_chain(sg_ast_kind k)
+{
+    switch (k) {
+    case SG_AST_ADD: case SG_AST_SUB:
+        return 1;
+    case SG_AST_MUL: case SG_AST_JUX:
+        return 2;
+    case SG_AST_HADAMARD:
+        return 3;
+    default:
+        return 0;
+    }
+}
+
 const char *sg_ast_kind_name(sg_ast_kind k)
 {
     static const char *const names[] = {
@@ -150,9 +171,13 @@ static void put(out_t *o, const char *fmt, ...)
     o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
 }
 
+/* recursive, but never deeper than the buffer allows: the indentation of
+   depth d takes 2d bytes, so a full buffer stops it at √cap levels */
 static void dump(const sg_ast *e, int depth, out_t *o)
 {
     int i;
+    if (o->len + 1 >= o->cap)
+        return;
     put(o, "%*s", 2 * depth, "");
     if (!e) {
         put(o, "(null)\n");

@@ -127,6 +127,10 @@ sg_ast *sg_ast_power(sg_arena *a, sg_ast *x, double p, sg_span p_span);
 sg_ast *sg_ast_sumover(sg_arena *a, sg_span span, const char *var, sg_span var_span,
                        sg_ast *lo, sg_ast *hi, sg_ast *body);
 
+/* the flat chain a binary operator belongs to (1: + −, 2: products, 3: ⊙),
+   or 0: a + b + c is ADD(ADD(a, b), c), one chain one level deep */
+int sg_ast_chain(sg_ast_kind k);
+
 /* one line per node, indented: for tests and --debug dumps */
 void sg_ast_dump(const sg_ast *e, char *buf, size_t cap);
 const char *sg_ast_kind_name(sg_ast_kind k);

@@ -132,18 +132,25 @@ sg_ast *sg_parse_sum(sg_parser *p, sg_span span, const char *fn, sg_span fn_span
     return sg_ast_sumover(p->arena, span, var, var_span, lo, hi, body);
 }
 
-/* is e deeper than `budget` levels? (recursing at most `budget` deep) */
+/* is e deeper than `budget` levels? (recursing at most `budget` deep: the
+   left operand of a chain continues the chain at the same level) */
 static int too_deep(const sg_ast *e, int budget)
 {
     int i;
-    if (!e)
-        return 0;
-    if (budget == 0)
-        return 1;
-    for (i = 0; i < e->nargs; i++)
-        if (too_deep(e->args[i], budget - 1))
+    while (e) {
+        int chain = sg_ast_chain(e->kind);
+        if (budget == 0)
             return 1;
-    return too_deep(e->a, budget - 1) || too_deep(e->b, budget - 1);
+        for (i = 0; i < e->nargs; i++)
+            if (too_deep(e->args[i], budget - 1))
+                return 1;
+        if (e->b && too_deep(e->b, budget - 1))
+            return 1;
+        if (!(chain && e->a && sg_ast_chain(e->a->kind) == chain))
+            budget--;
+        e = e->a;
+    }
+    return 0;
 }
 
 /* e, or NULL after reporting it when it is too deep for the passes after us */

@@ -24,6 +24,7 @@
  * reported again.
  */
 
+%require "3.6"  /* parse.error custom, yypcontext_t, the YYEOF kind */
 %define api.pure full
 %define api.prefix {sg_yy}
 %define api.token.prefix {TK_}

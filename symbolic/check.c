@@ -31,12 +31,14 @@
  */
 #include "check.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../lexer/buf.h"
+#include "../lexer/lex.h"
 #include "../lexer/strmap.h"
 #include "simplify.h"
 
@@ -55,6 +57,7 @@ typedef struct {
     def_t *defs;
     int ndefs, capdefs;
     sg_strmap defnames; /* name → index in defs */
+    sg_strmap resnames; /* result name → index in res: a request asked twice is one */
     sg_result *res;
     int nres, capres;
     const char *prefix;
@@ -68,9 +71,15 @@ typedef struct {
     } loop;
     struct memo *memo; /* check()'s answers, by subtree and wanted shape */
     unsigned nmemo, capmemo;
+    int depth;         /* check() calls under way */
+    int depth_reported;
     int too_large;     /* the DAG outgrew SG_MAX_NODES (reported once) */
     int size_reported; /* a value's size overflowed (reported once) */
 } C;
+
+/* check() calls nested at most: the parser bounds the nesting at
+   SG_PARSE_MAX_DEPTH levels, and a flat chain is checked a level at a time */
+#define MAX_CHECK_DEPTH 4000
 
 /* the result of checking a subtree */
 enum { OK, ERR, POLY };
@@ -191,69 +200,85 @@ static int is_part(const C *c, const char *s, size_t n)
 }
 
 #define MAX_READINGS 4
-#define MAX_PARTS 32
 
+/* one reading of a name as a product: part i is name[cut[i] .. cut[i+1]) */
 typedef struct {
-    int n;                  /* how many parts */
-    size_t cut[MAX_PARTS];  /* part i is name[cut[i] .. cut[i+1]) */
+    int n;       /* how many parts */
+    size_t *cut; /* n + 1 offsets (heap: a name may have SG_LEX_MAX_NAME parts) */
 } split_t;
 
+static void free_splits(split_t *sp, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        free(sp[i].cut);
+}
+
 /*
- * Every way to write name as a concatenation of known names, up to
- * MAX_READINGS of them. ways[i] counts the splits of name[i..] (capped), so
- * the enumeration only follows prefixes that can be completed.
+ * The ways to write name as a concatenation of at least two known names, up
+ * to MAX_READINGS of them, shortest first part first; out == NULL only
+ * counts them. Polynomial whatever the name: part[] asks each substring once
+ * whether it is a known name, and ways[i] counts the splits of name[i..]
+ * (capped), so the enumeration only enters a prefix that can be completed:
+ * each reading costs O(len²) steps, never a search of dead ends (`aaaa…a`
+ * with a and aa known has exponentially many readings and prefixes).
  */
 static int split_name(const C *c, const char *name, split_t *out)
 {
-    size_t len = strlen(name), i, j;
-    int *ways, nout = 0;
-    split_t cur;
-    size_t stack[MAX_PARTS + 1];
+    size_t len = strlen(name), i, j, w = len + 1;
+    unsigned char *part;
+    int *ways, nout = 0, total = 0;
+    size_t *cut, *next;
     int depth;
-    if (len > 200)
+
+    if (len > SG_LEX_MAX_NAME || len < 2)
         return 0;
-    ways = sg_xmalloc((len + 1) * sizeof *ways);
+    part = sg_xmalloc(w * w);
+    ways = sg_xmalloc(w * sizeof *ways);
     ways[len] = 1;
     for (i = len; i-- > 0;) {
         ways[i] = 0;
-        for (j = i + 1; j <= len; j++)
-            if (ways[j] && is_part(c, name + i, j - i)) {
-                ways[i] += ways[j];
-                if (ways[i] > MAX_READINGS)
-                    ways[i] = MAX_READINGS;
-            }
+        for (j = i + 1; j <= len; j++) {
+            part[i * w + j] = ways[j] && !(i == 0 && j == len) && is_part(c, name + i, j - i);
+            if (part[i * w + j] && (ways[i] += ways[j]) > MAX_READINGS)
+                ways[i] = MAX_READINGS;
+        }
     }
-    /* depth-first enumeration; stack[d] is the end of part d-1 being tried */
-    depth = 0;
-    cur.cut[0] = 0;
-    stack[0] = 0;
-    if (!ways[0]) {
+    total = ways[0];
+    if (!out || !total) {
+        free(part);
         free(ways);
-        return 0;
+        return total;
     }
-    stack[1] = 0;
+    /* depth-first, in order: cut[d] ends part d − 1; next[d] is the next end
+       to try for part d − 1 */
+    cut = sg_xmalloc((w + 1) * sizeof *cut);
+    next = sg_xmalloc((w + 1) * sizeof *next);
+    cut[0] = 0;
+    next[1] = 1;
     depth = 1;
-    while (depth > 0 && nout < MAX_READINGS) {
-        size_t start = cur.cut[depth - 1];
-        size_t end = ++stack[depth];
-        if (end > len || depth > MAX_PARTS - 1) {
+    while (depth > 0 && nout < total) {
+        size_t start = cut[depth - 1], end = next[depth]++;
+        if (end > len) {
             depth--;
             continue;
         }
-        if (!ways[end] || !is_part(c, name + start, end - start))
+        if (!part[start * w + end])
             continue;
-        cur.cut[depth] = end;
+        cut[depth] = end;
         if (end == len) {
-            if (depth >= 2) { /* the whole name alone is not a split */
-                out[nout] = cur;
-                out[nout].n = depth;
-                nout++;
-            }
+            out[nout].n = depth;
+            out[nout].cut = sg_xmalloc((size_t)(depth + 1) * sizeof *out[nout].cut);
+            memcpy(out[nout].cut, cut, (size_t)(depth + 1) * sizeof *cut);
+            nout++;
             continue;
         }
         depth++;
-        stack[depth] = end;
+        next[depth] = end + 1;
     }
+    free(cut);
+    free(next);
+    free(part);
     free(ways);
     return nout;
 }
@@ -357,16 +382,26 @@ static val check(C *c, const sg_ast *a, want w);
 static val check_index(C *c, const sg_ast *a);
 static val check_sumover(C *c, const sg_ast *a, want w);
 
-/* a · b for checked operands; span is the whole product, for errors */
-static val mul_vals(C *c, val a, val b, sg_span at, const char *ta, const char *tb)
+/* can a value of shape sa multiply one of shape sb (a scalar scales)? */
+static int product_fits(sg_shape sa, sg_shape sb)
 {
-    sg_shape sa, sb;
-    if (a.st != OK || b.st != OK)
-        return a.st == ERR || b.st == ERR ? err() : (a.st == POLY ? a : b);
-    sa = shape_of(&a);
-    sb = shape_of(&b);
-    if (is_scalar(&a) || is_scalar(&b) || sa.cols == sb.rows)
-        return ok(sg_mul(c->ctx, a.e, b.e));
+    return sg_shape_is_scalar(sa) || sg_shape_is_scalar(sb) || sa.cols == sb.rows;
+}
+
+/* the shape of a product that fits */
+static sg_shape product_shape(sg_shape sa, sg_shape sb)
+{
+    if (sg_shape_is_scalar(sa))
+        return sb;
+    if (sg_shape_is_scalar(sb))
+        return sa;
+    return sg_shape_make(sa.rows, sb.cols);
+}
+
+/* why ta (sa) cannot multiply tb (sb); at is the whole product */
+static void product_error(C *c, sg_span at, sg_shape sa, sg_shape sb, const char *ta,
+                          const char *tb)
+{
     if (sa.cols == SG_DIM_ONE && sb.cols == SG_DIM_ONE)
         error(c, at,
               "cannot multiply two column vectors, %s (%s) and %s (%s): write %sᵀ%s for "
@@ -375,25 +410,41 @@ static val mul_vals(C *c, val a, val b, sg_span at, const char *ta, const char *
     else
         error(c, at, "cannot multiply %s (%s) by %s (%s): inner dimensions %s and %s differ", ta,
               shape_str(c, sa), tb, shape_str(c, sb), dim_str(c, sa.cols), dim_str(c, sb.rows));
+}
+
+/* a · b for checked operands; span is the whole product, for errors */
+static val mul_vals(C *c, val a, val b, sg_span at, const char *ta, const char *tb)
+{
+    if (a.st != OK || b.st != OK)
+        return a.st == ERR || b.st == ERR ? err() : (a.st == POLY ? a : b);
+    if (product_fits(shape_of(&a), shape_of(&b)))
+        return ok(sg_mul(c->ctx, a.e, b.e));
+    product_error(c, at, shape_of(&a), shape_of(&b), ta, tb);
     return err();
 }
 
-/* the wanted shape of one factor of a product, given the other */
-static want factor_want(const val *other, int other_is_left, want w)
+/* the wanted shape of one factor of a product, given the shape of the other */
+static want want_beside(sg_shape other, int other_is_left, want w)
 {
     want f = ANY;
-    if (other->st != OK)
-        return f;
-    if (sg_shape_is_scalar(other->e->shape))
+    if (sg_shape_is_scalar(other))
         return w; /* scaling */
     if (other_is_left) {
-        f.r = other->e->shape.cols;
+        f.r = other.cols;
         f.c = w.c;
     } else {
         f.r = w.r;
-        f.c = other->e->shape.rows;
+        f.c = other.rows;
     }
     return f;
+}
+
+/* the same, given the other factor's value (ANY when it has none) */
+static want factor_want(const val *other, int other_is_left, want w)
+{
+    if (other->st != OK)
+        return ANY;
+    return want_beside(other->e->shape, other_is_left, w);
 }
 
 /* product: juxtaposition, *, · */
@@ -425,11 +476,51 @@ static const char *binop_name(sg_ast_kind k)
     }
 }
 
+/* + − ⊙ ⊘ take equal shapes, or a scalar on either side, broadcast */
+static int elementwise_fits(sg_shape sa, sg_shape sb)
+{
+    return sg_shape_is_scalar(sa) || sg_shape_is_scalar(sb) || sg_shape_eq(sa, sb);
+}
+
+/* why the operands of `a` (a + − ⊙ ⊘ node) do not fit */
+static void elementwise_error(C *c, const sg_ast *a, sg_shape sa, sg_shape sb)
+{
+    error(c, a->span, "cannot %s %s (%s) and %s (%s): the shapes differ", binop_name(a->kind),
+          text_of(c, a->a->span), shape_str(c, sa), text_of(c, a->b->span), shape_str(c, sb));
+}
+
+/* a + b, a − b, a ⊙ b, a ⊘ b (op the AST kind) for operands that fit */
+static sg_expr *elementwise(sg_ctx *x, sg_ast_kind op, sg_expr *a, sg_expr *b)
+{
+    int sa = sg_shape_is_scalar(a->shape), sb = sg_shape_is_scalar(b->shape);
+    if (sa && !sb) {
+        switch (op) {
+        case SG_AST_ADD: return sg_add(x, sg_fill(x, a, b->shape), b);
+        case SG_AST_SUB: return sg_sub(x, sg_fill(x, a, b->shape), b);
+        case SG_AST_HADAMARD: return sg_mul(x, a, b);
+        default: return sg_hdiv(x, sg_fill(x, a, b->shape), b);
+        }
+    }
+    if (sb && !sa) {
+        switch (op) {
+        case SG_AST_ADD: return sg_add(x, a, sg_fill(x, b, a->shape));
+        case SG_AST_SUB: return sg_sub(x, a, sg_fill(x, b, a->shape));
+        case SG_AST_HADAMARD: return sg_mul(x, b, a);
+        default: return sg_div(x, a, b);
+        }
+    }
+    switch (op) {
+    case SG_AST_ADD: return sg_add(x, a, b);
+    case SG_AST_SUB: return sg_sub(x, a, b);
+    case SG_AST_HADAMARD: return sa ? sg_mul(x, a, b) : sg_hadamard(x, a, b);
+    default: return sa ? sg_div(x, a, b) : sg_hdiv(x, a, b);
+    }
+}
+
 /* + − ⊙ ⊘: equal shapes, or a scalar on either side broadcast */
 static val check_elementwise(C *c, const sg_ast *a, want w)
 {
     val va = check(c, a->a, w), vb = check(c, a->b, w);
-    sg_ctx *x = c->ctx;
     if (va.st == ERR || vb.st == ERR)
         return err();
     if (va.st == POLY && vb.st == OK && !is_scalar(&vb))
@@ -438,40 +529,281 @@ static val check_elementwise(C *c, const sg_ast *a, want w)
         vb = check(c, a->b, want_of(va.e->shape));
     if (va.st != OK || vb.st != OK)
         return va.st == ERR || vb.st == ERR ? err() : (va.st == POLY ? va : vb);
-    if (is_scalar(&va) && !is_scalar(&vb)) {
-        switch (a->kind) {
-        case SG_AST_ADD: return ok(sg_add(x, sg_fill(x, va.e, vb.e->shape), vb.e));
-        case SG_AST_SUB: return ok(sg_sub(x, sg_fill(x, va.e, vb.e->shape), vb.e));
-        case SG_AST_HADAMARD: return ok(sg_mul(x, va.e, vb.e));
-        default: return ok(sg_hdiv(x, sg_fill(x, va.e, vb.e->shape), vb.e));
-        }
-    }
-    if (is_scalar(&vb) && !is_scalar(&va)) {
-        switch (a->kind) {
-        case SG_AST_ADD: return ok(sg_add(x, va.e, sg_fill(x, vb.e, va.e->shape)));
-        case SG_AST_SUB: return ok(sg_sub(x, va.e, sg_fill(x, vb.e, va.e->shape)));
-        case SG_AST_HADAMARD: return ok(sg_mul(x, vb.e, va.e));
-        default: return ok(sg_div(x, va.e, vb.e));
-        }
-    }
-    if (!sg_shape_eq(va.e->shape, vb.e->shape)) {
-        error(c, a->span, "cannot %s %s (%s) and %s (%s): the shapes differ", binop_name(a->kind),
-              text_of(c, a->a->span), shape_str(c, va.e->shape), text_of(c, a->b->span),
-              shape_str(c, vb.e->shape));
+    if (!elementwise_fits(va.e->shape, vb.e->shape)) {
+        elementwise_error(c, a, va.e->shape, vb.e->shape);
         return err();
     }
-    switch (a->kind) {
-    case SG_AST_ADD: return ok(sg_add(x, va.e, vb.e));
-    case SG_AST_SUB: return ok(sg_sub(x, va.e, vb.e));
-    case SG_AST_HADAMARD:
-        if (sg_shape_is_scalar(va.e->shape))
-            return ok(sg_mul(x, va.e, vb.e));
-        return ok(sg_hadamard(x, va.e, vb.e));
-    default:
-        if (sg_shape_is_scalar(va.e->shape))
-            return ok(sg_div(x, va.e, vb.e));
-        return ok(sg_hdiv(x, va.e, vb.e));
+    return ok(elementwise(c->ctx, a->kind, va.e, vb.e));
+}
+
+/* ---- flat chains ------------------------------------------------------------ */
+
+/*
+ * A chain of more than CHAIN_FLAT operands written flat (a + b − c …, a b c …,
+ * a ⊙ b ⊙ …: see sg_ast_chain) is checked in a loop rather than through
+ * check()'s recursion into its left operand, and its value is built as a
+ * balanced tree of runs of CHAIN_FLAT operands. Built left to right, as a
+ * shorter chain is, the DAG would be as deep as the chain is long, and the
+ * passes after us recurse over the DAG.
+ *
+ * The loop follows check_elementwise() and check_product() step by step:
+ * the same operands checked with the same wants, the same messages at the
+ * same places. Instead of a value it carries the shape of each prefix and
+ * the list of operand values the prefix is made of (links in a scratch
+ * arena), because a prefix may be checked again with another want (an I or
+ * 𝟙 sized by the operand after it): the list says which values the final
+ * value is made of.
+ */
+#define CHAIN_FLAT 64
+
+typedef struct link link;
+struct link {
+    const link *prev; /* the operands before this one; NULL for the first */
+    sg_expr *e;       /* this operand's value */
+};
+
+/* a prefix of a chain, as check() would answer for it */
+typedef struct {
+    int st;
+    sg_shape shape;   /* OK */
+    const link *used; /* OK: its last operand */
+    sg_span poly;     /* POLY, as in val */
+    int poly_ones;
+} pre;
+
+typedef struct {
+    const sg_ast **term; /* term[0] the first operand, term[i] = node[i]->b */
+    const sg_ast **node; /* node[i] (i ≥ 1): the operator before term[i];
+                            node[i]->a is the prefix up to term[i − 1] */
+    int n;               /* operands */
+    pre *any;            /* products: prefix k checked with ANY (k < nany) */
+    int nany;
+    sg_arena *scratch;
+} chain_t;
+
+static pre pre_ok(chain_t *ch, const link *prev, sg_expr *e, sg_shape shape)
+{
+    link *l = sg_arena_alloc(ch->scratch, sizeof *l);
+    pre p;
+    memset(&p, 0, sizeof p);
+    l->prev = prev;
+    l->e = e;
+    p.st = OK;
+    p.shape = shape;
+    p.used = l;
+    return p;
+}
+
+/* a POLY or ERR value as a prefix */
+static pre pre_not(val v)
+{
+    pre p;
+    memset(&p, 0, sizeof p);
+    p.st = v.st;
+    p.poly = v.poly;
+    p.poly_ones = v.poly_ones;
+    return p;
+}
+
+static pre pre_err(void)
+{
+    return pre_not(err());
+}
+
+/* the first operand checked with w */
+static pre first_operand(C *c, chain_t *ch, want w)
+{
+    val v = check(c, ch->term[0], w);
+    return v.st == OK ? pre_ok(ch, NULL, v.e, v.e->shape) : pre_not(v);
+}
+
+/* one more level of recursion between prefixes; 0 (reported) past the limit */
+static int deeper(C *c, sg_span at)
+{
+    if (c->depth < MAX_CHECK_DEPTH) {
+        c->depth++;
+        return 1;
     }
+    if (!c->depth_reported)
+        error(c, at, "expression too deep to check (more than %d levels)", MAX_CHECK_DEPTH);
+    c->depth_reported = 1;
+    return 0;
+}
+
+/* prefix 0..k of a + − or ⊙ chain checked with w, as check_elementwise() */
+static pre sum_prefix(C *c, chain_t *ch, int k, want w)
+{
+    pre acc = first_operand(c, ch, w);
+    int i;
+    for (i = 1; i <= k; i++) {
+        val vb = check(c, ch->term[i], w);
+        if (acc.st == ERR || vb.st == ERR) {
+            acc = pre_err();
+            continue;
+        }
+        if (acc.st == POLY && vb.st == OK && !is_scalar(&vb)) {
+            if (!deeper(c, ch->node[i]->span)) {
+                acc = pre_err();
+                continue;
+            }
+            acc = sum_prefix(c, ch, i - 1, want_of(vb.e->shape));
+            c->depth--;
+        } else if (vb.st == POLY && acc.st == OK && !sg_shape_is_scalar(acc.shape)) {
+            vb = check(c, ch->term[i], want_of(acc.shape));
+        }
+        if (acc.st != OK || vb.st != OK) {
+            if (acc.st == ERR || vb.st == ERR)
+                acc = pre_err();
+            else if (acc.st == OK)
+                acc = pre_not(vb);
+            continue;
+        }
+        if (!elementwise_fits(acc.shape, vb.e->shape)) {
+            elementwise_error(c, ch->node[i], acc.shape, vb.e->shape);
+            acc = pre_err();
+            continue;
+        }
+        acc = pre_ok(ch, acc.used, vb.e,
+                     sg_shape_is_scalar(acc.shape) ? vb.e->shape : acc.shape);
+    }
+    return acc;
+}
+
+static pre prod_prefix(C *c, chain_t *ch, int k, want w);
+
+/* prefix k of a product checked again, with another want */
+static pre prod_again(C *c, chain_t *ch, int k, want w)
+{
+    pre p;
+    if (!deeper(c, ch->node[k + 1]->span))
+        return pre_err();
+    p = prod_prefix(c, ch, k, w);
+    c->depth--;
+    return p;
+}
+
+/* prefix 0..k of a product chain checked with w, as check_product(); the
+   prefixes checked with ANY are remembered (ch->any), as check()'s memo would */
+static pre prod_prefix(C *c, chain_t *ch, int k, want w)
+{
+    pre va;
+    val vb;
+    if (k == 0)
+        return first_operand(c, ch, w);
+    if (w.r < 0 && w.c < 0 && k < ch->nany)
+        return ch->any[k];
+    va = prod_prefix(c, ch, k - 1, ANY);
+    vb = check(c, ch->term[k], ANY);
+    if (va.st == ERR || vb.st == ERR)
+        return pre_err();
+    if (va.st == POLY && vb.st == POLY) {
+        want wa = {w.r, -1};
+        va = prod_again(c, ch, k - 1, wa);
+        if (va.st == OK)
+            vb = check(c, ch->term[k], want_beside(va.shape, 1, w));
+    } else if (va.st == POLY) {
+        va = prod_again(c, ch, k - 1, want_beside(vb.e->shape, 0, w));
+    } else if (vb.st == POLY) {
+        vb = check(c, ch->term[k], want_beside(va.shape, 1, w));
+    }
+    if (va.st != OK || vb.st != OK)
+        return va.st == ERR || vb.st == ERR ? pre_err() : va.st == POLY ? va : pre_not(vb);
+    if (!product_fits(va.shape, vb.e->shape)) {
+        product_error(c, ch->node[k]->span, va.shape, vb.e->shape,
+                      text_of(c, ch->node[k]->a->span), text_of(c, ch->term[k]->span));
+        return pre_err();
+    }
+    return pre_ok(ch, va.used, vb.e, product_shape(va.shape, vb.e->shape));
+}
+
+/* run r of the operands (CHAIN_FLAT of them), left to right as a short
+   chain is built; a run after the first starts with its operand's sign */
+static sg_expr *chain_run(C *c, const chain_t *ch, sg_expr **e, int r, int product)
+{
+    int lo = r * CHAIN_FLAT, hi = lo + CHAIN_FLAT < ch->n ? lo + CHAIN_FLAT : ch->n, i;
+    sg_expr *acc = e[lo];
+    if (lo > 0 && ch->node[lo]->kind == SG_AST_SUB)
+        acc = sg_neg(c->ctx, acc);
+    for (i = lo + 1; i < hi; i++)
+        acc = product ? sg_mul(c->ctx, acc, e[i]) : elementwise(c->ctx, ch->node[i]->kind, acc, e[i]);
+    return acc;
+}
+
+/* runs lo..hi as a balanced tree: depth log₂ of their number */
+static sg_expr *chain_runs(C *c, const chain_t *ch, sg_expr **e, int lo, int hi, int product)
+{
+    int mid = lo + (hi - lo) / 2;
+    sg_expr *l, *r;
+    if (lo == hi)
+        return chain_run(c, ch, e, lo, product);
+    l = chain_runs(c, ch, e, lo, mid, product);
+    r = chain_runs(c, ch, e, mid + 1, hi, product);
+    if (product)
+        return sg_mul(c->ctx, l, r);
+    return elementwise(c->ctx, ch->node[1]->kind == SG_AST_HADAMARD ? SG_AST_HADAMARD : SG_AST_ADD,
+                       l, r);
+}
+
+/* the number of operands of the chain topped by a, counted up to max + 1 */
+static int chain_length(const sg_ast *a, int max)
+{
+    int chain = sg_ast_chain(a->kind), n = 1;
+    for (; a && sg_ast_chain(a->kind) == chain && n <= max; a = a->a)
+        n++;
+    return n;
+}
+
+/* a chain of more than CHAIN_FLAT operands (see above) */
+static val check_chain(C *c, const sg_ast *a, want w)
+{
+    int chain = sg_ast_chain(a->kind), n = chain_length(a, INT_MAX), i, k;
+    int product = chain == sg_ast_chain(SG_AST_MUL);
+    const sg_ast *e;
+    sg_expr **ops;
+    const link *l;
+    chain_t ch;
+    pre p;
+    val v;
+
+    ch.n = n;
+    ch.term = sg_xmalloc((size_t)n * sizeof *ch.term);
+    ch.node = sg_xmalloc((size_t)n * sizeof *ch.node);
+    ch.any = NULL;
+    ch.nany = 0;
+    ch.scratch = sg_arena_new();
+    for (e = a, i = n - 1; i > 0; e = e->a, i--) {
+        ch.node[i] = e;
+        ch.term[i] = e->b;
+    }
+    ch.node[0] = NULL;
+    ch.term[0] = e;
+    if (product) {
+        ch.any = sg_xmalloc((size_t)n * sizeof *ch.any);
+        for (k = 0; k < n - 1; k++) {
+            ch.any[k] = prod_prefix(c, &ch, k, ANY);
+            ch.nany = k + 1;
+        }
+        p = prod_prefix(c, &ch, n - 1, w);
+    } else {
+        p = sum_prefix(c, &ch, n - 1, w);
+    }
+    if (p.st == OK) {
+        ops = sg_xmalloc((size_t)n * sizeof *ops);
+        for (l = p.used, i = n; l; l = l->prev)
+            ops[--i] = l->e;
+        v = ok(chain_runs(c, &ch, ops, 0, (n - 1) / CHAIN_FLAT, product));
+        free(ops);
+    } else {
+        v.st = p.st;
+        v.e = NULL;
+        v.poly = p.poly;
+        v.poly_ones = p.poly_ones;
+    }
+    free(ch.term);
+    free(ch.node);
+    free(ch.any);
+    sg_arena_free(ch.scratch);
+    return v;
 }
 
 /* a value that must have a known size: reports a POLY as an error */
@@ -543,13 +875,74 @@ static val apply_postfix(C *c, const sg_ast *post, val v)
     }
 }
 
+/* the error for a name with several readings: all of them, as they read */
+static val ambiguous(C *c, const sg_ast *a, const split_t *sp, int n)
+{
+    sg_buf b;
+    int r, p;
+    sg_buf_init(&b);
+    for (r = 0; r < n; r++) {
+        sg_buf_puts(&b, r ? (r == n - 1 ? " or " : ", ") : "");
+        for (p = 0; p < sp[r].n; p++) {
+            if (p)
+                sg_buf_putc(&b, ' ');
+            sg_buf_putn(&b, a->name + sp[r].cut[p], sp[r].cut[p + 1] - sp[r].cut[p]);
+        }
+    }
+    error(c, a->name_span, "ambiguous name '%s': it reads as %s; separate the factors with spaces",
+          a->name, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return err();
+}
+
+static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post);
+
+/* the product a name reads as, left to right; the postfix binds to the last part */
+static val product_of_parts(C *c, const sg_ast *a, want w, const sg_ast *post, const split_t *sp)
+{
+    val acc = err();
+    int i;
+    for (i = 0; i < sp->n; i++) {
+        char part[SG_LEX_MAX_NAME + 1];
+        size_t len = sp->cut[i + 1] - sp->cut[i];
+        int last = i == sp->n - 1;
+        sg_ast leaf = *a;
+        val v;
+        want pw = ANY;
+        memcpy(part, a->name + sp->cut[i], len);
+        part[len] = '\0';
+        leaf.kind = SG_AST_NAME;
+        leaf.name = part;
+        if (!strcmp(part, "I")) {
+            /* I takes its size from its neighbours */
+            if (i > 0 && acc.st == OK && !is_scalar(&acc))
+                pw.r = pw.c = acc.e->shape.cols;
+            else if (last)
+                pw = w;
+        }
+        v = check_name(c, &leaf, pw, NULL);
+        if (last && post)
+            v = apply_postfix(c, post, v);
+        if (i == 0) {
+            acc = v;
+            continue;
+        }
+        acc = mul_vals(c, acc, v, a->span,
+                       sg_arena_strndup(sg_ctx_arena(c->ctx), a->name, sp->cut[i]),
+                       sg_arena_strdup(sg_ctx_arena(c->ctx), part));
+        if (acc.st == ERR)
+            return acc;
+    }
+    return acc;
+}
+
 /*
  * A name, possibly with a postfix operator `post` written after it. A name
  * that is not known is tried as a juxtaposed product of known names.
  */
 static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
 {
-    int idx, n, i;
+    int idx, n;
     split_t sp[MAX_READINGS];
     name_kind k = lookup(c, a->name, &idx);
     val acc;
@@ -595,56 +988,8 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
         error(c, a->name_span, "undefined name '%s'", a->name);
         return err();
     }
-    if (n > 1) {
-        sg_buf b;
-        int r, p;
-        sg_buf_init(&b);
-        for (r = 0; r < n; r++) {
-            sg_buf_puts(&b, r ? (r == n - 1 ? " or " : ", ") : "");
-            for (p = 0; p < sp[r].n; p++) {
-                if (p)
-                    sg_buf_putc(&b, ' ');
-                sg_buf_putn(&b, a->name + sp[r].cut[p], sp[r].cut[p + 1] - sp[r].cut[p]);
-            }
-        }
-        error(c, a->name_span, "ambiguous name '%s': it reads as %s; separate the factors with spaces",
-              a->name, sg_buf_str(&b));
-        sg_buf_free(&b);
-        return err();
-    }
-    /* build the product left to right; the postfix binds to the last part */
-    acc = err();
-    for (i = 0; i < sp[0].n; i++) {
-        char part[256];
-        size_t len = sp[0].cut[i + 1] - sp[0].cut[i];
-        int last = i == sp[0].n - 1;
-        sg_ast leaf = *a;
-        val v;
-        want pw = ANY;
-        memcpy(part, a->name + sp[0].cut[i], len);
-        part[len] = '\0';
-        leaf.kind = SG_AST_NAME;
-        leaf.name = part;
-        if (!strcmp(part, "I")) {
-            /* I takes its size from its neighbours */
-            if (i > 0 && acc.st == OK && !is_scalar(&acc))
-                pw.r = pw.c = acc.e->shape.cols;
-            else if (last)
-                pw = w;
-        }
-        v = check_name(c, &leaf, pw, NULL);
-        if (last && post)
-            v = apply_postfix(c, post, v);
-        if (i == 0) {
-            acc = v;
-            continue;
-        }
-        acc = mul_vals(c, acc, v, a->span,
-                       sg_arena_strndup(sg_ctx_arena(c->ctx), a->name, sp[0].cut[i]),
-                       sg_arena_strdup(sg_ctx_arena(c->ctx), part));
-        if (acc.st == ERR)
-            return acc;
-    }
+    acc = n > 1 ? ambiguous(c, a, sp, n) : product_of_parts(c, a, w, post, &sp[0]);
+    free_splits(sp, n);
     return acc;
 }
 
@@ -652,13 +997,12 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
 static int call_is_product(const C *c, const sg_ast *call)
 {
     int idx;
-    split_t readings[MAX_READINGS];
     name_kind k = lookup(c, call->name, &idx);
     if (call->nargs != 1)
         return 0;
     if (k == N_SYM || k == N_DEF || k == N_DIM)
         return 1;
-    return k == N_NONE && strcmp(call->name, "I") && split_name(c, call->name, readings) > 0;
+    return k == N_NONE && strcmp(call->name, "I") && split_name(c, call->name, NULL) > 0;
 }
 
 /* a number written as a dimension, I(3) or ones(2, 3): reported unless it is
@@ -684,7 +1028,6 @@ static val check_call(C *c, const sg_ast *a, want w)
     const func_t *f;
     val v, args[2];
     sg_ctx *x = c->ctx;
-    split_t readings[MAX_READINGS];
     if (k == N_SEQ) {
         sg_ast name = *a;
         name.kind = SG_AST_NAME;
@@ -700,7 +1043,7 @@ static val check_call(C *c, const sg_ast *a, want w)
                 error(c, a->name_span, "%s is not a function", a->name);
             return err();
         }
-        if (k == N_NONE && !split_name(c, a->name, readings)) {
+        if (k == N_NONE && !split_name(c, a->name, NULL)) {
             error(c, a->name_span, "unknown function '%s'", a->name);
             return err();
         }
@@ -1057,9 +1400,13 @@ static val check_node(C *c, const sg_ast *a, want w)
     case SG_AST_SUB:
     case SG_AST_HADAMARD:
     case SG_AST_HDIV:
+        if (sg_ast_chain(a->kind) && chain_length(a, 2) > 2)
+            return check_chain(c, a, w);
         return check_elementwise(c, a, w);
     case SG_AST_MUL:
     case SG_AST_JUX:
+        if (chain_length(a, 2) > 2)
+            return check_chain(c, a, w);
         return check_product(c, a, w);
     case SG_AST_DIV: {
         val vb;
@@ -1212,7 +1559,18 @@ static val check(C *c, const sg_ast *a, want w)
         if (c->memo[i].a)
             return c->memo[i].v;
     }
+    if (c->depth >= MAX_CHECK_DEPTH) {
+        /* only a chain of factors that all wait for their size from the
+           context (I I … I) gets here: real nesting is limited by the parser */
+        if (!c->depth_reported)
+            error(c, a->span, "expression too deep to check (more than %d levels)",
+                  MAX_CHECK_DEPTH);
+        c->depth_reported = 1;
+        return err();
+    }
+    c->depth++;
     v = check_node(c, a, w);
+    c->depth--;
     if (too_large(c, a->span))
         v = err();
     else if (v.st == OK && size_overflows(c, v.e->shape, a->span, NULL))
@@ -1539,10 +1897,10 @@ static void define(C *c, const sg_stmt *s)
 static sg_result *add_result(C *c, sg_result_kind kind, const char *cname)
 {
     sg_result *r;
-    int i;
-    for (i = 0; i < c->nres; i++)
-        if (!strcmp(c->res[i].cname, cname))
-            return NULL; /* asked twice: once is enough */
+    if (sg_strmap_get(&c->resnames, cname) >= 0)
+        return NULL; /* asked twice: once is enough */
+    cname = sg_arena_strdup(sg_ctx_arena(c->ctx), cname); /* the map keeps the key */
+    sg_strmap_put(&c->resnames, cname, c->nres);
     if (c->nres == c->capres) {
         c->capres = c->capres ? 2 * c->capres : 8;
         c->res = sg_xrealloc(c->res, (size_t)c->capres * sizeof *c->res);
@@ -1694,35 +2052,91 @@ static void add_derivative(C *c, sg_result_kind kind, const char *cname, const c
     r->log = log;
 }
 
+/*
+ * Every gradient of one function, from all its `grad` requests: one reverse
+ * sweep gives ∂f/∂x for every x at once, so `grad L wrt W1` … `grad L wrt
+ * W1000` on a thousand lines cost one sweep, not a thousand (each sweep
+ * walks all of f). The requests keep their own order in the results.
+ */
+typedef struct {
+    int n, cap;     /* the variables of every request of f, in order */
+    sg_expr **wrt;
+    sg_expr **out;  /* ∂f/∂wrt[i], once swept */
+    sg_log *log;    /* the sweep's rules, shared by the requests */
+} grad_sweep;
+
+/* the sweeps of the grad requests, one per function; at[q] is where request
+   q's variables start in its sweep */
+static grad_sweep *plan_sweeps(C *c, sg_stmt **reqs, int nreqs, int *at, int *which)
+{
+    sg_strmap of;
+    grad_sweep *sw = sg_xmalloc((size_t)(nreqs > 0 ? nreqs : 1) * sizeof *sw);
+    int q, i, nsw = 0;
+    sg_strmap_init(&of);
+    for (q = 0; q < nreqs; q++) {
+        const sg_stmt *s = reqs[q];
+        grad_sweep *g;
+        if (s->kind != SG_STMT_GRAD)
+            continue;
+        if ((which[q] = sg_strmap_get(&of, s->target.name)) < 0) {
+            which[q] = nsw;
+            sg_strmap_put(&of, s->target.name, nsw);
+            memset(&sw[nsw++], 0, sizeof *sw);
+        }
+        g = &sw[which[q]];
+        if (g->n + s->nnames > g->cap) {
+            while (g->n + s->nnames > g->cap)
+                g->cap = g->cap ? 2 * g->cap : 8;
+            g->wrt = sg_xrealloc(g->wrt, (size_t)g->cap * sizeof *g->wrt);
+        }
+        at[q] = g->n;
+        for (i = 0; i < s->nnames; i++)
+            g->wrt[g->n++] = var_named(c, s->names[i].name);
+    }
+    sg_strmap_free(&of);
+    return sw;
+}
+
 /* the derivatives, after every value: INTERFACE.md orders results that way */
 static void differentiate(C *c, sg_stmt **reqs, int nreqs)
 {
     int q, i;
     sg_arena *ar = sg_ctx_arena(c->ctx);
+    int *at = sg_xmalloc((size_t)(nreqs > 0 ? nreqs : 1) * sizeof *at);
+    int *which = sg_xmalloc((size_t)(nreqs > 0 ? nreqs : 1) * sizeof *which);
+    grad_sweep *sw = plan_sweeps(c, reqs, nreqs, at, which);
+    int nsw = 0;
+    for (q = 0; q < nreqs; q++)
+        if (reqs[q]->kind == SG_STMT_GRAD && which[q] + 1 > nsw)
+            nsw = which[q] + 1;
     for (q = 0; q < nreqs && !c->too_large; q++) {
         const sg_stmt *s = reqs[q];
         int failed, n = s->nnames;
         const char *of = s->target.name;
         sg_expr *f = requested(c, &s->target, &failed);
-        sg_log *log = sg_log_new(c->ctx);
+        sg_log *log;
         if (s->kind == SG_STMT_GRAD) {
-            sg_expr **wrt = sg_arena_alloc(ar, (size_t)n * sizeof *wrt);
-            sg_expr **out = sg_arena_alloc(ar, (size_t)n * sizeof *out);
-            for (i = 0; i < n; i++)
-                wrt[i] = var_named(c, s->names[i].name);
-            sg_diff_grad(c->ctx, f, n, wrt, out, log);
+            grad_sweep *g = &sw[which[q]];
+            if (!g->log) { /* the first request of f sweeps for all of them */
+                g->log = sg_log_new(c->ctx);
+                g->out = sg_arena_alloc(ar, (size_t)g->n * sizeof *g->out);
+                sg_diff_grad(c->ctx, f, g->n, g->wrt, g->out, g->log);
+            }
             if (too_large(c, s->target.span))
-                return;
+                goto done;
             for (i = 0; i < n; i++)
                 add_derivative(c, SG_RES_GRAD,
                                sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
-                               s->names[i].name, NULL, out[i], log);
-        } else if (s->kind == SG_STMT_JACOBIAN) {
+                               s->names[i].name, NULL, g->out[at[q] + i], g->log);
+            continue;
+        }
+        log = sg_log_new(c->ctx);
+        if (s->kind == SG_STMT_JACOBIAN) {
             for (i = 0; i < n; i++) {
                 const char *why = NULL;
                 sg_expr *j = sg_diff_jacobian(c->ctx, f, var_named(c, s->names[i].name), log, &why);
                 if (too_large(c, s->names[i].span))
-                    return;
+                    goto done;
                 if (!j) {
                     error(c, s->names[i].span, "cannot take the Jacobian of %s with respect to %s: %s",
                           of, s->names[i].name, why ? why : "unsupported");
@@ -1742,7 +2156,7 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
                     ? NULL
                     : sg_diff_jacobian(c->ctx, g, var_named(c, y), log, &why);
             if (too_large(c, s->target.span))
-                return;
+                goto done;
             if (!h) {
                 error(c, s->target.span, "cannot take the Hessian of %s: %s", of,
                       why ? why : "unsupported");
@@ -1754,6 +2168,12 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
                            of, x, n > 1 ? y : NULL, h, log);
         }
     }
+done:
+    for (i = 0; i < nsw; i++)
+        free(sw[i].wrt);
+    free(sw);
+    free(at);
+    free(which);
 }
 
 /* the work all the displayed forms of a problem may take together */
@@ -1853,6 +2273,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     if (sg_src_nerrors(src)) {
         free(c.defs);
         sg_strmap_free(&c.defnames);
+        sg_strmap_free(&c.resnames);
         free(c.res);
         free(c.seqbad);
         sg_ctx_free(c.ctx);
@@ -1881,6 +2302,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     displays(c.ctx, p);
     free(c.defs);
     sg_strmap_free(&c.defnames);
+    sg_strmap_free(&c.resnames);
     free(c.res);
     free(c.seqbad);
     return p;

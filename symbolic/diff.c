@@ -19,7 +19,9 @@
  * AT h[k] leaves and the Σs whose bodies read h[t + off]; its children are
  * its initial value and the invariant nodes of its step body (W_hh in
  * tanh(W_hh h[t−1] + …)). A Σ's children are likewise the invariant nodes of
- * its body and the recurrences it reads. In this order, parents first:
+ * its body and the recurrences it reads. Ids alone no longer order these
+ * (two sequences may share a step body), so the walk is a topological sort
+ * that prefers newer ids. In this order, parents first:
  *
  *   - a Σ with adjoint s̄ differentiates its body once, with seed s̄ and its
  *     STEP leaves as leaves: what reaches an invariant node Z is the same
@@ -371,6 +373,9 @@ typedef struct {
     ptlist *pending;      /* by sequence: the terms of its adjoint */
     unsigned *mark;       /* by node id: for frontier() */
     unsigned stamp;
+    vlist touched;        /* the vertices whose kids or contributions were
+                             allocated: pass_free frees those, not every
+                             vertex, so a pass costs what it reaches */
 } pass;
 
 static void vpush(vlist *l, int v)
@@ -410,12 +415,17 @@ static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
 
 static void pass_free(pass *p)
 {
-    unsigned v, V = p->N + (unsigned)p->S;
-    int q;
-    for (v = 0; v < V; v++)
+    int i, q;
+    for (i = 0; i < p->touched.n; i++) { /* a vertex may be listed twice */
+        unsigned v = (unsigned)p->touched.v[i];
         free(p->kids[v].v);
-    for (v = 0; v < p->N; v++)
-        free(p->acc[v].terms);
+        p->kids[v].v = NULL;
+        if (v < p->N) {
+            free(p->acc[v].terms);
+            p->acc[v].terms = NULL;
+        }
+    }
+    free(p->touched.v);
     for (q = 0; q < p->S; q++)
         free(p->pending[q].t);
     free(p->flags);
@@ -425,6 +435,14 @@ static void pass_free(pass *p)
     free(p->node);
     free(p->mark);
     free(p->pending);
+}
+
+/* one more contribution to node id's adjoint */
+static void add_term(pass *p, unsigned id, sg_expr *e)
+{
+    if (!p->acc[id].terms)
+        vpush(&p->touched, (int)id);
+    push(&p->acc[id], e);
 }
 
 static int is_rec(const pass *p, int q)
@@ -469,6 +487,7 @@ static void find_kids(pass *p, int v)
     vlist *out = &p->kids[v], inv = {NULL, 0, 0}, steps = {NULL, 0, 0};
     sg_expr *e, *body;
     int i;
+    vpush(&p->touched, v);
     if ((unsigned)v >= p->N) { /* a recurrence: its initial value and its body's frontier */
         const sg_seq *q = sg_seq_of(p->ctx, v - (int)p->N);
         body = q->body;
@@ -511,10 +530,13 @@ static void find_kids(pass *p, int v)
 }
 
 /*
- * The order of the walk, as a key: parents have larger keys. Nodes are
- * ordered by id (kids are older). A recurrence sits just above its initial
- * value and step body: everything that reads it (an AT, a Σ over it) is
- * made after its step is defined (the checker sees to it), so later.
+ * The order of the walk, as a preference: newer first. Nodes are ordered by
+ * id (kids are older), and a recurrence sits just above its initial value
+ * and step body. That is only a preference, not a topological order: hash
+ * consing shares bodies, so g[t] = tanh(h[t−1]) defined below h[t] =
+ * tanh(h[t−1]) + b has an older body than h, which it reads. topo_order
+ * below is the order; among the vertices it may take next it takes the one
+ * with the largest key, so where the keys are in order they are the order.
  */
 static long key_of(const pass *p, int v)
 {
@@ -534,12 +556,81 @@ typedef struct {
     int v;
 } keyed;
 
-static int by_key_desc(const void *pa, const void *pb)
+/* a before b in the walk */
+static int before(const keyed *a, const keyed *b)
 {
-    const keyed *a = pa, *b = pb;
-    if (a->key != b->key)
-        return a->key < b->key ? 1 : -1;
-    return a->v < b->v ? 1 : a->v > b->v ? -1 : 0;
+    return a->key != b->key ? a->key > b->key : a->v > b->v;
+}
+
+static void heap_push(keyed *h, int *n, keyed x)
+{
+    int i = (*n)++;
+    while (i > 0 && before(&x, &h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = x;
+}
+
+static keyed heap_pop(keyed *h, int *n)
+{
+    keyed top = h[0], x = h[--*n];
+    int i = 0, c;
+    while ((c = 2 * i + 1) < *n) {
+        if (c + 1 < *n && before(&h[c + 1], &h[c]))
+            c++;
+        if (!before(&h[c], &x))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
+    return top;
+}
+
+/*
+ * order[0..n), the reached vertices, reordered parents first (Kahn's
+ * algorithm): a vertex is taken once every parent that reaches it is, so a
+ * recurrence has all its δ terms in before its rule runs. The checker
+ * makes the graph acyclic (a step reads only sequences defined above it).
+ */
+static void topo_order(pass *p, int *order, int n)
+{
+    unsigned V = p->N + (unsigned)p->S;
+    int *parents = sg_xmalloc((V + 1) * sizeof *parents);
+    keyed *ready = sg_xmalloc((size_t)(n + 1) * sizeof *ready);
+    int *reached = sg_xmalloc((size_t)(n + 1) * sizeof *reached);
+    int i, j, nready = 0, done = 0;
+    memcpy(reached, order, (size_t)n * sizeof *order);
+    for (i = 0; i < n; i++)
+        parents[reached[i]] = 0;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < p->kids[reached[i]].n; j++)
+            parents[p->kids[reached[i]].v[j]]++;
+    for (i = 0; i < n; i++)
+        if (parents[reached[i]] == 0) {
+            keyed x;
+            x.key = key_of(p, reached[i]);
+            x.v = reached[i];
+            heap_push(ready, &nready, x);
+        }
+    while (nready > 0) {
+        int v = heap_pop(ready, &nready).v;
+        order[done++] = v;
+        for (j = 0; j < p->kids[v].n; j++) {
+            int k = p->kids[v].v[j];
+            if (--parents[k] == 0) {
+                keyed x;
+                x.key = key_of(p, k);
+                x.v = k;
+                heap_push(ready, &nready, x);
+            }
+        }
+    }
+    assert(done == n); /* no cycle */
+    free(parents);
+    free(ready);
+    free(reached);
 }
 
 static sg_step *log_step(pass *p, sg_step_kind kind, const sg_expr *node)
@@ -570,7 +661,7 @@ static void add_pending(pass *p, int q, sg_expr *value, sg_index lo, sg_index hi
 static void add_contrib(pass *p, const sg_expr *to, sg_expr *c)
 {
     if (!sg_expr_is_zero(c))
-        push(&p->acc[to->id], c);
+        add_term(p, to->id, c);
 }
 
 static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out);
@@ -806,28 +897,16 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
         }
         free(stack);
     }
-    {
-        keyed *ks = sg_xmalloc((size_t)(norder + 1) * sizeof *ks);
-        for (i = 0; i < norder; i++) {
-            ks[i].key = key_of(p, order[i]);
-            ks[i].v = order[i];
-        }
-        qsort(ks, (size_t)norder, sizeof *ks, by_key_desc);
-        for (i = 0; i < norder; i++)
-            order[i] = ks[i].v;
-        free(ks);
-    }
+    topo_order(p, order, norder);
 
     /* children before parents: which vertices lead to a requested node */
     for (i = norder - 1; i >= 0; i--) {
         int v = order[i];
         if (p->flags[v] & WANTED)
             p->flags[v] |= NEEDED;
-        for (j = 0; j < p->kids[v].n; j++) {
-            assert(key_of(p, p->kids[v].v[j]) < key_of(p, v));
+        for (j = 0; j < p->kids[v].n; j++)
             if (p->flags[p->kids[v].v[j]] & NEEDED)
                 p->flags[v] |= NEEDED;
-        }
     }
 
     if (p->log && !p->inner) {
@@ -835,7 +914,7 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
         p->log->f = root;
         st->adjoint = seed;
     }
-    push(&p->acc[root->id], seed);
+    add_term(p, root->id, seed);
 
     for (i = 0; i < norder; i++) {
         int v = order[i];

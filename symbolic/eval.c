@@ -16,12 +16,17 @@
  * vary with t are computed in the frame and dropped when t moves on, while
  * invariant ones are computed once, in the evaluator's own table. Loops nest
  * only as deep as sequences read other sequences, never as long as T.
+ *
+ * The sizes come from the user's values, so each allocation is checked
+ * against the limits below before it is made; past one, the values are
+ * undefined and sg_eval_error() says which limit it was.
  */
 #include "eval.h"
 
 #include <assert.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +39,17 @@ typedef struct {
     double **step;       /* step[t − first]; NULL when undefined */
 } seqval;
 
+/*
+ * What one evaluation may do, checked before each value is allocated: the
+ * inputs are the user's (--eval n=100000 with an n×n node asks for 80 GB),
+ * so a size past these is an error, not an attempt. Every number allocated
+ * counts towards SG_EVAL_MAX_NUMBERS (values kept and values of loop steps
+ * alike: a bound on memory and on time); products and factorizations count
+ * their multiplications towards SG_EVAL_MAX_WORK.
+ */
+#define SG_EVAL_MAX_NUMBERS (1L << 27) /* 1 GiB of doubles */
+#define SG_EVAL_MAX_WORK 4e9
+
 struct sg_eval {
     const sg_ctx *ctx;
     const long *dims;
@@ -43,6 +59,9 @@ struct sg_eval {
     unsigned cap;
     seqval *seq;           /* by sequence */
     int nseq;
+    long numbers;          /* numbers allocated so far */
+    double work;           /* multiplications so far */
+    char error[160];       /* why a limit stopped the evaluation ("" if none) */
 };
 
 /* one loop's values at its current step t */
@@ -65,7 +84,41 @@ sg_eval *sg_eval_new(const sg_ctx *ctx, const long *dims, const double *const *s
     ev->cap = 0;
     ev->seq = NULL;
     ev->nseq = 0;
+    ev->numbers = 0;
+    ev->work = 0;
+    ev->error[0] = '\0';
     return ev;
+}
+
+const char *sg_eval_error(const sg_eval *ev)
+{
+    return ev->error[0] ? ev->error : NULL;
+}
+
+/*
+ * Room for n numbers taking `work` multiplications, or 0 (and the reason in
+ * ev->error) when that passes a limit. Checked before anything is allocated.
+ */
+static int afford(sg_eval *ev, double n, double work)
+{
+    if (ev->error[0])
+        return 0;
+    if (n > (double)(SG_EVAL_MAX_NUMBERS - ev->numbers)) {
+        snprintf(ev->error, sizeof ev->error,
+                 "--eval: the values are too large: %.0f numbers more, past the limit of %ld "
+                 "(1 GiB)",
+                 n, SG_EVAL_MAX_NUMBERS);
+        return 0;
+    }
+    if (ev->work + work > SG_EVAL_MAX_WORK) {
+        snprintf(ev->error, sizeof ev->error,
+                 "--eval: the values take too long to compute: more than %.0e multiplications",
+                 SG_EVAL_MAX_WORK);
+        return 0;
+    }
+    ev->numbers += (long)n;
+    ev->work += work;
+    return 1;
 }
 
 void sg_eval_free(sg_eval *ev)
@@ -229,6 +282,19 @@ static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const d
     }
     if (e->nkids == 2 && !b)
         return NULL;
+    {
+        /* the multiplications: a product r×ac by ac×c, an LU of r×r */
+        double work = (double)n;
+        if (e->op == SG_OP_MUL && !(ar == 1 && ac == 1))
+            work = (double)r * (double)c * (double)ac;
+        else if (e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET)
+            work = (double)ar * (double)ar * (double)ar * (e->op == SG_OP_INV ? 2 : 1);
+        double scratch = e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET
+                             ? (double)ar * (double)ar + (double)ar
+                             : 0;
+        if (!afford(ev, (double)n + scratch, work))
+            return NULL;
+    }
     y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
 
     switch (e->op) {
@@ -399,10 +465,10 @@ static long index_value(const sg_eval *ev, sg_index i)
     return (i.dim < 0 ? 0 : dim_value(ev, i.dim)) + i.off;
 }
 
-static double *copy_of(const double *v, long n)
+static double *copy_of(sg_eval *ev, const double *v, long n)
 {
     double *y;
-    if (!v)
+    if (!v || !afford(ev, (double)n, (double)n))
         return NULL;
     y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
     memcpy(y, v, (size_t)n * sizeof *y);
@@ -503,7 +569,7 @@ static const double *step_expr(sg_eval *ev, frame *fr, const sg_expr *e)
             continue;
         }
         if (x->op == SG_OP_SEQSTEP) {
-            fr->val[x->id] = copy_of(step_value(ev, x->seq, fr->t + x->off),
+            fr->val[x->id] = copy_of(ev, step_value(ev, x->seq, fr->t + x->off),
                                      numel(ev, x->shape));
         } else {
             for (k = 0; k < x->nkids; k++) {
@@ -556,6 +622,8 @@ static void run_seq(sg_eval *ev, int q)
     v->state = PENDING;
     v->first = lo - 1;
     v->count = hi >= lo - 1 ? hi - lo + 2 : 0;
+    if (!afford(ev, (double)v->count, (double)v->count))
+        v->count = 0; /* past a limit: every step undefined, ev->error says why */
     v->step = sg_xmalloc((size_t)(v->count ? v->count : 1) * sizeof *v->step);
     memset(v->step, 0, (size_t)(v->count ? v->count : 1) * sizeof *v->step);
     if (!sq->body || (sq->kind == SG_SEQ_FORWARD && !sq->init) || v->count == 0) {
@@ -564,19 +632,24 @@ static void run_seq(sg_eval *ev, int q)
     }
     frame_init(ev, &fr);
     if (sq->kind == SG_SEQ_FORWARD) {
-        double *init = copy_of(sg_eval_expr(ev, sq->init), n);
+        double *init = copy_of(ev, sg_eval_expr(ev, sq->init), n);
         seq_slot(ev, q)->step[0] = init;
         bad = !init;
         for (t = lo; t <= hi && !bad; t++) {
             double *y;
             frame_next(&fr, t);
-            y = copy_of(step_expr(ev, &fr, sq->body), n);
+            y = copy_of(ev, step_expr(ev, &fr, sq->body), n);
             seq_slot(ev, q)->step[t - (lo - 1)] = y;
             bad = !y;
         }
     } else {
         for (t = hi; t >= lo - 1 && !bad; t--) {
-            double *y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
+            double *y;
+            if (!afford(ev, (double)n, (double)n)) {
+                bad = 1;
+                break;
+            }
+            y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
             for (i = 0; i < n; i++)
                 y[i] = 0;
             frame_next(&fr, t);
@@ -611,10 +684,12 @@ static double *seq_node(sg_eval *ev, const sg_expr *e)
     int ok = 1;
     switch (e->op) {
     case SG_OP_AT:
-        return copy_of(step_value(ev, e->seq, index_value(ev, e->at)), n);
+        return copy_of(ev, step_value(ev, e->seq, index_value(ev, e->at)), n);
     case SG_OP_SEQSUM:
         lo = index_value(ev, e->lo);
         hi = index_value(ev, e->hi);
+        if (!afford(ev, (double)n, (double)n))
+            return NULL;
         y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
         for (t = 0; t < n; t++)
             y[t] = 0;

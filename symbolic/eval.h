@@ -31,8 +31,15 @@ long sg_eval_cols(const sg_eval *ev, sg_shape s);
 /*
  * The values of e, row-major. Returns NULL when a value is undefined (a
  * singular matrix inverted, a determinant's log of a non-positive number
- * is NaN instead, as in C).
+ * is NaN instead, as in C) or too large to compute (sg_eval_error).
  */
 const double *sg_eval_expr(sg_eval *ev, const sg_expr *e);
+
+/*
+ * NULL, or why sg_eval_expr() gave up: the values would have passed the
+ * memory or time an evaluation may take ("--eval: the values are too large:
+ * …"). From then on every value is NULL.
+ */
+const char *sg_eval_error(const sg_eval *ev);
 
 #endif

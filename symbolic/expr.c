@@ -66,6 +66,7 @@ struct sg_ctx {
     sg_expr **table; /* unique table: buckets chained through e->chain */
     unsigned tabsize, count;
     unsigned long lookups; /* intern() calls: the work done, found or made */
+    unsigned long scratch; /* bytes of per-pass scratch (sg_ctx_scratch) */
 };
 
 /* a named dimension is assumed this large when ordering products */
@@ -626,6 +627,83 @@ unsigned long sg_ctx_work(const sg_ctx *ctx)
 void sg_ctx_charge(sg_ctx *ctx, unsigned long work)
 {
     ctx->lookups += work;
+}
+
+unsigned long sg_ctx_scratch(const sg_ctx *ctx)
+{
+    return ctx->scratch;
+}
+
+void sg_ctx_scratch_add(sg_ctx *ctx, unsigned long bytes)
+{
+    ctx->scratch += bytes;
+}
+
+/* ---- dense numberings of reached nodes ------------------------------------ */
+
+void sg_idmap_init(sg_idmap *m, sg_ctx *ctx)
+{
+    memset(m, 0, sizeof *m);
+    m->ctx = ctx;
+}
+
+void sg_idmap_free(sg_idmap *m)
+{
+    free(m->key);
+    free(m->ix);
+    m->key = m->ix = NULL;
+    m->cap = m->n = 0;
+}
+
+static unsigned idslot(unsigned id, unsigned cap)
+{
+    return (id * 2654435761u) & (cap - 1); /* Knuth's multiplicative hash */
+}
+
+unsigned sg_idmap_find(const sg_idmap *m, const sg_expr *e)
+{
+    unsigned i;
+    if (m->cap == 0)
+        return SG_IDMAP_NONE;
+    for (i = idslot(e->id, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
+        if (m->key[i] == e->id + 1)
+            return m->ix[i];
+    return SG_IDMAP_NONE;
+}
+
+static void idmap_grow(sg_idmap *m)
+{
+    unsigned cap = m->cap ? 2 * m->cap : 64, i, j;
+    unsigned *key = sg_xmalloc((size_t)cap * sizeof *key);
+    unsigned *ix = sg_xmalloc((size_t)cap * sizeof *ix);
+    memset(key, 0, (size_t)cap * sizeof *key);
+    for (i = 0; i < m->cap; i++)
+        if (m->key[i]) {
+            for (j = idslot(m->key[i] - 1, cap); key[j]; j = (j + 1) & (cap - 1))
+                ;
+            key[j] = m->key[i];
+            ix[j] = m->ix[i];
+        }
+    free(m->key);
+    free(m->ix);
+    m->key = key;
+    m->ix = ix;
+    m->cap = cap;
+    if (m->ctx)
+        m->ctx->scratch += (unsigned long)cap * 2 * sizeof *key;
+}
+
+unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e)
+{
+    unsigned i;
+    if (2 * (m->n + 1) > m->cap)
+        idmap_grow(m);
+    for (i = idslot(e->id, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
+        if (m->key[i] == e->id + 1)
+            return m->ix[i];
+    m->key[i] = e->id + 1;
+    m->ix[i] = m->n;
+    return m->n++;
 }
 
 /* ---- leaves ------------------------------------------------------------- */

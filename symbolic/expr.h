@@ -311,6 +311,33 @@ unsigned long sg_ctx_work(const sg_ctx *ctx);
 /* adds work done outside the constructors (a pass's comparisons) */
 void sg_ctx_charge(sg_ctx *ctx, unsigned long work);
 /*
+ * A dense numbering of the nodes one pass reaches: an open-addressing map
+ * from node id to 0, 1, 2, … in the order the nodes were added. A pass keeps
+ * its per-node tables in arrays indexed by that number, so its scratch is
+ * proportional to the nodes it reaches, not to every node the context ever
+ * made: a printer that simplifies or walks each of k small values in a large
+ * DAG does O(k · value) work, not O(k · DAG). The bytes the maps allocate
+ * are counted on the context (sg_ctx_scratch), so tests can pin that bound.
+ */
+typedef struct {
+    sg_ctx *ctx;   /* charged with the bytes allocated */
+    unsigned *key; /* id + 1 per slot, 0 when empty */
+    unsigned *ix;  /* the number of the node in that slot */
+    unsigned cap;  /* slots: a power of two, at most half full */
+    unsigned n;    /* nodes numbered so far */
+} sg_idmap;
+#define SG_IDMAP_NONE 0xffffffffu
+void sg_idmap_init(sg_idmap *m, sg_ctx *ctx);
+void sg_idmap_free(sg_idmap *m);
+/* e's number, or SG_IDMAP_NONE when it has none */
+unsigned sg_idmap_find(const sg_idmap *m, const sg_expr *e);
+/* e's number, giving it the next one (m->n before the call) if it has none */
+unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e);
+/* bytes of per-pass scratch allocated so far (sg_idmap tables and the
+   arrays passes size by them, as they report with sg_ctx_scratch_add) */
+unsigned long sg_ctx_scratch(const sg_ctx *ctx);
+void sg_ctx_scratch_add(sg_ctx *ctx, unsigned long bytes);
+/*
  * The most nodes a problem may have (sg_check reports more as an error):
  * about 13 per layer of a deep tanh network, so 1000 layers take 13 000,
  * and room for the quadratic growth of Hessians and displayed forms.

@@ -102,13 +102,13 @@ static sg_expr *plus(sg_ctx *ctx, sg_expr *acc, sg_expr *term)
 }
 
 /*
- * J(y) for a flat, non-1×1 y from its kids' Jacobians (J[id], NULL for a kid
+ * J(y) for a flat, non-1×1 y from its kids' Jacobians (Ja, Jb; NULL for a kid
  * that does not depend on x), and the identity used: len(y)×len(x).
  */
-static sg_expr *rule(sg_ctx *ctx, sg_expr *y, sg_expr **J, const char **text, const char **why)
+static sg_expr *rule(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, const char **text,
+                     const char **why)
 {
     sg_expr *a = y->kid[0], *b = y->nkids > 1 ? y->kid[1] : NULL;
-    sg_expr *Ja = a ? J[a->id] : NULL, *Jb = b ? J[b->id] : NULL;
     sg_expr *r = NULL, *s, *t;
     sg_dim p = len(y->shape);
 
@@ -214,11 +214,41 @@ static sg_expr *rule(sg_ctx *ctx, sg_expr *y, sg_expr **J, const char **text, co
     return NULL;
 }
 
+/* the reached nodes' tables, by their number in m: sized by what f reaches,
+   not by every node made, so k Jacobians of small functions cost their size */
+typedef struct {
+    sg_idmap m;
+    unsigned cap;
+    unsigned char *flags;
+    sg_expr **J;
+} jtab;
+
+/* e's number, given one (with no flags and no Jacobian) if it had none */
+static unsigned jnum(jtab *t, const sg_expr *e)
+{
+    unsigned n0 = t->m.n, i = sg_idmap_add(&t->m, e);
+    if (i >= t->cap) {
+        unsigned n = t->cap ? 2 * t->cap : 64;
+        t->flags = sg_xrealloc(t->flags, n);
+        t->J = sg_xrealloc(t->J, n * sizeof *t->J);
+        sg_ctx_scratch_add(t->m.ctx, (unsigned long)(n - t->cap) * (1 + sizeof *t->J));
+        t->cap = n;
+    }
+    if (t->m.n > n0) {
+        t->flags[i] = 0;
+        t->J[i] = NULL;
+    }
+    return i;
+}
+
+/* the flags of a reached node (jnum numbered every one) */
+#define FLAGS(t, e) ((t)->flags[sg_idmap_find(&(t)->m, (e))])
+
 sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, const char **why)
 {
-    unsigned N = sg_expr_count(ctx); /* nodes made from here on are Jacobians */
-    unsigned char *flags;
-    sg_expr **J, **order, **stack, *result = NULL;
+    jtab tab, *t = &tab;
+    sg_expr **order = NULL, **stack = NULL, *result = NULL;
+    int cap = 0;
     const char *xn = name_of(ctx, x);
     int norder = 0, sp = 0, i, k;
     sg_dim q;
@@ -241,26 +271,35 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
     if (log && !log->f)
         log->f = f;
 
-    flags = sg_xmalloc(N);
-    J = sg_xmalloc(N * sizeof *J);
-    order = sg_xmalloc(N * sizeof *order);
-    stack = sg_xmalloc(N * sizeof *stack);
-    memset(flags, 0, N);
-    memset(J, 0, N * sizeof *J);
+    memset(t, 0, sizeof *t);
+    sg_idmap_init(&t->m, ctx);
 
-    /* the nodes reachable from f; x is a leaf (what is upstream of it is held) */
+    /* the nodes reachable from f; x is a leaf (what is upstream of it is
+       held). order and stack hold each reached node once: they grow with
+       the numbering */
+    i = (int)jnum(t, f); /* jnum may move t->flags: number first */
+    t->flags[i] |= REACHED;
+    cap = (int)t->cap;
+    order = sg_xmalloc((size_t)cap * sizeof *order);
+    stack = sg_xmalloc((size_t)cap * sizeof *stack);
     stack[sp++] = f;
-    flags[f->id] |= REACHED;
     while (sp > 0) {
         sg_expr *e = stack[--sp];
         order[norder++] = e;
         if (e == x)
             continue;
-        for (k = 0; k < e->nkids; k++)
-            if (!(flags[e->kid[k]->id] & REACHED)) {
-                flags[e->kid[k]->id] |= REACHED;
+        for (k = 0; k < e->nkids; k++) {
+            unsigned ik = jnum(t, e->kid[k]);
+            if ((int)t->cap > cap) {
+                cap = (int)t->cap;
+                order = sg_xrealloc(order, (size_t)cap * sizeof *order);
+                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
+            }
+            if (!(t->flags[ik] & REACHED)) {
+                t->flags[ik] |= REACHED;
                 stack[sp++] = e->kid[k];
             }
+        }
     }
     free(stack);
     qsort(order, (size_t)norder, sizeof *order, by_id);
@@ -277,13 +316,13 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
     for (i = 0; i < norder; i++) {
         sg_expr *e = order[i];
         if (e == x)
-            flags[e->id] |= DEP;
+            FLAGS(t, e) |= DEP;
         else
             for (k = 0; k < e->nkids; k++)
-                if (flags[e->kid[k]->id] & DEP)
-                    flags[e->id] |= DEP;
+                if (FLAGS(t, e->kid[k]) & DEP)
+                    FLAGS(t, e) |= DEP;
     }
-    if (!(flags[f->id] & DEP)) {
+    if (!(FLAGS(t, f) & DEP)) {
         result = sg_zero(ctx, sg_shape_make(len(f->shape), q));
         goto done;
     }
@@ -291,20 +330,20 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
     /* parents first: whose Jacobians are asked for. A 1×1 node asks nothing
        of its kids (its gradient reaches x by itself); a flat node cannot use
        the Jacobian of a matrix */
-    flags[f->id] |= NEED;
+    FLAGS(t, f) |= NEED;
     for (i = norder - 1; i >= 0; i--) {
         sg_expr *e = order[i];
-        if (!(flags[e->id] & NEED) || e == x || sg_shape_is_scalar(e->shape))
+        if (!(FLAGS(t, e) & NEED) || e == x || sg_shape_is_scalar(e->shape))
             continue;
         for (k = 0; k < e->nkids; k++) {
             sg_expr *kid = e->kid[k];
-            if (!(flags[kid->id] & DEP))
+            if (!(FLAGS(t, kid) & DEP))
                 continue;
             if (!is_flat(kid->shape)) {
                 *why = matrix_why(ctx, e, kid, xn);
                 goto done;
             }
-            flags[kid->id] |= NEED;
+            FLAGS(t, kid) |= NEED;
         }
     }
 
@@ -312,7 +351,7 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
     for (i = 0; i < norder; i++) {
         sg_expr *e = order[i], *j;
         const char *text = NULL;
-        if (!(flags[e->id] & NEED))
+        if (!(FLAGS(t, e) & NEED))
             continue;
         if (sg_expr_count(ctx) > SG_MAX_NODES) { /* sg_check reports it */
             *why = "the problem is too large";
@@ -330,12 +369,14 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
             sg_diff_grad(ctx, e, 1, &x, &g, NULL);
             j = x->shape.cols == SG_DIM_ONE ? sg_transpose(ctx, g) : g;
         } else {
-            j = rule(ctx, e, J, &text, why);
+            sg_expr *a = e->kid[0], *b = e->nkids > 1 ? e->kid[1] : NULL;
+            j = rule(ctx, e, a ? t->J[sg_idmap_find(&t->m, a)] : NULL,
+                     b ? t->J[sg_idmap_find(&t->m, b)] : NULL, &text, why);
             if (!j)
                 goto done;
         }
         assert(sg_shape_eq(j->shape, sg_shape_make(len(e->shape), q)));
-        J[e->id] = j;
+        t->J[sg_idmap_find(&t->m, e)] = j;
         if (log) {
             sg_step *st = sg_log_step(ctx, log);
             st->kind = SG_STEP_JACOBIAN;
@@ -344,11 +385,12 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
             st->rule = text;
         }
     }
-    result = J[f->id];
+    result = t->J[sg_idmap_find(&t->m, f)];
 
 done:
-    free(flags);
-    free(J);
+    free(t->flags);
+    free(t->J);
+    sg_idmap_free(&t->m);
     free(order);
     return result;
 }

@@ -19,9 +19,10 @@
  *     A sum inside a product stays one factor, and so does a scaled sum (−r,
  *     not −WᵀWx + x): it is distributed only when that makes terms cancel and
  *     the sum shorter ((𝟙 − y) ⊙ p − y ⊙ (𝟙 − p) = p − y). ⊙ products are
- *     flattened and sorted; σ(−a) = 𝟙 − σ(a). Terms are ordered positive
- *     first, then by degree, then by a structural order that never looks at
- *     ids, so that equal sums are one node. A sum shared by several nodes
+ *     flattened and sorted, a chain of them once at its top (a ⊙ used once
+ *     by a ⊙ is part of its region, like a sum in a sum); σ(−a) = 𝟙 − σ(a).
+ *     Terms are ordered positive first, then by degree, then by a structural
+ *     order that never looks at ids, so that equal sums are one node. A sum shared by several nodes
  *     is inlined into the sums that use it only when it is short
  *     (MAX_INLINE terms); a longer one stays one term, so that a chain of
  *     sums each adding to the last stays linear in size.
@@ -32,6 +33,10 @@
  *     the text. Every other node is rebuilt as in pass 1 from its kids' new
  *     forms, so that the result is a fixed point: simplifying it again
  *     returns the same node.
+ *
+ * A pass's tables are indexed by a numbering of the nodes it reaches
+ * (sg_idmap), not by node id: the printers simplify each value they show, and
+ * tables sized by every node made would cost each small value the whole DAG.
  *
  * A node a definition names (z₁, h₁) is an atom: the result is written in
  * terms of it. Every node is made by expr.c's constructors, so results share
@@ -76,21 +81,25 @@ typedef struct {
 typedef struct {
     sg_ctx *ctx;
     sg_arena *ar;         /* terms and lists: freed when sg_simplify returns */
-    unsigned char *root;  /* by id: a node being simplified (never an atom) */
     int phase;            /* 1: normal form, 2: factoring */
-    unsigned n;           /* reachable nodes have ids below n */
-    sg_expr **val;        /* by id: the pass's result, NULL until computed */
-    unsigned *refs;       /* by id: edges from reachable parents */
-    sg_expr **parent;     /* by id: the first such parent */
-    int *height;          /* by id: longest path to a leaf or atom */
-    double *size;         /* by id, grown on demand: tree sizes, 0 unknown */
-    unsigned nsize;
-    sg_expr **tr;         /* by id, grown on demand: transpose_atom's results in
-                             this pass, NULL until computed */
-    unsigned ntr;
-    unsigned char *kept;  /* by id, grown on demand: a shared sum kept whole as
-                             a term of the sums that use it (both passes) */
-    unsigned nkept;
+    /* The per-node tables are indexed by a dense numbering of the nodes they
+       hold (sg_idmap), never by id: a pass's scratch is proportional to the
+       nodes it reaches, so simplifying a small value in a large DAG costs
+       the value's size, not the DAG's. */
+    sg_idmap pass;        /* the nodes under the roots, numbered in this pass */
+    unsigned npass;       /* room in the arrays below */
+    unsigned char *root;  /* by pass number: a node being simplified (never an atom) */
+    sg_expr **val;        /* by pass number: the pass's result, NULL until computed */
+    unsigned *refs;       /* by pass number: edges from reachable parents */
+    sg_expr **parent;     /* by pass number: the first such parent */
+    int *height;          /* by pass number: longest path to a leaf or atom */
+    sg_idmap aux;         /* any node, made in this call or not: both passes */
+    unsigned naux;        /* room in the arrays below */
+    double *size;         /* by aux number: tree sizes, 0 unknown */
+    sg_expr **tr;         /* by aux number: transpose_atom's results in this
+                             pass, NULL until computed */
+    unsigned char *kept;  /* by aux number: a shared sum kept whole as a term
+                             of the sums that use it (both passes) */
     unsigned long *ops;   /* structural comparison steps so far */
     unsigned long work0;  /* sg_ctx_work when sg_simplify started */
     unsigned long budget; /* the work this simplification may do */
@@ -118,9 +127,54 @@ static int is_scalar(const sg_expr *e)
     return sg_shape_is_scalar(e->shape);
 }
 
+/* e's number in this pass, SG_IDMAP_NONE when the pass did not reach it */
+static unsigned pix(const S *st, const sg_expr *e)
+{
+    return sg_idmap_find(&st->pass, e);
+}
+
 static int is_root(const S *st, const sg_expr *e)
 {
-    return e->id < st->n && st->root[e->id];
+    unsigned i = pix(st, e);
+    return i != SG_IDMAP_NONE && st->root[i];
+}
+
+/* the pass's tables for e, with the defaults of a node it did not reach */
+static sg_expr *val_of(const S *st, const sg_expr *e)
+{
+    unsigned i = pix(st, e);
+    return i != SG_IDMAP_NONE ? st->val[i] : NULL;
+}
+
+static unsigned refs_of(const S *st, const sg_expr *e)
+{
+    unsigned i = pix(st, e);
+    return i != SG_IDMAP_NONE ? st->refs[i] : 0;
+}
+
+static int height_of(const S *st, const sg_expr *e)
+{
+    unsigned i = pix(st, e);
+    return i != SG_IDMAP_NONE ? st->height[i] : 0;
+}
+
+/* e's number in the tables of the whole call, given one if it had none */
+static unsigned aux_ix(S *st, const sg_expr *e)
+{
+    unsigned i = sg_idmap_add(&st->aux, e);
+    if (i >= st->naux) {
+        unsigned n = st->naux ? 2 * st->naux : 64;
+        st->size = sg_xrealloc(st->size, n * sizeof *st->size);
+        st->tr = sg_xrealloc(st->tr, n * sizeof *st->tr);
+        st->kept = sg_xrealloc(st->kept, n);
+        memset(st->size + st->naux, 0, (n - st->naux) * sizeof *st->size);
+        memset(st->tr + st->naux, 0, (n - st->naux) * sizeof *st->tr);
+        memset(st->kept + st->naux, 0, n - st->naux);
+        sg_ctx_scratch_add(st->ctx, (unsigned long)(n - st->naux) *
+                                        (sizeof *st->size + sizeof *st->tr + 1));
+        st->naux = n;
+    }
+    return i;
 }
 
 /* an atom because a definition names it (a node being simplified is not) */
@@ -131,18 +185,14 @@ static int named(const S *st, const sg_expr *e)
 
 static int is_kept(const S *st, const sg_expr *e)
 {
-    return e->id < st->nkept && st->kept[e->id];
+    unsigned i = sg_idmap_find(&st->aux, e);
+    return i != SG_IDMAP_NONE && st->kept[i];
 }
 
 static void keep(S *st, const sg_expr *e)
 {
-    if (e->id >= st->nkept) {
-        unsigned n = sg_expr_count(st->ctx) + 64;
-        st->kept = sg_xrealloc(st->kept, n);
-        memset(st->kept + st->nkept, 0, n - st->nkept);
-        st->nkept = n;
-    }
-    st->kept[e->id] = 1;
+    unsigned i = aux_ix(st, e); /* may move st->kept */
+    st->kept[i] = 1;
 }
 
 /* a sum whose terms are terms of the sums and products it is in */
@@ -354,15 +404,36 @@ static void sort_terms(S *st, term *t, int n, term_cmp cmp)
     free(tmp);
 }
 
+/* stable, like sort_terms: insertion for a few nodes, merging for more (a
+   ⊙ chain of a thousand factors is sorted in n log n comparisons) */
 static void sort_nodes(S *st, sg_expr **v, int n)
 {
-    int i, j;
-    for (i = 1; i < n; i++) { /* few: insertion sort */
-        sg_expr *x = v[i];
-        for (j = i; j > 0 && cmp_node(st, v[j - 1], x) > 0; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
+    sg_expr **tmp;
+    int i, j, width;
+    if (n <= 16) {
+        for (i = 1; i < n; i++) {
+            sg_expr *x = v[i];
+            for (j = i; j > 0 && cmp_node(st, v[j - 1], x) > 0; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        return;
     }
+    tmp = sg_xmalloc((size_t)n * sizeof *tmp);
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            int lo = i, mid = i + width < n ? i + width : n;
+            int hi = i + 2 * width < n ? i + 2 * width : n, a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                tmp[k++] = cmp_node(st, v[b], v[a]) < 0 ? v[b++] : v[a++];
+            while (a < mid)
+                tmp[k++] = v[a++];
+            while (b < hi)
+                tmp[k++] = v[b++];
+        }
+        memcpy(v, tmp, (size_t)n * sizeof *v);
+    }
+    free(tmp);
 }
 
 /* ---- tree sizes: what "shorter" means ------------------------------------- */
@@ -372,27 +443,24 @@ static double tree_size(S *st, sg_expr *e)
 {
     sg_expr **stack;
     int sp = 0, cap = 64;
-    if (e->id >= st->nsize) {
-        unsigned n = sg_expr_count(st->ctx) + 64;
-        st->size = sg_xrealloc(st->size, n * sizeof *st->size);
-        memset(st->size + st->nsize, 0, (n - st->nsize) * sizeof *st->size);
-        st->nsize = n;
-    }
-    if (st->size[e->id] > 0)
-        return st->size[e->id];
+    unsigned ie = aux_ix(st, e); /* aux_ix may move st->size: index first */
+    if (st->size[ie] > 0)
+        return st->size[ie];
     stack = sg_xmalloc((size_t)cap * sizeof *stack);
     stack[sp++] = e;
     while (sp > 0) {
         sg_expr *x = stack[sp - 1];
         double s = 1;
         int i, pending = 0;
-        if (st->size[x->id] > 0) {
+        unsigned ix = aux_ix(st, x);
+        if (st->size[ix] > 0) {
             sp--;
             continue;
         }
         for (i = 0; i < x->nkids && !named(st, x); i++) {
-            if (st->size[x->kid[i]->id] > 0) {
-                s += st->size[x->kid[i]->id];
+            unsigned ik = aux_ix(st, x->kid[i]);
+            if (st->size[ik] > 0) {
+                s += st->size[ik];
                 continue;
             }
             if (sp == cap) {
@@ -404,11 +472,11 @@ static double tree_size(S *st, sg_expr *e)
         }
         if (pending)
             continue;
-        st->size[x->id] = s < SIZE_CAP ? s : SIZE_CAP;
+        st->size[ix] = s < SIZE_CAP ? s : SIZE_CAP;
         sp--;
     }
     free(stack);
-    return st->size[e->id];
+    return st->size[ie];
 }
 
 /*
@@ -1097,23 +1165,19 @@ static sg_expr *transpose_atom(S *st, sg_expr *a)
 {
     tlist l, t;
     sg_expr *r;
+    unsigned ia;
     if (!is_sum(st, a) || a->shape.cols == SG_DIM_ONE)
         return sg_transpose(st->ctx, a);
     /* once per sum and pass: a sum inside a sum's terms is transposed again
        each time the outer one is (canon_terms counts the transposes both
        ways round), so without the table nested sums take exponential work */
-    if (a->id >= st->ntr) {
-        unsigned n = sg_expr_count(st->ctx) + 64;
-        st->tr = sg_xrealloc(st->tr, n * sizeof *st->tr);
-        memset(st->tr + st->ntr, 0, (n - st->ntr) * sizeof *st->tr);
-        st->ntr = n;
-    }
-    if (st->tr[a->id])
-        return st->tr[a->id];
+    ia = aux_ix(st, a);
+    if (st->tr[ia])
+        return st->tr[ia];
     l = decompose(st, a);
     t = transpose_list(st, &l);
     r = canon_sum(st, &t, flip(a->shape)); /* may grow st->tr */
-    st->tr[a->id] = r;
+    st->tr[ia] = r;
     return r;
 }
 
@@ -1121,7 +1185,7 @@ static sg_expr *transpose_atom(S *st, sg_expr *a)
 
 static sg_expr *kid_val(S *st, sg_expr *e, int i)
 {
-    return i < e->nkids ? st->val[e->kid[i]->id] : NULL;
+    return i < e->nkids ? val_of(st, e->kid[i]) : NULL;
 }
 
 /*
@@ -1133,11 +1197,16 @@ static sg_expr *kid_val(S *st, sg_expr *e, int i)
 static int interior(const S *st, const sg_expr *e)
 {
     const sg_expr *p;
-    if (named(st, e) || st->refs[e->id] != 1 || is_root(st, e) || is_kept(st, e))
+    if (named(st, e) || refs_of(st, e) != 1 || is_root(st, e) || is_kept(st, e))
         return 0;
-    p = st->parent[e->id];
-    if (named(st, p) || st->height[p->id] > MAX_HEIGHT)
+    p = st->parent[pix(st, e)]; /* refs 1: e was reached */
+    if (named(st, p) || height_of(st, p) > MAX_HEIGHT)
         return 0;
+    /* a ⊙ inside a ⊙, in both passes: the top of the chain flattens it
+       (hadamard_region); each link made its own sorted form would rebuild
+       the chain under it again, quadratic in its length */
+    if (e->op == SG_OP_HADAMARD && p->op == SG_OP_HADAMARD)
+        return 1;
     if (st->phase == 1)
         return linear_op(e->op) && linear_op(p->op);
     /* a product inside a product too: each link of a chain made its own
@@ -1177,9 +1246,9 @@ static tlist sub_terms(S *st, sg_expr *k)
     tlist l;
     if (interior(st, k))
         return region(st, k);
-    v = st->val[k->id];
+    v = val_of(st, k);
     l = decompose(st, v);
-    if ((st->refs[k->id] > 1 || is_kept(st, k)) && stays_whole(st, v, &l)) {
+    if ((refs_of(st, k) > 1 || is_kept(st, k)) && stays_whole(st, v, &l)) {
         term t;
         keep(st, v);
         t = atom(st, v);
@@ -1247,6 +1316,42 @@ static sg_expr *elementwise(S *st, sg_op op, sg_expr *a, sg_shape shape)
     return canon_node(st, sg_unary(ctx, op, a));
 }
 
+/*
+ * The canonical form of the ⊙ chain whose top is e: the forms of the nodes
+ * under its interior ⊙ links, left to right, flattened and sorted together
+ * once (canon_hadamard). Without recursion: a chain of definitions makes a
+ * ⊙ as deep as it is long.
+ */
+static sg_expr *hadamard_region(S *st, sg_expr *e)
+{
+    sg_expr **stack, **in, *r;
+    int sp = 0, nin = 0, cap = 16, incap = 16;
+    stack = sg_xmalloc((size_t)cap * sizeof *stack);
+    in = sg_xmalloc((size_t)incap * sizeof *in);
+    stack[sp++] = e;
+    while (sp > 0) {
+        sg_expr *x = stack[--sp];
+        if (x == e || interior(st, x)) { /* interior: a ⊙ under a ⊙ */
+            if (sp + 2 > cap) {
+                cap *= 2;
+                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
+            }
+            stack[sp++] = x->kid[1];
+            stack[sp++] = x->kid[0];
+        } else {
+            if (nin == incap) {
+                incap *= 2;
+                in = sg_xrealloc(in, (size_t)incap * sizeof *in);
+            }
+            in[nin++] = val_of(st, x);
+        }
+    }
+    r = canon_hadamard(st, in, nin, e->shape);
+    free(stack);
+    free(in);
+    return r;
+}
+
 /* pass 1: the normal form of e, from its kids' */
 static sg_expr *normal(S *st, sg_expr *e)
 {
@@ -1254,7 +1359,7 @@ static sg_expr *normal(S *st, sg_expr *e)
     sg_expr *a = kid_val(st, e, 0), *b = kid_val(st, e, 1), *in[2];
     if (named(st, e) || e->nkids == 0)
         return e;
-    if (st->height[e->id] > MAX_HEIGHT)
+    if (height_of(st, e) > MAX_HEIGHT)
         return sg_expr_rebuild(st->ctx, e, a, b);
     if (linear_op(e->op)) {
         tlist l = region(st, e);
@@ -1262,9 +1367,7 @@ static sg_expr *normal(S *st, sg_expr *e)
     }
     switch (e->op) {
     case SG_OP_HADAMARD:
-        in[0] = a;
-        in[1] = b;
-        return canon_hadamard(st, in, 2, e->shape);
+        return hadamard_region(st, e);
     case SG_OP_DOT: /* ⟨a, b⟩ = ⟨b, a⟩; ⟨I, A⟩ = tr(A) */
         if (a->op == SG_OP_EYE || b->op == SG_OP_EYE)
             return canon_node(st, sg_trace(ctx, a->op == SG_OP_EYE ? b : a));
@@ -1467,7 +1570,7 @@ static sg_expr *factored(S *st, sg_expr *e)
     sg_expr **stack;
     tlist l = {NULL, 0, 0};
     int sp = 0, cap = 16;
-    if (e->op != SG_OP_ADD || named(st, e) || st->height[e->id] > MAX_HEIGHT)
+    if (e->op != SG_OP_ADD || named(st, e) || height_of(st, e) > MAX_HEIGHT)
         return normal(st, e);
     /* the terms of the whole sum, each from its factored form */
     stack = sg_xmalloc((size_t)cap * sizeof *stack);
@@ -1475,12 +1578,12 @@ static sg_expr *factored(S *st, sg_expr *e)
     while (sp > 0) {
         sg_expr *x = stack[--sp];
         if (x != e && is_kept(st, x) &&
-            (st->val[x->id]->op == SG_OP_ADD || st->val[x->id]->op == SG_OP_MUL)) {
+            (val_of(st, x)->op == SG_OP_ADD || val_of(st, x)->op == SG_OP_MUL)) {
             /* a long shared sum or product stays whole (sub_terms), in its
                new form */
             term t;
-            keep(st, st->val[x->id]);
-            t = atom(st, st->val[x->id]);
+            keep(st, val_of(st, x));
+            t = atom(st, val_of(st, x));
             push(st, &l, &t);
         } else if (x == e || is_sum(st, x)) {
             if (sp + 2 > cap) {
@@ -1490,7 +1593,7 @@ static sg_expr *factored(S *st, sg_expr *e)
             stack[sp++] = x->kid[1];
             stack[sp++] = x->kid[0];
         } else {
-            tlist m = decompose(st, st->val[x->id]);
+            tlist m = decompose(st, val_of(st, x));
             append(st, &l, &m);
         }
     }
@@ -1504,41 +1607,65 @@ static int by_id(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* numbers e in this pass, growing the pass's tables to hold it */
+static unsigned reach(S *st, const sg_expr *e)
+{
+    unsigned n0 = st->pass.n, i = sg_idmap_add(&st->pass, e);
+    if (i >= st->npass) {
+        unsigned n = st->npass ? 2 * st->npass : 64;
+        st->root = sg_xrealloc(st->root, n);
+        st->val = sg_xrealloc(st->val, n * sizeof *st->val);
+        st->refs = sg_xrealloc(st->refs, n * sizeof *st->refs);
+        st->parent = sg_xrealloc(st->parent, n * sizeof *st->parent);
+        st->height = sg_xrealloc(st->height, n * sizeof *st->height);
+        sg_ctx_scratch_add(st->ctx, (unsigned long)(n - st->npass) *
+                                        (1 + sizeof *st->val + sizeof *st->refs +
+                                         sizeof *st->parent + sizeof *st->height));
+        st->npass = n;
+    }
+    if (st->pass.n > n0) { /* new */
+        st->root[i] = 0;
+        st->val[i] = NULL;
+        st->refs[i] = 0;
+        st->parent[i] = NULL;
+        st->height[i] = 0;
+    }
+    return i;
+}
+
 /* one pass over the DAG under the roots, kids before parents: out[i] is the
    pass's result for roots[i] */
 static void run(S *st, sg_expr *const *roots, int nroots, sg_expr **out, int phase)
 {
-    sg_expr **order, **stack;
-    unsigned char *seen;
-    int norder = 0, sp = 0, i, k;
-    unsigned n = sg_expr_count(st->ctx);
+    sg_expr **order = NULL, **stack = NULL;
+    int norder = 0, sp = 0, cap = 0, i, k;
 
     st->phase = phase;
-    st->n = n;
-    if (st->ntr) /* the sums' forms differ between the passes */
-        memset(st->tr, 0, st->ntr * sizeof *st->tr);
-    st->root = sg_xmalloc(n);
-    st->val = sg_xmalloc(n * sizeof *st->val);
-    st->refs = sg_xmalloc(n * sizeof *st->refs);
-    st->parent = sg_xmalloc(n * sizeof *st->parent);
-    st->height = sg_xmalloc(n * sizeof *st->height);
-    seen = sg_xmalloc(n);
-    order = sg_xmalloc(n * sizeof *order);
-    stack = sg_xmalloc(n * sizeof *stack);
-    memset(st->root, 0, n);
-    memset(st->val, 0, n * sizeof *st->val);
-    memset(st->refs, 0, n * sizeof *st->refs);
-    memset(seen, 0, n);
+    if (st->naux) /* the sums' forms differ between the passes */
+        memset(st->tr, 0, st->naux * sizeof *st->tr);
+    sg_idmap_init(&st->pass, st->ctx);
+    st->npass = 0;
+    st->root = NULL;
+    st->val = NULL;
+    st->refs = NULL;
+    st->parent = NULL;
+    st->height = NULL;
 
-    /* the nodes under the roots, not looking inside named ones */
+    /* the nodes under the roots, not looking inside named ones: order and
+       stack hold each reached node once, so they grow with pass.n */
     for (i = 0; i < nroots; i++)
-        if (roots[i])
-            st->root[roots[i]->id] = 1;
+        if (roots[i]) {
+            unsigned ir = reach(st, roots[i]); /* may move st->root */
+            st->root[ir] = 1;
+        }
+    cap = (int)st->npass;
+    order = sg_xmalloc((size_t)cap * sizeof *order);
+    stack = sg_xmalloc((size_t)cap * sizeof *stack);
     for (i = 0; i < nroots; i++) {
-        if (!roots[i] || seen[roots[i]->id])
+        if (!roots[i] || st->val[pix(st, roots[i])] == roots[i])
             continue;
         stack[sp++] = roots[i];
-        seen[roots[i]->id] = 1;
+        st->val[pix(st, roots[i])] = roots[i]; /* seen, until the pass proper */
         while (sp > 0) {
             sg_expr *e = stack[--sp];
             order[norder++] = e;
@@ -1546,40 +1673,49 @@ static void run(S *st, sg_expr *const *roots, int nroots, sg_expr **out, int pha
                 continue;
             for (k = 0; k < e->nkids; k++) {
                 sg_expr *kid = e->kid[k];
-                if (st->refs[kid->id]++ == 0)
-                    st->parent[kid->id] = e;
-                if (!seen[kid->id]) {
-                    seen[kid->id] = 1;
+                unsigned ik = reach(st, kid);
+                if ((int)st->npass > cap) {
+                    cap = (int)st->npass;
+                    order = sg_xrealloc(order, (size_t)cap * sizeof *order);
+                    stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
+                }
+                if (st->refs[ik]++ == 0)
+                    st->parent[ik] = e;
+                if (st->val[ik] != kid) {
+                    st->val[ik] = kid;
                     stack[sp++] = kid;
                 }
             }
         }
     }
+    sg_ctx_scratch_add(st->ctx, 2ul * (unsigned long)cap * sizeof *order);
+    for (i = 0; i < norder; i++)
+        st->val[pix(st, order[i])] = NULL;
     qsort(order, (size_t)norder, sizeof *order, by_id);
     for (i = 0; i < norder; i++) {
         sg_expr *e = order[i];
         int h = 0;
         if (!named(st, e))
             for (k = 0; k < e->nkids; k++)
-                if (st->height[e->kid[k]->id] + 1 > h)
-                    h = st->height[e->kid[k]->id] + 1;
-        st->height[e->id] = h;
+                if (height_of(st, e->kid[k]) + 1 > h)
+                    h = height_of(st, e->kid[k]) + 1;
+        st->height[pix(st, e)] = h;
     }
     for (i = 0; i < norder && !st->gave_up; i++) {
         sg_expr *e = order[i];
         if (exhausted(st))
             st->gave_up = 1;
         else if (!interior(st, e))
-            st->val[e->id] = phase == 1 ? normal(st, e) : factored(st, e);
+            st->val[pix(st, e)] = phase == 1 ? normal(st, e) : factored(st, e);
     }
     for (i = 0; i < nroots; i++)
-        out[i] = st->gave_up || !roots[i] ? roots[i] : st->val[roots[i]->id];
+        out[i] = st->gave_up || !roots[i] ? roots[i] : val_of(st, roots[i]);
     free(st->root);
     free(st->val);
     free(st->refs);
     free(st->parent);
     free(st->height);
-    free(seen);
+    sg_idmap_free(&st->pass);
     free(order);
     free(stack);
 }
@@ -1592,6 +1728,7 @@ void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out, unsig
     int i;
     memset(&st, 0, sizeof st);
     st.ctx = ctx;
+    sg_idmap_init(&st.aux, ctx);
     st.ar = sg_arena_new();
     st.ops = &ops;
     st.work0 = sg_ctx_work(ctx);
@@ -1606,6 +1743,7 @@ void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out, unsig
     free(st.size);
     free(st.tr);
     free(st.kept);
+    sg_idmap_free(&st.aux);
     sg_arena_free(st.ar);
     sg_ctx_charge(ctx, ops);
 }

@@ -58,7 +58,7 @@ static int sg_check_finite(const @real@ *v, long n)
 {
     long i;
     for (i = 0; i < n; i++)
-        if (!(v[i] - v[i] == 0))
+        if (!isfinite(v[i]))
             return 0;
     return 1;
 }

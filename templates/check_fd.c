@@ -41,10 +41,10 @@ static int sg_check_dir(int kind, long q, long n, long d, long *j1, long *j2, in
 static void sg_check_move(@real@ *v, long j1, long j2, int c2, double h, @real@ *old)
 {
     old[0] = v[j1];
-    v[j1] = (@real@)(v[j1] + h);
+    v[j1] = (@real@)((double)v[j1] + h);
     if (j2 >= 0) {
         old[1] = v[j2];
-        v[j2] = (@real@)(v[j2] + c2 * h);
+        v[j2] = (@real@)((double)v[j2] + c2 * h);
     }
 }
 
@@ -70,7 +70,7 @@ static void sg_check_note(double want, double got, double *scale, double *err)
     if (fabs(got) > *scale)
         *scale = fabs(got);
     if (!(fabs(want - got) <= *err)) /* a NaN is the worst */
-        *err = fabs(want - got) == fabs(want - got) ? fabs(want - got) : HUGE_VAL;
+        *err = isnan(want - got) ? HUGE_VAL : fabs(want - got);
 }
 
 /* prints a result's worst error; 1 when it is too large or eval failed */

@@ -15,9 +15,12 @@ static void sg_gemm_ex(long m, long n, long k, @real@ alpha, int ta, const @real
                        @real@ *@restrict@ C, long ldc, @real@ *@restrict@ pack)
 {
     (void)pack;
-    if (sg_gemm_small(m, n, k))
+    /* CBLAS counts in int: a size past INT_MAX stays with the loops */
+    if (sg_gemm_small(m, n, k) || m > 2147483647L || n > 2147483647L || k > 2147483647L ||
+        lda > 2147483647L || ldb > 2147483647L || ldc > 2147483647L)
         sg_gemm_loops(m, n, k, alpha, ta, A, lda, tb, B, ldb, beta, C, ldc);
     else
         cblas_@b@gemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    m, n, k, alpha, A, lda, B, ldb, beta ? 1 : 0, C, ldc);
+                    (int)m, (int)n, (int)k, alpha, A, (int)lda, B, (int)ldb, beta ? 1 : 0, C,
+                    (int)ldc);
 }

@@ -6,8 +6,9 @@ static void sg_gemv(long m, long n, int trans, const @real@ *@restrict@ A,
                     const @real@ *@restrict@ x, @real@ *@restrict@ y)
 {
     long i, j;
-    if (m * n >= 4096) {
-        cblas_@b@gemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, m, n, 1, A, n, x, 1, 0, y, 1);
+    if (m * n >= 4096 && m <= 2147483647L && n <= 2147483647L) { /* CBLAS counts in int */
+        cblas_@b@gemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, (int)m, (int)n, 1, A,
+                    (int)n, x, 1, 0, y, 1);
         return;
     }
     if (!trans) {

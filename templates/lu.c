@@ -47,7 +47,7 @@ static int sg_lu(long n, @real@ *F, @real@ *pack)
                 }
             if (!(@fabs@(fk[k]) > tol)) {
                 singular = 1;
-                if (fk[k] == 0)
+                if (fk[k] >= 0 && fk[k] <= 0) /* fk[k] == 0, without -Wfloat-equal */
                     continue;
             }
             for (i = k + 1; i < n; i++) {

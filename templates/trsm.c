@@ -33,7 +33,7 @@ static void sg_trsm_left_block(int fwd, int trans, int unit, long b, long nb, co
             const @real@ t = SG_OPT(i, j);
             @real@ *@restrict@ zi = Z + i * ldz;
             const @real@ *@restrict@ zj = Z + j * ldz;
-            if (t != 0)
+            if (!(t >= 0 && t <= 0)) /* t != 0 (or NaN), without -Wfloat-equal */
                 for (c = 0; c < k; c++)
                     zi[c] -= t * zj[c];
         }
@@ -63,7 +63,7 @@ static void sg_trsm_right_block(int fwd, int trans, int unit, long b, long nb,
             d = D + j * nb;
             if (!unit)
                 z[j] /= d[j];
-            if (z[j] != 0) {
+            if (!(z[j] >= 0 && z[j] <= 0)) { /* z[j] != 0 (or NaN) */
                 if (fwd)
                     for (i = j + 1; i < nb; i++)
                         z[i] -= z[j] * d[i];

@@ -19,7 +19,7 @@ static void sg_trsm_lower_inverse(long n, const @real@ *T, int unit, @real@ *Z, 
             for (j = b; j < i; j++) {
                 const @real@ t = T[i * n + j];
                 const @real@ *@restrict@ zj = Z + j * n;
-                if (t != 0)
+                if (!(t >= 0 && t <= 0)) /* t != 0 (or NaN), without -Wfloat-equal */
                     for (c = 0; c <= j; c++)
                         zi[c] -= t * zj[c];
             }

@@ -24,7 +24,8 @@ regress="$top/tests/fuzz-regressions"
 mkdir -p "$corpus" "$artifacts" "$regress"
 
 # seeds: whole problems, each a file named after where it came from
-for f in "$top"/examples/*.sg "$top"/tests/golden/*.sg "$regress"/*; do
+for f in "$top"/examples/*.sg "$top"/tests/golden/*.sg "$regress"/* "$top"/tests/smith-regressions/*.sg \
+    "$top"/tests/smith-regressions/pending/*.sg; do
     [ -f "$f" ] && cp "$f" "$corpus/seed-$(basename "$f")"
 done
 for f in "$shared"/acceptance/cases/*/problem.sg; do

@@ -219,6 +219,25 @@ for sg in "$big"/*.sg; do
     fi
 done
 
+# every regression input symgrad accepts gives a document that compiles
+# (they are odd problems on purpose: a recurrence with no shared matrix,
+# sequences that share their steps, …); overfull lines are allowed here
+reg="$tmp/reg"
+mkdir -p "$reg"
+for sg in "$top"/tests/fuzz-regressions/*.sg "$top"/tests/smith-regressions/*.sg; do
+    [ -f "$sg" ] || continue
+    name=$(basename "$sg" .sg)
+    "$symgrad" --latex "$sg" >"$reg/$name.tex" 2>/dev/null || continue
+    [ $have_tex = 1 ] || continue
+    if (cd "$reg" && pdflatex -interaction=nonstopmode -halt-on-error -no-shell-escape "$name.tex" \
+            >/dev/null 2>&1); then
+        ok
+    else
+        bad "regression $name: pdflatex failed"
+        grep -A3 '^!' "$reg/$name.log" | head -8
+    fi
+done
+
 [ $have_tex = 1 ] || echo "latex: pdflatex not found, compiling skipped"
 echo "latex: $pass passed, $fail failed"
 [ $fail = 0 ]

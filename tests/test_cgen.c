@@ -58,7 +58,14 @@ typedef struct {
     sg_problem *parsed;        /* a problem read from .sg text (load()): it owns ctx */
     sg_src *src;
     sg_arena *arena;
+    const char *cin[MAXS];     /* by symbol: its field in P_in when not its name */
+    const char *cout[MAXR];    /* by result: its field in P_out when not its cname */
+    const char *cdim[16];      /* by dimension: its field in P_dims when not its name */
 } prob;
+
+/* the flags the generated C compiles cleanly with (docs/GENERATED_C.md) */
+#define STRICT "-std=c99 -Wall -Wextra -pedantic -Wconversion -Wsign-conversion " \
+               "-Wdouble-promotion -Wfloat-equal -Werror"
 
 static char tmpdir[256];
 static char workdir[512]; /* tmpdir/PREFIX: one folder per problem */
@@ -355,6 +362,9 @@ static int have(const char *tool)
 
 /* ---- the driver -------------------------------------------------------------------- */
 
+/* result r's field in P_out */
+#define RESF(p, r) ((p)->cout[r] ? (p)->cout[r] : (p)->res[r].cname)
+
 /*
  * The driver's argv[1] says which results to ask for ("1011": one character
  * per result); it first computes the values alone, then those.
@@ -373,8 +383,7 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
                   include);
     for (s = 0; s < sg_nsyms(p->ctx); s++) {
         long len = input_len(p, s), i;
-        sg_buf_printf(&b, "static const %s in_%s[%ld] = {", T, sg_sym(p->ctx, s)->name,
-                      len ? len : 1);
+        sg_buf_printf(&b, "static const %s in_%d[%ld] = {", T, s, len ? len : 1);
         for (i = 0; i < len; i++)
             sg_buf_printf(&b, "%s%.17g", i ? ", " : "", p->in[s][i]);
         sg_buf_puts(&b, "};\n");
@@ -394,11 +403,11 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
                   P, P, P);
     for (d = 0; d < sg_ndims(p->ctx); d++)
         if (sg_diminfo_of(p->ctx, d)->name)
-            sg_buf_printf(&b, "    dims.%s = %ld;\n", sg_diminfo_of(p->ctx, d)->name,
-                          p->dimval[d]);
+            sg_buf_printf(&b, "    dims.%s = %ld;\n",
+                          p->cdim[d] ? p->cdim[d] : sg_diminfo_of(p->ctx, d)->name, p->dimval[d]);
     for (s = 0; s < sg_nsyms(p->ctx); s++)
-        sg_buf_printf(&b, "    in.%s = in_%s;\n", sg_sym(p->ctx, s)->name,
-                      sg_sym(p->ctx, s)->name);
+        sg_buf_printf(&b, "    in.%s = in_%d;\n", p->cin[s] ? p->cin[s] : sg_sym(p->ctx, s)->name,
+                      s);
     sg_buf_printf(&b, "    bytes = %s_work_size(&dims);\n"
                       "    work = malloc(bytes ? bytes : 1);\n"
                       "    if (!strcmp(want, \"edims\")) {\n",
@@ -408,7 +417,7 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
                           "        out.%s = res_0;\n"
                           "        rc = %s_eval(&dims, &in, &out, work);\n"
                           "        free(work);\n        return rc == %s_EDIMS ? 0 : 1;\n",
-                      edim, p->res[0].cname, P, PU);
+                      edim, RESF(p, 0), P, PU);
     sg_buf_puts(&b, "    }\n");
     /* "touchMASK": what MASK asks for, printing how many bytes of work the call
        wrote (work starts as 0xff bytes; the NaN pattern is never computed) */
@@ -418,7 +427,7 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
     for (r = 0; r < p->nres; r++)
         sg_buf_printf(&b, "        if ((int)strlen(m) > %d && m[%d] == '1')\n"
                           "            out.%s = res_%d;\n",
-                      r, r, p->res[r].cname, r);
+                      r, r, RESF(p, r), r);
     sg_buf_printf(&b, "        rc = %s_eval(&dims, &in, &out, work);\n"
                       "        for (k = 0; k < bytes; k++)\n"
                       "            n += ((unsigned char *)work)[k] != 0xff;\n"
@@ -432,7 +441,7 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
     for (r = 0; r < p->nres; r++)
         sg_buf_printf(&b, "        if (!*m || ((int)strlen(m) > %d && m[%d] == '1'))\n"
                           "            out.%s = res_%d;\n",
-                      r, r, p->res[r].cname, r);
+                      r, r, RESF(p, r), r);
     sg_buf_printf(&b, "        rc = %s_eval(&dims, &in, &out, work);\n"
                       "        printf(\"%%d\\n\", rc);\n        free(work);\n        return 0;\n    }\n",
                   P);
@@ -440,7 +449,7 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
     sg_buf_puts(&b, "    memset(&out, 0, sizeof out);\n    memset(work, 0xff, bytes);\n");
     for (r = 0; r < p->nres; r++)
         if (p->res[r].kind == SG_RES_VALUE)
-            sg_buf_printf(&b, "    out.%s = first_%d;\n", p->res[r].cname, r);
+            sg_buf_printf(&b, "    out.%s = first_%d;\n", RESF(p, r), r);
     sg_buf_printf(&b, "    rc = %s_eval(&dims, &in, &out, work);\n"
                       "    if (rc != %s_OK) return 10 + rc;\n",
                   P, PU);
@@ -448,7 +457,7 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
     sg_buf_puts(&b, "    memset(&out, 0, sizeof out);\n    memset(work, 0xff, bytes);\n");
     for (r = 0; r < p->nres; r++)
         sg_buf_printf(&b, "    if ((int)strlen(want) > %d && want[%d] == '1') out.%s = res_%d;\n",
-                      r, r, p->res[r].cname, r);
+                      r, r, RESF(p, r), r);
     sg_buf_printf(&b, "    rc = %s_eval(&dims, &in, &out, work);\n"
                       "    if (rc != %s_OK) return 20 + rc;\n",
                   P, PU);
@@ -459,11 +468,11 @@ static char *driver_source(prob *p, const char *P, const char *PU, int single,
             sg_buf_printf(&b, "    if (out.%s && memcmp(first_%d, res_%d, sizeof res_%d)) {\n"
                               "        fprintf(stderr, \"%s differs with derivatives\\n\");\n"
                               "        return 30;\n    }\n",
-                          p->res[r].cname, r, r, r, p->res[r].cname);
+                          RESF(p, r), r, r, r, RESF(p, r));
         sg_buf_printf(&b, "    if (out.%s) {\n        int i;\n        printf(\"%d\");\n"
                           "        for (i = 0; i < %ld; i++) printf(\" %%.17g\", (double)res_%d[i]);\n"
                           "        printf(\"\\n\");\n    }\n",
-                      p->res[r].cname, r, len, r);
+                      RESF(p, r), r, len, r);
     }
     sg_buf_puts(&b, "    free(work);\n    return 0;\n}\n");
     return sg_buf_take(&b, NULL);
@@ -624,7 +633,7 @@ static void check(prob *p, const opts *op)
     sg_cgen_opts o;
     char *src, *hdr, *again, *drv, all[MAXR + 1], *output;
     char P[64], PU[64];
-    const char *strict = "-std=c99 -Wall -Wextra -pedantic -Werror";
+    const char *strict = STRICT;
     int i, m;
     double rtol = op->rtol > 0 ? op->rtol : op->single ? 1e-4 : 1e-10;
 
@@ -764,7 +773,7 @@ static int run_check_main_ex(prob *p, int single, const sg_dimfix *fixed, int nf
     sg_problem pr = problem_of(p);
     sg_cgen_opts o;
     char *src, *again, cmd[700];
-    const char *strict = "-std=c99 -Wall -Wextra -pedantic -Werror";
+    const char *strict = STRICT;
     FILE *f;
     size_t n;
     int rc;
@@ -792,7 +801,9 @@ static int run_check_main_ex(prob *p, int single, const sg_dimfix *fixed, int nf
     }
     free(src);
     assert_int_equal(sh("cd %s && gcc %s -I. -g -O1 -fsanitize=address,undefined "
-                        "-fno-sanitize-recover=all check.c %s -o check -lm",
+                        "-fno-sanitize-recover=all -c check.c -o check.o && "
+                        "gcc -std=c99 -Wall -Wextra -Werror -I. -g -O1 -fsanitize=address,undefined "
+                        "-fno-sanitize-recover=all check.o %s -o check -lm",
                         workdir, strict, blas ? "cblas_shim.c" : ""),
                      0);
     if (have("clang"))
@@ -1786,6 +1797,201 @@ static void test_names(void **state)
     prob_free(&p);
 }
 
+/*
+ * Names that C, the headers, the compilers or symgrad itself reserve, in P_in,
+ * P_out, P_dims and the body (docs/GENERATED_C.md): each renamed by the one
+ * rule, N_ then N_2, N_3, …, the output compiled in strict C99 and in the gnu
+ * modes (where linux is a macro), run, and every result checked. Before the
+ * rule, net_bias with prefix net made the printer loop forever.
+ */
+static void test_reserved_names(void **state)
+{
+    static const char *const scalars[] = {"NET_OK", "SG_RESTRICT", "NULL", "errno", "int",
+                                          "_Foo", "a__b", "a_b", "exp", "exp_", "M_PI",
+                                          "M_PI_", "t1"};
+    /* their fields in P_in, and their locals in net_eval */
+    static const char *const fields[] = {"NET_OK_", "SG_RESTRICT_", "NULL_", "errno_", "int_",
+                                         "v_Foo", "a_b", "a_b_", "exp", "exp_", "M_PI_",
+                                         "M_PI_3", "t1"};
+    static const char *const locals[] = {"NET_OK_", "SG_RESTRICT_", "NULL_", "errno_", "int_",
+                                         "v_Foo", "a_b", "a_b_", "exp_", "exp_2", "M_PI_",
+                                         "M_PI_3", "t1_"};
+    prob p;
+    opts op;
+    sg_ctx *c;
+    sg_dim n, lx;
+    sg_expr *b, *sx, *x, *sum = NULL, *L, *E;
+    sg_problem pr;
+    sg_cgen_opts o;
+    char *src, want[128];
+    size_t k;
+    int r;
+    (void)state;
+    prob_init(&p, "net");
+    c = p.ctx;
+    n = dim(&p, "n", 3);
+    lx = dim(&p, "linux", 2); /* a macro in gcc's and clang's gnu modes */
+    b = var(&p, "net_bias", n, SG_DIM_ONE, "RAND");
+    sx = var(&p, "sg_x", n, SG_DIM_ONE, "RAND");
+    x = var(&p, "x", lx, SG_DIM_ONE, "RAND");
+    for (k = 0; k < sizeof scalars / sizeof scalars[0]; k++) {
+        sg_expr *v = var(&p, scalars[k], SG_DIM_ONE, SG_DIM_ONE, "RAND");
+        sum = sum ? sg_add(c, sum, v) : v;
+    }
+    E = sg_dot(c, x, x);
+    L = sg_add(c, sg_mul(c, sum, sg_dot(c, b, sx)), E);
+    value(&p, "L", L);
+    value(&p, "EOF", E);
+    grad(&p, "L", L, 5, "net_bias", "NULL", "M_PI_", "a__b", "x");
+    p.cdim[lx] = "linux_";
+    p.cin[0] = "net_bias_";
+    p.cin[1] = "sg_x_";
+    for (k = 0; k < sizeof scalars / sizeof scalars[0]; k++)
+        p.cin[3 + k] = fields[k];
+    p.cout[1] = "EOF_";
+    p.cout[2] = "dL_dnet_bias";
+    p.cout[5] = "dL_da_b";
+
+    pr = problem_of(&p);
+    memset(&o, 0, sizeof o);
+    o.prefix = "net";
+    src = sg_cgen_source(&pr, &o, NULL); /* terminates */
+    assert_non_null(src);
+    assert_non_null(strstr(src, "    long linux_;\n"));
+    assert_non_null(strstr(src, "const long linux_ = dims->linux_;"));
+    assert_non_null(strstr(src, "const double *net_bias_; "));
+    assert_non_null(strstr(src, "const double *sg_x_; "));
+    for (k = 0; k < sizeof scalars / sizeof scalars[0]; k++) {
+        snprintf(want, sizeof want, "const double %s = *in->%s;", locals[k], fields[k]);
+        if (!strstr(src, want))
+            fail_msg("no '%s'", want);
+        snprintf(want, sizeof want, "    const double *%s; ", fields[k]);
+        if (!strstr(src, want))
+            fail_msg("no '%s'", want);
+    }
+    for (r = 0; r < p.nres; r++) {
+        snprintf(want, sizeof want, "    double *%s; ", RESF(&p, r));
+        if (!strstr(src, want))
+            fail_msg("no '%s'", want);
+    }
+    free(src);
+    memset(&op, 0, sizeof op);
+    check(&p, &op);
+    /* the gnu modes, where linux and unix are macros */
+    assert_int_equal(sh("cd %s && gcc -Wall -Wextra -Werror -I. -c gen.c -o gnu.o", workdir), 0);
+    if (have("clang"))
+        assert_int_equal(sh("cd %s && clang -Wall -Wextra -Werror -I. -c gen.c -o gnu.o", workdir),
+                         0);
+    prob_free(&p);
+}
+
+/* the renaming rule, on its own: reserved names of every kind */
+static void test_rename_rule(void **state)
+{
+    static const char *const cases[][2] = {
+        {"W1", "W1"}, {"beta", "beta"}, {"x_", "x_"}, /* the common case: unchanged */
+        {"linux", "linux_"}, {"unix", "unix_"}, {"i386", "i386_"}, /* predefined */
+        {"NAN", "NAN_"}, {"INFINITY", "INFINITY_"}, {"bool", "bool_"}, {"true", "true_"},
+        {"false", "false_"}, {"EOF", "EOF_"}, {"assert", "assert_"}, {"size_t", "size_t_"},
+        {"uint8_t", "uint8_t_"}, {"class", "class_"}, {"typeof", "typeof_"},
+        {"sg_dot", "sg_dot_"}, {"SG_UNROLL", "SG_UNROLL_"}, {"SG_HAVE_STREAM", "SG_HAVE_STREAM_"},
+        {"q_eval", "q_eval_"}, {"Q_OK", "Q_OK_"}, {"Q_H", "Q_H_"},
+        {"a__b", "a_b"}, {"M_PI", "M_PI_"},
+    };
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        prob p;
+        sg_problem pr;
+        sg_cgen_opts o;
+        char *src, want[128];
+        sg_expr *v;
+        prob_init(&p, "q");
+        v = var(&p, cases[k][0], SG_DIM_ONE, SG_DIM_ONE, "RAND");
+        value(&p, "L", sg_mul(p.ctx, v, v));
+        pr = problem_of(&p);
+        memset(&o, 0, sizeof o);
+        o.prefix = "q";
+        src = sg_cgen_source(&pr, &o, NULL);
+        assert_non_null(src);
+        snprintf(want, sizeof want, "const double *%s; ", cases[k][1]);
+        if (!strstr(src, want))
+            fail_msg("%s: no '%s' in P_in", cases[k][0], want);
+        snprintf(want, sizeof want, "*in->%s", cases[k][1]);
+        if (!strstr(src, want))
+            fail_msg("%s: not read as '%s'", cases[k][0], want);
+        free(src);
+        prob_free(&p);
+    }
+}
+
+/*
+ * Bytes from file names and the command line in the banner: a newline, a
+ * backslash-newline splice, the trigraph for a backslash, a star-slash, quotes, control
+ * bytes and ill-formed UTF-8 stay inside one comment line; the #error they
+ * carry is never code, even with -trigraphs.
+ */
+static void test_banner_bytes(void **state)
+{
+    static const char *const names[] = {
+        "x*\\\n/#error pwned\n", "d?\?/\n#error pwned\n", "a*/ #error pwned /*",
+        "q\"\\\\\x01\x7f\xff\xc3(/b.sg\\", "ok/ℓ.sg?\?/",
+    };
+    prob p;
+    sg_problem pr;
+    sg_cgen_opts o;
+    size_t k;
+    char *src, *end;
+    (void)state;
+    for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const char *line;
+        prob_init(&p, "bn");
+        value(&p, "L", var(&p, "x", SG_DIM_ONE, SG_DIM_ONE, "RAND"));
+        pr = problem_of(&p);
+        memset(&o, 0, sizeof o);
+        o.prefix = "bn";
+        o.source_name = names[k];
+        o.command = names[k];
+        o.version = "test";
+        src = sg_cgen_source(&pr, &o, NULL);
+        assert_non_null(src);
+        /* the banner: 5 lines, closed on the sixth; nothing in it ends it before */
+        end = strstr(src, "\n */\n");
+        assert_non_null(end);
+        for (line = src; line < end; line++) {
+            assert_false(line[0] == '*' && line[1] == '/');
+            assert_false(line[0] == '?' && line[1] == '?');
+            assert_false(line[0] == '\\' && line[1] == '\n');
+            assert_true(((unsigned char)line[0] >= 0x20 && line[0] != 0x7f) || line[0] == '\n');
+        }
+        assert_int_equal(count(src, "\n") - count(end, "\n"), 4);
+        assert_non_null(strstr(src, " * Generated code, including the kernels copied from "
+                                    "symgrad's templates, is yours to use, modify and "
+                                    "distribute without conditions.\n"));
+        snprintf(workdir, sizeof workdir, "%s/banner%d", tmpdir, (int)k);
+        assert_int_equal(sh("mkdir -p %s", workdir), 0);
+        write_file("gen.c", src);
+        assert_int_equal(sh("cd %s && gcc -std=c99 -Wall -Wextra -Werror -trigraphs -c gen.c", workdir), 0);
+        assert_int_equal(sh("cd %s && gcc -Wall -Wextra -Werror -c gen.c", workdir), 0);
+        if (have("clang"))
+            assert_int_equal(sh("cd %s && clang -std=c99 -Wall -Wextra -Werror -trigraphs "
+                                "-Wno-trigraphs -c gen.c", workdir), 0);
+        free(src);
+        prob_free(&p);
+    }
+    /* what #include "…" can hold */
+    assert_true(sg_cgen_include_ok("net.h"));
+    assert_true(sg_cgen_include_ok("ℓ net-1.h"));
+    assert_false(sg_cgen_include_ok(""));
+    assert_false(sg_cgen_include_ok("a\"b.h"));
+    assert_false(sg_cgen_include_ok("a\\b.h"));
+    assert_false(sg_cgen_include_ok("a'b.h"));
+    assert_false(sg_cgen_include_ok("a\nb.h"));
+    assert_false(sg_cgen_include_ok("a\x7f.h"));
+    assert_false(sg_cgen_include_ok("a\xff.h"));
+    assert_false(sg_cgen_include_ok("d/a.h"));
+}
+
 /* every op of expr.h prints: the inverse, det and logdet too */
 static void test_supported(void **state)
 {
@@ -1918,7 +2124,9 @@ static void test_rnn(void **state)
     free(bwd);
     /* never unrolled: T appears as a bound, not as a count of statements */
     assert_int_equal(count(src, "for (long t = "), 4);
-    assert_non_null(strstr(src, "return sizeof(double) * (2*T*n + 4*p + 6*n);"));
+    assert_non_null(strstr(src, "    size_t reals = 0; /* 2*T*n + 4*p + 6*n */\n"
+                                "    reals = sg_size_add(reals, sg_size_mul(sg_size_mul(2, (size_t)T), (size_t)n));\n"));
+    assert_non_null(strstr(src, "    return sizeof(double) * reals;\n"));
     free(src);
     free(text);
 }
@@ -2170,6 +2378,79 @@ static void test_algebra_in_steps(void **state)
               "L = Σ_{t=1}^{T} tr(H[t]ᵀ H[t]) + ‖H[T]‖²\n"
               "grad L wrt A, H0\n",
               "m=2 n=3", Ts, "001");
+}
+
+/*
+ * A node that does not vary with t, read in place by a kernel at every step
+ * of a loop (sg_gemv(…, diag(K⁻¹), …)): P_eval computes it before the loop
+ * and must store it, even when it is a view it would otherwise read through
+ * (the diagonal of a stored K⁻¹ or of an input). Each problem is compared
+ * with the interpreter at two lengths, and its --check main() must pass.
+ */
+static void test_views_in_loops(void **state)
+{
+    static const struct {
+        const char *text, *dims;
+    } cases[] = {
+        /* the smith reproducer: a vector view, on the right of a step's product */
+        {"K : matrix(m, m)\nC : vector(m)\nx[t] : vector(m) for t = 1..T\n"
+         "L = sum(t = 1..T, sum((K + x[t] C^T) diag(inv(K))))\n"
+         "output L\n",
+         "m=3"},
+        /* its gradients: the adjoint's Σs read the view too */
+        {"K : matrix(m, m)\nC : vector(m)\nx[t] : vector(m) for t = 1..T\n"
+         "L = sum(t = 1..T, sum((K + x[t] C^T) diag(inv(K))))\n"
+         "grad L wrt K, C\n",
+         "m=3"},
+        /* a diagonal matrix of an spd inverse's diagonal, on the left */
+        {"K ∈ 𝕊₊₊^m\nC ∈ ℝ^m\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum(diag(diag(K⁻¹)) (x[t] Cᵀ + K))\n"
+         "grad L wrt C, K\n",
+         "m=3"},
+        /* the diagonal of an input, no inverse; a determinant beside */
+        {"A ∈ ℝ^{m×m}\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum((A + x[t]x[t]ᵀ) diag(A)) + log|A|\n"
+         "grad L wrt A\n",
+         "m=3"},
+        /* a recurrence's step reads the view, and starts from it */
+        {"K ∈ ℝ^{m×m}\nB ∈ ℝ^{m×n}\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "h[0] = diag(K⁻¹)\n"
+         "h[t] = tanh((B Bᵀ + x[t] h[t−1]ᵀ) diag(K⁻¹)) for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum(h[t]) + det(K)\n"
+         "grad L wrt K, B\n",
+         "m=3 n=2"},
+        /* a named view read by the loop and by a Jacobian and a Hessian outside */
+        {"K ∈ 𝕊₊₊^m\nC ∈ ℝ^m\nx[t] ∈ ℝ^m for t = 1..T\n"
+         "d = diag(K⁻¹)\n"
+         "L = Σ_{t=1}^{T} sum((K + x[t] Cᵀ) d) + logdet(K)\n"
+         "u = d ⊙ σ(K C)\n"
+         "M = Cᵀ K⁻¹ C + ‖d ⊙ C‖² + sum(exp(C))\n"
+         "grad L wrt C\njacobian u wrt C\nhessian M wrt C\noutput L\n",
+         "m=3"},
+    };
+    static const long Ts[] = {1, 3};
+    static char out[1 << 16];
+    size_t i;
+    int k, s;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (k = 0; k < 2; k++) {
+            prob p;
+            opts op;
+            char d[64];
+            memset(&op, 0, sizeof op);
+            snprintf(d, sizeof d, "T=%ld %s", Ts[k], cases[i].dims);
+            load(&p, "views", cases[i].text, d);
+            for (s = 0; s < sg_nsyms(p.ctx); s++)
+                if (sg_sym(p.ctx, s)->props & SG_PROP_SPD)
+                    p.kind[s] = "SPD";
+            check(&p, &op);
+            if (k == 1 && p.nres > 1) {
+                assert_int_equal(run_check_main(&p, 0, out, sizeof out), 0);
+                assert_true(count(out, "worst relative error") >= 1);
+            }
+            prob_free(&p);
+        }
 }
 
 /* --eval takes a sequence as the list of its steps, and prints each step of
@@ -2455,6 +2736,9 @@ int main(void)
         cmocka_unit_test(test_logreg),
         cmocka_unit_test(test_matrices),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_rename_rule),
+        cmocka_unit_test(test_reserved_names),
+        cmocka_unit_test(test_banner_bytes),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_scalars),
         cmocka_unit_test(test_gp),
@@ -2477,6 +2761,7 @@ int main(void)
         cmocka_unit_test(test_mixed),
         cmocka_unit_test(test_sums_outside),
         cmocka_unit_test(test_algebra_in_steps),
+        cmocka_unit_test(test_views_in_loops),
         cmocka_unit_test(test_eval_sequences),
         cmocka_unit_test(test_packed_products),
         cmocka_unit_test(test_blocked_factors),

@@ -11,12 +11,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parser/parser.h"
 #include "symbolic/check.h"
+#include "symbolic/eval.h"
+#include "lexer/buf.h"
 
 typedef struct {
     sg_src *src;
@@ -345,6 +348,209 @@ static void test_sequence_errors(void **state)
     fails(RNN_HEAD "L = ‖x[t] − x[t−1]‖²\noutput L\n", "5:8", "undefined index 't'");
 }
 
+/* the longest path from e to a leaf, without recursion (kids have smaller ids) */
+static int dag_depth(const sg_expr *e)
+{
+    size_t n = e->id + 1, d;
+    const sg_expr **stack = malloc(sizeof *stack * 2 * n), **byid = calloc(n, sizeof *byid);
+    int *depth = calloc(n, sizeof *depth), sp = 0, k, out;
+    stack[sp++] = e;
+    byid[e->id] = e;
+    while (sp > 0) {
+        const sg_expr *x = stack[--sp];
+        for (k = 0; k < x->nkids; k++)
+            if (!byid[x->kid[k]->id]) {
+                byid[x->kid[k]->id] = x->kid[k];
+                stack[sp++] = x->kid[k];
+            }
+    }
+    for (d = 0; d < n; d++) /* every kid before its parent */
+        for (k = 0; byid[d] && k < byid[d]->nkids; k++)
+            if (depth[byid[d]->kid[k]->id] + 1 > depth[d])
+                depth[d] = depth[byid[d]->kid[k]->id] + 1;
+    out = depth[e->id];
+    free(stack);
+    free(byid);
+    free(depth);
+    return out;
+}
+
+/* head, then n operands op-joined (operand is a printf format taking the
+   index from 1), a line per 200, then tail */
+static char *long_chain(const char *head, const char *operand, const char *op, int n,
+                        const char *tail)
+{
+    sg_buf b;
+    int i;
+    sg_buf_init(&b);
+    sg_buf_puts(&b, head);
+    for (i = 1; i <= n; i++) {
+        if (i > 1)
+            sg_buf_printf(&b, "%s%s", op, i % 200 == 0 ? "\n" : "");
+        sg_buf_printf(&b, operand, i);
+    }
+    sg_buf_puts(&b, tail);
+    return sg_buf_take(&b, NULL);
+}
+
+/* a long flat chain checks in a loop and builds a shallow DAG of the same value */
+static void test_long_chains(void **state)
+{
+    static const int sizes[] = {100, 1000, 10000};
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        int n = sizes[k], i;
+        /* Σ ±sin(i a), signs alternating: the value, and a depth of about
+           64 + log₂(n/64), not n */
+        char *text = long_chain("a ∈ ℝ\nL = (", "sin(%d a)", " - ", n, ")\noutput L\n");
+        run_t r = run(text);
+        const sg_result *res;
+        double want = 0, av = 0.3;
+        const double *syms[1];
+        long dims[4] = {0, 0, 0, 0};
+        sg_eval *ev;
+        assert_non_null(r.p);
+        res = result(r.p, "L");
+        assert_true(dag_depth(res->expr) < 64 + 40);
+        for (i = 1; i <= n; i++)
+            want += (i == 1 ? 1 : -1) * sin(i * av);
+        syms[0] = &av;
+        ev = sg_eval_new(r.p->ctx, dims, syms);
+        assert_true(fabs(sg_eval_expr(ev, res->expr)[0] - want) < 1e-9 * n);
+        sg_eval_free(ev);
+        done(&r);
+        free(text);
+
+        /* a product of matrices, a ⊙ chain with a scalar in it, a sum of
+           I sized by a later operand (the simplifier's display of a product
+           takes time quadratic in its length: 1000 at most) */
+        if (n > 1000)
+            continue;
+        text = long_chain("A ∈ ℝ^{n×n}\nx ∈ ℝ^n\ny = (", "A", " ", n < 300 ? n : 300, " x)\noutput y\n");
+        shape_is(text, "y", "ℝ^n");
+        free(text);
+        text = long_chain("x ∈ ℝ^n\ns ∈ ℝ\ny = (s ⊙ ", "x", " ⊙ ", n, ")\noutput y\n");
+        shape_is(text, "y", "ℝ^n");
+        free(text);
+        text = long_chain("A ∈ ℝ^{n×n}\nB = (2 + ", "I", " + ", n, " + A)\noutput B\n");
+        shape_is(text, "B", "ℝ^{n×n}");
+        free(text);
+        text = long_chain("A ∈ ℝ^{n×n}\nx ∈ ℝ^n\ny = x + (", "I", " ", n, " x)\noutput y\n");
+        shape_is(text, "y", "ℝ^n");
+        free(text);
+    }
+    /* factors that all wait for their size are checked again one inside the
+       other: past MAX_CHECK_DEPTH that is an error, not a crash */
+    {
+        char *text = long_chain("x ∈ ℝ^n\ny = x + (", "I", " ", 5000, " x)\noutput y\n");
+        fails(text, "2:10", "expression too deep to check (more than 4000 levels)");
+        free(text);
+    }
+}
+
+/* errors inside a long chain: the message and place of a short one */
+static void test_long_chain_errors(void **state)
+{
+    char *text;
+    (void)state;
+    /* operand 71 of x + x + … has another shape */
+    text = long_chain("x ∈ ℝ^n\ny ∈ ℝ^m\nL = ", "x", " + ", 70, " + y + x\noutput L\n");
+    fails(text, "3:5", "cannot add x + x + x + x + x + … (ℝ^n) and y (ℝ^m): the shapes differ");
+    free(text);
+    text = long_chain("A ∈ ℝ^{n×n}\nb ∈ ℝ^m\nL = ", "A", " ", 100, " b\noutput L\n");
+    fails(text, "3:5", "cannot multiply A A A A A A A A A A … (ℝ^{n×n}) by b (ℝ^m): inner "
+                       "dimensions n and m differ");
+    free(text);
+    /* errors in separate operands are all reported */
+    {
+        run_t r;
+        text = long_chain("x ∈ ℝ^n\nL = sum(", "x", " ⊙ ", 100, " ⊙ u ⊙ x ⊙ v)\noutput L\n");
+        r = run(text);
+        assert_null(r.p);
+        assert_int_equal(r.src->ndiags, 2);
+        done(&r);
+        free(text);
+    }
+}
+
+/* a name of many letters: its readings counted in polynomial time */
+static void test_long_splits(void **state)
+{
+    char text[512];
+    (void)state;
+    /* with a and aa, aaaa…a has Fibonacci-many readings: found ambiguous at once */
+    snprintf(text, sizeof text, "a, aa ∈ ℝ\nL = %.60s\noutput L\n",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    fails(text, "2:5", "ambiguous name 'aaaaaaaaaa");
+    fails(text, "2:5", "it reads as a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
+                       "a a a a a a a a a a a a a a a a a a a a a a a a a, ");
+    {
+        char name[201];
+        memset(name, 'a', 200);
+        name[200] = '\0';
+        snprintf(text, sizeof text, "a, aa ∈ ℝ\nL = %s\noutput L\n", name);
+        fails(text, "2:5", "ambiguous name");
+        /* one reading: 200 parts */
+        snprintf(text, sizeof text, "a ∈ ℝ\nL = %s\noutput L\n", name);
+        shape_is(text, "L", "ℝ");
+        /* with ab and b: one reading of abab…ab (100 parts) */
+        snprintf(text, sizeof text, "ab, b, c ∈ ℝ\nL = %.200s\noutput L\n",
+                 "abababababababababababababababababababababababababababababababababababababababababab"
+                 "abababababababababababababababababababababababababababababababababababababababababab"
+                 "abababababababababababababababab");
+        shape_is(text, "L", "ℝ");
+    }
+    /* a part that cannot be completed is no reading; none at all is undefined */
+    fails("ab, b ∈ ℝ\nL = abba\noutput L\n", "2:5", "undefined name 'abba'");
+}
+
+/* grad requests of one function on separate lines share one reverse sweep:
+   the DAG is the one a single `grad L wrt …` line builds, not one sweep per
+   line (a thousand lines were a thousand walks of L), and the results keep
+   the order of the requests */
+static void test_grad_requests_share_a_sweep(void **state)
+{
+    static const char head[] = "W1, W2, W3 ∈ ℝ^{n×n}\nx ∈ ℝ^n\n"
+                               "h1 = tanh(W1 x)\nh2 = tanh(W2 h1)\nh3 = tanh(W3 h2)\n"
+                               "L = ‖h3‖²\nM = sum(h2)\n";
+    char one[512], many[512];
+    run_t a, b;
+    int i;
+    (void)state;
+    snprintf(one, sizeof one, "%sgrad L wrt W3, W1, x\ngrad M wrt W2\ngrad L wrt W2\n", head);
+    snprintf(many, sizeof many,
+             "%sgrad L wrt W3\ngrad M wrt W2\ngrad L wrt W1\ngrad L wrt x\ngrad L wrt W2\n", head);
+    a = run(one);
+    b = run(many);
+    assert_non_null(a.p);
+    assert_non_null(b.p);
+    assert_int_equal(sg_expr_count(a.p->ctx), sg_expr_count(b.p->ctx));
+    assert_int_equal(a.p->nresults, b.p->nresults);
+    {
+        static const char *const order[] = {"L", "M", "dL_dW3", "dM_dW2", "dL_dW1", "dL_dx", "dL_dW2"};
+        assert_int_equal(b.p->nresults, 7);
+        for (i = 0; i < 7; i++)
+            assert_string_equal(b.p->results[i].cname, order[i]);
+    }
+    /* one sweep per function: L's three lines share its log, M has its own */
+    assert_ptr_equal(b.p->results[2].log, b.p->results[4].log);
+    assert_ptr_equal(b.p->results[2].log, b.p->results[5].log);
+    assert_ptr_equal(b.p->results[2].log, b.p->results[6].log);
+    assert_ptr_not_equal(b.p->results[2].log, b.p->results[3].log);
+    /* the same gradients, whichever line asked */
+    for (i = 0; i < b.p->nresults; i++) {
+        int j;
+        for (j = 0; j < a.p->nresults; j++)
+            if (!strcmp(a.p->results[j].cname, b.p->results[i].cname))
+                break;
+        assert_true(j < a.p->nresults);
+        assert_ptr_equal(a.p->results[j].expr == NULL, b.p->results[i].expr == NULL);
+    }
+    done(&a);
+    done(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +567,10 @@ int main(void)
         cmocka_unit_test(test_failed_recurrence_stays_quiet),
         cmocka_unit_test(test_sequences),
         cmocka_unit_test(test_sequence_errors),
+        cmocka_unit_test(test_long_chains),
+        cmocka_unit_test(test_long_chain_errors),
+        cmocka_unit_test(test_long_splits),
+        cmocka_unit_test(test_grad_requests_share_a_sweep),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "symbolic/eval.h"
 #include "symbolic/expr.h"
@@ -158,6 +159,42 @@ static void test_memo_after_growth(void **state)
     sg_eval_free(ev);
 }
 
+/* sizes from the user's values are checked before anything is allocated */
+static void test_limits(void **state)
+{
+    fixture *f = *state;
+    double *av = calloc(100000, sizeof *av);
+    sg_expr *a = input(f, f->n, SG_DIM_ONE, av);
+    sg_expr *outer = sg_mul(f->ctx, a, sg_transpose(f->ctx, a));
+    sg_expr *big = sg_unary(f->ctx, SG_OP_SIN, outer), *sq;
+    sg_eval *ev;
+    /* n = 100000: an n×n value is 10¹⁰ numbers (80 GB) */
+    f->dims[f->n] = 100000;
+    ev = sg_eval_new(f->ctx, f->dims, f->syms);
+    assert_null(sg_eval_error(ev));
+    assert_null(sg_eval_expr(ev, sg_sum(f->ctx, big)));
+    assert_non_null(sg_eval_error(ev));
+    assert_non_null(strstr(sg_eval_error(ev), "--eval: the values are too large: "));
+    /* and nothing after it is computed */
+    assert_null(sg_eval_expr(ev, sg_const(f->ctx, 2)));
+    sg_eval_free(ev);
+    /* n = 3000: the values fit (9·10⁶ numbers), their product takes 2.7·10¹⁰
+       multiplications */
+    f->dims[f->n] = 3000;
+    sq = sg_mul(f->ctx, big, sg_unary(f->ctx, SG_OP_COS, outer));
+    ev = sg_eval_new(f->ctx, f->dims, f->syms);
+    assert_null(sg_eval_expr(ev, sq));
+    assert_non_null(strstr(sg_eval_error(ev), "--eval: the values take too long to compute"));
+    sg_eval_free(ev);
+    /* within the limits, no error */
+    f->dims[f->n] = 30;
+    ev = sg_eval_new(f->ctx, f->dims, f->syms);
+    assert_non_null(sg_eval_expr(ev, sq));
+    assert_null(sg_eval_error(ev));
+    sg_eval_free(ev);
+    free(av);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +203,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_softmax_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stable_scalars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memo_after_growth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

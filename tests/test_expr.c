@@ -930,10 +930,49 @@ static void test_stable_small(void **state)
     sg_eval_free(u.ev);
 }
 
+/*
+ * sg_idmap numbers nodes 0, 1, 2, … in the order they are added, finds each
+ * again after it has grown many times, finds no node it was not given, and
+ * charges sg_ctx_scratch with its tables: a size that follows the nodes
+ * added, not the nodes made.
+ */
+static void test_idmap(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_expr *e[3000], *other;
+    sg_idmap m;
+    unsigned long b0;
+    int i;
+    e[0] = f->x;
+    for (i = 1; i < 3000; i++)
+        e[i] = sg_unary(c, i % 2 ? SG_OP_TANH : SG_OP_EXP, e[i - 1]);
+    other = sg_unary(c, SG_OP_SIN, f->x);
+    b0 = sg_ctx_scratch(c);
+    sg_idmap_init(&m, c);
+    assert_int_equal(sg_idmap_find(&m, f->x), SG_IDMAP_NONE);
+    for (i = 2999; i >= 0; i -= 2) /* every other one, from the newest */
+        assert_int_equal(sg_idmap_add(&m, e[i]), (unsigned)(2999 - i) / 2);
+    assert_int_equal(m.n, 1500);
+    for (i = 0; i < 3000; i++)
+        assert_int_equal(sg_idmap_find(&m, e[i]),
+                         i % 2 ? (unsigned)(2999 - i) / 2 : SG_IDMAP_NONE);
+    assert_int_equal(sg_idmap_add(&m, e[2999]), 0); /* already numbered */
+    assert_int_equal(m.n, 1500);
+    assert_int_equal(sg_idmap_find(&m, other), SG_IDMAP_NONE);
+    /* at most half full: 4096 slots of two unsigned, and the smaller tables
+       it grew through */
+    assert_true(sg_ctx_scratch(c) - b0 <= 2ul * 4096 * 2 * sizeof(unsigned));
+    assert_true(sg_ctx_scratch(c) - b0 >= 4096ul * 2 * sizeof(unsigned));
+    sg_idmap_free(&m);
+    assert_int_equal(sg_idmap_find(&m, e[2999]), SG_IDMAP_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dims, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idmap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symbols, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shapes, setup, teardown),
         cmocka_unit_test(test_op_names),

@@ -724,6 +724,34 @@ static void test_deep_matrix(void **state)
     check_linear(CHAIN_MATRIX, "Av + v ⊙ v");
 }
 
+/*
+ * A Jacobian's scratch is sized by the nodes its function reaches: the same
+ * small Jacobian, taken before and after 30 000 unrelated nodes are made,
+ * allocates the same bytes (sg_ctx_scratch), where tables indexed by id cost
+ * every node made, once per Jacobian asked for.
+ */
+static void test_scratch_is_local(void **state)
+{
+    T *t = *state;
+    sg_ctx *c = t->ctx;
+    sg_expr *x = input(t, t->n, SG_DIM_ONE, -1, 1), *W = input(t, t->n, t->n, -1, 1);
+    sg_expr *f = sg_hadamard(c, sg_unary(c, SG_OP_TANH, sg_mul(c, W, x)), x), *big = x;
+    const char *why;
+    unsigned long b0, b1, b2;
+    int i;
+    b0 = sg_ctx_scratch(c);
+    assert_non_null(sg_diff_jacobian(c, f, x, NULL, &why));
+    b1 = sg_ctx_scratch(c) - b0;
+    for (i = 0; i < 10000; i++)
+        big = sg_add(c, sg_hadamard(c, big, big), sg_mul(c, sg_const(c, i), x));
+    assert_true(sg_expr_count(c) > 30000);
+    b0 = sg_ctx_scratch(c);
+    assert_non_null(sg_diff_jacobian(c, f, x, NULL, &why));
+    b2 = sg_ctx_scratch(c) - b0;
+    assert_true(b1 > 0);
+    assert_int_equal(b1, b2);
+}
+
 int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -735,7 +763,7 @@ int main(void)
         T_(test_hessian_mixed),     T_(test_no_jacobian),
         T_(test_log),
         T_(test_deep_hadamard),     T_(test_deep_tanh),
-        T_(test_deep_matrix),
+        T_(test_deep_matrix),       T_(test_scratch_is_local),
     };
 #undef T_
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1027,29 +1027,41 @@ static void test_deep_nesting(void **state)
     free(text);
 }
 
+/* head(x op x op … x): a flat chain of n operands, a line per 500 (a line
+   break inside parentheses goes on) */
+static char *flat_chain(const char *head, const char *operand, const char *op, size_t n)
+{
+    char *text = malloc(strlen(head) + n * (strlen(operand) + strlen(op) + 2) + 16), *p;
+    size_t i;
+    p = text + sprintf(text, "%s(%s", head, operand);
+    for (i = 1; i < n; i++)
+        p += sprintf(p, "%s%s%s", op, i % 500 == 0 ? "\n" : "", operand);
+    strcpy(p, ")\n");
+    return text;
+}
+
 static void test_deep_trees(void **state)
 {
     size_t n = 2000, i;
     char *text = malloc(4 * n + 16);
     char *p;
     (void)state;
-    /* a long chain nests without filling the parser's stack */
-    p = text + sprintf(text, "L = x");
-    for (i = 0; i < n; i++)
-        p += sprintf(p, "+x");
-    strcpy(p, "\nM = 1");
+    /* nesting: −−…−x is 1001 levels */
+    p = text + sprintf(text, "L = ");
+    for (i = 0; i < 1000; i++)
+        *p++ = '-';
+    strcpy(p, "x\nM = 1");
     PROGRAM(text, "DEF L = NULL\nDEF M = 1");
     ERRORS("1:5: expression nested too deeply (more than 1000 levels)\n");
     /* just below the limit */
-    p = text + sprintf(text, "L = x");
-    for (i = 0; i < 999; i++)
-        p += sprintf(p, "+x");
+    text[4] = ' ';
     parse(text);
     NO_ERRORS();
     /* in a range or an index */
-    p = text + sprintf(text, "h[t] = 1 for t = 1..T");
+    p = text + sprintf(text, "h[t] = 1 for t = 1..");
     for (i = 0; i < 1000; i++)
-        p += sprintf(p, "+T");
+        *p++ = '-';
+    strcpy(p, "T");
     PROGRAM(text, "DEF h[t] = 1 for t = 1 .. NULL");
     ERRORS("1:21: expression nested too deeply (more than 1000 levels)\n");
     p = text + sprintf(text, "h[");
@@ -1058,7 +1070,49 @@ static void test_deep_trees(void **state)
     strcpy(p, "t] = 1");
     PROGRAM(text, "DEF h = 1");
     ERRORS("1:3: expression nested too deeply (more than 1000 levels)\n");
+    /* a chain nested in a chain is a level: x + (x + (… + x)) */
+    p = text + sprintf(text, "L = x");
+    for (i = 0; i < 1000; i++)
+        p += sprintf(p, i % 100 == 99 ? "+(\nx" : "+(x");
+    for (i = 0; i < 1000; i++)
+        *p++ = ')';
+    *p = '\0';
+    parse(text);
+    assert_non_null(strstr(errors_out, "expression nested too deeply (more than 1000 levels)"));
     free(text);
+}
+
+/* a flat chain of one operator is one level, however long */
+static void test_flat_chains(void **state)
+{
+    static const struct {
+        const char *op, *top;
+    } chains[] = {
+        {" + ", "ADD"}, {" - ", "SUB"}, {"*", "MUL"}, {" ", "JUX"}, {" ⊙ ", "HADAMARD"},
+        {" · ", "MUL"},
+    };
+    size_t sizes[] = {1000, 10000, 100000}, k, j;
+    (void)state;
+    for (j = 0; j < sizeof chains / sizeof chains[0]; j++)
+        for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            char *text = flat_chain("L = ", "x", chains[j].op, sizes[k]);
+            parse(text);
+            NO_ERRORS();
+            assert_non_null(last_prog->first);
+            assert_non_null(last_prog->first->expr);
+            assert_string_equal(sg_ast_kind_name(last_prog->first->expr->kind), chains[j].top);
+            free(text);
+        }
+    /* + and − mix in one chain; so do juxtaposition, * and · */
+    parse("L = a + b - c + d - e\nM = a b * c · d e\n");
+    NO_ERRORS();
+    /* a chain of ⊘ or / is nesting, as before */
+    {
+        char *text = flat_chain("L = ", "x", " ⊘ ", 1002);
+        parse(text);
+        assert_non_null(strstr(errors_out, "expression nested too deeply (more than 1000 levels)"));
+        free(text);
+    }
 }
 
 static void test_many_lines(void **state)
@@ -1123,6 +1177,7 @@ int main(void)
         cmocka_unit_test_teardown(test_unclosed_bracket_across_lines, teardown),
         cmocka_unit_test_teardown(test_deep_nesting, teardown),
         cmocka_unit_test_teardown(test_deep_trees, teardown),
+        cmocka_unit_test_teardown(test_flat_chains, teardown),
         cmocka_unit_test_teardown(test_many_lines, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

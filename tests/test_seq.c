@@ -484,6 +484,64 @@ static void test_two_recurrences(void **state)
     done(r);
 }
 
+/*
+ * A recurrence that reads another at t − 1 through a step body it shares
+ * with it (hash-consing makes tanh(h[t−1]) one node): the reader's body is
+ * as old as, or older than, the body of what it reads, so ids do not order
+ * them. δg must be complete before δh is formed, which reads it.
+ */
+static void test_shared_step(void **state)
+{
+    static const struct {
+        const char *text, *dims;
+        int n;
+    } cases[] = {
+        /* the smith reproducer: g's step is h's */
+        {"b ∈ ℝ^n\nh[0] = b\ng[0] = b\n"
+         "h[t] = tanh(h[t−1]) for t = 1..T\n"
+         "g[t] = tanh(h[t−1]) for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum(g[t])\n"
+         "grad L wrt b\n",
+         "T=4 n=3", 3},
+        /* g's step a part of h's, made first; a fixed step of h in the loss */
+        {"b ∈ ℝ^n\nW ∈ ℝ^{n×n}\nh[0] = b\ng[0] = b\n"
+         "h[t] = σ(W h[t−1]) + b for t = 1..T\n"
+         "g[t] = σ(W h[t−1]) for t = 1..T\n"
+         "L = Σ_{t=1}^{T} ‖g[t]‖² + sum(h[T])\n"
+         "grad L wrt b, W\n",
+         "T=4 n=3", 3 + 9},
+        /* matrices as steps */
+        {"H0 ∈ ℝ^{n×k}\nW ∈ ℝ^{n×n}\nH[0] = H0\nG[0] = H0\n"
+         "H[t] = tanh(W H[t−1]) ⊙ H[t−1] for t = 1..T\n"
+         "G[t] = tanh(W H[t−1]) for t = 1..T\n"
+         "L = Σ_{t=1}^{T} sum(G[t] ⊙ G[t])\n"
+         "grad L wrt W, H0\n",
+         "T=3 n=3 k=2", 9 + 6},
+        /* three: k reads g and h, g shares its step with a part of h's */
+        {"b, c ∈ ℝ^n\nh[0] = b\ng[0] = c\nk[0] = b ⊙ c\n"
+         "h[t] = sin(h[t−1]) + c for t = 1..T\n"
+         "g[t] = sin(h[t−1]) for t = 1..T\n"
+         "k[t] = sin(h[t−1]) ⊙ g[t−1] for t = 1..T\n"
+         "L = Σ_{t=1}^{T} cᵀk[t] + ⟨g[T], h[T]⟩\n"
+         "grad L wrt b, c\n",
+         "T=4 n=3", 3 + 3},
+        /* with an input sequence; g read at fixed steps only */
+        {"x[t] ∈ ℝ^n for t = 1..T\nW ∈ ℝ^{n×n}\nh0 ∈ ℝ^n\nh[0] = h0\ng[0] = h0\n"
+         "h[t] = tanh(W h[t−1] + x[t]) for t = 1..T\n"
+         "g[t] = tanh(W h[t−1] + x[t]) for t = 1..T\n"
+         "L = sum(g[T]) + ‖g[1]‖²\n"
+         "grad L wrt W, h0\n",
+         "T=3 n=3", 9 + 3},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run_t *r = load(cases[i].text, cases[i].dims);
+        assert_int_equal(check_grads(r), cases[i].n);
+        done(r);
+    }
+}
+
 /* a stacked RNN: the second layer reads the first */
 static void test_stacked(void **state)
 {
@@ -740,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_long_sequence),
         cmocka_unit_test(test_two_recurrences),
         cmocka_unit_test(test_stacked),
+        cmocka_unit_test(test_shared_step),
         cmocka_unit_test(test_mixed),
         cmocka_unit_test(test_invariant_sum),
         cmocka_unit_test(test_sum_in_step),

@@ -507,10 +507,92 @@ static void test_deep(void **state)
     assert_non_null(s);
 }
 
+/* the scratch bytes (sg_ctx_scratch) and the work (sg_ctx_work) one
+   sg_simplify of e takes */
+static void cost_of(fixture *f, sg_expr *e, unsigned long *bytes, unsigned long *work)
+{
+    unsigned long b0 = sg_ctx_scratch(f->ctx), w0 = sg_ctx_work(f->ctx);
+    sg_expr *s = sg_simplify(f->ctx, e);
+    assert_non_null(s);
+    *bytes = sg_ctx_scratch(f->ctx) - b0;
+    *work = sg_ctx_work(f->ctx) - w0;
+}
+
+/*
+ * A small value in a large DAG costs its own size: the printers simplify
+ * each of k values, and scratch sized by every node made (as the passes'
+ * tables once were) made that O(k · DAG). The same root, simplified before
+ * and after 60 000 unrelated nodes are made, takes the same scratch and the
+ * same work.
+ */
+static void test_scratch_is_local(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_expr *small = add(f, sg_hadamard(c, f->x, add(f, f->y, f->x)), mul(f, f->S, f->p));
+    sg_expr *big = f->x;
+    unsigned long b1, w1, b2, w2;
+    int i;
+    cost_of(f, small, &b1, &w1);
+    for (i = 0; i < 20000; i++)
+        big = add(f, sg_hadamard(c, big, f->y), mul(f, num(f, i), f->p));
+    assert_true(sg_expr_count(c) > 60000);
+    cost_of(f, small, &b2, &w2);
+    assert_int_equal(b1, b2);
+    assert_int_equal(w1, w2);
+    assert_true(b2 < 16384); /* the old tables took ~40 bytes a node: 2.4 MB */
+}
+
+/* a ⊙ chain of n factors: factors cycle through a few vectors and functions
+   of them, so that sorting has work to do */
+static sg_expr *hadamard_chain(fixture *f, int n)
+{
+    sg_expr *leaf[6], *h;
+    int i;
+    leaf[0] = f->x;
+    leaf[1] = f->y;
+    leaf[2] = f->p;
+    leaf[3] = sg_unary(f->ctx, SG_OP_TANH, f->x);
+    leaf[4] = sg_unary(f->ctx, SG_OP_EXP, f->y);
+    leaf[5] = sg_unary(f->ctx, SG_OP_SIN, f->p);
+    h = leaf[0];
+    for (i = 1; i < n; i++)
+        h = sg_hadamard(f->ctx, h, leaf[(i * 5) % 6]);
+    return h;
+}
+
+/*
+ * A ⊙ chain is flattened and sorted once, at its top: each link given its
+ * own sorted form rebuilt the chain under it again, quadratic in its length.
+ * Doubling the chain about doubles the work (n log n), not quadruples it,
+ * and the result is sorted and a fixed point.
+ */
+static void test_hadamard_chain_linear(void **state)
+{
+    fixture *f = *state;
+    sg_expr *h1 = hadamard_chain(f, 1000), *h2 = hadamard_chain(f, 2000), *s, *x;
+    unsigned long b1, w1, b2, w2;
+    int n = 0, runs = 1;
+    cost_of(f, h1, &b1, &w1);
+    cost_of(f, h2, &b2, &w2);
+    assert_true(w2 < 3 * w1);
+    assert_true(b2 < 3 * b1);
+    s = sg_simplify(f->ctx, h2);
+    assert_ptr_equal(sg_simplify(f->ctx, s), s);
+    /* the left-deep chain of 2000 sorted factors: each of the 6 in one run */
+    for (x = s; x->op == SG_OP_HADAMARD; x = x->kid[0], n++)
+        runs += (x->kid[0]->op == SG_OP_HADAMARD ? x->kid[0]->kid[1] : x->kid[0]) != x->kid[1];
+    assert_int_equal(n, 1999);
+    assert_int_equal(runs, 6);
+    same_value(f, h2, s, 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_transposes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scratch_is_local, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hadamard_chain_linear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_like_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signs_and_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_factoring, setup, teardown),

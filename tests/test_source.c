@@ -431,6 +431,85 @@ static void test_many_errors(void **state)
     sg_src_free(src);
 }
 
+/* a UTF-8 byte-order mark at the start is not part of the text */
+static void test_byte_order_mark(void **state)
+{
+    sg_src *src = sg_src_new("f.sg", "\xef\xbb\xbfx = @\n", 10);
+    (void)state;
+    assert_int_equal(src->len, 7);
+    assert_string_equal(src->text, "x = @\n");
+    sg_src_error(src, span(4, 5), "bad");
+    linecol(src, 4, 1, 5);
+    assert_printed(src, "f.sg:1:5: error: bad\n    x = @\n        ^\n");
+    sg_src_free(src);
+    /* elsewhere it is a character like any other */
+    src = src_of("x\xef\xbb\xbf");
+    assert_int_equal(src->len, 4);
+    linecol(src, 4, 1, 3);
+    sg_src_free(src);
+    /* a mark alone is an empty file */
+    src = src_of("\xef\xbb\xbf");
+    assert_int_equal(src->len, 0);
+    sg_src_free(src);
+}
+
+/* what sg_src_print_errors writes to a real file (the caller frees it) */
+static char *printed_to_file(const sg_src *src)
+{
+    FILE *f = tmpfile();
+    long n;
+    char *buf;
+    assert_non_null(f);
+    sg_src_print_errors(src, f);
+    n = ftell(f);
+    buf = malloc((size_t)n + 1);
+    rewind(f);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* a thousand diagnostics on one long line: linear time, each line cut */
+static void test_print_long_line_of_errors(void **state)
+{
+    size_t n = 2048, i;
+    char *text = malloc(n + 2), *out;
+    sg_src *src;
+    (void)state;
+    memset(text, 1, n);
+    text[n] = '\n';
+    text[n + 1] = '\0';
+    src = src_of(text);
+    for (i = 0; i < 2 * SG_SRC_MAX_ERRORS; i++)
+        sg_src_error(src, span((unsigned)i, (unsigned)i + 1), "unexpected character U+0001");
+    out = printed_to_file(src);
+    {
+        const char *p = out, *tail = "f.sg: 1000 more errors not shown\n";
+        unsigned count = 0;
+        while ((p = strstr(p, ": error: unexpected character U+0001\n    ")) != NULL) {
+            count++;
+            p++;
+        }
+        assert_int_equal(count, SG_SRC_MAX_ERRORS);
+        assert_string_equal(out + strlen(out) - strlen(tail), tail);
+        assert_true(strncmp(out, "f.sg:1:1: error: ", 17) == 0);
+        /* past 1024 bytes the line is shown around the caret: at column 1000,
+           from column 488 (512 before it) to 1511, … at both cuts, the
+           caret under its character */
+        p = strstr(out, "f.sg:1:1000: error: unexpected character U+0001\n    …\xef\xbf\xbd");
+        assert_non_null(p);
+        p = strchr(strchr(p, '\n') + 1, '\n') + 1;
+        assert_int_equal(strspn(p, " "), 4 + 1 + 512);
+        assert_true(strncmp(p + 4 + 1 + 512, "^\n", 2) == 0);
+        p = strchr(strchr(out, '\n') + 1, '\n'); /* the end of the first line shown */
+        assert_true(strncmp(p - 3, "…", 3) == 0);
+    }
+    free(out);
+    sg_src_free(src);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +539,8 @@ int main(void)
         cmocka_unit_test(test_print_stdin_name),
         cmocka_unit_test(test_print_nothing_without_errors),
         cmocka_unit_test(test_many_errors),
+        cmocka_unit_test(test_byte_order_mark),
+        cmocka_unit_test(test_print_long_line_of_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
