@@ -185,9 +185,9 @@ smith-test: $(B)/symgrad
 	@command -v python3 >/dev/null || { echo "smith-test: skipped (no python3)"; exit 0; }; \
 	$(MAKE) --no-print-directory B=build CFLAGS="-O2 -g" LDFLAGS= build/symgrad && \
 	    python3 tests/smith.py --symgrad build/symgrad --asan $(B)/symgrad --out $(B)/smith \
-	    -n $(SMITH_TEST_N) --seed 1 --avoid known --fast --sample 20 --jobs 2 && \
+	    -n $(SMITH_TEST_N) --seed 1 --avoid known --fast --sample 40 --jobs 2 && \
 	    python3 tests/smith.py --symgrad build/symgrad --asan $(B)/symgrad --out $(B)/smith \
-	    --replay $(wildcard tests/smith-regressions/*.sg)
+	    --jobs 2 --replay $(wildcard tests/smith-regressions/*.sg)
 
 # make fuzz FUZZ_SECONDS=1800 FUZZ_JOBS=2
 FUZZ_SECONDS ?= 60
