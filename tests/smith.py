@@ -1585,6 +1585,8 @@ def _chunk(items):
         if args.fast else None
     started = []
     for k, what in items:
+        if args.seconds and time.time() > args.deadline:
+            break             # queued before the time was up
         if isinstance(what, str):
             text = open(what, encoding="utf-8").read()
             path = os.path.join(work, os.path.basename(what))
@@ -1763,12 +1765,22 @@ def main():
         if chunk:
             yield chunk
 
+    args.deadline = t0 + args.seconds
     count = dict((c, 0) for c in Runner(args).count)
     nfail, max_rss, max_secs, classes_hit = 0, 0, 0.0, {}
     if args.jobs > 1:
         import multiprocessing
+        import threading
+        # the pool reads items() ahead of the workers: a few chunks only, or
+        # --seconds would queue every problem it can name before the time is up
+        ahead = threading.Semaphore(2 * args.jobs)
+
+        def fed():
+            for chunk in items():
+                ahead.acquire()
+                yield chunk
         pool = multiprocessing.Pool(args.jobs, _init, (args,))
-        results = pool.imap(_chunk, items())
+        results = pool.imap(_chunk, fed())
     else:
         _init(args)
         pool = None
@@ -1776,6 +1788,8 @@ def main():
     known_hit = {}
     prof = {}
     for out, failed, classes, delta, rss, secs, known in results:
+        if pool:
+            ahead.release()
         for c in known:
             known_hit[c] = known_hit.get(c, 0) + 1
         for line in out:
