@@ -34,21 +34,21 @@ saved file replays alone. Failures are kept under --out (default
 build/smith/fail/) with the mode and reason printed; --reduce drops lines
 while the same failure stays.
 
-Classes of problems that fail today. --avoid known leaves them out (by
-construction where a class is a kind of input, by the failure's signature
-(SIGNATURES) where it is not), --force CLASS,... makes them on purpose; their
-minimal inputs are in tests/smith-regressions/pending/:
+Classes of problems. --avoid known leaves out the ones that still fail (OPEN:
+notations of the spec symgrad does not accept yet, for the language issue):
+sqrt (the prefix root), deltaname (Δ₁ as a name), seqorder (a step reading
+a later sequence at t-1), normsub (‖e‖₂, ‖e‖_F), supn (ℝⁿ), pi (the constant
+π); their minimal inputs wait in tests/smith-regressions/pending/. --force
+CLASS,... makes any class on purpose. The classes fixed by issue 11 are
+generated in every run, so a regression fails it:
   cnames   names starting sg_ / the prefix + _, macro names (linux, NULL,
            SG_UNROLL, ...), C++ keywords as results
   latex    a node with more than 16 inputs
   front    flat sums of over 1000 terms, exponential name splitting
   hess     Hessians through deep chains of definitions
-  found by smith (new): sqrt (the prefix root), deltaname (Δ₁ as a name),
-  seqorder (a step reading a later sequence at t-1), normsub (‖e‖₂, ‖e‖_F),
-  supn (ℝⁿ), pi (the constant π), splitpostfix ((Ax)ᵀ transposes x), uninit (gcc -Wmaybe-uninitialized in the C), latexempty (a
-  recurrence without a shared matrix breaks pdflatex), checktol (--check's
-  Hessian differences just over 1e-5 on a right Hessian), stored and seqdiff
-  (assertions in cgen.c and diff.c)
+  splitpostfix ((Ax)ᵀ), uninit (gcc -Wmaybe-uninitialized), latexempty (a
+  recurrence with no shared matrix), checktol (--check on right Hessians),
+  stored and seqdiff (assertions in cgen.c and diff.c)
 """
 
 import argparse
@@ -139,6 +139,10 @@ class Gen:
         self.pos_scalars = []             # names known positive
         self.uni = rng.random() < 0.6     # Unicode or ASCII spelling, mostly
 
+    def skip(self, cls):
+        """--avoid known: leave out a class that still fails (OPEN), unless forced"""
+        return bool(self.avoid) and cls in OPEN and cls not in self.force
+
     # ---- names --------------------------------------------------------------
 
     def fresh(self, base):
@@ -149,7 +153,7 @@ class Gen:
             return None
         if n.lower() == getattr(self, "prefix", "").lower():
             # a sequence named like the prefix in capitals hangs C generation (cnames)
-            if self.avoid and "cnames" not in self.force:
+            if self.skip("cnames"):
                 return None
             self.classes.add("cnames")
         self.taken.add(n)
@@ -168,7 +172,7 @@ class Gen:
                 g = r.randrange(len(GREEK))
                 if GREEK[g] in ("pi", "sigma", "omicron"):
                     continue
-                if GREEK[g] == "delta" and (self.avoid and "deltaname" not in self.force):
+                if GREEK[g] == "delta" and (self.skip("deltaname")):
                     continue
                 if r.random() < 0.5:
                     base = chr(0x3b1 + g) if r.random() < 0.8 else chr(0x391 + g)
@@ -194,7 +198,7 @@ class Gen:
                 if len(a) + len(b) > 200 or not a[0].isalpha():
                     continue
                 base = a + b
-            elif "cnames" in self.force or (not self.avoid and r.random() < 0.3):
+            elif "cnames" in self.force or (not self.skip("cnames") and r.random() < 0.3):
                 k = r.random()
                 if k < 0.4:
                     base = "sg_" + r.choice("xyzW")
@@ -231,7 +235,7 @@ class Gen:
             return "ℝ" if u else "scalar"
         r, c = shape
         if c == 1:
-            if u and r == "n" and self.rng.random() < 0.3 and (not self.avoid or "supn" in self.force):
+            if u and r == "n" and self.rng.random() < 0.3 and (not self.skip("supn")):
                 self.classes.add("supn")
                 return "ℝⁿ"
             return ("ℝ^" + self.brace(r)) if u else "vector(%s)" % r
@@ -246,7 +250,7 @@ class Gen:
     def T(self, e):
         split = getattr(self, "concats", {}).get(e)
         if split:
-            if self.avoid and "splitpostfix" not in self.force:
+            if self.skip("splitpostfix"):
                 e = "(%s %s)" % split
             else:
                 self.classes.add("splitpostfix")
@@ -351,7 +355,7 @@ class Gen:
         if shape is None:
             c = r.choice(["0.5", "½", "2", "1e-1", "0.25", "¾", "3", "⅓", "⅔", "⅕", "⅙", "⅛",
                           "1e-3", "π"] if self.uni else ["0.5", "2", "1e-1", "0.25", "3", "1.5e0"])
-            if c == "π" and self.avoid and "pi" not in self.force:
+            if c == "π" and self.skip("pi"):
                 c = "3"
             if c == "π":
                 self.classes.add("pi")
@@ -464,7 +468,7 @@ class Gen:
         if f == "log_p":
             return "log(%s)" % self.positive(e, shape)
         if f == "sqrt_p":
-            if self.uni and (not self.avoid or "sqrt" in self.force) and self.rng.random() < 0.5:
+            if self.uni and (not self.skip("sqrt")) and self.rng.random() < 0.5:
                 self.classes.add("sqrt")
                 return "√(%s)" % self.positive(e, shape)
             return "sqrt(%s)" % self.positive(e, shape)
@@ -519,14 +523,14 @@ class Gen:
                 e = self.gen(self.mshape(), d)
                 f = r.choice(["‖%s‖_F", "‖%s‖_F²", "‖%s‖", "‖%s‖²", "norm(%s)"] if self.uni else
                              ["norm(%s)", "norm(%s)^2"])
-                if "_F" in f and self.avoid and "normsub" not in self.force:
+                if "_F" in f and self.skip("normsub"):
                     f = "‖%s‖"
                 if "_F" in f:
                     self.classes.add("normsub")
                 return f % e
             f = r.choice(["‖%s‖", "‖%s‖²", "norm(%s)", "norm(%s)^2", "‖%s‖₁", "norm1(%s)",
                           "‖%s‖₂", "‖%s‖₂²"])
-            if "₂" in f and self.avoid and "normsub" not in self.force:
+            if "₂" in f and self.skip("normsub"):
                 f = "‖%s‖²"
             if "₂" in f:
                 self.classes.add("normsub")
@@ -671,7 +675,7 @@ class Gen:
             name = self.new_name(hint)
             if plain(name) not in CXX_KW:
                 return name
-            if not self.avoid or "cnames" in self.force:
+            if not self.skip("cnames"):
                 self.classes.add("cnames")
                 return name
             self.taken.discard(plain(name))
@@ -738,11 +742,11 @@ class Gen:
             shape = r.choice([None, (self.vdim(), 1), self.mshape()])
             self.budget = 14
             self.define(shape, depth)
-        if "latex" in self.force or (not self.avoid and r.random() < 0.05):
+        if "latex" in self.force or (not self.skip("latex") and r.random() < 0.05):
             self.many_inputs()
-        if "front" in self.force or (not self.avoid and r.random() < 0.03):
+        if "front" in self.force or (not self.skip("front") and r.random() < 0.03):
             self.front()
-        if "hess" in self.force or (not self.avoid and r.random() < 0.03):
+        if "hess" in self.force or (not self.skip("hess") and r.random() < 0.03):
             return self.hess_chain(requests)
         self.budget = 18
         L = self.define(None, depth)
@@ -764,7 +768,7 @@ class Gen:
         else:
             self.jres = []
         chain = len(self.defs) > 1
-        if r.random() < 0.3 and (not chain or not self.avoid or "hess" in self.force):
+        if r.random() < 0.3 and (not chain or not self.skip("hess")):
             if chain:
                 self.classes.add("hess")
             z = r.choice([s for s in wrt if s.shape is None or s.shape[1] == 1] or [None])
@@ -856,7 +860,7 @@ class Gen:
         for nm in names:
             self.lines.append("%s[0] = %s" % (nm, h0.name))
             prev.append(("%s[%s]" % (nm, tm1), (n, 1)))
-        later = not self.avoid or "seqorder" in self.force
+        later = not self.skip("seqorder")
         for i, nm in enumerate(names):
             self.seq_atoms = [("%s[t]" % x.name, x.shape) for x in xs] + \
                              (prev if later else prev[:i + 1]) + \
@@ -975,16 +979,16 @@ LIMITS = [r"only vectors and scalars may lie between", r"not supported yet"]
 
 # with --avoid known, a failure whose reason matches one of these is a known
 # finding, not fixed yet (tests/smith-regressions/pending/): listed apart
+# the classes that still fail today, all notations of the spec that symgrad
+# does not accept yet (the language issue): --avoid known leaves these out.
+# The classes fixed since (cnames, latex, front, hess, splitpostfix, uninit,
+# latexempty, checktol, stored, seqdiff) are generated again, so that a
+# regression in any of them fails the run.
+OPEN = {"sqrt", "deltaname", "seqorder", "normsub", "supn", "pi"}
+
+# failures recognised by their message, for classes that are not a kind of
+# input (none open today)
 SIGNATURES = {
-    "uninit": r"may be used uninitialized",
-    "latexempty": r"Display math should end with \$\$",
-    "stored": r"Assertion .stored\(g, e\). failed",
-    "seqdiff": r"Assertion .key_of\(p, p->kids",
-    # --check's finite differences of a Hessian just over its 1e-5 tolerance
-    # where the Hessian is right (checked against second differences of --eval)
-    "checktol": r"\bd2\w+: worst relative error \d(\.\d+)?e-05 \(too large\)",
-    "cnames": r"expected unqualified-id before .(class|new|delete|and|or|not|xor|this|template|"
-              r"true|false|bool)\b",
 }
 
 MEM = 500 << 20
