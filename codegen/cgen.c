@@ -446,6 +446,25 @@ static int bs_eq(const unsigned long *a, const unsigned long *b, int nw)
     return memcmp(a, b, (size_t)nw * sizeof *a) == 0;
 }
 
+/* a hash of a bitset. Each word is mixed through all 64 bits before the next:
+   a plain FNV step lets a word's high bits reach only the hash's high bits, so
+   the one-bit masks of many results (one per output) would all fall in the
+   same slot of a table indexed by the low bits, and probing them be quadratic */
+static unsigned bs_hash(const unsigned long *m, int nw)
+{
+    unsigned long long h = 14695981039346656037ull;
+    int i;
+    for (i = 0; i < nw; i++) {
+        h ^= (unsigned long long)m[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        h ^= h >> 30;
+        h *= 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 27;
+        h *= 0x94d049bb133111ebull;
+        h ^= h >> 31;
+    }
+    return (unsigned)(h ^ (h >> 32));
+}
+
 static int bs_has(const unsigned long *a, int bit)
 {
     return (a[bit / (8 * (int)sizeof *a)] >> (bit % (8 * (int)sizeof *a))) & 1ul;
@@ -1580,9 +1599,7 @@ static void order_items(G *g)
     for (i = 0; i < tabsize; i++)
         tab[i] = -1;
     for (i = 0; i < sc->nit; i++) { /* the classes: items with equal masks */
-        unsigned h = 2166136261u;
-        for (k = 0; k < sc->nw; k++)
-            h = (h ^ (unsigned)(sc->it[i].mask[k] ^ (sc->it[i].mask[k] >> 31))) * 16777619u;
+        unsigned h = bs_hash(sc->it[i].mask, sc->nw);
         for (k = (int)(h & (unsigned)(tabsize - 1)); tab[k] >= 0; k = (k + 1) & (tabsize - 1))
             if (bs_eq(sc->it[tab[k]].mask, sc->it[i].mask, sc->nw))
                 break;
@@ -3985,14 +4002,6 @@ static int bs_count(const unsigned long *a, int nw)
 
 /* the local for the test of mask (NULL for a short test), made on first use;
    named only when name is set */
-static unsigned bs_hash(const unsigned long *m, int nw)
-{
-    unsigned long h = 14695981039346656037ul;
-    int i;
-    for (i = 0; i < nw; i++)
-        h = (h ^ m[i]) * 1099511628211ul;
-    return (unsigned)(h ^ (h >> 32));
-}
 
 /* the slot of needtab that holds mask's need, or the empty one it would take */
 static unsigned need_slot(G *g, const unsigned long *mask)
