@@ -233,7 +233,14 @@ typedef struct scope {
     int loop;              /* its loop, or -1 for P_eval's body */
     int nbits, nw;         /* results or pieces; words of a bitset */
     node *ni;              /* by node id */
-    unsigned long *masks;  /* nnodes × nw: which bits need each node */
+    /* which bits need each node, by id: NULL for none, else a mask interned in
+       mtab (equal masks are one copy), so that a deep network's nodes, most of
+       which share their layer's mask, do not cost nnodes × nw words */
+    const unsigned long **masks;
+    const unsigned long **mtab; /* the interned masks: open addressing, NULL empty */
+    unsigned mcap, mcount;
+    unsigned long *mtmp;        /* nw words of scratch for a mask being built */
+    unsigned long *zero;
     unsigned long *omasks; /* nbits × nw: one bit each */
     unsigned long *full;
     item *it;
@@ -429,9 +436,43 @@ static int veclike(const sg_expr *e)
 
 /* ---- bitsets ---------------------------------------------------------------- */
 
-static unsigned long *mask_of(G *g, const sg_expr *e)
+static unsigned bs_hash(const unsigned long *m, int nw);
+static int bs_eq(const unsigned long *a, const unsigned long *b, int nw);
+
+static const unsigned long *mask_of(G *g, const sg_expr *e)
 {
-    return g->sc->masks + (size_t)e->id * (size_t)g->sc->nw;
+    const unsigned long *m = g->sc->masks[e->id];
+    return m ? m : g->sc->zero;
+}
+
+/* the interned copy of m (a mask of g->sc), made on first use */
+static const unsigned long *intern_mask(G *g, const unsigned long *m)
+{
+    scope *sc = g->sc;
+    unsigned i;
+    unsigned long *c;
+    if (2 * (sc->mcount + 1) > sc->mcap) { /* a larger table, refilled */
+        const unsigned long **old = sc->mtab;
+        unsigned oldcap = sc->mcap, j;
+        sc->mcap *= 2;
+        sc->mtab = sg_xmalloc(sc->mcap * sizeof *sc->mtab);
+        memset(sc->mtab, 0, sc->mcap * sizeof *sc->mtab);
+        for (j = 0; j < oldcap; j++)
+            if (old[j]) {
+                for (i = bs_hash(old[j], sc->nw) & (sc->mcap - 1); sc->mtab[i];)
+                    i = (i + 1) & (sc->mcap - 1);
+                sc->mtab[i] = old[j];
+            }
+        free(old);
+    }
+    for (i = bs_hash(m, sc->nw) & (sc->mcap - 1); sc->mtab[i]; i = (i + 1) & (sc->mcap - 1))
+        if (bs_eq(sc->mtab[i], m, sc->nw))
+            return sc->mtab[i];
+    c = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *c);
+    memcpy(c, m, (size_t)sc->nw * sizeof *c);
+    sc->mtab[i] = c;
+    sc->mcount++;
+    return c;
 }
 
 static void bs_or(unsigned long *d, const unsigned long *s, int nw)
@@ -983,8 +1024,15 @@ static void scope_bits(G *g, scope *sc, int nbits)
     sc->nw = (nbits + 8 * (int)sizeof(unsigned long) - 1) / (8 * (int)sizeof(unsigned long));
     if (sc->nw == 0)
         sc->nw = 1;
-    sc->masks = sg_xmalloc(((size_t)g->nnodes + 1) * (size_t)sc->nw * sizeof *sc->masks);
-    memset(sc->masks, 0, ((size_t)g->nnodes + 1) * (size_t)sc->nw * sizeof *sc->masks);
+    sc->masks = sg_xmalloc(((size_t)g->nnodes + 1) * sizeof *sc->masks);
+    memset(sc->masks, 0, ((size_t)g->nnodes + 1) * sizeof *sc->masks);
+    sc->mcap = 64;
+    sc->mcount = 0;
+    sc->mtab = sg_xmalloc(sc->mcap * sizeof *sc->mtab);
+    memset(sc->mtab, 0, sc->mcap * sizeof *sc->mtab);
+    sc->mtmp = sg_xmalloc((size_t)sc->nw * sizeof *sc->mtmp);
+    sc->zero = sg_xmalloc((size_t)sc->nw * sizeof *sc->zero);
+    memset(sc->zero, 0, (size_t)sc->nw * sizeof *sc->zero);
     sc->omasks = sg_xmalloc(((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
     memset(sc->omasks, 0, ((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
     sc->full = sg_xmalloc((size_t)sc->nw * sizeof *sc->full);
@@ -1009,6 +1057,9 @@ static void scope_free(scope *sc)
     free(sc->slots);
     free(sc->ni);
     free(sc->masks);
+    free(sc->mtab);
+    free(sc->mtmp);
+    free(sc->zero);
     free(sc->omasks);
     free(sc->full);
     free(sc->topo);
@@ -1399,9 +1450,10 @@ static const sg_expr *root_of(G *g, int r)
     return g->loops[g->sc->loop].pc[r].value;
 }
 
-static unsigned long *top_mask(G *g, const sg_expr *e)
+static const unsigned long *top_mask(G *g, const sg_expr *e)
 {
-    return g->top.masks + (size_t)e->id * (size_t)g->top.nw;
+    const unsigned long *m = g->top.masks[e->id];
+    return m ? m : g->top.zero;
 }
 
 /* a Σ fused into an adjoint's loop, which some results the loop runs for do
@@ -1428,15 +1480,22 @@ static int always(G *g, const unsigned long *mask)
     return 0;
 }
 
-/* d |= s; did d change? */
-static int bs_merge(unsigned long *d, const unsigned long *s, int nw)
+/* the mask of e |= s; did it change? */
+static int mask_merge(G *g, const sg_expr *e, const unsigned long *s)
 {
-    int i, changed = 0;
-    for (i = 0; i < nw; i++) {
-        changed |= (d[i] | s[i]) != d[i];
-        d[i] |= s[i];
-    }
-    return changed;
+    const int nw = g->sc->nw;
+    const unsigned long *d = mask_of(g, e);
+    int i;
+    if (d == s)
+        return 0;
+    for (i = 0; i < nw && !(s[i] & ~d[i]); i++)
+        ;
+    if (i == nw)
+        return 0;
+    for (i = 0; i < nw; i++)
+        g->sc->mtmp[i] = d[i] | s[i];
+    g->sc->masks[e->id] = intern_mask(g, g->sc->mtmp);
+    return 1;
 }
 
 /* every node needed by a bit needs what it reads. Mostly one pass, every
@@ -1446,18 +1505,21 @@ static void compute_masks(G *g)
 {
     int r, i, changed = 1;
     unsigned k;
-    for (r = 0; r < g->sc->nbits; r++)
-        bs_set(mask_of(g, root_of(g, r)), r);
+    for (r = 0; r < g->sc->nbits; r++) {
+        const sg_expr *root = root_of(g, r);
+        memcpy(g->sc->mtmp, mask_of(g, root), (size_t)g->sc->nw * sizeof *g->sc->mtmp);
+        bs_set(g->sc->mtmp, r);
+        g->sc->masks[root->id] = intern_mask(g, g->sc->mtmp);
+    }
     while (changed) {
         changed = 0;
         for (k = g->sc->ntopo; k-- > 0;) {
             node *n = L(g, g->sc->topo[k]);
             for (i = 0; i < n->nref; i++)
-                changed |= bs_merge(mask_of(g, n->r[i].e), mask_of(g, n->e), g->sc->nw);
+                changed |= mask_merge(g, n->r[i].e, mask_of(g, n->e));
             if (n->plan == PL_LOOP && !n->fused)
                 for (i = 0; i < g->loops[n->loop].nreads; i++)
-                    changed |= bs_merge(mask_of(g, g->loops[n->loop].reads[i]),
-                                        mask_of(g, n->e), g->sc->nw);
+                    changed |= mask_merge(g, g->loops[n->loop].reads[i], mask_of(g, n->e));
         }
     }
 }
