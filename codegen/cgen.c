@@ -241,7 +241,12 @@ typedef struct scope {
     unsigned mcap, mcount;
     unsigned long *mtmp;        /* nw words of scratch for a mask being built */
     unsigned long *zero;
-    unsigned long *omasks; /* nbits × nw: one bit each */
+    /* while compute_masks() ORs readers' masks into a node, the node's mask is
+       its own buffer (mown set), interned once the node is reached: interning
+       each step would keep a copy for every reader of a node read by many */
+    unsigned char *mown;
+    unsigned long **mfree; /* buffers no node owns any more */
+    int nfree, capfree;
     unsigned long *full;
     item *it;
     int nit, capit;
@@ -445,10 +450,9 @@ static const unsigned long *mask_of(G *g, const sg_expr *e)
     return m ? m : g->sc->zero;
 }
 
-/* the interned copy of m (a mask of g->sc), made on first use */
-static const unsigned long *intern_mask(G *g, const unsigned long *m)
+/* the interned copy of m (a mask of sc), made on first use */
+static const unsigned long *intern_mask(G *g, scope *sc, const unsigned long *m)
 {
-    scope *sc = g->sc;
     unsigned i;
     unsigned long *c;
     if (2 * (sc->mcount + 1) > sc->mcap) { /* a larger table, refilled */
@@ -1033,12 +1037,11 @@ static void scope_bits(G *g, scope *sc, int nbits)
     sc->mtmp = sg_xmalloc((size_t)sc->nw * sizeof *sc->mtmp);
     sc->zero = sg_xmalloc((size_t)sc->nw * sizeof *sc->zero);
     memset(sc->zero, 0, (size_t)sc->nw * sizeof *sc->zero);
-    sc->omasks = sg_xmalloc(((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
-    memset(sc->omasks, 0, ((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
+    sc->mown = sg_xmalloc((size_t)g->nnodes + 1);
+    memset(sc->mown, 0, (size_t)g->nnodes + 1);
     sc->full = sg_xmalloc((size_t)sc->nw * sizeof *sc->full);
     memset(sc->full, 0, (size_t)sc->nw * sizeof *sc->full);
     for (r = 0; r < nbits; r++) {
-        bs_set(sc->omasks + (size_t)r * (size_t)sc->nw, r);
         bs_set(sc->full, r);
     }
 }
@@ -1060,7 +1063,8 @@ static void scope_free(scope *sc)
     free(sc->mtab);
     free(sc->mtmp);
     free(sc->zero);
-    free(sc->omasks);
+    free(sc->mown);
+    free(sc->mfree);
     free(sc->full);
     free(sc->topo);
 }
@@ -1483,8 +1487,10 @@ static int always(G *g, const unsigned long *mask)
 /* the mask of e |= s; did it change? */
 static int mask_merge(G *g, const sg_expr *e, const unsigned long *s)
 {
-    const int nw = g->sc->nw;
+    scope *sc = g->sc;
+    const int nw = sc->nw;
     const unsigned long *d = mask_of(g, e);
+    unsigned long *own;
     int i;
     if (d == s)
         return 0;
@@ -1492,10 +1498,41 @@ static int mask_merge(G *g, const sg_expr *e, const unsigned long *s)
         ;
     if (i == nw)
         return 0;
+    if (sc->mown[e->id]) {
+        own = (unsigned long *)sc->masks[e->id];
+    } else {
+        own = sc->nfree > 0 ? sc->mfree[--sc->nfree]
+                            : sg_arena_alloc(g->ar, (size_t)nw * sizeof *own);
+        memcpy(own, d, (size_t)nw * sizeof *own);
+        sc->masks[e->id] = own;
+        sc->mown[e->id] = 1;
+    }
     for (i = 0; i < nw; i++)
-        g->sc->mtmp[i] = d[i] | s[i];
-    g->sc->masks[e->id] = intern_mask(g, g->sc->mtmp);
+        own[i] |= s[i];
     return 1;
+}
+
+/* e's mask, complete: interned, its buffer free for the next node */
+static void mask_seal(G *g, const sg_expr *e)
+{
+    scope *sc = g->sc;
+    if (!sc->mown[e->id])
+        return;
+    if (sc->nfree == sc->capfree) {
+        sc->capfree = sc->capfree ? 2 * sc->capfree : 16;
+        sc->mfree = sg_xrealloc(sc->mfree, (size_t)sc->capfree * sizeof *sc->mfree);
+    }
+    sc->mfree[sc->nfree++] = (unsigned long *)sc->masks[e->id];
+    sc->masks[e->id] = intern_mask(g, sc, sc->masks[e->id]);
+    sc->mown[e->id] = 0;
+}
+
+/* the mask of result (or piece) r alone */
+static const unsigned long *one_mask(G *g, int r)
+{
+    memset(g->sc->mtmp, 0, (size_t)g->sc->nw * sizeof *g->sc->mtmp);
+    bs_set(g->sc->mtmp, r);
+    return intern_mask(g, g->sc, g->sc->mtmp);
 }
 
 /* every node needed by a bit needs what it reads. Mostly one pass, every
@@ -1505,16 +1542,13 @@ static void compute_masks(G *g)
 {
     int r, i, changed = 1;
     unsigned k;
-    for (r = 0; r < g->sc->nbits; r++) {
-        const sg_expr *root = root_of(g, r);
-        memcpy(g->sc->mtmp, mask_of(g, root), (size_t)g->sc->nw * sizeof *g->sc->mtmp);
-        bs_set(g->sc->mtmp, r);
-        g->sc->masks[root->id] = intern_mask(g, g->sc->mtmp);
-    }
+    for (r = 0; r < g->sc->nbits; r++)
+        mask_merge(g, root_of(g, r), one_mask(g, r));
     while (changed) {
         changed = 0;
         for (k = g->sc->ntopo; k-- > 0;) {
             node *n = L(g, g->sc->topo[k]);
+            mask_seal(g, n->e);
             for (i = 0; i < n->nref; i++)
                 changed |= mask_merge(g, n->r[i].e, mask_of(g, n->e));
             if (n->plan == PL_LOOP && !n->fused)
@@ -1739,7 +1773,7 @@ static void schedule(G *g)
         if (in_place(g, r))
             continue;
         i = new_item(g, IT_OUTPUT, root, r);
-        g->sc->it[i].mask = g->sc->omasks + (size_t)r * (size_t)g->sc->nw;
+        g->sc->it[i].mask = one_mask(g, r);
         g->sc->it[i].key = 2 * root->id + 1;
     }
     for (i = 0; i < g->sc->nit; i++) {
