@@ -312,13 +312,13 @@ typedef struct {
     int *member;          /* items, in the order the body does them (the first leads) */
     unsigned char *kind;  /* SW_* of each */
     int n, cap;
-    unsigned long *mask;  /* the results any member is for */
+    const unsigned long *mask; /* the results any member is for (interned) */
     int pair;             /* softmax and logsoftmax of one X: one kernel call for both */
 } sweep;
 
 /* a test of which results are asked for, held in a local (out_cond()) */
 typedef struct {
-    unsigned long *mask;
+    const unsigned long *mask; /* interned in P_eval's scope */
     const char *name; /* NULL until named; in a chain "group1 <= 5" */
     const char *neg;  /* its negation, for a chain's "group1 > 5" */
     int count, index;
@@ -2071,10 +2071,10 @@ static void softmax_pairs(G *g)
         w.rows = t->e->shape.rows;
         sweep_add(&w, sc->order[pos], SW_NONE);
         sweep_add(&w, sc->order[q], SW_NONE);
-        w.mask = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *w.mask);
-        memset(w.mask, 0, (size_t)sc->nw * sizeof *w.mask);
+        memset(sc->mtmp, 0, (size_t)sc->nw * sizeof *sc->mtmp);
         for (k = 0; k < 2; k++)
-            bs_or(w.mask, sc->it[w.member[k]].mask, sc->nw);
+            bs_or(sc->mtmp, sc->it[w.member[k]].mask, sc->nw);
+        w.mask = intern_mask(g, sc, sc->mtmp);
         sc->it[w.member[1]].lead = w.member[0];
         t->sweep = g->nsweeps;
         t->mask = w.mask;
@@ -2161,13 +2161,13 @@ static void sweeps(G *g)
             free(w.kind);
             continue;
         }
-        w.mask = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *w.mask);
-        memset(w.mask, 0, (size_t)sc->nw * sizeof *w.mask);
+        memset(sc->mtmp, 0, (size_t)sc->nw * sizeof *sc->mtmp);
         for (k = 0; k < w.n; k++) {
-            bs_or(w.mask, sc->it[w.member[k]].mask, sc->nw);
+            bs_or(sc->mtmp, sc->it[w.member[k]].mask, sc->nw);
             if (k > 0)
                 sc->it[w.member[k]].lead = w.member[0];
         }
+        w.mask = intern_mask(g, sc, sc->mtmp);
         t->sweep = g->nsweeps;
         t->mask = w.mask;
         for (k = 0; k < w.n; k++) /* vectors only the sweep reads: scalars in its loop */
@@ -4136,8 +4136,7 @@ static needvar *need_of(G *g, const unsigned long *mask, int name)
             g->capneeds = g->capneeds ? 2 * g->capneeds : 16;
             g->needs = sg_xrealloc(g->needs, (size_t)g->capneeds * sizeof *g->needs);
         }
-        g->needs[k].mask = sg_arena_alloc(g->ar, (size_t)nw * sizeof *mask);
-        memcpy(g->needs[k].mask, mask, (size_t)nw * sizeof *mask);
+        g->needs[k].mask = intern_mask(g, &g->top, mask);
         g->needs[k].name = NULL;
         g->needs[k].neg = NULL;
         g->needs[k].count = bs_count(mask, nw);
