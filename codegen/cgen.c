@@ -5292,6 +5292,21 @@ char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o)
     return why;
 }
 
+size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o, size_t *words)
+{
+    G *g = prepare(p, o);
+    size_t n = g->top.mcount;
+    int k;
+    *words = (size_t)g->top.mcount * (size_t)g->top.nw;
+    for (k = 0; k < g->nloops; k++)
+        if (g->loops[k].body) {
+            n += g->loops[k].body->mcount;
+            *words += (size_t)g->loops[k].body->mcount * (size_t)g->loops[k].body->nw;
+        }
+    release(g);
+    return n;
+}
+
 const char *sg_cgen_unsupported(const sg_problem *p)
 {
     sg_cgen_opts o;
