@@ -3374,6 +3374,67 @@ static cx eye_elem(G *g, ix x)
 }
 
 /* the entry x of a non-scalar node, computed from its refs (not read from its buffer) */
+/* does elem() write e as its own sum, a + b, in place (not read, not a scalar,
+   not one of elem_def's special forms)? */
+static int inline_add(G *g, const sg_expr *e)
+{
+    if (e->op != SG_OP_ADD || scalar(e) || stored(g, e))
+        return 0;
+    switch (N(g, e)->var) {
+    case EW_SCALE: case EW_SCALEDIV: case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE:
+    case EW_IDENT: case EW_ZERO:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/*
+ * a + b + c + …, a left-deep chain of sums written in place, in one buffer.
+ * Term by term (add_terms(), bin()) each prefix would be a new string: a sum
+ * of 10,000 terms made 10,000 prefixes, gigabytes. The text is the same.
+ */
+static cx add_chain(G *g, const sg_expr *e, ix x)
+{
+    const sg_expr **spine = NULL, *cur = e;
+    int n = 0, cap = 0, k;
+    sg_buf b;
+    cx acc;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            spine = sg_xrealloc((void *)spine, (size_t)cap * sizeof *spine);
+        }
+        spine[n++] = cur;
+        if (!inline_add(g, cur->kid[0]))
+            break;
+        cur = cur->kid[0];
+    }
+    acc = elem(g, cur->kid[0], x);
+    if (n == 1) {
+        free((void *)spine);
+        return add_terms(g, acc, e->kid[1], elem_x, x);
+    }
+    sg_buf_init(&b);
+    sg_buf_puts(&b, par(g, acc, C_ADD));
+    for (k = n - 1; k >= 0; k--) { /* as add_terms() */
+        const sg_expr *bk = spine[k]->kid[1], *t;
+        double c;
+        if (negated(g, bk, &c, &t)) {
+            cx rhs = t ? elem(g, t, x) : lit(g, c);
+            if (t && c != 1)
+                rhs = bin(g, lit(g, c), "*", rhs, C_MUL);
+            sg_buf_printf(&b, " - %s", par(g, rhs, C_ADD + 1));
+        } else {
+            sg_buf_printf(&b, " + %s", par(g, elem(g, bk, x), C_ADD + 1));
+        }
+    }
+    acc = mkcx(sg_arena_strdup(g->ar, sg_buf_str(&b)), C_ADD);
+    sg_buf_free(&b);
+    free((void *)spine);
+    return acc;
+}
+
 static cx elem_def(G *g, const sg_expr *e, ix x)
 {
     node *n = N(g, e);
@@ -3419,7 +3480,7 @@ static cx elem_def(G *g, const sg_expr *e, ix x)
     case SG_OP_FILL:
         return sval(g, a);
     case SG_OP_ADD:
-        return add_terms(g, elem(g, a, x), b, elem_x, x);
+        return add_chain(g, e, x);
     case SG_OP_HADAMARD:
         return bin(g, elem(g, a, x), "*", elem(g, b, x), C_MUL);
     case SG_OP_HDIV:
