@@ -108,7 +108,7 @@ check-test-deps:
 test: check-test-deps
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
 	    fuzz-replay errors-test gencode-test front-test chains-test cwarn-test docs-test acceptance \
-	    smith-test
+	    smith-test scale-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -131,6 +131,10 @@ front-test: $(B)/symgrad
 # singular matrices, exact work buffers, under the sanitizers and valgrind
 gencode-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/gencode.sh
+
+# a sum of 2,500 and 5,000 distinct terms: the C printer's memory is linear
+scale-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/scale.sh
 
 # ⊙, + and product chains of 250 to 1000 factors through every mode
 chains-test: $(B)/symgrad

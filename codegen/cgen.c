@@ -233,8 +233,20 @@ typedef struct scope {
     int loop;              /* its loop, or -1 for P_eval's body */
     int nbits, nw;         /* results or pieces; words of a bitset */
     node *ni;              /* by node id */
-    unsigned long *masks;  /* nnodes × nw: which bits need each node */
-    unsigned long *omasks; /* nbits × nw: one bit each */
+    /* which bits need each node, by id: NULL for none, else a mask interned in
+       mtab (equal masks are one copy), so that a deep network's nodes, most of
+       which share their layer's mask, do not cost nnodes × nw words */
+    const unsigned long **masks;
+    const unsigned long **mtab; /* the interned masks: open addressing, NULL empty */
+    unsigned mcap, mcount;
+    unsigned long *mtmp;        /* nw words of scratch for a mask being built */
+    unsigned long *zero;
+    /* while compute_masks() ORs readers' masks into a node, the node's mask is
+       its own buffer (mown set), interned once the node is reached: interning
+       each step would keep a copy for every reader of a node read by many */
+    unsigned char *mown;
+    unsigned long **mfree; /* buffers no node owns any more */
+    int nfree, capfree;
     unsigned long *full;
     item *it;
     int nit, capit;
@@ -300,13 +312,13 @@ typedef struct {
     int *member;          /* items, in the order the body does them (the first leads) */
     unsigned char *kind;  /* SW_* of each */
     int n, cap;
-    unsigned long *mask;  /* the results any member is for */
+    const unsigned long *mask; /* the results any member is for (interned) */
     int pair;             /* softmax and logsoftmax of one X: one kernel call for both */
 } sweep;
 
 /* a test of which results are asked for, held in a local (out_cond()) */
 typedef struct {
-    unsigned long *mask;
+    const unsigned long *mask; /* interned in P_eval's scope */
     const char *name; /* NULL until named; in a chain "group1 <= 5" */
     const char *neg;  /* its negation, for a chain's "group1 > 5" */
     int count, index;
@@ -429,9 +441,42 @@ static int veclike(const sg_expr *e)
 
 /* ---- bitsets ---------------------------------------------------------------- */
 
-static unsigned long *mask_of(G *g, const sg_expr *e)
+static unsigned bs_hash(const unsigned long *m, int nw);
+static int bs_eq(const unsigned long *a, const unsigned long *b, int nw);
+
+static const unsigned long *mask_of(G *g, const sg_expr *e)
 {
-    return g->sc->masks + (size_t)e->id * (size_t)g->sc->nw;
+    const unsigned long *m = g->sc->masks[e->id];
+    return m ? m : g->sc->zero;
+}
+
+/* the interned copy of m (a mask of sc), made on first use */
+static const unsigned long *intern_mask(G *g, scope *sc, const unsigned long *m)
+{
+    unsigned i;
+    unsigned long *c;
+    if (2 * (sc->mcount + 1) > sc->mcap) { /* a larger table, refilled */
+        const unsigned long **old = sc->mtab;
+        unsigned oldcap = sc->mcap, j;
+        sc->mcap *= 2;
+        sc->mtab = sg_xmalloc(sc->mcap * sizeof *sc->mtab);
+        memset(sc->mtab, 0, sc->mcap * sizeof *sc->mtab);
+        for (j = 0; j < oldcap; j++)
+            if (old[j]) {
+                for (i = bs_hash(old[j], sc->nw) & (sc->mcap - 1); sc->mtab[i];)
+                    i = (i + 1) & (sc->mcap - 1);
+                sc->mtab[i] = old[j];
+            }
+        free(old);
+    }
+    for (i = bs_hash(m, sc->nw) & (sc->mcap - 1); sc->mtab[i]; i = (i + 1) & (sc->mcap - 1))
+        if (bs_eq(sc->mtab[i], m, sc->nw))
+            return sc->mtab[i];
+    c = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *c);
+    memcpy(c, m, (size_t)sc->nw * sizeof *c);
+    sc->mtab[i] = c;
+    sc->mcount++;
+    return c;
 }
 
 static void bs_or(unsigned long *d, const unsigned long *s, int nw)
@@ -444,6 +489,25 @@ static void bs_or(unsigned long *d, const unsigned long *s, int nw)
 static int bs_eq(const unsigned long *a, const unsigned long *b, int nw)
 {
     return memcmp(a, b, (size_t)nw * sizeof *a) == 0;
+}
+
+/* a hash of a bitset. Each word is mixed through all 64 bits before the next:
+   a plain FNV step lets a word's high bits reach only the hash's high bits, so
+   the one-bit masks of many results (one per output) would all fall in the
+   same slot of a table indexed by the low bits, and probing them be quadratic */
+static unsigned bs_hash(const unsigned long *m, int nw)
+{
+    unsigned long long h = 14695981039346656037ull;
+    int i;
+    for (i = 0; i < nw; i++) {
+        h ^= (unsigned long long)m[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+        h ^= h >> 30;
+        h *= 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 27;
+        h *= 0x94d049bb133111ebull;
+        h ^= h >> 31;
+    }
+    return (unsigned)(h ^ (h >> 32));
 }
 
 static int bs_has(const unsigned long *a, int bit)
@@ -964,14 +1028,20 @@ static void scope_bits(G *g, scope *sc, int nbits)
     sc->nw = (nbits + 8 * (int)sizeof(unsigned long) - 1) / (8 * (int)sizeof(unsigned long));
     if (sc->nw == 0)
         sc->nw = 1;
-    sc->masks = sg_xmalloc(((size_t)g->nnodes + 1) * (size_t)sc->nw * sizeof *sc->masks);
-    memset(sc->masks, 0, ((size_t)g->nnodes + 1) * (size_t)sc->nw * sizeof *sc->masks);
-    sc->omasks = sg_xmalloc(((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
-    memset(sc->omasks, 0, ((size_t)nbits + 1) * (size_t)sc->nw * sizeof *sc->omasks);
+    sc->masks = sg_xmalloc(((size_t)g->nnodes + 1) * sizeof *sc->masks);
+    memset(sc->masks, 0, ((size_t)g->nnodes + 1) * sizeof *sc->masks);
+    sc->mcap = 64;
+    sc->mcount = 0;
+    sc->mtab = sg_xmalloc(sc->mcap * sizeof *sc->mtab);
+    memset(sc->mtab, 0, sc->mcap * sizeof *sc->mtab);
+    sc->mtmp = sg_xmalloc((size_t)sc->nw * sizeof *sc->mtmp);
+    sc->zero = sg_xmalloc((size_t)sc->nw * sizeof *sc->zero);
+    memset(sc->zero, 0, (size_t)sc->nw * sizeof *sc->zero);
+    sc->mown = sg_xmalloc((size_t)g->nnodes + 1);
+    memset(sc->mown, 0, (size_t)g->nnodes + 1);
     sc->full = sg_xmalloc((size_t)sc->nw * sizeof *sc->full);
     memset(sc->full, 0, (size_t)sc->nw * sizeof *sc->full);
     for (r = 0; r < nbits; r++) {
-        bs_set(sc->omasks + (size_t)r * (size_t)sc->nw, r);
         bs_set(sc->full, r);
     }
 }
@@ -990,7 +1060,11 @@ static void scope_free(scope *sc)
     free(sc->slots);
     free(sc->ni);
     free(sc->masks);
-    free(sc->omasks);
+    free(sc->mtab);
+    free(sc->mtmp);
+    free(sc->zero);
+    free(sc->mown);
+    free(sc->mfree);
     free(sc->full);
     free(sc->topo);
 }
@@ -1380,9 +1454,10 @@ static const sg_expr *root_of(G *g, int r)
     return g->loops[g->sc->loop].pc[r].value;
 }
 
-static unsigned long *top_mask(G *g, const sg_expr *e)
+static const unsigned long *top_mask(G *g, const sg_expr *e)
 {
-    return g->top.masks + (size_t)e->id * (size_t)g->top.nw;
+    const unsigned long *m = g->top.masks[e->id];
+    return m ? m : g->top.zero;
 }
 
 /* a Σ fused into an adjoint's loop, which some results the loop runs for do
@@ -1409,15 +1484,55 @@ static int always(G *g, const unsigned long *mask)
     return 0;
 }
 
-/* d |= s; did d change? */
-static int bs_merge(unsigned long *d, const unsigned long *s, int nw)
+/* the mask of e |= s; did it change? */
+static int mask_merge(G *g, const sg_expr *e, const unsigned long *s)
 {
-    int i, changed = 0;
-    for (i = 0; i < nw; i++) {
-        changed |= (d[i] | s[i]) != d[i];
-        d[i] |= s[i];
+    scope *sc = g->sc;
+    const int nw = sc->nw;
+    const unsigned long *d = mask_of(g, e);
+    unsigned long *own;
+    int i;
+    if (d == s)
+        return 0;
+    for (i = 0; i < nw && !(s[i] & ~d[i]); i++)
+        ;
+    if (i == nw)
+        return 0;
+    if (sc->mown[e->id]) {
+        own = (unsigned long *)sc->masks[e->id];
+    } else {
+        own = sc->nfree > 0 ? sc->mfree[--sc->nfree]
+                            : sg_arena_alloc(g->ar, (size_t)nw * sizeof *own);
+        memcpy(own, d, (size_t)nw * sizeof *own);
+        sc->masks[e->id] = own;
+        sc->mown[e->id] = 1;
     }
-    return changed;
+    for (i = 0; i < nw; i++)
+        own[i] |= s[i];
+    return 1;
+}
+
+/* e's mask, complete: interned, its buffer free for the next node */
+static void mask_seal(G *g, const sg_expr *e)
+{
+    scope *sc = g->sc;
+    if (!sc->mown[e->id])
+        return;
+    if (sc->nfree == sc->capfree) {
+        sc->capfree = sc->capfree ? 2 * sc->capfree : 16;
+        sc->mfree = sg_xrealloc(sc->mfree, (size_t)sc->capfree * sizeof *sc->mfree);
+    }
+    sc->mfree[sc->nfree++] = (unsigned long *)sc->masks[e->id];
+    sc->masks[e->id] = intern_mask(g, sc, sc->masks[e->id]);
+    sc->mown[e->id] = 0;
+}
+
+/* the mask of result (or piece) r alone */
+static const unsigned long *one_mask(G *g, int r)
+{
+    memset(g->sc->mtmp, 0, (size_t)g->sc->nw * sizeof *g->sc->mtmp);
+    bs_set(g->sc->mtmp, r);
+    return intern_mask(g, g->sc, g->sc->mtmp);
 }
 
 /* every node needed by a bit needs what it reads. Mostly one pass, every
@@ -1428,17 +1543,17 @@ static void compute_masks(G *g)
     int r, i, changed = 1;
     unsigned k;
     for (r = 0; r < g->sc->nbits; r++)
-        bs_set(mask_of(g, root_of(g, r)), r);
+        mask_merge(g, root_of(g, r), one_mask(g, r));
     while (changed) {
         changed = 0;
         for (k = g->sc->ntopo; k-- > 0;) {
             node *n = L(g, g->sc->topo[k]);
+            mask_seal(g, n->e);
             for (i = 0; i < n->nref; i++)
-                changed |= bs_merge(mask_of(g, n->r[i].e), mask_of(g, n->e), g->sc->nw);
+                changed |= mask_merge(g, n->r[i].e, mask_of(g, n->e));
             if (n->plan == PL_LOOP && !n->fused)
                 for (i = 0; i < g->loops[n->loop].nreads; i++)
-                    changed |= bs_merge(mask_of(g, g->loops[n->loop].reads[i]),
-                                        mask_of(g, n->e), g->sc->nw);
+                    changed |= mask_merge(g, g->loops[n->loop].reads[i], mask_of(g, n->e));
         }
     }
 }
@@ -1580,9 +1695,7 @@ static void order_items(G *g)
     for (i = 0; i < tabsize; i++)
         tab[i] = -1;
     for (i = 0; i < sc->nit; i++) { /* the classes: items with equal masks */
-        unsigned h = 2166136261u;
-        for (k = 0; k < sc->nw; k++)
-            h = (h ^ (unsigned)(sc->it[i].mask[k] ^ (sc->it[i].mask[k] >> 31))) * 16777619u;
+        unsigned h = bs_hash(sc->it[i].mask, sc->nw);
         for (k = (int)(h & (unsigned)(tabsize - 1)); tab[k] >= 0; k = (k + 1) & (tabsize - 1))
             if (bs_eq(sc->it[tab[k]].mask, sc->it[i].mask, sc->nw))
                 break;
@@ -1660,7 +1773,7 @@ static void schedule(G *g)
         if (in_place(g, r))
             continue;
         i = new_item(g, IT_OUTPUT, root, r);
-        g->sc->it[i].mask = g->sc->omasks + (size_t)r * (size_t)g->sc->nw;
+        g->sc->it[i].mask = one_mask(g, r);
         g->sc->it[i].key = 2 * root->id + 1;
     }
     for (i = 0; i < g->sc->nit; i++) {
@@ -1958,10 +2071,10 @@ static void softmax_pairs(G *g)
         w.rows = t->e->shape.rows;
         sweep_add(&w, sc->order[pos], SW_NONE);
         sweep_add(&w, sc->order[q], SW_NONE);
-        w.mask = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *w.mask);
-        memset(w.mask, 0, (size_t)sc->nw * sizeof *w.mask);
+        memset(sc->mtmp, 0, (size_t)sc->nw * sizeof *sc->mtmp);
         for (k = 0; k < 2; k++)
-            bs_or(w.mask, sc->it[w.member[k]].mask, sc->nw);
+            bs_or(sc->mtmp, sc->it[w.member[k]].mask, sc->nw);
+        w.mask = intern_mask(g, sc, sc->mtmp);
         sc->it[w.member[1]].lead = w.member[0];
         t->sweep = g->nsweeps;
         t->mask = w.mask;
@@ -2048,13 +2161,13 @@ static void sweeps(G *g)
             free(w.kind);
             continue;
         }
-        w.mask = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *w.mask);
-        memset(w.mask, 0, (size_t)sc->nw * sizeof *w.mask);
+        memset(sc->mtmp, 0, (size_t)sc->nw * sizeof *sc->mtmp);
         for (k = 0; k < w.n; k++) {
-            bs_or(w.mask, sc->it[w.member[k]].mask, sc->nw);
+            bs_or(sc->mtmp, sc->it[w.member[k]].mask, sc->nw);
             if (k > 0)
                 sc->it[w.member[k]].lead = w.member[0];
         }
+        w.mask = intern_mask(g, sc, sc->mtmp);
         t->sweep = g->nsweeps;
         t->mask = w.mask;
         for (k = 0; k < w.n; k++) /* vectors only the sweep reads: scalars in its loop */
@@ -3261,6 +3374,67 @@ static cx eye_elem(G *g, ix x)
 }
 
 /* the entry x of a non-scalar node, computed from its refs (not read from its buffer) */
+/* does elem() write e as its own sum, a + b, in place (not read, not a scalar,
+   not one of elem_def's special forms)? */
+static int inline_add(G *g, const sg_expr *e)
+{
+    if (e->op != SG_OP_ADD || scalar(e) || stored(g, e))
+        return 0;
+    switch (N(g, e)->var) {
+    case EW_SCALE: case EW_SCALEDIV: case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE:
+    case EW_IDENT: case EW_ZERO:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/*
+ * a + b + c + …, a left-deep chain of sums written in place, in one buffer.
+ * Term by term (add_terms(), bin()) each prefix would be a new string: a sum
+ * of 10,000 terms made 10,000 prefixes, gigabytes. The text is the same.
+ */
+static cx add_chain(G *g, const sg_expr *e, ix x)
+{
+    const sg_expr **spine = NULL, *cur = e;
+    int n = 0, cap = 0, k;
+    sg_buf b;
+    cx acc;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            spine = sg_xrealloc((void *)spine, (size_t)cap * sizeof *spine);
+        }
+        spine[n++] = cur;
+        if (!inline_add(g, cur->kid[0]))
+            break;
+        cur = cur->kid[0];
+    }
+    acc = elem(g, cur->kid[0], x);
+    if (n == 1) {
+        free((void *)spine);
+        return add_terms(g, acc, e->kid[1], elem_x, x);
+    }
+    sg_buf_init(&b);
+    sg_buf_puts(&b, par(g, acc, C_ADD));
+    for (k = n - 1; k >= 0; k--) { /* as add_terms() */
+        const sg_expr *bk = spine[k]->kid[1], *t;
+        double c;
+        if (negated(g, bk, &c, &t)) {
+            cx rhs = t ? elem(g, t, x) : lit(g, c);
+            if (t && c != 1)
+                rhs = bin(g, lit(g, c), "*", rhs, C_MUL);
+            sg_buf_printf(&b, " - %s", par(g, rhs, C_ADD + 1));
+        } else {
+            sg_buf_printf(&b, " + %s", par(g, elem(g, bk, x), C_ADD + 1));
+        }
+    }
+    acc = mkcx(sg_arena_strdup(g->ar, sg_buf_str(&b)), C_ADD);
+    sg_buf_free(&b);
+    free((void *)spine);
+    return acc;
+}
+
 static cx elem_def(G *g, const sg_expr *e, ix x)
 {
     node *n = N(g, e);
@@ -3306,7 +3480,7 @@ static cx elem_def(G *g, const sg_expr *e, ix x)
     case SG_OP_FILL:
         return sval(g, a);
     case SG_OP_ADD:
-        return add_terms(g, elem(g, a, x), b, elem_x, x);
+        return add_chain(g, e, x);
     case SG_OP_HADAMARD:
         return bin(g, elem(g, a, x), "*", elem(g, b, x), C_MUL);
     case SG_OP_HDIV:
@@ -3985,14 +4159,6 @@ static int bs_count(const unsigned long *a, int nw)
 
 /* the local for the test of mask (NULL for a short test), made on first use;
    named only when name is set */
-static unsigned bs_hash(const unsigned long *m, int nw)
-{
-    unsigned long h = 14695981039346656037ul;
-    int i;
-    for (i = 0; i < nw; i++)
-        h = (h ^ m[i]) * 1099511628211ul;
-    return (unsigned)(h ^ (h >> 32));
-}
 
 /* the slot of needtab that holds mask's need, or the empty one it would take */
 static unsigned need_slot(G *g, const unsigned long *mask)
@@ -4031,8 +4197,7 @@ static needvar *need_of(G *g, const unsigned long *mask, int name)
             g->capneeds = g->capneeds ? 2 * g->capneeds : 16;
             g->needs = sg_xrealloc(g->needs, (size_t)g->capneeds * sizeof *g->needs);
         }
-        g->needs[k].mask = sg_arena_alloc(g->ar, (size_t)nw * sizeof *mask);
-        memcpy(g->needs[k].mask, mask, (size_t)nw * sizeof *mask);
+        g->needs[k].mask = intern_mask(g, &g->top, mask);
         g->needs[k].name = NULL;
         g->needs[k].neg = NULL;
         g->needs[k].count = bs_count(mask, nw);
@@ -5186,6 +5351,21 @@ char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o)
     size_t len;
     free(source(p, o, &len, &why));
     return why;
+}
+
+size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o, size_t *words)
+{
+    G *g = prepare(p, o);
+    size_t n = g->top.mcount;
+    int k;
+    *words = (size_t)g->top.mcount * (size_t)g->top.nw;
+    for (k = 0; k < g->nloops; k++)
+        if (g->loops[k].body) {
+            n += g->loops[k].body->mcount;
+            *words += (size_t)g->loops[k].body->mcount * (size_t)g->loops[k].body->nw;
+        }
+    release(g);
+    return n;
 }
 
 const char *sg_cgen_unsupported(const sg_problem *p)

@@ -49,6 +49,11 @@ typedef struct {
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 
+/* how many bitsets (which results need a statement) the C printer keeps for
+   p, one per distinct set, and (*words) their size in words. For tests: the
+   count must grow linearly with a deep network or a list of outputs */
+size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o, size_t *words);
+
 /* why sg_cgen_source(p, o) gives NULL (the problem uses an operation the
    printer cannot write, or its work size with the --dim values overflows a
    size_t), malloc'd; NULL when it does not */

@@ -2624,6 +2624,80 @@ static void test_sweeps(void **state)
 
 /* a deep tanh network's tests of which results are asked for are one chain,
    each test the one before and a layer more: the C grows linearly with the layers */
+/* the bitsets of which results need each statement (issue 11): one copy per
+   distinct set, so that their count grows linearly with a deep network's
+   layers and with a list of outputs; a table of nodes × results did not */
+static size_t masks_of(const char *text, size_t *words)
+{
+    sg_src *src = sg_src_new("t.sg", text, strlen(text));
+    sg_arena *ar = sg_arena_new();
+    sg_problem *p = sg_check(src, sg_parse(src, ar));
+    sg_cgen_opts o;
+    size_t n;
+    assert_non_null(p);
+    memset(&o, 0, sizeof o);
+    n = sg_cgen_masks(p, &o, words);
+    sg_problem_free(p);
+    sg_arena_free(ar);
+    sg_src_free(src);
+    return n;
+}
+
+static char *deep_text(int layers)
+{
+    sg_buf b;
+    size_t len;
+    int i;
+    sg_buf_init(&b);
+    sg_buf_printf(&b, "x : vector(n)\ny : vector(n)\n");
+    for (i = 1; i <= layers; i++)
+        sg_buf_printf(&b, "W%d : matrix(n, n)\n", i);
+    sg_buf_printf(&b, "h0 = x\n");
+    for (i = 1; i <= layers; i++)
+        sg_buf_printf(&b, "h%d = tanh(W%d * h%d)\n", i, i, i - 1);
+    sg_buf_printf(&b, "loss = 0.5 * norm(h%d - y)^2\n", layers);
+    for (i = 1; i <= layers; i++)
+        sg_buf_printf(&b, "%sW%d%s", i % 50 == 1 ? "grad loss wrt " : ", ", i,
+                      i % 50 == 0 || i == layers ? "\n" : "");
+    return sg_buf_take(&b, &len);
+}
+
+static char *outputs_text(int n)
+{
+    sg_buf b;
+    size_t len;
+    int i;
+    sg_buf_init(&b);
+    sg_buf_printf(&b, "x : vector(n)\n");
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "d%d = %d x\n", i, i + 1);
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "output d%d\n", i);
+    return sg_buf_take(&b, &len);
+}
+
+static void test_masks_linear(void **state)
+{
+    size_t m[3], w[3];
+    int k;
+    (void)state;
+    for (k = 0; k < 3; k++) {
+        char *t = deep_text(100 << k);
+        m[k] = masks_of(t, &w[k]);
+        free(t);
+    }
+    /* a layer's nodes share a mask: about two per gradient, not one per node */
+    assert_true(m[0] <= 2 * 100 + 10);
+    assert_true(2 * m[1] <= 5 * m[0] && 2 * m[2] <= 5 * m[1]);
+    for (k = 0; k < 3; k++) {
+        char *t = outputs_text(200 << k);
+        m[k] = masks_of(t, &w[k]);
+        free(t);
+    }
+    assert_true(m[0] <= 2 * 200 + 10);
+    assert_true(2 * m[1] <= 5 * m[0] && 2 * m[2] <= 5 * m[1]);
+}
+
 static void test_deep_guards(void **state)
 {
     size_t len[2];
@@ -2767,6 +2841,7 @@ int main(void)
         cmocka_unit_test(test_blocked_factors),
         cmocka_unit_test(test_sweeps),
         cmocka_unit_test(test_deep_guards),
+        cmocka_unit_test(test_masks_linear),
         cmocka_unit_test(test_check_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
