@@ -5555,7 +5555,7 @@ static void check_main(G *g, sg_buf *b)
     const char **why = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *why);
     int any_fd = 0, any_fd2 = 0, any_sym = 0, any_simplex = 0;
     const char *tol = g->o->use_float ? "1e-2" : "1e-5";
-    const char *h1 = g->o->use_float ? "5e-3" : "1e-6", *h2 = g->o->use_float ? "2e-2" : "1e-4";
+    const char *h1 = g->o->use_float ? "5e-3" : "1e-6", *h2 = g->o->use_float ? "2e-1" : "2e-2";
     sg_buf dims;
 
     /* the dimensions: the fixed ones, and 3, 4, 5, … (distinct) for the others */
