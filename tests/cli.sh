@@ -478,6 +478,23 @@ for h in hdeep htol; do
     done
 done
 
+# the default prefix is the file's stem spelt by the C-name rule of
+# docs/GENERATED_C.md: never a leading _ (1abc.sg gave _1abc_eval, reserved
+# at file scope in C) nor a __; and the code compiles
+mkdir -p stems
+printf 'x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt x\n' > stems.sg # no prefix statement
+for pair in "1abc:v1abc" "_x:v_x" "__:v" "βeta:v_eta" "é:v" "my-prob:my_prob" "a.b:a_b" \
+    "my prob:my_prob" "a--b:a_b" "x-:x" "-:v" "Ok9:Ok9"; do
+    stem=${pair%%:*} want=${pair#*:}
+    cp stems.sg "stems/$stem.sg"
+    if "$symgrad" "stems/$stem.sg" -o stems/p.c 2>err.txt && grep -q "^int ${want}_eval(" stems/p.c &&
+        cc -std=c99 -Wall -Wextra -pedantic -Werror -c stems/p.c -o stems/p.o 2>>err.txt; then
+        ok
+    else
+        bad "the default prefix of '$stem.sg' is $want: $(grep -m1 '_eval(' stems/p.c) $(head -c 300 err.txt)"
+    fi
+done
+
 # the README's example program builds against the generated C and runs
 awk '/^A complete program:/ {on = 1; next} on && /^```c/ {inside = 1; next}
      inside && /^```/ {exit} inside {print}' "$top/README.md" > readme_main.c
