@@ -1435,12 +1435,13 @@ static val check_node(C *c, const sg_ast *a, want w)
             return check_name(c, a->a, inner, a);
         if (a->a->kind == SG_AST_CALL && !a->a->grouped && call_is_product(c, a->a)) {
             /* α‖W‖², W(x)ᵀ: a value times an atom; the postfix binds to the atom */
-            sg_ast name = *a->a, post = *a, jux = *a;
+            sg_ast name = *a->a, post = *a, jux = *a, atom = *a->a->args[0];
             name.kind = SG_AST_NAME;
             name.span = a->a->name_span;
             name.args = NULL;
             name.nargs = 0;
-            post.a = a->a->args[0];
+            atom.grouped = 1; /* written in the call's ( ): D(AB)ᵀ is D (A B)ᵀ */
+            post.a = &atom;
             post.span = sg_span_join(post.a->span, a->span);
             jux.kind = SG_AST_JUX;
             jux.a = &name;
