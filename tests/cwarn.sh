@@ -198,9 +198,9 @@ done
 # sg_axpy4) dead in a way gcc -O1 cannot see: it said 'sg_d1' may be used
 # uninitialized. Matrix products, a symmetric input and a gradient over
 # sizes 1, 2, 3, 5, compiled at -O1 and -O2.
-mkdir -p "$tmp/lit"
+mkdir -p "$tmp/litdims"
 for N in 1 2 3 5; do
-    cat > "$tmp/lit/lit$N.sg" <<EOF
+    cat > "$tmp/litdims/lit$N.sg" <<EOF
 W ∈ ℝ^{$N×$N}
 K ∈ 𝕊^$N
 x ∈ ℝ^$N
@@ -214,10 +214,10 @@ EOF
         for chk in "" --check; do
             what="literal dimension $N -t $t $chk"
             # shellcheck disable=SC2086
-            timeout 60 "$symgrad" -t $t $chk "$tmp/lit/lit$N.sg" -o "$tmp/lit/lit.c" || bad "$what: symgrad"
+            timeout 60 "$symgrad" -t $t $chk "$tmp/litdims/lit$N.sg" -o "$tmp/litdims/lit.c" || bad "$what: symgrad"
             for O in -O1 -O2; do
                 for cc in $ccs; do
-                    if $cc $W $O -c "$tmp/lit/lit.c" -o "$tmp/o.o" 2>"$tmp/cc.err"; then ok; else
+                    if $cc $W $O -c "$tmp/litdims/lit.c" -o "$tmp/o.o" 2>"$tmp/cc.err"; then ok; else
                         bad "$cc $W $O ($what)"
                         head -5 "$tmp/cc.err"
                     fi
