@@ -458,28 +458,38 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
-/* the file name without directories and extension, made a C identifier */
+/*
+ * The file name without directories and extension, made a C identifier by
+ * the rule that names the user's names in the generated C (docs/GENERATED_C.md,
+ * cgen.c's spell): a byte that is not an ASCII letter or digit becomes _, a run
+ * of _ becomes one _, and a stem that does not start with a letter gets a v in
+ * front. A trailing _ is dropped too, since the prefix is followed by _ (P_eval):
+ * so no default prefix starts with _ or makes a __, which C reserves
+ * (1abc.sg gave _1abc_eval).
+ */
 static char *stem_prefix(const char *path)
 {
     const char *base = strrchr(path, '/'), *dot;
     char *s;
-    size_t i, n;
+    size_t i, n, k = 0;
     base = base ? base + 1 : path;
     if (!strcmp(path, "-") || !*base)
         base = "problem";
     dot = strrchr(base, '.');
     n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
     s = sg_xmalloc(n + 2);
+    if (!((base[0] >= 'a' && base[0] <= 'z') || (base[0] >= 'A' && base[0] <= 'Z')))
+        s[k++] = 'v';
     for (i = 0; i < n; i++) {
         char ch = base[i];
         int okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-        s[i] = okc ? ch : '_';
+        if (!okc && k > 0 && s[k - 1] == '_')
+            continue;
+        s[k++] = okc ? ch : '_';
     }
-    s[n] = '\0';
-    if (n == 0 || (s[0] >= '0' && s[0] <= '9')) {
-        memmove(s + 1, s, n + 1);
-        s[0] = '_';
-    }
+    while (k > 1 && s[k - 1] == '_')
+        k--;
+    s[k] = '\0';
     return s;
 }
 

@@ -58,6 +58,8 @@ struct sg_ast {
     sg_ast *a, *b;     /* operands: unary ops use a; binary ops a and b */
     sg_ast **args;     /* CALL, INDEX, SUMOVER */
     int nargs;
+    int grouped;       /* written in ( ): a postfix after it applies to all of it,
+                          however the checker splits a name inside (Ax)ᵀ */
 };
 
 typedef enum {

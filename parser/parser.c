@@ -107,10 +107,12 @@ sg_range sg_parse_range(const char *var, sg_span var_span, sg_ast *lo, sg_ast *h
 /* ---- expressions ------------------------------------------------------------ */
 
 /* (e) is e, spanning the parentheses too, so that an operation on it spans
-   all of its text */
+   all of its text, and marked grouped, so that a postfix after it applies to
+   all of e even when the checker splits a name inside it: (Ax)ᵀ is (A x)ᵀ */
 sg_ast *sg_parse_paren(sg_ast *e, sg_span span)
 {
     e->span = span;
+    e->grouped = 1;
     return e;
 }
 

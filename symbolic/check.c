@@ -17,7 +17,8 @@
  *
  * A name that is neither declared nor defined may be a product written as on
  * paper: `Wx` is `W x` when exactly one split into known names exists, and a
- * postfix operator after it binds to the last part (`YYᵀ` is `Y Yᵀ`).
+ * postfix operator after it binds to the last part (`YYᵀ` is `Y Yᵀ`); after a
+ * parenthesised group it binds to the group (`(YY)ᵀ` is `(Y Y)ᵀ`).
  *
  * Sequences. `x[t] ∈ ℝ^k for t = 1..T` declares an input sequence; `h[0] =
  * h0` starts a recurrence and `h[t] = … h[t−1] … for t = 1..T` gives its
@@ -1428,16 +1429,19 @@ static val check_node(C *c, const sg_ast *a, want w)
             v = need_size(c, check(c, a->a->a, ANY));
             return v.st == OK ? ok(sg_dot(x, v.e, v.e)) : v;
         }
-        if (a->a->kind == SG_AST_NAME)
+        /* a postfix binds to the last part of a juxtaposed name (Wxᵀ is W xᵀ),
+           but to the whole of a group: (Wx)ᵀ is (W x)ᵀ */
+        if (a->a->kind == SG_AST_NAME && !a->a->grouped)
             return check_name(c, a->a, inner, a);
-        if (a->a->kind == SG_AST_CALL && call_is_product(c, a->a)) {
+        if (a->a->kind == SG_AST_CALL && !a->a->grouped && call_is_product(c, a->a)) {
             /* α‖W‖², W(x)ᵀ: a value times an atom; the postfix binds to the atom */
-            sg_ast name = *a->a, post = *a, jux = *a;
+            sg_ast name = *a->a, post = *a, jux = *a, atom = *a->a->args[0];
             name.kind = SG_AST_NAME;
             name.span = a->a->name_span;
             name.args = NULL;
             name.nargs = 0;
-            post.a = a->a->args[0];
+            atom.grouped = 1; /* written in the call's ( ): D(AB)ᵀ is D (A B)ᵀ */
+            post.a = &atom;
             post.span = sg_span_join(post.a->span, a->span);
             jux.kind = SG_AST_JUX;
             jux.a = &name;

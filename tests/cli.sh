@@ -423,6 +423,78 @@ for sg in "$top"/examples/*.sg; do
     fi
 done
 
+# --check of a Hessian (second differences of the value, extrapolated to step
+# 0 per entry): right Hessians pass, in double and float, where a fixed step
+# of 1e-4 gave 1.6e-5 of round-off against the tolerance of 1e-5 (the smith
+# reproducer; float 0.11) and a deep tanh network 2e-7; the largest entry
+# 1e-3 or 1e-4 off (relative) fails
+cat > hdeep.sg <<'EOF'
+dim n
+W1, W2, W3, W4 ∈ ℝ^{n×n}
+x ∈ ℝ^n
+h1 = tanh(W1 x)
+h2 = tanh(W2 h1)
+h3 = tanh(W3 h2)
+h4 = tanh(W4 h3)
+L = sum(h4) + h4ᵀh4
+hessian L wrt x
+EOF
+grep -v '^#' "$top/tests/smith-regressions/check-hessian-tolerance.sg" > htol.sg
+for h in hdeep htol; do
+    # htol's float Hessian is itself 1.5% off its double one (1 − tanh² of a
+    # saturated tanh, in float): the check is right to refuse it
+    dims="--dim n=5" types="double float"
+    [ $h = htol ] && dims="--dim p=2 --dim NUL=5" types=double
+    for t in $types; do
+        # shellcheck disable=SC2086
+        if "$symgrad" -t $t $dims --check $h.sg -o $h-$t.c 2>err.txt &&
+            cc -std=c99 -O1 -Wall -Wextra -pedantic -Werror $h-$t.c -o $h-$t -lm 2>>err.txt &&
+            ./$h-$t >out.txt 2>>err.txt && grep -q '^d2.*worst relative error' out.txt; then
+            ok
+        else
+            bad "--check passes the right Hessian of $h.sg -t $t: $(head -c 300 err.txt) $(cat out.txt)"
+        fi
+    done
+    # the Hessian (5×5) times 1 + off in its largest entry, before it is compared
+    r=$(sed -n 's/.* sg_r\[\([0-9]*\)\], [0-9e.-]*);$/\1/p' $h-double.c | tail -1)
+    for off in 1e-3 1e-4; do
+        awk -v r="$r" -v off="$off" '
+            /sg_err = sg_check_hessian\(/ && !done {
+                print "        { long sg_q, sg_m = 0; for (sg_q = 1; sg_q < 25; sg_q++)"
+                print "          if (fabs(sg_r[" r "][sg_q]) > fabs(sg_r[" r "][sg_m])) sg_m = sg_q;"
+                print "          sg_r[" r "][sg_m] *= 1 + " off "; }"
+                done = 1
+            }
+            { print }' $h-double.c > $h-wrong.c
+        if [ -n "$r" ] && grep -q "1 + $off" $h-wrong.c && cc -std=c99 -O1 $h-wrong.c -o $h-wrong -lm 2>err.txt; then
+            ./$h-wrong >out.txt 2>&1
+            rc=$?
+            if [ $rc = 1 ] && grep -q '^d2.*(too large)' out.txt; then ok; else
+                bad "--check fails a Hessian entry $off off in $h.sg: exit $rc, $(cat out.txt)"
+            fi
+        else
+            bad "the wrong Hessian of $h.sg compiles: $(head -c 300 err.txt)"
+        fi
+    done
+done
+
+# the default prefix is the file's stem spelt by the C-name rule of
+# docs/GENERATED_C.md: never a leading _ (1abc.sg gave _1abc_eval, reserved
+# at file scope in C) nor a __; and the code compiles
+mkdir -p stems
+printf 'x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt x\n' > stems.sg # no prefix statement
+for pair in "1abc:v1abc" "_x:v_x" "__:v" "βeta:v_eta" "é:v" "my-prob:my_prob" "a.b:a_b" \
+    "my prob:my_prob" "a--b:a_b" "x-:x" "-:v" "Ok9:Ok9"; do
+    stem=${pair%%:*} want=${pair#*:}
+    cp stems.sg "stems/$stem.sg"
+    if "$symgrad" "stems/$stem.sg" -o stems/p.c 2>err.txt && grep -q "^int ${want}_eval(" stems/p.c &&
+        cc -std=c99 -Wall -Wextra -pedantic -Werror -c stems/p.c -o stems/p.o 2>>err.txt; then
+        ok
+    else
+        bad "the default prefix of '$stem.sg' is $want: $(grep -m1 '_eval(' stems/p.c) $(head -c 300 err.txt)"
+    fi
+done
+
 # the README's example program builds against the generated C and runs
 awk '/^A complete program:/ {on = 1; next} on && /^```c/ {inside = 1; next}
      inside && /^```/ {exit} inside {print}' "$top/README.md" > readme_main.c

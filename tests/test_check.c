@@ -98,6 +98,28 @@ static void shape_is(const char *text, const char *cname, const char *shape)
     done(&r);
 }
 
+/* results a and b of text are the same node (the DAG is hash-consed), or not */
+static void same_node(const char *text, const char *a, const char *b, int same)
+{
+    run_t r = run(text);
+    const sg_result *ra, *rb;
+    if (!r.p) {
+        print_error("input:\n%s\nunexpected error %s\n", text, first_error(r.src));
+        done(&r);
+        fail();
+    }
+    ra = result(r.p, a);
+    rb = result(r.p, b);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    if ((ra->expr == rb->expr) != same) {
+        print_error("input:\n%s\n%s and %s should %sbe the same\n", text, a, b, same ? "" : "not ");
+        done(&r);
+        fail();
+    }
+    done(&r);
+}
+
 static void test_autoencoder(void **state)
 {
     run_t r = run("W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nL = ½‖WᵀWx − x‖²\ngrad L wrt W, x\n");
@@ -134,6 +156,40 @@ static void test_juxtaposition_splits(void **state)
     shape_is("A ∈ ℝ^{p×m}\nX ∈ ℝ^{m×n}\nB ∈ ℝ^{n×n}\nC ∈ ℝ^{m×q}\nM = AXBXᵀC\noutput M\n", "M",
              "ℝ^{p×q}");
     fails("a, b, ab ∈ ℝ\nc = abb\noutput c\n", "2:5", "ambiguous name 'abb'");
+}
+
+/* a postfix after a parenthesised group applies to the whole group, however
+   a name inside it splits: (Ax)ᵀ is (A x)ᵀ, not (A xᵀ) ("cannot multiply");
+   after a bare name it binds to the last part (Wxᵀ is W xᵀ) */
+static void test_postfix_on_split_group(void **state)
+{
+    static const char *const post[] = {"ᵀ", "'", "⁻¹", "²", "^2", "^(-1)"};
+    size_t i;
+    char buf[512];
+    (void)state;
+    shape_is("A ∈ ℝ^{3×n}\nx ∈ ℝ^n\nv = (Ax)ᵀ\noutput v\n", "v", "ℝ^{1×3}");
+    shape_is("A ∈ ℝ^{3×n}\nx ∈ ℝ^n\nv = ((Ax))'\noutput v\n", "v", "ℝ^{1×3}");
+    shape_is("A ∈ ℝ^{3×n}\nx ∈ ℝ^n\nv = ((Ax)ᵀ)ᵀ\noutput v\n", "v", "ℝ^3");
+    shape_is("A ∈ ℝ^{n×m}\nB ∈ ℝ^{m×n}\nC = (AB)⁻¹\noutput C\n", "C", "ℝ^{n×n}");
+    shape_is("A ∈ ℝ^{n×m}\nB ∈ ℝ^{m×n}\nC = (AB)^-1\noutput C\n", "C", "ℝ^{n×n}");
+    shape_is("A ∈ ℝ^{n×m}\nB ∈ ℝ^{m×n}\nC = (AB)'\noutput C\n", "C", "ℝ^{n×n}");
+    shape_is("A ∈ ℝ^{n×m}\nB ∈ ℝ^{m×n}\nD ∈ ℝ^{n×n}\nC = (D(AB))ᵀ\noutput C\n", "C",
+             "ℝ^{n×n}");
+    shape_is("A ∈ ℝ^{n×m}\nB ∈ ℝ^{m×n}\nD ∈ ℝ^{n×n}\nC = (D(AB)ᵀ)ᵀ\noutput C\n", "C",
+             "ℝ^{n×n}");
+    /* each postfix, on scalars (where both readings have a shape): the group
+       reads as the spaced group, the bare name as its last part */
+    for (i = 0; i < sizeof post / sizeof *post; i++) {
+        snprintf(buf, sizeof buf,
+                 "w, x ∈ ℝ\nu = (wx)%s\nv = (w x)%s\ny = ((wx))%s\nz = w x%s\noutput u, v, y, z\n",
+                 post[i], post[i], post[i], post[i]);
+        same_node(buf, "u", "v", 1);
+        same_node(buf, "y", "v", 1);
+        if (strcmp(post[i], "ᵀ") && strcmp(post[i], "'"))
+            same_node(buf, "u", "z", 0);
+    }
+    same_node("w, x ∈ ℝ\nu = wx²\nz = w x²\noutput u, z\n", "u", "z", 1);
+    fails("A ∈ ℝ^{3×n}\nx ∈ ℝ^n\nv = Axᵀ\noutput v\n", "3:5", "cannot multiply A");
 }
 
 static void test_context_sizes(void **state)
@@ -557,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_autoencoder),
         cmocka_unit_test(test_ascii_and_unicode_agree),
         cmocka_unit_test(test_juxtaposition_splits),
+        cmocka_unit_test(test_postfix_on_split_group),
         cmocka_unit_test(test_context_sizes),
         cmocka_unit_test(test_dimensions_as_scalars),
         cmocka_unit_test(test_shape_errors),

@@ -295,8 +295,8 @@ int autoencoder_eval(const autoencoder_dims *dims, const autoencoder_in *in, aut
     /* one pass over the rows of W for 2 statements */
     for (long i = 0; i < n; i++)
         t2[i] = 0.0;
-    double sg_d0[4];
-    double sg_a1[4];
+    double sg_d0[4] = {0};
+    double sg_a1[4] = {0};
     for (long i = 0; i < m; i++) {
         const double *row = W + i*n;
         /* t1 = Wx  (m) */
@@ -326,8 +326,8 @@ int autoencoder_eval(const autoencoder_dims *dims, const autoencoder_in *in, aut
         if (out->dL_dx)
             for (long i = 0; i < n; i++)
                 t6[i] = 0.0;
-        double sg_d4[4];
-        double sg_a5[4];
+        double sg_d4[4] = {0};
+        double sg_a5[4] = {0};
         for (long i = 0; i < m; i++) {
             const double *row = W + i*n;
             /* t5 = W t3  (m) */

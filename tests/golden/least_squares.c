@@ -396,8 +396,8 @@ int lsq_eval(const lsq_dims *dims, const lsq_in *in, lsq_out *out, void *work)
         if (out->df_dx)
             for (long i = 0; i < n; i++)
                 t3[i] = 0.0;
-        double sg_d0[4];
-        double sg_a3[4];
+        double sg_d0[4] = {0};
+        double sg_a3[4] = {0};
         for (long i = 0; i < m; i++) {
             const double *row = A + i*n;
             /* t1 = Ax  (m) */

@@ -422,8 +422,8 @@ int logreg_eval(const logreg_dims *dims, const logreg_in *in, logreg_out *out, v
     if (out->dL_dw)
         for (long i = 0; i < D; i++)
             t3[i] = 0.0;
-    double sg_d0[4];
-    double sg_a6[4];
+    double sg_d0[4] = {0};
+    double sg_a6[4] = {0};
     for (long i = 0; i < N; i++) {
         const double *row = X + i*D;
         /* t1 = Xw  (N) */

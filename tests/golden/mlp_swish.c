@@ -351,7 +351,7 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
         return MLP_OK;
 
     /* one pass over the rows of W₁ for 4 statements */
-    double sg_d0[4];
+    double sg_d0[4] = {0};
     for (long i = 0; i < H; i++) {
         const double *row = W1 + i*D;
         /* t1 = W₁x  (H) */
@@ -369,7 +369,7 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
         }
     }
     /* one pass over the rows of W₂ for 2 statements */
-    double sg_d3[4];
+    double sg_d3[4] = {0};
     for (long i = 0; i < C; i++) {
         const double *row = W2 + i*H;
         /* t3 = W₂h₁  (C) */
@@ -405,7 +405,7 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
         /* one pass over the rows of W₂ for 2 statements */
         for (long i = 0; i < H; i++)
             t8[i] = 0.0;
-        double sg_a10[4];
+        double sg_a10[4] = {0};
         for (long i = 0; i < C; i++) {
             const double *row = W2 + i*H;
             /* t8 = W₂ᵀ t6  (H) */
