@@ -803,34 +803,57 @@ static int sub_term(F *f, sg_buf *b, const sg_expr *e, int top)
     return p;
 }
 
-static int pr_add(F *f, sg_buf *b, const sg_expr *e)
+/* the right term of the sum s, with its operator: a − 𝟙, a − cx, a + y */
+static void pr_add_right(F *f, sg_buf *b, const sg_expr *s, int top)
 {
     double c;
     const sg_expr *x;
     sg_buf rb;
-    int top = f->breaks && f->top == e;
     const char *brk = f->breaks ? "\002" : ""; /* latex.c breaks where TeX allows */
     const char *op_minus = f->ascii || f->tex ? " - " : " − ";
-    sub_term(f, b, e->kid[0], top);
-    if (is_const_fill(f, e->kid[1]) && e->kid[1]->kid[0]->value < 0) { /* a − 𝟙 */
+    if (is_const_fill(f, s->kid[1]) && s->kid[1]->kid[0]->value < 0) { /* a − 𝟙 */
         sg_buf_printf(b, "%s%s", brk, op_minus);
-        pr_fill(f, b, e->kid[1], -1);
-        return P_SUM;
+        pr_fill(f, b, s->kid[1], -1);
+        return;
     }
-    if (negative(f, e->kid[1], 0, &c, &x)) {
+    if (negative(f, s->kid[1], 0, &c, &x)) {
         sg_buf_printf(b, "%s%s", brk, op_minus);
         pr_scaled(f, b, c, x, P_OP);
-        return P_SUM;
+        return;
     }
     sg_buf_printf(b, "%s + ", brk);
     sg_buf_init(&rb);
-    sub_term(f, &rb, e->kid[1], top);
-    if (strncmp(sg_buf_str(&rb), minus(f), strlen(minus(f))) == 0) {
+    sub_term(f, &rb, s->kid[1], top);
+    if (strncmp(sg_buf_str(&rb), minus(f), strlen(minus(f))) == 0)
         parens(f, b, sg_buf_str(&rb));
-    } else {
+    else
         sg_buf_puts(b, sg_buf_str(&rb));
-    }
     sg_buf_free(&rb);
+}
+
+/*
+ * a + b + c + …: a sum leans left, and its depth is its number of terms, so
+ * the unnamed sums down its left side are printed in a loop, first term
+ * first, into one buffer (recursing there overflowed the stack at 10,000
+ * terms, and copied each prefix once more per level).
+ */
+static int pr_add(F *f, sg_buf *b, const sg_expr *e)
+{
+    int top = f->breaks && f->top == e;
+    const sg_expr **spine = NULL, *x = e;
+    int n = 0, cap = 0, i;
+    while (x->op == SG_OP_ADD && (x == e || !name_of(f, x, 0))) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            spine = sg_xrealloc((void *)spine, (size_t)cap * sizeof *spine);
+        }
+        spine[n++] = x;
+        x = x->kid[0];
+    }
+    sub_term(f, b, x, top);
+    for (i = n - 1; i >= 0; i--)
+        pr_add_right(f, b, spine[i], top);
+    free((void *)spine);
     return P_SUM;
 }
 
