@@ -220,11 +220,11 @@ install: $(B)/symgrad
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(B)/symgrad $(DESTDIR)$(BINDIR)/symgrad
 	install -m 644 symgrad.1 $(DESTDIR)$(MANDIR)/symgrad.1
-	install -m 644 docs/LANGUAGE.md LICENSE $(DESTDIR)$(DOCDIR)
+	install -m 644 docs/LANGUAGE.md docs/GENERATED_C.md LICENSE $(DESTDIR)$(DOCDIR)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/symgrad $(DESTDIR)$(MANDIR)/symgrad.1 \
-	    $(DESTDIR)$(DOCDIR)/LANGUAGE.md $(DESTDIR)$(DOCDIR)/LICENSE
+	    $(DESTDIR)$(DOCDIR)/LANGUAGE.md $(DESTDIR)$(DOCDIR)/GENERATED_C.md $(DESTDIR)$(DOCDIR)/LICENSE
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:

@@ -207,19 +207,20 @@ done
 grep -q '^MIT License' "$top/LICENSE" && tr '\n' ' ' <"$top/LICENSE" | tr -s ' ' |
     grep -q "Generated code, including the kernels copied from symgrad's templates, is yours to use, modify and distribute without conditions." &&
     ok || bad "LICENSE: MIT, and the terms of the generated code"
-refs=$(grep -n 'shared/spec\|\.\./shared/' "$top/README.md" "$top/symgrad.1" "$top/docs/LANGUAGE.md" |
+refs=$(grep -n 'shared/spec\|\.\./shared/' "$top/README.md" "$top/symgrad.1" "$top/docs/LANGUAGE.md" "$top/docs/GENERATED_C.md" |
     grep -v 'acceptance' | head -5)
 [ -z "$refs" ] && ok || bad "the docs refer outside the project: $refs"
 grep -q 'docs/LANGUAGE.md' "$top/README.md" && grep -q 'LANGUAGE.md' "$top/symgrad.1" &&
     ok || bad "README and man page point to docs/LANGUAGE.md"
 if make -s -C "$top" install PREFIX="$tmp/prefix" >install.log 2>&1 &&
     cmp -s "$tmp/prefix/share/doc/symgrad/LANGUAGE.md" "$top/docs/LANGUAGE.md" &&
+    cmp -s "$tmp/prefix/share/doc/symgrad/GENERATED_C.md" "$top/docs/GENERATED_C.md" &&
     cmp -s "$tmp/prefix/share/doc/symgrad/LICENSE" "$top/LICENSE" &&
     make -s -C "$top" uninstall PREFIX="$tmp/prefix" >>install.log 2>&1 &&
     [ ! -e "$tmp/prefix/share/doc/symgrad" ]; then
     ok
 else
-    bad "make install puts LANGUAGE.md and LICENSE in PREFIX/share/doc/symgrad, uninstall removes them: $(tail -5 install.log)"
+    bad "make install puts LANGUAGE.md, GENERATED_C.md and LICENSE in PREFIX/share/doc/symgrad, uninstall removes them: $(tail -5 install.log)"
 fi
 
 echo "docs: $pass passed, $fail failed"
