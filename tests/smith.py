@@ -571,8 +571,11 @@ class Gen:
         if k == 10:
             n = self.mshape(True)[0]
             x = self.gen((n, self.vdim()), d)
-            return r.choice(["log|%s%s + I|", "logdet(%s %s + I)", "det(%s%s + I)"]) % (
-                x, self.T(x)) if self.uni else "logdet(%s %s + I)" % (x, self.T(x))
+            # x xᵀ written xxᵀ only after a bracket: after a name it would be
+            # another name (chi chiᵀ is not chichiᵀ when chichi is declared)
+            glue = "" if x.endswith(")") else " "
+            return r.choice(["log|%s%s%s + I|", "logdet(%s %s%s + I)", "det(%s%s%s + I)"]) % (
+                x, glue, self.T(x)) if self.uni else "logdet(%s %s%s + I)" % (x, glue, self.T(x))
         if k in (9, 10, 11):
             return self.elem(self.gen(None, d), None)
         if k in (12, 13):
@@ -661,8 +664,11 @@ class Gen:
         if k == 9 and a == b:
             return "diag(%s)" % self.gen((a, 1), d)
         if k == 10 and a == b:
-            return "(%s + %s%s)" % (self.gen(shape, d), self.gen(None, d),
-                                    r.choice(["I", " I", "*I"]) if self.uni else " I")
+            c = self.gen(None, d)
+            # cI only after a bracket: after a name, cI would be another
+            # (perhaps too long, perhaps declared) name
+            glue = ["I", " I", "*I"] if self.uni and c.endswith(")") else [" I", "*I"]
+            return "(%s + %s%s)" % (self.gen(shape, d), c, r.choice(glue))
         if k == 11:
             return "softmax(%s)" % self.gen(shape, d)
         return "(%s ./ %s)" % (self.gen(shape, d), self.positive(self.gen(shape, d), shape))
