@@ -78,7 +78,7 @@ typedef struct {
     int n, cap;
 } tlist;
 
-typedef struct {
+typedef struct S {
     sg_ctx *ctx;
     sg_arena *ar;         /* terms and lists: freed when sg_simplify returns */
     int phase;            /* 1: normal form, 2: factoring */
@@ -104,6 +104,8 @@ typedef struct {
     unsigned long work0;  /* sg_ctx_work when sg_simplify started */
     unsigned long budget; /* the work this simplification may do */
     int gave_up;          /* the budget ran out: the result is e itself */
+    /* the order sort_terms is sorting by */
+    int (*tcmp)(struct S *, const term *, const term *);
 } S;
 
 static sg_expr *canon_sum(S *st, tlist *l, sg_shape shape);
@@ -380,60 +382,58 @@ static int cmp_display(S *st, const term *a, const term *b)
 
 typedef int (*term_cmp)(S *, const term *, const term *);
 
-/* a stable merge sort: qsort has no context argument and is not stable */
-static void sort_terms(S *st, term *t, int n, term_cmp cmp)
+/*
+ * A stable merge sort of n elements of the given size: qsort has no context
+ * argument and is not stable. Bottom-up, so a ⊙ chain of a thousand factors
+ * is sorted in n log n comparisons with no recursion.
+ */
+typedef int (*elem_cmp)(S *, const void *, const void *);
+
+static void sort_stable(S *st, void *base, int n, size_t size, elem_cmp cmp)
 {
-    term *tmp;
+    char *v = base, *tmp;
     int width, i;
     if (n < 2)
         return;
-    tmp = sg_xmalloc((size_t)n * sizeof *tmp);
+    tmp = sg_xmalloc((size_t)n * size);
     for (width = 1; width < n; width *= 2) {
         for (i = 0; i < n; i += 2 * width) {
-            int lo = i, mid = i + width < n ? i + width : n;
-            int hi = i + 2 * width < n ? i + 2 * width : n, a = lo, b = mid, k = lo;
-            while (a < mid && b < hi)
-                tmp[k++] = cmp(st, &t[b], &t[a]) < 0 ? t[b++] : t[a++];
-            while (a < mid)
-                tmp[k++] = t[a++];
-            while (b < hi)
-                tmp[k++] = t[b++];
+            int mid = i + width < n ? i + width : n;
+            int hi = i + 2 * width < n ? i + 2 * width : n, a = i, b = mid, k = i;
+            while (a < mid && b < hi) {
+                int take_b = cmp(st, v + (size_t)b * size, v + (size_t)a * size) < 0;
+                memcpy(tmp + (size_t)k++ * size, v + (size_t)(take_b ? b++ : a++) * size, size);
+            }
+            memcpy(tmp + (size_t)k * size, v + (size_t)a * size, (size_t)(mid - a) * size);
+            k += mid - a;
+            memcpy(tmp + (size_t)k * size, v + (size_t)b * size, (size_t)(hi - b) * size);
         }
-        memcpy(t, tmp, (size_t)n * sizeof *t);
+        memcpy(v, tmp, (size_t)n * size);
     }
     free(tmp);
 }
 
-/* stable, like sort_terms: insertion for a few nodes, merging for more (a
-   ⊙ chain of a thousand factors is sorted in n log n comparisons) */
+static int cmp_term_elems(S *st, const void *a, const void *b)
+{
+    return st->tcmp(st, a, b);
+}
+
+static void sort_terms(S *st, term *t, int n, term_cmp cmp)
+{
+    term_cmp outer = st->tcmp; /* a comparison may simplify, and sort */
+    st->tcmp = cmp;
+    sort_stable(st, t, n, sizeof *t, cmp_term_elems);
+    st->tcmp = outer;
+}
+
+static int cmp_node_elems(S *st, const void *a, const void *b)
+{
+    return cmp_node(st, *(sg_expr *const *)a, *(sg_expr *const *)b);
+}
+
 static void sort_nodes(S *st, sg_expr **v, int n)
 {
-    sg_expr **tmp;
-    int i, j, width;
-    if (n <= 16) {
-        for (i = 1; i < n; i++) {
-            sg_expr *x = v[i];
-            for (j = i; j > 0 && cmp_node(st, v[j - 1], x) > 0; j--)
-                v[j] = v[j - 1];
-            v[j] = x;
-        }
-        return;
-    }
-    tmp = sg_xmalloc((size_t)n * sizeof *tmp);
-    for (width = 1; width < n; width *= 2) {
-        for (i = 0; i < n; i += 2 * width) {
-            int lo = i, mid = i + width < n ? i + width : n;
-            int hi = i + 2 * width < n ? i + 2 * width : n, a = lo, b = mid, k = lo;
-            while (a < mid && b < hi)
-                tmp[k++] = cmp_node(st, v[b], v[a]) < 0 ? v[b++] : v[a++];
-            while (a < mid)
-                tmp[k++] = v[a++];
-            while (b < hi)
-                tmp[k++] = v[b++];
-        }
-        memcpy(v, tmp, (size_t)n * sizeof *v);
-    }
-    free(tmp);
+    sort_stable(st, v, n, sizeof *v, cmp_node_elems);
 }
 
 /* ---- tree sizes: what "shorter" means ------------------------------------- */
