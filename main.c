@@ -637,6 +637,20 @@ static void classify(output *w)
         w->kind = OUT_IN_PLACE;
 }
 
+/* w's bytes into fd, then fd closed (after fsync when sync); 0 or -1 (reported) */
+static int write_close(const output *w, int fd, int sync)
+{
+    int e;
+    if (write_all(fd, w->data, w->len) != 0 || (sync && fsync(fd) != 0)) {
+        e = errno;
+        close(fd);
+        return write_error(w->path, e);
+    }
+    if (close(fd) != 0)
+        return write_error(w->path, errno);
+    return 0;
+}
+
 /*
  * A new temporary beside w->path: "PATH.tmpXXXXXX", or, when that name is
  * too long for the directory, "DIR/.symgrad.tmpXXXXXX". Registered in
@@ -674,14 +688,7 @@ static int make_temporary(output *w, mode_t perms)
     /* mkstemp makes 0600; a new file gets 0666 & ~umask, as gcc's do. A
        file system without modes (vfat) refuses; the output is still right. */
     fchmod(fd, perms);
-    if (write_all(fd, w->data, w->len) != 0 || fsync(fd) != 0) {
-        e = errno;
-        close(fd);
-        return write_error(w->path, e);
-    }
-    if (close(fd) != 0)
-        return write_error(w->path, errno);
-    return 0;
+    return write_close(w, fd, 1);
 }
 
 /* the temporary renamed over the path (rename) or removed (!rename) */
@@ -710,17 +717,10 @@ static int finish_temporary(output *w, int rename_it)
  */
 static int write_in_place(const output *w)
 {
-    int fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC, 0666), e;
+    int fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0)
         return write_error(w->path, errno);
-    if (write_all(fd, w->data, w->len) != 0) {
-        e = errno;
-        close(fd);
-        return write_error(w->path, e);
-    }
-    if (close(fd) != 0)
-        return write_error(w->path, errno);
-    return 0;
+    return write_close(w, fd, 0);
 }
 
 /* the text to stdout in one piece; 0 or -1 (reported) */
