@@ -52,6 +52,7 @@ struct sg_lexer {
     int ntok;                 /* tokens so far */
     int last;                 /* the last token's kind (0: none yet) */
     unsigned last_end;        /* and where it ended */
+    const char *last_name;    /* and its name, when it was a NAME */
     int lead;                 /* GRAD, JACOBIAN, …: the statement's keyword */
     int assigned, decl;       /* after `=`; after ∈ : in */
     int error;                /* the parser gave up on this statement */
@@ -310,6 +311,7 @@ static void emit(sg_lexer *lx, const sg_token *t)
     lx->ntok++;
     lx->last = t->kind;
     lx->last_end = t->span.end;
+    lx->last_name = t->kind == TK_NAME ? t->name : NULL;
 }
 
 static void emit_kind(sg_lexer *lx, int kind, sg_span span, int synthetic)
@@ -452,7 +454,12 @@ static void newline(sg_lexer *lx, sg_span at)
 static void bar(sg_lexer *lx, sg_token *t)
 {
     int kind = t->kind == SG_SCAN_ABS_BAR ? SG_SCAN_ABS_BAR : SG_SCAN_NORM_BAR;
-    if (lx->nopen && lx->open[lx->nopen - 1].kind == kind && ends_operand(lx->last)) {
+    /* log|K| is log|det K|: a bar written right after log opens, even inside
+       other bars (|log|A|| is the absolute value of log|A|) */
+    int after_log = lx->last == TK_NAME && lx->last_end == t->span.begin && lx->last_name &&
+                    !strcmp(lx->last_name, "log");
+    if (lx->nopen && lx->open[lx->nopen - 1].kind == kind && ends_operand(lx->last) &&
+        !after_log) {
         lx->nopen--;
         t->kind = kind == SG_SCAN_ABS_BAR ? TK_BAR_CLOSE
                   : t->kind == SG_SCAN_NORM_BAR1 ? TK_NORM1_CLOSE : TK_NORM_CLOSE;

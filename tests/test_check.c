@@ -607,6 +607,29 @@ static void test_grad_requests_share_a_sweep(void **state)
     done(&b);
 }
 
+/* log|A| inside other bars: the bar right after log opens, so |log|A||
+   (and ‖log|A|x‖) close in the right order, with or without spaces */
+static void test_log_bars_nest(void **state)
+{
+    static const char *const ok[] = {
+        "A ∈ 𝕊₊₊^n\nL = |log|A||\ngrad L wrt A\n",
+        "A ∈ 𝕊₊₊^n\nL = |log|A||*2\ngrad L wrt A\n",
+        "A ∈ 𝕊₊₊^n\nL = | log|A| |\ngrad L wrt A\n",
+        "A ∈ 𝕊₊₊^n\nx ∈ ℝ^n\nL = ‖log|A| x‖²\ngrad L wrt A\n",
+        "A ∈ 𝕊₊₊^n\nL = log|A| + |log|A + A||\ngrad L wrt A\n",
+    };
+    unsigned i;
+    (void)state;
+    for (i = 0; i < sizeof ok / sizeof *ok; i++) {
+        run_t r = run(ok[i]);
+        if (first_error(r.src))
+            fail_msg("%s: %s", ok[i], first_error(r.src));
+        assert_non_null(r.p);
+        assert_int_equal(r.p->nresults, 2);
+        done(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_long_chain_errors),
         cmocka_unit_test(test_long_splits),
         cmocka_unit_test(test_grad_requests_share_a_sweep),
+        cmocka_unit_test(test_log_bars_nest),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }
