@@ -34,7 +34,8 @@ done
 # the problems the unit tests write inline as C strings ("x ∈ ℝ^n\nL = …")
 if command -v python3 >/dev/null 2>&1; then
     python3 - "$corpus" "$top"/tests/test_*.c <<'PY'
-import re, sys, hashlib, os
+import re, sys, hashlib, os, warnings
+warnings.simplefilter("ignore", DeprecationWarning)  # C's \? is no Python escape
 out = sys.argv[1]
 lit = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 for path in sys.argv[2:]:
