@@ -339,8 +339,7 @@ static sg_expr *rule(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g, const char **te
 
 /* ---- the pass ------------------------------------------------------------- */
 
-/* the vertices of the graph a pass walks: a node (its id, below N) or a
-   recurrence q (N + q) */
+/* a list of vertices of the graph a pass walks */
 typedef struct {
     int *v;
     int n, cap;
@@ -358,24 +357,33 @@ typedef struct {
     int n, cap;
 } ptlist;
 
+/*
+ * A vertex: a node, or a recurrence q. Vertices are numbered densely in
+ * the order the pass reaches them (sg_idmap, node id → key 2·id, recurrence
+ * q → 2q + 1), so a pass costs what it reaches, not every node the context
+ * ever made: 20 000 small gradients in one problem take 20 000 small passes.
+ */
+typedef struct {
+    sg_expr *node;     /* the node, or NULL for a recurrence */
+    int seq;           /* the recurrence, when node is NULL */
+    unsigned flags;    /* REACHED, NEEDED, WANTED */
+    unsigned mark;     /* for frontier() */
+    vlist kids;        /* its children, once found */
+    contribs acc;      /* a node: the terms of its adjoint */
+    sg_expr *adj;      /* a node: its adjoint, once complete */
+    ptlist pending;    /* a recurrence: the terms of its adjoint δh */
+} vertex;
+
 typedef struct {
     sg_ctx *ctx;
     sg_log *log;
-    unsigned N;       /* nodes when the pass began */
     int S;            /* sequences when the pass began */
     int inner;        /* a body: invariant nodes (and STEP leaves) are leaves */
     sg_expr *root;
-    unsigned char *flags; /* by vertex */
-    vlist *kids;          /* by vertex: its children */
-    contribs *acc;        /* by node id */
-    sg_expr **adj;        /* by node id */
-    sg_expr **node;       /* by node id: the node, once reached */
-    ptlist *pending;      /* by sequence: the terms of its adjoint */
-    unsigned *mark;       /* by node id: for frontier() */
+    sg_idmap ix;      /* node or recurrence → vertex number */
+    vertex *vx;       /* by vertex number; moves when it grows */
+    int nv, cap;
     unsigned stamp;
-    vlist touched;        /* the vertices whose kids or contributions were
-                             allocated: pass_free frees those, not every
-                             vertex, so a pass costs what it reaches */
 } pass;
 
 static void vpush(vlist *l, int v)
@@ -389,60 +397,74 @@ static void vpush(vlist *l, int v)
 
 static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
 {
-    unsigned V;
     memset(p, 0, sizeof *p);
     p->ctx = ctx;
     p->log = log;
     p->inner = inner;
-    p->N = sg_expr_count(ctx);
     p->S = sg_nseqs(ctx);
-    V = p->N + (unsigned)p->S + 1;
-    p->flags = sg_xmalloc(V);
-    memset(p->flags, 0, V);
-    p->kids = sg_xmalloc(V * sizeof *p->kids);
-    memset(p->kids, 0, V * sizeof *p->kids);
-    p->acc = sg_xmalloc(p->N * sizeof *p->acc + 1);
-    memset(p->acc, 0, p->N * sizeof *p->acc + 1);
-    p->adj = sg_xmalloc(p->N * sizeof *p->adj + 1);
-    memset(p->adj, 0, p->N * sizeof *p->adj + 1);
-    p->node = sg_xmalloc(p->N * sizeof *p->node + 1);
-    memset(p->node, 0, p->N * sizeof *p->node + 1);
-    p->mark = sg_xmalloc(p->N * sizeof *p->mark + 1);
-    memset(p->mark, 0, p->N * sizeof *p->mark + 1);
-    p->pending = sg_xmalloc(((size_t)p->S + 1) * sizeof *p->pending);
-    memset(p->pending, 0, ((size_t)p->S + 1) * sizeof *p->pending);
+    sg_idmap_init(&p->ix, ctx);
 }
 
 static void pass_free(pass *p)
 {
-    int i, q;
-    for (i = 0; i < p->touched.n; i++) { /* a vertex may be listed twice */
-        unsigned v = (unsigned)p->touched.v[i];
-        free(p->kids[v].v);
-        p->kids[v].v = NULL;
-        if (v < p->N) {
-            free(p->acc[v].terms);
-            p->acc[v].terms = NULL;
-        }
+    int v;
+    for (v = 0; v < p->nv; v++) {
+        free(p->vx[v].kids.v);
+        free(p->vx[v].acc.terms);
+        free(p->vx[v].pending.t);
     }
-    free(p->touched.v);
-    for (q = 0; q < p->S; q++)
-        free(p->pending[q].t);
-    free(p->flags);
-    free(p->kids);
-    free(p->acc);
-    free(p->adj);
-    free(p->node);
-    free(p->mark);
-    free(p->pending);
+    free(p->vx);
+    sg_idmap_free(&p->ix);
 }
 
-/* one more contribution to node id's adjoint */
-static void add_term(pass *p, unsigned id, sg_expr *e)
+/* the vertex of key (2·id or 2q + 1), made when it is new */
+static int vertex_of(pass *p, unsigned key)
 {
-    if (!p->acc[id].terms)
-        vpush(&p->touched, (int)id);
-    push(&p->acc[id], e);
+    unsigned v = sg_idmap_add_key(&p->ix, key);
+    if ((int)v == p->nv) {
+        if (p->nv == p->cap) {
+            p->cap = p->cap ? 2 * p->cap : 64;
+            p->vx = sg_xrealloc(p->vx, (size_t)p->cap * sizeof *p->vx);
+            sg_ctx_scratch_add(p->ctx, (unsigned long)p->cap * sizeof *p->vx / 2);
+        }
+        memset(&p->vx[p->nv], 0, sizeof *p->vx);
+        p->vx[p->nv].seq = -1;
+        p->nv++;
+    }
+    return (int)v;
+}
+
+static int vnode(pass *p, sg_expr *e)
+{
+    int v = vertex_of(p, 2 * e->id);
+    p->vx[v].node = e;
+    return v;
+}
+
+static int vseq(pass *p, int q)
+{
+    int v = vertex_of(p, 2 * (unsigned)q + 1);
+    p->vx[v].seq = q;
+    return v;
+}
+
+/* the flags of e's vertex; none when the pass has not reached it */
+static unsigned node_flags(const pass *p, const sg_expr *e)
+{
+    unsigned v = sg_idmap_find_key(&p->ix, 2 * e->id);
+    return v == SG_IDMAP_NONE ? 0 : p->vx[v].flags;
+}
+
+static unsigned seq_flags(const pass *p, int q)
+{
+    unsigned v = sg_idmap_find_key(&p->ix, 2 * (unsigned)q + 1);
+    return v == SG_IDMAP_NONE ? 0 : p->vx[v].flags;
+}
+
+/* one more contribution to vertex v's adjoint */
+static void add_term(pass *p, int v, sg_expr *e)
+{
+    push(&p->vx[v].acc, e);
 }
 
 static int is_rec(const pass *p, int q)
@@ -452,81 +474,82 @@ static int is_rec(const pass *p, int q)
 
 /*
  * Under a body: its invariant nodes that are not under another one (inv),
- * and its STEP leaves (steps). An invariant body is its own frontier.
+ * and its STEP leaves (steps), as vertices. An invariant body is its own
+ * frontier.
  */
 static void frontier(pass *p, sg_expr *body, vlist *inv, vlist *steps)
 {
-    sg_expr **stack = sg_xmalloc((p->N + 1) * sizeof *stack);
-    int sp = 0, k;
+    vlist stack = {NULL, 0, 0};
+    int k, vb = vnode(p, body);
     p->stamp++;
-    stack[sp++] = body;
-    p->mark[body->id] = p->stamp;
-    while (sp > 0) {
-        sg_expr *e = stack[--sp];
-        p->node[e->id] = e;
+    vpush(&stack, vb);
+    p->vx[vb].mark = p->stamp;
+    while (stack.n > 0) {
+        int v = stack.v[--stack.n];
+        sg_expr *e = p->vx[v].node;
         if (!sg_expr_varies(e)) {
-            vpush(inv, (int)e->id);
+            vpush(inv, v);
             continue;
         }
         if (e->op == SG_OP_SEQSTEP) {
-            vpush(steps, (int)e->id);
+            vpush(steps, v);
             continue;
         }
-        for (k = 0; k < e->nkids; k++)
-            if (p->mark[e->kid[k]->id] != p->stamp) {
-                p->mark[e->kid[k]->id] = p->stamp;
-                stack[sp++] = e->kid[k];
+        for (k = 0; k < e->nkids; k++) {
+            int c = vnode(p, e->kid[k]);
+            if (p->vx[c].mark != p->stamp) {
+                p->vx[c].mark = p->stamp;
+                vpush(&stack, c);
             }
+        }
     }
-    free(stack);
+    free(stack.v);
 }
 
-/* the children of vertex v, into p->kids[v] */
+/* the children of vertex v, into p->vx[v].kids */
 static void find_kids(pass *p, int v)
 {
-    vlist *out = &p->kids[v], inv = {NULL, 0, 0}, steps = {NULL, 0, 0};
+    vlist out = {NULL, 0, 0}, inv = {NULL, 0, 0}, steps = {NULL, 0, 0};
     sg_expr *e, *body;
     int i;
-    vpush(&p->touched, v);
-    if ((unsigned)v >= p->N) { /* a recurrence: its initial value and its body's frontier */
-        const sg_seq *q = sg_seq_of(p->ctx, v - (int)p->N);
+    if (!p->vx[v].node) { /* a recurrence: its initial value and its body's frontier */
+        const sg_seq *q = sg_seq_of(p->ctx, p->vx[v].seq);
         body = q->body;
-        if (q->init) {
-            p->node[q->init->id] = q->init;
-            vpush(out, (int)q->init->id);
-        }
+        if (q->init)
+            vpush(&out, vnode(p, q->init));
     } else {
-        e = p->node[v];
+        e = p->vx[v].node;
         if (e->op == SG_OP_SEQSTEP || (p->inner && e != p->root && !sg_expr_varies(e)))
-            return; /* a leaf of the body */
+            goto done; /* a leaf of the body */
         if (!p->inner && e->op == SG_OP_AT) {
             if (is_rec(p, e->seq))
-                vpush(out, (int)p->N + e->seq);
-            return;
+                vpush(&out, vseq(p, e->seq));
+            goto done;
         }
         if (p->inner || e->op != SG_OP_SEQSUM) {
-            for (i = 0; i < e->nkids; i++) {
-                p->node[e->kid[i]->id] = e->kid[i];
-                vpush(out, (int)e->kid[i]->id);
-            }
-            return;
+            for (i = 0; i < e->nkids; i++)
+                vpush(&out, vnode(p, e->kid[i]));
+            goto done;
         }
         body = e->kid[0];
     }
     frontier(p, body, &inv, &steps);
     for (i = 0; i < inv.n; i++)
-        vpush(out, inv.v[i]);
+        vpush(&out, inv.v[i]);
     for (i = 0; i < steps.n; i++) {
-        int q = p->node[steps.v[i]]->seq, j;
-        if (!is_rec(p, q) || (unsigned)v == p->N + (unsigned)q)
+        int q = p->vx[steps.v[i]].node->seq, j, vq;
+        if (!is_rec(p, q) || (!p->vx[v].node && p->vx[v].seq == q))
             continue; /* an input, or the recurrence's own earlier step */
-        for (j = 0; j < out->n && out->v[j] != (int)p->N + q; j++)
+        vq = vseq(p, q);
+        for (j = 0; j < out.n && out.v[j] != vq; j++)
             ;
-        if (j == out->n)
-            vpush(out, (int)p->N + q);
+        if (j == out.n)
+            vpush(&out, vq);
     }
     free(inv.v);
     free(steps.v);
+done:
+    p->vx[v].kids = out;
 }
 
 /*
@@ -542,9 +565,9 @@ static long key_of(const pass *p, int v)
 {
     const sg_seq *q;
     unsigned m;
-    if ((unsigned)v < p->N)
-        return 2 * (long)v;
-    q = sg_seq_of(p->ctx, v - (int)p->N);
+    if (p->vx[v].node)
+        return 2 * (long)p->vx[v].node->id;
+    q = sg_seq_of(p->ctx, p->vx[v].seq);
     m = q->body->id;
     if (q->init && q->init->id > m)
         m = q->init->id;
@@ -553,13 +576,23 @@ static long key_of(const pass *p, int v)
 
 typedef struct {
     long key;
+    long tie; /* among equal keys (recurrences sharing a body): the later one */
     int v;
 } keyed;
+
+static keyed keyed_of(const pass *p, int v)
+{
+    keyed x;
+    x.key = key_of(p, v);
+    x.tie = p->vx[v].node ? (long)p->vx[v].node->id : (long)p->vx[v].seq;
+    x.v = v;
+    return x;
+}
 
 /* a before b in the walk */
 static int before(const keyed *a, const keyed *b)
 {
-    return a->key != b->key ? a->key > b->key : a->v > b->v;
+    return a->key != b->key ? a->key > b->key : a->tie > b->tie;
 }
 
 static void heap_push(keyed *h, int *n, keyed x)
@@ -596,41 +629,29 @@ static keyed heap_pop(keyed *h, int *n)
  */
 static void topo_order(pass *p, int *order, int n)
 {
-    unsigned V = p->N + (unsigned)p->S;
-    int *parents = sg_xmalloc((V + 1) * sizeof *parents);
+    int *parents = sg_xmalloc((size_t)(p->nv + 1) * sizeof *parents);
     keyed *ready = sg_xmalloc((size_t)(n + 1) * sizeof *ready);
-    int *reached = sg_xmalloc((size_t)(n + 1) * sizeof *reached);
     int i, j, nready = 0, done = 0;
-    memcpy(reached, order, (size_t)n * sizeof *order);
     for (i = 0; i < n; i++)
-        parents[reached[i]] = 0;
+        parents[order[i]] = 0;
     for (i = 0; i < n; i++)
-        for (j = 0; j < p->kids[reached[i]].n; j++)
-            parents[p->kids[reached[i]].v[j]]++;
+        for (j = 0; j < p->vx[order[i]].kids.n; j++)
+            parents[p->vx[order[i]].kids.v[j]]++;
     for (i = 0; i < n; i++)
-        if (parents[reached[i]] == 0) {
-            keyed x;
-            x.key = key_of(p, reached[i]);
-            x.v = reached[i];
-            heap_push(ready, &nready, x);
-        }
+        if (parents[order[i]] == 0)
+            heap_push(ready, &nready, keyed_of(p, order[i]));
     while (nready > 0) {
         int v = heap_pop(ready, &nready).v;
         order[done++] = v;
-        for (j = 0; j < p->kids[v].n; j++) {
-            int k = p->kids[v].v[j];
-            if (--parents[k] == 0) {
-                keyed x;
-                x.key = key_of(p, k);
-                x.v = k;
-                heap_push(ready, &nready, x);
-            }
+        for (j = 0; j < p->vx[v].kids.n; j++) {
+            int k = p->vx[v].kids.v[j];
+            if (--parents[k] == 0)
+                heap_push(ready, &nready, keyed_of(p, k));
         }
     }
     assert(done == n); /* no cycle */
     free(parents);
     free(ready);
-    free(reached);
 }
 
 static sg_step *log_step(pass *p, sg_step_kind kind, const sg_expr *node)
@@ -644,9 +665,12 @@ static sg_step *log_step(pass *p, sg_step_kind kind, const sg_expr *node)
 static void add_pending(pass *p, int q, sg_expr *value, sg_index lo, sg_index hi,
                         const sg_expr *from)
 {
-    ptlist *l = &p->pending[q];
+    ptlist *l;
+    int vq;
     if (sg_expr_is_zero(value))
         return;
+    vq = vseq(p, q); /* first: it may move p->vx */
+    l = &p->vx[vq].pending;
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 4;
         l->t = sg_xrealloc(l->t, (size_t)l->cap * sizeof *l->t);
@@ -658,10 +682,10 @@ static void add_pending(pass *p, int q, sg_expr *value, sg_index lo, sg_index hi
     l->n++;
 }
 
-static void add_contrib(pass *p, const sg_expr *to, sg_expr *c)
+static void add_contrib(pass *p, sg_expr *to, sg_expr *c)
 {
     if (!sg_expr_is_zero(c))
-        add_term(p, to->id, c);
+        add_term(p, vnode(p, to), c);
 }
 
 static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out);
@@ -685,11 +709,11 @@ static int wanted_under(pass *p, sg_expr *body, sg_expr ***list)
     frontier(p, body, &inv, &steps);
     *list = sg_xmalloc((size_t)(inv.n + steps.n + 1) * sizeof **list);
     for (i = 0; i < inv.n; i++)
-        if (p->flags[inv.v[i]] & NEEDED)
-            (*list)[n++] = p->node[inv.v[i]];
+        if (p->vx[inv.v[i]].flags & NEEDED)
+            (*list)[n++] = p->vx[inv.v[i]].node;
     for (i = 0; i < steps.n; i++) {
-        sg_expr *s = p->node[steps.v[i]];
-        if (is_rec(p, s->seq) && (p->flags[p->N + (unsigned)s->seq] & NEEDED))
+        sg_expr *s = p->vx[steps.v[i]].node;
+        if (is_rec(p, s->seq) && (seq_flags(p, s->seq) & NEEDED))
             (*list)[n++] = s;
     }
     free(inv.v);
@@ -750,23 +774,24 @@ static void recurrence_rule(pass *p, int q)
 {
     sg_ctx *ctx = p->ctx;
     const sg_seq *h = sg_seq_of(ctx, q);
-    ptlist *pl = &p->pending[q];
+    int vq = vseq(p, q); /* first: it may move p->vx */
+    ptlist pl = p->vx[vq].pending; /* complete: nothing adds to it now */
     sg_expr **w, **out, *own = sg_seq_step(ctx, q, 0), *body = NULL;
     sg_index lo = h->lo, hi = h->hi;
     int d, n, i;
-    if (pl->n == 0)
+    if (pl.n == 0)
         return; /* no adjoint reaches h */
     d = sg_seq_add(ctx, adjoint_name(ctx, h->name), SG_SEQ_BACKWARD, h->shape, lo, hi, h->span);
     sg_seq_mut(ctx, d)->of = q;
     h = sg_seq_of(ctx, q); /* the table may have moved */
-    for (i = 0; i < pl->n; i++) {
-        sg_seq_add_term(ctx, d, pl->t[i].lo, pl->t[i].hi, pl->t[i].value);
+    for (i = 0; i < pl.n; i++) {
+        sg_seq_add_term(ctx, d, pl.t[i].lo, pl.t[i].hi, pl.t[i].value);
         if (p->log) {
-            sg_step *st = log_step(p, SG_STEP_SEQ_TERM, pl->t[i].from);
+            sg_step *st = log_step(p, SG_STEP_SEQ_TERM, pl.t[i].from);
             st->adjseq = d;
             st->term = i;
-            st->contrib = pl->t[i].value;
-            st->rule = pl->t[i].from->op == SG_OP_AT ? "∂L/∂h[k] directly, at the one step k"
+            st->contrib = pl.t[i].value;
+            st->rule = pl.t[i].from->op == SG_OP_AT ? "∂L/∂h[k] directly, at the one step k"
                                                       : "∂L/∂h[t] directly, at every step t read";
         }
     }
@@ -816,7 +841,7 @@ static void recurrence_rule(pass *p, int q)
                    "the last step: backpropagation through time";
     }
     /* h[lo−1] = init ⇒ init̄ += δh[lo−1] */
-    if (h->init && (p->flags[h->init->id] & NEEDED)) {
+    if (h->init && (node_flags(p, h->init) & NEEDED)) {
         sg_expr *c = sg_seq_at(ctx, d, sg_index_plus(lo, -1));
         if (p->log) {
             sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, h->init);
@@ -851,7 +876,7 @@ static void node_rule(pass *p, sg_expr *e, sg_expr *g)
     for (k = 0; k < e->nkids; k++) {
         const char *text = NULL;
         sg_expr *contrib;
-        if (!(p->flags[e->kid[k]->id] & NEEDED))
+        if (!(node_flags(p, e->kid[k]) & NEEDED))
             continue;
         contrib = rule(p->ctx, e, k, g, &text);
         assert(sg_shape_eq(contrib->shape, e->kid[k]->shape));
@@ -868,45 +893,41 @@ static void node_rule(pass *p, sg_expr *e, sg_expr *g)
 
 static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out)
 {
-    int *order, norder = 0, sp = 0, i, j;
-    unsigned V = p->N + (unsigned)p->S;
+    vlist order = {NULL, 0, 0}, stack = {NULL, 0, 0};
+    int i, j, vr;
 
     p->root = root;
     for (i = 0; i < n; i++) {
-        assert(wrt[i]->id < p->N);
-        p->flags[wrt[i]->id] |= WANTED;
+        int v = vnode(p, wrt[i]); /* first: it may move p->vx */
+        p->vx[v].flags |= WANTED;
     }
-    /* the vertices reachable from root: order doubles as the DFS stack */
-    order = sg_xmalloc((V + 1) * sizeof *order);
-    {
-        int *stack = sg_xmalloc((V + 1) * sizeof *stack);
-        stack[sp++] = (int)root->id;
-        p->node[root->id] = root;
-        p->flags[root->id] |= REACHED;
-        while (sp > 0) {
-            int v = stack[--sp];
-            vlist *ks;
-            order[norder++] = v;
-            find_kids(p, v);
-            ks = &p->kids[v];
-            for (j = 0; j < ks->n; j++)
-                if (!(p->flags[ks->v[j]] & REACHED)) {
-                    p->flags[ks->v[j]] |= REACHED;
-                    stack[sp++] = ks->v[j];
-                }
+    /* the vertices reachable from root, depth first */
+    vr = vnode(p, root);
+    p->vx[vr].flags |= REACHED;
+    vpush(&stack, vr);
+    while (stack.n > 0) {
+        int v = stack.v[--stack.n];
+        vpush(&order, v);
+        find_kids(p, v);
+        for (j = 0; j < p->vx[v].kids.n; j++) {
+            int k = p->vx[v].kids.v[j];
+            if (!(p->vx[k].flags & REACHED)) {
+                p->vx[k].flags |= REACHED;
+                vpush(&stack, k);
+            }
         }
-        free(stack);
     }
-    topo_order(p, order, norder);
+    free(stack.v);
+    topo_order(p, order.v, order.n);
 
     /* children before parents: which vertices lead to a requested node */
-    for (i = norder - 1; i >= 0; i--) {
-        int v = order[i];
-        if (p->flags[v] & WANTED)
-            p->flags[v] |= NEEDED;
-        for (j = 0; j < p->kids[v].n; j++)
-            if (p->flags[p->kids[v].v[j]] & NEEDED)
-                p->flags[v] |= NEEDED;
+    for (i = order.n - 1; i >= 0; i--) {
+        vertex *x = &p->vx[order.v[i]];
+        if (x->flags & WANTED)
+            x->flags |= NEEDED;
+        for (j = 0; j < x->kids.n; j++)
+            if (p->vx[x->kids.v[j]].flags & NEEDED)
+                x->flags |= NEEDED;
     }
 
     if (p->log && !p->inner) {
@@ -914,48 +935,49 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
         p->log->f = root;
         st->adjoint = seed;
     }
-    add_term(p, root->id, seed);
+    add_term(p, vr, seed);
 
-    for (i = 0; i < norder; i++) {
-        int v = order[i];
-        contribs *c;
+    for (i = 0; i < order.n; i++) {
+        int v = order.v[i];
+        contribs c;
         sg_expr *e, *g;
-        if (!(p->flags[v] & NEEDED))
+        if (!(p->vx[v].flags & NEEDED))
             continue;
         if (sg_expr_count(p->ctx) > SG_MAX_NODES)
             break; /* sg_check reports it; what is left is not needed */
-        if ((unsigned)v >= p->N) {
-            recurrence_rule(p, v - (int)p->N);
+        if (!p->vx[v].node) {
+            recurrence_rule(p, p->vx[v].seq);
             continue;
         }
-        e = p->node[v];
-        c = &p->acc[v];
-        if (c->n == 0)
+        e = p->vx[v].node;
+        c = p->vx[v].acc; /* complete: its parents are done (vx may move below) */
+        if (c.n == 0)
             continue;
         /* the total derivative: Ȳ is the sum over the paths to Y */
-        g = c->terms[0];
-        for (j = 1; j < c->n; j++)
-            g = sg_add(p->ctx, g, c->terms[j]);
-        p->adj[v] = g;
-        if (p->log && c->n >= 2) {
+        g = c.terms[0];
+        for (j = 1; j < c.n; j++)
+            g = sg_add(p->ctx, g, c.terms[j]);
+        p->vx[v].adj = g;
+        if (p->log && c.n >= 2) {
             sg_step *st = log_step(p, SG_STEP_TOTAL, e);
             const sg_expr **terms =
-                sg_arena_alloc(sg_ctx_arena(p->ctx), (size_t)c->n * sizeof *terms);
-            for (j = 0; j < c->n; j++)
-                terms[j] = c->terms[j];
+                sg_arena_alloc(sg_ctx_arena(p->ctx), (size_t)c.n * sizeof *terms);
+            for (j = 0; j < c.n; j++)
+                terms[j] = c.terms[j];
             st->adjoint = g;
             st->terms = terms;
-            st->nterms = c->n;
+            st->nterms = c.n;
         }
         if (!sg_expr_is_zero(g))
             node_rule(p, e, g);
     }
 
     for (i = 0; i < n; i++) {
-        sg_expr *a = p->adj[wrt[i]->id];
+        unsigned v = sg_idmap_find_key(&p->ix, 2 * wrt[i]->id);
+        sg_expr *a = v == SG_IDMAP_NONE ? NULL : p->vx[v].adj;
         out[i] = a ? a : sg_zero(p->ctx, wrt[i]->shape);
     }
-    free(order);
+    free(order.v);
 }
 
 void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr **out,

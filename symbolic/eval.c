@@ -67,10 +67,12 @@ struct sg_eval {
 /* one loop's values at its current step t */
 typedef struct {
     long t;
-    double **val;         /* by node id, for nodes that vary with t */
-    unsigned char *state; /* by node id: DONE when val holds this step's value */
-    unsigned *done;       /* ids set this step, to clear when t moves on */
-    unsigned ndone, n;
+    sg_idmap ix;          /* the nodes the loop reached, numbered densely, so a
+                             frame costs what its body reaches, not the DAG */
+    double **val;         /* by number, for nodes that vary with t */
+    unsigned char *state; /* by number: DONE when val holds this step's value */
+    unsigned *done;       /* numbers set this step, to clear when t moves on */
+    unsigned ndone, cap;
 } frame;
 
 sg_eval *sg_eval_new(const sg_ctx *ctx, const long *dims, const double *const *syms)
@@ -511,16 +513,26 @@ static const double *step_value(sg_eval *ev, int q, long s)
     return v->step[s - v->first];
 }
 
-static void frame_init(sg_eval *ev, frame *fr)
+static void frame_init(frame *fr)
 {
-    fr->n = sg_expr_count(ev->ctx);
-    fr->val = sg_xmalloc((fr->n + 1) * sizeof *fr->val);
-    fr->state = sg_xmalloc(fr->n + 1);
-    fr->done = sg_xmalloc((fr->n + 1) * sizeof *fr->done);
-    memset(fr->val, 0, (fr->n + 1) * sizeof *fr->val);
-    memset(fr->state, UNSEEN, fr->n + 1);
-    fr->ndone = 0;
-    fr->t = 0;
+    memset(fr, 0, sizeof *fr);
+    sg_idmap_init(&fr->ix, NULL);
+}
+
+/* e's number in the frame, growing the tables when it is new */
+static unsigned frame_slot(frame *fr, const sg_expr *e)
+{
+    unsigned i = sg_idmap_add(&fr->ix, e);
+    if (i >= fr->cap) {
+        unsigned cap = fr->cap ? 2 * fr->cap : 64;
+        fr->val = sg_xrealloc(fr->val, (size_t)cap * sizeof *fr->val);
+        fr->state = sg_xrealloc(fr->state, cap);
+        fr->done = sg_xrealloc(fr->done, (size_t)cap * sizeof *fr->done);
+        memset(fr->val + fr->cap, 0, (size_t)(cap - fr->cap) * sizeof *fr->val);
+        memset(fr->state + fr->cap, UNSEEN, cap - fr->cap);
+        fr->cap = cap;
+    }
+    return i;
 }
 
 /* forgets the values of the step just done */
@@ -542,11 +554,12 @@ static void frame_free(frame *fr)
     free(fr->val);
     free(fr->state);
     free(fr->done);
+    sg_idmap_free(&fr->ix);
 }
 
 static const double *kid_value(sg_eval *ev, frame *fr, const sg_expr *k)
 {
-    return sg_expr_varies(k) ? fr->val[k->id] : ev->val[k->id];
+    return sg_expr_varies(k) ? fr->val[sg_idmap_find(&fr->ix, k)] : ev->val[k->id];
 }
 
 /* e at the frame's step t (borrowed: valid until the frame moves on) */
@@ -554,29 +567,35 @@ static const double *step_expr(sg_eval *ev, frame *fr, const sg_expr *e)
 {
     const sg_expr **stack;
     int sp = 0, cap = 64, k;
+    unsigned ie;
     if (!sg_expr_varies(e))
         return sg_eval_expr(ev, e);
-    assert(e->id < fr->n);
-    if (fr->state[e->id] == DONE)
-        return fr->val[e->id];
+    ie = frame_slot(fr, e);
+    if (fr->state[ie] == DONE)
+        return fr->val[ie];
     stack = sg_xmalloc((size_t)cap * sizeof *stack);
     stack[sp++] = e;
     while (sp > 0) {
         const sg_expr *x = stack[sp - 1];
+        unsigned ix = frame_slot(fr, x);
         int ready = 1;
-        if (fr->state[x->id] == DONE) {
+        if (fr->state[ix] == DONE) {
             sp--;
             continue;
         }
         if (x->op == SG_OP_SEQSTEP) {
-            fr->val[x->id] = copy_of(ev, step_value(ev, x->seq, fr->t + x->off),
-                                     numel(ev, x->shape));
+            fr->val[ix] = copy_of(ev, step_value(ev, x->seq, fr->t + x->off),
+                                  numel(ev, x->shape));
         } else {
             for (k = 0; k < x->nkids; k++) {
                 const sg_expr *kid = x->kid[k];
+                unsigned ik;
                 if (!sg_expr_varies(kid)) {
                     sg_eval_expr(ev, kid);
-                } else if (fr->state[kid->id] != DONE) {
+                    continue;
+                }
+                ik = frame_slot(fr, kid); /* may move fr->state */
+                if (fr->state[ik] != DONE) {
                     ready = 0;
                     if (sp == cap) {
                         cap *= 2;
@@ -587,15 +606,15 @@ static const double *step_expr(sg_eval *ev, frame *fr, const sg_expr *e)
             }
             if (!ready)
                 continue;
-            fr->val[x->id] = eval_node(ev, x, x->nkids > 0 ? kid_value(ev, fr, x->kid[0]) : NULL,
-                                       x->nkids > 1 ? kid_value(ev, fr, x->kid[1]) : NULL);
+            fr->val[ix] = eval_node(ev, x, x->nkids > 0 ? kid_value(ev, fr, x->kid[0]) : NULL,
+                                    x->nkids > 1 ? kid_value(ev, fr, x->kid[1]) : NULL);
         }
-        fr->state[x->id] = DONE;
-        fr->done[fr->ndone++] = x->id;
+        fr->state[ix] = DONE;
+        fr->done[fr->ndone++] = ix;
         sp--;
     }
     free(stack);
-    return fr->val[e->id];
+    return fr->val[ie];
 }
 
 /* acc += v (n entries); a NULL v makes acc undefined */
@@ -630,7 +649,7 @@ static void run_seq(sg_eval *ev, int q)
         v->state = DONE; /* not defined (yet): every step undefined */
         return;
     }
-    frame_init(ev, &fr);
+    frame_init(&fr);
     if (sq->kind == SG_SEQ_FORWARD) {
         double *init = copy_of(ev, sg_eval_expr(ev, sq->init), n);
         seq_slot(ev, q)->step[0] = init;
@@ -693,7 +712,7 @@ static double *seq_node(sg_eval *ev, const sg_expr *e)
         y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
         for (t = 0; t < n; t++)
             y[t] = 0;
-        frame_init(ev, &fr);
+        frame_init(&fr);
         for (t = lo; t <= hi && ok; t++) {
             frame_next(&fr, t);
             ok = add_into(y, step_expr(ev, &fr, e->kid[0]), n);

@@ -660,15 +660,20 @@ static unsigned idslot(unsigned id, unsigned cap)
     return (id * 2654435761u) & (cap - 1); /* Knuth's multiplicative hash */
 }
 
-unsigned sg_idmap_find(const sg_idmap *m, const sg_expr *e)
+unsigned sg_idmap_find_key(const sg_idmap *m, unsigned key)
 {
     unsigned i;
     if (m->cap == 0)
         return SG_IDMAP_NONE;
-    for (i = idslot(e->id, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
-        if (m->key[i] == e->id + 1)
+    for (i = idslot(key, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
+        if (m->key[i] == key + 1)
             return m->ix[i];
     return SG_IDMAP_NONE;
+}
+
+unsigned sg_idmap_find(const sg_idmap *m, const sg_expr *e)
+{
+    return sg_idmap_find_key(m, e->id);
 }
 
 static void idmap_grow(sg_idmap *m)
@@ -693,17 +698,23 @@ static void idmap_grow(sg_idmap *m)
         m->ctx->scratch += (unsigned long)cap * 2 * sizeof *key;
 }
 
-unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e)
+unsigned sg_idmap_add_key(sg_idmap *m, unsigned key)
 {
     unsigned i;
+    assert(key < 0xffffffffu);
     if (2 * (m->n + 1) > m->cap)
         idmap_grow(m);
-    for (i = idslot(e->id, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
-        if (m->key[i] == e->id + 1)
+    for (i = idslot(key, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
+        if (m->key[i] == key + 1)
             return m->ix[i];
-    m->key[i] = e->id + 1;
+    m->key[i] = key + 1;
     m->ix[i] = m->n;
     return m->n++;
+}
+
+unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e)
+{
+    return sg_idmap_add_key(m, e->id);
 }
 
 /* ---- leaves ------------------------------------------------------------- */

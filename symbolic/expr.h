@@ -333,6 +333,10 @@ void sg_idmap_free(sg_idmap *m);
 unsigned sg_idmap_find(const sg_idmap *m, const sg_expr *e);
 /* e's number, giving it the next one (m->n before the call) if it has none */
 unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e);
+/* the same for any key below 0xffffffff (a pass that numbers more than
+   nodes, recurrences say, gives each kind its own keys) */
+unsigned sg_idmap_find_key(const sg_idmap *m, unsigned key);
+unsigned sg_idmap_add_key(sg_idmap *m, unsigned key);
 /* bytes of per-pass scratch allocated so far (sg_idmap tables and the
    arrays passes size by them, as they report with sg_ctx_scratch_add) */
 unsigned long sg_ctx_scratch(const sg_ctx *ctx);
