@@ -208,10 +208,11 @@ static sg_expr *r_pow_a(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 /* … and p̄ += Σ Ȳ ⊙ A.^p ⊙ log A (nothing for a constant p) */
 static sg_expr *r_pow_p(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 {
+    sg_expr *a = y->kid[0];
     (void)k;
     if (y->kid[1]->op == SG_OP_CONST)
         return sg_const(ctx, 0);
-    return sg_sum(ctx, sg_hadamard(ctx, sg_hadamard(ctx, g, y), sg_unary(ctx, SG_OP_LOG, y->kid[0])));
+    return sg_sum(ctx, sg_hadamard(ctx, sg_hadamard(ctx, g, y), sg_unary(ctx, SG_OP_LOG, a)));
 }
 
 /* Y = exp(A) ⇒ Ā += Ȳ ⊙ Y */
@@ -580,7 +581,8 @@ static const sg_rule table[SG_RULE_COUNT] = {
         "Y = \\operatorname{diag}(v)" TO "\\bar v" PE "\\operatorname{diag}(" YB ")", NULL, r_diag),
     REV(SG_RULE_DIAGV, SG_OP_DIAGV, 0, "diagv", "d diag(A) = diag(dA)",
         "y = diag(A) ⇒ Ā += diag(ȳ)",
-        "y = \\operatorname{diag}(A)" TO "\\bar A" PE "\\operatorname{diag}(\\bar y)", NULL, r_diagv),
+        "y = \\operatorname{diag}(A)" TO "\\bar A" PE "\\operatorname{diag}(\\bar y)", NULL,
+        r_diagv),
     REV(SG_RULE_HADAMARD_A, SG_OP_HADAMARD, 0, "hadamard.A", "d(A ⊙ B) = dA ⊙ B + A ⊙ dB",
         "Y = A ⊙ B ⇒ Ā += Ȳ ⊙ B", "Y = A \\odot B" TO "\\bar A" PE YB " \\odot B", "(38)",
         r_hadamard_a),
@@ -598,7 +600,8 @@ static const sg_rule table[SG_RULE_COUNT] = {
         "Y = A^{\\circ p}" TO "\\bar A" PE "p\\, " YB " \\odot A^{\\circ (p-1)}", NULL, r_pow_a),
     REV(SG_RULE_POW_P, SG_OP_POW, 1, "pow.p", "d(A.^p) = p A.^(p−1) ⊙ dA + A.^p ⊙ log(A) dp",
         "Y = A.^p ⇒ p̄ += sum(Ȳ ⊙ Y ⊙ log A)",
-        "Y = A^{\\circ p}" TO "\\bar p" PE "\\textstyle\\sum_{ij} (" YB " \\odot Y \\odot \\log A)_{ij}",
+        "Y = A^{\\circ p}" TO "\\bar p" PE "\\textstyle\\sum_{ij} (" YB
+        " \\odot Y \\odot \\log A)_{ij}",
         NULL, r_pow_p),
     REV(SG_RULE_EXP, SG_OP_EXP, 0, "exp", "d exp(A) = exp(A) ⊙ dA", "Y = exp(A) ⇒ Ā += Ȳ ⊙ Y",
         "Y = \\exp(A)" TO "\\bar A" PE YB " \\odot Y", NULL, r_exp),
@@ -694,7 +697,8 @@ static const sg_rule table[SG_RULE_COUNT] = {
          "y_t = h_t" TO "\\delta_t" PE "\\bar y_t"),
     PASS(SG_RULE_SEQ_REC, "seq.rec", "dh[t] = ∂f/∂h[t−1] dh[t−1] + ∂f/∂W dW",
          "h[t] = f(h[t−1]) ⇒ ∂⟨δh[t], f⟩ is differentiated once, for every t",
-         "h_t = f(h_{t-1})" TO "\\nabla \\langle \\delta_t, f(h_{t-1})\\rangle \\text{ for every } t"),
+         "h_t = f(h_{t-1})" TO "\\nabla \\langle \\delta_t, f(h_{t-1})\\rangle "
+         "\\text{ for every } t"),
     PASS(SG_RULE_SEQ_REC_PUSH, "seq.rec.push", "dh[t] = ∂f/∂h[t−1] dh[t−1] + ∂f/∂W dW",
          "h[t] = f(W, h[t−1]) for every t ⇒ W̄ += Σ_t ∇_W ⟨δh[t], f⟩",
          "h_t = f(W, h_{t-1})" TO "\\bar W" PE "\\textstyle\\sum_t \\nabla_W \\langle \\delta_t, "
@@ -743,7 +747,8 @@ static const sg_rule table[SG_RULE_COUNT] = {
         NULL, f_softmax),
     FWD(SG_RULE_J_LOGSOFTMAX, SG_OP_LOGSOFTMAX, "J.logsoftmax", "dy = da − 𝟙 softmax(a)ᵀda",
         "J(logsoftmax(a)) = (I − 𝟙 softmax(a)ᵀ) J(a)",
-        "J(\\log\\operatorname{softmax}(a)) = (I - \\mathbf{1}\\operatorname{softmax}(a)^\\top)J(a)",
+        "J(\\log\\operatorname{softmax}(a)) = "
+        "(I - \\mathbf{1}\\operatorname{softmax}(a)^\\top)J(a)",
         NULL, f_logsoftmax),
     FWD(SG_RULE_J_ELEMENTWISE, SG_OP_COUNT, "J.elementwise", "d f(a) = f′(a) ⊙ da",
         "J(f(a)) = diag(f′(a)) J(a)",

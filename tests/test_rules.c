@@ -283,7 +283,8 @@ static sg_expr *reverse_node(T *t, const sg_rule *r, int c)
     case SG_RULE_TRANSPOSE:
         return sg_transpose(x, input(t, s, -1, 1));
     case SG_RULE_FILL:
-        return sg_fill(x, input(t, shp(SG_DIM_ONE, SG_DIM_ONE), -1, 1), c == 0 ? case_shape(t, 2) : s);
+        return sg_fill(x, input(t, shp(SG_DIM_ONE, SG_DIM_ONE), -1, 1),
+                       c == 0 ? case_shape(t, 2) : s);
     case SG_RULE_SUM:
         return sg_sum(x, input(t, s, -1, 1));
     case SG_RULE_TRACE:
@@ -291,7 +292,8 @@ static sg_expr *reverse_node(T *t, const sg_rule *r, int c)
     case SG_RULE_DOT_A: case SG_RULE_DOT_B:
         return sg_dot(x, input(t, s, -1, 1), input(t, s, -1, 1));
     case SG_RULE_DIAG: /* of a column, or of a row */
-        return sg_diag(x, input(t, c == 2 ? shp(SG_DIM_ONE, t->three) : shp(case_square(t, c + 1), SG_DIM_ONE), -1, 1));
+        s = c == 2 ? shp(SG_DIM_ONE, t->three) : shp(case_square(t, c + 1), SG_DIM_ONE);
+        return sg_diag(x, input(t, s, -1, 1));
     case SG_RULE_DIAGV:
         return sg_diagv(x, input(t, shp(n, n), -1, 1));
     case SG_RULE_HADAMARD_A: case SG_RULE_HADAMARD_B:
@@ -310,7 +312,8 @@ static sg_expr *reverse_node(T *t, const sg_rule *r, int c)
         return sg_unary(x, SG_OP_NORM1, input_ex(t, s, 0.2, 1.5, 1));
     case SG_RULE_SOFTMAX: case SG_RULE_LOGSOFTMAX: case SG_RULE_LOGSUMEXP:
         /* column by column: a column, two columns of three */
-        return sg_unary(x, r->op, input(t, c == 0 ? shp(t->three, SG_DIM_ONE) : shp(t->three, t->two), -2, 2));
+        s = c == 0 ? shp(t->three, SG_DIM_ONE) : shp(t->three, t->two);
+        return sg_unary(x, r->op, input(t, s, -2, 2));
     case SG_RULE_INV: case SG_RULE_DET: case SG_RULE_LOGDET:
         /* det < 0 on the 3×3 case (log|det| too) */
         return sg_unary(x, r->op, near_identity(t, n, c == 2 ? -3 : 3));
