@@ -383,6 +383,13 @@ static sg_expr *r_logdet(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
     return sg_mul(ctx, g, sg_transpose(ctx, sg_unary(ctx, SG_OP_INV, y->kid[0])));
 }
 
+/* y = ⟨A, A⟩ = ‖A‖² ⇒ Ā += ȳA + ȳA = 2ȳA */
+static sg_expr *r_sqnorm(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+{
+    (void)k;
+    return sg_mul(ctx, sg_mul(ctx, sg_const(ctx, 2), g), y->kid[0]);
+}
+
 /* ---- forward builders: J(y) from the kids' Jacobians ------------------------ */
 
 /* dx = I dx */
@@ -677,6 +684,10 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_LOGDET, SG_OP_LOGDET, 0, "logdet", "d log|det A| = tr(A⁻¹ dA)",
         "y = log|det A| ⇒ Ā += ȳ A⁻ᵀ",
         "y = \\log\\lvert\\det A\\rvert" TO "\\bar A" PE "\\bar y\\, A^{-\\top}", "(57)", r_logdet),
+    REV(SG_RULE_SQNORM, SG_OP_DOT, 0, "sqnorm", "d⟨A, A⟩ = 2⟨A, dA⟩",
+        "y = ‖A‖² = ⟨A, A⟩ ⇒ Ā += 2ȳA",
+        "y = \\lVert A\\rVert^2 = \\langle A, A\\rangle" TO "\\bar A" PE "2\\bar y A", "(115)",
+        r_sqnorm),
 
     PASS(SG_RULE_SEED, "seed", "∂f/∂f = 1", "∂f/∂f = 1", "\\bar f = 1"),
     PASS(SG_RULE_TOTAL, "total", "df = Σ over the paths from Y of their contributions",
@@ -841,6 +852,11 @@ sg_rule_id sg_rule_jacobian_for(const sg_expr *y, int has_a, int has_b)
     default:
         return sg_op_is_elementwise_unary(y->op) ? SG_RULE_J_ELEMENTWISE : SG_RULE_NONE;
     }
+}
+
+sg_rule_id sg_rule_merged_for(const sg_expr *y)
+{
+    return y->op == SG_OP_DOT && y->kid[0] == y->kid[1] ? SG_RULE_SQNORM : SG_RULE_NONE;
 }
 
 sg_expr *sg_rule_contrib(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g, sg_rule_id *id)

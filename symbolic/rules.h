@@ -76,6 +76,8 @@ typedef enum {
     SG_RULE_INV,        /* Y = A⁻¹ ⇒ Ā += −YᵀȲYᵀ */
     SG_RULE_DET,        /* y = det A ⇒ Ā += ȳ y A⁻ᵀ */
     SG_RULE_LOGDET,     /* y = log|det A| ⇒ Ā += ȳ A⁻ᵀ */
+    SG_RULE_SQNORM,     /* y = ⟨A, A⟩ ⇒ Ā += 2ȳA: dot.A and dot.B at once, as a
+                           derivation reads ‖A‖² (sg_rule_merged_for) */
 
     /* the reverse pass itself, and backpropagation through time */
     SG_RULE_SEED,          /* ∂f/∂f = 1 */
@@ -160,6 +162,14 @@ sg_rule_id sg_rule_for(const sg_expr *y, int k);
  * is none (a product with a matrix factor that depends on x).
  */
 sg_rule_id sg_rule_jacobian_for(const sg_expr *y, int has_a, int has_b);
+
+/*
+ * The rule that takes both of y's kids at once when they are one node:
+ * SG_RULE_SQNORM for ⟨A, A⟩ = ‖A‖², whose kids' two contributions ȳA add
+ * to 2ȳA. SG_RULE_NONE otherwise. Reverse mode pushes the kids one by one
+ * (the total derivative adds them); a printer may show the sum as one step.
+ */
+sg_rule_id sg_rule_merged_for(const sg_expr *y);
 
 /* the reverse rule's contribution: y's adjoint g pushed to kid k by
    sg_rule_for(y, k); *id (when not NULL) gets the rule used */

@@ -266,6 +266,7 @@ static sg_expr *reverse_node(T *t, const sg_rule *r, int c)
     sg_ctx *x = t->ctx;
     sg_shape s = case_shape(t, c);
     sg_dim n = case_square(t, c);
+    sg_expr *G;
     switch (r->id) {
     case SG_RULE_ADD_A: case SG_RULE_ADD_B:
         return sg_add(x, input(t, s, -1, 1), input(t, s, -1, 1));
@@ -291,6 +292,9 @@ static sg_expr *reverse_node(T *t, const sg_rule *r, int c)
         return sg_trace(x, input(t, shp(n, n), -1, 1));
     case SG_RULE_DOT_A: case SG_RULE_DOT_B:
         return sg_dot(x, input(t, s, -1, 1), input(t, s, -1, 1));
+    case SG_RULE_SQNORM: /* ⟨A, A⟩ = ‖A‖² */
+        G = input(t, s, -1, 1);
+        return sg_dot(x, G, G);
     case SG_RULE_DIAG: /* of a column, or of a row */
         s = c == 2 ? shp(SG_DIM_ONE, t->three) : shp(case_square(t, c + 1), SG_DIM_ONE);
         return sg_diag(x, input(t, s, -1, 1));
@@ -337,7 +341,11 @@ static int check_reverse(T *t, const sg_rule *r, sg_expr *y, int k)
     if (!y || y->op != r->op || k >= y->nkids || y->kid[k]->op != SG_OP_VAR)
         return 0;
     kid = y->kid[k];
-    if (sg_rule_for(y, k) != r->id)
+    if (r->id == SG_RULE_SQNORM) { /* both kids at once: they are one input */
+        assert_int_equal(sg_rule_merged_for(y), r->id);
+    } else if (sg_rule_merged_for(y) != SG_RULE_NONE) {
+        fail_msg("%s: kids of two inputs taken as one", r->name);
+    } else if (sg_rule_for(y, k) != r->id)
         fail_msg("sg_rule_for(%s, %d) is %s, not %s", sg_op_name(y->op), k,
                  sg_rule_get(sg_rule_for(y, k))->name, r->name);
     G = input(t, y->shape, -1, 1);
