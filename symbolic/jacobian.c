@@ -4,7 +4,8 @@
  * The Jacobian of a vector f with respect to a vector x is built the way it
  * is derived on paper, from x towards f: J(x) = I, and each node that
  * depends on x gets J(node) = ∂vec(node)/∂x from its kids' Jacobians by the
- * rule of its op (J(Av) = A J(v), J(f(a)) = diag(f′(a)) J(a)). Node ids grow
+ * rule of its op (J(Av) = A J(v), J(f(a)) = diag(f′(a)) J(a)), an entry of
+ * the rule table (rules.c). Node ids grow
  * with creation and kids are older than parents, so visiting nodes by
  * increasing id sees every kid first.
  *
