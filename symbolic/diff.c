@@ -8,8 +8,9 @@
  * like Y) is the sum of the contributions its parents pushed to it (the
  * total derivative: one term per path), and it is complete by the time the
  * node is visited. The node then pushes one contribution to each kid by the
- * rule of its op, an entry of the rule table (rules.c). Every contribution is built with the DAG's constructors,
- * so it is simplified and shared with everything already built.
+ * rule of its op, an entry of the rule table (rules.c). Every contribution
+ * is built with the DAG's constructors, so it is simplified and shared with
+ * everything already built.
  *
  * Only kids from which some requested node can be reached receive anything:
  * adjoints of constants and of unrelated inputs are never built.
