@@ -58,6 +58,7 @@
  */
 #include "latex.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -3775,6 +3776,15 @@ static const char *const jrules[][2] = {
 
 #define NJRULES (int)(sizeof jrules / sizeof jrules[0])
 
+/* the rule table's entry (symbolic/rules.h) of each row of jrules: a step
+   of the log names its rule by id */
+static const sg_rule_id jids[NJRULES] = {
+    SG_RULE_J_X,        SG_RULE_J_SCALAR,   SG_RULE_J_ADD,        SG_RULE_J_TRANSPOSE,
+    SG_RULE_J_FILL,     SG_RULE_J_SCALE,    SG_RULE_J_MATVEC,     SG_RULE_J_ROWMAT,
+    SG_RULE_J_HADAMARD, SG_RULE_J_HDIV,     SG_RULE_J_POW,        SG_RULE_J_SOFTMAX,
+    SG_RULE_J_LOGSOFTMAX, SG_RULE_J_ELEMENTWISE,
+};
+
 /* l r as one product: a space where a control word would run into r */
 static const char *jux(X *x, const char *l, const char *r)
 {
@@ -4011,8 +4021,9 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         int np = 0, j;
         if (st->kind != SG_STEP_JACOBIAN)
             continue;
-        for (j = 0; j < NJRULES && strcmp(jrules[j][0], st->rule ? st->rule : ""); j++)
+        for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
             ;
+        assert(j == NJRULES || !strcmp(jrules[j][0], sg_rule_get(jids[j])->text));
         if (j < NJRULES && !mark[j]) {
             mark[j] = ++njcited;
             jcited[njcited - 1] = j;
