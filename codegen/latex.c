@@ -58,12 +58,14 @@
  */
 #include "latex.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../symbolic/simplify.h"
 #include "formula.h"
+#include "graph.h"
 #include "templates.h"
 
 /* the roles of a node in the backward pass */
@@ -2580,8 +2582,6 @@ static void doc_forward(X *x, const sg_expr **st, int nst)
 /* a node of the drawn graph; its inputs are edges, numbered by slot */
 typedef struct {
     const sg_expr *e;
-    int level;
-    double y;
     int nin, capin;
     int *in;      /* indices of its inputs among the graph's nodes, an edge each */
     int *no;      /* each edge's number, when it is a path's of a multi-path symbol */
@@ -2593,11 +2593,12 @@ typedef struct {
     int *at, *rj, *rk;
 } greaders;
 
-/* a graph with a column of more nodes than this, or more columns, is not
-   drawn: it would not fit the page (nor, past a few hundred rows, TeX's
-   dimensions), and its nodes would overlap */
-#define GRAPH_ROWS 20
-#define GRAPH_COLS 20
+/* the drawing's room: a default article's text width (345pt) and most of a
+   page's height; a larger layout is drawn smaller, down to GRAPH_SCALE, and
+   past that described in words, since its labels would be too small to read */
+#define GRAPH_WIDTH 12.0
+#define GRAPH_HEIGHT 18.0
+#define GRAPH_SCALE 0.5
 /* the paths listed for a symbol reached along several, and their most edges */
 #define PATHS_LISTED 8
 #define PATH_EDGES 60
@@ -2605,6 +2606,8 @@ typedef struct {
 /* colors for the paths of the symbols reached along several */
 static const char *const path_colors[] = {"blue!70!black", "red!70!black", "green!50!black",
                                           "orange!80!black", "violet"};
+/* and, past five symbols, the same colors dashed, then dotted */
+static const char *const path_dashes[] = {"", ", dashed", ", densely dotted"};
 
 static void gnode_add_input(gnode *g, int from)
 {
@@ -2702,20 +2705,6 @@ static double count_paths(const greaders *r, int ngn, int i, int root, double *m
     memo[i] = n;
     return n;
 }
-/* the row order of one column: top (largest y) first, stable */
-typedef struct {
-    double y;
-    int pos, node;
-} grow;
-
-static int by_row(const void *pa, const void *pb)
-{
-    const grow *a = pa, *b = pb;
-    if (a->y != b->y)
-        return a->y > b->y ? -1 : 1;
-    return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
 /* a count of paths in words: "two", "1024", "about 3.3 \times 10^{150}" */
 static const char *paths_word(X *x, double n)
 {
@@ -2757,14 +2746,139 @@ static int is_wrt(X *x, const sg_expr *e)
 }
 
 /*
- * The computation graph of a log's function, drawn left to right: inputs
- * as boxes (grey: data, not differentiated), each one column left of its
- * first use; named intermediates as circles, each one column right of its
- * latest input; the differentiated quantity doubled. An input entering a
- * formula twice (X in XXᵀ) has two edges. The edges of the symbols reached
- * along several paths (multi) are numbered and colored, and the paths listed.
- * Everything here grows with the graph; only the drawing has a limit (a
- * column of GRAPH_ROWS nodes), past which the text says what it would show.
+ * The width of a node's TeX text at 11pt, in cm, a little generous: the
+ * layout reserves it, and the node is drawn at least this big. A glyph is
+ * counted 0.2 cm (a capital 0.25), a sub- or superscript 0.7 of that; a
+ * command is a glyph (\lambda) unless it only styles what follows.
+ */
+static double tex_width(const char *s, double *height)
+{
+    static const char *const styling[] = {"operatorname", "mathrm", "mathit", "mathbf",
+                                          "boldsymbol", "mathcal", "mathsf", "mathtt", "text",
+                                          "bar", "hat", "tilde", "vec", "mathbb", "left",
+                                          "right", "top"};
+    double w = 0, scale = 1;
+    int depth = 0, scdepth = -1, pending = 0;
+    *height = 0.4;
+    while (*s) {
+        double glyph = 0;
+        if (*s == '\\') {
+            size_t n = 0, q;
+            int style = 0;
+            s++;
+            while (s[n] >= 'a' && s[n] <= 'z') /* (and A-Z) */
+                n++;
+            while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z'))
+                n++;
+            for (q = 0; q < sizeof styling / sizeof *styling; q++)
+                style |= strlen(styling[q]) == n && !strncmp(s, styling[q], n);
+            glyph = style ? 0 : n ? 0.22 : 0.1;
+            if (!strncmp(s, "top", 3) && n == 3)
+                glyph = 0.2;
+            s += n ? n : 1;
+        } else if (*s == '_' || *s == '^') {
+            pending = 1;
+            *height = 0.55;
+            s++;
+            continue;
+        } else if (*s == '{') {
+            depth++;
+            if (pending) {
+                scdepth = depth;
+                scale = 0.7;
+                pending = 0;
+            }
+            s++;
+            continue;
+        } else if (*s == '}') {
+            if (depth == scdepth) {
+                scdepth = -1;
+                scale = 1;
+            }
+            depth--;
+            s++;
+            continue;
+        } else if (*s == ' ') {
+            s++;
+            continue;
+        } else {
+            glyph = (*s >= 'A' && *s <= 'Z') ? 0.25 : 0.2;
+            if ((unsigned char)*s >= 0x80) /* a UTF-8 sequence, one glyph */
+                while ((unsigned char)s[1] >= 0x80 && ((unsigned char)s[1] & 0xC0) == 0x80)
+                    s++;
+            s++;
+        }
+        w += glyph * (pending ? 0.7 : scale);
+        pending = 0;
+    }
+    return w;
+}
+
+/* the TikZ style of a graph node */
+static const char *gstyle(X *x, const sg_expr *e, const sg_expr *root, int station)
+{
+    return e == root ? "result" : station ? "value" : is_wrt(x, e) ? "input" : "data";
+}
+
+/* the box a node is drawn in, as TikZ makes it from the styles below */
+static void gbox(const char *style, const char *tex, double *w, double *h)
+{
+    double th, tw = tex_width(tex, &th);
+    if (style[0] == 'v' || style[0] == 'r') { /* a circle round the text */
+        double d = sqrt(tw * tw + th * th) + 0.08;
+        if (d < 0.75)
+            d = 0.75;
+        if (style[0] == 'r') /* double and thick */
+            d += 0.12;
+        *w = *h = d;
+    } else {
+        *w = tw + 0.16 < 0.65 ? 0.65 : tw + 0.16;
+        *h = th + 0.16 < 0.65 ? 0.65 : th + 0.16;
+    }
+}
+
+/* the inputs first in the order they are declared (a layer's order starts
+   from it), then by first use */
+static int by_decl(const void *pa, const void *pb)
+{
+    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
+    long ka = a->op == SG_OP_VAR ? (long)a->sym : 1000000000L + (long)a->id;
+    long kb = b->op == SG_OP_VAR ? (long)b->sym : 1000000000L + (long)b->id;
+    return (ka > kb) - (ka < kb);
+}
+
+/* an edge's route as a TikZ path: straight in the columns, S-curves with
+   horizontal ends across the gaps */
+static void print_route(sg_buf *b, const sg_gedge *ed, int from, int to)
+{
+    int i;
+    sg_buf_printf(b, "(n%d)", from);
+    for (i = 1; i < ed->npts; i++) {
+        if (ed->curve[i]) {
+            double xm = (ed->px[i - 1] + ed->px[i]) / 2;
+            sg_buf_printf(b, " .. controls (%.2f,%.2f) and (%.2f,%.2f) ..", xm, ed->py[i - 1],
+                          xm, ed->py[i]);
+        } else {
+            sg_buf_puts(b, " --");
+        }
+        if (i == ed->npts - 1)
+            sg_buf_printf(b, " (n%d)", to);
+        else
+            sg_buf_printf(b, " (%.2f,%.2f)", ed->px[i], ed->py[i]);
+    }
+}
+
+/*
+ * The computation graph of a log's function, drawn left to right by the
+ * layered layout of graph.h: inputs as boxes (grey: data, not
+ * differentiated), each one column left of its first use; named
+ * intermediates as circles, each one column right of its latest input; the
+ * differentiated quantity doubled. An input entering a formula twice (X in
+ * XXᵀ) has two edges. Each path from a symbol reached along several (multi)
+ * to the root is drawn in the symbol's color along its whole length, its
+ * first edges numbered, and the paths are listed. Everything here grows
+ * with the graph; only the drawing has a limit, the page, past which the
+ * text says what it would show.
  */
 static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr *root,
                       const sg_expr *const *multi, int nmulti)
@@ -2772,14 +2886,16 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     sg_buf *b = x->out;
     gnode *gn;
     greaders rd;
-    grow *rows;
     elist in = {NULL, 0, 0};
-    int ngn = 0, capgn = nst + 8, i, j, k, m, maxlevel = 0, iroot = -1, tallest = 0, nedges = 0;
-    int drawn;
-    int *gidx, *col;
+    int ngn = 0, capgn = nst + 8, i, j, k, m, iroot = -1, nedges = 0, drawn = 0, rc;
+    int *gidx, *lix;
     unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
     const sg_expr **thr = NULL;
-    double dx;
+    sg_graph g;
+    int *eno;             /* each layout edge: its node, its slot */
+    unsigned char *reach; /* [m * ngn + i]: multi[m] reaches node i */
+    unsigned char *toroot;
+    double scale = 1;
 
     gn = sg_xmalloc((size_t)capgn * sizeof *gn);
     seen = sg_xmalloc((size_t)nseen * sizeof *seen);
@@ -2818,7 +2934,6 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 }
                 memset(&gn[ngn], 0, sizeof gn[ngn]);
                 gn[ngn].e = c;
-                gn[ngn].level = -1;
                 j = ngn++;
                 if (c->id < nseen)
                     gidx[c->id] = j + 1;
@@ -2837,72 +2952,6 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         if (gn[i].e == root)
             iroot = i;
     }
-    /* levels: a station one right of its latest input (stations come kids
-       first); an input one left of its first reader */
-    for (i = 0; i < nst; i++) {
-        int lv = 1;
-        for (k = 0; k < gn[i].nin; k++) {
-            const gnode *c = &gn[gn[i].in[k]];
-            if (c->level >= lv)
-                lv = c->level + 1;
-        }
-        gn[i].level = lv;
-        if (lv > maxlevel)
-            maxlevel = lv;
-    }
-    for (j = nst; j < ngn; j++) {
-        int lv = maxlevel + 1, a;
-        for (a = rd.at[j]; a < rd.at[j + 1]; a++)
-            if (rd.rj[a] < nst && gn[rd.rj[a]].level - 1 < lv)
-                lv = gn[rd.rj[a]].level - 1;
-        gn[j].level = lv < 0 ? 0 : lv;
-    }
-    /* rows: inputs in declaration order, the rest by the mean of their
-       inputs; the nodes of each column, by column */
-    col = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *col);
-    memset(col, 0, ((size_t)maxlevel + 2) * sizeof *col);
-    for (i = 0; i < ngn; i++)
-        col[gn[i].level + 1]++;
-    for (k = 0; k <= maxlevel; k++) {
-        if (col[k + 1] > tallest)
-            tallest = col[k + 1];
-        col[k + 1] += col[k];
-    }
-    rows = sg_xmalloc(((size_t)ngn + 1) * sizeof *rows);
-    {
-        int *fill = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *fill);
-        memcpy(fill, col, ((size_t)maxlevel + 1) * sizeof *fill);
-        for (i = 0; i < ngn; i++)
-            rows[fill[gn[i].level]++].node = i;
-        free(fill);
-    }
-    for (k = 0; k <= maxlevel; k++) {
-        grow *r = rows + col[k];
-        int nidx = col[k + 1] - col[k], c;
-        for (i = 0; i < nidx; i++) {
-            gnode *g = &gn[r[i].node];
-            double sum = 0;
-            r[i].pos = i;
-            if (g->nin == 0) {
-                g->y = g->e->op == SG_OP_VAR ? -(double)g->e->sym : -1000.0 - g->e->id;
-            } else {
-                for (c = 0; c < g->nin; c++)
-                    sum += gn[g->in[c]].y;
-                g->y = sum / g->nin;
-            }
-            r[i].y = g->y;
-        }
-        if (nidx > 1)
-            qsort(r, (size_t)nidx, sizeof *r, by_row);
-        for (i = 0; i < nidx; i++) {
-            double y = ((double)(nidx - 1) / 2 - i) * 1.3;
-            /* a lone station stays level with its inputs */
-            if (!(nidx == 1 && gn[r[i].node].nin))
-                gn[r[i].node].y = y;
-        }
-    }
-    free(rows);
-    free(col);
     for (m = 0; m < nmulti; m++) { /* the edges of a multi-path symbol, numbered */
         int no = 0;
         for (i = 0; i < nst; i++)
@@ -2910,59 +2959,150 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 if (gn[gn[i].in[k]].e == multi[m])
                     gn[i].no[k] = ++no;
     }
-    drawn = tallest <= GRAPH_ROWS && maxlevel + 1 <= GRAPH_COLS;
-    if (!drawn) {
-        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d columns, up to %d in one: too "
-                         "many to draw on a page.\n",
-                      ngn, nedges, maxlevel + 1, tallest);
-    } else {
-        dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
-        if (dx > 3.0)
-            dx = 3.0;
-        sg_buf_puts(b, "\\begin{center}\n");
-        sg_buf_printf(b,
-                      "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
-                      "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                      "inner sep=2pt},\n"
-                      "  data/.style={input, draw=black!40, text=black!60},\n"
-                      "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
-                      "  result/.style={value, double, thick},\n"
-                      "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
-                      dx);
-        for (i = 0; i < ngn; i++) {
-            const sg_expr *e = gn[i].e;
-            const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
-                                                                                        : "data";
-            sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
-                          gn[i].y, gname(x, e));
-        }
+    /* the layout: the stations, then the inputs by declaration */
+    memset(&g, 0, sizeof g);
+    g.n = ngn;
+    g.ne = nedges;
+    g.node = sg_xmalloc(((size_t)ngn + 1) * sizeof *g.node);
+    g.edge = sg_xmalloc(((size_t)nedges + 1) * sizeof *g.edge);
+    eno = sg_xmalloc(2 * ((size_t)nedges + 1) * sizeof *eno);
+    lix = sg_xmalloc(((size_t)ngn + 1) * sizeof *lix);
+    {
+        const sg_expr **ins = sg_xmalloc(((size_t)(ngn - nst) + 1) * sizeof *ins);
+        for (i = nst; i < ngn; i++)
+            ins[i - nst] = gn[i].e;
+        if (ngn - nst > 1)
+            qsort(ins, (size_t)(ngn - nst), sizeof *ins, by_decl);
         for (i = 0; i < nst; i++)
-            for (k = 0; k < gn[i].nin; k++) {
-                int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
-                const char *color = NULL, *how;
-                for (m = 0; m < nmulti; m++)
-                    if (gn[from].e == multi[m])
-                        color = path_colors[m % 5];
-                for (q = 0; q < k; q++)
-                    nth += gn[i].in[q] == from;
-                if (nth > 0)
-                    how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
-                                          30 + 15 * ((nth - 1) / 2));
-                else if (span > 1)
-                    how = sg_arena_printf(x->ar, "to[bend %s=%d]",
-                                          gn[from].y + gn[i].y >= 0 ? "left" : "right",
-                                          span > 3 ? 10 : span > 2 ? 15 : 22);
-                else
-                    how = "--";
-                sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
-                              color ? color : "", from, how);
-                if (color)
-                    sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35",
-                                  color, gn[i].no[k]);
-                sg_buf_printf(b, "(n%d);\n", i);
+            lix[i] = i;
+        for (i = nst; i < ngn; i++) /* where each input went: its place among ins */
+            for (j = 0; j < ngn - nst; j++)
+                if (ins[j] == gn[i].e) {
+                    lix[i] = nst + j;
+                    break;
+                }
+        free(ins);
+    }
+    for (i = 0; i < ngn; i++) {
+        sg_gnode *nd = &g.node[lix[i]];
+        memset(nd, 0, sizeof *nd);
+        gbox(gstyle(x, gn[i].e, root, i < nst), gname(x, gn[i].e), &nd->w, &nd->h);
+    }
+    j = 0;
+    for (i = 0; i < nst; i++)
+        for (k = 0; k < gn[i].nin; k++, j++) {
+            sg_gedge *ed = &g.edge[j];
+            memset(ed, 0, sizeof *ed);
+            ed->from = lix[gn[i].in[k]];
+            ed->to = lix[i];
+            eno[2 * j] = i;
+            eno[2 * j + 1] = k;
+            if (gn[i].no[k] > 0) { /* the number, \scriptsize */
+                ed->lw = 0.1 + 0.15 * (gn[i].no[k] >= 10 ? 2 + (gn[i].no[k] >= 100) : 1);
+                ed->lh = 0.3;
             }
+        }
+    rc = sg_graph_layout(&g, GRAPH_WIDTH / GRAPH_SCALE, GRAPH_HEIGHT / GRAPH_SCALE);
+    if (rc == SG_GRAPH_OK) {
+        double sw = GRAPH_WIDTH / (g.x1 - g.x0), sh = GRAPH_HEIGHT / (g.y1 - g.y0);
+        scale = sw < sh ? sw : sh;
+        if (scale > 1)
+            scale = 1;
+        drawn = scale >= GRAPH_SCALE;
+    }
+    /* which edges lie on a path from a multi-path symbol to the root: from a
+       node multi[m] reaches, into one that reaches the root */
+    reach = sg_xmalloc((size_t)nmulti * (size_t)ngn + 1);
+    memset(reach, 0, (size_t)nmulti * (size_t)ngn + 1);
+    toroot = sg_xmalloc((size_t)ngn + 1);
+    memset(toroot, 0, (size_t)ngn + 1);
+    if (iroot >= 0) {
+        toroot[iroot] = 1;
+        for (i = nst - 1; i >= 0; i--) /* stations come kids first: readers later */
+            for (k = 0; k < gn[i].nin && toroot[i]; k++)
+                toroot[gn[i].in[k]] = 1;
+    }
+    for (m = 0; m < nmulti; m++) {
+        unsigned char *r = reach + (size_t)m * (size_t)ngn;
+        for (i = 0; i < ngn; i++)
+            r[i] = gn[i].e == multi[m];
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++)
+                if (r[gn[i].in[k]])
+                    r[i] = 1;
+    }
+    if (!drawn) {
+        double w = g.x1 - g.x0, h = g.y1 - g.y0;
+        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d layers: laid out, it is "
+                         "%.0f\\,cm wide and %.0f\\,cm tall, more than twice the "
+                         "%.0f\\,cm by %.0f\\,cm a page gives it, so it is not drawn.\n",
+                      ngn, nedges, g.nlayers, w, h, GRAPH_WIDTH, GRAPH_HEIGHT);
+    } else {
+        sg_buf_puts(b, "\\begin{center}\n");
+        sg_buf_printf(b, "\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, rounded corners=2pt,");
+        if (scale < 1)
+            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
+        sg_buf_puts(b, "\n"
+                       "  input/.style={draw, rectangle, rounded corners=2pt, minimum height=6.5mm, "
+                       "inner sep=2pt},\n"
+                       "  data/.style={input, draw=black!40, text=black!60},\n"
+                       "  value/.style={draw, circle, inner sep=1pt},\n"
+                       "  result/.style={value, double, thick},\n"
+                       "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n");
+        for (i = 0; i < ngn; i++) {
+            const sg_gnode *nd = &g.node[lix[i]];
+            const char *style = gstyle(x, gn[i].e, root, i < nst);
+            sg_buf_printf(b, "  \\node[%s, minimum %s=%.2fcm] (n%d) at (%.2f,%.2f) {$%s$};\n",
+                          style, style[0] == 'v' || style[0] == 'r' ? "size" : "width",
+                          style[0] == 'r' ? nd->w - 0.12 : nd->w, i, nd->x, nd->y,
+                          gname(x, gn[i].e));
+        }
+        for (j = 0; j < nedges; j++) {
+            const sg_gedge *ed = &g.edge[j];
+            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot], ns = 0, s;
+            for (m = 0; m < nmulti; m++)
+                ns += reach[(size_t)m * (size_t)ngn + from] && toroot[to];
+            if (ns == 0) {
+                sg_buf_puts(b, "  \\draw[->] ");
+                print_route(b, ed, from, to);
+                sg_buf_puts(b, ";\n");
+                continue;
+            }
+            /* on the paths of ns symbols: a stroke each, side by side */
+            s = 0;
+            for (m = 0; m < nmulti; m++) {
+                if (!(reach[(size_t)m * (size_t)ngn + from] && toroot[to]))
+                    continue;
+                sg_buf_printf(b, "  \\draw[->, thick, %s%s", path_colors[m % 5],
+                              path_dashes[(m / 5) % 3]);
+                if (ns > 1)
+                    sg_buf_printf(b, ", transform canvas={yshift=%.1fpt}",
+                                  1.6 * ((ns - 1) / 2.0 - s));
+                sg_buf_puts(b, "] ");
+                print_route(b, ed, from, to);
+                sg_buf_puts(b, ";\n");
+                s++;
+            }
+        }
+        for (j = 0; j < nedges; j++) { /* the numbers, above the strokes */
+            const sg_gedge *ed = &g.edge[j];
+            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot];
+            if (gn[to].no[slot] <= 0)
+                continue;
+            for (m = 0; m < nmulti && gn[from].e != multi[m]; m++)
+                ;
+            sg_buf_printf(b, "  \\node[num, text=%s] at (%.2f,%.2f) {%d};\n",
+                          path_colors[m % 5], ed->lx, ed->ly, gn[to].no[slot]);
+        }
         sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
     }
+    sg_graph_free(&g);
+    free(g.node);
+    free(g.edge);
+    free(eno);
+    free(lix);
+    free(reach);
+    free(toroot);
     /* the paths of the symbols reached along several */
     for (m = 0; m < nmulti && iroot >= 0; m++) {
         int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p, from;
