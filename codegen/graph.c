@@ -482,10 +482,8 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
     g->nlayers = g->ndummies = 0;
     g->x0 = g->y0 = g->x1 = g->y1 = 0;
     g->crossings0 = g->crossings = 0;
+    sg_graph_free(g); /* an earlier layout's routes */
     for (e = 0; e < ne; e++) {
-        g->edge[e].npts = 0;
-        g->edge[e].px = g->edge[e].py = NULL;
-        g->edge[e].curve = NULL;
         if (g->edge[e].from < 0 || g->edge[e].from >= n || g->edge[e].to < 0 ||
             g->edge[e].to >= n || g->edge[e].from == g->edge[e].to)
             return SG_GRAPH_CYCLE;

@@ -22,8 +22,9 @@
  *
  * Units are centimetres; y grows upward, as in TikZ.
  *
- * Ownership: the caller owns node[] and edge[]; sg_graph_layout() allocates
- * each edge's route, which sg_graph_free() releases.
+ * Ownership: the caller owns node[] and edge[], given with the route fields
+ * zero; sg_graph_layout() allocates each edge's route (releasing an earlier
+ * layout's), which sg_graph_free() releases.
  */
 #ifndef SG_GRAPH_H
 #define SG_GRAPH_H

@@ -3033,10 +3033,11 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     }
     if (!drawn) {
         double w = g.x1 - g.x0, h = g.y1 - g.y0;
-        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d layers: laid out, it is "
-                         "%.0f\\,cm wide and %.0f\\,cm tall, more than twice the "
-                         "%.0f\\,cm by %.0f\\,cm a page gives it, so it is not drawn.\n",
-                      ngn, nedges, g.nlayers, w, h, GRAPH_WIDTH, GRAPH_HEIGHT);
+        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d layers: laid out, it needs "
+                         "%s%.0f\\,cm by %.0f\\,cm, more than twice the %.0f\\,cm by "
+                         "%.0f\\,cm a page gives it, so it is not drawn.\n",
+                      ngn, nedges, g.nlayers, rc == SG_GRAPH_TOO_BIG ? "at least " : "", w, h,
+                      GRAPH_WIDTH, GRAPH_HEIGHT);
     } else {
         sg_buf_puts(b, "\\begin{center}\n");
         sg_buf_printf(b, "\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, rounded corners=2pt,");
