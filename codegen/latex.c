@@ -2849,11 +2849,20 @@ static int by_decl(const void *pa, const void *pb)
 
 /* an edge's route as a TikZ path: straight in the columns, S-curves with
    horizontal ends across the gaps */
-static void print_route(sg_buf *b, const sg_gedge *ed, int from, int to)
+static void print_route(sg_buf *b, const sg_gedge *ed, const sg_gnode *a, int from, int to)
 {
-    int i;
-    sg_buf_printf(b, "(n%d)", from);
-    for (i = 1; i < ed->npts; i++) {
+    int i = 1;
+    if (ed->lw > 0 && fabs(ed->py[1] - a->y) <= 0.4 * a->h) {
+        /* a numbered edge leaves the box's side at its label's height,
+           horizontally (the layout's first piece, from the center, is
+           inside the box) */
+        sg_buf_printf(b, "(n%d.east |- 0,%.2f) -- (%.2f,%.2f)", from, ed->py[1], ed->px[1],
+                      ed->py[1]);
+        i = 2;
+    } else {
+        sg_buf_printf(b, "(n%d)", from);
+    }
+    for (; i < ed->npts; i++) {
         if (ed->curve[i]) {
             double xm = (ed->px[i - 1] + ed->px[i]) / 2;
             sg_buf_printf(b, " .. controls (%.2f,%.2f) and (%.2f,%.2f) ..", xm, ed->py[i - 1],
@@ -2997,13 +3006,54 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             ed->to = lix[i];
             eno[2 * j] = i;
             eno[2 * j + 1] = k;
-            if (gn[i].no[k] > 0) { /* the number, \scriptsize */
-                ed->lw = 0.1 + 0.15 * (gn[i].no[k] >= 10 ? 2 + (gn[i].no[k] >= 100) : 1);
+            if (gn[i].no[k] > 0) { /* the number, \scriptsize, as wide as the largest */
+                int most = rd.at[gn[i].in[k] + 1] - rd.at[gn[i].in[k]];
+                ed->lw = 0.1 + 0.15 * (most >= 10 ? 2 + (most >= 100) : 1);
                 ed->lh = 0.3;
             }
         }
+    {   /* a box with numbered edges is as tall as their labels stacked, so
+           that they leave its side horizontally */
+        int *nout = sg_xmalloc(((size_t)ngn + 1) * sizeof *nout);
+        char *lab = sg_xmalloc((size_t)ngn + 1);
+        memset(nout, 0, ((size_t)ngn + 1) * sizeof *nout);
+        memset(lab, 0, (size_t)ngn + 1);
+        for (j = 0; j < nedges; j++) {
+            nout[g.edge[j].from]++;
+            lab[g.edge[j].from] |= g.edge[j].lw > 0;
+        }
+        for (i = nst; i < ngn; i++) {
+            sg_gnode *nd = &g.node[lix[i]];
+            double need = (nout[lix[i]] - 1) * (0.3 + 0.06) + 0.3 + 0.1;
+            if (lab[lix[i]] && need > nd->h)
+                nd->h = need;
+        }
+        free(nout);
+        free(lab);
+    }
     rc = sg_graph_layout(&g, GRAPH_WIDTH / GRAPH_SCALE, GRAPH_HEIGHT / GRAPH_SCALE);
-    if (rc == SG_GRAPH_OK) {
+    if (rc == SG_GRAPH_OK) { /* each symbol's numbers top to bottom, as drawn */
+        for (m = 0; m < nmulti; m++) {
+            int no = 0;
+            for (;;) {
+                int best = -1;
+                for (j = 0; j < nedges; j++) {
+                    const sg_gedge *ed = &g.edge[j];
+                    int to = eno[2 * j], slot = eno[2 * j + 1];
+                    if (gn[gn[to].in[slot]].e != multi[m] || gn[to].no[slot] < 0)
+                        continue;
+                    if (best < 0 || ed->ly > g.edge[best].ly)
+                        best = j;
+                }
+                if (best < 0)
+                    break;
+                gn[eno[2 * best]].no[eno[2 * best + 1]] = -++no; /* taken */
+            }
+        }
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++)
+                if (gn[i].no[k] < 0)
+                    gn[i].no[k] = -gn[i].no[k];
         double sw = GRAPH_WIDTH / (g.x1 - g.x0), sh = GRAPH_HEIGHT / (g.y1 - g.y0);
         scale = sw < sh ? sw : sh;
         if (scale > 1)
@@ -3044,8 +3094,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         if (scale < 1)
             sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
         sg_buf_puts(b, "\n"
-                       "  input/.style={draw, rectangle, rounded corners=2pt, minimum height=6.5mm, "
-                       "inner sep=2pt},\n"
+                       "  input/.style={draw, rectangle, rounded corners=2pt, inner sep=2pt},\n"
                        "  data/.style={input, draw=black!40, text=black!60},\n"
                        "  value/.style={draw, circle, inner sep=1pt},\n"
                        "  result/.style={value, double, thick},\n"
@@ -3053,10 +3102,13 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         for (i = 0; i < ngn; i++) {
             const sg_gnode *nd = &g.node[lix[i]];
             const char *style = gstyle(x, gn[i].e, root, i < nst);
-            sg_buf_printf(b, "  \\node[%s, minimum %s=%.2fcm] (n%d) at (%.2f,%.2f) {$%s$};\n",
-                          style, style[0] == 'v' || style[0] == 'r' ? "size" : "width",
-                          style[0] == 'r' ? nd->w - 0.12 : nd->w, i, nd->x, nd->y,
-                          gname(x, gn[i].e));
+            if (style[0] == 'v' || style[0] == 'r')
+                sg_buf_printf(b, "  \\node[%s, minimum size=%.2fcm]", style,
+                              style[0] == 'r' ? nd->w - 0.12 : nd->w);
+            else
+                sg_buf_printf(b, "  \\node[%s, minimum width=%.2fcm, minimum height=%.2fcm]", style,
+                              nd->w, nd->h);
+            sg_buf_printf(b, " (n%d) at (%.2f,%.2f) {$%s$};\n", i, nd->x, nd->y, gname(x, gn[i].e));
         }
         for (j = 0; j < nedges; j++) {
             const sg_gedge *ed = &g.edge[j];
@@ -3065,7 +3117,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 ns += reach[(size_t)m * (size_t)ngn + from] && toroot[to];
             if (ns == 0) {
                 sg_buf_puts(b, "  \\draw[->] ");
-                print_route(b, ed, from, to);
+                print_route(b, ed, &g.node[lix[from]], from, to);
                 sg_buf_puts(b, ";\n");
                 continue;
             }
@@ -3080,7 +3132,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                     sg_buf_printf(b, ", transform canvas={yshift=%.1fpt}",
                                   1.6 * ((ns - 1) / 2.0 - s));
                 sg_buf_puts(b, "] ");
-                print_route(b, ed, from, to);
+                print_route(b, ed, &g.node[lix[from]], from, to);
                 sg_buf_puts(b, ";\n");
                 s++;
             }
@@ -3121,6 +3173,17 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         }
         count = count_paths(&rd, ngn, from, iroot, memo, dist);
         np = paths_from(&rd, from, iroot, stack, 0, paths, lens, PATHS_LISTED, 0, dist);
+        for (p = 1; p < np; p++) { /* by the number of their first edge, stably */
+            int q = p, *pp = paths[p], pl = lens[p];
+            int key = gn[pp[0]].no[pp[1]];
+            while (q > 0 && gn[paths[q - 1][0]].no[paths[q - 1][1]] > key) {
+                paths[q] = paths[q - 1];
+                lens[q] = lens[q - 1];
+                q--;
+            }
+            paths[q] = pp;
+            lens[q] = pl;
+        }
         free(memo);
         free(dist);
         if (count < np)
