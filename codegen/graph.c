@@ -20,8 +20,11 @@
 #define DUMMY_H 0.12
 /* between a column's widest box and its ports, where routes turn */
 #define PAD 0.2
-/* the spacing of the ports on a side of a box, at most */
+/* the spacing of the ports on a side of a box, at most and at least: past
+   what 0.7 of the box's height holds at the least, the slot grows and the
+   ports fan out beyond the box */
 #define PORT_STEP 0.14
+#define PORT_MIN 0.05
 /* between a box and a label beside it, and after the label */
 #define LABEL_GAP 0.06
 /* the sweeps of the crossing reduction and of the placement */
@@ -338,6 +341,8 @@ static void ports(port *p, int k, double step, double *off)
 static double in_step(const sg_gnode *nd, int k)
 {
     double s = k > 1 ? 0.7 * nd->h / (k - 1) : 0;
+    if (k > 1 && s < PORT_MIN)
+        s = PORT_MIN;
     return s < PORT_STEP ? s : PORT_STEP;
 }
 
@@ -474,7 +479,7 @@ static void lay_free(lay *L)
 int sg_graph_layout(sg_graph *g, double maxw, double maxh)
 {
     lay L;
-    int n = g->n, ne = g->ne, nl, i, e, l, v, *nout, *fill;
+    int n = g->n, ne = g->ne, nl, i, e, l, v, *nout, *nin, *fill;
     long nd = 0;
     double wbound = 0, hbound = 0, *colh;
     memset(&L, 0, sizeof L);
@@ -497,8 +502,11 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
     g->nlayers = nl;
     /* the slots of the nodes, and the columns' extents */
     nout = ialloc((size_t)n);
-    for (e = 0; e < ne; e++)
+    nin = ialloc((size_t)n);
+    for (e = 0; e < ne; e++) {
         nout[g->edge[e].from]++;
+        nin[g->edge[e].to]++;
+    }
     L.labw = dalloc((size_t)n);
     L.ostep = dalloc((size_t)n);
     L.left = dalloc((size_t)nl);
@@ -517,8 +525,10 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
             }
         }
         for (v = 0; v < n; v++) {
-            double r;
+            double r, fan = (double)(nin[v] > nout[v] ? nin[v] : nout[v]) - 1;
             hs[v] = g->node[v].h;
+            if (fan * PORT_MIN > hs[v]) /* the ports' fan, with a port's room at each end */
+                hs[v] = fan * PORT_MIN + 2 * PORT_MIN;
             if (L.labw[v] > 0) {
                 L.ostep[v] = lh[v] + LABEL_GAP;
                 if ((nout[v] - 1) * L.ostep[v] + lh[v] > hs[v])
@@ -547,6 +557,7 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
         g->x1 = wbound;
         g->y1 = hbound;
         free(nout);
+        free(nin);
         lay_free(&L);
         return SG_GRAPH_TOO_BIG;
     }
@@ -618,6 +629,7 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
                          : L.lx[l - 1] + L.right[l - 1] + 2 * PAD + SG_GRAPH_HGAP + L.left[l];
     routes(&L);
     free(nout);
+    free(nin);
     lay_free(&L);
     return SG_GRAPH_OK;
 }

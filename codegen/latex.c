@@ -2608,6 +2608,9 @@ static const char *const path_colors[] = {"blue!70!black", "red!70!black", "gree
                                           "orange!80!black", "violet"};
 /* and, past five symbols, the same colors dashed, then dotted */
 static const char *const path_dashes[] = {"", ", dashed", ", densely dotted"};
+/* the same, in words */
+static const char *const path_names[] = {"blue", "red", "green", "orange", "violet"};
+static const char *const path_dash_words[] = {"", "dashed ", "dotted "};
 
 static void gnode_add_input(gnode *g, int from)
 {
@@ -2844,7 +2847,9 @@ static int by_decl(const void *pa, const void *pb)
     const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
     long ka = a->op == SG_OP_VAR ? (long)a->sym : 1000000000L + (long)a->id;
     long kb = b->op == SG_OP_VAR ? (long)b->sym : 1000000000L + (long)b->id;
-    return (ka > kb) - (ka < kb);
+    if (ka != kb)
+        return (ka > kb) - (ka < kb);
+    return (a->id > b->id) - (a->id < b->id);
 }
 
 /* an edge's route as a TikZ path: straight in the columns, S-curves with
@@ -2976,7 +2981,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     g.edge = sg_xmalloc(((size_t)nedges + 1) * sizeof *g.edge);
     eno = sg_xmalloc(2 * ((size_t)nedges + 1) * sizeof *eno);
     lix = sg_xmalloc(((size_t)ngn + 1) * sizeof *lix);
-    {
+    {   /* the inputs sorted (their nodes are distinct), then each one's place */
         const sg_expr **ins = sg_xmalloc(((size_t)(ngn - nst) + 1) * sizeof *ins);
         for (i = nst; i < ngn; i++)
             ins[i - nst] = gn[i].e;
@@ -2984,12 +2989,11 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             qsort(ins, (size_t)(ngn - nst), sizeof *ins, by_decl);
         for (i = 0; i < nst; i++)
             lix[i] = i;
-        for (i = nst; i < ngn; i++) /* where each input went: its place among ins */
-            for (j = 0; j < ngn - nst; j++)
-                if (ins[j] == gn[i].e) {
-                    lix[i] = nst + j;
-                    break;
-                }
+        for (i = nst; i < ngn; i++) {
+            const sg_expr *const *at = bsearch(&gn[i].e, ins, (size_t)(ngn - nst), sizeof *ins,
+                                               by_decl);
+            lix[i] = nst + (int)(at - ins);
+        }
         free(ins);
     }
     for (i = 0; i < ngn; i++) {
@@ -3188,8 +3192,11 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         free(dist);
         if (count < np)
             count = np;
-        sg_buf_printf(b, "$%s$ has %s paths to $%s$%s", gname(x, multi[m]), paths_word(x, count),
-                      gname(x, root), np > 0 ? ": " : "");
+        sg_buf_printf(b, "$%s$ has %s paths to $%s$", gname(x, multi[m]), paths_word(x, count),
+                      gname(x, root));
+        if (drawn)
+            sg_buf_printf(b, ", drawn in %s%s", path_dash_words[(m / 5) % 3], path_names[m % 5]);
+        sg_buf_puts(b, np > 0 ? ": " : "");
         for (p = 0; p < np; p++) {
             int q;
             if (p > 0)

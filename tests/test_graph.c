@@ -378,7 +378,7 @@ static void test_logistic(void **state)
 static void test_parallel_and_fans(void **state)
 {
     static const int twice[] = {1, 0, 1, 0, 2, 0};
-    int pairs[2 * 60], i, k;
+    int pairs[2 * 62], i, k;
     sg_graph g;
     (void)state;
     make(&g, 3, 0.75, 0.75, twice, 3);
@@ -398,6 +398,18 @@ static void test_parallel_and_fans(void **state)
     for (k = 1; k < 60; k++) /* the ports at the sink spread, in row order */
         assert_true(g.edge[k].py[g.edge[k].npts - 2] != g.edge[k - 1].py[g.edge[k - 1].npts - 2]);
     assert_int_equal(g.crossings, 0);
+    drop(&g);
+    /* one symbol read 30 times by one node: more ports than its side holds,
+       so they fan out past the box, inside the slot the layout keeps */
+    for (i = 0; i < 30; i++) {
+        pairs[2 * i] = 1;
+        pairs[2 * i + 1] = 0;
+    }
+    pairs[60] = 2, pairs[61] = 1;
+    make(&g, 3, 0.75, 0.65, pairs, 31);
+    lay_and_check(&g);
+    for (k = 1; k < 30; k++) /* 0.05 apart at least */
+        assert_true(g.edge[k - 1].py[1] - g.edge[k].py[1] > 0.049);
     drop(&g);
 }
 
