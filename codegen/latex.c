@@ -3725,55 +3725,112 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
     }
     hh = lhh.v, nhh = lhh.n, xh = lxh.v, nxh = lxh.n, in = lin.v, nin = lin.n;
     yv = lyv.v, nyv = lyv.n, out_in = lout.v, nout = lout.n;
-    sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth,\n"
-                   "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                   "inner sep=2pt},\n"
-                   "  data/.style={input, draw=black!40, text=black!60},\n"
-                   "  value/.style={draw, circle, minimum size=8mm, inner sep=1pt},\n"
-                   "  result/.style={value, double, thick},\n"
-                   "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n");
-    for (off = -1; off <= 1; off++) {
-        int c = (int)(off + 1);
-        double px = 3.6 * (double)off;
-        sg_buf_printf(b, "  \\node[value] (h%d) at (%.1f,1.8) {$%s$};\n", c, px,
-                      texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1));
-        for (k = 0; k < nin && k < 1; k++)
-            sg_buf_printf(b, "  \\node[input] (x%d) at (%.1f,0) {$%s$};\n", c, px,
-                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[k], off), M_FORM, 1));
-        if (lossst) {
-            sg_buf_printf(b, "  \\node[value] (l%d) at (%.1f,3.6) {$%s$};\n", c, px,
-                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1));
-            if (nout > 0)
-                sg_buf_printf(b, "  \\node[data] (y%d) at (%.1f,3.6) {$%s$};\n", c, px + 1.4,
-                              texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1));
+    {
+        /* the names first, to size the drawing from them: circles as wide as
+           their widest name, the steps far enough apart for the labels */
+        const char *hn[3], *xn[3], *ln[3], *yn[3];
+        const char *lhhs = nhh ? names_of(x, hh, nhh) : NULL, *lxhs = nxh ? names_of(x, xh, nxh)
+                                                                          : NULL;
+        const char *lyvs = nyv ? names_of(x, yv, nyv) : NULL;
+        double d = 0.8, wy = 0, hx = 0.65, dx, yoff, wide, tall, scale, th, top;
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double bw, bh;
+            hn[c] = texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1);
+            gbox("value", hn[c], &bw, &bh);
+            d = bw > d ? bw : d;
+            xn[c] = nin > 0 ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[0], off), M_FORM, 1)
+                            : NULL;
+            if (xn[c]) {
+                gbox("input", xn[c], &bw, &bh);
+                hx = bh > hx ? bh : hx;
+            }
+            ln[c] = lossst ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1)
+                           : NULL;
+            if (ln[c]) {
+                gbox("value", ln[c], &bw, &bh);
+                d = bw > d ? bw : d;
+            }
+            yn[c] = lossst && nout > 0
+                        ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1)
+                        : NULL;
+            if (yn[c]) {
+                gbox("data", yn[c], &bw, &bh);
+                wy = bw > wy ? bw : wy;
+            }
         }
-    }
-    sg_buf_printf(b, "  \\node (hl) at (-6.4,1.8) {$\\cdots$};\n  \\node (hr) at (6.4,1.8) "
-                     "{$\\cdots$};\n");
-    sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
-    /* an edge is labelled with the matrices it carries, when there are any */
-    for (k = 0; k < 2; k++)
-        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
-                      nhh ? "node[lab, above] {$" : "", nhh ? names_of(x, hh, nhh) : "",
-                      nhh ? "$}" : "", k + 1);
-    for (k = 0; k < 3; k++) {
-        if (nin > 0)
-            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
-                          nxh ? "node[lab, left] {$" : "", nxh ? names_of(x, xh, nxh) : "",
-                          nxh ? "$}" : "", k);
-        if (lossst) {
-            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n", k,
-                          nyv ? "node[lab, left] {$" : "", nyv ? names_of(x, yv, nyv) : "",
-                          nyv ? "$}" : "", k);
-            if (nout > 0)
-                sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+        /* \footnotesize labels: above the h → h edge, left of the upward ones */
+        dx = 3.6;
+        if (lhhs && 0.8 * tex_width(lhhs, &th) + d + 0.6 > dx)
+            dx = 0.8 * tex_width(lhhs, &th) + d + 0.6;
+        if (lxhs && 0.8 * tex_width(lxhs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_width(lxhs, &th) + 0.6;
+        if (lyvs && 0.8 * tex_width(lyvs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_width(lyvs, &th) + 0.6;
+        yoff = d / 2 + 0.6 + wy / 2; /* y_t right of r_t, clear of r_{t+1} */
+        if (yn[0] && yoff + wy / 2 + d / 2 + 0.5 > dx)
+            dx = yoff + wy / 2 + d / 2 + 0.5;
+        top = 3.6 + d / 2 + 1.2; /* L's row: the loss terms come up into it */
+        wide = 2 * (dx + 3.0);
+        tall = top + d / 2 + hx / 2 + 0.2;
+        scale = GRAPH_WIDTH / wide < 1 ? GRAPH_WIDTH / wide : 1;
+        if (GRAPH_HEIGHT / tall < scale)
+            scale = GRAPH_HEIGHT / tall;
+        sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, "
+                       "rounded corners=2pt,");
+        if (scale < 1)
+            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
+        sg_buf_printf(b, "\n"
+                         "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                         "inner sep=2pt},\n"
+                         "  data/.style={input, draw=black!40, text=black!60},\n"
+                         "  value/.style={draw, circle, minimum size=%.2fcm, inner sep=1pt},\n"
+                         "  result/.style={value, double, thick},\n"
+                         "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n",
+                      d);
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double px = dx * (double)off;
+            sg_buf_printf(b, "  \\node[value] (h%d) at (%.2f,1.8) {$%s$};\n", c, px, hn[c]);
+            if (xn[c])
+                sg_buf_printf(b, "  \\node[input] (x%d) at (%.2f,0) {$%s$};\n", c, px, xn[c]);
+            if (ln[c]) {
+                sg_buf_printf(b, "  \\node[value] (l%d) at (%.2f,3.6) {$%s$};\n", c, px, ln[c]);
+                if (yn[c])
+                    sg_buf_printf(b, "  \\node[data] (y%d) at (%.2f,3.6) {$%s$};\n", c,
+                                  px + yoff, yn[c]);
+            }
         }
-    }
-    if (lossst) {
-        sg_buf_printf(b, "  \\node[result] (L) at (0,5.4) {$%s$};\n", x->fname);
-        for (k = 0; k < 3; k++)
-            sg_buf_printf(b, "  \\draw[->] (l%d) -- (L);\n", k);
-        sg_buf_printf(b, "  \\node at (-5.2,5.4) {$\\cdots$};\n  \\node at (5.2,5.4) {$\\cdots$};\n");
+        sg_buf_printf(b, "  \\node (hl) at (%.2f,1.8) {$\\cdots$};\n  \\node (hr) at (%.2f,1.8) "
+                         "{$\\cdots$};\n",
+                      -(dx + 2.8), dx + 2.8);
+        sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+        /* an edge is labelled with the matrices it carries, when there are any */
+        for (k = 0; k < 2; k++)
+            sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
+                          nhh ? "node[lab, above] {$" : "", nhh ? lhhs : "", nhh ? "$}" : "",
+                          k + 1);
+        for (k = 0; k < 3; k++) {
+            if (nin > 0)
+                sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
+                              nxh ? "node[lab, left] {$" : "", nxh ? lxhs : "", nxh ? "$}" : "",
+                              k);
+            if (lossst) {
+                sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n",
+                              k, nyv ? "node[lab, left] {$" : "", nyv ? lyvs : "",
+                              nyv ? "$}" : "", k);
+                if (nout > 0)
+                    sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+            }
+        }
+        if (lossst) { /* the outer terms up, then across: clear of the y's */
+            sg_buf_printf(b, "  \\node[result] (L) at (0,%.2f) {$%s$};\n", top, x->fname);
+            sg_buf_puts(b, "  \\draw[->] (l0) |- (L);\n  \\draw[->] (l1) -- (L);\n"
+                           "  \\draw[->] (l2) |- (L);\n");
+            sg_buf_printf(b, "  \\node at (%.2f,%.2f) {$\\cdots$};\n  \\node at (%.2f,%.2f) "
+                             "{$\\cdots$};\n",
+                          -(dx + 1.6), top, dx + 1.6, top);
+        }
     }
     sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
     {
