@@ -12,7 +12,9 @@
  *      (never worse than the order given);
  *   4. coordinates: in each layer the slots are placed as near the mean of
  *      their neighbours as their order and spacing allow (an isotonic
- *      regression, solved exactly), alternately sweeping both ways.
+ *      regression, solved exactly), alternately sweeping both ways; then
+ *      a long edge whose dummies can all sit level with one of its ends
+ *      is put there, so that it turns once.
  *
  * A route runs inside columns only horizontally (or within the slot of its
  * own end node) and crosses the gaps between columns, where there are no

@@ -348,6 +348,8 @@ static void test_attention(void **state)
     assert_int_equal(g.node[V].layer, 1);
     assert_int_equal(g.node[O].layer, 4);
     assert_int_equal(g.edge[9].npts, 2 * 3 + 2); /* V → O through two dummies */
+    for (k = 3; k <= 5; k++) /* level through both dummies: one turn, not a staircase */
+        assert_true(g.edge[9].py[k] == g.edge[9].py[2]);
     for (k = 1; k < g.edge[9].npts; k++) {
         assert_false(piece_meets(&g.edge[9], k, node_box(&g.node[S], 0)));
         assert_false(piece_meets(&g.edge[9], k, node_box(&g.node[A], 0)));
