@@ -6,7 +6,8 @@
  * crossing reduction never ends with more crossings than the order given.
  * On chains, diamonds, attention and logistic regression as the LaTeX
  * printer builds them, parallel edges, wide fans, and random DAGs from a
- * fixed seed with 1 to 200 nodes.
+ * fixed seed with 1 to 200 nodes. And the same from the TikZ of whole
+ * documents: the boxes and routes --latex prints, read back.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +15,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codegen/graph.h"
+#include "codegen/latex.h"
+#include "lexer/arena.h"
+#include "parser/parser.h"
 
 /* how far a route keeps from a box it does not start or end at */
 #define CLEAR 0.05
@@ -542,6 +547,185 @@ static void test_no_edges(void **state)
     drop(&g);
 }
 
+/* ---- the drawing in a document ------------------------------------------------ */
+
+/* the document symgrad --latex writes for text (caller frees) */
+static char *document(const char *text)
+{
+    sg_src *src = sg_src_new("test.sg", text, strlen(text));
+    sg_arena *arena = sg_arena_new();
+    sg_program *prog = sg_parse(src, arena);
+    sg_problem *p = sg_check(src, prog);
+    sg_latex_opts o;
+    char *doc;
+    if (!p || sg_src_nerrors(src))
+        sg_src_print_errors(src, stderr);
+    assert_non_null(p);
+    memset(&o, 0, sizeof o);
+    o.source = "test.sg";
+    doc = sg_latex_document(p, &o, NULL);
+    sg_problem_free(p);
+    sg_arena_free(arena);
+    sg_src_free(src);
+    return doc;
+}
+
+/* a route read back from TikZ: its points, and whether each piece is a curve */
+typedef struct {
+    int n, from, to;
+    double x[256], y[256];
+    unsigned char curve[256];
+} drawn;
+
+/* "(x,y)", "(nK)" or "(nK.east |- 0,y)" at s: the point, and K for a node */
+static const char *read_point(const char *s, const sg_gnode *nd, int nn, double *x, double *y,
+                              int *node)
+{
+    int k;
+    *node = -1;
+    assert_true(*s == '(');
+    if (s[1] == 'n') {
+        k = atoi(s + 2);
+        assert_true(k >= 0 && k < nn);
+        *node = k;
+        *x = nd[k].x;
+        *y = nd[k].y;
+        if (strstr(s, ".east |- 0,") && strstr(s, ".east |- 0,") < strchr(s, ')')) {
+            *x = nd[k].x + nd[k].w / 2;
+            *y = atof(strstr(s, ".east |- 0,") + 11);
+            *node = -1;
+        }
+    } else {
+        assert_int_equal(sscanf(s, "(%lf,%lf)", x, y), 2);
+    }
+    return strchr(s, ')') + 1;
+}
+
+/*
+ * Reads the computation graph's picture in doc back, its nodes' boxes (the
+ * minimum size each is drawn at) and its routes, and checks that no route
+ * piece enters a box other than its own ends'. Returns the edges read.
+ */
+static int check_drawing(const char *doc)
+{
+    sg_gnode nd[64];
+    int nn = 0, ne = 0, k;
+    const char *s = strstr(doc, "\\subsection*{Computation graph}"), *end, *pic;
+    assert_non_null(s);
+    s = pic = strstr(s, "\\begin{tikzpicture}");
+    assert_non_null(s);
+    end = strstr(s, "\\end{tikzpicture}");
+    assert_non_null(end);
+    memset(nd, 0, sizeof nd);
+    for (s = strstr(s, "\\node["); s && s < end; s = strstr(s + 1, "\\node[")) {
+        const char *at = strstr(s, " at ("), *id = strstr(s, "] (n");
+        double v;
+        if (!id || id > strchr(s, '\n')) /* a label */
+            continue;
+        k = atoi(id + 4);
+        assert_true(k >= 0 && k < 64 && k == nn);
+        assert_int_equal(sscanf(at, " at (%lf,%lf)", &nd[k].x, &nd[k].y), 2);
+        if (strstr(s, "minimum size=") && strstr(s, "minimum size=") < id) {
+            v = atof(strstr(s, "minimum size=") + 13);
+            nd[k].w = nd[k].h = v + (strncmp(s, "\\node[result", 12) ? 0 : 0.12);
+        } else {
+            nd[k].w = atof(strstr(s, "minimum width=") + 14);
+            nd[k].h = atof(strstr(s, "minimum height=") + 15);
+        }
+        nn++;
+    }
+    for (s = strstr(pic, "\\draw["); s && s < end; s = strstr(s + 1, "\\draw[")) {
+        static drawn r;
+        const char *q = strstr(s, "] (") + 2, *stop = strchr(s, ';');
+        int node, i, j;
+        memset(&r, 0, sizeof r);
+        q = read_point(q, nd, nn, &r.x[0], &r.y[0], &node);
+        r.from = node;
+        r.n = 1;
+        if (node < 0) /* a numbered edge, from its box's side */
+            for (i = 0; i < nn; i++)
+                if (fabs(nd[i].x + nd[i].w / 2 - r.x[0]) < 1e-6 &&
+                    fabs(nd[i].y - r.y[0]) <= nd[i].h / 2)
+                    r.from = i;
+        assert_true(r.from >= 0);
+        while (q < stop) {
+            while (*q == ' ')
+                q++;
+            if (!strncmp(q, "--", 2)) {
+                q += 2;
+                continue;
+            }
+            if (!strncmp(q, ".. controls", 11)) {
+                q = strstr(q, " .. (") + 4; /* the controls are at the mid x */
+                r.curve[r.n] = 1;
+            }
+            if (*q != '(')
+                break;
+            assert_true(r.n < 256);
+            q = read_point(q, nd, nn, &r.x[r.n], &r.y[r.n], &node);
+            r.to = node;
+            r.n++;
+        }
+        assert_true(r.to >= 0);
+        for (i = 1; i < r.n; i++)
+            for (j = 0; j < nn; j++) {
+                box b = node_box(&nd[j], CLEAR);
+                sg_gedge piece;
+                double px[2], py[2];
+                unsigned char cv[2];
+                if ((j == r.from || j == r.to) &&
+                    (inside(b, r.x[i - 1], r.y[i - 1]) || inside(b, r.x[i], r.y[i])))
+                    continue;
+                px[0] = r.x[i - 1], px[1] = r.x[i], py[0] = r.y[i - 1], py[1] = r.y[i];
+                cv[0] = 0, cv[1] = r.curve[i];
+                piece.px = px, piece.py = py, piece.curve = cv, piece.npts = 2;
+                if (piece_meets(&piece, 1, b)) {
+                    print_error("a route from n%d to n%d passes through n%d\n", r.from, r.to, j);
+                    fail();
+                }
+            }
+        ne++;
+    }
+    return ne;
+}
+
+static const char attention[] =
+    "X ∈ ℝ^{d×n}\nW_q ∈ ℝ^{k×d}\nW_k ∈ ℝ^{k×d}\nW_v ∈ ℝ^{d×d}\nY ∈ ℝ^{d×n}\n"
+    "Q = W_q X\nK = W_k X\nV = W_v X\nS = KᵀQ/sqrt(k)\nA = softmax(S)\nO = V A\n"
+    "L = ½‖O − Y‖²\ngrad L wrt W_q, W_k, W_v, X\n";
+static const char logreg[] =
+    "X ∈ ℝ^{N×D}\ny ∈ ℝ^N\nw ∈ ℝ^D\nλ ∈ ℝ\np = σ(Xw)\n"
+    "L = −(yᵀ log(p) + (𝟙 − y)ᵀ log(𝟙 − p)) / N + λ/2 ‖w‖²\ngrad L wrt w\n";
+static const char autoencoder[] = "W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nL = ½‖WᵀWx − x‖²\ngrad L wrt W, x\n";
+static const char mlp[] =
+    "x ∈ ℝ^D\ny ∈ ℝ^C\nW1 ∈ ℝ^{H×D}\nb1 ∈ ℝ^H\nW2 ∈ ℝ^{H×H}\nb2 ∈ ℝ^H\nW3 ∈ ℝ^{C×H}\n"
+    "b3 ∈ ℝ^C\nh1 = tanh(W1 x + b1)\nh2 = tanh(W2 h1 + b2)\no = W3 h2 + b3\n"
+    "L = ½‖o − y‖²\ngrad L wrt W1, b1, W2, b2, W3, b3\n";
+static const char layernorm[] =
+    "x ∈ ℝ^n\ny ∈ ℝ^n\nε ∈ ℝ\nμ = sum(x)/n\nc = x − μ𝟙\ns = sqrt(‖c‖²/n + ε)\nz = c/s\n"
+    "L = ½‖z − y‖²\ngrad L wrt x\n";
+static const char gram[] = "X ∈ ℝ^{n×d}\nY ∈ ℝ^{n×n}\nβ ∈ ℝ\nK = XXᵀ + βI\n"
+                           "L = logdet(K) + tr(K⁻¹Y)\ngrad L wrt X\n";
+
+/* the documents' graphs, read back from their TikZ: no route through a box */
+static void test_documents(void **state)
+{
+    static const char *const texts[] = {attention, logreg, autoencoder, mlp, layernorm, gram};
+    size_t t;
+    (void)state;
+    for (t = 0; t < sizeof texts / sizeof *texts; t++) {
+        char *doc = document(texts[t]);
+        int ne = check_drawing(doc);
+        assert_true(ne >= 4);
+        free(doc);
+    }
+    {   /* the paths of attention's X: three, each colored to L; V → O under S and A */
+        char *doc = document(attention);
+        assert_non_null(strstr(doc, "$X$ has three paths to $L$, drawn in blue: "));
+        free(doc);
+    }
+}
+
 static int report(void **state)
 {
     (void)state;
@@ -562,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_crossings_counted),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_no_edges),
+        cmocka_unit_test(test_documents),
     };
     return cmocka_run_group_tests(tests, NULL, report);
 }
