@@ -314,40 +314,43 @@ static void place(lay *L)
 
 /*
  * A long edge placed by springs climbs a little at every gap. Where its
- * slots can all be moved to the height of one of its ends (each stays
- * between its neighbours in its layer, with their spacing), it runs level
- * there and turns once: fewer bends to follow. It is levelled with its
- * target when it can be (it turns as it leaves), else with its source.
+ * slots can all be moved to one height (each stays between its neighbours
+ * in its layer, with their spacing), it runs level and turns only at its
+ * ends: level with its target if it can be (it turns as it leaves), else
+ * with its source, else at the height nearest its slots' mean.
  */
 static void straighten(lay *L)
 {
     const sg_graph *g = L->g;
-    int e, i, t;
+    int e, i;
     for (e = 0; e < g->ne; e++) {
         int first = L->cat[e] + 1, last = L->cat[e + 1] - 2; /* the dummies */
+        double lo = -1e300, hi = 1e300, mean = 0, want;
         if (first > last)
             continue;
-        for (t = 0; t < 2; t++) {
-            int end = t == 0 ? L->chain[last + 1] : L->chain[first - 1];
-            double want = L->z[end];
-            int ok = 1;
-            for (i = first; i <= last && ok; i++) {
-                int d = L->chain[i], l = L->layer[d], p = L->pos[d];
-                if (p > 0) {
-                    int u = L->lv[L->lat[l] + p - 1];
-                    ok = L->z[u] + sep(L, u, d) <= want + 1e-9;
-                }
-                if (ok && L->lat[l] + p + 1 < L->lat[l + 1]) {
-                    int w = L->lv[L->lat[l] + p + 1];
-                    ok = want + sep(L, d, w) <= L->z[w] + 1e-9;
-                }
+        for (i = first; i <= last; i++) {
+            int d = L->chain[i], l = L->layer[d], p = L->pos[d];
+            mean += L->z[d] / (last - first + 1);
+            if (p > 0) {
+                int u = L->lv[L->lat[l] + p - 1];
+                if (L->z[u] + sep(L, u, d) > lo)
+                    lo = L->z[u] + sep(L, u, d);
             }
-            if (ok) {
-                for (i = first; i <= last; i++)
-                    L->z[L->chain[i]] = want;
-                break;
+            if (L->lat[l] + p + 1 < L->lat[l + 1]) {
+                int w = L->lv[L->lat[l] + p + 1];
+                if (L->z[w] - sep(L, d, w) < hi)
+                    hi = L->z[w] - sep(L, d, w);
             }
         }
+        if (lo > hi + 1e-9)
+            continue;
+        want = L->z[L->chain[last + 1]];
+        if (want < lo - 1e-9 || want > hi + 1e-9)
+            want = L->z[L->chain[first - 1]];
+        if (want < lo - 1e-9 || want > hi + 1e-9)
+            want = mean < lo ? lo : mean > hi ? hi : mean;
+        for (i = first; i <= last; i++)
+            L->z[L->chain[i]] = want;
     }
 }
 
@@ -664,6 +667,7 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
     reduce_crossings(&L);
     place(&L);
     straighten(&L);
+    straighten(&L); /* again: levelling one edge can free another */
     for (l = 0; l < nl; l++)
         L.lx[l] = l == 0 ? 0
                          : L.lx[l - 1] + L.right[l - 1] + 2 * PAD + SG_GRAPH_HGAP + L.left[l];
