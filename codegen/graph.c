@@ -8,6 +8,7 @@
  * graph; the only bound is the caller's maxw × maxh, checked before the
  * dummies are made.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -595,7 +596,9 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
     free(colh);
     for (e = 0; e < ne; e++)
         nd += L.layer[g->edge[e].to] - L.layer[g->edge[e].from] - 1;
-    if ((maxw > 0 && wbound > maxw) || (maxh > 0 && hbound > maxh)) {
+    /* (and a count of dummies past what an int indexes is too big, bound or not) */
+    if ((maxw > 0 && wbound > maxw) || (maxh > 0 && hbound > maxh) ||
+        nd > (long)(INT_MAX / 4) - 2L * ne - n) {
         g->x1 = wbound;
         g->y1 = hbound;
         free(nout);
