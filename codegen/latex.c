@@ -2823,21 +2823,36 @@ static const char *gstyle(X *x, const sg_expr *e, const sg_expr *root, int stati
     return e == root ? "result" : station ? "value" : is_wrt(x, e) ? "input" : "data";
 }
 
-/* the box a node is drawn in, as TikZ makes it from the styles below */
-static void gbox(const char *style, const char *tex, double *w, double *h)
+/* a value whose name is wider than this is drawn as a pill, not a circle
+   that would dwarf its neighbours */
+#define PILL_TEXT 0.6
+
+/* the box a node is drawn in, as TikZ makes it from the styles below;
+   returns whether a value is a pill */
+static int gbox(const char *style, const char *tex, double *w, double *h)
 {
     double th, tw = tex_width(tex, &th);
+    if ((style[0] == 'v' || style[0] == 'r') && tw > PILL_TEXT) {
+        *w = tw + 0.35;
+        *h = 0.75;
+        if (style[0] == 'r') { /* double and thick */
+            *w += 0.12;
+            *h += 0.12;
+        }
+        return 1;
+    }
     if (style[0] == 'v' || style[0] == 'r') { /* a circle round the text */
         double d = sqrt(tw * tw + th * th) + 0.08;
         if (d < 0.75)
             d = 0.75;
-        if (style[0] == 'r') /* double and thick */
+        if (style[0] == 'r')
             d += 0.12;
         *w = *h = d;
     } else {
         *w = tw + 0.16 < 0.65 ? 0.65 : tw + 0.16;
         *h = th + 0.16 < 0.65 ? 0.65 : th + 0.16;
     }
+    return 0;
 }
 
 /* the inputs first in the order they are declared (a layer's order starts
@@ -2910,6 +2925,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     unsigned char *reach; /* [m * ngn + i]: multi[m] reaches node i */
     unsigned char *toroot;
     double scale = 1;
+    int pills = 0; /* values drawn as pills */
 
     gn = sg_xmalloc((size_t)capgn * sizeof *gn);
     seen = sg_xmalloc((size_t)nseen * sizeof *seen);
@@ -3102,11 +3118,18 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                        "  data/.style={input, draw=black!40, text=black!60},\n"
                        "  value/.style={draw, circle, inner sep=1pt},\n"
                        "  result/.style={value, double, thick},\n"
+                       "  pill/.style={rectangle, rounded corners=3.75mm},\n"
                        "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n");
         for (i = 0; i < ngn; i++) {
             const sg_gnode *nd = &g.node[lix[i]];
             const char *style = gstyle(x, gn[i].e, root, i < nst);
-            if (style[0] == 'v' || style[0] == 'r')
+            double bw, bh; /* (the layout's box is nd's; this says its shape) */
+            int pill = gbox(style, gname(x, gn[i].e), &bw, &bh);
+            pills |= pill;
+            if (pill)
+                sg_buf_printf(b, "  \\node[%s, pill, minimum width=%.2fcm, minimum height=%.2fcm]",
+                              style, style[0] == 'r' ? nd->w - 0.12 : nd->w, 0.75);
+            else if (style[0] == 'v' || style[0] == 'r')
                 sg_buf_printf(b, "  \\node[%s, minimum size=%.2fcm]", style,
                               style[0] == 'r' ? nd->w - 0.12 : nd->w);
             else
@@ -3216,8 +3239,9 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
     if (drawn)
-        sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
-                       "intermediates.\n\n");
+        sg_buf_printf(b, "Boxes are inputs (grey: data, not differentiated), %s the named "
+                         "intermediates.\n\n",
+                      pills ? "circles and pills" : "circles");
     else
         sg_buf_puts(b, "\n");
     greaders_free(&rd);

@@ -628,9 +628,10 @@ static int check_drawing(const char *doc)
         if (strstr(s, "minimum size=") && strstr(s, "minimum size=") < id) {
             v = atof(strstr(s, "minimum size=") + 13);
             nd[k].w = nd[k].h = v + (strncmp(s, "\\node[result", 12) ? 0 : 0.12);
-        } else {
-            nd[k].w = atof(strstr(s, "minimum width=") + 14);
-            nd[k].h = atof(strstr(s, "minimum height=") + 15);
+        } else { /* a box, or a pill */
+            double dbl = strncmp(s, "\\node[result", 12) ? 0 : 0.12;
+            nd[k].w = atof(strstr(s, "minimum width=") + 14) + dbl;
+            nd[k].h = atof(strstr(s, "minimum height=") + 15) + dbl;
         }
         nn++;
     }
@@ -704,19 +705,25 @@ static const char mlp[] =
 static const char layernorm[] =
     "x ∈ ℝ^n\ny ∈ ℝ^n\nε ∈ ℝ\nμ = sum(x)/n\nc = x − μ𝟙\ns = sqrt(‖c‖²/n + ε)\nz = c/s\n"
     "L = ½‖z − y‖²\ngrad L wrt x\n";
+static const char names[] =
+    "weights ∈ ℝ^{m×n}\ninputs ∈ ℝ^n\ntargets ∈ ℝ^m\nλ_reg ∈ ℝ\n"
+    "hidden_state = tanh(weights inputs)\nresidual_vec = hidden_state − targets\n"
+    "L = ½‖residual_vec‖² + λ_reg ‖weights‖²\ngrad L wrt weights\n";
 static const char gram[] = "X ∈ ℝ^{n×d}\nY ∈ ℝ^{n×n}\nβ ∈ ℝ\nK = XXᵀ + βI\n"
                            "L = logdet(K) + tr(K⁻¹Y)\ngrad L wrt X\n";
 
 /* the documents' graphs, read back from their TikZ: no route through a box */
 static void test_documents(void **state)
 {
-    static const char *const texts[] = {attention, logreg, autoencoder, mlp, layernorm, gram};
+    static const char *const texts[] = {attention, logreg, autoencoder, mlp, layernorm, gram, names};
     size_t t;
     (void)state;
     for (t = 0; t < sizeof texts / sizeof *texts; t++) {
         char *doc = document(texts[t]);
         int ne = check_drawing(doc);
         assert_true(ne >= 4);
+        if (texts[t] == names) /* long names: pills, not circles */
+            assert_non_null(strstr(doc, "\\node[value, pill, "));
         free(doc);
     }
     {   /* the paths of attention's X: three, each colored to L; V → O under S and A */
