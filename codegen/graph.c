@@ -426,21 +426,23 @@ static void routes(lay *L)
             ein[fi[g->edge[e].to]++] = e;
             eout[fo[g->edge[e].from]++] = e;
         }
-        for (v = 0; v < n; v++) {
+        for (v = 0; v < n; v++) { /* out-ports in the order of where they go */
             int k = 0, a;
-            for (a = inat[v]; a < inat[v + 1]; a++, k++) {
-                int ee = ein[a];
-                p[k].e = ee;
-                p[k].key = L->z[L->chain[L->cat[ee + 1] - 2]];
-            }
-            ports(p, k, in_step(&g->node[v], k), inoff);
-            k = 0;
             for (a = outat[v]; a < outat[v + 1]; a++, k++) {
                 int ee = eout[a];
                 p[k].e = ee;
                 p[k].key = L->z[L->chain[L->cat[ee] + 1]];
             }
             ports(p, k, L->labw[v] > 0 ? L->ostep[v] : in_step(&g->node[v], k), outoff);
+        }
+        for (v = 0; v < n; v++) { /* in-ports in the order of the points they come from */
+            int k = 0, a;
+            for (a = inat[v]; a < inat[v + 1]; a++, k++) {
+                int ee = ein[a], c = L->cat[ee + 1] - 2;
+                p[k].e = ee;
+                p[k].key = L->z[L->chain[c]] + (c == L->cat[ee] ? outoff[ee] : 0);
+            }
+            ports(p, k, in_step(&g->node[v], k), inoff);
         }
         free(ein);
         free(eout);
