@@ -59,12 +59,14 @@
 #include "latex.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../symbolic/simplify.h"
 #include "formula.h"
+#include "graph.h"
 #include "templates.h"
 
 /* the roles of a node in the backward pass */
@@ -2581,8 +2583,6 @@ static void doc_forward(X *x, const sg_expr **st, int nst)
 /* a node of the drawn graph; its inputs are edges, numbered by slot */
 typedef struct {
     const sg_expr *e;
-    int level;
-    double y;
     int nin, capin;
     int *in;      /* indices of its inputs among the graph's nodes, an edge each */
     int *no;      /* each edge's number, when it is a path's of a multi-path symbol */
@@ -2594,11 +2594,12 @@ typedef struct {
     int *at, *rj, *rk;
 } greaders;
 
-/* a graph with a column of more nodes than this, or more columns, is not
-   drawn: it would not fit the page (nor, past a few hundred rows, TeX's
-   dimensions), and its nodes would overlap */
-#define GRAPH_ROWS 20
-#define GRAPH_COLS 20
+/* the drawing's room: a default article's text width (345pt) and most of a
+   page's height; a larger layout is drawn smaller, down to GRAPH_SCALE, and
+   past that described in words, since its labels would be too small to read */
+#define GRAPH_WIDTH 12.0
+#define GRAPH_HEIGHT 18.0
+#define GRAPH_SCALE 0.5
 /* the paths listed for a symbol reached along several, and their most edges */
 #define PATHS_LISTED 8
 #define PATH_EDGES 60
@@ -2606,6 +2607,11 @@ typedef struct {
 /* colors for the paths of the symbols reached along several */
 static const char *const path_colors[] = {"blue!70!black", "red!70!black", "green!50!black",
                                           "orange!80!black", "violet"};
+/* and, past five symbols, the same colors dashed, then dotted */
+static const char *const path_dashes[] = {"", ", dashed", ", densely dotted"};
+/* the same, in words */
+static const char *const path_names[] = {"blue", "red", "green", "orange", "violet"};
+static const char *const path_dash_words[] = {"", "dashed ", "dotted "};
 
 static void gnode_add_input(gnode *g, int from)
 {
@@ -2703,20 +2709,6 @@ static double count_paths(const greaders *r, int ngn, int i, int root, double *m
     memo[i] = n;
     return n;
 }
-/* the row order of one column: top (largest y) first, stable */
-typedef struct {
-    double y;
-    int pos, node;
-} grow;
-
-static int by_row(const void *pa, const void *pb)
-{
-    const grow *a = pa, *b = pb;
-    if (a->y != b->y)
-        return a->y > b->y ? -1 : 1;
-    return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
 /* a count of paths in words: "two", "1024", "about 3.3 \times 10^{150}" */
 static const char *paths_word(X *x, double n)
 {
@@ -2758,14 +2750,165 @@ static int is_wrt(X *x, const sg_expr *e)
 }
 
 /*
- * The computation graph of a log's function, drawn left to right: inputs
- * as boxes (grey: data, not differentiated), each one column left of its
- * first use; named intermediates as circles, each one column right of its
- * latest input; the differentiated quantity doubled. An input entering a
- * formula twice (X in XXᵀ) has two edges. The edges of the symbols reached
- * along several paths (multi) are numbered and colored, and the paths listed.
- * Everything here grows with the graph; only the drawing has a limit (a
- * column of GRAPH_ROWS nodes), past which the text says what it would show.
+ * The width of a node's TeX text at 11pt, in cm, a little generous: the
+ * layout reserves it, and the node is drawn at least this big. A glyph is
+ * counted 0.2 cm (a capital 0.25), a sub- or superscript 0.7 of that; a
+ * command is a glyph (\lambda) unless it only styles what follows.
+ */
+static double tex_width(const char *s, double *height)
+{
+    static const char *const styling[] = {"operatorname", "mathrm", "mathit", "mathbf",
+                                          "boldsymbol", "mathcal", "mathsf", "mathtt", "text",
+                                          "bar", "hat", "tilde", "vec", "mathbb", "left",
+                                          "right", "top"};
+    double w = 0, scale = 1;
+    int depth = 0, scdepth = -1, pending = 0;
+    *height = 0.4;
+    while (*s) {
+        double glyph = 0;
+        if (*s == '\\') {
+            size_t n = 0, q;
+            int style = 0;
+            s++;
+            while (s[n] >= 'a' && s[n] <= 'z') /* (and A-Z) */
+                n++;
+            while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z'))
+                n++;
+            for (q = 0; q < sizeof styling / sizeof *styling; q++)
+                style |= strlen(styling[q]) == n && !strncmp(s, styling[q], n);
+            glyph = style ? 0 : n ? 0.22 : 0.1;
+            if (!strncmp(s, "top", 3) && n == 3)
+                glyph = 0.2;
+            s += n ? n : 1;
+        } else if (*s == '_' || *s == '^') {
+            pending = 1;
+            *height = 0.55;
+            s++;
+            continue;
+        } else if (*s == '{') {
+            depth++;
+            if (pending) {
+                scdepth = depth;
+                scale = 0.7;
+                pending = 0;
+            }
+            s++;
+            continue;
+        } else if (*s == '}') {
+            if (depth == scdepth) {
+                scdepth = -1;
+                scale = 1;
+            }
+            depth--;
+            s++;
+            continue;
+        } else if (*s == ' ') {
+            s++;
+            continue;
+        } else {
+            glyph = (*s >= 'A' && *s <= 'Z') ? 0.25 : 0.2;
+            if ((unsigned char)*s >= 0x80) /* a UTF-8 sequence, one glyph */
+                while ((unsigned char)s[1] >= 0x80 && ((unsigned char)s[1] & 0xC0) == 0x80)
+                    s++;
+            s++;
+        }
+        w += glyph * (pending ? 0.7 : scale);
+        pending = 0;
+    }
+    return w;
+}
+
+/* the TikZ style of a graph node */
+static const char *gstyle(X *x, const sg_expr *e, const sg_expr *root, int station)
+{
+    return e == root ? "result" : station ? "value" : is_wrt(x, e) ? "input" : "data";
+}
+
+/* a value whose name is wider than this is drawn as a pill, not a circle
+   that would dwarf its neighbours */
+#define PILL_TEXT 0.6
+
+/* the box a node is drawn in, as TikZ makes it from the styles below;
+   returns whether a value is a pill */
+static int gbox(const char *style, const char *tex, double *w, double *h)
+{
+    double th, tw = tex_width(tex, &th);
+    if ((style[0] == 'v' || style[0] == 'r') && tw > PILL_TEXT) {
+        *w = tw + 0.35;
+        *h = 0.75;
+        if (style[0] == 'r') { /* double and thick */
+            *w += 0.12;
+            *h += 0.12;
+        }
+        return 1;
+    }
+    if (style[0] == 'v' || style[0] == 'r') { /* a circle round the text */
+        double d = sqrt(tw * tw + th * th) + 0.08;
+        if (d < 0.75)
+            d = 0.75;
+        if (style[0] == 'r')
+            d += 0.12;
+        *w = *h = d;
+    } else {
+        *w = tw + 0.16 < 0.65 ? 0.65 : tw + 0.16;
+        *h = th + 0.16 < 0.65 ? 0.65 : th + 0.16;
+    }
+    return 0;
+}
+
+/* the inputs first in the order they are declared (a layer's order starts
+   from it), then by first use */
+static int by_decl(const void *pa, const void *pb)
+{
+    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
+    long ka = a->op == SG_OP_VAR ? (long)a->sym : 1000000000L + (long)a->id;
+    long kb = b->op == SG_OP_VAR ? (long)b->sym : 1000000000L + (long)b->id;
+    if (ka != kb)
+        return (ka > kb) - (ka < kb);
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* an edge's route as a TikZ path: straight in the columns, S-curves with
+   horizontal ends across the gaps */
+static void print_route(sg_buf *b, const sg_gedge *ed, const sg_gnode *a, int from, int to)
+{
+    int i = 1;
+    if (ed->lw > 0 && fabs(ed->py[1] - a->y) <= 0.4 * a->h) {
+        /* a numbered edge leaves the box's side at its label's height,
+           horizontally (the layout's first piece, from the center, is
+           inside the box) */
+        sg_buf_printf(b, "(n%d.east |- 0,%.2f) -- (%.2f,%.2f)", from, ed->py[1], ed->px[1],
+                      ed->py[1]);
+        i = 2;
+    } else {
+        sg_buf_printf(b, "(n%d)", from);
+    }
+    for (; i < ed->npts; i++) {
+        if (ed->curve[i]) {
+            double xm = (ed->px[i - 1] + ed->px[i]) / 2;
+            sg_buf_printf(b, " .. controls (%.2f,%.2f) and (%.2f,%.2f) ..", xm, ed->py[i - 1],
+                          xm, ed->py[i]);
+        } else {
+            sg_buf_puts(b, " --");
+        }
+        if (i == ed->npts - 1)
+            sg_buf_printf(b, " (n%d)", to);
+        else
+            sg_buf_printf(b, " (%.2f,%.2f)", ed->px[i], ed->py[i]);
+    }
+}
+
+/*
+ * The computation graph of a log's function, drawn left to right by the
+ * layered layout of graph.h: inputs as boxes (grey: data, not
+ * differentiated), each one column left of its first use; named
+ * intermediates as circles, each one column right of its latest input; the
+ * differentiated quantity doubled. An input entering a formula twice (X in
+ * XXᵀ) has two edges. Each path from a symbol reached along several (multi)
+ * to the root is drawn in the symbol's color along its whole length, its
+ * first edges numbered, and the paths are listed. Everything here grows
+ * with the graph; only the drawing has a limit, the page, past which the
+ * text says what it would show.
  */
 static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr *root,
                       const sg_expr *const *multi, int nmulti)
@@ -2773,14 +2916,17 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     sg_buf *b = x->out;
     gnode *gn;
     greaders rd;
-    grow *rows;
     elist in = {NULL, 0, 0};
-    int ngn = 0, capgn = nst + 8, i, j, k, m, maxlevel = 0, iroot = -1, tallest = 0, nedges = 0;
-    int drawn;
-    int *gidx, *col;
+    int ngn = 0, capgn = nst + 8, i, j, k, m, iroot = -1, nedges = 0, drawn = 0, rc;
+    int *gidx, *lix;
     unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
     const sg_expr **thr = NULL;
-    double dx;
+    sg_graph g;
+    int *eno;             /* each layout edge: its node, its slot */
+    unsigned char *reach; /* [m * ngn + i]: multi[m] reaches node i */
+    unsigned char *toroot;
+    double scale = 1;
+    int pills = 0; /* values drawn as pills */
 
     gn = sg_xmalloc((size_t)capgn * sizeof *gn);
     seen = sg_xmalloc((size_t)nseen * sizeof *seen);
@@ -2819,7 +2965,6 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 }
                 memset(&gn[ngn], 0, sizeof gn[ngn]);
                 gn[ngn].e = c;
-                gn[ngn].level = -1;
                 j = ngn++;
                 if (c->id < nseen)
                     gidx[c->id] = j + 1;
@@ -2838,72 +2983,6 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         if (gn[i].e == root)
             iroot = i;
     }
-    /* levels: a station one right of its latest input (stations come kids
-       first); an input one left of its first reader */
-    for (i = 0; i < nst; i++) {
-        int lv = 1;
-        for (k = 0; k < gn[i].nin; k++) {
-            const gnode *c = &gn[gn[i].in[k]];
-            if (c->level >= lv)
-                lv = c->level + 1;
-        }
-        gn[i].level = lv;
-        if (lv > maxlevel)
-            maxlevel = lv;
-    }
-    for (j = nst; j < ngn; j++) {
-        int lv = maxlevel + 1, a;
-        for (a = rd.at[j]; a < rd.at[j + 1]; a++)
-            if (rd.rj[a] < nst && gn[rd.rj[a]].level - 1 < lv)
-                lv = gn[rd.rj[a]].level - 1;
-        gn[j].level = lv < 0 ? 0 : lv;
-    }
-    /* rows: inputs in declaration order, the rest by the mean of their
-       inputs; the nodes of each column, by column */
-    col = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *col);
-    memset(col, 0, ((size_t)maxlevel + 2) * sizeof *col);
-    for (i = 0; i < ngn; i++)
-        col[gn[i].level + 1]++;
-    for (k = 0; k <= maxlevel; k++) {
-        if (col[k + 1] > tallest)
-            tallest = col[k + 1];
-        col[k + 1] += col[k];
-    }
-    rows = sg_xmalloc(((size_t)ngn + 1) * sizeof *rows);
-    {
-        int *fill = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *fill);
-        memcpy(fill, col, ((size_t)maxlevel + 1) * sizeof *fill);
-        for (i = 0; i < ngn; i++)
-            rows[fill[gn[i].level]++].node = i;
-        free(fill);
-    }
-    for (k = 0; k <= maxlevel; k++) {
-        grow *r = rows + col[k];
-        int nidx = col[k + 1] - col[k], c;
-        for (i = 0; i < nidx; i++) {
-            gnode *g = &gn[r[i].node];
-            double sum = 0;
-            r[i].pos = i;
-            if (g->nin == 0) {
-                g->y = g->e->op == SG_OP_VAR ? -(double)g->e->sym : -1000.0 - g->e->id;
-            } else {
-                for (c = 0; c < g->nin; c++)
-                    sum += gn[g->in[c]].y;
-                g->y = sum / g->nin;
-            }
-            r[i].y = g->y;
-        }
-        if (nidx > 1)
-            qsort(r, (size_t)nidx, sizeof *r, by_row);
-        for (i = 0; i < nidx; i++) {
-            double y = ((double)(nidx - 1) / 2 - i) * 1.3;
-            /* a lone station stays level with its inputs */
-            if (!(nidx == 1 && gn[r[i].node].nin))
-                gn[r[i].node].y = y;
-        }
-    }
-    free(rows);
-    free(col);
     for (m = 0; m < nmulti; m++) { /* the edges of a multi-path symbol, numbered */
         int no = 0;
         for (i = 0; i < nst; i++)
@@ -2911,59 +2990,200 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 if (gn[gn[i].in[k]].e == multi[m])
                     gn[i].no[k] = ++no;
     }
-    drawn = tallest <= GRAPH_ROWS && maxlevel + 1 <= GRAPH_COLS;
-    if (!drawn) {
-        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d columns, up to %d in one: too "
-                         "many to draw on a page.\n",
-                      ngn, nedges, maxlevel + 1, tallest);
-    } else {
-        dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
-        if (dx > 3.0)
-            dx = 3.0;
-        sg_buf_puts(b, "\\begin{center}\n");
-        sg_buf_printf(b,
-                      "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
-                      "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                      "inner sep=2pt},\n"
-                      "  data/.style={input, draw=black!40, text=black!60},\n"
-                      "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
-                      "  result/.style={value, double, thick},\n"
-                      "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
-                      dx);
-        for (i = 0; i < ngn; i++) {
-            const sg_expr *e = gn[i].e;
-            const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
-                                                                                        : "data";
-            sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
-                          gn[i].y, gname(x, e));
+    /* the layout: the stations, then the inputs by declaration */
+    memset(&g, 0, sizeof g);
+    g.n = ngn;
+    g.ne = nedges;
+    g.node = sg_xmalloc(((size_t)ngn + 1) * sizeof *g.node);
+    g.edge = sg_xmalloc(((size_t)nedges + 1) * sizeof *g.edge);
+    eno = sg_xmalloc(2 * ((size_t)nedges + 1) * sizeof *eno);
+    lix = sg_xmalloc(((size_t)ngn + 1) * sizeof *lix);
+    {   /* the inputs sorted (their nodes are distinct), then each one's place */
+        const sg_expr **ins = sg_xmalloc(((size_t)(ngn - nst) + 1) * sizeof *ins);
+        for (i = nst; i < ngn; i++)
+            ins[i - nst] = gn[i].e;
+        if (ngn - nst > 1)
+            qsort(ins, (size_t)(ngn - nst), sizeof *ins, by_decl);
+        for (i = 0; i < nst; i++)
+            lix[i] = i;
+        for (i = nst; i < ngn; i++) {
+            const sg_expr *const *at = bsearch(&gn[i].e, ins, (size_t)(ngn - nst), sizeof *ins,
+                                               by_decl);
+            lix[i] = nst + (int)(at - ins);
+        }
+        free(ins);
+    }
+    for (i = 0; i < ngn; i++) {
+        sg_gnode *nd = &g.node[lix[i]];
+        memset(nd, 0, sizeof *nd);
+        gbox(gstyle(x, gn[i].e, root, i < nst), gname(x, gn[i].e), &nd->w, &nd->h);
+    }
+    j = 0;
+    for (i = 0; i < nst; i++)
+        for (k = 0; k < gn[i].nin; k++, j++) {
+            sg_gedge *ed = &g.edge[j];
+            memset(ed, 0, sizeof *ed);
+            ed->from = lix[gn[i].in[k]];
+            ed->to = lix[i];
+            eno[2 * j] = i;
+            eno[2 * j + 1] = k;
+            if (gn[i].no[k] > 0) { /* the number, \scriptsize, as wide as the largest */
+                int most = rd.at[gn[i].in[k] + 1] - rd.at[gn[i].in[k]];
+                ed->lw = 0.1 + 0.15 * (most >= 10 ? 2 + (most >= 100) : 1);
+                ed->lh = 0.3;
+            }
+        }
+    {   /* a box with numbered edges is as tall as their labels stacked, so
+           that they leave its side horizontally */
+        int *nout = sg_xmalloc(((size_t)ngn + 1) * sizeof *nout);
+        char *lab = sg_xmalloc((size_t)ngn + 1);
+        memset(nout, 0, ((size_t)ngn + 1) * sizeof *nout);
+        memset(lab, 0, (size_t)ngn + 1);
+        for (j = 0; j < nedges; j++) {
+            nout[g.edge[j].from]++;
+            lab[g.edge[j].from] |= g.edge[j].lw > 0;
+        }
+        for (i = nst; i < ngn; i++) {
+            sg_gnode *nd = &g.node[lix[i]];
+            double need = (nout[lix[i]] - 1) * (0.3 + 0.06) + 0.3 + 0.1;
+            if (lab[lix[i]] && need > nd->h)
+                nd->h = need;
+        }
+        free(nout);
+        free(lab);
+    }
+    rc = sg_graph_layout(&g, GRAPH_WIDTH / GRAPH_SCALE, GRAPH_HEIGHT / GRAPH_SCALE);
+    if (rc == SG_GRAPH_OK) { /* each symbol's numbers top to bottom, as drawn */
+        for (m = 0; m < nmulti; m++) {
+            int no = 0;
+            for (;;) {
+                int best = -1;
+                for (j = 0; j < nedges; j++) {
+                    const sg_gedge *ed = &g.edge[j];
+                    int to = eno[2 * j], slot = eno[2 * j + 1];
+                    if (gn[gn[to].in[slot]].e != multi[m] || gn[to].no[slot] < 0)
+                        continue;
+                    if (best < 0 || ed->ly > g.edge[best].ly)
+                        best = j;
+                }
+                if (best < 0)
+                    break;
+                gn[eno[2 * best]].no[eno[2 * best + 1]] = -++no; /* taken */
+            }
         }
         for (i = 0; i < nst; i++)
-            for (k = 0; k < gn[i].nin; k++) {
-                int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
-                const char *color = NULL, *how;
-                for (m = 0; m < nmulti; m++)
-                    if (gn[from].e == multi[m])
-                        color = path_colors[m % 5];
-                for (q = 0; q < k; q++)
-                    nth += gn[i].in[q] == from;
-                if (nth > 0)
-                    how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
-                                          30 + 15 * ((nth - 1) / 2));
-                else if (span > 1)
-                    how = sg_arena_printf(x->ar, "to[bend %s=%d]",
-                                          gn[from].y + gn[i].y >= 0 ? "left" : "right",
-                                          span > 3 ? 10 : span > 2 ? 15 : 22);
-                else
-                    how = "--";
-                sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
-                              color ? color : "", from, how);
-                if (color)
-                    sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35",
-                                  color, gn[i].no[k]);
-                sg_buf_printf(b, "(n%d);\n", i);
+            for (k = 0; k < gn[i].nin; k++)
+                if (gn[i].no[k] < 0)
+                    gn[i].no[k] = -gn[i].no[k];
+        double sw = GRAPH_WIDTH / (g.x1 - g.x0), sh = GRAPH_HEIGHT / (g.y1 - g.y0);
+        scale = sw < sh ? sw : sh;
+        if (scale > 1)
+            scale = 1;
+        drawn = scale >= GRAPH_SCALE;
+    }
+    /* which edges lie on a path from a multi-path symbol to the root: from a
+       node multi[m] reaches, into one that reaches the root */
+    reach = sg_xmalloc((size_t)nmulti * (size_t)ngn + 1);
+    memset(reach, 0, (size_t)nmulti * (size_t)ngn + 1);
+    toroot = sg_xmalloc((size_t)ngn + 1);
+    memset(toroot, 0, (size_t)ngn + 1);
+    if (iroot >= 0) {
+        toroot[iroot] = 1;
+        for (i = nst - 1; i >= 0; i--) /* stations come kids first: readers later */
+            for (k = 0; k < gn[i].nin && toroot[i]; k++)
+                toroot[gn[i].in[k]] = 1;
+    }
+    for (m = 0; m < nmulti; m++) {
+        unsigned char *r = reach + (size_t)m * (size_t)ngn;
+        for (i = 0; i < ngn; i++)
+            r[i] = gn[i].e == multi[m];
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++)
+                if (r[gn[i].in[k]])
+                    r[i] = 1;
+    }
+    if (!drawn) {
+        double w = g.x1 - g.x0, h = g.y1 - g.y0;
+        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d layers: laid out, it needs "
+                         "%s%.0f\\,cm by %.0f\\,cm, more than twice the %.0f\\,cm by "
+                         "%.0f\\,cm a page gives it, so it is not drawn.\n",
+                      ngn, nedges, g.nlayers, rc == SG_GRAPH_TOO_BIG ? "at least " : "", w, h,
+                      GRAPH_WIDTH, GRAPH_HEIGHT);
+    } else {
+        sg_buf_puts(b, "\\begin{center}\n");
+        sg_buf_printf(b, "\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, rounded corners=2pt,");
+        if (scale < 1)
+            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
+        sg_buf_puts(b, "\n"
+                       "  input/.style={draw, rectangle, rounded corners=2pt, inner sep=2pt},\n"
+                       "  data/.style={input, draw=black!40, text=black!60},\n"
+                       "  value/.style={draw, circle, inner sep=1pt},\n"
+                       "  result/.style={value, double, thick},\n"
+                       "  pill/.style={rectangle, rounded corners=3.75mm},\n"
+                       "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n");
+        for (i = 0; i < ngn; i++) {
+            const sg_gnode *nd = &g.node[lix[i]];
+            const char *style = gstyle(x, gn[i].e, root, i < nst);
+            double bw, bh; /* (the layout's box is nd's; this says its shape) */
+            int pill = gbox(style, gname(x, gn[i].e), &bw, &bh);
+            pills |= pill;
+            if (pill)
+                sg_buf_printf(b, "  \\node[%s, pill, minimum width=%.2fcm, minimum height=%.2fcm]",
+                              style, style[0] == 'r' ? nd->w - 0.12 : nd->w, 0.75);
+            else if (style[0] == 'v' || style[0] == 'r')
+                sg_buf_printf(b, "  \\node[%s, minimum size=%.2fcm]", style,
+                              style[0] == 'r' ? nd->w - 0.12 : nd->w);
+            else
+                sg_buf_printf(b, "  \\node[%s, minimum width=%.2fcm, minimum height=%.2fcm]", style,
+                              nd->w, nd->h);
+            sg_buf_printf(b, " (n%d) at (%.2f,%.2f) {$%s$};\n", i, nd->x, nd->y, gname(x, gn[i].e));
+        }
+        for (j = 0; j < nedges; j++) {
+            const sg_gedge *ed = &g.edge[j];
+            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot], ns = 0, s;
+            for (m = 0; m < nmulti; m++)
+                ns += reach[(size_t)m * (size_t)ngn + from] && toroot[to];
+            if (ns == 0) {
+                sg_buf_puts(b, "  \\draw[->] ");
+                print_route(b, ed, &g.node[lix[from]], from, to);
+                sg_buf_puts(b, ";\n");
+                continue;
             }
+            /* on the paths of ns symbols: a stroke each, side by side */
+            s = 0;
+            for (m = 0; m < nmulti; m++) {
+                if (!(reach[(size_t)m * (size_t)ngn + from] && toroot[to]))
+                    continue;
+                sg_buf_printf(b, "  \\draw[->, thick, %s%s", path_colors[m % 5],
+                              path_dashes[(m / 5) % 3]);
+                if (ns > 1)
+                    sg_buf_printf(b, ", transform canvas={yshift=%.1fpt}",
+                                  1.6 * ((ns - 1) / 2.0 - s));
+                sg_buf_puts(b, "] ");
+                print_route(b, ed, &g.node[lix[from]], from, to);
+                sg_buf_puts(b, ";\n");
+                s++;
+            }
+        }
+        for (j = 0; j < nedges; j++) { /* the numbers, above the strokes */
+            const sg_gedge *ed = &g.edge[j];
+            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot];
+            if (gn[to].no[slot] <= 0)
+                continue;
+            for (m = 0; m < nmulti && gn[from].e != multi[m]; m++)
+                ;
+            sg_buf_printf(b, "  \\node[num, text=%s] at (%.2f,%.2f) {%d};\n",
+                          path_colors[m % 5], ed->lx, ed->ly, gn[to].no[slot]);
+        }
         sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
     }
+    sg_graph_free(&g);
+    free(g.node);
+    free(g.edge);
+    free(eno);
+    free(lix);
+    free(reach);
+    free(toroot);
     /* the paths of the symbols reached along several */
     for (m = 0; m < nmulti && iroot >= 0; m++) {
         int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p, from;
@@ -2981,12 +3201,26 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         }
         count = count_paths(&rd, ngn, from, iroot, memo, dist);
         np = paths_from(&rd, from, iroot, stack, 0, paths, lens, PATHS_LISTED, 0, dist);
+        for (p = 1; p < np; p++) { /* by the number of their first edge, stably */
+            int q = p, *pp = paths[p], pl = lens[p];
+            int key = gn[pp[0]].no[pp[1]];
+            while (q > 0 && gn[paths[q - 1][0]].no[paths[q - 1][1]] > key) {
+                paths[q] = paths[q - 1];
+                lens[q] = lens[q - 1];
+                q--;
+            }
+            paths[q] = pp;
+            lens[q] = pl;
+        }
         free(memo);
         free(dist);
         if (count < np)
             count = np;
-        sg_buf_printf(b, "$%s$ has %s paths to $%s$%s", gname(x, multi[m]), paths_word(x, count),
-                      gname(x, root), np > 0 ? ": " : "");
+        sg_buf_printf(b, "$%s$ has %s paths to $%s$", gname(x, multi[m]), paths_word(x, count),
+                      gname(x, root));
+        if (drawn)
+            sg_buf_printf(b, ", drawn in %s%s", path_dash_words[(m / 5) % 3], path_names[m % 5]);
+        sg_buf_puts(b, np > 0 ? ": " : "");
         for (p = 0; p < np; p++) {
             int q;
             if (p > 0)
@@ -3006,8 +3240,9 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
     if (drawn)
-        sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
-                       "intermediates.\n\n");
+        sg_buf_printf(b, "Boxes are inputs (grey: data, not differentiated), %s the named "
+                         "intermediates.\n\n",
+                      pills ? "circles and pills" : "circles");
     else
         sg_buf_puts(b, "\n");
     greaders_free(&rd);
@@ -3515,55 +3750,112 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
     }
     hh = lhh.v, nhh = lhh.n, xh = lxh.v, nxh = lxh.n, in = lin.v, nin = lin.n;
     yv = lyv.v, nyv = lyv.n, out_in = lout.v, nout = lout.n;
-    sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth,\n"
-                   "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                   "inner sep=2pt},\n"
-                   "  data/.style={input, draw=black!40, text=black!60},\n"
-                   "  value/.style={draw, circle, minimum size=8mm, inner sep=1pt},\n"
-                   "  result/.style={value, double, thick},\n"
-                   "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n");
-    for (off = -1; off <= 1; off++) {
-        int c = (int)(off + 1);
-        double px = 3.6 * (double)off;
-        sg_buf_printf(b, "  \\node[value] (h%d) at (%.1f,1.8) {$%s$};\n", c, px,
-                      texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1));
-        for (k = 0; k < nin && k < 1; k++)
-            sg_buf_printf(b, "  \\node[input] (x%d) at (%.1f,0) {$%s$};\n", c, px,
-                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[k], off), M_FORM, 1));
-        if (lossst) {
-            sg_buf_printf(b, "  \\node[value] (l%d) at (%.1f,3.6) {$%s$};\n", c, px,
-                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1));
-            if (nout > 0)
-                sg_buf_printf(b, "  \\node[data] (y%d) at (%.1f,3.6) {$%s$};\n", c, px + 1.4,
-                              texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1));
+    {
+        /* the names first, to size the drawing from them: circles as wide as
+           their widest name, the steps far enough apart for the labels */
+        const char *hn[3], *xn[3], *ln[3], *yn[3];
+        const char *lhhs = nhh ? names_of(x, hh, nhh) : NULL, *lxhs = nxh ? names_of(x, xh, nxh)
+                                                                          : NULL;
+        const char *lyvs = nyv ? names_of(x, yv, nyv) : NULL;
+        double d = 0.8, wy = 0, hx = 0.65, dx, yoff, wide, tall, scale, th, top;
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double bw, bh;
+            hn[c] = texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1);
+            gbox("value", hn[c], &bw, &bh);
+            d = bw > d ? bw : d;
+            xn[c] = nin > 0 ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[0], off), M_FORM, 1)
+                            : NULL;
+            if (xn[c]) {
+                gbox("input", xn[c], &bw, &bh);
+                hx = bh > hx ? bh : hx;
+            }
+            ln[c] = lossst ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1)
+                           : NULL;
+            if (ln[c]) {
+                gbox("value", ln[c], &bw, &bh);
+                d = bw > d ? bw : d;
+            }
+            yn[c] = lossst && nout > 0
+                        ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1)
+                        : NULL;
+            if (yn[c]) {
+                gbox("data", yn[c], &bw, &bh);
+                wy = bw > wy ? bw : wy;
+            }
         }
-    }
-    sg_buf_printf(b, "  \\node (hl) at (-6.4,1.8) {$\\cdots$};\n  \\node (hr) at (6.4,1.8) "
-                     "{$\\cdots$};\n");
-    sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
-    /* an edge is labelled with the matrices it carries, when there are any */
-    for (k = 0; k < 2; k++)
-        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
-                      nhh ? "node[lab, above] {$" : "", nhh ? names_of(x, hh, nhh) : "",
-                      nhh ? "$}" : "", k + 1);
-    for (k = 0; k < 3; k++) {
-        if (nin > 0)
-            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
-                          nxh ? "node[lab, left] {$" : "", nxh ? names_of(x, xh, nxh) : "",
-                          nxh ? "$}" : "", k);
-        if (lossst) {
-            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n", k,
-                          nyv ? "node[lab, left] {$" : "", nyv ? names_of(x, yv, nyv) : "",
-                          nyv ? "$}" : "", k);
-            if (nout > 0)
-                sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+        /* \footnotesize labels: above the h → h edge, left of the upward ones */
+        dx = 3.6;
+        if (lhhs && 0.8 * tex_width(lhhs, &th) + d + 0.6 > dx)
+            dx = 0.8 * tex_width(lhhs, &th) + d + 0.6;
+        if (lxhs && 0.8 * tex_width(lxhs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_width(lxhs, &th) + 0.6;
+        if (lyvs && 0.8 * tex_width(lyvs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_width(lyvs, &th) + 0.6;
+        yoff = d / 2 + 0.6 + wy / 2; /* y_t right of r_t, clear of r_{t+1} */
+        if (yn[0] && yoff + wy / 2 + d / 2 + 0.5 > dx)
+            dx = yoff + wy / 2 + d / 2 + 0.5;
+        top = 3.6 + d / 2 + 1.2; /* L's row: the loss terms come up into it */
+        wide = 2 * (dx + 3.0);
+        tall = top + d / 2 + hx / 2 + 0.2;
+        scale = GRAPH_WIDTH / wide < 1 ? GRAPH_WIDTH / wide : 1;
+        if (GRAPH_HEIGHT / tall < scale)
+            scale = GRAPH_HEIGHT / tall;
+        sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, "
+                       "rounded corners=2pt,");
+        if (scale < 1)
+            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
+        sg_buf_printf(b, "\n"
+                         "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                         "inner sep=2pt},\n"
+                         "  data/.style={input, draw=black!40, text=black!60},\n"
+                         "  value/.style={draw, circle, minimum size=%.2fcm, inner sep=1pt},\n"
+                         "  result/.style={value, double, thick},\n"
+                         "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n",
+                      d);
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double px = dx * (double)off;
+            sg_buf_printf(b, "  \\node[value] (h%d) at (%.2f,1.8) {$%s$};\n", c, px, hn[c]);
+            if (xn[c])
+                sg_buf_printf(b, "  \\node[input] (x%d) at (%.2f,0) {$%s$};\n", c, px, xn[c]);
+            if (ln[c]) {
+                sg_buf_printf(b, "  \\node[value] (l%d) at (%.2f,3.6) {$%s$};\n", c, px, ln[c]);
+                if (yn[c])
+                    sg_buf_printf(b, "  \\node[data] (y%d) at (%.2f,3.6) {$%s$};\n", c,
+                                  px + yoff, yn[c]);
+            }
         }
-    }
-    if (lossst) {
-        sg_buf_printf(b, "  \\node[result] (L) at (0,5.4) {$%s$};\n", x->fname);
-        for (k = 0; k < 3; k++)
-            sg_buf_printf(b, "  \\draw[->] (l%d) -- (L);\n", k);
-        sg_buf_printf(b, "  \\node at (-5.2,5.4) {$\\cdots$};\n  \\node at (5.2,5.4) {$\\cdots$};\n");
+        sg_buf_printf(b, "  \\node (hl) at (%.2f,1.8) {$\\cdots$};\n  \\node (hr) at (%.2f,1.8) "
+                         "{$\\cdots$};\n",
+                      -(dx + 2.8), dx + 2.8);
+        sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+        /* an edge is labelled with the matrices it carries, when there are any */
+        for (k = 0; k < 2; k++)
+            sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
+                          nhh ? "node[lab, above] {$" : "", nhh ? lhhs : "", nhh ? "$}" : "",
+                          k + 1);
+        for (k = 0; k < 3; k++) {
+            if (nin > 0)
+                sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
+                              nxh ? "node[lab, left] {$" : "", nxh ? lxhs : "", nxh ? "$}" : "",
+                              k);
+            if (lossst) {
+                sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n",
+                              k, nyv ? "node[lab, left] {$" : "", nyv ? lyvs : "",
+                              nyv ? "$}" : "", k);
+                if (nout > 0)
+                    sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+            }
+        }
+        if (lossst) { /* the outer terms up, then across: clear of the y's */
+            sg_buf_printf(b, "  \\node[result] (L) at (0,%.2f) {$%s$};\n", top, x->fname);
+            sg_buf_puts(b, "  \\draw[->] (l0) |- (L);\n  \\draw[->] (l1) -- (L);\n"
+                           "  \\draw[->] (l2) |- (L);\n");
+            sg_buf_printf(b, "  \\node at (%.2f,%.2f) {$\\cdots$};\n  \\node at (%.2f,%.2f) "
+                             "{$\\cdots$};\n",
+                          -(dx + 1.6), top, dx + 1.6, top);
+        }
     }
     sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
     {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # LaTeX tests: every derivation symgrad writes compiles.
 #
-# For each examples/*.sg (and each tests/golden/*.sg with a NAME.tex golden),
+# For each examples/*.sg and tests/latex/*.sg (and each tests/golden/*.sg with
+# a NAME.tex golden),
 #   symgrad --latex NAME.sg                      a whole document
 #   symgrad --latex --fragment --index NAME.sg   the body alone, inside a
 #                                                minimal document of our own
@@ -53,7 +54,7 @@ compile() {
     ok
 }
 
-for sg in "$top"/examples/*.sg "$top"/tests/golden/*.sg; do
+for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/golden/*.sg; do
     [ -f "$sg" ] || continue
     name=$(basename "$sg" .sg)
     case "$sg" in
