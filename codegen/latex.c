@@ -136,6 +136,11 @@ typedef struct {
     const char **used;         /* names given out */
     int nused, capused;
     sg_strmap taken;           /* those and the definitions' names (taken()) */
+    sg_idmap defs;             /* the definitions' nodes (doc_forward()) */
+    int ndefs_in;              /* set once they are in defs */
+    int *defix;                /* by number in defs: the first definition of the node */
+    unsigned *dstamp;          /* by definition: the derivation that listed it */
+    unsigned dstampnow;
     int ntaken_defs;           /* set once the definitions are in taken */
     int fresh;
     int inline_;               /* result_tex for running text */
@@ -713,18 +718,38 @@ static int is_trivial(X *x, const sg_expr *e)
 }
 
 /* the logs of the problem's results, each once, in result order */
-static int logs_of(const sg_problem *p, const sg_log **logs)
+/*
+ * The derivations, each once, in the order of their first result, and in
+ * which[i] the index in logs of result i's (−1: none). By a hash of the log
+ * pointers, not a scan: 20,000 requests are 20,000 derivations.
+ */
+static int logs_of(const sg_problem *p, const sg_log **logs, int *which)
 {
-    int i, j, n = 0;
+    size_t cap = 16, h;
+    const sg_log **key;
+    int *val, i, n = 0;
+    while (cap < 2 * (size_t)p->nresults + 2)
+        cap *= 2;
+    key = sg_xmalloc(cap * sizeof *key);
+    val = sg_xmalloc(cap * sizeof *val);
+    memset((void *)key, 0, cap * sizeof *key);
     for (i = 0; i < p->nresults; i++) {
         const sg_log *l = p->results[i].log;
+        which[i] = -1;
         if (!l)
             continue;
-        for (j = 0; j < n && logs[j] != l; j++)
+        h = ((size_t)l >> 4) * 2654435761u;
+        for (h &= cap - 1; key[h] && key[h] != l; h = (h + 1) & (cap - 1))
             ;
-        if (j == n)
+        if (!key[h]) {
+            key[h] = l;
+            val[h] = n;
             logs[n++] = l;
+        }
+        which[i] = val[h];
     }
+    free((void *)key);
+    free(val);
     return n;
 }
 
@@ -2564,22 +2589,94 @@ static void inputs_of(X *x, const sg_expr *e, elist *in, unsigned *seen, unsigne
     free(st);
 }
 
-static void doc_forward(X *x, const sg_expr **st, int nst)
+/* the nodes f reads, through the bodies and initial values of the
+   recurrences it reads too, each once */
+static void reached_from(X *x, const sg_expr *f, elist *out)
+{
+    sg_idmap seen;
+    elist stack = {NULL, 0, 0};
+    int k;
+    sg_idmap_init(&seen, x->ctx);
+    elist_push(&stack, f);
+    while (stack.n > 0) {
+        const sg_expr *t = stack.v[--stack.n];
+        if (sg_idmap_find(&seen, t) != SG_IDMAP_NONE)
+            continue;
+        sg_idmap_add(&seen, t);
+        elist_push(out, t);
+        for (k = 0; k < t->nkids; k++)
+            elist_push(&stack, t->kid[k]);
+        if ((t->op == SG_OP_AT || t->op == SG_OP_SEQSTEP) && t->seq >= 0) {
+            const sg_seq *q = sg_seq_of(x->ctx, t->seq);
+            if (q->body)
+                elist_push(&stack, q->body);
+            if (q->init)
+                elist_push(&stack, q->init);
+        }
+    }
+    free(stack.v);
+    sg_idmap_free(&seen);
+}
+
+static void doc_forward(X *x, const sg_expr *f, const sg_expr **st, int nst)
 {
     sg_buf *b = x->out;
     size_t start;
     int i, anyseq = 0;
     sg_buf_puts(b, "\\subsection*{Forward pass}\n");
-    {   /* the user's other definitions, where they fall */
-        const sg_expr **all = sg_arena_alloc(x->ar, (size_t)(nst + x->p->ndefs + 1) * sizeof *all);
-        int n = 0, d;
+    {   /* the user's other definitions that f reads, where they fall: of a
+           problem with 10,000 functions, each derivation shows its own */
+        elist reach = {NULL, 0, 0};
+        const sg_expr **all;
+        int *todo, ntodo = 0, n = 0, d;
+        unsigned k;
+        if (!x->ndefs_in) {
+            sg_idmap_init(&x->defs, x->ctx);
+            x->defix = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *x->defix);
+            x->dstamp = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *x->dstamp);
+            for (d = 0; d < x->p->ndefs; d++) {
+                x->dstamp[d] = 0;
+                if (x->p->defs[d].expr && sg_idmap_find(&x->defs, x->p->defs[d].expr) ==
+                                              SG_IDMAP_NONE)
+                    x->defix[sg_idmap_add(&x->defs, x->p->defs[d].expr)] = d;
+            }
+            x->ndefs_in = 1;
+        }
+        /* what f reads, and what the text of f's definition names, as written
+           (L = −log p names p where the DAG reads softplus(−u)) */
+        reached_from(x, f, &reach);
+        todo = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *todo);
+        x->dstampnow++;
+        k = sg_idmap_find(&x->defs, f);
+        if (k != SG_IDMAP_NONE) {
+            x->dstamp[x->defix[k]] = x->dstampnow;
+            todo[ntodo++] = x->defix[k];
+        }
+        for (i = 0; i < ntodo; i++)
+            for (d = 0; d < x->p->defs[todo[i]].nuses; d++) {
+                int u = x->p->defs[todo[i]].uses[d];
+                if (x->dstamp[u] != x->dstampnow) {
+                    x->dstamp[u] = x->dstampnow;
+                    todo[ntodo++] = u;
+                }
+            }
+        all = sg_arena_alloc(x->ar, (size_t)(nst + reach.n + ntodo + 1) * sizeof *all);
         for (i = 0; i < nst; i++)
             all[n++] = st[i];
-        for (d = 0; d < x->p->ndefs; d++) {
-            const sg_expr *e = x->p->defs[d].expr;
-            if (e && !is_leaf(e) && e->id < x->nni && x->ni[e->id].fwd && !sg_expr_varies(e))
-                all[n++] = e;
+        for (i = 0; i < reach.n; i++)
+            if (sg_idmap_find(&x->defs, reach.v[i]) != SG_IDMAP_NONE)
+                all[n++] = reach.v[i];
+        for (i = 0; i < ntodo; i++)
+            if (x->p->defs[todo[i]].expr)
+                all[n++] = x->p->defs[todo[i]].expr;
+        for (i = d = 0; i < n; i++) { /* the definitions among them the pass shows */
+            const sg_expr *e = all[i];
+            if (i < nst || (!is_leaf(e) && e->id < x->nni && x->ni[e->id].fwd && !sg_expr_varies(e)))
+                all[d++] = e;
         }
+        n = d;
+        free(reach.v);
+        free(todo);
         n = sort_unique(all, n);
         st = all;
         nst = n;
@@ -3466,7 +3563,7 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
         if (sv(&s, targets[i])->nin > 1)
             multi[nmulti++] = targets[i];
     }
-    doc_forward(x, st, nst);
+    doc_forward(x, g->f, st, nst);
     sg_buf_puts(x->out, "\\subsection*{Computation graph}\n");
     doc_graph(x, &s, st, nst, g->f, multi, nmulti);
     sg_buf_puts(x->out, "\\subsection*{Backward pass}\n");
@@ -3498,7 +3595,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     X x;
     sg_buf out;
     const sg_log **logs;
-    int nlogs, i, j;
+    int nlogs, i, j, *which, *first, *byres;
     memset(&x, 0, sizeof x);
     sg_buf_init(&out);
     x.p = p;
@@ -3509,7 +3606,20 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     x.nsyms0 = sg_nsyms(p->ctx);
     x.fname = "L";
     logs = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *logs);
-    nlogs = logs_of(p, logs);
+    which = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *which);
+    nlogs = logs_of(p, logs, which);
+    /* the results of each log, in order: byres[first[i] .. first[i + 1]) */
+    first = sg_xmalloc((size_t)(nlogs + 2) * sizeof *first);
+    byres = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *byres);
+    memset(first, 0, (size_t)(nlogs + 2) * sizeof *first);
+    for (j = 0; j < p->nresults; j++)
+        if (which[j] >= 0)
+            first[which[j] + 2]++;
+    for (i = 0; i < nlogs; i++)
+        first[i + 2] += first[i + 1];
+    for (j = 0; j < p->nresults; j++)
+        if (which[j] >= 0)
+            byres[first[which[j] + 1]++] = j;
     find_needed(&x, logs, nlogs);
     name_nodes(&x);
 
@@ -3533,13 +3643,12 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     doc_problem(&x);
     for (i = 0; i < nlogs; i++) {
         const sg_log *g = logs[i];
-        const sg_result **res = sg_arena_alloc(x.ar, (size_t)(p->nresults + 1) * sizeof *res);
+        const sg_result **res =
+            sg_arena_alloc(x.ar, (size_t)(first[i + 1] - first[i] + 1) * sizeof *res);
         const sg_result *hess = NULL, *jac = NULL;
-        int nres = 0;
-        for (j = 0; j < p->nresults; j++) {
-            const sg_result *r = &p->results[j];
-            if (r->log != g)
-                continue;
+        int nres = 0, q;
+        for (q = first[i]; q < first[i + 1]; q++) {
+            const sg_result *r = &p->results[byres[q]];
             if (r->kind == SG_RES_GRAD)
                 res[nres++] = r;
             else if (r->kind == SG_RES_HESSIAN)
@@ -3580,9 +3689,15 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     if (!o->fragment)
         sg_buf_puts(&out, "\\end{document}\n");
     free(logs);
+    free(which);
+    free(first);
+    free(byres);
     free(x.ni);
     free(x.used);
     sg_strmap_free(&x.taken);
+    sg_idmap_free(&x.defs);
+    free(x.defix);
+    free(x.dstamp);
     free(x.lined);
     return sg_buf_take(&out, len);
 }
@@ -3971,7 +4086,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
     const sg_expr **st, *loss = NULL;
     int nst, k, q = log_recurrence(g), first_seq;
     nst = log_stations(x, g, &st);
-    doc_forward(x, st, nst);
+    doc_forward(x, g->f, st, nst);
     if (q >= 0) {
         const sg_seq *h = sg_seq_of(x->ctx, q);
         sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
@@ -4353,7 +4468,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     if (!hessian) {
         const sg_expr **st;
         int nst = log_stations(x, g, &st);
-        doc_forward(x, st, nst);
+        doc_forward(x, g->f, st, nst);
         sg_buf_puts(b, "\\subsection*{Computation graph}\n");
         doc_graph(x, NULL, st, nst, g->f, NULL, 0);
         sg_buf_puts(b, "\\subsection*{Jacobian}\n");
