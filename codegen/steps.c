@@ -68,6 +68,7 @@ typedef struct {
     int nused, capused, pool;
     char **mine;           /* the fresh names made up past the pool, to free */
     int nmine;
+    int cont;              /* the extra indentation of a continuation line */
     const sg_expr *naming; /* while printing a whole gradient: whose it is */
     int at;                /* and the step's index */
     sg_buf out;
@@ -173,8 +174,8 @@ static int split_lines(S *s, const char *t, size_t indent, char **store, char **
     memcpy(c, t, len + 1);
     *store = c;
     while (start <= len) {
-        size_t avail = (size_t)s->width > indent + (n ? CONT : 0) + 10
-                           ? (size_t)s->width - indent - (n ? CONT : 0)
+        size_t avail = (size_t)s->width > indent + (n ? (size_t)s->cont : 0) + 10
+                           ? (size_t)s->width - indent - (n ? (size_t)s->cont : 0)
                            : 10;
         size_t w = 0, mark = 0, space = 0, end = len;
         for (i = start; i < len; i++) {
@@ -224,9 +225,9 @@ static void emit(S *s, size_t indent, const char *left, const char *right)
     int n = split_lines(s, left, indent, &store, &lines), i;
     size_t last = 0;
     for (i = 0; i < n; i++) {
-        spaces(&s->out, indent + (i ? CONT : 0));
+        spaces(&s->out, indent + (i ? (size_t)s->cont : 0));
         sg_buf_puts(&s->out, lines[i]);
-        last = indent + (i ? CONT : 0) + cols(lines[i]);
+        last = indent + (i ? (size_t)s->cont : 0) + cols(lines[i]);
         if (i + 1 < n)
             sg_buf_putc(&s->out, '\n');
     }
@@ -608,7 +609,9 @@ static void title(S *s, const char *src)
                 sg_buf tb;
                 sg_buf_init(&tb);
                 put_text(s, &tb, t);
+                s->cont = 0; /* a title's lines go on flush left */
                 emit(s, 0, sg_buf_str(&tb), NULL);
+                s->cont = CONT;
                 sg_buf_free(&tb);
                 any = 1;
             }
@@ -1250,6 +1253,7 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     s.ctx = p->ctx;
     s.ascii = o && o->ascii;
     s.width = o && o->width > 20 ? o->width : WIDTH;
+    s.cont = CONT;
     s.n = sg_expr_count(p->ctx);
     s.name = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.name);
     s.owned = sg_xmalloc((size_t)s.n + 1);
