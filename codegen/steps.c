@@ -858,7 +858,8 @@ static int partial(const S *s, const sg_expr *e)
 /*
  * The whole gradient of kid, value, read again by later steps (at i) as
  * the adjoint their rules push on: when its formula is long, it gets a
- * name the way courses name them, δ₁ for z₁'s (δ_a for a's), and the
+ * name the way courses name them, δ₁ for a layer's pre-activation z₁
+ * (δa for a's, δh₂ for h₂'s), and the
  * lines after print the name. Returns whether it was named now.
  */
 static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
@@ -882,11 +883,11 @@ static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
     raw[n] = '\0';
     while (n > 0 && raw[n - 1] >= '0' && raw[n - 1] <= '9')
         n--;
-    if (raw[n] && n > 0) { /* z1: delta1, δ₁ */
+    if (raw[n] && n > 0 && kid->id < s->n && (s->flag[kid->id] & F_ARG)) { /* z1 into f(z1): delta1, δ₁ */
         memmove(raw + 5, raw + n, strlen(raw + n) + 1);
         memcpy(raw, "delta", 5);
         display = NULL;
-    } else { /* a: delta_a, δa */
+    } else { /* a: delta_a, δa; h2: delta_h2, δh₂ */
         memmove(raw + 6, raw, strlen(raw) + 1);
         memcpy(raw, "delta_", 6);
         display = raw + 6;
