@@ -44,10 +44,11 @@
 /* what a node is to the derivation (bits of S.flag) */
 enum {
     F_STATION = 1, /* a step's node, or a node a step contributes to */
-    F_ADDEND = 2,  /* a kid of an unnamed sum: a partial sum */
+    F_ADDEND = 2,  /* a kid of an unnamed sum */
     F_SCALED = 4,  /* a 1×1 kid of a scaling by a number (½‖r‖²) */
     F_ARG = 8,     /* the argument of a nonlinear function: a pre-activation */
     F_BACK = 16,   /* a station of the reverse pass (not only of a Jacobian's) */
+    F_PARTIAL = 32, /* a sum that is a kid of a sum: a partial sum */
 };
 
 typedef struct {
@@ -524,6 +525,8 @@ static const sg_expr **name_stations(S *s, const sg_log **logs, int nlogs, int *
                 v[1] = kid;
                 if (y->op == SG_OP_ADD && !y->name)
                     flag_node(s, kid, F_ADDEND);
+                if (y->op == SG_OP_ADD && kid->op == SG_OP_ADD)
+                    flag_node(s, kid, F_PARTIAL);
                 if (is_number_scale(y) && sg_shape_is_scalar(kid->shape))
                     flag_node(s, kid, F_SCALED);
                 if (is_nonlinear(y->op))
@@ -563,7 +566,7 @@ static const sg_expr **name_stations(S *s, const sg_log **logs, int nlogs, int *
         const char *base, *prefer = NULL;
         sg_buf b;
         if (!(f & F_BACK) || e->name || s->name[e->id] || is_trivial(e) || light(e, 0) ||
-            (f & F_ADDEND) ||
+            (f & (F_ADDEND | F_PARTIAL)) ||
             (f & F_SCALED) || shown_ops(s, e, 2, 1) < 2 || e == logs[0]->f)
             continue;
         if (e->op == SG_OP_ADD && (negated(e->kid[1]) || (e->kid[1]->op == SG_OP_FILL &&
@@ -847,6 +850,13 @@ static void header(S *s, const sg_expr *node, const sg_expr **cur)
     free(t);
     emit(s, 2, sg_buf_str(&b), NULL);
     sg_buf_free(&b);
+}
+
+/* a partial sum a + b of a longer unnamed sum a + b + c: its adjoint is the
+   whole sum's, and its rules are the whole sum's, term by term */
+static int is_spine(S *s, const sg_expr *e)
+{
+    return e->op == SG_OP_ADD && e->id < s->n && (s->flag[e->id] & F_PARTIAL) && !namer(s, e);
 }
 
 /* whether the log adds several contributions up for e (a TOTAL step) */
@@ -1135,6 +1145,17 @@ static void doc_log(S *s, const sg_log *g)
             if (st->kid < 0 || st->kid >= st->node->nkids || !st->contrib)
                 break;
             kid = st->node->kid[st->kid];
+            if (st->node->op == SG_OP_ADD && is_spine(s, kid) && st->contrib == st->adjoint)
+                break; /* a + b of a + b + c: it has the sum's adjoint */
+            if (is_spine(s, st->node)) {
+                /* the sum's rule for one more of its terms: the whole sum
+                   is not written again for each (that is quadratic) */
+                cur = NULL;
+                put_partial(s, &b, f, kid);
+                line(s, 2, sg_buf_str(&b), partial(s, kid) ? "+=" : "=", st->contrib, NULL,
+                     st->rule_id);
+                break;
+            }
             header(s, st->node, &cur);
             if ((t = merged_total(s, g, i)) >= 0) {
                 put_partial(s, &b, f, kid);
