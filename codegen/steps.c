@@ -62,6 +62,7 @@ typedef struct {
     unsigned char *flag;   /* by id: F_ */
     unsigned *mark;        /* by id: stamp of the log that has a TOTAL for it */
     int *total;            /* by id, with mark: that TOTAL step's index */
+    const sg_expr **owner; /* by id: the node whose whole gradient it was printed as */
     unsigned *amark;       /* by id: stamp of the log whose steps read it as an adjoint */
     int *alast;            /* by id, with amark: the last such step */
     unsigned stamp;
@@ -931,6 +932,8 @@ static void line(S *s, size_t indent, const char *lhs, const char *op, const sg_
     sg_buf b;
     char *v, *r = rule_text(s, rule);
     int named = s->naming && name_adjoint(s, s->at, s->naming, value);
+    if (s->naming && value->id < s->n && !s->owner[value->id])
+        s->owner[value->id] = s->naming; /* a Hessian's Jacobian steps say ∂(∂L/∂K)/∂x */
     v = fmt(s, value, !named, NULL);
     sg_buf_init(&b);
     if (named)
@@ -1195,7 +1198,18 @@ static void doc_log(S *s, const sg_log *g)
                 jx = st->node;
             if (!st->contrib)
                 break;
-            put_partial(s, &b, st->node, jx ? jx : st->node);
+            sg_buf_puts(&b, d_sym(s));
+            if (st->node->id < s->n && s->owner[st->node->id] && !namer(s, st->node)) {
+                /* a node of a gradient printed above: ∂(∂L/∂K)/∂x */
+                sg_buf_putc(&b, '(');
+                put_partial(s, &b, f, s->owner[st->node->id]);
+                sg_buf_putc(&b, ')');
+            } else {
+                put_operand(s, &b, st->node);
+            }
+            sg_buf_putc(&b, '/');
+            sg_buf_puts(&b, d_sym(s));
+            put_operand(s, &b, jx ? jx : st->node);
             line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
             cur = NULL;
             break;
@@ -1247,8 +1261,14 @@ static void doc_log(S *s, const sg_log *g)
             if (!st->to || !st->contrib)
                 break;
             put_partial(s, &b, f, st->to);
-            line(s, 2, sg_buf_str(&b), partial(s, st->to) ? "+=" : "=", st->contrib, NULL,
-                 st->rule_id);
+            if (partial(s, st->to)) {
+                line(s, 2, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
+            } else {
+                s->naming = st->to;
+                s->at = i;
+                line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
+                s->naming = NULL;
+            }
             cur = NULL;
             break;
         }
@@ -1284,6 +1304,8 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     s.mark = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.mark);
     s.total = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.total);
     s.amark = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.amark);
+    s.owner = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.owner);
+    memset((void *)s.owner, 0, ((size_t)s.n + 1) * sizeof *s.owner);
     s.alast = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.alast);
     memset(s.amark, 0, ((size_t)s.n + 1) * sizeof *s.amark);
     memset((void *)s.name, 0, ((size_t)s.n + 1) * sizeof *s.name);
@@ -1314,6 +1336,7 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     free(s.mark);
     free(s.total);
     free(s.amark);
+    free((void *)s.owner);
     free(s.alast);
     free((void *)s.used);
     for (i = 0; i < s.nmine; i++)
