@@ -109,7 +109,7 @@ static void spaces(sg_buf *b, size_t n)
 static const char *const ascii_of[][2] = {
     {"⇒", "=>"},   {"ᵀ", "'"},      {"⊙", ".*"},   {"⊘", "./"},       {"⟨", "<"},
     {"⟩", ">"},    {"‖", "||"},     {"²", "^2"},   {"¹", "^1"},       {"⁻", "^-"},
-    {"∂", "d"},    {"∇", "grad_"},  {"Σ", "sum"},  {"δ", "delta_"},   {"σ", "sigmoid"},
+    {"∂", "d"},    {"∇", "grad"},  {"Σ", "sum"},  {"δ", "delta_"},   {"σ", "sigmoid"},
     {"−", "-"},    {"𝟙", "1"},      {"√", "sqrt"}, {"′", "'"},        {"₀", "0"},
     {"₁", "1"},    {"ₓ", "x"},      {"…", "..."},  {"≤", "<="},       {"×", "x"},
     {"ℝ", "R"},    {"Ā", "Abar"},   {"Ȳ", "Ybar"}, {"ȳ", "ybar"},     {"½", "1/2"},
@@ -317,8 +317,9 @@ static void put_operand(S *s, sg_buf *b, const sg_expr *e)
 {
     int level;
     char *t = fmt(s, e, 1, &level);
-    /* ASCII spells postfixes as operators: d(W'), d(norm(r)^2) */
-    if (level < (s->ascii ? SG_FMT_ATOM : SG_FMT_POST)) {
+    /* ASCII spells postfixes as operators, and Σ as a call with spaces:
+       d(W'), d(norm(r)^2), d(sum(t = 1..T, e)) */
+    if (level < (s->ascii ? SG_FMT_ATOM : SG_FMT_POST) || (s->ascii && strchr(t, ' '))) {
         sg_buf_putc(b, '(');
         sg_buf_puts(b, t);
         sg_buf_putc(b, ')');
