@@ -1094,6 +1094,27 @@ static int merged_total(const S *s, const sg_log *g, int i)
     return s->total[kid->id];
 }
 
+/* the rules of A⁻¹, det A and log|det A| transpose A⁻¹; the line printed
+   A⁻¹ itself when A is symmetric, and says so */
+static void symmetric_note(S *s, sg_rule_id id, const sg_expr *a)
+{
+    sg_buf b, t;
+    if ((id != SG_RULE_INV && id != SG_RULE_DET && id != SG_RULE_LOGDET) ||
+        !sg_expr_is_symmetric(s->ctx, a))
+        return;
+    sg_buf_init(&t);
+    put_operand(s, &t, a);
+    sg_buf_init(&b);
+    sg_buf_printf(&b, "since %s is symmetric, ", sg_buf_str(&t));
+    if (s->ascii)
+        sg_buf_printf(&b, "inv(%s)' = inv(%s)", sg_buf_str(&t), sg_buf_str(&t));
+    else
+        sg_buf_printf(&b, "%s⁻ᵀ = %s⁻¹", sg_buf_str(&t), sg_buf_str(&t));
+    emit(s, 6, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+    sg_buf_free(&t);
+}
+
 static void doc_log(S *s, const sg_log *g)
 {
     const sg_expr *cur = NULL, *jx = NULL, *f = g->f;
@@ -1178,12 +1199,14 @@ static void doc_log(S *s, const sg_log *g)
             put_partial(s, &b, f, kid);
             if (partial(s, kid) || (inner && (!sg_expr_varies(kid) || kid->op == SG_OP_SEQSTEP))) {
                 line(s, 4, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
+                symmetric_note(s, st->rule_id, kid);
                 break;
             }
             s->naming = kid;
             s->at = i;
             line(s, 4, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
             s->naming = NULL;
+            symmetric_note(s, st->rule_id, kid);
             break;
         }
         case SG_STEP_TOTAL:

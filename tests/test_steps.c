@@ -2,7 +2,7 @@
  * test_steps.c: --steps, the derivation as plain text. Every step of a log
  * that carries a rule appears as a line with that rule (a three-layer MLP),
  * backpropagation through time and forward Jacobians are printed as the
- * log has them, every line of every example keeps to 80 columns in both
+ * log has them, symmetry is said where a rule's transpose is dropped, every line of every example keeps to 80 columns in both
  * alphabets, --ascii prints ASCII only, and the title comes from the
  * file's leading comment.
  */
@@ -248,6 +248,23 @@ static void test_jacobian_hessian(void **state)
     free(text);
 }
 
+/* symmetry is used out loud: log|det K| and K⁻¹ give K⁻ᵀ, printed K⁻¹ */
+static void test_symmetric(void **state)
+{
+    size_t len;
+    char *text = read_file("examples/gp_loglik.sg", &len);
+    run r;
+    (void)state;
+    steps_of(&r, "gp_loglik.sg", text, len, 0);
+    assert_int_equal(count(r.out, "      since K is symmetric, K⁻ᵀ = K⁻¹\n"), 2);
+    assert_non_null(strstr(r.out, "y = log|det A| ⇒ Ā += ȳ A⁻ᵀ  [Cookbook (57)]"));
+    run_free(&r);
+    steps_of(&r, "gp_loglik.sg", text, len, 1);
+    assert_int_equal(count(r.out, "      since K is symmetric, inv(K)' = inv(K)\n"), 2);
+    run_free(&r);
+    free(text);
+}
+
 /* a result longer than a line: broken before a + of its sum, boxed whole */
 static void test_long_result(void **state)
 {
@@ -287,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_every_rule_step),
         cmocka_unit_test(test_bptt),
         cmocka_unit_test(test_jacobian_hessian),
+        cmocka_unit_test(test_symmetric),
         cmocka_unit_test(test_long_result),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
