@@ -506,6 +506,16 @@ static int logs_of(const sg_problem *p, const sg_log **logs)
     return n;
 }
 
+/* the differentiated function of one of the logs: it keeps its own name */
+static int is_log_f(const sg_log **logs, int nlogs, const sg_expr *e)
+{
+    int i;
+    for (i = 0; i < nlogs; i++)
+        if (logs[i]->f == e)
+            return 1;
+    return 0;
+}
+
 /*
  * The names: a recurrence's body is h[t]; each station whose formula shows
  * two operators or more, and is neither a partial sum, nor a product of
@@ -568,8 +578,8 @@ static const sg_expr **name_stations(S *s, const sg_log **logs, int nlogs, int *
         const char *base, *prefer = NULL;
         sg_buf b;
         if (!(f & F_BACK) || e->name || s->name[e->id] || is_trivial(e) || light(e, 0) ||
-            (f & (F_ADDEND | F_PARTIAL)) ||
-            (f & F_SCALED) || shown_ops(s, e, 2, 1) < 2 || e == logs[0]->f)
+            (f & (F_ADDEND | F_PARTIAL)) || is_log_f(logs, nlogs, e) ||
+            (f & F_SCALED) || shown_ops(s, e, 2, 1) < 2)
             continue;
         if (e->op == SG_OP_ADD && (negated(e->kid[1]) || (e->kid[1]->op == SG_OP_FILL &&
                                                           e->kid[1]->kid[0]->op == SG_OP_CONST &&
@@ -643,20 +653,22 @@ static void put_decl(S *s, sg_buf *b, const sg_symbol *y, const char *name, sg_s
     sg_dim r = sh.rows, c = sh.cols;
     sg_fmt_name(b, name, s->ascii);
     if (s->ascii) {
-        sg_buf_puts(b, " : ");
-        if (y->props & SG_PROP_SPD)
-            sg_buf_puts(b, "spd("), put_dim(s, b, r), sg_buf_putc(b, ')');
-        else if (y->props & SG_PROP_SYMMETRIC)
-            sg_buf_puts(b, "symmetric("), put_dim(s, b, r), sg_buf_putc(b, ')');
-        else if (y->props & SG_PROP_SIMPLEX)
-            sg_buf_puts(b, "onehot("), put_dim(s, b, r), sg_buf_putc(b, ')');
-        else if (sg_shape_is_scalar(sh))
-            sg_buf_puts(b, "scalar");
-        else if (c == SG_DIM_ONE)
-            sg_buf_puts(b, "vector("), put_dim(s, b, r), sg_buf_putc(b, ')');
-        else
-            sg_buf_puts(b, "matrix("), put_dim(s, b, r), sg_buf_puts(b, ", "), put_dim(s, b, c),
-                sg_buf_putc(b, ')');
+        const char *kind = y->props & SG_PROP_SPD         ? "spd"
+                           : y->props & SG_PROP_SYMMETRIC ? "symmetric"
+                           : y->props & SG_PROP_SIMPLEX   ? "onehot"
+                           : sg_shape_is_scalar(sh)       ? "scalar"
+                           : c == SG_DIM_ONE              ? "vector"
+                                                          : "matrix";
+        sg_buf_printf(b, " : %s", kind);
+        if (!strcmp(kind, "scalar"))
+            return;
+        sg_buf_putc(b, '(');
+        put_dim(s, b, r);
+        if (!strcmp(kind, "matrix")) {
+            sg_buf_puts(b, ", ");
+            put_dim(s, b, c);
+        }
+        sg_buf_putc(b, ')');
         return;
     }
     sg_buf_puts(b, " ∈ ");
