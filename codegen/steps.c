@@ -72,6 +72,7 @@ typedef struct {
     int nmine;
     int cont;              /* the extra indentation of a continuation line */
     const sg_expr *naming; /* while printing a whole gradient: whose it is */
+    const sg_expr *parent; /* and the node whose rule gave it, if a rule did */
     int at;                /* and the step's index */
     sg_buf out;
 } S;
@@ -882,8 +883,8 @@ static int partial(const S *s, const sg_expr *e)
 /*
  * The whole gradient of kid, value, read again by later steps (at i) as
  * the adjoint their rules push on: when its formula is long, it gets a
- * name the way courses name them, δ₁ for a layer's pre-activation z₁
- * (δa for a's, δh₂ for h₂'s), and the
+ * name the way courses name them, δ₁ for a layer's pre-activation z₁, or
+ * for the unnamed W₁x of h₁ = tanh(W₁x) (δa for a's, δh₂ for h₂'s), and the
  * lines after print the name. Returns whether it was named now.
  */
 static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
@@ -892,6 +893,7 @@ static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
     size_t n;
     char *raw;
     sg_buf b;
+    int arg_of_layer;
     if (!kid || !value || value->id >= s->n || s->name[value->id] || value->name ||
         is_leaf(value) || s->amark[value->id] != s->stamp || s->alast[value->id] <= i ||
         shown_ops(s, value, 2, 1) < 2)
@@ -899,6 +901,10 @@ static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
     kn = kid->nkids > 0 ? kid->name : NULL;
     if (!kn && kid->id < s->n && s->fresh[kid->id])
         kn = s->name[kid->id]; /* a fresh name is plain ASCII, r or r[t] */
+    arg_of_layer = !kn && s->parent && s->parent->name && is_nonlinear(s->parent->op) &&
+                   s->parent->kid[0] == kid;
+    if (arg_of_layer)
+        kn = s->parent->name; /* h2 = tanh(W2h1): W2h1's is δ₂ */
     if (!kn)
         return 0;
     n = strcspn(kn, "[");
@@ -907,7 +913,8 @@ static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
     raw[n] = '\0';
     while (n > 0 && raw[n - 1] >= '0' && raw[n - 1] <= '9')
         n--;
-    if (raw[n] && n > 0 && kid->id < s->n && (s->flag[kid->id] & F_ARG)) { /* z1 into f(z1): delta1, δ₁ */
+    if (raw[n] && n > 0 && (arg_of_layer || (kid->id < s->n && (s->flag[kid->id] & F_ARG)))) {
+        /* z1 into f(z1): delta1, δ₁ */
         memmove(raw + 5, raw + n, strlen(raw + n) + 1);
         memcpy(raw, "delta", 5);
         display = NULL;
@@ -1215,9 +1222,10 @@ static void doc_log(S *s, const sg_log *g)
                 break;
             }
             s->naming = kid;
+            s->parent = st->node;
             s->at = i;
             line(s, 4, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
-            s->naming = NULL;
+            s->naming = s->parent = NULL;
             symmetric_note(s, st->rule_id, kid);
             break;
         }

@@ -203,6 +203,27 @@ static void test_every_rule_step(void **state)
     run_free(&r);
 }
 
+/* layers written h₁ = tanh(W₁x) without a name for W₁x: δ₁ is still its
+   gradient, and the weights' gradients read δ₁xᵀ */
+static void test_layer_deltas(void **state)
+{
+    static const char text[] = "x, y ∈ ℝ^n\n"
+                               "W1, W2, W3 ∈ ℝ^{n×n}\n"
+                               "h1 = tanh(W1x)\n"
+                               "h2 = tanh(W2h1)\n"
+                               "h3 = tanh(W3h2)\n"
+                               "L = ½‖h3 − y‖²\n"
+                               "grad L wrt W1, W2, W3\n";
+    run r;
+    (void)state;
+    steps_of(&r, "deep.sg", text, strlen(text), 0);
+    assert_non_null(strstr(r.out, "∂L/∂(W₃h₂) = δ₃ = (h₃ − y) ⊙ (𝟙 − h₃ ⊙ h₃)"));
+    assert_non_null(strstr(r.out, "∂L/∂(W₂h₁) = δ₂ = W₃ᵀδ₃ ⊙ (𝟙 − h₂ ⊙ h₂)"));
+    assert_non_null(strstr(r.out, "│ ∂L/∂W₁ = δ₁xᵀ │"));
+    assert_non_null(strstr(r.out, "│ ∂L/∂W₂ = δ₂h₁ᵀ │"));
+    run_free(&r);
+}
+
 /* backpropagation through time as the log records it */
 static void test_bptt(void **state)
 {
@@ -302,6 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_width_and_alphabet),
         cmocka_unit_test(test_every_rule_step),
+        cmocka_unit_test(test_layer_deltas),
         cmocka_unit_test(test_bptt),
         cmocka_unit_test(test_jacobian_hessian),
         cmocka_unit_test(test_symmetric),
