@@ -139,6 +139,9 @@ typedef struct {
     unsigned *lined;           /* ids of the nodes marked lined, to unmark */
     int nlined, caplined;
     unsigned stamp;            /* subst() calls so far */
+    /* the seeds' content: what the document has derived or cited once */
+    int softmax_derived;       /* SG_OP_* bit of each softmax-family Jacobian derived */
+    int cookbook;              /* a Matrix Cookbook equation is cited */
 } X;
 
 /* a list of nodes that grows as it is filled (free(l->v) when done) */
@@ -3253,6 +3256,13 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     free(gn);
 }
 
+/* the seeds' content (at the end of the file) */
+static const char *cookbook_of(int r);
+static const char *rule_tag(X *x, const char *cookbook, const char *label);
+static void doc_references(X *x);
+static void seed_rule_notes(X *x, const seg *s, int mark);
+static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reverse);
+
 /* ---- rules used ----------------------------------------------------------------- */
 
 /* the rules cited since mark, listed (the list comes before the lines) */
@@ -3271,7 +3281,9 @@ static void doc_rules(X *x, int mark)
     sg_buf_puts(b, "\\begin{align*}\n");
     for (i = mark; i < x->ncited; i++) {
         int r = x->cited[i];
-        sg_buf_printf(b, "  &%s \\tag*{(R%d)}%s\n", rules[r], i + 1, i + 1 < x->ncited ? "\\\\" : "");
+        sg_buf_printf(b, "  &%s \\tag*{%s}%s\n", rules[r],
+                      rule_tag(x, cookbook_of(r), sg_arena_printf(x->ar, "(R%d)", i + 1)),
+                      i + 1 < x->ncited ? "\\\\" : "");
     }
     sg_buf_puts(b, "\\end{align*}\n");
 }
@@ -3370,6 +3382,7 @@ static void doc_backward(X *x, seg *s, const sg_expr *const *targets, int nt, su
     if (intro)
         sg_buf_puts(x->out, intro);
     doc_rules(x, mark);
+    seed_rule_notes(x, s, mark);
     sg_buf_puts(x->out, sg_buf_str(&lines));
     sg_buf_free(&lines);
 }
@@ -3502,6 +3515,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
             doc_jacobian(&x, g, 0, jac, 0);
         }
     }
+    doc_references(&x);
     if (!o->fragment)
         sg_buf_puts(&out, "\\end{document}\n");
     free(logs);
@@ -4215,7 +4229,6 @@ static const char *entry(X *x, const char *v, const char *i)
     return sg_arena_printf(x->ar, "%s_{%s}", v, i);
 }
 
-/* the softmax Jacobian, entry by entry: the i = j and i ≠ j cases */
 /* is the LaTeX a plain name (s, z_2, \beta), fit to index? */
 static int plain_name(const char *t)
 {
@@ -4228,42 +4241,10 @@ static int plain_name(const char *t)
     return 1;
 }
 
-static void softmax_cases(X *x, const sg_expr *e)
-{
-    sg_buf *b = x->out;
-    const char *s = texs(x, e, M_FORM, 1), *z = texs(x, e->kid[0], M_FORM, 1);
-    if (!plain_name(z) || !plain_name(s)) {
-        const char *full = s;
-        if (!plain_name(z)) {
-            sg_buf_printf(b, "Write $a = %s$. ", z);
-            z = "a";
-        }
-        if (!plain_name(s)) {
-            s = taken(x, "s") ? "\\sigma" : "s";
-            sg_buf_printf(b, "Write $%s = %s$. ", s, strcmp(z, "a") ? full
-                          : "\\operatorname{softmax}(a)");
-        }
-    }
-    const char *si = entry(x, s, "i"), *sj = entry(x, s, "j");
-    const char *zi = entry(x, z, "i"), *zj = entry(x, z, "j"), *zk = entry(x, z, "k");
-    sg_buf_printf(b,
-                  "Entry by entry, $%s = e^{%s}/\\sum_k e^{%s}$, and the quotient rule gives\n"
-                  "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{e^{%s}[i = j]\\sum_k e^{%s} - "
-                  "e^{%s}e^{%s}}{\\bigl(\\sum_k e^{%s}\\bigr)^2} = %s[i = j] - %s%s,\n\\]\n",
-                  si, zi, zk, si, zj, zi, zk, zi, zj, zk, si, si, sj);
-    sg_buf_printf(b,
-                  "so, case by case,\n\\[\n  \\frac{\\partial %s}{\\partial %s} = "
-                  "\\begin{cases} %s(1 - %s), & i = j,\\\\ -%s%s, & i \\ne j, \\end{cases}\n\\]\n"
-                  "which in matrix form is $\\operatorname{diag}(%s) - %s%s^\\top$: entry $(i,j)$ "
-                  "of $%s%s^\\top$ is $%s%s$, and $\\operatorname{diag}(%s)$ adds $%s$ on the "
-                  "diagonal.\n\n",
-                  si, zj, si, si, si, sj, s, s, s, s, s, si, sj, s, si);
-}
-
 static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, int hessian)
 {
     sg_buf *b = x->out, lines;
-    const sg_expr *wrt = var_named(x, r->wrt), *groot = NULL, *softmax = NULL;
+    const sg_expr *wrt = var_named(x, r->wrt), *groot = NULL, *softmax = NULL, *logsoftmax = NULL;
     sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
     const char *saved_fwd = NULL;
     int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
@@ -4333,8 +4314,10 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         name_jacobian(x, st->node, st->contrib);
         if (st->node->id <= n)
             sg_idmap_add(&hasj, st->node);
-        if (st->node->op == SG_OP_SOFTMAX)
+        if (st->node->op == SG_OP_SOFTMAX && !softmax)
             softmax = st->node;
+        if (st->node->op == SG_OP_LOGSOFTMAX && !logsoftmax)
+            logsoftmax = st->node;
         if (sg_op_is_elementwise_unary(st->node->op))
             elementwise = 1;
         if (st->node->nkids == 2 && (st->node->op == SG_OP_ADD || st->node->op == SG_OP_HADAMARD ||
@@ -4347,14 +4330,22 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     if (njcited > 0) {
         sg_buf_puts(b, "\\begin{align*}\n");
         for (k = 0; k < njcited; k++)
-            sg_buf_printf(b, "  &%s \\tag*{(J%d)}%s\n", jrules[jcited[k]][1], k + 1,
+            sg_buf_printf(b, "  &%s \\tag*{%s}%s\n", jrules[jcited[k]][1],
+                          rule_tag(x, sg_rule_get(jids[jcited[k]])->cookbook,
+                                   sg_arena_printf(x->ar, "(J%d)", k + 1)),
                           k + 1 < njcited ? "\\\\" : "");
         sg_buf_puts(b, "\\end{align*}\n");
     }
+    /* the softmax family's Jacobians derived before the lines use their rules */
+    for (k = 0; k < njcited; k++) {
+        sg_rule_id id = jids[jcited[k]];
+        const sg_expr *node = id == SG_RULE_J_SOFTMAX ? softmax
+                              : id == SG_RULE_J_LOGSOFTMAX ? logsoftmax : NULL;
+        if (node)
+            softmax_derivation(x, node, sg_arena_printf(x->ar, "(J%d)", k + 1), 0);
+    }
     sg_buf_puts(b, sg_buf_str(&lines));
     sg_buf_free(&lines);
-    if (softmax)
-        softmax_cases(x, softmax);
     if (elementwise)
         sg_buf_puts(b, "An elementwise $f$ acts on each entry alone: $\\partial f(a)_i/\\partial "
                        "a_j$ is $f'(a_i)$ when $i = j$ and $0$ when $i \\ne j$, which is the "
@@ -4694,3 +4685,277 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
     equation(b, lhs, "", parts, 1, "\\text{(entry by entry)}");
 }
 
+/* ---- the seeds' content ------------------------------------------------------------ */
+
+/*
+ * What a course derives rather than cites: the softmax family's Jacobians
+ * from first principles, before a rule built on them is used; the RNN's
+ * vanishing and exploding gradients, from the recurrence's own step; the
+ * gradient-descent updates (--update); and the Matrix Cookbook for each
+ * matrix identity, with the symmetry a line uses said out loud.
+ */
+
+/* the first of the letters that the problem leaves free; the last one
+   (with a prime) when all are taken */
+static const char *free_letter(X *x, const char *const *pref, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (!taken(x, pref[i]))
+            return pref[i];
+    return sg_arena_printf(x->ar, "%s'", pref[n - 1]);
+}
+
+/* the bit of x->softmax_derived for a softmax-family op, 0 for another */
+static int softmax_bit(sg_op op)
+{
+    return op == SG_OP_SOFTMAX ? 1 : op == SG_OP_LOGSOFTMAX ? 2 : op == SG_OP_LOGSUMEXP ? 4 : 0;
+}
+
+/* \bar{v}, for the adjoint of a name in the derivations below */
+static const char *bar_of(X *x, const char *v)
+{
+    return sg_arena_printf(x->ar, "\\bar{%s}", v);
+}
+
+/*
+ * The Jacobian of e (softmax, log-softmax or logsumexp of a) derived from
+ * the definition, entry by entry, then vectorised; tag cites the rule it
+ * justifies: the forward rule J(s) = (diag(s) − ssᵀ)J(a), or (reverse) the
+ * rule that pushes an adjoint back through it, shown to be Jᵀ times the
+ * adjoint. Once per op in a document: the rule is cited once.
+ */
+static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reverse)
+{
+    static const char *const zs[] = {"z", "a", "v"}, *const ss[] = {"s", "p", "q"},
+                             *const ys[] = {"y", "u", "w"};
+    sg_buf *b = x->out;
+    const sg_expr *a = e->kid[0];
+    int percol = a->shape.cols != SG_DIM_ONE, bit = softmax_bit(e->op);
+    const char *z = texs(x, a, M_FORM, 1), *out = texs(x, e, M_FORM, 1), *s, *y = NULL;
+    const char *zi, *zj, *zk, *si, *sj, *yi, *sum;
+    if (!bit || (x->softmax_derived & bit))
+        return;
+    x->softmax_derived |= bit;
+    sg_buf_printf(b, "\\paragraph{The Jacobian of $%s$, from first principles.} ",
+                  sg_latex_op(e->op));
+    if (percol) { /* one column at a time: name the columns */
+        const char *Z = z, *O = out;
+        z = free_letter(x, zs, 3);
+        sg_buf_printf(b, "$%s$ acts on each column of $%s$ alone: take one column $%s$ of $%s$", 
+                      sg_latex_op(e->op), Z, z, Z);
+        s = free_letter(x, ss, 3);
+        if (e->op == SG_OP_SOFTMAX) {
+            sg_buf_printf(b, ", and the same column $%s$ of $%s$. ", s, O);
+        } else {
+            sg_buf_puts(b, ". ");
+        }
+    } else {
+        if (!plain_name(z)) {
+            const char *full = z;
+            z = free_letter(x, zs, 3);
+            sg_buf_printf(b, "Write $%s = %s$. ", z, full);
+        }
+        if (e->op == SG_OP_SOFTMAX) {
+            s = out;
+            if (!plain_name(s)) {
+                s = free_letter(x, ss, 3);
+                sg_buf_printf(b, "Write $%s = \\operatorname{softmax}(%s)$. ", s, z);
+            }
+        } else {
+            s = free_letter(x, ss, 3);
+        }
+    }
+    if (e->op != SG_OP_SOFTMAX) {
+        y = plain_name(out) && !percol ? out : free_letter(x, ys, 3);
+        if (y != out)
+            sg_buf_printf(b, "Write $%s = %s(%s)$. ", y, sg_latex_op(e->op), z);
+    }
+    zi = entry(x, z, "i"), zj = entry(x, z, "j"), zk = entry(x, z, "k");
+    si = entry(x, s, "i"), sj = entry(x, s, "j");
+    sum = sg_arena_printf(x->ar, "\\sum_k e^{%s}", zk);
+    switch (e->op) {
+    case SG_OP_SOFTMAX:
+        sg_buf_printf(b,
+                      "By definition $%s = e^{%s}/%s$. The numerator's derivative is "
+                      "$\\partial e^{%s}/\\partial %s = [i = j]\\,e^{%s}$ and the denominator's is "
+                      "$e^{%s}$, so the quotient rule gives\n"
+                      "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{[i = j]\\,e^{%s}%s - "
+                      "e^{%s}e^{%s}}{\\bigl(%s\\bigr)^2} = [i = j]\\,%s - %s%s,\n\\]\n",
+                      si, zi, sum, zi, zj, zi, zj, si, zj, zi, sum, zi, zj, sum, si, si, sj);
+        sg_buf_printf(b,
+                      "that is, case by case,\n\\[\n  \\frac{\\partial %s}{\\partial %s} = "
+                      "\\begin{cases} %s(1 - %s), & i = j,\\\\ -%s%s, & i \\ne j. \\end{cases}\n"
+                      "\\]\n"
+                      "Vectorised: entry $(i,j)$ of $%s%s^\\top$ is $%s%s$, and "
+                      "$\\operatorname{diag}(%s)$ adds $%s$ on the diagonal, so\n"
+                      "\\[\n  J = \\frac{\\partial %s}{\\partial %s} = \\operatorname{diag}(%s) - "
+                      "%s%s^\\top.\n\\]\n",
+                      si, zj, si, si, si, sj, s, s, si, sj, s, si, s, z, s, s, s);
+        if (reverse)
+            sg_buf_printf(b,
+                          "$J$ is symmetric, so an adjoint $%s$ flows back as\n"
+                          "\\[\n  %s = J^\\top %s = \\operatorname{diag}(%s)%s - %s(%s^\\top %s) = "
+                          "%s \\odot (%s - \\mathbf{1}\\mathbf{1}^\\top(%s \\odot %s)),\n\\]\n"
+                          "since $%s^\\top %s = \\mathbf{1}^\\top(%s \\odot %s)$: this is rule %s%s.\n\n",
+                          bar_of(x, s), bar_of(x, z), bar_of(x, s), s, bar_of(x, s), s, s,
+                          bar_of(x, s), s, bar_of(x, s), s, bar_of(x, s), s, bar_of(x, s), s,
+                          bar_of(x, s), tag, percol ? ", column by column" : "");
+        else
+            sg_buf_printf(b, "This is rule %s, used below.\n\n", tag);
+        break;
+    case SG_OP_LOGSOFTMAX:
+        yi = entry(x, y, "i");
+        sg_buf_printf(b,
+                      "By definition $%s = %s - \\log %s$, so, with $%s = "
+                      "\\operatorname{softmax}(%s)$,\n"
+                      "\\[\n  \\frac{\\partial %s}{\\partial %s} = [i = j] - \\frac{e^{%s}}{%s} = "
+                      "[i = j] - %s = \\begin{cases} 1 - %s, & i = j,\\\\ -%s, & i \\ne j. "
+                      "\\end{cases}\n\\]\n"
+                      "Vectorised: every row of $\\mathbf{1}%s^\\top$ is $%s^\\top$, so\n"
+                      "\\[\n  J = \\frac{\\partial %s}{\\partial %s} = I - \\mathbf{1}%s^\\top.\n\\]\n",
+                      yi, zi, sum, s, z, yi, zj, zj, sum, sj, si, sj, s, s, y, z, s);
+        if (reverse)
+            sg_buf_printf(b,
+                          "An adjoint $%s$ flows back as\n"
+                          "\\[\n  %s = J^\\top %s = %s - %s(\\mathbf{1}^\\top %s) = %s - %s \\odot "
+                          "\\mathbf{1}\\mathbf{1}^\\top %s:\n\\]\n"
+                          "this is rule %s%s.\n\n",
+                          bar_of(x, y), bar_of(x, z), bar_of(x, y), bar_of(x, y), s, bar_of(x, y),
+                          bar_of(x, y), s, bar_of(x, y), tag, percol ? ", column by column" : "");
+        else
+            sg_buf_printf(b, "This is rule %s, used below.\n\n", tag);
+        break;
+    default: /* logsumexp */
+        sg_buf_printf(b,
+                      "By definition $%s = \\log %s$, so\n"
+                      "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{e^{%s}}{%s} = %s,\n\\]\n"
+                      "with $%s = \\operatorname{softmax}(%s)$: the gradient of $%s$ is $%s$, and "
+                      "an adjoint $%s$ flows back as $%s = %s\\,%s$ (rule %s%s).\n\n",
+                      y, sum, y, zj, zj, sum, sj, s, z, y, s, bar_of(x, y), bar_of(x, z),
+                      bar_of(x, y), s, tag, percol ? ", column by column" : "");
+        break;
+    }
+}
+
+/* ---- the Matrix Cookbook, and symmetry said out loud ------------------------------ */
+
+/* The Matrix Cookbook's equation for the identity of the printer's rule r
+   (an op, R_SCALE or R_SQNORM): the rule table's entry for that op */
+static const char *cookbook_of(int r)
+{
+    int id;
+    if (r == R_SCALE)
+        return sg_rule_get(SG_RULE_SCALE_A)->cookbook;
+    if (r == R_SQNORM)
+        return sg_rule_get(SG_RULE_SQNORM)->cookbook;
+    for (id = SG_RULE_NONE + 1; id < SG_RULE_COUNT; id++) {
+        const sg_rule *e = sg_rule_get((sg_rule_id)id);
+        if (e && e->kind == SG_RULE_REVERSE && (int)e->op == r && e->cookbook)
+            return e->cookbook;
+    }
+    return NULL;
+}
+
+/* the tag of a rule in a list of rules: "(R4)", with its Cookbook equation
+   when it has one, "Cookbook (37)\quad (R4)" */
+static const char *rule_tag(X *x, const char *cookbook, const char *label)
+{
+    if (!cookbook)
+        return label;
+    x->cookbook = 1;
+    return sg_arena_printf(x->ar, "\\textrm{Cookbook %s}\\quad %s", cookbook, label);
+}
+
+/* the bibliography, when a Cookbook equation was cited */
+static void doc_references(X *x)
+{
+    if (!x->cookbook)
+        return;
+    sg_buf_puts(x->out, "\\subsection*{References}\n"
+                        "K.~B. Petersen and M.~S. Pedersen, \\emph{The Matrix Cookbook}, version of "
+                        "November 15, 2012. ``Cookbook ($n$)'' at a rule cites its equation "
+                        "($n$).\n\n");
+}
+
+/* "K = XXᵀ + βI is symmetric", "S is declared symmetric": why a is */
+static const char *why_symmetric(X *x, const sg_expr *a, const char *an)
+{
+    int i;
+    if (a->op == SG_OP_VAR) {
+        const sg_symbol *s = sg_sym(x->ctx, a->sym);
+        if (s->props & SG_PROP_SPD)
+            return sg_arena_printf(x->ar, "$%s$ is declared symmetric positive definite", an);
+        if (s->props & SG_PROP_SYMMETRIC)
+            return sg_arena_printf(x->ar, "$%s$ is declared symmetric", an);
+    }
+    for (i = 0; i < x->p->ndefs; i++) {
+        const sg_def *d = &x->p->defs[i];
+        if (d->name && d->expr == a)
+            return sg_arena_printf(x->ar, "$%s = %s$ is symmetric", an, user_text(x, d->expr));
+    }
+    return sg_arena_printf(x->ar, "$%s$ is symmetric", an);
+}
+
+/*
+ * After the rules of a pass are listed: where a rule gives A⁻ᵀ (the inverse,
+ * det, log|det|) and A is symmetric, the lines write A⁻¹; say why, once per
+ * matrix.
+ */
+static void symmetry_notes(X *x, const seg *s)
+{
+    sg_buf *b = x->out;
+    const sg_expr **done = sg_arena_alloc(x->ar, (size_t)(s->ne + 1) * sizeof *done);
+    int ndone = 0, i, k;
+    for (i = 0; i < s->ne; i++) {
+        const sg_expr *y = s->e[i].node, *a;
+        const char *tags = NULL, *an;
+        if (y->op != SG_OP_INV && y->op != SG_OP_DET && y->op != SG_OP_LOGDET)
+            continue;
+        a = y->kid[0];
+        if (!sg_expr_is_symmetric(x->ctx, a))
+            continue;
+        for (k = 0; k < ndone && done[k] != a; k++)
+            ;
+        if (k < ndone)
+            continue;
+        done[ndone++] = a;
+        /* the rules of this pass that take an inverse-transpose of a */
+        for (k = 0; k < s->ne; k++) {
+            const sg_expr *m = s->e[k].node;
+            int r;
+            if ((m->op != SG_OP_INV && m->op != SG_OP_DET && m->op != SG_OP_LOGDET) ||
+                m->kid[0] != a)
+                continue;
+            r = x->cite[rule_of(m, 0)];
+            if (!r || (tags && strstr(tags, sg_arena_printf(x->ar, "(R%d)", r))))
+                continue;
+            tags = tags ? sg_arena_printf(x->ar, "%s and (R%d)", tags, r)
+                        : sg_arena_printf(x->ar, "(R%d)", r);
+        }
+        an = texs(x, a, M_FORM, 1);
+        if (!plain_name(an))
+            an = sg_arena_printf(x->ar, "(%s)", an);
+        sg_buf_printf(b, "Since %s, $%s^{-\\top} = (%s^{-1})^\\top = %s^{-1}$: where %s %s "
+                         "$%s^{-\\top}$, the lines below write $%s^{-1}$.\n\n",
+                      why_symmetric(x, a, an), an, an, an, tags ? tags : "the rules",
+                      !tags || strstr(tags, " and ") ? "give" : "gives", an, an);
+    }
+}
+
+/* after the rules of a pass are listed, before its lines: the softmax
+   family derived, the symmetry used */
+static void seed_rule_notes(X *x, const seg *s, int mark)
+{
+    int i, k;
+    for (i = mark; i < x->ncited; i++) {
+        int r = x->cited[i];
+        if (!softmax_bit((sg_op)r))
+            continue;
+        for (k = 0; k < s->ne && (int)s->e[k].node->op != r; k++)
+            ;
+        if (k < s->ne)
+            softmax_derivation(x, s->e[k].node, sg_arena_printf(x->ar, "(R%d)", i + 1), 1);
+    }
+    symmetry_notes(x, s);
+}
