@@ -3263,6 +3263,7 @@ static void doc_references(X *x);
 static void seed_rule_notes(X *x, const seg *s, int mark);
 static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reverse);
 static void doc_vanishing(X *x, const sg_log *g, int q);
+static void doc_updates(X *x);
 
 /* ---- rules used ----------------------------------------------------------------- */
 
@@ -3516,6 +3517,8 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
             doc_jacobian(&x, g, 0, jac, 0);
         }
     }
+    if (o->update)
+        doc_updates(&x);
     doc_references(&x);
     if (!o->fragment)
         sg_buf_puts(&out, "\\end{document}\n");
@@ -5269,6 +5272,8 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
                               prime_of(x, f[i].f));
         if (all_bounded) {
             const char *cst = sg_buf_str(&cb);
+            /* one norm takes its power without parentheses */
+            int bare = nf == 1 && !ng;
             sg_buf_printf(b, "The spectral norm $\\lVert\\cdot\\rVert_2$ is submultiplicative%s"
                              "%s%s%s, so\n\\begin{align*}\n",
                           ndiag ? ", and $\\lVert\\operatorname{diag}(d)\\rVert_2 = \\max_i "
@@ -5276,8 +5281,7 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
                           ng ? "" : "every factor is the same at every step");
             sg_buf_printf(b, "  \\left\\lVert \\frac{\\partial %s}{\\partial %s}\\right\\rVert_2 "
                              "&\\le \\prod_{%s=%s+1}^{t} %s\\\\\n  &\\le %s%s%s^{t-%s}",
-                          ht, hk, jj, kk, sg_buf_str(&nb), nf == 1 ? "" : "\\bigl(", cst,
-                          nf == 1 ? "" : "\\bigr)", kk);
+                          ht, hk, jj, kk, sg_buf_str(&nb), bare ? "" : "\\bigl(", cst, bare ? "" : "\\bigr)", kk);
             /* the constant without the f′ bounds, when they are at most 1 */
             if (ng && !gt1) {
                 sg_buf mb;
@@ -5349,4 +5353,106 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
     }
     free(f);
     seg_free(&sg);
+}
+
+/* ---- gradient-descent updates (--update) --------------------------------------- */
+
+/* the learning rate's letter: η unless the problem uses it */
+static const char *rate_name(X *x)
+{
+    static const char *const tex[] = {"\\eta", "\\alpha", "\\gamma", "\\lambda"},
+                             *const names[][2] = {{"eta", "η"}, {"alpha", "α"}, {"gamma", "γ"},
+                                                  {"lambda", "λ"}};
+    int i;
+    for (i = 0; i < 4; i++)
+        if (!taken(x, names[i][0]) && !taken(x, names[i][1]))
+            return tex[i];
+    return "\\eta'";
+}
+
+/* η times a closed form: in parentheses when it is a sum */
+static const char *times_rate(X *x, const char *eta, const sg_expr *e, const char *text)
+{
+    int sum = e->op == SG_OP_ADD || negated(e) || (e->op == SG_OP_CONST && e->value < 0);
+    return sum ? sg_arena_printf(x->ar, "%s\\bigl(%s\\bigr)", eta, text)
+               : sg_arena_printf(x->ar, "%s\\,%s", eta, text);
+}
+
+/*
+ * Each parameter the gradient was asked for, one step of gradient descent:
+ * vectorised, W ← W − η∇_W L with ∇_W L in closed form, and entry by entry,
+ * W_ij ← W_ij − η ∂L/∂W_ij with ∂L/∂W_ij in index notation (as --index
+ * writes it).
+ */
+static void doc_updates(X *x)
+{
+    sg_buf *b = x->out;
+    const char *eta = rate_name(x);
+    int i, n = 0;
+    size_t start = 0;
+    for (i = 0; i < x->p->nresults; i++) {
+        const sg_result *r = &x->p->results[i];
+        const char *w, *of, *parts[2], *closed;
+        int sym, saved;
+        sg_shape sh;
+        if (r->kind != SG_RES_GRAD || !r->wrt || !r->display)
+            continue;
+        sym = sg_sym_find(x->ctx, r->wrt);
+        if (sym < 0 || sg_sym(x->ctx, sym)->seq >= 0)
+            continue; /* a defined value or a sequence: not a parameter */
+        if (n++ == 0) {
+            sg_buf_printf(b, "\\subsection*{Gradient-descent updates}\n"
+                             "One step of gradient descent with learning rate $%s > 0$ moves each "
+                             "parameter against its gradient, all at once (every gradient is "
+                             "evaluated before any parameter changes); vectorised, with the "
+                             "gradients above in closed form, and entry by entry:\n"
+                             "\\begin{align*}\n",
+                          eta);
+            start = b->len;
+        }
+        w = name_tex(x, r->wrt);
+        of = name_tex(x, r->of);
+        sh = r->display->shape;
+        x->fname = of;
+        closed = result_text(x, r->display, NULL);
+        parts[0] = sg_arena_printf(x->ar, "%s - %s\\nabla_{%s} %s", w, eta, w, of);
+        parts[1] = sg_arena_printf(x->ar, "%s - %s", w, times_rate(x, eta, r->display, closed));
+        equation(b, w, "\\leftarrow ", parts, 2, "");
+        if (sh.rows == SG_DIM_ONE && sh.cols == SG_DIM_ONE)
+            continue; /* a scalar: the same line entry by entry */
+        {
+            ixs s;
+            sg_buf t;
+            const char *ii, *jj, *we, *rhs = NULL;
+            int k;
+            memset(&s, 0, sizeof s);
+            s.x = x;
+            for (k = 0; k < NIX_LETTERS; k++)
+                if (sg_sym_find(x->ctx, ix_letters[k]) < 0 && sg_dim_find(x->ctx, ix_letters[k]) < 0)
+                    s.pool[s.npool++] = ix_letters[k];
+            ii = sh.rows == SG_DIM_ONE ? NULL : ix_fresh(&s);
+            jj = sh.cols == SG_DIM_ONE ? NULL : ix_fresh(&s);
+            we = ix_entry(&s, w, ii, jj);
+            if (shown_size(x, r->display, M_BOX, 300, 1) <= 300) {
+                sg_buf_init(&t);
+                saved = x->mode;
+                x->mode = M_BOX;
+                k = ix_expr(&s, &t, r->display, ii, jj);
+                x->mode = saved;
+                if (width(sg_buf_str(&t)) <= 3 * LINE_EMS)
+                    rhs = k <= I_SUM ? sg_arena_printf(x->ar, "%s\\bigl(%s\\bigr)", eta,
+                                                       sg_buf_str(&t))
+                                     : sg_arena_printf(x->ar, "%s\\,%s", eta, sg_buf_str(&t));
+                sg_buf_free(&t);
+            }
+            parts[0] = sg_arena_printf(x->ar, "%s - %s\\frac{\\partial %s}{\\partial %s}", we, eta,
+                                       of, we);
+            parts[1] = rhs ? sg_arena_printf(x->ar, "%s - %s", we, rhs) : NULL;
+            equation(b, we, "\\leftarrow ", parts, rhs ? 2 : 1, "");
+        }
+    }
+    if (n > 0) {
+        end_align(b, start);
+        sg_buf_puts(b, "\n");
+    }
 }

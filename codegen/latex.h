@@ -27,6 +27,8 @@
 typedef struct {
     int fragment;       /* the body only, for pasting into a document */
     int index;          /* also each result entry by entry: ∂L/∂W_ij = Σ_k … */
+    int update;         /* also each parameter's gradient-descent update,
+                           vectorised and entry by entry */
     const char *source; /* the input's name for the title; NULL: none */
 } sg_latex_opts;
 
