@@ -4898,7 +4898,15 @@ static const char *why_symmetric(X *x, const sg_expr *a, const char *an)
     for (i = 0; i < x->p->ndefs; i++) {
         const sg_def *d = &x->p->defs[i];
         if (d->name && d->expr == a)
-            return sg_arena_printf(x->ar, "$%s = %s$ is symmetric", an, user_text(x, d->expr));
+        {
+            sg_buf t;
+            const char *r;
+            sg_buf_init(&t);
+            put_unbroken(&t, user_text(x, d->expr)); /* running text: no break marks */
+            r = sg_arena_printf(x->ar, "$%s = %s$ is symmetric", an, sg_buf_str(&t));
+            sg_buf_free(&t);
+            return r;
+        }
     }
     return sg_arena_printf(x->ar, "$%s$ is symmetric", an);
 }
