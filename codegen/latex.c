@@ -3260,7 +3260,8 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
 static const char *cookbook_of(int r);
 static const char *rule_tag(X *x, const char *cookbook, const char *label);
 static void doc_references(X *x);
-static void seed_rule_notes(X *x, const seg *s, int mark);
+static void seed_derivations(X *x, const seg *s, int mark);
+static void symmetry_notes(X *x, const seg *s);
 static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reverse);
 static void doc_vanishing(X *x, const sg_log *g, int q);
 static void doc_updates(X *x);
@@ -3383,8 +3384,9 @@ static void doc_backward(X *x, seg *s, const sg_expr *const *targets, int nt, su
     x->out = saved;
     if (intro)
         sg_buf_puts(x->out, intro);
+    seed_derivations(x, s, mark);
     doc_rules(x, mark);
-    seed_rule_notes(x, s, mark);
+    symmetry_notes(x, s);
     sg_buf_puts(x->out, sg_buf_str(&lines));
     sg_buf_free(&lines);
 }
@@ -4254,6 +4256,9 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
     const char *saved_fwd = NULL;
     int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
+    const char *predone[2];     /* the softmax family, derived before the rules */
+    const sg_expr *prenode[2];
+    int npredone = 0;
     size_t start;
     unsigned n = sg_expr_count(x->ctx);
     sg_idmap_init(&hasj, x->ctx);
@@ -4261,6 +4266,28 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     for (k = from; k < g->nsteps; k++)
         if (g->steps[k].kind == SG_STEP_JACOBIAN)
             groot = g->steps[k].node;
+    {   /* the softmax family derived first, numbered as the list below will be */
+        int order[NJRULES], norder = 0, j;
+        const sg_expr *first[NJRULES];
+        for (k = from; k < g->nsteps; k++) {
+            const sg_step *st = &g->steps[k];
+            if (st->kind != SG_STEP_JACOBIAN)
+                continue;
+            for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
+                ;
+            if (j < NJRULES && !mark[j]) {
+                mark[j] = 1;
+                first[norder] = st->node;
+                order[norder++] = j;
+            }
+        }
+        for (j = 0; j < norder; j++)
+            if ((jids[order[j]] == SG_RULE_J_SOFTMAX && first[j]->op == SG_OP_SOFTMAX) ||
+                (jids[order[j]] == SG_RULE_J_LOGSOFTMAX && first[j]->op == SG_OP_LOGSOFTMAX))
+                predone[npredone++] = sg_arena_printf(x->ar, "(J%d)", j + 1),
+                prenode[npredone - 1] = first[j];
+        memset(mark, 0, sizeof mark);
+    }
     if (!hessian) {
         const sg_expr **st;
         int nst = log_stations(x, g, &st);
@@ -4268,6 +4295,8 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         sg_buf_puts(b, "\\subsection*{Computation graph}\n");
         doc_graph(x, NULL, st, nst, g->f, NULL, 0);
         sg_buf_puts(b, "\\subsection*{Jacobian}\n");
+        for (k = 0; k < npredone; k++)
+            softmax_derivation(x, prenode[k], predone[k], 0);
         sg_buf_printf(b, "Write $J(a) = \\partial a/\\partial %s$ for the Jacobian of an "
                          "intermediate $a$ with respect to $%s$: entry $(i,j)$ is $\\partial a_i/"
                          "\\partial %s$. It is propagated forward from $J(%s) = I$, one rule per "
@@ -4276,6 +4305,8 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
                       entry(x, name_tex(x, r->wrt), "j"), name_tex(x, r->wrt));
     } else {
         sg_buf_puts(b, "\\subsection*{Hessian}\n");
+        for (k = 0; k < npredone; k++)
+            softmax_derivation(x, prenode[k], predone[k], 0);
         sg_buf_printf(b, "The Hessian is the Jacobian of the gradient, $%s = J(\\nabla_{%s} %s)$, "
                          "with $\\nabla_{%s} %s = %s$ as derived above. Write $J(a) = "
                          "\\partial a/\\partial %s$ for the Jacobian of an intermediate $a$ of the "
@@ -4341,14 +4372,6 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
                                    sg_arena_printf(x->ar, "(J%d)", k + 1)),
                           k + 1 < njcited ? "\\\\" : "");
         sg_buf_puts(b, "\\end{align*}\n");
-    }
-    /* the softmax family's Jacobians derived before the lines use their rules */
-    for (k = 0; k < njcited; k++) {
-        sg_rule_id id = jids[jcited[k]];
-        const sg_expr *node = id == SG_RULE_J_SOFTMAX ? softmax
-                              : id == SG_RULE_J_LOGSOFTMAX ? logsoftmax : NULL;
-        if (node)
-            softmax_derivation(x, node, sg_arena_printf(x->ar, "(J%d)", k + 1), 0);
     }
     sg_buf_puts(b, sg_buf_str(&lines));
     sg_buf_free(&lines);
@@ -4800,11 +4823,12 @@ static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reve
                       si, zj, si, si, si, sj, s, s, si, sj, s, si, s, z, s, s, s);
         if (reverse)
             sg_buf_printf(b,
-                          "$J$ is symmetric, so an adjoint $%s$ flows back as\n"
+                          "$J$ is symmetric, so an adjoint $%s = \\partial %s/\\partial %s$ flows "
+                          "back as\n"
                           "\\[\n  %s = J^\\top %s = \\operatorname{diag}(%s)%s - %s(%s^\\top %s) = "
                           "%s \\odot (%s - \\mathbf{1}\\mathbf{1}^\\top(%s \\odot %s)),\n\\]\n"
-                          "since $%s^\\top %s = \\mathbf{1}^\\top(%s \\odot %s)$: this is rule %s%s.\n\n",
-                          bar_of(x, s), bar_of(x, z), bar_of(x, s), s, bar_of(x, s), s, s,
+                          "since $%s^\\top %s = \\mathbf{1}^\\top(%s \\odot %s)$: this is rule %s below%s.\n\n",
+                          bar_of(x, s), x->fname, s, bar_of(x, z), bar_of(x, s), s, bar_of(x, s), s, s,
                           bar_of(x, s), s, bar_of(x, s), s, bar_of(x, s), s, bar_of(x, s), s,
                           bar_of(x, s), tag, percol ? ", column by column" : "");
         else
@@ -4823,11 +4847,12 @@ static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reve
                       yi, zi, sum, s, z, yi, zj, zj, sum, sj, si, sj, s, s, y, z, s);
         if (reverse)
             sg_buf_printf(b,
-                          "An adjoint $%s$ flows back as\n"
+                          "An adjoint $%s = \\partial %s/\\partial %s$ flows back as\n"
                           "\\[\n  %s = J^\\top %s = %s - %s(\\mathbf{1}^\\top %s) = %s - %s \\odot "
                           "\\mathbf{1}\\mathbf{1}^\\top %s:\n\\]\n"
-                          "this is rule %s%s.\n\n",
-                          bar_of(x, y), bar_of(x, z), bar_of(x, y), bar_of(x, y), s, bar_of(x, y),
+                          "this is rule %s below%s.\n\n",
+                          bar_of(x, y), x->fname, y, bar_of(x, z), bar_of(x, y), bar_of(x, y), s,
+                          bar_of(x, y),
                           bar_of(x, y), s, bar_of(x, y), tag, percol ? ", column by column" : "");
         else
             sg_buf_printf(b, "This is rule %s, used below.\n\n", tag);
@@ -4837,7 +4862,7 @@ static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reve
                       "By definition $%s = \\log %s$, so\n"
                       "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{e^{%s}}{%s} = %s,\n\\]\n"
                       "with $%s = \\operatorname{softmax}(%s)$: the gradient of $%s$ is $%s$, and "
-                      "an adjoint $%s$ flows back as $%s = %s\\,%s$ (rule %s%s).\n\n",
+                      "an adjoint $%s$ flows back as $%s = %s\\,%s$ (rule %s below%s).\n\n",
                       y, sum, y, zj, zj, sum, sj, s, z, y, s, bar_of(x, y), bar_of(x, z),
                       bar_of(x, y), s, tag, percol ? ", column by column" : "");
         break;
@@ -4957,9 +4982,9 @@ static void symmetry_notes(X *x, const seg *s)
     }
 }
 
-/* after the rules of a pass are listed, before its lines: the softmax
-   family derived, the symmetry used */
-static void seed_rule_notes(X *x, const seg *s, int mark)
+/* before the rules of a pass are listed: the softmax family's Jacobians
+   derived, whose rules the list then states and the lines use */
+static void seed_derivations(X *x, const seg *s, int mark)
 {
     int i, k;
     for (i = mark; i < x->ncited; i++) {
@@ -4971,7 +4996,6 @@ static void seed_rule_notes(X *x, const seg *s, int mark)
         if (k < s->ne)
             softmax_derivation(x, s->e[k].node, sg_arena_printf(x->ar, "(R%d)", i + 1), 1);
     }
-    symmetry_notes(x, s);
 }
 
 /* ---- vanishing and exploding gradients ------------------------------------------ */
