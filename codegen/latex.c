@@ -4741,6 +4741,14 @@ static int softmax_bit(sg_op op)
     return op == SG_OP_SOFTMAX ? 1 : op == SG_OP_LOGSOFTMAX ? 2 : op == SG_OP_LOGSUMEXP ? 4 : 0;
 }
 
+/* does e print as one name (a symbol, a named intermediate), fit to index? */
+static int one_name(X *x, const sg_expr *e)
+{
+    if (e->op != SG_OP_VAR && !(e->id < x->nni && x->ni[e->id].fwd) && !e->name)
+        return 0;
+    return plain_name(texs(x, e, M_FORM, 1));
+}
+
 /* \bar{v}, for the adjoint of a name in the derivations below */
 static const char *bar_of(X *x, const char *v)
 {
@@ -4780,14 +4788,14 @@ static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reve
             sg_buf_puts(b, ". ");
         }
     } else {
-        if (!plain_name(z)) {
+        if (!one_name(x, a)) {
             const char *full = z;
             z = free_letter(x, zs, 3);
             sg_buf_printf(b, "Write $%s = %s$. ", z, full);
         }
         if (e->op == SG_OP_SOFTMAX) {
             s = out;
-            if (!plain_name(s)) {
+            if (!one_name(x, e)) {
                 s = free_letter(x, ss, 3);
                 sg_buf_printf(b, "Write $%s = \\operatorname{softmax}(%s)$. ", s, z);
             }
@@ -4796,7 +4804,7 @@ static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reve
         }
     }
     if (e->op != SG_OP_SOFTMAX) {
-        y = plain_name(out) && !percol ? out : free_letter(x, ys, 3);
+        y = one_name(x, e) && !percol ? out : free_letter(x, ys, 3);
         if (y != out)
             sg_buf_printf(b, "Write $%s = %s(%s)$. ", y, sg_latex_op(e->op), z);
     }
