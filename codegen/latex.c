@@ -5010,14 +5010,28 @@ static void seed_derivations(X *x, const seg *s, int mark)
 
 /* s with the loop's step index t, in every subscript, read as idx:
    h_t → h_j, h_{t-1} → h_{j-1}, z_{1,t} → z_{1,j} (the printers write
-   steps relative to t, formula.c's pr_step and with_index above) */
-static const char *retime(X *x, const char *s, const char *idx)
+   steps relative to t, formula.c's pr_step and with_index above); the
+   names in prot (a user's W_t) are copied as they are */
+static const char *retime_raw(X *x, const char *s, const char *idx, const char *const *prot,
+                              int nprot)
 {
     sg_buf b;
     const char *r;
     size_t i, n = strlen(s);
+    int p;
     sg_buf_init(&b);
     for (i = 0; i < n; i++) {
+        for (p = 0; p < nprot; p++) {
+            size_t m = strlen(prot[p]);
+            if ((i == 0 || !is_alpha_c(s[i - 1])) && !strncmp(s + i, prot[p], m) &&
+                !is_alpha_c(s[i + m]) && s[i + m] != '{' && !(s[i + m] >= '0' && s[i + m] <= '9'))
+                break;
+        }
+        if (p < nprot) {
+            sg_buf_puts(&b, prot[p]);
+            i += strlen(prot[p]) - 1;
+            continue;
+        }
         sg_buf_putc(&b, s[i]);
         if (s[i] != '_' || (i > 0 && s[i - 1] == '\\'))
             continue;
@@ -5028,12 +5042,12 @@ static const char *retime(X *x, const char *s, const char *idx)
             int depth = 0;
             size_t k;
             for (k = i + 1; k < n; k++) {
-                char c = s[k], p = s[k - 1], q = s[k + 1];
+                char c = s[k], pc = s[k - 1], q = s[k + 1];
                 if (c == '{')
                     depth++;
                 else if (c == '}')
                     depth--;
-                if (c == 't' && depth == 1 && (p == '{' || p == ',' || p == ' ') &&
+                if (c == 't' && depth == 1 && (pc == '{' || pc == ',' || pc == ' ') &&
                     (q == '}' || q == '+' || q == '-' || q == ','))
                     sg_buf_puts(&b, idx);
                 else
@@ -5049,23 +5063,22 @@ static const char *retime(X *x, const char *s, const char *idx)
     return r;
 }
 
-/* can the problem's own names be retimed safely: does no user name carry
-   a subscript t of its own (W_t)? */
-static int retime_safe(X *x)
+/* retime_raw, the user's own names that carry a subscript t (W_t) kept */
+static const char *retime(X *x, const char *s, const char *idx)
 {
-    int i;
-    for (i = 0; i < x->nsyms0; i++) {
-        const char *n = name_tex(x, sg_sym(x->ctx, i)->name);
-        if (strcmp(retime(x, n, "j"), n))
-            return 0;
+    const char **prot = sg_arena_alloc(x->ar, ((size_t)x->nsyms0 + (size_t)x->p->ndefs + 1) *
+                                                  sizeof *prot);
+    int i, n = 0;
+    for (i = 0; i < x->nsyms0 + x->p->ndefs; i++) {
+        const char *raw = i < x->nsyms0 ? sg_sym(x->ctx, i)->name : x->p->defs[i - x->nsyms0].name;
+        const char *t;
+        if (!raw || (i < x->nsyms0 && sg_sym(x->ctx, i)->seq >= 0))
+            continue; /* a sequence's name takes the step index: x_t */
+        t = name_tex(x, raw);
+        if (strcmp(retime_raw(x, t, "j", NULL, 0), t))
+            prot[n++] = t;
     }
-    for (i = 0; i < x->p->ndefs; i++)
-        if (x->p->defs[i].name) {
-            const char *n = name_tex(x, x->p->defs[i].name);
-            if (strcmp(retime(x, n, "j"), n))
-                return 0;
-        }
-    return 1;
+    return retime_raw(x, s, idx, prot, n);
 }
 
 /* sup |f′| of an elementwise f, in TeX and as a number; NULL when f′ is
@@ -5131,7 +5144,7 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
     static const char *const ks[] = {"k", "\\tau"}, *const js[] = {"j", "i", "m"};
     const char *ht, *hp, *hk, *kk, *jj, *J, *Jj, *Jt, *bound = NULL, *into = NULL;
     jfactor *f;
-    int nf = 0, k, end, chain = 1, all_bounded = 1, safe;
+    int nf = 0, k, end, chain = 1, all_bounded = 1;
     double gprod = 1;
     seg sg;
     if (h->kind != SG_SEQ_FORWARD || h->shape.cols != SG_DIM_ONE)
@@ -5206,10 +5219,7 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
     hp = texs(x, prev, M_FORM, 1);
     kk = free_letter(x, ks, 2);
     jj = free_letter(x, js, 3);
-    safe = retime_safe(x);
     hk = retime(x, ht, kk);
-    if (!safe) /* the letters could not be put in the names: h at step k */
-        hk = sg_arena_printf(x->ar, "%s\\big|_{t=%s}", ht, kk);
     {   /* what the lines of one step gave h[t−1] */
         const segnode *n = sv(&sg, prev);
         if (n->nin == 1)
@@ -5260,7 +5270,7 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
                 sg_buf_printf(b, " \\tag*{(%s)}", tags);
         }
         sg_buf_puts(b, "\n\\end{align*}\n");
-        Jj = safe ? retime(x, Jt, jj) : NULL;
+        Jj = retime(x, Jt, jj);
     } else {
         sg_buf_printf(b, "$J_t = \\partial %s/\\partial %s$, the Jacobian of one step (what "
                          "reaches $%s$ in the lines of one step above is $J_t^\\top\\delta_t",

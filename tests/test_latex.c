@@ -811,6 +811,14 @@ static void test_vanishing(void **state)
     expect_in(doc, "\\prod_{j=k+1}^{t} W\n");
     expect_in(doc, "&\\le \\lVert W\\rVert_2^{t-k}");
     free(doc);
+    /* a user's name with a subscript t is not a step: W_t stays W_t */
+    doc = document("x[t] ∈ ℝ^n for t = 1..T\nh0 ∈ ℝ^n\nW_t ∈ ℝ^{n×n}\nh[0] = h0\n"
+                   "h[t] = tanh(W_t h[t−1] + x[t]) for t = 1..T\n"
+                   "L = Σ_{t=1}^{T} ½‖h[t]‖²\ngrad L wrt W_t\n", 0, 0);
+    expect_in(doc, "\\prod_{j=k+1}^{t} \\operatorname{diag}(\\mathbf{1} - h_j \\odot h_j)W_t\n");
+    expect_in(doc, "\\le \\lVert W_t\\rVert_2^{t-k}");
+    assert_null(strstr(doc, "W_j"));
+    free(doc);
     /* absent without a recurrence */
     doc = document(autoencoder, 0, 0);
     assert_null(strstr(doc, "Vanishing"));
