@@ -4947,47 +4947,67 @@ static const char *why_symmetric(X *x, const sg_expr *a, const char *an)
 /*
  * After the rules of a pass are listed: where a rule gives A⁻ᵀ (the inverse,
  * det, log|det|) and A is symmetric, the lines write A⁻¹; say why, once per
- * matrix.
+ * matrix, citing the rules that took its inverse-transpose. One pass over
+ * the edges: the matrices numbered by an idmap, each with the rules seen.
  */
 static void symmetry_notes(X *x, const seg *s)
 {
     sg_buf *b = x->out;
-    const sg_expr **done = sg_arena_alloc(x->ar, (size_t)(s->ne + 1) * sizeof *done);
-    int ndone = 0, i, k;
+    sg_idmap m;
+    const sg_expr **mats = sg_xmalloc(((size_t)s->ne + 1) * sizeof *mats);
+    int *rs = sg_xmalloc(((size_t)s->ne + 1) * 3 * sizeof *rs); /* 3 rules per matrix */
+    unsigned n0;
+    int i, k;
+    sg_idmap_init(&m, x->ctx);
     for (i = 0; i < s->ne; i++) {
         const sg_expr *y = s->e[i].node, *a;
-        const char *tags = NULL, *an;
+        unsigned slot;
+        int r, op;
         if (y->op != SG_OP_INV && y->op != SG_OP_DET && y->op != SG_OP_LOGDET)
             continue;
         a = y->kid[0];
-        if (!sg_expr_is_symmetric(x->ctx, a))
-            continue;
-        for (k = 0; k < ndone && done[k] != a; k++)
-            ;
-        if (k < ndone)
-            continue;
-        done[ndone++] = a;
-        /* the rules of this pass that take an inverse-transpose of a */
-        for (k = 0; k < s->ne; k++) {
-            const sg_expr *m = s->e[k].node;
-            int r;
-            if ((m->op != SG_OP_INV && m->op != SG_OP_DET && m->op != SG_OP_LOGDET) ||
-                m->kid[0] != a)
+        n0 = m.n;
+        slot = sg_idmap_find(&m, a);
+        if (slot == SG_IDMAP_NONE) {
+            if (!sg_expr_is_symmetric(x->ctx, a))
                 continue;
-            r = x->cite[rule_of(m, 0)];
-            if (!r || (tags && strstr(tags, sg_arena_printf(x->ar, "(R%d)", r))))
-                continue;
-            tags = tags ? sg_arena_printf(x->ar, "%s and (R%d)", tags, r)
-                        : sg_arena_printf(x->ar, "(R%d)", r);
+            slot = sg_idmap_add(&m, a);
+            assert(slot == n0);
+            mats[slot] = a;
+            rs[3 * slot] = rs[3 * slot + 1] = rs[3 * slot + 2] = 0;
         }
-        an = texs(x, a, M_FORM, 1);
+        op = y->op == SG_OP_INV ? 0 : y->op == SG_OP_DET ? 1 : 2;
+        r = x->cite[rule_of(y, 0)];
+        if (r)
+            rs[3 * slot + op] = r;
+    }
+    for (i = 0; i < (int)m.n; i++) {
+        const char *an = texs(x, mats[i], M_FORM, 1), *tags = NULL;
+        int nt = 0, sorted[3];
+        /* the rules in the order of their numbers */
+        for (k = 0; k < 3; k++)
+            if (rs[3 * i + k]) {
+                int j = nt++;
+                while (j > 0 && sorted[j - 1] > rs[3 * i + k]) {
+                    sorted[j] = sorted[j - 1];
+                    j--;
+                }
+                sorted[j] = rs[3 * i + k];
+            }
+        for (k = 0; k < nt; k++)
+            tags = tags ? sg_arena_printf(x->ar, "%s%s(R%d)", tags, k + 1 == nt ? " and " : ", ",
+                                          sorted[k])
+                        : sg_arena_printf(x->ar, "(R%d)", sorted[k]);
         if (!plain_name(an))
             an = sg_arena_printf(x->ar, "(%s)", an);
         sg_buf_printf(b, "Since %s, $%s^{-\\top} = (%s^{-1})^\\top = %s^{-1}$: where %s %s "
                          "$%s^{-\\top}$, the lines below write $%s^{-1}$.\n\n",
-                      why_symmetric(x, a, an), an, an, an, tags ? tags : "the rules",
-                      !tags || strstr(tags, " and ") ? "give" : "gives", an, an);
+                      why_symmetric(x, mats[i], an), an, an, an, tags ? tags : "the rules",
+                      nt == 1 ? "gives" : "give", an, an);
     }
+    sg_idmap_free(&m);
+    free(mats);
+    free(rs);
 }
 
 /* before the rules of a pass are listed: the softmax family's Jacobians
