@@ -4774,8 +4774,8 @@ static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reve
     if (!bit || (x->softmax_derived & bit))
         return;
     x->softmax_derived |= bit;
-    sg_buf_printf(b, "\\paragraph{The Jacobian of $%s$, from first principles.} ",
-                  sg_latex_op(e->op));
+    sg_buf_printf(b, "\\paragraph{The %s of $%s$, from first principles.} ",
+                  e->op == SG_OP_LOGSUMEXP ? "gradient" : "Jacobian", sg_latex_op(e->op));
     if (percol) { /* one column at a time: name the columns */
         const char *Z = z, *O = out;
         z = free_letter(x, zs, 3);

@@ -772,6 +772,14 @@ static void test_softmax_first_principles(void **state)
                   "\\frac{\\partial L}{\\partial z_2} &=");
     expect_in(doc, "= [i = j] - s_{j} = \\begin{cases} 1 - s_{i}, & i = j,\\\\ -s_{j}, & i \\ne j.");
     free(doc);
+    /* logsumexp: its gradient is softmax; an argument that is no name is named */
+    doc = document("z ∈ ℝ^n\nW ∈ ℝ^{n×n}\nL = logsumexp(W z)\ngrad L wrt W, z\n", 0, 0);
+    expect_before(doc, "\\paragraph{The gradient of $\\operatorname{logsumexp}$, from first "
+                       "principles.} Write $a = Wz$. By definition $L = \\log \\sum_k e^{a_{k}}$",
+                  "The local rules used");
+    expect_in(doc, "\\frac{\\partial L}{\\partial a_{j}} = \\frac{e^{a_{j}}}{\\sum_k e^{a_{k}}} = "
+                   "s_{j},");
+    free(doc);
     /* absent where there is no softmax */
     doc = document(autoencoder, 0, 0);
     assert_null(strstr(doc, "first principles"));
