@@ -5297,7 +5297,7 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
                       ht, hp, hp);
         if (into)
             sg_buf_printf(b, " = %s", into);
-        sg_buf_puts(b, "$):\n");
+        sg_buf_puts(b, "$),\n");
         Jj = NULL;
     }
     sg_buf_printf(b, "and so, by the chain rule, for $%s < t$\n\\begin{align*}\n", kk);
