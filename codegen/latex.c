@@ -64,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lexer/strmap.h"
 #include "../symbolic/simplify.h"
 #include "formula.h"
 #include "graph.h"
@@ -134,6 +135,8 @@ typedef struct {
     int ncited;
     const char **used;         /* names given out */
     int nused, capused;
+    sg_strmap taken;           /* those and the definitions' names (taken()) */
+    int ntaken_defs;           /* set once the definitions are in taken */
     int fresh;
     int inline_;               /* result_tex for running text */
     unsigned *lined;           /* ids of the nodes marked lined, to unmark */
@@ -914,6 +917,7 @@ static void use_name(X *x, const char *s)
         x->used = sg_xrealloc(x->used, (size_t)x->capused * sizeof *x->used);
     }
     x->used[x->nused++] = s;
+    sg_strmap_put(&x->taken, s, 1);
 }
 
 static int taken(X *x, const char *s)
@@ -921,13 +925,13 @@ static int taken(X *x, const char *s)
     int i;
     if (sg_sym_find(x->ctx, s) >= 0 || sg_dim_find(x->ctx, s) >= 0 || sg_seq_find(x->ctx, s) >= 0)
         return 1;
-    for (i = 0; i < x->p->ndefs; i++)
-        if (x->p->defs[i].name && !strcmp(x->p->defs[i].name, s))
-            return 1;
-    for (i = 0; i < x->nused; i++)
-        if (!strcmp(x->used[i], s))
-            return 1;
-    return 0;
+    if (!x->ntaken_defs) { /* a map, not a scan: a name for each of 10,000 nodes */
+        for (i = 0; i < x->p->ndefs; i++)
+            if (x->p->defs[i].name)
+                sg_strmap_put(&x->taken, x->p->defs[i].name, 1);
+        x->ntaken_defs = 1;
+    }
+    return sg_strmap_get(&x->taken, s) >= 0;
 }
 
 /* a fresh name: the preferred one if free, else the next of the pool */
@@ -2066,21 +2070,31 @@ static void list_labels(sg_buf *b, const char **labels, int n)
    sum then says it once (∂L/∂v x + x∂L/∂v = 2x∂L/∂v), not twice in closed form */
 static int shared_adjoint(X *x, const sg_expr *const *vals, int n)
 {
-    elist *ph = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ph);
-    int i, j, k, l, shared = 0;
-    for (i = 0; i < n; i++) {
+    elist ph = {NULL, 0, 0};
+    sg_idmap owner; /* placeholder → the first contribution it was found in */
+    int *by = NULL, i, k, shared = 0, cap = 0;
+    sg_idmap_init(&owner, x->ctx);
+    for (i = 0; i < n && !shared; i++) {
         int budget = 400;
-        memset(&ph[i], 0, sizeof ph[i]);
-        phs_in(x, subst(x, vals[i], 0), &ph[i], &budget);
+        ph.n = 0;
+        phs_in(x, subst(x, vals[i], 0), &ph, &budget);
+        for (k = 0; k < ph.n && !shared; k++) {
+            unsigned o = sg_idmap_find(&owner, ph.v[k]);
+            if (o != SG_IDMAP_NONE) {
+                shared = by[o] != i;
+                continue;
+            }
+            o = sg_idmap_add(&owner, ph.v[k]);
+            if ((int)o >= cap) {
+                cap = cap ? 2 * cap : 16;
+                by = sg_xrealloc(by, (size_t)cap * sizeof *by);
+            }
+            by[o] = i;
+        }
     }
-    for (i = 0; i < n && !shared; i++)
-        for (j = i + 1; j < n && !shared; j++)
-            for (k = 0; k < ph[i].n && !shared; k++)
-                for (l = 0; l < ph[j].n; l++)
-                    shared |= ph[i].v[k] == ph[j].v[l];
-    for (i = 0; i < n; i++)
-        free(ph[i].v);
-    free(ph);
+    free(ph.v);
+    free(by);
+    sg_idmap_free(&owner);
     return shared;
 }
 
@@ -2097,39 +2111,60 @@ static int is_line(const seg *s, const sg_expr *e)
  * it is a target whose sum the Total section states (defer), the sum.
  * out[i] receives what the Total section needs about targets[i].
  */
+/* of labels[0..n): how often each occurs (dup) and which occurrence it is,
+   from 1 (nth); by a map, not a scan: a sum of 10,000 terms gives x 10,000
+   contributions */
+static void count_labels(const char *const *labels, int n, int *dup, int *nth)
+{
+    sg_strmap m;
+    int *count = sg_xmalloc(((size_t)n + 1) * sizeof *count), i, ndistinct = 0;
+    sg_strmap_init(&m);
+    for (i = 0; i < n; i++) {
+        int k = sg_strmap_get(&m, labels[i]);
+        if (k < 0) {
+            k = ndistinct++;
+            count[k] = 0;
+            sg_strmap_put(&m, labels[i], k);
+        }
+        nth[i] = ++count[k];
+    }
+    for (i = 0; i < n; i++)
+        dup[i] = count[sg_strmap_get(&m, labels[i])];
+    free(count);
+    sg_strmap_free(&m);
+}
+
 static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, int nt, sums *out,
                       int defer)
 {
     const sg_expr **order;
-    int norder = 0, i, j, k;
+    int norder = 0, i, k, *nth;
+    sg_idmap inorder;
     /* nodes with lines: as their adjoints complete, then the targets (a
        target need not be reached: grad L wrt a symbol L does not read) */
     s->order = sg_xrealloc(s->order, ((size_t)2 * (size_t)s->ne + (size_t)nt + 1) * sizeof *s->order);
     order = s->order;
+    sg_idmap_init(&inorder, x->ctx);
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].node;
-        if (e == s->root || !is_line(s, e))
+        if (e == s->root || !is_line(s, e) || sg_idmap_find(&inorder, e) != SG_IDMAP_NONE)
             continue;
-        for (j = 0; j < norder && order[j] != e; j++)
-            ;
-        if (j == norder)
-            order[norder++] = e;
+        sg_idmap_add(&inorder, e);
+        order[norder++] = e;
     }
-    for (i = 0; i < nt; i++) {
-        for (j = 0; j < norder && order[j] != targets[i]; j++)
-            ;
-        if (j == norder)
+    for (i = 0; i < nt; i++)
+        if (sg_idmap_find(&inorder, targets[i]) == SG_IDMAP_NONE) {
+            sg_idmap_add(&inorder, targets[i]);
             order[norder++] = targets[i];
-    }
+        }
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].to;
-        if (!is_line(s, e))
+        if (!is_line(s, e) || sg_idmap_find(&inorder, e) != SG_IDMAP_NONE)
             continue;
-        for (j = 0; j < norder && order[j] != e; j++)
-            ;
-        if (j == norder)
-            order[norder++] = e;
+        sg_idmap_add(&inorder, e);
+        order[norder++] = e;
     }
+    sg_idmap_free(&inorder);
     s->norder = norder;
 
     for (k = 0; k < norder; k++) {
@@ -2182,27 +2217,17 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         /* the same label twice: say what the symbol entered as (X, Xᵀ), or
            which operand of a square it was (x in xx) */
         dup = sg_xmalloc((size_t)n * sizeof *dup);
-        for (i = 0; i < n; i++) {
-            dup[i] = 0;
-            for (j = 0; j < n; j++)
-                dup[i] += !strcmp(labels[j], labels[i]);
-        }
+        nth = sg_xmalloc((size_t)n * sizeof *nth);
+        count_labels(labels, n, dup, nth);
         for (i = 0; i < n; i++)
             if (dup[i] > 1)
                 labels[i] = sq[i] ? sq[i] : sg_arena_printf(x->ar, "%s\\text{ as }%s", labels[i], as[i]);
-        for (i = 0; i < n; i++) {
-            dup[i] = 0;
-            for (j = 0; j < n; j++)
-                dup[i] += !strcmp(labels[j], labels[i]);
-        }
+        count_labels(labels, n, dup, nth);
         for (i = 0; i < n; i++)
-            if (dup[i] > 1) {
-                int nth = 1;
-                for (j = 0; j < i; j++)
-                    nth += !strcmp(labels[j], labels[i]);
-                labels[i] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[i], nth);
-            }
+            if (dup[i] > 1)
+                labels[i] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[i], nth[i]);
         free(dup);
+        free(nth);
         if (n == 1) {
             const char *parts[2];
             int np = 0;
@@ -2450,14 +2475,16 @@ static int by_id(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id ? 1 : 0;
 }
 
-static int push_unique(const sg_expr **list, int n, const sg_expr *e)
+/* list[0..n) sorted by id, each node once: the new length */
+static int sort_unique(const sg_expr **list, int n)
 {
-    int i;
+    int i, m = 0;
+    if (n > 1)
+        qsort(list, (size_t)n, sizeof *list, by_id);
     for (i = 0; i < n; i++)
-        if (list[i] == e)
-            return n;
-    list[n] = e;
-    return n + 1;
+        if (m == 0 || list[m - 1] != list[i])
+            list[m++] = list[i];
+    return m;
 }
 
 
@@ -2481,10 +2508,9 @@ static int log_stations(X *x, const sg_log *g, const sg_expr ***out)
         }
         for (j = 0; j < 2; j++)
             if (v[j] && !is_leaf(v[j]) && ni(x, v[j])->kind == K_STATION)
-                n = push_unique(list, n, v[j]);
+                list[n++] = v[j];
     }
-    if (n > 1)
-        qsort(list, (size_t)n, sizeof *list, by_id);
+    n = sort_unique(list, n);
     *out = list;
     return n;
 }
@@ -2555,10 +2581,9 @@ static void doc_forward(X *x, const sg_expr **st, int nst)
         for (d = 0; d < x->p->ndefs; d++) {
             const sg_expr *e = x->p->defs[d].expr;
             if (e && !is_leaf(e) && e->id < x->nni && x->ni[e->id].fwd && !sg_expr_varies(e))
-                n = push_unique(all, n, e);
+                all[n++] = e;
         }
-        if (n > 1)
-            qsort(all, (size_t)n, sizeof *all, by_id);
+        n = sort_unique(all, n);
         st = all;
         nst = n;
     }
@@ -2901,6 +2926,46 @@ static void print_route(sg_buf *b, const sg_gedge *ed, const sg_gnode *a, int fr
     }
 }
 
+/* a contribution to kid that came through station st, by node ids */
+typedef struct {
+    unsigned kid, st;
+} idpair;
+
+static int by_pair(const void *pa, const void *pb)
+{
+    const idpair *a = pa, *b = pb;
+    if (a->kid != b->kid)
+        return a->kid < b->kid ? -1 : 1;
+    return a->st < b->st ? -1 : a->st > b->st;
+}
+
+/* how many of pairs[0..n) (sorted) are (kid, st): two binary searches, so
+   a symbol read by 10,000 stations costs 10,000 log steps, not 10,000² */
+static int pair_count(const idpair *pairs, int n, unsigned kid, unsigned st)
+{
+    idpair key;
+    int lo = 0, hi = n, first;
+    key.kid = kid;
+    key.st = st;
+    while (lo < hi) { /* the first not below key */
+        int mid = lo + (hi - lo) / 2;
+        if (by_pair(&pairs[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    first = lo;
+    hi = n;
+    while (lo < hi) { /* the first above key */
+        int mid = lo + (hi - lo) / 2;
+        if (by_pair(&pairs[mid], &key) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - first;
+}
+
 /*
  * The computation graph of a log's function, drawn left to right by the
  * layered layout of graph.h: inputs as boxes (grey: data, not
@@ -2924,6 +2989,8 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     int *gidx, *lix;
     unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
     const sg_expr **thr = NULL;
+    idpair *pairs = NULL;
+    int npairs = 0;
     sg_graph g;
     int *eno;             /* each layout edge: its node, its slot */
     unsigned char *reach; /* [m * ngn + i]: multi[m] reaches node i */
@@ -2936,10 +3003,19 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     memset(seen, 0, (size_t)nseen * sizeof *seen);
     gidx = sg_xmalloc((size_t)nseen * sizeof *gidx); /* node id → graph index + 1 */
     memset(gidx, 0, (size_t)nseen * sizeof *gidx);
-    if (sg) { /* the station each contribution came through, once */
+    if (sg) { /* the station each contribution came through, once, as
+                 (kid, station) pairs sorted for counting */
         thr = sg_xmalloc(((size_t)sg->ne + 1) * sizeof *thr);
-        for (i = 0; i < sg->ne; i++)
+        pairs = sg_xmalloc(((size_t)sg->ne + 1) * sizeof *pairs);
+        for (i = 0; i < sg->ne; i++) {
             thr[i] = through(sg, sg->e[i].node);
+            if (thr[i]) {
+                pairs[npairs].kid = sg->e[i].to->id;
+                pairs[npairs].st = thr[i]->id;
+                npairs++;
+            }
+        }
+        qsort(pairs, (size_t)npairs, sizeof *pairs, by_pair);
     }
     /* nodes: the stations, then the inputs they read */
     for (i = 0; i < nst; i++) {
@@ -2954,10 +3030,8 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         for (k = 0; k < in.n; k++) {
             const sg_expr *c = in.v[k];
             int mult = 0, t;
-            if (sg) { /* how many of the backward pass's contributions to c came through st[i] */
-                for (t = sv(sg, c)->firstin; t >= 0; t = sg->nextin[t])
-                    mult += thr[t] == st[i];
-            }
+            if (sg) /* how many of the backward pass's contributions to c came through st[i] */
+                mult = pair_count(pairs, npairs, c->id, st[i]->id);
             if (mult == 0)
                 mult = 1;
             j = c->id < nseen ? gidx[c->id] - 1 : -1;
@@ -2978,6 +3052,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     }
     free(in.v);
     free(thr);
+    free(pairs);
     free(seen);
     free(gidx);
     greaders_build(&rd, gn, ngn);
@@ -3527,6 +3602,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     free(logs);
     free(x.ni);
     free(x.used);
+    sg_strmap_free(&x.taken);
     free(x.lined);
     return sg_buf_take(&out, len);
 }
