@@ -65,6 +65,7 @@ typedef struct {
     int color; /* -1 auto, 0 never, 1 always */
     int fragment; /* --latex: the body only */
     int index;    /* --latex: results entry by entry too */
+    int update;   /* --latex: the gradient-descent updates too */
     int latex, formulas, steps; /* as given; mode says which output was chosen */
     const char *eval;
     const char *c_only; /* the first option only C output takes, for the message */
@@ -83,6 +84,7 @@ static const char usage_text[] =
     "      --latex           write the derivation as a LaTeX document instead of C\n"
     "      --fragment        with --latex: the body only, to paste into a document\n"
     "      --index           with --latex: also each result entry by entry\n"
+    "      --update          with --latex: also each parameter's gradient-descent update\n"
     "      --formulas        print the derived formulas as plain text\n"
     "      --steps           print the derivation as plain text, one rule per line\n"
     "      --ascii           with --formulas or --steps: ASCII instead of Unicode\n"
@@ -293,6 +295,10 @@ static int parse_args(int argc, char **argv, options *o)
             o->index = 1;
             continue;
         }
+        if (!strcmp(a, "--update")) {
+            o->update = 1;
+            continue;
+        }
         if (!strcmp(a, "--formulas")) {
             o->formulas = 1;
             continue;
@@ -406,6 +412,8 @@ static int parse_args(int argc, char **argv, options *o)
         return usage_error("%s and %s are different outputs: choose one", modes[0], modes[1]);
     if ((o->fragment || o->index) && o->mode != MODE_LATEX)
         return usage_error("--fragment and --index go with --latex");
+    if (o->update && o->mode != MODE_LATEX)
+        return usage_error("--update goes with --latex");
     if (o->ascii && o->mode != MODE_FORMULAS && o->mode != MODE_STEPS)
         return usage_error("--ascii goes with --formulas or --steps");
     if (o->c_only && o->mode != MODE_C)
@@ -906,6 +914,7 @@ int main(int argc, char **argv)
         memset(&lo, 0, sizeof lo);
         lo.fragment = o.fragment;
         lo.index = o.index;
+        lo.update = o.update;
         lo.source = name;
         out = sg_latex_document(p, &lo, &outlen);
     } else {

@@ -382,6 +382,7 @@ done
 for m in "" --formulas "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
     usage2 "--fragment ${m%%=*}" "--fragment and --index go with --latex" "$symgrad" $m --fragment ae.sg -o u.c
     usage2 "--index ${m%%=*}" "--fragment and --index go with --latex" "$symgrad" $m --index ae.sg -o u.c
+    usage2 "--update ${m%%=*}" "--update goes with --latex" "$symgrad" $m --update ae.sg -o u.c
 done
 # --steps is an output of its own: not with another one, nor with C's options
 for m in --latex --formulas "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
@@ -415,6 +416,7 @@ for f in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/smith-regress
 done
 # the combinations that mean something still work
 expect 0 "--latex --fragment --index -o" "$symgrad" --latex --fragment --index ae.sg -o ok.tex
+expect 0 "--latex --update -o" "$symgrad" --latex --update ae.sg -o okup.tex
 expect 0 "C with every C option" "$symgrad" --check --blas -t float -p q --dim n=2 ae.sg -o okc.c -H okc.h
 # --dim names a dimension of the problem (known only once it is read)
 usage2 "--dim an unknown dimension" "--dim q=3: ae.sg has no dimension q; its dimensions are m, n" \
