@@ -3607,12 +3607,19 @@ static int has_seq_steps(const sg_log *g)
 static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nres);
 static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, int hessian);
 
+/* "f's node id/name": the key of the gradient of f with respect to name */
+static const char *grad_key(X *x, const sg_expr *f, const char *name)
+{
+    return sg_arena_printf(x->ar, "%u/%s", f ? f->id : 0u, name ? name : "");
+}
+
 char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len)
 {
     X x;
     sg_buf out;
     const sg_log **logs;
     int nlogs, i, j, *which, *first, *byres;
+    sg_strmap gradof;
     memset(&x, 0, sizeof x);
     sg_buf_init(&out);
     x.p = p;
@@ -3625,6 +3632,11 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     logs = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *logs);
     which = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *which);
     nlogs = logs_of(p, logs, which);
+    /* which log first has the gradient of a function f wrt a name */
+    sg_strmap_init(&gradof);
+    for (j = 0; j < p->nresults; j++)
+        if (which[j] >= 0 && p->results[j].kind == SG_RES_GRAD)
+            sg_strmap_put(&gradof, grad_key(&x, logs[which[j]]->f, p->results[j].wrt), which[j]);
     /* the results of each log, in order: byres[first[i] .. first[i + 1]) */
     first = sg_xmalloc((size_t)(nlogs + 2) * sizeof *first);
     byres = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *byres);
@@ -3677,18 +3689,10 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
             x.fname = name_tex(&x, g->f->name);
         unline_all(&x);
         if (has_seed(g)) {
-            if (nres == 0 && hess) { /* the gradient the Hessian differentiates */
-                int k;
-                for (k = 0; k < i; k++) {
-                    int t;
-                    for (t = 0; t < p->nresults; t++)
-                        if (p->results[t].log == logs[k] && p->results[t].kind == SG_RES_GRAD &&
-                            logs[k]->f == g->f && !strcmp(p->results[t].wrt, hess->wrt))
-                            break;
-                    if (t < p->nresults)
-                        break;
-                }
-                if (k == i)
+            if (nres == 0 && hess) { /* the gradient the Hessian differentiates,
+                                        unless an earlier derivation shows it */
+                int k = sg_strmap_get(&gradof, grad_key(&x, g->f, hess->wrt));
+                if (k < 0 || k >= i)
                     res[nres++] = hess;
             }
             if (nres > 0) {
@@ -3712,6 +3716,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     free(which);
     free(first);
     free(byres);
+    sg_strmap_free(&gradof);
     free(x.ni);
     free(x.used);
     sg_strmap_free(&x.taken);
