@@ -495,21 +495,6 @@ static int by_id(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* the distinct logs of the results, in order */
-static int logs_of(const sg_problem *p, const sg_log **logs)
-{
-    int i, k, n = 0;
-    for (i = 0; i < p->nresults; i++) {
-        const sg_log *g = p->results[i].log;
-        if (!g)
-            continue;
-        for (k = 0; k < n && logs[k] != g; k++)
-            ;
-        if (k == n)
-            logs[n++] = g;
-    }
-    return n;
-}
 
 /* the differentiated function of one of the logs: it keeps its own name */
 static int is_log_f(const sg_log **logs, int nlogs, const sg_expr *e)
@@ -1364,7 +1349,7 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     sg_buf_init(&s.out);
 
     logs = sg_xmalloc(((size_t)p->nresults + 1) * sizeof *logs);
-    nlogs = logs_of(p, logs);
+    nlogs = sg_problem_logs(p, logs, NULL);
     st = nlogs > 0 ? name_stations(&s, logs, nlogs, &nst) : NULL;
 
     if (o && o->source)
