@@ -223,8 +223,7 @@ def scale_status(d, r):
     if st == "timeout":
         return "killed after %s s at %s" % (d.scale_meta.get("timeout", "?"), fmt_count(r[0]))
     if st == "skipped":
-        return "skipped at %s: a smaller size took over %s s" % (
-            fmt_count(r[0]), d.scale_meta.get("skip", "?"))
+        return "skipped at %s: a smaller size was killed" % fmt_count(r[0])
     if st.startswith("exit:"):
         return "exit status %s at %s" % (st[5:], fmt_count(r[0]))
     if st == "empty":
@@ -441,17 +440,17 @@ def scale_table(d):
     md.append("Large inputs must take time and memory linear in their size (issue 11). Each "
               "family of bench/gen_scale.sh at N, 2N and 4N through `./symgrad` in each mode "
               "(C output `-o`, `--formulas`, `--latex`, `--check`; the bad line in the default "
-              "mode only), under bench/runstat, process start included: the median of 3 runs "
-              "when the first takes under 2 s, else one run; peak RSS: the largest of those "
-              "runs. %s A run is killed after %s s; after a run over %s s (wall) the larger "
-              "sizes of that family and mode are skipped. Target per row: every ratio ≤ %g "
-              "(time ratio per doubling ≤ %g: linear, with slack; the same for peak memory)."
-              % ("The time t of the ratios and the target is the CPU time (user + system), "
-                 "which other processes sharing the cores change far less than the wall time; "
-                 "the wall time's ratios are in parentheses." if cpu else
-                 "Time: wall seconds.",
-                 d.scale_meta.get("timeout", "?"), d.scale_meta.get("skip", "?"),
-                 SCALE_LIMIT, SCALE_LIMIT))
+              "mode only), under bench/runstat, process start included: 3 runs when the first "
+              "takes under 2 s, else one run; wall time: the median of the runs; %speak RSS: "
+              "the largest. %s A run is killed after %s s, and the larger sizes of its family "
+              "and mode are then skipped. Target per row: every ratio ≤ %g (time ratio per "
+              "doubling ≤ %g: linear, with slack; the same for peak memory). Output: the bytes "
+              "written at 4N (for the bad line, its diagnostics)."
+              % ("CPU time (user + system): the least of the runs; " if cpu else "",
+                 "The time t of the ratios and the target is the CPU time, which other "
+                 "processes sharing the cores change far less than the wall time; the wall "
+                 "time's ratios are in parentheses." if cpu else "Time: wall seconds.",
+                 d.scale_meta.get("timeout", "?"), SCALE_LIMIT, SCALE_LIMIT))
     md.append("")
     for fam in SCALE_FAMILIES:
         if any((fam, m) in d.scale for m in SCALE_MODES):
@@ -503,7 +502,8 @@ def scale_table(d):
                 v = mmap.get(lab)
                 cells.append(fmt_ratio(v) if v is not None else "—")
             last = rows[-1]
-            cells.append("%.1f MB" % (last[3] / 1e6) if last[4] == "ok" and last[3] else "—")
+            cells.append(("%.1f MB" % (last[3] / 1e6) if last[3] >= 100000 else
+                          "%d bytes" % last[3]) if last[4] == "ok" and last[3] else "—")
             met = scale_met(tr, mr, why)
             cells.append(met_text(met) + (" (%s)" % why if why else ""))
             md.append("| " + " | ".join(cells) + " |")
