@@ -441,7 +441,7 @@ def scale_table(d):
               "family of bench/gen_scale.sh at N, 2N and 4N through `./symgrad` in each mode "
               "(C output `-o`, `--formulas`, `--latex`, `--check`; the bad line in the default "
               "mode only), under bench/runstat, process start included: 3 runs when the first "
-              "takes under 2 s, else one run; wall time: the median of the runs; %speak RSS: "
+              "takes under 2 s of CPU time, else one run; wall time: the median of the runs; %speak RSS: "
               "the largest. %s A run is killed after %s s, and the larger sizes of its family "
               "and mode are then skipped. Target per row: every ratio ≤ %g (time ratio per "
               "doubling ≤ %g: linear, with slack; the same for peak memory). Output: the bytes "

@@ -273,7 +273,9 @@ input_scaling() {
 step "input scaling (large inputs at N, 2N, 4N, every mode)"
 # Each family of bench/gen_scale.sh at N, 2N and 4N through ./symgrad in each
 # mode; runstat gives wall time, peak RSS, exit status and CPU time. Three
-# runs when the first takes under 2 s (wall), else that one run: the wall time
+# runs when the first takes under 2 s (CPU time: on a quiet machine the same
+# as the wall time, and a loaded machine does not cut the noisy ones to a
+# single run), else that one run: the wall time
 # is the median of the runs, the CPU time the least (other processes on the
 # cores can only add to it), the peak RSS the largest. A run is killed after
 # BENCH_SCALE_TIMEOUT seconds, and the larger sizes of its family and mode
@@ -326,8 +328,8 @@ for spec in sum:5000 outs:5000 dist:2500 deep:1250 line:16; do
                 elif [ "$want" = 0 ] && [ "$bytes" = 0 ]; then
                     st=empty
                 fi
-                # 3 runs when the first one is fine and under 2 s
-                [ "$runs" = 1 ] && w1=$w
+                # 3 runs when the first one is fine and under 2 s (CPU time)
+                [ "$runs" = 1 ] && w1=$c
                 if [ "$st" != ok ] || [ "$runs" -ge 3 ] ||
                    ! awk -v w="$w1" 'BEGIN { exit !(w < 2) }'; then
                     break
