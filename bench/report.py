@@ -8,6 +8,7 @@ Reads what bench/run.sh, bench/harness and bench/torch_bench.py wrote
 RESULTSDIR/results.md, RESULTSDIR/<problem>.png (gnuplot, time against size,
 log scales) and prints the main table. Standard library only.
 """
+import math
 import os
 import subprocess
 import sys
@@ -200,22 +201,51 @@ def ratio(a, b):
     return b / a if a and b and a > 0 else None
 
 
-def scale_row(d, fam, mode):
-    """one family and mode of the input scaling: (rows by size, time ratios, memory
-    ratios, why it is incomplete or None); a ratio is (label, value); time ratios
-    also (label, value, wall-time ratio)"""
-    rows = d.scale.get((fam, mode), [])
-    tr, mr, why = [], [], None
-    for a, b in zip(rows, rows[1:]):
-        if a[4] == "ok" and b[4] == "ok":
+def per_doubling(a, b, xa, xb):
+    """the ratio per doubling of the size from (size a, value xa) to (b, xb)"""
+    if not xa or not xb or xa <= 0 or b <= a:
+        return None
+    return (xb / xa) ** (1.0 / math.log2(b / a))
+
+
+class ScaleRow:
+    """one family and mode of the input scaling.
+
+    rows: by size; tr, mr: the time and memory ratios of consecutive sizes,
+    (label, CPU ratio, wall ratio) and (label, ratio); tspan, mspan: the ratio per
+    doubling over the whole measured span, N→4N (the target's: a noisy middle size
+    moves its two single ratios in opposite directions and leaves it alone), as
+    (label, value[, wall value]); why: why sizes are missing, or None"""
+
+    def __init__(self, d, fam, mode):
+        self.rows = rows = d.scale.get((fam, mode), [])
+        self.tr, self.mr, self.why = [], [], None
+        for a, b in zip(rows, rows[1:]):
+            if a[4] == "ok" and b[4] == "ok":
+                lab = "%s→%s" % (fmt_count(a[0]), fmt_count(b[0]))
+                self.tr.append((lab, ratio(scale_t(a), scale_t(b)), ratio(a[1], b[1])))
+                self.mr.append((lab, ratio(a[2], b[2])))
+        ok = []
+        for r in rows:
+            if r[4] != "ok":
+                self.why = scale_status(d, r)
+                break
+            ok.append(r)
+        self.tspan = self.mspan = None
+        if len(ok) >= 2:
+            a, b = ok[0], ok[-1]
             lab = "%s→%s" % (fmt_count(a[0]), fmt_count(b[0]))
-            tr.append((lab, ratio(scale_t(a), scale_t(b)), ratio(a[1], b[1])))
-            mr.append((lab, ratio(a[2], b[2])))
-    for r in rows:
-        if r[4] != "ok":
-            why = scale_status(d, r)
-            break
-    return rows, tr, mr, why
+            self.tspan = (lab, per_doubling(a[0], b[0], scale_t(a), scale_t(b)),
+                          per_doubling(a[0], b[0], a[1], b[1]))
+            self.mspan = (lab, per_doubling(a[0], b[0], a[2], b[2]))
+
+    def met(self):
+        vals = [x[1] for x in (self.tspan, self.mspan) if x and x[1] is not None]
+        if any(v > SCALE_LIMIT for v in vals):
+            return False
+        if self.why or not vals:
+            return None
+        return True
 
 
 def scale_status(d, r):
@@ -231,15 +261,6 @@ def scale_status(d, r):
     return "%s at %s" % (st, fmt_count(r[0]))
 
 
-def scale_met(tr, mr, why):
-    vals = [t[1] for t in tr + mr if t[1] is not None]
-    if any(v > SCALE_LIMIT for v in vals):
-        return False
-    if why or not vals:
-        return None
-    return True
-
-
 def fmt_count(n):
     return "{:,}".format(n)
 
@@ -249,7 +270,8 @@ def fmt_kb(kb):
 
 
 def scale_targets(d):
-    """per family: time and peak memory ratio per doubling ≤ SCALE_LIMIT in every mode"""
+    """per family: time and peak memory ratio per doubling ≤ SCALE_LIMIT in every mode,
+    the ratio per doubling over the measured span (N→4N)"""
     out = []
     for fam in SCALE_FAMILIES:
         modes = [m for m in SCALE_MODES if (fam, m) in d.scale]
@@ -260,12 +282,12 @@ def scale_targets(d):
         for what, idx in (("time", 1), ("peak memory", 2)):
             worst, gaps = None, []
             for m in modes:
-                _, tr, mr, why = scale_row(d, fam, m)
-                for lab, v, *_ in (tr if idx == 1 else mr):
-                    if v is not None and (worst is None or v > worst[0]):
-                        worst = (v, m, lab)
-                if why:
-                    gaps.append("%s %s" % (SCALE_MODE_TITLE[m], why))
+                sr = ScaleRow(d, fam, m)
+                sp = sr.tspan if idx == 1 else sr.mspan
+                if sp and sp[1] is not None and (worst is None or sp[1] > worst[0]):
+                    worst = (sp[1], m, sp[0])
+                if sr.why:
+                    gaps.append("%s %s" % (SCALE_MODE_TITLE[m], sr.why))
             desc = "input scaling, %s (%s, %s): %s ratio per doubling ≤ %g (linear, with slack)" % (
                 fam, span, "every mode" if len(modes) > 1 else SCALE_MODE_TITLE[modes[0]],
                 what, SCALE_LIMIT)
@@ -273,7 +295,7 @@ def scale_targets(d):
                 out.append((None, desc, "n/a" + (" (" + "; ".join(gaps) + ")" if gaps else ""),
                             None))
                 continue
-            text = "worst %s (%s, %s)" % (fmt_ratio(worst[0]), SCALE_MODE_TITLE[worst[1]],
+            text = "worst %s per doubling (%s, %s)" % (fmt_ratio(worst[0]), SCALE_MODE_TITLE[worst[1]],
                                           worst[2])
             if gaps:
                 text += "; not measured: " + "; ".join(gaps)
@@ -441,16 +463,19 @@ def scale_table(d):
               "family of bench/gen_scale.sh at N, 2N and 4N through `./symgrad` in each mode "
               "(C output `-o`, `--formulas`, `--latex`, `--check`; the bad line in the default "
               "mode only), under bench/runstat, process start included: 3 runs when the first "
-              "takes under 2 s of CPU time, else one run; wall time: the median of the runs; %speak RSS: "
+              "takes under 2 s%s, else one run; wall time: the median of the runs; %speak RSS: "
               "the largest. %s A run is killed after %s s, and the larger sizes of its family "
-              "and mode are then skipped. Target per row: every ratio ≤ %g (time ratio per "
-              "doubling ≤ %g: linear, with slack; the same for peak memory). Output: the bytes "
-              "written at 4N (for the bad line, its diagnostics)."
-              % ("CPU time (user + system): the least of the runs; " if cpu else "",
+              "and mode are then skipped. Target per row: time and peak memory grow by ≤ %g× "
+              "per doubling of the input (linear, with slack; quadratic is 4×), taken over the "
+              "whole span, √(t(4N)/t(N)) for N→4N, so that one noisy middle size, "
+              "which moves its two single ratios in opposite directions, does not decide it. "
+              "Output: the bytes written at 4N (for the bad line, its diagnostics)."
+              % (" of CPU time" if cpu else "",
+                 "CPU time (user + system): the least of the runs; " if cpu else "",
                  "The time t of the ratios and the target is the CPU time, which other "
                  "processes sharing the cores change far less than the wall time; the wall "
                  "time's ratios are in parentheses." if cpu else "Time: wall seconds.",
-                 d.scale_meta.get("timeout", "?"), SCALE_LIMIT, SCALE_LIMIT))
+                 d.scale_meta.get("timeout", "?"), SCALE_LIMIT))
     md.append("")
     for fam in SCALE_FAMILIES:
         if any((fam, m) in d.scale for m in SCALE_MODES):
@@ -459,8 +484,9 @@ def scale_table(d):
     head = ["family", "mode", "N"]
     if cpu:
         head.append("CPU time N / 2N / 4N")
-    head += ["wall time N / 2N / 4N", "t(2N)/t(N)", "t(4N)/t(2N)", "peak RSS N / 2N / 4N",
-             "m(2N)/m(N)", "m(4N)/m(2N)", "output at 4N", "≤ %g per doubling" % SCALE_LIMIT]
+    head += ["wall time N / 2N / 4N", "t(2N)/t(N)", "t(4N)/t(2N)", "t per doubling",
+             "peak RSS N / 2N / 4N", "m(2N)/m(N)", "m(4N)/m(2N)", "m per doubling",
+             "output at 4N", "≤ %g× per doubling" % SCALE_LIMIT]
     md.append("| " + " | ".join(head) + " |")
     md.append("|" + "---|" * len(head))
 
@@ -473,12 +499,19 @@ def scale_table(d):
             return "> %s s" % d.scale_meta.get("timeout", "?")
         return "✗ exit %s" % r[4][5:] if r[4].startswith("exit:") else "✗ " + r[4]
 
+    def tratio(t):
+        if t is None or t[1] is None:
+            return "—"
+        if cpu and t[2] is not None:
+            return "%s (%s)" % (fmt_ratio(t[1]), fmt_ratio(t[2]))
+        return fmt_ratio(t[1])
+
     for fam in SCALE_FAMILIES:
         for mode in SCALE_MODES:
             if (fam, mode) not in d.scale:
                 continue
-            rows, tr, mr, why = scale_row(d, fam, mode)
-            rows = rows[:3]
+            sr = ScaleRow(d, fam, mode)
+            rows = sr.rows[:3]
             cells = [fam, SCALE_MODE_TITLE[mode], "%s %s" % (fmt_count(rows[0][0]), SCALE_UNIT[fam])]
             if cpu:
                 cells.append(" / ".join(cell(r, fmt_time(r[6]) if r[6] is not None else "?")
@@ -486,26 +519,21 @@ def scale_table(d):
             cells.append(" / ".join(cell(r, fmt_time(r[1])) for r in rows))
             labs = ["%s→%s" % (fmt_count(a[0]), fmt_count(b[0])) for a, b in zip(rows, rows[1:])]
             labs = (labs + [None, None])[:2]
-            tmap = {t[0]: t for t in tr}
-            mmap = dict(mr)
+            tmap = {t[0]: t for t in sr.tr}
+            mmap = dict(sr.mr)
             for lab in labs:
-                t = tmap.get(lab)
-                if t is None or t[1] is None:
-                    cells.append("—")
-                elif cpu and t[2] is not None:
-                    cells.append("%s (%s)" % (fmt_ratio(t[1]), fmt_ratio(t[2])))
-                else:
-                    cells.append(fmt_ratio(t[1]))
+                cells.append(tratio(tmap.get(lab)))
+            cells.append(tratio(sr.tspan))
             cells.append(" / ".join(cell(r, fmt_kb(r[2])) if r[4] != "timeout" else
                                     "> %s" % fmt_kb(r[2]) for r in rows))
             for lab in labs:
                 v = mmap.get(lab)
                 cells.append(fmt_ratio(v) if v is not None else "—")
+            cells.append(fmt_ratio(sr.mspan[1]) if sr.mspan and sr.mspan[1] else "—")
             last = rows[-1]
             cells.append(("%.1f MB" % (last[3] / 1e6) if last[3] >= 100000 else
                           "%d bytes" % last[3]) if last[4] == "ok" and last[3] else "—")
-            met = scale_met(tr, mr, why)
-            cells.append(met_text(met) + (" (%s)" % why if why else ""))
+            cells.append(met_text(sr.met()) + (" (%s)" % sr.why if sr.why else ""))
             md.append("| " + " | ".join(cells) + " |")
     md.append("")
     return md
