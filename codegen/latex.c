@@ -3395,8 +3395,8 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         free(dist);
         if (count < np)
             count = np;
-        sg_buf_printf(b, "$%s$ has %s paths to $%s$", gname(x, multi[m]), paths_word(x, count),
-                      gname(x, root));
+        sg_buf_printf(b, "$%s$ has %s %s to $%s$", gname(x, multi[m]), paths_word(x, count),
+                      count == 1 ? "path" : "paths", gname(x, root));
         if (drawn)
             sg_buf_printf(b, ", drawn in %s%s", path_dash_words[(m / 5) % 3], path_names[m % 5]);
         sg_buf_puts(b, np > 0 ? ": " : "");
