@@ -65,8 +65,10 @@
 #include <string.h>
 
 #include "../symbolic/simplify.h"
+#include "../lexer/strmap.h"
 #include "formula.h"
 #include "graph.h"
+#include "quote.h"
 #include "templates.h"
 
 /* the roles of a node in the backward pass */
@@ -2366,11 +2368,200 @@ static void problem_recurrence(X *x, sg_buf *b, int q)
              sg_arena_printf(x->ar, "$%s$", range_text(x, sq->lo, sq->hi)));
 }
 
+/* ---- the problem, quoted ------------------------------------------------------ */
+
+/* what quote_known() asks: the names known where definition `upto` is */
+typedef struct {
+    X *x;
+    sg_strmap defs; /* the user's definitions: name → index in p->defs */
+    int upto;
+} known_names;
+
+/* a value where the definition is written: a symbol, a dimension, a
+   sequence, I or 𝟙, or a definition above it (the checker's reading) */
+static int quote_known(void *arg, const char *s, size_t n)
+{
+    known_names *k = arg;
+    char buf[256]; /* a name has at most SG_LEX_MAX_NAME bytes */
+    int d;
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!strcmp(buf, "I") || !strcmp(buf, "ones"))
+        return 1;
+    if (sg_sym_find(k->x->ctx, buf) >= 0 || sg_dim_find(k->x->ctx, buf) >= 0 ||
+        sg_seq_find(k->x->ctx, buf) >= 0)
+        return 1;
+    d = sg_strmap_get(&k->defs, buf);
+    return d >= 0 && d < k->upto;
+}
+
+/* definition i as the user wrote it: from its syntax tree when the problem
+   kept it, else its value */
+static const char *quoted(X *x, known_names *k, int i)
+{
+    const sg_def *d = &x->p->defs[i];
+    sg_quote_opts qo;
+    sg_buf b;
+    const char *s;
+    if (!d->ast)
+        return user_text(x, d->expr);
+    memset(&qo, 0, sizeof qo);
+    qo.text = x->p->text;
+    qo.known = quote_known;
+    qo.arg = k;
+    qo.breaks = 1;
+    k->upto = i;
+    sg_buf_init(&b);
+    sg_quote_tex(&b, d->ast, &qo);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* a operand of an identity: as an argument (a), or as a factor (parenthesized) */
+static const char *rw_arg(X *x, const sg_expr *e, int as_factor)
+{
+    const char *s;
+    int lvl;
+    sg_buf b;
+    sg_fmt_style st;
+    memset(&st, 0, sizeof st);
+    st.alphabet = SG_FMT_LATEX;
+    st.named_root = 1; /* z, when the user named it */
+    sg_buf_init(&b);
+    lvl = sg_fmt_expr_style(&b, x->ctx, e, &st);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return as_factor && (lvl < SG_FMT_PROD || lvl == SG_FMT_NEG)
+               ? sg_arena_printf(x->ar, "(%s)", s)
+               : s;
+}
+
+/* why a rewrite is made: 0 stability, 1 sharing σ, 2 combining softplus terms */
+static int rw_reason(sg_rewrite_kind k)
+{
+    return k == SG_RW_SIGMOID_NEG ? 1 : k == SG_RW_LOGISTIC || k == SG_RW_SOFTPLUS_DIFF ? 2 : 0;
+}
+
+/* the identity a rewrite applies, instantiated: \log\sigma(z) = -\operatorname{softplus}(-z) */
+static const char *rw_identity(X *x, const sg_rewrite *r)
+{
+    const char *a = rw_arg(x, r->a, 0), *fa = rw_arg(x, r->a, 1);
+    const char *one = sg_shape_is_scalar(r->a->shape) ? "1" : "\\mathbf{1}";
+    switch (r->kind) {
+    case SG_RW_LOG_SIGMOID:
+        return sg_arena_printf(x->ar, "\\log\\sigma(%s) = -\\operatorname{softplus}(-%s)", a, fa);
+    case SG_RW_LOG_1M_SIGMOID:
+        return sg_arena_printf(x->ar, "\\log(%s - \\sigma(%s)) = -\\operatorname{softplus}(%s)", one,
+                               a, a);
+    case SG_RW_LOG_1P_EXP:
+        return sg_arena_printf(x->ar, "\\log(%s + \\exp(%s)) = \\operatorname{softplus}(%s)", one, a,
+                               a);
+    case SG_RW_LOG1P:
+        return sg_arena_printf(x->ar, "\\log(%s + %s) = \\operatorname{log1p}(%s)", one, a, a);
+    case SG_RW_LOG_SUM_EXP:
+        return sg_arena_printf(x->ar,
+                               "\\log \\mathbf{1}^\\top\\exp(%s) = \\operatorname{logsumexp}(%s)",
+                               a, a);
+    case SG_RW_LOG_SOFTMAX:
+        return sg_arena_printf(x->ar,
+                               "\\log\\operatorname{softmax}(%s) = \\operatorname{logsoftmax}(%s)",
+                               a, a);
+    case SG_RW_EXPM1:
+        return sg_arena_printf(x->ar, "\\exp(%s) - %s = \\operatorname{expm1}(%s)", a, one, a);
+    case SG_RW_LOGSOFTMAX:
+        return sg_arena_printf(
+            x->ar, "%s - \\mathbf{1}\\operatorname{logsumexp}(%s) = \\operatorname{logsoftmax}(%s)",
+            a, a, a);
+    case SG_RW_SOFTMAX:
+        return sg_arena_printf(
+            x->ar, "\\frac{\\exp(%s)}{\\mathbf{1}^\\top\\exp(%s)} = \\operatorname{softmax}(%s)", a,
+            a, a);
+    case SG_RW_SIGMOID_NEG:
+        return sg_arena_printf(x->ar, "\\sigma(-%s) = %s - \\sigma(%s)", fa, one, a);
+    case SG_RW_LOGISTIC:
+        return sg_arena_printf(
+            x->ar, "\\operatorname{softplus}(-%s) = \\operatorname{softplus}(%s) - %s", fa, a, fa);
+    case SG_RW_SOFTPLUS_DIFF:
+        return sg_arena_printf(
+            x->ar, "\\operatorname{softplus}(%s) - \\operatorname{softplus}(-%s) = %s", a, fa, a);
+    default:
+        return "";
+    }
+}
+
+/*
+ * The rewrites the constructors made in definition d, as one visible step
+ * below it: the reasons, each with its identities, then the form that is
+ * evaluated and differentiated. Nothing when none was made.
+ */
+static void problem_rewrites(X *x, sg_buf *b, const sg_def *d)
+{
+    static const char *const reason[] = {"for numerical stability",
+                                         "so that $\\sigma$ is computed once",
+                                         "to combine the softplus terms"};
+    const sg_rewrite **seen;
+    int i, j, n = 0, r, first = 1;
+    const char *parts[1];
+    if (!d->expr || d->rw_end <= d->rw_first)
+        return;
+    seen = sg_xmalloc((size_t)(d->rw_end - d->rw_first) * sizeof *seen);
+    for (i = d->rw_first; i < d->rw_end; i++) {
+        const sg_rewrite *w = sg_rewrite_at(x->ctx, i);
+        for (j = 0; j < n; j++)
+            if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
+                break;
+        if (j == n)
+            seen[n++] = w;
+    }
+    sg_buf_puts(b, "\\intertext{");
+    for (r = 0; r < 3; r++) {
+        int m = 0;
+        for (j = 0; j < n; j++)
+            if (rw_reason(seen[j]->kind) == r)
+                m++;
+        if (m == 0)
+            continue;
+        if (!first)
+            sg_buf_puts(b, "; ");
+        if (first) {
+            /* the reason, capitalized: it starts the sentence */
+            sg_buf_putc(b, (char)(reason[r][0] - 'a' + 'A'));
+            sg_buf_puts(b, reason[r] + 1);
+        } else {
+            sg_buf_puts(b, reason[r]);
+        }
+        first = 0;
+        sg_buf_puts(b, ", with ");
+        for (j = 0, i = 0; j < n; j++) {
+            if (rw_reason(seen[j]->kind) != r)
+                continue;
+            if (i > 0)
+                sg_buf_puts(b, i + 1 == m ? " and " : ", ");
+            sg_buf_printf(b, "$%s$", rw_identity(x, seen[j]));
+            i++;
+        }
+    }
+    sg_buf_printf(b, ", $%s$ is evaluated as:}\n", name_tex(x, d->name));
+    free(seen);
+    parts[0] = user_text(x, d->expr);
+    equation(b, "", "", parts, 1, "");
+}
+
 static void doc_problem(X *x)
 {
     sg_buf *b = x->out;
     const char **items;
     int i, n = 0, nres = 0;
+    known_names known;
+    known.x = x;
+    known.upto = 0;
+    sg_strmap_init(&known.defs);
+    for (i = 0; i < x->p->ndefs; i++)
+        if (x->p->defs[i].name && sg_strmap_get(&known.defs, x->p->defs[i].name) < 0)
+            sg_strmap_put(&known.defs, x->p->defs[i].name, i);
     items = sg_arena_alloc(x->ar, (size_t)(x->nsyms0 + x->p->nresults + 1) * sizeof *items);
     sg_buf_puts(b, "\\subsection*{Problem}\n");
     for (i = 0; i < x->nsyms0; i++) {
@@ -2409,8 +2600,9 @@ static void doc_problem(X *x)
                 }
             }
             if (d && d->expr && d->name) {
-                parts[0] = user_text(x, d->expr);
+                parts[0] = quoted(x, &known, i);
                 equation(b, name_tex(x, d->name), "", parts, 1, "");
+                problem_rewrites(x, b, d);
                 continue;
             }
             /* a recurrence, where it was defined (the rest at the end) */
@@ -2426,6 +2618,7 @@ static void doc_problem(X *x)
         free(done);
         end_align(b, start);
     }
+    sg_strmap_free(&known.defs);
     for (i = 0; i < x->p->nresults; i++) {
         const sg_result *r = &x->p->results[i];
         if (r->kind == SG_RES_VALUE)

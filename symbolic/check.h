@@ -41,11 +41,18 @@ typedef struct {
     const char *name;
     sg_expr *expr;
     sg_span span;
+    /* the expression as written (in the parse arena: valid while it is),
+       and the stability rewrites the constructors made while building expr:
+       sg_rewrite_at(ctx, i) for rw_first <= i < rw_end (duplicates possible) */
+    const sg_ast *ast;
+    int rw_first, rw_end;
 } sg_def;
 
 typedef struct {
     sg_ctx *ctx;
     const char *prefix;   /* from a `prefix` statement, else NULL */
+    const char *text;     /* the source text the spans index (src->text:
+                             valid while src is), for quoting numbers */
     sg_def *defs;         /* in the order written */
     int ndefs;
     sg_result *results;   /* values first, then derivatives, in request order */
