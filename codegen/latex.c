@@ -2510,11 +2510,18 @@ static void problem_rewrites(X *x, sg_buf *b, const sg_def *d)
     seen = sg_xmalloc((size_t)(d->rw_end - d->rw_first) * sizeof *seen);
     for (i = d->rw_first; i < d->rw_end; i++) {
         const sg_rewrite *w = sg_rewrite_at(x->ctx, i);
+        /* logsoftmax is written log softmax: on paper nothing changed */
+        if (w->kind == SG_RW_LOG_SOFTMAX)
+            continue;
         for (j = 0; j < n; j++)
             if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
                 break;
         if (j == n)
             seen[n++] = w;
+    }
+    if (n == 0) {
+        free(seen);
+        return;
     }
     sg_buf_puts(b, "\\intertext{");
     for (r = 0; r < 3; r++) {

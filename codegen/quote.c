@@ -391,7 +391,7 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
     lvl = pr(q, &t, x, Q_ATOM, 0, 0);
     /* a name with a subscript takes the superscript beside it (W_q^\top);
        a postfix on a postfix needs parentheses ((A^\top)^{-1}) */
-    if (lvl < Q_ATOM || (x->kind != SG_AST_NAME && strchr(sg_buf_str(&t), '^')))
+    if (lvl < Q_ATOM)
         paren(b, sg_buf_str(&t));
     else
         sg_buf_puts(b, sg_buf_str(&t));
@@ -565,6 +565,15 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
     case SG_AST_HDIV:
         return chain_tex(q, b, e, top);
     case SG_AST_DIV:
+        if (e->a->kind == SG_AST_NEG && !e->a->grouped) {
+            /* −D/2 reads (−D)/2 and is written −D/2: the sign before the bar */
+            sg_buf_puts(b, "-\\frac{");
+            inner(q, b, e->a->a);
+            sg_buf_puts(b, "}{");
+            inner(q, b, e->b);
+            sg_buf_putc(b, '}');
+            return Q_NEG;
+        }
         sg_buf_puts(b, "\\frac{");
         inner(q, b, e->a);
         sg_buf_puts(b, "}{");
