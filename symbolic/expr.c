@@ -1080,22 +1080,23 @@ static void chain_push(chain *c, sg_expr *e)
 
 /*
  * The factors of a product e, left to right, appended to c; a transposed
- * product is one factor, and so is a product a definition names (S = KᵀQ
- * keeps the user's Q = W_qX whole, so every printer can call it Q; only
- * the user's grouping is kept, not a cheaper order through it). 0, with c
- * as it was, when there are more than
+ * product is one factor; with names, so is a product a definition names
+ * (S = KᵀQ keeps the user's Q = W_qX whole, so every printer can call it
+ * Q), and *kept says one was. 0, with c as it was, when there are more than
  * MAX_FLAT: e is then one factor to its caller. Without recursion: a chain
  * of definitions (B₂ = B₁A, B₃ = B₂A, …) makes a product as deep as it is
  * long, and flattening each link whole would be quadratic.
  */
-static int flatten(chain *c, sg_expr *e)
+static int flatten(chain *c, sg_expr *e, int names, int *kept)
 {
     sg_expr *stack[MAX_FLAT + 2];
     int sp = 0, n0 = c->n;
     stack[sp++] = e;
     while (sp > 0) {
         e = stack[--sp];
-        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && !e->name) {
+        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && names && e->name)
+            *kept = 1;
+        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && !(names && e->name)) {
             /* each pending entry holds at least one factor */
             if (c->n - n0 + sp + 2 > MAX_FLAT) {
                 c->n = n0;
@@ -1199,6 +1200,89 @@ static sg_expr *order_chain(sg_ctx *ctx, sg_expr **f, int n, int keep)
     return e;
 }
 
+/* the cost of the cheapest order of a chain of factors (order_chain's
+   program, without building anything) */
+static double chain_cost(const sg_ctx *ctx, sg_expr **f, int n)
+{
+    double *cost, *w, best;
+    int len, i, j, k;
+    if (n <= 1)
+        return 0;
+    cost = sg_xmalloc((size_t)n * n * sizeof *cost);
+    w = sg_xmalloc((size_t)(n + 1) * sizeof *w);
+    w[0] = dim_cost(ctx, f[0]->shape.rows);
+    for (i = 0; i < n; i++) {
+        w[i + 1] = dim_cost(ctx, f[i]->shape.cols);
+        cost[i * n + i] = 0;
+    }
+    for (len = 2; len <= n; len++)
+        for (i = 0; i + len - 1 < n; i++) {
+            j = i + len - 1;
+            cost[i * n + j] = HUGE_VAL;
+            for (k = j - 1; k >= i; k--) {
+                double c = cost[i * n + k] + cost[(k + 1) * n + j] + w[i] * w[k + 1] * w[j + 1];
+                if (c < cost[i * n + j])
+                    cost[i * n + j] = c;
+            }
+        }
+    best = cost[n - 1];
+    free(cost);
+    free(w);
+    return best;
+}
+
+/*
+ * The factors of a·b into in: a product a definition names is kept whole
+ * (the user's Q in KᵀQ stays Q for every printer) unless multiplying
+ * through it is strictly cheaper than computing it and then the chain
+ * (M = AB then Mx is A(Bx), and M is not computed). Both chains are short
+ * when they are reordered at all.
+ */
+/* the cost of a chain whose named products are kept whole: its order's,
+   plus computing each of them */
+static double named_cost(const sg_ctx *ctx, const chain *in)
+{
+    double c = chain_cost(ctx, in->f, in->n);
+    int i, kept;
+    for (i = 0; i < in->n; i++) {
+        chain f = {NULL, 0, 0};
+        sg_expr *e = in->f[i];
+        if (!(e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && e->name))
+            continue;
+        if (flatten(&f, e, 0, &kept) && f.n <= MAX_CHAIN)
+            c += chain_cost(ctx, f.f, f.n);
+        else
+            c = HUGE_VAL; /* too long to compare: kept as written */
+        free(f.f);
+    }
+    return c;
+}
+
+static void factors_of(sg_ctx *ctx, chain *in, sg_expr *a, sg_expr *b, int *keep)
+{
+    chain flat = {NULL, 0, 0};
+    int kept = 0, flat_keep, i;
+    if (!flatten(in, a, 1, &kept))
+        chain_push(in, a);
+    *keep = in->n;
+    if (!flatten(in, b, 1, &kept))
+        chain_push(in, b);
+    if (!kept || in->n > MAX_CHAIN)
+        return;
+    if (!flatten(&flat, a, 0, &kept))
+        chain_push(&flat, a);
+    flat_keep = flat.n;
+    if (!flatten(&flat, b, 0, &kept))
+        chain_push(&flat, b);
+    if (flat.n <= MAX_CHAIN && chain_cost(ctx, flat.f, flat.n) < named_cost(ctx, in)) {
+        in->n = 0;
+        for (i = 0; i < flat.n; i++)
+            chain_push(in, flat.f[i]);
+        *keep = flat_keep;
+    }
+    free(flat.f);
+}
+
 /* the factors flatten() would take from e: e itself past MAX_FLAT */
 static unsigned factors(const sg_expr *e)
 {
@@ -1252,11 +1336,7 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         e = product2(ctx, a, b);
         return s ? scale(ctx, s, e) : e;
     }
-    if (!flatten(&in, a))
-        chain_push(&in, a);
-    keep = in.n;
-    if (!flatten(&in, b))
-        chain_push(&in, b);
+    factors_of(ctx, &in, a, b, &keep);
     /* 𝟙_{a×k} 𝟙_{k×b} = k 𝟙_{a×b}; an outer product 𝟙ₐ𝟙ᵦᵀ is left alone,
        since 𝟙(𝟙ᵀA) is cheaper than 𝟙_{a×b}A */
     for (i = 0; i < in.n; i++) {

@@ -349,6 +349,25 @@ static void test_named_product_kept(void **state)
     sg_ctx_free(ctx);
 }
 
+/* but not when multiplying through it is cheaper: M = AB, then Mx is
+   A(Bx) (two matrix-vector products; M itself is never computed) */
+static void test_named_product_through(void **state)
+{
+    sg_ctx *ctx = sg_ctx_new();
+    sg_dim n = sg_dim_named(ctx, "n");
+    sg_expr *A = sg_var(ctx, sg_sym_add(ctx, "A", sg_shape_make(n, n), 0, (sg_span){0, 0}));
+    sg_expr *B = sg_var(ctx, sg_sym_add(ctx, "B", sg_shape_make(n, n), 0, (sg_span){0, 0}));
+    sg_expr *x = sg_var(ctx, sg_sym_add(ctx, "x", sg_shape_make(n, SG_DIM_ONE), 0,
+                                        (sg_span){0, 0}));
+    sg_expr *M = sg_mul(ctx, A, B), *y;
+    (void)state;
+    M->name = "M";
+    y = sg_mul(ctx, M, x);
+    assert_ptr_equal(y->kid[0], A);
+    assert_ptr_equal(y->kid[1], sg_mul(ctx, B, x));
+    sg_ctx_free(ctx);
+}
+
 /* every printer names it: --formulas too */
 static void test_formulas_name_q(void **state)
 {
@@ -398,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_sigmoid_sharing),
         cmocka_unit_test(test_rewrites_recorded),
         cmocka_unit_test(test_named_product_kept),
+        cmocka_unit_test(test_named_product_through),
         cmocka_unit_test(test_formulas_name_q),
         cmocka_unit_test(test_quote_alone),
     };
