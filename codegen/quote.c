@@ -76,7 +76,7 @@ static int split(Q *q, const char *name, size_t **cuts)
         return 0;
     }
     (*cuts)[0] = 0;
-    while (at < len && (c = first_cut(q, name + 0, memo, at, len)) > at) {
+    while (at < len && (c = first_cut(q, name, memo, at, len)) > at) {
         (*cuts)[++n] = c;
         at = c;
     }
@@ -333,11 +333,10 @@ static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* a split name's parts but the last into b; returns the last part's cut */
-static size_t leading_parts(Q *q, sg_buf *b, const char *name, size_t *cuts, int n)
+static size_t leading_parts(sg_buf *b, const char *name, const size_t *cuts, int n)
 {
     int k;
     sg_buf g;
-    (void)q;
     for (k = 0; k + 1 < n; k++) {
         sg_buf_init(&g);
         name_tex(&g, name + cuts[k], cuts[k + 1] - cuts[k]);
@@ -352,7 +351,7 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
 {
     const sg_ast *x = e->a;
     sg_buf t, sup;
-    int lvl = Q_PROD;
+    int lvl;
     size_t *cuts = NULL;
     int n = 0;
     sg_buf_init(&sup);
@@ -375,7 +374,7 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
     sg_buf_init(&t);
     if (x->kind == SG_AST_NAME && !x->grouped && (n = split(q, x->name, &cuts)) > 0) {
         /* YYᵀ is Y Yᵀ: the postfix binds to the last part */
-        size_t c = leading_parts(q, &t, x->name, cuts, n);
+        size_t c = leading_parts(&t, x->name, cuts, n);
         sg_buf g;
         sg_buf_init(&g);
         name_tex(&g, x->name + c, strlen(x->name) - c);
@@ -517,7 +516,7 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
             name_tex(b, e->name, strlen(e->name));
             return Q_ATOM;
         }
-        leading_parts(q, b, e->name, cuts, n);
+        leading_parts(b, e->name, cuts, n);
         {
             sg_buf g;
             sg_buf_init(&g);
