@@ -2554,7 +2554,7 @@ static void problem_rewrites(X *x, sg_buf *b, const sg_def *d)
     sg_buf_printf(b, ", $%s$ is evaluated as:}\n", name_tex(x, d->name));
     free(seen);
     parts[0] = user_text(x, d->expr);
-    equation(b, "", "", parts, 1, "");
+    equation(b, name_tex(x, d->name), "", parts, 1, "");
 }
 
 static void doc_problem(X *x)

@@ -151,7 +151,7 @@ static void test_logistic_rewrite_shown(void **state)
     why = strstr(t, "\\intertext{For numerical stability, with $\\log\\sigma(z) = "
                     "-\\operatorname{softplus}(-z)$ and $\\log(1 - \\sigma(z)) = "
                     "-\\operatorname{softplus}(z)$, $L$ is evaluated as:}");
-    form = strstr(t, "&= -(-y\\operatorname{softplus}(-z) - (1 - y)\\operatorname{softplus}(z))");
+    form = strstr(t, "L &= -(-y\\operatorname{softplus}(-z) - (1 - y)\\operatorname{softplus}(z))");
     assert_non_null(quote);
     assert_non_null(why);
     assert_non_null(form);
