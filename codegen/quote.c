@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lexer/arena.h"
 #include "formula.h"
 
 /* how tightly the printed text binds, loosest first */
@@ -67,14 +68,9 @@ static int split(Q *q, const char *name, size_t **cuts)
     *cuts = NULL;
     if (len < 2 || known(q, name, len))
         return 0;
-    memo = calloc(len + 1, 1);
-    *cuts = malloc((len + 2) * sizeof **cuts);
-    if (!memo || !*cuts) {
-        free(memo);
-        free(*cuts);
-        *cuts = NULL;
-        return 0;
-    }
+    memo = sg_xmalloc(len + 1);
+    memset(memo, 0, len + 1);
+    *cuts = sg_xmalloc((len + 2) * sizeof **cuts);
     (*cuts)[0] = 0;
     while (at < len && (c = first_cut(q, name, memo, at, len)) > at) {
         (*cuts)[++n] = c;
@@ -432,18 +428,14 @@ static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
 {
     sg_buf acc, *b = &acc;
     int sum = is_sum(e->kind), n = 0, cap = 8, i;
-    const sg_ast **spine = malloc((size_t)cap * sizeof *spine), *x;
-    if (!spine)
-        abort();
+    const sg_ast **spine = sg_xmalloc((size_t)cap * sizeof *spine), *x;
     sg_buf_init(&acc);
     /* the left spine: e, e->a, … while the same kind of chain, unparenthesized */
     for (x = e; (sum ? is_sum(x->kind) : is_product(x->kind)) && (x == e || !x->grouped);
          x = x->a) {
         if (n == cap) {
-            const sg_ast **grown = realloc(spine, (size_t)(cap *= 2) * sizeof *spine);
-            if (!grown)
-                abort();
-            spine = grown;
+            cap *= 2;
+            spine = sg_xrealloc(spine, (size_t)cap * sizeof *spine);
         }
         spine[n++] = x;
     }
