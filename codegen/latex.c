@@ -2352,21 +2352,6 @@ static const char *index_tex(X *x, sg_index i)
     return sg_arena_printf(x->ar, "%s%s", d, buf);
 }
 
-/* h_0 = …, h_t = f(h_{t-1}) for t = 1, …, T: a recurrence as the user wrote it */
-static void problem_recurrence(X *x, sg_buf *b, int q)
-{
-    const sg_seq *sq = sg_seq_of(x->ctx, q);
-    const char *parts[1];
-    if (sq->init) {
-        const char *first = texs(x, sg_seq_at(x->ctx, q, sg_index_plus(sq->lo, -1)), M_FWD, 0);
-        parts[0] = user_text(x, sq->init);
-        if (strcmp(first, parts[0]) != 0)
-            equation(b, first, "", parts, 1, "");
-    }
-    parts[0] = user_text(x, sq->body);
-    equation(b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), "", parts, 1,
-             sg_arena_printf(x->ar, "$%s$", range_text(x, sq->lo, sq->hi)));
-}
 
 /* ---- the problem, quoted ------------------------------------------------------ */
 
@@ -2418,6 +2403,59 @@ static const char *quoted(X *x, known_names *k, int i)
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
+}
+
+/* the statement that defines sequence name's first value (step = 0) or its
+   step (step = 1), as written; NULL when the problem did not keep it */
+static const sg_stmt *seq_stmt(X *x, const char *name, int step)
+{
+    const sg_stmt *s;
+    for (s = x->p->prog ? x->p->prog->first : NULL; s; s = s->next)
+        if (s->kind == SG_STMT_DEF && s->index && s->expr && !strcmp(s->target.name, name) &&
+            !s->range_var.name == !step)
+            return s;
+    return NULL;
+}
+
+/* the right side of a recurrence's statement as written (the definitions
+   above it known), else the value */
+static const char *quoted_stmt(X *x, known_names *k, const sg_stmt *s, const sg_expr *value)
+{
+    sg_quote_opts qo;
+    sg_buf b;
+    const char *t;
+    int i;
+    if (!s)
+        return user_text(x, value);
+    for (i = 0; i < x->p->ndefs && x->p->defs[i].span.begin < s->span.begin; i++)
+        ;
+    memset(&qo, 0, sizeof qo);
+    qo.text = x->p->text;
+    qo.known = quote_known;
+    qo.arg = k;
+    qo.breaks = 1;
+    k->upto = i;
+    sg_buf_init(&b);
+    sg_quote_tex(&b, s->expr, &qo);
+    t = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return t;
+}
+
+/* h_0 = …, h_t = f(h_{t-1}) for t = 1, …, T: a recurrence as the user wrote it */
+static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
+{
+    const sg_seq *sq = sg_seq_of(x->ctx, q);
+    const char *parts[1];
+    if (sq->init) {
+        const char *first = texs(x, sg_seq_at(x->ctx, q, sg_index_plus(sq->lo, -1)), M_FWD, 0);
+        parts[0] = quoted_stmt(x, k, seq_stmt(x, sq->name, 0), sq->init);
+        if (strcmp(first, parts[0]) != 0)
+            equation(b, first, "", parts, 1, "");
+    }
+    parts[0] = quoted_stmt(x, k, seq_stmt(x, sq->name, 1), sq->body);
+    equation(b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), "", parts, 1,
+             sg_arena_printf(x->ar, "$%s$", range_text(x, sq->lo, sq->hi)));
 }
 
 /* a operand of an identity: as an argument (a), or as a factor (parenthesized) */
@@ -2603,7 +2641,7 @@ static void doc_problem(X *x)
                 if (sq->kind == SG_SEQ_FORWARD && sq->body && !done[q] &&
                     sq->span.begin < d->span.begin && d->expr) {
                     done[q] = 1;
-                    problem_recurrence(x, b, q);
+                    problem_recurrence(x, &known, b, q);
                 }
             }
             if (d && d->expr && d->name) {
@@ -2619,7 +2657,7 @@ static void doc_problem(X *x)
                     (d && (!d->name || strcmp(d->name, sq->name))))
                     continue;
                 done[q] = 1;
-                problem_recurrence(x, b, q);
+                problem_recurrence(x, &known, b, q);
             }
         }
         free(done);

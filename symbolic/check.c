@@ -2295,6 +2295,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     p->ctx = c.ctx;
     p->prefix = c.prefix ? sg_arena_strdup(sg_ctx_arena(c.ctx), c.prefix) : NULL;
     p->text = src->text;
+    p->prog = prog;
     p->ndefs = 0;
     p->defs = sg_arena_alloc(sg_ctx_arena(c.ctx), (size_t)(c.ndefs + 1) * sizeof *p->defs);
     for (i = 0; i < c.ndefs; i++) {

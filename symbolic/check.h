@@ -53,6 +53,8 @@ typedef struct {
     const char *prefix;   /* from a `prefix` statement, else NULL */
     const char *text;     /* the source text the spans index (src->text:
                              valid while src is), for quoting numbers */
+    const sg_program *prog; /* the program as written (in the parse arena:
+                               valid while it is), for quoting recurrences */
     sg_def *defs;         /* in the order written */
     int ndefs;
     sg_result *results;   /* values first, then derivatives, in request order */

@@ -296,6 +296,19 @@ static void test_sigmoid_sharing(void **state)
     free(t);
 }
 
+/* a recurrence's first value and step, as written */
+static void test_recurrence_quoted(void **state)
+{
+    char *t = problem("x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\n"
+                      "h[0] = 2h0\nh[t] = ½ tanh(W h[t−1] + U x[t]) for t = 1..T\n"
+                      "L = Σ_{t=1}^{T} ‖h[t]‖²\ngrad L wrt W\n");
+    (void)state;
+    expect_in(t, "h_0 &= 2h_0\\\\");
+    expect_in(t, "h_t &= \\tfrac{1}{2}\\tanh(W h_{t - 1} + U x_{t}) \\tag*{$t = 1, \\dots, T$}");
+    expect_in(t, "L &= \\sum_{t=1}^{T} \\lVert h_{t}\\rVert^{2}");
+    free(t);
+}
+
 /* ---- the symbolic side ------------------------------------------------------------ */
 
 /* the constructors record their rewrites only while recording is on */
@@ -415,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_parentheses),
         cmocka_unit_test(test_each_rewrite),
         cmocka_unit_test(test_sigmoid_sharing),
+        cmocka_unit_test(test_recurrence_quoted),
         cmocka_unit_test(test_rewrites_recorded),
         cmocka_unit_test(test_named_product_kept),
         cmocka_unit_test(test_named_product_through),
