@@ -2442,6 +2442,10 @@ static const char *quoted_stmt(X *x, known_names *k, const sg_stmt *s, const sg_
     return t;
 }
 
+static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *value,
+                             const unsigned char *pick, int from, int to);
+static int rewrites_in(X *x, const sg_expr *value, unsigned char *pick);
+
 /* h_0 = …, h_t = f(h_{t-1}) for t = 1, …, T: a recurrence as the user wrote it */
 static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
 {
@@ -2456,6 +2460,14 @@ static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
     parts[0] = quoted_stmt(x, k, seq_stmt(x, sq->name, 1), sq->body);
     equation(b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), "", parts, 1,
              sg_arena_printf(x->ar, "$%s$", range_text(x, sq->lo, sq->hi)));
+    {
+        /* its rewrites: those of no definition that its step's value holds */
+        unsigned char *pick = sg_xmalloc((size_t)sg_nrewrites(x->ctx) + 1);
+        if (rewrites_in(x, sq->body, pick) > 0)
+            problem_rewrites(x, b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), sq->body, pick, 0,
+                             sg_nrewrites(x->ctx));
+        free(pick);
+    }
 }
 
 /* a operand of an identity: as an argument (a), or as a factor (parenthesized) */
@@ -2531,11 +2543,14 @@ static const char *rw_identity(X *x, const sg_rewrite *r)
 }
 
 /*
- * The rewrites the constructors made in definition d, as one visible step
- * below it: the reasons, each with its identities, then the form that is
- * evaluated and differentiated. Nothing when none was made.
+ * The rewrites the constructors made in a definition (rewrite i for each i
+ * with pick[i]), as one visible step below it: the reasons, each with its
+ * identities, then the form of the value that is evaluated and
+ * differentiated, under the definition's name lhs. Nothing when none was
+ * made.
  */
-static void problem_rewrites(X *x, sg_buf *b, const sg_def *d)
+static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *value,
+                             const unsigned char *pick, int from, int to)
 {
     static const char *const reason[] = {"for numerical stability",
                                          "so that $\\sigma$ is computed once",
@@ -2543,13 +2558,13 @@ static void problem_rewrites(X *x, sg_buf *b, const sg_def *d)
     const sg_rewrite **seen;
     int i, j, n = 0, r, first = 1;
     const char *parts[1];
-    if (!d->expr || d->rw_end <= d->rw_first)
+    if (!value || to <= from)
         return;
-    seen = sg_xmalloc((size_t)(d->rw_end - d->rw_first) * sizeof *seen);
-    for (i = d->rw_first; i < d->rw_end; i++) {
+    seen = sg_xmalloc((size_t)(to - from) * sizeof *seen);
+    for (i = from; i < to; i++) {
         const sg_rewrite *w = sg_rewrite_at(x->ctx, i);
         /* logsoftmax is written log softmax: on paper nothing changed */
-        if (w->kind == SG_RW_LOG_SOFTMAX)
+        if ((pick && !pick[i]) || w->kind == SG_RW_LOG_SOFTMAX)
             continue;
         for (j = 0; j < n; j++)
             if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
@@ -2589,10 +2604,36 @@ static void problem_rewrites(X *x, sg_buf *b, const sg_def *d)
             i++;
         }
     }
-    sg_buf_printf(b, ", $%s$ is evaluated as:}\n", name_tex(x, d->name));
+    sg_buf_printf(b, ", $%s$ is evaluated as:}\n", lhs);
     free(seen);
-    parts[0] = user_text(x, d->expr);
-    equation(b, name_tex(x, d->name), "", parts, 1, "");
+    parts[0] = user_text(x, value);
+    equation(b, lhs, "", parts, 1, "");
+}
+
+/* the rewrites made outside every definition (in recurrences) whose result
+   is in value's DAG, marked in pick (nrw entries) */
+static int rewrites_in(X *x, const sg_expr *value, unsigned char *pick)
+{
+    elist nodes = {NULL, 0, 0};
+    sg_idmap in;
+    int i, j, nrw = sg_nrewrites(x->ctx), n = 0;
+    memset(pick, 0, (size_t)nrw + 1);
+    if (!value || nrw == 0)
+        return 0;
+    dag_nodes(x, value, &nodes);
+    sg_idmap_init(&in, x->ctx);
+    for (i = 0; i < nodes.n; i++)
+        sg_idmap_add(&in, nodes.v[i]);
+    for (i = 0; i < nrw; i++)
+        pick[i] = sg_idmap_find(&in, sg_rewrite_at(x->ctx, i)->out) != SG_IDMAP_NONE;
+    for (j = 0; j < x->p->ndefs; j++)
+        for (i = x->p->defs[j].rw_first; i < x->p->defs[j].rw_end; i++)
+            pick[i] = 0;
+    for (i = 0; i < nrw; i++)
+        n += pick[i];
+    sg_idmap_free(&in);
+    free(nodes.v);
+    return n;
 }
 
 static void doc_problem(X *x)
@@ -2647,7 +2688,8 @@ static void doc_problem(X *x)
             if (d && d->expr && d->name) {
                 parts[0] = quoted(x, &known, i);
                 equation(b, name_tex(x, d->name), "", parts, 1, "");
-                problem_rewrites(x, b, d);
+                problem_rewrites(x, b, name_tex(x, d->name), d->expr, NULL, d->rw_first,
+                                 d->rw_end);
                 continue;
             }
             /* a recurrence, where it was defined (the rest at the end) */

@@ -306,6 +306,16 @@ static void test_recurrence_quoted(void **state)
     expect_in(t, "h_0 &= 2h_0\\\\");
     expect_in(t, "h_t &= \\tfrac{1}{2}\\tanh(W h_{t - 1} + U x_{t}) \\tag*{$t = 1, \\dots, T$}");
     expect_in(t, "L &= \\sum_{t=1}^{T} \\lVert h_{t}\\rVert^{2}");
+    expect_not_in(t, "\\intertext");
+    free(t);
+    /* a rewrite in a recurrence's step is shown below the step */
+    t = problem("x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\nh[0] = h0\n"
+                "h[t] = log(𝟙 + exp(W h[t−1] + U x[t])) for t = 1..T\nL = sum(h[T])\n"
+                "grad L wrt W\n");
+    expect_in(t, "h_t &= \\log(\\mathbf{1} + \\exp(W h_{t - 1} + U x_{t}))");
+    expect_in(t, "\\intertext{For numerical stability, with $\\log(\\mathbf{1} + \\exp(Wh_{t-1} + "
+                 "Ux_t)) = \\operatorname{softplus}(Wh_{t-1} + Ux_t)$, $h_t$ is evaluated as:}\n"
+                 "  h_t &= \\operatorname{softplus}(Wh_{t-1} + Ux_t)\\\\");
     free(t);
 }
 
