@@ -52,6 +52,7 @@ typedef struct {
     sg_span span;
     const sg_ast *ast;   /* as written */
     int rw_first, rw_end; /* the rewrites recorded while building expr */
+    int *uses, nuses; /* the earlier definitions its text names (arena) */
 } def_t;
 
 typedef struct {
@@ -60,6 +61,8 @@ typedef struct {
     def_t *defs;
     int ndefs, capdefs;
     sg_strmap defnames; /* name → index in defs */
+    int *uses;          /* the definitions the one being checked names */
+    int nuses, capuses;
     sg_strmap resnames; /* result name → index in res: a request asked twice is one */
     sg_result *res;
     int nres, capres;
@@ -954,6 +957,11 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
         acc = ok(sg_var(c->ctx, idx));
         return post ? apply_postfix(c, post, acc) : acc;
     case N_DEF:
+        if (c->nuses == c->capuses) {
+            c->capuses = c->capuses ? 2 * c->capuses : 8;
+            c->uses = sg_xrealloc(c->uses, (size_t)c->capuses * sizeof *c->uses);
+        }
+        c->uses[c->nuses++] = idx;
         if (!c->defs[idx].expr)
             return err();
         acc = ok(c->defs[idx].expr);
@@ -1770,6 +1778,14 @@ static void add_def(C *c, const char *name, sg_expr *e, sg_span span, const sg_a
     c->defs[c->ndefs].ast = ast;
     c->defs[c->ndefs].rw_first = rw_first;
     c->defs[c->ndefs].rw_end = sg_nrewrites(c->ctx);
+    c->defs[c->ndefs].nuses = c->nuses;
+    c->defs[c->ndefs].uses = NULL;
+    if (c->nuses) {
+        c->defs[c->ndefs].uses =
+            sg_arena_alloc(sg_ctx_arena(c->ctx), (size_t)c->nuses * sizeof *c->uses);
+        memcpy(c->defs[c->ndefs].uses, c->uses, (size_t)c->nuses * sizeof *c->uses);
+    }
+    c->nuses = 0;
     sg_strmap_put(&c->defnames, name, c->ndefs);
     c->ndefs++;
     /* the node prints under the user's name (a leaf keeps its own) */
@@ -1899,9 +1915,11 @@ static void define(C *c, const sg_stmt *s)
             add_def(c, s->target.name, NULL, s->target.span, NULL, rw_first);
         return;
     }
+    c->nuses = 0;
     v = need_size(c, check(c, s->expr, ANY));
     if (ok_name)
         add_def(c, s->target.name, v.st == OK ? v.e : NULL, s->target.span, s->expr, rw_first);
+    c->nuses = 0;
 }
 
 static sg_result *add_result(C *c, sg_result_kind kind, const char *cname)
@@ -2282,6 +2300,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         differentiate(&c, reqs, nreqs);
     free(reqs);
     free(c.memo);
+    free(c.uses);
     if (sg_src_nerrors(src)) {
         free(c.defs);
         sg_strmap_free(&c.defnames);
@@ -2305,6 +2324,8 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->defs[p->ndefs].ast = c.defs[i].ast;
         p->defs[p->ndefs].rw_first = c.defs[i].rw_first;
         p->defs[p->ndefs].rw_end = c.defs[i].rw_end;
+        p->defs[p->ndefs].uses = c.defs[i].uses;
+        p->defs[p->ndefs].nuses = c.defs[i].nuses;
         p->ndefs++;
     }
     p->nresults = c.nres;
@@ -2331,4 +2352,41 @@ void sg_problem_free(sg_problem *p)
         return;
     sg_ctx_free(p->ctx);
     free(p);
+}
+
+/*
+ * The derivations, each once, in the order of their first result, and in
+ * which[i] the index in logs of result i's (−1: none). By a hash of the log
+ * pointers, not a scan: 20,000 requests are 20,000 derivations.
+ */
+int sg_problem_logs(const sg_problem *p, const sg_log **logs, int *which)
+{
+    size_t cap = 16, h;
+    const sg_log **key;
+    int *ix, i, n = 0;
+    while (cap < 2 * (size_t)p->nresults + 2)
+        cap *= 2;
+    key = sg_xmalloc(cap * sizeof *key);
+    ix = sg_xmalloc(cap * sizeof *ix);
+    memset((void *)key, 0, cap * sizeof *key);
+    for (i = 0; i < p->nresults; i++) {
+        const sg_log *l = p->results[i].log;
+        if (which)
+            which[i] = -1;
+        if (!l)
+            continue;
+        h = ((size_t)l >> 4) * 2654435761u;
+        for (h &= cap - 1; key[h] && key[h] != l; h = (h + 1) & (cap - 1))
+            ;
+        if (!key[h]) {
+            key[h] = l;
+            ix[h] = n;
+            logs[n++] = l;
+        }
+        if (which)
+            which[i] = ix[h];
+    }
+    free((void *)key);
+    free(ix);
+    return n;
 }

@@ -46,6 +46,10 @@ typedef struct {
        sg_rewrite_at(ctx, i) for rw_first <= i < rw_end (duplicates possible) */
     const sg_ast *ast;
     int rw_first, rw_end;
+    /* the definitions (indices into sg_problem.defs) its text names, as
+       written: L = −log p names p even where the DAG reads softplus(−u) */
+    const int *uses;
+    int nuses;
 } sg_def;
 
 typedef struct {
@@ -60,6 +64,14 @@ typedef struct {
     sg_result *results;   /* values first, then derivatives, in request order */
     int nresults;
 } sg_problem;
+
+/*
+ * The derivations of p's results, each once, in the order of their first
+ * result, into logs (room for p->nresults); their count. With which (room for
+ * p->nresults, or NULL), which[i] is the index in logs of result i's log, or
+ * −1 for a value. Linear: 20,000 requests are 20,000 derivations.
+ */
+int sg_problem_logs(const sg_problem *p, const sg_log **logs, int *which);
 
 /* NULL when any error was recorded in src */
 sg_problem *sg_check(sg_src *src, const sg_program *prog);

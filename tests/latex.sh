@@ -4,7 +4,7 @@
 # For each examples/*.sg and tests/latex/*.sg (and each tests/golden/*.sg with
 # a NAME.tex golden),
 #   symgrad --latex NAME.sg                      a whole document
-#   symgrad --latex --fragment --index NAME.sg   the body alone, inside a
+#   symgrad --latex --fragment --index --update NAME.sg   the body alone, in a
 #                                                minimal document of our own
 # are compiled by pdflatex -halt-on-error in a temporary directory. Any LaTeX
 # error, and any overfull box (a line that runs off the page), fails. A
@@ -68,9 +68,9 @@ for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/golden/*.sg;
         cat "$work/err"
         continue
     fi
-    if ! (cd "$dir" && "$symgrad" --latex --fragment --index "$name.sg") >"$work/body.tex" \
+    if ! (cd "$dir" && "$symgrad" --latex --fragment --index --update "$name.sg") >"$work/body.tex" \
             2>"$work/err"; then
-        bad "$name: symgrad --latex --fragment --index failed"
+        bad "$name: symgrad --latex --fragment --index --update failed"
         continue
     fi
     if grep -q 'documentclass\|begin{document}' "$work/body.tex"; then
