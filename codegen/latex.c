@@ -67,8 +67,10 @@
 
 #include "../lexer/strmap.h"
 #include "../symbolic/simplify.h"
+#include "../lexer/strmap.h"
 #include "formula.h"
 #include "graph.h"
+#include "quote.h"
 #include "templates.h"
 
 /* the roles of a node in the backward pass */
@@ -2377,20 +2379,288 @@ static const char *index_tex(X *x, sg_index i)
     return sg_arena_printf(x->ar, "%s%s", d, buf);
 }
 
+
+/* ---- the problem, quoted ------------------------------------------------------ */
+
+/* what quote_known() asks: the names known where definition `upto` is */
+typedef struct {
+    X *x;
+    sg_strmap defs; /* the user's definitions: name → index in p->defs */
+    int upto;
+} known_names;
+
+/* a value where the definition is written: a symbol, a dimension, a
+   sequence, I or 𝟙, or a definition above it (the checker's reading) */
+static int quote_known(void *arg, const char *s, size_t n)
+{
+    known_names *k = arg;
+    char buf[256]; /* a name has at most SG_LEX_MAX_NAME bytes */
+    int d;
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!strcmp(buf, "I") || !strcmp(buf, "ones"))
+        return 1;
+    if (sg_sym_find(k->x->ctx, buf) >= 0 || sg_dim_find(k->x->ctx, buf) >= 0 ||
+        sg_seq_find(k->x->ctx, buf) >= 0)
+        return 1;
+    d = sg_strmap_get(&k->defs, buf);
+    return d >= 0 && d < k->upto;
+}
+
+/* definition i as the user wrote it: from its syntax tree when the problem
+   kept it, else its value */
+static const char *quoted(X *x, known_names *k, int i)
+{
+    const sg_def *d = &x->p->defs[i];
+    sg_quote_opts qo;
+    sg_buf b;
+    const char *s;
+    if (!d->ast)
+        return user_text(x, d->expr);
+    memset(&qo, 0, sizeof qo);
+    qo.text = x->p->text;
+    qo.known = quote_known;
+    qo.arg = k;
+    qo.breaks = 1;
+    k->upto = i;
+    sg_buf_init(&b);
+    sg_quote_tex(&b, d->ast, &qo);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/* the statement that defines sequence name's first value (step = 0) or its
+   step (step = 1), as written; NULL when the problem did not keep it */
+static const sg_stmt *seq_stmt(X *x, const char *name, int step)
+{
+    const sg_stmt *s;
+    for (s = x->p->prog ? x->p->prog->first : NULL; s; s = s->next)
+        if (s->kind == SG_STMT_DEF && s->index && s->expr && !strcmp(s->target.name, name) &&
+            !s->range_var.name == !step)
+            return s;
+    return NULL;
+}
+
+/* the right side of a recurrence's statement as written (the definitions
+   above it known), else the value */
+static const char *quoted_stmt(X *x, known_names *k, const sg_stmt *s, const sg_expr *value)
+{
+    sg_quote_opts qo;
+    sg_buf b;
+    const char *t;
+    int i;
+    if (!s)
+        return user_text(x, value);
+    for (i = 0; i < x->p->ndefs && x->p->defs[i].span.begin < s->span.begin; i++)
+        ;
+    memset(&qo, 0, sizeof qo);
+    qo.text = x->p->text;
+    qo.known = quote_known;
+    qo.arg = k;
+    qo.breaks = 1;
+    k->upto = i;
+    sg_buf_init(&b);
+    sg_quote_tex(&b, s->expr, &qo);
+    t = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return t;
+}
+
+static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *value,
+                             const unsigned char *pick, int from, int to);
+static int rewrites_in(X *x, const sg_expr *value, unsigned char *pick);
+
 /* h_0 = …, h_t = f(h_{t-1}) for t = 1, …, T: a recurrence as the user wrote it */
-static void problem_recurrence(X *x, sg_buf *b, int q)
+static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
 {
     const sg_seq *sq = sg_seq_of(x->ctx, q);
     const char *parts[1];
     if (sq->init) {
         const char *first = texs(x, sg_seq_at(x->ctx, q, sg_index_plus(sq->lo, -1)), M_FWD, 0);
-        parts[0] = user_text(x, sq->init);
+        parts[0] = quoted_stmt(x, k, seq_stmt(x, sq->name, 0), sq->init);
         if (strcmp(first, parts[0]) != 0)
             equation(b, first, "", parts, 1, "");
     }
-    parts[0] = user_text(x, sq->body);
+    parts[0] = quoted_stmt(x, k, seq_stmt(x, sq->name, 1), sq->body);
     equation(b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), "", parts, 1,
              sg_arena_printf(x->ar, "$%s$", range_text(x, sq->lo, sq->hi)));
+    {
+        /* its rewrites: those of no definition that its step's value holds */
+        unsigned char *pick = sg_xmalloc((size_t)sg_nrewrites(x->ctx) + 1);
+        if (rewrites_in(x, sq->body, pick) > 0)
+            problem_rewrites(x, b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), sq->body, pick, 0,
+                             sg_nrewrites(x->ctx));
+        free(pick);
+    }
+}
+
+/* a operand of an identity: as an argument (a), or as a factor (parenthesized) */
+static const char *rw_arg(X *x, const sg_expr *e, int as_factor)
+{
+    const char *s;
+    int lvl;
+    sg_buf b;
+    sg_fmt_style st;
+    memset(&st, 0, sizeof st);
+    st.alphabet = SG_FMT_LATEX;
+    st.named_root = 1; /* z, when the user named it */
+    sg_buf_init(&b);
+    lvl = sg_fmt_expr_style(&b, x->ctx, e, &st);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return as_factor && (lvl < SG_FMT_PROD || lvl == SG_FMT_NEG)
+               ? sg_arena_printf(x->ar, "(%s)", s)
+               : s;
+}
+
+/* why a rewrite is made: 0 stability, 1 sharing σ, 2 combining softplus terms */
+static int rw_reason(sg_rewrite_kind k)
+{
+    return k == SG_RW_SIGMOID_NEG ? 1 : k == SG_RW_LOGISTIC || k == SG_RW_SOFTPLUS_DIFF ? 2 : 0;
+}
+
+/* the identity a rewrite applies, instantiated: \log\sigma(z) = -\operatorname{softplus}(-z) */
+static const char *rw_identity(X *x, const sg_rewrite *r)
+{
+    const char *a = rw_arg(x, r->a, 0), *fa = rw_arg(x, r->a, 1);
+    const char *one = sg_shape_is_scalar(r->a->shape) ? "1" : "\\mathbf{1}";
+    switch (r->kind) {
+    case SG_RW_LOG_SIGMOID:
+        return sg_arena_printf(x->ar, "\\log\\sigma(%s) = -\\operatorname{softplus}(-%s)", a, fa);
+    case SG_RW_LOG_1M_SIGMOID:
+        return sg_arena_printf(x->ar, "\\log(%s - \\sigma(%s)) = -\\operatorname{softplus}(%s)", one,
+                               a, a);
+    case SG_RW_LOG_1P_EXP:
+        return sg_arena_printf(x->ar, "\\log(%s + \\exp(%s)) = \\operatorname{softplus}(%s)", one, a,
+                               a);
+    case SG_RW_LOG1P:
+        return sg_arena_printf(x->ar, "\\log(%s + %s) = \\operatorname{log1p}(%s)", one, a, a);
+    case SG_RW_LOG_SUM_EXP:
+        return sg_arena_printf(x->ar,
+                               "\\log \\mathbf{1}^\\top\\exp(%s) = \\operatorname{logsumexp}(%s)",
+                               a, a);
+    case SG_RW_LOG_SOFTMAX:
+        return sg_arena_printf(x->ar,
+                               "\\log\\operatorname{softmax}(%s) = \\operatorname{logsoftmax}(%s)",
+                               a, a);
+    case SG_RW_EXPM1:
+        return sg_arena_printf(x->ar, "\\exp(%s) - %s = \\operatorname{expm1}(%s)", a, one, a);
+    case SG_RW_LOGSOFTMAX:
+        return sg_arena_printf(
+            x->ar, "%s - \\mathbf{1}\\operatorname{logsumexp}(%s) = \\operatorname{logsoftmax}(%s)",
+            a, a, a);
+    case SG_RW_SOFTMAX:
+        return sg_arena_printf(
+            x->ar, "\\frac{\\exp(%s)}{\\mathbf{1}^\\top\\exp(%s)} = \\operatorname{softmax}(%s)", a,
+            a, a);
+    case SG_RW_SIGMOID_NEG:
+        return sg_arena_printf(x->ar, "\\sigma(-%s) = %s - \\sigma(%s)", fa, one, a);
+    case SG_RW_LOGISTIC:
+        return sg_arena_printf(
+            x->ar, "\\operatorname{softplus}(-%s) = \\operatorname{softplus}(%s) - %s", fa, a, fa);
+    case SG_RW_SOFTPLUS_DIFF:
+        return sg_arena_printf(
+            x->ar, "\\operatorname{softplus}(%s) - \\operatorname{softplus}(-%s) = %s", a, fa, a);
+    default:
+        return "";
+    }
+}
+
+/*
+ * The rewrites the constructors made in a definition (rewrite i for each i
+ * with pick[i]), as one visible step below it: the reasons, each with its
+ * identities, then the form of the value that is evaluated and
+ * differentiated, under the definition's name lhs. Nothing when none was
+ * made.
+ */
+static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *value,
+                             const unsigned char *pick, int from, int to)
+{
+    static const char *const reason[] = {"for numerical stability",
+                                         "so that $\\sigma$ is computed once",
+                                         "to combine the softplus terms"};
+    const sg_rewrite **seen;
+    int i, j, n = 0, r, first = 1;
+    const char *parts[1];
+    if (!value || to <= from)
+        return;
+    seen = sg_xmalloc((size_t)(to - from) * sizeof *seen);
+    for (i = from; i < to; i++) {
+        const sg_rewrite *w = sg_rewrite_at(x->ctx, i);
+        /* logsoftmax is written log softmax: on paper nothing changed */
+        if ((pick && !pick[i]) || w->kind == SG_RW_LOG_SOFTMAX)
+            continue;
+        for (j = 0; j < n; j++)
+            if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
+                break;
+        if (j == n)
+            seen[n++] = w;
+    }
+    if (n == 0) {
+        free(seen);
+        return;
+    }
+    sg_buf_puts(b, "\\intertext{");
+    for (r = 0; r < 3; r++) {
+        int m = 0;
+        for (j = 0; j < n; j++)
+            if (rw_reason(seen[j]->kind) == r)
+                m++;
+        if (m == 0)
+            continue;
+        if (!first)
+            sg_buf_puts(b, "; ");
+        if (first) {
+            /* the reason, capitalized: it starts the sentence */
+            sg_buf_putc(b, (char)(reason[r][0] - 'a' + 'A'));
+            sg_buf_puts(b, reason[r] + 1);
+        } else {
+            sg_buf_puts(b, reason[r]);
+        }
+        first = 0;
+        sg_buf_puts(b, ", with ");
+        for (j = 0, i = 0; j < n; j++) {
+            if (rw_reason(seen[j]->kind) != r)
+                continue;
+            if (i > 0)
+                sg_buf_puts(b, i + 1 == m ? " and " : ", ");
+            sg_buf_printf(b, "$%s$", rw_identity(x, seen[j]));
+            i++;
+        }
+    }
+    sg_buf_printf(b, ", $%s$ is evaluated as:}\n", lhs);
+    free(seen);
+    parts[0] = user_text(x, value);
+    equation(b, lhs, "", parts, 1, "");
+}
+
+/* the rewrites made outside every definition (in recurrences) whose result
+   is in value's DAG, marked in pick (nrw entries) */
+static int rewrites_in(X *x, const sg_expr *value, unsigned char *pick)
+{
+    elist nodes = {NULL, 0, 0};
+    sg_idmap in;
+    int i, j, nrw = sg_nrewrites(x->ctx), n = 0;
+    memset(pick, 0, (size_t)nrw + 1);
+    if (!value || nrw == 0)
+        return 0;
+    dag_nodes(x, value, &nodes);
+    sg_idmap_init(&in, x->ctx);
+    for (i = 0; i < nodes.n; i++)
+        sg_idmap_add(&in, nodes.v[i]);
+    for (i = 0; i < nrw; i++)
+        pick[i] = sg_idmap_find(&in, sg_rewrite_at(x->ctx, i)->out) != SG_IDMAP_NONE;
+    for (j = 0; j < x->p->ndefs; j++)
+        for (i = x->p->defs[j].rw_first; i < x->p->defs[j].rw_end; i++)
+            pick[i] = 0;
+    for (i = 0; i < nrw; i++)
+        n += pick[i];
+    sg_idmap_free(&in);
+    free(nodes.v);
+    return n;
 }
 
 static void doc_problem(X *x)
@@ -2398,6 +2668,13 @@ static void doc_problem(X *x)
     sg_buf *b = x->out;
     const char **items;
     int i, n = 0, nres = 0;
+    known_names known;
+    known.x = x;
+    known.upto = 0;
+    sg_strmap_init(&known.defs);
+    for (i = 0; i < x->p->ndefs; i++)
+        if (x->p->defs[i].name && sg_strmap_get(&known.defs, x->p->defs[i].name) < 0)
+            sg_strmap_put(&known.defs, x->p->defs[i].name, i);
     items = sg_arena_alloc(x->ar, (size_t)(x->nsyms0 + x->p->nresults + 1) * sizeof *items);
     sg_buf_puts(b, "\\subsection*{Problem}\n");
     for (i = 0; i < x->nsyms0; i++) {
@@ -2432,12 +2709,14 @@ static void doc_problem(X *x)
                 if (sq->kind == SG_SEQ_FORWARD && sq->body && !done[q] &&
                     sq->span.begin < d->span.begin && d->expr) {
                     done[q] = 1;
-                    problem_recurrence(x, b, q);
+                    problem_recurrence(x, &known, b, q);
                 }
             }
             if (d && d->expr && d->name) {
-                parts[0] = user_text(x, d->expr);
+                parts[0] = quoted(x, &known, i);
                 equation(b, name_tex(x, d->name), "", parts, 1, "");
+                problem_rewrites(x, b, name_tex(x, d->name), d->expr, NULL, d->rw_first,
+                                 d->rw_end);
                 continue;
             }
             /* a recurrence, where it was defined (the rest at the end) */
@@ -2447,12 +2726,13 @@ static void doc_problem(X *x)
                     (d && (!d->name || strcmp(d->name, sq->name))))
                     continue;
                 done[q] = 1;
-                problem_recurrence(x, b, q);
+                problem_recurrence(x, &known, b, q);
             }
         }
         free(done);
         end_align(b, start);
     }
+    sg_strmap_free(&known.defs);
     for (i = 0; i < x->p->nresults; i++) {
         const sg_result *r = &x->p->results[i];
         if (r->kind == SG_RES_VALUE)

@@ -50,6 +50,8 @@ typedef struct {
     const char *name;
     sg_expr *expr;   /* NULL when its definition failed: uses stay silent */
     sg_span span;
+    const sg_ast *ast;   /* as written */
+    int rw_first, rw_end; /* the rewrites recorded while building expr */
     int *uses, nuses; /* the earlier definitions its text names (arena) */
 } def_t;
 
@@ -1762,7 +1764,8 @@ static void declare(C *c, const sg_stmt *s)
     }
 }
 
-static void add_def(C *c, const char *name, sg_expr *e, sg_span span)
+static void add_def(C *c, const char *name, sg_expr *e, sg_span span, const sg_ast *ast,
+                    int rw_first)
 {
     name = sg_arena_strdup(sg_ctx_arena(c->ctx), name);
     if (c->ndefs == c->capdefs) {
@@ -1772,6 +1775,9 @@ static void add_def(C *c, const char *name, sg_expr *e, sg_span span)
     c->defs[c->ndefs].name = name;
     c->defs[c->ndefs].expr = e;
     c->defs[c->ndefs].span = span;
+    c->defs[c->ndefs].ast = ast;
+    c->defs[c->ndefs].rw_first = rw_first;
+    c->defs[c->ndefs].rw_end = sg_nrewrites(c->ctx);
     c->defs[c->ndefs].nuses = c->nuses;
     c->defs[c->ndefs].uses = NULL;
     if (c->nuses) {
@@ -1892,7 +1898,7 @@ static void define_seq(C *c, const sg_stmt *s)
 static void define(C *c, const sg_stmt *s)
 {
     val v;
-    int ok_name;
+    int ok_name, rw_first = sg_nrewrites(c->ctx);
     if (s->index) {
         define_seq(c, s);
         return;
@@ -1906,13 +1912,13 @@ static void define(C *c, const sg_stmt *s)
     }
     if (!s->expr) { /* its parse failed: remember the name so uses stay quiet */
         if (ok_name)
-            add_def(c, s->target.name, NULL, s->target.span);
+            add_def(c, s->target.name, NULL, s->target.span, NULL, rw_first);
         return;
     }
     c->nuses = 0;
     v = need_size(c, check(c, s->expr, ANY));
     if (ok_name)
-        add_def(c, s->target.name, v.st == OK ? v.e : NULL, s->target.span);
+        add_def(c, s->target.name, v.st == OK ? v.e : NULL, s->target.span, s->expr, rw_first);
     c->nuses = 0;
 }
 
@@ -2244,6 +2250,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     memset(&c, 0, sizeof c);
     c.src = src;
     c.ctx = sg_ctx_new();
+    sg_ctx_record_rewrites(c.ctx, 1); /* the definitions' rewrites, to be shown */
     c.loop.self = -1;
     for (s = prog ? prog->first : NULL; s; s = s->next)
         nstmts++;
@@ -2288,6 +2295,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         error(&c, end, "nothing is requested: add `grad L wrt x`, `jacobian`, `hessian` or "
                        "`output` for the results to compute");
     }
+    sg_ctx_record_rewrites(c.ctx, 0);
     if (sg_src_nerrors(src) == 0)
         differentiate(&c, reqs, nreqs);
     free(reqs);
@@ -2305,12 +2313,17 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     p = sg_xmalloc(sizeof *p);
     p->ctx = c.ctx;
     p->prefix = c.prefix ? sg_arena_strdup(sg_ctx_arena(c.ctx), c.prefix) : NULL;
+    p->text = src->text;
+    p->prog = prog;
     p->ndefs = 0;
     p->defs = sg_arena_alloc(sg_ctx_arena(c.ctx), (size_t)(c.ndefs + 1) * sizeof *p->defs);
     for (i = 0; i < c.ndefs; i++) {
         p->defs[p->ndefs].name = sg_arena_strdup(sg_ctx_arena(c.ctx), c.defs[i].name);
         p->defs[p->ndefs].expr = c.defs[i].expr;
         p->defs[p->ndefs].span = c.defs[i].span;
+        p->defs[p->ndefs].ast = c.defs[i].ast;
+        p->defs[p->ndefs].rw_first = c.defs[i].rw_first;
+        p->defs[p->ndefs].rw_end = c.defs[i].rw_end;
         p->defs[p->ndefs].uses = c.defs[i].uses;
         p->defs[p->ndefs].nuses = c.defs[i].nuses;
         p->ndefs++;

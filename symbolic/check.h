@@ -41,6 +41,11 @@ typedef struct {
     const char *name;
     sg_expr *expr;
     sg_span span;
+    /* the expression as written (in the parse arena: valid while it is),
+       and the stability rewrites the constructors made while building expr:
+       sg_rewrite_at(ctx, i) for rw_first <= i < rw_end (duplicates possible) */
+    const sg_ast *ast;
+    int rw_first, rw_end;
     /* the definitions (indices into sg_problem.defs) its text names, as
        written: L = −log p names p even where the DAG reads softplus(−u) */
     const int *uses;
@@ -50,6 +55,10 @@ typedef struct {
 typedef struct {
     sg_ctx *ctx;
     const char *prefix;   /* from a `prefix` statement, else NULL */
+    const char *text;     /* the source text the spans index (src->text:
+                             valid while src is), for quoting numbers */
+    const sg_program *prog; /* the program as written (in the parse arena:
+                               valid while it is), for quoting recurrences */
     sg_def *defs;         /* in the order written */
     int ndefs;
     sg_result *results;   /* values first, then derivatives, in request order */

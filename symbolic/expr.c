@@ -15,6 +15,7 @@
  *   - products of matrices are flattened into a chain of factors and
  *     re-associated by the matrix-chain dynamic program (Wᵀ(Wx), never
  *     (WᵀW)x), so the same sub-product is the same node everywhere. A
+ *     product a definition names is one factor (the user's Q in KᵀQ); a
  *     transposed product is one factor: transposes are not pushed inwards,
  *     since they are free views in generated code and pushing them would
  *     duplicate work;
@@ -67,6 +68,8 @@ struct sg_ctx {
     unsigned tabsize, count;
     unsigned long lookups; /* intern() calls: the work done, found or made */
     unsigned long scratch; /* bytes of per-pass scratch (sg_ctx_scratch) */
+    sg_rewrite *rw;        /* the stability rewrites recorded (sg_rewrite_at) */
+    int nrw, caprw, recording;
 };
 
 /* a named dimension is assumed this large when ordering products */
@@ -104,7 +107,43 @@ void sg_ctx_free(sg_ctx *ctx)
     sg_strmap_free(&ctx->symnames);
     sg_strmap_free(&ctx->seqnames);
     free(ctx->table);
+    free(ctx->rw);
     free(ctx);
+}
+
+void sg_ctx_record_rewrites(sg_ctx *ctx, int on)
+{
+    ctx->recording = on;
+}
+
+int sg_nrewrites(const sg_ctx *ctx)
+{
+    return ctx->nrw;
+}
+
+const sg_rewrite *sg_rewrite_at(const sg_ctx *ctx, int i)
+{
+    assert(i >= 0 && i < ctx->nrw);
+    return &ctx->rw[i];
+}
+
+/* out, the form a constructor built for a fragile composition; recorded
+   when recording is on, so that the rewrite can be shown */
+static sg_expr *rewrote(sg_ctx *ctx, sg_rewrite_kind kind, const sg_expr *a, const sg_expr *b,
+                        sg_expr *out)
+{
+    if (!ctx->recording)
+        return out;
+    if (ctx->nrw == ctx->caprw) {
+        ctx->caprw = ctx->caprw ? 2 * ctx->caprw : 8;
+        ctx->rw = sg_xrealloc(ctx->rw, (size_t)ctx->caprw * sizeof *ctx->rw);
+    }
+    ctx->rw[ctx->nrw].kind = kind;
+    ctx->rw[ctx->nrw].a = a;
+    ctx->rw[ctx->nrw].b = b;
+    ctx->rw[ctx->nrw].out = out;
+    ctx->nrw++;
+    return out;
 }
 
 sg_arena *sg_ctx_arena(sg_ctx *ctx)
@@ -586,7 +625,7 @@ static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr 
         n->flags |= F_SYM;
     n->nfac = 1;
     if (op == SG_OP_MUL && !is_scalar(a)) {
-        unsigned f = ((node *)a)->nfac + ((node *)b)->nfac;
+        unsigned f = (a->name ? 1 : ((node *)a)->nfac) + (b->name ? 1 : ((node *)b)->nfac);
         n->nfac = f > MAX_FLAT ? MAX_FLAT + 1 : f;
     }
     /* t is bound by a Σ: the sum itself is the same at every step */
@@ -983,7 +1022,8 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
            overflow of eˣ (sg_div builds a/s as (1/s)·a; s⁻¹ is s.^−1) */
         double c;
         if (is_column(a) && a->op == SG_OP_EXP && reciprocal_sum(s, a, &c))
-            return scale(ctx, sg_const(ctx, c), sg_unary(ctx, SG_OP_SOFTMAX, a->kid[0]));
+            return rewrote(ctx, SG_RW_SOFTMAX, a->kid[0], NULL,
+                           scale(ctx, sg_const(ctx, c), sg_unary(ctx, SG_OP_SOFTMAX, a->kid[0])));
     }
     switch (a->op) {
     case SG_OP_ZERO:
@@ -1040,19 +1080,23 @@ static void chain_push(chain *c, sg_expr *e)
 
 /*
  * The factors of a product e, left to right, appended to c; a transposed
- * product is one factor. 0, with c as it was, when there are more than
+ * product is one factor; with names, so is a product a definition names
+ * (S = KᵀQ keeps the user's Q = W_qX whole, so every printer can call it
+ * Q), and *kept says one was. 0, with c as it was, when there are more than
  * MAX_FLAT: e is then one factor to its caller. Without recursion: a chain
  * of definitions (B₂ = B₁A, B₃ = B₂A, …) makes a product as deep as it is
  * long, and flattening each link whole would be quadratic.
  */
-static int flatten(chain *c, sg_expr *e)
+static int flatten(chain *c, sg_expr *e, int names, int *kept)
 {
     sg_expr *stack[MAX_FLAT + 2];
     int sp = 0, n0 = c->n;
     stack[sp++] = e;
     while (sp > 0) {
         e = stack[--sp];
-        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0])) {
+        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && names && e->name)
+            *kept = 1;
+        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && !(names && e->name)) {
             /* each pending entry holds at least one factor */
             if (c->n - n0 + sp + 2 > MAX_FLAT) {
                 c->n = n0;
@@ -1156,6 +1200,89 @@ static sg_expr *order_chain(sg_ctx *ctx, sg_expr **f, int n, int keep)
     return e;
 }
 
+/* the cost of the cheapest order of a chain of factors (order_chain's
+   program, without building anything) */
+static double chain_cost(const sg_ctx *ctx, sg_expr **f, int n)
+{
+    double *cost, *w, best;
+    int len, i, j, k;
+    if (n <= 1)
+        return 0;
+    cost = sg_xmalloc((size_t)n * n * sizeof *cost);
+    w = sg_xmalloc((size_t)(n + 1) * sizeof *w);
+    w[0] = dim_cost(ctx, f[0]->shape.rows);
+    for (i = 0; i < n; i++) {
+        w[i + 1] = dim_cost(ctx, f[i]->shape.cols);
+        cost[i * n + i] = 0;
+    }
+    for (len = 2; len <= n; len++)
+        for (i = 0; i + len - 1 < n; i++) {
+            j = i + len - 1;
+            cost[i * n + j] = HUGE_VAL;
+            for (k = j - 1; k >= i; k--) {
+                double c = cost[i * n + k] + cost[(k + 1) * n + j] + w[i] * w[k + 1] * w[j + 1];
+                if (c < cost[i * n + j])
+                    cost[i * n + j] = c;
+            }
+        }
+    best = cost[n - 1];
+    free(cost);
+    free(w);
+    return best;
+}
+
+/*
+ * The factors of a·b into in: a product a definition names is kept whole
+ * (the user's Q in KᵀQ stays Q for every printer) unless multiplying
+ * through it is strictly cheaper than computing it and then the chain
+ * (M = AB then Mx is A(Bx), and M is not computed). Both chains are short
+ * when they are reordered at all.
+ */
+/* the cost of a chain whose named products are kept whole: its order's,
+   plus computing each of them */
+static double named_cost(const sg_ctx *ctx, const chain *in)
+{
+    double c = chain_cost(ctx, in->f, in->n);
+    int i, kept;
+    for (i = 0; i < in->n; i++) {
+        chain f = {NULL, 0, 0};
+        sg_expr *e = in->f[i];
+        if (!(e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && e->name))
+            continue;
+        if (flatten(&f, e, 0, &kept) && f.n <= MAX_CHAIN)
+            c += chain_cost(ctx, f.f, f.n);
+        else
+            c = HUGE_VAL; /* too long to compare: kept as written */
+        free(f.f);
+    }
+    return c;
+}
+
+static void factors_of(sg_ctx *ctx, chain *in, sg_expr *a, sg_expr *b, int *keep)
+{
+    chain flat = {NULL, 0, 0};
+    int kept = 0, flat_keep, i;
+    if (!flatten(in, a, 1, &kept))
+        chain_push(in, a);
+    *keep = in->n;
+    if (!flatten(in, b, 1, &kept))
+        chain_push(in, b);
+    if (!kept || in->n > MAX_CHAIN)
+        return;
+    if (!flatten(&flat, a, 0, &kept))
+        chain_push(&flat, a);
+    flat_keep = flat.n;
+    if (!flatten(&flat, b, 0, &kept))
+        chain_push(&flat, b);
+    if (flat.n <= MAX_CHAIN && chain_cost(ctx, flat.f, flat.n) < named_cost(ctx, in)) {
+        in->n = 0;
+        for (i = 0; i < flat.n; i++)
+            chain_push(in, flat.f[i]);
+        *keep = flat_keep;
+    }
+    free(flat.f);
+}
+
 /* the factors flatten() would take from e: e itself past MAX_FLAT */
 static unsigned factors(const sg_expr *e)
 {
@@ -1209,11 +1336,7 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         e = product2(ctx, a, b);
         return s ? scale(ctx, s, e) : e;
     }
-    if (!flatten(&in, a))
-        chain_push(&in, a);
-    keep = in.n;
-    if (!flatten(&in, b))
-        chain_push(&in, b);
+    factors_of(ctx, &in, a, b, &keep);
     /* 𝟙_{a×k} 𝟙_{k×b} = k 𝟙_{a×b}; an outer product 𝟙ₐ𝟙ᵦᵀ is left alone,
        since 𝟙(𝟙ᵀA) is cheaper than 𝟙_{a×b}A */
     for (i = 0; i < in.n; i++) {
@@ -1312,14 +1435,16 @@ static sg_expr *stable_sum(sg_ctx *ctx, sg_expr *a, sg_expr *b)
     sg_expr *t;
     /* eˣ − 𝟙 = expm1(x): eˣ − 1 for |x| < 1e−16 is 0, expm1 is x */
     if (a->op == SG_OP_EXP && sg_expr_is_const(b, -1))
-        return sg_unary(ctx, SG_OP_EXPM1, a->kid[0]);
+        return rewrote(ctx, SG_RW_EXPM1, a->kid[0], NULL,
+                       sg_unary(ctx, SG_OP_EXPM1, a->kid[0]));
     /* 𝟙 − eˣ = −expm1(x) */
     if (sg_expr_is_const(a, 1) && (t = minus_of(b)) != NULL && t->op == SG_OP_EXP)
-        return sg_neg(ctx, sg_unary(ctx, SG_OP_EXPM1, t->kid[0]));
+        return rewrote(ctx, SG_RW_EXPM1, t->kid[0], NULL,
+                       sg_neg(ctx, sg_unary(ctx, SG_OP_EXPM1, t->kid[0])));
     /* x − 𝟙 logsumexp(x) = logsoftmax(x), per column: log(eˣ/𝟙ᵀeˣ) without
        computing either */
     if (neg_lse_of(b) == a)
-        return sg_unary(ctx, SG_OP_LOGSOFTMAX, a);
+        return rewrote(ctx, SG_RW_LOGSOFTMAX, a, NULL, sg_unary(ctx, SG_OP_LOGSOFTMAX, a));
     return NULL;
 }
 
@@ -1368,7 +1493,8 @@ static sg_expr *logistic_sum(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return NULL;
     /* ⟨u, z⟩ rather than uᵀz: a product chain would re-associate yᵀ(Xw) as
        (yᵀX)w and lose the z = Xw that softplus(z) shares */
-    return sg_sub(ctx, sg_sum(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, z)), sg_dot(ctx, u1, z));
+    return rewrote(ctx, SG_RW_LOGISTIC, z, u1,
+                   sg_sub(ctx, sg_sum(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, z)), sg_dot(ctx, u1, z)));
 }
 
 sg_expr *sg_add(sg_ctx *ctx, sg_expr *a, sg_expr *b)
@@ -1397,7 +1523,8 @@ sg_expr *sg_add(sg_ctx *ctx, sg_expr *a, sg_expr *b)
        = log((1 + eᵘ)/(1 + e⁻ᵘ)) = u */
     if (ca == -cb && ta->op == SG_OP_SOFTPLUS && tb->op == SG_OP_SOFTPLUS &&
         (minus_of(tb->kid[0]) == ta->kid[0] || minus_of(ta->kid[0]) == tb->kid[0]))
-        return scale(ctx, sg_const(ctx, ca), ta->kid[0]);
+        return rewrote(ctx, SG_RW_SOFTPLUS_DIFF, ta->kid[0], NULL,
+                       scale(ctx, sg_const(ctx, ca), ta->kid[0]));
     return mk2(ctx, SG_OP_ADD, a->shape, a, b);
 }
 
@@ -1465,7 +1592,7 @@ sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b)
     if (a->op == SG_OP_EXP && b->op == SG_OP_MUL && b->kid[0]->op == SG_OP_ONES &&
         b->kid[1]->op == SG_OP_MUL && b->kid[1]->kid[0]->op == SG_OP_ONES &&
         b->kid[1]->kid[1] == a)
-        return sg_unary(ctx, SG_OP_SOFTMAX, a->kid[0]);
+        return rewrote(ctx, SG_RW_SOFTMAX, a->kid[0], NULL, sg_unary(ctx, SG_OP_SOFTMAX, a->kid[0]));
     return mk2(ctx, SG_OP_HDIV, a->shape, a, b);
 }
 
@@ -1697,24 +1824,28 @@ static sg_expr *stable_log(sg_ctx *ctx, sg_expr *a)
     sg_expr *t, *u;
     /* log σ(x) = −log(1 + e⁻ˣ) = −softplus(−x): log σ(−1000) is −1000, not log 0 */
     if (a->op == SG_OP_SIGMOID)
-        return sg_neg(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, sg_neg(ctx, a->kid[0])));
+        return rewrote(ctx, SG_RW_LOG_SIGMOID, a->kid[0], NULL,
+                       sg_neg(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, sg_neg(ctx, a->kid[0]))));
     if ((t = one_plus_of(a)) != NULL) {
         /* log(𝟙 − σ(x)) = log σ(−x) = −softplus(x) */
         if ((u = minus_of(t)) != NULL && u->op == SG_OP_SIGMOID)
-            return sg_neg(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, u->kid[0]));
+            return rewrote(ctx, SG_RW_LOG_1M_SIGMOID, u->kid[0], NULL,
+                           sg_neg(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, u->kid[0])));
         /* log(𝟙 + eˣ) = softplus(x): before log1p, which would still overflow in eˣ */
         if (t->op == SG_OP_EXP)
-            return sg_unary(ctx, SG_OP_SOFTPLUS, t->kid[0]);
+            return rewrote(ctx, SG_RW_LOG_1P_EXP, t->kid[0], NULL,
+                           sg_unary(ctx, SG_OP_SOFTPLUS, t->kid[0]));
         /* log(𝟙 + x) = log1p(x): exact for |x| below the rounding of 1 + x */
-        return sg_unary(ctx, SG_OP_LOG1P, t);
+        return rewrote(ctx, SG_RW_LOG1P, t, NULL, sg_unary(ctx, SG_OP_LOG1P, t));
     }
     /* log 𝟙ᵀeˣ = logsumexp(x) for a vector (a row is its transpose's) */
     if (a->op == SG_OP_SUM && a->kid[0]->op == SG_OP_EXP) {
         t = a->kid[0]->kid[0];
         if (is_column(t))
-            return sg_unary(ctx, SG_OP_LOGSUMEXP, t);
+            return rewrote(ctx, SG_RW_LOG_SUM_EXP, t, NULL, sg_unary(ctx, SG_OP_LOGSUMEXP, t));
         if (t->shape.rows == SG_DIM_ONE)
-            return sg_unary(ctx, SG_OP_LOGSUMEXP, sg_transpose(ctx, t));
+            return rewrote(ctx, SG_RW_LOG_SUM_EXP, t, NULL,
+                           sg_unary(ctx, SG_OP_LOGSUMEXP, sg_transpose(ctx, t)));
     }
     return NULL;
 }
@@ -1739,7 +1870,7 @@ static sg_expr *elementwise(sg_ctx *ctx, sg_op op, sg_expr *a)
         if (a->op == SG_OP_EXP) /* log eˣ = x */
             return k;
         if (a->op == SG_OP_SOFTMAX) /* evaluated stably as one op */
-            return sg_unary(ctx, SG_OP_LOGSOFTMAX, k);
+            return rewrote(ctx, SG_RW_LOG_SOFTMAX, k, NULL, sg_unary(ctx, SG_OP_LOGSOFTMAX, k));
         if ((e = stable_log(ctx, a)) != NULL)
             return e;
         break;
@@ -1747,7 +1878,11 @@ static sg_expr *elementwise(sg_ctx *ctx, sg_op op, sg_expr *a)
         /* σ(−x) = 𝟙 − σ(x) (and σ(c x) = 𝟙 − σ(−c x) for c < 0): the
            derivatives of log σ(x) and log(𝟙 − σ(x)) then share σ(x) */
         if (negated(a))
-            return sg_sub(ctx, sg_ones(ctx, a->shape), sg_unary(ctx, op, sg_neg(ctx, a)));
+        {
+            sg_expr *x = sg_neg(ctx, a);
+            return rewrote(ctx, SG_RW_SIGMOID_NEG, x, NULL,
+                           sg_sub(ctx, sg_ones(ctx, a->shape), sg_unary(ctx, op, x)));
+        }
         break;
     case SG_OP_EXP:
         if (a->op == SG_OP_LOGSOFTMAX)

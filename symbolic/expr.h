@@ -294,6 +294,41 @@ sg_expr *sg_expr_shift(sg_ctx *ctx, sg_expr *e, long by);
 /* e with every occurrence of the node from replaced by to */
 sg_expr *sg_expr_replace(sg_ctx *ctx, sg_expr *e, const sg_expr *from, sg_expr *to);
 
+/*
+ * The stability rewrites the constructors make (the list in expr.c's
+ * header), recorded while recording is on, so that a printer can show each
+ * as a step with its reason rather than a silent substitution: the checker
+ * records while it builds the user's definitions. a and b are the
+ * identity's variables as they were given (x; for LOGISTIC z and u), out
+ * what the constructor built.
+ */
+typedef enum {
+    SG_RW_LOG_SIGMOID,      /* log σ(x) = −softplus(−x) */
+    SG_RW_LOG_1M_SIGMOID,   /* log(𝟙 − σ(x)) = −softplus(x) */
+    SG_RW_LOG_1P_EXP,       /* log(𝟙 + eˣ) = softplus(x) */
+    SG_RW_LOG1P,            /* log(𝟙 + x) = log1p(x) */
+    SG_RW_LOG_SUM_EXP,      /* log 𝟙ᵀeˣ = logsumexp(x) */
+    SG_RW_LOG_SOFTMAX,      /* log softmax(x) = logsoftmax(x) */
+    SG_RW_EXPM1,            /* eˣ − 𝟙 = expm1(x) (and 𝟙 − eˣ = −expm1(x)) */
+    SG_RW_LOGSOFTMAX,       /* x − 𝟙 logsumexp(x) = logsoftmax(x) */
+    SG_RW_SOFTMAX,          /* eˣ/𝟙ᵀeˣ = softmax(x) */
+    SG_RW_SIGMOID_NEG,      /* σ(−x) = 𝟙 − σ(x) */
+    SG_RW_LOGISTIC,         /* uᵀsoftplus(−z) + (𝟙 − u)ᵀsoftplus(z) = 𝟙ᵀsoftplus(z) − uᵀz */
+    SG_RW_SOFTPLUS_DIFF,    /* softplus(x) − softplus(−x) = x */
+    SG_RW_COUNT
+} sg_rewrite_kind;
+
+typedef struct {
+    sg_rewrite_kind kind;
+    const sg_expr *a, *b;
+    const sg_expr *out;
+} sg_rewrite;
+
+/* start (on = 1) or stop recording; the records made so far stay */
+void sg_ctx_record_rewrites(sg_ctx *ctx, int on);
+int sg_nrewrites(const sg_ctx *ctx);
+const sg_rewrite *sg_rewrite_at(const sg_ctx *ctx, int i);
+
 /* properties used by the simplifier and the checker */
 int sg_expr_is_const(const sg_expr *e, double v); /* a CONST (or FILL of one) equal to v */
 int sg_expr_is_zero(const sg_expr *e);

@@ -1,0 +1,638 @@
+/*
+ * quote.c: a definition as the user wrote it, in LaTeX (see quote.h).
+ *
+ * A recursive printer over the syntax tree with the usual levels (a sum, a
+ * negation, a product, a fraction, a postfix, an atom): a subtree gets
+ * parentheses where its level is below what its place needs, or where the
+ * user wrote them, except in a place that delimits it already (a fraction's
+ * numerator, a function's argument, a norm, a superscript), where they
+ * would only repeat the delimiter. A chain of one operator (a + b + c, a b c)
+ * is the parser's left-nested tree, as deep as it is long; it is walked
+ * with a loop, so only real nesting recurses, which the parser bounds
+ * (SG_PARSE_MAX_DEPTH).
+ */
+#include "quote.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lexer/arena.h"
+#include "formula.h"
+
+/* how tightly the printed text binds, loosest first */
+enum { Q_SUM = 1, Q_NEG, Q_PROD, Q_FRAC, Q_POST, Q_ATOM };
+
+typedef struct {
+    const sg_quote_opts *o;
+} Q;
+
+static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top);
+
+static int known(Q *q, const char *s, size_t n)
+{
+    return !q->o->known || q->o->known(q->o->arg, s, n);
+}
+
+/*
+ * The cut after the first part of the name's split into known names
+ * (0 when the name is known or has no split). The checker accepted the
+ * program, so the split it found is the only one among the names known
+ * there; any split found here is that one. Memoised over suffixes: at most
+ * len² questions whatever the name.
+ */
+static size_t first_cut(Q *q, const char *name, signed char *memo, size_t at, size_t len)
+{
+    size_t j;
+    for (j = len; j > at; j--) {
+        if (at == 0 && j == len)
+            continue; /* the whole name is one part: not a split */
+        if (!known(q, name + at, j - at))
+            continue;
+        if (j == len)
+            return j;
+        if (memo[j] == 0)
+            memo[j] = first_cut(q, name, memo, j, len) ? 1 : -1;
+        if (memo[j] > 0)
+            return j;
+    }
+    return 0;
+}
+
+/* the parts of a split name, as cut offsets into cuts[0..n] (n parts); 0
+   when the name is one value (or cannot be split) */
+static int split(Q *q, const char *name, size_t **cuts)
+{
+    size_t len = strlen(name), at = 0, c;
+    signed char *memo;
+    int n = 0;
+    *cuts = NULL;
+    if (len < 2 || known(q, name, len))
+        return 0;
+    memo = sg_xmalloc(len + 1);
+    memset(memo, 0, len + 1);
+    *cuts = sg_xmalloc((len + 2) * sizeof **cuts);
+    (*cuts)[0] = 0;
+    while (at < len && (c = first_cut(q, name, memo, at, len)) > at) {
+        (*cuts)[++n] = c;
+        at = c;
+    }
+    free(memo);
+    if (at != len || n < 2) {
+        free(*cuts);
+        *cuts = NULL;
+        return 0;
+    }
+    return n;
+}
+
+/* a name as a value: 𝟙, I, W_q, \beta */
+static void name_tex(sg_buf *b, const char *s, size_t n)
+{
+    char buf[256];
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (!strcmp(buf, "ones"))
+        sg_buf_puts(b, "\\mathbf{1}");
+    else
+        sg_fmt_name(b, buf, SG_FMT_LATEX);
+}
+
+/* a juxtaposition: a space where two letters would otherwise run together
+   (\mu x, not \mux) */
+static void juxt(sg_buf *b, const char *r)
+{
+    const char *s = sg_buf_str(b);
+    size_t n = strlen(s);
+    char last = n ? s[n - 1] : ' ';
+    int lalpha = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z');
+    int ralpha = (r[0] >= 'a' && r[0] <= 'z') || (r[0] >= 'A' && r[0] <= 'Z');
+    int ldigit = last >= '0' && last <= '9', rdigit = r[0] >= '0' && r[0] <= '9';
+    if (ldigit && (rdigit || r[0] == '.'))
+        sg_buf_puts(b, " \\cdot ");
+    else if (lalpha && ralpha)
+        sg_buf_putc(b, ' ');
+    sg_buf_puts(b, r);
+}
+
+/* a number as written: ½ → \tfrac{1}{2}, 1e-3 → 10^{-3} */
+static int num_tex(Q *q, sg_buf *b, const sg_ast *e)
+{
+    static const struct {
+        const char *glyph, *tex;
+    } vulgar[] = {
+        {"½", "\\tfrac{1}{2}"}, {"⅓", "\\tfrac{1}{3}"}, {"⅔", "\\tfrac{2}{3}"},
+        {"¼", "\\tfrac{1}{4}"}, {"¾", "\\tfrac{3}{4}"}, {"⅕", "\\tfrac{1}{5}"},
+        {"⅙", "\\tfrac{1}{6}"}, {"⅛", "\\tfrac{1}{8}"},
+    };
+    const char *s = q->o->text ? q->o->text + e->span.begin : NULL;
+    size_t n = q->o->text ? e->span.end - e->span.begin : 0, i, m;
+    char buf[64];
+    /* the span of a grouped number includes its parentheses */
+    while (s && n > 0 && (*s == '(' || *s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (s && n > 0 && (s[n - 1] == ')' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    for (i = 0; s && i < sizeof vulgar / sizeof vulgar[0]; i++)
+        if (strlen(vulgar[i].glyph) == n && !strncmp(s, vulgar[i].glyph, n)) {
+            sg_buf_puts(b, vulgar[i].tex);
+            return Q_ATOM;
+        }
+    for (i = 0; s && i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+              s[i] == '-' || s[i] == '+'))
+            s = NULL;
+    if (!s || n == 0 || n >= sizeof buf) {
+        snprintf(buf, sizeof buf, "%.17g", e->num);
+        s = buf;
+        n = strlen(buf);
+    }
+    for (m = 0; m < n && s[m] != 'e' && s[m] != 'E'; m++)
+        ;
+    if (m == n) {
+        sg_buf_putn(b, s, n);
+        return Q_ATOM;
+    }
+    /* 1e-3 → 10^{-3}, 2.5e4 → 2.5 \cdot 10^{4} */
+    if (!(m == 1 && s[0] == '1')) {
+        sg_buf_putn(b, s, m);
+        sg_buf_puts(b, " \\cdot ");
+    }
+    sg_buf_puts(b, "10^{");
+    i = m + 1;
+    if (i < n && s[i] == '+')
+        i++;
+    sg_buf_putn(b, s + i, n - i);
+    sg_buf_putc(b, '}');
+    return Q_POST;
+}
+
+/* the text of e in a buffer of its own, and its level */
+static const char *sub(Q *q, sg_buf *t, const sg_ast *e, int need, int slot, int *lvl)
+{
+    sg_buf_init(t);
+    *lvl = pr(q, t, e, need, slot, 0);
+    return sg_buf_str(t);
+}
+
+/* e in a delimited place (an argument, a fraction's part) */
+static void inner(Q *q, sg_buf *b, const sg_ast *e)
+{
+    pr(q, b, e, Q_SUM, 1, 0);
+}
+
+static int tall(const char *s)
+{
+    return strstr(s, "\\frac") || strstr(s, "\\sum") || strstr(s, "\\left");
+}
+
+static void paren(sg_buf *b, const char *s)
+{
+    int t = tall(s);
+    sg_buf_puts(b, t ? "\\left(" : "(");
+    sg_buf_puts(b, s);
+    sg_buf_puts(b, t ? "\\right)" : ")");
+}
+
+/* how a function is written: its TeX, and whether it takes (…) or {…} */
+static const char *func_tex(const char *f, int *braces)
+{
+    static const struct {
+        const char *name, *tex;
+    } fs[] = {
+        {"exp", "\\exp"},       {"log", "\\log"},       {"log2", "\\log_2"},
+        {"sin", "\\sin"},       {"cos", "\\cos"},       {"tan", "\\tan"},
+        {"arcsin", "\\arcsin"}, {"arccos", "\\arccos"}, {"arctan", "\\arctan"},
+        {"sinh", "\\sinh"},     {"cosh", "\\cosh"},     {"tanh", "\\tanh"},
+        {"sigma", "\\sigma"},   {"sigmoid", "\\sigma"}, {"det", "\\det"},
+        {"logdet", "\\log\\det"}, {"tr", "\\operatorname{tr}"},
+        {"trace", "\\operatorname{tr}"}, {"max", "\\max"}, {"min", "\\min"},
+    };
+    size_t i;
+    *braces = 0;
+    if (!strcmp(f, "sqrt")) {
+        *braces = 1;
+        return "\\sqrt";
+    }
+    for (i = 0; i < sizeof fs / sizeof fs[0]; i++)
+        if (!strcmp(fs[i].name, f))
+            return fs[i].tex;
+    return NULL;
+}
+
+static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
+{
+    const char *f = e->name, *t;
+    int braces, i, bare;
+    if (e->nargs == 1 && (!strcmp(f, "eye") || !strcmp(f, "I") || !strcmp(f, "ones"))) {
+        sg_buf_puts(b, strcmp(f, "ones") ? "I_{" : "\\mathbf{1}_{");
+        inner(q, b, e->args[0]);
+        sg_buf_putc(b, '}');
+        return Q_ATOM;
+    }
+    size_t *cuts = NULL;
+    int n = known(q, f, strlen(f)) ? 0 : split(q, f, &cuts);
+    if (known(q, f, strlen(f)) || n > 0) {
+        /* a value before ( … ): a product, as the checker read it */
+        int k;
+        sg_buf g;
+        if (n == 0) {
+            name_tex(b, f, strlen(f));
+        } else {
+            for (k = 0; k < n; k++) {
+                sg_buf_init(&g);
+                name_tex(&g, f + cuts[k], cuts[k + 1] - cuts[k]);
+                juxt(b, sg_buf_str(&g));
+                sg_buf_free(&g);
+            }
+            free(cuts);
+        }
+        for (i = 0; i < e->nargs; i++) {
+            sg_buf_init(&g);
+            inner(q, &g, e->args[i]);
+            paren(b, sg_buf_str(&g));
+            sg_buf_free(&g);
+        }
+        return Q_PROD;
+    }
+    if (e->nargs == 1 && (!strcmp(f, "norm") || !strcmp(f, "norm1") || !strcmp(f, "abs"))) {
+        sg_buf_puts(b, strcmp(f, "abs") ? "\\lVert " : "\\lvert ");
+        inner(q, b, e->args[0]);
+        sg_buf_puts(b, strcmp(f, "abs") ? "\\rVert" : "\\rvert");
+        if (!strcmp(f, "norm1"))
+            sg_buf_puts(b, "_1");
+        return Q_ATOM;
+    }
+    if (e->nargs == 2 && !strcmp(f, "dot")) {
+        sg_buf_puts(b, "\\langle ");
+        inner(q, b, e->args[0]);
+        sg_buf_puts(b, ", ");
+        inner(q, b, e->args[1]);
+        sg_buf_puts(b, "\\rangle");
+        return Q_ATOM;
+    }
+    if (e->nargs == 1 && !strcmp(f, "inv")) {
+        sg_buf g;
+        int lvl;
+        const char *s = sub(q, &g, e->args[0], Q_ATOM, 0, &lvl);
+        if (lvl < Q_ATOM)
+            paren(b, s);
+        else
+            sg_buf_puts(b, s);
+        sg_buf_free(&g);
+        sg_buf_puts(b, "^{-1}");
+        return Q_POST;
+    }
+    t = func_tex(f, &braces);
+    if (t) {
+        sg_buf_puts(b, t);
+    } else {
+        /* a function's name is a word: upright, as written */
+        const char *c;
+        sg_buf_puts(b, "\\operatorname{");
+        for (c = f; *c; c++) {
+            if (*c == '_')
+                sg_buf_putc(b, '\\');
+            sg_buf_putc(b, *c);
+        }
+        sg_buf_putc(b, '}');
+    }
+    if (braces) {
+        sg_buf_putc(b, '{');
+        inner(q, b, e->args[0]);
+        sg_buf_putc(b, '}');
+        return Q_ATOM;
+    }
+    /* f|A| and f‖x‖ as written, without parentheses */
+    bare = e->nargs == 1 && q->o->text && q->o->text[e->name_span.end] != '(' &&
+           (e->args[0]->kind == SG_AST_BARS || e->args[0]->kind == SG_AST_NORM ||
+            e->args[0]->kind == SG_AST_NORM1);
+    if (bare) {
+        pr(q, b, e->args[0], Q_ATOM, 1, 0);
+        return Q_ATOM;
+    }
+    {
+        sg_buf g;
+        sg_buf_init(&g);
+        for (i = 0; i < e->nargs; i++) {
+            if (i > 0)
+                sg_buf_puts(&g, ", ");
+            inner(q, &g, e->args[i]);
+        }
+        paren(b, sg_buf_str(&g));
+        sg_buf_free(&g);
+    }
+    return Q_ATOM;
+}
+
+/* a split name's parts but the last into b; returns the last part's cut */
+static size_t leading_parts(sg_buf *b, const char *name, const size_t *cuts, int n)
+{
+    int k;
+    sg_buf g;
+    for (k = 0; k + 1 < n; k++) {
+        sg_buf_init(&g);
+        name_tex(&g, name + cuts[k], cuts[k + 1] - cuts[k]);
+        juxt(b, sg_buf_str(&g));
+        sg_buf_free(&g);
+    }
+    return cuts[n - 1];
+}
+
+/* a postfix on e: aᵀ, a², a⁻¹, a^{∘p} */
+static int postfix(Q *q, sg_buf *b, const sg_ast *e)
+{
+    const sg_ast *x = e->a;
+    sg_buf t, sup;
+    int lvl;
+    size_t *cuts = NULL;
+    int n = 0;
+    sg_buf_init(&sup);
+    switch (e->kind) {
+    case SG_AST_TRANSPOSE:
+        sg_buf_puts(&sup, "^\\top");
+        break;
+    case SG_AST_INVERSE:
+        sg_buf_puts(&sup, "^{-1}");
+        break;
+    case SG_AST_POW:
+    case SG_AST_EPOW:
+        sg_buf_puts(&sup, e->kind == SG_AST_EPOW ? "^{\\circ " : "^{");
+        inner(q, &sup, e->b);
+        sg_buf_putc(&sup, '}');
+        break;
+    default:
+        break;
+    }
+    sg_buf_init(&t);
+    if (x->kind == SG_AST_NAME && !x->grouped && (n = split(q, x->name, &cuts)) > 0) {
+        /* YYᵀ is Y Yᵀ: the postfix binds to the last part */
+        size_t c = leading_parts(&t, x->name, cuts, n);
+        sg_buf g;
+        sg_buf_init(&g);
+        name_tex(&g, x->name + c, strlen(x->name) - c);
+        sg_buf_puts(&g, sg_buf_str(&sup));
+        juxt(&t, sg_buf_str(&g));
+        sg_buf_free(&g);
+        free(cuts);
+        sg_buf_puts(b, sg_buf_str(&t));
+        sg_buf_free(&t);
+        sg_buf_free(&sup);
+        return Q_PROD;
+    }
+    lvl = pr(q, &t, x, Q_ATOM, 0, 0);
+    /* a name with a subscript takes the superscript beside it (W_q^\top);
+       a postfix on a postfix needs parentheses ((A^\top)^{-1}) */
+    if (lvl < Q_ATOM)
+        paren(b, sg_buf_str(&t));
+    else
+        sg_buf_puts(b, sg_buf_str(&t));
+    sg_buf_puts(b, sg_buf_str(&sup));
+    sg_buf_free(&t);
+    sg_buf_free(&sup);
+    return Q_POST;
+}
+
+/* the operator a chain kind prints between its operands */
+static const char *op_tex(sg_ast_kind k)
+{
+    switch (k) {
+    case SG_AST_ADD:
+        return " + ";
+    case SG_AST_SUB:
+        return " - ";
+    case SG_AST_HADAMARD:
+        return " \\odot ";
+    case SG_AST_HDIV:
+        return " \\oslash ";
+    default:
+        return ""; /* a product: juxtaposition */
+    }
+}
+
+static int is_sum(sg_ast_kind k)
+{
+    return k == SG_AST_ADD || k == SG_AST_SUB;
+}
+
+static int is_product(sg_ast_kind k)
+{
+    return k == SG_AST_MUL || k == SG_AST_JUX || k == SG_AST_HADAMARD || k == SG_AST_HDIV;
+}
+
+/* a chain a ∘ b ∘ c of sums or of products, left to right, with a loop */
+static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
+{
+    sg_buf acc, *b = &acc;
+    int sum = is_sum(e->kind), n = 0, cap = 8, i;
+    const sg_ast **spine = sg_xmalloc((size_t)cap * sizeof *spine), *x;
+    sg_buf_init(&acc);
+    /* the left spine: e, e->a, … while the same kind of chain, unparenthesized */
+    for (x = e; (sum ? is_sum(x->kind) : is_product(x->kind)) && (x == e || !x->grouped);
+         x = x->a) {
+        if (n == cap) {
+            cap *= 2;
+            spine = sg_xrealloc(spine, (size_t)cap * sizeof *spine);
+        }
+        spine[n++] = x;
+    }
+    /* x is the leftmost operand */
+    {
+        sg_buf t;
+        int lvl;
+        const char *s = sub(q, &t, x, sum ? Q_SUM : Q_NEG, 0, &lvl);
+        sg_buf_puts(b, s);
+        sg_buf_free(&t);
+    }
+    for (i = n - 1; i >= 0; i--) {
+        const sg_ast *op = spine[i];
+        sg_buf t;
+        int lvl;
+        /* the right operand: a product inside a sum needs nothing; a
+           different product kind inside a product does (a ⊙ (b c)) */
+        const char *s = sub(q, &t, op->b, Q_SUM, 0, &lvl);
+        int need = lvl < Q_PROD || (!sum && lvl == Q_PROD && op->kind != SG_AST_MUL &&
+                                    op->kind != SG_AST_JUX);
+        if (sum && top && q->o->breaks)
+            sg_buf_putc(b, SG_FMT_BREAK);
+        if (!sum && i < n - 1 && spine[i + 1]->kind != op->kind &&
+            (op->kind == SG_AST_HADAMARD || op->kind == SG_AST_HDIV ||
+             spine[i + 1]->kind == SG_AST_HADAMARD || spine[i + 1]->kind == SG_AST_HDIV)) {
+            /* (a ⊙ b) c: a change between ⊙ and a product groups what came before */
+            sg_buf all;
+            sg_buf_init(&all);
+            paren(&all, sg_buf_str(&acc));
+            sg_buf_free(&acc);
+            acc = all;
+        }
+        if (op->kind == SG_AST_MUL || op->kind == SG_AST_JUX) {
+            if (need) {
+                sg_buf g;
+                sg_buf_init(&g);
+                paren(&g, s);
+                juxt(b, sg_buf_str(&g));
+                sg_buf_free(&g);
+            } else {
+                juxt(b, s);
+            }
+        } else {
+            sg_buf_puts(b, op_tex(op->kind));
+            if (need)
+                paren(b, s);
+            else
+                sg_buf_puts(b, s);
+        }
+        sg_buf_free(&t);
+    }
+    free(spine);
+    sg_buf_puts(out, sg_buf_str(&acc));
+    sg_buf_free(&acc);
+    return sum ? Q_SUM : Q_PROD;
+}
+
+/* e into b, without the parentheses its place may need; returns its level */
+static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
+{
+    sg_buf t;
+    int lvl;
+    switch (e->kind) {
+    case SG_AST_NUM:
+        return num_tex(q, b, e);
+    case SG_AST_NAME: {
+        size_t *cuts;
+        int n = split(q, e->name, &cuts);
+        if (n == 0) {
+            name_tex(b, e->name, strlen(e->name));
+            return Q_ATOM;
+        }
+        leading_parts(b, e->name, cuts, n);
+        {
+            sg_buf g;
+            sg_buf_init(&g);
+            name_tex(&g, e->name + cuts[n - 1], cuts[n] - cuts[n - 1]);
+            juxt(b, sg_buf_str(&g));
+            sg_buf_free(&g);
+        }
+        free(cuts);
+        return Q_PROD;
+    }
+    case SG_AST_CALL:
+        return call_tex(q, b, e);
+    case SG_AST_INDEX:
+        sg_buf_init(&t);
+        name_tex(&t, e->name, strlen(e->name));
+        if (strchr(sg_buf_str(&t), '_')) {
+            sg_buf_putc(b, '{');
+            sg_buf_puts(b, sg_buf_str(&t));
+            sg_buf_putc(b, '}');
+        } else {
+            sg_buf_puts(b, sg_buf_str(&t));
+        }
+        sg_buf_free(&t);
+        sg_buf_puts(b, "_{");
+        inner(q, b, e->args[0]);
+        sg_buf_putc(b, '}');
+        return Q_ATOM;
+    case SG_AST_NEG:
+    case SG_AST_POS:
+        sg_buf_puts(b, e->kind == SG_AST_NEG ? "-" : "+");
+        {
+            const char *s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
+            if (lvl < Q_PROD)
+                paren(b, s);
+            else
+                sg_buf_puts(b, s);
+            sg_buf_free(&t);
+        }
+        return Q_NEG;
+    case SG_AST_ADD:
+    case SG_AST_SUB:
+    case SG_AST_MUL:
+    case SG_AST_JUX:
+    case SG_AST_HADAMARD:
+    case SG_AST_HDIV:
+        return chain_tex(q, b, e, top);
+    case SG_AST_DIV:
+        if (e->a->kind == SG_AST_NEG && !e->a->grouped) {
+            /* −D/2 reads (−D)/2 and is written −D/2: the sign before the bar */
+            sg_buf_puts(b, "-\\frac{");
+            inner(q, b, e->a->a);
+            sg_buf_puts(b, "}{");
+            inner(q, b, e->b);
+            sg_buf_putc(b, '}');
+            return Q_NEG;
+        }
+        sg_buf_puts(b, "\\frac{");
+        inner(q, b, e->a);
+        sg_buf_puts(b, "}{");
+        inner(q, b, e->b);
+        sg_buf_putc(b, '}');
+        return Q_FRAC;
+    case SG_AST_EPOW:
+    case SG_AST_POW:
+    case SG_AST_TRANSPOSE:
+    case SG_AST_INVERSE:
+        return postfix(q, b, e);
+    case SG_AST_NORM:
+    case SG_AST_NORM1:
+    case SG_AST_BARS:
+        sg_buf_puts(b, e->kind == SG_AST_BARS ? "\\lvert " : "\\lVert ");
+        inner(q, b, e->a);
+        sg_buf_puts(b, e->kind == SG_AST_BARS ? "\\rvert" : "\\rVert");
+        if (e->kind == SG_AST_NORM1)
+            sg_buf_puts(b, "_1");
+        return Q_ATOM;
+    case SG_AST_INNER:
+        sg_buf_puts(b, "\\langle ");
+        inner(q, b, e->a ? e->a : e->args[0]);
+        sg_buf_puts(b, ", ");
+        inner(q, b, e->b ? e->b : e->args[1]);
+        sg_buf_puts(b, "\\rangle");
+        return Q_ATOM;
+    case SG_AST_SUMOVER:
+        sg_buf_puts(b, "\\sum_{");
+        name_tex(b, e->name, strlen(e->name));
+        sg_buf_putc(b, '=');
+        inner(q, b, e->args[0]);
+        sg_buf_puts(b, "}^{");
+        inner(q, b, e->args[1]);
+        sg_buf_puts(b, "} ");
+        {
+            const char *s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
+            if (lvl < Q_NEG)
+                paren(b, s);
+            else
+                sg_buf_puts(b, s);
+            sg_buf_free(&t);
+        }
+        return Q_SUM;
+    }
+    return Q_ATOM;
+}
+
+/* e where its place needs level need; slot: the place delimits it already */
+static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top)
+{
+    sg_buf t;
+    int lvl;
+    sg_buf_init(&t);
+    lvl = pr_body(q, &t, e, top);
+    if (!slot && (lvl < need || e->grouped)) {
+        paren(b, sg_buf_str(&t));
+        lvl = Q_ATOM;
+    } else {
+        sg_buf_puts(b, sg_buf_str(&t));
+    }
+    sg_buf_free(&t);
+    return lvl;
+}
+
+void sg_quote_tex(sg_buf *out, const sg_ast *e, const sg_quote_opts *o)
+{
+    Q q;
+    q.o = o;
+    pr(&q, out, e, Q_SUM, 1, 1);
+}
