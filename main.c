@@ -891,6 +891,7 @@ int main(int argc, char **argv)
         lo.fragment = o.fragment;
         lo.index = o.index;
         lo.source = name;
+        lo.text = src->text;
         out = sg_latex_document(p, &lo, &outlen);
     } else {
         sg_cgen_opts co;

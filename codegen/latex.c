@@ -400,6 +400,130 @@ void sg_latex_escape(sg_buf *out, const char *s)
     }
 }
 
+/* the Unicode a problem's comments are written in, as TeX math: what the
+   language itself spells (LANGUAGE.md) and the punctuation of prose */
+static const char *const uni_tex[][2] = {
+    {"α", "\\alpha"}, {"β", "\\beta"}, {"γ", "\\gamma"}, {"δ", "\\delta"},
+    {"ε", "\\varepsilon"}, {"ϵ", "\\epsilon"}, {"ζ", "\\zeta"}, {"η", "\\eta"},
+    {"θ", "\\theta"}, {"ϑ", "\\vartheta"}, {"ι", "\\iota"}, {"κ", "\\kappa"},
+    {"λ", "\\lambda"}, {"μ", "\\mu"}, {"ν", "\\nu"}, {"ξ", "\\xi"}, {"ο", "o"}, {"π", "\\pi"},
+    {"ρ", "\\rho"}, {"ϱ", "\\varrho"}, {"σ", "\\sigma"}, {"τ", "\\tau"}, {"υ", "\\upsilon"},
+    {"φ", "\\varphi"}, {"ϕ", "\\phi"}, {"χ", "\\chi"}, {"ψ", "\\psi"}, {"ω", "\\omega"},
+    {"Γ", "\\Gamma"}, {"Δ", "\\Delta"}, {"Θ", "\\Theta"}, {"Λ", "\\Lambda"}, {"Ξ", "\\Xi"},
+    {"Π", "\\Pi"}, {"Σ", "\\Sigma"}, {"Υ", "\\Upsilon"}, {"Φ", "\\Phi"}, {"Ψ", "\\Psi"},
+    {"Ω", "\\Omega"}, {"ᵀ", "^\\top"}, {"⁻", "^-"}, {"⁺", "^+"}, {"⁰", "^0"}, {"¹", "^1"},
+    {"²", "^2"}, {"³", "^3"}, {"⁴", "^4"}, {"⁵", "^5"}, {"⁶", "^6"}, {"⁷", "^7"}, {"⁸", "^8"},
+    {"⁹", "^9"}, {"₀", "_0"}, {"₁", "_1"}, {"₂", "_2"}, {"₃", "_3"}, {"₄", "_4"}, {"₅", "_5"},
+    {"₆", "_6"}, {"₇", "_7"}, {"₈", "_8"}, {"₉", "_9"}, {"₊", "_+"}, {"−", "-"},
+    {"×", "\\times"}, {"·", "\\cdot"}, {"⋅", "\\cdot"}, {"⊙", "\\odot"}, {"⊘", "\\oslash"},
+    {"∘", "\\circ"}, {"⊗", "\\otimes"}, {"∈", "\\in"}, {"ℝ", "\\mathbb{R}"},
+    {"𝕊", "\\mathbb{S}"}, {"𝟙", "\\mathbf{1}"}, {"‖", "\\|"}, {"⟨", "\\langle"},
+    {"⟩", "\\rangle"}, {"½", "\\tfrac{1}{2}"}, {"∇", "\\nabla"}, {"∂", "\\partial"},
+    {"∑", "\\sum"}, {"∏", "\\prod"}, {"√", "\\surd"}, {"≤", "\\le"}, {"≥", "\\ge"},
+    {"≠", "\\ne"}, {"≈", "\\approx"}, {"→", "\\to"}, {"↦", "\\mapsto"}, {"∞", "\\infty"},
+    {"ℓ", "\\ell"}, {"′", "'"}, {"…", "\\dots"}, {"⋯", "\\cdots"},
+};
+
+/* prose punctuation beyond ASCII, as TeX text */
+static const char *const uni_text[][2] = {
+    {"–", "--"}, {"—", "---"}, {"‘", "`"}, {"’", "'"}, {"“", "``"}, {"”", "''"},
+    {"\xC2\xA0", "~"},
+};
+
+/*
+ * A problem's prose (its leading comment) as TeX text: like
+ * sg_latex_escape(), with what the language writes in Unicode (Wᵀ, β, ‖r‖²,
+ * 𝟙, −) set as math, and |, <, > (which the default font sets as other
+ * glyphs) too; any other character beyond ASCII is '?'.
+ */
+void sg_latex_text(sg_buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t i, n;
+        int done = 0;
+        if (*p == '|' || *p == '<' || *p == '>') {
+            sg_buf_printf(out, "$%c$", (char)*p);
+            p++;
+            continue;
+        }
+        if (*p < 0x80) {
+            char one[2];
+            one[0] = (char)*p++;
+            one[1] = '\0';
+            sg_latex_escape(out, one);
+            continue;
+        }
+        for (i = 0; i < sizeof uni_tex / sizeof uni_tex[0] && !done; i++) {
+            n = strlen(uni_tex[i][0]);
+            if (!strncmp((const char *)p, uni_tex[i][0], n)) {
+                sg_buf_printf(out, "$%s$", uni_tex[i][1]);
+                p += n;
+                done = 1;
+            }
+        }
+        for (i = 0; i < sizeof uni_text / sizeof uni_text[0] && !done; i++) {
+            n = strlen(uni_text[i][0]);
+            if (!strncmp((const char *)p, uni_text[i][0], n)) {
+                sg_buf_puts(out, uni_text[i][1]);
+                p += n;
+                done = 1;
+            }
+        }
+        if (!done) { /* one '?' for the character (its continuation bytes too) */
+            unsigned char c = *p++;
+            if (c >= 0xC2 && c <= 0xF4) {
+                int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+                while (more-- > 0 && (*p & 0xC0) == 0x80)
+                    p++;
+            }
+            sg_buf_putc(out, '?');
+        }
+    }
+}
+
+/*
+ * The leading comment of a problem's text: the comment lines before its
+ * first statement (blank lines before them skipped), each without its '#'
+ * and the blanks around it, joined by single spaces. A blank line, an empty
+ * comment line or a statement ends it. Returns the bytes appended to out.
+ */
+size_t sg_latex_leading_comment(sg_buf *out, const char *text)
+{
+    const char *p = text;
+    size_t start = out->len;
+    int any = 0;
+    while (p && *p) {
+        const char *eol = strchr(p, '\n'), *q = p, *end;
+        if (!eol)
+            eol = p + strlen(p);
+        while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\f' || *q == '\v'))
+            q++;
+        if (q == eol) { /* a blank line */
+            if (any)
+                break;
+            p = *eol ? eol + 1 : eol;
+            continue;
+        }
+        if (*q != '#')
+            break;
+        q++;
+        end = eol;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        while (end > q && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+            end--;
+        if (q == end) /* an empty comment line ends the paragraph */
+            break;
+        if (any)
+            sg_buf_putc(out, ' ');
+        sg_buf_putn(out, q, (size_t)(end - q));
+        any = 1;
+        p = *eol ? eol + 1 : eol;
+    }
+    return out->len - start;
+}
+
 /* text in a TeX comment: a newline (or any control byte) would end it, so
    those become '?', as does what is not ASCII; TeX reads nothing else of a
    comment */
@@ -3170,6 +3294,107 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
 
 /* ---- the document ---------------------------------------------------------------- */
 
+/* "Gradient of $L$ with respect to $W$ and $b$": what the problem asks for,
+   the title of a problem that has no leading comment. A value's gradients
+   are said once, and requests of the same value with respect to the same
+   names together ("Gradient and Hessian of …"); requests apart by "; " */
+static const char *derived_title(X *x)
+{
+    const sg_problem *p = x->p;
+    int nr = p->nresults, n = 0, i, j;
+    const char **kinds = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *kinds);
+    const char **what = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *what);
+    const char **wrt = sg_arena_alloc(x->ar, (size_t)(nr + 2) * sizeof *wrt);
+    sg_buf b;
+    const char *r;
+    for (i = 0; i < nr; i++) {
+        const sg_result *res = &p->results[i];
+        const char *kind, *w;
+        int nw = 0;
+        sg_buf t;
+        if (res->kind == SG_RES_VALUE)
+            continue;
+        if (res->kind == SG_RES_GRAD) {
+            for (j = 0; j < i; j++) /* said with the value's first gradient */
+                if (p->results[j].kind == SG_RES_GRAD && !strcmp(p->results[j].of, res->of))
+                    break;
+            if (j < i)
+                continue;
+            for (j = i; j < nr; j++)
+                if (p->results[j].kind == SG_RES_GRAD && !strcmp(p->results[j].of, res->of))
+                    wrt[nw++] = sg_arena_printf(x->ar, "$%s$", name_tex(x, p->results[j].wrt));
+        } else {
+            wrt[nw++] = sg_arena_printf(x->ar, "$%s$", name_tex(x, res->wrt));
+            if (res->wrt2 && strcmp(res->wrt2, res->wrt))
+                wrt[nw++] = sg_arena_printf(x->ar, "$%s$", name_tex(x, res->wrt2));
+        }
+        kind = res->kind == SG_RES_GRAD ? "gradient" : res->kind == SG_RES_JACOBIAN ? "Jacobian"
+                                                                                  : "Hessian";
+        sg_buf_init(&t);
+        sg_buf_printf(&t, "of $%s$ with respect to ", name_tex(x, res->of));
+        and_list(&t, wrt, nw);
+        w = sg_arena_strdup(x->ar, sg_buf_str(&t));
+        sg_buf_free(&t);
+        for (j = 0; j < n; j++)
+            if (!strcmp(what[j], w))
+                break;
+        if (j < n) {
+            if (!strstr(kinds[j], kind))
+                kinds[j] = sg_arena_printf(x->ar, "%s and %s", kinds[j], kind);
+            continue;
+        }
+        kinds[n] = kind;
+        what[n++] = w;
+    }
+    if (n == 0)
+        return "Derivation";
+    sg_buf_init(&b);
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "%s%s %s", i ? "; " : "", kinds[i], what[i]);
+    if (b.data[0] >= 'a' && b.data[0] <= 'z')
+        b.data[0] = (char)(b.data[0] - 'a' + 'A');
+    r = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return r;
+}
+
+/*
+ * The title. A problem's leading comment is its author's title: "# Linear
+ * autoencoder: reconstruction loss of x …" gives the title "Linear
+ * autoencoder" and, below it, the sentence after the colon (a colon after
+ * one word, as in "f: ℝⁿ → ℝ", does not split). Without a comment the
+ * title says what is derived.
+ */
+static void doc_title(X *x)
+{
+    sg_buf *b = x->out, c;
+    sg_buf_init(&c);
+    if (x->o->text && sg_latex_leading_comment(&c, x->o->text) > 0) {
+        char *s = c.data, *colon = strchr(s, ':'), *rest = NULL;
+        if (colon && (colon[1] == ' ' || colon[1] == '\0') && memchr(s, ' ', (size_t)(colon - s))) {
+            *colon = '\0';
+            rest = colon + 1;
+            while (*rest == ' ')
+                rest++;
+        }
+        sg_buf_puts(b, "\\section*{");
+        sg_latex_text(b, s);
+        sg_buf_puts(b, "}\n");
+        if (rest && *rest) {
+            size_t n = strlen(rest);
+            size_t w = strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+            /* a sentence of its own now: a word (not diag(s), not x) capitalized */
+            if (*rest >= 'a' && *rest <= 'z' && w >= 2 && (rest[w] == ' ' || rest[w] == ','))
+                *rest = (char)(*rest - 'a' + 'A');
+            sg_latex_text(b, rest);
+            sg_buf_puts(b, strchr(".!?", rest[n - 1]) ? "\n\n" : ".\n\n");
+        }
+    } else {
+        sg_buf_printf(b, "\\section*{%s}\n", derived_title(x));
+    }
+    sg_buf_free(&c);
+}
+
 static int has_seq_steps(const sg_log *g)
 {
     int k;
@@ -3213,11 +3438,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
         sg_buf_puts(&out, "% Compile with pdflatex; it needs amsmath, amssymb and tikz only.\n");
         sg_buf_puts(&out, pre ? pre : "\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n");
         sg_buf_puts(&out, "\\begin{document}\n");
-        if (o->source) {
-            sg_buf_puts(&out, "\\section*{Derivation: \\texttt{");
-            sg_latex_escape(&out, o->source);
-            sg_buf_puts(&out, "}}\n");
-        }
+        doc_title(&x);
     }
     doc_problem(&x);
     for (i = 0; i < nlogs; i++) {
