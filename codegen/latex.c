@@ -3219,13 +3219,16 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
     }
     if (nsingle > 0) {
         size_t start;
-        and_list(b, single, nsingle);
-        if (nsingle > 1)
-            sg_buf_printf(b, " reach $%s$ along one path each, so the lines above are their "
-                             "gradients; in closed form:\n", of);
-        else
-            sg_buf_printf(b, " reaches $%s$ along one path, so the line above is its gradient; "
-                             "in closed form:\n", of);
+        /* one path: the last line of the backward pass is the gradient, and
+           needs no sentence; only where other symbols needed the total
+           derivative, which ones did not */
+        if (multi) {
+            and_list(b, single, nsingle);
+            sg_buf_printf(b, " %s $%s$ along one path%s; in closed form:\n",
+                          nsingle > 1 ? "reach" : "reaches", of, nsingle > 1 ? " each" : "");
+        } else {
+            sg_buf_puts(b, "In closed form:\n");
+        }
         sg_buf_puts(b, "\\begin{align*}\n");
         start = b->len;
         for (i = 0; i < nres; i++) {
@@ -3821,7 +3824,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
 {
     sg_buf *b = x->out;
     const sg_expr **st, *loss = NULL;
-    int nst, k, q = log_recurrence(g), first_seq;
+    int nst, k, q = log_recurrence(g), first_seq, nsums = 0;
     nst = log_stations(x, g, &st);
     doc_forward(x, st, nst);
     if (q >= 0) {
@@ -3845,8 +3848,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         const sg_seq *h = sg_seq_of(x->ctx, q);
         sg_buf_printf(b, "Write $\\delta_t = \\partial %s/\\partial %s \\in %s$. The state $%s$ "
                          "reaches $%s$ along two kinds of paths: directly, through the loss term "
-                         "of step $t$, and through the next state $%s$. The log of the "
-                         "derivation, step by step:\n\n",
+                         "of step $t$, and through the next state $%s$.\n\n",
                       x->fname, texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
                       shape_tex(x, h->shape), texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
                       x->fname, texs(x, sg_seq_step(x->ctx, q, 1), M_FORM, 1));
@@ -3863,11 +3865,26 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
             seg sg;
             seg_build(x, &sg, g, k + 1, end, s->node->kid[0], (sg_expr *)s->adjoint);
             sg.step = 1;
-            sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, and each "
-                             "term is differentiated at its step $t$ with the seed $%s$, by "
-                             "$%s$.\n",
-                          texs(x, s->node, M_FWD, 1), value_text(x, s->adjoint, M_VALUE, 0),
-                          rules[SG_OP_SEQSUM]);
+            {
+                /* the loss as the user wrote it, ½ and all: L = cΣ_t … when it
+                   is that; else the sum, and what reaches it, as a derivative */
+                const sg_expr *f = g->f, *a = s->adjoint;
+                int whole = f == s->node ||
+                            (f->op == SG_OP_MUL && f->nkids == 2 && f->kid[1] == s->node &&
+                             f->kid[0]->op == SG_OP_CONST && a && a->op == SG_OP_CONST &&
+                             a->value == f->kid[0]->value);
+                if (whole)
+                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
+                                     "time; each term is differentiated at its step $t$, by $%s$.\n",
+                                  x->fname, texs(x, f, M_FWD, 0), rules[SG_OP_SEQSUM]);
+                else
+                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
+                                     "and $\\partial %s/\\partial(%s) = %s$; each term is "
+                                     "differentiated at its step $t$, by $%s$.\n",
+                                  texs(x, s->node, M_FWD, 1), x->fname,
+                                  texs(x, s->node, M_FWD, 1), value_text(x, a, M_VALUE, 0),
+                                  rules[SG_OP_SEQSUM]);
+            }
             doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
             seg_free(&sg);
             k = end - 1;
@@ -3880,11 +3897,13 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
             seg_build(x, &sg, g, k + 1, end, s->node, (sg_expr *)s->adjoint);
             sg.step = 1;
             sg_buf_printf(b, "\\paragraph{One step of the recurrence.} $%s = %s$ is "
-                             "differentiated once, with the seed $%s$; what it gives holds at every "
-                             "step $t$, and what reaches $%s$ goes into $\\delta_{t-1}$ "
-                             "(backpropagation through time).\n",
+                             "differentiated once, from $\\partial %s/\\partial %s = %s$; what "
+                             "it gives holds at every step $t$, and what reaches $%s$ goes into "
+                             "$\\delta_{t-1}$.\n",
                           texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1),
-                          texs(x, s->node, M_FWD, 0), value_text(x, s->adjoint, M_VALUE, 0),
+                          texs(x, s->node, M_FWD, 0), x->fname,
+                          texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1),
+                          value_text(x, s->adjoint, M_VALUE, 0),
                           texs(x, sg_seq_step(x->ctx, s->seq, -1), M_FORM, 1));
             doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
             /* its adjoints, where the step body is read as h[t] and one step later */
@@ -3921,12 +3940,14 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
                                  "first step, so its gradient is the last $\\delta$ of the "
                                  "recurrence:\n",
                               to);
-            } else {
+            } else if (nsums++ == 0) {
                 sg_buf_printf(b, "\\paragraph{A sum over time.} $%s$ is the same at every step: it "
                                  "reaches $%s$ along one path per step, so by the total "
                                  "derivative rule its gradient is the sum of the per-step "
                                  "contributions above:\n",
                               to, x->fname);
+            } else { /* the reason once, not once per matrix */
+                sg_buf_printf(b, "\\paragraph{A sum over time.} Likewise for $%s$:\n", to);
             }
             sg_buf_puts(b, "\\begin{align*}\n");
             start = b->len;
@@ -4277,12 +4298,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         sg_buf_puts(b, "An elementwise $f$ acts on each entry alone: $\\partial f(a)_i/\\partial "
                        "a_j$ is $f'(a_i)$ when $i = j$ and $0$ when $i \\ne j$, which is the "
                        "matrix $\\operatorname{diag}(f'(a))$.\n\n");
-    if (merges == 0)
-        sg_buf_printf(b, "$%s$ reaches $%s$ along one path, so no contributions add.\n\n",
-                      name_tex(x, r->wrt), hessian ? sg_arena_printf(x->ar, "\\nabla_{%s} %s",
-                                                                     name_tex(x, r->wrt), x->fname)
-                                                   : name_tex(x, r->of));
-    else
+    if (merges > 0) /* one path needs no word: nothing adds */
         sg_buf_printf(b, "Where $%s$ reaches a node along several paths, $J(a + b) = J(a) + J(b)$ "
                          "adds their contributions: the total derivative rule, forward.\n\n",
                       name_tex(x, r->wrt));
