@@ -1499,7 +1499,7 @@ static void put_broken_sep(sg_buf *b, const char *s, double indent, double avail
 
 static void put_broken(sg_buf *b, const char *s, double indent)
 {
-    put_broken_sep(b, s, indent, LINE_EMS, "\\\\\n  &\\qquad ");
+    put_broken_sep(b, s, indent, LINE_EMS, "\\\\*\n  &\\qquad ");
 }
 
 /* a boxed result; a long one boxed over several lines */
@@ -1533,7 +1533,7 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
         sg_buf_printf(b, "  &%s", lead);
         used = width(lead);
     } else if (width(lhs) > LHS_EMS) { /* a long left side on a line of its own */
-        sg_buf_printf(b, "  &%s\\\\\n  &\\qquad %s", lhs, lead);
+        sg_buf_printf(b, "  &%s\\\\*\n  &\\qquad %s", lhs, lead);
         used = 2 + width(lead);
     } else {
         sg_buf_printf(b, "  %s &%s", lhs, lead);
@@ -1543,7 +1543,7 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
         double w = width(parts[i]);
         if (i > 0 && used + w + 1.5 > LINE_EMS) {
             /* under a labelled line's formula, not under its label */
-            sg_buf_puts(b, *lhs ? "\\\\\n  &" : "\\\\\n  &\\qquad\\qquad ");
+            sg_buf_puts(b, *lhs ? "\\\\*\n  &" : "\\\\*\n  &\\qquad\\qquad ");
             used = *lhs ? 1.5 : 5.5;
         }
         if (i > 0 || !*lead)
@@ -1561,14 +1561,47 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
     sg_buf_puts(b, "\\\\\n");
 }
 
-/* ends an align* body: the last \\ removed */
+/*
+ * Ends an align* body: the last \\ removed. The document allows page breaks
+ * between display lines (\allowdisplaybreaks), but not everywhere: a line
+ * that continues an equation (\\* in equation() and put_broken()) stays with
+ * it, and no equation is left alone at a page foot or head: the first row
+ * of the body stays with the second, and the last with the one before (the
+ * first \\ and the last become \\*). TeX breaks no page just before a
+ * display, so the text that introduces it stays with its first lines.
+ */
 static void end_align(sg_buf *b, size_t start)
 {
-    size_t n = b->len;
+    size_t n = b->len, i, first = 0, last = 0;
+    int seen = 0;
     if (n >= start + 3 && strncmp(b->data + n - 3, "\\\\\n", 3) == 0) {
         b->len -= 3;
         b->data[b->len] = '\0';
         sg_buf_putc(b, '\n');
+    }
+    /* the row ends: "\\\n" at the top level (aligned inside \boxed breaks
+       with "\\ ", and a starred end is taken already) */
+    for (i = start; i + 2 < b->len; i++) {
+        if (b->data[i] == '\\' && b->data[i + 1] == '\\' && b->data[i + 2] == '\n' &&
+            (i == start || b->data[i - 1] != '\\')) {
+            if (!seen)
+                first = i;
+            last = i;
+            seen = 1;
+            i += 2;
+        }
+    }
+    if (seen) {
+        sg_buf t;
+        sg_buf_init(&t);
+        sg_buf_putn(&t, b->data + start, b->len - start);
+        b->len = start;
+        for (i = 0; i < t.len; i++) {
+            sg_buf_putc(b, t.data[i]);
+            if (i + start == first + 1 || (i + start == last + 1 && last != first))
+                sg_buf_putc(b, '*');
+        }
+        sg_buf_free(&t);
     }
     sg_buf_puts(b, "\\end{align*}\n");
 }

@@ -629,8 +629,8 @@ static void test_many_delta_pieces(void **state)
     sg_buf_puts(&b, "\ngrad L wrt W, h0\n");
     doc = document(sg_buf_str(&b), 0, 0);
     expect_in(doc, "\\delta_T &= c_{39} + c_{38} + ");
-    expect_in(doc, " + c_1 + c_0\\\\\n");
-    expect_in(doc, " + c_1 + c_0\\\\\n  &\\qquad  + W^\\top(\\delta_{t+1} \\odot");
+    expect_in(doc, " + c_1 + c_0\\\\*\n");
+    expect_in(doc, " + c_1 + c_0\\\\*\n  &\\qquad  + W^\\top(\\delta_{t+1} \\odot");
     free(doc);
     sg_buf_free(&b);
 }
