@@ -3278,6 +3278,38 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
     }
 }
 
+/*
+ * Each tikzpicture written to b since from, scaled down to the line width
+ * when it is wider (and left as drawn when it fits): a graph laid out for
+ * the document's 6.5in lines must fit a default article's 345pt too, where
+ * --fragment is pasted. \resizebox is graphicx's, which tikz loads.
+ */
+static void fit_pictures(sg_buf *b, size_t from)
+{
+    static const char open[] = "\\begin{tikzpicture}", close[] = "\\end{tikzpicture}";
+    sg_buf t;
+    const char *p, *q;
+    if (from >= b->len || !strstr(b->data + from, open))
+        return;
+    sg_buf_init(&t);
+    sg_buf_puts(&t, b->data + from);
+    b->len = from;
+    b->data[b->len] = '\0';
+    for (p = t.data; (q = strstr(p, open)) != NULL;) {
+        const char *e = strstr(q, close);
+        if (!e)
+            break;
+        e += sizeof close - 1;
+        sg_buf_putn(b, p, (size_t)(q - p));
+        sg_buf_puts(b, "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n");
+        sg_buf_putn(b, q, (size_t)(e - q));
+        sg_buf_puts(b, "}");
+        p = e;
+    }
+    sg_buf_puts(b, p);
+    sg_buf_free(&t);
+}
+
 /* the backward pass of a segment: rules used, then the lines */
 static void doc_backward(X *x, seg *s, const sg_expr *const *targets, int nt, sums *sm,
                          int defer, const char *intro)
@@ -3304,6 +3336,7 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
     const sg_expr **st, **targets, **multi;
     sums *sm;
     int nst, i, nmulti = 0, stop = first_jacobian(g);
+    size_t mark;
     nst = log_stations(x, g, &st);
     targets = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *targets);
     multi = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *multi);
@@ -3317,7 +3350,9 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
     }
     doc_forward(x, st, nst);
     sg_buf_puts(x->out, "\\subsection*{Computation graph}\n");
+    mark = x->out->len;
     doc_graph(x, &s, st, nst, g->f, multi, nmulti);
+    fit_pictures(x->out, mark);
     sg_buf_puts(x->out, "\\subsection*{Backward pass}\n");
     doc_backward(x, &s, targets, nres, sm, 1,
                  sg_arena_printf(x->ar, "Starting from $\\partial %s/\\partial %s = 1$, each line "
@@ -3468,7 +3503,10 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
         sg_buf_puts(&out, " from ");
         comment_text(&out, o->source);
     }
-    sg_buf_puts(&out, ".\n");
+    /* a fragment says what the document it goes into must load */
+    sg_buf_puts(&out, o->fragment ? "; paste it into a document that loads amsmath, amssymb and "
+                                    "tikz (\\usepackage{amsmath,amssymb,tikz}).\n"
+                                  : ".\n");
     if (!o->fragment) {
         const char *pre = sg_template("preamble.tex");
         sg_buf_puts(&out, "% Compile with pdflatex; it needs amsmath, amssymb and tikz only.\n");
@@ -3873,8 +3911,11 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
          first_seq++)
         ;
     if (q >= 0) {
+        size_t mark;
         sg_buf_puts(b, "\\subsection*{Computation graph, unrolled}\n");
+        mark = b->len;
         doc_unrolled(x, q, loss);
+        fit_pictures(b, mark);
     }
     sg_buf_puts(b, "\\subsection*{Backpropagation through time}\n");
     if (q >= 0) {
@@ -4251,8 +4292,11 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         const sg_expr **st;
         int nst = log_stations(x, g, &st);
         doc_forward(x, st, nst);
+        size_t pic;
         sg_buf_puts(b, "\\subsection*{Computation graph}\n");
+        pic = b->len;
         doc_graph(x, NULL, st, nst, g->f, NULL, 0);
+        fit_pictures(b, pic);
         sg_buf_puts(b, "\\subsection*{Jacobian}\n");
         sg_buf_printf(b, "Write $J(a) = \\partial a/\\partial %s$ for the Jacobian of an "
                          "intermediate $a$ with respect to $%s$: entry $(i,j)$ is $\\partial a_i/"
