@@ -4290,9 +4290,9 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
             groot = g->steps[k].node;
     if (!hessian) {
         const sg_expr **st;
+        size_t pic;
         int nst = log_stations(x, g, &st);
         doc_forward(x, st, nst);
-        size_t pic;
         sg_buf_puts(b, "\\subsection*{Computation graph}\n");
         pic = b->len;
         doc_graph(x, NULL, st, nst, g->f, NULL, 0);
