@@ -4462,7 +4462,8 @@ static void ix_sub(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
     sg_buf_free(&t);
 }
 
-/* juxtaposes into b with a space where a control word ends */
+/* juxtaposes into b with a space where a control word ends, and a \cdot
+   between two numerals (2 and 1 side by side would read 21) */
 static void ix_cat(sg_buf *b, const char *r)
 {
     const char *l = sg_buf_str(b);
@@ -4472,8 +4473,34 @@ static void ix_cat(sg_buf *b, const char *r)
             k--;
         if (k < n && k > 0 && l[k - 1] == '\\')
             sg_buf_putc(b, ' ');
+        else if (l[n - 1] >= '0' && l[n - 1] <= '9' && ((r[0] >= '0' && r[0] <= '9') || r[0] == '.'))
+            sg_buf_puts(b, "\\cdot ");
     }
     sg_buf_puts(b, r);
+}
+
+/* every entry of e is 1: 𝟙, 𝟙ᵀ, 𝟙𝟙ᵀ (an outer product, not 𝟙ᵀ𝟙 = n), a
+   fill of 1. As a factor of an entry it multiplies by 1, and is left out:
+   (𝟙𝟙ᵀA)_{ij} = Σ_k A_{kj}, not Σ_k 11A_{kj} */
+static int ix_ones(X *x, const sg_expr *e)
+{
+    if (namer(x, e))
+        return 0;
+    switch (e->op) {
+    case SG_OP_ONES:
+        return 1;
+    case SG_OP_CONST:
+        return e->value == 1;
+    case SG_OP_FILL: case SG_OP_TRANSPOSE:
+        return ix_ones(x, e->kid[0]);
+    case SG_OP_MUL:
+        return e->kid[0]->shape.cols == SG_DIM_ONE && ix_ones(x, e->kid[0]) &&
+               ix_ones(x, e->kid[1]);
+    case SG_OP_HADAMARD:
+        return ix_ones(x, e->kid[0]) && ix_ones(x, e->kid[1]);
+    default:
+        return 0;
+    }
 }
 
 /* the factors of an unnamed product chain, left to right, into f */
@@ -4540,6 +4567,10 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
                 ix_sub(s, b, c, i, j, I_PROD);
                 return I_NEG;
             }
+            if (ix_ones(x, c)) /* s𝟙𝟙ᵀ: each entry is s */
+                return ix_expr(s, b, a, NULL, NULL);
+            if (ix_ones(x, a))
+                return ix_expr(s, b, c, i, j);
             sg_buf_init(&t);
             ix_sub(s, &t, a, NULL, NULL, I_PROD);
             sg_buf_puts(b, sg_buf_str(&t));
@@ -4585,6 +4616,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
                 sg_buf fb;
                 const char *r = ix_of(f[k]->shape.rows, idx[k]);
                 const char *q = ix_of(f[k]->shape.cols, idx[k + 1]);
+                if (ix_ones(x, f[k])) /* a factor 1: its indices summed over all the same */
+                    continue;
                 sg_buf_init(&fb);
                 if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && r && q && r == q) {
                     if (f[k]->op == SG_OP_DIAG)
@@ -4595,6 +4628,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
                 ix_cat(&body, sg_buf_str(&fb));
                 sg_buf_free(&fb);
             }
+            if (!sg_buf_str(&body)[0]) /* only ones: Σ_k 1 */
+                sg_buf_puts(&body, "1");
             sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
             sg_buf_free(&over);
             sg_buf_free(&body);
@@ -4603,6 +4638,10 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             return any ? I_OP : I_PROD;
         }
     case SG_OP_HADAMARD:
+        if (ix_ones(x, a))
+            return ix_expr(s, b, c, i, j);
+        if (ix_ones(x, c))
+            return ix_expr(s, b, a, i, j);
         ix_sub(s, b, a, i, j, I_PROD);
         sg_buf_init(&t);
         ix_sub(s, &t, c, i, j, I_PROD);

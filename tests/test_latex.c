@@ -63,6 +63,23 @@ static char *document(const char *text, int fragment, int index)
     return doc;
 }
 
+/* the whole document for text, titled from its leading comment as main.c
+   does (caller frees) */
+static char *titled(const char *text, int fragment)
+{
+    parsed q;
+    sg_latex_opts o;
+    char *doc;
+    parse(&q, text);
+    memset(&o, 0, sizeof o);
+    o.fragment = fragment;
+    o.source = "test.sg";
+    o.text = q.src->text;
+    doc = sg_latex_document(q.p, &o, NULL);
+    unparse(&q);
+    return doc;
+}
+
 static void expect_in(const char *doc, const char *needle)
 {
     if (!strstr(doc, needle)) {
@@ -130,7 +147,8 @@ static void test_escape(void **state)
     sg_buf_free(&b);
 }
 
-/* the title and the comment of a document whose file name is hostile */
+/* the comment line of a document whose file name is hostile (the title
+   is the problem's, not the file's) */
 static void test_hostile_source(void **state)
 {
     parsed q;
@@ -157,8 +175,11 @@ static void test_hostile_source(void **state)
         else
             assert_string_equal(s, "\\end{document}\n");
         /* the comment is one line */
-        expect_in(doc, "% The derivation, written by symgrad from x?\\input{/etc/hostname}?"
-                       "\\immediate\\write18{touch pwned}%?\\end{document}.\n");
+        expect_in(doc, fragment ? "% The derivation, written by symgrad from x?\\input{/etc/"
+                                  "hostname}?\\immediate\\write18{touch pwned}%?\\end{document}; "
+                                  "paste it"
+                                : "% The derivation, written by symgrad from x?\\input{/etc/"
+                                  "hostname}?\\immediate\\write18{touch pwned}%?\\end{document}.\n");
         free(doc);
     }
 }
@@ -364,6 +385,152 @@ static void test_index(void **state)
     free(doc);
     doc = document(softmax_jac, 0, 1);
     expect_in(doc, "\\frac{\\partial s_{i}}{\\partial z_{j}} &= [i = j]\\,s_{i} - s_{i}s_{j}");
+    free(doc);
+}
+
+/* the title is the author's: the leading comment, split at its colon;
+   without one, what is derived; never "Derivation: file.sg" */
+static void test_title(void **state)
+{
+    char *doc;
+    sg_buf b;
+    (void)state;
+    doc = titled("# Linear autoencoder: reconstruction loss of x through W and Wᵀ\n"
+                 "W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nL = ½‖WᵀWx − x‖²  # not this one\ngrad L wrt W\n", 0);
+    expect_in(doc, "\\begin{document}\n\\section*{Linear autoencoder}\n"
+                   "Reconstruction loss of x through W and W$^\\top$.\n\n\\subsection*{Problem}");
+    assert_null(strstr(doc, "not this one"));
+    assert_null(strstr(doc, "Derivation"));
+    free(doc);
+    /* several lines are one paragraph; no colon, no split; a statement ends it */
+    doc = titled("\n  # Vanilla RNN over T steps,\n# trained by BPTT\nx ∈ ℝ^n\n# later\n"
+                 "L = ‖x‖²\ngrad L wrt x\n", 0);
+    expect_in(doc, "\\section*{Vanilla RNN over T steps, trained by BPTT}\n\\subsection*{Problem}");
+    assert_null(strstr(doc, "later"));
+    free(doc);
+    /* a colon after one word is not a title's end; a word after the colon is
+       capitalized, a formula (diag(s)) is not */
+    doc = titled("# f: ℝⁿ → ℝ, the norm\nx ∈ ℝ^n\nf = ‖x‖²\ngrad f wrt x\n", 0);
+    expect_in(doc, "\\section*{f: $\\mathbb{R}$? $\\to$ $\\mathbb{R}$, the norm}");
+    free(doc);
+    doc = titled("# The Jacobian of softmax: diag(s) − ssᵀ\n" "z ∈ ℝ^n\ns = softmax(z)\n"
+                 "jacobian s wrt z\n", 0);
+    expect_in(doc, "\\section*{The Jacobian of softmax}\ndiag(s) $-$ ss$^\\top$.\n");
+    free(doc);
+    /* TeX in a comment is text: nothing of it is live */
+    doc = titled("# 100% $\\input{x}$ & #1 {a_b} ~^ <|> – “q” ½β\nx ∈ ℝ^n\nf = ‖x‖²\n"
+                 "grad f wrt x\n", 0);
+    expect_in(doc, "\\section*{100\\% \\$\\textbackslash{}input\\{x\\}\\$ \\& \\#1 \\{a\\_b\\} "
+                   "\\textasciitilde{}\\textasciicircum{} $<$$|$$>$ -- ``q'' "
+                   "$\\tfrac{1}{2}$$\\beta$}");
+    free(doc);
+    /* no comment: what is derived, said once per value */
+    doc = titled("W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nb ∈ ℝ^m\nL = ‖Wx + b‖²\ngrad L wrt W, b\n"
+                 "hessian L wrt x\ngrad L wrt x\n", 0);
+    expect_in(doc, "\\section*{Gradient of $L$ with respect to $W$, $b$, and $x$; Hessian of $L$ "
+                   "with respect to $x$}");
+    free(doc);
+    doc = titled(softmax_jac, 0);
+    expect_in(doc, "\\section*{Jacobian of $s$ with respect to $z$}");
+    free(doc);
+    doc = titled("x ∈ ℝ^n\nf = ‖x‖²\ngrad f wrt x\nhessian f wrt x\n", 0);
+    expect_in(doc, "\\section*{Gradient and Hessian of $f$ with respect to $x$}");
+    free(doc);
+    doc = titled(autoencoder, 1); /* a fragment has no title */
+    assert_null(strstr(doc, "\\section"));
+    free(doc);
+    /* the leading comment alone */
+    sg_buf_init(&b);
+    assert_int_equal(sg_latex_leading_comment(&b, "x ∈ ℝ^n\n# late\n"), 0);
+    assert_int_equal(sg_latex_leading_comment(&b, "#\n# after an empty line\n"), 0);
+    assert_int_equal(sg_latex_leading_comment(&b, ""), 0);
+    assert_int_equal(sg_latex_leading_comment(&b, "#  a  \r\n#\tb\n\n# c\n"), 3);
+    assert_string_equal(sg_buf_str(&b), "a b");
+    sg_buf_free(&b);
+}
+
+/* nothing a TA would strike out: no path counting where nothing adds, no
+   "seed", no talk of the log; the loss as written, ½ and all */
+static void test_no_boilerplate(void **state)
+{
+    static const char *const bad[] = {"along one path,", "along one path each", "seed",
+                                      "no contributions add", "The log of the derivation"};
+    const char *problems[4];
+    size_t i, k;
+    (void)state;
+    problems[0] = autoencoder;
+    problems[1] = softmax_jac;
+    problems[2] = rnn;
+    problems[3] = "A ∈ ℝ^{m×n}\nb ∈ ℝ^m\nx ∈ ℝ^n\nf = ‖Ax − b‖²\ngrad f wrt x\nhessian f wrt x\n";
+    for (i = 0; i < 4; i++) {
+        char *doc = document(problems[i], 0, 0);
+        for (k = 0; k < sizeof bad / sizeof bad[0]; k++)
+            if (strstr(doc, bad[k])) {
+                fprintf(stderr, "problem %zu says: %s\n", i, bad[k]);
+                fail();
+            }
+        if (i == 2)
+            expect_in(doc, "\\paragraph{The loss terms.} $L = \\tfrac{1}{2}\\sum_{t=1}^{T} "
+                           "\\lVert r_t\\rVert^{2}$ is a sum over time;");
+        free(doc);
+    }
+}
+
+/* no equation alone at a page foot: the first row of an align stays with
+   the second, the last with the one before, a broken equation together */
+static void test_no_orphans(void **state)
+{
+    char *doc = document("A ∈ ℝ^{m×n}\nb ∈ ℝ^m\nx ∈ ℝ^n\nf = ‖Ax − b‖²\ngrad f wrt x\n", 0, 0);
+    (void)state;
+    expect_in(doc, "\\frac{\\partial f}{\\partial r} &= 2r \\tag*{(R1)\\quad $[\\in "
+                   "\\mathbb{R}^{m}]$}\\\\*\n");
+    free(doc);
+    doc = document(rnn, 0, 0);
+    /* three rows: the first and the last kept with the middle one */
+    expect_in(doc, "\\delta_T &= W_y^\\top r_T\\\\*\n");
+    expect_in(doc, "\\tag*{$t = 1, \\dots, T-1$}\\\\*\n  \\delta_0 &= ");
+    free(doc);
+}
+
+/* a fragment says what it needs first, and its graph fits any line width */
+static void test_fragment_fits(void **state)
+{
+    char *doc = document(autoencoder, 1, 1);
+    (void)state;
+    assert_int_equal(strncmp(doc, "% The derivation, written by symgrad from test.sg; paste it "
+                                  "into a document that loads amsmath, amssymb and tikz "
+                                  "(\\usepackage{amsmath,amssymb,tikz}).\n", 118), 0);
+    expect_in(doc, "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
+                   "\\begin{tikzpicture}");
+    expect_in(doc, "\\end{tikzpicture}}\n");
+    free(doc);
+}
+
+/* --index: a ones vector or 𝟙𝟙ᵀ is a factor 1 of an entry, left out; never
+   the numeral 11 (a matrix softmax not fused with cross-entropy gives
+   𝟙𝟙ᵀ) */
+static void test_index_ones(void **state)
+{
+    char *doc;
+    const char *line;
+    (void)state;
+    doc = document("Z ∈ ℝ^{p×N}\nB ∈ ℝ^{p×N}\nA = softmax(Z)\nL = sum(A ⊙ B)\ngrad L wrt Z\n", 1, 1);
+    expect_in(doc, "\\frac{\\partial L}{\\partial Z_{ij}} &= A_{ij}\\Bigl(B_{ij} - "
+                   "\\Bigl(\\sum_{k} B_{kj}A_{kj}\\Bigr)\\Bigr)");
+    line = strstr(doc, "(entry by entry)");
+    assert_non_null(line);
+    assert_null(strstr(doc, "11"));
+    free(doc);
+    doc = document("A ∈ ℝ^{n×n}\nB ∈ ℝ^{n×n}\nL = sum((ones(n) ones(n)ᵀ A) ⊙ B)\n"
+                   "grad L wrt A\n", 0, 1);
+    expect_in(doc, "\\frac{\\partial L}{\\partial A_{ij}} &= \\sum_{k} B_{kj} \\tag*{\\text{(entry "
+                   "by entry)}}");
+    free(doc);
+    doc = document("x ∈ ℝ^n\nc ∈ ℝ\nL = c ones(n)ᵀ x + sum(x ⊙ ones(n))\ngrad L wrt x\n", 0, 1);
+    line = strstr(doc, "\\frac{\\partial L}{\\partial x_{i}} &= ");
+    assert_non_null(line);
+    assert_null(strstr(line, "1c"));
+    assert_null(strstr(line, "c1"));
     free(doc);
 }
 
@@ -719,6 +886,11 @@ int main(void)
         cmocka_unit_test(test_cross_entropy),
         cmocka_unit_test(test_bptt),
         cmocka_unit_test(test_index),
+        cmocka_unit_test(test_title),
+        cmocka_unit_test(test_no_boilerplate),
+        cmocka_unit_test(test_no_orphans),
+        cmocka_unit_test(test_fragment_fits),
+        cmocka_unit_test(test_index_ones),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_deep_chains_linear),
         cmocka_unit_test(test_chain_by_name),
