@@ -2322,12 +2322,25 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             /* what c entered its parent as: itself, or its transpose */
             as[n] = texs(x, is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, M_FORM, 1);
             sq[n] = NULL;
-            if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged)
+            if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged) {
+                /* the operands written out: the printer says x_1^2 for x_1x_1,
+                   which has no first factor to point at */
+                const char *kt = factor(x, c, M_FORM), *whole;
+                if (e->node->op == SG_OP_MUL)
+                    whole = sg_arena_printf(x->ar, "%s%s%s", kt, is_alpha_c(kt[strlen(kt) - 1]) &&
+                                                                 kt[0] == '\\' ? "\\," : "", kt);
+                else if (e->node->op == SG_OP_HADAMARD)
+                    whole = sg_arena_printf(x->ar, "%s \\odot %s", kt, kt);
+                else if (e->node->op == SG_OP_ADD)
+                    whole = sg_arena_printf(x->ar, "%s + %s", kt, kt);
+                else
+                    whole = texs(x, e->node, M_FORM, 1);
                 sq[n] = sg_arena_printf(x->ar, "\\text{the %s %s of }%s", e->kid ? "second" : "first",
                                         e->node->op == SG_OP_ADD ? "term" :
                                         e->node->op == SG_OP_MUL || e->node->op == SG_OP_HADAMARD ?
                                         "factor" : "operand",
-                                        texs(x, e->node, M_FORM, 1));
+                                        whole);
+            }
             n++;
         }
         /* the same label twice: say what the symbol entered as (X, Xᵀ), or
