@@ -1,13 +1,19 @@
 #!/bin/sh
 # LaTeX tests: every derivation symgrad writes compiles.
 #
-# For each examples/*.sg (and each tests/golden/*.sg with a NAME.tex golden),
+# For each examples/*.sg, each problem under tests/latex/ (attention, layer
+# norm, …, written as a user would) and each tests/golden/*.sg with a
+# NAME.tex golden,
 #   symgrad --latex NAME.sg                      a whole document
 #   symgrad --latex --fragment --index NAME.sg   the body alone, inside a
-#                                                minimal document of our own
+#                                                default article (10pt,
+#                                                345pt lines), loading only
+#                                                the packages its first
+#                                                comment names
 # are compiled by pdflatex -halt-on-error in a temporary directory. Any LaTeX
 # error, and any overfull box (a line that runs off the page), fails. A
-# fragment must not carry a preamble. Then input files with hostile names
+# fragment must not carry a preamble, and its first line must name the
+# packages it needs. Then input files with hostile names
 # (a newline and \input, \write18, %, control bytes) must give documents in
 # which the name is inert text, and large problems (100 inputs into one
 # node, 40 paths, 45 pieces of δ) documents that compile. Without pdflatex
@@ -53,7 +59,7 @@ compile() {
     ok
 }
 
-for sg in "$top"/examples/*.sg "$top"/tests/golden/*.sg; do
+for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/golden/*.sg; do
     [ -f "$sg" ] || continue
     name=$(basename "$sg" .sg)
     case "$sg" in
@@ -76,12 +82,19 @@ for sg in "$top"/examples/*.sg "$top"/tests/golden/*.sg; do
         bad "$name: the fragment has a preamble"
         continue
     fi
+    # the packages, as the first comment says them
+    pkgs=$(head -1 "$work/body.tex" | sed -n 's/.*\\usepackage{\([a-z,]*\)}.*/\1/p')
+    if [ "$pkgs" != "amsmath,amssymb,tikz" ]; then
+        bad "$name: the fragment's first comment does not name its packages"
+        head -1 "$work/body.tex"
+        continue
+    fi
     ok
     [ $have_tex = 1 ] || continue
     compile "$name" "$work/doc.tex"
+    # a default article: what a student pastes the fragment into
     {
-        printf '\\documentclass[11pt]{article}\n\\usepackage{amsmath,amssymb,tikz}\n'
-        printf '\\setlength{\\textwidth}{6.5in}\\setlength{\\oddsidemargin}{0in}\n'
+        printf '\\documentclass{article}\n\\usepackage{%s}\n' "$pkgs"
         printf '\\begin{document}\n\\section*{Problem 1}\n\\input{body}\n\\end{document}\n'
     } >"$work/wrapped.tex"
     compile "$name (fragment, index)" "$work/wrapped.tex"
