@@ -3193,6 +3193,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
 static void doc_rules(X *x, int mark)
 {
     sg_buf *b = x->out;
+    size_t start;
     int i;
     if (x->ncited <= mark)
         return;
@@ -3203,11 +3204,10 @@ static void doc_rules(X *x, int mark)
     else
         sg_buf_puts(b, "Further rules used here:\n");
     sg_buf_puts(b, "\\begin{align*}\n");
-    for (i = mark; i < x->ncited; i++) {
-        int r = x->cited[i];
-        sg_buf_printf(b, "  &%s \\tag*{(R%d)}%s\n", rules[r], i + 1, i + 1 < x->ncited ? "\\\\" : "");
-    }
-    sg_buf_puts(b, "\\end{align*}\n");
+    start = b->len;
+    for (i = mark; i < x->ncited; i++)
+        sg_buf_printf(b, "  &%s \\tag*{(R%d)}\\\\\n", rules[x->cited[i]], i + 1);
+    end_align(b, start); /* not its first rule alone at a page foot */
 }
 
 /* ---- a gradient ------------------------------------------------------------------ */
@@ -4374,11 +4374,12 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     }
     end_align(&lines, start);
     if (njcited > 0) {
+        size_t jstart;
         sg_buf_puts(b, "\\begin{align*}\n");
+        jstart = b->len;
         for (k = 0; k < njcited; k++)
-            sg_buf_printf(b, "  &%s \\tag*{(J%d)}%s\n", jrules[jcited[k]][1], k + 1,
-                          k + 1 < njcited ? "\\\\" : "");
-        sg_buf_puts(b, "\\end{align*}\n");
+            sg_buf_printf(b, "  &%s \\tag*{(J%d)}\\\\\n", jrules[jcited[k]][1], k + 1);
+        end_align(b, jstart);
     }
     sg_buf_puts(b, sg_buf_str(&lines));
     sg_buf_free(&lines);
