@@ -886,6 +886,7 @@ typedef struct {
     const sg_expr *body; /* the one factor that is not a scalar, or NULL */
     int bad;             /* not a product of this kind (two bodies) */
     int merged;          /* a factor was met twice */
+    int den_bar;         /* the numerator is alone above a fraction bar */
 } sprod;
 
 #define SPROD_DEPTH 200 /* deeper, a factor stays whole (no recursion past it) */
@@ -970,7 +971,17 @@ static int inner_product(F *f, const sg_expr *a)
    inner product in parentheses when a vector follows (body) */
 static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
 {
-    int pass, i;
+    int pass, i, n = 0;
+    for (i = 0; i < p->n; i++)
+        n += p->v[i].pow * sign > 0;
+    /* alone between the braces of \frac, a sum needs no parentheses */
+    if (f->tex && !body && n == 1 && !out->len && !(sign > 0 && !p->den_bar)) {
+        for (i = 0; i < p->n; i++)
+            if (p->v[i].pow * sign == 1) {
+                pr(f, out, p->v[i].e, 0);
+                return;
+            }
+    }
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < p->n; i++) {
             const sfactor *v = &p->v[i];
@@ -1041,6 +1052,9 @@ static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0)
     }
     if (c != 1)
         pr_num(f, &num, c);
+    /* the numerator's factors alone above the bar (not before a body that
+       joins them: that one is a single symbol, and only with no factor) */
+    p.den_bar = nden > 0;
     sp_side(f, &num, &p, 1, !nden && p.body);
     sp_side(f, &den, &p, -1, 0);
     if (p.body)
@@ -1061,6 +1075,7 @@ static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0)
         sg_buf_init(&coef);
         if (c != 1)
             pr_num(f, &coef, c);
+        p.den_bar = 0; /* the factors follow the fraction: a sum in parentheses */
         sp_side(f, &fac, &p, 1, p.body != NULL);
         sg_buf_printf(b, "\\frac{%s}{%s}", coef.len ? sg_buf_str(&coef) : "1", sg_buf_str(&den));
         if (bb.len) {

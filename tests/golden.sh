@@ -1,7 +1,8 @@
 #!/bin/sh
 # Golden tests: whole outputs of symgrad, pinned.
 #
-# Every problem in examples/*.sg and tests/golden/*.sg is run through symgrad
+# Every problem in examples/*.sg, tests/latex/*.sg (the problems the LaTeX
+# derivation was reviewed on) and tests/golden/*.sg is run through symgrad
 # from its own directory, and the output is compared with the files under
 # tests/golden/ named after it:
 #   NAME.c         symgrad NAME.sg                  (the generated C)
@@ -38,7 +39,7 @@ compare() {
     fi
 }
 
-for sg in "$top"/examples/*.sg "$golden"/*.sg; do
+for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$golden"/*.sg; do
     [ -f "$sg" ] || continue
     dir=$(dirname "$sg")
     base=$(basename "$sg")

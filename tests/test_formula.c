@@ -205,6 +205,10 @@ static void test_one_fraction(void **state)
     /* a + (−t): a − t, whatever t is */
     e = sg_add(c, f->x, sg_fill(c, sg_neg(c, sg_div(c, sg_sum(c, f->y), N)), f->x->shape));
     expect(c, e, "x − sum(y)/n𝟙", "x - sum(y) / n * ones(n)");
+    /* a sum alone above the bar needs no parentheses; after a fraction it does */
+    expect_latex(c, sg_div(c, sg_add(c, f->s, f->beta), N), "\\frac{s + \\beta}{n}");
+    expect_latex(c, sg_mul(c, rn, sg_mul(c, sg_add(c, f->beta, rs), f->x)),
+                 "\\frac{1}{n}\\left(\\beta + \\frac{1}{s}\\right)x");
     /* unchanged: a number alone divides as written */
     expect(c, sg_mul(c, sg_div(c, f->beta, sg_const(c, 2)), sg_dot(c, f->x, f->x)),
            "(β/2)‖x‖²", "(beta / 2) * norm(x)^2");
