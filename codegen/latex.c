@@ -1227,7 +1227,11 @@ static void name_nodes(X *x)
         } else {
             base = name_tex(x, fresh_name(x, preferred(x, e)));
             heavy = !light(e, 0);
-            boxed = user_ops(x, e, 4, 1) >= 3;
+            /* a name of ours stays in a box only for a long column or
+               matrix: a row vector (u = rᵀS⁻¹) is a transpose nobody names,
+               and the box shows it written out */
+            boxed = user_ops(x, e, 4, 1) >= 3 &&
+                    !(e->shape.rows == SG_DIM_ONE && e->shape.cols != SG_DIM_ONE);
         }
         if (sg_expr_varies(e)) {
             name_varying(x, (sg_expr *)e, base, heavy, boxed);

@@ -534,6 +534,34 @@ static void test_index_ones(void **state)
     free(doc);
 }
 
+/* the algebra as a person writes it, on layer norm and the Gaussian NLL:
+   x − μ𝟙, not x + (−μ𝟙); 1/(ns²), not 1/s 1/s 1/n; one fraction level;
+   no internal row vector in a box */
+static void test_readable_algebra(void **state)
+{
+    char *doc;
+    (void)state;
+    doc = document("x ∈ ℝ^n\ny ∈ ℝ^n\nε ∈ ℝ\nμ = sum(x)/n\nc = x − μ𝟙\n"
+                   "s = sqrt(‖c‖²/n + ε)\nz = c/s\nL = ½‖z − y‖²\ngrad L wrt x\n", 0, 0);
+    expect_in(doc, "  c &= x - \\mu\\mathbf{1}\\\\");
+    expect_in(doc, "  z &= \\frac{c}{s}\\\\");
+    expect_in(doc, "\\frac{\\partial L}{\\partial s} &= -\\frac{r^\\top c}{s^{2}}");
+    expect_in(doc, "\\boxed{\\frac{1}{s}\\left(z - y - \\frac{c^\\top(z - y)}{ns^{2}}c - "
+                   "\\frac{1}{n}\\mathbf{1}^\\top\\left(z - y - \\frac{c^\\top(z - y)}{ns^{2}}c\\right)"
+                   "\\mathbf{1}\\right)}");
+    assert_null(strstr(doc, "\\frac{\\frac"));
+    assert_null(strstr(doc, "+ (-"));
+    assert_null(strstr(doc, "+ \\left(-"));
+    assert_null(strstr(doc, "\\frac{1}{s}\\frac{1}{s}"));
+    free(doc);
+    doc = document("x ∈ ℝ^d\nμ ∈ ℝ^d\nS ∈ 𝕊₊₊^d\nL = ½ log|S| + ½ (x − μ)ᵀ S⁻¹ (x − μ)\n"
+                   "grad L wrt μ, S\n", 0, 0);
+    expect_in(doc, "\\boxed{\\tfrac{1}{2}S^{-1} - \\tfrac{1}{2}S^{-1}(x - \\mu)(x - \\mu)^\\top "
+                   "S^{-1}}");
+    expect_in(doc, "\\nabla_{\\mu} L &= \\boxed{-S^{-1}(x - \\mu)}");
+    free(doc);
+}
+
 static void test_deterministic(void **state)
 {
     size_t i;
@@ -891,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_no_orphans),
         cmocka_unit_test(test_fragment_fits),
         cmocka_unit_test(test_index_ones),
+        cmocka_unit_test(test_readable_algebra),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_deep_chains_linear),
         cmocka_unit_test(test_chain_by_name),
