@@ -449,7 +449,8 @@ void sg_latex_text(sg_buf *out, const char *s)
         }
         if (*p < 0x80) {
             char one[2];
-            one[0] = (char)*p++;
+            one[0] = *p == '\t' ? ' ' : (char)*p; /* a tab between words is a space */
+            p++;
             one[1] = '\0';
             sg_latex_escape(out, one);
             continue;

@@ -418,11 +418,11 @@ static void test_title(void **state)
     expect_in(doc, "\\section*{The Jacobian of softmax}\ndiag(s) $-$ ss$^\\top$.\n");
     free(doc);
     /* TeX in a comment is text: nothing of it is live */
-    doc = titled("# 100% $\\input{x}$ & #1 {a_b} ~^ <|> – “q” ½β\nx ∈ ℝ^n\nf = ‖x‖²\n"
+    doc = titled("# 100% $\\input{x}$ & #1 {a_b} ~^ <|> – “q” ½β\t\x01☃\nx ∈ ℝ^n\nf = ‖x‖²\n"
                  "grad f wrt x\n", 0);
     expect_in(doc, "\\section*{100\\% \\$\\textbackslash{}input\\{x\\}\\$ \\& \\#1 \\{a\\_b\\} "
                    "\\textasciitilde{}\\textasciicircum{} $<$$|$$>$ -- ``q'' "
-                   "$\\tfrac{1}{2}$$\\beta$}");
+                   "$\\tfrac{1}{2}$$\\beta$ ??}");
     free(doc);
     /* no comment: what is derived, said once per value */
     doc = titled("W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nb ∈ ℝ^m\nL = ‖Wx + b‖²\ngrad L wrt W, b\n"
