@@ -59,6 +59,7 @@
 #include "latex.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -4541,6 +4542,177 @@ static const char *ix_of(sg_dim d, const char *idx)
     return d == SG_DIM_ONE ? NULL : idx;
 }
 
+/*
+ * A scaling chain c·(d·(… y)) entry by entry, its scalar factors as a
+ * person writes them (formula.c does the same for whole expressions): the
+ * numbers multiplied out, a repeated factor a power, the divisors under one
+ * fraction bar, then y's entry: \frac{\sum_l c_l r_l}{ns^{2}}c_k, not
+ * \frac{1}{s}\frac{1}{s}\frac{1}{n}(…)c_k. Returns 0 (nothing printed) when
+ * there is nothing to collect.
+ */
+typedef struct {
+    const sg_expr *e;
+    int pow;
+} ixfactor;
+
+static int ix_reciprocal_of(X *x, const sg_expr *e, const sg_expr **den)
+{
+    if (namer(x, e) || !is_scalar(e))
+        return 0;
+    if (e->op == SG_OP_HDIV && e->kid[0]->op == SG_OP_CONST && e->kid[0]->value == 1) {
+        *den = e->kid[1];
+        return 1;
+    }
+    if (e->op == SG_OP_POW && e->kid[1]->op == SG_OP_CONST && e->kid[1]->value == -1) {
+        *den = e->kid[0];
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    ixfactor *v;
+    int n, cap;
+} ixfactors;
+
+static void ix_factor_add(ixfactors *f, const sg_expr *e, int pow, int *merged)
+{
+    int k;
+    for (k = 0; k < f->n; k++)
+        if (f->v[k].e == e) {
+            f->v[k].pow += pow;
+            *merged = 1;
+            return;
+        }
+    if (f->n == f->cap) {
+        f->cap = f->cap ? 2 * f->cap : 8;
+        f->v = sg_xrealloc(f->v, (size_t)f->cap * sizeof *f->v);
+    }
+    f->v[f->n].e = e;
+    f->v[f->n].pow = pow;
+    f->n++;
+}
+
+/* a scalar factor g on a side (1: numerator, −1: denominator) of the chain:
+   numbers into *c, quotients split (a few levels; deeper, a factor whole) */
+static void ix_scalar_add(X *x, ixfactors *v, double *c, const sg_expr *g, int side, int depth,
+                          int *merged)
+{
+    const sg_expr *d;
+    if (!namer(x, g) && depth < 8) {
+        if (g->op == SG_OP_CONST && (side > 0 || g->value != 0)) {
+            *c = side > 0 ? *c * g->value : *c / g->value;
+            return;
+        }
+        if (ix_reciprocal_of(x, g, &d)) {
+            ix_scalar_add(x, v, c, d, -side, depth + 1, merged);
+            return;
+        }
+        if (g->op == SG_OP_HDIV && is_scalar(g)) {
+            ix_scalar_add(x, v, c, g->kid[0], side, depth + 1, merged);
+            ix_scalar_add(x, v, c, g->kid[1], -side, depth + 1, merged);
+            return;
+        }
+        if (g->op == SG_OP_MUL && is_scalar(g)) {
+            ix_scalar_add(x, v, c, g->kid[0], side, depth + 1, merged);
+            ix_scalar_add(x, v, c, g->kid[1], side, depth + 1, merged);
+            return;
+        }
+    }
+    ix_factor_add(v, g, side, merged);
+}
+
+static void ix_number(sg_buf *b, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15)
+        sg_buf_printf(b, "%.0f", v);
+    else
+        sg_buf_printf(b, "%.15g", v);
+}
+
+static int ix_scaled(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
+{
+    X *x = s->x;
+    const sg_expr *y;
+    ixfactors f = {NULL, 0, 0};
+    ixfactor *v;
+    int n, k, merged = 0, nden = 0, neg, bare = 0;
+    double c = 1;
+    sg_buf num, den, yb;
+    for (y = e; y->op == SG_OP_MUL && !namer(x, y) && is_scalar(y->kid[0]); y = y->kid[1])
+        ix_scalar_add(x, &f, &c, y->kid[0], 1, 0, &merged);
+    if (is_scalar(y)) { /* a product of scalars: the last one a factor too */
+        ix_scalar_add(x, &f, &c, y, 1, 0, &merged);
+        y = NULL;
+    }
+    v = f.v;
+    n = f.n;
+    for (k = 0; k < n; k++)
+        nden += v[k].pow < 0;
+    if (!nden && !merged) {
+        free(v);
+        return 0;
+    }
+    sg_buf_init(&num);
+    sg_buf_init(&den);
+    sg_buf_init(&yb);
+    neg = c < 0;
+    c = fabs(c);
+    if (nden && c < 1 && 1 / c == floor(1 / c) && 1 / c < 1e9) { /* ½x/s is x/(2s) */
+        ix_number(&den, 1 / c);
+        c = 1;
+    }
+    if (c != 1)
+        ix_number(&num, c);
+    for (k = 0; k < 2 * n; k++) { /* dimensions first: ns^2, not s^2n */
+        const ixfactor *q = &v[k % n];
+        sg_buf *t = q->pow > 0 ? &num : &den;
+        int p = q->pow > 0 ? q->pow : -q->pow, alone = 1, m;
+        sg_buf fb;
+        if (p == 0 || (k < n) != (q->e->op == SG_OP_DIMVAL))
+            continue;
+        /* alone above or below the bar, a sum needs no parentheses */
+        for (m = 0; m < n; m++)
+            if (&v[m] != q && v[m].pow != 0 && (v[m].pow > 0) == (q->pow > 0))
+                alone = 0;
+        if (q->pow > 0 && (c != 1 || !nden)) /* the body follows the bar */
+            alone = 0;
+        if (q->pow < 0 && den.len)
+            alone = 0;
+        sg_buf_init(&fb);
+        if (alone && p == 1 && q->pow > 0)
+            bare = ix_expr(s, &fb, q->e, NULL, NULL) < I_PROD;
+        else if (alone && p == 1)
+            ix_expr(s, &fb, q->e, NULL, NULL);
+        else
+            ix_sub(s, &fb, q->e, NULL, NULL, p > 1 ? I_ATOM : I_PROD);
+        if (p > 1)
+            sg_buf_printf(&fb, "^{%d}", p);
+        ix_cat(t, sg_buf_str(&fb));
+        sg_buf_free(&fb);
+    }
+    if (y)
+        ix_sub(s, &yb, y, i, j, I_PROD);
+    if (neg)
+        sg_buf_puts(b, "-");
+    if (den.len && strstr(sg_buf_str(&num), "\\frac")) /* one fraction level */
+        sg_buf_printf(b, "\\frac{1}{%s}%s%s%s", sg_buf_str(&den), bare ? "\\Bigl(" : "",
+                      sg_buf_str(&num), bare ? "\\Bigr)" : "");
+    else if (den.len)
+        sg_buf_printf(b, "\\frac{%s}{%s}", num.len ? sg_buf_str(&num) : "1", sg_buf_str(&den));
+    else if (num.len)
+        sg_buf_puts(b, sg_buf_str(&num));
+    else if (!y)
+        sg_buf_puts(b, "1");
+    if (yb.len)
+        ix_cat(b, sg_buf_str(&yb));
+    sg_buf_free(&num);
+    sg_buf_free(&den);
+    sg_buf_free(&yb);
+    free(v);
+    return neg ? I_NEG : I_PROD;
+}
+
 static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
 {
     X *x = s->x;
@@ -4581,6 +4753,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
         return I_SUM;
     case SG_OP_MUL:
         if (is_scalar(a)) {
+            if ((k = ix_scaled(s, b, e, i, j)) != 0)
+                return k;
             if (a->op == SG_OP_CONST && a->value == -1) {
                 sg_buf_puts(b, "-");
                 ix_sub(s, b, c, i, j, I_PROD);
@@ -4657,6 +4831,11 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             return any ? I_OP : I_PROD;
         }
     case SG_OP_HADAMARD:
+        if (a == c) { /* h_i h_i is h_i^2 */
+            ix_sub(s, b, a, i, j, I_ATOM);
+            sg_buf_puts(b, "^{2}");
+            return I_POST;
+        }
         if (ix_ones(x, a))
             return ix_expr(s, b, c, i, j);
         if (ix_ones(x, c))

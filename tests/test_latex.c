@@ -560,6 +560,17 @@ static void test_readable_algebra(void **state)
                    "S^{-1}}");
     expect_in(doc, "\\nabla_{\\mu} L &= \\boxed{-S^{-1}(x - \\mu)}");
     free(doc);
+    /* entry by entry too: one bar, powers (h_i h_i is h_i^2) */
+    doc = document("x ∈ ℝ^n\ny ∈ ℝ^n\nε ∈ ℝ\nμ = sum(x)/n\nc = x − μ𝟙\n"
+                   "s = sqrt(‖c‖²/n + ε)\nz = c/s\nL = ½‖z − y‖²\ngrad L wrt x\n", 1, 1);
+    expect_in(doc, "\\frac{\\partial L}{\\partial x_{i}} &= \\frac{1}{s}\\Bigl(z_{i} - y_{i} - "
+                   "\\frac{\\sum_{j} c_{j}(z_{j} - y_{j})}{ns^{2}}c_{i}");
+    expect_in(doc, "- \\frac{1}{n}\\Bigl(\\sum_{k} \\Bigl(z_{k}");
+    assert_null(strstr(doc, "\\frac{1}{s}\\frac{1}{s}"));
+    free(doc);
+    doc = document("x ∈ ℝ^n\nW ∈ ℝ^{n×n}\nh = tanh(W x)\nL = sum(h)\ngrad L wrt W\n", 1, 1);
+    expect_in(doc, "(1 - h_{i}^{2})x_{j} \\tag*{\\text{(entry by entry)}}");
+    free(doc);
 }
 
 static void test_deterministic(void **state)
