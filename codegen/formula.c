@@ -885,11 +885,13 @@ typedef struct {
     int n, cap;
     const sg_expr *body; /* the one factor that is not a scalar, or NULL */
     int bad;             /* not a product of this kind (two bodies) */
-    int merged;          /* a factor was met twice */
+    int merged;          /* a factor was met twice (a power now) */
     int den_bar;         /* the numerator is alone above a fraction bar */
+    int visits;          /* nodes walked: a DAG shares, its tree can be exponential */
 } sprod;
 
-#define SPROD_DEPTH 200 /* deeper, a factor stays whole (no recursion past it) */
+#define SPROD_DEPTH 200   /* deeper, a factor stays whole (no recursion past it) */
+#define SPROD_VISITS 4096 /* more, and the product prints the ordinary way */
 
 static void sp_add(sprod *p, const sg_expr *e, int pow)
 {
@@ -917,38 +919,55 @@ static int small_power(const sg_expr *x)
     return (int)x->value;
 }
 
+/* the largest power a collected factor gets: a square of a square … of a
+   DAG (x₁ = x₀x₀, x₂ = x₁x₁, …) is walked once per level, not once per
+   path, and past this power the base stays a factor of its own */
+#define SPROD_POWER 64
+
+/* e into p as a factor to the power side (negative: a divisor) */
 static void sp_collect(F *f, sprod *p, const sg_expr *e, int side, int depth)
 {
     const sg_expr *s;
     int k;
+    if (++p->visits > SPROD_VISITS) {
+        p->bad = 1;
+        return;
+    }
     /* e itself is printed whole at depth 0 (its name, if any, is the left side) */
     if ((depth == 0 || !name_of(f, e, 0)) && depth < SPROD_DEPTH) {
         if (e->op == SG_OP_CONST && (side > 0 || e->value != 0)) {
-            p->c = side > 0 ? p->c * e->value : p->c / e->value;
+            p->c *= pow(e->value, side);
             return;
         }
-        if (e->op == SG_OP_MUL && is_scalar(e->kid[0]) && (side > 0 || is_scalar(e))) {
-            sp_collect(f, p, e->kid[0], side, depth + 1);
-            sp_collect(f, p, e->kid[1], side, depth + 1);
-            return;
+        if (e->op == SG_OP_MUL && is_scalar(e->kid[0]) && (side == 1 || is_scalar(e))) {
+            if (e->kid[0] == e->kid[1] && abs(2 * side) <= SPROD_POWER) { /* a·a is a² */
+                p->merged = 1;
+                sp_collect(f, p, e->kid[0], 2 * side, depth + 1);
+                return;
+            }
+            if (e->kid[0] != e->kid[1]) {
+                sp_collect(f, p, e->kid[0], side, depth + 1);
+                sp_collect(f, p, e->kid[1], side, depth + 1);
+                return;
+            }
         }
         if (is_scalar(e) && (s = reciprocal(f, e)) != NULL) {
             sp_collect(f, p, s, -side, depth + 1);
             return;
         }
-        if (e->op == SG_OP_HDIV && is_scalar(e->kid[1]) && (side > 0 || is_scalar(e))) {
+        if (e->op == SG_OP_HDIV && is_scalar(e->kid[1]) && (side == 1 || is_scalar(e))) {
             sp_collect(f, p, e->kid[0], side, depth + 1);
             sp_collect(f, p, e->kid[1], -side, depth + 1);
             return;
         }
         if (e->op == SG_OP_POW && is_scalar(e) && (k = small_power(e->kid[1])) != 0 &&
-            !name_of(f, e->kid[1], 0)) {
-            sp_add(p, e->kid[0], side * k);
+            !name_of(f, e->kid[1], 0) && abs(side * k) <= SPROD_POWER) {
+            sp_collect(f, p, e->kid[0], side * k, depth + 1);
             return;
         }
     }
     if (!is_scalar(e)) {
-        if (p->body || side < 0)
+        if (p->body || side != 1)
             p->bad = 1;
         p->body = e;
         return;
@@ -1004,8 +1023,13 @@ static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
                     sg_buf_printf(&t, "^{%d}", k);
                 else if (f->ascii)
                     sg_buf_printf(&t, "^%d", k);
-                else
-                    superscript(&t, k);
+                else if (!superscript(&t, k)) { /* ⁶⁴: a digit at a time */
+                    char digits[16];
+                    int d;
+                    snprintf(digits, sizeof digits, "%d", k);
+                    for (d = 0; digits[d]; d++)
+                        sg_buf_puts(&t, supdigit[digits[d] - '0']);
+                }
             }
             if (out->len) {
                 sg_buf j;
@@ -1036,7 +1060,7 @@ static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0)
     for (i = 0; i < p.n; i++)
         if (p.v[i].pow < 0)
             nden++;
-    if (p.bad || !(nden > 0 || p.merged) || p.c != p.c || fabs(p.c) == HUGE_VAL) {
+    if (p.bad || !(nden > 0 || p.merged) || p.c != p.c) {
         free(p.v);
         return 0;
     }

@@ -199,6 +199,23 @@ static void test_one_fraction(void **state)
     /* a repeated factor is a power; a factor over itself is gone */
     expect(c, sg_mul(c, f->s, sg_mul(c, f->s, f->x)), "s²x", "s^2 * x");
     expect_latex(c, sg_mul(c, f->beta, sg_mul(c, rs, sg_mul(c, f->s, f->x))), "\\beta x");
+    /* a square of a square is a fourth power; forty levels of squares print
+       in linear time and text (the DAG is walked once per level) */
+    q = sg_mul(c, f->s, f->s);
+    expect(c, sg_mul(c, sg_mul(c, q, q), f->x), "s⁴x", "s^4 * x");
+    {
+        sg_buf b;
+        int k;
+        q = f->s;
+        for (k = 0; k < 40; k++)
+            q = sg_mul(c, q, q);
+        sg_buf_init(&b);
+        sg_fmt_expr(&b, c, sg_mul(c, q, f->x), SG_FMT_LATEX);
+        assert_true(b.len < 2000);
+        assert_non_null(strstr(sg_buf_str(&b), "^{64}"));
+        sg_buf_free(&b);
+        expect(c, q, "((((((s¹⁶)⁶⁴)⁶⁴)⁶⁴)⁶⁴)⁶⁴)⁶⁴", "((((((s^16)^64)^64)^64)^64)^64)^64");
+    }
     /* a numerator that holds a fraction: the fraction goes first, one level */
     e = sg_mul(c, rn, sg_mul(c, sg_sum(c, sg_add(c, f->x, sg_mul(c, rs, f->y))), f->z));
     expect_latex(c, e, "\\frac{1}{n}\\left(\\mathbf{1}^\\top\\left(x + \\frac{y}{s}\\right)\\right)z");
