@@ -435,7 +435,8 @@ static const char *const uni_text[][2] = {
  * A problem's prose (its leading comment) as TeX text: like
  * sg_latex_escape(), with what the language writes in Unicode (Wᵀ, β, ‖r‖²,
  * 𝟙, −) set as math, and |, <, > (which the default font sets as other
- * glyphs) too; any other character beyond ASCII is '?'.
+ * glyphs) too; any other character beyond ASCII is '?'. A long run with no
+ * space may break after its punctuation.
  */
 void sg_latex_text(sg_buf *out, const char *s)
 {
@@ -454,6 +455,11 @@ void sg_latex_text(sg_buf *out, const char *s)
             p++;
             one[1] = '\0';
             sg_latex_escape(out, one);
+            /* a line may break after a , ; = / ] ) that no space follows:
+               "x=[1,2];y=[3,4]" is one word to TeX, and would run off the
+               page */
+            if (strchr(",;=/])", one[0]) && *p && *p != ' ' && *p != '\t')
+                sg_buf_puts(out, "\\allowbreak{}");
             continue;
         }
         for (i = 0; i < sizeof uni_tex / sizeof uni_tex[0] && !done; i++) {
@@ -3299,9 +3305,10 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
 
 /*
  * Each tikzpicture written to b since from, scaled down to the line width
- * when it is wider (and left as drawn when it fits): a graph laid out for
- * the document's 6.5in lines must fit a default article's 345pt too, where
- * --fragment is pasted. \resizebox is graphicx's, which tikz loads.
+ * when it is wider (and left as drawn when it fits, or empty): a graph laid
+ * out for the document's 6.5in lines must fit a default article's 345pt
+ * too, where --fragment is pasted. \resizebox is graphicx's, which tikz
+ * loads.
  */
 static void fit_pictures(sg_buf *b, size_t from)
 {
@@ -3320,9 +3327,11 @@ static void fit_pictures(sg_buf *b, size_t from)
             break;
         e += sizeof close - 1;
         sg_buf_putn(b, p, (size_t)(q - p));
-        sg_buf_puts(b, "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n");
+        /* measured first: an empty picture (width 0) cannot be resized */
+        sg_buf_puts(b, "{\\setbox0\\hbox{%\n");
         sg_buf_putn(b, q, (size_t)(e - q));
-        sg_buf_puts(b, "}");
+        sg_buf_puts(b, "}%\n\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\box0}"
+                       "\\else\\box0\\fi}");
         p = e;
     }
     sg_buf_puts(b, p);

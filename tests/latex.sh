@@ -99,6 +99,31 @@ for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/golden/*.sg;
     } >"$work/wrapped.tex"
     compile "$name (fragment, index)" "$work/wrapped.tex"
 done
+# ---- titles and pictures at the edges -------------------------------------------
+# a leading comment of machine-written values (no space to break at) is a
+# title that stays in the margins; a problem whose graph draws nothing (an
+# empty picture: \resizebox divided by its width 0) compiles, whole and as
+# a fragment
+edge="$tmp/edge"
+mkdir -p "$edge"
+printf '%s\n' '# values: U6=[[-0.22,-0.906],[-0.145,0.684]]; h_qx=[-0.288,-0.326,-0.539,0.34]; c=-0.72; k=[[0.664,0.241],[0.395,0.803]]' \
+    'x ∈ ℝ^n' 'f = ‖x‖²' 'grad f wrt x' >"$edge/title.sg"
+printf '%s\n' 'U ∈ ℝ^{2×m}' 'c ∈ ℝ' 'L = c' 'grad L wrt U, c' >"$edge/empty.sg"
+for name in title empty; do
+    if ! (cd "$edge" && "$symgrad" --latex "$name.sg") >"$edge/$name.tex" 2>"$edge/err" ||
+       ! (cd "$edge" && "$symgrad" --latex --fragment "$name.sg") >"$edge/body.tex" 2>>"$edge/err"; then
+        bad "$name: symgrad failed"
+        cat "$edge/err"
+        continue
+    fi
+    ok
+    [ $have_tex = 1 ] || continue
+    compile "$name" "$edge/$name.tex"
+    printf '\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n\\begin{document}\n\\input{body}\n\\end{document}\n' \
+        >"$edge/wrapped.tex"
+    compile "$name (fragment)" "$edge/wrapped.tex"
+done
+
 # ---- file names are text, never TeX -------------------------------------------
 # A newline in the input's name ended the comment line of the document and
 # what followed was live TeX (\input read /etc/hostname into the PDF,

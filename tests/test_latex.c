@@ -500,9 +500,9 @@ static void test_fragment_fits(void **state)
     assert_int_equal(strncmp(doc, "% The derivation, written by symgrad from test.sg; paste it "
                                   "into a document that loads amsmath, amssymb and tikz "
                                   "(\\usepackage{amsmath,amssymb,tikz}).\n", 118), 0);
-    expect_in(doc, "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
-                   "\\begin{tikzpicture}");
-    expect_in(doc, "\\end{tikzpicture}}\n");
+    expect_in(doc, "{\\setbox0\\hbox{%\n\\begin{tikzpicture}");
+    expect_in(doc, "\\end{tikzpicture}}%\n\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}"
+                   "{\\box0}\\else\\box0\\fi}\n");
     free(doc);
 }
 
