@@ -424,6 +424,11 @@ static void test_title(void **state)
                    "\\textasciitilde{}\\textasciicircum{} $<$$|$$>$ -- ``q'' "
                    "$\\tfrac{1}{2}$$\\beta$ ??}");
     free(doc);
+    /* a run with no space may break after its punctuation */
+    doc = titled("# x=[1,2];y=3 z\nx ∈ ℝ^n\nf = ‖x‖²\ngrad f wrt x\n", 0);
+    expect_in(doc, "\\section*{x=\\allowbreak{}[1,\\allowbreak{}2]\\allowbreak{};\\allowbreak{}"
+                   "y=\\allowbreak{}3 z}");
+    free(doc);
     /* no comment: what is derived, said once per value */
     doc = titled("W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nb ∈ ℝ^m\nL = ‖Wx + b‖²\ngrad L wrt W, b\n"
                  "hessian L wrt x\ngrad L wrt x\n", 0);
