@@ -38,6 +38,7 @@
 #include "codegen/evalprint.h"
 #include "codegen/formula.h"
 #include "codegen/latex.h"
+#include "codegen/steps.h"
 #include "lexer/arena.h"
 #include "lexer/buf.h"
 #include "lexer/source.h"
@@ -50,7 +51,7 @@
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
-typedef enum { MODE_C, MODE_FORMULAS, MODE_LATEX, MODE_EVAL } mode_t_;
+typedef enum { MODE_C, MODE_FORMULAS, MODE_LATEX, MODE_EVAL, MODE_STEPS } mode_t_;
 
 typedef struct {
     const char *input;
@@ -64,7 +65,8 @@ typedef struct {
     int color; /* -1 auto, 0 never, 1 always */
     int fragment; /* --latex: the body only */
     int index;    /* --latex: results entry by entry too */
-    int latex, formulas; /* as given; mode says which output was chosen */
+    int update;   /* --latex: the gradient-descent updates too */
+    int latex, formulas, steps; /* as given; mode says which output was chosen */
     const char *eval;
     const char *c_only; /* the first option only C output takes, for the message */
     mode_t_ mode;
@@ -82,8 +84,10 @@ static const char usage_text[] =
     "      --latex           write the derivation as a LaTeX document instead of C\n"
     "      --fragment        with --latex: the body only, to paste into a document\n"
     "      --index           with --latex: also each result entry by entry\n"
+    "      --update          with --latex: also each parameter's gradient-descent update\n"
     "      --formulas        print the derived formulas as plain text\n"
-    "      --ascii           with --formulas: ASCII instead of Unicode\n"
+    "      --steps           print the derivation as plain text, one rule per line\n"
+    "      --ascii           with --formulas or --steps: ASCII instead of Unicode\n"
     "      --eval VALUES     evaluate every definition and derivative at VALUES,\n"
     "                        e.g. 'W=[[1,2],[3,4]]; x=[1,1]' (dimensions are inferred)\n"
     "      --blas            large products call CBLAS (cblas_dgemm, …); link a CBLAS\n"
@@ -255,7 +259,7 @@ static void free_options(options *o)
 static int parse_args(int argc, char **argv, options *o)
 {
     int i, rc, only_files = 0, nmodes = 0;
-    const char *modes[3];
+    const char *modes[4];
     memset(o, 0, sizeof *o);
     o->color = -1;
     for (i = 1; i < argc; i++) {
@@ -291,8 +295,16 @@ static int parse_args(int argc, char **argv, options *o)
             o->index = 1;
             continue;
         }
+        if (!strcmp(a, "--update")) {
+            o->update = 1;
+            continue;
+        }
         if (!strcmp(a, "--formulas")) {
             o->formulas = 1;
+            continue;
+        }
+        if (!strcmp(a, "--steps")) {
+            o->steps = 1;
             continue;
         }
         if (!strcmp(a, "--ascii")) {
@@ -392,12 +404,18 @@ static int parse_args(int argc, char **argv, options *o)
         modes[nmodes++] = "--eval";
         o->mode = MODE_EVAL;
     }
+    if (o->steps) {
+        modes[nmodes++] = "--steps";
+        o->mode = MODE_STEPS;
+    }
     if (nmodes > 1)
         return usage_error("%s and %s are different outputs: choose one", modes[0], modes[1]);
     if ((o->fragment || o->index) && o->mode != MODE_LATEX)
         return usage_error("--fragment and --index go with --latex");
-    if (o->ascii && o->mode != MODE_FORMULAS)
-        return usage_error("--ascii goes with --formulas");
+    if (o->update && o->mode != MODE_LATEX)
+        return usage_error("--update goes with --latex");
+    if (o->ascii && o->mode != MODE_FORMULAS && o->mode != MODE_STEPS)
+        return usage_error("--ascii goes with --formulas or --steps");
     if (o->c_only && o->mode != MODE_C)
         return usage_error("%s goes with C output, not %s", o->c_only, modes[0]);
 
@@ -875,6 +893,12 @@ int main(int argc, char **argv)
         /* nothing to print */
     } else if (o.mode == MODE_FORMULAS) {
         out = sg_fmt_problem(p, o.ascii, &outlen);
+    } else if (o.mode == MODE_STEPS) {
+        sg_steps_opts so;
+        memset(&so, 0, sizeof so);
+        so.ascii = o.ascii;
+        so.source = src->text;
+        out = sg_steps_document(p, &so, &outlen);
     } else if (o.mode == MODE_EVAL) {
         sg_buf b, e;
         sg_buf_init(&b);
@@ -890,6 +914,7 @@ int main(int argc, char **argv)
         memset(&lo, 0, sizeof lo);
         lo.fragment = o.fragment;
         lo.index = o.index;
+        lo.update = o.update;
         lo.source = name;
         lo.text = src->text;
         out = sg_latex_document(p, &lo, &outlen);

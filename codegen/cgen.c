@@ -75,6 +75,7 @@
 #include "../lexer/arena.h"
 #include "../lexer/buf.h"
 #include "formula.h"
+#include "mask.h"
 #include "templates.h"
 
 /* ---- plans ----------------------------------------------------------------- */
@@ -136,7 +137,7 @@ typedef struct {
     sg_expr *node;     /* the factor's node: op OP_FACTOR, kid A (never transposed) */
     int chol;          /* Cholesky (A is provably SPD), else LU with partial pivoting */
     int strict;        /* something other than det reads it: a singular A is an error */
-    unsigned long *smask; /* the results whose readers make a singular A an error */
+    const sg_mask *smask; /* the results whose readers make a singular A an error */
 } factor;
 
 enum { /* PL_EW */
@@ -189,7 +190,7 @@ typedef struct {
     int kind;
     const sg_expr *e; /* the node, or the root of the result */
     int res;          /* IT_OUTPUT */
-    const unsigned long *mask;
+    const sg_mask *mask;
     int *deps, ndeps, capdeps;
     int *succ, nsucc, capsucc;
     int pending, pos, block, done;
@@ -231,23 +232,15 @@ typedef struct {
  */
 typedef struct scope {
     int loop;              /* its loop, or -1 for P_eval's body */
-    int nbits, nw;         /* results or pieces; words of a bitset */
+    int nbits;             /* results or pieces */
     node *ni;              /* by node id */
-    /* which bits need each node, by id: NULL for none, else a mask interned in
-       mtab (equal masks are one copy), so that a deep network's nodes, most of
-       which share their layer's mask, do not cost nnodes × nw words */
-    const unsigned long **masks;
-    const unsigned long **mtab; /* the interned masks: open addressing, NULL empty */
-    unsigned mcap, mcount;
-    unsigned long *mtmp;        /* nw words of scratch for a mask being built */
-    unsigned long *zero;
-    /* while compute_masks() ORs readers' masks into a node, the node's mask is
-       its own buffer (mown set), interned once the node is reached: interning
-       each step would keep a copy for every reader of a node read by many */
-    unsigned char *mown;
-    unsigned long **mfree; /* buffers no node owns any more */
-    int nfree, capfree;
-    unsigned long *full;
+    /* which bits need each node, by id: a set of mt (mask.h: interned, NULL
+       for none), so that a deep network's nodes, most of which share their
+       layer's mask, and a problem's thousands of one-result masks cost a few
+       tree nodes each, not a bitset of every result */
+    sg_masks *mt;
+    const sg_mask **masks;
+    const sg_mask *full;
     item *it;
     int nit, capit;
     int *order;            /* items in schedule order */
@@ -312,13 +305,13 @@ typedef struct {
     int *member;          /* items, in the order the body does them (the first leads) */
     unsigned char *kind;  /* SW_* of each */
     int n, cap;
-    const unsigned long *mask; /* the results any member is for (interned) */
+    const sg_mask *mask;  /* the results any member is for */
     int pair;             /* softmax and logsoftmax of one X: one kernel call for both */
 } sweep;
 
 /* a test of which results are asked for, held in a local (out_cond()) */
 typedef struct {
-    const unsigned long *mask; /* interned in P_eval's scope */
+    const sg_mask *mask; /* a set of P_eval's scope */
     const char *name; /* NULL until named; in a chain "group1 <= 5" */
     const char *neg;  /* its negation, for a chain's "group1 > 5" */
     int count, index;
@@ -439,85 +432,11 @@ static int veclike(const sg_expr *e)
     return is_one(e->shape.rows) || is_one(e->shape.cols);
 }
 
-/* ---- bitsets ---------------------------------------------------------------- */
+/* ---- masks ------------------------------------------------------------------ */
 
-static unsigned bs_hash(const unsigned long *m, int nw);
-static int bs_eq(const unsigned long *a, const unsigned long *b, int nw);
-
-static const unsigned long *mask_of(G *g, const sg_expr *e)
+static const sg_mask *mask_of(G *g, const sg_expr *e)
 {
-    const unsigned long *m = g->sc->masks[e->id];
-    return m ? m : g->sc->zero;
-}
-
-/* the interned copy of m (a mask of sc), made on first use */
-static const unsigned long *intern_mask(G *g, scope *sc, const unsigned long *m)
-{
-    unsigned i;
-    unsigned long *c;
-    if (2 * (sc->mcount + 1) > sc->mcap) { /* a larger table, refilled */
-        const unsigned long **old = sc->mtab;
-        unsigned oldcap = sc->mcap, j;
-        sc->mcap *= 2;
-        sc->mtab = sg_xmalloc(sc->mcap * sizeof *sc->mtab);
-        memset(sc->mtab, 0, sc->mcap * sizeof *sc->mtab);
-        for (j = 0; j < oldcap; j++)
-            if (old[j]) {
-                for (i = bs_hash(old[j], sc->nw) & (sc->mcap - 1); sc->mtab[i];)
-                    i = (i + 1) & (sc->mcap - 1);
-                sc->mtab[i] = old[j];
-            }
-        free(old);
-    }
-    for (i = bs_hash(m, sc->nw) & (sc->mcap - 1); sc->mtab[i]; i = (i + 1) & (sc->mcap - 1))
-        if (bs_eq(sc->mtab[i], m, sc->nw))
-            return sc->mtab[i];
-    c = sg_arena_alloc(g->ar, (size_t)sc->nw * sizeof *c);
-    memcpy(c, m, (size_t)sc->nw * sizeof *c);
-    sc->mtab[i] = c;
-    sc->mcount++;
-    return c;
-}
-
-static void bs_or(unsigned long *d, const unsigned long *s, int nw)
-{
-    int i;
-    for (i = 0; i < nw; i++)
-        d[i] |= s[i];
-}
-
-static int bs_eq(const unsigned long *a, const unsigned long *b, int nw)
-{
-    return memcmp(a, b, (size_t)nw * sizeof *a) == 0;
-}
-
-/* a hash of a bitset. Each word is mixed through all 64 bits before the next:
-   a plain FNV step lets a word's high bits reach only the hash's high bits, so
-   the one-bit masks of many results (one per output) would all fall in the
-   same slot of a table indexed by the low bits, and probing them be quadratic */
-static unsigned bs_hash(const unsigned long *m, int nw)
-{
-    unsigned long long h = 14695981039346656037ull;
-    int i;
-    for (i = 0; i < nw; i++) {
-        h ^= (unsigned long long)m[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-        h ^= h >> 30;
-        h *= 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 27;
-        h *= 0x94d049bb133111ebull;
-        h ^= h >> 31;
-    }
-    return (unsigned)(h ^ (h >> 32));
-}
-
-static int bs_has(const unsigned long *a, int bit)
-{
-    return (a[bit / (8 * (int)sizeof *a)] >> (bit % (8 * (int)sizeof *a))) & 1ul;
-}
-
-static void bs_set(unsigned long *a, int bit)
-{
-    a[bit / (8 * (int)sizeof *a)] |= 1ul << (bit % (8 * (int)sizeof *a));
+    return g->sc->masks[e->id];
 }
 
 /* ---- 1. plans ---------------------------------------------------------------- */
@@ -1020,30 +939,14 @@ static void scope_init(G *g, scope *sc, int loop)
     sc->topo = sg_xmalloc((g->nnodes + 1) * sizeof *sc->topo);
 }
 
-/* the bitsets, once the bits (results, or a loop's pieces) are known */
+/* the masks, once the bits (results, or a loop's pieces) are known */
 static void scope_bits(G *g, scope *sc, int nbits)
 {
-    int r;
     sc->nbits = nbits;
-    sc->nw = (nbits + 8 * (int)sizeof(unsigned long) - 1) / (8 * (int)sizeof(unsigned long));
-    if (sc->nw == 0)
-        sc->nw = 1;
+    sc->mt = sg_masks_new(nbits);
     sc->masks = sg_xmalloc(((size_t)g->nnodes + 1) * sizeof *sc->masks);
     memset(sc->masks, 0, ((size_t)g->nnodes + 1) * sizeof *sc->masks);
-    sc->mcap = 64;
-    sc->mcount = 0;
-    sc->mtab = sg_xmalloc(sc->mcap * sizeof *sc->mtab);
-    memset(sc->mtab, 0, sc->mcap * sizeof *sc->mtab);
-    sc->mtmp = sg_xmalloc((size_t)sc->nw * sizeof *sc->mtmp);
-    sc->zero = sg_xmalloc((size_t)sc->nw * sizeof *sc->zero);
-    memset(sc->zero, 0, (size_t)sc->nw * sizeof *sc->zero);
-    sc->mown = sg_xmalloc((size_t)g->nnodes + 1);
-    memset(sc->mown, 0, (size_t)g->nnodes + 1);
-    sc->full = sg_xmalloc((size_t)sc->nw * sizeof *sc->full);
-    memset(sc->full, 0, (size_t)sc->nw * sizeof *sc->full);
-    for (r = 0; r < nbits; r++) {
-        bs_set(sc->full, r);
-    }
+    sc->full = sg_mask_full(sc->mt);
 }
 
 static void scope_free(scope *sc)
@@ -1060,12 +963,7 @@ static void scope_free(scope *sc)
     free(sc->slots);
     free(sc->ni);
     free(sc->masks);
-    free(sc->mtab);
-    free(sc->mtmp);
-    free(sc->zero);
-    free(sc->mown);
-    free(sc->mfree);
-    free(sc->full);
+    sg_masks_free(sc->mt);
     free(sc->topo);
 }
 
@@ -1454,10 +1352,9 @@ static const sg_expr *root_of(G *g, int r)
     return g->loops[g->sc->loop].pc[r].value;
 }
 
-static const unsigned long *top_mask(G *g, const sg_expr *e)
+static const sg_mask *top_mask(G *g, const sg_expr *e)
 {
-    const unsigned long *m = g->top.masks[e->id];
-    return m ? m : g->top.zero;
+    return g->top.masks[e->id];
 }
 
 /* a Σ fused into an adjoint's loop, which some results the loop runs for do
@@ -1465,74 +1362,40 @@ static const unsigned long *top_mask(G *g, const sg_expr *e)
 static int narrower(G *g, const loopinfo *lp, const piece *pc)
 {
     return pc->kind == PC_SUM && lp->seq >= 0 &&
-           !bs_eq(top_mask(g, pc->sum), top_mask(g, lp->e), g->top.nw);
+           top_mask(g, pc->sum) != top_mask(g, lp->e);
 }
 
 /* does a block of statements for these bits run unconditionally? In P_eval,
    when every result needs it; in a loop, when a piece that runs at every t does */
-static int always(G *g, const unsigned long *mask)
+static int always(G *g, const sg_mask *mask)
 {
     int r;
     if (g->sc == &g->top)
-        return bs_eq(mask, g->sc->full, g->sc->nw);
-    for (r = 0; r < g->sc->nbits; r++) {
+        return mask == g->sc->full;
+    for (r = sg_mask_next(mask, 0); r >= 0; r = sg_mask_next(mask, r + 1)) {
         const loopinfo *lp = &g->loops[g->sc->loop];
         const piece *pc = &lp->pc[r];
-        if (bs_has(mask, r) && !pc->from && !pc->to && !narrower(g, lp, pc))
+        if (!pc->from && !pc->to && !narrower(g, lp, pc))
             return 1;
     }
     return 0;
 }
 
 /* the mask of e |= s; did it change? */
-static int mask_merge(G *g, const sg_expr *e, const unsigned long *s)
+static int mask_merge(G *g, const sg_expr *e, const sg_mask *s)
 {
     scope *sc = g->sc;
-    const int nw = sc->nw;
-    const unsigned long *d = mask_of(g, e);
-    unsigned long *own;
-    int i;
-    if (d == s)
+    const sg_mask *d = sc->masks[e->id];
+    if (sg_mask_subset(s, d))
         return 0;
-    for (i = 0; i < nw && !(s[i] & ~d[i]); i++)
-        ;
-    if (i == nw)
-        return 0;
-    if (sc->mown[e->id]) {
-        own = (unsigned long *)sc->masks[e->id];
-    } else {
-        own = sc->nfree > 0 ? sc->mfree[--sc->nfree]
-                            : sg_arena_alloc(g->ar, (size_t)nw * sizeof *own);
-        memcpy(own, d, (size_t)nw * sizeof *own);
-        sc->masks[e->id] = own;
-        sc->mown[e->id] = 1;
-    }
-    for (i = 0; i < nw; i++)
-        own[i] |= s[i];
+    sc->masks[e->id] = sg_mask_union(sc->mt, d, s);
     return 1;
 }
 
-/* e's mask, complete: interned, its buffer free for the next node */
-static void mask_seal(G *g, const sg_expr *e)
-{
-    scope *sc = g->sc;
-    if (!sc->mown[e->id])
-        return;
-    if (sc->nfree == sc->capfree) {
-        sc->capfree = sc->capfree ? 2 * sc->capfree : 16;
-        sc->mfree = sg_xrealloc(sc->mfree, (size_t)sc->capfree * sizeof *sc->mfree);
-    }
-    sc->mfree[sc->nfree++] = (unsigned long *)sc->masks[e->id];
-    sc->masks[e->id] = intern_mask(g, sc, sc->masks[e->id]);
-    sc->mown[e->id] = 0;
-}
-
 /* the mask of result (or piece) r alone */
-static const unsigned long *one_mask(G *g, int r)
+static const sg_mask *one_mask(G *g, int r)
 {
-    memset(g->sc->mtmp, 0, (size_t)g->sc->nw * sizeof *g->sc->mtmp);
-    bs_set(g->sc->mtmp, r);
-    return intern_mask(g, g->sc, g->sc->mtmp);
+    return sg_mask_one(g->sc->mt, r);
 }
 
 /* every node needed by a bit needs what it reads. Mostly one pass, every
@@ -1548,7 +1411,6 @@ static void compute_masks(G *g)
         changed = 0;
         for (k = g->sc->ntopo; k-- > 0;) {
             node *n = L(g, g->sc->topo[k]);
-            mask_seal(g, n->e);
             for (i = 0; i < n->nref; i++)
                 changed |= mask_merge(g, n->r[i].e, mask_of(g, n->e));
             if (n->plan == PL_LOOP && !n->fused)
@@ -1564,23 +1426,22 @@ static void strict_masks(G *g)
 {
     unsigned k;
     int i;
-    for (i = 0; i < g->nfac; i++) {
-        g->fac[i].smask = sg_arena_alloc(g->ar, (size_t)g->sc->nw * sizeof *g->fac[i].smask);
-        memset(g->fac[i].smask, 0, (size_t)g->sc->nw * sizeof *g->fac[i].smask);
-    }
+    for (i = 0; i < g->nfac; i++)
+        g->fac[i].smask = NULL;
     for (k = 0; k < g->sc->ntopo; k++) {
         node *n = L(g, g->sc->topo[k]);
         for (i = 0; i < n->nref; i++)
             if (n->r[i].e->op == OP_FACTOR) {
                 factor *f = factor_at(g, n->r[i].e);
                 if (f->chol || !(n->plan == PL_SRED && n->var == RD_DET))
-                    bs_or(f->smask, mask_of(g, n->e), g->sc->nw);
+                    f->smask = sg_mask_union(g->sc->mt, f->smask, mask_of(g, n->e));
             }
         if (n->plan == PL_LOOP && !n->fused) /* a loop solves with it (never det) */
             for (i = 0; i < g->loops[n->loop].nreads; i++)
-                if (g->loops[n->loop].reads[i]->op == OP_FACTOR)
-                    bs_or(factor_at(g, g->loops[n->loop].reads[i])->smask, mask_of(g, n->e),
-                          g->sc->nw);
+                if (g->loops[n->loop].reads[i]->op == OP_FACTOR) {
+                    factor *f = factor_at(g, g->loops[n->loop].reads[i]);
+                    f->smask = sg_mask_union(g->sc->mt, f->smask, mask_of(g, n->e));
+                }
     }
 }
 
@@ -1604,12 +1465,10 @@ static int new_item(G *g, int kind, const sg_expr *e, int res)
     return g->sc->nit++;
 }
 
+/* v appended to a; the callers keep the lists free of duplicates (a scan
+   here made a node read by k items cost k²) */
 static void push_int(int **a, int *n, int *cap, int v)
 {
-    int i;
-    for (i = 0; i < *n; i++)
-        if ((*a)[i] == v)
-            return;
     if (*n == *cap) {
         *cap = *cap ? 2 * *cap : 4;
         *a = sg_xrealloc(*a, (size_t)*cap * sizeof **a);
@@ -1618,7 +1477,17 @@ static void push_int(int **a, int *n, int *cap, int v)
 }
 
 /* the statements whose results e's code reads, looking through fused nodes */
-static void deps_of(G *g, item *t, const sg_expr *e, int self)
+/* item v among t's dependencies, once: seen[v] holds the stamp of the item
+   whose list has it */
+static void push_dep(item *t, int *seen, int stamp, int v)
+{
+    if (seen[v] == stamp)
+        return;
+    seen[v] = stamp;
+    push_int(&t->deps, &t->ndeps, &t->capdeps, v);
+}
+
+static void deps_of(G *g, item *t, int *seen, int stamp, const sg_expr *e, int self)
 {
     node *n = L(g, e);
     int i;
@@ -1627,14 +1496,14 @@ static void deps_of(G *g, item *t, const sg_expr *e, int self)
     if (n->ext || n->plan == PL_STEP) /* computed before the loop, or stored */
         return;
     if (!self && n->item >= 0) {
-        push_int(&t->deps, &t->ndeps, &t->capdeps, n->item);
+        push_dep(t, seen, stamp, n->item);
         return;
     }
     for (i = 0; i < n->nref; i++)
-        deps_of(g, t, n->r[i].e, 0);
+        deps_of(g, t, seen, stamp, n->r[i].e, 0);
     if (n->plan == PL_LOOP && !n->fused)
         for (i = 0; i < g->loops[n->loop].nreads; i++)
-            deps_of(g, t, g->loops[n->loop].reads[i], 0);
+            deps_of(g, t, seen, stamp, g->loops[n->loop].reads[i], 0);
 }
 
 /* piece or result r is computed in place: no statement copies it */
@@ -1695,9 +1564,9 @@ static void order_items(G *g)
     for (i = 0; i < tabsize; i++)
         tab[i] = -1;
     for (i = 0; i < sc->nit; i++) { /* the classes: items with equal masks */
-        unsigned h = bs_hash(sc->it[i].mask, sc->nw);
+        unsigned h = sg_mask_hash(sc->it[i].mask);
         for (k = (int)(h & (unsigned)(tabsize - 1)); tab[k] >= 0; k = (k + 1) & (tabsize - 1))
-            if (bs_eq(sc->it[tab[k]].mask, sc->it[i].mask, sc->nw))
+            if (sc->it[tab[k]].mask == sc->it[i].mask)
                 break;
         if (tab[k] < 0) {
             tab[k] = i;
@@ -1758,7 +1627,7 @@ static void sweeps(G *g);
 static void schedule(G *g)
 {
     unsigned id;
-    int r, i, k;
+    int r, i, k, *seen;
     for (id = 0; id < g->nnodes; id++) {
         node *n = &g->sc->ni[id];
         n->item = -1;
@@ -1776,23 +1645,24 @@ static void schedule(G *g)
         g->sc->it[i].mask = one_mask(g, r);
         g->sc->it[i].key = 2 * root->id + 1;
     }
+    seen = sg_xmalloc(((size_t)g->sc->nit + 1) * sizeof *seen);
+    for (i = 0; i < g->sc->nit; i++)
+        seen[i] = -1;
     for (i = 0; i < g->sc->nit; i++) {
         item *t = &g->sc->it[i];
-        if (t->kind == IT_NODE)
-            deps_of(g, t, t->e, 1);
-        else
-            deps_of(g, t, t->e, 0);
+        deps_of(g, t, seen, i, t->e, t->kind == IT_NODE);
         if (t->own) /* what reads δ[t] waits for every piece of it */
             for (k = 0; k < g->sc->nit; k++)
                 if (g->sc->it[k].kind == IT_OUTPUT &&
                     g->loops[g->sc->loop].pc[g->sc->it[k].res].kind == PC_ADD)
-                    push_int(&t->deps, &t->ndeps, &t->capdeps, k);
+                    push_dep(t, seen, i, k);
         t->pending = t->ndeps;
-        for (k = 0; k < t->ndeps; k++) {
+        for (k = 0; k < t->ndeps; k++) { /* i grows: each d gets i once */
             item *d = &g->sc->it[t->deps[k]];
             push_int(&d->succ, &d->nsucc, &d->capsucc, i);
         }
     }
+    free(seen);
     g->sc->order = sg_xmalloc((size_t)(g->sc->nit + 1) * sizeof *g->sc->order);
     order_items(g);
     if (g->sc == &g->top && !g->unsupported)
@@ -2047,7 +1917,7 @@ static int read_only_in(G *g, const sweep *w, int k)
 static void softmax_pairs(G *g)
 {
     scope *sc = g->sc;
-    int pos, q, k;
+    int pos, q;
     for (pos = 0; pos < sc->nit; pos++) {
         item *t = &sc->it[sc->order[pos]];
         const node *n = L(g, t->e);
@@ -2071,10 +1941,7 @@ static void softmax_pairs(G *g)
         w.rows = t->e->shape.rows;
         sweep_add(&w, sc->order[pos], SW_NONE);
         sweep_add(&w, sc->order[q], SW_NONE);
-        memset(sc->mtmp, 0, (size_t)sc->nw * sizeof *sc->mtmp);
-        for (k = 0; k < 2; k++)
-            bs_or(sc->mtmp, sc->it[w.member[k]].mask, sc->nw);
-        w.mask = intern_mask(g, sc, sc->mtmp);
+        w.mask = sg_mask_union(sc->mt, sc->it[w.member[0]].mask, sc->it[w.member[1]].mask);
         sc->it[w.member[1]].lead = w.member[0];
         t->sweep = g->nsweeps;
         t->mask = w.mask;
@@ -2106,7 +1973,8 @@ static void sweeps(G *g)
     int *kinds = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *kinds);
     const sg_expr **mats = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *mats);
     const ref **vecs = sg_xmalloc((size_t)(sc->nit + 1) * sizeof *vecs);
-    const unsigned long *cur = NULL;
+    const sg_mask *cur = NULL;
+    int first = 1;
     for (k = 0; k < sc->nit; k++) {
         mats[k] = NULL;
         vecs[k] = NULL;
@@ -2161,18 +2029,17 @@ static void sweeps(G *g)
             free(w.kind);
             continue;
         }
-        memset(sc->mtmp, 0, (size_t)sc->nw * sizeof *sc->mtmp);
+        w.mask = NULL;
         for (k = 0; k < w.n; k++) {
-            bs_or(sc->mtmp, sc->it[w.member[k]].mask, sc->nw);
+            w.mask = sg_mask_union(sc->mt, w.mask, sc->it[w.member[k]].mask);
             if (k > 0)
                 sc->it[w.member[k]].lead = w.member[0];
         }
-        w.mask = intern_mask(g, sc, sc->mtmp);
         t->sweep = g->nsweeps;
         t->mask = w.mask;
         for (k = 0; k < w.n; k++) /* vectors only the sweep reads: scalars in its loop */
             if ((w.kind[k] == SW_DOT || w.kind[k] == SW_ROW) &&
-                bs_eq(sc->it[w.member[k]].mask, w.mask, sc->nw) && read_only_in(g, &w, k))
+                sc->it[w.member[k]].mask == w.mask && read_only_in(g, &w, k))
                 L(g, sc->it[w.member[k]].e)->rowvar = 1;
         if (g->nsweeps == g->capsweeps) {
             g->capsweeps = g->capsweeps ? 2 * g->capsweeps : 4;
@@ -2207,9 +2074,10 @@ static void sweeps(G *g)
             t->block = sc->it[t->lead].block;
             continue;
         }
-        if (!cur || !bs_eq(t->mask, cur, sc->nw))
+        if (first || t->mask != cur)
             block++;
         cur = t->mask;
+        first = 0;
         t->block = block;
     }
     free(order);
@@ -3865,7 +3733,7 @@ static void emit_copy(G *g, sg_buf *b, int lv, node *n, const sg_expr *src)
     line(b, body, "%s = %s;", read_stored(g, n->e, x).s, v.s);
 }
 
-static const char *condition(G *g, const unsigned long *mask, int negate);
+static const char *condition(G *g, const sg_mask *mask, int negate);
 
 /* A's factors: a copy of A (fused with whatever computes it), factored in place */
 static void emit_factor(G *g, sg_buf *b, int lv, node *n)
@@ -3877,7 +3745,7 @@ static void emit_factor(G *g, sg_buf *b, int lv, node *n)
     use_kernel(g, f->chol ? K_CHOL : K_LU);
     need_pack(g, f->chol ? K_CHOL : K_LU, n->e->shape.rows, 0, 0);
     if (f->strict) { /* unless only det wants it for these results (in a loop: always) */
-        int all = g->sc != &g->top || bs_eq(f->smask, mask_of(g, n->e), g->sc->nw);
+        int all = g->sc != &g->top || f->smask == mask_of(g, n->e);
         const char *cond = all ? "" : condition(g, f->smask, 0);
         const int paren = strstr(cond, "||") != NULL;
         line(b, lv, "if (sg_%s(%s, %s, pack)%s%s%s%s)", fn, D(g, n->e->shape.rows), n->cname,
@@ -4122,31 +3990,20 @@ static const char *piece_cond(G *g, const piece *pc)
 }
 
 /* the results in mask, spelled out: out->A || out->B (negated: !out->A && !out->B) */
-static const char *out_list(G *g, const unsigned long *mask, int negate)
+static const char *out_list(G *g, const sg_mask *mask, int negate)
 {
     sg_buf b;
     const char *s;
     int r, first = 1;
     sg_buf_init(&b);
-    for (r = 0; r < g->nres; r++)
-        if (bs_has(mask, r)) {
-            sg_buf_printf(&b, "%s%sout->%s", first ? "" : negate ? " && " : " || ",
-                          negate ? "!" : "", g->resname[r]);
-            first = 0;
-        }
+    for (r = sg_mask_next(mask, 0); r >= 0; r = sg_mask_next(mask, r + 1)) {
+        sg_buf_printf(&b, "%s%sout->%s", first ? "" : negate ? " && " : " || ",
+                      negate ? "!" : "", g->resname[r]);
+        first = 0;
+    }
     s = sg_arena_strdup(g->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
-}
-
-static int bs_count(const unsigned long *a, int nw)
-{
-    int i, c = 0;
-    unsigned long w;
-    for (i = 0; i < nw; i++)
-        for (w = a[i]; w; w &= w - 1)
-            c++;
-    return c;
 }
 
 /*
@@ -4161,21 +4018,19 @@ static int bs_count(const unsigned long *a, int nw)
    named only when name is set */
 
 /* the slot of needtab that holds mask's need, or the empty one it would take */
-static unsigned need_slot(G *g, const unsigned long *mask)
+static unsigned need_slot(G *g, const sg_mask *mask)
 {
-    const int nw = g->top.nw;
-    unsigned i = bs_hash(mask, nw) & (g->needcap - 1);
-    while (g->needtab[i] >= 0 && !bs_eq(g->needs[g->needtab[i]].mask, mask, nw))
+    unsigned i = sg_mask_hash(mask) & (g->needcap - 1);
+    while (g->needtab[i] >= 0 && g->needs[g->needtab[i]].mask != mask)
         i = (i + 1) & (g->needcap - 1);
     return i;
 }
 
-static needvar *need_of(G *g, const unsigned long *mask, int name)
+static needvar *need_of(G *g, const sg_mask *mask, int name)
 {
-    const int nw = g->top.nw;
     int k;
     unsigned at, i;
-    if (bs_count(mask, nw) <= NEED_MIN)
+    if (sg_mask_count(mask) <= NEED_MIN)
         return NULL;
     if (2 * ((unsigned)g->nneeds + 1) > g->needcap) { /* a larger table, refilled */
         if (!g->needcap)
@@ -4197,10 +4052,10 @@ static needvar *need_of(G *g, const unsigned long *mask, int name)
             g->capneeds = g->capneeds ? 2 * g->capneeds : 16;
             g->needs = sg_xrealloc(g->needs, (size_t)g->capneeds * sizeof *g->needs);
         }
-        g->needs[k].mask = intern_mask(g, &g->top, mask);
+        g->needs[k].mask = mask;
         g->needs[k].name = NULL;
         g->needs[k].neg = NULL;
-        g->needs[k].count = bs_count(mask, nw);
+        g->needs[k].count = sg_mask_count(mask);
         g->needs[k].index = k;
         g->needs[k].base = -1;
         g->needs[k].chain = -1;
@@ -4223,8 +4078,7 @@ static int by_count(const void *x, const void *y)
 /* the largest test need k contains, among those with fewer results, or -1 */
 static int need_base(G *g, int k)
 {
-    const int nw = g->top.nw;
-    int j, i, best = -1;
+    int j, best = -1;
     /* the needs are sorted by count (by_count): from k down, the first that
        fits has the most results; the lowest index of that count wins */
     for (j = k - 1; j >= 0; j--) {
@@ -4232,10 +4086,7 @@ static int need_base(G *g, int k)
             continue;
         if (best >= 0 && g->needs[j].count < g->needs[best].count)
             break;
-        for (i = 0; i < nw; i++)
-            if (g->needs[j].mask[i] & ~g->needs[k].mask[i])
-                break;
-        if (i == nw)
+        if (sg_mask_subset(g->needs[j].mask, g->needs[k].mask))
             best = j;
     }
     return best;
@@ -4255,13 +4106,13 @@ static void need_names(G *g)
     int pos, k, *len, *tail;
     for (pos = 0; pos < g->top.nit; pos++) {
         const item *t = &g->top.it[g->top.order[pos]];
-        if (t->lead < 0 && !bs_eq(t->mask, g->top.full, g->top.nw))
+        if (t->lead < 0 && t->mask != g->top.full)
             need_of(g, t->mask, 0);
     }
     for (k = 0; k < g->nfac; k++) { /* the tests of emit_factor() in P_eval */
         const node *f = &g->top.ni[g->fac[k].node->id];
         if (g->fac[k].strict && g->fac[k].smask && f->reach && !f->ext && f->item >= 0 &&
-            !bs_eq(g->fac[k].smask, top_mask(g, g->fac[k].node), g->top.nw))
+            g->fac[k].smask != top_mask(g, g->fac[k].node))
             need_of(g, g->fac[k].smask, 0);
     }
     if (g->nneeds > 1) {
@@ -4302,50 +4153,37 @@ static void need_names(G *g)
     free(tail);
 }
 
-static const char *out_cond(G *g, const unsigned long *mask, int negate)
+static const char *out_cond(G *g, const sg_mask *mask, int negate)
 {
-    const int nw = g->top.nw;
     const needvar *v = negate ? NULL : need_of(g, mask, 1);
-    unsigned long *rest;
+    const sg_mask *rest;
     const char *s;
-    int k, i, best = -1;
+    int k, best = -1;
     if (v)
         return v->name;
     if (!negate)
         return out_list(g, mask, 0);
     /* none asked for: !need9 && !out->L, with the largest local it contains */
-    for (k = 0; k < g->nneeds; k++) {
-        for (i = 0; i < nw; i++)
-            if (g->needs[k].mask[i] & ~mask[i])
-                break;
-        if (i == nw && g->needs[k].name && (best < 0 || g->needs[k].count > g->needs[best].count))
+    for (k = 0; k < g->nneeds; k++)
+        if (g->needs[k].name && (best < 0 || g->needs[k].count > g->needs[best].count) &&
+            sg_mask_subset(g->needs[k].mask, mask))
             best = k;
-    }
     if (best < 0)
         return out_list(g, mask, 1);
-    rest = sg_xmalloc((size_t)nw * sizeof *rest);
-    for (i = 0; i < nw; i++)
-        rest[i] = mask[i] & ~g->needs[best].mask[i];
+    rest = sg_mask_minus(g->top.mt, mask, g->needs[best].mask);
     s = fmt(g, g->needs[best].neg ? "%s" : "!%s",
             g->needs[best].neg ? g->needs[best].neg : g->needs[best].name);
-    if (bs_count(rest, nw))
+    if (sg_mask_count(rest))
         s = fmt(g, "%s && %s", s, out_list(g, rest, 1));
-    free(rest);
     return s;
 }
 
 /* the results of need k that its base does not have: out->dW3 (NULL: none) */
 static const char *need_rest(G *g, int k, int base)
 {
-    const int nw = g->top.nw;
-    unsigned long *rest = sg_xmalloc((size_t)nw * sizeof *rest);
-    const char *s;
-    int i;
-    for (i = 0; i < nw; i++)
-        rest[i] = g->needs[k].mask[i] & ~(base >= 0 ? g->needs[base].mask[i] : 0ul);
-    s = bs_count(rest, nw) ? out_list(g, rest, 0) : NULL;
-    free(rest);
-    return s;
+    const sg_mask *rest =
+        sg_mask_minus(g->top.mt, g->needs[k].mask, base >= 0 ? g->needs[base].mask : NULL);
+    return sg_mask_count(rest) ? out_list(g, rest, 0) : NULL;
 }
 
 /* the test of need k from its base: need1 || out->dW3 */
@@ -4413,7 +4251,7 @@ static int same_str(const char *a, const char *b)
  * steps, grouped, and the results a fused Σ is for,
  *     t < T || (t >= 1 && (out->dL_dW || out->dL_dU))
  */
-static const char *condition(G *g, const unsigned long *mask, int negate)
+static const char *condition(G *g, const sg_mask *mask, int negate)
 {
     const loopinfo *lp;
     unsigned char *done;
@@ -4428,25 +4266,22 @@ static const char *condition(G *g, const unsigned long *mask, int negate)
     done = sg_xmalloc((size_t)g->sc->nbits + 1);
     memset(done, 0, (size_t)g->sc->nbits + 1);
     group = sg_xmalloc(((size_t)g->sc->nbits + 1) * sizeof *group);
-    for (r = 0; r < g->sc->nbits; r++) {
+    for (r = sg_mask_next(mask, 0); r >= 0; r = sg_mask_next(mask, r + 1)) {
         const char *range, *res, *grp;
-        unsigned long *rm;
+        const sg_mask *rm = NULL;
         int all = 0;
-        if (!bs_has(mask, r) || done[r])
+        if (done[r])
             continue;
         range = piece_cond(g, &lp->pc[r]);
-        rm = sg_xmalloc((size_t)g->top.nw * sizeof *rm);
-        memset(rm, 0, (size_t)g->top.nw * sizeof *rm);
-        for (k = r; k < g->sc->nbits; k++) /* the pieces that run at the same steps */
-            if (bs_has(mask, k) && !done[k] && same_str(range, piece_cond(g, &lp->pc[k]))) {
+        for (k = r; k >= 0; k = sg_mask_next(mask, k + 1)) /* the pieces that run at the same steps */
+            if (!done[k] && same_str(range, piece_cond(g, &lp->pc[k]))) {
                 done[k] = 1;
                 if (narrower(g, lp, &lp->pc[k]))
-                    bs_or(rm, top_mask(g, lp->pc[k].sum), g->top.nw);
+                    rm = sg_mask_union(g->top.mt, rm, top_mask(g, lp->pc[k].sum));
                 else
                     all = 1;
             }
         res = all ? NULL : out_cond(g, rm, 0);
-        free(rm);
         if (range && res)
             grp = fmt(g, strstr(res, "||") ? "%s && (%s)" : "%s && %s", range, res);
         else
@@ -4535,7 +4370,7 @@ static void emit_sweep_member(G *g, sg_buf *b, int lv, const sweep *w, int k)
     const item *t = &g->sc->it[w->member[k]];
     node *n = L(g, t->e);
     const char *len = w->W ? D(g, w->W->shape.cols) : NULL;
-    const int cond = !bs_eq(t->mask, w->mask, g->sc->nw);
+    const int cond = t->mask != w->mask;
     const char *name = n->out >= 0 ? out_name(g, n->out) : n->fname;
     if (cond) {
         line(b, lv++, "if (%s) {", condition(g, t->mask, 0));
@@ -4622,20 +4457,14 @@ static int sigmoid_twin(G *g, const sweep *w, int k)
 /* swish(X) = X ⊙ σ(X) and σ(X) at row i of a sweep, from one σ per entry */
 static void emit_swish_pair(G *g, sg_buf *b, int lv, const sweep *w, int k, int k2)
 {
-    const int nw = g->sc->nw;
     const item *ta = &g->sc->it[w->member[k]], *tb = &g->sc->it[w->member[k2]];
     const item *sw = ta->e->op == SG_OP_SWISH ? ta : tb, *sg = sw == ta ? tb : ta;
     const node *nsw = L(g, sw->e), *nsg = L(g, sg->e);
     const int vec = is_one(sw->e->shape.cols);
     const ix x = vec ? mkix(0, "i", "0") : mkix(0, "i", "j");
-    unsigned long *both = sg_xmalloc((size_t)nw * sizeof *both);
-    int open, cw, cs;
+    const sg_mask *both = sg_mask_union(g->sc->mt, sw->mask, sg->mask);
+    const int open = both != w->mask, cw = sw->mask != both, cs = sg->mask != both;
     cx xv;
-    memcpy(both, sw->mask, (size_t)nw * sizeof *both);
-    bs_or(both, sg->mask, nw);
-    open = !bs_eq(both, w->mask, nw);
-    cw = !bs_eq(sw->mask, both, nw);
-    cs = !bs_eq(sg->mask, both, nw);
     if (open)
         line(b, lv++, "if (%s) {", condition(g, both, 0));
     line(b, lv, "/* %s = %s and %s = %s: one σ for both  (%s) */",
@@ -4658,7 +4487,6 @@ static void emit_swish_pair(G *g, sg_buf *b, int lv, const sweep *w, int k, int 
     line(b, --lv, "}");
     if (open)
         line(b, --lv, "}");
-    free(both);
 }
 /* a sweep: the sums z = Wᵀu set to 0, then one loop over W's rows for every member */
 static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
@@ -4685,7 +4513,7 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
     for (k = 0; k < w->n; k++) {
         const item *t = &g->sc->it[w->member[k]];
         if (w->kind[k] == SW_AXPY) {
-            int cond = !bs_eq(t->mask, w->mask, g->sc->nw);
+            int cond = t->mask != w->mask;
             if (cond)
                 line(b, lv, "if (%s)", condition(g, t->mask, 0));
             line(b, lv + cond, "for (long i = 0; i < %s; i++)", len_c(g, t->e->shape));
@@ -4717,7 +4545,7 @@ static void emit_sweep(G *g, sg_buf *b, int lv, const sweep *w)
     for (k = 0; k < w->n && !long_eval(g); k++) /* the last m % 4 rows of each Wᵀu */
         if (w->kind[k] == SW_AXPY) {
             const item *t = &g->sc->it[w->member[k]];
-            const int cond = !bs_eq(t->mask, w->mask, g->sc->nw);
+            const int cond = t->mask != w->mask;
             if (cond)
                 line(b, lv, "if (%s)", condition(g, t->mask, 0));
             line(b, lv + cond, "for (long i = %s - %s %% 4; i < %s; i++) /* the rows left of %s */",
@@ -4860,7 +4688,7 @@ static void emit_loop(G *g, sg_buf *b, int lv, node *n, const char *decl)
         for (k = 0; k < lp->nsums; k++) { /* the Σs it sums as it goes: 0 first */
             const sg_expr *se = lp->sums[k];
             node *m = N(g, se);
-            int part = !bs_eq(top_mask(g, se), top_mask(g, n->e), g->top.nw);
+            int part = top_mask(g, se) != top_mask(g, n->e);
             line(b, lv, "/* %s = %s, summed below */", m->out >= 0 ? result_name(g, m->out) : m->fname,
                  formula(g, se));
             if (m->local)
@@ -5356,17 +5184,14 @@ char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o)
     return why;
 }
 
-size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o, size_t *words)
+size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o)
 {
     G *g = prepare(p, o);
-    size_t n = g->top.mcount;
+    size_t n = sg_masks_nodes(g->top.mt);
     int k;
-    *words = (size_t)g->top.mcount * (size_t)g->top.nw;
     for (k = 0; k < g->nloops; k++)
-        if (g->loops[k].body) {
-            n += g->loops[k].body->mcount;
-            *words += (size_t)g->loops[k].body->mcount * (size_t)g->loops[k].body->nw;
-        }
+        if (g->loops[k].body)
+            n += sg_masks_nodes(g->loops[k].body->mt);
     release(g);
     return n;
 }
@@ -5638,7 +5463,7 @@ static void eval_fn(G *g, sg_buf *out)
             }
     }
     for (i = 0; i < g->sc->nit; i++)
-        if (bs_eq(g->sc->it[i].mask, g->sc->full, g->sc->nw))
+        if (g->sc->it[i].mask == g->sc->full)
             any_full = 1;
 
     if (!any_dim || !any_sym || !(g->sc->nslots || g->npacks)) {

@@ -49,10 +49,10 @@ typedef struct {
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 
-/* how many bitsets (which results need a statement) the C printer keeps for
-   p, one per distinct set, and (*words) their size in words. For tests: the
-   count must grow linearly with a deep network or a list of outputs */
-size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o, size_t *words);
+/* how many nodes the C printer's masks (which results need a statement;
+   codegen/mask.h) take for p. For tests: the count must grow with a deep
+   network or a list of outputs as R log R, not as R² */
+size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o);
 
 /* why sg_cgen_source(p, o) gives NULL (the problem uses an operation the
    printer cannot write, or its work size with the --dim values overflows a

@@ -58,13 +58,17 @@
  */
 #include "latex.h"
 
+#include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lexer/strmap.h"
 #include "../symbolic/simplify.h"
 #include "formula.h"
+#include "graph.h"
 #include "templates.h"
 
 /* the roles of a node in the backward pass */
@@ -132,11 +136,21 @@ typedef struct {
     int ncited;
     const char **used;         /* names given out */
     int nused, capused;
+    sg_strmap taken;           /* those and the definitions' names (taken()) */
+    sg_idmap defs;             /* the definitions' nodes (doc_forward()) */
+    int ndefs_in;              /* set once they are in defs */
+    int *defix;                /* by number in defs: the first definition of the node */
+    unsigned *dstamp;          /* by definition: the derivation that listed it */
+    unsigned dstampnow;
+    int ntaken_defs;           /* set once the definitions are in taken */
     int fresh;
     int inline_;               /* result_tex for running text */
     unsigned *lined;           /* ids of the nodes marked lined, to unmark */
     int nlined, caplined;
     unsigned stamp;            /* subst() calls so far */
+    /* the seeds' content: what the document has derived or cited once */
+    int softmax_derived;       /* SG_OP_* bit of each softmax-family Jacobian derived */
+    int cookbook;              /* a Matrix Cookbook equation is cited */
 } X;
 
 /* a list of nodes that grows as it is filled (free(l->v) when done) */
@@ -839,18 +853,38 @@ static int is_trivial(X *x, const sg_expr *e)
 }
 
 /* the logs of the problem's results, each once, in result order */
-static int logs_of(const sg_problem *p, const sg_log **logs)
+/*
+ * The derivations, each once, in the order of their first result, and in
+ * which[i] the index in logs of result i's (−1: none). By a hash of the log
+ * pointers, not a scan: 20,000 requests are 20,000 derivations.
+ */
+static int logs_of(const sg_problem *p, const sg_log **logs, int *which)
 {
-    int i, j, n = 0;
+    size_t cap = 16, h;
+    const sg_log **key;
+    int *val, i, n = 0;
+    while (cap < 2 * (size_t)p->nresults + 2)
+        cap *= 2;
+    key = sg_xmalloc(cap * sizeof *key);
+    val = sg_xmalloc(cap * sizeof *val);
+    memset((void *)key, 0, cap * sizeof *key);
     for (i = 0; i < p->nresults; i++) {
         const sg_log *l = p->results[i].log;
+        which[i] = -1;
         if (!l)
             continue;
-        for (j = 0; j < n && logs[j] != l; j++)
+        h = ((size_t)l >> 4) * 2654435761u;
+        for (h &= cap - 1; key[h] && key[h] != l; h = (h + 1) & (cap - 1))
             ;
-        if (j == n)
+        if (!key[h]) {
+            key[h] = l;
+            val[h] = n;
             logs[n++] = l;
+        }
+        which[i] = val[h];
     }
+    free((void *)key);
+    free(val);
     return n;
 }
 
@@ -1040,6 +1074,7 @@ static void use_name(X *x, const char *s)
         x->used = sg_xrealloc(x->used, (size_t)x->capused * sizeof *x->used);
     }
     x->used[x->nused++] = s;
+    sg_strmap_put(&x->taken, s, 1);
 }
 
 static int taken(X *x, const char *s)
@@ -1047,13 +1082,13 @@ static int taken(X *x, const char *s)
     int i;
     if (sg_sym_find(x->ctx, s) >= 0 || sg_dim_find(x->ctx, s) >= 0 || sg_seq_find(x->ctx, s) >= 0)
         return 1;
-    for (i = 0; i < x->p->ndefs; i++)
-        if (x->p->defs[i].name && !strcmp(x->p->defs[i].name, s))
-            return 1;
-    for (i = 0; i < x->nused; i++)
-        if (!strcmp(x->used[i], s))
-            return 1;
-    return 0;
+    if (!x->ntaken_defs) { /* a map, not a scan: a name for each of 10,000 nodes */
+        for (i = 0; i < x->p->ndefs; i++)
+            if (x->p->defs[i].name)
+                sg_strmap_put(&x->taken, x->p->defs[i].name, 1);
+        x->ntaken_defs = 1;
+    }
+    return sg_strmap_get(&x->taken, s) >= 0;
 }
 
 /* a fresh name: the preferred one if free, else the next of the pool */
@@ -1413,9 +1448,14 @@ static double width(const char *s)
 }
 
 /* the widest the right side of a line of an align may be, in ems (the
-   text is 42 wide; the left side and the tag need the rest), and the
-   widest a left side may be before it gets a line of its own */
-#define LINE_EMS 30.0
+   document's 6.5in text at 11pt is 42 wide, a default article's 345pt at
+   10pt, where a fragment goes, 34.5; the left side and the tag need the
+   rest), a boxed result's (BOX_EMS less its left side), and the widest a
+   left side may be before it gets a line of its own. Set once per document
+   by sg_latex_document(). */
+static double line_ems = 30.0;
+#define LINE_EMS line_ems
+#define BOX_EMS (line_ems + 8.0)
 #define LHS_EMS 6.5
 
 /* s without its break marks */
@@ -1573,6 +1613,8 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
     sg_buf_puts(b, "\\\\\n");
 }
 
+#define GLUED_ROWS 6 /* rows held together at most, by \\* (a page holds more) */
+
 /*
  * Ends an align* body: the last \\ removed. The document allows page breaks
  * between display lines (\allowdisplaybreaks), but not everywhere: a line
@@ -1580,41 +1622,66 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
  * it, and no equation is left alone at a page foot or head: the first row
  * of the body stays with the second, and the last with the one before (the
  * first \\ and the last become \\*). TeX breaks no page just before a
- * display, so the text that introduces it stays with its first lines.
+ * display, so the text that introduces it stays with its first lines. A run
+ * of more than GLUED_ROWS rows may break, so that no block outgrows a page.
  */
 static void end_align(sg_buf *b, size_t start)
 {
-    size_t n = b->len, i, first = 0, last = 0;
-    int seen = 0;
+    size_t n = b->len, i, *at = NULL;
+    unsigned char *star = NULL;
+    int nsep = 0, cap = 0, k, run;
+    sg_buf t;
     if (n >= start + 3 && strncmp(b->data + n - 3, "\\\\\n", 3) == 0) {
         b->len -= 3;
         b->data[b->len] = '\0';
         sg_buf_putc(b, '\n');
     }
-    /* the row ends: "\\\n" at the top level (aligned inside \boxed breaks
-       with "\\ ", and a starred end is taken already) */
+    /* the row ends at the top level: "\\\n" and "\\*\n" (aligned inside
+       \boxed breaks with "\\ ") */
     for (i = start; i + 2 < b->len; i++) {
-        if (b->data[i] == '\\' && b->data[i + 1] == '\\' && b->data[i + 2] == '\n' &&
+        int st = b->data[i + 2] == '*' && i + 3 < b->len && b->data[i + 3] == '\n';
+        if (b->data[i] == '\\' && b->data[i + 1] == '\\' && (b->data[i + 2] == '\n' || st) &&
             (i == start || b->data[i - 1] != '\\')) {
-            if (!seen)
-                first = i;
-            last = i;
-            seen = 1;
+            if (nsep == cap) {
+                cap = cap ? 2 * cap : 16;
+                at = sg_xrealloc(at, (size_t)cap * sizeof *at);
+                star = sg_xrealloc(star, (size_t)cap);
+            }
+            at[nsep] = i;
+            star[nsep++] = (unsigned char)st;
             i += 2;
         }
     }
-    if (seen) {
-        sg_buf t;
-        sg_buf_init(&t);
-        sg_buf_putn(&t, b->data + start, b->len - start);
-        b->len = start;
-        for (i = 0; i < t.len; i++) {
-            sg_buf_putc(b, t.data[i]);
-            if (i + start == first + 1 || (i + start == last + 1 && last != first))
-                sg_buf_putc(b, '*');
-        }
-        sg_buf_free(&t);
+    if (nsep == 0) {
+        sg_buf_puts(b, "\\end{align*}\n");
+        return;
     }
+    star[0] = star[nsep - 1] = 1;
+    /* but no run of rows so long that it cannot go on one page: a break
+       may come after every GLUED_ROWS rows, inside a long equation too */
+    for (k = 0, run = 0; k < nsep; k++) {
+        run = star[k] ? run + 1 : 0;
+        if (run >= GLUED_ROWS && k > 0 && k + 1 < nsep) {
+            star[k] = 0;
+            run = 0;
+        }
+    }
+    sg_buf_init(&t);
+    sg_buf_putn(&t, b->data + start, b->len - start);
+    b->len = start;
+    for (i = 0, k = 0; i < t.len; i++) {
+        if (k < nsep && i + start == at[k]) {
+            int was = t.data[i + 2] == '*';
+            sg_buf_puts(b, star[k] ? "\\\\*" : "\\\\");
+            i += was ? 2 : 1; /* past the \\ and its star */
+            k++;
+            continue;
+        }
+        sg_buf_putc(b, t.data[i]);
+    }
+    sg_buf_free(&t);
+    free(at);
+    free(star);
     sg_buf_puts(b, "\\end{align*}\n");
 }
 
@@ -2229,21 +2296,31 @@ static void list_labels(sg_buf *b, const char **labels, int n)
    sum then says it once (∂L/∂v x + x∂L/∂v = 2x∂L/∂v), not twice in closed form */
 static int shared_adjoint(X *x, const sg_expr *const *vals, int n)
 {
-    elist *ph = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *ph);
-    int i, j, k, l, shared = 0;
-    for (i = 0; i < n; i++) {
+    elist ph = {NULL, 0, 0};
+    sg_idmap owner; /* placeholder → the first contribution it was found in */
+    int *by = NULL, i, k, shared = 0, cap = 0;
+    sg_idmap_init(&owner, x->ctx);
+    for (i = 0; i < n && !shared; i++) {
         int budget = 400;
-        memset(&ph[i], 0, sizeof ph[i]);
-        phs_in(x, subst(x, vals[i], 0), &ph[i], &budget);
+        ph.n = 0;
+        phs_in(x, subst(x, vals[i], 0), &ph, &budget);
+        for (k = 0; k < ph.n && !shared; k++) {
+            unsigned o = sg_idmap_find(&owner, ph.v[k]);
+            if (o != SG_IDMAP_NONE) {
+                shared = by[o] != i;
+                continue;
+            }
+            o = sg_idmap_add(&owner, ph.v[k]);
+            if ((int)o >= cap) {
+                cap = cap ? 2 * cap : 16;
+                by = sg_xrealloc(by, (size_t)cap * sizeof *by);
+            }
+            by[o] = i;
+        }
     }
-    for (i = 0; i < n && !shared; i++)
-        for (j = i + 1; j < n && !shared; j++)
-            for (k = 0; k < ph[i].n && !shared; k++)
-                for (l = 0; l < ph[j].n; l++)
-                    shared |= ph[i].v[k] == ph[j].v[l];
-    for (i = 0; i < n; i++)
-        free(ph[i].v);
-    free(ph);
+    free(ph.v);
+    free(by);
+    sg_idmap_free(&owner);
     return shared;
 }
 
@@ -2260,39 +2337,60 @@ static int is_line(const seg *s, const sg_expr *e)
  * it is a target whose sum the Total section states (defer), the sum.
  * out[i] receives what the Total section needs about targets[i].
  */
+/* of labels[0..n): how often each occurs (dup) and which occurrence it is,
+   from 1 (nth); by a map, not a scan: a sum of 10,000 terms gives x 10,000
+   contributions */
+static void count_labels(const char *const *labels, int n, int *dup, int *nth)
+{
+    sg_strmap m;
+    int *count = sg_xmalloc(((size_t)n + 1) * sizeof *count), i, ndistinct = 0;
+    sg_strmap_init(&m);
+    for (i = 0; i < n; i++) {
+        int k = sg_strmap_get(&m, labels[i]);
+        if (k < 0) {
+            k = ndistinct++;
+            count[k] = 0;
+            sg_strmap_put(&m, labels[i], k);
+        }
+        nth[i] = ++count[k];
+    }
+    for (i = 0; i < n; i++)
+        dup[i] = count[sg_strmap_get(&m, labels[i])];
+    free(count);
+    sg_strmap_free(&m);
+}
+
 static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, int nt, sums *out,
                       int defer)
 {
     const sg_expr **order;
-    int norder = 0, i, j, k;
+    int norder = 0, i, k, *nth;
+    sg_idmap inorder;
     /* nodes with lines: as their adjoints complete, then the targets (a
        target need not be reached: grad L wrt a symbol L does not read) */
     s->order = sg_xrealloc(s->order, ((size_t)2 * (size_t)s->ne + (size_t)nt + 1) * sizeof *s->order);
     order = s->order;
+    sg_idmap_init(&inorder, x->ctx);
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].node;
-        if (e == s->root || !is_line(s, e))
+        if (e == s->root || !is_line(s, e) || sg_idmap_find(&inorder, e) != SG_IDMAP_NONE)
             continue;
-        for (j = 0; j < norder && order[j] != e; j++)
-            ;
-        if (j == norder)
-            order[norder++] = e;
+        sg_idmap_add(&inorder, e);
+        order[norder++] = e;
     }
-    for (i = 0; i < nt; i++) {
-        for (j = 0; j < norder && order[j] != targets[i]; j++)
-            ;
-        if (j == norder)
+    for (i = 0; i < nt; i++)
+        if (sg_idmap_find(&inorder, targets[i]) == SG_IDMAP_NONE) {
+            sg_idmap_add(&inorder, targets[i]);
             order[norder++] = targets[i];
-    }
+        }
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].to;
-        if (!is_line(s, e))
+        if (!is_line(s, e) || sg_idmap_find(&inorder, e) != SG_IDMAP_NONE)
             continue;
-        for (j = 0; j < norder && order[j] != e; j++)
-            ;
-        if (j == norder)
-            order[norder++] = e;
+        sg_idmap_add(&inorder, e);
+        order[norder++] = e;
     }
+    sg_idmap_free(&inorder);
     s->norder = norder;
 
     for (k = 0; k < norder; k++) {
@@ -2358,27 +2456,17 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         /* the same label twice: say what the symbol entered as (X, Xᵀ), or
            which operand of a square it was (x in xx) */
         dup = sg_xmalloc((size_t)n * sizeof *dup);
-        for (i = 0; i < n; i++) {
-            dup[i] = 0;
-            for (j = 0; j < n; j++)
-                dup[i] += !strcmp(labels[j], labels[i]);
-        }
+        nth = sg_xmalloc((size_t)n * sizeof *nth);
+        count_labels(labels, n, dup, nth);
         for (i = 0; i < n; i++)
             if (dup[i] > 1)
                 labels[i] = sq[i] ? sq[i] : sg_arena_printf(x->ar, "%s\\text{ as }%s", labels[i], as[i]);
-        for (i = 0; i < n; i++) {
-            dup[i] = 0;
-            for (j = 0; j < n; j++)
-                dup[i] += !strcmp(labels[j], labels[i]);
-        }
+        count_labels(labels, n, dup, nth);
         for (i = 0; i < n; i++)
-            if (dup[i] > 1) {
-                int nth = 1;
-                for (j = 0; j < i; j++)
-                    nth += !strcmp(labels[j], labels[i]);
-                labels[i] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[i], nth);
-            }
+            if (dup[i] > 1)
+                labels[i] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[i], nth[i]);
         free(dup);
+        free(nth);
         if (n == 1) {
             const char *parts[2];
             int np = 0;
@@ -2626,14 +2714,16 @@ static int by_id(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id ? 1 : 0;
 }
 
-static int push_unique(const sg_expr **list, int n, const sg_expr *e)
+/* list[0..n) sorted by id, each node once: the new length */
+static int sort_unique(const sg_expr **list, int n)
 {
-    int i;
+    int i, m = 0;
+    if (n > 1)
+        qsort(list, (size_t)n, sizeof *list, by_id);
     for (i = 0; i < n; i++)
-        if (list[i] == e)
-            return n;
-    list[n] = e;
-    return n + 1;
+        if (m == 0 || list[m - 1] != list[i])
+            list[m++] = list[i];
+    return m;
 }
 
 
@@ -2657,10 +2747,9 @@ static int log_stations(X *x, const sg_log *g, const sg_expr ***out)
         }
         for (j = 0; j < 2; j++)
             if (v[j] && !is_leaf(v[j]) && ni(x, v[j])->kind == K_STATION)
-                n = push_unique(list, n, v[j]);
+                list[n++] = v[j];
     }
-    if (n > 1)
-        qsort(list, (size_t)n, sizeof *list, by_id);
+    n = sort_unique(list, n);
     *out = list;
     return n;
 }
@@ -2717,24 +2806,95 @@ static void inputs_of(X *x, const sg_expr *e, elist *in, unsigned *seen, unsigne
     free(st);
 }
 
-static void doc_forward(X *x, const sg_expr **st, int nst)
+/* the nodes f reads, through the bodies and initial values of the
+   recurrences it reads too, each once */
+static void reached_from(X *x, const sg_expr *f, elist *out)
+{
+    sg_idmap seen;
+    elist stack = {NULL, 0, 0};
+    int k;
+    sg_idmap_init(&seen, x->ctx);
+    elist_push(&stack, f);
+    while (stack.n > 0) {
+        const sg_expr *t = stack.v[--stack.n];
+        if (sg_idmap_find(&seen, t) != SG_IDMAP_NONE)
+            continue;
+        sg_idmap_add(&seen, t);
+        elist_push(out, t);
+        for (k = 0; k < t->nkids; k++)
+            elist_push(&stack, t->kid[k]);
+        if ((t->op == SG_OP_AT || t->op == SG_OP_SEQSTEP) && t->seq >= 0) {
+            const sg_seq *q = sg_seq_of(x->ctx, t->seq);
+            if (q->body)
+                elist_push(&stack, q->body);
+            if (q->init)
+                elist_push(&stack, q->init);
+        }
+    }
+    free(stack.v);
+    sg_idmap_free(&seen);
+}
+
+static void doc_forward(X *x, const sg_expr *f, const sg_expr **st, int nst)
 {
     sg_buf *b = x->out;
     size_t start;
     int i, anyseq = 0;
     sg_buf_puts(b, "\\subsection*{Forward pass}\n");
-    {   /* the user's other definitions, where they fall */
-        const sg_expr **all = sg_arena_alloc(x->ar, (size_t)(nst + x->p->ndefs + 1) * sizeof *all);
-        int n = 0, d;
+    {   /* the user's other definitions that f reads, where they fall: of a
+           problem with 10,000 functions, each derivation shows its own */
+        elist reach = {NULL, 0, 0};
+        const sg_expr **all;
+        int *todo, ntodo = 0, n = 0, d;
+        unsigned k;
+        if (!x->ndefs_in) {
+            sg_idmap_init(&x->defs, x->ctx);
+            x->defix = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *x->defix);
+            x->dstamp = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *x->dstamp);
+            for (d = 0; d < x->p->ndefs; d++) {
+                x->dstamp[d] = 0;
+                if (x->p->defs[d].expr && sg_idmap_find(&x->defs, x->p->defs[d].expr) ==
+                                              SG_IDMAP_NONE)
+                    x->defix[sg_idmap_add(&x->defs, x->p->defs[d].expr)] = d;
+            }
+            x->ndefs_in = 1;
+        }
+        /* what f reads, and what the text of f's definition names, as written
+           (L = −log p names p where the DAG reads softplus(−u)) */
+        reached_from(x, f, &reach);
+        todo = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *todo);
+        x->dstampnow++;
+        k = sg_idmap_find(&x->defs, f);
+        if (k != SG_IDMAP_NONE) {
+            x->dstamp[x->defix[k]] = x->dstampnow;
+            todo[ntodo++] = x->defix[k];
+        }
+        for (i = 0; i < ntodo; i++)
+            for (d = 0; d < x->p->defs[todo[i]].nuses; d++) {
+                int u = x->p->defs[todo[i]].uses[d];
+                if (x->dstamp[u] != x->dstampnow) {
+                    x->dstamp[u] = x->dstampnow;
+                    todo[ntodo++] = u;
+                }
+            }
+        all = sg_arena_alloc(x->ar, (size_t)(nst + reach.n + ntodo + 1) * sizeof *all);
         for (i = 0; i < nst; i++)
             all[n++] = st[i];
-        for (d = 0; d < x->p->ndefs; d++) {
-            const sg_expr *e = x->p->defs[d].expr;
-            if (e && !is_leaf(e) && e->id < x->nni && x->ni[e->id].fwd && !sg_expr_varies(e))
-                n = push_unique(all, n, e);
+        for (i = 0; i < reach.n; i++)
+            if (sg_idmap_find(&x->defs, reach.v[i]) != SG_IDMAP_NONE)
+                all[n++] = reach.v[i];
+        for (i = 0; i < ntodo; i++)
+            if (x->p->defs[todo[i]].expr)
+                all[n++] = x->p->defs[todo[i]].expr;
+        for (i = d = 0; i < n; i++) { /* the definitions among them the pass shows */
+            const sg_expr *e = all[i];
+            if (i < nst || (!is_leaf(e) && e->id < x->nni && x->ni[e->id].fwd && !sg_expr_varies(e)))
+                all[d++] = e;
         }
-        if (n > 1)
-            qsort(all, (size_t)n, sizeof *all, by_id);
+        n = d;
+        free(reach.v);
+        free(todo);
+        n = sort_unique(all, n);
         st = all;
         nst = n;
     }
@@ -2762,8 +2922,6 @@ static void doc_forward(X *x, const sg_expr **st, int nst)
 /* a node of the drawn graph; its inputs are edges, numbered by slot */
 typedef struct {
     const sg_expr *e;
-    int level;
-    double y;
     int nin, capin;
     int *in;      /* indices of its inputs among the graph's nodes, an edge each */
     int *no;      /* each edge's number, when it is a path's of a multi-path symbol */
@@ -2775,11 +2933,12 @@ typedef struct {
     int *at, *rj, *rk;
 } greaders;
 
-/* a graph with a column of more nodes than this, or more columns, is not
-   drawn: it would not fit the page (nor, past a few hundred rows, TeX's
-   dimensions), and its nodes would overlap */
-#define GRAPH_ROWS 20
-#define GRAPH_COLS 20
+/* the drawing's room: a default article's text width (345pt) and most of a
+   page's height; a larger layout is drawn smaller, down to GRAPH_SCALE, and
+   past that described in words, since its labels would be too small to read */
+#define GRAPH_WIDTH 12.0
+#define GRAPH_HEIGHT 18.0
+#define GRAPH_SCALE 0.5
 /* the paths listed for a symbol reached along several, and their most edges */
 #define PATHS_LISTED 8
 #define PATH_EDGES 60
@@ -2787,6 +2946,11 @@ typedef struct {
 /* colors for the paths of the symbols reached along several */
 static const char *const path_colors[] = {"blue!70!black", "red!70!black", "green!50!black",
                                           "orange!80!black", "violet"};
+/* and, past five symbols, the same colors dashed, then dotted */
+static const char *const path_dashes[] = {"", ", dashed", ", densely dotted"};
+/* the same, in words */
+static const char *const path_names[] = {"blue", "red", "green", "orange", "violet"};
+static const char *const path_dash_words[] = {"", "dashed ", "dotted "};
 
 static void gnode_add_input(gnode *g, int from)
 {
@@ -2884,20 +3048,6 @@ static double count_paths(const greaders *r, int ngn, int i, int root, double *m
     memo[i] = n;
     return n;
 }
-/* the row order of one column: top (largest y) first, stable */
-typedef struct {
-    double y;
-    int pos, node;
-} grow;
-
-static int by_row(const void *pa, const void *pb)
-{
-    const grow *a = pa, *b = pb;
-    if (a->y != b->y)
-        return a->y > b->y ? -1 : 1;
-    return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
 /* a count of paths in words: "two", "1024", "about 3.3 \times 10^{150}" */
 static const char *paths_word(X *x, double n)
 {
@@ -2939,14 +3089,205 @@ static int is_wrt(X *x, const sg_expr *e)
 }
 
 /*
- * The computation graph of a log's function, drawn left to right: inputs
- * as boxes (grey: data, not differentiated), each one column left of its
- * first use; named intermediates as circles, each one column right of its
- * latest input; the differentiated quantity doubled. An input entering a
- * formula twice (X in XXᵀ) has two edges. The edges of the symbols reached
- * along several paths (multi) are numbered and colored, and the paths listed.
- * Everything here grows with the graph; only the drawing has a limit (a
- * column of GRAPH_ROWS nodes), past which the text says what it would show.
+ * The width of a node's TeX text at 11pt, in cm, a little generous: the
+ * layout reserves it, and the node is drawn at least this big. A glyph is
+ * counted 0.2 cm (a capital 0.25), a sub- or superscript 0.7 of that; a
+ * command is a glyph (\lambda) unless it only styles what follows.
+ */
+static double tex_width(const char *s, double *height)
+{
+    static const char *const styling[] = {"operatorname", "mathrm", "mathit", "mathbf",
+                                          "boldsymbol", "mathcal", "mathsf", "mathtt", "text",
+                                          "bar", "hat", "tilde", "vec", "mathbb", "left",
+                                          "right", "top"};
+    double w = 0, scale = 1;
+    int depth = 0, scdepth = -1, pending = 0;
+    *height = 0.4;
+    while (*s) {
+        double glyph = 0;
+        if (*s == '\\') {
+            size_t n = 0, q;
+            int style = 0;
+            s++;
+            while (s[n] >= 'a' && s[n] <= 'z') /* (and A-Z) */
+                n++;
+            while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z'))
+                n++;
+            for (q = 0; q < sizeof styling / sizeof *styling; q++)
+                style |= strlen(styling[q]) == n && !strncmp(s, styling[q], n);
+            glyph = style ? 0 : n ? 0.22 : 0.1;
+            if (!strncmp(s, "top", 3) && n == 3)
+                glyph = 0.2;
+            s += n ? n : 1;
+        } else if (*s == '_' || *s == '^') {
+            pending = 1;
+            *height = 0.55;
+            s++;
+            continue;
+        } else if (*s == '{') {
+            depth++;
+            if (pending) {
+                scdepth = depth;
+                scale = 0.7;
+                pending = 0;
+            }
+            s++;
+            continue;
+        } else if (*s == '}') {
+            if (depth == scdepth) {
+                scdepth = -1;
+                scale = 1;
+            }
+            depth--;
+            s++;
+            continue;
+        } else if (*s == ' ') {
+            s++;
+            continue;
+        } else {
+            glyph = (*s >= 'A' && *s <= 'Z') ? 0.25 : 0.2;
+            if ((unsigned char)*s >= 0x80) /* a UTF-8 sequence, one glyph */
+                while ((unsigned char)s[1] >= 0x80 && ((unsigned char)s[1] & 0xC0) == 0x80)
+                    s++;
+            s++;
+        }
+        w += glyph * (pending ? 0.7 : scale);
+        pending = 0;
+    }
+    return w;
+}
+
+/* the TikZ style of a graph node */
+static const char *gstyle(X *x, const sg_expr *e, const sg_expr *root, int station)
+{
+    return e == root ? "result" : station ? "value" : is_wrt(x, e) ? "input" : "data";
+}
+
+/* a value whose name is wider than this is drawn as a pill, not a circle
+   that would dwarf its neighbours */
+#define PILL_TEXT 0.6
+
+/* the box a node is drawn in, as TikZ makes it from the styles below;
+   returns whether a value is a pill */
+static int gbox(const char *style, const char *tex, double *w, double *h)
+{
+    double th, tw = tex_width(tex, &th);
+    if ((style[0] == 'v' || style[0] == 'r') && tw > PILL_TEXT) {
+        *w = tw + 0.35;
+        *h = 0.75;
+        if (style[0] == 'r') { /* double and thick */
+            *w += 0.12;
+            *h += 0.12;
+        }
+        return 1;
+    }
+    if (style[0] == 'v' || style[0] == 'r') { /* a circle round the text */
+        double d = sqrt(tw * tw + th * th) + 0.08;
+        if (d < 0.75)
+            d = 0.75;
+        if (style[0] == 'r')
+            d += 0.12;
+        *w = *h = d;
+    } else {
+        *w = tw + 0.16 < 0.65 ? 0.65 : tw + 0.16;
+        *h = th + 0.16 < 0.65 ? 0.65 : th + 0.16;
+    }
+    return 0;
+}
+
+/* the inputs first in the order they are declared (a layer's order starts
+   from it), then by first use */
+static int by_decl(const void *pa, const void *pb)
+{
+    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
+    long ka = a->op == SG_OP_VAR ? (long)a->sym : 1000000000L + (long)a->id;
+    long kb = b->op == SG_OP_VAR ? (long)b->sym : 1000000000L + (long)b->id;
+    if (ka != kb)
+        return (ka > kb) - (ka < kb);
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* an edge's route as a TikZ path: straight in the columns, S-curves with
+   horizontal ends across the gaps */
+static void print_route(sg_buf *b, const sg_gedge *ed, const sg_gnode *a, int from, int to)
+{
+    int i = 1;
+    if (ed->lw > 0 && fabs(ed->py[1] - a->y) <= 0.4 * a->h) {
+        /* a numbered edge leaves the box's side at its label's height,
+           horizontally (the layout's first piece, from the center, is
+           inside the box) */
+        sg_buf_printf(b, "(n%d.east |- 0,%.2f) -- (%.2f,%.2f)", from, ed->py[1], ed->px[1],
+                      ed->py[1]);
+        i = 2;
+    } else {
+        sg_buf_printf(b, "(n%d)", from);
+    }
+    for (; i < ed->npts; i++) {
+        if (ed->curve[i]) {
+            double xm = (ed->px[i - 1] + ed->px[i]) / 2;
+            sg_buf_printf(b, " .. controls (%.2f,%.2f) and (%.2f,%.2f) ..", xm, ed->py[i - 1],
+                          xm, ed->py[i]);
+        } else {
+            sg_buf_puts(b, " --");
+        }
+        if (i == ed->npts - 1)
+            sg_buf_printf(b, " (n%d)", to);
+        else
+            sg_buf_printf(b, " (%.2f,%.2f)", ed->px[i], ed->py[i]);
+    }
+}
+
+/* a contribution to kid that came through station st, by node ids */
+typedef struct {
+    unsigned kid, st;
+} idpair;
+
+static int by_pair(const void *pa, const void *pb)
+{
+    const idpair *a = pa, *b = pb;
+    if (a->kid != b->kid)
+        return a->kid < b->kid ? -1 : 1;
+    return a->st < b->st ? -1 : a->st > b->st;
+}
+
+/* how many of pairs[0..n) (sorted) are (kid, st): two binary searches, so
+   a symbol read by 10,000 stations costs 10,000 log steps, not 10,000² */
+static int pair_count(const idpair *pairs, int n, unsigned kid, unsigned st)
+{
+    idpair key;
+    int lo = 0, hi = n, first;
+    key.kid = kid;
+    key.st = st;
+    while (lo < hi) { /* the first not below key */
+        int mid = lo + (hi - lo) / 2;
+        if (by_pair(&pairs[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    first = lo;
+    hi = n;
+    while (lo < hi) { /* the first above key */
+        int mid = lo + (hi - lo) / 2;
+        if (by_pair(&pairs[mid], &key) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - first;
+}
+
+/*
+ * The computation graph of a log's function, drawn left to right by the
+ * layered layout of graph.h: inputs as boxes (grey: data, not
+ * differentiated), each one column left of its first use; named
+ * intermediates as circles, each one column right of its latest input; the
+ * differentiated quantity doubled. An input entering a formula twice (X in
+ * XXᵀ) has two edges. Each path from a symbol reached along several (multi)
+ * to the root is drawn in the symbol's color along its whole length, its
+ * first edges numbered, and the paths are listed. Everything here grows
+ * with the graph; only the drawing has a limit, the page, past which the
+ * text says what it would show.
  */
 static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr *root,
                       const sg_expr *const *multi, int nmulti)
@@ -2954,24 +3295,38 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     sg_buf *b = x->out;
     gnode *gn;
     greaders rd;
-    grow *rows;
     elist in = {NULL, 0, 0};
-    int ngn = 0, capgn = nst + 8, i, j, k, m, maxlevel = 0, iroot = -1, tallest = 0, nedges = 0;
-    int drawn;
-    int *gidx, *col;
+    int ngn = 0, capgn = nst + 8, i, j, k, m, iroot = -1, nedges = 0, drawn = 0, rc;
+    int *gidx, *lix;
     unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
     const sg_expr **thr = NULL;
-    double dx;
+    idpair *pairs = NULL;
+    int npairs = 0;
+    sg_graph g;
+    int *eno;             /* each layout edge: its node, its slot */
+    unsigned char *reach; /* [m * ngn + i]: multi[m] reaches node i */
+    unsigned char *toroot;
+    double scale = 1;
+    int pills = 0; /* values drawn as pills */
 
     gn = sg_xmalloc((size_t)capgn * sizeof *gn);
     seen = sg_xmalloc((size_t)nseen * sizeof *seen);
     memset(seen, 0, (size_t)nseen * sizeof *seen);
     gidx = sg_xmalloc((size_t)nseen * sizeof *gidx); /* node id → graph index + 1 */
     memset(gidx, 0, (size_t)nseen * sizeof *gidx);
-    if (sg) { /* the station each contribution came through, once */
+    if (sg) { /* the station each contribution came through, once, as
+                 (kid, station) pairs sorted for counting */
         thr = sg_xmalloc(((size_t)sg->ne + 1) * sizeof *thr);
-        for (i = 0; i < sg->ne; i++)
+        pairs = sg_xmalloc(((size_t)sg->ne + 1) * sizeof *pairs);
+        for (i = 0; i < sg->ne; i++) {
             thr[i] = through(sg, sg->e[i].node);
+            if (thr[i]) {
+                pairs[npairs].kid = sg->e[i].to->id;
+                pairs[npairs].st = thr[i]->id;
+                npairs++;
+            }
+        }
+        qsort(pairs, (size_t)npairs, sizeof *pairs, by_pair);
     }
     /* nodes: the stations, then the inputs they read */
     for (i = 0; i < nst; i++) {
@@ -2986,10 +3341,8 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         for (k = 0; k < in.n; k++) {
             const sg_expr *c = in.v[k];
             int mult = 0, t;
-            if (sg) { /* how many of the backward pass's contributions to c came through st[i] */
-                for (t = sv(sg, c)->firstin; t >= 0; t = sg->nextin[t])
-                    mult += thr[t] == st[i];
-            }
+            if (sg) /* how many of the backward pass's contributions to c came through st[i] */
+                mult = pair_count(pairs, npairs, c->id, st[i]->id);
             if (mult == 0)
                 mult = 1;
             j = c->id < nseen ? gidx[c->id] - 1 : -1;
@@ -3000,7 +3353,6 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 }
                 memset(&gn[ngn], 0, sizeof gn[ngn]);
                 gn[ngn].e = c;
-                gn[ngn].level = -1;
                 j = ngn++;
                 if (c->id < nseen)
                     gidx[c->id] = j + 1;
@@ -3011,6 +3363,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     }
     free(in.v);
     free(thr);
+    free(pairs);
     free(seen);
     free(gidx);
     greaders_build(&rd, gn, ngn);
@@ -3019,72 +3372,6 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         if (gn[i].e == root)
             iroot = i;
     }
-    /* levels: a station one right of its latest input (stations come kids
-       first); an input one left of its first reader */
-    for (i = 0; i < nst; i++) {
-        int lv = 1;
-        for (k = 0; k < gn[i].nin; k++) {
-            const gnode *c = &gn[gn[i].in[k]];
-            if (c->level >= lv)
-                lv = c->level + 1;
-        }
-        gn[i].level = lv;
-        if (lv > maxlevel)
-            maxlevel = lv;
-    }
-    for (j = nst; j < ngn; j++) {
-        int lv = maxlevel + 1, a;
-        for (a = rd.at[j]; a < rd.at[j + 1]; a++)
-            if (rd.rj[a] < nst && gn[rd.rj[a]].level - 1 < lv)
-                lv = gn[rd.rj[a]].level - 1;
-        gn[j].level = lv < 0 ? 0 : lv;
-    }
-    /* rows: inputs in declaration order, the rest by the mean of their
-       inputs; the nodes of each column, by column */
-    col = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *col);
-    memset(col, 0, ((size_t)maxlevel + 2) * sizeof *col);
-    for (i = 0; i < ngn; i++)
-        col[gn[i].level + 1]++;
-    for (k = 0; k <= maxlevel; k++) {
-        if (col[k + 1] > tallest)
-            tallest = col[k + 1];
-        col[k + 1] += col[k];
-    }
-    rows = sg_xmalloc(((size_t)ngn + 1) * sizeof *rows);
-    {
-        int *fill = sg_xmalloc(((size_t)maxlevel + 2) * sizeof *fill);
-        memcpy(fill, col, ((size_t)maxlevel + 1) * sizeof *fill);
-        for (i = 0; i < ngn; i++)
-            rows[fill[gn[i].level]++].node = i;
-        free(fill);
-    }
-    for (k = 0; k <= maxlevel; k++) {
-        grow *r = rows + col[k];
-        int nidx = col[k + 1] - col[k], c;
-        for (i = 0; i < nidx; i++) {
-            gnode *g = &gn[r[i].node];
-            double sum = 0;
-            r[i].pos = i;
-            if (g->nin == 0) {
-                g->y = g->e->op == SG_OP_VAR ? -(double)g->e->sym : -1000.0 - g->e->id;
-            } else {
-                for (c = 0; c < g->nin; c++)
-                    sum += gn[g->in[c]].y;
-                g->y = sum / g->nin;
-            }
-            r[i].y = g->y;
-        }
-        if (nidx > 1)
-            qsort(r, (size_t)nidx, sizeof *r, by_row);
-        for (i = 0; i < nidx; i++) {
-            double y = ((double)(nidx - 1) / 2 - i) * 1.3;
-            /* a lone station stays level with its inputs */
-            if (!(nidx == 1 && gn[r[i].node].nin))
-                gn[r[i].node].y = y;
-        }
-    }
-    free(rows);
-    free(col);
     for (m = 0; m < nmulti; m++) { /* the edges of a multi-path symbol, numbered */
         int no = 0;
         for (i = 0; i < nst; i++)
@@ -3092,59 +3379,200 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
                 if (gn[gn[i].in[k]].e == multi[m])
                     gn[i].no[k] = ++no;
     }
-    drawn = tallest <= GRAPH_ROWS && maxlevel + 1 <= GRAPH_COLS;
-    if (!drawn) {
-        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d columns, up to %d in one: too "
-                         "many to draw on a page.\n",
-                      ngn, nedges, maxlevel + 1, tallest);
-    } else {
-        dx = maxlevel > 0 ? 13.0 / maxlevel : 2.0;
-        if (dx > 3.0)
-            dx = 3.0;
-        sg_buf_puts(b, "\\begin{center}\n");
-        sg_buf_printf(b,
-                      "\\begin{tikzpicture}[x=%.2fcm, y=1cm, >=stealth,\n"
-                      "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                      "inner sep=2pt},\n"
-                      "  data/.style={input, draw=black!40, text=black!60},\n"
-                      "  value/.style={draw, circle, minimum size=7.5mm, inner sep=1pt},\n"
-                      "  result/.style={value, double, thick},\n"
-                      "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n",
-                      dx);
-        for (i = 0; i < ngn; i++) {
-            const sg_expr *e = gn[i].e;
-            const char *style = e == root ? "result" : i < nst ? "value" : is_wrt(x, e) ? "input"
-                                                                                        : "data";
-            sg_buf_printf(b, "  \\node[%s] (n%d) at (%d,%.2f) {$%s$};\n", style, i, gn[i].level,
-                          gn[i].y, gname(x, e));
+    /* the layout: the stations, then the inputs by declaration */
+    memset(&g, 0, sizeof g);
+    g.n = ngn;
+    g.ne = nedges;
+    g.node = sg_xmalloc(((size_t)ngn + 1) * sizeof *g.node);
+    g.edge = sg_xmalloc(((size_t)nedges + 1) * sizeof *g.edge);
+    eno = sg_xmalloc(2 * ((size_t)nedges + 1) * sizeof *eno);
+    lix = sg_xmalloc(((size_t)ngn + 1) * sizeof *lix);
+    {   /* the inputs sorted (their nodes are distinct), then each one's place */
+        const sg_expr **ins = sg_xmalloc(((size_t)(ngn - nst) + 1) * sizeof *ins);
+        for (i = nst; i < ngn; i++)
+            ins[i - nst] = gn[i].e;
+        if (ngn - nst > 1)
+            qsort(ins, (size_t)(ngn - nst), sizeof *ins, by_decl);
+        for (i = 0; i < nst; i++)
+            lix[i] = i;
+        for (i = nst; i < ngn; i++) {
+            const sg_expr *const *at = bsearch(&gn[i].e, ins, (size_t)(ngn - nst), sizeof *ins,
+                                               by_decl);
+            lix[i] = nst + (int)(at - ins);
+        }
+        free(ins);
+    }
+    for (i = 0; i < ngn; i++) {
+        sg_gnode *nd = &g.node[lix[i]];
+        memset(nd, 0, sizeof *nd);
+        gbox(gstyle(x, gn[i].e, root, i < nst), gname(x, gn[i].e), &nd->w, &nd->h);
+    }
+    j = 0;
+    for (i = 0; i < nst; i++)
+        for (k = 0; k < gn[i].nin; k++, j++) {
+            sg_gedge *ed = &g.edge[j];
+            memset(ed, 0, sizeof *ed);
+            ed->from = lix[gn[i].in[k]];
+            ed->to = lix[i];
+            eno[2 * j] = i;
+            eno[2 * j + 1] = k;
+            if (gn[i].no[k] > 0) { /* the number, \scriptsize, as wide as the largest */
+                int most = rd.at[gn[i].in[k] + 1] - rd.at[gn[i].in[k]];
+                ed->lw = 0.1 + 0.15 * (most >= 10 ? 2 + (most >= 100) : 1);
+                ed->lh = 0.3;
+            }
+        }
+    {   /* a box with numbered edges is as tall as their labels stacked, so
+           that they leave its side horizontally */
+        int *nout = sg_xmalloc(((size_t)ngn + 1) * sizeof *nout);
+        char *lab = sg_xmalloc((size_t)ngn + 1);
+        memset(nout, 0, ((size_t)ngn + 1) * sizeof *nout);
+        memset(lab, 0, (size_t)ngn + 1);
+        for (j = 0; j < nedges; j++) {
+            nout[g.edge[j].from]++;
+            lab[g.edge[j].from] |= g.edge[j].lw > 0;
+        }
+        for (i = nst; i < ngn; i++) {
+            sg_gnode *nd = &g.node[lix[i]];
+            double need = (nout[lix[i]] - 1) * (0.3 + 0.06) + 0.3 + 0.1;
+            if (lab[lix[i]] && need > nd->h)
+                nd->h = need;
+        }
+        free(nout);
+        free(lab);
+    }
+    rc = sg_graph_layout(&g, GRAPH_WIDTH / GRAPH_SCALE, GRAPH_HEIGHT / GRAPH_SCALE);
+    if (rc == SG_GRAPH_OK) { /* each symbol's numbers top to bottom, as drawn */
+        for (m = 0; m < nmulti; m++) {
+            int no = 0;
+            for (;;) {
+                int best = -1;
+                for (j = 0; j < nedges; j++) {
+                    const sg_gedge *ed = &g.edge[j];
+                    int to = eno[2 * j], slot = eno[2 * j + 1];
+                    if (gn[gn[to].in[slot]].e != multi[m] || gn[to].no[slot] < 0)
+                        continue;
+                    if (best < 0 || ed->ly > g.edge[best].ly)
+                        best = j;
+                }
+                if (best < 0)
+                    break;
+                gn[eno[2 * best]].no[eno[2 * best + 1]] = -++no; /* taken */
+            }
         }
         for (i = 0; i < nst; i++)
-            for (k = 0; k < gn[i].nin; k++) {
-                int from = gn[i].in[k], span = gn[i].level - gn[from].level, nth = 0, q;
-                const char *color = NULL, *how;
-                for (m = 0; m < nmulti; m++)
-                    if (gn[from].e == multi[m])
-                        color = path_colors[m % 5];
-                for (q = 0; q < k; q++)
-                    nth += gn[i].in[q] == from;
-                if (nth > 0)
-                    how = sg_arena_printf(x->ar, "to[bend %s=%d]", nth % 2 ? "left" : "right",
-                                          30 + 15 * ((nth - 1) / 2));
-                else if (span > 1)
-                    how = sg_arena_printf(x->ar, "to[bend %s=%d]",
-                                          gn[from].y + gn[i].y >= 0 ? "left" : "right",
-                                          span > 3 ? 10 : span > 2 ? 15 : 22);
-                else
-                    how = "--";
-                sg_buf_printf(b, "  \\draw[->%s%s] (n%d) %s ", color ? ", thick, " : "",
-                              color ? color : "", from, how);
-                if (color)
-                    sg_buf_printf(b, "node[num, pos=%s, text=%s] {%d} ", nth ? "0.5" : "0.35",
-                                  color, gn[i].no[k]);
-                sg_buf_printf(b, "(n%d);\n", i);
+            for (k = 0; k < gn[i].nin; k++)
+                if (gn[i].no[k] < 0)
+                    gn[i].no[k] = -gn[i].no[k];
+        double sw = GRAPH_WIDTH / (g.x1 - g.x0), sh = GRAPH_HEIGHT / (g.y1 - g.y0);
+        scale = sw < sh ? sw : sh;
+        if (scale > 1)
+            scale = 1;
+        drawn = scale >= GRAPH_SCALE;
+    }
+    /* which edges lie on a path from a multi-path symbol to the root: from a
+       node multi[m] reaches, into one that reaches the root */
+    reach = sg_xmalloc((size_t)nmulti * (size_t)ngn + 1);
+    memset(reach, 0, (size_t)nmulti * (size_t)ngn + 1);
+    toroot = sg_xmalloc((size_t)ngn + 1);
+    memset(toroot, 0, (size_t)ngn + 1);
+    if (iroot >= 0) {
+        toroot[iroot] = 1;
+        for (i = nst - 1; i >= 0; i--) /* stations come kids first: readers later */
+            for (k = 0; k < gn[i].nin && toroot[i]; k++)
+                toroot[gn[i].in[k]] = 1;
+    }
+    for (m = 0; m < nmulti; m++) {
+        unsigned char *r = reach + (size_t)m * (size_t)ngn;
+        for (i = 0; i < ngn; i++)
+            r[i] = gn[i].e == multi[m];
+        for (i = 0; i < nst; i++)
+            for (k = 0; k < gn[i].nin; k++)
+                if (r[gn[i].in[k]])
+                    r[i] = 1;
+    }
+    if (!drawn) {
+        double w = g.x1 - g.x0, h = g.y1 - g.y0;
+        sg_buf_printf(b, "The graph has %d nodes and %d edges in %d layers: laid out, it needs "
+                         "%s%.0f\\,cm by %.0f\\,cm, more than twice the %.0f\\,cm by "
+                         "%.0f\\,cm a page gives it, so it is not drawn.\n",
+                      ngn, nedges, g.nlayers, rc == SG_GRAPH_TOO_BIG ? "at least " : "", w, h,
+                      GRAPH_WIDTH, GRAPH_HEIGHT);
+    } else {
+        sg_buf_puts(b, "\\begin{center}\n");
+        sg_buf_printf(b, "\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, rounded corners=2pt,");
+        if (scale < 1)
+            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
+        sg_buf_puts(b, "\n"
+                       "  input/.style={draw, rectangle, rounded corners=2pt, inner sep=2pt},\n"
+                       "  data/.style={input, draw=black!40, text=black!60},\n"
+                       "  value/.style={draw, circle, inner sep=1pt},\n"
+                       "  result/.style={value, double, thick},\n"
+                       "  pill/.style={rectangle, rounded corners=3.75mm},\n"
+                       "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n");
+        for (i = 0; i < ngn; i++) {
+            const sg_gnode *nd = &g.node[lix[i]];
+            const char *style = gstyle(x, gn[i].e, root, i < nst);
+            double bw, bh; /* (the layout's box is nd's; this says its shape) */
+            int pill = gbox(style, gname(x, gn[i].e), &bw, &bh);
+            pills |= pill;
+            if (pill)
+                sg_buf_printf(b, "  \\node[%s, pill, minimum width=%.2fcm, minimum height=%.2fcm]",
+                              style, style[0] == 'r' ? nd->w - 0.12 : nd->w, 0.75);
+            else if (style[0] == 'v' || style[0] == 'r')
+                sg_buf_printf(b, "  \\node[%s, minimum size=%.2fcm]", style,
+                              style[0] == 'r' ? nd->w - 0.12 : nd->w);
+            else
+                sg_buf_printf(b, "  \\node[%s, minimum width=%.2fcm, minimum height=%.2fcm]", style,
+                              nd->w, nd->h);
+            sg_buf_printf(b, " (n%d) at (%.2f,%.2f) {$%s$};\n", i, nd->x, nd->y, gname(x, gn[i].e));
+        }
+        for (j = 0; j < nedges; j++) {
+            const sg_gedge *ed = &g.edge[j];
+            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot], ns = 0, s;
+            for (m = 0; m < nmulti; m++)
+                ns += reach[(size_t)m * (size_t)ngn + from] && toroot[to];
+            if (ns == 0) {
+                sg_buf_puts(b, "  \\draw[->] ");
+                print_route(b, ed, &g.node[lix[from]], from, to);
+                sg_buf_puts(b, ";\n");
+                continue;
             }
+            /* on the paths of ns symbols: a stroke each, side by side */
+            s = 0;
+            for (m = 0; m < nmulti; m++) {
+                if (!(reach[(size_t)m * (size_t)ngn + from] && toroot[to]))
+                    continue;
+                sg_buf_printf(b, "  \\draw[->, thick, %s%s", path_colors[m % 5],
+                              path_dashes[(m / 5) % 3]);
+                if (ns > 1)
+                    sg_buf_printf(b, ", transform canvas={yshift=%.1fpt}",
+                                  1.6 * ((ns - 1) / 2.0 - s));
+                sg_buf_puts(b, "] ");
+                print_route(b, ed, &g.node[lix[from]], from, to);
+                sg_buf_puts(b, ";\n");
+                s++;
+            }
+        }
+        for (j = 0; j < nedges; j++) { /* the numbers, above the strokes */
+            const sg_gedge *ed = &g.edge[j];
+            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot];
+            if (gn[to].no[slot] <= 0)
+                continue;
+            for (m = 0; m < nmulti && gn[from].e != multi[m]; m++)
+                ;
+            sg_buf_printf(b, "  \\node[num, text=%s] at (%.2f,%.2f) {%d};\n",
+                          path_colors[m % 5], ed->lx, ed->ly, gn[to].no[slot]);
+        }
         sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
     }
+    sg_graph_free(&g);
+    free(g.node);
+    free(g.edge);
+    free(eno);
+    free(lix);
+    free(reach);
+    free(toroot);
     /* the paths of the symbols reached along several */
     for (m = 0; m < nmulti && iroot >= 0; m++) {
         int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p, from;
@@ -3162,12 +3590,26 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         }
         count = count_paths(&rd, ngn, from, iroot, memo, dist);
         np = paths_from(&rd, from, iroot, stack, 0, paths, lens, PATHS_LISTED, 0, dist);
+        for (p = 1; p < np; p++) { /* by the number of their first edge, stably */
+            int q = p, *pp = paths[p], pl = lens[p];
+            int key = gn[pp[0]].no[pp[1]];
+            while (q > 0 && gn[paths[q - 1][0]].no[paths[q - 1][1]] > key) {
+                paths[q] = paths[q - 1];
+                lens[q] = lens[q - 1];
+                q--;
+            }
+            paths[q] = pp;
+            lens[q] = pl;
+        }
         free(memo);
         free(dist);
         if (count < np)
             count = np;
-        sg_buf_printf(b, "$%s$ has %s paths to $%s$%s", gname(x, multi[m]), paths_word(x, count),
-                      gname(x, root), np > 0 ? ": " : "");
+        sg_buf_printf(b, "$%s$ has %s paths to $%s$", gname(x, multi[m]), paths_word(x, count),
+                      gname(x, root));
+        if (drawn)
+            sg_buf_printf(b, ", drawn in %s%s", path_dash_words[(m / 5) % 3], path_names[m % 5]);
+        sg_buf_puts(b, np > 0 ? ": " : "");
         for (p = 0; p < np; p++) {
             int q;
             if (p > 0)
@@ -3187,8 +3629,9 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
     if (drawn)
-        sg_buf_puts(b, "Boxes are inputs (grey: data, not differentiated), circles the named "
-                       "intermediates.\n\n");
+        sg_buf_printf(b, "Boxes are inputs (grey: data, not differentiated), %s the named "
+                         "intermediates.\n\n",
+                      pills ? "circles and pills" : "circles");
     else
         sg_buf_puts(b, "\n");
     greaders_free(&rd);
@@ -3198,6 +3641,16 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     }
     free(gn);
 }
+
+/* the seeds' content (at the end of the file) */
+static const char *cookbook_of(int r);
+static const char *rule_tag(X *x, const char *cookbook, const char *label);
+static void doc_references(X *x);
+static void seed_derivations(X *x, const seg *s, int mark);
+static void symmetry_notes(X *x, const seg *s);
+static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reverse);
+static void doc_vanishing(X *x, const sg_log *g, int q);
+static void doc_updates(X *x);
 
 /* ---- rules used ----------------------------------------------------------------- */
 
@@ -3217,8 +3670,11 @@ static void doc_rules(X *x, int mark)
         sg_buf_puts(b, "Further rules used here:\n");
     sg_buf_puts(b, "\\begin{align*}\n");
     start = b->len;
-    for (i = mark; i < x->ncited; i++)
-        sg_buf_printf(b, "  &%s \\tag*{(R%d)}\\\\\n", rules[x->cited[i]], i + 1);
+    for (i = mark; i < x->ncited; i++) {
+        int r = x->cited[i];
+        sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", rules[r],
+                      rule_tag(x, cookbook_of(r), sg_arena_printf(x->ar, "(R%d)", i + 1)));
+    }
     end_align(b, start); /* not its first rule alone at a page foot */
 }
 
@@ -3267,7 +3723,7 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
         for (k = 0; k < sm[i].n; k++) /* a shared adjoint: said once, by name */
             v[k] = sm[i].shared ? sm[i].forms[k] : value_text(x, sm[i].vals[k], M_BOX, 1);
         parts[0] = join_sum(x, v, sm[i].n);
-        parts[1] = boxed(x, result_text(x, r->display, sm[i].adj), 38 - width(result_tex(x, r)));
+        parts[1] = boxed(x, result_text(x, r->display, sm[i].adj), BOX_EMS - width(result_tex(x, r)));
         sg_buf_puts(b, "\\begin{align*}\n");
         start = b->len;
         equation(b, result_tex(x, r), "", parts, 2, "");
@@ -3294,7 +3750,7 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
             if (sm[i].n > 1)
                 continue;
             parts[0] = boxed(x, result_text(x, res[i]->display, sm[i].n == 1 ? sm[i].vals[0] : NULL),
-                             38 - width(result_tex(x, res[i])));
+                             BOX_EMS - width(result_tex(x, res[i])));
             equation(b, result_tex(x, res[i]), "", parts, 1, "");
             if (x->o->index)
                 index_line(x, b, res[i]);
@@ -3353,7 +3809,9 @@ static void doc_backward(X *x, seg *s, const sg_expr *const *targets, int nt, su
     x->out = saved;
     if (intro)
         sg_buf_puts(x->out, intro);
+    seed_derivations(x, s, mark);
     doc_rules(x, mark);
+    symmetry_notes(x, s);
     sg_buf_puts(x->out, sg_buf_str(&lines));
     sg_buf_free(&lines);
 }
@@ -3376,7 +3834,7 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
         if (sv(&s, targets[i])->nin > 1)
             multi[nmulti++] = targets[i];
     }
-    doc_forward(x, st, nst);
+    doc_forward(x, g->f, st, nst);
     sg_buf_puts(x->out, "\\subsection*{Computation graph}\n");
     mark = x->out->len;
     doc_graph(x, &s, st, nst, g->f, multi, nmulti);
@@ -3511,9 +3969,10 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     X x;
     sg_buf out;
     const sg_log **logs;
-    int nlogs, i, j;
+    int nlogs, i, j, *which, *first, *byres;
     memset(&x, 0, sizeof x);
     sg_buf_init(&out);
+    line_ems = o->fragment ? 24.0 : 30.0; /* the lines of a default article */
     x.p = p;
     x.ctx = p->ctx;
     x.ar = sg_ctx_arena(p->ctx);
@@ -3522,7 +3981,20 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     x.nsyms0 = sg_nsyms(p->ctx);
     x.fname = "L";
     logs = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *logs);
-    nlogs = logs_of(p, logs);
+    which = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *which);
+    nlogs = logs_of(p, logs, which);
+    /* the results of each log, in order: byres[first[i] .. first[i + 1]) */
+    first = sg_xmalloc((size_t)(nlogs + 2) * sizeof *first);
+    byres = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *byres);
+    memset(first, 0, (size_t)(nlogs + 2) * sizeof *first);
+    for (j = 0; j < p->nresults; j++)
+        if (which[j] >= 0)
+            first[which[j] + 2]++;
+    for (i = 0; i < nlogs; i++)
+        first[i + 2] += first[i + 1];
+    for (j = 0; j < p->nresults; j++)
+        if (which[j] >= 0)
+            byres[first[which[j] + 1]++] = j;
     find_needed(&x, logs, nlogs);
     name_nodes(&x);
 
@@ -3541,17 +4013,20 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
         sg_buf_puts(&out, pre ? pre : "\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n");
         sg_buf_puts(&out, "\\begin{document}\n");
         doc_title(&x);
+    } else {
+        /* what the preamble does for a whole document, for the fragment
+           alone: its lines stretch rather than run into the margin */
+        sg_buf_puts(&out, "\\begingroup\\emergencystretch=3em\\relax\n");
     }
     doc_problem(&x);
     for (i = 0; i < nlogs; i++) {
         const sg_log *g = logs[i];
-        const sg_result **res = sg_arena_alloc(x.ar, (size_t)(p->nresults + 1) * sizeof *res);
+        const sg_result **res =
+            sg_arena_alloc(x.ar, (size_t)(first[i + 1] - first[i] + 1) * sizeof *res);
         const sg_result *hess = NULL, *jac = NULL;
-        int nres = 0;
-        for (j = 0; j < p->nresults; j++) {
-            const sg_result *r = &p->results[j];
-            if (r->log != g)
-                continue;
+        int nres = 0, q;
+        for (q = first[i]; q < first[i + 1]; q++) {
+            const sg_result *r = &p->results[byres[q]];
             if (r->kind == SG_RES_GRAD)
                 res[nres++] = r;
             else if (r->kind == SG_RES_HESSIAN)
@@ -3589,11 +4064,20 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
             doc_jacobian(&x, g, 0, jac, 0);
         }
     }
-    if (!o->fragment)
-        sg_buf_puts(&out, "\\end{document}\n");
+    if (o->update)
+        doc_updates(&x);
+    doc_references(&x);
+    sg_buf_puts(&out, o->fragment ? "\\endgroup\n" : "\\end{document}\n");
     free(logs);
+    free(which);
+    free(first);
+    free(byres);
     free(x.ni);
     free(x.used);
+    sg_strmap_free(&x.taken);
+    sg_idmap_free(&x.defs);
+    free(x.defix);
+    free(x.dstamp);
     free(x.lined);
     return sg_buf_take(&out, len);
 }
@@ -3837,55 +4321,112 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
     }
     hh = lhh.v, nhh = lhh.n, xh = lxh.v, nxh = lxh.n, in = lin.v, nin = lin.n;
     yv = lyv.v, nyv = lyv.n, out_in = lout.v, nout = lout.n;
-    sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth,\n"
-                   "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                   "inner sep=2pt},\n"
-                   "  data/.style={input, draw=black!40, text=black!60},\n"
-                   "  value/.style={draw, circle, minimum size=8mm, inner sep=1pt},\n"
-                   "  result/.style={value, double, thick},\n"
-                   "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n");
-    for (off = -1; off <= 1; off++) {
-        int c = (int)(off + 1);
-        double px = 3.6 * (double)off;
-        sg_buf_printf(b, "  \\node[value] (h%d) at (%.1f,1.8) {$%s$};\n", c, px,
-                      texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1));
-        for (k = 0; k < nin && k < 1; k++)
-            sg_buf_printf(b, "  \\node[input] (x%d) at (%.1f,0) {$%s$};\n", c, px,
-                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[k], off), M_FORM, 1));
-        if (lossst) {
-            sg_buf_printf(b, "  \\node[value] (l%d) at (%.1f,3.6) {$%s$};\n", c, px,
-                          texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1));
-            if (nout > 0)
-                sg_buf_printf(b, "  \\node[data] (y%d) at (%.1f,3.6) {$%s$};\n", c, px + 1.4,
-                              texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1));
+    {
+        /* the names first, to size the drawing from them: circles as wide as
+           their widest name, the steps far enough apart for the labels */
+        const char *hn[3], *xn[3], *ln[3], *yn[3];
+        const char *lhhs = nhh ? names_of(x, hh, nhh) : NULL, *lxhs = nxh ? names_of(x, xh, nxh)
+                                                                          : NULL;
+        const char *lyvs = nyv ? names_of(x, yv, nyv) : NULL;
+        double d = 0.8, wy = 0, hx = 0.65, dx, yoff, wide, tall, scale, th, top;
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double bw, bh;
+            hn[c] = texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1);
+            gbox("value", hn[c], &bw, &bh);
+            d = bw > d ? bw : d;
+            xn[c] = nin > 0 ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[0], off), M_FORM, 1)
+                            : NULL;
+            if (xn[c]) {
+                gbox("input", xn[c], &bw, &bh);
+                hx = bh > hx ? bh : hx;
+            }
+            ln[c] = lossst ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1)
+                           : NULL;
+            if (ln[c]) {
+                gbox("value", ln[c], &bw, &bh);
+                d = bw > d ? bw : d;
+            }
+            yn[c] = lossst && nout > 0
+                        ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1)
+                        : NULL;
+            if (yn[c]) {
+                gbox("data", yn[c], &bw, &bh);
+                wy = bw > wy ? bw : wy;
+            }
         }
-    }
-    sg_buf_printf(b, "  \\node (hl) at (-6.4,1.8) {$\\cdots$};\n  \\node (hr) at (6.4,1.8) "
-                     "{$\\cdots$};\n");
-    sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
-    /* an edge is labelled with the matrices it carries, when there are any */
-    for (k = 0; k < 2; k++)
-        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
-                      nhh ? "node[lab, above] {$" : "", nhh ? names_of(x, hh, nhh) : "",
-                      nhh ? "$}" : "", k + 1);
-    for (k = 0; k < 3; k++) {
-        if (nin > 0)
-            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
-                          nxh ? "node[lab, left] {$" : "", nxh ? names_of(x, xh, nxh) : "",
-                          nxh ? "$}" : "", k);
-        if (lossst) {
-            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n", k,
-                          nyv ? "node[lab, left] {$" : "", nyv ? names_of(x, yv, nyv) : "",
-                          nyv ? "$}" : "", k);
-            if (nout > 0)
-                sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+        /* \footnotesize labels: above the h → h edge, left of the upward ones */
+        dx = 3.6;
+        if (lhhs && 0.8 * tex_width(lhhs, &th) + d + 0.6 > dx)
+            dx = 0.8 * tex_width(lhhs, &th) + d + 0.6;
+        if (lxhs && 0.8 * tex_width(lxhs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_width(lxhs, &th) + 0.6;
+        if (lyvs && 0.8 * tex_width(lyvs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_width(lyvs, &th) + 0.6;
+        yoff = d / 2 + 0.6 + wy / 2; /* y_t right of r_t, clear of r_{t+1} */
+        if (yn[0] && yoff + wy / 2 + d / 2 + 0.5 > dx)
+            dx = yoff + wy / 2 + d / 2 + 0.5;
+        top = 3.6 + d / 2 + 1.2; /* L's row: the loss terms come up into it */
+        wide = 2 * (dx + 3.0);
+        tall = top + d / 2 + hx / 2 + 0.2;
+        scale = GRAPH_WIDTH / wide < 1 ? GRAPH_WIDTH / wide : 1;
+        if (GRAPH_HEIGHT / tall < scale)
+            scale = GRAPH_HEIGHT / tall;
+        sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, "
+                       "rounded corners=2pt,");
+        if (scale < 1)
+            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
+        sg_buf_printf(b, "\n"
+                         "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                         "inner sep=2pt},\n"
+                         "  data/.style={input, draw=black!40, text=black!60},\n"
+                         "  value/.style={draw, circle, minimum size=%.2fcm, inner sep=1pt},\n"
+                         "  result/.style={value, double, thick},\n"
+                         "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n",
+                      d);
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double px = dx * (double)off;
+            sg_buf_printf(b, "  \\node[value] (h%d) at (%.2f,1.8) {$%s$};\n", c, px, hn[c]);
+            if (xn[c])
+                sg_buf_printf(b, "  \\node[input] (x%d) at (%.2f,0) {$%s$};\n", c, px, xn[c]);
+            if (ln[c]) {
+                sg_buf_printf(b, "  \\node[value] (l%d) at (%.2f,3.6) {$%s$};\n", c, px, ln[c]);
+                if (yn[c])
+                    sg_buf_printf(b, "  \\node[data] (y%d) at (%.2f,3.6) {$%s$};\n", c,
+                                  px + yoff, yn[c]);
+            }
         }
-    }
-    if (lossst) {
-        sg_buf_printf(b, "  \\node[result] (L) at (0,5.4) {$%s$};\n", x->fname);
-        for (k = 0; k < 3; k++)
-            sg_buf_printf(b, "  \\draw[->] (l%d) -- (L);\n", k);
-        sg_buf_printf(b, "  \\node at (-5.2,5.4) {$\\cdots$};\n  \\node at (5.2,5.4) {$\\cdots$};\n");
+        sg_buf_printf(b, "  \\node (hl) at (%.2f,1.8) {$\\cdots$};\n  \\node (hr) at (%.2f,1.8) "
+                         "{$\\cdots$};\n",
+                      -(dx + 2.8), dx + 2.8);
+        sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+        /* an edge is labelled with the matrices it carries, when there are any */
+        for (k = 0; k < 2; k++)
+            sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
+                          nhh ? "node[lab, above] {$" : "", nhh ? lhhs : "", nhh ? "$}" : "",
+                          k + 1);
+        for (k = 0; k < 3; k++) {
+            if (nin > 0)
+                sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
+                              nxh ? "node[lab, left] {$" : "", nxh ? lxhs : "", nxh ? "$}" : "",
+                              k);
+            if (lossst) {
+                sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n",
+                              k, nyv ? "node[lab, left] {$" : "", nyv ? lyvs : "",
+                              nyv ? "$}" : "", k);
+                if (nout > 0)
+                    sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+            }
+        }
+        if (lossst) { /* the outer terms up, then across: clear of the y's */
+            sg_buf_printf(b, "  \\node[result] (L) at (0,%.2f) {$%s$};\n", top, x->fname);
+            sg_buf_puts(b, "  \\draw[->] (l0) |- (L);\n  \\draw[->] (l1) -- (L);\n"
+                           "  \\draw[->] (l2) |- (L);\n");
+            sg_buf_printf(b, "  \\node at (%.2f,%.2f) {$\\cdots$};\n  \\node at (%.2f,%.2f) "
+                             "{$\\cdots$};\n",
+                          -(dx + 1.6), top, dx + 1.6, top);
+        }
     }
     sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
     {
@@ -3925,7 +4466,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
     const sg_expr **st, *loss = NULL;
     int nst, k, q = log_recurrence(g), first_seq, nsums = 0;
     nst = log_stations(x, g, &st);
-    doc_forward(x, st, nst);
+    doc_forward(x, g->f, st, nst);
     if (q >= 0) {
         const sg_seq *h = sg_seq_of(x->ctx, q);
         sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
@@ -4079,13 +4620,15 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         for (k = 0; k < nres; k++) {
             const char *parts[1];
             parts[0] = boxed(x, result_text(x, res[k]->display, NULL),
-                             38 - width(result_tex(x, res[k])));
+                             BOX_EMS - width(result_tex(x, res[k])));
             equation(b, result_tex(x, res[k]), "", parts, 1, "");
             if (x->o->index)
                 index_line(x, b, res[k]);
         }
         end_align(b, start);
     }
+    if (q >= 0)
+        doc_vanishing(x, g, q);
 }
 
 /* ---- Jacobians and Hessians -------------------------------------------------------- */
@@ -4118,6 +4661,15 @@ static const char *const jrules[][2] = {
 };
 
 #define NJRULES (int)(sizeof jrules / sizeof jrules[0])
+
+/* the rule table's entry (symbolic/rules.h) of each row of jrules: a step
+   of the log names its rule by id */
+static const sg_rule_id jids[NJRULES] = {
+    SG_RULE_J_X,        SG_RULE_J_SCALAR,   SG_RULE_J_ADD,        SG_RULE_J_TRANSPOSE,
+    SG_RULE_J_FILL,     SG_RULE_J_SCALE,    SG_RULE_J_MATVEC,     SG_RULE_J_ROWMAT,
+    SG_RULE_J_HADAMARD, SG_RULE_J_HDIV,     SG_RULE_J_POW,        SG_RULE_J_SOFTMAX,
+    SG_RULE_J_LOGSOFTMAX, SG_RULE_J_ELEMENTWISE,
+};
 
 /* l r as one product: a space where a control word would run into r */
 static const char *jux(X *x, const char *l, const char *r)
@@ -4257,7 +4809,6 @@ static const char *entry(X *x, const char *v, const char *i)
     return sg_arena_printf(x->ar, "%s_{%s}", v, i);
 }
 
-/* the softmax Jacobian, entry by entry: the i = j and i ≠ j cases */
 /* is the LaTeX a plain name (s, z_2, \beta), fit to index? */
 static int plain_name(const char *t)
 {
@@ -4270,45 +4821,16 @@ static int plain_name(const char *t)
     return 1;
 }
 
-static void softmax_cases(X *x, const sg_expr *e)
-{
-    sg_buf *b = x->out;
-    const char *s = texs(x, e, M_FORM, 1), *z = texs(x, e->kid[0], M_FORM, 1);
-    if (!plain_name(z) || !plain_name(s)) {
-        const char *full = s;
-        if (!plain_name(z)) {
-            sg_buf_printf(b, "Write $a = %s$. ", z);
-            z = "a";
-        }
-        if (!plain_name(s)) {
-            s = taken(x, "s") ? "\\sigma" : "s";
-            sg_buf_printf(b, "Write $%s = %s$. ", s, strcmp(z, "a") ? full
-                          : "\\operatorname{softmax}(a)");
-        }
-    }
-    const char *si = entry(x, s, "i"), *sj = entry(x, s, "j");
-    const char *zi = entry(x, z, "i"), *zj = entry(x, z, "j"), *zk = entry(x, z, "k");
-    sg_buf_printf(b,
-                  "Entry by entry, $%s = e^{%s}/\\sum_k e^{%s}$, and the quotient rule gives\n"
-                  "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{e^{%s}[i = j]\\sum_k e^{%s} - "
-                  "e^{%s}e^{%s}}{\\bigl(\\sum_k e^{%s}\\bigr)^2} = %s[i = j] - %s%s,\n\\]\n",
-                  si, zi, zk, si, zj, zi, zk, zi, zj, zk, si, si, sj);
-    sg_buf_printf(b,
-                  "so, case by case,\n\\[\n  \\frac{\\partial %s}{\\partial %s} = "
-                  "\\begin{cases} %s(1 - %s), & i = j,\\\\ -%s%s, & i \\ne j, \\end{cases}\n\\]\n"
-                  "which in matrix form is $\\operatorname{diag}(%s) - %s%s^\\top$: entry $(i,j)$ "
-                  "of $%s%s^\\top$ is $%s%s$, and $\\operatorname{diag}(%s)$ adds $%s$ on the "
-                  "diagonal.\n\n",
-                  si, zj, si, si, si, sj, s, s, s, s, s, si, sj, s, si);
-}
-
 static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, int hessian)
 {
     sg_buf *b = x->out, lines;
-    const sg_expr *wrt = var_named(x, r->wrt), *groot = NULL, *softmax = NULL;
+    const sg_expr *wrt = var_named(x, r->wrt), *groot = NULL, *softmax = NULL, *logsoftmax = NULL;
     sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
     const char *saved_fwd = NULL;
     int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
+    const char *predone[2];     /* the softmax family, derived before the rules */
+    const sg_expr *prenode[2];
+    int npredone = 0;
     size_t start;
     unsigned n = sg_expr_count(x->ctx);
     sg_idmap_init(&hasj, x->ctx);
@@ -4316,16 +4838,40 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     for (k = from; k < g->nsteps; k++)
         if (g->steps[k].kind == SG_STEP_JACOBIAN)
             groot = g->steps[k].node;
+    {   /* the softmax family derived first, numbered as the list below will be */
+        int order[NJRULES], norder = 0, j;
+        const sg_expr *first[NJRULES];
+        for (k = from; k < g->nsteps; k++) {
+            const sg_step *st = &g->steps[k];
+            if (st->kind != SG_STEP_JACOBIAN)
+                continue;
+            for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
+                ;
+            if (j < NJRULES && !mark[j]) {
+                mark[j] = 1;
+                first[norder] = st->node;
+                order[norder++] = j;
+            }
+        }
+        for (j = 0; j < norder; j++)
+            if ((jids[order[j]] == SG_RULE_J_SOFTMAX && first[j]->op == SG_OP_SOFTMAX) ||
+                (jids[order[j]] == SG_RULE_J_LOGSOFTMAX && first[j]->op == SG_OP_LOGSOFTMAX))
+                predone[npredone++] = sg_arena_printf(x->ar, "(J%d)", j + 1),
+                prenode[npredone - 1] = first[j];
+        memset(mark, 0, sizeof mark);
+    }
     if (!hessian) {
         const sg_expr **st;
         size_t pic;
         int nst = log_stations(x, g, &st);
-        doc_forward(x, st, nst);
+        doc_forward(x, g->f, st, nst);
         sg_buf_puts(b, "\\subsection*{Computation graph}\n");
         pic = b->len;
         doc_graph(x, NULL, st, nst, g->f, NULL, 0);
         fit_pictures(b, pic);
         sg_buf_puts(b, "\\subsection*{Jacobian}\n");
+        for (k = 0; k < npredone; k++)
+            softmax_derivation(x, prenode[k], predone[k], 0);
         sg_buf_printf(b, "Write $J(a) = \\partial a/\\partial %s$ for the Jacobian of an "
                          "intermediate $a$ with respect to $%s$: entry $(i,j)$ is $\\partial a_i/"
                          "\\partial %s$. It is propagated forward from $J(%s) = I$, one rule per "
@@ -4334,6 +4880,8 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
                       entry(x, name_tex(x, r->wrt), "j"), name_tex(x, r->wrt));
     } else {
         sg_buf_puts(b, "\\subsection*{Hessian}\n");
+        for (k = 0; k < npredone; k++)
+            softmax_derivation(x, prenode[k], predone[k], 0);
         sg_buf_printf(b, "The Hessian is the Jacobian of the gradient, $%s = J(\\nabla_{%s} %s)$, "
                          "with $\\nabla_{%s} %s = %s$ as derived above. Write $J(a) = "
                          "\\partial a/\\partial %s$ for the Jacobian of an intermediate $a$ of the "
@@ -4358,8 +4906,9 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         int np = 0, j;
         if (st->kind != SG_STEP_JACOBIAN)
             continue;
-        for (j = 0; j < NJRULES && strcmp(jrules[j][0], st->rule ? st->rule : ""); j++)
+        for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
             ;
+        assert(j == NJRULES || !strcmp(jrules[j][0], sg_rule_get(jids[j])->text));
         if (j < NJRULES && !mark[j]) {
             mark[j] = ++njcited;
             jcited[njcited - 1] = j;
@@ -4377,8 +4926,10 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         name_jacobian(x, st->node, st->contrib);
         if (st->node->id <= n)
             sg_idmap_add(&hasj, st->node);
-        if (st->node->op == SG_OP_SOFTMAX)
+        if (st->node->op == SG_OP_SOFTMAX && !softmax)
             softmax = st->node;
+        if (st->node->op == SG_OP_LOGSOFTMAX && !logsoftmax)
+            logsoftmax = st->node;
         if (sg_op_is_elementwise_unary(st->node->op))
             elementwise = 1;
         if (st->node->nkids == 2 && (st->node->op == SG_OP_ADD || st->node->op == SG_OP_HADAMARD ||
@@ -4393,13 +4944,13 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         sg_buf_puts(b, "\\begin{align*}\n");
         jstart = b->len;
         for (k = 0; k < njcited; k++)
-            sg_buf_printf(b, "  &%s \\tag*{(J%d)}\\\\\n", jrules[jcited[k]][1], k + 1);
+            sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", jrules[jcited[k]][1],
+                          rule_tag(x, sg_rule_get(jids[jcited[k]])->cookbook,
+                                   sg_arena_printf(x->ar, "(J%d)", k + 1)));
         end_align(b, jstart);
     }
     sg_buf_puts(b, sg_buf_str(&lines));
     sg_buf_free(&lines);
-    if (softmax)
-        softmax_cases(x, softmax);
     if (elementwise)
         sg_buf_puts(b, "An elementwise $f$ acts on each entry alone: $\\partial f(a)_i/\\partial "
                        "a_j$ is $f'(a_i)$ when $i = j$ and $0$ when $i \\ne j$, which is the "
@@ -4421,7 +4972,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         rn = ni(x, r->expr);
         lined = rn->lined;
         rn->lined = 0;
-        parts[0] = boxed(x, result_text(x, r->display, r->expr), 38 - width(result_tex(x, r)));
+        parts[0] = boxed(x, result_text(x, r->display, r->expr), BOX_EMS - width(result_tex(x, r)));
         ni(x, r->expr)->lined = lined;
         equation(b, result_tex(x, r), "", parts, 1, "");
         if (x->o->index)
@@ -4951,3 +5502,821 @@ static void index_line(X *x, sg_buf *b, const sg_result *r)
     equation(b, lhs, "", parts, 1, "\\text{(entry by entry)}");
 }
 
+/* ---- the seeds' content ------------------------------------------------------------ */
+
+/*
+ * What a course derives rather than cites: the softmax family's Jacobians
+ * from first principles, before a rule built on them is used; the RNN's
+ * vanishing and exploding gradients, from the recurrence's own step; the
+ * gradient-descent updates (--update); and the Matrix Cookbook for each
+ * matrix identity, with the symmetry a line uses said out loud.
+ */
+
+/* the first of the letters that the problem leaves free; the last one
+   (with a prime) when all are taken */
+static const char *free_letter(X *x, const char *const *pref, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (!taken(x, pref[i]))
+            return pref[i];
+    return sg_arena_printf(x->ar, "%s'", pref[n - 1]);
+}
+
+/* the bit of x->softmax_derived for a softmax-family op, 0 for another */
+static int softmax_bit(sg_op op)
+{
+    return op == SG_OP_SOFTMAX ? 1 : op == SG_OP_LOGSOFTMAX ? 2 : op == SG_OP_LOGSUMEXP ? 4 : 0;
+}
+
+/* does e print as one name (a symbol, a named intermediate), fit to index? */
+static int one_name(X *x, const sg_expr *e)
+{
+    if (e->op != SG_OP_VAR && !(e->id < x->nni && x->ni[e->id].fwd) && !e->name)
+        return 0;
+    return plain_name(texs(x, e, M_FORM, 1));
+}
+
+/* \bar{v}, for the adjoint of a name in the derivations below */
+static const char *bar_of(X *x, const char *v)
+{
+    return sg_arena_printf(x->ar, "\\bar{%s}", v);
+}
+
+/*
+ * The Jacobian of e (softmax, log-softmax or logsumexp of a) derived from
+ * the definition, entry by entry, then vectorised; tag cites the rule it
+ * justifies: the forward rule J(s) = (diag(s) − ssᵀ)J(a), or (reverse) the
+ * rule that pushes an adjoint back through it, shown to be Jᵀ times the
+ * adjoint. Once per op in a document: the rule is cited once.
+ */
+static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reverse)
+{
+    static const char *const zs[] = {"z", "a", "v"}, *const ss[] = {"s", "p", "q"},
+                             *const ys[] = {"y", "u", "w"};
+    sg_buf *b = x->out;
+    const sg_expr *a = e->kid[0];
+    int percol = a->shape.cols != SG_DIM_ONE, bit = softmax_bit(e->op);
+    const char *z = texs(x, a, M_FORM, 1), *out = texs(x, e, M_FORM, 1), *s, *y = NULL;
+    const char *zi, *zj, *zk, *si, *sj, *yi, *sum;
+    if (!bit || (x->softmax_derived & bit))
+        return;
+    x->softmax_derived |= bit;
+    sg_buf_printf(b, "\\paragraph{The %s of $%s$, from first principles.} ",
+                  e->op == SG_OP_LOGSUMEXP ? "gradient" : "Jacobian", sg_latex_op(e->op));
+    if (percol) { /* one column at a time: name the columns */
+        const char *Z = z, *O = out;
+        z = free_letter(x, zs, 3);
+        sg_buf_printf(b, "$%s$ acts on each column of $%s$ alone: take one column $%s$ of $%s$", 
+                      sg_latex_op(e->op), Z, z, Z);
+        s = free_letter(x, ss, 3);
+        if (e->op == SG_OP_SOFTMAX) {
+            sg_buf_printf(b, ", and the same column $%s$ of $%s$. ", s, O);
+        } else {
+            sg_buf_puts(b, ". ");
+        }
+    } else {
+        if (!one_name(x, a)) {
+            const char *full = z;
+            z = free_letter(x, zs, 3);
+            sg_buf_printf(b, "Write $%s = %s$. ", z, full);
+        }
+        if (e->op == SG_OP_SOFTMAX) {
+            s = out;
+            if (!one_name(x, e)) {
+                s = free_letter(x, ss, 3);
+                sg_buf_printf(b, "Write $%s = \\operatorname{softmax}(%s)$. ", s, z);
+            }
+        } else {
+            s = free_letter(x, ss, 3);
+        }
+    }
+    if (e->op != SG_OP_SOFTMAX) {
+        y = one_name(x, e) && !percol ? out : free_letter(x, ys, 3);
+        if (y != out)
+            sg_buf_printf(b, "Write $%s = %s(%s)$. ", y, sg_latex_op(e->op), z);
+    }
+    zi = entry(x, z, "i"), zj = entry(x, z, "j"), zk = entry(x, z, "k");
+    si = entry(x, s, "i"), sj = entry(x, s, "j");
+    sum = sg_arena_printf(x->ar, "\\sum_k e^{%s}", zk);
+    switch (e->op) {
+    case SG_OP_SOFTMAX:
+        sg_buf_printf(b,
+                      "By definition $%s = e^{%s}/%s$. The numerator's derivative is "
+                      "$\\partial e^{%s}/\\partial %s = [i = j]\\,e^{%s}$ and the denominator's is "
+                      "$e^{%s}$, so the quotient rule gives\n"
+                      "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{[i = j]\\,e^{%s}%s - "
+                      "e^{%s}e^{%s}}{\\bigl(%s\\bigr)^2} = [i = j]\\,%s - %s%s,\n\\]\n",
+                      si, zi, sum, zi, zj, zi, zj, si, zj, zi, sum, zi, zj, sum, si, si, sj);
+        sg_buf_printf(b,
+                      "that is, case by case,\n\\[\n  \\frac{\\partial %s}{\\partial %s} = "
+                      "\\begin{cases} %s(1 - %s), & i = j,\\\\ -%s%s, & i \\ne j. \\end{cases}\n"
+                      "\\]\n"
+                      "Vectorised: entry $(i,j)$ of $%s%s^\\top$ is $%s%s$, and "
+                      "$\\operatorname{diag}(%s)$ adds $%s$ on the diagonal, so\n"
+                      "\\[\n  J = \\frac{\\partial %s}{\\partial %s} = \\operatorname{diag}(%s) - "
+                      "%s%s^\\top.\n\\]\n",
+                      si, zj, si, si, si, sj, s, s, si, sj, s, si, s, z, s, s, s);
+        if (reverse)
+            sg_buf_printf(b,
+                          "$J$ is symmetric, so an adjoint $%s = \\partial %s/\\partial %s$ flows "
+                          "back as\n"
+                          "\\[\n  %s = J^\\top %s = \\operatorname{diag}(%s)%s - %s(%s^\\top %s) = "
+                          "%s \\odot (%s - \\mathbf{1}\\mathbf{1}^\\top(%s \\odot %s)),\n\\]\n"
+                          "since $%s^\\top %s = \\mathbf{1}^\\top(%s \\odot %s)$: this is rule %s below%s.\n\n",
+                          bar_of(x, s), x->fname, s, bar_of(x, z), bar_of(x, s), s, bar_of(x, s), s, s,
+                          bar_of(x, s), s, bar_of(x, s), s, bar_of(x, s), s, bar_of(x, s), s,
+                          bar_of(x, s), tag, percol ? ", column by column" : "");
+        else
+            sg_buf_printf(b, "This is rule %s, used below.\n\n", tag);
+        break;
+    case SG_OP_LOGSOFTMAX:
+        yi = entry(x, y, "i");
+        sg_buf_printf(b,
+                      "By definition $%s = %s - \\log %s$, so, with $%s = "
+                      "\\operatorname{softmax}(%s)$,\n"
+                      "\\[\n  \\frac{\\partial %s}{\\partial %s} = [i = j] - \\frac{e^{%s}}{%s} = "
+                      "[i = j] - %s = \\begin{cases} 1 - %s, & i = j,\\\\ -%s, & i \\ne j. "
+                      "\\end{cases}\n\\]\n"
+                      "Vectorised: every row of $\\mathbf{1}%s^\\top$ is $%s^\\top$, so\n"
+                      "\\[\n  J = \\frac{\\partial %s}{\\partial %s} = I - \\mathbf{1}%s^\\top.\n\\]\n",
+                      yi, zi, sum, s, z, yi, zj, zj, sum, sj, si, sj, s, s, y, z, s);
+        if (reverse)
+            sg_buf_printf(b,
+                          "An adjoint $%s = \\partial %s/\\partial %s$ flows back as\n"
+                          "\\[\n  %s = J^\\top %s = %s - %s(\\mathbf{1}^\\top %s) = %s - %s \\odot "
+                          "\\mathbf{1}\\mathbf{1}^\\top %s:\n\\]\n"
+                          "this is rule %s below%s.\n\n",
+                          bar_of(x, y), x->fname, y, bar_of(x, z), bar_of(x, y), bar_of(x, y), s,
+                          bar_of(x, y),
+                          bar_of(x, y), s, bar_of(x, y), tag, percol ? ", column by column" : "");
+        else
+            sg_buf_printf(b, "This is rule %s, used below.\n\n", tag);
+        break;
+    default: /* logsumexp */
+        sg_buf_printf(b,
+                      "By definition $%s = \\log %s$, so\n"
+                      "\\[\n  \\frac{\\partial %s}{\\partial %s} = \\frac{e^{%s}}{%s} = %s,\n\\]\n"
+                      "with $%s = \\operatorname{softmax}(%s)$: the gradient of $%s$ is $%s$, and "
+                      "an adjoint $%s$ flows back as $%s = %s\\,%s$ (rule %s below%s).\n\n",
+                      y, sum, y, zj, zj, sum, sj, s, z, y, s, bar_of(x, y), bar_of(x, z),
+                      bar_of(x, y), s, tag, percol ? ", column by column" : "");
+        break;
+    }
+}
+
+/* ---- the Matrix Cookbook, and symmetry said out loud ------------------------------ */
+
+/* The Matrix Cookbook's equation for the identity of the printer's rule r
+   (an op, R_SCALE or R_SQNORM): the rule table's entry for that op */
+static const char *cookbook_of(int r)
+{
+    int id;
+    if (r == R_SCALE)
+        return sg_rule_get(SG_RULE_SCALE_A)->cookbook;
+    if (r == R_SQNORM)
+        return sg_rule_get(SG_RULE_SQNORM)->cookbook;
+    for (id = SG_RULE_NONE + 1; id < SG_RULE_COUNT; id++) {
+        const sg_rule *e = sg_rule_get((sg_rule_id)id);
+        if (e && e->kind == SG_RULE_REVERSE && (int)e->op == r && e->cookbook)
+            return e->cookbook;
+    }
+    return NULL;
+}
+
+/* the tag of a rule in a list of rules: "(R4)", with its Cookbook equation
+   when it has one, "Cookbook (37)\quad (R4)" */
+static const char *rule_tag(X *x, const char *cookbook, const char *label)
+{
+    if (!cookbook)
+        return label;
+    x->cookbook = 1;
+    return sg_arena_printf(x->ar, "\\textrm{Cookbook %s}\\quad %s", cookbook, label);
+}
+
+/* the bibliography, when a Cookbook equation was cited */
+static void doc_references(X *x)
+{
+    if (!x->cookbook)
+        return;
+    sg_buf_puts(x->out, "\\subsection*{References}\n"
+                        "K.~B. Petersen and M.~S. Pedersen, \\emph{The Matrix Cookbook}, version of "
+                        "November 15, 2012. ``Cookbook ($n$)'' at a rule cites its equation "
+                        "($n$).\n\n");
+}
+
+/* "K = XXᵀ + βI is symmetric", "S is declared symmetric": why a is */
+static const char *why_symmetric(X *x, const sg_expr *a, const char *an)
+{
+    int i;
+    if (a->op == SG_OP_VAR) {
+        const sg_symbol *s = sg_sym(x->ctx, a->sym);
+        if (s->props & SG_PROP_SPD)
+            return sg_arena_printf(x->ar, "$%s$ is declared symmetric positive definite", an);
+        if (s->props & SG_PROP_SYMMETRIC)
+            return sg_arena_printf(x->ar, "$%s$ is declared symmetric", an);
+    }
+    for (i = 0; i < x->p->ndefs; i++) {
+        const sg_def *d = &x->p->defs[i];
+        if (d->name && d->expr == a)
+        {
+            sg_buf t;
+            const char *r;
+            sg_buf_init(&t);
+            put_unbroken(&t, user_text(x, d->expr)); /* running text: no break marks */
+            r = sg_arena_printf(x->ar, "$%s = %s$ is symmetric", an, sg_buf_str(&t));
+            sg_buf_free(&t);
+            return r;
+        }
+    }
+    return sg_arena_printf(x->ar, "$%s$ is symmetric", an);
+}
+
+/*
+ * After the rules of a pass are listed: where a rule gives A⁻ᵀ (the inverse,
+ * det, log|det|) and A is symmetric, the lines write A⁻¹; say why, once per
+ * matrix, citing the rules that took its inverse-transpose. One pass over
+ * the edges: the matrices numbered by an idmap, each with the rules seen.
+ */
+static void symmetry_notes(X *x, const seg *s)
+{
+    sg_buf *b = x->out;
+    sg_idmap m;
+    const sg_expr **mats = sg_xmalloc(((size_t)s->ne + 1) * sizeof *mats);
+    int *rs = sg_xmalloc(((size_t)s->ne + 1) * 3 * sizeof *rs); /* 3 rules per matrix */
+    unsigned n0;
+    int i, k;
+    sg_idmap_init(&m, x->ctx);
+    for (i = 0; i < s->ne; i++) {
+        const sg_expr *y = s->e[i].node, *a;
+        unsigned slot;
+        int r, op;
+        if (y->op != SG_OP_INV && y->op != SG_OP_DET && y->op != SG_OP_LOGDET)
+            continue;
+        a = y->kid[0];
+        n0 = m.n;
+        slot = sg_idmap_find(&m, a);
+        if (slot == SG_IDMAP_NONE) {
+            if (!sg_expr_is_symmetric(x->ctx, a))
+                continue;
+            slot = sg_idmap_add(&m, a);
+            assert(slot == n0);
+            mats[slot] = a;
+            rs[3 * slot] = rs[3 * slot + 1] = rs[3 * slot + 2] = 0;
+        }
+        op = y->op == SG_OP_INV ? 0 : y->op == SG_OP_DET ? 1 : 2;
+        r = x->cite[rule_of(y, 0)];
+        if (r)
+            rs[3 * slot + op] = r;
+    }
+    for (i = 0; i < (int)m.n; i++) {
+        const char *an = texs(x, mats[i], M_FORM, 1), *tags = NULL;
+        int nt = 0, sorted[3];
+        /* the rules in the order of their numbers */
+        for (k = 0; k < 3; k++)
+            if (rs[3 * i + k]) {
+                int j = nt++;
+                while (j > 0 && sorted[j - 1] > rs[3 * i + k]) {
+                    sorted[j] = sorted[j - 1];
+                    j--;
+                }
+                sorted[j] = rs[3 * i + k];
+            }
+        for (k = 0; k < nt; k++)
+            tags = tags ? sg_arena_printf(x->ar, "%s%s(R%d)", tags, k + 1 == nt ? " and " : ", ",
+                                          sorted[k])
+                        : sg_arena_printf(x->ar, "(R%d)", sorted[k]);
+        if (!plain_name(an))
+            an = sg_arena_printf(x->ar, "(%s)", an);
+        sg_buf_printf(b, "Since %s, $%s^{-\\top} = (%s^{-1})^\\top = %s^{-1}$: where %s %s "
+                         "$%s^{-\\top}$, the lines below write $%s^{-1}$.\n\n",
+                      why_symmetric(x, mats[i], an), an, an, an, tags ? tags : "the rules",
+                      nt == 1 ? "gives" : "give", an, an);
+    }
+    sg_idmap_free(&m);
+    free(mats);
+    free(rs);
+}
+
+/* before the rules of a pass are listed: the softmax family's Jacobians
+   derived, whose rules the list then states and the lines use */
+static void seed_derivations(X *x, const seg *s, int mark)
+{
+    int i, k;
+    for (i = mark; i < x->ncited; i++) {
+        int r = x->cited[i];
+        if (!softmax_bit((sg_op)r))
+            continue;
+        for (k = 0; k < s->ne && (int)s->e[k].node->op != r; k++)
+            ;
+        if (k < s->ne)
+            softmax_derivation(x, s->e[k].node, sg_arena_printf(x->ar, "(R%d)", i + 1), 1);
+    }
+}
+
+/* ---- vanishing and exploding gradients ------------------------------------------ */
+
+/* s with the loop's step index t, in every subscript, read as idx:
+   h_t → h_j, h_{t-1} → h_{j-1}, z_{1,t} → z_{1,j} (the printers write
+   steps relative to t, formula.c's pr_step and with_index above); the
+   names in prot (a user's W_t) are copied as they are */
+static const char *retime_raw(X *x, const char *s, const char *idx, const char *const *prot,
+                              int nprot)
+{
+    sg_buf b;
+    const char *r;
+    size_t i, n = strlen(s);
+    int p;
+    sg_buf_init(&b);
+    for (i = 0; i < n; i++) {
+        for (p = 0; p < nprot; p++) {
+            size_t m = strlen(prot[p]);
+            if ((i == 0 || !is_alpha_c(s[i - 1])) && !strncmp(s + i, prot[p], m) &&
+                !is_alpha_c(s[i + m]) && s[i + m] != '{' && !(s[i + m] >= '0' && s[i + m] <= '9'))
+                break;
+        }
+        if (p < nprot) {
+            sg_buf_puts(&b, prot[p]);
+            i += strlen(prot[p]) - 1;
+            continue;
+        }
+        sg_buf_putc(&b, s[i]);
+        if (s[i] != '_' || (i > 0 && s[i - 1] == '\\'))
+            continue;
+        if (s[i + 1] == 't' && !is_alpha_c(s[i + 2]) && !(s[i + 2] >= '0' && s[i + 2] <= '9')) {
+            sg_buf_printf(&b, strlen(idx) == 1 ? "%s" : "{%s}", idx);
+            i++;
+        } else if (s[i + 1] == '{') { /* a group: a standalone t in it */
+            int depth = 0;
+            size_t k;
+            for (k = i + 1; k < n; k++) {
+                char c = s[k], pc = s[k - 1], q = s[k + 1];
+                if (c == '{')
+                    depth++;
+                else if (c == '}')
+                    depth--;
+                if (c == 't' && depth == 1 && (pc == '{' || pc == ',' || pc == ' ') &&
+                    (q == '}' || q == '+' || q == '-' || q == ','))
+                    sg_buf_puts(&b, idx);
+                else
+                    sg_buf_putc(&b, c);
+                if (depth == 0)
+                    break;
+            }
+            i = k;
+        }
+    }
+    r = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return r;
+}
+
+/* retime_raw, the user's own names that carry a subscript t (W_t) kept */
+static const char *retime(X *x, const char *s, const char *idx)
+{
+    const char **prot = sg_arena_alloc(x->ar, ((size_t)x->nsyms0 + (size_t)x->p->ndefs + 1) *
+                                                  sizeof *prot);
+    int i, n = 0;
+    for (i = 0; i < x->nsyms0 + x->p->ndefs; i++) {
+        const char *raw = i < x->nsyms0 ? sg_sym(x->ctx, i)->name : x->p->defs[i - x->nsyms0].name;
+        const char *t;
+        if (!raw || (i < x->nsyms0 && sg_sym(x->ctx, i)->seq >= 0))
+            continue; /* a sequence's name takes the step index: x_t */
+        t = name_tex(x, raw);
+        if (strcmp(retime_raw(x, t, "j", NULL, 0), t))
+            prot[n++] = t;
+    }
+    return retime_raw(x, s, idx, prot, n);
+}
+
+/* sup |f′| of an elementwise f, in TeX and as a number; NULL when f′ is
+   unbounded (exp, log, √) */
+static const char *fprime_bound(sg_op op, double *v)
+{
+    switch (op) {
+    case SG_OP_TANH: case SG_OP_RELU: case SG_OP_SOFTPLUS: case SG_OP_SIN: case SG_OP_COS:
+    case SG_OP_ABS:
+        *v = 1;
+        return "1";
+    case SG_OP_SIGMOID:
+        *v = 0.25;
+        return "\\tfrac{1}{4}";
+    case SG_OP_SWISH: /* swish′(z) = σ(z)(1 + z(1 − σ(z))), largest at z ≈ 2.40 */
+        *v = 1.0998;
+        return "1.0998";
+    case SG_OP_STEP: case SG_OP_SIGN:
+        *v = 0;
+        return "0";
+    default:
+        return NULL;
+    }
+}
+
+/* one factor of the step Jacobian ∂h_t/∂h_{t−1} = F_1 F_2 ⋯ */
+typedef struct {
+    const char *tex;   /* diag(𝟙 − h_t ⊙ h_t), W_hh, 2 */
+    const char *why;   /* diag(tanh′(a_t)): what it is, or NULL */
+    const char *norm;  /* its spectral norm, or a bound of it, in TeX */
+    const char *gamma; /* the bound of an elementwise f′ it uses, or NULL */
+    double gv;
+    sg_op f;           /* that f; SG_OP_COUNT for none */
+    int rule;          /* the rule it comes from, cited */
+    int bounded;       /* its norm has a bound independent of the step */
+} jfactor;
+
+/* the derivative f′ an elementwise step's rule multiplied its adjoint by,
+   as the log recorded it: contrib = g ⊙ f′ */
+static const sg_expr *logged_fprime(X *x, const sg_expr *y, const sg_expr *g, const sg_expr *c)
+{
+    const char *text;
+    if (c->op == SG_OP_HADAMARD && c->kid[0] == g)
+        return c->kid[1];
+    if (c->op == SG_OP_HADAMARD && c->kid[1] == g)
+        return c->kid[0];
+    /* simplified past recognition: the rule's own derivative, as jac_form */
+    return sg_diff_elementwise(x->ctx, (sg_expr *)y, sg_ones(x->ctx, y->shape), &text);
+}
+
+/*
+ * The RNN's vanishing and exploding gradients, for the recurrence q of log
+ * g: the step Jacobian read off the lines of one step (the path from the
+ * step body down to h[t−1], one factor per rule), its product over steps,
+ * and the bound through the norms of its factors.
+ */
+static void doc_vanishing(X *x, const sg_log *g, int q)
+{
+    sg_buf *b = x->out;
+    const sg_seq *h = sg_seq_of(x->ctx, q);
+    const sg_expr *prev = sg_seq_step(x->ctx, q, -1), *c;
+    const sg_step *rec = NULL;
+    static const char *const ks[] = {"k", "\\tau"}, *const js[] = {"j", "i", "m"};
+    const char *ht, *hp, *hk, *kk, *jj, *J, *Jj, *Jt, *bound = NULL, *into = NULL;
+    jfactor *f;
+    int nf = 0, k, end, chain = 1, all_bounded = 1;
+    double gprod = 1;
+    seg sg;
+    if (h->kind != SG_SEQ_FORWARD || h->shape.cols != SG_DIM_ONE)
+        return; /* a matrix state: its Jacobian is not a matrix of the page */
+    for (k = 0; k < g->nsteps; k++)
+        if (g->steps[k].kind == SG_STEP_SEQ_REC && g->steps[k].seq == q) {
+            rec = &g->steps[k];
+            break;
+        }
+    if (!rec)
+        return;
+    for (end = k + 1; end < g->nsteps && g->steps[end].kind < SG_STEP_SEQ_SUM &&
+                      g->steps[end].kind != SG_STEP_JACOBIAN;
+         end++)
+        ;
+    seg_build(x, &sg, g, k + 1, end, rec->node, (sg_expr *)rec->adjoint);
+    if (sv(&sg, prev)->nin == 0) { /* h[t] does not read h[t−1] */
+        seg_free(&sg);
+        return;
+    }
+    f = sg_xmalloc(((size_t)sg.ne + 1) * sizeof *f);
+    /* up from h[t−1] to the body, one edge at a time: the factors right to left */
+    for (c = prev; c != rec->node && chain;) {
+        const segnode *n = sv(&sg, c);
+        const edge *e;
+        const sg_expr *y;
+        jfactor *fc = &f[nf];
+        if (n->nin != 1) {
+            chain = 0;
+            break;
+        }
+        e = &sg.e[n->firstin];
+        y = e->node;
+        memset(fc, 0, sizeof *fc);
+        fc->f = SG_OP_COUNT;
+        fc->bounded = 1;
+        fc->rule = x->cite[rule_of(y, e->merged)];
+        if (y->op == SG_OP_ADD) {
+            fc->tex = NULL; /* the identity */
+        } else if (y->op == SG_OP_MUL && is_scalar(y->kid[0]) && e->kid == 1) {
+            fc->tex = factor(x, y->kid[0], M_FORM);
+            fc->norm = sg_arena_printf(x->ar, "\\lvert %s\\rvert", fc->tex);
+            fc->bounded = !sg_expr_varies(y->kid[0]);
+        } else if (y->op == SG_OP_MUL && e->kid == 1 && !is_scalar(y)) {
+            fc->tex = factor(x, y->kid[0], M_FORM);
+            fc->norm = sg_arena_printf(x->ar, "\\lVert %s\\rVert_2", fc->tex);
+            fc->bounded = !sg_expr_varies(y->kid[0]);
+        } else if (y->op == SG_OP_HADAMARD) {
+            const char *d = texs(x, y->kid[1 - e->kid], M_FORM, 1);
+            fc->tex = sg_arena_printf(x->ar, "\\operatorname{diag}(%s)", d);
+            fc->norm = sg_arena_printf(x->ar, "\\max_i \\lvert %s\\rvert", entry(x, d, "i"));
+            fc->bounded = !sg_expr_varies(y->kid[1 - e->kid]);
+        } else if (sg_op_is_elementwise_unary(y->op) && y->op != SG_OP_SEQSTEP) {
+            const sg_expr *d = logged_fprime(x, y, sv(&sg, y)->adj, e->contrib);
+            const char *a = texs(x, y->kid[0], M_FORM, 1);
+            fc->f = y->op;
+            fc->tex = sg_arena_printf(x->ar, "\\operatorname{diag}(%s)", value_text(x, d, M_CLOSED, 0));
+            fc->why = sg_arena_printf(x->ar, "\\operatorname{diag}(%s(%s))", prime_of(x, y->op), a);
+            fc->gamma = fprime_bound(y->op, &fc->gv);
+            fc->norm = sg_arena_printf(x->ar, "\\max_i \\lvert %s(%s)\\rvert",
+                                       prime_of(x, y->op), entry(x, a, "i"));
+            fc->bounded = fc->gamma != NULL;
+        } else {
+            chain = 0;
+            break;
+        }
+        if (fc->tex)
+            nf++;
+        c = y;
+    }
+    ht = texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1);
+    hp = texs(x, prev, M_FORM, 1);
+    kk = free_letter(x, ks, 2);
+    jj = free_letter(x, js, 3);
+    hk = retime(x, ht, kk);
+    {   /* what the lines of one step gave h[t−1] */
+        const segnode *n = sv(&sg, prev);
+        if (n->nin == 1)
+            into = value_text(x, sg.e[n->firstin].contrib, M_CLOSED, 0);
+    }
+    sg_buf_puts(b, "\\subsection*{Vanishing and exploding gradients}\n");
+    sg_buf_printf(b, "Unrolling the recurrence for $\\delta$, $\\delta_{%s}$ collects the direct term "
+                     "of every later step $t \\ge %s$, carried back to $%s$ by $(\\partial %s/"
+                     "\\partial %s)^\\top$. That Jacobian is a product of one Jacobian per step, ",
+                  kk, kk, hk, ht, hk);
+    /* J_t: the step Jacobian, its factors in order from the body down */
+    {
+        sg_buf jb, wb;
+        int i, any = 0;
+        sg_buf_init(&jb);
+        sg_buf_init(&wb);
+        for (i = nf - 1; chain && i >= 0; i--) {
+            if (jb.len && (f[i].tex[0] != '\\' || is_alpha_c(f[i].tex[1])) &&
+                is_alpha_c(jb.data[jb.len - 1]))
+                sg_buf_putc(&jb, ' ');
+            sg_buf_puts(&jb, f[i].tex);
+            sg_buf_puts(&wb, f[i].why ? f[i].why : f[i].tex);
+            any |= f[i].why != NULL;
+        }
+        Jt = chain && jb.len ? sg_arena_strdup(x->ar, sg_buf_str(&jb)) : NULL;
+        J = chain && any ? sg_arena_strdup(x->ar, sg_buf_str(&wb)) : NULL;
+        sg_buf_free(&jb);
+        sg_buf_free(&wb);
+    }
+    if (Jt) {
+        sg_buf_printf(b, "read off the lines of one step above: what reaches $%s$ is "
+                         "$(\\partial %s/\\partial %s)^\\top\\delta_t", hp, ht, hp);
+        if (into)
+            sg_buf_printf(b, " = %s", into);
+        sg_buf_puts(b, "$, one factor per rule, so\n\\begin{align*}\n");
+        sg_buf_printf(b, "  \\frac{\\partial %s}{\\partial %s} &= %s%s%s", ht, hp,
+                      J ? J : "", J ? " = " : "", Jt);
+        {
+            char tags[256];
+            size_t cl = 0;
+            int i;
+            tags[0] = '\0';
+            for (i = nf - 1; i >= 0; i--)
+                if (f[i].rule && cl + 16 < sizeof tags)
+                    cl += (size_t)snprintf(tags + cl, sizeof tags - cl, "%sR%d", cl ? ", " : "",
+                                           f[i].rule);
+            if (cl)
+                sg_buf_printf(b, " \\tag*{(%s)}", tags);
+        }
+        sg_buf_puts(b, "\n\\end{align*}\n");
+        Jj = retime(x, Jt, jj);
+    } else {
+        sg_buf_printf(b, "$J_t = \\partial %s/\\partial %s$, the Jacobian of one step (what "
+                         "reaches $%s$ in the lines of one step above is $J_t^\\top\\delta_t",
+                      ht, hp, hp);
+        if (into)
+            sg_buf_printf(b, " = %s", into);
+        sg_buf_puts(b, "$),\n");
+        Jj = NULL;
+    }
+    sg_buf_printf(b, "and so, by the chain rule, for $%s < t$\n\\begin{align*}\n", kk);
+    sg_buf_printf(b, "  \\frac{\\partial %s}{\\partial %s} &= \\frac{\\partial %s}{\\partial %s}"
+                     "\\,\\frac{\\partial %s}{\\partial %s} \\cdots \\frac{\\partial %s}"
+                     "{\\partial %s} = \\prod_{%s=%s+1}^{t} %s",
+                  ht, hk, ht, hp, hp, retime(x, ht, "t-2") /* h_{t-2} */, retime(x, ht,
+                  sg_arena_printf(x->ar, "%s+1", kk)), hk, jj, kk,
+                  Jj ? Jj : sg_arena_printf(x->ar, "J_{%s}", jj));
+    sg_buf_puts(b, "\n\\end{align*}\n");
+    sg_buf_printf(b, "with the factor of step $t$ on the left and that of step $%s+1$ on the "
+                     "right.\n", kk);
+    /* the bound: the spectral norm is submultiplicative */
+    if (Jt) {
+        sg_buf nb, cb, gb;
+        int i, ng = 0, gt1 = 0, ndiag = 0;
+        sg_buf_init(&nb);
+        sg_buf_init(&cb);
+        sg_buf_init(&gb);
+        for (i = nf - 1; i >= 0; i--) {
+            ndiag += !strncmp(f[i].tex, "\\operatorname{diag}", 19);
+            if (nb.len)
+                sg_buf_puts(&nb, "\\,");
+            sg_buf_puts(&nb, retime(x, f[i].norm, jj));
+            if (!f[i].bounded)
+                all_bounded = 0;
+            else if (f[i].gamma) {
+                sg_buf_printf(&gb, "%s$\\max_z \\lvert %s(z)\\rvert = %s$", ng ? ", " : "",
+                              prime_of(x, f[i].f), f[i].gamma);
+                gprod *= f[i].gv;
+                gt1 |= f[i].gv > 1;
+                ng++;
+            } else {
+                if (cb.len)
+                    sg_buf_puts(&cb, " \\, ");
+                sg_buf_puts(&cb, f[i].norm);
+            }
+        }
+        for (i = nf - 1; i >= 0; i--) /* the f′ bounds after the norms */
+            if (f[i].bounded && f[i].gamma)
+                sg_buf_printf(&cb, "%s\\max\\lvert %s\\rvert", cb.len ? " \\cdot " : "",
+                              prime_of(x, f[i].f));
+        if (all_bounded) {
+            const char *cst = sg_buf_str(&cb);
+            /* one norm takes its power without parentheses */
+            int bare = nf == 1 && !ng;
+            sg_buf_printf(b, "The spectral norm $\\lVert\\cdot\\rVert_2$ is submultiplicative%s"
+                             "%s%s%s, so\n\\begin{align*}\n",
+                          ndiag ? ", and $\\lVert\\operatorname{diag}(d)\\rVert_2 = \\max_i "
+                          "\\lvert d_i\\rvert$; " : "; ", ng ? "with " : "", sg_buf_str(&gb),
+                          ng ? "" : "every factor is the same at every step");
+            sg_buf_printf(b, "  \\left\\lVert \\frac{\\partial %s}{\\partial %s}\\right\\rVert_2 "
+                             "&\\le \\prod_{%s=%s+1}^{t} %s\\\\\n  &\\le %s%s%s^{t-%s}",
+                          ht, hk, jj, kk, sg_buf_str(&nb), bare ? "" : "\\bigl(", cst, bare ? "" : "\\bigr)", kk);
+            /* the constant without the f′ bounds, when they are at most 1 */
+            if (ng && !gt1) {
+                sg_buf mb;
+                sg_buf_init(&mb);
+                for (i = nf - 1; i >= 0; i--)
+                    if (!f[i].gamma) {
+                        if (mb.len)
+                            sg_buf_puts(&mb, " \\, ");
+                        sg_buf_puts(&mb, f[i].norm);
+                    }
+                if (mb.len) {
+                    bound = sg_arena_strdup(x->ar, sg_buf_str(&mb));
+                    sg_buf_printf(b, nf - ng == 1 ? " \\le %s^{t-%s}" : " \\le \\bigl(%s\\bigr)^{t-%s}",
+                                  bound, kk);
+                }
+                sg_buf_free(&mb);
+            } else {
+                bound = cst;
+            }
+            sg_buf_puts(b, "\n\\end{align*}\n");
+            if (bound && gprod > 0) {
+                const char *thr = gprod < 1 && ng ? sg_arena_printf(x->ar, "%g", 1 / gprod) : "1";
+                sg_buf_printf(b, "If $%s < %s$, the bound decays geometrically in the distance "
+                                 "$t - %s$: what the loss at step $t$ contributes to $\\delta_{%s}$ "
+                                 "shrinks exponentially, and the gradient carries almost nothing "
+                                 "from far-away steps (vanishing gradients)",
+                              bound, thr, kk, kk);
+                if (ng && gprod <= 1)
+                    sg_buf_printf(b, "; each factor $%s$ can only shrink it further, most where "
+                                     "the units saturate", f[nf - 1].f != SG_OP_COUNT
+                                     ? retime(x, f[nf - 1].why ? f[nf - 1].why : f[nf - 1].tex, jj)
+                                     : "\\operatorname{diag}(\\cdot)");
+                sg_buf_printf(b, ". If $%s > %s$, the bound grows exponentially in $t - %s$ and "
+                                 "the product may grow with it, where the states stay out of "
+                                 "saturation along the largest singular direction (exploding "
+                                 "gradients, which is why gradients are clipped); a bound that "
+                                 "grows allows this but does not force it.\n\n",
+                              bound, thr, kk);
+            } else if (gprod > 0) { /* no matrix in the step: the f′ bounds alone */
+                sg_buf_printf(b, "The step has no matrix: the bound is $(%s)^{t-%s}$, so %s.\n\n",
+                              cst, kk, gprod < 1 ? "the gradient from far-away steps vanishes "
+                              "geometrically, whatever the states" : gprod == 1 ? "the gradient "
+                              "cannot explode, and it vanishes wherever the units saturate"
+                              : "it may grow geometrically (exploding gradients) where the units "
+                              "stay near the largest slope");
+            } else {
+                sg_buf_puts(b, "Every factor of the step Jacobian is zero almost everywhere, so "
+                               "the gradient does not flow back through the states at all.\n\n");
+            }
+        } else {
+            sg_buf_printf(b, "The spectral norm $\\lVert\\cdot\\rVert_2$ is submultiplicative, so\n"
+                             "\\begin{align*}\n  \\left\\lVert \\frac{\\partial %s}{\\partial %s}"
+                             "\\right\\rVert_2 &\\le \\prod_{%s=%s+1}^{t} %s\n\\end{align*}\n",
+                          ht, hk, jj, kk, sg_buf_str(&nb));
+            sg_buf_puts(b, "A factor here has no bound that holds at every step, so the product "
+                           "is bounded step by step only: where the factors' norms stay below 1 "
+                           "it vanishes geometrically, where they stay above 1 it may explode.\n\n");
+        }
+        sg_buf_free(&nb);
+        sg_buf_free(&cb);
+        sg_buf_free(&gb);
+    } else {
+        sg_buf_printf(b, "The spectral norm $\\lVert\\cdot\\rVert_2$ is submultiplicative, so "
+                         "$\\lVert \\partial %s/\\partial %s\\rVert_2 \\le \\prod_{%s=%s+1}^{t} "
+                         "\\lVert J_{%s}\\rVert_2 \\le (\\max_%s \\lVert J_%s\\rVert_2)^{t-%s}$: "
+                         "below 1 the gradient from far-away steps vanishes geometrically, above "
+                         "1 it may explode.\n\n",
+                      ht, hk, jj, kk, jj, jj, jj, kk);
+    }
+    free(f);
+    seg_free(&sg);
+}
+
+/* ---- gradient-descent updates (--update) --------------------------------------- */
+
+/* the learning rate's letter: η unless the problem uses it */
+static const char *rate_name(X *x)
+{
+    static const char *const tex[] = {"\\eta", "\\alpha", "\\gamma", "\\lambda"},
+                             *const names[][2] = {{"eta", "η"}, {"alpha", "α"}, {"gamma", "γ"},
+                                                  {"lambda", "λ"}};
+    int i;
+    for (i = 0; i < 4; i++)
+        if (!taken(x, names[i][0]) && !taken(x, names[i][1]))
+            return tex[i];
+    return "\\eta'";
+}
+
+/* η times a closed form: in parentheses when it is a sum */
+static const char *times_rate(X *x, const char *eta, const sg_expr *e, const char *text)
+{
+    int sum = e->op == SG_OP_ADD || negated(e) || (e->op == SG_OP_CONST && e->value < 0);
+    return sum ? sg_arena_printf(x->ar, "%s\\bigl(%s\\bigr)", eta, text)
+               : sg_arena_printf(x->ar, "%s\\,%s", eta, text);
+}
+
+/*
+ * Each parameter the gradient was asked for, one step of gradient descent:
+ * vectorised, W ← W − η∇_W L with ∇_W L in closed form, and entry by entry,
+ * W_ij ← W_ij − η ∂L/∂W_ij with ∂L/∂W_ij in index notation (as --index
+ * writes it).
+ */
+static void doc_updates(X *x)
+{
+    sg_buf *b = x->out;
+    const char *eta = rate_name(x);
+    int i, n = 0;
+    size_t start = 0;
+    for (i = 0; i < x->p->nresults; i++) {
+        const sg_result *r = &x->p->results[i];
+        const char *w, *of, *parts[2], *closed;
+        int sym, saved;
+        sg_shape sh;
+        if (r->kind != SG_RES_GRAD || !r->wrt || !r->display)
+            continue;
+        sym = sg_sym_find(x->ctx, r->wrt);
+        if (sym < 0 || sg_sym(x->ctx, sym)->seq >= 0)
+            continue; /* a defined value or a sequence: not a parameter */
+        if (n++ == 0) {
+            sg_buf_printf(b, "\\subsection*{Gradient-descent updates}\n"
+                             "One step of gradient descent with learning rate $%s > 0$ moves each "
+                             "parameter against its gradient, all at once (every gradient is "
+                             "evaluated before any parameter changes); vectorised, with the "
+                             "gradients above in closed form, and entry by entry:\n"
+                             "\\begin{align*}\n",
+                          eta);
+            start = b->len;
+        } else { /* an align per parameter: a document without \allowdisplaybreaks
+                    (where a fragment goes) cannot break one, and all of them
+                    outgrow a page */
+            end_align(b, start);
+            sg_buf_puts(b, "\\begin{align*}\n");
+            start = b->len;
+        }
+        w = name_tex(x, r->wrt);
+        of = name_tex(x, r->of);
+        sh = r->display->shape;
+        x->fname = of;
+        closed = result_text(x, r->display, NULL);
+        parts[0] = sg_arena_printf(x->ar, "%s - %s\\nabla_{%s} %s", w, eta, w, of);
+        parts[1] = sg_arena_printf(x->ar, "%s - %s", w, times_rate(x, eta, r->display, closed));
+        equation(b, w, "\\leftarrow ", parts, 2, "");
+        if (sh.rows == SG_DIM_ONE && sh.cols == SG_DIM_ONE)
+            continue; /* a scalar: the same line entry by entry */
+        {
+            ixs s;
+            sg_buf t;
+            const char *ii, *jj, *we, *rhs = NULL;
+            int k;
+            memset(&s, 0, sizeof s);
+            s.x = x;
+            for (k = 0; k < NIX_LETTERS; k++)
+                if (sg_sym_find(x->ctx, ix_letters[k]) < 0 && sg_dim_find(x->ctx, ix_letters[k]) < 0)
+                    s.pool[s.npool++] = ix_letters[k];
+            ii = sh.rows == SG_DIM_ONE ? NULL : ix_fresh(&s);
+            jj = sh.cols == SG_DIM_ONE ? NULL : ix_fresh(&s);
+            we = ix_entry(&s, w, ii, jj);
+            if (shown_size(x, r->display, M_BOX, 300, 1) <= 300) {
+                sg_buf_init(&t);
+                saved = x->mode;
+                x->mode = M_BOX;
+                k = ix_expr(&s, &t, r->display, ii, jj);
+                x->mode = saved;
+                if (width(sg_buf_str(&t)) <= 3 * LINE_EMS)
+                    rhs = k <= I_SUM ? sg_arena_printf(x->ar, "%s\\bigl(%s\\bigr)", eta,
+                                                       sg_buf_str(&t))
+                                     : sg_arena_printf(x->ar, "%s\\,%s", eta, sg_buf_str(&t));
+                sg_buf_free(&t);
+            }
+            parts[0] = sg_arena_printf(x->ar, "%s - %s\\frac{\\partial %s}{\\partial %s}", we, eta,
+                                       of, we);
+            parts[1] = rhs ? sg_arena_printf(x->ar, "%s - %s", we, rhs) : NULL;
+            equation(b, we, "\\leftarrow ", parts, rhs ? 2 : 1, "");
+        }
+    }
+    if (n > 0) {
+        end_align(b, start);
+        sg_buf_puts(b, "\n");
+    }
+}

@@ -10,7 +10,11 @@
  * (the unrolled graph, the recurrence for δ, the sum over time), Jacobians
  * forward propagation (softmax case by case), Hessians the Jacobian of the
  * gradient. Nothing is derived again: every value printed is one the log
- * recorded, or its display form.
+ * recorded, or its display form. What a course derives rather than cites is
+ * derived: the softmax family's Jacobians from their definitions before a
+ * rule uses them, and a recurrence's vanishing and exploding gradients from
+ * its own step; each matrix identity cites The Matrix Cookbook, and
+ * `update` adds each parameter's gradient-descent step.
  *
  * The document needs pdflatex and the standard packages amsmath, amssymb
  * and tikz only; its preamble is templates/preamble.tex.
@@ -27,6 +31,8 @@
 typedef struct {
     int fragment;       /* the body only, for pasting into a document */
     int index;          /* also each result entry by entry: ∂L/∂W_ij = Σ_k … */
+    int update;         /* also each parameter's gradient-descent update,
+                           vectorised and entry by entry */
     const char *source; /* the input's name, for the first comment line; NULL: none */
     const char *text;   /* the input's text, for the title (its leading comment);
                            NULL or no comment: the title says what is derived */

@@ -50,6 +50,7 @@ typedef struct {
     const char *name;
     sg_expr *expr;   /* NULL when its definition failed: uses stay silent */
     sg_span span;
+    int *uses, nuses; /* the earlier definitions its text names (arena) */
 } def_t;
 
 typedef struct {
@@ -58,6 +59,8 @@ typedef struct {
     def_t *defs;
     int ndefs, capdefs;
     sg_strmap defnames; /* name → index in defs */
+    int *uses;          /* the definitions the one being checked names */
+    int nuses, capuses;
     sg_strmap resnames; /* result name → index in res: a request asked twice is one */
     sg_result *res;
     int nres, capres;
@@ -952,6 +955,11 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
         acc = ok(sg_var(c->ctx, idx));
         return post ? apply_postfix(c, post, acc) : acc;
     case N_DEF:
+        if (c->nuses == c->capuses) {
+            c->capuses = c->capuses ? 2 * c->capuses : 8;
+            c->uses = sg_xrealloc(c->uses, (size_t)c->capuses * sizeof *c->uses);
+        }
+        c->uses[c->nuses++] = idx;
         if (!c->defs[idx].expr)
             return err();
         acc = ok(c->defs[idx].expr);
@@ -1764,6 +1772,14 @@ static void add_def(C *c, const char *name, sg_expr *e, sg_span span)
     c->defs[c->ndefs].name = name;
     c->defs[c->ndefs].expr = e;
     c->defs[c->ndefs].span = span;
+    c->defs[c->ndefs].nuses = c->nuses;
+    c->defs[c->ndefs].uses = NULL;
+    if (c->nuses) {
+        c->defs[c->ndefs].uses =
+            sg_arena_alloc(sg_ctx_arena(c->ctx), (size_t)c->nuses * sizeof *c->uses);
+        memcpy(c->defs[c->ndefs].uses, c->uses, (size_t)c->nuses * sizeof *c->uses);
+    }
+    c->nuses = 0;
     sg_strmap_put(&c->defnames, name, c->ndefs);
     c->ndefs++;
     /* the node prints under the user's name (a leaf keeps its own) */
@@ -1893,9 +1909,11 @@ static void define(C *c, const sg_stmt *s)
             add_def(c, s->target.name, NULL, s->target.span);
         return;
     }
+    c->nuses = 0;
     v = need_size(c, check(c, s->expr, ANY));
     if (ok_name)
         add_def(c, s->target.name, v.st == OK ? v.e : NULL, s->target.span);
+    c->nuses = 0;
 }
 
 static sg_result *add_result(C *c, sg_result_kind kind, const char *cname)
@@ -2274,6 +2292,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         differentiate(&c, reqs, nreqs);
     free(reqs);
     free(c.memo);
+    free(c.uses);
     if (sg_src_nerrors(src)) {
         free(c.defs);
         sg_strmap_free(&c.defnames);
@@ -2292,6 +2311,8 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->defs[p->ndefs].name = sg_arena_strdup(sg_ctx_arena(c.ctx), c.defs[i].name);
         p->defs[p->ndefs].expr = c.defs[i].expr;
         p->defs[p->ndefs].span = c.defs[i].span;
+        p->defs[p->ndefs].uses = c.defs[i].uses;
+        p->defs[p->ndefs].nuses = c.defs[i].nuses;
         p->ndefs++;
     }
     p->nresults = c.nres;

@@ -41,6 +41,10 @@ typedef struct {
     const char *name;
     sg_expr *expr;
     sg_span span;
+    /* the definitions (indices into sg_problem.defs) its text names, as
+       written: L = −log p names p even where the DAG reads softplus(−u) */
+    const int *uses;
+    int nuses;
 } sg_def;
 
 typedef struct {

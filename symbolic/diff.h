@@ -8,7 +8,9 @@
  * sum of their contributions (the total derivative rule).
  *
  * Every rule applied and every sum of paths is recorded in an sg_log, in the
- * order it happened, for the LaTeX printer: nothing is derived twice.
+ * order it happened, for the LaTeX printer: nothing is derived twice. The
+ * rules themselves are the entries of one table (rules.h), shared by both
+ * directions; a step records its entry's id.
  *
  * Recurrences are differentiated by backpropagation through time, in closed
  * form: a recurrence h gets an adjoint sequence δh (δh[t] = ∂L/∂h[t], a
@@ -28,6 +30,7 @@
 #define SG_DIFF_H
 
 #include "expr.h"
+#include "rules.h"
 
 typedef enum {
     SG_STEP_SEED,  /* ∂f/∂f = 1: node is f */
@@ -61,8 +64,10 @@ typedef struct {
     int kid;                /* RULE: which child receives the contribution */
     const sg_expr *contrib; /* RULE: the contribution to that child's adjoint;
                                JACOBIAN: the node's Jacobian J(node) */
-    const char *rule;       /* RULE, JACOBIAN: the identity used, "Y = AB ⇒ B̄ += AᵀȲ",
-                               "J(Av) = A J(v)" */
+    sg_rule_id rule_id;     /* the rule table's entry this step used (rules.h):
+                               SG_RULE_MUL_B, SG_RULE_J_MATVEC, SG_RULE_TOTAL … */
+    const char *rule;       /* that entry's Unicode text, "Y = AB ⇒ B̄ += AᵀȲ",
+                               "J(A v) = A J(v)" (NULL with SG_RULE_NONE) */
     const sg_expr **terms;  /* TOTAL: the contributions summed */
     int nterms;
     const sg_expr *to;      /* SEQ_PUSH: the node receiving contrib */
@@ -115,6 +120,8 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
 sg_expr *sg_diff_elementwise(sg_ctx *ctx, sg_expr *y, sg_expr *g, const char **rule);
 
 sg_log *sg_log_new(sg_ctx *ctx);
+/* st used rule id: its rule_id, and its rule the table's text */
+void sg_step_rule(sg_step *st, sg_rule_id id);
 /* a new zeroed step at the end of log */
 sg_step *sg_log_step(sg_ctx *ctx, sg_log *log);
 

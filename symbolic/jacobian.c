@@ -4,7 +4,8 @@
  * The Jacobian of a vector f with respect to a vector x is built the way it
  * is derived on paper, from x towards f: J(x) = I, and each node that
  * depends on x gets J(node) = ∂vec(node)/∂x from its kids' Jacobians by the
- * rule of its op (J(Av) = A J(v), J(f(a)) = diag(f′(a)) J(a)). Node ids grow
+ * rule of its op (J(Av) = A J(v), J(f(a)) = diag(f′(a)) J(a)), an entry of
+ * the rule table (rules.c). Node ids grow
  * with creation and kids are older than parents, so visiting nodes by
  * increasing id sees every kid first.
  *
@@ -44,12 +45,6 @@ static int is_flat(sg_shape s)
 static sg_dim len(sg_shape s)
 {
     return s.cols == SG_DIM_ONE ? s.rows : s.cols;
-}
-
-/* vec(e) for a flat e: a column */
-static sg_expr *vec(sg_ctx *ctx, sg_expr *e)
-{
-    return e->shape.cols == SG_DIM_ONE ? e : sg_transpose(ctx, e);
 }
 
 static int by_id(const void *pa, const void *pb)
@@ -95,120 +90,17 @@ static const char *matrix_why(sg_ctx *ctx, const sg_expr *y, const sg_expr *m, c
                            construct, xn, xn);
 }
 
-/* J(y) as a sum of terms, each kid's contribution added as it is made */
-static sg_expr *plus(sg_ctx *ctx, sg_expr *acc, sg_expr *term)
-{
-    return acc ? sg_add(ctx, acc, term) : term;
-}
-
 /*
  * J(y) for a flat, non-1×1 y from its kids' Jacobians (Ja, Jb; NULL for a kid
- * that does not depend on x), and the identity used: len(y)×len(x).
+ * that does not depend on x), by the rule table's forward entry, and the
+ * entry used: len(y)×len(x). NULL, with *why set, when there is none.
  */
-static sg_expr *rule(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, const char **text,
-                     const char **why)
+static sg_expr *rule(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x,
+                     sg_rule_id *id, const char **why)
 {
-    sg_expr *a = y->kid[0], *b = y->nkids > 1 ? y->kid[1] : NULL;
-    sg_expr *r = NULL, *s, *t;
-    sg_dim p = len(y->shape);
-
-    switch (y->op) {
-    case SG_OP_ADD:
-        /* d(a + b) = da + db ⇒ J(a + b) = J(a) + J(b) */
-        *text = "J(a + b) = J(a) + J(b)";
-        if (Ja)
-            r = plus(ctx, r, Ja);
-        if (Jb)
-            r = plus(ctx, r, Jb);
-        return r;
-    case SG_OP_TRANSPOSE:
-        /* vec(aᵀ) = vec(a) for a vector ⇒ J(aᵀ) = J(a) */
-        *text = "J(aᵀ) = J(a)";
-        return Ja;
-    case SG_OP_FILL:
-        /* s𝟙 ⇒ d(s𝟙) = 𝟙 ds ⇒ J(s𝟙) = 𝟙 J(s) */
-        *text = "J(s𝟙) = 𝟙 J(s)";
-        return sg_mul(ctx, sg_ones(ctx, sg_shape_make(p, SG_DIM_ONE)), Ja);
-    case SG_OP_MUL:
-        if (sg_shape_is_scalar(a->shape)) {
-            /* d(s v) = s dv + v ds ⇒ J(s v) = s J(v) + vec(v) J(s) */
-            *text = "J(s v) = s J(v) + v J(s)";
-            if (Jb)
-                r = plus(ctx, r, sg_mul(ctx, a, Jb));
-            if (Ja)
-                r = plus(ctx, r, sg_mul(ctx, vec(ctx, b), Ja));
-            return r;
-        }
-        if (Jb && !Ja && b->shape.cols == SG_DIM_ONE) {
-            /* d(A v) = A dv ⇒ J(A v) = A J(v) */
-            *text = "J(A v) = A J(v)";
-            return sg_mul(ctx, a, Jb);
-        }
-        if (Ja && !Jb && a->shape.rows == SG_DIM_ONE) {
-            /* vec(u M) = (u M)ᵀ = Mᵀ uᵀ for a row u ⇒ J(u M) = Mᵀ J(u) */
-            *text = "J(u M) = Mᵀ J(u)";
-            return sg_mul(ctx, sg_transpose(ctx, b), Ja);
-        }
-        break; /* a matrix factor depending on x: found before we get here */
-    case SG_OP_HADAMARD:
-        /* d(a ⊙ b) = b ⊙ da + a ⊙ db ⇒ J(a ⊙ b) = diag(b) J(a) + diag(a) J(b) */
-        *text = "J(a ⊙ b) = diag(b) J(a) + diag(a) J(b)";
-        if (Ja)
-            r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, b), Ja));
-        if (Jb)
-            r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, a), Jb));
-        return r;
-    case SG_OP_HDIV:
-        /* y = a ⊘ b ⇒ dy = da ⊘ b − (y ⊘ b) ⊙ db
-           ⇒ J(a ⊘ b) = diag(𝟙 ⊘ b) J(a) − diag(y ⊘ b) J(b) */
-        *text = "J(a ⊘ b) = diag(𝟙 ⊘ b) J(a) − diag((a ⊘ b) ⊘ b) J(b)";
-        if (Ja) {
-            s = sg_hdiv(ctx, sg_ones(ctx, b->shape), b);
-            r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, s), Ja));
-        }
-        if (Jb)
-            r = plus(ctx, r, sg_neg(ctx, sg_mul(ctx, sg_diag(ctx, sg_hdiv(ctx, y, b)), Jb)));
-        return r;
-    case SG_OP_POW:
-        /* y = a.^p ⇒ dy = p a.^(p−1) ⊙ da + y ⊙ log(a) dp
-           ⇒ J(a.^p) = diag(p a.^(p−1)) J(a) + vec(y ⊙ log a) J(p) */
-        *text = "J(a.^p) = diag(p a.^(p−1)) J(a) + (a.^p ⊙ log a) J(p)";
-        if (Ja) {
-            s = sg_mul(ctx, b, sg_pow(ctx, a, sg_sub(ctx, b, sg_const(ctx, 1))));
-            r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, s), Ja));
-        }
-        if (Jb) {
-            t = sg_hadamard(ctx, y, sg_unary(ctx, SG_OP_LOG, a));
-            r = plus(ctx, r, sg_mul(ctx, vec(ctx, t), Jb));
-        }
-        return r;
-    case SG_OP_SOFTMAX:
-        /* s = softmax(a) ⇒ ds = s ⊙ da − s (sᵀda) ⇒ J(s) = (diag(s) − ssᵀ) J(a),
-           built as diag(s)J(a) − s(sᵀJ(a)): p·q work, and diag(s) − ssᵀ itself
-           when J(a) = I */
-        *text = "J(softmax(a)) = (diag(s) − ssᵀ) J(a), s = softmax(a)";
-        s = sg_mul(ctx, sg_diag(ctx, y), Ja);
-        t = sg_mul(ctx, y, sg_mul(ctx, sg_transpose(ctx, y), Ja));
-        return sg_sub(ctx, s, t);
-    case SG_OP_LOGSOFTMAX:
-        /* y = a − 𝟙 logsumexp(a) ⇒ dy = da − 𝟙 softmax(a)ᵀda
-           ⇒ J(logsoftmax(a)) = (I − 𝟙 softmax(a)ᵀ) J(a), built as
-           J(a) − 𝟙(softmax(a)ᵀJ(a)) */
-        *text = "J(logsoftmax(a)) = (I − 𝟙 softmax(a)ᵀ) J(a)";
-        s = sg_transpose(ctx, sg_unary(ctx, SG_OP_SOFTMAX, a));
-        t = sg_mul(ctx, sg_ones(ctx, sg_shape_make(p, SG_DIM_ONE)), sg_mul(ctx, s, Ja));
-        return sg_sub(ctx, Ja, t);
-    default:
-        if (sg_op_is_elementwise_unary(y->op)) {
-            /* y = f(a) ⇒ dy = f′(a) ⊙ da ⇒ J(f(a)) = diag(f′(a)) J(a), with f′
-               the reverse rule's Ȳ ⊙ f′(A) at Ȳ = 𝟙 */
-            const char *unused;
-            *text = "J(f(a)) = diag(f′(a)) J(a)";
-            s = sg_diff_elementwise(ctx, y, sg_ones(ctx, y->shape), &unused);
-            return sg_mul(ctx, sg_diag(ctx, s), Ja);
-        }
-        break;
-    }
+    *id = sg_rule_jacobian_for(y, Ja != NULL, Jb != NULL);
+    if (*id != SG_RULE_NONE)
+        return sg_rule_get(*id)->forward(ctx, y, Ja, Jb, x);
     *why = sg_arena_printf(sg_ctx_arena(ctx), "there is no Jacobian rule for %s",
                            sg_op_name(y->op));
     return NULL;
@@ -350,28 +242,22 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
     /* kids first: the Jacobians */
     for (i = 0; i < norder; i++) {
         sg_expr *e = order[i], *j;
-        const char *text = NULL;
+        sg_rule_id id;
         if (!(FLAGS(t, e) & NEED))
             continue;
         if (sg_expr_count(ctx) > SG_MAX_NODES) { /* sg_check reports it */
             *why = "the problem is too large";
             goto done;
         }
-        if (e == x) {
-            /* dx = I dx */
-            text = "J(x) = I";
-            j = sg_eye(ctx, q);
-        } else if (sg_shape_is_scalar(e->shape)) {
-            /* ds = ⟨∇ₓs, dx⟩ = (∇ₓs)ᵀ dx ⇒ J(s) = (∇ₓs)ᵀ (a row vector's vec
-               is itself, so for a row x it is ∇ₓs) */
-            sg_expr *g;
-            text = "J(s) = (∇ₓs)ᵀ";
-            sg_diff_grad(ctx, e, 1, &x, &g, NULL);
-            j = x->shape.cols == SG_DIM_ONE ? sg_transpose(ctx, g) : g;
+        if (e == x || sg_shape_is_scalar(e->shape)) {
+            /* J(x) = I; J(s) = (∇ₓs)ᵀ for a 1×1 s, whose gradient reaches x
+               through anything (reverse mode) */
+            id = e == x ? SG_RULE_J_X : SG_RULE_J_SCALAR;
+            j = sg_rule_get(id)->forward(ctx, e, NULL, NULL, x);
         } else {
             sg_expr *a = e->kid[0], *b = e->nkids > 1 ? e->kid[1] : NULL;
             j = rule(ctx, e, a ? t->J[sg_idmap_find(&t->m, a)] : NULL,
-                     b ? t->J[sg_idmap_find(&t->m, b)] : NULL, &text, why);
+                     b ? t->J[sg_idmap_find(&t->m, b)] : NULL, x, &id, why);
             if (!j)
                 goto done;
         }
@@ -382,7 +268,7 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
             st->kind = SG_STEP_JACOBIAN;
             st->node = e;
             st->contrib = j;
-            st->rule = text;
+            sg_step_rule(st, id);
         }
     }
     result = t->J[sg_idmap_find(&t->m, f)];

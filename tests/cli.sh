@@ -377,14 +377,46 @@ for m in --latex --formulas "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
     usage2 "-H $mode" "-H/--header goes with C output, not $mode" "$symgrad" "$m" ae.sg -o u.c -H u.h
 done
 for m in "" --latex "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
-    usage2 "--ascii ${m%%=*}" "--ascii goes with --formulas" "$symgrad" $m --ascii ae.sg -o u.c
+    usage2 "--ascii ${m%%=*}" "--ascii goes with --formulas or --steps" "$symgrad" $m --ascii ae.sg -o u.c
 done
 for m in "" --formulas "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
     usage2 "--fragment ${m%%=*}" "--fragment and --index go with --latex" "$symgrad" $m --fragment ae.sg -o u.c
     usage2 "--index ${m%%=*}" "--fragment and --index go with --latex" "$symgrad" $m --index ae.sg -o u.c
+    usage2 "--update ${m%%=*}" "--update goes with --latex" "$symgrad" $m --update ae.sg -o u.c
+done
+# --steps is an output of its own: not with another one, nor with C's options
+for m in --latex --formulas "--eval=W=[[1,2],[3,4]];x=[1,1]"; do
+    mode=${m%%=*}
+    usage2 "--steps $mode" "$mode and --steps are different outputs: choose one" "$symgrad" --steps "$m" ae.sg -o u.c
+done
+usage2 "--check --steps" "--check goes with C output, not --steps" "$symgrad" --steps --check ae.sg -o u.c
+usage2 "-H --steps" "-H/--header goes with C output, not --steps" "$symgrad" --steps ae.sg -o u.c -H u.h
+usage2 "--fragment --steps" "--fragment and --index go with --latex" "$symgrad" --steps --fragment ae.sg -o u.c
+expect 0 "--steps -o" "$symgrad" --steps ae.sg -o steps.txt
+"$symgrad" --steps ae.sg >steps.out 2>&1 && cmp -s steps.txt steps.out && ok ||
+    bad "--steps -o writes what --steps prints"
+grep -q "Y = AB ⇒ B̄ += AᵀȲ  \[Cookbook (37)\]" steps.txt && ok || bad "--steps cites the rule and its Cookbook equation"
+grep -q "│ ∂L/∂W = W(xrᵀ + rxᵀ) │" steps.txt && ok || bad "--steps boxes the closed form --formulas prints"
+expect 0 "--steps --ascii" "$symgrad" --steps --ascii ae.sg -o steps-ascii.txt
+LC_ALL=C grep -q '[^ -~]' steps-ascii.txt && bad "--steps --ascii prints only ASCII" || ok
+grep -q "| dL/dW = W \* (x \* r' + r \* x') |" steps-ascii.txt && ok || bad "--steps --ascii boxes the result"
+expect 1 "--steps on a bad input" "$symgrad" --steps bad.sg -o never.txt
+[ ! -e never.txt ] && ok || bad "--steps on a bad input writes nothing"
+# every example and every saved regression through --steps, in both
+# alphabets: no crash (the sanitizers of the build abort), exit 0 or 1
+for f in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/smith-regressions/*.sg \
+    "$top"/tests/fuzz-regressions/*; do
+    [ -f "$f" ] || continue
+    for a in "" --ascii; do
+        # shellcheck disable=SC2086
+        timeout 60 "$symgrad" --steps $a "$f" >steps.out 2>steps.err
+        rc=$?
+        if [ $rc = 0 ] || [ $rc = 1 ]; then ok; else bad "--steps $a $(basename "$f"): exit $rc ($(head -c 300 steps.err))"; fi
+    done
 done
 # the combinations that mean something still work
 expect 0 "--latex --fragment --index -o" "$symgrad" --latex --fragment --index ae.sg -o ok.tex
+expect 0 "--latex --update -o" "$symgrad" --latex --update ae.sg -o okup.tex
 expect 0 "C with every C option" "$symgrad" --check --blas -t float -p q --dim n=2 ae.sg -o okc.c -H okc.h
 # --dim names a dimension of the problem (known only once it is read)
 usage2 "--dim an unknown dimension" "--dim q=3: ae.sg has no dimension q; its dimensions are m, n" \

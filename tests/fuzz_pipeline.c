@@ -5,7 +5,8 @@
  * parses and checks the bytes as a problem and, when they are one, prints
  * every output symgrad can make of it — the formulas in both alphabets, the
  * C source and header for double and float, with and without a fixed
- * dimension, the LaTeX derivation, and the --eval interpreter — then frees
+ * dimension, the LaTeX derivation, --steps in both alphabets, and the --eval
+ * interpreter — then frees
  * everything, so that
  * LeakSanitizer sees a leak as a failure. Whatever the input, the pipeline
  * must return: an error is fine, a crash, a hang or a leak is a finding.
@@ -29,6 +30,7 @@
 #include "codegen/evalprint.h"
 #include "codegen/formula.h"
 #include "codegen/latex.h"
+#include "codegen/steps.h"
 #include "lexer/arena.h"
 #include "lexer/buf.h"
 #include "lexer/source.h"
@@ -78,6 +80,7 @@ static void print_all(const sg_problem *p)
 {
     sg_dimfix fix;
     sg_latex_opts lo;
+    sg_steps_opts so;
     char *s;
     size_t n;
     sg_buf out, err;
@@ -99,6 +102,14 @@ static void print_all(const sg_problem *p)
     free(s);
     lo.fragment = lo.index = 1;
     s = sg_latex_document(p, &lo, &n);
+    free(s);
+
+    /* --steps, in both alphabets */
+    memset(&so, 0, sizeof so);
+    s = sg_steps_document(p, &so, &n);
+    free(s);
+    so.ascii = 1;
+    s = sg_steps_document(p, &so, &n);
     free(s);
 
     /* --eval with no values: it must fail cleanly when inputs are missing */

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Golden tests: whole outputs of symgrad, pinned.
 #
-# Every problem in examples/*.sg, tests/latex/*.sg (the problems the LaTeX
-# derivation was reviewed on) and tests/golden/*.sg is run through symgrad
+# Every problem in examples/*.sg, tests/latex/*.sg (the problems written for
+# the derivations, as a user would) and tests/golden/*.sg is run through symgrad
 # from its own directory, and the output is compared with the files under
 # tests/golden/ named after it:
 #   NAME.c         symgrad NAME.sg                  (the generated C)
@@ -10,6 +10,8 @@
 #   NAME.formulas  symgrad --formulas NAME.sg
 #   NAME.tex       symgrad --latex NAME.sg          (the derivation; tests/latex.sh
 #                                                   compiles it when pdflatex is there)
+#   NAME.steps     symgrad --steps NAME.sg          (the derivation as plain text)
+#   NAME.steps-ascii  symgrad --steps --ascii NAME.sg
 #   NAME.err       symgrad NAME.sg must exit 1 with exactly this on stderr
 # A problem may carry extra options on a first line "# symgrad: OPTIONS".
 # With --update, the expected files that exist are rewritten instead; a new
@@ -62,6 +64,14 @@ for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$golden"/*.sg; do
     if [ -f "$golden/$name.tex" ]; then
         (cd "$dir" && "$symgrad" $opts --latex "$base") >"$tmp/out" 2>&1
         compare "$name" tex "$tmp/out"
+    fi
+    if [ -f "$golden/$name.steps" ]; then
+        (cd "$dir" && "$symgrad" $opts --steps "$base") >"$tmp/out" 2>&1
+        compare "$name" steps "$tmp/out"
+    fi
+    if [ -f "$golden/$name.steps-ascii" ]; then
+        (cd "$dir" && "$symgrad" $opts --steps --ascii "$base") >"$tmp/out" 2>&1
+        compare "$name" steps-ascii "$tmp/out"
     fi
     if [ -f "$golden/$name.err" ]; then
         (cd "$dir" && "$symgrad" $opts "$base" -o "$tmp/never.c") >"$tmp/out" 2>"$tmp/err"

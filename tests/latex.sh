@@ -5,7 +5,8 @@
 # norm, …, written as a user would) and each tests/golden/*.sg with a
 # NAME.tex golden,
 #   symgrad --latex NAME.sg                      a whole document
-#   symgrad --latex --fragment --index NAME.sg   the body alone, inside a
+#   symgrad --latex --fragment --index --update NAME.sg
+#                                                the body alone, inside a
 #                                                default article (10pt,
 #                                                345pt lines), loading only
 #                                                the packages its first
@@ -73,9 +74,9 @@ for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/golden/*.sg;
         cat "$work/err"
         continue
     fi
-    if ! (cd "$dir" && "$symgrad" --latex --fragment --index "$name.sg") >"$work/body.tex" \
+    if ! (cd "$dir" && "$symgrad" --latex --fragment --index --update "$name.sg") >"$work/body.tex" \
             2>"$work/err"; then
-        bad "$name: symgrad --latex --fragment --index failed"
+        bad "$name: symgrad --latex --fragment --index --update failed"
         continue
     fi
     if grep -q 'documentclass\|begin{document}' "$work/body.tex"; then

@@ -1,6 +1,8 @@
 #!/bin/sh
-# scale.sh: the C printer's memory grows linearly with a sum of many distinct
-# terms (issue 11). L = sum(a1 ⊙ x) + … + sum(aN ⊙ x), in pieces of 500 terms
+# scale.sh: memory that grows linearly with the input (issue 11). First a sum
+# of many distinct terms; then (pairs below) a deep tanh network's gradients,
+# thousands of outputs, thousands of distinct gradient requests, and a long
+# line of bad bytes, each at N and 2N. L = sum(a1 ⊙ x) + … + sum(aN ⊙ x), in pieces of 500 terms
 # (a line holds at most 64 KiB), gives ∇ₓL = a1 + a2 + … + aN in one
 # elementwise loop; printing that sum prefix by prefix took 51 MB for 2,500
 # terms, 175 MB for 5,000 and 610 MB for 10,000; the formula printer's
@@ -78,5 +80,68 @@ else
     bad "--formulas on the sum of $((2 * n)) terms failed"
     head -5 "ferr"
 fi
+
+# pair NAME N ARGS: runs "$symgrad ARGS NAME$N.sg" for N and 2N (the files
+# written by gen_NAME); each exits 0 (1 for bad) and 2N's peak RSS is at
+# most 2.5 times N's
+pair() {
+    name=$1 m=$2 want=$3
+    shift 3
+    for k in "$m" $((2 * m)); do
+        "gen_$name" "$k" > "$name$k.sg"
+        if [ -n "$timer" ]; then
+            timeout 300 "$timer" -o "rss$name$k" -f %M "$symgrad" "$@" "$name$k.sg" \
+                > "$name$k.out" 2> "$name$k.err"
+            st=$?
+            tail -n 1 "rss$name$k" > "kb$name$k"
+        else
+            timeout 300 "$symgrad" "$@" "$name$k.sg" > "$name$k.out" 2> "$name$k.err"
+            st=$?
+            echo 0 > "kb$name$k"
+        fi
+        if [ $st -eq "$want" ]; then ok; else bad "$name $k $*: exit $st, not $want"; head -3 "$name$k.err"; fi
+    done
+    small=$(cat "kb$name$m") large=$(cat "kb$name$((2 * m))")
+    if [ -n "$timer" ]; then
+        if [ $((2 * large)) -le $((5 * small)) ]; then ok; else
+            bad "$name: $((2 * m)) took ${large} KiB, $m ${small} KiB: more than 2.5 times"
+        fi
+    fi
+}
+gen_deep() { # a tanh network of $1 layers, the gradients asked 50 to a line
+    awk -v L="$1" 'BEGIN {
+        print "x : vector(n)\ny : vector(n)"
+        for (i = 1; i <= L; i++) print "W" i " : matrix(n, n)"
+        print "h0 = x"
+        for (i = 1; i <= L; i++) print "h" i " = tanh(W" i " * h" i - 1 ")"
+        print "loss = 0.5 * norm(h" L " - y)^2"
+        for (i = 1; i <= L; i++) {
+            line = line (i % 50 == 1 ? "grad loss wrt " : ", ") "W" i
+            if (i % 50 == 0 || i == L) { print line; line = "" }
+        }
+    }'
+}
+gen_outs() { # $1 outputs
+    awk -v n="$1" 'BEGIN { print "x : vector(n)"
+        for (i = 0; i < n; i++) print "d" i " = " i + 1 " x"
+        for (i = 0; i < n; i++) print "output d" i }'
+}
+gen_dist() { # $1 distinct functions, a gradient request each
+    awk -v n="$1" 'BEGIN { print "x : vector(n)"
+        for (i = 1; i <= n; i++) print "s" i " = sum(x .* x) / " i
+        for (i = 1; i <= n; i++) print "grad s" i " wrt x" }'
+}
+gen_line() { # a line of $1 KiB of control bytes
+    awk -v n="$1" 'BEGIN { s = ""; for (i = 0; i < 1024; i++) s = s sprintf("%c", 1 + i % 8)
+        line = ""; for (i = 0; i < n; i++) line = line s; print line }'
+}
+# (sizes at which the quadratic printers of before failed the 2.5 bound:
+# 10,000 → 20,000 outputs took 2.9 times the memory, 5,000 → 10,000
+# requests 2.6 times)
+pair deep "$((n / 2))" 0
+pair outs "$((2 * n))" 0
+pair dist "$n" 0
+pair dist "$n" 0 --formulas
+pair line 32 1
 echo "scale: $pass passed, $fail failed"
 [ $fail -eq 0 ]

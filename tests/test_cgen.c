@@ -2624,10 +2624,11 @@ static void test_sweeps(void **state)
 
 /* a deep tanh network's tests of which results are asked for are one chain,
    each test the one before and a layer more: the C grows linearly with the layers */
-/* the bitsets of which results need each statement (issue 11): one copy per
-   distinct set, so that their count grows linearly with a deep network's
-   layers and with a list of outputs; a table of nodes × results did not */
-static size_t masks_of(const char *text, size_t *words)
+/* the masks of which results need each statement (issue 11): interned trees
+   (codegen/mask.c), so that their size grows as R log R with a deep
+   network's layers and with a list of outputs; a bitset per distinct set
+   grew as R², and a table of nodes × results did too */
+static size_t masks_of(const char *text)
 {
     sg_src *src = sg_src_new("t.sg", text, strlen(text));
     sg_arena *ar = sg_arena_new();
@@ -2636,7 +2637,7 @@ static size_t masks_of(const char *text, size_t *words)
     size_t n;
     assert_non_null(p);
     memset(&o, 0, sizeof o);
-    n = sg_cgen_masks(p, &o, words);
+    n = sg_cgen_masks(p, &o);
     sg_problem_free(p);
     sg_arena_free(ar);
     sg_src_free(src);
@@ -2676,26 +2677,38 @@ static char *outputs_text(int n)
     return sg_buf_take(&b, &len);
 }
 
+/* a path of a mask tree over r bits: its levels, 64 bits a leaf */
+static size_t path_len(size_t r)
+{
+    size_t h = 1;
+    while ((64u << (h - 1)) < r)
+        h++;
+    return h;
+}
+
 static void test_masks_linear(void **state)
 {
-    size_t m[3], w[3];
+    size_t m[3], r;
     int k;
     (void)state;
+    /* a few paths of the tree per layer or output (R log R), and 4 × the
+       size at most 8 × the nodes: R² would be 16 × */
     for (k = 0; k < 3; k++) {
         char *t = deep_text(100 << k);
-        m[k] = masks_of(t, &w[k]);
+        r = (size_t)100 << k;
+        m[k] = masks_of(t);
         free(t);
+        assert_true(m[k] <= 4 * r * path_len(r));
     }
-    /* a layer's nodes share a mask: about two per gradient, not one per node */
-    assert_true(m[0] <= 2 * 100 + 10);
-    assert_true(2 * m[1] <= 5 * m[0] && 2 * m[2] <= 5 * m[1]);
+    assert_true(m[2] <= 8 * m[0]);
     for (k = 0; k < 3; k++) {
-        char *t = outputs_text(200 << k);
-        m[k] = masks_of(t, &w[k]);
+        char *t = outputs_text(1000 << k);
+        r = (size_t)1000 << k;
+        m[k] = masks_of(t);
         free(t);
+        assert_true(m[k] <= 4 * r * path_len(r));
     }
-    assert_true(m[0] <= 2 * 200 + 10);
-    assert_true(2 * m[1] <= 5 * m[0] && 2 * m[2] <= 5 * m[1]);
+    assert_true(m[2] <= 8 * m[0]);
 }
 
 static void test_deep_guards(void **state)

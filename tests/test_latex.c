@@ -84,6 +84,8 @@ static void expect_in(const char *doc, const char *needle)
 {
     if (!strstr(doc, needle)) {
         fprintf(stderr, "not found: %s\n", needle);
+        if (getenv("SG_TEST_DUMP"))
+            fputs(doc, stderr);
         fail();
     }
 }
@@ -505,6 +507,11 @@ static void test_fragment_fits(void **state)
     assert_int_equal(strncmp(doc, "% The derivation, written by symgrad from test.sg; paste it "
                                   "into a document that loads amsmath, amssymb and tikz "
                                   "(\\usepackage{amsmath,amssymb,tikz}).\n", 118), 0);
+    /* its lines may stretch (what the preamble does for a whole document),
+       in a group of its own */
+    expect_in(doc, "tikz (\\usepackage{amsmath,amssymb,tikz}).\n\\begingroup\\emergencystretch=3em"
+                   "\\relax\n");
+    assert_string_equal(doc + strlen(doc) - 10, "\\endgroup\n");
     expect_in(doc, "{\\setbox0\\hbox{%\n\\begin{tikzpicture}");
     expect_in(doc, "\\end{tikzpicture}}%\n\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}"
                    "{\\box0}\\else\\box0\\fi}\n");
@@ -522,9 +529,14 @@ static void test_index_ones(void **state)
     doc = document("Z ∈ ℝ^{p×N}\nB ∈ ℝ^{p×N}\nA = softmax(Z)\nL = sum(A ⊙ B)\ngrad L wrt Z\n", 1, 1);
     expect_in(doc, "\\frac{\\partial L}{\\partial Z_{ij}} &= A_{ij}\\Bigl(B_{ij} - "
                    "\\Bigl(\\sum_{k} B_{kj}A_{kj}\\Bigr)\\Bigr)");
-    line = strstr(doc, "(entry by entry)");
-    assert_non_null(line);
-    assert_null(strstr(doc, "11"));
+    /* no entry-by-entry line holds the numeral (the graph's coordinates may) */
+    for (line = strstr(doc, "(entry by entry)"); line; line = strstr(line + 1, "(entry by entry)")) {
+        const char *bol = line;
+        while (bol > doc && bol[-1] != '\n')
+            bol--;
+        assert_true(strstr(bol, "11") == NULL || strstr(bol, "11") > line);
+    }
+    assert_non_null(strstr(doc, "(entry by entry)"));
     free(doc);
     doc = document("A ∈ ℝ^{n×n}\nB ∈ ℝ^{n×n}\nL = sum((ones(n) ones(n)ᵀ A) ⊙ B)\n"
                    "grad L wrt A\n", 0, 1);
@@ -769,8 +781,10 @@ static void test_many_inputs(void **state)
                     expect_in(doc, "{$a_{18}$};");
                     assert_int_equal(count_of(doc, " -- (n0);"), sizes[k] + 1);
                 } else {
-                    expect_in(doc, "The graph has 103 nodes and 102 edges in 3 columns, up to "
-                                   "101 in one: too many to draw on a page.");
+                    expect_in(doc, "The graph has 103 nodes and 102 edges in 3 layers: laid "
+                                   "out, it needs at least ");
+                    expect_in(doc, "\\,cm, more than twice the 12\\,cm by 18\\,cm a page "
+                                   "gives it, so it is not drawn.");
                     assert_null(strstr(doc, "tikzpicture"));
                 }
             }
@@ -915,6 +929,194 @@ static void test_chain_by_name(void **state)
     free(t);
 }
 
+/* ---- the seeds' content ------------------------------------------------------------ */
+
+/* the document of text with --update (caller frees) */
+static char *document_update(const char *text, int update)
+{
+    parsed q;
+    sg_latex_opts o;
+    char *doc;
+    parse(&q, text);
+    memset(&o, 0, sizeof o);
+    o.update = update;
+    o.source = "test.sg";
+    doc = sg_latex_document(q.p, &o, NULL);
+    unparse(&q);
+    return doc;
+}
+
+/* a comes before b in doc, both present */
+static void expect_before(const char *doc, const char *a, const char *b)
+{
+    const char *pa = strstr(doc, a), *pb = strstr(doc, b);
+    expect_in(doc, a);
+    expect_in(doc, b);
+    if (pa >= pb) {
+        fprintf(stderr, "not before: %s\n   and: %s\n", a, b);
+        fail();
+    }
+}
+
+static const char rnn_sigmoid[] = "x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nU ∈ ℝ^{n×n}\nV ∈ ℝ^{n×k}\n"
+                                  "h[0] = h0\nh[t] = σ(U h[t−1] + V x[t]) for t = 1..T\n"
+                                  "L = Σ_{t=1}^{T} ½‖h[t]‖²\ngrad L wrt U\n";
+static const char rnn_linear[] = "x[t] ∈ ℝ^n for t = 1..T\nh0 ∈ ℝ^n\nW ∈ ℝ^{n×n}\nh[0] = h0\n"
+                                 "h[t] = W h[t−1] + x[t] for t = 1..T\n"
+                                 "L = Σ_{t=1}^{T} ½‖h[t]‖²\ngrad L wrt W\n";
+static const char softmax_grad[] = "z ∈ ℝ^n\ny ∈ ℝ^n\ns = softmax(z)\nL = yᵀs\ngrad L wrt z\n";
+
+/* the softmax Jacobian derived entry by entry before a line uses its rule */
+static void test_softmax_first_principles(void **state)
+{
+    char *doc = document(softmax_jac, 0, 0);
+    (void)state;
+    expect_before(doc, "\\paragraph{The Jacobian of $\\operatorname{softmax}$, from first principles.}",
+                  "J(s) &= (\\operatorname{diag}(s)");
+    expect_before(doc, "= [i = j]\\,s_{i} - s_{i}s_{j},", "s_{i}(1 - s_{i}), & i = j");
+    expect_before(doc, "-s_{i}s_{j}, & i \\ne j", "J = \\frac{\\partial s}{\\partial z} = "
+                                                 "\\operatorname{diag}(s) - ss^\\top.");
+    expect_before(doc, "This is rule (J2), used below.", "J(s) &= (\\operatorname{diag}(s)");
+    assert_int_equal(count_of(doc, "from first principles"), 1);
+    free(doc);
+    /* reverse mode: the rule shown to be Jᵀ times the adjoint, before the lines */
+    doc = document(softmax_grad, 0, 0);
+    expect_before(doc, "J = \\frac{\\partial s}{\\partial z} = \\operatorname{diag}(s) - ss^\\top.",
+                  "\\frac{\\partial L}{\\partial z} &=");
+    expect_in(doc, "\\bar{z} = J^\\top \\bar{s} = \\operatorname{diag}(s)\\bar{s} - s(s^\\top "
+                   "\\bar{s}) = s \\odot (\\bar{s} - \\mathbf{1}\\mathbf{1}^\\top(s \\odot \\bar{s}))");
+    expect_in(doc, "this is rule (R");
+    free(doc);
+    /* log-softmax in the cross-entropy: its own Jacobian, I − 𝟙sᵀ */
+    doc = document(rule_problems[1], 0, 0);
+    expect_before(doc, "J = \\frac{\\partial u}{\\partial z_2} = I - \\mathbf{1}s^\\top.",
+                  "\\frac{\\partial L}{\\partial z_2} &=");
+    expect_in(doc, "= [i = j] - s_{j} = \\begin{cases} 1 - s_{i}, & i = j,\\\\ -s_{j}, & i \\ne j.");
+    free(doc);
+    /* logsumexp: its gradient is softmax; an argument that is no name is named */
+    doc = document("z ∈ ℝ^n\nW ∈ ℝ^{n×n}\nL = logsumexp(W z)\ngrad L wrt W, z\n", 0, 0);
+    expect_before(doc, "\\paragraph{The gradient of $\\operatorname{logsumexp}$, from first "
+                       "principles.} Write $a = Wz$. By definition $L = \\log \\sum_k e^{a_{k}}$",
+                  "The local rules used");
+    expect_in(doc, "\\frac{\\partial L}{\\partial a_{j}} = \\frac{e^{a_{j}}}{\\sum_k e^{a_{k}}} = "
+                   "s_{j},");
+    free(doc);
+    /* absent where there is no softmax */
+    doc = document(autoencoder, 0, 0);
+    assert_null(strstr(doc, "first principles"));
+    free(doc);
+}
+
+/* the RNN's vanishing and exploding gradients, from its own step */
+static void test_vanishing(void **state)
+{
+    char *doc = document(rnn, 0, 0);
+    (void)state;
+    expect_before(doc, "\\subsection*{Result}", "\\subsection*{Vanishing and exploding gradients}");
+    expect_in(doc, "\\frac{\\partial h_t}{\\partial h_{t-1}} &= \\operatorname{diag}(\\tanh'(a_t))"
+                   "W_{hh} = \\operatorname{diag}(\\mathbf{1} - h_t \\odot h_t)W_{hh}");
+    /* k is a dimension of this problem: the earlier step is τ */
+    expect_in(doc, "= \\prod_{j=\\tau+1}^{t} \\operatorname{diag}(\\mathbf{1} - h_j \\odot h_j)"
+                   "W_{hh}");
+    expect_in(doc, "\\le \\bigl(\\lVert W_{hh}\\rVert_2 \\cdot \\max\\lvert \\tanh'\\rvert"
+                   "\\bigr)^{t-\\tau} \\le \\lVert W_{hh}\\rVert_2^{t-\\tau}");
+    expect_in(doc, "$\\max_z \\lvert \\tanh'(z)\\rvert = 1$");
+    expect_in(doc, "If $\\lVert W_{hh}\\rVert_2 < 1$");
+    expect_in(doc, "(vanishing gradients)");
+    expect_in(doc, "If $\\lVert W_{hh}\\rVert_2 > 1$");
+    expect_in(doc, "(exploding gradients");
+    free(doc);
+    /* another activation: its own derivative and bound */
+    doc = document(rnn_sigmoid, 0, 0);
+    expect_in(doc, "\\frac{\\partial h_t}{\\partial h_{t-1}} &= \\operatorname{diag}(\\sigma'(a_t))"
+                   "U = \\operatorname{diag}(h_t \\odot (\\mathbf{1} - h_t))U");
+    expect_in(doc, "$\\max_z \\lvert \\sigma'(z)\\rvert = \\tfrac{1}{4}$");
+    expect_in(doc, "If $\\lVert U\\rVert_2 < 4$");
+    assert_null(strstr(doc, "\\tanh"));
+    free(doc);
+    /* no activation: the matrix alone */
+    doc = document(rnn_linear, 0, 0);
+    expect_in(doc, "\\frac{\\partial h_t}{\\partial h_{t-1}} &= W \\tag*{");
+    expect_in(doc, "\\prod_{j=k+1}^{t} W\n");
+    expect_in(doc, "&\\le \\lVert W\\rVert_2^{t-k}");
+    free(doc);
+    /* a user's name with a subscript t is not a step: W_t stays W_t */
+    doc = document("x[t] ∈ ℝ^n for t = 1..T\nh0 ∈ ℝ^n\nW_t ∈ ℝ^{n×n}\nh[0] = h0\n"
+                   "h[t] = tanh(W_t h[t−1] + x[t]) for t = 1..T\n"
+                   "L = Σ_{t=1}^{T} ½‖h[t]‖²\ngrad L wrt W_t\n", 0, 0);
+    expect_in(doc, "\\prod_{j=k+1}^{t} \\operatorname{diag}(\\mathbf{1} - h_j \\odot h_j)W_t\n");
+    expect_in(doc, "\\le \\lVert W_t\\rVert_2^{t-k}");
+    assert_null(strstr(doc, "W_j"));
+    free(doc);
+    /* absent without a recurrence */
+    doc = document(autoencoder, 0, 0);
+    assert_null(strstr(doc, "Vanishing"));
+    free(doc);
+}
+
+/* the Matrix Cookbook at the rules, the bibliography, symmetry said */
+static void test_cookbook(void **state)
+{
+    char *doc = document(rule_problems[2], 0, 0);
+    (void)state;
+    expect_in(doc, "\\log\\lvert A\\rvert \\;\\Rightarrow\\; \\bar A = \\bar y A^{-\\top} "
+                   "\\tag*{\\textrm{Cookbook (57)}\\quad (R");
+    expect_in(doc, "\\tag*{\\textrm{Cookbook (59)}\\quad (R");
+    expect_in(doc, "\\subsection*{References}\nK.~B. Petersen and M.~S. Pedersen, \\emph{The "
+                   "Matrix Cookbook}, version of November 15, 2012.");
+    expect_before(doc, "Since $K = XX^\\top + \\beta I$ is symmetric, $K^{-\\top} = (K^{-1})^\\top "
+                       "= K^{-1}$: where (R5) and (R6) give $K^{-\\top}$",
+                  "\\frac{\\partial L}{\\partial K^{-1}} &=");
+    free(doc);
+    /* declared spd */
+    doc = document("K ∈ 𝕊₊₊^n\nL = log|K|\ngrad L wrt K\n", 0, 0);
+    expect_in(doc, "Since $K$ is declared symmetric positive definite, $K^{-\\top}");
+    free(doc);
+    /* a general matrix: A⁻ᵀ stays, nothing said */
+    doc = document("A ∈ ℝ^{n×n}\nL = log|A|\ngrad L wrt A\n", 0, 0);
+    assert_null(strstr(doc, "is symmetric"));
+    expect_in(doc, "Cookbook (57)");
+    free(doc);
+    /* no matrix identity: no citation, no bibliography */
+    doc = document("x ∈ ℝ\nL = tanh(x)\ngrad L wrt x\n", 0, 0);
+    assert_null(strstr(doc, "Cookbook"));
+    assert_null(strstr(doc, "References"));
+    free(doc);
+}
+
+/* --update: each parameter's step, vectorised and entry by entry */
+static void test_update(void **state)
+{
+    char *doc = document_update(rule_problems[1], 1);
+    (void)state;
+    expect_in(doc, "\\subsection*{Gradient-descent updates}");
+    expect_in(doc, "W_2 &\\leftarrow W_2 - \\eta\\nabla_{W_2} L = W_2 - \\eta\\,"
+                   "(\\operatorname{softmax}(z_2) - y)h_1^\\top\\\\");
+    expect_in(doc, "(W_2)_{ij} &\\leftarrow (W_2)_{ij} - \\eta\\frac{\\partial L}{\\partial "
+                   "(W_2)_{ij}} = (W_2)_{ij} - \\eta\\,((\\operatorname{softmax}(z_2))_{i} - y_{i})"
+                   "(h_1)_{j}");
+    expect_in(doc, "b_2 &\\leftarrow b_2 - \\eta\\nabla_{b_2} L = b_2 - \\eta\\bigl("
+                   "\\operatorname{softmax}(z_2) - y\\bigr)");
+    assert_int_equal(count_of(doc, "&\\leftarrow"), 8);
+    free(doc);
+    /* a scalar parameter: one line; η taken: another letter */
+    doc = document_update("η ∈ ℝ\nx ∈ ℝ\nL = η*x*x\ngrad L wrt x\n", 1);
+    expect_in(doc, "x &\\leftarrow x - \\alpha\\nabla_{x} L");
+    assert_int_equal(count_of(doc, "&\\leftarrow"), 1);
+    free(doc);
+    /* the RNN: sums over time entry by entry; the sequence's initial state too */
+    doc = document_update(rnn, 1);
+    expect_in(doc, "W_{hh} &\\leftarrow W_{hh} - \\eta\\nabla_{W_{hh}} L");
+    expect_in(doc, "(W_{hh})_{ij} &\\leftarrow (W_{hh})_{ij} - \\eta\\frac{\\partial L}{\\partial "
+                   "(W_{hh})_{ij}}");
+    free(doc);
+    /* not asked for: absent */
+    doc = document_update(rule_problems[1], 0);
+    assert_null(strstr(doc, "Gradient-descent"));
+    assert_null(strstr(doc, "\\leftarrow"));
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -945,6 +1147,10 @@ int main(void)
         cmocka_unit_test(test_many_delta_pieces),
         cmocka_unit_test(test_many_factors),
         cmocka_unit_test(test_many_unread_targets),
+        cmocka_unit_test(test_softmax_first_principles),
+        cmocka_unit_test(test_vanishing),
+        cmocka_unit_test(test_cookbook),
+        cmocka_unit_test(test_update),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

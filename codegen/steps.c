@@ -1,0 +1,1392 @@
+/*
+ * steps.c: the derivation as plain text, for the terminal (--steps).
+ *
+ * A printer of what the checker and differentiation recorded, nothing
+ * more: the problem's definitions and sequences, the logs of its results
+ * (symbolic/diff.h) and their display forms. It builds no expression and
+ * simplifies nothing; every formula is a node of the problem's DAG written
+ * by formula.c.
+ *
+ * What it decides is how to say it:
+ *   - names. The user's names print as themselves. An unnamed intermediate
+ *     that the derivation passes through and whose formula is long gets a
+ *     fresh name (r for a difference, a for a function's argument, else u,
+ *     v, …; r[t] when it varies with t), listed under "Forward pass", so that
+ *     each line stays short. A recurrence's step body prints as h[t].
+ *   - lines. A node's local rules follow its definition, one rule per line:
+ *     the instantiated contribution at the left, the rule's table text
+ *     (with its Matrix Cookbook equation) at the right, or on the next line
+ *     when both do not fit. A contribution is "=" when it is the whole
+ *     gradient of its target, "+=" when another path adds to it; the total
+ *     derivative line follows where they add. Inside the body of a Σ over
+ *     time or of a recurrence, what goes to a value outside the body is one
+ *     term per step ("at t:"), summed by the line that pushes it out.
+ *   - width. Lines keep to 80 columns: a long formula breaks before a + or
+ *     − of its top-level sum (formula.c marks them), else at a space, and
+ *     goes on indented.
+ *
+ * --ascii prints formula.c's ASCII alphabet; the rule table holds Unicode
+ * text only, so its rules are transliterated here, symbol by symbol.
+ */
+#include "steps.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lexer/arena.h"
+#include "../lexer/buf.h"
+#include "formula.h"
+
+#define WIDTH 80
+#define CONT 4 /* the extra indentation of a broken line's continuation */
+
+/* what a node is to the derivation (bits of S.flag) */
+enum {
+    F_STATION = 1, /* a step's node, or a node a step contributes to */
+    F_ADDEND = 2,  /* a kid of an unnamed sum */
+    F_SCALED = 4,  /* a 1×1 kid of a scaling by a number (½‖r‖²) */
+    F_ARG = 8,     /* the argument of a nonlinear function: a pre-activation */
+    F_BACK = 16,   /* a station of the reverse pass (not only of a Jacobian's) */
+    F_PARTIAL = 32, /* a sum that is a kid of a sum: a partial sum */
+};
+
+typedef struct {
+    const sg_problem *p;
+    const sg_ctx *ctx;
+    int ascii, width;
+    unsigned n;            /* node ids are below n */
+    const char **name;     /* by id: the printed name, or NULL */
+    unsigned char *owned;  /* by id: name[id] is ours to free */
+    unsigned char *fresh;  /* by id: name[id] is a fresh name */
+    unsigned char *flag;   /* by id: F_ */
+    unsigned *mark;        /* by id: stamp of the log that has a TOTAL for it */
+    int *total;            /* by id, with mark: that TOTAL step's index */
+    const sg_expr **owner; /* by id: the node whose whole gradient it was printed as */
+    unsigned *amark;       /* by id: stamp of the log whose steps read it as an adjoint */
+    int *alast;            /* by id, with amark: the last such step */
+    unsigned stamp;
+    const char **used;     /* fresh names taken, raw */
+    int nused, capused, pool;
+    char **mine;           /* the fresh names made up past the pool, to free */
+    int nmine;
+    int cont;              /* the extra indentation of a continuation line */
+    const sg_expr *naming; /* while printing a whole gradient: whose it is */
+    const sg_expr *parent; /* and the node whose rule gave it, if a rule did */
+    int at;                /* and the step's index */
+    sg_buf out;
+} S;
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* the columns s takes on a terminal: one per character, none for a
+   combining mark (the macron of B̄) or formula.c's marks */
+static size_t cols_n(const char *s, size_t n)
+{
+    size_t i, c = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if ((b & 0xC0) == 0x80 || b == 0xCC || b == 0xCD || b == (unsigned char)SG_FMT_BREAK ||
+            b == 1)
+            continue;
+        c++;
+    }
+    return c;
+}
+
+static size_t cols(const char *s)
+{
+    return cols_n(s, strlen(s));
+}
+
+static void spaces(sg_buf *b, size_t n)
+{
+    while (n-- > 0)
+        sg_buf_putc(b, ' ');
+}
+
+/* Unicode spellings the rule table uses, in ASCII; a letter followed by a
+   combining macron (B̄) becomes Bbar */
+static const char *const ascii_of[][2] = {
+    {"⇒", "=>"},   {"ᵀ", "'"},      {"⊙", ".*"},   {"⊘", "./"},       {"⟨", "<"},
+    {"⟩", ">"},    {"‖", "||"},     {"²", "^2"},   {"¹", "^1"},       {"⁻", "^-"},
+    {"∂", "d"},    {"∇", "grad"},  {"Σ", "sum"},  {"δ", "delta_"},   {"σ", "sigmoid"},
+    {"−", "-"},    {"𝟙", "1"},      {"√", "sqrt"}, {"′", "'"},        {"₀", "0"},
+    {"₁", "1"},    {"ₓ", "x"},      {"…", "..."},  {"≤", "<="},       {"×", "x"},
+    {"ℝ", "R"},    {"Ā", "Abar"},   {"Ȳ", "Ybar"}, {"ȳ", "ybar"},     {"½", "1/2"},
+    {"∈", ":"},    {"⋅", "*"},      {"·", "*"},    {"ℓ", "l"},        {"β", "beta"},
+};
+
+/* s in ASCII: the table above, then '?' for any other non-ASCII character */
+static void put_ascii(sg_buf *b, const char *s)
+{
+    while (*s) {
+        size_t i, n;
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x80) {
+            sg_buf_putc(b, *s++);
+            continue;
+        }
+        if (c == 0xCC && (unsigned char)s[1] == 0x84) { /* a combining macron */
+            sg_buf_puts(b, "bar");
+            s += 2;
+            if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+                sg_buf_putc(b, ' ');
+            continue;
+        }
+        for (i = 0; i < sizeof ascii_of / sizeof ascii_of[0]; i++) {
+            n = strlen(ascii_of[i][0]);
+            if (strncmp(s, ascii_of[i][0], n) == 0)
+                break;
+        }
+        if (i < sizeof ascii_of / sizeof ascii_of[0]) {
+            sg_buf_puts(b, ascii_of[i][1]);
+            s += n;
+            /* Ybar B, not YbarB */
+            if (strstr(ascii_of[i][1], "bar") && ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+                sg_buf_putc(b, ' ');
+            continue;
+        }
+        sg_buf_putc(b, '?');
+        for (s++; ((unsigned char)*s & 0xC0) == 0x80; s++)
+            ;
+    }
+}
+
+/* text of the rule table (or of the source) in the output's alphabet */
+static void put_text(S *s, sg_buf *b, const char *t)
+{
+    if (s->ascii)
+        put_ascii(b, t);
+    else
+        sg_buf_puts(b, t);
+}
+
+/*
+ * t as lines: the first after `indent` columns, the others after indent +
+ * CONT, each within the width where it can be. A line breaks at the last
+ * break mark that fits, else at the last space that does; a piece with
+ * neither stays whole. Returns the lines in *lines (pointers into a copy
+ * the caller frees through *store) and their number.
+ */
+static int split_lines(S *s, const char *t, size_t indent, char **store, char ***lines)
+{
+    size_t len = strlen(t), i, start = 0;
+    char *c = sg_xmalloc(len + 1), **v = NULL;
+    int n = 0, cap = 0;
+    memcpy(c, t, len + 1);
+    *store = c;
+    while (start <= len) {
+        size_t avail = (size_t)s->width > indent + (n ? (size_t)s->cont : 0) + 10
+                           ? (size_t)s->width - indent - (n ? (size_t)s->cont : 0)
+                           : 10;
+        size_t w = 0, mark = 0, space = 0, end = len;
+        for (i = start; i < len; i++) {
+            unsigned char b = (unsigned char)c[i];
+            if (b == (unsigned char)SG_FMT_BREAK && i > start)
+                mark = i;
+            else if (b == ' ' && i > start)
+                space = i;
+            w += cols_n(c + i, 1);
+            if (w > avail && (mark || space)) {
+                end = mark ? mark : space;
+                break;
+            }
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4;
+            v = sg_xrealloc(v, (size_t)cap * sizeof *v);
+        }
+        v[n++] = c + start;
+        if (end >= len)
+            break;
+        c[end] = '\0';
+        start = end + 1;
+        while (start < len && (c[start] == ' ' || c[start] == SG_FMT_BREAK))
+            start++;
+    }
+    /* the marks left inside lines are not text */
+    for (i = 0; i < (size_t)n; i++) {
+        char *r = v[i], *w = v[i];
+        for (; *r; r++)
+            if (*r != SG_FMT_BREAK)
+                *w++ = *r;
+        *w = '\0';
+    }
+    *lines = v;
+    return n;
+}
+
+/*
+ * One line of the derivation: left (a formula, with break marks) after
+ * indent columns, and right (a rule) flush with the right margin when it
+ * fits after the last line of left, else on a line of its own.
+ */
+static void emit(S *s, size_t indent, const char *left, const char *right)
+{
+    char *store, **lines;
+    int n = split_lines(s, left, indent, &store, &lines), i;
+    size_t last = 0;
+    for (i = 0; i < n; i++) {
+        spaces(&s->out, indent + (i ? (size_t)s->cont : 0));
+        sg_buf_puts(&s->out, lines[i]);
+        last = indent + (i ? (size_t)s->cont : 0) + cols(lines[i]);
+        if (i + 1 < n)
+            sg_buf_putc(&s->out, '\n');
+    }
+    if (right && *right) {
+        size_t rw = cols(right);
+        if (last + 3 + rw <= (size_t)s->width) {
+            spaces(&s->out, (size_t)s->width - last - rw);
+        } else if (indent + CONT + rw <= (size_t)s->width) {
+            sg_buf_putc(&s->out, '\n');
+            spaces(&s->out, (size_t)s->width - rw);
+        } else {
+            /* a rule longer than a line: broken at spaces, under the formula */
+            char *rs, **rl;
+            int rn = split_lines(s, right, indent + CONT, &rs, &rl), k;
+            for (k = 0; k < rn; k++) {
+                sg_buf_putc(&s->out, '\n');
+                spaces(&s->out, indent + CONT + (k ? CONT : 0));
+                sg_buf_puts(&s->out, rl[k]);
+            }
+            free(rs);
+            free(rl);
+            right = NULL;
+        }
+        if (right)
+            sg_buf_puts(&s->out, right);
+    }
+    sg_buf_putc(&s->out, '\n');
+    free(store);
+    free(lines);
+}
+
+/* ---- names ------------------------------------------------------------------- */
+
+static const char *namer(void *arg, const sg_expr *e)
+{
+    S *s = arg;
+    if (e->id >= s->n)
+        return NULL;
+    if (!s->name[e->id] && e->name && e->nkids > 0) {
+        sg_buf b;
+        sg_buf_init(&b);
+        sg_fmt_name(&b, e->name, s->ascii);
+        s->name[e->id] = sg_buf_take(&b, NULL);
+        s->owned[e->id] = 1;
+    }
+    return s->name[e->id];
+}
+
+/* e's formula in the output's alphabet, with break marks; as its name when
+   named_root and it has one. *level (when not NULL) gets its precedence. */
+static char *fmt(S *s, const sg_expr *e, int named_root, int *level)
+{
+    sg_fmt_style st;
+    sg_buf b;
+    int l;
+    memset(&st, 0, sizeof st);
+    st.alphabet = s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE;
+    st.namer = namer;
+    st.arg = s;
+    st.breaks = 1;
+    st.named_root = named_root;
+    sg_buf_init(&b);
+    l = sg_fmt_expr_style(&b, s->ctx, e, &st);
+    if (level)
+        *level = l;
+    return sg_buf_take(&b, NULL);
+}
+
+/* the same with the user's names only: the problem as the checker holds it */
+static char *fmt_user(S *s, const sg_expr *e)
+{
+    sg_fmt_style st;
+    sg_buf b;
+    memset(&st, 0, sizeof st);
+    st.alphabet = s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE;
+    st.breaks = 1;
+    sg_buf_init(&b);
+    sg_fmt_expr_style(&b, s->ctx, e, &st);
+    return sg_buf_take(&b, NULL);
+}
+
+/* e as the operand of ∂: its name, or its formula, parenthesized unless it
+   binds as tightly as a postfix (∂L/∂Wᵀ, ∂L/∂(−x)) */
+static void put_operand(S *s, sg_buf *b, const sg_expr *e)
+{
+    int level;
+    char *t = fmt(s, e, 1, &level);
+    /* ASCII spells postfixes as operators, and Σ as a call with spaces:
+       d(W'), d(norm(r)^2), d(sum(t = 1..T, e)) */
+    if (level < (s->ascii ? SG_FMT_ATOM : SG_FMT_POST) || (s->ascii && strchr(t, ' '))) {
+        sg_buf_putc(b, '(');
+        sg_buf_puts(b, t);
+        sg_buf_putc(b, ')');
+    } else {
+        sg_buf_puts(b, t);
+    }
+    free(t);
+}
+
+static const char *d_sym(const S *s)
+{
+    return s->ascii ? "d" : "∂";
+}
+
+/* ∂f/∂e */
+static void put_partial(S *s, sg_buf *b, const sg_expr *f, const sg_expr *e)
+{
+    sg_buf_puts(b, d_sym(s));
+    put_operand(s, b, f);
+    sg_buf_putc(b, '/');
+    sg_buf_puts(b, d_sym(s));
+    put_operand(s, b, e);
+}
+
+/* a sequence's name: δh (ASCII delta_h) */
+static void put_seq_name(S *s, sg_buf *b, int q)
+{
+    const char *name = sg_seq_of(s->ctx, q)->name;
+    static const char delta[] = "δ";
+    if (s->ascii && strncmp(name, delta, strlen(delta)) == 0) {
+        sg_buf_puts(b, "delta_");
+        name += strlen(delta);
+    }
+    sg_fmt_name(b, name, s->ascii);
+}
+
+static void put_index(S *s, sg_buf *b, sg_index i)
+{
+    char t[96];
+    sg_index_snprint(t, sizeof t, s->ctx, i, s->ascii);
+    sg_buf_puts(b, t);
+}
+
+static int taken(S *s, const char *name)
+{
+    int i;
+    if (sg_sym_find(s->ctx, name) >= 0 || sg_dim_find(s->ctx, name) >= 0 ||
+        sg_seq_find(s->ctx, name) >= 0)
+        return 1;
+    for (i = 0; i < s->p->ndefs; i++)
+        if (s->p->defs[i].name && !strcmp(s->p->defs[i].name, name))
+            return 1;
+    for (i = 0; i < s->nused; i++)
+        if (!strcmp(s->used[i], name))
+            return 1;
+    return 0;
+}
+
+static void use(S *s, const char *name)
+{
+    if (s->nused == s->capused) {
+        s->capused = s->capused ? 2 * s->capused : 16;
+        s->used = sg_xrealloc((void *)s->used, (size_t)s->capused * sizeof *s->used);
+    }
+    s->used[s->nused++] = name;
+}
+
+/* a fresh name, the preferred one when it is free; in the context's arena */
+static const char *fresh_name(S *s, const char *prefer)
+{
+    static const char *const pool[] = {"u", "v", "w", "q", "b", "c", "d", "g", "s"};
+    const char *t;
+    if (prefer && !taken(s, prefer)) {
+        use(s, prefer);
+        return prefer;
+    }
+    for (;;) {
+        int k = s->pool++;
+        char num[32];
+        if (k < (int)(sizeof pool / sizeof pool[0])) {
+            t = pool[k];
+        } else {
+            snprintf(num, sizeof num, "u%d", k + 1 - (int)(sizeof pool / sizeof pool[0]));
+            t = num;
+        }
+        if (!taken(s, t)) {
+            if (t == num) {
+                char *c = sg_xmalloc(strlen(num) + 1);
+                strcpy(c, num);
+                s->mine = sg_xrealloc(s->mine, (size_t)(s->nmine + 1) * sizeof *s->mine);
+                s->mine[s->nmine++] = c;
+                t = c;
+            }
+            use(s, t);
+            return t;
+        }
+    }
+}
+
+static int is_leaf(const sg_expr *e)
+{
+    return e->nkids == 0 || e->op == SG_OP_AT || e->op == SG_OP_SEQSTEP;
+}
+
+/* a scaling by a number: −x, ½‖r‖² */
+static int is_number_scale(const sg_expr *e)
+{
+    return e->op == SG_OP_MUL && sg_shape_is_scalar(e->kid[0]->shape) &&
+           e->kid[0]->op == SG_OP_CONST;
+}
+
+/* a node whose formula says as much as a name would: a transpose, a
+   broadcast, a scaling by a number, a Σ over time */
+static int is_trivial(const sg_expr *e)
+{
+    return is_leaf(e) || e->op == SG_OP_TRANSPOSE || e->op == SG_OP_FILL || is_number_scale(e) ||
+           e->op == SG_OP_SEQSUM;
+}
+
+/* a product of leaves and their transposes (Wx, WᵀWx): short as it is */
+static int light(const sg_expr *e, int depth)
+{
+    int k;
+    if (is_leaf(e))
+        return 1;
+    if (depth > 8 || !(e->op == SG_OP_MUL || e->op == SG_OP_TRANSPOSE))
+        return 0;
+    for (k = 0; k < e->nkids; k++)
+        if (!light(e->kid[k], depth + 1))
+            return 0;
+    return 1;
+}
+
+/* the operators e's formula shows, down to names and leaves, up to cap */
+static int shown_ops(S *s, const sg_expr *e, int cap, int root)
+{
+    int n, k;
+    if (is_leaf(e) || cap <= 0)
+        return 0;
+    if (!root && (e->name || (e->id < s->n && s->name[e->id])))
+        return 0;
+    n = is_trivial(e) ? 0 : 1;
+    for (k = 0; k < e->nkids && n < cap; k++)
+        n += shown_ops(s, e->kid[k], cap - n, 0);
+    return n;
+}
+
+static int is_nonlinear(sg_op op)
+{
+    return sg_op_is_elementwise_unary(op) || op == SG_OP_SOFTMAX || op == SG_OP_LOGSOFTMAX ||
+           op == SG_OP_LOGSUMEXP;
+}
+
+static int negated(const sg_expr *e)
+{
+    return is_number_scale(e) && e->kid[0]->value < 0;
+}
+
+static void flag_node(S *s, const sg_expr *e, unsigned char f)
+{
+    if (e && e->id < s->n)
+        s->flag[e->id] |= f;
+}
+
+static int by_id(const void *pa, const void *pb)
+{
+    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* the distinct logs of the results, in order */
+static int logs_of(const sg_problem *p, const sg_log **logs)
+{
+    int i, k, n = 0;
+    for (i = 0; i < p->nresults; i++) {
+        const sg_log *g = p->results[i].log;
+        if (!g)
+            continue;
+        for (k = 0; k < n && logs[k] != g; k++)
+            ;
+        if (k == n)
+            logs[n++] = g;
+    }
+    return n;
+}
+
+/* the differentiated function of one of the logs: it keeps its own name */
+static int is_log_f(const sg_log **logs, int nlogs, const sg_expr *e)
+{
+    int i;
+    for (i = 0; i < nlogs; i++)
+        if (logs[i]->f == e)
+            return 1;
+    return 0;
+}
+
+/*
+ * The names: a recurrence's body is h[t]; each station whose formula shows
+ * two operators or more, and is neither a partial sum, nor a product of
+ * leaves, nor a 1×1 value scaled by a number, gets a fresh one. Kids come
+ * before parents (ids grow), so a formula is measured with its kids' names.
+ */
+static const sg_expr **name_stations(S *s, const sg_log **logs, int nlogs, int *nstations)
+{
+    const sg_expr **st;
+    int n = 0, cap = 16, i, j, q;
+    st = sg_xmalloc((size_t)cap * sizeof *st);
+    for (i = 0; i < nlogs; i++) {
+        for (j = 0; j < logs[i]->nsteps; j++) {
+            const sg_step *x = &logs[i]->steps[j];
+            const sg_expr *v[3] = {x->node, NULL, x->to};
+            int k;
+            if (x->kind == SG_STEP_RULE && x->node && x->kid >= 0 && x->kid < x->node->nkids) {
+                const sg_expr *y = x->node, *kid = y->kid[x->kid];
+                v[1] = kid;
+                if (y->op == SG_OP_ADD && !y->name)
+                    flag_node(s, kid, F_ADDEND);
+                if (y->op == SG_OP_ADD && kid->op == SG_OP_ADD)
+                    flag_node(s, kid, F_PARTIAL);
+                if (is_number_scale(y) && sg_shape_is_scalar(kid->shape))
+                    flag_node(s, kid, F_SCALED);
+                if (is_nonlinear(y->op))
+                    flag_node(s, kid, F_ARG);
+            }
+            for (k = 0; k < 3; k++) {
+                if (!v[k] || v[k]->id >= s->n)
+                    continue;
+                if (x->kind != SG_STEP_JACOBIAN)
+                    s->flag[v[k]->id] |= F_BACK;
+                if (s->flag[v[k]->id] & F_STATION)
+                    continue;
+                s->flag[v[k]->id] |= F_STATION;
+                if (n == cap) {
+                    cap *= 2;
+                    st = sg_xrealloc((void *)st, (size_t)cap * sizeof *st);
+                }
+                st[n++] = v[k];
+            }
+        }
+    }
+    qsort((void *)st, (size_t)n, sizeof *st, by_id);
+    for (q = 0; q < sg_nseqs(s->ctx); q++) {
+        const sg_seq *h = sg_seq_of(s->ctx, q);
+        sg_buf b;
+        if (h->kind != SG_SEQ_FORWARD || !h->body || h->body->id >= s->n || s->name[h->body->id])
+            continue;
+        sg_buf_init(&b);
+        put_seq_name(s, &b, q);
+        sg_buf_puts(&b, "[t]");
+        s->name[h->body->id] = sg_buf_take(&b, NULL);
+        s->owned[h->body->id] = 1;
+    }
+    for (i = 0; i < n; i++) {
+        const sg_expr *e = st[i];
+        unsigned char f = s->flag[e->id];
+        const char *base, *prefer = NULL;
+        sg_buf b;
+        if (!(f & F_BACK) || e->name || s->name[e->id] || is_trivial(e) || light(e, 0) ||
+            (f & (F_ADDEND | F_PARTIAL)) || is_log_f(logs, nlogs, e) ||
+            (f & F_SCALED) || shown_ops(s, e, 2, 1) < 2)
+            continue;
+        if (e->op == SG_OP_ADD && (negated(e->kid[1]) || (e->kid[1]->op == SG_OP_FILL &&
+                                                          e->kid[1]->kid[0]->op == SG_OP_CONST &&
+                                                          e->kid[1]->kid[0]->value < 0)))
+            prefer = "r";
+        else if (f & F_ARG)
+            prefer = "a";
+        base = fresh_name(s, prefer);
+        sg_buf_init(&b);
+        sg_fmt_name(&b, base, s->ascii);
+        if (sg_expr_varies(e))
+            sg_buf_puts(&b, "[t]");
+        s->name[e->id] = sg_buf_take(&b, NULL);
+        s->owned[e->id] = 1;
+        s->fresh[e->id] = 1;
+    }
+    *nstations = n;
+    return st;
+}
+
+/* ---- the problem --------------------------------------------------------------- */
+
+/* the leading comment of the source: its title */
+static void title(S *s, const char *src)
+{
+    const char *l = src;
+    int any = 0;
+    while (l && *l) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        char *line;
+        if (n == 0 || l[0] != '#')
+            break;
+        line = sg_xmalloc(n + 1);
+        memcpy(line, l, n);
+        line[n] = '\0';
+        if (strncmp(line, "# symgrad:", 10) != 0) {
+            const char *t = line + 1;
+            while (*t == ' ')
+                t++;
+            if (*t) {
+                sg_buf tb;
+                sg_buf_init(&tb);
+                put_text(s, &tb, t);
+                s->cont = 0; /* a title's lines go on flush left */
+                emit(s, 0, sg_buf_str(&tb), NULL);
+                s->cont = CONT;
+                sg_buf_free(&tb);
+                any = 1;
+            }
+        }
+        free(line);
+        l = e ? e + 1 : NULL;
+    }
+    if (any)
+        sg_buf_putc(&s->out, '\n');
+}
+
+static void put_dim(S *s, sg_buf *b, sg_dim d)
+{
+    const sg_diminfo *di = sg_diminfo_of(s->ctx, d);
+    if (di->name)
+        sg_fmt_name(b, di->name, s->ascii);
+    else
+        sg_buf_printf(b, "%ld", di->value);
+}
+
+/* W ∈ ℝ^{m×n} (ASCII: W : matrix(m, n)), as the language writes a declaration */
+static void put_decl(S *s, sg_buf *b, const sg_symbol *y, const char *name, sg_shape sh)
+{
+    sg_dim r = sh.rows, c = sh.cols;
+    sg_fmt_name(b, name, s->ascii);
+    if (s->ascii) {
+        const char *kind = y->props & SG_PROP_SPD         ? "spd"
+                           : y->props & SG_PROP_SYMMETRIC ? "symmetric"
+                           : y->props & SG_PROP_SIMPLEX   ? "onehot"
+                           : sg_shape_is_scalar(sh)       ? "scalar"
+                           : c == SG_DIM_ONE              ? "vector"
+                                                          : "matrix";
+        sg_buf_printf(b, " : %s", kind);
+        if (!strcmp(kind, "scalar"))
+            return;
+        sg_buf_putc(b, '(');
+        put_dim(s, b, r);
+        if (!strcmp(kind, "matrix")) {
+            sg_buf_puts(b, ", ");
+            put_dim(s, b, c);
+        }
+        sg_buf_putc(b, ')');
+        return;
+    }
+    sg_buf_puts(b, " ∈ ");
+    if (y->props & (SG_PROP_SPD | SG_PROP_SYMMETRIC | SG_PROP_SIMPLEX)) {
+        sg_buf_puts(b, y->props & SG_PROP_SPD         ? "𝕊₊₊^"
+                       : y->props & SG_PROP_SYMMETRIC ? "𝕊^"
+                                                      : "Δ^");
+        put_dim(s, b, r);
+        return;
+    }
+    sg_buf_puts(b, "ℝ");
+    if (sg_shape_is_scalar(sh))
+        return;
+    if (c == SG_DIM_ONE) {
+        sg_buf t;
+        sg_buf_init(&t);
+        put_dim(s, &t, r);
+        sg_buf_printf(b, cols(sg_buf_str(&t)) == 1 ? "^%s" : "^{%s}", sg_buf_str(&t));
+        sg_buf_free(&t);
+        return;
+    }
+    sg_buf_puts(b, "^{");
+    put_dim(s, b, r);
+    sg_buf_puts(b, "×");
+    put_dim(s, b, c);
+    sg_buf_putc(b, '}');
+}
+
+/* t = lo..hi (Unicode: t = lo, …, hi) */
+static void put_range(S *s, sg_buf *b, sg_index lo, sg_index hi, int down)
+{
+    sg_buf_puts(b, s->ascii ? " for t = " : ", t = ");
+    put_index(s, b, lo);
+    sg_buf_puts(b, s->ascii ? (down ? " down to " : "..") : ", …, ");
+    put_index(s, b, hi);
+}
+
+static void doc_problem(S *s)
+{
+    sg_buf b;
+    int i, q, any = 0;
+    sg_buf_puts(&s->out, "Problem\n");
+    /* the inputs, as declared */
+    sg_buf_init(&b);
+    for (i = 0; i < sg_nsyms(s->ctx); i++) {
+        const sg_symbol *y = sg_sym(s->ctx, i);
+        if (any)
+            sg_buf_printf(&b, ",%c ", SG_FMT_BREAK);
+        any = 1;
+        if (y->seq >= 0) {
+            const sg_seq *x = sg_seq_of(s->ctx, y->seq);
+            sg_buf t;
+            sg_buf_init(&t);
+            put_seq_name(s, &t, y->seq);
+            sg_buf_puts(&t, "[t]");
+            put_decl(s, &b, y, sg_buf_str(&t), x->shape);
+            sg_buf_free(&t);
+            put_range(s, &b, x->lo, x->hi, 0);
+        } else {
+            put_decl(s, &b, y, y->name, y->shape);
+        }
+    }
+    if (any)
+        emit(s, 2, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+    /* the definitions, in the order written, and the recurrences */
+    for (i = 0; i < s->p->ndefs; i++) {
+        const sg_def *d = &s->p->defs[i];
+        char *t;
+        if (!d->name || !d->expr)
+            continue;
+        sg_buf_init(&b);
+        sg_fmt_name(&b, d->name, s->ascii);
+        sg_buf_puts(&b, " = ");
+        t = fmt_user(s, d->expr);
+        sg_buf_puts(&b, t);
+        free(t);
+        emit(s, 2, sg_buf_str(&b), NULL);
+        sg_buf_free(&b);
+    }
+    for (q = 0; q < sg_nseqs(s->ctx); q++) {
+        const sg_seq *h = sg_seq_of(s->ctx, q);
+        char *t;
+        if (h->kind != SG_SEQ_FORWARD || !h->body)
+            continue;
+        if (h->init) {
+            sg_buf_init(&b);
+            put_seq_name(s, &b, q);
+            sg_buf_putc(&b, '[');
+            put_index(s, &b, sg_index_plus(h->lo, -1));
+            sg_buf_puts(&b, "] = ");
+            t = fmt_user(s, h->init);
+            sg_buf_puts(&b, t);
+            free(t);
+            emit(s, 2, sg_buf_str(&b), NULL);
+            sg_buf_free(&b);
+        }
+        sg_buf_init(&b);
+        put_seq_name(s, &b, q);
+        sg_buf_puts(&b, "[t] = ");
+        t = fmt_user(s, h->body);
+        sg_buf_puts(&b, t);
+        free(t);
+        put_range(s, &b, h->lo, h->hi, 0);
+        emit(s, 2, sg_buf_str(&b), NULL);
+        sg_buf_free(&b);
+    }
+    /* what is asked */
+    sg_buf_init(&b);
+    any = 0;
+    for (i = 0; i < s->p->nresults; i++) {
+        const sg_result *r = &s->p->results[i];
+        if (r->kind == SG_RES_VALUE)
+            continue;
+        sg_buf_puts(&b, any ? ", " : "find ");
+        sg_fmt_result_name(&b, r, s->ascii);
+        any = 1;
+    }
+    if (any)
+        emit(s, 2, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+}
+
+/* the fresh names, and the user's definitions that read them */
+static void doc_forward(S *s, const sg_expr **st, int nst)
+{
+    int i, any = 0;
+    for (i = 0; i < nst; i++) {
+        const sg_expr *e = st[i];
+        sg_buf b;
+        char *t;
+        if (!s->fresh[e->id]) {
+            /* a user's definition, when the fresh names shorten it */
+            char *u;
+            int same;
+            if (!e->name || is_leaf(e) || !namer(s, e))
+                continue;
+            t = fmt(s, e, 0, NULL);
+            u = fmt_user(s, e);
+            same = !strcmp(t, u);
+            free(u);
+            if (same) {
+                free(t);
+                continue;
+            }
+        } else {
+            t = fmt(s, e, 0, NULL);
+        }
+        if (!any)
+            sg_buf_puts(&s->out, "\nForward pass\n");
+        any = 1;
+        sg_buf_init(&b);
+        sg_buf_puts(&b, s->name[e->id]);
+        sg_buf_puts(&b, " = ");
+        sg_buf_puts(&b, t);
+        free(t);
+        emit(s, 2, sg_buf_str(&b), NULL);
+        sg_buf_free(&b);
+    }
+}
+
+/* ---- a log ------------------------------------------------------------------------ */
+
+/* the rule's table text, and its Cookbook equation */
+static char *rule_text(S *s, sg_rule_id id)
+{
+    const sg_rule *r = sg_rule_get(id);
+    sg_buf b;
+    sg_buf_init(&b);
+    if (r && r->text && *r->text) {
+        put_text(s, &b, r->text);
+        if (r->cookbook)
+            sg_buf_printf(&b, "  [Cookbook %s]", r->cookbook);
+    }
+    return sg_buf_take(&b, NULL);
+}
+
+/* the node a line's rules are about, once before them: its definition */
+static void header(S *s, const sg_expr *node, const sg_expr **cur)
+{
+    sg_buf b;
+    char *t;
+    if (*cur == node)
+        return;
+    *cur = node;
+    sg_buf_init(&b);
+    if (namer(s, node) && !is_leaf(node)) {
+        sg_buf_puts(&b, namer(s, node));
+        sg_buf_puts(&b, " = ");
+    }
+    t = fmt(s, node, 0, NULL);
+    sg_buf_puts(&b, t);
+    free(t);
+    emit(s, 2, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+}
+
+/* a partial sum a + b of a longer unnamed sum a + b + c: its adjoint is the
+   whole sum's, and its rules are the whole sum's, term by term */
+static int is_spine(S *s, const sg_expr *e)
+{
+    return e->op == SG_OP_ADD && e->id < s->n && (s->flag[e->id] & F_PARTIAL) && !namer(s, e);
+}
+
+/* whether the log adds several contributions up for e (a TOTAL step) */
+static int partial(const S *s, const sg_expr *e)
+{
+    return e && e->id < s->n && s->mark[e->id] == s->stamp;
+}
+
+/*
+ * The whole gradient of kid, value, read again by later steps (at i) as
+ * the adjoint their rules push on: when its formula is long, it gets a
+ * name the way courses name them, δ₁ for a layer's pre-activation z₁, or
+ * for the unnamed W₁x of h₁ = tanh(W₁x) (δa for a's, δh₂ for h₂'s), and the
+ * lines after print the name. Returns whether it was named now.
+ */
+static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
+{
+    const char *kn, *display;
+    size_t n;
+    char *raw;
+    sg_buf b;
+    int arg_of_layer;
+    if (!kid || !value || value->id >= s->n || s->name[value->id] || value->name ||
+        is_leaf(value) || s->amark[value->id] != s->stamp || s->alast[value->id] <= i ||
+        shown_ops(s, value, 2, 1) < 2)
+        return 0;
+    kn = kid->nkids > 0 ? kid->name : NULL;
+    if (!kn && kid->id < s->n && s->fresh[kid->id])
+        kn = s->name[kid->id]; /* a fresh name is plain ASCII, r or r[t] */
+    arg_of_layer = !kn && s->parent && s->parent->name && is_nonlinear(s->parent->op) &&
+                   s->parent->kid[0] == kid;
+    if (arg_of_layer)
+        kn = s->parent->name; /* h2 = tanh(W2h1): W2h1's is δ₂ */
+    if (!kn)
+        return 0;
+    n = strcspn(kn, "[");
+    raw = sg_xmalloc(n + 8);
+    memcpy(raw, kn, n);
+    raw[n] = '\0';
+    while (n > 0 && raw[n - 1] >= '0' && raw[n - 1] <= '9')
+        n--;
+    if (raw[n] && n > 0 && (arg_of_layer || (kid->id < s->n && (s->flag[kid->id] & F_ARG)))) {
+        /* z1 into f(z1): delta1, δ₁ */
+        memmove(raw + 5, raw + n, strlen(raw + n) + 1);
+        memcpy(raw, "delta", 5);
+        display = NULL;
+    } else { /* a: delta_a, δa; h2: delta_h2, δh₂ */
+        memmove(raw + 6, raw, strlen(raw) + 1);
+        memcpy(raw, "delta_", 6);
+        display = raw + 6;
+    }
+    if (taken(s, raw)) {
+        free(raw);
+        return 0;
+    }
+    s->mine = sg_xrealloc(s->mine, (size_t)(s->nmine + 1) * sizeof *s->mine);
+    s->mine[s->nmine++] = raw;
+    use(s, raw);
+    sg_buf_init(&b);
+    if (display && !s->ascii) {
+        sg_buf_puts(&b, "δ");
+        sg_fmt_name(&b, display, 0);
+    } else {
+        sg_fmt_name(&b, raw, s->ascii);
+    }
+    if (sg_expr_varies(value))
+        sg_buf_puts(&b, "[t]");
+    s->name[value->id] = sg_buf_take(&b, NULL);
+    s->owned[value->id] = 1;
+    return 1;
+}
+
+/* lhs op value, then the rule; when the value gets its name here, lhs op
+   name = value */
+static void line(S *s, size_t indent, const char *lhs, const char *op, const sg_expr *value,
+                 const char *tail, sg_rule_id rule)
+{
+    sg_buf b;
+    char *v, *r = rule_text(s, rule);
+    int named = s->naming && name_adjoint(s, s->at, s->naming, value);
+    if (s->naming && value->id < s->n && !s->owner[value->id])
+        s->owner[value->id] = s->naming; /* a Hessian's Jacobian steps say ∂(∂L/∂K)/∂x */
+    v = fmt(s, value, !named, NULL);
+    sg_buf_init(&b);
+    if (named)
+        sg_buf_printf(&b, "%s %s %s = %s", lhs, op, s->name[value->id], v);
+    else
+        sg_buf_printf(&b, "%s %s %s", lhs, op, v);
+    if (tail)
+        sg_buf_puts(&b, tail);
+    emit(s, indent, sg_buf_str(&b), r);
+    sg_buf_free(&b);
+    free(v);
+    free(r);
+}
+
+/* [1 ≤ t], [t < T], [t = k]: the steps a piece of δ[t] is part of (the
+   piece's lo..hi within the whole lo..hi of δ) */
+static void put_piece_range(S *s, sg_buf *b, sg_index lo, sg_index hi, sg_index all_lo,
+                            sg_index all_hi)
+{
+    int from = !sg_index_provably_le(lo, all_lo), to = !sg_index_provably_le(all_hi, hi);
+    if (!from && !to)
+        return;
+    sg_buf_puts(b, " [");
+    if (sg_index_eq(lo, hi)) {
+        sg_buf_puts(b, "t = ");
+        put_index(s, b, lo);
+    } else if (!from && sg_index_eq(sg_index_plus(hi, 1), all_hi)) {
+        sg_buf_puts(b, "t < ");
+        put_index(s, b, all_hi);
+    } else {
+        if (from) {
+            put_index(s, b, lo);
+            sg_buf_puts(b, s->ascii ? " <= " : " ≤ ");
+        }
+        sg_buf_putc(b, 't');
+        if (to) {
+            sg_buf_puts(b, s->ascii ? " <= " : " ≤ ");
+            put_index(s, b, hi);
+        }
+    }
+    sg_buf_putc(b, ']');
+}
+
+/* a piece of δ[t], parenthesized when it is a sum */
+static void put_piece(S *s, sg_buf *b, const sg_expr *e)
+{
+    int level;
+    char *t = fmt(s, e, 1, &level);
+    if (level <= SG_FMT_SUM) {
+        sg_buf_putc(b, '(');
+        sg_buf_puts(b, t);
+        sg_buf_putc(b, ')');
+    } else {
+        sg_buf_puts(b, t);
+    }
+    free(t);
+}
+
+/* δh[t] = body [t < T] + terms, t = T, …, 0: the adjoint recurrence */
+static void seq_delta(S *s, const sg_step *st)
+{
+    const sg_seq *d = sg_seq_of(s->ctx, st->adjseq);
+    sg_index first = sg_index_plus(d->lo, -1);
+    sg_buf b;
+    char *r = rule_text(s, st->rule_id);
+    int k, any = 0;
+    sg_buf_init(&b);
+    put_seq_name(s, &b, st->adjseq);
+    sg_buf_puts(&b, "[t] = ");
+    if (st->contrib && !sg_expr_is_zero(st->contrib)) {
+        put_piece(s, &b, st->contrib);
+        put_piece_range(s, &b, first, sg_index_plus(d->hi, -1), first, d->hi);
+        any = 1;
+    }
+    for (k = 0; k < d->nterms; k++) {
+        if (any)
+            sg_buf_printf(&b, "%c + ", SG_FMT_BREAK);
+        put_piece(s, &b, d->terms[k].display ? d->terms[k].display : d->terms[k].value);
+        put_piece_range(s, &b, d->terms[k].lo, d->terms[k].hi, first, d->hi);
+        any = 1;
+    }
+    if (!any)
+        sg_buf_putc(&b, '0');
+    put_range(s, &b, d->hi, first, 1);
+    emit(s, 2, sg_buf_str(&b), r);
+    sg_buf_free(&b);
+    free(r);
+}
+
+/* a result, boxed */
+static void boxed(S *s, const sg_result *r)
+{
+    sg_buf b;
+    char *t, *store, **lines;
+    const sg_expr *e = r->display ? r->display : r->expr;
+    int n, i;
+    size_t w = 0, wi;
+    const char *h = s->ascii ? "-" : "─", *v = s->ascii ? "|" : "│";
+    sg_buf_init(&b);
+    sg_fmt_result_name(&b, r, s->ascii);
+    sg_buf_puts(&b, " = ");
+    t = fmt(s, e, 0, NULL);
+    sg_buf_puts(&b, t);
+    free(t);
+    /* the box takes 4 columns besides its 2 of indentation */
+    s->width -= 4;
+    n = split_lines(s, sg_buf_str(&b), 2, &store, &lines);
+    s->width += 4;
+    for (i = 0; i < n; i++) {
+        wi = (i ? CONT : 0) + cols(lines[i]);
+        if (wi > w)
+            w = wi;
+    }
+    spaces(&s->out, 2);
+    sg_buf_puts(&s->out, s->ascii ? "+" : "┌");
+    for (wi = 0; wi < w + 2; wi++)
+        sg_buf_puts(&s->out, h);
+    sg_buf_puts(&s->out, s->ascii ? "+\n" : "┐\n");
+    for (i = 0; i < n; i++) {
+        size_t lead = i ? CONT : 0;
+        spaces(&s->out, 2);
+        sg_buf_printf(&s->out, "%s ", v);
+        spaces(&s->out, lead);
+        sg_buf_puts(&s->out, lines[i]);
+        spaces(&s->out, w - lead - cols(lines[i]));
+        sg_buf_printf(&s->out, " %s\n", v);
+    }
+    spaces(&s->out, 2);
+    sg_buf_puts(&s->out, s->ascii ? "+" : "└");
+    for (wi = 0; wi < w + 2; wi++)
+        sg_buf_puts(&s->out, h);
+    sg_buf_puts(&s->out, s->ascii ? "+\n" : "┘\n");
+    free(store);
+    free(lines);
+    sg_buf_free(&b);
+}
+
+/* steps i and i + 1 push ⟨A, A⟩'s adjoint to A twice: the rule is ‖A‖²'s,
+   and the value A's total when nothing else adds to it */
+static int merged_total(const S *s, const sg_log *g, int i)
+{
+    const sg_step *a = &g->steps[i], *b;
+    const sg_step *t;
+    const sg_expr *kid;
+    if (i + 1 >= g->nsteps || a->kind != SG_STEP_RULE || a->rule_id != SG_RULE_DOT_A)
+        return -1;
+    b = &g->steps[i + 1];
+    if (b->kind != SG_STEP_RULE || b->node != a->node || b->rule_id != SG_RULE_DOT_B ||
+        sg_rule_merged_for(a->node) != SG_RULE_SQNORM)
+        return -1;
+    kid = a->node->kid[0];
+    if (!partial(s, kid))
+        return -1;
+    t = &g->steps[s->total[kid->id]];
+    if (t->nterms != 2 || t->terms[0] != a->contrib || t->terms[1] != b->contrib)
+        return -1;
+    return s->total[kid->id];
+}
+
+/* the rules of A⁻¹, det A and log|det A| transpose A⁻¹; the line printed
+   A⁻¹ itself when A is symmetric, and says so */
+static void symmetric_note(S *s, sg_rule_id id, const sg_expr *a)
+{
+    sg_buf b, t;
+    if ((id != SG_RULE_INV && id != SG_RULE_DET && id != SG_RULE_LOGDET) ||
+        !sg_expr_is_symmetric(s->ctx, a))
+        return;
+    sg_buf_init(&t);
+    put_operand(s, &t, a);
+    sg_buf_init(&b);
+    sg_buf_printf(&b, "since %s is symmetric, ", sg_buf_str(&t));
+    if (s->ascii)
+        sg_buf_printf(&b, "inv(%s)' = inv(%s)", sg_buf_str(&t), sg_buf_str(&t));
+    else
+        sg_buf_printf(&b, "%s⁻ᵀ = %s⁻¹", sg_buf_str(&t), sg_buf_str(&t));
+    emit(s, 6, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+    sg_buf_free(&t);
+}
+
+static void doc_log(S *s, const sg_log *g)
+{
+    const sg_expr *cur = NULL, *jx = NULL, *f = g->f;
+    unsigned char *skip = sg_xmalloc((size_t)g->nsteps + 1);
+    int i, inner = 0, first;
+    sg_buf b;
+
+    memset(skip, 0, (size_t)g->nsteps + 1);
+    s->stamp++;
+    for (i = 0; i < g->nsteps; i++) {
+        const sg_step *st = &g->steps[i];
+        if (st->kind == SG_STEP_TOTAL && st->node && st->node->id < s->n) {
+            s->mark[st->node->id] = s->stamp;
+            s->total[st->node->id] = i;
+        }
+        if (st->adjoint && st->adjoint->id < s->n) {
+            s->amark[st->adjoint->id] = s->stamp;
+            s->alast[st->adjoint->id] = i;
+        }
+    }
+
+    /* the results this log derives */
+    sg_buf_init(&b);
+    first = 1;
+    for (i = 0; i < s->p->nresults; i++) {
+        if (s->p->results[i].log != g)
+            continue;
+        if (!first)
+            sg_buf_puts(&b, ", ");
+        sg_fmt_result_name(&b, &s->p->results[i], s->ascii);
+        first = 0;
+    }
+    sg_buf_putc(&s->out, '\n');
+    emit(s, 0, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+
+    for (i = 0; i < g->nsteps; i++) {
+        const sg_step *st = &g->steps[i];
+        int t;
+        if (skip[i] || !st->node)
+            continue;
+        sg_buf_init(&b);
+        switch (st->kind) {
+        case SG_STEP_SEED:
+            f = st->node;
+            inner = 0;
+            put_partial(s, &b, f, f);
+            line(s, 2, sg_buf_str(&b), "=", st->adjoint, NULL, SG_RULE_NONE);
+            cur = NULL;
+            break;
+        case SG_STEP_RULE: {
+            const sg_expr *kid;
+            if (st->kid < 0 || st->kid >= st->node->nkids || !st->contrib)
+                break;
+            kid = st->node->kid[st->kid];
+            if (st->node->op == SG_OP_ADD && is_spine(s, kid) && st->contrib == st->adjoint)
+                break; /* a + b of a + b + c: it has the sum's adjoint */
+            if (is_spine(s, st->node)) {
+                /* the sum's rule for one more of its terms: the whole sum
+                   is not written again for each (that is quadratic) */
+                cur = NULL;
+                put_partial(s, &b, f, kid);
+                line(s, 2, sg_buf_str(&b), partial(s, kid) ? "+=" : "=", st->contrib, NULL,
+                     st->rule_id);
+                break;
+            }
+            header(s, st->node, &cur);
+            if ((t = merged_total(s, g, i)) >= 0) {
+                put_partial(s, &b, f, kid);
+                s->naming = kid;
+                s->at = t;
+                line(s, 4, sg_buf_str(&b), "=", g->steps[t].adjoint, NULL, SG_RULE_SQNORM);
+                s->naming = NULL;
+                skip[i + 1] = 1;
+                skip[t] = 1;
+                break;
+            }
+            /* a value outside the body gets a term per step: the push or
+               the δ recurrence below sums them */
+            if (inner && (!sg_expr_varies(kid) || kid->op == SG_OP_SEQSTEP))
+                sg_buf_puts(&b, "at t: ");
+            put_partial(s, &b, f, kid);
+            if (partial(s, kid) || (inner && (!sg_expr_varies(kid) || kid->op == SG_OP_SEQSTEP))) {
+                line(s, 4, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
+                symmetric_note(s, st->rule_id, kid);
+                break;
+            }
+            s->naming = kid;
+            s->parent = st->node;
+            s->at = i;
+            line(s, 4, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
+            s->naming = s->parent = NULL;
+            symmetric_note(s, st->rule_id, kid);
+            break;
+        }
+        case SG_STEP_TOTAL:
+            put_partial(s, &b, f, st->node);
+            s->naming = st->node;
+            s->at = i;
+            line(s, 2, sg_buf_str(&b), "=", st->adjoint, NULL, SG_RULE_TOTAL);
+            s->naming = NULL;
+            cur = NULL;
+            break;
+        case SG_STEP_JACOBIAN:
+            if (st->rule_id == SG_RULE_J_X)
+                jx = st->node;
+            if (!st->contrib)
+                break;
+            sg_buf_puts(&b, d_sym(s));
+            if (st->node->id < s->n && s->owner[st->node->id] && !namer(s, st->node)) {
+                /* a node of a gradient printed above: ∂(∂L/∂K)/∂x */
+                sg_buf_putc(&b, '(');
+                put_partial(s, &b, f, s->owner[st->node->id]);
+                sg_buf_putc(&b, ')');
+            } else {
+                put_operand(s, &b, st->node);
+            }
+            sg_buf_putc(&b, '/');
+            sg_buf_puts(&b, d_sym(s));
+            put_operand(s, &b, jx ? jx : st->node);
+            line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
+            cur = NULL;
+            break;
+        case SG_STEP_SEQ_SUM:
+            inner = 1;
+            header(s, st->node, &cur);
+            if (st->adjoint) {
+                put_partial(s, &b, f, st->node->kid[0]);
+                line(s, 4, sg_buf_str(&b), "=", st->adjoint, NULL, st->rule_id);
+            }
+            break;
+        case SG_STEP_SEQ_REC:
+            inner = 1;
+            header(s, st->node, &cur);
+            if (st->adjoint) {
+                put_partial(s, &b, f, st->node);
+                line(s, 4, sg_buf_str(&b), "=", st->adjoint, NULL, st->rule_id);
+            }
+            break;
+        case SG_STEP_SEQ_TERM: {
+            const sg_seq *d;
+            if (st->adjseq < 0 || !st->contrib)
+                break;
+            inner = 0;
+            d = sg_seq_of(s->ctx, st->adjseq);
+            put_seq_name(s, &b, st->adjseq);
+            sg_buf_puts(&b, "[t]");
+            if (st->term >= 0 && st->term < d->nterms) {
+                sg_buf tail;
+                sg_buf_init(&tail);
+                put_piece_range(s, &tail, d->terms[st->term].lo, d->terms[st->term].hi,
+                                sg_index_plus(d->lo, -1), d->hi);
+                line(s, 2, sg_buf_str(&b), "+=", st->contrib, sg_buf_str(&tail), st->rule_id);
+                sg_buf_free(&tail);
+            } else {
+                line(s, 2, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
+            }
+            cur = NULL;
+            break;
+        }
+        case SG_STEP_SEQ_DELTA:
+            inner = 0;
+            if (st->adjseq >= 0)
+                seq_delta(s, st);
+            cur = NULL;
+            break;
+        case SG_STEP_SEQ_PUSH:
+            inner = 0;
+            if (!st->to || !st->contrib)
+                break;
+            put_partial(s, &b, f, st->to);
+            if (partial(s, st->to)) {
+                line(s, 2, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
+            } else {
+                s->naming = st->to;
+                s->at = i;
+                line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
+                s->naming = NULL;
+            }
+            cur = NULL;
+            break;
+        }
+        sg_buf_free(&b);
+    }
+    free(skip);
+
+    sg_buf_putc(&s->out, '\n');
+    for (i = 0; i < s->p->nresults; i++)
+        if (s->p->results[i].log == g)
+            boxed(s, &s->p->results[i]);
+}
+
+char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len)
+{
+    S s;
+    const sg_log **logs;
+    const sg_expr **st;
+    int nlogs, nst = 0, i;
+    unsigned id;
+
+    memset(&s, 0, sizeof s);
+    s.p = p;
+    s.ctx = p->ctx;
+    s.ascii = o && o->ascii;
+    s.width = o && o->width > 20 ? o->width : WIDTH;
+    s.cont = CONT;
+    s.n = sg_expr_count(p->ctx);
+    s.name = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.name);
+    s.owned = sg_xmalloc((size_t)s.n + 1);
+    s.fresh = sg_xmalloc((size_t)s.n + 1);
+    s.flag = sg_xmalloc((size_t)s.n + 1);
+    s.mark = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.mark);
+    s.total = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.total);
+    s.amark = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.amark);
+    s.owner = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.owner);
+    memset((void *)s.owner, 0, ((size_t)s.n + 1) * sizeof *s.owner);
+    s.alast = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.alast);
+    memset(s.amark, 0, ((size_t)s.n + 1) * sizeof *s.amark);
+    memset((void *)s.name, 0, ((size_t)s.n + 1) * sizeof *s.name);
+    memset(s.owned, 0, (size_t)s.n + 1);
+    memset(s.fresh, 0, (size_t)s.n + 1);
+    memset(s.flag, 0, (size_t)s.n + 1);
+    memset(s.mark, 0, ((size_t)s.n + 1) * sizeof *s.mark);
+    sg_buf_init(&s.out);
+
+    logs = sg_xmalloc(((size_t)p->nresults + 1) * sizeof *logs);
+    nlogs = logs_of(p, logs);
+    st = nlogs > 0 ? name_stations(&s, logs, nlogs, &nst) : NULL;
+
+    if (o && o->source)
+        title(&s, o->source);
+    doc_problem(&s);
+    doc_forward(&s, st, nst);
+    for (i = 0; i < nlogs; i++)
+        doc_log(&s, logs[i]);
+
+    for (id = 0; id < s.n; id++)
+        if (s.owned[id])
+            free((char *)s.name[id]);
+    free((void *)s.name);
+    free(s.owned);
+    free(s.fresh);
+    free(s.flag);
+    free(s.mark);
+    free(s.total);
+    free(s.amark);
+    free((void *)s.owner);
+    free(s.alast);
+    free((void *)s.used);
+    for (i = 0; i < s.nmine; i++)
+        free(s.mine[i]);
+    free(s.mine);
+    free((void *)st);
+    free((void *)logs);
+    return sg_buf_take(&s.out, len);
+}
