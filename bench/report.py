@@ -4,10 +4,11 @@
     python3 bench/report.py BUILDDIR RESULTSDIR [HAVE_GNUPLOT]
 
 Reads what bench/run.sh, bench/harness and bench/torch_bench.py wrote
-(c_results.tsv, torch_results.tsv, engine.tsv, notes.tsv, env.tsv), writes
+(c_results.tsv, torch_results.tsv, engine.tsv, scale.tsv, notes.tsv, env.tsv), writes
 RESULTSDIR/results.md, RESULTSDIR/<problem>.png (gnuplot, time against size,
 log scales) and prints the main table. Standard library only.
 """
+import math
 import os
 import subprocess
 import sys
@@ -109,6 +110,20 @@ class Data:
             self.notes.append((r[0], r[1] if len(r) > 1 else ""))
         self.env = [(r[1], r[2]) for r in read_tsv(os.path.join(build, "env.tsv")) if len(r) > 2]
         self.engine = [r[1:] for r in read_tsv(os.path.join(build, "engine.tsv"))]
+        # input scaling: (family, mode) -> [(size, wall, rss_kb, bytes, status, runs, cpu)]
+        # by size; cpu None when runstat did not give it
+        self.scale = {}
+        self.scale_meta = {}
+        for r in read_tsv(os.path.join(build, "scale.tsv")):
+            if r[0] == "meta":
+                self.scale_meta[r[1]] = r[2]
+            elif r[0] == "scale" and len(r) >= 9:
+                fam, size, mode = r[1], int(r[2]), r[3]
+                cpu = float(r[9]) if len(r) > 9 and r[9] != "nan" else None
+                self.scale.setdefault((fam, mode), []).append(
+                    (size, float(r[4]), int(r[5]), int(r[6]), r[7], int(r[8]), cpu))
+        for v in self.scale.values():
+            v.sort()
         # sizes in order of the abscissa
         datadir = os.path.join(build, "data")
         if os.path.isdir(datadir):
@@ -158,6 +173,135 @@ def best_bw(d):
     """the bandwidth of the bound: the best one measured (STREAM copy, triad, and the
     read in four streams), so that the bound is as tight as the run can show"""
     return max(d.bw.get("copy", 0), d.bw.get("triad", 0), d.bw.get("read4", 0))
+
+
+SCALE_FAMILIES = ["sum", "outs", "dist", "deep", "line"]
+SCALE_TITLE = {
+    "sum": "sum of N terms: L = sum(a1 ⊙ x) + … + sum(aN ⊙ x), lines of 500 terms, grad L wrt x",
+    "outs": "N outputs d_i = (i+1) x",
+    "dist": "N distinct s_i = sum(x ⊙ x)/i, `grad s_i wrt x` each",
+    "deep": "tanh network of N layers, the gradients asked 50 to a line",
+    "line": "a line of N KiB of control bytes (rejected, exit 1)",
+}
+SCALE_UNIT = {"sum": "terms", "outs": "outputs", "dist": "requests", "deep": "layers",
+              "line": "KiB"}
+SCALE_MODES = ["c", "formulas", "latex", "check"]
+SCALE_MODE_TITLE = {"c": "C (-o)", "formulas": "--formulas", "latex": "--latex",
+                    "check": "--check"}
+SCALE_LIMIT = 2.5   # time and peak memory ratio per doubling of the input
+
+
+def scale_t(r):
+    """the time of an input-scaling row: CPU time (user + system) when runstat gave
+    it, which other processes on the cores change far less than the wall time"""
+    return r[6] if r[6] is not None else r[1]
+
+
+def ratio(a, b):
+    return b / a if a and b and a > 0 else None
+
+
+def per_doubling(a, b, xa, xb):
+    """the ratio per doubling of the size from (size a, value xa) to (b, xb)"""
+    if not xa or not xb or xa <= 0 or b <= a:
+        return None
+    return (xb / xa) ** (1.0 / math.log2(b / a))
+
+
+class ScaleRow:
+    """one family and mode of the input scaling.
+
+    rows: by size; tr, mr: the time and memory ratios of consecutive sizes,
+    (label, CPU ratio, wall ratio) and (label, ratio); tspan, mspan: the ratio per
+    doubling over the whole measured span, N→4N (the target's: a noisy middle size
+    moves its two single ratios in opposite directions and leaves it alone), as
+    (label, value[, wall value]); why: why sizes are missing, or None"""
+
+    def __init__(self, d, fam, mode):
+        self.rows = rows = d.scale.get((fam, mode), [])
+        self.tr, self.mr, self.why = [], [], None
+        for a, b in zip(rows, rows[1:]):
+            if a[4] == "ok" and b[4] == "ok":
+                lab = "%s→%s" % (fmt_count(a[0]), fmt_count(b[0]))
+                self.tr.append((lab, ratio(scale_t(a), scale_t(b)), ratio(a[1], b[1])))
+                self.mr.append((lab, ratio(a[2], b[2])))
+        ok = []
+        for r in rows:
+            if r[4] != "ok":
+                self.why = scale_status(d, r)
+                break
+            ok.append(r)
+        self.tspan = self.mspan = None
+        if len(ok) >= 2:
+            a, b = ok[0], ok[-1]
+            lab = "%s→%s" % (fmt_count(a[0]), fmt_count(b[0]))
+            self.tspan = (lab, per_doubling(a[0], b[0], scale_t(a), scale_t(b)),
+                          per_doubling(a[0], b[0], a[1], b[1]))
+            self.mspan = (lab, per_doubling(a[0], b[0], a[2], b[2]))
+
+    def met(self):
+        vals = [x[1] for x in (self.tspan, self.mspan) if x and x[1] is not None]
+        if any(v > SCALE_LIMIT for v in vals):
+            return False
+        if self.why or not vals:
+            return None
+        return True
+
+
+def scale_status(d, r):
+    st = r[4]
+    if st == "timeout":
+        return "killed after %s s at %s" % (d.scale_meta.get("timeout", "?"), fmt_count(r[0]))
+    if st == "skipped":
+        return "skipped at %s: a smaller size was killed" % fmt_count(r[0])
+    if st.startswith("exit:"):
+        return "exit status %s at %s" % (st[5:], fmt_count(r[0]))
+    if st == "empty":
+        return "no output at %s" % fmt_count(r[0])
+    return "%s at %s" % (st, fmt_count(r[0]))
+
+
+def fmt_count(n):
+    return "{:,}".format(n)
+
+
+def fmt_kb(kb):
+    return "%.1f MB" % (kb / 1024.0) if kb >= 1024 else "%d KB" % kb
+
+
+def scale_targets(d):
+    """per family: time and peak memory ratio per doubling ≤ SCALE_LIMIT in every mode,
+    the ratio per doubling over the measured span (N→4N)"""
+    out = []
+    for fam in SCALE_FAMILIES:
+        modes = [m for m in SCALE_MODES if (fam, m) in d.scale]
+        if not modes:
+            continue
+        sizes = sorted({r[0] for m in modes for r in d.scale[(fam, m)]})
+        span = "%s–%s %s" % (fmt_count(sizes[0]), fmt_count(sizes[-1]), SCALE_UNIT[fam])
+        for what, idx in (("time", 1), ("peak memory", 2)):
+            worst, gaps = None, []
+            for m in modes:
+                sr = ScaleRow(d, fam, m)
+                sp = sr.tspan if idx == 1 else sr.mspan
+                if sp and sp[1] is not None and (worst is None or sp[1] > worst[0]):
+                    worst = (sp[1], m, sp[0])
+                if sr.why:
+                    gaps.append("%s %s" % (SCALE_MODE_TITLE[m], sr.why))
+            desc = "input scaling, %s (%s, %s): %s ratio per doubling ≤ %g (linear, with slack)" % (
+                fam, span, "every mode" if len(modes) > 1 else SCALE_MODE_TITLE[modes[0]],
+                what, SCALE_LIMIT)
+            if worst is None:
+                out.append((None, desc, "n/a" + (" (" + "; ".join(gaps) + ")" if gaps else ""),
+                            None))
+                continue
+            text = "worst %s per doubling (%s, %s)" % (fmt_ratio(worst[0]), SCALE_MODE_TITLE[worst[1]],
+                                          worst[2])
+            if gaps:
+                text += "; not measured: " + "; ".join(gaps)
+            met = False if worst[0] > SCALE_LIMIT else (None if gaps else True)
+            out.append((None, desc, text, met))
+    return out
 
 
 def targets(d):
@@ -261,6 +405,7 @@ def targets(d):
     else:
         out.append((None, "gcc -O2 compiles the generated C for 100 layers in ≤ 3 s",
                     "failed" if r else "n/a", None if not r else False))
+    out += scale_targets(d)
     return out
 
 
@@ -307,6 +452,91 @@ def main_table(d, tg):
                 cells.append("—")
             lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def scale_table(d):
+    md = []
+    cpu = any(r[6] is not None for v in d.scale.values() for r in v)
+    md.append("## Input scaling: large inputs in every mode")
+    md.append("")
+    md.append("Large inputs must take time and memory linear in their size (issue 11). Each "
+              "family of bench/gen_scale.sh at N, 2N and 4N through `./symgrad` in each mode "
+              "(C output `-o`, `--formulas`, `--latex`, `--check`; the bad line in the default "
+              "mode only), under bench/runstat, process start included: 3 runs when the first "
+              "takes under 2 s%s, else one run; wall time: the median of the runs; %speak RSS: "
+              "the largest. %s A run is killed after %s s, and the larger sizes of its family "
+              "and mode are then skipped. Target per row: time and peak memory grow by ≤ %g× "
+              "per doubling of the input (linear, with slack; quadratic is 4×), taken over the "
+              "whole span, √(t(4N)/t(N)) for N→4N, so that one noisy middle size, "
+              "which moves its two single ratios in opposite directions, does not decide it. "
+              "Output: the bytes written at 4N (for the bad line, its diagnostics)."
+              % (" of CPU time" if cpu else "",
+                 "CPU time (user + system): the least of the runs; " if cpu else "",
+                 "The time t of the ratios and the target is the CPU time, which other "
+                 "processes sharing the cores change far less than the wall time; the wall "
+                 "time's ratios are in parentheses." if cpu else "Time: wall seconds.",
+                 d.scale_meta.get("timeout", "?"), SCALE_LIMIT))
+    md.append("")
+    for fam in SCALE_FAMILIES:
+        if any((fam, m) in d.scale for m in SCALE_MODES):
+            md.append("- **%s**: %s" % (fam, SCALE_TITLE[fam]))
+    md.append("")
+    head = ["family", "mode", "N"]
+    if cpu:
+        head.append("CPU time N / 2N / 4N")
+    head += ["wall time N / 2N / 4N", "t(2N)/t(N)", "t(4N)/t(2N)", "t per doubling",
+             "peak RSS N / 2N / 4N", "m(2N)/m(N)", "m(4N)/m(2N)", "m per doubling",
+             "output at 4N", "≤ %g× per doubling" % SCALE_LIMIT]
+    md.append("| " + " | ".join(head) + " |")
+    md.append("|" + "---|" * len(head))
+
+    def cell(r, val):
+        if r[4] == "ok":
+            return val
+        if r[4] == "skipped":
+            return "skipped"
+        if r[4] == "timeout":
+            return "> %s s" % d.scale_meta.get("timeout", "?")
+        return "✗ exit %s" % r[4][5:] if r[4].startswith("exit:") else "✗ " + r[4]
+
+    def tratio(t):
+        if t is None or t[1] is None:
+            return "—"
+        if cpu and t[2] is not None:
+            return "%s (%s)" % (fmt_ratio(t[1]), fmt_ratio(t[2]))
+        return fmt_ratio(t[1])
+
+    for fam in SCALE_FAMILIES:
+        for mode in SCALE_MODES:
+            if (fam, mode) not in d.scale:
+                continue
+            sr = ScaleRow(d, fam, mode)
+            rows = sr.rows[:3]
+            cells = [fam, SCALE_MODE_TITLE[mode], "%s %s" % (fmt_count(rows[0][0]), SCALE_UNIT[fam])]
+            if cpu:
+                cells.append(" / ".join(cell(r, fmt_time(r[6]) if r[6] is not None else "?")
+                                        for r in rows))
+            cells.append(" / ".join(cell(r, fmt_time(r[1])) for r in rows))
+            labs = ["%s→%s" % (fmt_count(a[0]), fmt_count(b[0])) for a, b in zip(rows, rows[1:])]
+            labs = (labs + [None, None])[:2]
+            tmap = {t[0]: t for t in sr.tr}
+            mmap = dict(sr.mr)
+            for lab in labs:
+                cells.append(tratio(tmap.get(lab)))
+            cells.append(tratio(sr.tspan))
+            cells.append(" / ".join(cell(r, fmt_kb(r[2])) if r[4] != "timeout" else
+                                    "> %s" % fmt_kb(r[2]) for r in rows))
+            for lab in labs:
+                v = mmap.get(lab)
+                cells.append(fmt_ratio(v) if v is not None else "—")
+            cells.append(fmt_ratio(sr.mspan[1]) if sr.mspan and sr.mspan[1] else "—")
+            last = rows[-1]
+            cells.append(("%.1f MB" % (last[3] / 1e6) if last[3] >= 100000 else
+                          "%d bytes" % last[3]) if last[4] == "ok" and last[3] else "—")
+            cells.append(met_text(sr.met()) + (" (%s)" % sr.why if sr.why else ""))
+            md.append("| " + " | ".join(cells) + " |")
+    md.append("")
+    return md
 
 
 def plots(d, results, build):
@@ -519,6 +749,8 @@ def main():
         md.append("| %s | %s | %.1f MB | %.1f KB | %s |" % (
             L, fmt_time(float(wall)), int(rss) / 1024, int(nbytes) / 1024, g))
     md.append("")
+    if d.scale:
+        md += scale_table(d)
     md.append("## Agreement with the generated code")
     md.append("")
     md.append("Before timing, every output of every implementation is compared with the "

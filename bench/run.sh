@@ -4,16 +4,23 @@
 # Installs what is missing (libopenblas-dev, python3-torch, gnuplot-nox) with
 # apt-get, generates the C of every problem with ./symgrad into bench/build/,
 # compiles every C file with the same flags, runs bench/harness (the generated
-# code, the hand-written C, OpenBLAS), bench/torch_bench.py (PyTorch) and the
-# engine-scaling measurement, and writes bench/results/results.md and one PNG
-# per problem. Whatever cannot be installed or built is skipped with a note
-# in the table.
+# code, the hand-written C, OpenBLAS), bench/torch_bench.py (PyTorch), the
+# engine-scaling measurement (deep tanh networks) and the input-scaling one
+# (large inputs of five families at N, 2N, 4N in every mode), and writes
+# bench/results/results.md and one PNG per problem. Whatever cannot be
+# installed or built is skipped with a note in the table.
+#
+# BENCH_ONLY="engine scale" (either or both, spaces or commas) runs only those
+# steps and the report: the other steps' raw results in bench/build/ are kept,
+# so the report still shows them (from the last full run).
 #
 # Environment: BENCH_CC (default gcc), BENCH_CFLAGS (default -O2 -march=native),
 # BENCH_MIN_BATCH, BENCH_BATCHES (see harness.c), BENCH_NO_INSTALL=1 (never
 # call apt-get), BENCH_GCC_TIMEOUT (seconds, default 300), BENCH_PYTHON (the
 # python3 with torch, default /usr/bin/python3), BENCH_NO_BLAS=1 (leave
-# OpenBLAS out, to test the fallback).
+# OpenBLAS out, to test the fallback), BENCH_SCALE_TIMEOUT (seconds, default
+# 20: an input-scaling run is killed after it, and the larger sizes of its
+# family and mode are not run).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,11 +33,34 @@ STD="-std=c99 -D_DEFAULT_SOURCE"
 GCC_TIMEOUT=${BENCH_GCC_TIMEOUT:-300}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-rm -rf "$B/gen" "$B/obj" "$B/data" "$B/deep" "$B/plots"
-mkdir -p "$B/gen" "$B/obj" "$B/data" "$B/deep" "$B/plots" "$R" || exit 1
-rm -f "$B"/*.tsv "$B"/*.log
+ONLY=$(printf '%s' "${BENCH_ONLY:-}" | tr ',' ' ')
+for s in $ONLY; do
+    case $s in engine|scale) ;; *) echo "bench: BENCH_ONLY: unknown step '$s' (engine, scale)" >&2; exit 2 ;; esac
+done
+want() {   # want STEP: true when the run includes STEP
+    [ -z "$ONLY" ] && return 0
+    case " $ONLY " in *" $1 "*) return 0 ;; esac
+    return 1
+}
 NOTES=$B/notes.tsv
-: > "$NOTES"
+if [ -z "$ONLY" ]; then
+    rm -rf "$B/gen" "$B/obj" "$B/data" "$B/deep" "$B/scale" "$B/plots"
+    mkdir -p "$B/gen" "$B/obj" "$B/data" "$B/deep" "$B/scale" "$B/plots" "$R" || exit 1
+    rm -f "$B"/*.tsv "$B"/*.log
+    : > "$NOTES"
+else
+    # only some steps: theirs are redone, the others' results are kept
+    mkdir -p "$B/obj" "$B/plots" "$R" || exit 1
+    touch "$NOTES"
+    if want engine; then
+        rm -rf "$B/deep" "$B/engine.tsv"; mkdir -p "$B/deep" || exit 1
+        grep -v '^gccice' "$NOTES" > "$NOTES.tmp"; mv "$NOTES.tmp" "$NOTES"
+    fi
+    if want scale; then
+        rm -rf "$B/scale" "$B/scale.tsv"; mkdir -p "$B/scale" || exit 1
+        grep -v '^scale' "$NOTES" > "$NOTES.tmp"; mv "$NOTES.tmp" "$NOTES"
+    fi
+fi
 note() {   # note KEY TEXT: shown in results.md
     printf '%s\t%s\n' "$1" "$2" >> "$NOTES"
     echo "bench: $2" >&2
@@ -56,7 +86,7 @@ missing=""
 have_blas || missing="$missing libopenblas-dev"
 have_torch || missing="$missing python3-torch"
 have_gnuplot || missing="$missing gnuplot-nox"
-if [ -n "$missing" ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
+if [ -z "$ONLY" ] && [ -n "$missing" ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
     SUDO=none
     if [ "$(id -u)" = 0 ]; then
         SUDO=
@@ -81,9 +111,11 @@ fi
 HAVE_BLAS=0; have_blas && HAVE_BLAS=1
 HAVE_TORCH=0; have_torch && HAVE_TORCH=1
 HAVE_GNUPLOT=0; have_gnuplot && HAVE_GNUPLOT=1
+if [ -z "$ONLY" ]; then
 [ $HAVE_BLAS = 1 ] || note noblas "OpenBLAS: not available (libopenblas-dev not installed)"
 [ $HAVE_TORCH = 1 ] || note notorch "PyTorch: not available (python3-torch not installed for $PY)"
 [ $HAVE_GNUPLOT = 1 ] || note nognuplot "no plots: gnuplot is not installed"
+fi
 
 # ---- 2. symgrad and the generated C ----------------------------------------
 
@@ -91,6 +123,10 @@ step "symgrad"
 if [ ! -x ./symgrad ]; then
     make symgrad >&2 || { echo "bench: cannot build ./symgrad" >&2; exit 1; }
 fi
+$CC $CFLAGS $STD -o "$B/runstat" bench/runstat.c || exit 1
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+
+if [ -z "$ONLY" ]; then   # steps 2 to 4: the generated code against the others
 gen() {   # gen MACRO NAME SOURCE [OPTIONS]: ./symgrad SOURCE → $B/gen/NAME.{c,h}
     macro=$1 name=$2 src=$3
     shift 3
@@ -174,11 +210,9 @@ compile bench/harness.c "$B/obj/harness.o" || ok=0
 [ $ok = 1 ] || { echo "bench: the harness does not compile" >&2; exit 1; }
 # shellcheck disable=SC2086
 $CC $CFLAGS -o "$B/harness" "$B/obj/harness.o" $OBJS $LIBS || exit 1
-$CC $CFLAGS $STD -o "$B/runstat" bench/runstat.c || exit 1
 
 # ---- 4. run ------------------------------------------------------------
 
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 step "C implementations (bench/harness)"
 { "$B/harness" "$B" 2>&1; echo $? > "$B/harness.status"; } | tee "$B/harness.log" >&2
 [ "$(cat "$B/harness.status")" = 0 ] ||
@@ -191,6 +225,9 @@ if [ $HAVE_TORCH = 1 ]; then
         note torch "bench/torch_bench.py exited with status $(cat "$B/torch.status") (see $B/torch.log)"
 fi
 
+fi   # steps 2 to 4
+
+engine_scaling() {
 step "engine scaling (deep tanh networks)"
 E=$B/engine.tsv
 : > "$E"
@@ -202,7 +239,7 @@ for L in 10 100 1000; do
     for _ in 1 2 3; do
         "$B/runstat" -o "$B/deep/run.txt" ./symgrad "$B/deep/deep$L.sg" \
             -o "$B/deep/deep$L.c" -H "$B/deep/deep$L.h" || st=1
-        read -r w k s < "$B/deep/run.txt"
+        read -r w k s _ < "$B/deep/run.txt"
         [ "$s" = 0 ] || st=$s
         walls="$walls $w"
         [ "$k" -gt "$rss" ] && rss=$k
@@ -217,7 +254,7 @@ for L in 10 100 1000; do
             # shellcheck disable=SC2086
             "$B/runstat" -o "$B/deep/gcc.txt" $TO $CC $CFLAGS $STD -c -o "$B/deep/deep$L.o" \
                 "$B/deep/deep$L.c" 2> "$B/deep/gcc$L.err"
-            read -r gwall k gst < "$B/deep/gcc.txt"
+            read -r gwall k gst _ < "$B/deep/gcc.txt"
             gwalls="$gwalls $gwall"
             [ "$gst" = 0 ] && awk -v w="$gwall" 'BEGIN { exit !(w < 20) }' || break
         done
@@ -230,10 +267,108 @@ for L in 10 100 1000; do
     printf 'engine\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$L" "$wall" "$rss" "$bytes" "$gwall" "$st" "$gst" "$GCC_TIMEOUT" >> "$E"
     echo "  layers $L: symgrad ${wall} s, ${rss} KB, ${bytes} bytes of C; $CC $CFLAGS: ${gwall} s (status $gst)" >&2
 done
+}
+
+input_scaling() {
+step "input scaling (large inputs at N, 2N, 4N, every mode)"
+# Each family of bench/gen_scale.sh at N, 2N and 4N through ./symgrad in each
+# mode; runstat gives wall time, peak RSS, exit status and CPU time. Three
+# runs when the first takes under 2 s (CPU time: on a quiet machine the same
+# as the wall time, and a loaded machine does not cut the noisy ones to a
+# single run), else that one run: the wall time
+# is the median of the runs, the CPU time the least (other processes on the
+# cores can only add to it), the peak RSS the largest. A run is killed after
+# BENCH_SCALE_TIMEOUT seconds, and the larger sizes of its family and mode
+# are then skipped and said so.
+S=$B/scale.tsv
+: > "$S"
+STO=${BENCH_SCALE_TIMEOUT:-20}
+TO=""
+command -v timeout >/dev/null 2>&1 && TO="timeout $STO"
+printf 'meta\ttimeout\t%s\n' "$STO" >> "$S"
+# family:N (sizes N, 2N, 4N)
+for spec in sum:5000 outs:5000 dist:2500 deep:1250 line:16; do
+    fam=${spec%%:*} n=${spec#*:}
+    modes="c formulas latex check" want=0
+    [ "$fam" = line ] && modes=c want=1   # a bad line: rejected (exit 1), the default mode only
+    for k in 1 2 4; do
+        sh bench/gen_scale.sh "$fam" $((k * n)) > "$B/scale/$fam$((k * n)).sg" || return 1
+    done
+    for mode in $modes; do
+        case $mode in c) opt="" ;; *) opt="--$mode" ;; esac
+        cut=""   # why the larger sizes are not run
+        for k in 1 2 4; do
+            size=$((k * n))
+            if [ -n "$cut" ]; then
+                printf 'scale\t%s\t%s\t%s\tnan\t0\t0\tskipped\t0\tnan\n' "$fam" "$size" "$mode" >> "$S"
+                continue
+            fi
+            walls="" cpus="" rss=0 st=ok runs=0 bytes=0
+            while :; do
+                out=$B/scale/out.$fam.$mode
+                rm -f "$out"
+                # shellcheck disable=SC2086
+                "$B/runstat" -o "$B/scale/run.txt" $TO ./symgrad $opt "$B/scale/$fam$size.sg" \
+                    -o "$out" 2> "$B/scale/$fam$size.$mode.err"
+                read -r w kb s c < "$B/scale/run.txt"
+                runs=$((runs + 1))
+                walls="$walls $w" cpus="$cpus $c"
+                [ "$kb" -gt "$rss" ] && rss=$kb
+                bytes=0   # the bytes written: the output, or the diagnostics of a bad input
+                if [ "$want" = 0 ]; then
+                    [ -f "$out" ] && bytes=$(wc -c < "$out")
+                else
+                    bytes=$(wc -c < "$B/scale/$fam$size.$mode.err")
+                fi
+                rm -f "$out"   # a --latex may write hundreds of MB
+                if [ -n "$TO" ] && [ "$s" = 124 ]; then
+                    st=timeout
+                elif [ "$s" != "$want" ]; then
+                    st=exit:$s
+                elif [ "$want" = 0 ] && [ "$bytes" = 0 ]; then
+                    st=empty
+                fi
+                # 3 runs when the first one is fine and under 2 s (CPU time)
+                [ "$runs" = 1 ] && w1=$c
+                if [ "$st" != ok ] || [ "$runs" -ge 3 ] ||
+                   ! awk -v w="$w1" 'BEGIN { exit !(w < 2) }'; then
+                    break
+                fi
+            done
+            if [ "$runs" = 3 ]; then
+                # shellcheck disable=SC2086
+                wall=$(printf '%s\n' $walls | sort -g | sed -n 2p)   # the median of 3
+                # shellcheck disable=SC2086
+                cpu=$(printf '%s\n' $cpus | sort -g | sed -n 1p)   # the least
+            else
+                wall=$w cpu=$c
+            fi
+            printf 'scale\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fam" "$size" "$mode" "$wall" "$rss" \
+                "$bytes" "$st" "$runs" "$cpu" >> "$S"
+            echo "  $fam $size ${opt:--o}: ${wall} s wall, ${cpu} s CPU, ${rss} KB, ${bytes} bytes ($st, $runs run(s))" >&2
+            [ "$st" = timeout ] && cut="killed after $STO s at $size"
+            if [ -n "$cut" ] && [ "$k" != 4 ]; then
+                note "scale_${fam}_$mode" "input scaling: $fam ${opt:--o} not run at the larger sizes: $cut"
+            fi
+        done
+    done
+done
+}
+
+want engine && engine_scaling
+want scale && input_scaling
 
 # ---- 5. the environment and the report ----------------------------------
 
 V=$B/env.tsv
+if [ -n "$ONLY" ] && [ -s "$V" ]; then
+    # the rest of the report is from an earlier run: say what was redone
+    grep -v '^env	rerun' "$V" > "$V.tmp"; mv "$V.tmp" "$V"
+    printf 'env\trerun\t%s rerun alone on %s at %s (1-minute load average %s before, %s after)\n' \
+        "$ONLY" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+        "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with uncommitted changes)')" \
+        "$LOAD0" "$(cut -d' ' -f1 /proc/loadavg)" >> "$V"
+else
 {
     printf 'env\tdate\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
     printf 'env\tcommit\t%s\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (with uncommitted changes)')"
@@ -244,6 +379,7 @@ V=$B/env.tsv
     [ $HAVE_BLAS = 1 ] && printf 'env\topenblas\t%s\n' "$(dpkg-query -W -f '${Version}' libopenblas-dev 2>/dev/null || echo '?')"
     [ $HAVE_TORCH = 1 ] && printf 'env\ttorch\t%s (%s)\n' "$("$PY" -c 'import torch; print(torch.__version__)')" "$PY"
 } > "$V"
+fi
 
 step "report"
 if command -v "$PY" >/dev/null 2>&1; then

@@ -1,7 +1,10 @@
 /*
  * runstat: runs a command and prints its wall time, its peak resident set
- * size and its exit status:   runstat [-o FILE] COMMAND [ARG...]
- * prints "WALL_SECONDS PEAK_RSS_KB STATUS" (on FILE, default stdout);
+ * size, its exit status and its CPU time:   runstat [-o FILE] COMMAND [ARG...]
+ * prints "WALL_SECONDS PEAK_RSS_KB STATUS CPU_SECONDS" (on FILE, default
+ * stdout), CPU_SECONDS being user + system time of the command and the
+ * children it waited for (less sensitive than the wall time to other
+ * processes sharing the cores);
  * the command's own output goes where runstat's does.
  */
 #include <stdio.h>
@@ -50,8 +53,10 @@ int main(int argc, char **argv)
         return 126;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    fprintf(out, "%.6f %ld %d\n",
+    fprintf(out, "%.6f %ld %d %.6f\n",
             (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
-            ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+            (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
     return 0;
 }

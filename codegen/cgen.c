@@ -345,6 +345,8 @@ typedef struct {
     int nsteps, capsteps;
     int ntemp;           /* t1, t2, …: temporaries named so far */
     sg_strmap taken; /* the C names given out so far */
+    sg_strmap results; /* "kind|of" and "kind|of|wrt" → the first such result */
+    int results_in;    /* set once results is filled */
     const char **dimname;  /* per dimension: its C name (named ones) */
     long *dimfix;          /* per dimension: fixed value, or 0 */
     unsigned char *dimused;
@@ -5150,6 +5152,7 @@ static void release(G *g)
     free(g->steps);
     scope_free(&g->top);
     sg_strmap_free(&g->taken);
+    sg_strmap_free(&g->results);
     free(g->fac);
     free(g->fac_of);
     free(g->packs);
@@ -5501,14 +5504,20 @@ static void eval_fn(G *g, sg_buf *out)
 static int result_of(G *g, sg_result_kind kind, const char *of, const char *wrt)
 {
     int r;
-    for (r = 0; r < g->nres; r++) {
-        const sg_result *x = &g->p->results[r];
-        const char *xof = x->of ? x->of : x->cname;
-        if (x->kind == kind && of && !strcmp(xof, of) &&
-            (!wrt || (x->wrt && !strcmp(x->wrt, wrt))))
-            return r;
+    if (!g->results_in) { /* a map, not a scan per result: --check of 20,000 results */
+        for (r = 0; r < g->nres; r++) {
+            const sg_result *x = &g->p->results[r];
+            const char *xof = x->of ? x->of : x->cname;
+            sg_strmap_put(&g->results, fmt(g, "%d|%s", (int)x->kind, xof), r);
+            if (x->wrt)
+                sg_strmap_put(&g->results, fmt(g, "%d|%s|%s", (int)x->kind, xof, x->wrt), r);
+        }
+        g->results_in = 1;
     }
-    return -1;
+    if (!of)
+        return -1;
+    return sg_strmap_get(&g->results, wrt ? fmt(g, "%d|%s|%s", (int)kind, of, wrt)
+                                          : fmt(g, "%d|%s", (int)kind, of));
 }
 
 /* how sg_check_fill fills a symbol, and which directions move it */

@@ -53,7 +53,8 @@
  * of its DAG once. The limits are the page's, and the text says when one
  * applies: a graph too large to draw is described in words, a formula of
  * more than PRINT_CAP nodes is elided with a marker, and of a symbol's
- * paths the first PATHS_LISTED are listed, then "…". Text from outside the
+ * paths the first PATHS_LISTED are listed, then "…", of the first
+ * MULTI_LISTED such symbols (the text says how many more). Text from outside the
  * problem (the input's file name) is escaped for TeX, never copied.
  */
 #include "latex.h"
@@ -138,6 +139,7 @@ typedef struct {
     int nused, capused;
     sg_strmap taken;           /* those and the definitions' names (taken()) */
     sg_idmap defs;             /* the definitions' nodes (doc_forward()) */
+    unsigned char *wrtsym;     /* by symbol: a result is with respect to it */
     int ndefs_in;              /* set once they are in defs */
     int *defix;                /* by number in defs: the first definition of the node */
     unsigned *dstamp;          /* by definition: the derivation that listed it */
@@ -853,41 +855,6 @@ static int is_trivial(X *x, const sg_expr *e)
 }
 
 /* the logs of the problem's results, each once, in result order */
-/*
- * The derivations, each once, in the order of their first result, and in
- * which[i] the index in logs of result i's (−1: none). By a hash of the log
- * pointers, not a scan: 20,000 requests are 20,000 derivations.
- */
-static int logs_of(const sg_problem *p, const sg_log **logs, int *which)
-{
-    size_t cap = 16, h;
-    const sg_log **key;
-    int *val, i, n = 0;
-    while (cap < 2 * (size_t)p->nresults + 2)
-        cap *= 2;
-    key = sg_xmalloc(cap * sizeof *key);
-    val = sg_xmalloc(cap * sizeof *val);
-    memset((void *)key, 0, cap * sizeof *key);
-    for (i = 0; i < p->nresults; i++) {
-        const sg_log *l = p->results[i].log;
-        which[i] = -1;
-        if (!l)
-            continue;
-        h = ((size_t)l >> 4) * 2654435761u;
-        for (h &= cap - 1; key[h] && key[h] != l; h = (h + 1) & (cap - 1))
-            ;
-        if (!key[h]) {
-            key[h] = l;
-            val[h] = n;
-            logs[n++] = l;
-        }
-        which[i] = val[h];
-    }
-    free((void *)key);
-    free(val);
-    return n;
-}
-
 static int has_seed(const sg_log *l)
 {
     return l->nsteps > 0 && l->steps[0].kind == SG_STEP_SEED;
@@ -2364,8 +2331,8 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
                       int defer)
 {
     const sg_expr **order;
-    int norder = 0, i, k, *nth;
-    sg_idmap inorder;
+    int norder = 0, i, k, *nth, *tix;
+    sg_idmap inorder, targetix;
     /* nodes with lines: as their adjoints complete, then the targets (a
        target need not be reached: grad L wrt a symbol L does not read) */
     s->order = sg_xrealloc(s->order, ((size_t)2 * (size_t)s->ne + (size_t)nt + 1) * sizeof *s->order);
@@ -2383,6 +2350,11 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             sg_idmap_add(&inorder, targets[i]);
             order[norder++] = targets[i];
         }
+    sg_idmap_init(&targetix, x->ctx); /* target → its first index in targets */
+    tix = sg_xmalloc(((size_t)nt + 1) * sizeof *tix);
+    for (i = 0; i < nt; i++)
+        if (sg_idmap_find(&targetix, targets[i]) == SG_IDMAP_NONE)
+            tix[sg_idmap_add(&targetix, targets[i])] = i;
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].to;
         if (!is_line(s, e) || sg_idmap_find(&inorder, e) != SG_IDMAP_NONE)
@@ -2402,8 +2374,8 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         cites *cs;
         sg_shape shape = c->shape;
         int n = sv(s, c)->nin, t;
-        for (t = 0; t < nt && targets[t] != c; t++)
-            ;
+        unsigned ti = sg_idmap_find(&targetix, c);
+        t = ti == SG_IDMAP_NONE ? nt : tix[ti];
         if (t < nt && out) {
             out[t].target = c;
             out[t].n = 0;
@@ -2534,6 +2506,8 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
         if (in_seg(s, c))
             name_adjoint(x, c, sv(s, c)->adj);
     }
+    free(tix);
+    sg_idmap_free(&targetix);
 }
 
 /* ---- the problem ------------------------------------------------------------ */
@@ -2925,6 +2899,7 @@ typedef struct {
     int nin, capin;
     int *in;      /* indices of its inputs among the graph's nodes, an edge each */
     int *no;      /* each edge's number, when it is a path's of a multi-path symbol */
+    int mi;       /* its index among the multi-path symbols, or −1 */
 } gnode;
 
 /* the readers of each node, the graph read backwards: the edges (node j,
@@ -2941,6 +2916,8 @@ typedef struct {
 #define GRAPH_SCALE 0.5
 /* the paths listed for a symbol reached along several, and their most edges */
 #define PATHS_LISTED 8
+/* the symbols reached along several paths whose paths are listed */
+#define MULTI_LISTED 20
 #define PATH_EDGES 60
 
 /* colors for the paths of the symbols reached along several */
@@ -3076,16 +3053,21 @@ static const char *gname(X *x, const sg_expr *e)
 static int is_wrt(X *x, const sg_expr *e)
 {
     int t;
-    const char *name;
     if (e->op != SG_OP_VAR)
         return 0;
-    name = sg_sym(x->ctx, e->sym)->name;
-    for (t = 0; t < x->p->nresults; t++) {
-        const sg_result *r = &x->p->results[t];
-        if ((r->wrt && !strcmp(r->wrt, name)) || (r->wrt2 && !strcmp(r->wrt2, name)))
-            return 1;
+    if (!x->wrtsym) { /* once: a flag per symbol, not a scan per node */
+        int n = sg_nsyms(x->ctx), k;
+        x->wrtsym = sg_xmalloc((size_t)n + 1);
+        memset(x->wrtsym, 0, (size_t)n + 1);
+        for (t = 0; t < x->p->nresults; t++) {
+            const sg_result *r = &x->p->results[t];
+            if (r->wrt && (k = sg_sym_find(x->ctx, r->wrt)) >= 0 && k < n)
+                x->wrtsym[k] = 1;
+            if (r->wrt2 && (k = sg_sym_find(x->ctx, r->wrt2)) >= 0 && k < n)
+                x->wrtsym[k] = 1;
+        }
     }
-    return 0;
+    return e->sym >= 0 && e->sym < sg_nsyms(x->ctx) && x->wrtsym[e->sym];
 }
 
 /*
@@ -3296,7 +3278,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     gnode *gn;
     greaders rd;
     elist in = {NULL, 0, 0};
-    int ngn = 0, capgn = nst + 8, i, j, k, m, iroot = -1, nedges = 0, drawn = 0, rc;
+    int ngn = 0, capgn = nst + 8, i, j, k, m, iroot = -1, nedges = 0, drawn = 0, rc, nreach;
     int *gidx, *lix;
     unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
     const sg_expr **thr = NULL;
@@ -3372,12 +3354,30 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         if (gn[i].e == root)
             iroot = i;
     }
-    for (m = 0; m < nmulti; m++) { /* the edges of a multi-path symbol, numbered */
-        int no = 0;
+    {   /* the edges of each multi-path symbol, numbered: one pass over the
+           edges, with the symbol's node marked by its index in multi */
+        int *mof = sg_xmalloc(((size_t)(ngn > nmulti ? ngn : nmulti) + 1) * sizeof *mof);
+        int *no = sg_xmalloc(((size_t)nmulti + 1) * sizeof *no);
+        sg_idmap mix;
+        sg_idmap_init(&mix, x->ctx);
+        for (m = 0; m < nmulti; m++) {
+            no[m] = 0;
+            if (sg_idmap_find(&mix, multi[m]) == SG_IDMAP_NONE)
+                mof[sg_idmap_add(&mix, multi[m])] = m; /* numbered in the order added */
+        }
+        for (i = 0; i < ngn; i++) { /* mof: now by graph node */
+            unsigned u = sg_idmap_find(&mix, gn[i].e);
+            gn[i].mi = u == SG_IDMAP_NONE ? -1 : mof[u];
+        }
+        sg_idmap_free(&mix);
+        for (i = 0; i < ngn; i++)
+            mof[i] = gn[i].mi;
         for (i = 0; i < nst; i++)
             for (k = 0; k < gn[i].nin; k++)
-                if (gn[gn[i].in[k]].e == multi[m])
-                    gn[i].no[k] = ++no;
+                if (mof[gn[i].in[k]] >= 0)
+                    gn[i].no[k] = ++no[mof[gn[i].in[k]]];
+        free(mof);
+        free(no);
     }
     /* the layout: the stations, then the inputs by declaration */
     memset(&g, 0, sizeof g);
@@ -3472,8 +3472,12 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     }
     /* which edges lie on a path from a multi-path symbol to the root: from a
        node multi[m] reaches, into one that reaches the root */
-    reach = sg_xmalloc((size_t)nmulti * (size_t)ngn + 1);
-    memset(reach, 0, (size_t)nmulti * (size_t)ngn + 1);
+    /* which nodes each multi-path symbol reaches, for its colour: only for
+       a graph that is drawn, which the page keeps small (nmulti × ngn is
+       quadratic in a problem of 10,000 symbols that is described in words) */
+    nreach = drawn ? nmulti : 0;
+    reach = sg_xmalloc((size_t)nreach * (size_t)ngn + 1);
+    memset(reach, 0, (size_t)nreach * (size_t)ngn + 1);
     toroot = sg_xmalloc((size_t)ngn + 1);
     memset(toroot, 0, (size_t)ngn + 1);
     if (iroot >= 0) {
@@ -3482,7 +3486,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             for (k = 0; k < gn[i].nin && toroot[i]; k++)
                 toroot[gn[i].in[k]] = 1;
     }
-    for (m = 0; m < nmulti; m++) {
+    for (m = 0; m < nreach; m++) {
         unsigned char *r = reach + (size_t)m * (size_t)ngn;
         for (i = 0; i < ngn; i++)
             r[i] = gn[i].e == multi[m];
@@ -3559,8 +3563,7 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
             int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot];
             if (gn[to].no[slot] <= 0)
                 continue;
-            for (m = 0; m < nmulti && gn[from].e != multi[m]; m++)
-                ;
+            m = gn[from].mi >= 0 ? gn[from].mi : 0;
             sg_buf_printf(b, "  \\node[num, text=%s] at (%.2f,%.2f) {%d};\n",
                           path_colors[m % 5], ed->lx, ed->ly, gn[to].no[slot]);
         }
@@ -3573,8 +3576,9 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
     free(lix);
     free(reach);
     free(toroot);
-    /* the paths of the symbols reached along several */
-    for (m = 0; m < nmulti && iroot >= 0; m++) {
+    /* the paths of the symbols reached along several: of the first
+       MULTI_LISTED, each a walk of the graph */
+    for (m = 0; m < nmulti && m < MULTI_LISTED && iroot >= 0; m++) {
         int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p, from;
         double *memo, count;
         int *dist;
@@ -3605,8 +3609,8 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         free(dist);
         if (count < np)
             count = np;
-        sg_buf_printf(b, "$%s$ has %s paths to $%s$", gname(x, multi[m]), paths_word(x, count),
-                      gname(x, root));
+        sg_buf_printf(b, "$%s$ has %s %s to $%s$", gname(x, multi[m]), paths_word(x, count),
+                      count == 1 ? "path" : "paths", gname(x, root));
         if (drawn)
             sg_buf_printf(b, ", drawn in %s%s", path_dash_words[(m / 5) % 3], path_names[m % 5]);
         sg_buf_puts(b, np > 0 ? ": " : "");
@@ -3628,6 +3632,10 @@ static void doc_graph(X *x, seg *sg, const sg_expr **st, int nst, const sg_expr 
         }
         sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
     }
+    if (nmulti > MULTI_LISTED && iroot >= 0)
+        sg_buf_printf(b, "The paths of the other %d symbols reached along several are not "
+                         "listed.\n",
+                      nmulti - MULTI_LISTED);
     if (drawn)
         sg_buf_printf(b, "Boxes are inputs (grey: data, not differentiated), %s the named "
                          "intermediates.\n\n",
@@ -3964,12 +3972,19 @@ static int has_seq_steps(const sg_log *g)
 static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nres);
 static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, int hessian);
 
+/* "f's node id/name": the key of the gradient of f with respect to name */
+static const char *grad_key(X *x, const sg_expr *f, const char *name)
+{
+    return sg_arena_printf(x->ar, "%u/%s", f ? f->id : 0u, name ? name : "");
+}
+
 char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len)
 {
     X x;
     sg_buf out;
     const sg_log **logs;
     int nlogs, i, j, *which, *first, *byres;
+    sg_strmap gradof;
     memset(&x, 0, sizeof x);
     sg_buf_init(&out);
     line_ems = o->fragment ? 24.0 : 30.0; /* the lines of a default article */
@@ -3982,7 +3997,12 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     x.fname = "L";
     logs = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *logs);
     which = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *which);
-    nlogs = logs_of(p, logs, which);
+    nlogs = sg_problem_logs(p, logs, which);
+    /* which log first has the gradient of a function f wrt a name */
+    sg_strmap_init(&gradof);
+    for (j = 0; j < p->nresults; j++)
+        if (which[j] >= 0 && p->results[j].kind == SG_RES_GRAD)
+            sg_strmap_put(&gradof, grad_key(&x, logs[which[j]]->f, p->results[j].wrt), which[j]);
     /* the results of each log, in order: byres[first[i] .. first[i + 1]) */
     first = sg_xmalloc((size_t)(nlogs + 2) * sizeof *first);
     byres = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *byres);
@@ -4038,18 +4058,10 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
             x.fname = name_tex(&x, g->f->name);
         unline_all(&x);
         if (has_seed(g)) {
-            if (nres == 0 && hess) { /* the gradient the Hessian differentiates */
-                int k;
-                for (k = 0; k < i; k++) {
-                    int t;
-                    for (t = 0; t < p->nresults; t++)
-                        if (p->results[t].log == logs[k] && p->results[t].kind == SG_RES_GRAD &&
-                            logs[k]->f == g->f && !strcmp(p->results[t].wrt, hess->wrt))
-                            break;
-                    if (t < p->nresults)
-                        break;
-                }
-                if (k == i)
+            if (nres == 0 && hess) { /* the gradient the Hessian differentiates,
+                                        unless an earlier derivation shows it */
+                int k = sg_strmap_get(&gradof, grad_key(&x, g->f, hess->wrt));
+                if (k < 0 || k >= i)
                     res[nres++] = hess;
             }
             if (nres > 0) {
@@ -4072,11 +4084,13 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     free(which);
     free(first);
     free(byres);
+    sg_strmap_free(&gradof);
     free(x.ni);
     free(x.used);
     sg_strmap_free(&x.taken);
     sg_idmap_free(&x.defs);
     free(x.defix);
+    free(x.wrtsym);
     free(x.dstamp);
     free(x.lined);
     return sg_buf_take(&out, len);

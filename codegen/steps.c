@@ -36,6 +36,7 @@
 
 #include "../lexer/arena.h"
 #include "../lexer/buf.h"
+#include "../lexer/strmap.h"
 #include "formula.h"
 
 #define WIDTH 80
@@ -68,6 +69,8 @@ typedef struct {
     unsigned stamp;
     const char **used;     /* fresh names taken, raw */
     int nused, capused, pool;
+    sg_strmap taken;       /* those and the definitions' names (taken()) */
+    int defs_in;           /* set once the definitions are in taken */
     char **mine;           /* the fresh names made up past the pool, to free */
     int nmine;
     int cont;              /* the extra indentation of a continuation line */
@@ -370,13 +373,13 @@ static int taken(S *s, const char *name)
     if (sg_sym_find(s->ctx, name) >= 0 || sg_dim_find(s->ctx, name) >= 0 ||
         sg_seq_find(s->ctx, name) >= 0)
         return 1;
-    for (i = 0; i < s->p->ndefs; i++)
-        if (s->p->defs[i].name && !strcmp(s->p->defs[i].name, name))
-            return 1;
-    for (i = 0; i < s->nused; i++)
-        if (!strcmp(s->used[i], name))
-            return 1;
-    return 0;
+    if (!s->defs_in) { /* a map, not a scan: a name for each of 10,000 layers */
+        for (i = 0; i < s->p->ndefs; i++)
+            if (s->p->defs[i].name)
+                sg_strmap_put(&s->taken, s->p->defs[i].name, 1);
+        s->defs_in = 1;
+    }
+    return sg_strmap_get(&s->taken, name) >= 0;
 }
 
 static void use(S *s, const char *name)
@@ -386,6 +389,7 @@ static void use(S *s, const char *name)
         s->used = sg_xrealloc((void *)s->used, (size_t)s->capused * sizeof *s->used);
     }
     s->used[s->nused++] = name;
+    sg_strmap_put(&s->taken, name, 1);
 }
 
 /* a fresh name, the preferred one when it is free; in the context's arena */
@@ -491,21 +495,6 @@ static int by_id(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* the distinct logs of the results, in order */
-static int logs_of(const sg_problem *p, const sg_log **logs)
-{
-    int i, k, n = 0;
-    for (i = 0; i < p->nresults; i++) {
-        const sg_log *g = p->results[i].log;
-        if (!g)
-            continue;
-        for (k = 0; k < n && logs[k] != g; k++)
-            ;
-        if (k == n)
-            logs[n++] = g;
-    }
-    return n;
-}
 
 /* the differentiated function of one of the logs: it keeps its own name */
 static int is_log_f(const sg_log **logs, int nlogs, const sg_expr *e)
@@ -1360,7 +1349,7 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     sg_buf_init(&s.out);
 
     logs = sg_xmalloc(((size_t)p->nresults + 1) * sizeof *logs);
-    nlogs = logs_of(p, logs);
+    nlogs = sg_problem_logs(p, logs, NULL);
     st = nlogs > 0 ? name_stations(&s, logs, nlogs, &nst) : NULL;
 
     if (o && o->source)
@@ -1383,6 +1372,7 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     free((void *)s.owner);
     free(s.alast);
     free((void *)s.used);
+    sg_strmap_free(&s.taken);
     for (i = 0; i < s.nmine; i++)
         free(s.mine[i]);
     free(s.mine);

@@ -137,11 +137,16 @@ gen_line() { # a line of $1 KiB of control bytes
 }
 # (sizes at which the quadratic printers of before failed the 2.5 bound:
 # 10,000 → 20,000 outputs took 2.9 times the memory, 5,000 → 10,000
-# requests 2.6 times)
+# requests 2.6 times, and 4 times with --latex, which listed every
+# definition in every derivation)
 pair deep "$((n / 2))" 0
 pair outs "$((2 * n))" 0
 pair dist "$n" 0
 pair dist "$n" 0 --formulas
+pair dist "$n" 0 --latex
+pair dist "$n" 0 --steps
+pair deep "$((n / 2))" 0 --latex
+pair deep "$((n / 2))" 0 --steps
 pair line 32 1
 echo "scale: $pass passed, $fail failed"
 [ $fail -eq 0 ]
