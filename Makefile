@@ -167,6 +167,7 @@ cwarn-test: $(B)/symgrad
 # whole pipeline under the sanitizers of the build
 fuzz-replay: $(B)/fuzz-replay
 	@$(B)/fuzz-replay $(filter-out %.md,$(wildcard tests/fuzz-regressions/*)) examples/*.sg tests/golden/*.sg \
+	    $(wildcard tests/latex/*.sg) \
 	    $(wildcard $(SHARED)/acceptance/cases/*/problem.sg)
 
 # every diagnostic in the source is pinned by a test

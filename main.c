@@ -916,6 +916,7 @@ int main(int argc, char **argv)
         lo.index = o.index;
         lo.update = o.update;
         lo.source = name;
+        lo.text = src->text;
         out = sg_latex_document(p, &lo, &outlen);
     } else {
         sg_cgen_opts co;

@@ -629,6 +629,8 @@ static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y
     return P_OP;
 }
 
+static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0);
+
 /* c·x for a constant c > 0 (x may be NULL: just c) */
 static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
 {
@@ -637,6 +639,10 @@ static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
     int p;
     if (!x)
         return pr_num(f, b, c);
+    if (((x->op == SG_OP_MUL && is_scalar(x->kid[0])) ||
+         (x->op == SG_OP_HDIV && is_scalar(x->kid[1]))) && !name_of(f, x, 0) &&
+        (p = pr_sprod(f, b, x, c)) != 0)
+        return p;
     if ((s = over(f, x, &t, &y)) != NULL)
         return pr_over(f, b, c, t, y, s);
     if (c == 1)
@@ -821,13 +827,16 @@ static void pr_add_right(F *f, sg_buf *b, const sg_expr *s, int top)
         pr_scaled(f, b, c, x, P_OP);
         return;
     }
-    sg_buf_printf(b, "%s + ", brk);
     sg_buf_init(&rb);
     sub_term(f, &rb, s->kid[1], top);
+    /* a + (−t) is a − t: a term that prints with a leading minus reads as
+       the negation of the rest (unary minus binds looser than a product and
+       an exponent, and a sum is associative), so the minus becomes the
+       operator */
     if (strncmp(sg_buf_str(&rb), minus(f), strlen(minus(f))) == 0)
-        parens(f, b, sg_buf_str(&rb));
+        sg_buf_printf(b, "%s%s%s", brk, op_minus, sg_buf_str(&rb) + strlen(minus(f)));
     else
-        sg_buf_puts(b, sg_buf_str(&rb));
+        sg_buf_printf(b, "%s + %s", brk, sg_buf_str(&rb));
     sg_buf_free(&rb);
 }
 
@@ -857,11 +866,321 @@ static int pr_add(F *f, sg_buf *b, const sg_expr *e)
     return P_SUM;
 }
 
+/*
+ * A product of scalars, as a person writes it: every scalar factor of e
+ * (through scalings, scalar quotients, reciprocals and integer powers),
+ * the numbers multiplied out, a factor met again a power (s·s is s², s/s
+ * nothing), and what divides in one denominator under one fraction bar:
+ * (1/s)(1/s)(1/n)cᵀr c is cᵀr c/(ns²), never a fraction in a fraction. At
+ * most one factor is not a scalar (the body: c), and it comes last.
+ */
+typedef struct {
+    const sg_expr *e;
+    int pow; /* > 0: in the numerator; < 0: in the denominator */
+} sfactor;
+
+typedef struct {
+    double c;            /* the number in front, its sign included */
+    sfactor *v;
+    int n, cap;
+    const sg_expr *body; /* the one factor that is not a scalar, or NULL */
+    int bad;             /* not a product of this kind (two bodies) */
+    int merged;          /* a factor was met twice (a power now) */
+    int den_bar;         /* the numerator is alone above a fraction bar */
+    int visits;          /* nodes walked: a DAG shares, its tree can be exponential */
+} sprod;
+
+#define SPROD_DEPTH 200   /* deeper, a factor stays whole (no recursion past it) */
+#define SPROD_VISITS 4096 /* more, and the product prints the ordinary way */
+
+static void sp_add(sprod *p, const sg_expr *e, int pow)
+{
+    int i;
+    for (i = 0; i < p->n; i++)
+        if (p->v[i].e == e) {
+            p->v[i].pow += pow;
+            p->merged = 1;
+            return;
+        }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 8;
+        p->v = sg_xrealloc(p->v, (size_t)p->cap * sizeof *p->v);
+    }
+    p->v[p->n].e = e;
+    p->v[p->n].pow = pow;
+    p->n++;
+}
+
+/* an integer power −9..9 (not 0), or 0 */
+static int small_power(const sg_expr *x)
+{
+    if (x->op != SG_OP_CONST || x->value != floor(x->value) || fabs(x->value) > 9)
+        return 0;
+    return (int)x->value;
+}
+
+/* the largest power a collected factor gets: a square of a square … of a
+   DAG (x₁ = x₀x₀, x₂ = x₁x₁, …) is walked once per level, not once per
+   path, and past this power the base stays a factor of its own */
+#define SPROD_POWER 64
+
+/* e into p as a factor to the power side (negative: a divisor) */
+static void sp_collect(F *f, sprod *p, const sg_expr *e, int side, int depth)
+{
+    const sg_expr *s;
+    int k;
+    if (++p->visits > SPROD_VISITS) {
+        p->bad = 1;
+        return;
+    }
+    /* e itself is printed whole at depth 0 (its name, if any, is the left side) */
+    if ((depth == 0 || !name_of(f, e, 0)) && depth < SPROD_DEPTH) {
+        if (e->op == SG_OP_CONST && (side > 0 || e->value != 0)) {
+            p->c *= pow(e->value, side);
+            return;
+        }
+        if (e->op == SG_OP_MUL && is_scalar(e->kid[0]) && (side == 1 || is_scalar(e))) {
+            if (e->kid[0] == e->kid[1] && abs(2 * side) <= SPROD_POWER) { /* a·a is a² */
+                p->merged = 1;
+                sp_collect(f, p, e->kid[0], 2 * side, depth + 1);
+                return;
+            }
+            if (e->kid[0] != e->kid[1]) {
+                sp_collect(f, p, e->kid[0], side, depth + 1);
+                sp_collect(f, p, e->kid[1], side, depth + 1);
+                return;
+            }
+        }
+        if (is_scalar(e) && (s = reciprocal(f, e)) != NULL) {
+            sp_collect(f, p, s, -side, depth + 1);
+            return;
+        }
+        if (e->op == SG_OP_HDIV && is_scalar(e->kid[1]) && (side == 1 || is_scalar(e))) {
+            sp_collect(f, p, e->kid[0], side, depth + 1);
+            sp_collect(f, p, e->kid[1], -side, depth + 1);
+            return;
+        }
+        if (e->op == SG_OP_POW && is_scalar(e) && (k = small_power(e->kid[1])) != 0 &&
+            !name_of(f, e->kid[1], 0) && abs(side * k) <= SPROD_POWER) {
+            sp_collect(f, p, e->kid[0], side * k, depth + 1);
+            return;
+        }
+    }
+    if (!is_scalar(e)) {
+        if (p->body || side != 1)
+            p->bad = 1;
+        p->body = e;
+        return;
+    }
+    sp_add(p, e, side);
+}
+
+/* an inner product (𝟙ᵀv, uᵀv, xᵀAy): in front of a vector it is put in
+   parentheses, (𝟙ᵀv)z, as pr_mul() does */
+static int inner_product(F *f, const sg_expr *a)
+{
+    return f->tex && is_scalar(a) && !name_of(f, a, 0) &&
+           ((a->op == SG_OP_MUL && !is_scalar(a->kid[0])) ||
+            (a->op == SG_OP_SUM && a->kid[0]->shape.cols == SG_DIM_ONE) ||
+            (a->op == SG_OP_DOT && a->kid[0] != a->kid[1] && a->kid[0]->shape.cols == SG_DIM_ONE));
+}
+
+/* the factors on one side (sign +1 numerator, −1 denominator), juxtaposed:
+   dimensions and other atoms first (ns², not s²n), a power as x^k; an
+   inner product in parentheses when a vector follows (body) */
+static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
+{
+    int pass, i, n = 0;
+    for (i = 0; i < p->n; i++)
+        n += p->v[i].pow * sign > 0;
+    /* alone between the braces of \frac, a sum needs no parentheses */
+    if (f->tex && !body && n == 1 && !out->len && !(sign > 0 && !p->den_bar)) {
+        for (i = 0; i < p->n; i++)
+            if (p->v[i].pow * sign == 1) {
+                pr(f, out, p->v[i].e, 0);
+                return;
+            }
+    }
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < p->n; i++) {
+            const sfactor *v = &p->v[i];
+            int k = v->pow * sign;
+            sg_buf t;
+            if (k <= 0 || (pass == 0) != (v->e->op == SG_OP_DIMVAL))
+                continue;
+            sg_buf_init(&t);
+            if (k == 1 && body && inner_product(f, v->e)) {
+                sg_buf in;
+                sg_buf_init(&in);
+                pr(f, &in, v->e, 0);
+                parens(f, &t, sg_buf_str(&in));
+                sg_buf_free(&in);
+            } else if (k == 1) {
+                sub(f, &t, v->e, P_PROD);
+            } else {
+                sub(f, &t, v->e, P_ATOM);
+                if (f->tex)
+                    sg_buf_printf(&t, "^{%d}", k);
+                else if (f->ascii)
+                    sg_buf_printf(&t, "^%d", k);
+                else if (!superscript(&t, k)) { /* ⁶⁴: a digit at a time */
+                    char digits[16];
+                    int d;
+                    snprintf(digits, sizeof digits, "%d", k);
+                    for (d = 0; digits[d]; d++)
+                        sg_buf_puts(&t, supdigit[digits[d] - '0']);
+                }
+            }
+            if (out->len) {
+                sg_buf j;
+                sg_buf_init(&j);
+                juxtapose(f, &j, sg_buf_str(out), sg_buf_str(&t));
+                out->len = 0;
+                sg_buf_puts(out, sg_buf_str(&j));
+                sg_buf_free(&j);
+            } else {
+                sg_buf_puts(out, sg_buf_str(&t));
+            }
+            sg_buf_free(&t);
+        }
+}
+
+/* prints c0·e as one product over one denominator when that reads better
+   than its tree (a denominator, or a factor met twice); returns its level,
+   or 0 (nothing printed) when it is printed the ordinary way */
+static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0)
+{
+    sprod p;
+    sg_buf num, den, bb;
+    int i, nden = 0, prec;
+    double c;
+    memset(&p, 0, sizeof p);
+    p.c = c0;
+    sp_collect(f, &p, e, 1, 0);
+    for (i = 0; i < p.n; i++)
+        if (p.v[i].pow < 0)
+            nden++;
+    if (p.bad || !(nden > 0 || p.merged) || p.c != p.c) {
+        free(p.v);
+        return 0;
+    }
+    c = fabs(p.c);
+    sg_buf_init(&num);
+    sg_buf_init(&den);
+    sg_buf_init(&bb);
+    if (p.c < 0)
+        sg_buf_puts(b, minus(f));
+    if (nden > 0 && c < 1 && 1 / c == floor(1 / c) && 1 / c < 1e9) {
+        pr_num(f, &den, 1 / c); /* ½x/s is x/(2s), one fraction */
+        c = 1;
+    }
+    if (c != 1)
+        pr_num(f, &num, c);
+    /* the numerator's factors alone above the bar (not before a body that
+       joins them: that one is a single symbol, and only with no factor) */
+    p.den_bar = nden > 0;
+    sp_side(f, &num, &p, 1, !nden && p.body);
+    sp_side(f, &den, &p, -1, 0);
+    if (p.body)
+        sub_right(f, &bb, p.body);
+    if (!den.len) { /* s·s·x: s²x */
+        if (!num.len)
+            sg_buf_puts(&num, p.body ? "" : "1");
+        if (num.len && bb.len)
+            juxtapose(f, b, sg_buf_str(&num), sg_buf_str(&bb));
+        else
+            sg_buf_printf(b, "%s%s", sg_buf_str(&num), sg_buf_str(&bb));
+        prec = P_PROD;
+    } else if (f->tex && strstr(sg_buf_str(&num), "\\frac")) {
+        /* a numerator that holds a fraction itself: one fraction level,
+           \frac{1}{n}\mathbf{1}^\top(r - \frac{a}{s}), the factors after it */
+        sg_buf fac, coef;
+        sg_buf_init(&fac);
+        sg_buf_init(&coef);
+        if (c != 1)
+            pr_num(f, &coef, c);
+        p.den_bar = 0; /* the factors follow the fraction: a sum in parentheses */
+        sp_side(f, &fac, &p, 1, p.body != NULL);
+        sg_buf_printf(b, "\\frac{%s}{%s}", coef.len ? sg_buf_str(&coef) : "1", sg_buf_str(&den));
+        if (bb.len) {
+            sg_buf t;
+            sg_buf_init(&t);
+            juxtapose(f, &t, sg_buf_str(&fac), sg_buf_str(&bb));
+            sg_buf_free(&fac);
+            fac = t;
+        }
+        {
+            sg_buf t;
+            sg_buf_init(&t);
+            juxtapose(f, &t, "}", sg_buf_str(&fac));
+            sg_buf_puts(b, sg_buf_str(&t) + 1);
+            sg_buf_free(&t);
+        }
+        sg_buf_free(&fac);
+        sg_buf_free(&coef);
+        prec = P_PROD;
+    } else if (f->tex) {
+        /* a body that is one symbol joins the numerator (\frac{r}{s}); a
+           longer one follows the fraction (\frac{1}{s}(r - y)) */
+        int inside = p.body && (is_leaf(p.body) || name_of(f, p.body, 0)) &&
+                     !strstr(sg_buf_str(&bb), "\\frac"), k;
+        for (k = 0; k < p.n; k++) /* \frac{c^\top r}{s}c, not \frac{c^\top rc}{s} */
+            if (p.v[k].pow > 0)
+                inside = 0;
+        if (inside) {
+            if (num.len) {
+                sg_buf j;
+                sg_buf_init(&j);
+                juxtapose(f, &j, sg_buf_str(&num), sg_buf_str(&bb));
+                num.len = 0;
+                sg_buf_puts(&num, sg_buf_str(&j));
+                sg_buf_free(&j);
+            } else {
+                sg_buf_puts(&num, sg_buf_str(&bb));
+            }
+        }
+        sg_buf_printf(b, "\\frac{%s}{%s}", num.len ? sg_buf_str(&num) : "1", sg_buf_str(&den));
+        if (p.body && !inside) {
+            sg_buf t;
+            sg_buf_init(&t);
+            juxtapose(f, &t, "}", sg_buf_str(&bb)); /* a fraction ends in } */
+            sg_buf_puts(b, sg_buf_str(&t) + 1);
+            sg_buf_free(&t);
+        }
+        prec = P_PROD;
+    } else { /* cᵀr c/(ns²) */
+        const sg_expr *one = NULL; /* a denominator of one factor, to the first power */
+        for (i = 0; i < p.n; i++)
+            if (p.v[i].pow < 0)
+                one = nden == 1 && p.v[i].pow == -1 ? p.v[i].e : NULL;
+        if (num.len && bb.len)
+            juxtapose(f, b, sg_buf_str(&num), sg_buf_str(&bb));
+        else if (num.len || bb.len)
+            sg_buf_printf(b, "%s%s", sg_buf_str(&num), sg_buf_str(&bb));
+        else
+            sg_buf_putc(b, '1');
+        sg_buf_puts(b, f->ascii ? " / " : "/");
+        if (one)
+            sub(f, b, one, P_POST);
+        else
+            parens(f, b, sg_buf_str(&den));
+        prec = P_OP;
+    }
+    sg_buf_free(&num);
+    sg_buf_free(&den);
+    sg_buf_free(&bb);
+    free(p.v);
+    return p.c < 0 ? P_NEG : prec;
+}
+
 static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
 {
     const sg_expr *a = e->kid[0], *x = e->kid[1], *s, *t;
     double c;
     const sg_expr *y;
+    int p;
+    if (is_scalar(a) && (p = pr_sprod(f, b, e, 1)) != 0) /* cᵀr c/(ns²), s²x */
+        return p;
     if (is_scalar(a) && negative(f, e, 1, &c, &y)) { /* −a, −2a */
         sg_buf_puts(b, minus(f));
         pr_scaled(f, b, c, y, P_OP);
@@ -1197,6 +1516,11 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
     case SG_OP_HADAMARD:
         return pr_binop(f, b, a, u ? " ⊙ " : t ? " \\odot " : " .* ", e->kid[1]);
     case SG_OP_HDIV:
+        if (is_scalar(e->kid[1])) {
+            int q = pr_sprod(f, b, e, 1);
+            if (q != 0)
+                return q;
+        }
         if (t && is_scalar(e)) {
             sg_buf nb;
             int p;

@@ -62,6 +62,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,6 +417,137 @@ void sg_latex_escape(sg_buf *out, const char *s)
             break;
         }
     }
+}
+
+/* the Unicode a problem's comments are written in, as TeX math: what the
+   language itself spells (LANGUAGE.md) and the punctuation of prose */
+static const char *const uni_tex[][2] = {
+    {"α", "\\alpha"}, {"β", "\\beta"}, {"γ", "\\gamma"}, {"δ", "\\delta"},
+    {"ε", "\\varepsilon"}, {"ϵ", "\\epsilon"}, {"ζ", "\\zeta"}, {"η", "\\eta"},
+    {"θ", "\\theta"}, {"ϑ", "\\vartheta"}, {"ι", "\\iota"}, {"κ", "\\kappa"},
+    {"λ", "\\lambda"}, {"μ", "\\mu"}, {"ν", "\\nu"}, {"ξ", "\\xi"}, {"ο", "o"}, {"π", "\\pi"},
+    {"ρ", "\\rho"}, {"ϱ", "\\varrho"}, {"σ", "\\sigma"}, {"τ", "\\tau"}, {"υ", "\\upsilon"},
+    {"φ", "\\varphi"}, {"ϕ", "\\phi"}, {"χ", "\\chi"}, {"ψ", "\\psi"}, {"ω", "\\omega"},
+    {"Γ", "\\Gamma"}, {"Δ", "\\Delta"}, {"Θ", "\\Theta"}, {"Λ", "\\Lambda"}, {"Ξ", "\\Xi"},
+    {"Π", "\\Pi"}, {"Σ", "\\Sigma"}, {"Υ", "\\Upsilon"}, {"Φ", "\\Phi"}, {"Ψ", "\\Psi"},
+    {"Ω", "\\Omega"}, {"ᵀ", "^\\top"}, {"⁻", "^-"}, {"⁺", "^+"}, {"⁰", "^0"}, {"¹", "^1"},
+    {"²", "^2"}, {"³", "^3"}, {"⁴", "^4"}, {"⁵", "^5"}, {"⁶", "^6"}, {"⁷", "^7"}, {"⁸", "^8"},
+    {"⁹", "^9"}, {"₀", "_0"}, {"₁", "_1"}, {"₂", "_2"}, {"₃", "_3"}, {"₄", "_4"}, {"₅", "_5"},
+    {"₆", "_6"}, {"₇", "_7"}, {"₈", "_8"}, {"₉", "_9"}, {"₊", "_+"}, {"−", "-"},
+    {"×", "\\times"}, {"·", "\\cdot"}, {"⋅", "\\cdot"}, {"⊙", "\\odot"}, {"⊘", "\\oslash"},
+    {"∘", "\\circ"}, {"⊗", "\\otimes"}, {"∈", "\\in"}, {"ℝ", "\\mathbb{R}"},
+    {"𝕊", "\\mathbb{S}"}, {"𝟙", "\\mathbf{1}"}, {"‖", "\\|"}, {"⟨", "\\langle"},
+    {"⟩", "\\rangle"}, {"½", "\\tfrac{1}{2}"}, {"∇", "\\nabla"}, {"∂", "\\partial"},
+    {"∑", "\\sum"}, {"∏", "\\prod"}, {"√", "\\surd"}, {"≤", "\\le"}, {"≥", "\\ge"},
+    {"≠", "\\ne"}, {"≈", "\\approx"}, {"→", "\\to"}, {"↦", "\\mapsto"}, {"∞", "\\infty"},
+    {"ℓ", "\\ell"}, {"′", "'"}, {"…", "\\dots"}, {"⋯", "\\cdots"},
+};
+
+/* prose punctuation beyond ASCII, as TeX text */
+static const char *const uni_text[][2] = {
+    {"–", "--"}, {"—", "---"}, {"‘", "`"}, {"’", "'"}, {"“", "``"}, {"”", "''"},
+    {"\xC2\xA0", "~"},
+};
+
+/*
+ * A problem's prose (its leading comment) as TeX text: like
+ * sg_latex_escape(), with what the language writes in Unicode (Wᵀ, β, ‖r‖²,
+ * 𝟙, −) set as math, and |, <, > (which the default font sets as other
+ * glyphs) too; any other character beyond ASCII is '?'. A long run with no
+ * space may break after its punctuation.
+ */
+void sg_latex_text(sg_buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t i, n;
+        int done = 0;
+        if (*p == '|' || *p == '<' || *p == '>') {
+            sg_buf_printf(out, "$%c$", (char)*p);
+            p++;
+            continue;
+        }
+        if (*p < 0x80) {
+            char one[2];
+            one[0] = *p == '\t' ? ' ' : (char)*p; /* a tab between words is a space */
+            p++;
+            one[1] = '\0';
+            sg_latex_escape(out, one);
+            /* a line may break after a , ; = / ] ) that no space follows:
+               "x=[1,2];y=[3,4]" is one word to TeX, and would run off the
+               page */
+            if (strchr(",;=/])", one[0]) && *p && *p != ' ' && *p != '\t')
+                sg_buf_puts(out, "\\allowbreak{}");
+            continue;
+        }
+        for (i = 0; i < sizeof uni_tex / sizeof uni_tex[0] && !done; i++) {
+            n = strlen(uni_tex[i][0]);
+            if (!strncmp((const char *)p, uni_tex[i][0], n)) {
+                sg_buf_printf(out, "$%s$", uni_tex[i][1]);
+                p += n;
+                done = 1;
+            }
+        }
+        for (i = 0; i < sizeof uni_text / sizeof uni_text[0] && !done; i++) {
+            n = strlen(uni_text[i][0]);
+            if (!strncmp((const char *)p, uni_text[i][0], n)) {
+                sg_buf_puts(out, uni_text[i][1]);
+                p += n;
+                done = 1;
+            }
+        }
+        if (!done) { /* one '?' for the character (its continuation bytes too) */
+            unsigned char c = *p++;
+            if (c >= 0xC2 && c <= 0xF4) {
+                int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+                while (more-- > 0 && (*p & 0xC0) == 0x80)
+                    p++;
+            }
+            sg_buf_putc(out, '?');
+        }
+    }
+}
+
+/*
+ * The leading comment of a problem's text: the comment lines before its
+ * first statement (blank lines before them skipped), each without its '#'
+ * and the blanks around it, joined by single spaces. A blank line, an empty
+ * comment line or a statement ends it. Returns the bytes appended to out.
+ */
+size_t sg_latex_leading_comment(sg_buf *out, const char *text)
+{
+    const char *p = text;
+    size_t start = out->len;
+    int any = 0;
+    while (p && *p) {
+        const char *eol = strchr(p, '\n'), *q = p, *end;
+        if (!eol)
+            eol = p + strlen(p);
+        while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\f' || *q == '\v'))
+            q++;
+        if (q == eol) { /* a blank line */
+            if (any)
+                break;
+            p = *eol ? eol + 1 : eol;
+            continue;
+        }
+        if (*q != '#')
+            break;
+        q++;
+        end = eol;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        while (end > q && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+            end--;
+        if (q == end) /* an empty comment line ends the paragraph */
+            break;
+        if (any)
+            sg_buf_putc(out, ' ');
+        sg_buf_putn(out, q, (size_t)(end - q));
+        any = 1;
+        p = *eol ? eol + 1 : eol;
+    }
+    return out->len - start;
 }
 
 /* text in a TeX comment: a newline (or any control byte) would end it, so
@@ -1107,7 +1239,11 @@ static void name_nodes(X *x)
         } else {
             base = name_tex(x, fresh_name(x, preferred(x, e)));
             heavy = !light(e, 0);
-            boxed = user_ops(x, e, 4, 1) >= 3;
+            /* a name of ours stays in a box only for a long column or
+               matrix: a row vector (u = rᵀS⁻¹) is a transpose nobody names,
+               and the box shows it written out */
+            boxed = user_ops(x, e, 4, 1) >= 3 &&
+                    !(e->shape.rows == SG_DIM_ONE && e->shape.cols != SG_DIM_ONE);
         }
         if (sg_expr_varies(e)) {
             name_varying(x, (sg_expr *)e, base, heavy, boxed);
@@ -1281,9 +1417,14 @@ static double width(const char *s)
 }
 
 /* the widest the right side of a line of an align may be, in ems (the
-   text is 42 wide; the left side and the tag need the rest), and the
-   widest a left side may be before it gets a line of its own */
-#define LINE_EMS 30.0
+   document's 6.5in text at 11pt is 42 wide, a default article's 345pt at
+   10pt, where a fragment goes, 34.5; the left side and the tag need the
+   rest), a boxed result's (BOX_EMS less its left side), and the widest a
+   left side may be before it gets a line of its own. Set once per document
+   by sg_latex_document(). */
+static double line_ems = 30.0;
+#define LINE_EMS line_ems
+#define BOX_EMS (line_ems + 8.0)
 #define LHS_EMS 6.5
 
 /* s without its break marks */
@@ -1379,7 +1520,7 @@ static void put_broken_sep(sg_buf *b, const char *s, double indent, double avail
 
 static void put_broken(sg_buf *b, const char *s, double indent)
 {
-    put_broken_sep(b, s, indent, LINE_EMS, "\\\\\n  &\\qquad ");
+    put_broken_sep(b, s, indent, LINE_EMS, "\\\\*\n  &\\qquad ");
 }
 
 /* a boxed result; a long one boxed over several lines */
@@ -1413,7 +1554,7 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
         sg_buf_printf(b, "  &%s", lead);
         used = width(lead);
     } else if (width(lhs) > LHS_EMS) { /* a long left side on a line of its own */
-        sg_buf_printf(b, "  &%s\\\\\n  &\\qquad %s", lhs, lead);
+        sg_buf_printf(b, "  &%s\\\\*\n  &\\qquad %s", lhs, lead);
         used = 2 + width(lead);
     } else {
         sg_buf_printf(b, "  %s &%s", lhs, lead);
@@ -1423,7 +1564,7 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
         double w = width(parts[i]);
         if (i > 0 && used + w + 1.5 > LINE_EMS) {
             /* under a labelled line's formula, not under its label */
-            sg_buf_puts(b, *lhs ? "\\\\\n  &" : "\\\\\n  &\\qquad\\qquad ");
+            sg_buf_puts(b, *lhs ? "\\\\*\n  &" : "\\\\*\n  &\\qquad\\qquad ");
             used = *lhs ? 1.5 : 5.5;
         }
         if (i > 0 || !*lead)
@@ -1441,15 +1582,75 @@ static void equation(sg_buf *b, const char *lhs, const char *lead, const char **
     sg_buf_puts(b, "\\\\\n");
 }
 
-/* ends an align* body: the last \\ removed */
+#define GLUED_ROWS 6 /* rows held together at most, by \\* (a page holds more) */
+
+/*
+ * Ends an align* body: the last \\ removed. The document allows page breaks
+ * between display lines (\allowdisplaybreaks), but not everywhere: a line
+ * that continues an equation (\\* in equation() and put_broken()) stays with
+ * it, and no equation is left alone at a page foot or head: the first row
+ * of the body stays with the second, and the last with the one before (the
+ * first \\ and the last become \\*). TeX breaks no page just before a
+ * display, so the text that introduces it stays with its first lines. A run
+ * of more than GLUED_ROWS rows may break, so that no block outgrows a page.
+ */
 static void end_align(sg_buf *b, size_t start)
 {
-    size_t n = b->len;
+    size_t n = b->len, i, *at = NULL;
+    unsigned char *star = NULL;
+    int nsep = 0, cap = 0, k, run;
+    sg_buf t;
     if (n >= start + 3 && strncmp(b->data + n - 3, "\\\\\n", 3) == 0) {
         b->len -= 3;
         b->data[b->len] = '\0';
         sg_buf_putc(b, '\n');
     }
+    /* the row ends at the top level: "\\\n" and "\\*\n" (aligned inside
+       \boxed breaks with "\\ ") */
+    for (i = start; i + 2 < b->len; i++) {
+        int st = b->data[i + 2] == '*' && i + 3 < b->len && b->data[i + 3] == '\n';
+        if (b->data[i] == '\\' && b->data[i + 1] == '\\' && (b->data[i + 2] == '\n' || st) &&
+            (i == start || b->data[i - 1] != '\\')) {
+            if (nsep == cap) {
+                cap = cap ? 2 * cap : 16;
+                at = sg_xrealloc(at, (size_t)cap * sizeof *at);
+                star = sg_xrealloc(star, (size_t)cap);
+            }
+            at[nsep] = i;
+            star[nsep++] = (unsigned char)st;
+            i += 2;
+        }
+    }
+    if (nsep == 0) {
+        sg_buf_puts(b, "\\end{align*}\n");
+        return;
+    }
+    star[0] = star[nsep - 1] = 1;
+    /* but no run of rows so long that it cannot go on one page: a break
+       may come after every GLUED_ROWS rows, inside a long equation too */
+    for (k = 0, run = 0; k < nsep; k++) {
+        run = star[k] ? run + 1 : 0;
+        if (run >= GLUED_ROWS && k > 0 && k + 1 < nsep) {
+            star[k] = 0;
+            run = 0;
+        }
+    }
+    sg_buf_init(&t);
+    sg_buf_putn(&t, b->data + start, b->len - start);
+    b->len = start;
+    for (i = 0, k = 0; i < t.len; i++) {
+        if (k < nsep && i + start == at[k]) {
+            int was = t.data[i + 2] == '*';
+            sg_buf_puts(b, star[k] ? "\\\\*" : "\\\\");
+            i += was ? 2 : 1; /* past the \\ and its star */
+            k++;
+            continue;
+        }
+        sg_buf_putc(b, t.data[i]);
+    }
+    sg_buf_free(&t);
+    free(at);
+    free(star);
     sg_buf_puts(b, "\\end{align*}\n");
 }
 
@@ -2205,12 +2406,25 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             /* what c entered its parent as: itself, or its transpose */
             as[n] = texs(x, is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, M_FORM, 1);
             sq[n] = NULL;
-            if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged)
+            if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged) {
+                /* the operands written out: the printer says x_1^2 for x_1x_1,
+                   which has no first factor to point at */
+                const char *kt = factor(x, c, M_FORM), *whole;
+                if (e->node->op == SG_OP_MUL)
+                    whole = sg_arena_printf(x->ar, "%s%s%s", kt, is_alpha_c(kt[strlen(kt) - 1]) &&
+                                                                 kt[0] == '\\' ? "\\," : "", kt);
+                else if (e->node->op == SG_OP_HADAMARD)
+                    whole = sg_arena_printf(x->ar, "%s \\odot %s", kt, kt);
+                else if (e->node->op == SG_OP_ADD)
+                    whole = sg_arena_printf(x->ar, "%s + %s", kt, kt);
+                else
+                    whole = texs(x, e->node, M_FORM, 1);
                 sq[n] = sg_arena_printf(x->ar, "\\text{the %s %s of }%s", e->kid ? "second" : "first",
                                         e->node->op == SG_OP_ADD ? "term" :
                                         e->node->op == SG_OP_MUL || e->node->op == SG_OP_HADAMARD ?
                                         "factor" : "operand",
-                                        texs(x, e->node, M_FORM, 1));
+                                        whole);
+            }
             n++;
         }
         /* the same label twice: say what the symbol entered as (X, Xᵀ), or
@@ -3732,6 +3946,7 @@ static void doc_updates(X *x);
 static void doc_rules(X *x, int mark)
 {
     sg_buf *b = x->out;
+    size_t start;
     int i;
     if (x->ncited <= mark)
         return;
@@ -3742,13 +3957,13 @@ static void doc_rules(X *x, int mark)
     else
         sg_buf_puts(b, "Further rules used here:\n");
     sg_buf_puts(b, "\\begin{align*}\n");
+    start = b->len;
     for (i = mark; i < x->ncited; i++) {
         int r = x->cited[i];
-        sg_buf_printf(b, "  &%s \\tag*{%s}%s\n", rules[r],
-                      rule_tag(x, cookbook_of(r), sg_arena_printf(x->ar, "(R%d)", i + 1)),
-                      i + 1 < x->ncited ? "\\\\" : "");
+        sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", rules[r],
+                      rule_tag(x, cookbook_of(r), sg_arena_printf(x->ar, "(R%d)", i + 1)));
     }
-    sg_buf_puts(b, "\\end{align*}\n");
+    end_align(b, start); /* not its first rule alone at a page foot */
 }
 
 /* ---- a gradient ------------------------------------------------------------------ */
@@ -3796,7 +4011,7 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
         for (k = 0; k < sm[i].n; k++) /* a shared adjoint: said once, by name */
             v[k] = sm[i].shared ? sm[i].forms[k] : value_text(x, sm[i].vals[k], M_BOX, 1);
         parts[0] = join_sum(x, v, sm[i].n);
-        parts[1] = boxed(x, result_text(x, r->display, sm[i].adj), 38 - width(result_tex(x, r)));
+        parts[1] = boxed(x, result_text(x, r->display, sm[i].adj), BOX_EMS - width(result_tex(x, r)));
         sg_buf_puts(b, "\\begin{align*}\n");
         start = b->len;
         equation(b, result_tex(x, r), "", parts, 2, "");
@@ -3806,13 +4021,16 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
     }
     if (nsingle > 0) {
         size_t start;
-        and_list(b, single, nsingle);
-        if (nsingle > 1)
-            sg_buf_printf(b, " reach $%s$ along one path each, so the lines above are their "
-                             "gradients; in closed form:\n", of);
-        else
-            sg_buf_printf(b, " reaches $%s$ along one path, so the line above is its gradient; "
-                             "in closed form:\n", of);
+        /* one path: the last line of the backward pass is the gradient, and
+           needs no sentence; only where other symbols needed the total
+           derivative, which ones did not */
+        if (multi) {
+            and_list(b, single, nsingle);
+            sg_buf_printf(b, " %s $%s$ along one path%s; in closed form:\n",
+                          nsingle > 1 ? "reach" : "reaches", of, nsingle > 1 ? " each" : "");
+        } else {
+            sg_buf_puts(b, "In closed form:\n");
+        }
         sg_buf_puts(b, "\\begin{align*}\n");
         start = b->len;
         for (i = 0; i < nres; i++) {
@@ -3820,13 +4038,48 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
             if (sm[i].n > 1)
                 continue;
             parts[0] = boxed(x, result_text(x, res[i]->display, sm[i].n == 1 ? sm[i].vals[0] : NULL),
-                             38 - width(result_tex(x, res[i])));
+                             BOX_EMS - width(result_tex(x, res[i])));
             equation(b, result_tex(x, res[i]), "", parts, 1, "");
             if (x->o->index)
                 index_line(x, b, res[i]);
         }
         end_align(b, start);
     }
+}
+
+/*
+ * Each tikzpicture written to b since from, scaled down to the line width
+ * when it is wider (and left as drawn when it fits, or empty): a graph laid
+ * out for the document's 6.5in lines must fit a default article's 345pt
+ * too, where --fragment is pasted. \resizebox is graphicx's, which tikz
+ * loads.
+ */
+static void fit_pictures(sg_buf *b, size_t from)
+{
+    static const char open[] = "\\begin{tikzpicture}", close[] = "\\end{tikzpicture}";
+    sg_buf t;
+    const char *p, *q;
+    if (from >= b->len || !strstr(b->data + from, open))
+        return;
+    sg_buf_init(&t);
+    sg_buf_puts(&t, b->data + from);
+    b->len = from;
+    b->data[b->len] = '\0';
+    for (p = t.data; (q = strstr(p, open)) != NULL;) {
+        const char *e = strstr(q, close);
+        if (!e)
+            break;
+        e += sizeof close - 1;
+        sg_buf_putn(b, p, (size_t)(q - p));
+        /* measured first: an empty picture (width 0) cannot be resized */
+        sg_buf_puts(b, "{\\setbox0\\hbox{%\n");
+        sg_buf_putn(b, q, (size_t)(e - q));
+        sg_buf_puts(b, "}%\n\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\box0}"
+                       "\\else\\box0\\fi}");
+        p = e;
+    }
+    sg_buf_puts(b, p);
+    sg_buf_free(&t);
 }
 
 /* the backward pass of a segment: rules used, then the lines */
@@ -3857,6 +4110,7 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
     const sg_expr **st, **targets, **multi;
     sums *sm;
     int nst, i, nmulti = 0, stop = first_jacobian(g);
+    size_t mark;
     nst = log_stations(x, g, &st);
     targets = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *targets);
     multi = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *multi);
@@ -3870,7 +4124,9 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
     }
     doc_forward(x, g->f, st, nst);
     sg_buf_puts(x->out, "\\subsection*{Computation graph}\n");
+    mark = x->out->len;
     doc_graph(x, &s, st, nst, g->f, multi, nmulti);
+    fit_pictures(x->out, mark);
     sg_buf_puts(x->out, "\\subsection*{Backward pass}\n");
     doc_backward(x, &s, targets, nres, sm, 1,
                  sg_arena_printf(x->ar, "Starting from $\\partial %s/\\partial %s = 1$, each line "
@@ -3882,6 +4138,107 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
 }
 
 /* ---- the document ---------------------------------------------------------------- */
+
+/* "Gradient of $L$ with respect to $W$ and $b$": what the problem asks for,
+   the title of a problem that has no leading comment. A value's gradients
+   are said once, and requests of the same value with respect to the same
+   names together ("Gradient and Hessian of …"); requests apart by "; " */
+static const char *derived_title(X *x)
+{
+    const sg_problem *p = x->p;
+    int nr = p->nresults, n = 0, i, j;
+    const char **kinds = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *kinds);
+    const char **what = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *what);
+    const char **wrt = sg_arena_alloc(x->ar, (size_t)(nr + 2) * sizeof *wrt);
+    sg_buf b;
+    const char *r;
+    for (i = 0; i < nr; i++) {
+        const sg_result *res = &p->results[i];
+        const char *kind, *w;
+        int nw = 0;
+        sg_buf t;
+        if (res->kind == SG_RES_VALUE)
+            continue;
+        if (res->kind == SG_RES_GRAD) {
+            for (j = 0; j < i; j++) /* said with the value's first gradient */
+                if (p->results[j].kind == SG_RES_GRAD && !strcmp(p->results[j].of, res->of))
+                    break;
+            if (j < i)
+                continue;
+            for (j = i; j < nr; j++)
+                if (p->results[j].kind == SG_RES_GRAD && !strcmp(p->results[j].of, res->of))
+                    wrt[nw++] = sg_arena_printf(x->ar, "$%s$", name_tex(x, p->results[j].wrt));
+        } else {
+            wrt[nw++] = sg_arena_printf(x->ar, "$%s$", name_tex(x, res->wrt));
+            if (res->wrt2 && strcmp(res->wrt2, res->wrt))
+                wrt[nw++] = sg_arena_printf(x->ar, "$%s$", name_tex(x, res->wrt2));
+        }
+        kind = res->kind == SG_RES_GRAD ? "gradient" : res->kind == SG_RES_JACOBIAN ? "Jacobian"
+                                                                                  : "Hessian";
+        sg_buf_init(&t);
+        sg_buf_printf(&t, "of $%s$ with respect to ", name_tex(x, res->of));
+        and_list(&t, wrt, nw);
+        w = sg_arena_strdup(x->ar, sg_buf_str(&t));
+        sg_buf_free(&t);
+        for (j = 0; j < n; j++)
+            if (!strcmp(what[j], w))
+                break;
+        if (j < n) {
+            if (!strstr(kinds[j], kind))
+                kinds[j] = sg_arena_printf(x->ar, "%s and %s", kinds[j], kind);
+            continue;
+        }
+        kinds[n] = kind;
+        what[n++] = w;
+    }
+    if (n == 0)
+        return "Derivation";
+    sg_buf_init(&b);
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "%s%s %s", i ? "; " : "", kinds[i], what[i]);
+    if (b.data[0] >= 'a' && b.data[0] <= 'z')
+        b.data[0] = (char)(b.data[0] - 'a' + 'A');
+    r = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return r;
+}
+
+/*
+ * The title. A problem's leading comment is its author's title: "# Linear
+ * autoencoder: reconstruction loss of x …" gives the title "Linear
+ * autoencoder" and, below it, the sentence after the colon (a colon after
+ * one word, as in "f: ℝⁿ → ℝ", does not split). Without a comment the
+ * title says what is derived.
+ */
+static void doc_title(X *x)
+{
+    sg_buf *b = x->out, c;
+    sg_buf_init(&c);
+    if (x->o->text && sg_latex_leading_comment(&c, x->o->text) > 0) {
+        char *s = c.data, *colon = strchr(s, ':'), *rest = NULL;
+        if (colon && (colon[1] == ' ' || colon[1] == '\0') && memchr(s, ' ', (size_t)(colon - s))) {
+            *colon = '\0';
+            rest = colon + 1;
+            while (*rest == ' ')
+                rest++;
+        }
+        sg_buf_puts(b, "\\section*{");
+        sg_latex_text(b, s);
+        sg_buf_puts(b, "}\n");
+        if (rest && *rest) {
+            size_t n = strlen(rest);
+            size_t w = strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+            /* a sentence of its own now: a word (not diag(s), not x) capitalized */
+            if (*rest >= 'a' && *rest <= 'z' && w >= 2 && (rest[w] == ' ' || rest[w] == ','))
+                *rest = (char)(*rest - 'a' + 'A');
+            sg_latex_text(b, rest);
+            sg_buf_puts(b, strchr(".!?", rest[n - 1]) ? "\n\n" : ".\n\n");
+        }
+    } else {
+        sg_buf_printf(b, "\\section*{%s}\n", derived_title(x));
+    }
+    sg_buf_free(&c);
+}
 
 static int has_seq_steps(const sg_log *g)
 {
@@ -3910,6 +4267,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     sg_strmap gradof;
     memset(&x, 0, sizeof x);
     sg_buf_init(&out);
+    line_ems = o->fragment ? 24.0 : 30.0; /* the lines of a default article */
     x.p = p;
     x.ctx = p->ctx;
     x.ar = sg_ctx_arena(p->ctx);
@@ -3945,17 +4303,20 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
         sg_buf_puts(&out, " from ");
         comment_text(&out, o->source);
     }
-    sg_buf_puts(&out, ".\n");
+    /* a fragment says what the document it goes into must load */
+    sg_buf_puts(&out, o->fragment ? "; paste it into a document that loads amsmath, amssymb and "
+                                    "tikz (\\usepackage{amsmath,amssymb,tikz}).\n"
+                                  : ".\n");
     if (!o->fragment) {
         const char *pre = sg_template("preamble.tex");
         sg_buf_puts(&out, "% Compile with pdflatex; it needs amsmath, amssymb and tikz only.\n");
         sg_buf_puts(&out, pre ? pre : "\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n");
         sg_buf_puts(&out, "\\begin{document}\n");
-        if (o->source) {
-            sg_buf_puts(&out, "\\section*{Derivation: \\texttt{");
-            sg_latex_escape(&out, o->source);
-            sg_buf_puts(&out, "}}\n");
-        }
+        doc_title(&x);
+    } else {
+        /* what the preamble does for a whole document, for the fragment
+           alone: its lines stretch rather than run into the margin */
+        sg_buf_puts(&out, "\\begingroup\\emergencystretch=3em\\relax\n");
     }
     doc_problem(&x);
     for (i = 0; i < nlogs; i++) {
@@ -3998,8 +4359,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     if (o->update)
         doc_updates(&x);
     doc_references(&x);
-    if (!o->fragment)
-        sg_buf_puts(&out, "\\end{document}\n");
+    sg_buf_puts(&out, o->fragment ? "\\endgroup\n" : "\\end{document}\n");
     free(logs);
     free(which);
     free(first);
@@ -4398,7 +4758,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
 {
     sg_buf *b = x->out;
     const sg_expr **st, *loss = NULL;
-    int nst, k, q = log_recurrence(g), first_seq;
+    int nst, k, q = log_recurrence(g), first_seq, nsums = 0;
     nst = log_stations(x, g, &st);
     doc_forward(x, g->f, st, nst);
     if (q >= 0) {
@@ -4414,16 +4774,18 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
          first_seq++)
         ;
     if (q >= 0) {
+        size_t mark;
         sg_buf_puts(b, "\\subsection*{Computation graph, unrolled}\n");
+        mark = b->len;
         doc_unrolled(x, q, loss);
+        fit_pictures(b, mark);
     }
     sg_buf_puts(b, "\\subsection*{Backpropagation through time}\n");
     if (q >= 0) {
         const sg_seq *h = sg_seq_of(x->ctx, q);
         sg_buf_printf(b, "Write $\\delta_t = \\partial %s/\\partial %s \\in %s$. The state $%s$ "
                          "reaches $%s$ along two kinds of paths: directly, through the loss term "
-                         "of step $t$, and through the next state $%s$. The log of the "
-                         "derivation, step by step:\n\n",
+                         "of step $t$, and through the next state $%s$.\n\n",
                       x->fname, texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
                       shape_tex(x, h->shape), texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
                       x->fname, texs(x, sg_seq_step(x->ctx, q, 1), M_FORM, 1));
@@ -4440,11 +4802,26 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
             seg sg;
             seg_build(x, &sg, g, k + 1, end, s->node->kid[0], (sg_expr *)s->adjoint);
             sg.step = 1;
-            sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, and each "
-                             "term is differentiated at its step $t$ with the seed $%s$, by "
-                             "$%s$.\n",
-                          texs(x, s->node, M_FWD, 1), value_text(x, s->adjoint, M_VALUE, 0),
-                          rules[SG_OP_SEQSUM]);
+            {
+                /* the loss as the user wrote it, ½ and all: L = cΣ_t … when it
+                   is that; else the sum, and what reaches it, as a derivative */
+                const sg_expr *f = g->f, *a = s->adjoint;
+                int whole = f == s->node ||
+                            (f->op == SG_OP_MUL && f->nkids == 2 && f->kid[1] == s->node &&
+                             f->kid[0]->op == SG_OP_CONST && a && a->op == SG_OP_CONST &&
+                             a->value == f->kid[0]->value);
+                if (whole)
+                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
+                                     "time; each term is differentiated at its step $t$, by $%s$.\n",
+                                  x->fname, texs(x, f, M_FWD, 0), rules[SG_OP_SEQSUM]);
+                else
+                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
+                                     "and $\\partial %s/\\partial(%s) = %s$; each term is "
+                                     "differentiated at its step $t$, by $%s$.\n",
+                                  texs(x, s->node, M_FWD, 1), x->fname,
+                                  texs(x, s->node, M_FWD, 1), value_text(x, a, M_VALUE, 0),
+                                  rules[SG_OP_SEQSUM]);
+            }
             doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
             seg_free(&sg);
             k = end - 1;
@@ -4457,11 +4834,13 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
             seg_build(x, &sg, g, k + 1, end, s->node, (sg_expr *)s->adjoint);
             sg.step = 1;
             sg_buf_printf(b, "\\paragraph{One step of the recurrence.} $%s = %s$ is "
-                             "differentiated once, with the seed $%s$; what it gives holds at every "
-                             "step $t$, and what reaches $%s$ goes into $\\delta_{t-1}$ "
-                             "(backpropagation through time).\n",
+                             "differentiated once, from $\\partial %s/\\partial %s = %s$; what "
+                             "it gives holds at every step $t$, and what reaches $%s$ goes into "
+                             "$\\delta_{t-1}$.\n",
                           texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1),
-                          texs(x, s->node, M_FWD, 0), value_text(x, s->adjoint, M_VALUE, 0),
+                          texs(x, s->node, M_FWD, 0), x->fname,
+                          texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1),
+                          value_text(x, s->adjoint, M_VALUE, 0),
                           texs(x, sg_seq_step(x->ctx, s->seq, -1), M_FORM, 1));
             doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
             /* its adjoints, where the step body is read as h[t] and one step later */
@@ -4498,12 +4877,14 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
                                  "first step, so its gradient is the last $\\delta$ of the "
                                  "recurrence:\n",
                               to);
-            } else {
+            } else if (nsums++ == 0) {
                 sg_buf_printf(b, "\\paragraph{A sum over time.} $%s$ is the same at every step: it "
                                  "reaches $%s$ along one path per step, so by the total "
                                  "derivative rule its gradient is the sum of the per-step "
                                  "contributions above:\n",
                               to, x->fname);
+            } else { /* the reason once, not once per matrix */
+                sg_buf_printf(b, "\\paragraph{A sum over time.} Likewise for $%s$:\n", to);
             }
             sg_buf_puts(b, "\\begin{align*}\n");
             start = b->len;
@@ -4533,7 +4914,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         for (k = 0; k < nres; k++) {
             const char *parts[1];
             parts[0] = boxed(x, result_text(x, res[k]->display, NULL),
-                             38 - width(result_tex(x, res[k])));
+                             BOX_EMS - width(result_tex(x, res[k])));
             equation(b, result_tex(x, res[k]), "", parts, 1, "");
             if (x->o->index)
                 index_line(x, b, res[k]);
@@ -4775,10 +5156,13 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     }
     if (!hessian) {
         const sg_expr **st;
+        size_t pic;
         int nst = log_stations(x, g, &st);
         doc_forward(x, g->f, st, nst);
         sg_buf_puts(b, "\\subsection*{Computation graph}\n");
+        pic = b->len;
         doc_graph(x, NULL, st, nst, g->f, NULL, 0);
+        fit_pictures(b, pic);
         sg_buf_puts(b, "\\subsection*{Jacobian}\n");
         for (k = 0; k < npredone; k++)
             softmax_derivation(x, prenode[k], predone[k], 0);
@@ -4850,13 +5234,14 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
     }
     end_align(&lines, start);
     if (njcited > 0) {
+        size_t jstart;
         sg_buf_puts(b, "\\begin{align*}\n");
+        jstart = b->len;
         for (k = 0; k < njcited; k++)
-            sg_buf_printf(b, "  &%s \\tag*{%s}%s\n", jrules[jcited[k]][1],
+            sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", jrules[jcited[k]][1],
                           rule_tag(x, sg_rule_get(jids[jcited[k]])->cookbook,
-                                   sg_arena_printf(x->ar, "(J%d)", k + 1)),
-                          k + 1 < njcited ? "\\\\" : "");
-        sg_buf_puts(b, "\\end{align*}\n");
+                                   sg_arena_printf(x->ar, "(J%d)", k + 1)));
+        end_align(b, jstart);
     }
     sg_buf_puts(b, sg_buf_str(&lines));
     sg_buf_free(&lines);
@@ -4864,12 +5249,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         sg_buf_puts(b, "An elementwise $f$ acts on each entry alone: $\\partial f(a)_i/\\partial "
                        "a_j$ is $f'(a_i)$ when $i = j$ and $0$ when $i \\ne j$, which is the "
                        "matrix $\\operatorname{diag}(f'(a))$.\n\n");
-    if (merges == 0)
-        sg_buf_printf(b, "$%s$ reaches $%s$ along one path, so no contributions add.\n\n",
-                      name_tex(x, r->wrt), hessian ? sg_arena_printf(x->ar, "\\nabla_{%s} %s",
-                                                                     name_tex(x, r->wrt), x->fname)
-                                                   : name_tex(x, r->of));
-    else
+    if (merges > 0) /* one path needs no word: nothing adds */
         sg_buf_printf(b, "Where $%s$ reaches a node along several paths, $J(a + b) = J(a) + J(b)$ "
                          "adds their contributions: the total derivative rule, forward.\n\n",
                       name_tex(x, r->wrt));
@@ -4886,7 +5266,7 @@ static void doc_jacobian(X *x, const sg_log *g, int from, const sg_result *r, in
         rn = ni(x, r->expr);
         lined = rn->lined;
         rn->lined = 0;
-        parts[0] = boxed(x, result_text(x, r->display, r->expr), 38 - width(result_tex(x, r)));
+        parts[0] = boxed(x, result_text(x, r->display, r->expr), BOX_EMS - width(result_tex(x, r)));
         ni(x, r->expr)->lined = lined;
         equation(b, result_tex(x, r), "", parts, 1, "");
         if (x->o->index)
@@ -4956,7 +5336,8 @@ static void ix_sub(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
     sg_buf_free(&t);
 }
 
-/* juxtaposes into b with a space where a control word ends */
+/* juxtaposes into b with a space where a control word ends, and a \cdot
+   between two numerals (2 and 1 side by side would read 21) */
 static void ix_cat(sg_buf *b, const char *r)
 {
     const char *l = sg_buf_str(b);
@@ -4966,8 +5347,34 @@ static void ix_cat(sg_buf *b, const char *r)
             k--;
         if (k < n && k > 0 && l[k - 1] == '\\')
             sg_buf_putc(b, ' ');
+        else if (l[n - 1] >= '0' && l[n - 1] <= '9' && ((r[0] >= '0' && r[0] <= '9') || r[0] == '.'))
+            sg_buf_puts(b, "\\cdot ");
     }
     sg_buf_puts(b, r);
+}
+
+/* every entry of e is 1: 𝟙, 𝟙ᵀ, 𝟙𝟙ᵀ (an outer product, not 𝟙ᵀ𝟙 = n), a
+   fill of 1. As a factor of an entry it multiplies by 1, and is left out:
+   (𝟙𝟙ᵀA)_{ij} = Σ_k A_{kj}, not Σ_k 11A_{kj} */
+static int ix_ones(X *x, const sg_expr *e)
+{
+    if (namer(x, e))
+        return 0;
+    switch (e->op) {
+    case SG_OP_ONES:
+        return 1;
+    case SG_OP_CONST:
+        return e->value == 1;
+    case SG_OP_FILL: case SG_OP_TRANSPOSE:
+        return ix_ones(x, e->kid[0]);
+    case SG_OP_MUL:
+        return e->kid[0]->shape.cols == SG_DIM_ONE && ix_ones(x, e->kid[0]) &&
+               ix_ones(x, e->kid[1]);
+    case SG_OP_HADAMARD:
+        return ix_ones(x, e->kid[0]) && ix_ones(x, e->kid[1]);
+    default:
+        return 0;
+    }
 }
 
 /* the factors of an unnamed product chain, left to right, into f */
@@ -4987,6 +5394,177 @@ static void chain_factors(X *x, const sg_expr *e, elist *f)
 static const char *ix_of(sg_dim d, const char *idx)
 {
     return d == SG_DIM_ONE ? NULL : idx;
+}
+
+/*
+ * A scaling chain c·(d·(… y)) entry by entry, its scalar factors as a
+ * person writes them (formula.c does the same for whole expressions): the
+ * numbers multiplied out, a repeated factor a power, the divisors under one
+ * fraction bar, then y's entry: \frac{\sum_l c_l r_l}{ns^{2}}c_k, not
+ * \frac{1}{s}\frac{1}{s}\frac{1}{n}(…)c_k. Returns 0 (nothing printed) when
+ * there is nothing to collect.
+ */
+typedef struct {
+    const sg_expr *e;
+    int pow;
+} ixfactor;
+
+static int ix_reciprocal_of(X *x, const sg_expr *e, const sg_expr **den)
+{
+    if (namer(x, e) || !is_scalar(e))
+        return 0;
+    if (e->op == SG_OP_HDIV && e->kid[0]->op == SG_OP_CONST && e->kid[0]->value == 1) {
+        *den = e->kid[1];
+        return 1;
+    }
+    if (e->op == SG_OP_POW && e->kid[1]->op == SG_OP_CONST && e->kid[1]->value == -1) {
+        *den = e->kid[0];
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    ixfactor *v;
+    int n, cap;
+} ixfactors;
+
+static void ix_factor_add(ixfactors *f, const sg_expr *e, int pow, int *merged)
+{
+    int k;
+    for (k = 0; k < f->n; k++)
+        if (f->v[k].e == e) {
+            f->v[k].pow += pow;
+            *merged = 1;
+            return;
+        }
+    if (f->n == f->cap) {
+        f->cap = f->cap ? 2 * f->cap : 8;
+        f->v = sg_xrealloc(f->v, (size_t)f->cap * sizeof *f->v);
+    }
+    f->v[f->n].e = e;
+    f->v[f->n].pow = pow;
+    f->n++;
+}
+
+/* a scalar factor g on a side (1: numerator, −1: denominator) of the chain:
+   numbers into *c, quotients split (a few levels; deeper, a factor whole) */
+static void ix_scalar_add(X *x, ixfactors *v, double *c, const sg_expr *g, int side, int depth,
+                          int *merged)
+{
+    const sg_expr *d;
+    if (!namer(x, g) && depth < 8) {
+        if (g->op == SG_OP_CONST && (side > 0 || g->value != 0)) {
+            *c = side > 0 ? *c * g->value : *c / g->value;
+            return;
+        }
+        if (ix_reciprocal_of(x, g, &d)) {
+            ix_scalar_add(x, v, c, d, -side, depth + 1, merged);
+            return;
+        }
+        if (g->op == SG_OP_HDIV && is_scalar(g)) {
+            ix_scalar_add(x, v, c, g->kid[0], side, depth + 1, merged);
+            ix_scalar_add(x, v, c, g->kid[1], -side, depth + 1, merged);
+            return;
+        }
+        if (g->op == SG_OP_MUL && is_scalar(g)) {
+            ix_scalar_add(x, v, c, g->kid[0], side, depth + 1, merged);
+            ix_scalar_add(x, v, c, g->kid[1], side, depth + 1, merged);
+            return;
+        }
+    }
+    ix_factor_add(v, g, side, merged);
+}
+
+static void ix_number(sg_buf *b, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15)
+        sg_buf_printf(b, "%.0f", v);
+    else
+        sg_buf_printf(b, "%.15g", v);
+}
+
+static int ix_scaled(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
+{
+    X *x = s->x;
+    const sg_expr *y;
+    ixfactors f = {NULL, 0, 0};
+    ixfactor *v;
+    int n, k, merged = 0, nden = 0, neg, bare = 0;
+    double c = 1;
+    sg_buf num, den, yb;
+    for (y = e; y->op == SG_OP_MUL && !namer(x, y) && is_scalar(y->kid[0]); y = y->kid[1])
+        ix_scalar_add(x, &f, &c, y->kid[0], 1, 0, &merged);
+    if (is_scalar(y)) { /* a product of scalars: the last one a factor too */
+        ix_scalar_add(x, &f, &c, y, 1, 0, &merged);
+        y = NULL;
+    }
+    v = f.v;
+    n = f.n;
+    for (k = 0; k < n; k++)
+        nden += v[k].pow < 0;
+    if (!nden && !merged) {
+        free(v);
+        return 0;
+    }
+    sg_buf_init(&num);
+    sg_buf_init(&den);
+    sg_buf_init(&yb);
+    neg = c < 0;
+    c = fabs(c);
+    if (nden && c < 1 && 1 / c == floor(1 / c) && 1 / c < 1e9) { /* ½x/s is x/(2s) */
+        ix_number(&den, 1 / c);
+        c = 1;
+    }
+    if (c != 1)
+        ix_number(&num, c);
+    for (k = 0; k < 2 * n; k++) { /* dimensions first: ns^2, not s^2n */
+        const ixfactor *q = &v[k % n];
+        sg_buf *t = q->pow > 0 ? &num : &den;
+        int p = q->pow > 0 ? q->pow : -q->pow, alone = 1, m;
+        sg_buf fb;
+        if (p == 0 || (k < n) != (q->e->op == SG_OP_DIMVAL))
+            continue;
+        /* alone above or below the bar, a sum needs no parentheses */
+        for (m = 0; m < n; m++)
+            if (&v[m] != q && v[m].pow != 0 && (v[m].pow > 0) == (q->pow > 0))
+                alone = 0;
+        if (q->pow > 0 && (c != 1 || !nden)) /* the body follows the bar */
+            alone = 0;
+        if (q->pow < 0 && den.len)
+            alone = 0;
+        sg_buf_init(&fb);
+        if (alone && p == 1 && q->pow > 0)
+            bare = ix_expr(s, &fb, q->e, NULL, NULL) < I_PROD;
+        else if (alone && p == 1)
+            ix_expr(s, &fb, q->e, NULL, NULL);
+        else
+            ix_sub(s, &fb, q->e, NULL, NULL, p > 1 ? I_ATOM : I_PROD);
+        if (p > 1)
+            sg_buf_printf(&fb, "^{%d}", p);
+        ix_cat(t, sg_buf_str(&fb));
+        sg_buf_free(&fb);
+    }
+    if (y)
+        ix_sub(s, &yb, y, i, j, I_PROD);
+    if (neg)
+        sg_buf_puts(b, "-");
+    if (den.len && strstr(sg_buf_str(&num), "\\frac")) /* one fraction level */
+        sg_buf_printf(b, "\\frac{1}{%s}%s%s%s", sg_buf_str(&den), bare ? "\\Bigl(" : "",
+                      sg_buf_str(&num), bare ? "\\Bigr)" : "");
+    else if (den.len)
+        sg_buf_printf(b, "\\frac{%s}{%s}", num.len ? sg_buf_str(&num) : "1", sg_buf_str(&den));
+    else if (num.len)
+        sg_buf_puts(b, sg_buf_str(&num));
+    else if (!y)
+        sg_buf_puts(b, "1");
+    if (yb.len)
+        ix_cat(b, sg_buf_str(&yb));
+    sg_buf_free(&num);
+    sg_buf_free(&den);
+    sg_buf_free(&yb);
+    free(v);
+    return neg ? I_NEG : I_PROD;
 }
 
 static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
@@ -5029,11 +5607,17 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
         return I_SUM;
     case SG_OP_MUL:
         if (is_scalar(a)) {
+            if ((k = ix_scaled(s, b, e, i, j)) != 0)
+                return k;
             if (a->op == SG_OP_CONST && a->value == -1) {
                 sg_buf_puts(b, "-");
                 ix_sub(s, b, c, i, j, I_PROD);
                 return I_NEG;
             }
+            if (ix_ones(x, c)) /* s𝟙𝟙ᵀ: each entry is s */
+                return ix_expr(s, b, a, NULL, NULL);
+            if (ix_ones(x, a))
+                return ix_expr(s, b, c, i, j);
             sg_buf_init(&t);
             ix_sub(s, &t, a, NULL, NULL, I_PROD);
             sg_buf_puts(b, sg_buf_str(&t));
@@ -5079,6 +5663,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
                 sg_buf fb;
                 const char *r = ix_of(f[k]->shape.rows, idx[k]);
                 const char *q = ix_of(f[k]->shape.cols, idx[k + 1]);
+                if (ix_ones(x, f[k])) /* a factor 1: its indices summed over all the same */
+                    continue;
                 sg_buf_init(&fb);
                 if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && r && q && r == q) {
                     if (f[k]->op == SG_OP_DIAG)
@@ -5089,6 +5675,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
                 ix_cat(&body, sg_buf_str(&fb));
                 sg_buf_free(&fb);
             }
+            if (!sg_buf_str(&body)[0]) /* only ones: Σ_k 1 */
+                sg_buf_puts(&body, "1");
             sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
             sg_buf_free(&over);
             sg_buf_free(&body);
@@ -5097,6 +5685,15 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             return any ? I_OP : I_PROD;
         }
     case SG_OP_HADAMARD:
+        if (a == c) { /* h_i h_i is h_i^2 */
+            ix_sub(s, b, a, i, j, I_ATOM);
+            sg_buf_puts(b, "^{2}");
+            return I_POST;
+        }
+        if (ix_ones(x, a))
+            return ix_expr(s, b, c, i, j);
+        if (ix_ones(x, c))
+            return ix_expr(s, b, a, i, j);
         ix_sub(s, b, a, i, j, I_PROD);
         sg_buf_init(&t);
         ix_sub(s, &t, c, i, j, I_PROD);
@@ -5963,6 +6560,12 @@ static void doc_updates(X *x)
                              "gradients above in closed form, and entry by entry:\n"
                              "\\begin{align*}\n",
                           eta);
+            start = b->len;
+        } else { /* an align per parameter: a document without \allowdisplaybreaks
+                    (where a fragment goes) cannot break one, and all of them
+                    outgrow a page */
+            end_align(b, start);
+            sg_buf_puts(b, "\\begin{align*}\n");
             start = b->len;
         }
         w = name_tex(x, r->wrt);

@@ -33,7 +33,9 @@ typedef struct {
     int index;          /* also each result entry by entry: ∂L/∂W_ij = Σ_k … */
     int update;         /* also each parameter's gradient-descent update,
                            vectorised and entry by entry */
-    const char *source; /* the input's name for the title; NULL: none */
+    const char *source; /* the input's name, for the first comment line; NULL: none */
+    const char *text;   /* the input's text, for the title (its leading comment);
+                           NULL or no comment: the title says what is derived */
 } sg_latex_opts;
 
 /* the whole document (or fragment); NUL-terminated, length in *len */
@@ -58,5 +60,15 @@ sg_expr *sg_latex_rule_form(sg_ctx *ctx, const sg_expr *y, int k, sg_expr *g);
 /* text for LaTeX's text mode (a file name): \ { } $ & # ^ _ % ~ escaped,
    control bytes (a newline too) and each non-ASCII character as '?' */
 void sg_latex_escape(sg_buf *out, const char *text);
+
+/* prose (a problem's leading comment) as TeX text: escaped as by
+   sg_latex_escape(), with the language's Unicode (Wᵀ, β, ‖r‖², 𝟙, −) set as
+   math, prose dashes and quotes as TeX's; other non-ASCII characters '?' */
+void sg_latex_text(sg_buf *out, const char *text);
+
+/* the comment lines that open a problem's text, without their '#', joined
+   by spaces (a blank or empty comment line ends them); appended to out,
+   returns how many bytes */
+size_t sg_latex_leading_comment(sg_buf *out, const char *text);
 
 #endif

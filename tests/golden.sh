@@ -2,7 +2,7 @@
 # Golden tests: whole outputs of symgrad, pinned.
 #
 # Every problem in examples/*.sg, tests/latex/*.sg (the problems written for
-# the derivations) and tests/golden/*.sg is run through symgrad
+# the derivations, as a user would) and tests/golden/*.sg is run through symgrad
 # from its own directory, and the output is compared with the files under
 # tests/golden/ named after it:
 #   NAME.c         symgrad NAME.sg                  (the generated C)

@@ -1,14 +1,20 @@
 #!/bin/sh
 # LaTeX tests: every derivation symgrad writes compiles.
 #
-# For each examples/*.sg and tests/latex/*.sg (and each tests/golden/*.sg with
-# a NAME.tex golden),
+# For each examples/*.sg, each problem under tests/latex/ (attention, layer
+# norm, …, written as a user would) and each tests/golden/*.sg with a
+# NAME.tex golden,
 #   symgrad --latex NAME.sg                      a whole document
-#   symgrad --latex --fragment --index --update NAME.sg   the body alone, in a
-#                                                minimal document of our own
+#   symgrad --latex --fragment --index --update NAME.sg
+#                                                the body alone, inside a
+#                                                default article (10pt,
+#                                                345pt lines), loading only
+#                                                the packages its first
+#                                                comment names
 # are compiled by pdflatex -halt-on-error in a temporary directory. Any LaTeX
 # error, and any overfull box (a line that runs off the page), fails. A
-# fragment must not carry a preamble. Then input files with hostile names
+# fragment must not carry a preamble, and its first line must name the
+# packages it needs. Then input files with hostile names
 # (a newline and \input, \write18, %, control bytes) must give documents in
 # which the name is inert text, and large problems (100 inputs into one
 # node, 40 paths, 45 pieces of δ) documents that compile. Without pdflatex
@@ -77,16 +83,48 @@ for sg in "$top"/examples/*.sg "$top"/tests/latex/*.sg "$top"/tests/golden/*.sg;
         bad "$name: the fragment has a preamble"
         continue
     fi
+    # the packages, as the first comment says them
+    pkgs=$(head -1 "$work/body.tex" | sed -n 's/.*\\usepackage{\([a-z,]*\)}.*/\1/p')
+    if [ "$pkgs" != "amsmath,amssymb,tikz" ]; then
+        bad "$name: the fragment's first comment does not name its packages"
+        head -1 "$work/body.tex"
+        continue
+    fi
     ok
     [ $have_tex = 1 ] || continue
     compile "$name" "$work/doc.tex"
+    # a default article: what a student pastes the fragment into
     {
-        printf '\\documentclass[11pt]{article}\n\\usepackage{amsmath,amssymb,tikz}\n'
-        printf '\\setlength{\\textwidth}{6.5in}\\setlength{\\oddsidemargin}{0in}\n'
+        printf '\\documentclass{article}\n\\usepackage{%s}\n' "$pkgs"
         printf '\\begin{document}\n\\section*{Problem 1}\n\\input{body}\n\\end{document}\n'
     } >"$work/wrapped.tex"
     compile "$name (fragment, index)" "$work/wrapped.tex"
 done
+# ---- titles and pictures at the edges -------------------------------------------
+# a leading comment of machine-written values (no space to break at) is a
+# title that stays in the margins; a problem whose graph draws nothing (an
+# empty picture: \resizebox divided by its width 0) compiles, whole and as
+# a fragment
+edge="$tmp/edge"
+mkdir -p "$edge"
+printf '%s\n' '# values: U6=[[-0.22,-0.906],[-0.145,0.684]]; h_qx=[-0.288,-0.326,-0.539,0.34]; c=-0.72; k=[[0.664,0.241],[0.395,0.803]]' \
+    'x ∈ ℝ^n' 'f = ‖x‖²' 'grad f wrt x' >"$edge/title.sg"
+printf '%s\n' 'U ∈ ℝ^{2×m}' 'c ∈ ℝ' 'L = c' 'grad L wrt U, c' >"$edge/empty.sg"
+for name in title empty; do
+    if ! (cd "$edge" && "$symgrad" --latex "$name.sg") >"$edge/$name.tex" 2>"$edge/err" ||
+       ! (cd "$edge" && "$symgrad" --latex --fragment "$name.sg") >"$edge/body.tex" 2>>"$edge/err"; then
+        bad "$name: symgrad failed"
+        cat "$edge/err"
+        continue
+    fi
+    ok
+    [ $have_tex = 1 ] || continue
+    compile "$name" "$edge/$name.tex"
+    printf '\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n\\begin{document}\n\\input{body}\n\\end{document}\n' \
+        >"$edge/wrapped.tex"
+    compile "$name (fragment)" "$edge/wrapped.tex"
+done
+
 # ---- file names are text, never TeX -------------------------------------------
 # A newline in the input's name ended the comment line of the document and
 # what followed was live TeX (\input read /etc/hostname into the PDF,

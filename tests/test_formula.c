@@ -169,6 +169,68 @@ static void test_powers_and_division(void **state)
            "(β/2)‖x‖²", "(beta / 2) * norm(x)^2");
 }
 
+/* LaTeX of e */
+static void expect_latex(const sg_ctx *ctx, const sg_expr *e, const char *tex)
+{
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_fmt_expr(&b, ctx, e, SG_FMT_LATEX);
+    assert_string_equal(sg_buf_str(&b), tex);
+    sg_buf_free(&b);
+}
+
+/* scalar factors as a person writes them: one fraction bar, powers for
+   repeats, a − b for a + (−b) (the layer norm's 1/s 1/s 1/n and x + (−μ𝟙)) */
+static void test_one_fraction(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_expr *N = sg_dimval(c, f->n), *rs = sg_hdiv(c, sg_const(c, 1), f->s);
+    sg_expr *rn = sg_hdiv(c, sg_const(c, 1), N), *e, *q;
+    /* (1/s)((1/s)((1/n)x)): x/(ns²) */
+    e = sg_mul(c, rs, sg_mul(c, rs, sg_mul(c, rn, f->x)));
+    expect(c, e, "x/(ns²)", "x / (n * s^2)");
+    expect_latex(c, e, "\\frac{x}{ns^{2}}");
+    /* a scalar quotient of a quotient: (((β/s)/s)/n)·x, and its half */
+    q = sg_hdiv(c, sg_hdiv(c, sg_hdiv(c, f->beta, f->s), f->s), N);
+    expect_latex(c, sg_mul(c, q, f->x), "\\frac{\\beta}{ns^{2}}x");
+    expect_latex(c, sg_mul(c, sg_const(c, 0.5), sg_mul(c, q, f->x)), "\\frac{\\beta}{2ns^{2}}x");
+    expect(c, sg_mul(c, q, f->x), "βx/(ns²)", "beta * x / (n * s^2)");
+    /* a repeated factor is a power; a factor over itself is gone */
+    expect(c, sg_mul(c, f->s, sg_mul(c, f->s, f->x)), "s²x", "s^2 * x");
+    expect_latex(c, sg_mul(c, f->beta, sg_mul(c, rs, sg_mul(c, f->s, f->x))), "\\beta x");
+    /* a square of a square is a fourth power; forty levels of squares print
+       in linear time and text (the DAG is walked once per level) */
+    q = sg_mul(c, f->s, f->s);
+    expect(c, sg_mul(c, sg_mul(c, q, q), f->x), "s⁴x", "s^4 * x");
+    {
+        sg_buf b;
+        int k;
+        q = f->s;
+        for (k = 0; k < 40; k++)
+            q = sg_mul(c, q, q);
+        sg_buf_init(&b);
+        sg_fmt_expr(&b, c, sg_mul(c, q, f->x), SG_FMT_LATEX);
+        assert_true(b.len < 2000);
+        assert_non_null(strstr(sg_buf_str(&b), "^{64}"));
+        sg_buf_free(&b);
+        expect(c, q, "((((((s¹⁶)⁶⁴)⁶⁴)⁶⁴)⁶⁴)⁶⁴)⁶⁴", "((((((s^16)^64)^64)^64)^64)^64)^64");
+    }
+    /* a numerator that holds a fraction: the fraction goes first, one level */
+    e = sg_mul(c, rn, sg_mul(c, sg_sum(c, sg_add(c, f->x, sg_mul(c, rs, f->y))), f->z));
+    expect_latex(c, e, "\\frac{1}{n}\\left(\\mathbf{1}^\\top\\left(x + \\frac{y}{s}\\right)\\right)z");
+    /* a + (−t): a − t, whatever t is */
+    e = sg_add(c, f->x, sg_fill(c, sg_neg(c, sg_div(c, sg_sum(c, f->y), N)), f->x->shape));
+    expect(c, e, "x − sum(y)/n𝟙", "x - sum(y) / n * ones(n)");
+    /* a sum alone above the bar needs no parentheses; after a fraction it does */
+    expect_latex(c, sg_div(c, sg_add(c, f->s, f->beta), N), "\\frac{s + \\beta}{n}");
+    expect_latex(c, sg_mul(c, rn, sg_mul(c, sg_add(c, f->beta, rs), f->x)),
+                 "\\frac{1}{n}\\left(\\beta + \\frac{1}{s}\\right)x");
+    /* unchanged: a number alone divides as written */
+    expect(c, sg_mul(c, sg_div(c, f->beta, sg_const(c, 2)), sg_dot(c, f->x, f->x)),
+           "(β/2)‖x‖²", "(beta / 2) * norm(x)^2");
+}
+
 static void test_numbers(void **state)
 {
     fixture *f = *state;
@@ -732,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_many_inputs),
         cmocka_unit_test(test_shared_chains_linear),
         cmocka_unit_test(test_eval_messages),
+        cmocka_unit_test_setup_teardown(test_one_fraction, setup, teardown),
         cmocka_unit_test(test_eval_long_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
