@@ -60,7 +60,16 @@ typedef struct {
     int (*level)(void *arg, const sg_expr *e); /* of a name the namer gave */
     int breaks;         /* mark the top-level sum's break points */
     const sg_expr *top; /* the sum whose terms are top-level, while printing it */
+    long left;          /* nodes still to print before the rest is elided */
 } F;
+
+/*
+ * The most nodes one formula prints. A DAG printed as a tree can be
+ * exponentially larger than the DAG (xₖ = 2xₖ₋₁ ⊙ xₖ₋₁ with the scalars
+ * pulled out, so no name stops it); past this the rest prints as "…".
+ * A sum of 20,000 distinct terms is about 40,000 nodes, under it.
+ */
+#define PRINT_NODES 100000L
 
 static int pr(F *f, sg_buf *b, const sg_expr *e, int root);
 
@@ -72,6 +81,7 @@ static void f_init(F *f, const sg_ctx *ctx, int alphabet, sg_fmt_namer namer, vo
     f->tex = alphabet == SG_FMT_LATEX;
     f->namer = namer;
     f->arg = arg;
+    f->left = PRINT_NODES;
 }
 
 /* ---- names and numbers --------------------------------------------------- */
@@ -1443,7 +1453,13 @@ static const char *tex_fn(sg_op op)
 
 static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
 {
-    const char *name = name_of(f, e, root);
+    const char *name;
+    if (--f->left < 0) {
+        if (f->left == -1)
+            sg_buf_puts(b, f->ascii ? "..." : f->tex ? "\\dots" : "…");
+        return P_ATOM;
+    }
+    name = name_of(f, e, root);
     const sg_expr *a = e->nkids > 0 ? e->kid[0] : NULL;
     int u = !f->ascii && !f->tex, t = f->tex;
     if (name) {
@@ -1912,7 +1928,10 @@ static void choose_names(names *nm, const sg_expr **order, int norder, const uns
                     mult = 1;
                 }
             } else if (own_ops(e) && occ[e->id] > 0 && !sg_expr_varies(e) &&
-                       ((ops[e->id] >= MIN_OPS && unit[e->id] + roots[e->id] >= 2) ||
+                       (prev[e->id] || /* once named, kept: naming a kid shrinks its
+                                          parent, which must not then lose its name
+                                          and print its tree twice again */
+                        (ops[e->id] >= MIN_OPS && unit[e->id] + roots[e->id] >= 2) ||
                         (ops[e->id] == MIN_OPS - 1 && unit[e->id] >= 3))) {
                 nm->def[e->id] = 2;
                 mult = 1;

@@ -56,6 +56,7 @@
 
 #define MAX_HEIGHT 2000 /* taller nodes are rebuilt from simplified kids only */
 #define MAX_NEST 200   /* deeper products and ⊙ chains are taken as one factor */
+#define MAX_FACTORS 32 /* the most factors a flattened ⊙ chain is given */
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
 #define MAX_INLINE 8   /* a shared sum with more terms stays one term of a sum */
@@ -859,14 +860,19 @@ static int collect(S *st, tlist *l)
     return cancelled;
 }
 
-/* the hadamard factors of e, sums included, with scalings moved into *coef */
+/*
+ * The hadamard factors of e, sums included, with scalings moved into *coef.
+ * A ⊙ node shared in the DAG is flattened each time it is reached, so past
+ * MAX_FACTORS factors the rest are kept whole: xₖ = xₖ₋₁ ⊙ xₖ₋₁ is 2ᵏ factors
+ * of x₀ written out, and 20 such lines would take the printers' stacks.
+ */
 static int hadamard_factors(S *st, sg_expr *e, int tr, term *coef, sg_expr ***out, int *n,
                             int *cap, int depth)
 {
     sg_expr *x = e;
     while (!named(st, x) && depth < MAX_NEST) {
         term u;
-        if (x->op == SG_OP_HADAMARD) {
+        if (x->op == SG_OP_HADAMARD && *n < MAX_FACTORS) {
             if (!hadamard_factors(st, x->kid[0], tr, coef, out, n, cap, depth + 1))
                 return 0;
             x = x->kid[1];

@@ -131,6 +131,11 @@ gen_dist() { # $1 distinct functions, a gradient request each
         for (i = 1; i <= n; i++) print "s" i " = sum(x .* x) / " i
         for (i = 1; i <= n; i++) print "grad s" i " wrt x" }'
 }
+gen_square() { # $1 lines of xₖ = xₖ₋₁ ⊙ xₖ₋₁ · 2: a tree of 2^$1 factors, a DAG of $1
+    awk -v n="$1" 'BEGIN { print "x0 ∈ ℝ^n"
+        for (i = 1; i <= n; i++) print "x" i " = x" i - 1 " ⊙ x" i - 1 " * 2"
+        print "L = sum(x" n ")\ngrad L wrt x0" }'
+}
 gen_line() { # a line of $1 KiB of control bytes
     awk -v n="$1" 'BEGIN { s = ""; for (i = 0; i < 1024; i++) s = s sprintf("%c", 1 + i % 8)
         line = ""; for (i = 0; i < n; i++) line = line s; print line }'
@@ -147,6 +152,10 @@ pair dist "$n" 0 --latex
 pair dist "$n" 0 --steps
 pair deep "$((n / 2))" 0 --latex
 pair deep "$((n / 2))" 0 --steps
+for mode in "" --formulas --latex --steps --check; do
+    # shellcheck disable=SC2086
+    pair square 20 0 $mode
+done
 pair line 32 1
 echo "scale: $pass passed, $fail failed"
 [ $fail -eq 0 ]

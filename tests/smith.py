@@ -1306,7 +1306,7 @@ class Runner:
                 why = self.cc(["gcc"] + cflags + ["-fsyntax-only", "float.c"], wd, "gcc float.c")
                 if why:
                     fails.append(("-t float", why))
-        for mode in (["--formulas"], ["--formulas", "--ascii"]):
+        for mode in (["--formulas"], ["--formulas", "--ascii"], ["--steps"], ["--steps", "--ascii"]):
             r, why = self.sg([f] + mode, wd, bound=sample)
             if why:
                 fails.append((" ".join(mode), why))
