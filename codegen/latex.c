@@ -705,110 +705,27 @@ static int rule_of(const sg_expr *node, int merged)
 
 /* ---- rules instantiated ------------------------------------------------------- */
 
-static sg_expr *ones_col(sg_ctx *ctx, sg_dim p)
-{
-    return sg_ones(ctx, sg_shape_make(p, SG_DIM_ONE));
-}
-
-static sg_expr *ones_row(sg_ctx *ctx, sg_dim p)
-{
-    return sg_ones(ctx, sg_shape_make(SG_DIM_ONE, p));
-}
-
+/* has e a negative constant coefficient: (−1)·y, −2·A */
 static int negated(const sg_expr *e)
 {
     return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST && e->kid[0]->value < 0;
 }
 
-/* a − b with the positive term first, as diff.c writes softmax(z) − y */
-static sg_expr *minus(sg_ctx *ctx, sg_expr *a, sg_expr *b)
-{
-    sg_expr *nb = sg_neg(ctx, b);
-    if (negated(a) && !negated(nb))
-        return sg_add(ctx, nb, a);
-    return sg_add(ctx, a, nb);
-}
-
 /*
- * The rule of node y's op, for its kid k, with the adjoint g: the same
- * identities as diff.c's rule(), built with the same constructors, so that
- * with g the logged adjoint it is the logged contribution itself (checked
- * by test_latex.c). With g a placeholder it is the rule as a line reads:
+ * The rule of node y's op, for its kid k, with the adjoint g: the rule
+ * table's builder (symbolic/rules.c), the one diff.c used, so that with g
+ * the logged adjoint it is the logged contribution itself (checked by
+ * test_latex.c). With g a placeholder it is the rule as a line reads:
  * W ∂L/∂v. merged: the two kids of ⟨A, A⟩ at once, 2ȳA.
  */
 static sg_expr *rule_form(sg_ctx *ctx, const sg_expr *cy, int k, sg_expr *g, int merged)
 {
     sg_expr *y = (sg_expr *)cy;
-    sg_expr *a = y->kid[0], *b = y->nkids > 1 ? y->kid[1] : NULL, *s;
-    const char *text;
-    sg_dim p;
-    switch (y->op) {
-    case SG_OP_ADD:
-        return g;
-    case SG_OP_MUL:
-        if (sg_shape_is_scalar(a->shape))
-            return k == 0 ? sg_dot(ctx, g, b) : sg_mul(ctx, a, g);
-        if (k == 0)
-            return sg_mul(ctx, g, sg_transpose(ctx, b));
-        return sg_mul(ctx, sg_transpose(ctx, a), g);
-    case SG_OP_TRANSPOSE:
-        return sg_transpose(ctx, g);
-    case SG_OP_FILL:
-        return sg_sum(ctx, g);
-    case SG_OP_SUM:
-        return sg_fill(ctx, g, a->shape);
-    case SG_OP_TRACE:
-        return sg_mul(ctx, g, sg_eye(ctx, a->shape.rows));
-    case SG_OP_DOT:
-        if (merged)
-            return sg_mul(ctx, sg_mul(ctx, sg_const(ctx, 2), g), a);
-        return sg_mul(ctx, g, k == 0 ? b : a);
-    case SG_OP_DIAG:
-        s = sg_diagv(ctx, g);
-        return a->shape.cols == SG_DIM_ONE ? s : sg_transpose(ctx, s);
-    case SG_OP_DIAGV:
-        return sg_diag(ctx, g);
-    case SG_OP_HADAMARD:
-        return sg_hadamard(ctx, g, k == 0 ? b : a);
-    case SG_OP_HDIV:
-        if (k == 0)
-            return sg_hdiv(ctx, g, b);
-        return sg_neg(ctx, sg_hdiv(ctx, sg_hadamard(ctx, g, y), b));
-    case SG_OP_POW:
-        if (k == 0) {
-            s = sg_pow(ctx, a, sg_sub(ctx, b, sg_const(ctx, 1)));
-            return sg_mul(ctx, b, sg_hadamard(ctx, g, s));
-        }
-        if (b->op == SG_OP_CONST)
-            return sg_const(ctx, 0);
-        return sg_sum(ctx, sg_hadamard(ctx, sg_hadamard(ctx, g, y), sg_unary(ctx, SG_OP_LOG, a)));
-    case SG_OP_NORM:
-        return sg_mul(ctx, sg_hdiv(ctx, g, y), a);
-    case SG_OP_NORM1:
-        return sg_mul(ctx, g, sg_unary(ctx, SG_OP_SIGN, a));
-    case SG_OP_SOFTMAX:
-        p = a->shape.rows;
-        s = sg_mul(ctx, ones_col(ctx, p), sg_mul(ctx, ones_row(ctx, p), sg_hadamard(ctx, y, g)));
-        return sg_hadamard(ctx, y, sg_sub(ctx, g, s));
-    case SG_OP_LOGSOFTMAX:
-        p = a->shape.rows;
-        s = sg_mul(ctx, ones_col(ctx, p), sg_mul(ctx, ones_row(ctx, p), g));
-        return minus(ctx, g, sg_hadamard(ctx, sg_unary(ctx, SG_OP_SOFTMAX, a), s));
-    case SG_OP_LOGSUMEXP:
-        s = sg_mul(ctx, ones_col(ctx, a->shape.rows), g);
-        return sg_hadamard(ctx, sg_unary(ctx, SG_OP_SOFTMAX, a), s);
-    case SG_OP_INV:
-        s = sg_transpose(ctx, y);
-        return sg_neg(ctx, sg_mul(ctx, sg_mul(ctx, s, g), s));
-    case SG_OP_DET:
-        return sg_mul(ctx, sg_mul(ctx, g, y), sg_transpose(ctx, sg_unary(ctx, SG_OP_INV, a)));
-    case SG_OP_LOGDET:
-        return sg_mul(ctx, g, sg_transpose(ctx, sg_unary(ctx, SG_OP_INV, a)));
-    default:
-        if (sg_op_is_elementwise_unary(y->op))
-            return sg_diff_elementwise(ctx, y, g, &text);
+    if (merged)
+        return sg_rule_get(SG_RULE_SQNORM)->reverse(ctx, y, 0, g);
+    if (sg_rule_for(y, k) == SG_RULE_NONE)
         return NULL;
-    }
+    return sg_rule_contrib(ctx, y, k, g, NULL);
 }
 
 sg_expr *sg_latex_rule_form(sg_ctx *ctx, const sg_expr *y, int k, sg_expr *g)
