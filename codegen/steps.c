@@ -1044,7 +1044,7 @@ static void boxed(S *s, const sg_result *r)
     sg_buf_init(&b);
     sg_fmt_result_name(&b, r, s->ascii);
     sg_buf_puts(&b, " = ");
-    t = fmt(s, e, 0, NULL);
+    t = fmt(s, e, 1, NULL); /* δ₁ where the lines named it so */
     sg_buf_puts(&b, t);
     free(t);
     /* the box takes 4 columns besides its 2 of indentation */
