@@ -46,6 +46,7 @@ generated in every run, so a regression fails it:
   latex    a node with more than 16 inputs
   front    flat sums of over 1000 terms, exponential name splitting
   hess     Hessians through deep chains of definitions
+  squares  zₖ = c·(zₖ₋₁ ⊙ zₖ₋₁): a DAG of k nodes, a tree of 2ᵏ factors
   splitpostfix ((Ax)ᵀ), uninit (gcc -Wmaybe-uninitialized), latexempty (a
   recurrence with no shared matrix), checktol (--check on right Hessians),
   stored and seqdiff (assertions in cgen.c and diff.c)
@@ -754,6 +755,8 @@ class Gen:
             self.front()
         if "hess" in self.force or (not self.skip("hess") and r.random() < 0.03):
             return self.hess_chain(requests)
+        if "squares" in self.force or (not self.skip("squares") and r.random() < 0.03):
+            return self.squares(requests)
         self.budget = 18
         L = self.define(None, depth)
         wrt = self.wrt_candidates()
@@ -828,6 +831,30 @@ class Gen:
         L = self.new_name("L")
         self.lines.append("%s = sum(%s)" % (L, prev))
         requests.append("hessian %s wrt %s" % (L, x.name))
+        self.results = [(L, None)]
+
+    def squares(self, requests):
+        """Class squares: zₖ = c·(zₖ₋₁ ⊙ zₖ₋₁), a DAG of k nodes that is 2ᵏ
+        factors as a tree (the printers and the ⊙ flattening walked it as one)."""
+        self.classes.add("squares")
+        r = self.rng
+        n = self.vdim()
+        x = self.declare("vector", (n, 1))
+        prev = x.name
+        had = "⊙" if self.uni else ".*"
+        for _ in range(r.randint(10, 30)):
+            z = self.new_name("z")
+            c = r.choice(["0.5", "¼" if self.uni else "0.25", "½" if self.uni else "0.5"])
+            form = r.choice(["%s %s %s * %s", "%s * (%s %s %s)"])
+            if form.startswith("%s *"):
+                self.lines.append("%s = %s" % (z, form % (c, prev, had, prev)))
+            else:
+                self.lines.append("%s = %s" % (z, form % (prev, had, prev, c)))
+            self.defs.append(Sym(z, "def", (n, 1)))
+            prev = z
+        L = self.new_name("L")
+        self.lines.append("%s = sum(%s)" % (L, prev))
+        requests.append("grad %s wrt %s" % (L, x.name))
         self.results = [(L, None)]
 
     def define_text(self, e):
