@@ -1651,10 +1651,17 @@ int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg
     f_init(&f, ctx, st->alphabet, st->namer, st->arg);
     f.level = st->level;
     f.breaks = st->breaks;
+    if (st->left && *st->left < f.left)
+        f.left = *st->left > 0 ? *st->left : 0;
     if (f.breaks && e->op == SG_OP_ADD)
         f.top = e;
     sg_buf_init(&t);
-    p = pr(&f, &t, e, st->named_root ? 0 : 1);
+    {
+        long before = f.left;
+        p = pr(&f, &t, e, st->named_root ? 0 : 1);
+        if (st->left)
+            *st->left -= before - (f.left > 0 ? f.left : 0);
+    }
     finish(out, &t, st->breaks);
     return p;
 }

@@ -55,6 +55,11 @@ typedef struct {
     int (*level)(void *arg, const sg_expr *e); /* NULL: names are atoms */
     int breaks;                                /* mark SG_FMT_BREAK */
     int named_root;                            /* the root may print as a name */
+    /* NULL, or the nodes a whole document may still print, shared by its
+       formulas and decreased by each: past it a formula prints as "…". One
+       formula prints at most 100,000 nodes in any case (a DAG printed as a
+       tree can be exponentially larger than the DAG). */
+    long *left;
 } sg_fmt_style;
 
 int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg_fmt_style *st);

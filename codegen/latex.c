@@ -142,6 +142,7 @@ typedef struct {
     sg_strmap taken;           /* those and the definitions' names (taken()) */
     sg_idmap defs;             /* the definitions' nodes (doc_forward()) */
     unsigned char *wrtsym;     /* by symbol: a result is with respect to it */
+    long form_left;            /* g_form() calls left for this line (FORM_EDGES) */
     int ndefs_in;              /* set once they are in defs */
     int *defix;                /* by number in defs: the first definition of the node */
     unsigned *dstamp;          /* by definition: the derivation that listed it */
@@ -1060,17 +1061,27 @@ static int ops_in(const sg_expr *e, int cap)
 }
 
 /* the same, stopping at named nodes: what e's formula shows */
-static int shown_ops(X *x, const sg_expr *e, int cap, int root)
+static int shown_ops_in(X *x, const sg_expr *e, int cap, int root, long *visits)
 {
     int n = 0, k;
     if (is_leaf(e) || cap <= 0)
         return 0;
+    if (--*visits < 0) /* a tree of trivial nodes 2ᵏ wide: as long as the cap */
+        return cap;
     if (!root && (e->name || (e->id < x->nni && (x->ni[e->id].fwd || x->ni[e->id].fp))))
         return 0;
     n = is_trivial(x, e) ? 0 : 1;
     for (k = 0; k < e->nkids && n < cap; k++)
-        n += shown_ops(x, e->kid[k], cap - n, 0);
+        n += shown_ops_in(x, e->kid[k], cap - n, 0, visits);
     return n;
+}
+
+/* the operations e shows, up to cap; the walk visits at most 8·cap + 64
+   nodes, since trivial ones (scalings, transposes) count none */
+static int shown_ops(X *x, const sg_expr *e, int cap, int root)
+{
+    long visits = 8L * cap + 64;
+    return shown_ops_in(x, e, cap, root, &visits);
 }
 
 /* the name a fresh station would like: r for a difference, a for a
@@ -1851,6 +1862,11 @@ static void cite_add(cites *c, int r)
 
 static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth);
 
+/* the edges one line's form may walk: the walk follows every path up to the
+   line above, and xₖ = xₖ₋₁xₖ₋₁ has 2ᵏ of them; past this a node's adjoint
+   stands for itself, as it does past a depth of 200 */
+#define FORM_EDGES 4000
+
 /* what stands for e's adjoint in the rules of the edges out of e */
 static sg_expr *g_form(X *x, seg *s, const sg_expr *e, cites *c, int depth)
 {
@@ -1858,6 +1874,8 @@ static sg_expr *g_form(X *x, seg *s, const sg_expr *e, cites *c, int depth)
     int i;
     if (e == s->root)
         return s->seed;
+    if (--x->form_left < 0)
+        return (sg_expr *)sv(s, e)->adj;
     switch (sv(s, e)->kind) {
     case K_STATION: case K_AUX:
         return placeholder(x, e, sv(s, e)->adj);
@@ -2313,6 +2331,7 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
             const edge *e = &s->e[i];
             sg_expr *f;
             cs[n].n = 0;
+            x->form_left = FORM_EDGES;
             f = edge_form(x, s, e, &cs[n], 0);
             forms[n] = fits(form_text(x, f));
             if (!forms[n])

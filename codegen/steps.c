@@ -70,6 +70,7 @@ typedef struct {
     const char **used;     /* fresh names taken, raw */
     int nused, capused, pool;
     sg_strmap taken;       /* those and the definitions' names (taken()) */
+    long left;             /* formula nodes the document may still print */
     int defs_in;           /* set once the definitions are in taken */
     char **mine;           /* the fresh names made up past the pool, to free */
     int nmine;
@@ -294,6 +295,7 @@ static char *fmt(S *s, const sg_expr *e, int named_root, int *level)
     st.namer = namer;
     st.arg = s;
     st.breaks = 1;
+    st.left = &s->left;
     st.named_root = named_root;
     sg_buf_init(&b);
     l = sg_fmt_expr_style(&b, s->ctx, e, &st);
@@ -310,6 +312,7 @@ static char *fmt_user(S *s, const sg_expr *e)
     memset(&st, 0, sizeof st);
     st.alphabet = s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE;
     st.breaks = 1;
+    st.left = &s->left;
     sg_buf_init(&b);
     sg_fmt_expr_style(&b, s->ctx, e, &st);
     return sg_buf_take(&b, NULL);
@@ -391,6 +394,11 @@ static void use(S *s, const char *name)
     s->used[s->nused++] = name;
     sg_strmap_put(&s->taken, name, 1);
 }
+
+/* the formula nodes one --steps document prints at most: a derivation whose
+   lines are trees far larger than their DAG (xₖ = 2xₖ₋₁ ⊙ xₖ₋₁ + xₖ₋₁) is
+   cut short with "…" rather than printing for minutes */
+#define STEPS_NODES 1000000L
 
 /* a fresh name, the preferred one when it is free; in the context's arena */
 static const char *fresh_name(S *s, const char *prefer)
@@ -1324,6 +1332,7 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     unsigned id;
 
     memset(&s, 0, sizeof s);
+    s.left = STEPS_NODES;
     s.p = p;
     s.ctx = p->ctx;
     s.ascii = o && o->ascii;

@@ -845,8 +845,10 @@ class Gen:
         for _ in range(r.randint(10, 30)):
             z = self.new_name("z")
             c = r.choice(["0.5", "¼" if self.uni else "0.25", "½" if self.uni else "0.5"])
-            form = r.choice(["%s %s %s * %s", "%s * (%s %s %s)"])
-            if form.startswith("%s *"):
+            form = r.choice(["%s %s %s * %s", "%s * (%s %s %s)", "%s * (%s %s %s) + %s"])
+            if form.startswith("%s *") and form.endswith("+ %s"):
+                self.lines.append("%s = %s" % (z, form % (c, prev, had, prev, prev)))
+            elif form.startswith("%s *"):
                 self.lines.append("%s = %s" % (z, form % (c, prev, had, prev)))
             else:
                 self.lines.append("%s = %s" % (z, form % (prev, had, prev, c)))
