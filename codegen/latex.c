@@ -2753,7 +2753,7 @@ static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *va
         free(seen);
         return;
     }
-    sg_buf_puts(b, "\\intertext{");
+    sg_buf_puts(b, "\\intertext{\\sloppy "); /* its identities are long unbreakable math */
     for (r = 0; r < 3; r++) {
         int m = 0;
         for (j = 0; j < n; j++)

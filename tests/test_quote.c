@@ -148,7 +148,7 @@ static void test_logistic_rewrite_shown(void **state)
     (void)state;
     expect_in(t, "p &= \\sigma(z)\\\\");
     quote = strstr(t, "L &= -(y\\log(p) + (1 - y)\\log(1 - p))\\\\");
-    why = strstr(t, "\\intertext{For numerical stability, with $\\log\\sigma(z) = "
+    why = strstr(t, "\\intertext{\\sloppy For numerical stability, with $\\log\\sigma(z) = "
                     "-\\operatorname{softplus}(-z)$ and $\\log(1 - \\sigma(z)) = "
                     "-\\operatorname{softplus}(z)$, $L$ is evaluated as:}");
     form = strstr(t, "L &= -(-y\\operatorname{softplus}(-z) - (1 - y)\\operatorname{softplus}(z))");
@@ -272,7 +272,7 @@ static void test_each_rewrite(void **state)
         char *t;
         snprintf(src, sizeof src, "z ∈ ℝ^n\n%s\ngrad L wrt z\n", cases[i].def);
         t = problem(src);
-        expect_in(t, "\\intertext{For numerical stability, with ");
+        expect_in(t, "\\intertext{\\sloppy For numerical stability, with ");
         expect_in(t, cases[i].identity);
         free(t);
     }
@@ -291,7 +291,7 @@ static void test_sigmoid_sharing(void **state)
     char *t = problem("z ∈ ℝ^n\nL = sum(σ(−z))\ngrad L wrt z\n");
     (void)state;
     expect_in(t, "L &= \\operatorname{sum}(\\sigma(-z))\\\\");
-    expect_in(t, "\\intertext{So that $\\sigma$ is computed once, with $\\sigma(-z) = "
+    expect_in(t, "\\intertext{\\sloppy So that $\\sigma$ is computed once, with $\\sigma(-z) = "
                  "\\mathbf{1} - \\sigma(z)$, $L$ is evaluated as:}");
     free(t);
 }
@@ -313,7 +313,7 @@ static void test_recurrence_quoted(void **state)
                 "h[t] = log(𝟙 + exp(W h[t−1] + U x[t])) for t = 1..T\nL = sum(h[T])\n"
                 "grad L wrt W\n");
     expect_in(t, "h_t &= \\log(\\mathbf{1} + \\exp(W h_{t - 1} + U x_{t}))");
-    expect_in(t, "\\intertext{For numerical stability, with $\\log(\\mathbf{1} + \\exp(Wh_{t-1} + "
+    expect_in(t, "\\intertext{\\sloppy For numerical stability, with $\\log(\\mathbf{1} + \\exp(Wh_{t-1} + "
                  "Ux_t)) = \\operatorname{softplus}(Wh_{t-1} + Ux_t)$, $h_t$ is evaluated as:}\n"
                  "  h_t &= \\operatorname{softplus}(Wh_{t-1} + Ux_t)\\\\");
     free(t);
