@@ -56,7 +56,6 @@
 
 #define MAX_HEIGHT 2000 /* taller nodes are rebuilt from simplified kids only */
 #define MAX_NEST 200   /* deeper products and ⊙ chains are taken as one factor */
-#define MAX_FACTORS 32 /* the most factors a flattened ⊙ chain is given */
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
 #define MAX_INLINE 8   /* a shared sum with more terms stays one term of a sum */
@@ -862,18 +861,19 @@ static int collect(S *st, tlist *l)
 
 /*
  * The hadamard factors of e, sums included, with scalings moved into *coef.
- * A ⊙ node shared in the DAG is flattened each time it is reached, so past
- * MAX_FACTORS factors the rest are kept whole: xₖ = xₖ₋₁ ⊙ xₖ₋₁ is 2ᵏ factors
- * of x₀ written out, and 20 such lines would take the printers' stacks.
+ * A ⊙ node is flattened the first time it is reached (seen) and is one
+ * factor after that: xₖ = xₖ₋₁ ⊙ xₖ₋₁ written out is 2ᵏ factors of x₀, and
+ * 20 such lines took the printers' stacks; now it is k + 1 factors.
  */
 static int hadamard_factors(S *st, sg_expr *e, int tr, term *coef, sg_expr ***out, int *n,
-                            int *cap, int depth)
+                            int *cap, int depth, sg_idmap *seen)
 {
     sg_expr *x = e;
     while (!named(st, x) && depth < MAX_NEST) {
         term u;
-        if (x->op == SG_OP_HADAMARD && *n < MAX_FACTORS) {
-            if (!hadamard_factors(st, x->kid[0], tr, coef, out, n, cap, depth + 1))
+        if (x->op == SG_OP_HADAMARD && sg_idmap_find(seen, x) == SG_IDMAP_NONE) {
+            sg_idmap_add(seen, x);
+            if (!hadamard_factors(st, x->kid[0], tr, coef, out, n, cap, depth + 1, seen))
                 return 0;
             x = x->kid[1];
         } else if (x->op == SG_OP_TRANSPOSE && x->kid[0]->op == SG_OP_HADAMARD &&
@@ -917,11 +917,15 @@ static sg_expr *canon_hadamard(S *st, sg_expr *const *in, int nin, sg_shape shap
     sg_expr **f = NULL, *h;
     term coef = unit();
     int n = 0, cap = 0, i, alltr;
+    sg_idmap seen;
+    sg_idmap_init(&seen, st->ctx);
     for (i = 0; i < nin; i++)
-        if (!hadamard_factors(st, in[i], 0, &coef, &f, &n, &cap, 0) || coef.c == 0) {
+        if (!hadamard_factors(st, in[i], 0, &coef, &f, &n, &cap, 0, &seen) || coef.c == 0) {
             free(f);
+            sg_idmap_free(&seen);
             return sg_zero(st->ctx, shape);
         }
+    sg_idmap_free(&seen);
     alltr = n >= 2;
     for (i = 0; i < n; i++)
         alltr &= f[i]->op == SG_OP_TRANSPOSE && !named(st, f[i]);
@@ -980,7 +984,12 @@ static int expand_term(S *st, const term *t, tlist *out)
             p = decompose(st, f);
         } else if (f->op == SG_OP_HADAMARD && !named(st, f)) {
             /* (A + B) ⊙ C = A ⊙ C + B ⊙ C */
-            if (hadamard_factors(st, f, 0, &hc, &hf, &nh, &hcap, 0))
+            sg_idmap seen;
+            int ok;
+            sg_idmap_init(&seen, st->ctx);
+            ok = hadamard_factors(st, f, 0, &hc, &hf, &nh, &hcap, 0, &seen);
+            sg_idmap_free(&seen);
+            if (ok)
                 for (j = 0; j < nh && sum < 0; j++)
                     if (is_sum(st, hf[j]))
                         sum = j;
