@@ -30,6 +30,7 @@
  */
 #include "steps.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,39 +284,73 @@ static const char *namer(void *arg, const sg_expr *e)
     return s->name[e->id];
 }
 
-/* e's formula in the output's alphabet, with break marks; as its name when
-   named_root and it has one. *level (when not NULL) gets its precedence. */
-static char *fmt(S *s, const sg_expr *e, int named_root, int *level)
+/*
+ * The budgets of what one document prints, in formula nodes: a DAG printed
+ * as a tree can be exponentially larger than the DAG (xₖ = 2xₖ₋₁ ⊙ xₖ₋₁ + xₖ₋₁
+ * once the scalars are pulled out, or its Hessian's nested diag(·) sums), so
+ * past a budget the rest of a formula prints as "…".
+ *
+ * - A step prints at most STEP_NODES: a line of a derivation is read, and
+ *   the derivations of the examples stay under 200.
+ * - A line of the problem restates what was written, so it prints at most
+ *   PROBLEM_NODES plus PROBLEM_NODES_PER_BYTE per byte of its source (a sum
+ *   of 20,000 terms prints whole); without this a 30-line chain of squares
+ *   spent the document's budget on its problem and left "…" for every step.
+ * - The document prints at most STEPS_NODES (s->left).
+ */
+#define STEPS_NODES 250000L
+#define STEP_NODES 2048L
+#define PROBLEM_NODES 256L
+#define PROBLEM_NODES_PER_BYTE 16L
+
+/* e's formula in the output's alphabet, with break marks, printing at most
+   cap nodes of the document's budget; named: with the namer's names (the
+   fresh ones and the user's), else the problem as the checker holds it; as
+   its name when named_root and it has one. *level (when not NULL) gets its
+   precedence. */
+static char *fmt_cap(S *s, const sg_expr *e, int named, int named_root, int *level, long cap)
 {
     sg_fmt_style st;
     sg_buf b;
+    long before;
     int l;
+    if (cap > s->left)
+        cap = s->left;
+    before = cap;
     memset(&st, 0, sizeof st);
     st.alphabet = s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE;
-    st.namer = namer;
-    st.arg = s;
+    if (named) {
+        st.namer = namer;
+        st.arg = s;
+    }
     st.breaks = 1;
-    st.left = &s->left;
+    st.left = &cap;
     st.named_root = named_root;
     sg_buf_init(&b);
     l = sg_fmt_expr_style(&b, s->ctx, e, &st);
+    s->left -= before - (cap > 0 ? cap : 0);
     if (level)
         *level = l;
     return sg_buf_take(&b, NULL);
 }
 
-/* the same with the user's names only: the problem as the checker holds it */
-static char *fmt_user(S *s, const sg_expr *e)
+/* a step's formula (see fmt_cap) */
+static char *fmt(S *s, const sg_expr *e, int named_root, int *level)
 {
-    sg_fmt_style st;
-    sg_buf b;
-    memset(&st, 0, sizeof st);
-    st.alphabet = s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE;
-    st.breaks = 1;
-    st.left = &s->left;
-    sg_buf_init(&b);
-    sg_fmt_expr_style(&b, s->ctx, e, &st);
-    return sg_buf_take(&b, NULL);
+    return fmt_cap(s, e, 1, named_root, level, STEP_NODES);
+}
+
+/* the same with the user's names only; written > 0: the bytes of source
+   the line of the problem stands for */
+static char *fmt_user(S *s, const sg_expr *e, size_t written)
+{
+    long cap = STEP_NODES;
+    if (written > 0) {
+        cap = LONG_MAX;
+        if ((long)written < (LONG_MAX - PROBLEM_NODES) / PROBLEM_NODES_PER_BYTE)
+            cap = PROBLEM_NODES + PROBLEM_NODES_PER_BYTE * (long)written;
+    }
+    return fmt_cap(s, e, 0, 0, NULL, cap);
 }
 
 /* e as the operand of ∂: its name, or its formula, parenthesized unless it
@@ -394,11 +429,6 @@ static void use(S *s, const char *name)
     s->used[s->nused++] = name;
     sg_strmap_put(&s->taken, name, 1);
 }
-
-/* the formula nodes one --steps document prints at most: a derivation whose
-   lines are trees far larger than their DAG (xₖ = 2xₖ₋₁ ⊙ xₖ₋₁ + xₖ₋₁) is
-   cut short with "…" rather than printing for minutes */
-#define STEPS_NODES 1000000L
 
 /* a fresh name, the preferred one when it is free; in the context's arena */
 static const char *fresh_name(S *s, const char *prefer)
@@ -741,7 +771,7 @@ static void doc_problem(S *s)
         sg_buf_init(&b);
         sg_fmt_name(&b, d->name, s->ascii);
         sg_buf_puts(&b, " = ");
-        t = fmt_user(s, d->expr);
+        t = fmt_user(s, d->expr, d->ast ? d->ast->span.end - d->ast->span.begin : 0);
         sg_buf_puts(&b, t);
         free(t);
         emit(s, 2, sg_buf_str(&b), NULL);
@@ -758,7 +788,7 @@ static void doc_problem(S *s)
             sg_buf_putc(&b, '[');
             put_index(s, &b, sg_index_plus(h->lo, -1));
             sg_buf_puts(&b, "] = ");
-            t = fmt_user(s, h->init);
+            t = fmt_user(s, h->init, 0);
             sg_buf_puts(&b, t);
             free(t);
             emit(s, 2, sg_buf_str(&b), NULL);
@@ -767,7 +797,7 @@ static void doc_problem(S *s)
         sg_buf_init(&b);
         put_seq_name(s, &b, q);
         sg_buf_puts(&b, "[t] = ");
-        t = fmt_user(s, h->body);
+        t = fmt_user(s, h->body, 0);
         sg_buf_puts(&b, t);
         free(t);
         put_range(s, &b, h->lo, h->hi, 0);
@@ -805,7 +835,7 @@ static void doc_forward(S *s, const sg_expr **st, int nst)
             if (!e->name || is_leaf(e) || !namer(s, e))
                 continue;
             t = fmt(s, e, 0, NULL);
-            u = fmt_user(s, e);
+            u = fmt_user(s, e, 0);
             same = !strcmp(t, u);
             free(u);
             if (same) {

@@ -18,6 +18,7 @@
 
 #include "codegen/steps.h"
 #include "lexer/arena.h"
+#include "lexer/buf.h"
 #include "parser/parser.h"
 
 typedef struct {
@@ -318,6 +319,47 @@ static void test_long_result(void **state)
     run_free(&r);
 }
 
+/*
+ * A chain of scaled squares, xₖ = xₖ₋₁ ⊙ xₖ₋₁ · 2: the checker's DAG of each
+ * line is a tree of 2ᵏ factors of x₀ once the scalars are pulled out. The
+ * problem restates each line within a budget of what was written, a step
+ * prints at most a bounded formula, and the derivation's steps still print
+ * (a problem that took the whole document's budget left "∂…/∂… = …").
+ */
+static void test_budgets(void **state)
+{
+    sg_buf b;
+    run r;
+    int k;
+    const char *problem, *forward, *line;
+    (void)state;
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "x0 ∈ ℝ^n\n");
+    for (k = 1; k <= 30; k++)
+        sg_buf_printf(&b, "x%d = x%d ⊙ x%d * 2\n", k, k - 1, k - 1);
+    sg_buf_puts(&b, "L = sum(x30)\ngrad L wrt x0\n");
+    steps_of(&r, "squares.sg", sg_buf_str(&b), strlen(sg_buf_str(&b)), 0);
+    problem = strstr(r.out, "Problem\n");
+    forward = strstr(r.out, "\n∂L/∂x₀\n");
+    assert_non_null(problem);
+    assert_non_null(forward);
+    /* the problem: 31 lines of at most 256 + 16 per byte written, each
+       about 4 bytes a node: well under 300 kB, where 10⁶ nodes was 5 MB */
+    assert_true((size_t)(forward - problem) < 300000);
+    /* each line of the problem was cut, but said so */
+    line = strstr(problem, "  x₃₀ = ");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "…"));
+    /* the steps print their formulas: the seed and the first rule applied */
+    assert_non_null(strstr(forward, "∂L/∂L = 1"));
+    assert_non_null(strstr(forward, "  sum("));
+    assert_int_equal(count(forward, "∂…/∂…"), 0);
+    /* the whole document stays bounded */
+    assert_true(strlen(r.out) < 2000000);
+    run_free(&r);
+    sg_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_jacobian_hessian),
         cmocka_unit_test(test_symmetric),
         cmocka_unit_test(test_long_result),
+        cmocka_unit_test(test_budgets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
