@@ -16,6 +16,7 @@
 #include "lex.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,19 +199,75 @@ const char *sg_lex_token_text(int kind)
 
 /* ---- raw tokens ----------------------------------------------------------- */
 
-static void stray(sg_lexer *lx, sg_span at)
+/*
+ * Characters the scanner has no token for. A run of them with nothing
+ * between is one error, as clang reports a run of garbage once: a 16 KiB
+ * line of '@' was 16,000 errors, each echoing the line.
+ */
+typedef struct {
+    sg_span at;       /* the run so far (empty: none) */
+    unsigned long cp; /* its first character */
+    unsigned n;       /* characters in it */
+    int same;         /* all of them the first one */
+} stray_run;
+
+static unsigned long code_point(const sg_lexer *lx, sg_span at)
 {
-    const unsigned char *s = (const unsigned char *)lx->src->text + at.begin;
     unsigned long cp = 0;
-    sg_utf8_decode(s, at.end - at.begin, &cp);
+    sg_utf8_decode((const unsigned char *)lx->src->text + at.begin, at.end - at.begin, &cp);
+    return cp;
+}
+
+static void stray_flush(sg_lexer *lx, stray_run *r)
+{
+    const char *s = lx->src->text + r->at.begin;
+    unsigned long cp = r->cp;
+    char what[64];
+    size_t k;
+    if (r->n == 0)
+        return;
     lx->stray = 1;
     if (cp > 0x20 && cp < 0x7f)
-        sg_src_error(lx->src, at, "unexpected character '%c'", (int)cp);
+        snprintf(what, sizeof what, "'%c'", (int)cp);
     else if (cp < 0xa0)
-        sg_src_error(lx->src, at, "unexpected character U+%04lX", cp);
+        snprintf(what, sizeof what, "U+%04lX", cp);
+    else {
+        for (k = 1; k < 4 && ((unsigned char)s[k] & 0xc0) == 0x80; k++)
+            ;
+        snprintf(what, sizeof what, "'%.*s' (U+%04lX)", (int)k, s, cp);
+    }
+    if (r->n == 1)
+        sg_src_error(lx->src, r->at, "unexpected character %s", what);
+    else if (r->same)
+        sg_src_error(lx->src, r->at, "unexpected character %s, %u in a row", what, r->n);
     else
-        sg_src_error(lx->src, at, "unexpected character '%.*s' (U+%04lX)",
-                     (int)(at.end - at.begin), (const char *)s, cp);
+        sg_src_error(lx->src, r->at, "unexpected character %s and %u more after it", what,
+                     r->n - 1);
+    r->n = 0;
+}
+
+static void stray_add(sg_lexer *lx, stray_run *r, sg_span at)
+{
+    unsigned long cp = code_point(lx, at);
+    if (r->n > 0 && at.begin == r->at.end) {
+        r->at.end = at.end;
+        r->n++;
+        r->same = r->same && cp == r->cp;
+        return;
+    }
+    stray_flush(lx, r);
+    r->at = at;
+    r->cp = cp;
+    r->n = 1;
+    r->same = 1;
+}
+
+static void stray(sg_lexer *lx, sg_span at)
+{
+    stray_run r;
+    memset(&r, 0, sizeof r);
+    stray_add(lx, &r, at);
+    stray_flush(lx, &r);
 }
 
 static double fraction(const char *s)
@@ -247,23 +304,27 @@ static void number(sg_lexer *lx, sg_token *t)
 /* the next raw token that is not an error, with its value */
 static void scan(sg_lexer *lx, sg_token *t)
 {
+    stray_run run;
     if (lx->has_peeked) {
         *t = lx->peeked;
         lx->has_peeked = 0;
         return;
     }
+    memset(&run, 0, sizeof run);
     for (;;) {
         memset(t, 0, sizeof *t);
         t->kind = lx->scan ? sg_scan_next(lx->scan) : TK_YYEOF;
         t->span = lx->pos;
+        if (t->kind == SG_SCAN_STRAY) {
+            stray_add(lx, &run, t->span);
+            continue;
+        }
+        stray_flush(lx, &run);
         switch (t->kind) {
         case TK_YYEOF:
             t->span.begin = t->span.end = (unsigned)lx->src->len;
             return;
         case SG_SCAN_INVALID: /* reported by sg_src_check_utf8 */
-            continue;
-        case SG_SCAN_STRAY:
-            stray(lx, t->span);
             continue;
         case TK_NAME:
             t->name = sg_lex_normalize(lx->arena, lx->src->text + t->span.begin,

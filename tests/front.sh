@@ -99,13 +99,22 @@ run "bom ok" 0 10 --formulas "$tmp/bom2.sg"
 
 # ---- a long line of errors ---------------------------------------------------------
 
-# 64 KiB of control bytes: 1000 diagnostics (a byte at a time, with the
-# whole line each, took minutes and 200 MB)
+# 64 KiB of control bytes: one error for the run (a byte at a time, with the
+# whole line each, took minutes and 200 MB; then 1000 diagnostics of 1.5 kB)
 awk 'BEGIN { s = sprintf("%c", 1); while (length(s) < 65536) s = s s; print s }' > "$tmp/ctl.sg"
-run "control line" 1 30 "$tmp/ctl.sg" && has "control line" "ctl.sg:1:1: error: unexpected character U+0001" &&
-    has "control line" "more errors not shown"
+run "control line" 1 30 "$tmp/ctl.sg" &&
+    has "control line" "ctl.sg:1:1: error: unexpected character U+0001, 65536 in a row"
 size=$(wc -c < "$tmp/err")
-if [ "$size" -lt 8000000 ]; then ok; else bad "control line: $size bytes of errors"; fi
+if [ "$size" -lt 8000 ]; then ok; else bad "control line: $size bytes of errors"; fi
+# the same bytes one apart: an error each, 1000 of them printed, the rest counted
+awk 'BEGIN { s = sprintf("%c ", 1); while (length(s) < 65536) s = s s; print s }' > "$tmp/ctl2.sg"
+run "control bytes apart" 1 30 "$tmp/ctl2.sg" && has "control bytes apart" "more errors not shown"
+size=$(wc -c < "$tmp/err")
+if [ "$size" -lt 8000000 ]; then ok; else bad "control bytes apart: $size bytes of errors"; fi
+# a run of different characters is one error, naming the first
+printf 'x ∈ ℝ^n\nL = sum(x) @$`\n' > "$tmp/mixed.sg"
+run "mixed run" 1 10 "$tmp/mixed.sg" &&
+    has "mixed run" "mixed.sg:2:12: error: unexpected character '@' and 2 more after it"
 
 # ---- --eval past memory -----------------------------------------------------------
 

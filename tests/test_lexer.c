@@ -682,6 +682,14 @@ static void test_stray_characters(void **state)
     ERRORS("1:3: unexpected character '\xe2\x82\x81' (U+2081)\n");
     TOKENS("L = a\xc2\xa0" "b", "NAME(L) ASSIGN NAME(a) NAME(b) END"); /* no-break space */
     ERRORS("1:6: unexpected character '\xc2\xa0' (U+00A0)\n");
+    /* a run with nothing between is one error; a space ends it */
+    TOKENS("L = a @@@@ b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '@', 4 in a row\n");
+    TOKENS("L = a @$? b @", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '@' and 2 more after it\n1:13: unexpected character '@'\n");
+    TOKENS("L = \xe2\x84\xb5\xe2\x84\xb5 @ @", "NAME(L) ASSIGN END");
+    ERRORS("1:5: unexpected character '\xe2\x84\xb5' (U+2135), 2 in a row\n"
+           "1:8: unexpected character '@'\n1:10: unexpected character '@'\n");
 }
 
 static void test_nul_bytes(void **state)
