@@ -74,4 +74,22 @@ void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii);
 /* --formulas: every requested result, one per line, "name = formula" */
 char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len);
 
+/* the identity a stability rewrite applies, instantiated, in an alphabet:
+   log σ(z) = −softplus(−z), \log\sigma(z) = -\operatorname{softplus}(-z) */
+void sg_fmt_rewrite(sg_buf *out, const sg_ctx *ctx, const sg_rewrite *r, int alphabet);
+
+/* why a rewrite is made: 0 numerical stability, 1 so that σ is computed
+   once, 2 to combine softplus terms */
+int sg_fmt_rewrite_reason(sg_rewrite_kind k);
+
+/*
+ * r appended to b as the next factor of a product written by juxtaposition:
+ * in Unicode single letters run together (Wx, 2x) and longer names stand
+ * apart (y softplus(z)), with SG_FMT_JOIN where two factors ran together
+ * (so that the next sees x, not Wx; the text's consumer drops it); in ASCII
+ * " * "; in LaTeX a space only where a control word would run on.
+ */
+#define SG_FMT_JOIN '\001'
+void sg_fmt_juxtapose(sg_buf *b, const char *r, int alphabet);
+
 #endif

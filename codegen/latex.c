@@ -2574,9 +2574,10 @@ static const char *quoted(X *x, known_names *k, int i)
     qo.known = quote_known;
     qo.arg = k;
     qo.breaks = 1;
+    qo.alphabet = SG_FMT_LATEX;
     k->upto = i;
     sg_buf_init(&b);
-    sg_quote_tex(&b, d->ast, &qo);
+    sg_quote(&b, d->ast, &qo);
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
@@ -2611,9 +2612,10 @@ static const char *quoted_stmt(X *x, known_names *k, const sg_stmt *s, const sg_
     qo.known = quote_known;
     qo.arg = k;
     qo.breaks = 1;
+    qo.alphabet = SG_FMT_LATEX;
     k->upto = i;
     sg_buf_init(&b);
-    sg_quote_tex(&b, s->expr, &qo);
+    sg_quote(&b, s->expr, &qo);
     t = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return t;
@@ -2647,77 +2649,7 @@ static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
     }
 }
 
-/* a operand of an identity: as an argument (a), or as a factor (parenthesized) */
-static const char *rw_arg(X *x, const sg_expr *e, int as_factor)
-{
-    const char *s;
-    int lvl;
-    sg_buf b;
-    sg_fmt_style st;
-    memset(&st, 0, sizeof st);
-    st.alphabet = SG_FMT_LATEX;
-    st.named_root = 1; /* z, when the user named it */
-    sg_buf_init(&b);
-    lvl = sg_fmt_expr_style(&b, x->ctx, e, &st);
-    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
-    sg_buf_free(&b);
-    return as_factor && (lvl < SG_FMT_PROD || lvl == SG_FMT_NEG)
-               ? sg_arena_printf(x->ar, "(%s)", s)
-               : s;
-}
 
-/* why a rewrite is made: 0 stability, 1 sharing σ, 2 combining softplus terms */
-static int rw_reason(sg_rewrite_kind k)
-{
-    return k == SG_RW_SIGMOID_NEG ? 1 : k == SG_RW_LOGISTIC || k == SG_RW_SOFTPLUS_DIFF ? 2 : 0;
-}
-
-/* the identity a rewrite applies, instantiated: \log\sigma(z) = -\operatorname{softplus}(-z) */
-static const char *rw_identity(X *x, const sg_rewrite *r)
-{
-    const char *a = rw_arg(x, r->a, 0), *fa = rw_arg(x, r->a, 1);
-    const char *one = sg_shape_is_scalar(r->a->shape) ? "1" : "\\mathbf{1}";
-    switch (r->kind) {
-    case SG_RW_LOG_SIGMOID:
-        return sg_arena_printf(x->ar, "\\log\\sigma(%s) = -\\operatorname{softplus}(-%s)", a, fa);
-    case SG_RW_LOG_1M_SIGMOID:
-        return sg_arena_printf(x->ar, "\\log(%s - \\sigma(%s)) = -\\operatorname{softplus}(%s)", one,
-                               a, a);
-    case SG_RW_LOG_1P_EXP:
-        return sg_arena_printf(x->ar, "\\log(%s + \\exp(%s)) = \\operatorname{softplus}(%s)", one, a,
-                               a);
-    case SG_RW_LOG1P:
-        return sg_arena_printf(x->ar, "\\log(%s + %s) = \\operatorname{log1p}(%s)", one, a, a);
-    case SG_RW_LOG_SUM_EXP:
-        return sg_arena_printf(x->ar,
-                               "\\log \\mathbf{1}^\\top\\exp(%s) = \\operatorname{logsumexp}(%s)",
-                               a, a);
-    case SG_RW_LOG_SOFTMAX:
-        return sg_arena_printf(x->ar,
-                               "\\log\\operatorname{softmax}(%s) = \\operatorname{logsoftmax}(%s)",
-                               a, a);
-    case SG_RW_EXPM1:
-        return sg_arena_printf(x->ar, "\\exp(%s) - %s = \\operatorname{expm1}(%s)", a, one, a);
-    case SG_RW_LOGSOFTMAX:
-        return sg_arena_printf(
-            x->ar, "%s - \\mathbf{1}\\operatorname{logsumexp}(%s) = \\operatorname{logsoftmax}(%s)",
-            a, a, a);
-    case SG_RW_SOFTMAX:
-        return sg_arena_printf(
-            x->ar, "\\frac{\\exp(%s)}{\\mathbf{1}^\\top\\exp(%s)} = \\operatorname{softmax}(%s)", a,
-            a, a);
-    case SG_RW_SIGMOID_NEG:
-        return sg_arena_printf(x->ar, "\\sigma(-%s) = %s - \\sigma(%s)", fa, one, a);
-    case SG_RW_LOGISTIC:
-        return sg_arena_printf(
-            x->ar, "\\operatorname{softplus}(-%s) = \\operatorname{softplus}(%s) - %s", fa, a, fa);
-    case SG_RW_SOFTPLUS_DIFF:
-        return sg_arena_printf(
-            x->ar, "\\operatorname{softplus}(%s) - \\operatorname{softplus}(-%s) = %s", a, fa, a);
-    default:
-        return "";
-    }
-}
 
 /*
  * The rewrites the constructors made in a definition (rewrite i for each i
@@ -2757,7 +2689,7 @@ static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *va
     for (r = 0; r < 3; r++) {
         int m = 0;
         for (j = 0; j < n; j++)
-            if (rw_reason(seen[j]->kind) == r)
+            if (sg_fmt_rewrite_reason(seen[j]->kind) == r)
                 m++;
         if (m == 0)
             continue;
@@ -2773,11 +2705,13 @@ static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *va
         first = 0;
         sg_buf_puts(b, ", with ");
         for (j = 0, i = 0; j < n; j++) {
-            if (rw_reason(seen[j]->kind) != r)
+            if (sg_fmt_rewrite_reason(seen[j]->kind) != r)
                 continue;
             if (i > 0)
                 sg_buf_puts(b, i + 1 == m ? " and " : ", ");
-            sg_buf_printf(b, "$%s$", rw_identity(x, seen[j]));
+            sg_buf_putc(b, '$');
+            sg_fmt_rewrite(b, x->ctx, seen[j], SG_FMT_LATEX);
+            sg_buf_putc(b, '$');
             i++;
         }
     }

@@ -1,5 +1,6 @@
 /*
- * quote.c: a definition as the user wrote it, in LaTeX (see quote.h).
+ * quote.c: a definition as the user wrote it, in LaTeX, Unicode or ASCII
+ * (see quote.h).
  *
  * A recursive printer over the syntax tree with the usual levels (a sum, a
  * negation, a product, a fraction, a postfix, an atom): a subtree gets
@@ -24,6 +25,7 @@ enum { Q_SUM = 1, Q_NEG, Q_PROD, Q_FRAC, Q_POST, Q_ATOM };
 
 typedef struct {
     const sg_quote_opts *o;
+    int tex, ascii; /* the alphabet: LaTeX, ASCII, else Unicode */
 } Q;
 
 static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top);
@@ -85,23 +87,24 @@ static int split(Q *q, const char *name, size_t **cuts)
     return n;
 }
 
-/* a name as a value: 𝟙, I, W_q, \beta */
-static void name_tex(sg_buf *b, const char *s, size_t n)
+/* a name as a value: 𝟙, I, W_q, \beta (ones, I, W_q, beta in ASCII) */
+static void name_tex(Q *q, sg_buf *b, const char *s, size_t n)
 {
     char buf[256];
     if (n >= sizeof buf)
         n = sizeof buf - 1;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (!strcmp(buf, "ones"))
-        sg_buf_puts(b, "\\mathbf{1}");
+    if (!strcmp(buf, "ones") && !q->ascii)
+        sg_buf_puts(b, q->tex ? "\\mathbf{1}" : "𝟙");
     else
-        sg_fmt_name(b, buf, SG_FMT_LATEX);
+        sg_fmt_name(b, buf, q->tex ? SG_FMT_LATEX : q->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE);
 }
 
-/* a juxtaposition: a space where two letters would otherwise run together
-   (\mu x, not \mux) */
-static void juxt(sg_buf *b, const char *r)
+/* a juxtaposition, b then r. LaTeX: a space where two letters would run
+   together (\\mu x, not \\mux); the text alphabets as --formulas writes a
+   product (sg_fmt_juxtapose: Wx and 2x, y softplus(z); ASCII " * ") */
+static void juxt(Q *q, sg_buf *b, const char *r)
 {
     const char *s = sg_buf_str(b);
     size_t n = strlen(s);
@@ -109,6 +112,16 @@ static void juxt(sg_buf *b, const char *r)
     int lalpha = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z');
     int ralpha = (r[0] >= 'a' && r[0] <= 'z') || (r[0] >= 'A' && r[0] <= 'Z');
     int ldigit = last >= '0' && last <= '9', rdigit = r[0] >= '0' && r[0] <= '9';
+    if (n > 0 && !q->tex) {
+        if (!q->ascii && (rdigit || r[0] == '.')) {
+            /* a number after a factor: (x ⊙ x) · 2, x · 2 */
+            sg_buf_puts(b, " · ");
+            sg_buf_puts(b, r);
+            return;
+        }
+        sg_fmt_juxtapose(b, r, q->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE);
+        return;
+    }
     if (ldigit && (rdigit || r[0] == '.'))
         sg_buf_puts(b, " \\cdot ");
     else if (lalpha && ralpha)
@@ -138,8 +151,19 @@ static int num_tex(Q *q, sg_buf *b, const sg_ast *e)
         n--;
     for (i = 0; s && i < sizeof vulgar / sizeof vulgar[0]; i++)
         if (strlen(vulgar[i].glyph) == n && !strncmp(s, vulgar[i].glyph, n)) {
-            sg_buf_puts(b, vulgar[i].tex);
-            return Q_ATOM;
+            if (q->tex) {
+                sg_buf_puts(b, vulgar[i].tex);
+                return Q_ATOM;
+            }
+            if (!q->ascii) {
+                sg_buf_puts(b, vulgar[i].glyph);
+                return Q_ATOM;
+            }
+            /* ASCII: ½ is 1/2, a quotient (x/(1/2)) */
+            sg_buf_putn(b, vulgar[i].tex + 7, 1);
+            sg_buf_putc(b, '/');
+            sg_buf_putn(b, vulgar[i].tex + 10, 1);
+            return Q_PROD;
         }
     for (i = 0; s && i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
@@ -152,7 +176,7 @@ static int num_tex(Q *q, sg_buf *b, const sg_ast *e)
     }
     for (m = 0; m < n && s[m] != 'e' && s[m] != 'E'; m++)
         ;
-    if (m == n) {
+    if (m == n || !q->tex) { /* the text alphabets: 1e-3 as written */
         sg_buf_putn(b, s, n);
         return Q_ATOM;
     }
@@ -189,9 +213,9 @@ static int tall(const char *s)
     return strstr(s, "\\frac") || strstr(s, "\\sum") || strstr(s, "\\left");
 }
 
-static void paren(sg_buf *b, const char *s)
+static void paren(Q *q, sg_buf *b, const char *s)
 {
-    int t = tall(s);
+    int t = q->tex && tall(s);
     sg_buf_puts(b, t ? "\\left(" : "(");
     sg_buf_puts(b, s);
     sg_buf_puts(b, t ? "\\right)" : ")");
@@ -223,11 +247,43 @@ static const char *func_tex(const char *f, int *braces)
     return NULL;
 }
 
+/* ‖a‖, ‖a‖₁, |a| (ASCII: norm(a), norm1(a), |a|) */
+static void bars(Q *q, sg_buf *b, const sg_ast *a, sg_ast_kind k)
+{
+    if (q->ascii && k != SG_AST_BARS) {
+        sg_buf_puts(b, k == SG_AST_NORM1 ? "norm1(" : "norm(");
+        inner(q, b, a);
+        sg_buf_putc(b, ')');
+        return;
+    }
+    if (q->tex)
+        sg_buf_puts(b, k == SG_AST_BARS ? "\\lvert " : "\\lVert ");
+    else
+        sg_buf_puts(b, k == SG_AST_BARS ? "|" : "‖");
+    inner(q, b, a);
+    if (q->tex)
+        sg_buf_puts(b, k == SG_AST_BARS ? "\\rvert" : "\\rVert");
+    else
+        sg_buf_puts(b, k == SG_AST_BARS ? "|" : "‖");
+    if (k == SG_AST_NORM1)
+        sg_buf_puts(b, q->tex ? "_1" : "₁");
+}
+
+/* ⟨a, c⟩ (ASCII: dot(a, c)) */
+static void angles(Q *q, sg_buf *b, const sg_ast *a, const sg_ast *c)
+{
+    sg_buf_puts(b, q->tex ? "\\langle " : q->ascii ? "dot(" : "⟨");
+    inner(q, b, a);
+    sg_buf_puts(b, ", ");
+    inner(q, b, c);
+    sg_buf_puts(b, q->tex ? "\\rangle" : q->ascii ? ")" : "⟩");
+}
+
 static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
 {
     const char *f = e->name, *t;
     int braces, i, bare;
-    if (e->nargs == 1 && (!strcmp(f, "eye") || !strcmp(f, "I") || !strcmp(f, "ones"))) {
+    if (q->tex && e->nargs == 1 && (!strcmp(f, "eye") || !strcmp(f, "I") || !strcmp(f, "ones"))) {
         sg_buf_puts(b, strcmp(f, "ones") ? "I_{" : "\\mathbf{1}_{");
         inner(q, b, e->args[0]);
         sg_buf_putc(b, '}');
@@ -240,12 +296,12 @@ static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
         int k;
         sg_buf g;
         if (n == 0) {
-            name_tex(b, f, strlen(f));
+            name_tex(q, b, f, strlen(f));
         } else {
             for (k = 0; k < n; k++) {
                 sg_buf_init(&g);
-                name_tex(&g, f + cuts[k], cuts[k + 1] - cuts[k]);
-                juxt(b, sg_buf_str(&g));
+                name_tex(q, &g, f + cuts[k], cuts[k + 1] - cuts[k]);
+                juxt(q, b, sg_buf_str(&g));
                 sg_buf_free(&g);
             }
             free(cuts);
@@ -253,42 +309,52 @@ static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
         for (i = 0; i < e->nargs; i++) {
             sg_buf_init(&g);
             inner(q, &g, e->args[i]);
-            paren(b, sg_buf_str(&g));
+            paren(q, b, sg_buf_str(&g));
             sg_buf_free(&g);
         }
         return Q_PROD;
     }
-    if (e->nargs == 1 && (!strcmp(f, "norm") || !strcmp(f, "norm1") || !strcmp(f, "abs"))) {
-        sg_buf_puts(b, strcmp(f, "abs") ? "\\lVert " : "\\lvert ");
-        inner(q, b, e->args[0]);
-        sg_buf_puts(b, strcmp(f, "abs") ? "\\rVert" : "\\rvert");
-        if (!strcmp(f, "norm1"))
-            sg_buf_puts(b, "_1");
+    if (!q->ascii && e->nargs == 1 &&
+        (!strcmp(f, "norm") || !strcmp(f, "norm1") || !strcmp(f, "abs"))) {
+        bars(q, b, e->args[0], strcmp(f, "abs") ? (strcmp(f, "norm") ? SG_AST_NORM1 : SG_AST_NORM)
+                                                : SG_AST_BARS);
         return Q_ATOM;
     }
-    if (e->nargs == 2 && !strcmp(f, "dot")) {
-        sg_buf_puts(b, "\\langle ");
-        inner(q, b, e->args[0]);
-        sg_buf_puts(b, ", ");
-        inner(q, b, e->args[1]);
-        sg_buf_puts(b, "\\rangle");
+    if (!q->ascii && e->nargs == 2 && !strcmp(f, "dot")) {
+        angles(q, b, e->args[0], e->args[1]);
         return Q_ATOM;
     }
-    if (e->nargs == 1 && !strcmp(f, "inv")) {
+    if (!q->ascii && e->nargs == 1 && !strcmp(f, "inv")) {
         sg_buf g;
         int lvl;
         const char *s = sub(q, &g, e->args[0], Q_ATOM, 0, &lvl);
         if (lvl < Q_ATOM)
-            paren(b, s);
+            paren(q, b, s);
         else
             sg_buf_puts(b, s);
         sg_buf_free(&g);
-        sg_buf_puts(b, "^{-1}");
+        sg_buf_puts(b, q->tex ? "^{-1}" : "⁻¹");
         return Q_POST;
     }
-    t = func_tex(f, &braces);
+    if (!q->tex && !q->ascii && e->nargs == 1 && !strcmp(f, "sqrt")) { /* √k, √(…) */
+        sg_buf g;
+        int lvl;
+        const char *a = sub(q, &g, e->args[0], Q_ATOM, 1, &lvl);
+        sg_buf_puts(b, "√");
+        if (lvl < Q_ATOM)
+            paren(q, b, a);
+        else
+            sg_buf_puts(b, a);
+        sg_buf_free(&g);
+        return Q_ATOM;
+    }
+    t = q->tex ? func_tex(f, &braces) : NULL;
+    braces = q->tex && braces;
     if (t) {
         sg_buf_puts(b, t);
+    } else if (!q->tex) {
+        /* σ (ASCII: sigmoid), any other function as written (expm1, not expm₁) */
+        sg_buf_puts(b, strcmp(f, "sigma") ? f : q->ascii ? "sigmoid" : "σ");
     } else {
         /* a function's name is a word: upright, as written */
         const char *c;
@@ -306,8 +372,9 @@ static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
         sg_buf_putc(b, '}');
         return Q_ATOM;
     }
-    /* f|A| and f‖x‖ as written, without parentheses */
-    bare = e->nargs == 1 && q->o->text && q->o->text[e->name_span.end] != '(' &&
+    /* f|A| and f‖x‖ as written, without parentheses (not in ASCII, whose
+       norm is a call) */
+    bare = !q->ascii && e->nargs == 1 && q->o->text && q->o->text[e->name_span.end] != '(' &&
            (e->args[0]->kind == SG_AST_BARS || e->args[0]->kind == SG_AST_NORM ||
             e->args[0]->kind == SG_AST_NORM1);
     if (bare) {
@@ -322,27 +389,61 @@ static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
                 sg_buf_puts(&g, ", ");
             inner(q, &g, e->args[i]);
         }
-        paren(b, sg_buf_str(&g));
+        paren(q, b, sg_buf_str(&g));
         sg_buf_free(&g);
     }
     return Q_ATOM;
 }
 
 /* a split name's parts but the last into b; returns the last part's cut */
-static size_t leading_parts(sg_buf *b, const char *name, const size_t *cuts, int n)
+static size_t leading_parts(Q *q, sg_buf *b, const char *name, const size_t *cuts, int n)
 {
     int k;
     sg_buf g;
     for (k = 0; k + 1 < n; k++) {
         sg_buf_init(&g);
-        name_tex(&g, name + cuts[k], cuts[k + 1] - cuts[k]);
-        juxt(b, sg_buf_str(&g));
+        name_tex(q, &g, name + cuts[k], cuts[k + 1] - cuts[k]);
+        juxt(q, b, sg_buf_str(&g));
         sg_buf_free(&g);
     }
     return cuts[n - 1];
 }
 
-/* a postfix on e: aᵀ, a², a⁻¹, a^{∘p} */
+/* an integer exponent as written, in superscript digits (x², x⁻¹⁰); 0
+   when it is not one */
+static int superscript(Q *q, sg_buf *b, const sg_ast *e)
+{
+    static const char *const sup[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+    sg_buf t;
+    const char *c;
+    int ok = 1;
+    if (e->kind == SG_AST_NEG && !e->grouped && e->a->kind == SG_AST_NUM && !e->a->grouped) {
+        sg_buf_init(&t);
+        if (superscript(q, &t, e->a)) {
+            sg_buf_puts(b, "⁻");
+            sg_buf_puts(b, sg_buf_str(&t));
+        } else {
+            ok = 0;
+        }
+        sg_buf_free(&t);
+        return ok;
+    }
+    if (e->kind != SG_AST_NUM || e->grouped)
+        return 0;
+    sg_buf_init(&t);
+    num_tex(q, &t, e);
+    for (c = sg_buf_str(&t); *c; c++)
+        if (*c < '0' || *c > '9')
+            ok = 0;
+    if (ok && *sg_buf_str(&t))
+        for (c = sg_buf_str(&t); *c; c++)
+            sg_buf_puts(b, sup[*c - '0']);
+    ok = ok && *sg_buf_str(&t);
+    sg_buf_free(&t);
+    return ok;
+}
+
+/* a postfix on e: aᵀ, a², a⁻¹, a^{∘p} (ASCII: a', a^2, inv(a), a.^p) */
 static int postfix(Q *q, sg_buf *b, const sg_ast *e)
 {
     const sg_ast *x = e->a;
@@ -350,19 +451,30 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
     int lvl;
     size_t *cuts = NULL;
     int n = 0;
+    if (q->ascii && e->kind == SG_AST_INVERSE) { /* ASCII: inv(A) */
+        sg_buf_puts(b, "inv(");
+        inner(q, b, x);
+        sg_buf_putc(b, ')');
+        return Q_ATOM;
+    }
     sg_buf_init(&sup);
     switch (e->kind) {
     case SG_AST_TRANSPOSE:
-        sg_buf_puts(&sup, "^\\top");
+        sg_buf_puts(&sup, q->tex ? "^\\top" : q->ascii ? "'" : "ᵀ");
         break;
     case SG_AST_INVERSE:
-        sg_buf_puts(&sup, "^{-1}");
+        sg_buf_puts(&sup, q->tex ? "^{-1}" : "⁻¹");
         break;
     case SG_AST_POW:
     case SG_AST_EPOW:
-        sg_buf_puts(&sup, e->kind == SG_AST_EPOW ? "^{\\circ " : "^{");
-        inner(q, &sup, e->b);
-        sg_buf_putc(&sup, '}');
+        if (q->tex) {
+            sg_buf_puts(&sup, e->kind == SG_AST_EPOW ? "^{\\circ " : "^{");
+            inner(q, &sup, e->b);
+            sg_buf_putc(&sup, '}');
+        } else if (!(e->kind == SG_AST_POW && !q->ascii && superscript(q, &sup, e->b))) {
+            sg_buf_puts(&sup, e->kind == SG_AST_EPOW ? ".^" : "^");
+            pr(q, &sup, e->b, Q_ATOM, 0, 0);
+        }
         break;
     default:
         break;
@@ -370,12 +482,12 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
     sg_buf_init(&t);
     if (x->kind == SG_AST_NAME && !x->grouped && (n = split(q, x->name, &cuts)) > 0) {
         /* YYᵀ is Y Yᵀ: the postfix binds to the last part */
-        size_t c = leading_parts(&t, x->name, cuts, n);
+        size_t c = leading_parts(q, &t, x->name, cuts, n);
         sg_buf g;
         sg_buf_init(&g);
-        name_tex(&g, x->name + c, strlen(x->name) - c);
+        name_tex(q, &g, x->name + c, strlen(x->name) - c);
         sg_buf_puts(&g, sg_buf_str(&sup));
-        juxt(&t, sg_buf_str(&g));
+        juxt(q, &t, sg_buf_str(&g));
         sg_buf_free(&g);
         free(cuts);
         sg_buf_puts(b, sg_buf_str(&t));
@@ -387,7 +499,7 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
     /* a name with a subscript takes the superscript beside it (W_q^\top);
        a postfix on a postfix needs parentheses ((A^\top)^{-1}) */
     if (lvl < Q_ATOM)
-        paren(b, sg_buf_str(&t));
+        paren(q, b, sg_buf_str(&t));
     else
         sg_buf_puts(b, sg_buf_str(&t));
     sg_buf_puts(b, sg_buf_str(&sup));
@@ -397,17 +509,17 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* the operator a chain kind prints between its operands */
-static const char *op_tex(sg_ast_kind k)
+static const char *op_tex(Q *q, sg_ast_kind k)
 {
     switch (k) {
     case SG_AST_ADD:
         return " + ";
     case SG_AST_SUB:
-        return " - ";
+        return q->tex || q->ascii ? " - " : " − ";
     case SG_AST_HADAMARD:
-        return " \\odot ";
+        return q->tex ? " \\odot " : q->ascii ? " .* " : " ⊙ ";
     case SG_AST_HDIV:
-        return " \\oslash ";
+        return q->tex ? " \\oslash " : q->ascii ? " ./ " : " ⊘ ";
     default:
         return ""; /* a product: juxtaposition */
     }
@@ -464,7 +576,7 @@ static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
             /* (a ⊙ b) c: a change between ⊙ and a product groups what came before */
             sg_buf all;
             sg_buf_init(&all);
-            paren(&all, sg_buf_str(&acc));
+            paren(q, &all, sg_buf_str(&acc));
             sg_buf_free(&acc);
             acc = all;
         }
@@ -472,16 +584,16 @@ static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
             if (need) {
                 sg_buf g;
                 sg_buf_init(&g);
-                paren(&g, s);
-                juxt(b, sg_buf_str(&g));
+                paren(q, &g, s);
+                juxt(q, b, sg_buf_str(&g));
                 sg_buf_free(&g);
             } else {
-                juxt(b, s);
+                juxt(q, b, s);
             }
         } else {
-            sg_buf_puts(b, op_tex(op->kind));
+            sg_buf_puts(b, op_tex(q, op->kind));
             if (need)
-                paren(b, s);
+                paren(q, b, s);
             else
                 sg_buf_puts(b, s);
         }
@@ -491,6 +603,22 @@ static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
     sg_buf_puts(out, sg_buf_str(&acc));
     sg_buf_free(&acc);
     return sum ? Q_SUM : Q_PROD;
+}
+
+/* a / b in the text alphabets: the numerator in parentheses below a
+   product, the denominator below a postfix (x/(2n)); −D/2 as written */
+static int quotient(Q *q, sg_buf *b, const sg_ast *e)
+{
+    const sg_ast *num = e->a;
+    int neg = num->kind == SG_AST_NEG && !num->grouped;
+    if (neg) {
+        sg_buf_puts(b, q->ascii ? "-" : "−");
+        num = num->a;
+    }
+    pr(q, b, num, Q_PROD, 0, 0);
+    sg_buf_putc(b, '/');
+    pr(q, b, e->b, Q_POST, 0, 0);
+    return neg ? Q_NEG : Q_PROD;
 }
 
 /* e into b, without the parentheses its place may need; returns its level */
@@ -505,15 +633,15 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
         size_t *cuts;
         int n = split(q, e->name, &cuts);
         if (n == 0) {
-            name_tex(b, e->name, strlen(e->name));
+            name_tex(q, b, e->name, strlen(e->name));
             return Q_ATOM;
         }
-        leading_parts(b, e->name, cuts, n);
+        leading_parts(q, b, e->name, cuts, n);
         {
             sg_buf g;
             sg_buf_init(&g);
-            name_tex(&g, e->name + cuts[n - 1], cuts[n] - cuts[n - 1]);
-            juxt(b, sg_buf_str(&g));
+            name_tex(q, &g, e->name + cuts[n - 1], cuts[n] - cuts[n - 1]);
+            juxt(q, b, sg_buf_str(&g));
             sg_buf_free(&g);
         }
         free(cuts);
@@ -522,8 +650,21 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
     case SG_AST_CALL:
         return call_tex(q, b, e);
     case SG_AST_INDEX:
+        if (!q->tex) { /* h[t−1], the index without spaces as on paper */
+            const char *c;
+            name_tex(q, b, e->name, strlen(e->name));
+            sg_buf_putc(b, '[');
+            sg_buf_init(&t);
+            inner(q, &t, e->args[0]);
+            for (c = sg_buf_str(&t); *c; c++)
+                if (*c != ' ' && *c != SG_FMT_BREAK)
+                    sg_buf_putc(b, *c);
+            sg_buf_free(&t);
+            sg_buf_putc(b, ']');
+            return Q_ATOM;
+        }
         sg_buf_init(&t);
-        name_tex(&t, e->name, strlen(e->name));
+        name_tex(q, &t, e->name, strlen(e->name));
         if (strchr(sg_buf_str(&t), '_')) {
             sg_buf_putc(b, '{');
             sg_buf_puts(b, sg_buf_str(&t));
@@ -538,11 +679,11 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
         return Q_ATOM;
     case SG_AST_NEG:
     case SG_AST_POS:
-        sg_buf_puts(b, e->kind == SG_AST_NEG ? "-" : "+");
+        sg_buf_puts(b, e->kind == SG_AST_POS ? "+" : q->tex || q->ascii ? "-" : "−");
         {
             const char *s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
             if (lvl < Q_PROD)
-                paren(b, s);
+                paren(q, b, s);
             else
                 sg_buf_puts(b, s);
             sg_buf_free(&t);
@@ -556,6 +697,8 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
     case SG_AST_HDIV:
         return chain_tex(q, b, e, top);
     case SG_AST_DIV:
+        if (!q->tex)
+            return quotient(q, b, e);
         if (e->a->kind == SG_AST_NEG && !e->a->grouped) {
             /* −D/2 reads (−D)/2 and is written −D/2: the sign before the bar */
             sg_buf_puts(b, "-\\frac{");
@@ -579,22 +722,26 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
     case SG_AST_NORM:
     case SG_AST_NORM1:
     case SG_AST_BARS:
-        sg_buf_puts(b, e->kind == SG_AST_BARS ? "\\lvert " : "\\lVert ");
-        inner(q, b, e->a);
-        sg_buf_puts(b, e->kind == SG_AST_BARS ? "\\rvert" : "\\rVert");
-        if (e->kind == SG_AST_NORM1)
-            sg_buf_puts(b, "_1");
+        bars(q, b, e->a, e->kind);
         return Q_ATOM;
     case SG_AST_INNER:
-        sg_buf_puts(b, "\\langle ");
-        inner(q, b, e->a ? e->a : e->args[0]);
-        sg_buf_puts(b, ", ");
-        inner(q, b, e->b ? e->b : e->args[1]);
-        sg_buf_puts(b, "\\rangle");
+        angles(q, b, e->a ? e->a : e->args[0], e->b ? e->b : e->args[1]);
         return Q_ATOM;
     case SG_AST_SUMOVER:
-        sg_buf_puts(b, "\\sum_{");
-        name_tex(b, e->name, strlen(e->name));
+        if (q->ascii) { /* sum(t = 1..T, e) */
+            sg_buf_puts(b, "sum(");
+            name_tex(q, b, e->name, strlen(e->name));
+            sg_buf_puts(b, " = ");
+            inner(q, b, e->args[0]);
+            sg_buf_puts(b, "..");
+            inner(q, b, e->args[1]);
+            sg_buf_puts(b, ", ");
+            inner(q, b, e->a);
+            sg_buf_putc(b, ')');
+            return Q_ATOM;
+        }
+        sg_buf_puts(b, q->tex ? "\\sum_{" : "Σ_{");
+        name_tex(q, b, e->name, strlen(e->name));
         sg_buf_putc(b, '=');
         inner(q, b, e->args[0]);
         sg_buf_puts(b, "}^{");
@@ -603,7 +750,7 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
         {
             const char *s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
             if (lvl < Q_NEG)
-                paren(b, s);
+                paren(q, b, s);
             else
                 sg_buf_puts(b, s);
             sg_buf_free(&t);
@@ -621,7 +768,7 @@ static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top)
     sg_buf_init(&t);
     lvl = pr_body(q, &t, e, top);
     if (!slot && (lvl < need || e->grouped)) {
-        paren(b, sg_buf_str(&t));
+        paren(q, b, sg_buf_str(&t));
         lvl = Q_ATOM;
     } else {
         sg_buf_puts(b, sg_buf_str(&t));
@@ -630,9 +777,23 @@ static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top)
     return lvl;
 }
 
-void sg_quote_tex(sg_buf *out, const sg_ast *e, const sg_quote_opts *o)
+void sg_quote(sg_buf *out, const sg_ast *e, const sg_quote_opts *o)
 {
     Q q;
     q.o = o;
-    pr(&q, out, e, Q_SUM, 1, 1);
+    q.tex = o->alphabet == SG_FMT_LATEX;
+    q.ascii = o->alphabet == SG_FMT_ASCII;
+    if (q.tex) {
+        pr(&q, out, e, Q_SUM, 1, 1);
+    } else {
+        /* the text without the marks where factors ran together */
+        sg_buf t;
+        const char *c;
+        sg_buf_init(&t);
+        pr(&q, &t, e, Q_SUM, 1, 1);
+        for (c = sg_buf_str(&t); *c; c++)
+            if (*c != SG_FMT_JOIN)
+                sg_buf_putc(out, *c);
+        sg_buf_free(&t);
+    }
 }

@@ -1,5 +1,5 @@
 /*
- * quote.h: a definition as the user wrote it, in LaTeX.
+ * quote.h: a definition as the user wrote it, in LaTeX, Unicode or ASCII.
  *
  * The DAG a definition becomes is not what was written: products are
  * re-associated, constants collected, and fragile compositions replaced by
@@ -7,7 +7,9 @@
  * derivation states its problem in the user's own terms, so the problem is
  * printed from the syntax tree (parser/ast.h): the user's names, functions
  * (σ, log, softmax), operators, grouping and numbers (½ stays ½), typeset
- * as on paper (a / b is a fraction, aᵀ a superscript).
+ * as on paper (a / b is a fraction, aᵀ a superscript) for --latex, and in
+ * the alphabets of --formulas for --steps (Unicode: ‖x‖², Wᵀ, ⊙; ASCII:
+ * norm(x)^2, W', .*, with * between factors and inv(A) for A⁻¹).
  *
  * A name that is neither a value nor a function is a product written as on
  * paper (`Wx`); known() says which names are values, and the unique split
@@ -30,10 +32,11 @@ typedef struct {
        definition, a dimension, I); NULL: every name is */
     int (*known)(void *arg, const char *name, size_t n);
     void *arg;
-    int breaks; /* mark SG_FMT_BREAK before each + and − of the top-level sum */
+    int breaks;   /* mark SG_FMT_BREAK before each + and − of the top-level sum */
+    int alphabet; /* SG_FMT_UNICODE (0), SG_FMT_ASCII or SG_FMT_LATEX */
 } sg_quote_opts;
 
-/* e as written, in LaTeX */
-void sg_quote_tex(sg_buf *out, const sg_ast *e, const sg_quote_opts *o);
+/* e as written, in o->alphabet */
+void sg_quote(sg_buf *out, const sg_ast *e, const sg_quote_opts *o);
 
 #endif

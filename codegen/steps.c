@@ -39,6 +39,7 @@
 #include "../lexer/buf.h"
 #include "../lexer/strmap.h"
 #include "formula.h"
+#include "quote.h"
 
 #define WIDTH 80
 #define CONT 4 /* the extra indentation of a broken line's continuation */
@@ -734,10 +735,232 @@ static void put_range(S *s, sg_buf *b, sg_index lo, sg_index hi, int down)
     put_index(s, b, hi);
 }
 
+/* the names known where a definition is written (quote.h): a symbol, a
+   dimension, a sequence, I and 𝟙, or a definition above it */
+typedef struct {
+    S *s;
+    sg_strmap *defs;
+} quote_names;
+
+static int quote_known(void *arg, const char *name, size_t n)
+{
+    quote_names *k = arg;
+    char buf[256]; /* a name has at most SG_LEX_MAX_NAME bytes */
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, name, n);
+    buf[n] = '\0';
+    return !strcmp(buf, "I") || !strcmp(buf, "ones") || sg_sym_find(k->s->ctx, buf) >= 0 ||
+           sg_dim_find(k->s->ctx, buf) >= 0 || sg_seq_find(k->s->ctx, buf) >= 0 ||
+           sg_strmap_get(k->defs, buf) >= 0;
+}
+
+/*
+ * The stability rewrites the constructors made in definition d, as a
+ * visible step under it: the identities, grouped by their reason, and the
+ * definition as it is evaluated ("for numerical stability, with
+ * log σ(z) = −softplus(−z), L is evaluated as  L = …").
+ */
+static void problem_rewrites(S *s, const sg_def *d)
+{
+    const char *reason[3];
+    const sg_rewrite **seen;
+    int i, j, n = 0, r, first = 1, from = d->rw_first, to = d->rw_end;
+    sg_buf b;
+    char *t;
+    if (to <= from)
+        return;
+    reason[0] = "for numerical stability";
+    reason[1] = s->ascii ? "so that sigmoid is computed once" : "so that σ is computed once";
+    reason[2] = "to combine the softplus terms";
+    seen = sg_xmalloc((size_t)(to - from) * sizeof *seen);
+    for (i = from; i < to; i++) {
+        const sg_rewrite *w = sg_rewrite_at(s->ctx, i);
+        /* logsoftmax is written log softmax: on paper nothing changed */
+        if (w->kind == SG_RW_LOG_SOFTMAX)
+            continue;
+        for (j = 0; j < n; j++)
+            if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
+                break;
+        if (j == n)
+            seen[n++] = w;
+    }
+    if (n == 0) {
+        free(seen);
+        return;
+    }
+    sg_buf_init(&b);
+    for (r = 0; r < 3; r++) {
+        int m = 0, k = 0;
+        for (j = 0; j < n; j++)
+            m += sg_fmt_rewrite_reason(seen[j]->kind) == r;
+        if (m == 0)
+            continue;
+        sg_buf_puts(&b, first ? "" : "; ");
+        sg_buf_puts(&b, reason[r]);
+        sg_buf_puts(&b, ", with ");
+        first = 0;
+        for (j = 0; j < n; j++) {
+            if (sg_fmt_rewrite_reason(seen[j]->kind) != r)
+                continue;
+            if (k > 0)
+                sg_buf_puts(&b, k + 1 == m ? " and " : ", ");
+            sg_fmt_rewrite(&b, s->ctx, seen[j], s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE);
+            k++;
+        }
+    }
+    sg_buf_puts(&b, ", ");
+    sg_fmt_name(&b, d->name, s->ascii);
+    sg_buf_puts(&b, " is evaluated as");
+    emit(s, 4, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+    free(seen);
+    sg_buf_init(&b);
+    sg_fmt_name(&b, d->name, s->ascii);
+    sg_buf_puts(&b, " = ");
+    t = fmt_user(s, d->expr, d->ast ? d->ast->span.end - d->ast->span.begin : 0);
+    sg_buf_puts(&b, t);
+    free(t);
+    emit(s, 2, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+}
+
+/* a line of the problem: a definition or a recurrence, where it was written */
+typedef struct {
+    unsigned at;
+    int def, seq; /* the one it is; the other −1 */
+} problem_line;
+
+static int by_place(const void *pa, const void *pb)
+{
+    const problem_line *a = pa, *b = pb;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return a->def != b->def ? (a->def < b->def ? -1 : 1) : (a->seq < b->seq ? -1 : 1);
+}
+
+/* the statement that defines sequence name's first value (step = 0) or its
+   step (step = 1); NULL when the problem did not keep it */
+static const sg_stmt *seq_stmt(const S *s, const char *name, int step)
+{
+    const sg_stmt *st;
+    for (st = s->p->prog ? s->p->prog->first : NULL; st; st = st->next)
+        if (st->kind == SG_STMT_DEF && st->index && st->expr && !strcmp(st->target.name, name) &&
+            !st->range_var.name == !step)
+            return st;
+    return NULL;
+}
+
+/* the definitions and forward recurrences, in the order of their text */
+static problem_line *problem_order(const S *s, int *n)
+{
+    int i, m = 0, nseqs = sg_nseqs(s->ctx);
+    problem_line *v = sg_xmalloc(((size_t)s->p->ndefs + (size_t)nseqs + 1) * sizeof *v);
+    for (i = 0; i < s->p->ndefs; i++) {
+        if (!s->p->defs[i].name || !s->p->defs[i].expr)
+            continue;
+        v[m].at = s->p->defs[i].span.begin;
+        v[m].def = i;
+        v[m++].seq = -1;
+    }
+    for (i = 0; i < nseqs; i++) {
+        const sg_seq *h = sg_seq_of(s->ctx, i);
+        const sg_stmt *st;
+        if (h->kind != SG_SEQ_FORWARD || !h->body)
+            continue;
+        st = seq_stmt(s, h->name, 0);
+        if (!st)
+            st = seq_stmt(s, h->name, 1);
+        v[m].at = st ? st->span.begin : UINT_MAX;
+        v[m].def = -1;
+        v[m++].seq = i;
+    }
+    qsort(v, (size_t)m, sizeof *v, by_place);
+    *n = m;
+    return v;
+}
+
+/* ast (a right side as written) into b, the definitions in defs known */
+static void quote_into(S *s, sg_buf *b, sg_strmap *defs, const sg_ast *ast)
+{
+    sg_quote_opts qo;
+    quote_names k;
+    k.s = s;
+    k.defs = defs;
+    memset(&qo, 0, sizeof qo);
+    qo.text = s->p->text;
+    qo.known = quote_known;
+    qo.arg = &k;
+    qo.breaks = 1;
+    qo.alphabet = s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE;
+    sg_quote(b, ast, &qo);
+}
+
+/* definition i as written, and its rewrites */
+static void problem_def(S *s, sg_strmap *defs, int i)
+{
+    const sg_def *d = &s->p->defs[i];
+    sg_buf b;
+    sg_buf_init(&b);
+    sg_fmt_name(&b, d->name, s->ascii);
+    sg_buf_puts(&b, " = ");
+    if (d->ast) {
+        quote_into(s, &b, defs, d->ast);
+    } else {
+        char *t = fmt_user(s, d->expr, 0);
+        sg_buf_puts(&b, t);
+        free(t);
+    }
+    emit(s, 2, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+    sg_strmap_put(defs, d->name, i);
+    problem_rewrites(s, d);
+}
+
+/* recurrence q: h[0] = …, h[t] = … for its range, as written */
+static void problem_seq(S *s, sg_strmap *defs, int q)
+{
+    const sg_seq *h = sg_seq_of(s->ctx, q);
+    const sg_stmt *st;
+    sg_buf b;
+    char *t;
+    if (h->init) {
+        sg_buf_init(&b);
+        put_seq_name(s, &b, q);
+        sg_buf_putc(&b, '[');
+        put_index(s, &b, sg_index_plus(h->lo, -1));
+        sg_buf_puts(&b, "] = ");
+        if ((st = seq_stmt(s, h->name, 0)) != NULL) {
+            quote_into(s, &b, defs, st->expr);
+        } else {
+            t = fmt_user(s, h->init, 0);
+            sg_buf_puts(&b, t);
+            free(t);
+        }
+        emit(s, 2, sg_buf_str(&b), NULL);
+        sg_buf_free(&b);
+    }
+    sg_buf_init(&b);
+    put_seq_name(s, &b, q);
+    sg_buf_puts(&b, "[t] = ");
+    if ((st = seq_stmt(s, h->name, 1)) != NULL) {
+        quote_into(s, &b, defs, st->expr);
+    } else {
+        t = fmt_user(s, h->body, 0);
+        sg_buf_puts(&b, t);
+        free(t);
+    }
+    put_range(s, &b, h->lo, h->hi, 0);
+    emit(s, 2, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+}
+
 static void doc_problem(S *s)
 {
     sg_buf b;
-    int i, q, any = 0;
+    sg_strmap defs;
+    problem_line *order;
+    int i, k, n, any = 0;
     sg_buf_puts(&s->out, "Problem\n");
     /* the inputs, as declared */
     sg_buf_init(&b);
@@ -762,48 +985,17 @@ static void doc_problem(S *s)
     if (any)
         emit(s, 2, sg_buf_str(&b), NULL);
     sg_buf_free(&b);
-    /* the definitions, in the order written, and the recurrences */
-    for (i = 0; i < s->p->ndefs; i++) {
-        const sg_def *d = &s->p->defs[i];
-        char *t;
-        if (!d->name || !d->expr)
-            continue;
-        sg_buf_init(&b);
-        sg_fmt_name(&b, d->name, s->ascii);
-        sg_buf_puts(&b, " = ");
-        t = fmt_user(s, d->expr, d->ast ? d->ast->span.end - d->ast->span.begin : 0);
-        sg_buf_puts(&b, t);
-        free(t);
-        emit(s, 2, sg_buf_str(&b), NULL);
-        sg_buf_free(&b);
+    /* the definitions and the recurrences, in the order written, as written */
+    sg_strmap_init(&defs);
+    order = problem_order(s, &n);
+    for (k = 0; k < n; k++) {
+        if (order[k].def >= 0)
+            problem_def(s, &defs, order[k].def);
+        else
+            problem_seq(s, &defs, order[k].seq);
     }
-    for (q = 0; q < sg_nseqs(s->ctx); q++) {
-        const sg_seq *h = sg_seq_of(s->ctx, q);
-        char *t;
-        if (h->kind != SG_SEQ_FORWARD || !h->body)
-            continue;
-        if (h->init) {
-            sg_buf_init(&b);
-            put_seq_name(s, &b, q);
-            sg_buf_putc(&b, '[');
-            put_index(s, &b, sg_index_plus(h->lo, -1));
-            sg_buf_puts(&b, "] = ");
-            t = fmt_user(s, h->init, 0);
-            sg_buf_puts(&b, t);
-            free(t);
-            emit(s, 2, sg_buf_str(&b), NULL);
-            sg_buf_free(&b);
-        }
-        sg_buf_init(&b);
-        put_seq_name(s, &b, q);
-        sg_buf_puts(&b, "[t] = ");
-        t = fmt_user(s, h->body, 0);
-        sg_buf_puts(&b, t);
-        free(t);
-        put_range(s, &b, h->lo, h->hi, 0);
-        emit(s, 2, sg_buf_str(&b), NULL);
-        sg_buf_free(&b);
-    }
+    free(order);
+    sg_strmap_free(&defs);
     /* what is asked */
     sg_buf_init(&b);
     any = 0;

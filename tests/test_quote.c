@@ -417,17 +417,88 @@ static void test_quote_alone(void **state)
     parse(&q, "W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nr = ½ WᵀWx\nL = sum(r)\ngrad L wrt x\n");
     assert_non_null(q.p->defs[0].ast);
     memset(&o, 0, sizeof o);
+    o.alphabet = SG_FMT_LATEX;
     sg_buf_init(&b);
-    sg_quote_tex(&b, q.p->defs[0].ast, &o);
+    sg_quote(&b, q.p->defs[0].ast, &o);
     assert_string_equal(sg_buf_str(&b), "0.5W^\\top\\mathit{Wx}");
     sg_buf_free(&b);
     unparse(&q);
+}
+
+/* a declared symbol or dimension, I or 𝟙 (what --steps knows before the
+   first definition) */
+static int declared(void *arg, const char *name, size_t n)
+{
+    const sg_problem *p = arg;
+    char buf[256];
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, name, n);
+    buf[n] = '\0';
+    return !strcmp(buf, "I") || !strcmp(buf, "ones") || sg_sym_find(p->ctx, buf) >= 0 ||
+           sg_dim_find(p->ctx, buf) >= 0;
+}
+
+/* the problem of --steps: each definition quoted in the text alphabets,
+   as --formulas spells them; the definitions above it known */
+static void quote_text(const char *decls, const char *def, const char *unicode,
+                       const char *ascii)
+{
+    char text[1024];
+    parsed q;
+    sg_quote_opts o;
+    sg_buf b;
+    int a;
+    snprintf(text, sizeof text, "%s\nL = %s\noutput L\n", decls, def);
+    parse(&q, text);
+    for (a = 0; a < 2; a++) {
+        const sg_def *d = &q.p->defs[q.p->ndefs - 1];
+        assert_non_null(d->ast);
+        memset(&o, 0, sizeof o);
+        o.text = q.p->text;
+        o.known = declared;
+        o.arg = q.p;
+        o.alphabet = a ? SG_FMT_ASCII : SG_FMT_UNICODE;
+        sg_buf_init(&b);
+        sg_quote(&b, d->ast, &o);
+        if (strcmp(sg_buf_str(&b), a ? ascii : unicode) != 0) {
+            fprintf(stderr, "quote of %s: got \"%s\", want \"%s\"\n", def, sg_buf_str(&b),
+                    a ? ascii : unicode);
+            fail();
+        }
+        sg_buf_free(&b);
+    }
+    unparse(&q);
+}
+
+static void test_quote_text(void **state)
+{
+    (void)state;
+    quote_text("W ∈ ℝ^{m×n}\nx ∈ ℝ^n", "½‖WᵀWx − x‖²", "½‖WᵀWx − x‖²",
+               "1/2 * norm(W' * W * x - x)^2");
+    quote_text("W : matrix(m, n)\nx : vector(n)", "0.5 * norm(W' * W * x - x)^2",
+               "0.5‖WᵀWx − x‖²", "0.5 * norm(W' * W * x - x)^2");
+    quote_text("K ∈ 𝕊₊₊^n\nY ∈ ℝ^{n×d}", "−d/2 log|K| − ½ tr(K⁻¹YYᵀ)",
+               "−d/2 log|K| − ½ tr(K⁻¹YYᵀ)", "-d/2 * log(|K|) - 1/2 * tr(inv(K) * Y * Y')");
+    quote_text("z ∈ ℝ\ny ∈ ℝ", "−(y log(σ(z)) + (1 − y) log(1 − σ(z)))",
+               "−(y log(σ(z)) + (1 − y) log(1 − σ(z)))",
+               "-(y * log(sigmoid(z)) + (1 - y) * log(1 - sigmoid(z)))");
+    quote_text("x ∈ ℝ^n\nk ∈ ℝ", "sum(x ⊙ x ⊘ (x + 1))/sqrt(k) + x.^3ᵀx + ⟨x, x⟩",
+               "sum((x ⊙ x) ⊘ (x + 1))/√k + (x.^3)ᵀx + ⟨x, x⟩",
+               "sum((x .* x) ./ (x + 1))/sqrt(k) + (x.^3)' * x + dot(x, x)");
+    quote_text("x ∈ ℝ^n\nalpha_long ∈ ℝ", "alpha_long sum(exp(x)) + 2 ‖x‖₁ + sum(x) 3",
+               "alpha_long sum(exp(x)) + 2‖x‖₁ + sum(x) · 3",
+               "alpha_long * sum(exp(x)) + 2 * norm1(x) + sum(x) * 3");
+    quote_text("x ∈ ℝ^n\nA ∈ ℝ^{n×n}\nc ∈ ℝ", "xᵀA⁻¹x + xᵀ(A + A)⁻¹x + c² + c^-2 + c^(1/2)",
+               "xᵀA⁻¹x + xᵀ(A + A)⁻¹x + c² + c⁻² + c^(1/2)",
+               "x' * inv(A) * x + x' * inv(A + A) * x + c^2 + c^(-2) + c^(1/2)");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attention_quoted),
+        cmocka_unit_test(test_quote_text),
         cmocka_unit_test(test_attention_names_q),
         cmocka_unit_test(test_logistic_rewrite_shown),
         cmocka_unit_test(test_batch_logistic_reasons),
