@@ -1186,7 +1186,8 @@ static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0)
     sg_buf_free(&den);
     sg_buf_free(&bb);
     free(p.v);
-    return p.c < 0 ? P_NEG : prec;
+    /* −a/b binds as its quotient does: (−sum(x)/n)𝟙, not −sum(x)/n𝟙 */
+    return p.c < 0 && prec > P_OP ? P_NEG : prec;
 }
 
 static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
@@ -1508,16 +1509,32 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         return P_POST;
     case SG_OP_FILL: {
         sg_buf sb, ob;
+        double c;
+        const sg_expr *y;
+        int neg = !t && negative(f, a, 0, &c, &y);
         if (is_const_fill(f, e))
             return pr_fill(f, b, e, 1);
         sg_buf_init(&sb);
         sg_buf_init(&ob);
-        sub(f, &sb, a, P_PROD);
+        if (neg) {
+            /* −(sum(x)/n)𝟙: the minus before the parentheses of a quotient,
+               where a sum takes it as its operator (x − (sum(x)/n)𝟙) */
+            sg_buf q;
+            sg_buf_init(&q);
+            if (pr_scaled(f, &q, c, y, P_PROD) < P_PROD)
+                parens(f, &sb, sg_buf_str(&q));
+            else
+                sg_buf_puts(&sb, sg_buf_str(&q));
+            sg_buf_free(&q);
+            sg_buf_puts(b, minus(f));
+        } else {
+            sub(f, &sb, a, P_PROD);
+        }
         pr_ones(f, &ob, e->shape);
         juxtapose(f, b, sg_buf_str(&sb), sg_buf_str(&ob));
         sg_buf_free(&sb);
         sg_buf_free(&ob);
-        return P_PROD;
+        return neg ? P_NEG : P_PROD;
     }
     case SG_OP_SUM:
         if (t && a->shape.cols == SG_DIM_ONE) { /* 𝟙ᵀx */

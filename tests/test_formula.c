@@ -113,6 +113,16 @@ static void test_signs(void **state)
     expect(c, sg_sub(c, f->x, sg_add(c, f->y, f->z)), "x − (y + z)", "x - (y + z)");
     expect(c, sg_neg(c, sg_add(c, f->x, f->y)), "−(x + y)", "-(x + y)");
     expect(c, sg_mul(c, sg_const(c, -3), f->x), "−3x", "-3 * x");
+    /* a quotient broadcast by 𝟙 keeps its parentheses, with or without a sign
+       (sum(x)/n𝟙 read as sum(x)/(n𝟙)) */
+    {
+        sg_expr *N = sg_dimval(c, f->n), *q = sg_div(c, sg_sum(c, f->x), N);
+        expect(c, sg_fill(c, q, f->x->shape), "(sum(x)/n)𝟙", "(sum(x) / n) * ones(n)");
+        expect(c, sg_sub(c, f->x, sg_fill(c, q, f->x->shape)), "x − (sum(x)/n)𝟙",
+               "x - (sum(x) / n) * ones(n)");
+        expect(c, sg_fill(c, sg_neg(c, q), f->x->shape), "−(sum(x)/n)𝟙",
+               "-(sum(x) / n) * ones(n)");
+    }
 }
 
 static void test_functions(void **state)
@@ -219,9 +229,9 @@ static void test_one_fraction(void **state)
     /* a numerator that holds a fraction: the fraction goes first, one level */
     e = sg_mul(c, rn, sg_mul(c, sg_sum(c, sg_add(c, f->x, sg_mul(c, rs, f->y))), f->z));
     expect_latex(c, e, "\\frac{1}{n}\\left(\\mathbf{1}^\\top\\left(x + \\frac{y}{s}\\right)\\right)z");
-    /* a + (−t): a − t, whatever t is */
+    /* a + (−t): a − t, whatever t is (a quotient broadcast by 𝟙 in parentheses) */
     e = sg_add(c, f->x, sg_fill(c, sg_neg(c, sg_div(c, sg_sum(c, f->y), N)), f->x->shape));
-    expect(c, e, "x − sum(y)/n𝟙", "x - sum(y) / n * ones(n)");
+    expect(c, e, "x − (sum(y)/n)𝟙", "x - (sum(y) / n) * ones(n)");
     /* a sum alone above the bar needs no parentheses; after a fraction it does */
     expect_latex(c, sg_div(c, sg_add(c, f->s, f->beta), N), "\\frac{s + \\beta}{n}");
     expect_latex(c, sg_mul(c, rn, sg_mul(c, sg_add(c, f->beta, rs), f->x)),
