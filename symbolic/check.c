@@ -636,10 +636,23 @@ static int deeper(C *c, sg_span at)
     return 0;
 }
 
-/* prefix 0..k of a + − or ⊙ chain checked with w, as check_elementwise() */
+static int same_want(want a, want b)
+{
+    return a.r == b.r && a.c == b.c;
+}
+
+/*
+ * Prefix 0..k of a + − or ⊙ chain checked with w, as check_elementwise().
+ * A prefix that is still POLY (I, 𝟙 of no known size) when an operand of a
+ * known shape comes is checked again wanting that shape; not again with a
+ * want it was checked with already (w itself, or one that left it POLY
+ * before), which gives the same answer: each of those checks once looped
+ * over the operands checking again, 2ⁿ checks for `W II x + x + … + x`.
+ */
 static pre sum_prefix(C *c, chain_t *ch, int k, want w)
 {
     pre acc = first_operand(c, ch, w);
+    want tried = w;
     int i;
     for (i = 1; i <= k; i++) {
         val vb = check(c, ch->term[i], w);
@@ -647,12 +660,14 @@ static pre sum_prefix(C *c, chain_t *ch, int k, want w)
             acc = pre_err();
             continue;
         }
-        if (acc.st == POLY && vb.st == OK && !is_scalar(&vb)) {
+        if (acc.st == POLY && vb.st == OK && !is_scalar(&vb) &&
+            !same_want(want_of(vb.e->shape), tried)) {
             if (!deeper(c, ch->node[i]->span)) {
                 acc = pre_err();
                 continue;
             }
-            acc = sum_prefix(c, ch, i - 1, want_of(vb.e->shape));
+            tried = want_of(vb.e->shape);
+            acc = sum_prefix(c, ch, i - 1, tried);
             c->depth--;
         } else if (vb.st == POLY && acc.st == OK && !sg_shape_is_scalar(acc.shape)) {
             vb = check(c, ch->term[i], want_of(acc.shape));

@@ -97,6 +97,18 @@ run "bom column" 1 10 "$tmp/bom1.sg" && has "bom column" "bom1.sg:1:9: error: un
 printf '\357\273\277x ∈ ℝ\nL = 2x\noutput L\n' > "$tmp/bom2.sg"
 run "bom ok" 0 10 --formulas "$tmp/bom2.sg"
 
+# ---- a sum whose prefix stays of unknown size -------------------------------------
+
+# `W II x + x + … + x`: the prefix W II x (I of no size yet) was checked again
+# wanting x's shape at each x, and each of those checks again at each x
+# before it: 2ⁿ checks (24 terms took 0.6 s, 40 would take days)
+for n in 40 4000; do
+    awk -v n=$n 'BEGIN { printf "x ∈ ℝ^n\nW ∈ ℝ^{n×n}\nz = tanh(W II x"
+        for (i = 0; i < n; i++) printf " + x"; print ")"; printf "y = W II x"
+        for (i = 0; i < n; i++) printf " ⊙ x"; print ""; print "output z, y" }' > "$tmp/poly.sg"
+    run "poly sum $n" 1 10 "$tmp/poly.sg" && has "poly sum $n" "cannot tell the size of I here"
+done
+
 # ---- a long line of errors ---------------------------------------------------------
 
 # 64 KiB of control bytes: one error for the run (a byte at a time, with the
