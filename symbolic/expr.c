@@ -427,6 +427,14 @@ static int is_scaling(const sg_expr *e)
     return e->op == SG_OP_MUL && is_scalar(e->kid[0]) && !is_scalar(e);
 }
 
+/* a scaling the constructors may open to move its scalar out: not one a
+   definition names (Q = 2WX stays Q in sum(Q), Qᵀ, Q ⊙ B, ⟨Q, B⟩, 3Q),
+   as a named product is kept whole */
+static int open_scaling(const sg_expr *e)
+{
+    return is_scaling(e) && !e->name;
+}
+
 static int sym_flag(const sg_expr *e)
 {
     return (((const node *)e)->flags & F_SYM) != 0;
@@ -1000,6 +1008,8 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
         case SG_OP_FILL:
             return sg_fill(ctx, scale(ctx, s, a->kid[0]), a->shape);
         case SG_OP_MUL:
+            if (a->name) /* 2Q, not 4WX, for Q = 2WX */
+                break;
             if (a->kid[0]->op == SG_OP_CONST)
                 return scale(ctx, sg_const(ctx, c * a->kid[0]->value), a->kid[1]);
             if (is_const_quotient(a->kid[0])) /* c·((t/d)A) = (c/d)·(tA): 2(λ/2)w = λw */
@@ -1007,7 +1017,7 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
                              scale(ctx, a->kid[0]->kid[0], a->kid[1]));
             break;
         case SG_OP_HDIV:
-            if (is_const_quotient(a)) /* c(t/d) = (c/d)t */
+            if (is_const_quotient(a) && !a->name) /* c(t/d) = (c/d)t */
                 return scale(ctx, sg_const(ctx, c / a->kid[1]->value), a->kid[0]);
             break;
         default:
@@ -1033,9 +1043,11 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
     case SG_OP_FILL:
         return sg_fill(ctx, scale(ctx, s, a->kid[0]), a->shape);
     case SG_OP_MUL:
+        if (a->name)
+            break;
         if (a->kid[0]->op == SG_OP_CONST) /* s·(c A) = c·(s A) */
             return scale(ctx, a->kid[0], scale(ctx, s, a->kid[1]));
-        if (is_scaling(a)) /* s·(t A) = (s t)·A */
+        if (open_scaling(a)) /* s·(t A) = (s t)·A */
             return scale(ctx, scale(ctx, s, a->kid[0]), a->kid[1]);
         break;
     default:
@@ -1557,9 +1569,9 @@ sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return scale(ctx, a->kid[0], b);
     if (b->op == SG_OP_FILL)
         return scale(ctx, b->kid[0], a);
-    if (is_scaling(a)) /* (sA)⊙B = s(A⊙B) */
+    if (open_scaling(a)) /* (sA)⊙B = s(A⊙B) */
         return scale(ctx, a->kid[0], sg_hadamard(ctx, a->kid[1], b));
-    if (is_scaling(b))
+    if (open_scaling(b))
         return scale(ctx, b->kid[0], sg_hadamard(ctx, a, b->kid[1]));
     return mk2(ctx, SG_OP_HADAMARD, a->shape, a, b);
 }
@@ -1576,7 +1588,7 @@ sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return a;
     if (!is_scalar(b) && b->op == SG_OP_FILL) /* A ⊘ s𝟙 = (1/s)A */
         return scale(ctx, sg_hdiv(ctx, sg_const(ctx, 1), b->kid[0]), a);
-    if (a->op == SG_OP_MUL && (is_scaling(a) || a->kid[0]->op == SG_OP_CONST))
+    if (a->op == SG_OP_MUL && !a->name && (is_scaling(a) || a->kid[0]->op == SG_OP_CONST))
         return scale(ctx, a->kid[0], sg_hdiv(ctx, a->kid[1], b));
     if (b->op == SG_OP_MUL && b->kid[0]->op == SG_OP_CONST && b->kid[0]->value != 0)
         return scale(ctx, sg_const(ctx, 1 / b->kid[0]->value), sg_hdiv(ctx, a, b->kid[1]));
@@ -1643,7 +1655,7 @@ sg_expr *sg_transpose(sg_ctx *ctx, sg_expr *a)
     default:
         break;
     }
-    if (is_scaling(a)) /* (sA)ᵀ = s Aᵀ: keeps the scalar outermost */
+    if (open_scaling(a)) /* (sA)ᵀ = s Aᵀ: keeps the scalar outermost */
         return scale(ctx, a->kid[0], sg_transpose(ctx, a->kid[1]));
     return mk1(ctx, SG_OP_TRANSPOSE, t, a);
 }
@@ -1682,7 +1694,7 @@ sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
     default:
         break;
     }
-    if (is_scaling(a))
+    if (open_scaling(a))
         return sg_mul(ctx, a->kid[0], sg_sum(ctx, a->kid[1]));
     return reduce(ctx, SG_OP_SUM, a);
 }
@@ -1704,7 +1716,7 @@ sg_expr *sg_trace(sg_ctx *ctx, sg_expr *a)
     default:
         break;
     }
-    if (is_scaling(a))
+    if (open_scaling(a))
         return sg_mul(ctx, a->kid[0], sg_trace(ctx, a->kid[1]));
     return reduce(ctx, SG_OP_TRACE, a);
 }
@@ -1724,9 +1736,9 @@ sg_expr *sg_dot(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return sg_mul(ctx, a->kid[0], sg_sum(ctx, b));
     if (b->op == SG_OP_FILL)
         return sg_mul(ctx, b->kid[0], sg_sum(ctx, a));
-    if (is_scaling(a))
+    if (open_scaling(a))
         return sg_mul(ctx, a->kid[0], sg_dot(ctx, a->kid[1], b));
-    if (is_scaling(b))
+    if (open_scaling(b))
         return sg_mul(ctx, b->kid[0], sg_dot(ctx, a, b->kid[1]));
     if (a->op == SG_OP_TRANSPOSE && b->op == SG_OP_TRANSPOSE) /* ⟨Aᵀ, Bᵀ⟩ = ⟨A, B⟩ */
         return sg_dot(ctx, a->kid[0], b->kid[0]);
@@ -1750,7 +1762,7 @@ sg_expr *sg_diag(sg_ctx *ctx, sg_expr *v)
     default:
         break;
     }
-    if (is_scaling(v))
+    if (open_scaling(v))
         return sg_mul(ctx, v->kid[0], sg_diag(ctx, v->kid[1]));
     return mk1(ctx, SG_OP_DIAG, sg_shape_make(n, n), v);
 }
@@ -1777,7 +1789,7 @@ sg_expr *sg_diagv(sg_ctx *ctx, sg_expr *a)
     default:
         break;
     }
-    if (is_scaling(a))
+    if (open_scaling(a))
         return sg_mul(ctx, a->kid[0], sg_diagv(ctx, a->kid[1]));
     return mk1(ctx, SG_OP_DIAGV, s, a);
 }

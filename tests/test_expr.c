@@ -968,11 +968,43 @@ static void test_idmap(void **state)
     assert_int_equal(sg_idmap_find(&m, e[2999]), SG_IDMAP_NONE);
 }
 
+/* a scaling a definition names stays whole, as a named product does:
+   Q = 7A is Q in sum(Q), Qᵀ, Q ⊙ B, ⟨Q, B⟩, 3Q; the same scaling unnamed
+   opens to move its scalar out */
+static void test_named_scalings(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *ctx = f->ctx;
+    sg_expr *q = sg_mul(ctx, sg_const(ctx, 7), f->A), *r = sg_mul(ctx, sg_const(ctx, 5), f->B), *e;
+    /* unnamed: the scalar comes out */
+    e = sg_sum(ctx, r);
+    assert_int_equal(e->op, SG_OP_MUL);
+    assert_ptr_equal(e, sg_mul(ctx, sg_const(ctx, 5), sg_sum(ctx, f->B)));
+    assert_ptr_equal(sg_mul(ctx, sg_const(ctx, 3), r), sg_mul(ctx, sg_const(ctx, 15), f->B));
+    /* named */
+    q->name = "Q";
+    e = sg_sum(ctx, q);
+    assert_int_equal(e->op, SG_OP_SUM);
+    assert_ptr_equal(e->kid[0], q);
+    e = sg_transpose(ctx, q);
+    assert_int_equal(e->op, SG_OP_TRANSPOSE);
+    assert_ptr_equal(e->kid[0], q);
+    e = sg_hadamard(ctx, q, f->B);
+    assert_int_equal(e->op, SG_OP_HADAMARD);
+    e = sg_dot(ctx, q, f->B);
+    assert_int_equal(e->op, SG_OP_DOT);
+    e = sg_mul(ctx, sg_const(ctx, 3), q);
+    assert_int_equal(e->op, SG_OP_MUL);
+    assert_ptr_equal(e->kid[1], q);
+    assert_true(e->kid[0]->op == SG_OP_CONST && e->kid[0]->value == 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idmap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_scalings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symbols, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shapes, setup, teardown),
         cmocka_unit_test(test_op_names),
