@@ -1008,7 +1008,10 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
         case SG_OP_FILL:
             return sg_fill(ctx, scale(ctx, s, a->kid[0]), a->shape);
         case SG_OP_MUL:
-            if (a->name) /* 2Q, not 4WX, for Q = 2WX */
+            /* 2Q, not 4WX, for Q = 2WX; but the negation of a named −t is t,
+               so that sg_neg(sg_neg(e)) is e and a rewrite that takes out a
+               sign (σ(−x) = 𝟙 − σ(x)) ends: kept, −(−t) was −1·(−t) again */
+            if (a->name && !(c < 0 && a->kid[0]->op == SG_OP_CONST && a->kid[0]->value < 0))
                 break;
             if (a->kid[0]->op == SG_OP_CONST)
                 return scale(ctx, sg_const(ctx, c * a->kid[0]->value), a->kid[1]);

@@ -997,6 +997,20 @@ static void test_named_scalings(void **state)
     assert_int_equal(e->op, SG_OP_MUL);
     assert_ptr_equal(e->kid[1], q);
     assert_true(e->kid[0]->op == SG_OP_CONST && e->kid[0]->value == 3);
+    /* a named negation: −(−t) is t, and a rewrite that takes a sign out
+       ends (σ(φ) for φ = −t named recursed without end: smith p8111) */
+    {
+        sg_expr *m = sg_neg(ctx, f->b), *w = sg_mul(ctx, sg_const(ctx, -3), f->s);
+        m->name = "m";
+        w->name = "w";
+        assert_ptr_equal(sg_neg(ctx, m), f->b);
+        assert_ptr_equal(sg_neg(ctx, sg_neg(ctx, m)), m);
+        assert_ptr_equal(sg_neg(ctx, w), sg_mul(ctx, sg_const(ctx, 3), f->s));
+        e = sg_unary(ctx, SG_OP_SIGMOID, m);
+        assert_ptr_equal(e, sg_sub(ctx, sg_ones(ctx, f->b->shape), sg_unary(ctx, SG_OP_SIGMOID, f->b)));
+        e = sg_unary(ctx, SG_OP_SIGMOID, w);
+        assert_non_null(e);
+    }
 }
 
 int main(void)
