@@ -4467,6 +4467,13 @@ static void emit_swish_pair(G *g, sg_buf *b, int lv, const sweep *w, int k, int 
     const sg_mask *both = sg_mask_union(g->sc->mt, sw->mask, sg->mask);
     const int open = both != w->mask, cw = sw->mask != both, cs = sg->mask != both;
     cx xv;
+    /* a member kept per row (rowvar: one value of the row loop, read by the
+       members after it) is a local of the loop, set inside the block below:
+       declared here (it was assigned undeclared, smith p30599) */
+    if (nsw->rowvar)
+        line(b, lv, "%s %s = 0;", g->real, nsw->cname);
+    if (nsg->rowvar)
+        line(b, lv, "%s %s = 0;", g->real, nsg->cname);
     if (open)
         line(b, lv++, "if (%s) {", condition(g, both, 0));
     line(b, lv, "/* %s = %s and %s = %s: one σ for both  (%s) */",
