@@ -2347,3 +2347,21 @@ int sg_fmt_rewrite_reason(sg_rewrite_kind k)
 {
     return k == SG_RW_SIGMOID_NEG ? 1 : k == SG_RW_LOGISTIC || k == SG_RW_SOFTPLUS_DIFF ? 2 : 0;
 }
+
+int sg_fmt_rewrites_shown(const sg_ctx *ctx, int from, int to, const unsigned char *pick,
+                          const sg_rewrite **seen)
+{
+    int i, j, n = 0;
+    for (i = from; i < to; i++) {
+        const sg_rewrite *w = sg_rewrite_at(ctx, i);
+        /* logsoftmax is written log softmax: on paper nothing changed */
+        if ((pick && !pick[i]) || w->kind == SG_RW_LOG_SOFTMAX)
+            continue;
+        for (j = 0; j < n; j++)
+            if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
+                break;
+        if (j == n)
+            seen[n++] = w;
+    }
+    return n;
+}

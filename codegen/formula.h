@@ -92,4 +92,9 @@ int sg_fmt_rewrite_reason(sg_rewrite_kind k);
 #define SG_FMT_JOIN '\001'
 void sg_fmt_juxtapose(sg_buf *b, const char *r, int alphabet);
 
+/* the rewrites from..to−1 (those pick marks, when pick is not NULL) a
+   document shows, each once, into seen (room for to − from); returns how many */
+int sg_fmt_rewrites_shown(const sg_ctx *ctx, int from, int to, const unsigned char *pick,
+                          const sg_rewrite **seen);
+
 #endif

@@ -2670,17 +2670,7 @@ static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *va
     if (!value || to <= from)
         return;
     seen = sg_xmalloc((size_t)(to - from) * sizeof *seen);
-    for (i = from; i < to; i++) {
-        const sg_rewrite *w = sg_rewrite_at(x->ctx, i);
-        /* logsoftmax is written log softmax: on paper nothing changed */
-        if ((pick && !pick[i]) || w->kind == SG_RW_LOG_SOFTMAX)
-            continue;
-        for (j = 0; j < n; j++)
-            if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
-                break;
-        if (j == n)
-            seen[n++] = w;
-    }
+    n = sg_fmt_rewrites_shown(x->ctx, from, to, pick, seen);
     if (n == 0) {
         free(seen);
         return;

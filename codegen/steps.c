@@ -765,7 +765,7 @@ static void problem_rewrites(S *s, const sg_def *d)
 {
     const char *reason[3];
     const sg_rewrite **seen;
-    int i, j, n = 0, r, first = 1, from = d->rw_first, to = d->rw_end;
+    int j, n = 0, r, first = 1, from = d->rw_first, to = d->rw_end;
     sg_buf b;
     char *t;
     if (to <= from)
@@ -774,17 +774,7 @@ static void problem_rewrites(S *s, const sg_def *d)
     reason[1] = s->ascii ? "so that sigmoid is computed once" : "so that σ is computed once";
     reason[2] = "to combine the softplus terms";
     seen = sg_xmalloc((size_t)(to - from) * sizeof *seen);
-    for (i = from; i < to; i++) {
-        const sg_rewrite *w = sg_rewrite_at(s->ctx, i);
-        /* logsoftmax is written log softmax: on paper nothing changed */
-        if (w->kind == SG_RW_LOG_SOFTMAX)
-            continue;
-        for (j = 0; j < n; j++)
-            if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
-                break;
-        if (j == n)
-            seen[n++] = w;
-    }
+    n = sg_fmt_rewrites_shown(s->ctx, from, to, NULL, seen);
     if (n == 0) {
         free(seen);
         return;
