@@ -3796,6 +3796,7 @@ static const char *rule_tag(X *x, const char *cookbook, const char *label);
 static void doc_references(X *x);
 static void seed_derivations(X *x, const seg *s, int mark);
 static void symmetry_notes(X *x, const seg *s);
+static void centred_notes(X *x, const seg *s);
 static void softmax_derivation(X *x, const sg_expr *e, const char *tag, int reverse);
 static void doc_vanishing(X *x, const sg_log *g, int q);
 static void doc_updates(X *x);
@@ -3960,6 +3961,7 @@ static void doc_backward(X *x, seg *s, const sg_expr *const *targets, int nt, su
     seed_derivations(x, s, mark);
     doc_rules(x, mark);
     symmetry_notes(x, s);
+    centred_notes(x, s);
     sg_buf_puts(x->out, sg_buf_str(&lines));
     sg_buf_free(&lines);
 }
@@ -5950,6 +5952,43 @@ static void symmetry_notes(X *x, const seg *s)
     sg_idmap_free(&m);
     free(mats);
     free(rs);
+}
+
+/*
+ * After the rules of a pass that sums a matrix or broadcasts a scalar (the
+ * rules of sum(A) and s𝟙 make 𝟙ᵀȲ𝟙): the user's definitions whose entries
+ * provably sum to zero (c = x − μ𝟙 with μ the mean of x, and z = c/s built
+ * from it), so that a reader sees why such sums leave the lines below.
+ */
+static void centred_notes(X *x, const seg *s)
+{
+    sg_buf *b = x->out;
+    int i, summed = 0, n = 0;
+    for (i = 0; i < s->ne && !summed; i++)
+        summed = s->e[i].node->op == SG_OP_SUM || s->e[i].node->op == SG_OP_FILL;
+    if (!summed)
+        return;
+    for (i = 0; i < x->p->ndefs; i++) {
+        const sg_def *d = &x->p->defs[i];
+        const char *name;
+        sg_buf t;
+        if (!d->name || !d->expr || is_leaf(d->expr) || !d->expr->name ||
+            strcmp(d->expr->name, d->name) || !in_seg(s, d->expr) ||
+            !sg_expr_sums_to_zero(d->expr))
+            continue;
+        name = name_tex(x, d->name);
+        sg_buf_init(&t);
+        put_unbroken(&t, user_text(x, d->expr)); /* running text: no break marks */
+        if (n++ == 0)
+            sg_buf_printf(b, "Since $%s = %s$ takes the mean from every entry, "
+                             "$\\mathbf{1}^\\top %s = 0$", name, sg_buf_str(&t), name);
+        else
+            sg_buf_printf(b, "; hence $\\mathbf{1}^\\top %s = 0$ too, as $%s = %s$", name, name,
+                          sg_buf_str(&t));
+        sg_buf_free(&t);
+    }
+    if (n)
+        sg_buf_puts(b, ". Sums of these drop out of the lines below.\n\n");
 }
 
 /* before the rules of a pass are listed: the softmax family's Jacobians

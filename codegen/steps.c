@@ -77,6 +77,7 @@ typedef struct {
     char **mine;           /* the fresh names made up past the pool, to free */
     int nmine;
     int cont;              /* the extra indentation of a continuation line */
+    int boxing;            /* printing a boxed result */
     const sg_expr *naming; /* while printing a whole gradient: whose it is */
     const sg_expr *parent; /* and the node whose rule gave it, if a rule did */
     int at;                /* and the step's index */
@@ -274,6 +275,10 @@ static const char *namer(void *arg, const sg_expr *e)
 {
     S *s = arg;
     if (e->id >= s->n)
+        return NULL;
+    /* a box keeps a name of ours only for a column or a matrix: a row
+       vector (u = (x − μ)ᵀS⁻¹) is a transpose nobody names */
+    if (s->boxing && s->fresh[e->id] && e->shape.rows == SG_DIM_ONE && e->shape.cols != SG_DIM_ONE)
         return NULL;
     if (!s->name[e->id] && e->name && e->nkids > 0) {
         sg_buf b;
@@ -1264,7 +1269,9 @@ static void boxed(S *s, const sg_result *r)
     sg_buf_init(&b);
     sg_fmt_result_name(&b, r, s->ascii);
     sg_buf_puts(&b, " = ");
+    s->boxing = 1;
     t = fmt(s, e, 1, NULL); /* δ₁ where the lines named it so */
+    s->boxing = 0;
     sg_buf_puts(&b, t);
     free(t);
     /* the box takes 4 columns besides its 2 of indentation */
@@ -1341,6 +1348,58 @@ static void symmetric_note(S *s, sg_rule_id id, const sg_expr *a)
     emit(s, 6, sg_buf_str(&b), NULL);
     sg_buf_free(&b);
     sg_buf_free(&t);
+}
+
+/* t without formula.c's break marks */
+static void drop_breaks(char *t)
+{
+    char *w = t;
+    for (; *t; t++)
+        if (*t != SG_FMT_BREAK)
+            *w++ = *t;
+    *w = '\0';
+}
+
+/* a log that sums a value or broadcasts a scalar (sum(A), s𝟙: 𝟙ᵀȲ𝟙) and
+   passes through the user's definitions whose entries provably sum to zero
+   (c = x − μ𝟙 with μ the mean of x; z = c/s): the boxes drop such sums, and
+   this line says why */
+static void centred_note(S *s, const sg_log *g)
+{
+    sg_buf b;
+    int i, k, summed = 0, n = 0;
+    for (i = 0; i < g->nsteps && !summed; i++)
+        summed = g->steps[i].kind == SG_STEP_RULE && g->steps[i].node &&
+                 (g->steps[i].node->op == SG_OP_SUM || g->steps[i].node->op == SG_OP_FILL);
+    if (!summed)
+        return;
+    sg_buf_init(&b);
+    for (i = 0; i < s->p->ndefs; i++) {
+        const sg_def *d = &s->p->defs[i];
+        char *t;
+        if (!d->name || !d->expr || !d->expr->name || strcmp(d->expr->name, d->name) ||
+            !sg_expr_sums_to_zero(d->expr))
+            continue;
+        for (k = 0; k < g->nsteps && g->steps[k].node != d->expr; k++)
+            ;
+        if (k == g->nsteps)
+            continue;
+        t = fmt_user(s, d->expr, 0);
+        drop_breaks(t); /* a sentence breaks at its spaces */
+        if (n++ == 0)
+            sg_buf_printf(&b, "since %s = %s takes the mean from every entry, %s%s%s = 0",
+                          d->name, t, s->ascii ? "sum(" : "𝟙ᵀ", d->name, s->ascii ? ")" : "");
+        else
+            sg_buf_printf(&b, "; hence %s%s%s = 0 too, as %s = %s", s->ascii ? "sum(" : "𝟙ᵀ",
+                          d->name, s->ascii ? ")" : "", d->name, t);
+        free(t);
+    }
+    if (n) {
+        sg_buf_puts(&b, ": the results drop sums of these");
+        sg_buf_putc(&s->out, '\n');
+        emit(s, 2, sg_buf_str(&b), NULL);
+    }
+    sg_buf_free(&b);
 }
 
 static void doc_log(S *s, const sg_log *g)
@@ -1528,6 +1587,7 @@ static void doc_log(S *s, const sg_log *g)
         sg_buf_free(&b);
     }
     free(skip);
+    centred_note(s, g);
 
     sg_buf_putc(&s->out, '\n');
     for (i = 0; i < s->p->nresults; i++)

@@ -972,6 +972,76 @@ static sg_expr *minus_of(const sg_expr *e)
     return negated(e) && e->kid[0]->value == -1 ? e->kid[1] : NULL;
 }
 
+/* is n the number of entries of shape s, as the constructors write it: the
+   dimension of a vector, r·c of a matrix? */
+static int is_numel(const sg_expr *n, sg_shape s)
+{
+    if (s.cols == SG_DIM_ONE || s.rows == SG_DIM_ONE) {
+        sg_dim d = s.cols == SG_DIM_ONE ? s.rows : s.cols;
+        return n->op == SG_OP_DIMVAL && n->dim == d;
+    }
+    return n->op == SG_OP_MUL && n->kid[0]->op == SG_OP_DIMVAL && n->kid[1]->op == SG_OP_DIMVAL &&
+           ((n->kid[0]->dim == s.rows && n->kid[1]->dim == s.cols) ||
+            (n->kid[0]->dim == s.cols && n->kid[1]->dim == s.rows));
+}
+
+/* is m = 1/N for the number of entries N of shape s? */
+static int is_per_entry(const sg_expr *m, sg_shape s)
+{
+    return m->op == SG_OP_HDIV && sg_expr_is_const(m->kid[0], 1) && is_numel(m->kid[1], s);
+}
+
+/* is s = −mean(a): (−1)·(sum(a)/N), as the user writes it, or
+   (−1)·((1/N)·sum(a)), as the simplifier does? */
+static int is_minus_mean(const sg_expr *s, const sg_expr *a)
+{
+    const sg_expr *m = minus_of(s);
+    if (!m)
+        return 0;
+    if (m->op == SG_OP_HDIV)
+        return m->kid[0]->op == SG_OP_SUM && m->kid[0]->kid[0] == a && is_numel(m->kid[1], a->shape);
+    if (m->op != SG_OP_MUL)
+        return 0;
+    return (is_per_entry(m->kid[0], a->shape) && m->kid[1]->op == SG_OP_SUM &&
+            m->kid[1]->kid[0] == a) ||
+           (is_per_entry(m->kid[1], a->shape) && m->kid[0]->op == SG_OP_SUM &&
+            m->kid[0]->kid[0] == a);
+}
+
+/*
+ * 𝟙ᵀe𝟙 = 0 provably: e is centred, a − mean(a)𝟙 (layer norm's c), or built
+ * from centred values by what keeps a zero sum: a scaling (c/s), a
+ * transpose, a sum of centred terms. The walk looks at most at *left nodes,
+ * so a DAG whose sums share both kids costs no more than its size.
+ */
+static int sums_to_zero(const sg_expr *e, int *left)
+{
+    if (--*left < 0)
+        return 0;
+    switch (e->op) {
+    case SG_OP_ZERO:
+        return 1;
+    case SG_OP_TRANSPOSE:
+        return sums_to_zero(e->kid[0], left);
+    case SG_OP_MUL: /* s·c for a 1×1 s */
+        return is_scalar(e->kid[0]) && !is_scalar(e) && sums_to_zero(e->kid[1], left);
+    case SG_OP_ADD:
+        if (e->kid[1]->op == SG_OP_FILL && is_minus_mean(e->kid[1]->kid[0], e->kid[0]))
+            return 1;
+        if (e->kid[0]->op == SG_OP_FILL && is_minus_mean(e->kid[0]->kid[0], e->kid[1]))
+            return 1;
+        return sums_to_zero(e->kid[0], left) && sums_to_zero(e->kid[1], left);
+    default:
+        return 0;
+    }
+}
+
+int sg_expr_sums_to_zero(const sg_expr *e)
+{
+    int left = 64;
+    return !is_scalar(e) && sums_to_zero(e, &left);
+}
+
 /* is e = t/d for a 1×1 t and a constant d ≠ 0? */
 static int is_const_quotient(const sg_expr *e)
 {
@@ -1697,6 +1767,8 @@ sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
     default:
         break;
     }
+    if (sg_expr_sums_to_zero(a)) /* 𝟙ᵀ(x − mean(x)𝟙) = 0 */
+        return sg_const(ctx, 0);
     if (open_scaling(a))
         return sg_mul(ctx, a->kid[0], sg_sum(ctx, a->kid[1]));
     return reduce(ctx, SG_OP_SUM, a);

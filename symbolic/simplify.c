@@ -1401,6 +1401,17 @@ static sg_expr *normal(S *st, sg_expr *e)
         if (in[0]->op == SG_OP_DOT && cmp_node(st, in[0]->kid[0], in[0]->kid[1]) > 0)
             in[0] = sg_dot(ctx, in[0]->kid[1], in[0]->kid[0]);
         return canon_node(st, in[0]);
+    case SG_OP_SUM: /* 𝟙ᵀ(a + s·c) = 𝟙ᵀa for a centred c (c = x − mean(x)𝟙) */
+        if (!is_scalar(a) && !named(st, a) && is_sum(st, a)) {
+            tlist l = decompose(st, a), kept = {NULL, 0, 0};
+            int i;
+            for (i = 0; i < l.n; i++)
+                if (!(l.t[i].nf == 1 && sg_expr_sums_to_zero(l.t[i].f[0])))
+                    push(st, &kept, &l.t[i]);
+            if (kept.n < l.n)
+                return canon_node(st, sg_sum(ctx, canon_sum(st, &kept, a->shape)));
+        }
+        break;
     case SG_OP_HDIV: /* a/b = a·(1/b) for scalars, so that λ/2 is ½λ */
         if (is_scalar(e) && !sg_expr_is_const(a, 1))
             return canon_node(st, sg_mul(ctx, a, sg_hdiv(ctx, sg_const(ctx, 1), b)));

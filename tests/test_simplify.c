@@ -507,6 +507,65 @@ static void test_deep(void **state)
     assert_non_null(s);
 }
 
+/* the entries of e, summed, at the fixture's values */
+static double entry_sum(fixture *f, const sg_expr *e)
+{
+    sg_eval *ev = sg_eval_new(f->ctx, f->dims, f->syms);
+    const double *v = sg_eval_expr(ev, e);
+    long k, n = sg_eval_rows(ev, e->shape) * sg_eval_cols(ev, e->shape);
+    double s = 0;
+    assert_non_null(v);
+    for (k = 0; k < n; k++)
+        s += v[k];
+    sg_eval_free(ev);
+    return s;
+}
+
+/*
+ * Layer norm's c = x − μ𝟙 (μ the mean of x) sums to zero, and so does
+ * every scaling, transpose and sum of such values: sum() of one is 0 when
+ * built, and the simplifier drops such terms from a sum's argument
+ * (𝟙ᵀ(y + βc) = 𝟙ᵀy). Each claim is checked against the interpreter, and
+ * the near misses (the mean of another vector, a plus sign, a product) are
+ * not taken for centred.
+ */
+static void test_centred_sums(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_shape col = f->x->shape, mat = f->W->shape;
+    sg_expr *mean_x = sg_div(c, sg_sum(c, f->x), sg_dimval(c, f->n));
+    sg_expr *cx = sub(f, f->x, sg_fill(c, mean_x, col));
+    sg_expr *mean_w = sg_div(c, sg_sum(c, f->W), mul(f, sg_dimval(c, f->m), sg_dimval(c, f->n)));
+    sg_expr *cw = sub(f, f->W, sg_fill(c, mean_w, mat));
+    sg_expr *z = sg_div(c, cx, f->beta);
+    sg_expr *yes[5], *no[4];
+    int i;
+    yes[0] = cx;
+    yes[1] = cw;
+    yes[2] = z;
+    yes[3] = T(f, cw);
+    yes[4] = add(f, z, mul(f, f->gamma, cx));
+    no[0] = sub(f, f->y, sg_fill(c, mean_x, col));     /* y − mean(x)𝟙 */
+    no[1] = add(f, f->x, sg_fill(c, mean_x, col));     /* x + mean(x)𝟙 */
+    no[2] = sg_hadamard(c, cx, f->y);                  /* c ⊙ y */
+    no[3] = add(f, cx, f->y);                          /* c + y */
+    for (i = 0; i < 5; i++) {
+        assert_true(sg_expr_sums_to_zero(yes[i]));
+        assert_true(fabs(entry_sum(f, yes[i])) < 1e-12);
+        assert_true(sg_expr_is_const(sg_sum(c, yes[i]), 0));
+    }
+    for (i = 0; i < 4; i++) {
+        assert_false(sg_expr_sums_to_zero(no[i]));
+        assert_true(fabs(entry_sum(f, no[i])) > 1e-6);
+        assert_int_equal(sg_sum(c, no[i])->op, SG_OP_SUM);
+    }
+    /* the simplifier: the centred terms of a summed sum drop out */
+    expect(f, sg_sum(c, add(f, f->y, mul(f, f->beta, cx))), "sum(y)", "sum(y)");
+    expect(f, sg_sum(c, sub(f, z, f->y)), "−sum(y)", "-sum(y)");
+    expect(f, sg_sum(c, add(f, f->W, mul(f, sg_dot(c, f->x, f->y), cw))), "sum(W)", "sum(W)");
+}
+
 /* the scratch bytes (sg_ctx_scratch) and the work (sg_ctx_work) one
    sg_simplify of e takes */
 static void cost_of(fixture *f, sg_expr *e, unsigned long *bytes, unsigned long *work)
@@ -591,6 +650,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_transposes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_centred_sums, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scratch_is_local, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hadamard_chain_linear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_like_terms, setup, teardown),
