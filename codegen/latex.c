@@ -2791,6 +2791,10 @@ static void doc_problem(X *x)
                 equation(b, name_tex(x, d->name), "", parts, 1, "");
                 problem_rewrites(x, b, name_tex(x, d->name), d->expr, NULL, d->rw_first,
                                  d->rw_end);
+                if (d->derived_as_written)
+                    sg_buf_printf(b, "\\intertext{It is the same function: the derivation "
+                                     "below differentiates $%s$ as written.}\n",
+                                  name_tex(x, d->name));
                 continue;
             }
             /* a recurrence, where it was defined (the rest at the end) */

@@ -818,6 +818,8 @@ static void problem_rewrites(S *s, const sg_def *d)
     free(t);
     emit(s, 2, sg_buf_str(&b), NULL);
     sg_buf_free(&b);
+    if (d->derived_as_written)
+        emit(s, 4, "the same function: the derivation below differentiates it as written", NULL);
 }
 
 /* a line of the problem: a definition or a recurrence, where it was written */
@@ -1402,6 +1404,49 @@ static void centred_note(S *s, const sg_log *g)
     sg_buf_free(&b);
 }
 
+/*
+ * A Hessian's log derives the gradient first, then its Jacobian. When a
+ * log printed above derived the same function's gradient with respect to
+ * the same variable, its lines are not repeated: one line names the
+ * gradient the Jacobian steps differentiate, and skip[] drops the rest.
+ */
+static void gradient_above(S *s, const sg_log *g, unsigned char *skip)
+{
+    const sg_result *hess = NULL, *grad = NULL;
+    const sg_expr *root = NULL;
+    int i, from = -1;
+    sg_buf b;
+    char *t;
+    for (i = 0; i < s->p->nresults; i++)
+        if (s->p->results[i].log == g && s->p->results[i].kind == SG_RES_HESSIAN)
+            hess = &s->p->results[i];
+    if (!hess)
+        return;
+    /* an earlier result's log: sg_problem_logs lists logs by first result */
+    for (i = 0; i < s->p->nresults && &s->p->results[i] != hess && !grad; i++) {
+        const sg_result *r = &s->p->results[i];
+        if (r->kind == SG_RES_GRAD && r->log && r->log != g && r->log->f == g->f &&
+            !strcmp(r->wrt, hess->wrt))
+            grad = r;
+    }
+    for (i = 0; i < g->nsteps; i++)
+        if (g->steps[i].kind == SG_STEP_JACOBIAN) {
+            if (from < 0)
+                from = i;
+            root = g->steps[i].node;
+        }
+    if (!grad || from <= 0 || !root)
+        return;
+    memset(skip, 1, (size_t)from);
+    sg_buf_init(&b);
+    sg_fmt_result_name(&b, grad, s->ascii);
+    t = fmt(s, root, 1, NULL);
+    sg_buf_printf(&b, " = %s, derived above, differentiated forward:", t);
+    free(t);
+    emit(s, 2, sg_buf_str(&b), NULL);
+    sg_buf_free(&b);
+}
+
 static void doc_log(S *s, const sg_log *g)
 {
     const sg_expr *cur = NULL, *jx = NULL, *f = g->f;
@@ -1437,6 +1482,7 @@ static void doc_log(S *s, const sg_log *g)
     sg_buf_putc(&s->out, '\n');
     emit(s, 0, sg_buf_str(&b), NULL);
     sg_buf_free(&b);
+    gradient_above(s, g, skip);
 
     for (i = 0; i < g->nsteps; i++) {
         const sg_step *st = &g->steps[i];

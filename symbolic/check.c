@@ -53,6 +53,10 @@ typedef struct {
     const sg_ast *ast;   /* as written */
     int rw_first, rw_end; /* the rewrites recorded while building expr */
     int *uses, nuses; /* the earlier definitions its text names (arena) */
+    sg_expr *written; /* expr with the σ family as written (sg_ctx_as_written),
+                         when one of those rewrites changed it; else NULL */
+    int derived_as_written; /* a result's log differentiates a function that
+                               reads written (mark_written_derived) */
 } def_t;
 
 typedef struct {
@@ -81,6 +85,7 @@ typedef struct {
     int depth_reported;
     int too_large;     /* the DAG outgrew SG_MAX_NODES (reported once) */
     int size_reported; /* a value's size overflowed (reported once) */
+    int as_written;    /* building the written forms: names read defs[].written */
 } C;
 
 /* check() calls nested at most: the parser bounds the nesting at
@@ -324,6 +329,8 @@ static void error(C *c, sg_span at, const char *fmt, ...)
 {
     va_list ap;
     sg_buf b;
+    if (c->as_written) /* checked once already: the same text, the same errors */
+        return;
     sg_buf_init(&b);
     va_start(ap, fmt);
     sg_buf_vprintf(&b, fmt, ap);
@@ -979,7 +986,7 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
         c->uses[c->nuses++] = idx;
         if (!c->defs[idx].expr)
             return err();
-        acc = ok(c->defs[idx].expr);
+        acc = ok(c->as_written && c->defs[idx].written ? c->defs[idx].written : c->defs[idx].expr);
         return post ? apply_postfix(c, post, acc) : acc;
     case N_DIM:
         acc = ok(sg_dimval(c->ctx, idx));
@@ -1795,6 +1802,8 @@ static void add_def(C *c, const char *name, sg_expr *e, sg_span span, const sg_a
     c->defs[c->ndefs].rw_end = sg_nrewrites(c->ctx);
     c->defs[c->ndefs].nuses = c->nuses;
     c->defs[c->ndefs].uses = NULL;
+    c->defs[c->ndefs].written = NULL;
+    c->defs[c->ndefs].derived_as_written = 0;
     if (c->nuses) {
         c->defs[c->ndefs].uses =
             sg_arena_alloc(sg_ctx_arena(c->ctx), (size_t)c->nuses * sizeof *c->uses);
@@ -2082,17 +2091,18 @@ static sg_expr *var_named(C *c, const char *name)
 }
 
 /* one derivative result */
-static void add_derivative(C *c, sg_result_kind kind, const char *cname, const char *of,
-                           const char *wrt, const char *wrt2, sg_expr *e, sg_log *log)
+static sg_result *add_derivative(C *c, sg_result_kind kind, const char *cname, const char *of,
+                                 const char *wrt, const char *wrt2, sg_expr *e, sg_log *log)
 {
     sg_result *r = add_result(c, kind, cname);
     if (!r)
-        return;
+        return NULL;
     r->of = of;
     r->wrt = wrt;
     r->wrt2 = wrt2;
     r->expr = e;
     r->log = log;
+    return r;
 }
 
 /*
@@ -2105,6 +2115,7 @@ typedef struct {
     int n, cap;     /* the variables of every request of f, in order */
     sg_expr **wrt;
     sg_expr **out;  /* ∂f/∂wrt[i], once swept */
+    sg_expr **wout; /* the same from f's written form, or NULL */
     sg_log *log;    /* the sweep's rules, shared by the requests */
 } grad_sweep;
 
@@ -2140,6 +2151,116 @@ static grad_sweep *plan_sweeps(C *c, sg_stmt **reqs, int nreqs, int *at, int *wh
     return sw;
 }
 
+/* a rewrite of the σ family: log σ(x) = −softplus(−x) and its kin */
+static int sigmoid_rewrite(sg_rewrite_kind k)
+{
+    return k == SG_RW_LOG_SIGMOID || k == SG_RW_LOG_1M_SIGMOID || k == SG_RW_SIGMOID_NEG ||
+           k == SG_RW_LOGISTIC || k == SG_RW_SOFTPLUS_DIFF;
+}
+
+/*
+ * The written forms: each definition that a rewrite of the σ family changed,
+ * or that names one that has a written form, is built again from its text
+ * with those rewrites off. The logistic loss −(y log p + (1 − y) log(1 − p))
+ * with p = σ(z) is computed as softplus(z) − yz, whose derivation never
+ * shows σ′ = p(1 − p); its written form keeps log p, so that the documents
+ * derive what the user wrote (differentiate() below). Both forms are the
+ * same function, so their gradients are equal (test_check checks it); only
+ * the stable one is ever computed. Problems with sequences keep one form:
+ * differentiating twice would give each recurrence two adjoint sequences.
+ */
+static void written_forms(C *c)
+{
+    int i, j, k;
+    if (sg_nseqs(c->ctx) > 0)
+        return;
+    /* check()'s memo holds the stable forms: the written ones are new */
+    if (c->capmemo)
+        memset(c->memo, 0, c->capmemo * sizeof *c->memo);
+    c->nmemo = 0;
+    c->as_written = 1;
+    sg_ctx_as_written(c->ctx, 1);
+    for (i = 0; i < c->ndefs && !c->too_large; i++) {
+        def_t *d = &c->defs[i];
+        int need = 0;
+        val v;
+        if (!d->expr || !d->ast)
+            continue;
+        for (k = d->rw_first; k < d->rw_end && !need; k++)
+            need = sigmoid_rewrite(sg_rewrite_at(c->ctx, k)->kind);
+        for (j = 0; j < d->nuses && !need; j++)
+            need = c->defs[d->uses[j]].written != NULL;
+        if (!need)
+            continue;
+        c->nuses = 0;
+        v = need_size(c, check(c, d->ast, ANY));
+        c->nuses = 0;
+        if (v.st != OK || v.e == d->expr || !sg_shape_eq(v.e->shape, d->expr->shape))
+            continue;
+        d->written = v.e;
+        if (!v.e->name && v.e->op != SG_OP_VAR && v.e->op != SG_OP_CONST &&
+            v.e->op != SG_OP_DIMVAL)
+            v.e->name = d->name;
+    }
+    sg_ctx_as_written(c->ctx, 0);
+    c->as_written = 0;
+    if (c->too_large) { /* outgrown while quiet: report it now */
+        c->too_large = 0;
+        (void)too_large(c, c->defs[i < c->ndefs ? i : c->ndefs - 1].span);
+    }
+}
+
+/* the written form of the definition a request names, or NULL */
+static sg_expr *written_of(C *c, const char *name)
+{
+    int idx;
+    return lookup(c, name, &idx) == N_DEF ? c->defs[idx].written : NULL;
+}
+
+/* the written forms some derivation differentiates: those reachable from
+   the function of a log that differentiates a written form, found by one
+   walk from all of them (each node once) */
+static void mark_written_derived(C *c)
+{
+    sg_idmap seen;
+    const sg_expr **stack = NULL;
+    int sp = 0, cap = 0, i, k, any = 0;
+    for (i = 0; i < c->ndefs && !any; i++)
+        any = c->defs[i].written != NULL;
+    if (!any)
+        return;
+    sg_idmap_init(&seen, c->ctx);
+    for (i = 0; i < c->nres; i++) {
+        const sg_log *l = c->res[i].log;
+        if (!c->res[i].written || !l || !l->f || sg_idmap_find(&seen, l->f) != SG_IDMAP_NONE)
+            continue;
+        sg_idmap_add(&seen, l->f);
+        if (sp == cap) {
+            cap = cap ? 2 * cap : 64;
+            stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
+        }
+        stack[sp++] = l->f;
+        while (sp > 0) {
+            const sg_expr *e = stack[--sp];
+            for (k = 0; k < e->nkids; k++) {
+                if (sg_idmap_find(&seen, e->kid[k]) != SG_IDMAP_NONE)
+                    continue;
+                sg_idmap_add(&seen, e->kid[k]);
+                if (sp == cap) {
+                    cap *= 2;
+                    stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
+                }
+                stack[sp++] = e->kid[k];
+            }
+        }
+    }
+    for (i = 0; i < c->ndefs; i++)
+        c->defs[i].derived_as_written =
+            c->defs[i].written && sg_idmap_find(&seen, c->defs[i].written) != SG_IDMAP_NONE;
+    sg_idmap_free(&seen);
+    free((void *)stack);
+}
+
 /* the derivatives, after every value: INTERFACE.md orders results that way */
 static void differentiate(C *c, sg_stmt **reqs, int nreqs)
 {
@@ -2161,16 +2282,26 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
         if (s->kind == SG_STMT_GRAD) {
             grad_sweep *g = &sw[which[q]];
             if (!g->log) { /* the first request of f sweeps for all of them */
+                sg_expr *fw = written_of(c, of);
                 g->log = sg_log_new(c->ctx);
                 g->out = sg_arena_alloc(ar, (size_t)g->n * sizeof *g->out);
                 sg_diff_grad(c->ctx, f, g->n, g->wrt, g->out, g->log);
+                if (fw && !too_large(c, s->target.span)) {
+                    /* the documents derive the function as written */
+                    g->log = sg_log_new(c->ctx);
+                    g->wout = sg_arena_alloc(ar, (size_t)g->n * sizeof *g->wout);
+                    sg_diff_grad(c->ctx, fw, g->n, g->wrt, g->wout, g->log);
+                }
             }
             if (too_large(c, s->target.span))
                 goto done;
-            for (i = 0; i < n; i++)
-                add_derivative(c, SG_RES_GRAD,
-                               sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
-                               s->names[i].name, NULL, g->out[at[q] + i], g->log);
+            for (i = 0; i < n; i++) {
+                sg_result *r = add_derivative(c, SG_RES_GRAD,
+                                              sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name),
+                                              of, s->names[i].name, NULL, g->out[at[q] + i], g->log);
+                if (r && g->wout)
+                    r->written = g->wout[at[q] + i];
+            }
             continue;
         }
         log = sg_log_new(c->ctx);
@@ -2192,9 +2323,17 @@ static void differentiate(C *c, sg_stmt **reqs, int nreqs)
         } else {
             /* the Hessian is the Jacobian of the gradient */
             const char *x = s->names[0].name, *y = n > 1 ? s->names[1].name : x;
-            sg_expr *vx = var_named(c, x), *g, *h;
+            sg_expr *vx = var_named(c, x), *g, *h, *fw = written_of(c, of);
             const char *why = NULL;
-            sg_diff_grad(c->ctx, f, 1, &vx, &g, log);
+            if (fw) {
+                /* the documents derive the gradient as written; the
+                   Hessian is the Jacobian of the stable one */
+                sg_expr *gw;
+                sg_diff_grad(c->ctx, fw, 1, &vx, &gw, log);
+                sg_diff_grad(c->ctx, f, 1, &vx, &g, NULL);
+            } else {
+                sg_diff_grad(c->ctx, f, 1, &vx, &g, log);
+            }
             h = too_large(c, s->target.span)
                     ? NULL
                     : sg_diff_jacobian(c->ctx, g, var_named(c, y), log, &why);
@@ -2311,8 +2450,11 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
                        "`output` for the results to compute");
     }
     sg_ctx_record_rewrites(c.ctx, 0);
-    if (sg_src_nerrors(src) == 0)
+    if (sg_src_nerrors(src) == 0) {
+        written_forms(&c);
         differentiate(&c, reqs, nreqs);
+        mark_written_derived(&c);
+    }
     free(reqs);
     free(c.memo);
     free(c.uses);
@@ -2339,6 +2481,8 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         p->defs[p->ndefs].ast = c.defs[i].ast;
         p->defs[p->ndefs].rw_first = c.defs[i].rw_first;
         p->defs[p->ndefs].rw_end = c.defs[i].rw_end;
+        p->defs[p->ndefs].written = c.defs[i].written;
+        p->defs[p->ndefs].derived_as_written = c.defs[i].derived_as_written;
         p->defs[p->ndefs].uses = c.defs[i].uses;
         p->defs[p->ndefs].nuses = c.defs[i].nuses;
         p->ndefs++;

@@ -34,7 +34,13 @@ typedef struct {
                           in the form the C printer computes it */
     sg_expr *display;  /* the same value simplified for reading (sg_simplify):
                           what --formulas and --latex print */
-    sg_log *log;       /* GRAD, JACOBIAN, HESSIAN: the derivation; NULL for values */
+    sg_log *log;       /* GRAD, JACOBIAN, HESSIAN: the derivation; NULL for values.
+                          For a gradient of a function a stability rewrite of
+                          the σ family changed (log σ(z) = −softplus(−z)), the
+                          derivation of the function as the user wrote it, so
+                          that the documents show σ′ = σ(1 − σ) */
+    sg_expr *written;  /* then: the gradient that derivation gives, equal to
+                          expr as a function (test_check); else NULL */
 } sg_result;
 
 typedef struct {
@@ -50,6 +56,11 @@ typedef struct {
        written: L = −log p names p even where the DAG reads softplus(−u) */
     const int *uses;
     int nuses;
+    /* expr with the σ family as written (sg_ctx_as_written) when one of
+       those rewrites changed it, else NULL; derived_as_written when a
+       derivation (a result's log) differentiates a function that reads it */
+    sg_expr *written;
+    int derived_as_written;
 } sg_def;
 
 typedef struct {

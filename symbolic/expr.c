@@ -70,6 +70,7 @@ struct sg_ctx {
     unsigned long scratch; /* bytes of per-pass scratch (sg_ctx_scratch) */
     sg_rewrite *rw;        /* the stability rewrites recorded (sg_rewrite_at) */
     int nrw, caprw, recording;
+    int as_written;        /* the σ family's rewrites are off (sg_ctx_as_written) */
 };
 
 /* a named dimension is assumed this large when ordering products */
@@ -114,6 +115,11 @@ void sg_ctx_free(sg_ctx *ctx)
 void sg_ctx_record_rewrites(sg_ctx *ctx, int on)
 {
     ctx->recording = on;
+}
+
+void sg_ctx_as_written(sg_ctx *ctx, int on)
+{
+    ctx->as_written = on;
 }
 
 int sg_nrewrites(const sg_ctx *ctx)
@@ -1572,7 +1578,7 @@ static int complements(const sg_expr *a, const sg_expr *b)
 static sg_expr *logistic_sum(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
     sg_expr *u1, *x1, *u2, *z;
-    if (!weighted_softplus(a, &u1, &x1) || !weighted_softplus(b, &u2, &z))
+    if (ctx->as_written || !weighted_softplus(a, &u1, &x1) || !weighted_softplus(b, &u2, &z))
         return NULL;
     if (minus_of(x1) != z || !(complements(u1, u2) || complements(u2, u1)))
         return NULL;
@@ -1606,7 +1612,7 @@ sg_expr *sg_add(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return scale(ctx, sg_const(ctx, ca), e);
     /* c·softplus(u) − c·softplus(−u) = c·u, since softplus(u) − softplus(−u)
        = log((1 + eᵘ)/(1 + e⁻ᵘ)) = u */
-    if (ca == -cb && ta->op == SG_OP_SOFTPLUS && tb->op == SG_OP_SOFTPLUS &&
+    if (ca == -cb && !ctx->as_written && ta->op == SG_OP_SOFTPLUS && tb->op == SG_OP_SOFTPLUS &&
         (minus_of(tb->kid[0]) == ta->kid[0] || minus_of(ta->kid[0]) == tb->kid[0]))
         return rewrote(ctx, SG_RW_SOFTPLUS_DIFF, ta->kid[0], NULL,
                        scale(ctx, sg_const(ctx, ca), ta->kid[0]));
@@ -1910,6 +1916,11 @@ static sg_expr *stable_log(sg_ctx *ctx, sg_expr *a)
 {
     sg_expr *t, *u;
     /* log σ(x) = −log(1 + e⁻ˣ) = −softplus(−x): log σ(−1000) is −1000, not log 0 */
+    /* as written, log σ(x) and log(𝟙 − σ(x)) stay: a derivation shows σ′ */
+    if (ctx->as_written && (a->op == SG_OP_SIGMOID ||
+                            ((t = one_plus_of(a)) != NULL && (u = minus_of(t)) != NULL &&
+                             u->op == SG_OP_SIGMOID)))
+        return NULL;
     if (a->op == SG_OP_SIGMOID)
         return rewrote(ctx, SG_RW_LOG_SIGMOID, a->kid[0], NULL,
                        sg_neg(ctx, sg_unary(ctx, SG_OP_SOFTPLUS, sg_neg(ctx, a->kid[0]))));
@@ -1964,7 +1975,7 @@ static sg_expr *elementwise(sg_ctx *ctx, sg_op op, sg_expr *a)
     case SG_OP_SIGMOID:
         /* σ(−x) = 𝟙 − σ(x) (and σ(c x) = 𝟙 − σ(−c x) for c < 0): the
            derivatives of log σ(x) and log(𝟙 − σ(x)) then share σ(x) */
-        if (negated(a))
+        if (negated(a) && !ctx->as_written)
         {
             sg_expr *x = sg_neg(ctx, a);
             return rewrote(ctx, SG_RW_SIGMOID_NEG, x, NULL,

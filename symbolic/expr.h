@@ -326,6 +326,14 @@ typedef struct {
 
 /* start (on = 1) or stop recording; the records made so far stay */
 void sg_ctx_record_rewrites(sg_ctx *ctx, int on);
+/*
+ * With on = 1 the constructors build the σ family as written: log σ(x),
+ * log(𝟙 − σ(x)) and σ(−x) stay, and the softplus forms are not merged. The
+ * checker builds a second, written form of a function one of those rewrites
+ * changed, so that its derivation shows σ′ = σ(1 − σ) as a course does; the
+ * C always computes the stable form.
+ */
+void sg_ctx_as_written(sg_ctx *ctx, int on);
 int sg_nrewrites(const sg_ctx *ctx);
 const sg_rewrite *sg_rewrite_at(const sg_ctx *ctx, int i);
 

@@ -603,6 +603,28 @@ static sg_expr *chain_atom(S *st, sg_expr **f, int k)
 
 static term mul_term(S *st, const term *a, const term *b);
 
+/* x · (1/x) = 1 among a term's scalars: p(1 − p) · (1 − y)/(1 − p) is
+   p(1 − y). A display form, where x ≠ 0 wherever the quotient is defined */
+static void cancel_quotients(term *t)
+{
+    int i, j, k, w;
+    if (t->ns > 64) /* each scalar against each: a long product stays */
+        return;
+    for (i = 0; i < t->ns; i++) {
+        if (!is_recip(t->s[i]))
+            continue;
+        for (j = 0; j < t->ns && (j == i || t->s[j] != t->s[i]->kid[1]); j++)
+            ;
+        if (j == t->ns)
+            continue;
+        for (k = w = 0; k < t->ns; k++) /* drop both, keeping the order */
+            if (k != i && k != j)
+                t->s[w++] = t->s[k];
+        t->ns = w;
+        i = -1; /* from the start: the indices moved */
+    }
+}
+
 /* t times the scalar x, which may itself be a product or a constant */
 static term mul_scalar(S *st, const term *t, sg_expr *x)
 {
@@ -625,6 +647,7 @@ static term mul_term(S *st, const term *a, const term *b)
             t.s[k++] = a->s[i++];
         else
             t.s[k++] = b->s[j++];
+    cancel_quotients(&t);
     t.f = nodes(st, a->nf + b->nf);
     t.nf = 0;
     for (i = 0; i < a->nf + b->nf; i++)
@@ -926,6 +949,27 @@ static sg_expr *canon_hadamard(S *st, sg_expr *const *in, int nin, sg_shape shap
             return sg_zero(st->ctx, shape);
         }
     sg_idmap_free(&seen);
+    for (i = 0; i < n; i++) {
+        /* x ⊙ (a ⊘ x) = a: a display form, where x has no zero entry
+           wherever the quotient is defined */
+        int j;
+        sg_expr *r;
+        term t;
+        if (f[i]->op != SG_OP_HDIV || named(st, f[i]))
+            continue;
+        for (j = 0; j < n && (j == i || f[j] != f[i]->kid[1]); j++)
+            ;
+        if (j == n)
+            continue;
+        f[i] = f[i]->kid[0];
+        f[j] = f[--n];
+        r = canon_hadamard(st, f, n, shape);
+        free(f);
+        if (!term_of(st, r, &t, 0))
+            return sg_zero(st->ctx, shape);
+        t = mul_term(st, &coef, &t);
+        return build_term(st, &t, shape);
+    }
     alltr = n >= 2;
     for (i = 0; i < n; i++)
         alltr &= f[i]->op == SG_OP_TRANSPOSE && !named(st, f[i]);
@@ -947,20 +991,57 @@ static sg_expr *canon_hadamard(S *st, sg_expr *const *in, int nin, sg_shape shap
     }
 }
 
+/* is one of the terms of the sum p a quotient by a scalar of t other than
+   t->s[skip] (a scalar one), or (vector) a ⊘ f with f one of fs other than
+   fs[skip]? Distributing over p then cancels it */
+static int cancels_scalar(const term *t, int skip, const tlist *p)
+{
+    int j, k, m;
+    for (j = 0; j < p->n; j++)
+        for (k = 0; k < p->t[j].ns; k++)
+            if (is_recip(p->t[j].s[k]))
+                for (m = 0; m < t->ns; m++)
+                    if (m != skip && t->s[m] == p->t[j].s[k]->kid[1])
+                        return 1;
+    return 0;
+}
+
+static int cancels_hadamard(sg_expr *const *fs, int n, int skip, const tlist *p)
+{
+    int j, m;
+    for (j = 0; j < p->n; j++) {
+        const sg_expr *q = p->t[j].nf == 1 ? p->t[j].f[0] : NULL;
+        if (!q || q->op != SG_OP_HDIV)
+            continue;
+        for (m = 0; m < n; m++)
+            if (m != skip && fs[m] == q->kid[1])
+                return 1;
+    }
+    return 0;
+}
+
 /*
  * The terms of t with one sum in it distributed: a scalar sum, a sum among
  * the matrix factors, or a sum inside a ⊙ factor. Returns 0 when t has none
- * (or one too long to try).
+ * (or one too long to try). With cancelling, only a sum that holds a
+ * quotient by another factor of t is distributed:
+ * p(1 − p)((1 − y)/(1 − p) − y/p) = (1 − y)p − (1 − p)y, and the same with
+ * ⊙ and ⊘, so that the next round gives p − y.
  */
-static int expand_term(S *st, const term *t, tlist *out)
+static int expand_term(S *st, const term *t, tlist *out, int cancelling)
 {
     int i, j, k;
     for (i = 0; i < t->ns; i++)
         if (is_sum(st, t->s[i])) {
             tlist p = decompose(st, t->s[i]);
             term rest = *t;
-            if (p.n > MAX_EXPAND)
+            if (p.n > MAX_EXPAND) {
+                if (cancelling)
+                    continue;
                 return 0;
+            }
+            if (cancelling && !cancels_scalar(t, i, &p))
+                continue;
             rest.s = nodes(st, t->ns);
             for (j = k = 0; j < t->ns; j++)
                 if (j != i)
@@ -980,7 +1061,7 @@ static int expand_term(S *st, const term *t, tlist *out)
         pre.nf = i;
         suf.f = t->f + i + 1;
         suf.nf = t->nf - i - 1;
-        if (is_sum(st, f)) {
+        if (is_sum(st, f) && !cancelling) {
             p = decompose(st, f);
         } else if (f->op == SG_OP_HADAMARD && !named(st, f)) {
             /* (A + B) ⊙ C = A ⊙ C + B ⊙ C */
@@ -991,8 +1072,16 @@ static int expand_term(S *st, const term *t, tlist *out)
             sg_idmap_free(&seen);
             if (ok)
                 for (j = 0; j < nh && sum < 0; j++)
-                    if (is_sum(st, hf[j]))
-                        sum = j;
+                    if (is_sum(st, hf[j])) {
+                        tlist q;
+                        if (!cancelling) {
+                            sum = j;
+                            break;
+                        }
+                        q = decompose(st, hf[j]);
+                        if (q.n <= MAX_EXPAND && cancels_hadamard(hf, nh, j, &q))
+                            sum = j;
+                    }
             if (sum >= 0) {
                 tlist q = decompose(st, hf[sum]);
                 for (j = 0; j < q.n && q.n <= MAX_EXPAND; j++) {
@@ -1070,11 +1159,26 @@ static void distribute(S *st, tlist *l)
         double size = list_size(st, l);
         tlist all = {NULL, 0, 0}, *ex;
         int any = 0, taken = 0;
+        for (i = 0; i < l->n; i++) {
+            tlist e = {NULL, 0, 0};
+            if (expand_term(st, &l->t[i], &e, 1)) {
+                append(st, &all, &e);
+                any++;
+            } else {
+                push(st, &all, &l->t[i]);
+            }
+        }
+        if (any) {
+            collect(st, &all);
+            *l = all;
+            continue;
+        }
+        all.n = 0;
         /* l comes collected, so sorted by key */
         ex = sg_arena_alloc(st->ar, (size_t)(l->n > 0 ? l->n : 1) * sizeof *ex);
         for (i = 0; i < l->n; i++) {
             memset(&ex[i], 0, sizeof ex[i]);
-            if (expand_term(st, &l->t[i], &ex[i])) {
+            if (expand_term(st, &l->t[i], &ex[i], 0)) {
                 append(st, &all, &ex[i]);
                 any++;
             } else {

@@ -607,6 +607,121 @@ static void test_grad_requests_share_a_sweep(void **state)
     done(&b);
 }
 
+/* the largest relative difference between a and b at random inputs (every
+   named dimension 3, inputs in (0.05, 0.95), which keeps logs defined) */
+static double written_gap(const sg_problem *p, const sg_expr *a, const sg_expr *b)
+{
+    long dims[16];
+    double *vals[32], gap = 0, big = 0;
+    const double *syms[32];
+    unsigned long rng = 7;
+    int i, n = sg_nsyms(p->ctx);
+    sg_eval *ev;
+    const double *va, *vb;
+    long k, m;
+    assert_true(n <= 32 && sg_ndims(p->ctx) <= 16);
+    for (i = 0; i < sg_ndims(p->ctx); i++)
+        dims[i] = 3;
+    for (i = 0; i < n; i++) {
+        vals[i] = malloc(9 * sizeof(double));
+        for (k = 0; k < 9; k++) {
+            rng = rng * 6364136223846793005ul + 1442695040888963407ul;
+            vals[i][k] = 0.05 + 0.9 * (double)(rng >> 11) / (double)(1ul << 53);
+        }
+        syms[i] = vals[i];
+    }
+    ev = sg_eval_new(p->ctx, dims, syms);
+    va = sg_eval_expr(ev, a);
+    assert_non_null(va);
+    m = sg_eval_rows(ev, a->shape) * sg_eval_cols(ev, a->shape);
+    {
+        double *keep = malloc((size_t)m * sizeof *keep);
+        memcpy(keep, va, (size_t)m * sizeof *keep);
+        vb = sg_eval_expr(ev, b);
+        assert_non_null(vb);
+        for (k = 0; k < m; k++) {
+            if (fabs(keep[k]) > big)
+                big = fabs(keep[k]);
+            if (fabs(keep[k] - vb[k]) > gap)
+                gap = fabs(keep[k] - vb[k]);
+        }
+        free(keep);
+    }
+    sg_eval_free(ev);
+    for (i = 0; i < n; i++)
+        free(vals[i]);
+    return gap / (big > 0 ? big : 1);
+}
+
+/* does e's DAG hold log σ(·)? */
+static int has_log_sigmoid(const sg_expr *e, int depth)
+{
+    int k;
+    if (depth > 60)
+        return 0;
+    if (e->op == SG_OP_LOG && e->kid[0]->op == SG_OP_SIGMOID)
+        return 1;
+    for (k = 0; k < e->nkids; k++)
+        if (has_log_sigmoid(e->kid[k], depth + 1))
+            return 1;
+    return 0;
+}
+
+/*
+ * A function a stability rewrite of the σ family changed gets a written
+ * form: the documents derive −(y log p + (1 − y) log(1 − p)) with
+ * p = σ(z), so that σ′ = p(1 − p) appears, while the C computes the
+ * softplus form. The two gradients are the same function; a Hessian's log
+ * derives the written gradient too; problems without such a rewrite, and
+ * values no derivation reads, are left alone.
+ */
+static void test_written_forms(void **state)
+{
+    run_t r;
+    const sg_result *g, *h;
+    int i;
+    (void)state;
+    r = run("x ∈ ℝ^D\nw ∈ ℝ^D\nb ∈ ℝ\ny ∈ ℝ\nz = wᵀx + b\np = σ(z)\n"
+            "L = −(y log(p) + (1 − y) log(1 − p))\nM = log(σ(b))\ngrad L wrt w, b\n");
+    assert_non_null(r.p);
+    for (i = 0; i < 2; i++) {
+        g = result(r.p, i ? "dL_db" : "dL_dw");
+        assert_non_null(g->written);
+        assert_true(has_log_sigmoid(g->log->f, 0));
+        assert_false(has_log_sigmoid(g->expr, 0));
+        assert_true(written_gap(r.p, g->expr, g->written) < 1e-12);
+    }
+    for (i = 0; i < r.p->ndefs; i++) {
+        const sg_def *d = &r.p->defs[i];
+        if (!strcmp(d->name, "L"))
+            assert_true(d->written && d->derived_as_written);
+        else if (!strcmp(d->name, "M")) /* rewritten, but nothing derives it */
+            assert_true(d->written && !d->derived_as_written);
+        else
+            assert_null(d->written);
+    }
+    done(&r);
+
+    r = run("X ∈ ℝ^{N×D}\ny ∈ ℝ^N\nw ∈ ℝ^D\nq = log(σ(Xw))\n"
+            "L = −(yᵀq + (𝟙 − y)ᵀlog(𝟙 − σ(Xw)))\ngrad L wrt w\nhessian L wrt w\n");
+    assert_non_null(r.p);
+    g = result(r.p, "dL_dw");
+    h = result(r.p, "d2L_dw2");
+    assert_non_null(g->written);
+    assert_true(written_gap(r.p, g->expr, g->written) < 1e-12);
+    assert_ptr_equal(h->log->f, g->log->f); /* the Hessian's derivation starts from it */
+    assert_null(h->written);
+    for (i = 0; i < r.p->ndefs; i++)
+        assert_true(r.p->defs[i].derived_as_written);
+    done(&r);
+
+    r = run("W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nL = ½‖WᵀWx − x‖²\ngrad L wrt W\n");
+    assert_non_null(r.p);
+    assert_null(result(r.p, "dL_dW")->written);
+    assert_null(r.p->defs[0].written);
+    done(&r);
+}
+
 /* log|A| inside other bars: the bar right after log opens, so |log|A||
    (and ‖log|A|x‖) close in the right order, with or without spaces */
 static void test_log_bars_nest(void **state)
@@ -652,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_long_splits),
         cmocka_unit_test(test_grad_requests_share_a_sweep),
         cmocka_unit_test(test_log_bars_nest),
+        cmocka_unit_test(test_written_forms),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }
