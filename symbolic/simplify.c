@@ -112,6 +112,7 @@ static sg_expr *canon_sum(S *st, tlist *l, sg_shape shape);
 static sg_expr *factor_list(S *st, tlist *l, sg_shape shape, int top);
 static sg_expr *transpose_atom(S *st, sg_expr *a);
 static int term_of(S *st, sg_expr *e, term *t, int depth);
+static int expand_term(S *st, const term *t, tlist *out, int cancelling);
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -986,7 +987,12 @@ static sg_expr *canon_hadamard(S *st, sg_expr *const *in, int nin, sg_shape shap
     free(f);
     {
         term t = atom(st, h);
+        tlist ex = {NULL, 0, 0};
         t = mul_term(st, &coef, &t);
+        /* p ⊙ (𝟙 − p) ⊙ ((𝟙 − y) ⊘ (𝟙 − p) − y ⊘ p) = p − y: distributed
+           where a quotient cancels (each time one fewer, so this ends) */
+        if (h->op == SG_OP_HADAMARD && expand_term(st, &t, &ex, 1))
+            return canon_sum(st, &ex, shape);
         return build_term(st, &t, shape);
     }
 }

@@ -566,6 +566,30 @@ static void test_centred_sums(void **state)
     expect(f, sg_sum(c, add(f, f->W, mul(f, sg_dot(c, f->x, f->y), cw))), "sum(W)", "sum(W)");
 }
 
+/*
+ * A quotient cancels against a factor it divides (x · (1/x), x ⊙ (a ⊘ x)),
+ * and a sum that holds such a quotient is distributed so that it can: the
+ * logistic loss's written gradient σ′ · ∂L/∂p is p(1 − p)((1 − y)/(1 − p)
+ * − y/p), which a course writes p − y; the same with ⊙ and ⊘ for vectors.
+ * The values are checked with the interpreter (same_value, in expect()).
+ */
+static void test_quotients_cancel(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_expr *p = f->beta, *y = f->gamma, *one = num(f, 1);
+    sg_expr *q = sub(f, one, p);
+    sg_expr *dp = sub(f, sg_hdiv(c, sub(f, one, y), q), sg_hdiv(c, y, p));
+    sg_expr *ones = sg_ones(c, f->x->shape), *vq = sub(f, ones, f->p);
+    sg_expr *vdp = sub(f, sg_hdiv(c, sub(f, ones, f->y), vq), sg_hdiv(c, f->y, f->p));
+    expect(f, mul(f, mul(f, p, q), dp), "β − γ", "beta - gamma");
+    expect(f, sg_hadamard(c, sg_hadamard(c, f->p, vq), vdp), "p − y", "p - y");
+    /* β cancels its quotient, 1 − β is not a factor: that one stays */
+    expect(f, mul(f, mul(f, p, y), dp), "γ(β(1 − γ)/(1 − β) − γ)", NULL);
+    /* no factor divides anything: nothing is distributed */
+    expect(f, mul(f, mul(f, y, y), dp), "γ²((1 − γ)/(1 − β) − γ/β)", NULL);
+}
+
 /* the scratch bytes (sg_ctx_scratch) and the work (sg_ctx_work) one
    sg_simplify of e takes */
 static void cost_of(fixture *f, sg_expr *e, unsigned long *bytes, unsigned long *work)
@@ -651,6 +675,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_transposes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_centred_sums, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quotients_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scratch_is_local, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hadamard_chain_linear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_like_terms, setup, teardown),

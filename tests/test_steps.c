@@ -245,7 +245,8 @@ static void test_bptt(void **state)
     free(text);
 }
 
-/* a Jacobian forward from its variable; a Hessian's after its gradient */
+/* a Jacobian forward from its variable; a Hessian's after its gradient,
+   which is not derived twice */
 static void test_jacobian_hessian(void **state)
 {
     size_t len;
@@ -261,13 +262,24 @@ static void test_jacobian_hessian(void **state)
     free(text);
     text = read_file("examples/least_squares.sg", &len);
     steps_of(&r, "least_squares.sg", text, len, 0);
-    grad = strstr(r.out, "∂²f/∂x²\n  ∂f/∂f = 1");
+    /* the gradient was derived above: named, not derived again */
+    grad = strstr(r.out, "∂²f/∂x²\n  ∂f/∂x = 2Aᵀr, derived above, differentiated forward:\n");
     assert_non_null(grad);
     jac = strstr(grad, "  ∂x/∂x = I ");
     assert_non_null(jac);
     assert_non_null(strstr(jac, "│ ∂²f/∂x² = 2AᵀA │"));
     run_free(&r);
     free(text);
+    /* asked alone, a Hessian derives its gradient first */
+    {
+        static const char alone[] = "A ∈ ℝ^{m×n}\nb ∈ ℝ^m\nx ∈ ℝ^n\nf = ‖Ax − b‖²\nhessian f wrt x\n";
+        steps_of(&r, "h.sg", alone, sizeof alone - 1, 0);
+        grad = strstr(r.out, "∂²f/∂x²\n  ∂f/∂f = 1\n");
+        assert_non_null(grad);
+        assert_null(strstr(r.out, "derived above"));
+        assert_non_null(strstr(grad, "  ∂x/∂x = I "));
+        run_free(&r);
+    }
 }
 
 /* symmetry is used out loud: log|det K| and K⁻¹ give K⁻ᵀ, printed K⁻¹ */
