@@ -266,10 +266,10 @@ static void print_value(sg_buf *out, const double *v, long rows, long cols)
 }
 
 /* 0, or -1 when the evaluation passed a limit (sg_eval_error) */
-static int print_named(sg_buf *out, sg_eval *ev, const char *name, const sg_expr *e)
+/* name = its values (v, of shape s), or -1 when the evaluation gave up */
+static int print_values(sg_buf *out, sg_eval *ev, const char *name, const double *v, sg_shape s)
 {
-    const double *v = sg_eval_expr(ev, e);
-    long rows = sg_eval_rows(ev, e->shape), cols = sg_eval_cols(ev, e->shape);
+    long rows = sg_eval_rows(ev, s), cols = sg_eval_cols(ev, s);
     if (sg_eval_error(ev))
         return -1;
     sg_buf_printf(out, "%s = ", name);
@@ -279,6 +279,11 @@ static int print_named(sg_buf *out, sg_eval *ev, const char *name, const sg_expr
         print_value(out, v, rows, cols);
     sg_buf_putc(out, '\n');
     return 0;
+}
+
+static int print_named(sg_buf *out, sg_eval *ev, const char *name, const sg_expr *e)
+{
+    return print_values(out, ev, name, sg_eval_expr(ev, e), e->shape);
 }
 
 int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err)
@@ -453,7 +458,7 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
         for (t = lo - 1; t <= hi; t++) {
             /* the name is as long as the user made it */
             const char *name = sg_arena_printf(ar, "%s[%ld]", q->name, t);
-            if (print_named(out, ev, name, sg_seq_at(p->ctx, i, sg_index_make(-1, t))))
+            if (print_values(out, ev, name, sg_eval_step(ev, i, t), q->shape))
                 goto limit;
         }
     }

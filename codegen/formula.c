@@ -1367,45 +1367,56 @@ static int pr_tex_step(F *f, sg_buf *b, int q, const char *idx)
 }
 
 /* h[t], h[t−1], δh[t+1]: a step relative to the loop's t */
-static int pr_step(F *f, sg_buf *b, const sg_expr *e)
+/* h[t + off] of sequence q */
+static int pr_step_of(F *f, sg_buf *b, int q, long off)
 {
     if (f->tex) {
         char idx[32]; /* "t-" and 20 digits at most */
-        if (e->off > 0)
-            snprintf(idx, sizeof idx, "t+%ld", e->off);
-        else if (e->off < 0) /* the magnitude as unsigned: −LONG_MIN is not a long */
-            snprintf(idx, sizeof idx, "t-%lu", 0UL - (unsigned long)e->off);
+        if (off > 0)
+            snprintf(idx, sizeof idx, "t+%ld", off);
+        else if (off < 0) /* the magnitude as unsigned: −LONG_MIN is not a long */
+            snprintf(idx, sizeof idx, "t-%lu", 0UL - (unsigned long)off);
         else
             snprintf(idx, sizeof idx, "t");
-        return pr_tex_step(f, b, e->seq, idx);
+        return pr_tex_step(f, b, q, idx);
     }
-    pr_seq_name(f, b, e->seq);
+    pr_seq_name(f, b, q);
     sg_buf_puts(b, "[t");
-    if (e->off > 0)
-        sg_buf_printf(b, "+%ld", e->off);
-    else if (e->off < 0)
-        sg_buf_printf(b, "%s%lu", minus(f), 0UL - (unsigned long)e->off);
+    if (off > 0)
+        sg_buf_printf(b, "+%ld", off);
+    else if (off < 0)
+        sg_buf_printf(b, "%s%lu", minus(f), 0UL - (unsigned long)off);
     sg_buf_putc(b, ']');
     return P_ATOM;
 }
 
-/* h[T], h[0]: a fixed step */
-static int pr_at(F *f, sg_buf *b, const sg_expr *e)
+static int pr_step(F *f, sg_buf *b, const sg_expr *e)
+{
+    return pr_step_of(f, b, e->seq, e->off);
+}
+
+/* h[T], h[0]: a fixed step of sequence q */
+static int pr_at_of(F *f, sg_buf *b, int q, sg_index at)
 {
     sg_buf ib;
     int p = P_ATOM;
     if (f->tex) {
         sg_buf_init(&ib);
-        pr_index(f, &ib, e->at);
-        p = pr_tex_step(f, b, e->seq, sg_buf_str(&ib));
+        pr_index(f, &ib, at);
+        p = pr_tex_step(f, b, q, sg_buf_str(&ib));
         sg_buf_free(&ib);
         return p;
     }
-    pr_seq_name(f, b, e->seq);
+    pr_seq_name(f, b, q);
     sg_buf_putc(b, '[');
-    pr_index(f, b, e->at);
+    pr_index(f, b, at);
     sg_buf_putc(b, ']');
     return p;
+}
+
+static int pr_at(F *f, sg_buf *b, const sg_expr *e)
+{
+    return pr_at_of(f, b, e->seq, e->at);
 }
 
 /* Σ_{t=1}^{T} body (ASCII: sum(t = 1..T, body)); as the last factor of a
@@ -1687,6 +1698,33 @@ int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg
     }
     finish(out, &t, st->breaks);
     return p;
+}
+
+void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet)
+{
+    F f;
+    f_init(&f, ctx, alphabet, NULL, NULL);
+    (void)pr_dim(&f, out, d);
+}
+
+void sg_fmt_seq_step(sg_buf *out, const sg_ctx *ctx, int q, long off, int alphabet)
+{
+    F f;
+    sg_buf t;
+    f_init(&f, ctx, alphabet, NULL, NULL);
+    sg_buf_init(&t);
+    (void)pr_step_of(&f, &t, q, off);
+    finish(out, &t, 0);
+}
+
+void sg_fmt_seq_at(sg_buf *out, const sg_ctx *ctx, int q, sg_index at, int alphabet)
+{
+    F f;
+    sg_buf t;
+    f_init(&f, ctx, alphabet, NULL, NULL);
+    sg_buf_init(&t);
+    (void)pr_at_of(&f, &t, q, at);
+    finish(out, &t, 0);
 }
 
 void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii)

@@ -22,11 +22,13 @@
  * tr(K⁻¹YYᵀ)) gets a line of its own, ∂L/∂K⁻¹ = −½YYᵀ.
  *
  * The local rule of a line is written out by instantiating the op's rule
- * with a placeholder for the parent's adjoint (a symbol that prints as
- * ∂L/∂v), built with the DAG's constructors so that (Wᵀ)ᵀ prints W; the
- * value beside it is the contribution the log recorded, in display form.
- * test_latex.c checks that the instantiated rules, fed the logged adjoints,
- * give back exactly the logged contributions.
+ * with a placeholder for the parent's adjoint (a stand-in that prints as
+ * ∂L/∂v), so that (Wᵀ)ᵀ prints W; the value beside it is the contribution
+ * the log recorded, in display form. This file makes no expression: the
+ * forms, display forms, values said in terms of the lines above, steps read
+ * one step later or at a fixed step, and f′ are made by symbolic/derive.c,
+ * which test_derive.c checks (the instantiated rules, fed the logged
+ * adjoints, give back exactly the logged contributions).
  *
  * Names are the same in every part of the document: the printer's namer maps
  * a node to its station name, a placeholder to its ∂L/∂·, a long elementwise
@@ -62,13 +64,11 @@
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../lexer/strmap.h"
-#include "../symbolic/simplify.h"
-#include "../lexer/strmap.h"
+#include "../symbolic/derive.h"
 #include "formula.h"
 #include "graph.h"
 #include "quote.h"
@@ -111,20 +111,18 @@ typedef struct {
     sg_expr *phnode;      /* the placeholder of this node's adjoint */
     const char *fp;       /* this node is f′(a), printed so */
     const char *adj;      /* this node is the (long) adjoint of a line */
-    sg_expr *simple;      /* sg_simplify() of it, once computed */
     int region;           /* an owner's region_ops() + 1, once computed */
     /* the adjoint of a line already printed: values say it as lph (∂L/∂v),
        or as closed, its display form, when that is short */
     unsigned char lined;
     sg_expr *lph;
     sg_expr *closed;
-    unsigned stamp;       /* subst(): memo of this node's rewrite, when stamp is */
-    sg_expr *memo;        /* the current call's */
 } info;
 
 typedef struct {
     const sg_problem *p;
     sg_ctx *ctx;
+    sg_deriv *dv;              /* every expression the document shows is made there */
     sg_arena *ar;
     const sg_latex_opts *o;
     sg_buf *out;
@@ -152,7 +150,7 @@ typedef struct {
     int inline_;               /* result_tex for running text */
     unsigned *lined;           /* ids of the nodes marked lined, to unmark */
     int nlined, caplined;
-    unsigned stamp;            /* subst() calls so far */
+    int closed_ok;             /* subst(): lined adjoints may be said in closed form */
     /* the seeds' content: what the document has derived or cited once */
     int softmax_derived;       /* SG_OP_* bit of each softmax-family Jacobian derived */
     int cookbook;              /* a Matrix Cookbook equation is cited */
@@ -374,11 +372,45 @@ static const char *name_tex(X *x, const char *name)
     return s;
 }
 
+/* a dimension, h_{t+1}, h_{T}: as a formula prints them */
+static const char *dim_tex(X *x, sg_dim d)
+{
+    sg_buf b;
+    const char *s;
+    sg_buf_init(&b);
+    sg_fmt_dim(&b, x->ctx, d, SG_FMT_LATEX);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+static const char *step_tex(X *x, int q, long off)
+{
+    sg_buf b;
+    const char *s;
+    sg_buf_init(&b);
+    sg_fmt_seq_step(&b, x->ctx, q, off, SG_FMT_LATEX);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+static const char *at_tex(X *x, int q, sg_index at)
+{
+    sg_buf b;
+    const char *s;
+    sg_buf_init(&b);
+    sg_fmt_seq_at(&b, x->ctx, q, at, SG_FMT_LATEX);
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
 /* \mathbb{R}^{m\times n} */
 static const char *shape_tex(X *x, sg_shape s)
 {
-    const char *r = texs(x, sg_dimval(x->ctx, s.rows), M_FWD, 0);
-    const char *c = texs(x, sg_dimval(x->ctx, s.cols), M_FWD, 0);
+    const char *r = dim_tex(x, s.rows);
+    const char *c = dim_tex(x, s.cols);
     if (sg_shape_is_scalar(s))
         return "\\mathbb{R}";
     if (s.cols == SG_DIM_ONE)
@@ -712,28 +744,6 @@ static int negated(const sg_expr *e)
     return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST && e->kid[0]->value < 0;
 }
 
-/*
- * The rule of node y's op, for its kid k, with the adjoint g: the rule
- * table's builder (symbolic/rules.c), the one diff.c used, so that with g
- * the logged adjoint it is the logged contribution itself (checked by
- * test_latex.c). With g a placeholder it is the rule as a line reads:
- * W ∂L/∂v. merged: the two kids of ⟨A, A⟩ at once, 2ȳA.
- */
-static sg_expr *rule_form(sg_ctx *ctx, const sg_expr *cy, int k, sg_expr *g, int merged)
-{
-    sg_expr *y = (sg_expr *)cy;
-    if (merged)
-        return sg_rule_get(SG_RULE_SQNORM)->reverse(ctx, y, 0, g);
-    if (sg_rule_for(y, k) == SG_RULE_NONE)
-        return NULL;
-    return sg_rule_contrib(ctx, y, k, g, NULL);
-}
-
-sg_expr *sg_latex_rule_form(sg_ctx *ctx, const sg_expr *y, int k, sg_expr *g)
-{
-    return y->nkids > 0 ? rule_form(ctx, y, k, g, 0) : NULL;
-}
-
 /* ---- which nodes are named ------------------------------------------------------- */
 
 static int is_scalar(const sg_expr *e)
@@ -1023,7 +1033,7 @@ static void name_varying(X *x, sg_expr *e, const char *base, int heavy, int boxe
 {
     long off;
     for (off = -1; off <= 1; off++) {
-        sg_expr *s = off ? sg_expr_shift(x->ctx, e, off) : e;
+        sg_expr *s = off ? sg_deriv_shift(x->dv, e, off) : e;
         info *n = ni(x, s);
         if (!n->fwd) {
             n->fwd = with_index(x, base, off);
@@ -1141,9 +1151,9 @@ static void name_nodes(X *x)
         if (s->kind == SG_SEQ_FORWARD && s->body && s->body->id < x->nni &&
             x->ni[s->body->id].needed) {
             /* a recurrence's step prints as h_t, one step later as h_{t+1} */
-            const char *now = texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0);
-            const char *next = texs(x, sg_seq_step(x->ctx, q, 1), M_FWD, 0);
-            sg_expr *later = sg_expr_shift(x->ctx, s->body, 1);
+            const char *now = step_tex(x, q, 0);
+            const char *next = step_tex(x, q, 1);
+            sg_expr *later = sg_deriv_shift(x->dv, s->body, 1);
             ni(x, s->body)->fwd = now;
             ni(x, s->body)->heavy = ni(x, s->body)->boxed = 1;
             if (!ni(x, later)->fwd) {
@@ -1184,10 +1194,9 @@ static void name_nodes(X *x)
     /* an elementwise derivative longer than its name: swish′(z₁) */
     for (id = 0; id < n; id++) {
         sg_expr *e = (sg_expr *)x->ni[id].node, *d;
-        const char *text;
         if (!e || !x->ni[id].needed || !sg_op_is_elementwise_unary(e->op))
             continue;
-        d = sg_diff_elementwise(x->ctx, e, sg_ones(x->ctx, e->shape), &text);
+        d = sg_deriv_fprime(x->dv, e);
         if (shown_ops(x, d, 10, 1) < 4 || ni(x, d)->fp)
             continue;
         ni(x, d)->fp = sg_arena_printf(x->ar, "%s(%s)", prime_of(x, e->op),
@@ -1752,8 +1761,11 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
             edge *last = s->ne > 0 ? &s->e[s->ne - 1] : NULL;
             sw(s, st->node)->adj = st->adjoint;
             if (last && last->node == st->node && last->to == c && st->node->op == SG_OP_DOT) {
+                const sg_expr *both[2];
+                both[0] = last->contrib;
+                both[1] = st->contrib;
                 last->merged = 1; /* ⟨A, A⟩ */
-                last->contrib = sg_add(x->ctx, (sg_expr *)last->contrib, (sg_expr *)st->contrib);
+                last->contrib = sg_deriv_total(x->dv, both, 2);
                 continue;
             }
             s->e[s->ne].node = st->node;
@@ -1813,8 +1825,8 @@ static sg_expr *placeholder(X *x, const sg_expr *e, const sg_expr *adj)
     info *n = ni(x, e);
     const char *text, *what;
     sg_buf b;
-    sg_span none = {0, 0};
-    int sym, p;
+    sg_expr *ph;
+    int p;
     if (n->phnode)
         return n->phnode;
     sg_buf_init(&b);
@@ -1831,10 +1843,9 @@ static sg_expr *placeholder(X *x, const sg_expr *e, const sg_expr *adj)
     }
     text = sg_arena_printf(x->ar, "\\frac{\\partial %s}{\\partial %s}", x->fname, sg_buf_str(&b));
     sg_buf_free(&b);
-    sym = sg_sym_add(x->ctx, "\001", e->shape,
-                     adj && sg_expr_is_symmetric(x->ctx, adj) ? SG_PROP_SYMMETRIC : 0, none);
+    ph = sg_deriv_standin(x->dv, e->shape, adj && sg_expr_is_symmetric(x->ctx, adj));
     n = ni(x, e);
-    n->phnode = sg_var(x->ctx, sym);
+    n->phnode = ph;
     ni(x, n->phnode)->ph = text;
     return ni(x, e)->phnode;
 }
@@ -1889,8 +1900,10 @@ static sg_expr *g_form(X *x, seg *s, const sg_expr *e, cites *c, int depth)
     if (depth > 200)
         return (sg_expr *)sv(s, e)->adj;
     for (i = sv(s, e)->firstin; i >= 0; i = s->nextin[i]) {
-        sg_expr *f = edge_form(x, s, &s->e[i], c, depth + 1);
-        sum = sum ? sg_add(x->ctx, sum, f) : f;
+        const sg_expr *f[2];
+        f[0] = sum;
+        f[1] = edge_form(x, s, &s->e[i], c, depth + 1);
+        sum = sum ? sg_deriv_total(x->dv, f, 2) : (sg_expr *)f[1];
     }
     return sum ? sum : (sg_expr *)sv(s, e)->adj;
 }
@@ -1899,7 +1912,9 @@ static sg_expr *g_form(X *x, seg *s, const sg_expr *e, cites *c, int depth)
 static sg_expr *edge_form(X *x, seg *s, const edge *e, cites *c, int depth)
 {
     sg_expr *g = g_form(x, s, e->node, c, depth);
-    sg_expr *f = g ? rule_form(x->ctx, e->node, e->kid, g, e->merged) : NULL;
+    /* the rule table's builder, the one diff.c used (sg_deriv_rule): with
+       g a placeholder it is the rule as a line reads, W ∂L/∂v */
+    sg_expr *f = g ? sg_deriv_rule(x->dv, e->node, e->kid, g, e->merged) : NULL;
     cite_add(c, rule_of(e->node, e->merged));
     return f ? f : (sg_expr *)e->contrib;
 }
@@ -1916,17 +1931,11 @@ static const sg_expr *through(const seg *s, const sg_expr *e)
     return e;
 }
 
-/* the display form of a node, computed once */
+/* the display form of a node (sg_deriv_display: computed once; a huge
+   value is shown as built, in terms of named adjoints) */
 static sg_expr *simple(X *x, const sg_expr *v)
 {
-    sg_expr *r = ni(x, v)->simple;
-    if (!r) {
-        /* a huge value prints in terms of named adjoints anyway; simplifying
-           each of a thousand of them would be quadratic */
-        r = ops_in(v, 400) >= 400 ? (sg_expr *)v : sg_simplify(x->ctx, (sg_expr *)v);
-        ni(x, v)->simple = r;
-    }
-    return r;
+    return sg_deriv_display(x->dv, v);
 }
 
 /* ---- values in terms of the lines above ---------------------------------------- */
@@ -1972,29 +1981,21 @@ static void unline_all(X *x)
     x->nlined = 0;
 }
 
-static sg_expr *subst_rec(X *x, const sg_expr *e, int closed_ok, int depth)
+/* what a lined adjoint in a value is said as (sg_deriv_substitute's
+   callback): its closed form where short and closed_ok, else its
+   placeholder; names and placeholders are kept whole */
+static sg_expr *said_as(void *arg, const sg_expr *e)
 {
-    sg_expr *k[2] = {NULL, NULL}, *r;
-    info *m;
-    int i;
-    if (e->id < x->nni) {
-        const info *n = &x->ni[e->id];
-        if (n->lined)
-            return closed_ok && n->closed ? n->closed : n->lph;
-        if (n->ph || n->fwd || n->fp)
-            return (sg_expr *)e;
-        if (n->stamp == x->stamp && n->memo)
-            return n->memo;
-    }
-    if (is_leaf(e) || e->name || depth > 5000)
+    X *x = arg;
+    const info *n;
+    if (e->id >= x->nni)
+        return NULL;
+    n = &x->ni[e->id];
+    if (n->lined)
+        return x->closed_ok && n->closed ? n->closed : n->lph;
+    if (n->ph || n->fwd || n->fp)
         return (sg_expr *)e;
-    for (i = 0; i < e->nkids && i < 2; i++)
-        k[i] = subst_rec(x, e->kid[i], closed_ok, depth + 1);
-    r = sg_expr_rebuild(x->ctx, e, k[0], k[1]);
-    m = ni(x, e);
-    m->stamp = x->stamp;
-    m->memo = r;
-    return r;
+    return NULL;
 }
 
 /* v with the lined adjoints in it substituted: by their closed forms where
@@ -2003,8 +2004,8 @@ static sg_expr *subst(X *x, const sg_expr *v, int closed_ok)
 {
     if (!v || x->nlined == 0)
         return (sg_expr *)v;
-    x->stamp++;
-    return subst_rec(x, v, closed_ok, 0);
+    x->closed_ok = closed_ok;
+    return sg_deriv_substitute(x->dv, v, said_as, x);
 }
 
 /* the display form of v, said in terms of the lines above */
@@ -2062,7 +2063,7 @@ static const char *form_text(X *x, sg_expr *f)
     const char *raw = texb(x, f, M_FORM, 1), *simple;
     if (!strstr(raw, ")^\\top") && !strstr(raw, "\\right)^\\top"))
         return raw;
-    simple = texb(x, sg_simplify(x->ctx, f), M_FORM, 1);
+    simple = texb(x, sg_deriv_display(x->dv, f), M_FORM, 1);
     return strlen(simple) <= strlen(raw) ? simple : raw;
 }
 
@@ -2156,7 +2157,7 @@ static void simplex_note(X *x, sg_buf *b, const seg *s, const sg_expr *c)
         sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = 1$ for $%s \\in \\Delta^{%s}$ "
                          "(softmax with cross-entropy).}\n",
                       texs(x, y, M_FORM, 1), texs(x, y, M_FORM, 1),
-                      texs(x, sg_dimval(x->ctx, y->shape.rows), M_FORM, 0));
+                      dim_tex(x, y->shape.rows));
         return;
     }
 }
@@ -2484,7 +2485,7 @@ static void and_list(sg_buf *b, const char **items, int n)
 /* where a symbol lives: \mathbb{R}^{n}, \mathbb{S}^{n}_{++}, \Delta^{C} */
 static const char *space_of(X *x, const sg_symbol *s)
 {
-    const char *n = texs(x, sg_dimval(x->ctx, s->shape.rows), M_FWD, 0);
+    const char *n = dim_tex(x, s->shape.rows);
     if (s->props & SG_PROP_SPD)
         return sg_arena_printf(x->ar, "\\mathbb{S}^{%s}_{++}", n);
     if (s->props & SG_PROP_SYMMETRIC)
@@ -2520,7 +2521,7 @@ static const char *index_tex(X *x, sg_index i)
     const char *d;
     if (i.dim < 0)
         return sg_arena_printf(x->ar, "%ld", i.off);
-    d = texs(x, sg_dimval(x->ctx, i.dim), M_FWD, 0);
+    d = dim_tex(x, i.dim);
     if (i.off == 0)
         return d;
     /* the magnitude as unsigned: −LONG_MIN is not a long; 64 holds any */
@@ -2631,19 +2632,19 @@ static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
     const sg_seq *sq = sg_seq_of(x->ctx, q);
     const char *parts[1];
     if (sq->init) {
-        const char *first = texs(x, sg_seq_at(x->ctx, q, sg_index_plus(sq->lo, -1)), M_FWD, 0);
+        const char *first = at_tex(x, q, sg_index_plus(sq->lo, -1));
         parts[0] = quoted_stmt(x, k, seq_stmt(x, sq->name, 0), sq->init);
         if (strcmp(first, parts[0]) != 0)
             equation(b, first, "", parts, 1, "");
     }
     parts[0] = quoted_stmt(x, k, seq_stmt(x, sq->name, 1), sq->body);
-    equation(b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), "", parts, 1,
+    equation(b, step_tex(x, q, 0), "", parts, 1,
              sg_arena_printf(x->ar, "$%s$", range_text(x, sq->lo, sq->hi)));
     {
         /* its rewrites: those of no definition that its step's value holds */
         unsigned char *pick = sg_xmalloc((size_t)sg_nrewrites(x->ctx) + 1);
         if (rewrites_in(x, sq->body, pick) > 0)
-            problem_rewrites(x, b, texs(x, sg_seq_step(x->ctx, q, 0), M_FWD, 0), sq->body, pick, 0,
+            problem_rewrites(x, b, step_tex(x, q, 0), sq->body, pick, 0,
                              sg_nrewrites(x->ctx));
         free(pick);
     }
@@ -2757,7 +2758,7 @@ static void doc_problem(X *x)
             const sg_seq *q = sg_seq_of(x->ctx, s->seq);
             items[n++] = sg_arena_printf(
                 x->ar, "$%s \\in %s$ for $t = %s, \\dots, %s$",
-                texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FWD, 0), space_of(x, s),
+                step_tex(x, s->seq, 0), space_of(x, s),
                 index_tex(x, q->lo), index_tex(x, q->hi));
         } else {
             items[n++] = sg_arena_printf(x->ar, "$%s \\in %s$", name_tex(x, s->name),
@@ -3837,7 +3838,7 @@ static void doc_rules(X *x, int mark)
 static const sg_expr *var_named(X *x, const char *name)
 {
     int s = name ? sg_sym_find(x->ctx, name) : -1;
-    return s >= 0 ? sg_var(x->ctx, s) : NULL;
+    return s >= 0 ? sg_deriv_var(x->dv, s) : NULL;
 }
 
 static int first_jacobian(const sg_log *g)
@@ -3983,7 +3984,7 @@ static void doc_gradient(X *x, const sg_log *g, const sg_result *const *res, int
     sm = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *sm);
     for (i = 0; i < nres; i++)
         targets[i] = var_named(x, res[i]->wrt);
-    seg_build(x, &s, g, 0, stop, g->f, sg_const(x->ctx, 1));
+    seg_build(x, &s, g, 0, stop, g->f, (sg_expr *)g->steps[0].adjoint); /* the seed, 1 */
     for (i = 0; i < nres; i++) {
         if (sv(&s, targets[i])->nin > 1)
             multi[nmulti++] = targets[i];
@@ -4136,6 +4137,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     line_ems = o->fragment ? 24.0 : 30.0; /* the lines of a default article */
     x.p = p;
     x.ctx = p->ctx;
+    x.dv = sg_deriv_new(p->ctx);
     x.ar = sg_ctx_arena(p->ctx);
     x.o = o;
     x.out = &out;
@@ -4239,40 +4241,16 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     free(x.wrtsym);
     free(x.dstamp);
     free(x.lined);
+    sg_deriv_free(x.dv);
     return sg_buf_take(&out, len);
 }
 
 /* ---- backpropagation through time ----------------------------------------------- */
 
-/* e read at the fixed step idx: every h[t + k] becomes h[idx + k]; each
-   node once (the memo of subst(), under a stamp of its own), since a body
-   can share what it reads */
-static sg_expr *at_index_rec(X *x, sg_expr *e, sg_index idx)
-{
-    sg_expr *r = e;
-    info *m;
-    int k;
-    if (e->op == SG_OP_SEQSTEP)
-        return sg_seq_at(x->ctx, e->seq, sg_index_plus(idx, e->off));
-    if (e->op == SG_OP_SEQSUM || !sg_expr_varies(e))
-        return e;
-    if (e->id < x->nni && x->ni[e->id].stamp == x->stamp && x->ni[e->id].memo)
-        return x->ni[e->id].memo;
-    for (k = 0; k < e->nkids; k++) {
-        sg_expr *c = at_index_rec(x, e->kid[k], idx);
-        if (c != r->kid[k])
-            r = sg_expr_replace(x->ctx, r, r->kid[k], c);
-    }
-    m = ni(x, e);
-    m->stamp = x->stamp;
-    m->memo = r;
-    return r;
-}
-
+/* e read at the fixed step idx: every h[t + k] becomes h[idx + k] */
 static sg_expr *at_index(X *x, sg_expr *e, sg_index idx)
 {
-    x->stamp++;
-    return at_index_rec(x, e, idx);
+    return sg_deriv_at(x->dv, e, idx);
 }
 
 /* the step's stations at a fixed step, named: r_T for r_t */
@@ -4375,10 +4353,10 @@ static void delta_cases(X *x, int qd)
         for (k = 0; k < npieces; k++) {
             sg_expr *e = (sg_expr *)pieces[k];
             if (single)
-                e = sg_simplify(x->ctx, at_index(x, e, lo));
+                e = sg_deriv_display(x->dv, at_index(x, e, lo));
             terms[k] = value_text(x, e, M_CLOSED, 1);
         }
-        dname = texs(x, single ? sg_seq_at(x->ctx, qd, lo) : sg_seq_step(x->ctx, qd, 0), M_FORM, 1);
+        dname = single ? at_tex(x, qd, lo) : step_tex(x, qd, 0);
         lhs = dname;
         parts[0] = npieces ? join_sum(x, terms, npieces) : "0";
         equation(b, lhs, "", parts, 1,
@@ -4455,7 +4433,7 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
 {
     sg_buf *b = x->out;
     const sg_seq *h = sg_seq_of(x->ctx, q);
-    const sg_expr *prev = sg_seq_step(x->ctx, q, -1), *now = sg_seq_step(x->ctx, q, 0);
+    const sg_expr *prev = sg_deriv_step(x->dv, q, -1), *now = sg_deriv_step(x->dv, q, 0);
     elist lhh = {NULL, 0, 0}, lxh = {NULL, 0, 0}, lin = {NULL, 0, 0}, lout = {NULL, 0, 0};
     elist lyv = {NULL, 0, 0};
     const sg_expr *const *hh, *const *xh, *const *in, *const *out_in, *const *yv, *lossst = NULL;
@@ -4492,23 +4470,23 @@ static void doc_unrolled(X *x, int q, const sg_expr *loss)
         for (off = -1; off <= 1; off++) {
             int c = (int)(off + 1);
             double bw, bh;
-            hn[c] = texs(x, sg_seq_step(x->ctx, q, off), M_FORM, 1);
+            hn[c] = step_tex(x, q, off);
             gbox("value", hn[c], &bw, &bh);
             d = bw > d ? bw : d;
-            xn[c] = nin > 0 ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)in[0], off), M_FORM, 1)
+            xn[c] = nin > 0 ? texs(x, sg_deriv_shift(x->dv, in[0], off), M_FORM, 1)
                             : NULL;
             if (xn[c]) {
                 gbox("input", xn[c], &bw, &bh);
                 hx = bh > hx ? bh : hx;
             }
-            ln[c] = lossst ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)lossst, off), M_FORM, 1)
+            ln[c] = lossst ? texs(x, sg_deriv_shift(x->dv, lossst, off), M_FORM, 1)
                            : NULL;
             if (ln[c]) {
                 gbox("value", ln[c], &bw, &bh);
                 d = bw > d ? bw : d;
             }
             yn[c] = lossst && nout > 0
-                        ? texs(x, sg_expr_shift(x->ctx, (sg_expr *)out_in[0], off), M_FORM, 1)
+                        ? texs(x, sg_deriv_shift(x->dv, out_in[0], off), M_FORM, 1)
                         : NULL;
             if (yn[c]) {
                 gbox("data", yn[c], &bw, &bh);
@@ -4631,7 +4609,7 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         const sg_seq *h = sg_seq_of(x->ctx, q);
         sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
                       range_text(x, h->lo, h->hi),
-                      texs(x, sg_seq_at(x->ctx, q, sg_index_plus(h->lo, -1)), M_FORM, 1));
+                      at_tex(x, q, sg_index_plus(h->lo, -1)));
     }
     for (k = 0; k < g->nsteps; k++)
         if (g->steps[k].kind == SG_STEP_SEQ_SUM && !loss)
@@ -4652,9 +4630,9 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
         sg_buf_printf(b, "Write $\\delta_t = \\partial %s/\\partial %s \\in %s$. The state $%s$ "
                          "reaches $%s$ along two kinds of paths: directly, through the loss term "
                          "of step $t$, and through the next state $%s$.\n\n",
-                      x->fname, texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
-                      shape_tex(x, h->shape), texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1),
-                      x->fname, texs(x, sg_seq_step(x->ctx, q, 1), M_FORM, 1));
+                      x->fname, step_tex(x, q, 0),
+                      shape_tex(x, h->shape), step_tex(x, q, 0),
+                      x->fname, step_tex(x, q, 1));
     }
     for (k = first_seq; k < g->nsteps; k++) {
         const sg_step *s = &g->steps[k];
@@ -4703,11 +4681,11 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
                              "differentiated once, from $\\partial %s/\\partial %s = %s$; what "
                              "it gives holds at every step $t$, and what reaches $%s$ goes into "
                              "$\\delta_{t-1}$.\n",
-                          texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1),
+                          step_tex(x, s->seq, 0),
                           texs(x, s->node, M_FWD, 0), x->fname,
-                          texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1),
+                          step_tex(x, s->seq, 0),
                           value_text(x, s->adjoint, M_VALUE, 0),
-                          texs(x, sg_seq_step(x->ctx, s->seq, -1), M_FORM, 1));
+                          step_tex(x, s->seq, -1));
             doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
             /* its adjoints, where the step body is read as h[t] and one step later */
             for (i = 0; i < sg.norder; i++) {
@@ -4716,10 +4694,10 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
                 const char *now, *next;
                 if (!a || is_leaf(c) || !sg_expr_varies(c) || !ni(x, c)->fwd)
                     continue;
-                r = sg_expr_replace(x->ctx, (sg_expr *)a, h->body, sg_seq_step(x->ctx, s->seq, 0));
-                r1 = sg_expr_shift(x->ctx, r, 1);
+                r = sg_deriv_replace(x->dv, a, h->body, sg_deriv_step(x->dv, s->seq, 0));
+                r1 = sg_deriv_shift(x->dv, r, 1);
                 now = adj_name(x, c); /* before ni(): placeholders move the table */
-                next = adj_name(x, sg_expr_shift(x->ctx, (sg_expr *)c, 1));
+                next = adj_name(x, sg_deriv_shift(x->dv, c, 1));
                 if (!ni(x, r)->fwd && !ni(x, r)->adj)
                     ni(x, r)->adj = now;
                 if (!ni(x, r1)->fwd && !ni(x, r1)->adj)
@@ -4765,8 +4743,8 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
                              "directly and, before the last step, through $%s$; by the total "
                              "derivative rule the contributions add, and $\\delta$ runs backwards "
                              "from the last step:\n",
-                          texs(x, sg_seq_step(x->ctx, s->seq, 0), M_FORM, 1), x->fname,
-                          texs(x, sg_seq_step(x->ctx, s->seq, 1), M_FORM, 1));
+                          step_tex(x, s->seq, 0), x->fname,
+                          step_tex(x, s->seq, 1));
             delta_cases(x, s->adjseq);
             break;
         }
@@ -4860,11 +4838,10 @@ static const char *jname(X *x, const sg_expr *e)
  */
 static void name_jacobian(X *x, const sg_expr *e, const sg_expr *j)
 {
-    sg_span none = {0, 0};
     sg_expr *closed, *ph;
     const char *text, *name;
     elist phs = {NULL, 0, 0};
-    int lng, budget = 400, sym;
+    int lng, budget = 400;
     if (!j || is_leaf(j) || j->name || (j->id < x->nni && (x->ni[j->id].lined ||
                                                           x->ni[j->id].ph || x->ni[j->id].fwd)))
         return;
@@ -4877,8 +4854,7 @@ static void name_jacobian(X *x, const sg_expr *e, const sg_expr *j)
         free(phs.v);
     }
     name = jname(x, e);
-    sym = sg_sym_add(x->ctx, "\001", j->shape, 0, none);
-    ph = sg_var(x->ctx, sym);
+    ph = sg_deriv_standin(x->dv, j->shape, 0);
     ni(x, ph)->ph = name;
     line_adjoint(x, j, ph, lng ? NULL : closed);
 }
@@ -4920,7 +4896,7 @@ static const char *jac_form(X *x, const sg_expr *e, const sg_idmap *hasj, const 
         } else if (jb) {
             sg_buf_puts(&t, jux(x, factor(x, a, M_FORM), jname(x, b)));
         } else {
-            sg_buf_puts(&t, jux(x, factor(x, sg_transpose(x->ctx, (sg_expr *)b), M_FORM),
+            sg_buf_puts(&t, jux(x, factor(x, sg_deriv_transpose(x->dv, b), M_FORM),
                                 jname(x, a)));
         }
         break;
@@ -4942,9 +4918,7 @@ static const char *jac_form(X *x, const sg_expr *e, const sg_idmap *hasj, const 
         break;
     default:
         if (sg_op_is_elementwise_unary(e->op)) {
-            const char *text;
-            sg_expr *d = sg_diff_elementwise(x->ctx, (sg_expr *)e,
-                                             sg_ones(x->ctx, e->shape), &text);
+            const sg_expr *d = sg_deriv_fprime(x->dv, e);
             sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", texs(x, d, M_FORM, 1), jname(x, a));
         }
         break;
@@ -6125,13 +6099,12 @@ typedef struct {
    as the log recorded it: contrib = g ⊙ f′ */
 static const sg_expr *logged_fprime(X *x, const sg_expr *y, const sg_expr *g, const sg_expr *c)
 {
-    const char *text;
     if (c->op == SG_OP_HADAMARD && c->kid[0] == g)
         return c->kid[1];
     if (c->op == SG_OP_HADAMARD && c->kid[1] == g)
         return c->kid[0];
     /* simplified past recognition: the rule's own derivative, as jac_form */
-    return sg_diff_elementwise(x->ctx, (sg_expr *)y, sg_ones(x->ctx, y->shape), &text);
+    return sg_deriv_fprime(x->dv, y);
 }
 
 /*
@@ -6144,7 +6117,7 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
 {
     sg_buf *b = x->out;
     const sg_seq *h = sg_seq_of(x->ctx, q);
-    const sg_expr *prev = sg_seq_step(x->ctx, q, -1), *c;
+    const sg_expr *prev = sg_deriv_step(x->dv, q, -1), *c;
     const sg_step *rec = NULL;
     static const char *const ks[] = {"k", "\\tau"}, *const js[] = {"j", "i", "m"};
     const char *ht, *hp, *hk, *kk, *jj, *J, *Jj, *Jt, *bound = NULL, *into = NULL;
@@ -6220,7 +6193,7 @@ static void doc_vanishing(X *x, const sg_log *g, int q)
             nf++;
         c = y;
     }
-    ht = texs(x, sg_seq_step(x->ctx, q, 0), M_FORM, 1);
+    ht = step_tex(x, q, 0);
     hp = texs(x, prev, M_FORM, 1);
     kk = free_letter(x, ks, 2);
     jj = free_letter(x, js, 3);

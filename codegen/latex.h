@@ -48,15 +48,6 @@ const char *sg_latex_op(sg_op op);
    "Y = AB \Rightarrow \bar A = \bar Y B^\top,\ \bar B = A^\top \bar Y" */
 const char *sg_latex_rule(sg_op op);
 
-/*
- * The local rule of y's op for its kid k, instantiated with the adjoint g,
- * built with the DAG's constructors: what a line of the backward pass
- * shows (W ∂L/∂v with g a placeholder). With g the adjoint the log
- * recorded, it is the contribution the log recorded (the same node); NULL
- * for an op without kids.
- */
-sg_expr *sg_latex_rule_form(sg_ctx *ctx, const sg_expr *y, int k, sg_expr *g);
-
 /* text for LaTeX's text mode (a file name): \ { } $ & # ^ _ % ~ escaped,
    control bytes (a newline too) and each non-ASCII character as '?' */
 void sg_latex_escape(sg_buf *out, const char *text);

@@ -728,6 +728,13 @@ static double *seq_node(sg_eval *ev, const sg_expr *e)
     }
 }
 
+const double *sg_eval_step(sg_eval *ev, int q, long t)
+{
+    if (ev->error[0])
+        return NULL;
+    return step_value(ev, q, t);
+}
+
 const double *sg_eval_expr(sg_eval *ev, const sg_expr *e)
 {
     const sg_expr **stack;

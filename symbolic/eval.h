@@ -35,6 +35,10 @@ long sg_eval_cols(const sg_eval *ev, sg_shape s);
  */
 const double *sg_eval_expr(sg_eval *ev, const sg_expr *e);
 
+/* the values of step t of sequence q (h[t]), row-major, or NULL as for
+   sg_eval_expr(): out of the sequence's range, undefined, or too large */
+const double *sg_eval_step(sg_eval *ev, int q, long t);
+
 /*
  * NULL, or why sg_eval_expr() gave up: the values would have passed the
  * memory or time an evaluation may take ("--eval: the values are too large:

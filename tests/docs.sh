@@ -15,6 +15,12 @@
 #    and LANGUAGE.md refer to no file outside the project (../shared), and
 #    make install / uninstall put them in and take them out of
 #    PREFIX/share/doc/symgrad.
+# 4. Layers, as the file essays say: the printers in codegen/ make no
+#    expression. No codegen/*.c calls a function of symbolic/ that builds
+#    or rewrites one (every sg_… of expr.h, simplify.h, diff.h, rules.h and
+#    derive.h that returns sg_expr *, called outside string literals, which
+#    hold the generated C's own sg_dot and sg_sum), and only latex.c asks
+#    derive.h.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 symgrad=$(cd "$top" && realpath "${SYMGRAD:-./symgrad}")
@@ -222,6 +228,42 @@ if make -s -C "$top" install PREFIX="$tmp/prefix" >install.log 2>&1 &&
 else
     bad "make install puts LANGUAGE.md, GENERATED_C.md and LICENSE in PREFIX/share/doc/symgrad, uninstall removes them: $(tail -5 install.log)"
 fi
+
+# ---- 4. layers ----------------------------------------------------------------
+
+# the functions of a header that return sg_expr *, one per line
+makers() {
+    sed -n 's/^\(const \)\{0,1\}sg_expr \*\(sg_[a-z_0-9]*\)(.*/\2/p' "$1"
+}
+# C source without its string literals and comments (roughly: enough for names)
+code_of() {
+    sed -e 's/"\([^"\\]\|\\.\)*"/""/g' -e 's|/\*.*\*/||g' "$1"
+}
+for h in expr simplify diff rules derive; do
+    makers "$top/symbolic/$h.h"
+done | sort -u >makers.txt
+if [ "$(wc -l <makers.txt)" -lt 30 ]; then
+    bad "layers: found only $(wc -l <makers.txt) expression makers in symbolic/*.h"
+else
+    ok
+fi
+calls="(^|[^A-Za-z0-9_])($(tr '\n' '|' <makers.txt | sed 's/|$//'))[[:space:]]*\("
+for f in "$top"/codegen/*.c; do
+    name=$(basename "$f")
+    code_of "$f" >code.txt
+    used=$(grep -o -E "$calls" code.txt | sed 's/^[^s]*//; s/[[:space:]]*($//' | sort -u | tr '\n' ' ')
+    if [ "$name" = latex.c ]; then
+        used=$(printf '%s\n' $used | grep -v '^sg_deriv_' | tr '\n' ' ')
+    elif grep -q -E '(^|[^A-Za-z0-9_])sg_deriv_[a-z_]*[[:space:]]*\(' code.txt; then
+        bad "layers: codegen/$name asks derive.h (only latex.c does)"
+        continue
+    fi
+    if [ -n "$(printf '%s' "$used" | tr -d ' ')" ]; then
+        bad "layers: codegen/$name makes expressions: $used"
+    else
+        ok
+    fi
+done
 
 echo "docs: $pass passed, $fail failed"
 [ $fail = 0 ]
