@@ -62,6 +62,8 @@ typedef struct {
     const char **name;     /* by id: the printed name, or NULL */
     unsigned char *owned;  /* by id: name[id] is ours to free */
     unsigned char *fresh;  /* by id: name[id] is a fresh name */
+    unsigned char *jac;    /* by id: name[id] is a Jacobian's, J₁ (not in boxes) */
+    int njac;              /* Jacobians named so far */
     unsigned char *flag;   /* by id: F_ */
     unsigned *mark;        /* by id: stamp of the log that has a TOTAL for it */
     int *total;            /* by id, with mark: that TOTAL step's index */
@@ -279,6 +281,8 @@ static const char *namer(void *arg, const sg_expr *e)
     /* a box keeps a name of ours only for a column or a matrix: a row
        vector (u = (x − μ)ᵀS⁻¹) is a transpose nobody names */
     if (s->boxing && s->fresh[e->id] && e->shape.rows == SG_DIM_ONE && e->shape.cols != SG_DIM_ONE)
+        return NULL;
+    if (s->boxing && s->jac[e->id]) /* a box is in closed form */
         return NULL;
     if (!s->name[e->id] && e->name && e->nkids > 0) {
         sg_buf b;
@@ -1447,10 +1451,97 @@ static void gradient_above(S *s, const sg_log *g, unsigned char *skip)
     sg_buf_free(&b);
 }
 
+/*
+ * A Jacobian that later steps read and whose formula is long gets a name,
+ * J₁, J₂, …, so that the lines after it say diag(h) J₁ rather than its
+ * formula again: written out, the lines of a Hessian nest the lines above
+ * and double with every level. Boxes stay in closed form.
+ */
+static int name_jacobian(S *s, const unsigned char *read, int i, const sg_expr *value)
+{
+    static const char *const sub[] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
+    char digits[24];
+    sg_buf b;
+    int k;
+    if (!read[i] || value->id >= s->n || s->name[value->id] || value->name || is_leaf(value) ||
+        shown_ops(s, value, 3, 1) < 3)
+        return 0;
+    snprintf(digits, sizeof digits, "%d", ++s->njac);
+    sg_buf_init(&b);
+    sg_buf_putc(&b, 'J');
+    for (k = 0; digits[k]; k++) {
+        if (s->ascii)
+            sg_buf_putc(&b, digits[k]);
+        else
+            sg_buf_puts(&b, sub[digits[k] - '0']);
+    }
+    s->name[value->id] = sg_buf_take(&b, NULL);
+    s->owned[value->id] = 1;
+    s->jac[value->id] = 1;
+    return 1;
+}
+
+/* read[i]: the Jacobian of step i is in the DAG of a later step's, found
+   by one walk over the steps from the last, each node once */
+static unsigned char *jacobians_read(const S *s, const sg_log *g)
+{
+    unsigned char *read = sg_xmalloc((size_t)g->nsteps + 1);
+    const sg_expr **stack = NULL;
+    int i, sp = 0, cap = 0, k;
+    sg_idmap seen;
+    memset(read, 0, (size_t)g->nsteps + 1);
+    sg_idmap_init(&seen, (sg_ctx *)s->ctx);
+    for (i = g->nsteps - 1; i >= 0; i--) {
+        const sg_expr *c = g->steps[i].contrib;
+        if (g->steps[i].kind != SG_STEP_JACOBIAN || !c)
+            continue;
+        read[i] = sg_idmap_find(&seen, c) != SG_IDMAP_NONE;
+        if (read[i])
+            continue;
+        sg_idmap_add(&seen, c);
+        sp = 0;
+        if (sp == cap) {
+            cap = cap ? 2 * cap : 64;
+            stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
+        }
+        stack[sp++] = c;
+        while (sp > 0) {
+            const sg_expr *e = stack[--sp];
+            for (k = 0; k < e->nkids; k++) {
+                if (sg_idmap_find(&seen, e->kid[k]) != SG_IDMAP_NONE)
+                    continue;
+                sg_idmap_add(&seen, e->kid[k]);
+                if (sp == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
+                }
+                stack[sp++] = e->kid[k];
+            }
+        }
+    }
+    sg_idmap_free(&seen);
+    free((void *)stack);
+    return read;
+}
+
+/* ∂h/∂x = J₁ = diag(𝟙 − h ⊙ h)W, with the rule at the right */
+static void jacobian_line(S *s, const char *lhs, const sg_expr *value, sg_rule_id rule)
+{
+    sg_buf b;
+    char *v = fmt(s, value, 0, NULL), *r = rule_text(s, rule);
+    sg_buf_init(&b);
+    sg_buf_printf(&b, "%s = %s = %s", lhs, s->name[value->id], v);
+    emit(s, 2, sg_buf_str(&b), r);
+    sg_buf_free(&b);
+    free(v);
+    free(r);
+}
+
 static void doc_log(S *s, const sg_log *g)
 {
     const sg_expr *cur = NULL, *jx = NULL, *f = g->f;
     unsigned char *skip = sg_xmalloc((size_t)g->nsteps + 1);
+    unsigned char *jread = jacobians_read(s, g);
     int i, inner = 0, first;
     sg_buf b;
 
@@ -1557,7 +1648,8 @@ static void doc_log(S *s, const sg_log *g)
             if (!st->contrib)
                 break;
             sg_buf_puts(&b, d_sym(s));
-            if (st->node->id < s->n && s->owner[st->node->id] && !namer(s, st->node)) {
+            if (st->node->id < s->n && s->owner[st->node->id] && !namer(s, st->node) &&
+                st->rule_id != SG_RULE_J_X && !is_leaf(st->node)) {
                 /* a node of a gradient printed above: ∂(∂L/∂K)/∂x */
                 sg_buf_putc(&b, '(');
                 put_partial(s, &b, f, s->owner[st->node->id]);
@@ -1568,7 +1660,10 @@ static void doc_log(S *s, const sg_log *g)
             sg_buf_putc(&b, '/');
             sg_buf_puts(&b, d_sym(s));
             put_operand(s, &b, jx ? jx : st->node);
-            line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
+            if (name_jacobian(s, jread, i, st->contrib))
+                jacobian_line(s, sg_buf_str(&b), st->contrib, st->rule_id);
+            else
+                line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
             cur = NULL;
             break;
         case SG_STEP_SEQ_SUM:
@@ -1633,6 +1728,7 @@ static void doc_log(S *s, const sg_log *g)
         sg_buf_free(&b);
     }
     free(skip);
+    free(jread);
     centred_note(s, g);
 
     sg_buf_putc(&s->out, '\n');
@@ -1660,6 +1756,8 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     s.name = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.name);
     s.owned = sg_xmalloc((size_t)s.n + 1);
     s.fresh = sg_xmalloc((size_t)s.n + 1);
+    s.jac = sg_xmalloc((size_t)s.n + 1);
+    memset(s.jac, 0, (size_t)s.n + 1);
     s.flag = sg_xmalloc((size_t)s.n + 1);
     s.mark = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.mark);
     s.total = sg_xmalloc(((size_t)s.n + 1) * sizeof *s.total);
@@ -1692,6 +1790,7 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     free((void *)s.name);
     free(s.owned);
     free(s.fresh);
+    free(s.jac);
     free(s.flag);
     free(s.mark);
     free(s.total);

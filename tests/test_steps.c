@@ -270,6 +270,25 @@ static void test_jacobian_hessian(void **state)
     assert_non_null(strstr(jac, "│ ∂²f/∂x² = 2AᵀA │"));
     run_free(&r);
     free(text);
+    /* the variable's own line is ∂x/∂x, even where x is an adjoint above; a
+       Jacobian the next lines read is named J₁, and the box is closed */
+    {
+        static const char nested[] = "x ∈ ℝ^n\nW ∈ ℝ^{n×n}\nh = tanh(Wx)\n"
+                                     "L = ½‖h‖² + sum(h ⊙ h ⊙ x)\nhessian L wrt x\n";
+        const char *box;
+        steps_of(&r, "n.sg", nested, sizeof nested - 1, 0);
+        assert_non_null(strstr(r.out, "\n  ∂x/∂x = I "));
+        assert_null(strstr(r.out, "∂(∂L/∂(h ⊙ h))/∂x"));
+        assert_non_null(strstr(r.out, "  ∂h/∂x = J₁ = diag(𝟙 − h ⊙ h)W "));
+        assert_non_null(strstr(r.out, "  ∂(½h)/∂x = ½J₁ "));
+        box = strstr(r.out, "│ ∂²L/∂x² = ");
+        assert_non_null(box);
+        assert_null(strstr(box, "J₁"));
+        run_free(&r);
+        steps_of(&r, "n.sg", nested, sizeof nested - 1, 1);
+        assert_non_null(strstr(r.out, " = J1 = "));
+        run_free(&r);
+    }
     /* asked alone, a Hessian derives its gradient first */
     {
         static const char alone[] = "A ∈ ℝ^{m×n}\nb ∈ ℝ^m\nx ∈ ℝ^n\nf = ‖Ax − b‖²\nhessian f wrt x\n";
