@@ -59,6 +59,7 @@
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
 #define MAX_ROUNDS 8   /* rounds of distribution tried per sum */
 #define MAX_INLINE 8   /* a shared sum with more terms stays one term of a sum */
+#define MAX_CANCEL 64  /* quotients cancel in ⊙ chains and products this long at most */
 #define SIZE_CAP 1e15  /* tree sizes saturate here */
 /* the work one sg_simplify may do (structural comparisons and constructor
    calls): a result that needs more is displayed as it was built */
@@ -609,7 +610,7 @@ static term mul_term(S *st, const term *a, const term *b);
 static void cancel_quotients(term *t)
 {
     int i, j, k, w;
-    if (t->ns > 64) /* each scalar against each: a long product stays */
+    if (t->ns > MAX_CANCEL) /* each scalar against each: a long product stays */
         return;
     for (i = 0; i < t->ns; i++) {
         if (!is_recip(t->s[i]))
@@ -950,20 +951,25 @@ static sg_expr *canon_hadamard(S *st, sg_expr *const *in, int nin, sg_shape shap
             return sg_zero(st->ctx, shape);
         }
     sg_idmap_free(&seen);
-    for (i = 0; i < n; i++) {
-        /* x ⊙ (a ⊘ x) = a: a display form, where x has no zero entry
-           wherever the quotient is defined */
+    for (i = 0; i < n && n <= MAX_CANCEL; i++) {
+        /* x ⊙ (a ⊘ x) = a and a ⊘ a = 𝟙: display forms, where x has no
+           zero entry wherever the quotient is defined */
         int j;
         sg_expr *r;
         term t;
         if (f[i]->op != SG_OP_HDIV || named(st, f[i]))
             continue;
-        for (j = 0; j < n && (j == i || f[j] != f[i]->kid[1]); j++)
-            ;
-        if (j == n)
-            continue;
-        f[i] = f[i]->kid[0];
-        f[j] = f[--n];
+        if (f[i]->kid[0] == f[i]->kid[1]) { /* a ⊘ a = 𝟙 */
+            f[i] = f[--n];
+        } else {
+            for (j = 0; j < n && (j == i || f[j] != f[i]->kid[1]); j++)
+                ;
+            if (j == n)
+                continue;
+            f[i] = f[i]->kid[0];
+            f[j] = f[--n];
+        }
+        /* the rest, in canonical form again, times the scalars */
         r = canon_hadamard(st, f, n, shape);
         free(f);
         if (!term_of(st, r, &t, 0))
@@ -1523,6 +1529,8 @@ static sg_expr *normal(S *st, sg_expr *e)
         }
         break;
     case SG_OP_HDIV: /* a/b = a·(1/b) for scalars, so that λ/2 is ½λ */
+        if (a == b && !is_scalar(e)) /* a ⊘ a = 𝟙, where it is defined */
+            return sg_ones(ctx, e->shape);
         if (is_scalar(e) && !sg_expr_is_const(a, 1))
             return canon_node(st, sg_mul(ctx, a, sg_hdiv(ctx, sg_const(ctx, 1), b)));
         break;

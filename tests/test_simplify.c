@@ -584,6 +584,9 @@ static void test_quotients_cancel(void **state)
     sg_expr *vdp = sub(f, sg_hdiv(c, sub(f, ones, f->y), vq), sg_hdiv(c, f->y, f->p));
     expect(f, mul(f, mul(f, p, q), dp), "β − γ", "beta - gamma");
     expect(f, sg_hadamard(c, sg_hadamard(c, f->p, vq), vdp), "p − y", "p - y");
+    /* a ⊘ a is 𝟙, alone or in a chain */
+    expect(f, sg_hdiv(c, vq, vq), "𝟙", NULL);
+    expect(f, sg_hadamard(c, f->y, sg_hdiv(c, f->p, f->p)), "y", "y");
     /* β cancels its quotient, 1 − β is not a factor: that one stays */
     expect(f, mul(f, mul(f, p, y), dp), "γ(β(1 − γ)/(1 − β) − γ)", NULL);
     /* no factor divides anything: nothing is distributed */
