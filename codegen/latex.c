@@ -111,6 +111,7 @@ typedef struct {
     sg_expr *phnode;      /* the placeholder of this node's adjoint */
     const char *fp;       /* this node is f′(a), printed so */
     const char *adj;      /* this node is the (long) adjoint of a line */
+    const char *boxname;  /* in boxes, this repeated value prints as its line's ∂L/∂u */
     int region;           /* an owner's region_ops() + 1, once computed */
     /* the adjoint of a line already printed: values say it as lph (∂L/∂v),
        or as closed, its display form, when that is short */
@@ -238,6 +239,8 @@ static const char *namer(void *arg, const sg_expr *e)
         return n->fp;
     if (n->adj && x->mode == M_VALUE && e != x->hide)
         return n->adj;
+    if (n->boxname && x->mode == M_BOX && e != x->hide)
+        return n->boxname;
     return NULL;
 }
 
@@ -2460,7 +2463,10 @@ static const char *result_text(X *x, const sg_expr *e, const sg_expr *raw)
     sg_expr *c = simple(x, e);
     if (shown_ops(x, c, 200, 1) < 200 && /* else too long anyway */
         shown_size(x, c, M_BOX, VALUE_CAP, 1) <= VALUE_CAP) {
+        const sg_expr *hide = x->hide;
+        x->hide = c; /* a box is a formula, never just a name */
         closed = print_value(x, c, M_BOX, 1);
+        x->hide = hide;
         /* a few lines, if it can break into them */
         if (width(closed) <= 4 * LINE_EMS &&
             (width(closed) <= LINE_EMS - 8 || strchr(closed, SG_FMT_BREAK)))
@@ -3849,6 +3855,74 @@ static int first_jacobian(const sg_log *g)
     return k;
 }
 
+/* occurrences of the candidates (numbered by m) in the tree of e below
+   its root (a box is never just a name), each counted where it is met and
+   not looked inside; at most *left nodes */
+static void count_in(const sg_expr *e, int root, const sg_idmap *m, int *count, long *left)
+{
+    unsigned i;
+    int k;
+    if (--*left < 0)
+        return;
+    if (!root && (i = sg_idmap_find(m, e)) != SG_IDMAP_NONE) {
+        count[i]++;
+        return;
+    }
+    for (k = 0; k < e->nkids; k++)
+        count_in(e->kid[k], 0, m, count, left);
+}
+
+/*
+ * Boxes in closed form repeat a long value wherever a result reads it:
+ * attention's ∂L/∂S = A ⊙ (Vᵀr − 𝟙𝟙ᵀ(A ⊙ Vᵀr)) comes twice in ∇_X L and
+ * once in each of ∇_{W_q} L and ∇_{W_k} L. The display form of a line's
+ * adjoint that is long and occurs twice or more in the boxes of a function
+ * is written in them as its line's name, ∂L/∂S, which the lines define.
+ * Returns the nodes so named (to unname after the boxes), their count in *n.
+ */
+static unsigned *box_names(X *x, const sg_result *const *res, int nres, int *n)
+{
+    sg_idmap m;
+    const sg_expr **cand = sg_xmalloc(((size_t)x->nlined + 1) * sizeof *cand);
+    const char **name = sg_xmalloc(((size_t)x->nlined + 1) * sizeof *name);
+    int *count, i;
+    unsigned *named;
+    long left = 200000;
+    sg_idmap_init(&m, x->ctx);
+    for (i = 0; i < x->nlined; i++) {
+        const info *a = &x->ni[x->lined[i]];
+        const sg_expr *d;
+        unsigned slot, n0 = m.n;
+        if (!a->lph || !a->node || a->lph->id >= x->nni || !x->ni[a->lph->id].ph)
+            continue;
+        d = simple(x, a->node);
+        if (is_leaf(d) || shown_ops(x, d, 8, 1) < 6)
+            continue;
+        slot = sg_idmap_add(&m, d);
+        if (slot == n0) {
+            cand[slot] = d;
+            name[slot] = x->ni[a->lph->id].ph;
+        }
+    }
+    count = sg_xmalloc(((size_t)m.n + 1) * sizeof *count);
+    memset(count, 0, ((size_t)m.n + 1) * sizeof *count);
+    for (i = 0; i < nres && m.n > 0; i++)
+        if (res[i]->display)
+            count_in(simple(x, res[i]->display), 1, &m, count, &left);
+    named = sg_xmalloc(((size_t)m.n + 1) * sizeof *named);
+    *n = 0;
+    for (i = 0; i < (int)m.n; i++)
+        if (count[i] >= 2 && left >= 0) {
+            ni(x, cand[i])->boxname = name[i];
+            named[(*n)++] = cand[i]->id;
+        }
+    sg_idmap_free(&m);
+    free((void *)cand);
+    free((void *)name);
+    free(count);
+    return named;
+}
+
 /* the Total section: each result reached, its paths summed, boxed */
 static void doc_total(X *x, const sg_result *const *res, int nres, const sums *sm,
                       const sg_expr *root)
@@ -3856,7 +3930,8 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
     sg_buf *b = x->out;
     const char **single = sg_arena_alloc(x->ar, (size_t)(nres + 1) * sizeof *single);
     const char *of = gname(x, root);
-    int i, multi = 0, nsingle = 0;
+    int i, multi = 0, nsingle = 0, nnamed;
+    unsigned *named = box_names(x, res, nres, &nnamed);
     for (i = 0; i < nres; i++)
         multi |= sm[i].n > 1;
     sg_buf_printf(b, "\\subsection*{%s}\n", multi ? "Total derivative" : "Result");
@@ -3911,6 +3986,9 @@ static void doc_total(X *x, const sg_result *const *res, int nres, const sums *s
         }
         end_align(b, start);
     }
+    for (i = 0; i < nnamed; i++)
+        x->ni[named[i]].boxname = NULL;
+    free(named);
 }
 
 /*

@@ -557,6 +557,29 @@ static void test_readable_algebra(void **state)
     free(doc);
 }
 
+/* a long value a box would repeat is written by the name its line gave it
+   (attention's ∂L/∂S, read twice in ∇_X L and once in ∇_{W_q} L and
+   ∇_{W_k} L); a box is never only a name (an MLP's ∇_{b₁} L) */
+static void test_box_names(void **state)
+{
+    char *doc;
+    const char *box;
+    (void)state;
+    doc = document("X ∈ ℝ^{d×n}\nW_q ∈ ℝ^{k×d}\nW_k ∈ ℝ^{k×d}\nW_v ∈ ℝ^{d×d}\nY ∈ ℝ^{d×n}\n"
+                   "Q = W_q X\nK = W_k X\nV = W_v X\nS = KᵀQ/sqrt(k)\nA = softmax(S)\nO = V A\n"
+                   "L = ½‖O − Y‖²\ngrad L wrt W_q, W_k, W_v, X\n", 0, 0);
+    expect_in(doc, "\\nabla_{W_q} L &= \\boxed{\\frac{1}{\\sqrt{k}}K\\frac{\\partial L}{\\partial S}X^\\top}");
+    box = strstr(doc, "\\boxed");
+    assert_non_null(box);
+    assert_null(strstr(box, "\\mathbf{1}\\mathbf{1}^\\top")); /* softmax's backward step, not again */
+    free(doc);
+    doc = document("x ∈ ℝ^D\ny ∈ ℝ^C\nW₁ ∈ ℝ^{H×D}\nb₁ ∈ ℝ^H\nW₂ ∈ ℝ^{H×H}\nb₂ ∈ ℝ^H\n"
+                   "W₃ ∈ ℝ^{C×H}\nb₃ ∈ ℝ^C\nh₁ = tanh(W₁x + b₁)\nh₂ = tanh(W₂h₁ + b₂)\n"
+                   "p = W₃h₂ + b₃\nL = ½‖p − y‖²\ngrad L wrt W₁, b₁\n", 0, 0);
+    assert_null(strstr(doc, "\\boxed{\\frac{\\partial L}{\\partial a}}"));
+    free(doc);
+}
+
 static void test_deterministic(void **state)
 {
     size_t i;
@@ -1104,6 +1127,7 @@ int main(void)
         cmocka_unit_test(test_fragment_fits),
         cmocka_unit_test(test_index_ones),
         cmocka_unit_test(test_readable_algebra),
+        cmocka_unit_test(test_box_names),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_deep_chains_linear),
         cmocka_unit_test(test_chain_by_name),
