@@ -156,7 +156,10 @@ static void test_logistic_rewrite_shown(void **state)
     assert_non_null(why);
     assert_non_null(form);
     assert_true(quote < why && why < form); /* written, why, what is evaluated */
-    assert_int_equal(count(t, "\\intertext"), 1);
+    /* and that the derivation differentiates what was written */
+    expect_in(form, "\\intertext{It is the same function: the derivation below differentiates "
+                    "$L$ as written.}");
+    assert_int_equal(count(t, "\\intertext"), 2);
     free(t);
 }
 
