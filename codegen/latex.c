@@ -134,6 +134,7 @@ typedef struct {
     const sg_expr *hide;       /* prints as its formula, not its adjoint name */
     const char *fname;         /* the differentiated quantity: L */
     int cite[NRULES];          /* citation number of each rule used, 0 if none */
+    const char *rtex[NRULES];  /* each rule's TeX, once made (rule_tex) */
     int cited[NRULES];         /* the rules in order of first citation */
     int ncited;
     const char **used;         /* names given out */
@@ -650,73 +651,104 @@ const char *sg_latex_op(sg_op op)
 #define TO " \\;\\Rightarrow\\; "
 #define YB "\\bar Y"
 
-/* the local rules, in the adjoint notation \bar Y = ∂L/∂Y (the same
-   identities as diff.c's, which its comments state) */
-static const char *const rules[NRULES] = {
+/* what a leaf is to the backward pass: no rule of the table, a sentence */
+static const char *const leaves[SG_OP_COUNT] = {
     [SG_OP_VAR] = "X \\text{ an input:}\\quad \\nabla_X L = \\bar X, \\text{ summed over its paths}",
     [SG_OP_CONST] = "c \\text{ a number: nothing to propagate}",
     [SG_OP_DIMVAL] = "n \\text{ a dimension: a number}",
     [SG_OP_ZERO] = "0 \\text{: nothing to propagate}",
     [SG_OP_ONES] = "\\mathbf{1} \\text{: nothing to propagate}",
     [SG_OP_EYE] = "I \\text{: nothing to propagate}",
-    [SG_OP_ADD] = "Y = A + B" TO "\\bar A = " YB ",\\ \\bar B = " YB,
-    [SG_OP_MUL] = "Y = AB" TO "\\bar A = " YB "B^\\top,\\ \\bar B = A^\\top" YB,
-    [R_SCALE] = "Y = sA" TO "\\bar s = \\langle " YB ", A\\rangle,\\ \\bar A = s" YB,
-    [SG_OP_TRANSPOSE] = "Y = A^\\top" TO "\\bar A = " YB "^\\top",
-    [SG_OP_FILL] = "Y = s\\mathbf{1}\\mathbf{1}^\\top" TO "\\bar s = \\textstyle\\sum_{ij}" YB "_{ij}",
-    [SG_OP_SUM] = "y = \\textstyle\\sum_{ij} A_{ij}" TO "\\bar A = \\bar y\\,\\mathbf{1}\\mathbf{1}^\\top",
-    [SG_OP_TRACE] = "y = \\operatorname{tr}(A)" TO "\\bar A = \\bar y\\, I",
-    [SG_OP_DOT] = "y = \\langle A, B\\rangle" TO "\\bar A = \\bar y B,\\ \\bar B = \\bar y A",
-    [R_SQNORM] = "y = \\lVert A\\rVert^2 = \\langle A, A\\rangle" TO "\\bar A = 2\\bar y A",
-    [SG_OP_DIAG] = "Y = \\operatorname{diag}(v)" TO "\\bar v = \\operatorname{diag}(" YB ")",
-    [SG_OP_DIAGV] = "y = \\operatorname{diag}(A)" TO "\\bar A = \\operatorname{diag}(\\bar y)",
-    [SG_OP_HADAMARD] = "Y = A \\odot B" TO "\\bar A = " YB " \\odot B,\\ \\bar B = " YB " \\odot A",
-    [SG_OP_HDIV] = "Y = A \\oslash B" TO "\\bar A = " YB " \\oslash B,\\ \\bar B = -(" YB
-                   " \\odot Y) \\oslash B",
-    [SG_OP_POW] = "Y = A^{\\circ p}" TO "\\bar A = p\\, " YB " \\odot A^{\\circ (p-1)}",
-    [SG_OP_EXP] = "Y = \\exp(A)" TO "\\bar A = " YB " \\odot \\exp(A),\\quad \\exp'(z) = \\exp(z)",
-    [SG_OP_LOG] = "Y = \\log(A)" TO "\\bar A = " YB " \\oslash A,\\quad \\log'(z) = 1/z",
-    [SG_OP_SQRT] = "Y = \\sqrt{A}" TO "\\bar A = " YB " \\oslash 2Y,\\quad (\\sqrt{z})' = "
-                   "\\frac{1}{2\\sqrt{z}}",
-    [SG_OP_ABS] = "Y = \\lvert A\\rvert" TO "\\bar A = " YB " \\odot \\operatorname{sign}(A),"
-                  "\\quad \\lvert z\\rvert' = \\operatorname{sign}(z)",
-    [SG_OP_SIN] = "Y = \\sin(A)" TO "\\bar A = " YB " \\odot \\cos(A),\\quad \\sin'(z) = \\cos(z)",
-    [SG_OP_COS] = "Y = \\cos(A)" TO "\\bar A = -" YB " \\odot \\sin(A),\\quad \\cos'(z) = -\\sin(z)",
-    [SG_OP_TANH] = "Y = \\tanh(A)" TO "\\bar A = " YB " \\odot (\\mathbf{1} - Y \\odot Y),"
-                   "\\quad \\tanh'(z) = 1 - \\tanh^2(z)",
-    [SG_OP_SIGMOID] = "Y = \\sigma(A)" TO "\\bar A = " YB " \\odot Y \\odot (\\mathbf{1} - Y),"
-                      "\\quad \\sigma'(z) = \\sigma(z)(1 - \\sigma(z))",
-    [SG_OP_RELU] = "Y = \\operatorname{relu}(A)" TO "\\bar A = " YB " \\odot "
-                   "\\operatorname{step}(A),\\quad \\operatorname{relu}'(z) = [z > 0]",
-    [SG_OP_SWISH] = "Y = \\operatorname{swish}(A)" TO "\\bar A = " YB " \\odot "
-                    "\\operatorname{swish}'(A),\\quad \\operatorname{swish}'(z) = \\sigma(z) + "
-                    "z\\sigma(z)(1 - \\sigma(z))",
-    [SG_OP_SOFTPLUS] = "Y = \\operatorname{softplus}(A)" TO "\\bar A = " YB " \\odot \\sigma(A),"
-                       "\\quad \\operatorname{softplus}'(z) = \\sigma(z)",
-    [SG_OP_LOG1P] = "Y = \\log(\\mathbf{1} + A)" TO "\\bar A = " YB " \\oslash (\\mathbf{1} + A)",
-    [SG_OP_EXPM1] = "Y = \\exp(A) - \\mathbf{1}" TO "\\bar A = " YB " \\odot (Y + \\mathbf{1})",
-    [SG_OP_SIGN] = "Y = \\operatorname{sign}(A)" TO "\\bar A = 0 \\text{ (taken as 0 at the jump)}",
-    [SG_OP_STEP] = "Y = \\operatorname{step}(A)" TO "\\bar A = 0 \\text{ (taken as 0 at the jump)}",
-    [SG_OP_NORM] = "y = \\lVert A\\rVert" TO "\\bar A = \\frac{\\bar y}{y} A",
-    [SG_OP_NORM1] = "y = \\lVert A\\rVert_1" TO "\\bar A = \\bar y \\operatorname{sign}(A)",
-    [SG_OP_SOFTMAX] = "S = \\operatorname{softmax}(A)" TO "\\bar A = S \\odot (\\bar S - "
-                      "\\mathbf{1}\\mathbf{1}^\\top (S \\odot \\bar S)) \\text{ (per column)}",
-    [SG_OP_LOGSOFTMAX] = "Y = \\log\\operatorname{softmax}(A)" TO "\\bar A = " YB " - "
-                         "\\operatorname{softmax}(A) \\odot \\mathbf{1}\\mathbf{1}^\\top" YB,
-    [SG_OP_LOGSUMEXP] = "y = \\operatorname{logsumexp}(A)" TO "\\bar A = "
-                        "\\operatorname{softmax}(A) \\odot \\mathbf{1}\\bar y",
-    [SG_OP_INV] = "Y = A^{-1}" TO "\\bar A = -Y^\\top " YB " Y^\\top",
-    [SG_OP_DET] = "y = \\lvert A\\rvert" TO "\\bar A = \\bar y\\, y\\, A^{-\\top}",
-    [SG_OP_LOGDET] = "y = \\log\\lvert A\\rvert" TO "\\bar A = \\bar y A^{-\\top}",
-    [SG_OP_SEQSTEP] = "h_t = f(h_{t-1})" TO "\\delta_{t-1} \\mathrel{+}= \\nabla_{h_{t-1}} "
-                      "\\langle \\delta_t, f(h_{t-1})\\rangle",
-    [SG_OP_AT] = "y = h_k" TO "\\delta_k \\mathrel{+}= \\bar y",
-    [SG_OP_SEQSUM] = "Y = \\textstyle\\sum_t B_t" TO "\\bar B_t = " YB " \\text{ at every } t",
 };
 
-const char *sg_latex_rule(sg_op op)
+/* what a course adds to a rule: the scalar derivative of an elementwise
+   function, and that softmax's rule acts column by column */
+static const char *const remark[SG_OP_COUNT] = {
+    [SG_OP_EXP] = ",\\quad \\exp'(z) = \\exp(z)",
+    [SG_OP_LOG] = ",\\quad \\log'(z) = 1/z",
+    [SG_OP_SQRT] = ",\\quad (\\sqrt{z})' = \\frac{1}{2\\sqrt{z}}",
+    [SG_OP_ABS] = ",\\quad \\lvert z\\rvert' = \\operatorname{sign}(z)",
+    [SG_OP_SIN] = ",\\quad \\sin'(z) = \\cos(z)",
+    [SG_OP_COS] = ",\\quad \\cos'(z) = -\\sin(z)",
+    [SG_OP_TANH] = ",\\quad \\tanh'(z) = 1 - \\tanh^2(z)",
+    [SG_OP_SIGMOID] = ",\\quad \\sigma'(z) = \\sigma(z)(1 - \\sigma(z))",
+    [SG_OP_RELU] = ",\\quad \\operatorname{relu}'(z) = [z > 0]",
+    [SG_OP_SWISH] = ",\\quad \\operatorname{swish}'(z) = \\sigma(z) + z\\sigma(z)(1 - \\sigma(z))",
+    [SG_OP_SOFTPLUS] = ",\\quad \\operatorname{softplus}'(z) = \\sigma(z)",
+    [SG_OP_SIGN] = " \\text{ (taken as 0 at the jump)}",
+    [SG_OP_STEP] = " \\text{ (taken as 0 at the jump)}",
+    [SG_OP_SOFTMAX] = " \\text{ (per column)}",
+};
+
+/*
+ * The local rule r (an op, R_SCALE or R_SQNORM) in the adjoint notation
+ * \bar Y = ∂L/∂Y, from the rule table's entries (symbolic/rules.c), the
+ * ones diff.c applied: their common left side, then each kid's part, with
+ * = for the table's += (a line shows a contribution), and the remark a
+ * course adds. Into out; 0 when r has no rule.
+ */
+static int rule_tex_into(sg_buf *out, int r)
 {
-    return (int)op >= 0 && op < SG_OP_COUNT ? rules[op] : NULL;
+    static const char to[] = " \\;\\Rightarrow\\; ", pe[] = " \\mathrel{+}= ";
+    int id, n = 0;
+    if (r >= 0 && r < SG_OP_COUNT && leaves[r]) {
+        sg_buf_puts(out, leaves[r]);
+        return 1;
+    }
+    if (r == SG_OP_SEQSUM || r == SG_OP_SEQSTEP || r == SG_OP_AT) { /* through time */
+        sg_buf_puts(out, sg_rule_get(r == SG_OP_SEQSUM    ? SG_RULE_SEQ_SUM
+                                     : r == SG_OP_SEQSTEP ? SG_RULE_SEQ_REC
+                                                          : SG_RULE_SEQ_TERM_AT)->tex);
+        return 1;
+    }
+    for (id = SG_RULE_NONE + 1; id < SG_RULE_COUNT; id++) {
+        const sg_rule *e = sg_rule_get((sg_rule_id)id);
+        const char *arrow, *plus;
+        int mine;
+        if (!e || e->kind != SG_RULE_REVERSE)
+            continue;
+        if (r == R_SCALE)
+            mine = id == SG_RULE_SCALE_S || id == SG_RULE_SCALE_A;
+        else if (r == R_SQNORM)
+            mine = id == SG_RULE_SQNORM;
+        else
+            mine = (int)e->op == r && id != SG_RULE_SCALE_S && id != SG_RULE_SCALE_A &&
+                   id != SG_RULE_SQNORM;
+        if (!mine || !(arrow = strstr(e->tex, to)))
+            continue;
+        if (n++ == 0)
+            sg_buf_putn(out, e->tex, (size_t)(arrow - e->tex) + strlen(to));
+        else
+            sg_buf_puts(out, ",\\ ");
+        arrow += strlen(to);
+        if ((plus = strstr(arrow, pe)) != NULL) {
+            sg_buf_putn(out, arrow, (size_t)(plus - arrow));
+            sg_buf_puts(out, " = ");
+            sg_buf_puts(out, plus + strlen(pe));
+        } else {
+            sg_buf_puts(out, arrow);
+        }
+    }
+    if (n && r < SG_OP_COUNT && remark[r])
+        sg_buf_puts(out, remark[r]);
+    return n > 0;
+}
+
+/* the same in the document's arena, made once per rule */
+static const char *rule_tex(X *x, int r)
+{
+    if (!x->rtex[r]) {
+        sg_buf b;
+        sg_buf_init(&b);
+        x->rtex[r] = rule_tex_into(&b, r) ? sg_arena_strdup(x->ar, sg_buf_str(&b)) : "";
+        sg_buf_free(&b);
+    }
+    return x->rtex[r];
+}
+
+int sg_latex_rule(sg_buf *out, sg_op op)
+{
+    return (int)op >= 0 && op < SG_OP_COUNT && rule_tex_into(out, op);
 }
 
 /* cites rule r: its number in the list of rules used */
@@ -3832,7 +3864,7 @@ static void doc_rules(X *x, int mark)
     start = b->len;
     for (i = mark; i < x->ncited; i++) {
         int r = x->cited[i];
-        sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", rules[r],
+        sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", rule_tex(x, r),
                       rule_tag(x, cookbook_of(r), sg_arena_printf(x->ar, "(R%d)", i + 1)));
     }
     end_align(b, start); /* not its first rule alone at a page foot */
@@ -4735,14 +4767,14 @@ static void doc_bptt(X *x, const sg_log *g, const sg_result *const *res, int nre
                 if (whole)
                     sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
                                      "time; each term is differentiated at its step $t$, by $%s$.\n",
-                                  x->fname, texs(x, f, M_FWD, 0), rules[SG_OP_SEQSUM]);
+                                  x->fname, texs(x, f, M_FWD, 0), rule_tex(x, SG_OP_SEQSUM));
                 else
                     sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
                                      "and $\\partial %s/\\partial(%s) = %s$; each term is "
                                      "differentiated at its step $t$, by $%s$.\n",
                                   texs(x, s->node, M_FWD, 1), x->fname,
                                   texs(x, s->node, M_FWD, 1), value_text(x, a, M_VALUE, 0),
-                                  rules[SG_OP_SEQSUM]);
+                                  rule_tex(x, SG_OP_SEQSUM));
             }
             doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
             seg_free(&sg);

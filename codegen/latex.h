@@ -44,9 +44,11 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
 /* how an op is written in LaTeX: "\odot", "\operatorname{tr}", "^{-1}" */
 const char *sg_latex_op(sg_op op);
 
-/* the op's local rule (reverse mode), one LaTeX line: for SG_OP_MUL
-   "Y = AB \Rightarrow \bar A = \bar Y B^\top,\ \bar B = A^\top \bar Y" */
-const char *sg_latex_rule(sg_op op);
+/* the op's local rule (reverse mode), one LaTeX line, into out: for
+   SG_OP_MUL "Y = AB \Rightarrow \bar A = \bar Y B^\top,\ \bar B = A^\top \bar Y",
+   made from the rule table's entries (symbolic/rules.h); for a leaf, what it
+   is to the backward pass. Returns 0 (nothing written) for an op without. */
+int sg_latex_rule(sg_buf *out, sg_op op);
 
 /* text for LaTeX's text mode (a file name): \ { } $ & # ^ _ % ~ escaped,
    control bytes (a newline too) and each non-ASCII character as '?' */

@@ -637,8 +637,7 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_SWISH, SG_OP_SWISH, 0, "swish",
         "d(A ⊙ σ(A)) = (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A))) ⊙ dA",
         "Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A)))",
-        "Y = A \\odot \\sigma(A)" TO "\\bar A" PE YB " \\odot (\\sigma(A) + A \\odot \\sigma(A) "
-        "\\odot (\\mathbf{1} - \\sigma(A)))",
+        "Y = \\operatorname{swish}(A)" TO "\\bar A" PE YB " \\odot \\operatorname{swish}'(A)",
         NULL, r_swish),
     REV(SG_RULE_SOFTPLUS, SG_OP_SOFTPLUS, 0, "softplus", "d log(𝟙 + exp(A)) = σ(A) ⊙ dA",
         "Y = softplus(A) ⇒ Ā += Ȳ ⊙ σ(A)",
