@@ -108,6 +108,9 @@ typedef struct {
     int nparents;         /* distinct parents in the backward passes */
     const sg_expr *parent;
     const char *ph;       /* this node is a placeholder: it prints as ph */
+    const char *delta;    /* the pre-activation of a numbered layer: its adjoint
+                             is δ_k (\delta_{1} for h1 = tanh(W1x + b1)) */
+    const char *partial;  /* ∂L/∂e in LaTeX, once its placeholder is made */
     sg_expr *phnode;      /* the placeholder of this node's adjoint */
     const char *fp;       /* this node is f′(a), printed so */
     const char *adj;      /* this node is the (long) adjoint of a line */
@@ -1165,6 +1168,45 @@ static int user_ops(X *x, const sg_expr *e, int cap, int root)
     return n;
 }
 
+/* the digits a source name ends in (h1, z2; "" if none) */
+static const char *last_digits(const char *name)
+{
+    size_t n = strlen(name);
+    while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
+        n--;
+    return n > 0 ? name + n : "";
+}
+
+/*
+ * Courses number the adjoints of a network's layers: δ₁ = ∂L/∂z₁ for the
+ * pre-activation z₁ of h₁ = tanh(z₁), δ₂ for h₂'s. A station that is the
+ * argument of a nonlinear function, read by nothing else, gets δ_k, with k
+ * the number that ends the layer's name (or its own, z₁), when no other
+ * layer has k and it does not vary with time (a recurrence has its δ_t).
+ */
+static void layer_deltas(X *x)
+{
+    unsigned id, n = x->nni;
+    sg_strmap used;
+    sg_strmap_init(&used);
+    for (id = 0; id < n; id++) {
+        const sg_expr *e = x->ni[id].node, *p = x->ni[id].parent;
+        const char *k = "";
+        if (!e || x->ni[id].kind != K_STATION || is_leaf(e) || sg_expr_varies(e) ||
+            x->ni[id].nparents != 1 || !p || !is_nonlinear(p->op) || p->kid[0] != e)
+            continue;
+        if (p->name)
+            k = last_digits(p->name);
+        if (!*k && e->name)
+            k = last_digits(e->name);
+        if (!*k || sg_strmap_get(&used, k) >= 0)
+            continue;
+        sg_strmap_put(&used, k, 1);
+        x->ni[id].delta = sg_arena_printf(x->ar, "\\delta_{%s}", k);
+    }
+    sg_strmap_free(&used);
+}
+
 /* the stations, named, and the long elementwise derivatives */
 static void name_nodes(X *x)
 {
@@ -1226,6 +1268,7 @@ static void name_nodes(X *x)
             x->ni[id].boxed = (unsigned char)boxed;
         }
     }
+    layer_deltas(x);
     /* an elementwise derivative longer than its name: swish′(z₁) */
     for (id = 0; id < n; id++) {
         sg_expr *e = (sg_expr *)x->ni[id].node, *d;
@@ -1858,7 +1901,7 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
 static sg_expr *placeholder(X *x, const sg_expr *e, const sg_expr *adj)
 {
     info *n = ni(x, e);
-    const char *text, *what;
+    const char *text, *what, *delta;
     sg_buf b;
     sg_expr *ph;
     int p;
@@ -1881,14 +1924,29 @@ static sg_expr *placeholder(X *x, const sg_expr *e, const sg_expr *adj)
     ph = sg_deriv_standin(x->dv, e->shape, adj && sg_expr_is_symmetric(x->ctx, adj));
     n = ni(x, e);
     n->phnode = ph;
-    ni(x, n->phnode)->ph = text;
-    return ni(x, e)->phnode;
+    n->partial = text;
+    delta = n->delta;
+    if (delta) /* a layer's: δ_k wherever it is read */
+        text = delta;
+    n = ni(x, ph); /* may move the table: e's info is fetched again below */
+    n->ph = text;
+    n->delta = delta;
+    return ph;
 }
 
-/* ∂L/∂e in LaTeX */
+/* ∂L/∂e in LaTeX (δ_k for a layer's pre-activation) */
 static const char *adj_name(X *x, const sg_expr *e)
 {
     return ni(x, placeholder(x, e, NULL))->ph;
+}
+
+/* the left side of e's line, and the name it gets there: ∂L/∂a, then = δ₁
+   for a layer's pre-activation (which its later lines read as δ₁) */
+static const char *line_lhs(X *x, const sg_expr *e, const char **named)
+{
+    (void)placeholder(x, e, NULL);
+    *named = ni(x, e)->delta;
+    return *named ? ni(x, e)->partial : adj_name(x, e);
 }
 
 /* the rules a line cites, each once: there are NRULES */
@@ -2423,8 +2481,15 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
                 equation(b, "",
                          sg_arena_printf(x->ar, "\\text{to } %s\\text{:}\\quad ", texs(x, c, M_FORM, 1)),
                          parts, np, tag_of(x, cs[0].r, cs[0].n, shape));
-            else
-                equation(b, adj_name(x, c), "", parts, np, tag_of(x, cs[0].r, cs[0].n, shape));
+            else {
+                const char *named, *lhs = line_lhs(x, c, &named), *all[3];
+                int k2, na = 0;
+                if (named)
+                    all[na++] = named;
+                for (k2 = 0; k2 < np; k2++)
+                    all[na++] = parts[k2];
+                equation(b, lhs, "", all, na, tag_of(x, cs[0].r, cs[0].n, shape));
+            }
             simplex_note(x, b, s, c);
         } else {
             sg_buf tb;
@@ -2464,7 +2529,15 @@ static void seg_lines(X *x, seg *s, sg_buf *b, const sg_expr *const *targets, in
                     np += strcmp(parts[0], parts[1]) != 0;
                 }
                 sg_buf_puts(b, "\\intertext{by the total derivative rule, they add:}\n");
-                equation(b, adj_name(x, c), "", parts, np, tag_of(x, NULL, 0, shape));
+                {
+                    const char *named, *lhs = line_lhs(x, c, &named), *all[4];
+                    int k2, na = 0;
+                    if (named)
+                        all[na++] = named;
+                    for (k2 = 0; k2 < np; k2++)
+                        all[na++] = parts[k2];
+                    equation(b, lhs, "", all, na, tag_of(x, NULL, 0, shape));
+                }
             }
         }
         if (t < nt && out) {
@@ -3909,7 +3982,9 @@ static void count_in(const sg_expr *e, int root, const sg_idmap *m, int *count, 
  * attention's ∂L/∂S = A ⊙ (Vᵀr − 𝟙𝟙ᵀ(A ⊙ Vᵀr)) comes twice in ∇_X L and
  * once in each of ∇_{W_q} L and ∇_{W_k} L. The display form of a line's
  * adjoint that is long and occurs twice or more in the boxes of a function
- * is written in them as its line's name, ∂L/∂S, which the lines define.
+ * is written in them as its line's name, ∂L/∂S, which the lines define; a
+ * layer's δ_k wherever it occurs and is not short, as courses write
+ * ∇_{W₁} L = δ₁xᵀ (softmax(z₂) − y stays written out).
  * Returns the nodes so named (to unname after the boxes), their count in *n.
  */
 static unsigned *box_names(X *x, const sg_result *const *res, int nres, int *n)
@@ -3917,6 +3992,7 @@ static unsigned *box_names(X *x, const sg_result *const *res, int nres, int *n)
     sg_idmap m;
     const sg_expr **cand = sg_xmalloc(((size_t)x->nlined + 1) * sizeof *cand);
     const char **name = sg_xmalloc(((size_t)x->nlined + 1) * sizeof *name);
+    unsigned char *layer = sg_xmalloc((size_t)x->nlined + 1);
     int *count, i;
     unsigned *named;
     long left = 200000;
@@ -3928,12 +4004,13 @@ static unsigned *box_names(X *x, const sg_result *const *res, int nres, int *n)
         if (!a->lph || !a->node || a->lph->id >= x->nni || !x->ni[a->lph->id].ph)
             continue;
         d = simple(x, a->node);
-        if (is_leaf(d) || shown_ops(x, d, 8, 1) < 6)
+        if (is_leaf(d) || shown_ops(x, d, 8, 1) < (x->ni[a->lph->id].delta ? 4 : 6))
             continue;
         slot = sg_idmap_add(&m, d);
         if (slot == n0) {
             cand[slot] = d;
             name[slot] = x->ni[a->lph->id].ph;
+            layer[slot] = x->ni[a->lph->id].delta != NULL;
         }
     }
     count = sg_xmalloc(((size_t)m.n + 1) * sizeof *count);
@@ -3944,13 +4021,14 @@ static unsigned *box_names(X *x, const sg_result *const *res, int nres, int *n)
     named = sg_xmalloc(((size_t)m.n + 1) * sizeof *named);
     *n = 0;
     for (i = 0; i < (int)m.n; i++)
-        if (count[i] >= 2 && left >= 0) {
+        if (count[i] >= (layer[i] ? 1 : 2) && left >= 0) {
             ni(x, cand[i])->boxname = name[i];
             named[(*n)++] = cand[i]->id;
         }
     sg_idmap_free(&m);
     free((void *)cand);
     free((void *)name);
+    free(layer);
     free(count);
     return named;
 }

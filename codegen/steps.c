@@ -1107,6 +1107,13 @@ static int partial(const S *s, const sg_expr *e)
  * for the unnamed W₁x of h₁ = tanh(W₁x) (δa for a's, δh₂ for h₂'s), and the
  * lines after print the name. Returns whether it was named now.
  */
+/* does a source name end in a digit (h1, z₂ as written h2)? */
+static int ends_in_digit(const char *name)
+{
+    size_t n = strcspn(name, "[");
+    return n > 1 && name[n - 1] >= '0' && name[n - 1] <= '9';
+}
+
 static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
 {
     const char *kn, *display;
@@ -1119,12 +1126,14 @@ static int name_adjoint(S *s, int i, const sg_expr *kid, const sg_expr *value)
         shown_ops(s, value, 2, 1) < 2)
         return 0;
     kn = kid->nkids > 0 ? kid->name : NULL;
-    if (!kn && kid->id < s->n && s->fresh[kid->id])
-        kn = s->name[kid->id]; /* a fresh name is plain ASCII, r or r[t] */
+    /* h2 = tanh(W2h1): W2h1's is δ₂, as courses number a layer's, even
+       where the pre-activation got a fresh name */
     arg_of_layer = !kn && s->parent && s->parent->name && is_nonlinear(s->parent->op) &&
-                   s->parent->kid[0] == kid;
+                   s->parent->kid[0] == kid && ends_in_digit(s->parent->name);
     if (arg_of_layer)
-        kn = s->parent->name; /* h2 = tanh(W2h1): W2h1's is δ₂ */
+        kn = s->parent->name;
+    else if (!kn && kid->id < s->n && s->fresh[kid->id])
+        kn = s->name[kid->id]; /* a fresh name is plain ASCII, r or r[t] */
     if (!kn)
         return 0;
     n = strcspn(kn, "[");

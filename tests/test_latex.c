@@ -571,7 +571,8 @@ static void test_readable_algebra(void **state)
 
 /* a long value a box would repeat is written by the name its line gave it
    (attention's ∂L/∂S, read twice in ∇_X L and once in ∇_{W_q} L and
-   ∇_{W_k} L); a box is never only a name (an MLP's ∇_{b₁} L) */
+   ∇_{W_k} L), and a layer's adjoint by its δ; a box is never only a name
+   (an MLP's ∇_{b₁} L) */
 static void test_box_names(void **state)
 {
     char *doc;
@@ -587,8 +588,14 @@ static void test_box_names(void **state)
     free(doc);
     doc = document("x ∈ ℝ^D\ny ∈ ℝ^C\nW₁ ∈ ℝ^{H×D}\nb₁ ∈ ℝ^H\nW₂ ∈ ℝ^{H×H}\nb₂ ∈ ℝ^H\n"
                    "W₃ ∈ ℝ^{C×H}\nb₃ ∈ ℝ^C\nh₁ = tanh(W₁x + b₁)\nh₂ = tanh(W₂h₁ + b₂)\n"
-                   "p = W₃h₂ + b₃\nL = ½‖p − y‖²\ngrad L wrt W₁, b₁\n", 0, 0);
+                   "p = W₃h₂ + b₃\nL = ½‖p − y‖²\ngrad L wrt W₁, b₁, W₂\n", 0, 0);
     assert_null(strstr(doc, "\\boxed{\\frac{\\partial L}{\\partial a}}"));
+    /* a layer's adjoint is δ₁ (its pre-activation a feeds h₁), in its line,
+       the lines below and the boxes */
+    expect_in(doc, "\\frac{\\partial L}{\\partial a} &= \\delta_{1} = \\frac{\\partial L}{\\partial h_1} \\odot");
+    expect_in(doc, "\\frac{\\partial L}{\\partial W_1} &= \\delta_{1}x^\\top");
+    expect_in(doc, "\\nabla_{W_1} L &= \\boxed{\\delta_{1}x^\\top}");
+    expect_in(doc, "\\nabla_{b_1} L &= \\boxed{W_2^\\top\\delta_{2} \\odot (\\mathbf{1} - h_1 \\odot h_1)}");
     free(doc);
 }
 

@@ -301,6 +301,21 @@ static void test_jacobian_hessian(void **state)
     }
 }
 
+/* courses number a layer's adjoint: δ₁ for h₁'s pre-activation, even where
+   it has a name of ours (a) */
+static void test_layer_deltas_biased(void **state)
+{
+    static const char mlp[] = "x ∈ ℝ^D\ny ∈ ℝ^C\nW1 ∈ ℝ^{H×D}\nb1 ∈ ℝ^H\nW2 ∈ ℝ^{C×H}\n"
+                              "b2 ∈ ℝ^C\nh1 = tanh(W1 x + b1)\np = W2 h1 + b2\n"
+                              "L = ½‖p − y‖²\ngrad L wrt W1, b1\n";
+    run r;
+    (void)state;
+    steps_of(&r, "mlp.sg", mlp, sizeof mlp - 1, 0);
+    assert_non_null(strstr(r.out, " = δ₁ = "));
+    assert_non_null(strstr(r.out, "│ ∂L/∂W₁ = δ₁xᵀ │"));
+    run_free(&r);
+}
+
 /* symmetry is used out loud: log|det K| and K⁻¹ give K⁻ᵀ, printed K⁻¹ */
 static void test_symmetric(void **state)
 {
@@ -399,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_layer_deltas),
         cmocka_unit_test(test_bptt),
         cmocka_unit_test(test_jacobian_hessian),
+        cmocka_unit_test(test_layer_deltas_biased),
         cmocka_unit_test(test_symmetric),
         cmocka_unit_test(test_long_result),
         cmocka_unit_test(test_budgets),
