@@ -1885,6 +1885,8 @@ static void seg_build(X *x, seg *s, const sg_log *g, int from, int to, const sg_
                 kind = K_STATION;
             else if (is_trivial(x, e) || e->op == SG_OP_ADD || is_matmul(e))
                 kind = K_PASS;
+            else if (e->op == SG_OP_TRACE && is_matmul(e->kid[0]))
+                kind = K_AUX; /* tr(AB): its own line, then AB's */
             else if (direct_adjoint(sv(s, e)->adj))
                 kind = K_DIRECT;
             else

@@ -1071,6 +1071,10 @@ static void test_cookbook(void **state)
     expect_in(doc, "\\log\\lvert\\det A\\rvert \\;\\Rightarrow\\; \\bar A = \\bar y\\, "
                    "A^{-\\top} \\tag*{\\textrm{Cookbook (57)}\\quad (R");
     expect_in(doc, "\\tag*{\\textrm{Cookbook (59)}\\quad (R");
+    /* tr(K⁻¹YYᵀ) gets a line of its own: no line cites four rules */
+    expect_in(doc, "\\frac{\\partial L}{\\partial K^{-1}} &= \\frac{\\partial L}{\\partial "
+                   "\\operatorname{tr}(K^{-1}YY^\\top)}YY^\\top = -\\tfrac{1}{2}YY^\\top \\tag*{(R3, R4)");
+    assert_null(strstr(doc, "(R1, R2, R3, R4)"));
     expect_in(doc, "\\subsection*{References}\nK.~B. Petersen and M.~S. Pedersen, \\emph{The "
                    "Matrix Cookbook}, version of November 15, 2012.");
     expect_before(doc, "Since $K = XX^\\top + \\beta I$ is symmetric, $K^{-\\top} = (K^{-1})^\\top "
