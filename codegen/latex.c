@@ -2736,7 +2736,7 @@ static const char *quoted_stmt(X *x, known_names *k, const sg_stmt *s, const sg_
 }
 
 static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *value,
-                             const unsigned char *pick, int from, int to);
+                             const unsigned char *pick, int from, int to, int written);
 static int rewrites_in(X *x, const sg_expr *value, unsigned char *pick);
 
 /* h_0 = …, h_t = f(h_{t-1}) for t = 1, …, T: a recurrence as the user wrote it */
@@ -2758,7 +2758,7 @@ static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
         unsigned char *pick = sg_xmalloc((size_t)sg_nrewrites(x->ctx) + 1);
         if (rewrites_in(x, sq->body, pick) > 0)
             problem_rewrites(x, b, step_tex(x, q, 0), sq->body, pick, 0,
-                             sg_nrewrites(x->ctx));
+                             sg_nrewrites(x->ctx), 0);
         free(pick);
     }
 }
@@ -2768,12 +2768,13 @@ static void problem_recurrence(X *x, known_names *k, sg_buf *b, int q)
 /*
  * The rewrites the constructors made in a definition (rewrite i for each i
  * with pick[i]), as one visible step below it: the reasons, each with its
- * identities, then the form of the value that is evaluated and
- * differentiated, under the definition's name lhs. Nothing when none was
+ * identities, then the form of the value that is evaluated (and, unless
+ * written says the derivation differentiates the form the user wrote,
+ * differentiated), under the definition's name lhs. Nothing when none was
  * made.
  */
 static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *value,
-                             const unsigned char *pick, int from, int to)
+                             const unsigned char *pick, int from, int to, int written)
 {
     static const char *const reason[] = {"for numerical stability",
                                          "so that $\\sigma$ is computed once",
@@ -2819,7 +2820,11 @@ static void problem_rewrites(X *x, sg_buf *b, const char *lhs, const sg_expr *va
             i++;
         }
     }
-    sg_buf_printf(b, ", $%s$ is evaluated as:}\n", lhs);
+    if (written) /* the derivation reads the form above */
+        sg_buf_printf(b, ", $%s$ is evaluated as below. It is the same function: the "
+                         "derivation differentiates $%s$ as written.}\n", lhs, lhs);
+    else
+        sg_buf_printf(b, ", $%s$ is evaluated as:}\n", lhs);
     free(seen);
     parts[0] = user_text(x, value);
     equation(b, lhs, "", parts, 1, "");
@@ -2904,11 +2909,7 @@ static void doc_problem(X *x)
                 parts[0] = quoted(x, &known, i);
                 equation(b, name_tex(x, d->name), "", parts, 1, "");
                 problem_rewrites(x, b, name_tex(x, d->name), d->expr, NULL, d->rw_first,
-                                 d->rw_end);
-                if (d->derived_as_written)
-                    sg_buf_printf(b, "\\intertext{It is the same function: the derivation "
-                                     "below differentiates $%s$ as written.}\n",
-                                  name_tex(x, d->name));
+                                 d->rw_end, d->derived_as_written);
                 continue;
             }
             /* a recurrence, where it was defined (the rest at the end) */
