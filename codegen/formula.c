@@ -1707,23 +1707,17 @@ void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet)
     (void)pr_dim(&f, out, d);
 }
 
-void sg_fmt_seq_step(sg_buf *out, const sg_ctx *ctx, int q, long off, int alphabet)
+void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_index *at,
+                    int alphabet)
 {
     F f;
     sg_buf t;
     f_init(&f, ctx, alphabet, NULL, NULL);
     sg_buf_init(&t);
-    (void)pr_step_of(&f, &t, q, off);
-    finish(out, &t, 0);
-}
-
-void sg_fmt_seq_at(sg_buf *out, const sg_ctx *ctx, int q, sg_index at, int alphabet)
-{
-    F f;
-    sg_buf t;
-    f_init(&f, ctx, alphabet, NULL, NULL);
-    sg_buf_init(&t);
-    (void)pr_at_of(&f, &t, q, at);
+    if (at)
+        (void)pr_at_of(&f, &t, q, *at);
+    else
+        (void)pr_step_of(&f, &t, q, off);
     finish(out, &t, 0);
 }
 

@@ -68,11 +68,12 @@ int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg
    W_1, \beta, W_hh → W_{hh}) */
 void sg_fmt_name(sg_buf *out, const char *name, int ascii);
 
-/* a dimension, a step h[t + off] and a fixed step h[at] of sequence q, as a
-   formula prints them, in an alphabet (SG_FMT_LATEX: n, h_{t+1}, h_{T}) */
+/* a dimension, and step h[t + off] of sequence q (or, with at, the fixed
+   step h[at]), as a formula prints them, in an alphabet (SG_FMT_LATEX: n,
+   h_{t+1}, h_{T}) */
 void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet);
-void sg_fmt_seq_step(sg_buf *out, const sg_ctx *ctx, int q, long off, int alphabet);
-void sg_fmt_seq_at(sg_buf *out, const sg_ctx *ctx, int q, sg_index at, int alphabet);
+void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_index *at,
+                    int alphabet);
 
 /* the name of a result: L, ∂L/∂W, ∂²L/∂x², ∂s/∂z (ASCII: dL/dW, d2L/dx2) */
 void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii);

@@ -379,38 +379,35 @@ static const char *name_tex(X *x, const char *name)
     return s;
 }
 
-/* a dimension, h_{t+1}, h_{T}: as a formula prints them */
-static const char *dim_tex(X *x, sg_dim d)
+/* dimension d (q < 0), h_{t+off} of sequence q, or its fixed step h_{at}
+   (at not NULL): as a formula prints them */
+static const char *ref_tex(X *x, sg_dim d, int q, long off, const sg_index *at)
 {
     sg_buf b;
     const char *s;
     sg_buf_init(&b);
-    sg_fmt_dim(&b, x->ctx, d, SG_FMT_LATEX);
+    if (q < 0)
+        sg_fmt_dim(&b, x->ctx, d, SG_FMT_LATEX);
+    else
+        sg_fmt_seq_ref(&b, x->ctx, q, off, at, SG_FMT_LATEX);
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
+}
+
+static const char *dim_tex(X *x, sg_dim d)
+{
+    return ref_tex(x, d, -1, 0, NULL);
 }
 
 static const char *step_tex(X *x, int q, long off)
 {
-    sg_buf b;
-    const char *s;
-    sg_buf_init(&b);
-    sg_fmt_seq_step(&b, x->ctx, q, off, SG_FMT_LATEX);
-    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
-    sg_buf_free(&b);
-    return s;
+    return ref_tex(x, 0, q, off, NULL);
 }
 
 static const char *at_tex(X *x, int q, sg_index at)
 {
-    sg_buf b;
-    const char *s;
-    sg_buf_init(&b);
-    sg_fmt_seq_at(&b, x->ctx, q, at, SG_FMT_LATEX);
-    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
-    sg_buf_free(&b);
-    return s;
+    return ref_tex(x, 0, q, 0, &at);
 }
 
 /* \mathbb{R}^{m\times n} */
@@ -1094,18 +1091,6 @@ static int light(const sg_expr *e, int depth)
         if (!light(e->kid[k], depth + 1))
             return 0;
     return 1;
-}
-
-/* the number of operator nodes in e's tree, up to cap */
-static int ops_in(const sg_expr *e, int cap)
-{
-    int n = 0, k;
-    if (is_leaf(e) || cap <= 0)
-        return 0;
-    n = 1;
-    for (k = 0; k < e->nkids && n < cap; k++)
-        n += ops_in(e->kid[k], cap - n);
-    return n;
 }
 
 /* the same, stopping at named nodes: what e's formula shows */
@@ -1812,7 +1797,7 @@ static int direct_adjoint(const sg_expr *a)
         return 0;
     if (is_scalar(a) || a->op == SG_OP_EYE || a->op == SG_OP_FILL || a->op == SG_OP_ONES)
         return 1;
-    return a->op == SG_OP_MUL && is_scalar(a->kid[0]) && !ops_in(a->kid[0], 3) &&
+    return a->op == SG_OP_MUL && is_scalar(a->kid[0]) && !sg_expr_ops(a->kid[0], 3) &&
            (a->kid[1]->op == SG_OP_EYE || a->kid[1]->op == SG_OP_ONES);
 }
 

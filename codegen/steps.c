@@ -1495,9 +1495,8 @@ static int name_jacobian(S *s, const unsigned char *read, int i, const sg_expr *
 static unsigned char *jacobians_read(const S *s, const sg_log *g)
 {
     unsigned char *read = sg_xmalloc((size_t)g->nsteps + 1);
-    const sg_expr **stack = NULL;
-    int i, sp = 0, cap = 0, k;
     sg_idmap seen;
+    int i;
     memset(read, 0, (size_t)g->nsteps + 1);
     sg_idmap_init(&seen, (sg_ctx *)s->ctx);
     for (i = g->nsteps - 1; i >= 0; i--) {
@@ -1505,31 +1504,9 @@ static unsigned char *jacobians_read(const S *s, const sg_log *g)
         if (g->steps[i].kind != SG_STEP_JACOBIAN || !c)
             continue;
         read[i] = sg_idmap_find(&seen, c) != SG_IDMAP_NONE;
-        if (read[i])
-            continue;
-        sg_idmap_add(&seen, c);
-        sp = 0;
-        if (sp == cap) {
-            cap = cap ? 2 * cap : 64;
-            stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
-        }
-        stack[sp++] = c;
-        while (sp > 0) {
-            const sg_expr *e = stack[--sp];
-            for (k = 0; k < e->nkids; k++) {
-                if (sg_idmap_find(&seen, e->kid[k]) != SG_IDMAP_NONE)
-                    continue;
-                sg_idmap_add(&seen, e->kid[k]);
-                if (sp == cap) {
-                    cap = cap ? 2 * cap : 64;
-                    stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
-                }
-                stack[sp++] = e->kid[k];
-            }
-        }
+        sg_idmap_add_reachable(&seen, c);
     }
     sg_idmap_free(&seen);
-    free((void *)stack);
     return read;
 }
 

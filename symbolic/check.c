@@ -2223,42 +2223,19 @@ static sg_expr *written_of(C *c, const char *name)
 static void mark_written_derived(C *c)
 {
     sg_idmap seen;
-    const sg_expr **stack = NULL;
-    int sp = 0, cap = 0, i, k, any = 0;
+    int i, any = 0;
     for (i = 0; i < c->ndefs && !any; i++)
         any = c->defs[i].written != NULL;
     if (!any)
         return;
     sg_idmap_init(&seen, c->ctx);
-    for (i = 0; i < c->nres; i++) {
-        const sg_log *l = c->res[i].log;
-        if (!c->res[i].written || !l || !l->f || sg_idmap_find(&seen, l->f) != SG_IDMAP_NONE)
-            continue;
-        sg_idmap_add(&seen, l->f);
-        if (sp == cap) {
-            cap = cap ? 2 * cap : 64;
-            stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
-        }
-        stack[sp++] = l->f;
-        while (sp > 0) {
-            const sg_expr *e = stack[--sp];
-            for (k = 0; k < e->nkids; k++) {
-                if (sg_idmap_find(&seen, e->kid[k]) != SG_IDMAP_NONE)
-                    continue;
-                sg_idmap_add(&seen, e->kid[k]);
-                if (sp == cap) {
-                    cap *= 2;
-                    stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
-                }
-                stack[sp++] = e->kid[k];
-            }
-        }
-    }
+    for (i = 0; i < c->nres; i++)
+        if (c->res[i].written && c->res[i].log && c->res[i].log->f)
+            sg_idmap_add_reachable(&seen, c->res[i].log->f);
     for (i = 0; i < c->ndefs; i++)
         c->defs[i].derived_as_written =
             c->defs[i].written && sg_idmap_find(&seen, c->defs[i].written) != SG_IDMAP_NONE;
     sg_idmap_free(&seen);
-    free((void *)stack);
 }
 
 /* the derivatives, after every value: INTERFACE.md orders results that way */

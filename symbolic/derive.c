@@ -139,23 +139,12 @@ static int is_leaf(const sg_expr *e)
     return e->nkids == 0;
 }
 
-/* the operator nodes of e's tree, up to cap */
-static int ops_in(const sg_expr *e, int cap)
-{
-    int n, k;
-    if (is_leaf(e) || cap <= 0)
-        return 0;
-    n = 1;
-    for (k = 0; k < e->nkids && n < cap; k++)
-        n += ops_in(e->kid[k], cap - n);
-    return n;
-}
-
 sg_expr *sg_deriv_display(sg_deriv *d, const sg_expr *v)
 {
     sg_expr *r = nm_get(&d->display, v);
     if (!r) {
-        r = ops_in(v, DISPLAY_OPS) >= DISPLAY_OPS ? (sg_expr *)v : sg_simplify(d->ctx, (sg_expr *)v);
+        r = sg_expr_ops(v, DISPLAY_OPS) >= DISPLAY_OPS ? (sg_expr *)v
+                                                      : sg_simplify(d->ctx, (sg_expr *)v);
         nm_put(&d->display, v, r);
     }
     return r;

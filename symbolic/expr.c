@@ -770,6 +770,31 @@ unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e)
     return sg_idmap_add_key(m, e->id);
 }
 
+void sg_idmap_add_reachable(sg_idmap *m, const sg_expr *root)
+{
+    const sg_expr **stack;
+    int sp = 0, cap = 64, k;
+    if (sg_idmap_find(m, root) != SG_IDMAP_NONE)
+        return;
+    sg_idmap_add(m, root);
+    stack = sg_xmalloc((size_t)cap * sizeof *stack);
+    stack[sp++] = root;
+    while (sp > 0) {
+        const sg_expr *e = stack[--sp];
+        for (k = 0; k < e->nkids; k++) {
+            if (sg_idmap_find(m, e->kid[k]) != SG_IDMAP_NONE)
+                continue;
+            sg_idmap_add(m, e->kid[k]);
+            if (sp == cap) {
+                cap *= 2;
+                stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
+            }
+            stack[sp++] = e->kid[k];
+        }
+    }
+    free((void *)stack);
+}
+
 /* ---- leaves ------------------------------------------------------------- */
 
 static sg_shape scalar_shape(void)
@@ -848,6 +873,17 @@ int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e)
 int sg_expr_varies(const sg_expr *e)
 {
     return (((const node *)e)->flags & F_VARIES) != 0;
+}
+
+int sg_expr_ops(const sg_expr *e, int cap)
+{
+    int n, k;
+    if (e->nkids == 0 || cap <= 0)
+        return 0;
+    n = 1;
+    for (k = 0; k < e->nkids && n < cap; k++)
+        n += sg_expr_ops(e->kid[k], cap - n);
+    return n;
 }
 
 int sg_op_is_seq(sg_op op)

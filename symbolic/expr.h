@@ -344,6 +344,9 @@ int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e); /* provably Eᵀ 
 int sg_expr_sums_to_zero(const sg_expr *e); /* provably 𝟙ᵀE𝟙 = 0: E = A − mean(A)𝟙, … */
 /* depends on the loop index t: has a STEP leaf not inside a Σ of its own */
 int sg_expr_varies(const sg_expr *e);
+/* the operator nodes of e's tree (leaves count none), counted up to cap:
+   what printing e would cost, bounded however large its tree */
+int sg_expr_ops(const sg_expr *e, int cap);
 /* SEQSTEP, AT or SEQSUM: an op the C printer must write loops for */
 int sg_op_is_seq(sg_op op);
 int sg_op_is_elementwise_unary(sg_op op);
@@ -377,6 +380,10 @@ void sg_idmap_free(sg_idmap *m);
 unsigned sg_idmap_find(const sg_idmap *m, const sg_expr *e);
 /* e's number, giving it the next one (m->n before the call) if it has none */
 unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e);
+/* numbers root and every node below it that m does not know yet, walking
+   each once (a node m knows is not looked inside: walks from several roots
+   into one map cost the union of their DAGs) */
+void sg_idmap_add_reachable(sg_idmap *m, const sg_expr *root);
 /* the same for any key below 0xffffffff (a pass that numbers more than
    nodes, recurrences say, gives each kind its own keys) */
 unsigned sg_idmap_find_key(const sg_idmap *m, unsigned key);
