@@ -36,7 +36,7 @@ B         ?= build
 SHARED    ?= ../shared
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRC       := $(wildcard lexer/*.c parser/*.c symbolic/*.c codegen/*.c)
+SRC       := $(wildcard base/*.c lexer/*.c parser/*.c symbolic/*.c codegen/*.c)
 OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o $(B)/gen/templates.o
 TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c templates/*.h templates/*.tex)))
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))

@@ -70,10 +70,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lexer/strmap.h"
+#include "../base/strmap.h"
 
-#include "../lexer/arena.h"
-#include "../lexer/buf.h"
+#include "../base/arena.h"
+#include "../base/buf.h"
 #include "formula.h"
 #include "mask.h"
 #include "templates.h"

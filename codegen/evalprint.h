@@ -15,7 +15,7 @@
 #ifndef SG_EVALPRINT_H
 #define SG_EVALPRINT_H
 
-#include "../lexer/buf.h"
+#include "../base/buf.h"
 #include "../symbolic/check.h"
 
 /* 0 on success; otherwise a message in err (the caller exits with status 2) */

@@ -15,7 +15,7 @@
 #ifndef SG_FORMULA_H
 #define SG_FORMULA_H
 
-#include "../lexer/buf.h"
+#include "../base/buf.h"
 #include "../symbolic/check.h"
 
 enum { SG_FMT_UNICODE = 0, SG_FMT_ASCII = 1, SG_FMT_LATEX = 2 };

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "codegen/graph.h"
-#include "lexer/arena.h"
+#include "base/arena.h"
 
 /* the gap kept between two dummy slots, and a dummy slot's height (room for
    a few parallel strokes) */

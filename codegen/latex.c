@@ -67,7 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lexer/strmap.h"
+#include "../base/strmap.h"
 #include "../symbolic/derive.h"
 #include "formula.h"
 #include "graph.h"

@@ -25,7 +25,7 @@
 #ifndef SG_LATEX_H
 #define SG_LATEX_H
 
-#include "../lexer/buf.h"
+#include "../base/buf.h"
 #include "../symbolic/check.h"
 
 typedef struct {

@@ -11,7 +11,7 @@
  */
 #include "mask.h"
 
-#include "../lexer/arena.h"
+#include "../base/arena.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lexer/arena.h"
+#include "../base/arena.h"
 #include "formula.h"
 
 /* how tightly the printed text binds, loosest first */

@@ -21,7 +21,7 @@
 #ifndef SG_QUOTE_H
 #define SG_QUOTE_H
 
-#include "../lexer/buf.h"
+#include "../base/buf.h"
 #include "../parser/ast.h"
 
 typedef struct {

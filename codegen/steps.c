@@ -35,9 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lexer/arena.h"
-#include "../lexer/buf.h"
-#include "../lexer/strmap.h"
+#include "../base/arena.h"
+#include "../base/buf.h"
+#include "../base/strmap.h"
 #include "formula.h"
 #include "quote.h"
 

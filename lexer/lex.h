@@ -33,7 +33,7 @@
 #ifndef SG_LEX_H
 #define SG_LEX_H
 
-#include "arena.h"
+#include "../base/arena.h"
 #include "source.h"
 
 /* the longest name, normalized (β is "beta"): longer is an error */

@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
+#include "../base/arena.h"
+#include "../base/buf.h"
 
 sg_src *sg_src_new(const char *name, const char *text, size_t len)
 {

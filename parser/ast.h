@@ -15,7 +15,7 @@
 #ifndef SG_AST_H
 #define SG_AST_H
 
-#include "../lexer/arena.h"
+#include "../base/arena.h"
 #include "../lexer/source.h"
 
 /* the largest dimension written as a number (and the largest --dim value):

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../lexer/buf.h"
+#include "../base/buf.h"
 #include "actions.h"
 #include "grammar.h"
 

@@ -38,9 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lexer/buf.h"
+#include "../base/buf.h"
 #include "../lexer/lex.h"
-#include "../lexer/strmap.h"
+#include "../base/strmap.h"
 #include "simplify.h"
 
 /* what a name stands for */

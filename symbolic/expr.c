@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lexer/strmap.h"
+#include "../base/strmap.h"
 
 /* the node as allocated: the public part, then what only expr.c keeps */
 typedef struct {

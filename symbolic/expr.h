@@ -37,7 +37,7 @@
 #define SG_EXPR_H
 
 #include <stddef.h>
-#include "../lexer/arena.h"
+#include "../base/arena.h"
 #include "../lexer/source.h"
 
 typedef int sg_dim;

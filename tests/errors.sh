@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # the first string literal of each error call, as written in the source
 grep -ho -E '(sg_src_error|error|usage_error|lex_error|syntax_error|report)\([^"]*"[^"]*"' \
-    lexer/*.c lexer/*.l parser/*.c parser/*.y symbolic/*.c codegen/*.c main.c 2>/dev/null |
+    base/*.c lexer/*.c lexer/*.l parser/*.c parser/*.y symbolic/*.c codegen/*.c main.c 2>/dev/null |
     sed -E 's/^[^"]*"//; s/"$//' | sort -u > "$tmp/messages"
 
 cat tests/*.c tests/*.sh tests/golden/*.err > "$tmp/tests" 2>/dev/null

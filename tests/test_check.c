@@ -19,7 +19,7 @@
 #include "parser/parser.h"
 #include "symbolic/check.h"
 #include "symbolic/eval.h"
-#include "lexer/buf.h"
+#include "base/buf.h"
 
 typedef struct {
     sg_src *src;

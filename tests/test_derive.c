@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "codegen/formula.h"
-#include "lexer/arena.h"
+#include "base/arena.h"
 #include "parser/parser.h"
 #include "symbolic/check.h"
 #include "symbolic/derive.h"

@@ -15,7 +15,7 @@
 
 #include "codegen/evalprint.h"
 #include "codegen/formula.h"
-#include "lexer/arena.h"
+#include "base/arena.h"
 #include "parser/parser.h"
 #include "symbolic/simplify.h"
 

@@ -22,7 +22,7 @@
 
 #include "codegen/graph.h"
 #include "codegen/latex.h"
-#include "lexer/arena.h"
+#include "base/arena.h"
 #include "parser/parser.h"
 
 /* how far a route keeps from a box it does not start or end at */

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "grammar.h"
-#include "lexer/buf.h"
+#include "base/buf.h"
 #include "lexer/lex.h"
 
 static char tokens_out[1 << 18], errors_out[1 << 14];

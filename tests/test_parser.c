@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lexer/buf.h"
+#include "base/buf.h"
 #include "parser/parser.h"
 
 static char program_out[1 << 16], errors_out[1 << 14];

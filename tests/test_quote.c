@@ -17,7 +17,7 @@
 #include "codegen/formula.h"
 #include "codegen/latex.h"
 #include "codegen/quote.h"
-#include "lexer/arena.h"
+#include "base/arena.h"
 #include "parser/parser.h"
 
 /* ---- helpers ------------------------------------------------------------------- */

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "codegen/steps.h"
-#include "lexer/arena.h"
-#include "lexer/buf.h"
+#include "base/arena.h"
+#include "base/buf.h"
 #include "parser/parser.h"
 
 typedef struct {
