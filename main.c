@@ -41,6 +41,7 @@
 #include "codegen/steps.h"
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/cident.h"
 #include "lexer/source.h"
 #include "parser/parser.h"
 #include "symbolic/check.h"
@@ -114,18 +115,6 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int is_identifier(const char *s)
-{
-    size_t i;
-    if (!*s || (*s >= '0' && *s <= '9'))
-        return 0;
-    for (i = 0; s[i]; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
-              (s[i] >= '0' && s[i] <= '9')))
-            return 0;
-    return 1;
-}
-
 /* --dim N=V */
 static int add_dim(options *o, const char *arg)
 {
@@ -144,7 +133,7 @@ static int add_dim(options *o, const char *arg)
     name = sg_xmalloc((size_t)(eq - arg) + 1);
     memcpy(name, arg, (size_t)(eq - arg));
     name[eq - arg] = '\0';
-    if (!is_identifier(name)) {
+    if (!sg_cident_is(name)) {
         free(name);
         return usage_error("--dim: '%s' does not start with a dimension name", arg);
     }
@@ -355,7 +344,7 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (LONGOPT("--prefix") || SHORTOPT("-p")) {
             if (!(v = optval(argc, argv, &i, a, n)))
                 return usage_error("%s needs a name", a);
-            if (!is_identifier(v))
+            if (!sg_cident_is(v))
                 return usage_error("the prefix '%s' is not a C identifier", v);
             o->prefix = v;
             C_ONLY("-p/--prefix");

@@ -74,6 +74,7 @@
 
 #include "../base/arena.h"
 #include "../base/buf.h"
+#include "../base/cident.h"
 #include "formula.h"
 #include "mask.h"
 #include "templates.h"
@@ -2375,23 +2376,6 @@ static void allocate(G *g)
  * for byte on every run.
  */
 
-/* C (C99, C11, C23 without the _Capital ones, which step 1 rules out), GNU C
-   and C++ keywords: no name of any kind may be spelt so */
-static const char *const keywords[] = {
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
-    "typedef", "union", "unsigned", "void", "volatile", "while", "typeof", "typeof_unqual",
-    "alignas", "alignof", "and", "and_eq", "asm", "bitand", "bitor", "bool",
-    "catch", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "consteval",
-    "constexpr", "constinit", "const_cast", "co_await", "co_return", "co_yield", "decltype",
-    "delete", "dynamic_cast", "explicit", "export", "false", "friend", "mutable", "namespace",
-    "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private",
-    "protected", "public", "reinterpret_cast", "requires", "static_assert", "static_cast",
-    "template", "this", "thread_local", "throw", "true", "try", "typeid", "typename",
-    "using", "virtual", "wchar_t", "xor", "xor_eq",
-};
-
 /* macros and types: a field is spelt after -> or ., but a macro replaces it
    all the same, and a type name cannot be declared a field in C++. The
    macros gcc and clang predefine in their default gnu modes (gcc -dM -E on
@@ -2507,7 +2491,7 @@ static int starts(const char *s, const char *p)
 static int reserved_name(G *g, const char *s, int local)
 {
     size_t n = strlen(s);
-    if (LISTED(s, keywords) || LISTED(s, macros))
+    if (sg_cident_keyword(s) || LISTED(s, macros)) /* C, GNU C and C++ keywords */
         return 1;
     if (!renamed_form(s) && (starts(s, "sg") || starts(s, "SG") || starts(s, g->P) ||
                              starts(s, g->PU)))

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/cident.h"
 #include "../lexer/lex.h"
 #include "../base/strmap.h"
 #include "simplify.h"
@@ -1623,25 +1624,10 @@ static val check(C *c, const sg_ast *a, want w)
 
 /* ---- statements ----------------------------------------------------------- */
 
+/* a name the generated C can use as it is: an identifier, not a C keyword */
 static int is_c_identifier(const char *s)
 {
-    static const char *const reserved[] = {
-        "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
-        "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
-        "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
-        "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool",
-        "_Complex", "_Imaginary"};
-    size_t i;
-    if (!*s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-        return 0;
-    for (i = 1; s[i]; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
-              (s[i] >= '0' && s[i] <= '9')))
-            return 0;
-    for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-        if (!strcmp(s, reserved[i]))
-            return 0;
-    return 1;
+    return sg_cident_is(s) && !sg_cident_c99_keyword(s);
 }
 
 /* a name about to be declared or defined must be new */
