@@ -22,6 +22,7 @@
 
 #include "grammar.h"
 #include "scan.h"
+#include "../base/grow.h"
 
 /* raw kinds and grammar kinds share one number space */
 typedef char raw_kinds_follow_the_grammars[(int)SG_SCAN_NEWLINE > (int)TK_NAME_ALONE ? 1 : -1];
@@ -363,8 +364,7 @@ static void emit(sg_lexer *lx, const sg_token *t)
             memmove(lx->queue, lx->queue + lx->qhead, lx->qlen * sizeof *lx->queue);
             lx->qhead = 0;
         } else {
-            lx->qcap = lx->qcap ? 2 * lx->qcap : 16;
-            lx->queue = sg_xrealloc(lx->queue, lx->qcap * sizeof *lx->queue);
+            SG_GROW(lx->queue, lx->qlen, lx->qcap, SG_GROW_MAX, "tokens queued in one statement");
         }
     }
     lx->queue[lx->qhead + lx->qlen++] = *t;
@@ -388,10 +388,7 @@ static void emit_kind(sg_lexer *lx, int kind, sg_span span, int synthetic)
 static void push_open(sg_lexer *lx, int kind, sg_span span, int sigma)
 {
     open_t *o;
-    if (lx->nopen == lx->capopen) {
-        lx->capopen = lx->capopen ? 2 * lx->capopen : 16;
-        lx->open = sg_xrealloc(lx->open, lx->capopen * sizeof *lx->open);
-    }
+    SG_GROW(lx->open, lx->nopen, lx->capopen, SG_GROW_MAX, "open brackets");
     o = &lx->open[lx->nopen++];
     o->kind = kind;
     o->span = span;

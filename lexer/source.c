@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../base/arena.h"
+#include "../base/grow.h"
 #include "../base/buf.h"
 
 sg_src *sg_src_new(const char *name, const char *text, size_t len)
@@ -144,10 +145,7 @@ void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
         src->ndropped++;
         return;
     }
-    if (src->ndiags == src->cap) {
-        src->cap = src->cap ? 2 * src->cap : 16;
-        src->diags = sg_xrealloc(src->diags, src->cap * sizeof *src->diags);
-    }
+    SG_GROW(src->diags, src->ndiags, src->cap, SG_GROW_MAX, "diagnostics");
     d = &src->diags[src->ndiags];
     d->span = span;
     d->seq = src->ndiags++;
