@@ -36,7 +36,9 @@ B         ?= build
 SHARED    ?= ../shared
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRC       := $(wildcard base/*.c lexer/*.c parser/*.c symbolic/*.c codegen/*.c)
+# every stage's sources but cli/main.c, which holds main(): the tests link the rest
+SRC       := $(wildcard base/*.c lexer/*.c parser/*.c symbolic/*.c codegen/*.c) \
+             $(filter-out cli/main.c,$(wildcard cli/*.c))
 OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o $(B)/gen/templates.o
 TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c templates/*.h templates/*.tex)))
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
@@ -51,7 +53,7 @@ all: symgrad
 symgrad: $(B)/symgrad
 	@[ "$(B)" = build ] && cp $(B)/symgrad symgrad || true
 
-$(B)/symgrad: $(B)/main.o $(OBJ)
+$(B)/symgrad: $(B)/cli/main.o $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: %.c | $(B)/gen/grammar.h
@@ -231,4 +233,4 @@ uninstall:
 clean:
 	rm -rf build symgrad
 
--include $(OBJ:.o=.d) $(B)/main.d
+-include $(OBJ:.o=.d) $(B)/cli/main.d

@@ -15,8 +15,8 @@
 #    and LANGUAGE.md refer to no file outside the project (../shared), and
 #    make install / uninstall put them in and take them out of
 #    PREFIX/share/doc/symgrad.
-# 4. Layers, as the file essays say: the printers in codegen/ make no
-#    expression. No codegen/*.c calls a function of symbolic/ that builds
+# 4. Layers, as the file essays say: the printers in codegen/ and the
+#    command line in cli/ make no expression. No codegen/*.c or cli/*.c calls a function of symbolic/ that builds
 #    or rewrites one (every sg_… of expr.h, simplify.h, diff.h, rules.h and
 #    derive.h that returns sg_expr *, called outside string literals, which
 #    hold the generated C's own sg_dot and sg_sum), and only latex.c asks
@@ -248,8 +248,9 @@ else
     ok
 fi
 calls="(^|[^A-Za-z0-9_])($(tr '\n' '|' <makers.txt | sed 's/|$//'))[[:space:]]*\("
-for f in "$top"/codegen/*.c; do
-    name=$(basename "$f")
+for f in "$top"/codegen/*.c "$top"/cli/*.c; do
+    name=${f#"$top"/}
+    name=${name#codegen/}
     code_of "$f" >code.txt
     used=$(grep -o -E "$calls" code.txt | sed 's/^[^s]*//; s/[[:space:]]*($//' | sort -u | tr '\n' ' ')
     if [ "$name" = latex.c ]; then

@@ -2,7 +2,7 @@
 # Every diagnostic symgrad can print is pinned by a test.
 #
 # Extracts the message of every error site in the sources (sg_src_error,
-# the checker's error(), the lexer's and parser's messages, main.c's usage
+# the checker's error(), the lexer's and parser's messages, cli/'s usage
 # and I/O messages) and looks for its fixed leading words in the tests
 # (tests/*.c, tests/*.sh, tests/golden/*.err). Prints the ones no test
 # mentions and fails if there are any.
@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # the first string literal of each error call, as written in the source
 grep -ho -E '(sg_src_error|error|usage_error|lex_error|syntax_error|report)\([^"]*"[^"]*"' \
-    base/*.c lexer/*.c lexer/*.l parser/*.c parser/*.y symbolic/*.c codegen/*.c main.c 2>/dev/null |
+    base/*.c lexer/*.c lexer/*.l parser/*.c parser/*.y symbolic/*.c codegen/*.c cli/*.c 2>/dev/null |
     sed -E 's/^[^"]*"//; s/"$//' | sort -u > "$tmp/messages"
 
 cat tests/*.c tests/*.sh tests/golden/*.err > "$tmp/tests" 2>/dev/null

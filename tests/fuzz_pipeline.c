@@ -27,7 +27,7 @@
 #endif
 
 #include "codegen/cgen.h"
-#include "codegen/evalprint.h"
+#include "cli/evalprint.h"
 #include "codegen/formula.h"
 #include "codegen/latex.h"
 #include "codegen/steps.h"

@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "codegen/cgen.h"
-#include "codegen/evalprint.h"
+#include "cli/evalprint.h"
 #include "codegen/formula.h"
 #include "parser/parser.h"
 #include "symbolic/eval.h"

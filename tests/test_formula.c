@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen/evalprint.h"
+#include "cli/evalprint.h"
 #include "codegen/formula.h"
 #include "base/arena.h"
 #include "parser/parser.h"

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
 #include "../lexer/lex.h"
 #include "../symbolic/eval.h"
 
@@ -64,10 +65,7 @@ static void skip_space(reader *r)
 
 static void push(value_t *val, double x)
 {
-    if (val->n == val->cap) {
-        val->cap = val->cap ? 2 * val->cap : 16;
-        val->v = sg_xrealloc(val->v, (size_t)val->cap * sizeof *val->v);
-    }
+    SG_GROW(val->v, val->n, val->cap, SG_GROW_MAX, "numbers in an --eval value");
     val->v[val->n++] = x;
 }
 
@@ -286,200 +284,251 @@ static int print_named(sg_buf *out, sg_eval *ev, const char *name, const sg_expr
     return print_values(out, ev, name, sg_eval_expr(ev, e), e->shape);
 }
 
-int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err)
-{
-    const sg_ctx *ctx = p->ctx;
-    int nsyms = sg_nsyms(ctx), ndims = sg_ndims(ctx), i, rc = -1;
-    long *dims = sg_xmalloc((size_t)(ndims + 1) * sizeof *dims);
-    value_t *vals = sg_xmalloc((size_t)(nsyms + 1) * sizeof *vals);
-    const double **syms = sg_xmalloc((size_t)(nsyms + 1) * sizeof *syms);
-    int *given = sg_xmalloc((size_t)(nsyms + 1) * sizeof *given);
-    long *count = sg_xmalloc((size_t)(nsyms + 1) * sizeof *count); /* a sequence's steps */
-    sg_arena *ar = sg_arena_new();
-    reader r;
-    sg_eval *ev = NULL;
+/* what --eval's text gave: each input's value, each dimension's */
+typedef struct {
+    const sg_ctx *ctx;
+    long *dims;      /* by dimension: its value, 0 while not known */
+    value_t *vals;   /* by symbol */
+    int *given;      /* by symbol: a value was read */
+    long *count;     /* by symbol: a sequence's steps */
+    sg_arena *ar;
+    sg_buf *err;
+} binding;
 
-    memset(dims, 0, (size_t)(ndims + 1) * sizeof *dims);
-    memset(vals, 0, (size_t)(nsyms + 1) * sizeof *vals);
-    memset(given, 0, (size_t)(nsyms + 1) * sizeof *given);
-    memset(count, 0, (size_t)(nsyms + 1) * sizeof *count);
-    r.s = spec;
-    r.err = err;
-    /* name = value; … */
-    for (;;) {
-        const char *start;
-        char *name;
-        int sym, dim;
-        value_t v;
-        skip_space(&r);
-        while (*r.s == ';') {
-            r.s++;
-            skip_space(&r);
+/* the value after "name =": a list of steps, a list, or a number */
+static int read_value(reader *r, const binding *bd, int sym, const char *name, value_t *v)
+{
+    memset(v, 0, sizeof *v);
+    if (sym >= 0 && sg_sym(bd->ctx, sym)->seq >= 0) { /* a list of steps */
+        if (*r->s != '[') {
+            sg_buf_printf(r->err, "--eval: %s is a sequence: give the list of its steps", name);
+            return -1;
         }
-        if (!*r.s)
-            break;
-        start = r.s;
-        while (*r.s && *r.s != '=' && *r.s != ' ' && *r.s != '\t' && *r.s != ';')
-            r.s++;
-        if (r.s == start) {
-            sg_buf_puts(err, "--eval: expected NAME=VALUE at '");
-        put_shown(err, start, 20);
-        sg_buf_putc(err, '\'');
-            goto out;
+        return steps(r, v, &bd->count[sym]);
+    }
+    return *r->s == '[' ? list(r, v) : number(r, v);
+}
+
+/* v, read for name: an input's value, or a dimension's */
+static int bind_value(binding *bd, int sym, const char *name, value_t *v)
+{
+    int dim = find_dim(bd->ctx, name);
+    if (sym >= 0) {
+        if (bd->given[sym]) {
+            sg_buf_printf(bd->err, "--eval: %s is given twice", name);
+            return -1;
         }
-        name = sg_lex_normalize(ar, start, (size_t)(r.s - start));
-        skip_space(&r);
-        if (*r.s != '=') {
-            sg_buf_puts(err, "--eval: expected '=' after ");
-            put_shown(err, name, -1);
-            goto out;
+        bd->given[sym] = 1;
+        bd->vals[sym] = *v;
+        v->v = NULL; /* bd owns it now */
+        return 0;
+    }
+    if (dim >= 0 && v->rows == 0) {
+        double x = v->v[0];
+        if (x < 1 || x != floor(x) || x > 1e9) {
+            sg_buf_printf(bd->err, "--eval: the dimension %s must be a positive integer", name);
+            return -1;
         }
-        r.s++;
-        skip_space(&r);
-        memset(&v, 0, sizeof v);
-        sym = sg_sym_find(ctx, name);
-        if (sym >= 0 && sg_sym(ctx, sym)->seq >= 0) { /* a list of steps */
-            if (*r.s != '[') {
-                sg_buf_printf(err, "--eval: %s is a sequence: give the list of its steps", name);
-                goto out;
-            }
-            if (steps(&r, &v, &count[sym])) {
-                free(v.v);
-                goto out;
-            }
-        } else if (*r.s == '[') {
-            if (list(&r, &v)) {
-                free(v.v);
-                goto out;
-            }
-        } else if (number(&r, &v)) {
-            free(v.v);
-            goto out;
-        }
-        skip_space(&r);
-        if (*r.s && *r.s != ';') {
-            sg_buf_puts(err, "--eval: expected ';' after the value of ");
-            put_shown(err, name, -1);
-            free(v.v);
-            goto out;
-        }
-        dim = find_dim(ctx, name);
-        if (sym >= 0) {
-            if (given[sym]) {
-                sg_buf_printf(err, "--eval: %s is given twice", name);
-                free(v.v);
-                goto out;
-            }
-            given[sym] = 1;
-            vals[sym] = v;
-        } else if (dim >= 0 && v.rows == 0) {
-            double x = v.v[0];
-            free(v.v);
-            if (x < 1 || x != floor(x) || x > 1e9) {
-                sg_buf_printf(err, "--eval: the dimension %s must be a positive integer", name);
-                goto out;
-            }
-            if (bind(ctx, dims, dim, (long)x, name, err))
-                goto out;
-        } else {
-            sg_buf_puts(err, "--eval: ");
-            put_shown(err, name, -1);
-            sg_buf_puts(err, " is not an input or a dimension of this problem");
-            free(v.v);
-            goto out;
+        return bind(bd->ctx, bd->dims, dim, (long)x, name, bd->err);
+    }
+    sg_buf_puts(bd->err, "--eval: ");
+    put_shown(bd->err, name, -1);
+    sg_buf_puts(bd->err, " is not an input or a dimension of this problem");
+    return -1;
+}
+
+/* one "NAME = VALUE" at r (past the spaces and semicolons before it) */
+static int read_assignment(reader *r, binding *bd)
+{
+    const char *start = r->s;
+    char *name;
+    int sym, rc;
+    value_t v;
+    while (*r->s && *r->s != '=' && *r->s != ' ' && *r->s != '\t' && *r->s != ';')
+        r->s++;
+    if (r->s == start) {
+        sg_buf_puts(r->err, "--eval: expected NAME=VALUE at '");
+        put_shown(r->err, start, 20);
+        sg_buf_putc(r->err, '\'');
+        return -1;
+    }
+    name = sg_lex_normalize(bd->ar, start, (size_t)(r->s - start));
+    skip_space(r);
+    if (*r->s != '=') {
+        sg_buf_puts(r->err, "--eval: expected '=' after ");
+        put_shown(r->err, name, -1);
+        return -1;
+    }
+    r->s++;
+    skip_space(r);
+    sym = sg_sym_find(bd->ctx, name);
+    rc = read_value(r, bd, sym, name, &v);
+    if (!rc) {
+        skip_space(r);
+        if (*r->s && *r->s != ';') {
+            sg_buf_puts(r->err, "--eval: expected ';' after the value of ");
+            put_shown(r->err, name, -1);
+            rc = -1;
         }
     }
-    /* every input given, with a shape that fits its declaration */
-    for (i = 0; i < nsyms; i++) {
-        const sg_symbol *s = sg_sym(ctx, i);
-        value_t *v = &vals[i];
-        long rows = v->rows ? v->rows : 1, cols = v->cols ? v->cols : 1;
-        if (!given[i]) {
-            sg_buf_printf(err, "--eval: no value for %s", s->name);
-            goto out;
-        }
-        if (v->rows == 0 && !sg_shape_is_scalar(s->shape)) {
-            sg_buf_printf(err, "--eval: %s is %s, not a number", s->name,
-                          sg_shape_str((sg_ctx *)ctx, s->shape, 1));
-            goto out;
-        }
-        if (s->shape.cols == SG_DIM_ONE && v->cols > 1) {
-            sg_buf_printf(err, "--eval: %s is a vector; write it as a flat list", s->name);
-            goto out;
-        }
-        if (bind(ctx, dims, s->shape.rows, rows, s->name, err) ||
-            bind(ctx, dims, s->shape.cols, cols, s->name, err))
-            goto out;
-        if (s->seq >= 0) { /* steps lo..hi: T from their number when hi is T + c */
-            const sg_seq *q = sg_seq_of(ctx, s->seq);
-            long fixed = q->lo.off - q->hi.off - 1 + count[i];
-            if (q->hi.dim >= 0 && q->lo.dim < 0 && fixed < 1) {
-                sg_buf_printf(err, "--eval: %s has %ld steps, too few for its range", s->name,
-                              count[i]);
-                goto out;
-            }
-            if (q->hi.dim >= 0 && q->lo.dim < 0 && bind(ctx, dims, q->hi.dim, fixed, s->name, err))
-                goto out;
-        }
-        syms[i] = v->v;
+    if (!rc)
+        rc = bind_value(bd, sym, name, &v);
+    free(v.v);
+    return rc;
+}
+
+/* input i given, with a shape that fits its declaration; its dimensions bound */
+static int check_input(binding *bd, int i)
+{
+    const sg_symbol *s = sg_sym(bd->ctx, i);
+    value_t *v = &bd->vals[i];
+    long rows = v->rows ? v->rows : 1, cols = v->cols ? v->cols : 1;
+    sg_buf *err = bd->err;
+    if (!bd->given[i]) {
+        sg_buf_printf(err, "--eval: no value for %s", s->name);
+        return -1;
     }
-    for (i = 1; i < ndims; i++) {
-        const sg_diminfo *di = sg_diminfo_of(ctx, i);
-        if (di->name && !dims[i]) {
-            sg_buf_printf(err, "--eval: no value for the dimension %s (give %s=…)", di->name,
+    if (v->rows == 0 && !sg_shape_is_scalar(s->shape)) {
+        sg_buf_printf(err, "--eval: %s is %s, not a number", s->name,
+                      sg_shape_str((sg_ctx *)bd->ctx, s->shape, 1));
+        return -1;
+    }
+    if (s->shape.cols == SG_DIM_ONE && v->cols > 1) {
+        sg_buf_printf(err, "--eval: %s is a vector; write it as a flat list", s->name);
+        return -1;
+    }
+    if (bind(bd->ctx, bd->dims, s->shape.rows, rows, s->name, err) ||
+        bind(bd->ctx, bd->dims, s->shape.cols, cols, s->name, err))
+        return -1;
+    if (s->seq >= 0) { /* steps lo..hi: T from their number when hi is T + c */
+        const sg_seq *q = sg_seq_of(bd->ctx, s->seq);
+        long fixed = q->lo.off - q->hi.off - 1 + bd->count[i];
+        if (q->hi.dim >= 0 && q->lo.dim < 0 && fixed < 1) {
+            sg_buf_printf(err, "--eval: %s has %ld steps, too few for its range", s->name,
+                          bd->count[i]);
+            return -1;
+        }
+        if (q->hi.dim >= 0 && q->lo.dim < 0 && bind(bd->ctx, bd->dims, q->hi.dim, fixed, s->name, err))
+            return -1;
+    }
+    return 0;
+}
+
+/* a sequence's steps lo … hi, once every dimension is known */
+static long seq_lo(const binding *bd, const sg_seq *q)
+{
+    return (q->lo.dim >= 0 ? bd->dims[q->lo.dim] : 0) + q->lo.off;
+}
+
+static long seq_hi(const binding *bd, const sg_seq *q)
+{
+    return (q->hi.dim >= 0 ? bd->dims[q->hi.dim] : 0) + q->hi.off;
+}
+
+/* every dimension known, every sequence as long as its range says */
+static int check_complete(const binding *bd)
+{
+    int i;
+    for (i = 1; i < sg_ndims(bd->ctx); i++) {
+        const sg_diminfo *di = sg_diminfo_of(bd->ctx, i);
+        if (di->name && !bd->dims[i]) {
+            sg_buf_printf(bd->err, "--eval: no value for the dimension %s (give %s=…)", di->name,
                           di->name);
-            goto out;
+            return -1;
         }
     }
-    for (i = 0; i < nsyms; i++) { /* every sequence as long as its range says */
-        const sg_symbol *s = sg_sym(ctx, i);
+    for (i = 0; i < sg_nsyms(bd->ctx); i++) {
+        const sg_symbol *s = sg_sym(bd->ctx, i);
         if (s->seq >= 0) {
-            const sg_seq *q = sg_seq_of(ctx, s->seq);
-            long lo = (q->lo.dim >= 0 ? dims[q->lo.dim] : 0) + q->lo.off;
-            long hi = (q->hi.dim >= 0 ? dims[q->hi.dim] : 0) + q->hi.off;
-            if (count[i] != (hi >= lo ? hi - lo + 1 : 0)) {
-                sg_buf_printf(err, "--eval: %s has %ld steps where its range holds %ld", s->name,
-                              count[i], hi >= lo ? hi - lo + 1 : 0);
-                goto out;
+            const sg_seq *q = sg_seq_of(bd->ctx, s->seq);
+            long lo = seq_lo(bd, q), hi = seq_hi(bd, q);
+            if (bd->count[i] != (hi >= lo ? hi - lo + 1 : 0)) {
+                sg_buf_printf(bd->err, "--eval: %s has %ld steps where its range holds %ld",
+                              s->name, bd->count[i], hi >= lo ? hi - lo + 1 : 0);
+                return -1;
             }
         }
     }
-    ev = sg_eval_new(ctx, dims, syms);
+    return 0;
+}
+
+/* the definitions, each recurrence's steps, then the derivatives; -1 when
+   the interpreter stopped at a limit (its message in err) */
+static int print_all(const sg_problem *p, const binding *bd, sg_eval *ev, sg_buf *out)
+{
+    int i;
     for (i = 0; i < p->ndefs; i++)
         if (p->defs[i].expr && print_named(out, ev, p->defs[i].name, p->defs[i].expr))
-            goto limit;
-    for (i = 0; i < sg_nseqs(ctx); i++) { /* each recurrence's steps */
-        const sg_seq *q = sg_seq_of(ctx, i);
-        long lo, hi, t;
+            return -1;
+    for (i = 0; i < sg_nseqs(bd->ctx); i++) { /* each recurrence's steps */
+        const sg_seq *q = sg_seq_of(bd->ctx, i);
+        long hi, t;
         if (q->kind != SG_SEQ_FORWARD)
             continue;
-        lo = (q->lo.dim >= 0 ? dims[q->lo.dim] : 0) + q->lo.off;
-        hi = (q->hi.dim >= 0 ? dims[q->hi.dim] : 0) + q->hi.off;
-        for (t = lo - 1; t <= hi; t++) {
+        hi = seq_hi(bd, q);
+        for (t = seq_lo(bd, q) - 1; t <= hi; t++) {
             /* the name is as long as the user made it */
-            const char *name = sg_arena_printf(ar, "%s[%ld]", q->name, t);
+            const char *name = sg_arena_printf(bd->ar, "%s[%ld]", q->name, t);
             if (print_values(out, ev, name, sg_eval_step(ev, i, t), q->shape))
-                goto limit;
+                return -1;
         }
     }
     for (i = 0; i < p->nresults; i++)
         if (p->results[i].kind != SG_RES_VALUE &&
             print_named(out, ev, p->results[i].cname, p->results[i].expr))
-            goto limit;
-    rc = 0;
-limit:
-    if (rc)
-        sg_buf_puts(err, sg_eval_error(ev));
-out:
-    if (ev)
+            return -1;
+    return 0;
+}
+
+int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err)
+{
+    const sg_ctx *ctx = p->ctx;
+    int nsyms = sg_nsyms(ctx), ndims = sg_ndims(ctx), i, rc = 0;
+    const double **syms = sg_xmalloc((size_t)(nsyms + 1) * sizeof *syms);
+    binding bd;
+    reader r;
+
+    bd.ctx = ctx;
+    bd.dims = sg_xmalloc((size_t)(ndims + 1) * sizeof *bd.dims);
+    bd.vals = sg_xmalloc((size_t)(nsyms + 1) * sizeof *bd.vals);
+    bd.given = sg_xmalloc((size_t)(nsyms + 1) * sizeof *bd.given);
+    bd.count = sg_xmalloc((size_t)(nsyms + 1) * sizeof *bd.count);
+    bd.ar = sg_arena_new();
+    bd.err = err;
+    memset(bd.dims, 0, (size_t)(ndims + 1) * sizeof *bd.dims);
+    memset(bd.vals, 0, (size_t)(nsyms + 1) * sizeof *bd.vals);
+    memset(bd.given, 0, (size_t)(nsyms + 1) * sizeof *bd.given);
+    memset(bd.count, 0, (size_t)(nsyms + 1) * sizeof *bd.count);
+    r.s = spec;
+    r.err = err;
+    for (;;) { /* name = value; … */
+        skip_space(&r);
+        while (*r.s == ';') {
+            r.s++;
+            skip_space(&r);
+        }
+        if (!*r.s || (rc = read_assignment(&r, &bd)) != 0)
+            break;
+    }
+    for (i = 0; i < nsyms && !rc; i++) {
+        rc = check_input(&bd, i);
+        syms[i] = bd.vals[i].v;
+    }
+    if (!rc)
+        rc = check_complete(&bd);
+    if (!rc) {
+        sg_eval *ev = sg_eval_new(ctx, bd.dims, syms);
+        if ((rc = print_all(p, &bd, ev, out)) != 0)
+            sg_buf_puts(err, sg_eval_error(ev));
         sg_eval_free(ev);
+    }
     for (i = 0; i < nsyms; i++)
-        free(vals[i].v);
-    free(vals);
+        free(bd.vals[i].v);
+    free(bd.vals);
     free(syms);
-    free(given);
-    free(count);
-    free(dims);
-    sg_arena_free(ar);
-    return rc;
+    free(bd.given);
+    free(bd.count);
+    free(bd.dims);
+    sg_arena_free(bd.ar);
+    return rc ? -1 : 0;
 }

@@ -1,0 +1,213 @@
+/*
+ * main.c: the symgrad command line (INTERFACE.md).
+ *
+ * Reads one problem, runs the pipeline (parse → check and differentiate →
+ * print), and writes the result as a compiler writes its outputs. The
+ * command line is read and checked by options.c before anything is read or
+ * written; files.c reads the input and writes the outputs, all or nothing.
+ *
+ * Exit status: 0 success, 1 an error in the input, 2 a usage error, 3 an I/O
+ * error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "evalprint.h"
+#include "../base/arena.h"
+#include "../base/buf.h"
+#include "../codegen/cgen.h"
+#include "../codegen/formula.h"
+#include "../codegen/latex.h"
+#include "../codegen/steps.h"
+#include "../lexer/source.h"
+#include "../parser/parser.h"
+#include "../symbolic/check.h"
+
+/* --color=auto colors a terminal that is not dumb, unless NO_COLOR is set */
+static int wants_color(int setting)
+{
+    const char *term = getenv("TERM");
+    if (setting >= 0)
+        return setting;
+    if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+        return 0;
+    return isatty(fileno(stderr)) && term && *term && strcmp(term, "dumb") != 0;
+}
+
+/* the command line, for the banner of the generated C */
+static char *command_line(int argc, char **argv)
+{
+    sg_buf b;
+    int i;
+    sg_buf_init(&b);
+    sg_buf_puts(&b, "symgrad");
+    for (i = 1; i < argc; i++) {
+        sg_buf_putc(&b, ' ');
+        sg_buf_puts(&b, argv[i]);
+    }
+    return sg_buf_take(&b, NULL);
+}
+
+/* the last path component: the .c includes its header by this name */
+static const char *basename_of(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* what one run printed: the output, and the header (C with -H) */
+typedef struct {
+    char *out, *hdr;
+    size_t outlen, hdrlen;
+} printed;
+
+/* the C source (and header): printed from one plan; 0 or an exit status */
+static int print_c(const cli_options *o, const sg_problem *p, const char *name, const char *stem,
+                   const char *cmd, printed *r)
+{
+    sg_cgen_opts co;
+    memset(&co, 0, sizeof co);
+    co.prefix = o->prefix ? o->prefix : p->prefix ? p->prefix : stem;
+    co.use_float = o->use_float;
+    co.header = o->header ? basename_of(o->header) : NULL;
+    co.version = SG_VERSION;
+    co.command = cmd;
+    co.source_name = name;
+    co.fixed = o->fixed;
+    co.nfixed = o->nfixed;
+    co.check_main = o->check;
+    co.blas = o->blas;
+    r->out = sg_cgen_source(p, &co, &r->outlen);
+    if (o->header)
+        r->hdr = sg_cgen_header(p, &co, &r->hdrlen);
+    if (!r->out || (o->header && !r->hdr)) {
+        char *why = sg_cgen_why(p, &co);
+        fprintf(stderr, "symgrad: %s: error: %s\n", name,
+                why ? why : "internal error: the C printer failed");
+        free(why);
+        return CLI_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* the chosen output of a checked problem; 0 or an exit status */
+static int print_output(const cli_options *o, const sg_problem *p, const sg_src *src,
+                        const char *name, const char *stem, const char *cmd, printed *r)
+{
+    int rc = 0;
+    if (o->mode == CLI_FORMULAS) {
+        r->out = sg_fmt_problem(p, o->ascii, &r->outlen);
+    } else if (o->mode == CLI_STEPS) {
+        sg_steps_opts so;
+        memset(&so, 0, sizeof so);
+        so.ascii = o->ascii;
+        so.source = src->text;
+        r->out = sg_steps_document(p, &so, &r->outlen);
+    } else if (o->mode == CLI_EVAL) {
+        sg_buf b, e;
+        sg_buf_init(&b);
+        sg_buf_init(&e);
+        if (sg_evalprint(p, o->eval, &b, &e) != 0) {
+            fprintf(stderr, "symgrad: %s\n", sg_buf_str(&e));
+            rc = CLI_EXIT_USAGE;
+        }
+        r->out = sg_buf_take(&b, &r->outlen);
+        sg_buf_free(&e);
+    } else if (o->mode == CLI_LATEX) {
+        sg_latex_opts lo;
+        memset(&lo, 0, sizeof lo);
+        lo.fragment = o->fragment;
+        lo.index = o->index;
+        lo.update = o->update;
+        lo.source = name;
+        lo.text = src->text;
+        r->out = sg_latex_document(p, &lo, &r->outlen);
+    } else {
+        rc = print_c(o, p, name, stem, cmd, r);
+    }
+    return rc;
+}
+
+/* the header (with -H) and the output, all or nothing; 0 or CLI_EXIT_IO */
+static int write_printed(const cli_options *o, const printed *r, mode_t perms)
+{
+    cli_output w[2];
+    int n = 0;
+    if (o->header) {
+        w[n].path = o->header;
+        w[n].data = r->hdr;
+        w[n++].len = r->hdrlen;
+    }
+    w[n].path = o->output;
+    w[n].data = r->out;
+    w[n++].len = r->outlen;
+    return cli_write_outputs(w, n, perms) != 0 ? CLI_EXIT_IO : 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli_options o;
+    printed r = {NULL, NULL, 0, 0};
+    char *text, *stem, *cmd;
+    size_t len;
+    int rc;
+    mode_t mask;
+    sg_src *src;
+    sg_arena *arena;
+    sg_problem *p;
+    const char *name;
+
+    mask = umask(0);
+    umask(mask);
+    cli_catch_signals();
+    if ((rc = cli_parse_args(argc, argv, &o))) {
+        cli_free_options(&o);
+        return rc;
+    }
+    if (o.header && !sg_cgen_include_ok(basename_of(o.header))) {
+        cli_free_options(&o);
+        return cli_usage_error("%s", "-H/--header: the file name cannot be written in #include \"…\" "
+                                     "(it has a quote, an apostrophe, a backslash, a control "
+                                     "character or ill-formed UTF-8)");
+    }
+    name = strcmp(o.input, "-") ? o.input : "<stdin>";
+    text = cli_read_all(o.input, &len);
+    if (!text) {
+        fprintf(stderr, "symgrad: cannot read '%s': %s\n", name, strerror(errno));
+        cli_free_options(&o);
+        return CLI_EXIT_IO;
+    }
+    src = sg_src_new(name, text, len);
+    free(text);
+    src->color = wants_color(o.color);
+    arena = sg_arena_new();
+    p = sg_check(src, sg_parse(src, arena));
+    if (!p || sg_src_nerrors(src)) {
+        sg_src_print_errors(src, stderr);
+        rc = CLI_EXIT_INPUT;
+    } else {
+        rc = cli_check_fixed_dims(&o, p, name);
+    }
+
+    stem = cli_stem_prefix(o.input);
+    cmd = command_line(argc, argv);
+    if (rc == 0)
+        rc = print_output(&o, p, src, name, stem, cmd, &r);
+    if (rc == 0)
+        rc = write_printed(&o, &r, 0666 & ~mask);
+
+    free(r.out);
+    free(r.hdr);
+    free(stem);
+    free(cmd);
+    cli_free_options(&o);
+    sg_problem_free(p);
+    sg_arena_free(arena);
+    sg_src_free(src);
+    return rc;
+}
