@@ -521,12 +521,149 @@ static void lay_free(lay *L)
     free(L->ostep);
 }
 
+/*
+ * The nodes' slots and the columns' extents: each node's height with its
+ * ports and its out-edges' labels stacked (L->h), each column's half-widths
+ * left and right of its axis (labels go right), and the drawing's bounds
+ * before any placing (*wbound, *hbound).
+ */
+static void extents(lay *L, int nl, double *wbound, double *hbound)
+{
+    const sg_graph *g = L->g;
+    int n = g->n, ne = g->ne, e, v, l;
+    int *nout = ialloc((size_t)n), *nin = ialloc((size_t)n);
+    double *colh = dalloc((size_t)nl), *hs = dalloc((size_t)n), *lh = dalloc((size_t)n);
+    for (e = 0; e < ne; e++) {
+        nout[g->edge[e].from]++;
+        nin[g->edge[e].to]++;
+    }
+    L->labw = dalloc((size_t)n);
+    L->ostep = dalloc((size_t)n);
+    L->left = dalloc((size_t)nl);
+    L->right = dalloc((size_t)nl);
+    L->lx = dalloc((size_t)nl);
+    for (e = 0; e < ne; e++) { /* a node with labelled out-edges stacks them one label apart */
+        const sg_gedge *ed = &g->edge[e];
+        if (ed->lw > 0) {
+            if (ed->lw > L->labw[ed->from])
+                L->labw[ed->from] = ed->lw;
+            if (ed->lh > lh[ed->from])
+                lh[ed->from] = ed->lh;
+        }
+    }
+    for (v = 0; v < n; v++) {
+        double r, fan = (double)(nin[v] > nout[v] ? nin[v] : nout[v]) - 1;
+        hs[v] = g->node[v].h;
+        if (fan * PORT_MIN > hs[v]) /* the ports' fan, with a port's room at each end */
+            hs[v] = fan * PORT_MIN + 2 * PORT_MIN;
+        if (L->labw[v] > 0) {
+            L->ostep[v] = lh[v] + LABEL_GAP;
+            if ((nout[v] - 1) * L->ostep[v] + lh[v] > hs[v])
+                hs[v] = (nout[v] - 1) * L->ostep[v] + lh[v];
+        }
+        l = L->layer[v];
+        if (g->node[v].w / 2 > L->left[l])
+            L->left[l] = g->node[v].w / 2;
+        r = g->node[v].w / 2 + (L->labw[v] > 0 ? 2 * LABEL_GAP + L->labw[v] : 0);
+        if (r > L->right[l])
+            L->right[l] = r;
+        colh[l] += hs[v] + (colh[l] > 0 ? SG_GRAPH_VGAP : 0);
+    }
+    for (l = 0; l < nl; l++) {
+        *wbound += L->left[l] + L->right[l] + (l > 0 ? 2 * PAD + SG_GRAPH_HGAP : 0);
+        if (colh[l] > *hbound)
+            *hbound = colh[l];
+    }
+    L->h = hs;
+    free(lh);
+    free(colh);
+    free(nout);
+    free(nin);
+}
+
+/* the vertices: nodes, then each long edge's nd dummies, one per layer it
+   crosses; every edge becomes a chain of vertices (L->chain from L->cat[e]) */
+static void chains(lay *L, long nd)
+{
+    const sg_graph *g = L->g;
+    int n = g->n, ne = g->ne, e, l, v;
+    L->nv = n + (int)nd;
+    L->layer = sg_xrealloc(L->layer, ((size_t)L->nv + 1) * sizeof *L->layer);
+    L->h = sg_xrealloc(L->h, ((size_t)L->nv + 1) * sizeof *L->h);
+    L->cat = ialloc((size_t)ne + 1);
+    L->chain = ialloc((size_t)(ne + nd + ne));
+    v = n;
+    for (e = 0; e < ne; e++) {
+        int k = L->cat[e], a = L->layer[g->edge[e].from], b = L->layer[g->edge[e].to];
+        L->chain[k++] = g->edge[e].from;
+        for (l = a + 1; l < b; l++) {
+            L->layer[v] = l;
+            L->h[v] = DUMMY_H;
+            L->chain[k++] = v++;
+        }
+        L->chain[k++] = g->edge[e].to;
+        L->cat[e + 1] = k;
+    }
+}
+
+/* the neighbours, one per segment of a chain: successors L->sv from
+   L->sat[v], predecessors L->pv from L->pat[v] */
+static void neighbours(lay *L)
+{
+    int ne = L->g->ne, e, i, v, *fs, *fp;
+    L->pat = ialloc((size_t)L->nv + 1);
+    L->sat = ialloc((size_t)L->nv + 1);
+    for (e = 0; e < ne; e++)
+        for (i = L->cat[e]; i + 1 < L->cat[e + 1]; i++) {
+            L->sat[L->chain[i] + 1]++;
+            L->pat[L->chain[i + 1] + 1]++;
+        }
+    for (v = 0; v < L->nv; v++) {
+        L->sat[v + 1] += L->sat[v];
+        L->pat[v + 1] += L->pat[v];
+    }
+    L->sv = ialloc((size_t)L->sat[L->nv]);
+    L->pv = ialloc((size_t)L->pat[L->nv]);
+    fs = ialloc((size_t)L->nv);
+    fp = ialloc((size_t)L->nv);
+    memcpy(fs, L->sat, (size_t)L->nv * sizeof *fs);
+    memcpy(fp, L->pat, (size_t)L->nv * sizeof *fp);
+    for (e = 0; e < ne; e++)
+        for (i = L->cat[e]; i + 1 < L->cat[e + 1]; i++) {
+            L->sv[fs[L->chain[i]]++] = L->chain[i + 1];
+            L->pv[fp[L->chain[i + 1]]++] = L->chain[i];
+        }
+    free(fs);
+    free(fp);
+}
+
+/* the layers, first in the order given: nodes by index, then dummies */
+static void first_order(lay *L, int nl)
+{
+    int v, l, *fill;
+    L->lat = ialloc((size_t)nl + 1);
+    L->lv = ialloc((size_t)L->nv);
+    L->pos = ialloc((size_t)L->nv);
+    L->z = dalloc((size_t)L->nv);
+    for (v = 0; v < L->nv; v++)
+        L->lat[L->layer[v] + 1]++;
+    for (l = 0; l < nl; l++)
+        L->lat[l + 1] += L->lat[l];
+    fill = ialloc((size_t)nl);
+    memcpy(fill, L->lat, (size_t)nl * sizeof *fill);
+    for (v = 0; v < L->nv; v++) {
+        L->pos[v] = fill[L->layer[v]] - L->lat[L->layer[v]];
+        L->lv[fill[L->layer[v]]++] = v;
+    }
+    free(fill);
+}
+
 int sg_graph_layout(sg_graph *g, double maxw, double maxh)
 {
     lay L;
-    int n = g->n, ne = g->ne, nl, i, e, l, v, *nout, *nin, *fill;
+    int n = g->n, ne = g->ne, nl, e, l;
     long nd = 0;
-    double wbound = 0, hbound = 0, *colh;
+    double wbound = 0, hbound = 0;
     memset(&L, 0, sizeof L);
     L.g = g;
     g->nlayers = g->ndummies = 0;
@@ -545,57 +682,7 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
         return SG_GRAPH_CYCLE;
     }
     g->nlayers = nl;
-    /* the slots of the nodes, and the columns' extents */
-    nout = ialloc((size_t)n);
-    nin = ialloc((size_t)n);
-    for (e = 0; e < ne; e++) {
-        nout[g->edge[e].from]++;
-        nin[g->edge[e].to]++;
-    }
-    L.labw = dalloc((size_t)n);
-    L.ostep = dalloc((size_t)n);
-    L.left = dalloc((size_t)nl);
-    L.right = dalloc((size_t)nl);
-    L.lx = dalloc((size_t)nl);
-    colh = dalloc((size_t)nl);
-    {   /* a node with labelled out-edges stacks them one label apart */
-        double *hs = dalloc((size_t)n), *lh = dalloc((size_t)n);
-        for (e = 0; e < ne; e++) {
-            const sg_gedge *ed = &g->edge[e];
-            if (ed->lw > 0) {
-                if (ed->lw > L.labw[ed->from])
-                    L.labw[ed->from] = ed->lw;
-                if (ed->lh > lh[ed->from])
-                    lh[ed->from] = ed->lh;
-            }
-        }
-        for (v = 0; v < n; v++) {
-            double r, fan = (double)(nin[v] > nout[v] ? nin[v] : nout[v]) - 1;
-            hs[v] = g->node[v].h;
-            if (fan * PORT_MIN > hs[v]) /* the ports' fan, with a port's room at each end */
-                hs[v] = fan * PORT_MIN + 2 * PORT_MIN;
-            if (L.labw[v] > 0) {
-                L.ostep[v] = lh[v] + LABEL_GAP;
-                if ((nout[v] - 1) * L.ostep[v] + lh[v] > hs[v])
-                    hs[v] = (nout[v] - 1) * L.ostep[v] + lh[v];
-            }
-            l = L.layer[v];
-            if (g->node[v].w / 2 > L.left[l])
-                L.left[l] = g->node[v].w / 2;
-            r = g->node[v].w / 2 + (L.labw[v] > 0 ? 2 * LABEL_GAP + L.labw[v] : 0);
-            if (r > L.right[l])
-                L.right[l] = r;
-            colh[l] += hs[v] + (colh[l] > 0 ? SG_GRAPH_VGAP : 0);
-        }
-        for (l = 0; l < nl; l++) {
-            wbound += L.left[l] + L.right[l] + (l > 0 ? 2 * PAD + SG_GRAPH_HGAP : 0);
-            if (colh[l] > hbound)
-                hbound = colh[l];
-        }
-        L.h = hs;
-        free(lh);
-    }
-    free(colh);
+    extents(&L, nl, &wbound, &hbound);
     for (e = 0; e < ne; e++)
         nd += L.layer[g->edge[e].to] - L.layer[g->edge[e].from] - 1;
     /* (and a count of dummies past what an int indexes is too big, bound or not) */
@@ -603,72 +690,13 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
         nd > (long)(INT_MAX / 4) - 2L * ne - n) {
         g->x1 = wbound;
         g->y1 = hbound;
-        free(nout);
-        free(nin);
         lay_free(&L);
         return SG_GRAPH_TOO_BIG;
     }
-    /* the vertices: nodes, then each long edge's dummies */
-    L.nv = n + (int)nd;
     g->ndummies = (int)nd;
-    L.layer = sg_xrealloc(L.layer, ((size_t)L.nv + 1) * sizeof *L.layer);
-    L.h = sg_xrealloc(L.h, ((size_t)L.nv + 1) * sizeof *L.h);
-    L.cat = ialloc((size_t)ne + 1);
-    L.chain = ialloc((size_t)(ne + nd + ne));
-    v = n;
-    for (e = 0; e < ne; e++) {
-        int k = L.cat[e], a = L.layer[g->edge[e].from], b = L.layer[g->edge[e].to];
-        L.chain[k++] = g->edge[e].from;
-        for (l = a + 1; l < b; l++) {
-            L.layer[v] = l;
-            L.h[v] = DUMMY_H;
-            L.chain[k++] = v++;
-        }
-        L.chain[k++] = g->edge[e].to;
-        L.cat[e + 1] = k;
-    }
-    /* the neighbours, one per segment of a chain */
-    L.pat = ialloc((size_t)L.nv + 1);
-    L.sat = ialloc((size_t)L.nv + 1);
-    for (e = 0; e < ne; e++)
-        for (i = L.cat[e]; i + 1 < L.cat[e + 1]; i++) {
-            L.sat[L.chain[i] + 1]++;
-            L.pat[L.chain[i + 1] + 1]++;
-        }
-    for (v = 0; v < L.nv; v++) {
-        L.sat[v + 1] += L.sat[v];
-        L.pat[v + 1] += L.pat[v];
-    }
-    L.sv = ialloc((size_t)L.sat[L.nv]);
-    L.pv = ialloc((size_t)L.pat[L.nv]);
-    {
-        int *fs = ialloc((size_t)L.nv), *fp = ialloc((size_t)L.nv);
-        memcpy(fs, L.sat, (size_t)L.nv * sizeof *fs);
-        memcpy(fp, L.pat, (size_t)L.nv * sizeof *fp);
-        for (e = 0; e < ne; e++)
-            for (i = L.cat[e]; i + 1 < L.cat[e + 1]; i++) {
-                L.sv[fs[L.chain[i]]++] = L.chain[i + 1];
-                L.pv[fp[L.chain[i + 1]]++] = L.chain[i];
-            }
-        free(fs);
-        free(fp);
-    }
-    /* the layers, first in the order given: nodes by index, then dummies */
-    L.lat = ialloc((size_t)nl + 1);
-    L.lv = ialloc((size_t)L.nv);
-    L.pos = ialloc((size_t)L.nv);
-    L.z = dalloc((size_t)L.nv);
-    for (v = 0; v < L.nv; v++)
-        L.lat[L.layer[v] + 1]++;
-    for (l = 0; l < nl; l++)
-        L.lat[l + 1] += L.lat[l];
-    fill = ialloc((size_t)nl);
-    memcpy(fill, L.lat, (size_t)nl * sizeof *fill);
-    for (v = 0; v < L.nv; v++) {
-        L.pos[v] = fill[L.layer[v]] - L.lat[L.layer[v]];
-        L.lv[fill[L.layer[v]]++] = v;
-    }
-    free(fill);
+    chains(&L, nd);
+    neighbours(&L);
+    first_order(&L, nl);
     reduce_crossings(&L);
     place(&L);
     straighten(&L);
@@ -677,8 +705,6 @@ int sg_graph_layout(sg_graph *g, double maxw, double maxh)
         L.lx[l] = l == 0 ? 0
                          : L.lx[l - 1] + L.right[l - 1] + 2 * PAD + SG_GRAPH_HGAP + L.left[l];
     routes(&L);
-    free(nout);
-    free(nin);
     lay_free(&L);
     return SG_GRAPH_OK;
 }

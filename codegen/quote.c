@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../base/arena.h"
+#include "../base/grow.h"
 #include "formula.h"
 
 /* how tightly the printed text binds, loosest first */
@@ -539,16 +540,13 @@ static int is_product(sg_ast_kind k)
 static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
 {
     sg_buf acc, *b = &acc;
-    int sum = is_sum(e->kind), n = 0, cap = 8, i;
-    const sg_ast **spine = sg_xmalloc((size_t)cap * sizeof *spine), *x;
+    int sum = is_sum(e->kind), n = 0, cap = 0, i;
+    const sg_ast **spine = NULL, *x;
     sg_buf_init(&acc);
     /* the left spine: e, e->a, … while the same kind of chain, unparenthesized */
     for (x = e; (sum ? is_sum(x->kind) : is_product(x->kind)) && (x == e || !x->grouped);
          x = x->a) {
-        if (n == cap) {
-            cap *= 2;
-            spine = sg_xrealloc(spine, (size_t)cap * sizeof *spine);
-        }
+        SG_GROW(spine, n, cap, SG_GROW_MAX, "terms in a chain");
         spine[n++] = x;
     }
     /* x is the leftmost operand */
@@ -621,73 +619,133 @@ static int quotient(Q *q, sg_buf *b, const sg_ast *e)
     return neg ? Q_NEG : Q_PROD;
 }
 
+/* a name, split into the parts that read as a product (αx) */
+static int name_part_tex(Q *q, sg_buf *b, const sg_ast *e)
+{
+    size_t *cuts;
+    int n = split(q, e->name, &cuts);
+    sg_buf g;
+    if (n == 0) {
+        name_tex(q, b, e->name, strlen(e->name));
+        return Q_ATOM;
+    }
+    leading_parts(q, b, e->name, cuts, n);
+    sg_buf_init(&g);
+    name_tex(q, &g, e->name + cuts[n - 1], cuts[n] - cuts[n - 1]);
+    juxt(q, b, sg_buf_str(&g));
+    sg_buf_free(&g);
+    free(cuts);
+    return Q_PROD;
+}
+
+/* h[t−1]: in text the index without spaces as on paper, in TeX h_{t-1} */
+static int index_tex(Q *q, sg_buf *b, const sg_ast *e)
+{
+    sg_buf t;
+    sg_buf_init(&t);
+    if (!q->tex) {
+        const char *c;
+        name_tex(q, b, e->name, strlen(e->name));
+        sg_buf_putc(b, '[');
+        inner(q, &t, e->args[0]);
+        for (c = sg_buf_str(&t); *c; c++)
+            if (*c != ' ' && *c != SG_FMT_BREAK)
+                sg_buf_putc(b, *c);
+        sg_buf_free(&t);
+        sg_buf_putc(b, ']');
+        return Q_ATOM;
+    }
+    name_tex(q, &t, e->name, strlen(e->name));
+    if (strchr(sg_buf_str(&t), '_')) {
+        sg_buf_putc(b, '{');
+        sg_buf_puts(b, sg_buf_str(&t));
+        sg_buf_putc(b, '}');
+    } else {
+        sg_buf_puts(b, sg_buf_str(&t));
+    }
+    sg_buf_free(&t);
+    sg_buf_puts(b, "_{");
+    inner(q, b, e->args[0]);
+    sg_buf_putc(b, '}');
+    return Q_ATOM;
+}
+
+/* a/b: a/b in text, \frac in TeX (−D/2 with the sign before the bar) */
+static int div_tex(Q *q, sg_buf *b, const sg_ast *e)
+{
+    int neg = e->a->kind == SG_AST_NEG && !e->a->grouped;
+    if (!q->tex)
+        return quotient(q, b, e);
+    /* −D/2 reads (−D)/2 and is written −D/2: the sign before the bar */
+    sg_buf_puts(b, neg ? "-\\frac{" : "\\frac{");
+    inner(q, b, neg ? e->a->a : e->a);
+    sg_buf_puts(b, "}{");
+    inner(q, b, e->b);
+    sg_buf_putc(b, '}');
+    return neg ? Q_NEG : Q_FRAC;
+}
+
+/* s, parenthesized when its level lvl is below min */
+static void put_at_least(Q *q, sg_buf *b, const char *s, int lvl, int min)
+{
+    if (lvl < min)
+        paren(q, b, s);
+    else
+        sg_buf_puts(b, s);
+}
+
+/* Σ_{t=1}^{T} e, or sum(t = 1..T, e) in ASCII */
+static int sumover_tex(Q *q, sg_buf *b, const sg_ast *e)
+{
+    sg_buf t;
+    int lvl;
+    const char *s;
+    if (q->ascii) {
+        sg_buf_puts(b, "sum(");
+        name_tex(q, b, e->name, strlen(e->name));
+        sg_buf_puts(b, " = ");
+        inner(q, b, e->args[0]);
+        sg_buf_puts(b, "..");
+        inner(q, b, e->args[1]);
+        sg_buf_puts(b, ", ");
+        inner(q, b, e->a);
+        sg_buf_putc(b, ')');
+        return Q_ATOM;
+    }
+    sg_buf_puts(b, q->tex ? "\\sum_{" : "Σ_{");
+    name_tex(q, b, e->name, strlen(e->name));
+    sg_buf_putc(b, '=');
+    inner(q, b, e->args[0]);
+    sg_buf_puts(b, "}^{");
+    inner(q, b, e->args[1]);
+    sg_buf_puts(b, "} ");
+    s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
+    put_at_least(q, b, s, lvl, Q_NEG);
+    sg_buf_free(&t);
+    return Q_SUM;
+}
+
 /* e into b, without the parentheses its place may need; returns its level */
 static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
 {
     sg_buf t;
     int lvl;
+    const char *s;
     switch (e->kind) {
     case SG_AST_NUM:
         return num_tex(q, b, e);
-    case SG_AST_NAME: {
-        size_t *cuts;
-        int n = split(q, e->name, &cuts);
-        if (n == 0) {
-            name_tex(q, b, e->name, strlen(e->name));
-            return Q_ATOM;
-        }
-        leading_parts(q, b, e->name, cuts, n);
-        {
-            sg_buf g;
-            sg_buf_init(&g);
-            name_tex(q, &g, e->name + cuts[n - 1], cuts[n] - cuts[n - 1]);
-            juxt(q, b, sg_buf_str(&g));
-            sg_buf_free(&g);
-        }
-        free(cuts);
-        return Q_PROD;
-    }
+    case SG_AST_NAME:
+        return name_part_tex(q, b, e);
     case SG_AST_CALL:
         return call_tex(q, b, e);
     case SG_AST_INDEX:
-        if (!q->tex) { /* h[t−1], the index without spaces as on paper */
-            const char *c;
-            name_tex(q, b, e->name, strlen(e->name));
-            sg_buf_putc(b, '[');
-            sg_buf_init(&t);
-            inner(q, &t, e->args[0]);
-            for (c = sg_buf_str(&t); *c; c++)
-                if (*c != ' ' && *c != SG_FMT_BREAK)
-                    sg_buf_putc(b, *c);
-            sg_buf_free(&t);
-            sg_buf_putc(b, ']');
-            return Q_ATOM;
-        }
-        sg_buf_init(&t);
-        name_tex(q, &t, e->name, strlen(e->name));
-        if (strchr(sg_buf_str(&t), '_')) {
-            sg_buf_putc(b, '{');
-            sg_buf_puts(b, sg_buf_str(&t));
-            sg_buf_putc(b, '}');
-        } else {
-            sg_buf_puts(b, sg_buf_str(&t));
-        }
-        sg_buf_free(&t);
-        sg_buf_puts(b, "_{");
-        inner(q, b, e->args[0]);
-        sg_buf_putc(b, '}');
-        return Q_ATOM;
+        return index_tex(q, b, e);
     case SG_AST_NEG:
     case SG_AST_POS:
         sg_buf_puts(b, e->kind == SG_AST_POS ? "+" : q->tex || q->ascii ? "-" : "−");
-        {
-            const char *s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
-            if (lvl < Q_PROD)
-                paren(q, b, s);
-            else
-                sg_buf_puts(b, s);
-            sg_buf_free(&t);
-        }
+        s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
+        put_at_least(q, b, s, lvl, Q_PROD);
+        sg_buf_free(&t);
         return Q_NEG;
     case SG_AST_ADD:
     case SG_AST_SUB:
@@ -697,23 +755,7 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
     case SG_AST_HDIV:
         return chain_tex(q, b, e, top);
     case SG_AST_DIV:
-        if (!q->tex)
-            return quotient(q, b, e);
-        if (e->a->kind == SG_AST_NEG && !e->a->grouped) {
-            /* −D/2 reads (−D)/2 and is written −D/2: the sign before the bar */
-            sg_buf_puts(b, "-\\frac{");
-            inner(q, b, e->a->a);
-            sg_buf_puts(b, "}{");
-            inner(q, b, e->b);
-            sg_buf_putc(b, '}');
-            return Q_NEG;
-        }
-        sg_buf_puts(b, "\\frac{");
-        inner(q, b, e->a);
-        sg_buf_puts(b, "}{");
-        inner(q, b, e->b);
-        sg_buf_putc(b, '}');
-        return Q_FRAC;
+        return div_tex(q, b, e);
     case SG_AST_EPOW:
     case SG_AST_POW:
     case SG_AST_TRANSPOSE:
@@ -728,34 +770,7 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
         angles(q, b, e->a ? e->a : e->args[0], e->b ? e->b : e->args[1]);
         return Q_ATOM;
     case SG_AST_SUMOVER:
-        if (q->ascii) { /* sum(t = 1..T, e) */
-            sg_buf_puts(b, "sum(");
-            name_tex(q, b, e->name, strlen(e->name));
-            sg_buf_puts(b, " = ");
-            inner(q, b, e->args[0]);
-            sg_buf_puts(b, "..");
-            inner(q, b, e->args[1]);
-            sg_buf_puts(b, ", ");
-            inner(q, b, e->a);
-            sg_buf_putc(b, ')');
-            return Q_ATOM;
-        }
-        sg_buf_puts(b, q->tex ? "\\sum_{" : "Σ_{");
-        name_tex(q, b, e->name, strlen(e->name));
-        sg_buf_putc(b, '=');
-        inner(q, b, e->args[0]);
-        sg_buf_puts(b, "}^{");
-        inner(q, b, e->args[1]);
-        sg_buf_puts(b, "} ");
-        {
-            const char *s = sub(q, &t, e->a, Q_PROD, 0, &lvl);
-            if (lvl < Q_NEG)
-                paren(q, b, s);
-            else
-                sg_buf_puts(b, s);
-            sg_buf_free(&t);
-        }
-        return Q_SUM;
+        return sumover_tex(q, b, e);
     }
     return Q_ATOM;
 }
