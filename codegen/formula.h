@@ -75,6 +75,13 @@ void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet);
 void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_index *at,
                     int alphabet);
 
+/* a step index as a formula prints it: k, T, T−1 (ASCII T-1) */
+void sg_fmt_index(sg_buf *out, const sg_ctx *ctx, sg_index i, int alphabet);
+
+/* sequence q's name: δh (ASCII delta_h; LaTeX \delta, or \delta^{(h)} when
+   there are several adjoint sequences) */
+void sg_fmt_seq_name(sg_buf *out, const sg_ctx *ctx, int q, int alphabet);
+
 /* the name of a result: L, ∂L/∂W, ∂²L/∂x², ∂s/∂z (ASCII: dL/dW, d2L/dx2) */
 void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii);
 
