@@ -49,6 +49,8 @@ enum {
 #define JOIN SG_FMT_JOIN
 
 
+/* the printer's state for one formula: the alphabet, who names nodes,
+   and how many nodes it may still print */
 typedef struct {
     const sg_ctx *ctx;
     int ascii;          /* the ASCII alphabet */
@@ -59,7 +61,7 @@ typedef struct {
     int breaks;         /* mark the top-level sum's break points */
     const sg_expr *top; /* the sum whose terms are top-level, while printing it */
     long left;          /* nodes still to print before the rest is elided */
-} F;
+} printer;
 
 /*
  * The most nodes one formula prints. A DAG printed as a tree can be
@@ -69,9 +71,9 @@ typedef struct {
  */
 #define PRINT_NODES 100000L
 
-static int pr(F *f, sg_buf *b, const sg_expr *e, int root);
+static int pr(printer *f, sg_buf *b, const sg_expr *e, int root);
 
-static void f_init(F *f, const sg_ctx *ctx, int alphabet, sg_fmt_namer namer, void *arg)
+static void f_init(printer *f, const sg_ctx *ctx, int alphabet, sg_fmt_namer namer, void *arg)
 {
     memset(f, 0, sizeof *f);
     f->ctx = ctx;
@@ -220,7 +222,7 @@ static void num_text(char *s, size_t size, double v)
 }
 
 /* a number's text, in LaTeX 1.5 \cdot 10^{-7} for 1.5e-07 */
-static void pr_num_text(F *f, sg_buf *b, double v)
+static void pr_num_text(printer *f, sg_buf *b, double v)
 {
     char s[40], *e;
     num_text(s, sizeof s, v);
@@ -236,7 +238,7 @@ static void pr_num_text(F *f, sg_buf *b, double v)
 }
 
 /* a nonnegative number; returns P_ATOM */
-static int pr_num(F *f, sg_buf *b, double v)
+static int pr_num(printer *f, sg_buf *b, double v)
 {
     static const struct {
         double v;
@@ -258,13 +260,13 @@ static int pr_num(F *f, sg_buf *b, double v)
     return P_ATOM;
 }
 
-static const char *minus(F *f)
+static const char *minus(printer *f)
 {
     return f->ascii || f->tex ? "-" : "−";
 }
 
 /* a signed number */
-static int pr_const(F *f, sg_buf *b, double v)
+static int pr_const(printer *f, sg_buf *b, double v)
 {
     if (v < 0 || (v == 0 && signbit(v))) {
         sg_buf_puts(b, minus(f));
@@ -287,7 +289,7 @@ static int is_leaf(const sg_expr *e)
 }
 
 /* the name e prints as, or NULL to print its formula */
-static const char *name_of(F *f, const sg_expr *e, int root)
+static const char *name_of(printer *f, const sg_expr *e, int root)
 {
     if (root)
         return NULL;
@@ -297,7 +299,7 @@ static const char *name_of(F *f, const sg_expr *e, int root)
 }
 
 /* e prints as −(c·x) with c > 0 (x NULL: e is the constant −c) */
-static int negative(F *f, const sg_expr *e, int root, double *c, const sg_expr **x)
+static int negative(printer *f, const sg_expr *e, int root, double *c, const sg_expr **x)
 {
     if (name_of(f, e, root))
         return 0;
@@ -316,7 +318,7 @@ static int negative(F *f, const sg_expr *e, int root, double *c, const sg_expr *
 }
 
 /* s when e is 1/s (as HDIV(1, s) or s^−1), else NULL */
-static const sg_expr *reciprocal(F *f, const sg_expr *e)
+static const sg_expr *reciprocal(printer *f, const sg_expr *e)
 {
     if (name_of(f, e, 0) || !is_scalar(e))
         return NULL;
@@ -336,7 +338,7 @@ static int tall(const char *s)
 
 /* (s) in the alphabet; in LaTeX sized to a tall s, with \Bigl( when s holds
    break marks (\left…\right could not break across lines) */
-static void parens(F *f, sg_buf *b, const char *s)
+static void parens(printer *f, sg_buf *b, const char *s)
 {
     int big = f->tex && tall(s), breakable = big && strchr(s, SG_FMT_BREAK) && strlen(s) > 160;
     sg_buf_puts(b, breakable ? "\\Bigl(" : big ? "\\left(" : "(");
@@ -345,7 +347,7 @@ static void parens(F *f, sg_buf *b, const char *s)
 }
 
 /* prints e, in parentheses when its level is below min */
-static int sub(F *f, sg_buf *b, const sg_expr *e, int min)
+static int sub(printer *f, sg_buf *b, const sg_expr *e, int min)
 {
     sg_buf t;
     int p;
@@ -465,7 +467,7 @@ static int ends_in_control_word(const char *s, size_t n)
  * LaTeX the spacing is TeX's: a space only where a control word would run
  * into a letter (x^\top y), and a \cdot between two numbers.
  */
-static void juxtapose(F *f, sg_buf *b, const char *l, const char *r)
+static void juxtapose(printer *f, sg_buf *b, const char *l, const char *r)
 {
     sg_buf_puts(b, l);
     sg_fmt_juxtapose(b, r, f->tex ? SG_FMT_LATEX : f->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE);
@@ -498,7 +500,7 @@ void sg_fmt_juxtapose(sg_buf *b, const char *r, int alphabet)
  * e as the right factor of a product: another product runs on flat (WᵀWx),
  * but a negation or a number in front would read wrong (W(−x), W(2x)).
  */
-static int sub_right(F *f, sg_buf *b, const sg_expr *e)
+static int sub_right(printer *f, sg_buf *b, const sg_expr *e)
 {
     sg_buf t;
     int p;
@@ -516,7 +518,7 @@ static int sub_right(F *f, sg_buf *b, const sg_expr *e)
 }
 
 /* l r as a product, flat: l at product level, r as a right factor */
-static int pr_product(F *f, sg_buf *b, const sg_expr *l, const sg_expr *r)
+static int pr_product(printer *f, sg_buf *b, const sg_expr *l, const sg_expr *r)
 {
     sg_buf lb, rb;
     sg_buf_init(&lb);
@@ -533,7 +535,7 @@ static int pr_product(F *f, sg_buf *b, const sg_expr *l, const sg_expr *r)
  * s when e is (1/s)·y or ((1/s)·t)·y, with *t (or NULL) and *y set: such a
  * scaling prints as ty/s.
  */
-static const sg_expr *over(F *f, const sg_expr *e, const sg_expr **t, const sg_expr **y)
+static const sg_expr *over(printer *f, const sg_expr *e, const sg_expr **t, const sg_expr **y)
 {
     const sg_expr *a, *s;
     if (e->op != SG_OP_MUL || name_of(f, e, 0) || !is_scalar(e->kid[0]))
@@ -553,7 +555,7 @@ static const sg_expr *over(F *f, const sg_expr *e, const sg_expr **t, const sg_e
 
 /* \frac{num}{den}: a fraction is one symbol on the page, but a postfix
    operator after it still wants parentheses */
-static int pr_frac(F *f, sg_buf *b, const char *num, const sg_expr *den)
+static int pr_frac(printer *f, sg_buf *b, const char *num, const sg_expr *den)
 {
     sg_buf_printf(b, "\\frac{%s}{", num);
     pr(f, b, den, 0);
@@ -562,7 +564,7 @@ static int pr_frac(F *f, sg_buf *b, const char *num, const sg_expr *den)
 }
 
 /* c t y / s, for a constant c > 0 (1: none) and t possibly NULL */
-static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y,
+static int pr_over(printer *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y,
                    const sg_expr *s)
 {
     sg_buf num;
@@ -643,10 +645,10 @@ static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y
     return P_OP;
 }
 
-static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0);
+static int pr_sprod(printer *f, sg_buf *b, const sg_expr *e, double c0);
 
 /* c·x for a constant c > 0 (x may be NULL: just c) */
-static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
+static int pr_scaled(printer *f, sg_buf *b, double c, const sg_expr *x, int min)
 {
     sg_buf nb, xb;
     const sg_expr *t, *y, *s;
@@ -672,7 +674,7 @@ static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
     return p;
 }
 
-static int pr_call(F *f, sg_buf *b, const char *fn, const sg_expr *a)
+static int pr_call(printer *f, sg_buf *b, const char *fn, const sg_expr *a)
 {
     sg_buf t;
     sg_buf_puts(b, fn);
@@ -684,7 +686,7 @@ static int pr_call(F *f, sg_buf *b, const char *fn, const sg_expr *a)
 }
 
 /* l op r for ⊙ ⊘ and scalar division: a product on the right is parenthesized */
-static int pr_binop(F *f, sg_buf *b, const sg_expr *l, const char *op, const sg_expr *r)
+static int pr_binop(printer *f, sg_buf *b, const sg_expr *l, const char *op, const sg_expr *r)
 {
     sub(f, b, l, P_OP);
     if (f->breaks && op[0] == ' ') /* a line may break before ⊙ and ⊘ too */
@@ -709,7 +711,7 @@ static int superscript(sg_buf *b, double p)
     return 1;
 }
 
-static int pr_pow(F *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
+static int pr_pow(printer *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
 {
     int scalar = is_scalar(a);
     sub(f, b, a, P_ATOM);
@@ -739,7 +741,7 @@ static int pr_pow(F *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
 }
 
 /* the ones vector or matrix of a shape: 𝟙, 𝟙ᵀ, 𝟙𝟙ᵀ (ASCII: ones(n), …) */
-static int pr_ones(F *f, sg_buf *b, sg_shape s)
+static int pr_ones(printer *f, sg_buf *b, sg_shape s)
 {
     const sg_diminfo *r = sg_diminfo_of(f->ctx, s.rows), *c = sg_diminfo_of(f->ctx, s.cols);
     const char *one = f->tex ? "\\mathbf{1}" : "𝟙", *t = f->tex ? "^\\top" : "ᵀ";
@@ -774,7 +776,7 @@ static int pr_ones(F *f, sg_buf *b, sg_shape s)
     return P_PROD;
 }
 
-static int pr_dim(F *f, sg_buf *b, sg_dim d)
+static int pr_dim(printer *f, sg_buf *b, sg_dim d)
 {
     const sg_diminfo *di = sg_diminfo_of(f->ctx, d);
     if (di->name)
@@ -785,7 +787,7 @@ static int pr_dim(F *f, sg_buf *b, sg_dim d)
 }
 
 /* c𝟙 for a fill of the constant c·sign: 2𝟙, −𝟙 */
-static int pr_fill(F *f, sg_buf *b, const sg_expr *e, int sign)
+static int pr_fill(printer *f, sg_buf *b, const sg_expr *e, int sign)
 {
     double c = e->kid[0]->value * sign;
     sg_buf nb, ob;
@@ -805,14 +807,14 @@ static int pr_fill(F *f, sg_buf *b, const sg_expr *e, int sign)
     return c < 0 ? P_NEG : P_PROD;
 }
 
-static int is_const_fill(F *f, const sg_expr *e)
+static int is_const_fill(printer *f, const sg_expr *e)
 {
     return e->op == SG_OP_FILL && !name_of(f, e, 0) && e->kid[0]->op == SG_OP_CONST &&
            !name_of(f, e->kid[0], 0);
 }
 
 /* the sum e's terms print at the top level too (a break may go between them) */
-static int sub_term(F *f, sg_buf *b, const sg_expr *e, int top)
+static int sub_term(printer *f, sg_buf *b, const sg_expr *e, int top)
 {
     const sg_expr *saved = f->top;
     int p;
@@ -824,7 +826,7 @@ static int sub_term(F *f, sg_buf *b, const sg_expr *e, int top)
 }
 
 /* the right term of the sum s, with its operator: a − 𝟙, a − cx, a + y */
-static void pr_add_right(F *f, sg_buf *b, const sg_expr *s, int top)
+static void pr_add_right(printer *f, sg_buf *b, const sg_expr *s, int top)
 {
     double c;
     const sg_expr *x;
@@ -860,7 +862,7 @@ static void pr_add_right(F *f, sg_buf *b, const sg_expr *s, int top)
  * first, into one buffer (recursing there overflowed the stack at 10,000
  * terms, and copied each prefix once more per level).
  */
-static int pr_add(F *f, sg_buf *b, const sg_expr *e)
+static int pr_add(printer *f, sg_buf *b, const sg_expr *e)
 {
     int top = f->breaks && f->top == e;
     const sg_expr **spine = NULL, *x = e;
@@ -891,23 +893,23 @@ static int pr_add(F *f, sg_buf *b, const sg_expr *e)
 typedef struct {
     const sg_expr *e;
     int pow; /* > 0: in the numerator; < 0: in the denominator */
-} sfactor;
+} scalar_factor;
 
 typedef struct {
     double c;            /* the number in front, its sign included */
-    sfactor *v;
+    scalar_factor *v;
     int n, cap;
     const sg_expr *body; /* the one factor that is not a scalar, or NULL */
     int bad;             /* not a product of this kind (two bodies) */
     int merged;          /* a factor was met twice (a power now) */
     int den_bar;         /* the numerator is alone above a fraction bar */
     int visits;          /* nodes walked: a DAG shares, its tree can be exponential */
-} sprod;
+} scalar_product;
 
 #define SPROD_DEPTH 200   /* deeper, a factor stays whole (no recursion past it) */
 #define SPROD_VISITS 4096 /* more, and the product prints the ordinary way */
 
-static void sp_add(sprod *p, const sg_expr *e, int pow)
+static void sp_add(scalar_product *p, const sg_expr *e, int pow)
 {
     int i;
     for (i = 0; i < p->n; i++)
@@ -939,7 +941,7 @@ static int small_power(const sg_expr *x)
 #define SPROD_POWER 64
 
 /* e into p as a factor to the power side (negative: a divisor) */
-static void sp_collect(F *f, sprod *p, const sg_expr *e, int side, int depth)
+static void sp_collect(printer *f, scalar_product *p, const sg_expr *e, int side, int depth)
 {
     const sg_expr *s;
     int k;
@@ -991,7 +993,7 @@ static void sp_collect(F *f, sprod *p, const sg_expr *e, int side, int depth)
 
 /* an inner product (𝟙ᵀv, uᵀv, xᵀAy): in front of a vector it is put in
    parentheses, (𝟙ᵀv)z, as pr_mul() does */
-static int inner_product(F *f, const sg_expr *a)
+static int inner_product(printer *f, const sg_expr *a)
 {
     return f->tex && is_scalar(a) && !name_of(f, a, 0) &&
            ((a->op == SG_OP_MUL && !is_scalar(a->kid[0])) ||
@@ -1002,7 +1004,7 @@ static int inner_product(F *f, const sg_expr *a)
 /* the factors on one side (sign +1 numerator, −1 denominator), juxtaposed:
    dimensions and other atoms first (ns², not s²n), a power as x^k; an
    inner product in parentheses when a vector follows (body) */
-static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
+static void sp_side(printer *f, sg_buf *out, const scalar_product *p, int sign, int body)
 {
     int pass, i, n = 0;
     for (i = 0; i < p->n; i++)
@@ -1017,7 +1019,7 @@ static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
     }
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < p->n; i++) {
-            const sfactor *v = &p->v[i];
+            const scalar_factor *v = &p->v[i];
             int k = v->pow * sign;
             sg_buf t;
             if (k <= 0 || (pass == 0) != (v->e->op == SG_OP_DIMVAL))
@@ -1059,136 +1061,169 @@ static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
         }
 }
 
+/* the printed parts of a product of scalars: the number in front (its
+   magnitude, when it is not moved into the denominator), the numerator's
+   factors, the denominator's and the body */
+typedef struct {
+    double c;
+    int nden; /* factors in the denominator */
+    sg_buf num, den, body;
+} sp_text;
+
+/* no denominator: s·s·x prints s²x */
+static int sp_print_plain(printer *f, sg_buf *b, const scalar_product *p, sg_buf *num,
+                          const sg_buf *bb)
+{
+    if (!num->len)
+        sg_buf_puts(num, p->body ? "" : "1");
+    if (num->len && bb->len)
+        juxtapose(f, b, sg_buf_str(num), sg_buf_str(bb));
+    else
+        sg_buf_printf(b, "%s%s", sg_buf_str(num), sg_buf_str(bb));
+    return P_PROD;
+}
+
+/* LaTeX, a numerator that holds a fraction itself: one fraction level,
+   \frac{1}{n}\mathbf{1}^\top(r - \frac{a}{s}), the factors after it */
+static int sp_print_tex_nested(printer *f, sg_buf *b, scalar_product *p, const sp_text *x)
+{
+    sg_buf fac, coef;
+    sg_buf_init(&fac);
+    sg_buf_init(&coef);
+    if (x->c != 1)
+        pr_num(f, &coef, x->c);
+    p->den_bar = 0; /* the factors follow the fraction: a sum in parentheses */
+    sp_side(f, &fac, p, 1, p->body != NULL);
+    sg_buf_printf(b, "\\frac{%s}{%s}", coef.len ? sg_buf_str(&coef) : "1", sg_buf_str(&x->den));
+    if (x->body.len) {
+        sg_buf t;
+        sg_buf_init(&t);
+        juxtapose(f, &t, sg_buf_str(&fac), sg_buf_str(&x->body));
+        sg_buf_free(&fac);
+        fac = t;
+    }
+    {
+        sg_buf t;
+        sg_buf_init(&t);
+        juxtapose(f, &t, "}", sg_buf_str(&fac));
+        sg_buf_puts(b, sg_buf_str(&t) + 1);
+        sg_buf_free(&t);
+    }
+    sg_buf_free(&fac);
+    sg_buf_free(&coef);
+    return P_PROD;
+}
+
+/* LaTeX: a body that is one symbol joins the numerator (\frac{r}{s}); a
+   longer one follows the fraction (\frac{1}{s}(r - y)) */
+static int sp_print_tex(printer *f, sg_buf *b, const scalar_product *p, sp_text *x)
+{
+    int inside = p->body && (is_leaf(p->body) || name_of(f, p->body, 0)) &&
+                 !strstr(sg_buf_str(&x->body), "\\frac"), k;
+    for (k = 0; k < p->n; k++) /* \frac{c^\top r}{s}c, not \frac{c^\top rc}{s} */
+        if (p->v[k].pow > 0)
+            inside = 0;
+    if (inside) {
+        if (x->num.len) {
+            sg_buf j;
+            sg_buf_init(&j);
+            juxtapose(f, &j, sg_buf_str(&x->num), sg_buf_str(&x->body));
+            x->num.len = 0;
+            sg_buf_puts(&x->num, sg_buf_str(&j));
+            sg_buf_free(&j);
+        } else {
+            sg_buf_puts(&x->num, sg_buf_str(&x->body));
+        }
+    }
+    sg_buf_printf(b, "\\frac{%s}{%s}", x->num.len ? sg_buf_str(&x->num) : "1",
+                  sg_buf_str(&x->den));
+    if (p->body && !inside) {
+        sg_buf t;
+        sg_buf_init(&t);
+        juxtapose(f, &t, "}", sg_buf_str(&x->body)); /* a fraction ends in } */
+        sg_buf_puts(b, sg_buf_str(&t) + 1);
+        sg_buf_free(&t);
+    }
+    return P_PROD;
+}
+
+/* Unicode and ASCII, one slash: cᵀr c/(ns²) */
+static int sp_print_slash(printer *f, sg_buf *b, const scalar_product *p, const sp_text *x)
+{
+    const sg_expr *one = NULL; /* a denominator of one factor, to the first power */
+    int i;
+    for (i = 0; i < p->n; i++)
+        if (p->v[i].pow < 0)
+            one = x->nden == 1 && p->v[i].pow == -1 ? p->v[i].e : NULL;
+    if (x->num.len && x->body.len)
+        juxtapose(f, b, sg_buf_str(&x->num), sg_buf_str(&x->body));
+    else if (x->num.len || x->body.len)
+        sg_buf_printf(b, "%s%s", sg_buf_str(&x->num), sg_buf_str(&x->body));
+    else
+        sg_buf_putc(b, '1');
+    sg_buf_puts(b, f->ascii ? " / " : "/");
+    if (one)
+        sub(f, b, one, P_POST);
+    else
+        parens(f, b, sg_buf_str(&x->den));
+    return P_OP;
+}
+
 /* prints c0·e as one product over one denominator when that reads better
    than its tree (a denominator, or a factor met twice); returns its level,
    or 0 (nothing printed) when it is printed the ordinary way */
-static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0)
+static int pr_sprod(printer *f, sg_buf *b, const sg_expr *e, double c0)
 {
-    sprod p;
-    sg_buf num, den, bb;
-    int i, nden = 0, prec;
-    double c;
+    scalar_product p;
+    sp_text x;
+    int i, prec;
     memset(&p, 0, sizeof p);
     p.c = c0;
     sp_collect(f, &p, e, 1, 0);
+    x.nden = 0;
     for (i = 0; i < p.n; i++)
         if (p.v[i].pow < 0)
-            nden++;
-    if (p.bad || !(nden > 0 || p.merged) || p.c != p.c) {
+            x.nden++;
+    if (p.bad || !(x.nden > 0 || p.merged) || p.c != p.c) {
         free(p.v);
         return 0;
     }
-    c = fabs(p.c);
-    sg_buf_init(&num);
-    sg_buf_init(&den);
-    sg_buf_init(&bb);
+    x.c = fabs(p.c);
+    sg_buf_init(&x.num);
+    sg_buf_init(&x.den);
+    sg_buf_init(&x.body);
     if (p.c < 0)
         sg_buf_puts(b, minus(f));
-    if (nden > 0 && c < 1 && 1 / c == floor(1 / c) && 1 / c < 1e9) {
-        pr_num(f, &den, 1 / c); /* ½x/s is x/(2s), one fraction */
-        c = 1;
+    if (x.nden > 0 && x.c < 1 && 1 / x.c == floor(1 / x.c) && 1 / x.c < 1e9) {
+        pr_num(f, &x.den, 1 / x.c); /* ½x/s is x/(2s), one fraction */
+        x.c = 1;
     }
-    if (c != 1)
-        pr_num(f, &num, c);
+    if (x.c != 1)
+        pr_num(f, &x.num, x.c);
     /* the numerator's factors alone above the bar (not before a body that
        joins them: that one is a single symbol, and only with no factor) */
-    p.den_bar = nden > 0;
-    sp_side(f, &num, &p, 1, !nden && p.body);
-    sp_side(f, &den, &p, -1, 0);
+    p.den_bar = x.nden > 0;
+    sp_side(f, &x.num, &p, 1, !x.nden && p.body);
+    sp_side(f, &x.den, &p, -1, 0);
     if (p.body)
-        sub_right(f, &bb, p.body);
-    if (!den.len) { /* s·s·x: s²x */
-        if (!num.len)
-            sg_buf_puts(&num, p.body ? "" : "1");
-        if (num.len && bb.len)
-            juxtapose(f, b, sg_buf_str(&num), sg_buf_str(&bb));
-        else
-            sg_buf_printf(b, "%s%s", sg_buf_str(&num), sg_buf_str(&bb));
-        prec = P_PROD;
-    } else if (f->tex && strstr(sg_buf_str(&num), "\\frac")) {
-        /* a numerator that holds a fraction itself: one fraction level,
-           \frac{1}{n}\mathbf{1}^\top(r - \frac{a}{s}), the factors after it */
-        sg_buf fac, coef;
-        sg_buf_init(&fac);
-        sg_buf_init(&coef);
-        if (c != 1)
-            pr_num(f, &coef, c);
-        p.den_bar = 0; /* the factors follow the fraction: a sum in parentheses */
-        sp_side(f, &fac, &p, 1, p.body != NULL);
-        sg_buf_printf(b, "\\frac{%s}{%s}", coef.len ? sg_buf_str(&coef) : "1", sg_buf_str(&den));
-        if (bb.len) {
-            sg_buf t;
-            sg_buf_init(&t);
-            juxtapose(f, &t, sg_buf_str(&fac), sg_buf_str(&bb));
-            sg_buf_free(&fac);
-            fac = t;
-        }
-        {
-            sg_buf t;
-            sg_buf_init(&t);
-            juxtapose(f, &t, "}", sg_buf_str(&fac));
-            sg_buf_puts(b, sg_buf_str(&t) + 1);
-            sg_buf_free(&t);
-        }
-        sg_buf_free(&fac);
-        sg_buf_free(&coef);
-        prec = P_PROD;
-    } else if (f->tex) {
-        /* a body that is one symbol joins the numerator (\frac{r}{s}); a
-           longer one follows the fraction (\frac{1}{s}(r - y)) */
-        int inside = p.body && (is_leaf(p.body) || name_of(f, p.body, 0)) &&
-                     !strstr(sg_buf_str(&bb), "\\frac"), k;
-        for (k = 0; k < p.n; k++) /* \frac{c^\top r}{s}c, not \frac{c^\top rc}{s} */
-            if (p.v[k].pow > 0)
-                inside = 0;
-        if (inside) {
-            if (num.len) {
-                sg_buf j;
-                sg_buf_init(&j);
-                juxtapose(f, &j, sg_buf_str(&num), sg_buf_str(&bb));
-                num.len = 0;
-                sg_buf_puts(&num, sg_buf_str(&j));
-                sg_buf_free(&j);
-            } else {
-                sg_buf_puts(&num, sg_buf_str(&bb));
-            }
-        }
-        sg_buf_printf(b, "\\frac{%s}{%s}", num.len ? sg_buf_str(&num) : "1", sg_buf_str(&den));
-        if (p.body && !inside) {
-            sg_buf t;
-            sg_buf_init(&t);
-            juxtapose(f, &t, "}", sg_buf_str(&bb)); /* a fraction ends in } */
-            sg_buf_puts(b, sg_buf_str(&t) + 1);
-            sg_buf_free(&t);
-        }
-        prec = P_PROD;
-    } else { /* cᵀr c/(ns²) */
-        const sg_expr *one = NULL; /* a denominator of one factor, to the first power */
-        for (i = 0; i < p.n; i++)
-            if (p.v[i].pow < 0)
-                one = nden == 1 && p.v[i].pow == -1 ? p.v[i].e : NULL;
-        if (num.len && bb.len)
-            juxtapose(f, b, sg_buf_str(&num), sg_buf_str(&bb));
-        else if (num.len || bb.len)
-            sg_buf_printf(b, "%s%s", sg_buf_str(&num), sg_buf_str(&bb));
-        else
-            sg_buf_putc(b, '1');
-        sg_buf_puts(b, f->ascii ? " / " : "/");
-        if (one)
-            sub(f, b, one, P_POST);
-        else
-            parens(f, b, sg_buf_str(&den));
-        prec = P_OP;
-    }
-    sg_buf_free(&num);
-    sg_buf_free(&den);
-    sg_buf_free(&bb);
+        sub_right(f, &x.body, p.body);
+    if (!x.den.len)
+        prec = sp_print_plain(f, b, &p, &x.num, &x.body);
+    else if (f->tex && strstr(sg_buf_str(&x.num), "\\frac"))
+        prec = sp_print_tex_nested(f, b, &p, &x);
+    else if (f->tex)
+        prec = sp_print_tex(f, b, &p, &x);
+    else
+        prec = sp_print_slash(f, b, &p, &x);
+    sg_buf_free(&x.num);
+    sg_buf_free(&x.den);
+    sg_buf_free(&x.body);
     free(p.v);
     /* −a/b binds as its quotient does: (−sum(x)/n)𝟙, not −sum(x)/n𝟙 */
     return p.c < 0 && prec > P_OP ? P_NEG : prec;
 }
 
-static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
+static int pr_mul(printer *f, sg_buf *b, const sg_expr *e)
 {
     const sg_expr *a = e->kid[0], *x = e->kid[1], *s, *t;
     double c;
@@ -1227,7 +1262,7 @@ static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
     return pr_product(f, b, a, x);
 }
 
-static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
+static int pr_dot(printer *f, sg_buf *b, const sg_expr *e)
 {
     const sg_expr *x = e->kid[0], *y = e->kid[1];
     if (x == y) {
@@ -1275,7 +1310,7 @@ static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
 }
 
 /* ‖a‖ ‖a‖₁ |a| log|a| in Unicode and LaTeX */
-static int pr_bars(F *f, sg_buf *b, const char *open, const sg_expr *a, const char *close)
+static int pr_bars(printer *f, sg_buf *b, const char *open, const sg_expr *a, const char *close)
 {
     sg_buf_puts(b, open);
     pr(f, b, a, 0);
@@ -1300,7 +1335,7 @@ static int adjoint_seqs(const sg_ctx *ctx)
 
 /* a sequence's name: δh (ASCII: delta_h; LaTeX: \delta, or \delta^{(h)}
    when there are several) */
-static void pr_seq_name(F *f, sg_buf *b, int q)
+static void pr_seq_name(printer *f, sg_buf *b, int q)
 {
     const char *name = sg_seq_of(f->ctx, q)->name;
     if (f->tex && strncmp(name, delta_utf8, strlen(delta_utf8)) == 0) {
@@ -1320,7 +1355,7 @@ static void pr_seq_name(F *f, sg_buf *b, int q)
 }
 
 /* k, T, T−1, T+1 */
-static void pr_index(F *f, sg_buf *b, sg_index i)
+static void pr_index(printer *f, sg_buf *b, sg_index i)
 {
     if (i.dim < 0) {
         sg_buf_printf(b, "%ld", i.off);
@@ -1339,7 +1374,7 @@ static void pr_index(F *f, sg_buf *b, sg_index i)
  * superscript (\delta^{(h)}) is a postfix form: a transpose after it needs
  * parentheses.
  */
-static int pr_tex_step(F *f, sg_buf *b, int q, const char *idx)
+static int pr_tex_step(printer *f, sg_buf *b, int q, const char *idx)
 {
     sg_buf nb;
     const char *s, *us;
@@ -1366,7 +1401,7 @@ static int pr_tex_step(F *f, sg_buf *b, int q, const char *idx)
 
 /* h[t], h[t−1], δh[t+1]: a step relative to the loop's t */
 /* h[t + off] of sequence q */
-static int pr_step_of(F *f, sg_buf *b, int q, long off)
+static int pr_step_of(printer *f, sg_buf *b, int q, long off)
 {
     if (f->tex) {
         char idx[32]; /* "t-" and 20 digits at most */
@@ -1388,13 +1423,13 @@ static int pr_step_of(F *f, sg_buf *b, int q, long off)
     return P_ATOM;
 }
 
-static int pr_step(F *f, sg_buf *b, const sg_expr *e)
+static int pr_step(printer *f, sg_buf *b, const sg_expr *e)
 {
     return pr_step_of(f, b, e->seq, e->off);
 }
 
 /* h[T], h[0]: a fixed step of sequence q */
-static int pr_at_of(F *f, sg_buf *b, int q, sg_index at)
+static int pr_at_of(printer *f, sg_buf *b, int q, sg_index at)
 {
     sg_buf ib;
     int p = P_ATOM;
@@ -1412,14 +1447,14 @@ static int pr_at_of(F *f, sg_buf *b, int q, sg_index at)
     return p;
 }
 
-static int pr_at(F *f, sg_buf *b, const sg_expr *e)
+static int pr_at(printer *f, sg_buf *b, const sg_expr *e)
 {
     return pr_at_of(f, b, e->seq, e->at);
 }
 
 /* Σ_{t=1}^{T} body (ASCII: sum(t = 1..T, body)); as the last factor of a
    product it needs no parentheses, since it reaches to the end anyway */
-static int pr_seqsum(F *f, sg_buf *b, const sg_expr *e)
+static int pr_seqsum(printer *f, sg_buf *b, const sg_expr *e)
 {
     if (f->ascii) {
         sg_buf_puts(b, "sum(t = ");
@@ -1467,7 +1502,98 @@ static const char *tex_fn(sg_op op)
     }
 }
 
-static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
+/* c𝟙 for a fill of any scalar c: s𝟙, (sum(x)/n)𝟙, −(sum(x)/n)𝟙 */
+static int pr_fill_of(printer *f, sg_buf *b, const sg_expr *e)
+{
+    const sg_expr *a = e->kid[0];
+    sg_buf sb, ob;
+    double c;
+    const sg_expr *y;
+    int neg = !f->tex && negative(f, a, 0, &c, &y);
+    if (is_const_fill(f, e))
+        return pr_fill(f, b, e, 1);
+    sg_buf_init(&sb);
+    sg_buf_init(&ob);
+    if (neg) {
+        /* −(sum(x)/n)𝟙: the minus before the parentheses of a quotient,
+           where a sum takes it as its operator (x − (sum(x)/n)𝟙) */
+        sg_buf q;
+        sg_buf_init(&q);
+        if (pr_scaled(f, &q, c, y, P_PROD) < P_PROD)
+            parens(f, &sb, sg_buf_str(&q));
+        else
+            sg_buf_puts(&sb, sg_buf_str(&q));
+        sg_buf_free(&q);
+        sg_buf_puts(b, minus(f));
+    } else {
+        sub(f, &sb, a, P_PROD);
+    }
+    pr_ones(f, &ob, e->shape);
+    juxtapose(f, b, sg_buf_str(&sb), sg_buf_str(&ob));
+    sg_buf_free(&sb);
+    sg_buf_free(&ob);
+    return neg ? P_NEG : P_PROD;
+}
+
+/* the sum of a's entries: sum(a), in LaTeX 𝟙ᵀa for a vector */
+static int pr_sum(printer *f, sg_buf *b, const sg_expr *a)
+{
+    if (f->tex && a->shape.cols == SG_DIM_ONE) { /* 𝟙ᵀx */
+        sg_buf xb;
+        sg_buf_init(&xb);
+        sub_right(f, &xb, a);
+        juxtapose(f, b, "\\mathbf{1}^\\top", sg_buf_str(&xb));
+        sg_buf_free(&xb);
+        return P_PROD;
+    }
+    return pr_call(f, b, f->tex ? tex_fn(SG_OP_SUM) : "sum", a);
+}
+
+/* a ⊘ b, and a/b of scalars (one fraction with the other factors, when
+   pr_sprod takes it) */
+static int pr_hdiv(printer *f, sg_buf *b, const sg_expr *e)
+{
+    const sg_expr *a = e->kid[0];
+    int u = !f->ascii && !f->tex, t = f->tex;
+    if (is_scalar(e->kid[1])) {
+        int q = pr_sprod(f, b, e, 1);
+        if (q != 0)
+            return q;
+    }
+    if (t && is_scalar(e)) {
+        sg_buf nb;
+        int p;
+        sg_buf_init(&nb);
+        pr(f, &nb, a, 0);
+        p = pr_frac(f, b, sg_buf_str(&nb), e->kid[1]);
+        sg_buf_free(&nb);
+        return p;
+    }
+    if (is_scalar(e))
+        return pr_binop(f, b, a, u ? "/" : " / ", e->kid[1]);
+    return pr_binop(f, b, a, u ? " ⊘ " : t ? " \\oslash " : " ./ ", e->kid[1]);
+}
+
+/* √a (\sqrt{a}, sqrt(a)) */
+static int pr_sqrt(printer *f, sg_buf *b, const sg_expr *a)
+{
+    if (f->tex) {
+        sg_buf_puts(b, "\\sqrt{");
+        pr(f, b, a, 0);
+        sg_buf_putc(b, '}');
+        return P_ATOM;
+    }
+    if (!f->ascii) {
+        sg_buf_puts(b, "√");
+        sub(f, b, a, P_ATOM);
+        return P_ATOM;
+    }
+    return pr_call(f, b, "sqrt", a);
+}
+
+/* e, in the alphabet and at the level its operator prints at; root: e is
+   the formula itself, and prints whole even when it has a name */
+static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
 {
     const char *name;
     if (--f->left < 0) {
@@ -1516,45 +1642,10 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         sub(f, b, a, P_ATOM);
         sg_buf_puts(b, u ? "ᵀ" : t ? "^\\top" : "'");
         return P_POST;
-    case SG_OP_FILL: {
-        sg_buf sb, ob;
-        double c;
-        const sg_expr *y;
-        int neg = !t && negative(f, a, 0, &c, &y);
-        if (is_const_fill(f, e))
-            return pr_fill(f, b, e, 1);
-        sg_buf_init(&sb);
-        sg_buf_init(&ob);
-        if (neg) {
-            /* −(sum(x)/n)𝟙: the minus before the parentheses of a quotient,
-               where a sum takes it as its operator (x − (sum(x)/n)𝟙) */
-            sg_buf q;
-            sg_buf_init(&q);
-            if (pr_scaled(f, &q, c, y, P_PROD) < P_PROD)
-                parens(f, &sb, sg_buf_str(&q));
-            else
-                sg_buf_puts(&sb, sg_buf_str(&q));
-            sg_buf_free(&q);
-            sg_buf_puts(b, minus(f));
-        } else {
-            sub(f, &sb, a, P_PROD);
-        }
-        pr_ones(f, &ob, e->shape);
-        juxtapose(f, b, sg_buf_str(&sb), sg_buf_str(&ob));
-        sg_buf_free(&sb);
-        sg_buf_free(&ob);
-        return neg ? P_NEG : P_PROD;
-    }
+    case SG_OP_FILL:
+        return pr_fill_of(f, b, e);
     case SG_OP_SUM:
-        if (t && a->shape.cols == SG_DIM_ONE) { /* 𝟙ᵀx */
-            sg_buf xb;
-            sg_buf_init(&xb);
-            sub_right(f, &xb, a);
-            juxtapose(f, b, "\\mathbf{1}^\\top", sg_buf_str(&xb));
-            sg_buf_free(&xb);
-            return P_PROD;
-        }
-        return pr_call(f, b, t ? tex_fn(e->op) : "sum", a);
+        return pr_sum(f, b, a);
     case SG_OP_TRACE:
         return pr_call(f, b, t ? tex_fn(e->op) : "tr", a);
     case SG_OP_DOT:
@@ -1564,38 +1655,11 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
     case SG_OP_HADAMARD:
         return pr_binop(f, b, a, u ? " ⊙ " : t ? " \\odot " : " .* ", e->kid[1]);
     case SG_OP_HDIV:
-        if (is_scalar(e->kid[1])) {
-            int q = pr_sprod(f, b, e, 1);
-            if (q != 0)
-                return q;
-        }
-        if (t && is_scalar(e)) {
-            sg_buf nb;
-            int p;
-            sg_buf_init(&nb);
-            pr(f, &nb, a, 0);
-            p = pr_frac(f, b, sg_buf_str(&nb), e->kid[1]);
-            sg_buf_free(&nb);
-            return p;
-        }
-        if (is_scalar(e))
-            return pr_binop(f, b, a, u ? "/" : " / ", e->kid[1]);
-        return pr_binop(f, b, a, u ? " ⊘ " : t ? " \\oslash " : " ./ ", e->kid[1]);
+        return pr_hdiv(f, b, e);
     case SG_OP_POW:
         return pr_pow(f, b, a, e->kid[1]);
     case SG_OP_SQRT:
-        if (t) {
-            sg_buf_puts(b, "\\sqrt{");
-            pr(f, b, a, 0);
-            sg_buf_putc(b, '}');
-            return P_ATOM;
-        }
-        if (u) {
-            sg_buf_puts(b, "√");
-            sub(f, b, a, P_ATOM);
-            return P_ATOM;
-        }
-        return pr_call(f, b, "sqrt", a);
+        return pr_sqrt(f, b, a);
     case SG_OP_ABS:
         if (t)
             return pr_bars(f, b, "\\lvert ", a, "\\rvert");
@@ -1657,7 +1721,7 @@ static void finish(sg_buf *out, sg_buf *t, int breaks)
 void sg_fmt_expr(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int ascii)
 {
     sg_buf t;
-    F f;
+    printer f;
     f_init(&f, ctx, ascii, NULL, NULL);
     sg_buf_init(&t);
     pr(&f, &t, e, 1);
@@ -1668,7 +1732,7 @@ void sg_fmt_expr_named(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int asc
                        sg_fmt_namer namer, void *arg)
 {
     sg_buf t;
-    F f;
+    printer f;
     f_init(&f, ctx, ascii, namer, arg);
     sg_buf_init(&t);
     pr(&f, &t, e, 1);
@@ -1678,7 +1742,7 @@ void sg_fmt_expr_named(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int asc
 int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg_fmt_style *st)
 {
     sg_buf t;
-    F f;
+    printer f;
     int p;
     f_init(&f, ctx, st->alphabet, st->namer, st->arg);
     f.level = st->level;
@@ -1700,7 +1764,7 @@ int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg
 
 void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet)
 {
-    F f;
+    printer f;
     f_init(&f, ctx, alphabet, NULL, NULL);
     (void)pr_dim(&f, out, d);
 }
@@ -1708,7 +1772,7 @@ void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet)
 void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_index *at,
                     int alphabet)
 {
-    F f;
+    printer f;
     sg_buf t;
     f_init(&f, ctx, alphabet, NULL, NULL);
     sg_buf_init(&t);
@@ -1721,14 +1785,14 @@ void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_in
 
 void sg_fmt_index(sg_buf *out, const sg_ctx *ctx, sg_index i, int alphabet)
 {
-    F f;
+    printer f;
     f_init(&f, ctx, alphabet, NULL, NULL);
     pr_index(&f, out, i);
 }
 
 void sg_fmt_seq_name(sg_buf *out, const sg_ctx *ctx, int q, int alphabet)
 {
-    F f;
+    printer f;
     f_init(&f, ctx, alphabet, NULL, NULL);
     pr_seq_name(&f, out, q);
 }
