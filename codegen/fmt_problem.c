@@ -10,7 +10,15 @@
  *
  * The formulas themselves are formula.c's: this file decides only which
  * nodes print as names, what the fresh names are, and the order of the
- * lines.
+ * lines. The work goes in steps: collect what the results print, choose
+ * what prints as a name (choose_names), order the definitions
+ * (order_definitions), give the fresh names (give_names), print the page.
+ *
+ * The page is kept as lines, each recorded as it ends with what it defines
+ * (a definition, a sequence's first step or its step at t, a result):
+ * sg_fmt_problem_lines hands them out, so that the C printer takes its
+ * loop comments from there instead of searching the text, and
+ * sg_fmt_problem is the same text without them.
  */
 #include "formula.h"
 
@@ -18,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
 #include "../base/strmap.h"
 
 static int is_scalar(const sg_expr *e)
@@ -35,17 +44,19 @@ static int is_scalar(const sg_expr *e)
 /* fresh names, in order, before r₁, r₂, … */
 static const char *const pool[] = {"r", "u", "v", "q"};
 
+/* what prints as a name, and the name */
 typedef struct {
     const sg_problem *p;
     int ascii;
     unsigned n;          /* nodes have ids below n */
     const char **name;   /* by id: the printed name, NULL for a formula */
     unsigned char *def;  /* by id: 1 a definition printed, 2 a fresh one */
-} names;
+    unsigned char *seqs; /* by sequence: 1 when its recurrence prints */
+} naming;
 
 static const char *lookup_name(void *arg, const sg_expr *e)
 {
-    names *nm = arg;
+    naming *nm = arg;
     return e->id < nm->n ? nm->name[e->id] : NULL;
 }
 
@@ -115,7 +126,7 @@ static void heap_push(int *h, int *n, int v)
     h[i] = v;
 }
 
-static int deps_of(names *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
+static int deps_of(naming *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
                    const sg_expr **stack, const sg_expr **deps);
 
 /*
@@ -123,7 +134,7 @@ static int deps_of(names *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
  * oldest first (Kahn's, with the ready ones in a heap by age): order[i] is
  * an index into defs.
  */
-static void order_defs(names *nm, const sg_expr **defs, int ndefs, unsigned *stamp,
+static void order_defs(naming *nm, const sg_expr **defs, int ndefs, unsigned *stamp,
                        const sg_expr **stack, const sg_expr **deps, int *order)
 {
     int *index = sg_xmalloc((nm->n + 1) * sizeof *index);
@@ -204,7 +215,7 @@ static const sg_expr *shown(const sg_result *r)
  * (v = 1/u is not worth a name once u = ‖r‖ has one), so the choice is
  * repeated with the last one's names until it settles.
  */
-static void choose_names(names *nm, const sg_expr **order, int norder, const unsigned *roots)
+static void choose_names(naming *nm, const sg_expr **order, int norder, const unsigned *roots)
 {
     unsigned *occ = sg_xmalloc(nm->n * sizeof *occ), *unit = sg_xmalloc(nm->n * sizeof *unit);
     int *ops = sg_xmalloc(nm->n * sizeof *ops);
@@ -262,7 +273,7 @@ static void choose_names(names *nm, const sg_expr **order, int norder, const uns
 }
 
 /* the definitions d's body prints in terms of, into deps (stamped seen) */
-static int deps_of(names *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
+static int deps_of(naming *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
                    const sg_expr **stack, const sg_expr **deps)
 {
     int sp = 0, n = 0, k;
@@ -295,7 +306,7 @@ static void add_root(const sg_expr *e, unsigned *roots, unsigned char *seen,
 }
 
 /* one piece of a recurrence, then the steps it is part of: "[t < T]" */
-static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii, names *nm,
+static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii, naming *nm,
                       sg_index lo, sg_index hi, sg_index all_lo, sg_index all_hi)
 {
     int sum = e->op == SG_OP_ADD && !lookup_name(nm, e);
@@ -328,6 +339,31 @@ static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii,
     sg_buf_putc(b, ']');
 }
 
+/* the page being written: its text, and its lines as they end */
+typedef struct {
+    sg_buf text;
+    size_t start;      /* where the line being written starts */
+    sg_fmt_line *line; /* their text pointers are set when the text is final */
+    int n, cap;
+} page;
+
+/* ends the line being written: its newline, and a record of what it defines */
+static void page_end_line(page *pg, sg_fmt_line_kind kind, int seq, int result,
+                          const sg_expr *e)
+{
+    sg_fmt_line *l;
+    SG_GROW(pg->line, pg->n, pg->cap, SG_GROW_MAX, "lines of formulas");
+    l = &pg->line[pg->n++];
+    l->text = NULL;
+    l->len = pg->text.len - pg->start;
+    l->kind = kind;
+    l->seq = seq;
+    l->result = result;
+    l->expr = e;
+    sg_buf_putc(&pg->text, '\n');
+    pg->start = pg->text.len;
+}
+
 /*
  * A recurrence, the way it is written on paper:
  *   h[0] = h₀
@@ -335,8 +371,9 @@ static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii,
  *   δh[t] = W_hhᵀ(δh[t+1] ⊙ …) [t < T] + W_yᵀ(W_y h[t] − y[t]) [1 ≤ t], t = T, …, 0
  * (ASCII: "for t = 1..T", "for t = T down to 0").
  */
-static void fmt_seq(sg_buf *b, const sg_ctx *ctx, int q, int ascii, names *nm)
+static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm)
 {
+    sg_buf *b = &pg->text;
     const sg_seq *s = sg_seq_of(ctx, q);
     sg_index first = sg_index_plus(s->lo, -1);
     const char *sep = ascii ? " for t = " : ", t = ";
@@ -350,7 +387,7 @@ static void fmt_seq(sg_buf *b, const sg_ctx *ctx, int q, int ascii, names *nm)
             sg_fmt_index(b, ctx, first, ascii);
             sg_buf_puts(b, "] = ");
             sg_fmt_expr_named(b, ctx, s->init, ascii, lookup_name, nm);
-            sg_buf_putc(b, '\n');
+            page_end_line(pg, SG_FMT_LINE_SEQ_INIT, q, -1, NULL);
         }
         sg_fmt_seq_name(b, ctx, q, ascii);
         sg_buf_puts(b, "[t] = ");
@@ -359,7 +396,7 @@ static void fmt_seq(sg_buf *b, const sg_ctx *ctx, int q, int ascii, names *nm)
         sg_fmt_index(b, ctx, s->lo, ascii);
         sg_buf_puts(b, ascii ? ".." : ", …, ");
         sg_fmt_index(b, ctx, s->hi, ascii);
-        sg_buf_putc(b, '\n');
+        page_end_line(pg, SG_FMT_LINE_SEQ_STEP, q, -1, NULL);
         return;
     }
     /* δ[t] = [t < hi]·body(t) + Σₖ [loₖ ≤ t ≤ hiₖ]·termₖ(t), for t = hi down to lo − 1 */
@@ -383,50 +420,31 @@ static void fmt_seq(sg_buf *b, const sg_ctx *ctx, int q, int ascii, names *nm)
     sg_fmt_index(b, ctx, s->hi, ascii);
     sg_buf_puts(b, ascii ? " down to " : ", …, ");
     sg_fmt_index(b, ctx, first, ascii);
-    sg_buf_putc(b, '\n');
+    page_end_line(pg, SG_FMT_LINE_SEQ_STEP, q, -1, NULL);
 }
 
-char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
+
+/*
+ * Every node the results print, named ones' bodies included, and the
+ * recurrences of the sequences they read (marked in nm->seqs), into order;
+ * roots[id] counts the places a node is printed as a whole formula. Returns
+ * how many.
+ */
+static int collect_printed(naming *nm, const sg_expr **order, unsigned *roots)
 {
-    sg_buf b;
-    names nm;
-    const sg_expr **order, **stack, **defs, **deps;
-    unsigned char *seen, *seqs;
-    unsigned *roots, *stamp;
-    int norder = 0, sp = 0, ndefs = 0, done = 0, *pick, i, k;
-    sg_strmap used;
-    char **owned;
-    unsigned fresh = 0;
-
-    sg_buf_init(&b);
-    nm.p = p;
-    nm.ascii = ascii;
-    nm.n = sg_expr_count(p->ctx);
-    nm.name = sg_xmalloc((nm.n + 1) * sizeof *nm.name);
-    nm.def = sg_xmalloc(nm.n + 1);
-    seen = sg_xmalloc(nm.n + 1);
-    roots = sg_xmalloc((nm.n + 1) * sizeof *roots);
-    stamp = sg_xmalloc((nm.n + 1) * sizeof *stamp);
-    order = sg_xmalloc((nm.n + 1) * sizeof *order);
-    stack = sg_xmalloc((nm.n + 1) * sizeof *stack);
-    seqs = sg_xmalloc((size_t)sg_nseqs(p->ctx) + 1);
-    memset(seqs, 0, (size_t)sg_nseqs(p->ctx) + 1);
-    memset(nm.name, 0, (nm.n + 1) * sizeof *nm.name);
-    memset(nm.def, 0, nm.n + 1);
-    memset(seen, 0, nm.n + 1);
-    memset(roots, 0, (nm.n + 1) * sizeof *roots);
-    memset(stamp, 0, (nm.n + 1) * sizeof *stamp);
-
-    /* every node the results print, named ones' bodies included, and the
-       recurrences of the sequences they read */
+    const sg_problem *p = nm->p;
+    unsigned char *seen = sg_xmalloc(nm->n + 1);
+    const sg_expr **stack = sg_xmalloc((nm->n + 1) * sizeof *stack);
+    int norder = 0, sp = 0, i, k;
+    memset(seen, 0, nm->n + 1);
     for (i = 0; i < p->nresults; i++)
         add_root(shown(&p->results[i]), roots, seen, stack, &sp);
     while (sp > 0) {
         const sg_expr *e = stack[--sp];
         order[norder++] = e;
-        if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !seqs[e->seq]) {
+        if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !nm->seqs[e->seq]) {
             const sg_seq *q = sg_seq_of(p->ctx, e->seq);
-            seqs[e->seq] = 1;
+            nm->seqs[e->seq] = 1;
             if (q->init)
                 add_root(q->init, roots, seen, stack, &sp);
             if (q->body)
@@ -441,16 +459,46 @@ char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
                 stack[sp++] = e->kid[k];
             }
     }
-    qsort(order, (size_t)norder, sizeof *order, by_id_desc);
-    choose_names(&nm, order, norder, roots);
+    free(seen);
+    free(stack);
+    return norder;
+}
 
-    /* the definitions, each after those it uses (Kahn's, oldest first) */
-    defs = sg_xmalloc(((size_t)norder + 1) * sizeof *defs);
-    deps = sg_xmalloc(((size_t)norder + 1) * sizeof *deps);
+/* the definitions among order[0..norder) (parents first), each after those
+   it uses (Kahn's, oldest first), into order[0..); returns how many */
+static int order_definitions(naming *nm, const sg_expr **order, int norder)
+{
+    const sg_expr **defs = sg_xmalloc(((size_t)norder + 1) * sizeof *defs);
+    const sg_expr **deps = sg_xmalloc(((size_t)norder + 1) * sizeof *deps);
+    const sg_expr **stack = sg_xmalloc((nm->n + 1) * sizeof *stack);
+    unsigned *stamp = sg_xmalloc((nm->n + 1) * sizeof *stamp);
+    int ndefs = 0, *pick, i;
+    memset(stamp, 0, (nm->n + 1) * sizeof *stamp);
     for (i = norder - 1; i >= 0; i--)
-        if (nm.def[order[i]->id])
+        if (nm->def[order[i]->id])
             defs[ndefs++] = order[i];
-    owned = sg_xmalloc(((size_t)ndefs + 1) * sizeof *owned);
+    pick = sg_xmalloc(((size_t)ndefs + 1) * sizeof *pick);
+    order_defs(nm, defs, ndefs, stamp, stack, deps, pick);
+    for (i = 0; i < ndefs; i++)
+        order[i] = defs[pick[i]];
+    free(pick);
+    free(defs);
+    free(deps);
+    free(stack);
+    free(stamp);
+    return ndefs;
+}
+
+/* the names of defs[0..ndefs) (in printing order), as printed: the user's,
+   then fresh ones in printing order, each one no input, dimension or
+   definition already has */
+static void give_names(naming *nm, const sg_expr **defs, int ndefs)
+{
+    const sg_problem *p = nm->p;
+    char **owned = sg_xmalloc(((size_t)ndefs + 1) * sizeof *owned);
+    unsigned fresh = 0;
+    sg_strmap used;
+    int i;
     sg_strmap_init(&used);
     for (i = 0; i < p->ndefs; i++)
         if (p->defs[i].name)
@@ -458,17 +506,11 @@ char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
     for (i = 0; i < ndefs; i++)
         if (defs[i]->name)
             sg_strmap_put(&used, defs[i]->name, i);
-    pick = sg_xmalloc(((size_t)ndefs + 1) * sizeof *pick);
-    order_defs(&nm, defs, ndefs, stamp, stack, deps, pick);
-    for (i = 0; i < ndefs; i++)
-        order[done++] = defs[pick[i]];
-    free(pick);
-    /* names: the user's, then fresh ones in printing order */
-    for (i = 0; i < done; i++) {
-        const sg_expr *e = order[i];
+    for (i = 0; i < ndefs; i++) {
+        const sg_expr *e = defs[i];
         sg_buf t;
         const char *s = e->name;
-        char num[32];
+        char num[4 + 3 * sizeof fresh]; /* "r", the digits of an unsigned, NUL */
         if (!s) {
             do {
                 if (fresh < sizeof pool / sizeof pool[0]) {
@@ -487,48 +529,119 @@ char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
             owned[i] = NULL;
         }
         sg_buf_init(&t);
-        sg_fmt_name(&t, owned[i] ? owned[i] : s, ascii);
-        nm.name[e->id] = sg_buf_take(&t, NULL);
+        sg_fmt_name(&t, owned[i] ? owned[i] : s, nm->ascii);
+        nm->name[e->id] = sg_buf_take(&t, NULL);
     }
-    for (i = 0; i < done; i++) {
-        sg_buf_puts(&b, nm.name[order[i]->id]);
-        sg_buf_puts(&b, " = ");
-        sg_fmt_expr_named(&b, p->ctx, order[i], ascii, lookup_name, &nm);
-        sg_buf_putc(&b, '\n');
+    sg_strmap_free(&used);
+    for (i = 0; i < ndefs; i++)
+        free(owned[i]);
+    free(owned);
+}
+
+/* the lines: the definitions, the recurrences, the results */
+static void print_page(page *pg, naming *nm, const sg_expr **defs, int ndefs)
+{
+    const sg_problem *p = nm->p;
+    sg_buf *b = &pg->text;
+    int i;
+    for (i = 0; i < ndefs; i++) {
+        sg_buf_puts(b, nm->name[defs[i]->id]);
+        sg_buf_puts(b, " = ");
+        sg_fmt_expr_named(b, p->ctx, defs[i], nm->ascii, lookup_name, nm);
+        page_end_line(pg, SG_FMT_LINE_DEF, -1, -1, defs[i]);
     }
     for (i = 0; i < sg_nseqs(p->ctx); i++)
-        if (seqs[i])
-            fmt_seq(&b, p->ctx, i, ascii, &nm);
+        if (nm->seqs[i])
+            fmt_seq(pg, p->ctx, i, nm->ascii, nm);
     for (i = 0; i < p->nresults; i++) {
         const sg_result *r = &p->results[i];
         const sg_expr *e = shown(r);
-        if (r->kind == SG_RES_VALUE && r->expr->name && r->expr->id < nm.n &&
-            nm.def[r->expr->id] && r->of && !strcmp(r->expr->name, r->of))
+        if (r->kind == SG_RES_VALUE && r->expr->name && r->expr->id < nm->n &&
+            nm->def[r->expr->id] && r->of && !strcmp(r->expr->name, r->of))
             continue; /* printed among the definitions */
-        sg_fmt_result_name(&b, r, ascii);
-        sg_buf_puts(&b, " = ");
-        if (nm.name[e->id])
-            sg_buf_puts(&b, nm.name[e->id]);
+        sg_fmt_result_name(b, r, nm->ascii);
+        sg_buf_puts(b, " = ");
+        if (nm->name[e->id])
+            sg_buf_puts(b, nm->name[e->id]);
         else
-            sg_fmt_expr_named(&b, p->ctx, e, ascii, lookup_name, &nm);
-        sg_buf_putc(&b, '\n');
+            sg_fmt_expr_named(b, p->ctx, e, nm->ascii, lookup_name, nm);
+        page_end_line(pg, SG_FMT_LINE_RESULT, -1, i, e);
     }
-    for (i = 0; i < done; i++) {
-        free((char *)nm.name[order[i]->id]);
-        free(owned[i]);
-    }
-    free(nm.name);
-    free(nm.def);
-    free(seen);
-    free(seqs);
-    free(roots);
-    free(stamp);
-    free(order);
-    free(stack);
-    free(defs);
-    free(deps);
-    sg_strmap_free(&used);
-    free(owned);
-    return sg_buf_take(&b, len);
 }
 
+void sg_fmt_problem_lines(sg_fmt_lines *out, const sg_problem *p, int ascii)
+{
+    naming nm;
+    page pg;
+    const sg_expr **order;
+    unsigned *roots;
+    int norder, ndefs, i;
+    size_t at = 0;
+
+    nm.p = p;
+    nm.ascii = ascii;
+    nm.n = sg_expr_count(p->ctx);
+    nm.name = sg_xmalloc((nm.n + 1) * sizeof *nm.name);
+    nm.def = sg_xmalloc(nm.n + 1);
+    nm.seqs = sg_xmalloc((size_t)sg_nseqs(p->ctx) + 1);
+    memset(nm.name, 0, (nm.n + 1) * sizeof *nm.name);
+    memset(nm.def, 0, nm.n + 1);
+    memset(nm.seqs, 0, (size_t)sg_nseqs(p->ctx) + 1);
+    order = sg_xmalloc((nm.n + 1) * sizeof *order);
+    roots = sg_xmalloc((nm.n + 1) * sizeof *roots);
+    memset(roots, 0, (nm.n + 1) * sizeof *roots);
+
+    norder = collect_printed(&nm, order, roots);
+    qsort(order, (size_t)norder, sizeof *order, by_id_desc);
+    choose_names(&nm, order, norder, roots);
+    ndefs = order_definitions(&nm, order, norder);
+    give_names(&nm, order, ndefs);
+
+    memset(&pg, 0, sizeof pg);
+    sg_buf_init(&pg.text);
+    print_page(&pg, &nm, order, ndefs);
+    out->text = sg_buf_take(&pg.text, &out->len);
+    out->line = pg.line;
+    out->n = pg.n;
+    for (i = 0; i < pg.n; i++) { /* the lines stand one after another */
+        pg.line[i].text = out->text + at;
+        at += pg.line[i].len + 1;
+    }
+
+    for (i = 0; i < ndefs; i++)
+        free((char *)nm.name[order[i]->id]);
+    free(nm.name);
+    free(nm.def);
+    free(nm.seqs);
+    free(order);
+    free(roots);
+}
+
+void sg_fmt_lines_free(sg_fmt_lines *f)
+{
+    free(f->text);
+    free(f->line);
+    memset(f, 0, sizeof *f);
+}
+
+const sg_fmt_line *sg_fmt_seq_line(const sg_fmt_lines *f, int q, int at_t)
+{
+    sg_fmt_line_kind want = at_t ? SG_FMT_LINE_SEQ_STEP : SG_FMT_LINE_SEQ_INIT;
+    int i;
+    for (i = 0; i < f->n; i++)
+        if (f->line[i].kind == want && f->line[i].seq == q)
+            return &f->line[i];
+    return NULL;
+}
+
+char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
+{
+    sg_fmt_lines f;
+    char *text;
+    sg_fmt_problem_lines(&f, p, ascii);
+    text = f.text;
+    if (len)
+        *len = f.len;
+    free(f.line);
+    return text;
+}
