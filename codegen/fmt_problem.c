@@ -141,7 +141,8 @@ static void order_defs(naming *nm, const sg_expr **defs, int ndefs, unsigned *st
     int *indeg = sg_xmalloc(((size_t)ndefs + 1) * sizeof *indeg);
     int *first = sg_xmalloc(((size_t)ndefs + 2) * sizeof *first);
     int *heap = sg_xmalloc(((size_t)ndefs + 1) * sizeof *heap);
-    int *users = NULL, nusers = 0, capusers = 0, nheap = 0, done = 0, i, j, k;
+    int *users = NULL, nusers = 0, nheap = 0, done = 0, i, j, k;
+    size_t capusers = 0, capfrom = 0;
     unsigned char *out = sg_xmalloc((size_t)ndefs + 1);
     unsigned gen = 0;
     int *from = NULL; /* the def each entry of users depends on */
@@ -153,11 +154,8 @@ static void order_defs(naming *nm, const sg_expr **defs, int ndefs, unsigned *st
         int nd = deps_of(nm, defs[j], stamp, ++gen, stack, deps);
         indeg[j] = nd;
         for (k = 0; k < nd; k++) {
-            if (nusers == capusers) {
-                capusers = capusers ? 2 * capusers : 64;
-                users = sg_xrealloc(users, (size_t)capusers * sizeof *users);
-                from = sg_xrealloc(from, (size_t)capusers * sizeof *from);
-            }
+            SG_GROW(users, nusers, capusers, SG_GROW_MAX, "uses of definitions in definitions");
+            SG_GROW(from, nusers, capfrom, SG_GROW_MAX, "uses of definitions in definitions");
             from[nusers] = index[deps[k]->id];
             users[nusers++] = j;
         }

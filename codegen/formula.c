@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 
 /* precedence levels: sums; ⊙ ⊘ and /; juxtaposition; −a; aᵀ a²; atoms */
 enum {
@@ -201,6 +203,10 @@ void sg_fmt_name(sg_buf *out, const char *name, int ascii)
         sg_buf_puts(out, subdigit[name[i] - '0']);
 }
 
+/* room for num_text: %.17g of a double is at most a sign, 17 digits, a
+   point and e-308 (or 0.0000 in front), 25 bytes with the NUL */
+#define NUM_TEXT 40
+
 /* the shortest %g that reads back as v, without an exponent when more
    digits avoid one (10, not 1e+01) */
 static void num_text(char *s, size_t size, double v)
@@ -224,7 +230,7 @@ static void num_text(char *s, size_t size, double v)
 /* a number's text, in LaTeX 1.5 \cdot 10^{-7} for 1.5e-07 */
 static void pr_num_text(printer *f, sg_buf *b, double v)
 {
-    char s[40], *e;
+    char s[NUM_TEXT], *e;
     num_text(s, sizeof s, v);
     if (f->tex && (e = strchr(s, 'e')) != NULL) {
         long x = strtol(e + 1, NULL, 10);
@@ -731,7 +737,7 @@ static int pr_pow(printer *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
         return P_POST;
     sg_buf_puts(b, scalar ? "^" : ".^");
     if (p->op == SG_OP_CONST && !name_of(f, p, 0)) { /* 0.5, not ½, as an exponent */
-        char num[40];
+        char num[NUM_TEXT];
         num_text(num, sizeof num, fabs(p->value));
         sg_buf_printf(b, p->value < 0 ? "(%s%s)" : "%s%s", p->value < 0 ? minus(f) : "", num);
     } else {
@@ -740,26 +746,32 @@ static int pr_pow(printer *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
     return P_POST;
 }
 
+/* a dimension: its name, or its size */
+static int pr_dim(printer *f, sg_buf *b, sg_dim d)
+{
+    const sg_diminfo *di = sg_diminfo_of(f->ctx, d);
+    if (di->name)
+        sg_fmt_name(b, di->name, f->tex ? SG_FMT_LATEX : f->ascii);
+    else
+        sg_buf_printf(b, "%ld", di->value);
+    return P_ATOM;
+}
+
 /* the ones vector or matrix of a shape: 𝟙, 𝟙ᵀ, 𝟙𝟙ᵀ (ASCII: ones(n), …) */
 static int pr_ones(printer *f, sg_buf *b, sg_shape s)
 {
-    const sg_diminfo *r = sg_diminfo_of(f->ctx, s.rows), *c = sg_diminfo_of(f->ctx, s.cols);
     const char *one = f->tex ? "\\mathbf{1}" : "𝟙", *t = f->tex ? "^\\top" : "ᵀ";
     if (f->ascii) {
-        char num[32];
         sg_buf_puts(b, "ones(");
         if (s.rows == SG_DIM_ONE) {
-            snprintf(num, sizeof num, "%ld", c->value);
-            sg_buf_puts(b, c->name ? c->name : num);
+            pr_dim(f, b, s.cols);
             sg_buf_puts(b, ")'");
             return P_POST;
         }
-        snprintf(num, sizeof num, "%ld", r->value);
-        sg_buf_puts(b, r->name ? r->name : num);
+        pr_dim(f, b, s.rows);
         if (s.cols != SG_DIM_ONE) {
-            snprintf(num, sizeof num, "%ld", c->value);
             sg_buf_puts(b, ", ");
-            sg_buf_puts(b, c->name ? c->name : num);
+            pr_dim(f, b, s.cols);
         }
         sg_buf_putc(b, ')');
         return P_ATOM;
@@ -774,16 +786,6 @@ static int pr_ones(printer *f, sg_buf *b, sg_shape s)
     }
     sg_buf_printf(b, "%s%s%s", one, one, t);
     return P_PROD;
-}
-
-static int pr_dim(printer *f, sg_buf *b, sg_dim d)
-{
-    const sg_diminfo *di = sg_diminfo_of(f->ctx, d);
-    if (di->name)
-        sg_fmt_name(b, di->name, f->tex ? SG_FMT_LATEX : f->ascii);
-    else
-        sg_buf_printf(b, "%ld", di->value);
-    return P_ATOM;
 }
 
 /* c𝟙 for a fill of the constant c·sign: 2𝟙, −𝟙 */
@@ -866,12 +868,10 @@ static int pr_add(printer *f, sg_buf *b, const sg_expr *e)
 {
     int top = f->breaks && f->top == e;
     const sg_expr **spine = NULL, *x = e;
-    int n = 0, cap = 0, i;
+    size_t cap = 0;
+    int n = 0, i;
     while (x->op == SG_OP_ADD && (x == e || !name_of(f, x, 0))) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            spine = sg_xrealloc((void *)spine, (size_t)cap * sizeof *spine);
-        }
+        SG_GROW(spine, n, cap, SG_GROW_MAX, "terms in one sum");
         spine[n++] = x;
         x = x->kid[0];
     }
@@ -898,7 +898,8 @@ typedef struct {
 typedef struct {
     double c;            /* the number in front, its sign included */
     scalar_factor *v;
-    int n, cap;
+    int n;
+    size_t cap;
     const sg_expr *body; /* the one factor that is not a scalar, or NULL */
     int bad;             /* not a product of this kind (two bodies) */
     int merged;          /* a factor was met twice (a power now) */
@@ -918,10 +919,8 @@ static void sp_add(scalar_product *p, const sg_expr *e, int pow)
             p->merged = 1;
             return;
         }
-    if (p->n == p->cap) {
-        p->cap = p->cap ? 2 * p->cap : 8;
-        p->v = sg_xrealloc(p->v, (size_t)p->cap * sizeof *p->v);
-    }
+    /* one factor a visit: never past the visits a product may take */
+    SG_GROW(p->v, p->n, p->cap, SPROD_VISITS, "factors in one product");
     p->v[p->n].e = e;
     p->v[p->n].pow = pow;
     p->n++;
@@ -1040,7 +1039,7 @@ static void sp_side(printer *f, sg_buf *out, const scalar_product *p, int sign, 
                 else if (f->ascii)
                     sg_buf_printf(&t, "^%d", k);
                 else if (!superscript(&t, k)) { /* ⁶⁴: a digit at a time */
-                    char digits[16];
+                    char digits[3 * sizeof k + 2]; /* an int's digits, NUL */
                     int d;
                     snprintf(digits, sizeof digits, "%d", k);
                     for (d = 0; digits[d]; d++)
@@ -1404,7 +1403,7 @@ static int pr_tex_step(printer *f, sg_buf *b, int q, const char *idx)
 static int pr_step_of(printer *f, sg_buf *b, int q, long off)
 {
     if (f->tex) {
-        char idx[32]; /* "t-" and 20 digits at most */
+        char idx[3 * sizeof(unsigned long) + 3]; /* "t-", the digits of an unsigned long, NUL */
         if (off > 0)
             snprintf(idx, sizeof idx, "t+%ld", off);
         else if (off < 0) /* the magnitude as unsigned: −LONG_MIN is not a long */
