@@ -305,6 +305,29 @@ static int pr_frac(printer *f, sg_buf *b, const char *num, const sg_expr *den)
     return P_PROD;
 }
 
+/* the scale c t in front of a quotient, into the empty out: c (when it is
+   not 1, or with one when there is no t) and t, juxtaposed */
+static void pr_coef(printer *f, sg_buf *out, double c, const sg_expr *t, int one)
+{
+    if (c != 1 || (one && !t))
+        pr_num(f, out, c);
+    if (t) {
+        sg_buf tb;
+        sg_buf_init(&tb);
+        sub(f, &tb, t, P_PROD);
+        if (c != 1) {
+            sg_buf x;
+            sg_buf_init(&x);
+            juxtapose(f, &x, sg_buf_str(out), sg_buf_str(&tb));
+            sg_buf_free(out);
+            *out = x;
+        } else {
+            sg_buf_puts(out, sg_buf_str(&tb));
+        }
+        sg_buf_free(&tb);
+    }
+}
+
 /* c t y / s, for a constant c > 0 (1: none) and t possibly NULL */
 static int pr_over(printer *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y,
                    const sg_expr *s)
@@ -317,31 +340,14 @@ static int pr_over(printer *f, sg_buf *b, double c, const sg_expr *t, const sg_e
         else
             sub(f, &num, y, P_OP);
     } else {
-        sg_buf nb, yb, tb;
+        sg_buf nb, yb;
         sg_buf_init(&nb);
         sg_buf_init(&yb);
-        sg_buf_init(&tb);
-        if (c != 1)
-            pr_num(f, &nb, c);
-        if (t) {
-            sub(f, &tb, t, P_PROD);
-            if (c != 1) {
-                sg_buf x;
-                sg_buf_init(&x);
-                juxtapose(f, &x, sg_buf_str(&nb), sg_buf_str(&tb));
-                sg_buf_free(&nb);
-                nb = x;
-            } else {
-                sg_buf_free(&nb);
-                nb = tb;
-                sg_buf_init(&tb);
-            }
-        }
+        pr_coef(f, &nb, c, t, 0);
         sub_right(f, &yb, y);
         juxtapose(f, &num, sg_buf_str(&nb), sg_buf_str(&yb));
         sg_buf_free(&nb);
         sg_buf_free(&yb);
-        sg_buf_free(&tb);
     }
     if (f->tex) {
         int p;
@@ -349,23 +355,7 @@ static int pr_over(printer *f, sg_buf *b, double c, const sg_expr *t, const sg_e
             sg_buf sc, yb;
             sg_buf_init(&sc);
             sg_buf_init(&yb);
-            if (c != 1 || !t)
-                pr_num(f, &sc, c);
-            if (t) {
-                sg_buf tb;
-                sg_buf_init(&tb);
-                sub(f, &tb, t, P_PROD);
-                if (c != 1) {
-                    sg_buf x2;
-                    sg_buf_init(&x2);
-                    juxtapose(f, &x2, sg_buf_str(&sc), sg_buf_str(&tb));
-                    sg_buf_free(&sc);
-                    sc = x2;
-                } else {
-                    sg_buf_puts(&sc, sg_buf_str(&tb));
-                }
-                sg_buf_free(&tb);
-            }
+            pr_coef(f, &sc, c, t, 1);
             pr_frac(f, &yb, sg_buf_str(&sc), s);
             sg_buf_free(&sc);
             sg_buf_init(&sc);
