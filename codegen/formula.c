@@ -214,6 +214,20 @@ static void parens(printer *f, sg_buf *b, const char *s)
     sg_buf_puts(b, breakable ? "\\Bigr)" : big ? "\\right)" : ")");
 }
 
+/* the printed t (level p) appended to b, in parentheses when wrap, and
+   freed; returns the level it has there */
+static int put_sub(printer *f, sg_buf *b, sg_buf *t, int p, int wrap)
+{
+    if (wrap) {
+        parens(f, b, sg_buf_str(t));
+        p = P_ATOM;
+    } else {
+        sg_buf_puts(b, sg_buf_str(t));
+    }
+    sg_buf_free(t);
+    return p;
+}
+
 /* prints e, in parentheses when its level is below min */
 static int sub(printer *f, sg_buf *b, const sg_expr *e, int min)
 {
@@ -221,14 +235,7 @@ static int sub(printer *f, sg_buf *b, const sg_expr *e, int min)
     int p;
     sg_buf_init(&t);
     p = pr(f, &t, e, 0);
-    if (p < min) {
-        parens(f, b, sg_buf_str(&t));
-        p = P_ATOM;
-    } else {
-        sg_buf_puts(b, sg_buf_str(&t));
-    }
-    sg_buf_free(&t);
-    return p;
+    return put_sub(f, b, &t, p, p < min);
 }
 
 /* l r as juxtaposed factors (sg_fmt_juxtapose) */
@@ -248,15 +255,9 @@ static int sub_right(printer *f, sg_buf *b, const sg_expr *e)
     int p;
     sg_buf_init(&t);
     p = pr(f, &t, e, 0);
-    if ((p < P_PROD && !(e->op == SG_OP_SEQSUM && !name_of(f, e, 0))) || p == P_NEG ||
-        (!name_of(f, e, 0) && e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST)) {
-        parens(f, b, sg_buf_str(&t));
-        p = P_ATOM;
-    } else {
-        sg_buf_puts(b, sg_buf_str(&t));
-    }
-    sg_buf_free(&t);
-    return p;
+    return put_sub(f, b, &t, p,
+                   (p < P_PROD && !(e->op == SG_OP_SEQSUM && !name_of(f, e, 0))) || p == P_NEG ||
+                       (!name_of(f, e, 0) && e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST));
 }
 
 /* l r as a product, flat: l at product level, r as a right factor */
