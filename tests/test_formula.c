@@ -428,34 +428,45 @@ static void grad_result(sg_result *r, const char *cname, const char *wrt, sg_exp
     r->expr = e;
 }
 
+/* L = ½‖r‖² and its gradients with respect to wrt[0] and wrt[1] (named
+   name[0], name[1], their fields cname[0], cname[1]), each simplified for
+   display, as the problem p over res (room for 3) */
+static void half_square_problem(sg_ctx *c, sg_expr *r, sg_expr *wrt[2], const char *const name[2],
+                                const char *const cname[2], sg_result *res, sg_problem *p)
+{
+    sg_expr *L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r)), *out[2];
+    int i;
+    L->name = "L";
+    sg_diff_grad(c, L, 2, wrt, out, NULL);
+    memset(res, 0, 3 * sizeof *res);
+    res[0].kind = SG_RES_VALUE;
+    res[0].cname = res[0].of = "L";
+    res[0].expr = L;
+    grad_result(&res[1], cname[0], name[0], out[0]);
+    grad_result(&res[2], cname[1], name[1], out[1]);
+    for (i = 0; i < 3; i++)
+        res[i].display = sg_simplify(c, res[i].expr);
+    memset(p, 0, sizeof *p);
+    p->ctx = c;
+    p->results = res;
+    p->nresults = 3;
+}
+
 /* ½‖WᵀWx − x‖² with nothing named: --formulas names r itself */
 static void test_shared_names(void **state)
 {
     fixture *f = *state;
     sg_ctx *c = f->ctx;
-    sg_expr *r, *L, *wrt[2], *out[2];
+    static const char *const name[2] = {"W", "x"}, *const cname[2] = {"dL_dW", "dL_dx"};
+    sg_expr *r, *wrt[2];
     sg_result res[3];
     sg_problem p;
     char *text;
     int i;
     r = sg_sub(c, sg_mul(c, sg_transpose(c, f->W), sg_mul(c, f->W, f->x)), f->x);
-    L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r));
-    L->name = "L";
     wrt[0] = f->W;
     wrt[1] = f->x;
-    sg_diff_grad(c, L, 2, wrt, out, NULL);
-    memset(res, 0, sizeof res);
-    res[0].kind = SG_RES_VALUE;
-    res[0].cname = res[0].of = "L";
-    res[0].expr = L;
-    grad_result(&res[1], "dL_dW", "W", out[0]);
-    grad_result(&res[2], "dL_dx", "x", out[1]);
-    for (i = 0; i < 3; i++)
-        res[i].display = sg_simplify(c, res[i].expr);
-    memset(&p, 0, sizeof p);
-    p.ctx = c;
-    p.results = res;
-    p.nresults = 3;
+    half_square_problem(c, r, wrt, name, cname, res, &p);
     text = sg_fmt_problem(&p, 0, NULL);
     assert_string_equal(text, "r = WᵀWx − x\n"
                               "L = ½‖r‖²\n"
@@ -481,29 +492,15 @@ static void test_three_places(void **state)
 {
     fixture *f = *state;
     sg_ctx *c = f->ctx;
-    sg_expr *r, *L, *wrt[2], *out[2];
+    static const char *const name[2] = {"A", "B"}, *const cname[2] = {"dL_dA", "dL_dB"};
+    sg_expr *r, *wrt[2];
     sg_result res[3];
     sg_problem p;
     char *text;
-    int i;
     r = sg_sub(c, sg_mul(c, sg_transpose(c, f->A), f->B), f->Whh);
-    L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r));
-    L->name = "L";
     wrt[0] = f->A;
     wrt[1] = f->B;
-    sg_diff_grad(c, L, 2, wrt, out, NULL);
-    memset(res, 0, sizeof res);
-    res[0].kind = SG_RES_VALUE;
-    res[0].cname = res[0].of = "L";
-    res[0].expr = L;
-    grad_result(&res[1], "dL_dA", "A", out[0]);
-    grad_result(&res[2], "dL_dB", "B", out[1]);
-    for (i = 0; i < 3; i++)
-        res[i].display = sg_simplify(c, res[i].expr);
-    memset(&p, 0, sizeof p);
-    p.ctx = c;
-    p.results = res;
-    p.nresults = 3;
+    half_square_problem(c, r, wrt, name, cname, res, &p);
     text = sg_fmt_problem(&p, 0, NULL);
     assert_string_equal(text, "r = AᵀB − W_hh\n"
                               "L = ½‖r‖²\n"
