@@ -1024,6 +1024,16 @@ static int pr_bars(printer *f, sg_buf *b, const char *open, const sg_expr *a, co
     return P_ATOM;
 }
 
+/* a between bars, {LaTeX, Unicode} × {open, close}, and in ASCII a call
+   of fn: ‖a‖₁, norm1(a) */
+static int pr_enclosed(printer *f, sg_buf *b, const sg_expr *a, const char *const bars[2][2],
+                       const char *fn)
+{
+    if (f->ascii)
+        return pr_call(f, b, fn, a);
+    return pr_bars(f, b, bars[!f->tex][0], a, bars[!f->tex][1]);
+}
+
 /* ---- sequences ---------------------------------------------------------- */
 
 /* "δ" starts the name of an adjoint sequence */
@@ -1297,6 +1307,12 @@ static int pr_sqrt(printer *f, sg_buf *b, const sg_expr *a)
     return pr_call(f, b, "sqrt", a);
 }
 
+/* the bars of pr_enclosed: ‖a‖, ‖a‖₁, |a|, log|a| */
+static const char *const norm_bars[2][2] = {{"\\lVert ", "\\rVert"}, {"‖", "‖"}};
+static const char *const norm1_bars[2][2] = {{"\\lVert ", "\\rVert_{1}"}, {"‖", "‖₁"}};
+static const char *const det_bars[2][2] = {{"\\lvert ", "\\rvert"}, {"|", "|"}};
+static const char *const logdet_bars[2][2] = {{"\\log\\lvert ", "\\rvert"}, {"log|", "|"}};
+
 /* e, in the alphabet and at the level its operator prints at; root: e is
    the formula itself, and prints whole even when it has a name */
 static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
@@ -1380,13 +1396,9 @@ static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
     case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
         return pr_call(f, b, t ? tex_fn(e->op) : sg_op_name(e->op), a);
     case SG_OP_NORM:
-        if (t)
-            return pr_bars(f, b, "\\lVert ", a, "\\rVert");
-        return u ? pr_bars(f, b, "‖", a, "‖") : pr_call(f, b, "norm", a);
+        return pr_enclosed(f, b, a, norm_bars, "norm");
     case SG_OP_NORM1:
-        if (t)
-            return pr_bars(f, b, "\\lVert ", a, "\\rVert_{1}");
-        return u ? pr_bars(f, b, "‖", a, "‖₁") : pr_call(f, b, "norm1", a);
+        return pr_enclosed(f, b, a, norm1_bars, "norm1");
     case SG_OP_INV:
         if (f->ascii)
             return pr_call(f, b, "inv", a);
@@ -1394,13 +1406,9 @@ static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
         sg_buf_puts(b, t ? "^{-1}" : "⁻¹");
         return P_POST;
     case SG_OP_DET:
-        if (t)
-            return pr_bars(f, b, "\\lvert ", a, "\\rvert");
-        return u ? pr_bars(f, b, "|", a, "|") : pr_call(f, b, "det", a);
+        return pr_enclosed(f, b, a, det_bars, "det");
     case SG_OP_LOGDET:
-        if (t)
-            return pr_bars(f, b, "\\log\\lvert ", a, "\\rvert");
-        return u ? pr_bars(f, b, "log|", a, "|") : pr_call(f, b, "logdet", a);
+        return pr_enclosed(f, b, a, logdet_bars, "logdet");
     case SG_OP_SEQSTEP:
         return pr_step(f, b, e);
     case SG_OP_AT:
