@@ -20,12 +20,13 @@
  * derivation printer, latex.c: W^\top x, \lVert r\rVert^{2}, \frac{a}{N},
  * h_{t-1}). Each place that writes a symbol picks the spelling of the
  * alphabet; the structure, and so the parentheses, are the same in all three.
+ * The words themselves (names, numbers, the spacing between juxtaposed
+ * factors) are spelled by fmt_words.c.
  *
- * --formulas (sg_fmt_problem) prints each result's display form and names
- * what they share: a node that a definition names prints as its name, and so
- * does a larger unnamed node that occurs twice or more in the printed text,
- * under a fresh name (r = WᵀWx − x). The definitions come first, each after
- * the names it uses.
+ * What prints as a name is the caller's: a node's own name (a definition),
+ * or a namer's. fmt_problem.c decides it for --formulas, the C printer for
+ * its comments; fmt_rewrite.c prints the identities of the stability
+ * rewrites.
  */
 #include "formula.h"
 
@@ -34,7 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../base/strmap.h"
+#include "../base/grow.h"
+#include "fmt_words.h"
+
 
 /* precedence levels: sums; ⊙ ⊘ and /; juxtaposition; −a; aᵀ a²; atoms */
 enum {
@@ -51,6 +54,8 @@ enum {
 #define JOIN SG_FMT_JOIN
 
 
+/* the printer's state for one formula: the alphabet, who names nodes,
+   and how many nodes it may still print */
 typedef struct {
     const sg_ctx *ctx;
     int ascii;          /* the ASCII alphabet */
@@ -61,7 +66,7 @@ typedef struct {
     int breaks;         /* mark the top-level sum's break points */
     const sg_expr *top; /* the sum whose terms are top-level, while printing it */
     long left;          /* nodes still to print before the rest is elided */
-} F;
+} printer;
 
 /*
  * The most nodes one formula prints. A DAG printed as a tree can be
@@ -71,9 +76,9 @@ typedef struct {
  */
 #define PRINT_NODES 100000L
 
-static int pr(F *f, sg_buf *b, const sg_expr *e, int root);
+static int pr(printer *f, sg_buf *b, const sg_expr *e, int root);
 
-static void f_init(F *f, const sg_ctx *ctx, int alphabet, sg_fmt_namer namer, void *arg)
+static void f_init(printer *f, const sg_ctx *ctx, int alphabet, sg_fmt_namer namer, void *arg)
 {
     memset(f, 0, sizeof *f);
     f->ctx = ctx;
@@ -84,148 +89,11 @@ static void f_init(F *f, const sg_ctx *ctx, int alphabet, sg_fmt_namer namer, vo
     f->left = PRINT_NODES;
 }
 
-/* ---- names and numbers --------------------------------------------------- */
-
-static const char *const greek[][3] = {
-    {"alpha", "α", "\\alpha"},       {"beta", "β", "\\beta"},       {"gamma", "γ", "\\gamma"},
-    {"delta", "δ", "\\delta"},       {"epsilon", "ε", "\\varepsilon"}, {"zeta", "ζ", "\\zeta"},
-    {"eta", "η", "\\eta"},           {"theta", "θ", "\\theta"},     {"iota", "ι", "\\iota"},
-    {"kappa", "κ", "\\kappa"},       {"lambda", "λ", "\\lambda"},   {"mu", "μ", "\\mu"},
-    {"nu", "ν", "\\nu"},             {"xi", "ξ", "\\xi"},           {"omicron", "ο", "o"},
-    {"pi", "π", "\\pi"},             {"rho", "ρ", "\\rho"},         {"sigma", "σ", "\\sigma"},
-    {"tau", "τ", "\\tau"},           {"upsilon", "υ", "\\upsilon"}, {"phi", "φ", "\\phi"},
-    {"chi", "χ", "\\chi"},           {"psi", "ψ", "\\psi"},         {"omega", "ω", "\\omega"},
-    {"Gamma", "Γ", "\\Gamma"},       {"Delta", "Δ", "\\Delta"},     {"Theta", "Θ", "\\Theta"},
-    {"Lambda", "Λ", "\\Lambda"},     {"Xi", "Ξ", "\\Xi"},           {"Pi", "Π", "\\Pi"},
-    {"Sigma", "Σ", "\\Sigma"},       {"Upsilon", "Υ", "\\Upsilon"}, {"Phi", "Φ", "\\Phi"},
-    {"Psi", "Ψ", "\\Psi"},           {"Omega", "Ω", "\\Omega"},
-};
-
-#define NGREEK (sizeof greek / sizeof greek[0])
-
-static const char *const subdigit[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
-static const char *const supdigit[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
-
-/* the index of the Greek letter spelled by the n bytes at s, or −1 */
-static int greek_index(const char *s, size_t n)
-{
-    size_t i;
-    for (i = 0; i < NGREEK; i++)
-        if (strlen(greek[i][0]) == n && strncmp(s, greek[i][0], n) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* one word of a LaTeX name: a Greek letter, a letter, or a longer word in
-   \mathrm (so that "hh" in W_{hh} stays a label, not h times h, and Whh is
-   one symbol) */
-static void tex_word(sg_buf *out, const char *s, size_t n, int in_sub)
-{
-    int g = greek_index(s, n);
-    if (g >= 0)
-        sg_buf_puts(out, greek[g][2]);
-    else if (n == 1 || in_sub)
-        sg_buf_putn(out, s, n);
-    else {
-        sg_buf_puts(out, "\\mathit{");
-        sg_buf_putn(out, s, n);
-        sg_buf_putc(out, '}');
-    }
-}
-
-/*
- * A name in LaTeX: W1 → W_1, W12 → W_{12}, W_hh → W_{hh}, beta → \beta,
- * beta_2 → \beta_2, x_in_1 → x_{in,1}. What follows the first _ (or the
- * trailing digits) is the subscript; further _ separate its parts.
- */
-static void tex_name(sg_buf *out, const char *name)
-{
-    size_t n = strlen(name), stem = n, i, start;
-    const char *us = strchr(name, '_');
-    sg_buf sub;
-    if (us && us != name) {
-        stem = (size_t)(us - name);
-    } else {
-        while (stem > 0 && name[stem - 1] >= '0' && name[stem - 1] <= '9')
-            stem--;
-        if (stem == 0)
-            stem = n;
-    }
-    tex_word(out, name, stem, 0);
-    if (stem == n)
-        return;
-    sg_buf_init(&sub);
-    start = name[stem] == '_' ? stem + 1 : stem;
-    for (i = start; i <= n; i++)
-        if (i == n || name[i] == '_') {
-            if (i > start) {
-                if (sg_buf_str(&sub)[0])
-                    sg_buf_putc(&sub, ',');
-                tex_word(&sub, name + start, i - start, 1);
-            }
-            start = i + 1;
-        }
-    if (sg_buf_str(&sub)[0]) {
-        const char *s = sg_buf_str(&sub);
-        if (strlen(s) == 1)
-            sg_buf_printf(out, "_%s", s);
-        else
-            sg_buf_printf(out, "_{%s}", s);
-    }
-    sg_buf_free(&sub);
-}
-
-void sg_fmt_name(sg_buf *out, const char *name, int ascii)
-{
-    size_t n = strlen(name), stem = n, i;
-    int g;
-    if (ascii == SG_FMT_ASCII) {
-        sg_buf_puts(out, name);
-        return;
-    }
-    if (ascii == SG_FMT_LATEX) {
-        tex_name(out, name);
-        return;
-    }
-    /* a run of digits after letters is a subscript: W1 → W₁ */
-    while (stem > 0 && name[stem - 1] >= '0' && name[stem - 1] <= '9')
-        stem--;
-    if (stem == 0 || name[stem - 1] == '_')
-        stem = n;
-    g = greek_index(name, stem);
-    if (g >= 0)
-        sg_buf_puts(out, greek[g][1]);
-    else
-        sg_buf_putn(out, name, stem);
-    for (i = stem; i < n; i++)
-        sg_buf_puts(out, subdigit[name[i] - '0']);
-}
-
-/* the shortest %g that reads back as v, without an exponent when more
-   digits avoid one (10, not 1e+01) */
-static void num_text(char *s, size_t size, double v)
-{
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(s, size, "%.*g", prec, v);
-        if (strtod(s, NULL) == v)
-            break;
-    }
-    for (; strchr(s, 'e') && prec < 17; prec++)
-        snprintf(s, size, "%.*g", prec + 1, v);
-    if (strchr(s, 'e')) /* too large or too small for digits alone */
-        for (prec = 1; prec <= 17; prec++) {
-            snprintf(s, size, "%.*g", prec, v);
-            if (strtod(s, NULL) == v)
-                break;
-        }
-}
-
 /* a number's text, in LaTeX 1.5 \cdot 10^{-7} for 1.5e-07 */
-static void pr_num_text(F *f, sg_buf *b, double v)
+static void pr_num_text(printer *f, sg_buf *b, double v)
 {
-    char s[40], *e;
-    num_text(s, sizeof s, v);
+    char s[FMT_NUM_TEXT], *e;
+    fmt_num_text(s, sizeof s, v);
     if (f->tex && (e = strchr(s, 'e')) != NULL) {
         long x = strtol(e + 1, NULL, 10);
         *e = '\0';
@@ -238,7 +106,7 @@ static void pr_num_text(F *f, sg_buf *b, double v)
 }
 
 /* a nonnegative number; returns P_ATOM */
-static int pr_num(F *f, sg_buf *b, double v)
+static int pr_num(printer *f, sg_buf *b, double v)
 {
     static const struct {
         double v;
@@ -260,13 +128,13 @@ static int pr_num(F *f, sg_buf *b, double v)
     return P_ATOM;
 }
 
-static const char *minus(F *f)
+static const char *minus(printer *f)
 {
     return f->ascii || f->tex ? "-" : "−";
 }
 
 /* a signed number */
-static int pr_const(F *f, sg_buf *b, double v)
+static int pr_const(printer *f, sg_buf *b, double v)
 {
     if (v < 0 || (v == 0 && signbit(v))) {
         sg_buf_puts(b, minus(f));
@@ -289,7 +157,7 @@ static int is_leaf(const sg_expr *e)
 }
 
 /* the name e prints as, or NULL to print its formula */
-static const char *name_of(F *f, const sg_expr *e, int root)
+static const char *name_of(printer *f, const sg_expr *e, int root)
 {
     if (root)
         return NULL;
@@ -299,7 +167,7 @@ static const char *name_of(F *f, const sg_expr *e, int root)
 }
 
 /* e prints as −(c·x) with c > 0 (x NULL: e is the constant −c) */
-static int negative(F *f, const sg_expr *e, int root, double *c, const sg_expr **x)
+static int negative(printer *f, const sg_expr *e, int root, double *c, const sg_expr **x)
 {
     if (name_of(f, e, root))
         return 0;
@@ -318,7 +186,7 @@ static int negative(F *f, const sg_expr *e, int root, double *c, const sg_expr *
 }
 
 /* s when e is 1/s (as HDIV(1, s) or s^−1), else NULL */
-static const sg_expr *reciprocal(F *f, const sg_expr *e)
+static const sg_expr *reciprocal(printer *f, const sg_expr *e)
 {
     if (name_of(f, e, 0) || !is_scalar(e))
         return NULL;
@@ -338,7 +206,7 @@ static int tall(const char *s)
 
 /* (s) in the alphabet; in LaTeX sized to a tall s, with \Bigl( when s holds
    break marks (\left…\right could not break across lines) */
-static void parens(F *f, sg_buf *b, const char *s)
+static void parens(printer *f, sg_buf *b, const char *s)
 {
     int big = f->tex && tall(s), breakable = big && strchr(s, SG_FMT_BREAK) && strlen(s) > 160;
     sg_buf_puts(b, breakable ? "\\Bigl(" : big ? "\\left(" : "(");
@@ -346,179 +214,54 @@ static void parens(F *f, sg_buf *b, const char *s)
     sg_buf_puts(b, breakable ? "\\Bigr)" : big ? "\\right)" : ")");
 }
 
+/* the printed t (level p) appended to b, in parentheses when wrap, and
+   freed; returns the level it has there */
+static int put_sub(printer *f, sg_buf *b, sg_buf *t, int p, int wrap)
+{
+    if (wrap) {
+        parens(f, b, sg_buf_str(t));
+        p = P_ATOM;
+    } else {
+        sg_buf_puts(b, sg_buf_str(t));
+    }
+    sg_buf_free(t);
+    return p;
+}
+
 /* prints e, in parentheses when its level is below min */
-static int sub(F *f, sg_buf *b, const sg_expr *e, int min)
+static int sub(printer *f, sg_buf *b, const sg_expr *e, int min)
 {
     sg_buf t;
     int p;
     sg_buf_init(&t);
     p = pr(f, &t, e, 0);
-    if (p < min) {
-        parens(f, b, sg_buf_str(&t));
-        p = P_ATOM;
-    } else {
-        sg_buf_puts(b, sg_buf_str(&t));
-    }
-    sg_buf_free(&t);
-    return p;
+    return put_sub(f, b, &t, p, p < min);
 }
 
-/* is the UTF-8 sequence at s a letter that may be part of a name? */
-static int name_char(const unsigned char *s, int *len)
-{
-    if ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-        (s[0] >= '0' && s[0] <= '9') || s[0] == '_' || s[0] == '.') {
-        *len = 1;
-        return 1;
-    }
-    if ((s[0] == 0xCE && s[1] >= 0x91) || (s[0] == 0xCF && s[1] <= 0x89)) { /* Greek */
-        *len = 2;
-        return 1;
-    }
-    return 0;
-}
-
-/* the characters of the word that starts s (digits and letters) */
-static int lead_word(const char *s, int *is_number)
-{
-    int n = 0, len;
-    *is_number = s[0] >= '0' && s[0] <= '9';
-    while (*s && name_char((const unsigned char *)s, &len)) {
-        if (!((*s >= '0' && *s <= '9') || *s == '.'))
-            *is_number = 0;
-        s += len;
-        n++;
-    }
-    return n;
-}
-
-/* a sub- or superscript that ends a factor: ᵀ ² ³ ¹ ⁻ ⁴…⁹ ₀…₉ */
-static int is_mark(const unsigned char *s, size_t n)
-{
-    if (n == 2 && s[0] == 0xC2 && (s[1] == 0xB2 || s[1] == 0xB3 || s[1] == 0xB9))
-        return 1;
-    if (n == 3 && s[0] == 0xE2 && (s[1] == 0x81 || s[1] == 0x82))
-        return 1;
-    return n == 3 && s[0] == 0xE1 && s[1] == 0xB5 && s[2] == 0x80;
-}
-
-/* the characters of the word that ends s, after its sub- and superscripts */
-static int tail_word(const char *s, size_t n, int *is_number)
-{
-    int count = 0, len;
-    size_t i = n, j;
-    *is_number = 0;
-    for (;;) { /* skip the trailing marks */
-        if (i == 0 || !((unsigned char)s[i - 1] & 0x80))
-            break;
-        j = i - 1;
-        while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80)
-            j--;
-        if (name_char((const unsigned char *)s + j, &len))
-            break;
-        if ((i - j == 2 && (!strncmp(s + j, "½", 2) || !strncmp(s + j, "¼", 2) ||
-                            !strncmp(s + j, "¾", 2)))) {
-            *is_number = 1;
-            return 1;
-        }
-        if (!is_mark((const unsigned char *)s + j, i - j))
-            return 0; /* ) ‖ ⟩ | or a symbol: no word */
-        i = j;
-    }
-    *is_number = 1;
-    while (i > 0) {
-        j = i - 1;
-        while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80)
-            j--;
-        if (!name_char((const unsigned char *)s + j, &len))
-            break;
-        if (!((s[j] >= '0' && s[j] <= '9') || s[j] == '.'))
-            *is_number = 0;
-        count++;
-        i = j;
-    }
-    if (count == 0)
-        *is_number = 0;
-    return count;
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int is_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* does the LaTeX text end with a control word (\top, \lambda)? */
-static int ends_in_control_word(const char *s, size_t n)
-{
-    size_t i = n;
-    while (i > 0 && is_alpha(s[i - 1]))
-        i--;
-    return i < n && i > 0 && s[i - 1] == '\\';
-}
-
-/*
- * Juxtaposes two printed factors. On paper single letters run together (Wx,
- * Wᵀ(Wx), 2x, ½‖r‖²) and longer names stand apart (yᵀ log(s), W_hh h). In
- * LaTeX the spacing is TeX's: a space only where a control word would run
- * into a letter (x^\top y), and a \cdot between two numbers.
- */
-static void juxtapose(F *f, sg_buf *b, const char *l, const char *r)
+/* l r as juxtaposed factors (sg_fmt_juxtapose) */
+static void juxtapose(printer *f, sg_buf *b, const char *l, const char *r)
 {
     sg_buf_puts(b, l);
     sg_fmt_juxtapose(b, r, f->tex ? SG_FMT_LATEX : f->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE);
-}
-
-void sg_fmt_juxtapose(sg_buf *b, const char *r, int alphabet)
-{
-    const char *l = sg_buf_str(b);
-    int lnum, rnum, lw, rw;
-    if (alphabet == SG_FMT_ASCII) {
-        sg_buf_puts(b, " * ");
-    } else if (alphabet == SG_FMT_LATEX) {
-        size_t n = strlen(l);
-        while (n > 0 && l[n - 1] == JOIN)
-            n--;
-        if (n > 0 && (is_digit(l[n - 1]) || l[n - 1] == '}') && is_digit(r[0]))
-            sg_buf_puts(b, " \\cdot ");
-        else if (ends_in_control_word(l, n) && (is_alpha(r[0]) || is_digit(r[0])))
-            sg_buf_putc(b, ' ');
-    } else {
-        lw = tail_word(l, strlen(l), &lnum);
-        rw = lead_word(r, &rnum);
-        /* a JOIN between run-together factors ends a word; finish() drops it */
-        sg_buf_putc(b, (lw > 1 && !lnum) || rw > 1 || (lnum && rnum) ? ' ' : JOIN);
-    }
-    sg_buf_puts(b, r);
 }
 
 /*
  * e as the right factor of a product: another product runs on flat (WᵀWx),
  * but a negation or a number in front would read wrong (W(−x), W(2x)).
  */
-static int sub_right(F *f, sg_buf *b, const sg_expr *e)
+static int sub_right(printer *f, sg_buf *b, const sg_expr *e)
 {
     sg_buf t;
     int p;
     sg_buf_init(&t);
     p = pr(f, &t, e, 0);
-    if ((p < P_PROD && !(e->op == SG_OP_SEQSUM && !name_of(f, e, 0))) || p == P_NEG ||
-        (!name_of(f, e, 0) && e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST)) {
-        parens(f, b, sg_buf_str(&t));
-        p = P_ATOM;
-    } else {
-        sg_buf_puts(b, sg_buf_str(&t));
-    }
-    sg_buf_free(&t);
-    return p;
+    return put_sub(f, b, &t, p,
+                   (p < P_PROD && !(e->op == SG_OP_SEQSUM && !name_of(f, e, 0))) || p == P_NEG ||
+                       (!name_of(f, e, 0) && e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST));
 }
 
 /* l r as a product, flat: l at product level, r as a right factor */
-static int pr_product(F *f, sg_buf *b, const sg_expr *l, const sg_expr *r)
+static int pr_product(printer *f, sg_buf *b, const sg_expr *l, const sg_expr *r)
 {
     sg_buf lb, rb;
     sg_buf_init(&lb);
@@ -535,7 +278,7 @@ static int pr_product(F *f, sg_buf *b, const sg_expr *l, const sg_expr *r)
  * s when e is (1/s)·y or ((1/s)·t)·y, with *t (or NULL) and *y set: such a
  * scaling prints as ty/s.
  */
-static const sg_expr *over(F *f, const sg_expr *e, const sg_expr **t, const sg_expr **y)
+static const sg_expr *over(printer *f, const sg_expr *e, const sg_expr **t, const sg_expr **y)
 {
     const sg_expr *a, *s;
     if (e->op != SG_OP_MUL || name_of(f, e, 0) || !is_scalar(e->kid[0]))
@@ -555,7 +298,7 @@ static const sg_expr *over(F *f, const sg_expr *e, const sg_expr **t, const sg_e
 
 /* \frac{num}{den}: a fraction is one symbol on the page, but a postfix
    operator after it still wants parentheses */
-static int pr_frac(F *f, sg_buf *b, const char *num, const sg_expr *den)
+static int pr_frac(printer *f, sg_buf *b, const char *num, const sg_expr *den)
 {
     sg_buf_printf(b, "\\frac{%s}{", num);
     pr(f, b, den, 0);
@@ -563,8 +306,31 @@ static int pr_frac(F *f, sg_buf *b, const char *num, const sg_expr *den)
     return P_PROD;
 }
 
+/* the scale c t in front of a quotient, into the empty out: c (when it is
+   not 1, or with one when there is no t) and t, juxtaposed */
+static void pr_coef(printer *f, sg_buf *out, double c, const sg_expr *t, int one)
+{
+    if (c != 1 || (one && !t))
+        pr_num(f, out, c);
+    if (t) {
+        sg_buf tb;
+        sg_buf_init(&tb);
+        sub(f, &tb, t, P_PROD);
+        if (c != 1) {
+            sg_buf x;
+            sg_buf_init(&x);
+            juxtapose(f, &x, sg_buf_str(out), sg_buf_str(&tb));
+            sg_buf_free(out);
+            *out = x;
+        } else {
+            sg_buf_puts(out, sg_buf_str(&tb));
+        }
+        sg_buf_free(&tb);
+    }
+}
+
 /* c t y / s, for a constant c > 0 (1: none) and t possibly NULL */
-static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y,
+static int pr_over(printer *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y,
                    const sg_expr *s)
 {
     sg_buf num;
@@ -575,31 +341,14 @@ static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y
         else
             sub(f, &num, y, P_OP);
     } else {
-        sg_buf nb, yb, tb;
+        sg_buf nb, yb;
         sg_buf_init(&nb);
         sg_buf_init(&yb);
-        sg_buf_init(&tb);
-        if (c != 1)
-            pr_num(f, &nb, c);
-        if (t) {
-            sub(f, &tb, t, P_PROD);
-            if (c != 1) {
-                sg_buf x;
-                sg_buf_init(&x);
-                juxtapose(f, &x, sg_buf_str(&nb), sg_buf_str(&tb));
-                sg_buf_free(&nb);
-                nb = x;
-            } else {
-                sg_buf_free(&nb);
-                nb = tb;
-                sg_buf_init(&tb);
-            }
-        }
+        pr_coef(f, &nb, c, t, 0);
         sub_right(f, &yb, y);
         juxtapose(f, &num, sg_buf_str(&nb), sg_buf_str(&yb));
         sg_buf_free(&nb);
         sg_buf_free(&yb);
-        sg_buf_free(&tb);
     }
     if (f->tex) {
         int p;
@@ -607,23 +356,7 @@ static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y
             sg_buf sc, yb;
             sg_buf_init(&sc);
             sg_buf_init(&yb);
-            if (c != 1 || !t)
-                pr_num(f, &sc, c);
-            if (t) {
-                sg_buf tb;
-                sg_buf_init(&tb);
-                sub(f, &tb, t, P_PROD);
-                if (c != 1) {
-                    sg_buf x2;
-                    sg_buf_init(&x2);
-                    juxtapose(f, &x2, sg_buf_str(&sc), sg_buf_str(&tb));
-                    sg_buf_free(&sc);
-                    sc = x2;
-                } else {
-                    sg_buf_puts(&sc, sg_buf_str(&tb));
-                }
-                sg_buf_free(&tb);
-            }
+            pr_coef(f, &sc, c, t, 1);
             pr_frac(f, &yb, sg_buf_str(&sc), s);
             sg_buf_free(&sc);
             sg_buf_init(&sc);
@@ -645,10 +378,10 @@ static int pr_over(F *f, sg_buf *b, double c, const sg_expr *t, const sg_expr *y
     return P_OP;
 }
 
-static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0);
+static int pr_sprod(printer *f, sg_buf *b, const sg_expr *e, double c0);
 
 /* c·x for a constant c > 0 (x may be NULL: just c) */
-static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
+static int pr_scaled(printer *f, sg_buf *b, double c, const sg_expr *x, int min)
 {
     sg_buf nb, xb;
     const sg_expr *t, *y, *s;
@@ -674,7 +407,7 @@ static int pr_scaled(F *f, sg_buf *b, double c, const sg_expr *x, int min)
     return p;
 }
 
-static int pr_call(F *f, sg_buf *b, const char *fn, const sg_expr *a)
+static int pr_call(printer *f, sg_buf *b, const char *fn, const sg_expr *a)
 {
     sg_buf t;
     sg_buf_puts(b, fn);
@@ -686,7 +419,7 @@ static int pr_call(F *f, sg_buf *b, const char *fn, const sg_expr *a)
 }
 
 /* l op r for ⊙ ⊘ and scalar division: a product on the right is parenthesized */
-static int pr_binop(F *f, sg_buf *b, const sg_expr *l, const char *op, const sg_expr *r)
+static int pr_binop(printer *f, sg_buf *b, const sg_expr *l, const char *op, const sg_expr *r)
 {
     sub(f, b, l, P_OP);
     if (f->breaks && op[0] == ' ') /* a line may break before ⊙ and ⊘ too */
@@ -696,22 +429,7 @@ static int pr_binop(F *f, sg_buf *b, const sg_expr *l, const char *op, const sg_
     return P_OP;
 }
 
-/* a superscript exponent for small integers, else NULL */
-static int superscript(sg_buf *b, double p)
-{
-    int k;
-    if (p != floor(p) || p < -9 || p > 9 || p == 0 || p == 1)
-        return 0;
-    k = (int)p;
-    if (k < 0) {
-        sg_buf_puts(b, "⁻");
-        k = -k;
-    }
-    sg_buf_puts(b, supdigit[k]);
-    return 1;
-}
-
-static int pr_pow(F *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
+static int pr_pow(printer *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
 {
     int scalar = is_scalar(a);
     sub(f, b, a, P_ATOM);
@@ -727,12 +445,12 @@ static int pr_pow(F *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
         sg_buf_putc(b, '}');
         return P_POST;
     }
-    if (!f->ascii && scalar && p->op == SG_OP_CONST && superscript(b, p->value))
+    if (!f->ascii && scalar && p->op == SG_OP_CONST && fmt_superscript(b, p->value))
         return P_POST;
     sg_buf_puts(b, scalar ? "^" : ".^");
     if (p->op == SG_OP_CONST && !name_of(f, p, 0)) { /* 0.5, not ½, as an exponent */
-        char num[40];
-        num_text(num, sizeof num, fabs(p->value));
+        char num[FMT_NUM_TEXT];
+        fmt_num_text(num, sizeof num, fabs(p->value));
         sg_buf_printf(b, p->value < 0 ? "(%s%s)" : "%s%s", p->value < 0 ? minus(f) : "", num);
     } else {
         sub(f, b, p, P_ATOM);
@@ -740,26 +458,32 @@ static int pr_pow(F *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
     return P_POST;
 }
 
-/* the ones vector or matrix of a shape: 𝟙, 𝟙ᵀ, 𝟙𝟙ᵀ (ASCII: ones(n), …) */
-static int pr_ones(F *f, sg_buf *b, sg_shape s)
+/* a dimension: its name, or its size */
+static int pr_dim(printer *f, sg_buf *b, sg_dim d)
 {
-    const sg_diminfo *r = sg_diminfo_of(f->ctx, s.rows), *c = sg_diminfo_of(f->ctx, s.cols);
+    const sg_diminfo *di = sg_diminfo_of(f->ctx, d);
+    if (di->name)
+        sg_fmt_name(b, di->name, f->tex ? SG_FMT_LATEX : f->ascii);
+    else
+        sg_buf_printf(b, "%ld", di->value);
+    return P_ATOM;
+}
+
+/* the ones vector or matrix of a shape: 𝟙, 𝟙ᵀ, 𝟙𝟙ᵀ (ASCII: ones(n), …) */
+static int pr_ones(printer *f, sg_buf *b, sg_shape s)
+{
     const char *one = f->tex ? "\\mathbf{1}" : "𝟙", *t = f->tex ? "^\\top" : "ᵀ";
     if (f->ascii) {
-        char num[32];
         sg_buf_puts(b, "ones(");
         if (s.rows == SG_DIM_ONE) {
-            snprintf(num, sizeof num, "%ld", c->value);
-            sg_buf_puts(b, c->name ? c->name : num);
+            pr_dim(f, b, s.cols);
             sg_buf_puts(b, ")'");
             return P_POST;
         }
-        snprintf(num, sizeof num, "%ld", r->value);
-        sg_buf_puts(b, r->name ? r->name : num);
+        pr_dim(f, b, s.rows);
         if (s.cols != SG_DIM_ONE) {
-            snprintf(num, sizeof num, "%ld", c->value);
             sg_buf_puts(b, ", ");
-            sg_buf_puts(b, c->name ? c->name : num);
+            pr_dim(f, b, s.cols);
         }
         sg_buf_putc(b, ')');
         return P_ATOM;
@@ -776,18 +500,8 @@ static int pr_ones(F *f, sg_buf *b, sg_shape s)
     return P_PROD;
 }
 
-static int pr_dim(F *f, sg_buf *b, sg_dim d)
-{
-    const sg_diminfo *di = sg_diminfo_of(f->ctx, d);
-    if (di->name)
-        sg_fmt_name(b, di->name, f->tex ? SG_FMT_LATEX : f->ascii);
-    else
-        sg_buf_printf(b, "%ld", di->value);
-    return P_ATOM;
-}
-
 /* c𝟙 for a fill of the constant c·sign: 2𝟙, −𝟙 */
-static int pr_fill(F *f, sg_buf *b, const sg_expr *e, int sign)
+static int pr_fill(printer *f, sg_buf *b, const sg_expr *e, int sign)
 {
     double c = e->kid[0]->value * sign;
     sg_buf nb, ob;
@@ -807,14 +521,14 @@ static int pr_fill(F *f, sg_buf *b, const sg_expr *e, int sign)
     return c < 0 ? P_NEG : P_PROD;
 }
 
-static int is_const_fill(F *f, const sg_expr *e)
+static int is_const_fill(printer *f, const sg_expr *e)
 {
     return e->op == SG_OP_FILL && !name_of(f, e, 0) && e->kid[0]->op == SG_OP_CONST &&
            !name_of(f, e->kid[0], 0);
 }
 
 /* the sum e's terms print at the top level too (a break may go between them) */
-static int sub_term(F *f, sg_buf *b, const sg_expr *e, int top)
+static int sub_term(printer *f, sg_buf *b, const sg_expr *e, int top)
 {
     const sg_expr *saved = f->top;
     int p;
@@ -826,7 +540,7 @@ static int sub_term(F *f, sg_buf *b, const sg_expr *e, int top)
 }
 
 /* the right term of the sum s, with its operator: a − 𝟙, a − cx, a + y */
-static void pr_add_right(F *f, sg_buf *b, const sg_expr *s, int top)
+static void pr_add_right(printer *f, sg_buf *b, const sg_expr *s, int top)
 {
     double c;
     const sg_expr *x;
@@ -862,16 +576,14 @@ static void pr_add_right(F *f, sg_buf *b, const sg_expr *s, int top)
  * first, into one buffer (recursing there overflowed the stack at 10,000
  * terms, and copied each prefix once more per level).
  */
-static int pr_add(F *f, sg_buf *b, const sg_expr *e)
+static int pr_add(printer *f, sg_buf *b, const sg_expr *e)
 {
     int top = f->breaks && f->top == e;
     const sg_expr **spine = NULL, *x = e;
-    int n = 0, cap = 0, i;
+    size_t cap = 0;
+    int n = 0, i;
     while (x->op == SG_OP_ADD && (x == e || !name_of(f, x, 0))) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            spine = sg_xrealloc((void *)spine, (size_t)cap * sizeof *spine);
-        }
+        SG_GROW(spine, n, cap, SG_GROW_MAX, "terms in one sum");
         spine[n++] = x;
         x = x->kid[0];
     }
@@ -893,23 +605,24 @@ static int pr_add(F *f, sg_buf *b, const sg_expr *e)
 typedef struct {
     const sg_expr *e;
     int pow; /* > 0: in the numerator; < 0: in the denominator */
-} sfactor;
+} scalar_factor;
 
 typedef struct {
     double c;            /* the number in front, its sign included */
-    sfactor *v;
-    int n, cap;
+    scalar_factor *v;
+    int n;
+    size_t cap;
     const sg_expr *body; /* the one factor that is not a scalar, or NULL */
     int bad;             /* not a product of this kind (two bodies) */
     int merged;          /* a factor was met twice (a power now) */
     int den_bar;         /* the numerator is alone above a fraction bar */
     int visits;          /* nodes walked: a DAG shares, its tree can be exponential */
-} sprod;
+} scalar_product;
 
 #define SPROD_DEPTH 200   /* deeper, a factor stays whole (no recursion past it) */
 #define SPROD_VISITS 4096 /* more, and the product prints the ordinary way */
 
-static void sp_add(sprod *p, const sg_expr *e, int pow)
+static void sp_add(scalar_product *p, const sg_expr *e, int pow)
 {
     int i;
     for (i = 0; i < p->n; i++)
@@ -918,10 +631,8 @@ static void sp_add(sprod *p, const sg_expr *e, int pow)
             p->merged = 1;
             return;
         }
-    if (p->n == p->cap) {
-        p->cap = p->cap ? 2 * p->cap : 8;
-        p->v = sg_xrealloc(p->v, (size_t)p->cap * sizeof *p->v);
-    }
+    /* one factor a visit: never past the visits a product may take */
+    SG_GROW(p->v, p->n, p->cap, SPROD_VISITS, "factors in one product");
     p->v[p->n].e = e;
     p->v[p->n].pow = pow;
     p->n++;
@@ -941,7 +652,7 @@ static int small_power(const sg_expr *x)
 #define SPROD_POWER 64
 
 /* e into p as a factor to the power side (negative: a divisor) */
-static void sp_collect(F *f, sprod *p, const sg_expr *e, int side, int depth)
+static void sp_collect(printer *f, scalar_product *p, const sg_expr *e, int side, int depth)
 {
     const sg_expr *s;
     int k;
@@ -993,7 +704,7 @@ static void sp_collect(F *f, sprod *p, const sg_expr *e, int side, int depth)
 
 /* an inner product (𝟙ᵀv, uᵀv, xᵀAy): in front of a vector it is put in
    parentheses, (𝟙ᵀv)z, as pr_mul() does */
-static int inner_product(F *f, const sg_expr *a)
+static int inner_product(printer *f, const sg_expr *a)
 {
     return f->tex && is_scalar(a) && !name_of(f, a, 0) &&
            ((a->op == SG_OP_MUL && !is_scalar(a->kid[0])) ||
@@ -1004,7 +715,7 @@ static int inner_product(F *f, const sg_expr *a)
 /* the factors on one side (sign +1 numerator, −1 denominator), juxtaposed:
    dimensions and other atoms first (ns², not s²n), a power as x^k; an
    inner product in parentheses when a vector follows (body) */
-static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
+static void sp_side(printer *f, sg_buf *out, const scalar_product *p, int sign, int body)
 {
     int pass, i, n = 0;
     for (i = 0; i < p->n; i++)
@@ -1019,7 +730,7 @@ static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
     }
     for (pass = 0; pass < 2; pass++)
         for (i = 0; i < p->n; i++) {
-            const sfactor *v = &p->v[i];
+            const scalar_factor *v = &p->v[i];
             int k = v->pow * sign;
             sg_buf t;
             if (k <= 0 || (pass == 0) != (v->e->op == SG_OP_DIMVAL))
@@ -1039,13 +750,8 @@ static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
                     sg_buf_printf(&t, "^{%d}", k);
                 else if (f->ascii)
                     sg_buf_printf(&t, "^%d", k);
-                else if (!superscript(&t, k)) { /* ⁶⁴: a digit at a time */
-                    char digits[16];
-                    int d;
-                    snprintf(digits, sizeof digits, "%d", k);
-                    for (d = 0; digits[d]; d++)
-                        sg_buf_puts(&t, supdigit[digits[d] - '0']);
-                }
+                else if (!fmt_superscript(&t, k))
+                    fmt_sup_digits(&t, k); /* ⁶⁴: a digit at a time */
             }
             if (out->len) {
                 sg_buf j;
@@ -1061,136 +767,169 @@ static void sp_side(F *f, sg_buf *out, const sprod *p, int sign, int body)
         }
 }
 
+/* the printed parts of a product of scalars: the number in front (its
+   magnitude, when it is not moved into the denominator), the numerator's
+   factors, the denominator's and the body */
+typedef struct {
+    double c;
+    int nden; /* factors in the denominator */
+    sg_buf num, den, body;
+} sp_text;
+
+/* no denominator: s·s·x prints s²x */
+static int sp_print_plain(printer *f, sg_buf *b, const scalar_product *p, sg_buf *num,
+                          const sg_buf *bb)
+{
+    if (!num->len)
+        sg_buf_puts(num, p->body ? "" : "1");
+    if (num->len && bb->len)
+        juxtapose(f, b, sg_buf_str(num), sg_buf_str(bb));
+    else
+        sg_buf_printf(b, "%s%s", sg_buf_str(num), sg_buf_str(bb));
+    return P_PROD;
+}
+
+/* LaTeX, a numerator that holds a fraction itself: one fraction level,
+   \frac{1}{n}\mathbf{1}^\top(r - \frac{a}{s}), the factors after it */
+static int sp_print_tex_nested(printer *f, sg_buf *b, scalar_product *p, const sp_text *x)
+{
+    sg_buf fac, coef;
+    sg_buf_init(&fac);
+    sg_buf_init(&coef);
+    if (x->c != 1)
+        pr_num(f, &coef, x->c);
+    p->den_bar = 0; /* the factors follow the fraction: a sum in parentheses */
+    sp_side(f, &fac, p, 1, p->body != NULL);
+    sg_buf_printf(b, "\\frac{%s}{%s}", coef.len ? sg_buf_str(&coef) : "1", sg_buf_str(&x->den));
+    if (x->body.len) {
+        sg_buf t;
+        sg_buf_init(&t);
+        juxtapose(f, &t, sg_buf_str(&fac), sg_buf_str(&x->body));
+        sg_buf_free(&fac);
+        fac = t;
+    }
+    {
+        sg_buf t;
+        sg_buf_init(&t);
+        juxtapose(f, &t, "}", sg_buf_str(&fac));
+        sg_buf_puts(b, sg_buf_str(&t) + 1);
+        sg_buf_free(&t);
+    }
+    sg_buf_free(&fac);
+    sg_buf_free(&coef);
+    return P_PROD;
+}
+
+/* LaTeX: a body that is one symbol joins the numerator (\frac{r}{s}); a
+   longer one follows the fraction (\frac{1}{s}(r - y)) */
+static int sp_print_tex(printer *f, sg_buf *b, const scalar_product *p, sp_text *x)
+{
+    int inside = p->body && (is_leaf(p->body) || name_of(f, p->body, 0)) &&
+                 !strstr(sg_buf_str(&x->body), "\\frac"), k;
+    for (k = 0; k < p->n; k++) /* \frac{c^\top r}{s}c, not \frac{c^\top rc}{s} */
+        if (p->v[k].pow > 0)
+            inside = 0;
+    if (inside) {
+        if (x->num.len) {
+            sg_buf j;
+            sg_buf_init(&j);
+            juxtapose(f, &j, sg_buf_str(&x->num), sg_buf_str(&x->body));
+            x->num.len = 0;
+            sg_buf_puts(&x->num, sg_buf_str(&j));
+            sg_buf_free(&j);
+        } else {
+            sg_buf_puts(&x->num, sg_buf_str(&x->body));
+        }
+    }
+    sg_buf_printf(b, "\\frac{%s}{%s}", x->num.len ? sg_buf_str(&x->num) : "1",
+                  sg_buf_str(&x->den));
+    if (p->body && !inside) {
+        sg_buf t;
+        sg_buf_init(&t);
+        juxtapose(f, &t, "}", sg_buf_str(&x->body)); /* a fraction ends in } */
+        sg_buf_puts(b, sg_buf_str(&t) + 1);
+        sg_buf_free(&t);
+    }
+    return P_PROD;
+}
+
+/* Unicode and ASCII, one slash: cᵀr c/(ns²) */
+static int sp_print_slash(printer *f, sg_buf *b, const scalar_product *p, const sp_text *x)
+{
+    const sg_expr *one = NULL; /* a denominator of one factor, to the first power */
+    int i;
+    for (i = 0; i < p->n; i++)
+        if (p->v[i].pow < 0)
+            one = x->nden == 1 && p->v[i].pow == -1 ? p->v[i].e : NULL;
+    if (x->num.len && x->body.len)
+        juxtapose(f, b, sg_buf_str(&x->num), sg_buf_str(&x->body));
+    else if (x->num.len || x->body.len)
+        sg_buf_printf(b, "%s%s", sg_buf_str(&x->num), sg_buf_str(&x->body));
+    else
+        sg_buf_putc(b, '1');
+    sg_buf_puts(b, f->ascii ? " / " : "/");
+    if (one)
+        sub(f, b, one, P_POST);
+    else
+        parens(f, b, sg_buf_str(&x->den));
+    return P_OP;
+}
+
 /* prints c0·e as one product over one denominator when that reads better
    than its tree (a denominator, or a factor met twice); returns its level,
    or 0 (nothing printed) when it is printed the ordinary way */
-static int pr_sprod(F *f, sg_buf *b, const sg_expr *e, double c0)
+static int pr_sprod(printer *f, sg_buf *b, const sg_expr *e, double c0)
 {
-    sprod p;
-    sg_buf num, den, bb;
-    int i, nden = 0, prec;
-    double c;
+    scalar_product p;
+    sp_text x;
+    int i, prec;
     memset(&p, 0, sizeof p);
     p.c = c0;
     sp_collect(f, &p, e, 1, 0);
+    x.nden = 0;
     for (i = 0; i < p.n; i++)
         if (p.v[i].pow < 0)
-            nden++;
-    if (p.bad || !(nden > 0 || p.merged) || p.c != p.c) {
+            x.nden++;
+    if (p.bad || !(x.nden > 0 || p.merged) || p.c != p.c) {
         free(p.v);
         return 0;
     }
-    c = fabs(p.c);
-    sg_buf_init(&num);
-    sg_buf_init(&den);
-    sg_buf_init(&bb);
+    x.c = fabs(p.c);
+    sg_buf_init(&x.num);
+    sg_buf_init(&x.den);
+    sg_buf_init(&x.body);
     if (p.c < 0)
         sg_buf_puts(b, minus(f));
-    if (nden > 0 && c < 1 && 1 / c == floor(1 / c) && 1 / c < 1e9) {
-        pr_num(f, &den, 1 / c); /* ½x/s is x/(2s), one fraction */
-        c = 1;
+    if (x.nden > 0 && x.c < 1 && 1 / x.c == floor(1 / x.c) && 1 / x.c < 1e9) {
+        pr_num(f, &x.den, 1 / x.c); /* ½x/s is x/(2s), one fraction */
+        x.c = 1;
     }
-    if (c != 1)
-        pr_num(f, &num, c);
+    if (x.c != 1)
+        pr_num(f, &x.num, x.c);
     /* the numerator's factors alone above the bar (not before a body that
        joins them: that one is a single symbol, and only with no factor) */
-    p.den_bar = nden > 0;
-    sp_side(f, &num, &p, 1, !nden && p.body);
-    sp_side(f, &den, &p, -1, 0);
+    p.den_bar = x.nden > 0;
+    sp_side(f, &x.num, &p, 1, !x.nden && p.body);
+    sp_side(f, &x.den, &p, -1, 0);
     if (p.body)
-        sub_right(f, &bb, p.body);
-    if (!den.len) { /* s·s·x: s²x */
-        if (!num.len)
-            sg_buf_puts(&num, p.body ? "" : "1");
-        if (num.len && bb.len)
-            juxtapose(f, b, sg_buf_str(&num), sg_buf_str(&bb));
-        else
-            sg_buf_printf(b, "%s%s", sg_buf_str(&num), sg_buf_str(&bb));
-        prec = P_PROD;
-    } else if (f->tex && strstr(sg_buf_str(&num), "\\frac")) {
-        /* a numerator that holds a fraction itself: one fraction level,
-           \frac{1}{n}\mathbf{1}^\top(r - \frac{a}{s}), the factors after it */
-        sg_buf fac, coef;
-        sg_buf_init(&fac);
-        sg_buf_init(&coef);
-        if (c != 1)
-            pr_num(f, &coef, c);
-        p.den_bar = 0; /* the factors follow the fraction: a sum in parentheses */
-        sp_side(f, &fac, &p, 1, p.body != NULL);
-        sg_buf_printf(b, "\\frac{%s}{%s}", coef.len ? sg_buf_str(&coef) : "1", sg_buf_str(&den));
-        if (bb.len) {
-            sg_buf t;
-            sg_buf_init(&t);
-            juxtapose(f, &t, sg_buf_str(&fac), sg_buf_str(&bb));
-            sg_buf_free(&fac);
-            fac = t;
-        }
-        {
-            sg_buf t;
-            sg_buf_init(&t);
-            juxtapose(f, &t, "}", sg_buf_str(&fac));
-            sg_buf_puts(b, sg_buf_str(&t) + 1);
-            sg_buf_free(&t);
-        }
-        sg_buf_free(&fac);
-        sg_buf_free(&coef);
-        prec = P_PROD;
-    } else if (f->tex) {
-        /* a body that is one symbol joins the numerator (\frac{r}{s}); a
-           longer one follows the fraction (\frac{1}{s}(r - y)) */
-        int inside = p.body && (is_leaf(p.body) || name_of(f, p.body, 0)) &&
-                     !strstr(sg_buf_str(&bb), "\\frac"), k;
-        for (k = 0; k < p.n; k++) /* \frac{c^\top r}{s}c, not \frac{c^\top rc}{s} */
-            if (p.v[k].pow > 0)
-                inside = 0;
-        if (inside) {
-            if (num.len) {
-                sg_buf j;
-                sg_buf_init(&j);
-                juxtapose(f, &j, sg_buf_str(&num), sg_buf_str(&bb));
-                num.len = 0;
-                sg_buf_puts(&num, sg_buf_str(&j));
-                sg_buf_free(&j);
-            } else {
-                sg_buf_puts(&num, sg_buf_str(&bb));
-            }
-        }
-        sg_buf_printf(b, "\\frac{%s}{%s}", num.len ? sg_buf_str(&num) : "1", sg_buf_str(&den));
-        if (p.body && !inside) {
-            sg_buf t;
-            sg_buf_init(&t);
-            juxtapose(f, &t, "}", sg_buf_str(&bb)); /* a fraction ends in } */
-            sg_buf_puts(b, sg_buf_str(&t) + 1);
-            sg_buf_free(&t);
-        }
-        prec = P_PROD;
-    } else { /* cᵀr c/(ns²) */
-        const sg_expr *one = NULL; /* a denominator of one factor, to the first power */
-        for (i = 0; i < p.n; i++)
-            if (p.v[i].pow < 0)
-                one = nden == 1 && p.v[i].pow == -1 ? p.v[i].e : NULL;
-        if (num.len && bb.len)
-            juxtapose(f, b, sg_buf_str(&num), sg_buf_str(&bb));
-        else if (num.len || bb.len)
-            sg_buf_printf(b, "%s%s", sg_buf_str(&num), sg_buf_str(&bb));
-        else
-            sg_buf_putc(b, '1');
-        sg_buf_puts(b, f->ascii ? " / " : "/");
-        if (one)
-            sub(f, b, one, P_POST);
-        else
-            parens(f, b, sg_buf_str(&den));
-        prec = P_OP;
-    }
-    sg_buf_free(&num);
-    sg_buf_free(&den);
-    sg_buf_free(&bb);
+        sub_right(f, &x.body, p.body);
+    if (!x.den.len)
+        prec = sp_print_plain(f, b, &p, &x.num, &x.body);
+    else if (f->tex && strstr(sg_buf_str(&x.num), "\\frac"))
+        prec = sp_print_tex_nested(f, b, &p, &x);
+    else if (f->tex)
+        prec = sp_print_tex(f, b, &p, &x);
+    else
+        prec = sp_print_slash(f, b, &p, &x);
+    sg_buf_free(&x.num);
+    sg_buf_free(&x.den);
+    sg_buf_free(&x.body);
     free(p.v);
     /* −a/b binds as its quotient does: (−sum(x)/n)𝟙, not −sum(x)/n𝟙 */
     return p.c < 0 && prec > P_OP ? P_NEG : prec;
 }
 
-static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
+static int pr_mul(printer *f, sg_buf *b, const sg_expr *e)
 {
     const sg_expr *a = e->kid[0], *x = e->kid[1], *s, *t;
     double c;
@@ -1229,7 +968,7 @@ static int pr_mul(F *f, sg_buf *b, const sg_expr *e)
     return pr_product(f, b, a, x);
 }
 
-static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
+static int pr_dot(printer *f, sg_buf *b, const sg_expr *e)
 {
     const sg_expr *x = e->kid[0], *y = e->kid[1];
     if (x == y) {
@@ -1277,12 +1016,22 @@ static int pr_dot(F *f, sg_buf *b, const sg_expr *e)
 }
 
 /* ‖a‖ ‖a‖₁ |a| log|a| in Unicode and LaTeX */
-static int pr_bars(F *f, sg_buf *b, const char *open, const sg_expr *a, const char *close)
+static int pr_bars(printer *f, sg_buf *b, const char *open, const sg_expr *a, const char *close)
 {
     sg_buf_puts(b, open);
     pr(f, b, a, 0);
     sg_buf_puts(b, close);
     return P_ATOM;
+}
+
+/* a between bars, {LaTeX, Unicode} × {open, close}, and in ASCII a call
+   of fn: ‖a‖₁, norm1(a) */
+static int pr_enclosed(printer *f, sg_buf *b, const sg_expr *a, const char *const bars[2][2],
+                       const char *fn)
+{
+    if (f->ascii)
+        return pr_call(f, b, fn, a);
+    return pr_bars(f, b, bars[!f->tex][0], a, bars[!f->tex][1]);
 }
 
 /* ---- sequences ---------------------------------------------------------- */
@@ -1302,14 +1051,14 @@ static int adjoint_seqs(const sg_ctx *ctx)
 
 /* a sequence's name: δh (ASCII: delta_h; LaTeX: \delta, or \delta^{(h)}
    when there are several) */
-static void pr_seq_name(F *f, sg_buf *b, int q)
+static void pr_seq_name(printer *f, sg_buf *b, int q)
 {
     const char *name = sg_seq_of(f->ctx, q)->name;
     if (f->tex && strncmp(name, delta_utf8, strlen(delta_utf8)) == 0) {
         sg_buf_puts(b, "\\delta");
         if (adjoint_seqs(f->ctx) > 1) {
             sg_buf_puts(b, "^{(");
-            tex_name(b, name + strlen(delta_utf8));
+            sg_fmt_name(b, name + strlen(delta_utf8), SG_FMT_LATEX);
             sg_buf_puts(b, ")}");
         }
         return;
@@ -1322,7 +1071,7 @@ static void pr_seq_name(F *f, sg_buf *b, int q)
 }
 
 /* k, T, T−1, T+1 */
-static void pr_index(F *f, sg_buf *b, sg_index i)
+static void pr_index(printer *f, sg_buf *b, sg_index i)
 {
     if (i.dim < 0) {
         sg_buf_printf(b, "%ld", i.off);
@@ -1341,7 +1090,7 @@ static void pr_index(F *f, sg_buf *b, sg_index i)
  * superscript (\delta^{(h)}) is a postfix form: a transpose after it needs
  * parentheses.
  */
-static int pr_tex_step(F *f, sg_buf *b, int q, const char *idx)
+static int pr_tex_step(printer *f, sg_buf *b, int q, const char *idx)
 {
     sg_buf nb;
     const char *s, *us;
@@ -1368,10 +1117,10 @@ static int pr_tex_step(F *f, sg_buf *b, int q, const char *idx)
 
 /* h[t], h[t−1], δh[t+1]: a step relative to the loop's t */
 /* h[t + off] of sequence q */
-static int pr_step_of(F *f, sg_buf *b, int q, long off)
+static int pr_step_of(printer *f, sg_buf *b, int q, long off)
 {
     if (f->tex) {
-        char idx[32]; /* "t-" and 20 digits at most */
+        char idx[3 * sizeof(unsigned long) + 3]; /* "t-", the digits of an unsigned long, NUL */
         if (off > 0)
             snprintf(idx, sizeof idx, "t+%ld", off);
         else if (off < 0) /* the magnitude as unsigned: −LONG_MIN is not a long */
@@ -1390,13 +1139,13 @@ static int pr_step_of(F *f, sg_buf *b, int q, long off)
     return P_ATOM;
 }
 
-static int pr_step(F *f, sg_buf *b, const sg_expr *e)
+static int pr_step(printer *f, sg_buf *b, const sg_expr *e)
 {
     return pr_step_of(f, b, e->seq, e->off);
 }
 
 /* h[T], h[0]: a fixed step of sequence q */
-static int pr_at_of(F *f, sg_buf *b, int q, sg_index at)
+static int pr_at_of(printer *f, sg_buf *b, int q, sg_index at)
 {
     sg_buf ib;
     int p = P_ATOM;
@@ -1414,14 +1163,14 @@ static int pr_at_of(F *f, sg_buf *b, int q, sg_index at)
     return p;
 }
 
-static int pr_at(F *f, sg_buf *b, const sg_expr *e)
+static int pr_at(printer *f, sg_buf *b, const sg_expr *e)
 {
     return pr_at_of(f, b, e->seq, e->at);
 }
 
 /* Σ_{t=1}^{T} body (ASCII: sum(t = 1..T, body)); as the last factor of a
    product it needs no parentheses, since it reaches to the end anyway */
-static int pr_seqsum(F *f, sg_buf *b, const sg_expr *e)
+static int pr_seqsum(printer *f, sg_buf *b, const sg_expr *e)
 {
     if (f->ascii) {
         sg_buf_puts(b, "sum(t = ");
@@ -1469,7 +1218,104 @@ static const char *tex_fn(sg_op op)
     }
 }
 
-static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
+/* c𝟙 for a fill of any scalar c: s𝟙, (sum(x)/n)𝟙, −(sum(x)/n)𝟙 */
+static int pr_fill_of(printer *f, sg_buf *b, const sg_expr *e)
+{
+    const sg_expr *a = e->kid[0];
+    sg_buf sb, ob;
+    double c;
+    const sg_expr *y;
+    int neg = !f->tex && negative(f, a, 0, &c, &y);
+    if (is_const_fill(f, e))
+        return pr_fill(f, b, e, 1);
+    sg_buf_init(&sb);
+    sg_buf_init(&ob);
+    if (neg) {
+        /* −(sum(x)/n)𝟙: the minus before the parentheses of a quotient,
+           where a sum takes it as its operator (x − (sum(x)/n)𝟙) */
+        sg_buf q;
+        sg_buf_init(&q);
+        if (pr_scaled(f, &q, c, y, P_PROD) < P_PROD)
+            parens(f, &sb, sg_buf_str(&q));
+        else
+            sg_buf_puts(&sb, sg_buf_str(&q));
+        sg_buf_free(&q);
+        sg_buf_puts(b, minus(f));
+    } else {
+        sub(f, &sb, a, P_PROD);
+    }
+    pr_ones(f, &ob, e->shape);
+    juxtapose(f, b, sg_buf_str(&sb), sg_buf_str(&ob));
+    sg_buf_free(&sb);
+    sg_buf_free(&ob);
+    return neg ? P_NEG : P_PROD;
+}
+
+/* the sum of a's entries: sum(a), in LaTeX 𝟙ᵀa for a vector */
+static int pr_sum(printer *f, sg_buf *b, const sg_expr *a)
+{
+    if (f->tex && a->shape.cols == SG_DIM_ONE) { /* 𝟙ᵀx */
+        sg_buf xb;
+        sg_buf_init(&xb);
+        sub_right(f, &xb, a);
+        juxtapose(f, b, "\\mathbf{1}^\\top", sg_buf_str(&xb));
+        sg_buf_free(&xb);
+        return P_PROD;
+    }
+    return pr_call(f, b, f->tex ? tex_fn(SG_OP_SUM) : "sum", a);
+}
+
+/* a ⊘ b, and a/b of scalars (one fraction with the other factors, when
+   pr_sprod takes it) */
+static int pr_hdiv(printer *f, sg_buf *b, const sg_expr *e)
+{
+    const sg_expr *a = e->kid[0];
+    int u = !f->ascii && !f->tex, t = f->tex;
+    if (is_scalar(e->kid[1])) {
+        int q = pr_sprod(f, b, e, 1);
+        if (q != 0)
+            return q;
+    }
+    if (t && is_scalar(e)) {
+        sg_buf nb;
+        int p;
+        sg_buf_init(&nb);
+        pr(f, &nb, a, 0);
+        p = pr_frac(f, b, sg_buf_str(&nb), e->kid[1]);
+        sg_buf_free(&nb);
+        return p;
+    }
+    if (is_scalar(e))
+        return pr_binop(f, b, a, u ? "/" : " / ", e->kid[1]);
+    return pr_binop(f, b, a, u ? " ⊘ " : t ? " \\oslash " : " ./ ", e->kid[1]);
+}
+
+/* √a (\sqrt{a}, sqrt(a)) */
+static int pr_sqrt(printer *f, sg_buf *b, const sg_expr *a)
+{
+    if (f->tex) {
+        sg_buf_puts(b, "\\sqrt{");
+        pr(f, b, a, 0);
+        sg_buf_putc(b, '}');
+        return P_ATOM;
+    }
+    if (!f->ascii) {
+        sg_buf_puts(b, "√");
+        sub(f, b, a, P_ATOM);
+        return P_ATOM;
+    }
+    return pr_call(f, b, "sqrt", a);
+}
+
+/* the bars of pr_enclosed: ‖a‖, ‖a‖₁, |a|, log|a| */
+static const char *const norm_bars[2][2] = {{"\\lVert ", "\\rVert"}, {"‖", "‖"}};
+static const char *const norm1_bars[2][2] = {{"\\lVert ", "\\rVert_{1}"}, {"‖", "‖₁"}};
+static const char *const det_bars[2][2] = {{"\\lvert ", "\\rvert"}, {"|", "|"}};
+static const char *const logdet_bars[2][2] = {{"\\log\\lvert ", "\\rvert"}, {"log|", "|"}};
+
+/* e, in the alphabet and at the level its operator prints at; root: e is
+   the formula itself, and prints whole even when it has a name */
+static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
 {
     const char *name;
     if (--f->left < 0) {
@@ -1518,45 +1364,10 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         sub(f, b, a, P_ATOM);
         sg_buf_puts(b, u ? "ᵀ" : t ? "^\\top" : "'");
         return P_POST;
-    case SG_OP_FILL: {
-        sg_buf sb, ob;
-        double c;
-        const sg_expr *y;
-        int neg = !t && negative(f, a, 0, &c, &y);
-        if (is_const_fill(f, e))
-            return pr_fill(f, b, e, 1);
-        sg_buf_init(&sb);
-        sg_buf_init(&ob);
-        if (neg) {
-            /* −(sum(x)/n)𝟙: the minus before the parentheses of a quotient,
-               where a sum takes it as its operator (x − (sum(x)/n)𝟙) */
-            sg_buf q;
-            sg_buf_init(&q);
-            if (pr_scaled(f, &q, c, y, P_PROD) < P_PROD)
-                parens(f, &sb, sg_buf_str(&q));
-            else
-                sg_buf_puts(&sb, sg_buf_str(&q));
-            sg_buf_free(&q);
-            sg_buf_puts(b, minus(f));
-        } else {
-            sub(f, &sb, a, P_PROD);
-        }
-        pr_ones(f, &ob, e->shape);
-        juxtapose(f, b, sg_buf_str(&sb), sg_buf_str(&ob));
-        sg_buf_free(&sb);
-        sg_buf_free(&ob);
-        return neg ? P_NEG : P_PROD;
-    }
+    case SG_OP_FILL:
+        return pr_fill_of(f, b, e);
     case SG_OP_SUM:
-        if (t && a->shape.cols == SG_DIM_ONE) { /* 𝟙ᵀx */
-            sg_buf xb;
-            sg_buf_init(&xb);
-            sub_right(f, &xb, a);
-            juxtapose(f, b, "\\mathbf{1}^\\top", sg_buf_str(&xb));
-            sg_buf_free(&xb);
-            return P_PROD;
-        }
-        return pr_call(f, b, t ? tex_fn(e->op) : "sum", a);
+        return pr_sum(f, b, a);
     case SG_OP_TRACE:
         return pr_call(f, b, t ? tex_fn(e->op) : "tr", a);
     case SG_OP_DOT:
@@ -1566,38 +1377,11 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
     case SG_OP_HADAMARD:
         return pr_binop(f, b, a, u ? " ⊙ " : t ? " \\odot " : " .* ", e->kid[1]);
     case SG_OP_HDIV:
-        if (is_scalar(e->kid[1])) {
-            int q = pr_sprod(f, b, e, 1);
-            if (q != 0)
-                return q;
-        }
-        if (t && is_scalar(e)) {
-            sg_buf nb;
-            int p;
-            sg_buf_init(&nb);
-            pr(f, &nb, a, 0);
-            p = pr_frac(f, b, sg_buf_str(&nb), e->kid[1]);
-            sg_buf_free(&nb);
-            return p;
-        }
-        if (is_scalar(e))
-            return pr_binop(f, b, a, u ? "/" : " / ", e->kid[1]);
-        return pr_binop(f, b, a, u ? " ⊘ " : t ? " \\oslash " : " ./ ", e->kid[1]);
+        return pr_hdiv(f, b, e);
     case SG_OP_POW:
         return pr_pow(f, b, a, e->kid[1]);
     case SG_OP_SQRT:
-        if (t) {
-            sg_buf_puts(b, "\\sqrt{");
-            pr(f, b, a, 0);
-            sg_buf_putc(b, '}');
-            return P_ATOM;
-        }
-        if (u) {
-            sg_buf_puts(b, "√");
-            sub(f, b, a, P_ATOM);
-            return P_ATOM;
-        }
-        return pr_call(f, b, "sqrt", a);
+        return pr_sqrt(f, b, a);
     case SG_OP_ABS:
         if (t)
             return pr_bars(f, b, "\\lvert ", a, "\\rvert");
@@ -1612,13 +1396,9 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
     case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
         return pr_call(f, b, t ? tex_fn(e->op) : sg_op_name(e->op), a);
     case SG_OP_NORM:
-        if (t)
-            return pr_bars(f, b, "\\lVert ", a, "\\rVert");
-        return u ? pr_bars(f, b, "‖", a, "‖") : pr_call(f, b, "norm", a);
+        return pr_enclosed(f, b, a, norm_bars, "norm");
     case SG_OP_NORM1:
-        if (t)
-            return pr_bars(f, b, "\\lVert ", a, "\\rVert_{1}");
-        return u ? pr_bars(f, b, "‖", a, "‖₁") : pr_call(f, b, "norm1", a);
+        return pr_enclosed(f, b, a, norm1_bars, "norm1");
     case SG_OP_INV:
         if (f->ascii)
             return pr_call(f, b, "inv", a);
@@ -1626,13 +1406,9 @@ static int pr(F *f, sg_buf *b, const sg_expr *e, int root)
         sg_buf_puts(b, t ? "^{-1}" : "⁻¹");
         return P_POST;
     case SG_OP_DET:
-        if (t)
-            return pr_bars(f, b, "\\lvert ", a, "\\rvert");
-        return u ? pr_bars(f, b, "|", a, "|") : pr_call(f, b, "det", a);
+        return pr_enclosed(f, b, a, det_bars, "det");
     case SG_OP_LOGDET:
-        if (t)
-            return pr_bars(f, b, "\\log\\lvert ", a, "\\rvert");
-        return u ? pr_bars(f, b, "log|", a, "|") : pr_call(f, b, "logdet", a);
+        return pr_enclosed(f, b, a, logdet_bars, "logdet");
     case SG_OP_SEQSTEP:
         return pr_step(f, b, e);
     case SG_OP_AT:
@@ -1659,7 +1435,7 @@ static void finish(sg_buf *out, sg_buf *t, int breaks)
 void sg_fmt_expr(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int ascii)
 {
     sg_buf t;
-    F f;
+    printer f;
     f_init(&f, ctx, ascii, NULL, NULL);
     sg_buf_init(&t);
     pr(&f, &t, e, 1);
@@ -1670,7 +1446,7 @@ void sg_fmt_expr_named(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int asc
                        sg_fmt_namer namer, void *arg)
 {
     sg_buf t;
-    F f;
+    printer f;
     f_init(&f, ctx, ascii, namer, arg);
     sg_buf_init(&t);
     pr(&f, &t, e, 1);
@@ -1680,7 +1456,7 @@ void sg_fmt_expr_named(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int asc
 int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg_fmt_style *st)
 {
     sg_buf t;
-    F f;
+    printer f;
     int p;
     f_init(&f, ctx, st->alphabet, st->namer, st->arg);
     f.level = st->level;
@@ -1702,7 +1478,7 @@ int sg_fmt_expr_style(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, const sg
 
 void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet)
 {
-    F f;
+    printer f;
     f_init(&f, ctx, alphabet, NULL, NULL);
     (void)pr_dim(&f, out, d);
 }
@@ -1710,7 +1486,7 @@ void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet)
 void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_index *at,
                     int alphabet)
 {
-    F f;
+    printer f;
     sg_buf t;
     f_init(&f, ctx, alphabet, NULL, NULL);
     sg_buf_init(&t);
@@ -1719,6 +1495,20 @@ void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_in
     else
         (void)pr_step_of(&f, &t, q, off);
     finish(out, &t, 0);
+}
+
+void sg_fmt_index(sg_buf *out, const sg_ctx *ctx, sg_index i, int alphabet)
+{
+    printer f;
+    f_init(&f, ctx, alphabet, NULL, NULL);
+    pr_index(&f, out, i);
+}
+
+void sg_fmt_seq_name(sg_buf *out, const sg_ctx *ctx, int q, int alphabet)
+{
+    printer f;
+    f_init(&f, ctx, alphabet, NULL, NULL);
+    pr_seq_name(&f, out, q);
 }
 
 void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii)
@@ -1778,622 +1568,3 @@ void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii)
     }
 }
 
-/* ---- --formulas ------------------------------------------------------------ */
-
-/* a shared node prints as a name when its formula has at least MIN_OPS
-   operators (r = WᵀWx − x; softmax(z₂) − y reads better inline), or one
-   fewer and it occurs in three places inside other formulas (r = UVᵀ − Y
-   in L, ∂L/∂U and ∂L/∂V) */
-#define MIN_OPS 3
-#define OPS_CAP 1000
-
-/* fresh names, in order, before r₁, r₂, … */
-static const char *const pool[] = {"r", "u", "v", "q"};
-
-typedef struct {
-    const sg_problem *p;
-    int ascii;
-    unsigned n;          /* nodes have ids below n */
-    const char **name;   /* by id: the printed name, NULL for a formula */
-    unsigned char *def;  /* by id: 1 a definition printed, 2 a fresh one */
-} names;
-
-static const char *lookup_name(void *arg, const sg_expr *e)
-{
-    names *nm = arg;
-    return e->id < nm->n ? nm->name[e->id] : NULL;
-}
-
-/* an unnamed matrix product: it runs on flat inside another (WᵀWx) */
-static int is_chain(const sg_expr *e)
-{
-    return e->op == SG_OP_MUL && !e->name && !is_scalar(e->kid[0]);
-}
-
-/* the operators that make e worth a name: −x, xᵀ and 2x add none */
-static int own_ops(const sg_expr *e)
-{
-    if (e->nkids == 0 || e->op == SG_OP_TRANSPOSE || e->op == SG_OP_FILL)
-        return 0;
-    if (e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_CONST)
-        return 0;
-    return 1;
-}
-
-/* the kids e prints (‖a‖² prints a once) */
-static int printed_kids(const sg_expr *e)
-{
-    return e->op == SG_OP_DOT && e->kid[0] == e->kid[1] ? 1 : e->nkids;
-}
-
-static int by_id_desc(const void *pa, const void *pb)
-{
-    const sg_expr *a = *(const sg_expr *const *)pa, *b = *(const sg_expr *const *)pb;
-    return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
-}
-
-/* a name the formulas already use: an input's, a dimension's, a definition's,
-   or one given out before (in `used`) */
-static int name_taken(const sg_problem *p, const sg_strmap *used, const char *s)
-{
-    return sg_sym_find(p->ctx, s) >= 0 || sg_dim_find(p->ctx, s) >= 0 ||
-           sg_strmap_get(used, s) >= 0;
-}
-
-/* the smallest of the heap h[0..n) goes, and the rest stays a heap */
-static int heap_pop(int *h, int *n)
-{
-    int top = h[0], i = 0, last = h[--*n];
-    for (;;) {
-        int c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && h[c + 1] < h[c])
-            c++;
-        if (h[c] >= last)
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n > 0)
-        h[i] = last;
-    return top;
-}
-
-static void heap_push(int *h, int *n, int v)
-{
-    int i = (*n)++;
-    while (i > 0 && h[(i - 1) / 2] > v) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = v;
-}
-
-static int deps_of(names *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
-                   const sg_expr **stack, const sg_expr **deps);
-
-/*
- * The definitions in printing order, each after those it uses and otherwise
- * oldest first (Kahn's, with the ready ones in a heap by age): order[i] is
- * an index into defs.
- */
-static void order_defs(names *nm, const sg_expr **defs, int ndefs, unsigned *stamp,
-                       const sg_expr **stack, const sg_expr **deps, int *order)
-{
-    int *index = sg_xmalloc((nm->n + 1) * sizeof *index);
-    int *indeg = sg_xmalloc(((size_t)ndefs + 1) * sizeof *indeg);
-    int *first = sg_xmalloc(((size_t)ndefs + 2) * sizeof *first);
-    int *heap = sg_xmalloc(((size_t)ndefs + 1) * sizeof *heap);
-    int *users = NULL, nusers = 0, capusers = 0, nheap = 0, done = 0, i, j, k;
-    unsigned char *out = sg_xmalloc((size_t)ndefs + 1);
-    unsigned gen = 0;
-    int *from = NULL; /* the def each entry of users depends on */
-    for (j = 0; j < ndefs; j++)
-        index[defs[j]->id] = j;
-    memset(out, 0, (size_t)ndefs + 1);
-    /* edges d → j for each definition d that j uses */
-    for (j = 0; j < ndefs; j++) {
-        int nd = deps_of(nm, defs[j], stamp, ++gen, stack, deps);
-        indeg[j] = nd;
-        for (k = 0; k < nd; k++) {
-            if (nusers == capusers) {
-                capusers = capusers ? 2 * capusers : 64;
-                users = sg_xrealloc(users, (size_t)capusers * sizeof *users);
-                from = sg_xrealloc(from, (size_t)capusers * sizeof *from);
-            }
-            from[nusers] = index[deps[k]->id];
-            users[nusers++] = j;
-        }
-    }
-    /* users grouped by the definition they use (a counting sort) */
-    {
-        int *by = sg_xmalloc(((size_t)nusers + 1) * sizeof *by);
-        memset(first, 0, ((size_t)ndefs + 2) * sizeof *first);
-        for (k = 0; k < nusers; k++)
-            first[from[k] + 2]++;
-        for (j = 0; j < ndefs; j++)
-            first[j + 2] += first[j + 1];
-        for (k = 0; k < nusers; k++)
-            by[first[from[k] + 1]++] = users[k];
-        free(users);
-        users = by;
-    }
-    for (j = 0; j < ndefs; j++)
-        if (indeg[j] == 0)
-            heap_push(heap, &nheap, j);
-    while (done < ndefs) {
-        if (nheap == 0) { /* not reached: definitions form a DAG */
-            for (j = 0; out[j]; j++)
-                ;
-            heap_push(heap, &nheap, j);
-            indeg[j] = 0;
-        }
-        j = heap_pop(heap, &nheap);
-        out[j] = 1;
-        order[done++] = j;
-        for (i = first[j]; i < first[j + 1]; i++)
-            if (--indeg[users[i]] == 0 && !out[users[i]])
-                heap_push(heap, &nheap, users[i]);
-    }
-    free(index);
-    free(indeg);
-    free(first);
-    free(heap);
-    free(users);
-    free(from);
-    free(out);
-}
-
-static const sg_expr *shown(const sg_result *r)
-{
-    return r->display ? r->display : r->expr;
-}
-
-/*
- * Decides what prints as a name. Parents come before kids in id order, so
- * when a node is reached, every place it prints is known: occ counts them
- * (a named node's body prints once, in its definition), unit those where it
- * stands as a factor of its own rather than inside a flat chain. How much
- * a node's formula holds depends in turn on which of its kids got names
- * (v = 1/u is not worth a name once u = ‖r‖ has one), so the choice is
- * repeated with the last one's names until it settles.
- */
-static void choose_names(names *nm, const sg_expr **order, int norder, const unsigned *roots)
-{
-    unsigned *occ = sg_xmalloc(nm->n * sizeof *occ), *unit = sg_xmalloc(nm->n * sizeof *unit);
-    int *ops = sg_xmalloc(nm->n * sizeof *ops);
-    unsigned char *prev = sg_xmalloc(nm->n);
-    int i, k, round, changed = 1;
-    memset(prev, 0, nm->n);
-    for (round = 0; round < 4 && changed; round++) {
-        memset(occ, 0, nm->n * sizeof *occ);
-        memset(unit, 0, nm->n * sizeof *unit);
-        for (i = norder - 1; i >= 0; i--) { /* kids first */
-            const sg_expr *e = order[i];
-            int o = own_ops(e);
-            for (k = 0; k < printed_kids(e); k++)
-                if (!e->kid[k]->name && !prev[e->kid[k]->id])
-                    o += ops[e->kid[k]->id];
-            ops[e->id] = o < OPS_CAP ? o : OPS_CAP;
-        }
-        changed = 0;
-        for (i = 0; i < norder; i++) { /* parents first */
-            const sg_expr *e = order[i];
-            unsigned total = occ[e->id] + roots[e->id], mult = total;
-            nm->def[e->id] = 0;
-            if (total == 0)
-                continue;
-            if (e->name) {
-                if (occ[e->id] > 0) {
-                    nm->def[e->id] = 1;
-                    mult = 1;
-                }
-            } else if (own_ops(e) && occ[e->id] > 0 && !sg_expr_varies(e) &&
-                       (prev[e->id] || /* once named, kept: naming a kid shrinks its
-                                          parent, which must not then lose its name
-                                          and print its tree twice again */
-                        (ops[e->id] >= MIN_OPS && unit[e->id] + roots[e->id] >= 2) ||
-                        (ops[e->id] == MIN_OPS - 1 && unit[e->id] >= 3))) {
-                nm->def[e->id] = 2;
-                mult = 1;
-            }
-            changed |= (nm->def[e->id] == 2) != prev[e->id];
-            prev[e->id] = nm->def[e->id] == 2;
-            for (k = 0; k < printed_kids(e); k++) {
-                const sg_expr *kid = e->kid[k];
-                occ[kid->id] += mult;
-                /* Wᵀ(Wx) and β(Wx) print WᵀWx, βWx: Wx is not a factor of its own */
-                if (!(is_chain(kid) && (is_chain(e) || (k == 1 && is_scalar(e->kid[0]) &&
-                                                        e->op == SG_OP_MUL && !e->name))))
-                    unit[kid->id] += mult;
-            }
-        }
-    }
-    free(occ);
-    free(unit);
-    free(ops);
-    free(prev);
-}
-
-/* the definitions d's body prints in terms of, into deps (stamped seen) */
-static int deps_of(names *nm, const sg_expr *d, unsigned *seen, unsigned stamp,
-                   const sg_expr **stack, const sg_expr **deps)
-{
-    int sp = 0, n = 0, k;
-    stack[sp++] = d;
-    while (sp > 0) {
-        const sg_expr *e = stack[--sp];
-        for (k = 0; k < e->nkids; k++) {
-            const sg_expr *kid = e->kid[k];
-            if (seen[kid->id] == stamp)
-                continue;
-            seen[kid->id] = stamp;
-            if (nm->def[kid->id])
-                deps[n++] = kid;
-            else
-                stack[sp++] = kid;
-        }
-    }
-    return n;
-}
-
-/* e is printed as a whole formula once more */
-static void add_root(const sg_expr *e, unsigned *roots, unsigned char *seen,
-                     const sg_expr **stack, int *sp)
-{
-    roots[e->id]++;
-    if (!seen[e->id]) {
-        seen[e->id] = 1;
-        stack[(*sp)++] = e;
-    }
-}
-
-/* one piece of a recurrence, then the steps it is part of: "[t < T]" */
-static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii, names *nm,
-                      sg_index lo, sg_index hi, sg_index all_lo, sg_index all_hi)
-{
-    int sum = e->op == SG_OP_ADD && !lookup_name(nm, e);
-    int from = !sg_index_provably_le(lo, all_lo), to = !sg_index_provably_le(all_hi, hi);
-    F f;
-    f_init(&f, ctx, ascii, lookup_name, nm);
-    if (sum)
-        sg_buf_putc(b, '(');
-    sg_fmt_expr_named(b, ctx, e, ascii, lookup_name, nm);
-    if (sum)
-        sg_buf_putc(b, ')');
-    if (!from && !to)
-        return;
-    sg_buf_puts(b, " [");
-    if (sg_index_eq(lo, hi)) {
-        sg_buf_puts(b, "t = ");
-        pr_index(&f, b, lo);
-    } else if (!from && sg_index_eq(sg_index_plus(hi, 1), all_hi)) {
-        sg_buf_puts(b, "t < ");
-        pr_index(&f, b, all_hi);
-    } else {
-        if (from) {
-            pr_index(&f, b, lo);
-            sg_buf_puts(b, ascii ? " <= " : " ≤ ");
-        }
-        sg_buf_putc(b, 't');
-        if (to) {
-            sg_buf_puts(b, ascii ? " <= " : " ≤ ");
-            pr_index(&f, b, hi);
-        }
-    }
-    sg_buf_putc(b, ']');
-}
-
-/*
- * A recurrence, the way it is written on paper:
- *   h[0] = h₀
- *   h[t] = tanh(W_hh h[t−1] + W_xh x[t]), t = 1, …, T
- *   δh[t] = W_hhᵀ(δh[t+1] ⊙ …) [t < T] + W_yᵀ(W_y h[t] − y[t]) [1 ≤ t], t = T, …, 0
- * (ASCII: "for t = 1..T", "for t = T down to 0").
- */
-static void fmt_seq(sg_buf *b, const sg_ctx *ctx, int q, int ascii, names *nm)
-{
-    const sg_seq *s = sg_seq_of(ctx, q);
-    sg_index first = sg_index_plus(s->lo, -1);
-    const char *sep = ascii ? " for t = " : ", t = ";
-    F f;
-    int k, any = 0;
-    f_init(&f, ctx, ascii, lookup_name, nm);
-    if (s->kind == SG_SEQ_INPUT || !s->body)
-        return;
-    if (s->kind == SG_SEQ_FORWARD) {
-        if (s->init) {
-            pr_seq_name(&f, b, q);
-            sg_buf_putc(b, '[');
-            pr_index(&f, b, first);
-            sg_buf_puts(b, "] = ");
-            sg_fmt_expr_named(b, ctx, s->init, ascii, lookup_name, nm);
-            sg_buf_putc(b, '\n');
-        }
-        pr_seq_name(&f, b, q);
-        sg_buf_puts(b, "[t] = ");
-        sg_fmt_expr_named(b, ctx, s->display ? s->display : s->body, ascii, lookup_name, nm);
-        sg_buf_puts(b, sep);
-        pr_index(&f, b, s->lo);
-        sg_buf_puts(b, ascii ? ".." : ", …, ");
-        pr_index(&f, b, s->hi);
-        sg_buf_putc(b, '\n');
-        return;
-    }
-    /* δ[t] = [t < hi]·body(t) + Σₖ [loₖ ≤ t ≤ hiₖ]·termₖ(t), for t = hi down to lo − 1 */
-    pr_seq_name(&f, b, q);
-    sg_buf_puts(b, "[t] = ");
-    if (!sg_expr_is_zero(s->display ? s->display : s->body)) {
-        fmt_piece(b, ctx, s->display ? s->display : s->body, ascii, nm, first,
-                  sg_index_plus(s->hi, -1), first, s->hi);
-        any = 1;
-    }
-    for (k = 0; k < s->nterms; k++) {
-        if (any)
-            sg_buf_puts(b, " + ");
-        fmt_piece(b, ctx, s->terms[k].display ? s->terms[k].display : s->terms[k].value, ascii,
-                  nm, s->terms[k].lo, s->terms[k].hi, first, s->hi);
-        any = 1;
-    }
-    if (!any)
-        sg_buf_putc(b, '0');
-    sg_buf_puts(b, sep);
-    pr_index(&f, b, s->hi);
-    sg_buf_puts(b, ascii ? " down to " : ", …, ");
-    pr_index(&f, b, first);
-    sg_buf_putc(b, '\n');
-}
-
-char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len)
-{
-    sg_buf b;
-    names nm;
-    const sg_expr **order, **stack, **defs, **deps;
-    unsigned char *seen, *seqs;
-    unsigned *roots, *stamp;
-    int norder = 0, sp = 0, ndefs = 0, done = 0, *pick, i, k;
-    sg_strmap used;
-    char **owned;
-    unsigned fresh = 0;
-
-    sg_buf_init(&b);
-    nm.p = p;
-    nm.ascii = ascii;
-    nm.n = sg_expr_count(p->ctx);
-    nm.name = sg_xmalloc((nm.n + 1) * sizeof *nm.name);
-    nm.def = sg_xmalloc(nm.n + 1);
-    seen = sg_xmalloc(nm.n + 1);
-    roots = sg_xmalloc((nm.n + 1) * sizeof *roots);
-    stamp = sg_xmalloc((nm.n + 1) * sizeof *stamp);
-    order = sg_xmalloc((nm.n + 1) * sizeof *order);
-    stack = sg_xmalloc((nm.n + 1) * sizeof *stack);
-    seqs = sg_xmalloc((size_t)sg_nseqs(p->ctx) + 1);
-    memset(seqs, 0, (size_t)sg_nseqs(p->ctx) + 1);
-    memset(nm.name, 0, (nm.n + 1) * sizeof *nm.name);
-    memset(nm.def, 0, nm.n + 1);
-    memset(seen, 0, nm.n + 1);
-    memset(roots, 0, (nm.n + 1) * sizeof *roots);
-    memset(stamp, 0, (nm.n + 1) * sizeof *stamp);
-
-    /* every node the results print, named ones' bodies included, and the
-       recurrences of the sequences they read */
-    for (i = 0; i < p->nresults; i++)
-        add_root(shown(&p->results[i]), roots, seen, stack, &sp);
-    while (sp > 0) {
-        const sg_expr *e = stack[--sp];
-        order[norder++] = e;
-        if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !seqs[e->seq]) {
-            const sg_seq *q = sg_seq_of(p->ctx, e->seq);
-            seqs[e->seq] = 1;
-            if (q->init)
-                add_root(q->init, roots, seen, stack, &sp);
-            if (q->body)
-                add_root(q->display ? q->display : q->body, roots, seen, stack, &sp);
-            for (k = 0; k < q->nterms; k++)
-                add_root(q->terms[k].display ? q->terms[k].display : q->terms[k].value, roots,
-                         seen, stack, &sp);
-        }
-        for (k = 0; k < e->nkids; k++)
-            if (!seen[e->kid[k]->id]) {
-                seen[e->kid[k]->id] = 1;
-                stack[sp++] = e->kid[k];
-            }
-    }
-    qsort(order, (size_t)norder, sizeof *order, by_id_desc);
-    choose_names(&nm, order, norder, roots);
-
-    /* the definitions, each after those it uses (Kahn's, oldest first) */
-    defs = sg_xmalloc(((size_t)norder + 1) * sizeof *defs);
-    deps = sg_xmalloc(((size_t)norder + 1) * sizeof *deps);
-    for (i = norder - 1; i >= 0; i--)
-        if (nm.def[order[i]->id])
-            defs[ndefs++] = order[i];
-    owned = sg_xmalloc(((size_t)ndefs + 1) * sizeof *owned);
-    sg_strmap_init(&used);
-    for (i = 0; i < p->ndefs; i++)
-        if (p->defs[i].name)
-            sg_strmap_put(&used, p->defs[i].name, i);
-    for (i = 0; i < ndefs; i++)
-        if (defs[i]->name)
-            sg_strmap_put(&used, defs[i]->name, i);
-    pick = sg_xmalloc(((size_t)ndefs + 1) * sizeof *pick);
-    order_defs(&nm, defs, ndefs, stamp, stack, deps, pick);
-    for (i = 0; i < ndefs; i++)
-        order[done++] = defs[pick[i]];
-    free(pick);
-    /* names: the user's, then fresh ones in printing order */
-    for (i = 0; i < done; i++) {
-        const sg_expr *e = order[i];
-        sg_buf t;
-        const char *s = e->name;
-        char num[32];
-        if (!s) {
-            do {
-                if (fresh < sizeof pool / sizeof pool[0]) {
-                    s = pool[fresh];
-                } else {
-                    snprintf(num, sizeof num, "r%u",
-                             fresh + 1 - (unsigned)(sizeof pool / sizeof pool[0]));
-                    s = num;
-                }
-                fresh++;
-            } while (name_taken(p, &used, s));
-            owned[i] = sg_xmalloc(strlen(s) + 1);
-            strcpy(owned[i], s);
-            sg_strmap_put(&used, owned[i], i);
-        } else {
-            owned[i] = NULL;
-        }
-        sg_buf_init(&t);
-        sg_fmt_name(&t, owned[i] ? owned[i] : s, ascii);
-        nm.name[e->id] = sg_buf_take(&t, NULL);
-    }
-    for (i = 0; i < done; i++) {
-        sg_buf_puts(&b, nm.name[order[i]->id]);
-        sg_buf_puts(&b, " = ");
-        sg_fmt_expr_named(&b, p->ctx, order[i], ascii, lookup_name, &nm);
-        sg_buf_putc(&b, '\n');
-    }
-    for (i = 0; i < sg_nseqs(p->ctx); i++)
-        if (seqs[i])
-            fmt_seq(&b, p->ctx, i, ascii, &nm);
-    for (i = 0; i < p->nresults; i++) {
-        const sg_result *r = &p->results[i];
-        const sg_expr *e = shown(r);
-        if (r->kind == SG_RES_VALUE && r->expr->name && r->expr->id < nm.n &&
-            nm.def[r->expr->id] && r->of && !strcmp(r->expr->name, r->of))
-            continue; /* printed among the definitions */
-        sg_fmt_result_name(&b, r, ascii);
-        sg_buf_puts(&b, " = ");
-        if (nm.name[e->id])
-            sg_buf_puts(&b, nm.name[e->id]);
-        else
-            sg_fmt_expr_named(&b, p->ctx, e, ascii, lookup_name, &nm);
-        sg_buf_putc(&b, '\n');
-    }
-    for (i = 0; i < done; i++) {
-        free((char *)nm.name[order[i]->id]);
-        free(owned[i]);
-    }
-    free(nm.name);
-    free(nm.def);
-    free(seen);
-    free(seqs);
-    free(roots);
-    free(stamp);
-    free(order);
-    free(stack);
-    free(defs);
-    free(deps);
-    sg_strmap_free(&used);
-    free(owned);
-    return sg_buf_take(&b, len);
-}
-
-/* ---- rewrites ------------------------------------------------------------------- */
-
-/* an operand of an identity: as an argument, or as a factor (parenthesized
-   below a product) */
-static void rw_operand(sg_buf *out, const sg_ctx *ctx, const sg_expr *e, int alphabet, int factor)
-{
-    sg_fmt_style st;
-    sg_buf t;
-    int lvl;
-    memset(&st, 0, sizeof st);
-    st.alphabet = alphabet;
-    st.named_root = 1; /* z, when the user named it */
-    sg_buf_init(&t);
-    lvl = sg_fmt_expr_style(&t, ctx, e, &st);
-    if (factor && (lvl < SG_FMT_PROD || lvl == SG_FMT_NEG)) {
-        sg_buf_putc(out, '(');
-        sg_buf_puts(out, sg_buf_str(&t));
-        sg_buf_putc(out, ')');
-    } else {
-        sg_buf_puts(out, sg_buf_str(&t));
-    }
-    sg_buf_free(&t);
-}
-
-void sg_fmt_rewrite(sg_buf *out, const sg_ctx *ctx, const sg_rewrite *r, int alphabet)
-{
-    /* per kind, in LaTeX, Unicode and ASCII: @a the operand, @f the operand
-       as a factor, @1 the ones of its shape */
-    static const char *const forms[SG_RW_COUNT][3] = {
-        [SG_RW_LOG_SIGMOID] = {"\\log\\sigma(@a) = -\\operatorname{softplus}(-@f)",
-                               "log σ(@a) = −softplus(−@f)",
-                               "log(sigmoid(@a)) = -softplus(-@f)"},
-        [SG_RW_LOG_1M_SIGMOID] = {"\\log(@1 - \\sigma(@a)) = -\\operatorname{softplus}(@a)",
-                                  "log(@1 − σ(@a)) = −softplus(@a)",
-                                  "log(@1 - sigmoid(@a)) = -softplus(@a)"},
-        [SG_RW_LOG_1P_EXP] = {"\\log(@1 + \\exp(@a)) = \\operatorname{softplus}(@a)",
-                              "log(@1 + exp(@a)) = softplus(@a)",
-                              "log(@1 + exp(@a)) = softplus(@a)"},
-        [SG_RW_LOG1P] = {"\\log(@1 + @a) = \\operatorname{log1p}(@a)",
-                         "log(@1 + @a) = log1p(@a)", "log(@1 + @a) = log1p(@a)"},
-        [SG_RW_LOG_SUM_EXP] = {"\\log \\mathbf{1}^\\top\\exp(@a) = \\operatorname{logsumexp}(@a)",
-                               "log 𝟙ᵀexp(@a) = logsumexp(@a)",
-                               "log(sum(exp(@a))) = logsumexp(@a)"},
-        [SG_RW_LOG_SOFTMAX] = {"\\log\\operatorname{softmax}(@a) = \\operatorname{logsoftmax}(@a)",
-                               "log softmax(@a) = logsoftmax(@a)",
-                               "log(softmax(@a)) = logsoftmax(@a)"},
-        [SG_RW_EXPM1] = {"\\exp(@a) - @1 = \\operatorname{expm1}(@a)",
-                         "exp(@a) − @1 = expm1(@a)", "exp(@a) - @1 = expm1(@a)"},
-        [SG_RW_LOGSOFTMAX] = {"@a - \\mathbf{1}\\operatorname{logsumexp}(@a) = "
-                              "\\operatorname{logsoftmax}(@a)",
-                              "@a − 𝟙 logsumexp(@a) = logsoftmax(@a)",
-                              "@a - ones*logsumexp(@a) = logsoftmax(@a)"},
-        [SG_RW_SOFTMAX] = {"\\frac{\\exp(@a)}{\\mathbf{1}^\\top\\exp(@a)} = "
-                           "\\operatorname{softmax}(@a)",
-                           "exp(@a)/(𝟙ᵀexp(@a)) = softmax(@a)",
-                           "exp(@a)/sum(exp(@a)) = softmax(@a)"},
-        [SG_RW_SIGMOID_NEG] = {"\\sigma(-@f) = @1 - \\sigma(@a)", "σ(−@f) = @1 − σ(@a)",
-                               "sigmoid(-@f) = @1 - sigmoid(@a)"},
-        [SG_RW_LOGISTIC] = {"\\operatorname{softplus}(-@f) = \\operatorname{softplus}(@a) - @f",
-                            "softplus(−@f) = softplus(@a) − @f",
-                            "softplus(-@f) = softplus(@a) - @f"},
-        [SG_RW_SOFTPLUS_DIFF] = {"\\operatorname{softplus}(@a) - \\operatorname{softplus}(-@f) = @a",
-                                 "softplus(@a) − softplus(−@f) = @a",
-                                 "softplus(@a) - softplus(-@f) = @a"},
-    };
-    int col = alphabet == SG_FMT_LATEX ? 0 : alphabet == SG_FMT_ASCII ? 2 : 1;
-    int scalar = sg_shape_is_scalar(r->a->shape);
-    const char *one = scalar ? "1" : col == 0 ? "\\mathbf{1}" : col == 1 ? "𝟙" : "ones";
-    const char *c;
-    if ((int)r->kind < 0 || r->kind >= SG_RW_COUNT || !forms[r->kind][col])
-        return;
-    for (c = forms[r->kind][col]; *c; c++) {
-        if (c[0] == '@' && (c[1] == 'a' || c[1] == 'f')) {
-            rw_operand(out, ctx, r->a, alphabet, c[1] == 'f');
-            c++;
-        } else if (c[0] == '@' && c[1] == '1') {
-            sg_buf_puts(out, one);
-            c++;
-        } else {
-            sg_buf_putc(out, *c);
-        }
-    }
-}
-
-int sg_fmt_rewrite_reason(sg_rewrite_kind k)
-{
-    return k == SG_RW_SIGMOID_NEG ? 1 : k == SG_RW_LOGISTIC || k == SG_RW_SOFTPLUS_DIFF ? 2 : 0;
-}
-
-int sg_fmt_rewrites_shown(const sg_ctx *ctx, int from, int to, const unsigned char *pick,
-                          const sg_rewrite **seen)
-{
-    int i, j, n = 0;
-    for (i = from; i < to; i++) {
-        const sg_rewrite *w = sg_rewrite_at(ctx, i);
-        /* logsoftmax is written log softmax: on paper nothing changed */
-        if ((pick && !pick[i]) || w->kind == SG_RW_LOG_SOFTMAX)
-            continue;
-        for (j = 0; j < n; j++)
-            if (seen[j]->kind == w->kind && seen[j]->a == w->a && seen[j]->b == w->b)
-                break;
-        if (j == n)
-            seen[n++] = w;
-    }
-    return n;
-}

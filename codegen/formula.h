@@ -75,11 +75,57 @@ void sg_fmt_dim(sg_buf *out, const sg_ctx *ctx, sg_dim d, int alphabet);
 void sg_fmt_seq_ref(sg_buf *out, const sg_ctx *ctx, int q, long off, const sg_index *at,
                     int alphabet);
 
+/* a step index as a formula prints it: k, T, T−1 (ASCII T-1) */
+void sg_fmt_index(sg_buf *out, const sg_ctx *ctx, sg_index i, int alphabet);
+
+/* sequence q's name: δh (ASCII delta_h; LaTeX \delta, or \delta^{(h)} when
+   there are several adjoint sequences) */
+void sg_fmt_seq_name(sg_buf *out, const sg_ctx *ctx, int q, int alphabet);
+
 /* the name of a result: L, ∂L/∂W, ∂²L/∂x², ∂s/∂z (ASCII: dL/dW, d2L/dx2) */
 void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii);
 
 /* --formulas: every requested result, one per line, "name = formula" */
 char *sg_fmt_problem(const sg_problem *p, int ascii, size_t *len);
+
+/*
+ * The same text as lines, each with what it defines, for a reader that
+ * wants one of them (the C printer's loop comments) without searching the
+ * text. The lines are the text's, in order: text is line[0], '\n',
+ * line[1], '\n', … byte for byte what sg_fmt_problem returns.
+ */
+typedef enum {
+    SG_FMT_LINE_DEF,      /* a definition: the user's (p = σ(z)) or a fresh
+                             name for a shared formula (r = WᵀWx − x) */
+    SG_FMT_LINE_SEQ_INIT, /* a sequence's first step: h[0] = h₀ */
+    SG_FMT_LINE_SEQ_STEP, /* a sequence's step at t: h[t] = …, t = 1, …, T */
+    SG_FMT_LINE_RESULT    /* a result: ∂L/∂W = … */
+} sg_fmt_line_kind;
+
+typedef struct {
+    const char *text;      /* the line, without its newline: text[0..len) */
+    size_t len;
+    sg_fmt_line_kind kind;
+    int seq;               /* SEQ_INIT, SEQ_STEP: the sequence; else −1 */
+    int result;            /* RESULT: the index in p->results; else −1 */
+    const sg_expr *expr;   /* DEF: the node the name stands for; RESULT: the
+                              result as shown; else NULL */
+} sg_fmt_line;
+
+typedef struct {
+    char *text;            /* the whole text (owned; the lines point into it) */
+    size_t len;
+    sg_fmt_line *line;     /* owned */
+    int n;
+} sg_fmt_lines;
+
+/* --formulas of p as lines into out; sg_fmt_lines_free releases them */
+void sg_fmt_problem_lines(sg_fmt_lines *out, const sg_problem *p, int ascii);
+void sg_fmt_lines_free(sg_fmt_lines *f);
+
+/* the line that defines sequence q at t (at_t) or at its first step
+   (h[0] = h₀), or NULL when the text has none */
+const sg_fmt_line *sg_fmt_seq_line(const sg_fmt_lines *f, int q, int at_t);
 
 /* the identity a stability rewrite applies, instantiated, in an alphabet:
    log σ(z) = −softplus(−z), \log\sigma(z) = -\operatorname{softplus}(-z) */

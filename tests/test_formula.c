@@ -2,7 +2,8 @@
  * test_formula.c: the formula printer, Unicode and ASCII: precedence and
  * parentheses, flat product chains, the canonical forms undone for reading
  * (−a, a − b, a/s, ‖a‖², aᵀb), names, numbers, and --formulas for a whole
- * problem with its shared subexpressions named.
+ * problem with its shared subexpressions named, and as lines that say what
+ * each defines.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -427,34 +428,45 @@ static void grad_result(sg_result *r, const char *cname, const char *wrt, sg_exp
     r->expr = e;
 }
 
+/* L = ½‖r‖² and its gradients with respect to wrt[0] and wrt[1] (named
+   name[0], name[1], their fields cname[0], cname[1]), each simplified for
+   display, as the problem p over res (room for 3) */
+static void half_square_problem(sg_ctx *c, sg_expr *r, sg_expr *wrt[2], const char *const name[2],
+                                const char *const cname[2], sg_result *res, sg_problem *p)
+{
+    sg_expr *L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r)), *out[2];
+    int i;
+    L->name = "L";
+    sg_diff_grad(c, L, 2, wrt, out, NULL);
+    memset(res, 0, 3 * sizeof *res);
+    res[0].kind = SG_RES_VALUE;
+    res[0].cname = res[0].of = "L";
+    res[0].expr = L;
+    grad_result(&res[1], cname[0], name[0], out[0]);
+    grad_result(&res[2], cname[1], name[1], out[1]);
+    for (i = 0; i < 3; i++)
+        res[i].display = sg_simplify(c, res[i].expr);
+    memset(p, 0, sizeof *p);
+    p->ctx = c;
+    p->results = res;
+    p->nresults = 3;
+}
+
 /* ½‖WᵀWx − x‖² with nothing named: --formulas names r itself */
 static void test_shared_names(void **state)
 {
     fixture *f = *state;
     sg_ctx *c = f->ctx;
-    sg_expr *r, *L, *wrt[2], *out[2];
+    static const char *const name[2] = {"W", "x"}, *const cname[2] = {"dL_dW", "dL_dx"};
+    sg_expr *r, *wrt[2];
     sg_result res[3];
     sg_problem p;
     char *text;
     int i;
     r = sg_sub(c, sg_mul(c, sg_transpose(c, f->W), sg_mul(c, f->W, f->x)), f->x);
-    L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r));
-    L->name = "L";
     wrt[0] = f->W;
     wrt[1] = f->x;
-    sg_diff_grad(c, L, 2, wrt, out, NULL);
-    memset(res, 0, sizeof res);
-    res[0].kind = SG_RES_VALUE;
-    res[0].cname = res[0].of = "L";
-    res[0].expr = L;
-    grad_result(&res[1], "dL_dW", "W", out[0]);
-    grad_result(&res[2], "dL_dx", "x", out[1]);
-    for (i = 0; i < 3; i++)
-        res[i].display = sg_simplify(c, res[i].expr);
-    memset(&p, 0, sizeof p);
-    p.ctx = c;
-    p.results = res;
-    p.nresults = 3;
+    half_square_problem(c, r, wrt, name, cname, res, &p);
     text = sg_fmt_problem(&p, 0, NULL);
     assert_string_equal(text, "r = WᵀWx − x\n"
                               "L = ½‖r‖²\n"
@@ -480,29 +492,15 @@ static void test_three_places(void **state)
 {
     fixture *f = *state;
     sg_ctx *c = f->ctx;
-    sg_expr *r, *L, *wrt[2], *out[2];
+    static const char *const name[2] = {"A", "B"}, *const cname[2] = {"dL_dA", "dL_dB"};
+    sg_expr *r, *wrt[2];
     sg_result res[3];
     sg_problem p;
     char *text;
-    int i;
     r = sg_sub(c, sg_mul(c, sg_transpose(c, f->A), f->B), f->Whh);
-    L = sg_mul(c, sg_const(c, 0.5), sg_dot(c, r, r));
-    L->name = "L";
     wrt[0] = f->A;
     wrt[1] = f->B;
-    sg_diff_grad(c, L, 2, wrt, out, NULL);
-    memset(res, 0, sizeof res);
-    res[0].kind = SG_RES_VALUE;
-    res[0].cname = res[0].of = "L";
-    res[0].expr = L;
-    grad_result(&res[1], "dL_dA", "A", out[0]);
-    grad_result(&res[2], "dL_dB", "B", out[1]);
-    for (i = 0; i < 3; i++)
-        res[i].display = sg_simplify(c, res[i].expr);
-    memset(&p, 0, sizeof p);
-    p.ctx = c;
-    p.results = res;
-    p.nresults = 3;
+    half_square_problem(c, r, wrt, name, cname, res, &p);
     text = sg_fmt_problem(&p, 0, NULL);
     assert_string_equal(text, "r = AᵀB − W_hh\n"
                               "L = ½‖r‖²\n"
@@ -783,6 +781,161 @@ static void test_eval_long_sequence(void **state)
     sg_src_free(src);
 }
 
+/* ---- --formulas as lines, each with what it defines ---------------------------------- */
+
+/* the line that defines sequence q at t (at_t) or at its first step, found
+   the way the C printer found it in the text before sg_fmt_seq_line: the
+   first line that starts with the name and '[', followed by "t] = " or not */
+static const char *searched_seq_line(const sg_problem *p, const char *text, int q, int at_t,
+                                     int ascii, size_t *len)
+{
+    sg_buf pre;
+    const char *s, *r = NULL;
+    sg_buf_init(&pre);
+    if (ascii)
+        sg_fmt_seq_name(&pre, p->ctx, q, ascii);
+    else
+        sg_fmt_name(&pre, sg_seq_of(p->ctx, q)->name, 0);
+    sg_buf_putc(&pre, '[');
+    for (s = text; *s && !r;) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        if (n > pre.len && !strncmp(s, sg_buf_str(&pre), pre.len) &&
+            (strncmp(s + pre.len, "t] = ", 5) == 0) == at_t) {
+            r = s;
+            *len = n;
+        }
+        s += n + (nl ? 1 : 0);
+    }
+    sg_buf_free(&pre);
+    return r;
+}
+
+/* does line l start with s? */
+static int line_starts(const sg_fmt_line *l, const char *s)
+{
+    return l->len >= strlen(s) && !strncmp(l->text, s, strlen(s));
+}
+
+/* the lines of p's --formulas in one alphabet: the text's lines, in order,
+   each tagged with what it defines; returns the sequence lines */
+static int check_lines_of(const sg_problem *p, int ascii)
+{
+    sg_fmt_lines f;
+    size_t len, at = 0, n;
+    char *text = sg_fmt_problem(p, ascii, &len);
+    int i, q, at_t, nseq = 0;
+    sg_fmt_problem_lines(&f, p, ascii);
+    assert_int_equal(f.len, len);
+    assert_memory_equal(f.text, text, len + 1);
+    for (i = 0; i < f.n; i++) { /* line i is the text's line i */
+        const sg_fmt_line *l = &f.line[i];
+        sg_buf b;
+        assert_ptr_equal(l->text, f.text + at);
+        assert_null(memchr(l->text, '\n', l->len));
+        assert_int_equal(text[at + l->len], '\n');
+        at += l->len + 1;
+        sg_buf_init(&b);
+        switch (l->kind) {
+        case SG_FMT_LINE_DEF:
+            assert_int_equal(l->seq, -1);
+            assert_non_null(l->expr);
+            assert_non_null(strstr(l->text, " = "));
+            break;
+        case SG_FMT_LINE_SEQ_INIT: case SG_FMT_LINE_SEQ_STEP:
+            assert_true(l->seq >= 0 && l->seq < sg_nseqs(p->ctx));
+            sg_fmt_seq_name(&b, p->ctx, l->seq, ascii);
+            sg_buf_putc(&b, '[');
+            assert_true(line_starts(l, sg_buf_str(&b)));
+            assert_int_equal(!strncmp(l->text + b.len, "t] = ", 5),
+                             l->kind == SG_FMT_LINE_SEQ_STEP);
+            nseq++;
+            break;
+        case SG_FMT_LINE_RESULT:
+            assert_true(l->result >= 0 && l->result < p->nresults);
+            assert_ptr_equal(l->expr, p->results[l->result].display
+                                          ? p->results[l->result].display
+                                          : p->results[l->result].expr);
+            sg_fmt_result_name(&b, &p->results[l->result], ascii);
+            sg_buf_puts(&b, " = ");
+            assert_true(line_starts(l, sg_buf_str(&b)));
+            break;
+        }
+        sg_buf_free(&b);
+    }
+    assert_int_equal(at, len);
+    for (q = 0; q < sg_nseqs(p->ctx); q++) /* the line for a loop, without a search */
+        for (at_t = 0; at_t <= 1; at_t++) {
+            const sg_fmt_line *l = sg_fmt_seq_line(&f, q, at_t);
+            const char *s = searched_seq_line(p, text, q, at_t, ascii, &n);
+            if (!s) {
+                assert_null(l);
+                continue;
+            }
+            assert_non_null(l);
+            assert_ptr_equal(l->text, f.text + (s - text));
+            assert_int_equal(l->len, n);
+        }
+    free(text);
+    sg_fmt_lines_free(&f);
+    return nseq;
+}
+
+static void test_problem_lines(void **state)
+{
+    static const struct {
+        const char *text;
+        int seqlines; /* in each alphabet */
+    } cases[] = {
+        /* examples/rnn.sg: h[0], h[t] and δh[t] */
+        {"prefix rnn\nx[t] ∈ ℝ^k for t = 1..T\ny[t] ∈ ℝ^p for t = 1..T\nh0 ∈ ℝ^n\n"
+         "W_hh ∈ ℝ^{n×n}\nW_xh ∈ ℝ^{n×k}\nW_y ∈ ℝ^{p×n}\nh[0] = h0\n"
+         "h[t] = tanh(W_hh h[t−1] + W_xh x[t]) for t = 1..T\n"
+         "L = Σ_{t=1}^{T} ½‖W_y h[t] − y[t]‖²\ngrad L wrt W_hh, W_xh, W_y, h0\n",
+         3},
+        /* tests/latex/rnn_sigmoid.sg */
+        {"u[t] ∈ ℝ^m for t = 1..T\ns0 ∈ ℝ^d\nA ∈ ℝ^{d×d}\nB ∈ ℝ^{d×m}\ns[0] = s0\n"
+         "s[t] = σ(A s[t−1] + B u[t]) for t = 1..T\nE = Σ_{t=1}^{T} ½‖s[t]‖²\ngrad E wrt A, B\n",
+         3},
+        /* two recurrences and their adjoints, a fixed step in the loss */
+        {"x[t] ∈ ℝ^n for t = 1..T\nh0, g0 ∈ ℝ^n\nW, V ∈ ℝ^{n×n}\nh[0] = h0\n"
+         "h[t] = tanh(W h[t−1] + x[t]) for t = 1..T\ng[0] = g0\n"
+         "g[t] = σ(V g[t−1] + W x[t]) for t = 1..T\n"
+         "L = Σ_{t=1}^{T} ⟨h[t], g[t]⟩ + ‖g[T]‖²\ngrad L wrt W, V, h0, g0\n",
+         6},
+        /* a subscripted name (h1 prints h₁), a recurrence read at fixed steps
+           only, definitions and a value among the results */
+        {"x[t] ∈ ℝ^n for t = 1..T\nW ∈ ℝ^{n×n}\nb ∈ ℝ^n\nh1[0] = b\ng[0] = b\n"
+         "h1[t] = tanh(W h1[t−1] + x[t]) for t = 1..T\n"
+         "g[t] = tanh(W h1[t−1] + x[t]) for t = 1..T\n"
+         "r = W b − b\nL = sum(g[T]) + ‖g[1]‖² + ‖r‖²\noutput L, r\ngrad L wrt W, b\n",
+         -1},
+        /* no sequence at all */
+        {"W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nr = Wᵀ(W x) − x\nL = ‖r‖² + sum(r)\ngrad L wrt W, x\n", 0},
+    };
+    size_t i;
+    int ascii;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sg_src *src = sg_src_new("test.sg", cases[i].text, strlen(cases[i].text));
+        sg_arena *ar = sg_arena_new();
+        sg_problem *p = sg_check(src, sg_parse(src, ar));
+        if (!p || sg_src_nerrors(src))
+            sg_src_print_errors(src, stderr);
+        assert_non_null(p);
+        for (ascii = 0; ascii <= 1; ascii++) {
+            int n = check_lines_of(p, ascii);
+            if (cases[i].seqlines >= 0)
+                assert_int_equal(n, cases[i].seqlines);
+            else
+                assert_true(n > 0);
+        }
+        sg_problem_free(p);
+        sg_arena_free(ar);
+        sg_src_free(src);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -806,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_eval_messages),
         cmocka_unit_test_setup_teardown(test_one_fraction, setup, teardown),
         cmocka_unit_test(test_eval_long_sequence),
+        cmocka_unit_test(test_problem_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
