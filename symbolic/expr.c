@@ -32,7 +32,8 @@
  *   - declared properties: Sᵀ = S for a symmetric S, sum(y) = 1 for y ∈ Δ.
  *
  * Whether a node is provably symmetric is decided when it is made, from its
- * kids' flags, and kept next to the node (struct node below).
+ * kids' flags (the proof is in props.c), and kept next to the node (struct
+ * node below).
  */
 #include "expr.h"
 
@@ -44,6 +45,7 @@
 #include <string.h>
 
 #include "../base/strmap.h"
+#include "props.h"
 
 /* the node as allocated: the public part, then what only expr.c keeps */
 typedef struct {
@@ -530,78 +532,6 @@ static void grow_table(sg_ctx *ctx)
     ctx->tabsize = n;
 }
 
-/* is the product whose flattened factors are f[0..n) provably symmetric?
-   It is when it reads the same transposed: F₁…Fₖ with Fᵢ = Fₖ₊₁₋ᵢᵀ and a
-   symmetric middle (A Aᵀ, AᵀA, A S Aᵀ, S S). */
-static int transposes(const sg_expr *x, const sg_expr *y)
-{
-    return (y->op == SG_OP_TRANSPOSE && y->kid[0] == x) ||
-           (x->op == SG_OP_TRANSPOSE && x->kid[0] == y) || (x == y && sym_flag(x));
-}
-
-#define MAX_SYM_FACTORS 64
-
-/* the factors of the product e into f, or MAX_SYM_FACTORS + 1 when there
-   are more; without recursion, since a chain of definitions (B₂ = B₁A, …)
-   makes a product as deep as it is long */
-static int collect_factors(const sg_expr *e, const sg_expr **f)
-{
-    const sg_expr *stack[MAX_SYM_FACTORS + 2];
-    int sp = 0, n = 0;
-    stack[sp++] = e;
-    while (sp > 0) {
-        e = stack[--sp];
-        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0])) {
-            /* each pending entry holds at least one factor */
-            if (n + sp + 2 > MAX_SYM_FACTORS)
-                return MAX_SYM_FACTORS + 1;
-            stack[sp++] = e->kid[1];
-            stack[sp++] = e->kid[0];
-        } else {
-            if (n == MAX_SYM_FACTORS)
-                return MAX_SYM_FACTORS + 1;
-            f[n++] = e;
-        }
-    }
-    return n;
-}
-
-static int product_is_symmetric(const sg_expr *e)
-{
-    const sg_expr *f[MAX_SYM_FACTORS];
-    int n = collect_factors(e, f), i;
-    if (n > MAX_SYM_FACTORS)
-        return 0;
-    for (i = 0; i < n / 2; i++)
-        if (!transposes(f[i], f[n - 1 - i]))
-            return 0;
-    return n % 2 == 0 || sym_flag(f[n / 2]);
-}
-
-static int calc_symmetric(const sg_ctx *ctx, const sg_expr *e)
-{
-    if (e->shape.rows != e->shape.cols)
-        return 0;
-    if (is_scalar(e))
-        return 1;
-    switch (e->op) {
-    case SG_OP_VAR:
-        return (sg_sym(ctx, e->sym)->props & (SG_PROP_SYMMETRIC | SG_PROP_SPD)) != 0;
-    case SG_OP_ZERO: case SG_OP_ONES: case SG_OP_EYE: case SG_OP_FILL: case SG_OP_DIAG:
-        return 1;
-    case SG_OP_ADD: case SG_OP_HADAMARD: case SG_OP_HDIV:
-        return sym_flag(e->kid[0]) && sym_flag(e->kid[1]);
-    case SG_OP_MUL:
-        if (is_scalar(e->kid[0]))
-            return sym_flag(e->kid[1]);
-        return product_is_symmetric(e);
-    case SG_OP_TRANSPOSE: case SG_OP_POW: case SG_OP_INV: case SG_OP_SEQSUM:
-        return sym_flag(e->kid[0]);
-    default:
-        return sg_op_is_elementwise_unary(e->op) && sym_flag(e->kid[0]);
-    }
-}
-
 static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
                          const payload *p)
 {
@@ -635,7 +565,7 @@ static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr 
     e->hash = h;
     e->chain = ctx->table[h & (ctx->tabsize - 1)];
     ctx->table[h & (ctx->tabsize - 1)] = e;
-    if (calc_symmetric(ctx, e))
+    if (sg_props_symmetric_of(ctx, e))
         n->flags |= F_SYM;
     n->nfac = 1;
     if (op == SG_OP_MUL && !is_scalar(a)) {
