@@ -42,6 +42,7 @@
 #include "../base/cident.h"
 #include "../lexer/lex.h"
 #include "../base/strmap.h"
+#include "../base/grow.h"
 #include "simplify.h"
 
 /* what a name stands for */
@@ -211,6 +212,8 @@ static int is_part(const C *c, const char *s, size_t n)
     return k == N_SYM || k == N_DEF || k == N_DIM;
 }
 
+/* the readings an ambiguous name's message lists; one more is counted, so
+   that the message can say there are more */
 #define MAX_READINGS 4
 
 /* one reading of a name as a product: part i is name[cut[i] .. cut[i+1]) */
@@ -228,7 +231,7 @@ static void free_splits(split_t *sp, int n)
 
 /*
  * The ways to write name as a concatenation of at least two known names, up
- * to MAX_READINGS of them, shortest first part first; out == NULL only
+ * to MAX_READINGS + 1 of them, shortest first part first; out == NULL only
  * counts them. Polynomial whatever the name: part[] asks each substring once
  * whether it is a known name, and ways[i] counts the splits of name[i..]
  * (capped), so the enumeration only enters a prefix that can be completed:
@@ -252,8 +255,8 @@ static int split_name(const C *c, const char *name, split_t *out)
         ways[i] = 0;
         for (j = i + 1; j <= len; j++) {
             part[i * w + j] = ways[j] && !(i == 0 && j == len) && is_part(c, name + i, j - i);
-            if (part[i * w + j] && (ways[i] += ways[j]) > MAX_READINGS)
-                ways[i] = MAX_READINGS;
+            if (part[i * w + j] && (ways[i] += ways[j]) > MAX_READINGS + 1)
+                ways[i] = MAX_READINGS + 1;
         }
     }
     total = ways[0];
@@ -908,16 +911,20 @@ static val apply_postfix(C *c, const sg_ast *post, val v)
 static val ambiguous(C *c, const sg_ast *a, const split_t *sp, int n)
 {
     sg_buf b;
-    int r, p;
+    int r, p, more = n > MAX_READINGS;
     sg_buf_init(&b);
+    if (more)
+        n = MAX_READINGS;
     for (r = 0; r < n; r++) {
-        sg_buf_puts(&b, r ? (r == n - 1 ? " or " : ", ") : "");
+        sg_buf_puts(&b, r ? (r == n - 1 && !more ? " or " : ", ") : "");
         for (p = 0; p < sp[r].n; p++) {
             if (p)
                 sg_buf_putc(&b, ' ');
             sg_buf_putn(&b, a->name + sp[r].cut[p], sp[r].cut[p + 1] - sp[r].cut[p]);
         }
     }
+    if (more)
+        sg_buf_puts(&b, ", and in more ways");
     error(c, a->name_span, "ambiguous name '%s': it reads as %s; separate the factors with spaces",
           a->name, sg_buf_str(&b));
     sg_buf_free(&b);
@@ -972,7 +979,7 @@ static val product_of_parts(C *c, const sg_ast *a, want w, const sg_ast *post, c
 static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
 {
     int idx, n;
-    split_t sp[MAX_READINGS];
+    split_t sp[MAX_READINGS + 1];
     name_kind k = lookup(c, a->name, &idx);
     val acc;
     switch (k) {
@@ -980,10 +987,7 @@ static val check_name(C *c, const sg_ast *a, want w, const sg_ast *post)
         acc = ok(sg_var(c->ctx, idx));
         return post ? apply_postfix(c, post, acc) : acc;
     case N_DEF:
-        if (c->nuses == c->capuses) {
-            c->capuses = c->capuses ? 2 * c->capuses : 8;
-            c->uses = sg_xrealloc(c->uses, (size_t)c->capuses * sizeof *c->uses);
-        }
+        SG_GROW(c->uses, c->nuses, c->capuses, SG_GROW_MAX, "uses of definitions");
         c->uses[c->nuses++] = idx;
         if (!c->defs[idx].expr)
             return err();
@@ -1319,10 +1323,9 @@ static int seq_bad(const C *c, int q)
 static void set_seq_bad(C *c, int q)
 {
     if (q >= c->capseqbad) {
-        int n = 2 * q + 8;
-        c->seqbad = sg_xrealloc(c->seqbad, (size_t)n);
-        memset(c->seqbad + c->capseqbad, 0, (size_t)(n - c->capseqbad));
-        c->capseqbad = n;
+        int old = c->capseqbad;
+        SG_GROW(c->seqbad, q, c->capseqbad, SG_GROW_MAX, "sequences");
+        memset(c->seqbad + old, 0, (size_t)(c->capseqbad - old));
     }
     c->seqbad[q] = 1;
 }
@@ -1776,10 +1779,7 @@ static void add_def(C *c, const char *name, sg_expr *e, sg_span span, const sg_a
                     int rw_first)
 {
     name = sg_arena_strdup(sg_ctx_arena(c->ctx), name);
-    if (c->ndefs == c->capdefs) {
-        c->capdefs = c->capdefs ? 2 * c->capdefs : 16;
-        c->defs = sg_xrealloc(c->defs, (size_t)c->capdefs * sizeof *c->defs);
-    }
+    SG_GROW(c->defs, c->ndefs, c->capdefs, SG_GROW_MAX, "definitions");
     c->defs[c->ndefs].name = name;
     c->defs[c->ndefs].expr = e;
     c->defs[c->ndefs].span = span;
@@ -1939,10 +1939,7 @@ static sg_result *add_result(C *c, sg_result_kind kind, const char *cname)
         return NULL; /* asked twice: once is enough */
     cname = sg_arena_strdup(sg_ctx_arena(c->ctx), cname); /* the map keeps the key */
     sg_strmap_put(&c->resnames, cname, c->nres);
-    if (c->nres == c->capres) {
-        c->capres = c->capres ? 2 * c->capres : 8;
-        c->res = sg_xrealloc(c->res, (size_t)c->capres * sizeof *c->res);
-    }
+    SG_GROW(c->res, c->nres, c->capres, SG_GROW_MAX, "results asked for");
     r = &c->res[c->nres++];
     memset(r, 0, sizeof *r);
     r->kind = kind;
@@ -2124,11 +2121,9 @@ static grad_sweep *plan_sweeps(C *c, sg_stmt **reqs, int nreqs, int *at, int *wh
             memset(&sw[nsw++], 0, sizeof *sw);
         }
         g = &sw[which[q]];
-        if (g->n + s->nnames > g->cap) {
-            while (g->n + s->nnames > g->cap)
-                g->cap = g->cap ? 2 * g->cap : 8;
-            g->wrt = sg_xrealloc(g->wrt, (size_t)g->cap * sizeof *g->wrt);
-        }
+        if (s->nnames > 0)
+            SG_GROW(g->wrt, g->n + s->nnames - 1, g->cap, SG_GROW_MAX,
+                    "variables of one gradient");
         at[q] = g->n;
         for (i = 0; i < s->nnames; i++)
             g->wrt[g->n++] = var_named(c, s->names[i].name);

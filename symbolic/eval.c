@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 enum { UNSEEN, PENDING, DONE };
 
 /* a sequence's computed steps */
@@ -161,11 +163,10 @@ long sg_eval_cols(const sg_eval *ev, sg_shape s)
 /* the node table grows as new nodes (adjoints) are made after sg_eval_new */
 static void reserve(sg_eval *ev, unsigned id)
 {
-    unsigned n = ev->cap ? ev->cap : 256;
+    unsigned n;
     if (id < ev->cap)
         return;
-    while (n <= id)
-        n *= 2;
+    n = (unsigned)sg_grow_cap((size_t)id + 1, ev->cap, sizeof *ev->val, SG_GROW_MAX, "nodes");
     ev->val = sg_xrealloc(ev->val, n * sizeof *ev->val);
     ev->state = sg_xrealloc(ev->state, n);
     memset(ev->val + ev->cap, 0, (n - ev->cap) * sizeof *ev->val);
@@ -524,7 +525,8 @@ static unsigned frame_slot(frame *fr, const sg_expr *e)
 {
     unsigned i = sg_idmap_add(&fr->ix, e);
     if (i >= fr->cap) {
-        unsigned cap = fr->cap ? 2 * fr->cap : 64;
+        unsigned cap = (unsigned)sg_grow_cap((size_t)i + 1, fr->cap, sizeof *fr->val, SG_GROW_MAX,
+                                             "nodes in one step");
         fr->val = sg_xrealloc(fr->val, (size_t)cap * sizeof *fr->val);
         fr->state = sg_xrealloc(fr->state, cap);
         fr->done = sg_xrealloc(fr->done, (size_t)cap * sizeof *fr->done);
@@ -597,10 +599,7 @@ static const double *step_expr(sg_eval *ev, frame *fr, const sg_expr *e)
                 ik = frame_slot(fr, kid); /* may move fr->state */
                 if (fr->state[ik] != DONE) {
                     ready = 0;
-                    if (sp == cap) {
-                        cap *= 2;
-                        stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-                    }
+                    SG_GROW(stack, sp, cap, SG_GROW_MAX, "nodes on one walk's stack");
                     stack[sp++] = kid;
                 }
             }
@@ -769,10 +768,7 @@ const double *sg_eval_expr(sg_eval *ev, const sg_expr *e)
             reserve(ev, kid->id);
             if (ev->state[kid->id] != DONE) {
                 ready = 0;
-                if (sp == cap) {
-                    cap *= 2;
-                    stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-                }
+                SG_GROW(stack, sp, cap, SG_GROW_MAX, "nodes on one walk's stack");
                 stack[sp++] = kid;
             }
         }

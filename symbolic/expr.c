@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "../base/strmap.h"
+#include "../base/grow.h"
 #include "props.h"
 
 /* the node as allocated: the public part, then what only expr.c keeps */
@@ -142,10 +143,7 @@ static sg_expr *rewrote(sg_ctx *ctx, sg_rewrite_kind kind, const sg_expr *a, con
 {
     if (!ctx->recording)
         return out;
-    if (ctx->nrw == ctx->caprw) {
-        ctx->caprw = ctx->caprw ? 2 * ctx->caprw : 8;
-        ctx->rw = sg_xrealloc(ctx->rw, (size_t)ctx->caprw * sizeof *ctx->rw);
-    }
+    SG_GROW(ctx->rw, ctx->nrw, ctx->caprw, SG_GROW_MAX, "rewrites");
     ctx->rw[ctx->nrw].kind = kind;
     ctx->rw[ctx->nrw].a = a;
     ctx->rw[ctx->nrw].b = b;
@@ -164,10 +162,7 @@ sg_arena *sg_ctx_arena(sg_ctx *ctx)
 static sg_dim dim_add(sg_ctx *ctx, const char *name, long value)
 {
     sg_diminfo *d;
-    if (ctx->ndims == ctx->dimcap) {
-        ctx->dimcap = ctx->dimcap ? 2 * ctx->dimcap : 16;
-        ctx->dims = sg_xrealloc(ctx->dims, (size_t)ctx->dimcap * sizeof *ctx->dims);
-    }
+    SG_GROW(ctx->dims, ctx->ndims, ctx->dimcap, SG_GROW_MAX, "dimensions");
     d = sg_arena_alloc(ctx->arena, sizeof *d);
     d->name = name ? sg_arena_strdup(ctx->arena, name) : NULL;
     d->value = value;
@@ -256,10 +251,7 @@ const char *sg_shape_str(sg_ctx *ctx, sg_shape s, int ascii)
 int sg_sym_add(sg_ctx *ctx, const char *name, sg_shape shape, unsigned props, sg_span span)
 {
     sg_symbol *s;
-    if (ctx->nsyms == ctx->symcap) {
-        ctx->symcap = ctx->symcap ? 2 * ctx->symcap : 16;
-        ctx->syms = sg_xrealloc(ctx->syms, (size_t)ctx->symcap * sizeof *ctx->syms);
-    }
+    SG_GROW(ctx->syms, ctx->nsyms, ctx->symcap, SG_GROW_MAX, "symbols");
     s = sg_arena_alloc(ctx->arena, sizeof *s);
     s->name = sg_arena_strdup(ctx->arena, name);
     s->shape = shape;
@@ -349,10 +341,7 @@ int sg_seq_add(sg_ctx *ctx, const char *name, sg_seq_kind kind, sg_shape step, s
                sg_index hi, sg_span span)
 {
     sg_seq *q;
-    if (ctx->nseqs == ctx->seqcap) {
-        ctx->seqcap = ctx->seqcap ? 2 * ctx->seqcap : 8;
-        ctx->seqs = sg_xrealloc(ctx->seqs, (size_t)ctx->seqcap * sizeof *ctx->seqs);
-    }
+    SG_GROW(ctx->seqs, ctx->nseqs, ctx->seqcap, SG_GROW_MAX, "sequences");
     q = sg_arena_alloc(ctx->arena, sizeof *q);
     memset(q, 0, sizeof *q);
     q->name = sg_arena_strdup(ctx->arena, name);
@@ -715,10 +704,7 @@ void sg_idmap_add_reachable(sg_idmap *m, const sg_expr *root)
             if (sg_idmap_find(m, e->kid[k]) != SG_IDMAP_NONE)
                 continue;
             sg_idmap_add(m, e->kid[k]);
-            if (sp == cap) {
-                cap *= 2;
-                stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
-            }
+            SG_GROW(stack, sp, cap, SG_GROW_MAX, "nodes on one walk's stack");
             stack[sp++] = e->kid[k];
         }
     }
@@ -1128,10 +1114,7 @@ typedef struct {
 
 static void chain_push(chain *c, sg_expr *e)
 {
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 8;
-        c->f = sg_xrealloc(c->f, (size_t)c->cap * sizeof *c->f);
-    }
+    SG_GROW(c->f, c->n, c->cap, SG_GROW_MAX, "factors in one product");
     c->f[c->n++] = e;
 }
 
@@ -2106,10 +2089,7 @@ static sg_expr *rewrite(sg_ctx *ctx, sg_expr *root, rewrite_fn fn, const void *a
         }
         for (k = 0; k < e->nkids; k++)
             if (!memo[e->kid[k]->id]) {
-                if (sp == cap) {
-                    cap *= 2;
-                    stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-                }
+                SG_GROW(stack, sp, cap, SG_GROW_MAX, "nodes on one walk's stack");
                 stack[sp++] = e->kid[k];
                 pending = 1;
             }

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 #define REACHED 1u
 #define DEP 2u  /* depends on x */
 #define NEED 4u /* its Jacobian is asked for */
@@ -120,7 +122,8 @@ static unsigned jnum(jtab *t, const sg_expr *e)
 {
     unsigned n0 = t->m.n, i = sg_idmap_add(&t->m, e);
     if (i >= t->cap) {
-        unsigned n = t->cap ? 2 * t->cap : 64;
+        unsigned n = (unsigned)sg_grow_cap((size_t)i + 1, t->cap, sizeof *t->J, SG_GROW_MAX,
+                                           "nodes in one Jacobian");
         t->flags = sg_xrealloc(t->flags, n);
         t->J = sg_xrealloc(t->J, n * sizeof *t->J);
         sg_ctx_scratch_add(t->m.ctx, (unsigned long)(n - t->cap) * (1 + sizeof *t->J));

@@ -156,6 +156,10 @@ static void test_juxtaposition_splits(void **state)
     shape_is("A ∈ ℝ^{p×m}\nX ∈ ℝ^{m×n}\nB ∈ ℝ^{n×n}\nC ∈ ℝ^{m×q}\nM = AXBXᵀC\noutput M\n", "M",
              "ℝ^{p×q}");
     fails("a, b, ab ∈ ℝ\nc = abb\noutput c\n", "2:5", "ambiguous name 'abb'");
+    /* up to four readings are listed whole; past four the message says there are more */
+    fails("a, aa ∈ ℝ\nc = aaa\noutput c\n", "2:5", "it reads as a a a, a aa or aa a; separate");
+    fails("a, aa ∈ ℝ\nc = aaaa\noutput c\n", "2:5",
+          "it reads as a a a a, a a aa, a aa a, aa a a, and in more ways; separate");
 }
 
 /* a postfix after a parenthesised group applies to the whole group, however
