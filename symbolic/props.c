@@ -33,6 +33,8 @@
 
 #include <math.h>
 
+#include "expr_impl.h"
+
 /* a product with more factors is not proven symmetric or semidefinite */
 #define MAX_FACTORS 64
 
@@ -112,7 +114,13 @@ int sg_props_symmetric_of(const sg_ctx *ctx, const sg_expr *e)
 
 int sg_props_symmetric(const sg_ctx *ctx, const sg_expr *e)
 {
-    return sg_expr_is_symmetric(ctx, e);
+    (void)ctx;
+    return (((const ex_node *)e)->flags & EX_F_SYM) != 0;
+}
+
+int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e)
+{
+    return sg_props_symmetric(ctx, e);
 }
 
 int sg_props_transposes(const sg_ctx *ctx, const sg_expr *a, const sg_expr *b)

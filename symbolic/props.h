@@ -32,7 +32,7 @@ int sg_props_definite(const sg_ctx *ctx, const sg_expr *e, int strict);
 int sg_props_signed(const sg_ctx *ctx, const sg_expr *e, int strict);
 
 /* for interning: whether the node e, whose kids are made and flagged, is
-   provably symmetric (expr.c keeps the answer as e's flag) */
+   provably symmetric (unique.c keeps the answer as e's flag) */
 int sg_props_symmetric_of(const sg_ctx *ctx, const sg_expr *e);
 
 #endif
