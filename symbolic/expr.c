@@ -1333,7 +1333,8 @@ sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a)
                    : op == SG_OP_LOGSOFTMAX ? sg_zero(ctx, a->shape)
                                             : a;
         return ex_mk1(ctx, op,
-                   op == SG_OP_LOGSUMEXP ? sg_shape_make(SG_DIM_ONE, a->shape.cols) : a->shape, a);
+                      op == SG_OP_LOGSUMEXP ? sg_shape_make(SG_DIM_ONE, a->shape.cols) : a->shape,
+                      a);
     case SG_OP_INV:
         assert(a->shape.rows == a->shape.cols);
         if (a->op == SG_OP_EYE)

@@ -104,8 +104,7 @@ static void grow_table(sg_ctx *ctx)
     ctx->tabsize = n;
 }
 
-sg_expr *ex_intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
-                         const ex_payload *p)
+sg_expr *ex_intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b, const ex_payload *p)
 {
     unsigned h;
     sg_expr *e;
@@ -152,8 +151,8 @@ sg_expr *ex_intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
     return e;
 }
 
-sg_expr *ex_intern(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
-                       double value, int sym, sg_dim dim)
+sg_expr *ex_intern(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b, double value, int sym,
+                   sg_dim dim)
 {
     ex_payload p = ex_plain(value, sym, dim);
     return ex_intern_p(ctx, op, s, a, b, &p);

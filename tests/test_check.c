@@ -227,6 +227,8 @@ static void test_shape_errors(void **state)
     fails("x ∈ ℝ^n\nL = x^(2x)\noutput L\n", "2:7",
           "an exponent must be a scalar, but (2x) is ℝ^n");
     fails("x ∈ ℝ^n\nz = x²\noutput z\n", "2:5", ".^");
+    fails("A ∈ ℝ^{n×m}\nL = A^2\noutput L\n", "2:5",
+          "A is ℝ^{n×m}, not a scalar: write A.^2 for the elementwise power, or a product");
     fails("x ∈ ℝ^n\nz = |x|\noutput z\n", "2:5", "abs(x)");
     fails("A ∈ ℝ^{m×n}\nt = tr(A)\noutput t\n", "2:5",
           "tr needs a square matrix, but A is ℝ^{m×n}");
@@ -269,6 +271,8 @@ static void test_request_errors(void **state)
 {
     (void)state;
     fails("A ∈ ℝ^{m×n}\nx ∈ ℝ^n\nv = Ax\ngrad v wrt x\n", "4:6", "grad needs a scalar");
+    fails("A ∈ ℝ^{n×m}\nx ∈ ℝ^n\nM = A + x 𝟙ᵀ\njacobian M wrt x\n", "4:10",
+          "jacobian needs a scalar or a vector, but M is ℝ^{n×m}");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt y\n", "3:12", "undefined name 'y'");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt n\n", "3:12", "dimension");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad M wrt x\n", "3:6", "undefined name 'M'");
