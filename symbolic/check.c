@@ -987,103 +987,102 @@ static int dim_num_ok(ck_checker *c, const sg_ast *d)
     return 1;
 }
 
-/* f(args), f|e|, f‖e‖ — or, when f is a value, a product */
-static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
+/* f(e) where f is a value (or a name that splits into values): f · e */
+static ck_val call_as_product(ck_checker *c, const sg_ast *a, ck_want w, ck_name_kind k)
 {
-    int idx, i;
-    ck_name_kind k = ck_lookup(c, a->name, &idx);
-    const func_t *f;
-    ck_val v, args[2];
-    sg_ctx *x = c->ctx;
-    if (k == CK_SEQ) {
-        sg_ast name = *a;
-        name.kind = SG_AST_NAME;
-        name.span = a->name_span;
-        return check_name(c, &name, w, NULL);
-    }
-    if (k == CK_SYM || k == CK_DEF || k == CK_DIM || (k == CK_NONE && strcmp(a->name, "I"))) {
-        sg_ast name = *a;
-        if (a->nargs != 1) {
-            if (k == CK_NONE)
-                ck_error(c, a->name_span, "unknown function '%s'", a->name);
-            else
-                ck_error(c, a->name_span, "%s is not a function", a->name);
-            return ck_err();
-        }
-        if (k == CK_NONE && !split_name(c, a->name, NULL)) {
+    sg_ast name = *a;
+    ck_val v, arg;
+    if (a->nargs != 1) {
+        if (k == CK_NONE)
             ck_error(c, a->name_span, "unknown function '%s'", a->name);
-            return ck_err();
-        }
-        name.kind = SG_AST_NAME;
-        name.span = a->name_span;
-        v = check_name(c, &name, CK_ANY, NULL);
-        args[0] = ck_check(c, a->args[0], CK_ANY);
-        if (args[0].st == CK_POLY && v.st == CK_OK)
-            args[0] = ck_check(c, a->args[0], factor_want(&v, 1, w));
-        return mul_vals(c, v, args[0], a->span, text_of(c, a->name_span),
-                        text_of(c, a->args[0]->span));
+        else
+            ck_error(c, a->name_span, "%s is not a function", a->name);
+        return ck_err();
     }
-    f = find_func(a->name);
-    if (!strcmp(a->name, "I") || (f && f->op == SG_OP_EYE)) {
-        const sg_ast *d = a->nargs == 1 ? a->args[0] : NULL;
-        if (!d || !(d->kind == SG_AST_NUM || (d->kind == SG_AST_NAME &&
-                                              ck_lookup(c, d->name, &idx) == CK_DIM))) {
-            ck_error(c, a->span, "%s(n) takes one dimension: a name or a positive integer",
-                     a->name);
+    if (k == CK_NONE && !split_name(c, a->name, NULL)) {
+        ck_error(c, a->name_span, "unknown function '%s'", a->name);
+        return ck_err();
+    }
+    name.kind = SG_AST_NAME;
+    name.span = a->name_span;
+    v = check_name(c, &name, CK_ANY, NULL);
+    arg = ck_check(c, a->args[0], CK_ANY);
+    if (arg.st == CK_POLY && v.st == CK_OK)
+        arg = ck_check(c, a->args[0], factor_want(&v, 1, w));
+    return mul_vals(c, v, arg, a->span, text_of(c, a->name_span), text_of(c, a->args[0]->span));
+}
+
+/* I(n), eye(n) */
+static ck_val call_eye(ck_checker *c, const sg_ast *a)
+{
+    const sg_ast *d = a->nargs == 1 ? a->args[0] : NULL;
+    int idx;
+    if (!d || !(d->kind == SG_AST_NUM ||
+                (d->kind == SG_AST_NAME && ck_lookup(c, d->name, &idx) == CK_DIM))) {
+        ck_error(c, a->span, "%s(n) takes one dimension: a name or a positive integer", a->name);
+        return ck_err();
+    }
+    if (d->kind == SG_AST_NUM) {
+        if (!dim_num_ok(c, d))
             return ck_err();
-        }
+        return ck_ok(sg_eye(c->ctx, sg_dim_const(c->ctx, (long)d->num)));
+    }
+    return ck_ok(sg_eye(c->ctx, idx));
+}
+
+/* ones(n), ones(m, n) */
+static ck_val call_ones(ck_checker *c, const sg_ast *a)
+{
+    sg_dim dd[2] = {SG_DIM_ONE, SG_DIM_ONE};
+    int i, idx;
+    if (a->nargs < 1 || a->nargs > 2) {
+        ck_error(c, a->span, "ones takes one or two dimensions: ones(n) or ones(m, n)");
+        return ck_err();
+    }
+    for (i = 0; i < a->nargs; i++) {
+        const sg_ast *d = a->args[i];
         if (d->kind == SG_AST_NUM) {
             if (!dim_num_ok(c, d))
                 return ck_err();
-            return ck_ok(sg_eye(x, sg_dim_const(x, (long)d->num)));
-        }
-        return ck_ok(sg_eye(x, idx));
-    }
-    if (f->op == SG_OP_ONES) {
-        sg_dim dd[2] = {SG_DIM_ONE, SG_DIM_ONE};
-        if (a->nargs < 1 || a->nargs > 2) {
-            ck_error(c, a->span, "ones takes one or two dimensions: ones(n) or ones(m, n)");
+            dd[i] = sg_dim_const(c->ctx, (long)d->num);
+        } else if (d->kind == SG_AST_NAME && ck_lookup(c, d->name, &idx) == CK_DIM)
+            dd[i] = idx;
+        else {
+            ck_error(c, d->span, "a dimension must be a name or a positive integer");
             return ck_err();
         }
-        for (i = 0; i < a->nargs; i++) {
-            const sg_ast *d = a->args[i];
-            if (d->kind == SG_AST_NUM) {
-                if (!dim_num_ok(c, d))
-                    return ck_err();
-                dd[i] = sg_dim_const(x, (long)d->num);
-            } else if (d->kind == SG_AST_NAME && ck_lookup(c, d->name, &idx) == CK_DIM)
-                dd[i] = idx;
-            else {
-                ck_error(c, d->span, "a dimension must be a name or a positive integer");
-                return ck_err();
-            }
-        }
-        return ck_ok(sg_ones(x, sg_shape_make(dd[0], dd[1])));
     }
-    if (a->nargs != f->nargs) {
-        ck_error(c, a->span, "%s takes %d argument%s, not %d", a->name, f->nargs,
-                 f->nargs == 1 ? "" : "s", a->nargs);
+    return ck_ok(sg_ones(c->ctx, sg_shape_make(dd[0], dd[1])));
+}
+
+/* dot(a, b) */
+static ck_val call_dot(ck_checker *c, const sg_ast *a)
+{
+    ck_val args[2];
+    args[0] = ck_check(c, a->args[0], CK_ANY);
+    args[1] = ck_check(c, a->args[1], CK_ANY);
+    if (args[0].st == CK_POLY && args[1].st == CK_OK)
+        args[0] = ck_check(c, a->args[0], ck_want_of(args[1].e->shape));
+    if (args[1].st == CK_POLY && args[0].st == CK_OK)
+        args[1] = ck_check(c, a->args[1], ck_want_of(args[0].e->shape));
+    args[0] = ck_need_size(c, args[0]);
+    args[1] = ck_need_size(c, args[1]);
+    if (args[0].st != CK_OK || args[1].st != CK_OK)
+        return ck_err();
+    if (!sg_shape_eq(args[0].e->shape, args[1].e->shape)) {
+        ck_error(c, a->span, "the inner product needs equal shapes, not %s and %s",
+                 ck_shape_str(c, args[0].e->shape), ck_shape_str(c, args[1].e->shape));
         return ck_err();
     }
-    if (f->op == SG_OP_DOT) {
-        args[0] = ck_check(c, a->args[0], CK_ANY);
-        args[1] = ck_check(c, a->args[1], CK_ANY);
-        if (args[0].st == CK_POLY && args[1].st == CK_OK)
-            args[0] = ck_check(c, a->args[0], ck_want_of(args[1].e->shape));
-        if (args[1].st == CK_POLY && args[0].st == CK_OK)
-            args[1] = ck_check(c, a->args[1], ck_want_of(args[0].e->shape));
-        args[0] = ck_need_size(c, args[0]);
-        args[1] = ck_need_size(c, args[1]);
-        if (args[0].st != CK_OK || args[1].st != CK_OK)
-            return ck_err();
-        if (!sg_shape_eq(args[0].e->shape, args[1].e->shape)) {
-            ck_error(c, a->span, "the inner product needs equal shapes, not %s and %s",
-                     ck_shape_str(c, args[0].e->shape), ck_shape_str(c, args[1].e->shape));
-            return ck_err();
-        }
-        return ck_ok(sg_dot(x, args[0].e, args[1].e));
-    }
-    /* one argument; elementwise functions pass the wanted shape through */
+    return ck_ok(sg_dot(c->ctx, args[0].e, args[1].e));
+}
+
+/* f(e) for a function f of one argument; elementwise functions pass the
+   wanted shape through */
+static ck_val call_unary(ck_checker *c, const sg_ast *a, const func_t *f, ck_want w)
+{
+    sg_ctx *x = c->ctx;
+    ck_val v;
     if (sg_op_is_elementwise_unary(f->op)) {
         v = ck_check(c, a->args[0], w);
         if (v.st != CK_OK)
@@ -1138,6 +1137,86 @@ static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
     return ck_ok(sg_unary(x, f->op, v.e));
 }
 
+/* f(args), f|e|, f‖e‖ — or, when f is a value, a product */
+static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
+{
+    int idx;
+    ck_name_kind k = ck_lookup(c, a->name, &idx);
+    const func_t *f;
+    if (k == CK_SEQ) {
+        sg_ast name = *a;
+        name.kind = SG_AST_NAME;
+        name.span = a->name_span;
+        return check_name(c, &name, w, NULL);
+    }
+    if (k == CK_SYM || k == CK_DEF || k == CK_DIM || (k == CK_NONE && strcmp(a->name, "I")))
+        return call_as_product(c, a, w, k);
+    f = find_func(a->name);
+    if (!strcmp(a->name, "I") || (f && f->op == SG_OP_EYE))
+        return call_eye(c, a);
+    if (f->op == SG_OP_ONES)
+        return call_ones(c, a);
+    if (a->nargs != f->nargs) {
+        ck_error(c, a->span, "%s takes %d argument%s, not %d", a->name, f->nargs,
+                 f->nargs == 1 ? "" : "s", a->nargs);
+        return ck_err();
+    }
+    if (f->op == SG_OP_DOT)
+        return call_dot(c, a);
+    return call_unary(c, a, f, w);
+}
+
+/* eᵀ, e⁻¹, e^p, e.^p; ‖e‖² is ⟨e, e⟩ */
+static ck_val check_postfix(ck_checker *c, const sg_ast *a, ck_want w)
+{
+    ck_val v;
+    ck_want inner = a->kind == SG_AST_TRANSPOSE ? want_t(w) : w;
+    if (a->kind == SG_AST_POW && a->a->kind == SG_AST_NORM && is_num(a->b, 2)) {
+        /* ‖e‖² is ⟨e, e⟩ */
+        v = ck_need_size(c, ck_check(c, a->a->a, CK_ANY));
+        return v.st == CK_OK ? ck_ok(sg_dot(c->ctx, v.e, v.e)) : v;
+    }
+    /* a postfix binds to the last part of a juxtaposed name (Wxᵀ is W xᵀ),
+       but to the whole of a group: (Wx)ᵀ is (W x)ᵀ */
+    if (a->a->kind == SG_AST_NAME && !a->a->grouped)
+        return check_name(c, a->a, inner, a);
+    if (a->a->kind == SG_AST_CALL && !a->a->grouped && call_is_product(c, a->a)) {
+        /* α‖W‖², W(x)ᵀ: a value times an atom; the postfix binds to the atom */
+        sg_ast name = *a->a, post = *a, jux = *a, atom = *a->a->args[0];
+        name.kind = SG_AST_NAME;
+        name.span = a->a->name_span;
+        name.args = NULL;
+        name.nargs = 0;
+        atom.grouped = 1; /* written in the call's ( ): D(AB)ᵀ is D (A B)ᵀ */
+        post.a = &atom;
+        post.span = sg_span_join(post.a->span, a->span);
+        jux.kind = SG_AST_JUX;
+        jux.a = &name;
+        jux.b = &post;
+        return ck_check(c, &jux, w);
+    }
+    return apply_postfix(c, a, ck_check(c, a->a, inner));
+}
+
+/* |e|: abs of a scalar, det of a square matrix */
+static ck_val check_bars(ck_checker *c, const sg_ast *a)
+{
+    sg_ctx *x = c->ctx;
+    ck_val v;
+    v = ck_need_size(c, ck_check(c, a->a, CK_ANY));
+    if (v.st != CK_OK)
+        return v;
+    if (is_scalar(&v))
+        return ck_ok(sg_unary(x, SG_OP_ABS, v.e));
+    if (v.e->shape.rows == v.e->shape.cols)
+        return ck_ok(sg_unary(x, SG_OP_DET, v.e));
+    ck_error(c, a->span, "|%s| of %s: write abs(%s) for the elementwise absolute value or ‖%s‖ "
+                         "for the norm (|A| is the determinant of a square matrix)",
+             text_of(c, a->a->span), ck_shape_str(c, v.e->shape), text_of(c, a->a->span),
+             text_of(c, a->a->span));
+    return ck_err();
+}
+
 static ck_val check_node(ck_checker *c, const sg_ast *a, ck_want w)
 {
     sg_ctx *x = c->ctx;
@@ -1183,34 +1262,8 @@ static ck_val check_node(ck_checker *c, const sg_ast *a, ck_want w)
     case SG_AST_TRANSPOSE:
     case SG_AST_INVERSE:
     case SG_AST_POW:
-    case SG_AST_EPOW: {
-        ck_want inner = a->kind == SG_AST_TRANSPOSE ? want_t(w) : w;
-        if (a->kind == SG_AST_POW && a->a->kind == SG_AST_NORM && is_num(a->b, 2)) {
-            /* ‖e‖² is ⟨e, e⟩ */
-            v = ck_need_size(c, ck_check(c, a->a->a, CK_ANY));
-            return v.st == CK_OK ? ck_ok(sg_dot(x, v.e, v.e)) : v;
-        }
-        /* a postfix binds to the last part of a juxtaposed name (Wxᵀ is W xᵀ),
-           but to the whole of a group: (Wx)ᵀ is (W x)ᵀ */
-        if (a->a->kind == SG_AST_NAME && !a->a->grouped)
-            return check_name(c, a->a, inner, a);
-        if (a->a->kind == SG_AST_CALL && !a->a->grouped && call_is_product(c, a->a)) {
-            /* α‖W‖², W(x)ᵀ: a value times an atom; the postfix binds to the atom */
-            sg_ast name = *a->a, post = *a, jux = *a, atom = *a->a->args[0];
-            name.kind = SG_AST_NAME;
-            name.span = a->a->name_span;
-            name.args = NULL;
-            name.nargs = 0;
-            atom.grouped = 1; /* written in the call's ( ): D(AB)ᵀ is D (A B)ᵀ */
-            post.a = &atom;
-            post.span = sg_span_join(post.a->span, a->span);
-            jux.kind = SG_AST_JUX;
-            jux.a = &name;
-            jux.b = &post;
-            return ck_check(c, &jux, w);
-        }
-        return apply_postfix(c, a, ck_check(c, a->a, inner));
-    }
+    case SG_AST_EPOW:
+        return check_postfix(c, a, w);
     case SG_AST_NORM:
     case SG_AST_NORM1:
         v = ck_need_size(c, ck_check(c, a->a, CK_ANY));
@@ -1218,18 +1271,7 @@ static ck_val check_node(ck_checker *c, const sg_ast *a, ck_want w)
                    ? ck_ok(sg_unary(x, a->kind == SG_AST_NORM ? SG_OP_NORM : SG_OP_NORM1, v.e))
                    : v;
     case SG_AST_BARS:
-        v = ck_need_size(c, ck_check(c, a->a, CK_ANY));
-        if (v.st != CK_OK)
-            return v;
-        if (is_scalar(&v))
-            return ck_ok(sg_unary(x, SG_OP_ABS, v.e));
-        if (v.e->shape.rows == v.e->shape.cols)
-            return ck_ok(sg_unary(x, SG_OP_DET, v.e));
-        ck_error(c, a->span, "|%s| of %s: write abs(%s) for the elementwise absolute value or ‖%s‖ "
-                             "for the norm (|A| is the determinant of a square matrix)",
-                 text_of(c, a->a->span), ck_shape_str(c, v.e->shape), text_of(c, a->a->span),
-                 text_of(c, a->a->span));
-        return ck_err();
+        return check_bars(c, a);
     case SG_AST_INNER: {
         sg_ast call = *a;
         sg_ast *args[2];

@@ -535,12 +535,110 @@ static void displays(sg_ctx *ctx, sg_problem *p)
     free(out);
 }
 
+/* prefix NAME */
+static void set_prefix(ck_checker *c, const sg_stmt *s)
+{
+    if (!ck_is_c_identifier(s->target.name))
+        ck_error(c, s->target.span, "prefix '%s' is not a C identifier", s->target.name);
+    else if (c->prefix && strcmp(c->prefix, s->target.name))
+        ck_error(c, s->target.span, "the prefix is already '%s'", c->prefix);
+    else
+        c->prefix = s->target.name;
+}
+
+/* dim n, m */
+static void declare_dims(ck_checker *c, const sg_stmt *s)
+{
+    int i;
+    for (i = 0; i < s->nnames; i++) {
+        sg_dim d;
+        int idx;
+        ck_name_kind k = ck_lookup(c, s->names[i].name, &idx);
+        if (k == CK_SYM || k == CK_DEF || k == CK_SEQ)
+            ck_error(c, s->names[i].span, "%s is already a %s", s->names[i].name,
+                     k == CK_SYM   ? "declared symbol"
+                     : k == CK_DEF ? "definition"
+                                   : "sequence");
+        else
+            ck_dim_of(c, &s->names[i], &d);
+    }
+}
+
+/* every statement in order; the requests are kept in reqs for the
+   derivatives, which come once every definition is known */
+static void statements(ck_checker *c, const sg_program *prog, sg_stmt **reqs, int *nreqs)
+{
+    const sg_stmt *s;
+    for (s = prog ? prog->first : NULL; s; s = s->next) {
+        switch (s->kind) {
+        case SG_STMT_PREFIX: set_prefix(c, s); break;
+        case SG_STMT_DIM: declare_dims(c, s); break;
+        case SG_STMT_DECL: declare(c, s); break;
+        case SG_STMT_DEF: define(c, s); break;
+        default: request(c, s, reqs, nreqs); break;
+        }
+        if (c->too_large)
+            break;
+    }
+}
+
+/* the problem the checker made: names, definitions and results copied to
+   the context's arena */
+static sg_problem *problem_of(ck_checker *c, sg_src *src, const sg_program *prog)
+{
+    sg_arena *ar = sg_ctx_arena(c->ctx);
+    sg_problem *p = sg_xmalloc(sizeof *p);
+    int i;
+    p->ctx = c->ctx;
+    p->prefix = c->prefix ? sg_arena_strdup(ar, c->prefix) : NULL;
+    p->text = src->text;
+    p->prog = prog;
+    p->ndefs = 0;
+    p->defs = sg_arena_alloc(ar, (size_t)(c->ndefs + 1) * sizeof *p->defs);
+    for (i = 0; i < c->ndefs; i++) {
+        p->defs[p->ndefs].name = sg_arena_strdup(ar, c->defs[i].name);
+        p->defs[p->ndefs].expr = c->defs[i].expr;
+        p->defs[p->ndefs].span = c->defs[i].span;
+        p->defs[p->ndefs].ast = c->defs[i].ast;
+        p->defs[p->ndefs].rw_first = c->defs[i].rw_first;
+        p->defs[p->ndefs].rw_end = c->defs[i].rw_end;
+        p->defs[p->ndefs].written = c->defs[i].written;
+        p->defs[p->ndefs].derived_as_written = c->defs[i].derived_as_written;
+        p->defs[p->ndefs].uses = c->defs[i].uses;
+        p->defs[p->ndefs].nuses = c->defs[i].nuses;
+        p->ndefs++;
+    }
+    p->nresults = c->nres;
+    p->results = sg_arena_alloc(ar, (size_t)(c->nres + 1) * sizeof *p->results);
+    for (i = 0; i < c->nres; i++) {
+        sg_result *r = &p->results[i];
+        *r = c->res[i];
+        r->cname = sg_arena_strdup(ar, c->res[i].cname);
+        r->of = r->of ? sg_arena_strdup(ar, r->of) : NULL;
+        r->wrt = r->wrt ? sg_arena_strdup(ar, r->wrt) : NULL;
+        r->wrt2 = r->wrt2 ? sg_arena_strdup(ar, r->wrt2) : NULL;
+    }
+    return p;
+}
+
+/* the checker's own tables (what it made lives in the context) */
+static void checker_free(ck_checker *c)
+{
+    free(c->memo);
+    free(c->uses);
+    free(c->defs);
+    sg_strmap_free(&c->defnames);
+    sg_strmap_free(&c->resnames);
+    free(c->res);
+    free(c->seqbad);
+}
+
 sg_problem *sg_check(sg_src *src, const sg_program *prog)
 {
     ck_checker c;
     const sg_stmt *s;
     sg_stmt **reqs;
-    int nreqs = 0, nstmts = 0, i;
+    int nreqs = 0, nstmts = 0;
     sg_problem *p;
     memset(&c, 0, sizeof c);
     c.src = src;
@@ -550,41 +648,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     for (s = prog ? prog->first : NULL; s; s = s->next)
         nstmts++;
     reqs = sg_xmalloc((size_t)(nstmts + 1) * sizeof *reqs);
-    for (s = prog ? prog->first : NULL; s; s = s->next) {
-        switch (s->kind) {
-        case SG_STMT_PREFIX:
-            if (!ck_is_c_identifier(s->target.name))
-                ck_error(&c, s->target.span, "prefix '%s' is not a C identifier", s->target.name);
-            else if (c.prefix && strcmp(c.prefix, s->target.name))
-                ck_error(&c, s->target.span, "the prefix is already '%s'", c.prefix);
-            else
-                c.prefix = s->target.name;
-            break;
-        case SG_STMT_DIM:
-            for (i = 0; i < s->nnames; i++) {
-                sg_dim d;
-                int idx;
-                ck_name_kind k = ck_lookup(&c, s->names[i].name, &idx);
-                if (k == CK_SYM || k == CK_DEF || k == CK_SEQ)
-                    ck_error(&c, s->names[i].span, "%s is already a %s", s->names[i].name,
-                             k == CK_SYM   ? "declared symbol" : k == CK_DEF ? "definition" : "sequence");
-                else
-                    ck_dim_of(&c, &s->names[i], &d);
-            }
-            break;
-        case SG_STMT_DECL:
-            declare(&c, s);
-            break;
-        case SG_STMT_DEF:
-            define(&c, s);
-            break;
-        default:
-            request(&c, s, reqs, &nreqs);
-            break;
-        }
-        if (c.too_large)
-            break;
-    }
+    statements(&c, prog, reqs, &nreqs);
     if (c.nres == 0 && sg_src_nerrors(src) == 0) {
         sg_span end = {(unsigned)src->len, (unsigned)src->len};
         ck_error(&c, end, "nothing is requested: add `grad L wrt x`, `jacobian`, `hessian` or "
@@ -597,55 +661,14 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         mark_written_derived(&c);
     }
     free(reqs);
-    free(c.memo);
-    free(c.uses);
     if (sg_src_nerrors(src)) {
-        free(c.defs);
-        sg_strmap_free(&c.defnames);
-        sg_strmap_free(&c.resnames);
-        free(c.res);
-        free(c.seqbad);
+        checker_free(&c);
         sg_ctx_free(c.ctx);
         return NULL;
     }
-    p = sg_xmalloc(sizeof *p);
-    p->ctx = c.ctx;
-    p->prefix = c.prefix ? sg_arena_strdup(sg_ctx_arena(c.ctx), c.prefix) : NULL;
-    p->text = src->text;
-    p->prog = prog;
-    p->ndefs = 0;
-    p->defs = sg_arena_alloc(sg_ctx_arena(c.ctx), (size_t)(c.ndefs + 1) * sizeof *p->defs);
-    for (i = 0; i < c.ndefs; i++) {
-        p->defs[p->ndefs].name = sg_arena_strdup(sg_ctx_arena(c.ctx), c.defs[i].name);
-        p->defs[p->ndefs].expr = c.defs[i].expr;
-        p->defs[p->ndefs].span = c.defs[i].span;
-        p->defs[p->ndefs].ast = c.defs[i].ast;
-        p->defs[p->ndefs].rw_first = c.defs[i].rw_first;
-        p->defs[p->ndefs].rw_end = c.defs[i].rw_end;
-        p->defs[p->ndefs].written = c.defs[i].written;
-        p->defs[p->ndefs].derived_as_written = c.defs[i].derived_as_written;
-        p->defs[p->ndefs].uses = c.defs[i].uses;
-        p->defs[p->ndefs].nuses = c.defs[i].nuses;
-        p->ndefs++;
-    }
-    p->nresults = c.nres;
-    p->results = sg_arena_alloc(sg_ctx_arena(c.ctx), (size_t)(c.nres + 1) * sizeof *p->results);
-    for (i = 0; i < c.nres; i++) {
-        p->results[i] = c.res[i];
-        p->results[i].cname = sg_arena_strdup(sg_ctx_arena(c.ctx), c.res[i].cname);
-        p->results[i].of =
-            p->results[i].of ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].of) : NULL;
-        p->results[i].wrt =
-            p->results[i].wrt ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt) : NULL;
-        p->results[i].wrt2 =
-            p->results[i].wrt2 ? sg_arena_strdup(sg_ctx_arena(c.ctx), p->results[i].wrt2) : NULL;
-    }
+    p = problem_of(&c, src, prog);
     displays(c.ctx, p);
-    free(c.defs);
-    sg_strmap_free(&c.defnames);
-    sg_strmap_free(&c.resnames);
-    free(c.res);
-    free(c.seqbad);
+    checker_free(&c);
     return p;
 }
 
