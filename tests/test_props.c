@@ -169,6 +169,20 @@ static void check_numbers(fixture *f, const sg_expr *e)
     }
 }
 
+typedef int (*claim_fn)(const sg_ctx *ctx, const sg_expr *e, int strict);
+
+/* claim(e, 1) is `strict` and claim(e, 0) is `weak` for each of the n
+   expressions, and every claim holds in numbers */
+static void expect(fixture *f, claim_fn claim, sg_expr **e, size_t n, int strict, int weak)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        assert_int_equal(claim(f->ctx, e[i], 1) != 0, strict);
+        assert_int_equal(claim(f->ctx, e[i], 0) != 0, weak);
+        check_numbers(f, e[i]);
+    }
+}
+
 static sg_expr *tr(fixture *f, sg_expr *a)
 {
     return sg_transpose(f->ctx, a);
@@ -214,20 +228,9 @@ static void test_definite(void **state)
         mul(f, f->s, f->S), mul(f, f->A, f->A), mul(f, f->S, f->A), sg_diag(c, f->x),
         mul(f, f->A, mul(f, f->B, tr(f, f->A))),
     };
-    size_t i;
-    for (i = 0; i < sizeof pd / sizeof *pd; i++) {
-        assert_true(sg_props_definite(c, pd[i], 1));
-        check_numbers(f, pd[i]);
-    }
-    for (i = 0; i < sizeof psd / sizeof *psd; i++) {
-        assert_false(sg_props_definite(c, psd[i], 1));
-        assert_true(sg_props_definite(c, psd[i], 0));
-        check_numbers(f, psd[i]);
-    }
-    for (i = 0; i < sizeof neither / sizeof *neither; i++) {
-        assert_false(sg_props_definite(c, neither[i], 0));
-        check_numbers(f, neither[i]);
-    }
+    expect(f, sg_props_definite, pd, sizeof pd / sizeof *pd, 1, 1);
+    expect(f, sg_props_definite, psd, sizeof psd / sizeof *psd, 0, 1);
+    expect(f, sg_props_definite, neither, sizeof neither / sizeof *neither, 0, 0);
     /* a non-square matrix is never definite */
     assert_false(sg_props_definite(c, mul(f, f->x, tr(f, f->x)), 1));
 }
@@ -274,20 +277,9 @@ static void test_signed(void **state)
         x, f->s, sg_neg(c, ex), unary(f, SG_OP_TANH, x), sg_pow(c, x, sg_const(c, 3)),
         sg_sub(c, ex, ones), sg_hadamard(c, x, x), sg_hdiv(c, ex, x), sg_const(c, -1),
     };
-    size_t i;
-    for (i = 0; i < sizeof pos / sizeof *pos; i++) {
-        assert_true(sg_props_signed(c, pos[i], 1));
-        check_numbers(f, pos[i]);
-    }
-    for (i = 0; i < sizeof nonneg / sizeof *nonneg; i++) {
-        assert_false(sg_props_signed(c, nonneg[i], 1));
-        assert_true(sg_props_signed(c, nonneg[i], 0));
-        check_numbers(f, nonneg[i]);
-    }
-    for (i = 0; i < sizeof neither / sizeof *neither; i++) {
-        assert_false(sg_props_signed(c, neither[i], 0));
-        check_numbers(f, neither[i]);
-    }
+    expect(f, sg_props_signed, pos, sizeof pos / sizeof *pos, 1, 1);
+    expect(f, sg_props_signed, nonneg, sizeof nonneg / sizeof *nonneg, 0, 1);
+    expect(f, sg_props_signed, neither, sizeof neither / sizeof *neither, 0, 0);
 }
 
 static void test_symmetric(void **state)
