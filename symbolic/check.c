@@ -130,7 +130,7 @@ ck_name_kind ck_lookup(const ck_checker *c, const char *name, int *idx)
 /* a name that can be part of a juxtaposed product: a value, or I */
 static int is_part(const ck_checker *c, const char *s, size_t n)
 {
-    char buf[256];
+    char buf[SG_LEX_MAX_NAME + 1]; /* a part of a name, which the lexer bounds */
     int idx;
     ck_name_kind k;
     if (n >= sizeof buf)

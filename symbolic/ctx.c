@@ -229,7 +229,7 @@ int sg_index_snprint(char *buf, size_t cap, const sg_ctx *ctx, sg_index i, int a
 {
     const char *minus = ascii ? "-" : "−";
     const sg_diminfo *d;
-    char dim[32];
+    char dim[32]; /* a long in decimal: 20 characters at most */
     const char *dn;
     if (i.dim < 0)
         return snprintf(buf, cap, "%ld", i.off);

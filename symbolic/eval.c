@@ -63,7 +63,8 @@ struct sg_eval {
     int nseq;
     long numbers;          /* numbers allocated so far */
     double work;           /* multiplications so far */
-    char error[160];       /* why a limit stopped the evaluation ("" if none) */
+    char error[160];       /* why a limit stopped the evaluation ("" if none): at most
+                              about 110 characters, since the counts in it are below 2⁶⁴ */
 };
 
 /* one loop's values at its current step t */

@@ -1581,7 +1581,7 @@ static double text_len(S *st, const sg_expr *e)
 
 static double const_len(double c)
 {
-    char s[40];
+    char s[40]; /* %.17g of a double: 24 characters at most */
     int prec;
     if (fabs(c) == 0.5 || fabs(c) == 0.25 || fabs(c) == 0.75) /* ½ ¼ ¾ */
         return 1;
