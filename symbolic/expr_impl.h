@@ -79,4 +79,10 @@ sg_expr *ex_mk2(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b);
 /* e is 1×1 */
 int ex_is_scalar(const sg_expr *e);
 
+/* ---- props.c ---- */
+
+/* whether the node e, whose kids are made and flagged, is provably
+   symmetric: asked once, as e is interned (e's flag keeps the answer) */
+int ex_symmetric_of(const sg_ctx *ctx, const sg_expr *e);
+
 #endif

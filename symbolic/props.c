@@ -87,7 +87,7 @@ static int product_is_symmetric(const sg_ctx *ctx, const sg_expr *e)
     return n % 2 == 0 || sg_props_symmetric(ctx, f[n / 2]);
 }
 
-int sg_props_symmetric_of(const sg_ctx *ctx, const sg_expr *e)
+int ex_symmetric_of(const sg_ctx *ctx, const sg_expr *e)
 {
     const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
     if (e->shape.rows != e->shape.cols)

@@ -31,8 +31,4 @@ int sg_props_definite(const sg_ctx *ctx, const sg_expr *e, int strict);
 /* provably > 0 (strict) or ≥ 0 (!strict), entry by entry */
 int sg_props_signed(const sg_ctx *ctx, const sg_expr *e, int strict);
 
-/* for interning: whether the node e, whose kids are made and flagged, is
-   provably symmetric (unique.c keeps the answer as e's flag) */
-int sg_props_symmetric_of(const sg_ctx *ctx, const sg_expr *e);
-
 #endif

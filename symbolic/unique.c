@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "../base/grow.h"
-#include "props.h"
 
 /* ---- the unique table ---------------------------------------------------- */
 
@@ -136,7 +135,7 @@ sg_expr *ex_intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b, 
     e->hash = h;
     e->chain = ctx->table[h & (ctx->tabsize - 1)];
     ctx->table[h & (ctx->tabsize - 1)] = e;
-    if (sg_props_symmetric_of(ctx, e))
+    if (ex_symmetric_of(ctx, e))
         n->flags |= EX_F_SYM;
     n->nfac = 1;
     if (op == SG_OP_MUL && !ex_is_scalar(a)) {
