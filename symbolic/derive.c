@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 #include "diff.h"
 #include "simplify.h"
 
@@ -59,13 +61,10 @@ static void nm_put(nodemap *m, const sg_expr *e, sg_expr *to)
 {
     unsigned i = sg_idmap_add(&m->ids, e);
     if (i >= m->cap) {
-        unsigned n = m->cap ? 2 * m->cap : 64;
-        while (n <= i)
-            n *= 2;
-        m->to = sg_xrealloc(m->to, n * sizeof *m->to);
-        memset(m->to + m->cap, 0, (n - m->cap) * sizeof *m->to);
-        sg_ctx_scratch_add(m->ids.ctx, (unsigned long)(n - m->cap) * sizeof *m->to);
-        m->cap = n;
+        unsigned old = m->cap;
+        SG_GROW(m->to, i, m->cap, SG_GROW_MAX, "nodes in one derivation");
+        memset(m->to + old, 0, (m->cap - old) * sizeof *m->to);
+        sg_ctx_scratch_add(m->ids.ctx, (unsigned long)(m->cap - old) * sizeof *m->to);
     }
     m->to[i] = to;
 }

@@ -44,6 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 typedef struct {
     sg_expr **terms;
     int n, cap;
@@ -83,10 +85,7 @@ void sg_step_rule(sg_step *st, sg_rule_id id)
 
 static void push(contribs *c, sg_expr *e)
 {
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 4;
-        c->terms = sg_xrealloc(c->terms, (size_t)c->cap * sizeof *c->terms);
-    }
+    SG_GROW(c->terms, c->n, c->cap, SG_GROW_MAX, "terms of one adjoint");
     c->terms[c->n++] = e;
 }
 
@@ -156,10 +155,7 @@ typedef struct {
 
 static void vpush(vlist *l, int v)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 4;
-        l->v = sg_xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
-    }
+    SG_GROW(l->v, l->n, l->cap, SG_GROW_MAX, "children of one node");
     l->v[l->n++] = v;
 }
 
@@ -191,9 +187,9 @@ static int vertex_of(pass *p, unsigned key)
     unsigned v = sg_idmap_add_key(&p->ix, key);
     if ((int)v == p->nv) {
         if (p->nv == p->cap) {
-            p->cap = p->cap ? 2 * p->cap : 64;
-            p->vx = sg_xrealloc(p->vx, (size_t)p->cap * sizeof *p->vx);
-            sg_ctx_scratch_add(p->ctx, (unsigned long)p->cap * sizeof *p->vx / 2);
+            int old = p->cap;
+            SG_GROW(p->vx, p->nv, p->cap, SG_GROW_MAX, "nodes in one differentiation");
+            sg_ctx_scratch_add(p->ctx, (unsigned long)(p->cap - old) * sizeof *p->vx);
         }
         memset(&p->vx[p->nv], 0, sizeof *p->vx);
         p->vx[p->nv].seq = -1;
@@ -439,10 +435,7 @@ static void add_pending(pass *p, int q, sg_expr *value, sg_index lo, sg_index hi
         return;
     vq = vseq(p, q); /* first: it may move p->vx */
     l = &p->vx[vq].pending;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 4;
-        l->t = sg_xrealloc(l->t, (size_t)l->cap * sizeof *l->t);
-    }
+    SG_GROW(l->t, l->n, l->cap, SG_GROW_MAX, "terms of one recurrence's adjoint");
     l->t[l->n].value = value;
     l->t[l->n].lo = lo;
     l->t[l->n].hi = hi;

@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 enum { UNSEEN, PENDING, DONE };
 
 /* a sequence's computed steps */
@@ -61,7 +63,8 @@ struct sg_eval {
     int nseq;
     long numbers;          /* numbers allocated so far */
     double work;           /* multiplications so far */
-    char error[160];       /* why a limit stopped the evaluation ("" if none) */
+    char error[160];       /* why a limit stopped the evaluation ("" if none): at most
+                              about 110 characters, since the counts in it are below 2⁶⁴ */
 };
 
 /* one loop's values at its current step t */
@@ -161,11 +164,10 @@ long sg_eval_cols(const sg_eval *ev, sg_shape s)
 /* the node table grows as new nodes (adjoints) are made after sg_eval_new */
 static void reserve(sg_eval *ev, unsigned id)
 {
-    unsigned n = ev->cap ? ev->cap : 256;
+    unsigned n;
     if (id < ev->cap)
         return;
-    while (n <= id)
-        n *= 2;
+    n = (unsigned)sg_grow_cap((size_t)id + 1, ev->cap, sizeof *ev->val, SG_GROW_MAX, "nodes");
     ev->val = sg_xrealloc(ev->val, n * sizeof *ev->val);
     ev->state = sg_xrealloc(ev->state, n);
     memset(ev->val + ev->cap, 0, (n - ev->cap) * sizeof *ev->val);
@@ -268,6 +270,72 @@ static void determinant(const double *a, long n, double *det, double *logabs)
 
 /* ---- one node ----------------------------------------------------------- */
 
+/* charges what computing e costs: its n = r×c values (and an LU's
+   scratch), and its multiplications: a product r×ac by ac×c, an LU of
+   ar×ar. 0 when a limit is passed (afford) */
+static int afford_node(sg_eval *ev, const sg_expr *e, long r, long c, long ar, long ac)
+{
+    int factors = e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET;
+    double work = (double)r * (double)c;
+    double scratch = factors ? (double)ar * (double)ar + (double)ar : 0;
+    if (e->op == SG_OP_MUL && !(ar == 1 && ac == 1))
+        work = (double)r * (double)c * (double)ac;
+    else if (factors)
+        work = (double)ar * (double)ar * (double)ar * (e->op == SG_OP_INV ? 2 : 1);
+    return afford(ev, (double)r * (double)c + scratch, work);
+}
+
+/* ‖a‖₂ of n values, scaled so that squaring cannot overflow */
+static double norm2(const double *a, long n)
+{
+    double big = 0, s = 0;
+    long i;
+    for (i = 0; i < n; i++)
+        if (fabs(a[i]) > big)
+            big = fabs(a[i]);
+    if (big > 0)
+        for (i = 0; i < n; i++)
+            s += (a[i] / big) * (a[i] / big);
+    return big * sqrt(s);
+}
+
+/* softmax, logsoftmax or logsumexp of each column of the ar×ac a, into y;
+   each column's max is subtracted first */
+static void columnwise(sg_op op, const double *a, long ar, long ac, double *y)
+{
+    long i, j;
+    for (j = 0; j < ac; j++) {
+        double m = -HUGE_VAL, s = 0, lse;
+        for (i = 0; i < ar; i++)
+            if (a[i * ac + j] > m)
+                m = a[i * ac + j];
+        for (i = 0; i < ar; i++)
+            s += exp(a[i * ac + j] - m);
+        lse = m + log(s);
+        if (op == SG_OP_LOGSUMEXP)
+            y[j] = lse;
+        else
+            for (i = 0; i < ar; i++)
+                y[i * ac + j] = op == SG_OP_SOFTMAX ? exp(a[i * ac + j] - m) / s
+                                                    : (a[i * ac + j] - m) - log(s);
+    }
+}
+
+/* y = a⁻¹ for the r×r a, through an LU factor; 0 when a is singular */
+static int invert(const double *a, long r, double *y)
+{
+    double *m = sg_xmalloc((size_t)(r * r) * sizeof *m);
+    long *perm = sg_xmalloc((size_t)r * sizeof *perm);
+    int ok;
+    memcpy(m, a, (size_t)(r * r) * sizeof *m);
+    ok = lu(m, r, perm) != 0;
+    if (ok)
+        lu_inverse(m, perm, r, y);
+    free(m);
+    free(perm);
+    return ok;
+}
+
 /* values of node e from its kids' values a and b; NULL when undefined */
 static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const double *b)
 {
@@ -284,19 +352,8 @@ static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const d
     }
     if (e->nkids == 2 && !b)
         return NULL;
-    {
-        /* the multiplications: a product r×ac by ac×c, an LU of r×r */
-        double work = (double)n;
-        if (e->op == SG_OP_MUL && !(ar == 1 && ac == 1))
-            work = (double)r * (double)c * (double)ac;
-        else if (e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET)
-            work = (double)ar * (double)ar * (double)ar * (e->op == SG_OP_INV ? 2 : 1);
-        double scratch = e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET
-                             ? (double)ar * (double)ar + (double)ar
-                             : 0;
-        if (!afford(ev, (double)n + scratch, work))
-            return NULL;
-    }
+    if (!afford_node(ev, e, r, c, ar, ac))
+        return NULL;
     y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
 
     switch (e->op) {
@@ -386,16 +443,7 @@ static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const d
             y[i] = pow(a[i], b[0]);
         break;
     case SG_OP_NORM:
-        { /* scaled, so that squaring cannot overflow */
-            double big = 0, s = 0;
-            for (i = 0; i < ar * ac; i++)
-                if (fabs(a[i]) > big)
-                    big = fabs(a[i]);
-            if (big > 0)
-                for (i = 0; i < ar * ac; i++)
-                    s += (a[i] / big) * (a[i] / big);
-            y[0] = big * sqrt(s);
-        }
+        y[0] = norm2(a, ar * ac);
         break;
     case SG_OP_NORM1:
         y[0] = 0;
@@ -403,37 +451,12 @@ static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const d
             y[0] += fabs(a[i]);
         break;
     case SG_OP_SOFTMAX: case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
-        for (j = 0; j < ac; j++) { /* per column: subtract its max first */
-            double m = -HUGE_VAL, s = 0, lse;
-            for (i = 0; i < ar; i++)
-                if (a[i * ac + j] > m)
-                    m = a[i * ac + j];
-            for (i = 0; i < ar; i++)
-                s += exp(a[i * ac + j] - m);
-            lse = m + log(s);
-            if (e->op == SG_OP_LOGSUMEXP)
-                y[j] = lse;
-            else
-                for (i = 0; i < ar; i++)
-                    y[i * ac + j] = e->op == SG_OP_SOFTMAX ? exp(a[i * ac + j] - m) / s
-                                                           : (a[i * ac + j] - m) - log(s);
-        }
+        columnwise(e->op, a, ar, ac, y);
         break;
     case SG_OP_INV:
-        {
-            double *m = sg_xmalloc((size_t)n * sizeof *m);
-            long *perm = sg_xmalloc((size_t)r * sizeof *perm);
-            int ok;
-            memcpy(m, a, (size_t)n * sizeof *m);
-            ok = lu(m, r, perm) != 0;
-            if (ok)
-                lu_inverse(m, perm, r, y);
-            free(m);
-            free(perm);
-            if (!ok) {
-                free(y);
-                return NULL;
-            }
+        if (!invert(a, r, y)) {
+            free(y);
+            return NULL;
         }
         break;
     case SG_OP_DET: case SG_OP_LOGDET:
@@ -524,7 +547,8 @@ static unsigned frame_slot(frame *fr, const sg_expr *e)
 {
     unsigned i = sg_idmap_add(&fr->ix, e);
     if (i >= fr->cap) {
-        unsigned cap = fr->cap ? 2 * fr->cap : 64;
+        unsigned cap = (unsigned)sg_grow_cap((size_t)i + 1, fr->cap, sizeof *fr->val, SG_GROW_MAX,
+                                             "nodes in one step");
         fr->val = sg_xrealloc(fr->val, (size_t)cap * sizeof *fr->val);
         fr->state = sg_xrealloc(fr->state, cap);
         fr->done = sg_xrealloc(fr->done, (size_t)cap * sizeof *fr->done);
@@ -597,10 +621,7 @@ static const double *step_expr(sg_eval *ev, frame *fr, const sg_expr *e)
                 ik = frame_slot(fr, kid); /* may move fr->state */
                 if (fr->state[ik] != DONE) {
                     ready = 0;
-                    if (sp == cap) {
-                        cap *= 2;
-                        stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-                    }
+                    SG_GROW(stack, sp, cap, SG_GROW_MAX, "nodes on one walk's stack");
                     stack[sp++] = kid;
                 }
             }
@@ -769,10 +790,7 @@ const double *sg_eval_expr(sg_eval *ev, const sg_expr *e)
             reserve(ev, kid->id);
             if (ev->state[kid->id] != DONE) {
                 ready = 0;
-                if (sp == cap) {
-                    cap *= 2;
-                    stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-                }
+                SG_GROW(stack, sp, cap, SG_GROW_MAX, "nodes on one walk's stack");
                 stack[sp++] = kid;
             }
         }

@@ -1,9 +1,12 @@
 /*
- * expr.c: the hash-consed expression DAG and its smart constructors.
+ * expr.c: the smart constructors of the expression DAG.
  *
- * Every node is made by intern(), which looks (op, shape, kids, payload) up
- * in the unique table first: equal expressions are one pointer. The name a
- * definition gives a node is not part of its identity.
+ * Every node is made through the unique table (unique.c), which looks
+ * (op, shape, kids, payload) up first: equal expressions are one pointer.
+ * The name a definition gives a node is not part of its identity. The
+ * module's other files: ctx.c (the context's tables), unique.c (the unique
+ * table), rewrite.c (rebuilding and rewriting), props.c (the proofs);
+ * expr_impl.h lists what they share.
  *
  * The constructors apply only rewrites that are always valid and never make
  * the result larger, so that the DAG stays canonical enough for hash-consing
@@ -32,405 +35,31 @@
  *   - declared properties: Sᵀ = S for a symmetric S, sum(y) = 1 for y ∈ Δ.
  *
  * Whether a node is provably symmetric is decided when it is made, from its
- * kids' flags, and kept next to the node (struct node below).
+ * kids' flags (the proof is in props.c), and kept next to the node
+ * (ex_node in expr_impl.h).
  */
-#include "expr.h"
+#include "expr_impl.h"
 
 #include <assert.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../base/strmap.h"
-
-/* the node as allocated: the public part, then what only expr.c keeps */
-typedef struct {
-    sg_expr e;
-    unsigned flags;
-    unsigned nfac; /* the factors flatten() finds in it, at most MAX_FLAT + 1 */
-} node;
-
-#define F_SYM 1u    /* provably symmetric */
-#define F_VARIES 2u /* depends on the loop index t */
-
-struct sg_ctx {
-    sg_arena *arena;
-    sg_diminfo **dims; /* arena-allocated entries, so pointers stay valid */
-    int ndims, dimcap;
-    sg_symbol **syms;
-    int nsyms, symcap;
-    sg_seq **seqs; /* arena-allocated entries, so pointers stay valid */
-    int nseqs, seqcap;
-    sg_strmap dimnames, symnames, seqnames; /* name → index in dims, syms, seqs */
-    sg_expr **table; /* unique table: buckets chained through e->chain */
-    unsigned tabsize, count;
-    unsigned long lookups; /* intern() calls: the work done, found or made */
-    unsigned long scratch; /* bytes of per-pass scratch (sg_ctx_scratch) */
-    sg_rewrite *rw;        /* the stability rewrites recorded (sg_rewrite_at) */
-    int nrw, caprw, recording;
-    int as_written;        /* the σ family's rewrites are off (sg_ctx_as_written) */
-};
+#include "../base/grow.h"
+#include "props.h"
 
 /* a named dimension is assumed this large when ordering products */
 #define NAMED_DIM_COST 1000.0
 /* longer chains of factors are not re-associated (the DP is cubic) */
 #define MAX_CHAIN 32
-/* a product with more factors is one factor of the products built on it */
-#define MAX_FLAT 256
 /* a product of two products with more factors keeps them on a tie (order_chain) */
 #define KEEP_CHAIN 4
-
-/* ---- context ------------------------------------------------------------ */
-
-sg_ctx *sg_ctx_new(void)
-{
-    sg_ctx *ctx = sg_xmalloc(sizeof *ctx);
-    memset(ctx, 0, sizeof *ctx);
-    ctx->arena = sg_arena_new();
-    ctx->tabsize = 1024;
-    ctx->table = sg_xmalloc(ctx->tabsize * sizeof *ctx->table);
-    memset(ctx->table, 0, ctx->tabsize * sizeof *ctx->table);
-    sg_dim_const(ctx, 1); /* SG_DIM_ONE */
-    return ctx;
-}
-
-void sg_ctx_free(sg_ctx *ctx)
-{
-    if (!ctx)
-        return;
-    sg_arena_free(ctx->arena);
-    free(ctx->dims);
-    free(ctx->syms);
-    free(ctx->seqs);
-    sg_strmap_free(&ctx->dimnames);
-    sg_strmap_free(&ctx->symnames);
-    sg_strmap_free(&ctx->seqnames);
-    free(ctx->table);
-    free(ctx->rw);
-    free(ctx);
-}
-
-void sg_ctx_record_rewrites(sg_ctx *ctx, int on)
-{
-    ctx->recording = on;
-}
-
-void sg_ctx_as_written(sg_ctx *ctx, int on)
-{
-    ctx->as_written = on;
-}
-
-int sg_nrewrites(const sg_ctx *ctx)
-{
-    return ctx->nrw;
-}
-
-const sg_rewrite *sg_rewrite_at(const sg_ctx *ctx, int i)
-{
-    assert(i >= 0 && i < ctx->nrw);
-    return &ctx->rw[i];
-}
-
-/* out, the form a constructor built for a fragile composition; recorded
-   when recording is on, so that the rewrite can be shown */
-static sg_expr *rewrote(sg_ctx *ctx, sg_rewrite_kind kind, const sg_expr *a, const sg_expr *b,
-                        sg_expr *out)
-{
-    if (!ctx->recording)
-        return out;
-    if (ctx->nrw == ctx->caprw) {
-        ctx->caprw = ctx->caprw ? 2 * ctx->caprw : 8;
-        ctx->rw = sg_xrealloc(ctx->rw, (size_t)ctx->caprw * sizeof *ctx->rw);
-    }
-    ctx->rw[ctx->nrw].kind = kind;
-    ctx->rw[ctx->nrw].a = a;
-    ctx->rw[ctx->nrw].b = b;
-    ctx->rw[ctx->nrw].out = out;
-    ctx->nrw++;
-    return out;
-}
-
-sg_arena *sg_ctx_arena(sg_ctx *ctx)
-{
-    return ctx->arena;
-}
-
-/* ---- dimensions and shapes ---------------------------------------------- */
-
-static sg_dim dim_add(sg_ctx *ctx, const char *name, long value)
-{
-    sg_diminfo *d;
-    if (ctx->ndims == ctx->dimcap) {
-        ctx->dimcap = ctx->dimcap ? 2 * ctx->dimcap : 16;
-        ctx->dims = sg_xrealloc(ctx->dims, (size_t)ctx->dimcap * sizeof *ctx->dims);
-    }
-    d = sg_arena_alloc(ctx->arena, sizeof *d);
-    d->name = name ? sg_arena_strdup(ctx->arena, name) : NULL;
-    d->value = value;
-    if (d->name)
-        sg_strmap_put(&ctx->dimnames, d->name, ctx->ndims);
-    ctx->dims[ctx->ndims] = d;
-    return ctx->ndims++;
-}
-
-sg_dim sg_dim_named(sg_ctx *ctx, const char *name)
-{
-    int i = sg_dim_find(ctx, name);
-    return i >= 0 ? i : dim_add(ctx, name, 0);
-}
-
-sg_dim sg_dim_const(sg_ctx *ctx, long value)
-{
-    int i;
-    assert(value > 0);
-    for (i = 0; i < ctx->ndims; i++)
-        if (!ctx->dims[i]->name && ctx->dims[i]->value == value)
-            return i;
-    return dim_add(ctx, NULL, value);
-}
-
-int sg_dim_find(const sg_ctx *ctx, const char *name)
-{
-    return sg_strmap_get(&ctx->dimnames, name);
-}
-
-int sg_ndims(const sg_ctx *ctx)
-{
-    return ctx->ndims;
-}
-
-const sg_diminfo *sg_diminfo_of(const sg_ctx *ctx, sg_dim d)
-{
-    assert(d >= 0 && d < ctx->ndims);
-    return ctx->dims[d];
-}
-
-sg_shape sg_shape_make(sg_dim rows, sg_dim cols)
-{
-    sg_shape s;
-    s.rows = rows;
-    s.cols = cols;
-    return s;
-}
-
-int sg_shape_eq(sg_shape a, sg_shape b)
-{
-    return a.rows == b.rows && a.cols == b.cols;
-}
-
-int sg_shape_is_scalar(sg_shape s)
-{
-    return s.rows == SG_DIM_ONE && s.cols == SG_DIM_ONE;
-}
-
-int sg_shape_is_vector(sg_shape s)
-{
-    return s.rows != SG_DIM_ONE && s.cols == SG_DIM_ONE;
-}
-
-static const char *dim_str(sg_ctx *ctx, sg_dim d)
-{
-    const sg_diminfo *di = sg_diminfo_of(ctx, d);
-    return di->name ? di->name : sg_arena_printf(ctx->arena, "%ld", di->value);
-}
-
-const char *sg_shape_str(sg_ctx *ctx, sg_shape s, int ascii)
-{
-    const char *R = ascii ? "R" : "ℝ";
-    if (sg_shape_is_scalar(s))
-        return R;
-    if (s.cols == SG_DIM_ONE)
-        return sg_arena_printf(ctx->arena, "%s^%s", R, dim_str(ctx, s.rows));
-    if (ascii)
-        return sg_arena_printf(ctx->arena, "R^(%s x %s)", dim_str(ctx, s.rows),
-                               dim_str(ctx, s.cols));
-    return sg_arena_printf(ctx->arena, "ℝ^{%s×%s}", dim_str(ctx, s.rows), dim_str(ctx, s.cols));
-}
-
-/* ---- symbols ------------------------------------------------------------ */
-
-int sg_sym_add(sg_ctx *ctx, const char *name, sg_shape shape, unsigned props, sg_span span)
-{
-    sg_symbol *s;
-    if (ctx->nsyms == ctx->symcap) {
-        ctx->symcap = ctx->symcap ? 2 * ctx->symcap : 16;
-        ctx->syms = sg_xrealloc(ctx->syms, (size_t)ctx->symcap * sizeof *ctx->syms);
-    }
-    s = sg_arena_alloc(ctx->arena, sizeof *s);
-    s->name = sg_arena_strdup(ctx->arena, name);
-    s->shape = shape;
-    s->props = props;
-    s->span = span;
-    s->seq = -1;
-    ctx->syms[ctx->nsyms] = s;
-    sg_strmap_put(&ctx->symnames, s->name, ctx->nsyms);
-    return ctx->nsyms++;
-}
-
-int sg_sym_find(const sg_ctx *ctx, const char *name)
-{
-    return sg_strmap_get(&ctx->symnames, name);
-}
-
-int sg_nsyms(const sg_ctx *ctx)
-{
-    return ctx->nsyms;
-}
-
-const sg_symbol *sg_sym(const sg_ctx *ctx, int i)
-{
-    assert(i >= 0 && i < ctx->nsyms);
-    return ctx->syms[i];
-}
-
-/* ---- sequences ----------------------------------------------------------- */
-
-sg_index sg_index_make(sg_dim dim, long off)
-{
-    sg_index i;
-    i.dim = dim < 0 ? -1 : dim;
-    i.off = off;
-    return i;
-}
-
-sg_index sg_index_plus(sg_index i, long k)
-{
-    i.off += k;
-    return i;
-}
-
-int sg_index_eq(sg_index a, sg_index b)
-{
-    return a.dim == b.dim && a.off == b.off;
-}
-
-int sg_index_provably_le(sg_index a, sg_index b)
-{
-    if (a.dim == b.dim)
-        return a.off <= b.off;
-    if (a.dim < 0) /* c ≤ T + d for every T ≥ 1 */
-        return a.off <= 1 + b.off;
-    return 0; /* T + c ≤ d, or two dimensions: T is unbounded */
-}
-
-int sg_index_snprint(char *buf, size_t cap, const sg_ctx *ctx, sg_index i, int ascii)
-{
-    const char *minus = ascii ? "-" : "−";
-    const sg_diminfo *d;
-    char dim[32];
-    const char *dn;
-    if (i.dim < 0)
-        return snprintf(buf, cap, "%ld", i.off);
-    d = sg_diminfo_of(ctx, i.dim);
-    if (d->name) {
-        dn = d->name;
-    } else {
-        snprintf(dim, sizeof dim, "%ld", d->value);
-        dn = dim;
-    }
-    if (i.off == 0)
-        return snprintf(buf, cap, "%s", dn);
-    return snprintf(buf, cap, "%s %s %ld", dn, i.off < 0 ? minus : "+", i.off < 0 ? -i.off : i.off);
-}
-
-const char *sg_index_str(sg_ctx *ctx, sg_index i, int ascii)
-{
-    int n = sg_index_snprint(NULL, 0, ctx, i, ascii);
-    char *s = sg_arena_alloc(ctx->arena, (size_t)n + 1);
-    sg_index_snprint(s, (size_t)n + 1, ctx, i, ascii);
-    return s;
-}
-
-int sg_seq_add(sg_ctx *ctx, const char *name, sg_seq_kind kind, sg_shape step, sg_index lo,
-               sg_index hi, sg_span span)
-{
-    sg_seq *q;
-    if (ctx->nseqs == ctx->seqcap) {
-        ctx->seqcap = ctx->seqcap ? 2 * ctx->seqcap : 8;
-        ctx->seqs = sg_xrealloc(ctx->seqs, (size_t)ctx->seqcap * sizeof *ctx->seqs);
-    }
-    q = sg_arena_alloc(ctx->arena, sizeof *q);
-    memset(q, 0, sizeof *q);
-    q->name = sg_arena_strdup(ctx->arena, name);
-    q->kind = kind;
-    q->shape = step;
-    q->lo = lo;
-    q->hi = hi;
-    q->sym = -1;
-    q->of = -1;
-    q->span = span;
-    ctx->seqs[ctx->nseqs] = q;
-    sg_strmap_put(&ctx->seqnames, q->name, ctx->nseqs);
-    if (kind == SG_SEQ_INPUT) {
-        q->sym = sg_sym_add(ctx, name, step, SG_PROP_NONE, span);
-        ctx->syms[q->sym]->seq = ctx->nseqs;
-    }
-    return ctx->nseqs++;
-}
-
-int sg_seq_add_input(sg_ctx *ctx, const char *name, sg_shape step, unsigned props, sg_index lo,
-                     sg_index hi, sg_span span)
-{
-    int q = sg_seq_add(ctx, name, SG_SEQ_INPUT, step, lo, hi, span);
-    ctx->syms[ctx->seqs[q]->sym]->props = props;
-    return q;
-}
-
-int sg_seq_find(const sg_ctx *ctx, const char *name)
-{
-    return sg_strmap_get(&ctx->seqnames, name);
-}
-
-int sg_nseqs(const sg_ctx *ctx)
-{
-    return ctx->nseqs;
-}
-
-const sg_seq *sg_seq_of(const sg_ctx *ctx, int q)
-{
-    assert(q >= 0 && q < ctx->nseqs);
-    return ctx->seqs[q];
-}
-
-sg_seq *sg_seq_mut(sg_ctx *ctx, int q)
-{
-    assert(q >= 0 && q < ctx->nseqs);
-    return ctx->seqs[q];
-}
-
-void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *value)
-{
-    sg_seq *s = sg_seq_mut(ctx, q);
-    sg_seq_term *t = sg_arena_alloc(ctx->arena, (size_t)(s->nterms + 1) * sizeof *t);
-    if (s->nterms)
-        memcpy(t, s->terms, (size_t)s->nterms * sizeof *t);
-    t[s->nterms].lo = lo;
-    t[s->nterms].hi = hi;
-    t[s->nterms].value = value;
-    t[s->nterms].display = NULL;
-    s->terms = t;
-    s->nterms++;
-}
-
-sg_index sg_seq_first(const sg_ctx *ctx, int q)
-{
-    const sg_seq *s = sg_seq_of(ctx, q);
-    return s->kind == SG_SEQ_INPUT ? s->lo : sg_index_plus(s->lo, -1);
-}
-
-/* ---- the unique table ---------------------------------------------------- */
-
-static int is_scalar(const sg_expr *e)
-{
-    return sg_shape_is_scalar(e->shape);
-}
 
 /* a scaling: s·A with s 1×1 (kid[0]) and A not 1×1 */
 static int is_scaling(const sg_expr *e)
 {
-    return e->op == SG_OP_MUL && is_scalar(e->kid[0]) && !is_scalar(e);
+    return e->op == SG_OP_MUL && ex_is_scalar(e->kid[0]) && !ex_is_scalar(e);
 }
 
 /* a scaling the constructors may open to move its scalar out: not one a
@@ -441,358 +70,20 @@ static int open_scaling(const sg_expr *e)
     return is_scaling(e) && !e->name;
 }
 
-static int sym_flag(const sg_expr *e)
+/* out, the form a constructor built for a fragile composition; recorded
+   when recording is on, so that the rewrite can be shown */
+static sg_expr *rewrote(sg_ctx *ctx, sg_rewrite_kind kind, const sg_expr *a, const sg_expr *b,
+                        sg_expr *out)
 {
-    return (((const node *)e)->flags & F_SYM) != 0;
-}
-
-static unsigned mix(unsigned h, unsigned v)
-{
-    h ^= v + 0x9e3779b9u + (h << 6) + (h >> 2);
-    return h;
-}
-
-/* what a node holds besides its op, shape and kids: all of it is identity */
-typedef struct {
-    double value;
-    int sym;
-    sg_dim dim;
-    int seq;
-    long off;
-    sg_index at, lo, hi;
-} payload;
-
-static payload plain(double value, int sym, sg_dim dim)
-{
-    payload p;
-    memset(&p, 0, sizeof p);
-    p.value = value == 0 ? 0 : value; /* one zero: −0 is +0 */
-    p.sym = sym;
-    p.dim = dim;
-    p.seq = -1;
-    p.at = p.lo = p.hi = sg_index_make(-1, 0);
-    return p;
-}
-
-static unsigned mix_index(unsigned h, sg_index i)
-{
-    h = mix(h, (unsigned)i.dim);
-    h = mix(h, (unsigned)i.off);
-    return mix(h, (unsigned)((unsigned long)i.off >> 16 >> 16));
-}
-
-static unsigned hash_of(sg_op op, sg_shape s, const sg_expr *a, const sg_expr *b,
-                        const payload *p)
-{
-    uint64_t bits;
-    unsigned h = (unsigned)op * 2654435761u;
-    memcpy(&bits, &p->value, sizeof bits);
-    h = mix(h, (unsigned)s.rows);
-    h = mix(h, (unsigned)s.cols);
-    h = mix(h, a ? a->id + 1 : 0);
-    h = mix(h, b ? b->id + 1 : 0);
-    h = mix(h, (unsigned)bits);
-    h = mix(h, (unsigned)(bits >> 32));
-    h = mix(h, (unsigned)p->sym);
-    h = mix(h, (unsigned)p->dim);
-    if (p->seq >= 0 || op == SG_OP_SEQSUM) {
-        h = mix(h, (unsigned)p->seq);
-        h = mix(h, (unsigned)p->off);
-        h = mix_index(h, p->at);
-        h = mix_index(h, p->lo);
-        h = mix_index(h, p->hi);
-    }
-    return h;
-}
-
-static int same_payload(const sg_expr *e, const payload *p)
-{
-    return memcmp(&e->value, &p->value, sizeof p->value) == 0 && e->sym == p->sym &&
-           e->dim == p->dim && e->seq == p->seq && e->off == p->off &&
-           sg_index_eq(e->at, p->at) && sg_index_eq(e->lo, p->lo) && sg_index_eq(e->hi, p->hi);
-}
-
-static void grow_table(sg_ctx *ctx)
-{
-    unsigned n = ctx->tabsize * 2, i;
-    sg_expr **t = sg_xmalloc(n * sizeof *t);
-    memset(t, 0, n * sizeof *t);
-    for (i = 0; i < ctx->tabsize; i++) {
-        sg_expr *e = ctx->table[i], *next;
-        for (; e; e = next) {
-            next = e->chain;
-            e->chain = t[e->hash & (n - 1)];
-            t[e->hash & (n - 1)] = e;
-        }
-    }
-    free(ctx->table);
-    ctx->table = t;
-    ctx->tabsize = n;
-}
-
-/* is the product whose flattened factors are f[0..n) provably symmetric?
-   It is when it reads the same transposed: F₁…Fₖ with Fᵢ = Fₖ₊₁₋ᵢᵀ and a
-   symmetric middle (A Aᵀ, AᵀA, A S Aᵀ, S S). */
-static int transposes(const sg_expr *x, const sg_expr *y)
-{
-    return (y->op == SG_OP_TRANSPOSE && y->kid[0] == x) ||
-           (x->op == SG_OP_TRANSPOSE && x->kid[0] == y) || (x == y && sym_flag(x));
-}
-
-#define MAX_SYM_FACTORS 64
-
-/* the factors of the product e into f, or MAX_SYM_FACTORS + 1 when there
-   are more; without recursion, since a chain of definitions (B₂ = B₁A, …)
-   makes a product as deep as it is long */
-static int collect_factors(const sg_expr *e, const sg_expr **f)
-{
-    const sg_expr *stack[MAX_SYM_FACTORS + 2];
-    int sp = 0, n = 0;
-    stack[sp++] = e;
-    while (sp > 0) {
-        e = stack[--sp];
-        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0])) {
-            /* each pending entry holds at least one factor */
-            if (n + sp + 2 > MAX_SYM_FACTORS)
-                return MAX_SYM_FACTORS + 1;
-            stack[sp++] = e->kid[1];
-            stack[sp++] = e->kid[0];
-        } else {
-            if (n == MAX_SYM_FACTORS)
-                return MAX_SYM_FACTORS + 1;
-            f[n++] = e;
-        }
-    }
-    return n;
-}
-
-static int product_is_symmetric(const sg_expr *e)
-{
-    const sg_expr *f[MAX_SYM_FACTORS];
-    int n = collect_factors(e, f), i;
-    if (n > MAX_SYM_FACTORS)
-        return 0;
-    for (i = 0; i < n / 2; i++)
-        if (!transposes(f[i], f[n - 1 - i]))
-            return 0;
-    return n % 2 == 0 || sym_flag(f[n / 2]);
-}
-
-static int calc_symmetric(const sg_ctx *ctx, const sg_expr *e)
-{
-    if (e->shape.rows != e->shape.cols)
-        return 0;
-    if (is_scalar(e))
-        return 1;
-    switch (e->op) {
-    case SG_OP_VAR:
-        return (sg_sym(ctx, e->sym)->props & (SG_PROP_SYMMETRIC | SG_PROP_SPD)) != 0;
-    case SG_OP_ZERO: case SG_OP_ONES: case SG_OP_EYE: case SG_OP_FILL: case SG_OP_DIAG:
-        return 1;
-    case SG_OP_ADD: case SG_OP_HADAMARD: case SG_OP_HDIV:
-        return sym_flag(e->kid[0]) && sym_flag(e->kid[1]);
-    case SG_OP_MUL:
-        if (is_scalar(e->kid[0]))
-            return sym_flag(e->kid[1]);
-        return product_is_symmetric(e);
-    case SG_OP_TRANSPOSE: case SG_OP_POW: case SG_OP_INV: case SG_OP_SEQSUM:
-        return sym_flag(e->kid[0]);
-    default:
-        return sg_op_is_elementwise_unary(e->op) && sym_flag(e->kid[0]);
-    }
-}
-
-static sg_expr *intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
-                         const payload *p)
-{
-    unsigned h;
-    sg_expr *e;
-    node *n;
-    ctx->lookups++;
-    h = hash_of(op, s, a, b, p);
-    for (e = ctx->table[h & (ctx->tabsize - 1)]; e; e = e->chain)
-        if (e->hash == h && e->op == op && sg_shape_eq(e->shape, s) && e->kid[0] == a &&
-            e->kid[1] == b && same_payload(e, p))
-            return e;
-    if (ctx->count >= ctx->tabsize)
-        grow_table(ctx);
-    n = sg_arena_alloc(ctx->arena, sizeof *n);
-    e = &n->e;
-    e->op = op;
-    e->shape = s;
-    e->nkids = a ? (b ? 2 : 1) : 0;
-    e->kid[0] = a;
-    e->kid[1] = b;
-    e->value = p->value;
-    e->sym = p->sym;
-    e->dim = p->dim;
-    e->seq = p->seq;
-    e->off = p->off;
-    e->at = p->at;
-    e->lo = p->lo;
-    e->hi = p->hi;
-    e->id = ctx->count++;
-    e->hash = h;
-    e->chain = ctx->table[h & (ctx->tabsize - 1)];
-    ctx->table[h & (ctx->tabsize - 1)] = e;
-    if (calc_symmetric(ctx, e))
-        n->flags |= F_SYM;
-    n->nfac = 1;
-    if (op == SG_OP_MUL && !is_scalar(a)) {
-        unsigned f = (a->name ? 1 : ((node *)a)->nfac) + (b->name ? 1 : ((node *)b)->nfac);
-        n->nfac = f > MAX_FLAT ? MAX_FLAT + 1 : f;
-    }
-    /* t is bound by a Σ: the sum itself is the same at every step */
-    if (op == SG_OP_SEQSTEP ||
-        (op != SG_OP_SEQSUM && ((a && (((node *)a)->flags & F_VARIES)) ||
-                                (b && (((node *)b)->flags & F_VARIES)))))
-        n->flags |= F_VARIES;
-    return e;
-}
-
-static sg_expr *intern(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b,
-                       double value, int sym, sg_dim dim)
-{
-    payload p = plain(value, sym, dim);
-    return intern_p(ctx, op, s, a, b, &p);
-}
-
-static sg_expr *mk1(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a)
-{
-    return intern(ctx, op, s, a, NULL, 0, -1, -1);
-}
-
-static sg_expr *mk2(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b)
-{
-    return intern(ctx, op, s, a, b, 0, -1, -1);
-}
-
-unsigned sg_expr_count(const sg_ctx *ctx)
-{
-    return ctx->count;
-}
-
-unsigned long sg_ctx_work(const sg_ctx *ctx)
-{
-    return ctx->lookups;
-}
-
-void sg_ctx_charge(sg_ctx *ctx, unsigned long work)
-{
-    ctx->lookups += work;
-}
-
-unsigned long sg_ctx_scratch(const sg_ctx *ctx)
-{
-    return ctx->scratch;
-}
-
-void sg_ctx_scratch_add(sg_ctx *ctx, unsigned long bytes)
-{
-    ctx->scratch += bytes;
-}
-
-/* ---- dense numberings of reached nodes ------------------------------------ */
-
-void sg_idmap_init(sg_idmap *m, sg_ctx *ctx)
-{
-    memset(m, 0, sizeof *m);
-    m->ctx = ctx;
-}
-
-void sg_idmap_free(sg_idmap *m)
-{
-    free(m->key);
-    free(m->ix);
-    m->key = m->ix = NULL;
-    m->cap = m->n = 0;
-}
-
-static unsigned idslot(unsigned id, unsigned cap)
-{
-    return (id * 2654435761u) & (cap - 1); /* Knuth's multiplicative hash */
-}
-
-unsigned sg_idmap_find_key(const sg_idmap *m, unsigned key)
-{
-    unsigned i;
-    if (m->cap == 0)
-        return SG_IDMAP_NONE;
-    for (i = idslot(key, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
-        if (m->key[i] == key + 1)
-            return m->ix[i];
-    return SG_IDMAP_NONE;
-}
-
-unsigned sg_idmap_find(const sg_idmap *m, const sg_expr *e)
-{
-    return sg_idmap_find_key(m, e->id);
-}
-
-static void idmap_grow(sg_idmap *m)
-{
-    unsigned cap = m->cap ? 2 * m->cap : 64, i, j;
-    unsigned *key = sg_xmalloc((size_t)cap * sizeof *key);
-    unsigned *ix = sg_xmalloc((size_t)cap * sizeof *ix);
-    memset(key, 0, (size_t)cap * sizeof *key);
-    for (i = 0; i < m->cap; i++)
-        if (m->key[i]) {
-            for (j = idslot(m->key[i] - 1, cap); key[j]; j = (j + 1) & (cap - 1))
-                ;
-            key[j] = m->key[i];
-            ix[j] = m->ix[i];
-        }
-    free(m->key);
-    free(m->ix);
-    m->key = key;
-    m->ix = ix;
-    m->cap = cap;
-    if (m->ctx)
-        m->ctx->scratch += (unsigned long)cap * 2 * sizeof *key;
-}
-
-unsigned sg_idmap_add_key(sg_idmap *m, unsigned key)
-{
-    unsigned i;
-    assert(key < 0xffffffffu);
-    if (2 * (m->n + 1) > m->cap)
-        idmap_grow(m);
-    for (i = idslot(key, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
-        if (m->key[i] == key + 1)
-            return m->ix[i];
-    m->key[i] = key + 1;
-    m->ix[i] = m->n;
-    return m->n++;
-}
-
-unsigned sg_idmap_add(sg_idmap *m, const sg_expr *e)
-{
-    return sg_idmap_add_key(m, e->id);
-}
-
-void sg_idmap_add_reachable(sg_idmap *m, const sg_expr *root)
-{
-    const sg_expr **stack;
-    int sp = 0, cap = 64, k;
-    if (sg_idmap_find(m, root) != SG_IDMAP_NONE)
-        return;
-    sg_idmap_add(m, root);
-    stack = sg_xmalloc((size_t)cap * sizeof *stack);
-    stack[sp++] = root;
-    while (sp > 0) {
-        const sg_expr *e = stack[--sp];
-        for (k = 0; k < e->nkids; k++) {
-            if (sg_idmap_find(m, e->kid[k]) != SG_IDMAP_NONE)
-                continue;
-            sg_idmap_add(m, e->kid[k]);
-            if (sp == cap) {
-                cap *= 2;
-                stack = sg_xrealloc((void *)stack, (size_t)cap * sizeof *stack);
-            }
-            stack[sp++] = e->kid[k];
-        }
-    }
-    free((void *)stack);
+    if (!ctx->recording)
+        return out;
+    SG_GROW(ctx->rw, ctx->nrw, ctx->caprw, SG_GROW_MAX, "rewrites");
+    ctx->rw[ctx->nrw].kind = kind;
+    ctx->rw[ctx->nrw].a = a;
+    ctx->rw[ctx->nrw].b = b;
+    ctx->rw[ctx->nrw].out = out;
+    ctx->nrw++;
+    return out;
 }
 
 /* ---- leaves ------------------------------------------------------------- */
@@ -804,12 +95,12 @@ static sg_shape scalar_shape(void)
 
 sg_expr *sg_var(sg_ctx *ctx, int sym)
 {
-    return intern(ctx, SG_OP_VAR, sg_sym(ctx, sym)->shape, NULL, NULL, 0, sym, -1);
+    return ex_intern(ctx, SG_OP_VAR, sg_sym(ctx, sym)->shape, NULL, NULL, 0, sym, -1);
 }
 
 sg_expr *sg_const(sg_ctx *ctx, double v)
 {
-    return intern(ctx, SG_OP_CONST, scalar_shape(), NULL, NULL, v, -1, -1);
+    return ex_intern(ctx, SG_OP_CONST, scalar_shape(), NULL, NULL, v, -1, -1);
 }
 
 sg_expr *sg_dimval(sg_ctx *ctx, sg_dim d)
@@ -817,28 +108,28 @@ sg_expr *sg_dimval(sg_ctx *ctx, sg_dim d)
     const sg_diminfo *di = sg_diminfo_of(ctx, d);
     if (!di->name)
         return sg_const(ctx, (double)di->value);
-    return intern(ctx, SG_OP_DIMVAL, scalar_shape(), NULL, NULL, 0, -1, d);
+    return ex_intern(ctx, SG_OP_DIMVAL, scalar_shape(), NULL, NULL, 0, -1, d);
 }
 
 sg_expr *sg_zero(sg_ctx *ctx, sg_shape s)
 {
     if (sg_shape_is_scalar(s))
         return sg_const(ctx, 0);
-    return intern(ctx, SG_OP_ZERO, s, NULL, NULL, 0, -1, -1);
+    return ex_intern(ctx, SG_OP_ZERO, s, NULL, NULL, 0, -1, -1);
 }
 
 sg_expr *sg_ones(sg_ctx *ctx, sg_shape s)
 {
     if (sg_shape_is_scalar(s))
         return sg_const(ctx, 1);
-    return intern(ctx, SG_OP_ONES, s, NULL, NULL, 0, -1, -1);
+    return ex_intern(ctx, SG_OP_ONES, s, NULL, NULL, 0, -1, -1);
 }
 
 sg_expr *sg_eye(sg_ctx *ctx, sg_dim n)
 {
     if (n == SG_DIM_ONE)
         return sg_const(ctx, 1);
-    return intern(ctx, SG_OP_EYE, sg_shape_make(n, n), NULL, NULL, 0, -1, -1);
+    return ex_intern(ctx, SG_OP_EYE, sg_shape_make(n, n), NULL, NULL, 0, -1, -1);
 }
 
 /* ---- properties --------------------------------------------------------- */
@@ -862,17 +153,6 @@ int sg_expr_is_const(const sg_expr *e, double v)
 int sg_expr_is_zero(const sg_expr *e)
 {
     return sg_expr_is_const(e, 0);
-}
-
-int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e)
-{
-    (void)ctx;
-    return sym_flag(e);
-}
-
-int sg_expr_varies(const sg_expr *e)
-{
-    return (((const node *)e)->flags & F_VARIES) != 0;
 }
 
 int sg_expr_ops(const sg_expr *e, int cap)
@@ -967,14 +247,14 @@ double sg_op_apply1(sg_op op, double x)
 
 sg_expr *sg_fill(sg_ctx *ctx, sg_expr *s, sg_shape shape)
 {
-    assert(is_scalar(s));
+    assert(ex_is_scalar(s));
     if (sg_shape_is_scalar(shape))
         return s;
     if (sg_expr_is_const(s, 0))
         return sg_zero(ctx, shape);
     if (sg_expr_is_const(s, 1))
         return sg_ones(ctx, shape);
-    return mk1(ctx, SG_OP_FILL, shape, s);
+    return ex_mk1(ctx, SG_OP_FILL, shape, s);
 }
 
 /* a column vector n×1, n ≠ 1 */
@@ -1066,7 +346,7 @@ static int sums_to_zero(const sg_expr *e, int *left)
     case SG_OP_TRANSPOSE:
         return sums_to_zero(e->kid[0], left);
     case SG_OP_MUL: /* s·c for a 1×1 s */
-        return is_scalar(e->kid[0]) && !is_scalar(e) && sums_to_zero(e->kid[1], left);
+        return ex_is_scalar(e->kid[0]) && !ex_is_scalar(e) && sums_to_zero(e->kid[1], left);
     case SG_OP_ADD:
         if (e->kid[1]->op == SG_OP_FILL && is_minus_mean(e->kid[1]->kid[0], e->kid[0]))
             return 1;
@@ -1081,13 +361,13 @@ static int sums_to_zero(const sg_expr *e, int *left)
 int sg_expr_sums_to_zero(const sg_expr *e)
 {
     int left = 64;
-    return !is_scalar(e) && sums_to_zero(e, &left);
+    return !ex_is_scalar(e) && sums_to_zero(e, &left);
 }
 
 /* is e = t/d for a 1×1 t and a constant d ≠ 0? */
 static int is_const_quotient(const sg_expr *e)
 {
-    return e->op == SG_OP_HDIV && is_scalar(e) && e->kid[1]->op == SG_OP_CONST &&
+    return e->op == SG_OP_HDIV && ex_is_scalar(e) && e->kid[1]->op == SG_OP_CONST &&
            e->kid[1]->value != 0;
 }
 
@@ -1098,8 +378,8 @@ static int is_const_quotient(const sg_expr *e)
  */
 static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
 {
-    assert(is_scalar(s));
-    if (is_scalar(a) && a->op == SG_OP_CONST && s->op != SG_OP_CONST) {
+    assert(ex_is_scalar(s));
+    if (ex_is_scalar(a) && a->op == SG_OP_CONST && s->op != SG_OP_CONST) {
         sg_expr *t = s;
         s = a;
         a = t;
@@ -1138,7 +418,7 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
         default:
             break;
         }
-        return mk2(ctx, SG_OP_MUL, a->shape, s, a);
+        return ex_mk2(ctx, SG_OP_MUL, a->shape, s, a);
     }
     if (s->op == SG_OP_MUL && s->kid[0]->op == SG_OP_CONST) /* (c t)·a = c·(t a) */
         return scale(ctx, s->kid[0], scale(ctx, s->kid[1], a));
@@ -1168,7 +448,7 @@ static sg_expr *scale(sg_ctx *ctx, sg_expr *s, sg_expr *a)
     default:
         break;
     }
-    return mk2(ctx, SG_OP_MUL, a->shape, s, a);
+    return ex_mk2(ctx, SG_OP_MUL, a->shape, s, a);
 }
 
 /* strips scalings off e, multiplying them into *s; a fill becomes s·𝟙 */
@@ -1198,10 +478,7 @@ typedef struct {
 
 static void chain_push(chain *c, sg_expr *e)
 {
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 8;
-        c->f = sg_xrealloc(c->f, (size_t)c->cap * sizeof *c->f);
-    }
+    SG_GROW(c->f, c->n, c->cap, SG_GROW_MAX, "factors in one product");
     c->f[c->n++] = e;
 }
 
@@ -1210,29 +487,29 @@ static void chain_push(chain *c, sg_expr *e)
  * product is one factor; with names, so is a product a definition names
  * (S = KᵀQ keeps the user's Q = W_qX whole, so every printer can call it
  * Q), and *kept says one was. 0, with c as it was, when there are more than
- * MAX_FLAT: e is then one factor to its caller. Without recursion: a chain
+ * EX_MAX_FLAT: e is then one factor to its caller. Without recursion: a chain
  * of definitions (B₂ = B₁A, B₃ = B₂A, …) makes a product as deep as it is
  * long, and flattening each link whole would be quadratic.
  */
 static int flatten(chain *c, sg_expr *e, int names, int *kept)
 {
-    sg_expr *stack[MAX_FLAT + 2];
+    sg_expr *stack[EX_MAX_FLAT + 2];
     int sp = 0, n0 = c->n;
     stack[sp++] = e;
     while (sp > 0) {
         e = stack[--sp];
-        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && names && e->name)
+        if (e->op == SG_OP_MUL && !ex_is_scalar(e->kid[0]) && names && e->name)
             *kept = 1;
-        if (e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && !(names && e->name)) {
+        if (e->op == SG_OP_MUL && !ex_is_scalar(e->kid[0]) && !(names && e->name)) {
             /* each pending entry holds at least one factor */
-            if (c->n - n0 + sp + 2 > MAX_FLAT) {
+            if (c->n - n0 + sp + 2 > EX_MAX_FLAT) {
                 c->n = n0;
                 return 0;
             }
             stack[sp++] = e->kid[1];
             stack[sp++] = e->kid[0];
         } else {
-            if (c->n - n0 == MAX_FLAT) {
+            if (c->n - n0 == EX_MAX_FLAT) {
                 c->n = n0;
                 return 0;
             }
@@ -1252,13 +529,13 @@ static double dim_cost(const sg_ctx *ctx, sg_dim d)
 static sg_expr *product2(sg_ctx *ctx, sg_expr *l, sg_expr *r)
 {
     sg_expr *s = NULL, *p;
-    if (is_scalar(l))
+    if (ex_is_scalar(l))
         return scale(ctx, l, r);
-    if (is_scalar(r))
+    if (ex_is_scalar(r))
         return scale(ctx, r, l);
     l = take_scalar(ctx, l, &s);
     r = take_scalar(ctx, r, &s);
-    p = mk2(ctx, SG_OP_MUL, sg_shape_make(l->shape.rows, r->shape.cols), l, r);
+    p = ex_mk2(ctx, SG_OP_MUL, sg_shape_make(l->shape.rows, r->shape.cols), l, r);
     return s ? scale(ctx, s, p) : p;
 }
 
@@ -1374,7 +651,7 @@ static double named_cost(const sg_ctx *ctx, const chain *in)
     for (i = 0; i < in->n; i++) {
         chain f = {NULL, 0, 0};
         sg_expr *e = in->f[i];
-        if (!(e->op == SG_OP_MUL && !is_scalar(e->kid[0]) && e->name))
+        if (!(e->op == SG_OP_MUL && !ex_is_scalar(e->kid[0]) && e->name))
             continue;
         if (flatten(&f, e, 0, &kept) && f.n <= MAX_CHAIN)
             c += chain_cost(ctx, f.f, f.n);
@@ -1410,11 +687,11 @@ static void factors_of(sg_ctx *ctx, chain *in, sg_expr *a, sg_expr *b, int *keep
     free(flat.f);
 }
 
-/* the factors flatten() would take from e: e itself past MAX_FLAT */
+/* the factors flatten() would take from e: e itself past EX_MAX_FLAT */
 static unsigned factors(const sg_expr *e)
 {
-    unsigned n = ((const node *)e)->nfac;
-    return n > MAX_FLAT ? 1 : n;
+    unsigned n = ((const ex_node *)e)->nfac;
+    return n > EX_MAX_FLAT ? 1 : n;
 }
 
 /*
@@ -1427,10 +704,10 @@ static int long_pair(const sg_expr *a, const sg_expr *b)
     if (factors(a) + factors(b) <= MAX_CHAIN || a->op == SG_OP_EYE || b->op == SG_OP_EYE)
         return 0;
     if (factors(a) > 1)
-        while (l->op == SG_OP_MUL && !is_scalar(l->kid[0]))
+        while (l->op == SG_OP_MUL && !ex_is_scalar(l->kid[0]))
             l = l->kid[1];
     if (factors(b) > 1)
-        while (r->op == SG_OP_MUL && !is_scalar(r->kid[0]))
+        while (r->op == SG_OP_MUL && !ex_is_scalar(r->kid[0]))
             r = r->kid[0];
     return !(l->op == SG_OP_ONES && r->op == SG_OP_ONES);
 }
@@ -1476,7 +753,7 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
             sg_expr *k = sg_dimval(ctx, f->shape.rows);
             s = s ? scale(ctx, s, k) : k;
             f = sg_ones(ctx, sg_shape_make(prev->shape.rows, f->shape.cols));
-            if (is_scalar(f))
+            if (ex_is_scalar(f))
                 f = NULL;
         }
         if (f)
@@ -1504,9 +781,9 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 
 sg_expr *sg_mul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
-    if (is_scalar(a))
+    if (ex_is_scalar(a))
         return scale(ctx, a, b);
-    if (is_scalar(b))
+    if (ex_is_scalar(b))
         return scale(ctx, b, a);
     return matmul(ctx, a, b);
 }
@@ -1580,7 +857,7 @@ static sg_expr *stable_sum(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 static int weighted_softplus(sg_expr *e, sg_expr **u, sg_expr **x)
 {
     sg_expr *l = e->nkids == 2 ? e->kid[0] : NULL, *r = e->nkids == 2 ? e->kid[1] : NULL;
-    if (!l || !is_scalar(e))
+    if (!l || !ex_is_scalar(e))
         return 0;
     if (e->op == SG_OP_MUL && l->op == SG_OP_TRANSPOSE && r->op == SG_OP_SOFTPLUS) {
         *u = l->kid[0];
@@ -1652,7 +929,7 @@ sg_expr *sg_add(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         (minus_of(tb->kid[0]) == ta->kid[0] || minus_of(ta->kid[0]) == tb->kid[0]))
         return rewrote(ctx, SG_RW_SOFTPLUS_DIFF, ta->kid[0], NULL,
                        scale(ctx, sg_const(ctx, ca), ta->kid[0]));
-    return mk2(ctx, SG_OP_ADD, a->shape, a, b);
+    return ex_mk2(ctx, SG_OP_ADD, a->shape, a, b);
 }
 
 sg_expr *sg_neg(sg_ctx *ctx, sg_expr *a)
@@ -1670,7 +947,7 @@ sg_expr *sg_sub(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
     assert(sg_shape_eq(a->shape, b->shape));
-    if (is_scalar(a))
+    if (ex_is_scalar(a))
         return sg_mul(ctx, a, b);
     if (sg_expr_is_zero(a))
         return a;
@@ -1688,7 +965,7 @@ sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return scale(ctx, a->kid[0], sg_hadamard(ctx, a->kid[1], b));
     if (open_scaling(b))
         return scale(ctx, b->kid[0], sg_hadamard(ctx, a, b->kid[1]));
-    return mk2(ctx, SG_OP_HADAMARD, a->shape, a, b);
+    return ex_mk2(ctx, SG_OP_HADAMARD, a->shape, a, b);
 }
 
 sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b)
@@ -1701,7 +978,7 @@ sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return a;
     if (sg_expr_is_zero(a))
         return a;
-    if (!is_scalar(b) && b->op == SG_OP_FILL) /* A ⊘ s𝟙 = (1/s)A */
+    if (!ex_is_scalar(b) && b->op == SG_OP_FILL) /* A ⊘ s𝟙 = (1/s)A */
         return scale(ctx, sg_hdiv(ctx, sg_const(ctx, 1), b->kid[0]), a);
     if (a->op == SG_OP_MUL && !a->name && (is_scaling(a) || a->kid[0]->op == SG_OP_CONST))
         return scale(ctx, a->kid[0], sg_hdiv(ctx, a->kid[1], b));
@@ -1720,20 +997,20 @@ sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         b->kid[1]->op == SG_OP_MUL && b->kid[1]->kid[0]->op == SG_OP_ONES &&
         b->kid[1]->kid[1] == a)
         return rewrote(ctx, SG_RW_SOFTMAX, a->kid[0], NULL, sg_unary(ctx, SG_OP_SOFTMAX, a->kid[0]));
-    return mk2(ctx, SG_OP_HDIV, a->shape, a, b);
+    return ex_mk2(ctx, SG_OP_HDIV, a->shape, a, b);
 }
 
 sg_expr *sg_div(sg_ctx *ctx, sg_expr *a, sg_expr *s)
 {
-    assert(is_scalar(s));
-    if (is_scalar(a))
+    assert(ex_is_scalar(s));
+    if (ex_is_scalar(a))
         return sg_hdiv(ctx, a, s);
     return scale(ctx, sg_hdiv(ctx, sg_const(ctx, 1), s), a);
 }
 
 sg_expr *sg_pow(sg_ctx *ctx, sg_expr *a, sg_expr *p)
 {
-    assert(is_scalar(p));
+    assert(ex_is_scalar(p));
     if (sg_expr_is_const(p, 1))
         return a;
     if (sg_expr_is_const(p, 0))
@@ -1748,7 +1025,7 @@ sg_expr *sg_pow(sg_ctx *ctx, sg_expr *a, sg_expr *p)
         return a;
     if (a->op == SG_OP_NORM && sg_expr_is_const(p, 2)) /* ‖a‖² = ⟨a, a⟩ */
         return sg_dot(ctx, a->kid[0], a->kid[0]);
-    return mk2(ctx, SG_OP_POW, a->shape, a, p);
+    return ex_mk2(ctx, SG_OP_POW, a->shape, a, p);
 }
 
 /* ---- linear structure --------------------------------------------------- */
@@ -1758,7 +1035,7 @@ sg_expr *sg_transpose(sg_ctx *ctx, sg_expr *a)
     sg_shape t = sg_shape_make(a->shape.cols, a->shape.rows);
     if (a->op == SG_OP_TRANSPOSE)
         return a->kid[0];
-    if (sym_flag(a))
+    if (sg_props_symmetric(ctx, a))
         return a;
     switch (a->op) {
     case SG_OP_ZERO:
@@ -1772,12 +1049,12 @@ sg_expr *sg_transpose(sg_ctx *ctx, sg_expr *a)
     }
     if (open_scaling(a)) /* (sA)ᵀ = s Aᵀ: keeps the scalar outermost */
         return scale(ctx, a->kid[0], sg_transpose(ctx, a->kid[1]));
-    return mk1(ctx, SG_OP_TRANSPOSE, t, a);
+    return ex_mk1(ctx, SG_OP_TRANSPOSE, t, a);
 }
 
 static sg_expr *reduce(sg_ctx *ctx, sg_op op, sg_expr *a)
 {
-    return mk1(ctx, op, scalar_shape(), a);
+    return ex_mk1(ctx, op, scalar_shape(), a);
 }
 
 /* rows·cols of a shape, as a product of dimension values */
@@ -1788,7 +1065,7 @@ static sg_expr *numel(sg_ctx *ctx, sg_shape s)
 
 sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
 {
-    if (is_scalar(a))
+    if (ex_is_scalar(a))
         return a;
     switch (a->op) {
     case SG_OP_ZERO:
@@ -1819,7 +1096,7 @@ sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
 sg_expr *sg_trace(sg_ctx *ctx, sg_expr *a)
 {
     assert(a->shape.rows == a->shape.cols);
-    if (is_scalar(a))
+    if (ex_is_scalar(a))
         return a;
     switch (a->op) {
     case SG_OP_ZERO:
@@ -1841,7 +1118,7 @@ sg_expr *sg_trace(sg_ctx *ctx, sg_expr *a)
 sg_expr *sg_dot(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
     assert(sg_shape_eq(a->shape, b->shape));
-    if (is_scalar(a))
+    if (ex_is_scalar(a))
         return sg_mul(ctx, a, b);
     if (sg_expr_is_zero(a) || sg_expr_is_zero(b))
         return sg_const(ctx, 0);
@@ -1859,14 +1136,14 @@ sg_expr *sg_dot(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return sg_mul(ctx, b->kid[0], sg_dot(ctx, a, b->kid[1]));
     if (a->op == SG_OP_TRANSPOSE && b->op == SG_OP_TRANSPOSE) /* ⟨Aᵀ, Bᵀ⟩ = ⟨A, B⟩ */
         return sg_dot(ctx, a->kid[0], b->kid[0]);
-    return mk2(ctx, SG_OP_DOT, scalar_shape(), a, b);
+    return ex_mk2(ctx, SG_OP_DOT, scalar_shape(), a, b);
 }
 
 sg_expr *sg_diag(sg_ctx *ctx, sg_expr *v)
 {
     sg_dim n;
     assert(v->shape.cols == SG_DIM_ONE || v->shape.rows == SG_DIM_ONE);
-    if (is_scalar(v))
+    if (ex_is_scalar(v))
         return v;
     n = v->shape.cols == SG_DIM_ONE ? v->shape.rows : v->shape.cols;
     switch (v->op) {
@@ -1881,14 +1158,14 @@ sg_expr *sg_diag(sg_ctx *ctx, sg_expr *v)
     }
     if (open_scaling(v))
         return sg_mul(ctx, v->kid[0], sg_diag(ctx, v->kid[1]));
-    return mk1(ctx, SG_OP_DIAG, sg_shape_make(n, n), v);
+    return ex_mk1(ctx, SG_OP_DIAG, sg_shape_make(n, n), v);
 }
 
 sg_expr *sg_diagv(sg_ctx *ctx, sg_expr *a)
 {
     sg_shape s = sg_shape_make(a->shape.rows, SG_DIM_ONE);
     assert(a->shape.rows == a->shape.cols);
-    if (is_scalar(a))
+    if (ex_is_scalar(a))
         return a;
     switch (a->op) {
     case SG_OP_ZERO:
@@ -1908,7 +1185,7 @@ sg_expr *sg_diagv(sg_ctx *ctx, sg_expr *a)
     }
     if (open_scaling(a))
         return sg_mul(ctx, a->kid[0], sg_diagv(ctx, a->kid[1]));
-    return mk1(ctx, SG_OP_DIAGV, s, a);
+    return ex_mk1(ctx, SG_OP_DIAGV, s, a);
 }
 
 /* ---- unary functions ---------------------------------------------------- */
@@ -2033,7 +1310,7 @@ static sg_expr *elementwise(sg_ctx *ctx, sg_op op, sg_expr *a)
     default:
         break;
     }
-    return mk1(ctx, op, a->shape, a);
+    return ex_mk1(ctx, op, a->shape, a);
 }
 
 sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a)
@@ -2041,7 +1318,7 @@ sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a)
     sg_expr *k = a->nkids ? a->kid[0] : NULL;
     if (sg_op_is_elementwise_unary(op))
         return elementwise(ctx, op, a);
-    if (is_scalar(a))
+    if (ex_is_scalar(a))
         return unary_scalar(ctx, op, a);
     switch (op) {
     case SG_OP_NORM: case SG_OP_NORM1:
@@ -2055,15 +1332,16 @@ sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a)
             return op == SG_OP_SOFTMAX      ? sg_ones(ctx, a->shape)
                    : op == SG_OP_LOGSOFTMAX ? sg_zero(ctx, a->shape)
                                             : a;
-        return mk1(ctx, op,
-                   op == SG_OP_LOGSUMEXP ? sg_shape_make(SG_DIM_ONE, a->shape.cols) : a->shape, a);
+        return ex_mk1(ctx, op,
+                      op == SG_OP_LOGSUMEXP ? sg_shape_make(SG_DIM_ONE, a->shape.cols) : a->shape,
+                      a);
     case SG_OP_INV:
         assert(a->shape.rows == a->shape.cols);
         if (a->op == SG_OP_EYE)
             return a;
         if (a->op == SG_OP_INV)
             return k;
-        return mk1(ctx, op, a->shape, a);
+        return ex_mk1(ctx, op, a->shape, a);
     case SG_OP_DET: case SG_OP_LOGDET:
         assert(a->shape.rows == a->shape.cols);
         if (a->op == SG_OP_EYE)
@@ -2077,11 +1355,11 @@ sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a)
     }
 }
 
-/* ---- sequences: leaves, Σ over time, rewriting --------------------------- */
+/* ---- sequences: leaves and Σ over time ------------------------------------ */
 
-static payload seq_payload(int seq, long off)
+static ex_payload seq_payload(int seq, long off)
 {
-    payload p = plain(0, -1, -1);
+    ex_payload p = ex_plain(0, -1, -1);
     p.seq = seq;
     p.off = off;
     return p;
@@ -2089,15 +1367,15 @@ static payload seq_payload(int seq, long off)
 
 sg_expr *sg_seq_step(sg_ctx *ctx, int seq, long off)
 {
-    payload p = seq_payload(seq, off);
-    return intern_p(ctx, SG_OP_SEQSTEP, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
+    ex_payload p = seq_payload(seq, off);
+    return ex_intern_p(ctx, SG_OP_SEQSTEP, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
 }
 
 sg_expr *sg_seq_at(sg_ctx *ctx, int seq, sg_index at)
 {
-    payload p = seq_payload(seq, 0);
+    ex_payload p = seq_payload(seq, 0);
     p.at = sg_index_make(at.dim, at.off);
-    return intern_p(ctx, SG_OP_AT, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
+    return ex_intern_p(ctx, SG_OP_AT, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
 }
 
 /* hi − lo + 1 as an expression when it is provably ≥ 0, else NULL */
@@ -2112,7 +1390,7 @@ static sg_expr *range_length(sg_ctx *ctx, sg_index lo, sg_index hi)
 
 sg_expr *sg_seq_sum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi)
 {
-    payload p = plain(0, -1, -1);
+    ex_payload p = ex_plain(0, -1, -1);
     sg_expr *n;
     if (sg_expr_is_zero(body))
         return body;
@@ -2124,117 +1402,6 @@ sg_expr *sg_seq_sum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi)
         return sg_mul(ctx, n, body);
     p.lo = sg_index_make(lo.dim, lo.off);
     p.hi = sg_index_make(hi.dim, hi.off);
-    return intern_p(ctx, SG_OP_SEQSUM, body->shape, body, NULL, &p);
+    return ex_intern_p(ctx, SG_OP_SEQSUM, body->shape, body, NULL, &p);
 }
 
-sg_expr *sg_expr_rebuild(sg_ctx *ctx, const sg_expr *e, sg_expr *a, sg_expr *b)
-{
-    if (e->nkids == 0 || (a == e->kid[0] && (e->nkids < 2 || b == e->kid[1])))
-        return (sg_expr *)e;
-    switch (e->op) {
-    case SG_OP_ADD: return sg_add(ctx, a, b);
-    case SG_OP_MUL: return sg_mul(ctx, a, b);
-    case SG_OP_TRANSPOSE: return sg_transpose(ctx, a);
-    case SG_OP_FILL: return sg_fill(ctx, a, e->shape);
-    case SG_OP_SUM: return sg_sum(ctx, a);
-    case SG_OP_TRACE: return sg_trace(ctx, a);
-    case SG_OP_DOT: return sg_dot(ctx, a, b);
-    case SG_OP_DIAG: return sg_diag(ctx, a);
-    case SG_OP_DIAGV: return sg_diagv(ctx, a);
-    case SG_OP_HADAMARD: return sg_hadamard(ctx, a, b);
-    case SG_OP_HDIV: return sg_hdiv(ctx, a, b);
-    case SG_OP_POW: return sg_pow(ctx, a, b);
-    case SG_OP_SEQSUM: return sg_seq_sum(ctx, a, e->lo, e->hi);
-    default: return sg_unary(ctx, e->op, a);
-    }
-}
-
-/* what a rewrite makes of node e by itself, or NULL to rebuild it from its
-   kids' rewrites */
-typedef sg_expr *(*rewrite_fn)(sg_ctx *ctx, sg_expr *e, const void *arg);
-
-/* e rewritten bottom-up: each node once, without recursion */
-static sg_expr *rewrite(sg_ctx *ctx, sg_expr *root, rewrite_fn fn, const void *arg)
-{
-    unsigned n = ctx->count;
-    sg_expr **memo = sg_xmalloc(n * sizeof *memo), **stack, *r;
-    int sp = 0, cap = 64, k;
-    memset(memo, 0, n * sizeof *memo);
-    stack = sg_xmalloc((size_t)cap * sizeof *stack);
-    stack[sp++] = root;
-    while (sp > 0) {
-        sg_expr *e = stack[sp - 1];
-        int pending = 0;
-        if (memo[e->id]) {
-            sp--;
-            continue;
-        }
-        if ((r = fn(ctx, e, arg)) != NULL) {
-            memo[e->id] = r;
-            sp--;
-            continue;
-        }
-        for (k = 0; k < e->nkids; k++)
-            if (!memo[e->kid[k]->id]) {
-                if (sp == cap) {
-                    cap *= 2;
-                    stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-                }
-                stack[sp++] = e->kid[k];
-                pending = 1;
-            }
-        if (pending)
-            continue;
-        memo[e->id] = sg_expr_rebuild(ctx, e, memo[e->kid[0]->id],
-                                      e->nkids > 1 ? memo[e->kid[1]->id] : NULL);
-        sp--;
-    }
-    r = memo[root->id];
-    free(memo);
-    free(stack);
-    return r;
-}
-
-static sg_expr *shift_one(sg_ctx *ctx, sg_expr *e, const void *arg)
-{
-    long by = *(const long *)arg;
-    if (e->op == SG_OP_SEQSTEP)
-        return sg_seq_step(ctx, e->seq, e->off + by);
-    /* nothing to shift; a Σ's steps are its own */
-    if (!sg_expr_varies(e) || e->op == SG_OP_SEQSUM)
-        return e;
-    return NULL;
-}
-
-sg_expr *sg_expr_shift(sg_ctx *ctx, sg_expr *e, long by)
-{
-    if (by == 0 || !sg_expr_varies(e))
-        return e;
-    return rewrite(ctx, e, shift_one, &by);
-}
-
-typedef struct {
-    const sg_expr *from;
-    sg_expr *to;
-} replacement;
-
-static sg_expr *replace_one(sg_ctx *ctx, sg_expr *e, const void *arg)
-{
-    const replacement *r = arg;
-    (void)ctx;
-    if (e == r->from)
-        return r->to;
-    if (e->id < r->from->id || e->nkids == 0) /* older nodes cannot contain it */
-        return e;
-    return NULL;
-}
-
-sg_expr *sg_expr_replace(sg_ctx *ctx, sg_expr *e, const sg_expr *from, sg_expr *to)
-{
-    replacement r;
-    r.from = from;
-    r.to = to;
-    if (e->id < from->id)
-        return e;
-    return rewrite(ctx, e, replace_one, &r);
-}

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 #define REACHED 1u
 #define DEP 2u  /* depends on x */
 #define NEED 4u /* its Jacobian is asked for */
@@ -120,7 +122,8 @@ static unsigned jnum(jtab *t, const sg_expr *e)
 {
     unsigned n0 = t->m.n, i = sg_idmap_add(&t->m, e);
     if (i >= t->cap) {
-        unsigned n = t->cap ? 2 * t->cap : 64;
+        unsigned n = (unsigned)sg_grow_cap((size_t)i + 1, t->cap, sizeof *t->J, SG_GROW_MAX,
+                                           "nodes in one Jacobian");
         t->flags = sg_xrealloc(t->flags, n);
         t->J = sg_xrealloc(t->J, n * sizeof *t->J);
         sg_ctx_scratch_add(t->m.ctx, (unsigned long)(n - t->cap) * (1 + sizeof *t->J));
@@ -136,14 +139,131 @@ static unsigned jnum(jtab *t, const sg_expr *e)
 /* the flags of a reached node (jnum numbered every one) */
 #define FLAGS(t, e) ((t)->flags[sg_idmap_find(&(t)->m, (e))])
 
+/* the nodes reachable from f, by increasing id (kids first), into *out;
+   x is a leaf (what is upstream of it is held). order and stack hold each
+   reached node once: they grow with the numbering */
+static int reach_from(jtab *t, sg_expr *f, const sg_expr *x, sg_expr ***out)
+{
+    sg_expr **order, **stack;
+    int cap, norder = 0, sp = 0, k;
+    unsigned i = jnum(t, f); /* jnum may move t->flags: number first */
+    t->flags[i] |= REACHED;
+    cap = (int)t->cap;
+    order = sg_xmalloc((size_t)cap * sizeof *order);
+    stack = sg_xmalloc((size_t)cap * sizeof *stack);
+    stack[sp++] = f;
+    while (sp > 0) {
+        sg_expr *e = stack[--sp];
+        order[norder++] = e;
+        if (e == x)
+            continue;
+        for (k = 0; k < e->nkids; k++) {
+            unsigned ik = jnum(t, e->kid[k]);
+            if ((int)t->cap > cap) { /* the numbering grew (with SG_GROW's limit) */
+                cap = (int)t->cap;
+                order = sg_xrealloc(order, (size_t)cap * sizeof *order);
+                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
+            }
+            if (!(t->flags[ik] & REACHED)) {
+                t->flags[ik] |= REACHED;
+                stack[sp++] = e->kid[k];
+            }
+        }
+    }
+    free(stack);
+    qsort(order, (size_t)norder, sizeof *order, by_id);
+    *out = order;
+    return norder;
+}
+
+/* kids first: which nodes depend on x */
+static void mark_dependent(jtab *t, sg_expr **order, int norder, const sg_expr *x)
+{
+    int i, k;
+    for (i = 0; i < norder; i++) {
+        sg_expr *e = order[i];
+        if (e == x)
+            FLAGS(t, e) |= DEP;
+        else
+            for (k = 0; k < e->nkids; k++)
+                if (FLAGS(t, e->kid[k]) & DEP)
+                    FLAGS(t, e) |= DEP;
+    }
+}
+
+/* parents first: whose Jacobians are asked for. A 1×1 node asks nothing
+   of its kids (its gradient reaches x by itself); a flat node cannot use
+   the Jacobian of a matrix (0, and *why says so) */
+static int mark_needed(sg_ctx *ctx, jtab *t, sg_expr **order, int norder, sg_expr *f,
+                       const sg_expr *x, const char *xn, const char **why)
+{
+    int i, k;
+    FLAGS(t, f) |= NEED;
+    for (i = norder - 1; i >= 0; i--) {
+        sg_expr *e = order[i];
+        if (!(FLAGS(t, e) & NEED) || e == x || sg_shape_is_scalar(e->shape))
+            continue;
+        for (k = 0; k < e->nkids; k++) {
+            sg_expr *kid = e->kid[k];
+            if (!(FLAGS(t, kid) & DEP))
+                continue;
+            if (!is_flat(kid->shape)) {
+                *why = matrix_why(ctx, e, kid, xn);
+                return 0;
+            }
+            FLAGS(t, kid) |= NEED;
+        }
+    }
+    return 1;
+}
+
+/* kids first: the Jacobians of the nodes asked for, each logged; 0 when a
+   rule has none (*why says why) */
+static int propagate(sg_ctx *ctx, jtab *t, sg_expr **order, int norder, sg_expr *x,
+                     sg_log *log, const char **why)
+{
+    sg_dim q = len(x->shape);
+    int i;
+    for (i = 0; i < norder; i++) {
+        sg_expr *e = order[i], *j;
+        sg_rule_id id;
+        if (!(FLAGS(t, e) & NEED))
+            continue;
+        if (sg_expr_count(ctx) > SG_MAX_NODES) { /* sg_check reports it */
+            *why = "the problem is too large";
+            return 0;
+        }
+        if (e == x || sg_shape_is_scalar(e->shape)) {
+            /* J(x) = I; J(s) = (∇ₓs)ᵀ for a 1×1 s, whose gradient reaches x
+               through anything (reverse mode) */
+            id = e == x ? SG_RULE_J_X : SG_RULE_J_SCALAR;
+            j = sg_rule_get(id)->forward(ctx, e, NULL, NULL, x);
+        } else {
+            sg_expr *a = e->kid[0], *b = e->nkids > 1 ? e->kid[1] : NULL;
+            j = rule(ctx, e, a ? t->J[sg_idmap_find(&t->m, a)] : NULL,
+                     b ? t->J[sg_idmap_find(&t->m, b)] : NULL, x, &id, why);
+            if (!j)
+                return 0;
+        }
+        assert(sg_shape_eq(j->shape, sg_shape_make(len(e->shape), q)));
+        t->J[sg_idmap_find(&t->m, e)] = j;
+        if (log) {
+            sg_step *st = sg_log_step(ctx, log);
+            st->kind = SG_STEP_JACOBIAN;
+            st->node = e;
+            st->contrib = j;
+            sg_step_rule(st, id);
+        }
+    }
+    return 1;
+}
+
 sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, const char **why)
 {
     jtab tab, *t = &tab;
-    sg_expr **order = NULL, **stack = NULL, *result = NULL;
-    int cap = 0;
+    sg_expr **order = NULL, *result = NULL;
     const char *xn = name_of(ctx, x);
-    int norder = 0, sp = 0, i, k;
-    sg_dim q;
+    int norder, i;
 
     *why = NULL;
     if (!is_flat(x->shape)) {
@@ -159,42 +279,12 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
                                name_of(ctx, f));
         return NULL;
     }
-    q = len(x->shape);
     if (log && !log->f)
         log->f = f;
 
     memset(t, 0, sizeof *t);
     sg_idmap_init(&t->m, ctx);
-
-    /* the nodes reachable from f; x is a leaf (what is upstream of it is
-       held). order and stack hold each reached node once: they grow with
-       the numbering */
-    i = (int)jnum(t, f); /* jnum may move t->flags: number first */
-    t->flags[i] |= REACHED;
-    cap = (int)t->cap;
-    order = sg_xmalloc((size_t)cap * sizeof *order);
-    stack = sg_xmalloc((size_t)cap * sizeof *stack);
-    stack[sp++] = f;
-    while (sp > 0) {
-        sg_expr *e = stack[--sp];
-        order[norder++] = e;
-        if (e == x)
-            continue;
-        for (k = 0; k < e->nkids; k++) {
-            unsigned ik = jnum(t, e->kid[k]);
-            if ((int)t->cap > cap) {
-                cap = (int)t->cap;
-                order = sg_xrealloc(order, (size_t)cap * sizeof *order);
-                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-            }
-            if (!(t->flags[ik] & REACHED)) {
-                t->flags[ik] |= REACHED;
-                stack[sp++] = e->kid[k];
-            }
-        }
-    }
-    free(stack);
-    qsort(order, (size_t)norder, sizeof *order, by_id);
+    norder = reach_from(t, f, x, &order);
     /* what a Σ over time or a step depends on is in the sequences, not its
        kids: the Jacobian rules cannot see through it */
     for (i = 0; i < norder; i++)
@@ -203,75 +293,12 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
                    "Hessians through sequences are not supported yet";
             goto done;
         }
-
-    /* kids first: which nodes depend on x */
-    for (i = 0; i < norder; i++) {
-        sg_expr *e = order[i];
-        if (e == x)
-            FLAGS(t, e) |= DEP;
-        else
-            for (k = 0; k < e->nkids; k++)
-                if (FLAGS(t, e->kid[k]) & DEP)
-                    FLAGS(t, e) |= DEP;
-    }
-    if (!(FLAGS(t, f) & DEP)) {
-        result = sg_zero(ctx, sg_shape_make(len(f->shape), q));
-        goto done;
-    }
-
-    /* parents first: whose Jacobians are asked for. A 1×1 node asks nothing
-       of its kids (its gradient reaches x by itself); a flat node cannot use
-       the Jacobian of a matrix */
-    FLAGS(t, f) |= NEED;
-    for (i = norder - 1; i >= 0; i--) {
-        sg_expr *e = order[i];
-        if (!(FLAGS(t, e) & NEED) || e == x || sg_shape_is_scalar(e->shape))
-            continue;
-        for (k = 0; k < e->nkids; k++) {
-            sg_expr *kid = e->kid[k];
-            if (!(FLAGS(t, kid) & DEP))
-                continue;
-            if (!is_flat(kid->shape)) {
-                *why = matrix_why(ctx, e, kid, xn);
-                goto done;
-            }
-            FLAGS(t, kid) |= NEED;
-        }
-    }
-
-    /* kids first: the Jacobians */
-    for (i = 0; i < norder; i++) {
-        sg_expr *e = order[i], *j;
-        sg_rule_id id;
-        if (!(FLAGS(t, e) & NEED))
-            continue;
-        if (sg_expr_count(ctx) > SG_MAX_NODES) { /* sg_check reports it */
-            *why = "the problem is too large";
-            goto done;
-        }
-        if (e == x || sg_shape_is_scalar(e->shape)) {
-            /* J(x) = I; J(s) = (∇ₓs)ᵀ for a 1×1 s, whose gradient reaches x
-               through anything (reverse mode) */
-            id = e == x ? SG_RULE_J_X : SG_RULE_J_SCALAR;
-            j = sg_rule_get(id)->forward(ctx, e, NULL, NULL, x);
-        } else {
-            sg_expr *a = e->kid[0], *b = e->nkids > 1 ? e->kid[1] : NULL;
-            j = rule(ctx, e, a ? t->J[sg_idmap_find(&t->m, a)] : NULL,
-                     b ? t->J[sg_idmap_find(&t->m, b)] : NULL, x, &id, why);
-            if (!j)
-                goto done;
-        }
-        assert(sg_shape_eq(j->shape, sg_shape_make(len(e->shape), q)));
-        t->J[sg_idmap_find(&t->m, e)] = j;
-        if (log) {
-            sg_step *st = sg_log_step(ctx, log);
-            st->kind = SG_STEP_JACOBIAN;
-            st->node = e;
-            st->contrib = j;
-            sg_step_rule(st, id);
-        }
-    }
-    result = t->J[sg_idmap_find(&t->m, f)];
+    mark_dependent(t, order, norder, x);
+    if (!(FLAGS(t, f) & DEP))
+        result = sg_zero(ctx, sg_shape_make(len(f->shape), len(x->shape)));
+    else if (mark_needed(ctx, t, order, norder, f, x, xn, why) &&
+             propagate(ctx, t, order, norder, x, log, why))
+        result = t->J[sg_idmap_find(&t->m, f)];
 
 done:
     free(t->flags);

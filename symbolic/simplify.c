@@ -54,6 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 #define MAX_HEIGHT 2000 /* taller nodes are rebuilt from simplified kids only */
 #define MAX_NEST 200   /* deeper products and ⊙ chains are taken as one factor */
 #define MAX_EXPAND 16  /* a sum is distributed only when it has this few terms */
@@ -167,7 +169,8 @@ static unsigned aux_ix(S *st, const sg_expr *e)
 {
     unsigned i = sg_idmap_add(&st->aux, e);
     if (i >= st->naux) {
-        unsigned n = st->naux ? 2 * st->naux : 64;
+        unsigned n = (unsigned)sg_grow_cap((size_t)i + 1, st->naux, sizeof *st->size, SG_GROW_MAX,
+                                           "nodes in one simplification");
         st->size = sg_xrealloc(st->size, n * sizeof *st->size);
         st->tr = sg_xrealloc(st->tr, n * sizeof *st->tr);
         st->kept = sg_xrealloc(st->kept, n);
@@ -465,10 +468,7 @@ static double tree_size(S *st, sg_expr *e)
                 s += st->size[ik];
                 continue;
             }
-            if (sp == cap) {
-                cap *= 2;
-                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-            }
+            SG_GROW(stack, sp, cap, SG_GROW_MAX, "nodes on one walk's stack");
             stack[sp++] = x->kid[i];
             pending = 1;
         }
@@ -762,10 +762,7 @@ static tlist decompose(S *st, sg_expr *e)
         sg_expr *x = stack[--sp];
         term t;
         if (is_sum(st, x)) {
-            if (sp + 2 > cap) {
-                cap *= 2;
-                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-            }
+            SG_GROW(stack, sp + 1, cap, SG_GROW_MAX, "nodes on one walk's stack");
             stack[sp++] = x->kid[1];
             stack[sp++] = x->kid[0];
         } else if (term_of(st, x, &t, 0)) {
@@ -924,10 +921,7 @@ static int hadamard_factors(S *st, sg_expr *e, int tr, term *coef, sg_expr ***ou
         return 0;
     if (x->op == SG_OP_ONES) /* A ⊙ 𝟙 = A */
         return 1;
-    if (*n == *cap) {
-        *cap = *cap ? 2 * *cap : 8;
-        *out = sg_xrealloc(*out, (size_t)*cap * sizeof **out);
-    }
+    SG_GROW(*out, *n, *cap, SG_GROW_MAX, "factors in one product");
     (*out)[(*n)++] = tr ? sg_transpose(st->ctx, x) : x;
     return 1;
 }
@@ -1463,17 +1457,11 @@ static sg_expr *hadamard_region(S *st, sg_expr *e)
     while (sp > 0) {
         sg_expr *x = stack[--sp];
         if (x == e || interior(st, x)) { /* interior: a ⊙ under a ⊙ */
-            if (sp + 2 > cap) {
-                cap *= 2;
-                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-            }
+            SG_GROW(stack, sp + 1, cap, SG_GROW_MAX, "nodes on one walk's stack");
             stack[sp++] = x->kid[1];
             stack[sp++] = x->kid[0];
         } else {
-            if (nin == incap) {
-                incap *= 2;
-                in = sg_xrealloc(in, (size_t)incap * sizeof *in);
-            }
+            SG_GROW(in, nin, incap, SG_GROW_MAX, "factors in one product");
             in[nin++] = val_of(st, x);
         }
     }
@@ -1593,7 +1581,7 @@ static double text_len(S *st, const sg_expr *e)
 
 static double const_len(double c)
 {
-    char s[40];
+    char s[40]; /* %.17g of a double: 24 characters at most */
     int prec;
     if (fabs(c) == 0.5 || fabs(c) == 0.25 || fabs(c) == 0.75) /* ½ ¼ ¾ */
         return 1;
@@ -1730,10 +1718,7 @@ static sg_expr *factored(S *st, sg_expr *e)
             t = atom(st, val_of(st, x));
             push(st, &l, &t);
         } else if (x == e || is_sum(st, x)) {
-            if (sp + 2 > cap) {
-                cap *= 2;
-                stack = sg_xrealloc(stack, (size_t)cap * sizeof *stack);
-            }
+            SG_GROW(stack, sp + 1, cap, SG_GROW_MAX, "nodes on one walk's stack");
             stack[sp++] = x->kid[1];
             stack[sp++] = x->kid[0];
         } else {
@@ -1756,7 +1741,8 @@ static unsigned reach(S *st, const sg_expr *e)
 {
     unsigned n0 = st->pass.n, i = sg_idmap_add(&st->pass, e);
     if (i >= st->npass) {
-        unsigned n = st->npass ? 2 * st->npass : 64;
+        unsigned n = (unsigned)sg_grow_cap((size_t)i + 1, st->npass, sizeof *st->val, SG_GROW_MAX,
+                                           "nodes in one simplification");
         st->root = sg_xrealloc(st->root, n);
         st->val = sg_xrealloc(st->val, n * sizeof *st->val);
         st->refs = sg_xrealloc(st->refs, n * sizeof *st->refs);

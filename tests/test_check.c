@@ -156,6 +156,10 @@ static void test_juxtaposition_splits(void **state)
     shape_is("A ∈ ℝ^{p×m}\nX ∈ ℝ^{m×n}\nB ∈ ℝ^{n×n}\nC ∈ ℝ^{m×q}\nM = AXBXᵀC\noutput M\n", "M",
              "ℝ^{p×q}");
     fails("a, b, ab ∈ ℝ\nc = abb\noutput c\n", "2:5", "ambiguous name 'abb'");
+    /* up to four readings are listed whole; past four the message says there are more */
+    fails("a, aa ∈ ℝ\nc = aaa\noutput c\n", "2:5", "it reads as a a a, a aa or aa a; separate");
+    fails("a, aa ∈ ℝ\nc = aaaa\noutput c\n", "2:5",
+          "it reads as a a a a, a a aa, a aa a, aa a a, and in more ways; separate");
 }
 
 /* a postfix after a parenthesised group applies to the whole group, however
@@ -223,6 +227,8 @@ static void test_shape_errors(void **state)
     fails("x ∈ ℝ^n\nL = x^(2x)\noutput L\n", "2:7",
           "an exponent must be a scalar, but (2x) is ℝ^n");
     fails("x ∈ ℝ^n\nz = x²\noutput z\n", "2:5", ".^");
+    fails("A ∈ ℝ^{n×m}\nL = A^2\noutput L\n", "2:5",
+          "A is ℝ^{n×m}, not a scalar: write A.^2 for the elementwise power, or a product");
     fails("x ∈ ℝ^n\nz = |x|\noutput z\n", "2:5", "abs(x)");
     fails("A ∈ ℝ^{m×n}\nt = tr(A)\noutput t\n", "2:5",
           "tr needs a square matrix, but A is ℝ^{m×n}");
@@ -265,6 +271,8 @@ static void test_request_errors(void **state)
 {
     (void)state;
     fails("A ∈ ℝ^{m×n}\nx ∈ ℝ^n\nv = Ax\ngrad v wrt x\n", "4:6", "grad needs a scalar");
+    fails("A ∈ ℝ^{n×m}\nx ∈ ℝ^n\nM = A + x 𝟙ᵀ\njacobian M wrt x\n", "4:10",
+          "jacobian needs a scalar or a vector, but M is ℝ^{n×m}");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt y\n", "3:12", "undefined name 'y'");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt n\n", "3:12", "dimension");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad M wrt x\n", "3:6", "undefined name 'M'");
