@@ -29,8 +29,13 @@ typedef struct {
     unsigned nfac; /* the factors flatten() finds in it, at most EX_MAX_FLAT + 1 */
 } ex_node;
 
-#define EX_F_SYM 1u    /* provably symmetric */
-#define EX_F_VARIES 2u /* depends on the loop index t */
+#define EX_F_SYM 1u     /* provably symmetric */
+#define EX_F_VARIES 2u  /* depends on the loop index t */
+#define EX_F_POS 4u     /* provably > 0, entry by entry (implies EX_F_NONNEG) */
+#define EX_F_NONNEG 8u  /* provably >= 0, entry by entry */
+#define EX_F_PD 16u     /* provably symmetric positive definite (implies EX_F_PSD) */
+#define EX_F_PSD 32u    /* provably symmetric positive semidefinite */
+#define EX_F_PROPS (EX_F_SYM | EX_F_POS | EX_F_NONNEG | EX_F_PD | EX_F_PSD)
 
 struct sg_ctx {
     sg_arena *arena;
@@ -81,8 +86,10 @@ int ex_is_scalar(const sg_expr *e);
 
 /* ---- props.c ---- */
 
-/* whether the node e, whose kids are made and flagged, is provably
-   symmetric: asked once, as e is interned (e's flag keeps the answer) */
-int ex_symmetric_of(const sg_ctx *ctx, const sg_expr *e);
+/* what the node e, whose kids are made and flagged, provably is: EX_F_SYM,
+   EX_F_POS, EX_F_NONNEG, EX_F_PD, EX_F_PSD; asked once, as e is interned
+   (e's flags keep the answer), and reading only its kids' flags (and the
+   factors of a product, at most MAX_FACTORS of them) */
+unsigned ex_props_of(const sg_ctx *ctx, const sg_expr *e);
 
 #endif

@@ -6,8 +6,12 @@
  * a positive definite and a semidefinite matrix is positive definite, eˣ is
  * positive, …). What no rule covers is "not proven", which is always safe.
  *
- * Symmetry is asked of every node as it is interned, so its rule reads the
- * kids' flags and never walks further, except into a product: a product of
+ * Every property is decided once per node, as it is interned
+ * (ex_props_of), and kept in the node's flags: the rules read the kids'
+ * flags and never walk further, except into a product. So a question costs
+ * one flag test, however the DAG shares its nodes (a proof that recursed,
+ * trying both "definite" and "semidefinite" for each kid of a sum, took 2ⁿ
+ * steps for (A₁ + … + Aₙ)⁻¹). Into a product: a product of
  * matrices is one flat chain of factors F₁…Fₖ (expr.c re-associates them by
  * cost, so the tree's shape says nothing), and it is symmetric when it reads
  * the same transposed, Fᵢ = Fₖ₊₁₋ᵢᵀ with a symmetric middle (AAᵀ, AᵀA, ASAᵀ,
@@ -87,7 +91,7 @@ static int product_is_symmetric(const sg_ctx *ctx, const sg_expr *e)
     return n % 2 == 0 || sg_props_symmetric(ctx, f[n / 2]);
 }
 
-int ex_symmetric_of(const sg_ctx *ctx, const sg_expr *e)
+static int symmetric_rule(const sg_ctx *ctx, const sg_expr *e)
 {
     const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
     if (e->shape.rows != e->shape.cols)
@@ -130,7 +134,8 @@ int sg_props_transposes(const sg_ctx *ctx, const sg_expr *a, const sg_expr *b)
            (a == b && sg_props_symmetric(ctx, a));
 }
 
-int sg_props_signed(const sg_ctx *ctx, const sg_expr *e, int strict)
+/* the sign rule of e's op, reading its kids' flags */
+static int signed_rule(const sg_ctx *ctx, const sg_expr *e, int strict)
 {
     const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
     switch (e->op) {
@@ -171,7 +176,8 @@ static int gram(const sg_ctx *ctx, const sg_expr *e)
     return n % 2 == 0 || sg_props_definite(ctx, f[n / 2], 0);
 }
 
-int sg_props_definite(const sg_ctx *ctx, const sg_expr *e, int strict)
+/* the definiteness rule of e's op, reading its kids' flags */
+static int definite_rule(const sg_ctx *ctx, const sg_expr *e, int strict)
 {
     const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
     if (e->shape.rows != e->shape.cols)
@@ -199,4 +205,37 @@ int sg_props_definite(const sg_ctx *ctx, const sg_expr *e, int strict)
     default:
         return 0;
     }
+}
+
+static unsigned flags_of(const sg_expr *e)
+{
+    return ((const ex_node *)e)->flags;
+}
+
+int sg_props_signed(const sg_ctx *ctx, const sg_expr *e, int strict)
+{
+    (void)ctx;
+    return (flags_of(e) & (strict ? EX_F_POS : EX_F_NONNEG)) != 0;
+}
+
+int sg_props_definite(const sg_ctx *ctx, const sg_expr *e, int strict)
+{
+    (void)ctx;
+    return (flags_of(e) & (strict ? EX_F_PD : EX_F_PSD)) != 0;
+}
+
+unsigned ex_props_of(const sg_ctx *ctx, const sg_expr *e)
+{
+    unsigned f = 0;
+    if (symmetric_rule(ctx, e))
+        f |= EX_F_SYM;
+    if (signed_rule(ctx, e, 1))
+        f |= EX_F_POS | EX_F_NONNEG;
+    else if (signed_rule(ctx, e, 0))
+        f |= EX_F_NONNEG;
+    if (definite_rule(ctx, e, 1))
+        f |= EX_F_PD | EX_F_PSD;
+    else if (definite_rule(ctx, e, 0))
+        f |= EX_F_PSD;
+    return f;
 }

@@ -4,12 +4,14 @@
  * Three properties, each proved from the ops of the DAG and the properties
  * a declaration gives its symbols (sg_props), never from numbers:
  *
- *   - symmetry, Eᵀ = E: decided once per node when it is interned (the
- *     constructors drop the transpose of a symmetric node, so they need it
- *     at once) and kept as a flag next to the node;
+ *   - symmetry, Eᵀ = E (the constructors drop the transpose of a
+ *     symmetric node, so they need it at once);
  *   - positive (semi)definiteness: what decides between a Cholesky and an
  *     LU factor in the generated C, and what the derivation may say;
  *   - sign, entry by entry: > 0 or ≥ 0.
+ *
+ * Each is decided once per node, when it is interned, and kept as a flag
+ * next to the node: asking costs a flag test.
  *
  * Every answer is "proven" (1) or "not proven" (0): a 0 never means the
  * property is false, so a caller only ever loses an optimisation by it.

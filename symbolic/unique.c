@@ -135,8 +135,7 @@ sg_expr *ex_intern_p(sg_ctx *ctx, sg_op op, sg_shape s, sg_expr *a, sg_expr *b, 
     e->hash = h;
     e->chain = ctx->table[h & (ctx->tabsize - 1)];
     ctx->table[h & (ctx->tabsize - 1)] = e;
-    if (ex_symmetric_of(ctx, e))
-        n->flags |= EX_F_SYM;
+    n->flags |= ex_props_of(ctx, e);
     n->nfac = 1;
     if (op == SG_OP_MUL && !ex_is_scalar(a)) {
         unsigned f = (a->name ? 1 : ((ex_node *)a)->nfac) + (b->name ? 1 : ((ex_node *)b)->nfac);
