@@ -1,0 +1,155 @@
+/*
+ * cgkernel.c: the kernels of templates/.
+ *
+ * The kernels are C functions in templates/, copied into the output only
+ * when used, in a fixed order (a kernel after the kernels it calls), and
+ * expanded for the real type (@real@, @restrict@, @exp@ …). Using one marks
+ * the kernels it calls; a product or factorization that packs its operands
+ * asks for packing room in work, which P_work_size adds up. With --blas the
+ * products' templates call CBLAS instead.
+ */
+#include "cg.h"
+
+typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
+
+/* in the order they are printed: a kernel after the kernels it calls */
+static const char *const kernel_file[K_COUNT] = {
+    "restrict.h", "vectorize.h", "sigmoid.c", "swish.c", "softplus.c", "relu.c", "step.c",
+    "sign.c", "sum.c", "dot.c", "axpy.c", "gemv.c", "gemm_small.c", "gemm.c", "gemm_call.c",
+    "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "softmax2.c", "logsoftmax.c",
+    "logsumexp.c", "diagmul.c", "lu.c", "lu_swap.c", "lu_solve.c", "lu_inverse.c", "lu_det.c", "lu_logdet.c",
+    "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c", "stream.c",
+    "dot4.c", "axpy4.c",
+};
+
+/* kernel k's template: with --blas, the products call CBLAS */
+const char *cg_kernel_name(const cg_state *g, int k)
+{
+    if (g->o && g->o->blas && k == K_GEMM)
+        return "gemm_blas.c";
+    if (g->o && g->o->blas && k == K_GEMV)
+        return "gemv_blas.c";
+    return kernel_file[k];
+}
+
+void cg_use_kernel(cg_state *g, int k)
+{
+    g->kernels[k] = 1;
+    g->kernels[K_RESTRICT] = 1;
+    switch (k) {
+    case K_SWISH:
+        g->kernels[K_SIGMOID] = 1;
+        break;
+    case K_GEMV:
+        g->kernels[K_DOT] = 1;
+        break;
+    case K_GEMM:
+        cg_use_kernel(g, K_GEMM_SMALL);
+        break;
+    case K_GEMM_SMALL:
+        g->kernels[K_DOT] = 1;
+        break;
+    case K_TRSM: case K_GEMM_CALL:
+        cg_use_kernel(g, K_GEMM);
+        break;
+    case K_LU_SOLVE: case K_LU_INVERSE:
+        cg_use_kernel(g, K_LU_SWAP);
+        cg_use_kernel(g, k == K_LU_INVERSE ? K_TRSM_INVERSE : K_TRSM);
+        break;
+    case K_CHOL_INVERSE:
+        cg_use_kernel(g, K_TRSM_INVERSE);
+        break;
+    case K_TRSM_INVERSE: case K_LU: case K_CHOL: case K_CHOL_SOLVE:
+        cg_use_kernel(g, K_TRSM);
+        break;
+    case K_ROWSUM:
+        g->kernels[K_SUM] = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+/* a kernel that needs packing room in work: how much, by cg_pack_text() */
+void cg_need_pack(cg_state *g, int kind, sg_dim a, sg_dim b, sg_dim c)
+{
+    int i;
+    for (i = 0; i < g->npacks; i++)
+        if (g->packs[i].kind == kind && g->packs[i].d[0] == a && g->packs[i].d[1] == b &&
+            g->packs[i].d[2] == c)
+            return;
+    if (g->npacks == g->cappacks) {
+        g->cappacks = g->cappacks ? 2 * g->cappacks : 8;
+        g->packs = sg_xrealloc(g->packs, (size_t)g->cappacks * sizeof *g->packs);
+    }
+    g->packs[g->npacks].kind = kind;
+    g->packs[g->npacks].d[0] = a;
+    g->packs[g->npacks].d[1] = b;
+    g->packs[g->npacks].d[2] = c;
+    g->npacks++;
+}
+
+/* the reals that packing requirement k needs, as C */
+const char *cg_pack_text(cg_state *g, const cg_packreq *k, unsigned char *used)
+{
+    switch (k->kind) {
+    case K_GEMM:
+        return cg_fmt(g, "sg_gemm_pack(%s, %s, %s)", cg_dim_c(g, k->d[0], used),
+                   cg_dim_c(g, k->d[1], used), cg_dim_c(g, k->d[2], used));
+    case K_TRSM:
+        return cg_fmt(g, "sg_trsm_pack(%s, %s)", cg_dim_c(g, k->d[0], used), cg_dim_c(g, k->d[1], used));
+    case K_LU:
+        return cg_fmt(g, "sg_lu_pack(%s)", cg_dim_c(g, k->d[0], used));
+    default:
+        return cg_fmt(g, "sg_chol_pack(%s)", cg_dim_c(g, k->d[0], used));
+    }
+}
+
+/* a template with @real@, @restrict@ and @exp@ … filled in */
+void cg_expand(cg_state *g, sg_buf *b, const char *text)
+{
+    while (*text) {
+        const char *at = strchr(text, '@'), *end;
+        if (!at) {
+            sg_buf_puts(b, text);
+            return;
+        }
+        sg_buf_putn(b, text, (size_t)(at - text));
+        end = strchr(at + 1, '@');
+        if (!end) {
+            sg_buf_puts(b, at);
+            return;
+        }
+        if (end - at - 1 == 4 && !strncmp(at + 1, "real", 4))
+            sg_buf_puts(b, g->real);
+        else if (end - at - 1 == 8 && !strncmp(at + 1, "restrict", 8))
+            sg_buf_puts(b, "SG_RESTRICT");
+        else if (end - at - 1 == 1 && at[1] == 'b') /* a BLAS name: cblas_dgemm, cblas_sgemm */
+            sg_buf_puts(b, g->fsuf[0] ? "s" : "d");
+        else if (end - at - 1 == 4 && !strncmp(at + 1, "simd", 4)) /* _mm_stream_pd, _ps */
+            sg_buf_puts(b, g->fsuf[0] ? "ps" : "pd");
+        else if (end - at - 1 == 3 && !strncmp(at + 1, "eps", 3)) /* the machine epsilon */
+            sg_buf_puts(b, g->fsuf[0] ? "1.1920929e-07f" : "2.220446049250313e-16");
+        else { /* a math function */
+            sg_buf_putn(b, at + 1, (size_t)(end - at - 1));
+            sg_buf_puts(b, g->fsuf);
+        }
+        text = end + 1;
+    }
+}
+
+char *sg_cgen_kernels(int use_float, size_t *len)
+{
+    cg_state g;
+    sg_buf b;
+    int k;
+    memset(&g, 0, sizeof g);
+    g.real = use_float ? "float" : "double";
+    g.fsuf = use_float ? "f" : "";
+    sg_buf_init(&b);
+    for (k = 0; k < K_COUNT; k++) {
+        cg_expand(&g, &b, sg_template(kernel_file[k]));
+        sg_buf_putc(&b, '\n');
+    }
+    return sg_buf_take(&b, len);
+}
