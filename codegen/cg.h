@@ -286,7 +286,60 @@ typedef struct {
     sg_dim d[3];
 } cg_packreq;
 
-#define K_MAX 40 /* room for the kernels of templates/ (K_COUNT below) */
+/*
+ * The kernels of templates/, one line each, in the order they are printed
+ * (a kernel after the kernels it calls): X(kind, template, its --blas
+ * template or NULL, and the kernels it calls, up to two, K_NONE for none).
+ * Adding a kernel is adding its line.
+ */
+#define CG_KERNELS(X) \
+    X(K_RESTRICT,    "restrict.h",      NULL,           K_NONE,        K_NONE) \
+    X(K_VECTORIZE,   "vectorize.h",     NULL,           K_NONE,        K_NONE) \
+    X(K_SIGMOID,     "sigmoid.c",       NULL,           K_NONE,        K_NONE) \
+    X(K_SWISH,       "swish.c",         NULL,           K_SIGMOID,     K_NONE) \
+    X(K_SOFTPLUS,    "softplus.c",      NULL,           K_NONE,        K_NONE) \
+    X(K_RELU,        "relu.c",          NULL,           K_NONE,        K_NONE) \
+    X(K_STEP,        "step.c",          NULL,           K_NONE,        K_NONE) \
+    X(K_SIGN,        "sign.c",          NULL,           K_NONE,        K_NONE) \
+    X(K_SUM,         "sum.c",           NULL,           K_NONE,        K_NONE) \
+    X(K_DOT,         "dot.c",           NULL,           K_NONE,        K_NONE) \
+    X(K_AXPY,        "axpy.c",          NULL,           K_NONE,        K_NONE) \
+    X(K_GEMV,        "gemv.c",          "gemv_blas.c",  K_DOT,         K_NONE) \
+    X(K_GEMM_SMALL,  "gemm_small.c",    NULL,           K_DOT,         K_NONE) \
+    X(K_GEMM,        "gemm.c",          "gemm_blas.c",  K_GEMM_SMALL,  K_NONE) \
+    X(K_GEMM_CALL,   "gemm_call.c",     NULL,           K_GEMM,        K_NONE) \
+    X(K_TRSM,        "trsm.c",          NULL,           K_GEMM,        K_NONE) \
+    X(K_TRSM_INVERSE, "trsm_inverse.c",  NULL,           K_TRSM,        K_NONE) \
+    X(K_GER,         "ger.c",           NULL,           K_NONE,        K_NONE) \
+    X(K_COLSUM,      "colsum.c",        NULL,           K_NONE,        K_NONE) \
+    X(K_ROWSUM,      "rowsum.c",        NULL,           K_SUM,         K_NONE) \
+    X(K_SOFTMAX,     "softmax.c",       NULL,           K_NONE,        K_NONE) \
+    X(K_SOFTMAX2,    "softmax2.c",      NULL,           K_NONE,        K_NONE) \
+    X(K_LOGSOFTMAX,  "logsoftmax.c",    NULL,           K_NONE,        K_NONE) \
+    X(K_LOGSUMEXP,   "logsumexp.c",     NULL,           K_NONE,        K_NONE) \
+    X(K_DIAGMUL,     "diagmul.c",       NULL,           K_NONE,        K_NONE) \
+    X(K_LU,          "lu.c",            NULL,           K_TRSM,        K_NONE) \
+    X(K_LU_SWAP,     "lu_swap.c",       NULL,           K_NONE,        K_NONE) \
+    X(K_LU_SOLVE,    "lu_solve.c",      NULL,           K_LU_SWAP,     K_TRSM) \
+    X(K_LU_INVERSE,  "lu_inverse.c",    NULL,           K_LU_SWAP,     K_TRSM_INVERSE) \
+    X(K_LU_DET,      "lu_det.c",        NULL,           K_NONE,        K_NONE) \
+    X(K_LU_LOGDET,   "lu_logdet.c",     NULL,           K_NONE,        K_NONE) \
+    X(K_CHOL,        "chol.c",          NULL,           K_TRSM,        K_NONE) \
+    X(K_CHOL_SOLVE,  "chol_solve.c",    NULL,           K_TRSM,        K_NONE) \
+    X(K_CHOL_INVERSE, "chol_inverse.c",  NULL,           K_TRSM_INVERSE, K_NONE) \
+    X(K_CHOL_DET,    "chol_det.c",      NULL,           K_NONE,        K_NONE) \
+    X(K_CHOL_LOGDET, "chol_logdet.c",   NULL,           K_NONE,        K_NONE) \
+    X(K_STREAM,      "stream.c",        NULL,           K_NONE,        K_NONE) \
+    X(K_DOT4,        "dot4.c",          NULL,           K_NONE,        K_NONE) \
+    X(K_AXPY4,       "axpy4.c",         NULL,           K_NONE,        K_NONE)
+
+enum {
+    K_NONE = -1,
+#define CG_KERNEL_KIND(kind, file, blas, dep1, dep2) kind,
+    CG_KERNELS(CG_KERNEL_KIND)
+#undef CG_KERNEL_KIND
+    K_COUNT
+};
 
 typedef struct {
     const sg_problem *p;
@@ -316,7 +369,7 @@ typedef struct {
     const char **dimfield; /* per dimension: its field in P_dims (named ones) */
     const char **resname;  /* per result: its field in P_out */
     unsigned char *symused;
-    int kernels[K_MAX];  /* by K_*: printed into the output */
+    int kernels[K_COUNT]; /* by K_*: printed into the output */
     cg_packreq *packs;      /* what the kernels called need of work's packing room */
     int npacks, cappacks;
     cg_needvar *needs;      /* the tests of results held in locals */
@@ -354,11 +407,6 @@ typedef struct {
     int flat;
     const char *i, *j;
 } cg_ix;
-
-enum { K_RESTRICT, K_VECTORIZE, K_SIGMOID, K_SWISH, K_SOFTPLUS, K_RELU, K_STEP, K_SIGN, K_SUM,
-       K_DOT, K_AXPY, K_GEMV, K_GEMM_SMALL, K_GEMM, K_GEMM_CALL, K_TRSM, K_TRSM_INVERSE, K_GER, K_COLSUM, K_ROWSUM, K_SOFTMAX, K_SOFTMAX2,
-       K_LOGSOFTMAX, K_LOGSUMEXP, K_DIAGMUL, K_LU, K_LU_SWAP, K_LU_SOLVE, K_LU_INVERSE, K_LU_DET,
-       K_LU_LOGDET, K_CHOL, K_CHOL_SOLVE, K_CHOL_INVERSE, K_CHOL_DET, K_CHOL_LOGDET, K_STREAM, K_DOT4, K_AXPY4, K_COUNT };
 
 /* a longer P_eval keeps -O2's own vectorizer (see vectorize.h), and its sweeps their
    plain form (sg_dot and sg_axpy a row at a time, ordinary stores): gcc's time grows

@@ -10,64 +10,34 @@
  */
 #include "cg.h"
 
-typedef char kernel_room[K_COUNT <= K_MAX ? 1 : -1]; /* K_MAX is large enough */
-
-/* in the order they are printed: a kernel after the kernels it calls */
-static const char *const kernel_file[K_COUNT] = {
-    "restrict.h", "vectorize.h", "sigmoid.c", "swish.c", "softplus.c", "relu.c", "step.c",
-    "sign.c", "sum.c", "dot.c", "axpy.c", "gemv.c", "gemm_small.c", "gemm.c", "gemm_call.c",
-    "trsm.c", "trsm_inverse.c", "ger.c", "colsum.c", "rowsum.c", "softmax.c", "softmax2.c", "logsoftmax.c",
-    "logsumexp.c", "diagmul.c", "lu.c", "lu_swap.c", "lu_solve.c", "lu_inverse.c", "lu_det.c", "lu_logdet.c",
-    "chol.c", "chol_solve.c", "chol_inverse.c", "chol_det.c", "chol_logdet.c", "stream.c",
-    "dot4.c", "axpy4.c",
+/* the kernel table of cg.h, by K_* */
+static const struct {
+    const char *file;        /* its template */
+    const char *blas;        /* its template with --blas, or NULL */
+    int dep[2];              /* the kernels it calls, or K_NONE */
+} kernel[K_COUNT] = {
+#define CG_KERNEL_ROW(kind, file, blas, dep1, dep2) {file, blas, {dep1, dep2}},
+    CG_KERNELS(CG_KERNEL_ROW)
+#undef CG_KERNEL_ROW
 };
 
 /* kernel k's template: with --blas, the products call CBLAS */
 const char *cg_kernel_name(const cg_state *g, int k)
 {
-    if (g->o && g->o->blas && k == K_GEMM)
-        return "gemm_blas.c";
-    if (g->o && g->o->blas && k == K_GEMV)
-        return "gemv_blas.c";
-    return kernel_file[k];
+    if (g->o && g->o->blas && kernel[k].blas)
+        return kernel[k].blas;
+    return kernel[k].file;
 }
 
+/* kernel k is printed, and so are the kernels it calls */
 void cg_use_kernel(cg_state *g, int k)
 {
+    int i;
     g->kernels[k] = 1;
     g->kernels[K_RESTRICT] = 1;
-    switch (k) {
-    case K_SWISH:
-        g->kernels[K_SIGMOID] = 1;
-        break;
-    case K_GEMV:
-        g->kernels[K_DOT] = 1;
-        break;
-    case K_GEMM:
-        cg_use_kernel(g, K_GEMM_SMALL);
-        break;
-    case K_GEMM_SMALL:
-        g->kernels[K_DOT] = 1;
-        break;
-    case K_TRSM: case K_GEMM_CALL:
-        cg_use_kernel(g, K_GEMM);
-        break;
-    case K_LU_SOLVE: case K_LU_INVERSE:
-        cg_use_kernel(g, K_LU_SWAP);
-        cg_use_kernel(g, k == K_LU_INVERSE ? K_TRSM_INVERSE : K_TRSM);
-        break;
-    case K_CHOL_INVERSE:
-        cg_use_kernel(g, K_TRSM_INVERSE);
-        break;
-    case K_TRSM_INVERSE: case K_LU: case K_CHOL: case K_CHOL_SOLVE:
-        cg_use_kernel(g, K_TRSM);
-        break;
-    case K_ROWSUM:
-        g->kernels[K_SUM] = 1;
-        break;
-    default:
-        break;
-    }
+    for (i = 0; i < 2; i++)
+        if (kernel[k].dep[i] != K_NONE)
+            cg_use_kernel(g, kernel[k].dep[i]);
 }
 
 /* a kernel that needs packing room in work: how much, by cg_pack_text() */
@@ -148,7 +118,7 @@ char *sg_cgen_kernels(int use_float, size_t *len)
     g.fsuf = use_float ? "f" : "";
     sg_buf_init(&b);
     for (k = 0; k < K_COUNT; k++) {
-        cg_expand(&g, &b, sg_template(kernel_file[k]));
+        cg_expand(&g, &b, sg_template(kernel[k].file));
         sg_buf_putc(&b, '\n');
     }
     return sg_buf_take(&b, len);
