@@ -909,6 +909,7 @@ int main(int argc, char **argv)
         out = sg_latex_document(p, &lo, &outlen);
     } else {
         sg_cgen_opts co;
+        sg_cgen_plan *plan;
         memset(&co, 0, sizeof co);
         co.prefix = o.prefix ? o.prefix : p->prefix ? p->prefix : stem;
         co.use_float = o.use_float;
@@ -920,16 +921,17 @@ int main(int argc, char **argv)
         co.nfixed = o.nfixed;
         co.check_main = o.check;
         co.blas = o.blas;
-        out = sg_cgen_source(p, &co, &outlen);
+        plan = sg_cgen_plan_new(p, &co); /* one schedule for the .c, the .h and the reason */
+        out = sg_cgen_plan_source(plan, &outlen);
         if (o.header)
-            hdr = sg_cgen_header(p, &co, &hdrlen);
+            hdr = sg_cgen_plan_header(plan, &hdrlen);
         if (!out || (o.header && !hdr)) {
-            char *why = sg_cgen_why(p, &co);
+            const char *why = sg_cgen_plan_why(plan);
             fprintf(stderr, "symgrad: %s: error: %s\n", name,
                     why ? why : "internal error: the C printer failed");
-            free(why);
             rc = EXIT_INPUT;
         }
+        sg_cgen_plan_free(plan);
     }
 
     if (rc == 0) {

@@ -230,21 +230,171 @@ static void release(cg_state *g)
     free(g);
 }
 
-static char *source(const sg_problem *p, const sg_cgen_opts *o, size_t *len, char **why);
+/*
+ * With every dimension of the work size known when generating (numbers and
+ * --dim values), is it more bytes than a size_t counts? The kernels' packing
+ * room is bounded by a few blocks of the largest dimension, far below the
+ * margin of half the range left here.
+ */
+static const char *work_overflow(cg_state *g)
+{
+    cg_poly total = {NULL, 0};
+    unsigned long long v;
+    const size_t real = g->o->use_float ? sizeof(float) : sizeof(double);
+    const char *msg = NULL;
+    unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
+    cg_slots_before(&g->top, g->top.nslots, &total);
+    if (cg_poly_value(g, &total, (unsigned long long)((size_t)-1 / real / 2), &v) < 0)
+        msg = cg_fmt(g, "with the dimensions fixed by --dim, %s_work_size would be more bytes "
+                  "than a size_t counts (%s reals of %s)", g->P, cg_poly_c(g, &total, used),
+                  g->real);
+    free(total.m);
+    return msg;
+}
+
+/* the .c file, printed into b (once: printing names things as it goes) */
+static void print_source(cg_state *g, sg_buf *b)
+{
+    sg_buf fns, evalf;
+    int k;
+    /* the functions first: printing them tells which kernels are used */
+    g->formulas = sg_fmt_problem(g->p, 0, NULL);
+    sg_buf_init(&fns);
+    sg_buf_init(&evalf);
+    cg_eval_fn(g, &evalf); /* first: it tells the kernels' packing room */
+    cg_work_size_fn(g, &fns);
+    sg_buf_putc(&fns, '\n');
+    sg_buf_puts(&fns, sg_buf_str(&evalf));
+    sg_buf_free(&evalf);
+
+    cg_banner(g, b, "computes");
+    sg_buf_putc(b, '\n');
+    if (g->o->header)
+        sg_buf_printf(b, "#include \"%s\"\n\n", g->o->header);
+    sg_buf_puts(b, "#include <math.h>\n#include <stddef.h>\n\n");
+    if (g->o->blas) /* the program links a CBLAS of its choice */
+        sg_buf_puts(b, "#include <cblas.h>\n\n");
+    if (g->kernels[K_STREAM]) /* the compiler's own header: no library */
+        sg_buf_puts(b, "/* non-temporal stores (sg_stream): x86 with SSE2, else plain stores */\n"
+                        "#ifndef SG_HAVE_STREAM\n"
+                        "#if defined(__SSE2__) && !defined(SG_NO_STREAM)\n"
+                        "#define SG_HAVE_STREAM 1\n"
+                        "#else\n"
+                        "#define SG_HAVE_STREAM 0\n"
+                        "#endif\n"
+                        "#endif\n"
+                        "#if SG_HAVE_STREAM\n"
+                        "#include <immintrin.h>\n"
+                        "#include <stdint.h>\n"
+                        "#endif\n\n");
+    if (!g->o->header) {
+        cg_header_text(g, b, 0);
+        sg_buf_putc(b, '\n');
+    }
+    g->kernels[K_VECTORIZE] = 1; /* the loops of P_eval too */
+    for (k = 0; k < K_COUNT; k++) /* the kernels used, in a fixed order */
+        if (g->kernels[k]) {
+            const char *t = sg_template(cg_kernel_name(g, k));
+            assert(t != NULL);
+            cg_expand(g, b, t ? t : "");
+            sg_buf_putc(b, '\n');
+        }
+    if (g->top.nit > VEC_MAX_STATEMENTS)
+        sg_buf_printf(b, "/* P_eval has %d statements: its loops are left to -O2 alone, since gcc's\n"
+                          "   compile time grows faster than the function with each vectorized "
+                          "loop */\n%s\n",
+                      g->top.nit, vec_pop);
+    sg_buf_puts(b, sg_buf_str(&fns));
+    sg_buf_free(&fns);
+    if (g->top.nit <= VEC_MAX_STATEMENTS) /* what vectorize.h pushed */
+        sg_buf_printf(b, "\n%s", vec_pop);
+    if (g->o->check_main) {
+        sg_buf_putc(b, '\n');
+        cg_check_main(g, b);
+    }
+}
+
+struct sg_cgen_plan {
+    cg_state *g;
+    const char *why; /* why it cannot be printed, or NULL */
+    char *source;    /* the .c, once printed */
+    size_t source_len;
+};
+
+sg_cgen_plan *sg_cgen_plan_new(const sg_problem *p, const sg_cgen_opts *o)
+{
+    sg_cgen_plan *pl = sg_xmalloc(sizeof *pl);
+    memset(pl, 0, sizeof *pl);
+    pl->g = prepare(p, o);
+    pl->why = pl->g->unsupported ? pl->g->unsupported : work_overflow(pl->g);
+    if (!pl->why && o->header && !sg_cgen_include_ok(o->header))
+        pl->why = "the header name cannot be written in #include \"…\"";
+    return pl;
+}
+
+const char *sg_cgen_plan_why(const sg_cgen_plan *pl)
+{
+    return pl->why;
+}
+
+/* a malloc'd copy of n bytes of s, NUL-terminated, its length in *len */
+static char *copy(const char *s, size_t n, size_t *len)
+{
+    char *t = sg_xmalloc(n + 1);
+    memcpy(t, s, n + 1);
+    if (len)
+        *len = n;
+    return t;
+}
+
+char *sg_cgen_plan_source(sg_cgen_plan *pl, size_t *len)
+{
+    if (pl->why)
+        return NULL;
+    if (!pl->source) {
+        sg_buf b;
+        sg_buf_init(&b);
+        print_source(pl->g, &b);
+        pl->source = sg_buf_take(&b, &pl->source_len);
+    }
+    return copy(pl->source, pl->source_len, len);
+}
+
+char *sg_cgen_plan_header(sg_cgen_plan *pl, size_t *len)
+{
+    sg_buf b;
+    if (pl->why)
+        return NULL;
+    sg_buf_init(&b);
+    cg_banner(pl->g, &b, "computes");
+    sg_buf_putc(&b, '\n');
+    cg_header_text(pl->g, &b, 1);
+    return sg_buf_take(&b, len);
+}
+
+void sg_cgen_plan_free(sg_cgen_plan *pl)
+{
+    if (!pl)
+        return;
+    release(pl->g);
+    free(pl->source);
+    free(pl);
+}
 
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
 {
-    char *why = NULL, *text = source(p, o, len, &why);
-    free(why);
+    sg_cgen_plan *pl = sg_cgen_plan_new(p, o);
+    char *text = sg_cgen_plan_source(pl, len);
+    sg_cgen_plan_free(pl);
     return text;
 }
 
-char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o)
+char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
 {
-    char *why = NULL;
-    size_t len;
-    free(source(p, o, &len, &why));
-    return why;
+    sg_cgen_plan *pl = sg_cgen_plan_new(p, o);
+    char *text = sg_cgen_plan_header(pl, len);
+    sg_cgen_plan_free(pl);
+    return text;
 }
 
 size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o)
@@ -269,121 +419,4 @@ const char *sg_cgen_unsupported(const sg_problem *p)
     msg = g->unsupported;
     release(g);
     return msg;
-}
-
-/*
- * With every dimension of the work size known when generating (numbers and
- * --dim values), is it more bytes than a size_t counts? The kernels' packing
- * room is bounded by a few blocks of the largest dimension, far below the
- * margin of half the range left here.
- */
-static const char *work_overflow(cg_state *g)
-{
-    cg_poly total = {NULL, 0};
-    unsigned long long v;
-    const size_t real = g->o->use_float ? sizeof(float) : sizeof(double);
-    const char *msg = NULL;
-    unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
-    cg_slots_before(&g->top, g->top.nslots, &total);
-    if (cg_poly_value(g, &total, (unsigned long long)((size_t)-1 / real / 2), &v) < 0)
-        msg = cg_fmt(g, "with the dimensions fixed by --dim, %s_work_size would be more bytes "
-                  "than a size_t counts (%s reals of %s)", g->P, cg_poly_c(g, &total, used),
-                  g->real);
-    free(total.m);
-    return msg;
-}
-
-/* the .c file, or NULL with *why set (malloc'd) */
-static char *source(const sg_problem *p, const sg_cgen_opts *o, size_t *len, char **why)
-{
-    cg_state *g = prepare(p, o);
-    sg_buf b, fns, evalf;
-    int k;
-    char *text;
-    const char *msg = g->unsupported ? g->unsupported : work_overflow(g);
-    if (!msg && o->header && !sg_cgen_include_ok(o->header))
-        msg = "the header name cannot be written in #include \"…\"";
-    if (msg) {
-        *why = sg_xmalloc(strlen(msg) + 1);
-        strcpy(*why, msg);
-        release(g);
-        return NULL;
-    }
-    /* the functions first: printing them tells which kernels are used */
-    g->formulas = sg_fmt_problem(p, 0, NULL);
-    sg_buf_init(&fns);
-    sg_buf_init(&evalf);
-    cg_eval_fn(g, &evalf); /* first: it tells the kernels' packing room */
-    cg_work_size_fn(g, &fns);
-    sg_buf_putc(&fns, '\n');
-    sg_buf_puts(&fns, sg_buf_str(&evalf));
-    sg_buf_free(&evalf);
-
-    sg_buf_init(&b);
-    cg_banner(g, &b, "computes");
-    sg_buf_putc(&b, '\n');
-    if (o->header)
-        sg_buf_printf(&b, "#include \"%s\"\n\n", o->header);
-    sg_buf_puts(&b, "#include <math.h>\n#include <stddef.h>\n\n");
-    if (o->blas) /* the program links a CBLAS of its choice */
-        sg_buf_puts(&b, "#include <cblas.h>\n\n");
-    if (g->kernels[K_STREAM]) /* the compiler's own header: no library */
-        sg_buf_puts(&b, "/* non-temporal stores (sg_stream): x86 with SSE2, else plain stores */\n"
-                        "#ifndef SG_HAVE_STREAM\n"
-                        "#if defined(__SSE2__) && !defined(SG_NO_STREAM)\n"
-                        "#define SG_HAVE_STREAM 1\n"
-                        "#else\n"
-                        "#define SG_HAVE_STREAM 0\n"
-                        "#endif\n"
-                        "#endif\n"
-                        "#if SG_HAVE_STREAM\n"
-                        "#include <immintrin.h>\n"
-                        "#include <stdint.h>\n"
-                        "#endif\n\n");
-    if (!o->header) {
-        cg_header_text(g, &b, 0);
-        sg_buf_putc(&b, '\n');
-    }
-    g->kernels[K_VECTORIZE] = 1; /* the loops of P_eval too */
-    for (k = 0; k < K_COUNT; k++) /* the kernels used, in a fixed order */
-        if (g->kernels[k]) {
-            const char *t = sg_template(cg_kernel_name(g, k));
-            assert(t != NULL);
-            cg_expand(g, &b, t ? t : "");
-            sg_buf_putc(&b, '\n');
-        }
-    if (g->top.nit > VEC_MAX_STATEMENTS)
-        sg_buf_printf(&b, "/* P_eval has %d statements: its loops are left to -O2 alone, since gcc's\n"
-                          "   compile time grows faster than the function with each vectorized "
-                          "loop */\n%s\n",
-                      g->top.nit, vec_pop);
-    sg_buf_puts(&b, sg_buf_str(&fns));
-    sg_buf_free(&fns);
-    if (g->top.nit <= VEC_MAX_STATEMENTS) /* what vectorize.h pushed */
-        sg_buf_printf(&b, "\n%s", vec_pop);
-    if (o->check_main) {
-        sg_buf_putc(&b, '\n');
-        cg_check_main(g, &b);
-    }
-    text = sg_buf_take(&b, len);
-    release(g);
-    return text;
-}
-
-char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len)
-{
-    cg_state *g = prepare(p, o);
-    sg_buf b;
-    char *text;
-    if (g->unsupported) {
-        release(g);
-        return NULL;
-    }
-    sg_buf_init(&b);
-    cg_banner(g, &b, "computes");
-    sg_buf_putc(&b, '\n');
-    cg_header_text(g, &b, 1);
-    text = sg_buf_take(&b, len);
-    release(g);
-    return text;
 }
