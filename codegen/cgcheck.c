@@ -67,23 +67,27 @@ static void templ(cg_state *g, sg_buf *b, const char *name)
     sg_buf_putc(b, '\n');
 }
 
-void cg_check_main(cg_state *g, sg_buf *b)
-{
-    const char *P = g->P, *T = g->real;
-    int nd = sg_ndims(g->ctx), ns = sg_nsyms(g->ctx), d, s, r, next = 3;
-    long *dv = sg_arena_alloc(g->ar, (size_t)(nd + 1) * sizeof *dv), maxp = 1;
-    int *how = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *how); /* 0 skip, 1 FD, 2 FD² */
-    int *fres = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *fres);
-    int *ysym = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *ysym);
-    int *xsym = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *xsym);
-    const char **why = sg_arena_alloc(g->ar, (size_t)(g->nres + 1) * sizeof *why);
-    int any_fd = 0, any_fd2 = 0, any_sym = 0, any_simplex = 0;
-    const char *tol = g->o->use_float ? "1e-2" : "1e-5";
-    const char *h1 = g->o->use_float ? "5e-3" : "1e-6", *h2 = g->o->use_float ? "2e-1" : "2e-2";
-    sg_buf dims;
+/* what main() checks, and how: decided before it is printed */
+typedef struct {
+    long *dv;           /* by dimension: its value in the check */
+    long maxp;          /* the largest result a difference is taken of */
+    int *how;           /* by result: 0 skip, 1 FD, 2 FD² */
+    int *fres;          /* by result: the result it is a difference of */
+    int *ysym, *xsym;   /* by result: the inputs it is taken along */
+    const char **why;   /* by result: why it is not checked */
+    int any_fd, any_fd2, any_sym, any_simplex;
+    const char *tol, *h1, *h2;
+    sg_buf dims;        /* "n = 3, m = 4" */
+} check_plan;
 
-    /* the dimensions: the fixed ones, and 3, 4, 5, … (distinct) for the others */
-    sg_buf_init(&dims);
+#define ROWS(sh) dv[(sh).rows]
+#define NUMEL(sh) (dv[(sh).rows] * dv[(sh).cols])
+
+/* the dimensions: the fixed ones, and 3, 4, 5, … (distinct) for the others */
+static void check_dims(cg_state *g, check_plan *c)
+{
+    int nd = sg_ndims(g->ctx), d, next = 3;
+    long *dv = c->dv;
     for (d = 0; d < nd; d++) {
         const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
         dv[d] = di->name ? g->dimfix[d] : di->value;
@@ -103,52 +107,62 @@ void cg_check_main(cg_state *g, sg_buf *b)
             } while (clash);
             dv[d] = next++;
         }
-        sg_buf_printf(&dims, "%s%s = %ld", dims.len ? ", " : "", di->name, dv[d]);
+        sg_buf_printf(&c->dims, "%s%s = %ld", c->dims.len ? ", " : "", di->name, dv[d]);
     }
-#define ROWS(sh) dv[(sh).rows]
-#define NUMEL(sh) (dv[(sh).rows] * dv[(sh).cols])
+}
 
-    /* what each derivative is compared with */
+/* what each derivative is compared with */
+static void check_compare(cg_state *g, check_plan *c)
+{
+    const long *dv = c->dv;
+    int r, s;
     for (r = 0; r < g->nres; r++) {
         const sg_result *x = &g->p->results[r];
         const char *wrt2 = x->wrt2 ? x->wrt2 : x->wrt;
-        how[r] = 0;
-        why[r] = NULL;
-        xsym[r] = x->wrt ? sg_sym_find(g->ctx, x->wrt) : -1;
-        ysym[r] = x->kind == SG_RES_HESSIAN && wrt2 ? sg_sym_find(g->ctx, wrt2) : xsym[r];
+        c->how[r] = 0;
+        c->why[r] = NULL;
+        c->xsym[r] = x->wrt ? sg_sym_find(g->ctx, x->wrt) : -1;
+        c->ysym[r] = x->kind == SG_RES_HESSIAN && wrt2 ? sg_sym_find(g->ctx, wrt2) : c->xsym[r];
         if (x->kind == SG_RES_VALUE)
             continue;
-        fres[r] = result_of(g, SG_RES_VALUE, x->of, NULL);
-        if (xsym[r] < 0 || ysym[r] < 0) {
-            why[r] = cg_fmt(g, "%s is not an input", xsym[r] < 0 ? x->wrt : wrt2);
+        c->fres[r] = result_of(g, SG_RES_VALUE, x->of, NULL);
+        if (c->xsym[r] < 0 || c->ysym[r] < 0) {
+            c->why[r] = cg_fmt(g, "%s is not an input", c->xsym[r] < 0 ? x->wrt : wrt2);
             continue;
         }
         if (x->kind == SG_RES_HESSIAN) {
             int gr = result_of(g, SG_RES_GRAD, x->of, x->wrt);
             if (gr >= 0) {
-                fres[r] = gr;
-                how[r] = 1;
-            } else if (fres[r] >= 0 && cg_scalar(g->p->results[fres[r]].expr)) {
-                how[r] = 2;
+                c->fres[r] = gr;
+                c->how[r] = 1;
+            } else if (c->fres[r] >= 0 && cg_scalar(g->p->results[c->fres[r]].expr)) {
+                c->how[r] = 2;
             }
-        } else if (fres[r] >= 0) {
-            how[r] = 1;
+        } else if (c->fres[r] >= 0) {
+            c->how[r] = 1;
         }
-        if (!how[r]) {
-            why[r] = cg_fmt(g, "%s is not a result", x->of);
+        if (!c->how[r]) {
+            c->why[r] = cg_fmt(g, "%s is not a result", x->of);
             continue;
         }
-        if (how[r] == 1 && NUMEL(g->p->results[fres[r]].expr->shape) > maxp)
-            maxp = NUMEL(g->p->results[fres[r]].expr->shape);
-        any_fd |= how[r] == 1;
-        any_fd2 |= how[r] == 2;
+        if (c->how[r] == 1 && NUMEL(g->p->results[c->fres[r]].expr->shape) > c->maxp)
+            c->maxp = NUMEL(g->p->results[c->fres[r]].expr->shape);
+        c->any_fd |= c->how[r] == 1;
+        c->any_fd2 |= c->how[r] == 2;
         for (s = 0; s < 2; s++) {
-            int k = fill_kind(g, s ? ysym[r] : xsym[r]);
-            any_sym |= k == 1 || k == 2;
-            any_simplex |= k == 3;
+            int k = fill_kind(g, s ? c->ysym[r] : c->xsym[r]);
+            c->any_sym |= k == 1 || k == 2;
+            c->any_simplex |= k == 3;
         }
     }
 
+}
+
+/* the comment, the templates and the function main() runs P_eval through */
+static void check_preamble(cg_state *g, sg_buf *b, const check_plan *c)
+{
+    const char *P = g->P, *T = g->real;
+    int r;
     sg_buf_printf(b, "/* ---- --check "
                      "------------------------------------------------------------------ */\n\n");
     sg_buf_printf(b, "/*\n * main() checks every derivative %s_eval computes against central "
@@ -157,28 +171,28 @@ void cg_check_main(cg_state *g, sg_buf *b)
                      "at random as their\n * declarations allow, with a fixed seed%s%s. It "
                      "prints each one's worst relative\n * error and exits 1 when one exceeds "
                      "%s.\n",
-                  P, dims.len ? ", for " : "", sg_buf_str(&dims), tol);
-    if (any_sym)
+                  P, c->dims.len ? ", for " : "", sg_buf_str(&c->dims), c->tol);
+    if (c->any_sym)
         sg_buf_puts(b, " * A symmetric input moves S_ab and S_ba together, which keeps it "
                        "symmetric (and\n * positive definite): the derivative along that "
                        "direction is G_ab + G_ba (G_aa\n * on the diagonal) for the "
                        "unstructured gradient G, whichever triangle the\n * code reads.\n");
-    if (any_simplex)
+    if (c->any_simplex)
         sg_buf_puts(b, " * A simplex input moves e_a - e_last, which keeps its sum 1: the "
                        "derivative\n * along it is G_a - G_last.\n");
     sg_buf_puts(b, " */\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n");
     templ(g, b, "check.c");
-    if (any_fd || any_fd2)
+    if (c->any_fd || c->any_fd2)
         templ(g, b, "check_fd.c");
-    if (any_fd)
+    if (c->any_fd)
         templ(g, b, "check_jacobian.c");
-    if (any_fd2)
+    if (c->any_fd2)
         templ(g, b, "check_hessian.c");
 
     sg_buf_printf(b, "typedef struct {\n    %s_dims dims;\n    %s_in in;\n    void *work;\n"
                      "} sg_check_state;\n\n",
                   P, P);
-    if (any_fd || any_fd2) {
+    if (c->any_fd || c->any_fd2) {
         sg_buf_printf(b, "/* %s_eval computing result k alone, into dst */\n"
                          "static int sg_check_run(void *arg, int k, %s *dst)\n{\n"
                          "    sg_check_state *c = (sg_check_state *)arg;\n    %s_out out;\n"
@@ -192,13 +206,21 @@ void cg_check_main(cg_state *g, sg_buf *b)
                       P);
     }
 
+}
+
+/* main()'s locals, the dimensions, and the inputs' and results' memory */
+static void check_setup(cg_state *g, sg_buf *b, const check_plan *c)
+{
+    const char *P = g->P, *T = g->real;
+    int nd = sg_ndims(g->ctx), ns = sg_nsyms(g->ctx), d, s, r;
+    const long *dv = c->dv;
     sg_buf_printf(b, "int main(void)\n{\n    sg_check_state sg_c;\n    %s_out sg_o;\n"
                      "    %s *sg_x[%d], *sg_r[%d], *sg_fp, *sg_fm;\n"
                      "%s"
                      "    int sg_rc = 0, sg_bad = 0, sg_k, sg_try;\n\n"
                      "    memset(&sg_c, 0, sizeof sg_c);\n    memset(&sg_o, 0, sizeof sg_o);\n",
                   P, T, ns ? ns : 1, g->nres ? g->nres : 1,
-                  any_fd || any_fd2 ? "    double sg_err;\n" : "");
+                  c->any_fd || c->any_fd2 ? "    double sg_err;\n" : "");
     for (d = 0; d < nd; d++)
         if (sg_diminfo_of(g->ctx, d)->name)
             sg_buf_printf(b, "    sg_c.dims.%s = %ld;\n", g->dimfield[d],
@@ -215,12 +237,20 @@ void cg_check_main(cg_state *g, sg_buf *b)
                       NUMEL(g->p->results[r].expr->shape));
         sg_buf_printf(b, "    sg_o.%s = sg_r[%d];\n", g->resname[r], r);
     }
-    sg_buf_printf(b, "    sg_fp = sg_check_alloc(%ld);\n    sg_fm = sg_check_alloc(%ld);\n", maxp,
-                  maxp);
+    sg_buf_printf(b, "    sg_fp = sg_check_alloc(%ld);\n    sg_fm = sg_check_alloc(%ld);\n", c->maxp,
+                  c->maxp);
     sg_buf_printf(b, "    sg_c.work = malloc(%s_work_size(&sg_c.dims) + 1);\n"
                      "    if (!sg_c.work) {\n        fprintf(stderr, \"check: out of memory\\n\");\n"
                      "        return 2;\n    }\n\n",
                   P);
+}
+
+/* the inputs at random as declared, and one run of P_eval at them */
+static void check_inputs(cg_state *g, sg_buf *b, const check_plan *c)
+{
+    const char *P = g->P;
+    int ns = sg_nsyms(g->ctx), s, r;
+    const long *dv = c->dv;
     sg_buf_puts(b, "    /* the inputs as declared, uniform in [-1, 1] where nothing is; in [0.5, "
                    "1.5]\n       instead when the results are not all finite there (a log, a "
                    "sqrt) */\n");
@@ -258,41 +288,48 @@ void cg_check_main(cg_state *g, sg_buf *b)
                      "finite\\n\");\n"
                      "    }\n",
                   g->PU, P);
+}
+
+/* each derivative against its differences, then the memory freed */
+static void check_results(cg_state *g, sg_buf *b, const check_plan *c)
+{
+    int ns = sg_nsyms(g->ctx), r;
+    const long *dv = c->dv;
     sg_buf_puts(b, "    if (!sg_bad) {\n");
-    if (!any_fd && !any_fd2)
+    if (!c->any_fd && !c->any_fd2)
         sg_buf_puts(b, "        printf(\"check: no derivative to check\\n\");\n");
     for (r = 0; r < g->nres; r++) {
         const sg_result *x = &g->p->results[r];
         const char *name = x->cname;
-        int xs = xsym[r], ys = ysym[r];
+        int xs = c->xsym[r], ys = c->ysym[r];
         if (x->kind == SG_RES_VALUE)
             continue;
-        if (!how[r]) {
+        if (!c->how[r]) {
             sg_buf_printf(b, "        printf(\"%s: not checked (%s)\\n\");\n", name,
-                          cg_comment_safe(g, why[r]));
+                          cg_comment_safe(g, c->why[r]));
             continue;
         }
-        if (how[r] == 1) {
+        if (c->how[r] == 1) {
             sg_shape ysh = sg_sym(g->ctx, ys)->shape;
             sg_buf_printf(b, "        /* %s: differences of %s along %s */\n", name,
-                          g->resname[fres[r]], sg_sym(g->ctx, ys)->name);
+                          g->resname[c->fres[r]], sg_sym(g->ctx, ys)->name);
             sg_buf_printf(b, "        sg_err = sg_check_jacobian(sg_check_run, &sg_c, %d, %ld, "
                              "sg_x[%d], %ld, %ld, %d, sg_r[%d],\n"
                              "                                   %s, sg_fp, sg_fm);\n",
-                          fres[r], NUMEL(g->p->results[fres[r]].expr->shape), ys, NUMEL(ysh),
-                          ROWS(ysh), fill_kind(g, ys), r, h1);
-            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, tol);
+                          c->fres[r], NUMEL(g->p->results[c->fres[r]].expr->shape), ys, NUMEL(ysh),
+                          ROWS(ysh), fill_kind(g, ys), r, c->h1);
+            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, c->tol);
         } else {
             sg_shape xsh = sg_sym(g->ctx, xs)->shape, ysh = sg_sym(g->ctx, ys)->shape;
             sg_buf_printf(b, "        /* %s: second differences of %s along %s and %s */\n",
-                          name, g->resname[fres[r]], sg_sym(g->ctx, xs)->name,
+                          name, g->resname[c->fres[r]], sg_sym(g->ctx, xs)->name,
                           sg_sym(g->ctx, ys)->name);
             sg_buf_printf(b, "        sg_err = sg_check_hessian(sg_check_run, &sg_c, %d, sg_x[%d], "
                              "%ld, %ld, %d, sg_x[%d], %ld, %ld,\n"
                              "                                  %d, sg_r[%d], %s);\n",
-                          fres[r], xs, NUMEL(xsh), ROWS(xsh), fill_kind(g, xs), ys, NUMEL(ysh),
-                          ROWS(ysh), fill_kind(g, ys), r, h2);
-            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, tol);
+                          c->fres[r], xs, NUMEL(xsh), ROWS(xsh), fill_kind(g, xs), ys, NUMEL(ysh),
+                          ROWS(ysh), fill_kind(g, ys), r, c->h2);
+            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, c->tol);
         }
     }
     sg_buf_puts(b, "    }\n\n");
@@ -301,7 +338,32 @@ void cg_check_main(cg_state *g, sg_buf *b)
                   g->nres);
     sg_buf_puts(b, "    free(sg_fp);\n    free(sg_fm);\n    free(sg_c.work);\n"
                    "    return sg_bad;\n}\n");
+}
+
 #undef ROWS
 #undef NUMEL
-    sg_buf_free(&dims);
+
+void cg_check_main(cg_state *g, sg_buf *b)
+{
+    check_plan c;
+    size_t n = (size_t)g->nres + 1;
+    c.dv = sg_arena_alloc(g->ar, ((size_t)sg_ndims(g->ctx) + 1) * sizeof *c.dv);
+    c.maxp = 1;
+    c.how = sg_arena_alloc(g->ar, n * sizeof *c.how);
+    c.fres = sg_arena_alloc(g->ar, n * sizeof *c.fres);
+    c.ysym = sg_arena_alloc(g->ar, n * sizeof *c.ysym);
+    c.xsym = sg_arena_alloc(g->ar, n * sizeof *c.xsym);
+    c.why = sg_arena_alloc(g->ar, n * sizeof *c.why);
+    c.any_fd = c.any_fd2 = c.any_sym = c.any_simplex = 0;
+    c.tol = g->o->use_float ? "1e-2" : "1e-5";
+    c.h1 = g->o->use_float ? "5e-3" : "1e-6";
+    c.h2 = g->o->use_float ? "2e-1" : "2e-2";
+    sg_buf_init(&c.dims);
+    check_dims(g, &c);
+    check_compare(g, &c);
+    check_preamble(g, b, &c);
+    check_setup(g, b, &c);
+    check_inputs(g, b, &c);
+    check_results(g, b, &c);
+    sg_buf_free(&c.dims);
 }

@@ -59,11 +59,10 @@ static const char *input_text(cg_state *g, int s)
                                               : cg_fmt(g, "steps of %s", cg_shape_text(g, sym->shape)));
 }
 
-static void declarations(cg_state *g, sg_buf *b)
+/* the codes P_eval returns, and when it returns the errors */
+static void decl_codes(cg_state *g, sg_buf *b)
 {
     const char *P = g->P, *PU = g->PU, *T = g->real;
-    int d, s, r, any = 0;
-    size_t w = 0, start;
     sg_buf_printf(b, "/* the codes %s_eval returns */\n", P);
     sg_buf_printf(b, "#define %s_OK 0         /* success */\n", PU);
     sg_buf_printf(b, "#define %s_ESINGULAR 1  /* a matrix to invert or factor is singular */\n",
@@ -97,6 +96,14 @@ static void declarations(cg_state *g, sg_buf *b)
     }
     sg_buf_putc(b, '\n');
 
+}
+
+/* P_dims */
+static void decl_dims(cg_state *g, sg_buf *b)
+{
+    const char *P = g->P;
+    int d, any = 0;
+    size_t start;
     sg_buf_puts(b, "/* the dimensions */\ntypedef struct {\n");
     for (d = 0; d < sg_ndims(g->ctx); d++) {
         const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
@@ -115,6 +122,14 @@ static void declarations(cg_state *g, sg_buf *b)
         sg_buf_puts(b, "    long unused; /* the problem has no dimensions */\n");
     sg_buf_printf(b, "} %s_dims;\n\n", P);
 
+}
+
+/* P_in */
+static void decl_inputs(cg_state *g, sg_buf *b)
+{
+    const char *P = g->P, *T = g->real;
+    int s;
+    size_t w = 0, start;
     sg_buf_printf(b, "/* the inputs, row-major; a sequence holds its steps one after another */\n"
                      "typedef struct {\n");
     for (s = 0; s < sg_nsyms(g->ctx); s++) {
@@ -132,9 +147,16 @@ static void declarations(cg_state *g, sg_buf *b)
         sg_buf_puts(b, "    int unused; /* the problem has no inputs */\n");
     sg_buf_printf(b, "} %s_in;\n\n", P);
 
+}
+
+/* P_out */
+static void decl_results(cg_state *g, sg_buf *b)
+{
+    const char *P = g->P, *T = g->real;
+    int r;
+    size_t w = 0, start;
     sg_buf_puts(b, "/* the results; a NULL pointer skips the result and the work only it needs */\n"
                    "typedef struct {\n");
-    w = 0;
     for (r = 0; r < g->nres; r++) {
         size_t l = strlen(T) + strlen(g->resname[r]) + 7; /* "    T *name;" */
         if (l > w)
@@ -149,6 +171,13 @@ static void declarations(cg_state *g, sg_buf *b)
     }
     sg_buf_printf(b, "} %s_out;\n\n", P);
 
+}
+
+/* P_work_size and P_eval */
+static void decl_functions(cg_state *g, sg_buf *b)
+{
+    const char *P = g->P, *PU = g->PU, *T = g->real;
+    int d;
     sg_buf_printf(b, "/* the bytes of scratch memory %s_eval needs for these dimensions */\n", P);
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims);\n\n", P, P);
     sg_buf_printf(b, "/*\n * Computes the results whose pointers in out are not NULL, and only "
@@ -180,7 +209,15 @@ static void declarations(cg_state *g, sg_buf *b)
     }
     sg_buf_printf(b, ".\n */\nint %s_eval(const %s_dims *dims, const %s_in *in, %s_out *out, "
                      "void *work);\n",
-                  P, P, P, P);
+                  P, P, P, P);}
+
+static void declarations(cg_state *g, sg_buf *b)
+{
+    decl_codes(g, b);
+    decl_dims(g, b);
+    decl_inputs(g, b);
+    decl_results(g, b);
+    decl_functions(g, b);
 }
 
 void cg_header_text(cg_state *g, sg_buf *b, int guard)

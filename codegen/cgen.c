@@ -87,10 +87,11 @@ static unsigned count_la(cg_state *g, const sg_ctx *ctx, const sg_expr *e, unsig
     return c + (e->op == SG_OP_INV || e->op == SG_OP_DET || e->op == SG_OP_LOGDET);
 }
 
-static cg_state *prepare(const sg_problem *p, const sg_cgen_opts *o)
+/* an empty state for p: its tables sized, nothing planned */
+static cg_state *state_new(const sg_problem *p, const sg_cgen_opts *o)
 {
     cg_state *g = sg_xmalloc(sizeof *g);
-    int r, i, k, nseqs = sg_nseqs(p->ctx);
+    int r, i, nseqs = sg_nseqs(p->ctx);
     char *pu;
     memset(g, 0, sizeof *g);
     g->p = p;
@@ -142,6 +143,14 @@ static cg_state *prepare(const sg_problem *p, const sg_cgen_opts *o)
         if (d >= 0 && o->fixed[i].value > 0)
             g->dimfix[d] = o->fixed[i].value;
     }
+    return g;
+}
+
+/* passes 1-5: the plans, storage, masks, schedules, slots and names */
+static cg_state *prepare(const sg_problem *p, const sg_cgen_opts *o)
+{
+    cg_state *g = state_new(p, o);
+    int r, k;
 
     /* 1. plans: P_eval's, and each loop's as the results reach it */
     for (r = 0; r < g->nres; r++)
