@@ -33,6 +33,7 @@
 #include "../base/arena.h"
 #include "../base/buf.h"
 #include "../base/cident.h"
+#include "../base/grow.h"
 #include "../base/strmap.h"
 #include "cgen.h"
 #include "formula.h"
@@ -173,7 +174,7 @@ typedef struct {
 
 typedef struct {
     cg_mono *m;
-    int n;
+    int n, cap;
 } cg_poly;
 
 typedef struct {
@@ -232,14 +233,14 @@ typedef struct {
     sg_index lo, hi;      /* t runs over lo..hi (down from hi for an adjoint) */
     int down;
     cg_piece *pc;
-    int npc;
+    int npc, cappc;
     cg_scope *body;
     const sg_expr **reads; /* the nodes outside it that it reads, sequences included */
     int nreads, capreads;
     cg_poly temps;           /* the work of one step: the body's slots */
     int region;           /* the top-level slot holding temps, or -1 */
     const sg_expr **sums; /* an adjoint's: the Σs fused into it (summed at each step) */
-    int nsums;
+    int nsums, capsums;
 } cg_loop;
 
 /* the C name of a pointer to one step of a sequence inside a loop: x_t, h_prev */
@@ -265,7 +266,7 @@ typedef struct {
     sg_dim rows;          /* the loop's count: W's rows, or the statements' */
     int *member;          /* items, in the order the body does them (the first leads) */
     unsigned char *kind;  /* SW_* of each */
-    int n, cap;
+    int n, cap, capkind;
     const sg_mask *mask;  /* the results any member is for */
     int pair;             /* softmax and logsoftmax of one X: one kernel call for both */
 } cg_sweep;

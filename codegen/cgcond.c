@@ -87,10 +87,7 @@ static cg_needvar *need_of(cg_state *g, const sg_mask *mask, int name)
     k = g->needtab[at] >= 0 ? g->needtab[at] : g->nneeds;
     if (k == g->nneeds) {
         g->needtab[at] = k;
-        if (g->nneeds == g->capneeds) {
-            g->capneeds = g->capneeds ? 2 * g->capneeds : 16;
-            g->needs = sg_xrealloc(g->needs, (size_t)g->capneeds * sizeof *g->needs);
-        }
+        SG_GROW(g->needs, g->nneeds, g->capneeds, SG_GROW_MAX, "tests of results held in locals");
         g->needs[k].mask = mask;
         g->needs[k].name = NULL;
         g->needs[k].neg = NULL;

@@ -235,7 +235,7 @@ void cg_header_text(cg_state *g, sg_buf *b, int guard)
 
 void cg_work_size_fn(cg_state *g, sg_buf *b)
 {
-    cg_poly total = {NULL, 0};
+    cg_poly total = {NULL, 0, 0};
     unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
     const char *expr, **packs = sg_arena_alloc(g->ar, (size_t)(g->npacks + 1) * sizeof *packs);
     int d, k, any = 0, nterms = 0, mul = 0;
@@ -334,7 +334,7 @@ void cg_buffer_decls(cg_state *g, sg_buf *bufs)
     for (pos = 0; pos < g->top.nit; pos++) {
         cg_item *t = &g->top.it[g->top.order[pos]];
         cg_node *m = &g->top.ni[t->e->id];
-        cg_poly o = {NULL, 0};
+        cg_poly o = {NULL, 0, 0};
         if (t->kind != IT_NODE)
             continue;
         if (m->slot >= 0) {
@@ -349,7 +349,7 @@ void cg_buffer_decls(cg_state *g, sg_buf *bufs)
                 if (v->slot < 0)
                     continue;
                 o.m = NULL;
-                o.n = 0;
+                o.n = o.cap = 0;
                 cg_slots_before(&g->top, v->slot, &o);
                 add_decl(g, d, &n, &g->top, se, v->cname, &o);
                 free(o.m);
@@ -362,7 +362,7 @@ void cg_buffer_decls(cg_state *g, sg_buf *bufs)
                 if (u->kind != IT_NODE || v->slot < 0)
                     continue;
                 o.m = NULL;
-                o.n = 0;
+                o.n = o.cap = 0;
                 cg_slots_before(&g->top, g->loops[m->loop].region, &o);
                 cg_slots_before(body, v->slot, &o);
                 add_decl(g, d, &n, body, u->e, v->cname, &o);

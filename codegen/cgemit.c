@@ -111,9 +111,10 @@ const char *cg_shape_text(cg_state *g, sg_shape s)
 /* k as printed: T − 1, 0 */
 const char *cg_index_text(cg_state *g, sg_index k)
 {
-    char s[128];
-    sg_index_snprint(s, sizeof s, g->ctx, k, 0);
-    return cg_fmt(g, "%s", s);
+    int n = sg_index_snprint(NULL, 0, g->ctx, k, 0); /* a dimension's name has no limit */
+    char *s = sg_arena_alloc(g->ar, (size_t)n + 1);
+    sg_index_snprint(s, (size_t)n + 1, g->ctx, k, 0);
+    return s;
 }
 
 /* what a node's buffer holds: its shape, and an LU factor's pivots; a
@@ -832,7 +833,7 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
         cg_line(out, 1, "%s *const scratch = work ? (%s *)work : sg_empty;", g->real, g->real);
     sg_buf_puts(out, sg_buf_str(&bufs));
     if (g->npacks) { /* after every buffer: P_work_size adds its size last */
-        cg_poly o = {NULL, 0};
+        cg_poly o = {NULL, 0, 0};
         cg_slots_before(&g->top, g->top.nslots, &o);
         cg_line(out, 1, "%s *const pack = scratch%s%s; /* room for the kernels to pack blocks */",
              g->real, o.n ? " + " : "", o.n ? cg_poly_c(g, &o, g->dimused) : "");

@@ -66,10 +66,8 @@ static unsigned count_la(cg_state *g, const sg_ctx *ctx, const sg_expr *e, unsig
         return 0;
     seen[e->id] = 1;
     if (e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_INV && !cg_scalar(e->kid[0])) {
-        if (g->nsolves == g->capsolves) { /* A⁻¹W, for reassociated_solve() */
-            g->capsolves = g->capsolves ? 2 * g->capsolves : 8;
-            g->solves = sg_xrealloc(g->solves, (size_t)g->capsolves * sizeof *g->solves);
-        }
+        /* A⁻¹W, for reassociated_solve() */
+        SG_GROW(g->solves, g->nsolves, g->capsolves, SG_GROW_MAX, "products with an inverse");
         g->solves[g->nsolves++] = e;
     }
     for (i = 0; i < e->nkids; i++)
@@ -247,7 +245,7 @@ static void release(cg_state *g)
  */
 static const char *work_overflow(cg_state *g)
 {
-    cg_poly total = {NULL, 0};
+    cg_poly total = {NULL, 0, 0};
     unsigned long long v;
     const size_t real = g->o->use_float ? sizeof(float) : sizeof(double);
     const char *msg = NULL;

@@ -192,10 +192,7 @@ cg_stepname *cg_step_ptr(cg_state *g, int q, long off)
         name = cg_fmt(g, "%s_%s", base, off < 0 ? "prev" : "next");
     else
         name = cg_fmt(g, "%s_t%c%ld", base, off < 0 ? 'm' : 'p', off < 0 ? -off : off);
-    if (g->nsteps == g->capsteps) {
-        g->capsteps = g->capsteps ? 2 * g->capsteps : 8;
-        g->steps = sg_xrealloc(g->steps, (size_t)g->capsteps * sizeof *g->steps);
-    }
+    SG_GROW(g->steps, g->nsteps, g->capsteps, SG_GROW_MAX, "pointers to sequence steps");
     g->steps[g->nsteps].seq = q;
     g->steps[g->nsteps].off = off;
     g->steps[g->nsteps].name = cg_claim(g, name);
@@ -480,10 +477,7 @@ static cg_cx add_chain(cg_state *g, const sg_expr *e, cg_ix x)
     sg_buf b;
     cg_cx acc;
     for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            spine = sg_xrealloc((void *)spine, (size_t)cap * sizeof *spine);
-        }
+        SG_GROW(spine, n, cap, SG_GROW_MAX, "terms in one sum");
         spine[n++] = cur;
         if (!inline_add(g, cur->kid[0]))
             break;

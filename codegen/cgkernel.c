@@ -48,10 +48,7 @@ void cg_need_pack(cg_state *g, int kind, sg_dim a, sg_dim b, sg_dim c)
         if (g->packs[i].kind == kind && g->packs[i].d[0] == a && g->packs[i].d[1] == b &&
             g->packs[i].d[2] == c)
             return;
-    if (g->npacks == g->cappacks) {
-        g->cappacks = g->cappacks ? 2 * g->cappacks : 8;
-        g->packs = sg_xrealloc(g->packs, (size_t)g->cappacks * sizeof *g->packs);
-    }
+    SG_GROW(g->packs, g->npacks, g->cappacks, SG_GROW_MAX, "kernel packing requirements");
     g->packs[g->npacks].kind = kind;
     g->packs[g->npacks].d[0] = a;
     g->packs[g->npacks].d[1] = b;

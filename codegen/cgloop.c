@@ -111,17 +111,14 @@ static void loop_read(cg_loop *lp, const sg_expr *e)
     for (i = 0; i < lp->nreads; i++)
         if (lp->reads[i] == e)
             return;
-    if (lp->nreads == lp->capreads) {
-        lp->capreads = lp->capreads ? 2 * lp->capreads : 8;
-        lp->reads = sg_xrealloc(lp->reads, (size_t)lp->capreads * sizeof *lp->reads);
-    }
+    SG_GROW(lp->reads, lp->nreads, lp->capreads, SG_GROW_MAX, "nodes read by one loop");
     lp->reads[lp->nreads++] = e;
 }
 
 static cg_piece *add_piece(cg_loop *lp, int kind, const sg_expr *value, const char *name)
 {
     cg_piece *pc;
-    lp->pc = sg_xrealloc(lp->pc, (size_t)(lp->npc + 1) * sizeof *lp->pc);
+    SG_GROW(lp->pc, lp->npc, lp->cappc, SG_GROW_MAX, "pieces of one loop");
     pc = &lp->pc[lp->npc++];
     memset(pc, 0, sizeof *pc);
     pc->kind = kind;
@@ -147,10 +144,7 @@ static void build_loop(cg_state *g, cg_node *n)
     cg_loop *lp;
     int k, i;
     sg_buf nb;
-    if (g->nloops == g->caploops) {
-        g->caploops = g->caploops ? 2 * g->caploops : 8;
-        g->loops = sg_xrealloc(g->loops, (size_t)g->caploops * sizeof *g->loops);
-    }
+    SG_GROW(g->loops, g->nloops, g->caploops, SG_GROW_MAX, "loops over t");
     k = g->nloops++;
     lp = &g->loops[k];
     memset(lp, 0, sizeof *lp);
@@ -286,7 +280,7 @@ static void fuse_sum(cg_state *g, cg_node *n)
     cg_piece *pc = add_piece(lp, PC_SUM, body, NULL);
     pc->sum = e;
     piece_range(lp, pc, e->lo, e->hi);
-    lp->sums = sg_xrealloc(lp->sums, (size_t)(lp->nsums + 1) * sizeof *lp->sums);
+    SG_GROW(lp->sums, lp->nsums, lp->capsums, SG_GROW_MAX, "sums fused into one loop");
     lp->sums[lp->nsums++] = e;
     n->loop = k;
     first = lp->nreads;

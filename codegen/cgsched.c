@@ -121,10 +121,7 @@ void cg_strict_masks(cg_state *g)
 static int new_item(cg_state *g, int kind, const sg_expr *e, int res)
 {
     cg_item *t;
-    if (g->sc->nit == g->sc->capit) {
-        g->sc->capit = g->sc->capit ? 2 * g->sc->capit : 64;
-        g->sc->it = sg_xrealloc(g->sc->it, (size_t)g->sc->capit * sizeof *g->sc->it);
-    }
+    SG_GROW(g->sc->it, g->sc->nit, g->sc->capit, SG_GROW_MAX, "statements");
     t = &g->sc->it[g->sc->nit];
     memset(t, 0, sizeof *t);
     t->kind = kind;
@@ -140,10 +137,7 @@ static int new_item(cg_state *g, int kind, const sg_expr *e, int res)
    here made a node read by k items cost k²) */
 static void push_int(int **a, int *n, int *cap, int v)
 {
-    if (*n == *cap) {
-        *cap = *cap ? 2 * *cap : 4;
-        *a = sg_xrealloc(*a, (size_t)*cap * sizeof **a);
-    }
+    SG_GROW(*a, *n, *cap, SG_GROW_MAX, "dependencies of one statement");
     (*a)[(*n)++] = v;
 }
 
@@ -192,10 +186,7 @@ typedef struct {
 static void heap_push(heap *h, const cg_item *it, int i)
 {
     int k;
-    if (h->n == h->cap) {
-        h->cap = h->cap ? 2 * h->cap : 8;
-        h->v = sg_xrealloc(h->v, (size_t)h->cap * sizeof *h->v);
-    }
+    SG_GROW(h->v, h->n, h->cap, SG_GROW_MAX, "statements ready at once");
     for (k = h->n++; k > 0 && it[h->v[(k - 1) / 2]].key > it[i].key; k = (k - 1) / 2)
         h->v[k] = h->v[(k - 1) / 2];
     h->v[k] = i;

@@ -30,7 +30,7 @@ static void poly_add_mono(cg_poly *p, cg_mono m)
             p->m[i].coef += m.coef;
             return;
         }
-    p->m = sg_xrealloc(p->m, (size_t)(p->n + 1) * sizeof *p->m);
+    SG_GROW(p->m, p->n, p->cap, SG_GROW_MAX, "terms in one size");
     p->m[p->n++] = m;
 }
 
@@ -168,7 +168,7 @@ int cg_is_lu(cg_state *g, const sg_expr *e)
 static cg_poly seq_steps(cg_state *g, int q, cg_mono m)
 {
     const sg_seq *sq = sg_seq_of(g->ctx, q);
-    cg_poly p = {NULL, 0};
+    cg_poly p = {NULL, 0, 0};
     cg_mono c = m;
     c.coef *= sq->hi.off - sq->lo.off + 2;
     poly_add_mono(&p, c);
@@ -186,7 +186,7 @@ static cg_poly seq_steps(cg_state *g, int q, cg_mono m)
    every step of a sequence */
 static cg_poly buffer_size(cg_state *g, const sg_expr *e)
 {
-    cg_poly p = {NULL, 0};
+    cg_poly p = {NULL, 0, 0};
     if ((int)e->op == OP_SEQ)
         return seq_steps(g, e->seq, size_mono(g, e->shape));
     poly_add_mono(&p, size_mono(g, e->shape));
@@ -212,10 +212,7 @@ static int take_slot(cg_scope *sc, cg_poly m, int pos, int last)
         if (sc->slots[s].last < pos && poly_eq(&sc->slots[s].size, &m))
             break;
     if (s == sc->nslots) {
-        if (sc->nslots == sc->capslots) {
-            sc->capslots = sc->capslots ? 2 * sc->capslots : 16;
-            sc->slots = sg_xrealloc(sc->slots, (size_t)sc->capslots * sizeof *sc->slots);
-        }
+        SG_GROW(sc->slots, sc->nslots, sc->capslots, SG_GROW_MAX, "work slots");
         sc->slots[s].size = m;
         sc->nslots++;
     } else {
@@ -255,7 +252,7 @@ void cg_allocate(cg_state *g)
             }
         if (n->plan == PL_LOOP && g->loops[n->loop].temps.n) { /* the work of one step */
             cg_loop *lp = &g->loops[n->loop];
-            cg_poly m = {NULL, 0};
+            cg_poly m = {NULL, 0, 0};
             cg_slots_before(lp->body, lp->body->nslots, &m);
             lp->region = take_slot(g->sc, m, pos, pos);
         }

@@ -143,11 +143,8 @@ static int row_reads(cg_state *g, const cg_sweep *w, const sg_expr *e, int ri, i
 
 static void sweep_add(cg_sweep *w, int it, int kind)
 {
-    if (w->n == w->cap) {
-        w->cap = w->cap ? 2 * w->cap : 4;
-        w->member = sg_xrealloc(w->member, (size_t)w->cap * sizeof *w->member);
-        w->kind = sg_xrealloc(w->kind, (size_t)w->cap * sizeof *w->kind);
-    }
+    SG_GROW(w->member, w->n, w->cap, SG_GROW_MAX, "statements in one sweep");
+    SG_GROW(w->kind, w->n, w->capkind, SG_GROW_MAX, "statements in one sweep");
     w->member[w->n] = it;
     w->kind[w->n++] = (unsigned char)kind;
 }
@@ -276,10 +273,7 @@ static void softmax_pairs(cg_state *g)
         sc->it[w.member[1]].lead = w.member[0];
         t->sweep = g->nsweeps;
         t->mask = w.mask;
-        if (g->nsweeps == g->capsweeps) {
-            g->capsweeps = g->capsweeps ? 2 * g->capsweeps : 4;
-            g->sweeps = sg_xrealloc(g->sweeps, (size_t)g->capsweeps * sizeof *g->sweeps);
-        }
+        SG_GROW(g->sweeps, g->nsweeps, g->capsweeps, SG_GROW_MAX, "sweeps");
         g->sweeps[g->nsweeps++] = w;
     }
 }
@@ -372,10 +366,7 @@ void cg_sweeps(cg_state *g)
             if ((w.kind[k] == SW_DOT || w.kind[k] == SW_ROW) &&
                 sc->it[w.member[k]].mask == w.mask && read_only_in(g, &w, k))
                 cg_rec_here(g, sc->it[w.member[k]].e)->rowvar = 1;
-        if (g->nsweeps == g->capsweeps) {
-            g->capsweeps = g->capsweeps ? 2 * g->capsweeps : 4;
-            g->sweeps = sg_xrealloc(g->sweeps, (size_t)g->capsweeps * sizeof *g->sweeps);
-        }
+        SG_GROW(g->sweeps, g->nsweeps, g->capsweeps, SG_GROW_MAX, "sweeps");
         g->sweeps[g->nsweeps++] = w;
     }
     free(kinds);
