@@ -121,56 +121,55 @@ static void decl_dims(cg_state *g, sg_buf *b)
     if (!any)
         sg_buf_puts(b, "    long unused; /* the problem has no dimensions */\n");
     sg_buf_printf(b, "} %s_dims;\n\n", P);
+}
 
+/* n pointer fields "    [const ]T *name;", each with its comment, the
+   comments aligned */
+static void decl_fields(cg_state *g, sg_buf *b, const char *cnst, int n, const char *const *name,
+                        const char *const *note)
+{
+    size_t w = 0, start;
+    int k;
+    for (k = 0; k < n; k++) {
+        size_t l = strlen(cnst) + strlen(g->real) + strlen(name[k]) + 7; /* "    T *name;" */
+        if (l > w)
+            w = l;
+    }
+    for (k = 0; k < n; k++) {
+        start = b->len;
+        sg_buf_printf(b, "    %s%s *%s;", cnst, g->real, name[k]);
+        pad(b, start, w);
+        sg_buf_printf(b, "/* %s */\n", note[k]);
+    }
 }
 
 /* P_in */
 static void decl_inputs(cg_state *g, sg_buf *b)
 {
-    const char *P = g->P, *T = g->real;
-    int s;
-    size_t w = 0, start;
+    int s, ns = sg_nsyms(g->ctx);
+    const char **note = sg_arena_alloc(g->ar, ((size_t)ns + 1) * sizeof *note);
+    for (s = 0; s < ns; s++)
+        note[s] = input_text(g, s);
     sg_buf_printf(b, "/* the inputs, row-major; a sequence holds its steps one after another */\n"
                      "typedef struct {\n");
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        size_t l = strlen(T) + strlen(g->fieldname[s]) + 13; /* "    const T *name;" */
-        if (l > w)
-            w = l;
-    }
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        start = b->len;
-        sg_buf_printf(b, "    const %s *%s;", T, g->fieldname[s]);
-        pad(b, start, w);
-        sg_buf_printf(b, "/* %s */\n", input_text(g, s));
-    }
-    if (sg_nsyms(g->ctx) == 0)
+    decl_fields(g, b, "const ", ns, g->fieldname, note);
+    if (ns == 0)
         sg_buf_puts(b, "    int unused; /* the problem has no inputs */\n");
-    sg_buf_printf(b, "} %s_in;\n\n", P);
-
+    sg_buf_printf(b, "} %s_in;\n\n", g->P);
 }
 
 /* P_out */
 static void decl_results(cg_state *g, sg_buf *b)
 {
-    const char *P = g->P, *T = g->real;
     int r;
-    size_t w = 0, start;
+    const char **note = sg_arena_alloc(g->ar, ((size_t)g->nres + 1) * sizeof *note);
+    for (r = 0; r < g->nres; r++)
+        note[r] = cg_fmt(g, "%s, %s", cg_result_name(g, r),
+                         cg_shape_text(g, g->p->results[r].expr->shape));
     sg_buf_puts(b, "/* the results; a NULL pointer skips the result and the work only it needs */\n"
                    "typedef struct {\n");
-    for (r = 0; r < g->nres; r++) {
-        size_t l = strlen(T) + strlen(g->resname[r]) + 7; /* "    T *name;" */
-        if (l > w)
-            w = l;
-    }
-    for (r = 0; r < g->nres; r++) {
-        start = b->len;
-        sg_buf_printf(b, "    %s *%s;", T, g->resname[r]);
-        pad(b, start, w);
-        sg_buf_printf(b, "/* %s, %s */\n", cg_result_name(g, r),
-                      cg_shape_text(g, g->p->results[r].expr->shape));
-    }
-    sg_buf_printf(b, "} %s_out;\n\n", P);
-
+    decl_fields(g, b, "", g->nres, g->resname, note);
+    sg_buf_printf(b, "} %s_out;\n\n", g->P);
 }
 
 /* P_work_size and P_eval */
