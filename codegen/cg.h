@@ -414,6 +414,11 @@ typedef struct {
    faster than the function with each loop it vectorizes or kernel it inlines */
 #define VEC_MAX_STATEMENTS 64
 
+/* ---- cgen.c: the driver (the public API is cgen.h's) */
+
+/* the state a plan holds (for tests: test_sched.c reads the decisions) */
+cg_state *cg_plan_state(sg_cgen_plan *pl);
+
 /* ==== the passes, in the order cgen.c runs them ==== */
 
 /* ---- cgplan.c: 1. plans: how each node is produced and what it reads; 2. storage decisions */

@@ -339,6 +339,11 @@ sg_cgen_plan *sg_cgen_plan_new(const sg_problem *p, const sg_cgen_opts *o)
     return pl;
 }
 
+cg_state *cg_plan_state(sg_cgen_plan *pl)
+{
+    return pl->g;
+}
+
 const char *sg_cgen_plan_why(const sg_cgen_plan *pl)
 {
     return pl->why;
