@@ -195,7 +195,7 @@ typedef struct {
 typedef struct cg_scope {
     int loop;              /* its loop, or -1 for P_eval's body */
     int nbits;             /* results or pieces */
-    cg_node *ni;              /* by node id */
+    cg_node *ni;           /* by node id */
     /* which bits need each node, by id: a set of mt (mask.h: interned, NULL
        for none), so that a deep network's nodes, most of which share their
        layer's mask, and a problem's thousands of one-result masks cost a few
@@ -237,7 +237,7 @@ typedef struct {
     cg_scope *body;
     const sg_expr **reads; /* the nodes outside it that it reads, sequences included */
     int nreads, capreads;
-    cg_poly temps;           /* the work of one step: the body's slots */
+    cg_poly temps;        /* the work of one step: the body's slots */
     int region;           /* the top-level slot holding temps, or -1 */
     const sg_expr **sums; /* an adjoint's: the Σs fused into it (summed at each step) */
     int nsums, capsums;
@@ -350,8 +350,8 @@ typedef struct {
     const char *real, *fsuf, *P, *PU; /* "double", "" or "f", prefix, PREFIX */
     int nres;
     unsigned nnodes;
-    cg_scope top;           /* P_eval's body */
-    cg_scope *sc;           /* the schedule being planned or printed */
+    cg_scope top;        /* P_eval's body */
+    cg_scope *sc;        /* the schedule being planned or printed */
     cg_loop *loops;
     int nloops, caploops;
     sg_expr **seqnode;   /* by sequence: its OP_SEQ node (not for an input), made on first use */
@@ -371,15 +371,15 @@ typedef struct {
     const char **resname;  /* per result: its field in P_out */
     unsigned char *symused;
     int kernels[K_COUNT]; /* by K_*: printed into the output */
-    cg_packreq *packs;      /* what the kernels called need of work's packing room */
+    cg_packreq *packs;   /* what the kernels called need of work's packing room */
     int npacks, cappacks;
-    cg_needvar *needs;      /* the tests of results held in locals */
+    cg_needvar *needs;   /* the tests of results held in locals */
     int nneeds, capneeds;
     int *needtab;        /* needs by mask: a hash table of indices, -1 empty */
     unsigned needcap;    /* its size, a power of two at least twice nneeds */
     const char **chains; /* by chain: the local that says which of its tests hold */
     int nchains;
-    cg_sweep *sweeps;       /* P_eval's passes over the rows of a matrix */
+    cg_sweep *sweeps;    /* P_eval's passes over the rows of a matrix */
     int nsweeps, capsweeps;
     const char *rowname; /* the pointer to a sweep's row */
     const sg_expr **solves; /* the DAG's A⁻¹W products (reassociated_solve()) */

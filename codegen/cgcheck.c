@@ -237,11 +237,12 @@ static void check_setup(cg_state *g, sg_buf *b, const check_plan *c)
                       NUMEL(g->p->results[r].expr->shape));
         sg_buf_printf(b, "    sg_o.%s = sg_r[%d];\n", g->resname[r], r);
     }
-    sg_buf_printf(b, "    sg_fp = sg_check_alloc(%ld);\n    sg_fm = sg_check_alloc(%ld);\n", c->maxp,
-                  c->maxp);
-    sg_buf_printf(b, "    sg_c.work = malloc(%s_work_size(&sg_c.dims) + 1);\n"
-                     "    if (!sg_c.work) {\n        fprintf(stderr, \"check: out of memory\\n\");\n"
-                     "        return 2;\n    }\n\n",
+    sg_buf_printf(b, "    sg_fp = sg_check_alloc(%ld);\n    sg_fm = sg_check_alloc(%ld);\n",
+                  c->maxp, c->maxp);
+    sg_buf_printf(b,
+                  "    sg_c.work = malloc(%s_work_size(&sg_c.dims) + 1);\n"
+                  "    if (!sg_c.work) {\n        fprintf(stderr, \"check: out of memory\\n\");\n"
+                  "        return 2;\n    }\n\n",
                   P);
 }
 
@@ -262,9 +263,11 @@ static void check_inputs(cg_state *g, sg_buf *b, const check_plan *c)
         int k = fill_kind(g, s);
         long steps = steps_of(g, s, dv);
         if (k && steps != 1) /* each step as declared */
-            sg_buf_printf(b, "        for (sg_k = 0; sg_k < %ld; sg_k++)\n"
-                             "            sg_check_fill(sg_x[%d] + sg_k * %ld, %ld, %ld, %d, &sg_seed);\n",
-                          steps, s, NUMEL(sh), ROWS(sh), dv[sh.cols], k);
+            sg_buf_printf(
+                b,
+                "        for (sg_k = 0; sg_k < %ld; sg_k++)\n"
+                "            sg_check_fill(sg_x[%d] + sg_k * %ld, %ld, %ld, %d, &sg_seed);\n",
+                steps, s, NUMEL(sh), ROWS(sh), dv[sh.cols], k);
         else /* every step at once: its steps are the rows of one matrix */
             sg_buf_printf(b, "        sg_check_fill(sg_x[%d], %ld, %ld, %s, &sg_seed);\n", s,
                           ROWS(sh) * steps, dv[sh.cols], k ? cg_fmt(g, "%d", k) : "sg_try ? 4 : 0");
@@ -318,7 +321,8 @@ static void check_results(cg_state *g, sg_buf *b, const check_plan *c)
                              "                                   %s, sg_fp, sg_fm);\n",
                           c->fres[r], NUMEL(g->p->results[c->fres[r]].expr->shape), ys, NUMEL(ysh),
                           ROWS(ysh), fill_kind(g, ys), r, c->h1);
-            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, c->tol);
+            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name,
+                          c->tol);
         } else {
             sg_shape xsh = sg_sym(g->ctx, xs)->shape, ysh = sg_sym(g->ctx, ys)->shape;
             sg_buf_printf(b, "        /* %s: second differences of %s along %s and %s */\n",
@@ -329,7 +333,8 @@ static void check_results(cg_state *g, sg_buf *b, const check_plan *c)
                              "                                  %d, sg_r[%d], %s);\n",
                           c->fres[r], xs, NUMEL(xsh), ROWS(xsh), fill_kind(g, xs), ys, NUMEL(ysh),
                           ROWS(ysh), fill_kind(g, ys), r, c->h2);
-            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name, c->tol);
+            sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name,
+                          c->tol);
         }
     }
     sg_buf_puts(b, "    }\n\n");

@@ -208,7 +208,7 @@ const char *cg_out_cond(cg_state *g, const sg_mask *mask, int negate)
         return out_list(g, mask, 1);
     rest = sg_mask_minus(g->top.mt, mask, g->needs[best].mask);
     s = cg_fmt(g, g->needs[best].neg ? "%s" : "!%s",
-            g->needs[best].neg ? g->needs[best].neg : g->needs[best].name);
+               g->needs[best].neg ? g->needs[best].neg : g->needs[best].name);
     if (sg_mask_count(rest))
         s = cg_fmt(g, "%s && %s", s, out_list(g, rest, 1));
     return s;
@@ -264,13 +264,13 @@ void cg_need_decls(cg_state *g, sg_buf *b)
         for (j = g->nneeds - 1; j >= 0 && g->needs[j].chain != c; j--)
             ;
         cg_line(b, 1, "int %s = %d; /* %s <= k: the k-th of these tests holds */", g->chains[c],
-             g->needs[j].pos + 1, g->chains[c]);
+                g->needs[j].pos + 1, g->chains[c]);
         for (; j >= 0; j--) {
             const cg_needvar *m = &g->needs[j];
             if (m->chain != c)
                 continue;
-            cg_line(b, 1, "if (%s)", m->pos == 1 ? need_def(g, j, m->base)
-                                              : need_rest(g, j, m->base));
+            cg_line(b, 1, "if (%s)",
+                    m->pos == 1 ? need_def(g, j, m->base) : need_rest(g, j, m->base));
             cg_line(b, 2, "%s = %d;", g->chains[c], m->pos);
         }
     }
@@ -309,7 +309,8 @@ const char *cg_condition(cg_state *g, const sg_mask *mask, int negate)
         if (done[r])
             continue;
         range = piece_cond(g, &lp->pc[r]);
-        for (k = r; k >= 0; k = sg_mask_next(mask, k + 1)) /* the pieces that run at the same steps */
+        for (k = r; k >= 0;
+             k = sg_mask_next(mask, k + 1)) /* the pieces that run at the same steps */
             if (!done[k] && same_str(range, piece_cond(g, &lp->pc[k]))) {
                 done[k] = 1;
                 if (cg_narrower(g, lp, &lp->pc[k]))

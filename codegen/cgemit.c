@@ -46,7 +46,8 @@ size_t cg_utf8_char(const unsigned char *s)
             return 0;
         cp = cp << 6 | (s[i] & 0x3Fu);
     }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
         return 0; /* overlong, a surrogate, past U+10FFFF */
     return n;
 }
@@ -131,7 +132,7 @@ const char *cg_buffer_text(cg_state *g, const sg_expr *e)
     }
     if (cg_is_lu(g, e))
         return cg_fmt(g, "%s and %s pivots", cg_shape_text(g, e->shape),
-                   cg_shape_text(g, sg_shape_make(e->shape.rows, SG_DIM_ONE)));
+                      cg_shape_text(g, sg_shape_make(e->shape.rows, SG_DIM_ONE)));
     return cg_shape_text(g, e->shape);
 }
 
@@ -167,12 +168,13 @@ const char *cg_formula(cg_state *g, const sg_expr *e)
     if ((int)e->op == OP_SEQ) { /* h[0], …, h[T] */
         const sg_seq *sq = sg_seq_of(g->ctx, e->seq);
         const char *name = cg_rec(g, e)->fname;
-        return cg_fmt(g, "%s[%s], …, %s[%s]", name, cg_index_text(g, sg_index_plus(sq->lo, -1)), name,
-                   cg_index_text(g, sq->hi));
+        return cg_fmt(g, "%s[%s], …, %s[%s]", name, cg_index_text(g, sg_index_plus(sq->lo, -1)),
+                      name, cg_index_text(g, sq->hi));
     }
     if (e->op == OP_FACTOR) { /* "the LU factors of K = XXᵀ + βI" */
         const sg_expr *a = e->kid[0];
-        const char *what = cg_factor_at(g, e)->chol ? "the Cholesky factor of" : "the LU factors of";
+        const char *what =
+            cg_factor_at(g, e)->chol ? "the Cholesky factor of" : "the LU factors of";
         if (a->name && a->op != SG_OP_VAR && !stored_name(g, a))
             return cg_fmt(g, "%s %s = %s", what, namer(g, a), cg_formula(g, a));
         return cg_fmt(g, "%s %s", what, stored_name(g, a) ? stored_name(g, a) : cg_formula(g, a));
@@ -217,7 +219,7 @@ static int open_loops(cg_state *g, sg_buf *b, int lv, sg_shape s, int flat, cg_i
     *x = cg_mkix(0, cg_is_one(s.rows) ? "0" : "i", cg_is_one(s.cols) ? "0" : "j");
     if (!cg_is_one(s.rows))
         cg_line(b, lv++, "for (long i = 0; i < %s; i++)%s", cg_dim_c(g, s.rows, g->dimused),
-             cg_is_one(s.cols) ? br : "");
+                cg_is_one(s.cols) ? br : "");
     if (!cg_is_one(s.cols))
         cg_line(b, lv++, "for (long j = 0; j < %s; j++)%s", cg_dim_c(g, s.cols, g->dimused), br);
     return lv;
@@ -241,31 +243,31 @@ static void emit_kernel(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *
     case PL_GEMV: /* op(A) x: A stored rows×cols */
         cg_use_kernel(g, K_GEMV);
         cg_line(b, lv, "sg_gemv(%s, %s, %d, %s, %s, %s);", cg_dim(g, A->e->shape.rows),
-             cg_dim(g, A->e->shape.cols), A->trans, cg_ptr(g, A->e), cg_ptr(g, B->e), dest);
+                cg_dim(g, A->e->shape.cols), A->trans, cg_ptr(g, A->e), cg_ptr(g, B->e), dest);
         return;
     case PL_GEMVT: /* a op(B) = (op(B)ᵀ aᵀ)ᵀ */
         cg_use_kernel(g, K_GEMV);
         cg_line(b, lv, "sg_gemv(%s, %s, %d, %s, %s, %s);", cg_dim(g, B->e->shape.rows),
-             cg_dim(g, B->e->shape.cols), !B->trans, cg_ptr(g, B->e), cg_ptr(g, A->e), dest);
+                cg_dim(g, B->e->shape.cols), !B->trans, cg_ptr(g, B->e), cg_ptr(g, A->e), dest);
         return;
     case PL_GEMM: { /* op(A) op(B), op(A) m×k */
         const sg_dim k = A->trans ? A->e->shape.rows : A->e->shape.cols;
         cg_use_kernel(g, K_GEMM_CALL);
         cg_need_pack(g, K_GEMM, e->shape.rows, e->shape.cols, k);
         cg_line(b, lv, "sg_gemm(%s, %s, %s, %d, %s, %d, %s, %s, pack);", cg_dim(g, e->shape.rows),
-             cg_dim(g, e->shape.cols), cg_dim(g, k), A->trans, cg_ptr(g, A->e), B->trans, cg_ptr(g, B->e),
-             dest);
+                cg_dim(g, e->shape.cols), cg_dim(g, k), A->trans, cg_ptr(g, A->e), B->trans,
+                cg_ptr(g, B->e), dest);
         return;
     }
     case PL_COLSUM: /* 𝟙ᵀX: colsum of X, or rowsum of the stored Xᵀ */
         cg_use_kernel(g, A->trans ? K_ROWSUM : K_COLSUM);
         cg_line(b, lv, "sg_%s(%s, %s, %s, %s);", A->trans ? "rowsum" : "colsum",
-             cg_dim(g, A->e->shape.rows), cg_dim(g, A->e->shape.cols), cg_ptr(g, A->e), dest);
+                cg_dim(g, A->e->shape.rows), cg_dim(g, A->e->shape.cols), cg_ptr(g, A->e), dest);
         return;
     case PL_ROWSUM:
         cg_use_kernel(g, A->trans ? K_COLSUM : K_ROWSUM);
         cg_line(b, lv, "sg_%s(%s, %s, %s, %s);", A->trans ? "colsum" : "rowsum",
-             cg_dim(g, A->e->shape.rows), cg_dim(g, A->e->shape.cols), cg_ptr(g, A->e), dest);
+                cg_dim(g, A->e->shape.rows), cg_dim(g, A->e->shape.cols), cg_ptr(g, A->e), dest);
         return;
     case PL_COLWISE: {
         const sg_expr *x = e->kid[0];
@@ -276,17 +278,17 @@ static void emit_kernel(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *
         const char *rs = A->trans ? "1" : cg_dim(g, A->e->shape.cols);
         const char *cs = A->trans ? cg_dim(g, A->e->shape.cols) : "1";
         cg_use_kernel(g, e->op == SG_OP_SOFTMAX      ? K_SOFTMAX
-                      : e->op == SG_OP_LOGSOFTMAX ? K_LOGSOFTMAX
-                                                  : K_LOGSUMEXP);
+                         : e->op == SG_OP_LOGSOFTMAX ? K_LOGSOFTMAX
+                                                     : K_LOGSUMEXP);
         cg_line(b, lv, "sg_%s(%s, %s, %s, %s, %s, %s);", fn, cg_dim(g, x->shape.rows),
-             cg_dim(g, x->shape.cols), cg_ptr(g, A->e), rs, cs, dest);
+                cg_dim(g, x->shape.cols), cg_ptr(g, A->e), rs, cs, dest);
         return;
     }
     case PL_DIAGMUL: /* diag(op(A) op(B)), op(A) n×k */
         cg_use_kernel(g, K_DIAGMUL);
         cg_line(b, lv, "sg_diagmul(%s, %s, %d, %s, %d, %s, %s);", cg_dim(g, e->shape.rows),
-             cg_dim(g, e->kid[0]->kid[0]->shape.cols), A->trans, cg_ptr(g, A->e), B->trans,
-             cg_ptr(g, B->e), dest);
+                cg_dim(g, e->kid[0]->kid[0]->shape.cols), A->trans, cg_ptr(g, A->e), B->trans,
+                cg_ptr(g, B->e), dest);
         return;
     default:
         assert(!"not a kernel");
@@ -315,12 +317,12 @@ static void emit_factor(cg_state *g, sg_buf *b, int lv, cg_node *n)
         int all = g->sc != &g->top || f->smask == cg_mask_of(g, n->e);
         const char *cond = all ? "" : cg_condition(g, f->smask, 0);
         const int paren = strstr(cond, "||") != NULL;
-        cg_line(b, lv, "if (sg_%s(%s, %s, pack)%s%s%s%s)", fn, cg_dim(g, n->e->shape.rows), n->cname,
-             all ? "" : " && ", paren ? "(" : "", cond, paren ? ")" : "");
+        cg_line(b, lv, "if (sg_%s(%s, %s, pack)%s%s%s%s)", fn, cg_dim(g, n->e->shape.rows),
+                n->cname, all ? "" : " && ", paren ? "(" : "", cond, paren ? ")" : "");
         cg_line(b, lv + 1, "return %s_%s;", g->PU, f->chol ? "ENOTSPD" : "ESINGULAR");
     } else {
         cg_line(b, lv, "sg_%s(%s, %s, pack); /* only det reads it: singular is det 0, no error */",
-             fn, cg_dim(g, n->e->shape.rows), n->cname);
+                fn, cg_dim(g, n->e->shape.rows), n->cname);
     }
 }
 
@@ -336,21 +338,21 @@ static void emit_solve(cg_state *g, sg_buf *b, int lv, cg_node *n)
     if (n->var & SV_EYE) { /* the inverse itself */
         cg_use_kernel(g, f->chol ? K_CHOL_INVERSE : K_LU_INVERSE);
         if (f->chol) /* A is symmetric: op(A)⁻¹ = A⁻¹ */
-            cg_line(b, lv, "sg_chol_inverse(%s, %s, %s, pack);", cg_dim(g, fe->shape.rows), cg_ptr(g, fe),
-                 n->cname);
+            cg_line(b, lv, "sg_chol_inverse(%s, %s, %s, pack);", cg_dim(g, fe->shape.rows),
+                    cg_ptr(g, fe), n->cname);
         else
-            cg_line(b, lv, "sg_lu_inverse(%s, %s, %d, %s, pack);", cg_dim(g, fe->shape.rows), cg_ptr(g, fe),
-                 trans, n->cname);
+            cg_line(b, lv, "sg_lu_inverse(%s, %s, %d, %s, pack);", cg_dim(g, fe->shape.rows),
+                    cg_ptr(g, fe), trans, n->cname);
         return;
     }
     cg_use_kernel(g, f->chol ? K_CHOL_SOLVE : K_LU_SOLVE);
     emit_copy(g, b, lv, n, n->r[1].e);
     if (f->chol) /* A is symmetric: op(A) = A */
         cg_line(b, lv, "sg_chol_solve(%s, %s, %d, %s, %s, pack);", cg_dim(g, fe->shape.rows),
-             cg_ptr(g, fe), right, cg_dim(g, k), n->cname);
+                cg_ptr(g, fe), right, cg_dim(g, k), n->cname);
     else
         cg_line(b, lv, "sg_lu_solve(%s, %s, %d, %d, %s, %s, pack);", cg_dim(g, fe->shape.rows),
-             cg_ptr(g, fe), trans, right, cg_dim(g, k), n->cname);
+                cg_ptr(g, fe), trans, right, cg_dim(g, k), n->cname);
 }
 
 /* a stored node's name, or its formula in parentheses */
@@ -376,10 +378,11 @@ static void emit_mat(cg_state *g, sg_buf *b, int lv, cg_node *n)
     }
     if ((n->plan == PL_GEMM || n->plan == PL_GEMV || n->plan == PL_GEMVT) && n->var == 1)
         cg_line(b, lv, "/* %s = %s = %s %sᵀ, the inverse being symmetric  (%s) */", name,
-             cg_formula(g, n->e), ref_name(g, n->r[0].e), ref_name(g, n->r[1].e),
-             cg_shape_text(g, n->e->shape));
+                cg_formula(g, n->e), ref_name(g, n->r[0].e), ref_name(g, n->r[1].e),
+                cg_shape_text(g, n->e->shape));
     else
-        cg_line(b, lv, "/* %s = %s  (%s) */", name, cg_formula(g, n->e), cg_shape_text(g, n->e->shape));
+        cg_line(b, lv, "/* %s = %s  (%s) */", name, cg_formula(g, n->e),
+                cg_shape_text(g, n->e->shape));
     if (n->plan == PL_SOLVE) {
         emit_solve(g, b, lv, n);
         return;
@@ -429,7 +432,7 @@ static void emit_red(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *dec
             cg_use_kernel(g, K_DOT);
             if (n->var == RD_NORM)
                 cg_line(b, lv, "%s%s = %s(sg_dot(%s, %s, %s));", decl, t, cg_mathfn(g, "sqrt"), len,
-                     pa, pc);
+                        pa, pc);
             else
                 cg_line(b, lv, "%s%s = sg_dot(%s, %s, %s);", decl, t, len, pa, pc);
             return;
@@ -439,16 +442,15 @@ static void emit_red(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *dec
         int chol = cg_factor_at(g, a)->chol, det = n->var == RD_DET;
         cg_use_kernel(g, chol ? (det ? K_CHOL_DET : K_CHOL_LOGDET) : det ? K_LU_DET : K_LU_LOGDET);
         cg_line(b, lv, "%s%s = sg_%s_%s(%s, %s);", decl, t, chol ? "chol" : "lu",
-             det ? "det" : "logdet", cg_dim(g, a->shape.rows), cg_ptr(g, a));
+                det ? "det" : "logdet", cg_dim(g, a->shape.rows), cg_ptr(g, a));
         return;
     }
     case RD_LSE:
         cg_use_kernel(g, K_LOGSUMEXP);
         cg_line(b, lv, "%s%s = %s;", decl, t, cg_lit(g, 0).s);
         cg_line(b, lv, "sg_logsumexp(%s, 1, %s, %s, %s, &%s);", cg_dim(g, n->e->kid[0]->shape.rows),
-             cg_ptr(g, a),
-             n->r[0].trans ? "1" : cg_dim(g, a->shape.cols), n->r[0].trans ? cg_dim(g, a->shape.cols) : "1",
-             t);
+                cg_ptr(g, a), n->r[0].trans ? "1" : cg_dim(g, a->shape.cols),
+                n->r[0].trans ? cg_dim(g, a->shape.cols) : "1", t);
         return;
     default:
         break;
@@ -462,12 +464,14 @@ static void emit_red(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *dec
         return;
     case RD_INNER:
         cg_line(b, lv, "for (long i = 0; i < %s; i++)", cg_dim(g, a->shape.cols));
-        v = cg_bin(g, cg_elem(g, a, cg_mkix(0, "0", "i")), "*", cg_elem(g, c, cg_mkix(0, "i", "0")), C_MUL);
+        v = cg_bin(g, cg_elem(g, a, cg_mkix(0, "0", "i")), "*", cg_elem(g, c, cg_mkix(0, "i", "0")),
+                   C_MUL);
         cg_line(b, lv + 1, "%s += %s;", t, v.s);
         return;
     case RD_DIAGDOT:
         cg_line(b, lv, "for (long i = 0; i < %s; i++)", cg_dim(g, c->shape.rows));
-        v = cg_bin(g, cg_vec_elem(g, &n->r[0], "i"), "*", cg_elem(g, c, cg_mkix(0, "i", "i")), C_MUL);
+        v = cg_bin(g, cg_vec_elem(g, &n->r[0], "i"), "*", cg_elem(g, c, cg_mkix(0, "i", "i")),
+                   C_MUL);
         cg_line(b, lv + 1, "%s += %s;", t, v.s);
         return;
     case RD_TRPROD:
@@ -532,7 +536,7 @@ static void emit_output(cg_state *g, sg_buf *b, int lv, cg_item *t)
         sg_buf_init(&f);
         sg_fmt_expr_named(&f, g->ctx, e, 0, namer, g);
         cg_line(b, lv, "/* %s = %s */", cg_result_name(g, t->res),
-             cg_rec(g, e)->fname ? cg_rec(g, e)->fname : cg_comment_safe(g, sg_buf_str(&f)));
+                cg_rec(g, e)->fname ? cg_rec(g, e)->fname : cg_comment_safe(g, sg_buf_str(&f)));
         sg_buf_free(&f);
     }
     cg_line(b, lv, "for (long i = 0; i < %s; i++)", cg_len_c(g, e->shape));
@@ -564,8 +568,9 @@ static void emit_piece(cg_state *g, sg_buf *b, int lv, cg_item *t)
     }
     body = open_loops(g, b, lv, v->shape, cg_flat_ok(g, v), &x, 0);
     cg_line(b, body, "%s %s %s;",
-         pc->kind == PC_SUM ? cg_read_stored(g, pc->sum, x).s : cg_entry(g, own, NULL, v->shape, x).s, op,
-         cg_elem(g, v, x).s);
+            pc->kind == PC_SUM ? cg_read_stored(g, pc->sum, x).s
+                               : cg_entry(g, own, NULL, v->shape, x).s,
+            op, cg_elem(g, v, x).s);
 }
 
 /* the statements of the schedule being printed, at level lv0 */
@@ -578,7 +583,7 @@ static void emit_body(cg_state *g, sg_buf *b, int lv0)
             cg_node *n = cg_rec_here(g, t->e);
             if (t->kind == IT_NODE && n->local && n->top)
                 cg_line(b, lv0, "%s %s = %s; /* %s */", g->real, n->cname, cg_lit(g, 0).s,
-                     cg_formula(g, t->e));
+                        cg_formula(g, t->e));
         }
     for (pos = 0; pos < g->sc->nit; pos++) {
         cg_item *t = &g->sc->it[g->sc->order[pos]];
@@ -676,23 +681,25 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
         const sg_seq *sq = sg_seq_of(g->ctx, lp->seq);
         if (sq->kind == SG_SEQ_FORWARD) { /* h[lo − 1] = init */
             c = seq_line(g, lp->seq, 0);
-            cg_line(b, lv, "/* %s */", c ? c : cg_fmt(g, "%s[%s] = %s", n->fname,
-                                                 cg_index_text(g, sg_index_plus(sq->lo, -1)),
-                                                 cg_formula(g, sq->init)));
+            cg_line(b, lv, "/* %s */",
+                    c ? c
+                      : cg_fmt(g, "%s[%s] = %s", n->fname,
+                               cg_index_text(g, sg_index_plus(sq->lo, -1)),
+                               cg_formula(g, sq->init)));
             if (cg_scalar(sq->init)) {
                 cg_line(b, lv, "%s[0] = %s;", n->cname, cg_sval(g, sq->init).s);
             } else {
                 at = open_loops(g, b, lv, sq->shape, cg_flat_ok(g, sq->init), &x, 0);
                 cg_line(b, at, "%s = %s;", cg_entry(g, n->cname, NULL, sq->shape, x).s,
-                     cg_elem(g, sq->init, x).s);
+                        cg_elem(g, sq->init, x).s);
             }
         }
         for (k = 0; k < lp->nsums; k++) { /* the Σs it sums as it goes: 0 first */
             const sg_expr *se = lp->sums[k];
             cg_node *m = cg_rec(g, se);
             int part = cg_top_mask(g, se) != cg_top_mask(g, n->e);
-            cg_line(b, lv, "/* %s = %s, summed below */", m->out >= 0 ? cg_result_name(g, m->out) : m->fname,
-                 cg_formula(g, se));
+            cg_line(b, lv, "/* %s = %s, summed below */",
+                    m->out >= 0 ? cg_result_name(g, m->out) : m->fname, cg_formula(g, se));
             if (m->local)
                 continue; /* a local, declared 0 */
             if (part)
@@ -701,10 +708,11 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
             cg_line(b, at, "%s = %s;", cg_read_stored(g, se, x).s, cg_lit(g, 0).s);
         }
         c = seq_line(g, lp->seq, 1);
-        cg_line(b, lv, "/* %s */", c ? c : cg_fmt(g, "%s[t] = %s", n->fname, cg_formula(g, sq->body)));
+        cg_line(b, lv, "/* %s */",
+                c ? c : cg_fmt(g, "%s[t] = %s", n->fname, cg_formula(g, sq->body)));
     } else { /* Σ = 0 */
         cg_line(b, lv, "/* %s = %s */", n->out >= 0 ? cg_result_name(g, n->out) : n->fname,
-             cg_formula(g, n->e));
+                cg_formula(g, n->e));
         if (n->local) {
             cg_line(b, lv, "%s%s = %s;", decl, n->cname, cg_lit(g, 0).s);
         } else {
@@ -733,10 +741,10 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
 
     if (lp->down)
         cg_line(b, lv, "for (long t = %s; t >= %s; t--) {", cg_lin_c(g, 0, lp->hi, zero),
-             cg_lin_c(g, 0, lp->lo, zero));
+                cg_lin_c(g, 0, lp->lo, zero));
     else
         cg_line(b, lv, "for (long t = %s; t <= %s; t++) {", cg_lin_c(g, 0, lp->lo, zero),
-             cg_lin_c(g, 0, lp->hi, zero));
+                cg_lin_c(g, 0, lp->hi, zero));
     used = sg_xmalloc((size_t)(g->nsteps + 1) * sizeof *used);
     for (i = 0; i < g->nsteps; i++)
         if (g->steps[i].used)
@@ -744,11 +752,11 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
     qsort(used, (size_t)nused, sizeof *used, by_seq_off);
     for (i = 0; i < nused; i++) {
         const cg_stepname *sp = used[i];
-        const char *off = cg_scaled(g, cg_lin_c(g, 1, sg_index_make(-1, sp->off),
-                                          sg_seq_first(g->ctx, sp->seq)),
-                                 sg_seq_of(g->ctx, sp->seq)->shape);
+        const char *off =
+            cg_scaled(g, cg_lin_c(g, 1, sg_index_make(-1, sp->off), sg_seq_first(g->ctx, sp->seq)),
+                      sg_seq_of(g->ctx, sp->seq)->shape);
         cg_line(b, lv + 1, "%s%s *const %s = %s%s%s;", sp->name == own ? "" : "const ", g->real,
-             sp->name, cg_seq_base(g, sp->seq), off ? " + " : "", off ? off : "");
+                sp->name, cg_seq_base(g, sp->seq), off ? " + " : "", off ? off : "");
     }
     free(used);
     if (lp->down) { /* δ[t] = 0, then each piece that runs at t adds to it */
@@ -807,7 +815,7 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
         any_dim = 1;
         if (g->dimfix[d])
             cg_line(out, 1, "const long %s = %ld; /* fixed when generating */", g->dimname[d],
-                 g->dimfix[d]);
+                    g->dimfix[d]);
         else
             cg_line(out, 1, "const long %s = dims->%s;", g->dimname[d], f);
     }
@@ -819,7 +827,8 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
             any_array = 1;
     }
     if (any_array || g->sc->nslots || g->npacks)
-        cg_line(out, 1, "static %s sg_empty[1]; /* for a NULL pointer to an empty array */", g->real);
+        cg_line(out, 1, "static %s sg_empty[1]; /* for a NULL pointer to an empty array */",
+                g->real);
     for (s = 0; s < sg_nsyms(g->ctx); s++) {
         if (!g->symused[s])
             continue;
@@ -827,7 +836,7 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
             cg_line(out, 1, "const %s %s = *in->%s;", g->real, g->symname[s], g->fieldname[s]);
         else
             cg_line(out, 1, "const %s *%s = in->%s ? in->%s : sg_empty;", g->real, g->symname[s],
-                 g->fieldname[s], g->fieldname[s]);
+                    g->fieldname[s], g->fieldname[s]);
     }
     if (g->sc->nslots || g->npacks)
         cg_line(out, 1, "%s *const scratch = work ? (%s *)work : sg_empty;", g->real, g->real);
@@ -836,20 +845,21 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
         cg_poly o = {NULL, 0, 0};
         cg_slots_before(&g->top, g->top.nslots, &o);
         cg_line(out, 1, "%s *const pack = scratch%s%s; /* room for the kernels to pack blocks */",
-             g->real, o.n ? " + " : "", o.n ? cg_poly_c(g, &o, g->dimused) : "");
+                g->real, o.n ? " + " : "", o.n ? cg_poly_c(g, &o, g->dimused) : "");
         free(o.m);
     }
     for (pos = 0; pos < g->sc->nit; pos++) {
         cg_item *t = &g->sc->it[g->sc->order[pos]];
         cg_node *n = cg_rec(g, t->e);
         if (t->kind == IT_NODE && n->local && n->top)
-            cg_line(out, 1, "%s %s = %s; /* %s */", g->real, n->cname, cg_lit(g, 0).s, cg_formula(g, t->e));
+            cg_line(out, 1, "%s %s = %s; /* %s */", g->real, n->cname, cg_lit(g, 0).s,
+                    cg_formula(g, t->e));
         if (t->kind == IT_NODE && n->plan == PL_LOOP) /* the Σs an adjoint's loop sums */
             for (i = 0; i < g->loops[n->loop].nsums; i++) {
                 const sg_expr *se = g->loops[n->loop].sums[i];
                 if (cg_rec(g, se)->local)
-                    cg_line(out, 1, "%s %s = %s; /* %s */", g->real, cg_rec(g, se)->cname, cg_lit(g, 0).s,
-                         cg_formula(g, se));
+                    cg_line(out, 1, "%s %s = %s; /* %s */", g->real, cg_rec(g, se)->cname,
+                            cg_lit(g, 0).s, cg_formula(g, se));
             }
     }
     for (i = 0; i < g->sc->nit; i++)

@@ -45,8 +45,9 @@ int sg_cgen_include_ok(const char *name)
 }
 
 /* the end of what vectorize.h started */
-static const char vec_pop[] = "#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)\n"
-                              "#pragma GCC pop_options\n#endif\n";
+static const char vec_pop[] =
+    "#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)\n"
+    "#pragma GCC pop_options\n#endif\n";
 
 static void upper(char *s)
 {
@@ -252,9 +253,10 @@ static const char *work_overflow(cg_state *g)
     unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
     cg_slots_before(&g->top, g->top.nslots, &total);
     if (cg_poly_value(g, &total, (unsigned long long)((size_t)-1 / real / 2), &v) < 0)
-        msg = cg_fmt(g, "with the dimensions fixed by --dim, %s_work_size would be more bytes "
-                  "than a size_t counts (%s reals of %s)", g->P, cg_poly_c(g, &total, used),
-                  g->real);
+        msg = cg_fmt(g,
+                     "with the dimensions fixed by --dim, %s_work_size would be more bytes "
+                     "than a size_t counts (%s reals of %s)",
+                     g->P, cg_poly_c(g, &total, used), g->real);
     free(total.m);
     return msg;
 }
@@ -307,9 +309,10 @@ static void print_source(cg_state *g, sg_buf *b)
             sg_buf_putc(b, '\n');
         }
     if (g->top.nit > VEC_MAX_STATEMENTS)
-        sg_buf_printf(b, "/* P_eval has %d statements: its loops are left to -O2 alone, since gcc's\n"
-                          "   compile time grows faster than the function with each vectorized "
-                          "loop */\n%s\n",
+        sg_buf_printf(b,
+                      "/* P_eval has %d statements: its loops are left to -O2 alone, since gcc's\n"
+                      "   compile time grows faster than the function with each vectorized "
+                      "loop */\n%s\n",
                       g->top.nit, vec_pop);
     sg_buf_puts(b, sg_buf_str(&fns));
     sg_buf_free(&fns);

@@ -228,8 +228,9 @@ void cg_stored_at(cg_state *g, const sg_expr *e, const char **base, const char *
             *base = sp->name;
         } else { /* indexed from the start at every use */
             *base = cg_seq_base(g, e->seq);
-            *off = cg_scaled(g, cg_lin_c(g, 1, sg_index_make(-1, e->off), sg_seq_first(g->ctx, e->seq)),
-                          e->shape);
+            *off = cg_scaled(
+                g, cg_lin_c(g, 1, sg_index_make(-1, e->off), sg_seq_first(g->ctx, e->seq)),
+                e->shape);
         }
     } else {
         *base = n->cname;
@@ -354,7 +355,8 @@ static cg_cx unary(cg_state *g, sg_op op, cg_cx a)
 }
 
 /* a + b, or a − |c|x when b is a negated term */
-static cg_cx add_terms(cg_state *g, cg_cx a, const sg_expr *b, cg_cx (*get)(cg_state *, const sg_expr *, cg_ix), cg_ix x)
+static cg_cx add_terms(cg_state *g, cg_cx a, const sg_expr *b,
+                       cg_cx (*get)(cg_state *, const sg_expr *, cg_ix), cg_ix x)
 {
     double c;
     const sg_expr *t;
@@ -446,7 +448,8 @@ cg_cx cg_eye_elem(cg_state *g, cg_ix x)
 {
     if (!strcmp(x.i, x.j)) /* read on the diagonal, as by tr or diag */
         return cg_lit(g, 1);
-    return mkcx(cg_fmt(g, "(%s == %s ? %s : %s)", x.i, x.j, cg_lit(g, 1).s, cg_lit(g, 0).s), C_ATOM);
+    return mkcx(cg_fmt(g, "(%s == %s ? %s : %s)", x.i, x.j, cg_lit(g, 1).s, cg_lit(g, 0).s),
+                C_ATOM);
 }
 
 /* the entry x of a non-scalar node, computed from its refs (not read from its buffer) */
@@ -566,7 +569,7 @@ cg_cx cg_elem_def(cg_state *g, const sg_expr *e, cg_ix x)
         if (!strcmp(x.i, x.j))
             return cg_vec_elem(g, &n->r[0], x.i);
         return mkcx(cg_fmt(g, "(%s == %s ? %s : %s)", x.i, x.j, cg_vec_elem(g, &n->r[0], x.i).s,
-                        cg_lit(g, 0).s),
+                           cg_lit(g, 0).s),
                     C_ATOM);
     case SG_OP_DIAGV:
         return cg_elem(g, a, cg_mkix(0, x.i, x.i));

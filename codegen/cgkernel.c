@@ -62,9 +62,10 @@ const char *cg_pack_text(cg_state *g, const cg_packreq *k, unsigned char *used)
     switch (k->kind) {
     case K_GEMM:
         return cg_fmt(g, "sg_gemm_pack(%s, %s, %s)", cg_dim_c(g, k->d[0], used),
-                   cg_dim_c(g, k->d[1], used), cg_dim_c(g, k->d[2], used));
+                      cg_dim_c(g, k->d[1], used), cg_dim_c(g, k->d[2], used));
     case K_TRSM:
-        return cg_fmt(g, "sg_trsm_pack(%s, %s)", cg_dim_c(g, k->d[0], used), cg_dim_c(g, k->d[1], used));
+        return cg_fmt(g, "sg_trsm_pack(%s, %s)", cg_dim_c(g, k->d[0], used),
+                      cg_dim_c(g, k->d[1], used));
     case K_LU:
         return cg_fmt(g, "sg_lu_pack(%s)", cg_dim_c(g, k->d[0], used));
     default:

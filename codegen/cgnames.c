@@ -201,7 +201,8 @@ static const char *allocate_name(cg_state *g, sg_strmap *map, const char *name, 
         if (b.data[b.len - 1] != '_')
             sg_buf_putc(&b, '_');
         stem = b.len;
-        for (k = 2; reserved_name(g, sg_buf_str(&b), local) || sg_strmap_get(map, sg_buf_str(&b)) >= 0;
+        for (k = 2;
+             reserved_name(g, sg_buf_str(&b), local) || sg_strmap_get(map, sg_buf_str(&b)) >= 0;
              k++) {
             b.len = stem;
             sg_buf_printf(&b, "%lu", k);

@@ -291,7 +291,8 @@ static void plan_scalar(cg_state *g, cg_node *n)
         cg_add_ref(n, a->kid[0], NEED_VAL);
         return;
     }
-    if (e->op == SG_OP_DOT || (e->op == SG_OP_TRACE && a->op == SG_OP_MUL && !cg_scalar(a->kid[0]))) {
+    if (e->op == SG_OP_DOT ||
+        (e->op == SG_OP_TRACE && a->op == SG_OP_MUL && !cg_scalar(a->kid[0]))) {
         const sg_expr *x = e->op == SG_OP_DOT ? a : a->kid[0];
         const sg_expr *y = e->op == SG_OP_DOT ? e->kid[1] : a->kid[1];
         if (x->op == SG_OP_DIAG || y->op == SG_OP_DIAG) {
@@ -439,7 +440,9 @@ static void plan_mul(cg_state *g, cg_node *n)
     if (inverse_of(b, &A, &t) && (X = reassociated_solve(g, a, A))) {
         /* (U Wᵀ)A⁻¹ = U (A⁻¹W)ᵀ for a symmetric A, and A⁻¹W is solved already:
            a product instead of a solve for each of U's rows */
-        n->plan = cg_is_one(e->shape.cols) ? PL_GEMV : cg_is_one(e->shape.rows) ? PL_GEMVT : PL_GEMM;
+        n->plan = cg_is_one(e->shape.cols)   ? PL_GEMV
+                  : cg_is_one(e->shape.rows) ? PL_GEMVT
+                                             : PL_GEMM;
         n->var = 1;
         cg_add_ref(n, a->kid[0], NEED_ADDR);
         cg_add_ref(n, X, NEED_ADDR);
@@ -549,7 +552,8 @@ static int cheap_view(cg_state *g, cg_node *n)
                                   n->e->op == SG_OP_DIAGV))))
         return 0;
     for (i = 0; i < n->nref; i++)
-        if (!cg_scalar(n->r[i].e) && !cg_stored(g, n->r[i].e) && !cheap_view(g, cg_rec(g, n->r[i].e)))
+        if (!cg_scalar(n->r[i].e) && !cg_stored(g, n->r[i].e) &&
+            !cheap_view(g, cg_rec(g, n->r[i].e)))
             return 0;
     return 1;
 }

@@ -450,47 +450,48 @@ static void emit_sweep_member(cg_state *g, sg_buf *b, int lv, const cg_sweep *w,
     if (w->kind[k] == SW_DOT && long_eval(g)) { /* yᵢ = W[i,:]·v */
         const cg_ref *v = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         cg_use_kernel(g, K_DOT);
-        cg_line(b, lv, "%s%s = sg_dot(%s, %s, %s);", n->rowvar ? cg_fmt(g, "const %s ", g->real) : "",
-             vec_at(g, t->e, "i").s, len, g->rowname, cg_ptr(g, v->e));
+        cg_line(b, lv, "%s%s = sg_dot(%s, %s, %s);",
+                n->rowvar ? cg_fmt(g, "const %s ", g->real) : "", vec_at(g, t->e, "i").s, len,
+                g->rowname, cg_ptr(g, v->e));
     } else if (w->kind[k] == SW_DOT) { /* yᵢ = W[i,:]·v, four rows at a time */
         const cg_ref *v = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         cg_use_kernel(g, K_DOT);
         cg_use_kernel(g, K_DOT4);
         cg_line(b, lv, "if (i %% 4 == 0 && i + 3 < %s) /* four rows side by side: see sg_dot4 */",
-             cg_dim(g, w->rows));
-        cg_line(b, lv + 1, "sg_dot4(%s, %s, %s, %s, sg_d%d);", len, g->rowname, len, cg_ptr(g, v->e),
-             w->member[k]);
+                cg_dim(g, w->rows));
+        cg_line(b, lv + 1, "sg_dot4(%s, %s, %s, %s, sg_d%d);", len, g->rowname, len,
+                cg_ptr(g, v->e), w->member[k]);
         cg_line(b, lv, "%s%s = (i | 3) < %s ? sg_d%d[i %% 4] : sg_dot(%s, %s, %s);",
-             n->rowvar ? cg_fmt(g, "const %s ", g->real) : "", vec_at(g, t->e, "i").s,
-             cg_dim(g, w->rows), w->member[k], len, g->rowname, cg_ptr(g, v->e));
+                n->rowvar ? cg_fmt(g, "const %s ", g->real) : "", vec_at(g, t->e, "i").s,
+                cg_dim(g, w->rows), w->member[k], len, g->rowname, cg_ptr(g, v->e));
     } else if (w->kind[k] == SW_AXPY && long_eval(g)) { /* z += uᵢ W[i,:] */
         const cg_ref *u = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         cg_use_kernel(g, K_AXPY);
         cg_line(b, lv, "sg_axpy(%s, %s, %s, %s);", len, vec_at(g, u->e, "i").s, g->rowname,
-             n->cname);
+                n->cname);
     } else if (w->kind[k] == SW_AXPY) { /* z += uᵢ W[i,:], four rows at a time */
         const cg_ref *u = n->plan == PL_GEMV ? &n->r[1] : &n->r[0];
         cg_use_kernel(g, K_AXPY);
         cg_use_kernel(g, K_AXPY4);
         cg_line(b, lv, "sg_a%d[i %% 4] = %s; /* four rows at a time: one pass over %s for them */",
-             w->member[k], vec_at(g, u->e, "i").s, n->cname);
+                w->member[k], vec_at(g, u->e, "i").s, n->cname);
         cg_line(b, lv, "if (i %% 4 == 3)");
-        cg_line(b, lv + 1, "sg_axpy4(%s, sg_a%d, %s - 3*%s, %s, %s);", len, w->member[k], g->rowname,
-             len, len, n->cname);
+        cg_line(b, lv + 1, "sg_axpy4(%s, sg_a%d, %s - 3*%s, %s, %s);", len, w->member[k],
+                g->rowname, len, len, n->cname);
     } else if (cg_is_one(t->e->shape.cols)) { /* entry i */
         cg_ix x = cg_mkix(0, "i", "0");
         cg_line(b, lv, "%s%s = %s;", n->rowvar ? cg_fmt(g, "const %s ", g->real) : "",
-             cg_read_stored(g, t->e, x).s, cg_elem_def(g, t->e, x).s);
+                cg_read_stored(g, t->e, x).s, cg_elem_def(g, t->e, x).s);
     } else if (streamed(g, w, k)) { /* row i of a large output */
         cg_ix x = cg_mkix(0, "i", "j");
         const char *cols = cg_dim(g, t->e->shape.cols);
         cg_use_kernel(g, K_STREAM);
         cg_line(b, lv, "if (SG_STREAM_BIG(%s)) /* larger than the caches: see sg_stream */",
-             cg_len_c(g, t->e->shape));
+                cg_len_c(g, t->e->shape));
         cg_line(b, lv + 1, "for (long sg_jb = 0; sg_jb < %s; sg_jb += SG_CHUNK) {", cols);
         cg_line(b, lv + 2, "%s sg_chunk[SG_CHUNK];", g->real);
-        cg_line(b, lv + 2, "const long sg_nj = %s - sg_jb < SG_CHUNK ? %s - sg_jb : SG_CHUNK;", cols,
-             cols);
+        cg_line(b, lv + 2, "const long sg_nj = %s - sg_jb < SG_CHUNK ? %s - sg_jb : SG_CHUNK;",
+                cols, cols);
         cg_line(b, lv + 2, "for (long j = sg_jb; j < sg_jb + sg_nj; j++)");
         cg_line(b, lv + 3, "sg_chunk[j - sg_jb] = %s;", cg_elem_def(g, t->e, x).s);
         cg_line(b, lv + 2, "sg_stream(sg_nj, sg_chunk, %s + i*%s + sg_jb);", cg_ptr(g, t->e), cols);
@@ -546,9 +547,9 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
     if (open)
         cg_line(b, lv++, "if (%s) {", cg_condition(g, both, 0));
     cg_line(b, lv, "/* %s = %s and %s = %s: one σ for both  (%s) */",
-         nsw->out >= 0 ? cg_out_name(g, nsw->out) : nsw->fname, cg_formula(g, sw->e),
-         nsg->out >= 0 ? cg_out_name(g, nsg->out) : nsg->fname, cg_formula(g, sg->e),
-         cg_shape_text(g, sw->e->shape));
+            nsw->out >= 0 ? cg_out_name(g, nsw->out) : nsw->fname, cg_formula(g, sw->e),
+            nsg->out >= 0 ? cg_out_name(g, nsg->out) : nsg->fname, cg_formula(g, sg->e),
+            cg_shape_text(g, sw->e->shape));
     if (vec)
         cg_line(b, lv++, "{");
     else
@@ -558,7 +559,8 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
     cg_line(b, lv, "const %s %s = sg_sigmoid(%s);", g->real, g->tmpname, xv.s);
     if (cw)
         cg_line(b, lv, "if (%s)", cg_condition(g, sw->mask, 0));
-    cg_line(b, lv + cw, "%s = %s * %s;", cg_read_stored(g, sw->e, x).s, cg_par(g, xv, C_MUL), g->tmpname);
+    cg_line(b, lv + cw, "%s = %s * %s;", cg_read_stored(g, sw->e, x).s, cg_par(g, xv, C_MUL),
+            g->tmpname);
     if (cs)
         cg_line(b, lv, "if (%s)", cg_condition(g, sg->mask, 0));
     cg_line(b, lv + cs, "%s = %s;", cg_read_stored(g, sg->e, x).s, g->tmpname);
@@ -573,20 +575,23 @@ void cg_emit_sweep(cg_state *g, sg_buf *b, int lv, const cg_sweep *w)
     const char *m = cg_dim(g, w->rows);
     int k;
     if (w->pair) { /* softmax and logsoftmax from one set of exponentials */
-        cg_node *s0 = cg_rec_here(g, g->sc->it[w->member[0]].e), *s1 = cg_rec_here(g, g->sc->it[w->member[1]].e);
+        cg_node *s0 = cg_rec_here(g, g->sc->it[w->member[0]].e),
+                *s1 = cg_rec_here(g, g->sc->it[w->member[1]].e);
         cg_node *sm = s0->e->op == SG_OP_SOFTMAX ? s0 : s1, *ls = sm == s0 ? s1 : s0;
         const cg_ref *A = &sm->r[0];
         const sg_expr *x = sm->e->kid[0];
-        cg_line(b, lv, "/* %s = %s and %s = %s  (%s) */", sm->fname, cg_formula(g, sm->e), ls->fname,
-             cg_formula(g, ls->e), cg_shape_text(g, sm->e->shape));
+        cg_line(b, lv, "/* %s = %s and %s = %s  (%s) */", sm->fname, cg_formula(g, sm->e),
+                ls->fname, cg_formula(g, ls->e), cg_shape_text(g, sm->e->shape));
         cg_use_kernel(g, K_SOFTMAX2);
         cg_line(b, lv, "sg_softmax2(%s, %s, %s, %s, %s, %s, %s);", cg_dim(g, x->shape.rows),
-             cg_dim(g, x->shape.cols), cg_ptr(g, A->e), A->trans ? "1" : cg_dim(g, A->e->shape.cols),
-             A->trans ? cg_dim(g, A->e->shape.cols) : "1", sm->cname, ls->cname);
+                cg_dim(g, x->shape.cols), cg_ptr(g, A->e),
+                A->trans ? "1" : cg_dim(g, A->e->shape.cols),
+                A->trans ? cg_dim(g, A->e->shape.cols) : "1", sm->cname, ls->cname);
         return;
     }
     if (w->W)
-        cg_line(b, lv, "/* one pass over the rows of %s for %d statements */", cg_formula(g, w->W), w->n);
+        cg_line(b, lv, "/* one pass over the rows of %s for %d statements */", cg_formula(g, w->W),
+                w->n);
     else
         cg_line(b, lv, "/* %d statements a row at a time: one pass over their memory */", w->n);
     for (k = 0; k < w->n; k++) {
@@ -610,7 +615,7 @@ void cg_emit_sweep(cg_state *g, sg_buf *b, int lv, const cg_sweep *w)
     cg_line(b, lv, "for (long i = 0; i < %s; i++) {", m);
     if (w->W)
         cg_line(b, lv + 1, "const %s *%s = %s + i*%s;", g->real, g->rowname, cg_ptr(g, w->W),
-             cg_dim(g, w->W->shape.cols));
+                cg_dim(g, w->W->shape.cols));
     for (k = 0; k < w->n; k++) {
         const int k2 = sigmoid_twin(g, w, k);
         if (k2 >= 0 && k2 < k)
@@ -627,11 +632,12 @@ void cg_emit_sweep(cg_state *g, sg_buf *b, int lv, const cg_sweep *w)
             const int cond = t->mask != w->mask;
             if (cond)
                 cg_line(b, lv, "if (%s)", cg_condition(g, t->mask, 0));
-            cg_line(b, lv + cond, "for (long i = %s - %s %% 4; i < %s; i++) /* the rows left of %s */",
-                 m, m, m, cg_rec_here(g, t->e)->cname);
+            cg_line(b, lv + cond,
+                    "for (long i = %s - %s %% 4; i < %s; i++) /* the rows left of %s */", m, m, m,
+                    cg_rec_here(g, t->e)->cname);
             cg_line(b, lv + cond + 1, "sg_axpy(%s, sg_a%d[i %% 4], %s + i*%s, %s);",
-                 cg_dim(g, w->W->shape.cols), w->member[k], cg_ptr(g, w->W), cg_dim(g, w->W->shape.cols),
-                 cg_rec_here(g, t->e)->cname);
+                    cg_dim(g, w->W->shape.cols), w->member[k], cg_ptr(g, w->W),
+                    cg_dim(g, w->W->shape.cols), cg_rec_here(g, t->e)->cname);
         }
     for (k = 0; k < w->n; k++)
         if (sigmoid_twin(g, w, k) < 0 && streamed(g, w, k)) {
