@@ -164,7 +164,9 @@ typedef struct {
 
 /* ---- size polynomials ------------------------------------------------------ */
 
-#define MONO_DIMS 4 /* a stored sequence of matrices is T·m·n */
+/* the named dimensions of a monomial: at most 3 (rows, columns, and a
+   sequence's step count: T·m·n), one to spare; mono_times() asserts it */
+#define MONO_DIMS 4
 
 typedef struct {
     long coef;

@@ -773,11 +773,82 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
     cg_line(b, lv, "}");
 }
 
+/* P_eval's dimensions as locals (dims->n, or the value fixed when generating,
+   its test added to checks); whether any is read */
+static int eval_dims(cg_state *g, sg_buf *out, sg_buf *checks)
+{
+    int d, any_dim = 0;
+    for (d = 0; d < sg_ndims(g->ctx); d++) {
+        const char *f = sg_diminfo_of(g->ctx, d)->name ? g->dimfield[d]
+                                                       : NULL;
+        if (g->dimfix[d]) {
+            sg_buf_printf(checks, "%sdims->%s != %ld", checks->len ? " || " : "", f,
+                          g->dimfix[d]);
+            any_dim = 1;
+        }
+        if (!g->dimused[d])
+            continue;
+        any_dim = 1;
+        if (g->dimfix[d])
+            cg_line(out, 1, "const long %s = %ld; /* fixed when generating */", g->dimname[d],
+                    g->dimfix[d]);
+        else
+            cg_line(out, 1, "const long %s = dims->%s;", g->dimname[d], f);
+    }
+    return any_dim;
+}
+
+/* P_eval's inputs as locals (an absent array reads sg_empty); whether any is read */
+static int eval_inputs(cg_state *g, sg_buf *out)
+{
+    int s, any_sym = 0, any_array = 0;
+    for (s = 0; s < sg_nsyms(g->ctx); s++) {
+        if (!g->symused[s])
+            continue;
+        any_sym = 1;
+        if (!sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) || sg_sym(g->ctx, s)->seq >= 0)
+            any_array = 1;
+    }
+    if (any_array || g->sc->nslots || g->npacks)
+        cg_line(out, 1, "static %s sg_empty[1]; /* for a NULL pointer to an empty array */",
+                g->real);
+    for (s = 0; s < sg_nsyms(g->ctx); s++) {
+        if (!g->symused[s])
+            continue;
+        if (sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) && sg_sym(g->ctx, s)->seq < 0)
+            cg_line(out, 1, "const %s %s = *in->%s;", g->real, g->symname[s], g->fieldname[s]);
+        else
+            cg_line(out, 1, "const %s *%s = in->%s ? in->%s : sg_empty;", g->real, g->symname[s],
+                    g->fieldname[s], g->fieldname[s]);
+    }
+    return any_sym;
+}
+
+/* the scalar locals declared at the top of P_eval, set to 0 */
+static void eval_locals(cg_state *g, sg_buf *out)
+{
+    int pos, i;
+    for (pos = 0; pos < g->sc->nit; pos++) {
+        cg_item *t = &g->sc->it[g->sc->order[pos]];
+        cg_node *n = cg_rec(g, t->e);
+        if (t->kind == IT_NODE && n->local && n->top)
+            cg_line(out, 1, "%s %s = %s; /* %s */", g->real, n->cname, cg_lit(g, 0).s,
+                    cg_formula(g, t->e));
+        if (t->kind == IT_NODE && n->plan == PL_LOOP) /* the Σs an adjoint's loop sums */
+            for (i = 0; i < g->loops[n->loop].nsums; i++) {
+                const sg_expr *se = g->loops[n->loop].sums[i];
+                if (cg_rec(g, se)->local)
+                    cg_line(out, 1, "%s %s = %s; /* %s */", g->real, cg_rec(g, se)->cname,
+                            cg_lit(g, 0).s, cg_formula(g, se));
+            }
+    }
+}
+
 void cg_eval_fn(cg_state *g, sg_buf *out)
 {
     sg_buf body, bufs, checks;
     const char *line_start;
-    int d, s, i, pos, any_dim = 0, any_sym = 0, any_array = 0, any_full = 0;
+    int i, any_dim, any_sym, any_full = 0;
 
     cg_need_names(g);
     sg_buf_init(&body);
@@ -802,42 +873,8 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
 
     /* dimensions, inputs, the scratch memory, then the buffers in it */
     sg_buf_init(&checks);
-    for (d = 0; d < sg_ndims(g->ctx); d++) {
-        const char *f = sg_diminfo_of(g->ctx, d)->name ? g->dimfield[d]
-                                                       : NULL;
-        if (g->dimfix[d]) {
-            sg_buf_printf(&checks, "%sdims->%s != %ld", checks.len ? " || " : "", f,
-                          g->dimfix[d]);
-            any_dim = 1;
-        }
-        if (!g->dimused[d])
-            continue;
-        any_dim = 1;
-        if (g->dimfix[d])
-            cg_line(out, 1, "const long %s = %ld; /* fixed when generating */", g->dimname[d],
-                    g->dimfix[d]);
-        else
-            cg_line(out, 1, "const long %s = dims->%s;", g->dimname[d], f);
-    }
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        if (!g->symused[s])
-            continue;
-        any_sym = 1;
-        if (!sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) || sg_sym(g->ctx, s)->seq >= 0)
-            any_array = 1;
-    }
-    if (any_array || g->sc->nslots || g->npacks)
-        cg_line(out, 1, "static %s sg_empty[1]; /* for a NULL pointer to an empty array */",
-                g->real);
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        if (!g->symused[s])
-            continue;
-        if (sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) && sg_sym(g->ctx, s)->seq < 0)
-            cg_line(out, 1, "const %s %s = *in->%s;", g->real, g->symname[s], g->fieldname[s]);
-        else
-            cg_line(out, 1, "const %s *%s = in->%s ? in->%s : sg_empty;", g->real, g->symname[s],
-                    g->fieldname[s], g->fieldname[s]);
-    }
+    any_dim = eval_dims(g, out, &checks);
+    any_sym = eval_inputs(g, out);
     if (g->sc->nslots || g->npacks)
         cg_line(out, 1, "%s *const scratch = work ? (%s *)work : sg_empty;", g->real, g->real);
     sg_buf_puts(out, sg_buf_str(&bufs));
@@ -848,20 +885,7 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
                 g->real, o.n ? " + " : "", o.n ? cg_poly_c(g, &o, g->dimused) : "");
         free(o.m);
     }
-    for (pos = 0; pos < g->sc->nit; pos++) {
-        cg_item *t = &g->sc->it[g->sc->order[pos]];
-        cg_node *n = cg_rec(g, t->e);
-        if (t->kind == IT_NODE && n->local && n->top)
-            cg_line(out, 1, "%s %s = %s; /* %s */", g->real, n->cname, cg_lit(g, 0).s,
-                    cg_formula(g, t->e));
-        if (t->kind == IT_NODE && n->plan == PL_LOOP) /* the Σs an adjoint's loop sums */
-            for (i = 0; i < g->loops[n->loop].nsums; i++) {
-                const sg_expr *se = g->loops[n->loop].sums[i];
-                if (cg_rec(g, se)->local)
-                    cg_line(out, 1, "%s %s = %s; /* %s */", g->real, cg_rec(g, se)->cname,
-                            cg_lit(g, 0).s, cg_formula(g, se));
-            }
-    }
+    eval_locals(g, out);
     for (i = 0; i < g->sc->nit; i++)
         if (g->sc->it[i].mask == g->sc->full)
             any_full = 1;

@@ -22,8 +22,8 @@
  * place; A⁻¹B and BA⁻¹ are solves against the factor, det and logdet read
  * its pivots, tr(A⁻¹B) is the trace of a solve, and A⁻¹ itself (when a
  * gradient −A⁻ᵀȲA⁻ᵀ or a result needs it) is a solve against I. A singular
- * or indefinite A makes P_eval return an error code (see cg_buffer_decls()
- * and cg_eval_fn()).
+ * or indefinite A makes P_eval return an error code (emit_factor() in
+ * cgemit.c; the codes are declared by cgdecl.c).
  */
 #include "cg.h"
 
