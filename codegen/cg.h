@@ -115,12 +115,15 @@ enum { /* PL_EW */
 
 enum { NEED_VAL, NEED_ADDR, NEED_CHEAP }; /* how a ref is read */
 
+/* a read of a node by another's code */
 typedef struct {
     const sg_expr *e;
     unsigned char need;
     unsigned char trans; /* ADDR and CHEAP refs are read through transposes */
 } cg_ref;
 
+/* a node's record in a schedule (cg_scope), by node id: how it is computed
+   (plan PL_*, its variant, what it reads) and where it lives */
 typedef struct {
     const sg_expr *e;
     unsigned char plan, var, nref, reach;
@@ -148,6 +151,7 @@ typedef struct {
 
 enum { IT_NODE, IT_OUTPUT };
 
+/* a statement: a node's (computed into its storage) or a result's copy into out */
 typedef struct {
     int kind;
     const sg_expr *e; /* the node, or the root of the result */
@@ -253,7 +257,7 @@ typedef struct {
     unsigned char used; /* by the loop being printed */
 } cg_stepname;
 
-/* ---- the generator --------------------------------------------------------- */
+/* ---- sweeps, tests of results, kernels, the state ------------------------ */
 
 /*
  * One pass over the rows of a stored m×n matrix W doing the work of several
