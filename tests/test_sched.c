@@ -73,6 +73,13 @@ static cg_node *nth(cg_state *g, int pl, int k)
     return NULL;
 }
 
+/* the same, which must be there */
+static cg_node *must(cg_state *g, int pl, int k)
+{
+    cg_node *n = nth(g, pl, k);
+    return n;
+}
+
 /* the results a node is computed for: "01" for results 0 and 1 */
 static const char *mask_text(cg_state *g, const cg_node *n)
 {
@@ -87,6 +94,20 @@ static const char *mask_text(cg_state *g, const cg_node *n)
 
 /* ---- factorizations ---------------------------------------------------------- */
 
+/* plans text and asserts its one factorization: Cholesky (chol) or LU, and
+   whether a singular or indefinite matrix is an error (strict; -1: either) */
+static void assert_factor(const char *text, int chol, int strict)
+{
+    fixture f;
+    plan_text(&f, text, NULL, 0, NULL);
+    assert_null(sg_cgen_plan_why(f.pl));
+    assert_int_equal(f.g->nfac, 1);
+    assert_int_equal(!!f.g->fac[0].chol, chol);
+    if (strict >= 0)
+        assert_int_equal(!!f.g->fac[0].strict, strict);
+    unplan(&f);
+}
+
 static const char spd_text[] = "A ∈ 𝕊₊₊^n\nB ∈ ℝ^{n×n}\nx ∈ ℝ^n\n"
                                "L = logdet(A) + xᵀA⁻¹x + tr(A⁻¹B)\ngrad L wrt A, x, B\n";
 
@@ -97,13 +118,9 @@ static void test_cholesky_for_spd(void **state)
     fixture f;
     cg_node *n;
     (void)state;
+    assert_factor(spd_text, 1, 1);
     plan_text(&f, spd_text, NULL, 0, NULL);
-    assert_null(sg_cgen_plan_why(f.pl));
-    assert_int_equal(f.g->nfac, 1);
-    assert_true(f.g->fac[0].chol);
-    assert_true(f.g->fac[0].strict);
-    n = nth(f.g, PL_FACTOR, 0);
-    assert_non_null(n);
+    n = must(f.g, PL_FACTOR, 0);
     assert_true(n->mat);
     assert_true(n->slot >= 0);
     assert_null(nth(f.g, PL_FACTOR, 1));
@@ -114,33 +131,17 @@ static void test_cholesky_for_spd(void **state)
    error, a determinant alone does not (a singular matrix has det 0) */
 static void test_lu_otherwise(void **state)
 {
-    fixture f;
     (void)state;
-    plan_text(&f, "A ∈ ℝ^{n×n}\nx ∈ ℝ^n\nL = xᵀA⁻¹x\ngrad L wrt x\n", NULL, 0, NULL);
-    assert_int_equal(f.g->nfac, 1);
-    assert_false(f.g->fac[0].chol);
-    assert_true(f.g->fac[0].strict);
-    unplan(&f);
-    plan_text(&f, "A ∈ ℝ^{n×n}\nd = det(A)\noutput d\n", NULL, 0, NULL);
-    assert_int_equal(f.g->nfac, 1);
-    assert_false(f.g->fac[0].chol);
-    assert_false(f.g->fac[0].strict);
-    unplan(&f);
+    assert_factor("A ∈ ℝ^{n×n}\nx ∈ ℝ^n\nL = xᵀA⁻¹x\ngrad L wrt x\n", 0, 1);
+    assert_factor("A ∈ ℝ^{n×n}\nd = det(A)\noutput d\n", 0, 0);
 }
 
 /* XXᵀ + I is provably SPD (Cholesky); XXᵀ + βI with β of any sign is not (LU) */
 static void test_cholesky_for_gram(void **state)
 {
-    fixture f;
     (void)state;
-    plan_text(&f, "X ∈ ℝ^{n×q}\nK = XXᵀ + I\nL = logdet(K)\ngrad L wrt X\n", NULL, 0, NULL);
-    assert_int_equal(f.g->nfac, 1);
-    assert_true(f.g->fac[0].chol);
-    unplan(&f);
-    plan_text(&f, "X ∈ ℝ^{n×q}\nβ ∈ ℝ\nK = XXᵀ + βI\nL = logdet(K)\ngrad L wrt X\n", NULL, 0, NULL);
-    assert_int_equal(f.g->nfac, 1);
-    assert_false(f.g->fac[0].chol);
-    unplan(&f);
+    assert_factor("X ∈ ℝ^{n×q}\nK = XXᵀ + I\nL = logdet(K)\ngrad L wrt X\n", 1, 1);
+    assert_factor("X ∈ ℝ^{n×q}\nβ ∈ ℝ\nK = XXᵀ + βI\nL = logdet(K)\ngrad L wrt X\n", 0, -1);
 }
 
 /* ---- storage ---------------------------------------------------------------- */
@@ -155,14 +156,10 @@ static void test_fused_and_materialised(void **state)
     cg_node *gemv, *ew0, *ew1, *red;
     (void)state;
     plan_text(&f, "W ∈ ℝ^{n×n}\nx ∈ ℝ^n\nf = ‖tanh(W x) + x‖²\noutput f\n", NULL, 0, NULL);
-    gemv = nth(f.g, PL_GEMV, 0);
-    ew0 = nth(f.g, PL_EW, 0);
-    ew1 = nth(f.g, PL_EW, 1);
-    red = nth(f.g, PL_SRED, 0);
-    assert_non_null(gemv);
-    assert_non_null(ew0);
-    assert_non_null(ew1);
-    assert_non_null(red);
+    gemv = must(f.g, PL_GEMV, 0);
+    ew0 = must(f.g, PL_EW, 0);
+    ew1 = must(f.g, PL_EW, 1);
+    red = must(f.g, PL_SRED, 0);
     assert_int_equal(ew0->e->op, SG_OP_TANH);
     assert_true(gemv->mat);
     assert_true(gemv->rowvar);
@@ -186,12 +183,9 @@ static void test_slots_reused(void **state)
     cg_node *a, *b, *c;
     (void)state;
     plan_text(&f, "A ∈ ℝ^{n×n}\nx ∈ ℝ^n\nf = ‖A(A(A x))‖²\noutput f\n", NULL, 0, NULL);
-    a = nth(f.g, PL_GEMV, 0);
-    b = nth(f.g, PL_GEMV, 1);
-    c = nth(f.g, PL_GEMV, 2);
-    assert_non_null(a);
-    assert_non_null(b);
-    assert_non_null(c);
+    a = must(f.g, PL_GEMV, 0);
+    b = must(f.g, PL_GEMV, 1);
+    c = must(f.g, PL_GEMV, 2);
     assert_int_equal(a->slot, 0);
     assert_int_equal(b->slot, 1);
     assert_int_equal(c->slot, 0);
@@ -213,8 +207,7 @@ static void test_masks(void **state)
     unsigned i;
     (void)state;
     plan_text(&f, lsq_text, NULL, 0, NULL);
-    gemm = nth(f.g, PL_GEMM, 0);
-    assert_non_null(gemm);
+    gemm = must(f.g, PL_GEMM, 0);
     assert_string_equal(mask_text(f.g, gemm), "2");
     for (i = 0, r = NULL; i < f.g->top.ntopo && !r; i++) {
         cg_node *n = &f.g->top.ni[f.g->top.topo[i]->id];
@@ -224,7 +217,7 @@ static void test_masks(void **state)
     assert_non_null(r);
     assert_int_equal(r->e->op, SG_OP_ADD); /* Ax + (−1)b */
     assert_string_equal(mask_text(f.g, r), "01");
-    assert_string_equal(mask_text(f.g, nth(f.g, PL_GEMV, 1)), "1");
+    assert_string_equal(mask_text(f.g, must(f.g, PL_GEMV, 1)), "1");
     for (i = 0; i < f.g->top.ntopo; i++) {
         cg_node *n = &f.g->top.ni[f.g->top.topo[i]->id];
         if (n->out >= 0)
