@@ -71,6 +71,8 @@ static int print_c(const cli_options *o, const sg_problem *p, const char *name, 
                    const char *cmd, printed *r)
 {
     sg_cgen_opts co;
+    sg_cgen_plan *plan;
+    int rc = 0;
     memset(&co, 0, sizeof co);
     co.prefix = o->prefix ? o->prefix : p->prefix ? p->prefix : stem;
     co.use_float = o->use_float;
@@ -82,17 +84,18 @@ static int print_c(const cli_options *o, const sg_problem *p, const char *name, 
     co.nfixed = o->nfixed;
     co.check_main = o->check;
     co.blas = o->blas;
-    r->out = sg_cgen_source(p, &co, &r->outlen);
+    plan = sg_cgen_plan_new(p, &co); /* one schedule for the .c, the .h and the reason */
+    r->out = sg_cgen_plan_source(plan, &r->outlen);
     if (o->header)
-        r->hdr = sg_cgen_header(p, &co, &r->hdrlen);
+        r->hdr = sg_cgen_plan_header(plan, &r->hdrlen);
     if (!r->out || (o->header && !r->hdr)) {
-        char *why = sg_cgen_why(p, &co);
+        const char *why = sg_cgen_plan_why(plan);
         fprintf(stderr, "symgrad: %s: error: %s\n", name,
                 why ? why : "internal error: the C printer failed");
-        free(why);
-        return CLI_EXIT_INPUT;
+        rc = CLI_EXIT_INPUT;
     }
-    return 0;
+    sg_cgen_plan_free(plan);
+    return rc;
 }
 
 /* the chosen output of a checked problem; 0 or an exit status */

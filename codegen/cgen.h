@@ -42,10 +42,29 @@ typedef struct {
 } sg_cgen_opts;
 
 /*
- * The .c file, and the header it includes when o->header is set. Both return
- * NULL when the problem uses an operation the printer cannot write yet (see
- * sg_cgen_unsupported). A --dim name that is not a dimension is ignored.
+ * A plan: the schedule of p (which nodes each requested output needs, in
+ * what order, in which work buffer), built once; the .c file, the header
+ * and the reason it cannot be printed all come from it. o must outlive the
+ * plan. A --dim name that is not a dimension is ignored.
  */
+typedef struct sg_cgen_plan sg_cgen_plan;
+
+sg_cgen_plan *sg_cgen_plan_new(const sg_problem *p, const sg_cgen_opts *o);
+
+/* why the plan cannot be printed (the problem uses an operation the printer
+   cannot write, or its work size with the --dim values overflows a size_t,
+   or o->header cannot be included), or NULL when it can */
+const char *sg_cgen_plan_why(const sg_cgen_plan *pl);
+
+/* the .c file, and the header it includes when o->header is set; NULL when
+   sg_cgen_plan_why() is not. Each may be asked for more than once, in
+   either order: the text is the same */
+char *sg_cgen_plan_source(sg_cgen_plan *pl, size_t *len);
+char *sg_cgen_plan_header(sg_cgen_plan *pl, size_t *len);
+
+void sg_cgen_plan_free(sg_cgen_plan *pl);
+
+/* one plan, one text (for tests) */
 char *sg_cgen_source(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
 
@@ -53,11 +72,6 @@ char *sg_cgen_header(const sg_problem *p, const sg_cgen_opts *o, size_t *len);
    codegen/mask.h) take for p. For tests: the count must grow with a deep
    network or a list of outputs as R log R, not as R² */
 size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o);
-
-/* why sg_cgen_source(p, o) gives NULL (the problem uses an operation the
-   printer cannot write, or its work size with the --dim values overflows a
-   size_t), malloc'd; NULL when it does not */
-char *sg_cgen_why(const sg_problem *p, const sg_cgen_opts *o);
 
 /* whether name can be written in #include "name": not empty, well-formed
    UTF-8 with no control character, quote, apostrophe, backslash or slash

@@ -9,7 +9,10 @@
 # this checks the passes that size their tables by the nodes they reach.
 # Work that grew with the whole DAG on every value printed made the 250-factor
 # ⊙ chain take seconds in --latex; no timing is asserted here (unit tests pin
-# the scratch and work bounds), only a generous timeout against a hang.
+# the scratch and work bounds), only a generous timeout against a hang. The
+# inverse of a + chain of matrices (inv) is there for the proof that picks
+# its factor: one that recursed into both kids of each sum twice took 2ⁿ
+# steps, a hang from n = 33.
 #
 # usage: SYMGRAD=build/asan/symgrad sh tests/chains.sh [N…]   (default 250 500 1000)
 set -u
@@ -23,12 +26,14 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
-gen() { # KIND N: had (⊙), add (+), mat (products of m×m matrices), ind
+gen() { # KIND N: had (⊙), add (+), mat (products of m×m matrices), inv (the
+         # inverse of a sum of m×m matrices), ind
     kind=$1 n=$2 i=0
     if [ "$kind" = ind ]; then gen_ind "$n"; return; fi
-    case $kind in had) op=" ⊙ " p=a ;; add) op=" + " p=a ;; *) op=" " p=A ;; esac
+    case $kind in had) op=" ⊙ " p=a ;; add) op=" + " p=a ;; inv) op=" + " p=A ;; *) op=" " p=A ;; esac
+    [ "$kind" = inv ] && echo "x ∈ ℝ^m"
     while [ $i -lt "$n" ]; do
-        if [ "$kind" = mat ]; then echo "A$i ∈ ℝ^{m×m}"; else echo "a$i ∈ ℝ^m"; fi
+        if [ "$kind" = mat ] || [ "$kind" = inv ]; then echo "A$i ∈ ℝ^{m×m}"; else echo "a$i ∈ ℝ^m"; fi
         i=$((i + 1))
     done
     i=1 s="${p}0" d=0
@@ -38,6 +43,7 @@ gen() { # KIND N: had (⊙), add (+), mat (products of m×m matrices), ind
         i=$((i + 1))
     done
     if [ "$kind" = mat ]; then printf 'L = tr(%s)\ngrad L wrt A0\n' "$s"
+    elif [ "$kind" = inv ]; then printf 'L = xᵀ(%s)⁻¹x\ngrad L wrt A0\n' "$s"
     else printf 'L = sum(%s)\ngrad L wrt a0\n' "$s"; fi
 }
 gen_ind() { # N: a sum of N small pieces, and the gradient wrt each one's input
@@ -56,9 +62,10 @@ gen_ind() { # N: a sum of N small pieces, and the gradient wrt each one's input
 }
 vals() { # KIND N: --eval values, m = 2
     kind=$1 n=$2 i=0 v="m=2"
+    [ "$kind" = inv ] && v="$v; x=[1,2]"
     while [ $i -lt "$n" ]; do
         case $kind in
-        mat) v="$v; A$i=[[1,0.5],[0.25,1]]" ;;
+        mat|inv) v="$v; A$i=[[1,0.5],[0.25,1]]" ;;
         ind) v="$v; a$i=[1,2]; b$i=[3,4]" ;;
         *) v="$v; a$i=[1,1]" ;;
         esac
@@ -67,7 +74,7 @@ vals() { # KIND N: --eval values, m = 2
     echo "$v"
 }
 
-for kind in had add mat ind; do
+for kind in had add mat inv ind; do
     for n in $sizes; do
         f=$kind$n
         gen "$kind" "$n" >"$f.sg"
