@@ -1,0 +1,539 @@
+/*
+ * tex_bptt.c: backpropagation through time.
+ *
+ * Recurrences (SEQ_* steps of the log) get the unrolled graph over three
+ * steps, the body of the Σ and of the recurrence each as one step t (a
+ * segment of its own, printed by tex_seg_lines), the sums over time, and
+ * the recurrence for δ interval by interval: where each piece (the next
+ * step back-propagated, the direct terms) applies. Values read at a fixed
+ * step or one step later are made by symbolic/derive.c.
+ */
+#include "tex.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- backpropagation through time ----------------------------------------------- */
+
+/* e read at the fixed step idx: every h[t + k] becomes h[idx + k] */
+static sg_expr *at_index(tex_doc *x, sg_expr *e, sg_index idx)
+{
+    return sg_deriv_at(x->dv, e, idx);
+}
+
+/* the step's stations at a fixed step, named: r_T for r_t */
+static void name_at(tex_doc *x, sg_index idx)
+{
+    unsigned id, n = x->nni;
+    for (id = 0; id < n; id++) {
+        const sg_expr *e = x->ni[id].node;
+        const char *base = x->ni[id].base;
+        sg_expr *a;
+        if (!e || !base || x->ni[id].kind != K_STATION || !sg_expr_varies(e))
+            continue;
+        a = at_index(x, (sg_expr *)e, idx);
+        if (!tex_node_of(x, a)->fwd) {
+            const char *i = tex_index(x, idx);
+            tex_node_of(x, a)->fwd = strlen(i) == 1 ? sg_arena_printf(x->ar, "%s_%s", base, i)
+                                            : sg_arena_printf(x->ar, "%s_{%s}", base, i);
+            tex_node_of(x, a)->heavy = tex_node_of(x, e)->heavy;
+            tex_node_of(x, a)->boxed = tex_node_of(x, e)->boxed;
+        }
+    }
+}
+
+/* a < b among the indices of one recurrence (dimensions taken large) */
+static int index_before(sg_index a, sg_index b)
+{
+    if (sg_index_eq(a, b))
+        return 0;
+    if (sg_index_provably_le(a, b))
+        return 1;
+    if (sg_index_provably_le(b, a))
+        return 0;
+    if (a.dim != b.dim)
+        return a.dim < b.dim;
+    return a.off < b.off;
+}
+
+/* "t = 1, \dots, T-1" */
+const char *tex_range_text(tex_doc *x, sg_index lo, sg_index hi)
+{
+    if (sg_index_eq(sg_index_plus(lo, 1), hi))
+        return sg_arena_printf(x->ar, "t = %s, %s", tex_index(x, lo), tex_index(x, hi));
+    return sg_arena_printf(x->ar, "t = %s, \\dots, %s", tex_index(x, lo), tex_index(x, hi));
+}
+
+/*
+ * The recurrence of an adjoint sequence, interval by interval:
+ * δ_T = W_yᵀ(W_y h_T − y_T), δ_t = W_yᵀ r_t + W_hhᵀ(…) for t = 1, …, T−1,
+ * δ_0 = W_hhᵀ(…): where each piece (the next step back-propagated, the
+ * direct terms) applies.
+ */
+static void delta_cases(tex_doc *x, int qd)
+{
+    const sg_seq *d = sg_seq_of(x->ctx, qd);
+    sg_buf *b = x->out;
+    sg_index first = sg_index_plus(d->lo, -1), *pts;
+    const sg_expr **pieces;
+    int np = 0, i, j, k;
+    size_t start;
+    const char *dname;
+    /* where a piece starts or stops: three, and two per direct term */
+    pts = sg_xmalloc((3 + 2 * (size_t)d->nterms) * sizeof *pts);
+    pieces = sg_xmalloc(((size_t)d->nterms + 1) * sizeof *pieces);
+    pts[np++] = first;
+    pts[np++] = d->hi; /* the body applies before the last step */
+    pts[np++] = sg_index_plus(d->hi, 1);
+    for (k = 0; k < d->nterms; k++) {
+        pts[np++] = d->terms[k].lo;
+        pts[np++] = sg_index_plus(d->terms[k].hi, 1);
+    }
+    /* sort (stable), unique; an insertion sort, as index_before is an
+       order only among the indices of one recurrence */
+    for (i = 1; i < np; i++)
+        for (j = i; j > 0 && index_before(pts[j], pts[j - 1]); j--) {
+            sg_index t = pts[j];
+            pts[j] = pts[j - 1];
+            pts[j - 1] = t;
+        }
+    for (i = j = 0; i < np; i++)
+        if (j == 0 || !sg_index_eq(pts[i], pts[j - 1]))
+            pts[j++] = pts[i];
+    np = j;
+    sg_buf_puts(b, "\\begin{align*}\n");
+    start = b->len;
+    for (i = np - 2; i >= 0; i--) { /* from the last step back */
+        sg_index lo = pts[i], hi = sg_index_plus(pts[i + 1], -1);
+        int npieces = 0, single = sg_index_eq(lo, hi);
+        const char *parts[2], *lhs, **terms;
+        if (index_before(hi, first) || index_before(d->hi, lo))
+            continue;
+        for (k = 0; k < d->nterms; k++) /* the direct terms first */
+            if (sg_index_provably_le(d->terms[k].lo, lo) && sg_index_provably_le(hi, d->terms[k].hi))
+                pieces[npieces++] = d->terms[k].display ? d->terms[k].display : d->terms[k].value;
+        if (sg_index_provably_le(first, lo) && sg_index_provably_le(hi, sg_index_plus(d->hi, -1)) &&
+            d->body && !sg_expr_is_zero(d->body))
+            pieces[npieces++] = d->display ? d->display : d->body;
+        if (single)
+            name_at(x, lo);
+        terms = sg_arena_alloc(x->ar, (size_t)(npieces + 1) * sizeof *terms);
+        for (k = 0; k < npieces; k++) {
+            sg_expr *e = (sg_expr *)pieces[k];
+            if (single)
+                e = sg_deriv_display(x->dv, at_index(x, e, lo));
+            terms[k] = tex_value_text(x, e, M_CLOSED, 1);
+        }
+        dname = single ? tex_at(x, qd, lo) : tex_step(x, qd, 0);
+        lhs = dname;
+        parts[0] = npieces ? tex_join_sum(x, terms, npieces) : "0";
+        tex_equation(x, b, lhs, "", parts, 1,
+                 single ? "" : sg_arena_printf(x->ar, "$%s$", tex_range_text(x, lo, hi)));
+    }
+    tex_end_align(b, start);
+    free(pts);
+    free(pieces);
+}
+
+/* the first forward recurrence a log differentiates through */
+static int log_recurrence(const sg_log *g)
+{
+    int k;
+    for (k = 0; k < g->nsteps; k++)
+        if (g->steps[k].kind == SG_STEP_SEQ_REC)
+            return g->steps[k].seq;
+    return -1;
+}
+
+/* the VARs multiplied with leaf in e (W_hh with h[t−1]): the labels of an edge */
+static void factors_with(tex_doc *x, const sg_expr *e, const sg_expr *leaf, tex_list *out)
+{
+    tex_list all = {NULL, 0, 0};
+    int i;
+    tex_dag_nodes(x, e, &all);
+    for (i = 0; i < all.n; i++) {
+        const sg_expr *m = all.v[i], *o;
+        if (m->op != SG_OP_MUL)
+            continue;
+        o = m->kid[0] == leaf ? m->kid[1] : m->kid[1] == leaf ? m->kid[0] : NULL;
+        if (o && o->op == SG_OP_TRANSPOSE)
+            o = o->kid[0];
+        if (o && o->op == SG_OP_VAR)
+            tex_list_push_unique(out, o);
+    }
+    free(all.v);
+}
+
+/* the input sequences e reads at step t */
+static void step_inputs(tex_doc *x, const sg_expr *e, tex_list *out)
+{
+    tex_list all = {NULL, 0, 0};
+    int i;
+    tex_dag_nodes(x, e, &all);
+    for (i = 0; i < all.n; i++) {
+        const sg_expr *m = all.v[i];
+        if (m->op == SG_OP_SEQSTEP && m->off == 0 &&
+            sg_seq_of(x->ctx, m->seq)->kind == SG_SEQ_INPUT)
+            tex_list_push_unique(out, m);
+    }
+    free(all.v);
+}
+
+static const char *names_of(tex_doc *x, const sg_expr *const *v, int n)
+{
+    sg_buf b;
+    const char *s;
+    int i;
+    sg_buf_init(&b);
+    for (i = 0; i < n; i++)
+        sg_buf_printf(&b, "%s%s", i ? ", " : "", tex_str(x, v[i], M_FORM, 1));
+    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
+    sg_buf_free(&b);
+    return s;
+}
+
+/*
+ * The recurrence unrolled over three steps, t − 1, t, t + 1: the inputs
+ * below, the states in a row with the shared matrices on their edges, the
+ * loss terms above, all into L.
+ */
+static void doc_unrolled(tex_doc *x, int q, const sg_expr *loss)
+{
+    sg_buf *b = x->out;
+    const sg_seq *h = sg_seq_of(x->ctx, q);
+    const sg_expr *prev = sg_deriv_step(x->dv, q, -1), *now = sg_deriv_step(x->dv, q, 0);
+    tex_list lhh = {NULL, 0, 0}, lxh = {NULL, 0, 0}, lin = {NULL, 0, 0}, lout = {NULL, 0, 0};
+    tex_list lyv = {NULL, 0, 0};
+    const sg_expr *const *hh, *const *xh, *const *in, *const *out_in, *const *yv, *lossst = NULL;
+    int nhh, nin, nxh, nyv, nout, k;
+    long off;
+    factors_with(x, h->body, prev, &lhh);
+    step_inputs(x, h->body, &lin);
+    if (lin.n > 0)
+        factors_with(x, h->body, lin.v[0], &lxh);
+    if (loss) { /* the loss term's station that reads h_t, and its other inputs */
+        const sg_expr *body = loss->op == SG_OP_SEQSUM ? loss->kid[0] : loss;
+        unsigned id;
+        for (id = 0; id < x->nni; id++) {
+            const sg_expr *e = x->ni[id].node;
+            if (e && x->ni[id].kind == K_STATION && sg_expr_varies(e) && e != h->body &&
+                e->id > h->body->id && e->id <= body->id && x->ni[id].needed) {
+                lossst = e;
+                break;
+            }
+        }
+        factors_with(x, body, now, &lyv);
+        step_inputs(x, body, &lout);
+    }
+    hh = lhh.v, nhh = lhh.n, xh = lxh.v, nxh = lxh.n, in = lin.v, nin = lin.n;
+    yv = lyv.v, nyv = lyv.n, out_in = lout.v, nout = lout.n;
+    {
+        /* the names first, to size the drawing from them: circles as wide as
+           their widest name, the steps far enough apart for the labels */
+        const char *hn[3], *xn[3], *ln[3], *yn[3];
+        const char *lhhs = nhh ? names_of(x, hh, nhh) : NULL, *lxhs = nxh ? names_of(x, xh, nxh)
+                                                                          : NULL;
+        const char *lyvs = nyv ? names_of(x, yv, nyv) : NULL;
+        double d = 0.8, wy = 0, hx = 0.65, dx, yoff, wide, tall, scale, th, top;
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double bw, bh;
+            hn[c] = tex_step(x, q, off);
+            tex_gbox("value", hn[c], &bw, &bh);
+            d = bw > d ? bw : d;
+            xn[c] = nin > 0 ? tex_str(x, sg_deriv_shift(x->dv, in[0], off), M_FORM, 1)
+                            : NULL;
+            if (xn[c]) {
+                tex_gbox("input", xn[c], &bw, &bh);
+                hx = bh > hx ? bh : hx;
+            }
+            ln[c] = lossst ? tex_str(x, sg_deriv_shift(x->dv, lossst, off), M_FORM, 1)
+                           : NULL;
+            if (ln[c]) {
+                tex_gbox("value", ln[c], &bw, &bh);
+                d = bw > d ? bw : d;
+            }
+            yn[c] = lossst && nout > 0
+                        ? tex_str(x, sg_deriv_shift(x->dv, out_in[0], off), M_FORM, 1)
+                        : NULL;
+            if (yn[c]) {
+                tex_gbox("data", yn[c], &bw, &bh);
+                wy = bw > wy ? bw : wy;
+            }
+        }
+        /* \footnotesize labels: above the h → h edge, left of the upward ones */
+        dx = 3.6;
+        if (lhhs && 0.8 * tex_label_size(lhhs, &th) + d + 0.6 > dx)
+            dx = 0.8 * tex_label_size(lhhs, &th) + d + 0.6;
+        if (lxhs && 0.8 * tex_label_size(lxhs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_label_size(lxhs, &th) + 0.6;
+        if (lyvs && 0.8 * tex_label_size(lyvs, &th) + 0.6 > dx)
+            dx = 0.8 * tex_label_size(lyvs, &th) + 0.6;
+        yoff = d / 2 + 0.6 + wy / 2; /* y_t right of r_t, clear of r_{t+1} */
+        if (yn[0] && yoff + wy / 2 + d / 2 + 0.5 > dx)
+            dx = yoff + wy / 2 + d / 2 + 0.5;
+        top = 3.6 + d / 2 + 1.2; /* L's row: the loss terms come up into it */
+        wide = 2 * (dx + 3.0);
+        tall = top + d / 2 + hx / 2 + 0.2;
+        scale = TEX_GRAPH_WIDTH / wide < 1 ? TEX_GRAPH_WIDTH / wide : 1;
+        if (TEX_GRAPH_HEIGHT / tall < scale)
+            scale = TEX_GRAPH_HEIGHT / tall;
+        sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, "
+                       "rounded corners=2pt,");
+        if (scale < 1)
+            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
+        sg_buf_printf(b, "\n"
+                         "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                         "inner sep=2pt},\n"
+                         "  data/.style={input, draw=black!40, text=black!60},\n"
+                         "  value/.style={draw, circle, minimum size=%.2fcm, inner sep=1pt},\n"
+                         "  result/.style={value, double, thick},\n"
+                         "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n",
+                      d);
+        for (off = -1; off <= 1; off++) {
+            int c = (int)(off + 1);
+            double px = dx * (double)off;
+            sg_buf_printf(b, "  \\node[value] (h%d) at (%.2f,1.8) {$%s$};\n", c, px, hn[c]);
+            if (xn[c])
+                sg_buf_printf(b, "  \\node[input] (x%d) at (%.2f,0) {$%s$};\n", c, px, xn[c]);
+            if (ln[c]) {
+                sg_buf_printf(b, "  \\node[value] (l%d) at (%.2f,3.6) {$%s$};\n", c, px, ln[c]);
+                if (yn[c])
+                    sg_buf_printf(b, "  \\node[data] (y%d) at (%.2f,3.6) {$%s$};\n", c,
+                                  px + yoff, yn[c]);
+            }
+        }
+        sg_buf_printf(b, "  \\node (hl) at (%.2f,1.8) {$\\cdots$};\n  \\node (hr) at (%.2f,1.8) "
+                         "{$\\cdots$};\n",
+                      -(dx + 2.8), dx + 2.8);
+        sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+        /* an edge is labelled with the matrices it carries, when there are any */
+        for (k = 0; k < 2; k++)
+            sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
+                          nhh ? "node[lab, above] {$" : "", nhh ? lhhs : "", nhh ? "$}" : "",
+                          k + 1);
+        for (k = 0; k < 3; k++) {
+            if (nin > 0)
+                sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
+                              nxh ? "node[lab, left] {$" : "", nxh ? lxhs : "", nxh ? "$}" : "",
+                              k);
+            if (lossst) {
+                sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n",
+                              k, nyv ? "node[lab, left] {$" : "", nyv ? lyvs : "",
+                              nyv ? "$}" : "", k);
+                if (nout > 0)
+                    sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+            }
+        }
+        if (lossst) { /* the outer terms up, then across: clear of the y's */
+            sg_buf_printf(b, "  \\node[result] (L) at (0,%.2f) {$%s$};\n", top, x->fname);
+            sg_buf_puts(b, "  \\draw[->] (l0) |- (L);\n  \\draw[->] (l1) -- (L);\n"
+                           "  \\draw[->] (l2) |- (L);\n");
+            sg_buf_printf(b, "  \\node at (%.2f,%.2f) {$\\cdots$};\n  \\node at (%.2f,%.2f) "
+                             "{$\\cdots$};\n",
+                          -(dx + 1.6), top, dx + 1.6, top);
+        }
+    }
+    sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+    {
+        /* the shared matrices, in the order of the edges; a recurrence may
+           have none (h_t = tanh(x_t + h_{t−1})) */
+        const char *grp[3];
+        int ng = 0;
+        if (nhh)
+            grp[ng++] = names_of(x, hh, nhh);
+        if (nxh)
+            grp[ng++] = names_of(x, xh, nxh);
+        if (nyv)
+            grp[ng++] = names_of(x, yv, nyv);
+        if (ng) {
+            for (k = 0; k < ng; k++)
+                sg_buf_printf(b, "%s$%s$", k == 0 ? "The same " : k == ng - 1 ? " and " : ", ",
+                              grp[k]);
+            sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: "
+                             "this is why their gradients are sums over time. Colored edges "
+                             "carry the shared matrices; ", x->fname);
+        } else {
+            sg_buf_puts(b, "The same step is applied at every time; ");
+        }
+        sg_buf_printf(b, "$%s$ also reaches $%s$ through every later state.\n\n",
+                      tex_str(x, now, M_FORM, 1), x->fname);
+    }
+    free(lhh.v);
+    free(lxh.v);
+    free(lin.v);
+    free(lout.v);
+    free(lyv.v);
+}
+
+void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int nres)
+{
+    sg_buf *b = x->out;
+    const sg_expr **st, *loss = NULL;
+    int nst, k, q = log_recurrence(g), first_seq, nsums = 0;
+    nst = tex_log_stations(x, g, &st);
+    tex_doc_forward(x, g->f, st, nst);
+    if (q >= 0) {
+        const sg_seq *h = sg_seq_of(x->ctx, q);
+        sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
+                      tex_range_text(x, h->lo, h->hi),
+                      tex_at(x, q, sg_index_plus(h->lo, -1)));
+    }
+    for (k = 0; k < g->nsteps; k++)
+        if (g->steps[k].kind == SG_STEP_SEQ_SUM && !loss)
+            loss = g->steps[k].node;
+    for (first_seq = 0; first_seq < g->nsteps && g->steps[first_seq].kind < SG_STEP_SEQ_SUM;
+         first_seq++)
+        ;
+    if (q >= 0) {
+        size_t mark;
+        sg_buf_puts(b, "\\subsection*{Computation graph, unrolled}\n");
+        mark = b->len;
+        doc_unrolled(x, q, loss);
+        tex_fit_pictures(b, mark);
+    }
+    sg_buf_puts(b, "\\subsection*{Backpropagation through time}\n");
+    if (q >= 0) {
+        const sg_seq *h = sg_seq_of(x->ctx, q);
+        sg_buf_printf(b, "Write $\\delta_t = \\partial %s/\\partial %s \\in %s$. The state $%s$ "
+                         "reaches $%s$ along two kinds of paths: directly, through the loss term "
+                         "of step $t$, and through the next state $%s$.\n\n",
+                      x->fname, tex_step(x, q, 0),
+                      tex_shape(x, h->shape), tex_step(x, q, 0),
+                      x->fname, tex_step(x, q, 1));
+    }
+    for (k = first_seq; k < g->nsteps; k++) {
+        const sg_step *s = &g->steps[k];
+        int end;
+        for (end = k + 1; end < g->nsteps && g->steps[end].kind < SG_STEP_SEQ_SUM &&
+                          g->steps[end].kind != SG_STEP_JACOBIAN;
+             end++)
+            ;
+        switch (s->kind) {
+        case SG_STEP_SEQ_SUM: {
+            tex_seg sg;
+            tex_seg_build(x, &sg, g, k + 1, end, s->node->kid[0], (sg_expr *)s->adjoint);
+            sg.step = 1;
+            {
+                /* the loss as the user wrote it, ½ and all: L = cΣ_t … when it
+                   is that; else the sum, and what reaches it, as a derivative */
+                const sg_expr *f = g->f, *a = s->adjoint;
+                int whole = f == s->node ||
+                            (f->op == SG_OP_MUL && f->nkids == 2 && f->kid[1] == s->node &&
+                             f->kid[0]->op == SG_OP_CONST && a && a->op == SG_OP_CONST &&
+                             a->value == f->kid[0]->value);
+                if (whole)
+                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
+                                     "time; each term is differentiated at its step $t$, by $%s$.\n",
+                                  x->fname, tex_str(x, f, M_FWD, 0), tex_rule_tex(x, SG_OP_SEQSUM));
+                else
+                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
+                                     "and $\\partial %s/\\partial(%s) = %s$; each term is "
+                                     "differentiated at its step $t$, by $%s$.\n",
+                                  tex_str(x, s->node, M_FWD, 1), x->fname,
+                                  tex_str(x, s->node, M_FWD, 1), tex_value_text(x, a, M_VALUE, 0),
+                                  tex_rule_tex(x, SG_OP_SEQSUM));
+            }
+            tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
+            tex_seg_free(&sg);
+            k = end - 1;
+            break;
+        }
+        case SG_STEP_SEQ_REC: {
+            tex_seg sg;
+            const sg_seq *h = sg_seq_of(x->ctx, s->seq);
+            int i;
+            tex_seg_build(x, &sg, g, k + 1, end, s->node, (sg_expr *)s->adjoint);
+            sg.step = 1;
+            sg_buf_printf(b, "\\paragraph{One step of the recurrence.} $%s = %s$ is "
+                             "differentiated once, from $\\partial %s/\\partial %s = %s$; what "
+                             "it gives holds at every step $t$, and what reaches $%s$ goes into "
+                             "$\\delta_{t-1}$.\n",
+                          tex_step(x, s->seq, 0),
+                          tex_str(x, s->node, M_FWD, 0), x->fname,
+                          tex_step(x, s->seq, 0),
+                          tex_value_text(x, s->adjoint, M_VALUE, 0),
+                          tex_step(x, s->seq, -1));
+            tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
+            /* its adjoints, where the step body is read as h[t] and one step later */
+            for (i = 0; i < sg.norder; i++) {
+                const sg_expr *c = sg.order[i], *a = tex_seg_at(&sg, c)->adj;
+                sg_expr *r, *r1;
+                const char *now, *next;
+                if (!a || tex_is_leaf(c) || !sg_expr_varies(c) || !tex_node_of(x, c)->fwd)
+                    continue;
+                r = sg_deriv_replace(x->dv, a, h->body, sg_deriv_step(x->dv, s->seq, 0));
+                r1 = sg_deriv_shift(x->dv, r, 1);
+                now = tex_adj_name(x, c); /* before tex_node_of(): placeholders move the table */
+                next = tex_adj_name(x, sg_deriv_shift(x->dv, c, 1));
+                if (!tex_node_of(x, r)->fwd && !tex_node_of(x, r)->adj)
+                    tex_node_of(x, r)->adj = now;
+                if (!tex_node_of(x, r1)->fwd && !tex_node_of(x, r1)->adj)
+                    tex_node_of(x, r1)->adj = next;
+            }
+            tex_seg_free(&sg);
+            k = end - 1;
+            break;
+        }
+        case SG_STEP_SEQ_TERM:
+            sg_buf_printf(b, "This gives $\\delta_t$ the direct term $%s$, at %s.\n\n",
+                          tex_value_text(x, s->contrib, M_VALUE, 0),
+                          s->node->op == SG_OP_AT ? "that one step" : "every step of the sum");
+            break;
+        case SG_STEP_SEQ_PUSH: {
+            const char *to = tex_str(x, s->to, M_FORM, 1);
+            size_t start;
+            const char *parts[1];
+            if (s->seq >= 0 && s->to == sg_seq_of(x->ctx, s->seq)->init) {
+                sg_buf_printf(b, "\\paragraph{The initial state.} $%s$ is the state before the "
+                                 "first step, so its gradient is the last $\\delta$ of the "
+                                 "recurrence:\n",
+                              to);
+            } else if (nsums++ == 0) {
+                sg_buf_printf(b, "\\paragraph{A sum over time.} $%s$ is the same at every step: it "
+                                 "reaches $%s$ along one path per step, so by the total "
+                                 "derivative rule its gradient is the sum of the per-step "
+                                 "contributions above:\n",
+                              to, x->fname);
+            } else { /* the reason once, not once per matrix */
+                sg_buf_printf(b, "\\paragraph{A sum over time.} Likewise for $%s$:\n", to);
+            }
+            sg_buf_puts(b, "\\begin{align*}\n");
+            start = b->len;
+            parts[0] = tex_value_text(x, s->contrib, M_VALUE, 1);
+            tex_equation(x, b, sg_arena_printf(x->ar, "\\nabla_{%s} %s", to, x->fname), "", parts, 1,
+                     tex_tag_of(x, NULL, 0, s->to->shape));
+            tex_end_align(b, start);
+            break;
+        }
+        case SG_STEP_SEQ_DELTA: {
+            sg_buf_printf(b, "\\paragraph{The recurrence for $\\delta$.} $%s$ reaches $%s$ "
+                             "directly and, before the last step, through $%s$; by the total "
+                             "derivative rule the contributions add, and $\\delta$ runs backwards "
+                             "from the last step:\n",
+                          tex_step(x, s->seq, 0), x->fname,
+                          tex_step(x, s->seq, 1));
+            delta_cases(x, s->adjseq);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
+    {
+        size_t start = b->len;
+        for (k = 0; k < nres; k++) {
+            const char *parts[1];
+            parts[0] = tex_boxed(x, tex_result_text(x, res[k]->display, NULL),
+                             TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, res[k])));
+            tex_equation(x, b, tex_result_tex(x, res[k]), "", parts, 1, "");
+            if (x->o->index)
+                tex_index_line(x, b, res[k]);
+        }
+        tex_end_align(b, start);
+    }
+    if (q >= 0)
+        tex_doc_vanishing(x, g, q);
+}
