@@ -30,7 +30,6 @@
 #include "tex.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -18,9 +18,10 @@
  */
 #include "tex.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../base/grow.h"
 
 /* ---- a backward pass ----------------------------------------------------------- */
 
@@ -48,10 +49,9 @@ tex_segnode *tex_seg_slot(tex_seg *s, const sg_expr *e)
 {
     unsigned n0 = s->m.n, i = sg_idmap_add(&s->m, e);
     if (i >= s->cap) {
-        unsigned n = s->cap ? 2 * s->cap : 64;
-        s->v = sg_xrealloc(s->v, n * sizeof *s->v);
-        sg_ctx_scratch_add(s->m.ctx, (unsigned long)(n - s->cap) * sizeof *s->v);
-        s->cap = n;
+        unsigned old = s->cap;
+        SG_GROW(s->v, i, s->cap, SG_GROW_MAX, "nodes in one backward pass");
+        sg_ctx_scratch_add(s->m.ctx, (unsigned long)(s->cap - old) * sizeof *s->v);
     }
     if (s->m.n > n0)
         s->v[i] = seg_none;
@@ -310,10 +310,7 @@ void tex_line_adjoint(tex_doc *x, const sg_expr *a, sg_expr *ph, sg_expr *closed
     n->lined = 1;
     n->lph = ph;
     n->closed = closed;
-    if (x->nlined == x->caplined) {
-        x->caplined = x->caplined ? 2 * x->caplined : 64;
-        x->lined = sg_xrealloc(x->lined, (size_t)x->caplined * sizeof *x->lined);
-    }
+    SG_GROW(x->lined, x->nlined, x->caplined, SG_GROW_MAX, "adjoints said by their lines");
     x->lined[x->nlined++] = a->id;
 }
 
@@ -561,10 +558,7 @@ static int shared_adjoint(tex_doc *x, const sg_expr *const *vals, int n)
                 continue;
             }
             o = sg_idmap_add(&owner, ph.v[k]);
-            if ((int)o >= cap) {
-                cap = cap ? 2 * cap : 16;
-                by = sg_xrealloc(by, (size_t)cap * sizeof *by);
-            }
+            SG_GROW(by, o, cap, SG_GROW_MAX, "placeholders in a sum");
             by[o] = i;
         }
     }

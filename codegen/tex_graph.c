@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
 #include "graph.h"
 
 /* ---- the computation graph ------------------------------------------------------ */
@@ -55,9 +56,8 @@ static const char *const path_dash_words[] = {"", "dashed ", "dotted "};
 static void gnode_add_input(gnode *g, int from)
 {
     if (g->nin == g->capin) {
-        g->capin = g->capin ? 2 * g->capin : 4;
-        g->in = sg_xrealloc(g->in, (size_t)g->capin * sizeof *g->in);
-        g->no = sg_xrealloc(g->no, (size_t)g->capin * sizeof *g->no);
+        SG_GROW(g->in, g->nin, g->capin, SG_GROW_MAX, "inputs of a graph node");
+        g->no = sg_xrealloc(g->no, (size_t)g->capin * sizeof *g->no); /* the same size */
     }
     g->no[g->nin] = 0;
     g->in[g->nin++] = from;
@@ -452,10 +452,7 @@ void tex_doc_graph(tex_doc *x, tex_seg *sg, const sg_expr **st, int nst, const s
                 mult = 1;
             j = c->id < nseen ? gidx[c->id] - 1 : -1;
             if (j < 0) {
-                if (ngn == capgn) {
-                    capgn *= 2;
-                    gn = sg_xrealloc(gn, (size_t)capgn * sizeof *gn);
-                }
+                SG_GROW(gn, ngn, capgn, SG_GROW_MAX, "nodes in a computation graph");
                 memset(&gn[ngn], 0, sizeof gn[ngn]);
                 gn[ngn].e = c;
                 j = ngn++;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 /* ---- index notation (--index) ----------------------------------------------------- */
 
 enum { I_SUM = 1, I_OP, I_PROD, I_NEG, I_POST, I_ATOM };
@@ -164,10 +166,7 @@ static void ix_factor_add(ixfactors *f, const sg_expr *e, int pow, int *merged)
             *merged = 1;
             return;
         }
-    if (f->n == f->cap) {
-        f->cap = f->cap ? 2 * f->cap : 8;
-        f->v = sg_xrealloc(f->v, (size_t)f->cap * sizeof *f->v);
-    }
+    SG_GROW(f->v, f->n, f->cap, SG_GROW_MAX, "factors of a product");
     f->v[f->n].e = e;
     f->v[f->n].pow = pow;
     f->n++;

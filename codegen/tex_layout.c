@@ -11,9 +11,10 @@
  */
 #include "tex.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../base/grow.h"
 
 /* ---- equations --------------------------------------------------------------- */
 
@@ -351,9 +352,8 @@ void tex_end_align(sg_buf *b, size_t start)
         if (b->data[i] == '\\' && b->data[i + 1] == '\\' && (b->data[i + 2] == '\n' || st) &&
             (i == start || b->data[i - 1] != '\\')) {
             if (nsep == cap) {
-                cap = cap ? 2 * cap : 16;
-                at = sg_xrealloc(at, (size_t)cap * sizeof *at);
-                star = sg_xrealloc(star, (size_t)cap);
+                SG_GROW(at, nsep, cap, SG_GROW_MAX, "rows in an equation block");
+                star = sg_xrealloc(star, (size_t)cap); /* the same size */
             }
             at[nsep] = i;
             star[nsep++] = (unsigned char)st;

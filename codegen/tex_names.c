@@ -29,12 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 void tex_list_push(tex_list *l, const sg_expr *e)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 8;
-        l->v = sg_xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
-    }
+    SG_GROW(l->v, l->n, l->cap, SG_GROW_MAX, "nodes in a list of the derivation");
     l->v[l->n++] = e;
 }
 
@@ -77,12 +76,9 @@ void tex_dag_nodes(tex_doc *x, const sg_expr *e, tex_list *out)
 tex_node *tex_node_of(tex_doc *x, const sg_expr *e)
 {
     if (e->id >= x->nni) {
-        unsigned n = x->nni ? x->nni : 64;
-        while (n <= e->id)
-            n *= 2;
-        x->ni = sg_xrealloc(x->ni, n * sizeof *x->ni);
-        memset(x->ni + x->nni, 0, (n - x->nni) * sizeof *x->ni);
-        x->nni = n;
+        unsigned old = x->nni;
+        SG_GROW(x->ni, e->id, x->nni, SG_GROW_MAX, "nodes");
+        memset(x->ni + old, 0, (x->nni - old) * sizeof *x->ni);
     }
     x->ni[e->id].node = e;
     return &x->ni[e->id];
@@ -352,10 +348,7 @@ static void edge_add(tex_doc *x, pedges *l, const sg_expr *parent, const sg_expr
 {
     tex_node_of(x, parent)->needed = 1;
     tex_node_of(x, child)->needed = 1;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->e = sg_xrealloc(l->e, (size_t)l->cap * sizeof *l->e);
-    }
+    SG_GROW(l->e, l->n, l->cap, SG_GROW_MAX, "edges in the backward passes");
     l->e[l->n].parent = parent->id;
     l->e[l->n].child = child->id;
     l->n++;
@@ -514,10 +507,7 @@ static int is_station(tex_doc *x, const sg_expr *e)
 
 static void use_name(tex_doc *x, const char *s)
 {
-    if (x->nused == x->capused) {
-        x->capused = x->capused ? 2 * x->capused : 32;
-        x->used = sg_xrealloc(x->used, (size_t)x->capused * sizeof *x->used);
-    }
+    SG_GROW(x->used, x->nused, x->capused, SG_GROW_MAX, "names given out");
     x->used[x->nused++] = s;
     sg_strmap_put(&x->taken, s, 1);
 }

@@ -11,11 +11,11 @@
  */
 #include "tex.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
 #include "quote.h"
 
 /* ---- the problem ------------------------------------------------------------ */
@@ -482,10 +482,7 @@ void tex_inputs_of(tex_doc *x, const sg_expr *e, tex_list *in, unsigned *seen, u
             tex_list_push(in, c);
             continue;
         }
-        if (n == cap) {
-            cap *= 2;
-            st = sg_xrealloc(st, (size_t)cap * sizeof *st);
-        }
+        SG_GROW(st, n, cap, SG_GROW_MAX, "nested subexpressions");
         st[n].e = c;
         st[n++].k = 0;
     }

@@ -10,7 +10,6 @@
  */
 #include "tex.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
