@@ -27,7 +27,9 @@ static const char *const ix_letters[] = {"i", "j", "k", "l", "p", "q", "a", "b",
 
 typedef struct {
     tex_doc *x;
-    const char *pool[NIX_LETTERS]; /* the letters the problem leaves free */
+    /* the letters the problem leaves free: at most all of ix_letters (a
+       true bound); past them ix_fresh() makes k_{1}, k_{2}, … */
+    const char *pool[NIX_LETTERS];
     int npool, next;
 } ixs;
 

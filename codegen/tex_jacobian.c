@@ -207,7 +207,9 @@ void tex_doc_jacobian(tex_doc *x, const sg_log *g, int from, const sg_result *r,
     sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
     const char *saved_fwd = NULL;
     int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
-    const char *predone[2];     /* the softmax family, derived before the rules */
+    /* the softmax family, derived before the rules: at most two, since each
+       of J_SOFTMAX and J_LOGSOFTMAX is listed once (mark[]) */
+    const char *predone[2];
     const sg_expr *prenode[2];
     int npredone = 0;
     size_t start;

@@ -265,16 +265,15 @@ void tex_doc_vanishing(tex_doc *x, const sg_log *g, int q)
         sg_buf_printf(b, "  \\frac{\\partial %s}{\\partial %s} &= %s%s%s", ht, hp,
                       J ? J : "", J ? " = " : "", Jt);
         {
-            char tags[256];
-            size_t cl = 0;
+            sg_buf tags; /* every factor's rule: "R3, R1" */
             int i;
-            tags[0] = '\0';
+            sg_buf_init(&tags);
             for (i = nf - 1; i >= 0; i--)
-                if (f[i].rule && cl + 16 < sizeof tags)
-                    cl += (size_t)snprintf(tags + cl, sizeof tags - cl, "%sR%d", cl ? ", " : "",
-                                           f[i].rule);
-            if (cl)
-                sg_buf_printf(b, " \\tag*{(%s)}", tags);
+                if (f[i].rule)
+                    sg_buf_printf(&tags, "%sR%d", tags.len ? ", " : "", f[i].rule);
+            if (tags.len)
+                sg_buf_printf(b, " \\tag*{(%s)}", sg_buf_str(&tags));
+            sg_buf_free(&tags);
         }
         sg_buf_puts(b, "\n\\end{align*}\n");
         Jj = retime(x, Jt, jj);
