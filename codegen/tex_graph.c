@@ -382,39 +382,40 @@ static int pair_count(const idpair *pairs, int n, unsigned kid, unsigned st)
     return lo - first;
 }
 
-/*
- * The computation graph of a log's function, drawn left to right by the
- * layered layout of graph.h: inputs as boxes (grey: data, not
- * differentiated), each one column left of its first use; named
- * intermediates as circles, each one column right of its latest input; the
- * differentiated quantity doubled. An input entering a formula twice (X in
- * XXᵀ) has two edges. Each path from a symbol reached along several (multi)
- * to the root is drawn in the symbol's color along its whole length, its
- * first edges numbered, and the paths are listed. Everything here grows
- * with the graph; only the drawing has a limit, the page, past which the
- * text says what it would show.
- */
-void tex_doc_graph(tex_doc *x, tex_seg *sg, const sg_expr **st, int nst, const sg_expr *root,
-                      const sg_expr *const *multi, int nmulti)
-{
-    sg_buf *b = x->out;
+/* a graph being drawn: its nodes (the stations first), their readers, the
+   layout, and which edges lie on the paths of the multi-path symbols */
+typedef struct {
+    const sg_expr *root;
+    const sg_expr *const *multi; /* the symbols reached along several paths */
+    int nmulti;
     gnode *gn;
+    int ngn, capgn, nst;  /* nodes; the first nst are the stations */
+    int iroot, nedges;
     greaders rd;
+    sg_graph g;
+    int rc;               /* sg_graph_layout()'s answer */
+    int *eno;             /* each layout edge: its node, its slot */
+    int *lix;             /* each graph node's index in the layout */
+    unsigned char *reach; /* [m * ngn + i]: multi[m] reaches node i */
+    unsigned char *toroot;
+    double scale;
+    int drawn;
+    int pills;            /* values drawn as pills */
+} graph_fig;
+
+/* the nodes: the stations, then the inputs they read, each input once per
+   contribution the backward pass sg pushed through the station */
+static void graph_nodes(tex_doc *x, graph_fig *f, tex_seg *sg, const sg_expr **st)
+{
     tex_list in = {NULL, 0, 0};
-    int ngn = 0, capgn = nst + 8, i, j, k, m, iroot = -1, nedges = 0, drawn = 0, rc, nreach;
-    int *gidx, *lix;
+    int i, j, k, nst = f->nst;
+    int *gidx;
     unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
     const sg_expr **thr = NULL;
     idpair *pairs = NULL;
     int npairs = 0;
-    sg_graph g;
-    int *eno;             /* each layout edge: its node, its slot */
-    unsigned char *reach; /* [m * ngn + i]: multi[m] reaches node i */
-    unsigned char *toroot;
-    double scale = 1;
-    int pills = 0; /* values drawn as pills */
-
-    gn = sg_xmalloc((size_t)capgn * sizeof *gn);
+    f->capgn = nst + 8;
+    f->gn = sg_xmalloc((size_t)f->capgn * sizeof *f->gn);
     seen = sg_xmalloc((size_t)nseen * sizeof *seen);
     memset(seen, 0, (size_t)nseen * sizeof *seen);
     gidx = sg_xmalloc((size_t)nseen * sizeof *gidx); /* node id → graph index + 1 */
@@ -435,11 +436,11 @@ void tex_doc_graph(tex_doc *x, tex_seg *sg, const sg_expr **st, int nst, const s
     }
     /* nodes: the stations, then the inputs they read */
     for (i = 0; i < nst; i++) {
-        memset(&gn[ngn], 0, sizeof gn[ngn]);
-        gn[ngn].e = st[i];
+        memset(&f->gn[f->ngn], 0, sizeof f->gn[f->ngn]);
+        f->gn[f->ngn].e = st[i];
         if (st[i]->id < nseen)
-            gidx[st[i]->id] = ngn + 1;
-        ngn++;
+            gidx[st[i]->id] = f->ngn + 1;
+        f->ngn++;
     }
     for (i = 0; i < nst; i++) {
         tex_inputs_of(x, st[i], &in, seen, ++stamp);
@@ -452,15 +453,15 @@ void tex_doc_graph(tex_doc *x, tex_seg *sg, const sg_expr **st, int nst, const s
                 mult = 1;
             j = c->id < nseen ? gidx[c->id] - 1 : -1;
             if (j < 0) {
-                SG_GROW(gn, ngn, capgn, SG_GROW_MAX, "nodes in a computation graph");
-                memset(&gn[ngn], 0, sizeof gn[ngn]);
-                gn[ngn].e = c;
-                j = ngn++;
+                SG_GROW(f->gn, f->ngn, f->capgn, SG_GROW_MAX, "nodes in a computation graph");
+                memset(&f->gn[f->ngn], 0, sizeof f->gn[f->ngn]);
+                f->gn[f->ngn].e = c;
+                j = f->ngn++;
                 if (c->id < nseen)
                     gidx[c->id] = j + 1;
             }
             for (t = 0; t < mult; t++)
-                gnode_add_input(&gn[i], j);
+                gnode_add_input(&f->gn[i], j);
         }
     }
     free(in.v);
@@ -468,45 +469,52 @@ void tex_doc_graph(tex_doc *x, tex_seg *sg, const sg_expr **st, int nst, const s
     free(pairs);
     free(seen);
     free(gidx);
-    greaders_build(&rd, gn, ngn);
-    for (i = 0; i < ngn; i++) {
-        nedges += gn[i].nin;
-        if (gn[i].e == root)
-            iroot = i;
+}
+
+/* the edges of each multi-path symbol, numbered: one pass over the edges,
+   with the symbol's node marked by its index in multi */
+static void number_multi_edges(tex_doc *x, graph_fig *f)
+{
+    gnode *gn = f->gn;
+    int ngn = f->ngn, nmulti = f->nmulti, i, k, m;
+    int *mof = sg_xmalloc(((size_t)(ngn > nmulti ? ngn : nmulti) + 1) * sizeof *mof);
+    int *no = sg_xmalloc(((size_t)nmulti + 1) * sizeof *no);
+    sg_idmap mix;
+    sg_idmap_init(&mix, x->ctx);
+    for (m = 0; m < nmulti; m++) {
+        no[m] = 0;
+        if (sg_idmap_find(&mix, f->multi[m]) == SG_IDMAP_NONE)
+            mof[sg_idmap_add(&mix, f->multi[m])] = m; /* numbered in the order added */
     }
-    {   /* the edges of each multi-path symbol, numbered: one pass over the
-           edges, with the symbol's node marked by its index in multi */
-        int *mof = sg_xmalloc(((size_t)(ngn > nmulti ? ngn : nmulti) + 1) * sizeof *mof);
-        int *no = sg_xmalloc(((size_t)nmulti + 1) * sizeof *no);
-        sg_idmap mix;
-        sg_idmap_init(&mix, x->ctx);
-        for (m = 0; m < nmulti; m++) {
-            no[m] = 0;
-            if (sg_idmap_find(&mix, multi[m]) == SG_IDMAP_NONE)
-                mof[sg_idmap_add(&mix, multi[m])] = m; /* numbered in the order added */
-        }
-        for (i = 0; i < ngn; i++) { /* mof: now by graph node */
-            unsigned u = sg_idmap_find(&mix, gn[i].e);
-            gn[i].mi = u == SG_IDMAP_NONE ? -1 : mof[u];
-        }
-        sg_idmap_free(&mix);
-        for (i = 0; i < ngn; i++)
-            mof[i] = gn[i].mi;
-        for (i = 0; i < nst; i++)
-            for (k = 0; k < gn[i].nin; k++)
-                if (mof[gn[i].in[k]] >= 0)
-                    gn[i].no[k] = ++no[mof[gn[i].in[k]]];
-        free(mof);
-        free(no);
+    for (i = 0; i < ngn; i++) { /* mof: now by graph node */
+        unsigned u = sg_idmap_find(&mix, gn[i].e);
+        gn[i].mi = u == SG_IDMAP_NONE ? -1 : mof[u];
     }
-    /* the layout: the stations, then the inputs by declaration */
-    memset(&g, 0, sizeof g);
-    g.n = ngn;
-    g.ne = nedges;
-    g.node = sg_xmalloc(((size_t)ngn + 1) * sizeof *g.node);
-    g.edge = sg_xmalloc(((size_t)nedges + 1) * sizeof *g.edge);
-    eno = sg_xmalloc(2 * ((size_t)nedges + 1) * sizeof *eno);
-    lix = sg_xmalloc(((size_t)ngn + 1) * sizeof *lix);
+    sg_idmap_free(&mix);
+    for (i = 0; i < ngn; i++)
+        mof[i] = gn[i].mi;
+    for (i = 0; i < f->nst; i++)
+        for (k = 0; k < gn[i].nin; k++)
+            if (mof[gn[i].in[k]] >= 0)
+                gn[i].no[k] = ++no[mof[gn[i].in[k]]];
+    free(mof);
+    free(no);
+}
+
+/* the layout's nodes and edges: the stations, then the inputs by
+   declaration, each node as big as its box */
+static void layout_input(tex_doc *x, graph_fig *f)
+{
+    gnode *gn = f->gn;
+    int ngn = f->ngn, nst = f->nst, i, j, k;
+    sg_graph *g = &f->g;
+    memset(g, 0, sizeof *g);
+    g->n = ngn;
+    g->ne = f->nedges;
+    g->node = sg_xmalloc(((size_t)ngn + 1) * sizeof *g->node);
+    g->edge = sg_xmalloc(((size_t)f->nedges + 1) * sizeof *g->edge);
+    f->eno = sg_xmalloc(2 * ((size_t)f->nedges + 1) * sizeof *f->eno);
+    f->lix = sg_xmalloc(((size_t)ngn + 1) * sizeof *f->lix);
     {   /* the inputs sorted (their nodes are distinct), then each one's place */
         const sg_expr **ins = sg_xmalloc(((size_t)(ngn - nst) + 1) * sizeof *ins);
         for (i = nst; i < ngn; i++)
@@ -514,258 +522,355 @@ void tex_doc_graph(tex_doc *x, tex_seg *sg, const sg_expr **st, int nst, const s
         if (ngn - nst > 1)
             qsort(ins, (size_t)(ngn - nst), sizeof *ins, by_decl);
         for (i = 0; i < nst; i++)
-            lix[i] = i;
+            f->lix[i] = i;
         for (i = nst; i < ngn; i++) {
             const sg_expr *const *at = bsearch(&gn[i].e, ins, (size_t)(ngn - nst), sizeof *ins,
                                                by_decl);
-            lix[i] = nst + (int)(at - ins);
+            f->lix[i] = nst + (int)(at - ins);
         }
         free(ins);
     }
     for (i = 0; i < ngn; i++) {
-        sg_gnode *nd = &g.node[lix[i]];
+        sg_gnode *nd = &g->node[f->lix[i]];
         memset(nd, 0, sizeof *nd);
-        tex_gbox(gstyle(x, gn[i].e, root, i < nst), tex_gname(x, gn[i].e), &nd->w, &nd->h);
+        tex_gbox(gstyle(x, gn[i].e, f->root, i < nst), tex_gname(x, gn[i].e), &nd->w, &nd->h);
     }
     j = 0;
     for (i = 0; i < nst; i++)
         for (k = 0; k < gn[i].nin; k++, j++) {
-            sg_gedge *ed = &g.edge[j];
+            sg_gedge *ed = &g->edge[j];
             memset(ed, 0, sizeof *ed);
-            ed->from = lix[gn[i].in[k]];
-            ed->to = lix[i];
-            eno[2 * j] = i;
-            eno[2 * j + 1] = k;
+            ed->from = f->lix[gn[i].in[k]];
+            ed->to = f->lix[i];
+            f->eno[2 * j] = i;
+            f->eno[2 * j + 1] = k;
             if (gn[i].no[k] > 0) { /* the number, \scriptsize, as wide as the largest */
-                int most = rd.at[gn[i].in[k] + 1] - rd.at[gn[i].in[k]];
+                int most = f->rd.at[gn[i].in[k] + 1] - f->rd.at[gn[i].in[k]];
                 ed->lw = 0.1 + 0.15 * (most >= 10 ? 2 + (most >= 100) : 1);
                 ed->lh = 0.3;
             }
         }
-    {   /* a box with numbered edges is as tall as their labels stacked, so
-           that they leave its side horizontally */
-        int *nout = sg_xmalloc(((size_t)ngn + 1) * sizeof *nout);
-        char *lab = sg_xmalloc((size_t)ngn + 1);
-        memset(nout, 0, ((size_t)ngn + 1) * sizeof *nout);
-        memset(lab, 0, (size_t)ngn + 1);
-        for (j = 0; j < nedges; j++) {
-            nout[g.edge[j].from]++;
-            lab[g.edge[j].from] |= g.edge[j].lw > 0;
-        }
-        for (i = nst; i < ngn; i++) {
-            sg_gnode *nd = &g.node[lix[i]];
-            double need = (nout[lix[i]] - 1) * (0.3 + 0.06) + 0.3 + 0.1;
-            if (lab[lix[i]] && need > nd->h)
-                nd->h = need;
-        }
-        free(nout);
-        free(lab);
+}
+
+/* a box with numbered edges is as tall as their labels stacked, so that
+   they leave its side horizontally */
+static void label_heights(graph_fig *f)
+{
+    int ngn = f->ngn, i, j;
+    int *nout = sg_xmalloc(((size_t)ngn + 1) * sizeof *nout);
+    char *lab = sg_xmalloc((size_t)ngn + 1);
+    memset(nout, 0, ((size_t)ngn + 1) * sizeof *nout);
+    memset(lab, 0, (size_t)ngn + 1);
+    for (j = 0; j < f->nedges; j++) {
+        nout[f->g.edge[j].from]++;
+        lab[f->g.edge[j].from] |= f->g.edge[j].lw > 0;
     }
-    rc = sg_graph_layout(&g, TEX_GRAPH_WIDTH / GRAPH_SCALE, TEX_GRAPH_HEIGHT / GRAPH_SCALE);
-    if (rc == SG_GRAPH_OK) { /* each symbol's numbers top to bottom, as drawn */
-        for (m = 0; m < nmulti; m++) {
-            int no = 0;
-            for (;;) {
-                int best = -1;
-                for (j = 0; j < nedges; j++) {
-                    const sg_gedge *ed = &g.edge[j];
-                    int to = eno[2 * j], slot = eno[2 * j + 1];
-                    if (gn[gn[to].in[slot]].e != multi[m] || gn[to].no[slot] < 0)
-                        continue;
-                    if (best < 0 || ed->ly > g.edge[best].ly)
-                        best = j;
-                }
-                if (best < 0)
-                    break;
-                gn[eno[2 * best]].no[eno[2 * best + 1]] = -++no; /* taken */
+    for (i = f->nst; i < ngn; i++) {
+        sg_gnode *nd = &f->g.node[f->lix[i]];
+        double need = (nout[f->lix[i]] - 1) * (0.3 + 0.06) + 0.3 + 0.1;
+        if (lab[f->lix[i]] && need > nd->h)
+            nd->h = need;
+    }
+    free(nout);
+    free(lab);
+}
+
+/* each symbol's edge numbers top to bottom, as drawn */
+static void renumber_as_drawn(graph_fig *f)
+{
+    gnode *gn = f->gn;
+    int i, j, k, m;
+    for (m = 0; m < f->nmulti; m++) {
+        int no = 0;
+        for (;;) {
+            int best = -1;
+            for (j = 0; j < f->nedges; j++) {
+                const sg_gedge *ed = &f->g.edge[j];
+                int to = f->eno[2 * j], slot = f->eno[2 * j + 1];
+                if (gn[gn[to].in[slot]].e != f->multi[m] || gn[to].no[slot] < 0)
+                    continue;
+                if (best < 0 || ed->ly > f->g.edge[best].ly)
+                    best = j;
             }
+            if (best < 0)
+                break;
+            gn[f->eno[2 * best]].no[f->eno[2 * best + 1]] = -++no; /* taken */
         }
-        for (i = 0; i < nst; i++)
-            for (k = 0; k < gn[i].nin; k++)
-                if (gn[i].no[k] < 0)
-                    gn[i].no[k] = -gn[i].no[k];
-        double sw = TEX_GRAPH_WIDTH / (g.x1 - g.x0), sh = TEX_GRAPH_HEIGHT / (g.y1 - g.y0);
-        scale = sw < sh ? sw : sh;
-        if (scale > 1)
-            scale = 1;
-        drawn = scale >= GRAPH_SCALE;
     }
-    /* which edges lie on a path from a multi-path symbol to the root: from a
-       node multi[m] reaches, into one that reaches the root */
+    for (i = 0; i < f->nst; i++)
+        for (k = 0; k < gn[i].nin; k++)
+            if (gn[i].no[k] < 0)
+                gn[i].no[k] = -gn[i].no[k];
+}
+
+/* the layout, and the scale it is drawn at (drawn: not too small to read) */
+static void graph_layout(tex_doc *x, graph_fig *f)
+{
+    layout_input(x, f);
+    label_heights(f);
+    f->rc = sg_graph_layout(&f->g, TEX_GRAPH_WIDTH / GRAPH_SCALE, TEX_GRAPH_HEIGHT / GRAPH_SCALE);
+    if (f->rc == SG_GRAPH_OK) {
+        double sw, sh;
+        renumber_as_drawn(f);
+        sw = TEX_GRAPH_WIDTH / (f->g.x1 - f->g.x0);
+        sh = TEX_GRAPH_HEIGHT / (f->g.y1 - f->g.y0);
+        f->scale = sw < sh ? sw : sh;
+        if (f->scale > 1)
+            f->scale = 1;
+        f->drawn = f->scale >= GRAPH_SCALE;
+    }
+}
+
+/* which edges lie on a path from a multi-path symbol to the root: from a
+   node multi[m] reaches, into one that reaches the root */
+static void path_marks(graph_fig *f)
+{
+    gnode *gn = f->gn;
+    int ngn = f->ngn, nreach, i, k, m;
     /* which nodes each multi-path symbol reaches, for its colour: only for
        a graph that is drawn, which the page keeps small (nmulti × ngn is
        quadratic in a problem of 10,000 symbols that is described in words) */
-    nreach = drawn ? nmulti : 0;
-    reach = sg_xmalloc((size_t)nreach * (size_t)ngn + 1);
-    memset(reach, 0, (size_t)nreach * (size_t)ngn + 1);
-    toroot = sg_xmalloc((size_t)ngn + 1);
-    memset(toroot, 0, (size_t)ngn + 1);
-    if (iroot >= 0) {
-        toroot[iroot] = 1;
-        for (i = nst - 1; i >= 0; i--) /* stations come kids first: readers later */
-            for (k = 0; k < gn[i].nin && toroot[i]; k++)
-                toroot[gn[i].in[k]] = 1;
+    nreach = f->drawn ? f->nmulti : 0;
+    f->reach = sg_xmalloc((size_t)nreach * (size_t)ngn + 1);
+    memset(f->reach, 0, (size_t)nreach * (size_t)ngn + 1);
+    f->toroot = sg_xmalloc((size_t)ngn + 1);
+    memset(f->toroot, 0, (size_t)ngn + 1);
+    if (f->iroot >= 0) {
+        f->toroot[f->iroot] = 1;
+        for (i = f->nst - 1; i >= 0; i--) /* stations come kids first: readers later */
+            for (k = 0; k < gn[i].nin && f->toroot[i]; k++)
+                f->toroot[gn[i].in[k]] = 1;
     }
     for (m = 0; m < nreach; m++) {
-        unsigned char *r = reach + (size_t)m * (size_t)ngn;
+        unsigned char *r = f->reach + (size_t)m * (size_t)ngn;
         for (i = 0; i < ngn; i++)
-            r[i] = gn[i].e == multi[m];
-        for (i = 0; i < nst; i++)
+            r[i] = gn[i].e == f->multi[m];
+        for (i = 0; i < f->nst; i++)
             for (k = 0; k < gn[i].nin; k++)
                 if (r[gn[i].in[k]])
                     r[i] = 1;
     }
-    if (!drawn) {
-        double w = g.x1 - g.x0, h = g.y1 - g.y0;
+}
+
+/* the nodes in TikZ, each at its place in the layout */
+static void draw_nodes(tex_doc *x, sg_buf *b, graph_fig *f)
+{
+    int i;
+    for (i = 0; i < f->ngn; i++) {
+        const sg_gnode *nd = &f->g.node[f->lix[i]];
+        const sg_expr *e = f->gn[i].e;
+        const char *style = gstyle(x, e, f->root, i < f->nst);
+        double bw, bh; /* (the layout's box is nd's; this says its shape) */
+        int pill = tex_gbox(style, tex_gname(x, e), &bw, &bh);
+        f->pills |= pill;
+        if (pill)
+            sg_buf_printf(b, "  \\node[%s, pill, minimum width=%.2fcm, minimum height=%.2fcm]",
+                          style, style[0] == 'r' ? nd->w - 0.12 : nd->w, 0.75);
+        else if (style[0] == 'v' || style[0] == 'r')
+            sg_buf_printf(b, "  \\node[%s, minimum size=%.2fcm]", style,
+                          style[0] == 'r' ? nd->w - 0.12 : nd->w);
+        else
+            sg_buf_printf(b, "  \\node[%s, minimum width=%.2fcm, minimum height=%.2fcm]", style,
+                          nd->w, nd->h);
+        sg_buf_printf(b, " (n%d) at (%.2f,%.2f) {$%s$};\n", i, nd->x, nd->y, tex_gname(x, e));
+    }
+}
+
+/* the edges in TikZ: an edge on the paths of ns symbols is a stroke each,
+   side by side, in their colours; then the numbers, above the strokes */
+static void draw_edges(sg_buf *b, const graph_fig *f)
+{
+    const gnode *gn = f->gn;
+    size_t ngn = (size_t)f->ngn;
+    int j, m;
+    for (j = 0; j < f->nedges; j++) {
+        const sg_gedge *ed = &f->g.edge[j];
+        int to = f->eno[2 * j], slot = f->eno[2 * j + 1], from = gn[to].in[slot], ns = 0, s;
+        const sg_gnode *a = &f->g.node[f->lix[from]];
+        for (m = 0; m < f->nmulti; m++)
+            ns += f->reach[(size_t)m * ngn + from] && f->toroot[to];
+        if (ns == 0) {
+            sg_buf_puts(b, "  \\draw[->] ");
+            print_route(b, ed, a, from, to);
+            sg_buf_puts(b, ";\n");
+            continue;
+        }
+        /* on the paths of ns symbols: a stroke each, side by side */
+        s = 0;
+        for (m = 0; m < f->nmulti; m++) {
+            if (!(f->reach[(size_t)m * ngn + from] && f->toroot[to]))
+                continue;
+            sg_buf_printf(b, "  \\draw[->, thick, %s%s", path_colors[m % 5],
+                          path_dashes[(m / 5) % 3]);
+            if (ns > 1)
+                sg_buf_printf(b, ", transform canvas={yshift=%.1fpt}",
+                              1.6 * ((ns - 1) / 2.0 - s));
+            sg_buf_puts(b, "] ");
+            print_route(b, ed, a, from, to);
+            sg_buf_puts(b, ";\n");
+            s++;
+        }
+    }
+    for (j = 0; j < f->nedges; j++) { /* the numbers, above the strokes */
+        const sg_gedge *ed = &f->g.edge[j];
+        int to = f->eno[2 * j], slot = f->eno[2 * j + 1], from = gn[to].in[slot];
+        if (gn[to].no[slot] <= 0)
+            continue;
+        m = gn[from].mi >= 0 ? gn[from].mi : 0;
+        sg_buf_printf(b, "  \\node[num, text=%s] at (%.2f,%.2f) {%d};\n",
+                      path_colors[m % 5], ed->lx, ed->ly, gn[to].no[slot]);
+    }
+}
+
+/* the picture, or what it would show when it is too large to draw */
+static void draw_graph(tex_doc *x, sg_buf *b, graph_fig *f)
+{
+    if (!f->drawn) {
+        double w = f->g.x1 - f->g.x0, h = f->g.y1 - f->g.y0;
         sg_buf_printf(b, "The graph has %d nodes and %d edges in %d layers: laid out, it needs "
                          "%s%.0f\\,cm by %.0f\\,cm, more than twice the %.0f\\,cm by "
                          "%.0f\\,cm a page gives it, so it is not drawn.\n",
-                      ngn, nedges, g.nlayers, rc == SG_GRAPH_TOO_BIG ? "at least " : "", w, h,
-                      TEX_GRAPH_WIDTH, TEX_GRAPH_HEIGHT);
-    } else {
-        sg_buf_puts(b, "\\begin{center}\n");
-        sg_buf_printf(b, "\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, rounded corners=2pt,");
-        if (scale < 1)
-            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
-        sg_buf_puts(b, "\n"
-                       "  input/.style={draw, rectangle, rounded corners=2pt, inner sep=2pt},\n"
-                       "  data/.style={input, draw=black!40, text=black!60},\n"
-                       "  value/.style={draw, circle, inner sep=1pt},\n"
-                       "  result/.style={value, double, thick},\n"
-                       "  pill/.style={rectangle, rounded corners=3.75mm},\n"
-                       "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n");
-        for (i = 0; i < ngn; i++) {
-            const sg_gnode *nd = &g.node[lix[i]];
-            const char *style = gstyle(x, gn[i].e, root, i < nst);
-            double bw, bh; /* (the layout's box is nd's; this says its shape) */
-            int pill = tex_gbox(style, tex_gname(x, gn[i].e), &bw, &bh);
-            pills |= pill;
-            if (pill)
-                sg_buf_printf(b, "  \\node[%s, pill, minimum width=%.2fcm, minimum height=%.2fcm]",
-                              style, style[0] == 'r' ? nd->w - 0.12 : nd->w, 0.75);
-            else if (style[0] == 'v' || style[0] == 'r')
-                sg_buf_printf(b, "  \\node[%s, minimum size=%.2fcm]", style,
-                              style[0] == 'r' ? nd->w - 0.12 : nd->w);
-            else
-                sg_buf_printf(b, "  \\node[%s, minimum width=%.2fcm, minimum height=%.2fcm]", style,
-                              nd->w, nd->h);
-            sg_buf_printf(b, " (n%d) at (%.2f,%.2f) {$%s$};\n", i, nd->x, nd->y, tex_gname(x, gn[i].e));
-        }
-        for (j = 0; j < nedges; j++) {
-            const sg_gedge *ed = &g.edge[j];
-            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot], ns = 0, s;
-            for (m = 0; m < nmulti; m++)
-                ns += reach[(size_t)m * (size_t)ngn + from] && toroot[to];
-            if (ns == 0) {
-                sg_buf_puts(b, "  \\draw[->] ");
-                print_route(b, ed, &g.node[lix[from]], from, to);
-                sg_buf_puts(b, ";\n");
-                continue;
-            }
-            /* on the paths of ns symbols: a stroke each, side by side */
-            s = 0;
-            for (m = 0; m < nmulti; m++) {
-                if (!(reach[(size_t)m * (size_t)ngn + from] && toroot[to]))
-                    continue;
-                sg_buf_printf(b, "  \\draw[->, thick, %s%s", path_colors[m % 5],
-                              path_dashes[(m / 5) % 3]);
-                if (ns > 1)
-                    sg_buf_printf(b, ", transform canvas={yshift=%.1fpt}",
-                                  1.6 * ((ns - 1) / 2.0 - s));
-                sg_buf_puts(b, "] ");
-                print_route(b, ed, &g.node[lix[from]], from, to);
-                sg_buf_puts(b, ";\n");
-                s++;
-            }
-        }
-        for (j = 0; j < nedges; j++) { /* the numbers, above the strokes */
-            const sg_gedge *ed = &g.edge[j];
-            int to = eno[2 * j], slot = eno[2 * j + 1], from = gn[to].in[slot];
-            if (gn[to].no[slot] <= 0)
-                continue;
-            m = gn[from].mi >= 0 ? gn[from].mi : 0;
-            sg_buf_printf(b, "  \\node[num, text=%s] at (%.2f,%.2f) {%d};\n",
-                          path_colors[m % 5], ed->lx, ed->ly, gn[to].no[slot]);
-        }
-        sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+                      f->ngn, f->nedges, f->g.nlayers, f->rc == SG_GRAPH_TOO_BIG ? "at least " : "",
+                      w, h, TEX_GRAPH_WIDTH, TEX_GRAPH_HEIGHT);
+        return;
     }
-    sg_graph_free(&g);
-    free(g.node);
-    free(g.edge);
-    free(eno);
-    free(lix);
-    free(reach);
-    free(toroot);
+    sg_buf_puts(b, "\\begin{center}\n");
+    sg_buf_printf(b, "\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, rounded corners=2pt,");
+    if (f->scale < 1)
+        sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", f->scale);
+    sg_buf_puts(b, "\n"
+                   "  input/.style={draw, rectangle, rounded corners=2pt, inner sep=2pt},\n"
+                   "  data/.style={input, draw=black!40, text=black!60},\n"
+                   "  value/.style={draw, circle, inner sep=1pt},\n"
+                   "  result/.style={value, double, thick},\n"
+                   "  pill/.style={rectangle, rounded corners=3.75mm},\n"
+                   "  num/.style={fill=white, inner sep=1pt, font=\\scriptsize}]\n");
+    draw_nodes(x, b, f);
+    draw_edges(b, f);
+    sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
+}
+
+/* the paths of multi[m], from its graph node `from` to the root: how many,
+   then the first PATHS_LISTED, by the number of their first edge */
+static void list_paths(tex_doc *x, sg_buf *b, const graph_fig *f, int m, int from)
+{
+    const gnode *gn = f->gn;
+    int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p;
+    double *memo, count;
+    int *dist;
+    memo = sg_xmalloc((size_t)f->ngn * sizeof *memo);
+    dist = sg_xmalloc((size_t)f->ngn * sizeof *dist);
+    for (p = 0; p < f->ngn; p++) {
+        memo[p] = -1;
+        dist[p] = f->ngn + 1;
+    }
+    count = count_paths(&f->rd, f->ngn, from, f->iroot, memo, dist);
+    np = paths_from(&f->rd, from, f->iroot, stack, 0, paths, lens, PATHS_LISTED, 0, dist);
+    for (p = 1; p < np; p++) { /* by the number of their first edge, stably */
+        int q = p, *pp = paths[p], pl = lens[p];
+        int key = gn[pp[0]].no[pp[1]];
+        while (q > 0 && gn[paths[q - 1][0]].no[paths[q - 1][1]] > key) {
+            paths[q] = paths[q - 1];
+            lens[q] = lens[q - 1];
+            q--;
+        }
+        paths[q] = pp;
+        lens[q] = pl;
+    }
+    free(memo);
+    free(dist);
+    if (count < np)
+        count = np;
+    sg_buf_printf(b, "$%s$ has %s %s to $%s$", tex_gname(x, f->multi[m]), paths_word(x, count),
+                  count == 1 ? "path" : "paths", tex_gname(x, f->root));
+    if (f->drawn)
+        sg_buf_printf(b, ", drawn in %s%s", path_dash_words[(m / 5) % 3], path_names[m % 5]);
+    sg_buf_puts(b, np > 0 ? ": " : "");
+    for (p = 0; p < np; p++) {
+        int q;
+        if (p > 0)
+            sg_buf_puts(b, p + 1 == np || p == PATHS_LISTED - 1 ? " and " : ", ");
+        sg_buf_printf(b, "$%s", tex_gname(x, f->multi[m]));
+        for (q = 0; q < lens[p]; q++) {
+            int node = paths[p][2 * q], slot = paths[p][2 * q + 1];
+            if (q == 0)
+                sg_buf_printf(b, " \\xrightarrow{%d} %s", gn[node].no[slot],
+                              tex_gname(x, gn[node].e));
+            else
+                sg_buf_printf(b, " \\to %s", tex_gname(x, gn[node].e));
+        }
+        sg_buf_puts(b, "$");
+        free(paths[p]);
+    }
+    sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
+}
+
+/*
+ * The computation graph of a log's function, drawn left to right by the
+ * layered layout of graph.h: inputs as boxes (grey: data, not
+ * differentiated), each one column left of its first use; named
+ * intermediates as circles, each one column right of its latest input; the
+ * differentiated quantity doubled. An input entering a formula twice (X in
+ * XXᵀ) has two edges. Each path from a symbol reached along several (multi)
+ * to the root is drawn in the symbol's color along its whole length, its
+ * first edges numbered, and the paths are listed. Everything here grows
+ * with the graph; only the drawing has a limit, the page, past which the
+ * text says what it would show.
+ */
+void tex_doc_graph(tex_doc *x, tex_seg *sg, const sg_expr **st, int nst, const sg_expr *root,
+                   const sg_expr *const *multi, int nmulti)
+{
+    sg_buf *b = x->out;
+    graph_fig f;
+    int i, m;
+    memset(&f, 0, sizeof f);
+    f.root = root;
+    f.multi = multi;
+    f.nmulti = nmulti;
+    f.nst = nst;
+    f.iroot = -1;
+    f.scale = 1;
+    graph_nodes(x, &f, sg, st);
+    greaders_build(&f.rd, f.gn, f.ngn);
+    for (i = 0; i < f.ngn; i++) {
+        f.nedges += f.gn[i].nin;
+        if (f.gn[i].e == root)
+            f.iroot = i;
+    }
+    number_multi_edges(x, &f);
+    graph_layout(x, &f);
+    path_marks(&f);
+    draw_graph(x, b, &f);
+    sg_graph_free(&f.g);
+    free(f.g.node);
+    free(f.g.edge);
+    free(f.eno);
+    free(f.lix);
+    free(f.reach);
+    free(f.toroot);
     /* the paths of the symbols reached along several: of the first
        MULTI_LISTED, each a walk of the graph */
-    for (m = 0; m < nmulti && m < MULTI_LISTED && iroot >= 0; m++) {
-        int *paths[PATHS_LISTED], lens[PATHS_LISTED], stack[2 * PATH_EDGES], np, p, from;
-        double *memo, count;
-        int *dist;
-        for (from = 0; from < ngn && gn[from].e != multi[m]; from++)
+    for (m = 0; m < nmulti && m < MULTI_LISTED && f.iroot >= 0; m++) {
+        int from;
+        for (from = 0; from < f.ngn && f.gn[from].e != multi[m]; from++)
             ;
-        if (from == ngn)
-            continue;
-        memo = sg_xmalloc((size_t)ngn * sizeof *memo);
-        dist = sg_xmalloc((size_t)ngn * sizeof *dist);
-        for (p = 0; p < ngn; p++) {
-            memo[p] = -1;
-            dist[p] = ngn + 1;
-        }
-        count = count_paths(&rd, ngn, from, iroot, memo, dist);
-        np = paths_from(&rd, from, iroot, stack, 0, paths, lens, PATHS_LISTED, 0, dist);
-        for (p = 1; p < np; p++) { /* by the number of their first edge, stably */
-            int q = p, *pp = paths[p], pl = lens[p];
-            int key = gn[pp[0]].no[pp[1]];
-            while (q > 0 && gn[paths[q - 1][0]].no[paths[q - 1][1]] > key) {
-                paths[q] = paths[q - 1];
-                lens[q] = lens[q - 1];
-                q--;
-            }
-            paths[q] = pp;
-            lens[q] = pl;
-        }
-        free(memo);
-        free(dist);
-        if (count < np)
-            count = np;
-        sg_buf_printf(b, "$%s$ has %s %s to $%s$", tex_gname(x, multi[m]), paths_word(x, count),
-                      count == 1 ? "path" : "paths", tex_gname(x, root));
-        if (drawn)
-            sg_buf_printf(b, ", drawn in %s%s", path_dash_words[(m / 5) % 3], path_names[m % 5]);
-        sg_buf_puts(b, np > 0 ? ": " : "");
-        for (p = 0; p < np; p++) {
-            int q;
-            if (p > 0)
-                sg_buf_puts(b, p + 1 == np || p == PATHS_LISTED - 1 ? " and " : ", ");
-            sg_buf_printf(b, "$%s", tex_gname(x, multi[m]));
-            for (q = 0; q < lens[p]; q++) {
-                int node = paths[p][2 * q], slot = paths[p][2 * q + 1];
-                if (q == 0)
-                    sg_buf_printf(b, " \\xrightarrow{%d} %s", gn[node].no[slot],
-                                  tex_gname(x, gn[node].e));
-                else
-                    sg_buf_printf(b, " \\to %s", tex_gname(x, gn[node].e));
-            }
-            sg_buf_puts(b, "$");
-            free(paths[p]);
-        }
-        sg_buf_puts(b, count > np && np > 0 ? ", \\dots.\n" : ".\n");
+        if (from < f.ngn)
+            list_paths(x, b, &f, m, from);
     }
-    if (nmulti > MULTI_LISTED && iroot >= 0)
+    if (nmulti > MULTI_LISTED && f.iroot >= 0)
         sg_buf_printf(b, "The paths of the other %d symbols reached along several are not "
                          "listed.\n",
                       nmulti - MULTI_LISTED);
-    if (drawn)
+    if (f.drawn)
         sg_buf_printf(b, "Boxes are inputs (grey: data, not differentiated), %s the named "
                          "intermediates.\n\n",
-                      pills ? "circles and pills" : "circles");
+                      f.pills ? "circles and pills" : "circles");
     else
         sg_buf_puts(b, "\n");
-    greaders_free(&rd);
-    for (i = 0; i < ngn; i++) {
-        free(gn[i].in);
-        free(gn[i].no);
+    greaders_free(&f.rd);
+    for (i = 0; i < f.ngn; i++) {
+        free(f.gn[i].in);
+        free(f.gn[i].no);
     }
-    free(gn);
+    free(f.gn);
 }
