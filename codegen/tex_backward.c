@@ -573,14 +573,6 @@ static int is_line(const tex_seg *s, const sg_expr *e)
     return tex_in_seg(s, e) && (tex_seg_at(s, e)->kind == K_STATION || tex_seg_at(s, e)->kind == K_AUX);
 }
 
-/*
- * The lines of a segment into b (inside an align*): one per station and
- * auxiliary node, in the order their adjoints are complete, then one per
- * target (the inputs, or a body's leaves), each with its local rule and its
- * value. A node reached along several paths gets a line per path and, unless
- * it is a target whose sum the Total section states (defer), the sum.
- * out[i] receives what the Total section needs about targets[i].
- */
 /* of labels[0..n): how often each occurs (dup) and which occurrence it is,
    from 1 (nth); by a map, not a scan: a sum of 10,000 terms gives x 10,000
    contributions */
@@ -604,14 +596,14 @@ static void count_labels(const char *const *labels, int n, int *dup, int *nth)
     sg_strmap_free(&m);
 }
 
-void tex_seg_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *const *targets, int nt, tex_sums *out,
-                      int defer)
+/* the nodes with lines into s->order: as their adjoints complete, then the
+   targets (a target need not be reached: grad L wrt a symbol L does not
+   read), then the other nodes the steps reach */
+static void line_order(tex_doc *x, tex_seg *s, const sg_expr *const *targets, int nt)
 {
     const sg_expr **order;
-    int norder = 0, i, k, *nth, *tix;
-    sg_idmap inorder, targetix;
-    /* nodes with lines: as their adjoints complete, then the targets (a
-       target need not be reached: grad L wrt a symbol L does not read) */
+    int norder = 0, i;
+    sg_idmap inorder;
     s->order = sg_xrealloc(s->order, ((size_t)2 * (size_t)s->ne + (size_t)nt + 1) * sizeof *s->order);
     order = s->order;
     sg_idmap_init(&inorder, x->ctx);
@@ -627,11 +619,6 @@ void tex_seg_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *const *targ
             sg_idmap_add(&inorder, targets[i]);
             order[norder++] = targets[i];
         }
-    sg_idmap_init(&targetix, x->ctx); /* target → its first index in targets */
-    tix = sg_xmalloc(((size_t)nt + 1) * sizeof *tix);
-    for (i = 0; i < nt; i++)
-        if (sg_idmap_find(&targetix, targets[i]) == SG_IDMAP_NONE)
-            tix[sg_idmap_add(&targetix, targets[i])] = i;
     for (i = 0; i < s->ne; i++) {
         const sg_expr *e = s->e[i].to;
         if (!is_line(s, e) || sg_idmap_find(&inorder, e) != SG_IDMAP_NONE)
@@ -641,16 +628,198 @@ void tex_seg_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *const *targ
     }
     sg_idmap_free(&inorder);
     s->norder = norder;
+}
 
-    for (k = 0; k < norder; k++) {
-        const sg_expr *c = order[k];
-        const char **labels, **values, **forms;
-        const sg_expr **vals;
-        const char **as, **sq;
-        int *dup, shared = 0;
-        cites *cs;
-        sg_shape shape = c->shape;
-        int n = tex_seg_at(s, c)->nin, t;
+/* the contributions to one node c, one per path (edge into it) */
+typedef struct {
+    int n;
+    const char **labels; /* where each came through */
+    const char **values; /* each as logged, in display form */
+    const char **forms;  /* each as its rule reads */
+    const sg_expr **vals;
+    const char **as;     /* what c entered its parent as: itself, or its transpose */
+    const char **sq;     /* c as an operand of a square (x in xx), or NULL */
+    cites *cs;           /* the rules each used */
+} line_paths;
+
+/* c as the first or second operand of e, a square (x_1x_1): the operands
+   written out, since the printer says x_1^2, which has no first factor to
+   point at */
+static const char *square_operand(tex_doc *x, const tex_edge *e, const sg_expr *c)
+{
+    const char *kt = tex_factor(x, c, M_FORM), *whole;
+    if (e->node->op == SG_OP_MUL)
+        whole = sg_arena_printf(x->ar, "%s%s%s", kt, tex_is_alpha_c(kt[strlen(kt) - 1]) &&
+                                                     kt[0] == '\\' ? "\\," : "", kt);
+    else if (e->node->op == SG_OP_HADAMARD)
+        whole = sg_arena_printf(x->ar, "%s \\odot %s", kt, kt);
+    else if (e->node->op == SG_OP_ADD)
+        whole = sg_arena_printf(x->ar, "%s + %s", kt, kt);
+    else
+        whole = tex_str(x, e->node, M_FORM, 1);
+    return sg_arena_printf(x->ar, "\\text{the %s %s of }%s", e->kid ? "second" : "first",
+                           e->node->op == SG_OP_ADD ? "term" :
+                           e->node->op == SG_OP_MUL || e->node->op == SG_OP_HADAMARD ?
+                           "factor" : "operand",
+                           whole);
+}
+
+/* the n contributions to c, each as its rule reads and as logged, with
+   where it came through; the labels made distinct */
+static void line_paths_of(tex_doc *x, tex_seg *s, const sg_expr *c, int n, line_paths *p)
+{
+    int i, *dup, *nth;
+    p->labels = sg_arena_alloc(x->ar, (size_t)n * sizeof *p->labels);
+    p->values = sg_arena_alloc(x->ar, (size_t)n * sizeof *p->values);
+    p->forms = sg_arena_alloc(x->ar, (size_t)n * sizeof *p->forms);
+    p->vals = sg_arena_alloc(x->ar, (size_t)n * sizeof *p->vals);
+    p->as = sg_arena_alloc(x->ar, (size_t)n * sizeof *p->as);
+    p->sq = sg_arena_alloc(x->ar, (size_t)n * sizeof *p->sq);
+    p->cs = sg_xmalloc((size_t)n * sizeof *p->cs);
+    n = 0;
+    for (i = tex_seg_at(s, c)->firstin; i >= 0; i = s->nextin[i]) {
+        const tex_edge *e = &s->e[i];
+        sg_expr *f;
+        p->cs[n].n = 0;
+        x->form_left = FORM_EDGES;
+        f = edge_form(x, s, e, &p->cs[n], 0);
+        p->forms[n] = tex_fits(x, form_text(x, f));
+        if (!p->forms[n])
+            p->forms[n] = tex_value_text(x, e->contrib, M_VALUE, 1);
+        p->values[n] = tex_value_text(x, e->contrib, M_VALUE, 1);
+        p->vals[n] = e->contrib;
+        p->labels[n] = label_of(x, s, e);
+        /* what c entered its parent as: itself, or its transpose */
+        p->as[n] = tex_str(x, tex_is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, M_FORM, 1);
+        p->sq[n] = NULL;
+        if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged)
+            p->sq[n] = square_operand(x, e, c);
+        n++;
+    }
+    p->n = n;
+    /* the same label twice: say what the symbol entered as (X, Xᵀ), or
+       which operand of a square it was (x in xx) */
+    dup = sg_xmalloc((size_t)n * sizeof *dup);
+    nth = sg_xmalloc((size_t)n * sizeof *nth);
+    count_labels(p->labels, n, dup, nth);
+    for (i = 0; i < n; i++)
+        if (dup[i] > 1)
+            p->labels[i] = p->sq[i] ? p->sq[i]
+                                    : sg_arena_printf(x->ar, "%s\\text{ as }%s", p->labels[i], p->as[i]);
+    count_labels(p->labels, n, dup, nth);
+    for (i = 0; i < n; i++)
+        if (dup[i] > 1)
+            p->labels[i] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", p->labels[i], nth[i]);
+    free(dup);
+    free(nth);
+}
+
+/* c's line: ∂L/∂c (and its name, when it has one) = parts[0] = … */
+static void named_line(tex_doc *x, sg_buf *b, const sg_expr *c, const char **parts, int np,
+                       const char *tag)
+{
+    const char *named, *lhs = line_lhs(x, c, &named), *all[4];
+    int k, na = 0;
+    if (named)
+        all[na++] = named;
+    for (k = 0; k < np; k++)
+        all[na++] = parts[k];
+    tex_equation(x, b, lhs, "", all, na, tag);
+}
+
+/* a contribution's parts: its form, and its value when that differs */
+static int form_and_value(const line_paths *p, int i, const char **parts)
+{
+    int np = 0;
+    parts[np++] = p->forms[i];
+    if (strcmp(p->forms[i], p->values[i]) != 0)
+        parts[np++] = p->values[i];
+    return np;
+}
+
+/* the line of c reached along one path */
+static void one_path_line(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *c, const line_paths *p)
+{
+    const char *parts[2];
+    int np = form_and_value(p, 0, parts);
+    const char *tag = tex_tag_of(x, p->cs[0].r, p->cs[0].n, c->shape);
+    if (s->step && (tex_is_leaf(c) || !sg_expr_varies(c)))
+        tex_equation(x, b, "",
+                     sg_arena_printf(x->ar, "\\text{to } %s\\text{:}\\quad ", tex_str(x, c, M_FORM, 1)),
+                     parts, np, tag);
+    else
+        named_line(x, b, c, parts, np, tag);
+    simplex_note(x, b, s, c);
+}
+
+/* the lines of c reached along several paths, a line each, then (unless
+   the Total section states it: deferred) their sum; returns whether two
+   go through the same line's adjoint */
+static int several_paths_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *c,
+                               const line_paths *p, int deferred)
+{
+    sg_buf tb;
+    int i, n = p->n, shared;
+    sg_buf_init(&tb);
+    sg_buf_printf(&tb, "\\intertext{$%s$ is reached along %s paths, ",
+                  tex_str(x, c, M_FORM, 1), tex_count_word(x, n));
+    tex_list_labels(&tb, p->labels, n);
+    sg_buf_puts(&tb, ":}\n");
+    sg_buf_puts(b, sg_buf_str(&tb));
+    sg_buf_free(&tb);
+    for (i = 0; i < n; i++) {
+        const char *parts[2];
+        int np = form_and_value(p, i, parts);
+        tex_equation(x, b, "",
+                     sg_arena_printf(x->ar, "\\text{through } %s\\text{:}\\quad ", p->labels[i]),
+                     parts, np, tex_tag_of(x, p->cs[i].r, p->cs[i].n, c->shape));
+    }
+    shared = shared_adjoint(x, p->vals, n);
+    if (!deferred) {
+        const char *parts[3];
+        const sg_expr *a = tex_seg_at(s, c)->adj;
+        int np = 1;
+        if (a && shared) {
+            /* in terms of the line above, then as short as it goes */
+            parts[0] = tex_join_sum(x, p->forms, n);
+            parts[np] = tex_print_value(x, tex_said(x, a, 0), M_VALUE, 1);
+            np += strcmp(parts[np], parts[np - 1]) != 0;
+            parts[np] = tex_value_text(x, a, M_VALUE, 1);
+            np += strcmp(parts[np], parts[np - 1]) != 0;
+        } else {
+            parts[0] = tex_join_sum(x, p->values, n);
+            parts[1] = a ? tex_value_text(x, a, M_VALUE, 1) : parts[0];
+            np += strcmp(parts[0], parts[1]) != 0;
+        }
+        sg_buf_puts(b, "\\intertext{by the total derivative rule, they add:}\n");
+        named_line(x, b, c, parts, np, tex_tag_of(x, NULL, 0, c->shape));
+    }
+    return shared;
+}
+
+/*
+ * The lines of a segment into b (inside an align*): one per station and
+ * auxiliary node, in the order their adjoints are complete, then one per
+ * target (the inputs, or a body's leaves), each with its local rule and its
+ * value. A node reached along several paths gets a line per path and, unless
+ * it is a target whose sum the Total section states (defer), the sum.
+ * out[i] receives what the Total section needs about targets[i].
+ */
+void tex_seg_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *const *targets, int nt,
+                   tex_sums *out, int defer)
+{
+    int i, k, *tix;
+    sg_idmap targetix;
+    line_order(x, s, targets, nt);
+    sg_idmap_init(&targetix, x->ctx); /* target → its first index in targets */
+    tix = sg_xmalloc(((size_t)nt + 1) * sizeof *tix);
+    for (i = 0; i < nt; i++)
+        if (sg_idmap_find(&targetix, targets[i]) == SG_IDMAP_NONE)
+            tix[sg_idmap_add(&targetix, targets[i])] = i;
+    for (k = 0; k < s->norder; k++) {
+        const sg_expr *c = s->order[k];
+        line_paths p;
+        int shared = 0, n = tex_seg_at(s, c)->nin, t;
         unsigned ti = sg_idmap_find(&targetix, c);
         t = ti == SG_IDMAP_NONE ? nt : tix[ti];
         if (t < nt && out) {
@@ -659,143 +828,21 @@ void tex_seg_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *const *targ
         }
         if (n == 0)
             continue;
-        labels = sg_arena_alloc(x->ar, (size_t)n * sizeof *labels);
-        values = sg_arena_alloc(x->ar, (size_t)n * sizeof *values);
-        forms = sg_arena_alloc(x->ar, (size_t)n * sizeof *forms);
-        vals = sg_arena_alloc(x->ar, (size_t)n * sizeof *vals);
-        as = sg_arena_alloc(x->ar, (size_t)n * sizeof *as);
-        sq = sg_arena_alloc(x->ar, (size_t)n * sizeof *sq);
-        cs = sg_xmalloc((size_t)n * sizeof *cs);
-        n = 0;
-        for (i = tex_seg_at(s, c)->firstin; i >= 0; i = s->nextin[i]) {
-            const tex_edge *e = &s->e[i];
-            sg_expr *f;
-            cs[n].n = 0;
-            x->form_left = FORM_EDGES;
-            f = edge_form(x, s, e, &cs[n], 0);
-            forms[n] = tex_fits(x, form_text(x, f));
-            if (!forms[n])
-                forms[n] = tex_value_text(x, e->contrib, M_VALUE, 1);
-            values[n] = tex_value_text(x, e->contrib, M_VALUE, 1);
-            vals[n] = e->contrib;
-            labels[n] = label_of(x, s, e);
-            /* what c entered its parent as: itself, or its transpose */
-            as[n] = tex_str(x, tex_is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, M_FORM, 1);
-            sq[n] = NULL;
-            if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged) {
-                /* the operands written out: the printer says x_1^2 for x_1x_1,
-                   which has no first factor to point at */
-                const char *kt = tex_factor(x, c, M_FORM), *whole;
-                if (e->node->op == SG_OP_MUL)
-                    whole = sg_arena_printf(x->ar, "%s%s%s", kt, tex_is_alpha_c(kt[strlen(kt) - 1]) &&
-                                                                 kt[0] == '\\' ? "\\," : "", kt);
-                else if (e->node->op == SG_OP_HADAMARD)
-                    whole = sg_arena_printf(x->ar, "%s \\odot %s", kt, kt);
-                else if (e->node->op == SG_OP_ADD)
-                    whole = sg_arena_printf(x->ar, "%s + %s", kt, kt);
-                else
-                    whole = tex_str(x, e->node, M_FORM, 1);
-                sq[n] = sg_arena_printf(x->ar, "\\text{the %s %s of }%s", e->kid ? "second" : "first",
-                                        e->node->op == SG_OP_ADD ? "term" :
-                                        e->node->op == SG_OP_MUL || e->node->op == SG_OP_HADAMARD ?
-                                        "factor" : "operand",
-                                        whole);
-            }
-            n++;
-        }
-        /* the same label twice: say what the symbol entered as (X, Xᵀ), or
-           which operand of a square it was (x in xx) */
-        dup = sg_xmalloc((size_t)n * sizeof *dup);
-        nth = sg_xmalloc((size_t)n * sizeof *nth);
-        count_labels(labels, n, dup, nth);
-        for (i = 0; i < n; i++)
-            if (dup[i] > 1)
-                labels[i] = sq[i] ? sq[i] : sg_arena_printf(x->ar, "%s\\text{ as }%s", labels[i], as[i]);
-        count_labels(labels, n, dup, nth);
-        for (i = 0; i < n; i++)
-            if (dup[i] > 1)
-                labels[i] = sg_arena_printf(x->ar, "%s\\text{ (%d)}", labels[i], nth[i]);
-        free(dup);
-        free(nth);
-        if (n == 1) {
-            const char *parts[2];
-            int np = 0;
-            parts[np++] = forms[0];
-            if (strcmp(forms[0], values[0]) != 0)
-                parts[np++] = values[0];
-            if (s->step && (tex_is_leaf(c) || !sg_expr_varies(c)))
-                tex_equation(x, b, "",
-                         sg_arena_printf(x->ar, "\\text{to } %s\\text{:}\\quad ", tex_str(x, c, M_FORM, 1)),
-                         parts, np, tex_tag_of(x, cs[0].r, cs[0].n, shape));
-            else {
-                const char *named, *lhs = line_lhs(x, c, &named), *all[3];
-                int k2, na = 0;
-                if (named)
-                    all[na++] = named;
-                for (k2 = 0; k2 < np; k2++)
-                    all[na++] = parts[k2];
-                tex_equation(x, b, lhs, "", all, na, tex_tag_of(x, cs[0].r, cs[0].n, shape));
-            }
-            simplex_note(x, b, s, c);
-        } else {
-            sg_buf tb;
-            sg_buf_init(&tb);
-            sg_buf_printf(&tb, "\\intertext{$%s$ is reached along %s paths, ",
-                          tex_str(x, c, M_FORM, 1), tex_count_word(x, n));
-            tex_list_labels(&tb, labels, n);
-            sg_buf_puts(&tb, ":}\n");
-            sg_buf_puts(b, sg_buf_str(&tb));
-            sg_buf_free(&tb);
-            for (i = 0; i < n; i++) {
-                const char *parts[2];
-                int np = 0;
-                parts[np++] = forms[i];
-                if (strcmp(forms[i], values[i]) != 0)
-                    parts[np++] = values[i];
-                tex_equation(x, b, "",
-                         sg_arena_printf(x->ar, "\\text{through } %s\\text{:}\\quad ", labels[i]),
-                         parts, np, tex_tag_of(x, cs[i].r, cs[i].n, shape));
-            }
-            if (n > 1)
-                shared = shared_adjoint(x, vals, n);
-            if (!(defer && t < nt)) {
-                const char *parts[3];
-                const sg_expr *a = tex_seg_at(s, c)->adj;
-                int np = 1;
-                if (a && shared) {
-                    /* in terms of the line above, then as short as it goes */
-                    parts[0] = tex_join_sum(x, forms, n);
-                    parts[np] = tex_print_value(x, tex_said(x, a, 0), M_VALUE, 1);
-                    np += strcmp(parts[np], parts[np - 1]) != 0;
-                    parts[np] = tex_value_text(x, a, M_VALUE, 1);
-                    np += strcmp(parts[np], parts[np - 1]) != 0;
-                } else {
-                    parts[0] = tex_join_sum(x, values, n);
-                    parts[1] = a ? tex_value_text(x, a, M_VALUE, 1) : parts[0];
-                    np += strcmp(parts[0], parts[1]) != 0;
-                }
-                sg_buf_puts(b, "\\intertext{by the total derivative rule, they add:}\n");
-                {
-                    const char *named, *lhs = line_lhs(x, c, &named), *all[4];
-                    int k2, na = 0;
-                    if (named)
-                        all[na++] = named;
-                    for (k2 = 0; k2 < np; k2++)
-                        all[na++] = parts[k2];
-                    tex_equation(x, b, lhs, "", all, na, tex_tag_of(x, NULL, 0, shape));
-                }
-            }
-        }
+        line_paths_of(x, s, c, n, &p);
+        if (p.n == 1)
+            one_path_line(x, s, b, c, &p);
+        else
+            shared = several_paths_lines(x, s, b, c, &p, defer && t < nt);
         if (t < nt && out) {
-            out[t].n = n;
-            out[t].labels = labels;
-            out[t].values = values;
-            out[t].vals = vals;
-            out[t].forms = forms;
+            out[t].n = p.n;
+            out[t].labels = p.labels;
+            out[t].values = p.values;
+            out[t].vals = p.vals;
+            out[t].forms = p.forms;
             out[t].shared = shared;
             out[t].adj = tex_seg_at(s, c)->adj;
         }
-        free(cs);
+        free(p.cs);
         if (tex_in_seg(s, c))
             name_adjoint(x, c, tex_seg_at(s, c)->adj);
     }
