@@ -294,13 +294,129 @@ static int ix_scaled(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const c
     return neg ? I_NEG : I_PROD;
 }
 
+/* e = a·c, a 1×1: a scaling, its entry (i, j) */
+static int ix_scalar_times(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
+{
+    tex_doc *x = s->x;
+    const sg_expr *a = e->kid[0], *c = e->kid[1];
+    sg_buf t;
+    int k;
+    if ((k = ix_scaled(s, b, e, i, j)) != 0)
+        return k;
+    if (a->op == SG_OP_CONST && a->value == -1) {
+        sg_buf_puts(b, "-");
+        ix_sub(s, b, c, i, j, I_PROD);
+        return I_NEG;
+    }
+    if (ix_ones(x, c)) /* s𝟙𝟙ᵀ: each entry is s */
+        return ix_expr(s, b, a, NULL, NULL);
+    if (ix_ones(x, a))
+        return ix_expr(s, b, c, i, j);
+    sg_buf_init(&t);
+    ix_sub(s, &t, a, NULL, NULL, I_PROD);
+    sg_buf_puts(b, sg_buf_str(&t));
+    sg_buf_free(&t);
+    sg_buf_init(&t);
+    ix_sub(s, &t, c, i, j, I_PROD);
+    ix_cat(b, sg_buf_str(&t));
+    sg_buf_free(&t);
+    return I_PROD;
+}
+
+/* e a matrix product: its entry (i, j), a sum over the indices between
+   its factors */
+static int ix_product(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
+{
+    tex_doc *x = s->x;
+    tex_list fl = {NULL, 0, 0};
+    const sg_expr *const *f;
+    const char **idx;
+    int nf, any = 0, k, m;
+    sg_buf over, body;
+    chain_factors(x, e, &fl);
+    f = fl.v;
+    nf = fl.n;
+    idx = sg_xmalloc(((size_t)nf + 1) * sizeof *idx); /* the indices between factors */
+    idx[0] = i;
+    for (k = 1; k < nf; k++)
+        idx[k] = f[k]->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
+    idx[nf] = j;
+    /* a diagonal factor between two others ties their indices */
+    for (k = 1; k + 1 < nf; k++)
+        if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && idx[k + 1] && idx[k])
+            for (m = nf; m > k; m--)
+                if (idx[m] == idx[k + 1] && m != nf)
+                    idx[m] = idx[k];
+    sg_buf_init(&over);
+    sg_buf_init(&body);
+    for (k = 1; k < nf; k++) {
+        for (m = 1; m < k && idx[m] != idx[k]; m++)
+            ;
+        if (idx[k] && m == k) {
+            sg_buf_printf(&over, "%s%s", any ? "," : "\\sum_{", idx[k]);
+            any = 1;
+        }
+    }
+    if (any)
+        sg_buf_puts(&over, "} ");
+    for (k = 0; k < nf; k++) {
+        sg_buf fb;
+        const char *r = ix_of(f[k]->shape.rows, idx[k]);
+        const char *q = ix_of(f[k]->shape.cols, idx[k + 1]);
+        if (ix_ones(x, f[k])) /* a factor 1: its indices summed over all the same */
+            continue;
+        sg_buf_init(&fb);
+        if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && r && q && r == q) {
+            if (f[k]->op == SG_OP_DIAG)
+                ix_sub(s, &fb, f[k]->kid[0], r, NULL, k + 1 < nf ? I_PROD : I_OP);
+        } else {
+            ix_sub(s, &fb, f[k], r, q, k + 1 < nf ? I_PROD : I_OP);
+        }
+        ix_cat(&body, sg_buf_str(&fb));
+        sg_buf_free(&fb);
+    }
+    if (!sg_buf_str(&body)[0]) /* only ones: Σ_k 1 */
+        sg_buf_puts(&body, "1");
+    sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
+    sg_buf_free(&over);
+    sg_buf_free(&body);
+    free(idx);
+    free(fl.v);
+    return any ? I_OP : I_PROD;
+}
+
+/* e = ⟨a, c⟩, sum(a) or tr(a): a sum over a's indices */
+static int ix_summed(ixs *s, sg_buf *b, const sg_expr *e)
+{
+    const sg_expr *a = e->kid[0], *c = e->nkids > 1 ? e->kid[1] : NULL;
+    sg_buf t;
+    const char *r = a->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
+    const char *q = e->op == SG_OP_TRACE ? r : a->shape.cols == SG_DIM_ONE ? NULL : ix_fresh(s);
+    sg_buf_printf(b, "\\sum_{%s%s%s} ", r ? r : "", r && q && q != r ? "," : "",
+                  q && q != r ? q : "");
+    if (e->op == SG_OP_DOT && a == c) {
+        ix_sub(s, b, a, r, q, I_ATOM);
+        sg_buf_puts(b, "^{2}");
+    } else {
+        ix_sub(s, b, a, r, q, I_POST);
+        if (e->op == SG_OP_DOT) {
+            sg_buf_init(&t);
+            ix_sub(s, &t, c, r, q, I_POST);
+            ix_cat(b, sg_buf_str(&t));
+            sg_buf_free(&t);
+        }
+    }
+    return I_OP;
+}
+
+/* e's entry (i, j) in index notation into b (i or j NULL: that dimension
+   is 1); returns its level (I_*), for the parentheses around it */
 static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const char *j)
 {
     tex_doc *x = s->x;
     const char *name = tex_namer(x, e);
     const sg_expr *a = e->nkids ? e->kid[0] : NULL, *c = e->nkids > 1 ? e->kid[1] : NULL;
     sg_buf t;
-    int k;
     if (name || e->op == SG_OP_VAR || e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) {
         sg_buf_puts(b, ix_entry(s, name ? name : tex_str(x, e, M_BOX, 1), i, j));
         return I_ATOM;
@@ -333,84 +449,9 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
         sg_buf_free(&t);
         return I_SUM;
     case SG_OP_MUL:
-        if (tex_is_scalar(a)) {
-            if ((k = ix_scaled(s, b, e, i, j)) != 0)
-                return k;
-            if (a->op == SG_OP_CONST && a->value == -1) {
-                sg_buf_puts(b, "-");
-                ix_sub(s, b, c, i, j, I_PROD);
-                return I_NEG;
-            }
-            if (ix_ones(x, c)) /* s𝟙𝟙ᵀ: each entry is s */
-                return ix_expr(s, b, a, NULL, NULL);
-            if (ix_ones(x, a))
-                return ix_expr(s, b, c, i, j);
-            sg_buf_init(&t);
-            ix_sub(s, &t, a, NULL, NULL, I_PROD);
-            sg_buf_puts(b, sg_buf_str(&t));
-            sg_buf_free(&t);
-            sg_buf_init(&t);
-            ix_sub(s, &t, c, i, j, I_PROD);
-            ix_cat(b, sg_buf_str(&t));
-            sg_buf_free(&t);
-            return I_PROD;
-        } else {
-            tex_list fl = {NULL, 0, 0};
-            const sg_expr *const *f;
-            const char **idx;
-            int nf, any = 0, m;
-            sg_buf over, body;
-            chain_factors(x, e, &fl);
-            f = fl.v;
-            nf = fl.n;
-            idx = sg_xmalloc(((size_t)nf + 1) * sizeof *idx); /* the indices between factors */
-            idx[0] = i;
-            for (k = 1; k < nf; k++)
-                idx[k] = f[k]->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
-            idx[nf] = j;
-            /* a diagonal factor between two others ties their indices */
-            for (k = 1; k + 1 < nf; k++)
-                if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && idx[k + 1] && idx[k])
-                    for (m = nf; m > k; m--)
-                        if (idx[m] == idx[k + 1] && m != nf)
-                            idx[m] = idx[k];
-            sg_buf_init(&over);
-            sg_buf_init(&body);
-            for (k = 1; k < nf; k++) {
-                for (m = 1; m < k && idx[m] != idx[k]; m++)
-                    ;
-                if (idx[k] && m == k) {
-                    sg_buf_printf(&over, "%s%s", any ? "," : "\\sum_{", idx[k]);
-                    any = 1;
-                }
-            }
-            if (any)
-                sg_buf_puts(&over, "} ");
-            for (k = 0; k < nf; k++) {
-                sg_buf fb;
-                const char *r = ix_of(f[k]->shape.rows, idx[k]);
-                const char *q = ix_of(f[k]->shape.cols, idx[k + 1]);
-                if (ix_ones(x, f[k])) /* a factor 1: its indices summed over all the same */
-                    continue;
-                sg_buf_init(&fb);
-                if ((f[k]->op == SG_OP_DIAG || f[k]->op == SG_OP_EYE) && r && q && r == q) {
-                    if (f[k]->op == SG_OP_DIAG)
-                        ix_sub(s, &fb, f[k]->kid[0], r, NULL, k + 1 < nf ? I_PROD : I_OP);
-                } else {
-                    ix_sub(s, &fb, f[k], r, q, k + 1 < nf ? I_PROD : I_OP);
-                }
-                ix_cat(&body, sg_buf_str(&fb));
-                sg_buf_free(&fb);
-            }
-            if (!sg_buf_str(&body)[0]) /* only ones: Σ_k 1 */
-                sg_buf_puts(&body, "1");
-            sg_buf_printf(b, "%s%s", sg_buf_str(&over), sg_buf_str(&body));
-            sg_buf_free(&over);
-            sg_buf_free(&body);
-            free(idx);
-            free(fl.v);
-            return any ? I_OP : I_PROD;
-        }
+        if (tex_is_scalar(a))
+            return ix_scalar_times(s, b, e, i, j);
+        return ix_product(s, b, e, i, j);
     case SG_OP_HADAMARD:
         if (a == c) { /* h_i h_i is h_i^2 */
             ix_sub(s, b, a, i, j, I_ATOM);
@@ -438,25 +479,8 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
         ix_sub(s, b, a, i, j, I_ATOM);
         sg_buf_printf(b, "^{%s}", tex_str(x, c, M_BOX, 1));
         return I_POST;
-    case SG_OP_DOT: case SG_OP_SUM: case SG_OP_TRACE: {
-        const char *r = a->shape.rows == SG_DIM_ONE ? NULL : ix_fresh(s);
-        const char *q = e->op == SG_OP_TRACE ? r : a->shape.cols == SG_DIM_ONE ? NULL : ix_fresh(s);
-        sg_buf_printf(b, "\\sum_{%s%s%s} ", r ? r : "", r && q && q != r ? "," : "",
-                      q && q != r ? q : "");
-        if (e->op == SG_OP_DOT && a == c) {
-            ix_sub(s, b, a, r, q, I_ATOM);
-            sg_buf_puts(b, "^{2}");
-        } else {
-            ix_sub(s, b, a, r, q, I_POST);
-            if (e->op == SG_OP_DOT) {
-                sg_buf_init(&t);
-                ix_sub(s, &t, c, r, q, I_POST);
-                ix_cat(b, sg_buf_str(&t));
-                sg_buf_free(&t);
-            }
-        }
-        return I_OP;
-    }
+    case SG_OP_DOT: case SG_OP_SUM: case SG_OP_TRACE:
+        return ix_summed(s, b, e);
     case SG_OP_DIAG:
         sg_buf_printf(b, "[%s = %s]\\,", i, j);
         ix_sub(s, b, a, i, NULL, I_POST);
