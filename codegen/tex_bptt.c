@@ -192,25 +192,30 @@ static const char *names_of(tex_doc *x, const sg_expr *const *v, int n)
     return s;
 }
 
-/*
- * The recurrence unrolled over three steps, t − 1, t, t + 1: the inputs
- * below, the states in a row with the shared matrices on their edges, the
- * loss terms above, all into L.
- */
-static void doc_unrolled(tex_doc *x, int q, const sg_expr *loss)
+/* the unrolled graph being drawn: what a step reads and feeds, and the
+   names and sizes of its three columns t − 1, t, t + 1 */
+typedef struct {
+    tex_list hh;  /* the factors h[t−1] is multiplied by: W_hh */
+    tex_list xh;  /* those of the first input: W_xh */
+    tex_list in;  /* the step's inputs: x_t */
+    tex_list yv;  /* those h_t is multiplied by in the loss term */
+    tex_list out; /* the loss term's inputs: y_t */
+    const sg_expr *lossst; /* the loss term's station that reads h_t, or NULL */
+    const char *hn[3], *xn[3], *ln[3], *yn[3]; /* by column: h, x, loss term, y */
+    const char *lhhs, *lxhs, *lyvs; /* the edges' labels, or NULL */
+    double d, wy, hx;    /* the circles' size, the widest y, the tallest x */
+    double dx, yoff, top, scale;
+} unrolled;
+
+/* what the step of sequence q reads and what the loss reads of it */
+static void unrolled_parts(tex_doc *x, int q, const sg_expr *loss, unrolled *u)
 {
-    sg_buf *b = x->out;
     const sg_seq *h = sg_seq_of(x->ctx, q);
     const sg_expr *prev = sg_deriv_step(x->dv, q, -1), *now = sg_deriv_step(x->dv, q, 0);
-    tex_list lhh = {NULL, 0, 0}, lxh = {NULL, 0, 0}, lin = {NULL, 0, 0}, lout = {NULL, 0, 0};
-    tex_list lyv = {NULL, 0, 0};
-    const sg_expr *const *hh, *const *xh, *const *in, *const *out_in, *const *yv, *lossst = NULL;
-    int nhh, nin, nxh, nyv, nout, k;
-    long off;
-    factors_with(x, h->body, prev, &lhh);
-    step_inputs(x, h->body, &lin);
-    if (lin.n > 0)
-        factors_with(x, h->body, lin.v[0], &lxh);
+    factors_with(x, h->body, prev, &u->hh);
+    step_inputs(x, h->body, &u->in);
+    if (u->in.n > 0)
+        factors_with(x, h->body, u->in.v[0], &u->xh);
     if (loss) { /* the loss term's station that reads h_t, and its other inputs */
         const sg_expr *body = loss->op == SG_OP_SEQSUM ? loss->kid[0] : loss;
         unsigned id;
@@ -218,152 +223,192 @@ static void doc_unrolled(tex_doc *x, int q, const sg_expr *loss)
             const sg_expr *e = x->ni[id].node;
             if (e && x->ni[id].kind == K_STATION && sg_expr_varies(e) && e != h->body &&
                 e->id > h->body->id && e->id <= body->id && x->ni[id].needed) {
-                lossst = e;
+                u->lossst = e;
                 break;
             }
         }
-        factors_with(x, body, now, &lyv);
-        step_inputs(x, body, &lout);
+        factors_with(x, body, now, &u->yv);
+        step_inputs(x, body, &u->out);
     }
-    hh = lhh.v, nhh = lhh.n, xh = lxh.v, nxh = lxh.n, in = lin.v, nin = lin.n;
-    yv = lyv.v, nyv = lyv.n, out_in = lout.v, nout = lout.n;
-    {
-        /* the names first, to size the drawing from them: circles as wide as
-           their widest name, the steps far enough apart for the labels */
-        const char *hn[3], *xn[3], *ln[3], *yn[3];
-        const char *lhhs = nhh ? names_of(x, hh, nhh) : NULL, *lxhs = nxh ? names_of(x, xh, nxh)
-                                                                          : NULL;
-        const char *lyvs = nyv ? names_of(x, yv, nyv) : NULL;
-        double d = 0.8, wy = 0, hx = 0.65, dx, yoff, wide, tall, scale, th, top;
-        for (off = -1; off <= 1; off++) {
-            int c = (int)(off + 1);
-            double bw, bh;
-            hn[c] = tex_step(x, q, off);
-            tex_gbox("value", hn[c], &bw, &bh);
-            d = bw > d ? bw : d;
-            xn[c] = nin > 0 ? tex_str(x, sg_deriv_shift(x->dv, in[0], off), M_FORM, 1)
-                            : NULL;
-            if (xn[c]) {
-                tex_gbox("input", xn[c], &bw, &bh);
-                hx = bh > hx ? bh : hx;
-            }
-            ln[c] = lossst ? tex_str(x, sg_deriv_shift(x->dv, lossst, off), M_FORM, 1)
-                           : NULL;
-            if (ln[c]) {
-                tex_gbox("value", ln[c], &bw, &bh);
-                d = bw > d ? bw : d;
-            }
-            yn[c] = lossst && nout > 0
-                        ? tex_str(x, sg_deriv_shift(x->dv, out_in[0], off), M_FORM, 1)
-                        : NULL;
-            if (yn[c]) {
-                tex_gbox("data", yn[c], &bw, &bh);
-                wy = bw > wy ? bw : wy;
-            }
+}
+
+/* the names first, to size the drawing from them: circles as wide as
+   their widest name, the steps far enough apart for the labels */
+static void unrolled_names(tex_doc *x, int q, unrolled *u)
+{
+    long off;
+    u->lhhs = u->hh.n ? names_of(x, u->hh.v, u->hh.n) : NULL;
+    u->lxhs = u->xh.n ? names_of(x, u->xh.v, u->xh.n) : NULL;
+    u->lyvs = u->yv.n ? names_of(x, u->yv.v, u->yv.n) : NULL;
+    u->d = 0.8;
+    u->wy = 0;
+    u->hx = 0.65;
+    for (off = -1; off <= 1; off++) {
+        int c = (int)(off + 1);
+        double bw, bh;
+        u->hn[c] = tex_step(x, q, off);
+        tex_gbox("value", u->hn[c], &bw, &bh);
+        u->d = bw > u->d ? bw : u->d;
+        u->xn[c] = u->in.n > 0 ? tex_str(x, sg_deriv_shift(x->dv, u->in.v[0], off), M_FORM, 1)
+                               : NULL;
+        if (u->xn[c]) {
+            tex_gbox("input", u->xn[c], &bw, &bh);
+            u->hx = bh > u->hx ? bh : u->hx;
         }
-        /* \footnotesize labels: above the h → h edge, left of the upward ones */
-        dx = 3.6;
-        if (lhhs && 0.8 * tex_label_size(lhhs, &th) + d + 0.6 > dx)
-            dx = 0.8 * tex_label_size(lhhs, &th) + d + 0.6;
-        if (lxhs && 0.8 * tex_label_size(lxhs, &th) + 0.6 > dx)
-            dx = 0.8 * tex_label_size(lxhs, &th) + 0.6;
-        if (lyvs && 0.8 * tex_label_size(lyvs, &th) + 0.6 > dx)
-            dx = 0.8 * tex_label_size(lyvs, &th) + 0.6;
-        yoff = d / 2 + 0.6 + wy / 2; /* y_t right of r_t, clear of r_{t+1} */
-        if (yn[0] && yoff + wy / 2 + d / 2 + 0.5 > dx)
-            dx = yoff + wy / 2 + d / 2 + 0.5;
-        top = 3.6 + d / 2 + 1.2; /* L's row: the loss terms come up into it */
-        wide = 2 * (dx + 3.0);
-        tall = top + d / 2 + hx / 2 + 0.2;
-        scale = TEX_GRAPH_WIDTH / wide < 1 ? TEX_GRAPH_WIDTH / wide : 1;
-        if (TEX_GRAPH_HEIGHT / tall < scale)
-            scale = TEX_GRAPH_HEIGHT / tall;
-        sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, "
-                       "rounded corners=2pt,");
-        if (scale < 1)
-            sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", scale);
-        sg_buf_printf(b, "\n"
-                         "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
-                         "inner sep=2pt},\n"
-                         "  data/.style={input, draw=black!40, text=black!60},\n"
-                         "  value/.style={draw, circle, minimum size=%.2fcm, inner sep=1pt},\n"
-                         "  result/.style={value, double, thick},\n"
-                         "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n",
-                      d);
-        for (off = -1; off <= 1; off++) {
-            int c = (int)(off + 1);
-            double px = dx * (double)off;
-            sg_buf_printf(b, "  \\node[value] (h%d) at (%.2f,1.8) {$%s$};\n", c, px, hn[c]);
-            if (xn[c])
-                sg_buf_printf(b, "  \\node[input] (x%d) at (%.2f,0) {$%s$};\n", c, px, xn[c]);
-            if (ln[c]) {
-                sg_buf_printf(b, "  \\node[value] (l%d) at (%.2f,3.6) {$%s$};\n", c, px, ln[c]);
-                if (yn[c])
-                    sg_buf_printf(b, "  \\node[data] (y%d) at (%.2f,3.6) {$%s$};\n", c,
-                                  px + yoff, yn[c]);
-            }
+        u->ln[c] = u->lossst ? tex_str(x, sg_deriv_shift(x->dv, u->lossst, off), M_FORM, 1)
+                             : NULL;
+        if (u->ln[c]) {
+            tex_gbox("value", u->ln[c], &bw, &bh);
+            u->d = bw > u->d ? bw : u->d;
         }
-        sg_buf_printf(b, "  \\node (hl) at (%.2f,1.8) {$\\cdots$};\n  \\node (hr) at (%.2f,1.8) "
+        u->yn[c] = u->lossst && u->out.n > 0
+                       ? tex_str(x, sg_deriv_shift(x->dv, u->out.v[0], off), M_FORM, 1)
+                       : NULL;
+        if (u->yn[c]) {
+            tex_gbox("data", u->yn[c], &bw, &bh);
+            u->wy = bw > u->wy ? bw : u->wy;
+        }
+    }
+}
+
+/* the columns' distance, y's offset, L's row and the scale the page needs */
+static void unrolled_size(unrolled *u)
+{
+    double d = u->d, th, wide, tall;
+    /* \footnotesize labels: above the h → h edge, left of the upward ones */
+    u->dx = 3.6;
+    if (u->lhhs && 0.8 * tex_label_size(u->lhhs, &th) + d + 0.6 > u->dx)
+        u->dx = 0.8 * tex_label_size(u->lhhs, &th) + d + 0.6;
+    if (u->lxhs && 0.8 * tex_label_size(u->lxhs, &th) + 0.6 > u->dx)
+        u->dx = 0.8 * tex_label_size(u->lxhs, &th) + 0.6;
+    if (u->lyvs && 0.8 * tex_label_size(u->lyvs, &th) + 0.6 > u->dx)
+        u->dx = 0.8 * tex_label_size(u->lyvs, &th) + 0.6;
+    u->yoff = d / 2 + 0.6 + u->wy / 2; /* y_t right of r_t, clear of r_{t+1} */
+    if (u->yn[0] && u->yoff + u->wy / 2 + d / 2 + 0.5 > u->dx)
+        u->dx = u->yoff + u->wy / 2 + d / 2 + 0.5;
+    u->top = 3.6 + d / 2 + 1.2; /* L's row: the loss terms come up into it */
+    wide = 2 * (u->dx + 3.0);
+    tall = u->top + d / 2 + u->hx / 2 + 0.2;
+    u->scale = TEX_GRAPH_WIDTH / wide < 1 ? TEX_GRAPH_WIDTH / wide : 1;
+    if (TEX_GRAPH_HEIGHT / tall < u->scale)
+        u->scale = TEX_GRAPH_HEIGHT / tall;
+}
+
+/* the edges of the unrolled graph: h → h labelled with W_hh, x → h, h → the
+   loss term, y → the loss term, the loss terms into L */
+static void unrolled_edges(tex_doc *x, sg_buf *b, const unrolled *u)
+{
+    int k, nhh = u->hh.n, nxh = u->xh.n, nyv = u->yv.n;
+    sg_buf_printf(b, "  \\node (hl) at (%.2f,1.8) {$\\cdots$};\n  \\node (hr) at (%.2f,1.8) "
+                     "{$\\cdots$};\n",
+                  -(u->dx + 2.8), u->dx + 2.8);
+    sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
+    /* an edge is labelled with the matrices it carries, when there are any */
+    for (k = 0; k < 2; k++)
+        sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
+                      nhh ? "node[lab, above] {$" : "", nhh ? u->lhhs : "", nhh ? "$}" : "",
+                      k + 1);
+    for (k = 0; k < 3; k++) {
+        if (u->in.n > 0)
+            sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
+                          nxh ? "node[lab, left] {$" : "", nxh ? u->lxhs : "", nxh ? "$}" : "",
+                          k);
+        if (u->lossst) {
+            sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n",
+                          k, nyv ? "node[lab, left] {$" : "", nyv ? u->lyvs : "",
+                          nyv ? "$}" : "", k);
+            if (u->out.n > 0)
+                sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
+        }
+    }
+    if (u->lossst) { /* the outer terms up, then across: clear of the y's */
+        sg_buf_printf(b, "  \\node[result] (L) at (0,%.2f) {$%s$};\n", u->top, x->fname);
+        sg_buf_puts(b, "  \\draw[->] (l0) |- (L);\n  \\draw[->] (l1) -- (L);\n"
+                       "  \\draw[->] (l2) |- (L);\n");
+        sg_buf_printf(b, "  \\node at (%.2f,%.2f) {$\\cdots$};\n  \\node at (%.2f,%.2f) "
                          "{$\\cdots$};\n",
-                      -(dx + 2.8), dx + 2.8);
-        sg_buf_printf(b, "  \\draw[->, dashed] (hl) -- (h0);\n  \\draw[->, dashed] (h2) -- (hr);\n");
-        /* an edge is labelled with the matrices it carries, when there are any */
-        for (k = 0; k < 2; k++)
-            sg_buf_printf(b, "  \\draw[->, thick, blue!70!black] (h%d) -- %s%s%s (h%d);\n", k,
-                          nhh ? "node[lab, above] {$" : "", nhh ? lhhs : "", nhh ? "$}" : "",
-                          k + 1);
-        for (k = 0; k < 3; k++) {
-            if (nin > 0)
-                sg_buf_printf(b, "  \\draw[->, thick, red!70!black] (x%d) -- %s%s%s (h%d);\n", k,
-                              nxh ? "node[lab, left] {$" : "", nxh ? lxhs : "", nxh ? "$}" : "",
-                              k);
-            if (lossst) {
-                sg_buf_printf(b, "  \\draw[->, thick, green!50!black] (h%d) -- %s%s%s (l%d);\n",
-                              k, nyv ? "node[lab, left] {$" : "", nyv ? lyvs : "",
-                              nyv ? "$}" : "", k);
-                if (nout > 0)
-                    sg_buf_printf(b, "  \\draw[->] (y%d) -- (l%d);\n", k, k);
-            }
-        }
-        if (lossst) { /* the outer terms up, then across: clear of the y's */
-            sg_buf_printf(b, "  \\node[result] (L) at (0,%.2f) {$%s$};\n", top, x->fname);
-            sg_buf_puts(b, "  \\draw[->] (l0) |- (L);\n  \\draw[->] (l1) -- (L);\n"
-                           "  \\draw[->] (l2) |- (L);\n");
-            sg_buf_printf(b, "  \\node at (%.2f,%.2f) {$\\cdots$};\n  \\node at (%.2f,%.2f) "
-                             "{$\\cdots$};\n",
-                          -(dx + 1.6), top, dx + 1.6, top);
+                      -(u->dx + 1.6), u->top, u->dx + 1.6, u->top);
+    }
+}
+
+/* the unrolled graph in TikZ */
+static void draw_unrolled(tex_doc *x, sg_buf *b, const unrolled *u)
+{
+    long off;
+    sg_buf_puts(b, "\\begin{center}\n\\begin{tikzpicture}[x=1cm, y=1cm, >=stealth, "
+                   "rounded corners=2pt,");
+    if (u->scale < 1)
+        sg_buf_printf(b, " scale=%.3f, every node/.append style={transform shape},", u->scale);
+    sg_buf_printf(b, "\n"
+                     "  input/.style={draw, rectangle, rounded corners=2pt, minimum size=6.5mm, "
+                     "inner sep=2pt},\n"
+                     "  data/.style={input, draw=black!40, text=black!60},\n"
+                     "  value/.style={draw, circle, minimum size=%.2fcm, inner sep=1pt},\n"
+                     "  result/.style={value, double, thick},\n"
+                     "  lab/.style={font=\\footnotesize, fill=white, inner sep=1pt}]\n",
+                  u->d);
+    for (off = -1; off <= 1; off++) {
+        int c = (int)(off + 1);
+        double px = u->dx * (double)off;
+        sg_buf_printf(b, "  \\node[value] (h%d) at (%.2f,1.8) {$%s$};\n", c, px, u->hn[c]);
+        if (u->xn[c])
+            sg_buf_printf(b, "  \\node[input] (x%d) at (%.2f,0) {$%s$};\n", c, px, u->xn[c]);
+        if (u->ln[c]) {
+            sg_buf_printf(b, "  \\node[value] (l%d) at (%.2f,3.6) {$%s$};\n", c, px, u->ln[c]);
+            if (u->yn[c])
+                sg_buf_printf(b, "  \\node[data] (y%d) at (%.2f,3.6) {$%s$};\n", c,
+                              px + u->yoff, u->yn[c]);
         }
     }
+    unrolled_edges(x, b, u);
     sg_buf_puts(b, "\\end{tikzpicture}\n\\end{center}\n");
-    {
-        /* the shared matrices, in the order of the edges; a recurrence may
-           have none (h_t = tanh(x_t + h_{t−1})) */
-        const char *grp[3];
-        int ng = 0;
-        if (nhh)
-            grp[ng++] = names_of(x, hh, nhh);
-        if (nxh)
-            grp[ng++] = names_of(x, xh, nxh);
-        if (nyv)
-            grp[ng++] = names_of(x, yv, nyv);
-        if (ng) {
-            for (k = 0; k < ng; k++)
-                sg_buf_printf(b, "%s$%s$", k == 0 ? "The same " : k == ng - 1 ? " and " : ", ",
-                              grp[k]);
-            sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: "
-                             "this is why their gradients are sums over time. Colored edges "
-                             "carry the shared matrices; ", x->fname);
-        } else {
-            sg_buf_puts(b, "The same step is applied at every time; ");
-        }
-        sg_buf_printf(b, "$%s$ also reaches $%s$ through every later state.\n\n",
-                      tex_str(x, now, M_FORM, 1), x->fname);
+}
+
+/* the shared matrices, in the order of the edges; a recurrence may have
+   none (h_t = tanh(x_t + h_{t−1})) */
+static void say_shared(tex_doc *x, sg_buf *b, const unrolled *u, const sg_expr *now)
+{
+    const char *grp[3];
+    int ng = 0, k;
+    if (u->hh.n)
+        grp[ng++] = names_of(x, u->hh.v, u->hh.n);
+    if (u->xh.n)
+        grp[ng++] = names_of(x, u->xh.v, u->xh.n);
+    if (u->yv.n)
+        grp[ng++] = names_of(x, u->yv.v, u->yv.n);
+    if (ng) {
+        for (k = 0; k < ng; k++)
+            sg_buf_printf(b, "%s$%s$", k == 0 ? "The same " : k == ng - 1 ? " and " : ", ",
+                          grp[k]);
+        sg_buf_printf(b, " act at every step, so each reaches $%s$ along one path per step: "
+                         "this is why their gradients are sums over time. Colored edges "
+                         "carry the shared matrices; ", x->fname);
+    } else {
+        sg_buf_puts(b, "The same step is applied at every time; ");
     }
-    free(lhh.v);
-    free(lxh.v);
-    free(lin.v);
-    free(lout.v);
-    free(lyv.v);
+    sg_buf_printf(b, "$%s$ also reaches $%s$ through every later state.\n\n",
+                  tex_str(x, now, M_FORM, 1), x->fname);
+}
+
+/*
+ * The recurrence unrolled over three steps, t − 1, t, t + 1: the inputs
+ * below, the states in a row with the shared matrices on their edges, the
+ * loss terms above, all into L.
+ */
+static void doc_unrolled(tex_doc *x, int q, const sg_expr *loss)
+{
+    unrolled u;
+    memset(&u, 0, sizeof u);
+    unrolled_parts(x, q, loss, &u);
+    unrolled_names(x, q, &u);
+    unrolled_size(&u);
+    draw_unrolled(x, x->out, &u);
+    say_shared(x, x->out, &u, sg_deriv_step(x->dv, q, 0));
+    free(u.hh.v);
+    free(u.xh.v);
+    free(u.in.v);
+    free(u.out.v);
+    free(u.yv.v);
 }
 
 void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int nres)
