@@ -411,11 +411,158 @@ static void doc_unrolled(tex_doc *x, int q, const sg_expr *loss)
     free(u.yv.v);
 }
 
+/* the body of a Σ over time, steps [k+1, end) of g after its SEQ_SUM step
+   s: the loss as the user wrote it, then the backward pass of one term */
+static void bptt_loss_terms(tex_doc *x, const sg_log *g, const sg_step *s, int k, int end)
+{
+    sg_buf *b = x->out;
+    tex_seg sg;
+    /* the loss as the user wrote it, ½ and all: L = cΣ_t … when it is
+       that; else the sum, and what reaches it, as a derivative */
+    const sg_expr *f = g->f, *a = s->adjoint;
+    int whole = f == s->node ||
+                (f->op == SG_OP_MUL && f->nkids == 2 && f->kid[1] == s->node &&
+                 f->kid[0]->op == SG_OP_CONST && a && a->op == SG_OP_CONST &&
+                 a->value == f->kid[0]->value);
+    tex_seg_build(x, &sg, g, k + 1, end, s->node->kid[0], (sg_expr *)s->adjoint);
+    sg.step = 1;
+    if (whole)
+        sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
+                         "time; each term is differentiated at its step $t$, by $%s$.\n",
+                      x->fname, tex_str(x, f, M_FWD, 0), tex_rule_tex(x, SG_OP_SEQSUM));
+    else
+        sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
+                         "and $\\partial %s/\\partial(%s) = %s$; each term is "
+                         "differentiated at its step $t$, by $%s$.\n",
+                      tex_str(x, s->node, M_FWD, 1), x->fname,
+                      tex_str(x, s->node, M_FWD, 1), tex_value_text(x, a, M_VALUE, 0),
+                      tex_rule_tex(x, SG_OP_SEQSUM));
+    tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
+    tex_seg_free(&sg);
+}
+
+/* one step of a recurrence, steps [k+1, end) of g after its SEQ_REC step
+   s: its backward pass, then its adjoints named where the step body is
+   read as h[t] and one step later */
+static void bptt_step(tex_doc *x, const sg_log *g, const sg_step *s, int k, int end)
+{
+    sg_buf *b = x->out;
+    tex_seg sg;
+    const sg_seq *h = sg_seq_of(x->ctx, s->seq);
+    int i;
+    tex_seg_build(x, &sg, g, k + 1, end, s->node, (sg_expr *)s->adjoint);
+    sg.step = 1;
+    sg_buf_printf(b, "\\paragraph{One step of the recurrence.} $%s = %s$ is "
+                     "differentiated once, from $\\partial %s/\\partial %s = %s$; what "
+                     "it gives holds at every step $t$, and what reaches $%s$ goes into "
+                     "$\\delta_{t-1}$.\n",
+                  tex_step(x, s->seq, 0),
+                  tex_str(x, s->node, M_FWD, 0), x->fname,
+                  tex_step(x, s->seq, 0),
+                  tex_value_text(x, s->adjoint, M_VALUE, 0),
+                  tex_step(x, s->seq, -1));
+    tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
+    /* its adjoints, where the step body is read as h[t] and one step later */
+    for (i = 0; i < sg.norder; i++) {
+        const sg_expr *c = sg.order[i], *a = tex_seg_at(&sg, c)->adj;
+        sg_expr *r, *r1;
+        const char *now, *next;
+        if (!a || tex_is_leaf(c) || !sg_expr_varies(c) || !tex_node_of(x, c)->fwd)
+            continue;
+        r = sg_deriv_replace(x->dv, a, h->body, sg_deriv_step(x->dv, s->seq, 0));
+        r1 = sg_deriv_shift(x->dv, r, 1);
+        now = tex_adj_name(x, c); /* before tex_node_of(): placeholders move the table */
+        next = tex_adj_name(x, sg_deriv_shift(x->dv, c, 1));
+        if (!tex_node_of(x, r)->fwd && !tex_node_of(x, r)->adj)
+            tex_node_of(x, r)->adj = now;
+        if (!tex_node_of(x, r1)->fwd && !tex_node_of(x, r1)->adj)
+            tex_node_of(x, r1)->adj = next;
+    }
+    tex_seg_free(&sg);
+}
+
+/* a SEQ_PUSH step: a value outside the loop gets the sum over time of
+   what reached it (the reason said at the first of nsums) */
+static void bptt_push(tex_doc *x, const sg_step *s, int *nsums)
+{
+    sg_buf *b = x->out;
+    const char *to = tex_str(x, s->to, M_FORM, 1);
+    size_t start;
+    const char *parts[1];
+    if (s->seq >= 0 && s->to == sg_seq_of(x->ctx, s->seq)->init) {
+        sg_buf_printf(b, "\\paragraph{The initial state.} $%s$ is the state before the "
+                         "first step, so its gradient is the last $\\delta$ of the "
+                         "recurrence:\n",
+                      to);
+    } else if ((*nsums)++ == 0) {
+        sg_buf_printf(b, "\\paragraph{A sum over time.} $%s$ is the same at every step: it "
+                         "reaches $%s$ along one path per step, so by the total "
+                         "derivative rule its gradient is the sum of the per-step "
+                         "contributions above:\n",
+                      to, x->fname);
+    } else { /* the reason once, not once per matrix */
+        sg_buf_printf(b, "\\paragraph{A sum over time.} Likewise for $%s$:\n", to);
+    }
+    sg_buf_puts(b, "\\begin{align*}\n");
+    start = b->len;
+    parts[0] = tex_value_text(x, s->contrib, M_VALUE, 1);
+    tex_equation(x, b, sg_arena_printf(x->ar, "\\nabla_{%s} %s", to, x->fname), "", parts, 1,
+                 tex_tag_of(x, NULL, 0, s->to->shape));
+    tex_end_align(b, start);
+}
+
+/* the sequence steps of g from `first` on: a paragraph each */
+static void bptt_steps(tex_doc *x, const sg_log *g, int first)
+{
+    sg_buf *b = x->out;
+    int k, nsums = 0;
+    for (k = first; k < g->nsteps; k++) {
+        const sg_step *s = &g->steps[k];
+        int end;
+        for (end = k + 1; end < g->nsteps && g->steps[end].kind < SG_STEP_SEQ_SUM &&
+                          g->steps[end].kind != SG_STEP_JACOBIAN;
+             end++)
+            ;
+        switch (s->kind) {
+        case SG_STEP_SEQ_SUM:
+            bptt_loss_terms(x, g, s, k, end);
+            k = end - 1;
+            break;
+        case SG_STEP_SEQ_REC:
+            bptt_step(x, g, s, k, end);
+            k = end - 1;
+            break;
+        case SG_STEP_SEQ_TERM:
+            sg_buf_printf(b, "This gives $\\delta_t$ the direct term $%s$, at %s.\n\n",
+                          tex_value_text(x, s->contrib, M_VALUE, 0),
+                          s->node->op == SG_OP_AT ? "that one step" : "every step of the sum");
+            break;
+        case SG_STEP_SEQ_PUSH:
+            bptt_push(x, s, &nsums);
+            break;
+        case SG_STEP_SEQ_DELTA:
+            sg_buf_printf(b, "\\paragraph{The recurrence for $\\delta$.} $%s$ reaches $%s$ "
+                             "directly and, before the last step, through $%s$; by the total "
+                             "derivative rule the contributions add, and $\\delta$ runs backwards "
+                             "from the last step:\n",
+                          tex_step(x, s->seq, 0), x->fname,
+                          tex_step(x, s->seq, 1));
+            delta_cases(x, s->adjseq);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* a recurrence's gradient: the forward pass, the unrolled graph, the sequence
+   steps, the results boxed, and the vanishing and exploding gradients */
 void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int nres)
 {
     sg_buf *b = x->out;
     const sg_expr **st, *loss = NULL;
-    int nst, k, q = log_recurrence(g), first_seq, nsums = 0;
+    int nst, k, q = log_recurrence(g), first_seq;
+    size_t start;
     nst = tex_log_stations(x, g, &st);
     tex_doc_forward(x, g->f, st, nst);
     if (q >= 0) {
@@ -447,137 +594,18 @@ void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int 
                       tex_shape(x, h->shape), tex_step(x, q, 0),
                       x->fname, tex_step(x, q, 1));
     }
-    for (k = first_seq; k < g->nsteps; k++) {
-        const sg_step *s = &g->steps[k];
-        int end;
-        for (end = k + 1; end < g->nsteps && g->steps[end].kind < SG_STEP_SEQ_SUM &&
-                          g->steps[end].kind != SG_STEP_JACOBIAN;
-             end++)
-            ;
-        switch (s->kind) {
-        case SG_STEP_SEQ_SUM: {
-            tex_seg sg;
-            tex_seg_build(x, &sg, g, k + 1, end, s->node->kid[0], (sg_expr *)s->adjoint);
-            sg.step = 1;
-            {
-                /* the loss as the user wrote it, ½ and all: L = cΣ_t … when it
-                   is that; else the sum, and what reaches it, as a derivative */
-                const sg_expr *f = g->f, *a = s->adjoint;
-                int whole = f == s->node ||
-                            (f->op == SG_OP_MUL && f->nkids == 2 && f->kid[1] == s->node &&
-                             f->kid[0]->op == SG_OP_CONST && a && a->op == SG_OP_CONST &&
-                             a->value == f->kid[0]->value);
-                if (whole)
-                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
-                                     "time; each term is differentiated at its step $t$, by $%s$.\n",
-                                  x->fname, tex_str(x, f, M_FWD, 0), tex_rule_tex(x, SG_OP_SEQSUM));
-                else
-                    sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
-                                     "and $\\partial %s/\\partial(%s) = %s$; each term is "
-                                     "differentiated at its step $t$, by $%s$.\n",
-                                  tex_str(x, s->node, M_FWD, 1), x->fname,
-                                  tex_str(x, s->node, M_FWD, 1), tex_value_text(x, a, M_VALUE, 0),
-                                  tex_rule_tex(x, SG_OP_SEQSUM));
-            }
-            tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
-            tex_seg_free(&sg);
-            k = end - 1;
-            break;
-        }
-        case SG_STEP_SEQ_REC: {
-            tex_seg sg;
-            const sg_seq *h = sg_seq_of(x->ctx, s->seq);
-            int i;
-            tex_seg_build(x, &sg, g, k + 1, end, s->node, (sg_expr *)s->adjoint);
-            sg.step = 1;
-            sg_buf_printf(b, "\\paragraph{One step of the recurrence.} $%s = %s$ is "
-                             "differentiated once, from $\\partial %s/\\partial %s = %s$; what "
-                             "it gives holds at every step $t$, and what reaches $%s$ goes into "
-                             "$\\delta_{t-1}$.\n",
-                          tex_step(x, s->seq, 0),
-                          tex_str(x, s->node, M_FWD, 0), x->fname,
-                          tex_step(x, s->seq, 0),
-                          tex_value_text(x, s->adjoint, M_VALUE, 0),
-                          tex_step(x, s->seq, -1));
-            tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
-            /* its adjoints, where the step body is read as h[t] and one step later */
-            for (i = 0; i < sg.norder; i++) {
-                const sg_expr *c = sg.order[i], *a = tex_seg_at(&sg, c)->adj;
-                sg_expr *r, *r1;
-                const char *now, *next;
-                if (!a || tex_is_leaf(c) || !sg_expr_varies(c) || !tex_node_of(x, c)->fwd)
-                    continue;
-                r = sg_deriv_replace(x->dv, a, h->body, sg_deriv_step(x->dv, s->seq, 0));
-                r1 = sg_deriv_shift(x->dv, r, 1);
-                now = tex_adj_name(x, c); /* before tex_node_of(): placeholders move the table */
-                next = tex_adj_name(x, sg_deriv_shift(x->dv, c, 1));
-                if (!tex_node_of(x, r)->fwd && !tex_node_of(x, r)->adj)
-                    tex_node_of(x, r)->adj = now;
-                if (!tex_node_of(x, r1)->fwd && !tex_node_of(x, r1)->adj)
-                    tex_node_of(x, r1)->adj = next;
-            }
-            tex_seg_free(&sg);
-            k = end - 1;
-            break;
-        }
-        case SG_STEP_SEQ_TERM:
-            sg_buf_printf(b, "This gives $\\delta_t$ the direct term $%s$, at %s.\n\n",
-                          tex_value_text(x, s->contrib, M_VALUE, 0),
-                          s->node->op == SG_OP_AT ? "that one step" : "every step of the sum");
-            break;
-        case SG_STEP_SEQ_PUSH: {
-            const char *to = tex_str(x, s->to, M_FORM, 1);
-            size_t start;
-            const char *parts[1];
-            if (s->seq >= 0 && s->to == sg_seq_of(x->ctx, s->seq)->init) {
-                sg_buf_printf(b, "\\paragraph{The initial state.} $%s$ is the state before the "
-                                 "first step, so its gradient is the last $\\delta$ of the "
-                                 "recurrence:\n",
-                              to);
-            } else if (nsums++ == 0) {
-                sg_buf_printf(b, "\\paragraph{A sum over time.} $%s$ is the same at every step: it "
-                                 "reaches $%s$ along one path per step, so by the total "
-                                 "derivative rule its gradient is the sum of the per-step "
-                                 "contributions above:\n",
-                              to, x->fname);
-            } else { /* the reason once, not once per matrix */
-                sg_buf_printf(b, "\\paragraph{A sum over time.} Likewise for $%s$:\n", to);
-            }
-            sg_buf_puts(b, "\\begin{align*}\n");
-            start = b->len;
-            parts[0] = tex_value_text(x, s->contrib, M_VALUE, 1);
-            tex_equation(x, b, sg_arena_printf(x->ar, "\\nabla_{%s} %s", to, x->fname), "", parts, 1,
-                     tex_tag_of(x, NULL, 0, s->to->shape));
-            tex_end_align(b, start);
-            break;
-        }
-        case SG_STEP_SEQ_DELTA: {
-            sg_buf_printf(b, "\\paragraph{The recurrence for $\\delta$.} $%s$ reaches $%s$ "
-                             "directly and, before the last step, through $%s$; by the total "
-                             "derivative rule the contributions add, and $\\delta$ runs backwards "
-                             "from the last step:\n",
-                          tex_step(x, s->seq, 0), x->fname,
-                          tex_step(x, s->seq, 1));
-            delta_cases(x, s->adjseq);
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    bptt_steps(x, g, first_seq);
     sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
-    {
-        size_t start = b->len;
-        for (k = 0; k < nres; k++) {
-            const char *parts[1];
-            parts[0] = tex_boxed(x, tex_result_text(x, res[k]->display, NULL),
+    start = b->len;
+    for (k = 0; k < nres; k++) {
+        const char *parts[1];
+        parts[0] = tex_boxed(x, tex_result_text(x, res[k]->display, NULL),
                              TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, res[k])));
-            tex_equation(x, b, tex_result_tex(x, res[k]), "", parts, 1, "");
-            if (x->o->index)
-                tex_index_line(x, b, res[k]);
-        }
-        tex_end_align(b, start);
+        tex_equation(x, b, tex_result_tex(x, res[k]), "", parts, 1, "");
+        if (x->o->index)
+            tex_index_line(x, b, res[k]);
     }
+    tex_end_align(b, start);
     if (q >= 0)
         tex_doc_vanishing(x, g, q);
 }
