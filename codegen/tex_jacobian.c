@@ -200,47 +200,104 @@ int tex_plain_name(const char *t)
     return 1;
 }
 
-void tex_doc_jacobian(tex_doc *x, const sg_log *g, int from, const sg_result *r, int hessian)
+/* the softmax family's Jacobians among g's steps from `from` on, derived
+   first, numbered as the list of rules will be: at most two, since each of
+   J_SOFTMAX and J_LOGSOFTMAX is listed once; returns how many */
+static int softmax_first(tex_doc *x, const sg_log *g, int from, const char **predone,
+                         const sg_expr **prenode)
 {
-    sg_buf *b = x->out, lines;
-    const sg_expr *wrt = tex_var_named(x, r->wrt), *groot = NULL, *softmax = NULL, *logsoftmax = NULL;
-    sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
-    const char *saved_fwd = NULL;
-    int k, mark[NJRULES], jcited[NJRULES], njcited = 0, elementwise = 0, merges = 0;
-    /* the softmax family, derived before the rules: at most two, since each
-       of J_SOFTMAX and J_LOGSOFTMAX is listed once (mark[]) */
-    const char *predone[2];
-    const sg_expr *prenode[2];
-    int npredone = 0;
-    size_t start;
-    unsigned n = sg_expr_count(x->ctx);
-    sg_idmap_init(&hasj, x->ctx);
+    int order[NJRULES], mark[NJRULES], norder = 0, npredone = 0, j, k;
+    const sg_expr *first[NJRULES];
     memset(mark, 0, sizeof mark);
+    for (k = from; k < g->nsteps; k++) {
+        const sg_step *st = &g->steps[k];
+        if (st->kind != SG_STEP_JACOBIAN)
+            continue;
+        for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
+            ;
+        if (j < NJRULES && !mark[j]) {
+            mark[j] = 1;
+            first[norder] = st->node;
+            order[norder++] = j;
+        }
+    }
+    for (j = 0; j < norder; j++)
+        if ((jids[order[j]] == SG_RULE_J_SOFTMAX && first[j]->op == SG_OP_SOFTMAX) ||
+            (jids[order[j]] == SG_RULE_J_LOGSOFTMAX && first[j]->op == SG_OP_LOGSOFTMAX)) {
+            predone[npredone] = sg_arena_printf(x->ar, "(J%d)", j + 1);
+            prenode[npredone++] = first[j];
+        }
+    return npredone;
+}
+
+/* what the lines of a Jacobian used: the rules cited (mark: by rule, its
+   number; jcited, in order), and whether an elementwise f or a merge of two
+   paths needs a word */
+typedef struct {
+    int mark[NJRULES], jcited[NJRULES], njcited;
+    int elementwise, merges;
+} jac_used;
+
+/* one line per Jacobian step of g from `from` on, into lines (an align*
+   body): J(a) = its rule instantiated = its value, the rule at the right */
+static void jacobian_lines(tex_doc *x, const sg_log *g, int from, const sg_expr *wrt,
+                           sg_buf *lines, jac_used *u)
+{
+    sg_idmap hasj; /* the nodes whose Jacobian has a line: sized by them */
+    unsigned n = sg_expr_count(x->ctx);
+    int k;
+    sg_idmap_init(&hasj, x->ctx);
+    for (k = from; k < g->nsteps; k++) {
+        const sg_step *st = &g->steps[k];
+        const char *parts[2], *form, *value, *tag;
+        int np = 0, j;
+        if (st->kind != SG_STEP_JACOBIAN)
+            continue;
+        for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
+            ;
+        assert(j == NJRULES || !strcmp(jrules[j][0], sg_rule_get(jids[j])->text));
+        if (j < NJRULES && !u->mark[j]) {
+            u->mark[j] = ++u->njcited;
+            u->jcited[u->njcited - 1] = j;
+        }
+        form = tex_fits(x, jac_form(x, st->node, &hasj, wrt));
+        value = tex_value_text(x, st->contrib, M_VALUE, 1);
+        if (form)
+            parts[np++] = form;
+        if (!form || strcmp(form, value))
+            parts[np++] = value;
+        tag = tex_tag_of(x, NULL, 0, st->contrib->shape);
+        if (j < NJRULES)
+            tag = sg_arena_printf(x->ar, "(J%d)\\quad %s", u->mark[j], tag);
+        tex_equation(x, lines, jname(x, st->node), "", parts, np, tag);
+        name_jacobian(x, st->node, st->contrib);
+        if (st->node->id <= n)
+            sg_idmap_add(&hasj, st->node);
+        if (sg_op_is_elementwise_unary(st->node->op))
+            u->elementwise = 1;
+        if (st->node->nkids == 2 && (st->node->op == SG_OP_ADD || st->node->op == SG_OP_HADAMARD ||
+                                     st->node->op == SG_OP_MUL) &&
+            sg_idmap_find(&hasj, st->node->kid[0]) != SG_IDMAP_NONE &&
+            sg_idmap_find(&hasj, st->node->kid[1]) != SG_IDMAP_NONE)
+            u->merges++;
+    }
+    sg_idmap_free(&hasj);
+}
+
+/* the Jacobian section's opening: the forward pass and graph (a Hessian:
+   the gradient they are of), the softmax family derived, what J(a) is;
+   returns the gradient's node whose name the lines change, or NULL */
+static const sg_expr *jacobian_intro(tex_doc *x, const sg_log *g, int from, const sg_result *r,
+                                     int hessian)
+{
+    sg_buf *b = x->out;
+    const char *predone[2];
+    const sg_expr *prenode[2], *groot = NULL;
+    int k, npredone = softmax_first(x, g, from, predone, prenode);
+    const char *w = tex_name(x, r->wrt);
     for (k = from; k < g->nsteps; k++)
         if (g->steps[k].kind == SG_STEP_JACOBIAN)
             groot = g->steps[k].node;
-    {   /* the softmax family derived first, numbered as the list below will be */
-        int order[NJRULES], norder = 0, j;
-        const sg_expr *first[NJRULES];
-        for (k = from; k < g->nsteps; k++) {
-            const sg_step *st = &g->steps[k];
-            if (st->kind != SG_STEP_JACOBIAN)
-                continue;
-            for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
-                ;
-            if (j < NJRULES && !mark[j]) {
-                mark[j] = 1;
-                first[norder] = st->node;
-                order[norder++] = j;
-            }
-        }
-        for (j = 0; j < norder; j++)
-            if ((jids[order[j]] == SG_RULE_J_SOFTMAX && first[j]->op == SG_OP_SOFTMAX) ||
-                (jids[order[j]] == SG_RULE_J_LOGSOFTMAX && first[j]->op == SG_OP_LOGSOFTMAX))
-                predone[npredone++] = sg_arena_printf(x->ar, "(J%d)", j + 1),
-                prenode[npredone - 1] = first[j];
-        memset(mark, 0, sizeof mark);
-    }
     if (!hessian) {
         const sg_expr **st;
         size_t pic;
@@ -257,110 +314,90 @@ void tex_doc_jacobian(tex_doc *x, const sg_log *g, int from, const sg_result *r,
                          "intermediate $a$ with respect to $%s$: entry $(i,j)$ is $\\partial a_i/"
                          "\\partial %s$. It is propagated forward from $J(%s) = I$, one rule per "
                          "line, the rules cited at the right:\n",
-                      tex_name(x, r->wrt), tex_name(x, r->wrt),
-                      tex_entry(x, tex_name(x, r->wrt), "j"), tex_name(x, r->wrt));
-    } else {
-        sg_buf_puts(b, "\\subsection*{Hessian}\n");
-        for (k = 0; k < npredone; k++)
-            tex_softmax_derivation(x, prenode[k], predone[k], 0);
-        sg_buf_printf(b, "The Hessian is the Jacobian of the gradient, $%s = J(\\nabla_{%s} %s)$, "
-                         "with $\\nabla_{%s} %s = %s$ as derived above. Write $J(a) = "
-                         "\\partial a/\\partial %s$ for the Jacobian of an intermediate $a$ of the "
-                         "gradient (entry $(i,j)$ is $\\partial a_i/\\partial %s$); it is "
-                         "propagated forward from $J(%s) = I$, one rule per line:\n",
-                      tex_result_tex(x, r), tex_name(x, r->wrt), x->fname, tex_name(x, r->wrt),
-                      x->fname, groot ? tex_value_text(x, groot, M_BOX, 0) : "",
-                      tex_name(x, r->wrt), tex_entry(x, tex_name(x, r->wrt), "j"),
-                      tex_name(x, r->wrt));
-        if (groot) { /* the gradient prints as ∇_x f inside J(…) */
-            saved_fwd = tex_node_of(x, groot)->fwd;
-            tex_node_of(x, groot)->fwd = sg_arena_printf(x->ar, "\\nabla_{%s} %s", tex_name(x, r->wrt),
-                                                x->fname);
-        }
+                      w, w, tex_entry(x, w, "j"), w);
+        return NULL;
+    }
+    sg_buf_puts(b, "\\subsection*{Hessian}\n");
+    for (k = 0; k < npredone; k++)
+        tex_softmax_derivation(x, prenode[k], predone[k], 0);
+    sg_buf_printf(b, "The Hessian is the Jacobian of the gradient, $%s = J(\\nabla_{%s} %s)$, "
+                     "with $\\nabla_{%s} %s = %s$ as derived above. Write $J(a) = "
+                     "\\partial a/\\partial %s$ for the Jacobian of an intermediate $a$ of the "
+                     "gradient (entry $(i,j)$ is $\\partial a_i/\\partial %s$); it is "
+                     "propagated forward from $J(%s) = I$, one rule per line:\n",
+                  tex_result_tex(x, r), w, x->fname, w,
+                  x->fname, groot ? tex_value_text(x, groot, M_BOX, 0) : "",
+                  w, tex_entry(x, w, "j"), w);
+    return groot;
+}
+
+/* the result: the last line's value, said in terms of the lines above,
+   but not as its own name J(y) */
+static void jacobian_result(tex_doc *x, const sg_result *r)
+{
+    sg_buf *b = x->out;
+    const char *parts[1];
+    tex_node *rn;
+    unsigned char lined;
+    size_t start;
+    sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
+    start = b->len;
+    rn = tex_node_of(x, r->expr);
+    lined = rn->lined;
+    rn->lined = 0;
+    parts[0] = tex_boxed(x, tex_result_text(x, r->display, r->expr), TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, r)));
+    tex_node_of(x, r->expr)->lined = lined;
+    tex_equation(x, b, tex_result_tex(x, r), "", parts, 1, "");
+    if (x->o->index)
+        tex_index_line(x, b, r);
+    tex_end_align(b, start);
+}
+
+/* the Jacobian (or Hessian) of result r, from log g's steps from `from` on:
+   the opening, the rules used, the lines, the result boxed */
+void tex_doc_jacobian(tex_doc *x, const sg_log *g, int from, const sg_result *r, int hessian)
+{
+    sg_buf *b = x->out, lines;
+    const sg_expr *wrt = tex_var_named(x, r->wrt), *groot;
+    const char *saved_fwd = NULL;
+    jac_used u;
+    int k;
+    size_t start;
+    memset(&u, 0, sizeof u);
+    groot = jacobian_intro(x, g, from, r, hessian);
+    if (groot) { /* the gradient prints as ∇_x f inside J(…) */
+        saved_fwd = tex_node_of(x, groot)->fwd;
+        tex_node_of(x, groot)->fwd = sg_arena_printf(x->ar, "\\nabla_{%s} %s", tex_name(x, r->wrt),
+                                                     x->fname);
     }
     sg_buf_init(&lines);
     sg_buf_puts(&lines, "\\begin{align*}\n");
     start = lines.len;
-    for (k = from; k < g->nsteps; k++) {
-        const sg_step *st = &g->steps[k];
-        const char *parts[2], *form, *value, *tag;
-        int np = 0, j;
-        if (st->kind != SG_STEP_JACOBIAN)
-            continue;
-        for (j = 0; j < NJRULES && jids[j] != st->rule_id; j++)
-            ;
-        assert(j == NJRULES || !strcmp(jrules[j][0], sg_rule_get(jids[j])->text));
-        if (j < NJRULES && !mark[j]) {
-            mark[j] = ++njcited;
-            jcited[njcited - 1] = j;
-        }
-        form = tex_fits(x, jac_form(x, st->node, &hasj, wrt));
-        value = tex_value_text(x, st->contrib, M_VALUE, 1);
-        if (form)
-            parts[np++] = form;
-        if (!form || strcmp(form, value))
-            parts[np++] = value;
-        tag = tex_tag_of(x, NULL, 0, st->contrib->shape);
-        if (j < NJRULES)
-            tag = sg_arena_printf(x->ar, "(J%d)\\quad %s", mark[j], tag);
-        tex_equation(x, &lines, jname(x, st->node), "", parts, np, tag);
-        name_jacobian(x, st->node, st->contrib);
-        if (st->node->id <= n)
-            sg_idmap_add(&hasj, st->node);
-        if (st->node->op == SG_OP_SOFTMAX && !softmax)
-            softmax = st->node;
-        if (st->node->op == SG_OP_LOGSOFTMAX && !logsoftmax)
-            logsoftmax = st->node;
-        if (sg_op_is_elementwise_unary(st->node->op))
-            elementwise = 1;
-        if (st->node->nkids == 2 && (st->node->op == SG_OP_ADD || st->node->op == SG_OP_HADAMARD ||
-                                     st->node->op == SG_OP_MUL) &&
-            sg_idmap_find(&hasj, st->node->kid[0]) != SG_IDMAP_NONE &&
-            sg_idmap_find(&hasj, st->node->kid[1]) != SG_IDMAP_NONE)
-            merges++;
-    }
+    jacobian_lines(x, g, from, wrt, &lines, &u);
     tex_end_align(&lines, start);
-    if (njcited > 0) {
+    if (u.njcited > 0) {
         size_t jstart;
         sg_buf_puts(b, "\\begin{align*}\n");
         jstart = b->len;
-        for (k = 0; k < njcited; k++)
-            sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", jrules[jcited[k]][1],
-                          tex_rule_tag(x, sg_rule_get(jids[jcited[k]])->cookbook,
-                                   sg_arena_printf(x->ar, "(J%d)", k + 1)));
+        for (k = 0; k < u.njcited; k++)
+            sg_buf_printf(b, "  &%s \\tag*{%s}\\\\\n", jrules[u.jcited[k]][1],
+                          tex_rule_tag(x, sg_rule_get(jids[u.jcited[k]])->cookbook,
+                                       sg_arena_printf(x->ar, "(J%d)", k + 1)));
         tex_end_align(b, jstart);
     }
     sg_buf_puts(b, sg_buf_str(&lines));
     sg_buf_free(&lines);
-    if (elementwise)
+    if (u.elementwise)
         sg_buf_puts(b, "An elementwise $f$ acts on each entry alone: $\\partial f(a)_i/\\partial "
                        "a_j$ is $f'(a_i)$ when $i = j$ and $0$ when $i \\ne j$, which is the "
                        "matrix $\\operatorname{diag}(f'(a))$.\n\n");
-    if (merges > 0) /* one path needs no word: nothing adds */
+    if (u.merges > 0) /* one path needs no word: nothing adds */
         sg_buf_printf(b, "Where $%s$ reaches a node along several paths, $J(a + b) = J(a) + J(b)$ "
                          "adds their contributions: the total derivative rule, forward.\n\n",
                       tex_name(x, r->wrt));
-    if (groot && hessian)
+    if (groot)
         tex_node_of(x, groot)->fwd = saved_fwd;
-    sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
-    {
-        const char *parts[1];
-        tex_node *rn;
-        unsigned char lined;
-        start = b->len;
-        /* the result is the last line's value: said in terms of the lines
-           above, but not as its own name J(y) */
-        rn = tex_node_of(x, r->expr);
-        lined = rn->lined;
-        rn->lined = 0;
-        parts[0] = tex_boxed(x, tex_result_text(x, r->display, r->expr), TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, r)));
-        tex_node_of(x, r->expr)->lined = lined;
-        tex_equation(x, b, tex_result_tex(x, r), "", parts, 1, "");
-        if (x->o->index)
-            tex_index_line(x, b, r);
-        tex_end_align(b, start);
-    }
-    sg_idmap_free(&hasj);
+    jacobian_result(x, r);
 }
 
 /* a function's LaTeX name: \tanh, \operatorname{swish} */
