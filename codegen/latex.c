@@ -575,13 +575,141 @@ static const char *grad_key(tex_doc *x, const sg_expr *f, const char *name)
     return sg_arena_printf(x->ar, "%u/%s", f ? f->id : 0u, name ? name : "");
 }
 
+/* the problem's derivation logs and the results each answers */
+typedef struct {
+    const sg_log **logs;
+    int nlogs;
+    int *which;       /* by result: its log, or −1 */
+    int *first;       /* the results of log i: byres[first[i] .. first[i + 1]) */
+    int *byres;
+    sg_strmap gradof; /* "f/name" → the log that first has that gradient */
+} doc_logs;
+
+static void doc_logs_of(tex_doc *x, doc_logs *d)
+{
+    const sg_problem *p = x->p;
+    int i, j;
+    d->logs = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *d->logs);
+    d->which = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *d->which);
+    d->nlogs = sg_problem_logs(p, d->logs, d->which);
+    /* which log first has the gradient of a function f wrt a name */
+    sg_strmap_init(&d->gradof);
+    for (j = 0; j < p->nresults; j++)
+        if (d->which[j] >= 0 && p->results[j].kind == SG_RES_GRAD)
+            sg_strmap_put(&d->gradof, grad_key(x, d->logs[d->which[j]]->f, p->results[j].wrt),
+                          d->which[j]);
+    /* the results of each log, in order: byres[first[i] .. first[i + 1]) */
+    d->first = sg_xmalloc((size_t)(d->nlogs + 2) * sizeof *d->first);
+    d->byres = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *d->byres);
+    memset(d->first, 0, (size_t)(d->nlogs + 2) * sizeof *d->first);
+    for (j = 0; j < p->nresults; j++)
+        if (d->which[j] >= 0)
+            d->first[d->which[j] + 2]++;
+    for (i = 0; i < d->nlogs; i++)
+        d->first[i + 2] += d->first[i + 1];
+    for (j = 0; j < p->nresults; j++)
+        if (d->which[j] >= 0)
+            d->byres[d->first[d->which[j] + 1]++] = j;
+}
+
+static void doc_logs_free(doc_logs *d)
+{
+    free(d->logs);
+    free(d->which);
+    free(d->first);
+    free(d->byres);
+    sg_strmap_free(&d->gradof);
+}
+
+/* the first comment line, then the preamble and the title, or (a
+   fragment) the group its lines stretch in */
+static void doc_opening(tex_doc *x)
+{
+    const sg_latex_opts *o = x->o;
+    sg_buf *out = x->out;
+    sg_buf_puts(out, "% The derivation, written by symgrad");
+    if (o->source) {
+        sg_buf_puts(out, " from ");
+        tex_comment_text(out, o->source);
+    }
+    /* a fragment says what the document it goes into must load */
+    sg_buf_puts(out, o->fragment ? "; paste it into a document that loads amsmath, amssymb and "
+                                   "tikz (\\usepackage{amsmath,amssymb,tikz}).\n"
+                                 : ".\n");
+    if (!o->fragment) {
+        const char *pre = sg_template("preamble.tex");
+        sg_buf_puts(out, "% Compile with pdflatex; it needs amsmath, amssymb and tikz only.\n");
+        sg_buf_puts(out, pre ? pre : "\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n");
+        sg_buf_puts(out, "\\begin{document}\n");
+        doc_title(x);
+    } else {
+        /* what the preamble does for a whole document, for the fragment
+           alone: its lines stretch rather than run into the margin */
+        sg_buf_puts(out, "\\begingroup\\emergencystretch=3em\\relax\n");
+    }
+}
+
+/* the derivation of log i: its gradients (through time, for a recurrence),
+   its Hessian or its Jacobian */
+static void doc_derivation(tex_doc *x, const doc_logs *d, int i)
+{
+    const sg_log *g = d->logs[i];
+    const sg_result **res =
+        sg_arena_alloc(x->ar, (size_t)(d->first[i + 1] - d->first[i] + 1) * sizeof *res);
+    const sg_result *hess = NULL, *jac = NULL;
+    int nres = 0, q;
+    for (q = d->first[i]; q < d->first[i + 1]; q++) {
+        const sg_result *r = &x->p->results[d->byres[q]];
+        if (r->kind == SG_RES_GRAD)
+            res[nres++] = r;
+        else if (r->kind == SG_RES_HESSIAN)
+            hess = r;
+        else if (r->kind == SG_RES_JACOBIAN && !jac)
+            jac = r;
+    }
+    if (g->f && g->f->name)
+        x->fname = tex_name(x, g->f->name);
+    tex_unline_all(x);
+    if (tex_has_seed(g)) {
+        if (nres == 0 && hess) { /* the gradient the Hessian differentiates,
+                                    unless an earlier derivation shows it */
+            int k = sg_strmap_get(&d->gradof, grad_key(x, g->f, hess->wrt));
+            if (k < 0 || k >= i)
+                res[nres++] = hess;
+        }
+        if (nres > 0) {
+            if (has_seq_steps(g))
+                tex_doc_bptt(x, g, res, nres);
+            else
+                doc_gradient(x, g, res, nres);
+        }
+        if (hess)
+            tex_doc_jacobian(x, g, first_jacobian(g), hess, 1);
+    } else if (jac) {
+        tex_doc_jacobian(x, g, 0, jac, 0);
+    }
+}
+
+/* what the document kept, freed (what it made lives in the context) */
+static void doc_free(tex_doc *x)
+{
+    free(x->ni);
+    free(x->used);
+    sg_strmap_free(&x->taken);
+    sg_idmap_free(&x->defs);
+    free(x->defix);
+    free(x->wrtsym);
+    free(x->dstamp);
+    free(x->lined);
+    sg_deriv_free(x->dv);
+}
+
 char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len)
 {
     tex_doc x;
     sg_buf out;
-    const sg_log **logs;
-    int nlogs, i, j, *which, *first, *byres;
-    sg_strmap gradof;
+    doc_logs d;
+    int i;
     memset(&x, 0, sizeof x);
     sg_buf_init(&out);
     x.line_ems = o->fragment ? 24.0 : 30.0; /* the lines of a default article */
@@ -593,104 +721,18 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     x.out = &out;
     x.nsyms0 = sg_nsyms(p->ctx);
     x.fname = "L";
-    logs = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *logs);
-    which = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *which);
-    nlogs = sg_problem_logs(p, logs, which);
-    /* which log first has the gradient of a function f wrt a name */
-    sg_strmap_init(&gradof);
-    for (j = 0; j < p->nresults; j++)
-        if (which[j] >= 0 && p->results[j].kind == SG_RES_GRAD)
-            sg_strmap_put(&gradof, grad_key(&x, logs[which[j]]->f, p->results[j].wrt), which[j]);
-    /* the results of each log, in order: byres[first[i] .. first[i + 1]) */
-    first = sg_xmalloc((size_t)(nlogs + 2) * sizeof *first);
-    byres = sg_xmalloc((size_t)(p->nresults + 1) * sizeof *byres);
-    memset(first, 0, (size_t)(nlogs + 2) * sizeof *first);
-    for (j = 0; j < p->nresults; j++)
-        if (which[j] >= 0)
-            first[which[j] + 2]++;
-    for (i = 0; i < nlogs; i++)
-        first[i + 2] += first[i + 1];
-    for (j = 0; j < p->nresults; j++)
-        if (which[j] >= 0)
-            byres[first[which[j] + 1]++] = j;
-    tex_find_needed(&x, logs, nlogs);
+    doc_logs_of(&x, &d);
+    tex_find_needed(&x, d.logs, d.nlogs);
     tex_name_nodes(&x);
-
-    sg_buf_puts(&out, "% The derivation, written by symgrad");
-    if (o->source) {
-        sg_buf_puts(&out, " from ");
-        tex_comment_text(&out, o->source);
-    }
-    /* a fragment says what the document it goes into must load */
-    sg_buf_puts(&out, o->fragment ? "; paste it into a document that loads amsmath, amssymb and "
-                                    "tikz (\\usepackage{amsmath,amssymb,tikz}).\n"
-                                  : ".\n");
-    if (!o->fragment) {
-        const char *pre = sg_template("preamble.tex");
-        sg_buf_puts(&out, "% Compile with pdflatex; it needs amsmath, amssymb and tikz only.\n");
-        sg_buf_puts(&out, pre ? pre : "\\documentclass{article}\n\\usepackage{amsmath,amssymb,tikz}\n");
-        sg_buf_puts(&out, "\\begin{document}\n");
-        doc_title(&x);
-    } else {
-        /* what the preamble does for a whole document, for the fragment
-           alone: its lines stretch rather than run into the margin */
-        sg_buf_puts(&out, "\\begingroup\\emergencystretch=3em\\relax\n");
-    }
+    doc_opening(&x);
     tex_doc_problem(&x);
-    for (i = 0; i < nlogs; i++) {
-        const sg_log *g = logs[i];
-        const sg_result **res =
-            sg_arena_alloc(x.ar, (size_t)(first[i + 1] - first[i] + 1) * sizeof *res);
-        const sg_result *hess = NULL, *jac = NULL;
-        int nres = 0, q;
-        for (q = first[i]; q < first[i + 1]; q++) {
-            const sg_result *r = &p->results[byres[q]];
-            if (r->kind == SG_RES_GRAD)
-                res[nres++] = r;
-            else if (r->kind == SG_RES_HESSIAN)
-                hess = r;
-            else if (r->kind == SG_RES_JACOBIAN && !jac)
-                jac = r;
-        }
-        if (g->f && g->f->name)
-            x.fname = tex_name(&x, g->f->name);
-        tex_unline_all(&x);
-        if (tex_has_seed(g)) {
-            if (nres == 0 && hess) { /* the gradient the Hessian differentiates,
-                                        unless an earlier derivation shows it */
-                int k = sg_strmap_get(&gradof, grad_key(&x, g->f, hess->wrt));
-                if (k < 0 || k >= i)
-                    res[nres++] = hess;
-            }
-            if (nres > 0) {
-                if (has_seq_steps(g))
-                    tex_doc_bptt(&x, g, res, nres);
-                else
-                    doc_gradient(&x, g, res, nres);
-            }
-            if (hess)
-                tex_doc_jacobian(&x, g, first_jacobian(g), hess, 1);
-        } else if (jac) {
-            tex_doc_jacobian(&x, g, 0, jac, 0);
-        }
-    }
+    for (i = 0; i < d.nlogs; i++)
+        doc_derivation(&x, &d, i);
     if (o->update)
         tex_doc_updates(&x);
     tex_doc_references(&x);
     sg_buf_puts(&out, o->fragment ? "\\endgroup\n" : "\\end{document}\n");
-    free(logs);
-    free(which);
-    free(first);
-    free(byres);
-    sg_strmap_free(&gradof);
-    free(x.ni);
-    free(x.used);
-    sg_strmap_free(&x.taken);
-    sg_idmap_free(&x.defs);
-    free(x.defix);
-    free(x.wrtsym);
-    free(x.dstamp);
-    free(x.lined);
-    sg_deriv_free(x.dv);
+    doc_logs_free(&d);
+    doc_free(&x);
     return sg_buf_take(&out, len);
 }
