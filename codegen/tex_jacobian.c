@@ -448,35 +448,26 @@ static const char *bar_of(tex_doc *x, const char *v)
     return sg_arena_printf(x->ar, "\\bar{%s}", v);
 }
 
-/*
- * The Jacobian of e (softmax, log-softmax or logsumexp of a) derived from
- * the definition, entry by entry, then vectorised; tag cites the rule it
- * justifies: the forward rule J(s) = (diag(s) − ssᵀ)J(a), or (reverse) the
- * rule that pushes an adjoint back through it, shown to be Jᵀ times the
- * adjoint. Once per op in a document: the rule is cited once.
- */
-void tex_softmax_derivation(tex_doc *x, const sg_expr *e, const char *tag, int reverse)
+/* the names a softmax-family derivation uses: z, its argument (a column of
+   it, per column), s = softmax(z), y the function's value (not for
+   softmax); each said when it is new. Returns z; s and y into *s, *y */
+static const char *softmax_names(tex_doc *x, const sg_expr *e, const char **s, const char **y)
 {
     static const char *const zs[] = {"z", "a", "v"}, *const ss[] = {"s", "p", "q"},
                              *const ys[] = {"y", "u", "w"};
     sg_buf *b = x->out;
     const sg_expr *a = e->kid[0];
-    int percol = a->shape.cols != SG_DIM_ONE, bit = tex_softmax_bit(e->op);
-    const char *z = tex_str(x, a, M_FORM, 1), *out = tex_str(x, e, M_FORM, 1), *s, *y = NULL;
-    const char *zi, *zj, *zk, *si, *sj, *yi, *sum;
-    if (!bit || (x->softmax_derived & bit))
-        return;
-    x->softmax_derived |= bit;
-    sg_buf_printf(b, "\\paragraph{The %s of $%s$, from first principles.} ",
-                  e->op == SG_OP_LOGSUMEXP ? "gradient" : "Jacobian", sg_latex_op(e->op));
+    int percol = a->shape.cols != SG_DIM_ONE;
+    const char *z = tex_str(x, a, M_FORM, 1), *out = tex_str(x, e, M_FORM, 1);
+    *y = NULL;
     if (percol) { /* one column at a time: name the columns */
         const char *Z = z, *O = out;
         z = tex_free_letter(x, zs, 3);
         sg_buf_printf(b, "$%s$ acts on each column of $%s$ alone: take one column $%s$ of $%s$", 
                       sg_latex_op(e->op), Z, z, Z);
-        s = tex_free_letter(x, ss, 3);
+        *s = tex_free_letter(x, ss, 3);
         if (e->op == SG_OP_SOFTMAX) {
-            sg_buf_printf(b, ", and the same column $%s$ of $%s$. ", s, O);
+            sg_buf_printf(b, ", and the same column $%s$ of $%s$. ", *s, O);
         } else {
             sg_buf_puts(b, ". ");
         }
@@ -487,20 +478,42 @@ void tex_softmax_derivation(tex_doc *x, const sg_expr *e, const char *tag, int r
             sg_buf_printf(b, "Write $%s = %s$. ", z, full);
         }
         if (e->op == SG_OP_SOFTMAX) {
-            s = out;
+            *s = out;
             if (!one_name(x, e)) {
-                s = tex_free_letter(x, ss, 3);
-                sg_buf_printf(b, "Write $%s = \\operatorname{softmax}(%s)$. ", s, z);
+                *s = tex_free_letter(x, ss, 3);
+                sg_buf_printf(b, "Write $%s = \\operatorname{softmax}(%s)$. ", *s, z);
             }
         } else {
-            s = tex_free_letter(x, ss, 3);
+            *s = tex_free_letter(x, ss, 3);
         }
     }
     if (e->op != SG_OP_SOFTMAX) {
-        y = one_name(x, e) && !percol ? out : tex_free_letter(x, ys, 3);
-        if (y != out)
-            sg_buf_printf(b, "Write $%s = %s(%s)$. ", y, sg_latex_op(e->op), z);
+        *y = one_name(x, e) && !percol ? out : tex_free_letter(x, ys, 3);
+        if (*y != out)
+            sg_buf_printf(b, "Write $%s = %s(%s)$. ", *y, sg_latex_op(e->op), z);
     }
+    return z;
+}
+
+/*
+ * The Jacobian of e (softmax, log-softmax or logsumexp of a) derived from
+ * the definition, entry by entry, then vectorised; tag cites the rule it
+ * justifies: the forward rule J(s) = (diag(s) − ssᵀ)J(a), or (reverse) the
+ * rule that pushes an adjoint back through it, shown to be Jᵀ times the
+ * adjoint. Once per op in a document: the rule is cited once.
+ */
+void tex_softmax_derivation(tex_doc *x, const sg_expr *e, const char *tag, int reverse)
+{
+    sg_buf *b = x->out;
+    int percol = e->kid[0]->shape.cols != SG_DIM_ONE, bit = tex_softmax_bit(e->op);
+    const char *z, *s, *y;
+    const char *zi, *zj, *zk, *si, *sj, *yi, *sum;
+    if (!bit || (x->softmax_derived & bit))
+        return;
+    x->softmax_derived |= bit;
+    sg_buf_printf(b, "\\paragraph{The %s of $%s$, from first principles.} ",
+                  e->op == SG_OP_LOGSUMEXP ? "gradient" : "Jacobian", sg_latex_op(e->op));
+    z = softmax_names(x, e, &s, &y);
     zi = tex_entry(x, z, "i"), zj = tex_entry(x, z, "j"), zk = tex_entry(x, z, "k");
     si = tex_entry(x, s, "i"), sj = tex_entry(x, s, "j");
     sum = sg_arena_printf(x->ar, "\\sum_k e^{%s}", zk);
