@@ -53,6 +53,78 @@ static double group_width(const char **ps, const char *end)
     return w;
 }
 
+/* the width of the command s..t (\frac, \sum, \odot, …) with what it
+   takes of the text up to end; *next: where the text goes on */
+static double command_width(const char *s, const char *t, const char *end, const char **next)
+{
+    size_t len = (size_t)(t - s);
+    const char *u = t;
+    double w;
+    *next = t;
+#define IS(word) (len == sizeof(word) - 1 && strncmp(s, word, len) == 0)
+    if (IS("\\frac") || IS("\\tfrac")) {
+        double a, b;
+        a = group_width(&u, end);
+        b = group_width(&u, end);
+        *next = u;
+        return (IS("\\tfrac") ? 0.7 : 1.0) * (a > b ? a : b) + 0.3;
+    }
+    if (IS("\\operatorname") || IS("\\mathit") || IS("\\text") || IS("\\mathrm")) {
+        const char *g = u;
+        double inner;
+        while (g < end && *g != '}')
+            g++;
+        inner = (double)(g - u) * (IS("\\text") ? 0.5 : 0.5);
+        (void)group_width(&u, end);
+        *next = u;
+        return inner + 0.2;
+    }
+    if (IS("\\mathbf") || IS("\\mathbb") || IS("\\bar") || IS("\\boxed")) {
+        w = group_width(&u, end) + (IS("\\boxed") ? 0.8 : 0.1);
+        *next = u;
+        return w;
+    }
+    if (IS("\\sum")) { /* display style: its limits stack */
+        double lim = 1.44;
+        while (u < end && (*u == '_' || *u == '^')) {
+            double g;
+            u++;
+            g = 0.7 * group_width(&u, end);
+            if (g > lim)
+                lim = g;
+        }
+        *next = u;
+        return lim + 0.2;
+    }
+    if (IS("\\left") || IS("\\right") || IS("\\!") || IS("\\limits"))
+        w = 0;
+    else if (IS("\\,"))
+        w = 0.17;
+    else if (IS("\\;") || IS("\\ "))
+        w = 0.28;
+    else if (IS("\\quad"))
+        w = 1;
+    else if (IS("\\qquad"))
+        w = 2;
+    else if (IS("\\odot") || IS("\\oslash") || IS("\\Rightarrow") || IS("\\cdot") ||
+             IS("\\times") || IS("\\in") || IS("\\ne") || IS("\\le"))
+        w = 1.3;
+    else if (IS("\\log") || IS("\\exp") || IS("\\sin") || IS("\\cos"))
+        w = 1.6;
+    else if (IS("\\tanh"))
+        w = 2.1;
+    else if (IS("\\top"))
+        w = 0.6;
+    else if (IS("\\partial"))
+        w = 0.55;
+    else if (IS("\\nabla"))
+        w = 0.85;
+    else
+        w = 0.8;
+#undef IS
+    return w;
+}
+
 static double width_of(const char *s, size_t n)
 {
     const char *end = s + n;
@@ -60,81 +132,11 @@ static double width_of(const char *s, size_t n)
     while (s < end) {
         if (*s == '\\') {
             const char *t = s + 1;
-            size_t len;
             while (t < end && ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z')))
                 t++;
             if (t == s + 1 && t < end)
                 t++; /* \, \; \{ */
-            len = (size_t)(t - s);
-#define IS(word) (len == sizeof(word) - 1 && strncmp(s, word, len) == 0)
-            if (IS("\\frac") || IS("\\tfrac")) {
-                double a, b;
-                const char *u = t;
-                a = group_width(&u, end);
-                b = group_width(&u, end);
-                w += (IS("\\tfrac") ? 0.7 : 1.0) * (a > b ? a : b) + 0.3;
-                s = u;
-                continue;
-            }
-            if (IS("\\operatorname") || IS("\\mathit") || IS("\\text") || IS("\\mathrm")) {
-                const char *u = t;
-                const char *g = u;
-                double inner;
-                while (g < end && *g != '}')
-                    g++;
-                inner = (double)(g - u) * (IS("\\text") ? 0.5 : 0.5);
-                (void)group_width(&u, end);
-                w += inner + 0.2;
-                s = u;
-                continue;
-            }
-            if (IS("\\mathbf") || IS("\\mathbb") || IS("\\bar") || IS("\\boxed")) {
-                const char *u = t;
-                w += group_width(&u, end) + (IS("\\boxed") ? 0.8 : 0.1);
-                s = u;
-                continue;
-            }
-            if (IS("\\left") || IS("\\right") || IS("\\!") || IS("\\limits"))
-                w += 0;
-            else if (IS("\\,"))
-                w += 0.17;
-            else if (IS("\\;") || IS("\\ "))
-                w += 0.28;
-            else if (IS("\\quad"))
-                w += 1;
-            else if (IS("\\qquad"))
-                w += 2;
-            else if (IS("\\sum")) { /* display style: its limits stack */
-                const char *u = t;
-                double lim = 1.44;
-                while (u < end && (*u == '_' || *u == '^')) {
-                    double g;
-                    u++;
-                    g = 0.7 * group_width(&u, end);
-                    if (g > lim)
-                        lim = g;
-                }
-                w += lim + 0.2;
-                s = u;
-                continue;
-            }
-            else if (IS("\\odot") || IS("\\oslash") || IS("\\Rightarrow") || IS("\\cdot") ||
-                     IS("\\times") || IS("\\in") || IS("\\ne") || IS("\\le"))
-                w += 1.3;
-            else if (IS("\\log") || IS("\\exp") || IS("\\sin") || IS("\\cos"))
-                w += 1.6;
-            else if (IS("\\tanh"))
-                w += 2.1;
-            else if (IS("\\top"))
-                w += 0.6;
-            else if (IS("\\partial"))
-                w += 0.55;
-            else if (IS("\\nabla"))
-                w += 0.85;
-            else
-                w += 0.8;
-#undef IS
-            s = t;
+            w += command_width(s, t, end, &s);
             continue;
         }
         if (*s == '^' || *s == '_') {
