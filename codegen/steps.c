@@ -130,8 +130,7 @@ static int name_adjoint(stp_doc *s, int i, const sg_expr *kid, const sg_expr *va
         free(raw);
         return 0;
     }
-    s->mine = sg_xrealloc(s->mine, (size_t)(s->nmine + 1) * sizeof *s->mine);
-    s->mine[s->nmine++] = raw;
+    stp_keep(s, raw);
     stp_use(s, raw);
     sg_buf_init(&b);
     if (display && !s->ascii) {

@@ -63,7 +63,7 @@ typedef struct {
     long left;             /* formula nodes the document may still print */
     int defs_in;           /* set once the definitions are in taken */
     char **mine;           /* the fresh names made up past the pool, to free */
-    int nmine;
+    int nmine, capmine;
     int cont;              /* the extra indentation of a continuation line */
     int boxing;            /* printing a boxed result */
     const sg_expr *naming; /* while printing a whole gradient: whose it is */
@@ -99,6 +99,7 @@ void stp_put_seq_name(stp_doc *s, sg_buf *b, int q);
 void stp_put_index(stp_doc *s, sg_buf *b, sg_index i); /* a sequence index: T, t-1 */
 int stp_taken(stp_doc *s, const char *name); /* a name given out or defined */
 void stp_use(stp_doc *s, const char *name);  /* gives a name out */
+void stp_keep(stp_doc *s, char *name);       /* a made-up name, freed with the document */
 int stp_is_leaf(const sg_expr *e);          /* no kids */
 /* the operators e's formula shows, down to names and leaves, up to cap */
 int stp_shown_ops(stp_doc *s, const sg_expr *e, int cap, int root);

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 /* ---- names ------------------------------------------------------------------- */
 
 const char *stp_namer(void *arg, const sg_expr *e)
@@ -177,10 +179,7 @@ int stp_taken(stp_doc *s, const char *name)
 
 void stp_use(stp_doc *s, const char *name)
 {
-    if (s->nused == s->capused) {
-        s->capused = s->capused ? 2 * s->capused : 16;
-        s->used = sg_xrealloc((void *)s->used, (size_t)s->capused * sizeof *s->used);
-    }
+    SG_GROW(s->used, s->nused, s->capused, SG_GROW_MAX, "names given out");
     s->used[s->nused++] = name;
     sg_strmap_put(&s->taken, name, 1);
 }
@@ -207,14 +206,20 @@ static const char *fresh_name(stp_doc *s, const char *prefer)
             if (t == num) {
                 char *c = sg_xmalloc(strlen(num) + 1);
                 strcpy(c, num);
-                s->mine = sg_xrealloc(s->mine, (size_t)(s->nmine + 1) * sizeof *s->mine);
-                s->mine[s->nmine++] = c;
+                stp_keep(s, c);
                 t = c;
             }
             stp_use(s, t);
             return t;
         }
     }
+}
+
+/* name, made up here, is the document's to free */
+void stp_keep(stp_doc *s, char *name)
+{
+    SG_GROW(s->mine, s->nmine, s->capmine, SG_GROW_MAX, "names made up");
+    s->mine[s->nmine++] = name;
 }
 
 int stp_is_leaf(const sg_expr *e)
@@ -334,10 +339,7 @@ const sg_expr **stp_name_stations(stp_doc *s, const sg_log **logs, int nlogs, in
                 if (s->flag[v[k]->id] & F_STATION)
                     continue;
                 s->flag[v[k]->id] |= F_STATION;
-                if (n == cap) {
-                    cap *= 2;
-                    st = sg_xrealloc((void *)st, (size_t)cap * sizeof *st);
-                }
+                SG_GROW(st, n, cap, SG_GROW_MAX, "stations");
                 st[n++] = v[k];
             }
         }

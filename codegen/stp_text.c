@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/grow.h"
+
 /* ---- text ------------------------------------------------------------------ */
 
 /* the columns s takes on a terminal: one per character, none for a
@@ -132,10 +134,7 @@ int stp_split_lines(stp_doc *s, const char *t, size_t indent, char **store, char
                 break;
             }
         }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4;
-            v = sg_xrealloc(v, (size_t)cap * sizeof *v);
-        }
+        SG_GROW(v, n, cap, SG_GROW_MAX, "lines of one formula");
         v[n++] = c + start;
         if (end >= len)
             break;
