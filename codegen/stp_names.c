@@ -157,9 +157,12 @@ void stp_put_seq_name(stp_doc *s, sg_buf *b, int q)
 
 void stp_put_index(stp_doc *s, sg_buf *b, sg_index i)
 {
-    char t[96];
-    sg_index_snprint(t, sizeof t, s->ctx, i, s->ascii);
+    /* measured: a dimension's name may be as long as any name */
+    int n = sg_index_snprint(NULL, 0, s->ctx, i, s->ascii);
+    char *t = sg_xmalloc((size_t)n + 1);
+    sg_index_snprint(t, (size_t)n + 1, s->ctx, i, s->ascii);
     sg_buf_puts(b, t);
+    free(t);
 }
 
 int stp_taken(stp_doc *s, const char *name)
