@@ -496,15 +496,22 @@ static void jacobian_line(stp_doc *s, const char *lhs, const sg_expr *value, sg_
     free(r);
 }
 
-static void doc_log(stp_doc *s, const sg_log *g)
-{
-    const sg_expr *cur = NULL, *jx = NULL, *f = g->f;
-    unsigned char *skip = sg_xmalloc((size_t)g->nsteps + 1);
-    unsigned char *jread = jacobians_read(s, g);
-    int i, inner = 0, first;
-    sg_buf b;
+/* a walk over one log's steps */
+typedef struct {
+    const sg_log *g;
+    const sg_expr *f;     /* the function differentiated: the last seed's */
+    const sg_expr *cur;   /* the node whose rules follow its header, or NULL */
+    const sg_expr *jx;    /* the variable of the Jacobian steps */
+    unsigned char *skip;  /* by step: said already */
+    unsigned char *jread; /* by step: its Jacobian is read by a later step */
+    int inner;            /* in the body of a Σ over time or of a recurrence */
+} log_walk;
 
-    memset(skip, 0, (size_t)g->nsteps + 1);
+/* marks, by node, the TOTAL step of g that sums it and the last step that
+   reads it as an adjoint */
+static void mark_log(stp_doc *s, const sg_log *g)
+{
+    int i;
     s->stamp++;
     for (i = 0; i < g->nsteps; i++) {
         const sg_step *st = &g->steps[i];
@@ -517,10 +524,14 @@ static void doc_log(stp_doc *s, const sg_log *g)
             s->alast[st->adjoint->id] = i;
         }
     }
+}
 
-    /* the results this log derives */
+/* the results this log derives, as its heading */
+static void log_heading(stp_doc *s, const sg_log *g)
+{
+    sg_buf b;
+    int i, first = 1;
     sg_buf_init(&b);
-    first = 1;
     for (i = 0; i < s->p->nresults; i++) {
         if (s->p->results[i].log != g)
             continue;
@@ -532,164 +543,203 @@ static void doc_log(stp_doc *s, const sg_log *g)
     sg_buf_putc(&s->out, '\n');
     stp_emit(s, 0, sg_buf_str(&b), NULL);
     sg_buf_free(&b);
-    gradient_above(s, g, skip);
+}
 
+/* a RULE step i: its node's header, then the contribution to the kid */
+static void rule_step(stp_doc *s, log_walk *w, int i, sg_buf *b)
+{
+    const sg_step *st = &w->g->steps[i];
+    const sg_expr *kid;
+    int t;
+    if (st->kid < 0 || st->kid >= st->node->nkids || !st->contrib)
+        return;
+    kid = st->node->kid[st->kid];
+    if (st->node->op == SG_OP_ADD && is_spine(s, kid) && st->contrib == st->adjoint)
+        return; /* a + b of a + b + c: it has the sum's adjoint */
+    if (is_spine(s, st->node)) {
+        /* the sum's rule for one more of its terms: the whole sum
+           is not written again for each (that is quadratic) */
+        w->cur = NULL;
+        stp_put_partial(s, b, w->f, kid);
+        stp_line(s, 2, sg_buf_str(b), partial(s, kid) ? "+=" : "=", st->contrib, NULL,
+                 st->rule_id);
+        return;
+    }
+    header(s, st->node, &w->cur);
+    if ((t = merged_total(s, w->g, i)) >= 0) {
+        stp_put_partial(s, b, w->f, kid);
+        s->naming = kid;
+        s->at = t;
+        stp_line(s, 4, sg_buf_str(b), "=", w->g->steps[t].adjoint, NULL, SG_RULE_SQNORM);
+        s->naming = NULL;
+        w->skip[i + 1] = 1;
+        w->skip[t] = 1;
+        return;
+    }
+    /* a value outside the body gets a term per step: the push or
+       the δ recurrence below sums them */
+    if (w->inner && (!sg_expr_varies(kid) || kid->op == SG_OP_SEQSTEP))
+        sg_buf_puts(b, "at t: ");
+    stp_put_partial(s, b, w->f, kid);
+    if (partial(s, kid) || (w->inner && (!sg_expr_varies(kid) || kid->op == SG_OP_SEQSTEP))) {
+        stp_line(s, 4, sg_buf_str(b), "+=", st->contrib, NULL, st->rule_id);
+        symmetric_note(s, st->rule_id, kid);
+        return;
+    }
+    s->naming = kid;
+    s->parent = st->node;
+    s->at = i;
+    stp_line(s, 4, sg_buf_str(b), "=", st->contrib, NULL, st->rule_id);
+    s->naming = s->parent = NULL;
+    symmetric_note(s, st->rule_id, kid);
+}
+
+/* a JACOBIAN step i: ∂a/∂x = …, named J₁ when a later step reads it */
+static void jacobian_step(stp_doc *s, log_walk *w, int i, sg_buf *b)
+{
+    const sg_step *st = &w->g->steps[i];
+    if (st->rule_id == SG_RULE_J_X)
+        w->jx = st->node;
+    if (!st->contrib)
+        return;
+    sg_buf_puts(b, stp_d_sym(s));
+    if (st->node->id < s->n && s->owner[st->node->id] && !stp_namer(s, st->node) &&
+        st->rule_id != SG_RULE_J_X && !stp_is_leaf(st->node)) {
+        /* a node of a gradient printed above: ∂(∂L/∂K)/∂x */
+        sg_buf_putc(b, '(');
+        stp_put_partial(s, b, w->f, s->owner[st->node->id]);
+        sg_buf_putc(b, ')');
+    } else {
+        stp_put_operand(s, b, st->node);
+    }
+    sg_buf_putc(b, '/');
+    sg_buf_puts(b, stp_d_sym(s));
+    stp_put_operand(s, b, w->jx ? w->jx : st->node);
+    if (name_jacobian(s, w->jread, i, st->contrib))
+        jacobian_line(s, sg_buf_str(b), st->contrib, st->rule_id);
+    else
+        stp_line(s, 2, sg_buf_str(b), "=", st->contrib, NULL, st->rule_id);
+    w->cur = NULL;
+}
+
+/* a SEQ_TERM step (of an adjoint sequence, with a contribution): a direct
+   term of δ, with the steps it applies at */
+static void term_step(stp_doc *s, const sg_step *st, sg_buf *b)
+{
+    const sg_seq *d = sg_seq_of(s->ctx, st->adjseq);
+    stp_put_seq_name(s, b, st->adjseq);
+    sg_buf_puts(b, "[t]");
+    if (st->term >= 0 && st->term < d->nterms) {
+        sg_buf tail;
+        sg_buf_init(&tail);
+        put_piece_range(s, &tail, d->terms[st->term].lo, d->terms[st->term].hi,
+                        sg_index_plus(d->lo, -1), d->hi);
+        stp_line(s, 2, sg_buf_str(b), "+=", st->contrib, sg_buf_str(&tail), st->rule_id);
+        sg_buf_free(&tail);
+    } else {
+        stp_line(s, 2, sg_buf_str(b), "+=", st->contrib, NULL, st->rule_id);
+    }
+}
+
+/* a SEQ_PUSH step i: a value outside the loop gets the per-step terms */
+static void push_step(stp_doc *s, log_walk *w, int i, sg_buf *b)
+{
+    const sg_step *st = &w->g->steps[i];
+    if (!st->to || !st->contrib)
+        return;
+    stp_put_partial(s, b, w->f, st->to);
+    if (partial(s, st->to)) {
+        stp_line(s, 2, sg_buf_str(b), "+=", st->contrib, NULL, st->rule_id);
+    } else {
+        s->naming = st->to;
+        s->at = i;
+        stp_line(s, 2, sg_buf_str(b), "=", st->contrib, NULL, st->rule_id);
+        s->naming = NULL;
+    }
+    w->cur = NULL;
+}
+
+/* step i of the log: its line or lines */
+static void log_step(stp_doc *s, log_walk *w, int i, sg_buf *b)
+{
+    const sg_step *st = &w->g->steps[i];
+    switch (st->kind) {
+    case SG_STEP_SEED:
+        w->f = st->node;
+        w->inner = 0;
+        stp_put_partial(s, b, w->f, w->f);
+        stp_line(s, 2, sg_buf_str(b), "=", st->adjoint, NULL, SG_RULE_NONE);
+        w->cur = NULL;
+        break;
+    case SG_STEP_RULE:
+        rule_step(s, w, i, b);
+        break;
+    case SG_STEP_TOTAL:
+        stp_put_partial(s, b, w->f, st->node);
+        s->naming = st->node;
+        s->at = i;
+        stp_line(s, 2, sg_buf_str(b), "=", st->adjoint, NULL, SG_RULE_TOTAL);
+        s->naming = NULL;
+        w->cur = NULL;
+        break;
+    case SG_STEP_JACOBIAN:
+        jacobian_step(s, w, i, b);
+        break;
+    case SG_STEP_SEQ_SUM: case SG_STEP_SEQ_REC:
+        w->inner = 1;
+        header(s, st->node, &w->cur);
+        if (st->adjoint) {
+            stp_put_partial(s, b, w->f,
+                            st->kind == SG_STEP_SEQ_SUM ? st->node->kid[0] : st->node);
+            stp_line(s, 4, sg_buf_str(b), "=", st->adjoint, NULL, st->rule_id);
+        }
+        break;
+    case SG_STEP_SEQ_TERM:
+        if (st->adjseq < 0 || !st->contrib)
+            break;
+        w->inner = 0;
+        term_step(s, st, b);
+        w->cur = NULL;
+        break;
+    case SG_STEP_SEQ_DELTA:
+        w->inner = 0;
+        if (st->adjseq >= 0)
+            seq_delta(s, st);
+        w->cur = NULL;
+        break;
+    case SG_STEP_SEQ_PUSH:
+        w->inner = 0;
+        push_step(s, w, i, b);
+        break;
+    }
+}
+
+/* one log: its heading, the gradient it reads when it is printed above, a
+   line per step, the notes, and its results boxed */
+static void doc_log(stp_doc *s, const sg_log *g)
+{
+    log_walk w;
+    int i;
+    memset(&w, 0, sizeof w);
+    w.g = g;
+    w.f = g->f;
+    w.skip = sg_xmalloc((size_t)g->nsteps + 1);
+    w.jread = jacobians_read(s, g);
+    memset(w.skip, 0, (size_t)g->nsteps + 1);
+    mark_log(s, g);
+    log_heading(s, g);
+    gradient_above(s, g, w.skip);
     for (i = 0; i < g->nsteps; i++) {
-        const sg_step *st = &g->steps[i];
-        int t;
-        if (skip[i] || !st->node)
+        sg_buf b;
+        if (w.skip[i] || !g->steps[i].node)
             continue;
         sg_buf_init(&b);
-        switch (st->kind) {
-        case SG_STEP_SEED:
-            f = st->node;
-            inner = 0;
-            stp_put_partial(s, &b, f, f);
-            stp_line(s, 2, sg_buf_str(&b), "=", st->adjoint, NULL, SG_RULE_NONE);
-            cur = NULL;
-            break;
-        case SG_STEP_RULE: {
-            const sg_expr *kid;
-            if (st->kid < 0 || st->kid >= st->node->nkids || !st->contrib)
-                break;
-            kid = st->node->kid[st->kid];
-            if (st->node->op == SG_OP_ADD && is_spine(s, kid) && st->contrib == st->adjoint)
-                break; /* a + b of a + b + c: it has the sum's adjoint */
-            if (is_spine(s, st->node)) {
-                /* the sum's rule for one more of its terms: the whole sum
-                   is not written again for each (that is quadratic) */
-                cur = NULL;
-                stp_put_partial(s, &b, f, kid);
-                stp_line(s, 2, sg_buf_str(&b), partial(s, kid) ? "+=" : "=", st->contrib, NULL,
-                     st->rule_id);
-                break;
-            }
-            header(s, st->node, &cur);
-            if ((t = merged_total(s, g, i)) >= 0) {
-                stp_put_partial(s, &b, f, kid);
-                s->naming = kid;
-                s->at = t;
-                stp_line(s, 4, sg_buf_str(&b), "=", g->steps[t].adjoint, NULL, SG_RULE_SQNORM);
-                s->naming = NULL;
-                skip[i + 1] = 1;
-                skip[t] = 1;
-                break;
-            }
-            /* a value outside the body gets a term per step: the push or
-               the δ recurrence below sums them */
-            if (inner && (!sg_expr_varies(kid) || kid->op == SG_OP_SEQSTEP))
-                sg_buf_puts(&b, "at t: ");
-            stp_put_partial(s, &b, f, kid);
-            if (partial(s, kid) || (inner && (!sg_expr_varies(kid) || kid->op == SG_OP_SEQSTEP))) {
-                stp_line(s, 4, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
-                symmetric_note(s, st->rule_id, kid);
-                break;
-            }
-            s->naming = kid;
-            s->parent = st->node;
-            s->at = i;
-            stp_line(s, 4, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
-            s->naming = s->parent = NULL;
-            symmetric_note(s, st->rule_id, kid);
-            break;
-        }
-        case SG_STEP_TOTAL:
-            stp_put_partial(s, &b, f, st->node);
-            s->naming = st->node;
-            s->at = i;
-            stp_line(s, 2, sg_buf_str(&b), "=", st->adjoint, NULL, SG_RULE_TOTAL);
-            s->naming = NULL;
-            cur = NULL;
-            break;
-        case SG_STEP_JACOBIAN:
-            if (st->rule_id == SG_RULE_J_X)
-                jx = st->node;
-            if (!st->contrib)
-                break;
-            sg_buf_puts(&b, stp_d_sym(s));
-            if (st->node->id < s->n && s->owner[st->node->id] && !stp_namer(s, st->node) &&
-                st->rule_id != SG_RULE_J_X && !stp_is_leaf(st->node)) {
-                /* a node of a gradient printed above: ∂(∂L/∂K)/∂x */
-                sg_buf_putc(&b, '(');
-                stp_put_partial(s, &b, f, s->owner[st->node->id]);
-                sg_buf_putc(&b, ')');
-            } else {
-                stp_put_operand(s, &b, st->node);
-            }
-            sg_buf_putc(&b, '/');
-            sg_buf_puts(&b, stp_d_sym(s));
-            stp_put_operand(s, &b, jx ? jx : st->node);
-            if (name_jacobian(s, jread, i, st->contrib))
-                jacobian_line(s, sg_buf_str(&b), st->contrib, st->rule_id);
-            else
-                stp_line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
-            cur = NULL;
-            break;
-        case SG_STEP_SEQ_SUM:
-            inner = 1;
-            header(s, st->node, &cur);
-            if (st->adjoint) {
-                stp_put_partial(s, &b, f, st->node->kid[0]);
-                stp_line(s, 4, sg_buf_str(&b), "=", st->adjoint, NULL, st->rule_id);
-            }
-            break;
-        case SG_STEP_SEQ_REC:
-            inner = 1;
-            header(s, st->node, &cur);
-            if (st->adjoint) {
-                stp_put_partial(s, &b, f, st->node);
-                stp_line(s, 4, sg_buf_str(&b), "=", st->adjoint, NULL, st->rule_id);
-            }
-            break;
-        case SG_STEP_SEQ_TERM: {
-            const sg_seq *d;
-            if (st->adjseq < 0 || !st->contrib)
-                break;
-            inner = 0;
-            d = sg_seq_of(s->ctx, st->adjseq);
-            stp_put_seq_name(s, &b, st->adjseq);
-            sg_buf_puts(&b, "[t]");
-            if (st->term >= 0 && st->term < d->nterms) {
-                sg_buf tail;
-                sg_buf_init(&tail);
-                put_piece_range(s, &tail, d->terms[st->term].lo, d->terms[st->term].hi,
-                                sg_index_plus(d->lo, -1), d->hi);
-                stp_line(s, 2, sg_buf_str(&b), "+=", st->contrib, sg_buf_str(&tail), st->rule_id);
-                sg_buf_free(&tail);
-            } else {
-                stp_line(s, 2, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
-            }
-            cur = NULL;
-            break;
-        }
-        case SG_STEP_SEQ_DELTA:
-            inner = 0;
-            if (st->adjseq >= 0)
-                seq_delta(s, st);
-            cur = NULL;
-            break;
-        case SG_STEP_SEQ_PUSH:
-            inner = 0;
-            if (!st->to || !st->contrib)
-                break;
-            stp_put_partial(s, &b, f, st->to);
-            if (partial(s, st->to)) {
-                stp_line(s, 2, sg_buf_str(&b), "+=", st->contrib, NULL, st->rule_id);
-            } else {
-                s->naming = st->to;
-                s->at = i;
-                stp_line(s, 2, sg_buf_str(&b), "=", st->contrib, NULL, st->rule_id);
-                s->naming = NULL;
-            }
-            cur = NULL;
-            break;
-        }
+        log_step(s, &w, i, &b);
         sg_buf_free(&b);
     }
-    free(skip);
-    free(jread);
+    free(w.skip);
+    free(w.jread);
     centred_note(s, g);
-
     sg_buf_putc(&s->out, '\n');
     for (i = 0; i < s->p->nresults; i++)
         if (s->p->results[i].log == g)
