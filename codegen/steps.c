@@ -204,13 +204,7 @@ static void put_piece(stp_doc *s, sg_buf *b, const sg_expr *e)
 {
     int level;
     char *t = stp_fmt(s, e, 1, &level);
-    if (level <= SG_FMT_SUM) {
-        sg_buf_putc(b, '(');
-        sg_buf_puts(b, t);
-        sg_buf_putc(b, ')');
-    } else {
-        sg_buf_puts(b, t);
-    }
+    stp_put_parens(b, t, level <= SG_FMT_SUM);
     free(t);
 }
 

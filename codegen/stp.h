@@ -91,6 +91,7 @@ char *stp_fmt(stp_doc *s, const sg_expr *e, int named_root, int *level);
 char *stp_fmt_user(stp_doc *s, const sg_expr *e, size_t written);
 /* e as the operand of ∂: its name, or its formula, parenthesized */
 void stp_put_operand(stp_doc *s, sg_buf *b, const sg_expr *e);
+void stp_put_parens(sg_buf *b, const char *t, int wrap); /* t, in ( ) when wrap */
 const char *stp_d_sym(const stp_doc *s);  /* "∂" (ASCII "d") */
 /* ∂f/∂e */
 void stp_put_partial(stp_doc *s, sg_buf *b, const sg_expr *f, const sg_expr *e);

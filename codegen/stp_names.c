@@ -118,14 +118,19 @@ void stp_put_operand(stp_doc *s, sg_buf *b, const sg_expr *e)
     char *t = stp_fmt(s, e, 1, &level);
     /* ASCII spells postfixes as operators, and Σ as a call with spaces:
        d(W'), d(norm(r)^2), d(sum(t = 1..T, e)) */
-    if (level < (s->ascii ? SG_FMT_ATOM : SG_FMT_POST) || (s->ascii && strchr(t, ' '))) {
-        sg_buf_putc(b, '(');
-        sg_buf_puts(b, t);
-        sg_buf_putc(b, ')');
-    } else {
-        sg_buf_puts(b, t);
-    }
+    stp_put_parens(b, t, level < (s->ascii ? SG_FMT_ATOM : SG_FMT_POST) ||
+                             (s->ascii && strchr(t, ' ')));
     free(t);
+}
+
+/* t into b, in parentheses when wrap */
+void stp_put_parens(sg_buf *b, const char *t, int wrap)
+{
+    if (wrap)
+        sg_buf_putc(b, '(');
+    sg_buf_puts(b, t);
+    if (wrap)
+        sg_buf_putc(b, ')');
 }
 
 const char *stp_d_sym(const stp_doc *s)
