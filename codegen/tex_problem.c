@@ -129,28 +129,35 @@ static int quote_known(void *arg, const char *s, size_t n)
     return d >= 0 && d < k->upto;
 }
 
-/* definition i as the user wrote it: from its syntax tree when the problem
-   kept it, else its value */
-static const char *quoted(tex_doc *x, known_names *k, int i)
+/* ast as the user wrote it, breaks marked, the first upto definitions
+   known */
+static const char *quote_ast(tex_doc *x, known_names *k, const sg_ast *ast, int upto)
 {
-    const sg_def *d = &x->p->defs[i];
     sg_quote_opts qo;
     sg_buf b;
     const char *s;
-    if (!d->ast)
-        return tex_user_text(x, d->expr);
     memset(&qo, 0, sizeof qo);
     qo.text = x->p->text;
     qo.known = quote_known;
     qo.arg = k;
     qo.breaks = 1;
     qo.alphabet = SG_FMT_LATEX;
-    k->upto = i;
+    k->upto = upto;
     sg_buf_init(&b);
-    sg_quote(&b, d->ast, &qo);
+    sg_quote(&b, ast, &qo);
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
+}
+
+/* definition i as the user wrote it: from its syntax tree when the problem
+   kept it, else its value */
+static const char *quoted(tex_doc *x, known_names *k, int i)
+{
+    const sg_def *d = &x->p->defs[i];
+    if (!d->ast)
+        return tex_user_text(x, d->expr);
+    return quote_ast(x, k, d->ast, i);
 }
 
 /* the statement that defines sequence name's first value (step = 0) or its
@@ -169,26 +176,12 @@ static const sg_stmt *seq_stmt(tex_doc *x, const char *name, int step)
    above it known), else the value */
 static const char *quoted_stmt(tex_doc *x, known_names *k, const sg_stmt *s, const sg_expr *value)
 {
-    sg_quote_opts qo;
-    sg_buf b;
-    const char *t;
     int i;
     if (!s)
         return tex_user_text(x, value);
     for (i = 0; i < x->p->ndefs && x->p->defs[i].span.begin < s->span.begin; i++)
         ;
-    memset(&qo, 0, sizeof qo);
-    qo.text = x->p->text;
-    qo.known = quote_known;
-    qo.arg = k;
-    qo.breaks = 1;
-    qo.alphabet = SG_FMT_LATEX;
-    k->upto = i;
-    sg_buf_init(&b);
-    sg_quote(&b, s->expr, &qo);
-    t = sg_arena_strdup(x->ar, sg_buf_str(&b));
-    sg_buf_free(&b);
-    return t;
+    return quote_ast(x, k, s->expr, i);
 }
 
 static void problem_rewrites(tex_doc *x, sg_buf *b, const char *lhs, const sg_expr *value,
