@@ -197,8 +197,9 @@ typedef struct {
 /* ---- tex_names.c: node information, printing, and which nodes are named */
 void tex_list_push(tex_list *l, const sg_expr *e);        /* appends e */
 void tex_list_push_unique(tex_list *l, const sg_expr *e); /* appends e unless it is there */
-/* e's nodes in the order of its text, each once, without recursion */
-void tex_dag_nodes(tex_doc *x, const sg_expr *e, tex_list *out);
+/* e's nodes in the order of its text, each once, without recursion (seqs:
+   and those of the recurrences it reads) */
+void tex_dag_nodes(tex_doc *x, const sg_expr *e, int seqs, tex_list *out);
 /* what the document knows of node e (grown on demand) */
 tex_node *tex_node_of(tex_doc *x, const sg_expr *e);
 /* the formula printer's namer: e's name in the current mode (M_*), or NULL */

@@ -474,7 +474,7 @@ static const sg_expr *simplex_in(tex_doc *x, const sg_expr *e)
     tex_list all = {NULL, 0, 0};
     const sg_expr *found = NULL;
     int i;
-    tex_dag_nodes(x, e, &all);
+    tex_dag_nodes(x, e, 0, &all);
     for (i = 0; i < all.n && !found; i++) {
         const sg_expr *v = all.v[i];
         if (v->op == SG_OP_VAR && v->sym < x->nsyms0 &&

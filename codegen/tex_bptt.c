@@ -150,7 +150,7 @@ static void factors_with(tex_doc *x, const sg_expr *e, const sg_expr *leaf, tex_
 {
     tex_list all = {NULL, 0, 0};
     int i;
-    tex_dag_nodes(x, e, &all);
+    tex_dag_nodes(x, e, 0, &all);
     for (i = 0; i < all.n; i++) {
         const sg_expr *m = all.v[i], *o;
         if (m->op != SG_OP_MUL)
@@ -169,7 +169,7 @@ static void step_inputs(tex_doc *x, const sg_expr *e, tex_list *out)
 {
     tex_list all = {NULL, 0, 0};
     int i;
-    tex_dag_nodes(x, e, &all);
+    tex_dag_nodes(x, e, 0, &all);
     for (i = 0; i < all.n; i++) {
         const sg_expr *m = all.v[i];
         if (m->op == SG_OP_SEQSTEP && m->off == 0 &&

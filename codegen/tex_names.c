@@ -49,9 +49,10 @@ void tex_list_push_unique(tex_list *l, const sg_expr *e)
 /*
  * The nodes of e in the order of its text, each once (a shared node is not
  * walked again), without recursion: what factors_with() and step_inputs()
- * look through, at the cost of e's DAG.
+ * look through, at the cost of e's DAG. With seqs, also through the bodies
+ * and initial values of the recurrences e reads.
  */
-void tex_dag_nodes(tex_doc *x, const sg_expr *e, tex_list *out)
+void tex_dag_nodes(tex_doc *x, const sg_expr *e, int seqs, tex_list *out)
 {
     sg_idmap seen; /* sized by e's DAG, not by every node made */
     tex_list stack = {NULL, 0, 0};
@@ -64,6 +65,13 @@ void tex_dag_nodes(tex_doc *x, const sg_expr *e, tex_list *out)
             continue;
         sg_idmap_add(&seen, t);
         tex_list_push(out, t);
+        if (seqs && (t->op == SG_OP_AT || t->op == SG_OP_SEQSTEP) && t->seq >= 0) {
+            const sg_seq *q = sg_seq_of(x->ctx, t->seq);
+            if (q->body)
+                tex_list_push(&stack, q->body);
+            if (q->init)
+                tex_list_push(&stack, q->init);
+        }
         for (k = t->nkids - 1; k >= 0; k--) /* the first kid on top: walked first */
             tex_list_push(&stack, t->kid[k]);
     }

@@ -287,7 +287,7 @@ static int rewrites_in(tex_doc *x, const sg_expr *value, unsigned char *pick)
     memset(pick, 0, (size_t)nrw + 1);
     if (!value || nrw == 0)
         return 0;
-    tex_dag_nodes(x, value, &nodes);
+    tex_dag_nodes(x, value, 0, &nodes);
     sg_idmap_init(&in, x->ctx);
     for (i = 0; i < nodes.n; i++)
         sg_idmap_add(&in, nodes.v[i]);
@@ -482,35 +482,6 @@ void tex_inputs_of(tex_doc *x, const sg_expr *e, tex_list *in, unsigned *seen, u
     free(st);
 }
 
-/* the nodes f reads, through the bodies and initial values of the
-   recurrences it reads too, each once */
-static void reached_from(tex_doc *x, const sg_expr *f, tex_list *out)
-{
-    sg_idmap seen;
-    tex_list stack = {NULL, 0, 0};
-    int k;
-    sg_idmap_init(&seen, x->ctx);
-    tex_list_push(&stack, f);
-    while (stack.n > 0) {
-        const sg_expr *t = stack.v[--stack.n];
-        if (sg_idmap_find(&seen, t) != SG_IDMAP_NONE)
-            continue;
-        sg_idmap_add(&seen, t);
-        tex_list_push(out, t);
-        for (k = 0; k < t->nkids; k++)
-            tex_list_push(&stack, t->kid[k]);
-        if ((t->op == SG_OP_AT || t->op == SG_OP_SEQSTEP) && t->seq >= 0) {
-            const sg_seq *q = sg_seq_of(x->ctx, t->seq);
-            if (q->body)
-                tex_list_push(&stack, q->body);
-            if (q->init)
-                tex_list_push(&stack, q->init);
-        }
-    }
-    free(stack.v);
-    sg_idmap_free(&seen);
-}
-
 void tex_doc_forward(tex_doc *x, const sg_expr *f, const sg_expr **st, int nst)
 {
     sg_buf *b = x->out;
@@ -537,7 +508,7 @@ void tex_doc_forward(tex_doc *x, const sg_expr *f, const sg_expr **st, int nst)
         }
         /* what f reads, and what the text of f's definition names, as written
            (L = −log p names p where the DAG reads softplus(−u)) */
-        reached_from(x, f, &reach);
+        tex_dag_nodes(x, f, 1, &reach); /* and the recurrences f reads */
         todo = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *todo);
         x->dstampnow++;
         k = sg_idmap_find(&x->defs, f);
