@@ -179,27 +179,26 @@ int tex_print(tex_doc *x, sg_buf *b, const sg_expr *e, int mode, int named_root,
 }
 
 /* the same as a string in the arena */
-const char *tex_str(tex_doc *x, const sg_expr *e, int mode, int named_root)
+static const char *print_str(tex_doc *x, const sg_expr *e, int mode, int named_root, int breaks)
 {
     sg_buf b;
     const char *s;
     sg_buf_init(&b);
-    tex_print(x, &b, e, mode, named_root, 0);
+    tex_print(x, &b, e, mode, named_root, breaks);
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
 }
 
+const char *tex_str(tex_doc *x, const sg_expr *e, int mode, int named_root)
+{
+    return print_str(x, e, mode, named_root, 0);
+}
+
 /* the same with break marks, for the parts of an equation */
 const char *tex_str_breaks(tex_doc *x, const sg_expr *e, int mode, int named_root)
 {
-    sg_buf b;
-    const char *s;
-    sg_buf_init(&b);
-    tex_print(x, &b, e, mode, named_root, 1);
-    s = sg_arena_strdup(x->ar, sg_buf_str(&b));
-    sg_buf_free(&b);
-    return s;
+    return print_str(x, e, mode, named_root, 1);
 }
 
 /* e as a factor of a product: parenthesized below product level */
