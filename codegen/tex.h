@@ -72,7 +72,7 @@ typedef struct {
     const char *fp;       /* this node is f′(a), printed so */
     const char *adj;      /* this node is the (long) adjoint of a line */
     const char *boxname;  /* in boxes, this repeated value prints as its line's ∂L/∂u */
-    int region;           /* an owner's region_ops() + 1, once computed */
+    int region;           /* an owner's region_ops() + 1 (tex_names.c), once computed */
     /* the adjoint of a line already printed: values say it as lph (∂L/∂v),
        or as closed, its display form, when that is short */
     unsigned char lined;
@@ -95,7 +95,7 @@ typedef struct {
     const sg_expr *hide;       /* prints as its formula, not its adjoint name */
     const char *fname;         /* the differentiated quantity: L */
     int cite[NRULES];          /* citation number of each rule used, 0 if none */
-    const char *rtex[NRULES];  /* each rule's TeX, once made (rule_tex) */
+    const char *rtex[NRULES];  /* each rule's TeX, once made (tex_rule_tex()) */
     int cited[NRULES];         /* the rules in order of first citation */
     int ncited;
     const char **used;         /* names given out */
@@ -103,17 +103,17 @@ typedef struct {
     sg_strmap taken;               /* those and the definitions' names (tex_taken()) */
     sg_idmap defs;             /* the definitions' nodes (tex_doc_forward()) */
     unsigned char *wrtsym;     /* by symbol: a result is with respect to it */
-    long form_left;            /* g_form() calls left for this line (FORM_EDGES) */
+    long form_left;            /* g_form() calls left for this line (tex_backward.c) */
     int ndefs_in;              /* set once they are in defs */
     int *defix;                /* by number in defs: the first definition of the node */
     unsigned *dstamp;          /* by definition: the derivation that listed it */
     unsigned dstampnow;
     int ntaken_defs;           /* set once the definitions are in taken */
     int fresh;
-    int inline_;               /* result_tex for running text */
+    int inline_;               /* tex_result_tex() for running text */
     unsigned *lined;           /* ids of the nodes marked lined, to unmark */
     int nlined, caplined;
-    int closed_ok;             /* subst(): lined adjoints may be said in closed form */
+    int closed_ok;             /* subst() (tex_backward.c): lined adjoints may be said closed */
     /* the seeds' content: what the document has derived or cited once */
     int softmax_derived;       /* SG_OP_* bit of each softmax-family Jacobian derived */
     int cookbook;              /* a Matrix Cookbook equation is cited */

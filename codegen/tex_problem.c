@@ -41,7 +41,7 @@ const char *tex_result_text(tex_doc *x, const sg_expr *e, const sg_expr *raw)
     return tex_value_text(x, raw ? raw : e, M_VALUE, 1);
 }
 
-/* "A, B and C" into b, of n items printed by each() */
+/* "A, B and C" into b */
 void tex_and_list(sg_buf *b, const char **items, int n)
 {
     int i;
