@@ -14,6 +14,10 @@
  *
  * None of them makes an expression: every formula is a node of the
  * problem's DAG or of its logs, written by formula.c.
+ *
+ * Ownership: an stp_doc's tables and the names it makes (owned[], mine[])
+ * are malloc'd and freed by sg_steps_document(); a formula stp_fmt()
+ * returns is the caller's (free()).
  */
 #ifndef SG_STP_H
 #define SG_STP_H

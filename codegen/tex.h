@@ -23,6 +23,10 @@
  *   latex.c         the document: a gradient, symmetry notes, the driver
  *
  * Only these files ask symbolic/derive.h for expressions; none makes one.
+ *
+ * Ownership: the text, names and placeholders the parts make live in the
+ * problem's arena (or its sg_deriv); the tables of a tex_doc and of a
+ * tex_seg are malloc'd, freed by sg_latex_document() and tex_seg_free().
  */
 #ifndef SG_TEX_H
 #define SG_TEX_H
