@@ -101,7 +101,7 @@ static void symmetry_notes(tex_doc *x, const tex_seg *s)
             rs[3 * slot + op] = r;
     }
     for (i = 0; i < (int)m.n; i++) {
-        const char *an = tex_str(x, mats[i], M_FORM, 1), *tags = NULL;
+        const char *an = tex_str(x, mats[i], TEX_M_FORM, 1), *tags = NULL;
         int nt = 0, sorted[3];
         /* the rules in the order of their numbers */
         for (k = 0; k < 3; k++)
@@ -325,7 +325,7 @@ static void doc_total(tex_doc *x, const sg_result *const *res, int nres, const t
         sg_buf_puts(b, "; by the total derivative rule, their contributions add:\n");
         v = sg_arena_alloc(x->ar, (size_t)sm[i].n * sizeof *v);
         for (k = 0; k < sm[i].n; k++) /* a shared adjoint: said once, by name */
-            v[k] = sm[i].shared ? sm[i].forms[k] : tex_value_text(x, sm[i].vals[k], M_BOX, 1);
+            v[k] = sm[i].shared ? sm[i].forms[k] : tex_value_text(x, sm[i].vals[k], TEX_M_BOX, 1);
         parts[0] = tex_join_sum(x, v, sm[i].n);
         parts[1] = tex_boxed(x, tex_result_text(x, r->display, sm[i].adj), TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, r)));
         sg_buf_puts(b, "\\begin{align*}\n");

@@ -65,7 +65,7 @@ static void header(stp_doc *s, const sg_expr *node, const sg_expr **cur)
    whole sum's, and its rules are the whole sum's, term by term */
 static int is_spine(stp_doc *s, const sg_expr *e)
 {
-    return e->op == SG_OP_ADD && e->id < s->n && (s->flag[e->id] & F_PARTIAL) && !stp_namer(s, e);
+    return e->op == SG_OP_ADD && e->id < s->n && (s->flag[e->id] & STP_F_PARTIAL) && !stp_namer(s, e);
 }
 
 /* whether the log adds several contributions up for e (a TOTAL step) */
@@ -116,7 +116,7 @@ static int name_adjoint(stp_doc *s, int i, const sg_expr *kid, const sg_expr *va
     raw[n] = '\0';
     while (n > 0 && raw[n - 1] >= '0' && raw[n - 1] <= '9')
         n--;
-    if (raw[n] && n > 0 && (arg_of_layer || (kid->id < s->n && (s->flag[kid->id] & F_ARG)))) {
+    if (raw[n] && n > 0 && (arg_of_layer || (kid->id < s->n && (s->flag[kid->id] & STP_F_ARG)))) {
         /* z1 into f(z1): delta1, δ₁ */
         memmove(raw + 5, raw + n, strlen(raw + n) + 1);
         memcpy(raw, "delta", 5);

@@ -4,7 +4,7 @@
  *
  * One document is printed by one stp_doc, passed to every part: by node id,
  * each node's printed name (its own, the user's, or a fresh one), what it
- * is to the derivation (F_*), and which log's steps read it; the names
+ * is to the derivation (STP_F_*), and which log's steps read it; the names
  * given out; the formula nodes the document may still print. The files:
  *
  *   stp_text.c     columns on a terminal, ASCII, lines broken to the width
@@ -36,14 +36,15 @@
 
 /* what a node is to the derivation (bits of stp_doc.flag) */
 enum {
-    F_STATION = 1, /* a step's node, or a node a step contributes to */
-    F_ADDEND = 2,  /* a kid of an unnamed sum */
-    F_SCALED = 4,  /* a 1×1 kid of a scaling by a number (½‖r‖²) */
-    F_ARG = 8,     /* the argument of a nonlinear function: a pre-activation */
-    F_BACK = 16,   /* a station of the reverse pass (not only of a Jacobian's) */
-    F_PARTIAL = 32, /* a sum that is a kid of a sum: a partial sum */
+    STP_F_STATION = 1, /* a step's node, or a node a step contributes to */
+    STP_F_ADDEND = 2,  /* a kid of an unnamed sum */
+    STP_F_SCALED = 4,  /* a 1×1 kid of a scaling by a number (½‖r‖²) */
+    STP_F_ARG = 8,     /* the argument of a nonlinear function: a pre-activation */
+    STP_F_BACK = 16,   /* a station of the reverse pass (not only of a Jacobian's) */
+    STP_F_PARTIAL = 32, /* a sum that is a kid of a sum: a partial sum */
 };
 
+/* the document being printed */
 typedef struct {
     const sg_problem *p;
     const sg_ctx *ctx;
@@ -54,7 +55,7 @@ typedef struct {
     unsigned char *fresh;  /* by id: name[id] is a fresh name */
     unsigned char *jac;    /* by id: name[id] is a Jacobian's, J₁ (not in boxes) */
     int njac;              /* Jacobians named so far */
-    unsigned char *flag;   /* by id: F_ */
+    unsigned char *flag;   /* by id: STP_F_* bits */
     unsigned *mark;        /* by id: stamp of the log that has a TOTAL for it */
     int *total;            /* by id, with mark: that TOTAL step's index */
     const sg_expr **owner; /* by id: the node whose whole gradient it was printed as */

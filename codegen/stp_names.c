@@ -6,7 +6,7 @@
  * for a difference, a for a function's argument, else u, v, …; r[t] when it
  * varies with t), listed under "Forward pass", so that each line stays
  * short. A recurrence's step body prints as h[t]. What a node is to the
- * derivation (a station, an addend, a pre-activation: F_*) decides whether
+ * derivation (a station, an addend, a pre-activation: STP_F_*) decides whether
  * it is named. Formulas print through formula.c with a namer that says
  * these names, within the budgets below.
  */
@@ -331,22 +331,22 @@ const sg_expr **stp_name_stations(stp_doc *s, const sg_log **logs, int nlogs, in
                 const sg_expr *y = x->node, *kid = y->kid[x->kid];
                 v[1] = kid;
                 if (y->op == SG_OP_ADD && !y->name)
-                    flag_node(s, kid, F_ADDEND);
+                    flag_node(s, kid, STP_F_ADDEND);
                 if (y->op == SG_OP_ADD && kid->op == SG_OP_ADD)
-                    flag_node(s, kid, F_PARTIAL);
+                    flag_node(s, kid, STP_F_PARTIAL);
                 if (is_number_scale(y) && sg_shape_is_scalar(kid->shape))
-                    flag_node(s, kid, F_SCALED);
+                    flag_node(s, kid, STP_F_SCALED);
                 if (stp_is_nonlinear(y->op))
-                    flag_node(s, kid, F_ARG);
+                    flag_node(s, kid, STP_F_ARG);
             }
             for (k = 0; k < 3; k++) {
                 if (!v[k] || v[k]->id >= s->n)
                     continue;
                 if (x->kind != SG_STEP_JACOBIAN)
-                    s->flag[v[k]->id] |= F_BACK;
-                if (s->flag[v[k]->id] & F_STATION)
+                    s->flag[v[k]->id] |= STP_F_BACK;
+                if (s->flag[v[k]->id] & STP_F_STATION)
                     continue;
-                s->flag[v[k]->id] |= F_STATION;
+                s->flag[v[k]->id] |= STP_F_STATION;
                 SG_GROW(st, n, cap, SG_GROW_MAX, "stations");
                 st[n++] = v[k];
             }
@@ -369,15 +369,15 @@ const sg_expr **stp_name_stations(stp_doc *s, const sg_log **logs, int nlogs, in
         unsigned char f = s->flag[e->id];
         const char *base, *prefer = NULL;
         sg_buf b;
-        if (!(f & F_BACK) || e->name || s->name[e->id] || is_trivial(e) || light(e, 0) ||
-            (f & (F_ADDEND | F_PARTIAL)) || is_log_f(logs, nlogs, e) ||
-            (f & F_SCALED) || stp_shown_ops(s, e, 2, 1) < 2)
+        if (!(f & STP_F_BACK) || e->name || s->name[e->id] || is_trivial(e) || light(e, 0) ||
+            (f & (STP_F_ADDEND | STP_F_PARTIAL)) || is_log_f(logs, nlogs, e) ||
+            (f & STP_F_SCALED) || stp_shown_ops(s, e, 2, 1) < 2)
             continue;
         if (e->op == SG_OP_ADD && (negated(e->kid[1]) || (e->kid[1]->op == SG_OP_FILL &&
                                                           e->kid[1]->kid[0]->op == SG_OP_CONST &&
                                                           e->kid[1]->kid[0]->value < 0)))
             prefer = "r";
-        else if (f & F_ARG)
+        else if (f & STP_F_ARG)
             prefer = "a";
         base = fresh_name(s, prefer);
         sg_buf_init(&b);

@@ -4,8 +4,8 @@
  *
  * One document is printed by one tex_doc, passed to every part. What it
  * knows of each node is a tex_node (by node id): its role in the backward
- * pass (K_*), its name in the forward pass, its placeholder and ∂L/∂·.
- * What is printed decides which of those names a formula shows (M_*). A
+ * pass (TEX_K_*), its name in the forward pass, its placeholder and ∂L/∂·.
+ * What is printed decides which of those names a formula shows (TEX_M_*). A
  * backward pass over one formula is a tex_seg: the log's steps that push a
  * contribution (tex_edge), and what the segment knows of each node
  * (tex_segnode). The files, in the order the document uses them:
@@ -36,33 +36,35 @@
 #include "formula.h"
 #include "latex.h"
 
+/* the roles of a node in the backward pass */
 enum {
-    K_NONE,    /* not in the derivation */
-    K_STATION, /* a named intermediate: a line of its own, ∂L/∂u */
-    K_AUX,     /* unnamed, but its rule is worth a line: ∂L/∂K⁻¹ */
-    K_PASS,    /* its rule composes into the line below (ᵀ, sA, A + B, AB) */
-    K_DIRECT,  /* its adjoint is a number (or cI): used as it is */
+    TEX_K_NONE,    /* not in the derivation */
+    TEX_K_STATION, /* a named intermediate: a line of its own, ∂L/∂u */
+    TEX_K_AUX,     /* unnamed, but its rule is worth a line: ∂L/∂K⁻¹ */
+    TEX_K_PASS,    /* its rule composes into the line below (ᵀ, sA, A + B, AB) */
+    TEX_K_DIRECT,  /* its adjoint is a number (or cI): used as it is */
 };
 
 /* how the namer names nodes, by what is being printed */
 enum {
-    M_FORM,  /* a rule instantiated: every station, placeholders, f′ */
-    M_VALUE, /* a value: heavy stations, f′, long adjoints of earlier lines */
-    M_BOX,   /* a boxed result: heavy stations and f′ only */
-    M_FWD,   /* the forward pass: every station */
-    M_CLOSED, /* a closed form in the text: heavy stations and f′ */
+    TEX_M_FORM,  /* a rule instantiated: every station, placeholders, f′ */
+    TEX_M_VALUE, /* a value: heavy stations, f′, long adjoints of earlier lines */
+    TEX_M_BOX,   /* a boxed result: heavy stations and f′ only */
+    TEX_M_FWD,   /* the forward pass: every station */
+    TEX_M_CLOSED, /* a closed form in the text: heavy stations and f′ */
 };
 
 /* rules beyond one per op: a scaling sA, and ‖A‖² = ⟨A, A⟩ */
-enum { R_SCALE = SG_OP_COUNT, R_SQNORM, NRULES };
+enum { TEX_R_SCALE = SG_OP_COUNT, TEX_R_SQNORM, TEX_NRULES };
 
+/* what the document knows of a node (tex_node_of()) */
 typedef struct {
     const sg_expr *node;  /* the node this is about */
     const char *fwd;      /* its name in the forward pass: u, r, z_1, a_t, h_t */
     const char *base;     /* for a step's station: its name without the step, r */
     unsigned char heavy;  /* fwd names it in values too */
     unsigned char boxed;  /* and in boxed results */
-    unsigned char kind;   /* K_* */
+    unsigned char kind;   /* TEX_K_* */
     unsigned char needed; /* a node of some backward pass */
     unsigned char owner;  /* a root, a user's definition, a recurrence's step */
     unsigned char line;   /* printed as a line in the current pass */
@@ -84,6 +86,7 @@ typedef struct {
     sg_expr *closed;
 } tex_node;
 
+/* the document being printed */
 typedef struct {
     const sg_problem *p;
     sg_ctx *ctx;
@@ -95,12 +98,12 @@ typedef struct {
     tex_node *ni;
     unsigned nni;
     int nsyms0;                /* the user's symbols; placeholders come after */
-    int mode;                  /* M_* */
+    int mode;                  /* TEX_M_* */
     const sg_expr *hide;       /* prints as its formula, not its adjoint name */
     const char *fname;         /* the differentiated quantity: L */
-    int cite[NRULES];          /* citation number of each rule used, 0 if none */
-    const char *rtex[NRULES];  /* each rule's TeX, once made (tex_rule_tex()) */
-    int cited[NRULES];         /* the rules in order of first citation */
+    int cite[TEX_NRULES];          /* citation number of each rule used, 0 if none */
+    const char *rtex[TEX_NRULES];  /* each rule's TeX, once made (tex_rule_tex()) */
+    int cited[TEX_NRULES];         /* the rules in order of first citation */
     int ncited;
     const char **used;         /* names given out */
     int nused, capused;
@@ -167,7 +170,7 @@ typedef struct {
 /* a segment's facts about one node */
 typedef struct {
     const sg_expr *adj;     /* the logged adjoint */
-    unsigned char kind;     /* K_* in this segment */
+    unsigned char kind;     /* TEX_K_* in this segment */
     int nin;                /* the edges into it */
     int firstin, lastin;    /* the first and last edge into it, −1 */
 } tex_segnode;
@@ -206,7 +209,7 @@ void tex_list_push_unique(tex_list *l, const sg_expr *e); /* appends e unless it
 void tex_dag_nodes(tex_doc *x, const sg_expr *e, int seqs, tex_list *out);
 /* what the document knows of node e (grown on demand) */
 tex_node *tex_node_of(tex_doc *x, const sg_expr *e);
-/* the formula printer's namer: e's name in the current mode (M_*), or NULL */
+/* the formula printer's namer: e's name in the current mode (TEX_M_*), or NULL */
 const char *tex_namer(void *arg, const sg_expr *e);
 /* the nodes e prints as in mode, up to a little over cap */
 int tex_shown_size(tex_doc *x, const sg_expr *e, int mode, int cap, int named_root);
@@ -256,7 +259,7 @@ int tex_tall(const char *s);
 const char *tex_rule_tex(tex_doc *x, int r);
 /* cites rule r: its number in the list of rules used */
 int tex_cite(tex_doc *x, int r);
-/* the rule (an op, R_SCALE or R_SQNORM) a log step used */
+/* the rule (an op, TEX_R_SCALE or TEX_R_SQNORM) a log step used */
 int tex_rule_of(const sg_expr *node, int merged);
 /* The Matrix Cookbook's equation for rule r, or NULL */
 const char *tex_cookbook_of(int r);

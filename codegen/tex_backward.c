@@ -4,7 +4,7 @@
  * A segment (tex_seg) is the steps of one backward pass over one formula:
  * the whole gradient of a function without sequences, or the body of a Σ
  * over time or of a recurrence. Its lines are one per station (and per
- * K_AUX node), each the sum of the contributions that reach it.
+ * TEX_K_AUX node), each the sum of the contributions that reach it.
  *
  * The local rule of a line is written out by instantiating the op's rule
  * with a placeholder for the parent's adjoint (a stand-in that prints as
@@ -35,7 +35,7 @@ void tex_seg_free(tex_seg *s)
 }
 
 /* a node no step of the segment names */
-static const tex_segnode seg_none = {NULL, K_NONE, 0, -1, -1};
+static const tex_segnode seg_none = {NULL, TEX_K_NONE, 0, -1, -1};
 
 /* what the segment knows of e */
 const tex_segnode *tex_seg_at(const tex_seg *s, const sg_expr *e)
@@ -133,20 +133,20 @@ void tex_seg_build(tex_doc *x, tex_seg *s, const sg_log *g, int from, int to, co
             if (tex_seg_at(s, e)->kind)
                 continue;
             if (e == root || tex_is_leaf(e))
-                kind = K_STATION;
-            else if (tex_node_of(x, e)->kind == K_STATION)
-                kind = K_STATION;
+                kind = TEX_K_STATION;
+            else if (tex_node_of(x, e)->kind == TEX_K_STATION)
+                kind = TEX_K_STATION;
             else if (tex_is_trivial(x, e) || e->op == SG_OP_ADD || tex_is_matmul(e))
-                kind = K_PASS;
+                kind = TEX_K_PASS;
             else if (e->op == SG_OP_TRACE && tex_is_matmul(e->kid[0]))
-                kind = K_AUX; /* tr(AB): its own line, then AB's */
+                kind = TEX_K_AUX; /* tr(AB): its own line, then AB's */
             else if (direct_adjoint(tex_seg_at(s, e)->adj))
-                kind = K_DIRECT;
+                kind = TEX_K_DIRECT;
             else
-                kind = K_AUX;
+                kind = TEX_K_AUX;
             /* a body's invariant nodes are its leaves */
             if (sg_expr_varies(root) && !sg_expr_varies(e) && e != root)
-                kind = K_STATION;
+                kind = TEX_K_STATION;
             tex_seg_slot(s, e)->kind = kind;
         }
     }
@@ -166,7 +166,7 @@ static sg_expr *placeholder(tex_doc *x, const sg_expr *e, const sg_expr *adj)
     if (n->fwd) {
         sg_buf_puts(&b, n->fwd);
     } else {
-        p = tex_print(x, &b, e, M_FORM, 0, 0);
+        p = tex_print(x, &b, e, TEX_M_FORM, 0, 0);
         if (p < SG_FMT_POST) {
             what = sg_arena_strdup(x->ar, sg_buf_str(&b));
             sg_buf_free(&b);
@@ -204,9 +204,9 @@ static const char *line_lhs(tex_doc *x, const sg_expr *e, const char **named)
     return *named ? tex_node_of(x, e)->partial : tex_adj_name(x, e);
 }
 
-/* the rules a line cites, each once: there are NRULES */
+/* the rules a line cites, each once: there are TEX_NRULES */
 typedef struct {
-    int r[NRULES];
+    int r[TEX_NRULES];
     int n;
 } cites;
 
@@ -236,9 +236,9 @@ static sg_expr *g_form(tex_doc *x, tex_seg *s, const sg_expr *e, cites *c, int d
     if (--x->form_left < 0)
         return (sg_expr *)tex_seg_at(s, e)->adj;
     switch (tex_seg_at(s, e)->kind) {
-    case K_STATION: case K_AUX:
+    case TEX_K_STATION: case TEX_K_AUX:
         return placeholder(x, e, tex_seg_at(s, e)->adj);
-    case K_DIRECT: /* the rules that made the number */
+    case TEX_K_DIRECT: /* the rules that made the number */
         for (i = tex_seg_at(s, e)->firstin; i >= 0 && depth < 200; i = s->nextin[i])
             (void)edge_form(x, s, &s->e[i], c, depth + 1);
         return (sg_expr *)tex_seg_at(s, e)->adj;
@@ -271,7 +271,7 @@ static sg_expr *edge_form(tex_doc *x, tex_seg *s, const tex_edge *e, cites *c, i
 const sg_expr *tex_through(const tex_seg *s, const sg_expr *e)
 {
     int guard = 0;
-    while (e != s->root && tex_in_seg(s, e) && tex_seg_at(s, e)->kind == K_PASS && guard++ < 1000) {
+    while (e != s->root && tex_in_seg(s, e) && tex_seg_at(s, e)->kind == TEX_K_PASS && guard++ < 1000) {
         if (!tex_in_seg(s, e) || tex_seg_at(s, e)->nin != 1)
             break;
         e = s->e[tex_seg_at(s, e)->lastin].node;
@@ -402,10 +402,10 @@ const char *tex_value_text(tex_doc *x, const sg_expr *v, int mode, int breaks)
    the leaves (u(∂L/∂v)ᵀ) */
 static const char *form_text(tex_doc *x, sg_expr *f)
 {
-    const char *raw = tex_str_breaks(x, f, M_FORM, 1), *simple;
+    const char *raw = tex_str_breaks(x, f, TEX_M_FORM, 1), *simple;
     if (!strstr(raw, ")^\\top") && !strstr(raw, "\\right)^\\top"))
         return raw;
-    simple = tex_str_breaks(x, sg_deriv_display(x->dv, f), M_FORM, 1);
+    simple = tex_str_breaks(x, sg_deriv_display(x->dv, f), TEX_M_FORM, 1);
     return strlen(simple) <= strlen(raw) ? simple : raw;
 }
 
@@ -435,9 +435,9 @@ static void name_adjoint(tex_doc *x, const sg_expr *e, const sg_expr *adj)
     if (!adj)
         return;
     closed = tex_said(x, adj, 1);
-    text = tex_value_text(x, adj, M_VALUE, 0);
+    text = tex_value_text(x, adj, TEX_M_VALUE, 0);
     budget = 400;
-    lng = tex_width(text) >= 20 || tex_shown_size(x, closed, M_VALUE, 60, 1) > 60 ||
+    lng = tex_width(text) >= 20 || tex_shown_size(x, closed, TEX_M_VALUE, 60, 1) > 60 ||
           (tex_shown_ops(x, adj, 4, 1) >= 3 && tex_width(text) >= 11);
     if (!lng) { /* not closed: said by a name */
         tex_phs_in(x, closed, &ph1, &budget);
@@ -462,9 +462,9 @@ static void name_adjoint(tex_doc *x, const sg_expr *e, const sg_expr *adj)
 static const char *label_of(tex_doc *x, tex_seg *s, const tex_edge *e)
 {
     const sg_expr *t = tex_through(s, e->node);
-    if (t == s->root && tex_seg_at(s, e->node)->kind != K_PASS)
+    if (t == s->root && tex_seg_at(s, e->node)->kind != TEX_K_PASS)
         t = e->node;
-    return tex_str(x, t, M_FORM, 1);
+    return tex_str(x, t, TEX_M_FORM, 1);
 }
 
 /* a symbol declared in Δ^C that e reads, or NULL; e is an adjoint, a DAG
@@ -498,7 +498,7 @@ static void simplex_note(tex_doc *x, sg_buf *b, const tex_seg *s, const sg_expr 
             continue;
         sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = 1$ for $%s \\in \\Delta^{%s}$ "
                          "(softmax with cross-entropy).}\n",
-                      tex_str(x, y, M_FORM, 1), tex_str(x, y, M_FORM, 1),
+                      tex_str(x, y, TEX_M_FORM, 1), tex_str(x, y, TEX_M_FORM, 1),
                       tex_dim(x, y->shape.rows));
         return;
     }
@@ -570,7 +570,7 @@ static int shared_adjoint(tex_doc *x, const sg_expr *const *vals, int n)
 
 static int is_line(const tex_seg *s, const sg_expr *e)
 {
-    return tex_in_seg(s, e) && (tex_seg_at(s, e)->kind == K_STATION || tex_seg_at(s, e)->kind == K_AUX);
+    return tex_in_seg(s, e) && (tex_seg_at(s, e)->kind == TEX_K_STATION || tex_seg_at(s, e)->kind == TEX_K_AUX);
 }
 
 /* of labels[0..n): how often each occurs (dup) and which occurrence it is,
@@ -647,7 +647,7 @@ typedef struct {
    point at */
 static const char *square_operand(tex_doc *x, const tex_edge *e, const sg_expr *c)
 {
-    const char *kt = tex_factor(x, c, M_FORM), *whole;
+    const char *kt = tex_factor(x, c, TEX_M_FORM), *whole;
     if (e->node->op == SG_OP_MUL)
         whole = sg_arena_printf(x->ar, "%s%s%s", kt, tex_is_alpha_c(kt[strlen(kt) - 1]) &&
                                                      kt[0] == '\\' ? "\\," : "", kt);
@@ -656,7 +656,7 @@ static const char *square_operand(tex_doc *x, const tex_edge *e, const sg_expr *
     else if (e->node->op == SG_OP_ADD)
         whole = sg_arena_printf(x->ar, "%s + %s", kt, kt);
     else
-        whole = tex_str(x, e->node, M_FORM, 1);
+        whole = tex_str(x, e->node, TEX_M_FORM, 1);
     return sg_arena_printf(x->ar, "\\text{the %s %s of }%s", e->kid ? "second" : "first",
                            e->node->op == SG_OP_ADD ? "term" :
                            e->node->op == SG_OP_MUL || e->node->op == SG_OP_HADAMARD ?
@@ -685,12 +685,12 @@ static void line_paths_of(tex_doc *x, tex_seg *s, const sg_expr *c, int n, line_
         f = edge_form(x, s, e, &p->cs[n], 0);
         p->forms[n] = tex_fits(x, form_text(x, f));
         if (!p->forms[n])
-            p->forms[n] = tex_value_text(x, e->contrib, M_VALUE, 1);
-        p->values[n] = tex_value_text(x, e->contrib, M_VALUE, 1);
+            p->forms[n] = tex_value_text(x, e->contrib, TEX_M_VALUE, 1);
+        p->values[n] = tex_value_text(x, e->contrib, TEX_M_VALUE, 1);
         p->vals[n] = e->contrib;
         p->labels[n] = label_of(x, s, e);
         /* what c entered its parent as: itself, or its transpose */
-        p->as[n] = tex_str(x, tex_is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, M_FORM, 1);
+        p->as[n] = tex_str(x, tex_is_trivial(x, e->node) && e->node->kid[0] == c ? e->node : c, TEX_M_FORM, 1);
         p->sq[n] = NULL;
         if (e->node->nkids == 2 && e->node->kid[0] == c && e->node->kid[1] == c && !e->merged)
             p->sq[n] = square_operand(x, e, c);
@@ -745,7 +745,7 @@ static void one_path_line(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr *c, c
     const char *tag = tex_tag_of(x, p->cs[0].r, p->cs[0].n, c->shape);
     if (s->step && (tex_is_leaf(c) || !sg_expr_varies(c)))
         tex_equation(x, b, "",
-                     sg_arena_printf(x->ar, "\\text{to } %s\\text{:}\\quad ", tex_str(x, c, M_FORM, 1)),
+                     sg_arena_printf(x->ar, "\\text{to } %s\\text{:}\\quad ", tex_str(x, c, TEX_M_FORM, 1)),
                      parts, np, tag);
     else
         named_line(x, b, c, parts, np, tag);
@@ -762,7 +762,7 @@ static int several_paths_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr 
     int i, n = p->n, shared;
     sg_buf_init(&tb);
     sg_buf_printf(&tb, "\\intertext{$%s$ is reached along %s paths, ",
-                  tex_str(x, c, M_FORM, 1), tex_count_word(x, n));
+                  tex_str(x, c, TEX_M_FORM, 1), tex_count_word(x, n));
     tex_list_labels(&tb, p->labels, n);
     sg_buf_puts(&tb, ":}\n");
     sg_buf_puts(b, sg_buf_str(&tb));
@@ -782,13 +782,13 @@ static int several_paths_lines(tex_doc *x, tex_seg *s, sg_buf *b, const sg_expr 
         if (a && shared) {
             /* in terms of the line above, then as short as it goes */
             parts[0] = tex_join_sum(x, p->forms, n);
-            parts[np] = tex_print_value(x, tex_said(x, a, 0), M_VALUE, 1);
+            parts[np] = tex_print_value(x, tex_said(x, a, 0), TEX_M_VALUE, 1);
             np += strcmp(parts[np], parts[np - 1]) != 0;
-            parts[np] = tex_value_text(x, a, M_VALUE, 1);
+            parts[np] = tex_value_text(x, a, TEX_M_VALUE, 1);
             np += strcmp(parts[np], parts[np - 1]) != 0;
         } else {
             parts[0] = tex_join_sum(x, p->values, n);
-            parts[1] = a ? tex_value_text(x, a, M_VALUE, 1) : parts[0];
+            parts[1] = a ? tex_value_text(x, a, TEX_M_VALUE, 1) : parts[0];
             np += strcmp(parts[0], parts[1]) != 0;
         }
         sg_buf_puts(b, "\\intertext{by the total derivative rule, they add:}\n");

@@ -29,7 +29,7 @@ static void name_at(tex_doc *x, sg_index idx)
         const sg_expr *e = x->ni[id].node;
         const char *base = x->ni[id].base;
         sg_expr *a;
-        if (!e || !base || x->ni[id].kind != K_STATION || !sg_expr_varies(e))
+        if (!e || !base || x->ni[id].kind != TEX_K_STATION || !sg_expr_varies(e))
             continue;
         a = at_index(x, (sg_expr *)e, idx);
         if (!tex_node_of(x, a)->fwd) {
@@ -122,7 +122,7 @@ static void delta_cases(tex_doc *x, int qd)
             sg_expr *e = (sg_expr *)pieces[k];
             if (single)
                 e = sg_deriv_display(x->dv, at_index(x, e, lo));
-            terms[k] = tex_value_text(x, e, M_CLOSED, 1);
+            terms[k] = tex_value_text(x, e, TEX_M_CLOSED, 1);
         }
         dname = single ? tex_at(x, qd, lo) : tex_step(x, qd, 0);
         lhs = dname;
@@ -186,7 +186,7 @@ static const char *names_of(tex_doc *x, const sg_expr *const *v, int n)
     int i;
     sg_buf_init(&b);
     for (i = 0; i < n; i++)
-        sg_buf_printf(&b, "%s%s", i ? ", " : "", tex_str(x, v[i], M_FORM, 1));
+        sg_buf_printf(&b, "%s%s", i ? ", " : "", tex_str(x, v[i], TEX_M_FORM, 1));
     s = sg_arena_strdup(x->ar, sg_buf_str(&b));
     sg_buf_free(&b);
     return s;
@@ -221,7 +221,7 @@ static void unrolled_parts(tex_doc *x, int q, const sg_expr *loss, unrolled *u)
         unsigned id;
         for (id = 0; id < x->nni; id++) {
             const sg_expr *e = x->ni[id].node;
-            if (e && x->ni[id].kind == K_STATION && sg_expr_varies(e) && e != h->body &&
+            if (e && x->ni[id].kind == TEX_K_STATION && sg_expr_varies(e) && e != h->body &&
                 e->id > h->body->id && e->id <= body->id && x->ni[id].needed) {
                 u->lossst = e;
                 break;
@@ -249,20 +249,20 @@ static void unrolled_names(tex_doc *x, int q, unrolled *u)
         u->hn[c] = tex_step(x, q, off);
         tex_gbox("value", u->hn[c], &bw, &bh);
         u->d = bw > u->d ? bw : u->d;
-        u->xn[c] = u->in.n > 0 ? tex_str(x, sg_deriv_shift(x->dv, u->in.v[0], off), M_FORM, 1)
+        u->xn[c] = u->in.n > 0 ? tex_str(x, sg_deriv_shift(x->dv, u->in.v[0], off), TEX_M_FORM, 1)
                                : NULL;
         if (u->xn[c]) {
             tex_gbox("input", u->xn[c], &bw, &bh);
             u->hx = bh > u->hx ? bh : u->hx;
         }
-        u->ln[c] = u->lossst ? tex_str(x, sg_deriv_shift(x->dv, u->lossst, off), M_FORM, 1)
+        u->ln[c] = u->lossst ? tex_str(x, sg_deriv_shift(x->dv, u->lossst, off), TEX_M_FORM, 1)
                              : NULL;
         if (u->ln[c]) {
             tex_gbox("value", u->ln[c], &bw, &bh);
             u->d = bw > u->d ? bw : u->d;
         }
         u->yn[c] = u->lossst && u->out.n > 0
-                       ? tex_str(x, sg_deriv_shift(x->dv, u->out.v[0], off), M_FORM, 1)
+                       ? tex_str(x, sg_deriv_shift(x->dv, u->out.v[0], off), TEX_M_FORM, 1)
                        : NULL;
         if (u->yn[c]) {
             tex_gbox("data", u->yn[c], &bw, &bh);
@@ -387,7 +387,7 @@ static void say_shared(tex_doc *x, sg_buf *b, const unrolled *u, const sg_expr *
         sg_buf_puts(b, "The same step is applied at every time; ");
     }
     sg_buf_printf(b, "$%s$ also reaches $%s$ through every later state.\n\n",
-                  tex_str(x, now, M_FORM, 1), x->fname);
+                  tex_str(x, now, TEX_M_FORM, 1), x->fname);
 }
 
 /*
@@ -429,13 +429,13 @@ static void bptt_loss_terms(tex_doc *x, const sg_log *g, const sg_step *s, int k
     if (whole)
         sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
                          "time; each term is differentiated at its step $t$, by $%s$.\n",
-                      x->fname, tex_str(x, f, M_FWD, 0), tex_rule_tex(x, SG_OP_SEQSUM));
+                      x->fname, tex_str(x, f, TEX_M_FWD, 0), tex_rule_tex(x, SG_OP_SEQSUM));
     else
         sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
                          "and $\\partial %s/\\partial(%s) = %s$; each term is "
                          "differentiated at its step $t$, by $%s$.\n",
-                      tex_str(x, s->node, M_FWD, 1), x->fname,
-                      tex_str(x, s->node, M_FWD, 1), tex_value_text(x, a, M_VALUE, 0),
+                      tex_str(x, s->node, TEX_M_FWD, 1), x->fname,
+                      tex_str(x, s->node, TEX_M_FWD, 1), tex_value_text(x, a, TEX_M_VALUE, 0),
                       tex_rule_tex(x, SG_OP_SEQSUM));
     tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
     tex_seg_free(&sg);
@@ -457,9 +457,9 @@ static void bptt_step(tex_doc *x, const sg_log *g, const sg_step *s, int k, int 
                      "it gives holds at every step $t$, and what reaches $%s$ goes into "
                      "$\\delta_{t-1}$.\n",
                   tex_step(x, s->seq, 0),
-                  tex_str(x, s->node, M_FWD, 0), x->fname,
+                  tex_str(x, s->node, TEX_M_FWD, 0), x->fname,
                   tex_step(x, s->seq, 0),
-                  tex_value_text(x, s->adjoint, M_VALUE, 0),
+                  tex_value_text(x, s->adjoint, TEX_M_VALUE, 0),
                   tex_step(x, s->seq, -1));
     tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
     /* its adjoints, where the step body is read as h[t] and one step later */
@@ -486,7 +486,7 @@ static void bptt_step(tex_doc *x, const sg_log *g, const sg_step *s, int k, int 
 static void bptt_push(tex_doc *x, const sg_step *s, int *nsums)
 {
     sg_buf *b = x->out;
-    const char *to = tex_str(x, s->to, M_FORM, 1);
+    const char *to = tex_str(x, s->to, TEX_M_FORM, 1);
     size_t start;
     const char *parts[1];
     if (s->seq >= 0 && s->to == sg_seq_of(x->ctx, s->seq)->init) {
@@ -505,7 +505,7 @@ static void bptt_push(tex_doc *x, const sg_step *s, int *nsums)
     }
     sg_buf_puts(b, "\\begin{align*}\n");
     start = b->len;
-    parts[0] = tex_value_text(x, s->contrib, M_VALUE, 1);
+    parts[0] = tex_value_text(x, s->contrib, TEX_M_VALUE, 1);
     tex_equation(x, b, sg_arena_printf(x->ar, "\\nabla_{%s} %s", to, x->fname), "", parts, 1,
                  tex_tag_of(x, NULL, 0, s->to->shape));
     tex_end_align(b, start);
@@ -534,7 +534,7 @@ static void bptt_steps(tex_doc *x, const sg_log *g, int first)
             break;
         case SG_STEP_SEQ_TERM:
             sg_buf_printf(b, "This gives $\\delta_t$ the direct term $%s$, at %s.\n\n",
-                          tex_value_text(x, s->contrib, M_VALUE, 0),
+                          tex_value_text(x, s->contrib, TEX_M_VALUE, 0),
                           s->node->op == SG_OP_AT ? "that one step" : "every step of the sum");
             break;
         case SG_STEP_SEQ_PUSH:

@@ -169,7 +169,7 @@ const char *tex_gname(tex_doc *x, const sg_expr *e)
     const tex_node *n = e->id < x->nni ? &x->ni[e->id] : NULL;
     if (n && n->fwd)
         return n->fwd;
-    return tex_str(x, e, M_FWD, 0);
+    return tex_str(x, e, TEX_M_FWD, 0);
 }
 
 /* is e differentiated with respect to? */

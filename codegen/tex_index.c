@@ -418,12 +418,12 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
     const sg_expr *a = e->nkids ? e->kid[0] : NULL, *c = e->nkids > 1 ? e->kid[1] : NULL;
     sg_buf t;
     if (name || e->op == SG_OP_VAR || e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) {
-        sg_buf_puts(b, ix_entry(s, name ? name : tex_str(x, e, M_BOX, 1), i, j));
+        sg_buf_puts(b, ix_entry(s, name ? name : tex_str(x, e, TEX_M_BOX, 1), i, j));
         return I_ATOM;
     }
     switch (e->op) {
     case SG_OP_CONST: case SG_OP_DIMVAL:
-        sg_buf_puts(b, tex_str(x, e, M_BOX, 1));
+        sg_buf_puts(b, tex_str(x, e, TEX_M_BOX, 1));
         return e->op == SG_OP_CONST && e->value < 0 ? I_NEG : I_ATOM;
     case SG_OP_ZERO:
         sg_buf_puts(b, "0");
@@ -477,7 +477,7 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
         return I_PROD;
     case SG_OP_POW:
         ix_sub(s, b, a, i, j, I_ATOM);
-        sg_buf_printf(b, "^{%s}", tex_str(x, c, M_BOX, 1));
+        sg_buf_printf(b, "^{%s}", tex_str(x, c, TEX_M_BOX, 1));
         return I_POST;
     case SG_OP_DOT: case SG_OP_SUM: case SG_OP_TRACE:
         return ix_summed(s, b, e);
@@ -500,7 +500,7 @@ static int ix_expr(ixs *s, sg_buf *b, const sg_expr *e, const char *i, const cha
             return I_ATOM;
         }
         /* softmax(z)_i, (K^{-1})_{ij}: entries of a whole */
-        sg_buf_puts(b, ix_entry(s, tex_str(x, e, M_BOX, 1), i, j));
+        sg_buf_puts(b, ix_entry(s, tex_str(x, e, TEX_M_BOX, 1), i, j));
         return I_ATOM;
     }
 }
@@ -516,7 +516,7 @@ void tex_index_line(tex_doc *x, sg_buf *b, const sg_result *r)
     int k, saved;
     /* entry by entry, a long result (its tree perhaps exponential in its
        DAG) would not fit in the three lines allowed below anyway */
-    if (tex_shown_size(x, r->display, M_BOX, 300, 1) > 300)
+    if (tex_shown_size(x, r->display, TEX_M_BOX, 300, 1) > 300)
         return;
     memset(&s, 0, sizeof s);
     s.x = x;
@@ -537,7 +537,7 @@ void tex_index_line(tex_doc *x, sg_buf *b, const sg_result *r)
                               ix_entry(&s, r->wrt2 ? tex_name(x, r->wrt2) : w, j, NULL));
     sg_buf_init(&t);
     saved = x->mode;
-    x->mode = M_BOX; /* the namer's, for the entries' names */
+    x->mode = TEX_M_BOX; /* the namer's, for the entries' names */
     ix_expr(&s, &t, r->display, i, j);
     x->mode = saved;
     parts[0] = sg_arena_strdup(x->ar, sg_buf_str(&t));
@@ -631,10 +631,10 @@ void tex_doc_updates(tex_doc *x)
             ii = sh.rows == SG_DIM_ONE ? NULL : ix_fresh(&s);
             jj = sh.cols == SG_DIM_ONE ? NULL : ix_fresh(&s);
             we = ix_entry(&s, w, ii, jj);
-            if (tex_shown_size(x, r->display, M_BOX, 300, 1) <= 300) {
+            if (tex_shown_size(x, r->display, TEX_M_BOX, 300, 1) <= 300) {
                 sg_buf_init(&t);
                 saved = x->mode;
-                x->mode = M_BOX;
+                x->mode = TEX_M_BOX;
                 k = ix_expr(&s, &t, r->display, ii, jj);
                 x->mode = saved;
                 if (tex_width(sg_buf_str(&t)) <= 3 * TEX_LINE_EMS(x))

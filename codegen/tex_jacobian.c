@@ -68,7 +68,7 @@ static const char *jux(tex_doc *x, const char *l, const char *r)
 /* "J(Xw)", J(∂L/∂h_1) for a long node of a gradient */
 static const char *jname(tex_doc *x, const sg_expr *e)
 {
-    const char *t = tex_str(x, e, M_VALUE, 1);
+    const char *t = tex_str(x, e, TEX_M_VALUE, 1);
     if (strstr(t, "\\frac") || strstr(t, "\\sum"))
         return sg_arena_printf(x->ar, "J\\left(%s\\right)", t);
     return sg_arena_printf(x->ar, "J(%s)", t);
@@ -91,8 +91,8 @@ static void name_jacobian(tex_doc *x, const sg_expr *e, const sg_expr *j)
                                                           x->ni[j->id].ph || x->ni[j->id].fwd)))
         return;
     closed = tex_said(x, j, 1);
-    text = tex_value_text(x, j, M_VALUE, 0);
-    lng = tex_width(text) >= 20 || tex_shown_size(x, closed, M_VALUE, 60, 1) > 60;
+    text = tex_value_text(x, j, TEX_M_VALUE, 0);
+    lng = tex_width(text) >= 20 || tex_shown_size(x, closed, TEX_M_VALUE, 60, 1) > 60;
     if (!lng) { /* not closed: it names lines above */
         tex_phs_in(x, closed, &phs, &budget);
         lng = phs.n > 0;
@@ -133,38 +133,38 @@ static const char *jac_form(tex_doc *x, const sg_expr *e, const sg_idmap *hasj, 
     case SG_OP_MUL:
         if (tex_is_scalar(a)) {
             if (jb)
-                sg_buf_puts(&t, jux(x, tex_factor(x, a, M_FORM), jname(x, b)));
+                sg_buf_puts(&t, jux(x, tex_factor(x, a, TEX_M_FORM), jname(x, b)));
             if (ja && jb)
                 sg_buf_puts(&t, "\002 + ");
             if (ja)
-                sg_buf_puts(&t, jux(x, tex_factor(x, b, M_FORM), jname(x, a)));
+                sg_buf_puts(&t, jux(x, tex_factor(x, b, TEX_M_FORM), jname(x, a)));
         } else if (jb) {
-            sg_buf_puts(&t, jux(x, tex_factor(x, a, M_FORM), jname(x, b)));
+            sg_buf_puts(&t, jux(x, tex_factor(x, a, TEX_M_FORM), jname(x, b)));
         } else {
-            sg_buf_puts(&t, jux(x, tex_factor(x, sg_deriv_transpose(x->dv, b), M_FORM),
+            sg_buf_puts(&t, jux(x, tex_factor(x, sg_deriv_transpose(x->dv, b), TEX_M_FORM),
                                 jname(x, a)));
         }
         break;
     case SG_OP_HADAMARD:
         if (ja)
-            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, b, M_FORM, 1), jname(x, a));
+            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, b, TEX_M_FORM, 1), jname(x, a));
         if (ja && jb)
             sg_buf_puts(&t, "\002 + ");
         if (jb)
-            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, a, M_FORM, 1), jname(x, b));
+            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, a, TEX_M_FORM, 1), jname(x, b));
         break;
     case SG_OP_SOFTMAX:
-        sg_buf_printf(&t, "(\\operatorname{diag}(%s) - %s%s^\\top)%s", tex_str(x, e, M_FORM, 1),
-                      tex_str(x, e, M_FORM, 1), tex_str(x, e, M_FORM, 1), jname(x, a));
+        sg_buf_printf(&t, "(\\operatorname{diag}(%s) - %s%s^\\top)%s", tex_str(x, e, TEX_M_FORM, 1),
+                      tex_str(x, e, TEX_M_FORM, 1), tex_str(x, e, TEX_M_FORM, 1), jname(x, a));
         break;
     case SG_OP_LOGSOFTMAX:
         sg_buf_printf(&t, "(I - \\mathbf{1}\\operatorname{softmax}(%s)^\\top)%s",
-                      tex_str(x, a, M_FORM, 1), jname(x, a));
+                      tex_str(x, a, TEX_M_FORM, 1), jname(x, a));
         break;
     default:
         if (sg_op_is_elementwise_unary(e->op)) {
             const sg_expr *d = sg_deriv_fprime(x->dv, e);
-            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, d, M_FORM, 1), jname(x, a));
+            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, d, TEX_M_FORM, 1), jname(x, a));
         }
         break;
     }
@@ -261,7 +261,7 @@ static void jacobian_lines(tex_doc *x, const sg_log *g, int from, const sg_expr 
             u->jcited[u->njcited - 1] = j;
         }
         form = tex_fits(x, jac_form(x, st->node, &hasj, wrt));
-        value = tex_value_text(x, st->contrib, M_VALUE, 1);
+        value = tex_value_text(x, st->contrib, TEX_M_VALUE, 1);
         if (form)
             parts[np++] = form;
         if (!form || strcmp(form, value))
@@ -326,7 +326,7 @@ static const sg_expr *jacobian_intro(tex_doc *x, const sg_log *g, int from, cons
                      "gradient (entry $(i,j)$ is $\\partial a_i/\\partial %s$); it is "
                      "propagated forward from $J(%s) = I$, one rule per line:\n",
                   tex_result_tex(x, r), w, x->fname, w,
-                  x->fname, groot ? tex_value_text(x, groot, M_BOX, 0) : "",
+                  x->fname, groot ? tex_value_text(x, groot, TEX_M_BOX, 0) : "",
                   w, tex_entry(x, w, "j"), w);
     return groot;
 }
@@ -439,7 +439,7 @@ static int one_name(tex_doc *x, const sg_expr *e)
 {
     if (e->op != SG_OP_VAR && !(e->id < x->nni && x->ni[e->id].fwd) && !e->name)
         return 0;
-    return tex_plain_name(tex_str(x, e, M_FORM, 1));
+    return tex_plain_name(tex_str(x, e, TEX_M_FORM, 1));
 }
 
 /* \bar{v}, for the adjoint of a name in the derivations below */
@@ -458,7 +458,7 @@ static const char *softmax_names(tex_doc *x, const sg_expr *e, const char **s, c
     sg_buf *b = x->out;
     const sg_expr *a = e->kid[0];
     int percol = a->shape.cols != SG_DIM_ONE;
-    const char *z = tex_str(x, a, M_FORM, 1), *out = tex_str(x, e, M_FORM, 1);
+    const char *z = tex_str(x, a, TEX_M_FORM, 1), *out = tex_str(x, e, TEX_M_FORM, 1);
     *y = NULL;
     if (percol) { /* one column at a time: name the columns */
         const char *Z = z, *O = out;

@@ -419,7 +419,7 @@ const char *tex_tag_of(tex_doc *x, const int *rs, int nrs, sg_shape shape)
     sg_buf b;
     const char *s;
     int i, j;
-    int no[NRULES], n = 0; /* distinct rules: at most NRULES */
+    int no[TEX_NRULES], n = 0; /* distinct rules: at most TEX_NRULES */
     sg_buf_init(&b);
     for (i = 0; i < nrs; i++) {
         int c = tex_cite(x, rs[i]), at;

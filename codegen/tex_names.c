@@ -10,17 +10,17 @@
  * same symbol enters twice (u = Wx, v = Wᵀu). These are the "stations";
  * their names come from the user or from a short pool (u, v, w, …; r for a
  * difference, a for a pre-activation). Transposes, scalings, sums and
- * matrix products between stations are passed through (K_PASS): their
+ * matrix products between stations are passed through (TEX_K_PASS): their
  * rules compose into the line of the station below, so that "through v"
  * reads u(∂L/∂v)ᵀ rather than a transpose of a product. An op that is
- * neither (K⁻¹ under tr(K⁻¹YYᵀ)) gets a line of its own (K_AUX),
+ * neither (K⁻¹ under tr(K⁻¹YYᵀ)) gets a line of its own (TEX_K_AUX),
  * ∂L/∂K⁻¹ = −½YYᵀ.
  *
  * Names are the same in every part of the document: the printer's namer
  * (tex_namer) maps a node to its station name, a placeholder to its ∂L/∂·,
  * a long elementwise derivative to f′(a) (swish′(z₁)), and, in values, the
  * adjoint of an earlier line to its ∂L/∂· when it is long; which of them
- * apply depends on what is printed (the M_* modes). What the document
+ * apply depends on what is printed (the TEX_M_* modes). What the document
  * knows of a node is its tex_node, by node id.
  */
 #include "tex.h"
@@ -101,15 +101,15 @@ const char *tex_namer(void *arg, const sg_expr *e)
     n = &x->ni[e->id];
     if (n->ph)
         return n->ph;
-    if (n->fwd && (x->mode == M_FORM || x->mode == M_FWD ||
-                   ((x->mode == M_VALUE || x->mode == M_CLOSED) && n->heavy) ||
-                   (x->mode == M_BOX && n->boxed)))
+    if (n->fwd && (x->mode == TEX_M_FORM || x->mode == TEX_M_FWD ||
+                   ((x->mode == TEX_M_VALUE || x->mode == TEX_M_CLOSED) && n->heavy) ||
+                   (x->mode == TEX_M_BOX && n->boxed)))
         return n->fwd;
-    if (n->fp && x->mode != M_FWD)
+    if (n->fp && x->mode != TEX_M_FWD)
         return n->fp;
-    if (n->adj && x->mode == M_VALUE && e != x->hide)
+    if (n->adj && x->mode == TEX_M_VALUE && e != x->hide)
         return n->adj;
-    if (n->boxname && x->mode == M_BOX && e != x->hide)
+    if (n->boxname && x->mode == TEX_M_BOX && e != x->hide)
         return n->boxname;
     return NULL;
 }
@@ -687,7 +687,7 @@ static void layer_deltas(tex_doc *x)
     for (id = 0; id < n; id++) {
         const sg_expr *e = x->ni[id].node, *p = x->ni[id].parent;
         const char *k = "";
-        if (!e || x->ni[id].kind != K_STATION || tex_is_leaf(e) || sg_expr_varies(e) ||
+        if (!e || x->ni[id].kind != TEX_K_STATION || tex_is_leaf(e) || sg_expr_varies(e) ||
             x->ni[id].nparents != 1 || !p || !is_nonlinear(p->op) || p->kid[0] != e)
             continue;
         if (p->name)
@@ -740,7 +740,7 @@ void tex_name_nodes(tex_doc *x)
         int heavy, boxed;
         if (!e || !x->ni[id].needed || tex_is_leaf(e) || !is_station(x, e))
             continue;
-        x->ni[id].kind = K_STATION;
+        x->ni[id].kind = TEX_K_STATION;
         if (x->ni[id].fwd)
             continue;
         if (e->name) {
@@ -773,6 +773,6 @@ void tex_name_nodes(tex_doc *x)
         if (tex_shown_ops(x, d, 10, 1) < 4 || tex_node_of(x, d)->fp)
             continue;
         tex_node_of(x, d)->fp = sg_arena_printf(x->ar, "%s(%s)", tex_prime_of(x, e->op),
-                                       tex_str(x, e->kid[0], M_FORM, 1));
+                                       tex_str(x, e->kid[0], TEX_M_FORM, 1));
     }
 }

@@ -28,17 +28,17 @@ const char *tex_result_text(tex_doc *x, const sg_expr *e, const sg_expr *raw)
     const char *closed;
     sg_expr *c = tex_simple(x, e);
     if (tex_shown_ops(x, c, 200, 1) < 200 && /* else too long anyway */
-        tex_shown_size(x, c, M_BOX, TEX_VALUE_CAP, 1) <= TEX_VALUE_CAP) {
+        tex_shown_size(x, c, TEX_M_BOX, TEX_VALUE_CAP, 1) <= TEX_VALUE_CAP) {
         const sg_expr *hide = x->hide;
         x->hide = c; /* a box is a formula, never just a name */
-        closed = tex_print_value(x, c, M_BOX, 1);
+        closed = tex_print_value(x, c, TEX_M_BOX, 1);
         x->hide = hide;
         /* a few lines, if it can break into them */
         if (tex_width(closed) <= 4 * TEX_LINE_EMS(x) &&
             (tex_width(closed) <= TEX_LINE_EMS(x) - 8 || strchr(closed, SG_FMT_BREAK)))
             return closed;
     }
-    return tex_value_text(x, raw ? raw : e, M_VALUE, 1);
+    return tex_value_text(x, raw ? raw : e, TEX_M_VALUE, 1);
 }
 
 /* "A, B and C" into b */
@@ -425,7 +425,7 @@ int tex_log_stations(tex_doc *x, const sg_log *g, const sg_expr ***out)
             v[0] = s->node;
         }
         for (j = 0; j < 2; j++)
-            if (v[j] && !tex_is_leaf(v[j]) && tex_node_of(x, v[j])->kind == K_STATION)
+            if (v[j] && !tex_is_leaf(v[j]) && tex_node_of(x, v[j])->kind == TEX_K_STATION)
                 list[n++] = v[j];
     }
     n = sort_unique(list, n);
@@ -437,7 +437,7 @@ int tex_log_stations(tex_doc *x, const sg_log *g, const sg_expr ***out)
 static int graph_leaf(tex_doc *x, const sg_expr *c)
 {
     return c->op == SG_OP_VAR || c->op == SG_OP_SEQSTEP || c->op == SG_OP_AT ||
-           (c->id < x->nni && x->ni[c->id].kind == K_STATION);
+           (c->id < x->nni && x->ni[c->id].kind == TEX_K_STATION);
 }
 
 /*
@@ -557,7 +557,7 @@ void tex_doc_forward(tex_doc *x, const sg_expr *f, const sg_expr **st, int nst)
     for (i = 0; i < nst; i++) {
         const char *parts[1];
         const char *lhs = tex_node_of(x, st[i])->fwd;
-        parts[0] = tex_str_breaks(x, st[i], M_FWD, 0);
+        parts[0] = tex_str_breaks(x, st[i], TEX_M_FWD, 0);
         tex_equation(x, b, lhs, "", parts, 1, sg_arena_printf(x->ar, "$[\\in %s]$",
                                                        tex_shape(x, st[i]->shape)));
     }

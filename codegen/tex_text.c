@@ -5,8 +5,8 @@
  * comment) is escaped for TeX, never copied, and the language's Unicode
  * set as math. Each op has its LaTeX (sg_latex_op) and its local rule
  * (reverse mode), made from the rule table's entries (symbolic/rules.h);
- * the printer adds two rules of its own, a scaling sA (R_SCALE) and
- * ‖A‖² = ⟨A, A⟩ (R_SQNORM). A line cites the rules it used by number, in
+ * the printer adds two rules of its own, a scaling sA (TEX_R_SCALE) and
+ * ‖A‖² = ⟨A, A⟩ (TEX_R_SQNORM). A line cites the rules it used by number, in
  * order of first use, and each matrix identity its equation in The Matrix
  * Cookbook, which the references then list.
  */
@@ -277,7 +277,7 @@ static const char *const remark[SG_OP_COUNT] = {
 };
 
 /*
- * The local rule r (an op, R_SCALE or R_SQNORM) in the adjoint notation
+ * The local rule r (an op, TEX_R_SCALE or TEX_R_SQNORM) in the adjoint notation
  * \bar Y = ∂L/∂Y, from the rule table's entries (symbolic/rules.c), the
  * ones diff.c applied: their common left side, then each kid's part, with
  * = for the table's += (a line shows a contribution), and the remark a
@@ -303,9 +303,9 @@ static int rule_tex_into(sg_buf *out, int r)
         int mine;
         if (!e || e->kind != SG_RULE_REVERSE)
             continue;
-        if (r == R_SCALE)
+        if (r == TEX_R_SCALE)
             mine = id == SG_RULE_SCALE_S || id == SG_RULE_SCALE_A;
-        else if (r == R_SQNORM)
+        else if (r == TEX_R_SQNORM)
             mine = id == SG_RULE_SQNORM;
         else
             mine = (int)e->op == r && id != SG_RULE_SCALE_S && id != SG_RULE_SCALE_A &&
@@ -361,22 +361,22 @@ int tex_cite(tex_doc *x, int r)
 int tex_rule_of(const sg_expr *node, int merged)
 {
     if (merged)
-        return R_SQNORM;
+        return TEX_R_SQNORM;
     if (node->op == SG_OP_MUL && sg_shape_is_scalar(node->kid[0]->shape))
-        return R_SCALE;
+        return TEX_R_SCALE;
     return node->op;
 }
 
 /* ---- the Matrix Cookbook ------------------------------------------------------------ */
 
 /* The Matrix Cookbook's equation for the identity of the printer's rule r
-   (an op, R_SCALE or R_SQNORM): the rule table's entry for that op */
+   (an op, TEX_R_SCALE or TEX_R_SQNORM): the rule table's entry for that op */
 const char *tex_cookbook_of(int r)
 {
     int id;
-    if (r == R_SCALE)
+    if (r == TEX_R_SCALE)
         return sg_rule_get(SG_RULE_SCALE_A)->cookbook;
-    if (r == R_SQNORM)
+    if (r == TEX_R_SQNORM)
         return sg_rule_get(SG_RULE_SQNORM)->cookbook;
     for (id = SG_RULE_NONE + 1; id < SG_RULE_COUNT; id++) {
         const sg_rule *e = sg_rule_get((sg_rule_id)id);

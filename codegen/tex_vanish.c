@@ -159,23 +159,23 @@ static int factor_of_edge(tex_doc *x, const tex_seg *sg, const tex_edge *e, jfac
     if (y->op == SG_OP_ADD) {
         fc->tex = NULL; /* the identity */
     } else if (y->op == SG_OP_MUL && tex_is_scalar(y->kid[0]) && e->kid == 1) {
-        fc->tex = tex_factor(x, y->kid[0], M_FORM);
+        fc->tex = tex_factor(x, y->kid[0], TEX_M_FORM);
         fc->norm = sg_arena_printf(x->ar, "\\lvert %s\\rvert", fc->tex);
         fc->bounded = !sg_expr_varies(y->kid[0]);
     } else if (y->op == SG_OP_MUL && e->kid == 1 && !tex_is_scalar(y)) {
-        fc->tex = tex_factor(x, y->kid[0], M_FORM);
+        fc->tex = tex_factor(x, y->kid[0], TEX_M_FORM);
         fc->norm = sg_arena_printf(x->ar, "\\lVert %s\\rVert_2", fc->tex);
         fc->bounded = !sg_expr_varies(y->kid[0]);
     } else if (y->op == SG_OP_HADAMARD) {
-        const char *d = tex_str(x, y->kid[1 - e->kid], M_FORM, 1);
+        const char *d = tex_str(x, y->kid[1 - e->kid], TEX_M_FORM, 1);
         fc->tex = sg_arena_printf(x->ar, "\\operatorname{diag}(%s)", d);
         fc->norm = sg_arena_printf(x->ar, "\\max_i \\lvert %s\\rvert", tex_entry(x, d, "i"));
         fc->bounded = !sg_expr_varies(y->kid[1 - e->kid]);
     } else if (sg_op_is_elementwise_unary(y->op) && y->op != SG_OP_SEQSTEP) {
         const sg_expr *d = logged_fprime(x, y, tex_seg_at(sg, y)->adj, e->contrib);
-        const char *a = tex_str(x, y->kid[0], M_FORM, 1);
+        const char *a = tex_str(x, y->kid[0], TEX_M_FORM, 1);
         fc->f = y->op;
-        fc->tex = sg_arena_printf(x->ar, "\\operatorname{diag}(%s)", tex_value_text(x, d, M_CLOSED, 0));
+        fc->tex = sg_arena_printf(x->ar, "\\operatorname{diag}(%s)", tex_value_text(x, d, TEX_M_CLOSED, 0));
         fc->why = sg_arena_printf(x->ar, "\\operatorname{diag}(%s(%s))", tex_prime_of(x, y->op), a);
         fc->gamma = fprime_bound(y->op, &fc->gv);
         fc->norm = sg_arena_printf(x->ar, "\\max_i \\lvert %s(%s)\\rvert",
@@ -455,14 +455,14 @@ void tex_doc_vanishing(tex_doc *x, const sg_log *g, int q)
     sj.f = sg_xmalloc(((size_t)sg.ne + 1) * sizeof *sj.f);
     step_factors(x, &sg, prev, rec->node, &sj);
     sj.ht = tex_step(x, q, 0);
-    sj.hp = tex_str(x, prev, M_FORM, 1);
+    sj.hp = tex_str(x, prev, TEX_M_FORM, 1);
     sj.kk = tex_free_letter(x, ks, 2);
     sj.jj = tex_free_letter(x, js, 3);
     sj.hk = retime(x, sj.ht, sj.kk);
     {   /* what the lines of one step gave h[t−1] */
         const tex_segnode *n = tex_seg_at(&sg, prev);
         if (n->nin == 1)
-            into = tex_value_text(x, sg.e[n->firstin].contrib, M_CLOSED, 0);
+            into = tex_value_text(x, sg.e[n->firstin].contrib, TEX_M_CLOSED, 0);
     }
     sg_buf_puts(b, "\\subsection*{Vanishing and exploding gradients}\n");
     sg_buf_printf(b, "Unrolling the recurrence for $\\delta$, $\\delta_{%s}$ collects the direct term "
