@@ -4,7 +4,7 @@
  * backpropagation through time and forward Jacobians are printed as the
  * log has them, symmetry is said where a rule's transpose is dropped, every line of every example keeps to 80 columns in both
  * alphabets, --ascii prints ASCII only, and the title comes from the
- * file's leading comment.
+ * file's leading comment. A long dimension name prints whole.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -406,6 +406,28 @@ static void test_budgets(void **state)
     sg_buf_free(&b);
 }
 
+/* a sequence's range in a dimension with a long name prints the name
+   whole (a fixed buffer once cut it at 95 bytes) */
+static void test_long_dimension(void **state)
+{
+    static const char text[] =
+        "x[t] ∈ ℝ^k for t = 1..Tlongdimensionnamelongdimensionnamelongdimensionname"
+        "longdimensionnamelongdimensionnamelongdimensionname\n"
+        "h0 ∈ ℝ^k\n"
+        "h[0] = h0\n"
+        "h[t] = tanh(h[t−1] + x[t]) for t = 1..Tlongdimensionnamelongdimensionname"
+        "longdimensionnamelongdimensionnamelongdimensionnamelongdimensionname\n"
+        "L = ‖h[Tlongdimensionnamelongdimensionnamelongdimensionname"
+        "longdimensionnamelongdimensionnamelongdimensionname]‖²\n"
+        "grad L wrt h0\n";
+    run r;
+    (void)state;
+    steps_of(&r, "long.sg", text, sizeof text - 1, 0);
+    assert_non_null(strstr(r.out, "Tlongdimensionnamelongdimensionnamelongdimensionname"
+                                  "longdimensionnamelongdimensionnamelongdimensionname,\n"));
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_symmetric),
         cmocka_unit_test(test_long_result),
         cmocka_unit_test(test_budgets),
+        cmocka_unit_test(test_long_dimension),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
