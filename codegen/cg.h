@@ -39,6 +39,7 @@
 #include "formula.h"
 #include "mask.h"
 #include "templates.h"
+#include "../symbolic/props.h"
 
 /* ---- plans ----------------------------------------------------------------- */
 

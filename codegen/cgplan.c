@@ -124,102 +124,6 @@ static int inverse_of(const sg_expr *e, const sg_expr **A, int *t)
     return 1;
 }
 
-/* provably > 0 (pos) or ≥ 0 (!pos), entry by entry */
-static int signed_ok(const sg_expr *e, int pos)
-{
-    const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
-    switch (e->op) {
-    case SG_OP_CONST:
-        return pos ? e->value > 0 : e->value >= 0;
-    case SG_OP_DIMVAL: case SG_OP_ONES: case SG_OP_EXP: case SG_OP_SIGMOID: case SG_OP_SOFTPLUS:
-        return 1;
-    case SG_OP_ZERO: case SG_OP_ABS: case SG_OP_RELU: case SG_OP_STEP: case SG_OP_NORM:
-    case SG_OP_NORM1:
-        return !pos;
-    case SG_OP_SQRT: case SG_OP_FILL: case SG_OP_TRANSPOSE:
-        return signed_ok(a, pos);
-    case SG_OP_DOT:
-        return !pos && a == b;
-    case SG_OP_HADAMARD: case SG_OP_HDIV:
-        return signed_ok(a, pos) && signed_ok(b, e->op == SG_OP_HDIV || pos);
-    case SG_OP_MUL: /* a scaling, or a product of scalars */
-        return cg_scalar(a) && signed_ok(a, pos) && signed_ok(b, pos);
-    case SG_OP_ADD:
-        return (signed_ok(a, pos) && signed_ok(b, 0)) || (signed_ok(a, 0) && signed_ok(b, pos));
-    case SG_OP_POW:
-        return signed_ok(a, pos) || (!pos && b->op == SG_OP_CONST && fmod(b->value, 2) == 0);
-    default:
-        return 0;
-    }
-}
-
-static int is_transpose_of(const sg_ctx *ctx, const sg_expr *a, const sg_expr *b)
-{
-    return (a->op == SG_OP_TRANSPOSE && a->kid[0] == b) ||
-           (b->op == SG_OP_TRANSPOSE && b->kid[0] == a) ||
-           (a == b && sg_expr_is_symmetric(ctx, a));
-}
-
-static int definite(const sg_ctx *ctx, const sg_expr *e, int strict);
-
-/* G M Gᵀ with M positive semidefinite (or absent) */
-static int gram(const sg_ctx *ctx, const sg_expr *e)
-{
-    enum { MAXF = 8 };
-    const sg_expr *f[MAXF + 1], *stack[2 * MAXF + 2];
-    int n = 0, sp = 0, i;
-    stack[sp++] = e;
-    while (sp > 0) { /* the factors of the product, left to right */
-        const sg_expr *x = stack[--sp];
-        if (x->op == SG_OP_MUL && !cg_scalar(x->kid[0]) && sp + 2 <= 2 * MAXF + 2) {
-            stack[sp++] = x->kid[1];
-            stack[sp++] = x->kid[0];
-        } else if (n < MAXF) {
-            f[n++] = x;
-        } else {
-            return 0;
-        }
-    }
-    if (n < 2)
-        return 0;
-    for (i = 0; i < n / 2; i++)
-        if (!is_transpose_of(ctx, f[i], f[n - 1 - i]))
-            return 0;
-    return n % 2 == 0 || definite(ctx, f[n / 2], 0);
-}
-
-/* provably positive definite (strict) or semidefinite (!strict), and symmetric:
-   what decides between a Cholesky and an LU factor */
-static int definite(const sg_ctx *ctx, const sg_expr *e, int strict)
-{
-    const sg_expr *a = e->nkids ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
-    if (e->shape.rows != e->shape.cols)
-        return 0;
-    switch (e->op) {
-    case SG_OP_VAR:
-        return (sg_sym(ctx, e->sym)->props & SG_PROP_SPD) != 0;
-    case SG_OP_EYE:
-        return 1;
-    case SG_OP_ZERO: case SG_OP_ONES:
-        return !strict;
-    case SG_OP_FILL:
-        return !strict && signed_ok(a, 0);
-    case SG_OP_DIAG:
-        return signed_ok(a, strict);
-    case SG_OP_TRANSPOSE: case SG_OP_INV:
-        return definite(ctx, a, strict);
-    case SG_OP_ADD:
-        return (definite(ctx, a, strict) && definite(ctx, b, 0)) ||
-               (definite(ctx, a, 0) && definite(ctx, b, strict));
-    case SG_OP_MUL:
-        if (cg_scalar(a))
-            return signed_ok(a, strict) && definite(ctx, b, strict);
-        return !strict && gram(ctx, e);
-    default:
-        return 0;
-    }
-}
-
 /* the factor of A (untransposed), made on first use */
 static cg_factor *factor_of(cg_state *g, const sg_expr *a)
 {
@@ -235,7 +139,7 @@ static cg_factor *factor_of(cg_state *g, const sg_expr *a)
         assert(f->id < g->nnodes);
         k = g->fac_of[a->id] = g->nfac++;
         g->fac[k].node = f;
-        g->fac[k].chol = definite(g->ctx, a, 1);
+        g->fac[k].chol = sg_props_definite(g->ctx, a, 1);
         g->fac[k].strict = g->fac[k].chol; /* Cholesky cannot go on past a bad pivot */
     }
     return &g->fac[k];
