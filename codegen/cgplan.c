@@ -279,12 +279,12 @@ static const sg_expr *reassociated_solve(cg_state *g, const sg_expr *B, const sg
     const sg_expr *W, *inv;
     int k, t = 0;
     if (B->op != SG_OP_MUL || cg_scalar(B->kid[0]) || cg_scalar(B->kid[1]) ||
-        !sg_expr_is_symmetric(g->ctx, A))
+        !sg_props_symmetric(g->ctx, A))
         return NULL;
     W = B->kid[1];
     if (W->op == SG_OP_TRANSPOSE)
         W = W->kid[0];
-    else if (!sg_expr_is_symmetric(g->ctx, W))
+    else if (!sg_props_symmetric(g->ctx, W))
         return NULL;
     for (k = 0; k < g->nsolves; k++)
         if (g->solves[k]->kid[1] == W && inverse_of(g->solves[k]->kid[0], &inv, &t) && inv == A)

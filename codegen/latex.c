@@ -88,7 +88,7 @@ static void symmetry_notes(tex_doc *x, const tex_seg *s)
         n0 = m.n;
         slot = sg_idmap_find(&m, a);
         if (slot == SG_IDMAP_NONE) {
-            if (!sg_expr_is_symmetric(x->ctx, a))
+            if (!sg_props_symmetric(x->ctx, a))
                 continue;
             slot = sg_idmap_add(&m, a);
             assert(slot == n0);

@@ -317,7 +317,7 @@ static void symmetric_note(stp_doc *s, sg_rule_id id, const sg_expr *a)
 {
     sg_buf b, t;
     if ((id != SG_RULE_INV && id != SG_RULE_DET && id != SG_RULE_LOGDET) ||
-        !sg_expr_is_symmetric(s->ctx, a))
+        !sg_props_symmetric(s->ctx, a))
         return;
     sg_buf_init(&t);
     stp_put_operand(s, &t, a);

@@ -28,6 +28,7 @@
 #include "../base/strmap.h"
 #include "formula.h"
 #include "steps.h"
+#include "../symbolic/props.h"
 
 #define STP_WIDTH 80 /* the default width */
 #define STP_CONT 4   /* the extra indentation of a broken line's continuation */

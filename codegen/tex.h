@@ -33,6 +33,7 @@
 
 #include "../base/strmap.h"
 #include "../symbolic/derive.h"
+#include "../symbolic/props.h"
 #include "formula.h"
 #include "latex.h"
 

@@ -176,7 +176,7 @@ static sg_expr *placeholder(tex_doc *x, const sg_expr *e, const sg_expr *adj)
     }
     text = sg_arena_printf(x->ar, "\\frac{\\partial %s}{\\partial %s}", x->fname, sg_buf_str(&b));
     sg_buf_free(&b);
-    ph = sg_deriv_standin(x->dv, e->shape, adj && sg_expr_is_symmetric(x->ctx, adj));
+    ph = sg_deriv_standin(x->dv, e->shape, adj && sg_props_symmetric(x->ctx, adj));
     n = tex_node_of(x, e);
     n->phnode = ph;
     n->partial = text;

@@ -340,7 +340,6 @@ const sg_rewrite *sg_rewrite_at(const sg_ctx *ctx, int i);
 /* properties used by the simplifier and the checker */
 int sg_expr_is_const(const sg_expr *e, double v); /* a CONST (or FILL of one) equal to v */
 int sg_expr_is_zero(const sg_expr *e);
-int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e); /* provably Eᵀ = E (props.h) */
 int sg_expr_sums_to_zero(const sg_expr *e); /* provably 𝟙ᵀE𝟙 = 0: E = A − mean(A)𝟙, … */
 /* depends on the loop index t: has a STEP leaf not inside a Σ of its own */
 int sg_expr_varies(const sg_expr *e);

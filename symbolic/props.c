@@ -122,11 +122,6 @@ int sg_props_symmetric(const sg_ctx *ctx, const sg_expr *e)
     return (((const ex_node *)e)->flags & EX_F_SYM) != 0;
 }
 
-int sg_expr_is_symmetric(const sg_ctx *ctx, const sg_expr *e)
-{
-    return sg_props_symmetric(ctx, e);
-}
-
 int sg_props_transposes(const sg_ctx *ctx, const sg_expr *a, const sg_expr *b)
 {
     return (b->op == SG_OP_TRANSPOSE && b->kid[0] == a) ||

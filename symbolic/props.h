@@ -23,8 +23,7 @@
 
 #include "expr.h"
 
-/* provably Eᵀ = E (the flag made when e was interned; sg_expr_is_symmetric
-   is this function) */
+/* provably Eᵀ = E (the flag made when e was interned) */
 int sg_props_symmetric(const sg_ctx *ctx, const sg_expr *e);
 /* provably a = bᵀ (b = aᵀ, a = bᵀ, or a = b symmetric) */
 int sg_props_transposes(const sg_ctx *ctx, const sg_expr *a, const sg_expr *b);

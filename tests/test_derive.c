@@ -31,6 +31,7 @@
 #include "symbolic/derive.h"
 #include "symbolic/diff.h"
 #include "symbolic/eval.h"
+#include "symbolic/props.h"
 
 #define MAXSYMS 256
 #define DIM 3
@@ -181,7 +182,7 @@ static sg_expr *read_standin(void *arg, const sg_expr *e)
 static void standin_form_has_value(run *r, sg_deriv *d, const sg_step *s, int *checked)
 {
     reading rd;
-    sg_expr *g = sg_deriv_standin(d, s->adjoint->shape, sg_expr_is_symmetric(r->p->ctx, s->adjoint));
+    sg_expr *g = sg_deriv_standin(d, s->adjoint->shape, sg_props_symmetric(r->p->ctx, s->adjoint));
     sg_expr *f = sg_deriv_rule(d, s->node, s->kid, g, 0), *back;
     assert_non_null(f);
     rd.standin = g;

@@ -18,6 +18,7 @@
 #include "symbolic/diff.h"
 #include "symbolic/eval.h"
 #include "symbolic/expr.h"
+#include "symbolic/props.h"
 
 typedef struct {
     sg_ctx *ctx;
@@ -443,29 +444,29 @@ static void test_symmetric(void **state)
     sg_expr *WWt = sg_mul(ctx, f->W, Wt), *WtW = sg_mul(ctx, Wt, f->W);
     sg_expr *ASAt = sg_mul(ctx, sg_mul(ctx, f->A, f->S), At);
 
-    assert_true(sg_expr_is_symmetric(ctx, f->S));
-    assert_true(sg_expr_is_symmetric(ctx, f->K));
-    assert_false(sg_expr_is_symmetric(ctx, f->A));
-    assert_false(sg_expr_is_symmetric(ctx, f->W));
-    assert_true(sg_expr_is_symmetric(ctx, sg_eye(ctx, f->n)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_ones(ctx, shp(f->n, f->n))));
-    assert_false(sg_expr_is_symmetric(ctx, sg_ones(ctx, shp(f->n, f->m))));
-    assert_true(sg_expr_is_symmetric(ctx, f->s));
-    assert_true(sg_expr_is_symmetric(ctx, WWt));
-    assert_true(sg_expr_is_symmetric(ctx, WtW));
-    assert_true(sg_expr_is_symmetric(ctx, ASAt));
-    assert_false(sg_expr_is_symmetric(ctx, sg_mul(ctx, f->A, f->S)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_mul(ctx, f->S, f->S)));
-    assert_false(sg_expr_is_symmetric(ctx, sg_mul(ctx, f->S, f->K)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_add(ctx, f->S, WtW)));
-    assert_false(sg_expr_is_symmetric(ctx, sg_add(ctx, f->S, f->A)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_mul(ctx, f->s, f->S)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_hadamard(ctx, f->S, f->K)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_unary(ctx, SG_OP_TANH, f->S)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_unary(ctx, SG_OP_INV, f->K)));
-    assert_true(sg_expr_is_symmetric(ctx, sg_diag(ctx, f->a)));
-    assert_false(sg_expr_is_symmetric(ctx, sg_unary(ctx, SG_OP_SOFTMAX, f->S)));
-    assert_false(sg_expr_is_symmetric(ctx, sg_unary(ctx, SG_OP_INV, f->A)));
+    assert_true(sg_props_symmetric(ctx, f->S));
+    assert_true(sg_props_symmetric(ctx, f->K));
+    assert_false(sg_props_symmetric(ctx, f->A));
+    assert_false(sg_props_symmetric(ctx, f->W));
+    assert_true(sg_props_symmetric(ctx, sg_eye(ctx, f->n)));
+    assert_true(sg_props_symmetric(ctx, sg_ones(ctx, shp(f->n, f->n))));
+    assert_false(sg_props_symmetric(ctx, sg_ones(ctx, shp(f->n, f->m))));
+    assert_true(sg_props_symmetric(ctx, f->s));
+    assert_true(sg_props_symmetric(ctx, WWt));
+    assert_true(sg_props_symmetric(ctx, WtW));
+    assert_true(sg_props_symmetric(ctx, ASAt));
+    assert_false(sg_props_symmetric(ctx, sg_mul(ctx, f->A, f->S)));
+    assert_true(sg_props_symmetric(ctx, sg_mul(ctx, f->S, f->S)));
+    assert_false(sg_props_symmetric(ctx, sg_mul(ctx, f->S, f->K)));
+    assert_true(sg_props_symmetric(ctx, sg_add(ctx, f->S, WtW)));
+    assert_false(sg_props_symmetric(ctx, sg_add(ctx, f->S, f->A)));
+    assert_true(sg_props_symmetric(ctx, sg_mul(ctx, f->s, f->S)));
+    assert_true(sg_props_symmetric(ctx, sg_hadamard(ctx, f->S, f->K)));
+    assert_true(sg_props_symmetric(ctx, sg_unary(ctx, SG_OP_TANH, f->S)));
+    assert_true(sg_props_symmetric(ctx, sg_unary(ctx, SG_OP_INV, f->K)));
+    assert_true(sg_props_symmetric(ctx, sg_diag(ctx, f->a)));
+    assert_false(sg_props_symmetric(ctx, sg_unary(ctx, SG_OP_SOFTMAX, f->S)));
+    assert_false(sg_props_symmetric(ctx, sg_unary(ctx, SG_OP_INV, f->A)));
     /* so their transposes are themselves */
     assert_ptr_equal(sg_transpose(ctx, WWt), WWt);
     assert_ptr_equal(sg_transpose(ctx, ASAt), ASAt);
