@@ -399,7 +399,7 @@ typedef struct {
     int nfac;
     int *fac_of;         /* by the id of A: its factor, or -1 */
     int hide_inv;        /* printing a solve's formula: its inverse prints as A⁻¹ */
-    char *formulas;      /* sg_fmt_problem's text: the loops' comments come from it */
+    sg_fmt_lines formulas; /* the --formulas lines: P_eval's and the loops' comments */
     int fusing;          /* planning a Σ fused into an adjoint's loop: it may read δ[t] */
 } cg_state;
 

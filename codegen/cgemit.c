@@ -635,21 +635,8 @@ static const char *comment_line(cg_state *g, const char *s, size_t n)
    first step (h[0] = h₀) or at t; NULL if there is none */
 static const char *seq_line(cg_state *g, int q, int at_t)
 {
-    sg_buf pre;
-    const char *s, *r = NULL;
-    sg_buf_init(&pre);
-    sg_fmt_name(&pre, sg_seq_of(g->ctx, q)->name, 0);
-    sg_buf_putc(&pre, '[');
-    for (s = g->formulas; s && *s && !r;) {
-        const char *nl = strchr(s, '\n');
-        size_t n = nl ? (size_t)(nl - s) : strlen(s);
-        if (n > pre.len && !strncmp(s, sg_buf_str(&pre), pre.len) &&
-            (strncmp(s + pre.len, "t] = ", 5) == 0) == at_t)
-            r = comment_line(g, s, n);
-        s += n + (nl ? 1 : 0);
-    }
-    sg_buf_free(&pre);
-    return r;
+    const sg_fmt_line *l = sg_fmt_seq_line(&g->formulas, q, at_t);
+    return l ? comment_line(g, l->text, l->len) : NULL;
 }
 
 static int by_seq_off(const void *x, const void *y)
@@ -847,7 +834,6 @@ static void eval_locals(cg_state *g, sg_buf *out)
 void cg_eval_fn(cg_state *g, sg_buf *out)
 {
     sg_buf body, bufs, checks;
-    const char *line_start;
     int i, any_dim, any_sym, any_full = 0;
 
     cg_need_names(g);
@@ -856,12 +842,9 @@ void cg_eval_fn(cg_state *g, sg_buf *out)
 
     /* the function's comment: what it computes */
     sg_buf_puts(out, "/*\n");
-    for (line_start = g->formulas; *line_start;) {
-        const char *nl = strchr(line_start, '\n');
-        size_t n = nl ? (size_t)(nl - line_start) : strlen(line_start);
-        sg_buf_printf(out, " *   %s\n", comment_line(g, line_start, n));
-        line_start += n + (nl ? 1 : 0);
-    }
+    for (i = 0; i < g->formulas.n; i++)
+        sg_buf_printf(out, " *   %s\n",
+                      comment_line(g, g->formulas.line[i].text, g->formulas.line[i].len));
     sg_buf_puts(out, " */\n");
     sg_buf_printf(out, "int %s_eval(const %s_dims *dims, const %s_in *in, %s_out *out, "
                        "void *work)\n{\n",

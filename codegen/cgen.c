@@ -233,7 +233,7 @@ static void release(cg_state *g)
     }
     free(g->sweeps);
     free(g->solves);
-    free(g->formulas);
+    sg_fmt_lines_free(&g->formulas);
     sg_arena_free(g->ar);
     free(g);
 }
@@ -267,7 +267,7 @@ static void print_source(cg_state *g, sg_buf *b)
     sg_buf fns, evalf;
     int k;
     /* the functions first: printing them tells which kernels are used */
-    g->formulas = sg_fmt_problem(g->p, 0, NULL);
+    sg_fmt_problem_lines(&g->formulas, g->p, 0);
     sg_buf_init(&fns);
     sg_buf_init(&evalf);
     cg_eval_fn(g, &evalf); /* first: it tells the kernels' packing room */
