@@ -27,11 +27,11 @@ enum { Q_SUM = 1, Q_NEG, Q_PROD, Q_FRAC, Q_POST, Q_ATOM };
 typedef struct {
     const sg_quote_opts *o;
     int tex, ascii; /* the alphabet: LaTeX, ASCII, else Unicode */
-} Q;
+} quoter;
 
-static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top);
+static int pr(quoter *q, sg_buf *b, const sg_ast *e, int need, int slot, int top);
 
-static int known(Q *q, const char *s, size_t n)
+static int known(quoter *q, const char *s, size_t n)
 {
     return !q->o->known || q->o->known(q->o->arg, s, n);
 }
@@ -43,7 +43,7 @@ static int known(Q *q, const char *s, size_t n)
  * there; any split found here is that one. Memoised over suffixes: at most
  * len² questions whatever the name.
  */
-static size_t first_cut(Q *q, const char *name, signed char *memo, size_t at, size_t len)
+static size_t first_cut(quoter *q, const char *name, signed char *memo, size_t at, size_t len)
 {
     size_t j;
     for (j = len; j > at; j--) {
@@ -63,7 +63,7 @@ static size_t first_cut(Q *q, const char *name, signed char *memo, size_t at, si
 
 /* the parts of a split name, as cut offsets into cuts[0..n] (n parts); 0
    when the name is one value (or cannot be split) */
-static int split(Q *q, const char *name, size_t **cuts)
+static int split(quoter *q, const char *name, size_t **cuts)
 {
     size_t len = strlen(name), at = 0, c;
     signed char *memo;
@@ -89,7 +89,7 @@ static int split(Q *q, const char *name, size_t **cuts)
 }
 
 /* a name as a value: 𝟙, I, W_q, \beta (ones, I, W_q, beta in ASCII) */
-static void name_tex(Q *q, sg_buf *b, const char *s, size_t n)
+static void name_tex(quoter *q, sg_buf *b, const char *s, size_t n)
 {
     char buf[256];
     if (n >= sizeof buf)
@@ -105,7 +105,7 @@ static void name_tex(Q *q, sg_buf *b, const char *s, size_t n)
 /* a juxtaposition, b then r. LaTeX: a space where two letters would run
    together (\\mu x, not \\mux); the text alphabets as --formulas writes a
    product (sg_fmt_juxtapose: Wx and 2x, y softplus(z); ASCII " * ") */
-static void juxt(Q *q, sg_buf *b, const char *r)
+static void juxt(quoter *q, sg_buf *b, const char *r)
 {
     const char *s = sg_buf_str(b);
     size_t n = strlen(s);
@@ -131,7 +131,7 @@ static void juxt(Q *q, sg_buf *b, const char *r)
 }
 
 /* a number as written: ½ → \tfrac{1}{2}, 1e-3 → 10^{-3} */
-static int num_tex(Q *q, sg_buf *b, const sg_ast *e)
+static int num_tex(quoter *q, sg_buf *b, const sg_ast *e)
 {
     static const struct {
         const char *glyph, *tex;
@@ -196,7 +196,7 @@ static int num_tex(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* the text of e in a buffer of its own, and its level */
-static const char *sub(Q *q, sg_buf *t, const sg_ast *e, int need, int slot, int *lvl)
+static const char *sub(quoter *q, sg_buf *t, const sg_ast *e, int need, int slot, int *lvl)
 {
     sg_buf_init(t);
     *lvl = pr(q, t, e, need, slot, 0);
@@ -204,7 +204,7 @@ static const char *sub(Q *q, sg_buf *t, const sg_ast *e, int need, int slot, int
 }
 
 /* e in a delimited place (an argument, a fraction's part) */
-static void inner(Q *q, sg_buf *b, const sg_ast *e)
+static void inner(quoter *q, sg_buf *b, const sg_ast *e)
 {
     pr(q, b, e, Q_SUM, 1, 0);
 }
@@ -214,7 +214,7 @@ static int tall(const char *s)
     return strstr(s, "\\frac") || strstr(s, "\\sum") || strstr(s, "\\left");
 }
 
-static void paren(Q *q, sg_buf *b, const char *s)
+static void paren(quoter *q, sg_buf *b, const char *s)
 {
     int t = q->tex && tall(s);
     sg_buf_puts(b, t ? "\\left(" : "(");
@@ -249,7 +249,7 @@ static const char *func_tex(const char *f, int *braces)
 }
 
 /* ‖a‖, ‖a‖₁, |a| (ASCII: norm(a), norm1(a), |a|) */
-static void bars(Q *q, sg_buf *b, const sg_ast *a, sg_ast_kind k)
+static void bars(quoter *q, sg_buf *b, const sg_ast *a, sg_ast_kind k)
 {
     if (q->ascii && k != SG_AST_BARS) {
         sg_buf_puts(b, k == SG_AST_NORM1 ? "norm1(" : "norm(");
@@ -271,7 +271,7 @@ static void bars(Q *q, sg_buf *b, const sg_ast *a, sg_ast_kind k)
 }
 
 /* ⟨a, c⟩ (ASCII: dot(a, c)) */
-static void angles(Q *q, sg_buf *b, const sg_ast *a, const sg_ast *c)
+static void angles(quoter *q, sg_buf *b, const sg_ast *a, const sg_ast *c)
 {
     sg_buf_puts(b, q->tex ? "\\langle " : q->ascii ? "dot(" : "⟨");
     inner(q, b, a);
@@ -280,7 +280,7 @@ static void angles(Q *q, sg_buf *b, const sg_ast *a, const sg_ast *c)
     sg_buf_puts(b, q->tex ? "\\rangle" : q->ascii ? ")" : "⟩");
 }
 
-static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
+static int call_tex(quoter *q, sg_buf *b, const sg_ast *e)
 {
     const char *f = e->name, *t;
     int braces, i, bare;
@@ -397,7 +397,7 @@ static int call_tex(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* a split name's parts but the last into b; returns the last part's cut */
-static size_t leading_parts(Q *q, sg_buf *b, const char *name, const size_t *cuts, int n)
+static size_t leading_parts(quoter *q, sg_buf *b, const char *name, const size_t *cuts, int n)
 {
     int k;
     sg_buf g;
@@ -412,7 +412,7 @@ static size_t leading_parts(Q *q, sg_buf *b, const char *name, const size_t *cut
 
 /* an integer exponent as written, in superscript digits (x², x⁻¹⁰); 0
    when it is not one */
-static int superscript(Q *q, sg_buf *b, const sg_ast *e)
+static int superscript(quoter *q, sg_buf *b, const sg_ast *e)
 {
     static const char *const sup[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
     sg_buf t;
@@ -445,7 +445,7 @@ static int superscript(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* a postfix on e: aᵀ, a², a⁻¹, a^{∘p} (ASCII: a', a^2, inv(a), a.^p) */
-static int postfix(Q *q, sg_buf *b, const sg_ast *e)
+static int postfix(quoter *q, sg_buf *b, const sg_ast *e)
 {
     const sg_ast *x = e->a;
     sg_buf t, sup;
@@ -510,7 +510,7 @@ static int postfix(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* the operator a chain kind prints between its operands */
-static const char *op_tex(Q *q, sg_ast_kind k)
+static const char *op_tex(quoter *q, sg_ast_kind k)
 {
     switch (k) {
     case SG_AST_ADD:
@@ -537,7 +537,7 @@ static int is_product(sg_ast_kind k)
 }
 
 /* a chain a ∘ b ∘ c of sums or of products, left to right, with a loop */
-static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
+static int chain_tex(quoter *q, sg_buf *out, const sg_ast *e, int top)
 {
     sg_buf acc, *b = &acc;
     int sum = is_sum(e->kind), n = 0, cap = 0, i;
@@ -605,7 +605,7 @@ static int chain_tex(Q *q, sg_buf *out, const sg_ast *e, int top)
 
 /* a / b in the text alphabets: the numerator in parentheses below a
    product, the denominator below a postfix (x/(2n)); −D/2 as written */
-static int quotient(Q *q, sg_buf *b, const sg_ast *e)
+static int quotient(quoter *q, sg_buf *b, const sg_ast *e)
 {
     const sg_ast *num = e->a;
     int neg = num->kind == SG_AST_NEG && !num->grouped;
@@ -620,7 +620,7 @@ static int quotient(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* a name, split into the parts that read as a product (αx) */
-static int name_part_tex(Q *q, sg_buf *b, const sg_ast *e)
+static int name_part_tex(quoter *q, sg_buf *b, const sg_ast *e)
 {
     size_t *cuts;
     int n = split(q, e->name, &cuts);
@@ -639,7 +639,7 @@ static int name_part_tex(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* h[t−1]: in text the index without spaces as on paper, in TeX h_{t-1} */
-static int index_tex(Q *q, sg_buf *b, const sg_ast *e)
+static int index_tex(quoter *q, sg_buf *b, const sg_ast *e)
 {
     sg_buf t;
     sg_buf_init(&t);
@@ -671,7 +671,7 @@ static int index_tex(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* a/b: a/b in text, \frac in TeX (−D/2 with the sign before the bar) */
-static int div_tex(Q *q, sg_buf *b, const sg_ast *e)
+static int div_tex(quoter *q, sg_buf *b, const sg_ast *e)
 {
     int neg = e->a->kind == SG_AST_NEG && !e->a->grouped;
     if (!q->tex)
@@ -686,7 +686,7 @@ static int div_tex(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* s, parenthesized when its level lvl is below min */
-static void put_at_least(Q *q, sg_buf *b, const char *s, int lvl, int min)
+static void put_at_least(quoter *q, sg_buf *b, const char *s, int lvl, int min)
 {
     if (lvl < min)
         paren(q, b, s);
@@ -695,7 +695,7 @@ static void put_at_least(Q *q, sg_buf *b, const char *s, int lvl, int min)
 }
 
 /* Σ_{t=1}^{T} e, or sum(t = 1..T, e) in ASCII */
-static int sumover_tex(Q *q, sg_buf *b, const sg_ast *e)
+static int sumover_tex(quoter *q, sg_buf *b, const sg_ast *e)
 {
     sg_buf t;
     int lvl;
@@ -726,7 +726,7 @@ static int sumover_tex(Q *q, sg_buf *b, const sg_ast *e)
 }
 
 /* e into b, without the parentheses its place may need; returns its level */
-static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
+static int pr_body(quoter *q, sg_buf *b, const sg_ast *e, int top)
 {
     sg_buf t;
     int lvl;
@@ -776,7 +776,7 @@ static int pr_body(Q *q, sg_buf *b, const sg_ast *e, int top)
 }
 
 /* e where its place needs level need; slot: the place delimits it already */
-static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top)
+static int pr(quoter *q, sg_buf *b, const sg_ast *e, int need, int slot, int top)
 {
     sg_buf t;
     int lvl;
@@ -794,7 +794,7 @@ static int pr(Q *q, sg_buf *b, const sg_ast *e, int need, int slot, int top)
 
 void sg_quote(sg_buf *out, const sg_ast *e, const sg_quote_opts *o)
 {
-    Q q;
+    quoter q;
     q.o = o;
     q.tex = o->alphabet == SG_FMT_LATEX;
     q.ascii = o->alphabet == SG_FMT_ASCII;

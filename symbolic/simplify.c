@@ -81,7 +81,7 @@ typedef struct {
     int n, cap;
 } tlist;
 
-typedef struct S {
+typedef struct simplifier {
     sg_ctx *ctx;
     sg_arena *ar;         /* terms and lists: freed when sg_simplify returns */
     int phase;            /* 1: normal form, 2: factoring */
@@ -108,21 +108,21 @@ typedef struct S {
     unsigned long budget; /* the work this simplification may do */
     int gave_up;          /* the budget ran out: the result is e itself */
     /* the order sort_terms is sorting by */
-    int (*tcmp)(struct S *, const term *, const term *);
-} S;
+    int (*tcmp)(struct simplifier *, const term *, const term *);
+} simplifier;
 
-static sg_expr *canon_sum(S *st, tlist *l, sg_shape shape);
-static sg_expr *factor_list(S *st, tlist *l, sg_shape shape, int top);
-static sg_expr *transpose_atom(S *st, sg_expr *a);
-static int term_of(S *st, sg_expr *e, term *t, int depth);
-static int expand_term(S *st, const term *t, tlist *out, int cancelling);
+static sg_expr *canon_sum(simplifier *st, tlist *l, sg_shape shape);
+static sg_expr *factor_list(simplifier *st, tlist *l, sg_shape shape, int top);
+static sg_expr *transpose_atom(simplifier *st, sg_expr *a);
+static int term_of(simplifier *st, sg_expr *e, term *t, int depth);
+static int expand_term(simplifier *st, const term *t, tlist *out, int cancelling);
 
 /* ---- small helpers -------------------------------------------------------- */
 
 /* has this simplification used up its BUDGET, or the DAG its SG_MAX_NODES?
    From then on comparisons take ids, a cheap order, since the result will be
    thrown away */
-static int exhausted(const S *st)
+static int exhausted(const simplifier *st)
 {
     return *st->ops + (sg_ctx_work(st->ctx) - st->work0) > st->budget ||
            sg_expr_count(st->ctx) > SG_MAX_NODES;
@@ -134,38 +134,38 @@ static int is_scalar(const sg_expr *e)
 }
 
 /* e's number in this pass, SG_IDMAP_NONE when the pass did not reach it */
-static unsigned pix(const S *st, const sg_expr *e)
+static unsigned pix(const simplifier *st, const sg_expr *e)
 {
     return sg_idmap_find(&st->pass, e);
 }
 
-static int is_root(const S *st, const sg_expr *e)
+static int is_root(const simplifier *st, const sg_expr *e)
 {
     unsigned i = pix(st, e);
     return i != SG_IDMAP_NONE && st->root[i];
 }
 
 /* the pass's tables for e, with the defaults of a node it did not reach */
-static sg_expr *val_of(const S *st, const sg_expr *e)
+static sg_expr *val_of(const simplifier *st, const sg_expr *e)
 {
     unsigned i = pix(st, e);
     return i != SG_IDMAP_NONE ? st->val[i] : NULL;
 }
 
-static unsigned refs_of(const S *st, const sg_expr *e)
+static unsigned refs_of(const simplifier *st, const sg_expr *e)
 {
     unsigned i = pix(st, e);
     return i != SG_IDMAP_NONE ? st->refs[i] : 0;
 }
 
-static int height_of(const S *st, const sg_expr *e)
+static int height_of(const simplifier *st, const sg_expr *e)
 {
     unsigned i = pix(st, e);
     return i != SG_IDMAP_NONE ? st->height[i] : 0;
 }
 
 /* e's number in the tables of the whole call, given one if it had none */
-static unsigned aux_ix(S *st, const sg_expr *e)
+static unsigned aux_ix(simplifier *st, const sg_expr *e)
 {
     unsigned i = sg_idmap_add(&st->aux, e);
     if (i >= st->naux) {
@@ -185,25 +185,25 @@ static unsigned aux_ix(S *st, const sg_expr *e)
 }
 
 /* an atom because a definition names it (a node being simplified is not) */
-static int named(const S *st, const sg_expr *e)
+static int named(const simplifier *st, const sg_expr *e)
 {
     return e->name != NULL && !is_root(st, e);
 }
 
-static int is_kept(const S *st, const sg_expr *e)
+static int is_kept(const simplifier *st, const sg_expr *e)
 {
     unsigned i = sg_idmap_find(&st->aux, e);
     return i != SG_IDMAP_NONE && st->kept[i];
 }
 
-static void keep(S *st, const sg_expr *e)
+static void keep(simplifier *st, const sg_expr *e)
 {
     unsigned i = aux_ix(st, e); /* may move st->kept */
     st->kept[i] = 1;
 }
 
 /* a sum whose terms are terms of the sums and products it is in */
-static int is_sum(const S *st, const sg_expr *e)
+static int is_sum(const simplifier *st, const sg_expr *e)
 {
     return e->op == SG_OP_ADD && !named(st, e) && !is_kept(st, e);
 }
@@ -225,7 +225,7 @@ static sg_shape flip(sg_shape s)
     return sg_shape_make(s.cols, s.rows);
 }
 
-static sg_expr **nodes(S *st, int n)
+static sg_expr **nodes(simplifier *st, int n)
 {
     return sg_arena_alloc(st->ar, (size_t)(n > 0 ? n : 1) * sizeof(sg_expr *));
 }
@@ -240,7 +240,7 @@ static void copy_nodes(sg_expr **dst, sg_expr *const *src, int n)
 /* ---- a structural order ----------------------------------------------------- */
 
 /* classes in reading order: x before f(x) before products before sums */
-static int rank(const S *st, const sg_expr *e)
+static int rank(const simplifier *st, const sg_expr *e)
 {
     if (named(st, e))
         return 1;
@@ -277,7 +277,7 @@ static int cmp_index(sg_index a, sg_index b)
  * sort the same way. Equal structure is one node, so the walk follows a
  * single path down to the first difference: a loop, not a recursion.
  */
-static int cmp_node(const S *st, const sg_expr *a, const sg_expr *b)
+static int cmp_node(const simplifier *st, const sg_expr *a, const sg_expr *b)
 {
     for (;;) {
         const sg_expr *ba, *bb;
@@ -331,14 +331,14 @@ static int cmp_node(const S *st, const sg_expr *a, const sg_expr *b)
 }
 
 /* scalar factors: reciprocals first, so that (1/N)·β·X prints as βX/N */
-static int cmp_scalar(const S *st, const sg_expr *a, const sg_expr *b)
+static int cmp_scalar(const simplifier *st, const sg_expr *a, const sg_expr *b)
 {
     if (is_recip(a) != is_recip(b))
         return is_recip(a) ? -1 : 1;
     return cmp_node(st, a, b);
 }
 
-static int cmp_seq(const S *st, sg_expr *const *a, int na, sg_expr *const *b, int nb)
+static int cmp_seq(const simplifier *st, sg_expr *const *a, int na, sg_expr *const *b, int nb)
 {
     int i, r;
     for (i = 0; i < na && i < nb; i++)
@@ -348,7 +348,7 @@ static int cmp_seq(const S *st, sg_expr *const *a, int na, sg_expr *const *b, in
 }
 
 /* like terms have equal keys: the same factors and scalars */
-static int cmp_key(S *st, const term *a, const term *b)
+static int cmp_key(simplifier *st, const term *a, const term *b)
 {
     int r;
     if (a->nf != b->nf)
@@ -360,14 +360,14 @@ static int cmp_key(S *st, const term *a, const term *b)
     return cmp_seq(st, a->s, a->ns, b->s, b->ns);
 }
 
-static double term_size(S *st, const term *t);
+static double term_size(simplifier *st, const term *t);
 
 /*
  * Reading order: positive terms first (a − b, not −b + a), then higher
  * degree (Xᵀdiag(w)X/N + λI); of scalar terms the larger first (a loss
  * before its regularizer).
  */
-static int cmp_display(S *st, const term *a, const term *b)
+static int cmp_display(simplifier *st, const term *a, const term *b)
 {
     int r;
     if ((a->c > 0) != (b->c > 0))
@@ -385,16 +385,16 @@ static int cmp_display(S *st, const term *a, const term *b)
     return cmp_num(fabs(a->c), fabs(b->c));
 }
 
-typedef int (*term_cmp)(S *, const term *, const term *);
+typedef int (*term_cmp)(simplifier *, const term *, const term *);
 
 /*
  * A stable merge sort of n elements of the given size: qsort has no context
  * argument and is not stable. Bottom-up, so a ⊙ chain of a thousand factors
  * is sorted in n log n comparisons with no recursion.
  */
-typedef int (*elem_cmp)(S *, const void *, const void *);
+typedef int (*elem_cmp)(simplifier *, const void *, const void *);
 
-static void sort_stable(S *st, void *base, int n, size_t size, elem_cmp cmp)
+static void sort_stable(simplifier *st, void *base, int n, size_t size, elem_cmp cmp)
 {
     char *v = base, *tmp;
     int width, i;
@@ -418,12 +418,12 @@ static void sort_stable(S *st, void *base, int n, size_t size, elem_cmp cmp)
     free(tmp);
 }
 
-static int cmp_term_elems(S *st, const void *a, const void *b)
+static int cmp_term_elems(simplifier *st, const void *a, const void *b)
 {
     return st->tcmp(st, a, b);
 }
 
-static void sort_terms(S *st, term *t, int n, term_cmp cmp)
+static void sort_terms(simplifier *st, term *t, int n, term_cmp cmp)
 {
     term_cmp outer = st->tcmp; /* a comparison may simplify, and sort */
     st->tcmp = cmp;
@@ -431,12 +431,12 @@ static void sort_terms(S *st, term *t, int n, term_cmp cmp)
     st->tcmp = outer;
 }
 
-static int cmp_node_elems(S *st, const void *a, const void *b)
+static int cmp_node_elems(simplifier *st, const void *a, const void *b)
 {
     return cmp_node(st, *(sg_expr *const *)a, *(sg_expr *const *)b);
 }
 
-static void sort_nodes(S *st, sg_expr **v, int n)
+static void sort_nodes(simplifier *st, sg_expr **v, int n)
 {
     sort_stable(st, v, n, sizeof *v, cmp_node_elems);
 }
@@ -444,7 +444,7 @@ static void sort_nodes(S *st, sg_expr **v, int n)
 /* ---- tree sizes: what "shorter" means ------------------------------------- */
 
 /* nodes in e printed as a tree; a named node counts 1 */
-static double tree_size(S *st, sg_expr *e)
+static double tree_size(simplifier *st, sg_expr *e)
 {
     sg_expr **stack;
     int sp = 0, cap = 64;
@@ -485,7 +485,7 @@ static double tree_size(S *st, sg_expr *e)
  * A term's size, its constant left out: moving a constant into a sum or out
  * of it is not what makes a formula shorter (pass 2 pulls it out again).
  */
-static double term_size(S *st, const term *t)
+static double term_size(simplifier *st, const term *t)
 {
     double s = t->nf + t->ns > 0 ? t->nf + t->ns - 1 : 1;
     int i;
@@ -496,7 +496,7 @@ static double term_size(S *st, const term *t)
     return s;
 }
 
-static double list_size(S *st, const tlist *l)
+static double list_size(simplifier *st, const tlist *l)
 {
     double s = l->n > 1 ? l->n - 1 : 0;
     int i;
@@ -516,15 +516,15 @@ static term unit(void)
     return t;
 }
 
-static tlist decompose(S *st, sg_expr *e);
+static tlist decompose(simplifier *st, sg_expr *e);
 
-static tlist transpose_list(S *st, const tlist *l);
+static tlist transpose_list(simplifier *st, const tlist *l);
 
 /*
  * Appends t. 1·(a + b) is the terms a and b, and 1·(a + b)ᵀ the terms aᵀ
  * and bᵀ: a sum is never a term of a sum.
  */
-static void push(S *st, tlist *l, const term *t)
+static void push(simplifier *st, tlist *l, const term *t)
 {
     sg_expr *one = t->ns + t->nf == 1 ? (t->ns ? t->s[0] : t->f[0]) : NULL;
     if (t->c == 0)
@@ -550,7 +550,7 @@ static void push(S *st, tlist *l, const term *t)
     l->t[l->n++] = *t;
 }
 
-static void append(S *st, tlist *l, const tlist *m)
+static void append(simplifier *st, tlist *l, const tlist *m)
 {
     int i;
     for (i = 0; i < m->n; i++)
@@ -558,7 +558,7 @@ static void append(S *st, tlist *l, const tlist *m)
 }
 
 /* a single atom as a term */
-static term atom(S *st, sg_expr *e)
+static term atom(simplifier *st, sg_expr *e)
 {
     term t = unit();
     /* ⟨a, b⟩ = ⟨b, a⟩: one order, whatever order the kids took meanwhile */
@@ -583,7 +583,7 @@ static term atom(S *st, sg_expr *e)
  * that sorts first (xᵀAy = yᵀAᵀx), and a product of two vectors as their
  * inner product, so that xᵀy, yᵀx and ⟨x, y⟩ are one node.
  */
-static sg_expr *chain_atom(S *st, sg_expr **f, int k)
+static sg_expr *chain_atom(simplifier *st, sg_expr **f, int k)
 {
     sg_expr **g, **h, *a, *b, *e;
     int i;
@@ -603,7 +603,7 @@ static sg_expr *chain_atom(S *st, sg_expr **f, int k)
     return e;
 }
 
-static term mul_term(S *st, const term *a, const term *b);
+static term mul_term(simplifier *st, const term *a, const term *b);
 
 /* x · (1/x) = 1 among a term's scalars: p(1 − p) · (1 − y)/(1 − p) is
    p(1 − y). A display form, where x ≠ 0 wherever the quotient is defined */
@@ -628,7 +628,7 @@ static void cancel_quotients(term *t)
 }
 
 /* t times the scalar x, which may itself be a product or a constant */
-static term mul_scalar(S *st, const term *t, sg_expr *x)
+static term mul_scalar(simplifier *st, const term *t, sg_expr *x)
 {
     term u;
     if (!term_of(st, x, &u, 0))
@@ -637,7 +637,7 @@ static term mul_scalar(S *st, const term *t, sg_expr *x)
 }
 
 /* a b, for terms whose shapes fit */
-static term mul_term(S *st, const term *a, const term *b)
+static term mul_term(simplifier *st, const term *a, const term *b)
 {
     term t;
     int i = 0, j = 0, k = 0, eyes = 0;
@@ -682,7 +682,7 @@ static term mul_term(S *st, const term *a, const term *b)
     return t;
 }
 
-static term transpose_term(S *st, const term *t)
+static term transpose_term(simplifier *st, const term *t)
 {
     term u = *t;
     int i;
@@ -694,7 +694,7 @@ static term transpose_term(S *st, const term *t)
     return u;
 }
 
-static tlist transpose_list(S *st, const tlist *l)
+static tlist transpose_list(simplifier *st, const tlist *l)
 {
     tlist r = {NULL, 0, 0};
     int i;
@@ -710,7 +710,7 @@ static tlist transpose_list(S *st, const tlist *l)
  * s·𝟙, transposed products turned around. Returns 0 when e is zero. Deeper
  * than MAX_NEST, the rest of a product is one factor.
  */
-static int term_of(S *st, sg_expr *e, term *t, int depth)
+static int term_of(simplifier *st, sg_expr *e, term *t, int depth)
 {
     term a, b;
     if (named(st, e) || depth > MAX_NEST || is_kept(st, e)) {
@@ -751,7 +751,7 @@ static int term_of(S *st, sg_expr *e, term *t, int depth)
 }
 
 /* the terms of e: a sum's terms left to right, else e's one term */
-static tlist decompose(S *st, sg_expr *e)
+static tlist decompose(simplifier *st, sg_expr *e)
 {
     tlist l = {NULL, 0, 0};
     sg_expr **stack;
@@ -774,7 +774,7 @@ static tlist decompose(S *st, sg_expr *e)
 }
 
 /* the node of a term: c · (1/d) · s₁ ⋯ sₖ · F₁ ⋯ Fₘ */
-static sg_expr *build_term(S *st, const term *t, sg_shape shape)
+static sg_expr *build_term(simplifier *st, const term *t, sg_shape shape)
 {
     sg_ctx *ctx = st->ctx;
     sg_expr *m = NULL, *s = NULL;
@@ -797,7 +797,7 @@ static sg_expr *build_term(S *st, const term *t, sg_shape shape)
 }
 
 /* left to right, the order the terms are in */
-static sg_expr *build_sum(S *st, const tlist *l, sg_shape shape)
+static sg_expr *build_sum(simplifier *st, const tlist *l, sg_shape shape)
 {
     sg_expr *e = NULL;
     int i;
@@ -809,7 +809,7 @@ static sg_expr *build_sum(S *st, const tlist *l, sg_shape shape)
 }
 
 /* a list as one term: a single term stays itself, a sum becomes one factor */
-static int opaque(S *st, tlist *l, sg_shape shape, term *t)
+static int opaque(simplifier *st, tlist *l, sg_shape shape, term *t)
 {
     sg_expr *e;
     tlist m;
@@ -834,7 +834,7 @@ static int opaque(S *st, tlist *l, sg_shape shape, term *t)
  * the same matrix factors and different scalars share one scalar sum
  * (βA + γA = (β + γ)A). Returns how many terms cancelled.
  */
-static int collect(S *st, tlist *l)
+static int collect(simplifier *st, tlist *l)
 {
     int i, j, n = 0, cancelled = 0;
     sort_terms(st, l->t, l->n, cmp_key);
@@ -887,7 +887,7 @@ static int collect(S *st, tlist *l)
  * factor after that: xₖ = xₖ₋₁ ⊙ xₖ₋₁ written out is 2ᵏ factors of x₀, and
  * 20 such lines took the printers' stacks; now it is k + 1 factors.
  */
-static int hadamard_factors(S *st, sg_expr *e, int tr, term *coef, sg_expr ***out, int *n,
+static int hadamard_factors(simplifier *st, sg_expr *e, int tr, term *coef, sg_expr ***out, int *n,
                             int *cap, int depth, sg_idmap *seen)
 {
     sg_expr *x = e;
@@ -931,7 +931,7 @@ static int hadamard_factors(S *st, sg_expr *e, int tr, term *coef, sg_expr ***ou
  * ((sA) ⊙ B = s(A ⊙ B)), 𝟙 dropped, factors sorted (⊙ commutes), and
  * Aᵀ ⊙ Bᵀ = (A ⊙ B)ᵀ.
  */
-static sg_expr *canon_hadamard(S *st, sg_expr *const *in, int nin, sg_shape shape)
+static sg_expr *canon_hadamard(simplifier *st, sg_expr *const *in, int nin, sg_shape shape)
 {
     sg_expr **f = NULL, *h;
     term coef = unit();
@@ -1034,7 +1034,7 @@ static int cancels_hadamard(sg_expr *const *fs, int n, int skip, const tlist *p)
  * p(1 − p)((1 − y)/(1 − p) − y/p) = (1 − y)p − (1 − p)y, and the same with
  * ⊙ and ⊘, so that the next round gives p − y.
  */
-static int expand_term(S *st, const term *t, tlist *out, int cancelling)
+static int expand_term(simplifier *st, const term *t, tlist *out, int cancelling)
 {
     int i, j, k;
     for (i = 0; i < t->ns; i++)
@@ -1121,7 +1121,7 @@ static int expand_term(S *st, const term *t, tlist *out, int cancelling)
 }
 
 /* is a term with t's key in l other than l->t[skip]? (l sorted by key) */
-static int has_key(S *st, const tlist *l, const term *t, int skip)
+static int has_key(simplifier *st, const tlist *l, const term *t, int skip)
 {
     int lo = 0, hi = l->n - 1;
     while (lo <= hi) {
@@ -1137,7 +1137,7 @@ static int has_key(S *st, const tlist *l, const term *t, int skip)
 }
 
 /* could distributing term i (into e) cancel anything? */
-static int may_cancel(S *st, const tlist *l, int i, const tlist *e)
+static int may_cancel(simplifier *st, const tlist *l, int i, const tlist *e)
 {
     int j, k;
     for (j = 0; j < e->n; j++) {
@@ -1158,7 +1158,7 @@ static int may_cancel(S *st, const tlist *l, int i, const tlist *e)
  * pieces meet a like term). Each round taken makes the sum strictly
  * shorter, so this ends.
  */
-static void distribute(S *st, tlist *l)
+static void distribute(simplifier *st, tlist *l)
 {
     int round, i, j;
     for (round = 0; round < MAX_ROUNDS; round++) {
@@ -1218,7 +1218,7 @@ static void distribute(S *st, tlist *l)
 }
 
 /* the transposes the terms print with */
-static int transposes(const S *st, const tlist *l)
+static int transposes(const simplifier *st, const tlist *l)
 {
     int i, j, n = 0;
     for (i = 0; i < l->n; i++)
@@ -1231,7 +1231,7 @@ static int transposes(const S *st, const tlist *l)
 }
 
 /* eᵀ with the transpose pushed through a product, (W(a + b))ᵀ = (a + b)ᵀWᵀ */
-static sg_expr *transposed(S *st, sg_expr *e, sg_shape shape)
+static sg_expr *transposed(simplifier *st, sg_expr *e, sg_shape shape)
 {
     term u;
     if (!term_of(st, sg_transpose(st->ctx, e), &u, 0))
@@ -1244,7 +1244,7 @@ static sg_expr *transposed(S *st, sg_expr *e, sg_shape shape)
  * cancels, ordered for reading. A row of two or more terms is written as the
  * transpose of a column, (Wx − y)ᵀ, so that it is the same sum as its column.
  */
-static sg_expr *canon_terms(S *st, tlist *l, sg_shape shape)
+static sg_expr *canon_terms(simplifier *st, tlist *l, sg_shape shape)
 {
     collect(st, l);
     distribute(st, l);
@@ -1260,7 +1260,7 @@ static sg_expr *canon_terms(S *st, tlist *l, sg_shape shape)
 }
 
 /* canon_terms, and in pass 2 factored like every other sum */
-static sg_expr *canon_sum(S *st, tlist *l, sg_shape shape)
+static sg_expr *canon_sum(simplifier *st, tlist *l, sg_shape shape)
 {
     sg_expr *e = canon_terms(st, l, shape);
     if (st->phase == 2 && is_sum(st, e)) {
@@ -1271,7 +1271,7 @@ static sg_expr *canon_sum(S *st, tlist *l, sg_shape shape)
 }
 
 /* a node a constructor returned, in canonical form */
-static sg_expr *canon_node(S *st, sg_expr *e)
+static sg_expr *canon_node(simplifier *st, sg_expr *e)
 {
     tlist l;
     if (named(st, e) || !linear_op(e->op))
@@ -1286,7 +1286,7 @@ static sg_expr *canon_node(S *st, sg_expr *e)
  * (canon_sum decides); a column sum r stays whole as rᵀ, which reads better
  * than its terms transposed and keeps r shared.
  */
-static sg_expr *transpose_atom(S *st, sg_expr *a)
+static sg_expr *transpose_atom(simplifier *st, sg_expr *a)
 {
     tlist l, t;
     sg_expr *r;
@@ -1308,7 +1308,7 @@ static sg_expr *transpose_atom(S *st, sg_expr *a)
 
 /* ---- the passes ------------------------------------------------------------ */
 
-static sg_expr *kid_val(S *st, sg_expr *e, int i)
+static sg_expr *kid_val(simplifier *st, sg_expr *e, int i)
 {
     return i < e->nkids ? val_of(st, e->kid[i]) : NULL;
 }
@@ -1319,7 +1319,7 @@ static sg_expr *kid_val(S *st, sg_expr *e, int i)
  * in factoring, a sum that is a term of its parent sum, and a product a
  * factor of its parent product.
  */
-static int interior(const S *st, const sg_expr *e)
+static int interior(const simplifier *st, const sg_expr *e)
 {
     const sg_expr *p;
     if (named(st, e) || refs_of(st, e) != 1 || is_root(st, e) || is_kept(st, e))
@@ -1340,14 +1340,14 @@ static int interior(const S *st, const sg_expr *e)
            (e->op == SG_OP_MUL && p->op == SG_OP_MUL);
 }
 
-static tlist region(S *st, sg_expr *e);
+static tlist region(simplifier *st, sg_expr *e);
 
 /*
  * Does v, the form of a kid that several nodes share, stay whole in them: a
  * sum of more than MAX_INLINE terms (l) as one term of a sum, a product of
  * more than MAX_INLINE factors as one factor of a product?
  */
-static int stays_whole(const S *st, const sg_expr *v, const tlist *l)
+static int stays_whole(const simplifier *st, const sg_expr *v, const tlist *l)
 {
     if (named(st, v))
         return 0;
@@ -1365,7 +1365,7 @@ static int stays_whole(const S *st, const sg_expr *v, const tlist *l)
  * multiplying the last (Jₖ = DₖWₖJₖ₋₁) would grow quadratically with its
  * length, in size or in the work of rebuilding it.
  */
-static tlist sub_terms(S *st, sg_expr *k)
+static tlist sub_terms(simplifier *st, sg_expr *k)
 {
     sg_expr *v;
     tlist l;
@@ -1388,7 +1388,7 @@ static tlist sub_terms(S *st, sg_expr *k)
  * keeps each sum as one factor: r(Wx)ᵀ, not WᵀWx(Wx)ᵀ − x(Wx)ᵀ; only a
  * coefficient of exactly 1 lets a sum through.
  */
-static tlist region(S *st, sg_expr *e)
+static tlist region(simplifier *st, sg_expr *e)
 {
     tlist a = sub_terms(st, e->kid[0]), b, r = {NULL, 0, 0};
     term ta, tb, t;
@@ -1415,7 +1415,7 @@ static tlist region(S *st, sg_expr *e)
  * f(a) for an elementwise f, in canonical form: f(sAᵀ) = f(sA)ᵀ, so that
  * transposes stay outside (σ(W)ᵀ ⊙ Aᵀ = (σ(W) ⊙ A)ᵀ), and σ(−a) = 𝟙 − σ(a).
  */
-static sg_expr *elementwise(S *st, sg_op op, sg_expr *a, sg_shape shape)
+static sg_expr *elementwise(simplifier *st, sg_op op, sg_expr *a, sg_shape shape)
 {
     sg_ctx *ctx = st->ctx;
     tlist l;
@@ -1447,7 +1447,7 @@ static sg_expr *elementwise(S *st, sg_op op, sg_expr *a, sg_shape shape)
  * once (canon_hadamard). Without recursion: a chain of definitions makes a
  * ⊙ as deep as it is long.
  */
-static sg_expr *hadamard_region(S *st, sg_expr *e)
+static sg_expr *hadamard_region(simplifier *st, sg_expr *e)
 {
     sg_expr **stack, **in, *r;
     int sp = 0, nin = 0, cap = 16, incap = 16;
@@ -1472,7 +1472,7 @@ static sg_expr *hadamard_region(S *st, sg_expr *e)
 }
 
 /* pass 1: the normal form of e, from its kids' */
-static sg_expr *normal(S *st, sg_expr *e)
+static sg_expr *normal(simplifier *st, sg_expr *e)
 {
     sg_ctx *ctx = st->ctx;
     sg_expr *a = kid_val(st, e, 0), *b = kid_val(st, e, 1), *in[2];
@@ -1531,7 +1531,7 @@ static sg_expr *normal(S *st, sg_expr *e)
 }
 
 /* the common scalar factors of all terms (a sorted multiset intersection) */
-static int common_scalars(S *st, const tlist *l, sg_expr **out)
+static int common_scalars(simplifier *st, const tlist *l, sg_expr **out)
 {
     int n = l->t[0].ns, i, j, k, m;
     copy_nodes(out, l->t[0].s, n);
@@ -1554,7 +1554,7 @@ static int common_scalars(S *st, const tlist *l, sg_expr **out)
 }
 
 /* t without the scalars in common[0..n) (which t has) */
-static void drop_scalars(S *st, term *t, sg_expr *const *common, int n)
+static void drop_scalars(simplifier *st, term *t, sg_expr *const *common, int n)
 {
     sg_expr **s = nodes(st, t->ns);
     int j, k = 0, m = 0;
@@ -1568,7 +1568,7 @@ static void drop_scalars(S *st, term *t, sg_expr *const *common, int n)
 }
 
 /* rough printed length of a scalar factor, for "only when it shortens" */
-static double text_len(S *st, const sg_expr *e)
+static double text_len(simplifier *st, const sg_expr *e)
 {
     if (named(st, e))
         return (double)strlen(e->name);
@@ -1601,7 +1601,7 @@ static double const_len(double c)
  * its parentheses anyway ((½A − ½B)X = ½(A − B)X), and out of a whole
  * result (top) only when that makes the text shorter.
  */
-static sg_expr *factor_list(S *st, tlist *l, sg_shape shape, int top)
+static sg_expr *factor_list(simplifier *st, tlist *l, sg_shape shape, int top)
 {
     sg_expr **common;
     int i, p, q, minf, nc, neg = 1;
@@ -1697,7 +1697,7 @@ static sg_expr *factor_list(S *st, tlist *l, sg_shape shape, int top)
  * as in pass 1 from its kids' new forms, so that the result is its own
  * normal form and simplifying it again changes nothing.
  */
-static sg_expr *factored(S *st, sg_expr *e)
+static sg_expr *factored(simplifier *st, sg_expr *e)
 {
     sg_expr **stack;
     tlist l = {NULL, 0, 0};
@@ -1737,7 +1737,7 @@ static int by_id(const void *pa, const void *pb)
 }
 
 /* numbers e in this pass, growing the pass's tables to hold it */
-static unsigned reach(S *st, const sg_expr *e)
+static unsigned reach(simplifier *st, const sg_expr *e)
 {
     unsigned n0 = st->pass.n, i = sg_idmap_add(&st->pass, e);
     if (i >= st->npass) {
@@ -1765,7 +1765,7 @@ static unsigned reach(S *st, const sg_expr *e)
 
 /* one pass over the DAG under the roots, kids before parents: out[i] is the
    pass's result for roots[i] */
-static void run(S *st, sg_expr *const *roots, int nroots, sg_expr **out, int phase)
+static void run(simplifier *st, sg_expr *const *roots, int nroots, sg_expr **out, int phase)
 {
     sg_expr **order = NULL, **stack = NULL;
     int norder = 0, sp = 0, cap = 0, i, k;
@@ -1852,7 +1852,7 @@ static void run(S *st, sg_expr *const *roots, int nroots, sg_expr **out, int pha
 
 void sg_simplify_all(sg_ctx *ctx, sg_expr *const *e, int n, sg_expr **out, unsigned long budget)
 {
-    S st;
+    simplifier st;
     unsigned long ops = 0;
     sg_expr **mid = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *mid);
     int i;
