@@ -76,7 +76,7 @@ size_t sg_cgen_masks(const sg_problem *p, const sg_cgen_opts *o);
 /* whether name can be written in #include "name": not empty, well-formed
    UTF-8 with no control character, quote, apostrophe, backslash or slash
    (the C standard leaves ' \ and // undefined there, and a " or newline
-   cannot be written at all); main.c makes another -H name a usage error */
+   cannot be written at all); cli/main.c makes another -H name a usage error */
 int sg_cgen_include_ok(const char *name);
 
 /* every kernel of templates/, expanded for double or float (for tests) */

@@ -17,7 +17,7 @@
  * ‖a‖², ⟨a, b⟩ of vectors as aᵀb.
  *
  * Three alphabets share the one walk: Unicode, ASCII and LaTeX (for the
- * derivation printer, latex.c: W^\top x, \lVert r\rVert^{2}, \frac{a}{N},
+ * derivation printer, latex.c and tex_*.c: W^\top x, \lVert r\rVert^{2}, \frac{a}{N},
  * h_{t-1}). Each place that writes a symbol picks the spelling of the
  * alphabet; the structure, and so the parentheses, are the same in all three.
  * The words themselves (names, numbers, the spacing between juxtaposed

@@ -1,7 +1,7 @@
 /*
  * derive.h: the expressions a derivation document shows.
  *
- * A document (codegen/latex.c) shows the derivation log (diff.h) as lines a
+ * A document (codegen/latex.c and tex_*.c) shows the derivation log (diff.h) as lines a
  * course solution writes: a rule instantiated with stand-ins for the
  * adjoints of the lines above (∂L/∂u = W ∂L/∂v), its value in display form
  * (= Wr), a value said in terms of the lines already printed, a step of a
