@@ -213,7 +213,7 @@ done
 grep -q '^MIT License' "$top/LICENSE" && tr '\n' ' ' <"$top/LICENSE" | tr -s ' ' |
     grep -q "Generated code, including the kernels copied from symgrad's templates, is yours to use, modify and distribute without conditions." &&
     ok || bad "LICENSE: MIT, and the terms of the generated code"
-refs=$(grep -n 'shared/spec\|\.\./shared/' "$top/README.md" "$top/symgrad.1" "$top/docs/LANGUAGE.md" "$top/docs/GENERATED_C.md" |
+refs=$(grep -n 'shared/spec\|\.\./shared/' "$top/README.md" "$top/symgrad.1" "$top/docs/LANGUAGE.md" "$top/docs/GENERATED_C.md" "$top/docs/ARCHITECTURE.md" |
     grep -v 'acceptance' | head -5)
 [ -z "$refs" ] && ok || bad "the docs refer outside the project: $refs"
 grep -q 'docs/LANGUAGE.md' "$top/README.md" && grep -q 'LANGUAGE.md' "$top/symgrad.1" &&
