@@ -87,26 +87,36 @@ static int number(reader *r, value_t *val)
 }
 
 /* one row of a matrix: [a, b, …]; every row as long as the first */
+/* after a list's element: 1 past a ',', 0 at the ']', -1 (reported) else */
+static int separator(reader *r)
+{
+    skip_space(r);
+    if (*r->s == ',') {
+        r->s++;
+        return 1;
+    }
+    if (*r->s == ']')
+        return 0;
+    sg_buf_puts(r->err, "--eval: expected ',' or ']' at '");
+    put_shown(r->err, r->s, 20);
+    sg_buf_putc(r->err, '\'');
+    return -1;
+}
+
 static int row(reader *r, value_t *val)
 {
     long len = 0;
+    int sep;
     r->s++; /* [ */
     for (;;) {
         skip_space(r);
         if (number(r, val))
             return -1;
         len++;
-        skip_space(r);
-        if (*r->s == ',') {
-            r->s++;
-            continue;
-        }
-        if (*r->s == ']')
+        if ((sep = separator(r)) < 0)
+            return -1;
+        if (!sep)
             break;
-        sg_buf_puts(r->err, "--eval: expected ',' or ']' at '");
-        put_shown(r->err, r->s, 20);
-        sg_buf_putc(r->err, '\'');
-        return -1;
     }
     r->s++; /* ] */
     if (val->cols && val->cols != len) {
@@ -120,7 +130,7 @@ static int row(reader *r, value_t *val)
 /* a vector [a, b, …] or a matrix as a list of rows [[…], […]] */
 static int list(reader *r, value_t *val)
 {
-    int rows_mode = -1;
+    int rows_mode = -1, sep;
     long count = 0;
     r->s++; /* [ */
     for (;;) {
@@ -135,17 +145,10 @@ static int list(reader *r, value_t *val)
         if (is_row ? row(r, val) : number(r, val))
             return -1;
         count++;
-        skip_space(r);
-        if (*r->s == ',') {
-            r->s++;
-            continue;
-        }
-        if (*r->s == ']')
+        if ((sep = separator(r)) < 0)
+            return -1;
+        if (!sep)
             break;
-        sg_buf_puts(r->err, "--eval: expected ',' or ']' at '");
-        put_shown(r->err, r->s, 20);
-        sg_buf_putc(r->err, '\'');
-        return -1;
     }
     r->s++; /* ] */
     val->rows = count;
@@ -166,6 +169,7 @@ static int steps(reader *r, value_t *val, long *count)
     for (;;) {
         value_t one;
         long i;
+        int sep;
         skip_space(r);
         if (*r->s == ']' && *count == 0)
             break;
@@ -185,17 +189,10 @@ static int steps(reader *r, value_t *val, long *count)
             push(val, one.v[i]);
         free(one.v);
         (*count)++;
-        skip_space(r);
-        if (*r->s == ',') {
-            r->s++;
-            continue;
-        }
-        if (*r->s == ']')
+        if ((sep = separator(r)) < 0)
+            return -1;
+        if (!sep)
             break;
-        sg_buf_puts(r->err, "--eval: expected ',' or ']' at '");
-        put_shown(r->err, r->s, 20);
-        sg_buf_putc(r->err, '\'');
-        return -1;
     }
     r->s++; /* ] */
     return 0;
