@@ -15,6 +15,13 @@
 # installed. The results at random inputs are also compared with
 # symgrad --eval (the symbolic evaluator), for several T for the RNN, and a
 # dimension fixed with --dim is checked against the dims passed at run time.
+#
+# Then tests/gencode/cgen.sh: the C printer end to end, every operation,
+# option and corner (the problems in tests/gencode/cgen/), compiled with
+# gcc and clang at the strict flags of docs/GENERATED_C.md and with g++,
+# run under the sanitizers by a driver written from the header, and
+# compared with --eval; --check's main() built and run; names C reserves;
+# the banner's bytes.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 symgrad=$(cd "$top" && realpath "${SYMGRAD:-./symgrad}")
@@ -196,6 +203,9 @@ fi
 "$symgrad" --dim n=0 autoencoder.sg >out.txt 2>err.txt
 [ $? = 2 ] && grep -q -- "--dim: 'n=0' is not a positive integer value" err.txt && ok ||
     bad "--dim n=0 is a usage error"
+
+# the C printer's runs (tests/gencode/cgen.sh)
+. "$drivers/cgen.sh"
 
 [ -f summary.txt ] && cat summary.txt
 echo "gencode: $pass passed, $fail failed"
