@@ -206,7 +206,7 @@ static int find_dim(const sg_ctx *ctx, const char *name)
 /* unify dimension d with the value n; -1 and a message on a conflict */
 static int bind(const sg_ctx *ctx, long *dims, sg_dim d, long n, const char *who, sg_buf *err)
 {
-    const sg_diminfo *di = sg_diminfo_of(ctx, d);
+    const sg_diminfo *di = sg_dim_get(ctx, d);
     if (!di->name) {
         if (di->value != n) {
             sg_buf_printf(err, "--eval: %s has %ld where its declaration says %ld", who, n, di->value);
@@ -296,7 +296,7 @@ typedef struct {
 static int read_value(reader *r, const binding *bd, int sym, const char *name, value_t *v)
 {
     memset(v, 0, sizeof *v);
-    if (sym >= 0 && sg_sym(bd->ctx, sym)->seq >= 0) { /* a list of steps */
+    if (sym >= 0 && sg_sym_get(bd->ctx, sym)->seq >= 0) { /* a list of steps */
         if (*r->s != '[') {
             sg_buf_printf(r->err, "--eval: %s is a sequence: give the list of its steps", name);
             return -1;
@@ -377,7 +377,7 @@ static int read_assignment(reader *r, binding *bd)
 /* input i given, with a shape that fits its declaration; its dimensions bound */
 static int check_input(binding *bd, int i)
 {
-    const sg_symbol *s = sg_sym(bd->ctx, i);
+    const sg_symbol *s = sg_sym_get(bd->ctx, i);
     value_t *v = &bd->vals[i];
     long rows = v->rows ? v->rows : 1, cols = v->cols ? v->cols : 1;
     sg_buf *err = bd->err;
@@ -398,7 +398,7 @@ static int check_input(binding *bd, int i)
         bind(bd->ctx, bd->dims, s->shape.cols, cols, s->name, err))
         return -1;
     if (s->seq >= 0) { /* steps lo..hi: T from their number when hi is T + c */
-        const sg_seq *q = sg_seq_of(bd->ctx, s->seq);
+        const sg_seq *q = sg_seq_get(bd->ctx, s->seq);
         long fixed = q->lo.off - q->hi.off - 1 + bd->count[i];
         if (q->hi.dim >= 0 && q->lo.dim < 0 && fixed < 1) {
             sg_buf_printf(err, "--eval: %s has %ld steps, too few for its range", s->name,
@@ -426,18 +426,18 @@ static long seq_hi(const binding *bd, const sg_seq *q)
 static int check_complete(const binding *bd)
 {
     int i;
-    for (i = 1; i < sg_ndims(bd->ctx); i++) {
-        const sg_diminfo *di = sg_diminfo_of(bd->ctx, i);
+    for (i = 1; i < sg_dim_count(bd->ctx); i++) {
+        const sg_diminfo *di = sg_dim_get(bd->ctx, i);
         if (di->name && !bd->dims[i]) {
             sg_buf_printf(bd->err, "--eval: no value for the dimension %s (give %s=…)", di->name,
                           di->name);
             return -1;
         }
     }
-    for (i = 0; i < sg_nsyms(bd->ctx); i++) {
-        const sg_symbol *s = sg_sym(bd->ctx, i);
+    for (i = 0; i < sg_sym_count(bd->ctx); i++) {
+        const sg_symbol *s = sg_sym_get(bd->ctx, i);
         if (s->seq >= 0) {
-            const sg_seq *q = sg_seq_of(bd->ctx, s->seq);
+            const sg_seq *q = sg_seq_get(bd->ctx, s->seq);
             long lo = seq_lo(bd, q), hi = seq_hi(bd, q);
             if (bd->count[i] != (hi >= lo ? hi - lo + 1 : 0)) {
                 sg_buf_printf(bd->err, "--eval: %s has %ld steps where its range holds %ld",
@@ -457,8 +457,8 @@ static int print_all(const sg_problem *p, const binding *bd, sg_eval *ev, sg_buf
     for (i = 0; i < p->ndefs; i++)
         if (p->defs[i].expr && print_named(out, ev, p->defs[i].name, p->defs[i].expr))
             return -1;
-    for (i = 0; i < sg_nseqs(bd->ctx); i++) { /* each recurrence's steps */
-        const sg_seq *q = sg_seq_of(bd->ctx, i);
+    for (i = 0; i < sg_seq_count(bd->ctx); i++) { /* each recurrence's steps */
+        const sg_seq *q = sg_seq_get(bd->ctx, i);
         long hi, t;
         if (q->kind != SG_SEQ_FORWARD)
             continue;
@@ -480,7 +480,7 @@ static int print_all(const sg_problem *p, const binding *bd, sg_eval *ev, sg_buf
 int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err)
 {
     const sg_ctx *ctx = p->ctx;
-    int nsyms = sg_nsyms(ctx), ndims = sg_ndims(ctx), i, rc = 0;
+    int nsyms = sg_sym_count(ctx), ndims = sg_dim_count(ctx), i, rc = 0;
     const double **syms = sg_xmalloc((size_t)(nsyms + 1) * sizeof *syms);
     binding bd;
     reader r;

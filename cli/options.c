@@ -426,8 +426,8 @@ int cli_check_fixed_dims(const cli_options *o, const sg_problem *p, const char *
         if (sg_dim_find(p->ctx, o->fixed[i].name) >= 0)
             continue;
         sg_buf_init(&dims);
-        for (d = 0; d < sg_ndims(p->ctx); d++) {
-            const sg_diminfo *di = sg_diminfo_of(p->ctx, d);
+        for (d = 0; d < sg_dim_count(p->ctx); d++) {
+            const sg_diminfo *di = sg_dim_get(p->ctx, d);
             if (!di->name)
                 continue;
             if (dims.len)

@@ -33,8 +33,8 @@ static int result_of(cg_state *g, sg_result_kind kind, const char *of, const cha
 /* how sg_check_fill fills a symbol, and which directions move it */
 static int fill_kind(cg_state *g, int s)
 {
-    unsigned props = sg_sym(g->ctx, s)->props;
-    sg_shape sh = sg_sym(g->ctx, s)->shape;
+    unsigned props = sg_sym_get(g->ctx, s)->props;
+    sg_shape sh = sg_sym_get(g->ctx, s)->shape;
     if (props & SG_PROP_SPD)
         return 2;
     if ((props & SG_PROP_SYMMETRIC) && sh.rows == sh.cols)
@@ -48,12 +48,12 @@ static int fill_kind(cg_state *g, int s)
    sequence, else 1 */
 static long steps_of(cg_state *g, int s, const long *dv)
 {
-    const sg_symbol *sym = sg_sym(g->ctx, s);
+    const sg_symbol *sym = sg_sym_get(g->ctx, s);
     const sg_seq *sq;
     long lo, hi;
     if (sym->seq < 0)
         return 1;
-    sq = sg_seq_of(g->ctx, sym->seq);
+    sq = sg_seq_get(g->ctx, sym->seq);
     lo = (sq->lo.dim >= 0 ? dv[sq->lo.dim] : 0) + sq->lo.off;
     hi = (sq->hi.dim >= 0 ? dv[sq->hi.dim] : 0) + sq->hi.off;
     return hi >= lo ? hi - lo + 1 : 0;
@@ -86,14 +86,14 @@ typedef struct {
 /* the dimensions: the fixed ones, and 3, 4, 5, … (distinct) for the others */
 static void check_dims(cg_state *g, check_plan *c)
 {
-    int nd = sg_ndims(g->ctx), d, next = 3;
+    int nd = sg_dim_count(g->ctx), d, next = 3;
     long *dv = c->dv;
     for (d = 0; d < nd; d++) {
-        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+        const sg_diminfo *di = sg_dim_get(g->ctx, d);
         dv[d] = di->name ? g->dimfix[d] : di->value;
     }
     for (d = 0; d < nd; d++) {
-        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+        const sg_diminfo *di = sg_dim_get(g->ctx, d);
         int k, clash;
         if (!di->name)
             continue;
@@ -101,7 +101,7 @@ static void check_dims(cg_state *g, check_plan *c)
             do {
                 clash = 0;
                 for (k = 0; k < nd; k++)
-                    clash |= sg_diminfo_of(g->ctx, k)->name && dv[k] == next;
+                    clash |= sg_dim_get(g->ctx, k)->name && dv[k] == next;
                 if (clash)
                     next++;
             } while (clash);
@@ -212,7 +212,7 @@ static void check_preamble(cg_state *g, sg_buf *b, const check_plan *c)
 static void check_setup(cg_state *g, sg_buf *b, const check_plan *c)
 {
     const char *P = g->P, *T = g->real;
-    int nd = sg_ndims(g->ctx), ns = sg_nsyms(g->ctx), d, s, r;
+    int nd = sg_dim_count(g->ctx), ns = sg_sym_count(g->ctx), d, s, r;
     const long *dv = c->dv;
     sg_buf_printf(b, "int main(void)\n{\n    sg_check_state sg_c;\n    %s_out sg_o;\n"
                      "    %s *sg_x[%d], *sg_r[%d], *sg_fp, *sg_fm;\n"
@@ -222,12 +222,12 @@ static void check_setup(cg_state *g, sg_buf *b, const check_plan *c)
                   P, T, ns ? ns : 1, g->nres ? g->nres : 1,
                   c->any_fd || c->any_fd2 ? "    double sg_err;\n" : "");
     for (d = 0; d < nd; d++)
-        if (sg_diminfo_of(g->ctx, d)->name)
+        if (sg_dim_get(g->ctx, d)->name)
             sg_buf_printf(b, "    sg_c.dims.%s = %ld;\n", g->dimfield[d],
                           dv[d]);
     for (s = 0; s < ns; s++) {
         sg_buf_printf(b, "    sg_x[%d] = sg_check_alloc(%ld);\n", s,
-                      NUMEL(sg_sym(g->ctx, s)->shape) * steps_of(g, s, dv));
+                      NUMEL(sg_sym_get(g->ctx, s)->shape) * steps_of(g, s, dv));
         sg_buf_printf(b, "    sg_c.in.%s = sg_x[%d];\n", g->fieldname[s], s);
     }
     if (!ns)
@@ -250,7 +250,7 @@ static void check_setup(cg_state *g, sg_buf *b, const check_plan *c)
 static void check_inputs(cg_state *g, sg_buf *b, const check_plan *c)
 {
     const char *P = g->P;
-    int ns = sg_nsyms(g->ctx), s, r;
+    int ns = sg_sym_count(g->ctx), s, r;
     const long *dv = c->dv;
     sg_buf_puts(b, "    /* the inputs as declared, uniform in [-1, 1] where nothing is; in [0.5, "
                    "1.5]\n       instead when the results are not all finite there (a log, a "
@@ -259,7 +259,7 @@ static void check_inputs(cg_state *g, sg_buf *b, const check_plan *c)
     if (ns)
         sg_buf_puts(b, "        unsigned long long sg_seed = 20240229ull;\n");
     for (s = 0; s < ns; s++) {
-        sg_shape sh = sg_sym(g->ctx, s)->shape;
+        sg_shape sh = sg_sym_get(g->ctx, s)->shape;
         int k = fill_kind(g, s);
         long steps = steps_of(g, s, dv);
         if (k && steps != 1) /* each step as declared */
@@ -296,7 +296,7 @@ static void check_inputs(cg_state *g, sg_buf *b, const check_plan *c)
 /* each derivative against its differences, then the memory freed */
 static void check_results(cg_state *g, sg_buf *b, const check_plan *c)
 {
-    int ns = sg_nsyms(g->ctx), r;
+    int ns = sg_sym_count(g->ctx), r;
     const long *dv = c->dv;
     sg_buf_puts(b, "    if (!sg_bad) {\n");
     if (!c->any_fd && !c->any_fd2)
@@ -313,9 +313,9 @@ static void check_results(cg_state *g, sg_buf *b, const check_plan *c)
             continue;
         }
         if (c->how[r] == 1) {
-            sg_shape ysh = sg_sym(g->ctx, ys)->shape;
+            sg_shape ysh = sg_sym_get(g->ctx, ys)->shape;
             sg_buf_printf(b, "        /* %s: differences of %s along %s */\n", name,
-                          g->resname[c->fres[r]], sg_sym(g->ctx, ys)->name);
+                          g->resname[c->fres[r]], sg_sym_get(g->ctx, ys)->name);
             sg_buf_printf(b, "        sg_err = sg_check_jacobian(sg_check_run, &sg_c, %d, %ld, "
                              "sg_x[%d], %ld, %ld, %d, sg_r[%d],\n"
                              "                                   %s, sg_fp, sg_fm);\n",
@@ -324,10 +324,10 @@ static void check_results(cg_state *g, sg_buf *b, const check_plan *c)
             sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name,
                           c->tol);
         } else {
-            sg_shape xsh = sg_sym(g->ctx, xs)->shape, ysh = sg_sym(g->ctx, ys)->shape;
+            sg_shape xsh = sg_sym_get(g->ctx, xs)->shape, ysh = sg_sym_get(g->ctx, ys)->shape;
             sg_buf_printf(b, "        /* %s: second differences of %s along %s and %s */\n",
-                          name, g->resname[c->fres[r]], sg_sym(g->ctx, xs)->name,
-                          sg_sym(g->ctx, ys)->name);
+                          name, g->resname[c->fres[r]], sg_sym_get(g->ctx, xs)->name,
+                          sg_sym_get(g->ctx, ys)->name);
             sg_buf_printf(b, "        sg_err = sg_check_hessian(sg_check_run, &sg_c, %d, sg_x[%d], "
                              "%ld, %ld, %d, sg_x[%d], %ld, %ld,\n"
                              "                                  %d, sg_r[%d], %s);\n",
@@ -352,7 +352,7 @@ void cg_check_main(cg_state *g, sg_buf *b)
 {
     check_plan c;
     size_t n = (size_t)g->nres + 1;
-    c.dv = sg_arena_alloc(g->ar, ((size_t)sg_ndims(g->ctx) + 1) * sizeof *c.dv);
+    c.dv = sg_arena_alloc(g->ar, ((size_t)sg_dim_count(g->ctx) + 1) * sizeof *c.dv);
     c.maxp = 1;
     c.how = sg_arena_alloc(g->ar, n * sizeof *c.how);
     c.fres = sg_arena_alloc(g->ar, n * sizeof *c.fres);

@@ -41,13 +41,13 @@ static void pad(sg_buf *b, size_t from, size_t w)
 /* what input s holds: its shape, or a sequence's steps: x[1], …, x[T]  (T steps of k) */
 static const char *input_text(cg_state *g, int s)
 {
-    const sg_symbol *sym = sg_sym(g->ctx, s);
+    const sg_symbol *sym = sg_sym_get(g->ctx, s);
     const sg_seq *sq;
     sg_buf nb;
     const char *name, *count;
     if (sym->seq < 0)
         return cg_shape_text(g, sym->shape);
-    sq = sg_seq_of(g->ctx, sym->seq);
+    sq = sg_seq_get(g->ctx, sym->seq);
     sg_buf_init(&nb);
     sg_fmt_name(&nb, sym->name, 0);
     name = sg_arena_strdup(g->ar, sg_buf_str(&nb));
@@ -106,8 +106,8 @@ static void decl_dims(cg_state *g, sg_buf *b)
     int d, any = 0;
     size_t start;
     sg_buf_puts(b, "/* the dimensions */\ntypedef struct {\n");
-    for (d = 0; d < sg_ndims(g->ctx); d++) {
-        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+    for (d = 0; d < sg_dim_count(g->ctx); d++) {
+        const sg_diminfo *di = sg_dim_get(g->ctx, d);
         if (!di->name)
             continue;
         any = 1;
@@ -147,7 +147,7 @@ static void decl_fields(cg_state *g, sg_buf *b, const char *cnst, int n, const c
 /* P_in */
 static void decl_inputs(cg_state *g, sg_buf *b)
 {
-    int s, ns = sg_nsyms(g->ctx);
+    int s, ns = sg_sym_count(g->ctx);
     const char **note = sg_arena_alloc(g->ar, ((size_t)ns + 1) * sizeof *note);
     for (s = 0; s < ns; s++)
         note[s] = input_text(g, s);
@@ -191,7 +191,7 @@ static void decl_functions(cg_state *g, sg_buf *b)
     {
         const char *why[3];
         int nfix = 0, n = 0, k, lu = 0, chol = 0;
-        for (d = 0; d < sg_ndims(g->ctx); d++)
+        for (d = 0; d < sg_dim_count(g->ctx); d++)
             nfix += g->dimfix[d] != 0;
         for (k = 0; k < g->nfac; k++) {
             lu |= !g->fac[k].chol && g->fac[k].strict;
@@ -238,7 +238,7 @@ void cg_header_text(cg_state *g, sg_buf *b, int guard)
 void cg_work_size_fn(cg_state *g, sg_buf *b)
 {
     cg_poly total = {NULL, 0, 0};
-    unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
+    unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_dim_count(g->ctx) + 1);
     const char *expr, **packs = sg_arena_alloc(g->ar, (size_t)(g->npacks + 1) * sizeof *packs);
     int d, k, any = 0, nterms = 0, mul = 0;
     const char **terms;
@@ -263,7 +263,7 @@ void cg_work_size_fn(cg_state *g, sg_buf *b)
     sg_buf_printf(b, "/* %d buffer%s of %s: see the top of %s_eval */\n", g->sc->nslots,
                   g->sc->nslots == 1 ? "" : "s", g->real, g->P);
     sg_buf_printf(b, "size_t %s_work_size(const %s_dims *dims)\n{\n", g->P, g->P);
-    for (d = 0; d < sg_ndims(g->ctx); d++) {
+    for (d = 0; d < sg_dim_count(g->ctx); d++) {
         if (!used[d])
             continue;
         any |= !g->dimfix[d];

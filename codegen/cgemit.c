@@ -99,7 +99,7 @@ const char *cg_comment_safe(cg_state *g, const char *s)
 const char *cg_shape_text(cg_state *g, sg_shape s)
 {
     const char *r = cg_dim_c(g, s.rows, NULL), *c = cg_dim_c(g, s.cols, NULL);
-    const sg_diminfo *ri = sg_diminfo_of(g->ctx, s.rows), *ci = sg_diminfo_of(g->ctx, s.cols);
+    const sg_diminfo *ri = sg_dim_get(g->ctx, s.rows), *ci = sg_dim_get(g->ctx, s.cols);
     r = ri->name ? ri->name : r;
     c = ci->name ? ci->name : c;
     if (sg_shape_is_scalar(s))
@@ -123,7 +123,7 @@ const char *cg_index_text(cg_state *g, sg_index k)
 const char *cg_buffer_text(cg_state *g, const sg_expr *e)
 {
     if ((int)e->op == OP_SEQ) {
-        const sg_seq *sq = sg_seq_of(g->ctx, e->seq);
+        const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
         sg_index first = sg_index_plus(sq->lo, -1), count = sg_index_plus(sq->hi, 1 - first.off);
         const char *nsteps = first.dim < 0 ? cg_index_text(g, count) : "the steps";
         if (cg_scalar(e))
@@ -166,7 +166,7 @@ const char *cg_formula(cg_state *g, const sg_expr *e)
     sg_buf b;
     const char *s;
     if ((int)e->op == OP_SEQ) { /* h[0], …, h[T] */
-        const sg_seq *sq = sg_seq_of(g->ctx, e->seq);
+        const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
         const char *name = cg_rec(g, e)->fname;
         return cg_fmt(g, "%s[%s], …, %s[%s]", name, cg_index_text(g, sg_index_plus(sq->lo, -1)),
                       name, cg_index_text(g, sq->hi));
@@ -665,7 +665,7 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
     int i, k, nused = 0, at;
     cg_ix x;
     if (lp->seq >= 0) {
-        const sg_seq *sq = sg_seq_of(g->ctx, lp->seq);
+        const sg_seq *sq = sg_seq_get(g->ctx, lp->seq);
         if (sq->kind == SG_SEQ_FORWARD) { /* h[lo − 1] = init */
             c = seq_line(g, lp->seq, 0);
             cg_line(b, lv, "/* %s */",
@@ -741,13 +741,13 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
         const cg_stepname *sp = used[i];
         const char *off =
             cg_scaled(g, cg_lin_c(g, 1, sg_index_make(-1, sp->off), sg_seq_first(g->ctx, sp->seq)),
-                      sg_seq_of(g->ctx, sp->seq)->shape);
+                      sg_seq_get(g->ctx, sp->seq)->shape);
         cg_line(b, lv + 1, "%s%s *const %s = %s%s%s;", sp->name == own ? "" : "const ", g->real,
                 sp->name, cg_seq_base(g, sp->seq), off ? " + " : "", off ? off : "");
     }
     free(used);
     if (lp->down) { /* δ[t] = 0, then each piece that runs at t adds to it */
-        const sg_shape sh = sg_seq_of(g->ctx, lp->seq)->shape;
+        const sg_shape sh = sg_seq_get(g->ctx, lp->seq)->shape;
         if (sg_shape_is_scalar(sh)) {
             cg_line(b, lv + 1, "%s[0] = %s;", own, cg_lit(g, 0).s);
         } else {
@@ -765,8 +765,8 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
 static int eval_dims(cg_state *g, sg_buf *out, sg_buf *checks)
 {
     int d, any_dim = 0;
-    for (d = 0; d < sg_ndims(g->ctx); d++) {
-        const char *f = sg_diminfo_of(g->ctx, d)->name ? g->dimfield[d]
+    for (d = 0; d < sg_dim_count(g->ctx); d++) {
+        const char *f = sg_dim_get(g->ctx, d)->name ? g->dimfield[d]
                                                        : NULL;
         if (g->dimfix[d]) {
             sg_buf_printf(checks, "%sdims->%s != %ld", checks->len ? " || " : "", f,
@@ -789,20 +789,20 @@ static int eval_dims(cg_state *g, sg_buf *out, sg_buf *checks)
 static int eval_inputs(cg_state *g, sg_buf *out)
 {
     int s, any_sym = 0, any_array = 0;
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
+    for (s = 0; s < sg_sym_count(g->ctx); s++) {
         if (!g->symused[s])
             continue;
         any_sym = 1;
-        if (!sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) || sg_sym(g->ctx, s)->seq >= 0)
+        if (!sg_shape_is_scalar(sg_sym_get(g->ctx, s)->shape) || sg_sym_get(g->ctx, s)->seq >= 0)
             any_array = 1;
     }
     if (any_array || g->sc->nslots || g->npacks)
         cg_line(out, 1, "static %s sg_empty[1]; /* for a NULL pointer to an empty array */",
                 g->real);
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
+    for (s = 0; s < sg_sym_count(g->ctx); s++) {
         if (!g->symused[s])
             continue;
-        if (sg_shape_is_scalar(sg_sym(g->ctx, s)->shape) && sg_sym(g->ctx, s)->seq < 0)
+        if (sg_shape_is_scalar(sg_sym_get(g->ctx, s)->shape) && sg_sym_get(g->ctx, s)->seq < 0)
             cg_line(out, 1, "const %s %s = *in->%s;", g->real, g->symname[s], g->fieldname[s]);
         else
             cg_line(out, 1, "const %s *%s = in->%s ? in->%s : sg_empty;", g->real, g->symname[s],

@@ -74,7 +74,7 @@ static unsigned count_la(cg_state *g, const sg_ctx *ctx, const sg_expr *e, unsig
     for (i = 0; i < e->nkids; i++)
         c += count_la(g, ctx, e->kid[i], seen, seqseen);
     if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !seqseen[e->seq]) {
-        const sg_seq *q = sg_seq_of(ctx, e->seq);
+        const sg_seq *q = sg_seq_get(ctx, e->seq);
         seqseen[e->seq] = 1;
         if (q->init)
             c += count_la(g, ctx, q->init, seen, seqseen);
@@ -90,7 +90,7 @@ static unsigned count_la(cg_state *g, const sg_ctx *ctx, const sg_expr *e, unsig
 static cg_state *state_new(const sg_problem *p, const sg_cgen_opts *o)
 {
     cg_state *g = sg_xmalloc(sizeof *g);
-    int r, i, nseqs = sg_nseqs(p->ctx);
+    int r, i, nseqs = sg_seq_count(p->ctx);
     char *pu;
     memset(g, 0, sizeof *g);
     g->p = p;
@@ -127,14 +127,14 @@ static cg_state *state_new(const sg_problem *p, const sg_cgen_opts *o)
     memset(g->seqbuf, 0, ((size_t)nseqs + 1) * sizeof *g->seqbuf);
     cg_scope_init(g, &g->top, -1);
     cg_scope_bits(g, &g->top, g->nres);
-    i = sg_ndims(p->ctx) + 1;
+    i = sg_dim_count(p->ctx) + 1;
     g->dimname = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->dimname);
     g->dimfix = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->dimfix);
     g->dimused = sg_arena_alloc(g->ar, (size_t)i);
-    i = sg_nsyms(p->ctx) + 1;
+    i = sg_sym_count(p->ctx) + 1;
     g->symname = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->symname);
     g->fieldname = sg_arena_alloc(g->ar, (size_t)i * sizeof *g->fieldname);
-    g->dimfield = sg_arena_alloc(g->ar, ((size_t)sg_ndims(p->ctx) + 1) * sizeof *g->dimfield);
+    g->dimfield = sg_arena_alloc(g->ar, ((size_t)sg_dim_count(p->ctx) + 1) * sizeof *g->dimfield);
     g->resname = sg_arena_alloc(g->ar, ((size_t)g->nres + 1) * sizeof *g->resname);
     g->symused = sg_arena_alloc(g->ar, (size_t)i);
     for (i = 0; i < o->nfixed; i++) {
@@ -250,7 +250,7 @@ static const char *work_overflow(cg_state *g)
     unsigned long long v;
     const size_t real = g->o->use_float ? sizeof(float) : sizeof(double);
     const char *msg = NULL;
-    unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_ndims(g->ctx) + 1);
+    unsigned char *used = sg_arena_alloc(g->ar, (size_t)sg_dim_count(g->ctx) + 1);
     cg_slots_before(&g->top, g->top.nslots, &total);
     if (cg_poly_value(g, &total, (unsigned long long)((size_t)-1 / real / 2), &v) < 0)
         msg = cg_fmt(g,

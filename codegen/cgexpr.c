@@ -86,7 +86,7 @@ cg_cx cg_lit(cg_state *g, double v)
 
 const char *cg_dim_c(cg_state *g, sg_dim d, unsigned char *used)
 {
-    const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+    const sg_diminfo *di = sg_dim_get(g->ctx, d);
     if (!di->name)
         return cg_fmt(g, "%ld", di->value);
     if (used)
@@ -102,7 +102,7 @@ const char *cg_dim(cg_state *g, sg_dim d)
 /* the number of entries of a shape, as a C expression: m*n, n, 3*n */
 const char *cg_len_c(cg_state *g, sg_shape s)
 {
-    const sg_diminfo *r = sg_diminfo_of(g->ctx, s.rows), *c = sg_diminfo_of(g->ctx, s.cols);
+    const sg_diminfo *r = sg_dim_get(g->ctx, s.rows), *c = sg_dim_get(g->ctx, s.cols);
     if (!r->name && !c->name)
         return cg_fmt(g, "%ld", r->value * c->value);
     if (cg_is_one(s.rows) || cg_is_one(s.cols))
@@ -170,7 +170,7 @@ const char *cg_scaled(cg_state *g, const char *k, sg_shape sh)
 /* the C name of sequence q's steps: the input, or its buffer */
 const char *cg_seq_base(cg_state *g, int q)
 {
-    const sg_seq *sq = sg_seq_of(g->ctx, q);
+    const sg_seq *sq = sg_seq_get(g->ctx, q);
     if (sq->kind == SG_SEQ_INPUT) {
         g->symused[sq->sym] = 1;
         return g->symname[sq->sym];
@@ -204,7 +204,7 @@ cg_stepname *cg_step_ptr(cg_state *g, int q, long off)
    may not even be formed outside its buffer, one past its end aside) */
 static int ptr_ok(cg_state *g, const cg_loop *lp, int q, long off)
 {
-    const sg_seq *sq = sg_seq_of(g->ctx, q);
+    const sg_seq *sq = sg_seq_get(g->ctx, q);
     return sg_index_provably_le(sg_seq_first(g->ctx, q), sg_index_plus(lp->lo, off)) &&
            sg_index_provably_le(sg_index_plus(lp->hi, off), sg_index_plus(sq->hi, 1));
 }

@@ -46,7 +46,7 @@ static sg_expr *seq_node(cg_state *g, int q)
         sg_expr *f = sg_arena_alloc(g->ar, sizeof *f);
         memset(f, 0, sizeof *f);
         f->op = (sg_op)OP_SEQ;
-        f->shape = sg_seq_of(g->ctx, q)->shape;
+        f->shape = sg_seq_get(g->ctx, q)->shape;
         f->seq = q;
         f->id = g->nreal + g->nla + (unsigned)q;
         assert(f->id < g->nnodes);
@@ -57,7 +57,7 @@ static sg_expr *seq_node(cg_state *g, int q)
 
 static int is_input_seq(cg_state *g, int q)
 {
-    return sg_seq_of(g->ctx, q)->kind == SG_SEQ_INPUT;
+    return sg_seq_get(g->ctx, q)->kind == SG_SEQ_INPUT;
 }
 
 void cg_scope_init(cg_state *g, cg_scope *sc, int loop)
@@ -155,7 +155,7 @@ static void build_loop(cg_state *g, cg_node *n)
     n->loop = k;
     sg_buf_init(&nb);
     if ((int)e->op == OP_SEQ) {
-        const sg_seq *sq = sg_seq_of(g->ctx, e->seq);
+        const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
         sg_index first = sg_index_plus(sq->lo, -1);
         lp->seq = e->seq;
         sg_fmt_name(&nb, sq->name, 0);
@@ -241,7 +241,7 @@ static int fusable(cg_state *g, const sg_expr *e)
     while (sp > 0 && ok) {
         const sg_expr *x = stack[--sp];
         if (x->op == SG_OP_SEQSTEP) {
-            if (sg_seq_of(g->ctx, x->seq)->kind == SG_SEQ_BACKWARD) {
+            if (sg_seq_get(g->ctx, x->seq)->kind == SG_SEQ_BACKWARD) {
                 ok = (q < 0 || q == x->seq) && x->off >= 0;
                 q = x->seq;
             }
@@ -256,7 +256,7 @@ static int fusable(cg_state *g, const sg_expr *e)
         }
     }
     if (ok && q >= 0) {
-        const sg_seq *sq = sg_seq_of(g->ctx, q);
+        const sg_seq *sq = sg_seq_get(g->ctx, q);
         ok = sg_index_provably_le(sg_index_plus(sq->lo, -1), e->lo) &&
              sg_index_provably_le(e->hi, sq->hi);
         memset(seen, 0, g->nreal + 1);
@@ -329,7 +329,7 @@ static int plan_seq(cg_state *g, cg_node *n)
             g->unsupported = "a step h[t] outside a loop over t";
         } else {
             cg_loop *lp = &g->loops[g->sc->loop];
-            const sg_seq *sq = sg_seq_of(g->ctx, q);
+            const sg_seq *sq = sg_seq_get(g->ctx, q);
             if (q == lp->seq) { /* its own steps: those it has made already */
                 if (lp->down ? e->off < (g->fusing ? 0 : 1) : e->off >= 0)
                     g->unsupported = "a recurrence that reads a step it has not made yet";

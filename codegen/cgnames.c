@@ -223,7 +223,7 @@ const char *cg_claim(cg_state *g, const char *name)
 /* the C name of a sequence's steps: δh → dh */
 static const char *seq_cname(cg_state *g, int q)
 {
-    const char *name = sg_seq_of(g->ctx, q)->name;
+    const char *name = sg_seq_get(g->ctx, q)->name;
     if (!strncmp(name, "δ", strlen("δ")))
         return cg_claim(g, cg_fmt(g, "d%s", name + strlen("δ")));
     return cg_claim(g, name);
@@ -247,12 +247,12 @@ static void name_scope(cg_state *g, cg_scope *sc)
         } else if ((int)it->e->op == OP_SEQ) {
             n->cname = g->seqbuf[it->e->seq] = seq_cname(g, it->e->seq);
             sg_buf_init(&fb);
-            sg_fmt_name(&fb, sg_seq_of(g->ctx, it->e->seq)->name, 0);
+            sg_fmt_name(&fb, sg_seq_get(g->ctx, it->e->seq)->name, 0);
             n->fname = sg_arena_strdup(g->ar, sg_buf_str(&fb));
             sg_buf_free(&fb);
         } else if (it->e->op == OP_FACTOR) { /* K_lu, S_chol */
             const sg_expr *a = it->e->kid[0];
-            const char *an = a->op == SG_OP_VAR ? sg_sym(g->ctx, a->sym)->name : a->name;
+            const char *an = a->op == SG_OP_VAR ? sg_sym_get(g->ctx, a->sym)->name : a->name;
             const char *suf = cg_factor_at(g, it->e)->chol ? "chol" : "lu";
             n->cname = an ? cg_claim(g, cg_fmt(g, "%s_%s", an, suf)) : cg_fmt(g, "t%d", ++g->ntemp);
             n->fname = n->cname;
@@ -289,23 +289,23 @@ void cg_name_things(cg_state *g)
     sg_strmap fields[3]; /* P_dims's, P_in's, P_out's */
     for (k = 0; k < 3; k++)
         sg_strmap_init(&fields[k]);
-    for (d = 0; d < sg_ndims(g->ctx); d++) {
-        const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+    for (d = 0; d < sg_dim_count(g->ctx); d++) {
+        const sg_diminfo *di = sg_dim_get(g->ctx, d);
         if (di->name) {
             g->dimfield[d] = allocate_name(g, &fields[0], di->name, 0);
             g->dimname[d] = cg_claim(g, di->name);
         }
     }
-    for (s = 0; s < sg_nsyms(g->ctx); s++)
-        g->fieldname[s] = allocate_name(g, &fields[1], sg_sym(g->ctx, s)->name, 0);
+    for (s = 0; s < sg_sym_count(g->ctx); s++)
+        g->fieldname[s] = allocate_name(g, &fields[1], sg_sym_get(g->ctx, s)->name, 0);
     for (k = 0; k < g->nres; k++)
         g->resname[k] = allocate_name(g, &fields[2], g->p->results[k].cname, 0);
     for (k = 0; k < 3; k++)
         sg_strmap_free(&fields[k]);
-    for (s = 0; s < sg_nsyms(g->ctx); s++) {
-        g->symname[s] = cg_claim(g, sg_sym(g->ctx, s)->name);
-        if (sg_sym(g->ctx, s)->seq >= 0) /* an input sequence's steps are the input */
-            g->seqbuf[sg_sym(g->ctx, s)->seq] = g->symname[s];
+    for (s = 0; s < sg_sym_count(g->ctx); s++) {
+        g->symname[s] = cg_claim(g, sg_sym_get(g->ctx, s)->name);
+        if (sg_sym_get(g->ctx, s)->seq >= 0) /* an input sequence's steps are the input */
+            g->seqbuf[sg_sym_get(g->ctx, s)->seq] = g->symname[s];
     }
     name_scope(g, &g->top);
     for (k = 0; k < g->nsweeps && !g->rowname; k++) /* a sweep's row of W */

@@ -37,7 +37,7 @@ static void poly_add_mono(cg_poly *p, cg_mono m)
 /* m times the dimension d (named or a constant) */
 static cg_mono mono_times(cg_state *g, cg_mono m, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(g->ctx, d);
+    const sg_diminfo *di = sg_dim_get(g->ctx, d);
     int i;
     if (!di->name) {
         m.coef *= di->value;
@@ -167,7 +167,7 @@ int cg_is_lu(cg_state *g, const sg_expr *e)
 /* the steps sequence q stores (lo − 1 … hi): hi − lo + 2, each of size m */
 static cg_poly seq_steps(cg_state *g, int q, cg_mono m)
 {
-    const sg_seq *sq = sg_seq_of(g->ctx, q);
+    const sg_seq *sq = sg_seq_get(g->ctx, q);
     cg_poly p = {NULL, 0, 0};
     cg_mono c = m;
     c.coef *= sq->hi.off - sq->lo.off + 2;

@@ -372,7 +372,7 @@ static void page_end_line(page *pg, sg_fmt_line_kind kind, int seq, int result,
 static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm)
 {
     sg_buf *b = &pg->text;
-    const sg_seq *s = sg_seq_of(ctx, q);
+    const sg_seq *s = sg_seq_get(ctx, q);
     sg_index first = sg_index_plus(s->lo, -1);
     const char *sep = ascii ? " for t = " : ", t = ";
     int k, any = 0;
@@ -441,7 +441,7 @@ static int collect_printed(naming *nm, const sg_expr **order, unsigned *roots)
         const sg_expr *e = stack[--sp];
         order[norder++] = e;
         if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) && !nm->seqs[e->seq]) {
-            const sg_seq *q = sg_seq_of(p->ctx, e->seq);
+            const sg_seq *q = sg_seq_get(p->ctx, e->seq);
             nm->seqs[e->seq] = 1;
             if (q->init)
                 add_root(q->init, roots, seen, stack, &sp);
@@ -548,7 +548,7 @@ static void print_page(page *pg, naming *nm, const sg_expr **defs, int ndefs)
         sg_fmt_expr_named(b, p->ctx, defs[i], nm->ascii, lookup_name, nm);
         page_end_line(pg, SG_FMT_LINE_DEF, -1, -1, defs[i]);
     }
-    for (i = 0; i < sg_nseqs(p->ctx); i++)
+    for (i = 0; i < sg_seq_count(p->ctx); i++)
         if (nm->seqs[i])
             fmt_seq(pg, p->ctx, i, nm->ascii, nm);
     for (i = 0; i < p->nresults; i++) {
@@ -581,10 +581,10 @@ void sg_fmt_problem_lines(sg_fmt_lines *out, const sg_problem *p, int ascii)
     nm.n = sg_expr_count(p->ctx);
     nm.name = sg_xmalloc((nm.n + 1) * sizeof *nm.name);
     nm.def = sg_xmalloc(nm.n + 1);
-    nm.seqs = sg_xmalloc((size_t)sg_nseqs(p->ctx) + 1);
+    nm.seqs = sg_xmalloc((size_t)sg_seq_count(p->ctx) + 1);
     memset(nm.name, 0, (nm.n + 1) * sizeof *nm.name);
     memset(nm.def, 0, nm.n + 1);
-    memset(nm.seqs, 0, (size_t)sg_nseqs(p->ctx) + 1);
+    memset(nm.seqs, 0, (size_t)sg_seq_count(p->ctx) + 1);
     order = sg_xmalloc((nm.n + 1) * sizeof *order);
     roots = sg_xmalloc((nm.n + 1) * sizeof *roots);
     memset(roots, 0, (nm.n + 1) * sizeof *roots);

@@ -103,7 +103,7 @@ int sg_fmt_rewrites_shown(const sg_ctx *ctx, int from, int to, const unsigned ch
 {
     int i, j, n = 0;
     for (i = from; i < to; i++) {
-        const sg_rewrite *w = sg_rewrite_at(ctx, i);
+        const sg_rewrite *w = sg_rewrite_get(ctx, i);
         /* logsoftmax is written log softmax: on paper nothing changed */
         if ((pick && !pick[i]) || w->kind == SG_RW_LOG_SOFTMAX)
             continue;

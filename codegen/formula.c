@@ -461,7 +461,7 @@ static int pr_pow(printer *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
 /* a dimension: its name, or its size */
 static int pr_dim(printer *f, sg_buf *b, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(f->ctx, d);
+    const sg_diminfo *di = sg_dim_get(f->ctx, d);
     if (di->name)
         sg_fmt_name(b, di->name, f->tex ? SG_FMT_LATEX : f->ascii);
     else
@@ -1043,8 +1043,8 @@ static const char delta_utf8[] = "δ";
 static int adjoint_seqs(const sg_ctx *ctx)
 {
     int q, n = 0;
-    for (q = 0; q < sg_nseqs(ctx); q++)
-        if (sg_seq_of(ctx, q)->kind == SG_SEQ_BACKWARD)
+    for (q = 0; q < sg_seq_count(ctx); q++)
+        if (sg_seq_get(ctx, q)->kind == SG_SEQ_BACKWARD)
             n++;
     return n;
 }
@@ -1053,7 +1053,7 @@ static int adjoint_seqs(const sg_ctx *ctx)
    when there are several) */
 static void pr_seq_name(printer *f, sg_buf *b, int q)
 {
-    const char *name = sg_seq_of(f->ctx, q)->name;
+    const char *name = sg_seq_get(f->ctx, q)->name;
     if (f->tex && strncmp(name, delta_utf8, strlen(delta_utf8)) == 0) {
         sg_buf_puts(b, "\\delta");
         if (adjoint_seqs(f->ctx) > 1) {
@@ -1336,7 +1336,7 @@ static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
     }
     switch (e->op) {
     case SG_OP_VAR:
-        sg_fmt_name(b, sg_sym(f->ctx, e->sym)->name, t ? SG_FMT_LATEX : f->ascii);
+        sg_fmt_name(b, sg_sym_get(f->ctx, e->sym)->name, t ? SG_FMT_LATEX : f->ascii);
         return P_ATOM;
     case SG_OP_CONST:
         return pr_const(f, b, e->value);

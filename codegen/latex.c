@@ -41,7 +41,7 @@ static const char *why_symmetric(tex_doc *x, const sg_expr *a, const char *an)
 {
     int i;
     if (a->op == SG_OP_VAR) {
-        const sg_symbol *s = sg_sym(x->ctx, a->sym);
+        const sg_symbol *s = sg_sym_get(x->ctx, a->sym);
         if (s->props & SG_PROP_SPD)
             return sg_arena_printf(x->ar, "$%s$ is declared symmetric positive definite", an);
         if (s->props & SG_PROP_SYMMETRIC)
@@ -719,7 +719,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     x.ar = sg_ctx_arena(p->ctx);
     x.o = o;
     x.out = &out;
-    x.nsyms0 = sg_nsyms(p->ctx);
+    x.nsyms0 = sg_sym_count(p->ctx);
     x.fname = "L";
     doc_logs_of(&x, &d);
     tex_find_needed(&x, d.logs, d.nlogs);

@@ -211,7 +211,7 @@ static void put_piece(stp_doc *s, sg_buf *b, const sg_expr *e)
 /* δh[t] = body [t < T] + terms, t = T, …, 0: the adjoint recurrence */
 static void seq_delta(stp_doc *s, const sg_step *st)
 {
-    const sg_seq *d = sg_seq_of(s->ctx, st->adjseq);
+    const sg_seq *d = sg_seq_get(s->ctx, st->adjseq);
     sg_index first = sg_index_plus(d->lo, -1);
     sg_buf b;
     char *r = rule_text(s, st->rule_id);
@@ -620,7 +620,7 @@ static void jacobian_step(stp_doc *s, log_walk *w, int i, sg_buf *b)
    term of δ, with the steps it applies at */
 static void term_step(stp_doc *s, const sg_step *st, sg_buf *b)
 {
-    const sg_seq *d = sg_seq_of(s->ctx, st->adjseq);
+    const sg_seq *d = sg_seq_get(s->ctx, st->adjseq);
     stp_put_seq_name(s, b, st->adjseq);
     sg_buf_puts(b, "[t]");
     if (st->term >= 0 && st->term < d->nterms) {

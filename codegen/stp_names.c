@@ -151,7 +151,7 @@ void stp_put_partial(stp_doc *s, sg_buf *b, const sg_expr *f, const sg_expr *e)
 /* a sequence's name: δh (ASCII delta_h) */
 void stp_put_seq_name(stp_doc *s, sg_buf *b, int q)
 {
-    const char *name = sg_seq_of(s->ctx, q)->name;
+    const char *name = sg_seq_get(s->ctx, q)->name;
     static const char delta[] = "δ";
     if (s->ascii && strncmp(name, delta, strlen(delta)) == 0) {
         sg_buf_puts(b, "delta_");
@@ -353,8 +353,8 @@ const sg_expr **stp_name_stations(stp_doc *s, const sg_log **logs, int nlogs, in
         }
     }
     qsort((void *)st, (size_t)n, sizeof *st, by_id);
-    for (q = 0; q < sg_nseqs(s->ctx); q++) {
-        const sg_seq *h = sg_seq_of(s->ctx, q);
+    for (q = 0; q < sg_seq_count(s->ctx); q++) {
+        const sg_seq *h = sg_seq_get(s->ctx, q);
         sg_buf b;
         if (h->kind != SG_SEQ_FORWARD || !h->body || h->body->id >= s->n || s->name[h->body->id])
             continue;

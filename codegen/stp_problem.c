@@ -55,7 +55,7 @@ void stp_title(stp_doc *s, const char *src)
 
 static void put_dim(stp_doc *s, sg_buf *b, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(s->ctx, d);
+    const sg_diminfo *di = sg_dim_get(s->ctx, d);
     if (di->name)
         sg_fmt_name(b, di->name, s->ascii);
     else
@@ -232,7 +232,7 @@ static const sg_stmt *seq_stmt(const stp_doc *s, const char *name, int step)
 /* the definitions and forward recurrences, in the order of their text */
 static problem_line *problem_order(const stp_doc *s, int *n)
 {
-    int i, m = 0, nseqs = sg_nseqs(s->ctx);
+    int i, m = 0, nseqs = sg_seq_count(s->ctx);
     problem_line *v = sg_xmalloc(((size_t)s->p->ndefs + (size_t)nseqs + 1) * sizeof *v);
     for (i = 0; i < s->p->ndefs; i++) {
         if (!s->p->defs[i].name || !s->p->defs[i].expr)
@@ -242,7 +242,7 @@ static problem_line *problem_order(const stp_doc *s, int *n)
         v[m++].seq = -1;
     }
     for (i = 0; i < nseqs; i++) {
-        const sg_seq *h = sg_seq_of(s->ctx, i);
+        const sg_seq *h = sg_seq_get(s->ctx, i);
         const sg_stmt *st;
         if (h->kind != SG_SEQ_FORWARD || !h->body)
             continue;
@@ -298,7 +298,7 @@ static void problem_def(stp_doc *s, sg_strmap *defs, int i)
 /* recurrence q: h[0] = …, h[t] = … for its range, as written */
 static void problem_seq(stp_doc *s, sg_strmap *defs, int q)
 {
-    const sg_seq *h = sg_seq_of(s->ctx, q);
+    const sg_seq *h = sg_seq_get(s->ctx, q);
     const sg_stmt *st;
     sg_buf b;
     char *t;
@@ -342,13 +342,13 @@ void stp_doc_problem(stp_doc *s)
     sg_buf_puts(&s->out, "Problem\n");
     /* the inputs, as declared */
     sg_buf_init(&b);
-    for (i = 0; i < sg_nsyms(s->ctx); i++) {
-        const sg_symbol *y = sg_sym(s->ctx, i);
+    for (i = 0; i < sg_sym_count(s->ctx); i++) {
+        const sg_symbol *y = sg_sym_get(s->ctx, i);
         if (any)
             sg_buf_printf(&b, ",%c ", SG_FMT_BREAK);
         any = 1;
         if (y->seq >= 0) {
-            const sg_seq *x = sg_seq_of(s->ctx, y->seq);
+            const sg_seq *x = sg_seq_get(s->ctx, y->seq);
             sg_buf t;
             sg_buf_init(&t);
             stp_put_seq_name(s, &t, y->seq);

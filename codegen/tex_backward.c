@@ -478,7 +478,7 @@ static const sg_expr *simplex_in(tex_doc *x, const sg_expr *e)
     for (i = 0; i < all.n && !found; i++) {
         const sg_expr *v = all.v[i];
         if (v->op == SG_OP_VAR && v->sym < x->nsyms0 &&
-            (sg_sym(x->ctx, v->sym)->props & SG_PROP_SIMPLEX))
+            (sg_sym_get(x->ctx, v->sym)->props & SG_PROP_SIMPLEX))
             found = v;
     }
     free(all.v);

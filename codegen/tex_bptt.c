@@ -72,7 +72,7 @@ const char *tex_range_text(tex_doc *x, sg_index lo, sg_index hi)
  */
 static void delta_cases(tex_doc *x, int qd)
 {
-    const sg_seq *d = sg_seq_of(x->ctx, qd);
+    const sg_seq *d = sg_seq_get(x->ctx, qd);
     sg_buf *b = x->out;
     sg_index first = sg_index_plus(d->lo, -1), *pts;
     const sg_expr **pieces;
@@ -173,7 +173,7 @@ static void step_inputs(tex_doc *x, const sg_expr *e, tex_list *out)
     for (i = 0; i < all.n; i++) {
         const sg_expr *m = all.v[i];
         if (m->op == SG_OP_SEQSTEP && m->off == 0 &&
-            sg_seq_of(x->ctx, m->seq)->kind == SG_SEQ_INPUT)
+            sg_seq_get(x->ctx, m->seq)->kind == SG_SEQ_INPUT)
             tex_list_push_unique(out, m);
     }
     free(all.v);
@@ -210,7 +210,7 @@ typedef struct {
 /* what the step of sequence q reads and what the loss reads of it */
 static void unrolled_parts(tex_doc *x, int q, const sg_expr *loss, unrolled *u)
 {
-    const sg_seq *h = sg_seq_of(x->ctx, q);
+    const sg_seq *h = sg_seq_get(x->ctx, q);
     const sg_expr *prev = sg_deriv_step(x->dv, q, -1), *now = sg_deriv_step(x->dv, q, 0);
     factors_with(x, h->body, prev, &u->hh);
     step_inputs(x, h->body, &u->in);
@@ -448,7 +448,7 @@ static void bptt_step(tex_doc *x, const sg_log *g, const sg_step *s, int k, int 
 {
     sg_buf *b = x->out;
     tex_seg sg;
-    const sg_seq *h = sg_seq_of(x->ctx, s->seq);
+    const sg_seq *h = sg_seq_get(x->ctx, s->seq);
     int i;
     tex_seg_build(x, &sg, g, k + 1, end, s->node, (sg_expr *)s->adjoint);
     sg.step = 1;
@@ -489,7 +489,7 @@ static void bptt_push(tex_doc *x, const sg_step *s, int *nsums)
     const char *to = tex_str(x, s->to, TEX_M_FORM, 1);
     size_t start;
     const char *parts[1];
-    if (s->seq >= 0 && s->to == sg_seq_of(x->ctx, s->seq)->init) {
+    if (s->seq >= 0 && s->to == sg_seq_get(x->ctx, s->seq)->init) {
         sg_buf_printf(b, "\\paragraph{The initial state.} $%s$ is the state before the "
                          "first step, so its gradient is the last $\\delta$ of the "
                          "recurrence:\n",
@@ -566,7 +566,7 @@ void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int 
     nst = tex_log_stations(x, g, &st);
     tex_doc_forward(x, g->f, st, nst);
     if (q >= 0) {
-        const sg_seq *h = sg_seq_of(x->ctx, q);
+        const sg_seq *h = sg_seq_get(x->ctx, q);
         sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
                       tex_range_text(x, h->lo, h->hi),
                       tex_at(x, q, sg_index_plus(h->lo, -1)));
@@ -586,7 +586,7 @@ void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int 
     }
     sg_buf_puts(b, "\\subsection*{Backpropagation through time}\n");
     if (q >= 0) {
-        const sg_seq *h = sg_seq_of(x->ctx, q);
+        const sg_seq *h = sg_seq_get(x->ctx, q);
         sg_buf_printf(b, "Write $\\delta_t = \\partial %s/\\partial %s \\in %s$. The state $%s$ "
                          "reaches $%s$ along two kinds of paths: directly, through the loss term "
                          "of step $t$, and through the next state $%s$.\n\n",

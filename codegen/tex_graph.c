@@ -179,7 +179,7 @@ static int is_wrt(tex_doc *x, const sg_expr *e)
     if (e->op != SG_OP_VAR)
         return 0;
     if (!x->wrtsym) { /* once: a flag per symbol, not a scan per node */
-        int n = sg_nsyms(x->ctx), k;
+        int n = sg_sym_count(x->ctx), k;
         x->wrtsym = sg_xmalloc((size_t)n + 1);
         memset(x->wrtsym, 0, (size_t)n + 1);
         for (t = 0; t < x->p->nresults; t++) {
@@ -190,7 +190,7 @@ static int is_wrt(tex_doc *x, const sg_expr *e)
                 x->wrtsym[k] = 1;
         }
     }
-    return e->sym >= 0 && e->sym < sg_nsyms(x->ctx) && x->wrtsym[e->sym];
+    return e->sym >= 0 && e->sym < sg_sym_count(x->ctx) && x->wrtsym[e->sym];
 }
 
 /*

@@ -590,7 +590,7 @@ void tex_doc_updates(tex_doc *x)
         if (r->kind != SG_RES_GRAD || !r->wrt || !r->display)
             continue;
         sym = sg_sym_find(x->ctx, r->wrt);
-        if (sym < 0 || sg_sym(x->ctx, sym)->seq >= 0)
+        if (sym < 0 || sg_sym_get(x->ctx, sym)->seq >= 0)
             continue; /* a defined value or a sequence: not a parameter */
         if (n++ == 0) {
             sg_buf_printf(b, "\\subsection*{Gradient-descent updates}\n"

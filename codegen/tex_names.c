@@ -66,7 +66,7 @@ void tex_dag_nodes(tex_doc *x, const sg_expr *e, int seqs, tex_list *out)
         sg_idmap_add(&seen, t);
         tex_list_push(out, t);
         if (seqs && (t->op == SG_OP_AT || t->op == SG_OP_SEQSTEP) && t->seq >= 0) {
-            const sg_seq *q = sg_seq_of(x->ctx, t->seq);
+            const sg_seq *q = sg_seq_get(x->ctx, t->seq);
             if (q->body)
                 tex_list_push(&stack, q->body);
             if (q->init)
@@ -718,8 +718,8 @@ void tex_name_nodes(tex_doc *x)
         }
     }
     n = x->nni;
-    for (q = 0; q < sg_nseqs(x->ctx); q++) {
-        const sg_seq *s = sg_seq_of(x->ctx, q);
+    for (q = 0; q < sg_seq_count(x->ctx); q++) {
+        const sg_seq *s = sg_seq_get(x->ctx, q);
         if (s->kind == SG_SEQ_FORWARD && s->body && s->body->id < x->nni &&
             x->ni[s->body->id].needed) {
             /* a recurrence's step prints as h_t, one step later as h_{t+1} */

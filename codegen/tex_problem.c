@@ -191,7 +191,7 @@ static int rewrites_in(tex_doc *x, const sg_expr *value, unsigned char *pick);
 /* h_0 = …, h_t = f(h_{t-1}) for t = 1, …, T: a recurrence as the user wrote it */
 static void problem_recurrence(tex_doc *x, known_names *k, sg_buf *b, int q)
 {
-    const sg_seq *sq = sg_seq_of(x->ctx, q);
+    const sg_seq *sq = sg_seq_get(x->ctx, q);
     const char *parts[1];
     if (sq->init) {
         const char *first = tex_at(x, q, sg_index_plus(sq->lo, -1));
@@ -204,10 +204,10 @@ static void problem_recurrence(tex_doc *x, known_names *k, sg_buf *b, int q)
              sg_arena_printf(x->ar, "$%s$", tex_range_text(x, sq->lo, sq->hi)));
     {
         /* its rewrites: those of no definition that its step's value holds */
-        unsigned char *pick = sg_xmalloc((size_t)sg_nrewrites(x->ctx) + 1);
+        unsigned char *pick = sg_xmalloc((size_t)sg_rewrite_count(x->ctx) + 1);
         if (rewrites_in(x, sq->body, pick) > 0)
             problem_rewrites(x, b, tex_step(x, q, 0), sq->body, pick, 0,
-                             sg_nrewrites(x->ctx), 0);
+                             sg_rewrite_count(x->ctx), 0);
         free(pick);
     }
 }
@@ -283,7 +283,7 @@ static int rewrites_in(tex_doc *x, const sg_expr *value, unsigned char *pick)
 {
     tex_list nodes = {NULL, 0, 0};
     sg_idmap in;
-    int i, j, nrw = sg_nrewrites(x->ctx), n = 0;
+    int i, j, nrw = sg_rewrite_count(x->ctx), n = 0;
     memset(pick, 0, (size_t)nrw + 1);
     if (!value || nrw == 0)
         return 0;
@@ -292,7 +292,7 @@ static int rewrites_in(tex_doc *x, const sg_expr *value, unsigned char *pick)
     for (i = 0; i < nodes.n; i++)
         sg_idmap_add(&in, nodes.v[i]);
     for (i = 0; i < nrw; i++)
-        pick[i] = sg_idmap_find(&in, sg_rewrite_at(x->ctx, i)->out) != SG_IDMAP_NONE;
+        pick[i] = sg_idmap_find(&in, sg_rewrite_get(x->ctx, i)->out) != SG_IDMAP_NONE;
     for (j = 0; j < x->p->ndefs; j++)
         for (i = x->p->defs[j].rw_first; i < x->p->defs[j].rw_end; i++)
             pick[i] = 0;
@@ -318,9 +318,9 @@ void tex_doc_problem(tex_doc *x)
     items = sg_arena_alloc(x->ar, (size_t)(x->nsyms0 + x->p->nresults + 1) * sizeof *items);
     sg_buf_puts(b, "\\subsection*{Problem}\n");
     for (i = 0; i < x->nsyms0; i++) {
-        const sg_symbol *s = sg_sym(x->ctx, i);
+        const sg_symbol *s = sg_sym_get(x->ctx, i);
         if (s->seq >= 0) {
-            const sg_seq *q = sg_seq_of(x->ctx, s->seq);
+            const sg_seq *q = sg_seq_get(x->ctx, s->seq);
             items[n++] = sg_arena_printf(
                 x->ar, "$%s \\in %s$ for $t = %s, \\dots, %s$",
                 tex_step(x, s->seq, 0), space_of(x, s),
@@ -338,14 +338,14 @@ void tex_doc_problem(tex_doc *x)
     sg_buf_puts(b, "\\begin{align*}\n");
     {
         size_t start = b->len;
-        unsigned char *done = sg_xmalloc((size_t)sg_nseqs(x->ctx) + 1);
-        memset(done, 0, (size_t)sg_nseqs(x->ctx) + 1);
+        unsigned char *done = sg_xmalloc((size_t)sg_seq_count(x->ctx) + 1);
+        memset(done, 0, (size_t)sg_seq_count(x->ctx) + 1);
         for (i = 0; i <= x->p->ndefs; i++) {
             const sg_def *d = i < x->p->ndefs ? &x->p->defs[i] : NULL;
             const char *parts[1];
             int q;
-            for (q = 0; d && q < sg_nseqs(x->ctx); q++) { /* recurrences written before d */
-                const sg_seq *sq = sg_seq_of(x->ctx, q);
+            for (q = 0; d && q < sg_seq_count(x->ctx); q++) { /* recurrences written before d */
+                const sg_seq *sq = sg_seq_get(x->ctx, q);
                 if (sq->kind == SG_SEQ_FORWARD && sq->body && !done[q] &&
                     sq->span.begin < d->span.begin && d->expr) {
                     done[q] = 1;
@@ -360,8 +360,8 @@ void tex_doc_problem(tex_doc *x)
                 continue;
             }
             /* a recurrence, where it was defined (the rest at the end) */
-            for (q = 0; q < sg_nseqs(x->ctx); q++) {
-                const sg_seq *sq = sg_seq_of(x->ctx, q);
+            for (q = 0; q < sg_seq_count(x->ctx); q++) {
+                const sg_seq *sq = sg_seq_get(x->ctx, q);
                 if (sq->kind != SG_SEQ_FORWARD || !sq->body || done[q] ||
                     (d && (!d->name || strcmp(d->name, sq->name))))
                     continue;

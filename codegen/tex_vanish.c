@@ -78,9 +78,10 @@ static const char *retime(tex_doc *x, const char *s, const char *idx)
                                                   sizeof *prot);
     int i, n = 0;
     for (i = 0; i < x->nsyms0 + x->p->ndefs; i++) {
-        const char *raw = i < x->nsyms0 ? sg_sym(x->ctx, i)->name : x->p->defs[i - x->nsyms0].name;
+        const char *raw = i < x->nsyms0 ? sg_sym_get(x->ctx, i)->name
+                                        : x->p->defs[i - x->nsyms0].name;
         const char *t;
-        if (!raw || (i < x->nsyms0 && sg_sym(x->ctx, i)->seq >= 0))
+        if (!raw || (i < x->nsyms0 && sg_sym_get(x->ctx, i)->seq >= 0))
             continue; /* a sequence's name takes the step index: x_t */
         t = tex_name(x, raw);
         if (strcmp(retime_raw(x, t, "j", NULL, 0), t))
@@ -425,7 +426,7 @@ static void say_norms(tex_doc *x, sg_buf *b, const step_jac *sj)
 void tex_doc_vanishing(tex_doc *x, const sg_log *g, int q)
 {
     sg_buf *b = x->out;
-    const sg_seq *h = sg_seq_of(x->ctx, q);
+    const sg_seq *h = sg_seq_get(x->ctx, q);
     const sg_expr *prev = sg_deriv_step(x->dv, q, -1);
     const sg_step *rec = NULL;
     static const char *const ks[] = {"k", "\\tau"}, *const js[] = {"j", "i", "m"};

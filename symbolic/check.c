@@ -239,7 +239,7 @@ const char *ck_shape_str(ck_checker *c, sg_shape s)
 /* a dimension as written: "n" or "3" */
 static const char *dim_str(ck_checker *c, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(c->ctx, d);
+    const sg_diminfo *di = sg_dim_get(c->ctx, d);
     if (di->name)
         return di->name;
     return sg_arena_printf(sg_ctx_arena(c->ctx), "%ld", di->value);
@@ -929,7 +929,7 @@ static ck_val check_name(ck_checker *c, const sg_ast *a, ck_want w, const sg_ast
             return ck_err();
         ck_error(c, a->span, "%s is a sequence: write %s[t] for its step t, or a fixed step like "
                              "%s[%s]", a->name, a->name, a->name,
-                 sg_index_str(c->ctx, sg_seq_of(c->ctx, idx)->hi, 0));
+                 sg_index_str(c->ctx, sg_seq_get(c->ctx, idx)->hi, 0));
         return ck_err();
     case CK_FUNC:
         if (!strcmp(a->name, "ones")) {
@@ -1340,7 +1340,7 @@ static void memo_grow(ck_checker *c)
  */
 int ck_size_overflows(ck_checker *c, sg_shape s, sg_span at, const char *what)
 {
-    const sg_diminfo *r = sg_diminfo_of(c->ctx, s.rows), *k = sg_diminfo_of(c->ctx, s.cols);
+    const sg_diminfo *r = sg_dim_get(c->ctx, s.rows), *k = sg_dim_get(c->ctx, s.cols);
     unsigned long long n;
     if (r->name || k->name)
         return 0;
@@ -1415,12 +1415,14 @@ int ck_fresh(ck_checker *c, const char *name, sg_span at, const char *what)
     unsigned line, col;
     ck_name_kind k = ck_lookup(c, name, &idx);
     if (k == CK_SYM || k == CK_DEF || k == CK_SEQ) {
-        sg_span prev = k == CK_SYM   ? sg_sym(c->ctx, idx)->span
+        sg_span prev = k == CK_SYM   ? sg_sym_get(c->ctx, idx)->span
                        : k == CK_DEF ? c->defs[idx].span
-                                    : sg_seq_of(c->ctx, idx)->span;
+                                    : sg_seq_get(c->ctx, idx)->span;
         sg_src_linecol(c->src, prev.begin, &line, &col);
         ck_error(c, at, "%s is already %s at line %u", name,
-                 k == CK_SYM || (k == CK_SEQ && sg_seq_of(c->ctx, idx)->kind == SG_SEQ_INPUT) ? "declared" : "defined",
+                 k == CK_SYM || (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT)
+                     ? "declared"
+                     : "defined",
                  line);
         return 0;
     }

@@ -49,7 +49,7 @@ typedef struct {
     sg_span span;
     /* the expression as written (in the parse arena: valid while it is),
        and the stability rewrites the constructors made while building expr:
-       sg_rewrite_at(ctx, i) for rw_first <= i < rw_end (duplicates possible) */
+       sg_rewrite_get(ctx, i) for rw_first <= i < rw_end (duplicates possible) */
     const sg_ast *ast;
     int rw_first, rw_end;
     /* the definitions (indices into sg_problem.defs) its text names, as

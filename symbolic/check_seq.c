@@ -160,12 +160,12 @@ ck_val ck_check_index(ck_checker *c, const sg_ast *a)
     }
     if (!parse_index(c, a->args[0], 0, &rel, &idx) || ck_seq_bad(c, q))
         return ck_err();
-    sq = sg_seq_of(c->ctx, q);
+    sq = sg_seq_get(c->ctx, q);
     first = sg_seq_first(c->ctx, q);
     last = sq->hi;
     if (q == c->loop.self) {
         if (rel && idx.off == -1)
-            return ck_ok(sg_seq_step(c->ctx, q, -1));
+            return ck_ok(sg_seqstep(c->ctx, q, -1));
         if (rel && idx.off >= 0)
             ck_error(c, a->args[0]->span, "a step of %s may only use earlier steps (%s[%s−1])",
                      a->name, a->name, var);
@@ -187,7 +187,7 @@ ck_val ck_check_index(ck_checker *c, const sg_ast *a)
                  var, sg_index_str(c->ctx, first, 0), sg_index_str(c->ctx, last, 0));
         return ck_err();
     }
-    return ck_ok(rel ? sg_seq_step(c->ctx, q, idx.off) : sg_seq_at(c->ctx, q, idx));
+    return ck_ok(rel ? sg_seqstep(c->ctx, q, idx.off) : sg_at(c->ctx, q, idx));
 }
 
 /* Σ_{t=lo}^{hi} body, sum(t = lo..hi, body) */
@@ -222,7 +222,7 @@ ck_val ck_check_sumover(ck_checker *c, const sg_ast *a, ck_want w)
     c->loop.self = -1;
     if (v.st != CK_OK)
         return v;
-    return ck_ok(sg_seq_sum(c->ctx, v.e, lo, hi));
+    return ck_ok(sg_seqsum(c->ctx, v.e, lo, hi));
 }
 
 /* the range of `for t = lo..hi` after a sequence's index, which must be t;
@@ -285,7 +285,7 @@ static void define_init(ck_checker *c, const sg_stmt *s)
                    v.st == CK_OK ? v.e->shape : sg_shape_make(SG_DIM_ONE, SG_DIM_ONE),
                    sg_index_plus(at, 1), sg_index_plus(at, 1), s->target.span);
     if (v.st == CK_OK)
-        sg_seq_mut(c->ctx, q)->init = v.e;
+        sg_seq_get_mut(c->ctx, q)->init = v.e;
     else
         set_seq_bad(c, q);
 }
@@ -315,7 +315,7 @@ static void define_step(ck_checker *c, const sg_stmt *s)
                                    sg_shape_make(SG_DIM_ONE, SG_DIM_ONE), lo, hi, s->target.span));
         return;
     }
-    sq = sg_seq_of(c->ctx, q);
+    sq = sg_seq_get(c->ctx, q);
     sg_src_linecol(c->src, sq->span.begin, &line, &col);
     if (sq->kind == SG_SEQ_INPUT) {
         ck_error(c, s->target.span, "%s is an input sequence (declared at line %u); it cannot be "
@@ -337,7 +337,7 @@ static void define_step(ck_checker *c, const sg_stmt *s)
         set_seq_bad(c, q);
         return;
     }
-    sg_seq_mut(c->ctx, q)->hi = hi;
+    sg_seq_get_mut(c->ctx, q)->hi = hi;
     c->loop.var = s->range_var.name;
     c->loop.lo = lo;
     c->loop.hi = hi;
@@ -355,7 +355,7 @@ static void define_step(ck_checker *c, const sg_stmt *s)
         set_seq_bad(c, q);
         return;
     }
-    sg_seq_mut(c->ctx, q)->body = v.e;
+    sg_seq_get_mut(c->ctx, q)->body = v.e;
 }
 
 void ck_define_seq(ck_checker *c, const sg_stmt *s)

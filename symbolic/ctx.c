@@ -57,12 +57,12 @@ void sg_ctx_as_written(sg_ctx *ctx, int on)
     ctx->as_written = on;
 }
 
-int sg_nrewrites(const sg_ctx *ctx)
+int sg_rewrite_count(const sg_ctx *ctx)
 {
     return ctx->nrw;
 }
 
-const sg_rewrite *sg_rewrite_at(const sg_ctx *ctx, int i)
+const sg_rewrite *sg_rewrite_get(const sg_ctx *ctx, int i)
 {
     assert(i >= 0 && i < ctx->nrw);
     return &ctx->rw[i];
@@ -109,12 +109,12 @@ int sg_dim_find(const sg_ctx *ctx, const char *name)
     return sg_strmap_get(&ctx->dimnames, name);
 }
 
-int sg_ndims(const sg_ctx *ctx)
+int sg_dim_count(const sg_ctx *ctx)
 {
     return ctx->ndims;
 }
 
-const sg_diminfo *sg_diminfo_of(const sg_ctx *ctx, sg_dim d)
+const sg_diminfo *sg_dim_get(const sg_ctx *ctx, sg_dim d)
 {
     assert(d >= 0 && d < ctx->ndims);
     return ctx->dims[d];
@@ -145,7 +145,7 @@ int sg_shape_is_vector(sg_shape s)
 
 static const char *dim_str(sg_ctx *ctx, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(ctx, d);
+    const sg_diminfo *di = sg_dim_get(ctx, d);
     return di->name ? di->name : sg_arena_printf(ctx->arena, "%ld", di->value);
 }
 
@@ -184,12 +184,12 @@ int sg_sym_find(const sg_ctx *ctx, const char *name)
     return sg_strmap_get(&ctx->symnames, name);
 }
 
-int sg_nsyms(const sg_ctx *ctx)
+int sg_sym_count(const sg_ctx *ctx)
 {
     return ctx->nsyms;
 }
 
-const sg_symbol *sg_sym(const sg_ctx *ctx, int i)
+const sg_symbol *sg_sym_get(const sg_ctx *ctx, int i)
 {
     assert(i >= 0 && i < ctx->nsyms);
     return ctx->syms[i];
@@ -233,7 +233,7 @@ int sg_index_snprint(char *buf, size_t cap, const sg_ctx *ctx, sg_index i, int a
     const char *dn;
     if (i.dim < 0)
         return snprintf(buf, cap, "%ld", i.off);
-    d = sg_diminfo_of(ctx, i.dim);
+    d = sg_dim_get(ctx, i.dim);
     if (d->name) {
         dn = d->name;
     } else {
@@ -290,18 +290,18 @@ int sg_seq_find(const sg_ctx *ctx, const char *name)
     return sg_strmap_get(&ctx->seqnames, name);
 }
 
-int sg_nseqs(const sg_ctx *ctx)
+int sg_seq_count(const sg_ctx *ctx)
 {
     return ctx->nseqs;
 }
 
-const sg_seq *sg_seq_of(const sg_ctx *ctx, int q)
+const sg_seq *sg_seq_get(const sg_ctx *ctx, int q)
 {
     assert(q >= 0 && q < ctx->nseqs);
     return ctx->seqs[q];
 }
 
-sg_seq *sg_seq_mut(sg_ctx *ctx, int q)
+sg_seq *sg_seq_get_mut(sg_ctx *ctx, int q)
 {
     assert(q >= 0 && q < ctx->nseqs);
     return ctx->seqs[q];
@@ -309,7 +309,7 @@ sg_seq *sg_seq_mut(sg_ctx *ctx, int q)
 
 void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *value)
 {
-    sg_seq *s = sg_seq_mut(ctx, q);
+    sg_seq *s = sg_seq_get_mut(ctx, q);
     sg_seq_term *t = sg_arena_alloc(ctx->arena, (size_t)(s->nterms + 1) * sizeof *t);
     if (s->nterms)
         memcpy(t, s->terms, (size_t)s->nterms * sizeof *t);
@@ -323,7 +323,7 @@ void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *valu
 
 sg_index sg_seq_first(const sg_ctx *ctx, int q)
 {
-    const sg_seq *s = sg_seq_of(ctx, q);
+    const sg_seq *s = sg_seq_get(ctx, q);
     return s->kind == SG_SEQ_INPUT ? s->lo : sg_index_plus(s->lo, -1);
 }
 

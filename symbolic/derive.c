@@ -185,7 +185,7 @@ static sg_expr *at_rec(sg_deriv *d, sg_expr *e, sg_index idx, int depth)
     sg_expr *r = e, *m;
     int k;
     if (e->op == SG_OP_SEQSTEP)
-        return sg_seq_at(d->ctx, e->seq, sg_index_plus(idx, e->off));
+        return sg_at(d->ctx, e->seq, sg_index_plus(idx, e->off));
     if (e->op == SG_OP_SEQSUM || !sg_expr_varies(e) || depth > MAX_DEPTH)
         return e;
     if ((m = nm_get(&d->memo, e)) != NULL)
@@ -212,12 +212,12 @@ sg_expr *sg_deriv_replace(sg_deriv *d, const sg_expr *e, const sg_expr *from, co
 
 const sg_expr *sg_deriv_step(sg_deriv *d, int q, long off)
 {
-    return sg_seq_step(d->ctx, q, off);
+    return sg_seqstep(d->ctx, q, off);
 }
 
 const sg_expr *sg_deriv_seq_at(sg_deriv *d, int q, sg_index at)
 {
-    return sg_seq_at(d->ctx, q, at);
+    return sg_at(d->ctx, q, at);
 }
 
 const sg_expr *sg_deriv_var(sg_deriv *d, int sym)

@@ -165,7 +165,7 @@ static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
     p->ctx = ctx;
     p->log = log;
     p->inner = inner;
-    p->S = sg_nseqs(ctx);
+    p->S = sg_seq_count(ctx);
     sg_idmap_init(&p->ix, ctx);
 }
 
@@ -233,7 +233,7 @@ static void add_term(pass *p, int v, sg_expr *e)
 
 static int is_rec(const pass *p, int q)
 {
-    return q < p->S && sg_seq_of(p->ctx, q)->kind == SG_SEQ_FORWARD;
+    return q < p->S && sg_seq_get(p->ctx, q)->kind == SG_SEQ_FORWARD;
 }
 
 /*
@@ -277,7 +277,7 @@ static void find_kids(pass *p, int v)
     sg_expr *e, *body;
     int i;
     if (!p->vx[v].node) { /* a recurrence: its initial value and its body's frontier */
-        const sg_seq *q = sg_seq_of(p->ctx, p->vx[v].seq);
+        const sg_seq *q = sg_seq_get(p->ctx, p->vx[v].seq);
         body = q->body;
         if (q->init)
             vpush(&out, vnode(p, q->init));
@@ -331,7 +331,7 @@ static long key_of(const pass *p, int v)
     unsigned m;
     if (p->vx[v].node)
         return 2 * (long)p->vx[v].node->id;
-    q = sg_seq_of(p->ctx, p->vx[v].seq);
+    q = sg_seq_get(p->ctx, p->vx[v].seq);
     m = q->body->id;
     if (q->init && q->init->id > m)
         m = q->init->id;
@@ -503,7 +503,7 @@ static void sum_rule(pass *p, sg_expr *s, sg_expr *g)
                 add_pending(p, w[i]->seq, sg_expr_shift(p->ctx, out[i], -off),
                             sg_index_plus(s->lo, off), sg_index_plus(s->hi, off), s);
             } else {
-                sg_expr *c = sg_seq_sum(p->ctx, out[i], s->lo, s->hi);
+                sg_expr *c = sg_seqsum(p->ctx, out[i], s->lo, s->hi);
                 if (p->log) {
                     sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, s);
                     st->adjoint = g;
@@ -534,17 +534,17 @@ static const char *adjoint_name(sg_ctx *ctx, const char *name)
 static void recurrence_rule(pass *p, int q)
 {
     sg_ctx *ctx = p->ctx;
-    const sg_seq *h = sg_seq_of(ctx, q);
+    const sg_seq *h = sg_seq_get(ctx, q);
     int vq = vseq(p, q); /* first: it may move p->vx */
     ptlist pl = p->vx[vq].pending; /* complete: nothing adds to it now */
-    sg_expr **w, **out, *own = sg_seq_step(ctx, q, 0), *body = NULL;
+    sg_expr **w, **out, *own = sg_seqstep(ctx, q, 0), *body = NULL;
     sg_index lo = h->lo, hi = h->hi;
     int d, n, i;
     if (pl.n == 0)
         return; /* no adjoint reaches h */
     d = sg_seq_add(ctx, adjoint_name(ctx, h->name), SG_SEQ_BACKWARD, h->shape, lo, hi, h->span);
-    sg_seq_mut(ctx, d)->of = q;
-    h = sg_seq_of(ctx, q); /* the table may have moved */
+    sg_seq_get_mut(ctx, d)->of = q;
+    h = sg_seq_get(ctx, q); /* the table may have moved */
     for (i = 0; i < pl.n; i++) {
         sg_seq_add_term(ctx, d, pl.t[i].lo, pl.t[i].hi, pl.t[i].value);
         if (p->log) {
@@ -562,10 +562,10 @@ static void recurrence_rule(pass *p, int q)
         sg_step *st = log_step(p, SG_STEP_SEQ_REC, h->body);
         st->seq = q;
         st->adjseq = d;
-        st->adjoint = sg_seq_step(ctx, d, 0);
+        st->adjoint = sg_seqstep(ctx, d, 0);
         sg_step_rule(st, SG_RULE_SEQ_REC);
     }
-    body_grad(p, h->body, sg_seq_step(ctx, d, 0), n, w, out);
+    body_grad(p, h->body, sg_seqstep(ctx, d, 0), n, w, out);
     for (i = 0; i < n; i++) {
         /* the step body is h[t] where it appears in its own derivative */
         sg_expr *g = sg_expr_replace(ctx, out[i], h->body, own);
@@ -578,11 +578,11 @@ static void recurrence_rule(pass *p, int q)
                         sg_index_plus(hi, off), h->body);
         } else {
             /* ∇_Z L = Σ_t ∇_Z ⟨δh[t], body(t)⟩ for an invariant Z */
-            sg_expr *c = sg_seq_sum(ctx, g, lo, hi);
+            sg_expr *c = sg_seqsum(ctx, g, lo, hi);
             if (p->log) {
                 sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, h->body);
                 st->seq = q;
-                st->adjoint = sg_seq_step(ctx, d, 0);
+                st->adjoint = sg_seqstep(ctx, d, 0);
                 st->to = w[i];
                 st->contrib = c;
                 sg_step_rule(st, SG_RULE_SEQ_REC_PUSH);
@@ -592,7 +592,7 @@ static void recurrence_rule(pass *p, int q)
     }
     if (!body)
         body = sg_zero(ctx, h->shape);
-    sg_seq_mut(ctx, d)->body = body;
+    sg_seq_get_mut(ctx, d)->body = body;
     if (p->log) {
         sg_step *st = log_step(p, SG_STEP_SEQ_DELTA, h->body);
         st->seq = q;
@@ -602,7 +602,7 @@ static void recurrence_rule(pass *p, int q)
     }
     /* h[lo−1] = init ⇒ init̄ += δh[lo−1] */
     if (h->init && (node_flags(p, h->init) & NEEDED)) {
-        sg_expr *c = sg_seq_at(ctx, d, sg_index_plus(lo, -1));
+        sg_expr *c = sg_at(ctx, d, sg_index_plus(lo, -1));
         if (p->log) {
             sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, h->init);
             st->seq = q;

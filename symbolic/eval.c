@@ -147,7 +147,7 @@ void sg_eval_free(sg_eval *ev)
 
 static long dim_value(const sg_eval *ev, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(ev->ctx, d);
+    const sg_diminfo *di = sg_dim_get(ev->ctx, d);
     return di->name ? ev->dims[d] : di->value;
 }
 
@@ -502,7 +502,7 @@ static double *copy_of(sg_eval *ev, const double *v, long n)
 
 static seqval *seq_slot(sg_eval *ev, int q)
 {
-    int n = sg_nseqs(ev->ctx);
+    int n = sg_seq_count(ev->ctx);
     if (n > ev->nseq) { /* sequences made after sg_eval_new (adjoints) */
         ev->seq = sg_xrealloc(ev->seq, (size_t)n * sizeof *ev->seq);
         memset(ev->seq + ev->nseq, 0, (size_t)(n - ev->nseq) * sizeof *ev->seq);
@@ -518,7 +518,7 @@ static void run_seq(sg_eval *ev, int q);
    reads the steps it already made: h[t − 1], δ[t + 1] */
 static const double *step_value(sg_eval *ev, int q, long s)
 {
-    const sg_seq *sq = sg_seq_of(ev->ctx, q);
+    const sg_seq *sq = sg_seq_get(ev->ctx, q);
     seqval *v;
     if (sq->kind == SG_SEQ_INPUT) {
         long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi);
@@ -652,7 +652,7 @@ static int add_into(double *acc, const double *v, long n)
 /* runs sequence q's loop, keeping every step */
 static void run_seq(sg_eval *ev, int q)
 {
-    const sg_seq *sq = sg_seq_of(ev->ctx, q);
+    const sg_seq *sq = sg_seq_get(ev->ctx, q);
     long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi), n = numel(ev, sq->shape);
     long t, i;
     int bad = 0;

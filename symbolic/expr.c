@@ -95,7 +95,7 @@ static sg_shape scalar_shape(void)
 
 sg_expr *sg_var(sg_ctx *ctx, int sym)
 {
-    return ex_intern(ctx, SG_OP_VAR, sg_sym(ctx, sym)->shape, NULL, NULL, 0, sym, -1);
+    return ex_intern(ctx, SG_OP_VAR, sg_sym_get(ctx, sym)->shape, NULL, NULL, 0, sym, -1);
 }
 
 sg_expr *sg_const(sg_ctx *ctx, double v)
@@ -105,7 +105,7 @@ sg_expr *sg_const(sg_ctx *ctx, double v)
 
 sg_expr *sg_dimval(sg_ctx *ctx, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(ctx, d);
+    const sg_diminfo *di = sg_dim_get(ctx, d);
     if (!di->name)
         return sg_const(ctx, (double)di->value);
     return ex_intern(ctx, SG_OP_DIMVAL, scalar_shape(), NULL, NULL, 0, -1, d);
@@ -521,7 +521,7 @@ static int flatten(chain *c, sg_expr *e, int names, int *kept)
 
 static double dim_cost(const sg_ctx *ctx, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(ctx, d);
+    const sg_diminfo *di = sg_dim_get(ctx, d);
     return di->name ? NAMED_DIM_COST : (double)di->value;
 }
 
@@ -1080,7 +1080,7 @@ sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
         return sg_sum(ctx, a->kid[0]);
     case SG_OP_VAR:
         /* y ∈ Δ (declared): 𝟙ᵀy = 1 */
-        if (is_column(a) && (sg_sym(ctx, a->sym)->props & SG_PROP_SIMPLEX))
+        if (is_column(a) && (sg_sym_get(ctx, a->sym)->props & SG_PROP_SIMPLEX))
             return sg_const(ctx, 1);
         break;
     default:
@@ -1365,17 +1365,17 @@ static ex_payload seq_payload(int seq, long off)
     return p;
 }
 
-sg_expr *sg_seq_step(sg_ctx *ctx, int seq, long off)
+sg_expr *sg_seqstep(sg_ctx *ctx, int seq, long off)
 {
     ex_payload p = seq_payload(seq, off);
-    return ex_intern_p(ctx, SG_OP_SEQSTEP, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
+    return ex_intern_p(ctx, SG_OP_SEQSTEP, sg_seq_get(ctx, seq)->shape, NULL, NULL, &p);
 }
 
-sg_expr *sg_seq_at(sg_ctx *ctx, int seq, sg_index at)
+sg_expr *sg_at(sg_ctx *ctx, int seq, sg_index at)
 {
     ex_payload p = seq_payload(seq, 0);
     p.at = sg_index_make(at.dim, at.off);
-    return ex_intern_p(ctx, SG_OP_AT, sg_seq_of(ctx, seq)->shape, NULL, NULL, &p);
+    return ex_intern_p(ctx, SG_OP_AT, sg_seq_get(ctx, seq)->shape, NULL, NULL, &p);
 }
 
 /* hi − lo + 1 as an expression when it is provably ≥ 0, else NULL */
@@ -1388,7 +1388,7 @@ static sg_expr *range_length(sg_ctx *ctx, sg_index lo, sg_index hi)
     return NULL;
 }
 
-sg_expr *sg_seq_sum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi)
+sg_expr *sg_seqsum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi)
 {
     ex_payload p = ex_plain(0, -1, -1);
     sg_expr *n;
@@ -1396,7 +1396,7 @@ sg_expr *sg_seq_sum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi)
         return body;
     /* Σ c·B = c·Σ B for a constant c */
     if (body->op == SG_OP_MUL && body->kid[0]->op == SG_OP_CONST)
-        return sg_mul(ctx, body->kid[0], sg_seq_sum(ctx, body->kid[1], lo, hi));
+        return sg_mul(ctx, body->kid[0], sg_seqsum(ctx, body->kid[1], lo, hi));
     /* Σ_{t=lo}^{hi} B = (hi − lo + 1)·B when B is the same at every step */
     if (!sg_expr_varies(body) && (n = range_length(ctx, lo, hi)) != NULL)
         return sg_mul(ctx, n, body);

@@ -199,6 +199,14 @@ struct sg_expr {
 
 typedef struct sg_ctx sg_ctx;
 
+/*
+ * The context's tables are named alike: for a table T (dim, sym, seq,
+ * rewrite), sg_T_add makes an entry, sg_T_find looks one up by name,
+ * sg_T_count is how many there are and sg_T_get reads entry i. The node
+ * constructors are named after their ops (sg_add for SG_OP_ADD, sg_seqstep
+ * for SG_OP_SEQSTEP, sg_at for SG_OP_AT); what asks a node a question is
+ * sg_expr_* (or props.h's sg_props_*), and an op sg_op_*.
+ */
 sg_ctx *sg_ctx_new(void);
 void sg_ctx_free(sg_ctx *ctx);
 sg_arena *sg_ctx_arena(sg_ctx *ctx);
@@ -207,8 +215,8 @@ sg_arena *sg_ctx_arena(sg_ctx *ctx);
 sg_dim sg_dim_named(sg_ctx *ctx, const char *name); /* finds or adds */
 sg_dim sg_dim_const(sg_ctx *ctx, long value);       /* finds or adds */
 int sg_dim_find(const sg_ctx *ctx, const char *name); /* -1 if absent */
-int sg_ndims(const sg_ctx *ctx);
-const sg_diminfo *sg_diminfo_of(const sg_ctx *ctx, sg_dim d);
+int sg_dim_count(const sg_ctx *ctx);
+const sg_diminfo *sg_dim_get(const sg_ctx *ctx, sg_dim d);
 sg_shape sg_shape_make(sg_dim rows, sg_dim cols);
 int sg_shape_eq(sg_shape a, sg_shape b);
 int sg_shape_is_scalar(sg_shape s);
@@ -219,13 +227,13 @@ const char *sg_shape_str(sg_ctx *ctx, sg_shape s, int ascii);
 /* symbols */
 int sg_sym_add(sg_ctx *ctx, const char *name, sg_shape shape, unsigned props, sg_span span);
 int sg_sym_find(const sg_ctx *ctx, const char *name); /* -1 if absent */
-int sg_nsyms(const sg_ctx *ctx);
-const sg_symbol *sg_sym(const sg_ctx *ctx, int i);
+int sg_sym_count(const sg_ctx *ctx);
+const sg_symbol *sg_sym_get(const sg_ctx *ctx, int i);
 
 /*
  * sequences. sg_seq_add makes the table entry (an INPUT also gets its
  * symbol, of the step's shape); the caller fills in init, body and terms
- * through sg_seq_mut as they become known. Indices stay valid as the
+ * through sg_seq_get_mut as they become known. Indices stay valid as the
  * table grows.
  */
 int sg_seq_add(sg_ctx *ctx, const char *name, sg_seq_kind kind, sg_shape step, sg_index lo,
@@ -234,9 +242,9 @@ int sg_seq_add(sg_ctx *ctx, const char *name, sg_seq_kind kind, sg_shape step, s
 int sg_seq_add_input(sg_ctx *ctx, const char *name, sg_shape step, unsigned props, sg_index lo,
                      sg_index hi, sg_span span);
 int sg_seq_find(const sg_ctx *ctx, const char *name); /* -1 if absent */
-int sg_nseqs(const sg_ctx *ctx);
-const sg_seq *sg_seq_of(const sg_ctx *ctx, int q);
-sg_seq *sg_seq_mut(sg_ctx *ctx, int q);
+int sg_seq_count(const sg_ctx *ctx);
+const sg_seq *sg_seq_get(const sg_ctx *ctx, int q);
+sg_seq *sg_seq_get_mut(sg_ctx *ctx, int q);
 void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *value);
 /* the steps a sequence holds: lo..hi for an INPUT, lo−1..hi otherwise */
 sg_index sg_seq_first(const sg_ctx *ctx, int q);
@@ -280,11 +288,11 @@ sg_expr *sg_pow(sg_ctx *ctx, sg_expr *a, sg_expr *p);  /* elementwise a.^p */
 sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a);
 
 /* sequence leaves and the Σ over time */
-sg_expr *sg_seq_step(sg_ctx *ctx, int seq, long off);   /* h[t + off] */
-sg_expr *sg_seq_at(sg_ctx *ctx, int seq, sg_index at); /* h[k] */
+sg_expr *sg_seqstep(sg_ctx *ctx, int seq, long off);   /* h[t + off] */
+sg_expr *sg_at(sg_ctx *ctx, int seq, sg_index at); /* h[k] */
 /* Σ_{t=lo}^{hi} body: a constant coefficient comes out (Σ c·B = c·Σ B); an
    invariant body over a range whose length is known is a product with it */
-sg_expr *sg_seq_sum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi);
+sg_expr *sg_seqsum(sg_ctx *ctx, sg_expr *body, sg_index lo, sg_index hi);
 
 /* rewriting (through the constructors; shared subexpressions rebuilt once) */
 /* e with its kids replaced by a (and b): e's op applied to them */
@@ -334,8 +342,8 @@ void sg_ctx_record_rewrites(sg_ctx *ctx, int on);
  * C always computes the stable form.
  */
 void sg_ctx_as_written(sg_ctx *ctx, int on);
-int sg_nrewrites(const sg_ctx *ctx);
-const sg_rewrite *sg_rewrite_at(const sg_ctx *ctx, int i);
+int sg_rewrite_count(const sg_ctx *ctx);
+const sg_rewrite *sg_rewrite_get(const sg_ctx *ctx, int i);
 
 /* properties used by the simplifier and the checker */
 int sg_expr_is_const(const sg_expr *e, double v); /* a CONST (or FILL of one) equal to v */

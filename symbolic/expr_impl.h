@@ -50,7 +50,7 @@ struct sg_ctx {
     unsigned tabsize, count;
     unsigned long lookups; /* ex_intern_p() calls: the work done, found or made */
     unsigned long scratch; /* bytes of per-pass scratch (sg_ctx_scratch) */
-    sg_rewrite *rw;        /* the stability rewrites recorded (sg_rewrite_at) */
+    sg_rewrite *rw;        /* the stability rewrites recorded (sg_rewrite_get) */
     int nrw, caprw, recording;
     int as_written;        /* the σ family's rewrites are off (sg_ctx_as_written) */
 };

@@ -59,7 +59,7 @@ static int by_id(const void *pa, const void *pb)
 static const char *name_of(sg_ctx *ctx, const sg_expr *e)
 {
     if (e->op == SG_OP_VAR)
-        return sg_sym(ctx, e->sym)->name;
+        return sg_sym_get(ctx, e->sym)->name;
     if (e->name)
         return e->name;
     return sg_arena_printf(sg_ctx_arena(ctx), "a %s node", sg_op_name(e->op));

@@ -75,7 +75,7 @@ static void add_def(ck_checker *c, const char *name, sg_expr *e, sg_span span, c
     c->defs[c->ndefs].span = span;
     c->defs[c->ndefs].ast = ast;
     c->defs[c->ndefs].rw_first = rw_first;
-    c->defs[c->ndefs].rw_end = sg_nrewrites(c->ctx);
+    c->defs[c->ndefs].rw_end = sg_rewrite_count(c->ctx);
     c->defs[c->ndefs].nuses = c->nuses;
     c->defs[c->ndefs].uses = NULL;
     c->defs[c->ndefs].written = NULL;
@@ -96,7 +96,7 @@ static void add_def(ck_checker *c, const char *name, sg_expr *e, sg_span span, c
 static void define(ck_checker *c, const sg_stmt *s)
 {
     ck_val v;
-    int ok_name, rw_first = sg_nrewrites(c->ctx);
+    int ok_name, rw_first = sg_rewrite_count(c->ctx);
     if (s->index) {
         ck_define_seq(c, s);
         return;
@@ -148,14 +148,14 @@ static sg_expr *requested(ck_checker *c, const sg_ident *id, int *failed)
     }
     if (k == CK_SYM) {
         unsigned line, col;
-        sg_src_linecol(c->src, sg_sym(c->ctx, idx)->span.begin, &line, &col);
+        sg_src_linecol(c->src, sg_sym_get(c->ctx, idx)->span.begin, &line, &col);
         ck_error(c, id->span, "%s is an input (declared at line %u); only a definition can be "
                               "requested", id->name, line);
     } else if (k == CK_SEQ) {
         if (!ck_seq_bad(c, idx))
             ck_error(c, id->span, "%s is a sequence; request one of its steps through a definition "
                                   "(%sT = %s[%s])", id->name, id->name, id->name,
-                     sg_index_str(c->ctx, sg_seq_of(c->ctx, idx)->hi, 0));
+                     sg_index_str(c->ctx, sg_seq_get(c->ctx, idx)->hi, 0));
         *failed = 1;
     } else
         ck_error(c, id->span, "undefined name '%s'", id->name);
@@ -175,7 +175,7 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
     for (i = 0; i < s->nnames; i++) {
         ck_name_kind k = ck_lookup(c, s->names[i].name, &idx);
         if (k == CK_SYM) {
-            sg_shape sh = sg_sym(c->ctx, idx)->shape;
+            sg_shape sh = sg_sym_get(c->ctx, idx)->shape;
             if (vectors_only && !is_vector_or_scalar(sh)) {
                 ck_error(c, s->names[i].span, "%s is %s: a %s is taken with respect to a scalar or "
                                               "a vector", s->names[i].name, ck_shape_str(c, sh),
@@ -184,7 +184,7 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
             }
             continue;
         }
-        if (k == CK_SEQ && sg_seq_of(c->ctx, idx)->kind == SG_SEQ_INPUT)
+        if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT)
             ck_error(c, s->names[i].span, "%s is a sequence: derivatives with respect to a "
                                           "sequence are not supported yet", s->names[i].name);
         else if (k == CK_DEF || k == CK_SEQ)
@@ -338,7 +338,7 @@ static int sigmoid_rewrite(sg_rewrite_kind k)
 static void written_forms(ck_checker *c)
 {
     int i, j, k;
-    if (sg_nseqs(c->ctx) > 0)
+    if (sg_seq_count(c->ctx) > 0)
         return;
     ck_forget(c); /* ck_check()'s memo holds the stable forms: the written ones are new */
     c->as_written = 1;
@@ -350,7 +350,7 @@ static void written_forms(ck_checker *c)
         if (!d->expr || !d->ast)
             continue;
         for (k = d->rw_first; k < d->rw_end && !need; k++)
-            need = sigmoid_rewrite(sg_rewrite_at(c->ctx, k)->kind);
+            need = sigmoid_rewrite(sg_rewrite_get(c->ctx, k)->kind);
         for (j = 0; j < d->nuses && !need; j++)
             need = c->defs[d->uses[j]].written != NULL;
         if (!need)
@@ -508,15 +508,15 @@ static void displays(sg_ctx *ctx, sg_problem *p)
 {
     int n = p->nresults, i, k;
     sg_expr **e, **out;
-    for (i = 0; i < sg_nseqs(ctx); i++)
-        n += 1 + sg_seq_mut(ctx, i)->nterms;
+    for (i = 0; i < sg_seq_count(ctx); i++)
+        n += 1 + sg_seq_get_mut(ctx, i)->nterms;
     e = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *e);
     out = sg_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *out);
     n = 0;
     for (i = 0; i < p->nresults; i++)
         e[n++] = p->results[i].expr;
-    for (i = 0; i < sg_nseqs(ctx); i++) {
-        sg_seq *q = sg_seq_mut(ctx, i);
+    for (i = 0; i < sg_seq_count(ctx); i++) {
+        sg_seq *q = sg_seq_get_mut(ctx, i);
         e[n++] = q->body;
         for (k = 0; k < q->nterms; k++)
             e[n++] = q->terms[k].value;
@@ -525,8 +525,8 @@ static void displays(sg_ctx *ctx, sg_problem *p)
     n = 0;
     for (i = 0; i < p->nresults; i++)
         p->results[i].display = out[n++];
-    for (i = 0; i < sg_nseqs(ctx); i++) {
-        sg_seq *q = sg_seq_mut(ctx, i);
+    for (i = 0; i < sg_seq_count(ctx); i++) {
+        sg_seq *q = sg_seq_get_mut(ctx, i);
         q->display = out[n++];
         for (k = 0; k < q->nterms; k++)
             q->terms[k].display = out[n++];

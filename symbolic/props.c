@@ -100,7 +100,7 @@ static int symmetric_rule(const sg_ctx *ctx, const sg_expr *e)
         return 1;
     switch (e->op) {
     case SG_OP_VAR:
-        return (sg_sym(ctx, e->sym)->props & (SG_PROP_SYMMETRIC | SG_PROP_SPD)) != 0;
+        return (sg_sym_get(ctx, e->sym)->props & (SG_PROP_SYMMETRIC | SG_PROP_SPD)) != 0;
     case SG_OP_ZERO: case SG_OP_ONES: case SG_OP_EYE: case SG_OP_FILL: case SG_OP_DIAG:
         return 1;
     case SG_OP_ADD: case SG_OP_HADAMARD: case SG_OP_HDIV:
@@ -179,7 +179,7 @@ static int definite_rule(const sg_ctx *ctx, const sg_expr *e, int strict)
         return 0;
     switch (e->op) {
     case SG_OP_VAR:
-        return (sg_sym(ctx, e->sym)->props & SG_PROP_SPD) != 0;
+        return (sg_sym_get(ctx, e->sym)->props & SG_PROP_SPD) != 0;
     case SG_OP_EYE:
         return 1;
     case SG_OP_ZERO: case SG_OP_ONES:

@@ -33,7 +33,7 @@ sg_expr *sg_expr_rebuild(sg_ctx *ctx, const sg_expr *e, sg_expr *a, sg_expr *b)
     case SG_OP_HADAMARD: return sg_hadamard(ctx, a, b);
     case SG_OP_HDIV: return sg_hdiv(ctx, a, b);
     case SG_OP_POW: return sg_pow(ctx, a, b);
-    case SG_OP_SEQSUM: return sg_seq_sum(ctx, a, e->lo, e->hi);
+    case SG_OP_SEQSUM: return sg_seqsum(ctx, a, e->lo, e->hi);
     default: return sg_unary(ctx, e->op, a);
     }
 }
@@ -85,7 +85,7 @@ static sg_expr *shift_one(sg_ctx *ctx, sg_expr *e, const void *arg)
 {
     long by = *(const long *)arg;
     if (e->op == SG_OP_SEQSTEP)
-        return sg_seq_step(ctx, e->seq, e->off + by);
+        return sg_seqstep(ctx, e->seq, e->off + by);
     /* nothing to shift; a Σ's steps are its own */
     if (!sg_expr_varies(e) || e->op == SG_OP_SEQSUM)
         return e;

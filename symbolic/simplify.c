@@ -1573,8 +1573,8 @@ static double text_len(simplifier *st, const sg_expr *e)
     if (named(st, e))
         return (double)strlen(e->name);
     switch (e->op) {
-    case SG_OP_VAR: return (double)strlen(sg_sym(st->ctx, e->sym)->name);
-    case SG_OP_DIMVAL: return (double)strlen(sg_diminfo_of(st->ctx, e->dim)->name);
+    case SG_OP_VAR: return (double)strlen(sg_sym_get(st->ctx, e->sym)->name);
+    case SG_OP_DIMVAL: return (double)strlen(sg_dim_get(st->ctx, e->dim)->name);
     default: return 2 * tree_size(st, (sg_expr *)e);
     }
 }

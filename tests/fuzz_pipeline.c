@@ -43,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int first_dim(const sg_problem *p, sg_dimfix *fix)
 {
     int d;
-    for (d = 0; d < sg_ndims(p->ctx); d++) {
-        const sg_diminfo *di = sg_diminfo_of(p->ctx, d);
+    for (d = 0; d < sg_dim_count(p->ctx); d++) {
+        const sg_diminfo *di = sg_dim_get(p->ctx, d);
         if (di->name) {
             fix->name = di->name;
             fix->value = 3;

@@ -130,7 +130,7 @@ static void test_autoencoder(void **state)
     assert_string_equal(r.p->results[1].cname, "dL_dW");
     assert_string_equal(r.p->results[2].cname, "dL_dx");
     assert_int_equal(r.p->results[1].kind, SG_RES_GRAD);
-    assert_true(sg_shape_eq(r.p->results[1].expr->shape, sg_sym(r.p->ctx, 0)->shape));
+    assert_true(sg_shape_eq(r.p->results[1].expr->shape, sg_sym_get(r.p->ctx, 0)->shape));
     done(&r);
 }
 
@@ -623,12 +623,12 @@ static double written_gap(const sg_problem *p, const sg_expr *a, const sg_expr *
     double *vals[32], gap = 0, big = 0;
     const double *syms[32];
     unsigned long rng = 7;
-    int i, n = sg_nsyms(p->ctx);
+    int i, n = sg_sym_count(p->ctx);
     sg_eval *ev;
     const double *va, *vb;
     long k, m;
-    assert_true(n <= 32 && sg_ndims(p->ctx) <= 16);
-    for (i = 0; i < sg_ndims(p->ctx); i++)
+    assert_true(n <= 32 && sg_dim_count(p->ctx) <= 16);
+    for (i = 0; i < sg_dim_count(p->ctx); i++)
         dims[i] = 3;
     for (i = 0; i < n; i++) {
         vals[i] = malloc(9 * sizeof(double));

@@ -86,7 +86,7 @@ static double gap(run *r, const sg_expr *a, const sg_expr *b)
     const double *va, *vb;
     double *keep, big = 0, worst = 0;
     long n, k;
-    assert_true(sg_nsyms(r->p->ctx) <= MAXSYMS);
+    assert_true(sg_sym_count(r->p->ctx) <= MAXSYMS);
     ev = sg_eval_new(r->p->ctx, r->dims, r->syms);
     n = sg_eval_rows(ev, a->shape) * sg_eval_cols(ev, a->shape);
     va = sg_eval_expr(ev, a);
@@ -289,11 +289,11 @@ static void test_time(void **state)
     (void)state;
     start(&r, rnn, -0.5, 0.5);
     d = sg_deriv_new(r.p->ctx);
-    for (q = 0; q < sg_nseqs(r.p->ctx); q++)
-        if (!strcmp(sg_seq_of(r.p->ctx, q)->name, "h"))
+    for (q = 0; q < sg_seq_count(r.p->ctx); q++)
+        if (!strcmp(sg_seq_get(r.p->ctx, q)->name, "h"))
             break;
-    assert_true(q < sg_nseqs(r.p->ctx));
-    h = sg_seq_of(r.p->ctx, q);
+    assert_true(q < sg_seq_count(r.p->ctx));
+    h = sg_seq_get(r.p->ctx, q);
     for (t = 2; t <= DIM; t++) {
         sg_index at = sg_index_make(-1, t);
         sg_expr *v = sg_deriv_at(d, h->body, at);

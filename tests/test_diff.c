@@ -82,13 +82,13 @@ static double uniform(T *t, double lo, double hi)
 
 static long rows(T *t, sg_shape s)
 {
-    const sg_diminfo *d = sg_diminfo_of(t->ctx, s.rows);
+    const sg_diminfo *d = sg_dim_get(t->ctx, s.rows);
     return d->name ? t->dims[s.rows] : d->value;
 }
 
 static long cols(T *t, sg_shape s)
 {
-    const sg_diminfo *d = sg_diminfo_of(t->ctx, s.cols);
+    const sg_diminfo *d = sg_dim_get(t->ctx, s.cols);
     return d->name ? t->dims[s.cols] : d->value;
 }
 
@@ -103,7 +103,7 @@ static sg_expr *input_ex(T *t, sg_shape s, unsigned props, double lo, double hi,
     int sym;
     long r = rows(t, s), c = cols(t, s), i, j;
     double *v;
-    snprintf(name, sizeof name, "in%d", sg_nsyms(t->ctx));
+    snprintf(name, sizeof name, "in%d", sg_sym_count(t->ctx));
     sym = sg_sym_add(t->ctx, name, s, props, sp);
     assert_true(sym < MAXSYMS);
     v = malloc((size_t)(r * c) * sizeof *v);
@@ -183,7 +183,7 @@ static void check_grad(T *t, sg_expr *f, sg_expr *x)
               16 * DBL_EPSILON * (fabs(fp) > fabs(fm) ? fabs(fp) : fabs(fm)) / hh;
         if (!(fabs(fd - gv[i]) <= tol))
             fail_msg("∂f/∂%s[%ld]: rule %.12g, central difference %.12g",
-                     sg_sym(t->ctx, x->sym)->name, i, gv[i], fd);
+                     sg_sym_get(t->ctx, x->sym)->name, i, gv[i], fd);
         t->nchecked++;
     }
     sg_eval_free(ev);

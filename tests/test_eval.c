@@ -44,7 +44,7 @@ static int teardown(void **state)
 static sg_expr *input(fixture *f, sg_dim r, sg_dim c, const double *v)
 {
     sg_span sp = {0, 0};
-    int sym = sg_sym_add(f->ctx, sg_nsyms(f->ctx) ? "b" : "a", sg_shape_make(r, c), 0, sp);
+    int sym = sg_sym_add(f->ctx, sg_sym_count(f->ctx) ? "b" : "a", sg_shape_make(r, c), 0, sp);
     f->syms[sym] = v;
     return sg_var(f->ctx, sym);
 }

@@ -81,10 +81,10 @@ static void test_dims(void **state)
     assert_int_equal(sg_dim_find(ctx, "q"), -1);
     assert_int_equal(sg_dim_const(ctx, 7), sg_dim_const(ctx, 7));
     assert_int_not_equal(sg_dim_const(ctx, 7), sg_dim_const(ctx, 8));
-    assert_int_equal(sg_diminfo_of(ctx, sg_dim_const(ctx, 7))->value, 7);
-    assert_null(sg_diminfo_of(ctx, sg_dim_const(ctx, 7))->name);
-    assert_string_equal(sg_diminfo_of(ctx, f->n)->name, "n");
-    assert_int_equal(sg_ndims(ctx), 6); /* 1, n, m, k, 7, 8 */
+    assert_int_equal(sg_dim_get(ctx, sg_dim_const(ctx, 7))->value, 7);
+    assert_null(sg_dim_get(ctx, sg_dim_const(ctx, 7))->name);
+    assert_string_equal(sg_dim_get(ctx, f->n)->name, "n");
+    assert_int_equal(sg_dim_count(ctx), 6); /* 1, n, m, k, 7, 8 */
 }
 
 static void test_symbols(void **state)
@@ -92,9 +92,9 @@ static void test_symbols(void **state)
     fixture *f = *state;
     assert_int_equal(sg_sym_find(f->ctx, "W"), 0);
     assert_int_equal(sg_sym_find(f->ctx, "nope"), -1);
-    assert_int_equal(sg_nsyms(f->ctx), 12);
-    assert_string_equal(sg_sym(f->ctx, f->K->sym)->name, "K");
-    assert_int_equal(sg_sym(f->ctx, f->K->sym)->props, SG_PROP_SPD);
+    assert_int_equal(sg_sym_count(f->ctx), 12);
+    assert_string_equal(sg_sym_get(f->ctx, f->K->sym)->name, "K");
+    assert_int_equal(sg_sym_get(f->ctx, f->K->sym)->props, SG_PROP_SPD);
     assert_ptr_equal(sg_var(f->ctx, 0), f->W);
 }
 

@@ -552,17 +552,17 @@ static void test_sequences(void **state)
     sg_index one = sg_index_make(-1, 1), last = sg_index_make(T, 0);
     int x = sg_seq_add_input(c, "x", v, 0, one, last, sp);
     int h = sg_seq_add(c, "h", SG_SEQ_FORWARD, v, one, last, sp);
-    sg_seq *hs = sg_seq_mut(c, h);
-    sg_expr *ht = sg_seq_step(c, h, 0), *L;
+    sg_seq *hs = sg_seq_get_mut(c, h);
+    sg_expr *ht = sg_seqstep(c, h, 0), *L;
     sg_result res;
     sg_problem p;
     char *text;
     hs->init = f->z;
-    hs->body = sg_unary(c, SG_OP_TANH, sg_add(c, sg_mul(c, f->Whh, sg_seq_step(c, h, -1)),
-                                              sg_seq_step(c, x, 0)));
-    L = sg_mul(c, sg_const(c, 0.5), sg_seq_sum(c, sg_dot(c, ht, ht), one, last));
+    hs->body = sg_unary(c, SG_OP_TANH, sg_add(c, sg_mul(c, f->Whh, sg_seqstep(c, h, -1)),
+                                              sg_seqstep(c, x, 0)));
+    L = sg_mul(c, sg_const(c, 0.5), sg_seqsum(c, sg_dot(c, ht, ht), one, last));
     expect(c, L, "½ Σ_{t=1}^{T} ‖h[t]‖²", "0.5 * sum(t = 1..T, norm(h[t])^2)");
-    expect(c, sg_seq_at(c, h, last), "h[T]", "h[T]");
+    expect(c, sg_at(c, h, last), "h[T]", "h[T]");
     memset(&res, 0, sizeof res);
     res.kind = SG_RES_VALUE;
     res.cname = res.of = "L";
@@ -795,7 +795,7 @@ static const char *searched_seq_line(const sg_problem *p, const char *text, int 
     if (ascii)
         sg_fmt_seq_name(&pre, p->ctx, q, ascii);
     else
-        sg_fmt_name(&pre, sg_seq_of(p->ctx, q)->name, 0);
+        sg_fmt_name(&pre, sg_seq_get(p->ctx, q)->name, 0);
     sg_buf_putc(&pre, '[');
     for (s = text; *s && !r;) {
         const char *nl = strchr(s, '\n');
@@ -843,7 +843,7 @@ static int check_lines_of(const sg_problem *p, int ascii)
             assert_non_null(strstr(l->text, " = "));
             break;
         case SG_FMT_LINE_SEQ_INIT: case SG_FMT_LINE_SEQ_STEP:
-            assert_true(l->seq >= 0 && l->seq < sg_nseqs(p->ctx));
+            assert_true(l->seq >= 0 && l->seq < sg_seq_count(p->ctx));
             sg_fmt_seq_name(&b, p->ctx, l->seq, ascii);
             sg_buf_putc(&b, '[');
             assert_true(line_starts(l, sg_buf_str(&b)));
@@ -864,7 +864,7 @@ static int check_lines_of(const sg_problem *p, int ascii)
         sg_buf_free(&b);
     }
     assert_int_equal(at, len);
-    for (q = 0; q < sg_nseqs(p->ctx); q++) /* the line for a loop, without a search */
+    for (q = 0; q < sg_seq_count(p->ctx); q++) /* the line for a loop, without a search */
         for (at_t = 0; at_t <= 1; at_t++) {
             const sg_fmt_line *l = sg_fmt_seq_line(&f, q, at_t);
             const char *s = searched_seq_line(p, text, q, at_t, ascii, &n);

@@ -81,7 +81,7 @@ static double urand(T *t)
 
 static long dimv(T *t, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(t->ctx, d);
+    const sg_diminfo *di = sg_dim_get(t->ctx, d);
     return di->name ? t->dims[d] : di->value;
 }
 
@@ -106,7 +106,7 @@ static sg_expr *input_ex(T *t, sg_shape s, double lo, double hi, int sgn)
     int sym;
     long n = numel(t, s), i;
     double *v;
-    snprintf(name, sizeof name, "in%d", sg_nsyms(t->ctx));
+    snprintf(name, sizeof name, "in%d", sg_sym_count(t->ctx));
     sym = sg_sym_add(t->ctx, name, s, 0, sp);
     assert_true(sym < MAXSYMS);
     v = malloc((size_t)n * sizeof *v);
@@ -540,7 +540,7 @@ static void test_no_jacobian(void **state)
     sg_expr *x = input(t, t->n, SG_DIM_ONE, -1, 1), *W = input(t, t->m, t->n, -1, 1);
     sg_expr *v = input(t, t->n, SG_DIM_ONE, -1, 1);
     sg_expr *xxt = sg_mul(c, x, sg_transpose(c, x));
-    const char *xn = sg_sym(c, x->sym)->name, *why = NULL;
+    const char *xn = sg_sym_get(c, x->sym)->name, *why = NULL;
     sg_expr *E;
 
     /* diag(xxᵀ) = x ⊙ x, but through a matrix */

@@ -83,7 +83,7 @@ static double urand(T *t)
 
 static long extent(T *t, sg_dim d)
 {
-    return sg_diminfo_of(t->ctx, d)->value;
+    return sg_dim_get(t->ctx, d)->value;
 }
 
 static long count(T *t, sg_shape s)
@@ -106,7 +106,7 @@ static sg_expr *input_ex(T *t, sg_shape s, double lo, double hi, int sgn)
     char name[16];
     long n = count(t, s), i;
     int sym;
-    snprintf(name, sizeof name, "in%d", sg_nsyms(t->ctx));
+    snprintf(name, sizeof name, "in%d", sg_sym_count(t->ctx));
     sym = sg_sym_add(t->ctx, name, s, 0, sp);
     assert_true(sym < MAXSYMS);
     t->vals[sym] = malloc((size_t)n * sizeof(double));
@@ -606,7 +606,7 @@ typedef struct {
 
 static long dim_value(const run_t *r, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(r->p->ctx, d);
+    const sg_diminfo *di = sg_dim_get(r->p->ctx, d);
     return di->name ? r->dims[d] : di->value;
 }
 
@@ -634,12 +634,12 @@ static run_t *load(const char *text, const char *dims)
         r->dims[d] = v;
         dims += n;
     }
-    assert_true(sg_nsyms(r->p->ctx) <= MAXSYMS);
-    for (i = 0; i < sg_nsyms(r->p->ctx); i++) {
-        const sg_symbol *s = sg_sym(r->p->ctx, i);
+    assert_true(sg_sym_count(r->p->ctx) <= MAXSYMS);
+    for (i = 0; i < sg_sym_count(r->p->ctx); i++) {
+        const sg_symbol *s = sg_sym_get(r->p->ctx, i);
         long len = dim_value(r, s->shape.rows) * dim_value(r, s->shape.cols);
         if (s->seq >= 0) {
-            const sg_seq *q = sg_seq_of(r->p->ctx, s->seq);
+            const sg_seq *q = sg_seq_get(r->p->ctx, s->seq);
             len *= index_value(r, q->hi) - index_value(r, q->lo) + 1;
         }
         r->len[i] = len;

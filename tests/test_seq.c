@@ -73,7 +73,7 @@ static double uniform(uint64_t *s)
 
 static long dim_value(const run_t *r, sg_dim d)
 {
-    const sg_diminfo *di = sg_diminfo_of(r->p->ctx, d);
+    const sg_diminfo *di = sg_dim_get(r->p->ctx, d);
     return di->name ? r->dims[d] : di->value;
 }
 
@@ -108,13 +108,13 @@ static run_t *load(const char *text, const char *dims)
         r->dims[d] = v;
         dims += n;
     }
-    assert_true(sg_nsyms(r->p->ctx) <= MAXSYMS);
-    for (i = 0; i < sg_nsyms(r->p->ctx); i++) {
-        const sg_symbol *s = sg_sym(r->p->ctx, i);
+    assert_true(sg_sym_count(r->p->ctx) <= MAXSYMS);
+    for (i = 0; i < sg_sym_count(r->p->ctx); i++) {
+        const sg_symbol *s = sg_sym_get(r->p->ctx, i);
         uint64_t seed = 1000003ull * (uint64_t)(i + 1);
         long len = dim_value(r, s->shape.rows) * dim_value(r, s->shape.cols), j;
         if (s->seq >= 0) {
-            const sg_seq *q = sg_seq_of(r->p->ctx, s->seq);
+            const sg_seq *q = sg_seq_get(r->p->ctx, s->seq);
             len *= index_value(r, q->hi) - index_value(r, q->lo) + 1;
         }
         r->len[i] = len;
@@ -198,7 +198,7 @@ static const sg_seq *seq_named(const run_t *r, const char *name)
     int q = sg_seq_find(r->p->ctx, name);
     if (q < 0)
         fail_msg("no sequence %s", name);
-    return sg_seq_of(r->p->ctx, q);
+    return sg_seq_get(r->p->ctx, q);
 }
 
 /* does e contain a node with op (and, for STEP, that sequence and offset)? */
@@ -208,7 +208,7 @@ static int contains(const run_t *r, const sg_expr *e, sg_op op, const char *seq,
     if (e->op == op) {
         if (op != SG_OP_SEQSTEP)
             return 1;
-        if (!strcmp(sg_seq_of(r->p->ctx, e->seq)->name, seq) && e->off == off)
+        if (!strcmp(sg_seq_get(r->p->ctx, e->seq)->name, seq) && e->off == off)
             return 1;
     }
     for (k = 0; k < e->nkids; k++)
@@ -340,7 +340,7 @@ static void test_closed_form(void **state)
     assert_false(contains(r, gW, SG_OP_TANH, NULL, 0));
     /* ∂L/∂h₀ = δh[0] */
     assert_int_equal(gh0->op, SG_OP_AT);
-    assert_string_equal(sg_seq_of(r->p->ctx, gh0->seq)->name, "δh");
+    assert_string_equal(sg_seq_get(r->p->ctx, gh0->seq)->name, "δh");
     assert_true(sg_index_eq(gh0->at, sg_index_make(-1, 0)));
     done(r);
 }
@@ -364,8 +364,8 @@ static void test_log(void **state)
     assert_int_equal(seen[SG_STEP_SEQ_PUSH], 4);
     for (i = 0; i < log->nsteps; i++)
         if (log->steps[i].kind == SG_STEP_SEQ_DELTA) {
-            assert_string_equal(sg_seq_of(r->p->ctx, log->steps[i].adjseq)->name, "δh");
-            assert_string_equal(sg_seq_of(r->p->ctx, log->steps[i].seq)->name, "h");
+            assert_string_equal(sg_seq_get(r->p->ctx, log->steps[i].adjseq)->name, "δh");
+            assert_string_equal(sg_seq_get(r->p->ctx, log->steps[i].seq)->name, "h");
         }
     done(r);
 }
@@ -643,10 +643,10 @@ static void make_pieces(pieces *p)
     p->h0 = sg_var(p->ctx, sg_sym_add(p->ctx, "h0", sg_shape_make(SG_DIM_ONE, SG_DIM_ONE), 0, sp));
     p->h = sg_seq_add(p->ctx, "h", SG_SEQ_FORWARD, sg_shape_make(SG_DIM_ONE, SG_DIM_ONE),
                       sg_index_make(-1, 1), sg_index_make(p->T, 0), sp);
-    p->body = sg_add(p->ctx, sg_mul(p->ctx, p->a, sg_seq_step(p->ctx, p->h, -1)),
-                     sg_seq_step(p->ctx, p->x, 0));
-    sg_seq_mut(p->ctx, p->h)->init = p->h0;
-    sg_seq_mut(p->ctx, p->h)->body = p->body;
+    p->body = sg_add(p->ctx, sg_mul(p->ctx, p->a, sg_seqstep(p->ctx, p->h, -1)),
+                     sg_seqstep(p->ctx, p->x, 0));
+    sg_seq_get_mut(p->ctx, p->h)->init = p->h0;
+    sg_seq_get_mut(p->ctx, p->h)->body = p->body;
 }
 
 static void test_interning(void **state)
@@ -659,47 +659,47 @@ static void test_interning(void **state)
     make_pieces(&p);
     c = p.ctx;
     T = sg_index_make(p.T, 0);
-    assert_int_equal(sg_sym(c, sg_seq_of(c, p.x)->sym)->seq, p.x);
-    assert_int_equal(sg_sym(c, 0)->seq, p.x);
+    assert_int_equal(sg_sym_get(c, sg_seq_get(c, p.x)->sym)->seq, p.x);
+    assert_int_equal(sg_sym_get(c, 0)->seq, p.x);
     assert_int_equal(sg_sym_find(c, "a"), 1);
-    assert_int_equal(sg_sym(c, 1)->seq, -1);
+    assert_int_equal(sg_sym_get(c, 1)->seq, -1);
     /* leaves are one node per (sequence, offset) and per (sequence, index) */
-    assert_ptr_equal(sg_seq_step(c, p.h, -1), sg_seq_step(c, p.h, -1));
-    assert_ptr_not_equal(sg_seq_step(c, p.h, -1), sg_seq_step(c, p.h, 0));
-    assert_ptr_not_equal(sg_seq_step(c, p.h, 0), sg_seq_step(c, p.x, 0));
-    assert_ptr_equal(sg_seq_at(c, p.h, T), sg_seq_at(c, p.h, T));
-    assert_ptr_not_equal(sg_seq_at(c, p.h, T), sg_seq_at(c, p.h, sg_index_plus(T, -1)));
-    assert_ptr_not_equal(sg_seq_at(c, p.h, one), sg_seq_at(c, p.x, one));
+    assert_ptr_equal(sg_seqstep(c, p.h, -1), sg_seqstep(c, p.h, -1));
+    assert_ptr_not_equal(sg_seqstep(c, p.h, -1), sg_seqstep(c, p.h, 0));
+    assert_ptr_not_equal(sg_seqstep(c, p.h, 0), sg_seqstep(c, p.x, 0));
+    assert_ptr_equal(sg_at(c, p.h, T), sg_at(c, p.h, T));
+    assert_ptr_not_equal(sg_at(c, p.h, T), sg_at(c, p.h, sg_index_plus(T, -1)));
+    assert_ptr_not_equal(sg_at(c, p.h, one), sg_at(c, p.x, one));
     /* the range is part of a Σ */
-    s = sg_seq_sum(c, sg_seq_step(c, p.h, 0), one, T);
+    s = sg_seqsum(c, sg_seqstep(c, p.h, 0), one, T);
     assert_int_equal(s->op, SG_OP_SEQSUM);
-    assert_ptr_equal(s, sg_seq_sum(c, sg_seq_step(c, p.h, 0), one, T));
-    assert_ptr_not_equal(s, sg_seq_sum(c, sg_seq_step(c, p.h, 0), sg_index_make(-1, 2), T));
+    assert_ptr_equal(s, sg_seqsum(c, sg_seqstep(c, p.h, 0), one, T));
+    assert_ptr_not_equal(s, sg_seqsum(c, sg_seqstep(c, p.h, 0), sg_index_make(-1, 2), T));
     /* only nodes under a STEP, outside a Σ, vary with t */
     assert_true(sg_expr_varies(p.body));
     assert_false(sg_expr_varies(s));
-    assert_false(sg_expr_varies(sg_seq_at(c, p.h, T)));
+    assert_false(sg_expr_varies(sg_at(c, p.h, T)));
     assert_false(sg_expr_varies(p.a));
     assert_true(sg_op_is_seq(SG_OP_SEQSUM) && !sg_op_is_seq(SG_OP_STEP));
     /* Σ c·B = c·Σ B; Σ 0 = 0; an invariant body is scaled by the length */
-    e = sg_seq_sum(c, sg_mul(c, sg_const(c, 3), sg_seq_step(c, p.h, 0)), one, T);
+    e = sg_seqsum(c, sg_mul(c, sg_const(c, 3), sg_seqstep(c, p.h, 0)), one, T);
     assert_int_equal(e->op, SG_OP_MUL);
     assert_ptr_equal(e->kid[1], s);
-    assert_true(sg_expr_is_zero(sg_seq_sum(c, sg_const(c, 0), one, T)));
-    e = sg_seq_sum(c, p.a, sg_index_make(-1, 2), sg_index_make(-1, 4));
+    assert_true(sg_expr_is_zero(sg_seqsum(c, sg_const(c, 0), one, T)));
+    e = sg_seqsum(c, p.a, sg_index_make(-1, 2), sg_index_make(-1, 4));
     assert_ptr_equal(e, sg_mul(c, sg_const(c, 3), p.a));
-    e = sg_seq_sum(c, p.a, one, T);
+    e = sg_seqsum(c, p.a, one, T);
     assert_ptr_equal(e, sg_mul(c, sg_dimval(c, p.T), p.a));
-    e = sg_seq_sum(c, p.a, sg_index_make(-1, 3), T); /* T − 2 could be negative */
+    e = sg_seqsum(c, p.a, sg_index_make(-1, 3), T); /* T − 2 could be negative */
     assert_int_equal(e->op, SG_OP_SEQSUM);
     /* rewriting: a shift moves every STEP, but not the steps of an inner Σ */
     e = sg_expr_shift(c, sg_add(c, p.body, s), 1);
-    assert_ptr_equal(e, sg_add(c, sg_add(c, sg_mul(c, p.a, sg_seq_step(c, p.h, 0)),
-                                         sg_seq_step(c, p.x, 1)),
+    assert_ptr_equal(e, sg_add(c, sg_add(c, sg_mul(c, p.a, sg_seqstep(c, p.h, 0)),
+                                         sg_seqstep(c, p.x, 1)),
                                s));
     assert_ptr_equal(sg_expr_shift(c, p.a, 5), p.a);
-    e = sg_expr_replace(c, sg_mul(c, p.body, p.body), p.body, sg_seq_step(c, p.h, 0));
-    assert_ptr_equal(e, sg_mul(c, sg_seq_step(c, p.h, 0), sg_seq_step(c, p.h, 0)));
+    e = sg_expr_replace(c, sg_mul(c, p.body, p.body), p.body, sg_seqstep(c, p.h, 0));
+    assert_ptr_equal(e, sg_mul(c, sg_seqstep(c, p.h, 0), sg_seqstep(c, p.h, 0)));
     assert_string_equal(sg_index_str(c, sg_index_plus(T, -1), 0), "T − 1");
     assert_string_equal(sg_index_str(c, sg_index_plus(T, 2), 1), "T + 2");
     assert_string_equal(sg_index_str(c, sg_index_make(-1, 0), 0), "0");
@@ -728,17 +728,17 @@ static void test_eval_by_hand(void **state)
     p.syms[2] = &h0;
     ev = sg_eval_new(c, p.dims, p.syms);
     /* h = 1, 3, 8, 19 */
-    v = sg_eval_expr(ev, sg_seq_at(c, p.h, T));
+    v = sg_eval_expr(ev, sg_at(c, p.h, T));
     assert_non_null(v);
     assert_true(v[0] == 19);
-    v = sg_eval_expr(ev, sg_seq_at(c, p.h, sg_index_make(-1, 0)));
+    v = sg_eval_expr(ev, sg_at(c, p.h, sg_index_make(-1, 0)));
     assert_true(v[0] == 1);
-    v = sg_eval_expr(ev, sg_seq_sum(c, sg_seq_step(c, p.h, 0), sg_index_make(-1, 1), T));
+    v = sg_eval_expr(ev, sg_seqsum(c, sg_seqstep(c, p.h, 0), sg_index_make(-1, 1), T));
     assert_true(v[0] == 30);
-    v = sg_eval_expr(ev, sg_seq_sum(c, sg_mul(c, sg_seq_step(c, p.h, -1), sg_seq_step(c, p.x, 0)),
+    v = sg_eval_expr(ev, sg_seqsum(c, sg_mul(c, sg_seqstep(c, p.h, -1), sg_seqstep(c, p.x, 0)),
                                     sg_index_make(-1, 2), T));
     assert_true(v[0] == 3 * 2 + 8 * 3);
-    v = sg_eval_expr(ev, sg_seq_at(c, p.x, sg_index_make(-1, 2)));
+    v = sg_eval_expr(ev, sg_at(c, p.x, sg_index_make(-1, 2)));
     assert_true(v[0] == 2);
     /* a step has no value outside a loop */
     assert_null(sg_eval_expr(ev, p.body));
@@ -763,21 +763,21 @@ static void test_grad_wrt_step(void **state)
     p.syms[0] = x;
     p.syms[1] = &a;
     p.syms[2] = &h0;
-    wrt[0] = sg_seq_step(c, p.h, -1);
+    wrt[0] = sg_seqstep(c, p.h, -1);
     wrt[1] = p.a;
-    wrt[2] = sg_seq_step(c, p.x, 0);
+    wrt[2] = sg_seqstep(c, p.x, 0);
     /* f = (a h[t−1] + x[t])² at t = 2, where h[1] = 3, x[2] = 2, f′ = 8:
        ∂f/∂h[t−1] = 2·8·a, ∂f/∂a = 2·8·h[t−1], ∂f/∂x[t] = 2·8 */
     sg_diff_grad(c, sg_mul(c, p.body, p.body), 3, wrt, out, NULL);
     ev = sg_eval_new(c, p.dims, p.syms);
     for (i = 0; i < 3; i++) {
-        const double *v = sg_eval_expr(ev, sg_seq_sum(c, out[i], two, two));
+        const double *v = sg_eval_expr(ev, sg_seqsum(c, out[i], two, two));
         assert_non_null(v);
         assert_true(v[0] == want[i]);
     }
     sg_eval_free(ev);
     /* and an AT leaf is a node like any: its direct uses only */
-    wrt[0] = sg_seq_at(c, p.h, sg_index_make(p.T, 0));
+    wrt[0] = sg_at(c, p.h, sg_index_make(p.T, 0));
     sg_diff_grad(c, sg_mul(c, p.a, wrt[0]), 1, wrt, out, NULL);
     assert_ptr_equal(out[0], p.a);
     sg_ctx_free(c);

@@ -42,8 +42,8 @@ static sg_expr *var(fixture *f, const char *name, sg_dim r, sg_dim c, unsigned p
 {
     sg_span sp = {0, 0};
     int sym = sg_sym_add(f->ctx, name, sg_shape_make(r, c), props, sp);
-    long rows = sg_diminfo_of(f->ctx, r)->name ? f->dims[r] : 1;
-    long cols = sg_diminfo_of(f->ctx, c)->name ? f->dims[c] : 1;
+    long rows = sg_dim_get(f->ctx, r)->name ? f->dims[r] : 1;
+    long cols = sg_dim_get(f->ctx, c)->name ? f->dims[c] : 1;
     long i, j;
     assert_true(sym < NSYM);
     f->vals[sym] = malloc((size_t)(rows * cols) * sizeof(double));
