@@ -130,7 +130,11 @@ front-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/front.sh
 
 # the generated C of every example at run time: empty dimensions, NaN and ±∞,
-# singular matrices, exact work buffers, under the sanitizers and valgrind
+# singular matrices, exact work buffers, under the sanitizers and valgrind;
+# and the C printer's cases (tests/gencode/cgen*.sh): compiled with gcc and
+# clang strict, g++ as C++, under the sanitizers, each value against --eval,
+# the --check mains, -t float, --dim, --blas (the unit tests compile nothing,
+# so that make unit takes seconds)
 gencode-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/gencode.sh
 
