@@ -22,6 +22,7 @@
 #include "../base/buf.h"
 #include "../base/cident.h"
 #include "../base/grow.h"
+#include "../base/suggest.h"
 
 static const char usage_text[] =
     "usage: symgrad [OPTIONS] FILE            FILE may be - for standard input\n"
@@ -345,6 +346,39 @@ static int check_outputs(cli_options *o)
     return 0;
 }
 
+/* "unknown option", and the closest real one when there is one */
+static int unknown_option(const char *a)
+{
+    static const char *const names[] = {
+        "--output", "--header", "--prefix", "--type", "--dim", "--latex", "--fragment",
+        "--index", "--update", "--formulas", "--steps", "--ascii", "--eval", "--blas",
+        "--check", "--color", "--help", "--version",
+    };
+    const char *eq = strchr(a, '='), *prefix = NULL;
+    int nprefix = 0;
+    char *bare = sg_xmalloc(strlen(a) + 1);
+    sg_suggest sug;
+    size_t k;
+    int rc;
+    strcpy(bare, a);
+    if (eq)
+        bare[eq - a] = '\0';
+    sg_suggest_init(&sug, bare);
+    for (k = 0; k < sizeof names / sizeof names[0]; k++)
+        sg_suggest_offer(&sug, names[k]);
+    for (k = 0; k < sizeof names / sizeof names[0] && strlen(bare) > 3; k++)
+        if (!strncmp(names[k], bare, strlen(bare))) /* an abbreviation, if it is of one */
+            nprefix++, prefix = names[k];
+    if (nprefix == 1) /* an abbreviation says more than a distance */
+        sug.best = prefix;
+    if (sg_suggest_best(&sug))
+        rc = cli_usage_error("unknown option '%s'; did you mean '%s'?", a, sg_suggest_best(&sug));
+    else
+        rc = cli_usage_error("unknown option '%s'", a);
+    free(bare);
+    return rc;
+}
+
 int cli_parse_args(int argc, char **argv, cli_options *o)
 {
     int i, rc, only_files = 0;
@@ -368,7 +402,7 @@ int cli_parse_args(int argc, char **argv, cli_options *o)
             if (rc < 0)
                 return -rc;
         } else if ((rc = parse_valued(argc, argv, &i, o)) != 0) {
-            return rc < 0 ? cli_usage_error("unknown option '%s'", a) : rc;
+            return rc < 0 ? unknown_option(a) : rc;
         }
     }
     if (!o->input)

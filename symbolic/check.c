@@ -34,6 +34,7 @@
 #include "../base/buf.h"
 #include "../base/cident.h"
 #include "../base/grow.h"
+#include "../base/suggest.h"
 #include "../lexer/lex.h"
 #include "simplify.h"
 
@@ -125,6 +126,52 @@ ck_name_kind ck_lookup(const ck_checker *c, const char *name, int *idx)
     if (find_func(name))
         return CK_FUNC;
     return CK_NONE;
+}
+
+/* the name closest to name among the functions (with funcs_first, offered
+   first) and what the problem declares or defines, for "did you mean";
+   NULL when none is close */
+static const char *closest_name(const ck_checker *c, const char *name, int funcs_first)
+{
+    sg_suggest sug;
+    size_t k;
+    int i, pass;
+    sg_suggest_init(&sug, name);
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == !funcs_first) {
+            for (k = 0; k < sizeof funcs / sizeof funcs[0]; k++)
+                sg_suggest_offer(&sug, funcs[k].name);
+            continue;
+        }
+        for (i = 0; i < sg_sym_count(c->ctx); i++)
+            sg_suggest_offer(&sug, sg_sym_get(c->ctx, i)->name);
+        for (i = 0; i < c->ndefs; i++)
+            sg_suggest_offer(&sug, c->defs[i].name);
+        for (i = 0; i < sg_seq_count(c->ctx); i++)
+            sg_suggest_offer(&sug, sg_seq_get(c->ctx, i)->name);
+        for (i = 0; i < sg_dim_count(c->ctx); i++)
+            sg_suggest_offer(&sug, sg_dim_get(c->ctx, i)->name);
+    }
+    return sg_suggest_best(&sug);
+}
+
+void ck_undefined(ck_checker *c, sg_span at, const char *name)
+{
+    const char *near = closest_name(c, name, 0);
+    if (near)
+        ck_error(c, at, "undefined name '%s'; did you mean '%s'?", name, near);
+    else
+        ck_error(c, at, "undefined name '%s'", name);
+}
+
+/* f(…) where f is neither a function nor a value */
+static void unknown_function(ck_checker *c, sg_span at, const char *name)
+{
+    const char *near = closest_name(c, name, 1);
+    if (near)
+        ck_error(c, at, "unknown function '%s'; did you mean '%s'?", name, near);
+    else
+        ck_error(c, at, "unknown function '%s'", name);
 }
 
 /* a name that can be part of a juxtaposed product: a value, or I */
@@ -952,7 +999,7 @@ static ck_val check_name(ck_checker *c, const sg_ast *a, ck_want w, const sg_ast
     }
     n = split_name(c, a->name, sp);
     if (n == 0) {
-        ck_error(c, a->name_span, "undefined name '%s'", a->name);
+        ck_undefined(c, a->name_span, a->name);
         return ck_err();
     }
     acc = n > 1 ? ambiguous(c, a, sp, n) : product_of_parts(c, a, w, post, &sp[0]);
@@ -994,13 +1041,13 @@ static ck_val call_as_product(ck_checker *c, const sg_ast *a, ck_want w, ck_name
     ck_val v, arg;
     if (a->nargs != 1) {
         if (k == CK_NONE)
-            ck_error(c, a->name_span, "unknown function '%s'", a->name);
+            unknown_function(c, a->name_span, a->name);
         else
             ck_error(c, a->name_span, "%s is not a function", a->name);
         return ck_err();
     }
     if (k == CK_NONE && !split_name(c, a->name, NULL)) {
-        ck_error(c, a->name_span, "unknown function '%s'", a->name);
+        unknown_function(c, a->name_span, a->name);
         return ck_err();
     }
     name.kind = SG_AST_NAME;

@@ -96,6 +96,9 @@ void ck_error(ck_checker *c, sg_span at, const char *fmt, ...)
     ;
 /* what a name stands for (its index in its table through *idx) */
 ck_name_kind ck_lookup(const ck_checker *c, const char *name, int *idx);
+/* "undefined name 'x'", with "did you mean 'X'?" when a declared or
+   defined name is close */
+void ck_undefined(ck_checker *c, sg_span at, const char *name);
 /* "ℝ^{m×n}", in the context's arena */
 const char *ck_shape_str(ck_checker *c, sg_shape s);
 /* the wanted shape that is exactly s */

@@ -152,7 +152,7 @@ ck_val ck_check_index(ck_checker *c, const sg_ast *a)
     ck_name_kind k = ck_lookup(c, a->name, &q);
     if (k != CK_SEQ) {
         if (k == CK_NONE)
-            ck_error(c, a->name_span, "undefined name '%s'", a->name);
+            ck_undefined(c, a->name_span, a->name);
         else
             ck_error(c, a->name_span, "%s is not a sequence: only a sequence takes an index [ ]",
                      a->name);

@@ -158,7 +158,7 @@ static sg_expr *requested(ck_checker *c, const sg_ident *id, int *failed)
                      sg_index_str(c->ctx, sg_seq_get(c->ctx, idx)->hi, 0));
         *failed = 1;
     } else
-        ck_error(c, id->span, "undefined name '%s'", id->name);
+        ck_undefined(c, id->span, id->name);
     return NULL;
 }
 
@@ -194,7 +194,7 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
         else if (k == CK_DIM)
             ck_error(c, s->names[i].span, "%s is a dimension, not a symbol", s->names[i].name);
         else
-            ck_error(c, s->names[i].span, "undefined name '%s'", s->names[i].name);
+            ck_undefined(c, s->names[i].span, s->names[i].name);
         good = 0;
     }
     return good;

@@ -30,6 +30,14 @@ grep -q -- '--output' out.txt && ok || bad "--help lists the options"
 expect 2 "no input" "$symgrad"
 grep -qxF "symgrad: no input file (use - for standard input)" err.txt && ok || bad "the no-input message"
 expect 2 "unknown option" "$symgrad" --frobnicate ae.sg
+grep -qxF "symgrad: unknown option '--frobnicate'" err.txt && ok || bad "no suggestion for an option nothing like one"
+# did you mean: by edit distance, or as the abbreviation of one option
+for pair in "--formula --formulas" "--stpes --steps" "--Latex --latex" "--out=a.c --output" \
+    "--hea --header" "--chek --check"; do
+    set -- $pair
+    expect 2 "unknown option $1" "$symgrad" "$1" ae.sg
+    grep -qxF "symgrad: unknown option '$1'; did you mean '$2'?" err.txt && ok || bad "$1 suggests $2: $(head -1 err.txt)"
+done
 expect 2 "bad --type" "$symgrad" -t quad ae.sg
 grep -q -- "--type is double or float, not 'quad'" err.txt && ok || bad "the --type message"
 expect 2 "bad prefix" "$symgrad" -p 9lives ae.sg
