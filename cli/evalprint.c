@@ -28,6 +28,7 @@ typedef struct {
 
 typedef struct {
     const char *s;
+    const char *spec; /* all of VALUES, for a caret under a mistake */
     sg_buf *err;
 } reader;
 
@@ -69,6 +70,52 @@ static void push(value_t *val, double x)
     val->v[val->n++] = x;
 }
 
+/* code points of the text s[0..n) as put_shown shows it */
+static int shown_width(const char *s, size_t n)
+{
+    sg_buf t;
+    char *c = sg_xmalloc(n + 1);
+    int w = 0;
+    const char *p;
+    memcpy(c, s, n);
+    c[n] = '\0';
+    sg_buf_init(&t);
+    put_shown(&t, c, -1);
+    for (p = sg_buf_str(&t); *p; p++)
+        w += ((unsigned char)*p & 0xC0) != 0x80;
+    sg_buf_free(&t);
+    free(c);
+    return w;
+}
+
+/* under the message, the line of VALUES that holds at, and a caret under
+   its n bytes, as a diagnostic in a file shows it */
+static void point_at(reader *r, const char *at, size_t n)
+{
+    const char *line = at, *end = at;
+    int col, k, len;
+    while (line > r->spec && line[-1] != '\n')
+        line--;
+    while (*end && *end != '\n')
+        end++;
+    col = shown_width(line, (size_t)(at - line));
+    len = shown_width(at, n);
+    sg_buf_puts(r->err, "\n    ");
+    {
+        char *text = sg_xmalloc((size_t)(end - line) + 1);
+        memcpy(text, line, (size_t)(end - line));
+        text[end - line] = '\0';
+        put_shown(r->err, text, -1);
+        free(text);
+    }
+    sg_buf_puts(r->err, "\n    ");
+    for (k = 0; k < col; k++)
+        sg_buf_putc(r->err, ' ');
+    sg_buf_putc(r->err, '^');
+    for (k = 1; k < len; k++)
+        sg_buf_putc(r->err, '~');
+}
+
 static int number(reader *r, value_t *val)
 {
     char *end;
@@ -79,6 +126,13 @@ static int number(reader *r, value_t *val)
         sg_buf_puts(r->err, "--eval: expected a number at '");
         put_shown(r->err, r->s, 20);
         sg_buf_putc(r->err, '\'');
+        point_at(r, r->s, 1);
+        return -1;
+    }
+    if (errno == ERANGE && (x == HUGE_VAL || x == -HUGE_VAL)) {
+        sg_buf_printf(r->err, "--eval: %.*s is too large for a double (at most about 1.8e308)",
+                      (int)(end - r->s), r->s);
+        point_at(r, r->s, (size_t)(end - r->s));
         return -1;
     }
     r->s = end;
@@ -86,7 +140,6 @@ static int number(reader *r, value_t *val)
     return 0;
 }
 
-/* one row of a matrix: [a, b, …]; every row as long as the first */
 /* after a list's element: 1 past a ',', 0 at the ']', -1 (reported) else */
 static int separator(reader *r)
 {
@@ -103,6 +156,7 @@ static int separator(reader *r)
     return -1;
 }
 
+/* one row of a matrix: [a, b, …]; every row as long as the first */
 static int row(reader *r, value_t *val)
 {
     long len = 0;
@@ -496,7 +550,7 @@ int sg_evalprint(const sg_problem *p, const char *spec, sg_buf *out, sg_buf *err
     memset(bd.vals, 0, (size_t)(nsyms + 1) * sizeof *bd.vals);
     memset(bd.given, 0, (size_t)(nsyms + 1) * sizeof *bd.given);
     memset(bd.count, 0, (size_t)(nsyms + 1) * sizeof *bd.count);
-    r.s = spec;
+    r.s = r.spec = spec;
     r.err = err;
     for (;;) { /* name = value; … */
         skip_space(&r);

@@ -720,10 +720,18 @@ static void test_shared_chains_linear(void **state)
 static void test_eval_messages(void **state)
 {
     static const char *const specs[][2] = {
-        {"x=\033[31m\n\\input", "--eval: expected a number at '\\x1B[31m\\x0A\\input'"},
+        {"x=\033[31m\n\\input", "--eval: expected a number at '\\x1B[31m\\x0A\\input'\n"
+                                   "    x=\\x1B[31m\n"
+                                   "      ^~~~"},
         {"x=[1 \033]", "--eval: expected ',' or ']' at '\\x1B]'"},
         {"\001xé=1", "--eval: \\x01xé is not an input or a dimension of this problem"},
-        {"x=[1,\377]", "--eval: expected a number at '\\xFF]'"},
+        {"x=[1,\377]", "--eval: expected a number at '\\xFF]'\n"
+                        "    x=[1,\\xFF]\n"
+                        "         ^~~~"},
+        /* an overflowing literal: the caret under it, on its line of VALUES */
+        {"x=[1,\n 2, -1e400]", "--eval: -1e400 is too large for a double (at most about 1.8e308)\n"
+                               "     2, -1e400]\n"
+                               "        ^~~~~~"},
         {"q\033 1", "--eval: expected '=' after q\\x1B"},
     };
     const char *text = "x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt x\n";
