@@ -155,23 +155,50 @@ static const char *closest_name(const ck_checker *c, const char *name, int funcs
     return sg_suggest_best(&sug);
 }
 
-void ck_undefined(ck_checker *c, sg_span at, const char *name)
+/* the name as the user spelt it at span (λ, not the lambda it reads as),
+   or name when the span is not the name's text */
+static const char *spelling(const ck_checker *c, sg_span at, const char *name)
 {
-    const char *near = closest_name(c, name, 0);
-    if (near)
-        ck_error(c, at, "undefined name '%s'; did you mean '%s'?", name, near);
-    else
-        ck_error(c, at, "undefined name '%s'", name);
+    const char *s = c->src->text + at.begin;
+    size_t n = at.end - at.begin;
+    if (at.end <= at.begin || at.end > c->src->len || n > SG_LEX_MAX_NAME ||
+        memchr(s, '\n', n))
+        return name;
+    return sg_arena_strndup(sg_ctx_arena(c->ctx), s, n);
 }
 
-/* f(…) where f is neither a function nor a value */
+/* whether the name is one letter as written (λ, x): a value, not a function */
+static int one_letter(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int n = 0;
+    for (; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n == 1;
+}
+
+void ck_undefined(ck_checker *c, sg_span at, const char *name)
+{
+    const char *as = spelling(c, at, name);
+    /* β reads as beta, which is not one edit from det: the written length counts */
+    const char *near = closest_name(c, one_letter(as) ? as : name, 0);
+    if (near)
+        ck_error(c, at, "undefined name '%s'; did you mean '%s'?", as, near);
+    else
+        ck_error(c, at, "undefined name '%s'", as);
+}
+
+/* f(…) or f‖…‖ where f is neither a function nor a value */
 static void unknown_function(ck_checker *c, sg_span at, const char *name)
 {
-    const char *near = closest_name(c, name, 1);
+    const char *as = spelling(c, at, name);
+    const char *near = closest_name(c, one_letter(as) ? as : name, 1);
     if (near)
-        ck_error(c, at, "unknown function '%s'; did you mean '%s'?", name, near);
+        ck_error(c, at, "unknown function '%s'; did you mean '%s'?", as, near);
+    else if (one_letter(as))
+        ck_error(c, at, "undefined name '%s': declare it, e.g. '%s ∈ ℝ'", as, as);
     else
-        ck_error(c, at, "unknown function '%s'", name);
+        ck_error(c, at, "unknown function '%s'", as);
 }
 
 /* a name that can be part of a juxtaposed product: a value, or I */
