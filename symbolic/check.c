@@ -411,6 +411,29 @@ static sg_shape product_shape(sg_shape sa, sg_shape sb)
     return sg_shape_make(sa.rows, sb.cols);
 }
 
+/* the text t of an operand, as the operand of a postfix ᵀ in a fix-it: a
+   name or a bracketed group as it is, anything else in parentheses ((Wx)ᵀ,
+   since Wxᵀ would transpose x alone) */
+static const char *transposable(ck_checker *c, const char *t)
+{
+    int idx;
+    size_t n = strlen(t);
+    if ((n > 1 && t[0] == '(' && t[n - 1] == ')') ||
+        ck_lookup(c, sg_lex_normalize(sg_ctx_arena(c->ctx), t, n), &idx) != CK_NONE)
+        return t;
+    return sg_arena_printf(sg_ctx_arena(c->ctx), "(%s)", t);
+}
+
+/* an exponent as it can follow .^ in a fix-it: x² suggests x.^2, not x.^² */
+static const char *exponent_text(ck_checker *c, const sg_ast *b)
+{
+    if (b->kind == SG_AST_NUM)
+        return sg_arena_printf(sg_ctx_arena(c->ctx), "%.17g", b->num);
+    if (b->kind == SG_AST_NEG && b->a->kind == SG_AST_NUM)
+        return sg_arena_printf(sg_ctx_arena(c->ctx), "(-%.17g)", b->a->num);
+    return text_of(c, b->span);
+}
+
 /* why ta (sa) cannot multiply tb (sb); at is the whole product */
 static void product_error(ck_checker *c, sg_span at, sg_shape sa, sg_shape sb, const char *ta,
                           const char *tb)
@@ -418,7 +441,7 @@ static void product_error(ck_checker *c, sg_span at, sg_shape sa, sg_shape sb, c
     if (sa.cols == SG_DIM_ONE && sb.cols == SG_DIM_ONE)
         ck_error(c, at, "cannot multiply two column vectors, %s (%s) and %s (%s): write %sᵀ%s for "
                         "their inner product or %s ⊙ %s for the elementwise product", ta,
-                 ck_shape_str(c, sa), tb, ck_shape_str(c, sb), ta, tb, ta, tb);
+                 ck_shape_str(c, sa), tb, ck_shape_str(c, sb), transposable(c, ta), tb, ta, tb);
     else
         ck_error(c, at, "cannot multiply %s (%s) by %s (%s): inner dimensions %s and %s differ", ta,
                  ck_shape_str(c, sa), tb, ck_shape_str(c, sb), dim_str(c, sa.cols),
@@ -897,7 +920,7 @@ static ck_val apply_postfix(ck_checker *c, const sg_ast *post, ck_val v)
             ck_error(c, post->span, "%s is %s, not a scalar: write %s.^%s for the elementwise "
                                     "power, or a product", text_of(c, post->a->span),
                      ck_shape_str(c, v.e->shape), text_of(c, post->a->span),
-                     text_of(c, post->b->span));
+                     exponent_text(c, post->b));
             return ck_err();
         }
         return ck_ok(sg_pow(x, v.e, p.e));

@@ -31,6 +31,12 @@ expect 2 "no input" "$symgrad"
 grep -qxF "symgrad: no input file (use - for standard input)" err.txt && ok || bad "the no-input message"
 expect 2 "unknown option" "$symgrad" --frobnicate ae.sg
 grep -qxF "symgrad: unknown option '--frobnicate'" err.txt && ok || bad "no suggestion for an option nothing like one"
+# the fix-its of tests/golden/err_fixits.err, written in: the problem is accepted
+printf 'μ ∈ ℝ^n\nx ∈ ℝ^n\nW ∈ ℝ^{n×n}\nL = sum(μ.^2) + (Wx)ᵀx + sum(μ.^(-2)) + sum(μ.^0.5)\ngrad L wrt μ\n' > fixed.sg
+expect 0 "the fix-its of err_fixits.sg are valid" "$symgrad" --formulas fixed.sg
+for fix in "μ.^2" "(Wx)ᵀx" "μ.^(-2)" "μ.^0.5"; do
+    grep -qF "write $fix for" "$top/tests/golden/err_fixits.err" && ok || bad "err_fixits.err offers $fix"
+done
 # did you mean: by edit distance, or as the abbreviation of one option
 for pair in "--formula --formulas" "--stpes --steps" "--Latex --latex" "--out=a.c --output" \
     "--hea --header" "--chek --check"; do
