@@ -44,6 +44,7 @@ typedef struct {
     int fragment; /* --latex: the body only */
     int index;    /* --latex: results entry by entry too */
     int update;   /* --latex: the gradient-descent updates too */
+    int werror;   /* -Werror: a warning is an error (exit 1, nothing written) */
     int latex, formulas, steps; /* as given; mode says which output was chosen */
     const char *eval;
     const char *c_only; /* the first option only C output takes, for the message */

@@ -194,7 +194,9 @@ int main(int argc, char **argv)
         sg_src_print_errors(src, stderr);
         rc = CLI_EXIT_INPUT;
     } else {
-        rc = cli_check_fixed_dims(&o, p, name);
+        src->werror = o.werror;
+        sg_src_print_warnings(src, stderr); /* -Werror: as errors, and nothing written */
+        rc = o.werror && sg_src_nwarnings(src) ? CLI_EXIT_INPUT : cli_check_fixed_dims(&o, p, name);
     }
 
     stem = cli_stem_prefix(o.input);

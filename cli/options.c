@@ -44,6 +44,7 @@ static const char usage_text[] =
     "      --check           add a main() that checks every derivative against\n"
     "                        central finite differences and exits non-zero on mismatch\n"
     "      --color[=WHEN]    color the diagnostics: auto (default), always or never\n"
+    "  -Werror               make warnings errors (exit 1, nothing written)\n"
     "  -h, --help            usage\n"
     "  -V, --version         version\n";
 
@@ -395,6 +396,8 @@ int cli_parse_args(int argc, char **argv, cli_options *o)
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage_text, stdout);
             exit(0);
+        } else if (!strcmp(a, "-Werror")) {
+            o->werror = 1;
         } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
             printf("symgrad %s\n", SG_VERSION);
             exit(0);

@@ -84,6 +84,9 @@ void sg_src_free(sg_src *src)
     for (i = 0; i < src->ndiags; i++)
         free(src->diags[i].msg);
     free(src->diags);
+    for (i = 0; i < src->nwarns; i++)
+        free(src->warns[i].msg);
+    free(src->warns);
     free(src->line_start);
     free(src->text);
     free(src->name);
@@ -135,31 +138,53 @@ sg_span sg_span_join(sg_span a, sg_span b)
     return s;
 }
 
+/* a diagnostic into list (n kept, *dropped past SG_SRC_MAX_ERRORS) */
+static void record(sg_diagnostic **list, unsigned *n, unsigned *cap, unsigned *dropped,
+                   int warning, sg_span span, const char *fmt, va_list ap)
+{
+    sg_diagnostic *d;
+    va_list again;
+    int len;
+
+    if (*n == SG_SRC_MAX_ERRORS) {
+        (*dropped)++;
+        return;
+    }
+    SG_GROW(*list, *n, *cap, SG_GROW_MAX, "diagnostics");
+    d = &(*list)[*n];
+    d->span = span;
+    d->warning = warning;
+    d->seq = (*n)++;
+
+    va_copy(again, ap);
+    len = vsnprintf(NULL, 0, fmt, ap);
+    if (len < 0)
+        len = 0;
+    d->msg = sg_xmalloc((size_t)len + 1);
+    d->msg[0] = '\0';
+    vsnprintf(d->msg, (size_t)len + 1, fmt, again);
+    va_end(again);
+}
+
 void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
 {
     va_list ap;
-    sg_diagnostic *d;
-    int n;
-
-    if (src->ndiags == SG_SRC_MAX_ERRORS) {
-        src->ndropped++;
-        return;
-    }
-    SG_GROW(src->diags, src->ndiags, src->cap, SG_GROW_MAX, "diagnostics");
-    d = &src->diags[src->ndiags];
-    d->span = span;
-    d->seq = src->ndiags++;
-
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    record(&src->diags, &src->ndiags, &src->cap, &src->ndropped, 0, span, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        n = 0;
-    d->msg = sg_xmalloc((size_t)n + 1);
-    d->msg[0] = '\0';
+}
+
+void sg_src_warning(sg_src *src, sg_span span, const char *fmt, ...)
+{
+    va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->msg, (size_t)n + 1, fmt, ap);
+    record(&src->warns, &src->nwarns, &src->capwarns, &src->nwdropped, 1, span, fmt, ap);
     va_end(ap);
+}
+
+unsigned sg_src_nwarnings(const sg_src *src)
+{
+    return src->nwarns + src->nwdropped;
 }
 
 unsigned sg_src_nerrors(const sg_src *src)
@@ -220,14 +245,17 @@ static void print_diag(const sg_src *src, const sg_diagnostic *d, sg_buf *out)
     unsigned begin = d->span.begin > src->len ? (unsigned)src->len : d->span.begin;
     unsigned line, col, start, end, i;
 
-    /* gcc's colors: the location bold, "error:" bold red, the caret bold green */
-    const char *bold = src->color ? "\033[1m" : "", *red = src->color ? "\033[1;31m" : "";
+    /* gcc's colors: the location bold, "error:" bold red ("warning:" bold
+       magenta), the caret bold green */
+    const char *bold = src->color ? "\033[1m" : "";
+    int warning = d->warning && !src->werror;
+    const char *red = !src->color ? "" : warning ? "\033[1;35m" : "\033[1;31m";
     const char *green = src->color ? "\033[1;32m" : "", *reset = src->color ? "\033[0m" : "";
 
     sg_src_linecol(src, begin, &line, &col);
-    sg_buf_printf(out, "%s%s:%u:%u:%s %serror:%s %s\n", bold,
-            strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, line, col, reset, red, reset,
-            d->msg);
+    sg_buf_printf(out, "%s%s:%u:%u:%s %s%s:%s %s\n", bold,
+            strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, line, col, reset, red,
+            warning ? "warning" : "error", reset, d->msg);
 
     start = src->line_start[line - 1];
     end = line_end(src, start);
@@ -277,32 +305,44 @@ static void flush(sg_buf *b, FILE *out)
     }
 }
 
-void sg_src_print_errors(const sg_src *src, FILE *out)
+/* the n diagnostics of list sorted by position, then how many more there were */
+static void print_list(const sg_src *src, const sg_diagnostic *list, unsigned n, unsigned dropped,
+                       const char *what, FILE *out)
 {
     const sg_diagnostic **sorted;
     unsigned i;
     sg_buf b;
 
-    if (!src->ndiags)
+    if (!n)
         return;
-    sorted = sg_xmalloc(src->ndiags * sizeof *sorted);
-    for (i = 0; i < src->ndiags; i++)
-        sorted[i] = &src->diags[i];
-    qsort(sorted, src->ndiags, sizeof *sorted, by_position);
+    sorted = sg_xmalloc(n * sizeof *sorted);
+    for (i = 0; i < n; i++)
+        sorted[i] = &list[i];
+    qsort(sorted, n, sizeof *sorted, by_position);
     sg_buf_init(&b);
-    for (i = 0; i < src->ndiags; i++) {
+    for (i = 0; i < n; i++) {
         print_diag(src, sorted[i], &b);
         if (b.len >= 1u << 16)
             flush(&b, out);
     }
     free(sorted);
-    if (src->ndropped)
-        sg_buf_printf(&b, "%s: %u more error%s not shown\n",
-                      strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, src->ndropped,
-                      src->ndropped == 1 ? "" : "s");
+    if (dropped)
+        sg_buf_printf(&b, "%s: %u more %s%s not shown\n",
+                      strcmp(src->name, "-") == 0 ? "<stdin>" : src->name, dropped, what,
+                      dropped == 1 ? "" : "s");
     flush(&b, out);
     sg_buf_free(&b);
     fflush(out);
+}
+
+void sg_src_print_errors(const sg_src *src, FILE *out)
+{
+    print_list(src, src->diags, src->ndiags, src->ndropped, "error", out);
+}
+
+void sg_src_print_warnings(const sg_src *src, FILE *out)
+{
+    print_list(src, src->warns, src->nwarns, src->nwdropped, "warning", out);
 }
 
 int sg_utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)

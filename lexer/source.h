@@ -44,6 +44,7 @@ typedef struct {
     sg_span span;
     char *msg;
     unsigned seq; /* order of reporting, to keep the sort stable */
+    int warning;  /* a warning: "warning:", and not an error */
 } sg_diagnostic;
 
 typedef struct {
@@ -55,8 +56,11 @@ typedef struct {
     sg_diagnostic *diags;
     unsigned ndiags, cap;
     unsigned ndropped; /* errors past SG_SRC_MAX_ERRORS: counted, not kept */
+    sg_diagnostic *warns; /* warnings, apart: diags and ndiags are the errors */
+    unsigned nwarns, capwarns, nwdropped;
     int fatal;     /* the input is past a limit: nothing of it is read */
     int color;     /* print diagnostics with ANSI colors, as gcc does (0: plain) */
+    int werror;    /* print warnings as errors (-Werror) */
 } sg_src;
 
 sg_src *sg_src_new(const char *name, const char *text, size_t len);
@@ -75,6 +79,18 @@ void sg_src_error(sg_src *src, sg_span span, const char *fmt, ...)
     ;
 /* every error recorded, kept or not */
 unsigned sg_src_nerrors(const sg_src *src);
+
+/* record a warning at span: printed as FILE:LINE:COL: warning: MESSAGE,
+   never counted as an error (the caller decides what --Werror makes it) */
+void sg_src_warning(sg_src *src, sg_span span, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* every warning recorded, kept or not */
+unsigned sg_src_nwarnings(const sg_src *src);
+/* print every warning kept, as sg_src_print_errors prints errors */
+void sg_src_print_warnings(const sg_src *src, FILE *out);
 /* print every error kept, sorted by position, with the source line (a long
    one cut around the caret) and caret, then how many more there were; one
    buffer, written a diagnostic or more at a time */

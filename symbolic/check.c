@@ -188,6 +188,34 @@ void ck_undefined(ck_checker *c, sg_span at, const char *name)
         ck_error(c, at, "undefined name '%s'", as);
 }
 
+void ck_use(ck_checker *c, const char *name)
+{
+    /* the map keeps the key: a copy, since a part of a split name is on the stack */
+    if (sg_strmap_get(&c->usednames, name) < 0)
+        sg_strmap_put(&c->usednames, sg_arena_strdup(sg_ctx_arena(c->ctx), name), 1);
+}
+
+void ck_warn_unused(ck_checker *c)
+{
+    int i;
+    for (i = 0; i < sg_sym_count(c->ctx); i++) {
+        const sg_symbol *sym = sg_sym_get(c->ctx, i);
+        if (sg_strmap_get(&c->usednames, sym->name) < 0)
+            sg_src_warning(c->src, sym->span, "%s is declared but never used",
+                           spelling(c, sym->span, sym->name));
+    }
+    for (i = 0; i < c->ndefs; i++)
+        if (sg_strmap_get(&c->usednames, c->defs[i].name) < 0)
+            sg_src_warning(c->src, c->defs[i].span, "%s is defined but never used",
+                           spelling(c, c->defs[i].span, c->defs[i].name));
+    for (i = 0; i < sg_seq_count(c->ctx); i++) {
+        const sg_seq *q = sg_seq_get(c->ctx, i);
+        if (q->kind != SG_SEQ_INPUT && sg_strmap_get(&c->usednames, q->name) < 0)
+            sg_src_warning(c->src, q->span, "%s is defined but never used",
+                           spelling(c, q->span, q->name));
+    }
+}
+
 /* f(…) or f‖…‖ where f is neither a function nor a value */
 static void unknown_function(ck_checker *c, sg_span at, const char *name)
 {
@@ -1006,6 +1034,8 @@ static ck_val check_name(ck_checker *c, const sg_ast *a, ck_want w, const sg_ast
     split_t sp[MAX_READINGS + 1];
     ck_name_kind k = ck_lookup(c, a->name, &idx);
     ck_val acc;
+    if (k == CK_SYM || k == CK_DEF)
+        ck_use(c, a->name);
     switch (k) {
     case CK_SYM:
         acc = ck_ok(sg_var(c->ctx, idx));

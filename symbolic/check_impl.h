@@ -44,6 +44,8 @@ typedef struct {
     int *uses;          /* the definitions the one being checked names */
     int nuses, capuses;
     sg_strmap resnames; /* result name → index in res: a request asked twice is one */
+    sg_strmap usednames; /* the names an expression, a request or another step reads */
+    sg_strmap asked;     /* each request as "kind target wrt": where it was first made */
     sg_result *res;
     int nres, capres;
     const char *prefix;
@@ -99,6 +101,11 @@ ck_name_kind ck_lookup(const ck_checker *c, const char *name, int *idx);
 /* "undefined name 'x'", with "did you mean 'X'?" when a declared or
    defined name is close */
 void ck_undefined(ck_checker *c, sg_span at, const char *name);
+/* name (a symbol, definition or sequence) is read: not unused */
+void ck_use(ck_checker *c, const char *name);
+/* the warnings of a problem without errors: declarations and definitions
+   that nothing reads */
+void ck_warn_unused(ck_checker *c);
 /* "ℝ^{m×n}", in the context's arena */
 const char *ck_shape_str(ck_checker *c, sg_shape s);
 /* the wanted shape that is exactly s */

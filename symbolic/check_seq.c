@@ -158,6 +158,8 @@ ck_val ck_check_index(ck_checker *c, const sg_ast *a)
                      a->name);
         return ck_err();
     }
+    if (q != c->loop.self) /* a step reading the step before is no use of it */
+        ck_use(c, a->name);
     if (!parse_index(c, a->args[0], 0, &rel, &idx) || ck_seq_bad(c, q))
         return ck_err();
     sq = sg_seq_get(c->ctx, q);

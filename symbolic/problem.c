@@ -141,6 +141,8 @@ static sg_expr *requested(ck_checker *c, const sg_ident *id, int *failed)
     int idx;
     ck_name_kind k = ck_lookup(c, id->name, &idx);
     *failed = 0;
+    if (k == CK_DEF || k == CK_SEQ)
+        ck_use(c, id->name);
     if (k == CK_DEF) {
         if (!c->defs[idx].expr)
             *failed = 1;
@@ -174,6 +176,8 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
     int i, idx, good = 1;
     for (i = 0; i < s->nnames; i++) {
         ck_name_kind k = ck_lookup(c, s->names[i].name, &idx);
+        if (k == CK_SYM || k == CK_SEQ)
+            ck_use(c, s->names[i].name);
         if (k == CK_SYM) {
             sg_shape sh = sg_sym_get(c->ctx, idx)->shape;
             if (vectors_only && !is_vector_or_scalar(sh)) {
@@ -200,6 +204,41 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
     return good;
 }
 
+/* a warning when this request (kind, target, with respect to) was made
+   before; what follows the first adds nothing */
+static void once(ck_checker *c, const char *kind, const char *target, const char *wrt,
+                 sg_span at, const char *shown)
+{
+    const char *key = sg_arena_printf(sg_ctx_arena(c->ctx), "%s %s %s", kind, target,
+                                      wrt ? wrt : "");
+    int first = sg_strmap_get(&c->asked, key);
+    unsigned line, col;
+    if (first < 0) {
+        sg_strmap_put(&c->asked, key, (int)at.begin);
+        return;
+    }
+    sg_src_linecol(c->src, (unsigned)first, &line, &col);
+    sg_src_warning(c->src, at, "%s is already requested at line %u", shown, line);
+}
+
+/* each variable of a grad, jacobian or hessian request, once */
+static void asked_before(ck_checker *c, const sg_stmt *s)
+{
+    const char *kind = s->kind == SG_STMT_GRAD ? "grad" : s->kind == SG_STMT_JACOBIAN ? "jacobian"
+                                                                                      : "hessian";
+    int i;
+    if (s->kind == SG_STMT_HESSIAN) {
+        const char *x = s->names[0].name, *y = s->nnames > 1 ? s->names[1].name : x;
+        once(c, kind, s->target.name, sg_arena_printf(sg_ctx_arena(c->ctx), "%s %s", x, y),
+             s->span, sg_arena_printf(sg_ctx_arena(c->ctx), "the Hessian of %s", s->target.name));
+        return;
+    }
+    for (i = 0; i < s->nnames; i++)
+        once(c, kind, s->target.name, s->names[i].name, s->names[i].span,
+             sg_arena_printf(sg_ctx_arena(c->ctx), "%s %s wrt %s", kind, s->target.name,
+                             s->names[i].name));
+}
+
 /*
  * grad, jacobian, hessian, output: check the names now, so that errors come
  * in source order; the derivatives are taken after every value is known.
@@ -214,6 +253,8 @@ static void request(ck_checker *c, const sg_stmt *s, sg_stmt **reqs, int *nreqs)
             f = requested(c, &s->names[i], &failed);
             if (!f)
                 continue;
+            once(c, "output", s->names[i].name, NULL, s->names[i].span,
+                 sg_arena_printf(sg_ctx_arena(c->ctx), "output %s", s->names[i].name));
             if ((r = add_result(c, SG_RES_VALUE, s->names[i].name))) {
                 r->of = s->names[i].name;
                 r->expr = f;
@@ -242,6 +283,7 @@ static void request(ck_checker *c, const sg_stmt *s, sg_stmt **reqs, int *nreqs)
     }
     if (!wrt_ok(c, s, s->kind != SG_STMT_GRAD) || !f)
         return;
+    asked_before(c, s);
     {
         sg_result *r = add_result(c, SG_RES_VALUE, s->target.name);
         if (r) {
@@ -629,6 +671,8 @@ static void checker_free(ck_checker *c)
     free(c->defs);
     sg_strmap_free(&c->defnames);
     sg_strmap_free(&c->resnames);
+    sg_strmap_free(&c->usednames);
+    sg_strmap_free(&c->asked);
     free(c->res);
     free(c->seqbad);
 }
@@ -655,6 +699,8 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
                           "`output` for the results to compute");
     }
     sg_ctx_record_rewrites(c.ctx, 0);
+    if (sg_src_nerrors(src) == 0)
+        ck_warn_unused(&c);
     if (sg_src_nerrors(src) == 0) {
         written_forms(&c);
         differentiate(&c, reqs, nreqs);

@@ -37,6 +37,18 @@ expect 0 "the fix-its of err_fixits.sg are valid" "$symgrad" --formulas fixed.sg
 for fix in "μ.^2" "(Wx)ᵀx" "μ.^(-2)" "μ.^0.5"; do
     grep -qF "write $fix for" "$top/tests/golden/err_fixits.err" && ok || bad "err_fixits.err offers $fix"
 done
+# warnings: printed with the line and a caret, exit 0 and the output written;
+# -Werror makes them errors (exit 1, nothing written)
+printf 'x ∈ ℝ^n\ny ∈ ℝ^n\nL = ½‖x‖²\ngrad L wrt x\ngrad L wrt x\n' > warn.sg
+rm -f warn.c
+expect 0 "warnings alone" "$symgrad" warn.sg -o warn.c
+[ -s warn.c ] && ok || bad "a warning still writes the output"
+grep -qxF "warn.sg:2:1: warning: y is declared but never used" err.txt && ok || bad "the unused warning: $(head -3 err.txt)"
+grep -qxF "warn.sg:5:12: warning: grad L wrt x is already requested at line 4" err.txt && ok || bad "the duplicate request warning: $(cat err.txt)"
+rm -f warn.c
+expect 1 "-Werror" "$symgrad" -Werror warn.sg -o warn.c
+[ ! -e warn.c ] && ok || bad "-Werror writes nothing"
+grep -qxF "warn.sg:2:1: error: y is declared but never used" err.txt && ok || bad "-Werror prints errors: $(head -3 err.txt)"
 # did you mean: by edit distance, or as the abbreviation of one option
 for pair in "--formula --formulas" "--stpes --steps" "--Latex --latex" "--out=a.c --output" \
     "--hea --header" "--chek --check"; do
