@@ -236,18 +236,24 @@ static sg_expr *r_sqrt(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
     return sg_hdiv(ctx, g, sg_mul(ctx, sg_const(ctx, 2), y));
 }
 
-/* Y = |A| ⇒ Ā += Ȳ ⊙ sign(A), with abs′(0) = 0 */
-static sg_expr *r_abs(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+/*
+ * Y = f(A) ⇒ Ā += Ȳ ⊙ f′(A) for an f whose derivative is another function
+ * of the table: Y = |A| ⇒ Ā += Ȳ ⊙ sign(A), with abs′(0) = 0; sin′ = cos;
+ * Y = max(A, 0) ⇒ Ā += Ȳ ⊙ step(A), with relu′(0) = 0; softplus′ = σ
+ * (Y = log(𝟙 + exp(A))).
+ */
+static sg_expr *r_fprime(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 {
+    sg_op fprime;
     (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGN, y->kid[0]));
-}
-
-/* Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A) */
-static sg_expr *r_sin(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
-{
-    (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_COS, y->kid[0]));
+    switch (y->op) {
+    case SG_OP_ABS: fprime = SG_OP_SIGN; break;
+    case SG_OP_SIN: fprime = SG_OP_COS; break;
+    case SG_OP_RELU: fprime = SG_OP_STEP; break;
+    case SG_OP_SOFTPLUS: fprime = SG_OP_SIGMOID; break;
+    default: assert(!"no derivative function"); return NULL;
+    }
+    return sg_hadamard(ctx, g, sg_unary(ctx, fprime, y->kid[0]));
 }
 
 /* Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A) */
@@ -271,13 +277,6 @@ static sg_expr *r_sigmoid(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
     return sg_hadamard(ctx, g, sg_hadamard(ctx, y, one_minus(ctx, y)));
 }
 
-/* Y = max(A, 0) ⇒ Ā += Ȳ ⊙ step(A), with relu′(0) = 0 */
-static sg_expr *r_relu(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
-{
-    (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_STEP, y->kid[0]));
-}
-
 /* Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A))) */
 static sg_expr *r_swish(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 {
@@ -286,13 +285,6 @@ static sg_expr *r_swish(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
     s = sg_unary(ctx, SG_OP_SIGMOID, a);
     t = sg_hadamard(ctx, sg_hadamard(ctx, a, s), one_minus(ctx, s));
     return sg_hadamard(ctx, g, sg_add(ctx, s, t));
-}
-
-/* Y = log(𝟙 + exp(A)) ⇒ Ā += Ȳ ⊙ σ(A) */
-static sg_expr *r_softplus(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
-{
-    (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGMOID, y->kid[0]));
 }
 
 /* Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A) */
@@ -617,10 +609,11 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_SQRT, SG_OP_SQRT, 0, "sqrt", "d√A = dA ⊘ 2√A", "Y = √A ⇒ Ā += Ȳ ⊘ 2Y",
         "Y = \\sqrt{A}" TO "\\bar A" PE YB " \\oslash 2Y", NULL, r_sqrt),
     REV(SG_RULE_ABS, SG_OP_ABS, 0, "abs", "d|A| = sign(A) ⊙ dA", "Y = |A| ⇒ Ā += Ȳ ⊙ sign(A)",
-        "Y = \\lvert A\\rvert" TO "\\bar A" PE YB " \\odot \\operatorname{sign}(A)", NULL, r_abs),
+        "Y = \\lvert A\\rvert" TO "\\bar A" PE YB " \\odot \\operatorname{sign}(A)", NULL,
+        r_fprime),
     REV(SG_RULE_SIN, SG_OP_SIN, 0, "sin", "d sin(A) = cos(A) ⊙ dA",
         "Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A)", "Y = \\sin(A)" TO "\\bar A" PE YB " \\odot \\cos(A)", NULL,
-        r_sin),
+        r_fprime),
     REV(SG_RULE_COS, SG_OP_COS, 0, "cos", "d cos(A) = −sin(A) ⊙ dA",
         "Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A)", "Y = \\cos(A)" TO "\\bar A" PE "-" YB " \\odot \\sin(A)",
         NULL, r_cos),
@@ -633,7 +626,7 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_RELU, SG_OP_RELU, 0, "relu", "d relu(A) = step(A) ⊙ dA",
         "Y = relu(A) ⇒ Ā += Ȳ ⊙ step(A)",
         "Y = \\operatorname{relu}(A)" TO "\\bar A" PE YB " \\odot \\operatorname{step}(A)", NULL,
-        r_relu),
+        r_fprime),
     REV(SG_RULE_SWISH, SG_OP_SWISH, 0, "swish",
         "d(A ⊙ σ(A)) = (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A))) ⊙ dA",
         "Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A)))",
@@ -642,7 +635,7 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_SOFTPLUS, SG_OP_SOFTPLUS, 0, "softplus", "d log(𝟙 + exp(A)) = σ(A) ⊙ dA",
         "Y = softplus(A) ⇒ Ā += Ȳ ⊙ σ(A)",
         "Y = \\operatorname{softplus}(A)" TO "\\bar A" PE YB " \\odot \\sigma(A)", NULL,
-        r_softplus),
+        r_fprime),
     REV(SG_RULE_LOG1P, SG_OP_LOG1P, 0, "log1p", "d log(𝟙 + A) = dA ⊘ (𝟙 + A)",
         "Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A)",
         "Y = \\log(\\mathbf{1} + A)" TO "\\bar A" PE YB " \\oslash (\\mathbf{1} + A)", NULL,
