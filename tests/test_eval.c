@@ -19,7 +19,7 @@ typedef struct {
     sg_ctx *ctx;
     sg_dim two, n;
     long dims[8];
-    const double *syms[8];
+    const double *syms[16];
 } fixture;
 
 static int setup(void **state)
@@ -45,6 +45,7 @@ static sg_expr *input(fixture *f, sg_dim r, sg_dim c, const double *v)
 {
     sg_span sp = {0, 0};
     int sym = sg_sym_add(f->ctx, sg_sym_count(f->ctx) ? "b" : "a", sg_shape_make(r, c), 0, sp);
+    assert_true(sym < (int)(sizeof f->syms / sizeof f->syms[0]));
     f->syms[sym] = v;
     return sg_var(f->ctx, sym);
 }
@@ -170,6 +171,7 @@ static void test_libm_functions(void **state)
         double libm[3];
         sg_eval *ev;
         const double *v;
+        assert_true(sym < (int)(sizeof f->syms / sizeof f->syms[0]));
         f->syms[sym] = cases[k].x;
         for (i = 0; i < 3; i++)
             libm[i] = cases[k].fn(cases[k].x[i]);
