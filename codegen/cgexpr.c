@@ -342,6 +342,14 @@ static cg_cx unary(cg_state *g, sg_op op, cg_cx a)
     case SG_OP_TANH: return cg_call(g, cg_mathfn(g, "tanh"), a);
     case SG_OP_LOG1P: return cg_call(g, cg_mathfn(g, "log1p"), a);
     case SG_OP_EXPM1: return cg_call(g, cg_mathfn(g, "expm1"), a);
+    case SG_OP_TAN: return cg_call(g, cg_mathfn(g, "tan"), a);
+    case SG_OP_ARCSIN: return cg_call(g, cg_mathfn(g, "asin"), a);
+    case SG_OP_ARCCOS: return cg_call(g, cg_mathfn(g, "acos"), a);
+    case SG_OP_ARCTAN: return cg_call(g, cg_mathfn(g, "atan"), a);
+    case SG_OP_SINH: return cg_call(g, cg_mathfn(g, "sinh"), a);
+    case SG_OP_COSH: return cg_call(g, cg_mathfn(g, "cosh"), a);
+    case SG_OP_LOG2: return cg_call(g, cg_mathfn(g, "log2"), a);
+    case SG_OP_ERF: return cg_call(g, cg_mathfn(g, "erf"), a);
     case SG_OP_SIGMOID: cg_use_kernel(g, K_SIGMOID); return cg_call(g, "sg_sigmoid", a);
     case SG_OP_SWISH: cg_use_kernel(g, K_SWISH); return cg_call(g, "sg_swish", a);
     case SG_OP_SOFTPLUS: cg_use_kernel(g, K_SOFTPLUS); return cg_call(g, "sg_softplus", a);

@@ -1206,6 +1206,14 @@ static const char *tex_fn(sg_op op)
     case SG_OP_SOFTPLUS: return "\\operatorname{softplus}";
     case SG_OP_LOG1P: return "\\operatorname{log1p}";
     case SG_OP_EXPM1: return "\\operatorname{expm1}";
+    case SG_OP_TAN: return "\\tan";
+    case SG_OP_ARCSIN: return "\\arcsin";
+    case SG_OP_ARCCOS: return "\\arccos";
+    case SG_OP_ARCTAN: return "\\arctan";
+    case SG_OP_SINH: return "\\sinh";
+    case SG_OP_COSH: return "\\cosh";
+    case SG_OP_LOG2: return "\\log_2";
+    case SG_OP_ERF: return "\\operatorname{erf}";
     case SG_OP_SIGN: return "\\operatorname{sign}";
     case SG_OP_STEP: return "\\operatorname{step}";
     case SG_OP_SOFTMAX: return "\\operatorname{softmax}";
@@ -1393,7 +1401,9 @@ static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
     case SG_OP_EXP: case SG_OP_LOG: case SG_OP_SIN: case SG_OP_COS: case SG_OP_TANH:
     case SG_OP_RELU: case SG_OP_SWISH: case SG_OP_SOFTPLUS: case SG_OP_LOG1P:
     case SG_OP_EXPM1: case SG_OP_SIGN: case SG_OP_STEP: case SG_OP_SOFTMAX:
-    case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
+    case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP: case SG_OP_TAN: case SG_OP_ARCSIN:
+    case SG_OP_ARCCOS: case SG_OP_ARCTAN: case SG_OP_SINH: case SG_OP_COSH: case SG_OP_LOG2:
+    case SG_OP_ERF:
         return pr_call(f, b, t ? tex_fn(e->op) : sg_op_name(e->op), a);
     case SG_OP_NORM:
         return pr_enclosed(f, b, a, norm_bars, "norm");

@@ -109,10 +109,12 @@ static double command_width(const char *s, const char *t, const char *end, const
     else if (IS("\\odot") || IS("\\oslash") || IS("\\Rightarrow") || IS("\\cdot") ||
              IS("\\times") || IS("\\in") || IS("\\ne") || IS("\\le"))
         w = 1.3;
-    else if (IS("\\log") || IS("\\exp") || IS("\\sin") || IS("\\cos"))
+    else if (IS("\\log") || IS("\\exp") || IS("\\sin") || IS("\\cos") || IS("\\tan"))
         w = 1.6;
-    else if (IS("\\tanh"))
+    else if (IS("\\tanh") || IS("\\sinh") || IS("\\cosh"))
         w = 2.1;
+    else if (IS("\\arcsin") || IS("\\arccos") || IS("\\arctan"))
+        w = 2.9;
     else if (IS("\\top"))
         w = 0.6;
     else if (IS("\\partial"))

@@ -96,9 +96,12 @@ static const char *fprime_bound(sg_op op, double *v)
 {
     switch (op) {
     case SG_OP_TANH: case SG_OP_RELU: case SG_OP_SOFTPLUS: case SG_OP_SIN: case SG_OP_COS:
-    case SG_OP_ABS:
+    case SG_OP_ABS: case SG_OP_ARCTAN:
         *v = 1;
         return "1";
+    case SG_OP_ERF: /* erf′(z) = (2/√π) e^{−z²}, largest at 0 */
+        *v = 1.1284;
+        return "\\tfrac{2}{\\sqrt{\\pi}}";
     case SG_OP_SIGMOID:
         *v = 0.25;
         return "\\tfrac{1}{4}";

@@ -194,7 +194,11 @@ const char *sg_op_name(sg_op op)
         [SG_OP_TANH] = "tanh",        [SG_OP_SIGMOID] = "σ",
         [SG_OP_RELU] = "relu",        [SG_OP_SWISH] = "swish",
         [SG_OP_SOFTPLUS] = "softplus", [SG_OP_LOG1P] = "log1p",
-        [SG_OP_EXPM1] = "expm1",      [SG_OP_SIGN] = "sign",
+        [SG_OP_EXPM1] = "expm1",      [SG_OP_TAN] = "tan",
+        [SG_OP_ARCSIN] = "arcsin",    [SG_OP_ARCCOS] = "arccos",
+        [SG_OP_ARCTAN] = "arctan",    [SG_OP_SINH] = "sinh",
+        [SG_OP_COSH] = "cosh",        [SG_OP_LOG2] = "log2",
+        [SG_OP_ERF] = "erf",          [SG_OP_SIGN] = "sign",
         [SG_OP_STEP] = "step",        [SG_OP_NORM] = "norm",
         [SG_OP_NORM1] = "norm1",      [SG_OP_SOFTMAX] = "softmax",
         [SG_OP_LOGSOFTMAX] = "logsoftmax", [SG_OP_LOGSUMEXP] = "logsumexp",
@@ -235,6 +239,14 @@ double sg_op_apply1(sg_op op, double x)
     case SG_OP_SOFTPLUS: return (x > 0 ? x : 0) + log1p(exp(-fabs(x)));
     case SG_OP_LOG1P: return log1p(x);
     case SG_OP_EXPM1: return expm1(x);
+    case SG_OP_TAN: return tan(x);
+    case SG_OP_ARCSIN: return asin(x);
+    case SG_OP_ARCCOS: return acos(x);
+    case SG_OP_ARCTAN: return atan(x);
+    case SG_OP_SINH: return sinh(x);
+    case SG_OP_COSH: return cosh(x);
+    case SG_OP_LOG2: return log2(x);
+    case SG_OP_ERF: return erf(x);
     case SG_OP_SIGN: return (x > 0) - (x < 0);
     case SG_OP_STEP: return x > 0;
     default:

@@ -158,6 +158,14 @@ typedef enum {
     SG_OP_SOFTPLUS,   /* log(1 + eˣ) */
     SG_OP_LOG1P,      /* log(1 + x) */
     SG_OP_EXPM1,      /* eˣ − 1 */
+    SG_OP_TAN,        /* tan */
+    SG_OP_ARCSIN,     /* arcsin, on [−1, 1] */
+    SG_OP_ARCCOS,     /* arccos, on [−1, 1] */
+    SG_OP_ARCTAN,     /* arctan */
+    SG_OP_SINH,       /* sinh */
+    SG_OP_COSH,       /* cosh */
+    SG_OP_LOG2,       /* log₂ */
+    SG_OP_ERF,        /* erf(x) = (2/√π) ∫₀ˣ e^{−t²} dt */
     SG_OP_SIGN,       /* sign(x), 0 at 0: abs′ */
     SG_OP_STEP,       /* 1 if x > 0 else 0: relu′ */
     /* norms, reductions to 1×1 */

@@ -29,9 +29,10 @@
  * recursion, since a chain of definitions makes a product as deep as it is
  * long.
  *
- * Sign is entry by entry: exp, σ, softplus, 𝟙 and dimensions are positive,
- * |x|, relu, step and norms non-negative, and the rules for +, ⊙, ÷, scaling
- * and powers combine them.
+ * Sign is entry by entry: exp, σ, softplus, cosh, 𝟙 and dimensions are
+ * positive, |x|, relu, step, arccos and norms non-negative, √, sinh,
+ * arcsin, arctan, erf and sign keep their argument's sign, and the rules
+ * for +, ⊙, ÷, scaling and powers combine them.
  */
 #include "props.h"
 
@@ -137,11 +138,14 @@ static int signed_rule(const sg_ctx *ctx, const sg_expr *e, int strict)
     case SG_OP_CONST:
         return strict ? e->value > 0 : e->value >= 0;
     case SG_OP_DIMVAL: case SG_OP_ONES: case SG_OP_EXP: case SG_OP_SIGMOID: case SG_OP_SOFTPLUS:
+    case SG_OP_COSH:
         return 1;
     case SG_OP_ZERO: case SG_OP_ABS: case SG_OP_RELU: case SG_OP_STEP: case SG_OP_NORM:
-    case SG_OP_NORM1:
+    case SG_OP_NORM1: case SG_OP_ARCCOS: /* arccos has its values in [0, π] */
         return !strict;
     case SG_OP_SQRT: case SG_OP_FILL: case SG_OP_TRANSPOSE:
+    /* odd and non-decreasing: the argument's sign */
+    case SG_OP_SINH: case SG_OP_ARCSIN: case SG_OP_ARCTAN: case SG_OP_ERF: case SG_OP_SIGN:
         return sg_props_signed(ctx, a, strict);
     case SG_OP_DOT:
         return !strict && a == b;

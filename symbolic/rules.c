@@ -19,6 +19,7 @@
 #include "diff.h"
 
 #include <assert.h>
+#include <math.h>
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -236,18 +237,26 @@ static sg_expr *r_sqrt(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
     return sg_hdiv(ctx, g, sg_mul(ctx, sg_const(ctx, 2), y));
 }
 
-/* Y = |A| ⇒ Ā += Ȳ ⊙ sign(A), with abs′(0) = 0 */
-static sg_expr *r_abs(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+/*
+ * Y = f(A) ⇒ Ā += Ȳ ⊙ f′(A) for an f whose derivative is another function
+ * of the table: Y = |A| ⇒ Ā += Ȳ ⊙ sign(A), with abs′(0) = 0; sin′ = cos;
+ * Y = max(A, 0) ⇒ Ā += Ȳ ⊙ step(A), with relu′(0) = 0; softplus′ = σ
+ * (Y = log(𝟙 + exp(A))); sinh′ = cosh and cosh′ = sinh.
+ */
+static sg_expr *r_fprime(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 {
+    sg_op fprime;
     (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGN, y->kid[0]));
-}
-
-/* Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A) */
-static sg_expr *r_sin(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
-{
-    (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_COS, y->kid[0]));
+    switch (y->op) {
+    case SG_OP_ABS: fprime = SG_OP_SIGN; break;
+    case SG_OP_SIN: fprime = SG_OP_COS; break;
+    case SG_OP_RELU: fprime = SG_OP_STEP; break;
+    case SG_OP_SOFTPLUS: fprime = SG_OP_SIGMOID; break;
+    case SG_OP_SINH: fprime = SG_OP_COSH; break;
+    case SG_OP_COSH: fprime = SG_OP_SINH; break;
+    default: assert(!"no derivative function"); return NULL;
+    }
+    return sg_hadamard(ctx, g, sg_unary(ctx, fprime, y->kid[0]));
 }
 
 /* Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A) */
@@ -271,13 +280,6 @@ static sg_expr *r_sigmoid(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
     return sg_hadamard(ctx, g, sg_hadamard(ctx, y, one_minus(ctx, y)));
 }
 
-/* Y = max(A, 0) ⇒ Ā += Ȳ ⊙ step(A), with relu′(0) = 0 */
-static sg_expr *r_relu(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
-{
-    (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_STEP, y->kid[0]));
-}
-
 /* Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A))) */
 static sg_expr *r_swish(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 {
@@ -286,13 +288,6 @@ static sg_expr *r_swish(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
     s = sg_unary(ctx, SG_OP_SIGMOID, a);
     t = sg_hadamard(ctx, sg_hadamard(ctx, a, s), one_minus(ctx, s));
     return sg_hadamard(ctx, g, sg_add(ctx, s, t));
-}
-
-/* Y = log(𝟙 + exp(A)) ⇒ Ā += Ȳ ⊙ σ(A) */
-static sg_expr *r_softplus(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
-{
-    (void)k;
-    return sg_hadamard(ctx, g, sg_unary(ctx, SG_OP_SIGMOID, y->kid[0]));
 }
 
 /* Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A) */
@@ -308,6 +303,57 @@ static sg_expr *r_expm1(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 {
     (void)k;
     return sg_hadamard(ctx, g, sg_add(ctx, y, sg_ones(ctx, y->shape)));
+}
+
+/* Y = tan(A) ⇒ Ā += Ȳ ⊙ (𝟙 + Y ⊙ Y): tan′ = 1 + tan² = sec² */
+static sg_expr *r_tan(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+{
+    (void)k;
+    return sg_hadamard(ctx, g, sg_add(ctx, sg_ones(ctx, y->shape), sg_hadamard(ctx, y, y)));
+}
+
+/* √(𝟙 − A ⊙ A), the denominator of arcsin′ and arccos′ */
+static sg_expr *cosine_of_arcsin(sg_ctx *ctx, sg_expr *a)
+{
+    return sg_unary(ctx, SG_OP_SQRT, one_minus(ctx, sg_hadamard(ctx, a, a)));
+}
+
+/* Y = arcsin(A) ⇒ Ā += Ȳ ⊘ √(𝟙 − A ⊙ A) */
+static sg_expr *r_arcsin(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+{
+    (void)k;
+    return sg_hdiv(ctx, g, cosine_of_arcsin(ctx, y->kid[0]));
+}
+
+/* Y = arccos(A) ⇒ Ā += −Ȳ ⊘ √(𝟙 − A ⊙ A) */
+static sg_expr *r_arccos(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+{
+    (void)k;
+    return sg_neg(ctx, sg_hdiv(ctx, g, cosine_of_arcsin(ctx, y->kid[0])));
+}
+
+/* Y = arctan(A) ⇒ Ā += Ȳ ⊘ (𝟙 + A ⊙ A) */
+static sg_expr *r_arctan(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+{
+    sg_expr *a = y->kid[0];
+    (void)k;
+    return sg_hdiv(ctx, g, sg_add(ctx, sg_ones(ctx, a->shape), sg_hadamard(ctx, a, a)));
+}
+
+/* Y = log2(A) = log(A)/ln 2 ⇒ Ā += Ȳ ⊘ (A ln 2) */
+static sg_expr *r_log2(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+{
+    (void)k;
+    return sg_hdiv(ctx, g, sg_mul(ctx, sg_const(ctx, log(2.0)), y->kid[0]));
+}
+
+/* Y = erf(A) ⇒ Ā += (2/√π) Ȳ ⊙ exp(−A ⊙ A) */
+static sg_expr *r_erf(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
+{
+    sg_expr *a = y->kid[0], *gauss;
+    (void)k;
+    gauss = sg_unary(ctx, SG_OP_EXP, sg_neg(ctx, sg_hadamard(ctx, a, a)));
+    return sg_mul(ctx, sg_const(ctx, 2 / sqrt(acos(-1.0))), sg_hadamard(ctx, g, gauss));
 }
 
 /* sign′ = step′ = 0 (taken as 0 at the jump) */
@@ -617,10 +663,11 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_SQRT, SG_OP_SQRT, 0, "sqrt", "d√A = dA ⊘ 2√A", "Y = √A ⇒ Ā += Ȳ ⊘ 2Y",
         "Y = \\sqrt{A}" TO "\\bar A" PE YB " \\oslash 2Y", NULL, r_sqrt),
     REV(SG_RULE_ABS, SG_OP_ABS, 0, "abs", "d|A| = sign(A) ⊙ dA", "Y = |A| ⇒ Ā += Ȳ ⊙ sign(A)",
-        "Y = \\lvert A\\rvert" TO "\\bar A" PE YB " \\odot \\operatorname{sign}(A)", NULL, r_abs),
+        "Y = \\lvert A\\rvert" TO "\\bar A" PE YB " \\odot \\operatorname{sign}(A)", NULL,
+        r_fprime),
     REV(SG_RULE_SIN, SG_OP_SIN, 0, "sin", "d sin(A) = cos(A) ⊙ dA",
         "Y = sin(A) ⇒ Ā += Ȳ ⊙ cos(A)", "Y = \\sin(A)" TO "\\bar A" PE YB " \\odot \\cos(A)", NULL,
-        r_sin),
+        r_fprime),
     REV(SG_RULE_COS, SG_OP_COS, 0, "cos", "d cos(A) = −sin(A) ⊙ dA",
         "Y = cos(A) ⇒ Ā += −Ȳ ⊙ sin(A)", "Y = \\cos(A)" TO "\\bar A" PE "-" YB " \\odot \\sin(A)",
         NULL, r_cos),
@@ -633,7 +680,7 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_RELU, SG_OP_RELU, 0, "relu", "d relu(A) = step(A) ⊙ dA",
         "Y = relu(A) ⇒ Ā += Ȳ ⊙ step(A)",
         "Y = \\operatorname{relu}(A)" TO "\\bar A" PE YB " \\odot \\operatorname{step}(A)", NULL,
-        r_relu),
+        r_fprime),
     REV(SG_RULE_SWISH, SG_OP_SWISH, 0, "swish",
         "d(A ⊙ σ(A)) = (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A))) ⊙ dA",
         "Y = A ⊙ σ(A) ⇒ Ā += Ȳ ⊙ (σ(A) + A ⊙ σ(A) ⊙ (𝟙 − σ(A)))",
@@ -642,7 +689,7 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_SOFTPLUS, SG_OP_SOFTPLUS, 0, "softplus", "d log(𝟙 + exp(A)) = σ(A) ⊙ dA",
         "Y = softplus(A) ⇒ Ā += Ȳ ⊙ σ(A)",
         "Y = \\operatorname{softplus}(A)" TO "\\bar A" PE YB " \\odot \\sigma(A)", NULL,
-        r_softplus),
+        r_fprime),
     REV(SG_RULE_LOG1P, SG_OP_LOG1P, 0, "log1p", "d log(𝟙 + A) = dA ⊘ (𝟙 + A)",
         "Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A)",
         "Y = \\log(\\mathbf{1} + A)" TO "\\bar A" PE YB " \\oslash (\\mathbf{1} + A)", NULL,
@@ -650,6 +697,35 @@ static const sg_rule table[SG_RULE_COUNT] = {
     REV(SG_RULE_EXPM1, SG_OP_EXPM1, 0, "expm1", "d(exp(A) − 𝟙) = exp(A) ⊙ dA",
         "Y = exp(A) − 𝟙 ⇒ Ā += Ȳ ⊙ (Y + 𝟙)",
         "Y = \\exp(A) - \\mathbf{1}" TO "\\bar A" PE YB " \\odot (Y + \\mathbf{1})", NULL, r_expm1),
+    REV(SG_RULE_TAN, SG_OP_TAN, 0, "tan", "d tan(A) = (𝟙 + tan(A) ⊙ tan(A)) ⊙ dA",
+        "Y = tan(A) ⇒ Ā += Ȳ ⊙ (𝟙 + Y ⊙ Y)",
+        "Y = \\tan(A)" TO "\\bar A" PE YB " \\odot (\\mathbf{1} + Y \\odot Y)", NULL, r_tan),
+    REV(SG_RULE_ARCSIN, SG_OP_ARCSIN, 0, "arcsin", "d arcsin(A) = dA ⊘ √(𝟙 − A ⊙ A)",
+        "Y = arcsin(A) ⇒ Ā += Ȳ ⊘ √(𝟙 − A ⊙ A)",
+        "Y = \\arcsin(A)" TO "\\bar A" PE YB " \\oslash \\sqrt{\\mathbf{1} - A \\odot A}", NULL,
+        r_arcsin),
+    REV(SG_RULE_ARCCOS, SG_OP_ARCCOS, 0, "arccos", "d arccos(A) = −dA ⊘ √(𝟙 − A ⊙ A)",
+        "Y = arccos(A) ⇒ Ā += −Ȳ ⊘ √(𝟙 − A ⊙ A)",
+        "Y = \\arccos(A)" TO "\\bar A" PE "-" YB " \\oslash \\sqrt{\\mathbf{1} - A \\odot A}",
+        NULL, r_arccos),
+    REV(SG_RULE_ARCTAN, SG_OP_ARCTAN, 0, "arctan", "d arctan(A) = dA ⊘ (𝟙 + A ⊙ A)",
+        "Y = arctan(A) ⇒ Ā += Ȳ ⊘ (𝟙 + A ⊙ A)",
+        "Y = \\arctan(A)" TO "\\bar A" PE YB " \\oslash (\\mathbf{1} + A \\odot A)", NULL,
+        r_arctan),
+    REV(SG_RULE_SINH, SG_OP_SINH, 0, "sinh", "d sinh(A) = cosh(A) ⊙ dA",
+        "Y = sinh(A) ⇒ Ā += Ȳ ⊙ cosh(A)", "Y = \\sinh(A)" TO "\\bar A" PE YB " \\odot \\cosh(A)",
+        NULL, r_fprime),
+    REV(SG_RULE_COSH, SG_OP_COSH, 0, "cosh", "d cosh(A) = sinh(A) ⊙ dA",
+        "Y = cosh(A) ⇒ Ā += Ȳ ⊙ sinh(A)", "Y = \\cosh(A)" TO "\\bar A" PE YB " \\odot \\sinh(A)",
+        NULL, r_fprime),
+    REV(SG_RULE_LOG2, SG_OP_LOG2, 0, "log2", "d log2(A) = dA ⊘ (A ln 2)",
+        "Y = log2(A) ⇒ Ā += Ȳ ⊘ (A ln 2)",
+        "Y = \\log_2(A)" TO "\\bar A" PE YB " \\oslash (A \\ln 2)", NULL, r_log2),
+    REV(SG_RULE_ERF, SG_OP_ERF, 0, "erf", "d erf(A) = (2/√π) exp(−A ⊙ A) ⊙ dA",
+        "Y = erf(A) ⇒ Ā += (2/√π) Ȳ ⊙ exp(−A ⊙ A)",
+        "Y = \\operatorname{erf}(A)" TO "\\bar A" PE "\\tfrac{2}{\\sqrt{\\pi}}\\, " YB
+        " \\odot \\exp(-A \\odot A)",
+        NULL, r_erf),
     REV(SG_RULE_SIGN, SG_OP_SIGN, 0, "sign", "d sign(A) = 0 away from 0", "Y = sign(A) ⇒ Ā += 0",
         "Y = \\operatorname{sign}(A)" TO "\\bar A" PE "0", NULL, r_flat),
     REV(SG_RULE_STEP, SG_OP_STEP, 0, "step", "d step(A) = 0 away from 0", "Y = step(A) ⇒ Ā += 0",
@@ -799,6 +875,14 @@ static const sg_rule_id by_op[SG_OP_COUNT][2] = {
     [SG_OP_SOFTPLUS] = {SG_RULE_SOFTPLUS},
     [SG_OP_LOG1P] = {SG_RULE_LOG1P},
     [SG_OP_EXPM1] = {SG_RULE_EXPM1},
+    [SG_OP_TAN] = {SG_RULE_TAN},
+    [SG_OP_ARCSIN] = {SG_RULE_ARCSIN},
+    [SG_OP_ARCCOS] = {SG_RULE_ARCCOS},
+    [SG_OP_ARCTAN] = {SG_RULE_ARCTAN},
+    [SG_OP_SINH] = {SG_RULE_SINH},
+    [SG_OP_COSH] = {SG_RULE_COSH},
+    [SG_OP_LOG2] = {SG_RULE_LOG2},
+    [SG_OP_ERF] = {SG_RULE_ERF},
     [SG_OP_SIGN] = {SG_RULE_SIGN},
     [SG_OP_STEP] = {SG_RULE_STEP},
     [SG_OP_NORM] = {SG_RULE_NORM},

@@ -66,6 +66,14 @@ typedef enum {
     SG_RULE_SOFTPLUS,   /* Y = softplus(A) ⇒ Ā += Ȳ ⊙ σ(A) */
     SG_RULE_LOG1P,      /* Y = log(𝟙 + A) ⇒ Ā += Ȳ ⊘ (𝟙 + A) */
     SG_RULE_EXPM1,      /* Y = exp(A) − 𝟙 ⇒ Ā += Ȳ ⊙ (Y + 𝟙) */
+    SG_RULE_TAN,        /* Y = tan(A) ⇒ Ā += Ȳ ⊙ (𝟙 + Y ⊙ Y) */
+    SG_RULE_ARCSIN,     /* Y = arcsin(A) ⇒ Ā += Ȳ ⊘ √(𝟙 − A ⊙ A) */
+    SG_RULE_ARCCOS,     /* Y = arccos(A) ⇒ Ā += −Ȳ ⊘ √(𝟙 − A ⊙ A) */
+    SG_RULE_ARCTAN,     /* Y = arctan(A) ⇒ Ā += Ȳ ⊘ (𝟙 + A ⊙ A) */
+    SG_RULE_SINH,       /* Y = sinh(A) ⇒ Ā += Ȳ ⊙ cosh(A) */
+    SG_RULE_COSH,       /* Y = cosh(A) ⇒ Ā += Ȳ ⊙ sinh(A) */
+    SG_RULE_LOG2,       /* Y = log2(A) ⇒ Ā += Ȳ ⊘ (A ln 2) */
+    SG_RULE_ERF,        /* Y = erf(A) ⇒ Ā += (2/√π) Ȳ ⊙ exp(−A ⊙ A) */
     SG_RULE_SIGN,       /* Y = sign(A) ⇒ Ā += 0 */
     SG_RULE_STEP,       /* Y = step(A) ⇒ Ā += 0 */
     SG_RULE_NORM,       /* y = ‖A‖ ⇒ Ā += (ȳ/y) A */

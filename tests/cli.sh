@@ -155,6 +155,30 @@ expect 0 "α‖W‖²" "$symgrad" scaled.sg --eval 'W=[[1,2],[3,4]]; alpha=3'
 grep -qx 'L = 90' out.txt && grep -qx 'M = 90' out.txt && ok || bad "α‖W‖² is α(‖W‖²) ($(cat out.txt))"
 expect 2 "--eval with a bad shape" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1,1]'
 expect 2 "--eval missing an input" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]'
+# the functions of libm, sign and step: called as a user writes them, valued
+# as C99's libm (arcsin′ + arccos′ = 0), and spelled in every output
+printf 'x ∈ ℝ\nL = tan(x) + arcsin(x/2) + arccos(x/2) + arctan(x) + sinh(x) + cosh(x) + log2(x) + erf(x) + sign(x) + step(x)\ngrad L wrt x\n' > fns.sg
+expect 0 "the functions of libm" "$symgrad" fns.sg --eval 'x=0.5'
+grep -qx 'L = 5.749967574' out.txt && grep -qx 'dL_dx = 7.511340342' out.txt && ok ||
+    bad "--eval of the functions of libm ($(cat out.txt))"
+expect 0 "the functions of libm in C" "$symgrad" fns.sg
+for f in tan asin acos atan sinh cosh log2 erf sg_sign sg_step; do
+    grep -q "$f(" out.txt && ok || bad "the C calls $f"
+done
+expect 0 "the functions of libm in float" "$symgrad" -t float fns.sg
+for f in tanf asinf acosf atanf sinhf coshf log2f erff; do
+    grep -q "$f(" out.txt && ok || bad "the float C calls $f"
+done
+expect 0 "the functions of libm in ASCII" "$symgrad" --formulas --ascii fns.sg
+grep -q 'arcsin(0.5 \* x) + arccos(0.5 \* x) + tan(x) + arctan(x) + sinh(x) + cosh(x) + log2(x) + erf(x) + sign(x) + step(x)' out.txt &&
+    ok || bad "--formulas --ascii spells the functions ($(cat out.txt))"
+expect 0 "the functions of libm in LaTeX" "$symgrad" --latex fns.sg
+for f in '\tan(' '\arcsin' '\arccos' '\arctan' '\sinh' '\cosh' '\log_2' '\operatorname{erf}'; do
+    grep -qF "$f" out.txt && ok || bad "--latex spells $f"
+done
+expect 0 "the functions of libm in --steps" "$symgrad" --steps --ascii fns.sg
+grep -qF 'Y = erf(A) => Abar += (2/sqrt(pi)) Ybar .* exp(-A .* A)' out.txt && ok ||
+    bad "--steps --ascii cites erf's rule"
 
 expect 2 "an empty --output=" "$symgrad" --output= ae.sg
 grep -q -- "--output= needs a file name" err.txt && ok || bad "an empty --output= is a usage error"

@@ -25,7 +25,7 @@
 #include "symbolic/expr.h"
 #include "symbolic/props.h"
 
-#define MAXSYMS 64
+#define MAXSYMS 128
 
 typedef struct {
     sg_ctx *ctx;
@@ -347,7 +347,11 @@ static void test_unary(void **state)
         {SG_OP_RELU, 0.2, 1.5, 1},    {SG_OP_SWISH, -3, 3, 0},
         {SG_OP_SOFTPLUS, -3, 3, 0},   {SG_OP_LOG1P, -0.5, 2, 0},
         {SG_OP_EXPM1, -1, 1, 0},      {SG_OP_SIGN, 0.2, 1.5, 1},
-        {SG_OP_STEP, 0.2, 1.5, 1},
+        {SG_OP_STEP, 0.2, 1.5, 1},    {SG_OP_TAN, -1, 1, 0},
+        {SG_OP_ARCSIN, -0.8, 0.8, 0}, {SG_OP_ARCCOS, -0.8, 0.8, 0},
+        {SG_OP_ARCTAN, -2, 2, 0},     {SG_OP_SINH, -2, 2, 0},
+        {SG_OP_COSH, -2, 2, 0},       {SG_OP_LOG2, 0.5, 2, 0},
+        {SG_OP_ERF, -2, 2, 0},
     };
     T *t = *state;
     sg_ctx *c = t->ctx;

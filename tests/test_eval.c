@@ -19,7 +19,7 @@ typedef struct {
     sg_ctx *ctx;
     sg_dim two, n;
     long dims[8];
-    const double *syms[8];
+    const double *syms[16];
 } fixture;
 
 static int setup(void **state)
@@ -45,6 +45,7 @@ static sg_expr *input(fixture *f, sg_dim r, sg_dim c, const double *v)
 {
     sg_span sp = {0, 0};
     int sym = sg_sym_add(f->ctx, sg_sym_count(f->ctx) ? "b" : "a", sg_shape_make(r, c), 0, sp);
+    assert_true(sym < (int)(sizeof f->syms / sizeof f->syms[0]));
     f->syms[sym] = v;
     return sg_var(f->ctx, sym);
 }
@@ -143,6 +144,54 @@ static void test_stable_scalars(void **state)
     assert_true(sg_op_apply1(SG_OP_SWISH, -1000) == 0);
 }
 
+/* the functions of libm, entry by entry: C99's own values, and known ones */
+static void test_libm_functions(void **state)
+{
+    static const struct {
+        sg_op op;
+        double (*fn)(double);
+        double x[3], known[3]; /* known: fn of x where NaN is not shown */
+    } cases[] = {
+        {SG_OP_TAN, tan, {-1.2, 0.7853981633974483, 0}, {NAN, 1, 0}},
+        {SG_OP_ARCSIN, asin, {-0.5, 1, 0}, {-0.5235987755982989, 1.5707963267948966, 0}},
+        {SG_OP_ARCCOS, acos, {-1, 0.5, 1}, {3.141592653589793, 1.0471975511965979, 0}},
+        {SG_OP_ARCTAN, atan, {1, -1e9, 0}, {0.7853981633974483, NAN, 0}},
+        {SG_OP_SINH, sinh, {0, -2, 1}, {0, -3.626860407847019, 1.1752011936438014}},
+        {SG_OP_COSH, cosh, {0, -2, 1}, {1, 3.7621956910836314, 1.5430806348152437}},
+        {SG_OP_LOG2, log2, {8, 0.5, 3}, {3, -1, 1.584962500721156}},
+        {SG_OP_ERF, erf, {0, 1, -0.5}, {0, 0.8427007929497149, -0.5204998778130465}},
+    };
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    size_t k;
+    int i;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        sg_span sp = {0, 0};
+        int sym = sg_sym_add(c, sg_op_name(cases[k].op), sg_shape_make(f->n, SG_DIM_ONE), 0, sp);
+        double libm[3];
+        sg_eval *ev;
+        const double *v;
+        assert_true(sym < (int)(sizeof f->syms / sizeof f->syms[0]));
+        f->syms[sym] = cases[k].x;
+        for (i = 0; i < 3; i++)
+            libm[i] = cases[k].fn(cases[k].x[i]);
+        expect(f, sg_unary(c, cases[k].op, sg_var(c, sym)), libm, 3, 0);
+        ev = sg_eval_new(c, f->dims, f->syms);
+        v = sg_eval_expr(ev, sg_unary(c, cases[k].op, sg_var(c, sym)));
+        for (i = 0; i < 3; i++)
+            if (!isnan(cases[k].known[i]) && !(fabs(v[i] - cases[k].known[i]) <= 1e-15))
+                fail_msg("%s(%g) is %.17g, not %.17g", sg_op_name(cases[k].op), cases[k].x[i],
+                         v[i], cases[k].known[i]);
+        sg_eval_free(ev);
+        /* a constant argument folds to the same value */
+        assert_true(sg_expr_is_const(sg_unary(c, cases[k].op, sg_const(c, cases[k].x[1])),
+                                     libm[1]));
+    }
+    /* outside the domain, as libm: log2(0) = −∞, arcsin(2) is NaN */
+    assert_true(isinf(sg_op_apply1(SG_OP_LOG2, 0)) && sg_op_apply1(SG_OP_LOG2, 0) < 0);
+    assert_true(isnan(sg_op_apply1(SG_OP_ARCSIN, 2)));
+}
+
 static void test_memo_after_growth(void **state)
 {
     fixture *f = *state;
@@ -202,6 +251,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_products, setup, teardown),
         cmocka_unit_test_setup_teardown(test_softmax_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stable_scalars, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_libm_functions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memo_after_growth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };

@@ -264,18 +264,23 @@ static void test_signed(void **state)
         sg_dimval(c, f->n), sg_add(c, ex, unary(f, SG_OP_ABS, x)),
         sg_hdiv(c, ex, sg_add(c, ones, ex)), sg_hadamard(c, ex, unary(f, SG_OP_SIGMOID, x)),
         mul(f, unary(f, SG_OP_EXP, f->s), ex), unary(f, SG_OP_SQRT, ex),
-        sg_pow(c, ex, f->s), tr(f, ex),
+        sg_pow(c, ex, f->s), tr(f, ex), unary(f, SG_OP_COSH, x), unary(f, SG_OP_SINH, ex),
+        unary(f, SG_OP_ARCTAN, ex), unary(f, SG_OP_ERF, ex), unary(f, SG_OP_SIGN, ex),
+        unary(f, SG_OP_ARCSIN, unary(f, SG_OP_SIGMOID, x)),
     };
     sg_expr *nonneg[] = {
         unary(f, SG_OP_ABS, x), unary(f, SG_OP_RELU, x), unary(f, SG_OP_STEP, x),
         unary(f, SG_OP_NORM, x), unary(f, SG_OP_NORM1, x), sg_dot(c, x, x),
         sg_pow(c, x, sg_const(c, 2)), sg_pow(c, x, sg_const(c, 4)), sg_zero(c, x->shape),
         sg_add(c, unary(f, SG_OP_RELU, x), unary(f, SG_OP_ABS, x)),
-        sg_hdiv(c, unary(f, SG_OP_ABS, x), ex),
+        sg_hdiv(c, unary(f, SG_OP_ABS, x), ex), unary(f, SG_OP_ARCCOS, unary(f, SG_OP_TANH, x)),
+        unary(f, SG_OP_SINH, unary(f, SG_OP_ABS, x)), unary(f, SG_OP_SIGN, unary(f, SG_OP_RELU, x)),
     };
     sg_expr *neither[] = {
         x, f->s, sg_neg(c, ex), unary(f, SG_OP_TANH, x), sg_pow(c, x, sg_const(c, 3)),
         sg_sub(c, ex, ones), sg_hadamard(c, x, x), sg_hdiv(c, ex, x), sg_const(c, -1),
+        unary(f, SG_OP_TAN, ex), unary(f, SG_OP_LOG2, ex), unary(f, SG_OP_SINH, x),
+        unary(f, SG_OP_ERF, x), unary(f, SG_OP_SIGN, x), unary(f, SG_OP_ARCTAN, x),
     };
     expect(f, sg_props_signed, pos, sizeof pos / sizeof *pos, 1, 1);
     expect(f, sg_props_signed, nonneg, sizeof nonneg / sizeof *nonneg, 0, 1);

@@ -246,10 +246,14 @@ static sg_dim case_square(T *t, int c)
 static sg_expr *unary_arg(T *t, sg_op op, sg_shape s)
 {
     switch (op) {
-    case SG_OP_LOG: case SG_OP_SQRT:
+    case SG_OP_LOG: case SG_OP_SQRT: case SG_OP_LOG2:
         return input(t, s, 0.5, 2);
     case SG_OP_LOG1P:
         return input(t, s, -0.5, 2);
+    case SG_OP_ARCSIN: case SG_OP_ARCCOS: /* inside (−1, 1), away from its ends */
+        return input(t, s, -0.8, 0.8);
+    case SG_OP_TAN: /* inside (−π/2, π/2) */
+        return input(t, s, -1.2, 1.2);
     case SG_OP_ABS: case SG_OP_RELU: case SG_OP_SIGN: case SG_OP_STEP:
         return input_ex(t, s, 0.2, 1.5, 1); /* away from the kink */
     default:
@@ -418,17 +422,36 @@ static void test_reverse(void **state)
 
 /* ---- forward builders ------------------------------------------------------------------ */
 
+/* where an affine a = M x + c takes its values */
+enum { AWAY_FROM_0, POSITIVE, SMALL };
+
 /*
  * A p×1 vector affine in x: a = M x + c, so J(a) = M exactly. c moves it
- * into a domain: positive, or away from 0 with a random sign.
+ * into a domain: away from 0 with a random sign, positive, or small
+ * (|a| < 0.6 for |x| ≤ 1, inside arcsin's (−1, 1) and tan's (−π/2, π/2)).
  */
-static sg_expr *affine(T *t, sg_expr *x, sg_dim p, int positive, sg_expr **J)
+static sg_expr *affine(T *t, sg_expr *x, sg_dim p, int domain, sg_expr **J)
 {
-    sg_expr *M = input(t, shp(p, x->shape.rows), -0.2, 0.2);
-    sg_expr *c = positive ? input(t, shp(p, SG_DIM_ONE), 1, 2)
-                          : input_ex(t, shp(p, SG_DIM_ONE), 1, 2, 1);
+    double m = domain == SMALL ? 0.1 : 0.2;
+    sg_expr *M = input(t, shp(p, x->shape.rows), -m, m);
+    sg_expr *c = domain == SMALL      ? input(t, shp(p, SG_DIM_ONE), -0.3, 0.3)
+                 : domain == POSITIVE ? input(t, shp(p, SG_DIM_ONE), 1, 2)
+                                      : input_ex(t, shp(p, SG_DIM_ONE), 1, 2, 1);
     *J = M;
     return sg_add(t->ctx, sg_mul(t->ctx, M, x), c);
+}
+
+/* the domain of an elementwise op's argument, for affine() */
+static int unary_domain(sg_op op)
+{
+    switch (op) {
+    case SG_OP_LOG: case SG_OP_SQRT: case SG_OP_LOG1P: case SG_OP_LOG2:
+        return POSITIVE;
+    case SG_OP_ARCSIN: case SG_OP_ARCCOS: case SG_OP_TAN:
+        return SMALL;
+    default:
+        return AWAY_FROM_0;
+    }
 }
 
 /* a 1×1 affine in x: s = w x + c, J(s) = w */
@@ -504,13 +527,13 @@ static int forward_case(T *t, const sg_rule *r, sg_expr *x, int side)
     case SG_RULE_J_X:
         return side == 0 && check_forward(t, r, x, NULL, NULL, NULL, NULL, x);
     case SG_RULE_J_SCALAR:
-        a = affine(t, x, p, 0, &Ja);
+        a = affine(t, x, p, AWAY_FROM_0, &Ja);
         return side == 0 && check_forward(t, r, sg_dot(c, a, sg_unary(c, SG_OP_TANH, a)), NULL,
                                           NULL, NULL, NULL, x);
     case SG_RULE_J_TRANSPOSE: case SG_RULE_J_SOFTMAX: case SG_RULE_J_LOGSOFTMAX:
         if (side != 0)
             return 0;
-        a = affine(t, x, p, 0, &Ja);
+        a = affine(t, x, p, AWAY_FROM_0, &Ja);
         op = r->id == SG_RULE_J_TRANSPOSE ? SG_OP_TRANSPOSE : r->op;
         return check_forward(t, r, op == SG_OP_TRANSPOSE ? sg_transpose(c, a) : sg_unary(c, op, a),
                              a, Ja, NULL, NULL, x);
@@ -522,23 +545,22 @@ static int forward_case(T *t, const sg_rule *r, sg_expr *x, int side)
     case SG_RULE_J_MATVEC:
         if (side != 0)
             return 0;
-        b = affine(t, x, p, 0, &Jb);
+        b = affine(t, x, p, AWAY_FROM_0, &Jb);
         M = input(t, shp(t->two, p), -1, 1);
         return check_forward(t, r, sg_mul(c, M, b), M, NULL, b, Jb, x);
     case SG_RULE_J_ROWMAT:
         if (side != 0)
             return 0;
-        a = sg_transpose(c, affine(t, x, p, 0, &Ja)); /* J(aᵀ) = J(a) */
+        a = sg_transpose(c, affine(t, x, p, AWAY_FROM_0, &Ja)); /* J(aᵀ) = J(a) */
         M = input(t, shp(p, t->two), -1, 1);
         return check_forward(t, r, sg_mul(c, a, M), a, Ja, M, NULL, x);
     case SG_RULE_J_ELEMENTWISE:
         if (side != 0)
             return 0;
         for (op = SG_OP_EXP; op < SG_OP_COUNT; op++) {
-            int positive = op == SG_OP_LOG || op == SG_OP_SQRT || op == SG_OP_LOG1P;
             if (!sg_op_is_elementwise_unary(op))
                 continue;
-            a = affine(t, x, p, positive, &Ja);
+            a = affine(t, x, p, unary_domain(op), &Ja);
             if (!check_forward(t, r, sg_unary(c, op, a), a, Ja, NULL, NULL, x))
                 fail_msg("J(f(a)) not checked for %s", sg_op_name(op));
             ok++;
@@ -551,15 +573,16 @@ static int forward_case(T *t, const sg_rule *r, sg_expr *x, int side)
     switch (r->id) {
     case SG_RULE_J_SCALE:
         a = side == 2 ? input(t, shp(SG_DIM_ONE, SG_DIM_ONE), 1, 2) : affine1(t, x, &Ja);
-        b = side == 1 ? input(t, shp(p, SG_DIM_ONE), -1, 1) : affine(t, x, p, 0, &Jb);
+        b = side == 1 ? input(t, shp(p, SG_DIM_ONE), -1, 1) : affine(t, x, p, AWAY_FROM_0, &Jb);
         return check_forward(t, r, sg_mul(c, a, b), a, Ja, b, Jb, x);
     case SG_RULE_J_POW: /* a positive base; the power 1×1 */
-        a = side == 2 ? input(t, shp(p, SG_DIM_ONE), 0.5, 2) : affine(t, x, p, 1, &Ja);
+        a = side == 2 ? input(t, shp(p, SG_DIM_ONE), 0.5, 2) : affine(t, x, p, POSITIVE, &Ja);
         b = side == 1 ? sg_const(c, 2.5) : affine1(t, x, &Jb);
         return check_forward(t, r, sg_pow(c, a, b), a, Ja, b, Jb, x);
     case SG_RULE_J_ADD: case SG_RULE_J_HADAMARD: case SG_RULE_J_HDIV:
-        a = side == 2 ? input(t, shp(p, SG_DIM_ONE), -1, 1) : affine(t, x, p, 0, &Ja);
-        b = side == 1 ? input_ex(t, shp(p, SG_DIM_ONE), 0.5, 2, 1) : affine(t, x, p, 0, &Jb);
+        a = side == 2 ? input(t, shp(p, SG_DIM_ONE), -1, 1) : affine(t, x, p, AWAY_FROM_0, &Ja);
+        b = side == 1 ? input_ex(t, shp(p, SG_DIM_ONE), 0.5, 2, 1)
+                      : affine(t, x, p, AWAY_FROM_0, &Jb);
         return check_forward(t, r, r->op == SG_OP_ADD ? sg_add(c, a, b)
                                    : r->op == SG_OP_HADAMARD ? sg_hadamard(c, a, b)
                                                              : sg_hdiv(c, a, b),

@@ -16,6 +16,12 @@ cgen deep deep.sg "n=7" "1000 0100 0001"
 cgen mlp mlp.sg "D=5 H=4 C=3" "10000 01000 00010 00001"
 cgen cw cw.sg "p=4 N=3" "1100 0001"
 cgen ew ew.sg "n=7" "010"
+# the functions of libm, sign and step, inputs in their domains (fn.sg's
+# gencode-fill), in both precisions; --check at its own inputs in [−1, 1]
+cgen fn fn.sg "n=5" "100000 010000 001000 000100 000011"
+cgen fnf fn.sg "n=4" "000011" -p fnf -t float
+checkmain fn_check fncheck.sg 3
+checkmain fn_checkf fncheck.sg 3 -t float
 cgen logreg logreg.sg "N=6 D=3" "10"
 cgen mat mat.sg "n=4 m=3 k=5" "0100 0010 1000"
 cgen edge edge.sg "n=4" "1000000 0000100 0000010"
