@@ -458,6 +458,14 @@ static void close_synthetic(sg_lexer *lx, const open_t *o, unsigned at)
     emit_kind(lx, kind, span, 1);
 }
 
+/* the 1-based line of a byte offset */
+static unsigned line_of(const sg_lexer *lx, unsigned off)
+{
+    unsigned line, col;
+    sg_src_linecol(lx->src, off, &line, &col);
+    return line;
+}
+
 /*
  * End the statement at `at` (a newline, `;`, or the end of input): report
  * and close what is open, then END. An empty statement ends silently.
@@ -475,6 +483,13 @@ static void finish(sg_lexer *lx, sg_span at, int hard)
                 sg_src_error(lx->src, lx->open[i].span, "unclosed '%.*s'",
                              (int)(lx->open[i].span.end - lx->open[i].span.begin),
                              lx->src->text + lx->open[i].span.begin);
+                /* a bracket that swallowed later lines: what it swallowed is
+                   not the statement the user meant. A made-up invalid token
+                   fails the statement silently (the parser reports no error
+                   at a made-up token), so that the bracket is all that is
+                   reported, and the name it defines stays known */
+                if (line_of(lx, at.begin) > line_of(lx, lx->open[i].span.begin))
+                    emit_kind(lx, TK_SG_YYUNDEF, at, 1);
                 break;
             }
         }
@@ -721,23 +736,25 @@ void sg_lex_next(sg_lexer *lx, sg_token *t)
     lx->last_synthetic = t->synthetic;
 }
 
-void sg_lex_open_before(sg_lexer *lx, sg_span at)
+int sg_lex_open_before(sg_lexer *lx, sg_span at)
 {
     unsigned i, line, col, open_line;
     if (lx->error || lx->ends_queued)
-        return;
+        return 0;
     sg_src_linecol(lx->src, at.begin, &line, &col);
     for (i = 0; i < lx->nopen; i++) {
         if (is_bar(lx->open[i].kind))
             continue;
         sg_src_linecol(lx->src, lx->open[i].span.begin, &open_line, &col);
-        if (open_line < line)
-            sg_src_error(lx->src, lx->open[i].span,
-                         "unclosed '%.*s': the statement runs on to line %u",
-                         (int)(lx->open[i].span.end - lx->open[i].span.begin),
-                         lx->src->text + lx->open[i].span.begin, line);
-        return; /* the outermost tells where the trouble started */
+        if (open_line >= line)
+            return 0;
+        sg_src_error(lx->src, lx->open[i].span,
+                     "unclosed '%.*s': the statement runs on to line %u",
+                     (int)(lx->open[i].span.end - lx->open[i].span.begin),
+                     lx->src->text + lx->open[i].span.begin, line);
+        return 1; /* the outermost tells where the trouble started */
     }
+    return 0;
 }
 
 void sg_lex_syntax_error(sg_lexer *lx)

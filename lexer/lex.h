@@ -60,8 +60,9 @@ void sg_lex_next(sg_lexer *lx, sg_token *t);
  * not reported again.
  */
 /* a syntax error at `at` inside a bracket opened on an earlier line: the
-   bracket is reported too (it is the likelier mistake) */
-void sg_lex_open_before(sg_lexer *lx, sg_span at);
+   bracket is reported instead (it is the mistake; what it swallowed is the
+   next statement); 1 when it was */
+int sg_lex_open_before(sg_lexer *lx, sg_span at);
 void sg_lex_syntax_error(sg_lexer *lx);
 /* was the last token handed out a synthetic one? */
 int sg_lex_last_synthetic(const sg_lexer *lx);

@@ -78,6 +78,9 @@ sg_ast *sg_parse_sum(sg_parser *p, sg_span span, const char *fn, sg_span fn_span
 void sg_parse_decl(sg_parser *p, sg_span span, const sg_ident_vec *names, const char *seq,
                    sg_span seq_span, sg_ast *index, const sg_typedecl *type,
                    const sg_range *range);
+/* a declaration whose type failed to parse: its names are still known, as
+   definitions that failed, so that their uses stay silent (no cascade) */
+void sg_parse_decl_failed(sg_parser *p, const sg_ident_vec *names);
 void sg_parse_def(sg_parser *p, sg_span span, const char *name, sg_span name_span,
                   sg_ast *index, sg_ast *e, const sg_range *range);
 void sg_parse_request(sg_parser *p, sg_stmt_kind kind, sg_span span, const char *name,

@@ -225,6 +225,13 @@ void sg_parse_def(sg_parser *p, sg_span span, const char *name, sg_span name_spa
     set_range(p, s, range);
 }
 
+void sg_parse_decl_failed(sg_parser *p, const sg_ident_vec *names)
+{
+    int i;
+    for (i = 0; i < names->n; i++)
+        sg_parse_def(p, names->v[i].span, names->v[i].name, names->v[i].span, NULL, NULL, NULL);
+}
+
 void sg_parse_request(sg_parser *p, sg_stmt_kind kind, sg_span span, const char *name,
                       sg_span name_span, const sg_ident_vec *wrt)
 {
@@ -362,6 +369,12 @@ void sg_parse_syntax_error(sg_parser *p, sg_span at, int unexpected, const int *
         sg_lex_syntax_error(p->lex);
         return;
     }
+    /* inside a bracket left open on an earlier line, the bracket is the
+       mistake: what follows it is another statement, not an error of its own */
+    if (sg_lex_open_before(p->lex, at)) {
+        sg_lex_syntax_error(p->lex);
+        return;
+    }
     sg_buf_init(&b);
     sg_buf_puts(&b, "unexpected ");
     describe(p, &b, unexpected, at);
@@ -373,7 +386,6 @@ void sg_parse_syntax_error(sg_parser *p, sg_span at, int unexpected, const int *
     }
     sg_src_error(p->src, at, "%s", sg_buf_str(&b));
     sg_buf_free(&b);
-    sg_lex_open_before(p->lex, at);
     sg_lex_syntax_error(p->lex);
 }
 

@@ -126,6 +126,8 @@ program:
 stmt:
   names decl_in type END
     { sg_parse_decl(p, sg_span_join(@1, @3), &$1, NULL, @1, NULL, &$3, NULL); }
+| names decl_in error END
+    { sg_parse_decl_failed(p, &$1); yyerrok; }
 | NAME LBRACK expr RBRACK decl_in type END
     { sg_parse_decl(p, sg_span_join(@1, @6), NULL, $1, @1, $3, &$6, NULL); }
 | NAME LBRACK expr RBRACK decl_in type range END

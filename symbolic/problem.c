@@ -191,6 +191,8 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
         if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT)
             ck_error(c, s->names[i].span, "%s is a sequence: derivatives with respect to a "
                                           "sequence are not supported yet", s->names[i].name);
+        else if (k == CK_DEF && !c->defs[idx].expr)
+            ; /* a failed definition or declaration: reported where it failed */
         else if (k == CK_DEF || k == CK_SEQ)
             ck_error(c, s->names[i].span, "%s is a %s; derivatives are taken with respect to "
                                           "declared symbols", s->names[i].name,

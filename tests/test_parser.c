@@ -975,13 +975,16 @@ static void test_dimension_errors(void **state)
 }
 
 /* a syntax error inside a bracket opened on an earlier line: the bracket is
-   the likelier mistake, and is reported too (printed first, by position) */
+   the mistake, and the only error (what follows is the next statement) */
 static void test_unclosed_bracket_across_lines(void **state)
 {
     (void)state;
     parse("x = 1\nL = (x + 1\nM = x\n");
-    ERRORS("3:3: unexpected '=', expected ')'\n"
-           "2:5: unclosed '(': the statement runs on to line 3\n");
+    ERRORS("2:5: unclosed '(': the statement runs on to line 3\n");
+    /* one that swallows the rest of the file without a syntax error: the
+       bracket alone, and the statement fails (its uses stay silent) */
+    PROGRAM("x = 1\nL = log(x\ngrad L wrt x\n", "DEF x = 1\nDEF L = NULL");
+    ERRORS("2:8: unclosed '('\n");
     /* on one line, the error alone */
     parse("L = (x + = 1)\n");
     ERRORS("1:10: unexpected '=', expected an expression\n");
