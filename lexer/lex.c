@@ -16,12 +16,14 @@
 #include "lex.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "grammar.h"
 #include "scan.h"
+#include "../base/buf.h"
 #include "../base/grow.h"
 
 /* raw kinds and grammar kinds share one number space */
@@ -638,6 +640,31 @@ static int keyword(sg_lexer *lx, const sg_token *t)
 }
 
 /* turn the next raw token into grammar tokens (maybe none) */
+/*
+ * A notation from another language (x**2, ℝ^{m,n}, c' as a name): its own
+ * message, then a made-up invalid token, at which the parser fails the
+ * statement without a message of its own (parser.c), so that the message
+ * is the only one.
+ */
+static void targeted(sg_lexer *lx, sg_span at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void targeted(sg_lexer *lx, sg_span at, const char *fmt, ...)
+{
+    va_list ap;
+    sg_buf b;
+    sg_buf_init(&b);
+    va_start(ap, fmt);
+    sg_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    sg_src_error(lx->src, at, "%s", sg_buf_str(&b));
+    sg_buf_free(&b);
+    emit_kind(lx, TK_SG_YYUNDEF, at, 1);
+}
+
 static void advance(sg_lexer *lx)
 {
     sg_token t;
@@ -681,7 +708,29 @@ static void advance(sg_lexer *lx)
     case TK_ASSIGN:
         lx->assigned = 1;
         break;
+    case TK_STAR:
+        if (lx->last == TK_STAR && lx->last_end == t.span.begin) {
+            sg_span both = t.span;
+            both.begin = t.span.begin - 1;
+            targeted(lx, both, "'**' is not an operator: write x^2 for a power (x.^2 entry by "
+                               "entry, x ⊙ x)");
+            return;
+        }
+        break;
+    case TK_COMMA: /* ℝ^{m,n} */
+        if (lx->decl && lx->nopen && lx->open[lx->nopen - 1].kind == TK_LBRACE) {
+            targeted(lx, t.span, "dimensions are separated by × (or x), not a comma: "
+                                 "write ℝ^{m×n}");
+            return;
+        }
+        break;
     case TK_TRANSPOSE: /* Σ_{t=1}^T: the upper limit T, not a transpose */
+        if (lx->ntok == 1 && lx->last == TK_NAME && lx->last_end == t.span.begin &&
+            lx->src->text[t.span.begin] == '\'') { /* c' = …: a name with a prime */
+            targeted(lx, t.span, "%s' cannot be a name: ' is the transpose; name it %s_prime "
+                                 "or %s₂", lx->last_name, lx->last_name, lx->last_name);
+            return;
+        }
         if (after_sigma && lx->src->text[t.span.begin] == '^') {
             sg_span caret = t.span;
             caret.end = caret.begin + 1;

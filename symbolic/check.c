@@ -552,12 +552,26 @@ static int elementwise_fits(sg_shape sa, sg_shape sb)
     return sg_shape_is_scalar(sa) || sg_shape_is_scalar(sb) || sg_shape_eq(sa, sb);
 }
 
-/* why the operands of `a` (a + − ⊙ ⊘ node) do not fit */
+/* why the operands of `a` (a + − ⊙ ⊘ node) do not fit; a vector beside a
+   matrix it could be broadcast over (a bias over a batch, XW + b) gets the
+   product with 𝟙 that writes the broadcast */
 static void elementwise_error(ck_checker *c, const sg_ast *a, sg_shape sa, sg_shape sb)
 {
+    int a_vec = sa.cols == SG_DIM_ONE, b_vec = sb.cols == SG_DIM_ONE;
+    const char *ta = text_of(c, a->a->span), *tb = text_of(c, a->b->span);
+    const char *v = a_vec ? ta : tb;
+    sg_shape m = a_vec ? sb : sa, vs = a_vec ? sa : sb;
+    if (a_vec != b_vec && m.cols != SG_DIM_ONE && (vs.rows == m.cols || vs.rows == m.rows)) {
+        ck_error(c, a->span, "cannot %s %s (%s) and %s (%s): the shapes differ; to use %s in "
+                             "every %s, write %s",
+                 binop_name(a->kind), ta, ck_shape_str(c, sa), tb, ck_shape_str(c, sb), v,
+                 vs.rows == m.cols ? "row" : "column",
+                 sg_arena_printf(sg_ctx_arena(c->ctx), vs.rows == m.cols ? "𝟙%sᵀ" : "%s𝟙ᵀ",
+                                 transposable(c, v)));
+        return;
+    }
     ck_error(c, a->span, "cannot %s %s (%s) and %s (%s): the shapes differ", binop_name(a->kind),
-             text_of(c, a->a->span), ck_shape_str(c, sa), text_of(c, a->b->span),
-             ck_shape_str(c, sb));
+             ta, ck_shape_str(c, sa), tb, ck_shape_str(c, sb));
 }
 
 /* a + b, a − b, a ⊙ b, a ⊘ b (op the AST kind) for operands that fit */
@@ -907,9 +921,25 @@ ck_val ck_need_size(ck_checker *c, ck_val v)
     return v;
 }
 
+/* whether a factor follows a's text at once, on its line (x in xᵀAx / xᵀx) */
+static int juxtaposed_after(const ck_checker *c, const sg_ast *a)
+{
+    const unsigned char *p = (const unsigned char *)c->src->text + a->span.end;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '(' || *p >= 0xC0;
+}
+
 static ck_val need_scalar(ck_checker *c, const sg_ast *a, ck_val v, const char *what)
 {
     v = ck_need_size(c, v);
+    if (v.st == CK_OK && !is_scalar(&v) && !strcmp(what, "a divisor") && juxtaposed_after(c, a)) {
+        /* xᵀAx / xᵀx reads (xᵀAx / xᵀ) x: / takes only what stands right after it */
+        ck_error(c, a->span, "%s must be a scalar, but %s is %s: / divides by %s alone, not by the "
+                             "product after it; put the whole divisor in parentheses", what,
+                 text_of(c, a->span), ck_shape_str(c, v.e->shape), text_of(c, a->span));
+        return ck_err();
+    }
     if (v.st == CK_OK && !is_scalar(&v)) {
         ck_error(c, a->span, "%s must be a scalar, but %s is %s", what, text_of(c, a->span),
                  ck_shape_str(c, v.e->shape));

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # the first string literal of each error call, as written in the source
-grep -ho -E '(sg_src_error|sg_src_warning|error|usage_error|lex_error|syntax_error|report)\([^"]*"[^"]*"' \
+grep -ho -E '(sg_src_error|sg_src_warning|targeted|error|usage_error|lex_error|syntax_error|report)\([^"]*"[^"]*"' \
     base/*.c lexer/*.c lexer/*.l parser/*.c parser/*.y symbolic/*.c codegen/*.c cli/*.c 2>/dev/null |
     sed -E 's/^[^"]*"//; s/"$//' | sort -u > "$tmp/messages"
 

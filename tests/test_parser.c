@@ -863,8 +863,9 @@ static void test_syntax_error_messages(void **state)
     ERRORS("1:8: unexpected ',', expected end of line\n");
     parse("x \xe2\x88\x88 \xe2\x84\x9d^n W\n");
     ERRORS("1:9: unexpected 'W', expected end of line\n");
-    parse("x \xe2\x88\x88 \xe2\x84\x9d^{m,n}\n");
-    ERRORS("1:9: unexpected ',', expected '\xc3\x97' or '}'\n");
+    parse("x \xe2\x88\x88 \xe2\x84\x9d^{m,n}\n"); /* ℝ^{m,n}: a message of its own */
+    ERRORS("1:9: dimensions are separated by \xc3\x97 (or x), not a comma: write "
+           "\xe2\x84\x9d^{m\xc3\x97n}\n");
     parse("x \xe2\x88\x88 3\n");
     ERRORS("1:5: unexpected '3', expected a type\n");
     parse("x : vector n\n");
