@@ -103,6 +103,8 @@ char *sg_lex_normalize(sg_arena *arena, const char *text, size_t len)
             word = "phi";
         } else if (cp == 0x3f1) { /* ϱ */
             word = "rho";
+        } else if (cp == 0x2113) { /* ℓ */
+            word = "ell";
         } else if (cp == 0x1d7d9) { /* 𝟙 */
             word = "ones";
         } else { /* not reached: the scanner allows no other letter */
@@ -159,6 +161,7 @@ static const struct {
     [TK_SLASH] = {"SLASH", "'/'"},
     [TK_HADAMARD] = {"HADAMARD", "'⊙'"},
     [TK_HDIV] = {"HDIV", "'⊘'"},
+    [TK_ROOT] = {"ROOT", "'√'"},
     [TK_EPOW] = {"EPOW", "'.^'"},
     [TK_CARET] = {"CARET", "'^'"},
     [TK_TRANSPOSE] = {"TRANSPOSE", "'ᵀ'"},

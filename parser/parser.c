@@ -124,6 +124,13 @@ sg_ast *sg_parse_call1(sg_parser *p, sg_span span, const char *name, sg_span nam
     return sg_ast_call(p->arena, span, name, name_span, args, 1);
 }
 
+sg_ast *sg_parse_root(sg_parser *p, sg_span span, sg_span root_span, sg_ast *arg)
+{
+    sg_ast *e = sg_parse_call1(p, span, "sqrt", root_span, arg);
+    e->symbol = 1;
+    return e;
+}
+
 sg_ast *sg_parse_sum(sg_parser *p, sg_span span, const char *fn, sg_span fn_span,
                      const char *var, sg_span var_span, sg_ast *lo, sg_ast *hi,
                      sg_ast *body)
@@ -299,7 +306,7 @@ static int starts_operand(int kind)
 {
     switch (kind) {
     case TK_NUM: case TK_NAME: case TK_LPAREN: case TK_NORM_OPEN: case TK_BAR_OPEN:
-    case TK_LANGLE: case TK_MINUS: case TK_PLUS: case TK_SIGMA:
+    case TK_LANGLE: case TK_MINUS: case TK_PLUS: case TK_SIGMA: case TK_ROOT:
         return 1;
     default:
         return 0;

@@ -41,6 +41,9 @@
    SG_PARSE_MAX_DEPTH levels, and a flat chain is checked a level at a time */
 #define MAX_CHECK_DEPTH 4000
 
+/* π, which an undeclared `π` (or `pi`) stands for (C99 has no M_PI) */
+#define PI 3.14159265358979323846
+
 ck_val ck_ok(sg_expr *e)
 {
     ck_val v = {CK_OK, e, {0, 0}, 0};
@@ -137,7 +140,7 @@ static int is_part(const ck_checker *c, const char *s, size_t n)
         return 0;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (!strcmp(buf, "I"))
+    if (!strcmp(buf, "I") || !strcmp(buf, "pi"))
         return 1;
     k = ck_lookup(c, buf, &idx);
     return k == CK_SYM || k == CK_DEF || k == CK_DIM;
@@ -950,6 +953,10 @@ static ck_val check_name(ck_checker *c, const sg_ast *a, ck_want w, const sg_ast
         acc = make_eye(c, w, a->span);
         return post ? apply_postfix(c, post, acc) : acc;
     }
+    if (!strcmp(a->name, "pi")) { /* π, unless declared */
+        acc = ck_ok(sg_const(c->ctx, PI));
+        return post ? apply_postfix(c, post, acc) : acc;
+    }
     n = split_name(c, a->name, sp);
     if (n == 0) {
         ck_error(c, a->name_span, "undefined name '%s'", a->name);
@@ -965,11 +972,12 @@ static int call_is_product(const ck_checker *c, const sg_ast *call)
 {
     int idx;
     ck_name_kind k = ck_lookup(c, call->name, &idx);
-    if (call->nargs != 1)
+    if (call->nargs != 1 || call->symbol) /* √e is sqrt whatever is declared */
         return 0;
     if (k == CK_SYM || k == CK_DEF || k == CK_DIM)
         return 1;
-    return k == CK_NONE && strcmp(call->name, "I") && split_name(c, call->name, NULL) > 0;
+    return k == CK_NONE && strcmp(call->name, "I") &&
+           (!strcmp(call->name, "pi") || split_name(c, call->name, NULL) > 0);
 }
 
 /* a number written as a dimension, I(3) or ones(2, 3): reported unless it is
@@ -999,7 +1007,7 @@ static ck_val call_as_product(ck_checker *c, const sg_ast *a, ck_want w, ck_name
             ck_error(c, a->name_span, "%s is not a function", a->name);
         return ck_err();
     }
-    if (k == CK_NONE && !split_name(c, a->name, NULL)) {
+    if (k == CK_NONE && strcmp(a->name, "pi") && !split_name(c, a->name, NULL)) {
         ck_error(c, a->name_span, "unknown function '%s'", a->name);
         return ck_err();
     }
@@ -1143,7 +1151,9 @@ static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
     int idx;
     ck_name_kind k = ck_lookup(c, a->name, &idx);
     const func_t *f;
-    if (k == CK_SEQ) {
+    if (a->symbol) { /* √e */
+        k = CK_FUNC;
+    } else if (k == CK_SEQ) {
         sg_ast name = *a;
         name.kind = SG_AST_NAME;
         name.span = a->name_span;

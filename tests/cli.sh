@@ -536,5 +536,45 @@ awk '/^A complete program:/ {on = 1; next} on && /^```c/ {inside = 1; next}
     cc -std=c99 -Wall -Wextra -pedantic -Werror readme_main.c ae.c -lm -o readme_demo &&
     ./readme_demo | grep -q '^L = ' && ok || bad "the README's example program builds and runs"
 
+# ---- the notations students type: each gives what its plain spelling gives ----
+# same_notation WHAT A B: problems A and B (texts) print the same --formulas and C
+same_notation() {
+    printf '%s\n' "$2" > nota.sg
+    "$symgrad" --formulas nota.sg > nota.f 2>&1 && "$symgrad" nota.sg -o nota.c
+    printf '%s\n' "$3" > nota.sg
+    if "$symgrad" --formulas nota.sg > notb.f 2>&1 && "$symgrad" nota.sg -o notb.c &&
+        cmp -s nota.f notb.f && same_c nota.c notb.c; then
+        ok
+    else
+        bad "$1: not what its plain spelling gives: $(head -c 300 nota.f) / $(head -c 300 notb.f)"
+    fi
+}
+same_notation "√" 'x ∈ ℝ^n
+a ∈ ℝ
+L = sum(√x) + √(xᵀx) a + √a²
+grad L wrt x, a' 'x ∈ ℝ^n
+a ∈ ℝ
+L = sum(sqrt(x)) + sqrt(xᵀx) a + sqrt(a²)
+grad L wrt x, a'
+same_notation "π" 'x ∈ ℝ^n
+L = π sum(x) + 2π + ½ log(2π) + πxᵀx + π(xᵀx)
+grad L wrt x' 'x ∈ ℝ^n
+L = 3.141592653589793 sum(x) + 2 * 3.141592653589793 + 0.5 log(2 * 3.141592653589793) + 3.141592653589793 xᵀx + 3.141592653589793 (xᵀx)
+grad L wrt x'
+same_notation "a declared π" 'π ∈ ℝ
+L = π²
+grad L wrt π' 'pi ∈ ℝ
+L = pi²
+grad L wrt pi'
+same_notation "ℓ" 'x ∈ ℝ^n
+ℓ = ‖x‖²
+grad ℓ wrt x' 'x ∈ ℝ^n
+ell = ‖x‖²
+grad ell wrt x'
+# √ is the square root even where sqrt is declared
+printf 'sqrt ∈ ℝ\nx ∈ ℝ^n\nL = sqrt sum(√x)\ngrad L wrt x\n' > rootdecl.sg
+expect 0 "√ with sqrt declared" "$symgrad" --formulas rootdecl.sg
+grep -qF '√x' out.txt && ok || bad "√ with sqrt declared is the square root: $(cat out.txt)"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -811,6 +811,20 @@ static void test_token_names(void **state)
     assert_string_equal(sg_lex_token_text(TK_NAME_ALONE), "a token");
 }
 
+/* ---- the notations students type (√ π ℓ ℝⁿ ‖·‖₂ ‖·‖_F ||·|| @ Σ) ------------------ */
+
+static void test_root_and_script_l(void **state)
+{
+    (void)state;
+    TOKENS("√x", "ROOT NAME(x) END");
+    TOKENS("√(a + b)", "ROOT LPAREN NAME(a) PLUS NAME(b) RPAREN END");
+    TOKENS("a√b", "NAME(a) ROOT NAME(b) END");
+    TOKENS("ℓ = ℓ₁ + xℓ", "NAME(ell) ASSIGN NAME(ell1) PLUS NAME(xell) END");
+    TOKENS("π", "NAME(pi) END");
+    NO_ERRORS();
+    assert_string_equal(sg_lex_token_text(TK_ROOT), "'√'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -858,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_syntax_error_on_end_keeps_next_statement),
         cmocka_unit_test(test_spans),
         cmocka_unit_test(test_token_names),
+        cmocka_unit_test(test_root_and_script_l),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1133,6 +1133,26 @@ static void test_many_lines(void **state)
     free(text);
 }
 
+/* ---- the notations students type (√ π ℓ ℝⁿ ‖·‖₂ ‖·‖_F ||·|| @ Σ) ------------------ */
+
+static void test_root(void **state)
+{
+    (void)state;
+    EXPR("√x", "(CALL sqrt x)");
+    EXPR("√(a + b)", "(CALL sqrt (ADD a b))");
+    EXPR("√x y", "(JUX (CALL sqrt x) y)");
+    EXPR("√x²", "(CALL sqrt (POW x 2))");
+    EXPR("√xᵀ", "(CALL sqrt (TRANSPOSE x))");
+    EXPR("2√x", "(JUX 2 (CALL sqrt x))");
+    EXPR("a √b", "(JUX a (CALL sqrt b))");
+    EXPR("−√x", "(NEG (CALL sqrt x))");
+    EXPR("√√x", "(CALL sqrt (CALL sqrt x))");
+    EXPR("√‖x‖", "(CALL sqrt (NORM x))");
+    EXPR("a/√b", "(DIV a (CALL sqrt b))");
+    parse("L = √\n");
+    ERRORS("1:6: unexpected end of line, expected an expression\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1179,6 +1199,7 @@ int main(void)
         cmocka_unit_test_teardown(test_deep_trees, teardown),
         cmocka_unit_test_teardown(test_flat_chains, teardown),
         cmocka_unit_test_teardown(test_many_lines, teardown),
+        cmocka_unit_test_teardown(test_root, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
