@@ -625,6 +625,139 @@ static int keyword(sg_lexer *lx, const sg_token *t)
     return TK_NAME;
 }
 
+/* ---- ℝⁿ: a set with its dimensions in superscript ------------------------- */
+
+/* the ASCII of a superscript digit or letter; ˣ is ×; 0 for anything else */
+static char superscript(unsigned long cp)
+{
+    static const struct {
+        unsigned long cp;
+        char c;
+    } sup[] = {
+        {0x2070, '0'}, {0xb9, '1'}, {0xb2, '2'}, {0xb3, '3'}, {0x2074, '4'}, {0x2075, '5'},
+        {0x2076, '6'}, {0x2077, '7'}, {0x2078, '8'}, {0x2079, '9'},
+        {0x1d43, 'a'}, {0x1d47, 'b'}, {0x1d9c, 'c'}, {0x1d48, 'd'}, {0x1d49, 'e'},
+        {0x1da0, 'f'}, {0x1d4d, 'g'}, {0x2b0, 'h'}, {0x2071, 'i'}, {0x2b2, 'j'},
+        {0x1d4f, 'k'}, {0x2e1, 'l'}, {0x1d50, 'm'}, {0x207f, 'n'}, {0x1d52, 'o'},
+        {0x1d56, 'p'}, {0x2b3, 'r'}, {0x2e2, 's'}, {0x1d57, 't'}, {0x1d58, 'u'},
+        {0x1d5b, 'v'}, {0x2b7, 'w'}, {0x2b8, 'y'}, {0x1dbb, 'z'}, {0x2e3, 'x'},
+        {0x1d2c, 'A'}, {0x1d2e, 'B'}, {0x1d30, 'D'}, {0x1d31, 'E'}, {0x1d33, 'G'},
+        {0x1d34, 'H'}, {0x1d35, 'I'}, {0x1d36, 'J'}, {0x1d37, 'K'}, {0x1d38, 'L'},
+        {0x1d39, 'M'}, {0x1d3a, 'N'}, {0x1d3c, 'O'}, {0x1d3e, 'P'}, {0x1d3f, 'R'},
+        {0x1d40, 'T'}, {0x1d41, 'U'}, {0x2c7d, 'V'}, {0x1d42, 'W'},
+    };
+    size_t i;
+    for (i = 0; i < sizeof sup / sizeof sup[0]; i++)
+        if (sup[i].cp == cp)
+            return sup[i].c;
+    return 0;
+}
+
+/* one dimension in superscript: one letter (a NAME) or digits (a NUM) */
+static int sup_dim(sg_lexer *lx, const char *text, sg_span span, sg_token *t)
+{
+    size_t n = strlen(text), i;
+    memset(t, 0, sizeof *t);
+    t->span = span;
+    if (n == 1 && !(text[0] >= '0' && text[0] <= '9')) {
+        t->kind = TK_NAME;
+        t->name = sg_arena_strdup(lx->arena, text);
+        return 1;
+    }
+    for (i = 0; i < n; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return 0;
+    t->kind = TK_NUM;
+    t->num = n ? strtod(text, NULL) : 0; /* 0 is refused as a dimension later */
+    return n > 0;
+}
+
+/* the set a superscript follows (ℝ 𝕊 𝕊₊₊ Δ), and its length in bytes */
+static int set_of(const char *s, unsigned *len)
+{
+    static const struct {
+        const char *text;
+        int kind;
+    } sets[] = {{"ℝ", TK_REALS}, {"𝕊₊₊", TK_SPDSET}, {"𝕊", TK_SYMSET}, {"Δ", TK_SIMPLEX}};
+    size_t i;
+    for (i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        *len = (unsigned)strlen(sets[i].text);
+        if (!strncmp(s, sets[i].text, *len))
+            return sets[i].kind;
+    }
+    return TK_REALS; /* not reached: the scanner matched one of them */
+}
+
+/*
+ * ℝⁿ is ℝ^n and ℝᵐˣⁿ is ℝ^{m×n} (𝕊ⁿ, 𝕊₊₊ⁿ and Δᵏ alike): the raw token is
+ * cut into the tokens of the ASCII spelling, so that the grammar has one
+ * rule for each. A dimension in superscript is one letter or a number
+ * (ℝᵐⁿ is refused: ℝᵐˣⁿ or ℝ^{mn} is meant).
+ */
+static void set_sup(sg_lexer *lx, sg_token *t)
+{
+    char part[2][SG_LEX_MAX_NAME + 1];
+    sg_span at[2], times = {0, 0}, reals = t->span;
+    size_t len[2] = {0, 0};
+    unsigned setlen;
+    int set = set_of(lx->src->text + reals.begin, &setlen);
+    unsigned i = reals.begin + setlen;
+    int nparts = 1, ok = 1, k;
+    sg_token dims[2], tok;
+
+    at[0].begin = at[0].end = i;
+    while (i < t->span.end && ok) {
+        unsigned long cp = 0;
+        int n = sg_utf8_decode((const unsigned char *)lx->src->text + i, t->span.end - i, &cp);
+        char c = superscript(cp);
+        if (c == 'x' && nparts == 1) { /* ˣ: the × of ℝᵐˣⁿ */
+            times.begin = i;
+            times.end = i + (unsigned)n;
+            nparts = 2;
+            at[1].begin = at[1].end = times.end;
+        } else if (c && c != 'x' && len[nparts - 1] < SG_LEX_MAX_NAME) {
+            part[nparts - 1][len[nparts - 1]++] = c;
+            at[nparts - 1].end = i + (unsigned)n;
+        } else {
+            ok = 0;
+        }
+        i += (unsigned)n;
+    }
+    for (k = 0; k < nparts; k++) {
+        part[k][len[k]] = '\0';
+        ok = ok && sup_dim(lx, part[k], at[k], &dims[k]);
+    }
+    reals.end = reals.begin + setlen;
+    emit_kind(lx, set, reals, 0);
+    at[0].begin = at[0].end = reals.end;
+    emit_kind(lx, TK_CARET, at[0], 0);
+    if (!ok) {
+        sg_span sup = t->span;
+        sup.begin = reals.end;
+        sg_src_error(lx->src, sup, "a dimension in superscript is one letter or a number: "
+                                   "ℝⁿ, ℝ³, ℝᵐˣⁿ (or write ℝ^{…})");
+        memset(&tok, 0, sizeof tok);
+        tok.kind = TK_NUM;
+        tok.num = 1;
+        tok.span = sup;
+        emit(lx, &tok);
+        return;
+    }
+    if (nparts == 1) {
+        emit(lx, &dims[0]);
+        return;
+    }
+    /* only ℝ has two: 𝕊ᵐˣⁿ is the syntax error at ˣ that 𝕊^m×n is */
+    if (set == TK_REALS)
+        emit_kind(lx, TK_LBRACE, at[0], 0);
+    emit(lx, &dims[0]);
+    emit_kind(lx, TK_TIMES, times, 0);
+    emit(lx, &dims[1]);
+    at[1].begin = at[1].end;
+    if (set == TK_REALS)
+        emit_kind(lx, TK_RBRACE, at[1], 0);
+}
+
 /* turn the next raw token into grammar tokens (maybe none) */
 static void advance(sg_lexer *lx)
 {
@@ -652,6 +785,9 @@ static void advance(sg_lexer *lx)
         return;
     case SG_SCAN_NORM_BAR: case SG_SCAN_NORM_BAR1: case SG_SCAN_ABS_BAR:
         bar(lx, &t);
+        return;
+    case SG_SCAN_SET_SUP:
+        set_sup(lx, &t);
         return;
     case TK_LPAREN: case TK_LBRACK: case TK_LBRACE: case TK_LANGLE:
         opener(lx, &t);

@@ -19,6 +19,7 @@ enum {
     SG_SCAN_NORM_BAR,       /* ‖ (or ∥) */
     SG_SCAN_NORM_BAR1,      /* ‖₁ */
     SG_SCAN_ABS_BAR,        /* | */
+    SG_SCAN_SET_SUP,        /* ℝ 𝕊 𝕊₊₊ Δ and superscripts: ℝⁿ ℝᵐˣⁿ 𝕊ⁿ */
     SG_SCAN_STRAY,          /* a character that starts no token */
     SG_SCAN_INVALID,        /* a byte that is not UTF-8 */
 };

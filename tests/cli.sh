@@ -575,6 +575,17 @@ grad ell wrt x'
 printf 'sqrt ∈ ℝ\nx ∈ ℝ^n\nL = sqrt sum(√x)\ngrad L wrt x\n' > rootdecl.sg
 expect 0 "√ with sqrt declared" "$symgrad" --formulas rootdecl.sg
 grep -qF '√x' out.txt && ok || bad "√ with sqrt declared is the square root: $(cat out.txt)"
+same_notation "ℝⁿ" 'x ∈ ℝⁿ
+W ∈ ℝᵐˣⁿ
+b ∈ ℝ³
+K ∈ 𝕊₊₊ⁿ
+L = ‖Wx‖² + sum(b) + xᵀKx
+grad L wrt W, x' 'x ∈ ℝ^n
+W ∈ ℝ^{m×n}
+b ∈ ℝ^3
+K ∈ 𝕊₊₊^n
+L = ‖Wx‖² + sum(b) + xᵀKx
+grad L wrt W, x'
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -825,6 +825,34 @@ static void test_root_and_script_l(void **state)
     assert_string_equal(sg_lex_token_text(TK_ROOT), "'√'");
 }
 
+static void test_dimensions_in_superscript(void **state)
+{
+    (void)state;
+    TOKENS("x ∈ ℝⁿ", "NAME(x) ELEM REALS CARET NAME(n) END");
+    TOKENS("W ∈ ℝᵐˣⁿ", "NAME(W) ELEM REALS CARET LBRACE NAME(m) TIMES NAME(n) RBRACE END");
+    TOKENS("b ∈ ℝ³", "NAME(b) ELEM REALS CARET NUM(3) END");
+    TOKENS("A ∈ ℝᴺˣ¹⁰", "NAME(A) ELEM REALS CARET LBRACE NAME(N) TIMES NUM(10) RBRACE END");
+    TOKENS("A ∈ ℝᵀˣᵈ", "NAME(A) ELEM REALS CARET LBRACE NAME(T) TIMES NAME(d) RBRACE END");
+    TOKENS("S ∈ 𝕊ⁿ", "NAME(S) ELEM SYMSET CARET NAME(n) END");
+    TOKENS("K ∈ 𝕊₊₊ᵈ", "NAME(K) ELEM SPDSET CARET NAME(d) END");
+    TOKENS("y ∈ Δᵏ", "NAME(y) ELEM SIMPLEX CARET NAME(k) END");
+    TOKENS("S ∈ 𝕊ᵐˣⁿ", "NAME(S) ELEM SYMSET CARET NAME(m) TIMES NAME(n) END");
+    TOKENS("x[t] ∈ ℝᵏ for t = 1..T",
+           "NAME(x) LBRACK NAME(t) RBRACK ELEM REALS CARET NAME(k) FOR NAME(t) ASSIGN NUM(1) "
+           "DOTDOT NAME(T) END");
+    NO_ERRORS();
+    TOKENS("x ∈ ℝᵐⁿ", "NAME(x) ELEM REALS CARET NUM(1) END");
+    ERRORS("1:6: a dimension in superscript is one letter or a number: ℝⁿ, ℝ³, ℝᵐˣⁿ (or "
+           "write ℝ^{…})\n");
+    TOKENS("x ∈ ℝᵐˣ", "NAME(x) ELEM REALS CARET NUM(1) END");
+    ERRORS("1:6: a dimension in superscript is one letter or a number: ℝⁿ, ℝ³, ℝᵐˣⁿ (or "
+           "write ℝ^{…})\n");
+    TOKENS("x ∈ ℝᵐˣⁿˣᵏ", "NAME(x) ELEM REALS CARET NUM(1) END");
+    TOKENS("x ∈ ℝ⁻¹", "NAME(x) ELEM REALS CARET NUM(1) END");
+    ERRORS("1:6: a dimension in superscript is one letter or a number: ℝⁿ, ℝ³, ℝᵐˣⁿ (or "
+           "write ℝ^{…})\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -873,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_spans),
         cmocka_unit_test(test_token_names),
         cmocka_unit_test(test_root_and_script_l),
+        cmocka_unit_test(test_dimensions_in_superscript),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
