@@ -181,6 +181,7 @@ static const struct {
     [TK_NORM_OPEN] = {"NORM_OPEN", "'‖'"},
     [TK_NORM_CLOSE] = {"NORM_CLOSE", "'‖'"},
     [TK_NORM1_CLOSE] = {"NORM1_CLOSE", "'‖₁'"},
+    [TK_NORM2_CLOSE] = {"NORM2_CLOSE", "'‖₂'"},
     [TK_BAR_OPEN] = {"BAR_OPEN", "'|'"},
     [TK_BAR_CLOSE] = {"BAR_CLOSE", "'|'"},
     [TK_SIGMA] = {"SIGMA", "'Σ'"},
@@ -401,7 +402,7 @@ static void push_open(sg_lexer *lx, int kind, sg_span span, int sigma)
 
 static int is_bar(int kind)
 {
-    return kind == SG_SCAN_NORM_BAR || kind == SG_SCAN_ABS_BAR;
+    return kind == SG_SCAN_NORM_BAR || kind == SG_SCAN_ABS_BAR || kind == SG_SCAN_ASCII_NORM;
 }
 
 /* can a token of this kind end an operand (so that a bar after it closes)? */
@@ -409,7 +410,7 @@ static int ends_operand(int kind)
 {
     switch (kind) {
     case TK_NAME: case TK_NUM: case TK_RPAREN: case TK_RBRACK: case TK_RANGLE:
-    case TK_NORM_CLOSE: case TK_NORM1_CLOSE: case TK_BAR_CLOSE:
+    case TK_NORM_CLOSE: case TK_NORM1_CLOSE: case TK_NORM2_CLOSE: case TK_BAR_CLOSE:
     case TK_TRANSPOSE: case TK_POWNUM: case TK_INVERSE:
         return 1;
     default:
@@ -439,6 +440,9 @@ static void report_bar(sg_lexer *lx, open_t *o)
     if (o->kind == SG_SCAN_NORM_BAR)
         sg_src_error(lx->src, o->span,
                      "unclosed ‖ (a norm must close on the line where it opens)");
+    else if (o->kind == SG_SCAN_ASCII_NORM)
+        sg_src_error(lx->src, o->span,
+                     "unclosed || (a norm must close on the line where it opens)");
     else
         sg_src_error(lx->src, o->span,
                      "unclosed | (|…| must close on the line where it opens)");
@@ -455,7 +459,7 @@ static void close_synthetic(sg_lexer *lx, const open_t *o, unsigned at)
     case TK_LBRACK: kind = TK_RBRACK; break;
     case TK_LBRACE: kind = TK_RBRACE; break;
     case TK_LANGLE: kind = TK_RANGLE; break;
-    case SG_SCAN_NORM_BAR: kind = TK_NORM_CLOSE; break;
+    case SG_SCAN_NORM_BAR: case SG_SCAN_ASCII_NORM: kind = TK_NORM_CLOSE; break;
     default: kind = TK_BAR_CLOSE; break;
     }
     emit_kind(lx, kind, span, 1);
@@ -512,24 +516,43 @@ static void newline(sg_lexer *lx, sg_span at)
     finish(lx, at, 0);
 }
 
+/* the norm a closing bar ends: ‖e‖, ‖e‖₁, ‖e‖₂; ‖e‖_F is ‖e‖ */
+static int norm_close(int raw)
+{
+    return raw == SG_SCAN_NORM_BAR1 ? TK_NORM1_CLOSE
+           : raw == SG_SCAN_NORM_BAR2 ? TK_NORM2_CLOSE : TK_NORM_CLOSE;
+}
+
 static void bar(sg_lexer *lx, sg_token *t)
 {
-    int kind = t->kind == SG_SCAN_ABS_BAR ? SG_SCAN_ABS_BAR : SG_SCAN_NORM_BAR;
+    unsigned barlen = lx->src->text[t->span.begin] == '|' ? (t->kind == SG_SCAN_ABS_BAR ? 1 : 2)
+                                                          : 3; /* ‖ and ∥ are 3 bytes */
+    int kind = t->kind == SG_SCAN_ABS_BAR ? SG_SCAN_ABS_BAR
+               : barlen == 2 ? SG_SCAN_ASCII_NORM : SG_SCAN_NORM_BAR;
     /* log|K| is log|det K|: a bar written right after log opens, even inside
        other bars (|log|A|| is the absolute value of log|A|) */
     int after_log = lx->last == TK_NAME && lx->last_end == t->span.begin && lx->last_name &&
                     !strcmp(lx->last_name, "log");
-    if (lx->nopen && lx->open[lx->nopen - 1].kind == kind && ends_operand(lx->last) &&
-        !after_log) {
+    int top = lx->nopen ? lx->open[lx->nopen - 1].kind : 0;
+    if (kind == SG_SCAN_ASCII_NORM && t->kind == SG_SCAN_NORM_BAR && top == SG_SCAN_ABS_BAR &&
+        ends_operand(lx->last)) {
+        /* |A||B|: the || closes |A| and opens or closes what follows */
+        sg_token second = *t;
+        t->kind = second.kind = SG_SCAN_ABS_BAR;
+        t->span.end = second.span.begin = t->span.begin + 1;
+        bar(lx, t);
+        bar(lx, &second);
+        return;
+    }
+    if (top == kind && ends_operand(lx->last) && !after_log) {
         lx->nopen--;
-        t->kind = kind == SG_SCAN_ABS_BAR ? TK_BAR_CLOSE
-                  : t->kind == SG_SCAN_NORM_BAR1 ? TK_NORM1_CLOSE : TK_NORM_CLOSE;
+        t->kind = kind == SG_SCAN_ABS_BAR ? TK_BAR_CLOSE : norm_close(t->kind);
         emit(lx, t);
         return;
     }
-    if (t->kind == SG_SCAN_NORM_BAR1) { /* ‖₁ opening: the ₁ belongs to nothing */
+    if (t->span.end > t->span.begin + barlen) { /* ‖₁ opening: the ₁ belongs to nothing */
         sg_span sub;
-        sub.begin = t->span.begin + 3; /* ‖ and ∥ are 3 bytes */
+        sub.begin = t->span.begin + barlen;
         sub.end = t->span.end;
         t->span.end = sub.begin;
         stray(lx, sub);
@@ -783,7 +806,8 @@ static void advance(sg_lexer *lx)
     case SG_SCAN_NEWLINE:
         newline(lx, t.span);
         return;
-    case SG_SCAN_NORM_BAR: case SG_SCAN_NORM_BAR1: case SG_SCAN_ABS_BAR:
+    case SG_SCAN_NORM_BAR: case SG_SCAN_NORM_BAR1: case SG_SCAN_NORM_BAR2:
+    case SG_SCAN_NORM_BARF: case SG_SCAN_ABS_BAR:
         bar(lx, &t);
         return;
     case SG_SCAN_SET_SUP:

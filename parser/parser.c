@@ -124,6 +124,13 @@ sg_ast *sg_parse_call1(sg_parser *p, sg_span span, const char *name, sg_span nam
     return sg_ast_call(p->arena, span, name, name_span, args, 1);
 }
 
+sg_ast *sg_parse_norm2(sg_parser *p, sg_span span, sg_ast *arg)
+{
+    sg_ast *e = sg_ast_unary(p->arena, SG_AST_NORM, span, arg);
+    e->symbol = 1;
+    return e;
+}
+
 sg_ast *sg_parse_root(sg_parser *p, sg_span span, sg_span root_span, sg_ast *arg)
 {
     sg_ast *e = sg_parse_call1(p, span, "sqrt", root_span, arg);

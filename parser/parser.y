@@ -9,13 +9,16 @@
  * NAME_ALONE settles.
  *
  * Precedence, tightest first, is encoded in the nonterminals:
- *   atom      2  x  (e)  ‖e‖  ‖e‖₁  |e|  ⟨a, b⟩  f(a, b)  f|e|  h[e]  sum(t = 1..T, e)
+ *   atom      2  x  (e)  ‖e‖  ‖e‖₁  ‖e‖₂  |e|  ⟨a, b⟩  f(a, b)  f|e|  h[e]  sum(t = 1..T, e)
  *   postfix   aᵀ  a'  a.T  a^T  a²  a³  a^p  a⁻¹  a^-1  a.^p
  *   factor    √a
  *   unary     −a  +a
  *   prod      a b  a * b  a · b  a / b  a ⊙ b  a ⊘ b   (left-associative)
  *   term      prod, or a Σ whose body is a term:  Σ_{t=1}^{T} a b
  *   expr      a + b  a − b
+ *
+ * `√e` is a sqrt call and `‖e‖₂` a norm, marked (sg_ast.symbol) for the
+ * checker.
  *
  * Every action is one constructor call (parser/ast.c, parser/parser.c);
  * every value lives in the arena, so no %destructor is needed. A statement
@@ -92,7 +95,7 @@ void sg_yyerror(sg_span *loc, sg_parser *p, const char *msg);
 %token TRANSPOSE INVERSE       /* ᵀ ' .T ^T   ⁻¹ ^-1 */
 %token ASSIGN COMMA DOTDOT
 %token LPAREN CALL_LPAREN RPAREN LBRACK RBRACK LBRACE RBRACE LANGLE RANGLE
-%token NORM_OPEN NORM_CLOSE NORM1_CLOSE BAR_OPEN BAR_CLOSE
+%token NORM_OPEN NORM_CLOSE NORM1_CLOSE NORM2_CLOSE BAR_OPEN BAR_CLOSE
 %token SIGMA UNDERSCORE
 
 %type <ast> expr term sigma sigma_hi prod unary factor postfix powarg atom bars
@@ -306,10 +309,11 @@ atom:
     { $$ = sg_parse_sum(p, @$, $1, @1, $3, @3, $5, $7, $9); }
 ;
 
-/* bars = ‖expr‖ | ‖expr‖₁ | |expr| */
+/* bars = ‖expr‖ | ‖expr‖₁ | ‖expr‖₂ | |expr|   (‖expr‖_F is ‖expr‖) */
 bars:
   NORM_OPEN expr NORM_CLOSE   { $$ = sg_ast_unary(A, SG_AST_NORM, @$, $2); }
 | NORM_OPEN expr NORM1_CLOSE  { $$ = sg_ast_unary(A, SG_AST_NORM1, @$, $2); }
+| NORM_OPEN expr NORM2_CLOSE  { $$ = sg_parse_norm2(p, @$, $2); }
 | BAR_OPEN expr BAR_CLOSE     { $$ = sg_ast_unary(A, SG_AST_BARS, @$, $2); }
 ;
 

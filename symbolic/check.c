@@ -1176,6 +1176,20 @@ static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
     return call_unary(c, a, f, w);
 }
 
+/* the e of ‖e‖₂ (a: the norm), which must not be a matrix: its spectral
+   norm is not a function symgrad has */
+static ck_val norm2_arg(ck_checker *c, const sg_ast *a, ck_val v)
+{
+    if (v.st != CK_OK || !a->symbol || v.e->shape.rows == SG_DIM_ONE ||
+        v.e->shape.cols == SG_DIM_ONE)
+        return v;
+    ck_error(c, a->span, "‖·‖₂ of a matrix is its spectral norm, which symgrad does not have: "
+                         "%s is %s; write ‖%s‖_F or ‖%s‖ for the Frobenius norm",
+             text_of(c, a->a->span), ck_shape_str(c, v.e->shape), text_of(c, a->a->span),
+             text_of(c, a->a->span));
+    return ck_err();
+}
+
 /* eᵀ, e⁻¹, e^p, e.^p; ‖e‖² is ⟨e, e⟩ */
 static ck_val check_postfix(ck_checker *c, const sg_ast *a, ck_want w)
 {
@@ -1183,7 +1197,7 @@ static ck_val check_postfix(ck_checker *c, const sg_ast *a, ck_want w)
     ck_want inner = a->kind == SG_AST_TRANSPOSE ? want_t(w) : w;
     if (a->kind == SG_AST_POW && a->a->kind == SG_AST_NORM && is_num(a->b, 2)) {
         /* ‖e‖² is ⟨e, e⟩ */
-        v = ck_need_size(c, ck_check(c, a->a->a, CK_ANY));
+        v = norm2_arg(c, a->a, ck_need_size(c, ck_check(c, a->a->a, CK_ANY)));
         return v.st == CK_OK ? ck_ok(sg_dot(c->ctx, v.e, v.e)) : v;
     }
     /* a postfix binds to the last part of a juxtaposed name (Wxᵀ is W xᵀ),
@@ -1276,7 +1290,7 @@ static ck_val check_node(ck_checker *c, const sg_ast *a, ck_want w)
         return check_postfix(c, a, w);
     case SG_AST_NORM:
     case SG_AST_NORM1:
-        v = ck_need_size(c, ck_check(c, a->a, CK_ANY));
+        v = norm2_arg(c, a, ck_need_size(c, ck_check(c, a->a, CK_ANY)));
         return v.st == CK_OK
                    ? ck_ok(sg_unary(x, a->kind == SG_AST_NORM ? SG_OP_NORM : SG_OP_NORM1, v.e))
                    : v;

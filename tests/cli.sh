@@ -586,6 +586,18 @@ b ∈ ℝ^3
 K ∈ 𝕊₊₊^n
 L = ‖Wx‖² + sum(b) + xᵀKx
 grad L wrt W, x'
+same_notation "‖·‖₂ ‖·‖_F ||·||" 'x ∈ ℝ^n
+X ∈ ℝ^{m×n}
+L = ‖x‖₂ + ‖x‖₂² + ‖X‖_F + ‖X‖_F² + ||x|| + ||x||^2 + ||X||_F + ||x||_2^2 + ‖xᵀ‖_2 + ||x||₁
+grad L wrt x, X' 'x ∈ ℝ^n
+X ∈ ℝ^{m×n}
+L = ‖x‖ + ‖x‖² + ‖X‖ + ‖X‖² + ‖x‖ + ‖x‖^2 + ‖X‖ + ‖x‖^2 + ‖xᵀ‖ + ‖x‖₁
+grad L wrt x, X'
+# ‖X‖₂ of a matrix is a spectral norm: refused, with the Frobenius spelling
+printf 'X ∈ ℝ^{m×n}\nL = ‖X‖₂²\n' > spectral.sg
+expect 1 "‖X‖₂ of a matrix" "$symgrad" spectral.sg
+grep -qF "spectral.sg:2:5: error: ‖·‖₂ of a matrix is its spectral norm, which symgrad does not have: X is ℝ^{m×n}; write ‖X‖_F or ‖X‖ for the Frobenius norm" err.txt &&
+    ok || bad "the spectral norm message: $(cat err.txt)"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

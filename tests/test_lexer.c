@@ -853,6 +853,33 @@ static void test_dimensions_in_superscript(void **state)
            "write ℝ^{…})\n");
 }
 
+static void test_norm_spellings(void **state)
+{
+    (void)state;
+    TOKENS("‖x‖₂", "NORM_OPEN NAME(x) NORM2_CLOSE END");
+    TOKENS("‖x‖_2", "NORM_OPEN NAME(x) NORM2_CLOSE END");
+    TOKENS("‖X‖_F", "NORM_OPEN NAME(X) NORM_CLOSE END");
+    TOKENS("‖X‖_F²", "NORM_OPEN NAME(X) NORM_CLOSE POWNUM(2) END");
+    TOKENS("‖x‖_1", "NORM_OPEN NAME(x) NORM1_CLOSE END");
+    TOKENS("||x||", "NORM_OPEN NAME(x) NORM_CLOSE END");
+    TOKENS("||x||^2", "NORM_OPEN NAME(x) NORM_CLOSE CARET NUM(2) END");
+    TOKENS("||X||_F + ||x||_2 + ||x||_1", "NORM_OPEN NAME(X) NORM_CLOSE PLUS NORM_OPEN NAME(x) "
+           "NORM2_CLOSE PLUS NORM_OPEN NAME(x) NORM1_CLOSE END");
+    TOKENS("|| |x| ||", "NORM_OPEN BAR_OPEN NAME(x) BAR_CLOSE NORM_CLOSE END");
+    /* || after an open |: the | closes, and the next one opens */
+    TOKENS("|A||B|", "BAR_OPEN NAME(A) BAR_CLOSE BAR_OPEN NAME(B) BAR_CLOSE END");
+    TOKENS("log|A||B|", "NAME(log) BAR_OPEN NAME(A) BAR_CLOSE BAR_OPEN NAME(B) BAR_CLOSE END");
+    /* a subscript that is the start of a name is not the norm's */
+    TOKENS("‖x‖_Fx", "NORM_OPEN NAME(x) NORM_CLOSE UNDERSCORE NAME(Fx) END");
+    NO_ERRORS();
+    TOKENS("L = ||x\n", "NAME(L) ASSIGN NORM_OPEN NAME(x) NORM_CLOSE* END");
+    ERRORS("1:5: unclosed || (a norm must close on the line where it opens)\n");
+    TOKENS("‖x||", "NORM_OPEN NAME(x) NORM_OPEN NORM_CLOSE* NORM_CLOSE* END");
+    TOKENS("‖_F x‖", "NORM_OPEN NAME(x) NORM_CLOSE END");
+    ERRORS("1:2: unexpected character '_'\n");
+    assert_string_equal(sg_lex_token_text(TK_NORM2_CLOSE), "'‖₂'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_token_names),
         cmocka_unit_test(test_root_and_script_l),
         cmocka_unit_test(test_dimensions_in_superscript),
+        cmocka_unit_test(test_norm_spellings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

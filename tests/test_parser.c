@@ -1153,6 +1153,17 @@ static void test_root(void **state)
     ERRORS("1:6: unexpected end of line, expected an expression\n");
 }
 
+static void test_norm_spellings(void **state)
+{
+    (void)state;
+    EXPR("‖x‖₂", "(NORM x)");
+    EXPR("‖X‖_F²", "(POW (NORM X) 2)");
+    EXPR("||x||^2", "(POW (NORM x) 2)");
+    EXPR("||x||₁", "(NORM1 x)");
+    EXPR("f‖x‖₂", "(CALL f (NORM x))");
+    EXPR("2||x||", "(JUX 2 (NORM x))");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1200,6 +1211,7 @@ int main(void)
         cmocka_unit_test_teardown(test_flat_chains, teardown),
         cmocka_unit_test_teardown(test_many_lines, teardown),
         cmocka_unit_test_teardown(test_root, teardown),
+        cmocka_unit_test_teardown(test_norm_spellings, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
