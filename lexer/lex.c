@@ -157,6 +157,7 @@ static const struct {
     [TK_PLUS] = {"PLUS", "'+'"},
     [TK_MINUS] = {"MINUS", "'-'"},
     [TK_STAR] = {"STAR", "'*'"},
+    [TK_AT] = {"AT", "'@'"},
     [TK_CDOT] = {"CDOT", "'·'"},
     [TK_SLASH] = {"SLASH", "'/'"},
     [TK_HADAMARD] = {"HADAMARD", "'⊙'"},
@@ -207,7 +208,7 @@ const char *sg_lex_token_text(int kind)
 /*
  * Characters the scanner has no token for. A run of them with nothing
  * between is one error, as clang reports a run of garbage once: a 16 KiB
- * line of '@' was 16,000 errors, each echoing the line.
+ * line of '@' (then a stray) was 16,000 errors, each echoing the line.
  */
 typedef struct {
     sg_span at;       /* the run so far (empty: none) */
@@ -422,7 +423,7 @@ static int ends_operand(int kind)
 static int continues(int kind)
 {
     switch (kind) {
-    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_CDOT: case TK_SLASH:
+    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_AT: case TK_CDOT: case TK_SLASH:
     case TK_HADAMARD: case TK_HDIV: case TK_EPOW: case TK_CARET: case TK_ASSIGN:
     case TK_COMMA: case TK_ELEM: case TK_COLON: case TK_IN: case TK_WRT:
     case TK_DOTDOT: case TK_TIMES:

@@ -299,7 +299,7 @@ static int has(const int *kinds, int n, int kind)
 static int is_operator(int kind)
 {
     switch (kind) {
-    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_CDOT: case TK_SLASH:
+    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_AT: case TK_CDOT: case TK_SLASH:
     case TK_HADAMARD: case TK_HDIV: case TK_EPOW: case TK_CARET: case TK_TRANSPOSE:
     case TK_INVERSE: case TK_POWNUM: case TK_CALL_LPAREN: case TK_LBRACK:
         return 1;

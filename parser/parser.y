@@ -13,7 +13,7 @@
  *   postfix   aᵀ  a'  a.T  a^T  a²  a³  a^p  a⁻¹  a^-1  a.^p
  *   factor    √a
  *   unary     −a  +a
- *   prod      a b  a * b  a · b  a / b  a ⊙ b  a ⊘ b   (left-associative)
+ *   prod      a b  a * b  a @ b  a · b  a / b  a ⊙ b  a ⊘ b   (left-associative)
  *   term      prod, or a Σ whose body is a term:  Σ_{t=1}^{T} a b
  *   expr      a + b  a − b
  *
@@ -90,7 +90,7 @@ void sg_yyerror(sg_span *loc, sg_parser *p, const char *msg);
 %token REALS SYMSET SPDSET SIMPLEX TIMES   /* ℝ 𝕊 𝕊₊₊ Δ × */
 %token SCALAR VECTOR MATRIX SYMMETRIC SPD ONEHOT
 /* operators */
-%token PLUS MINUS STAR CDOT SLASH HADAMARD HDIV EPOW CARET
+%token PLUS MINUS STAR AT CDOT SLASH HADAMARD HDIV EPOW CARET
 %token ROOT                    /* √ */
 %token TRANSPOSE INVERSE       /* ᵀ ' .T ^T   ⁻¹ ^-1 */
 %token ASSIGN COMMA DOTDOT
@@ -257,6 +257,7 @@ prod:
 
 mulop:
   STAR      { $$ = SG_AST_MUL; }
+| AT        { $$ = SG_AST_MUL; }
 | CDOT      { $$ = SG_AST_MUL; }
 | SLASH     { $$ = SG_AST_DIV; }
 | HADAMARD  { $$ = SG_AST_HADAMARD; }

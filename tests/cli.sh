@@ -598,6 +598,17 @@ printf 'X ∈ ℝ^{m×n}\nL = ‖X‖₂²\n' > spectral.sg
 expect 1 "‖X‖₂ of a matrix" "$symgrad" spectral.sg
 grep -qF "spectral.sg:2:5: error: ‖·‖₂ of a matrix is its spectral norm, which symgrad does not have: X is ℝ^{m×n}; write ‖X‖_F or ‖X‖ for the Frobenius norm" err.txt &&
     ok || bad "the spectral norm message: $(cat err.txt)"
+same_notation "@" 'X ∈ ℝ^{N×D}
+W ∈ ℝ^{D×C}
+y ∈ ℝ^N
+w ∈ ℝ^D
+L = sum(X @ W) + ‖X @ w − y‖² + sum(Xᵀ@X@w)
+grad L wrt W, w' 'X ∈ ℝ^{N×D}
+W ∈ ℝ^{D×C}
+y ∈ ℝ^N
+w ∈ ℝ^D
+L = sum(X * W) + ‖X * w − y‖² + sum(Xᵀ*X*w)
+grad L wrt W, w'
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

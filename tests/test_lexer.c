@@ -666,8 +666,8 @@ static void test_stray_closers_and_mismatch(void **state)
 static void test_stray_characters(void **state)
 {
     (void)state;
-    TOKENS("L = a @ b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
-    ERRORS("1:7: unexpected character '@'\n");
+    TOKENS("L = a ? b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '?'\n");
     TOKENS("L = $a ? b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
     ERRORS("1:5: unexpected character '$'\n1:8: unexpected character '?'\n");
     TOKENS("L = \xe2\x84\xb5", "NAME(L) ASSIGN END"); /* ℵ */
@@ -683,13 +683,13 @@ static void test_stray_characters(void **state)
     TOKENS("L = a\xc2\xa0" "b", "NAME(L) ASSIGN NAME(a) NAME(b) END"); /* no-break space */
     ERRORS("1:6: unexpected character '\xc2\xa0' (U+00A0)\n");
     /* a run with nothing between is one error; a space ends it */
-    TOKENS("L = a @@@@ b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
-    ERRORS("1:7: unexpected character '@', 4 in a row\n");
-    TOKENS("L = a @$? b @", "NAME(L) ASSIGN NAME(a) NAME(b) END");
-    ERRORS("1:7: unexpected character '@' and 2 more after it\n1:13: unexpected character '@'\n");
-    TOKENS("L = \xe2\x84\xb5\xe2\x84\xb5 @ @", "NAME(L) ASSIGN END");
+    TOKENS("L = a ???? b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '?', 4 in a row\n");
+    TOKENS("L = a ?$` b ?", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '?' and 2 more after it\n1:13: unexpected character '?'\n");
+    TOKENS("L = \xe2\x84\xb5\xe2\x84\xb5 ? ?", "NAME(L) ASSIGN END");
     ERRORS("1:5: unexpected character '\xe2\x84\xb5' (U+2135), 2 in a row\n"
-           "1:8: unexpected character '@'\n1:10: unexpected character '@'\n");
+           "1:8: unexpected character '?'\n1:10: unexpected character '?'\n");
 }
 
 static void test_nul_bytes(void **state)
@@ -880,6 +880,16 @@ static void test_norm_spellings(void **state)
     assert_string_equal(sg_lex_token_text(TK_NORM2_CLOSE), "'‖₂'");
 }
 
+static void test_at_is_a_product(void **state)
+{
+    (void)state;
+    TOKENS("A @ x", "NAME(A) AT NAME(x) END");
+    TOKENS("A@B@x", "NAME(A) AT NAME(B) AT NAME(x) END");
+    TOKENS("L = A @\n x", "NAME(L) ASSIGN NAME(A) AT NAME(x) END"); /* a binary operator */
+    NO_ERRORS();
+    assert_string_equal(sg_lex_token_text(TK_AT), "'@'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -930,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_root_and_script_l),
         cmocka_unit_test(test_dimensions_in_superscript),
         cmocka_unit_test(test_norm_spellings),
+        cmocka_unit_test(test_at_is_a_product),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

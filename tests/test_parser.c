@@ -942,8 +942,8 @@ static void test_unclosed_reports_once(void **state)
 static void test_stray_characters_only(void **state)
 {
     (void)state;
-    PROGRAM("@\nL = 1 $\n", "DEF L = 1");
-    ERRORS("1:1: unexpected character '@'\n2:7: unexpected character '$'\n");
+    PROGRAM("?\nL = 1 $\n", "DEF L = 1");
+    ERRORS("1:1: unexpected character '?'\n2:7: unexpected character '$'\n");
     PROGRAM("L = \xe2\x80\x96\xe2\x82\x81x\xe2\x80\x96", "DEF L = (NORM x)");
     ERRORS("1:6: unexpected character '\xe2\x82\x81' (U+2081)\n");
 }
@@ -1164,6 +1164,18 @@ static void test_norm_spellings(void **state)
     EXPR("2||x||", "(JUX 2 (NORM x))");
 }
 
+static void test_at_is_a_product(void **state)
+{
+    (void)state;
+    EXPR("A @ x", "(MUL A x)");
+    EXPR("A @ B @ x", "(MUL (MUL A B) x)");
+    EXPR("a + A @ xᵀ", "(ADD a (MUL A (TRANSPOSE x)))");
+    EXPR("A @ x ⊙ y", "(HADAMARD (MUL A x) y)");
+    EXPR("−A @ x", "(MUL (NEG A) x)");
+    parse("L = A @ @ x\n");
+    ERRORS("1:9: unexpected '@', expected an expression\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1212,6 +1224,7 @@ int main(void)
         cmocka_unit_test_teardown(test_many_lines, teardown),
         cmocka_unit_test_teardown(test_root, teardown),
         cmocka_unit_test_teardown(test_norm_spellings, teardown),
+        cmocka_unit_test_teardown(test_at_is_a_product, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
