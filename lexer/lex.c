@@ -61,6 +61,8 @@ struct sg_lexer {
     int stray;                /* a character was skipped on this line: an
                                  operator before its end does not continue it */
     int after_sigma;          /* the last token closed the subscript of Σ */
+    int names_only;           /* the statement so far is names and commas */
+    int sigma_name;           /* Σ was declared or defined: it is a name now */
 };
 
 /* ---- names ---------------------------------------------------------------- */
@@ -374,6 +376,8 @@ static void emit(sg_lexer *lx, const sg_token *t)
     }
     lx->queue[lx->qhead + lx->qlen++] = *t;
     lx->ends_queued += t->kind == TK_END;
+    lx->names_only = lx->ntok == 0 ? t->kind == TK_NAME
+                                   : lx->names_only && (t->kind == TK_NAME || t->kind == TK_COMMA);
     lx->ntok++;
     lx->last = t->kind;
     lx->last_end = t->span.end;
@@ -782,6 +786,44 @@ static void set_sup(sg_lexer *lx, sg_token *t)
         emit_kind(lx, TK_RBRACE, at[1], 0);
 }
 
+/*
+ * Σ is the summation sign, unless the file declares or defines it as a name
+ * (the covariance Σ ∈ 𝕊₊₊^d): written where a statement names what it
+ * declares or defines, before ∈ : in , = or [, it is the name Sigma, and
+ * so is every Σ after it, but for a Σ_ (an error, then read as a sum). ∑
+ * is always the sign.
+ */
+static int sigma_is_name(sg_lexer *lx, const sg_token *t)
+{
+    sg_token next;
+    if (strncmp(lx->src->text + t->span.begin, "Σ", strlen("Σ")) != 0)
+        return 0;
+    if (lx->sigma_name) {
+        peek(lx, &next);
+        if (next.kind != TK_UNDERSCORE)
+            return 1;
+        /* Σ_{t=1}^{T}: a sum after all, reported once and read as one */
+        sg_src_error(lx->src, t->span, "Σ is a name in this file (it is declared or defined): "
+                                       "write ∑_{…} or sum(t = …) for a sum");
+        return 0;
+    }
+    if (lx->ntok > 0 && !(lx->names_only && lx->last == TK_COMMA))
+        return 0;
+    peek(lx, &next);
+    switch (next.kind) {
+    case TK_ELEM: case TK_COLON: case TK_COMMA: case TK_ASSIGN: case TK_LBRACK:
+        break;
+    case TK_NAME:
+        if (strcmp(next.name, "in") == 0)
+            break;
+        return 0;
+    default:
+        return 0;
+    }
+    lx->sigma_name = 1;
+    return 1;
+}
+
 /* turn the next raw token into grammar tokens (maybe none) */
 static void advance(sg_lexer *lx)
 {
@@ -820,6 +862,13 @@ static void advance(sg_lexer *lx)
     case TK_RPAREN: case TK_RBRACK: case TK_RBRACE: case TK_RANGLE:
         closer(lx, &t);
         return;
+    case TK_SIGMA:
+        if (!sigma_is_name(lx, &t))
+            break;
+        t.kind = TK_NAME;
+        t.name = sg_lex_normalize(lx->arena, lx->src->text + t.span.begin,
+                                  t.span.end - t.span.begin);
+        break;
     case TK_NAME:
         t.kind = keyword(lx, &t);
         break;

@@ -24,6 +24,8 @@
  *   - After `∈`, `:` or `in` the scanner reads a type: `R` is ℝ, `x` is ×,
  *     scalar vector … are keywords, and `^T` is `^` then the name T.
  *   - `(` directly after a name (no space) is CALL_LPAREN: `f(x)` is a call.
+ *   - `Σ` is SIGMA until a statement declares or defines it as a name
+ *     (`Σ ∈ …`, `x, Σ : …`, `Σ = …`); from there on it is the name Sigma.
  *
  * Errors (a stray character, an unclosed bracket or bar, a name longer than
  * SG_LEX_MAX_NAME) are recorded in the source; the invalid UTF-8 check runs

@@ -609,6 +609,15 @@ y ∈ ℝ^N
 w ∈ ℝ^D
 L = sum(X * W) + ‖X * w − y‖² + sum(Xᵀ*X*w)
 grad L wrt W, w'
+same_notation "Σ as a name" 'Σ ∈ 𝕊₊₊^d
+x, μ ∈ ℝ^d
+y[t] ∈ ℝ^d for t = 1..T
+L = −½ log|Σ| − ½(x − μ)ᵀΣ⁻¹(x − μ) + ∑_{t=1}^{T} ‖y[t] − μ‖²
+grad L wrt Σ, μ' 'Sigma ∈ 𝕊₊₊^d
+x, μ ∈ ℝ^d
+y[t] ∈ ℝ^d for t = 1..T
+L = −½ log|Sigma| − ½(x − μ)ᵀSigma⁻¹(x − μ) + sum(t = 1..T, ‖y[t] − μ‖²)
+grad L wrt Sigma, μ'
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -890,6 +890,33 @@ static void test_at_is_a_product(void **state)
     assert_string_equal(sg_lex_token_text(TK_AT), "'@'");
 }
 
+static void test_sigma_as_a_name(void **state)
+{
+    (void)state;
+    /* the summation sign until declared */
+    TOKENS("L = Σ_{t=1}^T x[t]", "NAME(L) ASSIGN SIGMA UNDERSCORE LBRACE NAME(t) ASSIGN NUM(1) "
+           "RBRACE CARET NAME(T) NAME(x) LBRACK NAME(t) RBRACK END");
+    TOKENS("Σ ∈ 𝕊₊₊^d\nL = xᵀΣx\ngrad L wrt Σ",
+           "NAME(Sigma) ELEM SPDSET CARET NAME(d) END NAME(L) ASSIGN NAME(x) TRANSPOSE "
+           "NAME(Sigma) NAME(x) END GRAD NAME(L) WRT NAME(Sigma) END");
+    TOKENS("x, Σ : spd(d)\nΣ", "NAME(x) COMMA NAME(Sigma) COLON SPD LPAREN NAME(d) RPAREN END "
+           "NAME(Sigma) END");
+    TOKENS("Σ in R\nΣ", "NAME(Sigma) IN REALS END NAME(Sigma) END");
+    TOKENS("Σ = XᵀX\nΣ(a)", "NAME(Sigma) ASSIGN NAME(X) TRANSPOSE NAME(X) END NAME(Sigma) "
+           "CALL_LPAREN NAME(a) RPAREN END");
+    TOKENS("Σ[t] ∈ ℝ\nΣ", "NAME(Sigma) LBRACK NAME(t) RBRACK ELEM REALS END NAME(Sigma) END");
+    /* ∑ is always the sign; Σ elsewhere does not declare */
+    TOKENS("Σ ∈ ℝ\nL = ∑_{t=1}^T Σ", "NAME(Sigma) ELEM REALS END NAME(L) ASSIGN SIGMA UNDERSCORE "
+           "LBRACE NAME(t) ASSIGN NUM(1) RBRACE CARET NAME(T) NAME(Sigma) END");
+    TOKENS("L = a, Σ = b\nΣ", "NAME(L) ASSIGN NAME(a) COMMA SIGMA ASSIGN NAME(b) END SIGMA END");
+    NO_ERRORS();
+    TOKENS("Σ ∈ ℝ\nL = Σ_{t=1}^T x[t]",
+           "NAME(Sigma) ELEM REALS END NAME(L) ASSIGN SIGMA UNDERSCORE LBRACE NAME(t) ASSIGN "
+           "NUM(1) RBRACE CARET NAME(T) NAME(x) LBRACK NAME(t) RBRACK END");
+    ERRORS("2:5: Σ is a name in this file (it is declared or defined): write ∑_{…} or "
+           "sum(t = …) for a sum\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -941,6 +968,7 @@ int main(void)
         cmocka_unit_test(test_dimensions_in_superscript),
         cmocka_unit_test(test_norm_spellings),
         cmocka_unit_test(test_at_is_a_product),
+        cmocka_unit_test(test_sigma_as_a_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
