@@ -790,8 +790,9 @@ static void set_sup(sg_lexer *lx, sg_token *t)
  * Σ is the summation sign, unless the file declares or defines it as a name
  * (the covariance Σ ∈ 𝕊₊₊^d): written where a statement names what it
  * declares or defines, before ∈ : in , = or [, it is the name Sigma, and
- * so is every Σ after it, but for a Σ_ (an error, then read as a sum). ∑
- * is always the sign.
+ * so is every Σ after it, but for a Σ_ (an error, then read as a sum). A
+ * Σ not followed by _ is a name too, undefined until declared. ∑ is always
+ * the sign.
  */
 static int sigma_is_name(sg_lexer *lx, const sg_token *t)
 {
@@ -807,9 +808,11 @@ static int sigma_is_name(sg_lexer *lx, const sg_token *t)
                                        "write ∑_{…} or sum(t = …) for a sum");
         return 0;
     }
-    if (lx->ntok > 0 && !(lx->names_only && lx->last == TK_COMMA))
-        return 0;
     peek(lx, &next);
+    if (lx->ntok > 0 && !(lx->names_only && lx->last == TK_COMMA))
+        /* not where a statement names what it declares: a name unless a sum
+           (Σ_), undefined if undeclared, as any name */
+        return next.kind != TK_UNDERSCORE;
     switch (next.kind) {
     case TK_ELEM: case TK_COLON: case TK_COMMA: case TK_ASSIGN: case TK_LBRACK:
         break;

@@ -618,6 +618,10 @@ x, μ ∈ ℝ^d
 y[t] ∈ ℝ^d for t = 1..T
 L = −½ log|Sigma| − ½(x − μ)ᵀSigma⁻¹(x − μ) + sum(t = 1..T, ‖y[t] − μ‖²)
 grad L wrt Sigma, μ'
+# an undeclared Σ that is no sum is an undefined name
+printf 'x ∈ ℝ^d\nL = xᵀΣx\n' > sigma.sg
+expect 1 "undeclared Σ" "$symgrad" sigma.sg
+grep -qF "sigma.sg:2:7: error: undefined name" err.txt && ok || bad "an undeclared Σ: $(cat err.txt)"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -350,7 +350,9 @@ static void test_sigma_and_delta_are_not_letters(void **state)
 {
     (void)state;
     TOKENS("\xce\xa3x", "SIGMA NAME(x) END");
-    TOKENS("x\xce\xa3", "NAME(x) SIGMA END");
+    /* a Σ that starts no sum is a name of its own (see test_sigma_as_a_name) */
+    TOKENS("x\xce\xa3", "NAME(x) NAME(Sigma) END");
+    TOKENS("x\xce\xa3_", "NAME(x) SIGMA UNDERSCORE END");
     TOKENS("\xce\x94 x\xce\x94", "SIMPLEX NAME(x) SIMPLEX END");
     NO_ERRORS();
 }
@@ -908,7 +910,11 @@ static void test_sigma_as_a_name(void **state)
     /* ∑ is always the sign; Σ elsewhere does not declare */
     TOKENS("Σ ∈ ℝ\nL = ∑_{t=1}^T Σ", "NAME(Sigma) ELEM REALS END NAME(L) ASSIGN SIGMA UNDERSCORE "
            "LBRACE NAME(t) ASSIGN NUM(1) RBRACE CARET NAME(T) NAME(Sigma) END");
-    TOKENS("L = a, Σ = b\nΣ", "NAME(L) ASSIGN NAME(a) COMMA SIGMA ASSIGN NAME(b) END SIGMA END");
+    TOKENS("L = a, Σ = b\nΣ _", "NAME(L) ASSIGN NAME(a) COMMA NAME(Sigma) ASSIGN NAME(b) END SIGMA "
+           "UNDERSCORE END");
+    /* a Σ that is no sum is a name, undefined unless declared */
+    TOKENS("L = xᵀΣx", "NAME(L) ASSIGN NAME(x) TRANSPOSE NAME(Sigma) NAME(x) END");
+    TOKENS("Σ x", "SIGMA NAME(x) END");
     NO_ERRORS();
     TOKENS("Σ ∈ ℝ\nL = Σ_{t=1}^T x[t]",
            "NAME(Sigma) ELEM REALS END NAME(L) ASSIGN SIGMA UNDERSCORE LBRACE NAME(t) ASSIGN "
