@@ -63,6 +63,8 @@ struct sg_lexer {
     int stray;                /* a character was skipped on this line: an
                                  operator before its end does not continue it */
     int after_sigma;          /* the last token closed the subscript of Σ */
+    int names_only;           /* the statement so far is names and commas */
+    int sigma_name;           /* Σ was declared or defined: it is a name now */
 };
 
 /* ---- names ---------------------------------------------------------------- */
@@ -105,6 +107,8 @@ char *sg_lex_normalize(sg_arena *arena, const char *text, size_t len)
             word = "phi";
         } else if (cp == 0x3f1) { /* ϱ */
             word = "rho";
+        } else if (cp == 0x2113) { /* ℓ */
+            word = "ell";
         } else if (cp == 0x1d7d9) { /* 𝟙 */
             word = "ones";
         } else { /* not reached: the scanner allows no other letter */
@@ -157,10 +161,12 @@ static const struct {
     [TK_PLUS] = {"PLUS", "'+'"},
     [TK_MINUS] = {"MINUS", "'-'"},
     [TK_STAR] = {"STAR", "'*'"},
+    [TK_AT] = {"AT", "'@'"},
     [TK_CDOT] = {"CDOT", "'·'"},
     [TK_SLASH] = {"SLASH", "'/'"},
     [TK_HADAMARD] = {"HADAMARD", "'⊙'"},
     [TK_HDIV] = {"HDIV", "'⊘'"},
+    [TK_ROOT] = {"ROOT", "'√'"},
     [TK_EPOW] = {"EPOW", "'.^'"},
     [TK_CARET] = {"CARET", "'^'"},
     [TK_TRANSPOSE] = {"TRANSPOSE", "'ᵀ'"},
@@ -180,6 +186,7 @@ static const struct {
     [TK_NORM_OPEN] = {"NORM_OPEN", "'‖'"},
     [TK_NORM_CLOSE] = {"NORM_CLOSE", "'‖'"},
     [TK_NORM1_CLOSE] = {"NORM1_CLOSE", "'‖₁'"},
+    [TK_NORM2_CLOSE] = {"NORM2_CLOSE", "'‖₂'"},
     [TK_BAR_OPEN] = {"BAR_OPEN", "'|'"},
     [TK_BAR_CLOSE] = {"BAR_CLOSE", "'|'"},
     [TK_SIGMA] = {"SIGMA", "'Σ'"},
@@ -205,7 +212,7 @@ const char *sg_lex_token_text(int kind)
 /*
  * Characters the scanner has no token for. A run of them with nothing
  * between is one error, as clang reports a run of garbage once: a 16 KiB
- * line of '@' was 16,000 errors, each echoing the line.
+ * line of '@' (then a stray) was 16,000 errors, each echoing the line.
  */
 typedef struct {
     sg_span at;       /* the run so far (empty: none) */
@@ -371,6 +378,8 @@ static void emit(sg_lexer *lx, const sg_token *t)
     }
     lx->queue[lx->qhead + lx->qlen++] = *t;
     lx->ends_queued += t->kind == TK_END;
+    lx->names_only = lx->ntok == 0 ? t->kind == TK_NAME
+                                   : lx->names_only && (t->kind == TK_NAME || t->kind == TK_COMMA);
     lx->ntok++;
     lx->last = t->kind;
     lx->last_end = t->span.end;
@@ -400,7 +409,7 @@ static void push_open(sg_lexer *lx, int kind, sg_span span, int sigma)
 
 static int is_bar(int kind)
 {
-    return kind == SG_SCAN_NORM_BAR || kind == SG_SCAN_ABS_BAR;
+    return kind == SG_SCAN_NORM_BAR || kind == SG_SCAN_ABS_BAR || kind == SG_SCAN_ASCII_NORM;
 }
 
 /* can a token of this kind end an operand (so that a bar after it closes)? */
@@ -408,7 +417,7 @@ static int ends_operand(int kind)
 {
     switch (kind) {
     case TK_NAME: case TK_NUM: case TK_RPAREN: case TK_RBRACK: case TK_RANGLE:
-    case TK_NORM_CLOSE: case TK_NORM1_CLOSE: case TK_BAR_CLOSE:
+    case TK_NORM_CLOSE: case TK_NORM1_CLOSE: case TK_NORM2_CLOSE: case TK_BAR_CLOSE:
     case TK_TRANSPOSE: case TK_POWNUM: case TK_INVERSE:
         return 1;
     default:
@@ -420,7 +429,7 @@ static int ends_operand(int kind)
 static int continues(int kind)
 {
     switch (kind) {
-    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_CDOT: case TK_SLASH:
+    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_AT: case TK_CDOT: case TK_SLASH:
     case TK_HADAMARD: case TK_HDIV: case TK_EPOW: case TK_CARET: case TK_ASSIGN:
     case TK_COMMA: case TK_ELEM: case TK_COLON: case TK_IN: case TK_WRT:
     case TK_DOTDOT: case TK_TIMES:
@@ -438,6 +447,9 @@ static void report_bar(sg_lexer *lx, open_t *o)
     if (o->kind == SG_SCAN_NORM_BAR)
         sg_src_error(lx->src, o->span,
                      "unclosed ‖ (a norm must close on the line where it opens)");
+    else if (o->kind == SG_SCAN_ASCII_NORM)
+        sg_src_error(lx->src, o->span,
+                     "unclosed || (a norm must close on the line where it opens)");
     else
         sg_src_error(lx->src, o->span,
                      "unclosed | (|…| must close on the line where it opens)");
@@ -454,7 +466,7 @@ static void close_synthetic(sg_lexer *lx, const open_t *o, unsigned at)
     case TK_LBRACK: kind = TK_RBRACK; break;
     case TK_LBRACE: kind = TK_RBRACE; break;
     case TK_LANGLE: kind = TK_RANGLE; break;
-    case SG_SCAN_NORM_BAR: kind = TK_NORM_CLOSE; break;
+    case SG_SCAN_NORM_BAR: case SG_SCAN_ASCII_NORM: kind = TK_NORM_CLOSE; break;
     default: kind = TK_BAR_CLOSE; break;
     }
     emit_kind(lx, kind, span, 1);
@@ -526,24 +538,43 @@ static void newline(sg_lexer *lx, sg_span at)
     finish(lx, at, 0);
 }
 
+/* the norm a closing bar ends: ‖e‖, ‖e‖₁, ‖e‖₂; ‖e‖_F is ‖e‖ */
+static int norm_close(int raw)
+{
+    return raw == SG_SCAN_NORM_BAR1 ? TK_NORM1_CLOSE
+           : raw == SG_SCAN_NORM_BAR2 ? TK_NORM2_CLOSE : TK_NORM_CLOSE;
+}
+
 static void bar(sg_lexer *lx, sg_token *t)
 {
-    int kind = t->kind == SG_SCAN_ABS_BAR ? SG_SCAN_ABS_BAR : SG_SCAN_NORM_BAR;
+    unsigned barlen = lx->src->text[t->span.begin] == '|' ? (t->kind == SG_SCAN_ABS_BAR ? 1 : 2)
+                                                          : 3; /* ‖ and ∥ are 3 bytes */
+    int kind = t->kind == SG_SCAN_ABS_BAR ? SG_SCAN_ABS_BAR
+               : barlen == 2 ? SG_SCAN_ASCII_NORM : SG_SCAN_NORM_BAR;
     /* log|K| is log|det K|: a bar written right after log opens, even inside
        other bars (|log|A|| is the absolute value of log|A|) */
     int after_log = lx->last == TK_NAME && lx->last_end == t->span.begin && lx->last_name &&
                     !strcmp(lx->last_name, "log");
-    if (lx->nopen && lx->open[lx->nopen - 1].kind == kind && ends_operand(lx->last) &&
-        !after_log) {
+    int top = lx->nopen ? lx->open[lx->nopen - 1].kind : 0;
+    if (kind == SG_SCAN_ASCII_NORM && t->kind == SG_SCAN_NORM_BAR && top == SG_SCAN_ABS_BAR &&
+        ends_operand(lx->last)) {
+        /* |A||B|: the || closes |A| and opens or closes what follows */
+        sg_token second = *t;
+        t->kind = second.kind = SG_SCAN_ABS_BAR;
+        t->span.end = second.span.begin = t->span.begin + 1;
+        bar(lx, t);
+        bar(lx, &second);
+        return;
+    }
+    if (top == kind && ends_operand(lx->last) && !after_log) {
         lx->nopen--;
-        t->kind = kind == SG_SCAN_ABS_BAR ? TK_BAR_CLOSE
-                  : t->kind == SG_SCAN_NORM_BAR1 ? TK_NORM1_CLOSE : TK_NORM_CLOSE;
+        t->kind = kind == SG_SCAN_ABS_BAR ? TK_BAR_CLOSE : norm_close(t->kind);
         emit(lx, t);
         return;
     }
-    if (t->kind == SG_SCAN_NORM_BAR1) { /* ‖₁ opening: the ₁ belongs to nothing */
+    if (t->span.end > t->span.begin + barlen) { /* ‖₁ opening: the ₁ belongs to nothing */
         sg_span sub;
-        sub.begin = t->span.begin + 3; /* ‖ and ∥ are 3 bytes */
+        sub.begin = t->span.begin + barlen;
         sub.end = t->span.end;
         t->span.end = sub.begin;
         stray(lx, sub);
@@ -639,6 +670,180 @@ static int keyword(sg_lexer *lx, const sg_token *t)
     return TK_NAME;
 }
 
+/* ---- ℝⁿ: a set with its dimensions in superscript ------------------------- */
+
+/* the ASCII of a superscript digit or letter; ˣ is ×; 0 for anything else */
+static char superscript(unsigned long cp)
+{
+    static const struct {
+        unsigned long cp;
+        char c;
+    } sup[] = {
+        {0x2070, '0'}, {0xb9, '1'}, {0xb2, '2'}, {0xb3, '3'}, {0x2074, '4'}, {0x2075, '5'},
+        {0x2076, '6'}, {0x2077, '7'}, {0x2078, '8'}, {0x2079, '9'},
+        {0x1d43, 'a'}, {0x1d47, 'b'}, {0x1d9c, 'c'}, {0x1d48, 'd'}, {0x1d49, 'e'},
+        {0x1da0, 'f'}, {0x1d4d, 'g'}, {0x2b0, 'h'}, {0x2071, 'i'}, {0x2b2, 'j'},
+        {0x1d4f, 'k'}, {0x2e1, 'l'}, {0x1d50, 'm'}, {0x207f, 'n'}, {0x1d52, 'o'},
+        {0x1d56, 'p'}, {0x2b3, 'r'}, {0x2e2, 's'}, {0x1d57, 't'}, {0x1d58, 'u'},
+        {0x1d5b, 'v'}, {0x2b7, 'w'}, {0x2b8, 'y'}, {0x1dbb, 'z'}, {0x2e3, 'x'},
+        {0x1d2c, 'A'}, {0x1d2e, 'B'}, {0x1d30, 'D'}, {0x1d31, 'E'}, {0x1d33, 'G'},
+        {0x1d34, 'H'}, {0x1d35, 'I'}, {0x1d36, 'J'}, {0x1d37, 'K'}, {0x1d38, 'L'},
+        {0x1d39, 'M'}, {0x1d3a, 'N'}, {0x1d3c, 'O'}, {0x1d3e, 'P'}, {0x1d3f, 'R'},
+        {0x1d40, 'T'}, {0x1d41, 'U'}, {0x2c7d, 'V'}, {0x1d42, 'W'},
+    };
+    size_t i;
+    for (i = 0; i < sizeof sup / sizeof sup[0]; i++)
+        if (sup[i].cp == cp)
+            return sup[i].c;
+    return 0;
+}
+
+/* one dimension in superscript: one letter (a NAME) or digits (a NUM) */
+static int sup_dim(sg_lexer *lx, const char *text, sg_span span, sg_token *t)
+{
+    size_t n = strlen(text), i;
+    memset(t, 0, sizeof *t);
+    t->span = span;
+    if (n == 1 && !(text[0] >= '0' && text[0] <= '9')) {
+        t->kind = TK_NAME;
+        t->name = sg_arena_strdup(lx->arena, text);
+        return 1;
+    }
+    for (i = 0; i < n; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return 0;
+    t->kind = TK_NUM;
+    t->num = n ? strtod(text, NULL) : 0; /* 0 is refused as a dimension later */
+    return n > 0;
+}
+
+/* the set a superscript follows (ℝ 𝕊 𝕊₊₊ Δ), and its length in bytes */
+static int set_of(const char *s, unsigned *len)
+{
+    static const struct {
+        const char *text;
+        int kind;
+    } sets[] = {{"ℝ", TK_REALS}, {"𝕊₊₊", TK_SPDSET}, {"𝕊", TK_SYMSET}, {"Δ", TK_SIMPLEX}};
+    size_t i;
+    for (i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        *len = (unsigned)strlen(sets[i].text);
+        if (!strncmp(s, sets[i].text, *len))
+            return sets[i].kind;
+    }
+    return TK_REALS; /* not reached: the scanner matched one of them */
+}
+
+/*
+ * ℝⁿ is ℝ^n and ℝᵐˣⁿ is ℝ^{m×n} (𝕊ⁿ, 𝕊₊₊ⁿ and Δᵏ alike): the raw token is
+ * cut into the tokens of the ASCII spelling, so that the grammar has one
+ * rule for each. A dimension in superscript is one letter or a number
+ * (ℝᵐⁿ is refused: ℝᵐˣⁿ or ℝ^{mn} is meant).
+ */
+static void set_sup(sg_lexer *lx, sg_token *t)
+{
+    char part[2][SG_LEX_MAX_NAME + 1];
+    sg_span at[2], times = {0, 0}, reals = t->span;
+    size_t len[2] = {0, 0};
+    unsigned setlen;
+    int set = set_of(lx->src->text + reals.begin, &setlen);
+    unsigned i = reals.begin + setlen;
+    int nparts = 1, ok = 1, k;
+    sg_token dims[2], tok;
+
+    at[0].begin = at[0].end = i;
+    while (i < t->span.end && ok) {
+        unsigned long cp = 0;
+        int n = sg_utf8_decode((const unsigned char *)lx->src->text + i, t->span.end - i, &cp);
+        char c = superscript(cp);
+        if (c == 'x' && nparts == 1) { /* ˣ: the × of ℝᵐˣⁿ */
+            times.begin = i;
+            times.end = i + (unsigned)n;
+            nparts = 2;
+            at[1].begin = at[1].end = times.end;
+        } else if (c && c != 'x' && len[nparts - 1] < SG_LEX_MAX_NAME) {
+            part[nparts - 1][len[nparts - 1]++] = c;
+            at[nparts - 1].end = i + (unsigned)n;
+        } else {
+            ok = 0;
+        }
+        i += (unsigned)n;
+    }
+    for (k = 0; k < nparts; k++) {
+        part[k][len[k]] = '\0';
+        ok = ok && sup_dim(lx, part[k], at[k], &dims[k]);
+    }
+    reals.end = reals.begin + setlen;
+    emit_kind(lx, set, reals, 0);
+    at[0].begin = at[0].end = reals.end;
+    emit_kind(lx, TK_CARET, at[0], 0);
+    if (!ok) {
+        sg_span sup = t->span;
+        sup.begin = reals.end;
+        sg_src_error(lx->src, sup, "a dimension in superscript is one letter or a number: "
+                                   "ℝⁿ, ℝ³, ℝᵐˣⁿ (or write ℝ^{…})");
+        memset(&tok, 0, sizeof tok);
+        tok.kind = TK_NUM;
+        tok.num = 1;
+        tok.span = sup;
+        emit(lx, &tok);
+        return;
+    }
+    if (nparts == 1) {
+        emit(lx, &dims[0]);
+        return;
+    }
+    /* only ℝ has two: 𝕊ᵐˣⁿ is the syntax error at ˣ that 𝕊^m×n is */
+    if (set == TK_REALS)
+        emit_kind(lx, TK_LBRACE, at[0], 0);
+    emit(lx, &dims[0]);
+    emit_kind(lx, TK_TIMES, times, 0);
+    emit(lx, &dims[1]);
+    at[1].begin = at[1].end;
+    if (set == TK_REALS)
+        emit_kind(lx, TK_RBRACE, at[1], 0);
+}
+
+/*
+ * Σ is the summation sign, unless the file declares or defines it as a name
+ * (the covariance Σ ∈ 𝕊₊₊^d): written where a statement names what it
+ * declares or defines, before ∈ : in , = or [, it is the name Sigma, and
+ * so is every Σ after it, but for a Σ_ (an error, then read as a sum). A
+ * Σ not followed by _ is a name too, undefined until declared. ∑ is always
+ * the sign.
+ */
+static int sigma_is_name(sg_lexer *lx, const sg_token *t)
+{
+    sg_token next;
+    if (strncmp(lx->src->text + t->span.begin, "Σ", strlen("Σ")) != 0)
+        return 0;
+    if (lx->sigma_name) {
+        peek(lx, &next);
+        if (next.kind != TK_UNDERSCORE)
+            return 1;
+        /* Σ_{t=1}^{T}: a sum after all, reported once and read as one */
+        sg_src_error(lx->src, t->span, "Σ is a name in this file (it is declared or defined): "
+                                       "write ∑_{…} or sum(t = …) for a sum");
+        return 0;
+    }
+    peek(lx, &next);
+    if (lx->ntok > 0 && !(lx->names_only && lx->last == TK_COMMA))
+        /* not where a statement names what it declares: a name unless a sum
+           (Σ_), undefined if undeclared, as any name */
+        return next.kind != TK_UNDERSCORE;
+    switch (next.kind) {
+    case TK_ELEM: case TK_COLON: case TK_COMMA: case TK_ASSIGN: case TK_LBRACK:
+        break;
+    case TK_NAME:
+        if (strcmp(next.name, "in") == 0)
+            break;
+        return 0;
+    default:
+        return 0;
+    }
+    lx->sigma_name = 1;
+    return 1;
+}
+
 /* turn the next raw token into grammar tokens (maybe none) */
 /*
  * A notation from another language (x**2, ℝ^{m,n}, c' as a name): its own
@@ -689,8 +894,12 @@ static void advance(sg_lexer *lx)
     case SG_SCAN_NEWLINE:
         newline(lx, t.span);
         return;
-    case SG_SCAN_NORM_BAR: case SG_SCAN_NORM_BAR1: case SG_SCAN_ABS_BAR:
+    case SG_SCAN_NORM_BAR: case SG_SCAN_NORM_BAR1: case SG_SCAN_NORM_BAR2:
+    case SG_SCAN_NORM_BARF: case SG_SCAN_ABS_BAR:
         bar(lx, &t);
+        return;
+    case SG_SCAN_SET_SUP:
+        set_sup(lx, &t);
         return;
     case TK_LPAREN: case TK_LBRACK: case TK_LBRACE: case TK_LANGLE:
         opener(lx, &t);
@@ -698,6 +907,13 @@ static void advance(sg_lexer *lx)
     case TK_RPAREN: case TK_RBRACK: case TK_RBRACE: case TK_RANGLE:
         closer(lx, &t);
         return;
+    case TK_SIGMA:
+        if (!sigma_is_name(lx, &t))
+            break;
+        t.kind = TK_NAME;
+        t.name = sg_lex_normalize(lx->arena, lx->src->text + t.span.begin,
+                                  t.span.end - t.span.begin);
+        break;
     case TK_NAME:
         t.kind = keyword(lx, &t);
         break;

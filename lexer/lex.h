@@ -8,9 +8,12 @@
  *   - A newline ends the statement (END) unless a `(`, `[`, `{` or `⟨` is
  *     open or the line ends with a binary operator; `;` always ends it.
  *     Empty statements produce no END.
- *   - `‖` and `|` open or close a norm: a bar closes when the innermost open
- *     bracket is the same bar and the previous token ends an operand.
- *     `‖` directly followed by `₁` closes a 1-norm.
+ *   - `‖`, `||` and `|` open or close a norm: a bar closes when the innermost
+ *     open bracket is the same bar and the previous token ends an operand.
+ *     `‖` directly followed by `₁` closes a 1-norm, by `₂` a 2-norm, by `_F`
+ *     a norm (`||` alike, and `_1`, `_2` for `₁`, `₂`). A `||` right after
+ *     an operand inside `|…|` is two bars (`|A||B|`).
+ *   - `ℝⁿ`, `ℝᵐˣⁿ` (and 𝕊 𝕊₊₊ Δ) are the tokens of `ℝ^n`, `ℝ^{m×n}`.
  *   - A bar still open at the end of its line is an error at the bar; at the
  *     end of the statement the lexer makes up (synthetic) closing tokens for
  *     whatever is still open, so that the statement still parses.
@@ -21,6 +24,8 @@
  *   - After `∈`, `:` or `in` the scanner reads a type: `R` is ℝ, `x` is ×,
  *     scalar vector … are keywords, and `^T` is `^` then the name T.
  *   - `(` directly after a name (no space) is CALL_LPAREN: `f(x)` is a call.
+ *   - `Σ` is SIGMA until a statement declares or defines it as a name
+ *     (`Σ ∈ …`, `x, Σ : …`, `Σ = …`); from there on it is the name Sigma.
  *
  * Errors (a stray character, an unclosed bracket or bar, a name longer than
  * SG_LEX_MAX_NAME) are recorded in the source; the invalid UTF-8 check runs

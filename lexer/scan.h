@@ -16,9 +16,13 @@
 enum {
     SG_SCAN_NEWLINE = 1000, /* \n */
     SG_SCAN_SEMI,           /* ; */
-    SG_SCAN_NORM_BAR,       /* ‖ (or ∥) */
-    SG_SCAN_NORM_BAR1,      /* ‖₁ */
+    SG_SCAN_NORM_BAR,       /* ‖ (or ∥, or ASCII ||) */
+    SG_SCAN_NORM_BAR1,      /* ‖₁ ‖_1 */
+    SG_SCAN_NORM_BAR2,      /* ‖₂ ‖_2 */
+    SG_SCAN_NORM_BARF,      /* ‖_F */
+    SG_SCAN_ASCII_NORM,     /* not scanned: an open || (a || only closes a ||) */
     SG_SCAN_ABS_BAR,        /* | */
+    SG_SCAN_SET_SUP,        /* ℝ 𝕊 𝕊₊₊ Δ and superscripts: ℝⁿ ℝᵐˣⁿ 𝕊ⁿ */
     SG_SCAN_STRAY,          /* a character that starts no token */
     SG_SCAN_INVALID,        /* a byte that is not UTF-8 */
 };

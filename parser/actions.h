@@ -69,6 +69,10 @@ sg_range sg_parse_range(const char *var, sg_span var_span, sg_ast *lo, sg_ast *h
 sg_ast *sg_parse_paren(sg_ast *e, sg_span span);
 sg_ast *sg_parse_call1(sg_parser *p, sg_span span, const char *name, sg_span name_span,
                        sg_ast *arg);
+/* ‖e‖₂: ‖e‖, marked so that the checker refuses a matrix (a spectral norm) */
+sg_ast *sg_parse_norm2(sg_parser *p, sg_span span, sg_ast *arg);
+/* √e: sqrt(e), marked so that a declared `sqrt` does not change it */
+sg_ast *sg_parse_root(sg_parser *p, sg_span span, sg_span root_span, sg_ast *arg);
 sg_ast *sg_parse_sum(sg_parser *p, sg_span span, const char *fn, sg_span fn_span,
                      const char *var, sg_span var_span, sg_ast *lo, sg_ast *hi,
                      sg_ast *body);

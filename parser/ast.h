@@ -60,6 +60,8 @@ struct sg_ast {
     int nargs;
     int grouped;       /* written in ( ): a postfix after it applies to all of it,
                           however the checker splits a name inside (Ax)ᵀ */
+    int symbol;        /* CALL: written √e, the square root whatever is declared;
+                          NORM: written ‖e‖₂, a vector's norm only */
 };
 
 typedef enum {

@@ -12,24 +12,33 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/grow.h"
 #include "actions.h"
 #include "grammar.h"
 
 /* ---- lists ------------------------------------------------------------------ */
+
+/* room for element n of a list of `elem`-byte elements in the arena: a full
+   list is copied into one twice as large (the old array stays in the arena:
+   lists are short), up to the limit of base/grow.h */
+static void *list_room(sg_parser *p, void *v, int n, int *cap, size_t elem, const char *what)
+{
+    void *grown;
+    if (n < *cap)
+        return v;
+    *cap = (int)sg_grow_cap((size_t)n + 1, (size_t)*cap, elem, SG_GROW_MAX, what);
+    grown = sg_arena_alloc(p->arena, (size_t)*cap * elem);
+    if (n)
+        memcpy(grown, v, (size_t)n * elem);
+    return grown;
+}
 
 sg_ast_vec sg_parse_args(sg_parser *p, const sg_ast_vec *list, sg_ast *e)
 {
     sg_ast_vec v = {NULL, 0, 0};
     if (list)
         v = *list;
-    if (v.n == v.cap) { /* the old array stays in the arena: lists are short */
-        sg_ast **grown;
-        v.cap = v.cap ? 2 * v.cap : 4;
-        grown = sg_arena_alloc(p->arena, (size_t)v.cap * sizeof *grown);
-        if (v.n)
-            memcpy(grown, v.v, (size_t)v.n * sizeof *grown);
-        v.v = grown;
-    }
+    v.v = list_room(p, v.v, v.n, &v.cap, sizeof *v.v, "arguments in one call");
     v.v[v.n++] = e;
     return v;
 }
@@ -40,14 +49,7 @@ sg_ident_vec sg_parse_names(sg_parser *p, const sg_ident_vec *list, const char *
     sg_ident_vec v = {NULL, 0, 0};
     if (list)
         v = *list;
-    if (v.n == v.cap) {
-        sg_ident *grown;
-        v.cap = v.cap ? 2 * v.cap : 4;
-        grown = sg_arena_alloc(p->arena, (size_t)v.cap * sizeof *grown);
-        if (v.n)
-            memcpy(grown, v.v, (size_t)v.n * sizeof *grown);
-        v.v = grown;
-    }
+    v.v = list_room(p, v.v, v.n, &v.cap, sizeof *v.v, "names in one list");
     v.v[v.n].name = name;
     v.v[v.n].value = 0;
     v.v[v.n].span = span;
@@ -122,6 +124,20 @@ sg_ast *sg_parse_call1(sg_parser *p, sg_span span, const char *name, sg_span nam
     sg_ast **args = sg_arena_alloc(p->arena, sizeof *args);
     args[0] = arg;
     return sg_ast_call(p->arena, span, name, name_span, args, 1);
+}
+
+sg_ast *sg_parse_norm2(sg_parser *p, sg_span span, sg_ast *arg)
+{
+    sg_ast *e = sg_ast_unary(p->arena, SG_AST_NORM, span, arg);
+    e->symbol = 1;
+    return e;
+}
+
+sg_ast *sg_parse_root(sg_parser *p, sg_span span, sg_span root_span, sg_ast *arg)
+{
+    sg_ast *e = sg_parse_call1(p, span, "sqrt", root_span, arg);
+    e->symbol = 1;
+    return e;
 }
 
 sg_ast *sg_parse_sum(sg_parser *p, sg_span span, const char *fn, sg_span fn_span,
@@ -292,7 +308,7 @@ static int has(const int *kinds, int n, int kind)
 static int is_operator(int kind)
 {
     switch (kind) {
-    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_CDOT: case TK_SLASH:
+    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_AT: case TK_CDOT: case TK_SLASH:
     case TK_HADAMARD: case TK_HDIV: case TK_EPOW: case TK_CARET: case TK_TRANSPOSE:
     case TK_INVERSE: case TK_POWNUM: case TK_CALL_LPAREN: case TK_LBRACK:
         return 1;
@@ -306,7 +322,7 @@ static int starts_operand(int kind)
 {
     switch (kind) {
     case TK_NUM: case TK_NAME: case TK_LPAREN: case TK_NORM_OPEN: case TK_BAR_OPEN:
-    case TK_LANGLE: case TK_MINUS: case TK_PLUS: case TK_SIGMA:
+    case TK_LANGLE: case TK_MINUS: case TK_PLUS: case TK_SIGMA: case TK_ROOT:
         return 1;
     default:
         return 0;

@@ -9,12 +9,16 @@
  * NAME_ALONE settles.
  *
  * Precedence, tightest first, is encoded in the nonterminals:
- *   atom      2  x  (e)  ‖e‖  ‖e‖₁  |e|  ⟨a, b⟩  f(a, b)  f|e|  h[e]  sum(t = 1..T, e)
+ *   atom      2  x  (e)  ‖e‖  ‖e‖₁  ‖e‖₂  |e|  ⟨a, b⟩  f(a, b)  f|e|  h[e]  sum(t = 1..T, e)
  *   postfix   aᵀ  a'  a.T  a^T  a²  a³  a^p  a⁻¹  a^-1  a.^p
+ *   factor    √a
  *   unary     −a  +a
- *   prod      a b  a * b  a · b  a / b  a ⊙ b  a ⊘ b   (left-associative)
+ *   prod      a b  a * b  a @ b  a · b  a / b  a ⊙ b  a ⊘ b   (left-associative)
  *   term      prod, or a Σ whose body is a term:  Σ_{t=1}^{T} a b
  *   expr      a + b  a − b
+ *
+ * `√e` is a sqrt call and `‖e‖₂` a norm, marked (sg_ast.symbol) for the
+ * checker.
  *
  * Every action is one constructor call (parser/ast.c, parser/parser.c);
  * every value lives in the arena, so no %destructor is needed. A statement
@@ -86,14 +90,15 @@ void sg_yyerror(sg_span *loc, sg_parser *p, const char *msg);
 %token REALS SYMSET SPDSET SIMPLEX TIMES   /* ℝ 𝕊 𝕊₊₊ Δ × */
 %token SCALAR VECTOR MATRIX SYMMETRIC SPD ONEHOT
 /* operators */
-%token PLUS MINUS STAR CDOT SLASH HADAMARD HDIV EPOW CARET
+%token PLUS MINUS STAR AT CDOT SLASH HADAMARD HDIV EPOW CARET
+%token ROOT                    /* √ */
 %token TRANSPOSE INVERSE       /* ᵀ ' .T ^T   ⁻¹ ^-1 */
 %token ASSIGN COMMA DOTDOT
 %token LPAREN CALL_LPAREN RPAREN LBRACK RBRACK LBRACE RBRACE LANGLE RANGLE
-%token NORM_OPEN NORM_CLOSE NORM1_CLOSE BAR_OPEN BAR_CLOSE
+%token NORM_OPEN NORM_CLOSE NORM1_CLOSE NORM2_CLOSE BAR_OPEN BAR_CLOSE
 %token SIGMA UNDERSCORE
 
-%type <ast> expr term sigma sigma_hi prod unary postfix powarg atom bars
+%type <ast> expr term sigma sigma_hi prod unary factor postfix powarg atom bars
 %type <op> addop mulop
 %type <args> args
 %type <ident> dim dim1
@@ -245,26 +250,33 @@ sigma_hi:
 | NUM                 { $$ = sg_ast_num(A, @1, $1); }
 ;
 
-/* prod = unary (postfix | mulop unary)*   — juxtaposition takes no sign */
+/* prod = unary (factor | mulop unary)*   — juxtaposition takes no sign */
 prod:
   unary              { $$ = $1; }
-| prod postfix       { $$ = sg_ast_binary(A, SG_AST_JUX, $1, $2); }
+| prod factor        { $$ = sg_ast_binary(A, SG_AST_JUX, $1, $2); }
 | prod mulop unary   { $$ = sg_ast_binary(A, $2, $1, $3); }
 ;
 
 mulop:
   STAR      { $$ = SG_AST_MUL; }
+| AT        { $$ = SG_AST_MUL; }
 | CDOT      { $$ = SG_AST_MUL; }
 | SLASH     { $$ = SG_AST_DIV; }
 | HADAMARD  { $$ = SG_AST_HADAMARD; }
 | HDIV      { $$ = SG_AST_HDIV; }
 ;
 
-/* unary = (− | +)* postfix */
+/* unary = (− | +)* factor */
 unary:
-  postfix      { $$ = $1; }
+  factor       { $$ = $1; }
 | MINUS unary  { $$ = sg_ast_unary(A, SG_AST_NEG, @$, $2); }
 | PLUS unary   { $$ = sg_ast_unary(A, SG_AST_POS, @$, $2); }
+;
+
+/* factor = √* postfix   — √x² is √(x²), √x y is (√x) y */
+factor:
+  postfix      { $$ = $1; }
+| ROOT factor  { $$ = sg_parse_root(p, @$, @1, $2); }
 ;
 
 /* postfix = atom (ᵀ | ² | ³ | ⁻¹ | ^ powarg | .^ powarg)* */
@@ -300,10 +312,11 @@ atom:
     { $$ = sg_parse_sum(p, @$, $1, @1, $3, @3, $5, $7, $9); }
 ;
 
-/* bars = ‖expr‖ | ‖expr‖₁ | |expr| */
+/* bars = ‖expr‖ | ‖expr‖₁ | ‖expr‖₂ | |expr|   (‖expr‖_F is ‖expr‖) */
 bars:
   NORM_OPEN expr NORM_CLOSE   { $$ = sg_ast_unary(A, SG_AST_NORM, @$, $2); }
 | NORM_OPEN expr NORM1_CLOSE  { $$ = sg_ast_unary(A, SG_AST_NORM1, @$, $2); }
+| NORM_OPEN expr NORM2_CLOSE  { $$ = sg_parse_norm2(p, @$, $2); }
 | BAR_OPEN expr BAR_CLOSE     { $$ = sg_ast_unary(A, SG_AST_BARS, @$, $2); }
 ;
 

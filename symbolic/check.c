@@ -42,6 +42,9 @@
    SG_PARSE_MAX_DEPTH levels, and a flat chain is checked a level at a time */
 #define MAX_CHECK_DEPTH 4000
 
+/* π, which an undeclared `π` (or `pi`) stands for (C99 has no M_PI) */
+#define PI 3.14159265358979323846
+
 ck_val ck_ok(sg_expr *e)
 {
     ck_val v = {CK_OK, e, {0, 0}, 0};
@@ -244,7 +247,7 @@ static int is_part(const ck_checker *c, const char *s, size_t n)
         return 0;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (!strcmp(buf, "I"))
+    if (!strcmp(buf, "I") || !strcmp(buf, "pi"))
         return 1;
     k = ck_lookup(c, buf, &idx);
     return k == CK_SYM || k == CK_DEF || k == CK_DIM;
@@ -1112,6 +1115,10 @@ static ck_val check_name(ck_checker *c, const sg_ast *a, ck_want w, const sg_ast
         acc = make_eye(c, w, a->span);
         return post ? apply_postfix(c, post, acc) : acc;
     }
+    if (!strcmp(a->name, "pi")) { /* π, unless declared */
+        acc = ck_ok(sg_const(c->ctx, PI));
+        return post ? apply_postfix(c, post, acc) : acc;
+    }
     n = split_name(c, a->name, sp);
     if (n == 0) {
         ck_undefined(c, a->name_span, a->name);
@@ -1127,11 +1134,12 @@ static int call_is_product(const ck_checker *c, const sg_ast *call)
 {
     int idx;
     ck_name_kind k = ck_lookup(c, call->name, &idx);
-    if (call->nargs != 1)
+    if (call->nargs != 1 || call->symbol) /* √e is sqrt whatever is declared */
         return 0;
     if (k == CK_SYM || k == CK_DEF || k == CK_DIM)
         return 1;
-    return k == CK_NONE && strcmp(call->name, "I") && split_name(c, call->name, NULL) > 0;
+    return k == CK_NONE && strcmp(call->name, "I") &&
+           (!strcmp(call->name, "pi") || split_name(c, call->name, NULL) > 0);
 }
 
 /* a number written as a dimension, I(3) or ones(2, 3): reported unless it is
@@ -1161,7 +1169,7 @@ static ck_val call_as_product(ck_checker *c, const sg_ast *a, ck_want w, ck_name
             ck_error(c, a->name_span, "%s is not a function", a->name);
         return ck_err();
     }
-    if (k == CK_NONE && !split_name(c, a->name, NULL)) {
+    if (k == CK_NONE && strcmp(a->name, "pi") && !split_name(c, a->name, NULL)) {
         unknown_function(c, a->name_span, a->name);
         return ck_err();
     }
@@ -1305,7 +1313,9 @@ static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
     int idx;
     ck_name_kind k = ck_lookup(c, a->name, &idx);
     const func_t *f;
-    if (k == CK_SEQ) {
+    if (a->symbol) { /* √e */
+        k = CK_FUNC;
+    } else if (k == CK_SEQ) {
         sg_ast name = *a;
         name.kind = SG_AST_NAME;
         name.span = a->name_span;
@@ -1328,6 +1338,20 @@ static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
     return call_unary(c, a, f, w);
 }
 
+/* the e of ‖e‖₂ (a: the norm), which must not be a matrix: its spectral
+   norm is not a function symgrad has */
+static ck_val norm2_arg(ck_checker *c, const sg_ast *a, ck_val v)
+{
+    if (v.st != CK_OK || !a->symbol || v.e->shape.rows == SG_DIM_ONE ||
+        v.e->shape.cols == SG_DIM_ONE)
+        return v;
+    ck_error(c, a->span, "‖·‖₂ of a matrix is its spectral norm, which symgrad does not have: "
+                         "%s is %s; write ‖%s‖_F or ‖%s‖ for the Frobenius norm",
+             text_of(c, a->a->span), ck_shape_str(c, v.e->shape), text_of(c, a->a->span),
+             text_of(c, a->a->span));
+    return ck_err();
+}
+
 /* eᵀ, e⁻¹, e^p, e.^p; ‖e‖² is ⟨e, e⟩ */
 static ck_val check_postfix(ck_checker *c, const sg_ast *a, ck_want w)
 {
@@ -1335,7 +1359,7 @@ static ck_val check_postfix(ck_checker *c, const sg_ast *a, ck_want w)
     ck_want inner = a->kind == SG_AST_TRANSPOSE ? want_t(w) : w;
     if (a->kind == SG_AST_POW && a->a->kind == SG_AST_NORM && is_num(a->b, 2)) {
         /* ‖e‖² is ⟨e, e⟩ */
-        v = ck_need_size(c, ck_check(c, a->a->a, CK_ANY));
+        v = norm2_arg(c, a->a, ck_need_size(c, ck_check(c, a->a->a, CK_ANY)));
         return v.st == CK_OK ? ck_ok(sg_dot(c->ctx, v.e, v.e)) : v;
     }
     /* a postfix binds to the last part of a juxtaposed name (Wxᵀ is W xᵀ),
@@ -1428,7 +1452,7 @@ static ck_val check_node(ck_checker *c, const sg_ast *a, ck_want w)
         return check_postfix(c, a, w);
     case SG_AST_NORM:
     case SG_AST_NORM1:
-        v = ck_need_size(c, ck_check(c, a->a, CK_ANY));
+        v = norm2_arg(c, a, ck_need_size(c, ck_check(c, a->a, CK_ANY)));
         return v.st == CK_OK
                    ? ck_ok(sg_unary(x, a->kind == SG_AST_NORM ? SG_OP_NORM : SG_OP_NORM1, v.e))
                    : v;

@@ -586,5 +586,92 @@ awk '/^A complete program:/ {on = 1; next} on && /^```c/ {inside = 1; next}
     cc -std=c99 -Wall -Wextra -pedantic -Werror readme_main.c ae.c -lm -o readme_demo &&
     ./readme_demo | grep -q '^L = ' && ok || bad "the README's example program builds and runs"
 
+# ---- the notations students type: each gives what its plain spelling gives ----
+# same_notation WHAT A B: problems A and B (texts) print the same --formulas and C
+same_notation() {
+    printf '%s\n' "$2" > nota.sg
+    "$symgrad" --formulas nota.sg > nota.f 2>&1 && "$symgrad" nota.sg -o nota.c
+    printf '%s\n' "$3" > nota.sg
+    if "$symgrad" --formulas nota.sg > notb.f 2>&1 && "$symgrad" nota.sg -o notb.c &&
+        cmp -s nota.f notb.f && same_c nota.c notb.c; then
+        ok
+    else
+        bad "$1: not what its plain spelling gives: $(head -c 300 nota.f) / $(head -c 300 notb.f)"
+    fi
+}
+same_notation "√" 'x ∈ ℝ^n
+a ∈ ℝ
+L = sum(√x) + √(xᵀx) a + √a²
+grad L wrt x, a' 'x ∈ ℝ^n
+a ∈ ℝ
+L = sum(sqrt(x)) + sqrt(xᵀx) a + sqrt(a²)
+grad L wrt x, a'
+same_notation "π" 'x ∈ ℝ^n
+L = π sum(x) + 2π + ½ log(2π) + πxᵀx + π(xᵀx)
+grad L wrt x' 'x ∈ ℝ^n
+L = 3.141592653589793 sum(x) + 2 * 3.141592653589793 + 0.5 log(2 * 3.141592653589793) + 3.141592653589793 xᵀx + 3.141592653589793 (xᵀx)
+grad L wrt x'
+same_notation "a declared π" 'π ∈ ℝ
+L = π²
+grad L wrt π' 'pi ∈ ℝ
+L = pi²
+grad L wrt pi'
+same_notation "ℓ" 'x ∈ ℝ^n
+ℓ = ‖x‖²
+grad ℓ wrt x' 'x ∈ ℝ^n
+ell = ‖x‖²
+grad ell wrt x'
+# √ is the square root even where sqrt is declared
+printf 'sqrt ∈ ℝ\nx ∈ ℝ^n\nL = sqrt sum(√x)\ngrad L wrt x\n' > rootdecl.sg
+expect 0 "√ with sqrt declared" "$symgrad" --formulas rootdecl.sg
+grep -qF '√x' out.txt && ok || bad "√ with sqrt declared is the square root: $(cat out.txt)"
+same_notation "ℝⁿ" 'x ∈ ℝⁿ
+W ∈ ℝᵐˣⁿ
+b ∈ ℝ³
+K ∈ 𝕊₊₊ⁿ
+L = ‖Wx‖² + sum(b) + xᵀKx
+grad L wrt W, x' 'x ∈ ℝ^n
+W ∈ ℝ^{m×n}
+b ∈ ℝ^3
+K ∈ 𝕊₊₊^n
+L = ‖Wx‖² + sum(b) + xᵀKx
+grad L wrt W, x'
+same_notation "‖·‖₂ ‖·‖_F ||·||" 'x ∈ ℝ^n
+X ∈ ℝ^{m×n}
+L = ‖x‖₂ + ‖x‖₂² + ‖X‖_F + ‖X‖_F² + ||x|| + ||x||^2 + ||X||_F + ||x||_2^2 + ‖xᵀ‖_2 + ||x||₁
+grad L wrt x, X' 'x ∈ ℝ^n
+X ∈ ℝ^{m×n}
+L = ‖x‖ + ‖x‖² + ‖X‖ + ‖X‖² + ‖x‖ + ‖x‖^2 + ‖X‖ + ‖x‖^2 + ‖xᵀ‖ + ‖x‖₁
+grad L wrt x, X'
+# ‖X‖₂ of a matrix is a spectral norm: refused, with the Frobenius spelling
+printf 'X ∈ ℝ^{m×n}\nL = ‖X‖₂²\n' > spectral.sg
+expect 1 "‖X‖₂ of a matrix" "$symgrad" spectral.sg
+grep -qF "spectral.sg:2:5: error: ‖·‖₂ of a matrix is its spectral norm, which symgrad does not have: X is ℝ^{m×n}; write ‖X‖_F or ‖X‖ for the Frobenius norm" err.txt &&
+    ok || bad "the spectral norm message: $(cat err.txt)"
+same_notation "@" 'X ∈ ℝ^{N×D}
+W ∈ ℝ^{D×C}
+y ∈ ℝ^N
+w ∈ ℝ^D
+L = sum(X @ W) + ‖X @ w − y‖² + sum(Xᵀ@X@w)
+grad L wrt W, w' 'X ∈ ℝ^{N×D}
+W ∈ ℝ^{D×C}
+y ∈ ℝ^N
+w ∈ ℝ^D
+L = sum(X * W) + ‖X * w − y‖² + sum(Xᵀ*X*w)
+grad L wrt W, w'
+same_notation "Σ as a name" 'Σ ∈ 𝕊₊₊^d
+x, μ ∈ ℝ^d
+y[t] ∈ ℝ^d for t = 1..T
+L = −½ log|Σ| − ½(x − μ)ᵀΣ⁻¹(x − μ) + ∑_{t=1}^{T} ‖y[t] − μ‖²
+grad L wrt Σ, μ' 'Sigma ∈ 𝕊₊₊^d
+x, μ ∈ ℝ^d
+y[t] ∈ ℝ^d for t = 1..T
+L = −½ log|Sigma| − ½(x − μ)ᵀSigma⁻¹(x − μ) + sum(t = 1..T, ‖y[t] − μ‖²)
+grad L wrt Sigma, μ'
+# an undeclared Σ that is no sum is an undefined name
+printf 'x ∈ ℝ^d\nL = xᵀΣx\n' > sigma.sg
+expect 1 "undeclared Σ" "$symgrad" sigma.sg
+grep -qF "sigma.sg:2:7: error: undefined name" err.txt && ok || bad "an undeclared Σ: $(cat err.txt)"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -92,8 +92,8 @@ run "hadamard 1000" 0 120 "$tmp/had.sg"
 
 printf '\357\273\277x ∈ ℝ\nL = x + y\noutput L\n' > "$tmp/bom.sg"
 run "bom error" 1 10 "$tmp/bom.sg" && has "bom error" "bom.sg:2:9: error: undefined name 'y'"
-printf '\357\273\277y = 1 + @\n' > "$tmp/bom1.sg"
-run "bom column" 1 10 "$tmp/bom1.sg" && has "bom column" "bom1.sg:1:9: error: unexpected character '@'"
+printf '\357\273\277y = 1 + ?\n' > "$tmp/bom1.sg"
+run "bom column" 1 10 "$tmp/bom1.sg" && has "bom column" "bom1.sg:1:9: error: unexpected character '?'"
 printf '\357\273\277x ∈ ℝ\nL = 2x\noutput L\n' > "$tmp/bom2.sg"
 run "bom ok" 0 10 --formulas "$tmp/bom2.sg"
 
@@ -124,9 +124,9 @@ run "control bytes apart" 1 30 "$tmp/ctl2.sg" && has "control bytes apart" "more
 size=$(wc -c < "$tmp/err")
 if [ "$size" -lt 8000000 ]; then ok; else bad "control bytes apart: $size bytes of errors"; fi
 # a run of different characters is one error, naming the first
-printf 'x ∈ ℝ^n\nL = sum(x) @$`\n' > "$tmp/mixed.sg"
+printf 'x ∈ ℝ^n\nL = sum(x) ?$`\n' > "$tmp/mixed.sg"
 run "mixed run" 1 10 "$tmp/mixed.sg" &&
-    has "mixed run" "mixed.sg:2:12: error: unexpected character '@' and 2 more after it"
+    has "mixed run" "mixed.sg:2:12: error: unexpected character '?' and 2 more after it"
 
 # ---- --eval past memory -----------------------------------------------------------
 

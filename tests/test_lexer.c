@@ -357,7 +357,9 @@ static void test_sigma_and_delta_are_not_letters(void **state)
 {
     (void)state;
     TOKENS("\xce\xa3x", "SIGMA NAME(x) END");
-    TOKENS("x\xce\xa3", "NAME(x) SIGMA END");
+    /* a Σ that starts no sum is a name of its own (see test_sigma_as_a_name) */
+    TOKENS("x\xce\xa3", "NAME(x) NAME(Sigma) END");
+    TOKENS("x\xce\xa3_", "NAME(x) SIGMA UNDERSCORE END");
     TOKENS("\xce\x94 x\xce\x94", "SIMPLEX NAME(x) SIMPLEX END");
     NO_ERRORS();
 }
@@ -677,8 +679,8 @@ static void test_stray_closers_and_mismatch(void **state)
 static void test_stray_characters(void **state)
 {
     (void)state;
-    TOKENS("L = a @ b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
-    ERRORS("1:7: unexpected character '@'\n");
+    TOKENS("L = a ? b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '?'\n");
     TOKENS("L = $a ? b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
     ERRORS("1:5: unexpected character '$'\n1:8: unexpected character '?'\n");
     TOKENS("L = \xe2\x84\xb5", "NAME(L) ASSIGN END"); /* ℵ */
@@ -694,13 +696,13 @@ static void test_stray_characters(void **state)
     TOKENS("L = a\xc2\xa0" "b", "NAME(L) ASSIGN NAME(a) NAME(b) END"); /* no-break space */
     ERRORS("1:6: unexpected character '\xc2\xa0' (U+00A0)\n");
     /* a run with nothing between is one error; a space ends it */
-    TOKENS("L = a @@@@ b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
-    ERRORS("1:7: unexpected character '@', 4 in a row\n");
-    TOKENS("L = a @$? b @", "NAME(L) ASSIGN NAME(a) NAME(b) END");
-    ERRORS("1:7: unexpected character '@' and 2 more after it\n1:13: unexpected character '@'\n");
-    TOKENS("L = \xe2\x84\xb5\xe2\x84\xb5 @ @", "NAME(L) ASSIGN END");
+    TOKENS("L = a ???? b", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '?', 4 in a row\n");
+    TOKENS("L = a ?$` b ?", "NAME(L) ASSIGN NAME(a) NAME(b) END");
+    ERRORS("1:7: unexpected character '?' and 2 more after it\n1:13: unexpected character '?'\n");
+    TOKENS("L = \xe2\x84\xb5\xe2\x84\xb5 ? ?", "NAME(L) ASSIGN END");
     ERRORS("1:5: unexpected character '\xe2\x84\xb5' (U+2135), 2 in a row\n"
-           "1:8: unexpected character '@'\n1:10: unexpected character '@'\n");
+           "1:8: unexpected character '?'\n1:10: unexpected character '?'\n");
 }
 
 static void test_nul_bytes(void **state)
@@ -822,6 +824,116 @@ static void test_token_names(void **state)
     assert_string_equal(sg_lex_token_text(TK_NAME_ALONE), "a token");
 }
 
+/* ---- the notations students type (√ π ℓ ℝⁿ ‖·‖₂ ‖·‖_F ||·|| @ Σ) ------------------ */
+
+static void test_root_and_script_l(void **state)
+{
+    (void)state;
+    TOKENS("√x", "ROOT NAME(x) END");
+    TOKENS("√(a + b)", "ROOT LPAREN NAME(a) PLUS NAME(b) RPAREN END");
+    TOKENS("a√b", "NAME(a) ROOT NAME(b) END");
+    TOKENS("ℓ = ℓ₁ + xℓ", "NAME(ell) ASSIGN NAME(ell1) PLUS NAME(xell) END");
+    TOKENS("π", "NAME(pi) END");
+    NO_ERRORS();
+    assert_string_equal(sg_lex_token_text(TK_ROOT), "'√'");
+}
+
+static void test_dimensions_in_superscript(void **state)
+{
+    (void)state;
+    TOKENS("x ∈ ℝⁿ", "NAME(x) ELEM REALS CARET NAME(n) END");
+    TOKENS("W ∈ ℝᵐˣⁿ", "NAME(W) ELEM REALS CARET LBRACE NAME(m) TIMES NAME(n) RBRACE END");
+    TOKENS("b ∈ ℝ³", "NAME(b) ELEM REALS CARET NUM(3) END");
+    TOKENS("A ∈ ℝᴺˣ¹⁰", "NAME(A) ELEM REALS CARET LBRACE NAME(N) TIMES NUM(10) RBRACE END");
+    TOKENS("A ∈ ℝᵀˣᵈ", "NAME(A) ELEM REALS CARET LBRACE NAME(T) TIMES NAME(d) RBRACE END");
+    TOKENS("S ∈ 𝕊ⁿ", "NAME(S) ELEM SYMSET CARET NAME(n) END");
+    TOKENS("K ∈ 𝕊₊₊ᵈ", "NAME(K) ELEM SPDSET CARET NAME(d) END");
+    TOKENS("y ∈ Δᵏ", "NAME(y) ELEM SIMPLEX CARET NAME(k) END");
+    TOKENS("S ∈ 𝕊ᵐˣⁿ", "NAME(S) ELEM SYMSET CARET NAME(m) TIMES NAME(n) END");
+    TOKENS("x[t] ∈ ℝᵏ for t = 1..T",
+           "NAME(x) LBRACK NAME(t) RBRACK ELEM REALS CARET NAME(k) FOR NAME(t) ASSIGN NUM(1) "
+           "DOTDOT NAME(T) END");
+    NO_ERRORS();
+    TOKENS("x ∈ ℝᵐⁿ", "NAME(x) ELEM REALS CARET NUM(1) END");
+    ERRORS("1:6: a dimension in superscript is one letter or a number: ℝⁿ, ℝ³, ℝᵐˣⁿ (or "
+           "write ℝ^{…})\n");
+    TOKENS("x ∈ ℝᵐˣ", "NAME(x) ELEM REALS CARET NUM(1) END");
+    ERRORS("1:6: a dimension in superscript is one letter or a number: ℝⁿ, ℝ³, ℝᵐˣⁿ (or "
+           "write ℝ^{…})\n");
+    TOKENS("x ∈ ℝᵐˣⁿˣᵏ", "NAME(x) ELEM REALS CARET NUM(1) END");
+    TOKENS("x ∈ ℝ⁻¹", "NAME(x) ELEM REALS CARET NUM(1) END");
+    ERRORS("1:6: a dimension in superscript is one letter or a number: ℝⁿ, ℝ³, ℝᵐˣⁿ (or "
+           "write ℝ^{…})\n");
+}
+
+static void test_norm_spellings(void **state)
+{
+    (void)state;
+    TOKENS("‖x‖₂", "NORM_OPEN NAME(x) NORM2_CLOSE END");
+    TOKENS("‖x‖_2", "NORM_OPEN NAME(x) NORM2_CLOSE END");
+    TOKENS("‖X‖_F", "NORM_OPEN NAME(X) NORM_CLOSE END");
+    TOKENS("‖X‖_F²", "NORM_OPEN NAME(X) NORM_CLOSE POWNUM(2) END");
+    TOKENS("‖x‖_1", "NORM_OPEN NAME(x) NORM1_CLOSE END");
+    TOKENS("||x||", "NORM_OPEN NAME(x) NORM_CLOSE END");
+    TOKENS("||x||^2", "NORM_OPEN NAME(x) NORM_CLOSE CARET NUM(2) END");
+    TOKENS("||X||_F + ||x||_2 + ||x||_1", "NORM_OPEN NAME(X) NORM_CLOSE PLUS NORM_OPEN NAME(x) "
+           "NORM2_CLOSE PLUS NORM_OPEN NAME(x) NORM1_CLOSE END");
+    TOKENS("|| |x| ||", "NORM_OPEN BAR_OPEN NAME(x) BAR_CLOSE NORM_CLOSE END");
+    /* || after an open |: the | closes, and the next one opens */
+    TOKENS("|A||B|", "BAR_OPEN NAME(A) BAR_CLOSE BAR_OPEN NAME(B) BAR_CLOSE END");
+    TOKENS("log|A||B|", "NAME(log) BAR_OPEN NAME(A) BAR_CLOSE BAR_OPEN NAME(B) BAR_CLOSE END");
+    /* a subscript that is the start of a name is not the norm's */
+    TOKENS("‖x‖_Fx", "NORM_OPEN NAME(x) NORM_CLOSE UNDERSCORE NAME(Fx) END");
+    NO_ERRORS();
+    TOKENS("L = ||x\n", "NAME(L) ASSIGN NORM_OPEN NAME(x) NORM_CLOSE* END");
+    ERRORS("1:5: unclosed || (a norm must close on the line where it opens)\n");
+    TOKENS("‖x||", "NORM_OPEN NAME(x) NORM_OPEN NORM_CLOSE* NORM_CLOSE* END");
+    TOKENS("‖_F x‖", "NORM_OPEN NAME(x) NORM_CLOSE END");
+    ERRORS("1:2: unexpected character '_'\n");
+    assert_string_equal(sg_lex_token_text(TK_NORM2_CLOSE), "'‖₂'");
+}
+
+static void test_at_is_a_product(void **state)
+{
+    (void)state;
+    TOKENS("A @ x", "NAME(A) AT NAME(x) END");
+    TOKENS("A@B@x", "NAME(A) AT NAME(B) AT NAME(x) END");
+    TOKENS("L = A @\n x", "NAME(L) ASSIGN NAME(A) AT NAME(x) END"); /* a binary operator */
+    NO_ERRORS();
+    assert_string_equal(sg_lex_token_text(TK_AT), "'@'");
+}
+
+static void test_sigma_as_a_name(void **state)
+{
+    (void)state;
+    /* the summation sign until declared */
+    TOKENS("L = Σ_{t=1}^T x[t]", "NAME(L) ASSIGN SIGMA UNDERSCORE LBRACE NAME(t) ASSIGN NUM(1) "
+           "RBRACE CARET NAME(T) NAME(x) LBRACK NAME(t) RBRACK END");
+    TOKENS("Σ ∈ 𝕊₊₊^d\nL = xᵀΣx\ngrad L wrt Σ",
+           "NAME(Sigma) ELEM SPDSET CARET NAME(d) END NAME(L) ASSIGN NAME(x) TRANSPOSE "
+           "NAME(Sigma) NAME(x) END GRAD NAME(L) WRT NAME(Sigma) END");
+    TOKENS("x, Σ : spd(d)\nΣ", "NAME(x) COMMA NAME(Sigma) COLON SPD LPAREN NAME(d) RPAREN END "
+           "NAME(Sigma) END");
+    TOKENS("Σ in R\nΣ", "NAME(Sigma) IN REALS END NAME(Sigma) END");
+    TOKENS("Σ = XᵀX\nΣ(a)", "NAME(Sigma) ASSIGN NAME(X) TRANSPOSE NAME(X) END NAME(Sigma) "
+           "CALL_LPAREN NAME(a) RPAREN END");
+    TOKENS("Σ[t] ∈ ℝ\nΣ", "NAME(Sigma) LBRACK NAME(t) RBRACK ELEM REALS END NAME(Sigma) END");
+    /* ∑ is always the sign; Σ elsewhere does not declare */
+    TOKENS("Σ ∈ ℝ\nL = ∑_{t=1}^T Σ", "NAME(Sigma) ELEM REALS END NAME(L) ASSIGN SIGMA UNDERSCORE "
+           "LBRACE NAME(t) ASSIGN NUM(1) RBRACE CARET NAME(T) NAME(Sigma) END");
+    TOKENS("L = a, Σ = b\nΣ _", "NAME(L) ASSIGN NAME(a) COMMA NAME(Sigma) ASSIGN NAME(b) END SIGMA "
+           "UNDERSCORE END");
+    /* a Σ that is no sum is a name, undefined unless declared */
+    TOKENS("L = xᵀΣx", "NAME(L) ASSIGN NAME(x) TRANSPOSE NAME(Sigma) NAME(x) END");
+    TOKENS("Σ x", "SIGMA NAME(x) END");
+    NO_ERRORS();
+    TOKENS("Σ ∈ ℝ\nL = Σ_{t=1}^T x[t]",
+           "NAME(Sigma) ELEM REALS END NAME(L) ASSIGN SIGMA UNDERSCORE LBRACE NAME(t) ASSIGN "
+           "NUM(1) RBRACE CARET NAME(T) NAME(x) LBRACK NAME(t) RBRACK END");
+    ERRORS("2:5: Σ is a name in this file (it is declared or defined): write ∑_{…} or "
+           "sum(t = …) for a sum\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -869,6 +981,11 @@ int main(void)
         cmocka_unit_test(test_syntax_error_on_end_keeps_next_statement),
         cmocka_unit_test(test_spans),
         cmocka_unit_test(test_token_names),
+        cmocka_unit_test(test_root_and_script_l),
+        cmocka_unit_test(test_dimensions_in_superscript),
+        cmocka_unit_test(test_norm_spellings),
+        cmocka_unit_test(test_at_is_a_product),
+        cmocka_unit_test(test_sigma_as_a_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

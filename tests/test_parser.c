@@ -943,8 +943,8 @@ static void test_unclosed_reports_once(void **state)
 static void test_stray_characters_only(void **state)
 {
     (void)state;
-    PROGRAM("@\nL = 1 $\n", "DEF L = 1");
-    ERRORS("1:1: unexpected character '@'\n2:7: unexpected character '$'\n");
+    PROGRAM("?\nL = 1 $\n", "DEF L = 1");
+    ERRORS("1:1: unexpected character '?'\n2:7: unexpected character '$'\n");
     PROGRAM("L = \xe2\x80\x96\xe2\x82\x81x\xe2\x80\x96", "DEF L = (NORM x)");
     ERRORS("1:6: unexpected character '\xe2\x82\x81' (U+2081)\n");
 }
@@ -1137,6 +1137,49 @@ static void test_many_lines(void **state)
     free(text);
 }
 
+/* ---- the notations students type (√ π ℓ ℝⁿ ‖·‖₂ ‖·‖_F ||·|| @ Σ) ------------------ */
+
+static void test_root(void **state)
+{
+    (void)state;
+    EXPR("√x", "(CALL sqrt x)");
+    EXPR("√(a + b)", "(CALL sqrt (ADD a b))");
+    EXPR("√x y", "(JUX (CALL sqrt x) y)");
+    EXPR("√x²", "(CALL sqrt (POW x 2))");
+    EXPR("√xᵀ", "(CALL sqrt (TRANSPOSE x))");
+    EXPR("2√x", "(JUX 2 (CALL sqrt x))");
+    EXPR("a √b", "(JUX a (CALL sqrt b))");
+    EXPR("−√x", "(NEG (CALL sqrt x))");
+    EXPR("√√x", "(CALL sqrt (CALL sqrt x))");
+    EXPR("√‖x‖", "(CALL sqrt (NORM x))");
+    EXPR("a/√b", "(DIV a (CALL sqrt b))");
+    parse("L = √\n");
+    ERRORS("1:6: unexpected end of line, expected an expression\n");
+}
+
+static void test_norm_spellings(void **state)
+{
+    (void)state;
+    EXPR("‖x‖₂", "(NORM x)");
+    EXPR("‖X‖_F²", "(POW (NORM X) 2)");
+    EXPR("||x||^2", "(POW (NORM x) 2)");
+    EXPR("||x||₁", "(NORM1 x)");
+    EXPR("f‖x‖₂", "(CALL f (NORM x))");
+    EXPR("2||x||", "(JUX 2 (NORM x))");
+}
+
+static void test_at_is_a_product(void **state)
+{
+    (void)state;
+    EXPR("A @ x", "(MUL A x)");
+    EXPR("A @ B @ x", "(MUL (MUL A B) x)");
+    EXPR("a + A @ xᵀ", "(ADD a (MUL A (TRANSPOSE x)))");
+    EXPR("A @ x ⊙ y", "(HADAMARD (MUL A x) y)");
+    EXPR("−A @ x", "(MUL (NEG A) x)");
+    parse("L = A @ @ x\n");
+    ERRORS("1:9: unexpected '@', expected an expression\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1183,6 +1226,9 @@ int main(void)
         cmocka_unit_test_teardown(test_deep_trees, teardown),
         cmocka_unit_test_teardown(test_flat_chains, teardown),
         cmocka_unit_test_teardown(test_many_lines, teardown),
+        cmocka_unit_test_teardown(test_root, teardown),
+        cmocka_unit_test_teardown(test_norm_spellings, teardown),
+        cmocka_unit_test_teardown(test_at_is_a_product, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
