@@ -35,6 +35,7 @@ static const char *const greek[][3] = {
     {"Lambda", "Λ", "\\Lambda"},     {"Xi", "Ξ", "\\Xi"},           {"Pi", "Π", "\\Pi"},
     {"Sigma", "Σ", "\\Sigma"},       {"Upsilon", "Υ", "\\Upsilon"}, {"Phi", "Φ", "\\Phi"},
     {"Psi", "Ψ", "\\Psi"},           {"Omega", "Ω", "\\Omega"},
+    {"ell", "ℓ", "\\ell"}, /* not Greek, but a letter the lexer names so too */
 };
 
 #define NGREEK (sizeof greek / sizeof greek[0])
