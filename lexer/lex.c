@@ -57,6 +57,7 @@ struct sg_lexer {
     int last;                 /* the last token's kind (0: none yet) */
     unsigned last_end;        /* and where it ended */
     const char *last_name;    /* and its name, when it was a NAME */
+    const char *first_name;   /* the statement's first token, when a NAME */
     int lead;                 /* GRAD, JACOBIAN, …: the statement's keyword */
     int assigned, decl;       /* after `=`; after ∈ : in */
     int error;                /* the parser gave up on this statement */
@@ -380,6 +381,8 @@ static void emit(sg_lexer *lx, const sg_token *t)
     lx->ends_queued += t->kind == TK_END;
     lx->names_only = lx->ntok == 0 ? t->kind == TK_NAME
                                    : lx->names_only && (t->kind == TK_NAME || t->kind == TK_COMMA);
+    if (lx->ntok == 0)
+        lx->first_name = t->kind == TK_NAME ? t->name : NULL;
     lx->ntok++;
     lx->last = t->kind;
     lx->last_end = t->span.end;
@@ -1027,6 +1030,11 @@ void sg_lex_syntax_error(sg_lexer *lx)
     /* an END still queued means the statement is over already */
     if (!lx->ends_queued && lx->ntok > 0)
         lx->error = 1;
+}
+
+const char *sg_lex_misspelt_keyword(const sg_lexer *lx)
+{
+    return lx->ntok == 2 && !lx->ends_queued ? lx->first_name : NULL;
 }
 
 int sg_lex_last_synthetic(const sg_lexer *lx)

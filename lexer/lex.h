@@ -71,6 +71,9 @@ int sg_lex_open_before(sg_lexer *lx, sg_span at);
 void sg_lex_syntax_error(sg_lexer *lx);
 /* was the last token handed out a synthetic one? */
 int sg_lex_last_synthetic(const sg_lexer *lx);
+/* at a syntax error on a statement's second token, the first one's name when
+   it was a name (gard in `gard L wrt x`: perhaps a misspelt keyword), else NULL */
+const char *sg_lex_misspelt_keyword(const sg_lexer *lx);
 
 /* "NAME", "NORM_OPEN", …: for dumps and tests */
 const char *sg_lex_token_name(int kind);

@@ -13,6 +13,7 @@
 
 #include "../base/buf.h"
 #include "../base/grow.h"
+#include "../base/suggest.h"
 #include "actions.h"
 #include "grammar.h"
 
@@ -373,6 +374,38 @@ static int expected_words(const int *kinds, int n, const char **words, int max)
     return nw;
 }
 
+/* `gard L wrt x`: a statement that starts with a name close to a keyword
+   and fails at its second token is that keyword misspelt; 1 when reported */
+static int misspelt_keyword(sg_parser *p, sg_span at)
+{
+    static const char *const keywords[] = {"grad", "jacobian", "hessian", "output", "prefix",
+                                           "dim"};
+    const char *first = sg_lex_misspelt_keyword(p->lex);
+    sg_suggest sug;
+    size_t k;
+    sg_span name;
+    if (!first)
+        return 0;
+    sg_suggest_init(&sug, first);
+    for (k = 0; k < sizeof keywords / sizeof keywords[0]; k++)
+        sg_suggest_offer(&sug, keywords[k]);
+    if (!sg_suggest_best(&sug))
+        return 0;
+    /* the first name ends where the whitespace before `at` starts */
+    name.end = at.begin;
+    while (name.end > 0 && (p->src->text[name.end - 1] == ' ' || p->src->text[name.end - 1] == '\t'))
+        name.end--;
+    for (name.begin = name.end; name.begin > 0; name.begin--) {
+        char ch = p->src->text[name.begin - 1];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == ';')
+            break;
+    }
+    sg_src_error(p->src, name, "unknown statement '%s'; did you mean '%s'?", first,
+                 sg_suggest_best(&sug));
+    sg_lex_syntax_error(p->lex);
+    return 1;
+}
+
 void sg_parse_syntax_error(sg_parser *p, sg_span at, int unexpected, const int *expected,
                            int nexpected)
 {
@@ -391,6 +424,8 @@ void sg_parse_syntax_error(sg_parser *p, sg_span at, int unexpected, const int *
         sg_lex_syntax_error(p->lex);
         return;
     }
+    if (misspelt_keyword(p, at))
+        return;
     sg_buf_init(&b);
     sg_buf_puts(&b, "unexpected ");
     describe(p, &b, unexpected, at);

@@ -977,6 +977,21 @@ static void test_dimension_errors(void **state)
 
 /* a syntax error inside a bracket opened on an earlier line: the bracket is
    the mistake, and the only error (what follows is the next statement) */
+/* a statement that starts with a misspelt keyword: did you mean */
+static void test_misspelt_keyword(void **state)
+{
+    (void)state;
+    parse("L = 1\ngard L wrt x\n");
+    ERRORS("2:1: unknown statement 'gard'; did you mean 'grad'?\n");
+    parse("L = 1\nhesian L wrt x\n");
+    ERRORS("2:1: unknown statement 'hesian'; did you mean 'hessian'?\n");
+    parse("L = 1\n  ouptut L\n");
+    ERRORS("2:3: unknown statement 'ouptut'; did you mean 'output'?\n");
+    /* nothing like a keyword: the plain message */
+    parse("L = 1\nfoo L wrt x\n");
+    ERRORS("2:5: unexpected 'L'\n");
+}
+
 static void test_unclosed_bracket_across_lines(void **state)
 {
     (void)state;
@@ -1222,6 +1237,7 @@ int main(void)
         cmocka_unit_test_teardown(test_dimension_errors, teardown),
         cmocka_unit_test_teardown(test_semantic_errors_of_the_syntax, teardown),
         cmocka_unit_test_teardown(test_unclosed_bracket_across_lines, teardown),
+        cmocka_unit_test_teardown(test_misspelt_keyword, teardown),
         cmocka_unit_test_teardown(test_deep_nesting, teardown),
         cmocka_unit_test_teardown(test_deep_trees, teardown),
         cmocka_unit_test_teardown(test_flat_chains, teardown),
