@@ -203,9 +203,58 @@ void ck_use(ck_checker *c, const char *name)
         sg_strmap_put(&c->usednames, sg_arena_strdup(sg_ctx_arena(c->ctx), name), 1);
 }
 
+static const char *dim_str(ck_checker *c, sg_dim d);
+static const char *text_of(ck_checker *c, sg_span sp);
+
+void ck_colfn_seen(ck_checker *c, const sg_ast *call, sg_shape arg)
+{
+    struct ck_colfn *f;
+    if (arg.cols == SG_DIM_ONE || arg.rows == SG_DIM_ONE || c->as_written)
+        return;
+    SG_GROW(c->colfns, c->ncolfns, c->capcolfns, SG_GROW_MAX, "softmax calls");
+    f = &c->colfns[c->ncolfns++];
+    f->span = call->span;
+    f->arg = call->nargs > 0 ? call->args[0]->span : call->span;
+    f->fname = call->name;
+    f->shape = arg;
+}
+
+void ck_wrt_seen(ck_checker *c, const char *name)
+{
+    if (sg_strmap_get(&c->wrtnames, name) < 0)
+        sg_strmap_put(&c->wrtnames, sg_arena_strdup(sg_ctx_arena(c->ctx), name), 1);
+}
+
+/*
+ * softmax(Z) of a matrix normalises each column. When Z's rows are the rows
+ * of a data matrix (an input nothing is differentiated with respect to,
+ * X ∈ ℝ^{N×D} in softmax(XW)), the columns run across the batch: one
+ * distribution per column of N examples, seldom what was meant. A matrix of
+ * Z's own shape (labels Y) says nothing either way.
+ */
+static void warn_batch_softmax(ck_checker *c, const struct ck_colfn *f)
+{
+    int i;
+    for (i = 0; i < sg_sym_count(c->ctx); i++) {
+        const sg_symbol *s = sg_sym_get(c->ctx, i);
+        if (s->seq >= 0 || s->shape.rows != f->shape.rows || s->shape.cols == f->shape.cols ||
+            s->shape.cols == SG_DIM_ONE || sg_strmap_get(&c->wrtnames, s->name) >= 0)
+            continue;
+        sg_src_warning(c->src, f->span, "%s normalises each column, across the %s rows that %s "
+                                        "(%s) holds its examples in; for one distribution per "
+                                        "row, write %s((%s)ᵀ)ᵀ",
+                       spelling(c, f->span, f->fname), dim_str(c, f->shape.rows),
+                       spelling(c, s->span, s->name), ck_shape_str(c, s->shape),
+                       f->fname, text_of(c, f->arg));
+        return;
+    }
+}
+
 void ck_warn_unused(ck_checker *c)
 {
     int i;
+    for (i = 0; i < c->ncolfns; i++)
+        warn_batch_softmax(c, &c->colfns[i]);
     for (i = 0; i < sg_sym_count(c->ctx); i++) {
         const sg_symbol *sym = sg_sym_get(c->ctx, i);
         if (sg_strmap_get(&c->usednames, sym->name) < 0)
@@ -1272,6 +1321,8 @@ static ck_val call_unary(ck_checker *c, const sg_ast *a, const func_t *f, ck_wan
     case SG_OP_SOFTMAX:
     case SG_OP_LOGSOFTMAX:
     case SG_OP_LOGSUMEXP:
+        if (f->op != SG_OP_NORM && f->op != SG_OP_NORM1)
+            ck_colfn_seen(c, a, v.e->shape);
         return ck_ok(sg_unary(x, f->op, v.e));
     default:
         break;

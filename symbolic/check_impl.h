@@ -22,6 +22,13 @@
 /* what a name stands for */
 typedef enum { CK_NONE, CK_SYM, CK_DEF, CK_DIM, CK_FUNC, CK_SEQ } ck_name_kind;
 
+struct ck_colfn {
+    sg_span span;     /* the call */
+    sg_span arg;      /* its argument */
+    const char *fname;
+    sg_shape shape;   /* the argument's */
+};
+
 typedef struct {
     const char *name;
     sg_expr *expr;   /* NULL when its definition failed: uses stay silent */
@@ -46,6 +53,9 @@ typedef struct {
     sg_strmap resnames; /* result name → index in res: a request asked twice is one */
     sg_strmap usednames; /* the names an expression, a request or another step reads */
     sg_strmap asked;     /* each request as "kind target wrt": where it was first made */
+    sg_strmap wrtnames;  /* the names some derivative is taken with respect to */
+    struct ck_colfn *colfns; /* softmax, logsoftmax, logsumexp of a matrix: column-wise */
+    int ncolfns, capcolfns;
     sg_result *res;
     int nres, capres;
     const char *prefix;
@@ -104,8 +114,13 @@ void ck_undefined(ck_checker *c, sg_span at, const char *name);
 /* name (a symbol, definition or sequence) is read: not unused */
 void ck_use(ck_checker *c, const char *name);
 /* the warnings of a problem without errors: declarations and definitions
-   that nothing reads */
+   that nothing reads, a column-wise softmax over what looks like a batch of
+   rows */
 void ck_warn_unused(ck_checker *c);
+/* a softmax-family call over a matrix, for the batch-of-rows warning */
+void ck_colfn_seen(ck_checker *c, const sg_ast *call, sg_shape arg);
+/* name is differentiated with respect to (a parameter, not data) */
+void ck_wrt_seen(ck_checker *c, const char *name);
 /* "ℝ^{m×n}", in the context's arena */
 const char *ck_shape_str(ck_checker *c, sg_shape s);
 /* the wanted shape that is exactly s */

@@ -176,8 +176,10 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
     int i, idx, good = 1;
     for (i = 0; i < s->nnames; i++) {
         ck_name_kind k = ck_lookup(c, s->names[i].name, &idx);
-        if (k == CK_SYM || k == CK_SEQ)
+        if (k == CK_SYM || k == CK_SEQ) {
             ck_use(c, s->names[i].name);
+            ck_wrt_seen(c, s->names[i].name);
+        }
         if (k == CK_SYM) {
             sg_shape sh = sg_sym_get(c->ctx, idx)->shape;
             if (vectors_only && !is_vector_or_scalar(sh)) {
@@ -675,6 +677,8 @@ static void checker_free(ck_checker *c)
     sg_strmap_free(&c->resnames);
     sg_strmap_free(&c->usednames);
     sg_strmap_free(&c->asked);
+    sg_strmap_free(&c->wrtnames);
+    free(c->colfns);
     free(c->res);
     free(c->seqbad);
 }
