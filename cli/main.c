@@ -66,6 +66,21 @@ typedef struct {
     size_t outlen, hdrlen;
 } printed;
 
+/* a --dim that fixes nothing P_eval reads: a warning (an error with -Werror) */
+static int idle_dims(const cli_options *o, sg_cgen_plan *plan)
+{
+    int i, idle = 0;
+    for (i = 0; i < o->nfixed; i++) {
+        if (sg_cgen_plan_dim_used(plan, o->fixed[i].name) != 0)
+            continue;
+        fprintf(stderr, "symgrad: %s: --dim %s=%ld fixes nothing: the generated code does not "
+                        "read %s\n", o->werror ? "error" : "warning", o->fixed[i].name,
+                o->fixed[i].value, o->fixed[i].name);
+        idle++;
+    }
+    return o->werror && idle ? CLI_EXIT_INPUT : 0;
+}
+
 /* the C source (and header): printed from one plan; 0 or an exit status */
 static int print_c(const cli_options *o, const sg_problem *p, const char *name, const char *stem,
                    const char *cmd, printed *r)
@@ -94,6 +109,8 @@ static int print_c(const cli_options *o, const sg_problem *p, const char *name, 
                 why ? why : "internal error: the C printer failed");
         rc = CLI_EXIT_INPUT;
     }
+    if (rc == 0)
+        rc = idle_dims(o, plan);
     sg_cgen_plan_free(plan);
     return rc;
 }

@@ -387,6 +387,17 @@ char *sg_cgen_plan_header(sg_cgen_plan *pl, size_t *len)
     return sg_buf_take(&b, len);
 }
 
+int sg_cgen_plan_dim_used(sg_cgen_plan *pl, const char *name)
+{
+    int d;
+    size_t len;
+    if (pl->why)
+        return -1;
+    free(sg_cgen_plan_source(pl, &len)); /* the printing marks what it uses */
+    d = sg_dim_find(pl->g->ctx, name);
+    return d < 0 ? -1 : pl->g->dimused[d] != 0;
+}
+
 void sg_cgen_plan_free(sg_cgen_plan *pl)
 {
     if (!pl)

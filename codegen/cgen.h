@@ -62,6 +62,10 @@ const char *sg_cgen_plan_why(const sg_cgen_plan *pl);
 char *sg_cgen_plan_source(sg_cgen_plan *pl, size_t *len);
 char *sg_cgen_plan_header(sg_cgen_plan *pl, size_t *len);
 
+/* whether P_eval reads the dimension name (a --dim of one it does not read
+   fixes nothing); -1 for no such dimension or a plan that cannot print */
+int sg_cgen_plan_dim_used(sg_cgen_plan *pl, const char *name);
+
 void sg_cgen_plan_free(sg_cgen_plan *pl);
 
 /* one plan, one text (for tests) */

@@ -49,6 +49,15 @@ rm -f warn.c
 expect 1 "-Werror" "$symgrad" -Werror warn.sg -o warn.c
 [ ! -e warn.c ] && ok || bad "-Werror writes nothing"
 grep -qxF "warn.sg:2:1: error: y is declared but never used" err.txt && ok || bad "-Werror prints errors: $(head -3 err.txt)"
+# a --dim that fixes nothing the generated code reads: a warning (-Werror: exit 1)
+printf 'x ∈ ℝ^n\nc ∈ ℝ\nL = sum(x − x) + c\ngrad L wrt c\n' > idle.sg
+rm -f idle.c
+expect 0 "an idle --dim" "$symgrad" idle.sg --dim n=3 -o idle.c
+grep -qxF "symgrad: warning: --dim n=3 fixes nothing: the generated code does not read n" err.txt &&
+    [ -s idle.c ] && ok || bad "the idle --dim warning: $(cat err.txt)"
+rm -f idle.c
+expect 1 "an idle --dim with -Werror" "$symgrad" -Werror idle.sg --dim n=3 -o idle.c
+grep -qF "symgrad: error: --dim n=3 fixes nothing" err.txt && [ ! -e idle.c ] && ok || bad "-Werror and an idle --dim"
 # did you mean: by edit distance, or as the abbreviation of one option
 for pair in "--formula --formulas" "--stpes --steps" "--Latex --latex" "--out=a.c --output" \
     "--hea --header" "--chek --check"; do
