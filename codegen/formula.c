@@ -113,6 +113,22 @@ static int pr_num(printer *f, sg_buf *b, double v)
         const char *uni, *tex;
     } fractions[] = {{0.5, "½", "\\tfrac{1}{2}"}, {0.25, "¼", "\\tfrac{1}{4}"},
                      {0.75, "¾", "\\tfrac{3}{4}"}};
+    /* the constants π and the ones derivatives bring (erf′ = (2/√π)e^{−x²},
+       log₂′ = 1/(x log(2))) by name, not as 17 digits: the double each is (π
+       is what the checker makes of π; the others what the rules fold). A
+       quotient is printed in parentheses, so that it is one factor wherever
+       it stands (a coefficient is juxtaposed with what it scales) */
+    static const struct {
+        double v;
+        const char *uni, *ascii, *tex;
+        int level; /* 2π is a product: parenthesized after a / */
+    } constants[] = {
+        {3.141592653589793, "π", "pi", "\\pi", P_ATOM},
+        {6.283185307179586, "2π", "2pi", "2\\pi", P_PROD},
+        {1.1283791670955126, "(2/√π)", "(2/sqrt(pi))", "\\frac{2}{\\sqrt{\\pi}}", P_ATOM},
+        {1.4426950408889634, "(1/log(2))", "(1/log(2))", "\\frac{1}{\\ln 2}", P_ATOM},
+        {0.6931471805599453, "log(2)", "log(2)", "\\ln 2", P_ATOM},
+    };
     size_t i;
     if (!f->ascii)
         for (i = 0; i < sizeof fractions / sizeof fractions[0]; i++)
@@ -124,6 +140,12 @@ static int pr_num(printer *f, sg_buf *b, double v)
         sg_buf_puts(b, f->ascii ? "inf" : f->tex ? "\\infty" : "∞");
         return P_ATOM;
     }
+    for (i = 0; i < sizeof constants / sizeof constants[0]; i++)
+        if (v == constants[i].v) {
+            sg_buf_puts(b, f->tex ? constants[i].tex : f->ascii ? constants[i].ascii
+                                                               : constants[i].uni);
+            return constants[i].level;
+        }
     pr_num_text(f, b, v);
     return P_ATOM;
 }

@@ -58,6 +58,13 @@ grep -qxF "symgrad: warning: --dim n=3 fixes nothing: the generated code does no
 rm -f idle.c
 expect 1 "an idle --dim with -Werror" "$symgrad" -Werror idle.sg --dim n=3 -o idle.c
 grep -qF "symgrad: error: --dim n=3 fixes nothing" err.txt && [ ! -e idle.c ] && ok || bad "-Werror and an idle --dim"
+# π and the constants derivatives bring print by name, and read back
+printf 'x ∈ ℝ^n\np ∈ ℝ^n\nL = sum(erf(x)) + sum(log2(p)) + π sum(x) + 2π\ngrad L wrt x, p\n' > consts.sg
+expect 0 "named constants" "$symgrad" --formulas consts.sg
+grep -qxF "∂L/∂x = π𝟙 + (2/√π) exp(−x ⊙ x)" out.txt && grep -qxF "∂L/∂p = (1/log(2))(𝟙 ⊘ p)" out.txt &&
+    grep -q "π sum(x) + 2π$" out.txt && ok || bad "the named constants: $(cat out.txt)"
+expect 0 "named constants in ASCII" "$symgrad" --formulas --ascii consts.sg
+grep -qxF "dL/dx = pi * ones(n) + (2/sqrt(pi)) * exp(-x .* x)" out.txt && ok || bad "the named constants in ASCII: $(cat out.txt)"
 # did you mean: by edit distance, or as the abbreviation of one option
 for pair in "--formula --formulas" "--stpes --steps" "--Latex --latex" "--out=a.c --output" \
     "--hea --header" "--chek --check"; do
