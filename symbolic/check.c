@@ -136,6 +136,21 @@ ck_name_kind ck_lookup(const ck_checker *c, const char *name, int *idx)
     return CK_NONE;
 }
 
+static const char *spelling(const ck_checker *c, sg_span at, const char *name);
+
+/* a declared or defined name as its declaration spells it (λ for lambda) */
+static const char *as_declared(const ck_checker *c, const char *name)
+{
+    int i;
+    if (!name)
+        return NULL;
+    if ((i = sg_sym_find(c->ctx, name)) >= 0)
+        return spelling(c, sg_sym_get(c->ctx, i)->span, name);
+    if ((i = sg_strmap_get(&c->defnames, name)) >= 0)
+        return spelling(c, c->defs[i].span, name);
+    return name;
+}
+
 /* the name closest to name among the functions (with funcs_first, offered
    first) and what the problem declares or defines, for "did you mean";
    NULL when none is close */
@@ -160,7 +175,7 @@ static const char *closest_name(const ck_checker *c, const char *name, int funcs
         for (i = 0; i < sg_dim_count(c->ctx); i++)
             sg_suggest_offer(&sug, sg_dim_get(c->ctx, i)->name);
     }
-    return sg_suggest_best(&sug);
+    return as_declared(c, sg_suggest_best(&sug));
 }
 
 /* the name as the user spelt it at span (λ, not the lambda it reads as),
