@@ -1257,7 +1257,10 @@ static ck_val call_dot(ck_checker *c, const sg_ast *a)
  * steps) already knows them. The derivative with respect to a is
  * step(a − b) for max and step(b − a) for min, and with respect to b its
  * complement; step(0) = 0, so at a tie (a = b) the derivative goes to the
- * second argument, b. A NaN in a or b gives what relu gives it.
+ * second argument, b. The values are fmax's and fmin's on finite numbers;
+ * since relu(NaN) = 0 (in eval.c and in the C alike), a NaN as a gives b
+ * and a NaN as b gives NaN, and an infinite a − b where both are infinite,
+ * or b infinite and a finite on the side it loses (max(1, −∞)), gives NaN.
  */
 static ck_val call_maxmin(ck_checker *c, const sg_ast *a, ck_want w)
 {
