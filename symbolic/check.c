@@ -94,6 +94,7 @@ static const func_t funcs[] = {
     {"det", SG_OP_DET, 1},         {"logdet", SG_OP_LOGDET, 1},
     {"inv", SG_OP_INV, 1},         {"diag", SG_OP_COUNT, 1},
     {"dot", SG_OP_DOT, 2},         {"eye", SG_OP_EYE, 1},
+    {"max", SG_OP_COUNT, 2},       {"min", SG_OP_COUNT, 2},
     {"ones", SG_OP_ONES, -1},
 };
 
@@ -1311,6 +1312,44 @@ static ck_val call_dot(ck_checker *c, const sg_ast *a)
     return ck_ok(sg_dot(c->ctx, args[0].e, args[1].e));
 }
 
+/*
+ * max(a, b) and min(a, b), elementwise, with a scalar on either side
+ * broadcast as + broadcasts it. They are not ops of their own: each is
+ * written with relu, whose kink they share,
+ *     max(a, b) = b + relu(a − b),    min(a, b) = b − relu(b − a),
+ * so that every pass after us (derivatives, values, C, formulas, TeX,
+ * steps) already knows them. The derivative with respect to a is
+ * step(a − b) for max and step(b − a) for min, and with respect to b its
+ * complement; step(0) = 0, so at a tie (a = b) the derivative goes to the
+ * second argument, b. The values are fmax's and fmin's on finite numbers;
+ * since relu(NaN) = 0 (in eval.c and in the C alike), a NaN as a gives b
+ * and a NaN as b gives NaN, and an infinite a − b where both are infinite,
+ * or b infinite and a finite on the side it loses (max(1, −∞)), gives NaN.
+ */
+static ck_val call_maxmin(ck_checker *c, const sg_ast *a, ck_want w)
+{
+    sg_ctx *x = c->ctx;
+    int is_max = !strcmp(a->name, "max");
+    ck_val va = ck_check(c, a->args[0], w), vb = ck_check(c, a->args[1], w);
+    sg_expr *kink;
+    if (va.st == CK_POLY && vb.st == CK_OK && !is_scalar(&vb))
+        va = ck_check(c, a->args[0], ck_want_of(vb.e->shape));
+    else if (vb.st == CK_POLY && va.st == CK_OK && !is_scalar(&va))
+        vb = ck_check(c, a->args[1], ck_want_of(va.e->shape));
+    va = ck_need_size(c, va);
+    vb = ck_need_size(c, vb);
+    if (va.st != CK_OK || vb.st != CK_OK)
+        return ck_err();
+    if (!elementwise_fits(va.e->shape, vb.e->shape)) {
+        ck_error(c, a->span, "%s takes equal shapes, or a scalar on either side, not %s and %s",
+                 a->name, ck_shape_str(c, va.e->shape), ck_shape_str(c, vb.e->shape));
+        return ck_err();
+    }
+    kink = sg_unary(x, SG_OP_RELU, is_max ? elementwise(x, SG_AST_SUB, va.e, vb.e)
+                                          : elementwise(x, SG_AST_SUB, vb.e, va.e));
+    return ck_ok(elementwise(x, is_max ? SG_AST_ADD : SG_AST_SUB, vb.e, kink));
+}
+
 /* f(e) for a function f of one argument; elementwise functions pass the
    wanted shape through */
 static ck_val call_unary(ck_checker *c, const sg_ast *a, const func_t *f, ck_want w)
@@ -1401,6 +1440,8 @@ static ck_val check_call(ck_checker *c, const sg_ast *a, ck_want w)
     }
     if (f->op == SG_OP_DOT)
         return call_dot(c, a);
+    if (f->op == SG_OP_COUNT && f->nargs == 2)
+        return call_maxmin(c, a, w);
     return call_unary(c, a, f, w);
 }
 

@@ -689,5 +689,29 @@ printf 'x ∈ ℝ^d\nL = xᵀΣx\n' > sigma.sg
 expect 1 "undeclared Σ" "$symgrad" sigma.sg
 grep -qF "sigma.sg:2:7: error: undefined name" err.txt && ok || bad "an undeclared Σ: $(cat err.txt)"
 
+# max and min: elementwise, a scalar broadcast on either side, written with
+# relu (max(a, b) = b + relu(a − b), min(a, b) = b − relu(b − a)); values and
+# derivatives by hand, away from ties; at a tie the derivative goes to b
+printf 'x, y ∈ ℝ^n\ns ∈ ℝ\nL = sum(max(x, y) ⊙ min(x, s)) + max(s, 0) + min(2, s)\ngrad L wrt x, y, s\n' > maxmin.sg
+expect 0 "max and min" "$symgrad" maxmin.sg --eval 'x=[1,-2,3]; y=[0.5,1,4]; s=1.5'
+grep -qx 'L = 8' out.txt && grep -qx 'dL_dx = \[2, 1, 0\]' out.txt &&
+    grep -qx 'dL_dy = \[0, -2, 1.5\]' out.txt && grep -qx 'dL_ds = 6' out.txt && ok ||
+    bad "--eval of max and min ($(cat out.txt))"
+printf 'a, b ∈ ℝ\nL = max(a, b) + 2min(a, b)\ngrad L wrt a, b\n' > tie.sg
+expect 0 "max and min at a tie" "$symgrad" tie.sg --eval 'a=1; b=1'
+grep -qx 'L = 3' out.txt && grep -qx 'dL_da = 0' out.txt && grep -qx 'dL_db = 3' out.txt && ok ||
+    bad "a tie gives the derivative to b ($(cat out.txt))"
+expect 0 "max and min in C" "$symgrad" -t float maxmin.sg
+grep -q 'sg_relu(' out.txt && grep -q 'sg_step(' out.txt && ok || bad "max and min in C are relu and step"
+expect 0 "max and min in LaTeX" "$symgrad" --latex maxmin.sg
+grep -qF '\max(x, y) \odot \min(x, s)' out.txt && ok || bad "--latex quotes max and min"
+printf 'x ∈ ℝ^n\ny ∈ ℝ^m\nL = sum(max(x, y))\n' > maxshape.sg
+expect 1 "max of two shapes" "$symgrad" maxshape.sg
+grep -qF "maxshape.sg:3:9: error: max takes equal shapes, or a scalar on either side, not ℝ^n and ℝ^m" err.txt &&
+    ok || bad "max of two shapes: $(cat err.txt)"
+printf 'x ∈ ℝ^n\nL = sum(min(x))\n' > minargs.sg
+expect 1 "min of one argument" "$symgrad" minargs.sg
+grep -qF "minargs.sg:2:9: error: min takes 2 arguments, not 1" err.txt && ok || bad "min of one argument: $(cat err.txt)"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parser/parser.h"
+#include "symbolic/check.h"
 #include "symbolic/eval.h"
 #include "symbolic/expr.h"
 
@@ -192,6 +194,66 @@ static void test_libm_functions(void **state)
     assert_true(isnan(sg_op_apply1(SG_OP_ARCSIN, 2)));
 }
 
+/* the value of the output named cname of a checked problem, at its inputs */
+static void expect_output(const sg_problem *p, const double *const *inputs, const char *cname,
+                          const double *want, int n)
+{
+    long dims[8] = {0};
+    sg_eval *ev;
+    const double *v = NULL;
+    int i;
+    dims[sg_dim_find(p->ctx, "n")] = n;
+    ev = sg_eval_new(p->ctx, dims, inputs);
+    for (i = 0; i < p->nresults; i++)
+        if (!strcmp(p->results[i].cname, cname))
+            v = sg_eval_expr(ev, p->results[i].expr);
+    assert_non_null(v);
+    for (i = 0; i < n; i++)
+        if (!(v[i] == want[i] || (isnan(v[i]) && isnan(want[i]))))
+            fail_msg("%s[%d] is %.17g, not %.17g", cname, i, v[i], want[i]);
+    sg_eval_free(ev);
+}
+
+/* max and min as the checker writes them (b + relu(a − b), b − relu(b − a)):
+   exactly fmax and fmin on finite numbers, a scalar broadcast on either side;
+   a NaN as the first argument gives the second, as the second gives NaN,
+   which is what the C, computing the same relu, gives */
+static void test_max_min(void **state)
+{
+    static const char text[] = "x, y ∈ ℝ^n\ns ∈ ℝ\n"
+                               "u = max(x, y)\nv = min(x, y)\nw = max(s, x)\nz = min(x, s)\n"
+                               "output u, v, w, z\n";
+    static const double x[] = {1, -2, 3, 0.25, -0.5, NAN}, y[] = {0.5, 1, 3, -8, NAN, 2};
+    static const double s = 0.25;
+    const double *inputs[3];
+    double want[4][6];
+    sg_src *src = sg_src_new("t.sg", text, strlen(text));
+    sg_arena *arena = sg_arena_new();
+    sg_problem *p = sg_check(src, sg_parse(src, arena));
+    int i;
+    (void)state;
+    assert_non_null(p);
+    inputs[sg_sym_find(p->ctx, "x")] = x;
+    inputs[sg_sym_find(p->ctx, "y")] = y;
+    inputs[sg_sym_find(p->ctx, "s")] = &s;
+    for (i = 0; i < 5; i++) { /* finite but for y[4]: the second argument's NaN */
+        want[0][i] = isnan(y[i]) ? NAN : fmax(x[i], y[i]);
+        want[1][i] = isnan(y[i]) ? NAN : fmin(x[i], y[i]);
+        want[2][i] = fmax(s, x[i]);
+        want[3][i] = fmin(x[i], s);
+    }
+    want[0][5] = want[1][5] = 2; /* the first argument's NaN */
+    want[2][5] = NAN; /* max(s, NaN) */
+    want[3][5] = s;   /* min(NaN, s) */
+    expect_output(p, inputs, "u", want[0], 6);
+    expect_output(p, inputs, "v", want[1], 6);
+    expect_output(p, inputs, "w", want[2], 6);
+    expect_output(p, inputs, "z", want[3], 6);
+    sg_problem_free(p);
+    sg_arena_free(arena);
+    sg_src_free(src);
+}
+
 static void test_memo_after_growth(void **state)
 {
     fixture *f = *state;
@@ -252,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_softmax_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stable_scalars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_libm_functions, setup, teardown),
+        cmocka_unit_test(test_max_min),
         cmocka_unit_test_setup_teardown(test_memo_after_growth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };

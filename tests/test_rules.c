@@ -805,6 +805,32 @@ static void test_passes(void **state)
     print_message("    %ld entries by central differences in all\n", nchecked);
 }
 
+/* max and min are no ops of their own but relu written by the checker
+   (max(a, b) = b + relu(a − b), min(a, b) = b − relu(b − a)): their
+   gradients, through both arguments, a scalar broadcast on either side and
+   a matrix, against central differences; the fixed inputs are nowhere
+   within 10⁻³ of a tie, so no difference straddles a kink */
+static void test_maxmin(void **state)
+{
+    run_t *r = load("x, y ∈ ℝ^n\nX, Y ∈ ℝ^{n×m}\ns, c ∈ ℝ\n"
+                    "L = sum(max(x, y) ⊙ min(y, x) ⊙ x) + sum(max(X, s) ⊙ min(c, Y)) +\n"
+                    "    max(s, c) · min(c, 0.1) + ⟨min(x, s), max(c, y)⟩\n"
+                    "grad L wrt x, y, X, Y, s, c\n",
+                    "n=3 m=2");
+    int i, j, k;
+    (void)state;
+    for (i = 0; i < sg_sym_count(r->p->ctx); i++)
+        for (j = 0; j < r->len[i]; j++)
+            for (k = 0; k <= i; k++) {
+                long l, n = k == i ? j : r->len[k];
+                for (l = 0; l < n; l++)
+                    assert_true(fabs(r->vals[i][j] - r->vals[k][l]) > 1e-3);
+                assert_true(fabs(r->vals[i][j]) > 1e-3 && fabs(r->vals[i][j] - 0.1) > 1e-3);
+            }
+    check_grads(r);
+    done(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +838,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reverse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forward, setup, teardown),
         cmocka_unit_test(test_passes),
+        cmocka_unit_test(test_maxmin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,3 +170,8 @@ for name in 'x*\\\n/#error pwned\n' 'd??/\n#error pwned\n' 'a*/ #error pwned /*'
     fi
 done
 cd "$tmp" || exit 1
+# max and min (relu written by the checker), a scalar on either side, in both
+# precisions; --check away from the kinks at its own inputs
+cgen maxmin maxmin.sg "n=5" "10000 01000 00100 00011"
+cgen maxminf maxmin.sg "n=4" "00011" -p mmf -t float
+checkmain maxmin_check maxmin.sg 4
