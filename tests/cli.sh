@@ -673,5 +673,25 @@ printf 'x ∈ ℝ^d\nL = xᵀΣx\n' > sigma.sg
 expect 1 "undeclared Σ" "$symgrad" sigma.sg
 grep -qF "sigma.sg:2:7: error: undefined name" err.txt && ok || bad "an undeclared Σ: $(cat err.txt)"
 
+# Y ∈ Δ^{C×N}, a batch of labels: the batch cross-entropy's gradient is
+# softmax(Z) − Y, in every spelling; --eval takes Y as a plain matrix, and
+# --check's main() (each column drawn in the simplex, Y moved along it) passes
+printf 'Z ∈ ℝ^{C×N}\nY ∈ Δ^{C×N}\nL = −sum(Y ⊙ log(softmax(Z)))\ngrad L wrt Z, Y\n' > batch.sg
+expect 0 "Δ^{C×N}" "$symgrad" --formulas batch.sg
+grep -qxF "∂L/∂Z = softmax(Z) − Y" out.txt && ok || bad "the batch softmax gradient: $(cat out.txt)"
+printf 'Z : matrix(C, N)\nY : onehot(C, N)\nL = -sum(Y .* log(softmax(Z)))\ngrad L wrt Z, Y\n' > batcha.sg
+"$symgrad" --formulas batcha.sg > batcha.f 2>&1 && cmp -s out.txt batcha.f && ok ||
+    bad "onehot(C, N) is not Δ^{C×N}: $(cat batcha.f)"
+expect 0 "--eval of a Δ^{C×N} input" "$symgrad" --eval 'Z=[[1,2],[3,4]]; Y=[[1,0.25],[0,0.75]]' batch.sg
+grep -qF "dL_dZ = [[-0.880797078, -0.130797078], [0.880797078, 0.130797078]]" out.txt && ok ||
+    bad "--eval of the batch softmax: $(cat out.txt)"
+if "$symgrad" --check --dim C=4 --dim N=3 batch.sg -o check_batch.c 2>err.txt &&
+    cc -std=c99 -O1 -Wall -Wextra -pedantic -Werror check_batch.c -o check_batch -lm 2>>err.txt &&
+    ./check_batch >out.txt 2>>err.txt && [ "$(grep -c 'worst relative error' out.txt)" = 2 ]; then
+    ok
+else
+    bad "--check of Y ∈ Δ^{C×N}: $(head -c 300 err.txt) $(head -c 300 out.txt)"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
