@@ -275,10 +275,17 @@ static int is_column(const sg_expr *e)
     return sg_shape_is_vector(e->shape);
 }
 
-/* a symbol declared in Δ^C or Δ^{C×N}: every column sums to 1 */
+/* a symbol declared in Δ^C or Δ^{C×N}, or a step of an input sequence
+   declared so (y[t] ∈ Δ^C): every column sums to 1 */
 static int is_simplex(sg_ctx *ctx, const sg_expr *e)
 {
-    return e->op == SG_OP_VAR && (sg_sym_get(ctx, e->sym)->props & SG_PROP_SIMPLEX);
+    int sym = -1;
+    if (e->op == SG_OP_VAR)
+        sym = e->sym;
+    else if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) &&
+             sg_seq_get(ctx, e->seq)->kind == SG_SEQ_INPUT)
+        sym = sg_seq_get(ctx, e->seq)->sym;
+    return sym >= 0 && (sg_sym_get(ctx, sym)->props & SG_PROP_SIMPLEX);
 }
 
 static int is_sum_of(const sg_expr *d, const sg_expr *a)
@@ -981,7 +988,8 @@ sg_expr *sg_sub(sg_ctx *ctx, sg_expr *a, sg_expr *b)
    softmax's adjoint once 𝟙ᵀY = 𝟙ᵀ) */
 static int is_ones_outer(const sg_expr *e)
 {
-    return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_ONES && e->kid[1]->op == SG_OP_ONES;
+    return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_ONES && e->kid[1]->op == SG_OP_ONES &&
+           e->kid[0]->shape.cols == SG_DIM_ONE;
 }
 
 sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b)
@@ -1118,7 +1126,7 @@ sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
         return sg_dimval(ctx, a->shape.rows);
     case SG_OP_TRANSPOSE:
         return sg_sum(ctx, a->kid[0]);
-    case SG_OP_VAR:
+    case SG_OP_VAR: case SG_OP_SEQSTEP: case SG_OP_AT:
         /* y ∈ Δ (declared): 𝟙ᵀy = 1; Y ∈ Δ^{C×N}: sum(Y) = 𝟙ᵀY𝟙 = 𝟙ᵀ𝟙 = N */
         if (is_column(a) && is_simplex(ctx, a))
             return sg_const(ctx, 1);
