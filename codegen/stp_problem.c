@@ -79,7 +79,7 @@ static void put_decl(stp_doc *s, sg_buf *b, const sg_symbol *y, const char *name
             return;
         sg_buf_putc(b, '(');
         put_dim(s, b, r);
-        if (!strcmp(kind, "matrix")) {
+        if (!strcmp(kind, "matrix") || (!strcmp(kind, "onehot") && c != SG_DIM_ONE)) {
             sg_buf_puts(b, ", ");
             put_dim(s, b, c);
         }
@@ -87,14 +87,15 @@ static void put_decl(stp_doc *s, sg_buf *b, const sg_symbol *y, const char *name
         return;
     }
     sg_buf_puts(b, " ∈ ");
-    if (y->props & (SG_PROP_SPD | SG_PROP_SYMMETRIC | SG_PROP_SIMPLEX)) {
+    if ((y->props & (SG_PROP_SPD | SG_PROP_SYMMETRIC)) ||
+        ((y->props & SG_PROP_SIMPLEX) && c == SG_DIM_ONE)) {
         sg_buf_puts(b, y->props & SG_PROP_SPD         ? "𝕊₊₊^"
                        : y->props & SG_PROP_SYMMETRIC ? "𝕊^"
                                                       : "Δ^");
         put_dim(s, b, r);
         return;
     }
-    sg_buf_puts(b, "ℝ");
+    sg_buf_puts(b, y->props & SG_PROP_SIMPLEX ? "Δ" : "ℝ"); /* Δ^{C×N}: columns */
     if (sg_shape_is_scalar(sh))
         return;
     if (c == SG_DIM_ONE) {

@@ -467,7 +467,7 @@ static const char *label_of(tex_doc *x, tex_seg *s, const tex_edge *e)
     return tex_str(x, t, TEX_M_FORM, 1);
 }
 
-/* a symbol declared in Δ^C that e reads, or NULL; e is an adjoint, a DAG
+/* a symbol declared in Δ^C or Δ^{C×N} that e reads, or NULL; e is an adjoint, a DAG
    whose tree can be exponentially larger, so each node is looked at once */
 static const sg_expr *simplex_in(tex_doc *x, const sg_expr *e)
 {
@@ -496,6 +496,14 @@ static void simplex_note(tex_doc *x, sg_buf *b, const tex_seg *s, const sg_expr 
             continue;
         if (!tex_seg_at(s, e->node)->adj || !(y = simplex_in(x, tex_seg_at(s, e->node)->adj)))
             continue;
+        if (y->shape.cols != SG_DIM_ONE) { /* a batch: 𝟙ᵀY = 𝟙ᵀ */
+            sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = \\mathbf{1}^\\top$ for $%s "
+                             "\\in \\Delta^{%s\\times %s}$ (softmax with cross-entropy, each "
+                             "column).}\n",
+                          tex_str(x, y, TEX_M_FORM, 1), tex_str(x, y, TEX_M_FORM, 1),
+                          tex_dim(x, y->shape.rows), tex_dim(x, y->shape.cols));
+            return;
+        }
         sg_buf_printf(b, "\\intertext{since $\\mathbf{1}^\\top %s = 1$ for $%s \\in \\Delta^{%s}$ "
                          "(softmax with cross-entropy).}\n",
                       tex_str(x, y, TEX_M_FORM, 1), tex_str(x, y, TEX_M_FORM, 1),

@@ -60,8 +60,10 @@ static const char *space_of(tex_doc *x, const sg_symbol *s)
         return sg_arena_printf(x->ar, "\\mathbb{S}^{%s}_{++}", n);
     if (s->props & SG_PROP_SYMMETRIC)
         return sg_arena_printf(x->ar, "\\mathbb{S}^{%s}", n);
-    if (s->props & SG_PROP_SIMPLEX)
+    if ((s->props & SG_PROP_SIMPLEX) && s->shape.cols == SG_DIM_ONE)
         return sg_arena_printf(x->ar, "\\Delta^{%s}", n);
+    if (s->props & SG_PROP_SIMPLEX) /* a batch: each column in Δ^C */
+        return sg_arena_printf(x->ar, "\\Delta^{%s\\times %s}", n, tex_dim(x, s->shape.cols));
     return tex_shape(x, s->shape);
 }
 

@@ -81,7 +81,7 @@ typedef enum {
     SG_TYPE_MATRIX,    /* ℝ^{m×n}           matrix(m, n)   R^(m x n) */
     SG_TYPE_SYMMETRIC, /* 𝕊^n               symmetric(n) */
     SG_TYPE_SPD,       /* 𝕊₊₊^n             spd(n) */
-    SG_TYPE_ONEHOT,    /* Δ^C               onehot(C) */
+    SG_TYPE_ONEHOT,    /* Δ^C               onehot(C)      Δ^{C×N} onehot(C, N): columns */
 } sg_type_kind;
 
 typedef struct {

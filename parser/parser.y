@@ -174,9 +174,11 @@ decl_in: ELEM | COLON | IN ;
 
 /*
  * type = ℝ | ℝ^dim1 | ℝ^{dim × dim} | ℝ^(dim × dim)
- *      | 𝕊^dim1 | 𝕊₊₊^dim1 | Δ^dim1
+ *      | 𝕊^dim1 | 𝕊₊₊^dim1 | Δ^dim1 | Δ^{dim × dim} | Δ^(dim × dim)
  *      | scalar | vector(dim) | matrix(dim, dim)
- *      | symmetric(dim) | spd(dim) | onehot(dim)
+ *      | symmetric(dim) | spd(dim) | onehot(dim) | onehot(dim, dim)
+ *
+ * Δ^{C×N} and onehot(C, N) are C×N matrices whose every column is in Δ^C.
  */
 type:
   REALS                                    { $$ = sg_parse_type(SG_TYPE_SCALAR, NULL, NULL); }
@@ -186,12 +188,15 @@ type:
 | SYMSET CARET dim1                        { $$ = sg_parse_type(SG_TYPE_SYMMETRIC, &$3, NULL); }
 | SPDSET CARET dim1                        { $$ = sg_parse_type(SG_TYPE_SPD, &$3, NULL); }
 | SIMPLEX CARET dim1                       { $$ = sg_parse_type(SG_TYPE_ONEHOT, &$3, NULL); }
+| SIMPLEX CARET LBRACE dim TIMES dim RBRACE { $$ = sg_parse_type(SG_TYPE_ONEHOT, &$4, &$6); }
+| SIMPLEX CARET LPAREN dim TIMES dim RPAREN { $$ = sg_parse_type(SG_TYPE_ONEHOT, &$4, &$6); }
 | SCALAR                                   { $$ = sg_parse_type(SG_TYPE_SCALAR, NULL, NULL); }
 | VECTOR LPAREN dim RPAREN                 { $$ = sg_parse_type(SG_TYPE_VECTOR, &$3, NULL); }
 | MATRIX LPAREN dim COMMA dim RPAREN       { $$ = sg_parse_type(SG_TYPE_MATRIX, &$3, &$5); }
 | SYMMETRIC LPAREN dim RPAREN              { $$ = sg_parse_type(SG_TYPE_SYMMETRIC, &$3, NULL); }
 | SPD LPAREN dim RPAREN                    { $$ = sg_parse_type(SG_TYPE_SPD, &$3, NULL); }
 | ONEHOT LPAREN dim RPAREN                 { $$ = sg_parse_type(SG_TYPE_ONEHOT, &$3, NULL); }
+| ONEHOT LPAREN dim COMMA dim RPAREN       { $$ = sg_parse_type(SG_TYPE_ONEHOT, &$3, &$5); }
 ;
 
 /* dim1 = dim | {dim} | (dim) */

@@ -275,6 +275,19 @@ static int is_column(const sg_expr *e)
     return sg_shape_is_vector(e->shape);
 }
 
+/* a symbol declared in Δ^C or Δ^{C×N}, or a step of an input sequence
+   declared so (y[t] ∈ Δ^C): every column sums to 1 */
+static int is_simplex(sg_ctx *ctx, const sg_expr *e)
+{
+    int sym = -1;
+    if (e->op == SG_OP_VAR)
+        sym = e->sym;
+    else if ((e->op == SG_OP_SEQSTEP || e->op == SG_OP_AT) &&
+             sg_seq_get(ctx, e->seq)->kind == SG_SEQ_INPUT)
+        sym = sg_seq_get(ctx, e->seq)->sym;
+    return sym >= 0 && (sg_sym_get(ctx, sym)->props & SG_PROP_SIMPLEX);
+}
+
 static int is_sum_of(const sg_expr *d, const sg_expr *a)
 {
     return d->op == SG_OP_SUM && d->kid[0] == a;
@@ -724,6 +737,16 @@ static int long_pair(const sg_expr *a, const sg_expr *b)
     return !(l->op == SG_OP_ONES && r->op == SG_OP_ONES);
 }
 
+/* 𝟙_{k×C} Y = 𝟙_{k×N} and Yᵀ𝟙_{C×k} = 𝟙_{N×k} for a declared Y ∈ Δ^{C×N}
+   (𝟙ᵀY = 𝟙ᵀ: each column sums to 1), for prev f in a chain; else NULL */
+static sg_expr *ones_through_simplex(sg_ctx *ctx, const sg_expr *prev, const sg_expr *f)
+{
+    if ((prev->op == SG_OP_ONES && is_simplex(ctx, f)) ||
+        (f->op == SG_OP_ONES && prev->op == SG_OP_TRANSPOSE && is_simplex(ctx, prev->kid[0])))
+        return sg_ones(ctx, sg_shape_make(prev->shape.rows, f->shape.cols));
+    return NULL;
+}
+
 /* a b for non-scalar a, b with a.cols = b.rows */
 static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
@@ -757,8 +780,13 @@ static sg_expr *matmul(sg_ctx *ctx, sg_expr *a, sg_expr *b)
        since 𝟙(𝟙ᵀA) is cheaper than 𝟙_{a×b}A */
     for (i = 0; i < in.n; i++) {
         sg_expr *f = in.f[i];
+        sg_expr *through;
         if (f->op == SG_OP_EYE) /* left over from (sI)A */
             continue;
+        if (out.n > 0 && (through = ones_through_simplex(ctx, out.f[out.n - 1], f))) {
+            out.n--;
+            f = ex_is_scalar(through) ? NULL : through; /* 𝟙ᵀy = 1 */
+        }
         while (f && out.n > 0 && f->op == SG_OP_ONES && out.f[out.n - 1]->op == SG_OP_ONES &&
                f->shape.rows != SG_DIM_ONE) {
             sg_expr *prev = out.f[--out.n];
@@ -956,6 +984,14 @@ sg_expr *sg_sub(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 
 /* ---- elementwise binary ------------------------------------------------- */
 
+/* 𝟙ₐ𝟙ᵦᵀ, the outer product matmul keeps unmultiplied (the 𝟙𝟙ᵀY of a
+   softmax's adjoint once 𝟙ᵀY = 𝟙ᵀ) */
+static int is_ones_outer(const sg_expr *e)
+{
+    return e->op == SG_OP_MUL && e->kid[0]->op == SG_OP_ONES && e->kid[1]->op == SG_OP_ONES &&
+           e->kid[0]->shape.cols == SG_DIM_ONE;
+}
+
 sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b)
 {
     assert(sg_shape_eq(a->shape, b->shape));
@@ -965,9 +1001,9 @@ sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b)
         return a;
     if (sg_expr_is_zero(b))
         return b;
-    if (a->op == SG_OP_ONES)
+    if (a->op == SG_OP_ONES || is_ones_outer(a)) /* 𝟙 ⊙ B = 𝟙𝟙ᵀ ⊙ B = B */
         return b;
-    if (b->op == SG_OP_ONES)
+    if (b->op == SG_OP_ONES || is_ones_outer(b))
         return a;
     if (a->op == SG_OP_FILL)
         return scale(ctx, a->kid[0], b);
@@ -1090,10 +1126,12 @@ sg_expr *sg_sum(sg_ctx *ctx, sg_expr *a)
         return sg_dimval(ctx, a->shape.rows);
     case SG_OP_TRANSPOSE:
         return sg_sum(ctx, a->kid[0]);
-    case SG_OP_VAR:
-        /* y ∈ Δ (declared): 𝟙ᵀy = 1 */
-        if (is_column(a) && (sg_sym_get(ctx, a->sym)->props & SG_PROP_SIMPLEX))
+    case SG_OP_VAR: case SG_OP_SEQSTEP: case SG_OP_AT:
+        /* y ∈ Δ (declared): 𝟙ᵀy = 1; Y ∈ Δ^{C×N}: sum(Y) = 𝟙ᵀY𝟙 = 𝟙ᵀ𝟙 = N */
+        if (is_column(a) && is_simplex(ctx, a))
             return sg_const(ctx, 1);
+        if (is_simplex(ctx, a))
+            return sg_dimval(ctx, a->shape.cols);
         break;
     default:
         break;

@@ -57,7 +57,7 @@ typedef enum {
     SG_PROP_NONE = 0,
     SG_PROP_SYMMETRIC = 1, /* Sᵀ = S */
     SG_PROP_SPD = 2,       /* symmetric positive definite (implies SYMMETRIC) */
-    SG_PROP_SIMPLEX = 4,   /* entries ≥ 0 summing to 1: sum(y) = 1 */
+    SG_PROP_SIMPLEX = 4,   /* every column's entries ≥ 0 summing to 1: 𝟙ᵀY = 𝟙ᵀ */
 } sg_props;
 
 typedef struct {

@@ -47,8 +47,8 @@ static void declare(ck_checker *c, const sg_stmt *s)
         shape = sg_shape_make(d[0], d[0]);
         props = SG_PROP_SYMMETRIC | SG_PROP_SPD;
         break;
-    default:
-        shape = sg_shape_make(d[0], SG_DIM_ONE);
+    default: /* Δ^C, or Δ^{C×N}: N columns each in Δ^C */
+        shape = sg_shape_make(d[0], d[1]);
         props = SG_PROP_SIMPLEX;
         break;
     }

@@ -9,14 +9,14 @@ static double sg_check_uniform(unsigned long long *s)
 
 /*
  * Fills an r×c input as its declaration allows: kind 0 uniform in [−1, 1],
- * 1 symmetric (A + Aᵀ)/2, 2 symmetric positive definite A Aᵀ/r + I, 3 a
- * point of the simplex (positive entries summing to 1), 4 uniform in
- * [0.5, 1.5]; A uniform in [−1, 1].
+ * 1 symmetric (A + Aᵀ)/2, 2 symmetric positive definite A Aᵀ/r + I, 3
+ * every column a point of the simplex (positive entries summing to 1), 4
+ * uniform in [0.5, 1.5]; A uniform in [−1, 1].
  */
 static void sg_check_fill(@real@ *v, long r, long c, int kind, unsigned long long *s)
 {
     long i, j, l, n = r * c;
-    double *a = (double *)malloc(sizeof *a * (size_t)(n > 0 ? n : 1)), sum = 0;
+    double *a = (double *)malloc(sizeof *a * (size_t)(n > 0 ? n : 1)), sum;
     if (!a) {
         fprintf(stderr, "check: out of memory\n");
         exit(2);
@@ -25,8 +25,6 @@ static void sg_check_fill(@real@ *v, long r, long c, int kind, unsigned long lon
         a[i] = kind == 3 ? 0.1 + sg_check_uniform(s)
                : kind == 4 ? 0.5 + sg_check_uniform(s)
                            : 2 * sg_check_uniform(s) - 1;
-    for (i = 0; i < n; i++)
-        sum += a[i];
     for (i = 0; i < r; i++)
         for (j = 0; j < c; j++) {
             double x = a[i * c + j];
@@ -35,8 +33,11 @@ static void sg_check_fill(@real@ *v, long r, long c, int kind, unsigned long lon
             else if (kind == 2)
                 for (x = i == j ? 1 : 0, l = 0; l < c; l++)
                     x += a[i * c + l] * a[j * c + l] / (double)r;
-            else if (kind == 3)
+            else if (kind == 3) {
+                for (sum = 0, l = 0; l < r; l++)
+                    sum += a[l * c + j];
                 x /= sum;
+            }
             v[i * c + j] = (@real@)x;
         }
     free(a);

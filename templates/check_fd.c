@@ -3,8 +3,9 @@
  * sg_check_fill: +1 on entry j1, and c2 on entry j2 when j2 ≥ 0. Entries
  * are independent (one direction each), except that a symmetric n×n input
  * moves (a, b) and (b, a) together (a ≤ b), which keeps it symmetric, and
- * positive definite for a small step; and a simplex moves e_a − e_last,
- * which keeps its sum 1. Returns 0 past the last direction.
+ * positive definite for a small step; and a simplex (n rows, each column
+ * in it) moves e_(a,j) − e_(last,j), which keeps column j's sum 1. Returns
+ * 0 past the last direction.
  */
 static int sg_check_dir(int kind, long q, long n, long d, long *j1, long *j2, int *c2)
 {
@@ -24,10 +25,11 @@ static int sg_check_dir(int kind, long q, long n, long d, long *j1, long *j2, in
         return 1;
     }
     if (kind == 3) {
-        if (d >= q - 1)
+        long cols = n > 0 ? q / n : 1;
+        if (d >= q - cols)
             return 0;
-        *j1 = d;
-        *j2 = q - 1;
+        *j1 = d; /* the first n − 1 rows, row-major */
+        *j2 = (n - 1) * cols + d % cols;
         *c2 = -1;
         return 1;
     }

@@ -712,6 +712,30 @@ grep -qF "maxshape.sg:3:9: error: max takes equal shapes, or a scalar on either 
 printf 'x ∈ ℝ^n\nL = sum(min(x))\n' > minargs.sg
 expect 1 "min of one argument" "$symgrad" minargs.sg
 grep -qF "minargs.sg:2:9: error: min takes 2 arguments, not 1" err.txt && ok || bad "min of one argument: $(cat err.txt)"
+# Y ∈ Δ^{C×N}, a batch of labels: the batch cross-entropy's gradient is
+# softmax(Z) − Y, in every spelling; --eval takes Y as a plain matrix, and
+# --check's main() (each column drawn in the simplex, Y moved along it) passes
+printf 'Z ∈ ℝ^{C×N}\nY ∈ Δ^{C×N}\nL = −sum(Y ⊙ log(softmax(Z)))\ngrad L wrt Z, Y\n' > batch.sg
+expect 0 "Δ^{C×N}" "$symgrad" --formulas batch.sg
+grep -qxF "∂L/∂Z = softmax(Z) − Y" out.txt && ok || bad "the batch softmax gradient: $(cat out.txt)"
+printf 'Z : matrix(C, N)\nY : onehot(C, N)\nL = -sum(Y .* log(softmax(Z)))\ngrad L wrt Z, Y\n' > batcha.sg
+"$symgrad" --formulas batcha.sg > batcha.f 2>&1 && cmp -s out.txt batcha.f && ok ||
+    bad "onehot(C, N) is not Δ^{C×N}: $(cat batcha.f)"
+expect 0 "--eval of a Δ^{C×N} input" "$symgrad" --eval 'Z=[[1,2],[3,4]]; Y=[[1,0.25],[0,0.75]]' batch.sg
+grep -qF "dL_dZ = [[-0.880797078, -0.130797078], [0.880797078, 0.130797078]]" out.txt && ok ||
+    bad "--eval of the batch softmax: $(cat out.txt)"
+if "$symgrad" --check --dim C=4 --dim N=3 batch.sg -o check_batch.c 2>err.txt &&
+    cc -std=c99 -O1 -Wall -Wextra -pedantic -Werror check_batch.c -o check_batch -lm 2>>err.txt &&
+    ./check_batch >out.txt 2>>err.txt && [ "$(grep -c 'worst relative error' out.txt)" = 2 ]; then
+    ok
+else
+    bad "--check of Y ∈ Δ^{C×N}: $(head -c 300 err.txt) $(head -c 300 out.txt)"
+fi
+# and a step of a sequence declared in Δ: 𝟙ᵀy[t] = 1, 𝟙ᵀY[t] = 𝟙ᵀ
+printf 'h0 ∈ ℝ^n\nx[t] ∈ ℝ^n for t = 1..T\ny[t] ∈ Δ^n for t = 1..T\nY[t] ∈ Δ^{n×k} for t = 1..T\nW ∈ ℝ^{n×n}\nh[0] = h0\nh[t] = tanh(W h[t−1] + x[t]) for t = 1..T\nL = −Σ_{t=1}^{T} y[t]ᵀ log(softmax(h[t])) − Σ_{t=1}^{T} sum(Y[t] ⊙ log(softmax(h[t]ones(k)ᵀ)))\ngrad L wrt W\n' > batchseq.sg
+expect 0 "Δ steps" "$symgrad" --formulas batchseq.sg
+grep -qF "(softmax(h[t]𝟙ᵀ) − Y[t])𝟙 [1 ≤ t] + (softmax(h[t]) − y[t]) [1 ≤ t]" out.txt && ok ||
+    bad "the softmax gradient of Δ steps: $(cat out.txt)"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -713,6 +713,40 @@ static void test_constant_coefficients(void **state)
 
 /* ---- declared properties ------------------------------------------------- */
 
+/* Y ∈ Δ^{m×n}, each column in the simplex: 𝟙ᵀY = 𝟙ᵀ, Yᵀ𝟙 = 𝟙, sum(Y) = n,
+   and the batch cross-entropy gradient is exactly softmax(Z) − Y */
+static void test_simplex_batch(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *ctx = f->ctx;
+    sg_expr *Y = var(ctx, "Y", f->m, f->n, SG_PROP_SIMPLEX), *Z = f->W, *L, *g, *w[2];
+    sg_expr *row_m = sg_ones(ctx, sg_shape_make(SG_DIM_ONE, f->m));
+    sg_expr *row_n = sg_ones(ctx, sg_shape_make(SG_DIM_ONE, f->n));
+    sg_expr *col_m = sg_ones(ctx, sg_shape_make(f->m, SG_DIM_ONE));
+
+    assert_ptr_equal(sg_mul(ctx, row_m, Y), row_n);
+    assert_ptr_equal(sg_mul(ctx, sg_transpose(ctx, Y), col_m), sg_transpose(ctx, row_n));
+    assert_ptr_equal(sg_mul(ctx, sg_mul(ctx, row_m, Y), f->x), sg_sum(ctx, f->x));
+    assert_ptr_equal(sg_mul(ctx, sg_ones(ctx, sg_shape_make(f->k, f->m)), Y),
+                     sg_ones(ctx, sg_shape_make(f->k, f->n)));
+    assert_ptr_equal(sg_sum(ctx, Y), sg_dimval(ctx, f->n));
+    /* 𝟙ᵀW is no simplex: it stays */
+    assert_int_equal(sg_mul(ctx, row_m, f->W)->op, SG_OP_MUL);
+    /* A ⊙ 𝟙𝟙ᵀ = A */
+    assert_ptr_equal(sg_hadamard(ctx, f->W, sg_mul(ctx, col_m, row_n)), f->W);
+    /* L = −sum(Y ⊙ log softmax(Z)) ⇒ ∂L/∂Z = softmax(Z) − Y */
+    L = sg_neg(ctx, sg_sum(ctx, sg_hadamard(ctx, Y, sg_unary(ctx, SG_OP_LOG,
+                                                             sg_unary(ctx, SG_OP_SOFTMAX, Z)))));
+    sg_diff_grad(ctx, L, 1, &Z, &g, NULL);
+    assert_ptr_equal(g, sg_sub(ctx, sg_unary(ctx, SG_OP_SOFTMAX, Z), Y));
+    /* undeclared: softmax(Z) ⊙ (𝟙𝟙ᵀV) − V */
+    w[0] = var(ctx, "V", f->m, f->n, 0);
+    L = sg_neg(ctx, sg_sum(ctx, sg_hadamard(ctx, w[0], sg_unary(ctx, SG_OP_LOG,
+                                                                sg_unary(ctx, SG_OP_SOFTMAX, Z)))));
+    sg_diff_grad(ctx, L, 1, &Z, &w[1], NULL);
+    assert_ptr_not_equal(w[1], sg_sub(ctx, sg_unary(ctx, SG_OP_SOFTMAX, Z), w[0]));
+}
+
 static void test_simplex(void **state)
 {
     fixture *f = *state;
@@ -1041,6 +1075,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_softplus_identities, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constant_coefficients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simplex, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_simplex_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stable_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stable_small, setup, teardown),
     };

@@ -447,6 +447,11 @@ static void test_declaration_variants(void **state)
     PROGRAM("x, y, z \xe2\x88\x88 \xe2\x84\x9d^n", "DECL x y z : VECTOR n");
     PROGRAM("W \xe2\x88\x88 \xe2\x84\x9d^{3\xc3\x97" "4}", "DECL W : MATRIX 3 4");
     PROGRAM("x \xe2\x88\x88 \xe2\x84\x9d^10", "DECL x : VECTOR 10");
+    /* a batch of simplex columns: Δ^{C×N}, Δ^(C×N), onehot(C, N) */
+    PROGRAM("Y ∈ Δ^{C×N}", "DECL Y : ONEHOT C N");
+    PROGRAM("Y ∈ Δ^(C×3)", "DECL Y : ONEHOT C 3");
+    PROGRAM("Y : onehot(C, N)", "DECL Y : ONEHOT C N");
+    PROGRAM("y ∈ Δ^{C}", "DECL y : ONEHOT C");
     PROGRAM("x \xe2\x88\x88 \xe2\x84\x9d^{n}", "DECL x : VECTOR n");
     PROGRAM("x \xe2\x88\x88 \xe2\x84\x9d^(n)", "DECL x : VECTOR n");
     PROGRAM("W \xe2\x88\x88 \xe2\x84\x9d^(m\xc3\x97n)", "DECL W : MATRIX m n");

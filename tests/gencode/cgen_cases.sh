@@ -22,6 +22,11 @@ cgen fn fn.sg "n=5" "100000 010000 001000 000100 000011"
 cgen fnf fn.sg "n=4" "000011" -p fnf -t float
 checkmain fn_check fncheck.sg 3
 checkmain fn_checkf fncheck.sg 3 -t float
+# a batch softmax cross-entropy, Y ∈ Δ^{C×N}: --check draws each column in
+# the simplex; the values against --eval
+checkmain batch_check batch.sg 3
+checkmain batch_checkf batch.sg 3 -t float
+cgen batch batch.sg "D=3 C=4 N=5" "1000 0100 0010 0001"
 cgen logreg logreg.sg "N=6 D=3" "10"
 cgen mat mat.sg "n=4 m=3 k=5" "0100 0010 1000"
 cgen edge edge.sg "n=4" "1000000 0000100 0000010"
