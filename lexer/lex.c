@@ -795,14 +795,14 @@ static void set_sup(sg_lexer *lx, sg_token *t)
         emit(lx, &dims[0]);
         return;
     }
-    /* only ℝ has two: 𝕊ᵐˣⁿ is the syntax error at ˣ that 𝕊^m×n is */
-    if (set == TK_REALS)
+    /* ℝ and Δ have two: 𝕊ᵐˣⁿ is the syntax error at ˣ that 𝕊^m×n is */
+    if (set == TK_REALS || set == TK_SIMPLEX)
         emit_kind(lx, TK_LBRACE, at[0], 0);
     emit(lx, &dims[0]);
     emit_kind(lx, TK_TIMES, times, 0);
     emit(lx, &dims[1]);
     at[1].begin = at[1].end;
-    if (set == TK_REALS)
+    if (set == TK_REALS || set == TK_SIMPLEX)
         emit_kind(lx, TK_RBRACE, at[1], 0);
 }
 

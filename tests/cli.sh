@@ -731,6 +731,10 @@ if "$symgrad" --check --dim C=4 --dim N=3 batch.sg -o check_batch.c 2>err.txt &&
 else
     bad "--check of Y ∈ Δ^{C×N}: $(head -c 300 err.txt) $(head -c 300 out.txt)"
 fi
+# Δ in superscript, as ℝ: Δᵏˣᴺ
+printf 'Z ∈ ℝ^{k×N}\nY ∈ Δᵏˣᴺ\nL = −sum(Y ⊙ log(softmax(Z)))\ngrad L wrt Z\n' > batchsup.sg
+expect 0 "Δᵏˣᴺ" "$symgrad" --formulas batchsup.sg
+grep -qxF "∂L/∂Z = softmax(Z) − Y" out.txt && ok || bad "Δᵏˣᴺ: $(cat out.txt err.txt)"
 # and a step of a sequence declared in Δ: 𝟙ᵀy[t] = 1, 𝟙ᵀY[t] = 𝟙ᵀ
 printf 'h0 ∈ ℝ^n\nx[t] ∈ ℝ^n for t = 1..T\ny[t] ∈ Δ^n for t = 1..T\nY[t] ∈ Δ^{n×k} for t = 1..T\nW ∈ ℝ^{n×n}\nh[0] = h0\nh[t] = tanh(W h[t−1] + x[t]) for t = 1..T\nL = −Σ_{t=1}^{T} y[t]ᵀ log(softmax(h[t])) − Σ_{t=1}^{T} sum(Y[t] ⊙ log(softmax(h[t]ones(k)ᵀ)))\ngrad L wrt W\n' > batchseq.sg
 expect 0 "Δ steps" "$symgrad" --formulas batchseq.sg
