@@ -250,20 +250,6 @@ static int is_trivial(const sg_expr *e)
            e->op == SG_OP_SEQSUM;
 }
 
-/* a product of leaves and their transposes (Wx, WᵀWx): short as it is */
-static int light(const sg_expr *e, int depth)
-{
-    int k;
-    if (stp_is_leaf(e))
-        return 1;
-    if (depth > 8 || !(e->op == SG_OP_MUL || e->op == SG_OP_TRANSPOSE))
-        return 0;
-    for (k = 0; k < e->nkids; k++)
-        if (!light(e->kid[k], depth + 1))
-            return 0;
-    return 1;
-}
-
 /* the operators e's formula shows, down to names and leaves, up to cap */
 int stp_shown_ops(stp_doc *s, const sg_expr *e, int cap, int root)
 {
@@ -369,7 +355,7 @@ const sg_expr **stp_name_stations(stp_doc *s, const sg_log **logs, int nlogs, in
         unsigned char f = s->flag[e->id];
         const char *base, *prefer = NULL;
         sg_buf b;
-        if (!(f & STP_F_BACK) || e->name || s->name[e->id] || is_trivial(e) || light(e, 0) ||
+        if (!(f & STP_F_BACK) || e->name || s->name[e->id] || is_trivial(e) || sg_expr_is_leaf_product(e) ||
             (f & (STP_F_ADDEND | STP_F_PARTIAL)) || is_log_f(logs, nlogs, e) ||
             (f & STP_F_SCALED) || stp_shown_ops(s, e, 2, 1) < 2)
             continue;

@@ -589,20 +589,6 @@ static void name_varying(tex_doc *x, sg_expr *e, const char *base, int heavy, in
     }
 }
 
-/* a pure product of leaves (Wx, WᵀWx): its formula is as short as a name */
-static int light(const sg_expr *e, int depth)
-{
-    int k;
-    if (tex_is_leaf(e))
-        return 1;
-    if (depth > 8 || !(e->op == SG_OP_MUL || e->op == SG_OP_TRANSPOSE))
-        return 0;
-    for (k = 0; k < e->nkids; k++)
-        if (!light(e->kid[k], depth + 1))
-            return 0;
-    return 1;
-}
-
 /* the same, stopping at named nodes: what e's formula shows */
 static int shown_ops_in(tex_doc *x, const sg_expr *e, int cap, int root, long *visits)
 {
@@ -748,7 +734,7 @@ void tex_name_nodes(tex_doc *x)
             heavy = boxed = 1;
         } else {
             base = tex_name(x, fresh_name(x, preferred(x, e)));
-            heavy = !light(e, 0);
+            heavy = !sg_expr_is_leaf_product(e);
             /* a name of ours stays in a box only for a long column or
                matrix: a row vector (u = rᵀS⁻¹) is a transpose nobody names,
                and the box shows it written out */

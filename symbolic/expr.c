@@ -155,6 +155,20 @@ int sg_expr_is_zero(const sg_expr *e)
     return sg_expr_is_const(e, 0);
 }
 
+/* a product or transpose of leaves, at most 8 deep */
+static int leaf_product(const sg_expr *e, int depth)
+{
+    int k;
+    if (e->nkids == 0)
+        return 1;
+    if (depth > 8 || !(e->op == SG_OP_MUL || e->op == SG_OP_TRANSPOSE))
+        return 0;
+    for (k = 0; k < e->nkids; k++)
+        if (!leaf_product(e->kid[k], depth + 1))
+            return 0;
+    return 1;
+}
+
 int sg_expr_ops(const sg_expr *e, int cap)
 {
     int n, k;
@@ -164,6 +178,11 @@ int sg_expr_ops(const sg_expr *e, int cap)
     for (k = 0; k < e->nkids && n < cap; k++)
         n += sg_expr_ops(e->kid[k], cap - n);
     return n;
+}
+
+int sg_expr_is_leaf_product(const sg_expr *e)
+{
+    return leaf_product(e, 0);
 }
 
 int sg_op_is_seq(sg_op op)

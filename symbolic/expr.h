@@ -362,6 +362,9 @@ int sg_expr_varies(const sg_expr *e);
 /* the operator nodes of e's tree (leaves count none), counted up to cap:
    what printing e would cost, bounded however large its tree */
 int sg_expr_ops(const sg_expr *e, int cap);
+/* a product of leaves and their transposes (Wx, WᵀWx), at most 8 deep: a
+   formula as short as a name, which the derivation printers do not name */
+int sg_expr_is_leaf_product(const sg_expr *e);
 /* SEQSTEP, AT or SEQSUM: an op the C printer must write loops for */
 int sg_op_is_seq(sg_op op);
 int sg_op_is_elementwise_unary(sg_op op);
