@@ -124,7 +124,7 @@ const char *cg_buffer_text(cg_state *g, const sg_expr *e)
 {
     if ((int)e->op == OP_SEQ) {
         const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
-        sg_index first = sg_index_plus(sq->lo, -1), count = sg_index_plus(sq->hi, 1 - first.off);
+        sg_index first = sg_seq_first(g->ctx, e->seq), count = sg_index_plus(sq->hi, 1 - first.off);
         const char *nsteps = first.dim < 0 ? cg_index_text(g, count) : "the steps";
         if (cg_scalar(e))
             return cg_fmt(g, "%s numbers", nsteps);
@@ -168,7 +168,7 @@ const char *cg_formula(cg_state *g, const sg_expr *e)
     if ((int)e->op == OP_SEQ) { /* h[0], …, h[T] */
         const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
         const char *name = cg_rec(g, e)->fname;
-        return cg_fmt(g, "%s[%s], …, %s[%s]", name, cg_index_text(g, sg_index_plus(sq->lo, -1)),
+        return cg_fmt(g, "%s[%s], …, %s[%s]", name, cg_index_text(g, sg_seq_first(g->ctx, e->seq)),
                       name, cg_index_text(g, sq->hi));
     }
     if (e->op == OP_FACTOR) { /* "the LU factors of K = XXᵀ + βI" */

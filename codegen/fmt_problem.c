@@ -362,6 +362,20 @@ static void page_end_line(page *pg, sg_fmt_line_kind kind, int seq, int result,
     pg->start = pg->text.len;
 }
 
+enum { SEQ_INIT = 1, SEQ_STEP = 2 }; /* the parts of a recurrence fmt_seq prints */
+
+/* the member of group g whose step runs next after q's (−1: first), or −1 */
+static int next_step(const sg_ctx *ctx, const int *group, int g, int q)
+{
+    int j, best = -1, S = sg_seq_count(ctx);
+    long after = q < 0 ? -1 : sg_seq_rank(ctx, q);
+    for (j = g; j < S; j++)
+        if (group[j] == g && sg_seq_rank(ctx, j) > after &&
+            (best < 0 || sg_seq_rank(ctx, j) < sg_seq_rank(ctx, best)))
+            best = j;
+    return best;
+}
+
 /*
  * A recurrence, the way it is written on paper:
  *   h[0] = h₀
@@ -369,17 +383,17 @@ static void page_end_line(page *pg, sg_fmt_line_kind kind, int seq, int result,
  *   δh[t] = W_hhᵀ(δh[t+1] ⊙ …) [t < T] + W_yᵀ(W_y h[t] − y[t]) [1 ≤ t], t = T, …, 0
  * (ASCII: "for t = 1..T", "for t = T down to 0").
  */
-static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm)
+static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm, int parts)
 {
     sg_buf *b = &pg->text;
     const sg_seq *s = sg_seq_get(ctx, q);
-    sg_index first = sg_index_plus(s->lo, -1);
+    sg_index first = sg_seq_first(ctx, q);
     const char *sep = ascii ? " for t = " : ", t = ";
     int k, any = 0;
     if (s->kind == SG_SEQ_INPUT || !s->body)
         return;
     if (s->kind == SG_SEQ_FORWARD) {
-        if (s->init) {
+        if (s->init && (parts & SEQ_INIT)) {
             sg_fmt_seq_name(b, ctx, q, ascii);
             sg_buf_putc(b, '[');
             sg_fmt_index(b, ctx, first, ascii);
@@ -387,6 +401,8 @@ static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm)
             sg_fmt_expr_named(b, ctx, s->init, ascii, lookup_name, nm);
             page_end_line(pg, SG_FMT_LINE_SEQ_INIT, q, -1, NULL);
         }
+        if (!(parts & SEQ_STEP))
+            return;
         sg_fmt_seq_name(b, ctx, q, ascii);
         sg_buf_puts(b, "[t] = ");
         sg_fmt_expr_named(b, ctx, s->display ? s->display : s->body, ascii, lookup_name, nm);
@@ -537,6 +553,40 @@ static void give_names(naming *nm, const sg_expr **defs, int ndefs)
 }
 
 /* the lines: the definitions, the recurrences, the results */
+/*
+ * The sequences in index order, but recurrences that read each other (a
+ * group, sg_seq_groups) as a block where the leader stands: every initial
+ * value, then the steps in the order they run (c[0], h[0], f[t], …, h[t]).
+ */
+static void print_seqs(page *pg, naming *nm)
+{
+    const sg_ctx *ctx = nm->p->ctx;
+    int S = sg_seq_count(ctx), i, j, *group = sg_xmalloc((size_t)(S + 1) * sizeof *group);
+    int *size = sg_xmalloc((size_t)(S + 1) * sizeof *size);
+    sg_seq_groups(ctx, group);
+    memset(size, 0, (size_t)(S + 1) * sizeof *size);
+    for (i = 0; i < S; i++)
+        size[group[i]]++;
+    for (i = 0; i < S; i++) {
+        int fwd = sg_seq_get(ctx, i)->kind == SG_SEQ_FORWARD;
+        if (!fwd || size[group[i]] == 1) {
+            if (nm->seqs[i])
+                fmt_seq(pg, ctx, i, nm->ascii, nm, SEQ_INIT | SEQ_STEP);
+            continue;
+        }
+        if (group[i] != i)
+            continue; /* printed with its leader */
+        for (j = i; j < S; j++)
+            if (group[j] == i && nm->seqs[j])
+                fmt_seq(pg, ctx, j, nm->ascii, nm, SEQ_INIT);
+        for (j = next_step(ctx, group, i, -1); j >= 0; j = next_step(ctx, group, i, j))
+            if (nm->seqs[j])
+                fmt_seq(pg, ctx, j, nm->ascii, nm, SEQ_STEP);
+    }
+    free(size);
+    free(group);
+}
+
 static void print_page(page *pg, naming *nm, const sg_expr **defs, int ndefs)
 {
     const sg_problem *p = nm->p;
@@ -548,9 +598,7 @@ static void print_page(page *pg, naming *nm, const sg_expr **defs, int ndefs)
         sg_fmt_expr_named(b, p->ctx, defs[i], nm->ascii, lookup_name, nm);
         page_end_line(pg, SG_FMT_LINE_DEF, -1, -1, defs[i]);
     }
-    for (i = 0; i < sg_seq_count(p->ctx); i++)
-        if (nm->seqs[i])
-            fmt_seq(pg, p->ctx, i, nm->ascii, nm);
+    print_seqs(pg, nm);
     for (i = 0; i < p->nresults; i++) {
         const sg_result *r = &p->results[i];
         const sg_expr *e = shown(r);

@@ -212,7 +212,7 @@ static void put_piece(stp_doc *s, sg_buf *b, const sg_expr *e)
 static void seq_delta(stp_doc *s, const sg_step *st)
 {
     const sg_seq *d = sg_seq_get(s->ctx, st->adjseq);
-    sg_index first = sg_index_plus(d->lo, -1);
+    sg_index first = sg_seq_first(s->ctx, st->adjseq);
     sg_buf b;
     char *r = rule_text(s, st->rule_id);
     int k, any = 0;
@@ -627,7 +627,7 @@ static void term_step(stp_doc *s, const sg_step *st, sg_buf *b)
         sg_buf tail;
         sg_buf_init(&tail);
         put_piece_range(s, &tail, d->terms[st->term].lo, d->terms[st->term].hi,
-                        sg_index_plus(d->lo, -1), d->hi);
+                        sg_seq_first(s->ctx, st->adjseq), d->hi);
         stp_line(s, 2, sg_buf_str(b), "+=", st->contrib, sg_buf_str(&tail), st->rule_id);
         sg_buf_free(&tail);
     } else {

@@ -74,7 +74,7 @@ static void delta_cases(tex_doc *x, int qd)
 {
     const sg_seq *d = sg_seq_get(x->ctx, qd);
     sg_buf *b = x->out;
-    sg_index first = sg_index_plus(d->lo, -1), *pts;
+    sg_index first = sg_seq_first(x->ctx, qd), *pts;
     const sg_expr **pieces;
     int np = 0, i, j, k;
     size_t start;

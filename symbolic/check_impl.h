@@ -61,6 +61,11 @@ typedef struct {
     const char *prefix;
     unsigned char *seqbad; /* by sequence: its definition failed, uses stay silent */
     int capseqbad;
+    /* reads h[t − 1] of a recurrence whose step comes further down (a gated
+       cell: c[t] reads h[t − 1], h[t] reads c[t]), checked once every step is in */
+    struct ck_ahead *ahead;
+    int nahead, capahead;
+    int nsteps; /* the steps defined so far: a sequence's order within a step */
     /* the loop whose body is being checked (a Σ or a step); var NULL outside */
     struct {
         const char *var;
@@ -156,5 +161,7 @@ int ck_seq_bad(const ck_checker *c, int q);
 void ck_declare_seq(ck_checker *c, const sg_stmt *s, sg_shape shape, unsigned props);
 /* h[0] = e, or h[t] = body for t = lo..hi */
 void ck_define_seq(ck_checker *c, const sg_stmt *s);
+/* after the last statement: every read of a step further down found its step */
+void ck_seq_finish(ck_checker *c);
 
 #endif

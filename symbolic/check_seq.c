@@ -142,6 +142,51 @@ static void set_seq_bad(ck_checker *c, int q)
     c->seqbad[q] = 1;
 }
 
+/* a read of h[t − 1] in a step above h's own step (h[0] is in, h[t] is not
+   yet): in range once h's step is known, checked by ck_seq_finish */
+struct ck_ahead {
+    int seq;
+    sg_index lo, hi; /* the steps read: the loop's range, one back */
+    sg_span at;
+    const char *var;
+};
+
+static ck_val read_ahead(ck_checker *c, int q, const sg_ast *a)
+{
+    struct ck_ahead *r;
+    SG_GROW(c->ahead, c->nahead, c->capahead, SG_GROW_MAX, "reads of later steps");
+    r = &c->ahead[c->nahead++];
+    r->seq = q;
+    r->lo = sg_index_plus(c->loop.lo, -1);
+    r->hi = sg_index_plus(c->loop.hi, -1);
+    r->at = a->span;
+    r->var = c->loop.var;
+    return ck_ok(sg_seqstep(c->ctx, q, -1));
+}
+
+void ck_seq_finish(ck_checker *c)
+{
+    int i;
+    for (i = 0; i < c->nahead; i++) {
+        const struct ck_ahead *r = &c->ahead[i];
+        const sg_seq *sq = sg_seq_get(c->ctx, r->seq);
+        sg_index first = sg_seq_first(c->ctx, r->seq);
+        if (ck_seq_bad(c, r->seq))
+            continue;
+        if (!sq->body)
+            ck_error(c, r->at, "%s[%s−1] is read here, but %s has no step: write %s[%s] = … for "
+                               "%s = %s..%s below", sq->name, r->var, sq->name, sq->name, r->var,
+                     r->var, sg_index_str(c->ctx, sq->lo, 0),
+                     sg_index_str(c->ctx, sg_index_plus(r->hi, 1), 0));
+        else if (!(sg_index_provably_le(first, r->lo) && sg_index_provably_le(r->hi, sq->hi)))
+            ck_error(c, r->at, "index out of range: %s is defined for %s = %s..%s", sq->name,
+                     r->var, sg_index_str(c->ctx, first, 0), sg_index_str(c->ctx, sq->hi, 0));
+    }
+    free(c->ahead);
+    c->ahead = NULL;
+    c->nahead = c->capahead = 0;
+}
+
 /* h[t − 1], x[t], h[T], h[0] */
 ck_val ck_check_index(ck_checker *c, const sg_ast *a)
 {
@@ -166,6 +211,11 @@ ck_val ck_check_index(ck_checker *c, const sg_ast *a)
     first = sg_seq_first(c->ctx, q);
     last = sq->hi;
     if (q == c->loop.self) {
+        if (rel && idx.off == -1 && !sq->init) {
+            ck_error(c, a->span, "%s has no initial value: write %s[%s] = … above its step",
+                     a->name, a->name, sg_index_str(c->ctx, sg_index_plus(c->loop.lo, -1), 0));
+            return ck_err();
+        }
         if (rel && idx.off == -1)
             return ck_ok(sg_seqstep(c->ctx, q, -1));
         if (rel && idx.off >= 0)
@@ -176,10 +226,18 @@ ck_val ck_check_index(ck_checker *c, const sg_ast *a)
                                           "%s[%s−1]", a->name, a->name, var);
         return ck_err();
     }
-    if (!rel && sq->kind == SG_SEQ_FORWARD && sg_index_eq(idx, first))
+    if (!rel && sq->kind == SG_SEQ_FORWARD && sq->init && sg_index_eq(idx, first))
         return ck_ok(sq->init); /* h[0] is the initial value itself */
     if (sq->kind == SG_SEQ_FORWARD && !sq->body) {
-        ck_error(c, a->span, "%s is used before its step %s[t] = … is defined", a->name, a->name);
+        if (rel && idx.off == -1 && c->loop.self >= 0 && sq->init)
+            return read_ahead(c, q, a); /* h[t − 1] of a step further down */
+        if (c->loop.self >= 0 && rel)
+            ck_error(c, a->span, "%s is used before its step %s[t] = … is defined: a step may "
+                                 "read a step defined further down only at %s−1",
+                     a->name, a->name, var);
+        else
+            ck_error(c, a->span, "%s is used before its step %s[t] = … is defined", a->name,
+                     a->name);
         return ck_err();
     }
     if (rel ? !(sg_index_provably_le(first, sg_index_plus(c->loop.lo, idx.off)) &&
@@ -292,62 +350,83 @@ static void define_init(ck_checker *c, const sg_stmt *s)
         set_seq_bad(c, q);
 }
 
-/* h[t] = e for t = lo..hi: its step */
-static void define_step(ck_checker *c, const sg_stmt *s)
+/* f[t] = e for t = lo..hi with no f[lo−1] above: a per-step sequence (a
+   gate), made here; its shape is its body's. −1 when an error was reported */
+static int new_per_step(ck_checker *c, const sg_stmt *s, sg_index lo, sg_index hi)
 {
     const char *name = s->target.name;
-    int q = -1;
+    if (!ck_is_c_identifier(name)) {
+        ck_error(c, s->target.span, "'%s' cannot be used as a name in C; choose another", name);
+        return -1;
+    }
+    return sg_seq_add(c->ctx, name, SG_SEQ_FORWARD, sg_shape_make(SG_DIM_ONE, SG_DIM_ONE), lo, hi,
+                      s->target.span);
+}
+
+/* the step of recurrence q (its initial value above) fits: not an input,
+   not defined twice, starting right after the initial value */
+static int step_fits(ck_checker *c, const sg_stmt *s, int q, sg_index lo, sg_index hi)
+{
+    const char *name = s->target.name;
+    const sg_seq *sq = sg_seq_get(c->ctx, q);
     unsigned line, col;
-    sg_index lo, hi;
-    const sg_seq *sq;
-    ck_val v;
-    ck_name_kind k = ck_lookup(c, name, &q);
-    if (!stmt_range(c, s, &lo, &hi))
-        return;
-    if (k != CK_SEQ && k != CK_NONE) {
-        ck_fresh(c, name, s->target.span, "defined");
-        return;
-    }
-    if (k == CK_NONE) {
-        ck_error(c, s->target.span, "%s has no initial value: write %s[%s] = …", name, name,
-                 sg_index_str(c->ctx, sg_index_plus(lo, -1), 0));
-        if (ck_is_c_identifier(name)) /* known from here on, so that its uses stay quiet */
-            set_seq_bad(c,
-                        sg_seq_add(c->ctx, name, SG_SEQ_FORWARD,
-                                   sg_shape_make(SG_DIM_ONE, SG_DIM_ONE), lo, hi, s->target.span));
-        return;
-    }
-    sq = sg_seq_get(c->ctx, q);
     sg_src_linecol(c->src, sq->span.begin, &line, &col);
     if (sq->kind == SG_SEQ_INPUT) {
         ck_error(c, s->target.span, "%s is an input sequence (declared at line %u); it cannot be "
                                     "defined", name, line);
-        return;
+        return 0;
     }
     if (sq->body || (ck_seq_bad(c, q) && sq->init)) {
         ck_error(c, s->target.span, "%s already has its step", name);
-        return;
+        return 0;
     }
     if (!sg_index_eq(sg_index_plus(lo, -1), sg_index_plus(sq->lo, -1))) {
         ck_error(c, s->range_lo->span, "the steps of %s start right after its initial value "
                                        "%s[%s]: write %s = %s..%s", name, name,
                  sg_index_str(c->ctx, sg_index_plus(sq->lo, -1), 0), s->range_var.name,
                  sg_index_str(c->ctx, sq->lo, 0), sg_index_str(c->ctx, hi, 0));
+        set_seq_bad(c, q); /* its uses stay quiet */
+        return 0;
+    }
+    return 1;
+}
+
+/* h[t] = e for t = lo..hi: its step (f[t] = e without f[lo−1]: a per-step
+   sequence) */
+static void define_step(ck_checker *c, const sg_stmt *s)
+{
+    const char *name = s->target.name;
+    int q = -1, fresh;
+    sg_index lo, hi;
+    const sg_seq *sq;
+    ck_val v;
+    ck_name_kind k = ck_lookup(c, name, &q);
+    if (!stmt_range(c, s, &lo, &hi)) {
+        if (k == CK_SEQ && sg_seq_get(c->ctx, q)->kind != SG_SEQ_INPUT)
+            set_seq_bad(c, q); /* its uses stay quiet */
         return;
     }
+    if (k != CK_SEQ && k != CK_NONE) {
+        ck_fresh(c, name, s->target.span, "defined");
+        return;
+    }
+    fresh = k == CK_NONE;
+    if (fresh ? (q = new_per_step(c, s, lo, hi)) < 0 : !step_fits(c, s, q, lo, hi))
+        return;
     if (!s->expr || ck_seq_bad(c, q)) {
         set_seq_bad(c, q);
         return;
     }
     sg_seq_get_mut(c->ctx, q)->hi = hi;
+    sq = sg_seq_get(c->ctx, q);
     c->loop.var = s->range_var.name;
     c->loop.lo = lo;
     c->loop.hi = hi;
     c->loop.self = q;
-    v = ck_need_size(c, ck_check(c, s->expr, ck_want_of(sq->shape)));
+    v = ck_need_size(c, ck_check(c, s->expr, fresh ? CK_ANY : ck_want_of(sq->shape)));
     c->loop.var = NULL;
     c->loop.self = -1;
-    if (v.st == CK_OK && !sg_shape_eq(v.e->shape, sq->shape)) {
+    if (v.st == CK_OK && !fresh && !sg_shape_eq(v.e->shape, sq->shape)) {
         ck_error(c, s->expr->span, "the step of %s is %s, but its initial value %s[%s] is %s", name,
                  ck_shape_str(c, v.e->shape), name,
                  sg_index_str(c->ctx, sg_index_plus(sq->lo, -1), 0), ck_shape_str(c, sq->shape));
@@ -357,7 +436,10 @@ static void define_step(ck_checker *c, const sg_stmt *s)
         set_seq_bad(c, q);
         return;
     }
+    if (fresh)
+        sg_seq_get_mut(c->ctx, q)->shape = v.e->shape;
     sg_seq_get_mut(c->ctx, q)->body = v.e;
+    sg_seq_get_mut(c->ctx, q)->order = ++c->nsteps;
 }
 
 void ck_define_seq(ck_checker *c, const sg_stmt *s)

@@ -324,7 +324,11 @@ void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *valu
 sg_index sg_seq_first(const sg_ctx *ctx, int q)
 {
     const sg_seq *s = sg_seq_get(ctx, q);
-    return s->kind == SG_SEQ_INPUT ? s->lo : sg_index_plus(s->lo, -1);
+    if (s->kind == SG_SEQ_BACKWARD && s->of >= 0)
+        return sg_seq_first(ctx, s->of);
+    return s->kind == SG_SEQ_INPUT || (s->kind == SG_SEQ_FORWARD && !s->init && s->body)
+               ? s->lo
+               : sg_index_plus(s->lo, -1);
 }
 
 /* ---- per-pass scratch ------------------------------------------------------ */

@@ -114,6 +114,7 @@ typedef struct {
 
 /* a contribution to δh found before δh exists */
 typedef struct {
+    int seq; /* h: a member of the vertex's group */
     sg_expr *value;
     sg_index lo, hi;
     const sg_expr *from;
@@ -125,26 +126,30 @@ typedef struct {
 } ptlist;
 
 /*
- * A vertex: a node, or a recurrence q. Vertices are numbered densely in
+ * A vertex: a node, or a group of recurrences (one recurrence, or those
+ * that read each other round a cycle: sg_seq_groups), named by its leader q. Vertices are numbered densely in
  * the order the pass reaches them (sg_idmap, node id → key 2·id, recurrence
  * q → 2q + 1), so a pass costs what it reaches, not every node the context
  * ever made: 20 000 small gradients in one problem take 20 000 small passes.
  */
 typedef struct {
-    sg_expr *node;     /* the node, or NULL for a recurrence */
-    int seq;           /* the recurrence, when node is NULL */
+    sg_expr *node;     /* the node, or NULL for a group of recurrences */
+    int seq;           /* the group's leader, when node is NULL */
     unsigned flags;    /* REACHED, NEEDED, WANTED */
     unsigned mark;     /* for frontier() */
     vlist kids;        /* its children, once found */
     contribs acc;      /* a node: the terms of its adjoint */
     sg_expr *adj;      /* a node: its adjoint, once complete */
-    ptlist pending;    /* a recurrence: the terms of its adjoint δh */
+    ptlist pending;    /* a group: the terms of its members' adjoints */
 } vertex;
 
 typedef struct {
     sg_ctx *ctx;
     sg_log *log;
     int S;            /* sequences when the pass began */
+    int *group;       /* by sequence < S: its group's leader (the outer pass) */
+    int *byrank;      /* the sequences < S by group, each group's in rank order */
+    int *gstart;      /* by leader: where its group starts in byrank */
     int inner;        /* a body: invariant nodes (and STEP leaves) are leaves */
     sg_expr *root;
     sg_idmap ix;      /* node or recurrence → vertex number */
@@ -159,6 +164,53 @@ static void vpush(vlist *l, int v)
     l->v[l->n++] = v;
 }
 
+/* the groups, each one's members together in rank order */
+typedef struct {
+    int group, q;
+    long rank;
+} ranked;
+
+static int by_group_rank(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return a->q < b->q ? -1 : a->q > b->q;
+}
+
+static void groups_init(pass *p)
+{
+    int q, S = p->S;
+    ranked *r = sg_xmalloc((size_t)(S + 1) * sizeof *r);
+    p->group = sg_xmalloc((size_t)(S + 1) * sizeof *p->group);
+    p->byrank = sg_xmalloc((size_t)(S + 1) * sizeof *p->byrank);
+    p->gstart = sg_xmalloc((size_t)(S + 1) * sizeof *p->gstart);
+    sg_seq_groups(p->ctx, p->group);
+    for (q = 0; q < S; q++) {
+        r[q].group = p->group[q];
+        r[q].q = q;
+        r[q].rank = sg_seq_rank(p->ctx, q);
+    }
+    qsort(r, (size_t)S, sizeof *r, by_group_rank);
+    for (q = S - 1; q >= 0; q--) {
+        p->byrank[q] = r[q].q;
+        p->gstart[r[q].group] = q;
+    }
+    free(r);
+}
+
+/* the members of the group led by q, in rank order: *m[0..n) */
+static int members(const pass *p, int q, const int **m)
+{
+    int i = p->gstart[q], n = 0;
+    *m = p->byrank + i;
+    while (i + n < p->S && p->group[p->byrank[i + n]] == q)
+        n++;
+    return n;
+}
+
 static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
 {
     memset(p, 0, sizeof *p);
@@ -166,6 +218,8 @@ static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
     p->log = log;
     p->inner = inner;
     p->S = sg_seq_count(ctx);
+    if (!inner)
+        groups_init(p);
     sg_idmap_init(&p->ix, ctx);
 }
 
@@ -178,7 +232,16 @@ static void pass_free(pass *p)
         free(p->vx[v].pending.t);
     }
     free(p->vx);
+    free(p->group);
+    free(p->byrank);
+    free(p->gstart);
     sg_idmap_free(&p->ix);
+}
+
+/* the leader of recurrence q's group */
+static int lead(const pass *p, int q)
+{
+    return p->group && q < p->S ? p->group[q] : q;
 }
 
 /* the vertex of key (2·id or 2q + 1), made when it is new */
@@ -205,10 +268,11 @@ static int vnode(pass *p, sg_expr *e)
     return v;
 }
 
+/* the vertex of recurrence q's group */
 static int vseq(pass *p, int q)
 {
-    int v = vertex_of(p, 2 * (unsigned)q + 1);
-    p->vx[v].seq = q;
+    int v = vertex_of(p, 2 * (unsigned)lead(p, q) + 1);
+    p->vx[v].seq = lead(p, q);
     return v;
 }
 
@@ -221,7 +285,7 @@ static unsigned node_flags(const pass *p, const sg_expr *e)
 
 static unsigned seq_flags(const pass *p, int q)
 {
-    unsigned v = sg_idmap_find_key(&p->ix, 2 * (unsigned)q + 1);
+    unsigned v = sg_idmap_find_key(&p->ix, 2 * (unsigned)lead(p, q) + 1);
     return v == SG_IDMAP_NONE ? 0 : p->vx[v].flags;
 }
 
@@ -276,11 +340,17 @@ static void find_kids(pass *p, int v)
     vlist out = {NULL, 0, 0}, inv = {NULL, 0, 0}, steps = {NULL, 0, 0};
     sg_expr *e, *body;
     int i;
-    if (!p->vx[v].node) { /* a recurrence: its initial value and its body's frontier */
-        const sg_seq *q = sg_seq_get(p->ctx, p->vx[v].seq);
-        body = q->body;
-        if (q->init)
-            vpush(&out, vnode(p, q->init));
+    if (!p->vx[v].node) { /* a group: its initial values and its bodies' frontiers */
+        const int *m;
+        int nm = members(p, p->vx[v].seq, &m), k;
+        for (k = 0; k < nm; k++) {
+            const sg_seq *q = sg_seq_get(p->ctx, m[k]);
+            if (q->init)
+                vpush(&out, vnode(p, q->init));
+            frontier(p, q->body, &inv, &steps);
+        }
+        v = vseq(p, p->vx[v].seq); /* frontier may have moved p->vx */
+        goto found;
     } else {
         e = p->vx[v].node;
         if (e->op == SG_OP_SEQSTEP || (p->inner && e != p->root && !sg_expr_varies(e)))
@@ -298,12 +368,13 @@ static void find_kids(pass *p, int v)
         body = e->kid[0];
     }
     frontier(p, body, &inv, &steps);
+found:
     for (i = 0; i < inv.n; i++)
         vpush(&out, inv.v[i]);
     for (i = 0; i < steps.n; i++) {
         int q = p->vx[steps.v[i]].node->seq, j, vq;
-        if (!is_rec(p, q) || (!p->vx[v].node && p->vx[v].seq == q))
-            continue; /* an input, or the recurrence's own earlier step */
+        if (!is_rec(p, q) || (!p->vx[v].node && p->vx[v].seq == lead(p, q)))
+            continue; /* an input, or a step of the group itself */
         vq = vseq(p, q);
         for (j = 0; j < out.n && out.v[j] != vq; j++)
             ;
@@ -327,14 +398,19 @@ done:
  */
 static long key_of(const pass *p, int v)
 {
-    const sg_seq *q;
-    unsigned m;
+    const int *g;
+    unsigned m = 0;
+    int n, k;
     if (p->vx[v].node)
         return 2 * (long)p->vx[v].node->id;
-    q = sg_seq_get(p->ctx, p->vx[v].seq);
-    m = q->body->id;
-    if (q->init && q->init->id > m)
-        m = q->init->id;
+    n = members(p, p->vx[v].seq, &g);
+    for (k = 0; k < n; k++) {
+        const sg_seq *q = sg_seq_get(p->ctx, g[k]);
+        if (q->body->id > m)
+            m = q->body->id;
+        if (q->init && q->init->id > m)
+            m = q->init->id;
+    }
     return 2 * (long)m + 1;
 }
 
@@ -436,6 +512,7 @@ static void add_pending(pass *p, int q, sg_expr *value, sg_index lo, sg_index hi
     vq = vseq(p, q); /* first: it may move p->vx */
     l = &p->vx[vq].pending;
     SG_GROW(l->t, l->n, l->cap, SG_GROW_MAX, "terms of one recurrence's adjoint");
+    l->t[l->n].seq = q;
     l->t[l->n].value = value;
     l->t[l->n].lo = lo;
     l->t[l->n].hi = hi;
@@ -530,48 +607,63 @@ static const char *adjoint_name(sg_ctx *ctx, const char *name)
     return s;
 }
 
-/* recurrence q, every contribution to its adjoint in: δh and what it gives */
-static void recurrence_rule(pass *p, int q)
+/* a term of δh (the adjoint d of recurrence q) into the table, logged */
+static void put_term(pass *p, int d, const pterm *t)
+{
+    int term = sg_seq_get(p->ctx, d)->nterms;
+    sg_seq_add_term(p->ctx, d, t->lo, t->hi, t->value);
+    if (p->log) {
+        sg_step *st = log_step(p, SG_STEP_SEQ_TERM, t->from);
+        st->adjseq = d;
+        st->term = term;
+        st->contrib = t->value;
+        sg_step_rule(st, t->from->op == SG_OP_AT ? SG_RULE_SEQ_TERM_AT : SG_RULE_SEQ_TERM_STEP);
+    }
+}
+
+/*
+ * Member q of a group whose adjoints d[0..nm) (of members m[0..nm)) exist
+ * and hold every term from outside the group: δh's body, and what the step
+ * gives to invariant nodes, to recurrences outside the group (pending terms)
+ * and to the other members' adjoints (terms, straight into the table).
+ */
+static void member_rule(pass *p, const int *m, const int *d, int nm, int k)
 {
     sg_ctx *ctx = p->ctx;
+    int q = m[k], n, i, j;
     const sg_seq *h = sg_seq_get(ctx, q);
-    int vq = vseq(p, q); /* first: it may move p->vx */
-    ptlist pl = p->vx[vq].pending; /* complete: nothing adds to it now */
     sg_expr **w, **out, *own = sg_seqstep(ctx, q, 0), *body = NULL;
     sg_index lo = h->lo, hi = h->hi;
-    int d, n, i;
-    if (pl.n == 0)
-        return; /* no adjoint reaches h */
-    d = sg_seq_add(ctx, adjoint_name(ctx, h->name), SG_SEQ_BACKWARD, h->shape, lo, hi, h->span);
-    sg_seq_get_mut(ctx, d)->of = q;
-    h = sg_seq_get(ctx, q); /* the table may have moved */
-    for (i = 0; i < pl.n; i++) {
-        sg_seq_add_term(ctx, d, pl.t[i].lo, pl.t[i].hi, pl.t[i].value);
-        if (p->log) {
-            sg_step *st = log_step(p, SG_STEP_SEQ_TERM, pl.t[i].from);
-            st->adjseq = d;
-            st->term = i;
-            st->contrib = pl.t[i].value;
-            sg_step_rule(st, pl.t[i].from->op == SG_OP_AT ? SG_RULE_SEQ_TERM_AT
-                                                          : SG_RULE_SEQ_TERM_STEP);
-        }
-    }
     n = wanted_under(p, h->body, &w);
     out = sg_xmalloc((size_t)(n + 1) * sizeof *out);
     if (p->log) {
         sg_step *st = log_step(p, SG_STEP_SEQ_REC, h->body);
         st->seq = q;
-        st->adjseq = d;
-        st->adjoint = sg_seqstep(ctx, d, 0);
+        st->adjseq = d[k];
+        st->adjoint = sg_seqstep(ctx, d[k], 0);
         sg_step_rule(st, SG_RULE_SEQ_REC);
     }
-    body_grad(p, h->body, sg_seqstep(ctx, d, 0), n, w, out);
+    body_grad(p, h->body, sg_seqstep(ctx, d[k], 0), n, w, out);
+    h = sg_seq_get(ctx, q); /* the table may have moved */
     for (i = 0; i < n; i++) {
         /* the step body is h[t] where it appears in its own derivative */
         sg_expr *g = sg_expr_replace(ctx, out[i], h->body, own);
         if (w[i]->op == SG_OP_SEQSTEP && w[i]->seq == q && w[i]->off == -1) {
             /* ∂⟨δ[t], body(t)⟩/∂h[t−1] read at t + 1: ∂L/∂h[t] through h[t+1] */
             body = sg_expr_shift(ctx, g, 1);
+        } else if (w[i]->op == SG_OP_SEQSTEP && lead(p, w[i]->seq) == lead(p, q)) {
+            /* another member read at t + off: a term of its adjoint */
+            pterm t;
+            for (j = 0; j < nm && m[j] != w[i]->seq; j++)
+                ;
+            assert(j < nm);
+            t.seq = m[j];
+            t.value = sg_expr_shift(ctx, g, -w[i]->off);
+            t.lo = sg_index_plus(lo, w[i]->off);
+            t.hi = sg_index_plus(hi, w[i]->off);
+            t.from = h->body;
+            if (!sg_expr_is_zero(t.value))
+                put_term(p, d[j], &t);
         } else if (w[i]->op == SG_OP_SEQSTEP) {
             long off = w[i]->off; /* another recurrence read at t + off */
             add_pending(p, w[i]->seq, sg_expr_shift(ctx, g, -off), sg_index_plus(lo, off),
@@ -582,7 +674,7 @@ static void recurrence_rule(pass *p, int q)
             if (p->log) {
                 sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, h->body);
                 st->seq = q;
-                st->adjoint = sg_seqstep(ctx, d, 0);
+                st->adjoint = sg_seqstep(ctx, d[k], 0);
                 st->to = w[i];
                 st->contrib = c;
                 sg_step_rule(st, SG_RULE_SEQ_REC_PUSH);
@@ -592,17 +684,17 @@ static void recurrence_rule(pass *p, int q)
     }
     if (!body)
         body = sg_zero(ctx, h->shape);
-    sg_seq_get_mut(ctx, d)->body = body;
+    sg_seq_get_mut(ctx, d[k])->body = body;
     if (p->log) {
         sg_step *st = log_step(p, SG_STEP_SEQ_DELTA, h->body);
         st->seq = q;
-        st->adjseq = d;
+        st->adjseq = d[k];
         st->contrib = body;
         sg_step_rule(st, SG_RULE_SEQ_DELTA);
     }
     /* h[lo−1] = init ⇒ init̄ += δh[lo−1] */
     if (h->init && (node_flags(p, h->init) & NEEDED)) {
-        sg_expr *c = sg_at(ctx, d, sg_index_plus(lo, -1));
+        sg_expr *c = sg_at(ctx, d[k], sg_index_plus(lo, -1));
         if (p->log) {
             sg_step *st = log_step(p, SG_STEP_SEQ_PUSH, h->init);
             st->seq = q;
@@ -614,6 +706,36 @@ static void recurrence_rule(pass *p, int q)
     }
     free(w);
     free(out);
+}
+
+/*
+ * The group led by q, every contribution from outside in: an adjoint δh for
+ * each member, then each member's step differentiated, the last step
+ * first (δh[t] before δc[t] when h[t] reads c[t]).
+ */
+static void recurrence_rule(pass *p, int q)
+{
+    sg_ctx *ctx = p->ctx;
+    int vq = vseq(p, q); /* first: it may move p->vx */
+    ptlist pl = p->vx[vq].pending; /* complete: nothing from outside adds to it now */
+    const int *m;
+    int nm = members(p, q, &m), k, i, *d;
+    if (pl.n == 0)
+        return; /* no adjoint reaches the group */
+    d = sg_xmalloc((size_t)nm * sizeof *d);
+    for (k = nm - 1; k >= 0; k--) { /* made in the order they are computed */
+        const sg_seq *h = sg_seq_get(ctx, m[k]);
+        d[k] = sg_seq_add(ctx, adjoint_name(ctx, h->name), SG_SEQ_BACKWARD, h->shape, h->lo, h->hi,
+                          h->span);
+        sg_seq_get_mut(ctx, d[k])->of = m[k];
+    }
+    for (k = nm - 1; k >= 0; k--) {
+        for (i = 0; i < pl.n; i++)
+            if (pl.t[i].seq == m[k])
+                put_term(p, d[k], &pl.t[i]);
+        member_rule(p, m, d, nm, k);
+    }
+    free(d);
 }
 
 /* one node's adjoint g, pushed to its children by the rule of its op */

@@ -649,16 +649,31 @@ static int add_into(double *acc, const double *v, long n)
     return 1;
 }
 
-/* runs sequence q's loop, keeping every step */
-static void run_seq(sg_eval *ev, int q)
+/* the members of q's group (sg_seq_groups), in rank order: *out[0..n) */
+static int group_of(sg_eval *ev, int q, int **out)
+{
+    int S = sg_seq_count(ev->ctx), *group = sg_xmalloc((size_t)(S + 1) * sizeof *group);
+    int i, j, n = 0, *m = sg_xmalloc((size_t)(S + 1) * sizeof *m);
+    sg_seq_groups(ev->ctx, group);
+    for (i = 0; i < S; i++)
+        if (group[i] == group[q]) {
+            long r = sg_seq_rank(ev->ctx, i);
+            for (j = n++; j > 0 && sg_seq_rank(ev->ctx, m[j - 1]) > r; j--)
+                m[j] = m[j - 1];
+            m[j] = i;
+        }
+    free(group);
+    *out = m;
+    return n;
+}
+
+/* member q's slot for steps lo − 1 … hi (for a per-step sequence, step
+   lo − 1 is never made); 0 past a limit */
+static int seq_begin(sg_eval *ev, int q)
 {
     const sg_seq *sq = sg_seq_get(ev->ctx, q);
-    long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi), n = numel(ev, sq->shape);
-    long t, i;
-    int bad = 0;
+    long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi);
     seqval *v = seq_slot(ev, q);
-    frame fr;
-
     v->state = PENDING;
     v->first = lo - 1;
     v->count = hi >= lo - 1 ? hi - lo + 2 : 0;
@@ -666,53 +681,89 @@ static void run_seq(sg_eval *ev, int q)
         v->count = 0; /* past a limit: every step undefined, ev->error says why */
     v->step = sg_xmalloc((size_t)(v->count ? v->count : 1) * sizeof *v->step);
     memset(v->step, 0, (size_t)(v->count ? v->count : 1) * sizeof *v->step);
-    if (!sq->body || (sq->kind == SG_SEQ_FORWARD && !sq->init) || v->count == 0) {
-        v->state = DONE; /* not defined (yet): every step undefined */
-        return;
+    return v->count > 0;
+}
+
+/* step t of forward member q: its initial value at lo − 1, its body after */
+static int forward_step(sg_eval *ev, frame *fr, int q, long t)
+{
+    const sg_seq *sq = sg_seq_get(ev->ctx, q);
+    long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi), n = numel(ev, sq->shape);
+    double *y;
+    if (t == lo - 1 && sq->init)
+        y = copy_of(ev, sg_eval_expr(ev, sq->init), n);
+    else if (t >= lo && t <= hi)
+        y = copy_of(ev, step_expr(ev, fr, sq->body), n);
+    else
+        return 1;
+    seq_slot(ev, q)->step[t - (lo - 1)] = y;
+    return y != NULL;
+}
+
+/* step t of adjoint q: [t < hi]·body(t) + the terms whose ranges hold t */
+static int backward_step(sg_eval *ev, frame *fr, int q, long t)
+{
+    const sg_seq *sq = sg_seq_get(ev->ctx, q);
+    long lo = index_value(ev, sq->lo), hi = index_value(ev, sq->hi), n = numel(ev, sq->shape);
+    long first = index_value(ev, sg_seq_first(ev->ctx, q)), i;
+    double *y;
+    int bad = 0;
+    if (t < first || t > hi)
+        return 1;
+    if (!afford(ev, (double)n, (double)n))
+        return 0;
+    y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
+    for (i = 0; i < n; i++)
+        y[i] = 0;
+    if (t < hi)
+        bad |= !add_into(y, step_expr(ev, fr, sq->body), n);
+    for (i = 0; i < sq->nterms && !bad; i++)
+        if (index_value(ev, sq->terms[i].lo) <= t && t <= index_value(ev, sq->terms[i].hi))
+            bad |= !add_into(y, step_expr(ev, fr, sq->terms[i].value), n);
+    if (bad) {
+        free(y);
+        return 0;
+    }
+    seq_slot(ev, q)->step[t - (lo - 1)] = y;
+    return 1;
+}
+
+/*
+ * Runs the loop of sequence q's group, keeping every step: one t at a
+ * time, each member's step in rank order (c[t] before h[t] reads it;
+ * δh[t] before δc[t]), forwards for recurrences, backwards for adjoints.
+ */
+static void run_seq(sg_eval *ev, int q)
+{
+    int *m, nm = group_of(ev, q, &m), k, bad = 0, down = 0;
+    long tlo = 0, thi = -1, t;
+    frame fr;
+    for (k = 0; k < nm; k++) {
+        const sg_seq *sq = sg_seq_get(ev->ctx, m[k]);
+        long lo = index_value(ev, sq->lo) - 1, hi = index_value(ev, sq->hi);
+        bad |= !seq_begin(ev, m[k]);
+        bad |= !sq->body;
+        down = sq->kind == SG_SEQ_BACKWARD;
+        tlo = k == 0 || lo < tlo ? lo : tlo;
+        thi = k == 0 || hi > thi ? hi : thi;
     }
     frame_init(&fr);
-    if (sq->kind == SG_SEQ_FORWARD) {
-        double *init = copy_of(ev, sg_eval_expr(ev, sq->init), n);
-        seq_slot(ev, q)->step[0] = init;
-        bad = !init;
-        for (t = lo; t <= hi && !bad; t++) {
-            double *y;
-            frame_next(&fr, t);
-            y = copy_of(ev, step_expr(ev, &fr, sq->body), n);
-            seq_slot(ev, q)->step[t - (lo - 1)] = y;
-            bad = !y;
-        }
-    } else {
-        for (t = hi; t >= lo - 1 && !bad; t--) {
-            double *y;
-            if (!afford(ev, (double)n, (double)n)) {
-                bad = 1;
-                break;
-            }
-            y = sg_xmalloc((size_t)(n ? n : 1) * sizeof *y);
-            for (i = 0; i < n; i++)
-                y[i] = 0;
-            frame_next(&fr, t);
-            if (t < hi)
-                bad |= !add_into(y, step_expr(ev, &fr, sq->body), n);
-            for (i = 0; i < sq->nterms && !bad; i++)
-                if (index_value(ev, sq->terms[i].lo) <= t && t <= index_value(ev, sq->terms[i].hi))
-                    bad |= !add_into(y, step_expr(ev, &fr, sq->terms[i].value), n);
-            if (bad) {
-                free(y);
-                y = NULL;
-            }
-            seq_slot(ev, q)->step[t - (lo - 1)] = y;
-        }
+    for (t = down ? thi : tlo; !bad && (down ? t >= tlo : t <= thi); t += down ? -1 : 1) {
+        frame_next(&fr, t);
+        for (k = 0; k < nm && !bad; k++)
+            bad = !(down ? backward_step(ev, &fr, m[k], t) : forward_step(ev, &fr, m[k], t));
     }
     frame_free(&fr);
-    v = seq_slot(ev, q);
-    if (bad) /* one undefined step makes the sequence undefined */
-        for (t = 0; t < v->count; t++) {
-            free(v->step[t]);
-            v->step[t] = NULL;
-        }
-    v->state = DONE;
+    for (k = 0; k < nm; k++) {
+        seqval *v = seq_slot(ev, m[k]);
+        if (bad) /* one undefined step makes the group undefined */
+            for (t = 0; t < v->count; t++) {
+                free(v->step[t]);
+                v->step[t] = NULL;
+            }
+        v->state = DONE;
+    }
+    free(m);
 }
 
 /* the value of a SEQSTEP, AT or SEQSUM node outside any loop */

@@ -99,6 +99,12 @@ typedef struct {
  *
  *   FORWARD:  h[lo−1] = init (no STEP leaf), then h[t] = body(t) for
  *             t = lo, …, hi, where body reads STEP(h, −1) and inputs.
+ *             Without init it is a per-step sequence (a gate f[t]): its
+ *             steps are lo..hi and its body does not read f itself.
+ *             A body may read another sequence at t (one whose step is
+ *             defined above it) or at t − 1 (any recurrence): sequences
+ *             that read each other (c[t] reads h[t−1], h[t] reads c[t])
+ *             form a group, computed together, step by step (sg_seq_groups).
  *   BACKWARD: the adjoint δ[t] = ∂L/∂h[t] of FORWARD seq `of`, computed for
  *             t = hi, hi−1, …, lo−1 as
  *                 δ[t] = [t < hi]·body(t) + Σₖ [loₖ ≤ t ≤ hiₖ]·termsₖ(t)
@@ -118,6 +124,8 @@ typedef struct {
     sg_expr *display;  /* body simplified for reading (NULL until the checker sets it) */
     sg_seq_term *terms; /* BACKWARD */
     int nterms;
+    int order;         /* FORWARD: its step's place among the steps as they are
+                          defined; one t runs the steps of a group in this order */
     sg_span span;      /* where it was declared or first defined */
 } sg_seq;
 
@@ -254,8 +262,15 @@ int sg_seq_count(const sg_ctx *ctx);
 const sg_seq *sg_seq_get(const sg_ctx *ctx, int q);
 sg_seq *sg_seq_get_mut(sg_ctx *ctx, int q);
 void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *value);
-/* the steps a sequence holds: lo..hi for an INPUT, lo−1..hi otherwise */
+/* the steps a sequence holds: lo..hi for an INPUT or a per-step sequence
+   (and the adjoint of one), lo−1..hi otherwise */
 sg_index sg_seq_first(const sg_ctx *ctx, int q);
+/* group[q] for every sequence: the least index of the sequences computed
+   with q in one loop over t (those reading each other round a cycle; see
+   seqgroup.c), q itself when it is alone */
+void sg_seq_groups(const sg_ctx *ctx, int *group);
+/* the place of q's step among its group's in one t: ascending */
+long sg_seq_rank(const sg_ctx *ctx, int q);
 sg_index sg_index_make(sg_dim dim, long off);
 sg_index sg_index_plus(sg_index i, long k);
 int sg_index_eq(sg_index a, sg_index b);

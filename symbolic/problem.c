@@ -699,6 +699,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         nstmts++;
     reqs = sg_xmalloc((size_t)(nstmts + 1) * sizeof *reqs);
     statements(&c, prog, reqs, &nreqs);
+    ck_seq_finish(&c);
     if (c.nres == 0 && sg_src_nerrors(src) == 0) {
         sg_span end = {(unsigned)src->len, (unsigned)src->len};
         ck_error(&c, end, "nothing is requested: add `grad L wrt x`, `jacobian`, `hessian` or "

@@ -484,6 +484,67 @@ static void test_two_recurrences(void **state)
     done(r);
 }
 
+/* an LSTM as Goodfellow et al. write it: gates as per-step sequences, c and
+   h coupled (c[t] reads h[t−1] through the gates, h[t] reads c[t]) */
+static const char lstm[] =
+    "x[t] ∈ ℝ^k for t = 1..T\ny[t] ∈ ℝ^p for t = 1..T\nh0, c0 ∈ ℝ^n\n"
+    "W_f, W_i, W_o, W_g ∈ ℝ^{n×k}\nU_f, U_i, U_o, U_g ∈ ℝ^{n×n}\n"
+    "b_f, b_i, b_o, b_g ∈ ℝ^n\nV ∈ ℝ^{p×n}\n"
+    "h[0] = h0\nc[0] = c0\n"
+    "f[t] = σ(W_f x[t] + U_f h[t−1] + b_f) for t = 1..T\n"
+    "i[t] = σ(W_i x[t] + U_i h[t−1] + b_i) for t = 1..T\n"
+    "o[t] = σ(W_o x[t] + U_o h[t−1] + b_o) for t = 1..T\n"
+    "g[t] = tanh(W_g x[t] + U_g h[t−1] + b_g) for t = 1..T\n"
+    "c[t] = f[t] ⊙ c[t−1] + i[t] ⊙ g[t] for t = 1..T\n"
+    "h[t] = o[t] ⊙ tanh(c[t]) for t = 1..T\n"
+    "L = Σ_{t=1}^{T} ½‖V h[t] − y[t]‖²\n"
+    "grad L wrt W_f, U_f, b_f, W_i, U_i, b_i, W_o, U_o, b_o, W_g, U_g, b_g, V, h0, c0\n";
+
+static void test_lstm(void **state)
+{
+    run_t *r = load(lstm, "T=4 n=3 k=2 p=2");
+    (void)state;
+    assert_int_equal(sg_seq_first(r->p->ctx, sg_seq_find(r->p->ctx, "f")).off, 1);
+    assert_null(seq_named(r, "f")->init);
+    seq_named(r, "δc");
+    seq_named(r, "δf");
+    assert_int_equal(check_grads(r), 4 * (6 + 9 + 3) + 6 + 3 + 3);
+    done(r);
+}
+
+/* a GRU: gates read h[t−1], h[t] reads them at t and itself at t − 1 */
+static void test_gru(void **state)
+{
+    run_t *r = load("x[t] ∈ ℝ^k for t = 1..T\nh0 ∈ ℝ^n\nW_z, W_r, W_h ∈ ℝ^{n×k}\n"
+                    "U_z, U_r, U_h ∈ ℝ^{n×n}\nb_z, b_r, b_h ∈ ℝ^n\nv ∈ ℝ^n\n"
+                    "h[0] = h0\n"
+                    "z[t] = σ(W_z x[t] + U_z h[t−1] + b_z) for t = 1..T\n"
+                    "r[t] = σ(W_r x[t] + U_r h[t−1] + b_r) for t = 1..T\n"
+                    "n_h[t] = tanh(W_h x[t] + U_h (r[t] ⊙ h[t−1]) + b_h) for t = 1..T\n"
+                    "h[t] = (1 − z[t]) ⊙ h[t−1] + z[t] ⊙ n_h[t] for t = 1..T\n"
+                    "L = vᵀh[T] + Σ_{t=1}^{T} ‖h[t]‖²\n"
+                    "grad L wrt W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h, h0, v\n",
+                    "T=5 n=3 k=2");
+    (void)state;
+    assert_int_equal(check_grads(r), 3 * (6 + 9 + 3) + 3 + 3);
+    done(r);
+}
+
+/* a per-step sequence read at t − 1 and at fixed steps, over a sub-range */
+static void test_per_step(void **state)
+{
+    run_t *r = load("x[t] ∈ ℝ^n for t = 1..T\nW ∈ ℝ^{n×n}\nh0 ∈ ℝ^n\n"
+                    "a[t] = tanh(W x[t]) for t = 1..T\n"
+                    "h[1] = h0\n"
+                    "h[t] = h[t−1] ⊙ a[t] + a[t−1] for t = 2..T\n"
+                    "L = Σ_{t=2}^{T} 𝟙ᵀh[t] + ‖a[1]‖² + a[T]ᵀh[T]\n"
+                    "grad L wrt W, h0\n",
+                    "T=4 n=3");
+    (void)state;
+    assert_int_equal(check_grads(r), 9 + 3);
+    done(r);
+}
+
 /*
  * A recurrence that reads another at t − 1 through a step body it shares
  * with it (hash-consing makes tanh(h[t−1]) one node): the reader's body is
@@ -805,6 +866,9 @@ int main(void)
         cmocka_unit_test(test_interning),
         cmocka_unit_test(test_eval_by_hand),
         cmocka_unit_test(test_grad_wrt_step),
+        cmocka_unit_test(test_lstm),
+        cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_per_step),
     };
     return cmocka_run_group_tests_name("seq", tests, NULL, NULL);
 }
