@@ -364,18 +364,6 @@ static void page_end_line(page *pg, sg_fmt_line_kind kind, int seq, int result,
 
 enum { SEQ_INIT = 1, SEQ_STEP = 2 }; /* the parts of a recurrence fmt_seq prints */
 
-/* the member of group g whose step runs next after q's (−1: first), or −1 */
-static int next_step(const sg_ctx *ctx, const int *group, int g, int q)
-{
-    int j, best = -1, S = sg_seq_count(ctx);
-    long after = q < 0 ? -1 : sg_seq_rank(ctx, q);
-    for (j = g; j < S; j++)
-        if (group[j] == g && sg_seq_rank(ctx, j) > after &&
-            (best < 0 || sg_seq_rank(ctx, j) < sg_seq_rank(ctx, best)))
-            best = j;
-    return best;
-}
-
 /*
  * A recurrence, the way it is written on paper:
  *   h[0] = h₀
@@ -561,30 +549,26 @@ static void give_names(naming *nm, const sg_expr **defs, int ndefs)
 static void print_seqs(page *pg, naming *nm)
 {
     const sg_ctx *ctx = nm->p->ctx;
-    int S = sg_seq_count(ctx), i, j, *group = sg_xmalloc((size_t)(S + 1) * sizeof *group);
-    int *size = sg_xmalloc((size_t)(S + 1) * sizeof *size);
-    sg_seq_groups(ctx, group);
-    memset(size, 0, (size_t)(S + 1) * sizeof *size);
-    for (i = 0; i < S; i++)
-        size[group[i]]++;
-    for (i = 0; i < S; i++) {
-        int fwd = sg_seq_get(ctx, i)->kind == SG_SEQ_FORWARD;
-        if (!fwd || size[group[i]] == 1) {
+    sg_seqgroups *g = sg_seqgroups_new(ctx);
+    int i, j, k, n;
+    for (i = 0; i < g->n; i++) {
+        const int *m;
+        n = sg_seqgroups_members(g, i, &m);
+        if (sg_seq_get(ctx, i)->kind != SG_SEQ_FORWARD || n == 1) {
             if (nm->seqs[i])
                 fmt_seq(pg, ctx, i, nm->ascii, nm, SEQ_INIT | SEQ_STEP);
             continue;
         }
-        if (group[i] != i)
+        if (g->group[i] != i)
             continue; /* printed with its leader */
-        for (j = i; j < S; j++)
-            if (group[j] == i && nm->seqs[j])
+        for (j = i; j < g->n; j++)
+            if (g->group[j] == i && nm->seqs[j])
                 fmt_seq(pg, ctx, j, nm->ascii, nm, SEQ_INIT);
-        for (j = next_step(ctx, group, i, -1); j >= 0; j = next_step(ctx, group, i, j))
-            if (nm->seqs[j])
-                fmt_seq(pg, ctx, j, nm->ascii, nm, SEQ_STEP);
+        for (k = 0; k < n; k++)
+            if (nm->seqs[m[k]])
+                fmt_seq(pg, ctx, m[k], nm->ascii, nm, SEQ_STEP);
     }
-    free(size);
-    free(group);
+    sg_seqgroups_free(g);
 }
 
 static void print_page(page *pg, naming *nm, const sg_expr **defs, int ndefs)

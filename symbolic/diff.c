@@ -147,9 +147,7 @@ typedef struct {
     sg_ctx *ctx;
     sg_log *log;
     int S;            /* sequences when the pass began */
-    int *group;       /* by sequence < S: its group's leader (the outer pass) */
-    int *byrank;      /* the sequences < S by group, each group's in rank order */
-    int *gstart;      /* by leader: where its group starts in byrank */
+    sg_seqgroups *groups; /* of the sequences < S (the outer pass; else NULL) */
     int inner;        /* a body: invariant nodes (and STEP leaves) are leaves */
     sg_expr *root;
     sg_idmap ix;      /* node or recurrence → vertex number */
@@ -164,51 +162,10 @@ static void vpush(vlist *l, int v)
     l->v[l->n++] = v;
 }
 
-/* the groups, each one's members together in rank order */
-typedef struct {
-    int group, q;
-    long rank;
-} ranked;
-
-static int by_group_rank(const void *pa, const void *pb)
-{
-    const ranked *a = pa, *b = pb;
-    if (a->group != b->group)
-        return a->group < b->group ? -1 : 1;
-    if (a->rank != b->rank)
-        return a->rank < b->rank ? -1 : 1;
-    return a->q < b->q ? -1 : a->q > b->q;
-}
-
-static void groups_init(pass *p)
-{
-    int q, S = p->S;
-    ranked *r = sg_xmalloc((size_t)(S + 1) * sizeof *r);
-    p->group = sg_xmalloc((size_t)(S + 1) * sizeof *p->group);
-    p->byrank = sg_xmalloc((size_t)(S + 1) * sizeof *p->byrank);
-    p->gstart = sg_xmalloc((size_t)(S + 1) * sizeof *p->gstart);
-    sg_seq_groups(p->ctx, p->group);
-    for (q = 0; q < S; q++) {
-        r[q].group = p->group[q];
-        r[q].q = q;
-        r[q].rank = sg_seq_rank(p->ctx, q);
-    }
-    qsort(r, (size_t)S, sizeof *r, by_group_rank);
-    for (q = S - 1; q >= 0; q--) {
-        p->byrank[q] = r[q].q;
-        p->gstart[r[q].group] = q;
-    }
-    free(r);
-}
-
 /* the members of the group led by q, in rank order: *m[0..n) */
 static int members(const pass *p, int q, const int **m)
 {
-    int i = p->gstart[q], n = 0;
-    *m = p->byrank + i;
-    while (i + n < p->S && p->group[p->byrank[i + n]] == q)
-        n++;
-    return n;
+    return sg_seqgroups_members(p->groups, q, m);
 }
 
 static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
@@ -219,7 +176,7 @@ static void pass_init(pass *p, sg_ctx *ctx, sg_log *log, int inner)
     p->inner = inner;
     p->S = sg_seq_count(ctx);
     if (!inner)
-        groups_init(p);
+        p->groups = sg_seqgroups_new(ctx);
     sg_idmap_init(&p->ix, ctx);
 }
 
@@ -232,16 +189,14 @@ static void pass_free(pass *p)
         free(p->vx[v].pending.t);
     }
     free(p->vx);
-    free(p->group);
-    free(p->byrank);
-    free(p->gstart);
+    sg_seqgroups_free(p->groups);
     sg_idmap_free(&p->ix);
 }
 
 /* the leader of recurrence q's group */
 static int lead(const pass *p, int q)
 {
-    return p->group && q < p->S ? p->group[q] : q;
+    return p->groups && q < p->S ? p->groups->group[q] : q;
 }
 
 /* the vertex of key (2·id or 2q + 1), made when it is new */

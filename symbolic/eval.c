@@ -61,6 +61,8 @@ struct sg_eval {
     unsigned cap;
     seqval *seq;           /* by sequence */
     int nseq;
+    sg_seqgroups *groups;  /* the groups of the sequences, once a loop runs (remade
+                              when sequences were added since) */
     long numbers;          /* numbers allocated so far */
     double work;           /* multiplications so far */
     char error[160];       /* why a limit stopped the evaluation ("" if none): at most
@@ -89,6 +91,7 @@ sg_eval *sg_eval_new(const sg_ctx *ctx, const long *dims, const double *const *s
     ev->cap = 0;
     ev->seq = NULL;
     ev->nseq = 0;
+    ev->groups = NULL;
     ev->numbers = 0;
     ev->work = 0;
     ev->error[0] = '\0';
@@ -140,6 +143,7 @@ void sg_eval_free(sg_eval *ev)
         free(ev->seq[i].step);
     }
     free(ev->seq);
+    sg_seqgroups_free(ev->groups);
     free(ev->val);
     free(ev->state);
     free(ev);
@@ -649,21 +653,18 @@ static int add_into(double *acc, const double *v, long n)
     return 1;
 }
 
-/* the members of q's group (sg_seq_groups), in rank order: *out[0..n) */
+/* the members of q's group (sg_seqgroups), in rank order: *out[0..n) */
 static int group_of(sg_eval *ev, int q, int **out)
 {
-    int S = sg_seq_count(ev->ctx), *group = sg_xmalloc((size_t)(S + 1) * sizeof *group);
-    int i, j, n = 0, *m = sg_xmalloc((size_t)(S + 1) * sizeof *m);
-    sg_seq_groups(ev->ctx, group);
-    for (i = 0; i < S; i++)
-        if (group[i] == group[q]) {
-            long r = sg_seq_rank(ev->ctx, i);
-            for (j = n++; j > 0 && sg_seq_rank(ev->ctx, m[j - 1]) > r; j--)
-                m[j] = m[j - 1];
-            m[j] = i;
-        }
-    free(group);
-    *out = m;
+    const int *m;
+    int n;
+    if (!ev->groups || ev->groups->n != sg_seq_count(ev->ctx)) {
+        sg_seqgroups_free(ev->groups);
+        ev->groups = sg_seqgroups_new(ev->ctx);
+    }
+    n = sg_seqgroups_members(ev->groups, q, &m);
+    *out = sg_xmalloc((size_t)n * sizeof **out);
+    memcpy(*out, m, (size_t)n * sizeof **out);
     return n;
 }
 

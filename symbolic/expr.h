@@ -265,12 +265,20 @@ void sg_seq_add_term(sg_ctx *ctx, int q, sg_index lo, sg_index hi, sg_expr *valu
 /* the steps a sequence holds: lo..hi for an INPUT or a per-step sequence
    (and the adjoint of one), lo−1..hi otherwise */
 sg_index sg_seq_first(const sg_ctx *ctx, int q);
-/* group[q] for every sequence: the least index of the sequences computed
-   with q in one loop over t (those reading each other round a cycle; see
-   seqgroup.c), q itself when it is alone */
-void sg_seq_groups(const sg_ctx *ctx, int *group);
 /* the place of q's step among its group's in one t: ascending */
 long sg_seq_rank(const sg_ctx *ctx, int q);
+/* the sequences computed together in one loop over t (those reading each
+   other round a cycle; see seqgroup.c), as they stand when it is made */
+typedef struct {
+    int n;       /* sequences */
+    int *group;  /* by sequence: its group's leader (its least index) */
+    int *byrank; /* every sequence, by group, each group's in rank order */
+    int *start;  /* by leader: where its group starts in byrank */
+} sg_seqgroups;
+sg_seqgroups *sg_seqgroups_new(const sg_ctx *ctx);
+/* the members of q's group in rank order, *m[0..n) (q alone: itself) */
+int sg_seqgroups_members(const sg_seqgroups *g, int q, const int **m);
+void sg_seqgroups_free(sg_seqgroups *g);
 sg_index sg_index_make(sg_dim dim, long off);
 sg_index sg_index_plus(sg_index i, long k);
 int sg_index_eq(sg_index a, sg_index b);

@@ -87,7 +87,8 @@ static edges *graph_of(const sg_ctx *ctx, int S)
     return g;
 }
 
-void sg_seq_groups(const sg_ctx *ctx, int *group)
+/* group[q]: the least index in q's strongly connected component */
+static void components(const sg_ctx *ctx, int *group)
 {
     int S = sg_seq_count(ctx), q, sp = 0, csp = 0, counter = 0;
     edges *g = graph_of(ctx, S);
@@ -158,4 +159,63 @@ long sg_seq_rank(const sg_ctx *ctx, int q)
     if (sq->kind == SG_SEQ_BACKWARD && sq->of >= 0)
         return -(long)sg_seq_get(ctx, sq->of)->order;
     return sq->order;
+}
+
+/* the groups, each one's members together in rank order */
+typedef struct {
+    int group, q;
+    long rank;
+} ranked;
+
+static int by_group_rank(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return a->q < b->q ? -1 : a->q > b->q;
+}
+
+sg_seqgroups *sg_seqgroups_new(const sg_ctx *ctx)
+{
+    sg_seqgroups *g = sg_xmalloc(sizeof *g);
+    int q, S = sg_seq_count(ctx);
+    ranked *r = sg_xmalloc((size_t)(S + 1) * sizeof *r);
+    g->n = S;
+    g->group = sg_xmalloc((size_t)(S + 1) * sizeof *g->group);
+    g->byrank = sg_xmalloc((size_t)(S + 1) * sizeof *g->byrank);
+    g->start = sg_xmalloc((size_t)(S + 1) * sizeof *g->start);
+    components(ctx, g->group);
+    for (q = 0; q < S; q++) {
+        r[q].group = g->group[q];
+        r[q].q = q;
+        r[q].rank = sg_seq_rank(ctx, q);
+    }
+    qsort(r, (size_t)S, sizeof *r, by_group_rank);
+    for (q = S - 1; q >= 0; q--) {
+        g->byrank[q] = r[q].q;
+        g->start[r[q].group] = q;
+    }
+    free(r);
+    return g;
+}
+
+int sg_seqgroups_members(const sg_seqgroups *g, int q, const int **m)
+{
+    int i = g->start[g->group[q]], n = 0;
+    *m = g->byrank + i;
+    while (i + n < g->n && g->group[g->byrank[i + n]] == g->group[q])
+        n++;
+    return n;
+}
+
+void sg_seqgroups_free(sg_seqgroups *g)
+{
+    if (!g)
+        return;
+    free(g->group);
+    free(g->byrank);
+    free(g->start);
+    free(g);
 }
