@@ -162,7 +162,7 @@ typedef struct {
     int *succ, nsucc, capsucc;
     int pending, pos, block, done;
     unsigned key;
-    unsigned char own; /* in an adjoint's loop: reads the step being made */
+    unsigned char own; /* in a loop: reads a step made at this t (listed in g->now) */
     int sweep;         /* the sweep it leads (it prints the whole sweep), else -1 */
     int lead;          /* a sweep's other member: the item that prints it, else -1 */
 } cg_item;
@@ -232,11 +232,12 @@ typedef struct {
     sg_index lo, hi;      /* it runs when lo ≤ t (if from) and t ≤ hi (if to): */
     unsigned char from, to; /*   the bounds the loop's own range does not imply */
     const char *name;     /* what it computes, for comments: "h[t]", "δh[t]" */
+    int seq;              /* PC_STORE, PC_ADD: the sequence it makes; else −1 */
 } cg_piece;
 
 typedef struct {
     const sg_expr *e;     /* its node: a Σ, or a sequence's (OP_SEQ) */
-    int seq;              /* the recurrence it runs, or -1 for a Σ */
+    int seq;              /* the group of recurrences it runs (its leader), or -1 for a Σ */
     sg_index lo, hi;      /* t runs over lo..hi (down from hi for an adjoint) */
     int down;
     cg_piece *pc;
@@ -256,6 +257,7 @@ typedef struct {
     long off;
     const char *name;
     unsigned char used; /* by the loop being printed */
+    unsigned char made; /* the loop being printed writes this step (non-const) */
 } cg_stepname;
 
 /* ---- sweeps, tests of results, kernels, the state ------------------------ */
@@ -361,7 +363,11 @@ typedef struct {
     cg_scope *sc;        /* the schedule being planned or printed */
     cg_loop *loops;
     int nloops, caploops;
-    sg_expr **seqnode;   /* by sequence: its OP_SEQ node (not for an input), made on first use */
+    int *now, nnow, capnow; /* scheduling a loop's item: the sequences of its group it
+                               reads at the step being made (δ[t], c[t]) */
+    sg_expr **seqnode;   /* by group leader: its OP_SEQ node (not for an input), made on first
+                            use: one loop and one buffer for the group (sg_seqgroups) */
+    sg_seqgroups *groups; /* the sequences computed together */
     const char **seqbuf; /* by sequence: the C name of its steps (the input, or its buffer) */
     cg_stepname *steps;
     int nsteps, capsteps;
@@ -506,6 +512,13 @@ int cg_poly_value(cg_state *g, const cg_poly *p, unsigned long long limit, unsig
 int cg_is_lu(cg_state *g, const sg_expr *e);
 /* adds every slot of sc before slot s (all of them for s = nslots) to p */
 void cg_slots_before(const cg_scope *sc, int s, cg_poly *p);
+/* adds where sequence q's steps start in its group's buffer (the members
+   before it, in rank order) to p */
+void cg_seq_offset(cg_state *g, int q, cg_poly *p);
+/* where sequence q's array starts: step lo (an input), lo − 1 (the others) */
+sg_index cg_seq_origin(cg_state *g, int q);
+/* a stand-in for member q of a group's node, for the comments of its buffer */
+const sg_expr *cg_seq_member(cg_state *g, int q);
 /* 5. work slots by liveness, and their offsets */
 void cg_allocate(cg_state *g);
 

@@ -324,7 +324,7 @@ static void add_decl(cg_state *g, bufdecl *d, int *n, cg_scope *sc, const sg_exp
    temporaries of a loop's step after the loop's own */
 void cg_buffer_decls(cg_state *g, sg_buf *bufs)
 {
-    int pos, k, n = 0, cap = g->top.nit + 1;
+    int pos, k, n = 0, cap = g->top.nit + 1 + sg_seq_count(g->ctx);
     bufdecl *d;
     size_t w = 0;
     for (pos = 0; pos < g->top.nit; pos++) {
@@ -339,7 +339,17 @@ void cg_buffer_decls(cg_state *g, sg_buf *bufs)
         cg_poly o = {NULL, 0, 0};
         if (t->kind != IT_NODE)
             continue;
-        if (m->slot >= 0) {
+        if (m->slot >= 0 && (int)t->e->op == OP_SEQ) { /* each member of its group */
+            const int *mem;
+            int nm = sg_seqgroups_members(g->groups, t->e->seq, &mem), j;
+            for (j = 0; j < nm; j++) {
+                o.n = 0;
+                cg_slots_before(&g->top, m->slot, &o);
+                cg_seq_offset(g, mem[j], &o);
+                add_decl(g, d, &n, &g->top, cg_seq_member(g, mem[j]), g->seqbuf[mem[j]], &o);
+            }
+            free(o.m);
+        } else if (m->slot >= 0) {
             cg_slots_before(&g->top, m->slot, &o);
             add_decl(g, d, &n, &g->top, t->e, m->cname, &o);
             free(o.m);

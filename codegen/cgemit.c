@@ -124,7 +124,7 @@ const char *cg_buffer_text(cg_state *g, const sg_expr *e)
 {
     if ((int)e->op == OP_SEQ) {
         const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
-        sg_index first = sg_seq_first(g->ctx, e->seq), count = sg_index_plus(sq->hi, 1 - first.off);
+        sg_index first = cg_seq_origin(g, e->seq), count = sg_index_plus(sq->hi, 1 - first.off);
         const char *nsteps = first.dim < 0 ? cg_index_text(g, count) : "the steps";
         if (cg_scalar(e))
             return cg_fmt(g, "%s numbers", nsteps);
@@ -167,8 +167,12 @@ const char *cg_formula(cg_state *g, const sg_expr *e)
     const char *s;
     if ((int)e->op == OP_SEQ) { /* h[0], …, h[T] */
         const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
-        const char *name = cg_rec(g, e)->fname;
-        return cg_fmt(g, "%s[%s], …, %s[%s]", name, cg_index_text(g, sg_seq_first(g->ctx, e->seq)),
+        const char *name;
+        sg_buf_init(&b);
+        sg_fmt_name(&b, sq->name, 0);
+        name = sg_arena_strdup(g->ar, sg_buf_str(&b));
+        sg_buf_free(&b);
+        return cg_fmt(g, "%s[%s], …, %s[%s]", name, cg_index_text(g, cg_seq_origin(g, e->seq)),
                       name, cg_index_text(g, sq->hi));
     }
     if (e->op == OP_FACTOR) { /* "the LU factors of K = XXᵀ + βI" */
@@ -556,7 +560,7 @@ static void emit_piece(cg_state *g, sg_buf *b, int lv, cg_item *t)
         cg_node *s = cg_rec(g, pc->sum); /* P_eval's: the sum lives outside the loop */
         name = s->out >= 0 ? cg_result_name(g, s->out) : s->fname;
     } else {
-        own = cg_step_ptr(g, lp->seq, 0)->name;
+        own = cg_step_ptr(g, pc->seq, 0)->name;
     }
     cg_line(b, lv, "/* %s %s %s */", name, op, cg_formula(g, v));
     if (cg_scalar(v)) {
@@ -647,6 +651,29 @@ static int by_seq_off(const void *x, const void *y)
     return a->off < b->off ? -1 : a->off > b->off;
 }
 
+/* h[lo − 1] = init, before the loop of h's group (a per-step sequence has none) */
+static void emit_init(cg_state *g, sg_buf *b, int lv, int q)
+{
+    const sg_seq *sq = sg_seq_get(g->ctx, q);
+    const char *c, *base = g->seqbuf[q];
+    cg_ix x;
+    int at;
+    if (sq->kind != SG_SEQ_FORWARD || !sq->init)
+        return;
+    c = seq_line(g, q, 0);
+    cg_line(b, lv, "/* %s */",
+            c ? c
+              : cg_fmt(g, "%s[%s] = %s", base, cg_index_text(g, sg_index_plus(sq->lo, -1)),
+                       cg_formula(g, sq->init)));
+    if (cg_scalar(sq->init)) {
+        cg_line(b, lv, "%s[0] = %s;", base, cg_sval(g, sq->init).s);
+    } else {
+        at = open_loops(g, b, lv, sq->shape, cg_flat_ok(g, sq->init), &x, 0);
+        cg_line(b, at, "%s = %s;", cg_entry(g, base, NULL, sq->shape, x).s,
+                cg_elem(g, sq->init, x).s);
+    }
+}
+
 /*
  * A loop over t:
  *     h[0] = init; for t = lo … hi: h[t] = body(t)
@@ -665,22 +692,10 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
     int i, k, nused = 0, at;
     cg_ix x;
     if (lp->seq >= 0) {
-        const sg_seq *sq = sg_seq_get(g->ctx, lp->seq);
-        if (sq->kind == SG_SEQ_FORWARD) { /* h[lo − 1] = init */
-            c = seq_line(g, lp->seq, 0);
-            cg_line(b, lv, "/* %s */",
-                    c ? c
-                      : cg_fmt(g, "%s[%s] = %s", n->fname,
-                               cg_index_text(g, sg_index_plus(sq->lo, -1)),
-                               cg_formula(g, sq->init)));
-            if (cg_scalar(sq->init)) {
-                cg_line(b, lv, "%s[0] = %s;", n->cname, cg_sval(g, sq->init).s);
-            } else {
-                at = open_loops(g, b, lv, sq->shape, cg_flat_ok(g, sq->init), &x, 0);
-                cg_line(b, at, "%s = %s;", cg_entry(g, n->cname, NULL, sq->shape, x).s,
-                        cg_elem(g, sq->init, x).s);
-            }
-        }
+        const int *mem;
+        int nm = sg_seqgroups_members(g->groups, lp->seq, &mem);
+        for (k = 0; k < nm; k++)
+            emit_init(g, b, lv, mem[k]);
         for (k = 0; k < lp->nsums; k++) { /* the Σs it sums as it goes: 0 first */
             const sg_expr *se = lp->sums[k];
             cg_node *m = cg_rec(g, se);
@@ -694,9 +709,12 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
             at = open_loops(g, b, lv + part, se->shape, 1, &x, 0);
             cg_line(b, at, "%s = %s;", cg_read_stored(g, se, x).s, cg_lit(g, 0).s);
         }
-        c = seq_line(g, lp->seq, 1);
-        cg_line(b, lv, "/* %s */",
-                c ? c : cg_fmt(g, "%s[t] = %s", n->fname, cg_formula(g, sq->body)));
+        for (k = 0; k < nm; k++) {
+            const sg_seq *sq = sg_seq_get(g->ctx, mem[k]);
+            c = seq_line(g, mem[k], 1);
+            cg_line(b, lv, "/* %s */",
+                    c ? c : cg_fmt(g, "%s[t] = %s", g->seqbuf[mem[k]], cg_formula(g, sq->body)));
+        }
     } else { /* Σ = 0 */
         cg_line(b, lv, "/* %s = %s */", n->out >= 0 ? cg_result_name(g, n->out) : n->fname,
                 cg_formula(g, n->e));
@@ -710,16 +728,17 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
 
     /* the body, with the step it makes (in place when nothing else reads it) */
     for (i = 0; i < g->nsteps; i++)
-        g->steps[i].used = 0;
-    if (lp->seq >= 0) {
-        cg_stepname *sp = cg_step_ptr(g, lp->seq, 0);
+        g->steps[i].used = g->steps[i].made = 0;
+    for (k = 0; k < lp->npc; k++) { /* each member's step: written at t */
+        cg_stepname *sp;
+        cg_node *r = &lp->body->ni[lp->pc[k].value->id];
+        if (lp->pc[k].seq < 0)
+            continue;
+        sp = cg_step_ptr(g, lp->pc[k].seq, 0);
         sp->used = 1;
-        own = sp->name;
-        for (k = 0; k < lp->npc; k++) {
-            cg_node *r = &lp->body->ni[lp->pc[k].value->id];
-            if (r->reach && !r->ext && r->out >= 0)
-                r->cname = own;
-        }
+        sp->made = 1;
+        if (r->reach && !r->ext && r->out == k)
+            r->cname = sp->name;
     }
     sg_buf_init(&body);
     g->sc = lp->body;
@@ -740,19 +759,24 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
     for (i = 0; i < nused; i++) {
         const cg_stepname *sp = used[i];
         const char *off =
-            cg_scaled(g, cg_lin_c(g, 1, sg_index_make(-1, sp->off), sg_seq_first(g->ctx, sp->seq)),
+            cg_scaled(g, cg_lin_c(g, 1, sg_index_make(-1, sp->off), cg_seq_origin(g, sp->seq)),
                       sg_seq_get(g->ctx, sp->seq)->shape);
-        cg_line(b, lv + 1, "%s%s *const %s = %s%s%s;", sp->name == own ? "" : "const ", g->real,
+        cg_line(b, lv + 1, "%s%s *const %s = %s%s%s;", sp->made ? "" : "const ", g->real,
                 sp->name, cg_seq_base(g, sp->seq), off ? " + " : "", off ? off : "");
     }
     free(used);
     if (lp->down) { /* δ[t] = 0, then each piece that runs at t adds to it */
-        const sg_shape sh = sg_seq_get(g->ctx, lp->seq)->shape;
-        if (sg_shape_is_scalar(sh)) {
-            cg_line(b, lv + 1, "%s[0] = %s;", own, cg_lit(g, 0).s);
-        } else {
-            at = open_loops(g, b, lv + 1, sh, 1, &x, 0);
-            cg_line(b, at, "%s = %s;", cg_entry(g, own, NULL, sh, x).s, cg_lit(g, 0).s);
+        const int *m;
+        int nm = sg_seqgroups_members(g->groups, lp->seq, &m);
+        for (k = 0; k < nm; k++) {
+            const sg_shape sh = sg_seq_get(g->ctx, m[k])->shape;
+            own = cg_step_ptr(g, m[k], 0)->name;
+            if (sg_shape_is_scalar(sh)) {
+                cg_line(b, lv + 1, "%s[0] = %s;", own, cg_lit(g, 0).s);
+            } else {
+                at = open_loops(g, b, lv + 1, sh, 1, &x, 0);
+                cg_line(b, at, "%s = %s;", cg_entry(g, own, NULL, sh, x).s, cg_lit(g, 0).s);
+            }
         }
     }
     sg_buf_puts(b, sg_buf_str(&body));

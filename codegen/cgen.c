@@ -121,6 +121,7 @@ static cg_state *state_new(const sg_problem *p, const sg_cgen_opts *o)
     g->fac_of = sg_xmalloc((g->nreal + 1) * sizeof *g->fac_of);
     for (i = 0; i < (int)g->nreal; i++)
         g->fac_of[i] = -1;
+    g->groups = sg_seqgroups_new(p->ctx);
     g->seqnode = sg_arena_alloc(g->ar, ((size_t)nseqs + 1) * sizeof *g->seqnode);
     memset(g->seqnode, 0, ((size_t)nseqs + 1) * sizeof *g->seqnode);
     g->seqbuf = sg_arena_alloc(g->ar, ((size_t)nseqs + 1) * sizeof *g->seqbuf);
@@ -222,6 +223,8 @@ static void release(cg_state *g)
     sg_strmap_free(&g->taken);
     sg_strmap_free(&g->results);
     free(g->fac);
+    free(g->now);
+    sg_seqgroups_free(g->groups);
     free(g->fac_of);
     free(g->packs);
     free(g->needs);

@@ -167,6 +167,18 @@ const char *cg_scaled(cg_state *g, const char *k, sg_shape sh)
     return cg_fmt(g, "(%s)*%s", k, len);
 }
 
+/* the step sequence q's array starts at: an input's first; lo − 1 for the
+   others, even a per-step sequence (its first step is lo: one step is left
+   unused, so that a group's steps all start at one t and its adjoint's
+   loop may clear δ[lo − 1] in bounds) */
+sg_index cg_seq_origin(cg_state *g, int q)
+{
+    const sg_seq *sq = sg_seq_get(g->ctx, q);
+    if (sq->kind == SG_SEQ_BACKWARD && sq->of >= 0)
+        sq = sg_seq_get(g->ctx, sq->of);
+    return sq->kind == SG_SEQ_INPUT ? sq->lo : sg_index_plus(sq->lo, -1);
+}
+
 /* the C name of sequence q's steps: the input, or its buffer */
 const char *cg_seq_base(cg_state *g, int q)
 {
@@ -197,6 +209,7 @@ cg_stepname *cg_step_ptr(cg_state *g, int q, long off)
     g->steps[g->nsteps].off = off;
     g->steps[g->nsteps].name = cg_claim(g, name);
     g->steps[g->nsteps].used = 0;
+    g->steps[g->nsteps].made = 0;
     return &g->steps[g->nsteps++];
 }
 
@@ -205,7 +218,7 @@ cg_stepname *cg_step_ptr(cg_state *g, int q, long off)
 static int ptr_ok(cg_state *g, const cg_loop *lp, int q, long off)
 {
     const sg_seq *sq = sg_seq_get(g->ctx, q);
-    return sg_index_provably_le(sg_seq_first(g->ctx, q), sg_index_plus(lp->lo, off)) &&
+    return sg_index_provably_le(cg_seq_origin(g, q), sg_index_plus(lp->lo, off)) &&
            sg_index_provably_le(sg_index_plus(lp->hi, off), sg_index_plus(sq->hi, 1));
 }
 
@@ -219,7 +232,7 @@ void cg_stored_at(cg_state *g, const sg_expr *e, const char **base, const char *
         *base = g->symname[e->sym];
     } else if (n->plan == PL_AT) {
         *base = cg_seq_base(g, e->seq);
-        *off = cg_scaled(g, cg_lin_c(g, 0, e->at, sg_seq_first(g->ctx, e->seq)), e->shape);
+        *off = cg_scaled(g, cg_lin_c(g, 0, e->at, cg_seq_origin(g, e->seq)), e->shape);
     } else if (n->plan == PL_STEP) {
         const cg_loop *lp = &g->loops[g->sc->loop];
         if (ptr_ok(g, lp, e->seq, e->off)) {
@@ -229,7 +242,7 @@ void cg_stored_at(cg_state *g, const sg_expr *e, const char **base, const char *
         } else { /* indexed from the start at every use */
             *base = cg_seq_base(g, e->seq);
             *off = cg_scaled(
-                g, cg_lin_c(g, 1, sg_index_make(-1, e->off), sg_seq_first(g->ctx, e->seq)),
+                g, cg_lin_c(g, 1, sg_index_make(-1, e->off), cg_seq_origin(g, e->seq)),
                 e->shape);
         }
     } else {

@@ -39,9 +39,10 @@ static int varies(cg_state *g, const sg_expr *e)
     return sg_expr_varies(e);
 }
 
-/* sequence q's node (not an input's), made on first use */
+/* the node of sequence q's group (not an input's), made on first use */
 static sg_expr *seq_node(cg_state *g, int q)
 {
+    q = g->groups->group[q];
     if (!g->seqnode[q]) {
         sg_expr *f = sg_arena_alloc(g->ar, sizeof *f);
         memset(f, 0, sizeof *f);
@@ -53,6 +54,21 @@ static sg_expr *seq_node(cg_state *g, int q)
         g->seqnode[q] = f;
     }
     return g->seqnode[q];
+}
+
+const sg_expr *cg_seq_member(cg_state *g, int q)
+{
+    sg_expr *f = sg_arena_alloc(g->ar, sizeof *f);
+    *f = *seq_node(g, q);
+    f->seq = q;
+    f->shape = sg_seq_get(g->ctx, q)->shape;
+    return f;
+}
+
+/* is q in the group loop lp runs? */
+static int in_loop(cg_state *g, const cg_loop *lp, int q)
+{
+    return lp->seq >= 0 && g->groups->group[q] == lp->seq;
 }
 
 static int is_input_seq(cg_state *g, int q)
@@ -124,6 +140,7 @@ static cg_piece *add_piece(cg_loop *lp, int kind, const sg_expr *value, const ch
     pc->kind = kind;
     pc->value = value;
     pc->name = name;
+    pc->seq = -1;
     return pc;
 }
 
@@ -136,14 +153,58 @@ static void piece_range(cg_loop *lp, cg_piece *pc, sg_index lo, sg_index hi)
     pc->to = !sg_index_provably_le(lp->hi, hi);
 }
 
-/* n's loop: its pieces, and its body planned in a scope of its own */
+/* the pieces of member q of a group's loop: h[t] = body (and h[lo − 1] =
+   init, before the loop), or δ[t] += the body (t < hi) and each term */
+static void member_pieces(cg_state *g, cg_loop *lp, int q)
+{
+    const sg_seq *sq = sg_seq_get(g->ctx, q);
+    sg_index first = sg_seq_first(g->ctx, q);
+    const char *name;
+    cg_piece *pc;
+    int i;
+    sg_buf nb;
+    sg_buf_init(&nb);
+    sg_fmt_name(&nb, sq->name, 0);
+    sg_buf_puts(&nb, "[t]");
+    name = sg_arena_strdup(g->ar, sg_buf_str(&nb));
+    sg_buf_free(&nb);
+    if (!sg_index_provably_le(first, sq->hi)) /* the buffer could have no step */
+        g->unsupported = "a recurrence over a range that may be empty is not supported "
+                         "by the C printer";
+    if (!sg_index_eq(sq->lo, lp->lo) && sq->kind == SG_SEQ_FORWARD)
+        g->unsupported = "recurrences that read each other over different ranges are not "
+                         "supported by the C printer";
+    if (!sq->body) {
+        g->unsupported = "a recurrence without a definition";
+    } else if (sq->kind == SG_SEQ_FORWARD) {
+        pc = add_piece(lp, PC_STORE, sq->body, name);
+        pc->seq = q;
+        piece_range(lp, pc, sq->lo, sq->hi);
+        if (sq->init)
+            loop_read(lp, sq->init);
+    } else {
+        if (!sg_expr_is_zero(sq->body)) { /* the next step back-propagated, for t < hi */
+            pc = add_piece(lp, PC_ADD, sq->body, name);
+            pc->seq = q;
+            piece_range(lp, pc, first, sg_index_plus(sq->hi, -1));
+        }
+        for (i = 0; i < sq->nterms; i++)
+            if (!sg_expr_is_zero(sq->terms[i].value)) {
+                pc = add_piece(lp, PC_ADD, sq->terms[i].value, name);
+                pc->seq = q;
+                piece_range(lp, pc, sq->terms[i].lo, sq->terms[i].hi);
+            }
+    }
+}
+
+/* n's loop: its pieces, and its body planned in a scope of its own. A
+   group's loop runs its members' pieces in rank order at each t */
 static void build_loop(cg_state *g, cg_node *n)
 {
     const sg_expr *e = n->e;
     cg_scope *saved = g->sc;
     cg_loop *lp;
     int k, i;
-    sg_buf nb;
     SG_GROW(g->loops, g->nloops, g->caploops, SG_GROW_MAX, "loops over t");
     k = g->nloops++;
     lp = &g->loops[k];
@@ -153,39 +214,21 @@ static void build_loop(cg_state *g, cg_node *n)
     lp->region = -1;
     n->plan = PL_LOOP;
     n->loop = k;
-    sg_buf_init(&nb);
     if ((int)e->op == OP_SEQ) {
         const sg_seq *sq = sg_seq_get(g->ctx, e->seq);
-        sg_index first = sg_index_plus(sq->lo, -1);
+        const int *m;
+        int nm = sg_seqgroups_members(g->groups, e->seq, &m);
         lp->seq = e->seq;
-        sg_fmt_name(&nb, sq->name, 0);
-        sg_buf_puts(&nb, "[t]");
-        if (!sg_index_provably_le(first, sq->hi)) /* the buffer could have no step */
-            g->unsupported = "a recurrence over a range that may be empty is not supported "
-                             "by the C printer";
-        if (!sq->body || (sq->kind == SG_SEQ_FORWARD && !sq->init)) {
-            g->unsupported = "a recurrence without a definition";
-        } else if (sq->kind == SG_SEQ_FORWARD) {
-            lp->lo = sq->lo;
-            lp->hi = sq->hi;
-            add_piece(lp, PC_STORE, sq->body, sg_arena_strdup(g->ar, sg_buf_str(&nb)));
-            loop_read(lp, sq->init);
-        } else {
-            cg_piece *pc;
-            lp->lo = first;
-            lp->hi = sq->hi;
+        lp->lo = sq->lo;
+        lp->hi = sq->hi;
+        if (sq->kind == SG_SEQ_BACKWARD) { /* down to the first step of any member */
             lp->down = 1;
-            if (!sg_expr_is_zero(sq->body)) { /* the next step back-propagated, for t < hi */
-                pc = add_piece(lp, PC_ADD, sq->body, sg_arena_strdup(g->ar, sg_buf_str(&nb)));
-                piece_range(lp, pc, first, sg_index_plus(sq->hi, -1));
-            }
-            for (i = 0; i < sq->nterms; i++)
-                if (!sg_expr_is_zero(sq->terms[i].value)) {
-                    pc = add_piece(lp, PC_ADD, sq->terms[i].value,
-                                   sg_arena_strdup(g->ar, sg_buf_str(&nb)));
-                    piece_range(lp, pc, sq->terms[i].lo, sq->terms[i].hi);
-                }
+            for (i = 0; i < nm; i++)
+                if (!sg_index_provably_le(lp->lo, sg_seq_first(g->ctx, m[i])))
+                    lp->lo = sg_seq_first(g->ctx, m[i]);
         }
+        for (i = 0; i < nm; i++)
+            member_pieces(g, lp, m[i]);
     } else {
         cg_piece *pc;
         lp->lo = e->lo;
@@ -193,7 +236,6 @@ static void build_loop(cg_state *g, cg_node *n)
         pc = add_piece(lp, PC_SUM, e->kid[0], NULL);
         pc->sum = e;
     }
-    sg_buf_free(&nb);
     lp->body = sg_xmalloc(sizeof *lp->body);
     cg_scope_init(g, lp->body, k);
     g->sc = lp->body;
@@ -242,8 +284,9 @@ static int fusable(cg_state *g, const sg_expr *e)
         const sg_expr *x = stack[--sp];
         if (x->op == SG_OP_SEQSTEP) {
             if (sg_seq_get(g->ctx, x->seq)->kind == SG_SEQ_BACKWARD) {
-                ok = (q < 0 || q == x->seq) && x->off >= 0;
-                q = x->seq;
+                int lead = g->groups->group[x->seq]; /* one loop: one group */
+                ok = (q < 0 || q == lead) && x->off >= 0;
+                q = lead;
             }
         } else if (x->op == SG_OP_AT || x->op == SG_OP_SEQSUM) {
             ok = 0;
@@ -256,14 +299,18 @@ static int fusable(cg_state *g, const sg_expr *e)
         }
     }
     if (ok && q >= 0) {
-        const sg_seq *sq = sg_seq_get(g->ctx, q);
-        ok = sg_index_provably_le(sg_index_plus(sq->lo, -1), e->lo) &&
-             sg_index_provably_le(e->hi, sq->hi);
+        const int *m;
+        int nm = sg_seqgroups_members(g->groups, q, &m), j;
         memset(seen, 0, g->nreal + 1);
-        if (ok && sq->body)
-            ok = !contains(sq->body, e, seen);
-        for (k = 0; ok && k < sq->nterms; k++)
-            ok = !contains(sq->terms[k].value, e, seen);
+        for (j = 0; ok && j < nm; j++) {
+            const sg_seq *sq = sg_seq_get(g->ctx, m[j]);
+            ok = sg_index_provably_le(sg_seq_first(g->ctx, m[j]), e->lo) &&
+                 sg_index_provably_le(e->hi, sq->hi);
+            if (ok && sq->body)
+                ok = !contains(sq->body, e, seen);
+            for (k = 0; ok && k < sq->nterms; k++)
+                ok = !contains(sq->terms[k].value, e, seen);
+        }
     }
     free(stack);
     free(seen);
@@ -330,8 +377,10 @@ static int plan_seq(cg_state *g, cg_node *n)
         } else {
             cg_loop *lp = &g->loops[g->sc->loop];
             const sg_seq *sq = sg_seq_get(g->ctx, q);
-            if (q == lp->seq) { /* its own steps: those it has made already */
-                if (lp->down ? e->off < (g->fusing ? 0 : 1) : e->off >= 0)
+            if (in_loop(g, lp, q)) {
+                /* its group's steps: those made already, before t or at t by a
+                   piece that runs first (the schedule waits for it) */
+                if (lp->down ? e->off < 0 : e->off > 0)
                     g->unsupported = "a recurrence that reads a step it has not made yet";
             } else if (sq->kind != SG_SEQ_INPUT) {
                 loop_read(lp, seq_node(g, q));

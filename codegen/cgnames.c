@@ -245,7 +245,11 @@ static void name_scope(cg_state *g, cg_scope *sc)
         } else if (n->out >= 0) { /* a recurrence's step, in place: named when printed */
             n->fname = g->loops[sc->loop].pc[n->out].name;
         } else if ((int)it->e->op == OP_SEQ) {
-            n->cname = g->seqbuf[it->e->seq] = seq_cname(g, it->e->seq);
+            const int *m;
+            int k, nm = sg_seqgroups_members(g->groups, it->e->seq, &m);
+            for (k = 0; k < nm; k++) /* the group's members: one buffer each in it */
+                g->seqbuf[m[k]] = seq_cname(g, m[k]);
+            n->cname = g->seqbuf[it->e->seq];
             sg_buf_init(&fb);
             sg_fmt_name(&fb, sg_seq_get(g->ctx, it->e->seq)->name, 0);
             n->fname = sg_arena_strdup(g->ar, sg_buf_str(&fb));

@@ -156,8 +156,17 @@ static void deps_of(cg_state *g, cg_item *t, int *seen, int stamp, const sg_expr
 {
     cg_node *n = cg_rec_here(g, e);
     int i;
-    if (n->plan == PL_STEP && !n->ext && e->off == 0 && e->seq == g->loops[g->sc->loop].seq)
-        t->own = 1; /* δ[t]: once every piece has added to it */
+    if (n->plan == PL_STEP && !n->ext && e->off == 0 &&
+        g->groups->group[e->seq] == g->loops[g->sc->loop].seq) {
+        int k; /* c[t], δ[t]: once every piece of it has run */
+        for (k = 0; k < g->nnow && g->now[k] != e->seq; k++)
+            ;
+        if (k == g->nnow) {
+            SG_GROW(g->now, g->nnow, g->capnow, SG_GROW_MAX, "sequences one step reads");
+            g->now[g->nnow++] = e->seq;
+        }
+        t->own = 1;
+    }
     if (n->ext || n->plan == PL_STEP) /* computed before the loop, or stored */
         return;
     if (!self && n->item >= 0) {
@@ -284,6 +293,28 @@ static void order_items(cg_state *g)
     free(cls);
 }
 
+/* item i (t) reads steps made at this t (g->now): it waits for the pieces
+   that make them, copies or made in place */
+static void now_deps(cg_state *g, cg_item *t, int *seen, int i)
+{
+    const cg_loop *lp = &g->loops[g->sc->loop];
+    int j, r;
+    for (j = 0; j < g->nnow; j++)
+        for (r = 0; r < lp->npc; r++) {
+            int k;
+            if (lp->pc[r].seq != g->now[j])
+                continue;
+            if (in_place(g, r))
+                k = cg_rec_here(g, lp->pc[r].value)->item;
+            else
+                for (k = 0; k < g->sc->nit; k++)
+                    if (g->sc->it[k].kind == IT_OUTPUT && g->sc->it[k].res == r)
+                        break;
+            if (k >= 0 && k < g->sc->nit && k != i)
+                push_dep(t, seen, i, k);
+        }
+}
+
 void cg_schedule(cg_state *g)
 {
     unsigned id;
@@ -310,12 +341,11 @@ void cg_schedule(cg_state *g)
         seen[i] = -1;
     for (i = 0; i < g->sc->nit; i++) {
         cg_item *t = &g->sc->it[i];
+        g->nnow = 0;
         deps_of(g, t, seen, i, t->e, t->kind == IT_NODE);
-        if (t->own) /* what reads δ[t] waits for every piece of it */
-            for (k = 0; k < g->sc->nit; k++)
-                if (g->sc->it[k].kind == IT_OUTPUT &&
-                    g->loops[g->sc->loop].pc[g->sc->it[k].res].kind == PC_ADD)
-                    push_dep(t, seen, i, k);
+        if (t->own) /* what reads c[t] or δ[t] waits for every piece of it */
+            now_deps(g, t, seen, i);
+        t = &g->sc->it[i];
         t->pending = t->ndeps;
         for (k = 0; k < t->ndeps; k++) { /* i grows: each d gets i once */
             cg_item *d = &g->sc->it[t->deps[k]];

@@ -187,12 +187,33 @@ static cg_poly seq_steps(cg_state *g, int q, cg_mono m)
 static cg_poly buffer_size(cg_state *g, const sg_expr *e)
 {
     cg_poly p = {NULL, 0, 0};
-    if ((int)e->op == OP_SEQ)
-        return seq_steps(g, e->seq, size_mono(g, e->shape));
+    if ((int)e->op == OP_SEQ) { /* a group's: every member's steps, one after another */
+        const int *m;
+        int n = sg_seqgroups_members(g->groups, e->seq, &m), k, i;
+        for (k = 0; k < n; k++) {
+            cg_poly s = seq_steps(g, m[k], size_mono(g, sg_seq_get(g->ctx, m[k])->shape));
+            for (i = 0; i < s.n; i++)
+                poly_add_mono(&p, s.m[i]);
+            free(s.m);
+        }
+        return p;
+    }
     poly_add_mono(&p, size_mono(g, e->shape));
     if (cg_is_lu(g, e))
         poly_add_mono(&p, size_mono(g, sg_shape_make(e->shape.rows, SG_DIM_ONE)));
     return p;
+}
+
+void cg_seq_offset(cg_state *g, int q, cg_poly *p)
+{
+    const int *m;
+    int n = sg_seqgroups_members(g->groups, q, &m), k, i;
+    for (k = 0; k < n && m[k] != q; k++) {
+        cg_poly s = seq_steps(g, m[k], size_mono(g, sg_seq_get(g->ctx, m[k])->shape));
+        for (i = 0; i < s.n; i++)
+            poly_add_mono(p, s.m[i]);
+        free(s.m);
+    }
 }
 
 /* adds every slot of sc before slot s (all of them for s = nslots) to p */

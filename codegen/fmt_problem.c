@@ -305,10 +305,10 @@ static void add_root(const sg_expr *e, unsigned *roots, unsigned char *seen,
 
 /* one piece of a recurrence, then the steps it is part of: "[t < T]" */
 static void fmt_piece(sg_buf *b, const sg_ctx *ctx, const sg_expr *e, int ascii, naming *nm,
-                      sg_index lo, sg_index hi, sg_index all_lo, sg_index all_hi)
+                      sg_index lo, sg_index hi, sg_index all_lo, sg_index all_hi, int alone)
 {
-    int sum = e->op == SG_OP_ADD && !lookup_name(nm, e);
     int from = !sg_index_provably_le(lo, all_lo), to = !sg_index_provably_le(all_hi, hi);
+    int sum = e->op == SG_OP_ADD && !lookup_name(nm, e) && (!alone || from || to);
     if (sum)
         sg_buf_putc(b, '(');
     sg_fmt_expr_named(b, ctx, e, ascii, lookup_name, nm);
@@ -406,14 +406,15 @@ static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm, i
     sg_buf_puts(b, "[t] = ");
     if (!sg_expr_is_zero(s->display ? s->display : s->body)) {
         fmt_piece(b, ctx, s->display ? s->display : s->body, ascii, nm, first,
-                  sg_index_plus(s->hi, -1), first, s->hi);
+                  sg_index_plus(s->hi, -1), first, s->hi, s->nterms == 0);
         any = 1;
     }
     for (k = 0; k < s->nterms; k++) {
         if (any)
             sg_buf_puts(b, " + ");
         fmt_piece(b, ctx, s->terms[k].display ? s->terms[k].display : s->terms[k].value, ascii,
-                  nm, s->terms[k].lo, s->terms[k].hi, first, s->hi);
+                  nm, s->terms[k].lo, s->terms[k].hi, first, s->hi,
+                  s->nterms == 1 && sg_expr_is_zero(s->display ? s->display : s->body));
         any = 1;
     }
     if (!any)

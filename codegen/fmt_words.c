@@ -43,6 +43,13 @@ static const char *const greek[][3] = {
 static const char *const subdigit[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
 static const char *const supdigit[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
 
+/* the accents a name may end with (h_tilde is h̃): its word, combining
+   character and LaTeX command */
+static const char *const accents[][3] = {
+    {"hat", "\xCC\x82", "\\hat"}, {"tilde", "\xCC\x83", "\\tilde"}, {"bar", "\xCC\x84", "\\bar"},
+    {"dot", "\xCC\x87", "\\dot"}, {"ddot", "\xCC\x88", "\\ddot"},
+};
+
 /* the index of the Greek letter spelled by the n bytes at s, or −1 */
 static int greek_index(const char *s, size_t n)
 {
@@ -70,6 +77,25 @@ static void tex_word(sg_buf *out, const char *s, size_t n, int in_sub)
     }
 }
 
+/* h_tilde, y_hat, mu_bar: one letter (or a Greek one) with an accent; the
+   accent's index, and *stem the letter's length; −1 when name is not one */
+static int accented(const char *name, size_t *stem)
+{
+    const char *us = strchr(name, '_');
+    size_t i, n;
+    if (!us || us == name)
+        return -1;
+    n = (size_t)(us - name);
+    if (n > 1 && greek_index(name, n) < 0)
+        return -1;
+    for (i = 0; i < sizeof accents / sizeof accents[0]; i++)
+        if (!strcmp(us + 1, accents[i][0])) {
+            *stem = n;
+            return (int)i;
+        }
+    return -1;
+}
+
 /*
  * A name in LaTeX: W1 → W_1, W12 → W_{12}, W_hh → W_{hh}, beta → \beta,
  * beta_2 → \beta_2, x_in_1 → x_{in,1}. What follows the first _ (or the
@@ -79,7 +105,15 @@ static void tex_name(sg_buf *out, const char *name)
 {
     size_t n = strlen(name), stem = n, i, start;
     const char *us = strchr(name, '_');
+    int a = accented(name, &stem);
     sg_buf sub;
+    if (a >= 0) { /* h_tilde → \tilde{h} */
+        sg_buf_printf(out, "%s{", accents[a][2]);
+        tex_word(out, name, stem, 0);
+        sg_buf_putc(out, '}');
+        return;
+    }
+    stem = n;
     if (us && us != name) {
         stem = (size_t)(us - name);
     } else {
@@ -124,6 +158,16 @@ void sg_fmt_name(sg_buf *out, const char *name, int ascii)
         tex_name(out, name);
         return;
     }
+    if ((g = accented(name, &stem)) >= 0) { /* h_tilde → h̃ */
+        int l = greek_index(name, stem);
+        if (l >= 0)
+            sg_buf_puts(out, greek[l][1]);
+        else
+            sg_buf_putn(out, name, stem);
+        sg_buf_puts(out, accents[g][1]);
+        return;
+    }
+    stem = n;
     /* a run of digits after letters is a subscript: W1 → W₁ */
     while (stem > 0 && name[stem - 1] >= '0' && name[stem - 1] <= '9')
         stem--;

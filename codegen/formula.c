@@ -1085,8 +1085,8 @@ static void pr_seq_name(printer *f, sg_buf *b, int q)
         }
         return;
     }
-    if (f->ascii && strncmp(name, delta_utf8, strlen(delta_utf8)) == 0) {
-        sg_buf_puts(b, "delta_");
+    if (strncmp(name, delta_utf8, strlen(delta_utf8)) == 0) { /* δh̃: δ and h's own spelling */
+        sg_buf_puts(b, f->ascii ? "delta_" : delta_utf8);
         name += strlen(delta_utf8);
     }
     sg_fmt_name(b, name, f->tex ? SG_FMT_LATEX : f->ascii);

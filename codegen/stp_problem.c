@@ -208,6 +208,7 @@ static void problem_rewrites(stp_doc *s, const sg_def *d)
 typedef struct {
     unsigned at;
     int def, seq; /* the one it is; the other −1 */
+    int step;     /* a recurrence's: its step (1) or its initial value (0) */
 } problem_line;
 
 static int by_place(const void *pa, const void *pb)
@@ -215,7 +216,9 @@ static int by_place(const void *pa, const void *pb)
     const problem_line *a = pa, *b = pb;
     if (a->at != b->at)
         return a->at < b->at ? -1 : 1;
-    return a->def != b->def ? (a->def < b->def ? -1 : 1) : (a->seq < b->seq ? -1 : 1);
+    if (a->def != b->def)
+        return a->def < b->def ? -1 : 1;
+    return a->seq != b->seq ? (a->seq < b->seq ? -1 : 1) : (a->step < b->step ? -1 : 1);
 }
 
 /* the statement that defines sequence name's first value (step = 0) or its
@@ -234,25 +237,28 @@ static const sg_stmt *seq_stmt(const stp_doc *s, const char *name, int step)
 static problem_line *problem_order(const stp_doc *s, int *n)
 {
     int i, m = 0, nseqs = sg_seq_count(s->ctx);
-    problem_line *v = sg_xmalloc(((size_t)s->p->ndefs + (size_t)nseqs + 1) * sizeof *v);
+    problem_line *v = sg_xmalloc(((size_t)s->p->ndefs + 2 * (size_t)nseqs + 1) * sizeof *v);
     for (i = 0; i < s->p->ndefs; i++) {
         if (!s->p->defs[i].name || !s->p->defs[i].expr)
             continue;
         v[m].at = s->p->defs[i].span.begin;
         v[m].def = i;
+        v[m].step = 0;
         v[m++].seq = -1;
     }
     for (i = 0; i < nseqs; i++) {
         const sg_seq *h = sg_seq_get(s->ctx, i);
         const sg_stmt *st;
+        int step;
         if (h->kind != SG_SEQ_FORWARD || !h->body)
             continue;
-        st = seq_stmt(s, h->name, 0);
-        if (!st)
-            st = seq_stmt(s, h->name, 1);
-        v[m].at = st ? st->span.begin : UINT_MAX;
-        v[m].def = -1;
-        v[m++].seq = i;
+        for (step = h->init ? 0 : 1; step <= 1; step++) { /* each where it is written */
+            st = seq_stmt(s, h->name, step);
+            v[m].at = st ? st->span.begin : UINT_MAX;
+            v[m].def = -1;
+            v[m].step = step;
+            v[m++].seq = i;
+        }
     }
     qsort(v, (size_t)m, sizeof *v, by_place);
     *n = m;
@@ -296,14 +302,14 @@ static void problem_def(stp_doc *s, sg_strmap *defs, int i)
     problem_rewrites(s, d);
 }
 
-/* recurrence q: h[0] = …, h[t] = … for its range, as written */
-static void problem_seq(stp_doc *s, sg_strmap *defs, int q)
+/* recurrence q: h[0] = … (step 0), or h[t] = … for its range (step 1), as written */
+static void problem_seq(stp_doc *s, sg_strmap *defs, int q, int step)
 {
     const sg_seq *h = sg_seq_get(s->ctx, q);
     const sg_stmt *st;
     sg_buf b;
     char *t;
-    if (h->init) {
+    if (!step) {
         sg_buf_init(&b);
         stp_put_seq_name(s, &b, q);
         sg_buf_putc(&b, '[');
@@ -318,6 +324,7 @@ static void problem_seq(stp_doc *s, sg_strmap *defs, int q)
         }
         stp_emit(s, 2, sg_buf_str(&b), NULL);
         sg_buf_free(&b);
+        return;
     }
     sg_buf_init(&b);
     stp_put_seq_name(s, &b, q);
@@ -371,7 +378,7 @@ void stp_doc_problem(stp_doc *s)
         if (order[k].def >= 0)
             problem_def(s, &defs, order[k].def);
         else
-            problem_seq(s, &defs, order[k].seq);
+            problem_seq(s, &defs, order[k].seq, order[k].step);
     }
     free(order);
     sg_strmap_free(&defs);

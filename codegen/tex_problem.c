@@ -174,6 +174,25 @@ static const sg_stmt *seq_stmt(tex_doc *x, const char *name, int step)
     return NULL;
 }
 
+/* where recurrence q stands in the problem: at its step (gates and coupled
+   cells read in the order written, not in the order of their initial values) */
+static unsigned seq_place(tex_doc *x, int q)
+{
+    const sg_stmt *s = seq_stmt(x, sg_seq_get(x->ctx, q)->name, 1);
+    return s ? s->span.begin : sg_seq_get(x->ctx, q)->span.begin;
+}
+
+typedef struct {
+    unsigned at;
+    int q;
+} placed;
+
+static int by_place(const void *pa, const void *pb)
+{
+    const placed *a = pa, *b = pb;
+    return a->at != b->at ? (a->at < b->at ? -1 : 1) : (a->q < b->q ? -1 : a->q > b->q);
+}
+
 /* the right side of a recurrence's statement as written (the definitions
    above it known), else the value */
 static const char *quoted_stmt(tex_doc *x, known_names *k, const sg_stmt *s, const sg_expr *value)
@@ -340,38 +359,32 @@ void tex_doc_problem(tex_doc *x)
     sg_buf_puts(b, "\\begin{align*}\n");
     {
         size_t start = b->len;
-        unsigned char *done = sg_xmalloc((size_t)sg_seq_count(x->ctx) + 1);
-        memset(done, 0, (size_t)sg_seq_count(x->ctx) + 1);
-        for (i = 0; i <= x->p->ndefs; i++) {
-            const sg_def *d = i < x->p->ndefs ? &x->p->defs[i] : NULL;
-            const char *parts[1];
-            int q;
-            for (q = 0; d && q < sg_seq_count(x->ctx); q++) { /* recurrences written before d */
-                const sg_seq *sq = sg_seq_get(x->ctx, q);
-                if (sq->kind == SG_SEQ_FORWARD && sq->body && !done[q] &&
-                    sq->span.begin < d->span.begin && d->expr) {
-                    done[q] = 1;
-                    problem_recurrence(x, &known, b, q);
-                }
-            }
-            if (d && d->expr && d->name) {
-                parts[0] = quoted(x, &known, i);
-                tex_equation(x, b, tex_name(x, d->name), "", parts, 1, "");
-                problem_rewrites(x, b, tex_name(x, d->name), d->expr, NULL, d->rw_first,
-                                 d->rw_end, d->derived_as_written);
+        /* the recurrences in the order their steps are written */
+        placed *seqs = sg_xmalloc(((size_t)sg_seq_count(x->ctx) + 1) * sizeof *seqs);
+        int nseqs = 0, j = 0, q;
+        for (q = 0; q < sg_seq_count(x->ctx); q++) {
+            const sg_seq *sq = sg_seq_get(x->ctx, q);
+            if (sq->kind != SG_SEQ_FORWARD || !sq->body)
                 continue;
-            }
-            /* a recurrence, where it was defined (the rest at the end) */
-            for (q = 0; q < sg_seq_count(x->ctx); q++) {
-                const sg_seq *sq = sg_seq_get(x->ctx, q);
-                if (sq->kind != SG_SEQ_FORWARD || !sq->body || done[q] ||
-                    (d && (!d->name || strcmp(d->name, sq->name))))
-                    continue;
-                done[q] = 1;
-                problem_recurrence(x, &known, b, q);
-            }
+            seqs[nseqs].at = seq_place(x, q);
+            seqs[nseqs++].q = q;
         }
-        free(done);
+        qsort(seqs, (size_t)nseqs, sizeof *seqs, by_place);
+        for (i = 0; i < x->p->ndefs; i++) {
+            const sg_def *d = &x->p->defs[i];
+            const char *parts[1];
+            if (!d->expr || !d->name)
+                continue;
+            for (; j < nseqs && seqs[j].at < d->span.begin; j++) /* written before d */
+                problem_recurrence(x, &known, b, seqs[j].q);
+            parts[0] = quoted(x, &known, i);
+            tex_equation(x, b, tex_name(x, d->name), "", parts, 1, "");
+            problem_rewrites(x, b, tex_name(x, d->name), d->expr, NULL, d->rw_first, d->rw_end,
+                             d->derived_as_written);
+        }
+        for (; j < nseqs; j++)
+            problem_recurrence(x, &known, b, seqs[j].q);
+        free(seqs);
         tex_end_align(b, start);
     }
     sg_strmap_free(&known.defs);

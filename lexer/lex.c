@@ -78,7 +78,7 @@ static const char *const greek[] = { /* α (U+03B1) … ω (U+03C9) */
 
 char *sg_lex_normalize(sg_arena *arena, const char *text, size_t len)
 {
-    /* the longest expansion is a 2-byte Greek letter into 7 ("omicron") */
+    /* the longest expansion is a 2-byte accent into 6 ("_tilde") */
     char *out = sg_arena_alloc(arena, 4 * len + 1), *o = out;
     size_t i = 0;
 
@@ -112,6 +112,10 @@ char *sg_lex_normalize(sg_arena *arena, const char *text, size_t len)
             word = "ell";
         } else if (cp == 0x1d7d9) { /* 𝟙 */
             word = "ones";
+        } else if (cp >= 0x302 && cp <= 0x308) { /* an accent: h̃ → h_tilde */
+            static const char *const accent[] = {"_hat", "_tilde", "_bar", "_bar", "",
+                                                 "_dot", "_ddot"};
+            word = accent[cp - 0x302];
         } else { /* not reached: the scanner allows no other letter */
             memcpy(o, text + i, (size_t)n);
             o += n;
