@@ -340,8 +340,15 @@ static void test_sequences(void **state)
 static void test_sequence_errors(void **state)
 {
     (void)state;
-    fails(RNN_HEAD "h[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\n", "5:1",
-          "h has no initial value: write h[0] = …");
+    fails(RNN_HEAD "h[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\n", "5:15",
+          "h has no initial value: write h[0] = … above its step");
+    /* a gate read at t before its step, or at t − 1 without a step below */
+    fails(RNN_HEAD "h[0] = h0\na[t] = tanh(h[t]) for t = 1..T\n"
+                   "h[t] = tanh(W a[t] + U x[t]) for t = 1..T\n", "6:13",
+          "h is used before its step h[t] = … is defined: a step may read a step defined "
+          "further down only at t−1");
+    fails(RNN_HEAD "h[0] = h0\na[t] = tanh(h[t−1]) for t = 1..T\noutput a[T]\n", "6:13",
+          "h[t−1] is read here, but h has no step: write h[t] = … for t = 1..T below");
     fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 2..T\n", "6:40",
           "the steps of h start right after its initial value h[0]: write t = 1..T");
     fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t] + U x[t]) for t = 1..T\n", "6:17",
