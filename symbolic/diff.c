@@ -36,6 +36,15 @@
  *
  * Wherever a per-step result holds the step body itself (tanh′ is written
  * with tanh), it is replaced by h[t], its value: 𝟙 − h[t] ⊙ h[t].
+ *
+ * Input sequences (∂L/∂x[t], asked as `grad L wrt x`). A wanted input x is a
+ * vertex like a recurrence, reached the same ways (an AT x[k], a Σ or a step
+ * body reading x[t + off]), so its terms come in as δh's do; having no body,
+ * it needs nothing more: its adjoint δx is a BACKWARD sequence whose `of` is
+ * x, with a zero body and only the terms, δx[t] = Σₖ [loₖ ≤ t ≤ hiₖ] termₖ(t).
+ * Its lo is one past x's, so that its steps (lo − 1 … hi) are exactly x's,
+ * and every step no term covers is 0. The gradient handed back is the STEP
+ * δx[t] (sg_diff_grad), which stands for the whole sequence.
  */
 #include "diff.h"
 #include "rules.h"
@@ -236,6 +245,13 @@ static int is_rec(const pass *p, int q)
     return q < p->S && sg_seq_get(p->ctx, q)->kind == SG_SEQ_FORWARD;
 }
 
+/* a sequence whose adjoint this pass builds: a recurrence, or a wanted input */
+static int has_adjoint(const pass *p, int q)
+{
+    return is_rec(p, q) || (q < p->S && sg_seq_get(p->ctx, q)->kind == SG_SEQ_INPUT &&
+                            (seq_flags(p, q) & WANTED));
+}
+
 /*
  * Under a body: its invariant nodes that are not under another one (inv),
  * and its STEP leaves (steps), as vertices. An invariant body is its own
@@ -278,6 +294,8 @@ static void find_kids(pass *p, int v)
     int i;
     if (!p->vx[v].node) { /* a recurrence: its initial value and its body's frontier */
         const sg_seq *q = sg_seq_get(p->ctx, p->vx[v].seq);
+        if (!q->body)
+            goto done; /* a wanted input: a leaf */
         body = q->body;
         if (q->init)
             vpush(&out, vnode(p, q->init));
@@ -286,7 +304,7 @@ static void find_kids(pass *p, int v)
         if (e->op == SG_OP_SEQSTEP || (p->inner && e != p->root && !sg_expr_varies(e)))
             goto done; /* a leaf of the body */
         if (!p->inner && e->op == SG_OP_AT) {
-            if (is_rec(p, e->seq))
+            if (has_adjoint(p, e->seq))
                 vpush(&out, vseq(p, e->seq));
             goto done;
         }
@@ -302,8 +320,8 @@ static void find_kids(pass *p, int v)
         vpush(&out, inv.v[i]);
     for (i = 0; i < steps.n; i++) {
         int q = p->vx[steps.v[i]].node->seq, j, vq;
-        if (!is_rec(p, q) || (!p->vx[v].node && p->vx[v].seq == q))
-            continue; /* an input, or the recurrence's own earlier step */
+        if (!has_adjoint(p, q) || (!p->vx[v].node && p->vx[v].seq == q))
+            continue; /* an input not wanted, or the recurrence's own earlier step */
         vq = vseq(p, q);
         for (j = 0; j < out.n && out.v[j] != vq; j++)
             ;
@@ -332,6 +350,8 @@ static long key_of(const pass *p, int v)
     if (p->vx[v].node)
         return 2 * (long)p->vx[v].node->id;
     q = sg_seq_get(p->ctx, p->vx[v].seq);
+    if (!q->body)
+        return -1; /* an input: no kids, so anywhere after its parents */
     m = q->body->id;
     if (q->init && q->init->id > m)
         m = q->init->id;
@@ -474,7 +494,7 @@ static int wanted_under(pass *p, sg_expr *body, sg_expr ***list)
             (*list)[n++] = p->vx[inv.v[i]].node;
     for (i = 0; i < steps.n; i++) {
         sg_expr *s = p->vx[steps.v[i]].node;
-        if (is_rec(p, s->seq) && (seq_flags(p, s->seq) & NEEDED))
+        if (has_adjoint(p, s->seq) && (seq_flags(p, s->seq) & NEEDED))
             (*list)[n++] = s;
     }
     free(inv.v);
@@ -530,6 +550,43 @@ static const char *adjoint_name(sg_ctx *ctx, const char *name)
     return s;
 }
 
+/* the pending terms pl, each a term of adjoint sequence d, logged */
+static void add_terms(pass *p, int d, const ptlist *pl)
+{
+    int i;
+    for (i = 0; i < pl->n; i++) {
+        sg_seq_add_term(p->ctx, d, pl->t[i].lo, pl->t[i].hi, pl->t[i].value);
+        if (p->log) {
+            sg_step *st = log_step(p, SG_STEP_SEQ_TERM, pl->t[i].from);
+            st->adjseq = d;
+            st->term = i;
+            st->contrib = pl->t[i].value;
+            sg_step_rule(st, pl->t[i].from->op == SG_OP_AT ? SG_RULE_SEQ_TERM_AT
+                                                           : SG_RULE_SEQ_TERM_STEP);
+        }
+    }
+}
+
+/*
+ * Input sequence q, every contribution to its adjoint in (or none: then
+ * every step is 0): δx, with x's steps (lo one past x's), a zero body and
+ * the terms, as the STEP δx[t] that stands for the whole sequence.
+ */
+static sg_expr *input_rule(pass *p, int q)
+{
+    sg_ctx *ctx = p->ctx;
+    unsigned v = sg_idmap_find_key(&p->ix, 2 * (unsigned)q + 1);
+    ptlist none = {NULL, 0, 0}, pl = v == SG_IDMAP_NONE ? none : p->vx[v].pending;
+    const sg_seq *x = sg_seq_get(ctx, q);
+    int d = sg_seq_add(ctx, adjoint_name(ctx, x->name), SG_SEQ_BACKWARD, x->shape,
+                       sg_index_plus(x->lo, 1), x->hi, x->span);
+    sg_seq *dx = sg_seq_get_mut(ctx, d);
+    dx->of = q;
+    dx->body = sg_zero(ctx, dx->shape);
+    add_terms(p, d, &pl);
+    return sg_seqstep(ctx, d, 0);
+}
+
 /* recurrence q, every contribution to its adjoint in: δh and what it gives */
 static void recurrence_rule(pass *p, int q)
 {
@@ -545,17 +602,7 @@ static void recurrence_rule(pass *p, int q)
     d = sg_seq_add(ctx, adjoint_name(ctx, h->name), SG_SEQ_BACKWARD, h->shape, lo, hi, h->span);
     sg_seq_get_mut(ctx, d)->of = q;
     h = sg_seq_get(ctx, q); /* the table may have moved */
-    for (i = 0; i < pl.n; i++) {
-        sg_seq_add_term(ctx, d, pl.t[i].lo, pl.t[i].hi, pl.t[i].value);
-        if (p->log) {
-            sg_step *st = log_step(p, SG_STEP_SEQ_TERM, pl.t[i].from);
-            st->adjseq = d;
-            st->term = i;
-            st->contrib = pl.t[i].value;
-            sg_step_rule(st, pl.t[i].from->op == SG_OP_AT ? SG_RULE_SEQ_TERM_AT
-                                                          : SG_RULE_SEQ_TERM_STEP);
-        }
-    }
+    add_terms(p, d, &pl);
     n = wanted_under(p, h->body, &w);
     out = sg_xmalloc((size_t)(n + 1) * sizeof *out);
     if (p->log) {
@@ -625,8 +672,8 @@ static void node_rule(pass *p, sg_expr *e, sg_expr *g)
         return;
     }
     if (!p->inner && e->op == SG_OP_AT) {
-        /* ∂L/∂h[k]: a one-step term of δh */
-        if (is_rec(p, e->seq))
+        /* ∂L/∂h[k]: a one-step term of δh (or of δx, for a wanted input) */
+        if (has_adjoint(p, e->seq))
             add_pending(p, e->seq, g, e->at, e->at, e);
         return;
     }
@@ -652,6 +699,13 @@ static void node_rule(pass *p, sg_expr *e, sg_expr *g)
     }
 }
 
+/* the input sequence a wanted VAR stands for (its symbol holds x's steps),
+   or −1 */
+static int input_of(const pass *p, const sg_expr *w)
+{
+    return !p->inner && w->op == SG_OP_VAR ? sg_sym_get(p->ctx, w->sym)->seq : -1;
+}
+
 static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out)
 {
     vlist order = {NULL, 0, 0}, stack = {NULL, 0, 0};
@@ -659,7 +713,8 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
 
     p->root = root;
     for (i = 0; i < n; i++) {
-        int v = vnode(p, wrt[i]); /* first: it may move p->vx */
+        int q = input_of(p, wrt[i]);
+        int v = q >= 0 ? vseq(p, q) : vnode(p, wrt[i]); /* first: it may move p->vx */
         p->vx[v].flags |= WANTED;
     }
     /* the vertices reachable from root, depth first */
@@ -707,6 +762,11 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
             continue;
         if (sg_expr_count(p->ctx) > SG_MAX_NODES)
             break; /* sg_check reports it; what is left is not needed */
+        if (!p->vx[v].node && !is_rec(p, p->vx[v].seq)) {
+            sg_expr *dx = input_rule(p, p->vx[v].seq); /* a wanted input */
+            p->vx[v].adj = dx;
+            continue;
+        }
         if (!p->vx[v].node) {
             recurrence_rule(p, p->vx[v].seq);
             continue;
@@ -736,8 +796,11 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
     }
 
     for (i = 0; i < n; i++) {
-        unsigned v = sg_idmap_find_key(&p->ix, 2 * wrt[i]->id);
+        int q = input_of(p, wrt[i]);
+        unsigned v = sg_idmap_find_key(&p->ix, q >= 0 ? 2 * (unsigned)q + 1 : 2 * wrt[i]->id);
         sg_expr *a = v == SG_IDMAP_NONE ? NULL : p->vx[v].adj;
+        if (!a && q >= 0)
+            a = input_rule(p, q); /* f does not read x: every step 0 */
         out[i] = a ? a : sg_zero(p->ctx, wrt[i]->shape);
     }
     free(order.v);

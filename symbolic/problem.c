@@ -190,10 +190,14 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
             }
             continue;
         }
-        if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT)
-            ck_error(c, s->names[i].span, "%s is a sequence: derivatives with respect to a "
-                                          "sequence are not supported yet", s->names[i].name);
-        else if (k == CK_DEF && !c->defs[idx].expr)
+        if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT) {
+            if (s->kind == SG_STMT_GRAD)
+                continue; /* ∂L/∂x[t] at every step: diff.c */
+            ck_error(c, s->names[i].span, "%s is a sequence: a %s with respect to a sequence is "
+                                          "not supported yet; `grad L wrt %s` gives ∂L/∂%s[t]",
+                     s->names[i].name, s->kind == SG_STMT_JACOBIAN ? "Jacobian" : "Hessian",
+                     s->names[i].name, s->names[i].name);
+        } else if (k == CK_DEF && !c->defs[idx].expr)
             ; /* a failed definition or declaration: reported where it failed */
         else if (k == CK_DEF || k == CK_SEQ)
             ck_error(c, s->names[i].span, "%s is a %s; derivatives are taken with respect to "
@@ -722,6 +726,11 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     displays(c.ctx, p);
     checker_free(&c);
     return p;
+}
+
+int sg_result_seq(const sg_result *r)
+{
+    return r->kind == SG_RES_GRAD && r->expr && r->expr->op == SG_OP_SEQSTEP ? r->expr->seq : -1;
 }
 
 void sg_problem_free(sg_problem *p)
