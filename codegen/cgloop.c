@@ -55,6 +55,13 @@ static sg_expr *seq_node(cg_state *g, int q)
     return g->seqnode[q];
 }
 
+const sg_expr *cg_result_expr(cg_state *g, int r)
+{
+    const sg_result *res = &g->p->results[r];
+    int q = sg_result_seq(res);
+    return q >= 0 ? seq_node(g, q) : res->expr;
+}
+
 static int is_input_seq(cg_state *g, int q)
 {
     return sg_seq_get(g->ctx, q)->kind == SG_SEQ_INPUT;
