@@ -447,13 +447,12 @@ static void bptt_loss_terms(tex_doc *x, const sg_log *g, const sg_step *s, int k
         sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
                          "time; each term is differentiated at its step $t$, by $%s$.\n",
                       x->fname, tex_str(x, f, TEX_M_FWD, 0), tex_rule_tex(x, SG_OP_SEQSUM));
-    else
+    else /* the sum said once: twice in one formula it runs off a narrow page */
         sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
-                         "and $\\partial %s/\\partial(%s) = %s$; each term is "
+                         "and the derivative of $%s$ with respect to it is $%s$; each term is "
                          "differentiated at its step $t$, by $%s$.\n",
                       tex_str(x, s->node, TEX_M_FWD, 1), x->fname,
-                      tex_str(x, s->node, TEX_M_FWD, 1), tex_value_text(x, a, TEX_M_VALUE, 0),
-                      tex_rule_tex(x, SG_OP_SEQSUM));
+                      tex_value_text(x, a, TEX_M_VALUE, 0), tex_rule_tex(x, SG_OP_SEQSUM));
     tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
     tex_seg_free(&sg);
 }
