@@ -167,6 +167,8 @@ static cg_state *prepare(const sg_problem *p, const sg_cgen_opts *o)
         cg_node *n = cg_rec(g, cg_result_expr(g, r));
         if (n->mat && n->uses == 1)
             n->out = r;
+        else if (sg_result_seq(&p->results[r]) >= 0) /* a copy would move one step */
+            g->unsupported = "a gradient with respect to a sequence that is read elsewhere";
     }
     for (k = 0; k < g->nloops; k++) {
         cg_loop *lp = &g->loops[k];
