@@ -72,8 +72,9 @@ sg_log *sg_log_new(sg_ctx *ctx)
 sg_step *sg_log_step(sg_ctx *ctx, sg_log *log)
 {
     sg_step *s;
-    if (log->nsteps == log->cap) {
-        int cap = log->cap ? 2 * log->cap : 32;
+    if (log->nsteps == log->cap) { /* in the arena: a derivation lives as long as its nodes */
+        int cap = (int)sg_grow_cap((size_t)log->nsteps + 1, (size_t)log->cap, sizeof(sg_step),
+                                   SG_GROW_MAX, "steps of one derivation");
         sg_step *steps = sg_arena_alloc(sg_ctx_arena(ctx), (size_t)cap * sizeof *steps);
         if (log->nsteps)
             memcpy(steps, log->steps, (size_t)log->nsteps * sizeof *steps);
