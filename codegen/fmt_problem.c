@@ -6,7 +6,10 @@
  * larger unnamed node that occurs twice or more in the printed text, under a
  * fresh name (r = WᵀWx − x). The definitions come first, each after the
  * names it uses; then the recurrences of the sequences the results read, as
- * they are written on paper; then the results.
+ * they are written on paper; then the results. A gradient with respect to an
+ * input sequence holds every step of x's adjoint: it prints as that
+ * adjoint's terms under its own name, in the order of t
+ * (∂J/∂u[t] = σ(v_cᵀ u[t]) v_c, t = 1, …, K), not as a line δu[t] of its own.
  *
  * The formulas themselves are formula.c's: this file decides only which
  * nodes print as names, what the fresh names are, and the order of the

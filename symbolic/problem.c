@@ -6,7 +6,9 @@
  * input sequences; definitions are checked (check.c, check_seq.c) into
  * nodes of one DAG and named; requests (output, grad, jacobian, hessian)
  * become results, each asked once. Then the derivatives are taken, one
- * reverse sweep per function for all its gradients, and when a stability
+ * reverse sweep per function for all its gradients (with respect to an input
+ * sequence x too: ∂L/∂x[t] at every step, a result whose expression is the
+ * STEP of x's adjoint, sg_result_seq), and when a stability
  * rewrite of the σ family changed a function, its written form is built
  * and differentiated too, so that a derivation can show it as a course
  * does. Last, every result gets its display form (sg_simplify, under a
