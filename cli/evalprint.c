@@ -503,6 +503,21 @@ static int check_complete(const binding *bd)
     return 0;
 }
 
+/* the steps lo − 1 … hi of sequence q (a recurrence, or the adjoint a
+   result ∂L/∂x[t] holds, whose steps are x's) as name[t] = … */
+static int print_steps(const binding *bd, sg_eval *ev, sg_buf *out, const char *name, int q)
+{
+    const sg_seq *sq = sg_seq_get(bd->ctx, q);
+    long hi = seq_hi(bd, sq), t;
+    for (t = seq_lo(bd, sq) - 1; t <= hi; t++) {
+        /* the name is as long as the user made it */
+        const char *step = sg_arena_printf(bd->ar, "%s[%ld]", name, t);
+        if (print_values(out, ev, step, sg_eval_step(ev, q, t), sq->shape))
+            return -1;
+    }
+    return 0;
+}
+
 /* the definitions, each recurrence's steps, then the derivatives; -1 when
    the interpreter stopped at a limit (its message in err) */
 static int print_all(const sg_problem *p, const binding *bd, sg_eval *ev, sg_buf *out)
@@ -511,23 +526,18 @@ static int print_all(const sg_problem *p, const binding *bd, sg_eval *ev, sg_buf
     for (i = 0; i < p->ndefs; i++)
         if (p->defs[i].expr && print_named(out, ev, p->defs[i].name, p->defs[i].expr))
             return -1;
-    for (i = 0; i < sg_seq_count(bd->ctx); i++) { /* each recurrence's steps */
-        const sg_seq *q = sg_seq_get(bd->ctx, i);
-        long hi, t;
-        if (q->kind != SG_SEQ_FORWARD)
-            continue;
-        hi = seq_hi(bd, q);
-        for (t = seq_lo(bd, q) - 1; t <= hi; t++) {
-            /* the name is as long as the user made it */
-            const char *name = sg_arena_printf(bd->ar, "%s[%ld]", q->name, t);
-            if (print_values(out, ev, name, sg_eval_step(ev, i, t), q->shape))
-                return -1;
-        }
-    }
-    for (i = 0; i < p->nresults; i++)
-        if (p->results[i].kind != SG_RES_VALUE &&
-            print_named(out, ev, p->results[i].cname, p->results[i].expr))
+    for (i = 0; i < sg_seq_count(bd->ctx); i++) /* each recurrence's steps */
+        if (sg_seq_get(bd->ctx, i)->kind == SG_SEQ_FORWARD &&
+            print_steps(bd, ev, out, sg_seq_get(bd->ctx, i)->name, i))
             return -1;
+    for (i = 0; i < p->nresults; i++) {
+        const sg_result *r = &p->results[i];
+        if (r->kind == SG_RES_VALUE)
+            continue;
+        if (sg_result_seq(r) >= 0 ? print_steps(bd, ev, out, r->cname, sg_result_seq(r))
+                                  : print_named(out, ev, r->cname, r->expr))
+            return -1;
+    }
     return 0;
 }
 

@@ -475,6 +475,9 @@ void cg_scope_bits(cg_state *g, cg_scope *sc, int nbits);
 void cg_scope_free(cg_scope *sc);
 /* plans every node reachable from e, counting reads; a sequence read starts its loop */
 void cg_reach(cg_state *g, const sg_expr *e);
+/* what result r computes: its expression, or for ∂L/∂x[t] the OP_SEQ node of
+   the adjoint whose every step it holds */
+const sg_expr *cg_result_expr(cg_state *g, int r);
 
 /* ---- cgsched.c: 3. masks (which results need each node) and 4. list scheduling */
 

@@ -83,6 +83,14 @@ typedef struct {
 #define ROWS(sh) dv[(sh).rows]
 #define NUMEL(sh) (dv[(sh).rows] * dv[(sh).cols])
 
+/* the numbers result r holds: every step of a sequence for ∂L/∂x[t] */
+static long result_numel(cg_state *g, int r, const long *dv)
+{
+    const sg_result *x = &g->p->results[r];
+    long n = NUMEL(x->expr->shape);
+    return sg_result_seq(x) >= 0 ? n * steps_of(g, sg_sym_find(g->ctx, x->wrt), dv) : n;
+}
+
 /* the dimensions: the fixed ones, and 3, 4, 5, … (distinct) for the others */
 static void check_dims(cg_state *g, check_plan *c)
 {
@@ -128,6 +136,11 @@ static void check_compare(cg_state *g, check_plan *c)
         c->fres[r] = result_of(g, SG_RES_VALUE, x->of, NULL);
         if (c->xsym[r] < 0 || c->ysym[r] < 0) {
             c->why[r] = cg_fmt(g, "%s is not an input", c->xsym[r] < 0 ? x->wrt : wrt2);
+            continue;
+        }
+        if (steps_of(g, c->xsym[r], dv) != 1 && fill_kind(g, c->xsym[r])) {
+            /* its moves keep one matrix in the simplex, not each step */
+            c->why[r] = cg_fmt(g, "each step of %s is in a simplex", x->wrt);
             continue;
         }
         if (x->kind == SG_RES_HESSIAN) {
@@ -233,8 +246,7 @@ static void check_setup(cg_state *g, sg_buf *b, const check_plan *c)
     if (!ns)
         sg_buf_puts(b, "    (void)sg_check_fill;\n");
     for (r = 0; r < g->nres; r++) {
-        sg_buf_printf(b, "    sg_r[%d] = sg_check_alloc(%ld);\n", r,
-                      NUMEL(g->p->results[r].expr->shape));
+        sg_buf_printf(b, "    sg_r[%d] = sg_check_alloc(%ld);\n", r, result_numel(g, r, dv));
         sg_buf_printf(b, "    sg_o.%s = sg_r[%d];\n", g->resname[r], r);
     }
     sg_buf_printf(b, "    sg_fp = sg_check_alloc(%ld);\n    sg_fm = sg_check_alloc(%ld);\n",
@@ -277,7 +289,7 @@ static void check_inputs(cg_state *g, sg_buf *b, const check_plan *c)
                   P, g->PU);
     for (r = 0; r < g->nres; r++)
         sg_buf_printf(b, " &&\n            sg_check_finite(sg_r[%d], %ld)", r,
-                      NUMEL(g->p->results[r].expr->shape));
+                      result_numel(g, r, dv));
     sg_buf_puts(b, ")\n            break;\n    }\n");
     sg_buf_printf(b, "    if (sg_rc != %s_OK) {\n"
                      "        printf(\"%s_eval returned %%d at the check's inputs\\n\", sg_rc);\n"
@@ -319,8 +331,8 @@ static void check_results(cg_state *g, sg_buf *b, const check_plan *c)
             sg_buf_printf(b, "        sg_err = sg_check_jacobian(sg_check_run, &sg_c, %d, %ld, "
                              "sg_x[%d], %ld, %ld, %d, sg_r[%d],\n"
                              "                                   %s, sg_fp, sg_fm);\n",
-                          c->fres[r], NUMEL(g->p->results[c->fres[r]].expr->shape), ys, NUMEL(ysh),
-                          ROWS(ysh), fill_kind(g, ys), r, c->h1);
+                          c->fres[r], NUMEL(g->p->results[c->fres[r]].expr->shape), ys,
+                          NUMEL(ysh) * steps_of(g, ys, dv), ROWS(ysh), fill_kind(g, ys), r, c->h1);
             sg_buf_printf(b, "        sg_bad |= sg_check_report(\"%s\", sg_err, %s);\n", name,
                           c->tol);
         } else {

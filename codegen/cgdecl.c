@@ -165,8 +165,11 @@ static void decl_results(cg_state *g, sg_buf *b)
     int r;
     const char **note = sg_arena_alloc(g->ar, ((size_t)g->nres + 1) * sizeof *note);
     for (r = 0; r < g->nres; r++)
-        note[r] = cg_fmt(g, "%s, %s", cg_result_name(g, r),
-                         cg_shape_text(g, g->p->results[r].expr->shape));
+        note[r] = sg_result_seq(&g->p->results[r]) >= 0 /* laid out as the input sequence */
+                      ? cg_fmt(g, "%s, as %s", cg_result_name(g, r),
+                               input_text(g, sg_sym_find(g->ctx, g->p->results[r].wrt)))
+                      : cg_fmt(g, "%s, %s", cg_result_name(g, r),
+                               cg_shape_text(g, g->p->results[r].expr->shape));
     sg_buf_puts(b, "/* the results; a NULL pointer skips the result and the work only it needs */\n"
                    "typedef struct {\n");
     decl_fields(g, b, "", g->nres, g->resname, note);

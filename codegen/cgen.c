@@ -154,20 +154,22 @@ static cg_state *prepare(const sg_problem *p, const sg_cgen_opts *o)
 
     /* 1. plans: P_eval's, and each loop's as the results reach it */
     for (r = 0; r < g->nres; r++)
-        cg_reach(g, p->results[r].expr);
+        cg_reach(g, cg_result_expr(g, r));
     if (g->unsupported)
         return g;
     for (r = 0; r < g->nres; r++) {
-        cg_node *n = cg_rec(g, p->results[r].expr);
+        cg_node *n = cg_rec(g, cg_result_expr(g, r));
         n->root = 1;
         n->uses++;
     }
     /* 2. storage: a loop's body reads what P_eval stores */
     cg_decide(g);
     for (r = 0; r < g->nres; r++) { /* a root read by its result alone is computed in place */
-        cg_node *n = cg_rec(g, p->results[r].expr);
+        cg_node *n = cg_rec(g, cg_result_expr(g, r));
         if (n->mat && n->uses == 1)
             n->out = r;
+        else if (sg_result_seq(&p->results[r]) >= 0) /* a copy would move one step */
+            g->unsupported = "a gradient with respect to a sequence that is read elsewhere";
     }
     for (k = 0; k < g->nloops; k++) {
         cg_loop *lp = &g->loops[k];

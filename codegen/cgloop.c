@@ -26,6 +26,11 @@
  * scope: a recurrence stores its body into h[t]; an adjoint adds its body
  * (for t < hi) and each of its terms (where their ranges hold t) into δ[t];
  * a Σ adds its body into its sum.
+ *
+ * A gradient with respect to an input sequence x (∂L/∂x[t]) is the loop of
+ * x's adjoint δx, whose steps are x's: the result's node is δx's sequence
+ * node (cg_result_expr), so its buffer is out->dL_dx itself, laid out as x,
+ * and the loop sets every step to 0 before adding the terms that hold there.
  */
 #include "cg.h"
 
@@ -69,6 +74,13 @@ const sg_expr *cg_seq_member(cg_state *g, int q)
 static int in_loop(cg_state *g, const cg_loop *lp, int q)
 {
     return lp->seq >= 0 && g->groups->group[q] == lp->seq;
+}
+
+const sg_expr *cg_result_expr(cg_state *g, int r)
+{
+    const sg_result *res = &g->p->results[r];
+    int q = sg_result_seq(res);
+    return q >= 0 ? seq_node(g, q) : res->expr;
 }
 
 static int is_input_seq(cg_state *g, int q)

@@ -229,6 +229,17 @@ static const char *seq_cname(cg_state *g, int q)
     return cg_claim(g, name);
 }
 
+/* sequence q's node n: its buffer's C name, and its name in formulas */
+static void seq_names(cg_state *g, cg_node *n, int q, const char *cname)
+{
+    sg_buf fb;
+    n->cname = g->seqbuf[q] = cname;
+    sg_buf_init(&fb);
+    sg_fmt_name(&fb, sg_seq_get(g->ctx, q)->name, 0);
+    n->fname = sg_arena_strdup(g->ar, sg_buf_str(&fb));
+    sg_buf_free(&fb);
+}
+
 /* the buffers and locals of a schedule's statements, in the order they run;
    a loop's own as the loop comes */
 static void name_scope(cg_state *g, cg_scope *sc)
@@ -242,6 +253,8 @@ static void name_scope(cg_state *g, cg_scope *sc)
             continue;
         if (n->out >= 0 && sc == &g->top) {
             n->cname = cg_fmt(g, "out->%s", g->resname[n->out]);
+            if ((int)it->e->op == OP_SEQ) /* ∂L/∂x[t]: the adjoint's steps, in place */
+                seq_names(g, n, it->e->seq, n->cname);
         } else if (n->out >= 0) { /* a recurrence's step, in place: named when printed */
             n->fname = g->loops[sc->loop].pc[n->out].name;
         } else if ((int)it->e->op == OP_SEQ) {
@@ -249,11 +262,7 @@ static void name_scope(cg_state *g, cg_scope *sc)
             int k, nm = sg_seqgroups_members(g->groups, it->e->seq, &m);
             for (k = 0; k < nm; k++) /* the group's members: one buffer each in it */
                 g->seqbuf[m[k]] = seq_cname(g, m[k]);
-            n->cname = g->seqbuf[it->e->seq];
-            sg_buf_init(&fb);
-            sg_fmt_name(&fb, sg_seq_get(g->ctx, it->e->seq)->name, 0);
-            n->fname = sg_arena_strdup(g->ar, sg_buf_str(&fb));
-            sg_buf_free(&fb);
+            seq_names(g, n, it->e->seq, g->seqbuf[it->e->seq]);
         } else if (it->e->op == OP_FACTOR) { /* K_lu, S_chol */
             const sg_expr *a = it->e->kid[0];
             const char *an = a->op == SG_OP_VAR ? sg_sym_get(g->ctx, a->sym)->name : a->name;

@@ -19,7 +19,7 @@
 static const sg_expr *root_of(cg_state *g, int r)
 {
     if (g->sc == &g->top)
-        return g->p->results[r].expr;
+        return cg_result_expr(g, r);
     return g->loops[g->sc->loop].pc[r].value;
 }
 

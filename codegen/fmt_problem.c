@@ -6,7 +6,10 @@
  * larger unnamed node that occurs twice or more in the printed text, under a
  * fresh name (r = WᵀWx − x). The definitions come first, each after the
  * names it uses; then the recurrences of the sequences the results read, as
- * they are written on paper; then the results.
+ * they are written on paper; then the results. A gradient with respect to an
+ * input sequence holds every step of x's adjoint: it prints as that
+ * adjoint's terms under its own name, in the order of t
+ * (∂J/∂u[t] = σ(v_cᵀ u[t]) v_c, t = 1, …, K), not as a line δu[t] of its own.
  *
  * The formulas themselves are formula.c's: this file decides only which
  * nodes print as names, what the fresh names are, and the order of the
@@ -371,13 +374,14 @@ enum { SEQ_INIT = 1, SEQ_STEP = 2 }; /* the parts of a recurrence fmt_seq prints
  *   δh[t] = W_hhᵀ(δh[t+1] ⊙ …) [t < T] + W_yᵀ(W_y h[t] − y[t]) [1 ≤ t], t = T, …, 0
  * (ASCII: "for t = 1..T", "for t = T down to 0").
  */
+static void fmt_adjoint(sg_buf *b, const sg_ctx *ctx, int q, int ascii, naming *nm);
+
 static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm, int parts)
 {
     sg_buf *b = &pg->text;
     const sg_seq *s = sg_seq_get(ctx, q);
     sg_index first = sg_seq_first(ctx, q);
     const char *sep = ascii ? " for t = " : ", t = ";
-    int k, any = 0;
     if (s->kind == SG_SEQ_INPUT || !s->body)
         return;
     if (s->kind == SG_SEQ_FORWARD) {
@@ -401,9 +405,54 @@ static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm, i
         page_end_line(pg, SG_FMT_LINE_SEQ_STEP, q, -1, NULL);
         return;
     }
-    /* δ[t] = [t < hi]·body(t) + Σₖ [loₖ ≤ t ≤ hiₖ]·termₖ(t), for t = hi down to lo − 1 */
     sg_fmt_seq_name(b, ctx, q, ascii);
     sg_buf_puts(b, "[t] = ");
+    fmt_adjoint(b, ctx, q, ascii, nm);
+    sg_buf_puts(b, sep);
+    sg_fmt_index(b, ctx, s->hi, ascii);
+    sg_buf_puts(b, ascii ? " down to " : ", …, ");
+    sg_fmt_index(b, ctx, first, ascii);
+    page_end_line(pg, SG_FMT_LINE_SEQ_STEP, q, -1, NULL);
+}
+
+/*
+ * A result that holds every step of adjoint q (∂L/∂x[t] for an input x),
+ * in the order of t, as its terms are not a recurrence:
+ *   ∂J/∂u[t] = σ(v_cᵀ u[t]) v_c, t = 1, …, K
+ */
+static void fmt_seq_result(page *pg, const sg_ctx *ctx, int i, int ascii, naming *nm)
+{
+    sg_buf *b = &pg->text;
+    const sg_result *r = &nm->p->results[i];
+    int q = sg_result_seq(r);
+    const sg_seq *s = sg_seq_get(ctx, q);
+    sg_fmt_result_name(b, r, ascii);
+    sg_buf_puts(b, " = ");
+    fmt_adjoint(b, ctx, q, ascii, nm);
+    sg_buf_puts(b, ascii ? " for t = " : ", t = ");
+    sg_fmt_index(b, ctx, sg_index_plus(s->lo, -1), ascii);
+    sg_buf_puts(b, ascii ? ".." : ", …, ");
+    sg_fmt_index(b, ctx, s->hi, ascii);
+    page_end_line(pg, SG_FMT_LINE_RESULT, q, i, r->expr);
+}
+
+/* is sequence q printed as a result (∂L/∂x[t]) rather than on a line of its own? */
+static int held_by_result(const sg_problem *p, int q)
+{
+    int i;
+    for (i = 0; i < p->nresults; i++)
+        if (sg_result_seq(&p->results[i]) == q)
+            return 1;
+    return 0;
+}
+
+/* the right side of an adjoint δ[t] = [t < hi]·body(t) + Σₖ [loₖ ≤ t ≤ hiₖ]·termₖ(t),
+   for t = hi down to lo − 1 */
+static void fmt_adjoint(sg_buf *b, const sg_ctx *ctx, int q, int ascii, naming *nm)
+{
+    const sg_seq *s = sg_seq_get(ctx, q);
+    sg_index first = sg_seq_first(ctx, q);
+    int k, any = 0;
     if (!sg_expr_is_zero(s->display ? s->display : s->body)) {
         fmt_piece(b, ctx, s->display ? s->display : s->body, ascii, nm, first,
                   sg_index_plus(s->hi, -1), first, s->hi, s->nterms == 0);
@@ -419,11 +468,6 @@ static void fmt_seq(page *pg, const sg_ctx *ctx, int q, int ascii, naming *nm, i
     }
     if (!any)
         sg_buf_putc(b, '0');
-    sg_buf_puts(b, sep);
-    sg_fmt_index(b, ctx, s->hi, ascii);
-    sg_buf_puts(b, ascii ? " down to " : ", …, ");
-    sg_fmt_index(b, ctx, first, ascii);
-    page_end_line(pg, SG_FMT_LINE_SEQ_STEP, q, -1, NULL);
 }
 
 
@@ -556,7 +600,7 @@ static void print_seqs(page *pg, naming *nm)
         const int *m;
         n = sg_seqgroups_members(g, i, &m);
         if (sg_seq_get(ctx, i)->kind != SG_SEQ_FORWARD || n == 1) {
-            if (nm->seqs[i])
+            if (nm->seqs[i] && !held_by_result(nm->p, i))
                 fmt_seq(pg, ctx, i, nm->ascii, nm, SEQ_INIT | SEQ_STEP);
             continue;
         }
@@ -590,6 +634,10 @@ static void print_page(page *pg, naming *nm, const sg_expr **defs, int ndefs)
         if (r->kind == SG_RES_VALUE && r->expr->name && r->expr->id < nm->n &&
             nm->def[r->expr->id] && r->of && !strcmp(r->expr->name, r->of))
             continue; /* printed among the definitions */
+        if (sg_result_seq(r) >= 0) {
+            fmt_seq_result(pg, p->ctx, i, nm->ascii, nm);
+            continue;
+        }
         sg_fmt_result_name(b, r, nm->ascii);
         sg_buf_puts(b, " = ");
         if (nm->name[e->id])
@@ -660,7 +708,8 @@ const sg_fmt_line *sg_fmt_seq_line(const sg_fmt_lines *f, int q, int at_t)
     sg_fmt_line_kind want = at_t ? SG_FMT_LINE_SEQ_STEP : SG_FMT_LINE_SEQ_INIT;
     int i;
     for (i = 0; i < f->n; i++)
-        if (f->line[i].kind == want && f->line[i].seq == q)
+        if ((f->line[i].kind == want || (at_t && f->line[i].kind == SG_FMT_LINE_RESULT)) &&
+            f->line[i].seq == q)
             return &f->line[i];
     return NULL;
 }

@@ -1556,6 +1556,8 @@ void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii)
             sg_fmt_name(out, r->of, ascii);
             sg_buf_puts(out, "}{\\partial ");
             sg_fmt_name(out, r->wrt, ascii);
+            if (sg_result_seq(r) >= 0) /* every step of a sequence: ∂J/∂u[t] */
+                sg_buf_puts(out, "[t]");
             sg_buf_putc(out, '}');
             return;
         case SG_RES_HESSIAN:
@@ -1583,6 +1585,8 @@ void sg_fmt_result_name(sg_buf *out, const sg_result *r, int ascii)
         sg_fmt_name(out, r->of, ascii);
         sg_buf_printf(out, "/%s", d);
         sg_fmt_name(out, r->wrt, ascii);
+        if (sg_result_seq(r) >= 0)
+            sg_buf_puts(out, "[t]");
         return;
     case SG_RES_HESSIAN:
         sg_buf_puts(out, d);

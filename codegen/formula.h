@@ -106,7 +106,8 @@ typedef struct {
     const char *text;      /* the line, without its newline: text[0..len) */
     size_t len;
     sg_fmt_line_kind kind;
-    int seq;               /* SEQ_INIT, SEQ_STEP: the sequence; else −1 */
+    int seq;               /* SEQ_INIT, SEQ_STEP: the sequence; RESULT: the sequence
+                              whose every step it holds (∂L/∂x[t]); else −1 */
     int result;            /* RESULT: the index in p->results; else −1 */
     const sg_expr *expr;   /* DEF: the node the name stands for; RESULT: the
                               result as shown; else NULL */

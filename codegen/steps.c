@@ -240,6 +240,31 @@ static void seq_delta(stp_doc *s, const sg_step *st)
 }
 
 /* a result, boxed */
+/* the terms of adjoint q that a result ∂L/∂x[t] holds, each with the steps
+   it applies at, then its range: 2x[1] [t = 1] + a [t < T], t = 1, …, T */
+static void seq_result(stp_doc *s, sg_buf *b, int q)
+{
+    const sg_seq *d = sg_seq_get(s->ctx, q);
+    sg_index first = sg_index_plus(d->lo, -1);
+    int k;
+    for (k = 0; k < d->nterms; k++) {
+        const sg_expr *v = d->terms[k].display ? d->terms[k].display : d->terms[k].value;
+        char *t = stp_fmt(s, v, 1, NULL);
+        int sum = v->op == SG_OP_ADD;
+        sg_buf_puts(b, k ? (sum ? " + (" : " + ") : sum ? "(" : "");
+        sg_buf_puts(b, t);
+        sg_buf_puts(b, sum ? ")" : "");
+        free(t);
+        put_piece_range(s, b, d->terms[k].lo, d->terms[k].hi, first, d->hi);
+    }
+    if (d->nterms == 0)
+        sg_buf_putc(b, '0');
+    sg_buf_puts(b, s->ascii ? " for t = " : ", t = ");
+    stp_put_index(s, b, first);
+    sg_buf_puts(b, s->ascii ? ".." : ", …, ");
+    stp_put_index(s, b, d->hi);
+}
+
 static void boxed(stp_doc *s, const sg_result *r)
 {
     sg_buf b;
@@ -251,11 +276,15 @@ static void boxed(stp_doc *s, const sg_result *r)
     sg_buf_init(&b);
     sg_fmt_result_name(&b, r, s->ascii);
     sg_buf_puts(&b, " = ");
-    s->boxing = 1;
-    t = stp_fmt(s, e, 1, NULL); /* δ₁ where the lines named it so */
-    s->boxing = 0;
-    sg_buf_puts(&b, t);
-    free(t);
+    if (sg_result_seq(r) >= 0) {
+        seq_result(s, &b, sg_result_seq(r));
+    } else {
+        s->boxing = 1;
+        t = stp_fmt(s, e, 1, NULL); /* δ₁ where the lines named it so */
+        s->boxing = 0;
+        sg_buf_puts(&b, t);
+        free(t);
+    }
     /* the box takes 4 columns besides its 2 of indentation */
     s->width -= 4;
     n = stp_split_lines(s, sg_buf_str(&b), 2, &store, &lines);
@@ -617,11 +646,20 @@ static void jacobian_step(stp_doc *s, log_walk *w, int i, sg_buf *b)
 }
 
 /* a SEQ_TERM step (of an adjoint sequence, with a contribution): a direct
-   term of δ, with the steps it applies at */
-static void term_step(stp_doc *s, const sg_step *st, sg_buf *b)
+   term of δ, with the steps it applies at; for the adjoint of an input x
+   (terms only), a term of ∂f/∂x[t] */
+static void term_step(stp_doc *s, const sg_expr *f, const sg_step *st, sg_buf *b)
 {
     const sg_seq *d = sg_seq_get(s->ctx, st->adjseq);
-    stp_put_seq_name(s, b, st->adjseq);
+    if (d->of >= 0 && sg_seq_get(s->ctx, d->of)->kind == SG_SEQ_INPUT && f) {
+        sg_buf_puts(b, stp_d_sym(s));
+        stp_put_operand(s, b, f);
+        sg_buf_putc(b, '/');
+        sg_buf_puts(b, stp_d_sym(s));
+        stp_put_seq_name(s, b, d->of);
+    } else {
+        stp_put_seq_name(s, b, st->adjseq);
+    }
     sg_buf_puts(b, "[t]");
     if (st->term >= 0 && st->term < d->nterms) {
         sg_buf tail;
@@ -692,7 +730,7 @@ static void log_step(stp_doc *s, log_walk *w, int i, sg_buf *b)
         if (st->adjseq < 0 || !st->contrib)
             break;
         w->inner = 0;
-        term_step(s, st, b);
+        term_step(s, w->f, st, b);
         w->cur = NULL;
         break;
     case SG_STEP_SEQ_DELTA:

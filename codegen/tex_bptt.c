@@ -64,6 +64,22 @@ const char *tex_range_text(tex_doc *x, sg_index lo, sg_index hi)
     return sg_arena_printf(x->ar, "t = %s, \\dots, %s", tex_index(x, lo), tex_index(x, hi));
 }
 
+/* is adjoint sequence q the gradient with respect to an input sequence
+   (∂L/∂x[t]: terms only)? */
+static int input_adjoint(tex_doc *x, int q)
+{
+    const sg_seq *d = sg_seq_get(x->ctx, q);
+    return d->of >= 0 && sg_seq_get(x->ctx, d->of)->kind == SG_SEQ_INPUT;
+}
+
+/* ∇_{x_t} L for input adjoint q, or ∇_{x_k} L at the fixed step *at */
+static const char *input_grad(tex_doc *x, int q, const sg_index *at)
+{
+    int in = sg_seq_get(x->ctx, q)->of;
+    return sg_arena_printf(x->ar, "\\nabla_{%s} %s", at ? tex_at(x, in, *at) : tex_step(x, in, 0),
+                           x->fname);
+}
+
 /*
  * The recurrence of an adjoint sequence, interval by interval:
  * δ_T = W_yᵀ(W_y h_T − y_T), δ_t = W_yᵀ r_t + W_hhᵀ(…) for t = 1, …, T−1,
@@ -83,7 +99,8 @@ static void delta_cases(tex_doc *x, int qd)
     pts = sg_xmalloc((3 + 2 * (size_t)d->nterms) * sizeof *pts);
     pieces = sg_xmalloc(((size_t)d->nterms + 1) * sizeof *pieces);
     pts[np++] = first;
-    pts[np++] = d->hi; /* the body applies before the last step */
+    if (!input_adjoint(x, qd)) /* the body applies before the last step */
+        pts[np++] = d->hi;
     pts[np++] = sg_index_plus(d->hi, 1);
     for (k = 0; k < d->nterms; k++) {
         pts[np++] = d->terms[k].lo;
@@ -110,7 +127,7 @@ static void delta_cases(tex_doc *x, int qd)
         if (index_before(hi, first) || index_before(d->hi, lo))
             continue;
         for (k = 0; k < d->nterms; k++) /* the direct terms first */
-            if (sg_index_provably_le(d->terms[k].lo, lo) && sg_index_provably_le(hi, d->terms[k].hi))
+            if (!index_before(lo, d->terms[k].lo) && !index_before(d->terms[k].hi, hi))
                 pieces[npieces++] = d->terms[k].display ? d->terms[k].display : d->terms[k].value;
         if (sg_index_provably_le(first, lo) && sg_index_provably_le(hi, sg_index_plus(d->hi, -1)) &&
             d->body && !sg_expr_is_zero(d->body))
@@ -125,7 +142,7 @@ static void delta_cases(tex_doc *x, int qd)
             terms[k] = tex_value_text(x, e, TEX_M_CLOSED, 1);
         }
         dname = single ? tex_at(x, qd, lo) : tex_step(x, qd, 0);
-        lhs = dname;
+        lhs = input_adjoint(x, qd) ? input_grad(x, qd, single ? &lo : NULL) : dname;
         parts[0] = npieces ? tex_join_sum(x, terms, npieces) : "0";
         tex_equation(x, b, lhs, "", parts, 1,
                  single ? "" : sg_arena_printf(x->ar, "$%s$", tex_range_text(x, lo, hi)));
@@ -430,13 +447,12 @@ static void bptt_loss_terms(tex_doc *x, const sg_log *g, const sg_step *s, int k
         sg_buf_printf(b, "\\paragraph{The loss terms.} $%s = %s$ is a sum over "
                          "time; each term is differentiated at its step $t$, by $%s$.\n",
                       x->fname, tex_str(x, f, TEX_M_FWD, 0), tex_rule_tex(x, SG_OP_SEQSUM));
-    else
+    else /* the sum said once: twice in one formula it runs off a narrow page */
         sg_buf_printf(b, "\\paragraph{The loss terms.} $%s$ is a sum over time, "
-                         "and $\\partial %s/\\partial(%s) = %s$; each term is "
+                         "and the derivative of $%s$ with respect to it is $%s$; each term is "
                          "differentiated at its step $t$, by $%s$.\n",
                       tex_str(x, s->node, TEX_M_FWD, 1), x->fname,
-                      tex_str(x, s->node, TEX_M_FWD, 1), tex_value_text(x, a, TEX_M_VALUE, 0),
-                      tex_rule_tex(x, SG_OP_SEQSUM));
+                      tex_value_text(x, a, TEX_M_VALUE, 0), tex_rule_tex(x, SG_OP_SEQSUM));
     tex_doc_backward(x, &sg, NULL, 0, NULL, 0, NULL);
     tex_seg_free(&sg);
 }
@@ -533,6 +549,15 @@ static void bptt_steps(tex_doc *x, const sg_log *g, int first)
             k = end - 1;
             break;
         case SG_STEP_SEQ_TERM:
+            if (input_adjoint(x, s->adjseq)) {
+                sg_buf_printf(b, "This gives $%s$ the term $%s$, at %s.\n\n",
+                              input_grad(x, s->adjseq, NULL),
+                              tex_value_text(x, s->contrib, TEX_M_VALUE, 0),
+                              s->node->op == SG_OP_AT       ? "that one step"
+                              : s->node->op == SG_OP_SEQSUM ? "every step of the sum"
+                                                            : "every step of the recurrence");
+                break;
+            }
             sg_buf_printf(b, "This gives $\\delta_t$ the direct term $%s$, at %s.\n\n",
                           tex_value_text(x, s->contrib, TEX_M_VALUE, 0),
                           s->node->op == SG_OP_AT ? "that one step" : "every step of the sum");
@@ -595,10 +620,23 @@ void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int 
                       x->fname, tex_step(x, q, 1));
     }
     bptt_steps(x, g, first_seq);
-    sg_buf_puts(b, "\\subsection*{Result}\n\\begin{align*}\n");
+    sg_buf_puts(b, "\\subsection*{Result}\n");
+    for (k = 0; k < nres; k++) /* ∂L/∂x[t], interval by interval */
+        if (sg_result_seq(res[k]) >= 0)
+            delta_cases(x, sg_result_seq(res[k]));
+    for (k = 0; k < nres && sg_result_seq(res[k]) >= 0; k++)
+        ;
+    if (k == nres) { /* nothing else */
+        if (q >= 0)
+            tex_doc_vanishing(x, g, q);
+        return;
+    }
+    sg_buf_puts(b, "\\begin{align*}\n");
     start = b->len;
     for (k = 0; k < nres; k++) {
         const char *parts[1];
+        if (sg_result_seq(res[k]) >= 0)
+            continue;
         parts[0] = tex_boxed(x, tex_result_text(x, res[k]->display, NULL),
                              TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, res[k])));
         tex_equation(x, b, tex_result_tex(x, res[k]), "", parts, 1, "");

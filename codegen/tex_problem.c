@@ -71,6 +71,8 @@ static const char *space_of(tex_doc *x, const sg_symbol *s)
 const char *tex_result_tex(tex_doc *x, const sg_result *r)
 {
     const char *of = tex_name(x, r->of), *w = r->wrt ? tex_name(x, r->wrt) : "";
+    if (sg_result_seq(r) >= 0) /* ∂L/∂x[t]: the step x_t */
+        w = tex_step(x, sg_seq_get(x->ctx, sg_result_seq(r))->of, 0);
     switch (r->kind) {
     case SG_RES_GRAD:
         return sg_arena_printf(x->ar, "\\nabla_{%s} %s", w, of);

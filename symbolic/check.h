@@ -84,6 +84,10 @@ typedef struct {
  */
 int sg_problem_logs(const sg_problem *p, const sg_log **logs, int *which);
 
+/* the sequence whose every step result r holds (∂L/∂x[t] for an input
+   sequence x: r->expr is the STEP δx[t] of x's adjoint), or −1 */
+int sg_result_seq(const sg_result *r);
+
 /* NULL when any error was recorded in src */
 sg_problem *sg_check(sg_src *src, const sg_program *prog);
 void sg_problem_free(sg_problem *p);

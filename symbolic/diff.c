@@ -36,6 +36,15 @@
  *
  * Wherever a per-step result holds the step body itself (tanh′ is written
  * with tanh), it is replaced by h[t], its value: 𝟙 − h[t] ⊙ h[t].
+ *
+ * Input sequences (∂L/∂x[t], asked as `grad L wrt x`). A wanted input x is a
+ * vertex like a recurrence, reached the same ways (an AT x[k], a Σ or a step
+ * body reading x[t + off]), so its terms come in as δh's do; having no body,
+ * it needs nothing more: its adjoint δx is a BACKWARD sequence whose `of` is
+ * x, with a zero body and only the terms, δx[t] = Σₖ [loₖ ≤ t ≤ hiₖ] termₖ(t).
+ * Its lo is one past x's, so that its steps (lo − 1 … hi) are exactly x's,
+ * and every step no term covers is 0. The gradient handed back is the STEP
+ * δx[t] (sg_diff_grad), which stands for the whole sequence.
  */
 #include "diff.h"
 #include "rules.h"
@@ -63,8 +72,9 @@ sg_log *sg_log_new(sg_ctx *ctx)
 sg_step *sg_log_step(sg_ctx *ctx, sg_log *log)
 {
     sg_step *s;
-    if (log->nsteps == log->cap) {
-        int cap = log->cap ? 2 * log->cap : 32;
+    if (log->nsteps == log->cap) { /* in the arena: a derivation lives as long as its nodes */
+        int cap = (int)sg_grow_cap((size_t)log->nsteps + 1, (size_t)log->cap, sizeof(sg_step),
+                                   SG_GROW_MAX, "steps of one derivation");
         sg_step *steps = sg_arena_alloc(sg_ctx_arena(ctx), (size_t)cap * sizeof *steps);
         if (log->nsteps)
             memcpy(steps, log->steps, (size_t)log->nsteps * sizeof *steps);
@@ -255,6 +265,13 @@ static int is_rec(const pass *p, int q)
     return q < p->S && sg_seq_get(p->ctx, q)->kind == SG_SEQ_FORWARD;
 }
 
+/* a sequence whose adjoint this pass builds: a recurrence, or a wanted input */
+static int has_adjoint(const pass *p, int q)
+{
+    return is_rec(p, q) || (q < p->S && sg_seq_get(p->ctx, q)->kind == SG_SEQ_INPUT &&
+                            (seq_flags(p, q) & WANTED));
+}
+
 /*
  * Under a body: its invariant nodes that are not under another one (inv),
  * and its STEP leaves (steps), as vertices. An invariant body is its own
@@ -298,6 +315,8 @@ static void find_kids(pass *p, int v)
     if (!p->vx[v].node) { /* a group: its initial values and its bodies' frontiers */
         const int *m;
         int nm = members(p, p->vx[v].seq, &m), k;
+        if (!sg_seq_get(p->ctx, p->vx[v].seq)->body)
+            goto done; /* a wanted input: a leaf */
         for (k = 0; k < nm; k++) {
             const sg_seq *q = sg_seq_get(p->ctx, m[k]);
             if (q->init)
@@ -311,7 +330,7 @@ static void find_kids(pass *p, int v)
         if (e->op == SG_OP_SEQSTEP || (p->inner && e != p->root && !sg_expr_varies(e)))
             goto done; /* a leaf of the body */
         if (!p->inner && e->op == SG_OP_AT) {
-            if (is_rec(p, e->seq))
+            if (has_adjoint(p, e->seq))
                 vpush(&out, vseq(p, e->seq));
             goto done;
         }
@@ -328,8 +347,8 @@ found:
         vpush(&out, inv.v[i]);
     for (i = 0; i < steps.n; i++) {
         int q = p->vx[steps.v[i]].node->seq, j, vq;
-        if (!is_rec(p, q) || (!p->vx[v].node && p->vx[v].seq == lead(p, q)))
-            continue; /* an input, or a step of the group itself */
+        if (!has_adjoint(p, q) || (!p->vx[v].node && p->vx[v].seq == lead(p, q)))
+            continue; /* an input not wanted, or a step of the group itself */
         vq = vseq(p, q);
         for (j = 0; j < out.n && out.v[j] != vq; j++)
             ;
@@ -359,6 +378,8 @@ static long key_of(const pass *p, int v)
     if (p->vx[v].node)
         return 2 * (long)p->vx[v].node->id;
     n = members(p, p->vx[v].seq, &g);
+    if (!sg_seq_get(p->ctx, p->vx[v].seq)->body)
+        return -1; /* an input: no kids, so anywhere after its parents */
     for (k = 0; k < n; k++) {
         const sg_seq *q = sg_seq_get(p->ctx, g[k]);
         if (q->body->id > m)
@@ -506,7 +527,7 @@ static int wanted_under(pass *p, sg_expr *body, sg_expr ***list)
             (*list)[n++] = p->vx[inv.v[i]].node;
     for (i = 0; i < steps.n; i++) {
         sg_expr *s = p->vx[steps.v[i]].node;
-        if (is_rec(p, s->seq) && (seq_flags(p, s->seq) & NEEDED))
+        if (has_adjoint(p, s->seq) && (seq_flags(p, s->seq) & NEEDED))
             (*list)[n++] = s;
     }
     free(inv.v);
@@ -574,6 +595,27 @@ static void put_term(pass *p, int d, const pterm *t)
         st->contrib = t->value;
         sg_step_rule(st, t->from->op == SG_OP_AT ? SG_RULE_SEQ_TERM_AT : SG_RULE_SEQ_TERM_STEP);
     }
+}
+
+/*
+ * Input sequence q, every contribution to its adjoint in (or none: then
+ * every step is 0): δx, with x's steps (lo one past x's), a zero body and
+ * the terms, as the STEP δx[t] that stands for the whole sequence.
+ */
+static sg_expr *input_rule(pass *p, int q)
+{
+    sg_ctx *ctx = p->ctx;
+    unsigned v = sg_idmap_find_key(&p->ix, 2 * (unsigned)q + 1);
+    ptlist none = {NULL, 0, 0}, pl = v == SG_IDMAP_NONE ? none : p->vx[v].pending;
+    const sg_seq *x = sg_seq_get(ctx, q);
+    int d = sg_seq_add(ctx, adjoint_name(ctx, x->name), SG_SEQ_BACKWARD, x->shape,
+                       sg_index_plus(x->lo, 1), x->hi, x->span), i;
+    sg_seq *dx = sg_seq_get_mut(ctx, d);
+    dx->of = q;
+    dx->body = sg_zero(ctx, dx->shape);
+    for (i = 0; i < pl.n; i++)
+        put_term(p, d, &pl.t[i]);
+    return sg_seqstep(ctx, d, 0);
 }
 
 /*
@@ -702,8 +744,8 @@ static void node_rule(pass *p, sg_expr *e, sg_expr *g)
         return;
     }
     if (!p->inner && e->op == SG_OP_AT) {
-        /* ∂L/∂h[k]: a one-step term of δh */
-        if (is_rec(p, e->seq))
+        /* ∂L/∂h[k]: a one-step term of δh (or of δx, for a wanted input) */
+        if (has_adjoint(p, e->seq))
             add_pending(p, e->seq, g, e->at, e->at, e);
         return;
     }
@@ -729,6 +771,13 @@ static void node_rule(pass *p, sg_expr *e, sg_expr *g)
     }
 }
 
+/* the input sequence a wanted VAR stands for (its symbol holds x's steps),
+   or −1 */
+static int input_of(const pass *p, const sg_expr *w)
+{
+    return !p->inner && w->op == SG_OP_VAR ? sg_sym_get(p->ctx, w->sym)->seq : -1;
+}
+
 static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wrt, sg_expr **out)
 {
     vlist order = {NULL, 0, 0}, stack = {NULL, 0, 0};
@@ -736,7 +785,8 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
 
     p->root = root;
     for (i = 0; i < n; i++) {
-        int v = vnode(p, wrt[i]); /* first: it may move p->vx */
+        int q = input_of(p, wrt[i]);
+        int v = q >= 0 ? vseq(p, q) : vnode(p, wrt[i]); /* first: it may move p->vx */
         p->vx[v].flags |= WANTED;
     }
     /* the vertices reachable from root, depth first */
@@ -784,6 +834,11 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
             continue;
         if (sg_expr_count(p->ctx) > SG_MAX_NODES)
             break; /* sg_check reports it; what is left is not needed */
+        if (!p->vx[v].node && !is_rec(p, p->vx[v].seq)) {
+            sg_expr *dx = input_rule(p, p->vx[v].seq); /* a wanted input */
+            p->vx[v].adj = dx;
+            continue;
+        }
         if (!p->vx[v].node) {
             recurrence_rule(p, p->vx[v].seq);
             continue;
@@ -813,8 +868,11 @@ static void run(pass *p, sg_expr *root, sg_expr *seed, int n, sg_expr *const *wr
     }
 
     for (i = 0; i < n; i++) {
-        unsigned v = sg_idmap_find_key(&p->ix, 2 * wrt[i]->id);
+        int q = input_of(p, wrt[i]);
+        unsigned v = sg_idmap_find_key(&p->ix, q >= 0 ? 2 * (unsigned)q + 1 : 2 * wrt[i]->id);
         sg_expr *a = v == SG_IDMAP_NONE ? NULL : p->vx[v].adj;
+        if (!a && q >= 0)
+            a = input_rule(p, q); /* f does not read x: every step 0 */
         out[i] = a ? a : sg_zero(p->ctx, wrt[i]->shape);
     }
     free(order.v);

@@ -90,6 +90,10 @@ typedef struct {
  * AT leaf (the uses of that node alone, not through later steps). A wrt[i]
  * that f does not depend on gets a zero. Every recurrence f reaches through
  * an AT or a Σ gets its adjoint sequence, added to the context's sequences.
+ * wrt[i] may also be the VAR of an input sequence's symbol (x, which holds
+ * every step of x[t]): out[i] is then the STEP δx[t] of x's adjoint, a
+ * BACKWARD sequence over x's steps whose `of` is x (diff.c), which stands
+ * for ∂f/∂x[t] at every t (0 where f reads no x[t]).
  * When log is not NULL the derivation is appended to it.
  */
 void sg_diff_grad(sg_ctx *ctx, sg_expr *f, int n, sg_expr *const *wrt, sg_expr **out,

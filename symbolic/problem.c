@@ -6,7 +6,9 @@
  * input sequences; definitions are checked (check.c, check_seq.c) into
  * nodes of one DAG and named; requests (output, grad, jacobian, hessian)
  * become results, each asked once. Then the derivatives are taken, one
- * reverse sweep per function for all its gradients, and when a stability
+ * reverse sweep per function for all its gradients (with respect to an input
+ * sequence x too: ∂L/∂x[t] at every step, a result whose expression is the
+ * STEP of x's adjoint, sg_result_seq), and when a stability
  * rewrite of the σ family changed a function, its written form is built
  * and differentiated too, so that a derivation can show it as a course
  * does. Last, every result gets its display form (sg_simplify, under a
@@ -190,10 +192,14 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
             }
             continue;
         }
-        if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT)
-            ck_error(c, s->names[i].span, "%s is a sequence: derivatives with respect to a "
-                                          "sequence are not supported yet", s->names[i].name);
-        else if (k == CK_DEF && !c->defs[idx].expr)
+        if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT) {
+            if (s->kind == SG_STMT_GRAD)
+                continue; /* ∂L/∂x[t] at every step: diff.c */
+            ck_error(c, s->names[i].span, "%s is a sequence: a %s with respect to a sequence is "
+                                          "not supported yet; `grad L wrt %s` gives ∂L/∂%s[t]",
+                     s->names[i].name, s->kind == SG_STMT_JACOBIAN ? "Jacobian" : "Hessian",
+                     s->names[i].name, s->names[i].name);
+        } else if (k == CK_DEF && !c->defs[idx].expr)
             ; /* a failed definition or declaration: reported where it failed */
         else if (k == CK_DEF || k == CK_SEQ)
             ck_error(c, s->names[i].span, "%s is a %s; derivatives are taken with respect to "
@@ -723,6 +729,11 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     displays(c.ctx, p);
     checker_free(&c);
     return p;
+}
+
+int sg_result_seq(const sg_result *r)
+{
+    return r->kind == SG_RES_GRAD && r->expr && r->expr->op == SG_OP_SEQSTEP ? r->expr->seq : -1;
 }
 
 void sg_problem_free(sg_problem *p)

@@ -171,6 +171,19 @@ expect 0 "α‖W‖²" "$symgrad" scaled.sg --eval 'W=[[1,2],[3,4]]; alpha=3'
 grep -qx 'L = 90' out.txt && grep -qx 'M = 90' out.txt && ok || bad "α‖W‖² is α(‖W‖²) ($(cat out.txt))"
 expect 2 "--eval with a bad shape" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1,1]'
 expect 2 "--eval missing an input" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]'
+# ∂L/∂x[t] with respect to an input sequence: --eval prints it step by step
+# (steps no term reaches are 0), --formulas with its range, the C header
+# lays it out as x
+printf 'x[t] ∈ ℝ^k for t = 1..T\nc ∈ ℝ^k\nL = ‖x[T]‖² + Σ_{t=2}^{T} cᵀx[t]\ngrad L wrt x\n' > seqwrt.sg
+expect 0 "grad wrt a sequence, --eval" "$symgrad" seqwrt.sg --eval 'x=[[1,2],[3,4],[5,6]]; c=[1,-1]'
+grep -qx 'dL_dx\[1\] = \[0, 0\]' out.txt && grep -qx 'dL_dx\[2\] = \[1, -1\]' out.txt &&
+    grep -qx 'dL_dx\[3\] = \[11, 11\]' out.txt && ok || bad "--eval prints ∂L/∂x[t] by steps ($(cat out.txt))"
+expect 0 "grad wrt a sequence, --formulas" "$symgrad" --formulas seqwrt.sg
+grep -qxF '∂L/∂x[t] = c [2 ≤ t] + 2x[T] [t = T], t = 1, …, T' out.txt && ok ||
+    bad "--formulas prints ∂L/∂x[t] with its range ($(cat out.txt))"
+expect 0 "grad wrt a sequence, the header" "$symgrad" seqwrt.sg -o seqwrt.c -H seqwrt.h
+grep -qF 'double *dL_dx; /* ∂L/∂x[t], as x[1], …, x[T]  (T steps of k) */' seqwrt.h && ok ||
+    bad "the header lays ∂L/∂x[t] out as x ($(grep dL_dx seqwrt.h))"
 # the functions of libm, sign and step: called as a user writes them, valued
 # as C99's libm (arcsin′ + arccos′ = 0), and spelled in every output
 printf 'x ∈ ℝ\nL = tan(x) + arcsin(x/2) + arccos(x/2) + arctan(x) + sinh(x) + cosh(x) + log2(x) + erf(x) + sign(x) + step(x)\ngrad L wrt x\n' > fns.sg

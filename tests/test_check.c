@@ -370,8 +370,12 @@ static void test_sequence_errors(void **state)
     fails(RNN_HEAD "L = ‖x[t]‖²\noutput L\n", "5:8", "undefined index 't'");
     fails(RNN_HEAD "L = Σ_{t=1}^{T} Σ_{s=1}^{T} ‖x[s]‖²\noutput L\n", "5:17",
           "a Σ inside a Σ or a step is not supported yet");
-    fails(RNN_HEAD "L = Σ_{t=1}^{T} sum(x[t])\ngrad L wrt x\n", "6:12",
-          "x is a sequence: derivatives with respect to a sequence are not supported yet");
+    fails(RNN_HEAD "L = Σ_{t=1}^{T} sum(x[t])\njacobian L wrt x\n", "6:16",
+          "x is a sequence: a Jacobian with respect to a sequence is not supported yet; "
+          "`grad L wrt x` gives ∂L/∂x[t]");
+    fails(RNN_HEAD "L = Σ_{t=1}^{T} sum(x[t])\nhessian L wrt x\n", "6:15",
+          "x is a sequence: a Hessian with respect to a sequence is not supported yet; "
+          "`grad L wrt x` gives ∂L/∂x[t]");
     fails(RNN_HEAD "h[0] = h0\nh[t] = tanh(W h[t−1] + U x[t]) for t = 1..T\nL = sum(h[T])\n"
                    "grad L wrt h\n",
           "8:12", "h is a recurrence; derivatives are taken with respect to declared symbols");

@@ -152,6 +152,31 @@ static double value(run_t *r, const sg_expr *f)
     return v;
 }
 
+/* the values of gradient g: for ∂L/∂x[t], every step of x's adjoint one
+   after another, as x holds its steps (into *all, freed by the caller) */
+static const double *grad_values(run_t *r, sg_eval **ev, const sg_result *g, double **all)
+{
+    int q = sg_result_seq(g);
+    const sg_seq *d;
+    long t, lo, hi, n, k = 0;
+    *all = NULL;
+    if (q < 0)
+        return eval(r, ev, g->expr);
+    *ev = sg_eval_new(r->p->ctx, r->dims, (const double *const *)r->vals);
+    d = sg_seq_get(r->p->ctx, q);
+    lo = index_value(r, d->lo) - 1; /* the steps of x */
+    hi = index_value(r, d->hi);
+    n = dim_value(r, d->shape.rows) * dim_value(r, d->shape.cols);
+    *all = malloc((size_t)((hi - lo + 1) * n + 1) * sizeof **all);
+    for (t = lo; t <= hi; t++) {
+        const double *v = sg_eval_step(*ev, q, t);
+        assert_non_null(v);
+        memcpy(*all + k, v, (size_t)n * sizeof **all);
+        k += n;
+    }
+    return *all;
+}
+
 /* every gradient result against central differences of its scalar */
 static int check_grads(run_t *r)
 {
@@ -161,7 +186,7 @@ static int check_grads(run_t *r)
         const sg_expr *f;
         const double *gv;
         sg_eval *ev;
-        double *xv;
+        double *xv, *all;
         long j;
         int sym;
         if (g->kind != SG_RES_GRAD)
@@ -169,7 +194,7 @@ static int check_grads(run_t *r)
         f = result(r, g->of)->expr;
         sym = sg_sym_find(r->p->ctx, g->wrt);
         xv = r->vals[sym];
-        gv = eval(r, &ev, g->expr);
+        gv = grad_values(r, &ev, g, &all);
         for (j = 0; j < r->len[sym]; j++) {
             double x0 = xv[j], h = 1e-6 * (fabs(x0) > 1 ? fabs(x0) : 1), fp, fm, hh, fd, tol;
             xv[j] = x0 + h;
@@ -188,6 +213,7 @@ static int check_grads(run_t *r)
             checked++;
         }
         sg_eval_free(ev);
+        free(all);
     }
     return checked;
 }
@@ -808,6 +834,112 @@ static void test_eval_by_hand(void **state)
 }
 
 /* a body's STEP leaves are ordinary leaves to sg_diff_grad */
+/* ---- gradients with respect to an input sequence (∂L/∂x[t]) ------------- */
+
+/* the adjoint of input x that result cname holds: a sequence over x's steps */
+static const sg_seq *input_adjoint(const run_t *r, const char *cname, const char *x)
+{
+    int q = sg_result_seq(result(r, cname));
+    const sg_seq *d, *in = seq_named(r, x);
+    assert_true(q >= 0);
+    d = sg_seq_get(r->p->ctx, q);
+    assert_int_equal(d->kind, SG_SEQ_BACKWARD);
+    assert_string_equal(sg_seq_get(r->p->ctx, d->of)->name, x);
+    assert_true(sg_index_eq(sg_seq_first(r->p->ctx, q), in->lo) && sg_index_eq(d->hi, in->hi));
+    assert_true(sg_expr_is_zero(d->body)); /* terms only */
+    return d;
+}
+
+/* saliency: ∂L/∂x[t] through the step h[t] = tanh(W_hh h[t−1] + W_xh x[t]) */
+static void test_wrt_input_rnn(void **state)
+{
+    static const char text[] = "x[t] ∈ ℝ^k for t = 1..T\ny[t] ∈ ℝ^p for t = 1..T\nh0 ∈ ℝ^n\n"
+                               "W_hh ∈ ℝ^{n×n}\nW_xh ∈ ℝ^{n×k}\nW_y ∈ ℝ^{p×n}\n"
+                               "h[0] = h0\n"
+                               "h[t] = tanh(W_hh h[t−1] + W_xh x[t]) for t = 1..T\n"
+                               "L = Σ_{t=1}^{T} ½‖W_y h[t] − y[t]‖²\n"
+                               "grad L wrt x, W_hh\n";
+    run_t *r = load(text, "T=5 k=3 p=2 n=4");
+    const sg_seq *d = input_adjoint(r, "dL_dx", "x");
+    (void)state;
+    /* one term from the step body, at every step, reading δh[t] */
+    assert_int_equal(d->nterms, 1);
+    assert_true(contains(r, d->terms[0].value, SG_OP_SEQSTEP, "δh", 0));
+    assert_int_equal(check_grads(r), 5 * 3 + 16);
+    done(r);
+    r = load(text, "T=1 k=2 p=2 n=3");
+    assert_int_equal(check_grads(r), 2 + 9);
+    done(r);
+}
+
+/* CS224n negative sampling: ∂J/∂u[k] = σ(u[k]ᵀv_c)v_c */
+static void test_wrt_input_negative_sampling(void **state)
+{
+    run_t *r = load("v_c ∈ ℝ^d\nu_o ∈ ℝ^d\nu[k] ∈ ℝ^d for k = 1..K\n"
+                    "J = −log(σ(u_oᵀv_c)) − Σ_{k=1}^{K} log(σ(−u[k]ᵀv_c))\n"
+                    "grad J wrt v_c, u_o, u\n",
+                    "d=3 K=4");
+    const sg_seq *d = input_adjoint(r, "dJ_du", "u");
+    (void)state;
+    assert_int_equal(d->nterms, 1);
+    assert_true(sg_index_eq(d->terms[0].lo, sg_index_make(-1, 1)));
+    assert_true(contains(r, d->terms[0].value, SG_OP_SIGMOID, NULL, 0));
+    assert_int_equal(check_grads(r), 3 + 3 + 4 * 3);
+    done(r);
+}
+
+/* fixed steps land at their steps only; a step read by a Σ and an AT gets
+   both; T = 1 makes x[1] and x[T] one step */
+static void test_wrt_input_fixed_steps(void **state)
+{
+    static const char text[] = "x[t] ∈ ℝ^k for t = 1..T\nc ∈ ℝ^k\n"
+                               "L = ‖x[T]‖² + x[1]ᵀx[1] + Σ_{t=1}^{T} cᵀx[t]\n"
+                               "grad L wrt x\n";
+    run_t *r = load(text, "T=4 k=2");
+    const sg_seq *d = input_adjoint(r, "dL_dx", "x");
+    (void)state;
+    assert_int_equal(d->nterms, 3);
+    assert_int_equal(check_grads(r), 4 * 2);
+    done(r);
+    r = load(text, "T=1 k=3");
+    assert_int_equal(check_grads(r), 3);
+    done(r);
+}
+
+/* x read one step back, by a Σ and by a step, moves the terms one step
+   earlier; x[0] is read by no step but by an AT */
+static void test_wrt_input_shifted(void **state)
+{
+    run_t *r = load("x[t] ∈ ℝ^k for t = 0..T\na ∈ ℝ^k\nh0 ∈ ℝ^n\n"
+                    "W ∈ ℝ^{n×n}\nU ∈ ℝ^{n×k}\n"
+                    "h[0] = h0\n"
+                    "h[t] = tanh(W h[t−1] + U x[t−1]) for t = 1..T\n"
+                    "L = sum(h[T]) + Σ_{t=2}^{T} aᵀx[t−1] + ‖x[0]‖²\n"
+                    "grad L wrt x, a\n",
+                    "T=4 k=2 n=3");
+    const sg_seq *d = input_adjoint(r, "dL_dx", "x");
+    int k, shifted = 0;
+    (void)state;
+    for (k = 0; k < d->nterms; k++) /* the step's term covers 0..T − 1 */
+        shifted |= sg_index_eq(d->terms[k].lo, sg_index_make(-1, 0)) &&
+                   sg_index_eq(d->terms[k].hi, sg_index_plus(d->hi, -1));
+    assert_true(shifted);
+    assert_int_equal(check_grads(r), 5 * 2 + 2);
+    done(r);
+}
+
+/* an input L does not read: every step 0 */
+static void test_wrt_input_unread(void **state)
+{
+    run_t *r = load("x[t] ∈ ℝ^k for t = 1..T\nc ∈ ℝ^k\nL = cᵀc\ngrad L wrt x\n",
+                    "T=3 k=2");
+    const sg_seq *d = input_adjoint(r, "dL_dx", "x");
+    (void)state;
+    assert_int_equal(d->nterms, 0);
+    assert_int_equal(check_grads(r), 3 * 2);
+    done(r);
+}
+
 static void test_grad_wrt_step(void **state)
 {
     pieces p;
@@ -869,6 +1001,11 @@ int main(void)
         cmocka_unit_test(test_lstm),
         cmocka_unit_test(test_gru),
         cmocka_unit_test(test_per_step),
+        cmocka_unit_test(test_wrt_input_rnn),
+        cmocka_unit_test(test_wrt_input_negative_sampling),
+        cmocka_unit_test(test_wrt_input_fixed_steps),
+        cmocka_unit_test(test_wrt_input_shifted),
+        cmocka_unit_test(test_wrt_input_unread),
     };
     return cmocka_run_group_tests_name("seq", tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@ DECLS is the header (or, without one, the .c that holds the declarations);
 DIMS the run-time dimensions by their source names ("T=5 n=3"). The driver
 knows each input, result and dimension from the three structs of the header
 and their comments (shapes, steps of a sequence, a dimension fixed with
---dim: "must be 3"); it was written in C by test_cgen.c for the problems
+--dim: "must be 3"); a result ∂L/∂x[t] holds every step of x, and --eval
+prints it step by step (dL_dx[1] = …); it was written in C by test_cgen.c for the problems
 it built, and is now written from what a user sees.
 
 The inputs are drawn here, not in C, so that the same numbers go into the
@@ -266,6 +267,11 @@ def driver(sg, decls, dimtext, single):
     values, evals = draw_inputs(st, dims, open(sg, encoding="utf-8").read(), single)
     results = []  # (field, entries, is a value)
     for field, _, comment in st["out"]:
+        m = re.search(r"\((.+?) (?:steps of (.+)|numbers)\)$", comment)
+        if m:  # ∂L/∂x[t], laid out as x: "(T steps of k)"
+            r, c, _ = shape(m.group(2) or "scalar", dims)
+            results.append((field, evaluate(m.group(1), dims) * r * c, False))
+            continue
         what, _, shp = comment.rpartition(", ")
         r, c, _ = shape(shp, dims)
         results.append((field, r * c, "∂" not in what))
@@ -318,6 +324,10 @@ def compare(sg, decls, outfile, evalfile, mask, rtol):
             continue
         name = names.get(fields[k], base_name(fields[k], ev))
         ref = ev.get(name)
+        steps = sorted((int(key[len(name) + 1:-1]), key) for key in ev
+                       if re.match(re.escape(name) + r"\[-?\d+\]$", key))
+        if ref is None and steps:  # ∂L/∂x[t]: name[t] = … for each step, in order
+            ref = [x for _, key in steps for x in (ev[key] or [float("nan")])]
         if ref is None:
             bad.append("no %s in --eval" % name)
             continue

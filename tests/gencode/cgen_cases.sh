@@ -83,6 +83,17 @@ cgen rnnf "$ex/rnn.sg" "T=6 k=2 p=3 n=3" "01000" -p rnnf -t float
 checkmain rnn_check "$ex/rnn.sg" 4
 checkmain rnn_checkf "$ex/rnn.sg" 4 -t float
 
+# ∂L/∂x[t] for an input sequence, written in place into out->dL_dx as x is
+# laid out (saliency over an RNN, with x also read one step back and at
+# fixed steps; CS224n negative sampling), for several T; --check moves every
+# entry of every step
+for T in 1 2 5; do cgen sal$T saliency.sg "T=$T k=2 p=3 n=3" "1000 0100 0010 0001 1101"; done
+cgen salf saliency.sg "T=4 k=2 p=3 n=3" "0100" -p salf -t float
+checkmain sal_check saliency.sg 3
+checkmain sal_checkf saliency.sg 3 -t float
+for K in 1 4; do cgen negsamp$K negsamp.sg "d=3 K=$K" "1000 0001 1111"; done
+checkmain negsamp_check negsamp.sg 3
+
 # recurrences that exercise the corners, for several T
 for T in 1 2 5; do cgen last$T rnnlast.sg "T=$T k=2 p=3 n=3" "10000"; done
 for T in 1 5; do cgen leaky$T leaky.sg "T=$T k=2 n=3" "01000"; done
