@@ -128,6 +128,11 @@ static int pr_num(printer *f, sg_buf *b, double v)
         {1.1283791670955126, "(2/√π)", "(2/sqrt(pi))", "\\frac{2}{\\sqrt{\\pi}}", P_ATOM},
         {1.4426950408889634, "(1/log(2))", "(1/log(2))", "\\frac{1}{\\ln 2}", P_ATOM},
         {0.6931471805599453, "log(2)", "log(2)", "\\ln 2", P_ATOM},
+        /* a Gaussian's normalizer, folded: ½log(2π), log(2π), √(2π), 1/√(2π) */
+        {0.9189385332046727, "½log(2π)", "0.5 * log(2pi)", "\\tfrac{1}{2}\\ln(2\\pi)", P_PROD},
+        {1.8378770664093453, "log(2π)", "log(2pi)", "\\ln(2\\pi)", P_ATOM},
+        {2.5066282746310002, "√(2π)", "sqrt(2pi)", "\\sqrt{2\\pi}", P_ATOM},
+        {0.3989422804014327, "(1/√(2π))", "(1/sqrt(2pi))", "\\frac{1}{\\sqrt{2\\pi}}", P_ATOM},
     };
     size_t i;
     if (!f->ascii)
