@@ -83,6 +83,27 @@ cgen rnnf "$ex/rnn.sg" "T=6 k=2 p=3 n=3" "01000" -p rnnf -t float
 checkmain rnn_check "$ex/rnn.sg" 4
 checkmain rnn_checkf "$ex/rnn.sg" 4 -t float
 
+# gated recurrences: an LSTM and a GRU (gates as per-step sequences; c, h and
+# the gates computed together, one loop over t each way), for several T, in
+# both precisions; the C for T = 5 and T = 1000 differs in the constants only
+for T in 1 2 5; do
+    cgen lstm$T lstm.sg "T=$T k=2 p=3 n=3" "100000000000000 000000000000011 111111111111111"
+    cgen gru$T gru.sg "T=$T k=2 p=2 n=3" "10000000000 00000000011 11111111111"
+    cgen perstep$T perstep.sg "T=$T n=3" "10 01"
+done
+cgen lstm_dim5 lstm.sg "T=5 k=2 p=3 n=3" "" --dim T=5
+cgen lstm_dim1000 lstm.sg "T=1000 k=2 p=3 n=3" "" +noeval --dim T=1000
+if [ "$(diff "$tmp/cg/lstm_dim5/gen.c" "$tmp/cg/lstm_dim1000/gen.c" | grep -c '^<')" -le 5 ] &&
+    [ "$(wc -l <"$tmp/cg/lstm_dim5/gen.c")" = "$(wc -l <"$tmp/cg/lstm_dim1000/gen.c")" ]; then
+    ok
+else
+    bad "lstm --dim T=5 and T=1000: the C differs in more than the constants"
+fi
+checkmain lstm_check lstm.sg 15
+checkmain lstm_checkf lstm.sg 15 -t float
+checkmain gru_check gru.sg 11
+checkmain perstep_check perstep.sg 2
+
 # recurrences that exercise the corners, for several T
 for T in 1 2 5; do cgen last$T rnnlast.sg "T=$T k=2 p=3 n=3" "10000"; done
 for T in 1 5; do cgen leaky$T leaky.sg "T=$T k=2 n=3" "01000"; done
