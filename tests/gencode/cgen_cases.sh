@@ -94,6 +94,33 @@ checkmain sal_checkf saliency.sg 3 -t float
 for K in 1 4; do cgen negsamp$K negsamp.sg "d=3 K=$K" "1000 0001 1111"; done
 checkmain negsamp_check negsamp.sg 3
 
+# gated recurrences: an LSTM and a GRU (gates as per-step sequences; c, h and
+# the gates computed together, one loop over t each way), for several T, in
+# both precisions; the C for T = 5 and T = 1000 differs in the constants only
+for T in 1 2 5; do
+    cgen lstm$T lstm.sg "T=$T k=2 p=3 n=3" "100000000000000 000000000000011 111111111111111"
+    cgen gru$T gru.sg "T=$T k=2 p=2 n=3" "10000000000 00000000011 11111111111"
+    cgen perstep$T perstep.sg "T=$T n=3" "10 01"
+done
+cgen lstm_dim5 lstm.sg "T=5 k=2 p=3 n=3" "" --dim T=5
+cgen lstm_dim1000 lstm.sg "T=1000 k=2 p=3 n=3" "" +noeval --dim T=1000
+if [ "$(diff "$tmp/cg/lstm_dim5/gen.c" "$tmp/cg/lstm_dim1000/gen.c" | grep -c '^<')" -le 5 ] &&
+    [ "$(wc -l <"$tmp/cg/lstm_dim5/gen.c")" = "$(wc -l <"$tmp/cg/lstm_dim1000/gen.c")" ]; then
+    ok
+else
+    bad "lstm --dim T=5 and T=1000: the C differs in more than the constants"
+fi
+checkmain lstm_check lstm.sg 15
+checkmain lstm_checkf lstm.sg 15 -t float
+checkmain gru_check gru.sg 11
+checkmain perstep_check perstep.sg 2
+# ∂L/∂x[t] through an LSTM's gates (saliency)
+cgen lstmx lstmx.sg "T=3 k=2 p=2 n=3" "1000000000000000 1111111111111111"
+checkmain lstmx_check lstmx.sg 16
+# CS229's GDA with a shared covariance Σ (𝕊₊₊, a Cholesky solve), --check
+cgen gda gda.sg "d=3 N=5" "1000 0001 1111"
+checkmain gda_check gda.sg 4
+
 # recurrences that exercise the corners, for several T
 for T in 1 2 5; do cgen last$T rnnlast.sg "T=$T k=2 p=3 n=3" "10000"; done
 for T in 1 5; do cgen leaky$T leaky.sg "T=$T k=2 n=3" "01000"; done
