@@ -566,12 +566,17 @@ static void bptt_steps(tex_doc *x, const sg_log *g, int first)
             bptt_push(x, s, &nsums);
             break;
         case SG_STEP_SEQ_DELTA:
-            sg_buf_printf(b, "\\paragraph{The recurrence for $\\delta$.} $%s$ reaches $%s$ "
-                             "directly and, before the last step, through $%s$; by the total "
-                             "derivative rule the contributions add, and $\\delta$ runs backwards "
-                             "from the last step:\n",
-                          tex_step(x, s->seq, 0), x->fname,
-                          tex_step(x, s->seq, 1));
+            if (!sg_seq_get(x->ctx, s->seq)->init) /* a gate: no step reads its own */
+                sg_buf_printf(b, "\\paragraph{The adjoint of $%s$.} $%s$ reaches $%s$ only "
+                                 "through the steps that read it at $t$; by the total "
+                                 "derivative rule their contributions add:\n",
+                              tex_step(x, s->seq, 0), tex_step(x, s->seq, 0), x->fname);
+            else
+                sg_buf_printf(b, "\\paragraph{The recurrence for $\\delta$.} $%s$ reaches $%s$ "
+                                 "directly and, before the last step, through $%s$; by the "
+                                 "total derivative rule the contributions add, and $\\delta$ "
+                                 "runs backwards from the last step:\n",
+                              tex_step(x, s->seq, 0), x->fname, tex_step(x, s->seq, 1));
             delta_cases(x, s->adjseq);
             break;
         default:
@@ -580,22 +585,39 @@ static void bptt_steps(tex_doc *x, const sg_log *g, int first)
     }
 }
 
+/* "for t = 1, …, T, starting from h_0 and c_0": the initial values of q's
+   group (the recurrences computed with it) */
+static void starting_from(tex_doc *x, int q)
+{
+    const sg_seq *h = sg_seq_get(x->ctx, q);
+    sg_seqgroups *gr = sg_seqgroups_new(x->ctx);
+    const int *m;
+    const char **items;
+    int n = sg_seqgroups_members(gr, q, &m), k, ni = 0;
+    items = sg_arena_alloc(x->ar, (size_t)(n + 1) * sizeof *items);
+    for (k = 0; k < n; k++) {
+        const sg_seq *s = sg_seq_get(x->ctx, m[k]);
+        if (s->init)
+            items[ni++] = sg_arena_printf(x->ar, "$%s$", tex_at(x, m[k], sg_index_plus(s->lo, -1)));
+    }
+    sg_buf_printf(x->out, "for $%s$, starting from ", tex_range_text(x, h->lo, h->hi));
+    tex_and_list(x->out, items, ni);
+    sg_buf_puts(x->out, ".\n\n");
+    sg_seqgroups_free(gr);
+}
+
 /* a recurrence's gradient: the forward pass, the unrolled graph, the sequence
    steps, the results boxed, and the vanishing and exploding gradients */
 void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int nres)
 {
     sg_buf *b = x->out;
     const sg_expr **st, *loss = NULL;
-    int nst, k, q = log_recurrence(g), first_seq;
+    int nst, k, q = log_recurrence(g), first_seq, shown;
     size_t start;
     nst = tex_log_stations(x, g, &st);
     tex_doc_forward(x, g->f, st, nst);
-    if (q >= 0) {
-        const sg_seq *h = sg_seq_get(x->ctx, q);
-        sg_buf_printf(b, "for $%s$, starting from $%s$.\n\n",
-                      tex_range_text(x, h->lo, h->hi),
-                      tex_at(x, q, sg_index_plus(h->lo, -1)));
-    }
+    if (q >= 0)
+        starting_from(x, q);
     for (k = 0; k < g->nsteps; k++)
         if (g->steps[k].kind == SG_STEP_SEQ_SUM && !loss)
             loss = g->steps[k].node;
@@ -633,10 +655,18 @@ void tex_doc_bptt(tex_doc *x, const sg_log *g, const sg_result *const *res, int 
     }
     sg_buf_puts(b, "\\begin{align*}\n");
     start = b->len;
-    for (k = 0; k < nres; k++) {
+    for (k = 0, shown = 0; k < nres; k++) {
         const char *parts[1];
         if (sg_result_seq(res[k]) >= 0)
             continue;
+        if (shown++ > 0 && x->o->index && shown % 4 == 1) {
+            /* four results (eight lines) an align: a fragment's document,
+               without \allowdisplaybreaks, cannot break one, and an LSTM's
+               fifteen outgrow a page */
+            tex_end_align(b, start);
+            sg_buf_puts(b, "\\begin{align*}\n");
+            start = b->len;
+        }
         parts[0] = tex_boxed(x, tex_result_text(x, res[k]->display, NULL),
                              TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, res[k])));
         tex_equation(x, b, tex_result_tex(x, res[k]), "", parts, 1, "");
