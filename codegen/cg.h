@@ -171,7 +171,7 @@ typedef struct {
 
 /* the named dimensions of a monomial: at most 3 (rows, columns, and a
    sequence's step count: T·m·n), one to spare; mono_times() asserts it */
-#define MONO_DIMS 4
+#define MONO_DIMS 8
 
 typedef struct {
     long coef;

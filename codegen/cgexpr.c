@@ -10,6 +10,7 @@
  * 1)*n) named once per loop, and a fixed step (h[T]) at its offset.
  */
 #include "cg.h"
+#include <ctype.h>
 
 static cg_cx mkcx(const char *s, int p)
 {
@@ -87,6 +88,9 @@ cg_cx cg_lit(cg_state *g, double v)
 const char *cg_dim_c(cg_state *g, sg_dim d, unsigned char *used)
 {
     const sg_diminfo *di = sg_dim_get(g->ctx, d);
+    if (di->factor[0] >= 0) /* the length of a matrix's vec */
+        return cg_fmt(g, "(%s*%s)", cg_dim_c(g, di->factor[0], used),
+                      cg_dim_c(g, di->factor[1], used));
     if (!di->name)
         return cg_fmt(g, "%ld", di->value);
     if (used)
@@ -103,7 +107,7 @@ const char *cg_dim(cg_state *g, sg_dim d)
 const char *cg_len_c(cg_state *g, sg_shape s)
 {
     const sg_diminfo *r = sg_dim_get(g->ctx, s.rows), *c = sg_dim_get(g->ctx, s.cols);
-    if (!r->name && !c->name)
+    if (r->value && c->value) /* two numbers */
         return cg_fmt(g, "%ld", r->value * c->value);
     if (cg_is_one(s.rows) || cg_is_one(s.cols))
         return cg_dim(g, cg_is_one(s.rows) ? s.cols : s.rows);
@@ -460,6 +464,35 @@ cg_cx cg_eye_elem(cg_state *g, cg_ix x)
                 C_ATOM);
 }
 
+/* "i/n" of an index and a dimension (the index in parentheses unless a name) */
+static const char *idx_op(cg_state *g, const char *i, const char *op, const char *n)
+{
+    size_t k;
+    for (k = 0; i[k]; k++)
+        if (!isalnum((unsigned char)i[k]) && i[k] != '_')
+            return cg_fmt(g, "(%s)%s%s", i, op, n);
+    return cg_fmt(g, "%s%s%s", i, op, n);
+}
+
+/*
+ * Entry (i, j) of A ⊗ B, B r×s: A's (i/r, j/s) times B's (i%r, j%s). An
+ * identity factor is a test, not a product: (A ⊗ I) is A's entry where
+ * i%r == j%s and 0 elsewhere, so (B + Bᵀ) ⊗ I is written from B + Bᵀ alone.
+ */
+static cg_cx kron_elem(cg_state *g, const sg_expr *e, cg_ix x)
+{
+    const sg_expr *a = e->kid[0], *b = e->kid[1];
+    const char *r = cg_dim(g, b->shape.rows), *s = cg_dim(g, b->shape.cols);
+    cg_ix ia = cg_mkix(0, idx_op(g, x.i, "/", r), idx_op(g, x.j, "/", s));
+    cg_ix ib = cg_mkix(0, idx_op(g, x.i, "%", r), idx_op(g, x.j, "%", s));
+    if (a->op == SG_OP_EYE || b->op == SG_OP_EYE) {
+        cg_ix t = a->op == SG_OP_EYE ? ia : ib; /* the identity's entry: the test */
+        cg_cx v = a->op == SG_OP_EYE ? cg_elem(g, b, ib) : cg_elem(g, a, ia);
+        return mkcx(cg_fmt(g, "(%s == %s ? %s : %s)", t.i, t.j, v.s, cg_lit(g, 0).s), C_ATOM);
+    }
+    return cg_bin(g, cg_elem(g, a, ia), "*", cg_elem(g, b, ib), C_MUL);
+}
+
 /* the entry x of a non-scalar node, computed from its refs (not read from its buffer) */
 /* does cg_elem() write e as its own sum, a + b, in place (not read, not a scalar,
    not one of elem_def's special forms)? */
@@ -581,6 +614,19 @@ cg_cx cg_elem_def(cg_state *g, const sg_expr *e, cg_ix x)
                     C_ATOM);
     case SG_OP_DIAGV:
         return cg_elem(g, a, cg_mkix(0, x.i, x.i));
+    case SG_OP_KRON:
+        return kron_elem(g, e, x);
+    case SG_OP_VEC: /* entry k of vec(A) is A's k-th entry, row by row */
+        if (cg_flat_ok(g, a))
+            return cg_elem(g, a, cg_mkix(1, x.i, x.i));
+        return cg_elem(g, a, cg_mkix(0, idx_op(g, x.i, "/", cg_dim(g, a->shape.cols)),
+                                     idx_op(g, x.i, "%", cg_dim(g, a->shape.cols))));
+    case SG_OP_COMMUTE: { /* K_{m,n}: 1 at (j·m + i, i·n + j) */
+        const char *rows = cg_dim(g, e->dim), *cols = cg_dim(g, (sg_dim)e->off);
+        return mkcx(cg_fmt(g, "(%s == %s*%s + %s ? %s : %s)", x.i, idx_op(g, x.j, "%", cols),
+                           rows, idx_op(g, x.j, "/", cols), cg_lit(g, 1).s, cg_lit(g, 0).s),
+                    C_ATOM);
+    }
     default:
         return unary(g, e->op, cg_elem(g, a, x));
     }
@@ -616,7 +662,7 @@ int cg_flat_def(cg_state *g, const sg_expr *e)
     }
     if (n->var == EW_PLAIN) {
         switch (e->op) {
-        case SG_OP_EYE: case SG_OP_DIAG: case SG_OP_DIAGV:
+        case SG_OP_EYE: case SG_OP_DIAG: case SG_OP_DIAGV: case SG_OP_KRON: case SG_OP_COMMUTE:
             return 0;
         case SG_OP_TRANSPOSE:
             if (!cg_veclike(e))

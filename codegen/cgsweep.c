@@ -419,8 +419,7 @@ static int long_eval(const cg_state *g)
 /* a dimension's value when it is known when generating (a number or --dim), else 0 */
 long cg_known_dim(cg_state *g, sg_dim d)
 {
-    const sg_diminfo *di = sg_dim_get(g->ctx, d);
-    return di->name ? g->dimfix[d] : di->value;
+    return sg_dim_value(g->ctx, d, g->dimfix);
 }
 
 /* member k of w makes row i of an output matrix, which can be written by sg_stream

@@ -405,11 +405,14 @@ static void test_reverse(void **state)
         total += ok;
     }
     /* every op with kids is differentiated by a rule of the table, but a Σ
-       over time, which the pass itself takes apart (test_passes) */
+       over time, which the pass itself takes apart (test_passes), and the
+       Kronecker structure only Jacobians make (nothing differentiates them
+       again: a Hessian is the Jacobian of a gradient, which has none) */
     for (op = 0; op < SG_OP_COUNT; op++) {
         switch ((sg_op)op) {
         case SG_OP_VAR: case SG_OP_CONST: case SG_OP_DIMVAL: case SG_OP_ZERO: case SG_OP_ONES:
-        case SG_OP_EYE: case SG_OP_SEQSTEP: case SG_OP_AT: case SG_OP_SEQSUM:
+        case SG_OP_EYE: case SG_OP_SEQSTEP: case SG_OP_AT: case SG_OP_SEQSUM: case SG_OP_KRON:
+        case SG_OP_VEC: case SG_OP_COMMUTE:
             break;
         default:
             if (!covered[op])
