@@ -164,14 +164,14 @@ static sg_expr *requested(ck_checker *c, const sg_ident *id, int *failed)
     return NULL;
 }
 
-/* a scalar or a column vector: what Jacobians take and give */
+/* a scalar or a column vector: what a Jacobian (not grad) is suggested for */
 static int is_vector_or_scalar(sg_shape s)
 {
     return s.cols == SG_DIM_ONE;
 }
 
 /* the symbols a derivative is taken with respect to; 0 when one is wrong */
-static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
+static int wrt_ok(ck_checker *c, const sg_stmt *s)
 {
     int i, idx, good = 1;
     for (i = 0; i < s->nnames; i++) {
@@ -180,16 +180,8 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
             ck_use(c, s->names[i].name);
             ck_wrt_seen(c, s->names[i].name);
         }
-        if (k == CK_SYM) {
-            sg_shape sh = sg_sym_get(c->ctx, idx)->shape;
-            if (vectors_only && !is_vector_or_scalar(sh)) {
-                ck_error(c, s->names[i].span, "%s is %s: a %s is taken with respect to a scalar or "
-                                              "a vector", s->names[i].name, ck_shape_str(c, sh),
-                         s->kind == SG_STMT_JACOBIAN ? "Jacobian" : "Hessian");
-                good = 0;
-            }
+        if (k == CK_SYM)
             continue;
-        }
         if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT)
             ck_error(c, s->names[i].span, "%s is a sequence: derivatives with respect to a "
                                           "sequence are not supported yet", s->names[i].name);
@@ -269,11 +261,7 @@ static void request(ck_checker *c, const sg_stmt *s, sg_stmt **reqs, int *nreqs)
     if (s->kind != SG_STMT_GRAD && s->kind != SG_STMT_JACOBIAN && s->kind != SG_STMT_HESSIAN)
         return;
     f = requested(c, &s->target, &failed);
-    if (f && s->kind == SG_STMT_JACOBIAN && !is_vector_or_scalar(f->shape)) {
-        ck_error(c, s->target.span, "jacobian needs a scalar or a vector, but %s is %s",
-                 s->target.name, ck_shape_str(c, f->shape));
-        f = NULL;
-    } else if (f && s->kind != SG_STMT_JACOBIAN && !sg_shape_is_scalar(f->shape)) {
+    if (f && s->kind != SG_STMT_JACOBIAN && !sg_shape_is_scalar(f->shape)) {
         ck_error(c, s->target.span, "%s needs a scalar, but %s is %s%s",
                  s->kind == SG_STMT_GRAD ? "grad" : "hessian", s->target.name,
                  ck_shape_str(c, f->shape),
@@ -285,7 +273,7 @@ static void request(ck_checker *c, const sg_stmt *s, sg_stmt **reqs, int *nreqs)
                                       "or two (d²L/dxdy)");
         f = NULL;
     }
-    if (!wrt_ok(c, s, s->kind != SG_STMT_GRAD) || !f)
+    if (!wrt_ok(c, s) || !f)
         return;
     asked_before(c, s);
     {

@@ -180,3 +180,10 @@ cd "$tmp" || exit 1
 cgen maxmin maxmin.sg "n=5" "10000 01000 00100 00011"
 cgen maxminf maxmin.sg "n=4" "00011" -p mmf -t float
 checkmain maxmin_check maxmin.sg 4
+
+# Jacobians and Hessians of and with respect to matrices (row-major vec, ⊗ in
+# closed form): against --eval, and --check's central differences
+cgen kron kron.sg "m=3 n=2 p=4 q=3" "10000000000000 00000001000000 00000000000011"
+cgen kronf kron.sg "m=2 n=3 p=2 q=2" "00000001111111" -p kronf -t float
+checkmain kron_check kron.sg 7
+checkmain kron_checkf kron.sg 7 -t float
