@@ -91,31 +91,54 @@ static sg_expr *kmul(sg_ctx *ctx, sg_expr *L, sg_expr *J)
 }
 
 static sg_expr *kadd(sg_ctx *ctx, sg_expr *a, sg_expr *b);
+static sg_expr *kcommute(sg_ctx *ctx, sg_dim r, sg_dim c, sg_expr *J);
 
 /*
- * K J for K = K_{r,c}, the commutation matrix of r×c matrices: K_{c,r} K_{r,c}
- * = I, and K(P ⊗ Q) = (Q ⊗ P)K_{p,q} for P r×p, Q c×q, carried through
- * products and sums, so that J(Yᵀ) of Y = AXB has no K left.
+ * K J for K = K_{r,c}, the commutation matrix of r×c matrices, into *out:
+ * K_{c,r} K_{r,c} = I, and K(P ⊗ Q) = (Q ⊗ P)K_{p,q} for P r×p, Q c×q,
+ * carried through sums and products (K(LR) = (KL)R, and a K that comes out
+ * of L goes on into R), so that K cancels where it can: J of (XᵀB)ᵀ is
+ * Bᵀ ⊗ I. 0 when K stays where it is.
  */
+static int kcommute_into(sg_ctx *ctx, sg_dim r, sg_dim c, sg_expr *J, sg_expr **out)
+{
+    sg_expr *t, *k;
+    if (sg_commute(ctx, r, c)->op != SG_OP_COMMUTE) {
+        *out = J;
+        return 1;
+    }
+    if (J->op == SG_OP_MUL && sg_shape_is_scalar(J->kid[0]->shape)) {
+        *out = sg_mul(ctx, J->kid[0], kcommute(ctx, r, c, J->kid[1]));
+        return 1;
+    }
+    if (J->op == SG_OP_ADD) {
+        *out = kadd(ctx, kcommute(ctx, r, c, J->kid[0]), kcommute(ctx, r, c, J->kid[1]));
+        return 1;
+    }
+    if (J->op == SG_OP_COMMUTE && J->dim == c && (sg_dim)J->off == r) {
+        *out = sg_eye(ctx, J->shape.cols);
+        return 1;
+    }
+    if (J->op == SG_OP_KRON && J->kid[0]->shape.rows == r && J->kid[1]->shape.rows == c) {
+        *out = kmul(ctx, sg_kron(ctx, J->kid[1], J->kid[0]),
+                    sg_commute(ctx, J->kid[0]->shape.cols, J->kid[1]->shape.cols));
+        return 1;
+    }
+    if (J->op != SG_OP_MUL || !kcommute_into(ctx, r, c, J->kid[0], &t))
+        return 0;
+    k = t->op == SG_OP_MUL ? t->kid[1] : NULL;
+    if (k && k->op == SG_OP_COMMUTE) /* (Q ⊗ P)K′ R: K′ goes on into R */
+        *out = kmul(ctx, t->kid[0], kcommute(ctx, k->dim, (sg_dim)k->off, J->kid[1]));
+    else
+        *out = kmul(ctx, t, J->kid[1]);
+    return 1;
+}
+
+/* K_{r,c} J, with K moved in as far as it goes (kcommute_into) */
 static sg_expr *kcommute(sg_ctx *ctx, sg_dim r, sg_dim c, sg_expr *J)
 {
-    sg_expr *K = sg_commute(ctx, r, c), *L;
-    if (K->op != SG_OP_COMMUTE)
-        return J;
-    if (J->op == SG_OP_MUL && sg_shape_is_scalar(J->kid[0]->shape))
-        return sg_mul(ctx, J->kid[0], kcommute(ctx, r, c, J->kid[1]));
-    if (J->op == SG_OP_ADD)
-        return kadd(ctx, kcommute(ctx, r, c, J->kid[0]), kcommute(ctx, r, c, J->kid[1]));
-    if (J->op == SG_OP_COMMUTE && J->dim == c && (sg_dim)J->off == r)
-        return sg_eye(ctx, J->shape.cols);
-    L = J->op == SG_OP_MUL ? J->kid[0] : J;
-    if (L->op == SG_OP_KRON && L->kid[0]->shape.rows == r && L->kid[1]->shape.rows == c) {
-        sg_expr *P = L->kid[0], *Q = L->kid[1];
-        sg_expr *rest = kcommute(ctx, P->shape.cols, Q->shape.cols,
-                                 J == L ? sg_eye(ctx, L->shape.cols) : J->kid[1]);
-        return kmul(ctx, sg_kron(ctx, Q, P), rest);
-    }
-    return sg_mul(ctx, K, J);
+    sg_expr *out;
+    return kcommute_into(ctx, r, c, J, &out) ? out : sg_mul(ctx, sg_commute(ctx, r, c), J);
 }
 
 /* A ⊗ C + B ⊗ C = (A + B) ⊗ C and A ⊗ B + A ⊗ C = A ⊗ (B + C), also with a
