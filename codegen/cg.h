@@ -111,7 +111,9 @@ enum { /* PL_EW */
     EW_ROWSCALE, /* diag(v) X: ref[0] is v */
     EW_COLSCALE, /* X diag(v): ref[1] is v */
     EW_IDENT,    /* I X or X I */
-    EW_ZERO      /* 0 X or X 0 */
+    EW_ZERO,     /* 0 X or X 0 */
+    EW_PERMROWS, /* K X for the commutation matrix K: X's rows permuted; ref[0] is X */
+    EW_PERMCOLS  /* X K: X's columns permuted; ref[0] is X */
 };
 
 enum { NEED_VAL, NEED_ADDR, NEED_CHEAP }; /* how a ref is read */

@@ -464,14 +464,17 @@ cg_cx cg_eye_elem(cg_state *g, cg_ix x)
                 C_ATOM);
 }
 
-/* "i/n" of an index and a dimension (the index in parentheses unless a name) */
+/* "i/n" of an index and a dimension (the index in parentheses unless a name
+   or in parentheses already) */
 static const char *idx_op(cg_state *g, const char *i, const char *op, const char *n)
 {
     size_t k;
-    for (k = 0; i[k]; k++)
-        if (!isalnum((unsigned char)i[k]) && i[k] != '_')
-            return cg_fmt(g, "(%s)%s%s", i, op, n);
-    return cg_fmt(g, "%s%s%s", i, op, n);
+    int depth = 0, atom = 1;
+    for (k = 0; i[k] && atom; k++) {
+        depth += (i[k] == '(') - (i[k] == ')');
+        atom = i[0] == '(' ? depth > 0 || !i[k + 1] : isalnum((unsigned char)i[k]) || i[k] == '_';
+    }
+    return cg_fmt(g, atom ? "%s%s%s" : "(%s)%s%s", i, op, n);
 }
 
 /*
@@ -493,6 +496,19 @@ static cg_cx kron_elem(cg_state *g, const sg_expr *e, cg_ix x)
     return cg_bin(g, cg_elem(g, a, ia), "*", cg_elem(g, b, ib), C_MUL);
 }
 
+/*
+ * Entry x of K_{m,n} M (rows) or M K_{m,n} (not rows), K a permutation: row r
+ * of K M is row (r%m)·n + r/m of M, column c of M K is column (c%n)·m + c/n.
+ */
+static cg_cx permuted_elem(cg_state *g, const sg_expr *K, const sg_expr *M, cg_ix x, int rows)
+{
+    const char *m = cg_dim(g, K->dim), *n = cg_dim(g, (sg_dim)K->off);
+    const char *k = rows ? x.i : x.j, *p;
+    p = rows ? cg_fmt(g, "(%s*%s + %s)", idx_op(g, k, "%", m), n, idx_op(g, k, "/", m))
+             : cg_fmt(g, "(%s*%s + %s)", idx_op(g, k, "%", n), m, idx_op(g, k, "/", n));
+    return cg_elem(g, M, rows ? cg_mkix(0, p, x.j) : cg_mkix(0, x.i, p));
+}
+
 /* the entry x of a non-scalar node, computed from its refs (not read from its buffer) */
 /* does cg_elem() write e as its own sum, a + b, in place (not read, not a scalar,
    not one of elem_def's special forms)? */
@@ -502,7 +518,7 @@ static int inline_add(cg_state *g, const sg_expr *e)
         return 0;
     switch (cg_rec(g, e)->var) {
     case EW_SCALE: case EW_SCALEDIV: case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE:
-    case EW_IDENT: case EW_ZERO:
+    case EW_IDENT: case EW_ZERO: case EW_PERMROWS: case EW_PERMCOLS:
         return 0;
     default:
         return 1;
@@ -584,6 +600,9 @@ cg_cx cg_elem_def(cg_state *g, const sg_expr *e, cg_ix x)
         return cg_elem(g, n->r[0].e, x);
     case EW_ZERO:
         return cg_lit(g, 0);
+    case EW_PERMROWS: case EW_PERMCOLS:
+        return permuted_elem(g, n->var == EW_PERMROWS ? a : b, n->r[0].e, x,
+                             n->var == EW_PERMROWS);
     default:
         break;
     }
@@ -655,7 +674,7 @@ int cg_flat_def(cg_state *g, const sg_expr *e)
     if (n->plan != PL_EW)
         return 1;
     switch (n->var) {
-    case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE:
+    case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE: case EW_PERMROWS: case EW_PERMCOLS:
         return 0;
     default:
         break;
