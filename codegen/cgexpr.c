@@ -486,8 +486,9 @@ static cg_cx kron_elem(cg_state *g, const sg_expr *e, cg_ix x)
 {
     const sg_expr *a = e->kid[0], *b = e->kid[1];
     const char *r = cg_dim(g, b->shape.rows), *s = cg_dim(g, b->shape.cols);
-    cg_ix ia = cg_mkix(0, idx_op(g, x.i, "/", r), idx_op(g, x.j, "/", s));
-    cg_ix ib = cg_mkix(0, idx_op(g, x.i, "%", r), idx_op(g, x.j, "%", s));
+    int r1 = cg_is_one(b->shape.rows), s1 = cg_is_one(b->shape.cols); /* b a vector */
+    cg_ix ia = cg_mkix(0, r1 ? x.i : idx_op(g, x.i, "/", r), s1 ? x.j : idx_op(g, x.j, "/", s));
+    cg_ix ib = cg_mkix(0, r1 ? "0" : idx_op(g, x.i, "%", r), s1 ? "0" : idx_op(g, x.j, "%", s));
     if (a->op == SG_OP_EYE || b->op == SG_OP_EYE) {
         cg_ix t = a->op == SG_OP_EYE ? ia : ib; /* the identity's entry: the test */
         cg_cx v = a->op == SG_OP_EYE ? cg_elem(g, b, ib) : cg_elem(g, a, ia);

@@ -69,10 +69,41 @@ static sg_expr *vec(sg_ctx *ctx, sg_expr *e)
     return sg_vec(ctx, e);
 }
 
+/* L J for a non-scalar L by the mixed-product rule, (A ⊗ B)(C ⊗ D) = AC ⊗ BD,
+   a plain matrix fitting as M ⊗ 1 or 1 ⊗ M next to a vector factor, and K
+   taken off a product with a vector factor; else LJ */
+static sg_expr *mixed_product(sg_ctx *ctx, sg_expr *L, sg_expr *J)
+{
+    sg_expr *l0 = NULL, *l1 = NULL, *j0 = NULL, *j1 = NULL;
+    if (L->op == SG_OP_KRON)
+        l0 = L->kid[0], l1 = L->kid[1];
+    if (J->op == SG_OP_KRON)
+        j0 = J->kid[0], j1 = J->kid[1];
+    if (!l0 && J->op == SG_OP_MUL && J->kid[0]->op == SG_OP_KRON) /* M((A ⊗ B)R) */
+        return sg_mul(ctx, mixed_product(ctx, L, J->kid[0]), J->kid[1]);
+    if (l0 && j0 && l0->shape.cols == j0->shape.rows && l1->shape.cols == j1->shape.rows)
+        return sg_kron(ctx, sg_mul(ctx, l0, j0), sg_mul(ctx, l1, j1));
+    /* (P ⊗ Q)K_{q,p} = K_{Q rows, P rows}(Q ⊗ P), when that K is I (a vector factor) */
+    if (l0 && J->op == SG_OP_COMMUTE && l1->shape.cols == J->dim &&
+        l0->shape.cols == (sg_dim)J->off &&
+        sg_commute(ctx, l1->shape.rows, l0->shape.rows)->op != SG_OP_COMMUTE)
+        return sg_kron(ctx, l1, l0);
+    if (l0 && !j0 && l1->shape.cols == SG_DIM_ONE && l0->shape.cols == J->shape.rows)
+        return sg_kron(ctx, sg_mul(ctx, l0, J), l1); /* (A ⊗ b)M = AM ⊗ b */
+    if (l0 && !j0 && l0->shape.cols == SG_DIM_ONE && l1->shape.cols == J->shape.rows)
+        return sg_kron(ctx, l0, sg_mul(ctx, l1, J)); /* (a ⊗ B)M = a ⊗ BM */
+    if (!l0 && j0 && j1->shape.rows == SG_DIM_ONE && L->shape.cols == j0->shape.rows)
+        return sg_kron(ctx, sg_mul(ctx, L, j0), j1); /* M(A ⊗ bᵀ) = MA ⊗ bᵀ */
+    if (!l0 && j0 && j0->shape.rows == SG_DIM_ONE && L->shape.cols == j1->shape.rows)
+        return sg_kron(ctx, j0, sg_mul(ctx, L, j1)); /* M(aᵀ ⊗ B) = aᵀ ⊗ MB */
+    return sg_mul(ctx, L, J);
+}
+
 /*
- * L J for a Jacobian J, by the mixed-product rule where both are Kronecker
- * products that fit, (A ⊗ B)(C ⊗ D) = AC ⊗ BD, so that J(AXB) is A ⊗ Bᵀ and
- * not a product of two (m·n)×(m·n) matrices; a scalar factor of J comes out.
+ * L J for a Jacobian J, by the mixed-product rule where a Kronecker product
+ * is among them, so that J(AXB) is A ⊗ Bᵀ and not a product of two
+ * (m·n)×(m·n) matrices, and (I ⊗ v)BX is BX ⊗ v. A scalar factor of J
+ * comes out.
  */
 static sg_expr *kmul(sg_ctx *ctx, sg_expr *L, sg_expr *J)
 {
@@ -81,12 +112,7 @@ static sg_expr *kmul(sg_ctx *ctx, sg_expr *L, sg_expr *J)
         s = J->kid[0];
         J = J->kid[1];
     }
-    if (L->op == SG_OP_KRON && J->op == SG_OP_KRON &&
-        L->kid[0]->shape.cols == J->kid[0]->shape.rows &&
-        L->kid[1]->shape.cols == J->kid[1]->shape.rows)
-        J = sg_kron(ctx, sg_mul(ctx, L->kid[0], J->kid[0]), sg_mul(ctx, L->kid[1], J->kid[1]));
-    else
-        J = sg_mul(ctx, L, J);
+    J = sg_shape_is_scalar(L->shape) ? sg_mul(ctx, L, J) : mixed_product(ctx, L, J);
     return s ? sg_mul(ctx, s, J) : J;
 }
 
@@ -591,14 +617,14 @@ static sg_expr *f_scale(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_ex
 static sg_expr *f_matvec(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
 {
     (void)Ja, (void)x;
-    return sg_mul(ctx, y->kid[0], Jb);
+    return kmul(ctx, y->kid[0], Jb);
 }
 
 /* vec(u M) = (u M)ᵀ = Mᵀ uᵀ for a row u ⇒ J(u M) = Mᵀ J(u) */
 static sg_expr *f_rowmat(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
 {
     (void)Jb, (void)x;
-    return sg_mul(ctx, sg_transpose(ctx, y->kid[1]), Ja);
+    return kmul(ctx, sg_transpose(ctx, y->kid[1]), Ja);
 }
 
 /* vec(dA B) = (I ⊗ Bᵀ) vec(dA) and vec(A dB) = (A ⊗ I) vec(dB), row by row
