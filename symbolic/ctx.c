@@ -14,6 +14,7 @@
 #include "expr_impl.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,8 +116,11 @@ sg_dim sg_dim_product(sg_ctx *ctx, sg_dim a, sg_dim b)
     int i;
     if (a == SG_DIM_ONE || b == SG_DIM_ONE)
         return a == SG_DIM_ONE ? b : a;
-    if (!da->name && da->value && !db->name && db->value)
+    if (!da->name && da->value && !db->name && db->value) {
+        if (da->value > LONG_MAX / db->value)
+            sg_too_large(LONG_MAX, "entries in one dimension");
         return sg_dim_const(ctx, da->value * db->value);
+    }
     for (i = 0; i < ctx->ndims; i++)
         if (ctx->dims[i]->factor[0] == a && ctx->dims[i]->factor[1] == b)
             return i;

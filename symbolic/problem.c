@@ -491,6 +491,10 @@ static void differentiate(ck_checker *c, sg_stmt **reqs, int nreqs)
                              why ? why : "unsupported");
                     continue;
                 }
+                if (ck_size_overflows(c, j->shape, s->names[i].span,
+                                      sg_arena_printf(ar, "the Jacobian of %s with respect to %s",
+                                                      of, s->names[i].name))) /* (pq)×(mn) */
+                    continue;
                 add_derivative(c, SG_RES_JACOBIAN,
                                sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
                                s->names[i].name, NULL, j, log);
@@ -519,6 +523,9 @@ static void differentiate(ck_checker *c, sg_stmt **reqs, int nreqs)
                          why ? why : "unsupported");
                 continue;
             }
+            if (ck_size_overflows(c, h->shape, s->target.span,
+                                  sg_arena_printf(ar, "the Hessian of %s", of))) /* (mn)×(mn) */
+                continue;
             add_derivative(c, SG_RES_HESSIAN,
                            n > 1 ? sg_arena_printf(ar, "d2%s_d%sd%s", of, x, y)
                                  : sg_arena_printf(ar, "d2%s_d%s2", of, x),
