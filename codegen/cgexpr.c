@@ -8,6 +8,12 @@
  * value is its local, or its expression. Sequences in C: a step of a stored
  * sequence is read through a pointer into its buffer (h_prev = h + (t −
  * 1)*n) named once per loop, and a fixed step (h[T]) at its offset.
+ *
+ * The Kronecker structure of matrix Jacobians is indices, not arithmetic:
+ * entry (i, j) of A ⊗ B reads A at (i/r, j/s) and B at (i%r, j%s), an
+ * identity factor is a test on the indices, vec(A) reads A's k-th entry,
+ * and a product with the commutation matrix K reads its other factor at a
+ * permuted row or column. None of them is formed.
  */
 #include "cg.h"
 #include <ctype.h>

@@ -14,7 +14,9 @@
  *
  * The canonical forms of expr.c are undone for reading: (−1)·a prints as
  * −a, a + (−c)·b as a − cb, (1/s)·a as a/s, c·(1/s)·t·a as cta/s, ⟨a, a⟩ as
- * ‖a‖², ⟨a, b⟩ of vectors as aᵀb.
+ * ‖a‖², ⟨a, b⟩ of vectors as aᵀb. A Kronecker product prints as A ⊗ B at
+ * ⊙'s level (ASCII kron(A, B)), the commutation matrix as K_{m,n}, and a
+ * product dimension (the length of a matrix's vec) as mn (ASCII m*n).
  *
  * Three alphabets share the one walk: Unicode, ASCII and LaTeX (for the
  * derivation printer, latex.c and tex_*.c: W^\top x, \lVert r\rVert^{2}, \frac{a}{N},
