@@ -91,6 +91,9 @@ static const char *matrix_why(sg_ctx *ctx, const sg_expr *y, const sg_expr *m, c
     case SG_OP_DIAGV:
         construct = sg_arena_printf(ar, "diag(·), the diagonal of %s", what);
         break;
+    case SG_OP_DIAG:
+        construct = "diag(·), a diagonal matrix";
+        break;
     case SG_OP_SOFTMAX: case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
         construct = sg_arena_printf(ar, "%s of the columns of %s", sg_op_name(y->op), what);
         break;

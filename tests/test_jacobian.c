@@ -529,6 +529,16 @@ static void test_hessian_mixed(void **state)
     assert_ptr_equal(check_hess(t, sg_mul(c, sg_transpose(c, x), sg_mul(c, A, y)), x, y), A);
 }
 
+/* f has no Jacobian with respect to x, and why says part */
+static void expect_null(T *t, sg_expr *f, sg_expr *x, const char *part)
+{
+    const char *why = NULL;
+    assert_null(sg_diff_jacobian(t->ctx, f, x, NULL, &why));
+    assert_non_null(why);
+    if (!strstr(why, part))
+        fail_msg("\"%s\" does not mention \"%s\"", why, part);
+}
+
 /* ---- matrices, by their row-major vec ----------------------------------- */
 
 static void test_matrix_linear(void **state)
@@ -577,6 +587,9 @@ static void test_matrix_linear(void **state)
     assert_true(J->shape.rows == SG_DIM_ONE);
     /* f does not depend on X */
     assert_true(sg_expr_is_zero(jacobian(t, sg_mul(c, A, C), X, NULL)));
+    /* no rule: said by its construct */
+    expect_null(t, sg_diag(c, sg_mul(c, X, v)), X, "diag(·), a diagonal matrix that depends on");
+    expect_null(t, sg_unary(c, SG_OP_LOGSOFTMAX, X), X, "logsoftmax of the columns of a matrix");
 }
 
 /* how often op occurs in e (a small DAG, walked as a tree) */
@@ -637,15 +650,6 @@ static void test_matrix_hessians(void **state)
 }
 
 /* ---- no Jacobian, and why ------------------------------------------------ */
-
-static void expect_null(T *t, sg_expr *f, sg_expr *x, const char *part)
-{
-    const char *why = NULL;
-    assert_null(sg_diff_jacobian(t->ctx, f, x, NULL, &why));
-    assert_non_null(why);
-    if (!strstr(why, part))
-        fail_msg("\"%s\" does not mention \"%s\"", why, part);
-}
 
 static void test_no_jacobian(void **state)
 {
