@@ -111,7 +111,9 @@ enum { /* PL_EW */
     EW_ROWSCALE, /* diag(v) X: ref[0] is v */
     EW_COLSCALE, /* X diag(v): ref[1] is v */
     EW_IDENT,    /* I X or X I */
-    EW_ZERO      /* 0 X or X 0 */
+    EW_ZERO,     /* 0 X or X 0 */
+    EW_PERMROWS, /* K X for the commutation matrix K: X's rows permuted; ref[0] is X */
+    EW_PERMCOLS  /* X K: X's columns permuted; ref[0] is X */
 };
 
 enum { NEED_VAL, NEED_ADDR, NEED_CHEAP }; /* how a ref is read */
@@ -171,7 +173,7 @@ typedef struct {
 
 /* the named dimensions of a monomial: at most 3 (rows, columns, and a
    sequence's step count: T·m·n), one to spare; mono_times() asserts it */
-#define MONO_DIMS 4
+#define MONO_DIMS 8
 
 typedef struct {
     long coef;

@@ -117,6 +117,9 @@ static void check_dims(cg_state *g, check_plan *c)
         }
         sg_buf_printf(&c->dims, "%s%s = %ld", c->dims.len ? ", " : "", di->name, dv[d]);
     }
+    for (d = 0; d < nd; d++) /* the products, of the values above */
+        if (sg_dim_is_product(g->ctx, d))
+            dv[d] = sg_dim_value(g->ctx, d, dv);
 }
 
 /* what each derivative is compared with */

@@ -8,8 +8,15 @@
  * value is its local, or its expression. Sequences in C: a step of a stored
  * sequence is read through a pointer into its buffer (h_prev = h + (t −
  * 1)*n) named once per loop, and a fixed step (h[T]) at its offset.
+ *
+ * The Kronecker structure of matrix Jacobians is indices, not arithmetic:
+ * entry (i, j) of A ⊗ B reads A at (i/r, j/s) and B at (i%r, j%s), an
+ * identity factor is a test on the indices, vec(A) reads A's k-th entry,
+ * and a product with the commutation matrix K reads its other factor at a
+ * permuted row or column. None of them is formed.
  */
 #include "cg.h"
+#include <ctype.h>
 
 static cg_cx mkcx(const char *s, int p)
 {
@@ -87,6 +94,9 @@ cg_cx cg_lit(cg_state *g, double v)
 const char *cg_dim_c(cg_state *g, sg_dim d, unsigned char *used)
 {
     const sg_diminfo *di = sg_dim_get(g->ctx, d);
+    if (di->factor[0] >= 0) /* the length of a matrix's vec */
+        return cg_fmt(g, "(%s*%s)", cg_dim_c(g, di->factor[0], used),
+                      cg_dim_c(g, di->factor[1], used));
     if (!di->name)
         return cg_fmt(g, "%ld", di->value);
     if (used)
@@ -103,7 +113,7 @@ const char *cg_dim(cg_state *g, sg_dim d)
 const char *cg_len_c(cg_state *g, sg_shape s)
 {
     const sg_diminfo *r = sg_dim_get(g->ctx, s.rows), *c = sg_dim_get(g->ctx, s.cols);
-    if (!r->name && !c->name)
+    if (r->value && c->value) /* two numbers */
         return cg_fmt(g, "%ld", r->value * c->value);
     if (cg_is_one(s.rows) || cg_is_one(s.cols))
         return cg_dim(g, cg_is_one(s.rows) ? s.cols : s.rows);
@@ -473,6 +483,52 @@ cg_cx cg_eye_elem(cg_state *g, cg_ix x)
                 C_ATOM);
 }
 
+/* "i/n" of an index and a dimension (the index in parentheses unless a name
+   or in parentheses already) */
+static const char *idx_op(cg_state *g, const char *i, const char *op, const char *n)
+{
+    size_t k;
+    int depth = 0, atom = 1;
+    for (k = 0; i[k] && atom; k++) {
+        depth += (i[k] == '(') - (i[k] == ')');
+        atom = i[0] == '(' ? depth > 0 || !i[k + 1] : isalnum((unsigned char)i[k]) || i[k] == '_';
+    }
+    return cg_fmt(g, atom ? "%s%s%s" : "(%s)%s%s", i, op, n);
+}
+
+/*
+ * Entry (i, j) of A ⊗ B, B r×s: A's (i/r, j/s) times B's (i%r, j%s). An
+ * identity factor is a test, not a product: (A ⊗ I) is A's entry where
+ * i%r == j%s and 0 elsewhere, so (B + Bᵀ) ⊗ I is written from B + Bᵀ alone.
+ */
+static cg_cx kron_elem(cg_state *g, const sg_expr *e, cg_ix x)
+{
+    const sg_expr *a = e->kid[0], *b = e->kid[1];
+    const char *r = cg_dim(g, b->shape.rows), *s = cg_dim(g, b->shape.cols);
+    int r1 = cg_is_one(b->shape.rows), s1 = cg_is_one(b->shape.cols); /* b a vector */
+    cg_ix ia = cg_mkix(0, r1 ? x.i : idx_op(g, x.i, "/", r), s1 ? x.j : idx_op(g, x.j, "/", s));
+    cg_ix ib = cg_mkix(0, r1 ? "0" : idx_op(g, x.i, "%", r), s1 ? "0" : idx_op(g, x.j, "%", s));
+    if (a->op == SG_OP_EYE || b->op == SG_OP_EYE) {
+        cg_ix t = a->op == SG_OP_EYE ? ia : ib; /* the identity's entry: the test */
+        cg_cx v = a->op == SG_OP_EYE ? cg_elem(g, b, ib) : cg_elem(g, a, ia);
+        return mkcx(cg_fmt(g, "(%s == %s ? %s : %s)", t.i, t.j, v.s, cg_lit(g, 0).s), C_ATOM);
+    }
+    return cg_bin(g, cg_elem(g, a, ia), "*", cg_elem(g, b, ib), C_MUL);
+}
+
+/*
+ * Entry x of K_{m,n} M (rows) or M K_{m,n} (not rows), K a permutation: row r
+ * of K M is row (r%m)·n + r/m of M, column c of M K is column (c%n)·m + c/n.
+ */
+static cg_cx permuted_elem(cg_state *g, const sg_expr *K, const sg_expr *M, cg_ix x, int rows)
+{
+    const char *m = cg_dim(g, K->dim), *n = cg_dim(g, (sg_dim)K->off);
+    const char *k = rows ? x.i : x.j, *p;
+    p = rows ? cg_fmt(g, "(%s*%s + %s)", idx_op(g, k, "%", m), n, idx_op(g, k, "/", m))
+             : cg_fmt(g, "(%s*%s + %s)", idx_op(g, k, "%", n), m, idx_op(g, k, "/", n));
+    return cg_elem(g, M, rows ? cg_mkix(0, p, x.j) : cg_mkix(0, x.i, p));
+}
+
 /* the entry x of a non-scalar node, computed from its refs (not read from its buffer) */
 /* does cg_elem() write e as its own sum, a + b, in place (not read, not a scalar,
    not one of elem_def's special forms)? */
@@ -482,7 +538,7 @@ static int inline_add(cg_state *g, const sg_expr *e)
         return 0;
     switch (cg_rec(g, e)->var) {
     case EW_SCALE: case EW_SCALEDIV: case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE:
-    case EW_IDENT: case EW_ZERO:
+    case EW_IDENT: case EW_ZERO: case EW_PERMROWS: case EW_PERMCOLS:
         return 0;
     default:
         return 1;
@@ -564,6 +620,9 @@ cg_cx cg_elem_def(cg_state *g, const sg_expr *e, cg_ix x)
         return cg_elem(g, n->r[0].e, x);
     case EW_ZERO:
         return cg_lit(g, 0);
+    case EW_PERMROWS: case EW_PERMCOLS:
+        return permuted_elem(g, n->var == EW_PERMROWS ? a : b, n->r[0].e, x,
+                             n->var == EW_PERMROWS);
     default:
         break;
     }
@@ -594,6 +653,19 @@ cg_cx cg_elem_def(cg_state *g, const sg_expr *e, cg_ix x)
                     C_ATOM);
     case SG_OP_DIAGV:
         return cg_elem(g, a, cg_mkix(0, x.i, x.i));
+    case SG_OP_KRON:
+        return kron_elem(g, e, x);
+    case SG_OP_VEC: /* entry k of vec(A) is A's k-th entry, row by row */
+        if (cg_flat_ok(g, a))
+            return cg_elem(g, a, cg_mkix(1, x.i, x.i));
+        return cg_elem(g, a, cg_mkix(0, idx_op(g, x.i, "/", cg_dim(g, a->shape.cols)),
+                                     idx_op(g, x.i, "%", cg_dim(g, a->shape.cols))));
+    case SG_OP_COMMUTE: { /* K_{m,n}: 1 at (j·m + i, i·n + j) */
+        const char *rows = cg_dim(g, e->dim), *cols = cg_dim(g, (sg_dim)e->off);
+        return mkcx(cg_fmt(g, "(%s == %s*%s + %s ? %s : %s)", x.i, idx_op(g, x.j, "%", cols),
+                           rows, idx_op(g, x.j, "/", cols), cg_lit(g, 1).s, cg_lit(g, 0).s),
+                    C_ATOM);
+    }
     default:
         return unary(g, e->op, cg_elem(g, a, x));
     }
@@ -622,14 +694,14 @@ int cg_flat_def(cg_state *g, const sg_expr *e)
     if (n->plan != PL_EW)
         return 1;
     switch (n->var) {
-    case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE:
+    case EW_OUTER: case EW_ROWSCALE: case EW_COLSCALE: case EW_PERMROWS: case EW_PERMCOLS:
         return 0;
     default:
         break;
     }
     if (n->var == EW_PLAIN) {
         switch (e->op) {
-        case SG_OP_EYE: case SG_OP_DIAG: case SG_OP_DIAGV:
+        case SG_OP_EYE: case SG_OP_DIAG: case SG_OP_DIAGV: case SG_OP_KRON: case SG_OP_COMMUTE:
             return 0;
         case SG_OP_TRANSPOSE:
             if (!cg_veclike(e))

@@ -319,6 +319,11 @@ static void plan_mul(cg_state *g, cg_node *n)
         cg_add_ref(n, a->op == SG_OP_EYE ? b : a, NEED_VAL);
         return;
     }
+    if (a->op == SG_OP_COMMUTE || b->op == SG_OP_COMMUTE) { /* a permutation, never formed */
+        n->var = a->op == SG_OP_COMMUTE ? EW_PERMROWS : EW_PERMCOLS;
+        cg_add_ref(n, a->op == SG_OP_COMMUTE ? b : a, NEED_VAL);
+        return;
+    }
     if (cg_is_one(a->shape.cols)) { /* u vᵀ: each entry is read many times */
         n->var = EW_OUTER;
         cg_add_ref(n, a, NEED_CHEAP);

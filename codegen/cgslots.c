@@ -39,6 +39,8 @@ static cg_mono mono_times(cg_state *g, cg_mono m, sg_dim d)
 {
     const sg_diminfo *di = sg_dim_get(g->ctx, d);
     int i;
+    if (di->factor[0] >= 0) /* a product of dimensions */
+        return mono_times(g, mono_times(g, m, di->factor[0]), di->factor[1]);
     if (!di->name) {
         m.coef *= di->value;
         return m;

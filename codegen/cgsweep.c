@@ -93,6 +93,8 @@ static int row_def(cg_state *g, const cg_sweep *w, const sg_expr *e, int ri, int
         return row_ref(g, w, &n->r[0], ri, rj, bound) && row_vec(g, w, &n->r[1], rj, bound);
     case EW_ZERO:
         return 1;
+    case EW_PERMROWS: case EW_PERMCOLS: /* another row or column */
+        return 0;
     default:
         break;
     }
@@ -106,6 +108,8 @@ static int row_def(cg_state *g, const cg_sweep *w, const sg_expr *e, int ri, int
             return row_vec(g, w, &n->r[0], ri, bound);
         case SG_OP_DIAGV:
             return row_reads(g, w, e->kid[0], ri, ri, bound);
+        case SG_OP_KRON: case SG_OP_VEC: case SG_OP_COMMUTE: /* other indices */
+            return 0;
         default:
             break;
         }
@@ -419,8 +423,7 @@ static int long_eval(const cg_state *g)
 /* a dimension's value when it is known when generating (a number or --dim), else 0 */
 long cg_known_dim(cg_state *g, sg_dim d)
 {
-    const sg_diminfo *di = sg_dim_get(g->ctx, d);
-    return di->name ? g->dimfix[d] : di->value;
+    return sg_dim_value(g->ctx, d, g->dimfix);
 }
 
 /* member k of w makes row i of an output matrix, which can be written by sg_stream

@@ -14,7 +14,9 @@
  *
  * The canonical forms of expr.c are undone for reading: (−1)·a prints as
  * −a, a + (−c)·b as a − cb, (1/s)·a as a/s, c·(1/s)·t·a as cta/s, ⟨a, a⟩ as
- * ‖a‖², ⟨a, b⟩ of vectors as aᵀb.
+ * ‖a‖², ⟨a, b⟩ of vectors as aᵀb. A Kronecker product prints as A ⊗ B at
+ * ⊙'s level (ASCII kron(A, B)), the commutation matrix as K_{m,n}, and a
+ * product dimension (the length of a matrix's vec) as mn (ASCII m*n).
  *
  * Three alphabets share the one walk: Unicode, ASCII and LaTeX (for the
  * derivation printer, latex.c and tex_*.c: W^\top x, \lVert r\rVert^{2}, \frac{a}{N},
@@ -489,7 +491,12 @@ static int pr_pow(printer *f, sg_buf *b, const sg_expr *a, const sg_expr *p)
 static int pr_dim(printer *f, sg_buf *b, sg_dim d)
 {
     const sg_diminfo *di = sg_dim_get(f->ctx, d);
-    if (di->name)
+    if (di->factor[0] >= 0) { /* a product: mn (ASCII m*n) */
+        pr_dim(f, b, di->factor[0]);
+        if (f->ascii)
+            sg_buf_putc(b, '*');
+        pr_dim(f, b, di->factor[1]);
+    } else if (di->name)
         sg_fmt_name(b, di->name, f->tex ? SG_FMT_LATEX : f->ascii);
     else
         sg_buf_printf(b, "%ld", di->value);
@@ -1348,6 +1355,30 @@ static const char *const norm1_bars[2][2] = {{"\\lVert ", "\\rVert_{1}"}, {"‖"
 static const char *const det_bars[2][2] = {{"\\lvert ", "\\rvert"}, {"|", "|"}};
 static const char *const logdet_bars[2][2] = {{"\\log\\lvert ", "\\rvert"}, {"log|", "|"}};
 
+/* A ⊗ B (LaTeX A \otimes B), binding as ⊙ does; ASCII kron(A, B) */
+static int pr_kron(printer *f, sg_buf *b, const sg_expr *e)
+{
+    if (!f->ascii)
+        return pr_binop(f, b, e->kid[0], f->tex ? " \\otimes " : " ⊗ ", e->kid[1]);
+    sg_buf_puts(b, "kron(");
+    pr(f, b, e->kid[0], 0);
+    sg_buf_puts(b, ", ");
+    pr(f, b, e->kid[1], 0);
+    sg_buf_putc(b, ')');
+    return P_ATOM;
+}
+
+/* the commutation matrix K_{m,n} of m×n matrices (ASCII: commutation(m, n)) */
+static int pr_commute(printer *f, sg_buf *b, const sg_expr *e)
+{
+    sg_buf_puts(b, f->ascii ? "commutation(" : "K_{");
+    pr_dim(f, b, e->dim);
+    sg_buf_putc(b, ',');
+    pr_dim(f, b, (sg_dim)e->off);
+    sg_buf_putc(b, f->ascii ? ')' : '}');
+    return P_ATOM;
+}
+
 /* e, in the alphabet and at the level its operator prints at; root: e is
    the formula itself, and prints whole even when it has a name */
 static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
@@ -1452,6 +1483,12 @@ static int pr(printer *f, sg_buf *b, const sg_expr *e, int root)
         return pr_at(f, b, e);
     case SG_OP_SEQSUM:
         return pr_seqsum(f, b, e);
+    case SG_OP_KRON:
+        return pr_kron(f, b, e);
+    case SG_OP_VEC:
+        return pr_call(f, b, t ? "\\operatorname{vec}" : "vec", a);
+    case SG_OP_COMMUTE:
+        return pr_commute(f, b, e);
     default:
         sg_buf_puts(b, "?");
         return P_ATOM;

@@ -298,7 +298,17 @@ static unsigned *box_names(tex_doc *x, const sg_result *const *res, int nres, in
     return named;
 }
 
-/* the Total section: each result reached, its paths summed, boxed */
+/* the left side of r's line in the Total section: its name, or for a
+   Hessian (which stands for the gradient it differentiates) ∇ₓf */
+static const char *total_lhs(tex_doc *x, const sg_result *r)
+{
+    if (r->kind != SG_RES_HESSIAN)
+        return tex_result_tex(x, r);
+    return sg_arena_printf(x->ar, "\\nabla_{%s} %s", tex_name(x, r->wrt), x->fname);
+}
+
+/* the Total section: each result reached, its paths summed, boxed (the
+   gradient a Hessian differentiates is not a result: summed, not boxed) */
 static void doc_total(tex_doc *x, const sg_result *const *res, int nres, const tex_sums *sm,
                       const sg_expr *root)
 {
@@ -330,8 +340,8 @@ static void doc_total(tex_doc *x, const sg_result *const *res, int nres, const t
         parts[1] = tex_boxed(x, tex_result_text(x, r->display, sm[i].adj), TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, r)));
         sg_buf_puts(b, "\\begin{align*}\n");
         start = b->len;
-        tex_equation(x, b, tex_result_tex(x, r), "", parts, 2, "");
-        if (x->o->index)
+        tex_equation(x, b, total_lhs(x, r), "", parts, r->kind == SG_RES_HESSIAN ? 1 : 2, "");
+        if (x->o->index && r->kind != SG_RES_HESSIAN) /* the Hessian's: with its result */
             tex_index_line(x, b, r);
         tex_end_align(b, start);
     }
@@ -355,8 +365,10 @@ static void doc_total(tex_doc *x, const sg_result *const *res, int nres, const t
                 continue;
             parts[0] = tex_boxed(x, tex_result_text(x, res[i]->display, sm[i].n == 1 ? sm[i].vals[0] : NULL),
                              TEX_BOX_EMS(x) - tex_width(tex_result_tex(x, res[i])));
-            tex_equation(x, b, tex_result_tex(x, res[i]), "", parts, 1, "");
-            if (x->o->index)
+            if (res[i]->kind == SG_RES_HESSIAN && sm[i].n == 1)
+                parts[0] = tex_value_text(x, sm[i].vals[0], TEX_M_BOX, 1);
+            tex_equation(x, b, total_lhs(x, res[i]), "", parts, 1, "");
+            if (x->o->index && res[i]->kind != SG_RES_HESSIAN)
                 tex_index_line(x, b, res[i]);
         }
         tex_end_align(b, start);

@@ -57,6 +57,7 @@ static const char *const ascii_of[][2] = {
     {"≤", "<="},   {"×", "x"},
     {"ℝ", "R"},    {"Ā", "Abar"},   {"Ȳ", "Ybar"}, {"ȳ", "ybar"},     {"½", "1/2"},
     {"∈", ":"},    {"⋅", "*"},      {"·", "*"},    {"ℓ", "l"},        {"β", "beta"},
+    {"⊗", "(x)"},
 };
 
 /* s in ASCII: the table above, then '?' for any other non-ASCII character */

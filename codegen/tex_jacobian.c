@@ -41,6 +41,10 @@ static const char *const jrules[][2] = {
      "J(\\log\\operatorname{softmax}(a)) = (I - \\mathbf{1}\\operatorname{softmax}(a)^\\top)J(a)"},
     {"J(f(a)) = diag(f′(a)) J(a)",
      "J(f(a)) = \\operatorname{diag}(f'(a))J(a) \\text{ for an elementwise } f"},
+    {"J(A B) = (I ⊗ Bᵀ) J(A) + (A ⊗ I) J(B)",
+     "J(AB) = (I \\otimes B^\\top)J(A) + (A \\otimes I)J(B)"},
+    {"J(Aᵀ) = K J(A), K the commutation matrix",
+     "J(A^\\top) = K J(A) \\text{ for the commutation matrix } K"},
 };
 
 #define NJRULES (int)(sizeof jrules / sizeof jrules[0])
@@ -51,7 +55,7 @@ static const sg_rule_id jids[NJRULES] = {
     SG_RULE_J_X,        SG_RULE_J_SCALAR,   SG_RULE_J_ADD,        SG_RULE_J_TRANSPOSE,
     SG_RULE_J_FILL,     SG_RULE_J_SCALE,    SG_RULE_J_MATVEC,     SG_RULE_J_ROWMAT,
     SG_RULE_J_HADAMARD, SG_RULE_J_HDIV,     SG_RULE_J_POW,        SG_RULE_J_SOFTMAX,
-    SG_RULE_J_LOGSOFTMAX, SG_RULE_J_ELEMENTWISE,
+    SG_RULE_J_LOGSOFTMAX, SG_RULE_J_ELEMENTWISE, SG_RULE_J_MATMUL, SG_RULE_J_COMMUTE,
 };
 
 /* l r as one product: a space where a control word would run into r */
@@ -104,8 +108,30 @@ static void name_jacobian(tex_doc *x, const sg_expr *e, const sg_expr *j)
     tex_line_adjoint(x, j, ph, lng ? NULL : closed);
 }
 
+/* diag(a) of a vector, diag(vec(A)) of a matrix, with a's form given */
+static const char *jdiag(const tex_doc *x, const sg_expr *a, const char *form)
+{
+    if (a->shape.rows == SG_DIM_ONE || a->shape.cols == SG_DIM_ONE)
+        return sg_arena_printf(x->ar, "\\operatorname{diag}(%s)", form);
+    return sg_arena_printf(x->ar, "\\operatorname{diag}(\\operatorname{vec}(%s))", form);
+}
+
+/* J(AB) with a matrix among A, B, AB: (I ⊗ Bᵀ)J(A) + (A ⊗ I)J(B), into t */
+static void jac_matmul(tex_doc *x, sg_buf *t, const sg_expr *e, int ja, int jb)
+{
+    const sg_expr *a = e->kid[0], *b = e->kid[1];
+    if (ja)
+        sg_buf_printf(t, "(I \\otimes %s)%s",
+                      tex_factor(x, sg_deriv_transpose(x->dv, b), TEX_M_FORM), jname(x, a));
+    if (ja && jb)
+        sg_buf_puts(t, "\002 + ");
+    if (jb)
+        sg_buf_printf(t, "(%s \\otimes I)%s", tex_factor(x, a, TEX_M_FORM), jname(x, b));
+}
+
 /* the forward rule of step st, instantiated: A J(v), diag(f′(a)) J(a) */
-static const char *jac_form(tex_doc *x, const sg_expr *e, const sg_idmap *hasj, const sg_expr *wrt)
+static const char *jac_form(tex_doc *x, const sg_expr *e, const sg_idmap *hasj, const sg_expr *wrt,
+                            sg_rule_id rule)
 {
     const sg_expr *a = e->nkids > 0 ? e->kid[0] : NULL, *b = e->nkids > 1 ? e->kid[1] : NULL;
     int ja = a && sg_idmap_find(hasj, a) != SG_IDMAP_NONE;
@@ -125,13 +151,17 @@ static const char *jac_form(tex_doc *x, const sg_expr *e, const sg_idmap *hasj, 
             sg_buf_puts(&t, jname(x, b));
         break;
     case SG_OP_TRANSPOSE:
+        if (rule == SG_RULE_J_COMMUTE)
+            sg_buf_puts(&t, "K");
         sg_buf_puts(&t, jname(x, a));
         break;
     case SG_OP_FILL:
         sg_buf_printf(&t, "\\mathbf{1}%s", jname(x, a));
         break;
     case SG_OP_MUL:
-        if (tex_is_scalar(a)) {
+        if (rule == SG_RULE_J_MATMUL) {
+            jac_matmul(x, &t, e, ja, jb);
+        } else if (tex_is_scalar(a)) {
             if (jb)
                 sg_buf_puts(&t, jux(x, tex_factor(x, a, TEX_M_FORM), jname(x, b)));
             if (ja && jb)
@@ -147,11 +177,11 @@ static const char *jac_form(tex_doc *x, const sg_expr *e, const sg_idmap *hasj, 
         break;
     case SG_OP_HADAMARD:
         if (ja)
-            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, b, TEX_M_FORM, 1), jname(x, a));
+            sg_buf_printf(&t, "%s%s", jdiag(x, b, tex_str(x, b, TEX_M_FORM, 1)), jname(x, a));
         if (ja && jb)
             sg_buf_puts(&t, "\002 + ");
         if (jb)
-            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, a, TEX_M_FORM, 1), jname(x, b));
+            sg_buf_printf(&t, "%s%s", jdiag(x, a, tex_str(x, a, TEX_M_FORM, 1)), jname(x, b));
         break;
     case SG_OP_SOFTMAX:
         sg_buf_printf(&t, "(\\operatorname{diag}(%s) - %s%s^\\top)%s", tex_str(x, e, TEX_M_FORM, 1),
@@ -164,7 +194,7 @@ static const char *jac_form(tex_doc *x, const sg_expr *e, const sg_idmap *hasj, 
     default:
         if (sg_op_is_elementwise_unary(e->op)) {
             const sg_expr *d = sg_deriv_fprime(x->dv, e);
-            sg_buf_printf(&t, "\\operatorname{diag}(%s)%s", tex_str(x, d, TEX_M_FORM, 1), jname(x, a));
+            sg_buf_printf(&t, "%s%s", jdiag(x, d, tex_str(x, d, TEX_M_FORM, 1)), jname(x, a));
         }
         break;
     }
@@ -260,7 +290,7 @@ static void jacobian_lines(tex_doc *x, const sg_log *g, int from, const sg_expr 
             u->mark[j] = ++u->njcited;
             u->jcited[u->njcited - 1] = j;
         }
-        form = tex_fits(x, jac_form(x, st->node, &hasj, wrt));
+        form = tex_fits(x, jac_form(x, st->node, &hasj, wrt, st->rule_id));
         value = tex_value_text(x, st->contrib, TEX_M_VALUE, 1);
         if (form)
             parts[np++] = form;
@@ -282,6 +312,21 @@ static void jacobian_lines(tex_doc *x, const sg_log *g, int from, const sg_expr 
             u->merges++;
     }
     sg_idmap_free(&hasj);
+}
+
+/* with a matrix as the variable or the function: how it enters, a sentence */
+static void jacobian_vec(tex_doc *x, const sg_log *g, const sg_result *r)
+{
+    int s = r->wrt ? sg_sym_find(x->ctx, r->wrt) : -1;
+    sg_shape w = s >= 0 ? sg_sym_get(x->ctx, s)->shape : sg_shape_make(SG_DIM_ONE, SG_DIM_ONE);
+    if ((w.rows == SG_DIM_ONE || w.cols == SG_DIM_ONE) &&
+        (!g->f || g->f->shape.rows == SG_DIM_ONE || g->f->shape.cols == SG_DIM_ONE))
+        return;
+    sg_buf_puts(x->out, "A matrix enters by its row-major flattening $\\operatorname{vec}$ "
+                        "(entry $(i,j)$ of an $m\\times n$ matrix is entry $in + j$), so "
+                        "that $\\operatorname{vec}(AXB) = (A \\otimes B^\\top)"
+                        "\\operatorname{vec}(X)$; $K_{m,n}$ is the commutation matrix, "
+                        "$\\operatorname{vec}(X^\\top) = K_{m,n}\\operatorname{vec}(X)$.\n");
 }
 
 /* the Jacobian section's opening: the forward pass and graph (a Hessian:
@@ -315,6 +360,7 @@ static const sg_expr *jacobian_intro(tex_doc *x, const sg_log *g, int from, cons
                          "\\partial %s$. It is propagated forward from $J(%s) = I$, one rule per "
                          "line, the rules cited at the right:\n",
                       w, w, tex_entry(x, w, "j"), w);
+        jacobian_vec(x, g, r);
         return NULL;
     }
     sg_buf_puts(b, "\\subsection*{Hessian}\n");
@@ -328,6 +374,7 @@ static const sg_expr *jacobian_intro(tex_doc *x, const sg_log *g, int from, cons
                   tex_result_tex(x, r), w, x->fname, w,
                   x->fname, groot ? tex_value_text(x, groot, TEX_M_BOX, 0) : "",
                   w, tex_entry(x, w, "j"), w);
+    jacobian_vec(x, g, r);
     return groot;
 }
 

@@ -244,6 +244,8 @@ const char *sg_latex_op(sg_op op)
         [SG_OP_INV] = "^{-1}",                [SG_OP_DET] = "\\det",
         [SG_OP_LOGDET] = "\\log\\lvert\\cdot\\rvert", [SG_OP_SEQSTEP] = "h_{t}",
         [SG_OP_AT] = "h_{k}",                 [SG_OP_SEQSUM] = "\\sum_{t}",
+        [SG_OP_KRON] = "\\otimes",           [SG_OP_VEC] = "\\operatorname{vec}",
+        [SG_OP_COMMUTE] = "K",
     };
     return (int)op >= 0 && op < SG_OP_COUNT && tex[op] ? tex[op] : NULL;
 }
@@ -259,6 +261,10 @@ static const char *const leaves[SG_OP_COUNT] = {
     [SG_OP_ZERO] = "0 \\text{: nothing to propagate}",
     [SG_OP_ONES] = "\\mathbf{1} \\text{: nothing to propagate}",
     [SG_OP_EYE] = "I \\text{: nothing to propagate}",
+    /* made by Jacobians only, which nothing differentiates again */
+    [SG_OP_KRON] = "A \\otimes B \\text{, a Jacobian's factor: nothing to propagate}",
+    [SG_OP_VEC] = "\\operatorname{vec}(A) \\text{, a Jacobian's factor: nothing to propagate}",
+    [SG_OP_COMMUTE] = "K \\text{, the commutation matrix: nothing to propagate}",
 };
 
 /* what a course adds to a rule: the scalar derivative of an elementwise

@@ -6,11 +6,15 @@
  * Each table is an array of arena-allocated entries with a name → index
  * map next to it, so that an index or a pointer handed out stays valid as
  * the table grows. Dimension 0 is the constant 1 (SG_DIM_ONE), made with
- * the context. The nodes themselves live in the unique table (unique.c).
+ * the context. A product of dimensions with a name among them (m·n, the
+ * length of vec(X) for X m×n, in the shapes of Kronecker products) is an
+ * entry of its own, nameless, that keeps its two factors; a product of
+ * numbers is a number. The nodes themselves live in the unique table (unique.c).
  */
 #include "expr_impl.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +86,7 @@ static sg_dim dim_add(sg_ctx *ctx, const char *name, long value)
     d = sg_arena_alloc(ctx->arena, sizeof *d);
     d->name = name ? sg_arena_strdup(ctx->arena, name) : NULL;
     d->value = value;
+    d->factor[0] = d->factor[1] = -1;
     if (d->name)
         sg_strmap_put(&ctx->dimnames, d->name, ctx->ndims);
     ctx->dims[ctx->ndims] = d;
@@ -102,6 +107,45 @@ sg_dim sg_dim_const(sg_ctx *ctx, long value)
         if (!ctx->dims[i]->name && ctx->dims[i]->value == value)
             return i;
     return dim_add(ctx, NULL, value);
+}
+
+sg_dim sg_dim_product(sg_ctx *ctx, sg_dim a, sg_dim b)
+{
+    const sg_diminfo *da = sg_dim_get(ctx, a), *db = sg_dim_get(ctx, b);
+    sg_dim d;
+    int i;
+    if (a == SG_DIM_ONE || b == SG_DIM_ONE)
+        return a == SG_DIM_ONE ? b : a;
+    if (!da->name && da->value && !db->name && db->value) {
+        if (da->value > LONG_MAX / db->value)
+            sg_too_large(LONG_MAX, "entries in one dimension");
+        return sg_dim_const(ctx, da->value * db->value);
+    }
+    for (i = 0; i < ctx->ndims; i++)
+        if (ctx->dims[i]->factor[0] == a && ctx->dims[i]->factor[1] == b)
+            return i;
+    d = dim_add(ctx, NULL, 0);
+    ctx->dims[d]->factor[0] = a;
+    ctx->dims[d]->factor[1] = b;
+    return d;
+}
+
+int sg_dim_is_product(const sg_ctx *ctx, sg_dim d)
+{
+    return sg_dim_get(ctx, d)->factor[0] >= 0;
+}
+
+long sg_dim_value(const sg_ctx *ctx, sg_dim d, const long *named)
+{
+    const sg_diminfo *di = sg_dim_get(ctx, d);
+    if (di->factor[0] >= 0) /* factors are older: this recursion is shallow */
+        return sg_dim_value(ctx, di->factor[0], named) * sg_dim_value(ctx, di->factor[1], named);
+    return di->name ? named[d] : di->value;
+}
+
+sg_dim sg_shape_len(sg_ctx *ctx, sg_shape s)
+{
+    return sg_dim_product(ctx, s.rows, s.cols);
 }
 
 int sg_dim_find(const sg_ctx *ctx, const char *name)
@@ -143,9 +187,12 @@ int sg_shape_is_vector(sg_shape s)
     return s.rows != SG_DIM_ONE && s.cols == SG_DIM_ONE;
 }
 
-static const char *dim_str(sg_ctx *ctx, sg_dim d)
+static const char *dim_str(sg_ctx *ctx, sg_dim d, int ascii)
 {
     const sg_diminfo *di = sg_dim_get(ctx, d);
+    if (di->factor[0] >= 0)
+        return sg_arena_printf(ctx->arena, "%s%s%s", dim_str(ctx, di->factor[0], ascii),
+                               ascii ? "*" : "·", dim_str(ctx, di->factor[1], ascii));
     return di->name ? di->name : sg_arena_printf(ctx->arena, "%ld", di->value);
 }
 
@@ -155,11 +202,12 @@ const char *sg_shape_str(sg_ctx *ctx, sg_shape s, int ascii)
     if (sg_shape_is_scalar(s))
         return R;
     if (s.cols == SG_DIM_ONE)
-        return sg_arena_printf(ctx->arena, "%s^%s", R, dim_str(ctx, s.rows));
+        return sg_arena_printf(ctx->arena, "%s^%s", R, dim_str(ctx, s.rows, ascii));
     if (ascii)
-        return sg_arena_printf(ctx->arena, "R^(%s x %s)", dim_str(ctx, s.rows),
-                               dim_str(ctx, s.cols));
-    return sg_arena_printf(ctx->arena, "ℝ^{%s×%s}", dim_str(ctx, s.rows), dim_str(ctx, s.cols));
+        return sg_arena_printf(ctx->arena, "R^(%s x %s)", dim_str(ctx, s.rows, ascii),
+                               dim_str(ctx, s.cols, ascii));
+    return sg_arena_printf(ctx->arena, "ℝ^{%s×%s}", dim_str(ctx, s.rows, ascii),
+                           dim_str(ctx, s.cols, ascii));
 }
 
 /* ---- symbols ------------------------------------------------------------ */

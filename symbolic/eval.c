@@ -151,8 +151,7 @@ void sg_eval_free(sg_eval *ev)
 
 static long dim_value(const sg_eval *ev, sg_dim d)
 {
-    const sg_diminfo *di = sg_dim_get(ev->ctx, d);
-    return di->name ? ev->dims[d] : di->value;
+    return sg_dim_value(ev->ctx, d, ev->dims);
 }
 
 long sg_eval_rows(const sg_eval *ev, sg_shape s)
@@ -340,6 +339,17 @@ static int invert(const double *a, long r, double *y)
     return ok;
 }
 
+/* y = a ⊗ b for a ar×ac, b br×bc: entry (i·br + k, j·bc + l) is a_ij b_kl */
+static void kron(const double *a, long ar, long ac, const double *b, long br, long bc, double *y)
+{
+    long i, j, k, l, c = ac * bc;
+    for (i = 0; i < ar; i++)
+        for (k = 0; k < br; k++)
+            for (j = 0; j < ac; j++)
+                for (l = 0; l < bc; l++)
+                    y[(i * br + k) * c + j * bc + l] = a[i * ac + j] * b[k * bc + l];
+}
+
 /* values of node e from its kids' values a and b; NULL when undefined */
 static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const double *b)
 {
@@ -468,6 +478,22 @@ static double *eval_node(sg_eval *ev, const sg_expr *e, const double *a, const d
             double det, logabs;
             determinant(a, ar, &det, &logabs);
             y[0] = e->op == SG_OP_DET ? det : logabs;
+        }
+        break;
+    case SG_OP_KRON:
+        kron(a, ar, ac, b, sg_eval_rows(ev, e->kid[1]->shape), sg_eval_cols(ev, e->kid[1]->shape),
+             y);
+        break;
+    case SG_OP_VEC: /* row-major: the entries in the order they are stored */
+        memcpy(y, a, (size_t)n * sizeof *y);
+        break;
+    case SG_OP_COMMUTE: /* 1 at (j·m + i, i·n + j) */
+        {
+            long m = dim_value(ev, e->dim), nn = dim_value(ev, (sg_dim)e->off);
+            memset(y, 0, (size_t)n * sizeof *y);
+            for (i = 0; i < m; i++)
+                for (j = 0; j < nn; j++)
+                    y[(j * m + i) * c + i * nn + j] = 1;
         }
         break;
     case SG_OP_SEQSTEP: case SG_OP_AT: case SG_OP_SEQSUM: /* by seq_node */

@@ -225,6 +225,8 @@ const char *sg_op_name(sg_op op)
         [SG_OP_LOGDET] = "logdet",
         [SG_OP_SEQSTEP] = "step of",  [SG_OP_AT] = "at",
         [SG_OP_SEQSUM] = "Σ",
+        [SG_OP_KRON] = "⊗",           [SG_OP_VEC] = "vec",
+        [SG_OP_COMMUTE] = "K",
     };
     if ((int)op < 0 || op >= SG_OP_COUNT || !names[op])
         return "?";
@@ -1255,6 +1257,59 @@ sg_expr *sg_diagv(sg_ctx *ctx, sg_expr *a)
     if (open_scaling(a))
         return sg_mul(ctx, a->kid[0], sg_diagv(ctx, a->kid[1]));
     return ex_mk1(ctx, SG_OP_DIAGV, s, a);
+}
+
+/* ---- the Kronecker structure of matrix Jacobians -------------------------- */
+
+sg_expr *sg_kron(sg_ctx *ctx, sg_expr *a, sg_expr *b)
+{
+    sg_shape s = sg_shape_make(sg_dim_product(ctx, a->shape.rows, b->shape.rows),
+                               sg_dim_product(ctx, a->shape.cols, b->shape.cols));
+    if (ex_is_scalar(a) || ex_is_scalar(b)) /* s ⊗ B = sB */
+        return sg_mul(ctx, a, b);
+    if (sg_expr_is_zero(a) || sg_expr_is_zero(b))
+        return sg_zero(ctx, s);
+    if (a->op == SG_OP_EYE && b->op == SG_OP_EYE)
+        return sg_eye(ctx, s.rows);
+    if (open_scaling(a))
+        return sg_mul(ctx, a->kid[0], sg_kron(ctx, a->kid[1], b));
+    if (open_scaling(b))
+        return sg_mul(ctx, b->kid[0], sg_kron(ctx, a, b->kid[1]));
+    return ex_mk2(ctx, SG_OP_KRON, s, a, b);
+}
+
+sg_expr *sg_vec(sg_ctx *ctx, sg_expr *a)
+{
+    sg_shape s = sg_shape_make(sg_shape_len(ctx, a->shape), SG_DIM_ONE);
+    if (a->shape.cols == SG_DIM_ONE)
+        return a;
+    if (a->shape.rows == SG_DIM_ONE)
+        return sg_transpose(ctx, a);
+    switch (a->op) {
+    case SG_OP_ZERO:
+        return sg_zero(ctx, s);
+    case SG_OP_ONES:
+        return sg_ones(ctx, s);
+    case SG_OP_FILL:
+        return sg_fill(ctx, a->kid[0], s);
+    default:
+        break;
+    }
+    if (open_scaling(a))
+        return sg_mul(ctx, a->kid[0], sg_vec(ctx, a->kid[1]));
+    return ex_mk1(ctx, SG_OP_VEC, s, a);
+}
+
+sg_expr *sg_commute(sg_ctx *ctx, sg_dim m, sg_dim n)
+{
+    ex_payload p;
+    if (m == SG_DIM_ONE || n == SG_DIM_ONE)
+        return sg_eye(ctx, sg_dim_product(ctx, m, n));
+    p = ex_plain(0, -1, m);
+    p.off = n;
+    return ex_intern_p(ctx, SG_OP_COMMUTE,
+                       sg_shape_make(sg_dim_product(ctx, n, m), sg_dim_product(ctx, m, n)), NULL,
+                       NULL, &p);
 }
 
 /* ---- unary functions ---------------------------------------------------- */

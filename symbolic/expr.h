@@ -48,8 +48,11 @@ typedef struct {
 } sg_shape;
 
 typedef struct {
-    const char *name; /* NULL for a constant */
-    long value;       /* the constant (> 0), or 0 for a named dimension */
+    const char *name; /* NULL for a constant or a product */
+    long value;       /* the constant (> 0), or 0 for a named dimension or a product */
+    sg_dim factor[2]; /* a product a·b of dimensions, one of them named (the
+                         length of vec(X) for X m×n, the shapes of Kronecker
+                         products): a and b; −1, −1 otherwise */
 } sg_diminfo;
 
 /* what a declaration says about a symbol's values */
@@ -191,6 +194,14 @@ typedef enum {
     SG_OP_SEQSTEP,    /* h[t + off] inside a loop body over t (seq, off); a leaf */
     SG_OP_AT,         /* h[k] for a fixed k (seq, at): h[T], x[1]; a leaf */
     SG_OP_SEQSUM,     /* Σ_{t=lo}^{hi} kid[0], kid[0] read at every t (lo, hi) */
+    /* the Kronecker structure of Jacobians of and with respect to matrices,
+       whose entries are taken in row-major order: vec(X) for X m×n is the
+       (m·n)-vector X₀₀, X₀₁, …, X₀,ₙ₋₁, X₁₀, … (the C layout of X) */
+    SG_OP_KRON,       /* a ⊗ b: (p·r)×(q·s) for a p×q, b r×s; entry (i·r + k, j·s + l)
+                         is a_ij b_kl, so vec(AXB) = (A ⊗ Bᵀ) vec(X) */
+    SG_OP_VEC,        /* vec(a) of a matrix: its entries row by row, an (m·n)-vector */
+    SG_OP_COMMUTE,    /* K_{m,n} (dim m, off n): the commutation matrix, (n·m)×(m·n),
+                         vec(Xᵀ) = K vec(X) for X m×n; a leaf */
     SG_OP_COUNT
 } sg_op;
 
@@ -230,6 +241,15 @@ sg_arena *sg_ctx_arena(sg_ctx *ctx);
 /* dimensions */
 sg_dim sg_dim_named(sg_ctx *ctx, const char *name); /* finds or adds */
 sg_dim sg_dim_const(sg_ctx *ctx, long value);       /* finds or adds */
+/* a·b: 1·b = b, a product of constants is a constant, else a product
+   dimension (found or added) */
+sg_dim sg_dim_product(sg_ctx *ctx, sg_dim a, sg_dim b);
+int sg_dim_is_product(const sg_ctx *ctx, sg_dim d);
+/* d's value given named[k], the value of each named dimension k (a product
+   multiplies its factors'); 0 when a named one it needs is 0 (unknown) */
+long sg_dim_value(const sg_ctx *ctx, sg_dim d, const long *named);
+/* the length of vec(e) for e of shape s: rows·cols */
+sg_dim sg_shape_len(sg_ctx *ctx, sg_shape s);
 int sg_dim_find(const sg_ctx *ctx, const char *name); /* -1 if absent */
 int sg_dim_count(const sg_ctx *ctx);
 const sg_diminfo *sg_dim_get(const sg_ctx *ctx, sg_dim d);
@@ -315,6 +335,12 @@ sg_expr *sg_diagv(sg_ctx *ctx, sg_expr *a);
 sg_expr *sg_hadamard(sg_ctx *ctx, sg_expr *a, sg_expr *b);
 sg_expr *sg_hdiv(sg_ctx *ctx, sg_expr *a, sg_expr *b);
 sg_expr *sg_pow(sg_ctx *ctx, sg_expr *a, sg_expr *p);  /* elementwise a.^p */
+/* a ⊗ b: 0 ⊗ b = 0, I ⊗ I = I, a scalar factor comes out ((sA) ⊗ B = s(A ⊗ B)) */
+sg_expr *sg_kron(sg_ctx *ctx, sg_expr *a, sg_expr *b);
+/* vec(a), row by row: a column is itself, a row its transpose */
+sg_expr *sg_vec(sg_ctx *ctx, sg_expr *a);
+/* K_{m,n}, vec(Xᵀ) = K vec(X) for X m×n: I when m or n is 1 */
+sg_expr *sg_commute(sg_ctx *ctx, sg_dim m, sg_dim n);
 /* elementwise unary functions, norms, column-wise softmax family, INV, DET, LOGDET */
 sg_expr *sg_unary(sg_ctx *ctx, sg_op op, sg_expr *a);
 

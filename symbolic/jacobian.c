@@ -9,13 +9,26 @@
  * with creation and kids are older than parents, so visiting nodes by
  * increasing id sees every kid first.
  *
- * Only vectors can carry a Jacobian this way: the Jacobian of a matrix with
- * respect to a vector is a third-order tensor. A 1×1 node is where that
- * stops being a problem: its Jacobian is its gradient transposed, and
- * reverse mode (diff.c) reaches x through any matrices in closed form. So a
- * node's kids are only asked for their Jacobians when the node is not 1×1,
- * and a matrix asked for one makes the whole Jacobian fail, with a sentence
- * naming the construct.
+ * A matrix enters as its row-major flattening vec (entry (i, j) of an m×n
+ * X is entry i·n + j, the C layout), so J(Y) for Y p×q is (p·q)×len(x),
+ * and x may be a matrix too. Matrices carry their Jacobians in closed form
+ * with Kronecker products: vec(AXB) = (A ⊗ Bᵀ) vec(X) gives J(AX) =
+ * (A ⊗ I)J(X) and J(XB) = (I ⊗ Bᵀ)J(X), J(Xᵀ) = K J(X) with K the
+ * commutation matrix, and J(f(A)) = diag(vec f′(A)) J(A); the rules
+ * multiply Kronecker products by the mixed-product rule as they go, so the
+ * Hessian of tr(XᵀBX) is (B + Bᵀ) ⊗ I and never a product with an
+ * identity. What has no rule for a matrix (the column-wise softmax family,
+ * diag, an inverse or a determinant on the way) makes the Jacobian fail
+ * with a sentence naming the construct.
+ *
+ * Between a vector x and a vector f, no matrix that depends on x may lie
+ * (the sentence says so, as it always has): those Jacobians stay products
+ * of matrices the size of f and x, never of (n·n)-row Kronecker factors.
+ *
+ * A 1×1 node is where the rules stop: its Jacobian is its gradient
+ * transposed, and reverse mode (diff.c) reaches x through anything in
+ * closed form. So a node's kids are only asked for their Jacobians when the
+ * node is not 1×1.
  *
  * A row vector is its own vec (the same entries), so rows travel like
  * columns: J(aᵀ) = J(a) and J(uM) = Mᵀ J(u) for a row u.
@@ -37,16 +50,16 @@
 #define DEP 2u  /* depends on x */
 #define NEED 4u /* its Jacobian is asked for */
 
-/* a vector of either orientation, or a scalar: what has a vec */
+/* a vector of either orientation, or a scalar */
 static int is_flat(sg_shape s)
 {
     return s.rows == SG_DIM_ONE || s.cols == SG_DIM_ONE;
 }
 
-/* the length of vec(e) for a flat e */
-static sg_dim len(sg_shape s)
+/* the length of vec(e): rows·cols */
+static sg_dim len(sg_ctx *ctx, sg_shape s)
 {
-    return s.cols == SG_DIM_ONE ? s.rows : s.cols;
+    return sg_shape_len(ctx, s);
 }
 
 static int by_id(const void *pa, const void *pb)
@@ -65,7 +78,8 @@ static const char *name_of(sg_ctx *ctx, const sg_expr *e)
     return sg_arena_printf(sg_ctx_arena(ctx), "a %s node", sg_op_name(e->op));
 }
 
-/* why the Jacobian of a flat node y cannot go through its matrix kid m */
+/* why the Jacobian of node y cannot go through its matrix kid m (or y
+   itself, a matrix): y has no rule for one */
 static const char *matrix_why(sg_ctx *ctx, const sg_expr *y, const sg_expr *m, const char *xn)
 {
     sg_arena *ar = sg_ctx_arena(ctx);
@@ -74,6 +88,9 @@ static const char *matrix_why(sg_ctx *ctx, const sg_expr *y, const sg_expr *m, c
     switch (y->op) {
     case SG_OP_DIAGV:
         construct = sg_arena_printf(ar, "diag(·), the diagonal of %s", what);
+        break;
+    case SG_OP_DIAG:
+        construct = "diag(·), a diagonal matrix";
         break;
     case SG_OP_SOFTMAX: case SG_OP_LOGSOFTMAX: case SG_OP_LOGSUMEXP:
         construct = sg_arena_printf(ar, "%s of the columns of %s", sg_op_name(y->op), what);
@@ -86,9 +103,9 @@ static const char *matrix_why(sg_ctx *ctx, const sg_expr *y, const sg_expr *m, c
         break;
     }
     return sg_arena_printf(ar,
-                           "it goes through %s that depends on %s; only vectors and scalars "
-                           "may lie between %s and the result (the derivative of a matrix "
-                           "with respect to a vector is not a matrix)",
+                           "it goes through %s that depends on %s; between %s and the result "
+                           "a matrix may go through sums, products, transposes and elementwise "
+                           "operations, and the Jacobian of this is not supported yet",
                            construct, xn, xn);
 }
 
@@ -191,9 +208,18 @@ static void mark_dependent(jtab *t, sg_expr **order, int norder, const sg_expr *
     }
 }
 
+/* has e a forward rule for the kids of it that depend on x */
+static int has_rule(jtab *t, const sg_expr *e)
+{
+    int ha = e->nkids > 0 && (FLAGS(t, e->kid[0]) & DEP);
+    int hb = e->nkids > 1 && (FLAGS(t, e->kid[1]) & DEP);
+    return sg_rule_jacobian_for(e, ha, hb) != SG_RULE_NONE;
+}
+
 /* parents first: whose Jacobians are asked for. A 1×1 node asks nothing
-   of its kids (its gradient reaches x by itself); a flat node cannot use
-   the Jacobian of a matrix (0, and *why says so) */
+   of its kids (its gradient reaches x by itself); a matrix on the way
+   carries its Jacobian as its vec's (⊗ in the rules), and a node that has
+   no rule for a matrix fails (0, and *why names the construct) */
 static int mark_needed(sg_ctx *ctx, jtab *t, sg_expr **order, int norder, sg_expr *f,
                        const sg_expr *x, const char *xn, const char **why)
 {
@@ -207,8 +233,8 @@ static int mark_needed(sg_ctx *ctx, jtab *t, sg_expr **order, int norder, sg_exp
             sg_expr *kid = e->kid[k];
             if (!(FLAGS(t, kid) & DEP))
                 continue;
-            if (!is_flat(kid->shape)) {
-                *why = matrix_why(ctx, e, kid, xn);
+            if ((!is_flat(kid->shape) || !is_flat(e->shape)) && !has_rule(t, e)) {
+                *why = matrix_why(ctx, e, is_flat(kid->shape) ? e : kid, xn);
                 return 0;
             }
             FLAGS(t, kid) |= NEED;
@@ -222,7 +248,7 @@ static int mark_needed(sg_ctx *ctx, jtab *t, sg_expr **order, int norder, sg_exp
 static int propagate(sg_ctx *ctx, jtab *t, sg_expr **order, int norder, sg_expr *x,
                      sg_log *log, const char **why)
 {
-    sg_dim q = len(x->shape);
+    sg_dim q = len(ctx, x->shape);
     int i;
     for (i = 0; i < norder; i++) {
         sg_expr *e = order[i], *j;
@@ -245,7 +271,7 @@ static int propagate(sg_ctx *ctx, jtab *t, sg_expr **order, int norder, sg_expr 
             if (!j)
                 return 0;
         }
-        assert(sg_shape_eq(j->shape, sg_shape_make(len(e->shape), q)));
+        assert(sg_shape_eq(j->shape, sg_shape_make(len(ctx, e->shape), q)));
         t->J[sg_idmap_find(&t->m, e)] = j;
         if (log) {
             sg_step *st = sg_log_step(ctx, log);
@@ -266,19 +292,6 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
     int norder, i;
 
     *why = NULL;
-    if (!is_flat(x->shape)) {
-        *why = sg_arena_printf(sg_ctx_arena(ctx),
-                               "%s is a matrix; a Jacobian is taken with respect to a scalar "
-                               "or a vector",
-                               xn);
-        return NULL;
-    }
-    if (!is_flat(f->shape)) {
-        *why = sg_arena_printf(sg_ctx_arena(ctx),
-                               "%s is a matrix; a Jacobian is taken of a scalar or a vector",
-                               name_of(ctx, f));
-        return NULL;
-    }
     if (log && !log->f)
         log->f = f;
 
@@ -295,7 +308,7 @@ sg_expr *sg_diff_jacobian(sg_ctx *ctx, sg_expr *f, sg_expr *x, sg_log *log, cons
         }
     mark_dependent(t, order, norder, x);
     if (!(FLAGS(t, f) & DEP))
-        result = sg_zero(ctx, sg_shape_make(len(f->shape), len(x->shape)));
+        result = sg_zero(ctx, sg_shape_make(len(ctx, f->shape), len(ctx, x->shape)));
     else if (mark_needed(ctx, t, order, norder, f, x, xn, why) &&
              propagate(ctx, t, order, norder, x, log, why))
         result = t->J[sg_idmap_find(&t->m, f)];

@@ -166,14 +166,14 @@ static sg_expr *requested(ck_checker *c, const sg_ident *id, int *failed)
     return NULL;
 }
 
-/* a scalar or a column vector: what Jacobians take and give */
+/* a scalar or a column vector: what a Jacobian (not grad) is suggested for */
 static int is_vector_or_scalar(sg_shape s)
 {
     return s.cols == SG_DIM_ONE;
 }
 
 /* the symbols a derivative is taken with respect to; 0 when one is wrong */
-static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
+static int wrt_ok(ck_checker *c, const sg_stmt *s)
 {
     int i, idx, good = 1;
     for (i = 0; i < s->nnames; i++) {
@@ -182,16 +182,8 @@ static int wrt_ok(ck_checker *c, const sg_stmt *s, int vectors_only)
             ck_use(c, s->names[i].name);
             ck_wrt_seen(c, s->names[i].name);
         }
-        if (k == CK_SYM) {
-            sg_shape sh = sg_sym_get(c->ctx, idx)->shape;
-            if (vectors_only && !is_vector_or_scalar(sh)) {
-                ck_error(c, s->names[i].span, "%s is %s: a %s is taken with respect to a scalar or "
-                                              "a vector", s->names[i].name, ck_shape_str(c, sh),
-                         s->kind == SG_STMT_JACOBIAN ? "Jacobian" : "Hessian");
-                good = 0;
-            }
+        if (k == CK_SYM)
             continue;
-        }
         if (k == CK_SEQ && sg_seq_get(c->ctx, idx)->kind == SG_SEQ_INPUT) {
             if (s->kind == SG_STMT_GRAD)
                 continue; /* ∂L/∂x[t] at every step: diff.c */
@@ -275,11 +267,7 @@ static void request(ck_checker *c, const sg_stmt *s, sg_stmt **reqs, int *nreqs)
     if (s->kind != SG_STMT_GRAD && s->kind != SG_STMT_JACOBIAN && s->kind != SG_STMT_HESSIAN)
         return;
     f = requested(c, &s->target, &failed);
-    if (f && s->kind == SG_STMT_JACOBIAN && !is_vector_or_scalar(f->shape)) {
-        ck_error(c, s->target.span, "jacobian needs a scalar or a vector, but %s is %s",
-                 s->target.name, ck_shape_str(c, f->shape));
-        f = NULL;
-    } else if (f && s->kind != SG_STMT_JACOBIAN && !sg_shape_is_scalar(f->shape)) {
+    if (f && s->kind != SG_STMT_JACOBIAN && !sg_shape_is_scalar(f->shape)) {
         ck_error(c, s->target.span, "%s needs a scalar, but %s is %s%s",
                  s->kind == SG_STMT_GRAD ? "grad" : "hessian", s->target.name,
                  ck_shape_str(c, f->shape),
@@ -291,7 +279,7 @@ static void request(ck_checker *c, const sg_stmt *s, sg_stmt **reqs, int *nreqs)
                                       "or two (d²L/dxdy)");
         f = NULL;
     }
-    if (!wrt_ok(c, s, s->kind != SG_STMT_GRAD) || !f)
+    if (!wrt_ok(c, s) || !f)
         return;
     asked_before(c, s);
     {
@@ -509,6 +497,10 @@ static void differentiate(ck_checker *c, sg_stmt **reqs, int nreqs)
                              why ? why : "unsupported");
                     continue;
                 }
+                if (ck_size_overflows(c, j->shape, s->names[i].span,
+                                      sg_arena_printf(ar, "the Jacobian of %s with respect to %s",
+                                                      of, s->names[i].name))) /* (pq)×(mn) */
+                    continue;
                 add_derivative(c, SG_RES_JACOBIAN,
                                sg_arena_printf(ar, "d%s_d%s", of, s->names[i].name), of,
                                s->names[i].name, NULL, j, log);
@@ -537,6 +529,9 @@ static void differentiate(ck_checker *c, sg_stmt **reqs, int nreqs)
                          why ? why : "unsupported");
                 continue;
             }
+            if (ck_size_overflows(c, h->shape, s->target.span,
+                                  sg_arena_printf(ar, "the Hessian of %s", of))) /* (mn)×(mn) */
+                continue;
             add_derivative(c, SG_RES_HESSIAN,
                            n > 1 ? sg_arena_printf(ar, "d2%s_d%sd%s", of, x, y)
                                  : sg_arena_printf(ar, "d2%s_d%s2", of, x),

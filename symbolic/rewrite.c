@@ -34,6 +34,8 @@ sg_expr *sg_expr_rebuild(sg_ctx *ctx, const sg_expr *e, sg_expr *a, sg_expr *b)
     case SG_OP_HDIV: return sg_hdiv(ctx, a, b);
     case SG_OP_POW: return sg_pow(ctx, a, b);
     case SG_OP_SEQSUM: return sg_seqsum(ctx, a, e->lo, e->hi);
+    case SG_OP_KRON: return sg_kron(ctx, a, b);
+    case SG_OP_VEC: return sg_vec(ctx, a);
     default: return sg_unary(ctx, e->op, a);
     }
 }

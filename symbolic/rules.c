@@ -57,16 +57,134 @@ static sg_expr *minus(sg_ctx *ctx, sg_expr *a, sg_expr *b)
     return sg_add(ctx, a, nb);
 }
 
-/* a vector of either orientation, or a scalar: the length of its vec */
-static sg_dim len(sg_shape s)
+/* the length of vec(e) for e of shape s: rows·cols (of a vector, its length) */
+static sg_dim len(sg_ctx *ctx, sg_shape s)
 {
-    return s.cols == SG_DIM_ONE ? s.rows : s.cols;
+    return sg_shape_len(ctx, s);
 }
 
-/* vec(e) for a flat e: a column */
+/* vec(e), row by row: a column is itself, a row its transpose */
 static sg_expr *vec(sg_ctx *ctx, sg_expr *e)
 {
-    return e->shape.cols == SG_DIM_ONE ? e : sg_transpose(ctx, e);
+    return sg_vec(ctx, e);
+}
+
+/* L J for a non-scalar L by the mixed-product rule, (A ⊗ B)(C ⊗ D) = AC ⊗ BD,
+   a plain matrix fitting as M ⊗ 1 or 1 ⊗ M next to a vector factor, and K
+   taken off a product with a vector factor; else LJ */
+static sg_expr *mixed_product(sg_ctx *ctx, sg_expr *L, sg_expr *J)
+{
+    sg_expr *l0 = NULL, *l1 = NULL, *j0 = NULL, *j1 = NULL;
+    if (L->op == SG_OP_KRON)
+        l0 = L->kid[0], l1 = L->kid[1];
+    if (J->op == SG_OP_KRON)
+        j0 = J->kid[0], j1 = J->kid[1];
+    if (!l0 && J->op == SG_OP_MUL && J->kid[0]->op == SG_OP_KRON) /* M((A ⊗ B)R) */
+        return sg_mul(ctx, mixed_product(ctx, L, J->kid[0]), J->kid[1]);
+    if (l0 && j0 && l0->shape.cols == j0->shape.rows && l1->shape.cols == j1->shape.rows)
+        return sg_kron(ctx, sg_mul(ctx, l0, j0), sg_mul(ctx, l1, j1));
+    /* (P ⊗ Q)K_{q,p} = K_{Q rows, P rows}(Q ⊗ P), when that K is I (a vector factor) */
+    if (l0 && J->op == SG_OP_COMMUTE && l1->shape.cols == J->dim &&
+        l0->shape.cols == (sg_dim)J->off &&
+        sg_commute(ctx, l1->shape.rows, l0->shape.rows)->op != SG_OP_COMMUTE)
+        return sg_kron(ctx, l1, l0);
+    if (l0 && !j0 && l1->shape.cols == SG_DIM_ONE && l0->shape.cols == J->shape.rows)
+        return sg_kron(ctx, sg_mul(ctx, l0, J), l1); /* (A ⊗ b)M = AM ⊗ b */
+    if (l0 && !j0 && l0->shape.cols == SG_DIM_ONE && l1->shape.cols == J->shape.rows)
+        return sg_kron(ctx, l0, sg_mul(ctx, l1, J)); /* (a ⊗ B)M = a ⊗ BM */
+    if (!l0 && j0 && j1->shape.rows == SG_DIM_ONE && L->shape.cols == j0->shape.rows)
+        return sg_kron(ctx, sg_mul(ctx, L, j0), j1); /* M(A ⊗ bᵀ) = MA ⊗ bᵀ */
+    if (!l0 && j0 && j0->shape.rows == SG_DIM_ONE && L->shape.cols == j1->shape.rows)
+        return sg_kron(ctx, j0, sg_mul(ctx, L, j1)); /* M(aᵀ ⊗ B) = aᵀ ⊗ MB */
+    return sg_mul(ctx, L, J);
+}
+
+/*
+ * L J for a Jacobian J, by the mixed-product rule where a Kronecker product
+ * is among them, so that J(AXB) is A ⊗ Bᵀ and not a product of two
+ * (m·n)×(m·n) matrices, and (I ⊗ v)BX is BX ⊗ v. A scalar factor of J
+ * comes out.
+ */
+static sg_expr *kmul(sg_ctx *ctx, sg_expr *L, sg_expr *J)
+{
+    sg_expr *s = NULL;
+    if (J->op == SG_OP_MUL && sg_shape_is_scalar(J->kid[0]->shape) && J->kid[1]->op == SG_OP_KRON) {
+        s = J->kid[0];
+        J = J->kid[1];
+    }
+    J = sg_shape_is_scalar(L->shape) ? sg_mul(ctx, L, J) : mixed_product(ctx, L, J);
+    return s ? sg_mul(ctx, s, J) : J;
+}
+
+static sg_expr *kadd(sg_ctx *ctx, sg_expr *a, sg_expr *b);
+static sg_expr *kcommute(sg_ctx *ctx, sg_dim r, sg_dim c, sg_expr *J);
+
+/*
+ * K J for K = K_{r,c}, the commutation matrix of r×c matrices, into *out:
+ * K_{c,r} K_{r,c} = I, and K(P ⊗ Q) = (Q ⊗ P)K_{p,q} for P r×p, Q c×q,
+ * carried through sums and products (K(LR) = (KL)R, and a K that comes out
+ * of L goes on into R), so that K cancels where it can: J of (XᵀB)ᵀ is
+ * Bᵀ ⊗ I. 0 when K stays where it is.
+ */
+static int kcommute_into(sg_ctx *ctx, sg_dim r, sg_dim c, sg_expr *J, sg_expr **out)
+{
+    sg_expr *t, *k;
+    if (sg_commute(ctx, r, c)->op != SG_OP_COMMUTE) {
+        *out = J;
+        return 1;
+    }
+    if (J->op == SG_OP_MUL && sg_shape_is_scalar(J->kid[0]->shape)) {
+        *out = sg_mul(ctx, J->kid[0], kcommute(ctx, r, c, J->kid[1]));
+        return 1;
+    }
+    if (J->op == SG_OP_ADD) {
+        *out = kadd(ctx, kcommute(ctx, r, c, J->kid[0]), kcommute(ctx, r, c, J->kid[1]));
+        return 1;
+    }
+    if (J->op == SG_OP_COMMUTE && J->dim == c && (sg_dim)J->off == r) {
+        *out = sg_eye(ctx, J->shape.cols);
+        return 1;
+    }
+    if (J->op == SG_OP_KRON && J->kid[0]->shape.rows == r && J->kid[1]->shape.rows == c) {
+        *out = kmul(ctx, sg_kron(ctx, J->kid[1], J->kid[0]),
+                    sg_commute(ctx, J->kid[0]->shape.cols, J->kid[1]->shape.cols));
+        return 1;
+    }
+    if (J->op != SG_OP_MUL || !kcommute_into(ctx, r, c, J->kid[0], &t))
+        return 0;
+    k = t->op == SG_OP_MUL ? t->kid[1] : NULL;
+    if (k && k->op == SG_OP_COMMUTE) /* (Q ⊗ P)K′ R: K′ goes on into R */
+        *out = kmul(ctx, t->kid[0], kcommute(ctx, k->dim, (sg_dim)k->off, J->kid[1]));
+    else
+        *out = kmul(ctx, t, J->kid[1]);
+    return 1;
+}
+
+/* K_{r,c} J, with K moved in as far as it goes (kcommute_into) */
+static sg_expr *kcommute(sg_ctx *ctx, sg_dim r, sg_dim c, sg_expr *J)
+{
+    sg_expr *out;
+    return kcommute_into(ctx, r, c, J, &out) ? out : sg_mul(ctx, sg_commute(ctx, r, c), J);
+}
+
+/* A ⊗ C + B ⊗ C = (A + B) ⊗ C and A ⊗ B + A ⊗ C = A ⊗ (B + C), also with a
+   common right factor (A ⊗ C)R + (B ⊗ C)R; else a + b */
+static sg_expr *kadd(sg_ctx *ctx, sg_expr *a, sg_expr *b)
+{
+    if (a->op == SG_OP_MUL && b->op == SG_OP_MUL && a->kid[1] == b->kid[1] &&
+        a->kid[0]->op == SG_OP_KRON && b->kid[0]->op == SG_OP_KRON &&
+        sg_shape_eq(a->kid[0]->shape, b->kid[0]->shape)) {
+        sg_expr *l = kadd(ctx, a->kid[0], b->kid[0]);
+        if (l->op == SG_OP_KRON)
+            return kmul(ctx, l, a->kid[1]);
+    }
+    if (a->op == SG_OP_KRON && b->op == SG_OP_KRON) {
+        if (a->kid[1] == b->kid[1] && sg_shape_eq(a->kid[0]->shape, b->kid[0]->shape))
+            return sg_kron(ctx, sg_add(ctx, a->kid[0], b->kid[0]), a->kid[1]);
+        if (a->kid[0] == b->kid[0] && sg_shape_eq(a->kid[1]->shape, b->kid[1]->shape))
+            return sg_kron(ctx, a->kid[0], sg_add(ctx, a->kid[1], b->kid[1]));
+    }
+    return sg_add(ctx, a, b);
 }
 
 /* J(y) as a sum of terms, each kid's contribution added as it is made */
@@ -442,16 +560,18 @@ static sg_expr *r_sqnorm(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g)
 static sg_expr *f_x(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
 {
     (void)y, (void)Ja, (void)Jb;
-    return sg_eye(ctx, len(x->shape));
+    return sg_eye(ctx, len(ctx, x->shape));
 }
 
 /* ds = ⟨∇ₓs, dx⟩ = (∇ₓs)ᵀ dx ⇒ J(s) = (∇ₓs)ᵀ (a row vector's vec is itself,
-   so for a row x it is ∇ₓs) */
+   so for a row x it is ∇ₓs; for a matrix X, vec(∇_X s)ᵀ) */
 static sg_expr *f_scalar(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
 {
     sg_expr *g;
     (void)Ja, (void)Jb;
     sg_diff_grad(ctx, y, 1, &x, &g, NULL);
+    if (x->shape.rows != SG_DIM_ONE && x->shape.cols != SG_DIM_ONE)
+        return sg_transpose(ctx, vec(ctx, g));
     return x->shape.cols == SG_DIM_ONE ? sg_transpose(ctx, g) : g;
 }
 
@@ -463,7 +583,7 @@ static sg_expr *f_add(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr
     if (Ja)
         r = plus(ctx, r, Ja);
     if (Jb)
-        r = plus(ctx, r, Jb);
+        r = r ? kadd(ctx, r, Jb) : Jb;
     return r;
 }
 
@@ -478,7 +598,7 @@ static sg_expr *f_transpose(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, s
 static sg_expr *f_fill(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
 {
     (void)Jb, (void)x;
-    return sg_mul(ctx, sg_ones(ctx, sg_shape_make(len(y->shape), SG_DIM_ONE)), Ja);
+    return sg_mul(ctx, sg_ones(ctx, sg_shape_make(len(ctx, y->shape), SG_DIM_ONE)), Ja);
 }
 
 /* d(s v) = s dv + v ds ⇒ J(s v) = s J(v) + vec(v) J(s) */
@@ -497,14 +617,36 @@ static sg_expr *f_scale(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_ex
 static sg_expr *f_matvec(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
 {
     (void)Ja, (void)x;
-    return sg_mul(ctx, y->kid[0], Jb);
+    return kmul(ctx, y->kid[0], Jb);
 }
 
 /* vec(u M) = (u M)ᵀ = Mᵀ uᵀ for a row u ⇒ J(u M) = Mᵀ J(u) */
 static sg_expr *f_rowmat(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
 {
     (void)Jb, (void)x;
-    return sg_mul(ctx, sg_transpose(ctx, y->kid[1]), Ja);
+    return kmul(ctx, sg_transpose(ctx, y->kid[1]), Ja);
+}
+
+/* vec(dA B) = (I ⊗ Bᵀ) vec(dA) and vec(A dB) = (A ⊗ I) vec(dB), row by row
+   ⇒ J(AB) = (I ⊗ Bᵀ) J(A) + (A ⊗ I) J(B): for a matrix among A, B and AB */
+static sg_expr *f_matmul(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
+{
+    sg_expr *a = y->kid[0], *b = y->kid[1], *r = NULL;
+    (void)x;
+    if (Ja)
+        r = plus(ctx, r, kmul(ctx, sg_kron(ctx, sg_eye(ctx, a->shape.rows), sg_transpose(ctx, b)),
+                              Ja));
+    if (Jb)
+        r = plus(ctx, r, kmul(ctx, sg_kron(ctx, a, sg_eye(ctx, b->shape.cols)), Jb));
+    return r;
+}
+
+/* vec(Aᵀ) = K vec(A) for A m×n, K the commutation matrix ⇒ J(Aᵀ) = K J(A) */
+static sg_expr *f_commute(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr *x)
+{
+    sg_expr *a = y->kid[0];
+    (void)Jb, (void)x;
+    return kcommute(ctx, a->shape.rows, a->shape.cols, Ja);
 }
 
 /* d(a ⊙ b) = b ⊙ da + a ⊙ db ⇒ J(a ⊙ b) = diag(b) J(a) + diag(a) J(b) */
@@ -513,9 +655,9 @@ static sg_expr *f_hadamard(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg
     sg_expr *r = NULL;
     (void)x;
     if (Ja)
-        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, y->kid[1]), Ja));
+        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, vec(ctx, y->kid[1])), Ja));
     if (Jb)
-        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, y->kid[0]), Jb));
+        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, vec(ctx, y->kid[0])), Jb));
     return r;
 }
 
@@ -527,10 +669,11 @@ static sg_expr *f_hdiv(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_exp
     (void)x;
     if (Ja) {
         s = sg_hdiv(ctx, sg_ones(ctx, b->shape), b);
-        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, s), Ja));
+        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, vec(ctx, s)), Ja));
     }
     if (Jb)
-        r = plus(ctx, r, sg_neg(ctx, sg_mul(ctx, sg_diag(ctx, sg_hdiv(ctx, y, b)), Jb)));
+        r = plus(ctx, r,
+                 sg_neg(ctx, sg_mul(ctx, sg_diag(ctx, vec(ctx, sg_hdiv(ctx, y, b))), Jb)));
     return r;
 }
 
@@ -542,7 +685,7 @@ static sg_expr *f_pow(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, sg_expr
     (void)x;
     if (Ja) {
         s = sg_mul(ctx, b, sg_pow(ctx, a, sg_sub(ctx, b, sg_const(ctx, 1))));
-        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, s), Ja));
+        r = plus(ctx, r, sg_mul(ctx, sg_diag(ctx, vec(ctx, s)), Ja));
     }
     if (Jb) {
         t = sg_hadamard(ctx, y, sg_unary(ctx, SG_OP_LOG, a));
@@ -571,7 +714,8 @@ static sg_expr *f_logsoftmax(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb, 
     sg_expr *s, *t;
     (void)Jb, (void)x;
     s = sg_transpose(ctx, sg_unary(ctx, SG_OP_SOFTMAX, y->kid[0]));
-    t = sg_mul(ctx, sg_ones(ctx, sg_shape_make(len(y->shape), SG_DIM_ONE)), sg_mul(ctx, s, Ja));
+    t = sg_mul(ctx, sg_ones(ctx, sg_shape_make(len(ctx, y->shape), SG_DIM_ONE)),
+               sg_mul(ctx, s, Ja));
     return sg_sub(ctx, Ja, t);
 }
 
@@ -582,7 +726,7 @@ static sg_expr *f_elementwise(sg_ctx *ctx, sg_expr *y, sg_expr *Ja, sg_expr *Jb,
     sg_expr *s;
     (void)Jb, (void)x;
     s = sg_rule_contrib(ctx, y, 0, sg_ones(ctx, y->shape), NULL);
-    return sg_mul(ctx, sg_diag(ctx, s), Ja);
+    return sg_mul(ctx, sg_diag(ctx, vec(ctx, s)), Ja);
 }
 
 /* ---- the table ---------------------------------------------------------------- */
@@ -836,6 +980,12 @@ static const sg_rule table[SG_RULE_COUNT] = {
         "J(\\log\\operatorname{softmax}(a)) = "
         "(I - \\mathbf{1}\\operatorname{softmax}(a)^\\top)J(a)",
         NULL, f_logsoftmax),
+    FWD(SG_RULE_J_MATMUL, SG_OP_MUL, "J.matmul", "vec(A dX B) = (A ⊗ Bᵀ) vec(dX), row by row",
+        "J(A B) = (I ⊗ Bᵀ) J(A) + (A ⊗ I) J(B)",
+        "J(AB) = (I \\otimes B^\\top)J(A) + (A \\otimes I)J(B)", NULL, f_matmul),
+    FWD(SG_RULE_J_COMMUTE, SG_OP_TRANSPOSE, "J.commute", "vec(Aᵀ) = K vec(A)",
+        "J(Aᵀ) = K J(A), K the commutation matrix",
+        "J(A^\\top) = K J(A) \\text{ for the commutation matrix } K", NULL, f_commute),
     FWD(SG_RULE_J_ELEMENTWISE, SG_OP_COUNT, "J.elementwise", "d f(a) = f′(a) ⊙ da",
         "J(f(a)) = diag(f′(a)) J(a)",
         "J(f(a)) = \\operatorname{diag}(f'(a))J(a) \\text{ for an elementwise } f", NULL,
@@ -904,6 +1054,12 @@ sg_rule_id sg_rule_for(const sg_expr *y, int k)
     return by_op[y->op][k];
 }
 
+/* a vector of either orientation, or a scalar */
+static int flat(sg_shape s)
+{
+    return s.rows == SG_DIM_ONE || s.cols == SG_DIM_ONE;
+}
+
 sg_rule_id sg_rule_jacobian_for(const sg_expr *y, int has_a, int has_b)
 {
     const sg_expr *a = y->nkids > 0 ? y->kid[0] : NULL, *b = y->nkids > 1 ? y->kid[1] : NULL;
@@ -911,7 +1067,7 @@ sg_rule_id sg_rule_jacobian_for(const sg_expr *y, int has_a, int has_b)
     case SG_OP_ADD:
         return SG_RULE_J_ADD;
     case SG_OP_TRANSPOSE:
-        return SG_RULE_J_TRANSPOSE;
+        return flat(a->shape) ? SG_RULE_J_TRANSPOSE : SG_RULE_J_COMMUTE;
     case SG_OP_FILL:
         return SG_RULE_J_FILL;
     case SG_OP_MUL:
@@ -921,17 +1077,17 @@ sg_rule_id sg_rule_jacobian_for(const sg_expr *y, int has_a, int has_b)
             return SG_RULE_J_MATVEC;
         if (has_a && !has_b && a->shape.rows == SG_DIM_ONE)
             return SG_RULE_J_ROWMAT;
-        return SG_RULE_NONE; /* a matrix factor that depends on x */
+        return SG_RULE_J_MATMUL; /* a matrix among the factors or the product */
     case SG_OP_HADAMARD:
         return SG_RULE_J_HADAMARD;
     case SG_OP_HDIV:
         return SG_RULE_J_HDIV;
     case SG_OP_POW:
         return SG_RULE_J_POW;
-    case SG_OP_SOFTMAX:
-        return SG_RULE_J_SOFTMAX;
+    case SG_OP_SOFTMAX: /* of the columns: a vector's only */
+        return flat(y->shape) ? SG_RULE_J_SOFTMAX : SG_RULE_NONE;
     case SG_OP_LOGSOFTMAX:
-        return SG_RULE_J_LOGSOFTMAX;
+        return flat(y->shape) ? SG_RULE_J_LOGSOFTMAX : SG_RULE_NONE;
     default:
         return sg_op_is_elementwise_unary(y->op) ? SG_RULE_J_ELEMENTWISE : SG_RULE_NONE;
     }

@@ -114,6 +114,8 @@ typedef enum {
     SG_RULE_J_SOFTMAX,     /* J(softmax(a)) = (diag(s) − ssᵀ) J(a) */
     SG_RULE_J_LOGSOFTMAX,  /* J(logsoftmax(a)) = (I − 𝟙 softmax(a)ᵀ) J(a) */
     SG_RULE_J_ELEMENTWISE, /* J(f(a)) = diag(f′(a)) J(a) */
+    SG_RULE_J_MATMUL,      /* J(AB) = (I ⊗ Bᵀ) J(A) + (A ⊗ I) J(B) */
+    SG_RULE_J_COMMUTE,     /* J(Aᵀ) = K J(A) for a matrix A */
 
     SG_RULE_COUNT
 } sg_rule_id;
@@ -131,7 +133,8 @@ typedef enum {
 typedef sg_expr *(*sg_rule_reverse_fn)(sg_ctx *ctx, sg_expr *y, int k, sg_expr *g);
 
 /*
- * J(y) = ∂vec(y)/∂x for a flat y (len(y)×len(x)), from its kids'
+ * J(y) = ∂vec(y)/∂vec(x), vec row by row (len(y)×len(x), len the number of
+ * entries), from its kids'
  * Jacobians Ja and Jb (NULL for a kid that does not depend on x). x is
  * the variable: J(x) = I needs its length, J(s) for a 1×1 s its gradient.
  */

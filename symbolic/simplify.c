@@ -21,6 +21,8 @@
  *     the sum shorter ((𝟙 − y) ⊙ p − y ⊙ (𝟙 − p) = p − y). ⊙ products are
  *     flattened and sorted, a chain of them once at its top (a ⊙ used once
  *     by a ⊙ is part of its region, like a sum in a sum); σ(−a) = 𝟙 − σ(a).
+ *     Kronecker products that share a side are one: A ⊗ C + B ⊗ C =
+ *     (A + B) ⊗ C.
  *     Terms are ordered positive first, then by degree, then by a structural
  *     order that never looks at ids, so that equal sums are one node. A sum shared by several nodes
  *     is inlined into the sums that use it only when it is short
@@ -1239,6 +1241,48 @@ static sg_expr *transposed(simplifier *st, sg_expr *e, sg_shape shape)
     return build_term(st, &u, shape);
 }
 
+/* which side two Kronecker products share (1: the right, B ⊗ C and A ⊗ C;
+   0: the left), or −1 */
+static int kron_side(const sg_expr *x, const sg_expr *y)
+{
+    if (x->kid[1] == y->kid[1] && sg_shape_eq(x->kid[0]->shape, y->kid[0]->shape))
+        return 1;
+    if (x->kid[0] == y->kid[0] && sg_shape_eq(x->kid[1]->shape, y->kid[1]->shape))
+        return 0;
+    return -1;
+}
+
+/* c(A ⊗ C) + d(B ⊗ C) = (cA + dB) ⊗ C, and the same on the left: terms that
+   are one Kronecker product each and share a side become one */
+static void merge_kron(simplifier *st, tlist *l)
+{
+    int i, j, n = 0, side;
+    for (i = 0; i < l->n; i++) {
+        term *a = &l->t[i];
+        for (j = i + 1; j < l->n && a->nf == 1 && a->f[0]->op == SG_OP_KRON; j++) {
+            term *b = &l->t[j], u = *a, v = *b;
+            sg_expr *x = a->f[0], *y = b->f[0], *sum;
+            if (b->c == 0 || b->nf != 1 || y->op != SG_OP_KRON || (side = kron_side(x, y)) < 0)
+                continue;
+            u.f = nodes(st, 1);
+            v.f = nodes(st, 1);
+            u.f[0] = x->kid[side ? 0 : 1];
+            v.f[0] = y->kid[side ? 0 : 1];
+            sum = sg_add(st->ctx, build_term(st, &u, u.f[0]->shape),
+                         build_term(st, &v, v.f[0]->shape));
+            *a = unit();
+            a->f = nodes(st, 1);
+            a->f[0] = side ? sg_kron(st->ctx, sum, x->kid[1]) : sg_kron(st->ctx, x->kid[0], sum);
+            a->nf = 1;
+            b->c = 0;
+        }
+    }
+    for (i = 0; i < l->n; i++)
+        if (l->t[i].c != 0)
+            l->t[n++] = l->t[i];
+    l->n = n;
+}
+
 /*
  * The canonical node of a sum of terms: collected, distributed where that
  * cancels, ordered for reading. A row of two or more terms is written as the
@@ -1247,6 +1291,7 @@ static sg_expr *transposed(simplifier *st, sg_expr *e, sg_shape shape)
 static sg_expr *canon_terms(simplifier *st, tlist *l, sg_shape shape)
 {
     collect(st, l);
+    merge_kron(st, l);
     distribute(st, l);
     if (l->n >= 2 && shape.cols != SG_DIM_ONE) {
         /* a matrix sum is written the way round with fewer transposes:

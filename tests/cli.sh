@@ -234,6 +234,17 @@ expect_limit "a declared size overflowing size_t" \
     "W is ℝ^{2147483647×2147483647}: its size in bytes overflows a size_t" huge.sg
 printf 'x ∈ ℝ^n\nA = ones(2147483647, 2147483647)\nL = sum(A) + ‖x‖²\ngrad L wrt x\n' > huge2.sg
 expect_limit "a value's size overflowing size_t" "its size in bytes overflows a size_t" huge2.sg
+# a Jacobian or Hessian with respect to a matrix is (mn)×(mn): its size too
+printf 'X ∈ ℝ^{100000×100000}\nB ∈ ℝ^{100000×100000}\nf = tr(XᵀBX)\nhessian f wrt X\n' > hugeh.sg
+expect_limit "a Hessian with respect to a matrix overflowing size_t" \
+    "the Hessian of f is ℝ^{10000000000×10000000000}: its size in bytes overflows a size_t" hugeh.sg
+printf 'X ∈ ℝ^{100000×100000}\nY = 2X\njacobian Y wrt X\n' > hugej.sg
+expect_limit "a Jacobian of a matrix overflowing size_t" \
+    "the Jacobian of Y with respect to X is ℝ^{10000000000×10000000000}" hugej.sg
+# what has no Jacobian rule for a matrix says which construct, at the variable
+printf 'W ∈ ℝ^{n×m}\nS = softmax(W)\njacobian S wrt W\n' > nojac.sg
+expect_limit "a Jacobian through the column-wise softmax of a matrix" \
+    "nojac.sg:3:16: error: cannot take the Jacobian of S with respect to W: it goes through softmax of the columns of a matrix that depends on W" nojac.sg
 printf 'W ∈ ℝ^{99999999999×3}\nL = ‖W‖²\ngrad L wrt W\n' > huge3.sg
 expect_limit "an absurd dimension" "a dimension must be at most 2147483647" huge3.sg
 printf 'x ∈ ℝ^n\nL = ‖I(3000000000) x‖²\ngrad L wrt x\n' > huge4.sg

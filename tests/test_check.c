@@ -271,8 +271,12 @@ static void test_request_errors(void **state)
 {
     (void)state;
     fails("A ∈ ℝ^{m×n}\nx ∈ ℝ^n\nv = Ax\ngrad v wrt x\n", "4:6", "grad needs a scalar");
-    fails("A ∈ ℝ^{n×m}\nx ∈ ℝ^n\nM = A + x 𝟙ᵀ\njacobian M wrt x\n", "4:10",
-          "jacobian needs a scalar or a vector, but M is ℝ^{n×m}");
+    /* a matrix is taken by its row-major vec; what has no rule says which construct */
+    fails("W ∈ ℝ^{n×m}\nS = softmax(W)\njacobian S wrt W\n", "3:16",
+          "cannot take the Jacobian of S with respect to W: it goes through softmax of the "
+          "columns of a matrix that depends on W");
+    fails("W ∈ ℝ^{n×n}\nL = sum(W⁻¹)\nhessian L wrt W\n", "3:9",
+          "cannot take the Hessian of L: it goes through inv of");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt y\n", "3:12", "undefined name 'y'");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad L wrt n\n", "3:12", "dimension");
     fails("x ∈ ℝ^n\nL = ‖x‖²\ngrad M wrt x\n", "3:6", "undefined name 'M'");

@@ -108,6 +108,39 @@ static void test_products(void **state)
     expect(f, sg_sum(c, a), &sum, 1, 0);
 }
 
+/* the Kronecker structure of matrix Jacobians, entry by entry, row-major */
+static void test_kron(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    static const double A[] = {1, 2, 3, 4, 5, 6}; /* 2×n, n = 3 */
+    static const double B[] = {1, -1, 2, 0};      /* 2×2 */
+    /* A ⊗ B, 4×6: entry (2i + k, 2j + l) is A_ij B_kl */
+    static const double AB[] = {1,  -1, 2,  -2, 3,  -3, 2, 0, 4,  0, 6,  0,
+                                4,  -4, 5,  -5, 6,  -6, 8, 0, 10, 0, 12, 0};
+    /* K_{2,3}, 6×6: vec(Aᵀ) = K vec(A) */
+    static const double At[] = {1, 4, 2, 5, 3, 6};
+    sg_expr *a = input(f, f->two, f->n, A), *b = input(f, f->two, f->two, B), *K;
+    sg_dim six = sg_dim_product(c, f->two, f->n);
+
+    expect(f, sg_kron(c, a, b), AB, 24, 0);
+    expect(f, sg_vec(c, a), A, 6, 0);
+    K = sg_commute(c, f->two, f->n);
+    assert_int_equal(K->op, SG_OP_COMMUTE);
+    expect(f, sg_mul(c, K, sg_vec(c, a)), At, 6, 0);
+    /* a product dimension: n·2 is 6 here, and a product of numbers is a number */
+    assert_true(sg_dim_is_product(c, six));
+    assert_int_equal(sg_dim_value(c, six, f->dims), 6);
+    assert_int_equal(sg_dim_product(c, f->two, f->two), sg_dim_const(c, 4));
+    assert_int_equal(sg_dim_product(c, SG_DIM_ONE, f->n), f->n);
+    /* I ⊗ I = I, 0 ⊗ B = 0, a scalar comes out, K of a vector is I */
+    assert_ptr_equal(sg_kron(c, sg_eye(c, f->two), sg_eye(c, f->n)), sg_eye(c, six));
+    assert_true(sg_expr_is_zero(sg_kron(c, sg_zero(c, a->shape), b)));
+    assert_ptr_equal(sg_kron(c, sg_mul(c, sg_const(c, 2), a), b),
+                     sg_mul(c, sg_const(c, 2), sg_kron(c, a, b)));
+    assert_ptr_equal(sg_commute(c, f->n, SG_DIM_ONE), sg_eye(c, f->n));
+}
+
 static void test_softmax_columns(void **state)
 {
     fixture *f = *state;
@@ -311,6 +344,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_linear_algebra, setup, teardown),
         cmocka_unit_test_setup_teardown(test_products, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kron, setup, teardown),
         cmocka_unit_test_setup_teardown(test_softmax_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stable_scalars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_libm_functions, setup, teardown),

@@ -4,8 +4,11 @@
  * (f(x + heⱼ) − f(x − heⱼ))/2h), Hessians against finite differences of
  * the gradient, and the closed forms the constructors should produce are
  * pinned structurally: diag(s) − ssᵀ for softmax, 2AᵀA for least squares,
- * λI + Xᵀdiag(p ⊙ (𝟙 − p))X/N for logistic regression. Then the cases that
- * have no Jacobian here, with the sentence that says why.
+ * λI + Xᵀdiag(p ⊙ (𝟙 − p))X/N for logistic regression. Matrices enter by
+ * their row-major vec: J(AXB) = A ⊗ Bᵀ, J(Xᵀ) = K, the Hessian of tr(XᵀBX)
+ * is (B + Bᵀ) ⊗ I and that of ‖AX − C‖² is 2(AᵀA ⊗ I), each also against
+ * finite differences. Then the cases that have no Jacobian here, with the
+ * sentence that says why.
  *
  * Deep chains (x ⊙ x + x nested, a tanh network, a quadratic map with a
  * matrix per level) must give Hessians, and simplified displays of them,
@@ -81,8 +84,7 @@ static double urand(T *t)
 
 static long dimv(T *t, sg_dim d)
 {
-    const sg_diminfo *di = sg_dim_get(t->ctx, d);
-    return di->name ? t->dims[d] : di->value;
+    return sg_dim_value(t->ctx, d, t->dims);
 }
 
 static long numel(T *t, sg_shape s)
@@ -180,8 +182,9 @@ static sg_expr *jacobian(T *t, sg_expr *f, sg_expr *x, sg_log *log)
     if (!J)
         fail_msg("no Jacobian: %s", why);
     assert_null(why);
-    assert_true(J->shape.rows == (sg_shape_is_scalar(f->shape) ? SG_DIM_ONE : f->shape.rows));
-    assert_true(J->shape.cols == (sg_shape_is_scalar(x->shape) ? SG_DIM_ONE : x->shape.rows));
+    /* len(f)×len(x), a matrix by its row-major vec */
+    assert_true(J->shape.rows == sg_shape_len(t->ctx, f->shape));
+    assert_true(J->shape.cols == sg_shape_len(t->ctx, x->shape));
     return J;
 }
 
@@ -526,8 +529,7 @@ static void test_hessian_mixed(void **state)
     assert_ptr_equal(check_hess(t, sg_mul(c, sg_transpose(c, x), sg_mul(c, A, y)), x, y), A);
 }
 
-/* ---- no Jacobian, and why ------------------------------------------------ */
-
+/* f has no Jacobian with respect to x, and why says part */
 static void expect_null(T *t, sg_expr *f, sg_expr *x, const char *part)
 {
     const char *why = NULL;
@@ -536,6 +538,118 @@ static void expect_null(T *t, sg_expr *f, sg_expr *x, const char *part)
     if (!strstr(why, part))
         fail_msg("\"%s\" does not mention \"%s\"", why, part);
 }
+
+/* ---- matrices, by their row-major vec ----------------------------------- */
+
+static void test_matrix_linear(void **state)
+{
+    T *t = *state;
+    sg_ctx *c = t->ctx;
+    sg_expr *X = input(t, t->m, t->n, -1, 1), *A = input(t, t->p, t->m, -1, 1);
+    sg_expr *B = input(t, t->n, t->N, -1, 1), *v = input(t, t->n, SG_DIM_ONE, -1, 1);
+    sg_expr *u = input(t, t->m, SG_DIM_ONE, -1, 1), *s = input(t, SG_DIM_ONE, SG_DIM_ONE, 1, 2);
+    sg_expr *C = input(t, t->m, t->n, 0.5, 1.5), *Xt = sg_transpose(c, X), *J;
+
+    /* J(X) = I of m·n, J(AX) = A ⊗ I, J(XB) = I ⊗ Bᵀ, J(AXB) = A ⊗ Bᵀ */
+    assert_ptr_equal(check_jac(t, X, X), sg_eye(c, sg_dim_product(c, t->m, t->n)));
+    assert_ptr_equal(check_jac(t, sg_mul(c, A, X), X), sg_kron(c, A, sg_eye(c, t->n)));
+    assert_ptr_equal(check_jac(t, sg_mul(c, X, B), X),
+                     sg_kron(c, sg_eye(c, t->m), sg_transpose(c, B)));
+    assert_ptr_equal(check_jac(t, sg_mul(c, A, sg_mul(c, X, B)), X),
+                     sg_kron(c, A, sg_transpose(c, B)));
+    /* J(Xᵀ) = K_{m,n}; J((AXB)ᵀ) = K(A ⊗ Bᵀ) = (Bᵀ ⊗ A)K, one K */
+    J = check_jac(t, Xt, X);
+    assert_int_equal(J->op, SG_OP_COMMUTE);
+    assert_ptr_equal(J, sg_commute(c, t->m, t->n));
+    assert_ptr_equal(check_jac(t, sg_transpose(c, sg_mul(c, A, sg_mul(c, X, B))), X),
+                     sg_mul(c, sg_kron(c, sg_transpose(c, B), A), J));
+    check_jac(t, sg_mul(c, Xt, sg_transpose(c, A)), X);
+    check_jac(t, sg_mul(c, Xt, X), X);
+    /* y = Xv: I ⊗ vᵀ; the row uᵀX: uᵀ ⊗ I; J wrt v of Xv is X */
+    assert_ptr_equal(check_jac(t, sg_mul(c, X, v), X), sg_kron(c, sg_eye(c, t->m),
+                                                               sg_transpose(c, v)));
+    check_jac(t, sg_mul(c, sg_transpose(c, u), X), X);
+    assert_ptr_equal(check_jac(t, sg_mul(c, X, v), v), X);
+    /* elementwise: diag(vec f′(A)) J(A); ⊙, ⊘, .^, sums, scalings, a fill */
+    check_jac(t, sg_unary(c, SG_OP_SIGMOID, sg_mul(c, A, X)), X);
+    check_jac(t, sg_unary(c, SG_OP_TANH, sg_add(c, X, C)), X);
+    check_jac(t, sg_hadamard(c, X, C), X);
+    check_jac(t, sg_hadamard(c, X, C), C);
+    check_jac(t, sg_hadamard(c, X, X), X);
+    check_jac(t, sg_hdiv(c, X, C), C);
+    check_jac(t, sg_pow(c, C, sg_const(c, 3)), C);
+    check_jac(t, sg_pow(c, C, s), s);
+    check_jac(t, sg_sub(c, sg_mul(c, s, X), sg_mul(c, sg_dot(c, X, X), C)), X);
+    check_jac(t, sg_mul(c, s, X), s);
+    check_jac(t, sg_fill(c, sg_sum(c, X), shp(t->p, t->m)), X);
+    /* a scalar of a matrix: vec(∇f)ᵀ */
+    J = check_jac(t, sg_unary(c, SG_OP_NORM, sg_mul(c, A, X)), X);
+    assert_true(J->shape.rows == SG_DIM_ONE);
+    /* f does not depend on X */
+    assert_true(sg_expr_is_zero(jacobian(t, sg_mul(c, A, C), X, NULL)));
+    /* no rule: said by its construct */
+    expect_null(t, sg_diag(c, sg_mul(c, X, v)), X, "diag(·), a diagonal matrix that depends on");
+    expect_null(t, sg_unary(c, SG_OP_LOGSOFTMAX, X), X, "logsoftmax of the columns of a matrix");
+}
+
+/* how often op occurs in e (a small DAG, walked as a tree) */
+static int count_op(const sg_expr *e, sg_op op)
+{
+    int k, n = e->op == op;
+    for (k = 0; k < e->nkids; k++)
+        n += count_op(e->kid[k], op);
+    return n;
+}
+
+static int has_op(const sg_expr *e, sg_op op)
+{
+    return count_op(e, op) > 0;
+}
+
+static void test_matrix_hessians(void **state)
+{
+    T *t = *state;
+    sg_ctx *c = t->ctx;
+    sg_expr *X = input(t, t->m, t->n, -1, 1), *B = input(t, t->m, t->m, -1, 1);
+    sg_expr *A = input(t, t->p, t->m, -1, 1), *C = input(t, t->p, t->n, -1, 1);
+    sg_expr *v = input(t, t->n, SG_DIM_ONE, -1, 1), *Xt = sg_transpose(c, X);
+    sg_expr *In = sg_eye(c, t->n), *L, *H, *R;
+
+    /* the Matrix Cookbook: tr(XᵀBX) has the Hessian (B + Bᵀ) ⊗ I */
+    L = sg_trace(c, sg_mul(c, Xt, sg_mul(c, B, X)));
+    H = check_hess(t, L, X, X);
+    assert_int_equal(H->op, SG_OP_KRON);
+    assert_ptr_equal(H->kid[1], In);
+    same_values(t, H->kid[0], sg_add(c, B, sg_transpose(c, B)));
+    /* ‖AX − C‖²_F: 2(AᵀA ⊗ I) */
+    R = sg_sub(c, sg_mul(c, A, X), C);
+    L = sg_pow(c, sg_unary(c, SG_OP_NORM, R), sg_const(c, 2));
+    H = check_hess(t, L, X, X);
+    same_values(t, H, sg_mul(c, sg_const(c, 2),
+                             sg_kron(c, sg_mul(c, sg_transpose(c, A), A), In)));
+    assert_true(sg_expr_ops(H, 100) <= 5);
+    /* mixed, with respect to X and v: L = vᵀXᵀBXv + sum(exp(Xv)) */
+    L = sg_add(c, sg_mul(c, sg_transpose(c, v), sg_mul(c, Xt, sg_mul(c, B, sg_mul(c, X, v)))),
+               sg_sum(c, sg_unary(c, SG_OP_EXP, sg_mul(c, X, v))));
+    /* K(P ⊗ Q) = (Q ⊗ P)K and K_{n,m}K_{m,n} = I: no K is left in ∂²L/∂X∂v */
+    H = check_hess(t, L, X, v);
+    assert_false(has_op(H, SG_OP_COMMUTE));
+    /* its display: A ⊗ I + B ⊗ I as (A + B) ⊗ I, equal in value, a fixed point */
+    R = sg_simplify(c, H);
+    same_values(t, R, H);
+    assert_ptr_equal(sg_simplify(c, R), R);
+    assert_true(sg_expr_ops(R, 1000) < sg_expr_ops(H, 1000));
+    /* (I ⊗ v)BX = BX ⊗ v by the mixed product: (B + Bᵀ + diag(eʸ))X ⊗ v and
+       (By + Bᵀy + eʸ) ⊗ I */
+    assert_int_equal(count_op(R, SG_OP_KRON), 2);
+    check_hess(t, L, v, X);
+    check_hess(t, L, v, v);
+    check_hess(t, L, X, X);
+    /* a Hessian with respect to B, which L is linear in: 0 */
+    assert_true(sg_expr_is_zero(check_hess(t, sg_trace(c, sg_mul(c, Xt, sg_mul(c, B, X))), B, B)));
+}
+
+/* ---- no Jacobian, and why ------------------------------------------------ */
 
 static void test_no_jacobian(void **state)
 {
@@ -547,22 +661,27 @@ static void test_no_jacobian(void **state)
     const char *xn = sg_sym_get(c, x->sym)->name, *why = NULL;
     sg_expr *E;
 
-    /* diag(xxᵀ) = x ⊙ x, but through a matrix */
+    /* diag(xxᵀ) = x ⊙ x, but through the diagonal of a matrix */
     expect_null(t, sg_diagv(c, xxt), x, "diag(·)");
     expect_null(t, sg_diagv(c, xxt), x, xn);
     /* a column-wise op on a matrix that depends on x */
     E = sg_mul(c, x, sg_ones(c, shp(SG_DIM_ONE, t->m)));
     expect_null(t, sg_transpose(c, sg_unary(c, SG_OP_LOGSUMEXP, E)), x, "logsumexp of the columns");
-    /* a matrix-valued function of x times a vector */
+    /* a matrix-valued function of x times a vector: the matrix carries its
+       vec's Jacobian (⊗) between the vectors, against central differences */
     E = sg_unary(c, SG_OP_EXP, xxt);
-    expect_null(t, sg_mul(c, E, v), x, "a product with a matrix");
+    check_jac(t, sg_mul(c, E, v), x);
+    check_jac(t, sg_mul(c, sg_hadamard(c, xxt, sg_mul(c, v, sg_transpose(c, v))), x), x);
     E->name = "E"; /* a definition names it */
-    expect_null(t, sg_mul(c, E, v), x, "a product with the matrix E");
     expect_null(t, sg_unary(c, SG_OP_TANH, sg_diagv(c, E)), x, "the diagonal of the matrix E");
+    /* with matrices, what has no rule for one */
+    expect_null(t, sg_unary(c, SG_OP_INV, E), x, "inv of the matrix E");
+    expect_null(t, sg_unary(c, SG_OP_INV, E), x, "a matrix may go through sums, products");
     E->name = NULL;
-    /* a matrix f, a matrix x */
-    expect_null(t, xxt, x, "is a matrix");
-    expect_null(t, sg_mul(c, W, x), W, "is a matrix");
+    /* the column-wise softmax of a matrix */
+    expect_null(t, sg_unary(c, SG_OP_SOFTMAX, W), W, "softmax of the columns");
+    /* a matrix f, a matrix x: fine (row-major vec) */
+    check_jac(t, sg_mul(c, W, x), W);
     /* why is cleared on success */
     assert_non_null(sg_diff_jacobian(c, sg_mul(c, W, x), x, NULL, &why));
     assert_null(why);
@@ -766,6 +885,7 @@ int main(void)
         T_(test_linear),            T_(test_scalar_nodes),
         T_(test_hessian_least_squares), T_(test_hessian_logreg),
         T_(test_hessian_mixed),     T_(test_no_jacobian),
+        T_(test_matrix_linear),     T_(test_matrix_hessians),
         T_(test_log),
         T_(test_deep_hadamard),     T_(test_deep_tanh),
         T_(test_deep_matrix),       T_(test_scratch_is_local),

@@ -1064,6 +1064,24 @@ static void test_vanishing(void **state)
 }
 
 /* the Matrix Cookbook at the rules, the bibliography, symmetry said */
+/* the Cookbook's Hessian of tr(XᵀBX) with respect to a matrix: (B + Bᵀ) ⊗ I,
+   its rules cited, how a matrix enters said; the gradient it differentiates
+   is summed as ∇_X f, not boxed as the Hessian (once, as the result) */
+static void test_matrix_hessian(void **state)
+{
+    char *doc = document("X ∈ ℝ^{m×n}\nB ∈ ℝ^{m×m}\nf = tr(XᵀBX)\nhessian f wrt X\n", 0, 1);
+    const char *box = "\\boxed{(B + B^\\top) \\otimes I}";
+    (void)state;
+    expect_in(doc, "\\nabla_{X} f &= B^\\top X + BX\n");
+    expect_in(doc, "\\nabla^2_{X} f &= \\boxed{(B + B^\\top) \\otimes I}");
+    assert_null(strstr(strstr(doc, box) + 1, box));
+    expect_in(doc, "J(AB) = (I \\otimes B^\\top)J(A) + (A \\otimes I)J(B)");
+    expect_in(doc, "J(A^\\top) = K J(A) \\text{ for the commutation matrix } K");
+    expect_in(doc, "A matrix enters by its row-major flattening");
+    expect_in(doc, "J(X^\\top) &= KJ(X) = K_{m,n}");
+    free(doc);
+}
+
 static void test_cookbook(void **state)
 {
     char *doc = document(rule_problems[2], 0, 0);
@@ -1163,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_softmax_first_principles),
         cmocka_unit_test(test_vanishing),
         cmocka_unit_test(test_cookbook),
+        cmocka_unit_test(test_matrix_hessian),
         cmocka_unit_test(test_update),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

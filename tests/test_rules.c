@@ -405,11 +405,14 @@ static void test_reverse(void **state)
         total += ok;
     }
     /* every op with kids is differentiated by a rule of the table, but a Σ
-       over time, which the pass itself takes apart (test_passes) */
+       over time, which the pass itself takes apart (test_passes), and the
+       Kronecker structure only Jacobians make (nothing differentiates them
+       again: a Hessian is the Jacobian of a gradient, which has none) */
     for (op = 0; op < SG_OP_COUNT; op++) {
         switch ((sg_op)op) {
         case SG_OP_VAR: case SG_OP_CONST: case SG_OP_DIMVAL: case SG_OP_ZERO: case SG_OP_ONES:
-        case SG_OP_EYE: case SG_OP_SEQSTEP: case SG_OP_AT: case SG_OP_SEQSUM:
+        case SG_OP_EYE: case SG_OP_SEQSTEP: case SG_OP_AT: case SG_OP_SEQSUM: case SG_OP_KRON:
+        case SG_OP_VEC: case SG_OP_COMMUTE:
             break;
         default:
             if (!covered[op])
@@ -439,6 +442,21 @@ static sg_expr *affine(T *t, sg_expr *x, sg_dim p, int domain, sg_expr **J)
                                       : input_ex(t, shp(p, SG_DIM_ONE), 1, 2, 1);
     *J = M;
     return sg_add(t->ctx, sg_mul(t->ctx, M, x), c);
+}
+
+/*
+ * A q×k matrix affine in x (q×1, q > 1): A = x𝟙ᵀ + C, or with rows, the
+ * k×q A = 𝟙xᵀ + C; vec(A) row by row, so J(A) = I ⊗ 𝟙 or 𝟙 ⊗ I exactly.
+ */
+static sg_expr *affine_matrix(T *t, sg_expr *x, sg_dim k, int rows, sg_expr **J)
+{
+    sg_ctx *c = t->ctx;
+    sg_dim q = x->shape.rows;
+    sg_expr *one = sg_ones(c, shp(k, SG_DIM_ONE)), *I = sg_eye(c, q);
+    sg_expr *C = input(t, rows ? shp(k, q) : shp(q, k), -1, 1);
+    *J = rows ? sg_kron(c, one, I) : sg_kron(c, I, one);
+    return sg_add(c, rows ? sg_mul(c, one, sg_transpose(c, x)) : sg_mul(c, x, sg_transpose(c, one)),
+                  C);
 }
 
 /* the domain of an elementwise op's argument, for affine() */
@@ -554,6 +572,21 @@ static int forward_case(T *t, const sg_rule *r, sg_expr *x, int side)
         a = sg_transpose(c, affine(t, x, p, AWAY_FROM_0, &Ja)); /* J(aᵀ) = J(a) */
         M = input(t, shp(p, t->two), -1, 1);
         return check_forward(t, r, sg_mul(c, a, M), a, Ja, M, NULL, x);
+    case SG_RULE_J_MATMUL: /* a matrix depends on x: a, b or both */
+        if (x->shape.rows == SG_DIM_ONE)
+            return 0;
+        a = side == 2 ? input(t, shp(t->two, x->shape.rows), -1, 1)
+                      : affine_matrix(t, x, t->two, 0, &Ja);
+        b = side == 1 ? input(t, shp(t->two, p), -1, 1)
+                      : affine_matrix(t, x, side == 0 ? t->two : p, side == 0, &Jb);
+        return check_forward(t, r, sg_mul(c, a, b), a, Ja, b, Jb, x);
+    case SG_RULE_J_COMMUTE: /* (tanh A)ᵀ, J(tanh A) by the elementwise rule; A q×2, q×3 */
+        if (side == 2 || x->shape.rows == SG_DIM_ONE)
+            return 0;
+        a = affine_matrix(t, x, side == 0 ? t->two : p, 0, &Ja);
+        M = sg_unary(c, SG_OP_TANH, a);
+        Ja = sg_rule_get(SG_RULE_J_ELEMENTWISE)->forward(c, M, Ja, NULL, x);
+        return check_forward(t, r, sg_transpose(c, M), M, Ja, NULL, NULL, x);
     case SG_RULE_J_ELEMENTWISE:
         if (side != 0)
             return 0;

@@ -175,6 +175,36 @@ static void test_fused_and_materialised(void **state)
     unplan(&f);
 }
 
+/* the Kronecker structure of matrix Jacobians is written entry by entry:
+   (B + Bᵀ) ⊗ I from B, (Dᵀ ⊗ A)K with K a permutation of the columns; no
+   product, no buffer but the results' */
+static void test_kronecker(void **state)
+{
+    fixture f;
+    cg_node *n;
+    unsigned i;
+    (void)state;
+    plan_text(&f, "X ∈ ℝ^{m×n}\nB ∈ ℝ^{m×m}\nA ∈ ℝ^{p×m}\nD ∈ ℝ^{n×q}\nf = tr(XᵀBX)\n"
+                  "Z = (AXD)ᵀ\nhessian f wrt X\njacobian Z wrt X\n",
+              NULL, 0, NULL);
+    assert_null(sg_cgen_plan_why(f.pl));
+    for (i = 0; i < f.g->top.ntopo; i++) {
+        n = &f.g->top.ni[f.g->top.topo[i]->id];
+        if (n->e->op == SG_OP_KRON || n->e->op == SG_OP_COMMUTE) {
+            assert_int_equal(n->plan, PL_EW);
+            assert_true(n->mat == n->root); /* a result's own buffer, else fused */
+        }
+        if (n->e->op == SG_OP_MUL && n->e->kid[1]->op == SG_OP_COMMUTE) {
+            assert_int_equal(n->plan, PL_EW);
+            assert_int_equal(n->var, EW_PERMCOLS);
+        }
+        if (n->plan == PL_GEMM) /* the values' products only */
+            assert_true(n->e->kid[0]->op != SG_OP_KRON && n->e->kid[1]->op != SG_OP_KRON &&
+                        n->e->kid[1]->op != SG_OP_COMMUTE);
+    }
+    unplan(&f);
+}
+
 /* A(A(Ax)): the first product is dead once the second is made, so the
    third takes its slot: two slots for three buffers */
 static void test_slots_reused(void **state)
@@ -342,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_cholesky_for_gram),
         cmocka_unit_test(test_fused_and_materialised),
         cmocka_unit_test(test_slots_reused),
+        cmocka_unit_test(test_kronecker),
         cmocka_unit_test(test_masks),
         cmocka_unit_test(test_loops),
         cmocka_unit_test(test_plan_once),

@@ -100,7 +100,7 @@ static const char *const examples[] = {
     "examples/autoencoder.sg",   "examples/autoencoder_ascii.sg", "examples/gp_loglik.sg",
     "examples/least_squares.sg", "examples/logreg.sg",            "examples/mlp_swish.sg",
     "examples/rnn.sg",           "examples/softmax_jacobian.sg",  "tests/latex/attention.sg",
-    "tests/latex/logistic.sg",
+    "tests/latex/logistic.sg",   "tests/gencode/cgen/kron.sg",
 };
 
 /* every line of every example within 80 columns; ASCII only with --ascii */
@@ -132,6 +132,22 @@ static void test_width_and_alphabet(void **state)
             free(text);
         }
     }
+}
+
+/* matrix Jacobians in ASCII: ⊗ as (x) in the rules, kron() and commutation()
+   in the formulas, nothing left as '?' */
+static void test_kron_ascii(void **state)
+{
+    static const char text[] = "X ∈ ℝ^{m×n}\nA ∈ ℝ^{p×m}\nD ∈ ℝ^{n×q}\nB ∈ ℝ^{m×m}\n"
+                               "Z = (AXD)ᵀ\nf = tr(XᵀBX)\njacobian Z wrt X\nhessian f wrt X\n";
+    run r;
+    (void)state;
+    steps_of(&r, "kron.sg", text, strlen(text), 1);
+    assert_null(strchr(r.out, '?'));
+    assert_non_null(strstr(r.out, "J(A B) = (I (x) B') J(A) + (A (x) I) J(B)"));
+    assert_non_null(strstr(r.out, "kron(D', A) * commutation(m,n)"));
+    assert_non_null(strstr(r.out, "kron(B + B', eye(n))"));
+    run_free(&r);
 }
 
 static const char mlp3[] = "# A three-layer tanh MLP\n"
@@ -432,6 +448,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_width_and_alphabet),
+        cmocka_unit_test(test_kron_ascii),
         cmocka_unit_test(test_every_rule_step),
         cmocka_unit_test(test_layer_deltas),
         cmocka_unit_test(test_bptt),

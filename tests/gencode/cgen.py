@@ -65,19 +65,22 @@ def structs(text):
 
 
 def evaluate(expr, dims):
-    """A dimension expression of a header comment: 'n', '3', 'T − 1'."""
+    """A dimension expression of a header comment: 'n', '3', 'T − 1', '(m*n)'."""
     expr = expr.replace("−", "-").strip()
     total, sign = 0, 1
     for tok in re.findall(r"[+-]|[^\s+-]+", expr):
         if tok in "+-":
             sign = 1 if tok == "+" else -1
             continue
-        if re.match(r"^\d+$", tok):
-            total += sign * int(tok)
-        elif tok in dims:
-            total += sign * dims[tok]
-        else:
-            raise SystemExit("cgen.py: no value for the dimension %s (give it in DIMS)" % tok)
+        value = 1
+        for part in tok.strip("()").split("*"):  # a product: the length of a matrix's vec
+            if re.match(r"^\d+$", part):
+                value *= int(part)
+            elif part in dims:
+                value *= dims[part]
+            else:
+                raise SystemExit("cgen.py: no value for the dimension %s (give it in DIMS)" % part)
+        total += sign * value
     return total
 
 

@@ -218,3 +218,12 @@ cd "$tmp" || exit 1
 cgen maxmin maxmin.sg "n=5" "10000 01000 00100 00011"
 cgen maxminf maxmin.sg "n=4" "00011" -p mmf -t float
 checkmain maxmin_check maxmin.sg 4
+
+# Jacobians and Hessians of and with respect to matrices (row-major vec, ⊗ in
+# closed form): against --eval, and --check's central differences
+cgen kron kron.sg "m=3 n=2 p=4 q=3" "1000000000000000 0000000010000000 0000000000000111"
+cgen kronf kron.sg "m=2 n=3 p=2 q=2" "0000000011111111" -p kronf -t float
+checkmain kron_check kron.sg 8
+checkmain kron_checkf kron.sg 8 -t float
+cgen jacmat jacmat.sg "n=4" "1"
+checkmain jacmat_check jacmat.sg 1
