@@ -8,7 +8,8 @@
 #   make test       build with AddressSanitizer + UBSan and run every test: the
 #                   cmocka unit tests, the command line, the golden files, the
 #                   LaTeX documents through pdflatex, the generated C at run
-#                   time, the docs against --help, and $(SHARED)/acceptance/run
+#                   time, the docs against --help, the Python module of every
+#                   example, and $(SHARED)/acceptance/run
 #                   when the acceptance suite is there (skipped otherwise)
 #   make install    the binary, the man page, LANGUAGE.md and LICENSE (PREFIX, DESTDIR)
 #   make golden     rewrite the golden files from the current symgrad (review the diff!)
@@ -45,7 +46,7 @@ TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
         fuzz fuzz-replay errors-test gencode-test front-test smith smith-test docs-test \
-        test-deps check-test-deps chains-test cwarn-test
+        test-deps check-test-deps chains-test cwarn-test python-test
 .SUFFIXES:
 
 all: symgrad
@@ -110,7 +111,7 @@ check-test-deps:
 test: check-test-deps
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
 	    fuzz-replay errors-test gencode-test front-test chains-test cwarn-test docs-test acceptance \
-	    smith-test scale-test
+	    smith-test scale-test python-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -149,6 +150,12 @@ chains-test: $(B)/symgrad
 # every example's --latex derivation through pdflatex (skipped without it)
 latex-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/latex.sh
+
+# every example from Python: --manifest against docs/manifest.schema.json, the
+# --python module (double and float) against --eval and finite differences, its
+# errors, --cdef through cffi (skipped without a python3 with numpy)
+python-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/python.sh
 
 # README, man page and --help agree; the README's examples give the output shown
 docs-test: $(B)/symgrad
