@@ -11,7 +11,8 @@
 #                   time, the docs against --help, the Python module of every
 #                   example, and $(SHARED)/acceptance/run
 #                   when the acceptance suite is there (skipped otherwise)
-#   make install    the binary, the man page, LANGUAGE.md and LICENSE (PREFIX, DESTDIR)
+#   make install    the binary, the man page, LANGUAGE.md, LICENSE and the CMake
+#                   package (PREFIX, DESTDIR)
 #   make golden     rewrite the golden files from the current symgrad (review the diff!)
 #   make smith      N random problems (from SEED) through every mode, checked against
 #                   --eval and finite differences (tests/README-smith.md)
@@ -224,22 +225,29 @@ bench: symgrad
 	sh bench/run.sh
 
 # make install PREFIX=… DESTDIR=…: the binary, the man page, the language
-# reference and the licence
+# reference, the manifest's schema, the licence, and the CMake package
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man/man1
 DOCDIR    ?= $(PREFIX)/share/doc/symgrad
+# the CMake package: find_package(symgrad) and symgrad_generate()
+CMAKEDIR  ?= $(PREFIX)/lib/cmake/symgrad
 
 install: $(B)/symgrad
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CMAKEDIR)
 	install -m 755 $(B)/symgrad $(DESTDIR)$(BINDIR)/symgrad
 	install -m 644 symgrad.1 $(DESTDIR)$(MANDIR)/symgrad.1
-	install -m 644 docs/LANGUAGE.md docs/GENERATED_C.md LICENSE $(DESTDIR)$(DOCDIR)
+	install -m 644 docs/LANGUAGE.md docs/GENERATED_C.md docs/manifest.schema.json LICENSE $(DESTDIR)$(DOCDIR)
+	install -m 644 cmake/symgrad-config.cmake $(DESTDIR)$(CMAKEDIR)/symgrad-config.cmake
+	sed 's/@VERSION@/$(VERSION)/' cmake/symgrad-config-version.cmake.in > $(DESTDIR)$(CMAKEDIR)/symgrad-config-version.cmake
+	chmod 644 $(DESTDIR)$(CMAKEDIR)/symgrad-config-version.cmake
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/symgrad $(DESTDIR)$(MANDIR)/symgrad.1 \
-	    $(DESTDIR)$(DOCDIR)/LANGUAGE.md $(DESTDIR)$(DOCDIR)/GENERATED_C.md $(DESTDIR)$(DOCDIR)/LICENSE
-	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	    $(DESTDIR)$(DOCDIR)/LANGUAGE.md $(DESTDIR)$(DOCDIR)/GENERATED_C.md $(DESTDIR)$(DOCDIR)/LICENSE \
+	    $(DESTDIR)$(DOCDIR)/manifest.schema.json \
+	    $(DESTDIR)$(CMAKEDIR)/symgrad-config.cmake $(DESTDIR)$(CMAKEDIR)/symgrad-config-version.cmake
+	rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CMAKEDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build symgrad
