@@ -3,7 +3,8 @@
 # docs/manifest.schema.json, its --python module (double and -t float)
 # against --eval and central differences, the module's documented errors,
 # the compile cache and a prebuilt library, and --cdef through cffi when it
-# is installed (tests/pycheck.py does the checking). Needs a python3 that
+# is installed (tests/pycheck.py does the checking); and the README's
+# Python example trains the autoencoder. Needs a python3 that
 # imports numpy (Debian: python3-numpy): python3 on PATH, else
 # /usr/bin/python3; skipped with a message when there is none.
 set -u
@@ -51,6 +52,17 @@ fi
 a=$("$symgrad" --python "$top/examples/lstm.sg" | cksum)
 b=$("$symgrad" --python "$top/examples/lstm.sg" | cksum)
 [ "$a" = "$b" ] || { echo "FAIL: --python is not the same from run to run"; fail=$((fail + 1)); }
+
+# the README's example: the autoencoder trained from Python
+mkdir -p "$tmp/readme"
+awk '/^## Using the generated code from Python/ { on = 1 } on && /^```python$/ { inb = 1; next }
+     inb && /^```$/ { exit } inb' "$top/README.md" >"$tmp/readme/train.py"
+if ! "$symgrad" --python "$ae" -o "$tmp/readme/autoencoder.py" ||
+    ! (cd "$tmp/readme" && SYMGRAD_CACHE=$tmp/readme/cache "$py" train.py >out.txt 2>&1) ||
+    ! grep -q '^epoch 299  loss 0\.000' "$tmp/readme/out.txt"; then
+    echo "FAIL: the README's Python example: $(tail -c 400 "$tmp/readme/out.txt" 2>/dev/null)"
+    fail=$((fail + 1))
+fi
 
 echo "python: $py ($("$py" -c 'import numpy; print("numpy", numpy.__version__)'))"
 SYMGRAD_CACHE=$tmp/cache "$py" "$top/tests/pycheck.py" "$symgrad" "$tmp/work" "$top"/examples/*.sg || fail=$((fail + 1))
