@@ -177,9 +177,9 @@ static void json_results(cg_state *g, sg_buf *b)
         sg_buf_puts(b, ", \"wrt\": [");
         if (res->wrt)
             json_str(b, shown(g, res->wrt));
-        if (res->wrt2) {
+        if (res->kind == SG_RES_HESSIAN) { /* ∂²L/∂x² is with respect to x twice */
             sg_buf_puts(b, ", ");
-            json_str(b, shown(g, res->wrt2));
+            json_str(b, shown(g, res->wrt2 ? res->wrt2 : res->wrt));
         }
         sg_buf_puts(b, "], \"shape\": ");
         if (seq >= 0) { /* laid out as the input sequence */
