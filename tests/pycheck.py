@@ -17,6 +17,8 @@ arrays are converted; a singular K in gp_loglik is SingularMatrixError
 naming K; λ is passed as lambda_; a prebuilt library named by
 SYMGRAD_LIB_<PREFIX> is used without compiling; the cache compiles once;
 and with cffi installed, --cdef parses and calls the same library.
+tests/python-seq.sg adds a gradient with respect to a sequence, a
+sequence of T − 1 steps and a Cholesky factorization that fails.
 """
 import importlib.util
 import json
@@ -169,11 +171,19 @@ def eval_text(mod, values):
 
 
 def parse_eval(text):
-    out = {}
+    """--eval's lines by name; a sequence's steps (dL_dx[1] = …) stacked"""
+    out, steps = {}, {}
     for line in text.splitlines():
         key, _, val = line.partition(" = ")
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(\[-?\d+\])?", key)
+        if val.startswith("undefined"):  # a gate's step 0, which no result reads
+            continue
+        if m and m.group(2):
+            steps.setdefault(m.group(1), []).append(json.loads(val))
+        elif m:
             out[key] = np.array(json.loads(val), dtype=float)
+    for key, vals in steps.items():
+        out.setdefault(key, np.array(vals, dtype=float))
     return out
 
 
@@ -290,6 +300,12 @@ def check_errors(mods):
     expect(gp.SingularMatrixError, lambda: gp.evaluate(X=np.zeros_like(gv["X"]), Y=gv["Y"], beta=0.0),
            ["K", "singular", "XXᵀ + βI"], "a singular K")
     ok(issubclass(gp.SingularMatrixError, np.linalg.LinAlgError), "SingularMatrixError is a LinAlgError")
+    # not positive definite: S = −I, declared spd
+    sq, sv = mods["pyseq"]
+    bad = dict(sv, S=-np.eye(sv["S"].shape[0]))
+    expect(sq.NotPositiveDefiniteError, lambda: sq.evaluate(**bad), ["S", "not positive definite"], "an S not spd")
+    expect(ValueError, lambda: sq.evaluate(**dict(sv, u=np.ones(sv["x"].shape[0]))),
+           ["u", "(T - 1,)", "T = %d from x" % sv["x"].shape[0]], "u of T steps, not T - 1")
     # λ is lambda_
     lr, lv = mods["logreg"]
     ok("lambda_" in lr.INPUTS and "lambda_" in lv, "logreg's λ is lambda_")

@@ -65,5 +65,6 @@ if ! "$symgrad" --python "$ae" -o "$tmp/readme/autoencoder.py" ||
 fi
 
 echo "python: $py ($("$py" -c 'import numpy; print("numpy", numpy.__version__)'))"
-SYMGRAD_CACHE=$tmp/cache "$py" "$top/tests/pycheck.py" "$symgrad" "$tmp/work" "$top"/examples/*.sg || fail=$((fail + 1))
+SYMGRAD_CACHE=$tmp/cache "$py" "$top/tests/pycheck.py" "$symgrad" "$tmp/work" "$top"/examples/*.sg \
+    "$top/tests/python-seq.sg" || fail=$((fail + 1))
 [ $fail = 0 ]
