@@ -23,7 +23,9 @@
 # dimensions (naming the input and both shapes), TypeError for a missing or
 # unknown input or a dtype that is not real, SingularMatrixError and
 # NotPositiveDefiniteError (both numpy.linalg.LinAlgError) for the codes
-# P_eval returns, naming the matrix.
+# P_eval returns, naming the matrix; a compiler that fails is a
+# RuntimeError with its messages. Run as a script, the module prints its
+# manifest (symgrad --manifest: docs/manifest.schema.json).
 import ctypes
 import hashlib
 import json
@@ -117,7 +119,11 @@ def _compile():
         with open(src, "w", encoding="utf-8") as f:
             f.write(SOURCE)
         out = os.path.join(tmp, "lib.so")
-        run = subprocess.run(cc + flags + ["-o", out, src, "-lm"], capture_output=True, text=True)
+        try:
+            run = subprocess.run(cc + flags + ["-o", out, src, "-lm"], capture_output=True, text=True)
+        except OSError as e:
+            raise RuntimeError("%s: cannot run the C compiler %r (set CC, or %s to a built library): %s"
+                               % (PREFIX, " ".join(cc), LIBRARY_ENV, e)) from e
         if run.returncode != 0:
             raise RuntimeError("%s: compiling the generated C failed (%s):\n%s"
                                % (PREFIX, " ".join(cc + flags), run.stderr))

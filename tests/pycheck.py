@@ -326,6 +326,12 @@ def check_library(mods):
                          cwd=WORK, env=env, capture_output=True, text=True)
     ok(run.returncode == 0 and lib in run.stdout and not os.path.exists(env["SYMGRAD_CACHE"]),
        "SYMGRAD_LIB_AUTOENCODER is loaded, nothing compiled: %s %s" % (run.stdout, run.stderr[-300:]))
+    env = dict(os.environ, SYMGRAD_CACHE=os.path.join(WORK, "nocache2"), CC="no-such-cc")
+    run = subprocess.run([sys.executable, "-c", "import autoencoder as a, numpy as np; "
+                          "a.evaluate(W=np.eye(2, 3), x=np.ones(3))"],
+                         cwd=WORK, env=env, capture_output=True, text=True)
+    ok(run.returncode != 0 and "RuntimeError: autoencoder: cannot run the C compiler 'no-such-cc'" in run.stderr,
+       "a missing compiler is a RuntimeError saying so: %s" % run.stderr[-300:])
     try:
         import cffi
     except ImportError:
