@@ -13,7 +13,7 @@
 # is generated again when a .sg or the symgrad program changes (upgrading
 # symgrad regenerates). OPTIONS are passed to symgrad (-t float, --dim n=5,
 # --blas: then link a CBLAS yourself).
-cmake_minimum_required(VERSION 3.13)
+cmake_minimum_required(VERSION 3.13) # IN_LIST is 3.3, PARSE_ARGV 3.7
 
 get_filename_component(_symgrad_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
 find_program(SYMGRAD_EXECUTABLE symgrad
@@ -44,9 +44,14 @@ function(symgrad_generate target)
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.symgrad")
   file(MAKE_DIRECTORY "${dir}")
   set(outputs)
+  set(_sg_stems)
   foreach(sg IN LISTS _sg_SOURCES)
     get_filename_component(src "${sg}" ABSOLUTE)
     get_filename_component(stem "${sg}" NAME_WE)
+    if("${stem}" IN_LIST _sg_stems)
+      message(FATAL_ERROR "symgrad_generate(${target}): two SOURCES named ${stem}: their C would be one file")
+    endif()
+    list(APPEND _sg_stems "${stem}")
     set(c "${dir}/${stem}.c")
     set(h "${dir}/${stem}.h")
     add_custom_command(
