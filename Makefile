@@ -8,9 +8,11 @@
 #   make test       build with AddressSanitizer + UBSan and run every test: the
 #                   cmocka unit tests, the command line, the golden files, the
 #                   LaTeX documents through pdflatex, the generated C at run
-#                   time, the docs against --help, and $(SHARED)/acceptance/run
+#                   time, the docs against --help, the Python module of every
+#                   example, and $(SHARED)/acceptance/run
 #                   when the acceptance suite is there (skipped otherwise)
-#   make install    the binary, the man page, LANGUAGE.md and LICENSE (PREFIX, DESTDIR)
+#   make install    the binary, the man page, LANGUAGE.md, LICENSE and the CMake
+#                   package (PREFIX, DESTDIR)
 #   make golden     rewrite the golden files from the current symgrad (review the diff!)
 #   make smith      N random problems (from SEED) through every mode, checked against
 #                   --eval and finite differences (tests/README-smith.md)
@@ -40,12 +42,12 @@ SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 SRC       := $(wildcard base/*.c lexer/*.c parser/*.c symbolic/*.c codegen/*.c) \
              $(filter-out cli/main.c,$(wildcard cli/*.c))
 OBJ       := $(SRC:%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o $(B)/gen/templates.o
-TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c templates/*.h templates/*.tex)))
+TEMPLATES := $(sort $(filter-out templates/embed.c,$(wildcard templates/*.c templates/*.h templates/*.tex templates/*.py)))
 TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
         fuzz fuzz-replay errors-test gencode-test front-test smith smith-test docs-test \
-        test-deps check-test-deps chains-test cwarn-test
+        test-deps check-test-deps chains-test cwarn-test python-test
 .SUFFIXES:
 
 all: symgrad
@@ -110,7 +112,7 @@ check-test-deps:
 test: check-test-deps
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
 	    fuzz-replay errors-test gencode-test front-test chains-test cwarn-test docs-test acceptance \
-	    smith-test scale-test
+	    smith-test scale-test python-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -149,6 +151,12 @@ chains-test: $(B)/symgrad
 # every example's --latex derivation through pdflatex (skipped without it)
 latex-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/latex.sh
+
+# every example from Python: --manifest against docs/manifest.schema.json, the
+# --python module (double and float) against --eval and finite differences, its
+# errors, --cdef through cffi (skipped without a python3 with numpy)
+python-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/python.sh
 
 # README, man page and --help agree; the README's examples give the output shown
 docs-test: $(B)/symgrad
@@ -217,22 +225,29 @@ bench: symgrad
 	sh bench/run.sh
 
 # make install PREFIX=… DESTDIR=…: the binary, the man page, the language
-# reference and the licence
+# reference, the manifest's schema, the licence, and the CMake package
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man/man1
 DOCDIR    ?= $(PREFIX)/share/doc/symgrad
+# the CMake package: find_package(symgrad) and symgrad_generate()
+CMAKEDIR  ?= $(PREFIX)/lib/cmake/symgrad
 
 install: $(B)/symgrad
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CMAKEDIR)
 	install -m 755 $(B)/symgrad $(DESTDIR)$(BINDIR)/symgrad
 	install -m 644 symgrad.1 $(DESTDIR)$(MANDIR)/symgrad.1
-	install -m 644 docs/LANGUAGE.md docs/GENERATED_C.md LICENSE $(DESTDIR)$(DOCDIR)
+	install -m 644 docs/LANGUAGE.md docs/GENERATED_C.md docs/manifest.schema.json LICENSE $(DESTDIR)$(DOCDIR)
+	install -m 644 cmake/symgrad-config.cmake $(DESTDIR)$(CMAKEDIR)/symgrad-config.cmake
+	sed 's/@VERSION@/$(VERSION)/' cmake/symgrad-config-version.cmake.in > $(DESTDIR)$(CMAKEDIR)/symgrad-config-version.cmake
+	chmod 644 $(DESTDIR)$(CMAKEDIR)/symgrad-config-version.cmake
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/symgrad $(DESTDIR)$(MANDIR)/symgrad.1 \
-	    $(DESTDIR)$(DOCDIR)/LANGUAGE.md $(DESTDIR)$(DOCDIR)/GENERATED_C.md $(DESTDIR)$(DOCDIR)/LICENSE
-	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	    $(DESTDIR)$(DOCDIR)/LANGUAGE.md $(DESTDIR)$(DOCDIR)/GENERATED_C.md $(DESTDIR)$(DOCDIR)/LICENSE \
+	    $(DESTDIR)$(DOCDIR)/manifest.schema.json \
+	    $(DESTDIR)$(CMAKEDIR)/symgrad-config.cmake $(DESTDIR)$(CMAKEDIR)/symgrad-config-version.cmake
+	rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(CMAKEDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build symgrad

@@ -29,7 +29,10 @@
 /* INTERFACE.md's exit statuses */
 enum { CLI_EXIT_INPUT = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_IO = 3 };
 
-typedef enum { CLI_C, CLI_FORMULAS, CLI_LATEX, CLI_EVAL, CLI_STEPS } cli_mode;
+typedef enum {
+    CLI_C, CLI_FORMULAS, CLI_LATEX, CLI_EVAL, CLI_STEPS,
+    CLI_MANIFEST, CLI_PYTHON, CLI_CDEF /* the C's API for other languages: -p, -t, --dim apply */
+} cli_mode;
 
 typedef struct {
     const char *input;
@@ -46,6 +49,7 @@ typedef struct {
     int update;   /* --latex: the gradient-descent updates too */
     int werror;   /* -Werror: a warning is an error (exit 1, nothing written) */
     int latex, formulas, steps; /* as given; mode says which output was chosen */
+    int manifest, python, cdef; /* as given: --manifest, --python, --cdef */
     const char *eval;
     const char *c_only; /* the first option only C output takes, for the message */
     cli_mode mode;

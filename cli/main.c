@@ -100,7 +100,14 @@ static int print_c(const cli_options *o, const sg_problem *p, const char *name, 
     co.check_main = o->check;
     co.blas = o->blas;
     plan = sg_cgen_plan_new(p, &co); /* one schedule for the .c, the .h and the reason */
-    r->out = sg_cgen_plan_source(plan, &r->outlen);
+    if (o->mode == CLI_MANIFEST)
+        r->out = sg_cgen_plan_manifest(plan, &r->outlen);
+    else if (o->mode == CLI_PYTHON)
+        r->out = sg_cgen_plan_python(plan, &r->outlen);
+    else if (o->mode == CLI_CDEF)
+        r->out = sg_cgen_plan_cdef(plan, &r->outlen);
+    else
+        r->out = sg_cgen_plan_source(plan, &r->outlen);
     if (o->header)
         r->hdr = sg_cgen_plan_header(plan, &r->hdrlen);
     if (!r->out || (o->header && !r->hdr)) {

@@ -43,6 +43,9 @@ static const char usage_text[] =
     "      --blas            large products call CBLAS (cblas_dgemm, …); link a CBLAS\n"
     "      --check           add a main() that checks every derivative against\n"
     "                        central finite differences and exits non-zero on mismatch\n"
+    "      --manifest        write the generated C's API as JSON (names, shapes, codes)\n"
+    "      --python          write a Python module (NumPy) that compiles and calls the C\n"
+    "      --cdef            write the C's declarations for Python cffi's cdef()\n"
     "      --color[=WHEN]    color the diagnostics: auto (default), always or never\n"
     "  -Werror               make warnings errors (exit 1, nothing written)\n"
     "  -h, --help            usage\n"
@@ -210,6 +213,9 @@ static int parse_flag(const char *a, cli_options *o)
         {"--color", offsetof(cli_options, color), NULL},
         {"--blas", offsetof(cli_options, blas), "--blas"},
         {"--check", offsetof(cli_options, check), "--check"},
+        {"--manifest", offsetof(cli_options, manifest), NULL},
+        {"--python", offsetof(cli_options, python), NULL},
+        {"--cdef", offsetof(cli_options, cdef), NULL},
     };
     size_t k;
     for (k = 0; k < sizeof flags / sizeof flags[0]; k++) {
@@ -298,7 +304,7 @@ static int parse_valued(int argc, char **argv, int *i, cli_options *o)
 /* one output at a time, and only the options that output takes */
 static int choose_mode(cli_options *o)
 {
-    const char *modes[4];
+    const char *modes[8];
     int nmodes = 0;
     if (o->latex) {
         modes[nmodes++] = "--latex";
@@ -316,15 +322,33 @@ static int choose_mode(cli_options *o)
         modes[nmodes++] = "--steps";
         o->mode = CLI_STEPS;
     }
+    if (o->manifest) {
+        modes[nmodes++] = "--manifest";
+        o->mode = CLI_MANIFEST;
+    }
+    if (o->python) {
+        modes[nmodes++] = "--python";
+        o->mode = CLI_PYTHON;
+    }
+    if (o->cdef) {
+        modes[nmodes++] = "--cdef";
+        o->mode = CLI_CDEF;
+    }
     if (nmodes > 1)
         return cli_usage_error("%s and %s are different outputs: choose one", modes[0], modes[1]);
+    if (o->mode >= CLI_MANIFEST) { /* they describe the C of -p, -t and --dim, no file of it */
+        const char *c_file = o->header ? "-H/--header" : o->check ? "--check"
+                             : o->blas ? "--blas" : NULL;
+        if (c_file)
+            return cli_usage_error("%s goes with C output, not %s", c_file, modes[0]);
+    }
     if ((o->fragment || o->index) && o->mode != CLI_LATEX)
         return cli_usage_error("--fragment and --index go with --latex");
     if (o->update && o->mode != CLI_LATEX)
         return cli_usage_error("--update goes with --latex");
     if (o->ascii && o->mode != CLI_FORMULAS && o->mode != CLI_STEPS)
         return cli_usage_error("--ascii goes with --formulas or --steps");
-    if (o->c_only && o->mode != CLI_C)
+    if (o->c_only && o->mode != CLI_C && o->mode < CLI_MANIFEST)
         return cli_usage_error("%s goes with C output, not %s", o->c_only, modes[0]);
     return 0;
 }
@@ -353,7 +377,7 @@ static int unknown_option(const char *a)
     static const char *const names[] = {
         "--output", "--header", "--prefix", "--type", "--dim", "--latex", "--fragment",
         "--index", "--update", "--formulas", "--steps", "--ascii", "--eval", "--blas",
-        "--check", "--color", "--help", "--version",
+        "--check", "--color", "--help", "--version", "--manifest", "--python", "--cdef",
     };
     const char *eq = strchr(a, '='), *prefix = NULL;
     int nprefix = 0;

@@ -648,6 +648,8 @@ void cg_eval_fn(cg_state *g, sg_buf *out);
 void cg_banner(cg_state *g, sg_buf *b, const char *what);
 /* the declarations of INTERFACE.md: P_dims, P_in, P_out, the functions */
 void cg_header_text(cg_state *g, sg_buf *b, int guard);
+/* the declarations as cffi's cdef() reads them: the codes an enum, no #lines */
+void cg_cdef_text(cg_state *g, sg_buf *b);
 /* prints P_work_size */
 void cg_work_size_fn(cg_state *g, sg_buf *b);
 /* the pointers into work of every buffer of P_eval */
@@ -657,5 +659,13 @@ void cg_buffer_decls(cg_state *g, sg_buf *bufs);
 
 /* prints the --check main() */
 void cg_check_main(cg_state *g, sg_buf *b);
+
+/* ---- manifest.c: the API for other languages: JSON, a Python module */
+
+/* the manifest (docs/manifest.schema.json) of a printed plan */
+void cg_manifest_text(cg_state *g, sg_buf *b);
+/* the Python module: templates/python.py with the manifest and source (the
+   .c printed without a header) in it */
+void cg_python_text(cg_state *g, sg_buf *b, const char *source);
 
 #endif

@@ -225,6 +225,18 @@ static void declarations(cg_state *g, sg_buf *b)
     decl_functions(g, b);
 }
 
+/* the declarations for cffi's cdef(): the codes as an enum, no preprocessor line */
+void cg_cdef_text(cg_state *g, sg_buf *b)
+{
+    sg_buf_printf(b, "/* the codes %s_eval returns */\nenum {\n    %s_OK = 0,\n    %s_ESINGULAR = 1,\n"
+                     "    %s_ENOTSPD = 2,\n    %s_EDIMS = 3\n};\n\n",
+                  g->P, g->PU, g->PU, g->PU, g->PU);
+    decl_dims(g, b);
+    decl_inputs(g, b);
+    decl_results(g, b);
+    decl_functions(g, b);
+}
+
 void cg_header_text(cg_state *g, sg_buf *b, int guard)
 {
     if (guard) {

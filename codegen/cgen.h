@@ -62,6 +62,14 @@ const char *sg_cgen_plan_why(const sg_cgen_plan *pl);
 char *sg_cgen_plan_source(sg_cgen_plan *pl, size_t *len);
 char *sg_cgen_plan_header(sg_cgen_plan *pl, size_t *len);
 
+/* the same API for other languages, NULL when sg_cgen_plan_why() is not:
+   the manifest (JSON, docs/manifest.schema.json), the Python module (o->header
+   must be NULL: it carries the .c), and the declarations as cffi's cdef()
+   reads them (the codes an enum, no preprocessor lines) */
+char *sg_cgen_plan_manifest(sg_cgen_plan *pl, size_t *len);
+char *sg_cgen_plan_python(sg_cgen_plan *pl, size_t *len);
+char *sg_cgen_plan_cdef(sg_cgen_plan *pl, size_t *len);
+
 /* whether P_eval reads the dimension name (a --dim of one it does not read
    fixes nothing); -1 for no such dimension or a plan that cannot print */
 int sg_cgen_plan_dim_used(sg_cgen_plan *pl, const char *name);
