@@ -503,13 +503,15 @@ static int check_complete(const binding *bd)
     return 0;
 }
 
-/* the steps lo − 1 … hi of sequence q (a recurrence, or the adjoint a
-   result ∂L/∂x[t] holds, whose steps are x's) as name[t] = … */
+/* the steps of sequence q (lo − 1 … hi for a recurrence, lo … hi for a
+   per-step sequence, x's for the adjoint a result ∂L/∂x[t] holds) as
+   name[t] = … */
 static int print_steps(const binding *bd, sg_eval *ev, sg_buf *out, const char *name, int q)
 {
     const sg_seq *sq = sg_seq_get(bd->ctx, q);
+    sg_index first = sg_seq_first(bd->ctx, q);
     long hi = seq_hi(bd, sq), t;
-    for (t = seq_lo(bd, sq) - 1; t <= hi; t++) {
+    for (t = (first.dim >= 0 ? bd->dims[first.dim] : 0) + first.off; t <= hi; t++) {
         /* the name is as long as the user made it */
         const char *step = sg_arena_printf(bd->ar, "%s[%ld]", name, t);
         if (print_values(out, ev, step, sg_eval_step(ev, q, t), sq->shape))

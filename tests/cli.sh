@@ -165,6 +165,11 @@ LC_ALL=C grep -q "$(printf '[\200-\377]')" out.txt && bad "--ascii output is ASC
 expect 0 "--eval" "$symgrad" ae.sg --eval 'W=[[1,2],[3,4]]; x=[1,1]'
 grep -qx 'L = 809' out.txt && ok || bad "--eval computes L = 809 ($(cat out.txt))"
 grep -qx 'dL_dx = \[669, 949\]' out.txt && ok || bad "--eval computes dL/dx"
+# a per-step sequence (a gate) has no step 0: --eval prints a[1], a[2] only
+printf 'x[t] ∈ ℝ^n for t = 1..T\nW ∈ ℝ^{n×n}\na[t] = tanh(W x[t]) for t = 1..T\nL = Σ_{t=1}^{T} 𝟙ᵀa[t]\ngrad L wrt W\n' > gate.sg
+expect 0 "--eval of a gate" "$symgrad" gate.sg --eval 'x=[[1,2],[3,4]]; W=[[1,0],[0,1]]'
+grep -q '^a\[1\] = \[0.761594156, 0.9640275801\]$' out.txt && ! grep -q '^a\[0\]' out.txt && ok ||
+    bad "--eval prints a gate's steps 1..T ($(cat out.txt))"
 # a value before a norm: α‖W‖² is α·(‖W‖²), not (α‖W‖)²
 printf 'W ∈ ℝ^{m×n}\nα ∈ ℝ\nL = α‖W‖²\nM = α(‖W‖)²\noutput L, M\n' > scaled.sg
 expect 0 "α‖W‖²" "$symgrad" scaled.sg --eval 'W=[[1,2],[3,4]]; alpha=3'
