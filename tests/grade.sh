@@ -52,5 +52,44 @@ printf 'x ∈ ℝ^n\nL = ‖x‖²\nanswer d2L/dx2 = 2I\nanswer = 3\n' > hess.sg
 expect 0 "an ASCII Hessian; answer as a name" "$symgrad" --formulas hess.sg
 has out.txt "∂²L/∂x² = 2I"
 
+# ---- --grade --------------------------------------------------------------------
+expect 0 "--grade --reveal: the ASCII answer" "$symgrad" --grade ans.sg --reveal
+has out.txt "ans.sg:6: ∂L/∂x: right (equal as formulas)"
+printf '%s\nanswer dL/dx = -r\n' "$head" > wrong.sg
+expect 4 "--grade: a wrong answer exits 4" "$symgrad" --grade wrong.sg
+has out.txt "wrong.sg:5: ∂L/∂x: wrong: a missing path: you have the path through −x; x is also reached through Wx, which contributes WᵀWr"
+printf '%s\nanswer ∂L/∂W = W(xrᵀ + rxᵀ)\n' "$head" > right.sg
+expect 0 "--grade: every answer right exits 0" "$symgrad" --grade right.sg
+has out.txt "right.sg:5: ∂L/∂W: right (equal as formulas)"
+[ "$(wc -l < out.txt)" = 1 ] && ok || bad "--grade without --reveal prints the verdict alone"
+expect 0 "--grade --reveal" "$symgrad" --grade --reveal right.sg
+has out.txt "    the gradient: ∂L/∂W = W(xrᵀ + rxᵀ)"
+expect 0 "--grade -o" "$symgrad" --grade right.sg -o verdicts.txt
+has verdicts.txt "right.sg:5: ∂L/∂W: right (equal as formulas)"
+printf '%s\ngrad L wrt W\n' "$head" > none.sg
+expect 1 "--grade without answers" "$symgrad" --grade none.sg
+has err.txt "symgrad: none.sg: error: nothing to grade: the file has no \`answer\` statement (answer ∂L/∂W = …)"
+expect 1 "--grade: an input error stays exit 1" "$symgrad" --grade err1.sg
+expect 2 "--reveal alone" "$symgrad" --reveal right.sg
+has err.txt "symgrad: --reveal goes with --grade"
+expect 2 "--grade is a mode of its own" "$symgrad" --grade --formulas right.sg
+has err.txt "symgrad: --formulas and --grade are different outputs: choose one"
+# the other outputs of a file with answers: the answers' requests, no more
+expect 0 "C of a file with answers" "$symgrad" right.sg -o right.c
+grep -q 'dL_dW' right.c && ok || bad "the C computes the answered gradient"
+
+# ---- verdicts, pinned: tests/grade/NAME.sg against NAME.out --------------------
+# (the worst relative error depends on rounding: it is pinned as E)
+for sg in "$top"/tests/grade/*.sg; do
+    name=$(basename "$sg" .sg)
+    cp "$sg" "$name.sg"
+    "$symgrad" --grade "$name.sg" >got.txt 2>err.txt
+    rc=$?
+    sed -E 's/error [0-9.]+e[-+][0-9]+\)/error E)/' got.txt > "$name.got"
+    [ "$rc" = "$(sed -n 's/^# exit: //p' "$sg")" ] && ok || bad "$name.sg: exit $rc ($(cat err.txt))"
+    cmp -s "$name.got" "$top/tests/grade/$name.out" && ok ||
+        bad "$name.sg: the verdicts differ from $name.out: $(diff "$top/tests/grade/$name.out" "$name.got" | head -10)"
+done
+
 echo "grade: $pass passed, $fail failed"
 [ "$fail" = 0 ]
