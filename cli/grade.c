@@ -159,6 +159,14 @@ static void put_wrong(sg_buf *b, const sg_problem *p, const sg_answer *a, const 
     case SG_VERDICT_PATH:
         put_paths(b, p, r, v, ascii);
         break;
+    case SG_VERDICT_LAST_STEP:
+        sg_buf_puts(b, "the last step alone: your answer is the term of t = ");
+        sg_fmt_index(b, p->ctx, v->node->hi, ascii);
+        sg_buf_printf(b, " only; the %s sums over t = ", noun(r));
+        sg_fmt_index(b, p->ctx, v->node->lo, ascii);
+        sg_buf_puts(b, ", …, ");
+        sg_fmt_index(b, p->ctx, v->node->hi, ascii);
+        break;
     case SG_VERDICT_UNDEFINED:
         sg_buf_printf(b, "not graded: %s", v->why);
         break;

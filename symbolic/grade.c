@@ -22,7 +22,8 @@
  * entry and point, then checked), the answer transposed, one factor of it
  * transposed, one ⊙ made a product or one product a ⊙, and a strict subset
  * of the contributions the derivation log's total-derivative step (the
- * SG_STEP_TOTAL of the variable) sums. The first that fits is the
+ * SG_STEP_TOTAL of the variable) sums, or the last step's term alone of a
+ * sum over time. The first that fits is the
  * diagnosis; none fitting, the entries that differ most at the first point.
  */
 #include "grade.h"
@@ -211,6 +212,23 @@ static double worst(grader *g, const sg_expr *e)
     return w;
 }
 
+/* the worst distance of ans from the candidate derivative cand over the
+   points (∞ where either has no value) */
+static double worst_from(grader *g, const sg_expr *ans, const sg_expr *cand)
+{
+    double w = 0, *want = sg_xmalloc((size_t)(g->n + 1) * sizeof *want);
+    int k;
+    for (k = 0; k < g->npoints && w <= GRADE_TOL; k++) {
+        if (!values_at(g, k, g->inputs[k], cand, want) ||
+            !values_at(g, k, g->inputs[k], ans, g->scratch))
+            w = INFINITY;
+        else
+            w = fmax(w, distance(g->scratch, want, g->n));
+    }
+    free(want);
+    return w;
+}
+
 static int agrees(grader *g, const sg_expr *e)
 {
     return e && sg_shape_eq(e->shape, g->derived->shape) && worst(g, e) <= GRADE_TOL;
@@ -339,6 +357,50 @@ static int one_change(grader *g, sg_expr *ans, sg_verdict *v)
     return found;
 }
 
+/* e read at step t: its STEP leaves made ATs (a Σ inside keeps its own t) */
+static sg_expr *at_step(sg_ctx *ctx, sg_expr *e, sg_index t)
+{
+    if (e->op == SG_OP_SEQSTEP)
+        return sg_at(ctx, e->seq, sg_index_plus(t, e->off));
+    if (e->nkids == 0 || e->op == SG_OP_SEQSUM)
+        return e;
+    return sg_expr_rebuild(ctx, e, at_step(ctx, e->kid[0], t),
+                           e->nkids > 1 ? at_step(ctx, e->kid[1], t) : NULL);
+}
+
+/* e with each Σ over time its last term alone (the first Σ met in *sum),
+   or NULL when e has no Σ or is too large to rebuild as a tree */
+static sg_expr *last_terms(sg_ctx *ctx, sg_expr *e, const sg_expr **sum)
+{
+    sg_expr *a, *b;
+    if (sg_expr_ops(e, GRADE_MAX_CANDIDATES) >= GRADE_MAX_CANDIDATES)
+        return NULL;
+    if (e->op == SG_OP_SEQSUM) {
+        if (!*sum)
+            *sum = e;
+        return at_step(ctx, e->kid[0], e->hi);
+    }
+    if (e->nkids == 0)
+        return NULL;
+    a = last_terms(ctx, e->kid[0], sum);
+    b = e->nkids > 1 ? last_terms(ctx, e->kid[1], sum) : NULL;
+    if (!a && !b)
+        return NULL;
+    return sg_expr_rebuild(ctx, e, a ? a : e->kid[0], e->nkids > 1 ? (b ? b : e->kid[1]) : NULL);
+}
+
+/* the answer is the last step's term of a sum over time alone */
+static int last_step(grader *g, const sg_expr *ans, sg_verdict *v)
+{
+    const sg_expr *sum = NULL;
+    sg_expr *last = last_terms(g->ctx, (sg_expr *)g->derived, &sum);
+    if (!last || worst_from(g, ans, last) > GRADE_TOL)
+        return 0;
+    v->kind = SG_VERDICT_LAST_STEP;
+    v->node = sum;
+    return 1;
+}
+
 /* the total-derivative step of the variable x in log, or NULL */
 static const sg_step *total_of(const sg_log *log, const sg_expr *x)
 {
@@ -373,57 +435,92 @@ static const sg_expr *via_of(const sg_log *log, const sg_expr *x, const sg_expr 
     return via;
 }
 
-/* the sum of a strict subset of x's contributions is the answer: each
-   contribution's values once, then every subset's sum */
+/* the paths by which x reaches the function: the contributions of its
+   total-derivative step, those through one node summed (‖w‖² = ⟨w, w⟩
+   gives two, along one path); their count, or 0 */
+static int paths_of(grader *g, const sg_result *r, sg_grade_path **out)
+{
+    int sym = r->wrt ? sg_sym_find(g->ctx, r->wrt) : -1, n = 0, i, j;
+    const sg_step *tot;
+    sg_expr *x;
+    sg_grade_path *paths;
+    if (r->kind != SG_RES_GRAD || sym < 0)
+        return 0;
+    x = sg_var(g->ctx, sym);
+    if (!(tot = total_of(r->log, x)) || tot->nterms > GRADE_MAX_PATHS)
+        return 0;
+    paths = sg_xmalloc((size_t)tot->nterms * sizeof *paths);
+    for (i = 0; i < tot->nterms; i++) {
+        const sg_expr *via = via_of(r->log, x, tot->terms[i]);
+        for (j = 0; j < n && !(via && paths[j].via == via); j++)
+            ;
+        if (j < n) {
+            paths[j].contrib = sg_add(g->ctx, (sg_expr *)paths[j].contrib,
+                                      (sg_expr *)tot->terms[i]);
+            continue;
+        }
+        paths[n].via = via;
+        paths[n++].contrib = tot->terms[i];
+    }
+    *out = paths;
+    return n;
+}
+
+/* the worst distance of the answer's values (got, by point) from the sum
+   of the paths in mask (vals, by point and path) */
+static double subset_distance(grader *g, const double *got, double **vals, int m, unsigned mask,
+                              double *sum)
+{
+    double w = 0;
+    int k, j;
+    long e;
+    for (k = 0; k < g->npoints; k++) {
+        for (e = 0; e < g->n; e++)
+            for (sum[e] = 0, j = 0; j < m; j++)
+                if (mask & (1u << j))
+                    sum[e] += vals[k * m + j][e];
+        w = fmax(w, distance(got + k * g->n, sum, g->n));
+    }
+    return w;
+}
+
+/* the sum of a strict subset of the paths is the answer: each path's
+   values once, then every subset's sum */
 static int missing_path(grader *g, const sg_result *r, const sg_expr *ans, sg_verdict *v)
 {
-    int sym = r->wrt ? sg_sym_find(g->ctx, r->wrt) : -1, m, k, j, found = 0;
-    const sg_step *tot;
-    double **vals, *sum, *got;
+    sg_grade_path *paths = NULL;
+    int m = paths_of(g, r, &paths), k, j, found = 0, defined = m > 1;
+    double **vals = sg_xmalloc((size_t)(m * g->npoints + 1) * sizeof *vals);
+    double *sum = sg_xmalloc((size_t)(g->n + 1) * sizeof *sum);
+    double *got = sg_xmalloc((size_t)(g->n * g->npoints + 1) * sizeof *got);
     unsigned mask;
-    if (r->kind != SG_RES_GRAD || sym < 0 || !(tot = total_of(r->log, sg_var(g->ctx, sym))) ||
-        tot->nterms > GRADE_MAX_PATHS)
-        return 0;
-    m = tot->nterms;
-    vals = sg_xmalloc((size_t)(m * g->npoints) * sizeof *vals);
-    memset(vals, 0, (size_t)(m * g->npoints) * sizeof *vals);
-    sum = sg_xmalloc((size_t)(g->n + 1) * sizeof *sum);
-    got = sg_xmalloc((size_t)(g->n * g->npoints + 1) * sizeof *got);
-    for (k = 0; k < g->npoints; k++) {
+    memset(vals, 0, (size_t)(m * g->npoints + 1) * sizeof *vals);
+    for (k = 0; k < g->npoints && defined; k++) {
         if (!values_at(g, k, g->inputs[k], ans, got + k * g->n))
-            goto done;
-        for (j = 0; j < m; j++) {
+            defined = 0; /* the answer has no value: no subset is it */
+        for (j = 0; j < m && defined; j++) {
             vals[k * m + j] = sg_xmalloc((size_t)(g->n + 1) * sizeof **vals);
-            if (!values_at(g, k, g->inputs[k], tot->terms[j], vals[k * m + j]))
+            if (!values_at(g, k, g->inputs[k], paths[j].contrib, vals[k * m + j]))
                 memset(vals[k * m + j], 0, (size_t)g->n * sizeof **vals);
         }
     }
-    for (mask = 1; mask + 1 < (1u << m) && !found; mask++) {
-        double w = 0;
-        for (k = 0; k < g->npoints; k++) {
-            long e;
-            for (e = 0; e < g->n; e++)
-                for (sum[e] = 0, j = 0; j < m; j++)
-                    if (mask & (1u << j))
-                        sum[e] += vals[k * m + j][e];
-            w = fmax(w, distance(got + k * g->n, sum, g->n));
-        }
-        if (w > GRADE_TOL)
+    for (mask = 1; defined && mask + 1 < (1u << m) && !found; mask++) {
+        if (subset_distance(g, got, vals, m, mask, sum) > GRADE_TOL)
             continue;
         found = 1;
         v->kind = SG_VERDICT_PATH;
         v->npaths = m;
-        v->paths = sg_xmalloc((size_t)m * sizeof *v->paths);
+        v->paths = paths;
         v->have = sg_xmalloc((size_t)m);
         for (j = 0; j < m; j++) {
-            v->paths[j].via = via_of(r->log, sg_var(g->ctx, sym), tot->terms[j]);
-            v->paths[j].contrib = sg_simplify(g->ctx, (sg_expr *)tot->terms[j]);
+            v->paths[j].contrib = sg_simplify(g->ctx, (sg_expr *)paths[j].contrib);
             v->have[j] = (mask >> j) & 1;
         }
     }
-done:
     for (j = 0; j < m * g->npoints; j++)
         free(vals[j]);
+    if (!found)
+        free(paths);
     free(vals);
     free(sum);
     free(got);
@@ -475,7 +572,7 @@ static void diagnose(grader *g, const sg_result *r, sg_expr *ans, sg_verdict *v)
     } else if (transposable(ans) && agrees(g, sg_transpose(g->ctx, ans))) {
         v->kind = SG_VERDICT_TRANSPOSE;
         v->node = ans;
-    } else if (!one_change(g, ans, v) && !missing_path(g, r, ans, v)) {
+    } else if (!one_change(g, ans, v) && !last_step(g, ans, v) && !missing_path(g, r, ans, v)) {
         differ(g, ans, v);
     }
 }

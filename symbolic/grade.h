@@ -8,7 +8,8 @@
  * allow. A wrong answer gets the diagnosis a TA would try first: the wrong
  * shape, a constant factor (the sign among them), the answer transposed or
  * one factor of it, a ⊙ where a product was meant or the reverse, a missing
- * path (some of the contributions the derivation log sums), and otherwise
+ * path (some of the contributions the derivation log sums), the last step
+ * alone of a sum over time, and otherwise
  * the entries that differ most at one point. Printing is cli/'s.
  *
  * Ownership: the verdict's nodes live in the problem's context; its arrays
@@ -32,6 +33,7 @@ typedef enum {
     SG_VERDICT_TRANSPOSE,  /* wrong: `node` (the answer itself, or a factor) wants a ᵀ */
     SG_VERDICT_SWAP,       /* wrong: `node`, a ⊙ (or a product), is right as the other */
     SG_VERDICT_PATH,       /* wrong: the sum of the paths in `have`, not of all */
+    SG_VERDICT_LAST_STEP,  /* wrong: the last term alone of `node`, a Σ over time */
     SG_VERDICT_DIFFER,     /* wrong: the largest differing entries at one point */
     SG_VERDICT_UNDEFINED,  /* not graded: no point where both have values (`why`) */
 } sg_verdict_kind;
