@@ -47,6 +47,23 @@ static void put_factor(sg_buf *b, double c, int ascii)
     sg_buf_printf(b, "%.3g", c);
 }
 
+/* a term's factor: D/2, 3, ½ */
+static void put_scaled(sg_buf *b, const sg_problem *p, const sg_verdict *v, int ascii)
+{
+    if (v->factor_dim < 0) {
+        put_factor(b, v->factor, ascii);
+        return;
+    }
+    if (v->factor < 1 && fabs(1 / v->factor - floor(1 / v->factor + 0.5)) < 1e-9) {
+        sg_fmt_dim(b, p->ctx, v->factor_dim, ascii);
+        sg_buf_printf(b, "/%.0f", 1 / v->factor);
+        return;
+    }
+    if (v->factor != 1)
+        put_factor(b, v->factor, ascii);
+    sg_fmt_dim(b, p->ctx, v->factor_dim, ascii);
+}
+
 /* a node as the derivation names it: "u = Wx" for a defined u, else "Wx" */
 static void put_node(sg_buf *b, const sg_problem *p, const sg_expr *e, int ascii)
 {
@@ -158,6 +175,13 @@ static void put_wrong(sg_buf *b, const sg_problem *p, const sg_answer *a, const 
         break;
     case SG_VERDICT_PATH:
         put_paths(b, p, r, v, ascii);
+        break;
+    case SG_VERDICT_TERM:
+        sg_buf_puts(b, "a term off by a factor: your ");
+        sg_fmt_expr(b, p->ctx, v->node, ascii);
+        sg_buf_puts(b, " should be ");
+        put_scaled(b, p, v, ascii);
+        sg_buf_puts(b, " times that");
         break;
     case SG_VERDICT_LAST_STEP:
         sg_buf_puts(b, "the last step alone: your answer is the term of t = ");

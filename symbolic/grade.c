@@ -23,7 +23,9 @@
  * transposed, one ⊙ made a product or one product a ⊙, and a strict subset
  * of the contributions the derivation log's total-derivative step (the
  * SG_STEP_TOTAL of the variable) sums, or the last step's term alone of a
- * sum over time. The first that fits is the
+ * sum over time, or one term of the answer off by a factor (its terms
+ * fitted to the derivative by least squares, a dimension named when the
+ * factor is one: D/2). The first that fits is the
  * diagnosis; none fitting, the entries that differ most at the first point.
  */
 #include "grade.h"
@@ -41,6 +43,8 @@
 #define GRADE_DRAWS (4 * SG_GRADE_POINTS)
 /* the answer's nodes tried as a transposed factor or a swapped ⊙ */
 #define GRADE_MAX_CANDIDATES 400
+/* the terms of an answer fitted one coefficient each */
+#define GRADE_MAX_TERMS 8
 /* the contributions whose subsets are tried as missing paths (2^n sums) */
 #define GRADE_MAX_PATHS 12
 
@@ -401,6 +405,125 @@ static int last_step(grader *g, const sg_expr *ans, sg_verdict *v)
     return 1;
 }
 
+/* the additive terms of e (through its sums), at most cap; their count */
+static int terms_of(sg_expr *e, sg_expr **out, int n, int cap)
+{
+    if (e->op == SG_OP_ADD) {
+        n = terms_of(e->kid[0], out, n, cap);
+        return terms_of(e->kid[1], out, n, cap);
+    }
+    if (n < cap)
+        out[n] = e;
+    return n + 1;
+}
+
+/* Gaussian elimination with partial pivoting of the k×k system a c = b
+   (a row-major, overwritten); 0 when it is singular */
+static int solve(double *a, double *b, double *c, int k)
+{
+    int i, j, l, piv;
+    for (i = 0; i < k; i++) {
+        for (piv = i, j = i + 1; j < k; j++)
+            if (fabs(a[j * k + i]) > fabs(a[piv * k + i]))
+                piv = j;
+        if (fabs(a[piv * k + i]) < 1e-12 * (fabs(a[0]) + 1e-300))
+            return 0;
+        for (l = 0; l < k; l++) {
+            double t = a[i * k + l];
+            a[i * k + l] = a[piv * k + l];
+            a[piv * k + l] = t;
+        }
+        c[0] = b[i], b[i] = b[piv], b[piv] = c[0];
+        for (j = i + 1; j < k; j++) {
+            double f = a[j * k + i] / a[i * k + i];
+            for (l = i; l < k; l++)
+                a[j * k + l] -= f * a[i * k + l];
+            b[j] -= f * b[i];
+        }
+    }
+    for (i = k; i-- > 0;) {
+        for (c[i] = b[i], l = i + 1; l < k; l++)
+            c[i] -= a[i * k + l] * c[l];
+        c[i] /= a[i * k + i];
+    }
+    return 1;
+}
+
+/* the coefficients c with Σ c_i terms_i = the derivative, by least squares
+   over every entry and point, and checked; 0 when none fit */
+static int fit_terms(grader *g, sg_expr **terms, int k, double *c)
+{
+    double *a = sg_xmalloc((size_t)(k * k) * sizeof *a), b[GRADE_MAX_TERMS];
+    double *v = sg_xmalloc((size_t)(k * g->n + 1) * sizeof *v), w = 0;
+    int p, i, j, fits = 1;
+    long e;
+    memset(a, 0, (size_t)(k * k) * sizeof *a);
+    memset(b, 0, sizeof b);
+    for (p = 0; p < 2; p++) /* p = 0: the normal equations; p = 1: the check */
+        for (i = 0; i < g->npoints && fits; i++) {
+            for (j = 0; j < k && fits; j++)
+                fits = values_at(g, i, g->inputs[i], terms[j], v + j * g->n);
+            for (e = 0; e < g->n && fits; e++) {
+                double sum = 0;
+                for (j = 0; j < k; j++) {
+                    int l;
+                    for (l = 0; l < k && p == 0; l++)
+                        a[j * k + l] += v[j * g->n + e] * v[l * g->n + e];
+                    b[j] += p == 0 ? v[j * g->n + e] * g->want[i][e] : 0;
+                    sum += c[j] * v[j * g->n + e];
+                }
+                g->scratch[e] = sum;
+            }
+            if (p == 1 && fits)
+                w = fmax(w, distance(g->scratch, g->want[i], g->n));
+            if (p == 0 && i + 1 == g->npoints && fits)
+                fits = solve(a, b, c, k);
+        }
+    free(a);
+    free(v);
+    return fits && w <= 1e-6;
+}
+
+/* a positive dimension value times a simple fraction: D/2 */
+static void name_factor(grader *g, double c, sg_verdict *v)
+{
+    static const double fractions[] = {1, 0.5, 2, 1.0 / 3, 0.25};
+    int d, f;
+    v->factor_dim = -1;
+    for (f = 0; f < 5; f++)
+        for (d = 0; d < sg_dim_count(g->ctx); d++)
+            if (sg_dim_get(g->ctx, d)->name &&
+                fabs(c - fractions[f] * (double)g->dims[d]) < 1e-9 * fabs(c)) {
+                v->factor_dim = d;
+                v->factor = fractions[f];
+                return;
+            }
+}
+
+/* one term of the answer off by a factor (a ½ or a D/2 forgotten): the
+   answer's terms fitted to the derivative, all coefficients 1 but one */
+static int term_factor(grader *g, sg_expr *ans, sg_verdict *v)
+{
+    sg_expr *terms[GRADE_MAX_TERMS];
+    double c[GRADE_MAX_TERMS];
+    int k = terms_of(ans, terms, 0, GRADE_MAX_TERMS), i, off = -1;
+    if (k < 2 || k > GRADE_MAX_TERMS || !fit_terms(g, terms, k, c))
+        return 0;
+    for (i = 0; i < k; i++)
+        if (fabs(c[i] - 1) > 1e-6) {
+            if (off >= 0 || fabs(c[i]) < 1e-6)
+                return 0;
+            off = i;
+        }
+    if (off < 0)
+        return 0;
+    v->kind = SG_VERDICT_TERM;
+    v->node = terms[off];
+    v->factor = c[off];
+    name_factor(g, c[off], v);
+    return 1;
+}
+
 /* the total-derivative step of the variable x in log, or NULL */
 static const sg_step *total_of(const sg_log *log, const sg_expr *x)
 {
@@ -572,7 +695,8 @@ static void diagnose(grader *g, const sg_result *r, sg_expr *ans, sg_verdict *v)
     } else if (transposable(ans) && agrees(g, sg_transpose(g->ctx, ans))) {
         v->kind = SG_VERDICT_TRANSPOSE;
         v->node = ans;
-    } else if (!one_change(g, ans, v) && !last_step(g, ans, v) && !missing_path(g, r, ans, v)) {
+    } else if (!one_change(g, ans, v) && !last_step(g, ans, v) && !missing_path(g, r, ans, v) &&
+               !term_factor(g, ans, v)) {
         differ(g, ans, v);
     }
 }

@@ -9,7 +9,7 @@
  * shape, a constant factor (the sign among them), the answer transposed or
  * one factor of it, a ⊙ where a product was meant or the reverse, a missing
  * path (some of the contributions the derivation log sums), the last step
- * alone of a sum over time, and otherwise
+ * alone of a sum over time, one term off by a factor, and otherwise
  * the entries that differ most at one point. Printing is cli/'s.
  *
  * Ownership: the verdict's nodes live in the problem's context; its arrays
@@ -34,6 +34,8 @@ typedef enum {
     SG_VERDICT_SWAP,       /* wrong: `node`, a ⊙ (or a product), is right as the other */
     SG_VERDICT_PATH,       /* wrong: the sum of the paths in `have`, not of all */
     SG_VERDICT_LAST_STEP,  /* wrong: the last term alone of `node`, a Σ over time */
+    SG_VERDICT_TERM,       /* wrong: the answer's term `node` wants `factor` (times
+                              dimension factor_dim when it is ≥ 0) */
     SG_VERDICT_DIFFER,     /* wrong: the largest differing entries at one point */
     SG_VERDICT_UNDEFINED,  /* not graded: no point where both have values (`why`) */
 } sg_verdict_kind;
@@ -50,7 +52,8 @@ typedef struct {
     int right;              /* FORMULA and NUMERIC */
     int points;             /* the points compared at */
     double worst;           /* NUMERIC: the worst relative error */
-    double factor;          /* FACTOR */
+    double factor;          /* FACTOR, TERM */
+    int factor_dim;         /* TERM: the factor is `factor` times this dimension; or −1 */
     sg_shape got, want;     /* SHAPE */
     int transposed_fits;    /* SHAPE: the answer's transpose has the right shape */
     const sg_expr *node;    /* TRANSPOSE, SWAP: the answer's node; TRANSPOSE of the
