@@ -90,6 +90,11 @@ static void put_paths(sg_buf *b, const sg_problem *p, const sg_result *r, const 
         sg_buf_puts(b, n++ ? " and " : "");
         put_node(b, p, v->paths[i].via, ascii);
     }
+    if (v->factor != 1) {
+        sg_buf_puts(b, " (times ");
+        put_factor(b, v->factor, ascii);
+        sg_buf_puts(b, ")");
+    }
     sg_buf_puts(b, "; ");
     sg_fmt_name(b, r->wrt, ascii);
     sg_buf_puts(b, " is also reached through ");

@@ -589,33 +589,46 @@ static int paths_of(grader *g, const sg_result *r, sg_grade_path **out)
     return n;
 }
 
-/* the worst distance of the answer's values (got, by point) from the sum
-   of the paths in mask (vals, by point and path) */
+/* the worst distance of the answer's values (got, by point) from c times
+   the sum of the paths in mask (vals, by point and path), c fitted by least
+   squares (*c; 1 when that fits too) */
 static double subset_distance(grader *g, const double *got, double **vals, int m, unsigned mask,
-                              double *sum)
+                              double *sum, double *c)
 {
-    double w = 0;
+    double w = 0, num = 0, den = 0;
     int k, j;
     long e;
+    for (k = 0; k < g->npoints; k++)
+        for (e = 0; e < g->n; e++) {
+            double x = 0;
+            for (j = 0; j < m; j++)
+                if (mask & (1u << j))
+                    x += vals[k * m + j][e];
+            sum[k * g->n + e] = x;
+            num += got[k * g->n + e] * x;
+            den += x * x;
+        }
+    *c = den > 0 ? num / den : 1;
+    if (fabs(*c - 1) < 1e-9)
+        *c = 1;
     for (k = 0; k < g->npoints; k++) {
         for (e = 0; e < g->n; e++)
-            for (sum[e] = 0, j = 0; j < m; j++)
-                if (mask & (1u << j))
-                    sum[e] += vals[k * m + j][e];
-        w = fmax(w, distance(got + k * g->n, sum, g->n));
+            sum[k * g->n + e] *= *c;
+        w = fmax(w, distance(got + k * g->n, sum + k * g->n, g->n));
     }
-    return w;
+    return fabs(*c) < 1e-9 ? INFINITY : w;
 }
 
-/* the sum of a strict subset of the paths is the answer: each path's
-   values once, then every subset's sum */
+/* the sum of a strict subset of the paths, or a multiple of it (a path
+   counted twice for two), is the answer: each path's values once, then
+   every subset's sum */
 static int missing_path(grader *g, const sg_result *r, const sg_expr *ans, sg_verdict *v)
 {
     sg_grade_path *paths = NULL;
     int m = paths_of(g, r, &paths), k, j, found = 0, defined = m > 1;
     double **vals = sg_xmalloc((size_t)(m * g->npoints + 1) * sizeof *vals);
-    double *sum = sg_xmalloc((size_t)(g->n + 1) * sizeof *sum);
-    double *got = sg_xmalloc((size_t)(g->n * g->npoints + 1) * sizeof *got);
+    double *sum = sg_xmalloc((size_t)(g->n * g->npoints + 1) * sizeof *sum);
+    double *got = sg_xmalloc((size_t)(g->n * g->npoints + 1) * sizeof *got), c;
     unsigned mask;
     memset(vals, 0, (size_t)(m * g->npoints + 1) * sizeof *vals);
     for (k = 0; k < g->npoints && defined; k++) {
@@ -628,10 +641,11 @@ static int missing_path(grader *g, const sg_result *r, const sg_expr *ans, sg_ve
         }
     }
     for (mask = 1; defined && mask + 1 < (1u << m) && !found; mask++) {
-        if (subset_distance(g, got, vals, m, mask, sum) > GRADE_TOL)
+        if (subset_distance(g, got, vals, m, mask, sum, &c) > 1e-6)
             continue;
         found = 1;
         v->kind = SG_VERDICT_PATH;
+        v->factor = c;
         v->npaths = m;
         v->paths = paths;
         v->have = sg_xmalloc((size_t)m);

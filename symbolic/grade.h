@@ -52,7 +52,8 @@ typedef struct {
     int right;              /* FORMULA and NUMERIC */
     int points;             /* the points compared at */
     double worst;           /* NUMERIC: the worst relative error */
-    double factor;          /* FACTOR, TERM */
+    double factor;          /* FACTOR, TERM; PATH: the answer is factor times the
+                               sum of its paths (1 mostly) */
     int factor_dim;         /* TERM: the factor is `factor` times this dimension; or −1 */
     sg_shape got, want;     /* SHAPE */
     int transposed_fits;    /* SHAPE: the answer's transpose has the right shape */
