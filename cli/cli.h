@@ -76,6 +76,11 @@ char *cli_stem_prefix(const char *path);
 
 /* a verdict line per answer of p into out (--grade); how many are wrong */
 int cli_grade(sg_problem *p, const sg_src *src, const cli_options *o, sg_buf *out);
+/* each answer's verdict in words, in an alphabet (SG_FMT_UNICODE, _ASCII,
+   _LATEX), for the Answers section of --steps and --latex; NULL without
+   answers. Freed with cli_verdicts_free() */
+char **cli_verdicts(sg_problem *p, int alphabet);
+void cli_verdicts_free(sg_problem *p, char **v);
 
 /* ---- files.c ---- */
 

@@ -143,10 +143,13 @@ static int print_output(const cli_options *o, sg_problem *p, const sg_src *src,
         rc = print_grades(o, p, src, r);
     } else if (o->mode == CLI_STEPS) {
         sg_steps_opts so;
+        char **verdicts = cli_verdicts(p, o->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE);
         memset(&so, 0, sizeof so);
         so.ascii = o->ascii;
         so.source = src->text;
+        so.verdicts = (const char *const *)verdicts;
         r->out = sg_steps_document(p, &so, &r->outlen);
+        cli_verdicts_free(p, verdicts);
     } else if (o->mode == CLI_EVAL) {
         sg_buf b, e;
         sg_buf_init(&b);
@@ -159,13 +162,16 @@ static int print_output(const cli_options *o, sg_problem *p, const sg_src *src,
         sg_buf_free(&e);
     } else if (o->mode == CLI_LATEX) {
         sg_latex_opts lo;
+        char **verdicts = cli_verdicts(p, SG_FMT_LATEX);
         memset(&lo, 0, sizeof lo);
+        lo.verdicts = (const char *const *)verdicts;
         lo.fragment = o->fragment;
         lo.index = o->index;
         lo.update = o->update;
         lo.source = name;
         lo.text = src->text;
         r->out = sg_latex_document(p, &lo, &r->outlen);
+        cli_verdicts_free(p, verdicts);
     } else {
         rc = print_c(o, p, name, stem, cmd, r);
     }

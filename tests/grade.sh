@@ -78,6 +78,32 @@ has err.txt "symgrad: --formulas and --grade are different outputs: choose one"
 expect 0 "C of a file with answers" "$symgrad" right.sg -o right.c
 grep -q 'dL_dW' right.c && ok || bad "the C computes the answered gradient"
 
+# ---- the Answers section of --steps and --latex -------------------------------
+printf '%s\nanswer ∂L/∂W = Wxrᵀ\nanswer ∂L/∂x = (WᵀW − I)r\n' "$head" > hw.sg
+expect 0 "--steps with answers" "$symgrad" --steps hw.sg
+has out.txt "Answers"
+has out.txt "  line 5, yours:  ∂L/∂W = Wxrᵀ"
+has out.txt "  derived:        ∂L/∂W = W(xrᵀ + rxᵀ)"
+has out.txt "  wrong: a missing path: you have the path through WᵀWx; W is also reached"
+has out.txt "      through Wx, which contributes Wrxᵀ"
+has out.txt "  right (equal as formulas)"
+expect 0 "--steps --ascii with answers" "$symgrad" --steps --ascii hw.sg
+has out.txt "  line 5, yours:  dL/dW = W * x * r'"
+has out.txt "  derived:        dL/dW = W * (x * r' + r * x')"
+expect 0 "--latex with answers" "$symgrad" --latex hw.sg
+has out.txt '\subsection*{Answers}'
+has out.txt '\text{yours (line 5):}\quad \frac{\partial L}{\partial W} &= W x r^\top \\'
+has out.txt '\text{derived:}\quad \frac{\partial L}{\partial W} &= W(xr^\top + rx^\top)'
+has out.txt '\noindent wrong: a missing path: you have the path through $W^\top Wx$; $W$ is also reached through $Wx$, which contributes $Wrx^\top$'
+has out.txt '\noindent right (equal as formulas)'
+if command -v pdflatex >/dev/null 2>&1; then
+    cp out.txt hw.tex
+    pdflatex -interaction=nonstopmode -halt-on-error hw.tex >/dev/null 2>&1 && ok ||
+        bad "the Answers section compiles ($(grep -A3 '^!' hw.log | head -5))"
+fi
+"$symgrad" --formulas hw.sg > f.txt 2>&1
+grep -q "Answers" f.txt && bad "--formulas has no Answers section" || ok
+
 # ---- verdicts, pinned: tests/grade/NAME.sg against NAME.out --------------------
 # (the worst relative error depends on rounding: it is pinned as E)
 for sg in "$top"/tests/grade/*.sg; do
