@@ -449,30 +449,20 @@ void stp_doc_answers(stp_doc *s, const char *const *verdicts)
 {
     int i;
     sg_strmap defs;
-    quote_names known;
     sg_strmap_init(&defs);
     for (i = 0; i < s->p->ndefs; i++)
         if (s->p->defs[i].name)
             sg_strmap_put(&defs, s->p->defs[i].name, i);
-    known.s = s;
-    known.defs = &defs;
     sg_buf_puts(&s->out, "\nAnswers\n");
     for (i = 0; i < s->p->nanswers; i++) {
         const sg_answer *a = &s->p->answers[i];
         const sg_result *r = &s->p->results[a->result];
-        sg_quote_opts qo;
         sg_buf b;
-        memset(&qo, 0, sizeof qo);
-        qo.text = s->p->text;
-        qo.known = quote_known;
-        qo.arg = &known;
-        qo.breaks = 1;
-        qo.alphabet = s->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE;
         sg_buf_init(&b);
         sg_buf_printf(&b, "line %u, yours:  ", line_of(s->p->text, a->span.begin));
         sg_fmt_result_name(&b, r, s->ascii);
         sg_buf_puts(&b, " = ");
-        sg_quote(&b, a->ast, &qo);
+        quote_into(s, &b, &defs, a->ast);
         stp_emit(s, 2, sg_buf_str(&b), NULL);
         sg_buf_free(&b);
         sg_buf_init(&b);
