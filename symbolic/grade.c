@@ -43,6 +43,8 @@
 #define GRADE_DRAWS (4 * SG_GRADE_POINTS)
 /* the answer's nodes tried as a transposed factor or a swapped ⊙ */
 #define GRADE_MAX_CANDIDATES 400
+/* the work one simplification may do (sg_simplify_all) */
+#define GRADE_SIMPLIFY_BUDGET 2000000ul
 /* the terms of an answer fitted one coefficient each */
 #define GRADE_MAX_TERMS 8
 /* the contributions whose subsets are tried as missing paths (2^n sums) */
@@ -60,6 +62,14 @@ typedef struct {
     long n;                 /* entries of the derivative */
     double *scratch;        /* n entries */
 } grader;
+
+/* e simplified within GRADE_SIMPLIFY_BUDGET (past it, e as built) */
+static sg_expr *simplified(sg_ctx *ctx, sg_expr *e)
+{
+    sg_expr *out;
+    sg_simplify_all(ctx, &e, 1, &out, GRADE_SIMPLIFY_BUDGET);
+    return out;
+}
 
 /* ---- points ------------------------------------------------------------------ */
 
@@ -650,7 +660,7 @@ static int missing_path(grader *g, const sg_result *r, const sg_expr *ans, sg_ve
         v->paths = paths;
         v->have = sg_xmalloc((size_t)m);
         for (j = 0; j < m; j++) {
-            v->paths[j].contrib = sg_simplify(g->ctx, (sg_expr *)paths[j].contrib);
+            v->paths[j].contrib = simplified(g->ctx, (sg_expr *)paths[j].contrib);
             v->have[j] = (mask >> j) & 1;
         }
     }
@@ -729,8 +739,8 @@ static int equal_as_formulas(sg_ctx *ctx, const sg_result *r, sg_expr *ans)
 {
     if (ans == r->expr || ans == r->display)
         return 1;
-    return sg_expr_is_zero(sg_simplify(ctx, sg_sub(ctx, ans, r->expr))) ||
-           (r->display && sg_expr_is_zero(sg_simplify(ctx, sg_sub(ctx, ans, r->display))));
+    return sg_expr_is_zero(simplified(ctx, sg_sub(ctx, ans, r->expr))) ||
+           (r->display && sg_expr_is_zero(simplified(ctx, sg_sub(ctx, ans, r->display))));
 }
 
 void sg_grade(sg_problem *p, int i, sg_verdict *v)
