@@ -289,6 +289,10 @@ static void put_wrong(sg_buf *b, const sg_problem *p, const sg_answer *a, const 
     case SG_VERDICT_LAST_STEP: put_last_step(b, p, r, v, al); break;
     case SG_VERDICT_PATH: put_paths(b, p, r, v, al); break;
     case SG_VERDICT_UNDEFINED: sg_buf_printf(b, "not graded: %s", v->why); break;
+    case SG_VERDICT_SIZES:
+        sg_buf_puts(b, "right at one size of the dimensions only, not at another: is a "
+                       "dimension written as a number?");
+        break;
     default: put_entries(b, r, v, al); break;
     }
 }

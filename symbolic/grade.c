@@ -5,9 +5,10 @@
  * derivative, so an answer written the way symgrad canonicalizes is the
  * very node; else the difference is simplified, and a 0 settles it.
  *
- * Numbers next, with the interpreter (eval.c): every named dimension gets
- * a small value of its own (3, 4, 5, …: a transposed square or a swapped
- * dimension shows), every input is drawn as its declaration allows (as
+ * Numbers next, with the interpreter (eval.c), at two sizes of the
+ * dimensions (SG_GRADE_SIZES): every named dimension gets a small value of
+ * its own (3, 4, 5, …: a transposed square or a swapped dimension shows),
+ * then each 2 more (an n written as 3 shows), and every input is drawn as its declaration allows (as
  * --check's template draws them: spd as AAᵀ/n + I, symmetric as (A + Aᵀ)/2,
  * each column of a Δ a point of the simplex, the rest uniform in [−1, 1]),
  * at SG_GRADE_POINTS points from fixed seeds, so a verdict is the same on
@@ -725,13 +726,15 @@ static void diagnose(grader *g, const sg_result *r, sg_expr *ans, sg_verdict *v)
     }
 }
 
-/* the problem's dimensions given values: 3, 4, 5, 6, 3, … by name */
-static long *dimension_values(sg_ctx *ctx)
+/* the problem's dimensions given values by name: 3, 4, 5, 6, 3, … in set
+   0, and each 2 more in set 1 (a 3 written for n is found out) */
+static long *dimension_values(sg_ctx *ctx, int set)
 {
     int nd = sg_dim_count(ctx), d, named = 0;
     long *dims = sg_xmalloc((size_t)(nd + 1) * sizeof *dims);
     for (d = 0; d < nd; d++)
-        dims[d] = sg_dim_get(ctx, d)->name ? 3 + named++ % 4 : sg_dim_get(ctx, d)->value;
+        dims[d] = sg_dim_get(ctx, d)->name ? 3 + named++ % 4 + 2 * set
+                                           : sg_dim_get(ctx, d)->value;
     return dims;
 }
 
@@ -743,12 +746,49 @@ static int equal_as_formulas(sg_ctx *ctx, const sg_result *r, sg_expr *ans)
            (r->display && sg_expr_is_zero(simplified(ctx, sg_sub(ctx, ans, r->display))));
 }
 
+/* the numbers at one size of the dimensions (set): the answer against the
+   derivative at the points, diagnosed when wrong */
+static void numbers(sg_problem *p, const sg_result *r, sg_expr *ans, int set, sg_verdict *v)
+{
+    grader g;
+    int k;
+    double w;
+    memset(&g, 0, sizeof g);
+    g.p = p;
+    g.ctx = p->ctx;
+    g.derived = r->expr;
+    g.dims = dimension_values(p->ctx, set);
+    g.nsyms = sg_sym_count(p->ctx);
+    g.n = dim_value(&g, r->expr->shape.rows) * dim_value(&g, r->expr->shape.cols);
+    g.scratch = sg_xmalloc((size_t)(g.n + 1) * sizeof *g.scratch);
+    if (draw_points(&g) < SG_GRADE_POINTS) {
+        v->kind = SG_VERDICT_UNDEFINED;
+        v->why = "the derivative has no value at the points drawn";
+        v->right = 0;
+    } else if ((w = worst(&g, ans)) <= GRADE_TOL) {
+        v->points += g.npoints;
+        v->worst = fmax(v->worst, w);
+        v->kind = SG_VERDICT_NUMERIC;
+        v->right = 1;
+    } else if (v->right) { /* right at the sizes before: not these */
+        v->right = 0;
+        v->kind = SG_VERDICT_SIZES;
+    } else {
+        diagnose(&g, r, ans, v);
+    }
+    for (k = 0; k < g.npoints; k++) {
+        free_inputs(&g, g.inputs[k]);
+        free(g.want[k]);
+    }
+    free(g.scratch);
+    free(g.dims);
+}
+
 void sg_grade(sg_problem *p, int i, sg_verdict *v)
 {
     const sg_answer *a = &p->answers[i];
     const sg_result *r = &p->results[a->result];
-    grader g;
-    int k;
+    int set;
     memset(v, 0, sizeof *v);
     v->got = a->expr->shape;
     v->want = r->expr->shape;
@@ -768,33 +808,8 @@ void sg_grade(sg_problem *p, int i, sg_verdict *v)
         v->right = 1;
         return;
     }
-    memset(&g, 0, sizeof g);
-    g.p = p;
-    g.ctx = p->ctx;
-    g.derived = r->expr;
-    g.dims = dimension_values(p->ctx);
-    g.nsyms = sg_sym_count(p->ctx);
-    g.n = dim_value(&g, r->expr->shape.rows) * dim_value(&g, r->expr->shape.cols);
-    g.scratch = sg_xmalloc((size_t)(g.n + 1) * sizeof *g.scratch);
-    if (draw_points(&g) < SG_GRADE_POINTS) {
-        v->kind = SG_VERDICT_UNDEFINED;
-        v->why = "the derivative has no value at the points drawn";
-    } else {
-        v->points = g.npoints;
-        v->worst = worst(&g, a->expr);
-        if (v->worst <= GRADE_TOL) {
-            v->kind = SG_VERDICT_NUMERIC;
-            v->right = 1;
-        } else {
-            diagnose(&g, r, a->expr, v);
-        }
-    }
-    for (k = 0; k < g.npoints; k++) {
-        free_inputs(&g, g.inputs[k]);
-        free(g.want[k]);
-    }
-    free(g.scratch);
-    free(g.dims);
+    for (set = 0; set < SG_GRADE_SIZES && (set == 0 || v->right); set++)
+        numbers(p, r, a->expr, set, v);
 }
 
 void sg_verdict_free(sg_verdict *v)

@@ -5,7 +5,7 @@
  * A verdict says how it was decided: equal as formulas (the same
  * hash-consed node, or a difference that simplifies to 0), or agreeing
  * numerically at SG_GRADE_POINTS random points drawn as the declarations
- * allow. A wrong answer gets the diagnosis a TA would try first: the wrong
+ * allow, at each of SG_GRADE_SIZES sizes of the dimensions. A wrong answer gets the diagnosis a TA would try first: the wrong
  * shape, a constant factor (the sign among them), the answer transposed or
  * one factor of it, a ⊙ where a product was meant or the reverse, a missing
  * path (some of the contributions the derivation log sums), the last step
@@ -20,8 +20,10 @@
 
 #include "check.h"
 
-/* the random points an answer is compared at */
+/* the random points an answer is compared at, for each of SG_GRADE_SIZES
+   sizes of the dimensions */
 #define SG_GRADE_POINTS 6
+#define SG_GRADE_SIZES 2
 /* the entries of a DIFFER verdict */
 #define SG_GRADE_ENTRIES 3
 
@@ -37,6 +39,7 @@ typedef enum {
     SG_VERDICT_TERM,       /* wrong: the answer's term `node` wants `factor` (times
                               dimension factor_dim when it is ≥ 0) */
     SG_VERDICT_DIFFER,     /* wrong: the largest differing entries at one point */
+    SG_VERDICT_SIZES,      /* wrong: right at the first size of the dimensions only */
     SG_VERDICT_UNDEFINED,  /* not graded: no point where both have values (`why`) */
 } sg_verdict_kind;
 
@@ -50,7 +53,7 @@ typedef struct {
 typedef struct {
     sg_verdict_kind kind;
     int right;              /* FORMULA and NUMERIC */
-    int points;             /* the points compared at */
+    int points;             /* NUMERIC: the points compared at, every size's */
     double worst;           /* NUMERIC: the worst relative error */
     double factor;          /* FACTOR, TERM; PATH: the answer is factor times the
                                sum of its paths (1 mostly) */

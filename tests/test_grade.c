@@ -92,7 +92,7 @@ static void test_right_answers(void **state)
     assert_int_equal(verdict_of(AE "answer ∂L/∂W = W(rxᵀ + xrᵀ)\n", &v), SG_VERDICT_FORMULA);
     assert_int_equal(verdict_of(AE "answer ∂L/∂x = WᵀW(WᵀWx) − 2WᵀWx + x\n", &v),
                      SG_VERDICT_NUMERIC);
-    assert_int_equal(v.points, SG_GRADE_POINTS);
+    assert_int_equal(v.points, SG_GRADE_POINTS * SG_GRADE_SIZES);
     assert_true(v.worst < 1e-12);
     assert_true(v.right);
 }
@@ -181,6 +181,16 @@ static void test_last_step(void **state)
 }
 
 /* none of the usual mistakes: the entries that differ most */
+/* right at n = 3 only: the second size of the dimensions finds it out */
+static void test_dimension_written_as_a_number(void **state)
+{
+    sg_verdict v;
+    (void)state;
+    assert_int_equal(verdict_of("x ∈ ℝ^n\nL = n‖x‖²/2\nanswer ∂L/∂x = 3x\n", &v),
+                     SG_VERDICT_SIZES);
+    assert_false(v.right);
+}
+
 static void test_differ(void **state)
 {
     sg_verdict v;
@@ -203,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_missing_path),
         cmocka_unit_test(test_term_factor_names_a_dimension),
         cmocka_unit_test(test_last_step),
+        cmocka_unit_test(test_dimension_written_as_a_number),
         cmocka_unit_test(test_differ),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
