@@ -182,12 +182,24 @@ static void put_paths(sg_buf *b, const sg_problem *p, const sg_result *r, const 
     }
 }
 
-/* the entries that differ most: "[1, 2]: yours 0.5, the gradient's 0.25" */
-static void put_entries(sg_buf *b, const sg_result *r, const sg_verdict *v, int al)
+/* the entries that differ most: "at a random point (m = 3, n = 4) …
+   [1, 2]: yours 0.5, the gradient's 0.25" */
+static void put_entries(sg_buf *b, const sg_problem *p, const sg_result *r, const sg_verdict *v,
+                        int al)
 {
-    int e;
-    sg_buf_printf(b, "none of the usual mistakes fits; at a random point the entries that "
-                     "differ most are");
+    int e, d, any = 0;
+    sg_buf_puts(b, "none of the usual mistakes fits; at a random point");
+    for (d = 0; v->dims && d < sg_dim_count(p->ctx); d++) {
+        if (!sg_dim_get(p->ctx, d)->name)
+            continue;
+        sg_buf_puts(b, any++ ? ", " : " (");
+        math_open(b, al);
+        sg_fmt_dim(b, p->ctx, d, al);
+        sg_buf_printf(b, " = %ld", v->dims[d]);
+        math_open(b, al);
+    }
+    sg_buf_puts(b, any ? ")" : "");
+    sg_buf_puts(b, " the entries that differ most are");
     for (e = 0; e < v->nentries; e++) {
         sg_buf_printf(b, "%s [%ld, %ld]: yours ", e ? ";" : "", v->row[e] + 1, v->col[e] + 1);
         put_number(b, v->answer[e], al);
@@ -293,7 +305,7 @@ static void put_wrong(sg_buf *b, const sg_problem *p, const sg_answer *a, const 
         sg_buf_puts(b, "right at one size of the dimensions only, not at another: is a "
                        "dimension written as a number?");
         break;
-    default: put_entries(b, r, v, al); break;
+    default: put_entries(b, p, r, v, al); break;
     }
 }
 

@@ -707,6 +707,8 @@ static void differ(grader *g, const sg_expr *ans, sg_verdict *v)
         v->derived[e] = g->want[0][best];
         v->nentries++;
     }
+    v->dims = sg_xmalloc((size_t)(sg_dim_count(g->ctx) + 1) * sizeof *v->dims);
+    memcpy(v->dims, g->dims, (size_t)sg_dim_count(g->ctx) * sizeof *v->dims);
 }
 
 /* ---- the verdict ------------------------------------------------------------- */
@@ -816,6 +818,8 @@ void sg_verdict_free(sg_verdict *v)
 {
     free(v->paths);
     free(v->have);
+    free(v->dims);
     v->paths = NULL;
     v->have = NULL;
+    v->dims = NULL;
 }

@@ -70,6 +70,7 @@ typedef struct {
     int nentries;
     long row[SG_GRADE_ENTRIES], col[SG_GRADE_ENTRIES];
     double answer[SG_GRADE_ENTRIES], derived[SG_GRADE_ENTRIES];
+    long *dims;             /* DIFFER: by dimension, its value at that point */
     const char *why;        /* UNDEFINED */
 } sg_verdict;
 
