@@ -3,31 +3,40 @@
  *
  * Formulas first: the answer is built through the same constructors as the
  * derivative, so an answer written the way symgrad canonicalizes is the
- * very node; else the difference is simplified, and a 0 settles it.
+ * very node; else the difference is simplified (within a budget), and a 0
+ * settles it.
  *
  * Numbers next, with the interpreter (eval.c), at two sizes of the
  * dimensions (SG_GRADE_SIZES): every named dimension gets a small value of
  * its own (3, 4, 5, …: a transposed square or a swapped dimension shows),
- * then each 2 more (an n written as 3 shows), and every input is drawn as its declaration allows (as
- * --check's template draws them: spd as AAᵀ/n + I, symmetric as (A + Aᵀ)/2,
- * each column of a Δ a point of the simplex, the rest uniform in [−1, 1]),
- * at SG_GRADE_POINTS points from fixed seeds, so a verdict is the same on
- * every run. Where the derivative has no value (a log or a √ of a negative
- * entry), the point is drawn again with positive entries. Points are
- * generic: a formula right only at special points (x = 0, W = I) fails.
- * Two values agree when their largest difference is within GRADE_TOL of
- * the larger of their largest entries.
+ * then each 2 more (an n written as 3 shows). Every input is drawn as its
+ * declaration allows, as --check's template draws them (spd as AAᵀ/n + I,
+ * symmetric as (A + Aᵀ)/2, each column of a Δ a point of the simplex, the
+ * rest uniform in [−1, 1]), at SG_GRADE_POINTS points from fixed seeds, so
+ * that a verdict is the same on every run. Where the derivative has no
+ * value (a log or a √ of a negative entry) the point is drawn again with
+ * positive entries. The points are generic: a formula right only at
+ * special points (x = 0, W = I, W symmetric) fails. Two values agree when
+ * their largest difference is within GRADE_TOL of the larger of their
+ * largest entries.
  *
- * A wrong answer is tried against the usual mistakes, each a candidate
- * compared at the same points: a constant factor (least squares over every
- * entry and point, then checked), the answer transposed, one factor of it
- * transposed, one ⊙ made a product or one product a ⊙, and a strict subset
- * of the contributions the derivation log's total-derivative step (the
- * SG_STEP_TOTAL of the variable) sums, or the last step's term alone of a
- * sum over time, or one term of the answer off by a factor (its terms
- * fitted to the derivative by least squares, a dimension named when the
- * factor is one: D/2). The first that fits is the
- * diagnosis; none fitting, the entries that differ most at the first point.
+ * A wrong answer is tried against the usual mistakes, in this order, each
+ * a candidate compared at the same points:
+ *
+ *   - a constant factor (least squares over every entry and point, then
+ *     checked), the sign among them;
+ *   - the answer transposed, or one factor of it (a kid of one node);
+ *   - one ⊙ made a product, or one product a ⊙;
+ *   - the last step's term alone of a sum over time;
+ *   - a strict subset of the paths, the contributions the derivation log's
+ *     total-derivative step of the variable (SG_STEP_TOTAL) sums, grouped
+ *     by the node they come through, or a multiple of one;
+ *   - one term of the answer off by a factor (its terms fitted to the
+ *     derivative by least squares; a dimension named when the factor is
+ *     one: D/2).
+ *
+ * The first that fits is the diagnosis; none fitting, the entries that
+ * differ most at the first point.
  */
 #include "grade.h"
 
