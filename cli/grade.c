@@ -301,6 +301,10 @@ static void put_wrong(sg_buf *b, const sg_problem *p, const sg_answer *a, const 
     case SG_VERDICT_LAST_STEP: put_last_step(b, p, r, v, al); break;
     case SG_VERDICT_PATH: put_paths(b, p, r, v, al); break;
     case SG_VERDICT_UNDEFINED: sg_buf_printf(b, "not graded: %s", v->why); break;
+    case SG_VERDICT_NO_VALUE:
+        sg_buf_printf(b, "your answer has no value at a random point where the %s has one (a log "
+                         "or a root of a negative number, a singular inverse?)", noun(r));
+        break;
     case SG_VERDICT_SIZES:
         sg_buf_puts(b, "right at one size of the dimensions only, not at another: is a "
                        "dimension written as a number?");

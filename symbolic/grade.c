@@ -691,8 +691,7 @@ static void differ(grader *g, const sg_expr *ans, sg_verdict *v)
     int e;
     v->kind = SG_VERDICT_DIFFER;
     if (!values_at(g, 0, g->inputs[0], ans, g->scratch)) {
-        v->kind = SG_VERDICT_UNDEFINED;
-        v->why = "your answer has no value where the derivative has one";
+        v->kind = SG_VERDICT_NO_VALUE;
         return;
     }
     for (e = 0; e < SG_GRADE_ENTRIES; e++) {

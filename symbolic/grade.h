@@ -40,6 +40,7 @@ typedef enum {
                               dimension factor_dim when it is ≥ 0) */
     SG_VERDICT_DIFFER,     /* wrong: the largest differing entries at one point */
     SG_VERDICT_SIZES,      /* wrong: right at the first size of the dimensions only */
+    SG_VERDICT_NO_VALUE,   /* wrong: no value at a point where the derivative has one */
     SG_VERDICT_UNDEFINED,  /* not graded: no point where both have values (`why`) */
 } sg_verdict_kind;
 

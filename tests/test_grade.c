@@ -191,6 +191,14 @@ static void test_dimension_written_as_a_number(void **state)
     assert_false(v.right);
 }
 
+static void test_no_value(void **state)
+{
+    sg_verdict v;
+    (void)state;
+    assert_int_equal(verdict_of("x ∈ ℝ^n\nL = ½‖x‖²\nanswer ∂L/∂x = exp(log(x))\n", &v),
+                     SG_VERDICT_NO_VALUE);
+}
+
 static void test_differ(void **state)
 {
     sg_verdict v;
@@ -214,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_term_factor_names_a_dimension),
         cmocka_unit_test(test_last_step),
         cmocka_unit_test(test_dimension_written_as_a_number),
+        cmocka_unit_test(test_no_value),
         cmocka_unit_test(test_differ),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
