@@ -47,7 +47,7 @@ TESTS     := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps install uninstall test unit cli-test integrations golden-test latex-test golden acceptance clean bench \
         fuzz fuzz-replay errors-test gencode-test front-test smith smith-test docs-test \
-        test-deps check-test-deps chains-test cwarn-test python-test
+        test-deps check-test-deps chains-test cwarn-test python-test grade-test
 .SUFFIXES:
 
 all: symgrad
@@ -112,7 +112,7 @@ check-test-deps:
 test: check-test-deps
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit cli-test golden-test latex-test integrations \
 	    fuzz-replay errors-test gencode-test front-test chains-test cwarn-test docs-test acceptance \
-	    smith-test scale-test python-test
+	    smith-test scale-test python-test grade-test
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -157,6 +157,11 @@ latex-test: $(B)/symgrad
 # errors, --cdef through cffi (skipped without a python3 with numpy)
 python-test: $(B)/symgrad
 	@SYMGRAD=$(B)/symgrad sh tests/python.sh
+
+# answers graded: the statement's diagnostics, --grade's verdicts and exit
+# codes on every example's answer files (tests/grade/), the Answers sections
+grade-test: $(B)/symgrad
+	@SYMGRAD=$(B)/symgrad sh tests/grade.sh
 
 # README, man page and --help agree; the README's examples give the output shown
 docs-test: $(B)/symgrad

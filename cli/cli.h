@@ -10,6 +10,7 @@
  *               every way out; devices written in place; unchanged files
  *               left alone)
  *   evalprint.c --eval's reader of values and its printout (evalprint.h)
+ *   grade.c     --grade: a verdict line per answer, from symbolic/grade.h
  *   main.c      the pipeline: read, parse, check and differentiate, print
  *               the chosen output, write it
  */
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../base/buf.h"
 #include "../codegen/cgen.h"
 #include "../symbolic/check.h"
 
@@ -27,10 +29,10 @@
 #endif
 
 /* INTERFACE.md's exit statuses */
-enum { CLI_EXIT_INPUT = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_IO = 3 };
+enum { CLI_EXIT_INPUT = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_IO = 3, CLI_EXIT_WRONG = 4 };
 
 typedef enum {
-    CLI_C, CLI_FORMULAS, CLI_LATEX, CLI_EVAL, CLI_STEPS,
+    CLI_C, CLI_FORMULAS, CLI_LATEX, CLI_EVAL, CLI_STEPS, CLI_GRADE,
     CLI_MANIFEST, CLI_PYTHON, CLI_CDEF /* the C's API for other languages: -p, -t, --dim apply */
 } cli_mode;
 
@@ -48,8 +50,9 @@ typedef struct {
     int index;    /* --latex: results entry by entry too */
     int update;   /* --latex: the gradient-descent updates too */
     int werror;   /* -Werror: a warning is an error (exit 1, nothing written) */
-    int latex, formulas, steps; /* as given; mode says which output was chosen */
+    int latex, formulas, steps, grade; /* as given; mode says which output was chosen */
     int manifest, python, cdef; /* as given: --manifest, --python, --cdef */
+    int reveal;   /* --grade: print the derived formula too */
     const char *eval;
     const char *c_only; /* the first option only C output takes, for the message */
     cli_mode mode;
@@ -72,6 +75,16 @@ void cli_free_options(cli_options *o);
 int cli_check_fixed_dims(const cli_options *o, const sg_problem *p, const char *name);
 /* the default C prefix: the file's stem made a C identifier, malloc'd */
 char *cli_stem_prefix(const char *path);
+
+/* ---- grade.c ---- */
+
+/* a verdict line per answer of p into out (--grade); how many are wrong */
+int cli_grade(sg_problem *p, const sg_src *src, const cli_options *o, sg_buf *out);
+/* each answer's verdict in words, in an alphabet (SG_FMT_UNICODE, _ASCII,
+   _LATEX), for the Answers section of --steps and --latex; NULL without
+   answers. Freed with cli_verdicts_free() */
+char **cli_verdicts(sg_problem *p, int alphabet);
+void cli_verdicts_free(sg_problem *p, char **v);
 
 /* ---- files.c ---- */
 

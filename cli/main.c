@@ -7,7 +7,8 @@
  * written; files.c reads the input and writes the outputs, all or nothing.
  *
  * Exit status: 0 success, 1 an error in the input, 2 a usage error, 3 an I/O
- * error.
+ * error, 4 with --grade an answer is wrong (the verdicts are written all the
+ * same).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ static const char *basename_of(const char *path)
 typedef struct {
     char *out, *hdr;
     size_t outlen, hdrlen;
+    int wrong; /* --grade: the answers found wrong */
 } printed;
 
 /* a --dim that fixes nothing P_eval reads: a warning (an error with -Werror) */
@@ -122,19 +124,39 @@ static int print_c(const cli_options *o, const sg_problem *p, const char *name, 
     return rc;
 }
 
+/* --grade: the verdicts, or an error when the file has no answer */
+static int print_grades(const cli_options *o, sg_problem *p, const sg_src *src, printed *r)
+{
+    sg_buf b;
+    if (p->nanswers == 0) {
+        fprintf(stderr, "symgrad: %s: error: nothing to grade: the file has no `answer` "
+                        "statement (answer ∂L/∂W = …)\n", src->name);
+        return CLI_EXIT_INPUT;
+    }
+    sg_buf_init(&b);
+    r->wrong = cli_grade(p, src, o, &b);
+    r->out = sg_buf_take(&b, &r->outlen);
+    return 0;
+}
+
 /* the chosen output of a checked problem; 0 or an exit status */
-static int print_output(const cli_options *o, const sg_problem *p, const sg_src *src,
+static int print_output(const cli_options *o, sg_problem *p, const sg_src *src,
                         const char *name, const char *stem, const char *cmd, printed *r)
 {
     int rc = 0;
     if (o->mode == CLI_FORMULAS) {
         r->out = sg_fmt_problem(p, o->ascii, &r->outlen);
+    } else if (o->mode == CLI_GRADE) {
+        rc = print_grades(o, p, src, r);
     } else if (o->mode == CLI_STEPS) {
         sg_steps_opts so;
+        char **verdicts = cli_verdicts(p, o->ascii ? SG_FMT_ASCII : SG_FMT_UNICODE);
         memset(&so, 0, sizeof so);
         so.ascii = o->ascii;
         so.source = src->text;
+        so.verdicts = (const char *const *)verdicts;
         r->out = sg_steps_document(p, &so, &r->outlen);
+        cli_verdicts_free(p, verdicts);
     } else if (o->mode == CLI_EVAL) {
         sg_buf b, e;
         sg_buf_init(&b);
@@ -147,13 +169,16 @@ static int print_output(const cli_options *o, const sg_problem *p, const sg_src 
         sg_buf_free(&e);
     } else if (o->mode == CLI_LATEX) {
         sg_latex_opts lo;
+        char **verdicts = cli_verdicts(p, SG_FMT_LATEX);
         memset(&lo, 0, sizeof lo);
+        lo.verdicts = (const char *const *)verdicts;
         lo.fragment = o->fragment;
         lo.index = o->index;
         lo.update = o->update;
         lo.source = name;
         lo.text = src->text;
         r->out = sg_latex_document(p, &lo, &r->outlen);
+        cli_verdicts_free(p, verdicts);
     } else {
         rc = print_c(o, p, name, stem, cmd, r);
     }
@@ -179,7 +204,7 @@ static int write_printed(const cli_options *o, const printed *r, mode_t perms)
 int main(int argc, char **argv)
 {
     cli_options o;
-    printed r = {NULL, NULL, 0, 0};
+    printed r = {NULL, NULL, 0, 0, 0};
     char *text, *stem, *cmd;
     size_t len;
     int rc;
@@ -229,6 +254,8 @@ int main(int argc, char **argv)
         rc = print_output(&o, p, src, name, stem, cmd, &r);
     if (rc == 0)
         rc = write_printed(&o, &r, 0666 & ~mask);
+    if (rc == 0 && r.wrong)
+        rc = CLI_EXIT_WRONG;
 
     free(r.out);
     free(r.hdr);

@@ -37,6 +37,8 @@ static const char usage_text[] =
     "      --update          with --latex: also each parameter's gradient-descent update\n"
     "      --formulas        print the derived formulas as plain text\n"
     "      --steps           print the derivation as plain text, one rule per line\n"
+    "      --grade           grade the file's `answer` statements (exit 4 if one is wrong)\n"
+    "      --reveal          with --grade: also print each derived formula\n"
     "      --ascii           with --formulas or --steps: ASCII instead of Unicode\n"
     "      --eval VALUES     evaluate every definition and derivative at VALUES,\n"
     "                        e.g. 'W=[[1,2],[3,4]]; x=[1,1]' (dimensions are inferred)\n"
@@ -210,6 +212,8 @@ static int parse_flag(const char *a, cli_options *o)
         {"--formulas", offsetof(cli_options, formulas), NULL},
         {"--steps", offsetof(cli_options, steps), NULL},
         {"--ascii", offsetof(cli_options, ascii), NULL},
+        {"--grade", offsetof(cli_options, grade), NULL},
+        {"--reveal", offsetof(cli_options, reveal), NULL},
         {"--color", offsetof(cli_options, color), NULL},
         {"--blas", offsetof(cli_options, blas), "--blas"},
         {"--check", offsetof(cli_options, check), "--check"},
@@ -304,7 +308,7 @@ static int parse_valued(int argc, char **argv, int *i, cli_options *o)
 /* one output at a time, and only the options that output takes */
 static int choose_mode(cli_options *o)
 {
-    const char *modes[8];
+    const char *modes[9];
     int nmodes = 0;
     if (o->latex) {
         modes[nmodes++] = "--latex";
@@ -334,6 +338,10 @@ static int choose_mode(cli_options *o)
         modes[nmodes++] = "--cdef";
         o->mode = CLI_CDEF;
     }
+    if (o->grade) {
+        modes[nmodes++] = "--grade";
+        o->mode = CLI_GRADE;
+    }
     if (nmodes > 1)
         return cli_usage_error("%s and %s are different outputs: choose one", modes[0], modes[1]);
     if (o->mode >= CLI_MANIFEST) { /* they describe the C of -p, -t and --dim, no file of it */
@@ -348,6 +356,8 @@ static int choose_mode(cli_options *o)
         return cli_usage_error("--update goes with --latex");
     if (o->ascii && o->mode != CLI_FORMULAS && o->mode != CLI_STEPS)
         return cli_usage_error("--ascii goes with --formulas or --steps");
+    if (o->reveal && o->mode != CLI_GRADE)
+        return cli_usage_error("--reveal goes with --grade");
     if (o->c_only && o->mode != CLI_C && o->mode < CLI_MANIFEST)
         return cli_usage_error("%s goes with C output, not %s", o->c_only, modes[0]);
     return 0;
@@ -377,6 +387,7 @@ static int unknown_option(const char *a)
     static const char *const names[] = {
         "--output", "--header", "--prefix", "--type", "--dim", "--latex", "--fragment",
         "--index", "--update", "--formulas", "--steps", "--ascii", "--eval", "--blas",
+        "--grade", "--reveal",
         "--check", "--color", "--help", "--version", "--manifest", "--python", "--cdef",
     };
     const char *eq = strchr(a, '='), *prefix = NULL;

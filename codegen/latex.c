@@ -742,6 +742,8 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
         doc_derivation(&x, &d, i);
     if (o->update)
         tex_doc_updates(&x);
+    if (o->verdicts && p->nanswers > 0)
+        tex_doc_answers(&x, o->verdicts);
     tex_doc_references(&x);
     sg_buf_puts(&out, o->fragment ? "\\endgroup\n" : "\\end{document}\n");
     doc_logs_free(&d);

@@ -36,6 +36,8 @@ typedef struct {
     const char *source; /* the input's name, for the first comment line; NULL: none */
     const char *text;   /* the input's text, for the title (its leading comment);
                            NULL or no comment: the title says what is derived */
+    const char *const *verdicts; /* by answer (p->answers): its verdict in LaTeX words
+                                    (cli/grade.c); NULL: no Answers section */
 } sg_latex_opts;
 
 /* the whole document (or fragment); NUL-terminated, length in *len */

@@ -824,6 +824,8 @@ char *sg_steps_document(const sg_problem *p, const sg_steps_opts *o, size_t *len
     stp_doc_forward(&s, st, nst);
     for (i = 0; i < nlogs; i++)
         doc_log(&s, logs[i]);
+    if (o && o->verdicts && p->nanswers > 0)
+        stp_doc_answers(&s, o->verdicts);
 
     for (id = 0; id < s.n; id++)
         if (s.owned[id])

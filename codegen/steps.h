@@ -28,6 +28,8 @@ typedef struct {
     const char *source; /* the problem's text, for its leading comment (the
                            title); NULL: no title */
     int width;          /* the line width to keep to; 0: 80 */
+    const char *const *verdicts; /* by answer (p->answers): its verdict in words
+                                    (cli/grade.c); NULL: no Answers section */
 } sg_steps_opts;
 
 /* the whole derivation, NUL-terminated, its length in *len */

@@ -121,6 +121,8 @@ void stp_put_range(stp_doc *s, sg_buf *b, sg_index lo, sg_index hi, int down);
 void stp_doc_problem(stp_doc *s);            /* the problem as the checker holds it */
 /* the fresh names, and the user's definitions that read them */
 void stp_doc_forward(stp_doc *s, const sg_expr **st, int nst);
+/* each answer as written beside the derived result, and its verdict */
+void stp_doc_answers(stp_doc *s, const char *const *verdicts);
 
 /* ---- steps.c: the logs, and the document */
 /* lhs op value, then the rule; lhs op name = value when value gets its name here */

@@ -435,3 +435,44 @@ void stp_doc_forward(stp_doc *s, const sg_expr **st, int nst)
         sg_buf_free(&b);
     }
 }
+
+/* the line of the source a byte offset is on */
+static unsigned line_of(const char *text, unsigned at)
+{
+    unsigned line = 1, i;
+    for (i = 0; text && i < at && text[i]; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+void stp_doc_answers(stp_doc *s, const char *const *verdicts)
+{
+    int i;
+    sg_strmap defs;
+    sg_strmap_init(&defs);
+    for (i = 0; i < s->p->ndefs; i++)
+        if (s->p->defs[i].name)
+            sg_strmap_put(&defs, s->p->defs[i].name, i);
+    sg_buf_puts(&s->out, "\nAnswers\n");
+    for (i = 0; i < s->p->nanswers; i++) {
+        const sg_answer *a = &s->p->answers[i];
+        const sg_result *r = &s->p->results[a->result];
+        sg_buf b;
+        sg_buf_init(&b);
+        sg_buf_printf(&b, "line %u, yours:  ", line_of(s->p->text, a->span.begin));
+        sg_fmt_result_name(&b, r, s->ascii);
+        sg_buf_puts(&b, " = ");
+        quote_into(s, &b, &defs, a->ast);
+        stp_emit(s, 2, sg_buf_str(&b), NULL);
+        sg_buf_free(&b);
+        sg_buf_init(&b);
+        sg_buf_puts(&b, "derived:        ");
+        sg_fmt_result_name(&b, r, s->ascii);
+        sg_buf_puts(&b, " = ");
+        sg_fmt_expr(&b, s->ctx, r->display ? r->display : r->expr, s->ascii);
+        stp_emit(s, 2, sg_buf_str(&b), NULL);
+        stp_emit(s, 2, verdicts[i], NULL);
+        sg_buf_free(&b);
+    }
+    sg_strmap_free(&defs);
+}

@@ -332,6 +332,9 @@ const char *tex_result_tex(tex_doc *x, const sg_result *r);
 const char *tex_index(tex_doc *x, sg_index i);
 /* the Problem section */
 void tex_doc_problem(tex_doc *x);
+/* the Answers section: each answer as written beside the derived result,
+   and its verdict */
+void tex_doc_answers(tex_doc *x, const char *const *verdicts);
 /* the stations of log g's function, kids first */
 int tex_log_stations(tex_doc *x, const sg_log *g, const sg_expr ***out);
 /* the stations and input symbols e's formula is written in, each once */

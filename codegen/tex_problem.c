@@ -580,3 +580,39 @@ void tex_doc_forward(tex_doc *x, const sg_expr *f, const sg_expr **st, int nst)
     }
     tex_end_align(b, start);
 }
+
+void tex_doc_answers(tex_doc *x, const char *const *verdicts)
+{
+    int i;
+    known_names known;
+    known.x = x;
+    known.upto = x->p->ndefs;
+    sg_strmap_init(&known.defs);
+    for (i = 0; i < x->p->ndefs; i++)
+        if (x->p->defs[i].name && sg_strmap_get(&known.defs, x->p->defs[i].name) < 0)
+            sg_strmap_put(&known.defs, x->p->defs[i].name, i);
+    sg_buf_puts(x->out, "\\subsection*{Answers}\n");
+    for (i = 0; i < x->p->nanswers; i++) {
+        const sg_answer *a = &x->p->answers[i];
+        const sg_result *r = &x->p->results[a->result];
+        unsigned line = 1, k;
+        sg_quote_opts qo;
+        memset(&qo, 0, sizeof qo);
+        qo.text = x->p->text;
+        qo.known = quote_known;
+        qo.arg = &known;
+        qo.alphabet = SG_FMT_LATEX;
+        for (k = 0; x->p->text && k < a->span.begin && x->p->text[k]; k++)
+            line += x->p->text[k] == '\n';
+        sg_buf_printf(x->out, "\\begin{align*}\n\\text{yours (line %u):}\\quad ", line);
+        sg_fmt_result_name(x->out, r, SG_FMT_LATEX);
+        sg_buf_puts(x->out, " &= ");
+        sg_quote(x->out, a->ast, &qo);
+        sg_buf_puts(x->out, " \\\\\n\\text{derived:}\\quad ");
+        sg_fmt_result_name(x->out, r, SG_FMT_LATEX);
+        sg_buf_puts(x->out, " &= ");
+        sg_fmt_expr(x->out, x->ctx, r->display ? r->display : r->expr, SG_FMT_LATEX);
+        sg_buf_printf(x->out, "\n\\end{align*}\n\\noindent %s\n\n", verdicts[i]);
+    }
+    sg_strmap_free(&known.defs);
+}

@@ -147,6 +147,7 @@ static const struct {
     [TK_OUTPUT] = {"OUTPUT", "'output'"},
     [TK_PREFIX] = {"PREFIX", "'prefix'"},
     [TK_DIM] = {"DIM", "'dim'"},
+    [TK_ANSWER] = {"ANSWER", "'answer'"},
     [TK_WRT] = {"WRT", "'wrt'"},
     [TK_FOR] = {"FOR", "'for'"},
     [TK_IN] = {"IN", "'in'"},
@@ -172,6 +173,7 @@ static const struct {
     [TK_HADAMARD] = {"HADAMARD", "'⊙'"},
     [TK_HDIV] = {"HDIV", "'⊘'"},
     [TK_ROOT] = {"ROOT", "'√'"},
+    [TK_PARTIAL] = {"PARTIAL", "'∂'"},
     [TK_EPOW] = {"EPOW", "'.^'"},
     [TK_CARET] = {"CARET", "'^'"},
     [TK_TRANSPOSE] = {"TRANSPOSE", "'ᵀ'"},
@@ -635,6 +637,7 @@ static int lead_keyword(const char *s)
     } kw[] = {
         {"grad", TK_GRAD}, {"jacobian", TK_JACOBIAN}, {"hessian", TK_HESSIAN},
         {"output", TK_OUTPUT}, {"prefix", TK_PREFIX}, {"dim", TK_DIM},
+        {"answer", TK_ANSWER},
     };
     size_t i;
     for (i = 0; i < sizeof kw / sizeof kw[0]; i++)
@@ -653,7 +656,7 @@ static int keyword(sg_lexer *lx, const sg_token *t)
         if (!kw)
             return TK_NAME;
         peek(lx, &next);
-        if (next.kind != TK_NAME)
+        if (next.kind != TK_NAME && !(kw == TK_ANSWER && next.kind == TK_PARTIAL))
             return TK_NAME; /* `grad = …`, `dim ∈ ℝ`: a name after all */
         lx->lead = kw;
         return kw;

@@ -17,8 +17,9 @@
  *   - A bar still open at the end of its line is an error at the bar; at the
  *     end of the statement the lexer makes up (synthetic) closing tokens for
  *     whatever is still open, so that the statement still parses.
- *   - grad jacobian hessian output prefix dim are keywords only as the first
- *     word of a statement followed by a name; wrt only after
+ *   - grad jacobian hessian output prefix dim answer are keywords only as
+ *     the first word of a statement followed by a name (answer also by ∂);
+ *     wrt only after
  *     `grad NAME`; in only after the declared names; for only after a
  *     complete declaration or definition. Elsewhere they are names.
  *   - After `∈`, `:` or `in` the scanner reads a type: `R` is ℝ, `x` is ×,

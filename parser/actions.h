@@ -49,6 +49,14 @@ typedef struct {
     sg_ast *lo, *hi;
 } sg_range;
 
+/* the derivative an answer names: ∂L/∂W (order 1), ∂²L/∂w² (order 2);
+   order 0 when it was misspelt (reported already) */
+typedef struct {
+    int order;
+    sg_ident of, wrt;
+    sg_span span;
+} sg_deriv;
+
 /* the deepest expression accepted; deeper ones would exhaust the C stack of
    every pass that recurses over the tree. A flat chain of one operator
    (sg_ast_chain) counts as one level, however long */
@@ -91,6 +99,14 @@ void sg_parse_request(sg_parser *p, sg_stmt_kind kind, sg_span span, const char 
                       sg_span name_span, const sg_ident_vec *wrt);
 void sg_parse_list(sg_parser *p, sg_stmt_kind kind, sg_span span, const sg_ident_vec *names);
 void sg_parse_prefix(sg_parser *p, sg_span span, const char *name, sg_span name_span);
+/* ∂of/∂wrt written with ∂ (order 0: a misspelt order, reported here) */
+sg_deriv sg_parse_deriv(sg_parser *p, sg_span span, int order, const char *of, sg_span of_span,
+                        const char *wrt, sg_span wrt_span);
+/* dL/dW, d2L/dw2: the d (and the 2s) taken off, or order 0 and an error */
+sg_deriv sg_parse_deriv_ascii(sg_parser *p, sg_span span, const char *num, sg_span num_span,
+                              const char *den, sg_span den_span);
+/* answer deriv = e */
+void sg_parse_answer(sg_parser *p, sg_span span, const sg_deriv *d, sg_ast *e);
 
 /* a syntax error: the unexpected token and the kinds that would have fitted */
 void sg_parse_syntax_error(sg_parser *p, sg_span at, int unexpected, const int *expected,

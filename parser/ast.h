@@ -73,6 +73,7 @@ typedef enum {
     SG_STMT_HESSIAN,  /* hessian L wrt x   (hessian L wrt x, y: the mixed one) */
     SG_STMT_OUTPUT,   /* output r, s */
     SG_STMT_PREFIX,   /* prefix name */
+    SG_STMT_ANSWER,   /* answer ∂L/∂W = e   answer dL/dW = e   answer ∂²L/∂w² = e */
 } sg_stmt_kind;
 
 typedef enum {
@@ -95,14 +96,18 @@ struct sg_stmt {
     sg_stmt_kind kind;
     sg_span span;      /* the whole statement */
     sg_ident *names;   /* DECL: the declared names; DIM: the dimensions;
-                          GRAD, JACOBIAN, HESSIAN: the wrt list; OUTPUT: the names */
+                          GRAD, JACOBIAN, HESSIAN: the wrt list; OUTPUT: the names;
+                          ANSWER: the one variable */
     int nnames;
     sg_type_kind type; /* DECL */
     sg_ident dims[2];  /* DECL: ndims dimensions (vector 1, matrix 2, 𝕊/Δ 1) */
     int ndims;
-    sg_ident target;   /* DEF: the defined name; GRAD, JACOBIAN, HESSIAN: the
-                          differentiated name; PREFIX: the prefix */
-    sg_ast *expr;      /* DEF: the expression, NULL if it failed to parse */
+    sg_ident target;   /* DEF: the defined name; GRAD, JACOBIAN, HESSIAN, ANSWER:
+                          the differentiated name; PREFIX: the prefix */
+    sg_ast *expr;      /* DEF: the expression, NULL if it failed to parse;
+                          ANSWER: the claimed derivative */
+    int order;         /* ANSWER: 1 (∂L/∂W), or 2 for a Hessian (∂²L/∂w²) */
+    sg_span head;      /* ANSWER: where ∂L/∂W is written */
     sg_ast *index;     /* DECL x[t] / DEF h[t], h[0]: the index written, else NULL */
     sg_ident range_var;   /* `for t = lo..hi`: t (name NULL when there is no range) */
     sg_ast *range_lo, *range_hi;

@@ -273,6 +273,67 @@ void sg_parse_prefix(sg_parser *p, sg_span span, const char *name, sg_span name_
     s->target.span = name_span;
 }
 
+static sg_ident ident(const char *name, sg_span span)
+{
+    sg_ident id;
+    id.name = name;
+    id.value = 0;
+    id.span = span;
+    return id;
+}
+
+sg_deriv sg_parse_deriv(sg_parser *p, sg_span span, int order, const char *of, sg_span of_span,
+                        const char *wrt, sg_span wrt_span)
+{
+    sg_deriv d;
+    d.order = order;
+    d.of = ident(of, of_span);
+    d.wrt = ident(wrt, wrt_span);
+    d.span = span;
+    if (!order)
+        sg_src_error(p->src, span, "a second derivative is written ∂²%s/∂%s²", of, wrt);
+    return d;
+}
+
+/* dL/dW: L and W; d2L/dw2: L and w, order 2 */
+sg_deriv sg_parse_deriv_ascii(sg_parser *p, sg_span span, const char *num, sg_span num_span,
+                              const char *den, sg_span den_span)
+{
+    size_t nn = strlen(num), nd = strlen(den);
+    int order = nn > 2 && num[0] == 'd' && num[1] == '2' ? 2 : 1;
+    sg_span of_span = num_span, wrt_span = den_span;
+    if (num[0] != 'd' || nn < 2 || den[0] != 'd' || nd < 2 ||
+        (order == 2 && (nd < 3 || den[nd - 1] != '2'))) {
+        sg_deriv bad;
+        memset(&bad, 0, sizeof bad);
+        bad.span = span;
+        sg_src_error(p->src, span, "an answer names its derivative as ∂L/∂W, or in ASCII "
+                                   "dL/dW (d2L/dw2 for a Hessian)");
+        return bad;
+    }
+    of_span.begin += (unsigned)order;
+    wrt_span.begin += 1;
+    if (order == 2)
+        wrt_span.end -= 1;
+    return sg_parse_deriv(p, span, order, sg_arena_strdup(p->arena, num + order), of_span,
+                          sg_arena_strndup(p->arena, den + 1, nd - (size_t)order), wrt_span);
+}
+
+void sg_parse_answer(sg_parser *p, sg_span span, const sg_deriv *d, sg_ast *e)
+{
+    sg_stmt *s;
+    if (!d->order)
+        return;
+    s = stmt(p, SG_STMT_ANSWER, span);
+    s->target = d->of;
+    s->names = sg_arena_alloc(p->arena, sizeof *s->names);
+    s->names[0] = d->wrt;
+    s->nnames = 1;
+    s->order = d->order;
+    s->head = d->span;
+    s->expr = shallow(p, e);
+}
+
 /* ---- syntax errors ---------------------------------------------------------- */
 
 /* the unexpected token as written: 'x', end of line, end of input */

@@ -76,6 +76,7 @@ void sg_yyerror(sg_span *loc, sg_parser *p, const char *msg);
     sg_ident_vec names;
     sg_typedecl type;
     sg_range range;
+    sg_deriv deriv;
 }
 
 /* the end of a statement: a newline, `;`, or the end of the input */
@@ -84,7 +85,8 @@ void sg_yyerror(sg_span *loc, sg_parser *p, const char *msg);
 %token <num> NUM
 %token <num> POWNUM            /* ² ³ */
 /* keywords, which the lexer recognizes only where they can occur */
-%token GRAD JACOBIAN HESSIAN OUTPUT PREFIX DIM WRT FOR IN
+%token GRAD JACOBIAN HESSIAN OUTPUT PREFIX DIM WRT FOR IN ANSWER
+%token PARTIAL                 /* ∂ */
 /* declarations */
 %token ELEM COLON              /* ∈ : */
 %token REALS SYMSET SPDSET SIMPLEX TIMES   /* ℝ 𝕊 𝕊₊₊ Δ × */
@@ -105,6 +107,7 @@ void sg_yyerror(sg_span *loc, sg_parser *p, const char *msg);
 %type <names> names
 %type <type> type
 %type <range> range
+%type <deriv> deriv
 
 /* `f‖x‖` and `f|x|`: a name before a bar atom is a call, not a product */
 %precedence NAME_ALONE
@@ -127,6 +130,7 @@ program:
  *      | (grad | jacobian | hessian) NAME wrt names END
  *      | output names END
  *      | prefix NAME END
+ *      | answer deriv = expr END
  */
 stmt:
   names decl_in type END
@@ -159,8 +163,24 @@ stmt:
     { sg_parse_list(p, SG_STMT_OUTPUT, sg_span_join(@1, @2), &$2); }
 | PREFIX NAME END
     { sg_parse_prefix(p, sg_span_join(@1, @2), $2, @2); }
+| ANSWER deriv ASSIGN expr END
+    { sg_parse_answer(p, sg_span_join(@1, @4), &$2, $4); }
 | error END
     { yyerrok; }
+;
+
+/*
+ * deriv = ∂NAME/∂NAME | ∂²NAME/∂NAME² | NAME/NAME
+ *
+ * The last is ASCII: dL/dW, d2L/dw2 (parser.c takes the d off and checks it).
+ */
+deriv:
+  PARTIAL NAME SLASH PARTIAL NAME
+    { $$ = sg_parse_deriv(p, @$, 1, $2, @2, $5, @5); }
+| PARTIAL POWNUM NAME SLASH PARTIAL NAME POWNUM
+    { $$ = sg_parse_deriv(p, @$, $2 == 2 && $7 == 2 ? 2 : 0, $3, @3, $6, @6); }
+| NAME SLASH NAME
+    { $$ = sg_parse_deriv_ascii(p, @$, $1, @1, $3, @3); }
 ;
 
 /* names = NAME (, NAME)* */

@@ -63,6 +63,16 @@ typedef struct {
     int derived_as_written;
 } sg_def;
 
+/* answer ∂L/∂W = e: a claimed derivative, for --grade (symbolic/grade.h) */
+typedef struct {
+    int result;        /* the index in sg_problem.results of the derivative it claims */
+    sg_expr *expr;     /* the claim, checked like a definition */
+    const sg_ast *ast; /* as written (in the parse arena: valid while it is) */
+    sg_span span;      /* the statement */
+    sg_span head;      /* ∂L/∂W (or dL/dW) as written */
+    int order;         /* 1, or 2 for a Hessian */
+} sg_answer;
+
 typedef struct {
     sg_ctx *ctx;
     const char *prefix;   /* from a `prefix` statement, else NULL */
@@ -74,6 +84,8 @@ typedef struct {
     int ndefs;
     sg_result *results;   /* values first, then derivatives, in request order */
     int nresults;
+    sg_answer *answers;   /* the `answer` statements, in the order written */
+    int nanswers;
 } sg_problem;
 
 /*

@@ -79,6 +79,14 @@ typedef struct {
     int too_large;     /* the DAG outgrew SG_MAX_NODES (reported once) */
     int size_reported; /* a value's size overflowed (reported once) */
     int as_written;    /* building the written forms: names read defs[].written */
+    /* the answers (problem.c): the statement, its checked claim (NULL when it
+       failed) and whether the function it differentiates is known */
+    struct ck_answer {
+        const sg_stmt *stmt;
+        sg_expr *expr;
+        int known;
+    } *answers;
+    int nanswers, capanswers;
 } ck_checker;
 
 /* the result of checking a subtree */

@@ -5,7 +5,9 @@
  * defined before it is used): declarations make symbols, dimensions and
  * input sequences; definitions are checked (check.c, check_seq.c) into
  * nodes of one DAG and named; requests (output, grad, jacobian, hessian)
- * become results, each asked once. Then the derivatives are taken, one
+ * become results, each asked once; an `answer` is checked like a
+ * definition and implies its request when no statement made it (the
+ * problem keeps the claims for --grade, symbolic/grade.h). Then the derivatives are taken, one
  * reverse sweep per function for all its gradients (with respect to an input
  * sequence x too: ∂L/∂x[t] at every step, a result whose expression is the
  * STEP of x's adjoint, sg_result_seq), and when a stability
@@ -441,6 +443,98 @@ static void mark_written_derived(ck_checker *c)
     sg_idmap_free(&seen);
 }
 
+/* ---- answers ------------------------------------------------------------------ */
+
+/* the shape of the derivative an answer claims (∂f/∂x of order `order`),
+   or CK_ANY when the request will be refused anyway */
+static ck_want claimed_shape(sg_shape f, sg_shape x, int order)
+{
+    if (!is_vector_or_scalar(x) && (order == 2 || !sg_shape_is_scalar(f)))
+        return CK_ANY;
+    if (order == 2)
+        return ck_want_of(sg_shape_make(x.rows, x.rows));
+    if (sg_shape_is_scalar(f))
+        return ck_want_of(x);
+    return is_vector_or_scalar(f) ? ck_want_of(sg_shape_make(f.rows, x.rows)) : CK_ANY;
+}
+
+/* answer ∂f/∂x = e: the claim checked like a definition, wanting the
+   derivative's shape; its request is made once every statement is read */
+static void answer(ck_checker *c, const sg_stmt *s)
+{
+    int failed, idx;
+    sg_expr *f = requested(c, &s->target, &failed);
+    ck_want w = CK_ANY;
+    ck_val v = ck_err();
+    struct ck_answer *a;
+    if (f && ck_lookup(c, s->names[0].name, &idx) == CK_SYM)
+        w = claimed_shape(f->shape, sg_sym_get(c->ctx, idx)->shape, s->order);
+    c->nuses = 0;
+    if (s->expr)
+        v = ck_need_size(c, ck_check(c, s->expr, w));
+    c->nuses = 0;
+    SG_GROW(c->answers, c->nanswers, c->capanswers, SG_GROW_MAX, "answers");
+    a = &c->answers[c->nanswers++];
+    a->stmt = s;
+    a->expr = v.st == CK_OK ? v.e : NULL;
+    a->known = f != NULL;
+}
+
+/* the request an answer implies, when no statement asked it: a gradient for
+   a scalar, a Jacobian for a vector, a Hessian for ∂² */
+static void implied_requests(ck_checker *c, sg_stmt **reqs, int *nreqs)
+{
+    int i, idx;
+    for (i = 0; i < c->nanswers; i++) {
+        const sg_stmt *s = c->answers[i].stmt;
+        sg_stmt *q;
+        const char *kind, *wrt = s->names[0].name, *key;
+        if (!c->answers[i].known)
+            continue;
+        ck_lookup(c, s->target.name, &idx);
+        kind = s->order == 2 ? "hessian"
+               : sg_shape_is_scalar(c->defs[idx].expr->shape) ? "grad" : "jacobian";
+        key = s->order == 2 ? sg_arena_printf(sg_ctx_arena(c->ctx), "%s %s %s %s", kind,
+                                              s->target.name, wrt, wrt)
+                            : sg_arena_printf(sg_ctx_arena(c->ctx), "%s %s %s", kind,
+                                              s->target.name, wrt);
+        if (sg_strmap_get(&c->asked, key) >= 0)
+            continue;
+        q = sg_arena_alloc(sg_ctx_arena(c->ctx), sizeof *q);
+        *q = *s;
+        q->kind = s->order == 2 ? SG_STMT_HESSIAN : kind[0] == 'g' ? SG_STMT_GRAD
+                                                                   : SG_STMT_JACOBIAN;
+        q->span = s->head;
+        request(c, q, reqs, nreqs);
+    }
+}
+
+/* the answers, each with the result it claims (an answer whose request
+   failed has been reported: it is left out) */
+static void bind_answers(ck_checker *c, sg_problem *p)
+{
+    sg_arena *ar = sg_ctx_arena(c->ctx);
+    int i;
+    p->answers = sg_arena_alloc(ar, (size_t)(c->nanswers + 1) * sizeof *p->answers);
+    p->nanswers = 0;
+    for (i = 0; i < c->nanswers; i++) {
+        const sg_stmt *s = c->answers[i].stmt;
+        const char *of = s->target.name, *x = s->names[0].name;
+        int r = sg_strmap_get(&c->resnames, s->order == 2 ? sg_arena_printf(ar, "d2%s_d%s2", of, x)
+                                                          : sg_arena_printf(ar, "d%s_d%s", of, x));
+        sg_answer *a;
+        if (r < 0 || !c->answers[i].expr)
+            continue;
+        a = &p->answers[p->nanswers++];
+        a->result = r;
+        a->expr = c->answers[i].expr;
+        a->ast = s->expr;
+        a->span = s->span;
+        a->head = s->head;
+        a->order = s->order;
+    }
+}
+
 /* the derivatives, after every value: INTERFACE.md orders results that way */
 static void differentiate(ck_checker *c, sg_stmt **reqs, int nreqs)
 {
@@ -622,6 +716,7 @@ static void statements(ck_checker *c, const sg_program *prog, sg_stmt **reqs, in
         case SG_STMT_DIM: declare_dims(c, s); break;
         case SG_STMT_DECL: declare(c, s); break;
         case SG_STMT_DEF: define(c, s); break;
+        case SG_STMT_ANSWER: answer(c, s); break;
         default: request(c, s, reqs, nreqs); break;
         }
         if (c->too_large)
@@ -682,6 +777,7 @@ static void checker_free(ck_checker *c)
     free(c->colfns);
     free(c->res);
     free(c->seqbad);
+    free(c->answers);
 }
 
 sg_problem *sg_check(sg_src *src, const sg_program *prog)
@@ -698,8 +794,10 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
     c.loop.self = -1;
     for (s = prog ? prog->first : NULL; s; s = s->next)
         nstmts++;
-    reqs = sg_xmalloc((size_t)(nstmts + 1) * sizeof *reqs);
+    reqs = sg_xmalloc((size_t)(2 * nstmts + 1) * sizeof *reqs); /* answers imply requests */
     statements(&c, prog, reqs, &nreqs);
+    if (!c.too_large)
+        implied_requests(&c, reqs, &nreqs);
     ck_seq_finish(&c);
     if (c.nres == 0 && sg_src_nerrors(src) == 0) {
         sg_span end = {(unsigned)src->len, (unsigned)src->len};
@@ -721,6 +819,7 @@ sg_problem *sg_check(sg_src *src, const sg_program *prog)
         return NULL;
     }
     p = problem_of(&c, src, prog);
+    bind_answers(&c, p);
     displays(c.ctx, p);
     checker_free(&c);
     return p;

@@ -131,6 +131,9 @@ chmod +x bin/symgrad
 ln -s "$top/examples" run/examples
 # the error example's problem.sg, as the README describes it
 printf 'W ∈ ℝ^{m×n}\nb ∈ ℝ^m\nL = ‖Wb‖²\n' >run/problem.sg
+# the grading session's homework.sg, as the README shows it
+printf 'W ∈ ℝ^{m×n}\nx ∈ ℝ^n\nr = WᵀWx − x\nL = ½‖r‖²\nanswer ∂L/∂W = Wxrᵀ\nanswer ∂L/∂x = (WᵀW − I)r\n' \
+    >run/homework.sg
 
 # "$ cmd" lines and the output under them (README and LANGUAGE.md): files
 # cmd.N and want.N

@@ -456,6 +456,20 @@ static void test_keywords_are_names_elsewhere(void **state)
     NO_ERRORS();
 }
 
+/* answer: a keyword before ∂ or a name; ∂ a token of its own */
+static void test_answer(void **state)
+{
+    (void)state;
+    TOKENS("answer \xe2\x88\x82L/\xe2\x88\x82W = W",
+           "ANSWER PARTIAL NAME(L) SLASH PARTIAL NAME(W) ASSIGN NAME(W) END");
+    TOKENS("answer dL/dW = W", "ANSWER NAME(dL) SLASH NAME(dW) ASSIGN NAME(W) END");
+    TOKENS("answer \xe2\x88\x82\xc2\xb2L/\xe2\x88\x82w\xc2\xb2 = I",
+           "ANSWER PARTIAL POWNUM(2) NAME(L) SLASH PARTIAL NAME(w) POWNUM(2) ASSIGN NAME(I) END");
+    TOKENS("answer = 3", "NAME(answer) ASSIGN NUM(3) END");
+    TOKENS("L = answer", "NAME(L) ASSIGN NAME(answer) END");
+    NO_ERRORS();
+}
+
 static void test_for_after_a_definition(void **state)
 {
     (void)state;
@@ -960,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_long_name),
         cmocka_unit_test(test_statement_keywords),
         cmocka_unit_test(test_keywords_are_names_elsewhere),
+        cmocka_unit_test(test_answer),
         cmocka_unit_test(test_for_after_a_definition),
         cmocka_unit_test(test_newline_and_semicolon_end_statements),
         cmocka_unit_test(test_empty_statements),

@@ -91,7 +91,7 @@ static void idents(sg_buf *b, const sg_ident *v, int n)
 static void stmt(const sg_stmt *s, sg_buf *b)
 {
     static const char *const kinds[] = {"DECL", "DIM", "DEF", "GRAD", "JACOBIAN",
-                                        "HESSIAN", "OUTPUT", "PREFIX"};
+                                        "HESSIAN", "OUTPUT", "PREFIX", "ANSWER"};
     sg_buf_puts(b, kinds[s->kind]);
     switch (s->kind) {
     case SG_STMT_DECL:
@@ -120,6 +120,11 @@ static void stmt(const sg_stmt *s, sg_buf *b)
         break;
     case SG_STMT_PREFIX:
         sg_buf_printf(b, " %s", s->target.name);
+        break;
+    case SG_STMT_ANSWER:
+        sg_buf_printf(b, " d%s%s/d%s%s = ", s->order == 2 ? "2" : "", s->target.name,
+                      s->names[0].name, s->order == 2 ? "2" : "");
+        sexpr(s->expr, b);
         break;
     default:
         idents(b, s->names, s->nnames);
@@ -503,6 +508,20 @@ static void test_requests(void **state)
             "PREFIX autoencoder");
     NO_ERRORS();
     PROGRAM("grad L\xe2\x82\x81 wrt W\xe2\x82\x81, \xce\xb2", "GRAD L1 wrt W1 beta");
+    NO_ERRORS();
+}
+
+static void test_answers(void **state)
+{
+    (void)state;
+    PROGRAM("answer \xe2\x88\x82L/\xe2\x88\x82W = W\n"
+            "answer dL/dW\xe2\x82\x81 = 2\n"
+            "answer \xe2\x88\x82\xc2\xb2L/\xe2\x88\x82w\xc2\xb2 = I\n"
+            "answer d2L/dw2 = I\n",
+            "ANSWER dL/dW = W\n"
+            "ANSWER dL/dW1 = 2\n"
+            "ANSWER d2L/dw2 = I\n"
+            "ANSWER d2L/dw2 = I");
     NO_ERRORS();
 }
 
@@ -1219,6 +1238,7 @@ int main(void)
         cmocka_unit_test_teardown(test_sequence_declarations, teardown),
         cmocka_unit_test_teardown(test_definitions, teardown),
         cmocka_unit_test_teardown(test_requests, teardown),
+        cmocka_unit_test_teardown(test_answers, teardown),
         cmocka_unit_test_teardown(test_keywords_as_names, teardown),
         cmocka_unit_test_teardown(test_empty_programs, teardown),
         cmocka_unit_test_teardown(test_autoencoder, teardown),
