@@ -98,9 +98,9 @@ checkmain negsamp_check negsamp.sg 3
 # the gates computed together, one loop over t each way), for several T, in
 # both precisions; the C for T = 5 and T = 1000 differs in the constants only
 for T in 1 2 5; do
-    cgen lstm$T lstm.sg "T=$T k=2 p=3 n=3" "100000000000000 000000000000011 111111111111111"
-    cgen gru$T gru.sg "T=$T k=2 p=2 n=3" "10000000000 00000000011 11111111111"
-    cgen perstep$T perstep.sg "T=$T n=3" "10 01"
+    cgen lstm$T lstm.sg "T=$T k=2 p=3 n=3" "1000000000000000 0000000000000011 0100000000000100"
+    cgen gru$T gru.sg "T=$T k=2 p=2 n=3" "100000000000 000000000011 001000000100"
+    cgen perstep$T perstep.sg "T=$T n=3" "100 011"
 done
 cgen lstm_dim5 lstm.sg "T=5 k=2 p=3 n=3" "" --dim T=5
 cgen lstm_dim1000 lstm.sg "T=1000 k=2 p=3 n=3" "" +noeval --dim T=1000
@@ -115,7 +115,7 @@ checkmain lstm_checkf lstm.sg 15 -t float
 checkmain gru_check gru.sg 11
 checkmain perstep_check perstep.sg 2
 # ∂L/∂x[t] through an LSTM's gates (saliency)
-cgen lstmx lstmx.sg "T=3 k=2 p=2 n=3" "1000000000000000 1111111111111111"
+cgen lstmx lstmx.sg "T=3 k=2 p=2 n=3" "10000000000000000 01000000000000000"
 checkmain lstmx_check lstmx.sg 16
 # CS229's GDA with a shared covariance Σ (𝕊₊₊, a Cholesky solve), --check
 cgen gda gda.sg "d=3 N=5" "1000 0001 1111"
