@@ -543,6 +543,15 @@ static void product_error(ck_checker *c, sg_span at, sg_shape sa, sg_shape sb, c
         ck_error(c, at, "cannot multiply two column vectors, %s (%s) and %s (%s): write %sᵀ%s for "
                         "their inner product or %s ⊙ %s for the elementwise product", ta,
                  ck_shape_str(c, sa), tb, ck_shape_str(c, sb), transposable(c, ta), tb, ta, tb);
+    else if (sa.rows == sb.rows || sa.cols == sb.cols) /* a transpose fits: say so */
+        ck_error(c, at, "cannot multiply %s (%s) by %s (%s): inner dimensions %s and %s differ "
+                        "(%s%s%s would fit: a transpose?)", ta, ck_shape_str(c, sa), tb,
+                 ck_shape_str(c, sb), dim_str(c, sa.cols), dim_str(c, sb.rows),
+                 sa.rows == sb.rows ? transposable(c, ta) : ta,
+                 sa.rows == sb.rows ? "ᵀ" : "",
+                 sa.rows == sb.rows ? transposable(c, tb)
+                                    : sg_arena_printf(sg_ctx_arena(c->ctx), "%sᵀ",
+                                                      transposable(c, tb)));
     else
         ck_error(c, at, "cannot multiply %s (%s) by %s (%s): inner dimensions %s and %s differ", ta,
                  ck_shape_str(c, sa), tb, ck_shape_str(c, sb), dim_str(c, sa.cols),

@@ -70,6 +70,12 @@ printf '%s\ngrad L wrt W\n' "$head" > none.sg
 expect 1 "--grade without answers" "$symgrad" --grade none.sg
 has err.txt "symgrad: none.sg: error: nothing to grade: the file has no \`answer\` statement (answer ∂L/∂W = …)"
 expect 1 "--grade: an input error stays exit 1" "$symgrad" --grade err1.sg
+# the MLP's W₂ for W₂ᵀ (C ≠ H): a shape error, whose fix-it names the transpose
+sed -n '3,12p' "$top/tests/grade/mlp.sg" > w2.sg
+printf 'answer ∂L/∂b₁ = (W₂(softmax(z₂) − y)) ⊙ σ(z₁) ⊙ (𝟙 + z₁ ⊙ (𝟙 − σ(z₁)))\n' >> w2.sg
+expect 1 "--grade: W₂ for W₂ᵀ" "$symgrad" --grade w2.sg
+grep -qF "w2.sg:11:17: error: cannot multiply W₂ (ℝ^{C×H}) by softmax(z₂) − y (ℝ^C): inner dimensions H and C differ (W₂ᵀ(softmax(z₂) − y) would fit: a transpose?)" err.txt && ok ||
+    bad "W₂ for W₂ᵀ: the fix-it ($(cat err.txt))"
 expect 2 "--reveal alone" "$symgrad" --reveal right.sg
 has err.txt "symgrad: --reveal goes with --grade"
 expect 2 "--grade is a mode of its own" "$symgrad" --grade --formulas right.sg

@@ -194,6 +194,13 @@ static void test_postfix_on_split_group(void **state)
     }
     same_node("w, x ∈ ℝ\nu = wx²\nz = w x²\noutput u, z\n", "u", "z", 1);
     fails("A ∈ ℝ^{3×n}\nx ∈ ℝ^n\nv = Axᵀ\noutput v\n", "3:5", "cannot multiply A");
+    /* a transpose of either factor that fits is named, parenthesized as needed */
+    fails("A ∈ ℝ^{m×n}\nB ∈ ℝ^{p×n}\nv = sum(AB)\noutput v\n", "3:9",
+          "cannot multiply A (ℝ^{m×n}) by B (ℝ^{p×n}): inner dimensions n and p differ "
+          "(ABᵀ would fit: a transpose?)");
+    fails("A ∈ ℝ^{m×n}\nx, y ∈ ℝ^m\nv = sum(A(x + y))\noutput v\n", "3:9",
+          "cannot multiply A (ℝ^{m×n}) by x + y (ℝ^m): inner dimensions n and m differ "
+          "(Aᵀ(x + y) would fit: a transpose?)");
 }
 
 static void test_context_sizes(void **state)
