@@ -5,8 +5,9 @@
  * parses and checks the bytes as a problem and, when they are one, prints
  * every output symgrad can make of it — the formulas in both alphabets, the
  * C source and header for double and float, with and without a fixed
- * dimension, the LaTeX derivation, --steps in both alphabets, and the --eval
- * interpreter — then frees
+ * dimension, the LaTeX derivation, --steps in both alphabets, the --eval
+ * interpreter, --manifest, --python and --cdef, and --grade's verdict on
+ * every answer — then frees
  * everything, so that
  * LeakSanitizer sees a leak as a failure. Whatever the input, the pipeline
  * must return: an error is fine, a crash, a hang or a leak is a finding.
@@ -28,6 +29,7 @@
 
 #include "codegen/cgen.h"
 #include "cli/evalprint.h"
+#include "symbolic/grade.h"
 #include "codegen/formula.h"
 #include "codegen/latex.h"
 #include "codegen/steps.h"
@@ -74,6 +76,35 @@ static void print_c(const sg_problem *p, int use_float, const sg_dimfix *fix, in
     s = sg_cgen_header(p, &o, &n);
     free(s);
     (void)sg_cgen_unsupported(p);
+}
+
+/* --manifest, --python and --cdef, from one plan */
+static void print_api(const sg_problem *p)
+{
+    sg_cgen_opts o;
+    sg_cgen_plan *pl;
+    size_t n;
+    memset(&o, 0, sizeof o);
+    o.prefix = p->prefix ? p->prefix : "fz";
+    o.version = "0";
+    o.command = "symgrad fz.sg";
+    o.source_name = "fz.sg";
+    pl = sg_cgen_plan_new(p, &o);
+    free(sg_cgen_plan_manifest(pl, &n));
+    free(sg_cgen_plan_python(pl, &n));
+    free(sg_cgen_plan_cdef(pl, &n));
+    sg_cgen_plan_free(pl);
+}
+
+/* --grade: every answer's verdict */
+static void grade_all(sg_problem *p)
+{
+    int i;
+    for (i = 0; i < p->nanswers; i++) {
+        sg_verdict v;
+        sg_grade(p, i, &v);
+        sg_verdict_free(&v);
+    }
 }
 
 static void print_all(const sg_problem *p)
@@ -127,8 +158,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sg_program *prog = sg_parse(src, arena);
     sg_problem *p = sg_check(src, prog);
 
-    if (p && !sg_src_nerrors(src))
+    if (p && !sg_src_nerrors(src)) {
         print_all(p);
+        print_api(p);
+        grade_all(p);
+    }
     else if (sg_src_nerrors(src)) {
         /* the diagnostics are printed too: carets, columns, UTF-8 */
         FILE *null = fopen("/dev/null", "w");
