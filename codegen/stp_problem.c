@@ -458,15 +458,17 @@ void stp_doc_answers(stp_doc *s, const char *const *verdicts)
         const sg_answer *a = &s->p->answers[i];
         const sg_result *r = &s->p->results[a->result];
         sg_buf b;
+        size_t lead;
         sg_buf_init(&b);
         sg_buf_printf(&b, "line %u, yours:  ", line_of(s->p->text, a->span.begin));
+        lead = b.len; /* "derived:" lines up with it, whatever the line's digits */
         sg_fmt_result_name(&b, r, s->ascii);
         sg_buf_puts(&b, " = ");
         quote_into(s, &b, &defs, a->ast);
         stp_emit(s, 2, sg_buf_str(&b), NULL);
         sg_buf_free(&b);
         sg_buf_init(&b);
-        sg_buf_puts(&b, "derived:        ");
+        sg_buf_printf(&b, "%-*s", (int)lead, "derived:");
         sg_fmt_result_name(&b, r, s->ascii);
         sg_buf_puts(&b, " = ");
         sg_fmt_expr(&b, s->ctx, r->display ? r->display : r->expr, s->ascii);
