@@ -180,10 +180,10 @@ static void member_pieces(cg_state *g, cg_loop *lp, int q)
     sg_buf_puts(&nb, "[t]");
     name = sg_arena_strdup(g->ar, sg_buf_str(&nb));
     sg_buf_free(&nb);
-    if (!sg_index_provably_le(first, sq->hi)) /* the buffer could have no step */
+    if (!sg_index_provably_le(cg_seq_origin(g, q), sq->hi)) /* the buffer could have no step */
         g->unsupported = "a recurrence over a range that may be empty is not supported "
                          "by the C printer";
-    if (!sg_index_eq(sq->lo, lp->lo) && sq->kind == SG_SEQ_FORWARD)
+    if (sq->kind == SG_SEQ_FORWARD && (!sg_index_eq(sq->lo, lp->lo) || !sg_index_eq(sq->hi, lp->hi)))
         g->unsupported = "recurrences that read each other over different ranges are not "
                          "supported by the C printer";
     if (!sq->body) {

@@ -114,6 +114,8 @@ checkmain lstm_check lstm.sg 15
 checkmain lstm_checkf lstm.sg 15 -t float
 checkmain gru_check gru.sg 11
 checkmain perstep_check perstep.sg 2
+for T in 1 2 4; do cgen substep$T substep.sg "T=$T k=2 n=3" "100 011"; done
+checkmain substep_check substep.sg 2
 # ∂L/∂x[t] through an LSTM's gates (saliency)
 cgen lstmx lstmx.sg "T=3 k=2 p=2 n=3" "10000000000000000 01000000000000000"
 checkmain lstmx_check lstmx.sg 16
