@@ -21,7 +21,10 @@
  * HAVE_AE, HAVE_MLP, HAVE_MLPB, HAVE_GP (symgrad generated the problem),
  * HAVE_MLPB_BLAS (symgrad --blas worked), HAVE_BLAS (OpenBLAS is installed),
  * HAVE_AE_DIM, HAVE_MLP_DIM (symgrad --dim for the tiny sizes: every dimension
- * fixed when generating, prefixes ae_dim and mlp_dim; timed as symgrad_dim).
+ * fixed when generating, prefixes ae_dim and mlp_dim; timed as symgrad_dim),
+ * HAVE_QFH, HAVE_LRH, HAVE_MFH (the Hessians of bench/problems/NAME_hess.sg,
+ * timed as mode "hess": the Hessian alone), HAVE_GEMM, HAVE_GEMMNT (one product
+ * P = AB or ABᵀ, bench/problems/gemm*.sg, timed as mode "prod").
  */
 #include <errno.h>
 #include <math.h>
@@ -86,6 +89,10 @@ struct problem {
     size_t out_len[MAXA];
     int nimpl;
     impl impls[MAXI];
+    /* NULL for a gradient problem (out[0] is L, timed as "value" and "grad");
+     * else the one mode ("hess", "prod") in which every output is computed and
+     * timed, and there is no value alone (out[0] is the Hessian or product) */
+    const char *mode;
 };
 
 static FILE *tsv;
@@ -323,6 +330,20 @@ static void run_problem(const char *dir, problem *p)
                 worst_name = p->out_name[k];
             }
         }
+        if (p->mode) { /* no value alone: every output at once */
+            ok[i] = rc == 0 && worst <= TOL;
+            if (rc != 0)
+                snprintf(detail, sizeof detail, "returned %d", rc);
+            else
+                snprintf(detail, sizeof detail, "worst output %s", worst_name);
+            fprintf(tsv, "check\t%s\t%s\t%s\t%.3g\t%s\t%s\n", p->name, p->size,
+                    p->impls[i].name, rc ? INFINITY : worst, ok[i] ? "ok" : "MISMATCH", detail);
+            fflush(tsv);
+            fprintf(stderr, "  check %-12s %-10s %-13s rel %.2e %s\n", p->name, p->size,
+                    p->impls[i].name, rc ? INFINITY : worst,
+                    ok[i] ? "ok" : "MISMATCH (not timed)");
+            continue;
+        }
         /* the value alone must give the same L */
         Lfull = o[i][0][0];
         vo[0] = o[i][0];
@@ -356,6 +377,17 @@ static void run_problem(const char *dir, problem *p)
         int mode;
         if (!ok[i])
             continue;
+        if (p->mode) {
+            double med, mn, mx;
+            long calls;
+            med = time_impl(p, &p->impls[i], o[i], w[i], &calls, &mn, &mx);
+            fprintf(tsv, "time\t%s\t%s\t%.17g\t%s\t%s\t%.6e\t%.6e\t%.6e\t%ld\t%d\n", p->name,
+                    p->size, p->xsize, p->impls[i].name, p->mode, med, mn, mx, calls, nbatches);
+            fflush(tsv);
+            fprintf(stderr, "  time  %-12s %-10s %-13s %-5s %.4e s  (%ld calls x %d)\n", p->name,
+                    p->size, p->impls[i].name, p->mode, med, calls, nbatches);
+            continue;
+        }
         for (mode = 0; mode < 2; mode++) {
             double med, mn, mx;
             long calls;
@@ -753,6 +785,248 @@ static void problem_gp(const char *dir, long N, long Q, long D)
 }
 #endif
 
+/* ---- Hessians (Laue, Mitterreiter and Giesen, NeurIPS 2018) and products --
+ * These problems have one mode: every output computed at once, timed as
+ * "hess" or "prod" (no value alone). The generated code is asked for the
+ * Hessian alone (out.L = NULL), as torch.autograd.functional.hessian and the
+ * NumPy closed form compute it. A "work" line gives what the GFLOP/s or GB/s
+ * of the report count: "flops" (a closed form counted as the dense general
+ * products it is: 2·N·D² for Xᵀdiag(d)X, 2mnk for a product) or "bytes" (the
+ * output written: bandwidth work). */
+static void work_line(const problem *p, const char *kind, double v)
+{
+    fprintf(tsv, "work\t%s\t%s\t%s\t%.17g\n", p->name, p->size, kind, v);
+}
+
+#if HAVE_QFH
+#include "quadform_hess.h"
+/* quadform_hess: d = {n}; in A, x; out H = A + Aᵀ */
+static size_t sg_qfh_work(const problem *p)
+{
+    qfh_dims d = {.n = p->d[0]};
+    return qfh_work_size(&d);
+}
+static int sg_qfh(const problem *p, double *const *o, void *w)
+{
+    qfh_dims d = {.n = p->d[0]};
+    qfh_in in = {.A = p->in[0], .x = p->in[1]};
+    qfh_out out = {.L = NULL, .d2L_dx2 = o[0]};
+    return qfh_eval(&d, &in, &out, w);
+}
+static size_t no_work(const problem *p)
+{
+    (void)p;
+    return 0;
+}
+static int hand_qfh(const problem *p, double *const *o, void *w)
+{
+    (void)w;
+    return hand_quadform_hess(p->d[0], p->in[0], o[0]);
+}
+static void problem_qfh(const char *dir, long n)
+{
+    problem p;
+    memset(&p, 0, sizeof p);
+    p.name = "quadform_hess";
+    p.mode = "hess";
+    snprintf(p.size, sizeof p.size, "n%ld", n);
+    p.xsize = (double)n;
+    p.d[0] = n;
+    add_in(&p, "A", (size_t)(n * n), -1.0, 1.0);
+    add_in(&p, "x", (size_t)n, -1.0, 1.0);
+    add_out(&p, "d2L_dx2", (size_t)(n * n));
+    add_impl(&p, "symgrad", sg_qfh, sg_qfh_work);
+    add_impl(&p, "hand", hand_qfh, no_work);
+    work_line(&p, "bytes", 8.0 * (double)n * (double)n);
+    run_problem(dir, &p);
+}
+#endif
+
+#if HAVE_LRH
+#include "logreg_hess.h"
+/* logreg_hess: d = {N, D}; in X, y, w, lambda; out H = Xᵀdiag(p ⊙ (𝟙 − p))X/N + λI */
+static size_t sg_lrh_work(const problem *p)
+{
+    lrh_dims d = {.N = p->d[0], .D = p->d[1]};
+    return lrh_work_size(&d);
+}
+static int sg_lrh(const problem *p, double *const *o, void *w)
+{
+    lrh_dims d = {.N = p->d[0], .D = p->d[1]};
+    lrh_in in = {.X = p->in[0], .y = p->in[1], .w = p->in[2], .lambda = p->in[3]};
+    lrh_out out = {.L = NULL, .d2L_dw2 = o[0]};
+    return lrh_eval(&d, &in, &out, w);
+}
+#if HAVE_BLAS
+static size_t blas_lrh_work(const problem *p)
+{
+    return sizeof(double) * blas_logreg_hess_work(p->d[0], p->d[1]);
+}
+static int blas_lrh(const problem *p, double *const *o, void *w)
+{
+    return blas_logreg_hess(p->d[0], p->d[1], p->in[0], p->in[2], p->in[3][0], o[0], w);
+}
+#endif
+static void problem_lrh(const char *dir, long N, long D, double lambda)
+{
+    problem p;
+    double *y;
+    long i;
+    memset(&p, 0, sizeof p);
+    p.name = "logreg_hess";
+    p.mode = "hess";
+    snprintf(p.size, sizeof p.size, "N%ld_D%ld", N, D);
+    p.xsize = (double)N * (double)D * (double)D;
+    p.d[0] = N;
+    p.d[1] = D;
+    add_in(&p, "X", (size_t)(N * D), -1.0, 1.0);
+    y = add_in(&p, "y", (size_t)N, 0.0, 1.0);
+    for (i = 0; i < N; i++) /* labels 0 and 1 */
+        y[i] = y[i] < 0.5 ? 0.0 : 1.0;
+    add_in(&p, "w", (size_t)D, -2.0 / sqrt((double)D), 2.0 / sqrt((double)D));
+    add_in(&p, "lambda", 1, lambda, lambda);
+    add_out(&p, "d2L_dw2", (size_t)(D * D));
+    add_impl(&p, "symgrad", sg_lrh, sg_lrh_work);
+#if HAVE_BLAS
+    add_impl(&p, "blas", blas_lrh, blas_lrh_work);
+#endif
+    work_line(&p, "flops", 2.0 * (double)N * (double)D * (double)D);
+    run_problem(dir, &p);
+}
+#endif
+
+#if HAVE_MFH
+#include "mf_hess.h"
+/* mf_hess: d = {m, k, n}; in T, U, V; out H = 2(I ⊗ VᵀV), (mk)×(mk) */
+static size_t sg_mfh_work(const problem *p)
+{
+    mfh_dims d = {.m = p->d[0], .k = p->d[1], .n = p->d[2]};
+    return mfh_work_size(&d);
+}
+static int sg_mfh(const problem *p, double *const *o, void *w)
+{
+    mfh_dims d = {.m = p->d[0], .k = p->d[1], .n = p->d[2]};
+    mfh_in in = {.T = p->in[0], .U = p->in[1], .V = p->in[2]};
+    mfh_out out = {.L = NULL, .d2L_dU2 = o[0]};
+    return mfh_eval(&d, &in, &out, w);
+}
+#if HAVE_BLAS
+static size_t blas_mfh_work(const problem *p)
+{
+    return sizeof(double) * blas_mf_hess_work(p->d[0], p->d[2], p->d[1]);
+}
+static int blas_mfh(const problem *p, double *const *o, void *w)
+{
+    return blas_mf_hess(p->d[0], p->d[2], p->d[1], p->in[2], o[0], w);
+}
+#endif
+static void problem_mfh(const char *dir, long m, long k, long n)
+{
+    problem p;
+    memset(&p, 0, sizeof p);
+    p.name = "mf_hess";
+    p.mode = "hess";
+    snprintf(p.size, sizeof p.size, "m%ld_k%ld_n%ld", m, k, n);
+    p.xsize = (double)(m * k) * (double)(m * k);
+    p.d[0] = m;
+    p.d[1] = k;
+    p.d[2] = n;
+    add_in(&p, "T", (size_t)(m * n), -1.0, 1.0);
+    add_in(&p, "U", (size_t)(m * k), -1.0, 1.0);
+    add_in(&p, "V", (size_t)(n * k), -1.0, 1.0);
+    add_out(&p, "d2L_dU2", (size_t)(m * k) * (size_t)(m * k));
+    add_impl(&p, "symgrad", sg_mfh, sg_mfh_work);
+#if HAVE_BLAS
+    add_impl(&p, "blas", blas_mfh, blas_mfh_work);
+#endif
+    work_line(&p, "bytes", 8.0 * (double)(m * k) * (double)(m * k));
+    run_problem(dir, &p);
+}
+#endif
+
+#if HAVE_GEMM || HAVE_GEMMNT
+/* gemm: d = {m, k, n, tb}; in A (m×k), B (k×n, or n×k when tb); out P = AB or ABᵀ */
+#if HAVE_GEMM
+#include "gemm.h"
+#endif
+#if HAVE_GEMMNT
+#include "gemm_nt.h"
+#endif
+static size_t sg_gemm_work(const problem *p)
+{
+#if HAVE_GEMMNT
+    if (p->d[3]) {
+        gemmnt_dims d = {.m = p->d[0], .k = p->d[1], .n = p->d[2]};
+        return gemmnt_work_size(&d);
+    }
+#endif
+#if HAVE_GEMM
+    {
+        gemm_dims d = {.m = p->d[0], .k = p->d[1], .n = p->d[2]};
+        return gemm_work_size(&d);
+    }
+#else
+    return 0;
+#endif
+}
+static int sg_gemm(const problem *p, double *const *o, void *w)
+{
+#if HAVE_GEMMNT
+    if (p->d[3]) {
+        gemmnt_dims d = {.m = p->d[0], .k = p->d[1], .n = p->d[2]};
+        gemmnt_in in = {.A = p->in[0], .B = p->in[1]};
+        gemmnt_out out = {.P = o[0]};
+        return gemmnt_eval(&d, &in, &out, w);
+    }
+#endif
+#if HAVE_GEMM
+    {
+        gemm_dims d = {.m = p->d[0], .k = p->d[1], .n = p->d[2]};
+        gemm_in in = {.A = p->in[0], .B = p->in[1]};
+        gemm_out out = {.P = o[0]};
+        return gemm_eval(&d, &in, &out, w);
+    }
+#else
+    return -1;
+#endif
+}
+#if HAVE_BLAS
+static size_t blas_gemm_work(const problem *p)
+{
+    (void)p;
+    return 0;
+}
+static int blas_gemm1(const problem *p, double *const *o, void *w)
+{
+    (void)w;
+    return blas_gemm(p->d[0], p->d[2], p->d[1], 0, p->in[0], (int)p->d[3], p->in[1], o[0]);
+}
+#endif
+/* tb: B is n×k and P = ABᵀ */
+static void problem_gemm(const char *dir, long m, long k, long n, int tb)
+{
+    problem p;
+    memset(&p, 0, sizeof p);
+    p.name = "gemm";
+    p.mode = "prod";
+    snprintf(p.size, sizeof p.size, "m%ld_k%ld_n%ld_%s", m, k, n, tb ? "NT" : "NN");
+    p.xsize = 2.0 * (double)m * (double)n * (double)k;
+    p.d[0] = m;
+    p.d[1] = k;
+    p.d[2] = n;
+    p.d[3] = tb;
+    add_in(&p, "A", (size_t)(m * k), -1.0, 1.0);
+    add_in(&p, "B", (size_t)(k * n), -1.0, 1.0);
+    add_out(&p, "P", (size_t)(m * n));
+    add_impl(&p, "symgrad", sg_gemm, sg_gemm_work);
+#if HAVE_BLAS
+    add_impl(&p, "blas", blas_gemm1, blas_gemm_work);
+#endif
+    work_line(&p, "flops", 2.0 * (double)m * (double)n * (double)k);
+    run_problem(dir, &p);
+}
+#endif
+
 static int wanted(int argc, char **argv, const char *name)
 {
     int i;
@@ -815,6 +1089,32 @@ int main(int argc, char **argv)
         problem_gp(dir, 512, 8, 4);
     }
 #endif
+#if HAVE_QFH
+    if (wanted(argc, argv, "quadform_hess"))
+        problem_qfh(dir, 500);
+#endif
+#if HAVE_LRH
+    if (wanted(argc, argv, "logreg_hess"))
+        problem_lrh(dir, 2000, 100, 0.1);
+#endif
+#if HAVE_MFH
+    if (wanted(argc, argv, "mf_hess"))
+        problem_mfh(dir, 100, 10, 100); /* the issue fixes m and k; n = 100 is ours */
+#endif
+    /* the default product kernel against cblas_dgemm: the batched MLP's two large
+     * products (W₁X: 512×784 · 784×256; ∂L/∂W₁ = G₁Xᵀ: 512×256 · (784×256)ᵀ)
+     * and a square one */
+    if (wanted(argc, argv, "gemm")) {
+#if HAVE_GEMM
+        problem_gemm(dir, 512, 784, 256, 0);
+#endif
+#if HAVE_GEMMNT
+        problem_gemm(dir, 512, 256, 784, 1);
+#endif
+#if HAVE_GEMM
+        problem_gemm(dir, 1000, 1000, 1000, 0);
+#endif
+    }
     fclose(tsv);
     /* used only by the problems symgrad generated */
     (void)run_problem;
@@ -822,5 +1122,6 @@ int main(int argc, char **argv)
     (void)add_in;
     (void)add_out;
     (void)add_onehot;
+    (void)work_line;
     return 0;
 }

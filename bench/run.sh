@@ -153,6 +153,17 @@ gen HAVE_MLPB mlp_batch bench/problems/mlp_batch.sg ||
     note gen "symgrad failed on bench/problems/mlp_batch.sg: $(head -c 300 $B/gen/mlp_batch.err)"
 gen HAVE_GP gp_loglik examples/gp_loglik.sg ||
     note gen "symgrad failed on examples/gp_loglik.sg: $(head -c 300 $B/gen/gp_loglik.err)"
+# the Hessians of Laue et al. and the products (the default GEMM against cblas_dgemm)
+gen HAVE_QFH quadform_hess bench/problems/quadform_hess.sg ||
+    note gen "symgrad failed on bench/problems/quadform_hess.sg: $(head -c 300 $B/gen/quadform_hess.err)"
+gen HAVE_LRH logreg_hess bench/problems/logreg_hess.sg ||
+    note gen "symgrad failed on bench/problems/logreg_hess.sg: $(head -c 300 $B/gen/logreg_hess.err)"
+gen HAVE_MFH mf_hess bench/problems/mf_hess.sg ||
+    note gen "symgrad failed on bench/problems/mf_hess.sg: $(head -c 300 $B/gen/mf_hess.err)"
+gen HAVE_GEMM gemm bench/problems/gemm.sg ||
+    note gen "symgrad failed on bench/problems/gemm.sg: $(head -c 300 $B/gen/gemm.err)"
+gen HAVE_GEMMNT gemm_nt bench/problems/gemm_nt.sg ||
+    note gen "symgrad failed on bench/problems/gemm_nt.sg: $(head -c 300 $B/gen/gemm_nt.err)"
 if [ $HAVE_BLAS = 0 ]; then
     note noblasgen "mlp_batch --blas: n/a (OpenBLAS not installed)"
 elif gen HAVE_MLPB_BLAS mlp_batch_blas bench/problems/mlp_batch.sg --blas -p mlpb_blas; then
@@ -184,6 +195,11 @@ while IFS='=' read -r macro _; do
         HAVE_MLPB) name=mlp_batch ;;
         HAVE_MLPB_BLAS) name=mlp_batch_blas ;;
         HAVE_GP) name=gp_loglik ;;
+        HAVE_QFH) name=quadform_hess ;;
+        HAVE_LRH) name=logreg_hess ;;
+        HAVE_MFH) name=mf_hess ;;
+        HAVE_GEMM) name=gemm ;;
+        HAVE_GEMMNT) name=gemm_nt ;;
         *) continue ;;
     esac
     if compile "$B/gen/$name.c" "$B/obj/gen_$name.o"; then

@@ -38,4 +38,7 @@ size_t hand_gp_work(long N, long Q, long D);
 int hand_gp(long N, long Q, long D, const double *X, const double *Y, double beta,
             double *L, double *dL_dX, double *dL_dbeta, double *work);
 
+/* the Hessian of xᵀAx in x: H = A + Aᵀ, A n×n (blocked, no work memory) */
+int hand_quadform_hess(long n, const double *A, double *H);
+
 #endif

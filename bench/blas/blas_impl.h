@@ -29,6 +29,17 @@ size_t blas_gp_work(long N, long Q, long D);
 int blas_gp(long N, long Q, long D, const double *X, const double *Y, double beta,
             double *L, double *dL_dX, double *dL_dbeta, double *work);
 
+/* Hessians (blas/hessians.c): H = Xᵀdiag(p ⊙ (𝟙 − p))X/N + λI, p = σ(Xw), X N×D */
+size_t blas_logreg_hess_work(long N, long D);
+int blas_logreg_hess(long N, long D, const double *X, const double *w, double lambda,
+                     double *H, double *work);
+/* H = 2(I_m ⊗ VᵀV), V n×k, H (mk)×(mk) */
+size_t blas_mf_hess_work(long m, long n, long k);
+int blas_mf_hess(long m, long n, long k, const double *V, double *H, double *work);
+/* P = op(A) op(B) by cblas_dgemm (ta, tb: transposed) */
+int blas_gemm(long m, long n, long k, int ta, const double *A, int tb, const double *B,
+              double *P);
+
 void blas_single_thread(void);
 
 #endif
