@@ -11,6 +11,13 @@ value + gradients as forward + torch.autograd.grad. A measurement is the
 median over BENCH_BATCHES (default 5) batches of the per-call time; a batch
 repeats the call until it lasts BENCH_MIN_BATCH seconds (default 0.2).
 Appends lines in harness.c's format to BUILDDIR/torch_results.tsv.
+
+The Hessians of Laue, Mitterreiter and Giesen (NeurIPS 2018; quadform_hess,
+logreg_hess, mf_hess) are timed in one mode, "hess", three ways:
+torch.autograd.functional.hessian(f, w) plain ("torch") and with
+vectorize=True ("torch_vec"), and the NumPy closed form that
+matrixcalculus.org prints ("numpy"; NumPy on OpenBLAS, OPENBLAS_NUM_THREADS=1),
+each checked against the generated code's Hessian first.
 """
 import os
 import sys
@@ -26,7 +33,8 @@ import torch.nn.functional as F  # noqa: E402
 TOL = 1e-9
 MIN_BATCH = float(os.environ.get("BENCH_MIN_BATCH", "0.2"))
 BATCHES = max(1, int(os.environ.get("BENCH_BATCHES", "5")))
-ORDER = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik"]
+ORDER = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik",
+         "quadform_hess", "logreg_hess", "mf_hess"]
 
 
 def load(meta_path):
@@ -127,6 +135,100 @@ SETUP = {
 }
 
 
+# The Hessians: each setup returns (f, w, ref, closed): f(w) is L as a function
+# of the variable alone (the other inputs are constants it closes over), w the
+# point, ref the name of the reference Hessian, closed() the NumPy closed form
+# (a 2-D array; matrixcalculus.org's expression).
+
+def setup_quadform_hess(d, a):
+    n = d[0]
+    A = a["A"].reshape(n, n)
+    x = a["x"]
+    An = A.numpy()
+
+    def f(x):
+        return x @ (A @ x)
+
+    def closed():
+        return An + An.T
+    return f, x, "d2L_dx2", closed
+
+
+def setup_logreg_hess(d, a):
+    N, D = d[0], d[1]
+    X = a["X"].reshape(N, D)
+    y, w, lam = a["y"], a["w"], a["lambda"].reshape(())
+    Xn, wn, lamn = X.numpy(), w.numpy(), float(lam)
+
+    def f(w):
+        # PyTorch's stable idiom for the mean log loss; its second derivative
+        # is Xᵀdiag(p ⊙ (𝟙 − p))X/N, as the cross-entropy written out
+        return F.binary_cross_entropy_with_logits(X @ w, y) + 0.5 * lam * torch.dot(w, w)
+
+    def closed():
+        p = 1.0 / (1.0 + np.exp(-(Xn @ wn)))
+        dd = p * (1.0 - p)
+        return Xn.T @ (dd[:, None] * Xn) / N + lamn * np.eye(D)
+    return f, w, "d2L_dw2", closed
+
+
+def setup_mf_hess(d, a):
+    m, k, n = d[0], d[1], d[2]
+    T = a["T"].reshape(m, n)
+    U = a["U"].reshape(m, k)
+    V = a["V"].reshape(n, k)
+    Vn = V.numpy()
+
+    def f(U):
+        R = T - U @ V.t()
+        return (R * R).sum()
+
+    def closed():
+        return 2.0 * np.kron(np.eye(m), Vn.T @ Vn)
+    return f, U, "d2L_dU2", closed
+
+
+HESS = {
+    "quadform_hess": setup_quadform_hess,
+    "logreg_hess": setup_logreg_hess,
+    "mf_hess": setup_mf_hess,
+}
+
+
+def run_hess(out, meta, a):
+    """check, then time, the three Hessians of one problem"""
+    prob, size = meta["problem"], meta["size"]
+    f, w, ref, closed = HESS[prob](meta["dims"], a)
+    hess = torch.autograd.functional.hessian
+    calls = [
+        ("torch", lambda: hess(f, w)),
+        ("torch_vec", lambda: hess(f, w, vectorize=True)),
+        ("numpy", closed),
+    ]
+    for impl, call in calls:
+        got = call()
+        if isinstance(got, np.ndarray):
+            got = torch.from_numpy(np.ascontiguousarray(got))
+        if got.numel() != a[ref].numel():
+            worst, detail = float("inf"), "%d entries for %d" % (got.numel(), a[ref].numel())
+        else:
+            worst, detail = reldiff(got, a[ref]), "worst output " + ref
+        ok = worst <= TOL
+        out.write("check\t%s\t%s\t%s\t%.3g\t%s\t%s\n"
+                  % (prob, size, impl, worst, "ok" if ok else "MISMATCH", detail))
+        out.flush()
+        sys.stderr.write("  check %-12s %-10s %-13s rel %.2e %s\n"
+                         % (prob, size, impl, worst, "ok" if ok else "MISMATCH (not timed)"))
+        if not ok:
+            continue
+        med, lo, hi, n = time_call(call)
+        out.write("time\t%s\t%s\t%s\t%s\thess\t%.6e\t%.6e\t%.6e\t%d\t%d\n"
+                  % (prob, size, meta["xsize"], impl, med, lo, hi, n, BATCHES))
+        out.flush()
+        sys.stderr.write("  time  %-12s %-10s %-13s %-5s %.4e s  (%d calls x %d)\n"
+                         % (prob, size, impl, "hess", med, n, BATCHES))
+
+
 def reldiff(a, b):
     a = a.detach().reshape(-1)
     b = b.reshape(-1)
@@ -177,7 +279,7 @@ def main():
         meta, arrays = load(os.path.join(datadir, m))
         if only and meta["problem"] not in only:
             continue
-        if meta["problem"] not in SETUP:
+        if meta["problem"] not in SETUP and meta["problem"] not in HESS:
             continue
         cases.append((ORDER.index(meta["problem"]), float(meta["xsize"]), meta, arrays))
     cases.sort(key=lambda c: (c[0], c[1]))
@@ -186,6 +288,9 @@ def main():
     out.write("note\ttorch_threads\t%d\n" % torch.get_num_threads())
     for _, _, meta, a in cases:
         prob, size = meta["problem"], meta["size"]
+        if prob in HESS:
+            run_hess(out, meta, a)
+            continue
         f, params, names = SETUP[prob](meta["dims"], a)
         L = f()
         grads = torch.autograd.grad(L, params)
