@@ -16,7 +16,8 @@ import sys
 IMPLS = ["symgrad", "hand", "blas", "torch"]
 IMPL_TITLE = {"symgrad": "symgrad", "symgrad_blas": "symgrad --blas",
               "symgrad_dim": "symgrad --dim", "hand": "hand C",
-              "blas": "OpenBLAS", "torch": "PyTorch"}
+              "blas": "OpenBLAS", "torch": "PyTorch", "torch_vec": "PyTorch vectorize=True",
+              "numpy": "NumPy"}
 PROBLEMS = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik"]
 PROBLEM_TITLE = {
     "autoencoder": "autoencoder ½‖WᵀWx − x‖²",
@@ -24,6 +25,19 @@ PROBLEM_TITLE = {
     "mlp_batch": "MLP swish 784-512-10 over a batch of N",
     "gp_loglik": "GP log-likelihood",
 }
+# issue 17: the Hessians of Laue, Mitterreiter and Giesen (NeurIPS 2018), timed as
+# mode "hess" (the Hessian alone), and single products, mode "prod"
+HESS_PROBLEMS = ["quadform_hess", "logreg_hess", "mf_hess"]
+HESS_TITLE = {
+    "quadform_hess": "xᵀAx in x: A + Aᵀ",
+    "logreg_hess": "logistic regression in w: Xᵀdiag(p ⊙ (𝟙 − p))X/N + λI",
+    "mf_hess": "‖T − UVᵀ‖² in U: 2(I ⊗ VᵀV)",
+}
+HESS_VS_TORCH = 100     # ≥ 100× faster than torch.autograd.functional.hessian, both modes
+HESS_VS_NUMPY = 1.5     # ≥ 1.5× faster than the NumPy closed form
+GEMM_OF_PEAK = 0.8      # the default GEMM ≥ 80% of OpenBLAS's dgemm at the same size
+MLPB_VS_TORCH = 1.0     # the default batched MLP ≥ 1.0× PyTorch
+GCC_100_OVER_10 = 10    # gcc -O2 time, 100 layers ÷ 10 layers ≤ ~10×
 XLABEL = {
     "autoencoder": "m·n (entries of W)",
     "mlp_swish": "weights H·D + C·H",
@@ -73,6 +87,10 @@ def pretty_size(problem, size):
         s = s.replace("_N", ", N = ")
     if problem == "gp_loglik":
         s = s.replace("N", "N = ").replace("_Q", ", Q = ").replace("_D", ", D = ")
+    if problem in HESS_PROBLEMS or problem == "gemm":
+        parts = size.split("_")
+        op = {"NN": "AB", "NT": "ABᵀ"}
+        s = ", ".join(op[w] if w in op else "%s = %s" % (w[0], w[1:]) for w in parts)
     return s
 
 
@@ -87,7 +105,8 @@ class Data:
         self.env = []
         self.engine = []
         self.meta = {}
-        self.sizes = {p: [] for p in PROBLEMS}
+        self.sizes = {p: [] for p in PROBLEMS + HESS_PROBLEMS + ["gemm"]}
+        self.work = {}      # (problem, size) -> ("flops" or "bytes", count)
         for name in ("c_results.tsv", "torch_results.tsv"):
             for r in read_tsv(os.path.join(build, name)):
                 kind = r[0]
@@ -104,6 +123,8 @@ class Data:
                     self.bw[r[1]] = float(r[2])
                 elif kind == "bound":
                     self.bound[(r[1], r[2], r[3])] = float(r[4])
+                elif kind == "work":
+                    self.work[(r[1], r[2])] = (r[3], float(r[4]))
                 elif kind == "note":
                     self.meta[r[1]] = r[2]
         for r in read_tsv(os.path.join(build, "notes.tsv")):
@@ -158,8 +179,10 @@ class Data:
         c = self.check.get((prob, size, impl))
         if c and c[1] != "ok":
             return "✗ %s (%.1e)" % (c[1].lower(), c[0]) if c[0] != float("inf") else "✗ %s" % c[2]
-        if impl == "torch" and not self.has_torch:
+        if impl in ("torch", "torch_vec", "numpy") and not self.has_torch:
             return "n/a (no torch)"
+        if impl == "blas" and prob == "quadform_hess":
+            return "n/a (no BLAS operation)"
         if impl == "blas" and not self.has_blas:
             return "n/a (no OpenBLAS)"
         if impl == "symgrad_blas":
@@ -368,6 +391,15 @@ def targets(d):
         out.append((key, desc, "%.2f× the bound" % r, r <= 1.5))
     throughput("mlp_batch", "784-512-10_N256", "symgrad", 0.5, "default output")
     throughput("mlp_batch", "784-512-10_N256", "symgrad_blas", 0.9, "--blas")
+    # issue 17: the default batched MLP at least as fast as PyTorch
+    key = ("mlp_batch", "784-512-10_N256")
+    s, o = d.t(key[0], key[1], "symgrad"), d.t(key[0], key[1], "torch")
+    desc = "mlp_batch %s: default output ≥ %.1f× PyTorch (PyTorch ÷ symgrad)" % (
+        pretty_size(*key), MLPB_VS_TORCH)
+    if s is None or o is None:
+        out.append((key, desc, d.missing(key[0], key[1], "torch" if s else "symgrad"), None))
+    else:
+        out.append((key, desc, fmt_ratio(o / s), o / s >= MLPB_VS_TORCH))
     for prob in PROBLEMS:
         for size in d.sizes[prob]:
             for impl in ("symgrad", "symgrad_blas", "symgrad_dim"):
@@ -405,8 +437,198 @@ def targets(d):
     else:
         out.append((None, "gcc -O2 compiles the generated C for 100 layers in ≤ 3 s",
                     "failed" if r else "n/a", None if not r else False))
+    g10, g100 = gcc_time(d, 10), gcc_time(d, 100)
+    desc = "gcc -O2 time, 100 layers ÷ 10 layers ≤ ~%d× (compile time linear in the layers)" % (
+        GCC_100_OVER_10)
+    if g10 and g100:
+        out.append((None, desc, fmt_ratio(g100 / g10), g100 / g10 <= GCC_100_OVER_10))
+    else:
+        out.append((None, desc, "n/a", None))
+    out += hess_targets(d)
+    out += gemm_targets(d)
     out += scale_targets(d)
     return out
+
+
+def gcc_time(d, L):
+    """gcc -O2's time on the generated C of the deep network of L layers, or None"""
+    for r in d.engine:
+        if int(r[0]) == L and r[5] == "0" and r[6] == "0":
+            return float(r[4])
+    return None
+
+
+def hess_targets(d):
+    """issue 17: every Hessian ≥ 100× faster than torch.autograd.functional.hessian,
+    plain and vectorize=True, and ≥ 1.5× faster than the NumPy closed form"""
+    out = []
+    for prob in HESS_PROBLEMS:
+        for size in d.sizes[prob]:
+            s = d.t(prob, size, "symgrad", "hess")
+            for impl, factor, label in (
+                    ("torch", HESS_VS_TORCH, "torch.autograd.functional.hessian"),
+                    ("torch_vec", HESS_VS_TORCH, "torch.autograd.functional.hessian "
+                                                 "(vectorize=True)"),
+                    ("numpy", HESS_VS_NUMPY, "the NumPy closed form")):
+                o = d.t(prob, size, impl, "hess")
+                desc = "%s %s: Hessian ≥ %g× faster than %s" % (prob, pretty_size(prob, size),
+                                                               factor, label)
+                if s is None or o is None:
+                    out.append(((prob, size), desc, d.missing(prob, size, impl if s else "symgrad"),
+                                None))
+                else:
+                    out.append(((prob, size), desc, fmt_ratio(o / s), o / s >= factor))
+    return out
+
+
+def rate(d, prob, size, t):
+    """(value, unit) of a time t: GFLOP/s for flop work, GB/s of output for byte work"""
+    w = d.work.get((prob, size))
+    if not w or not t:
+        return None
+    return (w[1] / t / 1e9, "GFLOP/s" if w[0] == "flops" else "GB/s")
+
+
+def fmt_rate(r):
+    return "%.1f %s" % r if r else "—"
+
+
+def peak(d):
+    """the machine's peak as this run measured it: the best OpenBLAS dgemm GFLOP/s on one
+    thread over the product sizes; (GFLOP/s, size) or None"""
+    best = None
+    for size in d.sizes["gemm"]:
+        r = rate(d, "gemm", size, d.t("gemm", size, "blas", "prod"))
+        if r and (best is None or r[0] > best[0]):
+            best = (r[0], size)
+    return best
+
+
+def gemm_targets(d):
+    """issue 17: the default GEMM ≥ 80% of OpenBLAS's dgemm, size by size"""
+    out = []
+    for size in d.sizes["gemm"]:
+        s, o = d.t("gemm", size, "symgrad", "prod"), d.t("gemm", size, "blas", "prod")
+        desc = "gemm %s: default product ≥ %d%% of OpenBLAS dgemm's GFLOP/s" % (
+            pretty_size("gemm", size), round(100 * GEMM_OF_PEAK))
+        if s is None or o is None:
+            out.append((("gemm", size), desc, d.missing("gemm", size, "blas" if s else "symgrad"),
+                        None))
+        else:
+            out.append((("gemm", size), desc, "%.0f%%" % (100 * o / s), o / s >= GEMM_OF_PEAK))
+    return out
+
+
+def mlpb_flops(size, mode):
+    """the batched MLP's products as dense general products, 2mnk each: W₁X and W₂H₁
+    for the value; also ∂L/∂W₂ = G₂H₁ᵀ, W₂ᵀG₂ and ∂L/∂W₁ = G₁Xᵀ for the gradients"""
+    dims, n = size.split("_N")
+    D, H, C = (int(x) for x in dims.split("-"))
+    N = int(n)
+    if mode == "value":
+        return 2.0 * N * (H * D + C * H)
+    return 2.0 * N * (2 * H * D + 3 * C * H)
+
+
+def hess_table(d, tg):
+    """issue 17's tables: the Hessians of Laue et al., the products and the batched MLP"""
+    md = []
+    md.append("## Hessians (Laue et al.)")
+    md.append("")
+    md.append("The three Hessians of Laue, Mitterreiter and Giesen (NeurIPS 2018), the Hessian "
+              "alone (the generated code with `out.L = NULL`): symgrad; "
+              "`torch.autograd.functional.hessian(f, w)` plain and with `vectorize=True`; the "
+              "NumPy closed form matrixcalculus.org prints (`A + A.T`; `X.T @ (d[:, None] * X) "
+              "/ N + lam*np.eye(D)` with p = σ(Xw), d = p(1 − p); `2*np.kron(np.eye(m), V.T @ "
+              "V)`); OpenBLAS where a BLAS operation applies (logistic regression: the scaled "
+              "copy √(d/N) ⊙ X and dsyrk, mirrored, + λI; ‖T − UVᵀ‖²: dsyrk for 2VᵀV, then the "
+              "Kronecker fill, memset and m diagonal blocks; A + Aᵀ is no BLAS operation, its "
+              "reference is the hand C's blocked A + Aᵀ). Rates: logistic regression in "
+              "GFLOP/s counting Xᵀdiag(d)X as the dense general product it is, 2·N·D² flops; "
+              "xᵀAx and ‖T − UVᵀ‖² in GB/s of the Hessian written (8n² and 8(mk)² bytes): "
+              "bandwidth work. Targets: ≥ %g× faster than PyTorch in both modes, ≥ %g× faster "
+              "than NumPy." % (HESS_VS_TORCH, HESS_VS_NUMPY))
+    md.append("")
+    head = ["problem", "size", "symgrad", "PyTorch", "PyTorch vectorize", "NumPy", "OpenBLAS",
+            "hand C", "PyTorch ÷ symgrad", "PyTorch vectorize ÷ symgrad", "NumPy ÷ symgrad",
+            "OpenBLAS ÷ symgrad", "symgrad rate", "OpenBLAS (hand C) rate", "targets met"]
+    md.append("| " + " | ".join(head) + " |")
+    md.append("|" + "---|" * len(head))
+    for prob in HESS_PROBLEMS:
+        for size in d.sizes[prob]:
+            s = d.t(prob, size, "symgrad", "hess")
+            cells = [HESS_TITLE[prob], pretty_size(prob, size),
+                     fmt_time(s) or d.missing(prob, size, "symgrad")]
+            for impl in ("torch", "torch_vec", "numpy", "blas", "hand"):
+                t = d.t(prob, size, impl, "hess")
+                miss = d.missing(prob, size, impl)
+                if impl == "hand" and (prob, size, impl) not in d.check:
+                    miss = "—"
+                cells.append(fmt_time(t) or miss)
+            for impl in ("torch", "torch_vec", "numpy", "blas"):
+                o = d.t(prob, size, impl, "hess")
+                cells.append(fmt_ratio(o / s) if (o and s) else "—")
+            cells.append(fmt_rate(rate(d, prob, size, s)))
+            ob = d.t(prob, size, "blas", "hess")
+            oh = d.t(prob, size, "hand", "hess")
+            cells.append(fmt_rate(rate(d, prob, size, ob)) if ob else
+                         ("%s (hand C)" % fmt_rate(rate(d, prob, size, oh)) if oh else "—"))
+            mine = [t for t in tg if t[0] == (prob, size)]
+            ok = sum(1 for t in mine if t[3])
+            cells.append("%d/%d" % (ok, len(mine)) + ("" if ok == len(mine) else " ✗")
+                         if mine else "—")
+            md.append("| " + " | ".join(cells) + " |")
+    md.append("")
+    pk = peak(d)
+    md.append("## Products: the default GEMM against OpenBLAS's dgemm")
+    md.append("")
+    md.append("One product P = AB or ABᵀ (bench/problems/gemm.sg, gemm_nt.sg) by the generated "
+              "code's default kernel (templates/gemm.c) and by cblas_dgemm, one thread, at the "
+              "batched MLP's two large products (W₁X: m = 512, k = 784, n = 256; ∂L/∂W₁ = G₁Xᵀ: "
+              "m = 512, k = 256, n = 784, B transposed) and a square one. GFLOP/s count 2mnk. "
+              "The machine's peak is OpenBLAS's dgemm on one thread, measured in the same run: "
+              "%s. Target: the default GEMM ≥ %d%% of OpenBLAS's GFLOP/s at each size."
+              % ("%.1f GFLOP/s (at %s)" % (pk[0], pretty_size("gemm", pk[1])) if pk else
+                 "not measured", round(100 * GEMM_OF_PEAK)))
+    md.append("")
+    md.append("| product | default GEMM | OpenBLAS dgemm | default GFLOP/s | OpenBLAS GFLOP/s "
+              "(the peak) | default ÷ OpenBLAS | ≥ %d%% |" % round(100 * GEMM_OF_PEAK))
+    md.append("|---|---|---|---|---|---|---|")
+    gt = {t[0]: t for t in tg if t[0] and t[0][0] == "gemm"}
+    for size in d.sizes["gemm"]:
+        s, o = d.t("gemm", size, "symgrad", "prod"), d.t("gemm", size, "blas", "prod")
+        t = gt.get(("gemm", size))
+        md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            pretty_size("gemm", size), fmt_time(s) or d.missing("gemm", size, "symgrad"),
+            fmt_time(o) or d.missing("gemm", size, "blas"), fmt_rate(rate(d, "gemm", size, s)),
+            fmt_rate(rate(d, "gemm", size, o)), "%.0f%%" % (100 * o / s) if (o and s) else "—",
+            met_text(t[3]) if t else "n/a"))
+    md.append("")
+    md.append("The batched MLP (784-512-10) in GFLOP/s: its products counted as dense general "
+              "products, 2mnk each, 2N(HD + CH) flops for the value and 2N(2HD + 3CH) for value "
+              "+ gradients (W₁X, W₂H₁; G₂H₁ᵀ, W₂ᵀG₂, G₁Xᵀ); %% of peak: of the run's peak "
+              "above. Target at N = 256: the default output ≥ %.1f× PyTorch." % MLPB_VS_TORCH)
+    md.append("")
+    head = ["output", "N", "time", "GFLOP/s", "% of peak", "PyTorch", "PyTorch GFLOP/s",
+            "PyTorch ÷ it", "OpenBLAS ÷ it"]
+    md.append("| " + " | ".join(head) + " |")
+    md.append("|" + "---|" * len(head))
+    for impl in ("symgrad", "symgrad_blas", "blas"):
+        for size in d.sizes["mlp_batch"]:
+            t, o = d.t("mlp_batch", size, impl), d.t("mlp_batch", size, "torch")
+            ob = d.t("mlp_batch", size, "blas")
+            fl = mlpb_flops(size, "grad")
+            cells = [IMPL_TITLE[impl] if impl != "symgrad" else "symgrad (default)",
+                     size.split("_N")[1], fmt_time(t) or d.missing("mlp_batch", size, impl),
+                     "%.1f" % (fl / t / 1e9) if t else "—",
+                     "%.0f%%" % (100 * fl / t / 1e9 / pk[0]) if (t and pk) else "—",
+                     fmt_time(o) or d.missing("mlp_batch", size, "torch"),
+                     "%.1f" % (fl / o / 1e9) if o else "—",
+                     fmt_ratio(o / t) if (o and t) else "—",
+                     fmt_ratio(ob / t) if (ob and t and impl != "blas") else "—"]
+            md.append("| " + " | ".join(cells) + " |")
+    md.append("")
+    return md
 
 
 def met_text(m):
@@ -657,6 +879,8 @@ def main():
                       (". Above 1.25 (noisy): " + "; ".join(noisy[:12]) +
                        (" …" if len(noisy) > 12 else "") + ".") if noisy else "."))
         md.append("")
+    htable = hess_table(d, tg)
+    md += htable
     md.append("## Targets")
     md.append("")
     md.append("| target | measured | |")
@@ -748,6 +972,10 @@ def main():
             g = "failed (status %s)" % gst
         md.append("| %s | %s | %.1f MB | %.1f KB | %s |" % (
             L, fmt_time(float(wall)), int(rss) / 1024, int(nbytes) / 1024, g))
+    g10, g100 = gcc_time(d, 10), gcc_time(d, 100)
+    md.append("| gcc time 100 layers ÷ 10 layers | | | | %s (target ≤ ~%d×: linear in the "
+              "layers) |" % (fmt_ratio(g100 / g10) if (g10 and g100) else "n/a",
+                             GCC_100_OVER_10))
     md.append("")
     if d.scale:
         md += scale_table(d)
@@ -769,6 +997,19 @@ def main():
                                                               "✗ " + c[1] + ", " + c[2]))
             md.append("| " + " | ".join(cells) + " |")
     md.append("")
+    md.append("The Hessians and the products (every output at once, no value alone):")
+    md.append("")
+    md.append("| problem | size | hand C | OpenBLAS | PyTorch | PyTorch vectorize | NumPy |")
+    md.append("|---|---|---|---|---|---|---|")
+    for prob in HESS_PROBLEMS + ["gemm"]:
+        for size in d.sizes[prob]:
+            cells = [prob, pretty_size(prob, size)]
+            for impl in ("hand", "blas", "torch", "torch_vec", "numpy"):
+                c = d.check.get((prob, size, impl))
+                cells.append("—" if not c else "%.1e %s" % (c[0], "✓" if c[1] == "ok" else
+                                                              "✗ " + c[1] + ", " + c[2]))
+            md.append("| " + " | ".join(cells) + " |")
+    md.append("")
     made = plots(d, results, build) if want_plots else []
     if made:
         md.append("## Plots")
@@ -780,6 +1021,7 @@ def main():
         f.write("\n".join(md))
     print("\n".join(table))
     print()
+    print("\n".join(htable))
     print("| target | measured | |")
     print("|---|---|---|")
     for _, desc, measured, met in tg:
