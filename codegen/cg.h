@@ -55,6 +55,7 @@ enum {
     PL_GEMV,  /* op(A) x */
     PL_GEMVT, /* a op(B) for a row a: (op(B)ᵀ aᵀ)ᵀ */
     PL_GEMM,  /* op(A) op(B) */
+    PL_SYRK,  /* op(A) diag(d) op(A)ᵀ or op(A) op(A)ᵀ: the lower triangle, mirrored */
     PL_COLSUM, /* 𝟙ᵀ op(X) */
     PL_ROWSUM, /* op(X) 𝟙 */
     PL_COLWISE, /* softmax, logsoftmax, logsumexp of each column */
@@ -301,13 +302,15 @@ typedef struct {
 /*
  * The kernels of templates/, one line each, in the order they are printed
  * (a kernel after the kernels it calls): X(kind, template, its --blas
- * template or NULL, and the kernels it calls, up to two, K_NONE for none).
+ * template, NULL for the same one or "" for none, and the kernels it calls,
+ * up to two, K_NONE for none).
  * Adding a kernel is adding its line.
  */
 #define CG_KERNELS(X) \
     X(K_RESTRICT,    "restrict.h",      NULL,           K_NONE,        K_NONE) \
     X(K_VECTORIZE,   "vectorize.h",     NULL,           K_NONE,        K_NONE) \
-    X(K_SIGMOID,     "sigmoid.c",       NULL,           K_NONE,        K_NONE) \
+    X(K_EXPN,        "expn.c",          NULL,           K_NONE,        K_NONE) \
+    X(K_SIGMOID,     "sigmoid.c",       NULL,           K_EXPN,        K_NONE) \
     X(K_SWISH,       "swish.c",         NULL,           K_SIGMOID,     K_NONE) \
     X(K_SOFTPLUS,    "softplus.c",      NULL,           K_NONE,        K_NONE) \
     X(K_RELU,        "relu.c",          NULL,           K_NONE,        K_NONE) \
@@ -318,8 +321,10 @@ typedef struct {
     X(K_AXPY,        "axpy.c",          NULL,           K_NONE,        K_NONE) \
     X(K_GEMV,        "gemv.c",          "gemv_blas.c",  K_DOT,         K_NONE) \
     X(K_GEMM_SMALL,  "gemm_small.c",    NULL,           K_DOT,         K_NONE) \
-    X(K_GEMM,        "gemm.c",          "gemm_blas.c",  K_GEMM_SMALL,  K_NONE) \
+    X(K_GEMM_CORE,   "gemm.c",          "",             K_GEMM_SMALL,  K_NONE) \
+    X(K_GEMM,        "gemm_ex.c",       "gemm_blas.c",  K_GEMM_CORE,   K_GEMM_SMALL) \
     X(K_GEMM_CALL,   "gemm_call.c",     NULL,           K_GEMM,        K_NONE) \
+    X(K_SYRK,        "syrk.c",          "syrk_blas.c",  K_GEMM_CORE,   K_GEMM_SMALL) \
     X(K_TRSM,        "trsm.c",          NULL,           K_GEMM,        K_NONE) \
     X(K_TRSM_INVERSE, "trsm_inverse.c",  NULL,           K_TRSM,        K_NONE) \
     X(K_GER,         "ger.c",           NULL,           K_NONE,        K_NONE) \

@@ -263,6 +263,14 @@ static void emit_kernel(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *
                 cg_ptr(g, B->e), dest);
         return;
     }
+    case PL_SYRK: { /* op(A) diag(d) op(A)ᵀ, op(A) n×k */
+        const sg_dim k = A->trans ? A->e->shape.rows : A->e->shape.cols;
+        cg_use_kernel(g, K_SYRK);
+        cg_need_pack(g, K_SYRK, e->shape.rows, k, 0);
+        cg_line(b, lv, "sg_syrk(%s, %s, %d, %s, %s, %s, pack);", cg_dim(g, e->shape.rows),
+                cg_dim(g, k), A->trans, cg_ptr(g, A->e), B ? cg_ptr(g, B->e) : "NULL", dest);
+        return;
+    }
     case PL_COLSUM: /* 𝟙ᵀX: colsum of X, or rowsum of the stored Xᵀ */
         cg_use_kernel(g, A->trans ? K_ROWSUM : K_COLSUM);
         cg_line(b, lv, "sg_%s(%s, %s, %s, %s);", A->trans ? "rowsum" : "colsum",
@@ -369,6 +377,96 @@ static const char *ref_name(cg_state *g, const sg_expr *e)
 /* the statement of a materialized non-scalar node */
 static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *decl);
 
+/*
+ * s(A ⊗ B) (s a scalar or none), A p×q and B r×c: block (a, b) of the
+ * product is s·A[a][b]·B, written by loops over A's and B's entries, with no
+ * division for the indices; beside I the product is mostly zeros, which are
+ * set by one pass (a memset) and never computed: I ⊗ B is I's size copies of
+ * sB down the diagonal, A ⊗ I is A's entries repeated down the diagonals.
+ */
+static int emit_kron(cg_state *g, sg_buf *b, int lv, cg_node *n)
+{
+    const sg_expr *e = n->e, *k = e, *s = NULL, *A, *B;
+    const char *r, *c, *row, *col;
+    cg_cx v;
+    if (n->var == EW_SCALE) {
+        s = cg_scalar(n->r[0].e) ? n->r[0].e : n->r[1].e;
+        k = cg_scalar(n->r[0].e) ? n->r[1].e : n->r[0].e;
+        if (cg_stored(g, k))
+            return 0;
+    } else if (n->var != EW_PLAIN) {
+        return 0;
+    }
+    if (k->op != SG_OP_KRON || (k->kid[0]->op == SG_OP_EYE && k->kid[1]->op == SG_OP_EYE))
+        return 0;
+    A = k->kid[0];
+    B = k->kid[1];
+    r = cg_dim(g, B->shape.rows);
+    c = cg_dim(g, B->shape.cols);
+    if (A->op == SG_OP_EYE || B->op == SG_OP_EYE) {
+        cg_line(b, lv, "for (long i = 0; i < %s; i++) /* the zeros, once */", cg_len_c(g, e->shape));
+        cg_line(b, lv + 1, "%s = %s;", cg_read_stored(g, e, cg_mkix(1, "i", "i")).s, cg_lit(g, 0).s);
+    }
+    if (A->op == SG_OP_EYE) { /* block (ib, ib) is sB */
+        v = cg_elem(g, B, cg_mkix(0, "i", "j"));
+        row = cg_fmt(g, "(ib*%s + i)", r);
+        col = cg_fmt(g, "(ib*%s + j)", c);
+        cg_line(b, lv, "for (long ib = 0; ib < %s; ib++)", cg_dim(g, A->shape.rows));
+        cg_line(b, lv + 1, "for (long i = 0; i < %s; i++)", r);
+        cg_line(b, lv + 2, "for (long j = 0; j < %s; j++)", c);
+        lv += 3;
+    } else if (B->op == SG_OP_EYE) { /* block (ib, jb) is sA[ib][jb] I */
+        v = cg_elem(g, A, cg_mkix(0, "ib", "jb"));
+        row = cg_fmt(g, "(ib*%s + i)", r);
+        col = cg_fmt(g, "(jb*%s + i)", r);
+        cg_line(b, lv, "for (long ib = 0; ib < %s; ib++)", cg_dim(g, A->shape.rows));
+        cg_line(b, lv + 1, "for (long jb = 0; jb < %s; jb++)", cg_dim(g, A->shape.cols));
+        cg_line(b, lv + 2, "for (long i = 0; i < %s; i++)", r);
+        lv += 3;
+    } else { /* row (ib, i) of the product: A[ib][jb] B[i][j] for every (jb, j) */
+        v = cg_bin(g, cg_elem(g, A, cg_mkix(0, "ib", "jb")), "*", cg_elem(g, B, cg_mkix(0, "i", "j")),
+                   C_MUL);
+        row = cg_fmt(g, "(ib*%s + i)", r);
+        col = cg_fmt(g, "(jb*%s + j)", c);
+        cg_line(b, lv, "for (long ib = 0; ib < %s; ib++)", cg_dim(g, A->shape.rows));
+        cg_line(b, lv + 1, "for (long i = 0; i < %s; i++)", r);
+        cg_line(b, lv + 2, "for (long jb = 0; jb < %s; jb++)", cg_dim(g, A->shape.cols));
+        cg_line(b, lv + 3, "for (long j = 0; j < %s; j++)", c);
+        lv += 4;
+    }
+    if (s)
+        v = s == n->r[0].e ? cg_bin(g, cg_sval(g, s), "*", v, C_MUL) : cg_bin(g, v, "*", cg_sval(g, s), C_MUL);
+    cg_line(b, lv, "%s = %s;", cg_read_stored(g, e, cg_mkix(0, row, col)).s, v.s);
+    return 1;
+}
+
+/*
+ * A provably symmetric n×n node whose entries are not a flat pass (it reads
+ * a transpose, I, a Kronecker product…): its lower triangle, each entry
+ * stored at (i, j) and (j, i), in 32×32 tiles so that the column writes and
+ * the transposed reads stay in L1. Half the entries are computed, and the
+ * result is exactly symmetric.
+ */
+static int emit_symmetric(cg_state *g, sg_buf *b, int lv, cg_node *n)
+{
+    const sg_expr *e = n->e;
+    const char *d;
+    cg_cx v;
+    if (cg_scalar(e) || e->shape.rows != e->shape.cols || cg_is_one(e->shape.rows) ||
+        cg_flat_def(g, e) || !sg_props_symmetric(g->ctx, e))
+        return 0;
+    d = cg_dim(g, e->shape.rows);
+    v = cg_elem_def(g, e, cg_mkix(0, "i", "j"));
+    cg_line(b, lv, "/* symmetric: the lower triangle, mirrored, in 32×32 tiles */");
+    cg_line(b, lv, "for (long ib = 0; ib < %s; ib += 32)", d);
+    cg_line(b, lv + 1, "for (long jb = 0; jb <= ib; jb += 32)");
+    cg_line(b, lv + 2, "for (long i = ib; i < %s && i < ib + 32; i++)", d);
+    cg_line(b, lv + 3, "for (long j = jb; j <= i && j < jb + 32; j++)");
+    cg_line(b, lv + 4, "%s = %s = %s;", cg_read_stored(g, e, cg_mkix(0, "j", "i")).s,
+            cg_read_stored(g, e, cg_mkix(0, "i", "j")).s, v.s);
+    return 1;
+}
+
 static void emit_mat(cg_state *g, sg_buf *b, int lv, cg_node *n)
 {
     const char *name = n->out >= 0 ? cg_out_name(g, n->out) : n->fname;
@@ -380,10 +478,11 @@ static void emit_mat(cg_state *g, sg_buf *b, int lv, cg_node *n)
         emit_factor(g, b, lv, n);
         return;
     }
-    if ((n->plan == PL_GEMM || n->plan == PL_GEMV || n->plan == PL_GEMVT) && n->var == 1)
+    if ((n->plan == PL_GEMM || n->plan == PL_GEMV || n->plan == PL_GEMVT || n->plan == PL_SYRK) &&
+        n->var == 1)
         cg_line(b, lv, "/* %s = %s = %s %sᵀ, the inverse being symmetric  (%s) */", name,
-                cg_formula(g, n->e), ref_name(g, n->r[0].e), ref_name(g, n->r[1].e),
-                cg_shape_text(g, n->e->shape));
+                cg_formula(g, n->e), ref_name(g, n->r[0].e),
+                ref_name(g, n->r[n->nref - 1].e), cg_shape_text(g, n->e->shape));
     else
         cg_line(b, lv, "/* %s = %s  (%s) */", name, cg_formula(g, n->e),
                 cg_shape_text(g, n->e->shape));
@@ -391,6 +490,8 @@ static void emit_mat(cg_state *g, sg_buf *b, int lv, cg_node *n)
         emit_solve(g, b, lv, n);
         return;
     }
+    if (n->plan == PL_EW && (emit_kron(g, b, lv, n) || emit_symmetric(g, b, lv, n)))
+        return;
     if (n->plan == PL_EW) {
         cg_ix x;
         int flat = cg_flat_def(g, n->e);

@@ -307,7 +307,7 @@ static void print_source(cg_state *g, sg_buf *b)
     }
     g->kernels[K_VECTORIZE] = 1; /* the loops of P_eval too */
     for (k = 0; k < K_COUNT; k++) /* the kernels used, in a fixed order */
-        if (g->kernels[k]) {
+        if (g->kernels[k] && *cg_kernel_name(g, k)) { /* "": none in this mode */
             const char *t = sg_template(cg_kernel_name(g, k));
             assert(t != NULL);
             cg_expand(g, b, t ? t : "");

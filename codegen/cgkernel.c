@@ -63,6 +63,9 @@ const char *cg_pack_text(cg_state *g, const cg_packreq *k, unsigned char *used)
     case K_GEMM:
         return cg_fmt(g, "sg_gemm_pack(%s, %s, %s)", cg_dim_c(g, k->d[0], used),
                       cg_dim_c(g, k->d[1], used), cg_dim_c(g, k->d[2], used));
+    case K_SYRK:
+        return cg_fmt(g, "sg_syrk_pack(%s, %s)", cg_dim_c(g, k->d[0], used),
+                      cg_dim_c(g, k->d[1], used));
     case K_TRSM:
         return cg_fmt(g, "sg_trsm_pack(%s, %s)", cg_dim_c(g, k->d[0], used),
                       cg_dim_c(g, k->d[1], used));
@@ -96,6 +99,8 @@ void cg_expand(cg_state *g, sg_buf *b, const char *text)
             sg_buf_puts(b, g->fsuf[0] ? "s" : "d");
         else if (end - at - 1 == 4 && !strncmp(at + 1, "simd", 4)) /* _mm_stream_pd, _ps */
             sg_buf_puts(b, g->fsuf[0] ? "ps" : "pd");
+        else if (end - at - 1 == 11 && !strncmp(at + 1, "ieee_double", 11)) /* expn.c's test */
+            sg_buf_puts(b, g->fsuf[0] ? "0" : "defined(__STDC_IEC_559__)");
         else if (end - at - 1 == 3 && !strncmp(at + 1, "eps", 3)) /* the machine epsilon */
             sg_buf_puts(b, g->fsuf[0] ? "1.1920929e-07f" : "2.220446049250313e-16");
         else { /* a math function */

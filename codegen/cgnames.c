@@ -99,8 +99,10 @@ static const char *const functions[] = {
 };
 
 /* the locals of the generated functions: P_eval's and P_work_size's
-   arguments, the loops' counters, the kernels' packing room */
-static const char *const locals[] = {"dims", "in", "out", "work", "scratch", "pack", "i", "j"};
+   arguments, the loops' counters (ib, jb: a tile's or a block's), the
+   kernels' packing room */
+static const char *const locals[] = {"dims",    "in",   "out", "work", "scratch",
+                                     "pack",    "i",    "j",   "ib",   "jb"};
 
 static int listed(const char *s, const char *const *list, size_t n)
 {

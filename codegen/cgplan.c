@@ -292,6 +292,37 @@ static const sg_expr *reassociated_solve(cg_state *g, const sg_expr *B, const sg
     return NULL;
 }
 
+/* a and b are op(X) and op(X)ᵀ for one non-scalar X */
+static int transposes(const sg_expr *a, const sg_expr *b)
+{
+    int ta = 0, tb = 0;
+    return strip_t(a, &ta) == strip_t(b, &tb) && ta != tb && !cg_is_one(a->shape.rows) &&
+           !cg_is_one(a->shape.cols);
+}
+
+/*
+ * a b is op(X) diag(d) op(X)ᵀ, written (op(X) diag(d)) op(X)ᵀ or op(X) (diag(d)
+ * op(X)ᵀ), or op(X) op(X)ᵀ: one symmetric pass (PL_SYRK: ref[0] is op(X),
+ * ref[1] d when there is one), with no copy of X diag(d) and half the work
+ */
+static int plan_syrk(cg_node *n, const sg_expr *a, const sg_expr *b)
+{
+    const sg_expr *x = a, *d = NULL;
+    if (a->op == SG_OP_MUL && a->kid[1]->op == SG_OP_DIAG && transposes(a->kid[0], b)) {
+        x = a->kid[0];
+        d = a->kid[1]->kid[0];
+    } else if (b->op == SG_OP_MUL && b->kid[0]->op == SG_OP_DIAG && transposes(a, b->kid[1])) {
+        d = b->kid[0]->kid[0];
+    } else if (!transposes(a, b)) {
+        return 0;
+    }
+    n->plan = PL_SYRK;
+    cg_add_ref(n, x, NEED_ADDR);
+    if (d)
+        cg_add_ref(n, d, NEED_ADDR);
+    return 1;
+}
+
 static void plan_mul(cg_state *g, cg_node *n)
 {
     const sg_expr *e = n->e, *a = e->kid[0], *b = e->kid[1], *A, *X;
@@ -353,6 +384,11 @@ static void plan_mul(cg_state *g, cg_node *n)
                   : cg_is_one(e->shape.rows) ? PL_GEMVT
                                              : PL_GEMM;
         n->var = 1;
+        if (n->plan == PL_GEMM && a->kid[0] == X) { /* (A⁻¹W)(A⁻¹W)ᵀ: symmetric */
+            n->plan = PL_SYRK;
+            cg_add_ref(n, X, NEED_ADDR);
+            return;
+        }
         cg_add_ref(n, a->kid[0], NEED_ADDR);
         cg_add_ref(n, X, NEED_ADDR);
         n->r[1].trans ^= 1;
@@ -372,6 +408,8 @@ static void plan_mul(cg_state *g, cg_node *n)
         cg_add_ref(n, a, NEED_ADDR);
         return;
     }
+    if (plan_syrk(n, a, b))
+        return;
     n->plan = cg_is_one(e->shape.cols) ? PL_GEMV : cg_is_one(e->shape.rows) ? PL_GEMVT : PL_GEMM;
     cg_add_ref(n, a, NEED_ADDR);
     cg_add_ref(n, b, NEED_ADDR);

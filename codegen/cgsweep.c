@@ -553,6 +553,16 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
             nsw->out >= 0 ? cg_out_name(g, nsw->out) : nsw->fname, cg_formula(g, sw->e),
             nsg->out >= 0 ? cg_out_name(g, nsg->out) : nsg->fname, cg_formula(g, sg->e),
             cg_shape_text(g, sw->e->shape));
+    /* a condition on the results asked for, inside the loop over j, is
+       decided before it (sg_want_w, sg_want_s): gcc does not move it out at
+       -O2, and its || would keep the loop from vectorizing */
+    if (!vec && (cw || cs)) {
+        cg_line(b, lv++, "{");
+        if (cw)
+            cg_line(b, lv, "const int sg_want_w = %s;", cg_condition(g, sw->mask, 0));
+        if (cs)
+            cg_line(b, lv, "const int sg_want_s = %s;", cg_condition(g, sg->mask, 0));
+    }
     if (vec)
         cg_line(b, lv++, "{");
     else
@@ -561,13 +571,15 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
     xv = cg_elem(g, sw->e->kid[0], x);
     cg_line(b, lv, "const %s %s = sg_sigmoid(%s);", g->real, g->tmpname, xv.s);
     if (cw)
-        cg_line(b, lv, "if (%s)", cg_condition(g, sw->mask, 0));
+        cg_line(b, lv, "if (%s)", vec ? cg_condition(g, sw->mask, 0) : "sg_want_w");
     cg_line(b, lv + cw, "%s = %s * %s;", cg_read_stored(g, sw->e, x).s, cg_par(g, xv, C_MUL),
             g->tmpname);
     if (cs)
-        cg_line(b, lv, "if (%s)", cg_condition(g, sg->mask, 0));
+        cg_line(b, lv, "if (%s)", vec ? cg_condition(g, sg->mask, 0) : "sg_want_s");
     cg_line(b, lv + cs, "%s = %s;", cg_read_stored(g, sg->e, x).s, g->tmpname);
     cg_line(b, --lv, "}");
+    if (!vec && (cw || cs))
+        cg_line(b, --lv, "}");
     if (open)
         cg_line(b, --lv, "}");
 }

@@ -104,7 +104,10 @@ static int symmetric_rule(const sg_ctx *ctx, const sg_expr *e)
         return (sg_sym_get(ctx, e->sym)->props & (SG_PROP_SYMMETRIC | SG_PROP_SPD)) != 0;
     case SG_OP_ZERO: case SG_OP_ONES: case SG_OP_EYE: case SG_OP_FILL: case SG_OP_DIAG:
         return 1;
-    case SG_OP_ADD: case SG_OP_HADAMARD: case SG_OP_HDIV:
+    case SG_OP_ADD: case SG_OP_HADAMARD: /* X + Xᵀ and X ⊙ Xᵀ too */
+        return (sg_props_symmetric(ctx, a) && sg_props_symmetric(ctx, b)) ||
+               sg_props_transposes(ctx, a, b);
+    case SG_OP_HDIV: case SG_OP_KRON: /* (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ */
         return sg_props_symmetric(ctx, a) && sg_props_symmetric(ctx, b);
     case SG_OP_MUL:
         if (scalar(a))

@@ -639,6 +639,15 @@ static term mul_scalar(simplifier *st, const term *t, sg_expr *x)
 }
 
 /* a b, for terms whose shapes fit */
+static sg_expr *build_term(simplifier *st, const term *t, sg_shape shape);
+
+/* the canonical product AC, a side of a merged Kronecker product */
+static sg_expr *kron_factor(simplifier *st, sg_expr *a, sg_expr *c)
+{
+    term u = atom(st, a), v = atom(st, c), p = mul_term(st, &u, &v);
+    return build_term(st, &p, sg_shape_make(a->shape.rows, c->shape.cols));
+}
+
 static term mul_term(simplifier *st, const term *a, const term *b)
 {
     term t;
@@ -661,6 +670,20 @@ static term mul_term(simplifier *st, const term *a, const term *b)
         /* IA = AI = A */
         if (f->op != SG_OP_EYE || (eyes == a->nf + b->nf && t.nf == 0))
             t.f[t.nf++] = f;
+    }
+    /* (A ⊗ B)(C ⊗ D) = AC ⊗ BD where AC and BD conform (the mixed-product
+       property): (I ⊗ Uᵀ)(I ⊗ U) = I ⊗ UᵀU, never two large factors */
+    for (i = 0; i + 1 < t.nf; i++) {
+        sg_expr *x = t.f[i], *y = t.f[i + 1];
+        if (x->op != SG_OP_KRON || y->op != SG_OP_KRON ||
+            x->kid[0]->shape.cols != y->kid[0]->shape.rows ||
+            x->kid[1]->shape.cols != y->kid[1]->shape.rows)
+            continue;
+        t.f[i] = sg_kron(st->ctx, kron_factor(st, x->kid[0], y->kid[0]),
+                         kron_factor(st, x->kid[1], y->kid[1]));
+        memmove(t.f + i + 1, t.f + i + 2, (size_t)(t.nf - i - 2) * sizeof *t.f);
+        t.nf--;
+        i--; /* the product may meet the next factor too */
     }
     /* a 1×1 stretch of the chain is a scalar and moves to the front:
        p(uᵀv)wᵀ = (uᵀv)pwᵀ */

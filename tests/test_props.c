@@ -295,10 +295,14 @@ static void test_symmetric(void **state)
     sg_expr *sym[] = {
         f->S, AAt, mul(f, f->S, f->S), sg_hadamard(c, f->S, AAt),
         unary(f, SG_OP_TANH, f->S), mul(f, f->A, mul(f, sg_add(c, f->S, AAt), tr(f, f->A))),
+        /* X + Xᵀ, X ⊙ Xᵀ, and ⊗ of symmetric factors ((B + Bᵀ) ⊗ I, I ⊗ VᵀV) */
+        sg_add(c, f->A, tr(f, f->A)), sg_hadamard(c, tr(f, f->A), f->A),
+        sg_kron(c, sg_add(c, f->A, tr(f, f->A)), sg_eye(c, f->A->shape.rows)),
+        sg_kron(c, f->S, AAt),
     };
-    /* A + Aᵀ is symmetric, but no rule says so: not proven */
     sg_expr *not_sym[] = {f->A, mul(f, f->S, f->A), mul(f, f->A, mul(f, f->B, tr(f, f->A))),
-                          sg_add(c, f->A, tr(f, f->A))};
+                          sg_add(c, f->A, tr(f, f->B)), sg_kron(c, f->A, f->S),
+                          sg_kron(c, f->S, f->A)};
     size_t i;
     for (i = 0; i < sizeof sym / sizeof *sym; i++) {
         assert_true(sg_props_symmetric(c, sym[i]));

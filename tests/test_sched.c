@@ -229,7 +229,8 @@ static const char lsq_text[] = "A ∈ ℝ^{m×n}\nb ∈ ℝ^m\nx ∈ ℝ^n\nf = 
                                "grad f wrt x\nhessian f wrt x\n";
 
 /* least squares: the residual Ax − b is for f and ∇f, not the Hessian 2AᵀA;
-   AᵀA is for the Hessian alone; ∇f is computed in place, into out */
+   AᵀA (one symmetric pass, PL_SYRK) is for the Hessian alone; ∇f is computed
+   in place, into out */
 static void test_masks(void **state)
 {
     fixture f;
@@ -237,8 +238,10 @@ static void test_masks(void **state)
     unsigned i;
     (void)state;
     plan_text(&f, lsq_text, NULL, 0, NULL);
-    gemm = must(f.g, PL_GEMM, 0);
+    gemm = must(f.g, PL_SYRK, 0);
     assert_string_equal(mask_text(f.g, gemm), "2");
+    assert_int_equal(gemm->nref, 1); /* A, read transposed; no diag(d) */
+    assert_true(gemm->r[0].trans);
     for (i = 0, r = NULL; i < f.g->top.ntopo && !r; i++) {
         cg_node *n = &f.g->top.ni[f.g->top.topo[i]->id];
         if (n->plan == PL_EW && n->mat && n->out < 0)

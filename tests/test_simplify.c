@@ -593,6 +593,24 @@ static void test_quotients_cancel(void **state)
     expect(f, mul(f, mul(f, y, y), dp), "γ²((1 − γ)/(1 − β) − γ/β)", NULL);
 }
 
+/* (A ⊗ B)(C ⊗ D) = AC ⊗ BD when both products conform (the mixed-product
+   property), checked by value; I·I is I, so (I ⊗ W)(I ⊗ A) = I ⊗ WA */
+static void test_kron_mixed_product(void **state)
+{
+    fixture *f = *state;
+    sg_ctx *c = f->ctx;
+    sg_expr *I = sg_eye(c, f->m);
+    expect(f, mul(f, sg_kron(c, I, f->W), sg_kron(c, I, f->A)), "I ⊗ (WA)", NULL);
+    expect(f, mul(f, sg_kron(c, f->M, f->W), sg_kron(c, f->S, f->A)), "MS ⊗ (WA)", NULL);
+    /* a chain of three merges into one */
+    expect(f, mul(f, mul(f, sg_kron(c, I, f->W), sg_kron(c, I, f->A)), sg_kron(c, I, f->W)),
+           "I ⊗ (WAW)", NULL);
+    /* the product conforms (m²×n by n×m) but its sides do not (W is m×n,
+       vᵀ 1×m): kept as it is */
+    expect(f, mul(f, sg_kron(c, f->W, f->u), sg_kron(c, T(f, f->v), f->x)), "(W ⊗ u)(vᵀ ⊗ x)",
+           NULL);
+}
+
 /* the scratch bytes (sg_ctx_scratch) and the work (sg_ctx_work) one
    sg_simplify of e takes */
 static void cost_of(fixture *f, sg_expr *e, unsigned long *bytes, unsigned long *work)
@@ -691,6 +709,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_gradients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kron_mixed_product, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,12 +81,16 @@ int ae_eval(const ae_dims *dims, const ae_in *in, ae_out *out, void *work);
  * loops whose trip count needs no scalar remainder ("very cheap" cost model),
  * which leaves out nearly every loop over a dimension known at run time; the
  * "cheap" model adds the remainder loop and a run-time check that the arrays
- * do not overlap. Nothing else changes: no reassociation, no fast math, so
- * the results are the ones the C says. Other compilers decide alone.
+ * do not overlap. And no floating-point operation traps (-fno-trapping-math):
+ * gcc may then compute both sides of `x >= 0 ? a : b` and choose, which is
+ * what lets a loop of σ vectorize. Values are unchanged by either: no
+ * reassociation, no fast math, so the results are the ones the C says (only
+ * the exception flags, which nothing here reads, may differ). Other
+ * compilers decide alone.
  */
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
 #pragma GCC push_options
-#pragma GCC optimize("vect-cost-model=cheap")
+#pragma GCC optimize("vect-cost-model=cheap", "no-trapping-math")
 #endif
 /* unrolls the loop that follows completely (with gcc; others decide alone) */
 #ifndef SG_UNROLL

@@ -69,12 +69,16 @@ int lsq_eval(const lsq_dims *dims, const lsq_in *in, lsq_out *out, void *work);
  * loops whose trip count needs no scalar remainder ("very cheap" cost model),
  * which leaves out nearly every loop over a dimension known at run time; the
  * "cheap" model adds the remainder loop and a run-time check that the arrays
- * do not overlap. Nothing else changes: no reassociation, no fast math, so
- * the results are the ones the C says. Other compilers decide alone.
+ * do not overlap. And no floating-point operation traps (-fno-trapping-math):
+ * gcc may then compute both sides of `x >= 0 ? a : b` and choose, which is
+ * what lets a loop of σ vectorize. Values are unchanged by either: no
+ * reassociation, no fast math, so the results are the ones the C says (only
+ * the exception flags, which nothing here reads, may differ). Other
+ * compilers decide alone.
  */
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
 #pragma GCC push_options
-#pragma GCC optimize("vect-cost-model=cheap")
+#pragma GCC optimize("vect-cost-model=cheap", "no-trapping-math")
 #endif
 /* unrolls the loop that follows completely (with gcc; others decide alone) */
 #ifndef SG_UNROLL
@@ -166,7 +170,8 @@ static void sg_gemm_loops(long m, long n, long k, double alpha, int ta, const do
 }
 
 /*
- * The product kernel: C = α op(A) op(B) + β C with β 0 or 1 (β = 0 never
+ * The packed product under the product kernels (gemm_ex.c, syrk.c):
+ * C = α op(A) op(B) + β C with β 0 or 1 (β = 0 never
  * reads C), op(A) m×k, op(B) k×n; every matrix row-major with its own
  * leading dimension (the distance between two rows as stored), op(X) is X or,
  * when its flag is set, Xᵀ. Small products are plain loops. Large ones are
@@ -178,9 +183,20 @@ static void sg_gemm_loops(long m, long n, long k, double alpha, int ta, const do
  * Packing also absorbs the transposes. pack holds sg_gemm_pack(m, n, k)
  * reals (none for a small product). The tile is SG_MR×SG_NR, from gemm_small.c.
  */
-#define SG_MC 96  /* rows of op(A) per packed block: it stays in L2 */
-#define SG_KC 256 /* the depth of a panel: an op(B) sliver stays in L1 */
+#define SG_MC 96  /* rows of op(A) per packed block (at most): it stays in L2 */
+#define SG_KC 256 /* the depth of a panel (at most): an op(B) sliver stays in L1 */
 #define SG_NC 4096 /* columns of op(B) per packed panel */
+/* a·b + c in one rounding where the machine has the instruction (C99's
+   FP_FAST_FMA and FP_FAST_FMAF: <math.h> defines them when gcc or clang
+   compile for such a machine, as with -march=native), else a·b + c: the
+   micro-kernel's only arithmetic. In ISO C mode (-std=c99) gcc never fuses
+   a·b + c by itself; on a machine with separate multiply and add units that
+   costs little, on others half the peak. */
+#if defined(FP_FAST_FMA) && defined(FP_FAST_FMAF)
+#define SG_FMA(a, b, c) fma(a, b, c)
+#else
+#define SG_FMA(a, b, c) ((a) * (b) + (c))
+#endif
 
 /* the reals of pack that sg_gemm needs for these sizes */
 static long sg_gemm_pack(long m, long n, long k)
@@ -205,83 +221,169 @@ static void sg_gemm_tile(long kc, const double *SG_RESTRICT a, const double *SG_
         SG_UNROLL
         for (r = 0; r < SG_MR; r++)
             for (q = 0; q < SG_NR; q++)
-                t[r][q] += a[r] * b[q];
+                t[r][q] = SG_FMA(a[r], b[q], t[r][q]);
     }
     for (r = 0; r < mr; r++)
         for (q = 0; q < nr; q++)
             c[r * ldc + q] = beta ? c[r * ldc + q] + alpha * t[r][q] : alpha * t[r][q];
 }
 
-/* entries [i0, i0 + mc) × [p0, p0 + kc) of op(A) as slivers of SG_MR rows (zero-padded) */
+/* entries [i0, i0 + mc) × [p0, p0 + kc) of op(A) as slivers of SG_MR rows
+   (zero-padded); a full sliver's loops have constant bounds, which gcc and
+   clang unroll and vectorize */
 static void sg_gemm_pack_a(long mc, long kc, int ta, const double *SG_RESTRICT A, long lda,
                            long i0, long p0, double *SG_RESTRICT d)
 {
     long i, p, r;
     for (i = 0; i < mc; i += SG_MR, d += SG_MR * kc) {
         const long mr = mc - i < SG_MR ? mc - i : SG_MR;
-        for (p = 0; p < kc; p++) {
-            for (r = 0; r < mr; r++)
-                d[p * SG_MR + r] = ta ? A[(p0 + p) * lda + i0 + i + r] : A[(i0 + i + r) * lda + p0 + p];
-            for (; r < SG_MR; r++)
-                d[p * SG_MR + r] = 0;
-        }
+        const double *SG_RESTRICT a = ta ? A + p0 * lda + i0 + i : A + (i0 + i) * lda + p0;
+        if (mr == SG_MR && ta) /* op(A) = Aᵀ: each p is SG_MR adjacent entries of a row */
+            for (p = 0; p < kc; p++)
+                for (r = 0; r < SG_MR; r++)
+                    d[p * SG_MR + r] = a[p * lda + r];
+        else if (mr == SG_MR) /* SG_MR rows side by side */
+            for (p = 0; p < kc; p++)
+                for (r = 0; r < SG_MR; r++)
+                    d[p * SG_MR + r] = a[r * lda + p];
+        else
+            for (p = 0; p < kc; p++)
+                for (r = 0; r < SG_MR; r++)
+                    d[p * SG_MR + r] = r >= mr ? 0 : ta ? a[p * lda + r] : a[r * lda + p];
     }
 }
 
-/* entries [p0, p0 + kc) × [j0, j0 + nc) of op(B) as slivers of SG_NR columns (zero-padded) */
+/* entries [p0, p0 + kc) × [j0, j0 + nc) of op(B) as slivers of SG_NR columns
+   (zero-padded), row p scaled by s[p] when s is not NULL: diag(s) op(B)
+   costs nothing more than op(B) */
 static void sg_gemm_pack_b(long kc, long nc, int tb, const double *SG_RESTRICT B, long ldb,
-                           long p0, long j0, double *SG_RESTRICT d)
+                           const double *SG_RESTRICT s, long p0, long j0, double *SG_RESTRICT d)
 {
     long j, p, q;
     for (j = 0; j < nc; j += SG_NR, d += SG_NR * kc) {
         const long nr = nc - j < SG_NR ? nc - j : SG_NR;
+        const double *SG_RESTRICT b = tb ? B + (j0 + j) * ldb + p0 : B + p0 * ldb + j0 + j;
+        if (nr == SG_NR && tb) { /* op(B) = Bᵀ: SG_NR rows of B, each read along */
+            for (q = 0; q < SG_NR; q++)
+                for (p = 0; p < kc; p++)
+                    d[p * SG_NR + q] = (s ? s[p0 + p] : 1) * b[q * ldb + p];
+            continue;
+        }
         for (p = 0; p < kc; p++) {
-            if (tb)
-                for (q = 0; q < nr; q++)
-                    d[p * SG_NR + q] = B[(j0 + j + q) * ldb + p0 + p];
+            const double f = s ? s[p0 + p] : 1;
+            if (nr == SG_NR) /* a row's SG_NR adjacent entries */
+                for (q = 0; q < SG_NR; q++)
+                    d[p * SG_NR + q] = f * b[p * ldb + q];
             else
-                for (q = 0; q < nr; q++)
-                    d[p * SG_NR + q] = B[(p0 + p) * ldb + j0 + j + q];
-            for (; q < SG_NR; q++)
-                d[p * SG_NR + q] = 0;
+                for (q = 0; q < SG_NR; q++)
+                    d[p * SG_NR + q] = q >= nr ? 0 : f * (tb ? b[q * ldb + p] : b[p * ldb + q]);
         }
     }
 }
 
-static void sg_gemm_ex(long m, long n, long k, double alpha, int ta, const double *SG_RESTRICT A,
-                       long lda, int tb, const double *SG_RESTRICT B, long ldb, int beta,
-                       double *SG_RESTRICT C, long ldc, double *SG_RESTRICT pack)
+/* n in pieces of equal size ≤ most, rounded up to a multiple of unit: the
+   depth 784 is 4 panels of 196, not 3 of 256 and one of 16 (a shallow last
+   panel costs a pass over C for little work) */
+static long sg_gemm_step(long n, long most, long unit)
 {
+    const long pieces = (n + most - 1) / most, step = (n + pieces - 1) / pieces;
+    return (step + unit - 1) / unit * unit;
+}
+
+/*
+ * The blocked product: C = α op(A) diag(s) op(B) + β C (s NULL: no
+ * diag(s)), with lower set only the tiles of C that hold an entry on or below
+ * its diagonal (the others are left as they are: see syrk.c).
+ */
+static void sg_gemm_blocked(long m, long n, long k, double alpha, int ta, const double *SG_RESTRICT A,
+                            long lda, int tb, const double *SG_RESTRICT B, long ldb,
+                            const double *SG_RESTRICT s, int beta, double *SG_RESTRICT C, long ldc,
+                            double *SG_RESTRICT pack, int lower)
+{
+    const long kstep = sg_gemm_step(k, SG_KC, 1), mstep = sg_gemm_step(m, SG_MC, SG_MR);
     long i, j, jc, pc, ic;
-    if (sg_gemm_small(m, n, k)) {
-        sg_gemm_loops(m, n, k, alpha, ta, A, lda, tb, B, ldb, beta, C, ldc);
-        return;
-    }
     for (jc = 0; jc < n; jc += SG_NC) {
         const long nc = n - jc < SG_NC ? n - jc : SG_NC;
-        for (pc = 0; pc < k; pc += SG_KC) {
-            const long kc = k - pc < SG_KC ? k - pc : SG_KC;
+        for (pc = 0; pc < k; pc += kstep) {
+            const long kc = k - pc < kstep ? k - pc : kstep;
             double *bp = pack + (m < SG_MC ? (m + SG_MR - 1) / SG_MR * SG_MR : SG_MC) * kc;
-            sg_gemm_pack_b(kc, nc, tb, B, ldb, pc, jc, bp);
-            for (ic = 0; ic < m; ic += SG_MC) {
-                const long mc = m - ic < SG_MC ? m - ic : SG_MC;
+            sg_gemm_pack_b(kc, nc, tb, B, ldb, s, pc, jc, bp);
+            for (ic = lower ? jc / mstep * mstep : 0; ic < m; ic += mstep) {
+                const long mc = m - ic < mstep ? m - ic : mstep;
                 sg_gemm_pack_a(mc, kc, ta, A, lda, ic, pc, pack);
                 for (j = 0; j < nc; j += SG_NR)
-                    for (i = 0; i < mc; i += SG_MR)
+                    for (i = 0; i < mc; i += SG_MR) {
+                        if (lower && ic + i + SG_MR - 1 < jc + j)
+                            continue; /* strictly above the diagonal */
                         sg_gemm_tile(kc, pack + i * kc, bp + j * kc, alpha, beta || pc > 0,
                                      C + (ic + i) * ldc + jc + j, ldc,
                                      mc - i < SG_MR ? mc - i : SG_MR,
                                      nc - j < SG_NR ? nc - j : SG_NR);
+                    }
             }
         }
     }
 }
 
-/* C = op(A) op(B), C m×n, op(A) m×k, op(B) k×n, all row-major as stored */
-static void sg_gemm(long m, long n, long k, int ta, const double *SG_RESTRICT A, int tb,
-                    const double *SG_RESTRICT B, double *SG_RESTRICT C, double *SG_RESTRICT pack)
+/*
+ * The symmetric product C = op(A) diag(s) op(A)ᵀ (s NULL: op(A) op(A)ᵀ),
+ * op(A) n×k, C n×n row-major: Aᵀdiag(d)A, AᵀA and AAᵀ, as in BLAS's dsyrk
+ * but with the diagonal in the middle. Only the tiles holding the lower
+ * triangle are computed, by gemm.c's packed kernel, with s applied while
+ * op(A)ᵀ is packed (no scaled copy of A is made); the upper triangle is then
+ * the lower one mirrored, so C is exactly symmetric. Small ones are plain
+ * loops over the lower triangle. pack holds sg_syrk_pack(n, k) reals.
+ */
+static long sg_syrk_pack(long n, long k)
 {
-    sg_gemm_ex(m, n, k, 1, ta, A, ta ? m : k, tb, B, tb ? k : n, 0, C, n, pack);
+    return sg_gemm_pack(n, n, k);
+}
+
+/* the upper triangle of the n×n C from its lower one, a 32×32 tile at a time */
+static void sg_mirror(long n, double *SG_RESTRICT C)
+{
+    long ib, jb, i, j;
+    for (ib = 0; ib < n; ib += 32)
+        for (jb = 0; jb <= ib; jb += 32)
+            for (i = ib; i < n && i < ib + 32; i++)
+                for (j = jb; j < i && j < jb + 32; j++)
+                    C[j * n + i] = C[i * n + j];
+}
+
+static void sg_syrk(long n, long k, int ta, const double *SG_RESTRICT A, const double *SG_RESTRICT s,
+                    double *SG_RESTRICT C, double *SG_RESTRICT pack)
+{
+    const long lda = ta ? n : k; /* A as stored: k×n when ta, else n×k */
+    long i, j, p;
+    if (!sg_gemm_small(n, n, k)) {
+        sg_gemm_blocked(n, n, k, 1, ta, A, lda, !ta, A, lda, s, 0, C, n, pack, 1);
+    } else if (ta) { /* row i of C += (s[p] A[p][i]) A[p][0..i] */
+        for (i = 0; i < n; i++) {
+            double *SG_RESTRICT c = C + i * n;
+            for (j = 0; j <= i; j++)
+                c[j] = 0;
+            for (p = 0; p < k; p++) {
+                const double a = s ? s[p] * A[p * lda + i] : A[p * lda + i];
+                const double *SG_RESTRICT b = A + p * lda;
+                for (j = 0; j <= i; j++)
+                    c[j] += a * b[j];
+            }
+        }
+    } else { /* C[i][j] = Σₚ A[i][p] s[p] A[j][p]: rows against rows */
+        if (!s) {
+            sg_gemm_loops(n, n, k, 1, 0, A, lda, 1, A, lda, 0, C, n);
+            return; /* each entry a dot product, the same both ways */
+        }
+        for (i = 0; i < n; i++)
+            for (j = 0; j <= i; j++) {
+                const double *SG_RESTRICT a = A + i * lda, *SG_RESTRICT b = A + j * lda;
+                double t = 0;
+                for (p = 0; p < k; p++)
+                    t += a[p] * s[p] * b[p];
+                C[i * n + j] = t;
+            }
+    }
+    sg_mirror(n, C);
 }
 
 /*
@@ -362,7 +464,7 @@ size_t lsq_work_size(const lsq_dims *dims)
 {
     const long m = dims->m;
     const long n = dims->n;
-    const size_t pack = (size_t)sg_gemm_pack(n, n, m); /* for the kernels to pack blocks */
+    const size_t pack = (size_t)sg_syrk_pack(n, m); /* for the kernels to pack blocks */
     size_t reals = pack; /* n*n + m + n + pack */
     reals = sg_size_add(reals, sg_size_mul((size_t)n, (size_t)n));
     reals = sg_size_add(reals, (size_t)m);
@@ -432,7 +534,7 @@ int lsq_eval(const lsq_dims *dims, const lsq_in *in, lsq_out *out, void *work)
 
     if (out->d2f_dx2) {
         /* t4 = AᵀA  (n×n) */
-        sg_gemm(n, n, m, 1, A, 0, A, t4, pack);
+        sg_syrk(n, m, 1, A, NULL, t4, pack);
         /* ∂²f/∂x² = 2 t4  (n×n) */
         for (long i = 0; i < n*n; i++)
             out->d2f_dx2[i] = 2.0 * t4[i];

@@ -65,12 +65,16 @@ int smax_eval(const smax_dims *dims, const smax_in *in, smax_out *out, void *wor
  * loops whose trip count needs no scalar remainder ("very cheap" cost model),
  * which leaves out nearly every loop over a dimension known at run time; the
  * "cheap" model adds the remainder loop and a run-time check that the arrays
- * do not overlap. Nothing else changes: no reassociation, no fast math, so
- * the results are the ones the C says. Other compilers decide alone.
+ * do not overlap. And no floating-point operation traps (-fno-trapping-math):
+ * gcc may then compute both sides of `x >= 0 ? a : b` and choose, which is
+ * what lets a loop of σ vectorize. Values are unchanged by either: no
+ * reassociation, no fast math, so the results are the ones the C says (only
+ * the exception flags, which nothing here reads, may differ). Other
+ * compilers decide alone.
  */
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
 #pragma GCC push_options
-#pragma GCC optimize("vect-cost-model=cheap")
+#pragma GCC optimize("vect-cost-model=cheap", "no-trapping-math")
 #endif
 /* unrolls the loop that follows completely (with gcc; others decide alone) */
 #ifndef SG_UNROLL
@@ -147,9 +151,12 @@ int smax_eval(const smax_dims *dims, const smax_in *in, smax_out *out, void *wor
 
     if (out->ds_dz) {
         /* ∂s/∂z = diag(s) − ssᵀ  (n×n) */
-        for (long i = 0; i < n; i++)
-            for (long j = 0; j < n; j++)
-                out->ds_dz[i*n + j] = (i == j ? s[i] : 0.0) - s[i] * s[j];
+        /* symmetric: the lower triangle, mirrored, in 32×32 tiles */
+        for (long ib = 0; ib < n; ib += 32)
+            for (long jb = 0; jb <= ib; jb += 32)
+                for (long i = ib; i < n && i < ib + 32; i++)
+                    for (long j = jb; j <= i && j < jb + 32; j++)
+                        out->ds_dz[j*n + i] = out->ds_dz[i*n + j] = (i == j ? s[i] : 0.0) - s[i] * s[j];
     }
     return SMAX_OK;
 }

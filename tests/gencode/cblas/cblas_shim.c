@@ -1,10 +1,11 @@
 /*
- * cblas_shim.c: the four CBLAS routines --blas calls, row-major only, as
+ * cblas_shim.c: the six CBLAS routines --blas calls, row-major only, as
  * plain loops: the generated code is built and checked against them without
  * a BLAS installed. Each call is counted in cblas_calls.txt (in the current
  * directory, written at exit), so that a test can tell the library was used.
  */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include "cblas.h"
 
@@ -62,3 +63,29 @@ GEMM(cblas_sgemm, float)
     }
 GEMV(cblas_dgemv, double)
 GEMV(cblas_sgemv, float)
+
+/* the lower triangle of C = α op(A) op(A)ᵀ + β C, op(A) n×k; the upper one is
+   filled with NaN, so that code reading it (instead of mirroring) fails */
+#define SYRK(NAME, T)                                                                        \
+    void NAME(enum CBLAS_ORDER o, enum CBLAS_UPLO u, enum CBLAS_TRANSPOSE t, int n, int k,   \
+              T alpha, const T *A, int lda, T beta, T *C, int ldc)                           \
+    {                                                                                        \
+        int i, j, p;                                                                         \
+        count(o);                                                                            \
+        if (u != CblasLower)                                                                 \
+            abort();                                                                         \
+        for (i = 0; i < n; i++)                                                              \
+            for (j = 0; j < n; j++) {                                                        \
+                double s = 0;                                                                \
+                if (j > i) {                                                                 \
+                    C[i * ldc + j] = (T)NAN;                                                 \
+                    continue;                                                                \
+                }                                                                            \
+                for (p = 0; p < k; p++)                                                      \
+                    s += (double)(t == CblasNoTrans ? A[i * lda + p] : A[p * lda + i]) *     \
+                         (double)(t == CblasNoTrans ? A[j * lda + p] : A[p * lda + j]);      \
+                C[i * ldc + j] = (T)(alpha * s + (beta == 0 ? 0 : beta * C[i * ldc + j]));   \
+            }                                                                                \
+    }
+SYRK(cblas_dsyrk, double)
+SYRK(cblas_ssyrk, float)
