@@ -6,7 +6,8 @@
  * summed as 1 + (r + r²q(r)), so that the small terms round only once, and
  * 2^k from its bits in two halves, so that results below 2⁻¹⁰²² underflow
  * gradually as exp's do. Within 1 ulp of exp (tests/test_cgen.c checks it
- * against exp over [−750, 0]); 0 below −745. The bits need IEEE doubles;
+ * against exp over [−750, 0]); 0 below −745, NaN for NaN (1 above 0, where
+ * it is not used). The bits need IEEE doubles;
  * elsewhere, and in float, it is exp itself.
  */
 #if @ieee_double@
@@ -15,13 +16,15 @@ typedef union {
     long long i;
 } sg_bits;
 
-static inline double sg_expn(double x)
+static inline double sg_expn(double xin)
 {
     const double shift = 6755399441055744.0; /* 1.5·2⁵²: adding it rounds to an integer */
-    double kd, k, r, p;
+    double x, kd, k, r, p;
     long long k1, k2;
     sg_bits u, s1, s2;
-    x = x < -750.0 ? -750.0 : x;
+    /* x in [−750, 0], NaN too (returned at the end): k is in [−1082, 0],
+       and no integer below can overflow whatever the input */
+    x = xin >= -750.0 ? (xin <= 0.0 ? xin : 0.0) : -750.0;
     kd = x * 1.4426950408889634 + shift; /* shift + k, k = round(x / ln 2) */
     k = kd - shift;
     r = x - k * 6.93147180369123816490e-01 - k * 1.90821492927058770002e-10;
@@ -43,7 +46,7 @@ static inline double sg_expn(double x)
     k2 = u.i - 0x4338000000000000LL - k1;
     s1.i = (k1 + 1023) * 4503599627370496LL; /* the bits of 2^k1: k1 + 1023 << 52 */
     s2.i = (k2 + 1023) * 4503599627370496LL;
-    return p * s1.d * s2.d;
+    return isnan(xin) ? xin : p * s1.d * s2.d;
 }
 #else
 static @real@ sg_expn(@real@ x)

@@ -812,8 +812,9 @@ static void test_kernels(void **state)
  * sg_expn (templates/expn.c), symgrad's own e^x for x ≤ 0 that loops of σ
  * vectorize, against libm's exp: within 1 ulp wherever e^x is normal, within
  * 1 of the smallest subnormal below, exactly 1 at 0 and 0 below −745, NaN for
- * NaN; and σ against 1/(1 + e^−x). Built at -O0 and at -O2 -march=native with
- * the loop over the points vectorized, the two must agree bit for bit.
+ * NaN, no undefined behaviour for ±∞ or NaN; and σ against 1/(1 + e^−x).
+ * Built at -O0 under UBSan and at -O2 -march=native with the loop over the
+ * points vectorized, the two must agree bit for bit.
  */
 static const char expn_main[] =
     "#include <stdio.h>\n"
@@ -846,6 +847,7 @@ static const char expn_main[] =
     "    }\n"
     "    printf(\"%.17g %.3g %.3g\\n\", y[200000] + y[100000], worst, sworst);\n"
     "    return !(sg_expn(0) == 1 && sg_expn(-800) == 0 && sg_expn(-1e300) == 0 &&\n"
+    "             sg_expn(-INFINITY) == 0 && sg_expn(INFINITY) == 1 && isnan(sg_sigmoid(NAN)) &&\n"
     "             isnan(sg_expn(NAN)) && sg_sigmoid(0) == 0.5 && worst <= 1 && sworst <= 4 * DBL_EPSILON);\n"
     "}\n";
 
@@ -860,7 +862,8 @@ static void test_expn(void **state)
     append_file("expn.c", k);
     append_file("expn.c", expn_main);
     free(k);
-    assert_int_equal(sh("cd %s && gcc -std=c99 -O0 -Wno-unused-function expn.c -o expn0 -lm && "
+    assert_int_equal(sh("cd %s && gcc -std=c99 -O0 -Wno-unused-function -fsanitize=undefined,"
+                        "float-cast-overflow -fno-sanitize-recover=all expn.c -o expn0 -lm && "
                         "./expn0 > out0.txt && gcc -std=c99 -O2 -march=native "
                         "-Wno-unused-function expn.c -o expn2 -lm && ./expn2 > out2.txt",
                         workdir),
