@@ -77,6 +77,15 @@ const char *cg_pack_text(cg_state *g, const cg_packreq *k, unsigned char *used)
 }
 
 /* a template with @real@, @restrict@ and @exp@ … filled in */
+static void cg_expand_part(cg_state *g, sg_buf *b, const char *text, const char *stop)
+{
+    char *part = sg_xmalloc((size_t)(stop - text) + 1);
+    memcpy(part, text, (size_t)(stop - text));
+    part[stop - text] = '\0';
+    cg_expand(g, b, part[0] == '\n' ? part + 1 : part);
+    free(part);
+}
+
 void cg_expand(cg_state *g, sg_buf *b, const char *text)
 {
     while (*text) {
@@ -99,8 +108,22 @@ void cg_expand(cg_state *g, sg_buf *b, const char *text)
             sg_buf_puts(b, g->fsuf[0] ? "s" : "d");
         else if (end - at - 1 == 4 && !strncmp(at + 1, "simd", 4)) /* _mm_stream_pd, _ps */
             sg_buf_puts(b, g->fsuf[0] ? "ps" : "pd");
-        else if (end - at - 1 == 11 && !strncmp(at + 1, "ieee_double", 11)) /* expn.c's test */
-            sg_buf_puts(b, g->fsuf[0] ? "0" : "defined(__STDC_IEC_559__)");
+        else if ((end - at - 1 == 6 && !strncmp(at + 1, "double", 6)) ||
+                 (end - at - 1 == 5 && !strncmp(at + 1, "float", 5))) {
+            /* @double@ … @end@ (or @float@ … @end@): text for one precision
+               only, left out of the other's output whole (expn.c) */
+            const char *stop = strstr(end + 1, "@end@");
+            const int keep = (at[1] == 'd') == !g->fsuf[0];
+            assert(stop != NULL); /* a template's block always ends */
+            if (!stop)
+                stop = end + strlen(end);
+            if (keep)
+                cg_expand_part(g, b, end + 1, stop);
+            text = *stop ? stop + 5 : stop;
+            if (*text == '\n')
+                text++;
+            continue;
+        }
         else if (end - at - 1 == 3 && !strncmp(at + 1, "eps", 3)) /* the machine epsilon */
             sg_buf_puts(b, g->fsuf[0] ? "1.1920929e-07f" : "2.220446049250313e-16");
         else { /* a math function */

@@ -7,10 +7,11 @@
  * 2^k from its bits in two halves, so that results below 2⁻¹⁰²² underflow
  * gradually as exp's do. Within 1 ulp of exp (tests/test_cgen.c checks it
  * against exp over [−750, 0]); 0 below −745, NaN for NaN (1 above 0, where
- * it is not used). The bits need IEEE doubles;
- * elsewhere, and in float, it is exp itself.
+ * it is not used). The bits need IEEE doubles: elsewhere it is exp itself,
+ * and in float expf (only the one of the two precisions is printed).
  */
-#if @ieee_double@
+@double@
+#if defined(__STDC_IEC_559__)
 typedef union {
     double d;
     long long i;
@@ -49,8 +50,15 @@ static inline double sg_expn(double xin)
     return isnan(xin) ? xin : p * s1.d * s2.d;
 }
 #else
-static @real@ sg_expn(@real@ x)
+static double sg_expn(double x)
 {
-    return @exp@(x);
+    return exp(x);
 }
 #endif
+@end@
+@float@
+static float sg_expn(float x)
+{
+    return expf(x);
+}
+@end@

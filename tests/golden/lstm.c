@@ -127,8 +127,8 @@ int lstm_eval(const lstm_dims *dims, const lstm_in *in, lstm_out *out, void *wor
  * 2^k from its bits in two halves, so that results below 2⁻¹⁰²² underflow
  * gradually as exp's do. Within 1 ulp of exp (tests/test_cgen.c checks it
  * against exp over [−750, 0]); 0 below −745, NaN for NaN (1 above 0, where
- * it is not used). The bits need IEEE doubles;
- * elsewhere, and in float, it is exp itself.
+ * it is not used). The bits need IEEE doubles: elsewhere it is exp itself,
+ * and in float expf (only the one of the two precisions is printed).
  */
 #if defined(__STDC_IEC_559__)
 typedef union {

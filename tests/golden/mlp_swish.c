@@ -117,8 +117,8 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work);
  * 2^k from its bits in two halves, so that results below 2⁻¹⁰²² underflow
  * gradually as exp's do. Within 1 ulp of exp (tests/test_cgen.c checks it
  * against exp over [−750, 0]); 0 below −745, NaN for NaN (1 above 0, where
- * it is not used). The bits need IEEE doubles;
- * elsewhere, and in float, it is exp itself.
+ * it is not used). The bits need IEEE doubles: elsewhere it is exp itself,
+ * and in float expf (only the one of the two precisions is printed).
  */
 #if defined(__STDC_IEC_559__)
 typedef union {
