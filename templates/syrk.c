@@ -4,23 +4,12 @@
  * but with the diagonal in the middle. Only the tiles holding the lower
  * triangle are computed, by gemm.c's packed kernel, with s applied while
  * op(A)ᵀ is packed (no scaled copy of A is made); the upper triangle is then
- * the lower one mirrored, so C is exactly symmetric. Small ones are plain
+ * the lower one mirrored (mirror.c), so C is exactly symmetric. Small ones are plain
  * loops over the lower triangle. pack holds sg_syrk_pack(n, k) reals.
  */
 static long sg_syrk_pack(long n, long k)
 {
     return sg_gemm_pack(n, n, k);
-}
-
-/* the upper triangle of the n×n C from its lower one, a 32×32 tile at a time */
-static void sg_mirror(long n, @real@ *@restrict@ C)
-{
-    long ib, jb, i, j;
-    for (ib = 0; ib < n; ib += 32)
-        for (jb = 0; jb <= ib; jb += 32)
-            for (i = ib; i < n && i < ib + 32; i++)
-                for (j = jb; j < i && j < jb + 32; j++)
-                    C[j * n + i] = C[i * n + j];
 }
 
 static void sg_syrk(long n, long k, int ta, const @real@ *@restrict@ A, const @real@ *@restrict@ s,

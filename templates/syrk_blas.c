@@ -10,16 +10,6 @@ static long sg_syrk_pack(long n, long k)
     return n * k;
 }
 
-static void sg_mirror(long n, @real@ *@restrict@ C)
-{
-    long ib, jb, i, j;
-    for (ib = 0; ib < n; ib += 32)
-        for (jb = 0; jb <= ib; jb += 32)
-            for (i = ib; i < n && i < ib + 32; i++)
-                for (j = jb; j < i && j < jb + 32; j++)
-                    C[j * n + i] = C[i * n + j];
-}
-
 static void sg_syrk(long n, long k, int ta, const @real@ *@restrict@ A, const @real@ *@restrict@ s,
                     @real@ *@restrict@ C, @real@ *@restrict@ pack)
 {

@@ -325,20 +325,6 @@ static void sg_gemm_blocked(long m, long n, long k, double alpha, int ta, const 
     }
 }
 
-/*
- * The symmetric product C = op(A) diag(s) op(A)ᵀ (s NULL: op(A) op(A)ᵀ),
- * op(A) n×k, C n×n row-major: Aᵀdiag(d)A, AᵀA and AAᵀ, as in BLAS's dsyrk
- * but with the diagonal in the middle. Only the tiles holding the lower
- * triangle are computed, by gemm.c's packed kernel, with s applied while
- * op(A)ᵀ is packed (no scaled copy of A is made); the upper triangle is then
- * the lower one mirrored, so C is exactly symmetric. Small ones are plain
- * loops over the lower triangle. pack holds sg_syrk_pack(n, k) reals.
- */
-static long sg_syrk_pack(long n, long k)
-{
-    return sg_gemm_pack(n, n, k);
-}
-
 /* the upper triangle of the n×n C from its lower one, a 32×32 tile at a time */
 static void sg_mirror(long n, double *SG_RESTRICT C)
 {
@@ -348,6 +334,20 @@ static void sg_mirror(long n, double *SG_RESTRICT C)
             for (i = ib; i < n && i < ib + 32; i++)
                 for (j = jb; j < i && j < jb + 32; j++)
                     C[j * n + i] = C[i * n + j];
+}
+
+/*
+ * The symmetric product C = op(A) diag(s) op(A)ᵀ (s NULL: op(A) op(A)ᵀ),
+ * op(A) n×k, C n×n row-major: Aᵀdiag(d)A, AᵀA and AAᵀ, as in BLAS's dsyrk
+ * but with the diagonal in the middle. Only the tiles holding the lower
+ * triangle are computed, by gemm.c's packed kernel, with s applied while
+ * op(A)ᵀ is packed (no scaled copy of A is made); the upper triangle is then
+ * the lower one mirrored (mirror.c), so C is exactly symmetric. Small ones are plain
+ * loops over the lower triangle. pack holds sg_syrk_pack(n, k) reals.
+ */
+static long sg_syrk_pack(long n, long k)
+{
+    return sg_gemm_pack(n, n, k);
 }
 
 static void sg_syrk(long n, long k, int ta, const double *SG_RESTRICT A, const double *SG_RESTRICT s,
