@@ -76,7 +76,7 @@ const char *cg_pack_text(cg_state *g, const cg_packreq *k, unsigned char *used)
     }
 }
 
-/* a template with @real@, @restrict@ and @exp@ … filled in */
+/* the template text [text, stop) filled in, as cg_expand does */
 static void cg_expand_part(cg_state *g, sg_buf *b, const char *text, const char *stop)
 {
     char *part = sg_xmalloc((size_t)(stop - text) + 1);
@@ -86,6 +86,7 @@ static void cg_expand_part(cg_state *g, sg_buf *b, const char *text, const char 
     free(part);
 }
 
+/* a template with @real@, @restrict@ and @exp@ … filled in */
 void cg_expand(cg_state *g, sg_buf *b, const char *text)
 {
     while (*text) {

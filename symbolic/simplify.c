@@ -638,7 +638,6 @@ static term mul_scalar(simplifier *st, const term *t, sg_expr *x)
     return mul_term(st, t, &u);
 }
 
-/* a b, for terms whose shapes fit */
 static sg_expr *build_term(simplifier *st, const term *t, sg_shape shape);
 
 /* the canonical product AC, a side of a merged Kronecker product */
@@ -647,6 +646,8 @@ static sg_expr *kron_factor(simplifier *st, sg_expr *a, sg_expr *c)
     term u = atom(st, a), v = atom(st, c), p = mul_term(st, &u, &v);
     return build_term(st, &p, sg_shape_make(a->shape.rows, c->shape.cols));
 }
+
+/* a b, for terms whose shapes fit */
 
 static term mul_term(simplifier *st, const term *a, const term *b)
 {
