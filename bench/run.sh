@@ -222,6 +222,16 @@ if [ $HAVE_BLAS = 1 ]; then
     done
     LIBS="-lopenblas -lm"
 fi
+# the batched MLP's generated code also as shared libraries, which
+# bench/torch_bench.py calls through ctypes to time it paired with PyTorch
+for name in mlp_batch mlp_batch_blas; do
+    [ -f "$B/gen/$name.c" ] || continue
+    lib=""
+    [ $name = mlp_batch_blas ] && lib="-lopenblas"
+    # shellcheck disable=SC2086
+    $CC $CFLAGS $STD -shared -fPIC -o "$B/obj/$name.so" "$B/gen/$name.c" $lib -lm ||
+        note sharedlib "the generated $name.c does not build as a shared library: no paired timing"
+done
 compile bench/harness.c "$B/obj/harness.o" || ok=0
 [ $ok = 1 ] || { echo "bench: the harness does not compile" >&2; exit 1; }
 # shellcheck disable=SC2086

@@ -18,7 +18,18 @@ torch.autograd.functional.hessian(f, w) plain ("torch") and with
 vectorize=True ("torch_vec"), and the NumPy closed form that
 matrixcalculus.org prints ("numpy"; NumPy on OpenBLAS, OPENBLAS_NUM_THREADS=1),
 each checked against the generated code's Hessian first.
+
+The batched MLP is also timed paired: the generated code, built as a shared
+library by bench/run.sh (BUILDDIR/obj/mlp_batch.so, mlp_batch_blas.so), is
+called through ctypes from this process, and batches of it and of PyTorch
+alternate, BENCH_PAIRED_ROUNDS rounds (default 9), which goes first taking
+turns. The ratio of a round is PyTorch's batch time over symgrad's; the result
+is the median ratio. Both sides then see the same state of a shared machine,
+which drifts by ±20% between runs minutes apart and would otherwise decide a
+ratio near 1 by when each was run.
 """
+import ctypes
+import re
 import os
 import sys
 import time
@@ -33,6 +44,7 @@ import torch.nn.functional as F  # noqa: E402
 TOL = 1e-9
 MIN_BATCH = float(os.environ.get("BENCH_MIN_BATCH", "0.2"))
 BATCHES = max(1, int(os.environ.get("BENCH_BATCHES", "5")))
+ROUNDS = max(1, int(os.environ.get("BENCH_PAIRED_ROUNDS", "9")))
 ORDER = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik",
          "quadform_hess", "logreg_hess", "mf_hess"]
 
@@ -241,7 +253,8 @@ def reldiff(a, b):
     return num / den
 
 
-def time_call(call):
+def calibrate(call):
+    """the calls of a batch: enough for it to last MIN_BATCH seconds"""
     call()
     call()
     calls = 1
@@ -251,18 +264,113 @@ def time_call(call):
             call()
         dt = time.perf_counter() - t0
         if dt >= MIN_BATCH:
-            break
+            return calls
         calls = calls * 10 if dt < MIN_BATCH / 100 else int(calls * MIN_BATCH * 1.1 / dt) + 1
-    t = []
-    for _ in range(BATCHES):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            call()
-        t.append((time.perf_counter() - t0) / calls)
-    t.sort()
+
+
+def batch(call, calls):
+    """the time of one call, from a batch of calls"""
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - t0) / calls
+
+
+def median(t):
+    t = sorted(t)
     k = len(t)
-    med = t[k // 2] if k % 2 else 0.5 * (t[k // 2 - 1] + t[k // 2])
-    return med, t[0], t[-1], calls
+    return t[k // 2] if k % 2 else 0.5 * (t[k // 2 - 1] + t[k // 2])
+
+
+def time_call(call):
+    calls = calibrate(call)
+    t = [batch(call, calls) for _ in range(BATCHES)]
+    return median(t), min(t), max(t), calls
+
+
+def time_paired(torch_call, sg_call):
+    """ROUNDS rounds of one batch of each, which goes first taking turns: the
+    median of PyTorch's time ÷ symgrad's per round, and each side's median time"""
+    nt, ns = calibrate(torch_call), calibrate(sg_call)
+    ratios, tt, ts = [], [], []
+    for r in range(ROUNDS):
+        if r % 2 == 0:
+            a = batch(torch_call, nt)
+            b = batch(sg_call, ns)
+        else:
+            b = batch(sg_call, ns)
+            a = batch(torch_call, nt)
+        ratios.append(a / b)
+        tt.append(a)
+        ts.append(b)
+    return median(ratios), min(ratios), max(ratios), median(tt), median(ts)
+
+
+def c_struct(header, name):
+    """a ctypes Structure for `typedef struct { … } name;` in header: its fields,
+    in order, each a long or a pointer"""
+    m = re.search(r"typedef struct \{([^{}]*)\} %s;" % re.escape(name), header)
+    if not m:
+        return None
+    fields = []
+    for line in m.group(1).splitlines():
+        decl = line.split("/*")[0].strip().rstrip(";").strip()
+        if not decl:
+            continue
+        if "*" in decl:
+            fields.append((decl.rsplit("*", 1)[1].strip(), ctypes.c_void_p))
+        elif decl.startswith("long "):
+            fields.append((decl.split()[-1], ctypes.c_long))
+        else:
+            return None
+    return type(name, (ctypes.Structure,), {"_fields_": fields})
+
+
+def symgrad_call(build, name, dims, a, outs):
+    """the generated code of BUILDDIR/gen/NAME.{c,h} (built by bench/run.sh as
+    BUILDDIR/obj/NAME.so), value + gradients on the arrays of a, as a function
+    of no argument; dims: the dimensions by name; outs: the output names. None
+    when the library is not there or does not agree with the harness's results."""
+    so = os.path.join(build, "obj", name + ".so")
+    hdr = os.path.join(build, "gen", name + ".h")
+    if not (os.path.exists(so) and os.path.exists(hdr)):
+        return None
+    text = open(hdr).read()
+    m = re.search(r"size_t (\w+)_work_size\(", text)
+    if not m:
+        return None
+    prefix = m.group(1)
+    Dims, In, Out = (c_struct(text, prefix + s) for s in ("_dims", "_in", "_out"))
+    if not (Dims and In and Out):
+        return None
+    lib = ctypes.CDLL(os.path.abspath(so))
+    d = Dims(**{f: dims[f] for f, _ in Dims._fields_})
+    keep = []
+    args = {}
+    for f, _ in In._fields_:
+        t = a[f].contiguous()
+        keep.append(t)
+        args[f] = t.data_ptr()
+    inp = In(**args)
+    res = {}
+    for f, _ in Out._fields_:
+        res[f] = torch.empty(a[f].numel(), dtype=torch.float64)
+    out = Out(**{f: t.data_ptr() for f, t in res.items()})
+    lib["%s_work_size" % prefix].restype = ctypes.c_size_t
+    lib["%s_work_size" % prefix].argtypes = [ctypes.c_void_p]
+    nbytes = lib["%s_work_size" % prefix](ctypes.byref(d))
+    work = torch.empty(nbytes // 8 + 1, dtype=torch.float64)
+    ev = lib["%s_eval" % prefix]
+    ev.restype = ctypes.c_int
+    ev.argtypes = [ctypes.c_void_p] * 4
+    dp, ip, op, wp = ctypes.byref(d), ctypes.byref(inp), ctypes.byref(out), work.data_ptr()
+
+    def call():
+        return ev(dp, ip, op, wp)
+    if call() != 0 or any(not reldiff(res[f], a[f]) <= TOL for f in outs):
+        return None
+    call.keep = (keep, res, work, d, inp, out, lib)
+    return call
 
 
 def main():
@@ -326,6 +434,21 @@ def main():
             out.flush()
             sys.stderr.write("  time  %-12s %-10s %-13s %-5s %.4e s  (%d calls x %d)\n"
                              % (prob, size, "torch", mode, med, calls, BATCHES))
+        if prob != "mlp_batch":
+            continue
+        D, H, C, N = meta["dims"]
+        for impl, lib in (("symgrad", "mlp_batch"), ("symgrad_blas", "mlp_batch_blas")):
+            call = symgrad_call(build, lib, {"D": D, "H": H, "C": C, "N": N}, a, names)
+            if call is None:
+                sys.stderr.write("  paired %-11s %-10s %-13s n/a (no %s.so, or it disagrees)\n"
+                                 % (prob, size, impl, lib))
+                continue
+            ratio, lo, hi, tt, ts = time_paired(grad, call)
+            out.write("paired\t%s\t%s\t%s\tgrad\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%d\n"
+                      % (prob, size, impl, ratio, lo, hi, tt, ts, ROUNDS))
+            out.flush()
+            sys.stderr.write("  paired %-11s %-10s %-13s torch ÷ it %.3f (%.3f–%.3f; %.4e s ÷ %.4e s,"
+                             " %d rounds)\n" % (prob, size, impl, ratio, lo, hi, tt, ts, ROUNDS))
     out.close()
 
 

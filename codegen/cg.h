@@ -316,10 +316,12 @@ typedef struct {
     X(K_RELU,        "relu.c",          NULL,           K_NONE,        K_NONE) \
     X(K_STEP,        "step.c",          NULL,           K_NONE,        K_NONE) \
     X(K_SIGN,        "sign.c",          NULL,           K_NONE,        K_NONE) \
-    X(K_SUM,         "sum.c",           NULL,           K_NONE,        K_NONE) \
-    X(K_DOT,         "dot.c",           NULL,           K_NONE,        K_NONE) \
+    X(K_PAIRWISE,    "pairwise.c",      NULL,           K_NONE,        K_NONE) \
+    X(K_SUM,         "sum.c",           NULL,           K_PAIRWISE,    K_NONE) \
+    X(K_DOT,         "dot.c",           NULL,           K_PAIRWISE,    K_NONE) \
+    X(K_DOT4,        "dot4.c",          NULL,           K_PAIRWISE,    K_NONE) \
     X(K_AXPY,        "axpy.c",          NULL,           K_NONE,        K_NONE) \
-    X(K_GEMV,        "gemv.c",          "gemv_blas.c",  K_DOT,         K_NONE) \
+    X(K_GEMV,        "gemv.c",          "gemv_blas.c",  K_DOT,         K_DOT4) \
     X(K_GEMM_SMALL,  "gemm_small.c",    NULL,           K_DOT,         K_NONE) \
     X(K_GEMM_CORE,   "gemm.c",          "",             K_GEMM_SMALL,  K_NONE) \
     X(K_GEMM,        "gemm_ex.c",       "gemm_blas.c",  K_GEMM_CORE,   K_GEMM_SMALL) \
@@ -348,7 +350,6 @@ typedef struct {
     X(K_CHOL_DET,    "chol_det.c",      NULL,           K_NONE,        K_NONE) \
     X(K_CHOL_LOGDET, "chol_logdet.c",   NULL,           K_NONE,        K_NONE) \
     X(K_STREAM,      "stream.c",        NULL,           K_NONE,        K_NONE) \
-    X(K_DOT4,        "dot4.c",          NULL,           K_NONE,        K_NONE) \
     X(K_AXPY4,       "axpy4.c",         NULL,           K_NONE,        K_NONE)
 
 enum {

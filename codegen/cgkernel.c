@@ -86,7 +86,7 @@ static void cg_expand_part(cg_state *g, sg_buf *b, const char *text, const char 
     free(part);
 }
 
-/* a template with @real@, @restrict@ and @exp@ … filled in */
+/* a template with @real@, @restrict@, @lanes@ and @exp@ … filled in */
 void cg_expand(cg_state *g, sg_buf *b, const char *text)
 {
     while (*text) {
@@ -125,6 +125,10 @@ void cg_expand(cg_state *g, sg_buf *b, const char *text)
                 text++;
             continue;
         }
+        else if (end - at - 1 == 5 && !strncmp(at + 1, "lanes", 5))
+            /* the reals of a 32-byte vector (AVX's; SSE's twice, AVX-512's
+               half): the width of the accumulator arrays in dot.c */
+            sg_buf_puts(b, g->fsuf[0] ? "8" : "4");
         else if (end - at - 1 == 3 && !strncmp(at + 1, "eps", 3)) /* the machine epsilon */
             sg_buf_puts(b, g->fsuf[0] ? "1.1920929e-07f" : "2.220446049250313e-16");
         else { /* a math function */

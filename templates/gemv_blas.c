@@ -12,7 +12,9 @@ static void sg_gemv(long m, long n, int trans, const @real@ *@restrict@ A,
         return;
     }
     if (!trans) {
-        for (i = 0; i < m; i++)
+        for (i = 0; i + 4 <= m; i += 4)
+            sg_dot4(n, A + i * n, n, x, y + i);
+        for (; i < m; i++)
             y[i] = sg_dot(n, A + i * n, x);
         return;
     }
