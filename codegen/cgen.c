@@ -298,7 +298,7 @@ static void print_source(cg_state *g, sg_buf *b)
                         "#endif\n"
                         "#endif\n"
                         "#if SG_HAVE_STREAM\n"
-                        "#include <immintrin.h>\n"
+                        "#include <emmintrin.h>\n"
                         "#include <stdint.h>\n"
                         "#endif\n\n");
     if (!g->o->header) {

@@ -17,7 +17,7 @@
 #endif
 #endif
 #if SG_HAVE_STREAM
-#include <immintrin.h>
+#include <emmintrin.h>
 #include <stdint.h>
 #endif
 
@@ -301,11 +301,14 @@ static void sg_softmax2(long p, long N, const double *SG_RESTRICT X, long rs, lo
  * Non-temporal stores for a large output written once: the entries go
  * straight to memory, not first read into the caches (an ordinary store
  * reads the line it writes, which makes 3 bytes of traffic of every 2) and
- * without evicting what the rest of the call reads. Only on x86 with SSE2
- * (AVX and AVX-512: wider stores), elsewhere a plain copy; an output of at
- * least SG_STREAM_BYTES (8 MiB unless defined before, larger than most
- * caches' share of one core) is written this way, SG_CHUNK entries at a
- * time computed into a buffer on the stack. Define SG_NO_STREAM to never.
+ * without evicting what the rest of the call reads. Only on x86 with SSE2,
+ * elsewhere a plain copy. The stores are SSE2's 16-byte ones, from
+ * <emmintrin.h>: the processor combines them into whole lines as it does
+ * wider ones, and <immintrin.h>, which AVX's need, is 46,000 lines that took
+ * a third of gcc's time on a small output. An output of at least
+ * SG_STREAM_BYTES (8 MiB unless defined before, larger than most caches'
+ * share of one core) is written this way, SG_CHUNK entries at a time
+ * computed into a buffer on the stack. Define SG_NO_STREAM to never.
  */
 #ifndef SG_STREAM_BYTES
 #define SG_STREAM_BYTES 8388608
@@ -325,19 +328,7 @@ static void sg_softmax2(long p, long N, const double *SG_RESTRICT X, long rs, lo
 static void sg_stream(long n, const double *SG_RESTRICT src, double *SG_RESTRICT dst)
 {
     long i = 0;
-#if SG_HAVE_STREAM && defined(__AVX512F__)
-    const long w = 64 / (long)sizeof(double);
-    for (; i < n && ((uintptr_t)(dst + i) & 63) != 0; i++)
-        dst[i] = src[i];
-    for (; i + w <= n; i += w)
-        _mm512_stream_pd(dst + i, _mm512_loadu_pd(src + i));
-#elif SG_HAVE_STREAM && defined(__AVX__)
-    const long w = 32 / (long)sizeof(double);
-    for (; i < n && ((uintptr_t)(dst + i) & 31) != 0; i++)
-        dst[i] = src[i];
-    for (; i + w <= n; i += w)
-        _mm256_stream_pd(dst + i, _mm256_loadu_pd(src + i));
-#elif SG_HAVE_STREAM
+#if SG_HAVE_STREAM
     const long w = 16 / (long)sizeof(double);
     for (; i < n && ((uintptr_t)(dst + i) & 15) != 0; i++)
         dst[i] = src[i];
