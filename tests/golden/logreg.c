@@ -398,6 +398,9 @@ static void sg_gemm_pack_a(long mc, long kc, int ta, const double *SG_RESTRICT A
         const double *SG_RESTRICT a = ta ? A + p0 * lda + i0 + i : A + (i0 + i) * lda + p0;
         if (mr == SG_MR && ta) /* op(A) = Aᵀ: each p is SG_MR adjacent entries of a row */
             for (p = 0; p < kc; p++)
+                SG_UNROLL /* gcc makes a loop that copies a call to memmove, a call
+                             per 48 bytes: Xᵀdiag(d)X at 100 × 2000 ran at 77% of
+                             OpenBLAS, 96% unrolled */
                 for (r = 0; r < SG_MR; r++)
                     d[p * SG_MR + r] = a[p * lda + r];
         else if (mr == SG_MR) /* SG_MR rows, each read along (p inner: taken
@@ -430,7 +433,8 @@ static void sg_gemm_pack_b(long kc, long nc, int tb, const double *SG_RESTRICT B
         }
         for (p = 0; p < kc; p++) {
             const double f = s ? s[p0 + p] : 1;
-            if (nr == SG_NR) /* a row's SG_NR adjacent entries */
+            if (nr == SG_NR) /* a row's SG_NR adjacent entries (unrolled: */
+                SG_UNROLL        /* not a call to memmove, see pack_a) */
                 for (q = 0; q < SG_NR; q++)
                     d[p * SG_NR + q] = f * b[p * ldb + q];
             else
