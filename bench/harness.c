@@ -10,8 +10,10 @@
  * and only then times each one, value alone (gradient pointers NULL) and value
  * with gradients. A measurement is the median over BENCH_BATCHES (default 5)
  * batches of the per-call time of a batch; a batch repeats the call until it
- * lasts at least BENCH_MIN_BATCH seconds (default 0.2). Also measures the
- * memory bandwidth (STREAM copy and triad) in the same run.
+ * lasts at least BENCH_MIN_BATCH seconds (default 0.2), after one untimed
+ * call. The implementations of a problem and size take turns batch by batch
+ * (time_impls), so that a drift of the machine falls on all of them. Also
+ * measures the memory bandwidth (STREAM copy and triad) in the same run.
  *
  * Writes OUTDIR/c_results.tsv (lines: time, check, bw, bound, note) and, for
  * bench/torch_bench.py, OUTDIR/data/<problem>_<size>.{meta,bin}: the inputs and
@@ -219,15 +221,11 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* the median per-call time over nbatches batches of `calls` calls each,
- * `calls` chosen so that a batch lasts at least min_batch seconds */
-static double time_impl(const problem *p, const impl *im, double *const *o, void *w,
-                        long *calls_out, double *min_out, double *max_out)
+/* the calls of a batch of im: enough for it to last at least min_batch seconds */
+static long calibrate(const problem *p, const impl *im, double *const *o, void *w)
 {
-    double t[64], t0, dt;
+    double t0, dt;
     long calls = 1, c;
-    int b, nb = nbatches > 64 ? 64 : nbatches;
-
     im->eval(p, o, w); /* warm-up */
     for (;;) {
         t0 = now();
@@ -235,23 +233,64 @@ static double time_impl(const problem *p, const impl *im, double *const *o, void
             im->eval(p, o, w);
         dt = now() - t0;
         if (dt >= min_batch)
-            break;
+            return calls;
         if (dt < min_batch / 100)
             calls *= 10;
         else
             calls = (long)(calls * (min_batch * 1.1 / dt)) + 1;
     }
-    for (b = 0; b < nb; b++) {
-        t0 = now();
-        for (c = 0; c < calls; c++)
-            im->eval(p, o, w);
-        t[b] = (now() - t0) / (double)calls;
+}
+
+/* the per-call time of one batch of im, after one untimed call: the batch
+   before it was another implementation's, whose data the caches now hold */
+static double batch_time(const problem *p, const impl *im, double *const *o, void *w,
+                         long calls)
+{
+    double t0;
+    long c;
+    im->eval(p, o, w);
+    t0 = now();
+    for (c = 0; c < calls; c++)
+        im->eval(p, o, w);
+    return (now() - t0) / (double)calls;
+}
+
+/*
+ * Times every implementation of p that checked ok (ok[i]) in one mode (its
+ * outputs o[i]), the batches interleaved: round b runs one batch of each, in
+ * an order that turns by one each round, so that every implementation meets
+ * the same states of a shared machine (which drifts by ±20% over minutes) and
+ * none is always first. Writes a time line per implementation: the median,
+ * least and largest of its batches.
+ */
+static void time_impls(const problem *p, const int *ok, double *o[MAXI][MAXA], void **w,
+                       const char *mode)
+{
+    double t[MAXI][64];
+    long calls[MAXI];
+    int b, j, i, nb = nbatches > 64 ? 64 : nbatches;
+    for (i = 0; i < p->nimpl; i++)
+        if (ok[i])
+            calls[i] = calibrate(p, &p->impls[i], o[i], w[i]);
+    for (b = 0; b < nb; b++)
+        for (j = 0; j < p->nimpl; j++) {
+            i = (b + j) % p->nimpl;
+            if (ok[i])
+                t[i][b] = batch_time(p, &p->impls[i], o[i], w[i], calls[i]);
+        }
+    for (i = 0; i < p->nimpl; i++) {
+        double med;
+        if (!ok[i])
+            continue;
+        qsort(t[i], (size_t)nb, sizeof t[i][0], cmp_double);
+        med = nb % 2 ? t[i][nb / 2] : 0.5 * (t[i][nb / 2 - 1] + t[i][nb / 2]);
+        fprintf(tsv, "time\t%s\t%s\t%.17g\t%s\t%s\t%.6e\t%.6e\t%.6e\t%ld\t%d\n", p->name,
+                p->size, p->xsize, p->impls[i].name, mode, med, t[i][0], t[i][nb - 1], calls[i],
+                nb);
+        fflush(tsv);
+        fprintf(stderr, "  time  %-12s %-10s %-13s %-5s %.4e s  (%ld calls x %d)\n", p->name,
+                p->size, p->impls[i].name, mode, med, calls[i], nb);
     }
-    qsort(t, (size_t)nb, sizeof t[0], cmp_double);
-    *calls_out = calls;
-    *min_out = t[0];
-    *max_out = t[nb - 1];
-    return nb % 2 ? t[nb / 2] : 0.5 * (t[nb / 2 - 1] + t[nb / 2]);
 }
 
 /* ---- the driver -------------------------------------------------------- */
@@ -372,36 +411,19 @@ static void run_problem(const char *dir, problem *p)
                 p->impls[i].name, rc ? INFINITY : worst, ok[i] ? "ok" : "MISMATCH (not timed)");
     }
 
-    /* time */
-    for (i = 0; i < p->nimpl; i++) {
-        int mode;
-        if (!ok[i])
-            continue;
-        if (p->mode) {
-            double med, mn, mx;
-            long calls;
-            med = time_impl(p, &p->impls[i], o[i], w[i], &calls, &mn, &mx);
-            fprintf(tsv, "time\t%s\t%s\t%.17g\t%s\t%s\t%.6e\t%.6e\t%.6e\t%ld\t%d\n", p->name,
-                    p->size, p->xsize, p->impls[i].name, p->mode, med, mn, mx, calls, nbatches);
-            fflush(tsv);
-            fprintf(stderr, "  time  %-12s %-10s %-13s %-5s %.4e s  (%ld calls x %d)\n", p->name,
-                    p->size, p->impls[i].name, p->mode, med, calls, nbatches);
-            continue;
-        }
-        for (mode = 0; mode < 2; mode++) {
-            double med, mn, mx;
-            long calls;
-            vo[0] = o[i][0];
+    /* time, the implementations interleaved (time_impls): every output, or
+       the value alone (the gradients' pointers NULL) and then everything */
+    if (p->mode)
+        time_impls(p, ok, o, w, p->mode);
+    else {
+        double *v[MAXI][MAXA];
+        for (i = 0; i < p->nimpl; i++) {
+            v[i][0] = o[i][0];
             for (k = 1; k < p->nout; k++)
-                vo[k] = mode ? o[i][k] : NULL;
-            med = time_impl(p, &p->impls[i], vo, w[i], &calls, &mn, &mx);
-            fprintf(tsv, "time\t%s\t%s\t%.17g\t%s\t%s\t%.6e\t%.6e\t%.6e\t%ld\t%d\n", p->name,
-                    p->size, p->xsize, p->impls[i].name, mode ? "grad" : "value", med, mn, mx,
-                    calls, nbatches);
-            fflush(tsv);
-            fprintf(stderr, "  time  %-12s %-10s %-13s %-5s %.4e s  (%ld calls x %d)\n", p->name,
-                    p->size, p->impls[i].name, mode ? "grad" : "value", med, calls, nbatches);
+                v[i][k] = NULL;
         }
+        time_impls(p, ok, v, w, "value");
+        time_impls(p, ok, o, w, "grad");
     }
 
 done:
