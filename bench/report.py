@@ -174,6 +174,16 @@ class Data:
         v = self.time.get((prob, size, impl, mode))
         return v[0] if v else None
 
+    def vs_torch(self, prob, size, impl="symgrad"):
+        """PyTorch's time ÷ impl's for value + gradients: the paired ratio
+        (bench/torch_bench.py: batches alternating in one process) where the
+        run has it, else the ratio of the two medians; None without both"""
+        pr = self.paired.get((prob, size, impl))
+        if pr:
+            return pr[0]
+        s, o = self.t(prob, size, impl), self.t(prob, size, "torch")
+        return o / s if (s and o) else None
+
     def note(self, key):
         for k, text in self.notes:
             if k == key:
@@ -343,7 +353,8 @@ def targets(d):
         if s is None or o is None:
             out.append(((prob, size), desc, d.missing(prob, size, other if s else "symgrad"), None))
         else:
-            out.append(((prob, size), desc, fmt_ratio(o / s), o / s >= factor))
+            r = d.vs_torch(prob, size) if other == "torch" else o / s
+            out.append(((prob, size), desc, fmt_ratio(r), r >= factor))
 
     def throughput(prob, size, impl, frac, label):
         s, o = d.t(prob, size, impl), d.t(prob, size, "torch")
@@ -353,7 +364,8 @@ def targets(d):
             out.append(((prob, size), desc, d.missing(prob, size, impl if s is None else "torch"),
                         None))
         else:
-            out.append(((prob, size), desc, "%.0f%%" % (100 * o / s), o / s >= frac))
+            r = d.vs_torch(prob, size, impl)
+            out.append(((prob, size), desc, "%.0f%%" % (100 * r), r >= frac))
 
     def tiny(prob, size, factor):
         """the tiny sizes: the best of the default output and --dim (every dimension
@@ -368,9 +380,9 @@ def targets(d):
             return
         parts = []
         if s is not None:
-            parts.append(("default", o / s))
+            parts.append(("default", d.vs_torch(prob, size, "symgrad")))
         if sd is not None:
-            parts.append(("--dim", o / sd))
+            parts.append(("--dim", d.vs_torch(prob, size, "symgrad_dim")))
         best = max(parts, key=lambda p: p[1])
         text = "%s (%s)" % (fmt_ratio(best[1]), "; ".join(
             "%s %s" % (k, fmt_ratio(r)) for k, r in parts)) if len(parts) > 1 else fmt_ratio(
@@ -682,9 +694,11 @@ def main_table(d, tg):
             cells.append(fmt_time(s) or d.missing(prob, size, me))
             for impl in ("hand", "blas", "torch"):
                 cells.append(fmt_time(d.t(prob, size, impl)) or d.missing(prob, size, impl))
-            for impl in ("hand", "blas", "torch"):
+            for impl in ("hand", "blas"):
                 o = d.t(prob, size, impl)
                 cells.append(fmt_ratio(o / s) if (o and s) else "—")
+            r = d.vs_torch(prob, size, me) if s else None
+            cells.append(fmt_ratio(r) if r else "—")
             v = d.t(prob, size, me, "value")
             cells.append(fmt_ratio(s / v) if (s and v) else "—")
             # a target belongs to the row of the output it names; the tiny sizes'
@@ -870,7 +884,12 @@ def main():
     md.append("")
     md.append("Written by `make bench` (bench/run.sh); how to read it: bench/README.md.")
     md.append("Times are the median time of one call, one thread, float64; value + gradients "
-              "unless said otherwise. A ratio `X ÷ symgrad` above 1 means symgrad is faster.")
+              "unless said otherwise. A ratio `X ÷ symgrad` above 1 means symgrad is faster. "
+              "The C implementations of a problem and size are timed taking turns, batch by "
+              "batch; `PyTorch ÷ symgrad` of value + gradients is paired where the run could "
+              "(one batch of each alternating in PyTorch's process, the generated code called "
+              "through ctypes: the median over the rounds), so that the machine's drift "
+              "between runs does not decide it; the PyTorch column is its own run's median.")
     md.append("")
     for k, v in d.env:
         md.append("- %s: %s" % (k, v))

@@ -222,9 +222,9 @@ if [ $HAVE_BLAS = 1 ]; then
     done
     LIBS="-lopenblas -lm"
 fi
-# the batched MLP's generated code also as shared libraries, which
-# bench/torch_bench.py calls through ctypes to time it paired with PyTorch
-for name in mlp_batch mlp_batch_blas; do
+# the generated code of the problems PyTorch runs also as shared libraries,
+# which bench/torch_bench.py calls through ctypes to time them paired with it
+for name in autoencoder ae_dim mlp_swish mlp_dim mlp_batch mlp_batch_blas gp_loglik; do
     [ -f "$B/gen/$name.c" ] || continue
     lib=""
     [ $name = mlp_batch_blas ] && lib="-lopenblas"

@@ -19,11 +19,12 @@ vectorize=True ("torch_vec"), and the NumPy closed form that
 matrixcalculus.org prints ("numpy"; NumPy on OpenBLAS, OPENBLAS_NUM_THREADS=1),
 each checked against the generated code's Hessian first.
 
-The batched MLP is also timed paired: the generated code, built as a shared
-library by bench/run.sh (BUILDDIR/obj/mlp_batch.so, mlp_batch_blas.so), is
-called through ctypes from this process, and batches of it and of PyTorch
-alternate, BENCH_PAIRED_ROUNDS rounds (default 9), which goes first taking
-turns. The ratio of a round is PyTorch's batch time over symgrad's; the result
+Value + gradients are also timed paired: the generated code, built as shared
+libraries by bench/run.sh (BUILDDIR/obj/NAME.so), is called through ctypes
+from this process, and batches of it and of PyTorch alternate,
+BENCH_PAIRED_ROUNDS rounds (default 9), which goes first taking turns (only
+where a call of the generated code takes 50 µs or more: ctypes adds about
+half a microsecond to each). The ratio of a round is PyTorch's batch time over symgrad's; the result
 is the median ratio. Both sides then see the same state of a shared machine,
 which drifts by ±20% between runs minutes apart and would otherwise decide a
 ratio near 1 by when each was run.
@@ -45,6 +46,10 @@ TOL = 1e-9
 MIN_BATCH = float(os.environ.get("BENCH_MIN_BATCH", "0.2"))
 BATCHES = max(1, int(os.environ.get("BENCH_BATCHES", "5")))
 ROUNDS = max(1, int(os.environ.get("BENCH_PAIRED_ROUNDS", "9")))
+# a call through ctypes costs about half a microsecond more than from C: paired
+# only where one call of the generated code takes 50 µs or more (≤ 1%, and
+# against symgrad); the tiny sizes keep the ratio of the two runs' medians
+PAIRED_MIN_CALL = 50e-6
 ORDER = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik",
          "quadform_hess", "logreg_hess", "mf_hess"]
 
@@ -306,6 +311,19 @@ def time_paired(torch_call, sg_call):
     return median(ratios), min(ratios), max(ratios), median(tt), median(ts)
 
 
+# the dimensions of each problem in the order bench/harness writes them, by the
+# names of the generated code's P_dims; and the generated code's shared
+# libraries (bench/run.sh builds them) by the implementation they are: a
+# library generated for fixed dimensions (--dim) answers the other sizes with
+# an error and is left out there
+DIM_NAMES = {"autoencoder": ["m", "n"], "mlp_swish": ["D", "H", "C"],
+             "mlp_batch": ["D", "H", "C", "N"], "gp_loglik": ["N", "Q", "D"]}
+LIBS = {"autoencoder": [("symgrad", "autoencoder"), ("symgrad_dim", "ae_dim")],
+        "mlp_swish": [("symgrad", "mlp_swish"), ("symgrad_dim", "mlp_dim")],
+        "mlp_batch": [("symgrad", "mlp_batch"), ("symgrad_blas", "mlp_batch_blas")],
+        "gp_loglik": [("symgrad", "gp_loglik")]}
+
+
 def c_struct(header, name):
     """a ctypes Structure for `typedef struct { … } name;` in header: its fields,
     in order, each a long or a pointer"""
@@ -434,14 +452,18 @@ def main():
             out.flush()
             sys.stderr.write("  time  %-12s %-10s %-13s %-5s %.4e s  (%d calls x %d)\n"
                              % (prob, size, "torch", mode, med, calls, BATCHES))
-        if prob != "mlp_batch":
-            continue
-        D, H, C, N = meta["dims"]
-        for impl, lib in (("symgrad", "mlp_batch"), ("symgrad_blas", "mlp_batch_blas")):
-            call = symgrad_call(build, lib, {"D": D, "H": H, "C": C, "N": N}, a, names)
+        dims = dict(zip(DIM_NAMES[prob], meta["dims"]))
+        for impl, lib in LIBS[prob]:
+            call = symgrad_call(build, lib, dims, a, names)
             if call is None:
-                sys.stderr.write("  paired %-11s %-10s %-13s n/a (no %s.so, or it disagrees)\n"
+                sys.stderr.write("  paired %-11s %-10s %-13s n/a (no %s.so, or it fails or disagrees"
+                                 " here)\n"
                                  % (prob, size, impl, lib))
+                continue
+            t = batch(call, calibrate(call))
+            if t < PAIRED_MIN_CALL:
+                sys.stderr.write("  paired %-11s %-10s %-13s n/a (a call takes %.2g s: ctypes' own"
+                                 " cost would weigh)\n" % (prob, size, impl, t))
                 continue
             ratio, lo, hi, tt, ts = time_paired(grad, call)
             out.write("paired\t%s\t%s\t%s\tgrad\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%d\n"
