@@ -123,8 +123,10 @@ class Data:
                 elif kind == "paired":
                     # (problem, size, impl) -> (median ratio, least, largest, PyTorch's
                     # median time, symgrad's, rounds): bench/torch_bench.py
-                    self.paired[(r[1], r[2], r[3])] = (float(r[5]), float(r[6]), float(r[7]),
-                                                       float(r[8]), float(r[9]), int(r[10]))
+                    # mode: grad, or hess:CONTENDER for the Hessians
+                    self.paired[(r[1], r[2], r[3], r[4])] = (
+                        float(r[5]), float(r[6]), float(r[7]), float(r[8]), float(r[9]),
+                        int(r[10]))
                 elif kind == "bw":
                     self.bw[r[1]] = float(r[2])
                 elif kind == "bound":
@@ -178,7 +180,7 @@ class Data:
         """PyTorch's time ÷ impl's for value + gradients: the paired ratio
         (bench/torch_bench.py: batches alternating in one process) where the
         run has it, else the ratio of the two medians; None without both"""
-        pr = self.paired.get((prob, size, impl))
+        pr = self.paired.get((prob, size, impl, "grad"))
         if pr:
             return pr[0]
         s, o = self.t(prob, size, impl), self.t(prob, size, "torch")
@@ -413,7 +415,7 @@ def targets(d):
     # paired (both in one process, batches alternating) where the run could
     key = ("mlp_batch", "784-512-10_N256")
     s, o = d.t(key[0], key[1], "symgrad"), d.t(key[0], key[1], "torch")
-    pr = d.paired.get(key + ("symgrad",))
+    pr = d.paired.get(key + ("symgrad", "grad"))
     desc = "mlp_batch %s: default output ≥ %.1f× PyTorch (PyTorch ÷ symgrad%s)" % (
         pretty_size(*key), MLPB_VS_TORCH, ", paired" if pr else "")
     if pr:
@@ -498,9 +500,15 @@ def hess_targets(d):
                 o = d.t(prob, size, impl, "hess")
                 desc = "%s %s: Hessian ≥ %g× faster than %s" % (prob, pretty_size(prob, size),
                                                                factor, label)
+                pr = d.paired.get((prob, size, "symgrad", "hess:" + impl))
                 if s is None or o is None:
                     out.append(((prob, size), desc, d.missing(prob, size, impl if s else "symgrad"),
                                 None))
+                elif pr:  # paired (bench/torch_bench.py), the two runs' ratio beside it
+                    out.append(((prob, size), desc + " (paired)",
+                                "%s (rounds %s–%s, timed apart %s)" % (
+                                    fmt_ratio(pr[0]), fmt_ratio(pr[1]), fmt_ratio(pr[2]),
+                                    fmt_ratio(o / s)), pr[0] >= factor))
                 else:
                     out.append(((prob, size), desc, fmt_ratio(o / s), o / s >= factor))
     return out
@@ -571,8 +579,10 @@ def hess_table(d, tg):
               "reference is the hand C's blocked A + Aᵀ). Rates: logistic regression in "
               "GFLOP/s counting Xᵀdiag(d)X as the dense general product it is, 2·N·D² flops; "
               "xᵀAx and ‖T − UVᵀ‖² in GB/s of the Hessian written (8n² and 8(mk)² bytes): "
-              "bandwidth work. Targets: ≥ %g× faster than PyTorch in both modes, ≥ %g× faster "
-              "than NumPy." % (HESS_VS_TORCH, HESS_VS_NUMPY))
+              "bandwidth work. The ratios to PyTorch and NumPy are paired (batches "
+              "alternating in one process, see bench/README.md) where the run could. Targets: "
+              "≥ %g× faster than PyTorch in both modes, ≥ %g× faster than NumPy."
+              % (HESS_VS_TORCH, HESS_VS_NUMPY))
     md.append("")
     head = ["problem", "size", "symgrad", "PyTorch", "PyTorch vectorize", "NumPy", "OpenBLAS",
             "hand C", "PyTorch ÷ symgrad", "PyTorch vectorize ÷ symgrad", "NumPy ÷ symgrad",
@@ -592,7 +602,9 @@ def hess_table(d, tg):
                 cells.append(fmt_time(t) or miss)
             for impl in ("torch", "torch_vec", "numpy", "blas"):
                 o = d.t(prob, size, impl, "hess")
-                cells.append(fmt_ratio(o / s) if (o and s) else "—")
+                pr = d.paired.get((prob, size, "symgrad", "hess:" + impl))
+                cells.append(fmt_ratio(pr[0]) + " (paired)" if (pr and o and s) else
+                             fmt_ratio(o / s) if (o and s) else "—")
             cells.append(fmt_rate(rate(d, prob, size, s)))
             ob = d.t(prob, size, "blas", "hess")
             oh = d.t(prob, size, "hand", "hess")
@@ -654,7 +666,7 @@ def hess_table(d, tg):
                      fmt_time(o) or d.missing("mlp_batch", size, "torch"),
                      "%.1f" % (fl / o / 1e9) if o else "—",
                      fmt_ratio(o / t) if (o and t) else "—",
-                     paired_cell(d.paired.get(("mlp_batch", size, impl))),
+                     paired_cell(d.paired.get(("mlp_batch", size, impl, "grad"))),
                      fmt_ratio(ob / t) if (ob and t and impl != "blas") else "—"]
             md.append("| " + " | ".join(cells) + " |")
     md.append("")

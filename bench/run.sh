@@ -224,7 +224,8 @@ if [ $HAVE_BLAS = 1 ]; then
 fi
 # the generated code of the problems PyTorch runs also as shared libraries,
 # which bench/torch_bench.py calls through ctypes to time them paired with it
-for name in autoencoder ae_dim mlp_swish mlp_dim mlp_batch mlp_batch_blas gp_loglik; do
+for name in autoencoder ae_dim mlp_swish mlp_dim mlp_batch mlp_batch_blas gp_loglik \
+    quadform_hess logreg_hess mf_hess; do
     [ -f "$B/gen/$name.c" ] || continue
     lib=""
     [ $name = mlp_batch_blas ] && lib="-lopenblas"

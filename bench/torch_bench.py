@@ -50,6 +50,7 @@ ROUNDS = max(1, int(os.environ.get("BENCH_PAIRED_ROUNDS", "9")))
 # only where one call of the generated code takes 50 µs or more (≤ 1%, and
 # against symgrad); the tiny sizes keep the ratio of the two runs' medians
 PAIRED_MIN_CALL = 50e-6
+BUILD = "bench/build"  # BUILDDIR, set by main
 ORDER = ["autoencoder", "mlp_swish", "mlp_batch", "gp_loglik",
          "quadform_hess", "logreg_hess", "mf_hess"]
 
@@ -217,6 +218,9 @@ def run_hess(out, meta, a):
     prob, size = meta["problem"], meta["size"]
     f, w, ref, closed = HESS[prob](meta["dims"], a)
     hess = torch.autograd.functional.hessian
+    sg = symgrad_call(BUILD, prob, dict(zip(DIM_NAMES[prob], meta["dims"])), a, [ref])
+    if sg is not None and batch(sg, calibrate(sg)) < PAIRED_MIN_CALL:
+        sg = None
     calls = [
         ("torch", lambda: hess(f, w)),
         ("torch_vec", lambda: hess(f, w, vectorize=True)),
@@ -244,6 +248,16 @@ def run_hess(out, meta, a):
         out.flush()
         sys.stderr.write("  time  %-12s %-10s %-13s %-5s %.4e s  (%d calls x %d)\n"
                          % (prob, size, impl, "hess", med, n, BATCHES))
+        # paired with the generated code's Hessian alone (bench/run.sh's
+        # BUILDDIR/obj/PROBLEM.so, L not asked for)
+        if sg is None:
+            continue
+        ratio, lo, hi, tt, ts = time_paired(call, sg)
+        out.write("paired\t%s\t%s\tsymgrad\thess:%s\t%.6e\t%.6e\t%.6e\t%.6e\t%.6e\t%d\n"
+                  % (prob, size, impl, ratio, lo, hi, tt, ts, ROUNDS))
+        out.flush()
+        sys.stderr.write("  paired %-11s %-10s %-13s %s ÷ it %.3f (%.3f–%.3f, %d rounds)\n"
+                         % (prob, size, "symgrad", impl, ratio, lo, hi, ROUNDS))
 
 
 def reldiff(a, b):
@@ -318,6 +332,8 @@ def time_paired(torch_call, sg_call):
 # an error and is left out there
 DIM_NAMES = {"autoencoder": ["m", "n"], "mlp_swish": ["D", "H", "C"],
              "mlp_batch": ["D", "H", "C", "N"], "gp_loglik": ["N", "Q", "D"]}
+DIM_NAMES.update({"quadform_hess": ["n"], "logreg_hess": ["N", "D"],
+                  "mf_hess": ["m", "k", "n"]})
 LIBS = {"autoencoder": [("symgrad", "autoencoder"), ("symgrad_dim", "ae_dim")],
         "mlp_swish": [("symgrad", "mlp_swish"), ("symgrad_dim", "mlp_dim")],
         "mlp_batch": [("symgrad", "mlp_batch"), ("symgrad_blas", "mlp_batch_blas")],
@@ -347,8 +363,9 @@ def c_struct(header, name):
 def symgrad_call(build, name, dims, a, outs):
     """the generated code of BUILDDIR/gen/NAME.{c,h} (built by bench/run.sh as
     BUILDDIR/obj/NAME.so), value + gradients on the arrays of a, as a function
-    of no argument; dims: the dimensions by name; outs: the output names. None
-    when the library is not there or does not agree with the harness's results."""
+    of no argument; dims: the dimensions by name; outs: the outputs to compute
+    (the others are NULL). None when the library is not there or does not agree
+    with the harness's results."""
     so = os.path.join(build, "obj", name + ".so")
     hdr = os.path.join(build, "gen", name + ".h")
     if not (os.path.exists(so) and os.path.exists(hdr)):
@@ -371,7 +388,7 @@ def symgrad_call(build, name, dims, a, outs):
         args[f] = t.data_ptr()
     inp = In(**args)
     res = {}
-    for f, _ in Out._fields_:
+    for f in outs:  # the others stay NULL: not computed
         res[f] = torch.empty(a[f].numel(), dtype=torch.float64)
     out = Out(**{f: t.data_ptr() for f, t in res.items()})
     lib["%s_work_size" % prefix].restype = ctypes.c_size_t
@@ -394,7 +411,8 @@ def symgrad_call(build, name, dims, a, outs):
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
-    build = sys.argv[1]
+    global BUILD
+    build = BUILD = sys.argv[1]
     only = set(sys.argv[2:])
     torch.set_num_threads(1)
     torch.set_default_dtype(torch.float64)
