@@ -331,9 +331,8 @@ def time_paired(torch_call, sg_call):
 # library generated for fixed dimensions (--dim) answers the other sizes with
 # an error and is left out there
 DIM_NAMES = {"autoencoder": ["m", "n"], "mlp_swish": ["D", "H", "C"],
-             "mlp_batch": ["D", "H", "C", "N"], "gp_loglik": ["N", "Q", "D"]}
-DIM_NAMES.update({"quadform_hess": ["n"], "logreg_hess": ["N", "D"],
-                  "mf_hess": ["m", "k", "n"]})
+             "mlp_batch": ["D", "H", "C", "N"], "gp_loglik": ["N", "Q", "D"],
+             "quadform_hess": ["n"], "logreg_hess": ["N", "D"], "mf_hess": ["m", "k", "n"]}
 LIBS = {"autoencoder": [("symgrad", "autoencoder"), ("symgrad_dim", "ae_dim")],
         "mlp_swish": [("symgrad", "mlp_swish"), ("symgrad_dim", "mlp_dim")],
         "mlp_batch": [("symgrad", "mlp_batch"), ("symgrad_blas", "mlp_batch_blas")],

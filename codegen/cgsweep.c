@@ -529,21 +529,35 @@ static int sigmoid_twin(cg_state *g, const cg_sweep *w, int k)
     return -1;
 }
 
-/* the loop over row i's entries j of emit_swish_pair: one σ per entry, and
-   the stores of swish (w set) and of σ (s set) */
+/* the body of emit_swish_pair under the line head ("for (long j …) {" over
+   row i's entries, or "{" for one entry): one σ, then the store of swish
+   (w set) and of σ (s set), each under its condition wc or sc when not NULL */
+static void swish_body(cg_state *g, sg_buf *b, int lv, const char *head, const cg_item *sw,
+                       const cg_item *sg, cg_ix x, int w, const char *wc, int s, const char *sc)
+{
+    cg_cx xv;
+    cg_line(b, lv++, "%s", head);
+    xv = cg_elem(g, sw->e->kid[0], x);
+    cg_line(b, lv, "const %s %s = sg_sigmoid(%s);", g->real, g->tmpname, xv.s);
+    if (w && wc)
+        cg_line(b, lv, "if (%s)", wc);
+    if (w)
+        cg_line(b, lv + !!wc, "%s = %s * %s;", cg_read_stored(g, sw->e, x).s,
+                cg_par(g, xv, C_MUL), g->tmpname);
+    if (s && sc)
+        cg_line(b, lv, "if (%s)", sc);
+    if (s)
+        cg_line(b, lv + !!sc, "%s = %s;", cg_read_stored(g, sg->e, x).s, g->tmpname);
+    cg_line(b, --lv, "}");
+}
+
+/* the loop over row i's entries j of emit_swish_pair, storing swish (w
+   set) and σ (s set) */
 static void swish_loop(cg_state *g, sg_buf *b, int lv, const cg_item *sw, const cg_item *sg,
                        cg_ix x, int w, int s)
 {
-    cg_cx xv;
-    cg_line(b, lv++, "for (long j = 0; j < %s; j++) {", cg_dim(g, sw->e->shape.cols));
-    xv = cg_elem(g, sw->e->kid[0], x);
-    cg_line(b, lv, "const %s %s = sg_sigmoid(%s);", g->real, g->tmpname, xv.s);
-    if (w)
-        cg_line(b, lv, "%s = %s * %s;", cg_read_stored(g, sw->e, x).s, cg_par(g, xv, C_MUL),
-                g->tmpname);
-    if (s)
-        cg_line(b, lv, "%s = %s;", cg_read_stored(g, sg->e, x).s, g->tmpname);
-    cg_line(b, --lv, "}");
+    swish_body(g, b, lv, cg_fmt(g, "for (long j = 0; j < %s; j++) {", cg_dim(g, sw->e->shape.cols)),
+               sw, sg, x, w, NULL, s, NULL);
 }
 
 /* swish(X) = X ⊙ σ(X) and σ(X) at row i of a sweep, from one σ per entry */
@@ -556,7 +570,6 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
     const cg_ix x = vec ? cg_mkix(0, "i", "0") : cg_mkix(0, "i", "j");
     const sg_mask *both = sg_mask_union(g->sc->mt, sw->mask, sg->mask);
     const int open = both != w->mask, cw = sw->mask != both, cs = sg->mask != both;
-    cg_cx xv;
     /* a member kept per row (rowvar: one value of the row loop, read by the
        members after it) is a local of the loop, set inside the block below:
        declared here (it was assigned undeclared, smith p30599) */
@@ -605,17 +618,9 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
             cg_line(b, --lv, "}");
         return;
     }
-    cg_line(b, lv++, "{");
-    xv = cg_elem(g, sw->e->kid[0], x);
-    cg_line(b, lv, "const %s %s = sg_sigmoid(%s);", g->real, g->tmpname, xv.s);
-    if (cw)
-        cg_line(b, lv, "if (%s)", cg_condition(g, sw->mask, 0));
-    cg_line(b, lv + cw, "%s = %s * %s;", cg_read_stored(g, sw->e, x).s, cg_par(g, xv, C_MUL),
-            g->tmpname);
-    if (cs)
-        cg_line(b, lv, "if (%s)", cg_condition(g, sg->mask, 0));
-    cg_line(b, lv + cs, "%s = %s;", cg_read_stored(g, sg->e, x).s, g->tmpname);
-    cg_line(b, --lv, "}");
+    /* one entry: the conditions on the two stores themselves */
+    swish_body(g, b, lv, "{", sw, sg, x, 1, cw ? cg_condition(g, sw->mask, 0) : NULL, 1,
+               cs ? cg_condition(g, sg->mask, 0) : NULL);
     if (open)
         cg_line(b, --lv, "}");
 }
