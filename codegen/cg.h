@@ -327,6 +327,7 @@ typedef struct {
     X(K_GEMM,        "gemm_ex.c",       "gemm_blas.c",  K_GEMM_CORE,   K_GEMM_SMALL) \
     X(K_GEMM_CALL,   "gemm_call.c",     NULL,           K_GEMM,        K_NONE) \
     X(K_MIRROR,      "mirror.c",        NULL,           K_NONE,        K_NONE) \
+    X(K_SYMADD,      "symadd.c",        NULL,           K_NONE,        K_NONE) \
     X(K_SYRK,        "syrk.c",          "syrk_blas.c",  K_GEMM_CORE,   K_MIRROR) \
     X(K_TRSM,        "trsm.c",          NULL,           K_GEMM,        K_NONE) \
     X(K_TRSM_INVERSE, "trsm_inverse.c",  NULL,           K_TRSM,        K_NONE) \

@@ -440,6 +440,58 @@ static int emit_kron(cg_state *g, sg_buf *b, int lv, cg_node *n)
     return 1;
 }
 
+/* the scalings of sym_sum_of beyond which it does not look */
+#define SYMADD_SCALES 4
+
+/* s₁(…(sₖX)) + s₁(…(sₖXᵀ)), in either order, k ≤ SYMADD_SCALES, with X
+   stored: X, its scalings s₁ … sₖ in s[] and k in *ns; else NULL */
+static const sg_expr *sym_sum_of(cg_state *g, const sg_expr *e, const sg_expr **s, int *ns)
+{
+    const sg_expr *a, *t;
+    if (e->op != SG_OP_ADD)
+        return NULL;
+    a = e->kid[0];
+    t = e->kid[1];
+    for (*ns = 0; a->op == SG_OP_MUL && t->op == SG_OP_MUL && cg_scalar(a->kid[0]) &&
+                  a->kid[0] == t->kid[0] && !cg_scalar(a->kid[1]) && *ns < SYMADD_SCALES;
+         a = a->kid[1], t = t->kid[1])
+        s[(*ns)++] = a->kid[0];
+    if (a->op == SG_OP_TRANSPOSE) {
+        const sg_expr *x = a;
+        a = t;
+        t = x;
+    }
+    return t->op == SG_OP_TRANSPOSE && t->kid[0] == a && cg_stored(g, a) ? a : NULL;
+}
+
+/* s(X + Xᵀ) with X stored, s a product of scalars or none (½A + ½Aᵀ):
+   sg_symadd, whose blocks transpose in registers */
+static int emit_symadd(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *d)
+{
+    const sg_expr *e = n->e, *k = e, *X, *s[SYMADD_SCALES + 1];
+    int ns = 0, i;
+    cg_cx v;
+    if (n->var == EW_SCALE) {
+        s[ns] = cg_scalar(n->r[0].e) ? n->r[0].e : n->r[1].e;
+        k = cg_scalar(n->r[0].e) ? n->r[1].e : n->r[0].e;
+        if (cg_stored(g, k))
+            return 0;
+        ns++;
+    } else if (n->var != EW_PLAIN) {
+        return 0;
+    }
+    X = sym_sum_of(g, k, s + ns, &i);
+    if (!X)
+        return 0;
+    ns += i;
+    v = ns ? cg_sval(g, s[0]) : cg_lit(g, 1);
+    for (i = 1; i < ns; i++)
+        v = cg_bin(g, v, "*", cg_sval(g, s[i]), C_MUL);
+    cg_use_kernel(g, K_SYMADD);
+    cg_line(b, lv, "sg_symadd(%s, %s, %s, %s);", d, v.s, cg_ptr(g, X), n->cname);
+    return 1;
+}
+
 /*
  * A provably symmetric n×n node whose entries are not a flat pass (it reads
  * a transpose, I, a Kronecker product…): its lower triangle, each entry
@@ -456,6 +508,8 @@ static int emit_symmetric(cg_state *g, sg_buf *b, int lv, cg_node *n)
         cg_flat_def(g, e) || !sg_props_symmetric(g->ctx, e))
         return 0;
     d = cg_dim(g, e->shape.rows);
+    if (emit_symadd(g, b, lv, n, d))
+        return 1;
     v = cg_elem_def(g, e, cg_mkix(0, "i", "j"));
     cg_line(b, lv, "/* symmetric: the lower triangle, mirrored, in 32×32 tiles */");
     cg_line(b, lv, "for (long ib = 0; ib < %s; ib += 32)", d);

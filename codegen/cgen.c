@@ -301,6 +301,18 @@ static void print_source(cg_state *g, sg_buf *b)
                         "#include <emmintrin.h>\n"
                         "#include <stdint.h>\n"
                         "#endif\n\n");
+    if (g->kernels[K_SYMADD])
+        sg_buf_puts(b, "/* 16-byte vectors (sg_symadd): x86 with SSE2, else plain C */\n"
+                        "#ifndef SG_HAVE_SSE2\n"
+                        "#if defined(__SSE2__) && !defined(SG_NO_SSE2)\n"
+                        "#define SG_HAVE_SSE2 1\n"
+                        "#else\n"
+                        "#define SG_HAVE_SSE2 0\n"
+                        "#endif\n"
+                        "#endif\n"
+                        "#if SG_HAVE_SSE2\n"
+                        "#include <emmintrin.h>\n"
+                        "#endif\n\n");
     if (!g->o->header) {
         cg_header_text(g, b, 0);
         sg_buf_putc(b, '\n');

@@ -128,6 +128,11 @@ int sg_props_symmetric(const sg_ctx *ctx, const sg_expr *e)
 
 int sg_props_transposes(const sg_ctx *ctx, const sg_expr *a, const sg_expr *b)
 {
+    /* sX and sXᵀ: the same scalings on both sides (½cA and ½cAᵀ) */
+    while (a->op == SG_OP_MUL && b->op == SG_OP_MUL && scalar(a->kid[0]) && a->kid[0] == b->kid[0]) {
+        a = a->kid[1];
+        b = b->kid[1];
+    }
     return (b->op == SG_OP_TRANSPOSE && b->kid[0] == a) ||
            (a->op == SG_OP_TRANSPOSE && a->kid[0] == b) ||
            (a == b && sg_props_symmetric(ctx, a));

@@ -28,6 +28,12 @@ checkmain batch_check batch.sg 3
 checkmain batch_checkf batch.sg 3 -t float
 cgen batch batch.sg "D=3 C=4 N=5" "1000 0100 0010 0001"
 cgen logreg logreg.sg "N=6 D=3" "10"
+# X + Xᵀ and ½cX + ½cXᵀ (sg_symadd): sizes with and without a remainder
+# past the blocks of either precision, and n = 1
+cgen qs quadform.sg "n=37" "1010 0001 0011"
+cgen qs1 quadform.sg "n=1" "0011" -p qs1
+cgen qsf quadform.sg "n=39" "0011" -p qsf -t float
+cgen qsf8 quadform.sg "n=8" "0011" -p qsf8 -t float
 # symmetric products (sg_syrk, one triangle mirrored): plain loops; the packed
 # kernel with edge tiles on every side; two panels deep; --blas (cblas_dsyrk's
 # shim leaves NaN above the diagonal: a read of it instead of the mirror fails)
@@ -181,6 +187,8 @@ has ae_check "dL_dx: worst relative error "
 checkmain gp_check gp.sg 2
 checkmain gp_checkf gp.sg 2 -t float
 checkmain st_check structured.sg 8
+checkmain qs_check quadform.sg 2 --dim n=37
+checkmain qs_checkf quadform.sg 2 -p qsf --dim n=39 -t float
 checkmain st_checkf structured.sg "" -t float
 # on the new kernels' paths (sizes fixed so that the products are packed and
 # the LU blocked): double, float, and --blas in both; float differences are
