@@ -138,18 +138,27 @@ static void symmetry_notes(tex_doc *x, const tex_seg *s)
 static void centred_notes(tex_doc *x, const tex_seg *s)
 {
     sg_buf *b = x->out;
-    int i, summed = 0, n = 0;
+    int i, k, summed = 0, n = 0;
     for (i = 0; i < s->ne && !summed; i++)
         summed = s->e[i].node->op == SG_OP_SUM || s->e[i].node->op == SG_OP_FILL;
     if (!summed)
         return;
-    for (i = 0; i < x->p->ndefs; i++) {
-        const sg_def *d = &x->p->defs[i];
+    if (x->ncentred < 0) { /* the candidates, once a document: a pass per
+                              segment over every definition is quadratic */
+        x->centred = sg_xmalloc(((size_t)x->p->ndefs + 1) * sizeof *x->centred);
+        x->ncentred = 0;
+        for (i = 0; i < x->p->ndefs; i++) {
+            const sg_def *d = &x->p->defs[i];
+            if (d->name && d->expr && !tex_is_leaf(d->expr) && d->expr->name &&
+                !strcmp(d->expr->name, d->name) && sg_expr_sums_to_zero(d->expr))
+                x->centred[x->ncentred++] = i;
+        }
+    }
+    for (k = 0; k < x->ncentred; k++) {
+        const sg_def *d = &x->p->defs[x->centred[k]];
         const char *name;
         sg_buf t;
-        if (!d->name || !d->expr || tex_is_leaf(d->expr) || !d->expr->name ||
-            strcmp(d->expr->name, d->name) || !tex_in_seg(s, d->expr) ||
-            !sg_expr_sums_to_zero(d->expr))
+        if (!tex_in_seg(s, d->expr))
             continue;
         name = tex_name(x, d->name);
         sg_buf_init(&t);
@@ -482,8 +491,29 @@ static const char *derived_title(tex_doc *x)
     const char **kinds = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *kinds);
     const char **what = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *what);
     const char **wrt = sg_arena_alloc(x->ar, (size_t)(nr + 2) * sizeof *wrt);
+    int *next = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *next);
+    sg_strmap last, said; /* by value: its first gradient; by text: its entry of what */
     sg_buf b;
     const char *r;
+    /* next[i]: the next gradient of result i's value after it, −1 for none
+       (a value's gradients are said together, with its first, which last
+       maps the value to); tail[j]: the last of value j's so far */
+    int *tail = sg_arena_alloc(x->ar, (size_t)(nr + 1) * sizeof *tail);
+    sg_strmap_init(&last);
+    for (i = 0; i < nr; i++) {
+        next[i] = -1;
+        if (p->results[i].kind != SG_RES_GRAD)
+            continue;
+        j = sg_strmap_get(&last, p->results[i].of);
+        if (j < 0) {
+            sg_strmap_put(&last, p->results[i].of, i);
+            tail[i] = i;
+        } else {
+            next[tail[j]] = i;
+            tail[j] = i;
+        }
+    }
+    sg_strmap_init(&said);
     for (i = 0; i < nr; i++) {
         const sg_result *res = &p->results[i];
         const char *kind, *w;
@@ -492,14 +522,10 @@ static const char *derived_title(tex_doc *x)
         if (res->kind == SG_RES_VALUE)
             continue;
         if (res->kind == SG_RES_GRAD) {
-            for (j = 0; j < i; j++) /* said with the value's first gradient */
-                if (p->results[j].kind == SG_RES_GRAD && !strcmp(p->results[j].of, res->of))
-                    break;
-            if (j < i)
+            if (sg_strmap_get(&last, res->of) != i) /* said with the value's first gradient */
                 continue;
-            for (j = i; j < nr; j++)
-                if (p->results[j].kind == SG_RES_GRAD && !strcmp(p->results[j].of, res->of))
-                    wrt[nw++] = sg_arena_printf(x->ar, "$%s$", tex_name(x, p->results[j].wrt));
+            for (j = i; j >= 0; j = next[j])
+                wrt[nw++] = sg_arena_printf(x->ar, "$%s$", tex_name(x, p->results[j].wrt));
         } else {
             wrt[nw++] = sg_arena_printf(x->ar, "$%s$", tex_name(x, res->wrt));
             if (res->wrt2 && strcmp(res->wrt2, res->wrt))
@@ -512,17 +538,18 @@ static const char *derived_title(tex_doc *x)
         tex_and_list(&t, wrt, nw);
         w = sg_arena_strdup(x->ar, sg_buf_str(&t));
         sg_buf_free(&t);
-        for (j = 0; j < n; j++)
-            if (!strcmp(what[j], w))
-                break;
-        if (j < n) {
+        j = sg_strmap_get(&said, w);
+        if (j >= 0) {
             if (!strstr(kinds[j], kind))
                 kinds[j] = sg_arena_printf(x->ar, "%s and %s", kinds[j], kind);
             continue;
         }
+        sg_strmap_put(&said, w, n);
         kinds[n] = kind;
         what[n++] = w;
     }
+    sg_strmap_free(&last);
+    sg_strmap_free(&said);
     if (n == 0)
         return "Derivation";
     sg_buf_init(&b);
@@ -713,6 +740,9 @@ static void doc_free(tex_doc *x)
     free(x->wrtsym);
     free(x->dstamp);
     free(x->lined);
+    free(x->centred);
+    free(x->gseen);
+    free(x->gidx);
     sg_deriv_free(x->dv);
 }
 
@@ -733,6 +763,7 @@ char *sg_latex_document(const sg_problem *p, const sg_latex_opts *o, size_t *len
     x.out = &out;
     x.nsyms0 = sg_sym_count(p->ctx);
     x.fname = "L";
+    x.ncentred = -1;
     doc_logs_of(&x, &d);
     tex_find_needed(&x, d.logs, d.nlogs);
     tex_name_nodes(&x);

@@ -125,6 +125,14 @@ typedef struct {
     /* the seeds' content: what the document has derived or cited once */
     int softmax_derived;       /* SG_OP_* bit of each softmax-family Jacobian derived */
     int cookbook;              /* a Matrix Cookbook equation is cited */
+    int *centred;              /* the definitions centred_notes() may name (latex.c) */
+    int ncentred;              /* their number, −1 until found */
+    /* by node id, for every graph of the document (tex_graph.c), so that a
+       graph costs its own nodes, not the context's: marks of tex_inputs_of()
+       with gstamp, and each node's graph index + 1 (0 again after a graph) */
+    unsigned *gseen, gstamp;
+    int *gidx;
+    size_t ngseen;
 } tex_doc;
 
 /* a list of nodes that grows as it is filled (free(l->v) when done) */

@@ -13,6 +13,7 @@
 #include "tex.h"
 
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,16 +411,25 @@ static void graph_nodes(tex_doc *x, graph_fig *f, tex_seg *sg, const sg_expr **s
     tex_list in = {NULL, 0, 0};
     int i, j, k, nst = f->nst;
     int *gidx;
-    unsigned *seen, nseen = sg_expr_count(x->ctx) + 1, stamp = 0;
+    unsigned *seen, nseen = sg_expr_count(x->ctx) + 1;
     const sg_expr **thr = NULL;
     idpair *pairs = NULL;
     int npairs = 0;
     f->capgn = nst + 8;
     f->gn = sg_xmalloc((size_t)f->capgn * sizeof *f->gn);
-    seen = sg_xmalloc((size_t)nseen * sizeof *seen);
-    memset(seen, 0, (size_t)nseen * sizeof *seen);
-    gidx = sg_xmalloc((size_t)nseen * sizeof *gidx); /* node id → graph index + 1 */
-    memset(gidx, 0, (size_t)nseen * sizeof *gidx);
+    if (nseen > x->ngseen) { /* the document's marks, grown to the nodes made so far */
+        x->gseen = sg_xrealloc(x->gseen, (size_t)nseen * sizeof *x->gseen);
+        x->gidx = sg_xrealloc(x->gidx, (size_t)nseen * sizeof *x->gidx);
+        memset(x->gseen + x->ngseen, 0, (nseen - x->ngseen) * sizeof *x->gseen);
+        memset(x->gidx + x->ngseen, 0, (nseen - x->ngseen) * sizeof *x->gidx);
+        x->ngseen = nseen;
+    }
+    if (x->gstamp > UINT_MAX - (unsigned)nst - 1) { /* the stamps would wrap: marks anew */
+        memset(x->gseen, 0, x->ngseen * sizeof *x->gseen);
+        x->gstamp = 0;
+    }
+    seen = x->gseen;
+    gidx = x->gidx; /* node id → graph index + 1 */
     if (sg) { /* the station each contribution came through, once, as
                  (kid, station) pairs sorted for counting */
         thr = sg_xmalloc(((size_t)sg->ne + 1) * sizeof *thr);
@@ -443,7 +453,7 @@ static void graph_nodes(tex_doc *x, graph_fig *f, tex_seg *sg, const sg_expr **s
         f->ngn++;
     }
     for (i = 0; i < nst; i++) {
-        tex_inputs_of(x, st[i], &in, seen, ++stamp);
+        tex_inputs_of(x, st[i], &in, seen, ++x->gstamp);
         for (k = 0; k < in.n; k++) {
             const sg_expr *c = in.v[k];
             int mult = 0, t;
@@ -464,11 +474,12 @@ static void graph_nodes(tex_doc *x, graph_fig *f, tex_seg *sg, const sg_expr **s
                 gnode_add_input(&f->gn[i], j);
         }
     }
+    for (i = 0; i < f->ngn; i++) /* gidx all 0 again, for the next graph */
+        if (f->gn[i].e->id < nseen)
+            gidx[f->gn[i].e->id] = 0;
     free(in.v);
     free(thr);
     free(pairs);
-    free(seen);
-    free(gidx);
 }
 
 /* the edges of each multi-path symbol, numbered: one pass over the edges,
