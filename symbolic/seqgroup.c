@@ -68,10 +68,17 @@ static edges *graph_of(const sg_ctx *ctx, int S)
 {
     edges *g = sg_xmalloc((size_t)(S + 1) * sizeof *g);
     size_t n = (size_t)sg_expr_count(ctx) + 1;
-    int *seen = sg_xmalloc(n * sizeof *seen);
-    int *added = sg_xmalloc((size_t)(S + 1) * sizeof *added);
+    int *seen, *added;
     int q, i;
     memset(g, 0, (size_t)(S + 1) * sizeof *g);
+    for (q = 0; q < S && sg_seq_get(ctx, q)->kind == SG_SEQ_INPUT; q++)
+        ;
+    if (q == S) /* no sequence is computed: no reads to walk (and no pass over
+                   the whole context per derivation, which many requests made
+                   quadratic) */
+        return g;
+    seen = sg_xmalloc(n * sizeof *seen);
+    added = sg_xmalloc((size_t)(S + 1) * sizeof *added);
     memset(seen, 0, n * sizeof *seen);
     memset(added, 0, (size_t)(S + 1) * sizeof *added);
     for (q = 0; q < S; q++) {
