@@ -84,8 +84,8 @@ static int idle_dims(const cli_options *o, sg_cgen_plan *plan)
 }
 
 /* the C source (and header): printed from one plan; 0 or an exit status */
-static int print_c(const cli_options *o, const sg_problem *p, const char *name, const char *stem,
-                   const char *cmd, printed *r)
+static int print_c(const cli_options *o, const sg_problem *p, sg_src *src, const char *name,
+                   const char *stem, const char *cmd, printed *r)
 {
     sg_cgen_opts co;
     sg_cgen_plan *plan;
@@ -114,8 +114,14 @@ static int print_c(const cli_options *o, const sg_problem *p, const char *name, 
         r->hdr = sg_cgen_plan_header(plan, &r->hdrlen);
     if (!r->out || (o->header && !r->hdr)) {
         const char *why = sg_cgen_plan_why(plan);
-        fprintf(stderr, "symgrad: %s: error: %s\n", name,
-                why ? why : "internal error: the C printer failed");
+        sg_span at;
+        if (why && sg_cgen_plan_where(plan, &at)) { /* file:line:col and a caret */
+            sg_src_error(src, at, "%s", why);
+            sg_src_print_errors(src, stderr);
+        } else {
+            fprintf(stderr, "symgrad: %s: error: %s\n", name,
+                    why ? why : "internal error: the C printer failed");
+        }
         rc = CLI_EXIT_INPUT;
     }
     if (rc == 0)
@@ -140,7 +146,7 @@ static int print_grades(const cli_options *o, sg_problem *p, const sg_src *src, 
 }
 
 /* the chosen output of a checked problem; 0 or an exit status */
-static int print_output(const cli_options *o, sg_problem *p, const sg_src *src,
+static int print_output(const cli_options *o, sg_problem *p, sg_src *src,
                         const char *name, const char *stem, const char *cmd, printed *r)
 {
     int rc = 0;
@@ -180,7 +186,7 @@ static int print_output(const cli_options *o, sg_problem *p, const sg_src *src,
         r->out = sg_latex_document(p, &lo, &r->outlen);
         cli_verdicts_free(p, verdicts);
     } else {
-        rc = print_c(o, p, name, stem, cmd, r);
+        rc = print_c(o, p, src, name, stem, cmd, r);
     }
     return rc;
 }

@@ -409,6 +409,8 @@ typedef struct {
     int nsolves, capsolves;
     const char *tmpname; /* for an entry used twice in a loop body */
     const char *unsupported;
+    sg_span unsupported_at;  /* the statement it comes from (a recurrence's), when known */
+    int unsupported_has_at;
     unsigned nreal;      /* the DAG's nodes; then the factors, then the sequences */
     unsigned nla;        /* room for factors: ids nreal … nreal + nla − 1 */
     cg_factor *fac;
@@ -457,6 +459,8 @@ cg_node *cg_rec_here(cg_state *g, const sg_expr *e);
 /* e's record that says how it is computed and read (an invariant's is P_eval's) */
 cg_node *cg_rec(cg_state *g, const sg_expr *e);
 /* 1×1 */
+/* the C printer cannot print the problem: why, and where when at is not NULL */
+void cg_unsupported(cg_state *g, const char *why, const sg_span *at);
 int cg_scalar(const sg_expr *e);
 /* the dimension 1 */
 int cg_is_one(sg_dim d);

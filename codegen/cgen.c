@@ -169,7 +169,8 @@ static cg_state *prepare(const sg_problem *p, const sg_cgen_opts *o)
         if (n->mat && n->uses == 1)
             n->out = r;
         else if (sg_result_seq(&p->results[r]) >= 0) /* a copy would move one step */
-            g->unsupported = "a gradient with respect to a sequence that is read elsewhere";
+            cg_unsupported(g, "a gradient with respect to a sequence that is read elsewhere",
+                           &sg_seq_get(g->ctx, sg_result_seq(&p->results[r]))->span);
     }
     for (k = 0; k < g->nloops; k++) {
         cg_loop *lp = &g->loops[k];
@@ -367,6 +368,22 @@ cg_state *cg_plan_state(sg_cgen_plan *pl)
 const char *sg_cgen_plan_why(const sg_cgen_plan *pl)
 {
     return pl->why;
+}
+
+int sg_cgen_plan_where(const sg_cgen_plan *pl, sg_span *at)
+{
+    if (!pl->why || pl->why != pl->g->unsupported || !pl->g->unsupported_has_at)
+        return 0;
+    *at = pl->g->unsupported_at;
+    return 1;
+}
+
+void cg_unsupported(cg_state *g, const char *why, const sg_span *at)
+{
+    g->unsupported = why;
+    g->unsupported_has_at = at != NULL;
+    if (at)
+        g->unsupported_at = *at;
 }
 
 /* a malloc'd copy of n bytes of s, NUL-terminated, its length in *len */

@@ -56,6 +56,10 @@ sg_cgen_plan *sg_cgen_plan_new(const sg_problem *p, const sg_cgen_opts *o);
    or o->header cannot be included), or NULL when it can */
 const char *sg_cgen_plan_why(const sg_cgen_plan *pl);
 
+/* where in the source that reason comes from (the statement of the
+   recurrence the printer cannot write): 1 and *at set, or 0 when unknown */
+int sg_cgen_plan_where(const sg_cgen_plan *pl, sg_span *at);
+
 /* the .c file, and the header it includes when o->header is set; NULL when
    sg_cgen_plan_why() is not. Each may be asked for more than once, in
    either order: the text is the same */

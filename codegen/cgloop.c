@@ -181,13 +181,13 @@ static void member_pieces(cg_state *g, cg_loop *lp, int q)
     name = sg_arena_strdup(g->ar, sg_buf_str(&nb));
     sg_buf_free(&nb);
     if (!sg_index_provably_le(cg_seq_origin(g, q), sq->hi)) /* the buffer could have no step */
-        g->unsupported = "a recurrence over a range that may be empty is not supported "
-                         "by the C printer";
+        cg_unsupported(g, "a recurrence over a range that may be empty is not supported "
+                          "by the C printer", &sq->span);
     if (sq->kind == SG_SEQ_FORWARD && (!sg_index_eq(sq->lo, lp->lo) || !sg_index_eq(sq->hi, lp->hi)))
-        g->unsupported = "recurrences that read each other over different ranges are not "
-                         "supported by the C printer";
+        cg_unsupported(g, "recurrences that read each other over different ranges are not "
+                          "supported by the C printer", &sq->span);
     if (!sq->body) {
-        g->unsupported = "a recurrence without a definition";
+        cg_unsupported(g, "a recurrence without a definition", &sq->span);
     } else if (sq->kind == SG_SEQ_FORWARD) {
         pc = add_piece(lp, PC_STORE, sq->body, name);
         pc->seq = q;
@@ -370,7 +370,7 @@ static int plan_seq(cg_state *g, cg_node *n)
     }
     if ((int)e->op == OP_SEQ || e->op == SG_OP_SEQSUM) {
         if (g->sc != &g->top)
-            g->unsupported = "a loop inside a loop";
+            cg_unsupported(g, "a loop inside a loop", NULL);
         else
             build_loop(g, n);
         return 1;
@@ -385,7 +385,7 @@ static int plan_seq(cg_state *g, cg_node *n)
         q = e->seq;
         n->plan = PL_STEP;
         if (g->sc == &g->top) {
-            g->unsupported = "a step h[t] outside a loop over t";
+            cg_unsupported(g, "a step h[t] outside a loop over t", &sg_seq_get(g->ctx, q)->span);
         } else {
             cg_loop *lp = &g->loops[g->sc->loop];
             const sg_seq *sq = sg_seq_get(g->ctx, q);
@@ -393,7 +393,8 @@ static int plan_seq(cg_state *g, cg_node *n)
                 /* its group's steps: those made already, before t or at t by a
                    piece that runs first (the schedule waits for it) */
                 if (lp->down ? e->off < 0 : e->off > 0)
-                    g->unsupported = "a recurrence that reads a step it has not made yet";
+                    cg_unsupported(g, "a recurrence that reads a step it has not made yet",
+                                   &sq->span);
             } else if (sq->kind != SG_SEQ_INPUT) {
                 loop_read(lp, seq_node(g, q));
             }

@@ -267,7 +267,7 @@ static void plan_scalar(cg_state *g, cg_node *n)
         return;
     }
     default:
-        g->unsupported = "an operation the C printer does not know";
+        cg_unsupported(g, "an operation the C printer does not know", NULL);
         break;
     }
     n->plan = PL_SLEAF; /* unsupported: keeps the walk going */

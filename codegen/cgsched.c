@@ -263,8 +263,8 @@ static void order_items(cg_state *g)
                 best = -1;
         }
         if (best < 0) { /* a cycle: a loop reads what needs the loop done */
-            g->unsupported = "a recurrence that reads a fixed step of itself (or of a later "
-                             "loop) is not supported by the C printer";
+            cg_unsupported(g, "a recurrence that reads a fixed step of itself (or of a later "
+                              "loop) is not supported by the C printer", NULL);
             break;
         }
         if (cls[best] != cur) { /* from the heap of all: the smallest of its class too */

@@ -170,7 +170,8 @@ grep -qx 'dL_dx = \[669, 949\]' out.txt && ok || bad "--eval computes dL/dx"
 printf 'x[t] ∈ ℝ^k for t = 1..T\nW ∈ ℝ^{n×k}\nh0 ∈ ℝ^n\nh[0] = h0\nf[t] = σ(W x[t] + h[t−1]) for t = 1..T\nh[t] = f[t] ⊙ h[t−1] for t = 1..T−1\nL = 𝟙ᵀh[T−1]\ngrad L wrt W\n' > ranges.sg
 expect 0 "coupled over different ranges: --formulas" "$symgrad" --formulas ranges.sg
 expect 1 "coupled over different ranges: C" "$symgrad" ranges.sg -o ranges.c
-grep -qF "symgrad: ranges.sg: error: recurrences that read each other over different ranges are not supported by the C printer" err.txt && [ ! -e ranges.c ] && ok ||
+grep -qF "ranges.sg:5:1: error: recurrences that read each other over different ranges are not supported by the C printer" err.txt &&
+    grep -qxF "    f[t] = σ(W x[t] + h[t−1]) for t = 1..T" err.txt && grep -qx "    ^" err.txt && [ ! -e ranges.c ] && ok ||
     bad "coupled over different ranges: the C printer's message ($(cat err.txt))"
 # a per-step sequence (a gate) has no step 0: --eval prints a[1], a[2] only
 printf 'x[t] ∈ ℝ^n for t = 1..T\nW ∈ ℝ^{n×n}\na[t] = tanh(W x[t]) for t = 1..T\nL = Σ_{t=1}^{T} 𝟙ᵀa[t]\ngrad L wrt W\n' > gate.sg
