@@ -280,6 +280,8 @@ typedef struct {
     unsigned char *kind;  /* SW_* of each */
     int n, cap, capkind;
     const sg_mask *mask;  /* the results any member is for */
+    const sg_mask *mask0; /* the results the lead (member 0) is for: its item's
+                             mask becomes the sweep's, so it is kept here */
     int pair;             /* softmax and logsoftmax of one X: one kernel call for both */
 } cg_sweep;
 

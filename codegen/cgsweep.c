@@ -12,6 +12,12 @@
  */
 #include "cg.h"
 
+/* the results member k of w is for (the lead's item holds the sweep's) */
+static const sg_mask *member_mask(const cg_state *g, const cg_sweep *w, int k)
+{
+    return k == 0 ? w->mask0 : g->sc->it[w->member[k]].mask;
+}
+
 /* W: a matrix stored in P_eval's memory (an input, or a buffer) */
 static int sweepable(cg_state *g, const sg_expr *W)
 {
@@ -273,7 +279,8 @@ static void softmax_pairs(cg_state *g)
         w.rows = t->e->shape.rows;
         sweep_add(&w, sc->order[pos], SW_NONE);
         sweep_add(&w, sc->order[q], SW_NONE);
-        w.mask = sg_mask_union(sc->mt, sc->it[w.member[0]].mask, sc->it[w.member[1]].mask);
+        w.mask0 = sc->it[w.member[0]].mask;
+        w.mask = sg_mask_union(sc->mt, w.mask0, sc->it[w.member[1]].mask);
         sc->it[w.member[1]].lead = w.member[0];
         t->sweep = g->nsweeps;
         t->mask = w.mask;
@@ -359,6 +366,7 @@ void cg_sweeps(cg_state *g)
             continue;
         }
         w.mask = NULL;
+        w.mask0 = sc->it[w.member[0]].mask;
         for (k = 0; k < w.n; k++) {
             w.mask = sg_mask_union(sc->mt, w.mask, sc->it[w.member[k]].mask);
             if (k > 0)
@@ -368,7 +376,7 @@ void cg_sweeps(cg_state *g)
         t->mask = w.mask;
         for (k = 0; k < w.n; k++) /* vectors only the sweep reads: scalars in its loop */
             if ((w.kind[k] == SW_DOT || w.kind[k] == SW_ROW) &&
-                sc->it[w.member[k]].mask == w.mask && read_only_in(g, &w, k))
+                member_mask(g, &w, k) == w.mask && read_only_in(g, &w, k))
                 cg_rec_here(g, sc->it[w.member[k]].e)->rowvar = 1;
         SG_GROW(g->sweeps, g->nsweeps, g->capsweeps, SG_GROW_MAX, "sweeps");
         g->sweeps[g->nsweeps++] = w;
@@ -444,10 +452,11 @@ static void emit_sweep_member(cg_state *g, sg_buf *b, int lv, const cg_sweep *w,
     const cg_item *t = &g->sc->it[w->member[k]];
     cg_node *n = cg_rec_here(g, t->e);
     const char *len = w->W ? cg_dim(g, w->W->shape.cols) : NULL;
-    const int cond = t->mask != w->mask;
+    const sg_mask *mask = member_mask(g, w, k);
+    const int cond = mask != w->mask;
     const char *name = n->out >= 0 ? cg_out_name(g, n->out) : n->fname;
     if (cond) {
-        cg_line(b, lv++, "if (%s) {", cg_condition(g, t->mask, 0));
+        cg_line(b, lv++, "if (%s) {", cg_condition(g, mask, 0));
     }
     cg_line(b, lv, "/* %s = %s  (%s) */", name, cg_formula(g, t->e), cg_shape_text(g, t->e->shape));
     if (w->kind[k] == SW_DOT && long_eval(g)) { /* yᵢ = W[i,:]·v */
@@ -568,8 +577,10 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
     const cg_node *nsw = cg_rec_here(g, sw->e), *nsg = cg_rec_here(g, sg->e);
     const int vec = cg_is_one(sw->e->shape.cols);
     const cg_ix x = vec ? cg_mkix(0, "i", "0") : cg_mkix(0, "i", "j");
-    const sg_mask *both = sg_mask_union(g->sc->mt, sw->mask, sg->mask);
-    const int open = both != w->mask, cw = sw->mask != both, cs = sg->mask != both;
+    const sg_mask *mw = member_mask(g, w, sw == ta ? k : k2);
+    const sg_mask *ms = member_mask(g, w, sw == ta ? k2 : k);
+    const sg_mask *both = sg_mask_union(g->sc->mt, mw, ms);
+    const int open = both != w->mask, cw = mw != both, cs = ms != both;
     /* a member kept per row (rowvar: one value of the row loop, read by the
        members after it) is a local of the loop, set inside the block below:
        declared here (it was assigned undeclared, smith p30599) */
@@ -594,9 +605,9 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
         if (cw || cs) {
             cg_line(b, lv++, "{");
             if (cw)
-                cg_line(b, lv, "const int sg_want_w = %s;", cg_condition(g, sw->mask, 0));
+                cg_line(b, lv, "const int sg_want_w = %s;", cg_condition(g, mw, 0));
             if (cs)
-                cg_line(b, lv, "const int sg_want_s = %s;", cg_condition(g, sg->mask, 0));
+                cg_line(b, lv, "const int sg_want_s = %s;", cg_condition(g, ms, 0));
         }
         if (cw && cs) {
             cg_line(b, lv, "if (sg_want_w && sg_want_s)");
@@ -619,8 +630,8 @@ static void emit_swish_pair(cg_state *g, sg_buf *b, int lv, const cg_sweep *w, i
         return;
     }
     /* one entry: the conditions on the two stores themselves */
-    swish_body(g, b, lv, "{", sw, sg, x, 1, cw ? cg_condition(g, sw->mask, 0) : NULL, 1,
-               cs ? cg_condition(g, sg->mask, 0) : NULL);
+    swish_body(g, b, lv, "{", sw, sg, x, 1, cw ? cg_condition(g, mw, 0) : NULL, 1,
+               cs ? cg_condition(g, ms, 0) : NULL);
     if (open)
         cg_line(b, --lv, "}");
 }
@@ -653,9 +664,9 @@ void cg_emit_sweep(cg_state *g, sg_buf *b, int lv, const cg_sweep *w)
     for (k = 0; k < w->n; k++) {
         const cg_item *t = &g->sc->it[w->member[k]];
         if (w->kind[k] == SW_AXPY) {
-            int cond = t->mask != w->mask;
+            int cond = member_mask(g, w, k) != w->mask;
             if (cond)
-                cg_line(b, lv, "if (%s)", cg_condition(g, t->mask, 0));
+                cg_line(b, lv, "if (%s)", cg_condition(g, member_mask(g, w, k), 0));
             cg_line(b, lv + cond, "for (long i = 0; i < %s; i++)", cg_len_c(g, t->e->shape));
             cg_line(b, lv + cond + 1, "%s = %s;", vec_at(g, t->e, "i").s, cg_lit(g, 0).s);
         }
@@ -685,9 +696,9 @@ void cg_emit_sweep(cg_state *g, sg_buf *b, int lv, const cg_sweep *w)
     for (k = 0; k < w->n && !long_eval(g); k++) /* the last m % 4 rows of each Wᵀu */
         if (w->kind[k] == SW_AXPY) {
             const cg_item *t = &g->sc->it[w->member[k]];
-            const int cond = t->mask != w->mask;
+            const int cond = member_mask(g, w, k) != w->mask;
             if (cond)
-                cg_line(b, lv, "if (%s)", cg_condition(g, t->mask, 0));
+                cg_line(b, lv, "if (%s)", cg_condition(g, member_mask(g, w, k), 0));
             cg_line(b, lv + cond,
                     "for (long i = %s - %s %% 4; i < %s; i++) /* the rows left of %s */", m, m, m,
                     cg_rec_here(g, t->e)->cname);

@@ -68,7 +68,8 @@ static void sg_symadd_block(long n, float s, const float *SG_RESTRICT x,
 #endif
 @end@
 
-SG_NOINLINE static void sg_symadd(long n, @real@ s, const @real@ *@restrict@ X, @real@ *@restrict@ C)
+SG_NOINLINE static void sg_symadd(long n, @real@ s, const @real@ *@restrict@ X,
+                                   @real@ *@restrict@ C)
 {
     long ib, jb, i, j, m = 0; /* the blocks cover rows and columns < m */
 #if SG_HAVE_SSE2

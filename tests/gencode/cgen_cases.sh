@@ -34,6 +34,8 @@ cgen qs quadform.sg "n=37" "1010 0001 0011"
 cgen qs1 quadform.sg "n=1" "0011" -p qs1
 cgen qsf quadform.sg "n=39" "0011" -p qsf -t float
 cgen qsf8 quadform.sg "n=8" "0011" -p qsf8 -t float
+# a sweep led by an output, asked for without it (and alone)
+cgen swl sweeplead.sg "n=9" "011 001 010 100"
 # symmetric products (sg_syrk, one triangle mirrored): plain loops; the packed
 # kernel with edge tiles on every side; two panels deep; --blas (cblas_dsyrk's
 # shim leaves NaN above the diagonal: a read of it instead of the mirror fails)

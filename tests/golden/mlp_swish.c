@@ -474,15 +474,18 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
 
     if (out->dL_dW1 || out->dL_db1 || out->dL_dW2) {
         /* one pass over the rows of W₂ for 2 statements */
-        for (long i = 0; i < H; i++)
-            t8[i] = 0.0;
+        if (out->dL_dW1 || out->dL_db1)
+            for (long i = 0; i < H; i++)
+                t8[i] = 0.0;
         double sg_a10[4] = {0};
         for (long i = 0; i < C; i++) {
             const double *row = W2 + i*H;
-            /* t8 = W₂ᵀ t6  (H) */
-            sg_a10[i % 4] = t6[i]; /* four rows at a time: one pass over t8 for them */
-            if (i % 4 == 3)
-                sg_axpy4(H, sg_a10, row - 3*H, H, t8);
+            if (out->dL_dW1 || out->dL_db1) {
+                /* t8 = W₂ᵀ t6  (H) */
+                sg_a10[i % 4] = t6[i]; /* four rows at a time: one pass over t8 for them */
+                if (i % 4 == 3)
+                    sg_axpy4(H, sg_a10, row - 3*H, H, t8);
+            }
             if (out->dL_dW2) {
                 /* ∂L/∂W₂ = t6 h₁ᵀ  (C×H) */
                 if (SG_STREAM_BIG(C*H)) /* larger than the caches: see sg_stream */
@@ -498,8 +501,9 @@ int mlp_eval(const mlp_dims *dims, const mlp_in *in, mlp_out *out, void *work)
                         out->dL_dW2[i*H + j] = t6[i] * h1[j];
             }
         }
-        for (long i = C - C % 4; i < C; i++) /* the rows left of t8 */
-            sg_axpy(H, sg_a10[i % 4], W2 + i*H, t8);
+        if (out->dL_dW1 || out->dL_db1)
+            for (long i = C - C % 4; i < C; i++) /* the rows left of t8 */
+                sg_axpy(H, sg_a10[i % 4], W2 + i*H, t8);
         if (SG_STREAM_BIG(C*H))
             sg_stream_end();
     }
