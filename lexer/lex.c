@@ -656,7 +656,9 @@ static int keyword(sg_lexer *lx, const sg_token *t)
         if (!kw)
             return TK_NAME;
         peek(lx, &next);
-        if (next.kind != TK_NAME && !(kw == TK_ANSWER && next.kind == TK_PARTIAL))
+        /* Δ and Σ are scanned as symbols and made names afterwards: `grad Δ wrt x` */
+        if (next.kind != TK_NAME && next.kind != TK_SIMPLEX && next.kind != TK_SIGMA &&
+            !(kw == TK_ANSWER && next.kind == TK_PARTIAL))
             return TK_NAME; /* `grad = …`, `dim ∈ ℝ`: a name after all */
         lx->lead = kw;
         return kw;
@@ -917,6 +919,18 @@ static void advance(sg_lexer *lx)
     case TK_RPAREN: case TK_RBRACK: case TK_RBRACE: case TK_RANGLE:
         closer(lx, &t);
         return;
+    case TK_SIMPLEX: { /* Δ: the simplex where a declaration's set is Δ^…, else a name */
+        sg_token next;
+        if (lx->decl) {
+            peek(lx, &next);
+            if (next.kind == TK_CARET)
+                break;
+        }
+        t.kind = TK_NAME;
+        t.name = sg_lex_normalize(lx->arena, lx->src->text + t.span.begin,
+                                  t.span.end - t.span.begin);
+        break;
+    }
     case TK_SIGMA:
         if (!sigma_is_name(lx, &t))
             break;

@@ -34,12 +34,13 @@ saved file replays alone. Failures are kept under --out (default
 build/smith/fail/) with the mode and reason printed; --reduce drops lines
 while the same failure stays.
 
-Classes of problems. --avoid known leaves out the ones that still fail (OPEN:
-notations of the spec symgrad does not accept yet, for the language issue):
-sqrt (the prefix root), deltaname (Δ₁ as a name), seqorder (a step reading
-a later sequence at t-1), normsub (‖e‖₂, ‖e‖_F), supn (ℝⁿ), pi (the constant
-π); their minimal inputs wait in tests/smith-regressions/pending/. --force
-CLASS,... makes any class on purpose. The classes fixed by issue 11 are
+Classes of problems. --avoid known leaves out the ones that still fail
+(OPEN; none today). The notations of the spec that once failed, sqrt (the
+prefix root), deltaname (Δ₁, ΔW, Δ as names), seqorder (a step reading a
+later sequence at t-1), normsub (‖e‖₂, ‖e‖_F), supn (ℝⁿ) and pi (the
+constant π), are accepted now and generated in every run; their minimal
+inputs are regressions in tests/smith-regressions/. --force CLASS,... makes
+any class on purpose. The classes fixed by issue 11 are
 generated in every run, so a regression fails it:
   cnames   names starting sg_ / the prefix + _, macro names (linux, NULL,
            SG_UNROLL, ...), C++ keywords as results
@@ -1005,12 +1006,12 @@ LIMITS = [r"only vectors and scalars may lie between", r"not supported yet"]
 
 # with --avoid known, a failure whose reason matches one of these is a known
 # finding, not fixed yet (tests/smith-regressions/pending/): listed apart
-# the classes that still fail today, all notations of the spec that symgrad
-# does not accept yet (the language issue): --avoid known leaves these out.
+# the classes that still fail today (none): --avoid known leaves these out.
 # The classes fixed since (cnames, latex, front, hess, splitpostfix, uninit,
-# latexempty, checktol, stored, seqdiff) are generated again, so that a
-# regression in any of them fails the run.
-OPEN = {"sqrt", "deltaname", "seqorder", "normsub", "supn", "pi"}
+# latexempty, checktol, stored, seqdiff, and the notations sqrt, deltaname,
+# seqorder, normsub, supn, pi) are generated, so that a regression in any of
+# them fails the run.
+OPEN = set()
 
 # failures recognised by their message, for classes that are not a kind of
 # input (none open today)
@@ -1459,10 +1460,14 @@ class Runner:
             if len(w) != len(got):
                 fails.append((mode, "%s: %d values in C, %d from --eval" % (key, len(got), len(w))))
                 continue
-            scale = max([abs(x) for x in w + got] + [1e-300])
+            # the scale of the finite values: an infinity must be matched
+            # exactly (inf − inf is NaN, and a scale of inf would admit anything)
+            scale = max([abs(x) for x in w + got if abs(x) < float("inf")] + [1e-300])
             for i, (a, b) in enumerate(zip(w, got)):
                 self.count["values"] += 1
-                if not (abs(a - b) <= 1e-7 * scale + 1e-11) and not (a != a and b != b):
+                if a == b or (a != a and b != b):
+                    continue
+                if not (abs(a - b) <= 1e-7 * scale + 1e-11):
                     fails.append((mode, "%s[%d]: --eval %r, C %r (scale %.3g)" %
                                   (key, i, a, b, scale)))
                     break

@@ -360,7 +360,13 @@ static void test_sigma_and_delta_are_not_letters(void **state)
     /* a Σ that starts no sum is a name of its own (see test_sigma_as_a_name) */
     TOKENS("x\xce\xa3", "NAME(x) NAME(Sigma) END");
     TOKENS("x\xce\xa3_", "NAME(x) SIGMA UNDERSCORE END");
-    TOKENS("\xce\x94 x\xce\x94", "SIMPLEX NAME(x) SIMPLEX END");
+    /* Δ is the simplex only as a declaration's set, Δ^…; elsewhere a name,
+       and it starts one as any Greek letter does: ΔW, Δ₁ (Delta1) */
+    TOKENS("\xce\x94 x\xce\x94", "NAME(Delta) NAME(x) NAME(Delta) END");
+    TOKENS("\xce\x94W \xce\x94\xe2\x82\x81", "NAME(DeltaW) NAME(Delta1) END");
+    TOKENS("y \xe2\x88\x88 \xce\x94^n", "NAME(y) ELEM SIMPLEX CARET NAME(n) END");
+    TOKENS("\xce\x94 \xe2\x88\x88 \xce\x94^n", "NAME(Delta) ELEM SIMPLEX CARET NAME(n) END");
+    TOKENS("\xce\x94 \xe2\x88\x88 \xe2\x84\x9d", "NAME(Delta) ELEM REALS END");
     NO_ERRORS();
 }
 
