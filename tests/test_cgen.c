@@ -851,22 +851,20 @@ static const char expn_main[] =
     "             isnan(sg_expn(NAN)) && sg_sigmoid(0) == 0.5 && worst <= 1 && sworst <= 4 * DBL_EPSILON);\n"
     "}\n";
 
-static void test_expn(void **state)
+/*
+ * The kernel test program NAME.c in workdir built twice, at -O0 with flags0
+ * (sanitizers, a plain path) and at -O2 -march=native with flags2 (the
+ * vectorized path), each run once: both exit 0 and print the same first line,
+ * the same bits.
+ */
+static void same_bits_both_builds(const char *name, const char *flags0, const char *flags2)
 {
-    char *k = sg_cgen_kernels(0, NULL);
     char a[128], b[128], path[600];
     FILE *f;
-    (void)state;
-    snprintf(workdir, sizeof workdir, "%s", tmpdir);
-    write_file("expn.c", "#include <math.h>\n");
-    append_file("expn.c", k);
-    append_file("expn.c", expn_main);
-    free(k);
-    assert_int_equal(sh("cd %s && gcc -std=c99 -O0 -Wno-unused-function -fsanitize=undefined,"
-                        "float-cast-overflow -fno-sanitize-recover=all expn.c -o expn0 -lm && "
-                        "./expn0 > out0.txt && gcc -std=c99 -O2 -march=native "
-                        "-Wno-unused-function expn.c -o expn2 -lm && ./expn2 > out2.txt",
-                        workdir),
+    assert_int_equal(sh("cd %s && gcc -std=c99 -O0 -Wno-unused-function %s %s.c -o %s0 -lm && "
+                        "./%s0 > out0.txt && gcc -std=c99 -O2 -march=native -Wno-unused-function "
+                        "%s %s.c -o %s2 -lm && ./%s2 > out2.txt",
+                        workdir, flags0, name, name, name, flags2, name, name, name),
                      0);
     snprintf(path, sizeof path, "%s/out0.txt", workdir);
     f = fopen(path, "r");
@@ -878,7 +876,21 @@ static void test_expn(void **state)
     assert_non_null(f);
     assert_non_null(fgets(b, sizeof b, f));
     fclose(f);
-    assert_string_equal(a, b); /* vectorized or not, the same bits */
+    assert_string_equal(a, b);
+}
+
+static void test_expn(void **state)
+{
+    char *k = sg_cgen_kernels(0, NULL);
+    (void)state;
+    snprintf(workdir, sizeof workdir, "%s", tmpdir);
+    write_file("expn.c", "#include <math.h>\n");
+    append_file("expn.c", k);
+    append_file("expn.c", expn_main);
+    free(k);
+    /* vectorized or not, the same bits */
+    same_bits_both_builds("expn", "-fsanitize=undefined,float-cast-overflow "
+                                  "-fno-sanitize-recover=all", "");
 }
 
 /*
@@ -941,31 +953,14 @@ static void test_reductions(void **state)
     snprintf(workdir, sizeof workdir, "%s", tmpdir);
     for (fl = 0; fl <= 1; fl++) {
         char *k = sg_cgen_kernels(fl, NULL);
-        char a[128], b[128], path[600];
-        FILE *f;
         write_file("dot.c", "#include <math.h>\n#include <string.h>\n");
         append_file("dot.c", fl ? "#define R float\n#define EPS FLT_EPSILON\n"
                                 : "#define R double\n#define EPS DBL_EPSILON\n");
         append_file("dot.c", k);
         append_file("dot.c", dot_main);
         free(k);
-        assert_int_equal(sh("cd %s && gcc -std=c99 -O0 -Wno-unused-function "
-                            "-fsanitize=undefined -fno-sanitize-recover=all dot.c -o dot0 -lm && "
-                            "./dot0 > out0.txt && gcc -std=c99 -O2 -march=native "
-                            "-Wno-unused-function dot.c -o dot2 -lm && ./dot2 > out2.txt",
-                            workdir),
-                         0);
-        snprintf(path, sizeof path, "%s/out0.txt", workdir);
-        f = fopen(path, "r");
-        assert_non_null(f);
-        assert_non_null(fgets(a, sizeof a, f));
-        fclose(f);
-        snprintf(path, sizeof path, "%s/out2.txt", workdir);
-        f = fopen(path, "r");
-        assert_non_null(f);
-        assert_non_null(fgets(b, sizeof b, f));
-        fclose(f);
-        assert_string_equal(a, b); /* vectorized or not, the same bits */
+        /* vectorized or not, the same bits */
+        same_bits_both_builds("dot", "-fsanitize=undefined -fno-sanitize-recover=all", "");
     }
 }
 
@@ -1013,8 +1008,6 @@ static void test_symadd(void **state)
     snprintf(workdir, sizeof workdir, "%s", tmpdir);
     for (fl = 0; fl <= 1; fl++) {
         char *k = sg_cgen_kernels(fl, NULL);
-        char a[128], b[128], path[600];
-        FILE *f;
         write_file("sym.c", "#include <math.h>\n#include <string.h>\n"
                             "#if defined(__SSE2__) && !defined(SG_NO_SSE2)\n"
                             "#define SG_HAVE_SSE2 1\n#include <emmintrin.h>\n"
@@ -1023,24 +1016,10 @@ static void test_symadd(void **state)
         append_file("sym.c", k);
         append_file("sym.c", symadd_main);
         free(k);
-        assert_int_equal(sh("cd %s && gcc -std=c99 -O0 -Wno-unused-function -DSG_NO_SSE2 "
-                            "-fsanitize=undefined,address -fno-sanitize-recover=all sym.c -o sym0 "
-                            "-lm && ./sym0 > out0.txt && gcc -std=c99 -O2 -march=native "
-                            "-Wall -Wextra -Wno-unused-function sym.c -o sym2 -lm && "
-                            "./sym2 > out2.txt && grep -q 'sg_symadd_block' sym.c",
-                            workdir),
-                         0);
-        snprintf(path, sizeof path, "%s/out0.txt", workdir);
-        f = fopen(path, "r");
-        assert_non_null(f);
-        assert_non_null(fgets(a, sizeof a, f));
-        fclose(f);
-        snprintf(path, sizeof path, "%s/out2.txt", workdir);
-        f = fopen(path, "r");
-        assert_non_null(f);
-        assert_non_null(fgets(b, sizeof b, f));
-        fclose(f);
-        assert_string_equal(a, b); /* blocks or plain loop, the same bits */
+        /* blocks or plain loop, the same bits */
+        same_bits_both_builds("sym", "-DSG_NO_SSE2 -fsanitize=undefined,address "
+                                     "-fno-sanitize-recover=all", "-Wall -Wextra");
+        assert_int_equal(sh("grep -q 'sg_symadd_block' %s/sym.c", workdir), 0);
     }
 }
 
