@@ -377,6 +377,21 @@ static const char *ref_name(cg_state *g, const sg_expr *e)
 /* the statement of a materialized non-scalar node */
 static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *decl);
 
+/* an elementwise node as s·k (s its scalar, NULL when it is k itself, the op
+   unscaled): 1, or 0 when it is neither, or k is stored (then k is read, not
+   built here) */
+static int scaled_op(cg_state *g, const cg_node *n, const sg_expr **s, const sg_expr **k)
+{
+    *s = NULL;
+    *k = n->e;
+    if (n->var == EW_SCALE) {
+        *s = cg_scalar(n->r[0].e) ? n->r[0].e : n->r[1].e;
+        *k = cg_scalar(n->r[0].e) ? n->r[1].e : n->r[0].e;
+        return !cg_stored(g, *k);
+    }
+    return n->var == EW_PLAIN;
+}
+
 /*
  * s(A ⊗ B) (s a scalar or none), A p×q and B r×c: block (a, b) of the
  * product is s·A[a][b]·B, written by loops over A's and B's entries, with no
@@ -386,17 +401,11 @@ static void emit_loop(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *de
  */
 static int emit_kron(cg_state *g, sg_buf *b, int lv, cg_node *n)
 {
-    const sg_expr *e = n->e, *k = e, *s = NULL, *A, *B;
+    const sg_expr *e = n->e, *k, *s, *A, *B;
     const char *r, *c, *row, *col;
     cg_cx v;
-    if (n->var == EW_SCALE) {
-        s = cg_scalar(n->r[0].e) ? n->r[0].e : n->r[1].e;
-        k = cg_scalar(n->r[0].e) ? n->r[1].e : n->r[0].e;
-        if (cg_stored(g, k))
-            return 0;
-    } else if (n->var != EW_PLAIN) {
+    if (!scaled_op(g, n, &s, &k))
         return 0;
-    }
     if (k->op != SG_OP_KRON || (k->kid[0]->op == SG_OP_EYE && k->kid[1]->op == SG_OP_EYE))
         return 0;
     A = k->kid[0];
@@ -468,18 +477,12 @@ static const sg_expr *sym_sum_of(cg_state *g, const sg_expr *e, const sg_expr **
    sg_symadd, whose blocks transpose in registers */
 static int emit_symadd(cg_state *g, sg_buf *b, int lv, cg_node *n, const char *d)
 {
-    const sg_expr *e = n->e, *k = e, *X, *s[SYMADD_SCALES + 1];
-    int ns = 0, i;
+    const sg_expr *k, *X, *s[SYMADD_SCALES + 1];
+    int ns, i;
     cg_cx v;
-    if (n->var == EW_SCALE) {
-        s[ns] = cg_scalar(n->r[0].e) ? n->r[0].e : n->r[1].e;
-        k = cg_scalar(n->r[0].e) ? n->r[1].e : n->r[0].e;
-        if (cg_stored(g, k))
-            return 0;
-        ns++;
-    } else if (n->var != EW_PLAIN) {
+    if (!scaled_op(g, n, &s[0], &k))
         return 0;
-    }
+    ns = s[0] != NULL;
     X = sym_sum_of(g, k, s + ns, &i);
     if (!X)
         return 0;
